@@ -1,0 +1,20 @@
+//! Generates the Tauri context from the top-level tauri.conf.json and the permissions of the
+//! app's own commands (granted in capabilities/).
+
+fn main() {
+    let commands = &[
+        "app_info",
+        "list_agents",
+        "list_contacts",
+        "list_calls",
+        "list_offers",
+        "call_detail",
+        "start_call",
+    ];
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(commands));
+    if let Err(err) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {err:#}");
+    }
+}

@@ -1,0 +1,127 @@
+//! Offers: the quote a vendor call yields, read from the fields the agent collected.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CallId, ContactId};
+
+/// The collected-field keys a quote is made of.
+pub const QUOTE_FIELDS: [&str; 5] = ["unit_price", "moq", "lead_time_days", "shipping", "terms"];
+
+/// A vendor's quote from one call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Offer {
+    pub call_id: CallId,
+    pub contact_id: ContactId,
+    pub unit_price: Option<f64>,
+    pub moq: Option<u32>,
+    pub lead_time_days: Option<u32>,
+    pub shipping: Option<String>,
+    pub terms: Option<String>,
+    /// Share of the quote fields obtained, 0.0 to 1.0.
+    pub confidence: f64,
+}
+
+impl Offer {
+    /// Builds the offer from a call's collected fields (key, value as spoken). Values that do not
+    /// read as their type count as not obtained. `None` when no quote field was obtained at all.
+    pub fn from_fields<'a>(
+        call_id: CallId,
+        contact_id: ContactId,
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Option<Offer> {
+        let mut offer = Offer {
+            call_id,
+            contact_id,
+            unit_price: None,
+            moq: None,
+            lead_time_days: None,
+            shipping: None,
+            terms: None,
+            confidence: 0.0,
+        };
+        for (key, value) in fields {
+            let value = value.trim();
+            match key {
+                "unit_price" => offer.unit_price = first_number(value),
+                "moq" => offer.moq = first_number(value).and_then(whole),
+                "lead_time_days" => offer.lead_time_days = first_number(value).and_then(whole),
+                "shipping" if !value.is_empty() => offer.shipping = Some(value.to_owned()),
+                "terms" if !value.is_empty() => offer.terms = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        let obtained = [
+            offer.unit_price.is_some(),
+            offer.moq.is_some(),
+            offer.lead_time_days.is_some(),
+            offer.shipping.is_some(),
+            offer.terms.is_some(),
+        ]
+        .into_iter()
+        .filter(|got| *got)
+        .count();
+        offer.confidence = obtained as f64 / QUOTE_FIELDS.len() as f64;
+        (obtained > 0).then_some(offer)
+    }
+}
+
+/// The first decimal number in spoken text: "$4.50 per unit" → 4.5, "1,000 units" → 1000.
+fn first_number(text: &str) -> Option<f64> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+        .filter(|c| *c != ',')
+        .collect();
+    digits.trim_end_matches('.').parse().ok()
+}
+
+fn whole(number: f64) -> Option<u32> {
+    (number.fract() == 0.0 && number >= 0.0 && number <= f64::from(u32::MAX))
+        .then_some(number as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_quote_has_full_confidence() {
+        let fields = [
+            ("unit_price", "$4.50 per unit"),
+            ("moq", "1,000 units"),
+            ("lead_time_days", "14"),
+            ("shipping", "FOB origin"),
+            ("terms", "Net 30"),
+        ];
+        let offer = Offer::from_fields(CallId(1), ContactId(2), fields).unwrap();
+        assert_eq!(offer.unit_price, Some(4.5));
+        assert_eq!(offer.moq, Some(1000));
+        assert_eq!(offer.lead_time_days, Some(14));
+        assert_eq!(offer.shipping.as_deref(), Some("FOB origin"));
+        assert_eq!(offer.confidence, 1.0);
+    }
+
+    #[test]
+    fn confidence_is_the_share_of_fields_obtained() {
+        let fields = [
+            ("unit_price", "4.10"),
+            ("moq", "about a pallet"),
+            ("terms", "Net 45"),
+            ("other", "x"),
+        ];
+        let offer = Offer::from_fields(CallId(1), ContactId(2), fields).unwrap();
+        assert_eq!(offer.moq, None);
+        assert!((offer.confidence - 0.4).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_quote_fields_means_no_offer() {
+        assert_eq!(
+            Offer::from_fields(CallId(1), ContactId(2), [("notes", "call back Monday")]),
+            None
+        );
+    }
+}

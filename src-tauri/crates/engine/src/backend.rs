@@ -1,0 +1,72 @@
+//! The one interface every call backend implements: the simulator and each hosted provider.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use switchboard_core::{Agent, BackendKind, CallId, CallState, Contact, Speaker};
+use tokio::sync::mpsc;
+
+/// A boxed future, so backends can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Everything a backend needs to place one call.
+#[derive(Debug, Clone)]
+pub struct CallRequest {
+    pub call_id: CallId,
+    /// The number to dial, E.164.
+    pub to: String,
+    pub agent: Agent,
+    pub contact: Contact,
+    /// The agent's system prompt with its variables filled in.
+    pub system_prompt: String,
+    /// The agent's first message with its variables filled in.
+    pub first_message: String,
+}
+
+/// What a backend reports about a call it placed, in the order it learns it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackendEvent {
+    Ringing,
+    Answered,
+    /// A finished utterance. `offset_ms` is the time in the call since it was answered.
+    Line {
+        speaker: Speaker,
+        text: String,
+        offset_ms: u32,
+    },
+    /// A value the agent collected.
+    Field {
+        key: String,
+        value: String,
+    },
+    /// The call is over. `state` must be terminal; `reason` says why in words.
+    Ended {
+        state: CallState,
+        reason: String,
+    },
+}
+
+/// A backend failed to place or run a call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{backend}: {message}")]
+pub struct BackendError {
+    /// Which backend (for example "simulator", "ElevenLabs").
+    pub backend: String,
+    pub message: String,
+}
+
+/// A way of placing calls. Implementations report each call's progress on the channel they are
+/// given and end with exactly one [`BackendEvent::Ended`]; the engine closes a call as lost when
+/// a backend goes silent.
+pub trait CallBackend: Send + Sync + 'static {
+    /// Which backend this is.
+    fn kind(&self) -> BackendKind;
+
+    /// Places the call. Returns once the call is under way (or could not be placed); its
+    /// progress then arrives on `events`.
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>>;
+}

@@ -1,0 +1,54 @@
+//! The event bus: every committed change, published to whoever listens (the console, the CLI).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use switchboard_core::{CallId, CallSummary, Offer, TranscriptLine};
+use tokio::sync::broadcast;
+
+/// A change the engine has committed to the store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum EngineEvent {
+    /// A call was created or changed state.
+    CallUpdated { call: CallSummary },
+    /// A call's transcript gained a line.
+    TranscriptLine {
+        call_id: CallId,
+        line: TranscriptLine,
+    },
+    /// A call yielded a quote.
+    OfferRecorded { offer: Offer },
+}
+
+/// Fan-out of engine events. Slow listeners lose old events (they are told, and re-read the
+/// store); publishing never waits.
+#[derive(Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<Arc<EngineEvent>>,
+}
+
+impl EventBus {
+    /// A bus that keeps up to `capacity` events for each slow listener.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            sender: broadcast::channel(capacity).0,
+        }
+    }
+
+    /// Publishes an event to every current listener.
+    pub fn publish(&self, event: EngineEvent) {
+        // No listener is fine: the store already holds the truth.
+        let _ = self.sender.send(Arc::new(event));
+    }
+
+    /// A new listener, receiving events published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<EngineEvent>> {
+        self.sender.subscribe()
+    }
+}

@@ -1,0 +1,56 @@
+//! Engine errors, each with a stable code the console can act on without matching text.
+
+use serde::Serialize;
+use switchboard_core::{AgentId, BackendKind, ContactId, MissingVariables, PhoneError};
+use switchboard_store::StoreError;
+
+use crate::BackendError;
+
+/// Stable machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    NotFound,
+    InvalidPhone,
+    MissingVariables,
+    BackendUnavailable,
+    BackendFailed,
+    Storage,
+}
+
+/// Why the engine refused or failed a request.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("contact {0} does not exist")]
+    ContactNotFound(ContactId),
+    #[error("agent {0} does not exist")]
+    AgentNotFound(AgentId),
+    #[error("cannot call {contact}: {reason}")]
+    InvalidPhone { contact: String, reason: PhoneError },
+    #[error("cannot start the call with agent {agent}: {missing}")]
+    MissingVariables {
+        agent: String,
+        missing: MissingVariables,
+    },
+    #[error("the {0:?} backend is not available in this build")]
+    BackendUnavailable(BackendKind),
+    #[error("the call could not be placed: {0}")]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl EngineError {
+    /// The stable code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::ContactNotFound(_) | Self::AgentNotFound(_) => ErrorCode::NotFound,
+            Self::InvalidPhone { .. } => ErrorCode::InvalidPhone,
+            Self::MissingVariables { .. } => ErrorCode::MissingVariables,
+            Self::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
+            Self::Backend(_) => ErrorCode::BackendFailed,
+            Self::Store(_) => ErrorCode::Storage,
+        }
+    }
+}

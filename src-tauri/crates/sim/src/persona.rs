@@ -1,0 +1,136 @@
+//! Callee personas: who answers a simulated call and what they quote. Seeded by the number
+//! dialled, so the same vendor gives the same answers every time.
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use switchboard_core::Contact;
+
+const FIRST_NAMES: [&str; 8] = [
+    "Dana", "Luis", "Priya", "Tom", "Grace", "Marcus", "Ines", "Ken",
+];
+const SHIPPING: [&str; 4] = [
+    "FOB origin",
+    "delivered, freight included",
+    "FOB destination",
+    "ex works, you arrange freight",
+];
+const TERMS: [&str; 4] = [
+    "Net 30",
+    "Net 45",
+    "Net 15",
+    "half up front, balance on delivery",
+];
+const MOQS: [u32; 4] = [250, 500, 1000, 2500];
+
+/// A vendor's representative and the quote they will give.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorPersona {
+    pub first_name: &'static str,
+    pub unit_price: f64,
+    pub moq: u32,
+    pub lead_time_days: u32,
+    pub shipping: &'static str,
+    pub terms: &'static str,
+}
+
+impl VendorPersona {
+    /// The persona answering `phone_e164` at `contact`, mixed with the simulator's `seed`.
+    pub fn for_contact(contact: &Contact, phone_e164: &str, seed: u64) -> Self {
+        let mut rng = SmallRng::seed_from_u64(seed ^ fnv1a(phone_e164.as_bytes()));
+        let reference = contact.vendor.target_price.unwrap_or(5.0);
+        let unit_price = (reference * rng.random_range(0.92..1.30) * 100.0).round() / 100.0;
+        Self {
+            first_name: FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],
+            unit_price,
+            moq: MOQS[rng.random_range(0..MOQS.len())],
+            lead_time_days: rng.random_range(7..=35),
+            shipping: SHIPPING[rng.random_range(0..SHIPPING.len())],
+            terms: TERMS[rng.random_range(0..TERMS.len())],
+        }
+    }
+
+    /// What the persona says when asked for the field `key`, and the value it gives (spoken
+    /// form), or `None` when it has no answer.
+    pub fn answer(&self, key: &str, quantity: u32) -> Option<(String, String)> {
+        let (line, value) = match key {
+            "unit_price" => (
+                format!(
+                    "For {quantity} units we can do ${:.2} per unit.",
+                    self.unit_price
+                ),
+                format!("${:.2} per unit", self.unit_price),
+            ),
+            "moq" => (
+                format!("Our minimum order is {} units.", self.moq),
+                format!("{} units", self.moq),
+            ),
+            "lead_time_days" => (
+                format!(
+                    "Lead time is about {} days from order confirmation.",
+                    self.lead_time_days
+                ),
+                self.lead_time_days.to_string(),
+            ),
+            "shipping" => (
+                format!("Shipping would be {}.", self.shipping),
+                self.shipping.to_owned(),
+            ),
+            "terms" => (
+                format!("Payment terms are {}.", self.terms),
+                self.terms.to_owned(),
+            ),
+            _ => return None,
+        };
+        Some((line, value))
+    }
+}
+
+/// FNV-1a: a stable hash, so personas do not change between runs or Rust versions.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_core::{ContactId, ContactKind, VendorDetails};
+
+    fn vendor(target: f64) -> Contact {
+        Contact {
+            id: ContactId(1),
+            kind: ContactKind::Vendor,
+            name: "Acme".into(),
+            phone: "+13125550143".into(),
+            vendor: VendorDetails {
+                item: "bolts".into(),
+                quantity: 1000,
+                target_price: Some(target),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn same_number_same_persona() {
+        let a = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7);
+        let b = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7);
+        let c = VendorPersona::for_contact(&vendor(4.0), "+13125550144", 7);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn quotes_stay_near_the_target_price() {
+        for n in 0..200u32 {
+            let persona = VendorPersona::for_contact(&vendor(4.0), &format!("+1312555{n:04}"), 1);
+            assert!(
+                (3.68..=5.2).contains(&persona.unit_price),
+                "{}",
+                persona.unit_price
+            );
+            assert!((7..=35).contains(&persona.lead_time_days));
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Call repository: call rows, their forward-only state, transcripts and collected fields.
+
+use rusqlite::{OptionalExtension, Row, params};
+use switchboard_core::{
+    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
+    Transition, UnixMillis,
+};
+
+use crate::{Result, Store, StoreError};
+
+/// A call about to be placed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCall {
+    pub contact_id: ContactId,
+    pub agent_id: AgentId,
+    pub backend: BackendKind,
+    pub phone_e164: String,
+    pub created_at: UnixMillis,
+}
+
+const SELECT_SUMMARY: &str =
+    "SELECT c.id, c.contact_id, ct.name, c.agent_id, a.name, c.backend, c.phone_e164,
+            c.state, c.end_reason, c.created_at, c.answered_at, c.ended_at
+     FROM calls c JOIN contacts ct ON ct.id = c.contact_id JOIN agents a ON a.id = c.agent_id";
+
+impl Store {
+    /// Stores a new call in the `queued` state and returns it.
+    pub fn insert_call(&self, call: &NewCall) -> Result<CallSummary> {
+        let id = {
+            let conn = self.conn();
+            conn.execute(
+                "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
+                params![
+                    call.contact_id.0,
+                    call.agent_id.0,
+                    call.backend.as_str(),
+                    call.phone_e164,
+                    call.created_at.0
+                ],
+            )?;
+            CallId(conn.last_insert_rowid())
+        };
+        self.call(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("call {id}")))
+    }
+
+    /// Moves a call to `next` if that is a step forward (see [`CallState::transition_to`]).
+    /// Returns the updated call, or `None` when the event was late or a duplicate and changed
+    /// nothing. `reason` is stored with a terminal state.
+    pub fn advance_call(
+        &self,
+        id: CallId,
+        next: CallState,
+        reason: Option<&str>,
+        at: UnixMillis,
+    ) -> Result<Option<CallSummary>> {
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let current: String = tx
+                .query_row("SELECT state FROM calls WHERE id = ?1", [id.0], |row| {
+                    row.get(0)
+                })
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
+            let current = CallState::parse(&current)
+                .ok_or_else(|| StoreError::Corrupt(format!("call {id} has state {current:?}")))?;
+            if current.transition_to(next) == Transition::Ignore {
+                return Ok(None);
+            }
+            let ended_at = next.is_terminal().then_some(at.0);
+            let answered_at = (next == CallState::InProgress).then_some(at.0);
+            tx.execute(
+                "UPDATE calls SET state = ?2,
+                        end_reason = COALESCE(?3, end_reason),
+                        answered_at = COALESCE(answered_at, ?4),
+                        ended_at = ?5
+                 WHERE id = ?1",
+                params![id.0, next.as_str(), reason, answered_at, ended_at],
+            )?;
+            tx.commit()?;
+        }
+        self.call(id)
+    }
+
+    /// Records the provider's id for the call (Twilio call SID, conversation id, …).
+    pub fn set_provider_call_id(&self, id: CallId, provider_call_id: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE calls SET provider_call_id = ?2 WHERE id = ?1",
+            params![id.0, provider_call_id],
+        )?;
+        Ok(())
+    }
+
+    /// Appends a transcript line; a line already stored (same call and seq) is left as it was.
+    /// Returns whether the line was new.
+    pub fn append_transcript(&self, id: CallId, line: &TranscriptLine) -> Result<bool> {
+        let inserted = self.conn().execute(
+            "INSERT OR IGNORE INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.0, line.seq, line.speaker.as_str(), line.text, line.offset_ms],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    /// Records (or corrects) one value the agent collected.
+    pub fn record_field(&self, id: CallId, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO collected_fields (call_id, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT(call_id, key) DO UPDATE SET value = excluded.value",
+            params![id.0, key, value],
+        )?;
+        Ok(())
+    }
+
+    /// One call.
+    pub fn call(&self, id: CallId) -> Result<Option<CallSummary>> {
+        let conn = self.conn();
+        let row = conn
+            .query_row(
+                &format!("{SELECT_SUMMARY} WHERE c.id = ?1"),
+                [id.0],
+                read_summary,
+            )
+            .optional()?;
+        row.transpose()
+    }
+
+    /// The most recent calls, newest first.
+    pub fn list_calls(&self, limit: u32) -> Result<Vec<CallSummary>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached(&format!("{SELECT_SUMMARY} ORDER BY c.id DESC LIMIT ?1"))?;
+        let rows = stmt.query_map([limit], read_summary)?;
+        rows.map(|row| row?).collect()
+    }
+
+    /// Calls not yet in a terminal state.
+    pub fn open_calls(&self) -> Result<Vec<CallId>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT id FROM calls WHERE ended_at IS NULL ORDER BY id")?;
+        let rows = stmt.query_map([], |row| Ok(CallId(row.get(0)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A call's transcript, in order.
+    pub fn transcript(&self, id: CallId) -> Result<Vec<TranscriptLine>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, speaker, text, offset_ms FROM transcript_lines WHERE call_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([id.0], |row| {
+            let speaker: String = row.get(1)?;
+            Ok((row.get(0)?, speaker, row.get(2)?, row.get(3)?))
+        })?;
+        rows.map(|row| {
+            let (seq, speaker, text, offset_ms) = row?;
+            let speaker = Speaker::parse(&speaker).ok_or_else(|| {
+                StoreError::Corrupt(format!("call {id} line {seq} has speaker {speaker:?}"))
+            })?;
+            Ok(TranscriptLine {
+                seq,
+                speaker,
+                text,
+                offset_ms,
+            })
+        })
+        .collect()
+    }
+
+    /// The values the agent collected on a call, by key.
+    pub fn collected_fields(&self, id: CallId) -> Result<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key",
+        )?;
+        let rows = stmt.query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary>> {
+    let id: i64 = row.get(0)?;
+    let backend: String = row.get(5)?;
+    let state: String = row.get(7)?;
+    let (Some(backend), Some(state)) = (BackendKind::parse(&backend), CallState::parse(&state))
+    else {
+        return Ok(Err(StoreError::Corrupt(format!(
+            "call {id} has backend {backend:?} and state {state:?}"
+        ))));
+    };
+    Ok(Ok(CallSummary {
+        id: CallId(id),
+        contact_id: ContactId(row.get(1)?),
+        contact_name: row.get(2)?,
+        agent_id: AgentId(row.get(3)?),
+        agent_name: row.get(4)?,
+        backend,
+        phone: row.get(6)?,
+        state,
+        end_reason: row.get(8)?,
+        created_at: UnixMillis(row.get(9)?),
+        answered_at: row.get::<_, Option<i64>>(10)?.map(UnixMillis),
+        ended_at: row.get::<_, Option<i64>>(11)?.map(UnixMillis),
+    }))
+}

@@ -1,0 +1,63 @@
+//! Offer repository: one quote per call.
+
+use rusqlite::{OptionalExtension, Row, params};
+use switchboard_core::{CallId, ContactId, Offer};
+
+use crate::{Result, Store};
+
+const SELECT: &str = "SELECT call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence FROM offers";
+
+impl Store {
+    /// Stores (or replaces) the offer a call yielded.
+    pub fn save_offer(&self, offer: &Offer) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO offers
+                 (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                offer.call_id.0,
+                offer.contact_id.0,
+                offer.unit_price,
+                offer.moq,
+                offer.lead_time_days,
+                offer.shipping,
+                offer.terms,
+                offer.confidence
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The offer a call yielded, if any.
+    pub fn offer(&self, call_id: CallId) -> Result<Option<Offer>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!("{SELECT} WHERE call_id = ?1"),
+                [call_id.0],
+                read_offer,
+            )
+            .optional()?)
+    }
+
+    /// Every offer, newest call first.
+    pub fn list_offers(&self) -> Result<Vec<Offer>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY call_id DESC"))?;
+        let rows = stmt.query_map([], read_offer)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn read_offer(row: &Row<'_>) -> rusqlite::Result<Offer> {
+    Ok(Offer {
+        call_id: CallId(row.get(0)?),
+        contact_id: ContactId(row.get(1)?),
+        unit_price: row.get(2)?,
+        moq: row.get(3)?,
+        lead_time_days: row.get(4)?,
+        shipping: row.get(5)?,
+        terms: row.get(6)?,
+        confidence: row.get(7)?,
+    })
+}

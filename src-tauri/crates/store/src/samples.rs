@@ -1,0 +1,43 @@
+//! Sample data: the agents and contacts a new database starts with, written once.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::{Result, Store};
+
+const SAMPLES_SEEDED: &str = "sample_data_seeded";
+
+impl Store {
+    /// Stores the sample agents and contacts in one transaction, the first time only.
+    /// Returns whether anything was written.
+    pub fn seed_samples_once(
+        &self,
+        agents: &[switchboard_core::AgentConfig],
+        contacts: &[crate::NewContact],
+        now: switchboard_core::UnixMillis,
+    ) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let seeded: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [SAMPLES_SEEDED],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if seeded.is_some() {
+            return Ok(false);
+        }
+        for agent in agents {
+            crate::agents::insert_agent(&tx, agent, now)?;
+        }
+        for contact in contacts {
+            crate::contacts::insert_contact(&tx, contact, now)?;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![SAMPLES_SEEDED, now.0.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+}

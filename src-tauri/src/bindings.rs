@@ -1,0 +1,68 @@
+//! The TypeScript declarations of every type the console receives, generated from the Rust
+//! types into `ui/src/lib/bindings.ts`. A test fails when the committed file is stale;
+//! `UPDATE_BINDINGS=1 cargo test -p switchboard bindings` rewrites it.
+
+use std::path::PathBuf;
+
+use switchboard_core as core;
+use switchboard_engine::{EngineEvent, ErrorCode};
+use ts_rs::{Config, TS};
+
+use crate::dto::{AppInfo, CallDetail, CollectedField, CommandError};
+
+fn declaration<T: TS>(cfg: &Config) -> String {
+    format!("export {}\n", T::decl(cfg))
+}
+
+fn typescript() -> String {
+    let cfg = Config::new();
+    let mut out = String::from(
+        "// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p switchboard bindings`.\n// Do not edit by hand.\n\n",
+    );
+    for decl in [
+        declaration::<core::CallId>(&cfg),
+        declaration::<core::ContactId>(&cfg),
+        declaration::<core::AgentId>(&cfg),
+        declaration::<core::UnixMillis>(&cfg),
+        declaration::<core::BackendKind>(&cfg),
+        declaration::<core::AgentPurpose>(&cfg),
+        declaration::<core::FieldType>(&cfg),
+        declaration::<core::DataField>(&cfg),
+        declaration::<core::AgentConfig>(&cfg),
+        declaration::<core::Agent>(&cfg),
+        declaration::<core::ContactKind>(&cfg),
+        declaration::<core::VendorDetails>(&cfg),
+        declaration::<core::Contact>(&cfg),
+        declaration::<core::CallState>(&cfg),
+        declaration::<core::CallSummary>(&cfg),
+        declaration::<core::Speaker>(&cfg),
+        declaration::<core::TranscriptLine>(&cfg),
+        declaration::<core::Offer>(&cfg),
+        declaration::<EngineEvent>(&cfg),
+        declaration::<ErrorCode>(&cfg),
+        declaration::<CommandError>(&cfg),
+        declaration::<CollectedField>(&cfg),
+        declaration::<CallDetail>(&cfg),
+        declaration::<AppInfo>(&cfg),
+    ] {
+        out.push_str(&decl);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn bindings_are_fresh() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+    let generated = typescript();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p switchboard bindings` and commit it",
+        path.display()
+    );
+}

@@ -1,0 +1,99 @@
+//! Tauri commands: thin calls into the engine and store, errors mapped to `CommandError`.
+
+use std::sync::Arc;
+
+use switchboard_core::{Agent, AgentId, CallId, CallSummary, Contact, ContactId, Offer};
+use switchboard_engine::{Engine, ErrorCode};
+use switchboard_store::{Store, StoreError};
+use tauri::State;
+
+use crate::console::Console;
+use crate::dto::{AppInfo, CallDetail, CollectedField, CommandError};
+
+/// How many calls the Live section lists.
+const RECENT_CALLS: u32 = 200;
+
+type Reply<T> = Result<T, CommandError>;
+
+#[tauri::command]
+pub fn app_info(console: State<'_, Console>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: console.paths.root.display().to_string(),
+        database_path: console.paths.database.display().to_string(),
+        log_dir: console.paths.logs.display().to_string(),
+        backends: console.backends.clone(),
+        startup_error: console.engine.as_ref().err().cloned(),
+    }
+}
+
+#[tauri::command]
+pub async fn list_agents(console: State<'_, Console>) -> Reply<Vec<Agent>> {
+    query(&console, |store| store.list_agents()).await
+}
+
+#[tauri::command]
+pub async fn list_contacts(console: State<'_, Console>) -> Reply<Vec<Contact>> {
+    query(&console, |store| store.list_contacts()).await
+}
+
+#[tauri::command]
+pub async fn list_calls(console: State<'_, Console>) -> Reply<Vec<CallSummary>> {
+    query(&console, |store| store.list_calls(RECENT_CALLS)).await
+}
+
+#[tauri::command]
+pub async fn list_offers(console: State<'_, Console>) -> Reply<Vec<Offer>> {
+    query(&console, |store| store.list_offers()).await
+}
+
+#[tauri::command]
+pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<CallDetail> {
+    query(&console, move |store| {
+        let call = store
+            .call(call_id)?
+            .ok_or_else(|| StoreError::NotFound(format!("call {call_id}")))?;
+        Ok(CallDetail {
+            call,
+            transcript: store.transcript(call_id)?,
+            fields: store
+                .collected_fields(call_id)?
+                .into_iter()
+                .map(|(key, value)| CollectedField { key, value })
+                .collect(),
+            offer: store.offer(call_id)?,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn start_call(
+    console: State<'_, Console>,
+    contact_id: ContactId,
+    agent_id: AgentId,
+) -> Reply<CallSummary> {
+    Ok(engine(&console)?.start_call(contact_id, agent_id).await?)
+}
+
+fn engine(console: &Console) -> Reply<Arc<Engine>> {
+    console.engine.clone().map_err(|reason| CommandError {
+        code: ErrorCode::Storage,
+        message: reason,
+    })
+}
+
+/// Runs a read on the store off the async workers.
+async fn query<T: Send + 'static>(
+    console: &Console,
+    read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Reply<T> {
+    let store = Arc::clone(engine(console)?.store());
+    match tauri::async_runtime::spawn_blocking(move || read(&store)).await {
+        Ok(result) => Ok(result?),
+        Err(err) => Err(CommandError {
+            code: ErrorCode::Storage,
+            message: format!("the query did not finish: {err}"),
+        }),
+    }
+}

@@ -1,0 +1,35 @@
+//! Forwards the engine's events to the console window as typed Tauri events.
+
+use std::sync::Arc;
+
+use switchboard_engine::Engine;
+use tauri::{AppHandle, Emitter};
+use tokio::sync::broadcast::error::RecvError;
+
+/// The Tauri event carrying an `EngineEvent`.
+pub const ENGINE_EVENT: &str = "engine-event";
+/// Emitted when the console missed events and must re-read the store.
+pub const RESYNC_EVENT: &str = "engine-resync";
+
+/// Spawns the forwarding task; it ends when the engine's bus closes.
+pub fn forward(app: AppHandle, engine: &Arc<Engine>) {
+    let mut events = engine.bus().subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let sent = match events.recv().await {
+                Ok(event) => app.emit(ENGINE_EVENT, &*event),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "the console fell behind the engine; asking it to re-read"
+                    );
+                    app.emit(RESYNC_EVENT, missed)
+                }
+                Err(RecvError::Closed) => break,
+            };
+            if let Err(err) = sent {
+                tracing::warn!(error = %err, "could not send an event to the console");
+            }
+        }
+    });
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import type { CallSummary, Offer } from "./bindings";
+import { appendLine, callDuration, rankOffers, upsertCall, upsertOffer } from "./calls";
+
+const call = (id: number, over: Partial<CallSummary> = {}): CallSummary => ({
+  id,
+  contactId: 1,
+  contactName: "Acme",
+  agentId: 1,
+  agentName: "Vendor quote",
+  backend: "simulator",
+  phone: "+13125550143",
+  state: "queued",
+  endReason: null,
+  createdAt: 0,
+  answeredAt: null,
+  endedAt: null,
+  ...over,
+});
+
+const offer = (callId: number, unitPrice: number | null, leadTimeDays: number | null): Offer => ({
+  callId,
+  contactId: callId,
+  unitPrice,
+  moq: null,
+  leadTimeDays,
+  shipping: null,
+  terms: null,
+  confidence: 1,
+});
+
+describe("call state from events", () => {
+  it("replaces a call in place and keeps newest first", () => {
+    let calls = upsertCall([], call(1));
+    calls = upsertCall(calls, call(2));
+    calls = upsertCall(calls, call(1, { state: "ringing" }));
+    expect(calls.map((c) => [c.id, c.state])).toEqual([
+      [2, "queued"],
+      [1, "ringing"],
+    ]);
+  });
+
+  it("adds each transcript line once and in order", () => {
+    const a = { seq: 0, speaker: "agent" as const, text: "Hi", offsetMs: 0 };
+    const b = { seq: 1, speaker: "callee" as const, text: "Hello", offsetMs: 900 };
+    expect(appendLine(appendLine(appendLine([], b), a), b)).toEqual([a, b]);
+  });
+
+  it("ranks offers by price, then lead time, unpriced last", () => {
+    const ranked = rankOffers([offer(1, 0.5, 10), offer(2, null, 3), offer(3, 0.45, 20), offer(4, 0.45, 12)]);
+    expect(ranked.map((o) => o.callId)).toEqual([4, 3, 1, 2]);
+  });
+
+  it("keeps one offer per call", () => {
+    expect(upsertOffer([offer(1, 0.5, 10)], offer(1, 0.4, 10))).toEqual([offer(1, 0.4, 10)]);
+  });
+
+  it("measures duration from answer", () => {
+    expect(callDuration(call(1), 10_000)).toBe("–");
+    expect(callDuration(call(1, { answeredAt: 1_000, endedAt: 66_000 }), 0)).toBe("1:05");
+    expect(callDuration(call(1, { answeredAt: 1_000 }), 11_500)).toBe("0:10");
+  });
+});

@@ -1,0 +1,87 @@
+// The console's view of the engine: loaded from queries, then kept current by engine events.
+// It never owns the truth; on a resync it simply re-reads.
+import { api, ApiError } from "./api";
+import type { Agent, AppInfo, CallDetail, CallId, CallSummary, Contact, EngineEvent, Offer } from "./bindings";
+import { appendLine, upsertCall, upsertOffer } from "./calls";
+
+export type Section = "agents" | "contacts" | "campaigns" | "live" | "offers" | "history" | "settings";
+
+class ConsoleState {
+  section = $state<Section>("live");
+  info = $state<AppInfo | null>(null);
+  agents = $state<Agent[]>([]);
+  contacts = $state<Contact[]>([]);
+  calls = $state<CallSummary[]>([]);
+  offers = $state<Offer[]>([]);
+  selectedCallId = $state<CallId | null>(null);
+  detail = $state<CallDetail | null>(null);
+  error = $state<{ code: string; message: string } | null>(null);
+
+  async load(): Promise<void> {
+    this.info = await api.appInfo();
+    if (this.info.startupError !== null) return;
+    await this.reload();
+  }
+
+  async reload(): Promise<void> {
+    await this.attempt(async () => {
+      const [agents, contacts, calls, offers] = await Promise.all([
+        api.listAgents(),
+        api.listContacts(),
+        api.listCalls(),
+        api.listOffers(),
+      ]);
+      this.agents = agents;
+      this.contacts = contacts;
+      this.calls = calls;
+      this.offers = offers;
+      const selected = this.selectedCallId ?? calls[0]?.id ?? null;
+      if (selected !== null) await this.select(selected);
+    });
+  }
+
+  apply(event: EngineEvent): void {
+    switch (event.type) {
+      case "callUpdated":
+        this.calls = upsertCall(this.calls, event.call);
+        if (this.detail?.call.id === event.call.id) this.detail.call = event.call;
+        break;
+      case "transcriptLine":
+        if (this.detail?.call.id === event.callId) this.detail.transcript = appendLine(this.detail.transcript, event.line);
+        break;
+      case "offerRecorded":
+        this.offers = upsertOffer(this.offers, event.offer);
+        if (this.detail?.call.id === event.offer.callId) void this.select(event.offer.callId);
+        break;
+    }
+  }
+
+  async select(callId: CallId): Promise<void> {
+    this.selectedCallId = callId;
+    await this.attempt(async () => {
+      const detail = await api.callDetail(callId);
+      if (this.selectedCallId === callId) this.detail = detail;
+    });
+  }
+
+  async callContact(contactId: number, agentId: number): Promise<void> {
+    await this.attempt(async () => {
+      const call = await api.startCall(contactId, agentId);
+      this.calls = upsertCall(this.calls, call);
+      this.section = "live";
+      await this.select(call.id);
+    });
+  }
+
+  private async attempt(work: () => Promise<void>): Promise<void> {
+    this.error = null;
+    try {
+      await work();
+    } catch (err) {
+      this.error =
+        err instanceof ApiError ? { code: err.code, message: err.message } : { code: "unexpected", message: String(err) };
+    }
+  }
+}
+
+export const consoleState = new ConsoleState();

@@ -2,15 +2,8 @@
 //! app's own commands (granted in capabilities/).
 
 fn main() {
-    let commands = &[
-        "app_info",
-        "list_agents",
-        "list_contacts",
-        "list_calls",
-        "list_offers",
-        "call_detail",
-        "start_call",
-    ];
+    let commands =
+        &["app_info", "list_agents", "list_contacts", "list_calls", "list_offers", "call_detail", "start_call"];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -50,9 +50,7 @@ pub async fn list_offers(console: State<'_, Console>) -> Reply<Vec<Offer>> {
 #[tauri::command]
 pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<CallDetail> {
     query(&console, move |store| {
-        let call = store
-            .call(call_id)?
-            .ok_or_else(|| StoreError::NotFound(format!("call {call_id}")))?;
+        let call = store.call(call_id)?.ok_or_else(|| StoreError::NotFound(format!("call {call_id}")))?;
         Ok(CallDetail {
             call,
             transcript: store.transcript(call_id)?,
@@ -68,19 +66,12 @@ pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<
 }
 
 #[tauri::command]
-pub async fn start_call(
-    console: State<'_, Console>,
-    contact_id: ContactId,
-    agent_id: AgentId,
-) -> Reply<CallSummary> {
+pub async fn start_call(console: State<'_, Console>, contact_id: ContactId, agent_id: AgentId) -> Reply<CallSummary> {
     Ok(engine(&console)?.start_call(contact_id, agent_id).await?)
 }
 
 fn engine(console: &Console) -> Reply<Arc<Engine>> {
-    console.engine.clone().map_err(|reason| CommandError {
-        code: ErrorCode::Storage,
-        message: reason,
-    })
+    console.engine.clone().map_err(|reason| CommandError { code: ErrorCode::Storage, message: reason })
 }
 
 /// Runs a read on the store off the async workers.
@@ -91,9 +82,6 @@ async fn query<T: Send + 'static>(
     let store = Arc::clone(engine(console)?.store());
     match tauri::async_runtime::spawn_blocking(move || read(&store)).await {
         Ok(result) => Ok(result?),
-        Err(err) => Err(CommandError {
-            code: ErrorCode::Storage,
-            message: format!("the query did not finish: {err}"),
-        }),
+        Err(err) => Err(CommandError { code: ErrorCode::Storage, message: format!("the query did not finish: {err}") }),
     }
 }

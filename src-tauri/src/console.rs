@@ -23,10 +23,7 @@ impl Console {
     /// Opens the database, seeds the samples on first start, closes calls a previous run left
     /// open, and registers the backends. A failure is kept (and shown by the console), not fatal.
     pub async fn start(paths: DataPaths) -> Console {
-        let simulator = Simulator::new(SimSettings {
-            time_scale: sim_time_scale(),
-            ..SimSettings::default()
-        });
+        let simulator = Simulator::new(SimSettings { time_scale: sim_time_scale(), ..SimSettings::default() });
         let backends = vec![BackendKind::Simulator];
         let engine = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
@@ -47,10 +44,7 @@ impl Console {
             }
             let mut engine = Engine::new(store, EngineSettings::default());
             engine.register_backend(Arc::new(simulator));
-            engine
-                .close_abandoned_calls()
-                .await
-                .map_err(|err| err.to_string())?;
+            engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             Ok::<_, String>(Arc::new(engine))
         }
         .await;
@@ -58,11 +52,7 @@ impl Console {
             tracing::error!(%reason, "the console cannot start");
             eprintln!("switchboard: {reason}");
         }
-        Console {
-            paths,
-            backends,
-            engine,
-        }
+        Console { paths, backends, engine }
     }
 }
 

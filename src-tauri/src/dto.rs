@@ -14,10 +14,7 @@ pub struct CommandError {
 
 impl From<EngineError> for CommandError {
     fn from(err: EngineError) -> Self {
-        Self {
-            code: err.code(),
-            message: err.to_string(),
-        }
+        Self { code: err.code(), message: err.to_string() }
     }
 }
 

@@ -19,10 +19,7 @@ pub fn forward(app: AppHandle, engine: &Arc<Engine>) {
             let sent = match events.recv().await {
                 Ok(event) => app.emit(ENGINE_EVENT, &*event),
                 Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(
-                        missed,
-                        "the console fell behind the engine; asking it to re-read"
-                    );
+                    tracing::warn!(missed, "the console fell behind the engine; asking it to re-read");
                     app.emit(RESYNC_EVENT, missed)
                 }
                 Err(RecvError::Closed) => break,

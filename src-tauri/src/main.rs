@@ -15,9 +15,7 @@ mod paths;
 
 fn main() -> std::process::ExitCode {
     if let Some(unknown) = std::env::args().nth(1) {
-        eprintln!(
-            "switchboard: unknown command {unknown:?}; run `switchboard` with no arguments to open the console"
-        );
+        eprintln!("switchboard: unknown command {unknown:?}; run `switchboard` with no arguments to open the console");
         return std::process::ExitCode::from(2);
     }
     app::run()

@@ -29,10 +29,6 @@ impl DataPaths {
     }
 
     fn under(root: PathBuf) -> Self {
-        Self {
-            database: root.join("switchboard.sqlite3"),
-            logs: root.join("logs"),
-            root,
-        }
+        Self { database: root.join("switchboard.sqlite3"), logs: root.join("logs"), root }
     }
 }

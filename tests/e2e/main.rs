@@ -1,1 +1,7 @@
-//! placeholder
+//! End-to-end tests of the real Switchboard app: the built binary in a real WebKit window,
+//! driven through tauri-driver and WebKitWebDriver. Run under Xvfb and a D-Bus session
+//! (`make test` does both).
+
+mod app;
+mod console_flow;
+mod startup;

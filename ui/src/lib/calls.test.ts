@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CallSummary, Offer } from "./bindings";
-import { appendLine, callDuration, rankOffers, upsertCall, upsertOffer } from "./calls";
+import { appendLine, callDuration, newerCall, rankOffers, upsertCall, upsertOffer } from "./calls";
 
 const call = (id: number, over: Partial<CallSummary> = {}): CallSummary => ({
   id,
@@ -49,6 +49,14 @@ describe("call state from events", () => {
   it("ranks offers by price, then lead time, unpriced last", () => {
     const ranked = rankOffers([offer(1, 0.5, 10), offer(2, null, 3), offer(3, 0.45, 20), offer(4, 0.45, 12)]);
     expect(ranked.map((o) => o.callId)).toEqual([4, 3, 1, 2]);
+  });
+
+  it("prefers the more advanced view of a call", () => {
+    const ringing = call(1, { state: "ringing" });
+    const done = call(1, { state: "completed" });
+    expect(newerCall(ringing, done)).toBe(done);
+    expect(newerCall(done, ringing)).toBe(done);
+    expect(newerCall(done, call(1, { state: "lost" }))).toBe(done);
   });
 
   it("keeps one offer per call", () => {

@@ -31,6 +31,17 @@ export function rankOffers(offers: Offer[]): Offer[] {
 
 const LIVE: CallState[] = ["queued", "dialing", "ringing", "in-progress"];
 
+/** How far along a call is: states only move forward, so the higher rank is the newer view. */
+function rank(state: CallState): number {
+  const live = LIVE.indexOf(state);
+  return live === -1 ? LIVE.length : live;
+}
+
+/** Of two views of the same call, the more advanced one. */
+export function newerCall(a: CallSummary, b: CallSummary): CallSummary {
+  return rank(b.state) > rank(a.state) ? b : a;
+}
+
 /** True while a call can still change. */
 export function isLive(state: CallState): boolean {
   return LIVE.includes(state);

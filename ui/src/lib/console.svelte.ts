@@ -1,8 +1,18 @@
 // The console's view of the engine: loaded from queries, then kept current by engine events.
 // It never owns the truth; on a resync it simply re-reads.
 import { api, ApiError } from "./api";
-import type { Agent, AppInfo, CallDetail, CallId, CallSummary, Contact, EngineEvent, Offer } from "./bindings";
-import { appendLine, upsertCall, upsertOffer } from "./calls";
+import type {
+  Agent,
+  AppInfo,
+  CallDetail,
+  CallId,
+  CallSummary,
+  Contact,
+  EngineEvent,
+  Offer,
+  TranscriptLine,
+} from "./bindings";
+import { appendLine, newerCall, upsertCall, upsertOffer } from "./calls";
 
 export type Section = "agents" | "contacts" | "campaigns" | "live" | "offers" | "history" | "settings";
 
@@ -16,6 +26,8 @@ class ConsoleState {
   selectedCallId = $state<CallId | null>(null);
   detail = $state<CallDetail | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
+  /** Lines of the selected call that arrived while its detail was loading. */
+  private pendingLines: TranscriptLine[] = [];
 
   async load(): Promise<void> {
     this.info = await api.appInfo();
@@ -47,20 +59,31 @@ class ConsoleState {
         if (this.detail?.call.id === event.call.id) this.detail.call = event.call;
         break;
       case "transcriptLine":
-        if (this.detail?.call.id === event.callId) this.detail.transcript = appendLine(this.detail.transcript, event.line);
+        if (this.detail?.call.id === event.callId) {
+          this.detail.transcript = appendLine(this.detail.transcript, event.line);
+        } else if (this.selectedCallId === event.callId) {
+          this.pendingLines = appendLine(this.pendingLines, event.line);
+        }
         break;
       case "offerRecorded":
         this.offers = upsertOffer(this.offers, event.offer);
-        if (this.detail?.call.id === event.offer.callId) void this.select(event.offer.callId);
+        if (this.detail?.call.id === event.offer.callId) this.detail.offer = event.offer;
         break;
     }
   }
 
   async select(callId: CallId): Promise<void> {
     this.selectedCallId = callId;
+    this.pendingLines = [];
     await this.attempt(async () => {
       const detail = await api.callDetail(callId);
-      if (this.selectedCallId === callId) this.detail = detail;
+      if (this.selectedCallId !== callId) return;
+      // Events that arrived while the query was in flight are newer than it, or duplicates.
+      detail.transcript = this.pendingLines.reduce(appendLine, detail.transcript);
+      const listed = this.calls.find((c) => c.id === callId);
+      if (listed) detail.call = newerCall(detail.call, listed);
+      this.pendingLines = [];
+      this.detail = detail;
     });
   }
 

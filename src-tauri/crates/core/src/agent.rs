@@ -33,16 +33,9 @@ impl BackendKind {
 
     /// Parses the text form written by [`BackendKind::as_str`].
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Simulator,
-            Self::ElevenLabs,
-            Self::Pipeline,
-            Self::Ultravox,
-            Self::Vapi,
-            Self::Gather,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == text)
+        [Self::Simulator, Self::ElevenLabs, Self::Pipeline, Self::Ultravox, Self::Vapi, Self::Gather]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
     }
 }
 

@@ -89,11 +89,7 @@ impl CallState {
     /// Decides whether moving from `self` to `next` is a step forward. Providers deliver events
     /// late, twice and out of order; only forward steps count, and a terminal state is final.
     pub fn transition_to(self, next: CallState) -> Transition {
-        if self.is_terminal() || next.rank() <= self.rank() {
-            Transition::Ignore
-        } else {
-            Transition::Advance
-        }
+        if self.is_terminal() || next.rank() <= self.rank() { Transition::Ignore } else { Transition::Advance }
     }
 }
 
@@ -137,11 +133,7 @@ mod tests {
     fn terminal_states_are_final() {
         for terminal in CallState::ALL.into_iter().filter(|s| s.is_terminal()) {
             for next in CallState::ALL {
-                assert_eq!(
-                    terminal.transition_to(next),
-                    Transition::Ignore,
-                    "{terminal:?} -> {next:?}"
-                );
+                assert_eq!(terminal.transition_to(next), Transition::Ignore, "{terminal:?} -> {next:?}");
             }
         }
     }

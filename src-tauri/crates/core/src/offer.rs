@@ -79,8 +79,7 @@ fn first_number(text: &str) -> Option<f64> {
 }
 
 fn whole(number: f64) -> Option<u32> {
-    (number.fract() == 0.0 && number >= 0.0 && number <= f64::from(u32::MAX))
-        .then_some(number as u32)
+    (number.fract() == 0.0 && number >= 0.0 && number <= f64::from(u32::MAX)).then_some(number as u32)
 }
 
 #[cfg(test)]
@@ -106,12 +105,7 @@ mod tests {
 
     #[test]
     fn confidence_is_the_share_of_fields_obtained() {
-        let fields = [
-            ("unit_price", "4.10"),
-            ("moq", "about a pallet"),
-            ("terms", "Net 45"),
-            ("other", "x"),
-        ];
+        let fields = [("unit_price", "4.10"), ("moq", "about a pallet"), ("terms", "Net 45"), ("other", "x")];
         let offer = Offer::from_fields(CallId(1), ContactId(2), fields).unwrap();
         assert_eq!(offer.moq, None);
         assert!((offer.confidence - 0.4).abs() < 1e-9);
@@ -119,9 +113,6 @@ mod tests {
 
     #[test]
     fn no_quote_fields_means_no_offer() {
-        assert_eq!(
-            Offer::from_fields(CallId(1), ContactId(2), [("notes", "call back Monday")]),
-            None
-        );
+        assert_eq!(Offer::from_fields(CallId(1), ContactId(2), [("notes", "call back Monday")]), None);
     }
 }

@@ -27,16 +27,10 @@ pub fn normalize_phone(input: &str, default_region: &str) -> Result<String, Phon
         .to_ascii_uppercase()
         .parse()
         .map_err(|_| PhoneError::UnknownRegion(default_region.to_owned()))?;
-    let number =
-        phonenumber::parse(Some(region), trimmed).map_err(|err| PhoneError::Unparseable {
-            input: trimmed.to_owned(),
-            detail: err.to_string(),
-        })?;
+    let number = phonenumber::parse(Some(region), trimmed)
+        .map_err(|err| PhoneError::Unparseable { input: trimmed.to_owned(), detail: err.to_string() })?;
     if !phonenumber::is_valid(&number) {
-        return Err(PhoneError::Invalid {
-            input: trimmed.to_owned(),
-            region: default_region.to_owned(),
-        });
+        return Err(PhoneError::Invalid { input: trimmed.to_owned(), region: default_region.to_owned() });
     }
     Ok(number.format().mode(Mode::E164).to_string())
 }
@@ -47,34 +41,16 @@ mod tests {
 
     #[test]
     fn national_and_international_forms_normalise() {
-        assert_eq!(
-            normalize_phone("(312) 555-0143", "US").unwrap(),
-            "+13125550143"
-        );
-        assert_eq!(
-            normalize_phone("+44 20 7946 0958", "US").unwrap(),
-            "+442079460958"
-        );
-        assert_eq!(
-            normalize_phone(" 312.555.0143 ", "us").unwrap(),
-            "+13125550143"
-        );
+        assert_eq!(normalize_phone("(312) 555-0143", "US").unwrap(), "+13125550143");
+        assert_eq!(normalize_phone("+44 20 7946 0958", "US").unwrap(), "+442079460958");
+        assert_eq!(normalize_phone(" 312.555.0143 ", "us").unwrap(), "+13125550143");
     }
 
     #[test]
     fn bad_numbers_say_why() {
         assert_eq!(normalize_phone("  ", "US"), Err(PhoneError::Empty));
-        assert!(matches!(
-            normalize_phone("555-0142", "US"),
-            Err(PhoneError::Invalid { .. })
-        ));
-        assert!(matches!(
-            normalize_phone("call me", "US"),
-            Err(PhoneError::Unparseable { .. })
-        ));
-        assert_eq!(
-            normalize_phone("3125550143", "XX"),
-            Err(PhoneError::UnknownRegion("XX".into()))
-        );
+        assert!(matches!(normalize_phone("555-0142", "US"), Err(PhoneError::Invalid { .. })));
+        assert!(matches!(normalize_phone("call me", "US"), Err(PhoneError::Unparseable { .. })));
+        assert_eq!(normalize_phone("3125550143", "XX"), Err(PhoneError::UnknownRegion("XX".into())));
     }
 }

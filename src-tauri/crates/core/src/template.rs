@@ -38,11 +38,7 @@ pub fn render(template: &str, vars: &Variables) -> Result<String, MissingVariabl
             None => {}
         },
     });
-    if missing.is_empty() {
-        Ok(out)
-    } else {
-        Err(MissingVariables(missing))
-    }
+    if missing.is_empty() { Ok(out) } else { Err(MissingVariables(missing)) }
 }
 
 enum Part<'a> {
@@ -69,10 +65,7 @@ fn for_each_part<'a>(template: &'a str, mut visit: impl FnMut(Part<'a>)) {
 }
 
 fn is_variable_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 #[cfg(test)]
@@ -80,18 +73,13 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Variables {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn fills_variables_with_or_without_spaces() {
-        let out = render(
-            "Hi {{name}}, {{ qty }} of {{item}}.",
-            &vars(&[("name", "Acme"), ("qty", "10"), ("item", "bolts")]),
-        );
+        let out =
+            render("Hi {{name}}, {{ qty }} of {{item}}.", &vars(&[("name", "Acme"), ("qty", "10"), ("item", "bolts")]));
         assert_eq!(out.unwrap(), "Hi Acme, 10 of bolts.");
     }
 
@@ -104,13 +92,7 @@ mod tests {
 
     #[test]
     fn leaves_text_that_is_not_a_variable() {
-        assert_eq!(
-            render("{{not a var}} and {{", &Variables::new()).unwrap(),
-            "{{not a var}} and {{"
-        );
-        assert_eq!(
-            variables_in("{{x}} {{ y }} {{x}} {{bad name}}"),
-            vec!["x", "y"]
-        );
+        assert_eq!(render("{{not a var}} and {{", &Variables::new()).unwrap(), "{{not a var}} and {{");
+        assert_eq!(variables_in("{{x}} {{ y }} {{x}} {{bad name}}"), vec!["x", "y"]);
     }
 }

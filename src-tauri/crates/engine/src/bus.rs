@@ -9,19 +9,12 @@ use tokio::sync::broadcast;
 /// A change the engine has committed to the store.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum EngineEvent {
     /// A call was created or changed state.
     CallUpdated { call: CallSummary },
     /// A call's transcript gained a line.
-    TranscriptLine {
-        call_id: CallId,
-        line: TranscriptLine,
-    },
+    TranscriptLine { call_id: CallId, line: TranscriptLine },
     /// A call yielded a quote.
     OfferRecorded { offer: Offer },
 }
@@ -36,9 +29,7 @@ pub struct EventBus {
 impl EventBus {
     /// A bus that keeps up to `capacity` events for each slow listener.
     pub fn new(capacity: usize) -> Self {
-        Self {
-            sender: broadcast::channel(capacity).0,
-        }
+        Self { sender: broadcast::channel(capacity).0 }
     }
 
     /// Publishes an event to every current listener.

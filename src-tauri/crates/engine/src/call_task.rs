@@ -23,21 +23,11 @@ pub(crate) struct CallTask {
 
 impl CallTask {
     pub(crate) fn new(store: Arc<Store>, bus: EventBus, call: &CallSummary) -> Self {
-        Self {
-            store,
-            bus,
-            call_id: call.id,
-            contact_id: call.contact_id,
-            next_seq: 0,
-        }
+        Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0 }
     }
 
     /// Consumes the backend's events until the call ends or `deadline` passes in silence.
-    pub(crate) async fn run(
-        mut self,
-        mut events: mpsc::Receiver<BackendEvent>,
-        deadline: Duration,
-    ) {
+    pub(crate) async fn run(mut self, mut events: mpsc::Receiver<BackendEvent>, deadline: Duration) {
         let give_up_at = tokio::time::Instant::now() + deadline;
         let outcome = loop {
             match timeout_at(give_up_at, events.recv()).await {
@@ -48,10 +38,7 @@ impl CallTask {
                     }
                 }
                 Ok(None) => {
-                    break (
-                        CallState::Lost,
-                        "the backend stopped reporting before the call ended".to_owned(),
-                    );
+                    break (CallState::Lost, "the backend stopped reporting before the call ended".to_owned());
                 }
                 Err(_) => {
                     break (
@@ -71,44 +58,16 @@ impl CallTask {
 
     async fn apply(&mut self, event: BackendEvent) -> Result<(), EngineError> {
         match event {
-            BackendEvent::Ringing => {
-                apply_state(
-                    &self.store,
-                    &self.bus,
-                    self.call_id,
-                    CallState::Ringing,
-                    None,
-                )
-                .await
-            }
+            BackendEvent::Ringing => apply_state(&self.store, &self.bus, self.call_id, CallState::Ringing, None).await,
             BackendEvent::Answered => {
-                apply_state(
-                    &self.store,
-                    &self.bus,
-                    self.call_id,
-                    CallState::InProgress,
-                    None,
-                )
-                .await
+                apply_state(&self.store, &self.bus, self.call_id, CallState::InProgress, None).await
             }
-            BackendEvent::Line {
-                speaker,
-                text,
-                offset_ms,
-            } => {
-                let line = TranscriptLine {
-                    seq: self.next_seq,
-                    speaker,
-                    text,
-                    offset_ms,
-                };
+            BackendEvent::Line { speaker, text, offset_ms } => {
+                let line = TranscriptLine { seq: self.next_seq, speaker, text, offset_ms };
                 self.next_seq += 1;
                 let (store, id, stored) = (Arc::clone(&self.store), self.call_id, line.clone());
                 if blocking(move || store.append_transcript(id, &stored)).await? {
-                    self.bus.publish(EngineEvent::TranscriptLine {
-                        call_id: self.call_id,
-                        line,
-                    });
+                    self.bus.publish(EngineEvent::TranscriptLine { call_id: self.call_id, line });
                 }
                 Ok(())
             }
@@ -123,19 +82,11 @@ impl CallTask {
 
     /// Ends the call and turns what it collected into an offer.
     async fn finish(&self, state: CallState, reason: String) -> Result<(), EngineError> {
-        let state = if state.is_terminal() {
-            state
-        } else {
-            CallState::Failed
-        };
+        let state = if state.is_terminal() { state } else { CallState::Failed };
         let (store, id, contact_id) = (Arc::clone(&self.store), self.call_id, self.contact_id);
         let offer = blocking(move || {
             let fields = store.collected_fields(id)?;
-            let offer = Offer::from_fields(
-                id,
-                contact_id,
-                fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            );
+            let offer = Offer::from_fields(id, contact_id, fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             if let Some(offer) = &offer {
                 store.save_offer(offer)?;
             }

@@ -6,8 +6,6 @@ use switchboard_core::UnixMillis;
 
 /// Now, in milliseconds since the Unix epoch.
 pub fn now() -> UnixMillis {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     UnixMillis(i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX))
 }

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{
-    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, normalize_phone, render,
-};
+use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, normalize_phone, render};
 use switchboard_store::{NewCall, Store};
 use tokio::sync::mpsc;
 
@@ -26,10 +24,7 @@ pub struct EngineSettings {
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self {
-            default_region: "US".to_owned(),
-            lost_call_grace: Duration::from_secs(30),
-        }
+        Self { default_region: "US".to_owned(), lost_call_grace: Duration::from_secs(30) }
     }
 }
 
@@ -44,12 +39,7 @@ pub struct Engine {
 impl Engine {
     /// An engine over `store` with no backends yet.
     pub fn new(store: Arc<Store>, settings: EngineSettings) -> Self {
-        Self {
-            store,
-            bus: EventBus::new(1024),
-            backends: HashMap::new(),
-            settings,
-        }
+        Self { store, bus: EventBus::new(1024), backends: HashMap::new(), settings }
     }
 
     /// Makes a backend available to agents configured for it.
@@ -69,74 +59,37 @@ impl Engine {
 
     /// Places a call to `contact_id` with `agent_id`. Refuses, storing nothing, when the contact's
     /// number cannot be dialled or the agent's templates need a variable nobody supplies.
-    pub async fn start_call(
-        &self,
-        contact_id: ContactId,
-        agent_id: AgentId,
-    ) -> Result<CallSummary, EngineError> {
+    pub async fn start_call(&self, contact_id: ContactId, agent_id: AgentId) -> Result<CallSummary, EngineError> {
         let store = Arc::clone(&self.store);
-        let (contact, agent) = blocking(move || {
-            Ok::<_, EngineError>((store.contact(contact_id)?, store.agent(agent_id)?))
-        })
-        .await?;
+        let (contact, agent) =
+            blocking(move || Ok::<_, EngineError>((store.contact(contact_id)?, store.agent(agent_id)?))).await?;
         let contact = contact.ok_or(EngineError::ContactNotFound(contact_id))?;
         let agent = agent.ok_or(EngineError::AgentNotFound(agent_id))?;
-        let to =
-            normalize_phone(&contact.phone, &self.settings.default_region).map_err(|reason| {
-                EngineError::InvalidPhone {
-                    contact: contact.name.clone(),
-                    reason,
-                }
-            })?;
+        let to = normalize_phone(&contact.phone, &self.settings.default_region)
+            .map_err(|reason| EngineError::InvalidPhone { contact: contact.name.clone(), reason })?;
         let vars = call_variables(&agent, &contact);
-        let missing = |missing| EngineError::MissingVariables {
-            agent: agent.config.name.clone(),
-            missing,
-        };
+        let missing = |missing| EngineError::MissingVariables { agent: agent.config.name.clone(), missing };
         let system_prompt = render(&agent.config.system_prompt, &vars).map_err(missing)?;
         let first_message = render(&agent.config.first_message, &vars).map_err(missing)?;
         let backend = Arc::clone(
-            self.backends
-                .get(&agent.config.backend)
-                .ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
+            self.backends.get(&agent.config.backend).ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
         );
 
-        let new_call = NewCall {
-            contact_id,
-            agent_id,
-            backend: agent.config.backend,
-            phone_e164: to.clone(),
-            created_at: now(),
-        };
+        let new_call =
+            NewCall { contact_id, agent_id, backend: agent.config.backend, phone_e164: to.clone(), created_at: now() };
         let store = Arc::clone(&self.store);
         let call = blocking(move || store.insert_call(&new_call)).await?;
-        self.bus
-            .publish(EngineEvent::CallUpdated { call: call.clone() });
+        self.bus.publish(EngineEvent::CallUpdated { call: call.clone() });
         tracing::info!(call = %call.id, contact = %contact.name, agent = %agent.config.name, "call queued");
 
-        let deadline = Duration::from_secs(u64::from(agent.config.max_duration_secs))
-            + self.settings.lost_call_grace;
-        let request = CallRequest {
-            call_id: call.id,
-            to,
-            agent,
-            contact,
-            system_prompt,
-            first_message,
-        };
+        let deadline = Duration::from_secs(u64::from(agent.config.max_duration_secs)) + self.settings.lost_call_grace;
+        let request = CallRequest { call_id: call.id, to, agent, contact, system_prompt, first_message };
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
         let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call);
         apply_state(&self.store, &self.bus, call.id, CallState::Dialing, None).await?;
         if let Err(err) = backend.start(request, events).await {
             tracing::warn!(call = %call.id, error = %err, "backend refused the call");
-            apply_state(
-                &self.store,
-                &self.bus,
-                call.id,
-                CallState::Failed,
-                Some(err.to_string()),
-            )
-            .await?;
+            apply_state(&self.store, &self.bus, call.id, CallState::Failed, Some(err.to_string())).await?;
             return Err(err.into());
         }
         tokio::spawn(task.run(receiver, deadline));
@@ -151,24 +104,18 @@ impl Engine {
         let store = Arc::clone(&self.store);
         let open: Vec<CallId> = blocking(move || store.open_calls()).await?;
         for id in &open {
-            let reason = "Switchboard was closed while the call was live; it could not be resumed"
-                .to_owned();
+            let reason = "Switchboard was closed while the call was live; it could not be resumed".to_owned();
             apply_state(&self.store, &self.bus, *id, CallState::Lost, Some(reason)).await?;
         }
         if !open.is_empty() {
-            tracing::warn!(
-                count = open.len(),
-                "closed calls left open by the previous run"
-            );
+            tracing::warn!(count = open.len(), "closed calls left open by the previous run");
         }
         Ok(open.len())
     }
 }
 
 /// Runs a store operation off the async workers (SQLite calls block).
-pub(crate) async fn blocking<T, E>(
-    work: impl FnOnce() -> Result<T, E> + Send + 'static,
-) -> Result<T, E>
+pub(crate) async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, E>
 where
     T: Send + 'static,
     E: Send + 'static,

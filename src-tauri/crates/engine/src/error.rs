@@ -29,10 +29,7 @@ pub enum EngineError {
     #[error("cannot call {contact}: {reason}")]
     InvalidPhone { contact: String, reason: PhoneError },
     #[error("cannot start the call with agent {agent}: {missing}")]
-    MissingVariables {
-        agent: String,
-        missing: MissingVariables,
-    },
+    MissingVariables { agent: String, missing: MissingVariables },
     #[error("the {0:?} backend is not available in this build")]
     BackendUnavailable(BackendKind),
     #[error("the call could not be placed: {0}")]

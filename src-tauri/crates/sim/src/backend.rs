@@ -20,10 +20,7 @@ pub struct SimSettings {
 
 impl Default for SimSettings {
     fn default() -> Self {
-        Self {
-            time_scale: 1.0,
-            seed: 0x5157_4348,
-        }
+        Self { time_scale: 1.0, seed: 0x5157_4348 }
     }
 }
 
@@ -43,12 +40,7 @@ pub struct Simulator {
 impl Simulator {
     /// A simulator with these settings. A time scale below 0.01 is raised to 0.01.
     pub fn new(settings: SimSettings) -> Self {
-        Self {
-            settings: SimSettings {
-                time_scale: settings.time_scale.max(0.01),
-                ..settings
-            },
-        }
+        Self { settings: SimSettings { time_scale: settings.time_scale.max(0.01), ..settings } }
     }
 }
 
@@ -71,11 +63,7 @@ impl CallBackend for Simulator {
 }
 
 /// Plays one call. Stops quietly if the engine stops listening.
-async fn play_call(
-    request: CallRequest,
-    events: mpsc::Sender<BackendEvent>,
-    settings: SimSettings,
-) {
+async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, settings: SimSettings) {
     let scaled = |real: Duration| real.div_f64(settings.time_scale);
     let persona = VendorPersona::for_contact(&request.contact, &request.to, settings.seed);
     let script = quote_conversation(&request, &persona);
@@ -94,34 +82,18 @@ async fn play_call(
         tokio::time::sleep(scaled(speaking)).await;
         call_time += speaking;
         let offset_ms = u32::try_from(call_time.as_millis()).unwrap_or(u32::MAX);
-        if events
-            .send(BackendEvent::Line {
-                speaker: turn.speaker,
-                text: turn.text,
-                offset_ms,
-            })
-            .await
-            .is_err()
-        {
+        if events.send(BackendEvent::Line { speaker: turn.speaker, text: turn.text, offset_ms }).await.is_err() {
             return;
         }
         if let Some((key, value)) = turn.field
-            && events
-                .send(BackendEvent::Field { key, value })
-                .await
-                .is_err()
+            && events.send(BackendEvent::Field { key, value }).await.is_err()
         {
             return;
         }
     }
     let reason = "the vendor answered every question and the agent said goodbye".to_owned();
     // The engine may have stopped listening; then there is no one left to tell.
-    let _ = events
-        .send(BackendEvent::Ended {
-            state: CallState::Completed,
-            reason,
-        })
-        .await;
+    let _ = events.send(BackendEvent::Ended { state: CallState::Completed, reason }).await;
 }
 
 /// How long `text` takes to say at [`WORDS_PER_MINUTE`].
@@ -136,10 +108,7 @@ mod tests {
 
     #[test]
     fn speech_is_paced_by_word_count() {
-        assert_eq!(
-            speaking_time("one two three four"),
-            Duration::from_millis(1_500)
-        );
+        assert_eq!(speaking_time("one two three four"), Duration::from_millis(1_500));
         assert_eq!(speaking_time(""), Duration::ZERO);
     }
 }

@@ -16,11 +16,7 @@ pub struct Turn {
 
 impl Turn {
     fn says(speaker: Speaker, text: impl Into<String>) -> Self {
-        Self {
-            speaker,
-            text: text.into(),
-            field: None,
-        }
+        Self { speaker, text: text.into(), field: None }
     }
 }
 
@@ -31,42 +27,23 @@ pub fn quote_conversation(request: &CallRequest, persona: &VendorPersona) -> Vec
         Turn::says(Speaker::Agent, request.first_message.clone()),
         Turn::says(
             Speaker::Callee,
-            format!(
-                "Yes, this is {}, {} speaking. How can I help?",
-                vendor.name, persona.first_name
-            ),
+            format!("Yes, this is {}, {} speaking. How can I help?", vendor.name, persona.first_name),
         ),
     ];
     for field in &request.agent.config.data_fields {
         turns.push(Turn::says(
             Speaker::Agent,
-            format!(
-                "Could you tell me the {}?",
-                lowercase_first(&field.description)
-            ),
+            format!("Could you tell me the {}?", lowercase_first(&field.description)),
         ));
         match persona.answer(&field.key, vendor.vendor.quantity) {
             Some((line, value)) => {
-                turns.push(Turn {
-                    speaker: Speaker::Callee,
-                    text: line,
-                    field: Some((field.key.clone(), value)),
-                });
+                turns.push(Turn { speaker: Speaker::Callee, text: line, field: Some((field.key.clone(), value)) });
             }
-            None => turns.push(Turn::says(
-                Speaker::Callee,
-                "I'd have to check on that and get back to you.",
-            )),
+            None => turns.push(Turn::says(Speaker::Callee, "I'd have to check on that and get back to you.")),
         }
     }
-    turns.push(Turn::says(
-        Speaker::Agent,
-        "Thank you, that's everything I needed. Have a good day.",
-    ));
-    turns.push(Turn::says(
-        Speaker::Callee,
-        format!("You too, {}. Bye now.", request.agent.config.organization),
-    ));
+    turns.push(Turn::says(Speaker::Agent, "Thank you, that's everything I needed. Have a good day."));
+    turns.push(Turn::says(Speaker::Callee, format!("You too, {}. Bye now.", request.agent.config.organization)));
     turns
 }
 

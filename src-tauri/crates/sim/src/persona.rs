@@ -5,21 +5,10 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use switchboard_core::Contact;
 
-const FIRST_NAMES: [&str; 8] = [
-    "Dana", "Luis", "Priya", "Tom", "Grace", "Marcus", "Ines", "Ken",
-];
-const SHIPPING: [&str; 4] = [
-    "FOB origin",
-    "delivered, freight included",
-    "FOB destination",
-    "ex works, you arrange freight",
-];
-const TERMS: [&str; 4] = [
-    "Net 30",
-    "Net 45",
-    "Net 15",
-    "half up front, balance on delivery",
-];
+const FIRST_NAMES: [&str; 8] = ["Dana", "Luis", "Priya", "Tom", "Grace", "Marcus", "Ines", "Ken"];
+const SHIPPING: [&str; 4] =
+    ["FOB origin", "delivered, freight included", "FOB destination", "ex works, you arrange freight"];
+const TERMS: [&str; 4] = ["Net 30", "Net 45", "Net 15", "half up front, balance on delivery"];
 const MOQS: [u32; 4] = [250, 500, 1000, 2500];
 
 /// A vendor's representative and the quote they will give.
@@ -54,31 +43,16 @@ impl VendorPersona {
     pub fn answer(&self, key: &str, quantity: u32) -> Option<(String, String)> {
         let (line, value) = match key {
             "unit_price" => (
-                format!(
-                    "For {quantity} units we can do ${:.2} per unit.",
-                    self.unit_price
-                ),
+                format!("For {quantity} units we can do ${:.2} per unit.", self.unit_price),
                 format!("${:.2} per unit", self.unit_price),
             ),
-            "moq" => (
-                format!("Our minimum order is {} units.", self.moq),
-                format!("{} units", self.moq),
-            ),
+            "moq" => (format!("Our minimum order is {} units.", self.moq), format!("{} units", self.moq)),
             "lead_time_days" => (
-                format!(
-                    "Lead time is about {} days from order confirmation.",
-                    self.lead_time_days
-                ),
+                format!("Lead time is about {} days from order confirmation.", self.lead_time_days),
                 self.lead_time_days.to_string(),
             ),
-            "shipping" => (
-                format!("Shipping would be {}.", self.shipping),
-                self.shipping.to_owned(),
-            ),
-            "terms" => (
-                format!("Payment terms are {}.", self.terms),
-                self.terms.to_owned(),
-            ),
+            "shipping" => (format!("Shipping would be {}.", self.shipping), self.shipping.to_owned()),
+            "terms" => (format!("Payment terms are {}.", self.terms), self.terms.to_owned()),
             _ => return None,
         };
         Some((line, value))
@@ -87,9 +61,7 @@ impl VendorPersona {
 
 /// FNV-1a: a stable hash, so personas do not change between runs or Rust versions.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[cfg(test)]
@@ -125,11 +97,7 @@ mod tests {
     fn quotes_stay_near_the_target_price() {
         for n in 0..200u32 {
             let persona = VendorPersona::for_contact(&vendor(4.0), &format!("+1312555{n:04}"), 1);
-            assert!(
-                (3.68..=5.2).contains(&persona.unit_price),
-                "{}",
-                persona.unit_price
-            );
+            assert!((3.68..=5.2).contains(&persona.unit_price), "{}", persona.unit_price);
             assert!((7..=35).contains(&persona.lead_time_days));
         }
     }

@@ -22,22 +22,12 @@ impl Store {
     /// One agent.
     pub fn agent(&self, id: AgentId) -> Result<Option<Agent>> {
         let conn = self.conn();
-        let row = conn
-            .query_row(
-                "SELECT id, config FROM agents WHERE id = ?1",
-                [id.0],
-                read_agent,
-            )
-            .optional()?;
+        let row = conn.query_row("SELECT id, config FROM agents WHERE id = ?1", [id.0], read_agent).optional()?;
         row.transpose()
     }
 }
 
-pub(crate) fn insert_agent(
-    conn: &Connection,
-    config: &AgentConfig,
-    now: UnixMillis,
-) -> Result<AgentId> {
+pub(crate) fn insert_agent(conn: &Connection, config: &AgentConfig, now: UnixMillis) -> Result<AgentId> {
     let json = serde_json::to_string(config).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     conn.execute(
         "INSERT INTO agents (name, backend, purpose, config, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -50,9 +40,6 @@ fn read_agent(row: &Row<'_>) -> rusqlite::Result<Result<Agent>> {
     let id: i64 = row.get(0)?;
     let config: String = row.get(1)?;
     Ok(serde_json::from_str(&config)
-        .map(|config| Agent {
-            id: AgentId(id),
-            config,
-        })
+        .map(|config| Agent { id: AgentId(id), config })
         .map_err(|err| StoreError::Corrupt(format!("agent {id}: {err}"))))
 }

@@ -2,8 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 use switchboard_core::{
-    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
-    Transition, UnixMillis,
+    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine, Transition, UnixMillis,
 };
 
 use crate::{Result, Store, StoreError};
@@ -18,8 +17,7 @@ pub struct NewCall {
     pub created_at: UnixMillis,
 }
 
-const SELECT_SUMMARY: &str =
-    "SELECT c.id, c.contact_id, ct.name, c.agent_id, a.name, c.backend, c.phone_e164,
+const SELECT_SUMMARY: &str = "SELECT c.id, c.contact_id, ct.name, c.agent_id, a.name, c.backend, c.phone_e164,
             c.state, c.end_reason, c.created_at, c.answered_at, c.ended_at
      FROM calls c JOIN contacts ct ON ct.id = c.contact_id JOIN agents a ON a.id = c.agent_id";
 
@@ -31,18 +29,11 @@ impl Store {
             conn.execute(
                 "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at)
                  VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                params![
-                    call.contact_id.0,
-                    call.agent_id.0,
-                    call.backend.as_str(),
-                    call.phone_e164,
-                    call.created_at.0
-                ],
+                params![call.contact_id.0, call.agent_id.0, call.backend.as_str(), call.phone_e164, call.created_at.0],
             )?;
             CallId(conn.last_insert_rowid())
         };
-        self.call(id)?
-            .ok_or_else(|| StoreError::NotFound(format!("call {id}")))
+        self.call(id)?.ok_or_else(|| StoreError::NotFound(format!("call {id}")))
     }
 
     /// Moves a call to `next` if that is a step forward (see [`CallState::transition_to`]).
@@ -59,9 +50,7 @@ impl Store {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
             let current: String = tx
-                .query_row("SELECT state FROM calls WHERE id = ?1", [id.0], |row| {
-                    row.get(0)
-                })
+                .query_row("SELECT state FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
             let current = CallState::parse(&current)
@@ -86,10 +75,7 @@ impl Store {
 
     /// Records the provider's id for the call (Twilio call SID, conversation id, …).
     pub fn set_provider_call_id(&self, id: CallId, provider_call_id: &str) -> Result<()> {
-        self.conn().execute(
-            "UPDATE calls SET provider_call_id = ?2 WHERE id = ?1",
-            params![id.0, provider_call_id],
-        )?;
+        self.conn().execute("UPDATE calls SET provider_call_id = ?2 WHERE id = ?1", params![id.0, provider_call_id])?;
         Ok(())
     }
 
@@ -116,21 +102,14 @@ impl Store {
     /// One call.
     pub fn call(&self, id: CallId) -> Result<Option<CallSummary>> {
         let conn = self.conn();
-        let row = conn
-            .query_row(
-                &format!("{SELECT_SUMMARY} WHERE c.id = ?1"),
-                [id.0],
-                read_summary,
-            )
-            .optional()?;
+        let row = conn.query_row(&format!("{SELECT_SUMMARY} WHERE c.id = ?1"), [id.0], read_summary).optional()?;
         row.transpose()
     }
 
     /// The most recent calls, newest first.
     pub fn list_calls(&self, limit: u32) -> Result<Vec<CallSummary>> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached(&format!("{SELECT_SUMMARY} ORDER BY c.id DESC LIMIT ?1"))?;
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} ORDER BY c.id DESC LIMIT ?1"))?;
         let rows = stmt.query_map([limit], read_summary)?;
         rows.map(|row| row?).collect()
     }
@@ -138,8 +117,7 @@ impl Store {
     /// Calls not yet in a terminal state.
     pub fn open_calls(&self) -> Result<Vec<CallId>> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT id FROM calls WHERE ended_at IS NULL ORDER BY id")?;
+        let mut stmt = conn.prepare_cached("SELECT id FROM calls WHERE ended_at IS NULL ORDER BY id")?;
         let rows = stmt.query_map([], |row| Ok(CallId(row.get(0)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -156,15 +134,9 @@ impl Store {
         })?;
         rows.map(|row| {
             let (seq, speaker, text, offset_ms) = row?;
-            let speaker = Speaker::parse(&speaker).ok_or_else(|| {
-                StoreError::Corrupt(format!("call {id} line {seq} has speaker {speaker:?}"))
-            })?;
-            Ok(TranscriptLine {
-                seq,
-                speaker,
-                text,
-                offset_ms,
-            })
+            let speaker = Speaker::parse(&speaker)
+                .ok_or_else(|| StoreError::Corrupt(format!("call {id} line {seq} has speaker {speaker:?}")))?;
+            Ok(TranscriptLine { seq, speaker, text, offset_ms })
         })
         .collect()
     }
@@ -172,9 +144,8 @@ impl Store {
     /// The values the agent collected on a call, by key.
     pub fn collected_fields(&self, id: CallId) -> Result<Vec<(String, String)>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key",
-        )?;
+        let mut stmt =
+            conn.prepare_cached("SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key")?;
         let rows = stmt.query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -184,11 +155,8 @@ fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary>> {
     let id: i64 = row.get(0)?;
     let backend: String = row.get(5)?;
     let state: String = row.get(7)?;
-    let (Some(backend), Some(state)) = (BackendKind::parse(&backend), CallState::parse(&state))
-    else {
-        return Ok(Err(StoreError::Corrupt(format!(
-            "call {id} has backend {backend:?} and state {state:?}"
-        ))));
+    let (Some(backend), Some(state)) = (BackendKind::parse(&backend), CallState::parse(&state)) else {
+        return Ok(Err(StoreError::Corrupt(format!("call {id} has backend {backend:?} and state {state:?}"))));
     };
     Ok(Ok(CallSummary {
         id: CallId(id),

@@ -35,29 +35,16 @@ impl Store {
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
         let conn = self.conn();
-        let row = conn
-            .query_row(&format!("{SELECT} WHERE id = ?1"), [id.0], read_contact)
-            .optional()?;
+        let row = conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id.0], read_contact).optional()?;
         row.transpose()
     }
 }
 
-pub(crate) fn insert_contact(
-    conn: &Connection,
-    contact: &NewContact,
-    now: UnixMillis,
-) -> Result<ContactId> {
-    let details = serde_json::to_string(&contact.vendor)
-        .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+pub(crate) fn insert_contact(conn: &Connection, contact: &NewContact, now: UnixMillis) -> Result<ContactId> {
+    let details = serde_json::to_string(&contact.vendor).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     conn.execute(
         "INSERT INTO contacts (kind, name, phone, details, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            contact.kind.as_str(),
-            contact.name,
-            contact.phone,
-            details,
-            now.0
-        ],
+        params![contact.kind.as_str(), contact.name, contact.phone, details, now.0],
     )?;
     Ok(ContactId(conn.last_insert_rowid()))
 }
@@ -67,19 +54,11 @@ fn read_contact(row: &Row<'_>) -> rusqlite::Result<Result<Contact>> {
     let kind: String = row.get(1)?;
     let details: String = row.get(4)?;
     let Some(kind) = ContactKind::parse(&kind) else {
-        return Ok(Err(StoreError::Corrupt(format!(
-            "contact {id} has kind {kind:?}"
-        ))));
+        return Ok(Err(StoreError::Corrupt(format!("contact {id} has kind {kind:?}"))));
     };
     let vendor = match serde_json::from_str(&details) {
         Ok(vendor) => vendor,
         Err(err) => return Ok(Err(StoreError::Corrupt(format!("contact {id}: {err}")))),
     };
-    Ok(Ok(Contact {
-        id: ContactId(id),
-        kind,
-        name: row.get(2)?,
-        phone: row.get(3)?,
-        vendor,
-    }))
+    Ok(Ok(Contact { id: ContactId(id), kind, name: row.get(2)?, phone: row.get(3)?, vendor }))
 }

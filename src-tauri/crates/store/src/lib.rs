@@ -32,41 +32,24 @@ impl Store {
     /// WAL and foreign keys, and runs pending migrations. Every error names the path.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_owned(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
         }
-        let open_error = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        };
+        let open_error = |source| StoreError::Open { path: path.to_owned(), source };
         let mut conn = Connection::open(path).map_err(open_error)?;
         configure(&conn).map_err(open_error)?;
         schema::migrate(&mut conn, path)?;
         tracing::info!(path = %path.display(), "database open");
-        Ok(Store {
-            conn: Mutex::new(conn),
-            path: path.to_owned(),
-        })
+        Ok(Store { conn: Mutex::new(conn), path: path.to_owned() })
     }
 
     /// A private in-memory database with the full schema, for tests.
     pub fn open_in_memory() -> Result<Store> {
         let path = PathBuf::from(":memory:");
-        let mut conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
-            path: path.clone(),
-            source,
-        })?;
-        configure(&conn).map_err(|source| StoreError::Open {
-            path: path.clone(),
-            source,
-        })?;
+        let mut conn =
+            Connection::open_in_memory().map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        configure(&conn).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         schema::migrate(&mut conn, &path)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-            path,
-        })
+        Ok(Store { conn: Mutex::new(conn), path })
     }
 
     /// Where the database file is.
@@ -77,9 +60,7 @@ impl Store {
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (statements are atomic),
         // so a poisoned lock is still safe to use.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -89,7 +70,5 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     if mode != "wal" && mode != "memory" {
         tracing::warn!(mode, "SQLite refused WAL mode");
     }
-    conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-    )
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
 }

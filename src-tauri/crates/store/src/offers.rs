@@ -5,7 +5,8 @@ use switchboard_core::{CallId, ContactId, Offer};
 
 use crate::{Result, Store};
 
-const SELECT: &str = "SELECT call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence FROM offers";
+const SELECT: &str =
+    "SELECT call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence FROM offers";
 
 impl Store {
     /// Stores (or replaces) the offer a call yielded.
@@ -31,13 +32,7 @@ impl Store {
     /// The offer a call yielded, if any.
     pub fn offer(&self, call_id: CallId) -> Result<Option<Offer>> {
         let conn = self.conn();
-        Ok(conn
-            .query_row(
-                &format!("{SELECT} WHERE call_id = ?1"),
-                [call_id.0],
-                read_offer,
-            )
-            .optional()?)
+        Ok(conn.query_row(&format!("{SELECT} WHERE call_id = ?1"), [call_id.0], read_offer).optional()?)
     }
 
     /// Every offer, newest call first.

@@ -17,13 +17,8 @@ impl Store {
     ) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let seeded: Option<String> = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [SAMPLES_SEEDED],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let seeded: Option<String> =
+            tx.query_row("SELECT value FROM meta WHERE key = ?1", [SAMPLES_SEEDED], |row| row.get(0)).optional()?;
         if seeded.is_some() {
             return Ok(false);
         }
@@ -33,10 +28,7 @@ impl Store {
         for contact in contacts {
             crate::contacts::insert_contact(&tx, contact, now)?;
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-            params![SAMPLES_SEEDED, now.0.to_string()],
-        )?;
+        tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![SAMPLES_SEEDED, now.0.to_string()])?;
         tx.commit()?;
         Ok(true)
     }

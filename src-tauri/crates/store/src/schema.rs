@@ -12,12 +12,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> =
     LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../migrations/0001_initial.sql"))]));
 
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    MIGRATIONS
-        .to_latest(conn)
-        .map_err(|source| StoreError::Migrate {
-            path: path.to_owned(),
-            source,
-        })
+    MIGRATIONS.to_latest(conn).map_err(|source| StoreError::Migrate { path: path.to_owned(), source })
 }
 
 #[cfg(test)]

@@ -1,0 +1,196 @@
+//! Starting the real app under tauri-driver and driving it with WebDriver.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::process::{Child, Command};
+
+/// How long to wait for something the console should show.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+/// How long one whole test may take.
+pub const TEST_LIMIT: Duration = Duration::from_secs(240);
+
+/// A running console window with its own tauri-driver.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+}
+
+impl App {
+    /// Starts the app binary with `data_dir` as its profile. `sim_time_scale` speeds up calls.
+    pub async fn start(data_dir: &Path, sim_time_scale: u32) -> App {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "the end-to-end tests need a display: run them through `make test` (Xvfb + D-Bus)"
+        );
+        let binary = app_binary();
+        let port = free_port();
+        let native_port = free_port();
+        let mut driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("SWITCHBOARD_DATA_DIR", data_dir)
+            .env("SWITCHBOARD_SIM_TIME_SCALE", sim_time_scale.to_string())
+            .env("NO_AT_BRIDGE", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdout(Stdio::null())
+            .stderr(driver_log(data_dir))
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver could not start: is it installed? (`make test` installs it)");
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("tauri:options".to_owned(), serde_json::json!({ "application": binary.to_string_lossy() }));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + PATIENCE;
+        let client = loop {
+            match ClientBuilder::native().capabilities(capabilities.clone()).connect(&url).await {
+                Ok(client) => break client,
+                Err(err) if Instant::now() < deadline => {
+                    if let Ok(Some(status)) = driver.try_wait() {
+                        panic!("tauri-driver exited ({status}) before a session started: {err}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(err) => panic!("no WebDriver session with {}: {err}", binary.display()),
+            }
+        };
+        let app = App { client, driver };
+        app.wait_for("[data-testid=nav-live]").await;
+        app
+    }
+
+    /// Closes the window (ending the app) and stops the driver.
+    pub async fn quit(self) {
+        self.client.clone().close().await.expect("the WebDriver session did not close");
+    }
+
+    /// Waits until an element matching `css` is shown.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
+    }
+
+    /// Clicks the element with this `data-testid`.
+    pub async fn click(&self, test_id: &str) {
+        self.wait_for(&format!("[data-testid={test_id}]")).await.click().await.expect("click failed");
+    }
+
+    /// The text of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
+            texts.push(element.text().await.expect("text failed"));
+        }
+        texts
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.expect("text failed")
+    }
+
+    /// Saves a screenshot under `target/e2e-screenshots/` (kept for the README and for failures).
+    /// WebKitWebDriver sometimes never answers a screenshot request; a missing picture is not a
+    /// failure of the app, so that is reported and the test goes on.
+    pub async fn screenshot(&self, name: &str) {
+        // WebKitWebDriver answers a screenshot at the page's next paint, and a still page never
+        // paints: keep one corner pixel changing for a moment while the picture is taken.
+        let keep_painting = "const dot = document.createElement('div');
+            dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none';
+            document.body.appendChild(dot);
+            const until = performance.now() + 3000;
+            const tick = (t) => { dot.style.background = `rgba(0,0,0,${(t % 2) / 100})`;
+                                  if (t < until) requestAnimationFrame(tick); else dot.remove(); };
+            requestAnimationFrame(tick);";
+        self.client.execute(keep_painting, vec![]).await.expect("the paint script failed");
+        let png = match tokio::time::timeout(Duration::from_secs(10), self.client.screenshot()).await {
+            Ok(result) => result.expect("screenshot failed"),
+            Err(_) => {
+                eprintln!("screenshot {name}: WebKitWebDriver did not answer within 10 s; skipped");
+                return;
+            }
+        };
+        let dir = workspace_root().join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir).expect("cannot create the screenshot folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("cannot save the screenshot");
+    }
+}
+
+impl Drop for App {
+    /// Ends tauri-driver, WebKitWebDriver and the app together (one process group), also when a
+    /// test fails half-way.
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status();
+        }
+    }
+}
+
+/// Runs a whole test with a time limit, so a stuck window fails the test instead of hanging CI.
+pub async fn within<F: Future<Output = ()>>(limit: Duration, test: F) {
+    if tokio::time::timeout(limit, test).await.is_err() {
+        panic!("the test did not finish within {limit:?}");
+    }
+}
+
+/// Polls `check` until it returns `Some`, failing with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_owned()
+}
+
+/// The app binary: `SWITCHBOARD_APP`, else the workspace's debug build.
+fn app_binary() -> PathBuf {
+    let binary = std::env::var_os("SWITCHBOARD_APP").map(PathBuf::from).unwrap_or_else(|| {
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+        target.join("debug/switchboard")
+    });
+    assert!(binary.is_file(), "{} is missing: build the app first (`make test` does)", binary.display());
+    binary
+}
+
+/// The driver's and the app's output go to `target/e2e-logs/`, named after the data directory.
+fn driver_log(data_dir: &Path) -> Stdio {
+    let dir = workspace_root().join("target/e2e-logs");
+    let name = data_dir.file_name().unwrap_or_default().to_string_lossy().trim_start_matches('.').to_owned();
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::File::create(dir.join(format!("{name}.log"))))
+        .map(Stdio::from)
+        .unwrap_or_else(|_| Stdio::null())
+}
+
+fn tauri_driver() -> PathBuf {
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    in_cargo_home.filter(|path| path.is_file()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("no free port").port()
+}

@@ -1,0 +1,134 @@
+//! Integration tests of the engine over a real (in-memory) store, with a scripted backend that
+//! plays exactly the events each test needs.
+
+mod lifecycle;
+mod refusals;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use switchboard_core::{AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis};
+use switchboard_engine::{
+    BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, Engine, EngineEvent, EngineSettings,
+};
+use switchboard_store::{NewContact, Store};
+use tokio::sync::{broadcast, mpsc};
+
+/// What the scripted backend does with a call.
+#[derive(Clone)]
+pub enum Script {
+    /// Sends these events, then keeps the channel open and says nothing more.
+    Play(Vec<BackendEvent>),
+    /// Sends these events, then drops the channel.
+    PlayThenVanish(Vec<BackendEvent>),
+    /// Refuses to place the call.
+    Refuse(&'static str),
+}
+
+/// A backend that replays a script; it keeps the requests it was given.
+pub struct ScriptedBackend {
+    script: Script,
+    pub requests: Mutex<Vec<CallRequest>>,
+    held: Mutex<Vec<mpsc::Sender<BackendEvent>>>,
+}
+
+impl ScriptedBackend {
+    pub fn new(script: Script) -> Arc<Self> {
+        Arc::new(Self { script, requests: Mutex::new(Vec::new()), held: Mutex::new(Vec::new()) })
+    }
+}
+
+impl CallBackend for ScriptedBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Simulator
+    }
+
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.requests.lock().unwrap().push(request);
+        let (play, keep) = match &self.script {
+            Script::Refuse(message) => {
+                let err = BackendError { backend: "scripted".into(), message: (*message).into() };
+                return Box::pin(async move { Err(err) });
+            }
+            Script::Play(events) => (events.clone(), true),
+            Script::PlayThenVanish(events) => (events.clone(), false),
+        };
+        if keep {
+            self.held.lock().unwrap().push(events.clone());
+        }
+        Box::pin(async move {
+            tokio::spawn(async move {
+                for event in play {
+                    events.send(event).await.unwrap();
+                }
+            });
+            Ok(())
+        })
+    }
+}
+
+/// An engine over a seeded in-memory store, with `backend` and a short lost-call grace.
+pub fn engine_with(backend: Arc<ScriptedBackend>, max_duration_secs: u32) -> Engine {
+    let store = Store::open_in_memory().unwrap();
+    let mut agents: Vec<AgentConfig> =
+        serde_json::from_str(include_str!("../../../../../assets/sample/agents.json")).unwrap();
+    agents[0].max_duration_secs = max_duration_secs;
+    let vendors: Vec<NewContact> =
+        serde_json::from_str(include_str!("../../../../../assets/sample/vendors.json")).unwrap();
+    store.seed_samples_once(&agents, &vendors, UnixMillis(1)).unwrap();
+    let settings = EngineSettings { lost_call_grace: Duration::from_millis(300), ..EngineSettings::default() };
+    let mut engine = Engine::new(Arc::new(store), settings);
+    engine.register_backend(backend);
+    engine
+}
+
+/// The ids of the sample agent and of the sample vendor called `name`.
+pub fn ids(engine: &Engine, name: &str) -> (ContactId, AgentId) {
+    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.name == name).unwrap();
+    (contact.id, engine.store().list_agents().unwrap()[0].id)
+}
+
+/// Waits for the call to reach a terminal state, returning every event seen on the way.
+pub async fn until_ended(events: &mut broadcast::Receiver<Arc<EngineEvent>>, id: CallId) -> Vec<EngineEvent> {
+    let mut seen = Vec::new();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("the call never ended")
+            .expect("the bus closed");
+        seen.push((*event).clone());
+        if let EngineEvent::CallUpdated { call } = &*event
+            && call.id == id
+            && call.state.is_terminal()
+        {
+            return seen;
+        }
+    }
+}
+
+/// The states a call went through, in the order they were published.
+pub fn states(events: &[EngineEvent]) -> Vec<CallState> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            EngineEvent::CallUpdated { call } => Some(call.state),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last published view of the call.
+pub fn last_call(events: &[EngineEvent]) -> CallSummary {
+    events
+        .iter()
+        .rev()
+        .find_map(|event| match event {
+            EngineEvent::CallUpdated { call } => Some(call.clone()),
+            _ => None,
+        })
+        .unwrap()
+}

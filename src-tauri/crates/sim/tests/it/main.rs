@@ -1,0 +1,82 @@
+//! The simulator behind the real engine and store: a whole quote call, start to finish.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{AgentConfig, CallState, Speaker, UnixMillis};
+use switchboard_engine::{Engine, EngineEvent, EngineSettings};
+use switchboard_sim::{SimSettings, Simulator};
+use switchboard_store::{NewContact, Store};
+
+fn engine(time_scale: f64) -> Engine {
+    let store = Store::open_in_memory().unwrap();
+    let agents: Vec<AgentConfig> =
+        serde_json::from_str(include_str!("../../../../../assets/sample/agents.json")).unwrap();
+    let vendors: Vec<NewContact> =
+        serde_json::from_str(include_str!("../../../../../assets/sample/vendors.json")).unwrap();
+    store.seed_samples_once(&agents, &vendors, UnixMillis(1)).unwrap();
+    let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
+    engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, ..SimSettings::default() })));
+    engine
+}
+
+#[tokio::test]
+async fn a_simulated_quote_call_completes_with_a_full_offer() {
+    let engine = engine(500.0);
+    let mut events = engine.bus().subscribe();
+    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.name == "Pacific Bolt & Nut").unwrap();
+    let agent = engine.store().list_agents().unwrap().remove(0);
+    let call = engine.start_call(contact.id, agent.id).await.unwrap();
+
+    let mut lines_published = 0;
+    let ended = loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
+        match &*event {
+            EngineEvent::TranscriptLine { call_id, .. } if *call_id == call.id => lines_published += 1,
+            EngineEvent::CallUpdated { call: c } if c.state.is_terminal() => break c.clone(),
+            _ => {}
+        }
+    };
+    assert_eq!(ended.state, CallState::Completed);
+    assert!(ended.answered_at.is_some() && ended.ended_at.is_some());
+
+    let transcript = engine.store().transcript(call.id).unwrap();
+    assert_eq!(transcript.len(), lines_published);
+    // Greeting and reply, a question and answer per data field, and goodbyes.
+    assert_eq!(transcript.len(), 2 + 2 * agent.config.data_fields.len() + 2);
+    for (i, line) in transcript.iter().enumerate() {
+        assert_eq!(line.speaker, if i % 2 == 0 { Speaker::Agent } else { Speaker::Callee }, "{line:?}");
+        assert_eq!(line.seq as usize, i);
+    }
+    assert!(transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms), "call time moves forward");
+    // At 160 words a minute plus a pause per turn, the call lasts as long as its words take.
+    let words: usize = transcript.iter().map(|l| l.text.split_whitespace().count()).sum();
+    let expected_ms = words as f64 * 375.0 + transcript.len() as f64 * 600.0;
+    assert!((f64::from(transcript.last().unwrap().offset_ms) - expected_ms).abs() < 5.0);
+
+    let offer = engine.store().offer(call.id).unwrap().expect("a full quote");
+    assert_eq!(offer.confidence, 1.0);
+    let price = offer.unit_price.unwrap();
+    assert!(transcript.iter().any(|l| l.text.contains(&format!("${price:.2} per unit"))), "the offer is what was said");
+    assert!(transcript[0].text.contains("Pacific Bolt & Nut"));
+}
+
+#[tokio::test]
+async fn the_same_vendor_quotes_the_same_price_every_time() {
+    let engine = engine(1000.0);
+    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.name == "Acme Fasteners").unwrap();
+    let agent = engine.store().list_agents().unwrap().remove(0);
+    let mut prices = Vec::new();
+    for _ in 0..2 {
+        let mut events = engine.bus().subscribe();
+        let call = engine.start_call(contact.id, agent.id).await.unwrap();
+        loop {
+            let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
+            if matches!(&*event, EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal()) {
+                break;
+            }
+        }
+        prices.push(engine.store().offer(call.id).unwrap().unwrap().unit_price);
+    }
+    assert_eq!(prices[0], prices[1]);
+}

@@ -1,0 +1,82 @@
+//! Call rows: forward-only states, terminal reasons, idempotent transcripts, fields and offers.
+
+use switchboard_core::{CallId, CallState, CallSummary, Offer, Speaker, TranscriptLine, UnixMillis};
+use switchboard_store::{NewCall, Store};
+
+use crate::seeded;
+
+fn new_call(store: &Store) -> CallSummary {
+    seeded(store);
+    let agent = store.list_agents().unwrap().remove(0);
+    let contact = store.list_contacts().unwrap().remove(0);
+    store
+        .insert_call(&NewCall {
+            contact_id: contact.id,
+            agent_id: agent.id,
+            backend: agent.config.backend,
+            phone_e164: "+13125550143".into(),
+            created_at: UnixMillis(1_000),
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_new_call_is_queued_with_names_joined() {
+    let store = Store::open_in_memory().unwrap();
+    let call = new_call(&store);
+    assert_eq!(call.state, CallState::Queued);
+    assert_eq!(call.agent_name, "Vendor quote");
+    assert_eq!(call.contact_name, "Acme Fasteners");
+    assert_eq!(store.list_calls(10).unwrap(), vec![call.clone()]);
+    assert_eq!(store.open_calls().unwrap(), vec![call.id]);
+}
+
+#[test]
+fn states_move_forward_and_late_events_change_nothing() {
+    let store = Store::open_in_memory().unwrap();
+    let id = new_call(&store).id;
+    let advance = |state, reason, at| store.advance_call(id, state, reason, UnixMillis(at)).unwrap();
+
+    assert_eq!(advance(CallState::Ringing, None, 2_000).unwrap().state, CallState::Ringing);
+    let answered = advance(CallState::InProgress, None, 3_000).unwrap();
+    assert_eq!(answered.answered_at, Some(UnixMillis(3_000)));
+    assert_eq!(advance(CallState::Ringing, None, 3_500), None, "a late ringing is ignored");
+    let done = advance(CallState::Completed, Some("said goodbye"), 9_000).unwrap();
+    assert_eq!(
+        (done.state, done.end_reason.as_deref(), done.ended_at),
+        (CallState::Completed, Some("said goodbye"), Some(UnixMillis(9_000)))
+    );
+    assert_eq!(advance(CallState::Failed, Some("late failure"), 9_500), None, "terminal is final");
+    assert_eq!(store.call(id).unwrap().unwrap(), done);
+    assert!(store.open_calls().unwrap().is_empty());
+}
+
+#[test]
+fn a_transcript_line_is_stored_once() {
+    let store = Store::open_in_memory().unwrap();
+    let id = new_call(&store).id;
+    let line = TranscriptLine { seq: 0, speaker: Speaker::Agent, text: "Hi".into(), offset_ms: 10 };
+    assert!(store.append_transcript(id, &line).unwrap());
+    assert!(!store.append_transcript(id, &TranscriptLine { text: "duplicate".into(), ..line.clone() }).unwrap());
+    let reply = TranscriptLine { seq: 1, speaker: Speaker::Callee, text: "Hello".into(), offset_ms: 900 };
+    assert!(store.append_transcript(id, &reply).unwrap());
+    assert_eq!(store.transcript(id).unwrap(), vec![line, reply]);
+    assert!(store.transcript(CallId(999)).unwrap().is_empty());
+}
+
+#[test]
+fn fields_are_corrected_in_place_and_offers_read_back() {
+    let store = Store::open_in_memory().unwrap();
+    let call = new_call(&store);
+    store.record_field(call.id, "unit_price", "$0.50").unwrap();
+    store.record_field(call.id, "unit_price", "$0.45").unwrap();
+    store.record_field(call.id, "terms", "Net 30").unwrap();
+    let fields = store.collected_fields(call.id).unwrap();
+    assert_eq!(fields, vec![("terms".to_owned(), "Net 30".to_owned()), ("unit_price".to_owned(), "$0.45".to_owned())]);
+
+    let offer =
+        Offer::from_fields(call.id, call.contact_id, fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+    store.save_offer(&offer).unwrap();
+    assert_eq!(store.offer(call.id).unwrap(), Some(offer.clone()));
+    assert_eq!(store.list_offers().unwrap(), vec![offer]);
+}

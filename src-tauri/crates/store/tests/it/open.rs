@@ -1,0 +1,65 @@
+//! Opening the database file: creation, reopening, and clear errors for bad paths.
+
+use switchboard_store::{Store, StoreError};
+
+use crate::seeded;
+
+#[test]
+fn creates_the_file_and_its_directory_and_keeps_data_across_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile/nested/switchboard.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.list_agents().unwrap().len(), 1);
+    assert_eq!(store.list_contacts().unwrap().len(), 5);
+    let journal: String =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    assert_eq!(journal, "wal");
+}
+
+#[test]
+fn samples_are_seeded_only_once() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    assert!(!store.seed_samples_once(&[], &[], switchboard_core::UnixMillis(2)).unwrap());
+    assert_eq!(store.list_contacts().unwrap().len(), 5);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.sqlite3");
+    std::fs::write(&path, "vendor,phone\nAcme,555\n".repeat(100)).unwrap();
+    let err = Store::open(&path).err().expect("a text file is not a database");
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains(&path.display().to_string()) && message.contains("not a database"), "{message}");
+}
+
+#[test]
+fn a_directory_that_cannot_be_created_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let path = blocker.join("data/switchboard.sqlite3");
+    let err = Store::open(&path).err().expect("a path under a file cannot be created");
+    assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
+    assert!(err.to_string().contains(&blocker.join("data").display().to_string()), "{err}");
+}
+
+#[test]
+fn foreign_keys_are_enforced() {
+    let store = Store::open_in_memory().unwrap();
+    let call = switchboard_store::NewCall {
+        contact_id: switchboard_core::ContactId(41),
+        agent_id: switchboard_core::AgentId(42),
+        backend: switchboard_core::BackendKind::Simulator,
+        phone_e164: "+13125550143".into(),
+        created_at: switchboard_core::UnixMillis(1),
+    };
+    let err = store.insert_call(&call).expect_err("no such contact or agent");
+    assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+}

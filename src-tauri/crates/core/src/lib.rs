@@ -8,12 +8,19 @@ pub mod offer;
 pub mod phone;
 pub mod template;
 pub mod transcript;
+pub mod violations;
 
-pub use agent::{Agent, AgentConfig, AgentPurpose, BackendKind, DataField, FieldType};
+pub use agent::{
+    Agent, AgentConfig, AgentPurpose, BackendKind, BackendSettings, CallingWindow, DataField, ElevenLabsSettings,
+    Example, FieldError, FieldType, GatherSettings, PipelineSettings, UltravoxSettings, VapiSettings, VoicemailPolicy,
+};
 pub use call::{CallState, CallSummary, Transition};
-pub use contact::{Contact, ContactKind, VendorDetails};
+pub use contact::{
+    Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, Severity, TripData, VendorDetails, Violation,
+};
 pub use ids::{AgentId, CallId, ContactId, UnixMillis};
 pub use offer::Offer;
 pub use phone::{PhoneError, normalize_phone};
 pub use template::{MissingVariables, Variables, render};
 pub use transcript::{Speaker, TranscriptLine};
+pub use violations::violation_context;

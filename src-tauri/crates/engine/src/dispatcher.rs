@@ -10,21 +10,20 @@ use switchboard_store::{NewCall, Store};
 use tokio::sync::mpsc;
 
 use crate::call_task::{CallTask, apply_state};
+use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, now};
 
 /// Engine-wide settings.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
-    /// Region for phone numbers written without a country code (ISO 3166 alpha-2).
-    pub default_region: String,
     /// How long past an agent's max duration a call may stay silent before it is closed as lost.
     pub lost_call_grace: Duration,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { default_region: "US".to_owned(), lost_call_grace: Duration::from_secs(30) }
+        Self { lost_call_grace: Duration::from_secs(30) }
     }
 }
 
@@ -65,8 +64,13 @@ impl Engine {
             blocking(move || Ok::<_, EngineError>((store.contact(contact_id)?, store.agent(agent_id)?))).await?;
         let contact = contact.ok_or(EngineError::ContactNotFound(contact_id))?;
         let agent = agent.ok_or(EngineError::AgentNotFound(agent_id))?;
-        let to = normalize_phone(&contact.phone, &self.settings.default_region)
-            .map_err(|reason| EngineError::InvalidPhone { contact: contact.name.clone(), reason })?;
+        if contact.fields.do_not_call {
+            return Err(EngineError::DoNotCall { contact: contact.fields.name.clone() });
+        }
+        let store = Arc::clone(&self.store);
+        let region = blocking(move || default_region(&store)).await?;
+        let to = normalize_phone(&contact.fields.phone, &region)
+            .map_err(|reason| EngineError::InvalidPhone { contact: contact.fields.name.clone(), reason })?;
         let vars = call_variables(&agent, &contact);
         let missing = |missing| EngineError::MissingVariables { agent: agent.config.name.clone(), missing };
         let system_prompt = render(&agent.config.system_prompt, &vars).map_err(missing)?;
@@ -80,7 +84,7 @@ impl Engine {
         let store = Arc::clone(&self.store);
         let call = blocking(move || store.insert_call(&new_call)).await?;
         self.bus.publish(EngineEvent::CallUpdated { call: call.clone() });
-        tracing::info!(call = %call.id, contact = %contact.name, agent = %agent.config.name, "call queued");
+        tracing::info!(call = %call.id, contact = %contact.fields.name, agent = %agent.config.name, "call queued");
 
         let deadline = Duration::from_secs(u64::from(agent.config.max_duration_secs)) + self.settings.lost_call_grace;
         let request = CallRequest { call_id: call.id, to, agent, contact, system_prompt, first_message };

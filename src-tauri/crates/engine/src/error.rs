@@ -13,6 +13,7 @@ use crate::BackendError;
 pub enum ErrorCode {
     NotFound,
     InvalidPhone,
+    DoNotCall,
     MissingVariables,
     BackendUnavailable,
     BackendFailed,
@@ -26,6 +27,8 @@ pub enum EngineError {
     ContactNotFound(ContactId),
     #[error("agent {0} does not exist")]
     AgentNotFound(AgentId),
+    #[error("{contact} is on the do-not-call list")]
+    DoNotCall { contact: String },
     #[error("cannot call {contact}: {reason}")]
     InvalidPhone { contact: String, reason: PhoneError },
     #[error("cannot start the call with agent {agent}: {missing}")]
@@ -44,6 +47,7 @@ impl EngineError {
         match self {
             Self::ContactNotFound(_) | Self::AgentNotFound(_) => ErrorCode::NotFound,
             Self::InvalidPhone { .. } => ErrorCode::InvalidPhone,
+            Self::DoNotCall { .. } => ErrorCode::DoNotCall,
             Self::MissingVariables { .. } => ErrorCode::MissingVariables,
             Self::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
             Self::Backend(_) => ErrorCode::BackendFailed,

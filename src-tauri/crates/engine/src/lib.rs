@@ -5,9 +5,11 @@ mod backend;
 mod bus;
 mod call_task;
 mod clock;
+pub mod contacts;
 mod dispatcher;
 mod error;
 pub mod sample;
+pub mod settings;
 mod variables;
 
 pub use backend::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};

@@ -1,7 +1,7 @@
 //! Sample data shipped in `assets/`: the agents and vendors a new database starts with.
 
-use switchboard_core::AgentConfig;
-use switchboard_store::{NewContact, Store, StoreError};
+use switchboard_core::{AgentConfig, ContactFields, normalize_phone};
+use switchboard_store::{Store, StoreError};
 
 use crate::now;
 
@@ -25,7 +25,15 @@ pub struct SampleFile {
 pub fn seed_once(store: &Store, agents: SampleFile, contacts: SampleFile) -> Result<bool, SampleError> {
     let agent_configs: Vec<AgentConfig> =
         serde_json::from_str(agents.json).map_err(|source| SampleError::Parse { file: agents.name, source })?;
-    let new_contacts: Vec<NewContact> =
+    let new_contacts: Vec<ContactFields> =
         serde_json::from_str(contacts.json).map_err(|source| SampleError::Parse { file: contacts.name, source })?;
-    Ok(store.seed_samples_once(&agent_configs, &new_contacts, now())?)
+    // Samples are US numbers; one is deliberately incomplete, to show how the console refuses it.
+    let with_e164: Vec<(ContactFields, Option<String>)> = new_contacts
+        .into_iter()
+        .map(|fields| {
+            let e164 = normalize_phone(&fields.phone, "US").ok();
+            (fields, e164)
+        })
+        .collect();
+    Ok(store.seed_samples_once(&agent_configs, &with_e164, now())?)
 }

@@ -1,27 +1,48 @@
 //! The template variables a contact and an agent supply to prompts and first messages.
 
-use switchboard_core::{Agent, Contact, ContactKind, Variables};
+use switchboard_core::{Agent, Contact, ContactDetails, Variables, violation_context};
 
-/// Variables for calling `contact` with `agent`.
+/// Variables for calling `contact` with `agent`: the agent's, the contact's fields by kind, and
+/// the contact's custom fields under their own names.
 pub(crate) fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
     let mut vars = Variables::new();
     let mut set = |key: &str, value: String| {
         vars.insert(key.to_owned(), value);
     };
+    let fields = &contact.fields;
     set("agent_name", agent.config.name.clone());
     set("organization", agent.config.organization.clone());
-    set("contact_name", contact.name.clone());
-    if contact.kind == ContactKind::Vendor {
-        let vendor = &contact.vendor;
-        set("vendor_name", contact.name.clone());
-        set("item", vendor.item.clone());
-        set("quantity", vendor.quantity.to_string());
-        if let Some(price) = vendor.target_price {
-            set("target_price", format!("${price:.2}"));
+    set("contact_name", fields.name.clone());
+    match &fields.details {
+        ContactDetails::Vendor(vendor) => {
+            set("vendor_name", fields.name.clone());
+            set("item", vendor.item.clone());
+            set("quantity", vendor.quantity.to_string());
+            if let Some(price) = vendor.target_price {
+                set("target_price", format!("${price:.2}"));
+            }
+            if let Some(location) = &vendor.location {
+                set("location", location.clone());
+            }
         }
-        if let Some(location) = &vendor.location {
-            set("location", location.clone());
+        ContactDetails::Driver(driver) => {
+            set("driver_name", fields.name.clone());
+            set("violation_context", violation_context(fields, driver));
+            set("violation_count", driver.violations.len().to_string());
+            for (key, value) in [
+                ("driver_id", &driver.driver_id),
+                ("trip_id", &driver.trip_id),
+                ("dispatcher_name", &driver.dispatcher_name),
+                ("transfer_to", &driver.transfer_to),
+            ] {
+                if let Some(value) = value {
+                    set(key, value.clone());
+                }
+            }
         }
+    }
+    for (key, value) in &fields.custom {
+        vars.entry(key.clone()).or_insert_with(|| value.clone());
     }
     vars
 }

@@ -27,7 +27,7 @@ pub fn quote_conversation(request: &CallRequest, persona: &VendorPersona) -> Vec
         Turn::says(Speaker::Agent, request.first_message.clone()),
         Turn::says(
             Speaker::Callee,
-            format!("Yes, this is {}, {} speaking. How can I help?", vendor.name, persona.first_name),
+            format!("Yes, this is {}, {} speaking. How can I help?", vendor.fields.name, persona.first_name),
         ),
     ];
     for field in &request.agent.config.data_fields {
@@ -35,7 +35,8 @@ pub fn quote_conversation(request: &CallRequest, persona: &VendorPersona) -> Vec
             Speaker::Agent,
             format!("Could you tell me the {}?", lowercase_first(&field.description)),
         ));
-        match persona.answer(&field.key, vendor.vendor.quantity) {
+        let quantity = vendor.fields.vendor().map_or(0, |details| details.quantity);
+        match persona.answer(&field.key, quantity) {
             Some((line, value)) => {
                 turns.push(Turn { speaker: Speaker::Callee, text: line, field: Some((field.key.clone(), value)) });
             }

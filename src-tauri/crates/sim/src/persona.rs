@@ -26,7 +26,7 @@ impl VendorPersona {
     /// The persona answering `phone_e164` at `contact`, mixed with the simulator's `seed`.
     pub fn for_contact(contact: &Contact, phone_e164: &str, seed: u64) -> Self {
         let mut rng = SmallRng::seed_from_u64(seed ^ fnv1a(phone_e164.as_bytes()));
-        let reference = contact.vendor.target_price.unwrap_or(5.0);
+        let reference = contact.fields.vendor().and_then(|vendor| vendor.target_price).unwrap_or(5.0);
         let unit_price = (reference * rng.random_range(0.92..1.30) * 100.0).round() / 100.0;
         Self {
             first_name: FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],
@@ -67,19 +67,22 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_core::{ContactId, ContactKind, VendorDetails};
+    use switchboard_core::{ContactDetails, ContactFields, ContactId, VendorDetails};
 
     fn vendor(target: f64) -> Contact {
+        let details =
+            VendorDetails { item: "bolts".into(), quantity: 1000, target_price: Some(target), ..Default::default() };
         Contact {
             id: ContactId(1),
-            kind: ContactKind::Vendor,
-            name: "Acme".into(),
-            phone: "+13125550143".into(),
-            vendor: VendorDetails {
-                item: "bolts".into(),
-                quantity: 1000,
-                target_price: Some(target),
-                ..Default::default()
+            phone_e164: Some("+13125550143".into()),
+            fields: ContactFields {
+                name: "Acme".into(),
+                phone: "+13125550143".into(),
+                tags: vec![],
+                time_zone: None,
+                do_not_call: false,
+                custom: Default::default(),
+                details: ContactDetails::Vendor(details),
             },
         }
     }

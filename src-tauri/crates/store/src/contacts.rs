@@ -1,27 +1,64 @@
 //! Contact repository.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use switchboard_core::{Contact, ContactId, ContactKind, UnixMillis, VendorDetails};
+use switchboard_core::{Contact, ContactDetails, ContactFields, ContactId, UnixMillis};
 
 use crate::{Result, Store, StoreError};
 
-/// A contact to store.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewContact {
-    pub kind: ContactKind,
-    pub name: String,
-    pub phone: String,
-    #[serde(default)]
-    pub vendor: VendorDetails,
+/// One write of a contact import or edit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContactWrite {
+    Insert { fields: ContactFields, phone_e164: Option<String> },
+    Update { id: ContactId, fields: ContactFields, phone_e164: Option<String> },
 }
 
-const SELECT: &str = "SELECT id, kind, name, phone, details FROM contacts";
+const SELECT: &str =
+    "SELECT id, phone_e164, name, phone, tags, time_zone, do_not_call, custom, details FROM contacts";
 
 impl Store {
     /// Stores a new contact.
-    pub fn insert_contact(&self, contact: &NewContact, now: UnixMillis) -> Result<ContactId> {
-        insert_contact(&self.conn(), contact, now)
+    pub fn insert_contact(&self, fields: &ContactFields, phone_e164: Option<&str>, now: UnixMillis) -> Result<ContactId> {
+        insert_contact(&self.conn(), fields, phone_e164, now)
+    }
+
+    /// Replaces a contact's fields.
+    pub fn update_contact(
+        &self,
+        id: ContactId,
+        fields: &ContactFields,
+        phone_e164: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<()> {
+        update_contact(&self.conn(), id, fields, phone_e164, now)
+    }
+
+    /// Applies many writes in one transaction. Each write is all or nothing on its own (a
+    /// savepoint): one that fails is reported in its slot and the others still commit.
+    pub fn write_contacts(&self, writes: &[ContactWrite], now: UnixMillis) -> Result<Vec<Result<ContactId>>> {
+        let mut conn = self.conn();
+        let mut tx = conn.transaction()?;
+        let mut results = Vec::with_capacity(writes.len());
+        for write in writes {
+            let mut savepoint = tx.savepoint()?;
+            let result = match write {
+                ContactWrite::Insert { fields, phone_e164 } => {
+                    insert_contact(&savepoint, fields, phone_e164.as_deref(), now)
+                }
+                ContactWrite::Update { id, fields, phone_e164 } => {
+                    update_contact(&savepoint, *id, fields, phone_e164.as_deref(), now).map(|()| *id)
+                }
+            };
+            if result.is_ok() {
+                savepoint.commit()?;
+            } else {
+                savepoint.rollback()?;
+            }
+            results.push(result);
+        }
+        tx.commit()?;
+        Ok(results)
     }
 
     /// Every contact, by name.
@@ -40,25 +77,109 @@ impl Store {
     }
 }
 
-pub(crate) fn insert_contact(conn: &Connection, contact: &NewContact, now: UnixMillis) -> Result<ContactId> {
-    let details = serde_json::to_string(&contact.vendor).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    conn.execute(
-        "INSERT INTO contacts (kind, name, phone, details, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![contact.kind.as_str(), contact.name, contact.phone, details, now.0],
-    )?;
+pub(crate) fn insert_contact(
+    conn: &Connection,
+    fields: &ContactFields,
+    phone_e164: Option<&str>,
+    now: UnixMillis,
+) -> Result<ContactId> {
+    let json = Json::of(fields)?;
+    conn.prepare_cached(
+        "INSERT INTO contacts (kind, name, phone, phone_e164, tags, time_zone, do_not_call, custom, details, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        fields.kind().as_str(),
+        fields.name,
+        fields.phone,
+        phone_e164,
+        json.tags,
+        fields.time_zone,
+        fields.do_not_call,
+        json.custom,
+        json.details,
+        now.0
+    ])?;
     Ok(ContactId(conn.last_insert_rowid()))
+}
+
+fn update_contact(
+    conn: &Connection,
+    id: ContactId,
+    fields: &ContactFields,
+    phone_e164: Option<&str>,
+    now: UnixMillis,
+) -> Result<()> {
+    let json = Json::of(fields)?;
+    let changed = conn
+        .prepare_cached(
+            "UPDATE contacts SET kind = ?2, name = ?3, phone = ?4, phone_e164 = ?5, tags = ?6, time_zone = ?7,
+                    do_not_call = ?8, custom = ?9, details = ?10, updated_at = ?11
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id.0,
+            fields.kind().as_str(),
+            fields.name,
+            fields.phone,
+            phone_e164,
+            json.tags,
+            fields.time_zone,
+            fields.do_not_call,
+            json.custom,
+            json.details,
+            now.0
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("contact {id}")));
+    }
+    Ok(())
+}
+
+/// The JSON columns of a contact.
+struct Json {
+    tags: String,
+    custom: String,
+    details: String,
+}
+
+impl Json {
+    fn of(fields: &ContactFields) -> Result<Json> {
+        let text = |value: serde_json::Result<String>| value.map_err(|err| StoreError::Corrupt(err.to_string()));
+        Ok(Json {
+            tags: text(serde_json::to_string(&fields.tags))?,
+            custom: text(serde_json::to_string(&fields.custom))?,
+            details: text(serde_json::to_string(&fields.details))?,
+        })
+    }
 }
 
 fn read_contact(row: &Row<'_>) -> rusqlite::Result<Result<Contact>> {
     let id: i64 = row.get(0)?;
-    let kind: String = row.get(1)?;
-    let details: String = row.get(4)?;
-    let Some(kind) = ContactKind::parse(&kind) else {
-        return Ok(Err(StoreError::Corrupt(format!("contact {id} has kind {kind:?}"))));
-    };
-    let vendor = match serde_json::from_str(&details) {
-        Ok(vendor) => vendor,
+    let tags: String = row.get(4)?;
+    let custom: String = row.get(7)?;
+    let details: String = row.get(8)?;
+    let parsed = (|| {
+        let tags: Vec<String> = serde_json::from_str(&tags)?;
+        let custom: BTreeMap<String, String> = serde_json::from_str(&custom)?;
+        let details: ContactDetails = serde_json::from_str(&details)?;
+        Ok::<_, serde_json::Error>((tags, custom, details))
+    })();
+    let (tags, custom, details) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) => return Ok(Err(StoreError::Corrupt(format!("contact {id}: {err}")))),
     };
-    Ok(Ok(Contact { id: ContactId(id), kind, name: row.get(2)?, phone: row.get(3)?, vendor }))
+    Ok(Ok(Contact {
+        id: ContactId(id),
+        phone_e164: row.get(1)?,
+        fields: ContactFields {
+            name: row.get(2)?,
+            phone: row.get(3)?,
+            tags,
+            time_zone: row.get(5)?,
+            do_not_call: row.get(6)?,
+            custom,
+            details,
+        },
+    }))
 }

@@ -8,6 +8,7 @@ mod error;
 mod offers;
 mod samples;
 mod schema;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -15,7 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use calls::NewCall;
-pub use contacts::NewContact;
+pub use contacts::ContactWrite;
 pub use error::StoreError;
 
 /// Result of a store operation.

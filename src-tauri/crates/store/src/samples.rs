@@ -12,7 +12,7 @@ impl Store {
     pub fn seed_samples_once(
         &self,
         agents: &[switchboard_core::AgentConfig],
-        contacts: &[crate::NewContact],
+        contacts: &[(switchboard_core::ContactFields, Option<String>)],
         now: switchboard_core::UnixMillis,
     ) -> Result<bool> {
         let mut conn = self.conn();
@@ -25,8 +25,8 @@ impl Store {
         for agent in agents {
             crate::agents::insert_agent(&tx, agent, now)?;
         }
-        for contact in contacts {
-            crate::contacts::insert_contact(&tx, contact, now)?;
+        for (fields, phone_e164) in contacts {
+            crate::contacts::insert_contact(&tx, fields, phone_e164.as_deref(), now)?;
         }
         tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![SAMPLES_SEEDED, now.0.to_string()])?;
         tx.commit()?;

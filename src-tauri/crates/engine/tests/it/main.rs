@@ -1,17 +1,18 @@
 //! Integration tests of the engine over a real (in-memory) store, with a scripted backend that
 //! plays exactly the events each test needs.
 
+mod import;
 mod lifecycle;
 mod refusals;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard_core::{AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis};
+use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis};
 use switchboard_engine::{
     BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, Engine, EngineEvent, EngineSettings,
 };
-use switchboard_store::{NewContact, Store};
+use switchboard_store::Store;
 use tokio::sync::{broadcast, mpsc};
 
 /// What the scripted backend does with a call.
@@ -74,22 +75,33 @@ impl CallBackend for ScriptedBackend {
 /// An engine over a seeded in-memory store, with `backend` and a short lost-call grace.
 pub fn engine_with(backend: Arc<ScriptedBackend>, max_duration_secs: u32) -> Engine {
     let store = Store::open_in_memory().unwrap();
-    let mut agents: Vec<AgentConfig> =
-        serde_json::from_str(include_str!("../../../../../assets/sample/agents.json")).unwrap();
-    agents[0].max_duration_secs = max_duration_secs;
-    let vendors: Vec<NewContact> =
-        serde_json::from_str(include_str!("../../../../../assets/sample/vendors.json")).unwrap();
-    store.seed_samples_once(&agents, &vendors, UnixMillis(1)).unwrap();
+    seed(&store);
+    let mut agent = store.list_agents().unwrap().remove(0);
+    agent.config.max_duration_secs = max_duration_secs;
+    agent.config.name = format!("{} ({max_duration_secs} s)", agent.config.name);
+    store.insert_agent(&agent.config, UnixMillis(2)).unwrap();
     let settings = EngineSettings { lost_call_grace: Duration::from_millis(300), ..EngineSettings::default() };
     let mut engine = Engine::new(Arc::new(store), settings);
     engine.register_backend(backend);
     engine
 }
 
-/// The ids of the sample agent and of the sample vendor called `name`.
+/// Seeds the shipped sample agents and contacts.
+pub fn seed(store: &Store) {
+    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
+    let seeded = switchboard_engine::sample::seed_once(
+        store,
+        file("agents.json", include_str!("../../../../../assets/sample/agents.json")),
+        file("vendors.json", include_str!("../../../../../assets/sample/vendors.json")),
+    );
+    assert!(seeded.unwrap());
+}
+
+/// The ids of the sample vendor called `name` and of the agent made for the test.
 pub fn ids(engine: &Engine, name: &str) -> (ContactId, AgentId) {
-    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.name == name).unwrap();
-    (contact.id, engine.store().list_agents().unwrap()[0].id)
+    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap();
+    let agent = engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name.ends_with(" s)")).unwrap();
+    (contact.id, agent.id)
 }
 
 /// Waits for the call to reach a terminal state, returning every event seen on the way.

@@ -32,7 +32,8 @@ async fn unknown_contacts_and_agents_are_not_found() {
 async fn a_template_variable_nobody_supplies_is_listed() {
     let engine = engine_with(ScriptedBackend::new(Script::Play(vec![])), 60);
     let (contact, _) = ids(&engine, "Acme Fasteners");
-    let mut config = engine.store().list_agents().unwrap().remove(0).config;
+    let (_, agent) = ids(&engine, "Acme Fasteners");
+    let mut config = engine.store().agent(agent).unwrap().unwrap().config;
     config.name = "Asks for a PO".into();
     config.first_message = "Hi {{vendor_name}}, about PO {{po_number}} for {{ship_date}}.".into();
     let agent = engine.store().insert_agent(&config, switchboard_engine::now()).unwrap();

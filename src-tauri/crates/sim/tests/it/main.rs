@@ -3,18 +3,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentConfig, CallState, Speaker, UnixMillis};
+use switchboard_core::{CallState, Speaker};
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
 use switchboard_sim::{SimSettings, Simulator};
-use switchboard_store::{NewContact, Store};
+use switchboard_store::Store;
 
 fn engine(time_scale: f64) -> Engine {
     let store = Store::open_in_memory().unwrap();
-    let agents: Vec<AgentConfig> =
-        serde_json::from_str(include_str!("../../../../../assets/sample/agents.json")).unwrap();
-    let vendors: Vec<NewContact> =
-        serde_json::from_str(include_str!("../../../../../assets/sample/vendors.json")).unwrap();
-    store.seed_samples_once(&agents, &vendors, UnixMillis(1)).unwrap();
+    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
+    let seeded = switchboard_engine::sample::seed_once(
+        &store,
+        file("agents.json", include_str!("../../../../../assets/sample/agents.json")),
+        file("vendors.json", include_str!("../../../../../assets/sample/vendors.json")),
+    );
+    assert!(seeded.unwrap());
     let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
     engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, ..SimSettings::default() })));
     engine
@@ -24,7 +26,7 @@ fn engine(time_scale: f64) -> Engine {
 async fn a_simulated_quote_call_completes_with_a_full_offer() {
     let engine = engine(500.0);
     let mut events = engine.bus().subscribe();
-    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.name == "Pacific Bolt & Nut").unwrap();
+    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Pacific Bolt & Nut").unwrap();
     let agent = engine.store().list_agents().unwrap().remove(0);
     let call = engine.start_call(contact.id, agent.id).await.unwrap();
 
@@ -64,7 +66,7 @@ async fn a_simulated_quote_call_completes_with_a_full_offer() {
 #[tokio::test]
 async fn the_same_vendor_quotes_the_same_price_every_time() {
     let engine = engine(1000.0);
-    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.name == "Acme Fasteners").unwrap();
+    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
     let agent = engine.store().list_agents().unwrap().remove(0);
     let mut prices = Vec::new();
     for _ in 0..2 {

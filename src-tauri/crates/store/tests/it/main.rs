@@ -3,14 +3,16 @@
 mod calls;
 mod open;
 
-use switchboard_core::{AgentConfig, UnixMillis};
-use switchboard_store::{NewContact, Store};
+use switchboard_core::{AgentConfig, ContactFields, UnixMillis, normalize_phone};
+use switchboard_store::Store;
 
 /// A store seeded with the shipped sample agents and vendors.
 pub fn seeded(store: &Store) {
     let agents: Vec<AgentConfig> =
         serde_json::from_str(include_str!("../../../../../assets/sample/agents.json")).unwrap();
-    let vendors: Vec<NewContact> =
+    let vendors: Vec<ContactFields> =
         serde_json::from_str(include_str!("../../../../../assets/sample/vendors.json")).unwrap();
+    let vendors: Vec<(ContactFields, Option<String>)> =
+        vendors.into_iter().map(|v| (v.clone(), normalize_phone(&v.phone, "US").ok())).collect();
     assert!(store.seed_samples_once(&agents, &vendors, UnixMillis(1)).unwrap());
 }

@@ -1,0 +1,110 @@
+//! What an import did with each row.
+
+use serde::Serialize;
+use switchboard_core::ContactId;
+
+/// One problem with one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RowError {
+    /// The column (CSV header or JSON key) the problem is in.
+    pub column: String,
+    pub reason: String,
+}
+
+/// What happened to a row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum RowOutcome {
+    /// A new contact (its id, unless this was a dry run).
+    Imported { contact_id: Option<ContactId> },
+    /// Same E.164 number as an existing contact or an earlier row: merged into it.
+    Merged {
+        contact_id: Option<ContactId>,
+        /// The contact merged into, as "Acme Fasteners (row 3)" or "Acme Fasteners (already saved)".
+        into: String,
+        /// The fields the row changed.
+        changed: Vec<String>,
+    },
+    /// Not written; every reason is listed.
+    Rejected { errors: Vec<RowError> },
+}
+
+/// The report of one row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RowReport {
+    /// 1-based number of the record (the CSV header is not a row).
+    pub row: u32,
+    /// Line in the file where the record starts (CSV only).
+    pub line: Option<u32>,
+    /// The row's name, when it had one.
+    pub name: Option<String>,
+    pub outcome: RowOutcome,
+}
+
+/// The report of a whole import.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    pub source: String,
+    pub dry_run: bool,
+    pub imported: u32,
+    pub merged: u32,
+    pub rejected: u32,
+    pub rows: Vec<RowReport>,
+}
+
+impl ImportReport {
+    pub(crate) fn new(source: &str, dry_run: bool, rows: Vec<RowReport>) -> Self {
+        let count = |pick: fn(&RowOutcome) -> bool| rows.iter().filter(|r| pick(&r.outcome)).count() as u32;
+        Self {
+            source: source.to_owned(),
+            dry_run,
+            imported: count(|o| matches!(o, RowOutcome::Imported { .. })),
+            merged: count(|o| matches!(o, RowOutcome::Merged { .. })),
+            rejected: count(|o| matches!(o, RowOutcome::Rejected { .. })),
+            rows,
+        }
+    }
+
+    /// One line per row and a summary, for the command line.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for row in &self.rows {
+            let at = match row.line {
+                Some(line) => format!("row {} (line {line})", row.row),
+                None => format!("row {}", row.row),
+            };
+            let name = row.name.as_deref().unwrap_or("(no name)");
+            let _ = match &row.outcome {
+                RowOutcome::Imported { .. } => writeln!(out, "{at}: imported {name}"),
+                RowOutcome::Merged { into, changed, .. } if changed.is_empty() => {
+                    writeln!(out, "{at}: merged {name} into {into}; nothing changed")
+                }
+                RowOutcome::Merged { into, changed, .. } => {
+                    writeln!(out, "{at}: merged {name} into {into}; changed {}", changed.join(", "))
+                }
+                RowOutcome::Rejected { errors } => {
+                    let reasons: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.column, e.reason)).collect();
+                    writeln!(out, "{at}: rejected {name}: {}", reasons.join("; "))
+                }
+            };
+        }
+        let verb = if self.dry_run { "would import" } else { "imported" };
+        let _ = writeln!(
+            out,
+            "{}: {verb} {}, merged {}, rejected {} of {} rows",
+            self.source,
+            self.imported,
+            self.merged,
+            self.rejected,
+            self.rows.len()
+        );
+        out
+    }
+}

@@ -1,0 +1,236 @@
+//! One import record → a contact's fields, or every reason it cannot be one.
+
+use std::collections::BTreeMap;
+
+use switchboard_core::{
+    ContactDetails, ContactFields, ContactKind, DriverDetails, Severity, VendorDetails, Violation, normalize_phone,
+};
+
+use super::columns::{Column, column_for, is_driver_column};
+use super::report::RowError;
+
+/// A record as read from the file: each cell with its header as written and its text.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRow {
+    pub row: u32,
+    pub line: Option<u32>,
+    pub cells: Vec<(String, String)>,
+    /// Set when the record itself could not be read (bad UTF-8, too many cells, not an object).
+    pub unreadable: Option<RowError>,
+}
+
+/// A valid record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ParsedRow {
+    pub fields: ContactFields,
+    pub phone_e164: String,
+}
+
+impl RawRow {
+    /// The row's name cell, for the report.
+    pub(crate) fn name(&self) -> Option<String> {
+        self.cells
+            .iter()
+            .find(|(header, value)| {
+                column_for(&super::columns::normalize_header(header)) == Some(Column::Name) && !value.trim().is_empty()
+            })
+            .map(|(_, value)| value.trim().to_owned())
+    }
+}
+
+/// Reads `raw` as a contact of `kind` (the row's own `kind` cell wins when `kind_forced` is
+/// false). Phone numbers without a country code are read in `region`.
+pub(crate) fn parse_row(raw: &RawRow, kind: ContactKind, kind_forced: bool, region: &str) -> Result<ParsedRow, Vec<RowError>> {
+    if let Some(error) = &raw.unreadable {
+        return Err(vec![error.clone()]);
+    }
+    let mut errors = Vec::new();
+    let mut cells: Vec<(Column, &str, &str)> = Vec::new();
+    let mut custom = BTreeMap::new();
+    for (header, value) in &raw.cells {
+        let value = value.trim();
+        let key = super::columns::normalize_header(header);
+        match column_for(&key) {
+            Some(column) => cells.push((column, header.as_str(), value)),
+            None if !value.is_empty() && !key.is_empty() => {
+                custom.insert(key, value.to_owned());
+            }
+            None => {}
+        }
+    }
+    let get = |column: Column| cells.iter().find(|(c, _, v)| *c == column && !v.is_empty()).map(|(_, h, v)| (*h, *v));
+    let text = |column: Column| get(column).map(|(_, v)| v.to_owned());
+    let header = |column: Column, fallback: &str| {
+        cells.iter().find(|(c, _, _)| *c == column).map_or_else(|| fallback.to_owned(), |(_, h, _)| (*h).to_owned())
+    };
+    let mut fail = |column: Column, fallback: &str, reason: String| {
+        errors.push(RowError { column: header(column, fallback), reason });
+    };
+
+    let kind = match (kind_forced, get(Column::Kind)) {
+        (false, Some((_, value))) => ContactKind::parse(value).unwrap_or_else(|| {
+            fail(Column::Kind, "kind", format!("{value:?} is not a kind: use vendor or driver"));
+            kind
+        }),
+        _ => kind,
+    };
+    let name = text(Column::Name).unwrap_or_default();
+    if name.is_empty() {
+        fail(Column::Name, "name", "a name is required".into());
+    }
+    let phone = text(Column::Phone).unwrap_or_default();
+    let phone_e164 = match normalize_phone(&phone, region) {
+        Ok(e164) => e164,
+        Err(err) => {
+            fail(Column::Phone, "phone", err.to_string());
+            String::new()
+        }
+    };
+    let tags: Vec<String> = text(Column::Tags)
+        .map(|tags| tags.split([';', '|', ',']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let do_not_call = match get(Column::DoNotCall) {
+        None => false,
+        Some((_, value)) => parse_flag(value).unwrap_or_else(|| {
+            fail(Column::DoNotCall, "do_not_call", format!("{value:?} is not yes or no"));
+            false
+        }),
+    };
+    let time_zone = text(Column::TimeZone);
+    if let Some(zone) = &time_zone
+        && !looks_like_time_zone(zone)
+    {
+        fail(Column::TimeZone, "time_zone", format!("{zone:?} is not a time zone name such as America/Chicago"));
+    }
+
+    let details = match kind {
+        ContactKind::Vendor => {
+            for (column, header, value) in &cells {
+                if is_driver_column(*column) && !value.is_empty() {
+                    custom.insert(super::columns::normalize_header(header), (*value).to_owned());
+                }
+            }
+            let quantity = match get(Column::Quantity) {
+                None => 0,
+                Some((_, value)) => parse_number(value).and_then(whole).unwrap_or_else(|| {
+                    fail(Column::Quantity, "quantity", format!("{value:?} is not a whole number"));
+                    0
+                }),
+            };
+            let target_price = get(Column::TargetPrice).and_then(|(_, value)| {
+                let price = parse_number(value).filter(|p| *p >= 0.0);
+                if price.is_none() {
+                    fail(Column::TargetPrice, "target_price", format!("{value:?} is not a price"));
+                }
+                price
+            });
+            let email = text(Column::Email);
+            if let Some(email) = &email
+                && !email.contains('@')
+            {
+                fail(Column::Email, "email", format!("{email:?} is not an email address"));
+            }
+            ContactDetails::Vendor(VendorDetails {
+                email,
+                location: text(Column::Location),
+                item: text(Column::Item).unwrap_or_default(),
+                quantity,
+                target_price,
+                notes: text(Column::Notes),
+            })
+        }
+        ContactKind::Driver => {
+            for (column, header, value) in &cells {
+                let vendor_only =
+                    matches!(column, Column::Email | Column::Item | Column::Quantity | Column::TargetPrice | Column::Location);
+                if vendor_only && !value.is_empty() {
+                    custom.insert(super::columns::normalize_header(header), (*value).to_owned());
+                }
+            }
+            let mut violations: Vec<Violation> = match get(Column::Violations) {
+                None => Vec::new(),
+                Some((_, value)) => serde_json::from_str(value).unwrap_or_else(|err| {
+                    fail(Column::Violations, "violations", format!("not a JSON list of violations: {err}"));
+                    Vec::new()
+                }),
+            };
+            let severity = get(Column::ViolationSeverity).and_then(|(_, value)| {
+                let severity = Severity::parse(value);
+                if severity.is_none() {
+                    fail(Column::ViolationSeverity, "violation_severity", format!("{value:?} is not low, medium, high or critical"));
+                }
+                severity
+            });
+            match text(Column::ViolationType) {
+                Some(kind) => violations.push(Violation {
+                    kind,
+                    time: text(Column::ViolationTime),
+                    location: text(Column::ViolationLocation),
+                    severity,
+                    details: text(Column::ViolationDetails),
+                }),
+                None => {
+                    let orphan = [Column::ViolationTime, Column::ViolationLocation, Column::ViolationSeverity, Column::ViolationDetails]
+                        .into_iter()
+                        .find(|column| get(*column).is_some());
+                    if let Some(column) = orphan {
+                        fail(Column::ViolationType, "violation_type", format!("{} is filled but the violation type is not", header(column, "")));
+                    }
+                }
+            }
+            let transfer_to = get(Column::TransferTo).and_then(|(_, value)| match normalize_phone(value, region) {
+                Ok(e164) => Some(e164),
+                Err(err) => {
+                    fail(Column::TransferTo, "transfer_to", err.to_string());
+                    None
+                }
+            });
+            ContactDetails::Driver(DriverDetails {
+                driver_id: text(Column::DriverId),
+                violations,
+                trip_id: text(Column::TripId),
+                trip: switchboard_core::TripData {
+                    origin: text(Column::TripOrigin),
+                    destination: text(Column::TripDestination),
+                    cargo: text(Column::TripCargo),
+                    scheduled_arrival: text(Column::TripScheduledArrival),
+                    current_location: text(Column::TripCurrentLocation),
+                    notes: text(Column::TripNotes),
+                },
+                dispatcher_name: text(Column::DispatcherName),
+                transfer_to,
+            })
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ParsedRow {
+        fields: ContactFields { name, phone, tags, time_zone, do_not_call, custom, details },
+        phone_e164,
+    })
+}
+
+fn parse_flag(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "x" | "dnc" => Some(true),
+        "no" | "n" | "false" | "0" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// A number as written in a sheet: "$1,250.50", "10 000", "0.42".
+fn parse_number(value: &str) -> Option<f64> {
+    let cleaned: String = value.trim().trim_start_matches('$').chars().filter(|c| !matches!(c, ',' | ' ' | '_')).collect();
+    cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+fn whole(number: f64) -> Option<u32> {
+    (number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number)).then_some(number as u32)
+}
+
+/// IANA names are Area/Location (or UTC); the full check against the time-zone database comes
+/// with calling windows.
+fn looks_like_time_zone(zone: &str) -> bool {
+    zone == "UTC" || (zone.contains('/') && zone.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)))
+}

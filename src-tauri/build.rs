@@ -2,8 +2,23 @@
 //! app's own commands (granted in capabilities/).
 
 fn main() {
-    let commands =
-        &["app_info", "list_agents", "list_contacts", "list_calls", "list_offers", "call_detail", "start_call"];
+    let commands = &[
+        "app_info",
+        "list_calls",
+        "list_offers",
+        "call_detail",
+        "start_call",
+        "list_contacts",
+        "contact_calls",
+        "import_contacts",
+        "export_contacts",
+        "save_contact",
+        "list_agents",
+        "list_presets",
+        "save_agent",
+        "get_default_region",
+        "set_default_region",
+    ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

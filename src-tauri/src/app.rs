@@ -15,6 +15,7 @@ pub fn run() -> ExitCode {
     let engine = console.engine.clone().ok();
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(console)
         .setup(move |app| {
             if let Some(engine) = &engine {
@@ -23,13 +24,21 @@ pub fn run() -> ExitCode {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::list_agents,
-            commands::list_contacts,
-            commands::list_calls,
-            commands::list_offers,
-            commands::call_detail,
-            commands::start_call,
+            commands::calls::app_info,
+            commands::calls::list_calls,
+            commands::calls::list_offers,
+            commands::calls::call_detail,
+            commands::calls::start_call,
+            commands::contacts::list_contacts,
+            commands::contacts::contact_calls,
+            commands::contacts::import_contacts,
+            commands::contacts::export_contacts,
+            commands::contacts::save_contact,
+            commands::agents::list_agents,
+            commands::agents::list_presets,
+            commands::agents::save_agent,
+            commands::settings::get_default_region,
+            commands::settings::set_default_region,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

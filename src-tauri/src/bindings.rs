@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use switchboard_core as core;
-use switchboard_engine::{EngineEvent, ErrorCode};
+use switchboard_engine::{EngineEvent, ErrorCode, contacts};
 use ts_rs::{Config, TS};
 
 use crate::dto::{AppInfo, CallDetail, CollectedField, CommandError};
@@ -28,10 +28,26 @@ fn typescript() -> String {
         declaration::<core::AgentPurpose>(&cfg),
         declaration::<core::FieldType>(&cfg),
         declaration::<core::DataField>(&cfg),
+        declaration::<core::Example>(&cfg),
+        declaration::<core::VoicemailPolicy>(&cfg),
+        declaration::<core::CallingWindow>(&cfg),
+        declaration::<core::ElevenLabsSettings>(&cfg),
+        declaration::<core::UltravoxSettings>(&cfg),
+        declaration::<core::VapiSettings>(&cfg),
+        declaration::<core::PipelineSettings>(&cfg),
+        declaration::<core::GatherSettings>(&cfg),
+        declaration::<core::BackendSettings>(&cfg),
         declaration::<core::AgentConfig>(&cfg),
         declaration::<core::Agent>(&cfg),
+        declaration::<core::FieldError>(&cfg),
         declaration::<core::ContactKind>(&cfg),
         declaration::<core::VendorDetails>(&cfg),
+        declaration::<core::Severity>(&cfg),
+        declaration::<core::Violation>(&cfg),
+        declaration::<core::TripData>(&cfg),
+        declaration::<core::DriverDetails>(&cfg),
+        declaration::<core::ContactDetails>(&cfg),
+        declaration::<core::ContactFields>(&cfg),
         declaration::<core::Contact>(&cfg),
         declaration::<core::CallState>(&cfg),
         declaration::<core::CallSummary>(&cfg),
@@ -40,6 +56,10 @@ fn typescript() -> String {
         declaration::<core::Offer>(&cfg),
         declaration::<EngineEvent>(&cfg),
         declaration::<ErrorCode>(&cfg),
+        declaration::<contacts::RowError>(&cfg),
+        declaration::<contacts::RowOutcome>(&cfg),
+        declaration::<contacts::RowReport>(&cfg),
+        declaration::<contacts::ImportReport>(&cfg),
         declaration::<CommandError>(&cfg),
         declaration::<CollectedField>(&cfg),
         declaration::<CallDetail>(&cfg),

@@ -7,6 +7,7 @@ use switchboard_engine::{Engine, EngineSettings, sample};
 use switchboard_sim::{SimSettings, Simulator};
 use switchboard_store::Store;
 
+use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::paths::DataPaths;
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
@@ -27,18 +28,7 @@ impl Console {
         let backends = vec![BackendKind::Simulator];
         let engine = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
-            let seeded = sample::seed_once(
-                &store,
-                sample::SampleFile {
-                    name: "assets/sample/agents.json",
-                    json: include_str!("../../assets/sample/agents.json"),
-                },
-                sample::SampleFile {
-                    name: "assets/sample/vendors.json",
-                    json: include_str!("../../assets/sample/vendors.json"),
-                },
-            )
-            .map_err(|err| err.to_string())?;
+            let seeded = sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
             if seeded {
                 tracing::info!("seeded the sample agents and vendors");
             }

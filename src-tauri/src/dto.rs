@@ -1,20 +1,34 @@
 //! Types that cross from Rust to the console and exist only at this boundary.
 
 use serde::Serialize;
-use switchboard_core::{BackendKind, CallSummary, Offer, TranscriptLine};
+use switchboard_core::{BackendKind, CallSummary, FieldError, Offer, TranscriptLine};
 use switchboard_engine::{EngineError, ErrorCode};
 use ts_rs::TS;
 
-/// An error as the console receives it: a stable code to act on and a message to show.
+/// An error as the console receives it: a stable code to act on, a message to show, and for
+/// invalid forms the fields at fault.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl CommandError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), fields: Vec::new() }
+    }
+
+    /// A form with invalid fields.
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        let message = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
+        Self { code: ErrorCode::InvalidInput, message, fields }
+    }
 }
 
 impl From<EngineError> for CommandError {
     fn from(err: EngineError) -> Self {
-        Self { code: err.code(), message: err.to_string() }
+        Self::new(err.code(), err.to_string())
     }
 }
 

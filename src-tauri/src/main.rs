@@ -1,11 +1,14 @@
-//! Switchboard: the operator console for AI phone calls. With no arguments, opens the console.
+//! Switchboard: the operator console for AI phone calls. With no arguments, opens the console;
+//! with a subcommand, does that job headless (see `switchboard --help`).
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod app;
+mod assets;
 #[cfg(test)]
 mod bindings;
+mod cli;
 mod commands;
 mod console;
 mod dto;
@@ -13,10 +16,11 @@ mod events;
 mod logging;
 mod paths;
 
+use clap::Parser;
+
 fn main() -> std::process::ExitCode {
-    if let Some(unknown) = std::env::args().nth(1) {
-        eprintln!("switchboard: unknown command {unknown:?}; run `switchboard` with no arguments to open the console");
-        return std::process::ExitCode::from(2);
+    match cli::Cli::parse().command {
+        None => app::run(),
+        Some(command) => cli::run(command),
     }
-    app::run()
 }

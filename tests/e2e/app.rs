@@ -93,6 +93,16 @@ impl App {
         texts
     }
 
+    /// The attribute `name` of every element matching `css` (for elements scrolled out of view,
+    /// whose text WebDriver reports as empty).
+    pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
+            values.push(element.attr(name).await.expect("attr failed").unwrap_or_default());
+        }
+        values
+    }
+
     /// The text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.wait_for(css).await.text().await.expect("text failed")
@@ -130,8 +140,22 @@ impl Drop for App {
     /// test fails half-way.
     fn drop(&mut self) {
         if let Some(pid) = self.driver.id() {
-            let _ = std::process::Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status();
+            // `--` matters: procps kill reads a bare "-<pgid>" after "-KILL" as something else
+            // and signals far more than this group.
+            let group = format!("-{pid}");
+            let _ = std::process::Command::new("kill").args(["-s", "KILL", "--", &group]).status();
         }
+    }
+}
+
+/// Replaces an input's text the way a person does (select all, type), so the page sees input
+/// events; WebDriver's own "clear" does not fire them in WebKit.
+pub async fn replace_text(element: &Element, text: &str) {
+    use fantoccini::key::Key;
+    let select_all = format!("{}a{}{}", char::from(Key::Control), char::from(Key::Null), char::from(Key::Backspace));
+    element.send_keys(&select_all).await.expect("select-all and delete failed");
+    if !text.is_empty() {
+        element.send_keys(text).await.expect("typing failed");
     }
 }
 

@@ -2,6 +2,7 @@
 //! driven through tauri-driver and WebKitWebDriver. Run under Xvfb and a D-Bus session
 //! (`make test` does both).
 
+mod address_book;
 mod app;
 mod console_flow;
 mod startup;

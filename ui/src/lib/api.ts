@@ -3,6 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Agent,
+  AgentConfig,
   AgentId,
   AppInfo,
   CallDetail,
@@ -10,16 +11,21 @@ import type {
   CallSummary,
   CommandError,
   Contact,
+  ContactFields,
   ContactId,
+  ContactKind,
   EngineEvent,
+  FieldError,
+  ImportReport,
   Offer,
 } from "./bindings";
 
-/** A command failed; `code` is stable, `message` is for people. */
+/** A command failed; `code` is stable, `message` is for people, `fields` says which inputs. */
 export class ApiError extends Error {
   constructor(
     readonly code: CommandError["code"],
     message: string,
+    readonly fields: FieldError[] = [],
   ) {
     super(message);
   }
@@ -33,7 +39,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (err) {
-    if (isCommandError(err)) throw new ApiError(err.code, err.message);
+    if (isCommandError(err)) throw new ApiError(err.code, err.message, err.fields ?? []);
     throw err;
   }
 }
@@ -46,6 +52,15 @@ export const api = {
   listOffers: () => call<Offer[]>("list_offers"),
   callDetail: (callId: CallId) => call<CallDetail>("call_detail", { callId }),
   startCall: (contactId: ContactId, agentId: AgentId) => call<CallSummary>("start_call", { contactId, agentId }),
+  contactCalls: (contactId: ContactId) => call<CallSummary[]>("contact_calls", { contactId }),
+  importContacts: (fileName: string, text: string, kind: ContactKind | null, dryRun: boolean) =>
+    call<ImportReport>("import_contacts", { fileName, text, kind, dryRun }),
+  exportContacts: (path: string, ids: ContactId[]) => call<number>("export_contacts", { path, ids }),
+  saveContact: (id: ContactId | null, fields: ContactFields) => call<Contact>("save_contact", { id, fields }),
+  listPresets: () => call<AgentConfig[]>("list_presets"),
+  saveAgent: (id: AgentId | null, config: AgentConfig) => call<Agent>("save_agent", { id, config }),
+  getDefaultRegion: () => call<string>("get_default_region"),
+  setDefaultRegion: (region: string) => call<string>("set_default_region", { region }),
 };
 
 /** Subscribes to engine events; `onResync` runs when events were missed and state must be re-read. */

@@ -21,25 +21,37 @@ export type DataField = { key: string, type: FieldType,
  */
 description: string, required: boolean, };
 
-export type AgentConfig = { name: string, purpose: AgentPurpose, backend: BackendKind, 
-/**
- * The organisation the agent calls for (`{{organization}}` in templates).
- */
-organization: string, 
-/**
- * System prompt, with `{{variables}}`.
- */
-systemPrompt: string, 
-/**
- * The first thing the agent says when answered, with `{{variables}}`.
- */
-firstMessage: string, dataFields: Array<DataField>, 
-/**
- * Longest the call may last before the agent wraps up.
- */
-maxDurationSecs: number, };
+export type Example = { callee: string, agent: string, };
 
-export type Agent = { id: AgentId, name: string, purpose: AgentPurpose, backend: BackendKind, 
+export type VoicemailPolicy = { "action": "hang-up" } | { "action": "leave-message", text: string, };
+
+export type CallingWindow = { 
+/**
+ * Local start time, "HH:MM".
+ */
+start: string, 
+/**
+ * Local end time, "HH:MM" (exclusive).
+ */
+end: string, 
+/**
+ * Days of the week calls may be placed, 1 = Monday … 7 = Sunday.
+ */
+days: Array<number>, };
+
+export type ElevenLabsSettings = { agentId: string, agentPhoneNumberId: string, };
+
+export type UltravoxSettings = { agentId: string, voice: string, model: string, };
+
+export type VapiSettings = { assistantId: string, phoneNumberId: string, };
+
+export type PipelineSettings = { llmModel: string, ttsVoice: string, ttsModel: string, sttModel: string, language: string, };
+
+export type GatherSettings = { voice: string, language: string, };
+
+export type BackendSettings = { elevenLabs: ElevenLabsSettings, ultravox: UltravoxSettings, vapi: VapiSettings, pipeline: PipelineSettings, gather: GatherSettings, };
+
+export type AgentConfig = { name: string, purpose: AgentPurpose, backend: BackendKind, backendSettings: BackendSettings, 
 /**
  * The organisation the agent calls for (`{{organization}}` in templates).
  */
@@ -51,11 +63,59 @@ systemPrompt: string,
 /**
  * The first thing the agent says when answered, with `{{variables}}`.
  */
-firstMessage: string, dataFields: Array<DataField>, 
+firstMessage: string, 
+/**
+ * A short hello said before the first message (speech-gather speaks it first); may be empty.
+ */
+greeting: string, dataFields: Array<DataField>, examples: Array<Example>, 
+/**
+ * Where to transfer the callee when they ask for a person (E.164); may use `{{transfer_to}}`.
+ */
+transferTo: string, 
 /**
  * Longest the call may last before the agent wraps up.
  */
-maxDurationSecs: number, };
+maxDurationSecs: number, 
+/**
+ * Silence after which the agent re-prompts once, then ends the call.
+ */
+silenceTimeoutSecs: number, voicemail: VoicemailPolicy, callingWindow: CallingWindow, };
+
+export type Agent = { id: AgentId, name: string, purpose: AgentPurpose, backend: BackendKind, backendSettings: BackendSettings, 
+/**
+ * The organisation the agent calls for (`{{organization}}` in templates).
+ */
+organization: string, 
+/**
+ * System prompt, with `{{variables}}`.
+ */
+systemPrompt: string, 
+/**
+ * The first thing the agent says when answered, with `{{variables}}`.
+ */
+firstMessage: string, 
+/**
+ * A short hello said before the first message (speech-gather speaks it first); may be empty.
+ */
+greeting: string, dataFields: Array<DataField>, examples: Array<Example>, 
+/**
+ * Where to transfer the callee when they ask for a person (E.164); may use `{{transfer_to}}`.
+ */
+transferTo: string, 
+/**
+ * Longest the call may last before the agent wraps up.
+ */
+maxDurationSecs: number, 
+/**
+ * Silence after which the agent re-prompts once, then ends the call.
+ */
+silenceTimeoutSecs: number, voicemail: VoicemailPolicy, callingWindow: CallingWindow, };
+
+export type FieldError = { 
+/**
+ * The field's path, e.g. `name`, `dataFields.2.key`, `backendSettings.vapi.assistantId`.
+ */
+field: string, message: string, };
 
 export type ContactKind = "vendor" | "driver";
 
@@ -69,7 +129,51 @@ item: string, quantity: number,
  */
 targetPrice: number | null, notes: string | null, };
 
-export type Contact = { id: ContactId, kind: ContactKind, name: string, phone: string, vendor: VendorDetails, };
+export type Severity = "low" | "medium" | "high" | "critical";
+
+export type Violation = { 
+/**
+ * What happened, e.g. "harsh braking", "speeding".
+ */
+type: string, 
+/**
+ * When, as recorded (ISO 8601 or the telematics system's text).
+ */
+time: string | null, location: string | null, severity: Severity | null, details: string | null, };
+
+export type TripData = { origin: string | null, destination: string | null, cargo: string | null, scheduledArrival: string | null, currentLocation: string | null, notes: string | null, };
+
+export type DriverDetails = { driverId: string | null, violations: Array<Violation>, tripId: string | null, trip: TripData, 
+/**
+ * The dispatcher the driver can be transferred to, by name.
+ */
+dispatcherName: string | null, 
+/**
+ * The number to transfer the driver to (E.164).
+ */
+transferTo: string | null, };
+
+export type ContactDetails = { "kind": "vendor" } & VendorDetails | { "kind": "driver" } & DriverDetails;
+
+export type ContactFields = { name: string, 
+/**
+ * As entered; normalised to E.164 when stored and dialled.
+ */
+phone: string, tags: Array<string>, 
+/**
+ * IANA time zone, e.g. "America/Chicago"; calling windows are read in it.
+ */
+timeZone: string | null, doNotCall: boolean, 
+/**
+ * Free fields the dispatcher keeps (also template variables).
+ */
+custom: { [key in string]: string }, details: ContactDetails, };
+
+export type Contact = { id: ContactId, 
+/**
+ * The phone in E.164, or `null` when what was entered is not a valid number.
+ */
+phoneE164: string | null, fields: ContactFields, };
 
 export type CallState = "queued" | "dialing" | "ringing" | "in-progress" | "completed" | "busy" | "no-answer" | "failed" | "canceled" | "lost";
 
@@ -103,9 +207,41 @@ confidence: number, };
 
 export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, };
 
-export type ErrorCode = "not-found" | "invalid-phone" | "missing-variables" | "backend-unavailable" | "backend-failed" | "storage";
+export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "storage";
 
-export type CommandError = { code: ErrorCode, message: string, };
+export type RowError = { 
+/**
+ * The column (CSV header or JSON key) the problem is in.
+ */
+column: string, reason: string, };
+
+export type RowOutcome = { "status": "imported", contactId: ContactId | null, } | { "status": "merged", contactId: ContactId | null, 
+/**
+ * The contact merged into, as "Acme Fasteners (row 3)" or "Acme Fasteners (already saved)".
+ */
+into: string, 
+/**
+ * The fields the row changed.
+ */
+changed: Array<string>, } | { "status": "rejected", errors: Array<RowError>, };
+
+export type RowReport = { 
+/**
+ * 1-based number of the record (the CSV header is not a row).
+ */
+row: number, 
+/**
+ * Line in the file where the record starts (CSV only).
+ */
+line: number | null, 
+/**
+ * The row's name, when it had one.
+ */
+name: string | null, outcome: RowOutcome, };
+
+export type ImportReport = { source: string, dryRun: boolean, imported: number, merged: number, rejected: number, rows: Array<RowReport>, };
+
+export type CommandError = { code: ErrorCode, message: string, fields: Array<FieldError>, };
 
 export type CollectedField = { key: string, value: string, };
 

@@ -296,7 +296,11 @@ impl AgentConfig {
         match self.backend {
             BackendKind::Simulator => {}
             BackendKind::ElevenLabs => {
-                require("backendSettings.elevenLabs.agentId", &settings.eleven_labs.agent_id, "the ElevenLabs agent id");
+                require(
+                    "backendSettings.elevenLabs.agentId",
+                    &settings.eleven_labs.agent_id,
+                    "the ElevenLabs agent id",
+                );
                 require(
                     "backendSettings.elevenLabs.agentPhoneNumberId",
                     &settings.eleven_labs.agent_phone_number_id,
@@ -308,7 +312,11 @@ impl AgentConfig {
             }
             BackendKind::Vapi => {
                 require("backendSettings.vapi.assistantId", &settings.vapi.assistant_id, "the Vapi assistant id");
-                require("backendSettings.vapi.phoneNumberId", &settings.vapi.phone_number_id, "the Vapi phone number id");
+                require(
+                    "backendSettings.vapi.phoneNumberId",
+                    &settings.vapi.phone_number_id,
+                    "the Vapi phone number id",
+                );
             }
             BackendKind::Pipeline => {
                 require("backendSettings.pipeline.llmModel", &settings.pipeline.llm_model, "an LLM model");
@@ -439,7 +447,11 @@ mod tests {
         agent.backend = BackendKind::Vapi;
         agent.transfer_to = "12".into();
         agent.data_fields.push(agent.data_fields[0].clone());
-        agent.data_fields.push(DataField { key: "Unit Price".into(), description: "".into(), ..agent.data_fields[0].clone() });
+        agent.data_fields.push(DataField {
+            key: "Unit Price".into(),
+            description: "".into(),
+            ..agent.data_fields[0].clone()
+        });
         agent.calling_window = CallingWindow { start: "17:00".into(), end: "9:00".into(), days: vec![0] };
         let fields: Vec<String> = agent.validate().into_iter().map(|e| e.field).collect();
         assert_eq!(

@@ -177,6 +177,9 @@ mod tests {
     #[test]
     fn says_so_when_there_is_nothing_on_record() {
         let (fields, details) = driver(DriverDetails::default());
-        assert_eq!(violation_context(&fields, &details), "Driver: Maria Lopez.\nNo violations are on record for this driver.");
+        assert_eq!(
+            violation_context(&fields, &details),
+            "Driver: Maria Lopez.\nNo violations are on record for this driver."
+        );
     }
 }

@@ -12,6 +12,8 @@ use crate::BackendError;
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {
     NotFound,
+    /// A form or file had invalid values; the fields say which.
+    InvalidInput,
     InvalidPhone,
     DoNotCall,
     MissingVariables,

@@ -20,13 +20,25 @@ pub struct SampleFile {
     pub json: &'static str,
 }
 
-/// Seeds the sample agents and contacts into a new database (once; later starts do nothing).
-/// Returns whether anything was written.
-pub fn seed_once(store: &Store, agents: SampleFile, contacts: SampleFile) -> Result<bool, SampleError> {
-    let agent_configs: Vec<AgentConfig> =
-        serde_json::from_str(agents.json).map_err(|source| SampleError::Parse { file: agents.name, source })?;
-    let new_contacts: Vec<ContactFields> =
-        serde_json::from_str(contacts.json).map_err(|source| SampleError::Parse { file: contacts.name, source })?;
+impl SampleFile {
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, SampleError> {
+        serde_json::from_str(self.json).map_err(|source| SampleError::Parse { file: self.name, source })
+    }
+}
+
+/// Reads agent presets (one `AgentConfig` per file).
+pub fn presets(files: &[SampleFile]) -> Result<Vec<AgentConfig>, SampleError> {
+    files.iter().map(SampleFile::parse).collect()
+}
+
+/// Seeds the sample agents (one per file) and contacts (a list per file) into a new database,
+/// once; later starts do nothing. Returns whether anything was written.
+pub fn seed_once(store: &Store, agents: &[SampleFile], contacts: &[SampleFile]) -> Result<bool, SampleError> {
+    let agent_configs = presets(agents)?;
+    let mut new_contacts: Vec<ContactFields> = Vec::new();
+    for file in contacts {
+        new_contacts.extend(file.parse::<Vec<ContactFields>>()?);
+    }
     // Samples are US numbers; one is deliberately incomplete, to show how the console refuses it.
     let with_e164: Vec<(ContactFields, Option<String>)> = new_contacts
         .into_iter()

@@ -53,6 +53,12 @@ impl VendorPersona {
             ),
             "shipping" => (format!("Shipping would be {}.", self.shipping), self.shipping.to_owned()),
             "terms" => (format!("Payment terms are {}.", self.terms), self.terms.to_owned()),
+            "acknowledged" => ("Yes, I understand. I'll be more careful.".to_owned(), "yes".to_owned()),
+            "driver_comment" => (
+                "Traffic stopped hard in front of me, that's all.".to_owned(),
+                "traffic stopped suddenly ahead".to_owned(),
+            ),
+            "wants_dispatcher" => ("No, that's fine, no need.".to_owned(), "no".to_owned()),
             _ => return None,
         };
         Some((line, value))

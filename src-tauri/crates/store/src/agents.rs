@@ -11,6 +11,19 @@ impl Store {
         insert_agent(&self.conn(), config, now)
     }
 
+    /// Replaces an agent's configuration.
+    pub fn update_agent(&self, id: AgentId, config: &AgentConfig) -> Result<()> {
+        let json = serde_json::to_string(config).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let changed = self.conn().execute(
+            "UPDATE agents SET name = ?2, backend = ?3, purpose = ?4, config = ?5 WHERE id = ?1",
+            params![id.0, config.name, config.backend.as_str(), config.purpose.as_str(), json],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("agent {id}")));
+        }
+        Ok(())
+    }
+
     /// Every agent, by name.
     pub fn list_agents(&self) -> Result<Vec<Agent>> {
         let conn = self.conn();

@@ -114,6 +114,14 @@ impl Store {
         rows.map(|row| row?).collect()
     }
 
+    /// Every call with one contact, newest first.
+    pub fn calls_with_contact(&self, contact_id: ContactId) -> Result<Vec<CallSummary>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} WHERE c.contact_id = ?1 ORDER BY c.id DESC"))?;
+        let rows = stmt.query_map([contact_id.0], read_summary)?;
+        rows.map(|row| row?).collect()
+    }
+
     /// Calls not yet in a terminal state.
     pub fn open_calls(&self) -> Result<Vec<CallId>> {
         let conn = self.conn();

@@ -14,12 +14,16 @@ pub enum ContactWrite {
     Update { id: ContactId, fields: ContactFields, phone_e164: Option<String> },
 }
 
-const SELECT: &str =
-    "SELECT id, phone_e164, name, phone, tags, time_zone, do_not_call, custom, details FROM contacts";
+const SELECT: &str = "SELECT id, phone_e164, name, phone, tags, time_zone, do_not_call, custom, details FROM contacts";
 
 impl Store {
     /// Stores a new contact.
-    pub fn insert_contact(&self, fields: &ContactFields, phone_e164: Option<&str>, now: UnixMillis) -> Result<ContactId> {
+    pub fn insert_contact(
+        &self,
+        fields: &ContactFields,
+        phone_e164: Option<&str>,
+        now: UnixMillis,
+    ) -> Result<ContactId> {
         insert_contact(&self.conn(), fields, phone_e164, now)
     }
 

@@ -85,8 +85,11 @@ fn to_csv(contacts: &[Contact]) -> String {
             }
             ContactDetails::Driver(d) => {
                 row.extend(std::iter::repeat_n(String::new(), 6));
-                let violations =
-                    if d.violations.is_empty() { String::new() } else { serde_json::to_string(&d.violations).unwrap_or_default() };
+                let violations = if d.violations.is_empty() {
+                    String::new()
+                } else {
+                    serde_json::to_string(&d.violations).unwrap_or_default()
+                };
                 row.extend([
                     opt(&d.driver_id),
                     opt(&d.trip_id),

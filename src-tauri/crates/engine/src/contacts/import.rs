@@ -96,7 +96,12 @@ pub fn import_contacts(
     let mut outcomes: Vec<(RowReport, Option<usize>)> = Vec::with_capacity(rows.len());
 
     for raw in &rows {
-        let mut report = RowReport { row: raw.row, line: raw.line, name: raw.name(), outcome: RowOutcome::Imported { contact_id: None } };
+        let mut report = RowReport {
+            row: raw.row,
+            line: raw.line,
+            name: raw.name(),
+            outcome: RowOutcome::Imported { contact_id: None },
+        };
         let parsed = match parse_row(raw, kind, forced, &options.region) {
             Ok(parsed) => parsed,
             Err(errors) => {
@@ -125,11 +130,13 @@ pub fn import_contacts(
                 match merge_into(&mut target.fields, parsed.fields) {
                     Ok(changed) => {
                         target.write |= !changed.is_empty();
-                        report.outcome = RowOutcome::Merged { contact_id: target.id, into: target.label.clone(), changed };
+                        report.outcome =
+                            RowOutcome::Merged { contact_id: target.id, into: target.label.clone(), changed };
                         outcomes.push((report, Some(index)));
                     }
                     Err(reason) => {
-                        report.outcome = RowOutcome::Rejected { errors: vec![RowError { column: "phone".into(), reason }] };
+                        report.outcome =
+                            RowOutcome::Rejected { errors: vec![RowError { column: "phone".into(), reason }] };
                         outcomes.push((report, None));
                     }
                 }
@@ -297,11 +304,14 @@ fn flatten_json(cells: &mut Vec<(String, String)>, prefix: &str, object: serde_j
         let name = format!("{prefix}{key}");
         match (key.as_str(), value) {
             (_, Value::Null) => {}
-            ("details" | "fields" | "custom" | "vendor" | "driver", Value::Object(inner)) => flatten_json(cells, "", inner),
+            ("details" | "fields" | "custom" | "vendor" | "driver", Value::Object(inner)) => {
+                flatten_json(cells, "", inner)
+            }
             ("trip", Value::Object(inner)) => flatten_json(cells, "trip_", inner),
             ("violations", value @ Value::Array(_)) => cells.push((name, value.to_string())),
             ("tags", Value::Array(tags)) => {
-                let tags: Vec<String> = tags.iter().map(|t| t.as_str().map_or_else(|| t.to_string(), str::to_owned)).collect();
+                let tags: Vec<String> =
+                    tags.iter().map(|t| t.as_str().map_or_else(|| t.to_string(), str::to_owned)).collect();
                 cells.push((name, tags.join(";")));
             }
             (_, Value::String(text)) => cells.push((name, text)),

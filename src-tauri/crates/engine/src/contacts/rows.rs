@@ -40,7 +40,12 @@ impl RawRow {
 
 /// Reads `raw` as a contact of `kind` (the row's own `kind` cell wins when `kind_forced` is
 /// false). Phone numbers without a country code are read in `region`.
-pub(crate) fn parse_row(raw: &RawRow, kind: ContactKind, kind_forced: bool, region: &str) -> Result<ParsedRow, Vec<RowError>> {
+pub(crate) fn parse_row(
+    raw: &RawRow,
+    kind: ContactKind,
+    kind_forced: bool,
+    region: &str,
+) -> Result<ParsedRow, Vec<RowError>> {
     if let Some(error) = &raw.unreadable {
         return Err(vec![error.clone()]);
     }
@@ -141,8 +146,10 @@ pub(crate) fn parse_row(raw: &RawRow, kind: ContactKind, kind_forced: bool, regi
         }
         ContactKind::Driver => {
             for (column, header, value) in &cells {
-                let vendor_only =
-                    matches!(column, Column::Email | Column::Item | Column::Quantity | Column::TargetPrice | Column::Location);
+                let vendor_only = matches!(
+                    column,
+                    Column::Email | Column::Item | Column::Quantity | Column::TargetPrice | Column::Location
+                );
                 if vendor_only && !value.is_empty() {
                     custom.insert(super::columns::normalize_header(header), (*value).to_owned());
                 }
@@ -157,7 +164,11 @@ pub(crate) fn parse_row(raw: &RawRow, kind: ContactKind, kind_forced: bool, regi
             let severity = get(Column::ViolationSeverity).and_then(|(_, value)| {
                 let severity = Severity::parse(value);
                 if severity.is_none() {
-                    fail(Column::ViolationSeverity, "violation_severity", format!("{value:?} is not low, medium, high or critical"));
+                    fail(
+                        Column::ViolationSeverity,
+                        "violation_severity",
+                        format!("{value:?} is not low, medium, high or critical"),
+                    );
                 }
                 severity
             });
@@ -170,11 +181,20 @@ pub(crate) fn parse_row(raw: &RawRow, kind: ContactKind, kind_forced: bool, regi
                     details: text(Column::ViolationDetails),
                 }),
                 None => {
-                    let orphan = [Column::ViolationTime, Column::ViolationLocation, Column::ViolationSeverity, Column::ViolationDetails]
-                        .into_iter()
-                        .find(|column| get(*column).is_some());
+                    let orphan = [
+                        Column::ViolationTime,
+                        Column::ViolationLocation,
+                        Column::ViolationSeverity,
+                        Column::ViolationDetails,
+                    ]
+                    .into_iter()
+                    .find(|column| get(*column).is_some());
                     if let Some(column) = orphan {
-                        fail(Column::ViolationType, "violation_type", format!("{} is filled but the violation type is not", header(column, "")));
+                        fail(
+                            Column::ViolationType,
+                            "violation_type",
+                            format!("{} is filled but the violation type is not", header(column, "")),
+                        );
                     }
                 }
             }
@@ -205,10 +225,7 @@ pub(crate) fn parse_row(raw: &RawRow, kind: ContactKind, kind_forced: bool, regi
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(ParsedRow {
-        fields: ContactFields { name, phone, tags, time_zone, do_not_call, custom, details },
-        phone_e164,
-    })
+    Ok(ParsedRow { fields: ContactFields { name, phone, tags, time_zone, do_not_call, custom, details }, phone_e164 })
 }
 
 fn parse_flag(value: &str) -> Option<bool> {
@@ -221,7 +238,8 @@ fn parse_flag(value: &str) -> Option<bool> {
 
 /// A number as written in a sheet: "$1,250.50", "10 000", "0.42".
 fn parse_number(value: &str) -> Option<f64> {
-    let cleaned: String = value.trim().trim_start_matches('$').chars().filter(|c| !matches!(c, ',' | ' ' | '_')).collect();
+    let cleaned: String =
+        value.trim().trim_start_matches('$').chars().filter(|c| !matches!(c, ',' | ' ' | '_')).collect();
     cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 

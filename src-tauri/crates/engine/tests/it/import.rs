@@ -14,7 +14,9 @@ fn outcomes(report: &switchboard_engine::contacts::ImportReport) -> Vec<String> 
         .iter()
         .map(|row| match &row.outcome {
             RowOutcome::Imported { .. } => format!("{} imported", row.row),
-            RowOutcome::Merged { into, changed, .. } => format!("{} merged into {into}: {}", row.row, changed.join(",")),
+            RowOutcome::Merged { into, changed, .. } => {
+                format!("{} merged into {into}: {}", row.row, changed.join(","))
+            }
             RowOutcome::Rejected { errors } => {
                 let reasons: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.column, e.reason)).collect();
                 format!("{} rejected {}", row.row, reasons.join(" | "))
@@ -72,7 +74,11 @@ fn messy_vendor_rows_import_or_say_exactly_why_not() {
     let acme = &saved[0];
     let ContactDetails::Vendor(vendor) = &acme.fields.details else { panic!("a vendor") };
     assert_eq!((vendor.quantity, vendor.target_price), (10_000, Some(0.42)));
-    assert_eq!(acme.fields.custom.get("favourite_colour").map(String::as_str), Some("blue"), "unknown columns are kept");
+    assert_eq!(
+        acme.fields.custom.get("favourite_colour").map(String::as_str),
+        Some("blue"),
+        "unknown columns are kept"
+    );
     let ContactDetails::Vendor(washers) = &saved[1].fields.details else { panic!("a vendor") };
     assert_eq!(washers.item, "washers, M8");
 }
@@ -146,7 +152,11 @@ fn a_dry_run_reports_without_writing() {
     let report = import_contacts(&store, "v.csv", "name,phone\nAcme,312-555-0143\nBad,12\n", &opts).unwrap();
     assert_eq!((report.imported, report.rejected), (1, 1));
     assert!(store.list_contacts().unwrap().is_empty());
-    assert!(report.to_text().ends_with("v.csv: would import 1, merged 0, rejected 1 of 2 rows\n"), "{}", report.to_text());
+    assert!(
+        report.to_text().ends_with("v.csv: would import 1, merged 0, rejected 1 of 2 rows\n"),
+        "{}",
+        report.to_text()
+    );
 }
 
 #[test]

@@ -91,8 +91,8 @@ pub fn seed(store: &Store) {
     let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
     let seeded = switchboard_engine::sample::seed_once(
         store,
-        file("agents.json", include_str!("../../../../../assets/sample/agents.json")),
-        file("vendors.json", include_str!("../../../../../assets/sample/vendors.json")),
+        &[file("vendor-quote.json", include_str!("../../../../../assets/presets/vendor-quote.json"))],
+        &[file("vendors.json", include_str!("../../../../../assets/sample/vendors.json"))],
     );
     assert!(seeded.unwrap());
 }

@@ -13,8 +13,8 @@ fn engine(time_scale: f64) -> Engine {
     let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
     let seeded = switchboard_engine::sample::seed_once(
         &store,
-        file("agents.json", include_str!("../../../../../assets/sample/agents.json")),
-        file("vendors.json", include_str!("../../../../../assets/sample/vendors.json")),
+        &[file("vendor-quote.json", include_str!("../../../../../assets/presets/vendor-quote.json"))],
+        &[file("vendors.json", include_str!("../../../../../assets/sample/vendors.json"))],
     );
     assert!(seeded.unwrap());
     let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
@@ -26,7 +26,8 @@ fn engine(time_scale: f64) -> Engine {
 async fn a_simulated_quote_call_completes_with_a_full_offer() {
     let engine = engine(500.0);
     let mut events = engine.bus().subscribe();
-    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Pacific Bolt & Nut").unwrap();
+    let contact =
+        engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Pacific Bolt & Nut").unwrap();
     let agent = engine.store().list_agents().unwrap().remove(0);
     let call = engine.start_call(contact.id, agent.id).await.unwrap();
 
@@ -66,7 +67,8 @@ async fn a_simulated_quote_call_completes_with_a_full_offer() {
 #[tokio::test]
 async fn the_same_vendor_quotes_the_same_price_every_time() {
     let engine = engine(1000.0);
-    let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
+    let contact =
+        engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
     let agent = engine.store().list_agents().unwrap().remove(0);
     let mut prices = Vec::new();
     for _ in 0..2 {

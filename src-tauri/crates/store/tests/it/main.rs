@@ -9,7 +9,8 @@ use switchboard_store::Store;
 /// A store seeded with the shipped sample agents and vendors.
 pub fn seeded(store: &Store) {
     let agents: Vec<AgentConfig> =
-        serde_json::from_str(include_str!("../../../../../assets/sample/agents.json")).unwrap();
+        serde_json::from_str(format!("[{}]", include_str!("../../../../../assets/presets/vendor-quote.json")).as_str())
+            .unwrap();
     let vendors: Vec<ContactFields> =
         serde_json::from_str(include_str!("../../../../../assets/sample/vendors.json")).unwrap();
     let vendors: Vec<(ContactFields, Option<String>)> =

@@ -1,19 +1,15 @@
-//! Tauri commands: thin calls into the engine and store, errors mapped to `CommandError`.
+//! Commands about calls: list, detail, start, and the app's own facts.
 
-use std::sync::Arc;
-
-use switchboard_core::{Agent, AgentId, CallId, CallSummary, Contact, ContactId, Offer};
-use switchboard_engine::{Engine, ErrorCode};
-use switchboard_store::{Store, StoreError};
+use switchboard_core::{AgentId, CallId, CallSummary, ContactId, Offer};
+use switchboard_store::StoreError;
 use tauri::State;
 
+use super::{Reply, engine, query};
 use crate::console::Console;
-use crate::dto::{AppInfo, CallDetail, CollectedField, CommandError};
+use crate::dto::{AppInfo, CallDetail, CollectedField};
 
 /// How many calls the Live section lists.
 const RECENT_CALLS: u32 = 200;
-
-type Reply<T> = Result<T, CommandError>;
 
 #[tauri::command]
 pub fn app_info(console: State<'_, Console>) -> AppInfo {
@@ -25,16 +21,6 @@ pub fn app_info(console: State<'_, Console>) -> AppInfo {
         backends: console.backends.clone(),
         startup_error: console.engine.as_ref().err().cloned(),
     }
-}
-
-#[tauri::command]
-pub async fn list_agents(console: State<'_, Console>) -> Reply<Vec<Agent>> {
-    query(&console, |store| store.list_agents()).await
-}
-
-#[tauri::command]
-pub async fn list_contacts(console: State<'_, Console>) -> Reply<Vec<Contact>> {
-    query(&console, |store| store.list_contacts()).await
 }
 
 #[tauri::command]
@@ -68,20 +54,4 @@ pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<
 #[tauri::command]
 pub async fn start_call(console: State<'_, Console>, contact_id: ContactId, agent_id: AgentId) -> Reply<CallSummary> {
     Ok(engine(&console)?.start_call(contact_id, agent_id).await?)
-}
-
-fn engine(console: &Console) -> Reply<Arc<Engine>> {
-    console.engine.clone().map_err(|reason| CommandError { code: ErrorCode::Storage, message: reason })
-}
-
-/// Runs a read on the store off the async workers.
-async fn query<T: Send + 'static>(
-    console: &Console,
-    read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Reply<T> {
-    let store = Arc::clone(engine(console)?.store());
-    match tauri::async_runtime::spawn_blocking(move || read(&store)).await {
-        Ok(result) => Ok(result?),
-        Err(err) => Err(CommandError { code: ErrorCode::Storage, message: format!("the query did not finish: {err}") }),
-    }
 }

@@ -1,0 +1,108 @@
+//! The headless side of the one `switchboard` binary: the same engine and database from the
+//! command line. No subcommand opens the console window.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use switchboard_core::ContactKind;
+use switchboard_engine::contacts::{ImportOptions, import_contacts};
+use switchboard_engine::settings::default_region;
+use switchboard_store::Store;
+
+use crate::paths::DataPaths;
+
+/// Switchboard: the operator console for AI phone calls.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with contacts (vendors and drivers).
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Import contacts from a CSV or JSON file; prints a report per row and exits non-zero
+    /// when any row was rejected.
+    Import {
+        /// The file to import (.csv or .json).
+        file: PathBuf,
+        /// Treat every row as this kind (otherwise a `kind` column or the columns decide).
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// Check and report without saving anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Region for numbers without a country code (default: the console's setting, else US).
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Drivers,
+    Vendors,
+}
+
+/// Runs a headless command.
+pub fn run(command: Command) -> ExitCode {
+    match command {
+        Command::Contacts { command: ContactsCommand::Import { file, kind, dry_run, json, region } } => {
+            match import_file(&file, kind, dry_run, json, region) {
+                Ok(code) => code,
+                Err(message) => {
+                    eprintln!("switchboard: {message}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+fn import_file(
+    file: &PathBuf,
+    kind: Option<KindArg>,
+    dry_run: bool,
+    json: bool,
+    region: Option<String>,
+) -> Result<ExitCode, String> {
+    let text = std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+    let text = String::from_utf8_lossy(&text);
+    let paths = DataPaths::resolve();
+    let store = Store::open(&paths.database).map_err(|err| err.to_string())?;
+    let region = match region {
+        Some(region) => region,
+        None => default_region(&store).map_err(|err| err.to_string())?,
+    };
+    let kind = kind.map(|kind| match kind {
+        KindArg::Drivers => ContactKind::Driver,
+        KindArg::Vendors => ContactKind::Vendor,
+    });
+    let options = ImportOptions { kind, dry_run, region };
+    let report =
+        import_contacts(&store, &file.display().to_string(), &text, &options).map_err(|err| err.to_string())?;
+    let out = if json {
+        serde_json::to_string_pretty(&report).map_err(|err| err.to_string())? + "\n"
+    } else {
+        report.to_text()
+    };
+    // The report is the command's output.
+    #[allow(clippy::print_stdout)]
+    {
+        print!("{out}");
+    }
+    Ok(if report.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,79 @@
+//! Commands about contacts: list, save, import, export, and a contact's calls.
+
+use std::path::PathBuf;
+
+use switchboard_core::{CallSummary, Contact, ContactFields, ContactId, ContactKind, FieldError};
+use switchboard_engine::contacts::{
+    ExportFormat, ImportOptions, ImportReport, export_contacts as export, import_contacts as import,
+};
+use switchboard_engine::{ErrorCode, now, settings::default_region};
+use tauri::State;
+
+use super::{Reply, query, with_store};
+use crate::console::Console;
+use crate::dto::CommandError;
+
+#[tauri::command]
+pub async fn list_contacts(console: State<'_, Console>) -> Reply<Vec<Contact>> {
+    query(&console, |store| store.list_contacts()).await
+}
+
+#[tauri::command]
+pub async fn contact_calls(console: State<'_, Console>, contact_id: ContactId) -> Reply<Vec<CallSummary>> {
+    query(&console, move |store| store.calls_with_contact(contact_id)).await
+}
+
+/// Imports the text of a file the dispatcher picked or dropped.
+#[tauri::command]
+pub async fn import_contacts(
+    console: State<'_, Console>,
+    file_name: String,
+    text: String,
+    kind: Option<ContactKind>,
+    dry_run: bool,
+) -> Reply<ImportReport> {
+    with_store(&console, move |store| {
+        let options = ImportOptions { kind, dry_run, region: default_region(store)? };
+        import(store, &file_name, &text, &options)
+            .map_err(|err| CommandError::new(ErrorCode::InvalidInput, err.to_string()))
+    })
+    .await
+}
+
+/// Writes the chosen contacts (all when `ids` is empty) to `path` as CSV or JSON (by extension).
+#[tauri::command]
+pub async fn export_contacts(console: State<'_, Console>, path: PathBuf, ids: Vec<ContactId>) -> Reply<u32> {
+    with_store(&console, move |store| {
+        let contacts: Vec<Contact> =
+            store.list_contacts()?.into_iter().filter(|c| ids.is_empty() || ids.contains(&c.id)).collect();
+        let json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let text = export(&contacts, if json { ExportFormat::Json } else { ExportFormat::Csv });
+        std::fs::write(&path, text).map_err(|err| {
+            CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {err}", path.display()))
+        })?;
+        Ok::<_, CommandError>(contacts.len() as u32)
+    })
+    .await
+}
+
+/// Creates (no id) or replaces a contact, after checking every field.
+#[tauri::command]
+pub async fn save_contact(console: State<'_, Console>, id: Option<ContactId>, fields: ContactFields) -> Reply<Contact> {
+    with_store(&console, move |store| {
+        let region = default_region(store)?;
+        let e164 = switchboard_core::normalize_phone(&fields.phone, &region)
+            .map_err(|err| CommandError::invalid(vec![FieldError::new("phone", err.to_string())]))?;
+        if fields.name.trim().is_empty() {
+            return Err(CommandError::invalid(vec![FieldError::new("name", "a name is required")]));
+        }
+        let id = match id {
+            Some(id) => {
+                store.update_contact(id, &fields, Some(&e164), now())?;
+                id
+            }
+            None => store.insert_contact(&fields, Some(&e164), now())?,
+        };
+        store.contact(id)?.ok_or_else(|| CommandError::new(ErrorCode::NotFound, format!("contact {id} vanished")))
+    })
+    .await
+}

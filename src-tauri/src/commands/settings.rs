@@ -1,0 +1,27 @@
+//! Commands about the dispatcher's settings.
+
+use switchboard_core::FieldError;
+use switchboard_engine::settings::{DEFAULT_REGION, default_region};
+use tauri::State;
+
+use super::{Reply, query, with_store};
+use crate::console::Console;
+use crate::dto::CommandError;
+
+#[tauri::command]
+pub async fn get_default_region(console: State<'_, Console>) -> Reply<String> {
+    query(&console, |store| default_region(store)).await
+}
+
+/// Sets the region for numbers without a country code (checked: a known two-letter code).
+#[tauri::command]
+pub async fn set_default_region(console: State<'_, Console>, region: String) -> Reply<String> {
+    let region = region.trim().to_ascii_uppercase();
+    if let Err(switchboard_core::PhoneError::UnknownRegion(_)) = switchboard_core::normalize_phone("0", &region) {
+        return Err(CommandError::invalid(vec![FieldError::new(
+            "defaultRegion",
+            format!("{region:?} is not a two-letter country code such as US or GB"),
+        )]));
+    }
+    with_store(&console, move |store| store.set_setting(DEFAULT_REGION, &region).map(|()| region)).await
+}

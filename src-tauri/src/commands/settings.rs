@@ -10,7 +10,7 @@ use crate::dto::CommandError;
 
 #[tauri::command]
 pub async fn get_default_region(console: State<'_, Console>) -> Reply<String> {
-    query(&console, |store| default_region(store)).await
+    query(&console, default_region).await
 }
 
 /// Sets the region for numbers without a country code (checked: a known two-letter code).

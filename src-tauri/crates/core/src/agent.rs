@@ -340,10 +340,11 @@ impl AgentConfig {
             errors.push(FieldError::new("silenceTimeoutSecs", "the silence timeout must be at least 1 second"));
         }
         let transfer = self.transfer_to.trim();
-        if !transfer.is_empty() && crate::template::variables_in(transfer).is_empty() {
-            if let Err(err) = crate::normalize_phone(transfer, "US") {
-                errors.push(FieldError::new("transferTo", err.to_string()));
-            }
+        if !transfer.is_empty()
+            && crate::template::variables_in(transfer).is_empty()
+            && let Err(err) = crate::normalize_phone(transfer, "US")
+        {
+            errors.push(FieldError::new("transferTo", err.to_string()));
         }
         for (i, field) in self.data_fields.iter().enumerate() {
             let key = field.key.trim();

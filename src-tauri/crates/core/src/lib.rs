@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod call;
+pub mod campaign;
 pub mod contact;
 pub mod ids;
 pub mod offer;
@@ -15,6 +16,9 @@ pub use agent::{
     Example, FieldError, FieldType, GatherSettings, PipelineSettings, UltravoxSettings, VapiSettings, VoicemailPolicy,
 };
 pub use call::{CallState, CallSummary, Transition};
+pub use campaign::{
+    NegotiationPlan, NegotiationTarget, QuoteSummary, RankedOffer, RoundQuote, plan_negotiation, summarize_quotes,
+};
 pub use contact::{
     Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, Severity, TripData, VendorDetails, Violation,
 };

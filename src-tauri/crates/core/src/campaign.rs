@@ -294,7 +294,8 @@ mod tests {
             quote(5, "Bolt", 2, None, None),
         ];
         let summary = summarize_quotes(&quotes, 5, Some(10_000), &["Harbor".to_owned()]);
-        let ranked: Vec<(u32, &str, u8, Option<f64>, Option<f64>)> = summary
+        type Row<'a> = (u32, &'a str, u8, Option<f64>, Option<f64>);
+        let ranked: Vec<Row> = summary
             .ranked
             .iter()
             .map(|r| (r.rank, r.vendor.as_str(), r.round, r.offer.unit_price, r.first_price))

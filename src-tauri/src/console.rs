@@ -35,7 +35,9 @@ impl Console {
             let mut engine = Engine::new(store, EngineSettings::default());
             engine.register_backend(Arc::new(simulator));
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
-            Ok::<_, String>(Arc::new(engine))
+            let engine = Arc::new(engine);
+            engine.resume_campaigns().await.map_err(|err| err.to_string())?;
+            Ok::<_, String>(engine)
         }
         .await;
         if let Err(reason) = &engine {

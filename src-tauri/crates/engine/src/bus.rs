@@ -17,6 +17,13 @@ pub enum EngineEvent {
     TranscriptLine { call_id: CallId, line: TranscriptLine },
     /// A call yielded a quote.
     OfferRecorded { offer: Offer },
+    /// A campaign moved to another round, or finished.
+    CampaignUpdated {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        campaign_id: i64,
+        status: String,
+        round: u8,
+    },
 }
 
 /// Fan-out of engine events. Slow listeners lose old events (they are told, and re-read the

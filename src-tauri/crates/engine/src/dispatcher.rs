@@ -5,11 +5,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, normalize_phone, render};
+use switchboard_core::{
+    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Variables, normalize_phone, render,
+};
 use switchboard_store::{NewCall, Store};
 use tokio::sync::mpsc;
 
 use crate::call_task::{CallTask, apply_state};
+use crate::campaigns::{CampaignSpec, spawn_runner};
 use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, now};
@@ -25,6 +28,16 @@ impl Default for EngineSettings {
     fn default() -> Self {
         Self { lost_call_grace: Duration::from_secs(30) }
     }
+}
+
+/// What to call: a contact with an agent, plus variables the caller supplies (a campaign's
+/// negotiation context) and the campaign, round and attempt the call belongs to.
+#[derive(Debug, Clone)]
+pub struct CallPlan {
+    pub contact_id: ContactId,
+    pub agent_id: AgentId,
+    pub extra: Variables,
+    pub campaign: Option<(i64, u8, u32)>,
 }
 
 /// The call engine.
@@ -56,9 +69,15 @@ impl Engine {
         &self.bus
     }
 
-    /// Places a call to `contact_id` with `agent_id`. Refuses, storing nothing, when the contact's
-    /// number cannot be dialled or the agent's templates need a variable nobody supplies.
+    /// Places a single call to `contact_id` with `agent_id`.
     pub async fn start_call(&self, contact_id: ContactId, agent_id: AgentId) -> Result<CallSummary, EngineError> {
+        self.place_call(CallPlan { contact_id, agent_id, extra: Variables::new(), campaign: None }).await
+    }
+
+    /// Places a call. Refuses, storing nothing, when the contact is on the do-not-call list, its
+    /// number cannot be dialled, or the agent's templates need a variable nobody supplies.
+    pub async fn place_call(&self, plan: CallPlan) -> Result<CallSummary, EngineError> {
+        let CallPlan { contact_id, agent_id, extra, campaign } = plan;
         let store = Arc::clone(&self.store);
         let (contact, agent) =
             blocking(move || Ok::<_, EngineError>((store.contact(contact_id)?, store.agent(agent_id)?))).await?;
@@ -71,7 +90,8 @@ impl Engine {
         let region = blocking(move || default_region(&store)).await?;
         let to = normalize_phone(&contact.fields.phone, &region)
             .map_err(|reason| EngineError::InvalidPhone { contact: contact.fields.name.clone(), reason })?;
-        let vars = call_variables(&agent, &contact);
+        let mut vars = call_variables(&agent, &contact);
+        vars.extend(extra);
         let missing = |missing| EngineError::MissingVariables { agent: agent.config.name.clone(), missing };
         let system_prompt = render(&agent.config.system_prompt, &vars).map_err(missing)?;
         let first_message = render(&agent.config.first_message, &vars).map_err(missing)?;
@@ -79,8 +99,14 @@ impl Engine {
             self.backends.get(&agent.config.backend).ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
         );
 
-        let new_call =
-            NewCall { contact_id, agent_id, backend: agent.config.backend, phone_e164: to.clone(), created_at: now() };
+        let new_call = NewCall {
+            contact_id,
+            agent_id,
+            backend: agent.config.backend,
+            phone_e164: to.clone(),
+            created_at: now(),
+            campaign,
+        };
         let store = Arc::clone(&self.store);
         let call = blocking(move || store.insert_call(&new_call)).await?;
         self.bus.publish(EngineEvent::CallUpdated { call: call.clone() });
@@ -100,6 +126,41 @@ impl Engine {
         let store = Arc::clone(&self.store);
         let id = call.id;
         Ok(blocking(move || store.call(id)).await?.unwrap_or(call))
+    }
+
+    /// Stores and starts a campaign; returns its id. Contacts are called in round 1 by the
+    /// spec's agent; refusals (do-not-call, bad numbers, missing variables) are recorded per
+    /// contact and do not stop the campaign.
+    pub async fn launch_campaign(self: &Arc<Self>, spec: CampaignSpec) -> Result<i64, EngineError> {
+        let store = Arc::clone(&self.store);
+        let check = spec.clone();
+        blocking(move || {
+            for agent in std::iter::once(check.agent_id).chain(check.negotiation_agent_id) {
+                store.agent(agent)?.ok_or(EngineError::AgentNotFound(agent))?;
+            }
+            Ok::<_, EngineError>(())
+        })
+        .await?;
+        let store = Arc::clone(&self.store);
+        let json =
+            serde_json::to_string(&spec).map_err(|err| switchboard_store::StoreError::Corrupt(err.to_string()))?;
+        let (name, kind, contacts) = (spec.name.clone(), spec.kind.as_str(), spec.contacts.clone());
+        let id = blocking(move || store.insert_campaign(&name, kind, &json, &contacts, now())).await?;
+        tracing::info!(campaign = id, contacts = spec.contacts.len(), "campaign launched");
+        self.bus.publish(EngineEvent::CampaignUpdated { campaign_id: id, status: "running".into(), round: 1 });
+        spawn_runner(Arc::clone(self), id);
+        Ok(id)
+    }
+
+    /// Restarts the runners of campaigns that were running (or paused) when the app stopped.
+    pub async fn resume_campaigns(self: &Arc<Self>) -> Result<usize, EngineError> {
+        let store = Arc::clone(&self.store);
+        let unfinished = blocking(move || store.unfinished_campaigns()).await?;
+        for campaign in &unfinished {
+            tracing::info!(campaign = campaign.id, round = campaign.round, "resuming campaign");
+            spawn_runner(Arc::clone(self), campaign.id);
+        }
+        Ok(unfinished.len())
     }
 
     /// Closes the calls a previous run of the app left open: their backend connection is gone,

@@ -4,6 +4,7 @@
 mod backend;
 mod bus;
 mod call_task;
+pub mod campaigns;
 mod clock;
 pub mod contacts;
 mod dispatcher;
@@ -15,5 +16,5 @@ mod variables;
 pub use backend::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 pub use bus::{EngineEvent, EventBus};
 pub use clock::now;
-pub use dispatcher::{Engine, EngineSettings};
+pub use dispatcher::{CallPlan, Engine, EngineSettings};
 pub use error::{EngineError, ErrorCode};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallState};
+use switchboard_core::{AgentPurpose, BackendKind, CallState};
 use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 use tokio::sync::mpsc;
 
@@ -66,6 +66,10 @@ impl CallBackend for Simulator {
 async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, settings: SimSettings) {
     let scaled = |real: Duration| real.div_f64(settings.time_scale);
     let persona = VendorPersona::for_contact(&request.contact, &request.to, settings.seed);
+    let persona = match request.agent.config.purpose {
+        AgentPurpose::VendorNegotiation => persona.negotiating(),
+        _ => persona,
+    };
     let script = quote_conversation(&request, &persona);
 
     tokio::time::sleep(scaled(DIAL_TIME)).await;

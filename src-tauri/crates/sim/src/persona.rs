@@ -20,6 +20,8 @@ pub struct VendorPersona {
     pub lead_time_days: u32,
     pub shipping: &'static str,
     pub terms: &'static str,
+    /// How far this vendor comes down when asked to negotiate (0 = holds its price).
+    pub concession: f64,
 }
 
 impl VendorPersona {
@@ -35,7 +37,14 @@ impl VendorPersona {
             lead_time_days: rng.random_range(7..=35),
             shipping: SHIPPING[rng.random_range(0..SHIPPING.len())],
             terms: TERMS[rng.random_range(0..TERMS.len())],
+            concession: if rng.random_range(0..4) == 0 { 0.0 } else { rng.random_range(0.02..0.09) },
         }
+    }
+
+    /// The same vendor when pressed on price: its concession taken off (to the cent).
+    pub fn negotiating(&self) -> Self {
+        let unit_price = (self.unit_price * (1.0 - self.concession) * 100.0).round() / 100.0;
+        Self { unit_price, ..self.clone() }
     }
 
     /// What the persona says when asked for the field `key`, and the value it gives (spoken

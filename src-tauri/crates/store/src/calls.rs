@@ -15,6 +15,8 @@ pub struct NewCall {
     pub backend: BackendKind,
     pub phone_e164: String,
     pub created_at: UnixMillis,
+    /// The campaign, round and attempt the call belongs to, if any.
+    pub campaign: Option<(i64, u8, u32)>,
 }
 
 const SELECT_SUMMARY: &str = "SELECT c.id, c.contact_id, ct.name, c.agent_id, a.name, c.backend, c.phone_e164,
@@ -26,10 +28,20 @@ impl Store {
     pub fn insert_call(&self, call: &NewCall) -> Result<CallSummary> {
         let id = {
             let conn = self.conn();
+            let (campaign_id, round, attempt) = call.campaign.unzip3();
             conn.execute(
-                "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
-                params![call.contact_id.0, call.agent_id.0, call.backend.as_str(), call.phone_e164, call.created_at.0],
+                "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, campaign_id, round, attempt)
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8)",
+                params![
+                    call.contact_id.0,
+                    call.agent_id.0,
+                    call.backend.as_str(),
+                    call.phone_e164,
+                    call.created_at.0,
+                    campaign_id,
+                    round,
+                    attempt
+                ],
             )?;
             CallId(conn.last_insert_rowid())
         };
@@ -156,6 +168,20 @@ impl Store {
             conn.prepare_cached("SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key")?;
         let rows = stmt.query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// Splits an optional triple into three optionals (for nullable columns).
+trait Unzip3<A, B, C> {
+    fn unzip3(self) -> (Option<A>, Option<B>, Option<C>);
+}
+
+impl<A, B, C> Unzip3<A, B, C> for Option<(A, B, C)> {
+    fn unzip3(self) -> (Option<A>, Option<B>, Option<C>) {
+        match self {
+            Some((a, b, c)) => (Some(a), Some(b), Some(c)),
+            None => (None, None, None),
+        }
     }
 }
 

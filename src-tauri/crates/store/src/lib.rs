@@ -3,6 +3,7 @@
 
 mod agents;
 mod calls;
+mod campaigns;
 mod contacts;
 mod error;
 mod offers;
@@ -16,6 +17,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use calls::NewCall;
+pub use campaigns::{CampaignRow, TargetRow};
 pub use contacts::ContactWrite;
 pub use error::StoreError;
 

@@ -12,6 +12,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_initial.sql")),
         M::up_with_hook(include_str!("../migrations/0002_contacts.sql"), backfill_e164),
+        M::up(include_str!("../migrations/0003_campaigns.sql")),
     ])
 });
 

@@ -8,12 +8,17 @@ use switchboard_engine::{Engine, EngineEvent, EngineSettings};
 use switchboard_sim::{SimSettings, Simulator};
 use switchboard_store::Store;
 
+mod campaign;
+
 fn engine(time_scale: f64) -> Engine {
     let store = Store::open_in_memory().unwrap();
     let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
     let seeded = switchboard_engine::sample::seed_once(
         &store,
-        &[file("vendor-quote.json", include_str!("../../../../../assets/presets/vendor-quote.json"))],
+        &[
+            file("vendor-quote.json", include_str!("../../../../../assets/presets/vendor-quote.json")),
+            file("vendor-negotiation.json", include_str!("../../../../../assets/presets/vendor-negotiation.json")),
+        ],
         &[file("vendors.json", include_str!("../../../../../assets/sample/vendors.json"))],
     );
     assert!(seeded.unwrap());
@@ -28,7 +33,7 @@ async fn a_simulated_quote_call_completes_with_a_full_offer() {
     let mut events = engine.bus().subscribe();
     let contact =
         engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Pacific Bolt & Nut").unwrap();
-    let agent = engine.store().list_agents().unwrap().remove(0);
+    let agent = engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
     let call = engine.start_call(contact.id, agent.id).await.unwrap();
 
     let mut lines_published = 0;
@@ -69,7 +74,7 @@ async fn the_same_vendor_quotes_the_same_price_every_time() {
     let engine = engine(1000.0);
     let contact =
         engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
-    let agent = engine.store().list_agents().unwrap().remove(0);
+    let agent = engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
     let mut prices = Vec::new();
     for _ in 0..2 {
         let mut events = engine.bus().subscribe();

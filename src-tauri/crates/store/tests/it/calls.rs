@@ -16,6 +16,7 @@ fn new_call(store: &Store) -> CallSummary {
             backend: agent.config.backend,
             phone_e164: "+13125550143".into(),
             created_at: UnixMillis(1_000),
+            campaign: None,
         })
         .unwrap()
 }

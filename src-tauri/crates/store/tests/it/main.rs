@@ -1,6 +1,7 @@
 //! Integration tests of the store against real SQLite files.
 
 mod calls;
+mod campaigns;
 mod open;
 
 use switchboard_core::{AgentConfig, ContactFields, UnixMillis, normalize_phone};

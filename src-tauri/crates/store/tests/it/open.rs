@@ -59,6 +59,7 @@ fn foreign_keys_are_enforced() {
         backend: switchboard_core::BackendKind::Simulator,
         phone_e164: "+13125550143".into(),
         created_at: switchboard_core::UnixMillis(1),
+        campaign: None,
     };
     let err = store.insert_call(&call).expect_err("no such contact or agent");
     assert!(err.to_string().contains("FOREIGN KEY"), "{err}");

@@ -1,0 +1,12 @@
+//! Campaigns: many calls in rounds. Vendor quote runs call every vendor, then negotiate with
+//! every vendor above the best price, then summarise; driver batches call every driver and
+//! record an outcome each. The runner derives everything from the store at each step, so a
+//! campaign resumes where it was after the app restarts.
+
+mod outcome;
+mod runner;
+mod spec;
+
+pub use outcome::{CampaignResult, DriverOutcome};
+pub use runner::spawn_runner;
+pub use spec::{CampaignKind, CampaignSpec};

@@ -1,0 +1,58 @@
+//! How a finished campaign turned out.
+
+use serde::{Deserialize, Serialize};
+use switchboard_core::{CallState, ContactId, QuoteSummary};
+
+/// The result stored with a completed campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CampaignResult {
+    Quotes(QuoteSummary),
+    Drivers { outcomes: Vec<DriverOutcome> },
+}
+
+/// What one driver call came to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DriverOutcome {
+    pub contact_id: ContactId,
+    pub driver: String,
+    /// reached, acknowledged, transferred, voicemail, no answer, failed, skipped.
+    pub outcome: String,
+    pub reason: String,
+}
+
+/// Classifies a driver call from its final state and what the agent collected.
+pub(crate) fn driver_outcome(state: CallState, fields: &[(String, String)]) -> &'static str {
+    let yes = |key: &str| {
+        fields.iter().any(|(k, v)| k == key && matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true"))
+    };
+    match state {
+        CallState::Completed if yes("wants_dispatcher") => "transferred",
+        CallState::Completed if yes("acknowledged") => "acknowledged",
+        CallState::Completed => "reached",
+        CallState::NoAnswer | CallState::Busy => "no answer",
+        _ => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_outcomes_follow_state_and_answers() {
+        let fields =
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        assert_eq!(driver_outcome(CallState::Completed, &fields(&[("acknowledged", "yes")])), "acknowledged");
+        assert_eq!(
+            driver_outcome(CallState::Completed, &fields(&[("acknowledged", "yes"), ("wants_dispatcher", "true")])),
+            "transferred"
+        );
+        assert_eq!(driver_outcome(CallState::Completed, &fields(&[("acknowledged", "no")])), "reached");
+        assert_eq!(driver_outcome(CallState::Busy, &[]), "no answer");
+        assert_eq!(driver_outcome(CallState::Lost, &[]), "failed");
+    }
+}

@@ -1,0 +1,272 @@
+//! The campaign runner: one task per running campaign. Each step re-reads the campaign and its
+//! targets from the store, settles calls that ended, starts calls up to the concurrency limit,
+//! and advances the round (a compare-and-swap in the store) when every target is settled.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{CallState, ContactDetails, RoundQuote, Variables, plan_negotiation, summarize_quotes};
+use switchboard_store::{Store, TargetRow};
+
+use super::outcome::{CampaignResult, DriverOutcome, driver_outcome};
+use super::spec::{CampaignKind, CampaignSpec};
+use crate::dispatcher::blocking;
+use crate::{CallPlan, Engine, EngineError, EngineEvent, now};
+
+/// How long the runner waits for a call to end before looking again anyway.
+const IDLE_CHECK: Duration = Duration::from_millis(500);
+
+/// What the runner does next.
+enum Next {
+    Finished,
+    Wait(Duration),
+}
+
+/// Starts the runner of campaign `id` on the current Tokio runtime.
+pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
+    tokio::spawn(async move {
+        let mut events = engine.bus().subscribe();
+        loop {
+            let wait = match step(&engine, id).await {
+                Ok(Next::Finished) => break,
+                Ok(Next::Wait(wait)) => wait,
+                Err(err) => {
+                    tracing::error!(campaign = id, error = %err, "campaign step failed; trying again");
+                    Duration::from_secs(1)
+                }
+            };
+            // Wake early when any call ends; the next step finds out whether it was ours.
+            let _ = tokio::time::timeout(wait, async {
+                loop {
+                    match events.recv().await {
+                        Ok(event) if matches!(&*event, EngineEvent::CallUpdated { call } if call.state.is_terminal()) => break,
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            })
+            .await;
+        }
+        tracing::info!(campaign = id, "campaign runner finished");
+    });
+}
+
+async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
+    let store = Arc::clone(engine.store());
+    let Some(campaign) = blocking(move || store.campaign(id)).await? else { return Ok(Next::Finished) };
+    match campaign.status.as_str() {
+        "running" => {}
+        "paused" => return Ok(Next::Wait(Duration::from_secs(1))),
+        _ => return Ok(Next::Finished),
+    }
+    let spec: CampaignSpec = serde_json::from_str(&campaign.spec).map_err(|err| {
+        EngineError::Store(switchboard_store::StoreError::Corrupt(format!("campaign {id} spec: {err}")))
+    })?;
+    let round = campaign.round;
+
+    // Settle targets whose call has ended.
+    let store = Arc::clone(engine.store());
+    let targets = blocking(move || store.campaign_targets(id, round)).await?;
+    let mut in_flight = 0u32;
+    for target in targets.iter().filter(|t| t.status == "calling") {
+        let store = Arc::clone(engine.store());
+        let call_id = target.call_id;
+        let call = blocking(move || call_id.map(|c| store.call(c)).transpose().map(Option::flatten)).await?;
+        match call {
+            Some(call) if call.state.is_terminal() => {
+                settle(engine, &spec, target, call.state, call.end_reason).await?
+            }
+            Some(_) => in_flight += 1,
+            None => {
+                let reason = "the app stopped before the call was placed".to_owned();
+                settle(engine, &spec, target, CallState::Failed, Some(reason)).await?
+            }
+        }
+    }
+
+    // Start calls up to the concurrency limit.
+    let store = Arc::clone(engine.store());
+    let targets = blocking(move || store.campaign_targets(id, round)).await?;
+    let clock = now();
+    let agent_id = if round == 1 { Some(spec.agent_id) } else { spec.negotiation_agent_id };
+    let mut earliest_retry: Option<i64> = None;
+    for target in targets.iter().filter(|t| t.status == "pending") {
+        match target.next_attempt_at {
+            Some(at) if at.0 > clock.0 => {
+                earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
+                continue;
+            }
+            _ => {}
+        }
+        if in_flight >= spec.concurrency.max(1) {
+            break;
+        }
+        let Some(agent_id) = agent_id else {
+            finish_target(engine, target, "skipped", "no negotiation agent was chosen").await?;
+            continue;
+        };
+        let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
+        let attempt = blocking(move || store.target_reserve(id, round, contact)).await?;
+        let reserved = TargetRow { attempts: attempt, status: "calling".into(), ..target.clone() };
+        let plan = CallPlan {
+            contact_id: target.contact_id,
+            agent_id,
+            extra: target.variables.clone().into_iter().collect::<Variables>(),
+            campaign: Some((id, round, attempt)),
+        };
+        match engine.place_call(plan).await {
+            Ok(call) => {
+                let store = Arc::clone(engine.store());
+                blocking(move || store.target_call_placed(id, round, contact, call.id)).await?;
+                in_flight += 1;
+            }
+            // The failed call was stored; it counts as an attempt.
+            Err(EngineError::Backend(err)) => {
+                settle(engine, &spec, &reserved, CallState::Failed, Some(err.to_string())).await?
+            }
+            Err(err @ EngineError::Store(_)) => return Err(err),
+            Err(refusal) => finish_target(engine, &reserved, "skipped", &refusal.to_string()).await?,
+        }
+    }
+
+    // Advance when every target of the round is settled.
+    let store = Arc::clone(engine.store());
+    let targets = blocking(move || store.campaign_targets(id, round)).await?;
+    if targets.iter().all(|t| t.status == "done" || t.status == "skipped") {
+        advance(engine, id, &spec, round).await?;
+        return Ok(Next::Wait(Duration::ZERO));
+    }
+    let wait =
+        earliest_retry.map_or(IDLE_CHECK, |at| Duration::from_millis((at - now().0).max(0) as u64).min(IDLE_CHECK));
+    Ok(Next::Wait(wait))
+}
+
+/// Records how a target's call ended: retried while attempts remain for calls that did not
+/// connect, otherwise done with its outcome.
+async fn settle(
+    engine: &Arc<Engine>,
+    spec: &CampaignSpec,
+    target: &TargetRow,
+    state: CallState,
+    reason: Option<String>,
+) -> Result<(), EngineError> {
+    let retryable = matches!(state, CallState::NoAnswer | CallState::Busy | CallState::Failed | CallState::Lost);
+    let what = reason.unwrap_or_else(|| state.as_str().to_owned());
+    if retryable && target.attempts < spec.max_attempts {
+        let at = switchboard_core::UnixMillis(now().0 + spec.retry_spacing_ms as i64);
+        let note = format!("{what} (attempt {} of {}); retrying", target.attempts, spec.max_attempts);
+        let (store, t) = (Arc::clone(engine.store()), target.clone());
+        blocking(move || store.target_retry(t.campaign_id, t.round, t.contact_id, at, &note)).await?;
+        return Ok(());
+    }
+    let outcome =
+        if retryable && target.attempts > 1 { format!("{what} after {} attempts", target.attempts) } else { what };
+    finish_target(engine, target, "done", &outcome).await
+}
+
+async fn finish_target(
+    engine: &Arc<Engine>,
+    target: &TargetRow,
+    status: &'static str,
+    outcome: &str,
+) -> Result<(), EngineError> {
+    let (store, t, outcome) = (Arc::clone(engine.store()), target.clone(), outcome.to_owned());
+    blocking(move || store.target_finished(t.campaign_id, t.round, t.contact_id, status, &outcome)).await?;
+    Ok(())
+}
+
+/// Moves the campaign on from `round`: to a negotiation round, or to its summary. Both are
+/// compare-and-swaps in the store, so however many steps race here, one wins.
+async fn advance(engine: &Arc<Engine>, id: i64, spec: &CampaignSpec, round: u8) -> Result<(), EngineError> {
+    let store = Arc::clone(engine.store());
+    let spec = spec.clone();
+    let (advanced, status, new_round) = blocking(move || {
+        let quotes = quotes(&store, id)?;
+        if spec.kind == CampaignKind::VendorQuote && round == 1 && spec.negotiation_agent_id.is_some() {
+            let round_one: Vec<RoundQuote> = quotes.iter().filter(|q| q.round == 1).cloned().collect();
+            if let Some(plan) = plan_negotiation(&round_one) {
+                let targets: Vec<_> = plan
+                    .targets
+                    .iter()
+                    .map(|t| {
+                        let vars = BTreeMap::from([
+                            ("their_price".to_owned(), format!("${:.2}", t.their_price)),
+                            ("best_price".to_owned(), format!("${:.2}", plan.best_price)),
+                            ("best_vendor".to_owned(), plan.best_vendor.clone()),
+                        ]);
+                        (t.contact_id, vars)
+                    })
+                    .collect();
+                let won = store.advance_round(id, 1, 2, &targets)?;
+                return Ok::<_, EngineError>((won, "running", 2));
+            }
+        }
+        let result = result(&store, id, &spec, quotes)?;
+        let json =
+            serde_json::to_string(&result).map_err(|err| switchboard_store::StoreError::Corrupt(err.to_string()))?;
+        Ok((store.complete_campaign(id, round, &json, now())?, "completed", round))
+    })
+    .await?;
+    if advanced {
+        tracing::info!(campaign = id, status, round = new_round, "campaign advanced");
+        engine.bus().publish(EngineEvent::CampaignUpdated {
+            campaign_id: id,
+            status: status.to_owned(),
+            round: new_round,
+        });
+    }
+    Ok(())
+}
+
+fn quotes(store: &Store, id: i64) -> Result<Vec<RoundQuote>, EngineError> {
+    Ok(store
+        .campaign_offers(id)?
+        .into_iter()
+        .map(|(round, vendor, offer)| RoundQuote { vendor, round, offer })
+        .collect())
+}
+
+fn result(store: &Store, id: i64, spec: &CampaignSpec, quotes: Vec<RoundQuote>) -> Result<CampaignResult, EngineError> {
+    let round_one = store.campaign_targets(id, 1)?;
+    let contacts = store.list_contacts()?;
+    let name = |t: &TargetRow| {
+        contacts.iter().find(|c| c.id == t.contact_id).map_or_else(String::new, |c| c.fields.name.clone())
+    };
+    match spec.kind {
+        CampaignKind::VendorQuote => {
+            let called = round_one.iter().filter(|t| t.call_id.is_some()).count() as u32;
+            let quantity = contacts.iter().find_map(|c| match &c.fields.details {
+                ContactDetails::Vendor(v) if spec.contacts.contains(&c.id) && v.quantity > 0 => Some(v.quantity),
+                _ => None,
+            });
+            let unanswered: Vec<String> = round_one
+                .iter()
+                .filter(|t| !quotes.iter().any(|q| q.offer.contact_id == t.contact_id && q.offer.unit_price.is_some()))
+                .map(name)
+                .collect();
+            Ok(CampaignResult::Quotes(summarize_quotes(&quotes, called, quantity, &unanswered)))
+        }
+        CampaignKind::DriverViolation => {
+            let mut outcomes = Vec::with_capacity(round_one.len());
+            for target in &round_one {
+                let call = target.call_id.map(|c| store.call(c)).transpose()?.flatten();
+                let (outcome, reason) = match (&call, target.status.as_str()) {
+                    (_, "skipped") | (None, _) => ("skipped", target.outcome.clone().unwrap_or_default()),
+                    (Some(call), _) => {
+                        let fields = store.collected_fields(call.id)?;
+                        (driver_outcome(call.state, &fields), target.outcome.clone().unwrap_or_default())
+                    }
+                };
+                outcomes.push(DriverOutcome {
+                    contact_id: target.contact_id,
+                    driver: name(target),
+                    outcome: outcome.to_owned(),
+                    reason,
+                });
+            }
+            Ok(CampaignResult::Drivers { outcomes })
+        }
+    }
+}

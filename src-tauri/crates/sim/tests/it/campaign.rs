@@ -1,0 +1,77 @@
+//! Vendor quote campaigns on the simulator, end to end through the engine and store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::CallState;
+use switchboard_engine::EngineEvent;
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+
+#[tokio::test]
+async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarises() {
+    let engine = Arc::new(super::engine(400.0));
+    let mut events = engine.bus().subscribe();
+    let store = Arc::clone(engine.store());
+    let agents = store.list_agents().unwrap();
+    let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
+    let contacts: Vec<_> = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
+    let spec = CampaignSpec {
+        name: "M8 bolts".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: agent("Vendor quote"),
+        negotiation_agent_id: Some(agent("Vendor negotiation")),
+        contacts: contacts.clone(),
+        concurrency: 3,
+        max_attempts: 2,
+        retry_spacing_ms: 10,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+
+    let mut updates = Vec::new();
+    loop {
+        let event =
+            tokio::time::timeout(Duration::from_secs(30), events.recv()).await.expect("campaign finished").unwrap();
+        if let EngineEvent::CampaignUpdated { campaign_id, status, round } = &*event
+            && *campaign_id == id
+        {
+            updates.push((status.clone(), *round));
+            if status == "completed" {
+                break;
+            }
+        }
+    }
+    assert_eq!(updates, [("running".to_owned(), 1), ("running".to_owned(), 2), ("completed".to_owned(), 2)]);
+
+    let round_one = store.campaign_targets(id, 1).unwrap();
+    let harbor = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Harbor Supply Co.").unwrap();
+    let skipped: Vec<_> = round_one.iter().filter(|t| t.status == "skipped").collect();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].contact_id, harbor.id);
+    assert!(skipped[0].outcome.as_deref().unwrap().contains("not a valid phone number"));
+
+    let campaign = store.campaign(id).unwrap().unwrap();
+    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
+        panic!("a quote summary")
+    };
+    assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
+    let offers = store.campaign_offers(id).unwrap();
+    let best_round_one =
+        offers.iter().filter(|(r, _, _)| *r == 1).filter_map(|(_, _, o)| o.unit_price).fold(f64::MAX, f64::min);
+    let round_two = store.campaign_targets(id, 2).unwrap();
+    assert!(!round_two.is_empty());
+    for target in &round_two {
+        let first =
+            offers.iter().find(|(r, _, o)| *r == 1 && o.contact_id == target.contact_id).unwrap().2.unit_price.unwrap();
+        assert!(first > best_round_one, "only vendors above the best price are called again");
+        assert_eq!(target.variables.get("best_price"), Some(&format!("${best_round_one:.2}")));
+        assert_eq!(target.status, "done");
+    }
+    let best = &summary.ranked[0];
+    assert_eq!(best.rank, 1);
+    assert!(best.offer.unit_price.unwrap() <= best_round_one);
+    assert!(summary.recommendation.starts_with(&format!("Order from {}", best.vendor)), "{}", summary.recommendation);
+    assert!(summary.next_steps.iter().any(|s| s.contains("Harbor Supply Co.")), "{:?}", summary.next_steps);
+    let calls = store.list_calls(100).unwrap();
+    assert_eq!(calls.len(), 4 + round_two.len(), "one call per vendor per round, nothing duplicated");
+    assert!(calls.iter().all(|c| c.state == CallState::Completed));
+}

@@ -1,0 +1,259 @@
+//! Campaign repository: campaigns, their targets per round, and the compare-and-swap that moves
+//! a campaign from one round to the next exactly once.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, Row, params};
+use switchboard_core::{CallId, ContactId, UnixMillis};
+
+use crate::{Result, Store, StoreError};
+
+/// A stored campaign. `spec` and `summary` are JSON owned by the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub round: u8,
+    pub spec: String,
+    pub summary: Option<String>,
+    pub created_at: UnixMillis,
+    pub ended_at: Option<UnixMillis>,
+}
+
+/// One contact to call in one round of a campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRow {
+    pub campaign_id: i64,
+    pub round: u8,
+    pub contact_id: ContactId,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<UnixMillis>,
+    pub call_id: Option<CallId>,
+    pub outcome: Option<String>,
+    pub variables: BTreeMap<String, String>,
+}
+
+const SELECT_CAMPAIGN: &str =
+    "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at FROM campaigns";
+const SELECT_TARGET: &str =
+    "SELECT campaign_id, round, contact_id, status, attempts, next_attempt_at, call_id, outcome, variables
+     FROM campaign_targets";
+
+impl Store {
+    /// Stores a new running campaign with its round-1 targets, in one transaction.
+    pub fn insert_campaign(
+        &self,
+        name: &str,
+        kind: &str,
+        spec: &str,
+        contacts: &[ContactId],
+        now: UnixMillis,
+    ) -> Result<i64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO campaigns (name, kind, status, round, spec, created_at) VALUES (?1, ?2, 'running', 1, ?3, ?4)",
+            params![name, kind, spec, now.0],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO campaign_targets (campaign_id, round, contact_id, status) VALUES (?1, 1, ?2, 'pending')",
+            )?;
+            for contact in contacts {
+                insert.execute(params![id, contact.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// One campaign.
+    pub fn campaign(&self, id: i64) -> Result<Option<CampaignRow>> {
+        let conn = self.conn();
+        Ok(conn.query_row(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), [id], read_campaign).optional()?)
+    }
+
+    /// Every campaign, newest first.
+    pub fn list_campaigns(&self) -> Result<Vec<CampaignRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_CAMPAIGN} ORDER BY id DESC"))?;
+        let rows = stmt.query_map([], read_campaign)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Campaigns that were running or paused when the app last stopped.
+    pub fn unfinished_campaigns(&self) -> Result<Vec<CampaignRow>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached(&format!("{SELECT_CAMPAIGN} WHERE status IN ('running', 'paused') ORDER BY id"))?;
+        let rows = stmt.query_map([], read_campaign)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets a campaign's status (pause, resume, cancel) unless it already finished.
+    pub fn set_campaign_status(&self, id: i64, status: &str, now: UnixMillis) -> Result<bool> {
+        let ended = matches!(status, "completed" | "canceled").then_some(now.0);
+        let changed = self.conn().execute(
+            "UPDATE campaigns SET status = ?2, ended_at = COALESCE(?3, ended_at)
+             WHERE id = ?1 AND status IN ('running', 'paused')",
+            params![id, status, ended],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Moves a running campaign from round `from` to round `to` and adds the new round's
+    /// targets, all or nothing. Returns false (and changes nothing) when another completion
+    /// already moved it: this compare-and-swap is what makes round advancement exactly once.
+    pub fn advance_round(
+        &self,
+        id: i64,
+        from: u8,
+        to: u8,
+        targets: &[(ContactId, BTreeMap<String, String>)],
+    ) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE campaigns SET round = ?3 WHERE id = ?1 AND round = ?2 AND status = 'running'",
+            params![id, from, to],
+        )?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO campaign_targets (campaign_id, round, contact_id, status, variables)
+                 VALUES (?1, ?2, ?3, 'pending', ?4)",
+            )?;
+            for (contact, variables) in targets {
+                let json = serde_json::to_string(variables).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                insert.execute(params![id, to, contact.0, json])?;
+            }
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Finishes a running campaign in round `round` with its summary: a compare-and-swap too.
+    pub fn complete_campaign(&self, id: i64, round: u8, summary: &str, now: UnixMillis) -> Result<bool> {
+        let changed = self.conn().execute(
+            "UPDATE campaigns SET status = 'completed', summary = ?3, ended_at = ?4
+             WHERE id = ?1 AND round = ?2 AND status = 'running'",
+            params![id, round, summary, now.0],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// The targets of one round.
+    pub fn campaign_targets(&self, id: i64, round: u8) -> Result<Vec<TargetRow>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached(&format!("{SELECT_TARGET} WHERE campaign_id = ?1 AND round = ?2 ORDER BY contact_id"))?;
+        let rows = stmt.query_map(params![id, round], read_target)?;
+        rows.map(|row| row?).collect()
+    }
+
+    /// Claims a target for one more attempt (before the call is placed, so a restart or a
+    /// second step never dials it twice).
+    pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId) -> Result<u32> {
+        Ok(self.conn().query_row(
+            "UPDATE campaign_targets SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL
+             WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 RETURNING attempts",
+            params![id, round, contact.0],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Records the call placed for a reserved target.
+    pub fn target_call_placed(&self, id: i64, round: u8, contact: ContactId, call_id: CallId) -> Result<()> {
+        self.conn().execute(
+            "UPDATE campaign_targets SET call_id = ?4 WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
+            params![id, round, contact.0, call_id.0],
+        )?;
+        Ok(())
+    }
+
+    /// Puts a target back in the queue for another attempt at `at`.
+    pub fn target_retry(&self, id: i64, round: u8, contact: ContactId, at: UnixMillis, outcome: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE campaign_targets SET status = 'pending', next_attempt_at = ?4, outcome = ?5
+             WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
+            params![id, round, contact.0, at.0, outcome],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a target: `done` after its last call, `skipped` when it was never called.
+    pub fn target_finished(&self, id: i64, round: u8, contact: ContactId, status: &str, outcome: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE campaign_targets SET status = ?4, outcome = ?5, next_attempt_at = NULL
+             WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
+            params![id, round, contact.0, status, outcome],
+        )?;
+        Ok(())
+    }
+
+    /// The quotes a campaign's calls yielded: (round, vendor name, offer), oldest call first.
+    pub fn campaign_offers(&self, id: i64) -> Result<Vec<(u8, String, switchboard_core::Offer)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.round, ct.name, o.call_id, o.contact_id, o.unit_price, o.moq, o.lead_time_days, o.shipping, o.terms, o.confidence
+             FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
+             WHERE c.campaign_id = ?1 ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                switchboard_core::Offer {
+                    call_id: CallId(row.get(2)?),
+                    contact_id: ContactId(row.get(3)?),
+                    unit_price: row.get(4)?,
+                    moq: row.get(5)?,
+                    lead_time_days: row.get(6)?,
+                    shipping: row.get(7)?,
+                    terms: row.get(8)?,
+                    confidence: row.get(9)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn read_campaign(row: &Row<'_>) -> rusqlite::Result<CampaignRow> {
+    Ok(CampaignRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: row.get(2)?,
+        status: row.get(3)?,
+        round: row.get(4)?,
+        spec: row.get(5)?,
+        summary: row.get(6)?,
+        created_at: UnixMillis(row.get(7)?),
+        ended_at: row.get::<_, Option<i64>>(8)?.map(UnixMillis),
+    })
+}
+
+fn read_target(row: &Row<'_>) -> rusqlite::Result<Result<TargetRow>> {
+    let variables: String = row.get(8)?;
+    let variables = match serde_json::from_str(&variables) {
+        Ok(variables) => variables,
+        Err(err) => return Ok(Err(StoreError::Corrupt(format!("campaign target variables: {err}")))),
+    };
+    Ok(Ok(TargetRow {
+        campaign_id: row.get(0)?,
+        round: row.get(1)?,
+        contact_id: ContactId(row.get(2)?),
+        status: row.get(3)?,
+        attempts: row.get(4)?,
+        next_attempt_at: row.get::<_, Option<i64>>(5)?.map(UnixMillis),
+        call_id: row.get::<_, Option<i64>>(6)?.map(CallId),
+        outcome: row.get(7)?,
+        variables,
+    }))
+}

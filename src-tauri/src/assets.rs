@@ -17,8 +17,11 @@ pub const PRESETS: &[SampleFile] = &[
 ];
 
 /// The agents a new database starts with.
-pub const SAMPLE_AGENTS: &[SampleFile] =
-    &[asset!("assets/presets/vendor-quote.json"), asset!("assets/presets/driver-violation.json")];
+pub const SAMPLE_AGENTS: &[SampleFile] = &[
+    asset!("assets/presets/vendor-quote.json"),
+    asset!("assets/presets/vendor-negotiation.json"),
+    asset!("assets/presets/driver-violation.json"),
+];
 
 /// The contacts a new database starts with.
 pub const SAMPLE_CONTACTS: &[SampleFile] =

@@ -27,6 +27,26 @@ pub enum Command {
         #[command(subcommand)]
         command: ContactsCommand,
     },
+    /// Run and review campaigns.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Import the contacts in FILE and run a campaign over them to its summary.
+    Run(crate::campaign_cli::RunArgs),
+    /// List the campaigns in the database.
+    List,
+    /// Show one campaign: its targets per round and its summary.
+    Show {
+        id: i64,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +80,13 @@ pub enum KindArg {
 /// Runs a headless command.
 pub fn run(command: Command) -> ExitCode {
     match command {
+        Command::Campaign { command } => match crate::campaign_cli::run(command) {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("switchboard: {message}");
+                ExitCode::from(2)
+            }
+        },
         Command::Contacts { command: ContactsCommand::Import { file, kind, dry_run, json, region } } => {
             match import_file(&file, kind, dry_run, json, region) {
                 Ok(code) => code,

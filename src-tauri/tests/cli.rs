@@ -47,3 +47,40 @@ fn a_missing_file_is_named() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("cannot read /nonexistent/vendors.csv"), "{stderr}");
 }
+
+#[test]
+fn a_vendor_quote_campaign_runs_headless_to_its_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vendors.csv");
+    std::fs::write(
+        &file,
+        "name,phone,item,quantity,target_price\n\
+         Acme Fasteners,(312) 555-0143,M8 bolts,10000,0.42\n\
+         Great Lakes,+1 216 555 0187,M8 bolts,10000,0.42\n\
+         Pacific Bolt,503.555.0119,M8 bolts,10000,0.42\n\
+         No Area Code,555-0142,M8 bolts,10000,0.42\n",
+    )
+    .unwrap();
+    let data = dir.path().join("profile");
+    let out = switchboard(&data)
+        .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--time-scale", "500", "--json"])
+        .arg("--contacts")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("rejected No Area Code"), "the bad row is reported: {stderr}");
+    assert!(stderr.contains("round 1 [##############################] 3/3"), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["kind"], "quotes");
+    assert_eq!((summary["quotesReceived"].as_u64(), summary["suppliersCalled"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(summary["ranked"][0]["rank"], 1);
+
+    let list = switchboard(&data).args(["campaign", "list"]).output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(list.contains("vendor-quote") && list.contains("completed"), "{list}");
+    let show = switchboard(&data).args(["campaign", "show", "1"]).output().unwrap();
+    let show = String::from_utf8(show.stdout).unwrap();
+    assert!(show.contains("round 1  Acme Fasteners") && show.contains("Order from"), "{show}");
+}

@@ -24,7 +24,11 @@ async fn every_section_opens_and_unbuilt_ones_say_so() {
         app.click("nav-settings").await;
         assert_eq!(app.text("[data-testid=data-dir]").await, data.path().display().to_string());
         app.click("nav-agents").await;
-        assert_eq!(app.texts("[data-testid=agent-card]").await.len(), 2, "the sample quote and driver agents");
+        assert_eq!(
+            app.texts("[data-testid=agent-card]").await.len(),
+            3,
+            "the sample quote, negotiation and driver agents"
+        );
         app.screenshot("agents").await;
         app.quit().await;
     })

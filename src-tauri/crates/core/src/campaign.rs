@@ -127,7 +127,7 @@ pub fn summarize_quotes(
                         vendor: quote.vendor.clone(),
                         round: quote.round,
                         first_price: first_price.filter(|p| Some(*p) != quote.offer.unit_price),
-                        offer: quote.offer.clone(),
+                        offer: quote.offer.filled_from(&current.offer),
                     };
                 }
             }
@@ -315,6 +315,8 @@ mod tests {
         assert_eq!(summary.savings_total, Some(1000.0));
         assert_eq!(summary.savings_percent, Some(19.6)); // 0.10 / 0.51 = 19.61 %
         assert_eq!(summary.average_lead_time_days, Some(10.3)); // (14 + 10 + 7) / 3
+        // Round 2 revised Acme's price; what it did not repeat (MOQ) still holds from round 1.
+        assert_eq!(summary.ranked[0].offer.moq, Some(500));
         assert_eq!(
             summary.recommendation,
             "Order from Acme at $0.41 per unit (14 days lead time, Net 30): $0.10 per unit (19.6%) below the highest quote."

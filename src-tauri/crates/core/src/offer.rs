@@ -52,18 +52,33 @@ impl Offer {
                 _ => {}
             }
         }
+        offer.confidence = offer.share_obtained();
+        (offer.confidence > 0.0).then_some(offer)
+    }
+
+    /// This offer, with what it does not say taken from an earlier offer of the same vendor
+    /// (a negotiation round revises the price; the MOQ and shipping from round 1 still hold).
+    pub fn filled_from(&self, earlier: &Offer) -> Offer {
+        let mut offer = self.clone();
+        offer.unit_price = offer.unit_price.or(earlier.unit_price);
+        offer.moq = offer.moq.or(earlier.moq);
+        offer.lead_time_days = offer.lead_time_days.or(earlier.lead_time_days);
+        offer.shipping = offer.shipping.or_else(|| earlier.shipping.clone());
+        offer.terms = offer.terms.or_else(|| earlier.terms.clone());
+        offer.confidence = offer.share_obtained();
+        offer
+    }
+
+    /// The share of the quote fields this offer has, 0.0 to 1.0.
+    fn share_obtained(&self) -> f64 {
         let obtained = [
-            offer.unit_price.is_some(),
-            offer.moq.is_some(),
-            offer.lead_time_days.is_some(),
-            offer.shipping.is_some(),
-            offer.terms.is_some(),
-        ]
-        .into_iter()
-        .filter(|got| *got)
-        .count();
-        offer.confidence = obtained as f64 / QUOTE_FIELDS.len() as f64;
-        (obtained > 0).then_some(offer)
+            self.unit_price.is_some(),
+            self.moq.is_some(),
+            self.lead_time_days.is_some(),
+            self.shipping.is_some(),
+            self.terms.is_some(),
+        ];
+        obtained.iter().filter(|got| **got).count() as f64 / QUOTE_FIELDS.len() as f64
     }
 }
 

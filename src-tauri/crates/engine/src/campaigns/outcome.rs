@@ -38,6 +38,65 @@ pub(crate) fn driver_outcome(state: CallState, fields: &[(String, String)]) -> &
     }
 }
 
+impl CampaignResult {
+    /// The result as the command line prints it.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let money = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("${v:.2}"));
+        match self {
+            CampaignResult::Quotes(s) => {
+                let _ = writeln!(
+                    out,
+                    "{:>4}  {:<32} {:>5} {:>10} {:>8} {:>9}  terms",
+                    "rank", "vendor", "round", "unit", "moq", "lead"
+                );
+                for r in &s.ranked {
+                    let was = r.first_price.map(|p| format!(" (was ${p:.2})")).unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "{:>4}  {:<32} {:>5} {:>10} {:>8} {:>9}  {}{was}",
+                        r.rank,
+                        r.vendor,
+                        r.round,
+                        money(r.offer.unit_price),
+                        r.offer.moq.map_or_else(|| "–".into(), |m| m.to_string()),
+                        r.offer.lead_time_days.map_or_else(|| "–".into(), |d| format!("{d} days")),
+                        r.offer.terms.as_deref().unwrap_or("–"),
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "\nquotes received: {} of {} suppliers called",
+                    s.quotes_received, s.suppliers_called
+                );
+                let _ = writeln!(
+                    out,
+                    "highest quote: {}; savings: {} per unit",
+                    money(s.highest_price),
+                    money(s.savings_per_unit)
+                );
+                if let (Some(total), Some(pct)) = (s.savings_total, s.savings_percent) {
+                    let _ = writeln!(out, "savings on the order: ${total:.2} ({pct:.1}%)");
+                }
+                if let Some(lead) = s.average_lead_time_days {
+                    let _ = writeln!(out, "average lead time: {lead:.1} days");
+                }
+                let _ = writeln!(out, "\n{}", s.recommendation);
+                for step in &s.next_steps {
+                    let _ = writeln!(out, "- {step}");
+                }
+            }
+            CampaignResult::Drivers { outcomes } => {
+                for o in outcomes {
+                    let _ = writeln!(out, "{:<28} {:<13} {}", o.driver, o.outcome, o.reason);
+                }
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,223 @@
+//! `switchboard campaign run | list | show`: campaigns from the command line, through the same
+//! engine and database as the console.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use switchboard_core::{AgentPurpose, ContactKind};
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
+use switchboard_engine::settings::default_region;
+use switchboard_engine::{Engine, EngineEvent, EngineSettings, sample};
+use switchboard_sim::{SimSettings, Simulator};
+use switchboard_store::Store;
+
+use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
+use crate::cli::CampaignCommand;
+use crate::paths::DataPaths;
+
+/// The arguments of `campaign run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(long, value_enum)]
+    kind: KindArg,
+    /// Contacts to call (CSV or JSON); imported (merged by number) before the run.
+    #[arg(long)]
+    contacts: PathBuf,
+    /// The agent for round 1, by name.
+    #[arg(long)]
+    agent: String,
+    /// The agent for the negotiation round (default: the first vendor-negotiation agent).
+    #[arg(long)]
+    negotiation_agent: Option<String>,
+    /// The backend; only the built-in simulator exists so far.
+    #[arg(long, value_enum, default_value = "sim")]
+    backend: BackendArg,
+    /// Play simulated calls this many times faster than real time.
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Calls at once.
+    #[arg(long, default_value_t = 5)]
+    concurrency: u32,
+    /// Attempts per contact and round.
+    #[arg(long, default_value_t = 2)]
+    attempts: u32,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KindArg {
+    VendorQuote,
+    DriverViolation,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Sim,
+}
+
+/// Runs a campaign subcommand.
+pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
+    let paths = DataPaths::resolve();
+    let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
+    sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
+    match command {
+        CampaignCommand::Run(args) => run_campaign(store, args),
+        CampaignCommand::List => {
+            let mut out = String::new();
+            for c in store.list_campaigns().map_err(|err| err.to_string())? {
+                out.push_str(&format!("{:>4}  {:<16} {:<10} round {}  {}\n", c.id, c.kind, c.status, c.round, c.name));
+            }
+            print(&out);
+            Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::Show { id, json } => {
+            let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or(format!("no campaign {id}"))?;
+            let result: Option<CampaignResult> =
+                campaign.summary.as_deref().map(serde_json::from_str).transpose().map_err(|err| err.to_string())?;
+            if json {
+                let value = serde_json::json!({
+                    "id": campaign.id, "name": campaign.name, "kind": campaign.kind,
+                    "status": campaign.status, "round": campaign.round, "summary": result,
+                });
+                print(&(serde_json::to_string_pretty(&value).map_err(|err| err.to_string())? + "\n"));
+            } else {
+                let mut out =
+                    format!("{} ({}, {}, round {})\n", campaign.name, campaign.kind, campaign.status, campaign.round);
+                for round in 1..=campaign.round {
+                    for t in store.campaign_targets(id, round).map_err(|err| err.to_string())? {
+                        let who = store.contact(t.contact_id).ok().flatten().map(|c| c.fields.name).unwrap_or_default();
+                        out.push_str(&format!(
+                            "  round {round}  {who:<32} {:<8} {}\n",
+                            t.status,
+                            t.outcome.unwrap_or_default()
+                        ));
+                    }
+                }
+                if let Some(result) = result {
+                    out.push('\n');
+                    out.push_str(&result.to_text());
+                }
+                print(&out);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
+    let BackendArg::Sim = args.backend;
+    let kind = match args.kind {
+        KindArg::VendorQuote => CampaignKind::VendorQuote,
+        KindArg::DriverViolation => CampaignKind::DriverViolation,
+    };
+    let text =
+        std::fs::read(&args.contacts).map_err(|err| format!("cannot read {}: {err}", args.contacts.display()))?;
+    let region = default_region(&store).map_err(|err| err.to_string())?;
+    let contact_kind = if kind == CampaignKind::VendorQuote { ContactKind::Vendor } else { ContactKind::Driver };
+    let options = ImportOptions { kind: Some(contact_kind), dry_run: false, region };
+    let source = args.contacts.display().to_string();
+    let report =
+        import_contacts(&store, &source, &String::from_utf8_lossy(&text), &options).map_err(|err| err.to_string())?;
+    if report.rejected > 0 {
+        eprint!("{}", report.to_text());
+    }
+    let mut contacts: Vec<_> = report
+        .rows
+        .iter()
+        .filter_map(|row| match row.outcome {
+            RowOutcome::Imported { contact_id } | RowOutcome::Merged { contact_id, .. } => contact_id,
+            RowOutcome::Rejected { .. } => None,
+        })
+        .collect();
+    contacts.dedup();
+    if contacts.is_empty() {
+        return Err(format!("{source} has no contact to call"));
+    }
+
+    let agents = store.list_agents().map_err(|err| err.to_string())?;
+    let by_name = |name: &str| {
+        agents.iter().find(|a| a.config.name.eq_ignore_ascii_case(name)).map(|a| a.id).ok_or_else(|| {
+            let known: Vec<&str> = agents.iter().map(|a| a.config.name.as_str()).collect();
+            format!("no agent named {name:?}; the agents are: {}", known.join(", "))
+        })
+    };
+    let agent_id = by_name(&args.agent)?;
+    let negotiation_agent_id = match (&args.negotiation_agent, kind) {
+        (Some(name), _) => Some(by_name(name)?),
+        (None, CampaignKind::VendorQuote) => {
+            agents.iter().find(|a| a.config.purpose == AgentPurpose::VendorNegotiation).map(|a| a.id)
+        }
+        (None, CampaignKind::DriverViolation) => None,
+    };
+    let time_scale = args.time_scale.max(0.01);
+    let spec = CampaignSpec {
+        name: format!("{} from {}", kind.as_str(), source),
+        kind,
+        agent_id,
+        negotiation_agent_id,
+        contacts: contacts.clone(),
+        concurrency: args.concurrency.max(1),
+        max_attempts: args.attempts.max(1),
+        retry_spacing_ms: (300_000.0 / time_scale) as u64,
+    };
+
+    let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
+    let result = runtime.block_on(async move {
+        let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+        engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, ..SimSettings::default() })));
+        let engine = Arc::new(engine);
+        let mut events = engine.bus().subscribe();
+        let id = engine.launch_campaign(spec).await.map_err(|err| err.to_string())?;
+        let mut shown = String::new();
+        let mut round = 1;
+        loop {
+            let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or("the campaign vanished")?;
+            // Show every round through to its end, even one that finished between two looks.
+            while round <= campaign.round {
+                let targets = store.campaign_targets(id, round).map_err(|err| err.to_string())?;
+                let done = targets.iter().filter(|t| t.status == "done" || t.status == "skipped").count();
+                let line = progress_bar(round, done, targets.len());
+                if line != shown {
+                    eprintln!("{line}");
+                    shown = line;
+                }
+                if round == campaign.round {
+                    break;
+                }
+                round += 1;
+            }
+            if campaign.status != "running" {
+                return campaign.summary.ok_or_else(|| format!("the campaign ended {}", campaign.status));
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await;
+            while let Ok(event) = events.try_recv() {
+                drop::<Arc<EngineEvent>>(event);
+            }
+        }
+    })?;
+    let result: CampaignResult = serde_json::from_str(&result).map_err(|err| err.to_string())?;
+    let out = if args.json {
+        serde_json::to_string_pretty(&result).map_err(|err| err.to_string())? + "\n"
+    } else {
+        result.to_text()
+    };
+    print(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(round: u8, done: usize, total: usize) -> String {
+    let width = 30;
+    let filled = (done * width).checked_div(total).unwrap_or(width);
+    format!("round {round} [{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+/// Writes command output to stdout.
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

@@ -252,9 +252,9 @@ mod tests {
                 unit_price: price,
                 moq: Some(500),
                 lead_time_days: lead,
-                shipping: None,
+                shipping: Some("FOB origin".into()),
                 terms: Some("Net 30".into()),
-                confidence: 1.0,
+                confidence: if price.is_some() && lead.is_some() { 1.0 } else { 0.6 },
             },
         }
     }

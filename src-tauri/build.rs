@@ -18,6 +18,11 @@ fn main() {
         "save_agent",
         "get_default_region",
         "set_default_region",
+        "list_campaigns",
+        "check_campaign",
+        "launch_campaign",
+        "set_campaign_status",
+        "export_campaign_summary",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

@@ -39,6 +39,11 @@ pub fn run() -> ExitCode {
             commands::agents::save_agent,
             commands::settings::get_default_region,
             commands::settings::set_default_region,
+            commands::campaigns::list_campaigns,
+            commands::campaigns::check_campaign,
+            commands::campaigns::launch_campaign,
+            commands::campaigns::set_campaign_status,
+            commands::campaigns::export_campaign_summary,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use switchboard_core as core;
-use switchboard_engine::{EngineEvent, ErrorCode, contacts};
+use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts};
 use ts_rs::{Config, TS};
 
 use crate::dto::{AppInfo, CallDetail, CollectedField, CommandError};
@@ -56,6 +56,19 @@ fn typescript() -> String {
         declaration::<core::Offer>(&cfg),
         declaration::<EngineEvent>(&cfg),
         declaration::<ErrorCode>(&cfg),
+        declaration::<core::RoundQuote>(&cfg),
+        declaration::<core::NegotiationTarget>(&cfg),
+        declaration::<core::NegotiationPlan>(&cfg),
+        declaration::<core::RankedOffer>(&cfg),
+        declaration::<core::QuoteSummary>(&cfg),
+        declaration::<campaigns::CampaignKind>(&cfg),
+        declaration::<campaigns::CampaignSpec>(&cfg),
+        declaration::<campaigns::DriverOutcome>(&cfg),
+        declaration::<campaigns::CampaignResult>(&cfg),
+        declaration::<campaigns::RoundProgress>(&cfg),
+        declaration::<campaigns::TargetView>(&cfg),
+        declaration::<campaigns::CampaignView>(&cfg),
+        declaration::<campaigns::LaunchProblem>(&cfg),
         declaration::<contacts::RowError>(&cfg),
         declaration::<contacts::RowOutcome>(&cfg),
         declaration::<contacts::RowReport>(&cfg),

@@ -164,7 +164,7 @@ fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
         contacts: contacts.clone(),
         concurrency: args.concurrency.max(1),
         max_attempts: args.attempts.max(1),
-        retry_spacing_ms: (300_000.0 / time_scale) as u64,
+        retry_spacing_ms: (300_000.0 / time_scale) as u32,
     };
 
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;

@@ -4,5 +4,6 @@
 
 mod address_book;
 mod app;
+mod campaigns;
 mod console_flow;
 mod startup;

@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod calls;
+pub mod campaigns;
 pub mod contacts;
 pub mod settings;
 

@@ -6,6 +6,10 @@ import type {
   AgentConfig,
   AgentId,
   AppInfo,
+  CampaignKind,
+  CampaignSpec,
+  CampaignView,
+  LaunchProblem,
   CallDetail,
   CallId,
   CallSummary,
@@ -59,6 +63,13 @@ export const api = {
   saveContact: (id: ContactId | null, fields: ContactFields) => call<Contact>("save_contact", { id, fields }),
   listPresets: () => call<AgentConfig[]>("list_presets"),
   saveAgent: (id: AgentId | null, config: AgentConfig) => call<Agent>("save_agent", { id, config }),
+  listCampaigns: () => call<CampaignView[]>("list_campaigns"),
+  checkCampaign: (kind: CampaignKind, agentIds: AgentId[], contacts: ContactId[]) =>
+    call<LaunchProblem[]>("check_campaign", { kind, agentIds, contacts }),
+  launchCampaign: (spec: CampaignSpec) => call<CampaignView>("launch_campaign", { spec }),
+  setCampaignStatus: (id: number, status: "paused" | "running" | "canceled") =>
+    call<CampaignView>("set_campaign_status", { id, status }),
+  exportCampaignSummary: (id: number, path: string) => call<null>("export_campaign_summary", { id, path }),
   getDefaultRegion: () => call<string>("get_default_region"),
   setDefaultRegion: (region: string) => call<string>("set_default_region", { region }),
 };

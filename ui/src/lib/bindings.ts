@@ -185,7 +185,11 @@ phone: string, state: CallState,
 /**
  * Why the call ended, in words; set with the terminal state.
  */
-endReason: string | null, createdAt: UnixMillis, answeredAt: UnixMillis | null, endedAt: UnixMillis | null, };
+endReason: string | null, createdAt: UnixMillis, answeredAt: UnixMillis | null, endedAt: UnixMillis | null, 
+/**
+ * The campaign, round and attempt the call belongs to (`null` for single calls).
+ */
+campaignId: number | null, round: number | null, attempt: number | null, };
 
 export type Speaker = "agent" | "callee";
 
@@ -208,6 +212,92 @@ confidence: number, };
 export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, };
 
 export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "storage";
+
+export type RoundQuote = { vendor: string, round: number, offer: Offer, };
+
+export type NegotiationTarget = { contactId: ContactId, theirPrice: number, };
+
+export type NegotiationPlan = { bestPrice: number, bestContact: ContactId, bestVendor: string, targets: Array<NegotiationTarget>, };
+
+export type RankedOffer = { rank: number, vendor: string, 
+/**
+ * The round the offer comes from (2 when the negotiation produced a price).
+ */
+round: number, 
+/**
+ * The vendor's round-1 price, when round 2 changed it.
+ */
+firstPrice: number | null, offer: Offer, };
+
+export type QuoteSummary = { 
+/**
+ * Best offer per vendor, ranked (unpriced offers last).
+ */
+ranked: Array<RankedOffer>, suppliersCalled: number, quotesReceived: number, 
+/**
+ * The highest unit price quoted in any round.
+ */
+highestPrice: number | null, 
+/**
+ * Highest quote minus the best final price, per unit.
+ */
+savingsPerUnit: number | null, 
+/**
+ * `savings_per_unit` times the quantity asked for.
+ */
+savingsTotal: number | null, 
+/**
+ * Savings as a share of the highest quote, 0–100.
+ */
+savingsPercent: number | null, averageLeadTimeDays: number | null, recommendation: string, nextSteps: Array<string>, };
+
+export type CampaignKind = "vendor-quote" | "driver-violation";
+
+export type CampaignSpec = { name: string, kind: CampaignKind, 
+/**
+ * The agent for round 1 (quotes, or the driver calls).
+ */
+agentId: AgentId, 
+/**
+ * The agent for the negotiation round; without one, a quote run ends after round 1.
+ */
+negotiationAgentId: AgentId | null, contacts: Array<ContactId>, 
+/**
+ * Calls of this campaign at once.
+ */
+concurrency: number, 
+/**
+ * Attempts per contact and round (no answer, busy and failed calls are retried).
+ */
+maxAttempts: number, 
+/**
+ * Wait between attempts, in milliseconds.
+ */
+retrySpacingMs: number, };
+
+export type DriverOutcome = { contactId: ContactId, driver: string, 
+/**
+ * reached, acknowledged, transferred, voicemail, no answer, failed, skipped.
+ */
+outcome: string, reason: string, };
+
+export type CampaignResult = { "kind": "quotes" } & QuoteSummary | { "kind": "drivers", outcomes: Array<DriverOutcome>, };
+
+export type RoundProgress = { round: number, total: number, done: number, skipped: number, calling: number, pending: number, };
+
+export type TargetView = { round: number, contactId: ContactId, contactName: string, status: string, attempts: number, callId: CallId | null, outcome: string | null, };
+
+export type CampaignView = { id: number, name: string, spec: CampaignSpec, 
+/**
+ * running, paused, completed or canceled.
+ */
+status: string, round: number, createdAt: UnixMillis, endedAt: UnixMillis | null, rounds: Array<RoundProgress>, targets: Array<TargetView>, result: CampaignResult | null, };
+
+export type LaunchProblem = { contactId: ContactId, contactName: string, 
+/**
+ * Why the contact would be skipped (wrong kind, do-not-call, bad number, missing variables).
+ */
+reason: string, };
 
 export type RowError = { 
 /**

@@ -15,6 +15,9 @@ const call = (id: number, over: Partial<CallSummary> = {}): CallSummary => ({
   createdAt: 0,
   answeredAt: null,
   endedAt: null,
+  campaignId: null,
+  round: null,
+  attempt: null,
   ...over,
 });
 

@@ -5,6 +5,7 @@ import type {
   Agent,
   AppInfo,
   CallDetail,
+  CampaignView,
   CallId,
   CallSummary,
   Contact,
@@ -23,6 +24,8 @@ class ConsoleState {
   contacts = $state<Contact[]>([]);
   calls = $state<CallSummary[]>([]);
   offers = $state<Offer[]>([]);
+  campaigns = $state<CampaignView[]>([]);
+  private campaignRefresh: ReturnType<typeof setTimeout> | null = null;
   selectedCallId = $state<CallId | null>(null);
   detail = $state<CallDetail | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
@@ -37,16 +40,18 @@ class ConsoleState {
 
   async reload(): Promise<void> {
     await this.attempt(async () => {
-      const [agents, contacts, calls, offers] = await Promise.all([
+      const [agents, contacts, calls, offers, campaigns] = await Promise.all([
         api.listAgents(),
         api.listContacts(),
         api.listCalls(),
         api.listOffers(),
+        api.listCampaigns(),
       ]);
       this.agents = agents;
       this.contacts = contacts;
       this.calls = calls;
       this.offers = offers;
+      this.campaigns = campaigns;
       const selected = this.selectedCallId ?? calls[0]?.id ?? null;
       if (selected !== null) await this.select(selected);
     });
@@ -57,6 +62,10 @@ class ConsoleState {
       case "callUpdated":
         this.calls = upsertCall(this.calls, event.call);
         if (this.detail?.call.id === event.call.id) this.detail.call = event.call;
+        if (event.call.campaignId !== null) this.refreshCampaigns();
+        break;
+      case "campaignUpdated":
+        this.refreshCampaigns();
         break;
       case "transcriptLine":
         if (this.detail?.call.id === event.callId) {
@@ -70,6 +79,15 @@ class ConsoleState {
         if (this.detail?.call.id === event.offer.callId) this.detail.offer = event.offer;
         break;
     }
+  }
+
+  /** Re-reads the campaigns, at most a few times a second however many calls change. */
+  refreshCampaigns(): void {
+    if (this.campaignRefresh !== null) return;
+    this.campaignRefresh = setTimeout(() => {
+      this.campaignRefresh = null;
+      void api.listCampaigns().then((campaigns) => (this.campaigns = campaigns));
+    }, 250);
   }
 
   async select(callId: CallId): Promise<void> {

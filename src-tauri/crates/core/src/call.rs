@@ -112,6 +112,11 @@ pub struct CallSummary {
     pub created_at: UnixMillis,
     pub answered_at: Option<UnixMillis>,
     pub ended_at: Option<UnixMillis>,
+    /// The campaign, round and attempt the call belongs to (`null` for single calls).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub campaign_id: Option<i64>,
+    pub round: Option<u8>,
+    pub attempt: Option<u32>,
 }
 
 #[cfg(test)]

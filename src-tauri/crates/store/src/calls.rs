@@ -20,7 +20,7 @@ pub struct NewCall {
 }
 
 const SELECT_SUMMARY: &str = "SELECT c.id, c.contact_id, ct.name, c.agent_id, a.name, c.backend, c.phone_e164,
-            c.state, c.end_reason, c.created_at, c.answered_at, c.ended_at
+            c.state, c.end_reason, c.created_at, c.answered_at, c.ended_at, c.campaign_id, c.round, c.attempt
      FROM calls c JOIN contacts ct ON ct.id = c.contact_id JOIN agents a ON a.id = c.agent_id";
 
 impl Store {
@@ -134,6 +134,14 @@ impl Store {
         rows.map(|row| row?).collect()
     }
 
+    /// Every call of a campaign, oldest first.
+    pub fn calls_in_campaign(&self, campaign_id: i64) -> Result<Vec<CallSummary>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} WHERE c.campaign_id = ?1 ORDER BY c.id"))?;
+        let rows = stmt.query_map([campaign_id], read_summary)?;
+        rows.map(|row| row?).collect()
+    }
+
     /// Calls not yet in a terminal state.
     pub fn open_calls(&self) -> Result<Vec<CallId>> {
         let conn = self.conn();
@@ -205,5 +213,8 @@ fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary>> {
         created_at: UnixMillis(row.get(9)?),
         answered_at: row.get::<_, Option<i64>>(10)?.map(UnixMillis),
         ended_at: row.get::<_, Option<i64>>(11)?.map(UnixMillis),
+        campaign_id: row.get(12)?,
+        round: row.get(13)?,
+        attempt: row.get(14)?,
     }))
 }

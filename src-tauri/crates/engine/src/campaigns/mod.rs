@@ -6,7 +6,9 @@
 mod outcome;
 mod runner;
 mod spec;
+mod view;
 
 pub use outcome::{CampaignResult, DriverOutcome};
 pub use runner::spawn_runner;
 pub use spec::{CampaignKind, CampaignSpec};
+pub use view::{CampaignView, LaunchProblem, RoundProgress, TargetView, campaign_view, launch_problems};

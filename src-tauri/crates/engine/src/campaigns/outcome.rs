@@ -39,6 +39,55 @@ pub(crate) fn driver_outcome(state: CallState, fields: &[(String, String)]) -> &
 }
 
 impl CampaignResult {
+    /// The result as a CSV table: the ranked offers, or the driver outcomes.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let opt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+        let records: Vec<Vec<String>> = match self {
+            CampaignResult::Quotes(s) => std::iter::once(
+                [
+                    "rank",
+                    "vendor",
+                    "round",
+                    "unit_price",
+                    "round_1_price",
+                    "moq",
+                    "lead_time_days",
+                    "shipping",
+                    "terms",
+                    "confidence",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+            )
+            .chain(s.ranked.iter().map(|r| {
+                vec![
+                    r.rank.to_string(),
+                    r.vendor.clone(),
+                    r.round.to_string(),
+                    opt(r.offer.unit_price),
+                    opt(r.first_price),
+                    r.offer.moq.map(|m| m.to_string()).unwrap_or_default(),
+                    r.offer.lead_time_days.map(|d| d.to_string()).unwrap_or_default(),
+                    r.offer.shipping.clone().unwrap_or_default(),
+                    r.offer.terms.clone().unwrap_or_default(),
+                    format!("{:.2}", r.offer.confidence),
+                ]
+            }))
+            .collect(),
+            CampaignResult::Drivers { outcomes } => {
+                std::iter::once(vec!["driver".into(), "outcome".into(), "reason".into()])
+                    .chain(outcomes.iter().map(|o| vec![o.driver.clone(), o.outcome.clone(), o.reason.clone()]))
+                    .collect()
+            }
+        };
+        for record in records {
+            // Writing to memory cannot fail.
+            let _ = writer.write_record(&record);
+        }
+        writer.into_inner().ok().and_then(|bytes| String::from_utf8(bytes).ok()).unwrap_or_default()
+    }
+
     /// The result as the command line prints it.
     pub fn to_text(&self) -> String {
         use std::fmt::Write;

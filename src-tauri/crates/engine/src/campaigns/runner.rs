@@ -155,7 +155,7 @@ async fn settle(
     let retryable = matches!(state, CallState::NoAnswer | CallState::Busy | CallState::Failed | CallState::Lost);
     let what = reason.unwrap_or_else(|| state.as_str().to_owned());
     if retryable && target.attempts < spec.max_attempts {
-        let at = switchboard_core::UnixMillis(now().0 + spec.retry_spacing_ms as i64);
+        let at = switchboard_core::UnixMillis(now().0 + i64::from(spec.retry_spacing_ms));
         let note = format!("{what} (attempt {} of {}); retrying", target.attempts, spec.max_attempts);
         let (store, t) = (Arc::clone(engine.store()), target.clone());
         blocking(move || store.target_retry(t.campaign_id, t.round, t.contact_id, at, &note)).await?;

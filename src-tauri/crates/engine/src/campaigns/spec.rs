@@ -39,5 +39,5 @@ pub struct CampaignSpec {
     /// Attempts per contact and round (no answer, busy and failed calls are retried).
     pub max_attempts: u32,
     /// Wait between attempts, in milliseconds.
-    pub retry_spacing_ms: u64,
+    pub retry_spacing_ms: u32,
 }

@@ -1,0 +1,169 @@
+//! What the console shows of a campaign: its state, progress per round, targets and result.
+
+use serde::Serialize;
+use switchboard_core::{AgentId, CallId, ContactId, ContactKind, UnixMillis, normalize_phone};
+use switchboard_store::{CampaignRow, Store};
+
+use super::outcome::CampaignResult;
+use super::spec::CampaignSpec;
+use crate::EngineError;
+use crate::variables::call_variables;
+
+/// Progress of one round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RoundProgress {
+    pub round: u8,
+    pub total: u32,
+    pub done: u32,
+    pub skipped: u32,
+    pub calling: u32,
+    pub pending: u32,
+}
+
+/// One contact of one round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TargetView {
+    pub round: u8,
+    pub contact_id: ContactId,
+    pub contact_name: String,
+    pub status: String,
+    pub attempts: u32,
+    pub call_id: Option<CallId>,
+    pub outcome: Option<String>,
+}
+
+/// A campaign as the console shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignView {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    pub name: String,
+    pub spec: CampaignSpec,
+    /// running, paused, completed or canceled.
+    pub status: String,
+    pub round: u8,
+    pub created_at: UnixMillis,
+    pub ended_at: Option<UnixMillis>,
+    pub rounds: Vec<RoundProgress>,
+    pub targets: Vec<TargetView>,
+    pub result: Option<CampaignResult>,
+}
+
+/// Reads a campaign's view from the store.
+pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, EngineError> {
+    let corrupt = |what: &str, err: serde_json::Error| {
+        EngineError::Store(switchboard_store::StoreError::Corrupt(format!("campaign {} {what}: {err}", row.id)))
+    };
+    let spec: CampaignSpec = serde_json::from_str(&row.spec).map_err(|err| corrupt("spec", err))?;
+    let result: Option<CampaignResult> =
+        row.summary.as_deref().map(serde_json::from_str).transpose().map_err(|err| corrupt("summary", err))?;
+    let contacts = store.list_contacts()?;
+    let mut rounds = Vec::new();
+    let mut targets = Vec::new();
+    for round in 1..=row.round {
+        let rows = store.campaign_targets(row.id, round)?;
+        let count = |status: &str| rows.iter().filter(|t| t.status == status).count() as u32;
+        rounds.push(RoundProgress {
+            round,
+            total: rows.len() as u32,
+            done: count("done"),
+            skipped: count("skipped"),
+            calling: count("calling"),
+            pending: count("pending"),
+        });
+        targets.extend(rows.into_iter().map(|t| {
+            TargetView {
+                round,
+                contact_name: contacts
+                    .iter()
+                    .find(|c| c.id == t.contact_id)
+                    .map_or_else(|| format!("contact {}", t.contact_id), |c| c.fields.name.clone()),
+                contact_id: t.contact_id,
+                status: t.status,
+                attempts: t.attempts,
+                call_id: t.call_id,
+                outcome: t.outcome,
+            }
+        }));
+    }
+    Ok(CampaignView {
+        id: row.id,
+        name: row.name,
+        spec,
+        status: row.status,
+        round: row.round,
+        created_at: row.created_at,
+        ended_at: row.ended_at,
+        rounds,
+        targets,
+        result,
+    })
+}
+
+/// A contact the builder warns about before launch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchProblem {
+    pub contact_id: ContactId,
+    pub contact_name: String,
+    /// Why the contact would be skipped (wrong kind, do-not-call, bad number, missing variables).
+    pub reason: String,
+}
+
+/// Variables a campaign supplies itself in the negotiation round.
+const CAMPAIGN_VARIABLES: [&str; 3] = ["their_price", "best_price", "best_vendor"];
+
+/// Checks, before launch, which contacts the campaign would have to skip and why.
+pub fn launch_problems(
+    store: &Store,
+    agent_ids: &[AgentId],
+    contacts: &[ContactId],
+    expected: ContactKind,
+) -> Result<Vec<LaunchProblem>, EngineError> {
+    let region = crate::settings::default_region(store)?;
+    let mut agents = Vec::new();
+    for id in agent_ids {
+        agents.push(store.agent(*id)?.ok_or(EngineError::AgentNotFound(*id))?);
+    }
+    let mut problems = Vec::new();
+    for id in contacts {
+        let contact = store.contact(*id)?.ok_or(EngineError::ContactNotFound(*id))?;
+        let mut reasons: Vec<String> = Vec::new();
+        if contact.fields.kind() != expected {
+            reasons.push(format!("is a {}, not a {}", contact.fields.kind().as_str(), expected.as_str()));
+        }
+        if contact.fields.do_not_call {
+            reasons.push("is on the do-not-call list".into());
+        }
+        if let Err(err) = normalize_phone(&contact.fields.phone, &region) {
+            reasons.push(err.to_string());
+        }
+        for agent in &agents {
+            let vars = call_variables(agent, &contact);
+            let missing: Vec<String> = agent
+                .config
+                .variables()
+                .into_iter()
+                .filter(|v| !vars.contains_key(v) && !CAMPAIGN_VARIABLES.contains(&v.as_str()))
+                .collect();
+            if !missing.is_empty() {
+                reasons.push(format!("{} needs {}", agent.config.name, missing.join(", ")));
+            }
+        }
+        if !reasons.is_empty() {
+            problems.push(LaunchProblem {
+                contact_id: *id,
+                contact_name: contact.fields.name,
+                reason: reasons.join("; "),
+            });
+        }
+    }
+    Ok(problems)
+}

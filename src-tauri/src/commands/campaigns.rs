@@ -1,0 +1,92 @@
+//! Commands about campaigns: check, launch, watch, pause/resume/cancel, export the summary.
+
+use std::path::PathBuf;
+
+use switchboard_core::{AgentId, ContactId, ContactKind};
+use switchboard_engine::campaigns::{
+    CampaignKind, CampaignResult, CampaignSpec, CampaignView, LaunchProblem, campaign_view, launch_problems,
+};
+use switchboard_engine::{EngineError, ErrorCode, now};
+use tauri::State;
+
+use super::{Reply, engine, with_store};
+use crate::console::Console;
+use crate::dto::CommandError;
+
+fn kind_of(kind: CampaignKind) -> ContactKind {
+    match kind {
+        CampaignKind::VendorQuote => ContactKind::Vendor,
+        CampaignKind::DriverViolation => ContactKind::Driver,
+    }
+}
+
+#[tauri::command]
+pub async fn list_campaigns(console: State<'_, Console>) -> Reply<Vec<CampaignView>> {
+    with_store(&console, |store| {
+        store
+            .list_campaigns()?
+            .into_iter()
+            .map(|row| campaign_view(store, row))
+            .collect::<Result<Vec<_>, EngineError>>()
+    })
+    .await
+}
+
+/// The contacts a campaign would skip, and why, before it is launched.
+#[tauri::command]
+pub async fn check_campaign(
+    console: State<'_, Console>,
+    kind: CampaignKind,
+    agent_ids: Vec<AgentId>,
+    contacts: Vec<ContactId>,
+) -> Reply<Vec<LaunchProblem>> {
+    with_store(&console, move |store| launch_problems(store, &agent_ids, &contacts, kind_of(kind))).await
+}
+
+#[tauri::command]
+pub async fn launch_campaign(console: State<'_, Console>, spec: CampaignSpec) -> Reply<CampaignView> {
+    if spec.contacts.is_empty() {
+        let error = switchboard_core::FieldError::new("contacts", "pick at least one contact");
+        return Err(CommandError::invalid(vec![error]));
+    }
+    let id = engine(&console)?.launch_campaign(spec).await?;
+    campaign(&console, id).await
+}
+
+/// Pauses (`paused`), resumes (`running`) or cancels (`canceled`) a campaign.
+#[tauri::command]
+pub async fn set_campaign_status(console: State<'_, Console>, id: i64, status: String) -> Reply<CampaignView> {
+    if !matches!(status.as_str(), "paused" | "running" | "canceled") {
+        return Err(CommandError::new(
+            ErrorCode::InvalidInput,
+            format!("{status:?} is not paused, running or canceled"),
+        ));
+    }
+    let changed = with_store(&console, move |store| store.set_campaign_status(id, &status, now())).await?;
+    if !changed {
+        return Err(CommandError::new(ErrorCode::InvalidInput, format!("campaign {id} has already finished")));
+    }
+    campaign(&console, id).await
+}
+
+/// Writes a finished campaign's summary to `path`: JSON for .json, else CSV.
+#[tauri::command]
+pub async fn export_campaign_summary(console: State<'_, Console>, id: i64, path: PathBuf) -> Reply<()> {
+    let view = campaign(&console, id).await?;
+    let result: CampaignResult = view
+        .result
+        .ok_or_else(|| CommandError::new(ErrorCode::InvalidInput, format!("campaign {id} has no summary yet")))?;
+    let json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let text = if json { serde_json::to_string_pretty(&result).unwrap_or_default() } else { result.to_csv() };
+    std::fs::write(&path, text)
+        .map_err(|err| CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {err}", path.display())))
+}
+
+async fn campaign(console: &Console, id: i64) -> Reply<CampaignView> {
+    with_store(console, move |store| {
+        let row =
+            store.campaign(id)?.ok_or_else(|| CommandError::new(ErrorCode::NotFound, format!("campaign {id}")))?;
+        campaign_view(store, row).map_err(CommandError::from)
+    })
+    .await
+}

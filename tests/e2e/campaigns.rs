@@ -1,0 +1,52 @@
+//! A vendor quote run from the campaign builder to the ranked summary, in the real console.
+
+use std::time::Duration;
+
+use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, within};
+
+#[tokio::test]
+async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 60).await;
+        app.click("nav-campaigns").await;
+        app.click("new-campaign").await;
+        app.wait_for("[data-testid=campaign-name]").await.send_keys("M8 bolts").await.unwrap();
+        app.click("campaign-pick-all").await;
+
+        // The builder says, before launch, who will be skipped and why.
+        let problems = app.text("[data-testid=campaign-problems]").await;
+        assert!(problems.contains("Harbor Supply Co.") && problems.contains("not a valid phone number"), "{problems}");
+        app.click("campaign-launch").await;
+
+        app.wait_for("[data-testid=campaign-detail]").await;
+        eventually("round 2 to start", Duration::from_secs(60), || async {
+            (app.attrs("[data-testid=round-progress]", "data-round").await.len() == 2).then_some(())
+        })
+        .await;
+        app.screenshot("campaign-running").await;
+        eventually("the campaign to complete", Duration::from_secs(90), || async {
+            (app.text("[data-testid=campaign-detail-status]").await == "completed").then_some(())
+        })
+        .await;
+
+        assert_eq!(app.text("[data-testid=summary-quotes]").await, "4 of 4");
+        let recommendation = app.text("[data-testid=summary-recommendation]").await;
+        assert!(recommendation.starts_with("Order from "), "{recommendation}");
+        let rows = app.texts("[data-testid=summary-row]").await;
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        let statuses = app.attrs("[data-testid=campaign-target]", "data-status").await;
+        assert_eq!(statuses.iter().filter(|s| *s == "skipped").count(), 1, "Harbor is skipped: {statuses:?}");
+        app.screenshot("campaign-summary").await;
+
+        app.click("nav-offers").await;
+        let offers = eventually("the summary in Offers", PATIENCE, || async {
+            let rows = app.texts("[data-testid=quote-summary] [data-testid=summary-row]").await;
+            (rows.len() == 4).then_some(rows)
+        })
+        .await;
+        assert!(offers[0].starts_with('1'), "{offers:?}");
+        app.quit().await;
+    })
+    .await;
+}

@@ -41,6 +41,8 @@ pub enum EngineError {
     Backend(#[from] BackendError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("Switchboard is shutting down")]
+    ShuttingDown,
 }
 
 impl EngineError {
@@ -53,7 +55,7 @@ impl EngineError {
             Self::MissingVariables { .. } => ErrorCode::MissingVariables,
             Self::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
             Self::Backend(_) => ErrorCode::BackendFailed,
-            Self::Store(_) => ErrorCode::Storage,
+            Self::Store(_) | Self::ShuttingDown => ErrorCode::Storage,
         }
     }
 }

@@ -126,7 +126,7 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
             Err(EngineError::Backend(err)) => {
                 settle(engine, &spec, &reserved, CallState::Failed, Some(err.to_string())).await?
             }
-            Err(err @ EngineError::Store(_)) => return Err(err),
+            Err(err @ (EngineError::Store(_) | EngineError::ShuttingDown)) => return Err(err),
             Err(refusal) => finish_target(engine, &reserved, "skipped", &refusal.to_string()).await?,
         }
     }

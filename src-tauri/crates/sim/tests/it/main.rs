@@ -9,12 +9,13 @@ use switchboard_sim::{SimSettings, Simulator};
 use switchboard_store::Store;
 
 mod campaign;
+mod restarts;
 
-fn engine(time_scale: f64) -> Engine {
-    let store = Store::open_in_memory().unwrap();
+/// Seeds the shipped quote and negotiation agents and the sample vendors.
+pub fn seed(store: &Store) {
     let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
     let seeded = switchboard_engine::sample::seed_once(
-        &store,
+        store,
         &[
             file("vendor-quote.json", include_str!("../../../../../assets/presets/vendor-quote.json")),
             file("vendor-negotiation.json", include_str!("../../../../../assets/presets/vendor-negotiation.json")),
@@ -22,6 +23,11 @@ fn engine(time_scale: f64) -> Engine {
         &[file("vendors.json", include_str!("../../../../../assets/sample/vendors.json"))],
     );
     assert!(seeded.unwrap());
+}
+
+fn engine(time_scale: f64) -> Engine {
+    let store = Store::open_in_memory().unwrap();
+    seed(&store);
     let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
     engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, ..SimSettings::default() })));
     engine

@@ -12,7 +12,7 @@ use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::settings::default_region;
 use switchboard_engine::{Engine, EngineEvent, EngineSettings, sample};
-use switchboard_sim::{SimSettings, Simulator};
+use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
 use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
@@ -39,6 +39,9 @@ pub struct RunArgs {
     /// Play simulated calls this many times faster than real time.
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// Who answers on the simulator: a realistic mix, or everyone (cooperative).
+    #[arg(long, value_enum, default_value = "realistic")]
+    cast: CastArg,
     /// Calls at once.
     #[arg(long, default_value_t = 5)]
     concurrency: u32,
@@ -54,6 +57,12 @@ pub struct RunArgs {
 enum KindArg {
     VendorQuote,
     DriverViolation,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CastArg {
+    Realistic,
+    Cooperative,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -170,7 +179,11 @@ fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let result = runtime.block_on(async move {
         let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
-        engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, ..SimSettings::default() })));
+        let cast = match args.cast {
+            CastArg::Realistic => Cast::Realistic,
+            CastArg::Cooperative => Cast::Cooperative,
+        };
+        engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, cast, ..SimSettings::default() })));
         let engine = Arc::new(engine);
         let mut events = engine.bus().subscribe();
         let id = engine.launch_campaign(spec).await.map_err(|err| err.to_string())?;

@@ -175,7 +175,7 @@ export type Contact = { id: ContactId,
  */
 phoneE164: string | null, fields: ContactFields, };
 
-export type CallState = "queued" | "dialing" | "ringing" | "in-progress" | "completed" | "busy" | "no-answer" | "failed" | "canceled" | "lost";
+export type CallState = "queued" | "dialing" | "ringing" | "in-progress" | "completed" | "busy" | "no-answer" | "failed" | "voicemail" | "canceled" | "lost";
 
 export type CallSummary = { id: CallId, contactId: ContactId, contactName: string, agentId: AgentId, agentName: string, backend: BackendKind, 
 /**

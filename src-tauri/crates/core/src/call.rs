@@ -20,6 +20,8 @@ pub enum CallState {
     NoAnswer,
     /// The carrier or provider could not place or keep the call.
     Failed,
+    /// An answering machine picked up (the agent's voicemail policy was applied).
+    Voicemail,
     /// The dispatcher (or the app closing) stopped the call.
     Canceled,
     /// No final event arrived in time; the engine closed the call itself.
@@ -37,7 +39,7 @@ pub enum Transition {
 
 impl CallState {
     /// Every state, in lifecycle order (terminal states last).
-    pub const ALL: [CallState; 10] = [
+    pub const ALL: [CallState; 11] = [
         Self::Queued,
         Self::Dialing,
         Self::Ringing,
@@ -46,6 +48,7 @@ impl CallState {
         Self::Busy,
         Self::NoAnswer,
         Self::Failed,
+        Self::Voicemail,
         Self::Canceled,
         Self::Lost,
     ];
@@ -61,6 +64,7 @@ impl CallState {
             Self::Busy => "busy",
             Self::NoAnswer => "no-answer",
             Self::Failed => "failed",
+            Self::Voicemail => "voicemail",
             Self::Canceled => "canceled",
             Self::Lost => "lost",
         }

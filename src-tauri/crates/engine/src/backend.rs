@@ -21,6 +21,10 @@ pub struct CallRequest {
     pub system_prompt: String,
     /// The agent's first message with its variables filled in.
     pub first_message: String,
+    /// The message to leave on an answering machine (filled in), or `None` to hang up.
+    pub voicemail: Option<String>,
+    /// Which attempt at this contact this call is (1 for the first).
+    pub attempt: u32,
 }
 
 /// What a backend reports about a call it placed, in the order it learns it.

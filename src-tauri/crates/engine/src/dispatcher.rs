@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{
-    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Variables, normalize_phone, render,
+    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Variables, VoicemailPolicy, normalize_phone,
+    render,
 };
 use switchboard_store::{NewCall, Store};
 use tokio::sync::mpsc;
@@ -95,6 +96,11 @@ impl Engine {
         let missing = |missing| EngineError::MissingVariables { agent: agent.config.name.clone(), missing };
         let system_prompt = render(&agent.config.system_prompt, &vars).map_err(missing)?;
         let first_message = render(&agent.config.first_message, &vars).map_err(missing)?;
+        let voicemail = match &agent.config.voicemail {
+            VoicemailPolicy::LeaveMessage { text } => Some(render(text, &vars).map_err(missing)?),
+            VoicemailPolicy::HangUp => None,
+        };
+        let attempt = campaign.map_or(1, |(_, _, attempt)| attempt);
         let backend = Arc::clone(
             self.backends.get(&agent.config.backend).ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
         );
@@ -113,7 +119,8 @@ impl Engine {
         tracing::info!(call = %call.id, contact = %contact.fields.name, agent = %agent.config.name, "call queued");
 
         let deadline = Duration::from_secs(u64::from(agent.config.max_duration_secs)) + self.settings.lost_call_grace;
-        let request = CallRequest { call_id: call.id, to, agent, contact, system_prompt, first_message };
+        let request =
+            CallRequest { call_id: call.id, to, agent, contact, system_prompt, first_message, voicemail, attempt };
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
         let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call);
         apply_state(&self.store, &self.bus, call.id, CallState::Dialing, None).await?;

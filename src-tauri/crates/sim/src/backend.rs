@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use switchboard_core::{AgentPurpose, BackendKind, CallState};
+use switchboard_core::{AgentPurpose, BackendKind, CallState, ContactDetails, Speaker};
 use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 use tokio::sync::mpsc;
 
-use crate::conversation::quote_conversation;
-use crate::persona::VendorPersona;
+use crate::conversation::{Script, Turn, driver_conversation, vendor_conversation};
+use crate::persona::{Cast, Reach, VendorPersona, driver_stance, reach};
 
 /// Simulator settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,11 +16,13 @@ pub struct SimSettings {
     pub time_scale: f64,
     /// Mixed into every persona's seed; change it for a different cast.
     pub seed: u64,
+    /// Who answers: a realistic mix, or everyone cooperating.
+    pub cast: Cast,
 }
 
 impl Default for SimSettings {
     fn default() -> Self {
-        Self { time_scale: 1.0, seed: 0x5157_4348 }
+        Self { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Realistic }
     }
 }
 
@@ -62,42 +64,84 @@ impl CallBackend for Simulator {
     }
 }
 
+/// How long an unanswered phone rings before the carrier gives up.
+const NO_ANSWER_AFTER: Duration = Duration::from_secs(25);
+
 /// Plays one call. Stops quietly if the engine stops listening.
 async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, settings: SimSettings) {
     let scaled = |real: Duration| real.div_f64(settings.time_scale);
-    let persona = VendorPersona::for_contact(&request.contact, &request.to, settings.seed);
-    let persona = match request.agent.config.purpose {
-        AgentPurpose::VendorNegotiation => persona.negotiating(),
-        _ => persona,
-    };
-    let script = quote_conversation(&request, &persona);
-
+    let send = |event| events.send(event);
     tokio::time::sleep(scaled(DIAL_TIME)).await;
-    if events.send(BackendEvent::Ringing).await.is_err() {
+    let reach = reach(settings.cast, settings.seed, &request.to, request.attempt);
+    if reach == Reach::Busy {
+        let _ = send(BackendEvent::Ended { state: CallState::Busy, reason: "the line was busy".into() }).await;
+        return;
+    }
+    if send(BackendEvent::Ringing).await.is_err() {
+        return;
+    }
+    if reach == Reach::NoAnswer {
+        tokio::time::sleep(scaled(NO_ANSWER_AFTER)).await;
+        let reason = format!("no answer after {} s of ringing", NO_ANSWER_AFTER.as_secs());
+        let _ = send(BackendEvent::Ended { state: CallState::NoAnswer, reason }).await;
         return;
     }
     tokio::time::sleep(scaled(RING_TIME)).await;
-    if events.send(BackendEvent::Answered).await.is_err() {
+    if send(BackendEvent::Answered).await.is_err() {
         return;
     }
+    let script = if reach == Reach::Voicemail {
+        voicemail(&request)
+    } else {
+        match &request.contact.fields.details {
+            ContactDetails::Driver(_) => {
+                driver_conversation(&request, driver_stance(settings.cast, settings.seed, &request.to))
+            }
+            ContactDetails::Vendor(_) => {
+                let persona = VendorPersona::for_contact(&request.contact, &request.to, settings.seed, settings.cast);
+                let persona = match request.agent.config.purpose {
+                    AgentPurpose::VendorNegotiation => persona.negotiating(),
+                    _ => persona,
+                };
+                vendor_conversation(&request, &persona)
+            }
+        }
+    };
     let mut call_time = Duration::ZERO;
-    for turn in script {
+    for turn in script.turns {
         let speaking = TURN_GAP + speaking_time(&turn.text);
         tokio::time::sleep(scaled(speaking)).await;
         call_time += speaking;
         let offset_ms = u32::try_from(call_time.as_millis()).unwrap_or(u32::MAX);
-        if events.send(BackendEvent::Line { speaker: turn.speaker, text: turn.text, offset_ms }).await.is_err() {
+        if send(BackendEvent::Line { speaker: turn.speaker, text: turn.text, offset_ms }).await.is_err() {
             return;
         }
         if let Some((key, value)) = turn.field
-            && events.send(BackendEvent::Field { key, value }).await.is_err()
+            && send(BackendEvent::Field { key, value }).await.is_err()
         {
             return;
         }
     }
-    let reason = "the vendor answered every question and the agent said goodbye".to_owned();
+    let state = if reach == Reach::Voicemail { CallState::Voicemail } else { CallState::Completed };
     // The engine may have stopped listening; then there is no one left to tell.
-    let _ = events.send(BackendEvent::Ended { state: CallState::Completed, reason }).await;
+    let _ = send(BackendEvent::Ended { state, reason: script.ending.to_owned() }).await;
+}
+
+/// An answering machine: its greeting, then the agent's message or nothing (per its policy).
+fn voicemail(request: &CallRequest) -> Script {
+    let mut turns = vec![Turn {
+        speaker: Speaker::Callee,
+        text: format!("You've reached {}. Please leave a message after the tone.", request.contact.fields.name),
+        field: None,
+    }];
+    let ending = match &request.voicemail {
+        Some(message) => {
+            turns.push(Turn { speaker: Speaker::Agent, text: message.clone(), field: None });
+            "reached voicemail and left the agent's message"
+        }
+        None => "reached voicemail and hung up, as the agent's policy says",
+    };
+    Script { turns, ending }
 }
 
 /// How long `text` takes to say at [`WORDS_PER_MINUTE`].

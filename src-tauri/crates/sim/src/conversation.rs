@@ -1,10 +1,10 @@
-//! The script of a simulated call: the agent's first message, a question for every data field
-//! the agent collects, the persona's answers, and a goodbye.
+//! The scripts of simulated calls: a quote conversation (or a decline, or a call-back request)
+//! with a vendor, a violation conversation with a driver, and the goodbyes.
 
-use switchboard_core::Speaker;
+use switchboard_core::{ContactDetails, Speaker};
 use switchboard_engine::CallRequest;
 
-use crate::persona::VendorPersona;
+use crate::persona::{DriverStance, VendorPersona, VendorStance};
 
 /// One utterance of the script, and the field it yields, if any.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,34 +18,102 @@ impl Turn {
     fn says(speaker: Speaker, text: impl Into<String>) -> Self {
         Self { speaker, text: text.into(), field: None }
     }
+
+    fn gives(text: impl Into<String>, key: &str, value: &str) -> Self {
+        Self { speaker: Speaker::Callee, text: text.into(), field: Some((key.to_owned(), value.to_owned())) }
+    }
 }
 
-/// The quote conversation between the agent in `request` and `persona`.
-pub fn quote_conversation(request: &CallRequest, persona: &VendorPersona) -> Vec<Turn> {
+/// A script and how the call ends.
+pub struct Script {
+    pub turns: Vec<Turn>,
+    pub ending: &'static str,
+}
+
+/// The conversation between the agent in `request` and a vendor persona.
+pub fn vendor_conversation(request: &CallRequest, persona: &VendorPersona) -> Script {
     let vendor = &request.contact;
-    let mut turns = vec![
-        Turn::says(Speaker::Agent, request.first_message.clone()),
-        Turn::says(
-            Speaker::Callee,
-            format!("Yes, this is {}, {} speaking. How can I help?", vendor.fields.name, persona.first_name),
-        ),
-    ];
+    let mut turns = vec![Turn::says(Speaker::Agent, request.first_message.clone())];
+    match persona.stance {
+        VendorStance::Declines => {
+            turns.push(Turn::says(Speaker::Callee, "Sorry, we're not taking new orders for that right now."));
+            turns.push(Turn::says(Speaker::Agent, "Understood, thank you for your time. Goodbye."));
+            return Script { turns, ending: "the vendor declined to quote" };
+        }
+        VendorStance::CallBack => {
+            turns
+                .push(Turn::says(Speaker::Callee, "I'm about to go into a meeting. Can you call back this afternoon?"));
+            turns.push(Turn::says(Speaker::Agent, "Of course, we'll call back this afternoon. Thank you."));
+            return Script { turns, ending: "the vendor asked to be called back later" };
+        }
+        VendorStance::Quotes => {}
+    }
+    turns.push(Turn::says(
+        Speaker::Callee,
+        format!("Yes, this is {}, {} speaking. How can I help?", vendor.fields.name, persona.first_name),
+    ));
+    let quantity = vendor.fields.vendor().map_or(0, |details| details.quantity);
     for field in &request.agent.config.data_fields {
         turns.push(Turn::says(
             Speaker::Agent,
             format!("Could you tell me the {}?", lowercase_first(&field.description)),
         ));
-        let quantity = vendor.fields.vendor().map_or(0, |details| details.quantity);
         match persona.answer(&field.key, quantity) {
-            Some((line, value)) => {
-                turns.push(Turn { speaker: Speaker::Callee, text: line, field: Some((field.key.clone(), value)) });
-            }
+            Some((line, value)) => turns.push(Turn::gives(line, &field.key, &value)),
             None => turns.push(Turn::says(Speaker::Callee, "I'd have to check on that and get back to you.")),
         }
     }
     turns.push(Turn::says(Speaker::Agent, "Thank you, that's everything I needed. Have a good day."));
     turns.push(Turn::says(Speaker::Callee, format!("You too, {}. Bye now.", request.agent.config.organization)));
-    turns
+    Script { turns, ending: "the vendor answered every question and the agent said goodbye" }
+}
+
+/// The conversation between the agent in `request` and a driver.
+pub fn driver_conversation(request: &CallRequest, stance: DriverStance) -> Script {
+    let violations = match &request.contact.fields.details {
+        ContactDetails::Driver(driver) => driver.violations.iter().map(|v| v.kind.to_lowercase()).collect::<Vec<_>>(),
+        ContactDetails::Vendor(_) => Vec::new(),
+    };
+    let what = if violations.is_empty() { "those events".to_owned() } else { violations.join(" and ") };
+    let mut turns = vec![
+        Turn::says(Speaker::Agent, request.first_message.clone()),
+        Turn::says(Speaker::Callee, "Yeah, I'm parked. Go ahead."),
+        Turn::says(Speaker::Agent, format!("Our system recorded {what} on your trip. Can you tell me what happened?")),
+    ];
+    let ending = match stance {
+        DriverStance::Acknowledges => {
+            turns.push(Turn::gives(
+                "Traffic stopped hard in front of me, that's all.",
+                "driver_comment",
+                "traffic stopped suddenly ahead",
+            ));
+            turns.push(Turn::says(Speaker::Agent, "Thanks. Do you acknowledge the events so we can close this out?"));
+            turns.push(Turn::gives("Yes, I understand. I'll be more careful.", "acknowledged", "yes"));
+            "the driver acknowledged the violations"
+        }
+        DriverStance::Disputes => {
+            turns.push(Turn::gives(
+                "That wasn't me. The truck ahead cut me off.",
+                "driver_comment",
+                "disputes: cut off by another truck",
+            ));
+            turns.push(Turn::says(
+                Speaker::Agent,
+                "I've noted that you dispute it. The safety team will review the footage.",
+            ));
+            turns.push(Turn::gives("Good, because I'm not signing off on that.", "acknowledged", "no"));
+            "the driver disputed the violations; noted for review"
+        }
+        DriverStance::AsksForDispatcher => {
+            turns.push(Turn::gives("I'd rather talk to my dispatcher about this.", "wants_dispatcher", "yes"));
+            turns.push(Turn::says(Speaker::Agent, "Of course, I'll transfer you to your dispatcher now."));
+            "the driver asked for the dispatcher and was transferred"
+        }
+    };
+    if stance != DriverStance::AsksForDispatcher {
+        turns.push(Turn::says(Speaker::Agent, "Thank you. Drive safe."));
+    }
+    Script { turns, ending }
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -7,3 +7,4 @@ mod conversation;
 mod persona;
 
 pub use backend::{SimSettings, Simulator};
+pub use persona::Cast;

@@ -11,6 +11,72 @@ const SHIPPING: [&str; 4] =
 const TERMS: [&str; 4] = ["Net 30", "Net 45", "Net 15", "half up front, balance on delivery"];
 const MOQS: [u32; 4] = [250, 500, 1000, 2500];
 
+/// Who the simulated callees are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cast {
+    /// A realistic mix, seeded per number: some do not answer, are busy, have voicemail,
+    /// decline, ask to be called back, dispute, or ask for the dispatcher.
+    #[default]
+    Realistic,
+    /// Everyone answers and cooperates: for demos and tests that need every call to land.
+    Cooperative,
+}
+
+/// What happens when the number is dialled, on one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Answers,
+    NoAnswer,
+    Busy,
+    Voicemail,
+}
+
+/// How an answering vendor responds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VendorStance {
+    Quotes,
+    Declines,
+    CallBack,
+}
+
+/// How an answering driver responds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriverStance {
+    Acknowledges,
+    Disputes,
+    AsksForDispatcher,
+}
+
+/// Whether the number answers on this attempt: a stable draw per number and attempt, so a
+/// retry can succeed where the first attempt did not.
+pub fn reach(cast: Cast, seed: u64, phone_e164: &str, attempt: u32) -> Reach {
+    if cast == Cast::Cooperative {
+        return Reach::Answers;
+    }
+    let mut rng = SmallRng::seed_from_u64(
+        seed ^ fnv1a(phone_e164.as_bytes()) ^ u64::from(attempt).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+    );
+    match rng.random_range(0..100) {
+        0..72 => Reach::Answers,
+        72..82 => Reach::NoAnswer,
+        82..90 => Reach::Busy,
+        _ => Reach::Voicemail,
+    }
+}
+
+/// How the driver at this number responds (stable per number).
+pub fn driver_stance(cast: Cast, seed: u64, phone_e164: &str) -> DriverStance {
+    if cast == Cast::Cooperative {
+        return DriverStance::Acknowledges;
+    }
+    let mut rng = SmallRng::seed_from_u64(seed ^ fnv1a(phone_e164.as_bytes()) ^ 0xd21e);
+    match rng.random_range(0..10) {
+        0..6 => DriverStance::Acknowledges,
+        6..8 => DriverStance::Disputes,
+        _ => DriverStance::AsksForDispatcher,
+    }
+}
+
 /// A vendor's representative and the quote they will give.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VendorPersona {
@@ -22,11 +88,12 @@ pub struct VendorPersona {
     pub terms: &'static str,
     /// How far this vendor comes down when asked to negotiate (0 = holds its price).
     pub concession: f64,
+    pub stance: VendorStance,
 }
 
 impl VendorPersona {
     /// The persona answering `phone_e164` at `contact`, mixed with the simulator's `seed`.
-    pub fn for_contact(contact: &Contact, phone_e164: &str, seed: u64) -> Self {
+    pub fn for_contact(contact: &Contact, phone_e164: &str, seed: u64, cast: Cast) -> Self {
         let mut rng = SmallRng::seed_from_u64(seed ^ fnv1a(phone_e164.as_bytes()));
         let reference = contact.fields.vendor().and_then(|vendor| vendor.target_price).unwrap_or(5.0);
         let unit_price = (reference * rng.random_range(0.92..1.30) * 100.0).round() / 100.0;
@@ -38,6 +105,11 @@ impl VendorPersona {
             shipping: SHIPPING[rng.random_range(0..SHIPPING.len())],
             terms: TERMS[rng.random_range(0..TERMS.len())],
             concession: if rng.random_range(0..4) == 0 { 0.0 } else { rng.random_range(0.02..0.09) },
+            stance: match (cast, rng.random_range(0..100)) {
+                (Cast::Cooperative, _) | (_, 0..85) => VendorStance::Quotes,
+                (_, 85..93) => VendorStance::Declines,
+                _ => VendorStance::CallBack,
+            },
         }
     }
 
@@ -62,12 +134,6 @@ impl VendorPersona {
             ),
             "shipping" => (format!("Shipping would be {}.", self.shipping), self.shipping.to_owned()),
             "terms" => (format!("Payment terms are {}.", self.terms), self.terms.to_owned()),
-            "acknowledged" => ("Yes, I understand. I'll be more careful.".to_owned(), "yes".to_owned()),
-            "driver_comment" => (
-                "Traffic stopped hard in front of me, that's all.".to_owned(),
-                "traffic stopped suddenly ahead".to_owned(),
-            ),
-            "wants_dispatcher" => ("No, that's fine, no need.".to_owned(), "no".to_owned()),
             _ => return None,
         };
         Some((line, value))
@@ -104,17 +170,36 @@ mod tests {
 
     #[test]
     fn same_number_same_persona() {
-        let a = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7);
-        let b = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7);
-        let c = VendorPersona::for_contact(&vendor(4.0), "+13125550144", 7);
+        let a = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7, Cast::Realistic);
+        let b = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7, Cast::Realistic);
+        let c = VendorPersona::for_contact(&vendor(4.0), "+13125550144", 7, Cast::Realistic);
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
 
     #[test]
+    fn the_realistic_cast_has_every_kind_of_callee_and_retries_can_land() {
+        let phones: Vec<String> = (0..400).map(|n| format!("+1312555{n:04}")).collect();
+        let first: Vec<Reach> = phones.iter().map(|p| reach(Cast::Realistic, 7, p, 1)).collect();
+        for kind in [Reach::Answers, Reach::NoAnswer, Reach::Busy, Reach::Voicemail] {
+            assert!(first.contains(&kind), "{kind:?}");
+        }
+        let answered = first.iter().filter(|r| **r == Reach::Answers).count();
+        assert!((250..330).contains(&answered), "about 72% answer: {answered}");
+        let missed = phones.iter().zip(&first).filter(|(_, r)| **r != Reach::Answers);
+        assert!(missed.clone().any(|(p, _)| reach(Cast::Realistic, 7, p, 2) == Reach::Answers), "a retry can land");
+        assert!(phones.iter().all(|p| reach(Cast::Cooperative, 7, p, 1) == Reach::Answers));
+        let stances: Vec<VendorStance> =
+            phones.iter().map(|p| VendorPersona::for_contact(&vendor(4.0), p, 7, Cast::Realistic).stance).collect();
+        for kind in [VendorStance::Quotes, VendorStance::Declines, VendorStance::CallBack] {
+            assert!(stances.contains(&kind), "{kind:?}");
+        }
+    }
+
+    #[test]
     fn quotes_stay_near_the_target_price() {
         for n in 0..200u32 {
-            let persona = VendorPersona::for_contact(&vendor(4.0), &format!("+1312555{n:04}"), 1);
+            let persona = VendorPersona::for_contact(&vendor(4.0), &format!("+1312555{n:04}"), 1, Cast::Realistic);
             assert!((3.68..=5.2).contains(&persona.unit_price), "{}", persona.unit_price);
             assert!((7..=35).contains(&persona.lead_time_days));
         }

@@ -33,6 +33,7 @@ pub(crate) fn driver_outcome(state: CallState, fields: &[(String, String)]) -> &
         CallState::Completed if yes("wants_dispatcher") => "transferred",
         CallState::Completed if yes("acknowledged") => "acknowledged",
         CallState::Completed => "reached",
+        CallState::Voicemail => "voicemail",
         CallState::NoAnswer | CallState::Busy => "no answer",
         _ => "failed",
     }

@@ -152,7 +152,10 @@ async fn settle(
     state: CallState,
     reason: Option<String>,
 ) -> Result<(), EngineError> {
-    let retryable = matches!(state, CallState::NoAnswer | CallState::Busy | CallState::Failed | CallState::Lost);
+    let retryable = matches!(
+        state,
+        CallState::NoAnswer | CallState::Busy | CallState::Voicemail | CallState::Failed | CallState::Lost
+    );
     let what = reason.unwrap_or_else(|| state.as_str().to_owned());
     if retryable && target.attempts < spec.max_attempts {
         let at = switchboard_core::UnixMillis(now().0 + i64::from(spec.retry_spacing_ms));

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use switchboard_core::{CallState, Speaker};
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
-use switchboard_sim::{SimSettings, Simulator};
+use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
 mod campaign;
+mod realistic;
 mod restarts;
 
 /// Seeds the shipped quote and negotiation agents and the sample vendors.
@@ -29,7 +30,8 @@ fn engine(time_scale: f64) -> Engine {
     let store = Store::open_in_memory().unwrap();
     seed(&store);
     let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
-    engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, ..SimSettings::default() })));
+    let settings = SimSettings { time_scale, cast: Cast::Cooperative, ..SimSettings::default() };
+    engine.register_backend(Arc::new(Simulator::new(settings)));
     engine
 }
 

@@ -8,12 +8,13 @@ use std::time::Duration;
 use switchboard_core::{CallState, ContactDetails, ContactFields, UnixMillis, VendorDetails};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::{Engine, EngineSettings};
-use switchboard_sim::{SimSettings, Simulator};
+use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::{ContactWrite, Store};
 
 fn engine(store: &Arc<Store>) -> Arc<Engine> {
     let mut engine = Engine::new(Arc::clone(store), EngineSettings::default());
-    engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale: 2_000.0, ..SimSettings::default() })));
+    let settings = SimSettings { time_scale: 2_000.0, cast: Cast::Cooperative, ..SimSettings::default() };
+    engine.register_backend(Arc::new(Simulator::new(settings)));
     Arc::new(engine)
 }
 

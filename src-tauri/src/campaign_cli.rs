@@ -48,6 +48,9 @@ pub struct RunArgs {
     /// Attempts per contact and round.
     #[arg(long, default_value_t = 2)]
     attempts: u32,
+    /// Call even outside the agents' calling windows.
+    #[arg(long)]
+    ignore_windows: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -174,6 +177,7 @@ fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
         concurrency: args.concurrency.max(1),
         max_attempts: args.attempts.max(1),
         retry_spacing_ms: (300_000.0 / time_scale) as u32,
+        ignore_calling_windows: args.ignore_windows,
     };
 
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;

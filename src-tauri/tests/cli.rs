@@ -64,7 +64,7 @@ fn a_vendor_quote_campaign_runs_headless_to_its_summary() {
     let data = dir.path().join("profile");
     let out = switchboard(&data)
         .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--time-scale", "500", "--json"])
-        .args(["--cast", "cooperative"])
+        .args(["--cast", "cooperative", "--ignore-windows"])
         .arg("--contacts")
         .arg(&file)
         .output()

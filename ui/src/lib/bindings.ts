@@ -273,7 +273,11 @@ maxAttempts: number,
 /**
  * Wait between attempts, in milliseconds.
  */
-retrySpacingMs: number, };
+retrySpacingMs: number, 
+/**
+ * Call even outside the agents' calling windows (urgent runs, tests).
+ */
+ignoreCallingWindows: boolean, };
 
 export type DriverOutcome = { contactId: ContactId, driver: string, 
 /**
@@ -283,9 +287,17 @@ outcome: string, reason: string, };
 
 export type CampaignResult = { "kind": "quotes" } & QuoteSummary | { "kind": "drivers", outcomes: Array<DriverOutcome>, };
 
-export type RoundProgress = { round: number, total: number, done: number, skipped: number, calling: number, pending: number, };
+export type RoundProgress = { round: number, total: number, done: number, skipped: number, calling: number, pending: number, 
+/**
+ * Pending targets waiting for a time (their calling window, or a retry).
+ */
+scheduled: number, };
 
-export type TargetView = { round: number, contactId: ContactId, contactName: string, status: string, attempts: number, callId: CallId | null, outcome: string | null, };
+export type TargetView = { round: number, contactId: ContactId, contactName: string, status: string, attempts: number, callId: CallId | null, outcome: string | null, 
+/**
+ * For a pending target: when it may be called next.
+ */
+nextAttemptAt: UnixMillis | null, };
 
 export type CampaignView = { id: number, name: string, spec: CampaignSpec, 
 /**

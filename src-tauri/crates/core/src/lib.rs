@@ -10,6 +10,7 @@ pub mod phone;
 pub mod template;
 pub mod transcript;
 pub mod violations;
+pub mod window;
 
 pub use agent::{
     Agent, AgentConfig, AgentPurpose, BackendKind, BackendSettings, CallingWindow, DataField, ElevenLabsSettings,
@@ -28,3 +29,4 @@ pub use phone::{PhoneError, normalize_phone};
 pub use template::{MissingVariables, Variables, render};
 pub use transcript::{Speaker, TranscriptLine};
 pub use violations::violation_context;
+pub use window::{WindowError, next_opening, zone_of};

@@ -82,6 +82,7 @@ fn main() {
             concurrency,
             max_attempts: 2,
             retry_spacing_ms: 10,
+            ignore_calling_windows: true,
         };
         let id = engine.launch_campaign(spec).await.unwrap();
         loop {

@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, ContactDetails, RoundQuote, Variables, plan_negotiation, summarize_quotes};
+use jiff::tz::TimeZone;
+use switchboard_core::{
+    AgentId, CallState, ContactDetails, RoundQuote, UnixMillis, Variables, next_opening, plan_negotiation,
+    summarize_quotes, zone_of,
+};
 use switchboard_store::{Store, TargetRow};
 
 use super::outcome::{CampaignResult, DriverOutcome, driver_outcome};
@@ -107,6 +111,21 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
             finish_target(engine, target, "skipped", "no negotiation agent was chosen").await?;
             continue;
         };
+        if !spec.ignore_calling_windows {
+            match window_check(engine, agent_id, target).await? {
+                WindowCheck::Open => {}
+                WindowCheck::Opens(at, note) => {
+                    let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
+                    blocking(move || store.target_retry(id, round, contact, at, &note)).await?;
+                    earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
+                    continue;
+                }
+                WindowCheck::Unusable(reason) => {
+                    finish_target(engine, target, "skipped", &reason).await?;
+                    continue;
+                }
+            }
+        }
         let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
         let attempt = blocking(move || store.target_reserve(id, round, contact)).await?;
         let reserved = TargetRow { attempts: attempt, status: "calling".into(), ..target.clone() };
@@ -143,6 +162,36 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
     Ok(Next::Wait(wait))
 }
 
+/// Whether a target may be called now under its agent's calling window, in its time zone.
+enum WindowCheck {
+    Open,
+    /// Closed: opens at this time (the note says so in the callee's local time).
+    Opens(UnixMillis, String),
+    /// The contact's time zone or the agent's window cannot be used.
+    Unusable(String),
+}
+
+async fn window_check(engine: &Arc<Engine>, agent_id: AgentId, target: &TargetRow) -> Result<WindowCheck, EngineError> {
+    let (store, contact_id) = (Arc::clone(engine.store()), target.contact_id);
+    let (agent, contact) =
+        blocking(move || Ok::<_, EngineError>((store.agent(agent_id)?, store.contact(contact_id)?))).await?;
+    let (Some(agent), Some(contact)) = (agent, contact) else { return Ok(WindowCheck::Open) };
+    let zone = match zone_of(contact.fields.time_zone.as_deref(), &TimeZone::system()) {
+        Ok(zone) => zone,
+        Err(err) => return Ok(WindowCheck::Unusable(err.to_string())),
+    };
+    Ok(match next_opening(&agent.config.calling_window, &zone, now()) {
+        Ok(None) => WindowCheck::Open,
+        Ok(Some(at)) => {
+            let local = jiff::Timestamp::from_millisecond(at.0)
+                .map(|t| t.to_zoned(zone.clone()).strftime("%a %H:%M %Z").to_string())
+                .unwrap_or_default();
+            WindowCheck::Opens(at, format!("outside the calling window; scheduled for {local}"))
+        }
+        Err(err) => WindowCheck::Unusable(err.to_string()),
+    })
+}
+
 /// Records how a target's call ended: retried while attempts remain for calls that did not
 /// connect, otherwise done with its outcome.
 async fn settle(
@@ -158,7 +207,7 @@ async fn settle(
     );
     let what = reason.unwrap_or_else(|| state.as_str().to_owned());
     if retryable && target.attempts < spec.max_attempts {
-        let at = switchboard_core::UnixMillis(now().0 + i64::from(spec.retry_spacing_ms));
+        let at = UnixMillis(now().0 + i64::from(spec.retry_spacing_ms));
         let note = format!("{what} (attempt {} of {}); retrying", target.attempts, spec.max_attempts);
         let (store, t) = (Arc::clone(engine.store()), target.clone());
         blocking(move || store.target_retry(t.campaign_id, t.round, t.contact_id, at, &note)).await?;

@@ -40,4 +40,7 @@ pub struct CampaignSpec {
     pub max_attempts: u32,
     /// Wait between attempts, in milliseconds.
     pub retry_spacing_ms: u32,
+    /// Call even outside the agents' calling windows (urgent runs, tests).
+    #[serde(default)]
+    pub ignore_calling_windows: bool,
 }

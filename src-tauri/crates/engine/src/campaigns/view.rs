@@ -20,6 +20,8 @@ pub struct RoundProgress {
     pub skipped: u32,
     pub calling: u32,
     pub pending: u32,
+    /// Pending targets waiting for a time (their calling window, or a retry).
+    pub scheduled: u32,
 }
 
 /// One contact of one round.
@@ -34,6 +36,8 @@ pub struct TargetView {
     pub attempts: u32,
     pub call_id: Option<CallId>,
     pub outcome: Option<String>,
+    /// For a pending target: when it may be called next.
+    pub next_attempt_at: Option<UnixMillis>,
 }
 
 /// A campaign as the console shows it.
@@ -69,6 +73,9 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
     for round in 1..=row.round {
         let rows = store.campaign_targets(row.id, round)?;
         let count = |status: &str| rows.iter().filter(|t| t.status == status).count() as u32;
+        let clock = crate::now();
+        let scheduled =
+            rows.iter().filter(|t| t.status == "pending" && t.next_attempt_at.is_some_and(|at| at.0 > clock.0)).count();
         rounds.push(RoundProgress {
             round,
             total: rows.len() as u32,
@@ -76,6 +83,7 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
             skipped: count("skipped"),
             calling: count("calling"),
             pending: count("pending"),
+            scheduled: scheduled as u32,
         });
         targets.extend(rows.into_iter().map(|t| {
             TargetView {
@@ -89,6 +97,7 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
                 attempts: t.attempts,
                 call_id: t.call_id,
                 outcome: t.outcome,
+                next_attempt_at: t.next_attempt_at,
             }
         }));
     }

@@ -24,6 +24,7 @@ async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarise
         concurrency: 3,
         max_attempts: 2,
         retry_spacing_ms: 10,
+        ignore_calling_windows: true,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
 

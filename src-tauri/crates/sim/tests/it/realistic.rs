@@ -47,6 +47,7 @@ async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason()
         concurrency: 10,
         max_attempts: 3,
         retry_spacing_ms: 5,
+        ignore_calling_windows: true,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     while store.campaign(id).unwrap().unwrap().status == "running" {
@@ -74,4 +75,49 @@ async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason()
     assert!(lines[0].text.contains("leave a message"));
     assert!(lines[1].text.starts_with("Hi, this is a message for Vendor"), "{}", lines[1].text);
     assert_eq!(voicemail.end_reason.as_deref(), Some("reached voicemail and left the agent's message"));
+}
+
+#[tokio::test]
+async fn a_contact_outside_the_calling_window_waits_scheduled_for_its_opening() {
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    super::seed(&store);
+    let mut quote = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().config;
+    // A window that opens two hours from now (UTC), every day.
+    let hour = (jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).hour() + 2) % 24;
+    quote.name = "Later".into();
+    quote.calling_window = switchboard_core::CallingWindow {
+        start: format!("{hour:02}:00"),
+        end: if hour == 23 { "23:59".into() } else { format!("{:02}:00", hour + 1) },
+        days: (1..=7).collect(),
+    };
+    let agent = store.insert_agent(&quote, UnixMillis(2)).unwrap();
+    let mut fields = store.list_contacts().unwrap().remove(0).fields;
+    fields.time_zone = Some("UTC".into());
+    let contact = store.insert_contact(&fields, Some("+13125559999"), UnixMillis(3)).unwrap();
+
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale: 2_000.0, ..SimSettings::default() })));
+    let engine = Arc::new(engine);
+    let spec = CampaignSpec {
+        name: "later".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: agent,
+        negotiation_agent_id: None,
+        contacts: vec![contact],
+        concurrency: 1,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: false,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let target = store.campaign_targets(id, 1).unwrap().remove(0);
+    assert_eq!((target.status.as_str(), target.attempts), ("pending", 0), "not called yet");
+    let opens = target.next_attempt_at.expect("scheduled").0;
+    let wait_minutes = (opens - switchboard_engine::now().0) / 60_000;
+    assert!((60..=120).contains(&wait_minutes), "opens in about 1–2 hours, got {wait_minutes} min");
+    assert!(target.outcome.unwrap().starts_with("outside the calling window; scheduled for "));
+    assert!(store.calls_in_campaign(id).unwrap().is_empty());
+    assert!(store.set_campaign_status(id, "canceled", UnixMillis(4)).unwrap());
 }

@@ -10,7 +10,7 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 use tokio::time::timeout_at;
 
-use crate::dispatcher::blocking;
+use crate::dispatcher::{CallSlot, blocking};
 use crate::{BackendEvent, EngineError, EngineEvent, EventBus, now};
 
 pub(crate) struct CallTask {
@@ -19,11 +19,13 @@ pub(crate) struct CallTask {
     call_id: CallId,
     contact_id: ContactId,
     next_seq: u32,
+    /// Held while the call lasts, when it counts against the campaign-call limit.
+    _slot: Option<CallSlot>,
 }
 
 impl CallTask {
-    pub(crate) fn new(store: Arc<Store>, bus: EventBus, call: &CallSummary) -> Self {
-        Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0 }
+    pub(crate) fn new(store: Arc<Store>, bus: EventBus, call: &CallSummary, slot: Option<CallSlot>) -> Self {
+        Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0, _slot: slot }
     }
 
     /// Consumes the backend's events until the call ends or `deadline` passes in silence.

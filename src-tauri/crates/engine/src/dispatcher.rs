@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use switchboard_core::{
@@ -23,22 +24,26 @@ use crate::{BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, Ev
 pub struct EngineSettings {
     /// How long past an agent's max duration a call may stay silent before it is closed as lost.
     pub lost_call_grace: Duration,
+    /// Campaign calls on the line at once, across all campaigns (single calls are not held back).
+    pub max_campaign_calls: usize,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { lost_call_grace: Duration::from_secs(30) }
+        Self { lost_call_grace: Duration::from_secs(30), max_campaign_calls: 50 }
     }
 }
 
 /// What to call: a contact with an agent, plus variables the caller supplies (a campaign's
-/// negotiation context) and the campaign, round and attempt the call belongs to.
-#[derive(Debug, Clone)]
+/// negotiation context), the campaign, round and attempt the call belongs to, and the slot it
+/// holds under the overall campaign-call limit.
+#[derive(Debug)]
 pub struct CallPlan {
     pub contact_id: ContactId,
     pub agent_id: AgentId,
     pub extra: Variables,
     pub campaign: Option<(i64, u8, u32)>,
+    pub slot: Option<CallSlot>,
 }
 
 /// The call engine.
@@ -47,12 +52,14 @@ pub struct Engine {
     bus: EventBus,
     backends: HashMap<BackendKind, Arc<dyn CallBackend>>,
     settings: EngineSettings,
+    /// Campaign calls not yet ended, for the overall limit.
+    campaign_calls: Arc<AtomicUsize>,
 }
 
 impl Engine {
     /// An engine over `store` with no backends yet.
     pub fn new(store: Arc<Store>, settings: EngineSettings) -> Self {
-        Self { store, bus: EventBus::new(1024), backends: HashMap::new(), settings }
+        Self { store, bus: EventBus::new(1024), backends: HashMap::new(), settings, campaign_calls: Arc::default() }
     }
 
     /// Makes a backend available to agents configured for it.
@@ -65,6 +72,15 @@ impl Engine {
         &self.store
     }
 
+    /// Takes a place under the overall campaign-call limit, or `None` when it is full. The
+    /// place is given back when the call ends (or when the slot is dropped unused).
+    pub fn campaign_call_slot(&self) -> Option<CallSlot> {
+        let limit = self.settings.max_campaign_calls.max(1);
+        let taken =
+            self.campaign_calls.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1));
+        taken.ok().map(|_| CallSlot(Arc::clone(&self.campaign_calls)))
+    }
+
     /// The event bus, to listen to committed changes.
     pub fn bus(&self) -> &EventBus {
         &self.bus
@@ -72,13 +88,13 @@ impl Engine {
 
     /// Places a single call to `contact_id` with `agent_id`.
     pub async fn start_call(&self, contact_id: ContactId, agent_id: AgentId) -> Result<CallSummary, EngineError> {
-        self.place_call(CallPlan { contact_id, agent_id, extra: Variables::new(), campaign: None }).await
+        self.place_call(CallPlan { contact_id, agent_id, extra: Variables::new(), campaign: None, slot: None }).await
     }
 
     /// Places a call. Refuses, storing nothing, when the contact is on the do-not-call list, its
     /// number cannot be dialled, or the agent's templates need a variable nobody supplies.
     pub async fn place_call(&self, plan: CallPlan) -> Result<CallSummary, EngineError> {
-        let CallPlan { contact_id, agent_id, extra, campaign } = plan;
+        let CallPlan { contact_id, agent_id, extra, campaign, slot } = plan;
         let store = Arc::clone(&self.store);
         let (contact, agent) =
             blocking(move || Ok::<_, EngineError>((store.contact(contact_id)?, store.agent(agent_id)?))).await?;
@@ -122,7 +138,7 @@ impl Engine {
         let request =
             CallRequest { call_id: call.id, to, agent, contact, system_prompt, first_message, voicemail, attempt };
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
-        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call);
+        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot);
         apply_state(&self.store, &self.bus, call.id, CallState::Dialing, None).await?;
         if let Err(err) = backend.start(request, events).await {
             tracing::warn!(call = %call.id, error = %err, "backend refused the call");
@@ -183,6 +199,17 @@ impl Engine {
             tracing::warn!(count = open.len(), "closed calls left open by the previous run");
         }
         Ok(open.len())
+    }
+}
+
+/// One campaign call counted against the overall limit, released when dropped (when the call
+/// task ends, however it ends).
+#[derive(Debug)]
+pub struct CallSlot(Arc<AtomicUsize>);
+
+impl Drop for CallSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

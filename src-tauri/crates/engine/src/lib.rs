@@ -16,5 +16,5 @@ mod variables;
 pub use backend::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 pub use bus::{EngineEvent, EventBus};
 pub use clock::now;
-pub use dispatcher::{CallPlan, Engine, EngineSettings};
+pub use dispatcher::{CallPlan, CallSlot, Engine, EngineSettings};
 pub use error::{EngineError, ErrorCode};

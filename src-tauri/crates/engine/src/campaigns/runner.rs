@@ -126,6 +126,7 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
                 }
             }
         }
+        let Some(slot) = engine.campaign_call_slot() else { break };
         let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
         let attempt = blocking(move || store.target_reserve(id, round, contact)).await?;
         let reserved = TargetRow { attempts: attempt, status: "calling".into(), ..target.clone() };
@@ -134,6 +135,7 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
             agent_id,
             extra: target.variables.clone().into_iter().collect::<Variables>(),
             campaign: Some((id, round, attempt)),
+            slot: Some(slot),
         };
         match engine.place_call(plan).await {
             Ok(call) => {

@@ -80,7 +80,7 @@ pub fn engine_with(backend: Arc<ScriptedBackend>, max_duration_secs: u32) -> Eng
     agent.config.max_duration_secs = max_duration_secs;
     agent.config.name = format!("{} ({max_duration_secs} s)", agent.config.name);
     store.insert_agent(&agent.config, UnixMillis(2)).unwrap();
-    let settings = EngineSettings { lost_call_grace: Duration::from_millis(300) };
+    let settings = EngineSettings { lost_call_grace: Duration::from_millis(300), ..EngineSettings::default() };
     let mut engine = Engine::new(Arc::new(store), settings);
     engine.register_backend(backend);
     engine

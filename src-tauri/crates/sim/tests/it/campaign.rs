@@ -76,3 +76,56 @@ async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarise
     assert_eq!(calls.len(), 4 + round_two.len(), "one call per vendor per round, nothing duplicated");
     assert!(calls.iter().all(|c| c.state == CallState::Completed));
 }
+
+#[tokio::test]
+async fn campaigns_share_the_overall_limit_on_calls_at_once() {
+    let store = Arc::new(switchboard_store::Store::open_in_memory().unwrap());
+    super::seed(&store);
+    let settings = switchboard_engine::EngineSettings { max_campaign_calls: 2, ..Default::default() };
+    let mut engine = switchboard_engine::Engine::new(Arc::clone(&store), settings);
+    let sim = switchboard_sim::SimSettings {
+        time_scale: 1_000.0,
+        cast: switchboard_sim::Cast::Cooperative,
+        ..Default::default()
+    };
+    engine.register_backend(Arc::new(switchboard_sim::Simulator::new(sim)));
+    let engine = Arc::new(engine);
+    let mut events = engine.bus().subscribe();
+    let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().id;
+    let contacts: Vec<_> = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
+    let spec = |name: &str| CampaignSpec {
+        name: name.into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: agent,
+        negotiation_agent_id: None,
+        contacts: contacts.clone(),
+        concurrency: 5,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    };
+    let first = engine.launch_campaign(spec("a")).await.unwrap();
+    let second = engine.launch_campaign(spec("b")).await.unwrap();
+
+    let mut open = std::collections::HashSet::new();
+    let mut most = 0;
+    let mut finished = 0;
+    while finished < 2 {
+        let event = tokio::time::timeout(Duration::from_secs(30), events.recv()).await.expect("both finish").unwrap();
+        match &*event {
+            EngineEvent::CallUpdated { call } if call.state.is_terminal() => {
+                open.remove(&call.id);
+            }
+            EngineEvent::CallUpdated { call } => {
+                open.insert(call.id);
+                most = most.max(open.len());
+            }
+            EngineEvent::CampaignUpdated { status, .. } if status == "completed" => finished += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(most, 2, "never more than the overall limit on the line");
+    for id in [first, second] {
+        assert_eq!(store.calls_in_campaign(id).unwrap().len(), 4, "every callable vendor was called in campaign {id}");
+    }
+}

@@ -6,35 +6,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use switchboard_core::{ContactDetails, ContactFields, UnixMillis, VendorDetails};
+use switchboard_core::UnixMillis;
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::{Engine, EngineSettings, sample};
-use switchboard_sim::{SimSettings, Simulator};
-use switchboard_store::{ContactWrite, Store};
-
-fn vendors(count: usize) -> Vec<ContactWrite> {
-    (0..count)
-        .map(|i| {
-            let phone = format!("+1{}{:03}{:04}", [312, 216, 503, 512, 414][i % 5], 200 + i / 9000, 1000 + i % 9000);
-            let details = VendorDetails {
-                item: "M8 bolts".into(),
-                quantity: 10_000,
-                target_price: Some(0.42),
-                ..Default::default()
-            };
-            let fields = ContactFields {
-                name: format!("Vendor {i:04}"),
-                phone: phone.clone(),
-                tags: vec![],
-                time_zone: None,
-                do_not_call: false,
-                custom: Default::default(),
-                details: ContactDetails::Vendor(details),
-            };
-            ContactWrite::Insert { fields, phone_e164: Some(phone) }
-        })
-        .collect()
-}
+use switchboard_sim::{SimSettings, Simulator, fixtures};
+use switchboard_store::Store;
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -62,8 +38,12 @@ fn main() {
         &[],
     )
     .unwrap();
-    let ids: Vec<_> =
-        store.write_contacts(&vendors(count), UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
+    let ids: Vec<_> = store
+        .write_contacts(&fixtures::vendor_writes(count, 312, 10_000), UnixMillis(1))
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     let agents = store.list_agents().unwrap();
     let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
 

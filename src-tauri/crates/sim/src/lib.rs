@@ -4,6 +4,7 @@
 
 mod backend;
 mod conversation;
+pub mod fixtures;
 mod persona;
 
 pub use backend::{SimSettings, Simulator};

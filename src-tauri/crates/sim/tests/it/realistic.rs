@@ -5,33 +5,17 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, ContactDetails, ContactFields, Speaker, UnixMillis, VendorDetails};
+use switchboard_core::{CallState, Speaker, UnixMillis};
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::{Engine, EngineSettings};
 use switchboard_sim::{SimSettings, Simulator};
-use switchboard_store::{ContactWrite, Store};
+use switchboard_store::Store;
 
 #[tokio::test]
 async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason() {
     let store = Arc::new(Store::open_in_memory().unwrap());
     super::seed(&store);
-    let vendors: Vec<ContactWrite> = (0..40)
-        .map(|i| {
-            let phone = format!("+1216555{:04}", 3000 + i);
-            let details =
-                VendorDetails { item: "bolts".into(), quantity: 500, target_price: Some(0.42), ..Default::default() };
-            let fields = ContactFields {
-                name: format!("Vendor {i:02}"),
-                phone: phone.clone(),
-                tags: vec![],
-                time_zone: None,
-                do_not_call: false,
-                custom: Default::default(),
-                details: ContactDetails::Vendor(details),
-            };
-            ContactWrite::Insert { fields, phone_e164: Some(phone) }
-        })
-        .collect();
+    let vendors = switchboard_sim::fixtures::vendor_writes(40, 216, 500);
     let ids: Vec<_> = store.write_contacts(&vendors, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
     let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().id;
 

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, ContactDetails, ContactFields, UnixMillis, VendorDetails};
+use switchboard_core::{CallState, UnixMillis};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::{Engine, EngineSettings};
 use switchboard_sim::{Cast, SimSettings, Simulator};
-use switchboard_store::{ContactWrite, Store};
+use switchboard_store::Store;
 
 fn engine(store: &Arc<Store>) -> Arc<Engine> {
     let mut engine = Engine::new(Arc::clone(store), EngineSettings::default());
@@ -23,27 +23,7 @@ fn a_run_killed_and_restarted_at_every_step_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).unwrap());
     super::seed(&store);
-    let vendors: Vec<ContactWrite> = (0..20)
-        .map(|i| {
-            let phone = format!("+1312555{:04}", 2000 + i);
-            let details = VendorDetails {
-                item: "M8 bolts".into(),
-                quantity: 1_000,
-                target_price: Some(0.42),
-                ..Default::default()
-            };
-            let fields = ContactFields {
-                name: format!("Vendor {i:02}"),
-                phone: phone.clone(),
-                tags: vec![],
-                time_zone: None,
-                do_not_call: false,
-                custom: Default::default(),
-                details: ContactDetails::Vendor(details),
-            };
-            ContactWrite::Insert { fields, phone_e164: Some(phone) }
-        })
-        .collect();
+    let vendors = switchboard_sim::fixtures::vendor_writes(20, 312, 1_000);
     let ids: Vec<_> = store.write_contacts(&vendors, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
     let agents = store.list_agents().unwrap();
     let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;

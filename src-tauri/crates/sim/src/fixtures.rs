@@ -1,0 +1,27 @@
+//! Generated contacts for load tests, benchmarks and demos: any number of distinct, valid
+//! vendors, ready to write in one batch.
+
+use switchboard_core::{ContactDetails, ContactFields, VendorDetails};
+use switchboard_store::ContactWrite;
+
+/// `count` vendors quoting `quantity` M8 bolts at a $0.42 target, with distinct valid US
+/// numbers in `area_code` (up to 8,000 per area code).
+pub fn vendor_writes(count: usize, area_code: u16, quantity: u32) -> Vec<ContactWrite> {
+    (0..count)
+        .map(|i| {
+            let phone = format!("+1{area_code}555{:04}", 2000 + i % 8000);
+            let details =
+                VendorDetails { item: "M8 bolts".into(), quantity, target_price: Some(0.42), ..Default::default() };
+            let fields = ContactFields {
+                name: format!("Vendor {area_code}-{i:04}"),
+                phone: phone.clone(),
+                tags: vec![],
+                time_zone: None,
+                do_not_call: false,
+                custom: Default::default(),
+                details: ContactDetails::Vendor(details),
+            };
+            ContactWrite::Insert { fields, phone_e164: Some(phone) }
+        })
+        .collect()
+}

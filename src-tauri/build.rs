@@ -8,6 +8,7 @@ fn main() {
         "list_offers",
         "call_detail",
         "start_call",
+        "call_with_action",
         "list_contacts",
         "contact_calls",
         "import_contacts",

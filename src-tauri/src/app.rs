@@ -29,6 +29,7 @@ pub fn run() -> ExitCode {
             commands::calls::list_offers,
             commands::calls::call_detail,
             commands::calls::start_call,
+            commands::calls::call_with_action,
             commands::contacts::list_contacts,
             commands::contacts::contact_calls,
             commands::contacts::import_contacts,

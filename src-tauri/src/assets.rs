@@ -21,6 +21,7 @@ pub const SAMPLE_AGENTS: &[SampleFile] = &[
     asset!("assets/presets/vendor-quote.json"),
     asset!("assets/presets/vendor-negotiation.json"),
     asset!("assets/presets/driver-violation.json"),
+    asset!("assets/presets/appointment-reminder.json"),
 ];
 
 /// The contacts a new database starts with.

@@ -27,6 +27,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ContactsCommand,
     },
+    /// Place one call with an action and context, and print its transcript as it happens.
+    Call(crate::call_cli::CallArgs),
     /// Run and review campaigns.
     Campaign {
         #[command(subcommand)]
@@ -80,6 +82,13 @@ pub enum KindArg {
 /// Runs a headless command.
 pub fn run(command: Command) -> ExitCode {
     match command {
+        Command::Call(args) => match crate::call_cli::run(args) {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("switchboard: {message}");
+                ExitCode::from(2)
+            }
+        },
         Command::Campaign { command } => match crate::campaign_cli::run(command) {
             Ok(code) => code,
             Err(message) => {

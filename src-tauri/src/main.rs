@@ -8,6 +8,7 @@ mod app;
 mod assets;
 #[cfg(test)]
 mod bindings;
+mod call_cli;
 mod campaign_cli;
 mod cli;
 mod commands;

@@ -85,3 +85,27 @@ fn a_vendor_quote_campaign_runs_headless_to_its_summary() {
     let show = String::from_utf8(show.stdout).unwrap();
     assert!(show.contains("round 1  Acme Fasteners") && show.contains("Order from"), "{show}");
 }
+
+#[test]
+fn a_one_off_call_with_an_action_and_context_runs_to_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = switchboard(dir.path())
+        .args(["call", "--phone", "(312) 555-0177", "--callee-name", "John", "--organization", "Downtown Dental"])
+        .args(["--action", "Confirm your dentist appointment Thursday at 2pm"])
+        .args(["--context", "Dr. Smith, Suite 200. Rescheduling available Mon-Fri.", "--time-scale", "500"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.starts_with(
+            "agent   Hi John, I'm calling from Downtown Dental about this: Confirm your dentist appointment Thursday at 2pm."
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\ncompleted: ") && stdout.contains("confirmed: yes"), "{stdout}");
+
+    let refused = switchboard(dir.path()).args(["call", "--phone", "12", "--action", "x"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot call Callee: \"12\""));
+}

@@ -26,8 +26,8 @@ async fn every_section_opens_and_unbuilt_ones_say_so() {
         app.click("nav-agents").await;
         assert_eq!(
             app.texts("[data-testid=agent-card]").await.len(),
-            3,
-            "the sample quote, negotiation and driver agents"
+            4,
+            "the sample agents: quote, negotiation, driver, reminder"
         );
         app.screenshot("agents").await;
         app.quit().await;
@@ -117,6 +117,31 @@ async fn a_contact_with_an_invalid_number_is_refused_with_the_reason() {
         assert!(message.contains("Harbor Supply Co.") && message.contains("555-0142"), "{message}");
         app.click("nav-live").await;
         app.wait_for("[data-testid=no-calls]").await;
+        app.quit().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_one_off_call_with_an_action_runs_from_the_live_section() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 20).await;
+        app.click("nav-live").await;
+        app.click("open-one-off").await;
+        app.wait_for("[data-testid=one-off-phone]").await.send_keys("(312) 555-0177").await.unwrap();
+        app.wait_for("[data-testid=one-off-action]")
+            .await
+            .send_keys("Confirm the delivery window for Friday")
+            .await
+            .unwrap();
+        app.click("one-off-place").await;
+        eventually("the one-off call to complete", Duration::from_secs(60), || async {
+            (app.text("[data-testid=detail-state]").await == "completed").then_some(())
+        })
+        .await;
+        let lines = app.texts("[data-testid=transcript-line]").await;
+        assert!(lines[0].contains("Confirm the delivery window for Friday"), "{lines:?}");
         app.quit().await;
     })
     .await;

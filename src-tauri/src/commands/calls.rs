@@ -1,6 +1,7 @@
 //! Commands about calls: list, detail, start, and the app's own facts.
 
 use switchboard_core::{AgentId, CallId, CallSummary, ContactId, Offer};
+use switchboard_engine::ActionCall;
 use switchboard_store::StoreError;
 use tauri::State;
 
@@ -54,4 +55,10 @@ pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<
 #[tauri::command]
 pub async fn start_call(console: State<'_, Console>, contact_id: ContactId, agent_id: AgentId) -> Reply<CallSummary> {
     Ok(engine(&console)?.start_call(contact_id, agent_id).await?)
+}
+
+/// A one-off call with an action and context.
+#[tauri::command]
+pub async fn call_with_action(console: State<'_, Console>, call: ActionCall) -> Reply<CallSummary> {
+    Ok(engine(&console)?.call_with_action(call).await?)
 }

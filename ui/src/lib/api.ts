@@ -5,6 +5,7 @@ import type {
   Agent,
   AgentConfig,
   AgentId,
+  ActionCall,
   AppInfo,
   CampaignKind,
   CampaignSpec,
@@ -56,6 +57,7 @@ export const api = {
   listOffers: () => call<Offer[]>("list_offers"),
   callDetail: (callId: CallId) => call<CallDetail>("call_detail", { callId }),
   startCall: (contactId: ContactId, agentId: AgentId) => call<CallSummary>("start_call", { contactId, agentId }),
+  callWithAction: (request: ActionCall) => call<CallSummary>("call_with_action", { call: request }),
   contactCalls: (contactId: ContactId) => call<CallSummary[]>("contact_calls", { contactId }),
   importContacts: (fileName: string, text: string, kind: ContactKind | null, dryRun: boolean) =>
     call<ImportReport>("import_contacts", { fileName, text, kind, dryRun }),

@@ -117,7 +117,7 @@ export type FieldError = {
  */
 field: string, message: string, };
 
-export type ContactKind = "vendor" | "driver";
+export type ContactKind = "vendor" | "driver" | "person";
 
 export type VendorDetails = { email: string | null, location: string | null, 
 /**
@@ -128,6 +128,12 @@ item: string, quantity: number,
  * The unit price the dispatcher hopes for.
  */
 targetPrice: number | null, notes: string | null, };
+
+export type PersonDetails = { 
+/**
+ * The organisation they belong to, if any.
+ */
+organization: string | null, notes: string | null, };
 
 export type Severity = "low" | "medium" | "high" | "critical";
 
@@ -153,7 +159,7 @@ dispatcherName: string | null,
  */
 transferTo: string | null, };
 
-export type ContactDetails = { "kind": "vendor" } & VendorDetails | { "kind": "driver" } & DriverDetails;
+export type ContactDetails = { "kind": "vendor" } & VendorDetails | { "kind": "driver" } & DriverDetails | { "kind": "person" } & PersonDetails;
 
 export type ContactFields = { name: string, 
 /**
@@ -212,6 +218,28 @@ confidence: number, };
 export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, };
 
 export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "storage";
+
+export type ActionCall = { phone: string, 
+/**
+ * What the call is for, e.g. "Confirm your dentist appointment Thursday at 2pm".
+ */
+action: string, 
+/**
+ * What the agent may use to answer questions.
+ */
+context: string, calleeName: string, 
+/**
+ * The agent to use; by default the first general-purpose agent.
+ */
+agentId: AgentId | null, 
+/**
+ * The name the agent gives itself on this call.
+ */
+agentName: string | null, 
+/**
+ * The organisation the agent calls for on this call.
+ */
+organization: string | null, };
 
 export type RoundQuote = { vendor: string, round: number, offer: Offer, };
 

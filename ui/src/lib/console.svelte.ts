@@ -2,6 +2,7 @@
 // It never owns the truth; on a resync it simply re-reads.
 import { api, ApiError } from "./api";
 import type {
+  ActionCall,
   Agent,
   AppInfo,
   CallDetail,
@@ -102,6 +103,16 @@ class ConsoleState {
       if (listed) detail.call = newerCall(detail.call, listed);
       this.pendingLines = [];
       this.detail = detail;
+    });
+  }
+
+  async callWithAction(request: ActionCall): Promise<void> {
+    await this.attempt(async () => {
+      const call = await api.callWithAction(request);
+      this.calls = upsertCall(this.calls, call);
+      void api.listContacts().then((contacts) => (this.contacts = contacts));
+      this.section = "live";
+      await this.select(call.id);
     });
   }
 

@@ -10,7 +10,8 @@ export function searchText(c: Contact): string {
   const d = f.details;
   const parts = [f.name, f.phone, c.phoneE164 ?? "", ...f.tags, f.timeZone ?? "", ...Object.values(f.custom)];
   if (d.kind === "vendor") parts.push(d.item, d.location ?? "", d.email ?? "", d.notes ?? "");
-  else parts.push(d.driverId ?? "", d.tripId ?? "", d.dispatcherName ?? "", ...d.violations.map((v) => v.type));
+  else if (d.kind === "driver") parts.push(d.driverId ?? "", d.tripId ?? "", d.dispatcherName ?? "", ...d.violations.map((v) => v.type));
+  else parts.push(d.organization ?? "", d.notes ?? "");
   return parts.join(" ").toLowerCase();
 }
 
@@ -47,6 +48,7 @@ export function visibleContacts(
 export function contactSummary(c: Contact): string {
   const d = c.fields.details;
   if (d.kind === "vendor") return d.item ? `${d.quantity.toLocaleString("en-US")} × ${d.item}` : "";
+  if (d.kind === "person") return d.organization ?? "";
   const n = d.violations.length;
   return `${d.driverId ?? "driver"} · ${n} violation${n === 1 ? "" : "s"}`;
 }

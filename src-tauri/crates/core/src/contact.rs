@@ -13,6 +13,8 @@ use crate::ContactId;
 pub enum ContactKind {
     Vendor,
     Driver,
+    /// Anyone else: called with an action and context (a one-off call).
+    Person,
 }
 
 impl ContactKind {
@@ -21,6 +23,7 @@ impl ContactKind {
         match self {
             Self::Vendor => "vendor",
             Self::Driver => "driver",
+            Self::Person => "person",
         }
     }
 
@@ -29,6 +32,7 @@ impl ContactKind {
         match text.trim().to_ascii_lowercase().as_str() {
             "vendor" | "vendors" => Some(Self::Vendor),
             "driver" | "drivers" => Some(Self::Driver),
+            "person" | "people" => Some(Self::Person),
             _ => None,
         }
     }
@@ -130,6 +134,16 @@ pub struct DriverDetails {
     pub transfer_to: Option<String>,
 }
 
+/// What the dispatcher knows about anyone else.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
+pub struct PersonDetails {
+    /// The organisation they belong to, if any.
+    pub organization: Option<String>,
+    pub notes: Option<String>,
+}
+
 /// Kind-specific details of a contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -137,6 +151,7 @@ pub struct DriverDetails {
 pub enum ContactDetails {
     Vendor(VendorDetails),
     Driver(DriverDetails),
+    Person(PersonDetails),
 }
 
 impl ContactDetails {
@@ -145,6 +160,7 @@ impl ContactDetails {
         match self {
             Self::Vendor(_) => ContactKind::Vendor,
             Self::Driver(_) => ContactKind::Driver,
+            Self::Person(_) => ContactKind::Person,
         }
     }
 }
@@ -180,7 +196,7 @@ impl ContactFields {
     pub fn vendor(&self) -> Option<&VendorDetails> {
         match &self.details {
             ContactDetails::Vendor(vendor) => Some(vendor),
-            ContactDetails::Driver(_) => None,
+            _ => None,
         }
     }
 
@@ -188,7 +204,7 @@ impl ContactFields {
     pub fn driver(&self) -> Option<&DriverDetails> {
         match &self.details {
             ContactDetails::Driver(driver) => Some(driver),
-            ContactDetails::Vendor(_) => None,
+            _ => None,
         }
     }
 }

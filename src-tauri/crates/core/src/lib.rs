@@ -21,7 +21,8 @@ pub use campaign::{
     NegotiationPlan, NegotiationTarget, QuoteSummary, RankedOffer, RoundQuote, plan_negotiation, summarize_quotes,
 };
 pub use contact::{
-    Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, Severity, TripData, VendorDetails, Violation,
+    Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, PersonDetails, Severity, TripData,
+    VendorDetails, Violation,
 };
 pub use ids::{AgentId, CallId, ContactId, UnixMillis};
 pub use offer::Offer;

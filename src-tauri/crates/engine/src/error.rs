@@ -43,6 +43,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("Switchboard is shutting down")]
     ShuttingDown,
+    #[error("{0}")]
+    InvalidRequest(String),
 }
 
 impl EngineError {
@@ -56,6 +58,7 @@ impl EngineError {
             Self::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
             Self::Backend(_) => ErrorCode::BackendFailed,
             Self::Store(_) | Self::ShuttingDown => ErrorCode::Storage,
+            Self::InvalidRequest(_) => ErrorCode::InvalidInput,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Switchboard's call engine: places calls through a `CallBackend`, drives each call's lifecycle
 //! into the store, and publishes every change on the event bus.
 
+mod action_call;
 mod backend;
 mod bus;
 mod call_task;
@@ -13,6 +14,7 @@ pub mod sample;
 pub mod settings;
 mod variables;
 
+pub use action_call::ActionCall;
 pub use backend::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 pub use bus::{EngineEvent, EventBus};
 pub use clock::now;

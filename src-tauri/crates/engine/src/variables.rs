@@ -25,6 +25,12 @@ pub(crate) fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
                 set("location", location.clone());
             }
         }
+        ContactDetails::Person(person) => {
+            set("callee_name", fields.name.clone());
+            if let Some(organization) = &person.organization {
+                set("callee_organization", organization.clone());
+            }
+        }
         ContactDetails::Driver(driver) => {
             set("driver_name", fields.name.clone());
             set("violation_context", violation_context(fields, driver));

@@ -6,7 +6,7 @@ use switchboard_core::{AgentPurpose, BackendKind, CallState, ContactDetails, Spe
 use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 use tokio::sync::mpsc;
 
-use crate::conversation::{Script, Turn, driver_conversation, vendor_conversation};
+use crate::conversation::{Script, Turn, driver_conversation, person_conversation, vendor_conversation};
 use crate::persona::{Cast, Reach, VendorPersona, driver_stance, reach};
 
 /// Simulator settings.
@@ -94,6 +94,7 @@ async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, set
         voicemail(&request)
     } else {
         match &request.contact.fields.details {
+            ContactDetails::Person(_) => person_conversation(&request),
             ContactDetails::Driver(_) => {
                 driver_conversation(&request, driver_stance(settings.cast, settings.seed, &request.to))
             }

@@ -1,7 +1,7 @@
 //! The scripts of simulated calls: a quote conversation (or a decline, or a call-back request)
 //! with a vendor, a violation conversation with a driver, and the goodbyes.
 
-use switchboard_core::{ContactDetails, Speaker};
+use switchboard_core::{ContactDetails, FieldType, Speaker};
 use switchboard_engine::CallRequest;
 
 use crate::persona::{DriverStance, VendorPersona, VendorStance};
@@ -72,7 +72,7 @@ pub fn vendor_conversation(request: &CallRequest, persona: &VendorPersona) -> Sc
 pub fn driver_conversation(request: &CallRequest, stance: DriverStance) -> Script {
     let violations = match &request.contact.fields.details {
         ContactDetails::Driver(driver) => driver.violations.iter().map(|v| v.kind.to_lowercase()).collect::<Vec<_>>(),
-        ContactDetails::Vendor(_) => Vec::new(),
+        _ => Vec::new(),
     };
     let what = if violations.is_empty() { "those events".to_owned() } else { violations.join(" and ") };
     let mut turns = vec![
@@ -114,6 +114,26 @@ pub fn driver_conversation(request: &CallRequest, stance: DriverStance) -> Scrip
         turns.push(Turn::says(Speaker::Agent, "Thank you. Drive safe."));
     }
     Script { turns, ending }
+}
+
+/// A one-off call with an action and context: the callee listens, agrees, and answers what
+/// the agent asks (confirmation, changes) cooperatively.
+pub fn person_conversation(request: &CallRequest) -> Script {
+    let mut turns = vec![
+        Turn::says(Speaker::Agent, request.first_message.clone()),
+        Turn::says(Speaker::Callee, format!("Hi, yes, this is {}.", request.contact.fields.name)),
+    ];
+    for field in &request.agent.config.data_fields {
+        turns.push(Turn::says(Speaker::Agent, format!("Could you tell me {}?", lowercase_first(&field.description))));
+        let (line, value) = match field.field_type {
+            FieldType::Boolean => ("Yes, that works for me.", "yes"),
+            _ => ("Nothing to add, thanks.", "none"),
+        };
+        turns.push(Turn::gives(line, &field.key, value));
+    }
+    turns.push(Turn::says(Speaker::Agent, "Thank you, that's all. Have a good day."));
+    turns.push(Turn::says(Speaker::Callee, "You too, bye."));
+    Script { turns, ending: "the callee heard the action and answered every question" }
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -73,6 +73,15 @@ impl Store {
         rows.map(|row| row?).collect()
     }
 
+    /// The contact dialled at this E.164 number, if any (the oldest, when several share it).
+    pub fn contact_by_phone(&self, phone_e164: &str) -> Result<Option<Contact>> {
+        let conn = self.conn();
+        let row = conn
+            .query_row(&format!("{SELECT} WHERE phone_e164 = ?1 ORDER BY id LIMIT 1"), [phone_e164], read_contact)
+            .optional()?;
+        row.transpose()
+    }
+
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
         let conn = self.conn();

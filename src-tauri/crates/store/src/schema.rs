@@ -13,6 +13,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0001_initial.sql")),
         M::up_with_hook(include_str!("../migrations/0002_contacts.sql"), backfill_e164),
         M::up(include_str!("../migrations/0003_campaigns.sql")),
+        M::up(include_str!("../migrations/0004_people.sql")),
     ])
 });
 
@@ -41,5 +42,41 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         super::MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn version_4_keeps_every_contacts_kind_and_allows_people() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        super::MIGRATIONS.to_version(&mut conn, 3).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO contacts (kind, name, phone, details, created_at)
+                 VALUES ('vendor', 'Acme', '+13125550143', '{"kind":"vendor","item":"bolts"}', 1),
+                        ('driver', 'Maria', '+13125550100', '{"kind":"driver"}', 1);
+               INSERT INTO agents (name, backend, purpose, config, created_at) VALUES ('a', 'simulator', 'generic', '{}', 1);
+               INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at) VALUES (2, 1, 'simulator', '+13125550100', 'queued', 1);"#,
+        )
+        .unwrap();
+        super::MIGRATIONS.to_latest(&mut conn).unwrap();
+        let kinds: Vec<String> = conn
+            .prepare("SELECT kind FROM contacts ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(kinds, ["vendor", "driver"]);
+        conn.execute(
+            r#"INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('person', 'John', '1', '{"kind":"person"}', 2)"#,
+            [],
+        )
+        .unwrap();
+        let bad = conn.execute(
+            "INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('robot', 'x', '1', '{}', 2)",
+            [],
+        );
+        assert!(bad.is_err(), "the kind is still checked");
+        let call_contact: i64 = conn.query_row("SELECT contact_id FROM calls", [], |row| row.get(0)).unwrap();
+        assert_eq!(call_contact, 2, "calls still point at their contact");
     }
 }

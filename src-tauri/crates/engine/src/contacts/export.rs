@@ -12,7 +12,7 @@ pub enum ExportFormat {
     Json,
 }
 
-const FIXED: [&str; 26] = [
+const FIXED: [&str; 27] = [
     "kind",
     "name",
     "phone",
@@ -25,6 +25,7 @@ const FIXED: [&str; 26] = [
     "quantity",
     "target_price",
     "notes",
+    "organization",
     "driver_id",
     "trip_id",
     "dispatcher_name",
@@ -80,11 +81,17 @@ fn to_csv(contacts: &[Contact]) -> String {
                     v.quantity.to_string(),
                     v.target_price.map(|p| p.to_string()).unwrap_or_default(),
                     opt(&v.notes),
+                    String::new(),
                 ]);
                 row.extend(std::iter::repeat_n(String::new(), 11));
             }
+            ContactDetails::Person(p) => {
+                row.extend(std::iter::repeat_n(String::new(), 5));
+                row.extend([opt(&p.notes), opt(&p.organization)]);
+                row.extend(std::iter::repeat_n(String::new(), 11));
+            }
             ContactDetails::Driver(d) => {
-                row.extend(std::iter::repeat_n(String::new(), 6));
+                row.extend(std::iter::repeat_n(String::new(), 7));
                 let violations = if d.violations.is_empty() {
                     String::new()
                 } else {

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use switchboard_core::{
-    ContactDetails, ContactFields, ContactKind, DriverDetails, Severity, VendorDetails, Violation, normalize_phone,
+    ContactDetails, ContactFields, ContactKind, DriverDetails, PersonDetails, Severity, VendorDetails, Violation,
+    normalize_phone,
 };
 
 use super::columns::{Column, column_for, is_driver_column};
@@ -109,9 +110,24 @@ pub(crate) fn parse_row(
     }
 
     let details = match kind {
+        ContactKind::Person => {
+            for (column, header, value) in &cells {
+                let elsewhere = !matches!(
+                    column,
+                    Column::Kind | Column::Name | Column::Phone | Column::Tags | Column::TimeZone | Column::DoNotCall
+                ) && !matches!(column, Column::Notes | Column::Organization);
+                if elsewhere && !value.is_empty() {
+                    custom.insert(super::columns::normalize_header(header), (*value).to_owned());
+                }
+            }
+            ContactDetails::Person(PersonDetails {
+                organization: text(Column::Organization),
+                notes: text(Column::Notes),
+            })
+        }
         ContactKind::Vendor => {
             for (column, header, value) in &cells {
-                if is_driver_column(*column) && !value.is_empty() {
+                if (is_driver_column(*column) || *column == Column::Organization) && !value.is_empty() {
                     custom.insert(super::columns::normalize_header(header), (*value).to_owned());
                 }
             }

@@ -129,3 +129,54 @@ async fn campaigns_share_the_overall_limit_on_calls_at_once() {
         assert_eq!(store.calls_in_campaign(id).unwrap().len(), 4, "every callable vendor was called in campaign {id}");
     }
 }
+
+#[tokio::test]
+async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_outcome_each() {
+    let store = Arc::new(switchboard_store::Store::open_in_memory().unwrap());
+    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
+    switchboard_engine::sample::seed_once(
+        &store,
+        &[file("driver-violation.json", include_str!("../../../../../assets/presets/driver-violation.json"))],
+        &[file("drivers.json", include_str!("../../../../../assets/sample/drivers.json"))],
+    )
+    .unwrap();
+    let mut engine = switchboard_engine::Engine::new(Arc::clone(&store), Default::default());
+    let sim = switchboard_sim::SimSettings { time_scale: 1_000.0, ..Default::default() };
+    engine.register_backend(Arc::new(switchboard_sim::Simulator::new(sim)));
+    let engine = Arc::new(engine);
+    let drivers = store.list_contacts().unwrap();
+    let spec = CampaignSpec {
+        name: "safety".into(),
+        kind: CampaignKind::DriverViolation,
+        agent_id: store.list_agents().unwrap()[0].id,
+        negotiation_agent_id: None,
+        contacts: drivers.iter().map(|c| c.id).collect(),
+        concurrency: 2,
+        max_attempts: 3,
+        retry_spacing_ms: 5,
+        ignore_calling_windows: true,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    while store.campaign(id).unwrap().unwrap().status == "running" {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let campaign = store.campaign(id).unwrap().unwrap();
+    let CampaignResult::Drivers { outcomes } = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap()
+    else {
+        panic!("driver outcomes")
+    };
+    assert_eq!(outcomes.len(), 2, "every driver, not just the first");
+    let known = ["acknowledged", "transferred", "reached", "voicemail", "no answer", "failed"];
+    for outcome in &outcomes {
+        assert!(known.contains(&outcome.outcome.as_str()), "{outcome:?}");
+        assert!(!outcome.reason.is_empty(), "{outcome:?}");
+    }
+    // Each driver heard about their own violations: the prompt variables were filled per driver.
+    for call in store.calls_in_campaign(id).unwrap().iter().filter(|c| c.state == CallState::Completed) {
+        let first = &store.transcript(call.id).unwrap()[0].text;
+        let driver = drivers.iter().find(|d| d.id == call.contact_id).unwrap();
+        let count = driver.fields.driver().unwrap().violations.len();
+        assert!(first.starts_with(&format!("Hi {},", driver.fields.name)), "{first}");
+        assert!(first.contains(&format!("about {count} safety events")), "{first}");
+    }
+}

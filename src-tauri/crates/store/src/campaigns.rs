@@ -205,22 +205,8 @@ impl Store {
              FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
              WHERE c.campaign_id = ?1 ORDER BY c.id",
         )?;
-        let rows = stmt.query_map([id], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                switchboard_core::Offer {
-                    call_id: CallId(row.get(2)?),
-                    contact_id: ContactId(row.get(3)?),
-                    unit_price: row.get(4)?,
-                    moq: row.get(5)?,
-                    lead_time_days: row.get(6)?,
-                    shipping: row.get(7)?,
-                    terms: row.get(8)?,
-                    confidence: row.get(9)?,
-                },
-            ))
-        })?;
+        let rows =
+            stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?, crate::offers::read_offer_from(row, 2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

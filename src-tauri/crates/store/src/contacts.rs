@@ -96,23 +96,15 @@ pub(crate) fn insert_contact(
     phone_e164: Option<&str>,
     now: UnixMillis,
 ) -> Result<ContactId> {
-    let json = Json::of(fields)?;
-    conn.prepare_cached(
-        "INSERT INTO contacts (kind, name, phone, phone_e164, tags, time_zone, do_not_call, custom, details, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        fields.kind().as_str(),
-        fields.name,
-        fields.phone,
+    write(
+        conn,
+        "INSERT INTO contacts (kind, name, phone, phone_e164, tags, time_zone, do_not_call, custom, details, created_at, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        None,
+        fields,
         phone_e164,
-        json.tags,
-        fields.time_zone,
-        fields.do_not_call,
-        json.custom,
-        json.details,
-        now.0
-    ])?;
+        now,
+    )?;
     Ok(ContactId(conn.last_insert_rowid()))
 }
 
@@ -123,30 +115,46 @@ fn update_contact(
     phone_e164: Option<&str>,
     now: UnixMillis,
 ) -> Result<()> {
-    let json = Json::of(fields)?;
-    let changed = conn
-        .prepare_cached(
-            "UPDATE contacts SET kind = ?2, name = ?3, phone = ?4, phone_e164 = ?5, tags = ?6, time_zone = ?7,
-                    do_not_call = ?8, custom = ?9, details = ?10, updated_at = ?11
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            id.0,
-            fields.kind().as_str(),
-            fields.name,
-            fields.phone,
-            phone_e164,
-            json.tags,
-            fields.time_zone,
-            fields.do_not_call,
-            json.custom,
-            json.details,
-            now.0
-        ])?;
+    let changed = write(
+        conn,
+        "UPDATE contacts SET kind = ?1, name = ?2, phone = ?3, phone_e164 = ?4, tags = ?5, time_zone = ?6,
+                do_not_call = ?7, custom = ?8, details = ?9, updated_at = ?10
+         WHERE id = ?11",
+        Some(id),
+        fields,
+        phone_e164,
+        now,
+    )?;
     if changed == 0 {
         return Err(StoreError::NotFound(format!("contact {id}")));
     }
     Ok(())
+}
+
+/// Runs an insert or update whose parameters are the contact's columns in table order, the
+/// time (created or updated) as ?10 and the id (NULL for a new row) as ?11.
+fn write(
+    conn: &Connection,
+    sql: &str,
+    id: Option<ContactId>,
+    fields: &ContactFields,
+    phone_e164: Option<&str>,
+    now: UnixMillis,
+) -> Result<usize> {
+    let json = Json::of(fields)?;
+    Ok(conn.prepare_cached(sql)?.execute(params![
+        fields.kind().as_str(),
+        fields.name,
+        fields.phone,
+        phone_e164,
+        json.tags,
+        fields.time_zone,
+        fields.do_not_call,
+        json.custom,
+        json.details,
+        now.0,
+        id.map(|id| id.0)
+    ])?)
 }
 
 /// The JSON columns of a contact.

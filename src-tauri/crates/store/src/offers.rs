@@ -45,14 +45,19 @@ impl Store {
 }
 
 fn read_offer(row: &Row<'_>) -> rusqlite::Result<Offer> {
+    read_offer_from(row, 0)
+}
+
+/// Reads an offer whose eight columns (in `SELECT`'s order) start at column `first`.
+pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Offer> {
     Ok(Offer {
-        call_id: CallId(row.get(0)?),
-        contact_id: ContactId(row.get(1)?),
-        unit_price: row.get(2)?,
-        moq: row.get(3)?,
-        lead_time_days: row.get(4)?,
-        shipping: row.get(5)?,
-        terms: row.get(6)?,
-        confidence: row.get(7)?,
+        call_id: CallId(row.get(first)?),
+        contact_id: ContactId(row.get(first + 1)?),
+        unit_price: row.get(first + 2)?,
+        moq: row.get(first + 3)?,
+        lead_time_days: row.get(first + 4)?,
+        shipping: row.get(first + 5)?,
+        terms: row.get(first + 6)?,
+        confidence: row.get(first + 7)?,
     })
 }

@@ -9,6 +9,7 @@ mod error;
 mod offers;
 mod samples;
 mod schema;
+mod search;
 mod settings;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub use calls::NewCall;
 pub use campaigns::{CampaignRow, TargetRow};
 pub use contacts::ContactWrite;
 pub use error::StoreError;
+pub use search::{MATCH_END, MATCH_START, TranscriptHit};
 
 /// Result of a store operation.
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -14,6 +14,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up_with_hook(include_str!("../migrations/0002_contacts.sql"), backfill_e164),
         M::up(include_str!("../migrations/0003_campaigns.sql")),
         M::up(include_str!("../migrations/0004_people.sql")),
+        M::up(include_str!("../migrations/0005_search.sql")),
     ])
 });
 

@@ -3,6 +3,7 @@
 mod calls;
 mod campaigns;
 mod open;
+mod search;
 
 use switchboard_core::{AgentConfig, ContactFields, UnixMillis, normalize_phone};
 use switchboard_store::Store;

@@ -4,6 +4,7 @@ pub mod agent;
 pub mod call;
 pub mod campaign;
 pub mod contact;
+pub mod history;
 pub mod ids;
 pub mod offer;
 pub mod phone;
@@ -24,6 +25,7 @@ pub use contact::{
     Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, PersonDetails, Severity, TripData,
     VendorDetails, Violation,
 };
+pub use history::{CallCost, CallFilter, PastCall, RecordingInfo, TurnLatency, summarize_past_calls};
 pub use ids::{AgentId, CallId, ContactId, UnixMillis};
 pub use offer::Offer;
 pub use phone::{PhoneError, normalize_phone};

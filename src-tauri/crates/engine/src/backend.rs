@@ -43,6 +43,13 @@ pub enum BackendEvent {
         key: String,
         value: String,
     },
+    /// The call's audio, whole (a WAV or MP3 file's bytes), to keep for offline review.
+    Recording {
+        audio: Vec<u8>,
+        /// The file extension saying how the audio is encoded ("wav", "mp3").
+        extension: &'static str,
+        duration_ms: u32,
+    },
     /// The call is over. `state` must be terminal; `reason` says why in words.
     Ended {
         state: CallState,

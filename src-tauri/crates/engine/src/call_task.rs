@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use tokio::time::timeout_at;
 
 use crate::dispatcher::{CallSlot, blocking};
+use crate::history::Recordings;
 use crate::{BackendEvent, EngineError, EngineEvent, EventBus, now};
 
 pub(crate) struct CallTask {
@@ -19,13 +20,20 @@ pub(crate) struct CallTask {
     call_id: CallId,
     contact_id: ContactId,
     next_seq: u32,
+    recordings: Option<Recordings>,
     /// Held while the call lasts, when it counts against the campaign-call limit.
     _slot: Option<CallSlot>,
 }
 
 impl CallTask {
-    pub(crate) fn new(store: Arc<Store>, bus: EventBus, call: &CallSummary, slot: Option<CallSlot>) -> Self {
-        Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0, _slot: slot }
+    pub(crate) fn new(
+        store: Arc<Store>,
+        bus: EventBus,
+        call: &CallSummary,
+        slot: Option<CallSlot>,
+        recordings: Option<Recordings>,
+    ) -> Self {
+        Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0, recordings, _slot: slot }
     }
 
     /// Consumes the backend's events until the call ends or `deadline` passes in silence.
@@ -76,6 +84,15 @@ impl CallTask {
             BackendEvent::Field { key, value } => {
                 let (store, id) = (Arc::clone(&self.store), self.call_id);
                 Ok(blocking(move || store.record_field(id, &key, &value)).await?)
+            }
+            BackendEvent::Recording { audio, extension, duration_ms } => {
+                let Some(recordings) = self.recordings.clone() else {
+                    tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
+                    return Ok(());
+                };
+                let (store, id) = (Arc::clone(&self.store), self.call_id);
+                blocking(move || recordings.save(&store, id, extension, &audio, duration_ms, now())).await?;
+                Ok(())
             }
             // `run` stops at the end event and hands it to `finish`.
             BackendEvent::Ended { .. } => Ok(()),

@@ -2,6 +2,7 @@
 //! and starts the task that drives it to a terminal state.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::call_task::{CallTask, apply_state};
 use crate::campaigns::{CampaignSpec, spawn_runner};
+use crate::history::{Recordings, contact_memory, memory_calls};
 use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, now};
@@ -26,11 +28,13 @@ pub struct EngineSettings {
     pub lost_call_grace: Duration,
     /// Campaign calls on the line at once, across all campaigns (single calls are not held back).
     pub max_campaign_calls: usize,
+    /// Where call recordings are kept; `None` keeps none (audio backends send is dropped).
+    pub recordings_dir: Option<PathBuf>,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { lost_call_grace: Duration::from_secs(30), max_campaign_calls: 50 }
+        Self { lost_call_grace: Duration::from_secs(30), max_campaign_calls: 50, recordings_dir: None }
     }
 }
 
@@ -45,6 +49,10 @@ pub struct CallPlan {
     pub campaign: Option<(i64, u8, u32)>,
     pub slot: Option<CallSlot>,
 }
+
+/// The variable holding the summary of past calls with the contact; an agent whose prompt does
+/// not place it gets it appended to its system prompt.
+const PAST_CALLS: &str = "past_calls";
 
 /// The call engine.
 pub struct Engine {
@@ -81,6 +89,11 @@ impl Engine {
         taken.ok().map(|_| CallSlot(Arc::clone(&self.campaign_calls)))
     }
 
+    /// Where recordings are kept, when they are.
+    pub fn recordings(&self) -> Option<Recordings> {
+        self.settings.recordings_dir.clone().map(Recordings::new)
+    }
+
     /// The event bus, to listen to committed changes.
     pub fn bus(&self) -> &EventBus {
         &self.bus
@@ -107,10 +120,16 @@ impl Engine {
         let region = blocking(move || default_region(&store)).await?;
         let to = normalize_phone(&contact.fields.phone, &region)
             .map_err(|reason| EngineError::InvalidPhone { contact: contact.fields.name.clone(), reason })?;
+        let store = Arc::clone(&self.store);
+        let memory = blocking(move || contact_memory(&store, contact_id, memory_calls(&store)?)).await?;
         let mut vars = call_variables(&agent, &contact);
         vars.extend(extra);
+        vars.insert(PAST_CALLS.to_owned(), memory.clone());
         let missing = |missing| EngineError::MissingVariables { agent: agent.config.name.clone(), missing };
-        let system_prompt = render(&agent.config.system_prompt, &vars).map_err(missing)?;
+        let mut system_prompt = render(&agent.config.system_prompt, &vars).map_err(missing)?;
+        if !memory.is_empty() && !agent.config.system_prompt.contains(PAST_CALLS) {
+            system_prompt.push_str(&format!("\n\nEarlier calls with {}:\n{memory}", contact.fields.name));
+        }
         let first_message = render(&agent.config.first_message, &vars).map_err(missing)?;
         let voicemail = match &agent.config.voicemail {
             VoicemailPolicy::LeaveMessage { text } => Some(render(text, &vars).map_err(missing)?),
@@ -138,7 +157,7 @@ impl Engine {
         let request =
             CallRequest { call_id: call.id, to, agent, contact, system_prompt, first_message, voicemail, attempt };
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
-        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot);
+        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot, self.recordings());
         apply_state(&self.store, &self.bus, call.id, CallState::Dialing, None).await?;
         if let Err(err) = backend.start(request, events).await {
             tracing::warn!(call = %call.id, error = %err, "backend refused the call");

@@ -10,6 +10,7 @@ mod clock;
 pub mod contacts;
 mod dispatcher;
 mod error;
+pub mod history;
 pub mod sample;
 pub mod settings;
 mod variables;

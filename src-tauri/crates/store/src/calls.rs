@@ -19,9 +19,32 @@ pub struct NewCall {
     pub campaign: Option<(i64, u8, u32)>,
 }
 
-const SELECT_SUMMARY: &str = "SELECT c.id, c.contact_id, ct.name, c.agent_id, a.name, c.backend, c.phone_e164,
-            c.state, c.end_reason, c.created_at, c.answered_at, c.ended_at, c.campaign_id, c.round, c.attempt
-     FROM calls c JOIN contacts ct ON ct.id = c.contact_id JOIN agents a ON a.id = c.agent_id";
+/// The columns [`read_summary`] reads, in order (`c` = calls, `ct` = contacts, `a` = agents).
+macro_rules! summary_columns {
+    () => {
+        "c.id, c.contact_id, ct.name, c.agent_id, a.name, c.backend, c.phone_e164, c.state, c.end_reason,
+         c.created_at, c.answered_at, c.ended_at, c.campaign_id, c.round, c.attempt"
+    };
+}
+pub(crate) use summary_columns;
+
+/// How many columns [`summary_columns`] lists.
+pub(crate) const SUMMARY_COLUMNS: usize = 15;
+
+/// The tables a summary reads besides `calls c`.
+macro_rules! summary_joins {
+    () => {
+        "JOIN contacts ct ON ct.id = c.contact_id JOIN agents a ON a.id = c.agent_id"
+    };
+}
+pub(crate) use summary_joins;
+
+pub(crate) const SELECT_SUMMARY: &str = concat!(
+    "SELECT ",
+    summary_columns!(),
+    " FROM calls c ",
+    summary_joins!()
+);
 
 impl Store {
     /// Stores a new call in the `queued` state and returns it.
@@ -193,7 +216,7 @@ impl<A, B, C> Unzip3<A, B, C> for Option<(A, B, C)> {
     }
 }
 
-fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary>> {
+pub(crate) fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary>> {
     let id: i64 = row.get(0)?;
     let backend: String = row.get(5)?;
     let state: String = row.get(7)?;

@@ -2,10 +2,13 @@
 //! and a repository method for each query the engine and console make.
 
 mod agents;
+mod call_record;
 mod calls;
 mod campaigns;
 mod contacts;
 mod error;
+mod forget;
+mod history;
 mod offers;
 mod samples;
 mod schema;
@@ -17,10 +20,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use call_record::ProviderFacts;
 pub use calls::NewCall;
 pub use campaigns::{CampaignRow, TargetRow};
 pub use contacts::ContactWrite;
 pub use error::StoreError;
+pub use forget::Forgotten;
+pub use history::HistoryHit;
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
 
 /// Result of a store operation.

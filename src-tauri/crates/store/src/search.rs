@@ -10,7 +10,7 @@ pub const MATCH_START: char = '\u{2}';
 pub const MATCH_END: char = '\u{3}';
 
 /// Lines per call the index can address (the row id packs call and line).
-const LINES_PER_CALL: i64 = 1 << 20;
+pub(crate) const LINES_PER_CALL: i64 = 1 << 20;
 
 /// One transcript line that matched.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ impl Store {
 
 /// Turns what a person typed into an FTS5 expression that cannot be a syntax error: every
 /// bare word becomes a quoted prefix term, every "quoted run" a quoted phrase; all must match.
-fn fts_expression(query: &str) -> Option<String> {
+pub(crate) fn fts_expression(query: &str) -> Option<String> {
     let mut terms: Vec<String> = Vec::new();
     for (i, part) in query.split('"').enumerate() {
         let quoted = i % 2 == 1;

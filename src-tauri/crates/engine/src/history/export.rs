@@ -1,0 +1,225 @@
+//! Exports of one call or a whole campaign: JSON (the full records, readable back with serde),
+//! CSV (a row per call, readable back with [`CallCsvRow`]), and a transcript to read.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+use switchboard_core::{CallId, Speaker, TranscriptLine, UnixMillis};
+use switchboard_store::{Store, StoreError};
+
+use super::record::{CallRecord, call_record};
+use crate::EngineError;
+use crate::campaigns::CampaignResult;
+
+/// The file formats History exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Text,
+}
+
+/// A campaign with every call it made, as exported to JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignExport {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub created_at: UnixMillis,
+    pub ended_at: Option<UnixMillis>,
+    pub result: Option<CampaignResult>,
+    pub calls: Vec<CallRecord>,
+}
+
+/// One call as a CSV row. `fields` is a JSON object; `transcript` has a line per utterance,
+/// `[mm:ss.mmm] agent|callee: text`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallCsvRow {
+    pub call_id: i64,
+    /// RFC 3339, UTC.
+    pub placed_at: String,
+    pub contact: String,
+    pub phone: String,
+    pub agent: String,
+    pub backend: String,
+    pub state: String,
+    pub end_reason: Option<String>,
+    pub duration_s: Option<f64>,
+    pub campaign_id: Option<i64>,
+    pub round: Option<u8>,
+    pub attempt: Option<u32>,
+    pub outcome: Option<String>,
+    pub unit_price: Option<f64>,
+    pub moq: Option<u32>,
+    pub lead_time_days: Option<u32>,
+    pub shipping: Option<String>,
+    pub terms: Option<String>,
+    pub cost: Option<f64>,
+    pub cost_currency: Option<String>,
+    pub recording: Option<String>,
+    pub fields: String,
+    pub transcript: String,
+}
+
+impl CallCsvRow {
+    fn of(record: &CallRecord) -> Self {
+        let call = &record.call;
+        let offer = record.offer.as_ref();
+        let fields: BTreeMap<&str, &str> =
+            record.fields.iter().map(|field| (field.key.as_str(), field.value.as_str())).collect();
+        Self {
+            call_id: call.id.0,
+            placed_at: timestamp(call.created_at),
+            contact: call.contact_name.clone(),
+            phone: call.phone.clone(),
+            agent: call.agent_name.clone(),
+            backend: call.backend.as_str().to_owned(),
+            state: call.state.as_str().to_owned(),
+            end_reason: call.end_reason.clone(),
+            duration_s: call.answered_at.zip(call.ended_at).map(|(from, to)| (to.0 - from.0) as f64 / 1000.0),
+            campaign_id: call.campaign_id,
+            round: call.round,
+            attempt: call.attempt,
+            outcome: record.outcome.clone(),
+            unit_price: offer.and_then(|o| o.unit_price),
+            moq: offer.and_then(|o| o.moq),
+            lead_time_days: offer.and_then(|o| o.lead_time_days),
+            shipping: offer.and_then(|o| o.shipping.clone()),
+            terms: offer.and_then(|o| o.terms.clone()),
+            cost: record.cost.as_ref().map(|c| c.amount),
+            cost_currency: record.cost.as_ref().map(|c| c.currency.clone()),
+            recording: record.recording.as_ref().filter(|r| r.deleted_at.is_none()).map(|r| r.file.clone()),
+            fields: serde_json::to_string(&fields).unwrap_or_default(),
+            transcript: record.transcript.iter().map(csv_line).collect::<Vec<_>>().join("\n"),
+        }
+    }
+
+    /// The transcript cell read back into lines (numbered in order).
+    pub fn transcript_lines(&self) -> Result<Vec<TranscriptLine>, String> {
+        self.transcript
+            .lines()
+            .enumerate()
+            .map(|(seq, line)| parse_csv_line(seq as u32, line).ok_or_else(|| format!("transcript line {}: {line:?}", seq + 1)))
+            .collect()
+    }
+}
+
+fn csv_line(line: &TranscriptLine) -> String {
+    format!("[{}] {}: {}", clock(line.offset_ms, true), line.speaker.as_str(), line.text.replace('\n', " "))
+}
+
+fn parse_csv_line(seq: u32, line: &str) -> Option<TranscriptLine> {
+    let (time, rest) = line.strip_prefix('[')?.split_once("] ")?;
+    let (speaker, text) = rest.split_once(": ")?;
+    let (minutes, seconds) = time.split_once(':')?;
+    let (seconds, millis) = seconds.split_once('.')?;
+    let offset_ms = (minutes.parse::<u32>().ok()? * 60 + seconds.parse::<u32>().ok()?) * 1000 + millis.parse::<u32>().ok()?;
+    Some(TranscriptLine { seq, speaker: Speaker::parse(speaker)?, text: text.to_owned(), offset_ms })
+}
+
+/// `mm:ss`, or `mm:ss.mmm` with milliseconds.
+fn clock(ms: u32, millis: bool) -> String {
+    let (minutes, seconds) = (ms / 60_000, ms / 1000 % 60);
+    if millis { format!("{minutes:02}:{seconds:02}.{:03}", ms % 1000) } else { format!("{minutes:02}:{seconds:02}") }
+}
+
+fn timestamp(at: UnixMillis) -> String {
+    jiff::Timestamp::from_millisecond(at.0).map(|ts| ts.to_string()).unwrap_or_default()
+}
+
+/// One call in `format`.
+pub fn export_call(store: &Store, id: CallId, format: ExportFormat) -> Result<String, EngineError> {
+    let record = call_record(store, id)?;
+    Ok(match format {
+        ExportFormat::Json => to_json(&record)?,
+        ExportFormat::Csv => to_csv(std::slice::from_ref(&record))?,
+        ExportFormat::Text => readable(&record),
+    })
+}
+
+/// A campaign and all its calls in `format`.
+pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<String, EngineError> {
+    let row = store.campaign(id)?.ok_or_else(|| StoreError::NotFound(format!("campaign {id}")))?;
+    let result: Option<CampaignResult> = row
+        .summary
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|err| StoreError::Corrupt(format!("campaign {id} summary: {err}")))?;
+    let calls = store.calls_in_campaign(id)?.into_iter().map(|call| call_record(store, call.id)).collect::<Result<Vec<_>, _>>()?;
+    let export = CampaignExport {
+        id,
+        name: row.name,
+        kind: row.kind,
+        status: row.status,
+        created_at: row.created_at,
+        ended_at: row.ended_at,
+        result,
+        calls,
+    };
+    Ok(match format {
+        ExportFormat::Json => to_json(&export)?,
+        ExportFormat::Csv => to_csv(&export.calls)?,
+        ExportFormat::Text => {
+            let mut out = format!("Campaign {} — {} ({}, {})\nStarted {}\n", export.id, export.name, export.kind, export.status, timestamp(export.created_at));
+            if let Some(result) = &export.result {
+                let _ = write!(out, "\n{}", result.to_text());
+            }
+            for record in &export.calls {
+                let _ = write!(out, "\n{}\n{}", "=".repeat(72), readable(record));
+            }
+            out
+        }
+    })
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, EngineError> {
+    serde_json::to_string_pretty(value).map_err(|err| EngineError::InvalidRequest(format!("could not write JSON: {err}")))
+}
+
+fn to_csv(records: &[CallRecord]) -> Result<String, EngineError> {
+    let failed = |err: csv::Error| EngineError::InvalidRequest(format!("could not write CSV: {err}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for record in records {
+        writer.serialize(CallCsvRow::of(record)).map_err(failed)?;
+    }
+    let bytes = writer.into_inner().map_err(|err| EngineError::InvalidRequest(format!("could not write CSV: {err}")))?;
+    String::from_utf8(bytes).map_err(|err| EngineError::InvalidRequest(format!("could not write CSV: {err}")))
+}
+
+/// A call as a person reads it: who, when, how it ended, what was collected, then the lines.
+fn readable(record: &CallRecord) -> String {
+    let call = &record.call;
+    let mut out = String::new();
+    let _ = writeln!(out, "Call {} — {} ({})", call.id, call.contact_name, call.phone);
+    let _ = writeln!(out, "Agent: {} on {}", call.agent_name, call.backend.as_str());
+    let _ = writeln!(out, "Placed: {}", timestamp(call.created_at));
+    let duration = call.answered_at.zip(call.ended_at).map(|(a, e)| format!(" after {}", clock((e.0 - a.0).max(0) as u32, false)));
+    let _ = writeln!(out, "Result: {}{}", call.state.as_str(), duration.unwrap_or_default());
+    if let Some(reason) = &call.end_reason {
+        let _ = writeln!(out, "Ended: {reason}");
+    }
+    if let Some(outcome) = &record.outcome {
+        let _ = writeln!(out, "Outcome: {outcome}");
+    }
+    for field in &record.fields {
+        let _ = writeln!(out, "Collected {}: {}", field.key, field.value);
+    }
+    if let Some(cost) = &record.cost {
+        let _ = writeln!(out, "Cost: {:.4} {}", cost.amount, cost.currency);
+    }
+    out.push('\n');
+    for line in &record.transcript {
+        let who = match line.speaker {
+            Speaker::Agent => &call.agent_name,
+            Speaker::Callee => &call.contact_name,
+        };
+        let _ = writeln!(out, "[{}] {who}: {}", clock(line.offset_ms, false), line.text);
+    }
+    out
+}

@@ -1,0 +1,87 @@
+//! Call recordings on disk (one file per call in the recordings directory) and how long they
+//! are kept.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use switchboard_core::{CallId, UnixMillis};
+use switchboard_store::{Store, StoreError};
+
+use crate::EngineError;
+
+/// The setting holding how many days recordings are kept (unset: forever).
+pub const RECORDING_RETENTION_DAYS: &str = "recording_retention_days";
+
+/// The directory recordings are kept in.
+#[derive(Debug, Clone)]
+pub struct Recordings {
+    dir: PathBuf,
+}
+
+impl Recordings {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    /// Where a recording file is.
+    pub fn path_of(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+
+    /// Stores a call's audio as `<call id>.<extension>` (written whole, then renamed, so a
+    /// crash never leaves half a file under the final name) and records it.
+    pub fn save(
+        &self,
+        store: &Store,
+        call: CallId,
+        extension: &str,
+        audio: &[u8],
+        duration_ms: u32,
+        now: UnixMillis,
+    ) -> Result<PathBuf, EngineError> {
+        let file = format!("{}.{extension}", call.0);
+        let path = self.dir.join(&file);
+        write_atomically(&self.dir, &path, audio).map_err(|err| {
+            EngineError::InvalidRequest(format!("could not save the recording to {}: {err}", path.display()))
+        })?;
+        store.save_recording(call, &file, duration_ms, audio.len() as u64, now)?;
+        Ok(path)
+    }
+}
+
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let partial = path.with_extension("partial");
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)
+}
+
+/// How many days recordings are kept, when the dispatcher set a limit.
+pub fn retention_days(store: &Store) -> Result<Option<u32>, StoreError> {
+    Ok(store.setting(RECORDING_RETENTION_DAYS)?.and_then(|value| value.parse().ok()).filter(|days| *days > 0))
+}
+
+/// Deletes recordings older than `days` days; returns how many went. Their rows stay, marked
+/// deleted, so History says the audio is gone rather than missing.
+pub fn apply_retention(store: &Store, recordings: &Recordings, days: u32, now: UnixMillis) -> Result<usize, StoreError> {
+    let cutoff = UnixMillis(now.0 - i64::from(days) * 86_400_000);
+    let files = store.expire_recordings(cutoff, now)?;
+    for file in &files {
+        remove_file(&recordings.path_of(file));
+    }
+    if !files.is_empty() {
+        tracing::info!(count = files.len(), days, "deleted recordings past retention");
+    }
+    Ok(files.len())
+}
+
+/// Removes a file; one already gone is fine, other failures are logged.
+pub(super) fn remove_file(path: &Path) {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => tracing::warn!(path = %path.display(), error = %err, "could not delete a recording"),
+    }
+}

@@ -1,0 +1,139 @@
+//! What is kept about a call beyond its summary and transcript: cost, provider ids and record,
+//! recording, per-turn latency, and how its campaign judged it.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, params};
+use switchboard_core::{CallCost, CallId, RecordingInfo, TurnLatency, UnixMillis};
+
+use crate::{Result, Store, StoreError};
+
+/// The provider-side facts of a call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderFacts {
+    pub cost: Option<CallCost>,
+    /// Provider ids by name ("Twilio call SID" → "CA…").
+    pub refs: BTreeMap<String, String>,
+    /// The provider's own record of the call, as received (JSON).
+    pub record: Option<String>,
+}
+
+impl Store {
+    /// Records what a provider charged for a call.
+    pub fn set_call_cost(&self, id: CallId, cost: &CallCost) -> Result<()> {
+        self.conn().execute(
+            "UPDATE calls SET cost_amount = ?2, cost_currency = ?3 WHERE id = ?1",
+            params![id.0, cost.amount, cost.currency],
+        )?;
+        Ok(())
+    }
+
+    /// Adds (or replaces) one provider id of a call.
+    pub fn set_provider_ref(&self, id: CallId, name: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE calls SET provider_refs = json_set(provider_refs, '$.' || json_quote(?2), ?3) WHERE id = ?1",
+            params![id.0, name, value],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps the provider's own record of the call (a JSON document).
+    pub fn set_provider_record(&self, id: CallId, record: &str) -> Result<()> {
+        self.conn().execute("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;
+        Ok(())
+    }
+
+    /// Cost, provider ids and provider record of a call.
+    pub fn provider_facts(&self, id: CallId) -> Result<ProviderFacts> {
+        let conn = self.conn();
+        let (amount, currency, refs, record): (Option<f64>, Option<String>, String, Option<String>) = conn
+            .query_row(
+                "SELECT cost_amount, cost_currency, provider_refs, provider_record FROM calls WHERE id = ?1",
+                [id.0],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
+        let refs = serde_json::from_str(&refs)
+            .map_err(|err| StoreError::Corrupt(format!("call {id} provider ids: {err}")))?;
+        let cost = amount.zip(currency).map(|(amount, currency)| CallCost { amount, currency });
+        Ok(ProviderFacts { cost, refs, record })
+    }
+
+    /// Records that a call's audio is in `file` (inside the recordings directory).
+    pub fn save_recording(&self, id: CallId, file: &str, duration_ms: u32, bytes: u64, now: UnixMillis) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO recordings (call_id, file, duration_ms, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.0, file, duration_ms, bytes as i64, now.0],
+        )?;
+        Ok(())
+    }
+
+    /// A call's recording, if one was stored.
+    pub fn recording(&self, id: CallId) -> Result<Option<RecordingInfo>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                "SELECT file, duration_ms, bytes, created_at, deleted_at FROM recordings WHERE call_id = ?1",
+                [id.0],
+                |row| {
+                    Ok(RecordingInfo {
+                        file: row.get(0)?,
+                        duration_ms: row.get(1)?,
+                        bytes: row.get::<_, i64>(2)?.unsigned_abs(),
+                        created_at: UnixMillis(row.get(3)?),
+                        deleted_at: row.get::<_, Option<i64>>(4)?.map(UnixMillis),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Marks recordings made before `cutoff` as deleted and returns their files, for the
+    /// caller to remove from disk.
+    pub fn expire_recordings(&self, cutoff: UnixMillis, now: UnixMillis) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "UPDATE recordings SET deleted_at = ?2 WHERE deleted_at IS NULL AND created_at < ?1 RETURNING file",
+        )?;
+        let files = stmt.query_map(params![cutoff.0, now.0], |row| row.get(0))?;
+        Ok(files.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records how long one agent turn took at each hop.
+    pub fn record_turn_latency(&self, id: CallId, latency: &TurnLatency) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id.0, latency.turn, latency.stt_ms, latency.llm_ms, latency.tts_ms, latency.send_ms],
+        )?;
+        Ok(())
+    }
+
+    /// A call's per-turn latencies, in turn order.
+    pub fn turn_latencies(&self, id: CallId) -> Result<Vec<TurnLatency>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT turn, stt_ms, llm_ms, tts_ms, send_ms FROM turn_latencies WHERE call_id = ?1 ORDER BY turn",
+        )?;
+        let rows = stmt.query_map([id.0], |row| {
+            Ok(TurnLatency {
+                turn: row.get(0)?,
+                stt_ms: row.get(1)?,
+                llm_ms: row.get(2)?,
+                tts_ms: row.get(3)?,
+                send_ms: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How the call's campaign recorded the target this call was for, if it was a campaign call.
+    pub fn campaign_outcome(&self, id: CallId) -> Result<Option<String>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row("SELECT outcome FROM campaign_targets WHERE call_id = ?1", [id.0], |row| row.get(0))
+            .optional()?
+            .flatten())
+    }
+}

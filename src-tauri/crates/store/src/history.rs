@@ -1,0 +1,119 @@
+//! History queries: calls by filter, a page at a time (newest first, keyed by id so a deep
+//! page costs what the first does), how many match, and transcript search within the filter.
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Row};
+use switchboard_core::{CallFilter, CallId, CallSummary};
+
+use crate::calls::{SELECT_SUMMARY, SUMMARY_COLUMNS, read_summary, summary_columns, summary_joins};
+use crate::search::{LINES_PER_CALL, MATCH_END, MATCH_START, fts_expression};
+use crate::{Result, Store};
+
+/// A transcript line that matched a search, with the call it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryHit {
+    pub call: CallSummary,
+    /// The line's position in the call's transcript.
+    pub seq: u32,
+    /// The line, with each matched word between [`MATCH_START`] and [`MATCH_END`].
+    pub snippet: String,
+}
+
+impl Store {
+    /// Calls matching `filter`, newest first, at most `limit`, starting after `before` (the
+    /// last id of the previous page) when given.
+    pub fn history_page(&self, filter: &CallFilter, before: Option<CallId>, limit: u32) -> Result<Vec<CallSummary>> {
+        let (mut sql, mut values) = where_clause(filter);
+        if let Some(before) = before {
+            sql.push_str(" AND c.id < ?");
+            values.push(Value::Integer(before.0));
+        }
+        values.push(Value::Integer(i64::from(limit)));
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} WHERE {sql} ORDER BY c.id DESC LIMIT ?"))?;
+        let rows = stmt.query_map(params_from_iter(values), read_summary)?;
+        rows.map(|row| row?).collect()
+    }
+
+    /// How many calls match `filter`.
+    pub fn history_count(&self, filter: &CallFilter) -> Result<u64> {
+        let (sql, values) = where_clause(filter);
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT COUNT(*) FROM calls c JOIN contacts ct ON ct.id = c.contact_id WHERE {sql}"
+        ))?;
+        let count: i64 = stmt.query_row(params_from_iter(values), |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// Transcript lines matching `query` (see [`Store::search_transcripts`]) in calls matching
+    /// `filter`, best matches first, at most `limit`.
+    pub fn history_search(&self, filter: &CallFilter, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
+        let Some(expression) = fts_expression(query) else { return Ok(Vec::new()) };
+        let (sql, filter_values) = where_clause(filter);
+        let mut values = vec![
+            Value::Text(MATCH_START.to_string()),
+            Value::Text(MATCH_END.to_string()),
+            Value::Text(expression),
+        ];
+        values.extend(filter_values);
+        values.push(Value::Integer(i64::from(limit)));
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {}, ts.rowid, highlight(transcript_search, 0, ?, ?)
+             FROM transcript_search ts JOIN calls c ON c.id = ts.rowid / {LINES_PER_CALL} {}
+             WHERE transcript_search MATCH ? AND {sql} ORDER BY ts.rank LIMIT ?",
+            summary_columns!(),
+            summary_joins!()
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values), read_hit)?;
+        rows.map(|row| row?).collect()
+    }
+}
+
+fn read_hit(row: &Row<'_>) -> rusqlite::Result<Result<HistoryHit>> {
+    let call = match read_summary(row)? {
+        Ok(call) => call,
+        Err(err) => return Ok(Err(err)),
+    };
+    let rowid: i64 = row.get(SUMMARY_COLUMNS)?;
+    Ok(Ok(HistoryHit { call, seq: (rowid % LINES_PER_CALL) as u32, snippet: row.get(SUMMARY_COLUMNS + 1)? }))
+}
+
+/// The SQL condition (on `c` = calls, `ct` = contacts) and its parameters for a filter.
+fn where_clause(filter: &CallFilter) -> (String, Vec<Value>) {
+    let mut sql = String::from("1 = 1");
+    let mut values = Vec::new();
+    let mut condition = |clause: &str, params: &[Value]| {
+        sql.push_str(" AND ");
+        sql.push_str(clause);
+        values.extend_from_slice(params);
+    };
+    if let Some(campaign) = filter.campaign_id {
+        condition("c.campaign_id = ?", &[Value::Integer(campaign)]);
+    }
+    if let Some(contact) = filter.contact_id {
+        condition("c.contact_id = ?", &[Value::Integer(contact.0)]);
+    }
+    if let Some(text) = filter.contact_text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        let pattern = Value::Text(format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        condition("(ct.name LIKE ? ESCAPE '\\' OR c.phone_e164 LIKE ? ESCAPE '\\')", &[pattern.clone(), pattern]);
+    }
+    if let Some(agent) = filter.agent_id {
+        condition("c.agent_id = ?", &[Value::Integer(agent.0)]);
+    }
+    if let Some(backend) = filter.backend {
+        condition("c.backend = ?", &[Value::Text(backend.as_str().to_owned())]);
+    }
+    if let Some(from) = filter.from {
+        condition("c.created_at >= ?", &[Value::Integer(from.0)]);
+    }
+    if let Some(to) = filter.to {
+        condition("c.created_at < ?", &[Value::Integer(to.0)]);
+    }
+    if !filter.outcomes.is_empty() {
+        let states: Vec<Value> = filter.outcomes.iter().map(|state| Value::Text(state.as_str().to_owned())).collect();
+        condition(&format!("c.state IN ({})", vec!["?"; states.len()].join(", ")), &states);
+    }
+    (sql, values)
+}

@@ -54,8 +54,8 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
-        let refs = serde_json::from_str(&refs)
-            .map_err(|err| StoreError::Corrupt(format!("call {id} provider ids: {err}")))?;
+        let refs =
+            serde_json::from_str(&refs).map_err(|err| StoreError::Corrupt(format!("call {id} provider ids: {err}")))?;
         let cost = amount.zip(currency).map(|(amount, currency)| CallCost { amount, currency });
         Ok(ProviderFacts { cost, refs, record })
     }

@@ -39,12 +39,7 @@ macro_rules! summary_joins {
 }
 pub(crate) use summary_joins;
 
-pub(crate) const SELECT_SUMMARY: &str = concat!(
-    "SELECT ",
-    summary_columns!(),
-    " FROM calls c ",
-    summary_joins!()
-);
+pub(crate) const SELECT_SUMMARY: &str = concat!("SELECT ", summary_columns!(), " FROM calls c ", summary_joins!());
 
 impl Store {
     /// Stores a new call in the `queued` state and returns it.

@@ -24,7 +24,8 @@ impl Store {
     pub fn forget_contact(&self, id: ContactId, scrub_summary: impl Fn(&str) -> Option<String>) -> Result<Forgotten> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = ?1)", [id.0], |r| r.get(0))?;
+        let exists: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = ?1)", [id.0], |r| r.get(0))?;
         if !exists {
             return Err(StoreError::NotFound(format!("contact {id}")));
         }

@@ -2,7 +2,7 @@
 //! page costs what the first does), how many match, and transcript search within the filter.
 
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Row};
+use rusqlite::{Row, params_from_iter};
 use switchboard_core::{CallFilter, CallId, CallSummary};
 
 use crate::calls::{SELECT_SUMMARY, SUMMARY_COLUMNS, read_summary, summary_columns, summary_joins};
@@ -51,11 +51,8 @@ impl Store {
     pub fn history_search(&self, filter: &CallFilter, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
         let Some(expression) = fts_expression(query) else { return Ok(Vec::new()) };
         let (sql, filter_values) = where_clause(filter);
-        let mut values = vec![
-            Value::Text(MATCH_START.to_string()),
-            Value::Text(MATCH_END.to_string()),
-            Value::Text(expression),
-        ];
+        let mut values =
+            vec![Value::Text(MATCH_START.to_string()), Value::Text(MATCH_END.to_string()), Value::Text(expression)];
         values.extend(filter_values);
         values.push(Value::Integer(i64::from(limit)));
         let conn = self.conn();

@@ -104,7 +104,9 @@ impl CallCsvRow {
         self.transcript
             .lines()
             .enumerate()
-            .map(|(seq, line)| parse_csv_line(seq as u32, line).ok_or_else(|| format!("transcript line {}: {line:?}", seq + 1)))
+            .map(|(seq, line)| {
+                parse_csv_line(seq as u32, line).ok_or_else(|| format!("transcript line {}: {line:?}", seq + 1))
+            })
             .collect()
     }
 }
@@ -118,7 +120,8 @@ fn parse_csv_line(seq: u32, line: &str) -> Option<TranscriptLine> {
     let (speaker, text) = rest.split_once(": ")?;
     let (minutes, seconds) = time.split_once(':')?;
     let (seconds, millis) = seconds.split_once('.')?;
-    let offset_ms = (minutes.parse::<u32>().ok()? * 60 + seconds.parse::<u32>().ok()?) * 1000 + millis.parse::<u32>().ok()?;
+    let offset_ms =
+        (minutes.parse::<u32>().ok()? * 60 + seconds.parse::<u32>().ok()?) * 1000 + millis.parse::<u32>().ok()?;
     Some(TranscriptLine { seq, speaker: Speaker::parse(speaker)?, text: text.to_owned(), offset_ms })
 }
 
@@ -151,7 +154,11 @@ pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<S
         .map(serde_json::from_str)
         .transpose()
         .map_err(|err| StoreError::Corrupt(format!("campaign {id} summary: {err}")))?;
-    let calls = store.calls_in_campaign(id)?.into_iter().map(|call| call_record(store, call.id)).collect::<Result<Vec<_>, _>>()?;
+    let calls = store
+        .calls_in_campaign(id)?
+        .into_iter()
+        .map(|call| call_record(store, call.id))
+        .collect::<Result<Vec<_>, _>>()?;
     let export = CampaignExport {
         id,
         name: row.name,
@@ -166,7 +173,14 @@ pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<S
         ExportFormat::Json => to_json(&export)?,
         ExportFormat::Csv => to_csv(&export.calls)?,
         ExportFormat::Text => {
-            let mut out = format!("Campaign {} — {} ({}, {})\nStarted {}\n", export.id, export.name, export.kind, export.status, timestamp(export.created_at));
+            let mut out = format!(
+                "Campaign {} — {} ({}, {})\nStarted {}\n",
+                export.id,
+                export.name,
+                export.kind,
+                export.status,
+                timestamp(export.created_at)
+            );
             if let Some(result) = &export.result {
                 let _ = write!(out, "\n{}", result.to_text());
             }
@@ -179,7 +193,8 @@ pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<S
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, EngineError> {
-    serde_json::to_string_pretty(value).map_err(|err| EngineError::InvalidRequest(format!("could not write JSON: {err}")))
+    serde_json::to_string_pretty(value)
+        .map_err(|err| EngineError::InvalidRequest(format!("could not write JSON: {err}")))
 }
 
 fn to_csv(records: &[CallRecord]) -> Result<String, EngineError> {
@@ -188,7 +203,8 @@ fn to_csv(records: &[CallRecord]) -> Result<String, EngineError> {
     for record in records {
         writer.serialize(CallCsvRow::of(record)).map_err(failed)?;
     }
-    let bytes = writer.into_inner().map_err(|err| EngineError::InvalidRequest(format!("could not write CSV: {err}")))?;
+    let bytes =
+        writer.into_inner().map_err(|err| EngineError::InvalidRequest(format!("could not write CSV: {err}")))?;
     String::from_utf8(bytes).map_err(|err| EngineError::InvalidRequest(format!("could not write CSV: {err}")))
 }
 
@@ -199,7 +215,8 @@ fn readable(record: &CallRecord) -> String {
     let _ = writeln!(out, "Call {} — {} ({})", call.id, call.contact_name, call.phone);
     let _ = writeln!(out, "Agent: {} on {}", call.agent_name, call.backend.as_str());
     let _ = writeln!(out, "Placed: {}", timestamp(call.created_at));
-    let duration = call.answered_at.zip(call.ended_at).map(|(a, e)| format!(" after {}", clock((e.0 - a.0).max(0) as u32, false)));
+    let duration =
+        call.answered_at.zip(call.ended_at).map(|(a, e)| format!(" after {}", clock((e.0 - a.0).max(0) as u32, false)));
     let _ = writeln!(out, "Result: {}{}", call.state.as_str(), duration.unwrap_or_default());
     if let Some(reason) = &call.end_reason {
         let _ = writeln!(out, "Ended: {reason}");

@@ -26,7 +26,8 @@ pub fn forget_contact(store: &Store, recordings: Option<&Recordings>, id: Contac
 /// not parse is dropped rather than kept with their name in it.
 fn scrub_summary(summary: &str, id: ContactId, name: &str) -> Option<String> {
     let mut result = serde_json::from_str::<CampaignResult>(summary).ok()?;
-    let unnamed = |text: &str| if name.is_empty() { text.to_owned() } else { text.replace(name, "a forgotten contact") };
+    let unnamed =
+        |text: &str| if name.is_empty() { text.to_owned() } else { text.replace(name, "a forgotten contact") };
     match &mut result {
         CampaignResult::Quotes(QuoteSummary { ranked, recommendation, next_steps, .. }) => {
             ranked.retain(|entry| entry.offer.contact_id != id);

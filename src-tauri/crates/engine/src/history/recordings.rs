@@ -65,7 +65,12 @@ pub fn retention_days(store: &Store) -> Result<Option<u32>, StoreError> {
 
 /// Deletes recordings older than `days` days; returns how many went. Their rows stay, marked
 /// deleted, so History says the audio is gone rather than missing.
-pub fn apply_retention(store: &Store, recordings: &Recordings, days: u32, now: UnixMillis) -> Result<usize, StoreError> {
+pub fn apply_retention(
+    store: &Store,
+    recordings: &Recordings,
+    days: u32,
+    now: UnixMillis,
+) -> Result<usize, StoreError> {
     let cutoff = UnixMillis(now.0 - i64::from(days) * 86_400_000);
     let files = store.expire_recordings(cutoff, now)?;
     for file in &files {

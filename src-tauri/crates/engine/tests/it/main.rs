@@ -1,6 +1,7 @@
 //! Integration tests of the engine over a real (in-memory) store, with a scripted backend that
 //! plays exactly the events each test needs.
 
+mod history;
 mod import;
 mod lifecycle;
 mod refusals;
@@ -74,13 +75,18 @@ impl CallBackend for ScriptedBackend {
 
 /// An engine over a seeded in-memory store, with `backend` and a short lost-call grace.
 pub fn engine_with(backend: Arc<ScriptedBackend>, max_duration_secs: u32) -> Engine {
+    let settings = EngineSettings { lost_call_grace: Duration::from_millis(300), ..EngineSettings::default() };
+    engine_with_settings(backend, max_duration_secs, settings)
+}
+
+/// [`engine_with`], with the engine's settings.
+pub fn engine_with_settings(backend: Arc<ScriptedBackend>, max_duration_secs: u32, settings: EngineSettings) -> Engine {
     let store = Store::open_in_memory().unwrap();
     seed(&store);
     let mut agent = store.list_agents().unwrap().remove(0);
     agent.config.max_duration_secs = max_duration_secs;
     agent.config.name = format!("{} ({max_duration_secs} s)", agent.config.name);
     store.insert_agent(&agent.config, UnixMillis(2)).unwrap();
-    let settings = EngineSettings { lost_call_grace: Duration::from_millis(300), ..EngineSettings::default() };
     let mut engine = Engine::new(Arc::new(store), settings);
     engine.register_backend(backend);
     engine

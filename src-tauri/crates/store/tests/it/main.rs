@@ -2,6 +2,7 @@
 
 mod calls;
 mod campaigns;
+mod history;
 mod open;
 mod search;
 

@@ -1,0 +1,70 @@
+//! What the engine keeps for History: recordings on disk (and their retention), and the memory
+//! of past calls a contact's next call is given.
+
+use switchboard_core::{CallState, UnixMillis};
+use switchboard_engine::history::{MEMORY_CALLS, apply_retention};
+use switchboard_engine::{BackendEvent, EngineSettings};
+
+use crate::{Script, ScriptedBackend, engine_with, engine_with_settings, ids, until_ended};
+
+#[tokio::test]
+async fn a_calls_audio_is_saved_and_retention_deletes_it_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = ScriptedBackend::new(Script::Play(vec![
+        BackendEvent::Answered,
+        BackendEvent::Recording { audio: b"RIFF fake wav".to_vec(), extension: "wav", duration_ms: 1_500 },
+        BackendEvent::Ended { state: CallState::Completed, reason: "done".into() },
+    ]));
+    let settings = EngineSettings { recordings_dir: Some(dir.path().join("recordings")), ..EngineSettings::default() };
+    let engine = engine_with_settings(backend, 60, settings);
+    let mut events = engine.bus().subscribe();
+    let (contact, agent) = ids(&engine, "Acme Fasteners");
+    let call = engine.start_call(contact, agent).await.unwrap();
+    until_ended(&mut events, call.id).await;
+
+    let info = engine.store().recording(call.id).unwrap().expect("the recording is recorded");
+    assert_eq!((info.file.as_str(), info.duration_ms, info.bytes), (format!("{}.wav", call.id.0).as_str(), 1_500, 13));
+    let recordings = engine.recordings().unwrap();
+    let path = recordings.path_of(&info.file);
+    assert_eq!(std::fs::read(&path).unwrap(), b"RIFF fake wav");
+
+    let store = engine.store();
+    let tomorrow = UnixMillis(info.created_at.0 + 86_400_000);
+    assert_eq!(apply_retention(store, &recordings, 2, tomorrow).unwrap(), 0, "a day-old recording is kept");
+    let in_three_days = UnixMillis(info.created_at.0 + 3 * 86_400_000);
+    assert_eq!(apply_retention(store, &recordings, 2, in_three_days).unwrap(), 1);
+    assert!(!path.exists());
+    assert_eq!(store.recording(call.id).unwrap().unwrap().deleted_at, Some(in_three_days));
+}
+
+#[tokio::test]
+async fn the_next_call_is_told_about_the_last_calls_with_the_contact() {
+    let backend = ScriptedBackend::new(Script::Play(vec![
+        BackendEvent::Answered,
+        BackendEvent::Field { key: "unit_price".into(), value: "0.45".into() },
+        BackendEvent::Field { key: "moq".into(), value: "500".into() },
+        BackendEvent::Ended { state: CallState::Completed, reason: "said goodbye".into() },
+    ]));
+    let engine = engine_with(backend.clone(), 60);
+    let (contact, agent) = ids(&engine, "Acme Fasteners");
+    let mut events = engine.bus().subscribe();
+    for _ in 0..3 {
+        let call = engine.start_call(contact, agent).await.unwrap();
+        until_ended(&mut events, call.id).await;
+    }
+    let prompts: Vec<String> = backend.requests.lock().unwrap().iter().map(|r| r.system_prompt.clone()).collect();
+    assert!(!prompts[0].contains("Earlier calls"), "nothing to remember on the first call");
+    let memory = prompts[2].split_once("Earlier calls with Acme Fasteners:\n").expect("memory appended").1;
+    assert_eq!(memory.lines().count(), 2, "{memory}");
+    assert!(memory.lines().all(|line| line.contains("spoke; quoted $0.45 per unit; noted moq: 500")), "{memory}");
+
+    engine.store().set_setting(MEMORY_CALLS, "1").unwrap();
+    let call = engine.start_call(contact, agent).await.unwrap();
+    until_ended(&mut events, call.id).await;
+    let last = backend.requests.lock().unwrap().last().unwrap().system_prompt.clone();
+    assert_eq!(last.split_once("Earlier calls with Acme Fasteners:\n").unwrap().1.lines().count(), 1);
+
+    engine.store().set_setting(MEMORY_CALLS, "0").unwrap();
+    engine.start_call(contact, agent).await.unwrap();
+    assert!(!backend.requests.lock().unwrap().last().unwrap().system_prompt.contains("Earlier calls"));
+}

@@ -1,0 +1,117 @@
+//! History over a real simulated campaign: exports that read back equal to the database, and
+//! forgetting a vendor who is in the campaign's summary.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_engine::EngineEvent;
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_engine::history::{
+    CallCsvRow, CampaignExport, ExportFormat, call_record, export_call, export_campaign, forget_contact,
+};
+
+async fn finished_quote_campaign() -> (Arc<switchboard_engine::Engine>, i64) {
+    let engine = Arc::new(super::engine(1000.0));
+    let mut events = engine.bus().subscribe();
+    let store = Arc::clone(engine.store());
+    let agents = store.list_agents().unwrap();
+    let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
+    let spec = CampaignSpec {
+        name: "Export me".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: agent("Vendor quote"),
+        negotiation_agent_id: Some(agent("Vendor negotiation")),
+        contacts: store.list_contacts().unwrap().into_iter().map(|c| c.id).collect(),
+        concurrency: 5,
+        max_attempts: 1,
+        retry_spacing_ms: 10,
+        ignore_calling_windows: true,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), events.recv()).await.expect("campaign ends").unwrap();
+        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
+        {
+            break (engine, id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn campaign_exports_read_back_equal_to_the_database() {
+    let (engine, id) = finished_quote_campaign().await;
+    let store = engine.store();
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert!(calls.len() >= 6, "two rounds of calls: {}", calls.len());
+
+    let json = export_campaign(store, id, ExportFormat::Json).unwrap();
+    let export: CampaignExport = serde_json::from_str(&json).unwrap();
+    let summary: CampaignResult =
+        serde_json::from_str(store.campaign(id).unwrap().unwrap().summary.as_deref().unwrap()).unwrap();
+    assert_eq!(export.result, Some(summary));
+    assert_eq!(export.name, "Export me");
+    let from_db: Vec<_> = calls.iter().map(|call| call_record(store, call.id).unwrap()).collect();
+    assert_eq!(export.calls, from_db);
+    assert!(export.calls.iter().any(|record| record.offer.is_some() && !record.transcript.is_empty()));
+
+    let csv = export_campaign(store, id, ExportFormat::Csv).unwrap();
+    let rows: Vec<CallCsvRow> =
+        csv::Reader::from_reader(csv.as_bytes()).deserialize().collect::<Result<_, _>>().unwrap();
+    assert_eq!(rows.len(), calls.len());
+    for (row, record) in rows.iter().zip(&from_db) {
+        let call = &record.call;
+        assert_eq!(
+            (row.call_id, row.contact.as_str(), row.state.as_str()),
+            (call.id.0, call.contact_name.as_str(), call.state.as_str())
+        );
+        assert_eq!(row.placed_at.parse::<jiff::Timestamp>().unwrap().as_millisecond(), call.created_at.0);
+        assert_eq!((row.round, row.attempt, row.campaign_id), (call.round, call.attempt, Some(id)));
+        assert_eq!(row.transcript_lines().unwrap(), record.transcript, "call {}", call.id);
+        let fields: BTreeMap<String, String> = serde_json::from_str(&row.fields).unwrap();
+        let stored: BTreeMap<String, String> = record.fields.iter().map(|f| (f.key.clone(), f.value.clone())).collect();
+        assert_eq!(fields, stored);
+        assert_eq!(row.unit_price, record.offer.as_ref().and_then(|o| o.unit_price));
+        assert_eq!(row.outcome, record.outcome);
+    }
+
+    let text = export_call(store, calls[0].id, ExportFormat::Text).unwrap();
+    assert!(text.starts_with(&format!("Call {} — {}", calls[0].id, calls[0].contact_name)));
+    for line in &from_db[0].transcript {
+        assert!(text.contains(&line.text), "{:?} is in the readable transcript", line.text);
+    }
+    let campaign_text = export_campaign(store, id, ExportFormat::Text).unwrap();
+    assert!(campaign_text.contains("quotes received"));
+    assert_eq!(campaign_text.matches("\nCall ").count(), calls.len());
+}
+
+#[tokio::test]
+async fn a_forgotten_vendor_leaves_the_campaign_summary_and_history() {
+    let (engine, id) = finished_quote_campaign().await;
+    let store = engine.store();
+    let CampaignResult::Quotes(before) =
+        serde_json::from_str(store.campaign(id).unwrap().unwrap().summary.as_deref().unwrap()).unwrap()
+    else {
+        panic!("a quote summary")
+    };
+    let best = before.ranked[0].clone();
+    assert!(before.recommendation.contains(&best.vendor));
+
+    let forgotten = forget_contact(store, None, best.offer.contact_id).unwrap();
+    // The best vendor is not called again in round 2.
+    assert_eq!(forgotten.calls, 1);
+    let CampaignResult::Quotes(after) =
+        serde_json::from_str(store.campaign(id).unwrap().unwrap().summary.as_deref().unwrap()).unwrap()
+    else {
+        panic!("a quote summary")
+    };
+    assert_eq!(after.ranked.len(), before.ranked.len() - 1);
+    assert_eq!(
+        after.ranked.iter().map(|r| r.rank).collect::<Vec<_>>(),
+        (1..=after.ranked.len() as u32).collect::<Vec<_>>()
+    );
+    assert!(!after.recommendation.contains(&best.vendor) && after.recommendation.contains("a forgotten contact"));
+    assert!(store.calls_in_campaign(id).unwrap().iter().all(|call| call.contact_id != best.offer.contact_id));
+    let json = export_campaign(store, id, ExportFormat::Json).unwrap();
+    assert!(!json.contains(&best.vendor), "the export does not name them");
+}

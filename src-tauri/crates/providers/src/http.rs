@@ -1,0 +1,247 @@
+//! Shared HTTP plumbing of the provider clients: a rustls `reqwest` client with timeouts, and
+//! retries with exponential backoff and jitter on 429 (honouring `Retry-After`), 5xx, timeouts
+//! and connection failures. Other 4xx answers are never retried.
+
+mod retry_after;
+
+use std::time::{Duration, SystemTime};
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::StatusCode;
+use reqwest::header::RETRY_AFTER;
+use serde::de::DeserializeOwned;
+
+use crate::error::excerpt;
+use crate::{Provider, ProviderError, Secret};
+
+/// Timeouts and retries shared by every client.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Limit for establishing the TCP + TLS connection.
+    pub connect_timeout: Duration,
+    /// Limit for one whole attempt: connect, send, and read the full response.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// How often and how patiently a failed request is tried again.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 means no retry.
+    pub max_attempts: u32,
+    /// Delay before the first retry; it doubles each time, plus up to as much again of jitter.
+    pub initial_delay: Duration,
+    /// Cap on the computed delay (before jitter).
+    pub max_delay: Duration,
+    /// The longest `Retry-After` we wait for; a provider asking for more gets its 429 surfaced.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Whether a request may go out again after the provider might already have acted on it.
+/// Requests that place a call (or create something else that costs or rings) are only resent
+/// when the provider surely did not process them: a 429, or no connection at all. A 5xx or a
+/// timeout on those is surfaced instead, since resending could ring the callee twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    Safe,
+    OnlyIfUnprocessed,
+}
+
+/// A provider's HTTP client: one connection pool, the retry policy, and the credentials to mask
+/// should a response body ever echo them.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpClient {
+    client: reqwest::Client,
+    provider: Provider,
+    retry: RetryPolicy,
+    credentials: Vec<Secret>,
+}
+
+/// Why one attempt failed.
+#[derive(Debug)]
+enum Failure {
+    Status { status: StatusCode, retry_after: Option<Duration>, body: bytes::Bytes },
+    Transport { connect: bool, timeout: bool, reason: String },
+}
+
+impl Failure {
+    fn transport(error: reqwest::Error) -> Self {
+        let error = error.without_url();
+        let innermost = std::iter::successors(Some(&error as &dyn std::error::Error), |error| error.source());
+        let reason = innermost.last().map(ToString::to_string).unwrap_or_default();
+        Self::Transport { connect: error.is_connect(), timeout: error.is_timeout(), reason }
+    }
+
+    fn retryable(&self, resend: Resend) -> bool {
+        match self {
+            Self::Status { status, .. } => {
+                *status == StatusCode::TOO_MANY_REQUESTS || (status.is_server_error() && resend == Resend::Safe)
+            }
+            Self::Transport { connect, .. } => *connect || resend == Resend::Safe,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            Self::Transport { .. } => None,
+        }
+    }
+}
+
+impl HttpClient {
+    pub(crate) fn new(
+        provider: Provider,
+        settings: &HttpSettings,
+        credentials: Vec<Secret>,
+    ) -> Result<Self, ProviderError> {
+        // rustls needs one process-wide crypto provider; whichever is installed first is fine.
+        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            // A redirect could carry our key headers to another host; providers' APIs do not redirect.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| ProviderError::Setup { provider, reason: error.without_url().to_string() })?;
+        Ok(Self { client, provider, retry: settings.retry.clone(), credentials })
+    }
+
+    /// Sends the request (built anew for each attempt) and decodes a JSON answer.
+    pub(crate) async fn json<T: DeserializeOwned>(
+        &self,
+        resend: Resend,
+        request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let body = self.body(resend, request).await?;
+        serde_json::from_slice(&body)
+            .map_err(|error| ProviderError::Decode { provider: self.provider, reason: error.to_string() })
+    }
+
+    /// Sends the request (built anew for each attempt) and returns the successful answer's body.
+    pub(crate) async fn body(
+        &self,
+        resend: Resend,
+        request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<bytes::Bytes, ProviderError> {
+        let policy = &self.retry;
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(policy.initial_delay)
+            .with_max_delay(policy.max_delay)
+            .with_max_times(policy.max_attempts.saturating_sub(1) as usize)
+            .with_jitter();
+        (|| self.attempt(&request))
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(|failure| failure.retryable(resend))
+            .adjust(|failure, delay| match (delay, failure.retry_after()) {
+                (Some(_), Some(wait)) if wait > policy.max_retry_after => None,
+                (Some(_), Some(wait)) => Some(wait),
+                (delay, None) => delay,
+                (None, Some(_)) => None,
+            })
+            .notify(|failure, delay| {
+                let what = match failure {
+                    Failure::Status { status, .. } => format!("HTTP {}", status.as_u16()),
+                    Failure::Transport { reason, .. } => reason.clone(),
+                };
+                tracing::warn!(provider = %self.provider, failure = %what, delay_ms = delay.as_millis(), "retrying");
+            })
+            .await
+            .map_err(|failure| self.error(failure))
+    }
+
+    async fn attempt(
+        &self,
+        request: &impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<bytes::Bytes, Failure> {
+        let response = request(&self.client).send().await.map_err(Failure::transport)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| retry_after::parse(value, SystemTime::now()));
+        let body = response.bytes().await.map_err(Failure::transport)?;
+        if status.is_success() { Ok(body) } else { Err(Failure::Status { status, retry_after, body }) }
+    }
+
+    fn error(&self, failure: Failure) -> ProviderError {
+        let provider = self.provider;
+        match failure {
+            Failure::Status { status, body, .. } => {
+                let credentials: Vec<&str> = self.credentials.iter().map(Secret::expose).collect();
+                ProviderError::Status { provider, status: status.as_u16(), excerpt: excerpt(&body, &credentials) }
+            }
+            Failure::Transport { timeout: true, .. } => ProviderError::Timeout { provider },
+            Failure::Transport { reason, .. } => ProviderError::Unreachable { provider, reason },
+        }
+    }
+}
+
+/// A configured base URL without its trailing slash; it must be an http(s) URL.
+pub(crate) fn base_url(provider: Provider, raw: &str) -> Result<String, ProviderError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let host = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#']) => Ok(trimmed.to_owned()),
+        _ => {
+            Err(ProviderError::Setup { provider, reason: format!("the base URL must be an http(s) URL, not {raw:?}") })
+        }
+    }
+}
+
+/// An id that goes into a URL path: letters, digits, `-` and `_` only, so nothing can escape
+/// its path segment.
+pub(crate) fn path_id<'a>(provider: Provider, what: &str, id: &'a str) -> Result<&'a str, ProviderError> {
+    if !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_') {
+        Ok(id)
+    } else {
+        Err(ProviderError::InvalidRequest { provider, reason: format!("{what} {id:?} is not a valid id") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{base_url, path_id};
+    use crate::Provider;
+
+    #[test]
+    fn base_urls_lose_their_trailing_slash_and_must_be_http() {
+        assert_eq!(base_url(Provider::Vapi, "https://api.vapi.ai/").unwrap(), "https://api.vapi.ai");
+        assert_eq!(base_url(Provider::Vapi, "http://127.0.0.1:4000").unwrap(), "http://127.0.0.1:4000");
+        assert!(base_url(Provider::Vapi, "ftp://x").is_err());
+        assert!(base_url(Provider::Vapi, "https://").is_err());
+        assert!(base_url(Provider::Vapi, "https://x/?key=1").is_err());
+    }
+
+    #[test]
+    fn path_ids_cannot_leave_their_segment() {
+        assert_eq!(path_id(Provider::Twilio, "call SID", "CA123_x-y").unwrap(), "CA123_x-y");
+        for bad in ["", "../Calls", "CA1?x=1", "CA1/Streams", "CA 1"] {
+            assert!(path_id(Provider::Twilio, "call SID", bad).is_err(), "{bad}");
+        }
+    }
+}

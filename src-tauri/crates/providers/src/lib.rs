@@ -1,0 +1,20 @@
+//! Switchboard's provider clients: the only crate that knows provider HTTP and JSON shapes.
+//!
+//! One module per provider (`twilio`, `elevenlabs`, `ultravox`, `vapi`); each client takes its
+//! base URL from configuration so tests point it at loopback fakes. `signature` verifies the
+//! webhooks providers send and signs the ones the fakes send. Credentials are [`Secret`]s and
+//! never reach a message or a log line.
+
+mod error;
+mod http;
+mod payload;
+mod secret;
+pub mod signature;
+pub mod twilio;
+mod variables;
+
+pub use error::{Provider, ProviderError};
+pub use http::{HttpSettings, RetryPolicy};
+pub use payload::PayloadError;
+pub use secret::Secret;
+pub use variables::{VariableValue, Variables};

@@ -1,0 +1,162 @@
+//! Placing a call: the `Calls.json` form, and Twilio's answer about a call.
+
+use serde::Deserialize;
+
+use super::{AnsweredBy, TwilioCallStatus, Twiml};
+use crate::payload::text_number;
+
+/// Longest TwiML Twilio takes inline in the `Twiml` parameter.
+pub const MAX_INLINE_TWIML_CHARS: usize = 4000;
+
+/// What Twilio does once the callee answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallInstructions {
+    /// Fetch TwiML from this URL (POST).
+    Url(String),
+    /// Run this TwiML (at most [`MAX_INLINE_TWIML_CHARS`]).
+    Twiml(Twiml),
+}
+
+/// How answering machine detection runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineDetectionMode {
+    /// Decide as soon as possible (`Enable`).
+    Enable,
+    /// On a machine, wait for the end of the greeting (the beep) before reporting it.
+    DetectMessageEnd,
+}
+
+/// Answering machine detection; with an async callback the call connects at once and the
+/// verdict is posted there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineDetection {
+    pub mode: MachineDetectionMode,
+    pub async_callback: Option<String>,
+    pub timeout_secs: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingChannels {
+    Mono,
+    /// One channel per side of the call.
+    Dual,
+}
+
+/// Record the call; Twilio posts to `status_callback` when the recording is ready (or absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub channels: RecordingChannels,
+    pub status_callback: Option<String>,
+}
+
+/// An outbound call to place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateCall {
+    pub to: String,
+    pub from: String,
+    pub instructions: CallInstructions,
+    /// Receives every progress event (initiated, ringing, answered, completed) by POST.
+    pub status_callback: Option<String>,
+    pub machine_detection: Option<MachineDetection>,
+    pub recording: Option<Recording>,
+    /// How long to let it ring (Twilio's default 60, max 600).
+    pub ring_timeout_secs: Option<u32>,
+    /// The longest the call may last.
+    pub time_limit_secs: Option<u32>,
+}
+
+impl CreateCall {
+    pub fn new(to: impl Into<String>, from: impl Into<String>, instructions: CallInstructions) -> Self {
+        Self {
+            to: to.into(),
+            from: from.into(),
+            instructions,
+            status_callback: None,
+            machine_detection: None,
+            recording: None,
+            ring_timeout_secs: None,
+            time_limit_secs: None,
+        }
+    }
+
+    /// The form fields by their wire names, repeated fields once per value; or why Twilio
+    /// would refuse them.
+    pub(super) fn form(&self) -> Result<Vec<(&'static str, String)>, String> {
+        if self.to.trim().is_empty() || self.from.trim().is_empty() {
+            return Err("a call needs both To and From".to_owned());
+        }
+        let mut form = vec![("To", self.to.clone()), ("From", self.from.clone())];
+        match &self.instructions {
+            CallInstructions::Url(url) => form.extend([("Url", url.clone()), ("Method", "POST".to_owned())]),
+            CallInstructions::Twiml(twiml) => {
+                let length = twiml.as_str().chars().count();
+                if length > MAX_INLINE_TWIML_CHARS {
+                    return Err(format!("inline TwiML is {length} characters, over Twilio's {MAX_INLINE_TWIML_CHARS}"));
+                }
+                form.push(("Twiml", twiml.as_str().to_owned()));
+            }
+        }
+        if let Some(url) = &self.status_callback {
+            form.extend([("StatusCallback", url.clone()), ("StatusCallbackMethod", "POST".to_owned())]);
+            for event in ["initiated", "ringing", "answered", "completed"] {
+                form.push(("StatusCallbackEvent", event.to_owned()));
+            }
+        }
+        if let Some(detection) = &self.machine_detection {
+            let mode = match detection.mode {
+                MachineDetectionMode::Enable => "Enable",
+                MachineDetectionMode::DetectMessageEnd => "DetectMessageEnd",
+            };
+            form.push(("MachineDetection", mode.to_owned()));
+            form.extend(detection.timeout_secs.map(|secs| ("MachineDetectionTimeout", secs.to_string())));
+            if let Some(url) = &detection.async_callback {
+                form.extend([
+                    ("AsyncAmd", "true".to_owned()),
+                    ("AsyncAmdStatusCallback", url.clone()),
+                    ("AsyncAmdStatusCallbackMethod", "POST".to_owned()),
+                ]);
+            }
+        }
+        if let Some(recording) = &self.recording {
+            let channels = match recording.channels {
+                RecordingChannels::Mono => "mono",
+                RecordingChannels::Dual => "dual",
+            };
+            form.extend([("Record", "true".to_owned()), ("RecordingChannels", channels.to_owned())]);
+            if let Some(url) = &recording.status_callback {
+                form.extend([
+                    ("RecordingStatusCallback", url.clone()),
+                    ("RecordingStatusCallbackMethod", "POST".to_owned()),
+                    ("RecordingStatusCallbackEvent", "completed".to_owned()),
+                    ("RecordingStatusCallbackEvent", "absent".to_owned()),
+                ]);
+            }
+        }
+        form.extend(self.ring_timeout_secs.map(|secs| ("Timeout", secs.to_string())));
+        form.extend(self.time_limit_secs.map(|secs| ("TimeLimit", secs.to_string())));
+        Ok(form)
+    }
+}
+
+/// Twilio's answer about a call (create, fetch, update).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TwilioCall {
+    /// `CA…`
+    pub sid: String,
+    pub account_sid: Option<String>,
+    pub parent_call_sid: Option<String>,
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub status: TwilioCallStatus,
+    /// RFC 2822, once the call started.
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    #[serde(rename = "duration", default, deserialize_with = "text_number::optional")]
+    pub duration_secs: Option<u32>,
+    /// Decimal text, negative for a charge (`"-0.0085"`).
+    pub price: Option<String>,
+    pub price_unit: Option<String>,
+    pub direction: Option<String>,
+    pub answered_by: Option<AnsweredBy>,
+    pub date_created: Option<String>,
+}

@@ -24,6 +24,14 @@ fn main() {
         "launch_campaign",
         "set_campaign_status",
         "export_campaign_summary",
+        "history_page",
+        "history_count",
+        "history_search",
+        "export_history",
+        "contact_memory_text",
+        "get_history_settings",
+        "set_history_settings",
+        "forget_contact",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

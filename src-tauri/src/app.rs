@@ -27,7 +27,6 @@ pub fn run() -> ExitCode {
             commands::calls::app_info,
             commands::calls::list_calls,
             commands::calls::list_offers,
-            commands::calls::call_detail,
             commands::calls::start_call,
             commands::calls::call_with_action,
             commands::contacts::list_contacts,
@@ -45,6 +44,15 @@ pub fn run() -> ExitCode {
             commands::campaigns::launch_campaign,
             commands::campaigns::set_campaign_status,
             commands::campaigns::export_campaign_summary,
+            commands::history::history_page,
+            commands::history::history_count,
+            commands::history::history_search,
+            commands::history::call_detail,
+            commands::history::export_history,
+            commands::history::contact_memory_text,
+            commands::history::get_history_settings,
+            commands::history::set_history_settings,
+            commands::history::forget_contact,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

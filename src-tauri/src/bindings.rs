@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 
 use switchboard_core as core;
-use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts};
+use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts, history};
 use ts_rs::{Config, TS};
 
-use crate::dto::{AppInfo, CallDetail, CollectedField, CommandError};
+use crate::dto::{AppInfo, CommandError, ForgetReport, HistoryHit, HistorySettings};
 
 fn declaration<T: TS>(cfg: &Config) -> String {
     format!("export {}\n", T::decl(cfg))
@@ -76,8 +76,16 @@ fn typescript() -> String {
         declaration::<contacts::RowReport>(&cfg),
         declaration::<contacts::ImportReport>(&cfg),
         declaration::<CommandError>(&cfg),
-        declaration::<CollectedField>(&cfg),
-        declaration::<CallDetail>(&cfg),
+        declaration::<core::CallFilter>(&cfg),
+        declaration::<core::CallCost>(&cfg),
+        declaration::<core::TurnLatency>(&cfg),
+        declaration::<core::RecordingInfo>(&cfg),
+        declaration::<history::CollectedField>(&cfg),
+        declaration::<history::CallRecord>(&cfg),
+        declaration::<history::ExportFormat>(&cfg),
+        declaration::<HistoryHit>(&cfg),
+        declaration::<HistorySettings>(&cfg),
+        declaration::<ForgetReport>(&cfg),
         declaration::<AppInfo>(&cfg),
     ] {
         out.push_str(&decl);

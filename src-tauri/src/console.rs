@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use switchboard_core::BackendKind;
-use switchboard_engine::{Engine, EngineSettings, sample};
+use switchboard_engine::history::{apply_retention, retention_days};
+use switchboard_engine::{Engine, EngineSettings, now, sample};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -35,11 +36,14 @@ impl Console {
             if seeded {
                 tracing::info!("seeded the sample agents and vendors");
             }
-            let mut engine = Engine::new(store, EngineSettings::default());
+            let settings =
+                EngineSettings { recordings_dir: Some(paths.recordings.clone()), ..EngineSettings::default() };
+            let mut engine = Engine::new(store, settings);
             engine.register_backend(Arc::new(simulator));
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             let engine = Arc::new(engine);
             engine.resume_campaigns().await.map_err(|err| err.to_string())?;
+            spawn_retention(Arc::clone(&engine));
             Ok::<_, String>(engine)
         }
         .await;
@@ -49,6 +53,26 @@ impl Console {
         }
         Console { paths, backends, engine }
     }
+}
+
+/// Applies the recording retention setting now and every hour after.
+fn spawn_retention(engine: Arc<Engine>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let engine = Arc::clone(&engine);
+            let done = tauri::async_runtime::spawn_blocking(move || {
+                let (Some(recordings), Some(days)) = (engine.recordings(), retention_days(engine.store())?) else {
+                    return Ok(0);
+                };
+                apply_retention(engine.store(), &recordings, days, now())
+            })
+            .await;
+            if let Ok(Err(err)) = done {
+                tracing::warn!(error = %err, "could not apply the recording retention");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
 }
 
 fn sim_time_scale() -> f64 {

@@ -1,7 +1,7 @@
 //! Types that cross from Rust to the console and exist only at this boundary.
 
-use serde::Serialize;
-use switchboard_core::{BackendKind, CallSummary, FieldError, Offer, TranscriptLine};
+use serde::{Deserialize, Serialize};
+use switchboard_core::{BackendKind, CallSummary, FieldError};
 use switchboard_engine::{EngineError, ErrorCode};
 use ts_rs::TS;
 
@@ -38,21 +38,33 @@ impl From<switchboard_store::StoreError> for CommandError {
     }
 }
 
-/// A value the agent collected on a call.
+/// A transcript line that matched a History search, with its call.
 #[derive(Debug, Clone, Serialize, TS)]
-pub struct CollectedField {
-    pub key: String,
-    pub value: String,
+pub struct HistoryHit {
+    pub call: CallSummary,
+    pub seq: u32,
+    /// The line, each matched word between U+0002 and U+0003.
+    pub snippet: String,
 }
 
-/// Everything the console shows about one call.
+/// How much History remembers.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistorySettings {
+    /// Past calls with a contact summarised into the next call's context (0 = none).
+    pub memory_calls: u32,
+    /// Days recordings are kept; `null` keeps them.
+    pub retention_days: Option<u32>,
+}
+
+/// What forgetting a contact removed.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct CallDetail {
-    pub call: CallSummary,
-    pub transcript: Vec<TranscriptLine>,
-    pub fields: Vec<CollectedField>,
-    pub offer: Option<Offer>,
+pub struct ForgetReport {
+    pub calls: u32,
+    pub recordings: u32,
+    /// The contact was do-not-call: the number stays on the suppression list.
+    pub number_suppressed: bool,
 }
 
 /// Facts about this installation, for Settings and for the startup error screen.

@@ -14,6 +14,7 @@ pub struct DataPaths {
     pub root: PathBuf,
     pub database: PathBuf,
     pub logs: PathBuf,
+    pub recordings: PathBuf,
 }
 
 impl DataPaths {
@@ -29,6 +30,11 @@ impl DataPaths {
     }
 
     fn under(root: PathBuf) -> Self {
-        Self { database: root.join("switchboard.sqlite3"), logs: root.join("logs"), root }
+        Self {
+            database: root.join("switchboard.sqlite3"),
+            logs: root.join("logs"),
+            recordings: root.join("recordings"),
+            root,
+        }
     }
 }

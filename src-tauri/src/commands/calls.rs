@@ -1,13 +1,12 @@
-//! Commands about calls: list, detail, start, and the app's own facts.
+//! Commands about calls: list, start, and the app's own facts.
 
-use switchboard_core::{AgentId, CallId, CallSummary, ContactId, Offer};
+use switchboard_core::{AgentId, CallSummary, ContactId, Offer};
 use switchboard_engine::ActionCall;
-use switchboard_store::StoreError;
 use tauri::State;
 
 use super::{Reply, engine, query};
 use crate::console::Console;
-use crate::dto::{AppInfo, CallDetail, CollectedField};
+use crate::dto::AppInfo;
 
 /// How many calls the Live section lists.
 const RECENT_CALLS: u32 = 200;
@@ -32,24 +31,6 @@ pub async fn list_calls(console: State<'_, Console>) -> Reply<Vec<CallSummary>> 
 #[tauri::command]
 pub async fn list_offers(console: State<'_, Console>) -> Reply<Vec<Offer>> {
     query(&console, |store| store.list_offers()).await
-}
-
-#[tauri::command]
-pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<CallDetail> {
-    query(&console, move |store| {
-        let call = store.call(call_id)?.ok_or_else(|| StoreError::NotFound(format!("call {call_id}")))?;
-        Ok(CallDetail {
-            call,
-            transcript: store.transcript(call_id)?,
-            fields: store
-                .collected_fields(call_id)?
-                .into_iter()
-                .map(|(key, value)| CollectedField { key, value })
-                .collect(),
-            offer: store.offer(call_id)?,
-        })
-    })
-    .await
 }
 
 #[tauri::command]

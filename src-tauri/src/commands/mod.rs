@@ -4,6 +4,7 @@ pub mod agents;
 pub mod calls;
 pub mod campaigns;
 pub mod contacts;
+pub mod history;
 pub mod settings;
 
 use std::sync::Arc;

@@ -373,9 +373,81 @@ export type ImportReport = { source: string, dryRun: boolean, imported: number, 
 
 export type CommandError = { code: ErrorCode, message: string, fields: Array<FieldError>, };
 
+export type CallFilter = { campaignId: number | null, contactId: ContactId | null, 
+/**
+ * Part of the contact's name or number.
+ */
+contactText: string | null, agentId: AgentId | null, backend: BackendKind | null, 
+/**
+ * How the call ended (its state); several means any of them.
+ */
+outcomes: Array<CallState>, 
+/**
+ * Calls placed at or after this time.
+ */
+from: UnixMillis | null, 
+/**
+ * Calls placed before this time.
+ */
+to: UnixMillis | null, };
+
+export type CallCost = { amount: number, 
+/**
+ * ISO 4217 code, or the provider's unit (for example "credits").
+ */
+currency: string, };
+
+export type TurnLatency = { turn: number, sttMs: number, llmMs: number, ttsMs: number, sendMs: number, };
+
+export type RecordingInfo = { 
+/**
+ * File name inside the recordings directory.
+ */
+file: string, durationMs: number, bytes: number, createdAt: UnixMillis, 
+/**
+ * When retention deleted the audio (the row stays so History can say so).
+ */
+deletedAt: UnixMillis | null, };
+
 export type CollectedField = { key: string, value: string, };
 
-export type CallDetail = { call: CallSummary, transcript: Array<TranscriptLine>, fields: Array<CollectedField>, offer: Offer | null, };
+export type CallRecord = { call: CallSummary, transcript: Array<TranscriptLine>, fields: Array<CollectedField>, offer: Offer | null, 
+/**
+ * How the call's campaign judged it (driver outcome, retry reason), for campaign calls.
+ */
+outcome: string | null, cost: CallCost | null, 
+/**
+ * Provider ids by name ("Twilio call SID" → "CA…").
+ */
+providerRefs: { [key in string]: string }, 
+/**
+ * The provider's own record of the call, as received (JSON text).
+ */
+providerRecord: string | null, recording: RecordingInfo | null, latencies: Array<TurnLatency>, };
+
+export type ExportFormat = "json" | "csv" | "text";
+
+export type HistoryHit = { call: CallSummary, seq: number, 
+/**
+ * The line, each matched word between U+0002 and U+0003.
+ */
+snippet: string, };
+
+export type HistorySettings = { 
+/**
+ * Past calls with a contact summarised into the next call's context (0 = none).
+ */
+memoryCalls: number, 
+/**
+ * Days recordings are kept; `null` keeps them.
+ */
+retentionDays: number | null, };
+
+export type ForgetReport = { calls: number, recordings: number, 
+/**
+ * The contact was do-not-call: the number stays on the suppression list.
+ */
+numberSuppressed: boolean, };
 
 export type AppInfo = { version: string, dataDir: string, databasePath: string, logDir: string, backends: Array<BackendKind>, 
 /**

@@ -5,7 +5,7 @@ import type {
   ActionCall,
   Agent,
   AppInfo,
-  CallDetail,
+  CallRecord,
   CampaignView,
   CallId,
   CallSummary,
@@ -28,7 +28,9 @@ class ConsoleState {
   campaigns = $state<CampaignView[]>([]);
   private campaignRefresh: ReturnType<typeof setTimeout> | null = null;
   selectedCallId = $state<CallId | null>(null);
-  detail = $state<CallDetail | null>(null);
+  detail = $state<CallRecord | null>(null);
+  /** The contact History shows the calls of, when opened from a contact's page. */
+  historyContact = $state<{ id: number; name: string } | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
   /** Lines of the selected call that arrived while its detail was loading. */
   private pendingLines: TranscriptLine[] = [];

@@ -10,6 +10,7 @@ use crate::{AgentId, BackendKind, CallState, CallSummary, ContactId, Offer, Unix
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CallFilter {
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub campaign_id: Option<i64>,
     pub contact_id: Option<ContactId>,
     /// Part of the contact's name or number.
@@ -63,6 +64,7 @@ pub struct RecordingInfo {
     /// File name inside the recordings directory.
     pub file: String,
     pub duration_ms: u32,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes: u64,
     pub created_at: UnixMillis,
     /// When retention deleted the audio (the row stays so History can say so).

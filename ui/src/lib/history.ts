@@ -1,0 +1,83 @@
+// Pure helpers of History: highlighted snippets, clock times, and the filter from the form.
+import type { CallFilter, CallState } from "./bindings";
+
+/** A piece of a search hit: plain text, or a matched word. */
+export type SnippetPart = { text: string; hit: boolean };
+
+const START = "\u0002";
+const END = "\u0003";
+
+/** Splits a hit's snippet at the match markers the search puts around each matched word. */
+export function snippetParts(snippet: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  let rest = snippet;
+  while (rest.length > 0) {
+    const open = rest.indexOf(START);
+    if (open === -1) {
+      parts.push({ text: rest, hit: false });
+      break;
+    }
+    if (open > 0) parts.push({ text: rest.slice(0, open), hit: false });
+    const close = rest.indexOf(END, open + 1);
+    const stop = close === -1 ? rest.length : close;
+    parts.push({ text: rest.slice(open + 1, stop), hit: true });
+    rest = close === -1 ? "" : rest.slice(close + 1);
+  }
+  return parts;
+}
+
+/** `m:ss` for a time in a call. */
+export function clock(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+}
+
+/** What the History form holds. Dates are `yyyy-mm-dd` from date inputs, in local time. */
+export type FilterForm = {
+  campaignId: string;
+  contactText: string;
+  agentId: string;
+  backend: string;
+  outcome: string;
+  from: string;
+  to: string;
+};
+
+export const emptyForm = (): FilterForm => ({
+  campaignId: "",
+  contactText: "",
+  agentId: "",
+  backend: "",
+  outcome: "",
+  from: "",
+  to: "",
+});
+
+/** The filter the form describes; the `to` day is included whole. */
+export function filterOf(form: FilterForm, contactId: number | null = null): CallFilter {
+  const day = (text: string, plusDays = 0) => {
+    if (!text) return null;
+    const [y, m, d] = text.split("-").map(Number);
+    return new Date(y!, m! - 1, d! + plusDays).getTime();
+  };
+  return {
+    campaignId: form.campaignId ? Number(form.campaignId) : null,
+    contactId,
+    contactText: form.contactText.trim() || null,
+    agentId: form.agentId ? Number(form.agentId) : null,
+    backend: (form.backend || null) as CallFilter["backend"],
+    outcomes: form.outcome ? [form.outcome as CallState] : [],
+    from: day(form.from),
+    to: day(form.to, 1),
+  };
+}
+
+/** The line a transcript follows along to: the last one started at or before `positionMs`. */
+export function lineAt(offsets: number[], positionMs: number): number {
+  let found = -1;
+  for (let i = 0; i < offsets.length; i++) {
+    if (offsets[i]! <= positionMs) found = i;
+    else break;
+  }
+  return found;
+}

@@ -105,6 +105,18 @@ impl App {
         values
     }
 
+    /// Whether the first element matching `css` is on screen, inside its scrolled container.
+    pub async fn in_view(&self, css: &str) -> bool {
+        let script = "const e = document.querySelector(arguments[0]); if (!e) return false;
+            const r = e.getBoundingClientRect();
+            let p = e.parentElement;
+            while (p && p.scrollHeight <= p.clientHeight) p = p.parentElement;
+            const box = p ? p.getBoundingClientRect() : { top: 0, bottom: window.innerHeight };
+            return r.top >= box.top && r.bottom <= box.bottom;";
+        let shown = self.client.execute(script, vec![css.into()]).await.expect("the script failed");
+        shown.as_bool().unwrap_or(false)
+    }
+
     /// The text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.wait_for(css).await.text().await.expect("text failed")

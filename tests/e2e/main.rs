@@ -6,4 +6,5 @@ mod address_book;
 mod app;
 mod campaigns;
 mod console_flow;
+mod history;
 mod startup;

@@ -1,0 +1,76 @@
+//! History in the real window: a finished call is listed, filters narrow the list, and a search
+//! finds a phrase in a past call and opens the call at that line.
+
+use std::time::Duration;
+
+use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
+
+#[tokio::test]
+async fn search_finds_a_phrase_in_a_past_call_and_opens_it_at_that_line() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 20).await;
+        for vendor in ["Acme Fasteners", "Pacific Bolt & Nut"] {
+            app.click("nav-contacts").await;
+            app.wait_for(&format!("[data-testid=contact-row][data-contact-name='{vendor}'] [data-testid=call-button]"))
+                .await
+                .click()
+                .await
+                .unwrap();
+            app.wait_for("[data-testid=section-live]").await;
+            eventually("the call to complete", Duration::from_secs(60), || async {
+                (app.text("[data-testid=detail-state]").await == "completed").then_some(())
+            })
+            .await;
+        }
+
+        app.click("nav-history").await;
+        eventually("both calls listed", PATIENCE, || async {
+            (app.text("[data-testid=history-count]").await == "2 calls").then_some(())
+        })
+        .await;
+        let outcome = app.wait_for("[data-testid=history-outcome-filter]").await;
+        outcome.select_by_value("no-answer").await.unwrap();
+        eventually("the filter to apply", PATIENCE, || async {
+            (app.text("[data-testid=history-count]").await == "0 calls").then_some(())
+        })
+        .await;
+        outcome.select_by_value("").await.unwrap();
+
+        // The vendor's name is said in the call; the matched words are marked.
+        let search = app.wait_for("[data-testid=history-search]").await;
+        replace_text(&search, "\"Pacific Bolt\"").await;
+        let marked = eventually("hits for the name", PATIENCE, || async {
+            let marked = app.texts("[data-testid=history-hit] mark").await;
+            (!marked.is_empty()).then_some(marked)
+        })
+        .await;
+        assert!(marked.iter().all(|phrase| phrase == "Pacific Bolt"), "{marked:?}");
+
+        // Every quote call asks about lead time and hears it; within Pacific Bolt's call: two lines.
+        replace_text(&app.wait_for("[data-testid=history-contact-text]").await, "Pacific").await;
+        replace_text(&search, "\"lead time\"").await;
+        eventually("the question and answer in Pacific Bolt's call", PATIENCE, || async {
+            let texts = app.texts("[data-testid=history-hit] .snippet").await;
+            (texts.len() == 2 && texts.iter().all(|t| t.to_lowercase().contains("lead time"))).then_some(())
+        })
+        .await;
+        let seq = app.attrs("[data-testid=history-hit]", "data-seq").await.remove(0);
+        let call_id = app.attrs("[data-testid=history-hit]", "data-call-id").await.remove(0);
+        app.screenshot("history-search").await;
+        app.wait_for("[data-testid=history-hit]").await.click().await.unwrap();
+
+        let line_css =
+            format!("[data-testid=call-view][data-call-id='{call_id}'] [data-testid=history-line][data-seq='{seq}']");
+        let line = app.wait_for(&line_css).await;
+        assert!(line.attr("class").await.unwrap().unwrap_or_default().contains("focused"), "the hit's line is marked");
+        let text = line.text().await.unwrap();
+        assert!(text.to_lowercase().contains("lead time"), "{text}");
+        assert!(seq.parse::<u32>().unwrap() > 0, "a line inside the call, not its greeting");
+        eventually("the line scrolled into view", PATIENCE, || async { app.in_view(&line_css).await.then_some(()) })
+            .await;
+        app.screenshot("history-call").await;
+        app.quit().await;
+    })
+    .await;
+}

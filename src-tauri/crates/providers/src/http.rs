@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::StatusCode;
-use reqwest::header::RETRY_AFTER;
+use reqwest::header::{HeaderValue, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use crate::error::excerpt;
@@ -201,6 +201,15 @@ impl HttpClient {
     }
 }
 
+/// A credential header value (`prefix` + secret), marked sensitive so it never prints.
+pub(crate) fn secret_header(provider: Provider, prefix: &str, secret: &Secret) -> Result<HeaderValue, ProviderError> {
+    let mut value = HeaderValue::from_str(&format!("{prefix}{}", secret.expose())).map_err(|_| {
+        ProviderError::Setup { provider, reason: "the API key holds characters a header cannot".into() }
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 /// A configured base URL without its trailing slash; it must be an http(s) URL.
 pub(crate) fn base_url(provider: Provider, raw: &str) -> Result<String, ProviderError> {
     let trimmed = raw.trim().trim_end_matches('/');
@@ -225,8 +234,8 @@ pub(crate) fn path_id<'a>(provider: Provider, what: &str, id: &'a str) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::{base_url, path_id};
-    use crate::Provider;
+    use super::{base_url, path_id, secret_header};
+    use crate::{Provider, Secret};
 
     #[test]
     fn base_urls_lose_their_trailing_slash_and_must_be_http() {
@@ -235,6 +244,14 @@ mod tests {
         assert!(base_url(Provider::Vapi, "ftp://x").is_err());
         assert!(base_url(Provider::Vapi, "https://").is_err());
         assert!(base_url(Provider::Vapi, "https://x/?key=1").is_err());
+    }
+
+    #[test]
+    fn secret_headers_never_print() {
+        let value = secret_header(Provider::Vapi, "Bearer ", &Secret::new("vk_1")).unwrap();
+        assert!(value.is_sensitive());
+        assert!(!format!("{value:?}").contains("vk_1"));
+        assert!(secret_header(Provider::Vapi, "", &Secret::new("bad\nkey")).is_err());
     }
 
     #[test]

@@ -5,12 +5,15 @@
 //! webhooks providers send and signs the ones the fakes send. Credentials are [`Secret`]s and
 //! never reach a message or a log line.
 
+pub mod elevenlabs;
 mod error;
 mod http;
 mod payload;
 mod secret;
 pub mod signature;
 pub mod twilio;
+pub mod ultravox;
+pub mod vapi;
 mod variables;
 
 pub use error::{Provider, ProviderError};

@@ -16,6 +16,11 @@ impl Twiml {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// TwiML a provider generated for us (ElevenLabs' register-call), passed on as it is.
+    pub(crate) fn from_provider(document: String) -> Self {
+        Self(document)
+    }
 }
 
 impl fmt::Display for Twiml {

@@ -1,0 +1,141 @@
+//! ElevenLabs Agents (Conversational AI): outbound calls through the Twilio integration, batch
+//! calling, conversations and their audio, and the post-call webhooks.
+
+mod batch;
+mod client_data;
+mod conversation;
+mod outbound;
+mod webhook;
+
+pub use batch::{BatchCall, BatchJob, BatchRecipient, BatchStatus};
+pub use client_data::{ClientData, ConversationOverrides};
+pub use conversation::{
+    CallSuccess, Conversation, ConversationAnalysis, ConversationMetadata, ConversationStatus, DataCollectionResult,
+    PhoneCall, TranscriptRole, TranscriptTurn,
+};
+pub use outbound::{OutboundCall, OutboundCallStarted, RegisterCall};
+pub use webhook::{AudioNotice, ElevenLabsWebhook, InitiationFailure};
+
+use reqwest::header::{ACCEPT, HeaderValue};
+
+use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
+use crate::twilio::Twiml;
+use crate::{HttpSettings, Provider, ProviderError, Secret};
+use outbound::OutboundCallAnswer;
+
+const PROVIDER: Provider = Provider::ElevenLabs;
+
+#[derive(Debug, Clone)]
+pub struct ElevenLabsConfig {
+    /// `https://api.elevenlabs.io` ([`ElevenLabsConfig::DEFAULT_BASE_URL`]) or a loopback fake.
+    pub base_url: String,
+    pub api_key: Secret,
+}
+
+impl ElevenLabsConfig {
+    pub const DEFAULT_BASE_URL: &str = "https://api.elevenlabs.io";
+}
+
+#[derive(Debug, Clone)]
+pub struct ElevenLabsClient {
+    http: HttpClient,
+    base: String,
+    api_key: HeaderValue,
+}
+
+impl ElevenLabsClient {
+    pub fn new(config: ElevenLabsConfig, settings: &HttpSettings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            base: base_url(PROVIDER, &config.base_url)?,
+            api_key: secret_header(PROVIDER, "", &config.api_key)?,
+            http: HttpClient::new(PROVIDER, settings, vec![config.api_key])?,
+        })
+    }
+
+    /// Places a call. A `null` conversation id means it did not start (no webhook will come):
+    /// that is [`ProviderError::CallNotStarted`].
+    pub async fn outbound_call(&self, call: &OutboundCall) -> Result<OutboundCallStarted, ProviderError> {
+        check_variables(&call.client_data)?;
+        let url = format!("{}/v1/convai/twilio/outbound-call", self.base);
+        let answer: OutboundCallAnswer =
+            self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(call)).await?;
+        match answer.conversation_id {
+            Some(conversation_id) if answer.success => {
+                Ok(OutboundCallStarted { conversation_id, call_sid: answer.call_sid })
+            }
+            _ => Err(ProviderError::CallNotStarted {
+                provider: PROVIDER,
+                reason: answer.message.unwrap_or_else(|| "no conversation id was returned".to_owned()),
+            }),
+        }
+    }
+
+    /// Registers a call the engine places on Twilio itself; the answer is the TwiML to place it with.
+    pub async fn register_call(&self, call: &RegisterCall) -> Result<Twiml, ProviderError> {
+        check_variables(&call.client_data)?;
+        let url = format!("{}/v1/convai/twilio/register-call", self.base);
+        let body = self.http.body(Resend::Safe, |client| self.authorize(client.post(&url)).json(call)).await?;
+        let twiml = String::from_utf8(body.to_vec())
+            .map_err(|_| ProviderError::Decode { provider: PROVIDER, reason: "the TwiML is not UTF-8".into() })?;
+        Ok(Twiml::from_provider(twiml))
+    }
+
+    pub async fn get_conversation(&self, conversation_id: &str) -> Result<Conversation, ProviderError> {
+        let url =
+            format!("{}/v1/convai/conversations/{}", self.base, path_id(PROVIDER, "conversation id", conversation_id)?);
+        self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
+    }
+
+    /// The conversation's recording (MP3 bytes).
+    pub async fn conversation_audio(&self, conversation_id: &str) -> Result<Vec<u8>, ProviderError> {
+        let url = format!(
+            "{}/v1/convai/conversations/{}/audio",
+            self.base,
+            path_id(PROVIDER, "conversation id", conversation_id)?
+        );
+        let audio = self.http.body(Resend::Safe, |client| client.get(&url).header("xi-api-key", &self.api_key)).await?;
+        Ok(audio.to_vec())
+    }
+
+    pub async fn submit_batch(&self, batch: &BatchCall) -> Result<BatchJob, ProviderError> {
+        for recipient in &batch.recipients {
+            check_variables(&recipient.client_data)?;
+        }
+        let url = format!("{}/v1/convai/batch-calling/submit", self.base);
+        self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(batch)).await
+    }
+
+    pub async fn get_batch(&self, batch_id: &str) -> Result<BatchJob, ProviderError> {
+        let url = self.batch_url(batch_id, "")?;
+        self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
+    }
+
+    pub async fn cancel_batch(&self, batch_id: &str) -> Result<BatchJob, ProviderError> {
+        let url = self.batch_url(batch_id, "/cancel")?;
+        self.http.json(Resend::Safe, |client| self.authorize(client.post(&url))).await
+    }
+
+    /// Dials the batch's failed and unanswered recipients again.
+    pub async fn retry_batch(&self, batch_id: &str) -> Result<BatchJob, ProviderError> {
+        let url = self.batch_url(batch_id, "/retry")?;
+        self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url))).await
+    }
+
+    fn batch_url(&self, batch_id: &str, action: &str) -> Result<String, ProviderError> {
+        Ok(format!("{}/v1/convai/batch-calling/{}{action}", self.base, path_id(PROVIDER, "batch id", batch_id)?))
+    }
+
+    fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.header("xi-api-key", &self.api_key).header(ACCEPT, "application/json")
+    }
+}
+
+fn check_variables(data: &ClientData) -> Result<(), ProviderError> {
+    match data.reserved_name() {
+        Some(name) => Err(ProviderError::InvalidRequest {
+            provider: PROVIDER,
+            reason: format!("dynamic variable {name:?} uses the reserved system__ prefix"),
+        }),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,93 @@
+//! ElevenLabs post-call webhooks: the transcription (same shape as a fetched conversation),
+//! the audio notice, and call initiation failures.
+
+use serde::Deserialize;
+
+use super::Conversation;
+use crate::Provider;
+use crate::payload::{PayloadError, parse_json};
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ElevenLabsWebhook {
+    PostCallTranscription {
+        event_timestamp: i64,
+        data: Box<Conversation>,
+    },
+    /// The recording, base64 MP3 in `data.full_audio` (not kept here: it may arrive before the
+    /// transcription and is never retried, so fetch the audio by GET instead).
+    PostCallAudio {
+        event_timestamp: i64,
+        data: AudioNotice,
+    },
+    /// The call never started (busy, no answer, …); no transcription will follow.
+    CallInitiationFailure {
+        event_timestamp: i64,
+        data: InitiationFailure,
+    },
+    /// A webhook type this version does not handle.
+    #[serde(other)]
+    Other,
+}
+
+impl ElevenLabsWebhook {
+    /// Reads a webhook body (after its signature was verified).
+    pub fn parse(body: &[u8]) -> Result<Self, PayloadError> {
+        parse_json(Provider::ElevenLabs, "webhook", body)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AudioNotice {
+    pub conversation_id: String,
+    pub agent_id: Option<String>,
+}
+
+/// Fields are not pinned to a primary source, so all are optional.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct InitiationFailure {
+    pub conversation_id: Option<String>,
+    pub agent_id: Option<String>,
+    /// e.g. `busy`, `no-answer`, `unknown`
+    pub failure_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ElevenLabsWebhook;
+
+    #[test]
+    fn every_webhook_type() {
+        let transcription = ElevenLabsWebhook::parse(
+            br#"{"type":"post_call_transcription","event_timestamp":1739537297,
+                 "data":{"conversation_id":"conv_1","agent_id":"a","status":"done","transcript":[]}}"#,
+        )
+        .unwrap();
+        let ElevenLabsWebhook::PostCallTranscription { event_timestamp, data } = transcription else {
+            panic!("{transcription:?}")
+        };
+        assert_eq!((event_timestamp, data.conversation_id.as_str()), (1_739_537_297, "conv_1"));
+
+        let audio = ElevenLabsWebhook::parse(
+            br#"{"type":"post_call_audio","event_timestamp":1,"data":{"conversation_id":"conv_1","agent_id":"a","full_audio":"SUQz"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(audio, ElevenLabsWebhook::PostCallAudio { data, .. } if data.conversation_id == "conv_1"));
+
+        let failure = ElevenLabsWebhook::parse(
+            br#"{"type":"call_initiation_failure","event_timestamp":1,"data":{"conversation_id":"conv_2","failure_reason":"busy","metadata":{"type":"twilio"}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(failure, ElevenLabsWebhook::CallInitiationFailure { data, .. }
+            if data.failure_reason.as_deref() == Some("busy")));
+
+        let other = ElevenLabsWebhook::parse(br#"{"type":"voice_removed","event_timestamp":1,"data":{}}"#).unwrap();
+        assert_eq!(other, ElevenLabsWebhook::Other);
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_webhook_names_elevenlabs() {
+        let error = ElevenLabsWebhook::parse(b"{\"type\":\"post_call_transcription\"}").unwrap_err();
+        assert!(error.to_string().starts_with("ElevenLabs webhook could not be read"), "{error}");
+    }
+}

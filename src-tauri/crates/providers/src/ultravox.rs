@@ -1,0 +1,98 @@
+//! Ultravox: agents kept in sync with Switchboard's agent configs, calls bridged through Twilio
+//! (create the call, then dial with `<Connect><Stream url="{joinUrl}"/>`), and call webhooks.
+
+mod agents;
+mod call_template;
+mod calls;
+mod webhook;
+
+pub use agents::{AgentCall, AgentSpec, UltravoxAgent};
+pub use call_template::CallTemplate;
+pub use calls::{DirectCall, EndReason, UltravoxCall};
+pub use webhook::{UltravoxEvent, UltravoxWebhook};
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, HeaderValue};
+
+use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
+use crate::{HttpSettings, Provider, ProviderError, Secret};
+
+const PROVIDER: Provider = Provider::Ultravox;
+
+#[derive(Debug, Clone)]
+pub struct UltravoxConfig {
+    /// `https://api.ultravox.ai` ([`UltravoxConfig::DEFAULT_BASE_URL`]) or a loopback fake.
+    pub base_url: String,
+    pub api_key: Secret,
+}
+
+impl UltravoxConfig {
+    pub const DEFAULT_BASE_URL: &str = "https://api.ultravox.ai";
+}
+
+#[derive(Debug, Clone)]
+pub struct UltravoxClient {
+    http: HttpClient,
+    base: String,
+    api_key: HeaderValue,
+}
+
+impl UltravoxClient {
+    pub fn new(config: UltravoxConfig, settings: &HttpSettings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            base: base_url(PROVIDER, &config.base_url)?,
+            api_key: secret_header(PROVIDER, "", &config.api_key)?,
+            http: HttpClient::new(PROVIDER, settings, vec![config.api_key])?,
+        })
+    }
+
+    pub async fn create_agent(&self, agent: &AgentSpec) -> Result<UltravoxAgent, ProviderError> {
+        let url = format!("{}/api/agents", self.base);
+        let body = agent.wire();
+        self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(&body)).await
+    }
+
+    /// Replaces the agent's name and call template with `agent`'s.
+    pub async fn update_agent(&self, agent_id: &str, agent: &AgentSpec) -> Result<UltravoxAgent, ProviderError> {
+        let url = self.agent_url(agent_id)?;
+        let body = agent.wire();
+        self.http.json(Resend::Safe, |client| self.authorize(client.patch(&url)).json(&body)).await
+    }
+
+    /// Deletes the agent; one already gone counts as deleted.
+    pub async fn delete_agent(&self, agent_id: &str) -> Result<(), ProviderError> {
+        let url = self.agent_url(agent_id)?;
+        match self.http.body(Resend::Safe, |client| self.authorize(client.delete(&url))).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(StatusCode::NOT_FOUND.as_u16()) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Starts a call with an agent. Nothing rings until Twilio joins `joinUrl`, so a resend
+    /// costs at most an unjoined call.
+    pub async fn create_agent_call(&self, agent_id: &str, call: &AgentCall) -> Result<UltravoxCall, ProviderError> {
+        let url = format!("{}/calls", self.agent_url(agent_id)?);
+        let body = call.wire();
+        self.http.json(Resend::Safe, |client| self.authorize(client.post(&url)).json(&body)).await
+    }
+
+    /// Starts a call configured inline.
+    pub async fn create_call(&self, call: &DirectCall) -> Result<UltravoxCall, ProviderError> {
+        let url = format!("{}/api/calls", self.base);
+        self.http.json(Resend::Safe, |client| self.authorize(client.post(&url)).json(call)).await
+    }
+
+    pub async fn get_call(&self, call_id: &str) -> Result<UltravoxCall, ProviderError> {
+        let url = format!("{}/api/calls/{}", self.base, path_id(PROVIDER, "call id", call_id)?);
+        self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
+    }
+
+    fn agent_url(&self, agent_id: &str) -> Result<String, ProviderError> {
+        Ok(format!("{}/api/agents/{}", self.base, path_id(PROVIDER, "agent id", agent_id)?))
+    }
+
+    fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.header("X-API-Key", &self.api_key).header(ACCEPT, "application/json")
+    }
+}

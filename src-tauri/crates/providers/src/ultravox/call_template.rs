@@ -1,0 +1,116 @@
+//! The call settings shared by an Ultravox agent's `callTemplate` and a direct call.
+
+use serde::{Serialize, Serializer};
+
+/// How an Ultravox agent behaves on a call: prompt, voice, opening line and limits. Built from
+/// Switchboard's own agent configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallTemplate {
+    pub system_prompt: String,
+    pub voice: Option<String>,
+    /// The agent's opening line; `None` lets the callee speak first.
+    pub first_message: Option<String>,
+    pub model: Option<String>,
+    pub temperature: Option<f64>,
+    /// BCP 47, e.g. `en-US`.
+    pub language_hint: Option<String>,
+    pub max_duration_secs: Option<u32>,
+    pub recording_enabled: bool,
+}
+
+/// A duration as Ultravox writes it: `"600s"`.
+pub(super) fn seconds(secs: u32) -> String {
+    format!("{secs}s")
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire<'a> {
+    system_prompt: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voice: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language_hint: Option<&'a str>,
+    first_speaker_settings: FirstSpeaker<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_duration: Option<String>,
+    recording_enabled: bool,
+    medium: TwilioMedium,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum FirstSpeaker<'a> {
+    Agent { text: &'a str },
+    User {},
+}
+
+/// `{"twilio":{}}`: the call's audio comes through a Twilio `<Connect><Stream>`.
+#[derive(Serialize)]
+pub(super) struct TwilioMedium {
+    twilio: Empty,
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+impl TwilioMedium {
+    pub(super) const fn new() -> Self {
+        Self { twilio: Empty {} }
+    }
+}
+
+impl Serialize for CallTemplate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            system_prompt: &self.system_prompt,
+            voice: self.voice.as_deref(),
+            model: self.model.as_deref(),
+            temperature: self.temperature,
+            language_hint: self.language_hint.as_deref(),
+            first_speaker_settings: match &self.first_message {
+                Some(text) => FirstSpeaker::Agent { text },
+                None => FirstSpeaker::User {},
+            },
+            max_duration: self.max_duration_secs.map(seconds),
+            recording_enabled: self.recording_enabled,
+            medium: TwilioMedium::new(),
+        }
+        .serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::CallTemplate;
+
+    #[test]
+    fn serializes_to_the_ultravox_call_shape() {
+        let template = CallTemplate {
+            system_prompt: "You call vendors for quotes.".into(),
+            voice: Some("Jessica".into()),
+            first_message: Some("Hi, this is Sam from Switchboard.".into()),
+            temperature: Some(0.4),
+            max_duration_secs: Some(600),
+            recording_enabled: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&template).unwrap(),
+            json!({"systemPrompt":"You call vendors for quotes.","voice":"Jessica","temperature":0.4,
+                   "firstSpeakerSettings":{"agent":{"text":"Hi, this is Sam from Switchboard."}},
+                   "maxDuration":"600s","recordingEnabled":true,"medium":{"twilio":{}}})
+        );
+        let user_first = CallTemplate { system_prompt: "p".into(), ..Default::default() };
+        assert_eq!(
+            serde_json::to_value(&user_first).unwrap(),
+            json!({"systemPrompt":"p","firstSpeakerSettings":{"user":{}},"recordingEnabled":false,"medium":{"twilio":{}}})
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! Vapi: placing calls with an assistant and per-call variable values, reading calls back,
+//! and the server messages (end-of-call report, status updates) Vapi posts to us.
+
+mod calls;
+mod server_message;
+
+pub use calls::{Analysis, Artifact, ArtifactMessage, VapiCall, VapiCallRequest, VapiCallStatus};
+pub use server_message::{CallRef, EndOfCallReport, StatusUpdate, VapiServerMessage};
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+
+use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
+use crate::{HttpSettings, Provider, ProviderError, Secret};
+
+const PROVIDER: Provider = Provider::Vapi;
+
+#[derive(Debug, Clone)]
+pub struct VapiConfig {
+    /// `https://api.vapi.ai` ([`VapiConfig::DEFAULT_BASE_URL`]) or a loopback fake.
+    pub base_url: String,
+    pub api_key: Secret,
+}
+
+impl VapiConfig {
+    pub const DEFAULT_BASE_URL: &str = "https://api.vapi.ai";
+}
+
+#[derive(Debug, Clone)]
+pub struct VapiClient {
+    http: HttpClient,
+    base: String,
+    authorization: HeaderValue,
+}
+
+impl VapiClient {
+    pub fn new(config: VapiConfig, settings: &HttpSettings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            base: base_url(PROVIDER, &config.base_url)?,
+            authorization: secret_header(PROVIDER, "Bearer ", &config.api_key)?,
+            http: HttpClient::new(PROVIDER, settings, vec![config.api_key])?,
+        })
+    }
+
+    /// Places a call; resent only when Vapi surely did not take it.
+    pub async fn create_call(&self, request: &VapiCallRequest) -> Result<VapiCall, ProviderError> {
+        let url = format!("{}/call", self.base);
+        let body = request.wire();
+        self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(&body)).await
+    }
+
+    pub async fn get_call(&self, call_id: &str) -> Result<VapiCall, ProviderError> {
+        let url = format!("{}/call/{}", self.base, path_id(PROVIDER, "call id", call_id)?);
+        self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
+    }
+
+    fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.header(AUTHORIZATION, &self.authorization).header(ACCEPT, "application/json")
+    }
+}

@@ -60,7 +60,7 @@ impl ElevenLabsClient {
         let answer: OutboundCallAnswer =
             self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(call)).await?;
         match answer.conversation_id {
-            Some(conversation_id) if answer.success => {
+            Some(conversation_id) if answer.success != Some(false) => {
                 Ok(OutboundCallStarted { conversation_id, call_sid: answer.call_sid })
             }
             _ => Err(ProviderError::CallNotStarted {

@@ -31,8 +31,8 @@ fn ringing<S: serde::Serializer>(secs: &Option<u32>, serializer: S) -> Result<S:
 /// ElevenLabs' answer to an outbound call request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub(super) struct OutboundCallAnswer {
-    #[serde(default)]
-    pub(super) success: bool,
+    /// Read as true when absent: the conversation id decides.
+    pub(super) success: Option<bool>,
     pub(super) message: Option<String>,
     /// `null` when the call did not start; then no webhook will come.
     pub(super) conversation_id: Option<String>,

@@ -82,6 +82,22 @@ async fn a_null_conversation_id_means_the_call_did_not_start() {
 }
 
 #[tokio::test]
+async fn the_conversation_id_decides_when_success_is_absent_or_false() {
+    let server = Loopback::start(vec![
+        Reply::json(200, json!({"conversation_id": "conv_2", "callSid": "CA2"})),
+        Reply::json(
+            200,
+            json!({"success": false, "message": "Agent override not allowed", "conversation_id": "conv_3"}),
+        ),
+    ])
+    .await;
+    let elevenlabs = client(&server);
+    assert_eq!(elevenlabs.outbound_call(&outbound_call()).await.unwrap().conversation_id, "conv_2");
+    let error = elevenlabs.outbound_call(&outbound_call()).await.unwrap_err();
+    assert!(matches!(error, ProviderError::CallNotStarted { reason, .. } if reason == "Agent override not allowed"));
+}
+
+#[tokio::test]
 async fn reserved_variable_names_are_refused_before_sending() {
     let server = Loopback::start(vec![]).await;
     let mut call = outbound_call();

@@ -70,12 +70,12 @@ mod tests {
     #[test]
     fn a_struct_holding_a_secret_debugs_without_it() {
         #[derive(Debug)]
-        #[allow(dead_code)]
         struct Config {
             account: &'static str,
             token: Secret,
         }
-        let printed = format!("{:?}", Config { account: "AC1", token: Secret::new("hunter2") });
-        assert!(printed.contains("AC1") && !printed.contains("hunter2"), "{printed}");
+        let config = Config { account: "AC1", token: Secret::new("hunter2") };
+        let printed = format!("{config:?}");
+        assert!(printed.contains(config.account) && !printed.contains(config.token.expose()), "{printed}");
     }
 }

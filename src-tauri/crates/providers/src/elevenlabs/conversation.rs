@@ -1,11 +1,12 @@
 //! An ElevenLabs conversation (`GET /v1/convai/conversations/{id}`, and the `data` of the
-//! post-call transcription webhook): transcript, metadata and analysis.
+//! post-call transcription webhook): transcript, metadata and analysis. Serializable for the
+//! loopback fake.
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub conversation_id: String,
     pub agent_id: Option<String>,
@@ -29,7 +30,7 @@ impl Conversation {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConversationStatus {
     Initiated,
@@ -41,7 +42,7 @@ pub enum ConversationStatus {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TranscriptRole {
     User,
@@ -50,7 +51,7 @@ pub enum TranscriptRole {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranscriptTurn {
     pub role: TranscriptRole,
     /// `null` for turns that were only tool calls.
@@ -61,7 +62,7 @@ pub struct TranscriptTurn {
     pub interrupted: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConversationMetadata {
     pub start_time_unix_secs: Option<i64>,
     pub call_duration_secs: Option<u32>,
@@ -70,7 +71,7 @@ pub struct ConversationMetadata {
     pub phone_call: Option<PhoneCall>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneCall {
     /// `twilio`, `sip_trunking`, …
     #[serde(rename = "type")]
@@ -81,7 +82,7 @@ pub struct PhoneCall {
     pub agent_number: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallSuccess {
     Success,
@@ -90,7 +91,7 @@ pub enum CallSuccess {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationAnalysis {
     pub call_successful: Option<CallSuccess>,
     pub transcript_summary: Option<String>,
@@ -100,7 +101,7 @@ pub struct ConversationAnalysis {
 
 /// One collected item. On the wire an object `{data_collection_id, value, json_schema,
 /// rationale}`; a bare value is accepted too.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "RawResult")]
 pub struct DataCollectionResult {
     pub value: serde_json::Value,

@@ -1,13 +1,13 @@
 //! ElevenLabs post-call webhooks: the transcription (same shape as a fetched conversation),
 //! the audio notice, and call initiation failures.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Conversation;
 use crate::Provider;
 use crate::payload::{PayloadError, parse_json};
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ElevenLabsWebhook {
     PostCallTranscription {
@@ -37,14 +37,14 @@ impl ElevenLabsWebhook {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudioNotice {
     pub conversation_id: String,
     pub agent_id: Option<String>,
 }
 
 /// Fields are not pinned to a primary source, so all are optional.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InitiationFailure {
     pub conversation_id: Option<String>,
     pub agent_id: Option<String>,
@@ -80,6 +80,19 @@ mod tests {
         .unwrap();
         assert!(matches!(failure, ElevenLabsWebhook::CallInitiationFailure { data, .. }
             if data.failure_reason.as_deref() == Some("busy")));
+
+        let echoed = serde_json::to_vec(
+            &ElevenLabsWebhook::parse(
+                br#"{"type":"post_call_transcription","event_timestamp":5,
+            "data":{"conversation_id":"c","status":"done"}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            ElevenLabsWebhook::parse(&echoed).unwrap(),
+            ElevenLabsWebhook::PostCallTranscription { event_timestamp: 5, .. }
+        ));
 
         let other = ElevenLabsWebhook::parse(br#"{"type":"voice_removed","event_timestamp":1,"data":{}}"#).unwrap();
         assert_eq!(other, ElevenLabsWebhook::Other);

@@ -1,6 +1,7 @@
 //! Twilio's form-encoded callbacks: call progress, recordings, async AMD, and `<Gather>` results.
+//! They serialize back to the same form, for the loopback fake.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AnsweredBy, TwilioCallStatus};
 use crate::Provider;
@@ -8,7 +9,7 @@ use crate::payload::{PayloadError, parse_form, text_number};
 
 /// A call progress event (`StatusCallback`). They can arrive out of order: order them by
 /// `sequence_number`, and never let a late one undo a terminal status.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StatusCallback {
     pub call_sid: String,
@@ -40,7 +41,7 @@ impl StatusCallback {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordingStatus {
     InProgress,
@@ -52,7 +53,7 @@ pub enum RecordingStatus {
 }
 
 /// A recording status event (`RecordingStatusCallback`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RecordingCallback {
     pub call_sid: String,
@@ -73,7 +74,7 @@ impl RecordingCallback {
 }
 
 /// The asynchronous answering machine verdict (`AsyncAmdStatusCallback`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AmdCallback {
     pub call_sid: String,
@@ -90,7 +91,7 @@ impl AmdCallback {
 }
 
 /// What `<Gather>` heard, posted to its `action`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GatherResult {
     pub call_sid: String,
@@ -138,6 +139,21 @@ mod tests {
         assert_eq!(callback.call_status, TwilioCallStatus::Ringing);
         assert_eq!(callback.call_duration_secs, None);
         assert_eq!(callback.answered_by, None);
+    }
+
+    #[test]
+    fn callbacks_serialize_to_the_form_they_parse_from() {
+        let body =
+            b"CallSid=CA1&AccountSid=AC1&From=%2B15550001111&CallStatus=in-progress&SequenceNumber=2&AnsweredBy=human";
+        let callback = StatusCallback::parse(body).unwrap();
+        let form = serde_urlencoded::to_string(&callback).unwrap();
+        assert_eq!(
+            form,
+            "CallSid=CA1&AccountSid=AC1&From=%2B15550001111&CallStatus=in-progress&SequenceNumber=2&AnsweredBy=human"
+        );
+        assert_eq!(StatusCallback::parse(form.as_bytes()).unwrap(), callback);
+        let amd = AmdCallback::parse(b"CallSid=CA1&AccountSid=AC1&AnsweredBy=fax").unwrap();
+        assert_eq!(AmdCallback::parse(serde_urlencoded::to_string(&amd).unwrap().as_bytes()).unwrap(), amd);
     }
 
     #[test]

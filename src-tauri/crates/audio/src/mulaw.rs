@@ -1,11 +1,14 @@
 //! G.711 mu-law (the 8 kHz telephone codec of Twilio media streams) to and from 16-bit linear PCM.
 //!
-//! Table-driven and bit-exact with ITU-T G.711 as implemented by Python's `audioop.lin2ulaw` /
-//! `audioop.ulaw2lin` (the tests compare every code and every 16-bit sample against vectors made by
-//! audioop). The tables are computed at compile time from the reference algorithm (Sun's g711.c):
-//! 512 bytes to decode, 16 KiB to encode, indexed by the 14 significant bits of a sample.
-//! Hand-written: it is a few lines of the standard, and no well-kept crate offers a slice API that
-//! writes into a caller's buffer without allocating.
+//! Table-driven and bit-exact with Python's `audioop.lin2ulaw` / `audioop.ulaw2lin` (Sun's g711.c,
+//! the usual reference for G.711): the tests compare every code and every 16-bit sample against
+//! vectors made by audioop. The tables are computed at compile time from that algorithm: 512 bytes
+//! to decode, 16 KiB to encode, indexed by the 14 significant bits of a sample.
+//!
+//! Hand-written rather than taken from `audio-codec-algorithms` (which rubato already pulls in):
+//! that crate takes the magnitude of a negative sample by one's complement, like the ITU G.191
+//! reference code, so it gives a different code for some negative samples near zero (-1 to -4
+//! encode to 0x7F there, 0x7E in audioop), and it has no slice API writing into a caller's buffer.
 
 /// The mu-law code of silence (decodes to 0).
 pub const SILENCE: u8 = 0xFF;

@@ -27,8 +27,12 @@ impl Console {
     /// Opens the database, seeds the samples on first start, closes calls a previous run left
     /// open, and registers the backends. A failure is kept (and shown by the console), not fatal.
     pub async fn start(paths: DataPaths) -> Console {
-        let simulator =
-            Simulator::new(SimSettings { time_scale: sim_time_scale(), cast: sim_cast(), ..SimSettings::default() });
+        let simulator = Simulator::new(SimSettings {
+            time_scale: sim_time_scale(),
+            cast: sim_cast(),
+            record: true,
+            ..SimSettings::default()
+        });
         let backends = vec![BackendKind::Simulator];
         let engine = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);

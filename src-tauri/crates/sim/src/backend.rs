@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use crate::conversation::{Script, Turn, driver_conversation, person_conversation, vendor_conversation};
 use crate::persona::{Cast, Reach, VendorPersona, driver_stance, reach};
+use crate::voice::{self, Utterance};
 
 /// Simulator settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,11 +19,13 @@ pub struct SimSettings {
     pub seed: u64,
     /// Who answers: a realistic mix, or everyone cooperating.
     pub cast: Cast,
+    /// Whether answered calls send a recording (a voice-like sound per line, on two tracks).
+    pub record: bool,
 }
 
 impl Default for SimSettings {
     fn default() -> Self {
-        Self { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Realistic }
+        Self { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Realistic, record: false }
     }
 }
 
@@ -109,18 +112,29 @@ async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, set
         }
     };
     let mut call_time = Duration::ZERO;
+    let mut utterances = Vec::new();
     for turn in script.turns {
-        let speaking = TURN_GAP + speaking_time(&turn.text);
-        tokio::time::sleep(scaled(speaking)).await;
-        call_time += speaking;
-        let offset_ms = u32::try_from(call_time.as_millis()).unwrap_or(u32::MAX);
-        if send(BackendEvent::Line { speaker: turn.speaker, text: turn.text, offset_ms }).await.is_err() {
+        let speech = speaking_time(&turn.text);
+        let start_ms = millis(call_time + TURN_GAP);
+        tokio::time::sleep(scaled(TURN_GAP + speech)).await;
+        call_time += TURN_GAP + speech;
+        utterances.push(Utterance { speaker: turn.speaker, start_ms, duration_ms: millis(speech) });
+        if send(BackendEvent::Line { speaker: turn.speaker, text: turn.text, offset_ms: start_ms }).await.is_err() {
             return;
         }
         if let Some((key, value)) = turn.field
             && send(BackendEvent::Field { key, value }).await.is_err()
         {
             return;
+        }
+    }
+    if settings.record {
+        match tokio::task::spawn_blocking(move || voice::record(request.call_id, &utterances)).await {
+            Ok(Ok((audio, duration_ms))) => {
+                let _ = send(BackendEvent::Recording { audio, extension: "wav", duration_ms }).await;
+            }
+            Ok(Err(err)) => tracing::warn!(error = %err, "the simulator could not write its recording"),
+            Err(_) => return,
         }
     }
     let state = if reach == Reach::Voicemail { CallState::Voicemail } else { CallState::Completed };
@@ -143,6 +157,10 @@ fn voicemail(request: &CallRequest) -> Script {
         None => "reached voicemail and hung up, as the agent's policy says",
     };
     Script { turns, ending }
+}
+
+fn millis(duration: Duration) -> u32 {
+    u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
 }
 
 /// How long `text` takes to say at [`WORDS_PER_MINUTE`].

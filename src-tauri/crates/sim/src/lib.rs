@@ -6,6 +6,7 @@ mod backend;
 mod conversation;
 pub mod fixtures;
 mod persona;
+mod voice;
 
 pub use backend::{SimSettings, Simulator};
 pub use persona::Cast;

@@ -47,7 +47,8 @@ impl Store {
     }
 
     /// Transcript lines matching `query` (see [`Store::search_transcripts`]) in calls matching
-    /// `filter`, best matches first, at most `limit`.
+    /// `filter`, newest calls first, at most `limit`. (Newest first, not best first: it is what
+    /// a dispatcher looks for in History, and the index yields it without ranking every match.)
     pub fn history_search(&self, filter: &CallFilter, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
         let Some(expression) = fts_expression(query) else { return Ok(Vec::new()) };
         let (sql, filter_values) = where_clause(filter);
@@ -59,7 +60,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {}, ts.rowid, highlight(transcript_search, 0, ?, ?)
              FROM transcript_search ts JOIN calls c ON c.id = ts.rowid / {LINES_PER_CALL} {}
-             WHERE transcript_search MATCH ? AND {sql} ORDER BY ts.rank LIMIT ?",
+             WHERE transcript_search MATCH ? AND {sql} ORDER BY ts.rowid DESC LIMIT ?",
             summary_columns!(),
             summary_joins!()
         ))?;

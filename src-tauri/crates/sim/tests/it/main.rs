@@ -66,10 +66,13 @@ async fn a_simulated_quote_call_completes_with_a_full_offer() {
         assert_eq!(line.seq as usize, i);
     }
     assert!(transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms), "call time moves forward");
-    // At 160 words a minute plus a pause per turn, the call lasts as long as its words take.
-    let words: usize = transcript.iter().map(|l| l.text.split_whitespace().count()).sum();
-    let expected_ms = words as f64 * 375.0 + transcript.len() as f64 * 600.0;
-    assert!((f64::from(transcript.last().unwrap().offset_ms) - expected_ms).abs() < 5.0);
+    // At 160 words a minute plus a pause per turn, each line starts when the words before it end.
+    let mut starts_at = 0.0;
+    for line in &transcript {
+        starts_at += 600.0;
+        assert!((f64::from(line.offset_ms) - starts_at).abs() < 5.0, "{line:?} starts at {starts_at} ms");
+        starts_at += line.text.split_whitespace().count() as f64 * 375.0;
+    }
 
     let offer = engine.store().offer(call.id).unwrap().expect("a full quote");
     assert_eq!(offer.confidence, 1.0);

@@ -32,6 +32,13 @@ fn main() {
         "get_history_settings",
         "set_history_settings",
         "forget_contact",
+        "audio_devices",
+        "choose_audio_device",
+        "play_recording",
+        "pause_recording",
+        "seek_recording",
+        "set_playback_volume",
+        "playback_status",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

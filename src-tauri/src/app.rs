@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use crate::console::Console;
 use crate::paths::DataPaths;
+use crate::playback::Speakers;
 use crate::{commands, events, logging};
 
 /// Opens the console window and runs until it closes.
@@ -17,6 +18,7 @@ pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(console)
+        .manage(Speakers::default())
         .setup(move |app| {
             if let Some(engine) = &engine {
                 events::forward(app.handle().clone(), engine);
@@ -53,6 +55,13 @@ pub fn run() -> ExitCode {
             commands::history::get_history_settings,
             commands::history::set_history_settings,
             commands::history::forget_contact,
+            commands::playback::audio_devices,
+            commands::playback::choose_audio_device,
+            commands::playback::play_recording,
+            commands::playback::pause_recording,
+            commands::playback::seek_recording,
+            commands::playback::set_playback_volume,
+            commands::playback::playback_status,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

@@ -86,6 +86,8 @@ fn typescript() -> String {
         declaration::<HistoryHit>(&cfg),
         declaration::<HistorySettings>(&cfg),
         declaration::<ForgetReport>(&cfg),
+        declaration::<crate::playback::PlaybackStatus>(&cfg),
+        declaration::<crate::playback::AudioDevices>(&cfg),
         declaration::<AppInfo>(&cfg),
     ] {
         out.push_str(&decl);

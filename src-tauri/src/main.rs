@@ -17,6 +17,7 @@ mod dto;
 mod events;
 mod logging;
 mod paths;
+mod playback;
 
 use clap::Parser;
 

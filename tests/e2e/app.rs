@@ -24,6 +24,11 @@ pub struct App {
 impl App {
     /// Starts the app binary with `data_dir` as its profile. `sim_time_scale` speeds up calls.
     pub async fn start(data_dir: &Path, sim_time_scale: u32) -> App {
+        Self::start_with_env(data_dir, sim_time_scale, &[]).await
+    }
+
+    /// [`App::start`] with extra environment variables for the app (and its driver).
+    pub async fn start_with_env(data_dir: &Path, sim_time_scale: u32, env: &[(&str, &Path)]) -> App {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need a display: run them through `make test` (Xvfb + D-Bus)"
@@ -39,6 +44,7 @@ impl App {
             .env("SWITCHBOARD_SIM_CAST", "cooperative")
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(driver_log(data_dir))
             .process_group(0)

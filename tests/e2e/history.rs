@@ -1,5 +1,6 @@
-//! History in the real window: a finished call is listed, filters narrow the list, and a search
-//! finds a phrase in a past call and opens the call at that line.
+//! History in the real window: a finished call is listed, filters narrow the list, a search
+//! finds a phrase in a past call and opens the call at that line, and its recording plays on
+//! the speakers (ALSA writing to a file) with the transcript following along.
 
 use std::time::Duration;
 
@@ -70,6 +71,52 @@ async fn search_finds_a_phrase_in_a_past_call_and_opens_it_at_that_line() {
         eventually("the line scrolled into view", PATIENCE, || async { app.in_view(&line_css).await.then_some(()) })
             .await;
         app.screenshot("history-call").await;
+        app.quit().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_recording_plays_on_the_speakers_and_the_transcript_follows() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        // ALSA's default output is a file here: what the app plays can be checked.
+        let home = tempfile::tempdir().unwrap();
+        let played = home.path().join("played.raw");
+        let asoundrc = format!(
+            "pcm.!default {{ type file; slave.pcm \"null\"; file \"{}\"; format \"raw\" }}\n",
+            played.display()
+        );
+        std::fs::write(home.path().join(".asoundrc"), asoundrc).unwrap();
+        let app = App::start_with_env(data.path(), 20, &[("HOME", home.path())]).await;
+        app.click("nav-contacts").await;
+        app.wait_for("[data-testid=contact-row][data-contact-name='Acme Fasteners'] [data-testid=call-button]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        eventually("the call to complete", Duration::from_secs(60), || async {
+            (app.text("[data-testid=detail-state]").await == "completed").then_some(())
+        })
+        .await;
+
+        app.click("nav-history").await;
+        app.click("history-row").await;
+        app.wait_for("[data-testid=recording-player]").await;
+        assert!(app.text("[data-testid=play-time]").await.starts_with("0:00 / "));
+        app.click("play-toggle").await;
+        let position = eventually("the position to move", PATIENCE, || async {
+            let time = app.text("[data-testid=play-time]").await;
+            (!time.starts_with("0:00 / ")).then_some(time)
+        })
+        .await;
+        assert!(app.texts("[data-testid=playback-error]").await.is_empty(), "played without an error ({position})");
+        eventually("a line of the transcript to follow the audio", PATIENCE, || async {
+            (!app.attrs("[data-testid=history-line].playing", "data-seq").await.is_empty()).then_some(())
+        })
+        .await;
+        let bytes = std::fs::metadata(&played).map(|m| m.len()).unwrap_or(0);
+        assert!(bytes > 48_000, "the speakers received audio: {bytes} bytes");
         app.quit().await;
     })
     .await;

@@ -14,6 +14,7 @@ use tauri::State;
 use super::{Reply, engine, query, with_store};
 use crate::console::Console;
 use crate::dto::{CommandError, ForgetReport, HistoryHit, HistorySettings};
+use crate::playback::Speakers;
 
 /// Most calls one page of History holds.
 const MAX_PAGE: u32 = 500;
@@ -109,7 +110,12 @@ pub async fn set_history_settings(console: State<'_, Console>, settings: History
 }
 
 #[tauri::command]
-pub async fn forget_contact(console: State<'_, Console>, contact_id: ContactId) -> Reply<ForgetReport> {
+pub async fn forget_contact(
+    console: State<'_, Console>,
+    speakers: State<'_, Speakers>,
+    contact_id: ContactId,
+) -> Reply<ForgetReport> {
+    speakers.release();
     let recordings = engine(&console)?.recordings();
     with_store(&console, move |store| {
         let forgotten = history::forget_contact(store, recordings.as_ref(), contact_id)?;

@@ -11,6 +11,7 @@ import type {
   CampaignSpec,
   CampaignView,
   LaunchProblem,
+  AudioDevices,
   CallFilter,
   CallRecord,
   ExportFormat,
@@ -28,6 +29,7 @@ import type {
   FieldError,
   ImportReport,
   Offer,
+  PlaybackStatus,
 } from "./bindings";
 
 /** A command failed; `code` is stable, `message` is for people, `fields` says which inputs. */
@@ -72,6 +74,13 @@ export const api = {
   getHistorySettings: () => call<HistorySettings>("get_history_settings"),
   setHistorySettings: (settings: HistorySettings) => call<number>("set_history_settings", { settings }),
   forgetContact: (contactId: ContactId) => call<ForgetReport>("forget_contact", { contactId }),
+  audioDevices: () => call<AudioDevices>("audio_devices"),
+  chooseAudioDevice: (name: string | null) => call<null>("choose_audio_device", { name }),
+  playRecording: (callId: CallId, fromMs: number) => call<PlaybackStatus>("play_recording", { callId, fromMs }),
+  pauseRecording: () => call<PlaybackStatus>("pause_recording"),
+  seekRecording: (positionMs: number) => call<PlaybackStatus>("seek_recording", { positionMs }),
+  setPlaybackVolume: (volume: number, muted: boolean) => call<PlaybackStatus>("set_playback_volume", { volume, muted }),
+  playbackStatus: () => call<PlaybackStatus>("playback_status"),
   startCall: (contactId: ContactId, agentId: AgentId) => call<CallSummary>("start_call", { contactId, agentId }),
   callWithAction: (request: ActionCall) => call<CallSummary>("call_with_action", { call: request }),
   contactCalls: (contactId: ContactId) => call<CallSummary[]>("contact_calls", { contactId }),

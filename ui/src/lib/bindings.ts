@@ -217,7 +217,7 @@ confidence: number, };
 
 export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, };
 
-export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "storage";
+export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "audio-unavailable" | "storage";
 
 export type ActionCall = { phone: string, 
 /**
@@ -448,6 +448,26 @@ export type ForgetReport = { calls: number, recordings: number,
  * The contact was do-not-call: the number stays on the suppression list.
  */
 numberSuppressed: boolean, };
+
+export type PlaybackStatus = { 
+/**
+ * The call whose recording is loaded; `null` when none is.
+ */
+callId: CallId | null, playing: boolean, positionMs: number, durationMs: number, volume: number, muted: boolean, 
+/**
+ * The last block's level, dBFS (−96 is silence).
+ */
+levelDbfs: number, 
+/**
+ * Why the device stopped, if it did.
+ */
+error: string | null, };
+
+export type AudioDevices = { names: Array<string>, default: string | null, 
+/**
+ * The device chosen in Settings; `null` follows the system default.
+ */
+chosen: string | null, };
 
 export type AppInfo = { version: string, dataDir: string, databasePath: string, logDir: string, backends: Array<BackendKind>, 
 /**

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     MissingVariables,
     BackendUnavailable,
     BackendFailed,
+    /// No audio output device could play (the app works on without sound).
+    AudioUnavailable,
     Storage,
 }
 

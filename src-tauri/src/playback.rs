@@ -1,0 +1,124 @@
+//! Playing call recordings on the local speakers: one player at a time, on the output device
+//! the dispatcher chose (or the system default). No device is an ordinary answer, shown in the
+//! window; the rest of the app carries on.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+use switchboard_audio::{Channels, RECORDING_RATE, read_wav};
+use switchboard_core::CallId;
+use switchboard_speaker::{Player, SpeakerError, list_devices};
+use ts_rs::TS;
+
+/// Where playback is, as the console shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaybackStatus {
+    /// The call whose recording is loaded; `null` when none is.
+    pub call_id: Option<CallId>,
+    pub playing: bool,
+    #[ts(type = "number")]
+    pub position_ms: u64,
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    pub volume: f32,
+    pub muted: bool,
+    /// The last block's level, dBFS (−96 is silence).
+    pub level_dbfs: f32,
+    /// Why the device stopped, if it did.
+    pub error: Option<String>,
+}
+
+/// The output devices to choose from.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AudioDevices {
+    pub names: Vec<String>,
+    pub default: Option<String>,
+    /// The device chosen in Settings; `null` follows the system default.
+    pub chosen: Option<String>,
+}
+
+/// The console's speakers.
+#[derive(Default)]
+pub struct Speakers {
+    device: Mutex<Option<String>>,
+    current: Mutex<Option<(CallId, Player)>>,
+}
+
+impl Speakers {
+    pub fn devices(&self) -> Result<AudioDevices, SpeakerError> {
+        let devices = list_devices()?;
+        Ok(AudioDevices { names: devices.names, default: devices.default, chosen: self.device().clone() })
+    }
+
+    /// Plays on `name` from now on (`None`: the system default); a loaded recording is let go.
+    pub fn choose_device(&self, name: Option<String>) {
+        *self.device() = name;
+        *self.current() = None;
+    }
+
+    /// Plays `call`'s recording from `file` at `from_ms`, loading it unless it is the one loaded.
+    pub fn play(&self, call: CallId, file: &Path, from_ms: u64) -> Result<PlaybackStatus, SpeakerError> {
+        let mut current = self.current();
+        if current.as_ref().is_none_or(|(loaded, _)| *loaded != call) {
+            *current = None;
+            let recording = read_wav(file, RECORDING_RATE, Channels::Stereo)
+                .map_err(|err| SpeakerError::Output(format!("cannot read the recording: {err}")))?;
+            let player = Player::open(self.device().as_deref(), &recording)?;
+            *current = Some((call, player));
+        }
+        if let Some((_, player)) = current.as_ref() {
+            player.seek(from_ms);
+            player.play()?;
+        }
+        Ok(status(current.as_ref()))
+    }
+
+    /// Applies `change` to the loaded player, if any, and says where playback is.
+    pub fn with_player(&self, change: impl FnOnce(&Player)) -> PlaybackStatus {
+        let current = self.current();
+        if let Some((_, player)) = current.as_ref() {
+            change(player);
+        }
+        status(current.as_ref())
+    }
+
+    /// Stops and lets go of the loaded recording (its file may be about to go).
+    pub fn release(&self) {
+        *self.current() = None;
+    }
+
+    fn device(&self) -> MutexGuard<'_, Option<String>> {
+        self.device.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn current(&self) -> MutexGuard<'_, Option<(CallId, Player)>> {
+        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn status(current: Option<&(CallId, Player)>) -> PlaybackStatus {
+    match current {
+        Some((call, player)) => PlaybackStatus {
+            call_id: Some(*call),
+            playing: player.is_playing(),
+            position_ms: player.position_ms(),
+            duration_ms: player.duration_ms(),
+            volume: player.volume(),
+            muted: player.is_muted(),
+            level_dbfs: player.level().rms_dbfs,
+            error: player.stream_error(),
+        },
+        None => PlaybackStatus {
+            call_id: None,
+            playing: false,
+            position_ms: 0,
+            duration_ms: 0,
+            volume: 1.0,
+            muted: false,
+            level_dbfs: switchboard_audio::FLOOR_DBFS,
+            error: None,
+        },
+    }
+}

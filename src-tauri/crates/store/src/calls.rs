@@ -109,6 +109,19 @@ impl Store {
         Ok(())
     }
 
+    /// The call a provider knows by `provider_call_id` (what [`Store::set_provider_call_id`] stored).
+    pub fn call_by_provider_id(&self, provider_call_id: &str) -> Result<Option<CallSummary>> {
+        let conn = self.conn();
+        let row = conn
+            .query_row(
+                &format!("{SELECT_SUMMARY} WHERE c.provider_call_id = ?1 ORDER BY c.id DESC LIMIT 1"),
+                [provider_call_id],
+                read_summary,
+            )
+            .optional()?;
+        row.transpose()
+    }
+
     /// Appends a transcript line; a line already stored (same call and seq) is left as it was.
     /// Returns whether the line was new.
     pub fn append_transcript(&self, id: CallId, line: &TranscriptLine) -> Result<bool> {

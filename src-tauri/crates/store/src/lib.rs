@@ -9,6 +9,7 @@ mod contacts;
 mod error;
 mod forget;
 mod history;
+mod inbox;
 mod offers;
 mod samples;
 mod schema;
@@ -27,6 +28,7 @@ pub use contacts::ContactWrite;
 pub use error::StoreError;
 pub use forget::Forgotten;
 pub use history::HistoryHit;
+pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow};
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
 
 /// Result of a store operation.

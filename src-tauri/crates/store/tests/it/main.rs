@@ -3,6 +3,7 @@
 mod calls;
 mod campaigns;
 mod history;
+mod inbox;
 mod open;
 mod search;
 

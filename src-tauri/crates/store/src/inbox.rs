@@ -1,0 +1,141 @@
+//! The webhook inbox: verified provider webhooks, stored before they are answered and processed
+//! afterwards; a redelivery (same provider and event key) is recognised at insert.
+
+use rusqlite::{OptionalExtension, Row, params};
+use switchboard_core::UnixMillis;
+
+use crate::{Result, Store};
+
+/// A verified webhook about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWebhook<'a> {
+    pub provider: &'a str,
+    pub route: &'a str,
+    /// The provider's idempotency key for the event.
+    pub event_key: &'a str,
+    pub received_at: UnixMillis,
+    pub request_id: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// What storing a webhook did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxInsert {
+    /// A new row, committed, with its id.
+    Inserted(i64),
+    /// The provider sent this event before; nothing was written.
+    Duplicate,
+}
+
+/// A stored webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub provider: String,
+    pub route: String,
+    pub event_key: String,
+    pub received_at: UnixMillis,
+    pub request_id: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub processed_at: Option<UnixMillis>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// How many webhooks the inbox holds, by fate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InboxCounts {
+    pub total: u32,
+    /// Waiting to be processed.
+    pub pending: u32,
+    /// Refused by processing and parked with their reason.
+    pub failed: u32,
+}
+
+const SELECT_WEBHOOK: &str = "SELECT id, provider, route, event_key, received_at, request_id, content_type, body,
+        processed_at, attempts, last_error FROM webhook_inbox";
+
+impl Store {
+    /// Stores a webhook and commits it, unless one with the same provider and event key is
+    /// already there.
+    pub fn insert_webhook(&self, webhook: &NewWebhook<'_>) -> Result<InboxInsert> {
+        let conn = self.conn();
+        let inserted = conn.execute(
+            "INSERT INTO webhook_inbox (provider, route, event_key, received_at, request_id, content_type, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (provider, event_key) DO NOTHING",
+            params![
+                webhook.provider,
+                webhook.route,
+                webhook.event_key,
+                webhook.received_at.0,
+                webhook.request_id,
+                webhook.content_type,
+                webhook.body
+            ],
+        )?;
+        Ok(if inserted == 1 { InboxInsert::Inserted(conn.last_insert_rowid()) } else { InboxInsert::Duplicate })
+    }
+
+    /// Up to `limit` webhooks neither processed nor parked as failed, oldest first.
+    pub fn unprocessed_webhooks(&self, limit: u32) -> Result<Vec<WebhookRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_WEBHOOK} WHERE processed_at IS NULL AND last_error IS NULL ORDER BY id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], read_webhook)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One stored webhook.
+    pub fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {
+        Ok(self.conn().query_row(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), [id], read_webhook).optional()?)
+    }
+
+    /// Marks a webhook as applied.
+    pub fn mark_webhook_processed(&self, id: i64, at: UnixMillis) -> Result<()> {
+        self.conn().execute(
+            "UPDATE webhook_inbox SET processed_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+            params![id, at.0],
+        )?;
+        Ok(())
+    }
+
+    /// Parks a webhook that processing cannot apply, with the reason; it is not retried.
+    pub fn mark_webhook_failed(&self, id: i64, error: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            params![id, error],
+        )?;
+        Ok(())
+    }
+
+    /// How many webhooks are stored, pending and failed.
+    pub fn inbox_counts(&self) -> Result<InboxCounts> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*),
+                    COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NULL),
+                    COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NOT NULL)
+             FROM webhook_inbox",
+            [],
+            |row| Ok(InboxCounts { total: row.get(0)?, pending: row.get(1)?, failed: row.get(2)? }),
+        )?)
+    }
+}
+
+fn read_webhook(row: &Row<'_>) -> rusqlite::Result<WebhookRow> {
+    Ok(WebhookRow {
+        id: row.get(0)?,
+        provider: row.get(1)?,
+        route: row.get(2)?,
+        event_key: row.get(3)?,
+        received_at: UnixMillis(row.get(4)?),
+        request_id: row.get(5)?,
+        content_type: row.get(6)?,
+        body: row.get(7)?,
+        processed_at: row.get::<_, Option<i64>>(8)?.map(UnixMillis),
+        attempts: row.get(9)?,
+        last_error: row.get(10)?,
+    })
+}

@@ -1,0 +1,94 @@
+//! The webhook inbox: duplicates recognised at insert, pending rows in order, processed and
+//! failed rows leave the queue, rows survive reopening; calls found by their provider id.
+
+use switchboard_core::UnixMillis;
+use switchboard_store::{InboxCounts, InboxInsert, NewCall, NewWebhook, Store};
+
+use crate::seeded;
+
+fn webhook<'a>(event_key: &'a str, body: &'a [u8]) -> NewWebhook<'a> {
+    NewWebhook {
+        provider: "twilio",
+        route: "twilio-status",
+        event_key,
+        received_at: UnixMillis(1_000),
+        request_id: Some("req-1"),
+        content_type: Some("application/x-www-form-urlencoded"),
+        body,
+    }
+}
+
+#[test]
+fn a_redelivered_event_is_a_duplicate_and_writes_nothing() {
+    let store = Store::open_in_memory().unwrap();
+    let InboxInsert::Inserted(id) = store.insert_webhook(&webhook("CA1/ringing/1", b"CallSid=CA1")).unwrap() else {
+        panic!("the first delivery is new")
+    };
+    assert_eq!(store.insert_webhook(&webhook("CA1/ringing/1", b"CallSid=CA1&x=2")).unwrap(), InboxInsert::Duplicate);
+    // The same key from another provider is another event.
+    let other = NewWebhook { provider: "vapi", ..webhook("CA1/ringing/1", b"{}") };
+    assert!(matches!(store.insert_webhook(&other).unwrap(), InboxInsert::Inserted(_)));
+    assert_eq!(store.inbox_counts().unwrap(), InboxCounts { total: 2, pending: 2, failed: 0 });
+    let row = store.webhook(id).unwrap().unwrap();
+    assert_eq!((row.body.as_slice(), row.request_id.as_deref()), (b"CallSid=CA1".as_slice(), Some("req-1")));
+    assert_eq!((row.processed_at, row.attempts, row.last_error), (None, 0, None));
+}
+
+#[test]
+fn processed_and_failed_rows_leave_the_queue() {
+    let store = Store::open_in_memory().unwrap();
+    let ids: Vec<i64> = ["a", "b", "c"]
+        .iter()
+        .map(|key| match store.insert_webhook(&webhook(key, b"x")).unwrap() {
+            InboxInsert::Inserted(id) => id,
+            InboxInsert::Duplicate => panic!("{key} is new"),
+        })
+        .collect();
+    let pending = |limit| store.unprocessed_webhooks(limit).unwrap().iter().map(|row| row.id).collect::<Vec<_>>();
+    assert_eq!(pending(10), ids);
+    assert_eq!(pending(2), ids[..2]);
+
+    store.mark_webhook_processed(ids[0], UnixMillis(2_000)).unwrap();
+    store.mark_webhook_failed(ids[1], "Twilio status callback could not be read: missing field").unwrap();
+    assert_eq!(pending(10), [ids[2]]);
+    let processed = store.webhook(ids[0]).unwrap().unwrap();
+    assert_eq!((processed.processed_at, processed.attempts), (Some(UnixMillis(2_000)), 1));
+    let failed = store.webhook(ids[1]).unwrap().unwrap();
+    assert_eq!((failed.processed_at, failed.attempts), (None, 1));
+    assert!(failed.last_error.unwrap().contains("missing field"));
+    assert_eq!(store.inbox_counts().unwrap(), InboxCounts { total: 3, pending: 1, failed: 1 });
+}
+
+#[test]
+fn an_inserted_row_is_in_the_file_when_insert_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.sqlite3");
+    let store = Store::open(&path).unwrap();
+    store.insert_webhook(&webhook("k", b"body")).unwrap();
+    // Another connection (as after a crash and restart) sees it while the first is still open.
+    let reopened = Store::open(&path).unwrap();
+    assert_eq!(reopened.unprocessed_webhooks(10).unwrap().len(), 1);
+    assert_eq!(reopened.insert_webhook(&webhook("k", b"body")).unwrap(), InboxInsert::Duplicate);
+}
+
+#[test]
+fn a_call_is_found_by_its_provider_id() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let agent = store.list_agents().unwrap().remove(0);
+    let contact = store.list_contacts().unwrap().remove(0);
+    let call = store
+        .insert_call(&NewCall {
+            contact_id: contact.id,
+            agent_id: agent.id,
+            backend: agent.config.backend,
+            phone_e164: "+13125550143".into(),
+            created_at: UnixMillis(1_000),
+            campaign: None,
+        })
+        .unwrap();
+    assert_eq!(store.call_by_provider_id("CA42").unwrap(), None);
+    store.set_provider_call_id(call.id, "CA42").unwrap();
+    assert_eq!(store.call_by_provider_id("CA42").unwrap(), Some(call));
+    assert_eq!(store.call_by_provider_id("CA4").unwrap(), None);
+}

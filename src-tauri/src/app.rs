@@ -18,7 +18,7 @@ pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(console)
-        .manage(Speakers::default())
+        .manage(Speakers::from_settings(engine.as_ref().map(|engine| engine.store().as_ref())))
         .setup(move |app| {
             if let Some(engine) = &engine {
                 events::forward(app.handle().clone(), engine);

@@ -39,14 +39,22 @@ pub struct AudioDevices {
     pub chosen: Option<String>,
 }
 
+/// The setting naming the output device the dispatcher chose (empty: the system default).
+pub const AUDIO_DEVICE: &str = "audio_device";
+
 /// The console's speakers.
-#[derive(Default)]
 pub struct Speakers {
     device: Mutex<Option<String>>,
     current: Mutex<Option<(CallId, Player)>>,
 }
 
 impl Speakers {
+    /// Speakers on the device saved in `store`'s settings, else the system default.
+    pub fn from_settings(store: Option<&switchboard_store::Store>) -> Self {
+        let device = store.and_then(|store| store.setting(AUDIO_DEVICE).ok().flatten()).filter(|name| !name.is_empty());
+        Self { device: Mutex::new(device), current: Mutex::default() }
+    }
+
     pub fn devices(&self) -> Result<AudioDevices, SpeakerError> {
         let devices = list_devices()?;
         Ok(AudioDevices { names: devices.names, default: devices.default, chosen: self.device().clone() })

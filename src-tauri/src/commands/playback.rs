@@ -7,10 +7,10 @@ use switchboard_speaker::SpeakerError;
 use switchboard_store::StoreError;
 use tauri::State;
 
-use super::{Reply, engine, query};
+use super::{Reply, engine, query, with_store};
 use crate::console::Console;
 use crate::dto::CommandError;
-use crate::playback::{AudioDevices, PlaybackStatus, Speakers};
+use crate::playback::{AUDIO_DEVICE, AudioDevices, PlaybackStatus, Speakers};
 
 impl From<SpeakerError> for CommandError {
     fn from(err: SpeakerError) -> Self {
@@ -23,9 +23,17 @@ pub fn audio_devices(speakers: State<'_, Speakers>) -> Reply<AudioDevices> {
     Ok(speakers.devices()?)
 }
 
+/// Plays on `name` from now on (`null`: the system default), remembered across restarts.
 #[tauri::command]
-pub fn choose_audio_device(speakers: State<'_, Speakers>, name: Option<String>) {
+pub async fn choose_audio_device(
+    console: State<'_, Console>,
+    speakers: State<'_, Speakers>,
+    name: Option<String>,
+) -> Reply<()> {
+    let saved = name.clone().unwrap_or_default();
+    with_store(&console, move |store| store.set_setting(AUDIO_DEVICE, &saved)).await?;
     speakers.choose_device(name);
+    Ok(())
 }
 
 /// Plays a call's recording from `from_ms`.

@@ -1,0 +1,26 @@
+// Saving a call or a campaign to a file the dispatcher picks: JSON, CSV or a readable transcript.
+import { save } from "@tauri-apps/plugin-dialog";
+import { api, ApiError } from "./api";
+import type { CallId, ExportFormat } from "./bindings";
+
+const EXTENSIONS: Record<ExportFormat, string> = { json: "json", csv: "csv", text: "txt" };
+
+/** Asks where to save, writes the export, and says what happened (`null` when cancelled). */
+export async function exportToFile(
+  target: { callId: CallId } | { campaignId: number },
+  format: ExportFormat,
+  baseName: string,
+): Promise<string | null> {
+  const extension = EXTENSIONS[format];
+  const path = await save({
+    defaultPath: `${baseName}.${extension}`,
+    filters: [{ name: format === "text" ? "Transcript" : format.toUpperCase(), extensions: [extension] }],
+  });
+  if (!path) return null;
+  try {
+    await api.exportHistory(target, format, path);
+    return `Saved ${path}`;
+  } catch (err) {
+    return err instanceof ApiError ? err.message : String(err);
+  }
+}

@@ -12,6 +12,7 @@ mod dispatcher;
 mod error;
 pub mod history;
 pub mod sample;
+pub mod server;
 pub mod settings;
 mod variables;
 

@@ -4,6 +4,7 @@
 mod history;
 mod import;
 mod lifecycle;
+mod listener;
 mod refusals;
 
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,182 @@
+//! What a stored webhook means for a call: which call (by the provider's ids) and the state it
+//! reports, read with the providers' typed parsers. Events that change no state (recordings,
+//! audio notices, billing) mean nothing yet; the backends will read more from them.
+
+use switchboard_core::CallState;
+use switchboard_providers::PayloadError;
+use switchboard_providers::elevenlabs::{ConversationStatus, ElevenLabsWebhook};
+use switchboard_providers::twilio::{AmdCallback, AnsweredBy, RecordingCallback, StatusCallback, TwilioCallStatus};
+use switchboard_providers::ultravox::{EndReason, UltravoxEvent, UltravoxWebhook};
+use switchboard_providers::vapi::{VapiCallStatus, VapiServerMessage};
+
+use super::routes::WebhookRoute;
+
+/// A state a provider reported for one of its calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct CallChange {
+    /// The ids the provider may know the call by, most specific first.
+    pub(super) provider_ids: Vec<String>,
+    pub(super) state: CallState,
+    pub(super) reason: Option<String>,
+}
+
+impl CallChange {
+    fn new(provider_ids: Vec<String>, state: CallState, reason: Option<String>) -> Self {
+        Self { provider_ids, state, reason }
+    }
+}
+
+/// Reads a webhook body; `Ok(None)` when it reports no state change.
+pub(super) fn call_change(route: WebhookRoute, body: &[u8]) -> Result<Option<CallChange>, PayloadError> {
+    Ok(match route {
+        WebhookRoute::TwilioStatus => {
+            let callback = StatusCallback::parse(body)?;
+            twilio_state(&callback).map(|(state, reason)| CallChange::new(vec![callback.call_sid], state, reason))
+        }
+        WebhookRoute::TwilioRecording => {
+            RecordingCallback::parse(body)?;
+            None
+        }
+        WebhookRoute::TwilioAmd => {
+            // A machine's verdict is the backend's to act on (leave a message or hang up); a
+            // person answering means the call is live.
+            let callback = AmdCallback::parse(body)?;
+            (callback.answered_by == AnsweredBy::Human)
+                .then(|| CallChange::new(vec![callback.call_sid], CallState::InProgress, None))
+        }
+        WebhookRoute::ElevenLabs => elevenlabs_change(ElevenLabsWebhook::parse(body)?),
+        WebhookRoute::Ultravox => ultravox_change(UltravoxWebhook::parse(body)?),
+        WebhookRoute::Vapi => vapi_change(VapiServerMessage::parse(body)?),
+    })
+}
+
+fn twilio_state(callback: &StatusCallback) -> Option<(CallState, Option<String>)> {
+    let ended = |state, reason: &str| Some((state, Some(reason.to_owned())));
+    match callback.call_status {
+        TwilioCallStatus::Queued | TwilioCallStatus::Initiated => Some((CallState::Dialing, None)),
+        TwilioCallStatus::Ringing => Some((CallState::Ringing, None)),
+        TwilioCallStatus::InProgress => Some((CallState::InProgress, None)),
+        TwilioCallStatus::Completed => ended(CallState::Completed, "the call ended (Twilio: completed)"),
+        TwilioCallStatus::Busy => ended(CallState::Busy, "the line was busy"),
+        TwilioCallStatus::NoAnswer => ended(CallState::NoAnswer, "nobody answered"),
+        TwilioCallStatus::Canceled => ended(CallState::Canceled, "the call was canceled"),
+        TwilioCallStatus::Failed => {
+            let sip = callback.sip_response_code.map(|code| format!(" (SIP {code})")).unwrap_or_default();
+            Some((CallState::Failed, Some(format!("Twilio could not connect the call{sip}"))))
+        }
+        TwilioCallStatus::Other => None,
+    }
+}
+
+fn elevenlabs_change(webhook: ElevenLabsWebhook) -> Option<CallChange> {
+    match webhook {
+        ElevenLabsWebhook::PostCallTranscription { data, .. } => {
+            let call_sid = data.metadata.phone_call.as_ref().and_then(|phone| phone.call_sid.clone());
+            let ids = std::iter::once(data.conversation_id.clone()).chain(call_sid).collect();
+            let reason = data.metadata.termination_reason.clone().unwrap_or_else(|| "the conversation ended".into());
+            let state =
+                if data.status == ConversationStatus::Failed { CallState::Failed } else { CallState::Completed };
+            Some(CallChange::new(ids, state, Some(reason)))
+        }
+        ElevenLabsWebhook::CallInitiationFailure { data, .. } => {
+            let failure = data.failure_reason.unwrap_or_else(|| "unknown".into());
+            let state = match failure.as_str() {
+                "busy" => CallState::Busy,
+                "no-answer" | "no_answer" => CallState::NoAnswer,
+                _ => CallState::Failed,
+            };
+            let reason = format!("ElevenLabs could not start the call: {failure}");
+            Some(CallChange::new(data.conversation_id.into_iter().collect(), state, Some(reason)))
+        }
+        ElevenLabsWebhook::PostCallAudio { .. } | ElevenLabsWebhook::Other => None,
+    }
+}
+
+fn ultravox_change(webhook: UltravoxWebhook) -> Option<CallChange> {
+    let (state, reason) = match webhook.event {
+        UltravoxEvent::Started => (CallState::Dialing, None),
+        UltravoxEvent::Joined => (CallState::InProgress, None),
+        UltravoxEvent::Ended => {
+            let state = match webhook.call.end_reason {
+                Some(EndReason::Unjoined) => CallState::NoAnswer,
+                Some(EndReason::ConnectionError | EndReason::SystemError) => CallState::Failed,
+                _ => CallState::Completed,
+            };
+            let reason = webhook.call.short_summary.clone().unwrap_or_else(|| "the call ended (Ultravox)".into());
+            (state, Some(reason))
+        }
+        UltravoxEvent::Billed | UltravoxEvent::Other => return None,
+    };
+    Some(CallChange::new(vec![webhook.call.call_id], state, reason))
+}
+
+fn vapi_change(message: VapiServerMessage) -> Option<CallChange> {
+    match message {
+        VapiServerMessage::StatusUpdate(update) => {
+            let (state, reason) = match update.status {
+                VapiCallStatus::Scheduled | VapiCallStatus::Queued => (CallState::Dialing, None),
+                VapiCallStatus::Ringing => (CallState::Ringing, None),
+                VapiCallStatus::InProgress => (CallState::InProgress, None),
+                VapiCallStatus::Ended => vapi_ended(update.ended_reason.as_deref().unwrap_or("ended")),
+                VapiCallStatus::Forwarding | VapiCallStatus::Other => return None,
+            };
+            Some(CallChange::new(vec![update.call?.id], state, reason))
+        }
+        VapiServerMessage::EndOfCallReport(report) => {
+            let (state, reason) = vapi_ended(&report.ended_reason);
+            Some(CallChange::new(vec![report.call?.id], state, reason))
+        }
+        VapiServerMessage::Other => None,
+    }
+}
+
+/// The terminal state for Vapi's `endedReason`.
+fn vapi_ended(ended_reason: &str) -> (CallState, Option<String>) {
+    let state = match ended_reason {
+        "customer-did-not-answer" => CallState::NoAnswer,
+        "customer-busy" => CallState::Busy,
+        "voicemail" => CallState::Voicemail,
+        reason if reason.contains("error") || reason.contains("failed") => CallState::Failed,
+        _ => CallState::Completed,
+    };
+    (state, Some(format!("Vapi: {ended_reason}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::CallState;
+
+    use super::{CallChange, call_change};
+    use crate::server::WebhookRoute;
+
+    fn change(route: WebhookRoute, body: &[u8]) -> Option<(Vec<String>, CallState)> {
+        call_change(route, body).unwrap().map(|CallChange { provider_ids, state, .. }| (provider_ids, state))
+    }
+
+    #[test]
+    fn each_provider_reports_states_by_its_own_ids() {
+        let ids = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>();
+        let twilio = b"CallSid=CA1&AccountSid=AC1&CallStatus=no-answer&SequenceNumber=3";
+        assert_eq!(change(WebhookRoute::TwilioStatus, twilio), Some((ids(&["CA1"]), CallState::NoAnswer)));
+        let human = b"CallSid=CA1&AccountSid=AC1&AnsweredBy=human";
+        assert_eq!(change(WebhookRoute::TwilioAmd, human), Some((ids(&["CA1"]), CallState::InProgress)));
+        assert_eq!(change(WebhookRoute::TwilioAmd, b"CallSid=CA1&AccountSid=AC1&AnsweredBy=machine_start"), None);
+        let recording = b"CallSid=CA1&RecordingSid=RE1&RecordingStatus=completed";
+        assert_eq!(change(WebhookRoute::TwilioRecording, recording), None);
+        let eleven = br#"{"type":"post_call_transcription","event_timestamp":1,
+            "data":{"conversation_id":"conv1","status":"done","metadata":{"phone_call":{"type":"twilio","call_sid":"CA9"}}}}"#;
+        assert_eq!(change(WebhookRoute::ElevenLabs, eleven), Some((ids(&["conv1", "CA9"]), CallState::Completed)));
+        let busy = br#"{"type":"call_initiation_failure","event_timestamp":1,"data":{"conversation_id":"conv2","failure_reason":"busy"}}"#;
+        assert_eq!(change(WebhookRoute::ElevenLabs, busy), Some((ids(&["conv2"]), CallState::Busy)));
+        let unjoined = br#"{"event":"call.ended","call":{"callId":"u1","endReason":"unjoined"}}"#;
+        assert_eq!(change(WebhookRoute::Ultravox, unjoined), Some((ids(&["u1"]), CallState::NoAnswer)));
+        let voicemail = br#"{"message":{"type":"end-of-call-report","endedReason":"voicemail","call":{"id":"v1"}}}"#;
+        assert_eq!(change(WebhookRoute::Vapi, voicemail), Some((ids(&["v1"]), CallState::Voicemail)));
+    }
+
+    #[test]
+    fn an_unreadable_body_is_an_error_naming_the_provider() {
+        let error = call_change(WebhookRoute::TwilioStatus, b"CallStatus=ringing").unwrap_err();
+        assert!(error.to_string().starts_with("Twilio status callback could not be read"), "{error}");
+    }
+}

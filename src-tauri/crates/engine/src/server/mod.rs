@@ -1,0 +1,88 @@
+//! The webhook listener: one axum router for every provider callback, bound to loopback (a
+//! tunnel such as ngrok brings providers to it). Each request is signature-checked against the
+//! public URL, size- and rate-limited, given a request id and security headers; accepted
+//! webhooks are committed to the store's inbox before the 200 goes out, then processed.
+
+mod call_change;
+mod event_key;
+mod health;
+mod inbox;
+mod ingest;
+mod public_url;
+mod rate_limit;
+mod routes;
+mod state;
+mod twilio_call;
+mod ultravox_signature;
+mod verify;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use health::{NoProviderClients, ProviderProbe, Reachability};
+pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor};
+pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
+pub use routes::{HEALTH_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, WebhookRoute};
+pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
+pub use ultravox_signature::{
+    ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOLERANCE, UltravoxWebhookKey,
+};
+
+/// Every route of the listener, with its limits and headers.
+pub fn router(state: Arc<ListenerState>) -> Router {
+    let mut routes = Router::new()
+        .route(TWILIO_VOICE_PATH, get(twilio_call::voice).post(twilio_call::voice))
+        .route(TWILIO_MEDIA_PATH, get(twilio_call::media))
+        .route(HEALTH_PATH, get(health::health));
+    for route in WebhookRoute::ALL {
+        routes = routes.route(
+            route.path(),
+            post(move |state, uri, headers, body| ingest::webhook(route, state, uri, headers, body)),
+        );
+    }
+    let security_header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+    };
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::CACHE_CONTROL, "no-store"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), rate_limit::limit_by_address))
+        .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes));
+    routes.layer(layers).with_state(state)
+}
+
+/// Serves [`router`] on `addr`, which must be a loopback address (port 0 picks a free port).
+/// Returns the address bound and the server's task. Inbox processing is separate: see
+/// [`replay_inbox`] and [`spawn_inbox_processor`].
+pub async fn serve(
+    addr: SocketAddr,
+    state: Arc<ListenerState>,
+) -> io::Result<(SocketAddr, JoinHandle<io::Result<()>>)> {
+    if !addr.ip().is_loopback() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("the listener only binds loopback (a tunnel brings providers to it), not {addr}"),
+        ));
+    }
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tracing::info!(%bound, "webhook listener started");
+    Ok((bound, tokio::spawn(async move { axum::serve(listener, app).await })))
+}

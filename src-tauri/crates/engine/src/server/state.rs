@@ -1,0 +1,133 @@
+//! What the listener runs with: the store and bus, the webhook secrets (as verification keys),
+//! its settings, the processor's wake-up, the per-address rate limiter and the provider probe.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Instant;
+
+use switchboard_providers::Secret;
+use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, VapiWebhookKey};
+use switchboard_store::Store;
+use tokio::sync::Notify;
+
+use super::health::{NoProviderClients, ProviderProbe};
+use super::rate_limit::AddressLimiter;
+use super::ultravox_signature::UltravoxWebhookKey;
+use crate::EventBus;
+
+/// The secrets webhooks are verified with, one per provider; a provider without one has its
+/// routes answer 503 (they never accept unsigned requests).
+#[derive(Debug, Clone, Default)]
+pub struct WebhookSecrets {
+    /// Twilio signs with the account's auth token (or the API key's secret).
+    pub twilio_auth_token: Option<Secret>,
+    pub elevenlabs: Option<Secret>,
+    pub ultravox: Option<Secret>,
+    pub vapi: Option<Secret>,
+}
+
+impl WebhookSecrets {
+    /// Reads `TWILIO_AUTH_TOKEN`, `ELEVENLABS_WEBHOOK_SECRET`, `ULTRAVOX_WEBHOOK_SECRET` and
+    /// `VAPI_WEBHOOK_SECRET` (headless runs; the console takes them from the OS keychain).
+    /// Unset or empty variables leave the provider unconfigured.
+    pub fn from_env() -> Self {
+        let read = |name| std::env::var(name).ok().filter(|value| !value.is_empty()).map(Secret::new);
+        Self {
+            twilio_auth_token: read("TWILIO_AUTH_TOKEN"),
+            elevenlabs: read("ELEVENLABS_WEBHOOK_SECRET"),
+            ultravox: read("ULTRAVOX_WEBHOOK_SECRET"),
+            vapi: read("VAPI_WEBHOOK_SECRET"),
+        }
+    }
+}
+
+/// How the listener behaves.
+#[derive(Debug, Clone)]
+pub struct ListenerSettings {
+    /// The URL providers reach the listener at (a tunnel's, or `http://127.0.0.1:<port>`), with
+    /// no trailing slash. Twilio signs the full URL it requested, so signatures are checked
+    /// against this base plus the request's path and query.
+    pub public_base_url: String,
+    /// Larger request bodies are answered 413.
+    pub body_limit_bytes: usize,
+    /// Requests per second each client address may make, on average.
+    pub rate_per_second: NonZeroU32,
+    /// Requests a client address may make at once before the average applies.
+    pub rate_burst: NonZeroU32,
+}
+
+impl ListenerSettings {
+    /// Defaults, with providers reaching the listener at `public_base_url`.
+    pub fn new(public_base_url: &str) -> Self {
+        Self {
+            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            body_limit_bytes: 1024 * 1024,
+            rate_per_second: NonZeroU32::new(50).expect("not zero"),
+            rate_burst: NonZeroU32::new(200).expect("not zero"),
+        }
+    }
+
+    /// The public base when nothing is in front of the listener: `http://127.0.0.1:<port>`.
+    pub fn local_base_url(port: u16) -> String {
+        format!("http://127.0.0.1:{port}")
+    }
+}
+
+/// The verification keys built from [`WebhookSecrets`].
+pub(super) struct WebhookKeys {
+    pub(super) twilio: Option<TwilioWebhookKey>,
+    pub(super) elevenlabs: Option<ElevenLabsWebhookKey>,
+    pub(super) ultravox: Option<UltravoxWebhookKey>,
+    pub(super) vapi: Option<VapiWebhookKey>,
+}
+
+/// Everything the listener's routes and its inbox processor share.
+pub struct ListenerState {
+    pub(super) store: Arc<Store>,
+    pub(super) bus: EventBus,
+    pub(super) keys: WebhookKeys,
+    pub(super) settings: ListenerSettings,
+    /// Woken when a webhook is committed to the inbox.
+    pub(super) inbox_wakeup: Notify,
+    pub(super) limiter: AddressLimiter,
+    pub(super) probe: Arc<dyn ProviderProbe>,
+    pub(super) started: Instant,
+}
+
+impl ListenerState {
+    /// A listener over `store`, publishing the call changes webhooks cause on `bus`.
+    pub fn new(store: Arc<Store>, bus: EventBus, secrets: WebhookSecrets, settings: ListenerSettings) -> Self {
+        let configured = |secret: Option<Secret>| secret.filter(|secret| !secret.is_empty());
+        let keys = WebhookKeys {
+            twilio: configured(secrets.twilio_auth_token).map(TwilioWebhookKey::new),
+            elevenlabs: configured(secrets.elevenlabs).map(ElevenLabsWebhookKey::new),
+            ultravox: configured(secrets.ultravox).map(UltravoxWebhookKey::new),
+            vapi: configured(secrets.vapi).map(VapiWebhookKey::new),
+        };
+        let limiter = AddressLimiter::new(settings.rate_per_second, settings.rate_burst);
+        Self {
+            store,
+            bus,
+            keys,
+            settings,
+            inbox_wakeup: Notify::new(),
+            limiter,
+            probe: Arc::new(NoProviderClients),
+            started: Instant::now(),
+        }
+    }
+
+    /// Reports provider reachability on `/health` with `probe`.
+    pub fn with_probe(mut self, probe: Arc<dyn ProviderProbe>) -> Self {
+        self.probe = probe;
+        self
+    }
+
+    pub fn settings(&self) -> &ListenerSettings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+}

@@ -1,0 +1,120 @@
+//! Ultravox webhook signatures: `X-Ultravox-Webhook-Signature` holds one or more hex
+//! HMAC-SHA256 digests (comma-separated, for key rotation) of the raw body followed by the
+//! `X-Ultravox-Webhook-Timestamp` header's text. The providers crate has no verifier for this
+//! scheme yet (PROVIDERS.md marks it unconfirmed; it follows Ultravox's "Securing webhooks"
+//! guide), so it lives here until it moves there.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use switchboard_providers::Secret;
+use switchboard_providers::signature::SignatureError;
+
+pub const ULTRAVOX_SIGNATURE_HEADER: &str = "x-ultravox-webhook-signature";
+pub const ULTRAVOX_TIMESTAMP_HEADER: &str = "x-ultravox-webhook-timestamp";
+
+/// How far the timestamp may be from our clock, either way. Ultravox suggests a minute; a
+/// desktop clock may be off by more.
+pub const ULTRAVOX_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+/// The secret of an Ultravox webhook.
+#[derive(Debug, Clone)]
+pub struct UltravoxWebhookKey {
+    secret: Secret,
+}
+
+impl UltravoxWebhookKey {
+    pub fn new(secret: Secret) -> Self {
+        Self { secret }
+    }
+
+    /// The signature header value for `body` sent with timestamp header `timestamp` (RFC 3339).
+    pub fn sign(&self, body: &[u8], timestamp: &str) -> String {
+        hex::encode(self.mac(body, timestamp).finalize().into_bytes())
+    }
+
+    /// Accepts `body` when one of the signatures matches and the timestamp is within
+    /// [`ULTRAVOX_TOLERANCE`] of `now`.
+    pub fn verify(
+        &self,
+        signatures: Option<&str>,
+        timestamp: Option<&str>,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), SignatureError> {
+        let (signatures, timestamp) = match (signatures, timestamp) {
+            (Some(signatures), Some(timestamp)) => (signatures, timestamp.trim()),
+            _ => return Err(SignatureError::Missing),
+        };
+        let sent: jiff::Timestamp = timestamp.parse().map_err(|_| SignatureError::Malformed)?;
+        let mac = self.mac(body, timestamp);
+        let matched = signatures
+            .split(',')
+            .filter_map(|signature| hex::decode(signature.trim()).ok())
+            .any(|signature| mac.clone().verify_slice(&signature).is_ok());
+        if !matched {
+            return Err(SignatureError::Mismatch);
+        }
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+        let age = now - sent.as_second();
+        let tolerance = ULTRAVOX_TOLERANCE.as_secs() as i64;
+        if age > tolerance {
+            return Err(SignatureError::Stale(age.unsigned_abs()));
+        }
+        if -age > tolerance {
+            return Err(SignatureError::Future(age.unsigned_abs()));
+        }
+        Ok(())
+    }
+
+    fn mac(&self, body: &[u8], timestamp: &str) -> Hmac<Sha256> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(body);
+        mac.update(timestamp.as_bytes());
+        mac
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use switchboard_providers::Secret;
+    use switchboard_providers::signature::SignatureError;
+
+    use super::UltravoxWebhookKey;
+
+    const BODY: &[u8] = br#"{"event":"call.ended","call":{"callId":"c1"}}"#;
+    const SENT: &str = "2025-02-18T10:00:00Z";
+    const SENT_SECS: u64 = 1_739_872_800;
+
+    fn key() -> UltravoxWebhookKey {
+        UltravoxWebhookKey::new(Secret::new("uv-secret"))
+    }
+
+    fn at(seconds: u64) -> std::time::SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn signs_body_then_timestamp_and_accepts_any_of_several_signatures() {
+        let signature = key().sign(BODY, SENT);
+        assert_eq!(key().verify(Some(&signature), Some(SENT), BODY, at(SENT_SECS + 10)), Ok(()));
+        let rotated = format!("{}, {signature}", UltravoxWebhookKey::new(Secret::new("old")).sign(BODY, SENT));
+        assert_eq!(key().verify(Some(&rotated), Some(SENT), BODY, at(SENT_SECS)), Ok(()));
+    }
+
+    #[test]
+    fn refuses_changed_bodies_moved_timestamps_and_stale_deliveries() {
+        let signature = key().sign(BODY, SENT);
+        let verify = |body: &[u8], sent: &str, now| key().verify(Some(&signature), Some(sent), body, at(now));
+        assert_eq!(verify(b"{}", SENT, SENT_SECS), Err(SignatureError::Mismatch));
+        assert_eq!(verify(BODY, "2025-02-18T10:00:01Z", SENT_SECS), Err(SignatureError::Mismatch));
+        assert_eq!(verify(BODY, SENT, SENT_SECS + 301), Err(SignatureError::Stale(301)));
+        assert_eq!(verify(BODY, SENT, SENT_SECS - 301), Err(SignatureError::Future(301)));
+        assert_eq!(verify(BODY, "yesterday", SENT_SECS), Err(SignatureError::Malformed));
+        assert_eq!(key().verify(None, Some(SENT), BODY, at(SENT_SECS)), Err(SignatureError::Missing));
+    }
+}

@@ -1,0 +1,99 @@
+//! Checks a request's provider signature with the listener's keys: a provider without a key is
+//! "not configured" (503), a missing or wrong signature is refused (403). Either way the refusal
+//! is logged with the request id and nothing reaches the inbox.
+
+use std::time::SystemTime;
+
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use switchboard_providers::Provider;
+use switchboard_providers::signature::{
+    ELEVENLABS_SIGNATURE_HEADER, SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER, VAPI_SECRET_HEADER,
+};
+
+use super::ListenerState;
+use super::routes::WebhookRoute;
+use super::ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER};
+
+/// Why a request was not let in.
+#[derive(Debug)]
+pub(super) enum Refusal {
+    NotConfigured(Provider),
+    Signature(Provider, SignatureError),
+}
+
+impl Refusal {
+    /// The answer, after logging why (the reason never holds a secret or an expected value).
+    pub(super) fn respond(self, request_id: &str, path: &str) -> Response {
+        match self {
+            Self::NotConfigured(provider) => {
+                tracing::warn!(request_id, %provider, path, "webhook for a provider with no secret configured");
+                (StatusCode::SERVICE_UNAVAILABLE, format!("{provider} webhooks are not configured")).into_response()
+            }
+            Self::Signature(provider, reason) => {
+                tracing::warn!(request_id, %provider, path, %reason, "webhook refused");
+                (StatusCode::FORBIDDEN, "forbidden").into_response()
+            }
+        }
+    }
+}
+
+/// Verifies a webhook bound for the inbox.
+pub(super) fn verify_webhook(
+    state: &ListenerState,
+    route: WebhookRoute,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Refusal> {
+    let provider = route.provider();
+    let keys = &state.keys;
+    let checked = match provider {
+        Provider::Twilio => return verify_twilio(state, &public_url(state, uri), headers, twilio_body(headers, body)),
+        Provider::ElevenLabs => {
+            let key = keys.elevenlabs.as_ref().ok_or(Refusal::NotConfigured(provider))?;
+            key.verify(text(headers, ELEVENLABS_SIGNATURE_HEADER), body, SystemTime::now())
+        }
+        Provider::Ultravox => {
+            let key = keys.ultravox.as_ref().ok_or(Refusal::NotConfigured(provider))?;
+            let (signature, sent) =
+                (text(headers, ULTRAVOX_SIGNATURE_HEADER), text(headers, ULTRAVOX_TIMESTAMP_HEADER));
+            key.verify(signature, sent, body, SystemTime::now())
+        }
+        Provider::Vapi => {
+            let key = keys.vapi.as_ref().ok_or(Refusal::NotConfigured(provider))?;
+            key.verify(text(headers, VAPI_SECRET_HEADER), text(headers, header::AUTHORIZATION.as_str()))
+        }
+    };
+    checked.map_err(|reason| Refusal::Signature(provider, reason))
+}
+
+/// Verifies `X-Twilio-Signature` over `url` (the public URL Twilio requested) and `body`.
+pub(super) fn verify_twilio(
+    state: &ListenerState,
+    url: &str,
+    headers: &HeaderMap,
+    body: SignedBody<'_>,
+) -> Result<(), Refusal> {
+    let key = state.keys.twilio.as_ref().ok_or(Refusal::NotConfigured(Provider::Twilio))?;
+    key.verify(url, body, text(headers, TWILIO_SIGNATURE_HEADER))
+        .map_err(|reason| Refusal::Signature(Provider::Twilio, reason))
+}
+
+/// The URL the provider requested: the public base, then the path and query as received.
+pub(super) fn public_url(state: &ListenerState, uri: &Uri) -> String {
+    let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str());
+    format!("{}{path}", state.settings.public_base_url)
+}
+
+/// What Twilio signed besides the URL: a JSON body is hashed into the URL, a form's parameters
+/// are signed.
+pub(super) fn twilio_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> SignedBody<'a> {
+    let json = text(headers, header::CONTENT_TYPE.as_str())
+        .is_some_and(|content_type| content_type.trim_start().starts_with("application/json"));
+    if json { SignedBody::Json(body) } else { SignedBody::Form(body) }
+}
+
+pub(super) fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}

@@ -29,6 +29,8 @@ pub enum Command {
     },
     /// Place one call with an action and context, and print its transcript as it happens.
     Call(crate::call_cli::CallArgs),
+    /// Run the webhook listener (secrets from the environment) and print the URLs for each provider.
+    Listen(crate::listen_cli::ListenArgs),
     /// Run and review campaigns.
     Campaign {
         #[command(subcommand)]
@@ -83,6 +85,13 @@ pub enum KindArg {
 pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Call(args) => match crate::call_cli::run(args) {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("switchboard: {message}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Listen(args) => match crate::listen_cli::run(args) {
             Ok(code) => code,
             Err(message) => {
                 eprintln!("switchboard: {message}");

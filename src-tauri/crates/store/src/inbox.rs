@@ -59,23 +59,30 @@ const SELECT_WEBHOOK: &str = "SELECT id, provider, route, event_key, received_at
 
 impl Store {
     /// Stores a webhook and commits it, unless one with the same provider and event key is
-    /// already there.
+    /// already there. The commit is synced to disk (`synchronous = FULL` for this statement):
+    /// once the listener acknowledges the webhook the provider will not send it again, so it
+    /// must survive a power cut, not only the app being killed.
     pub fn insert_webhook(&self, webhook: &NewWebhook<'_>) -> Result<InboxInsert> {
         let conn = self.conn();
-        let inserted = conn.execute(
-            "INSERT INTO webhook_inbox (provider, route, event_key, received_at, request_id, content_type, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (provider, event_key) DO NOTHING",
-            params![
-                webhook.provider,
-                webhook.route,
-                webhook.event_key,
-                webhook.received_at.0,
-                webhook.request_id,
-                webhook.content_type,
-                webhook.body
-            ],
-        )?;
-        Ok(if inserted == 1 { InboxInsert::Inserted(conn.last_insert_rowid()) } else { InboxInsert::Duplicate })
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let inserted = conn
+            .prepare_cached(
+                "INSERT INTO webhook_inbox (provider, route, event_key, received_at, request_id, content_type, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (provider, event_key) DO NOTHING",
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    webhook.provider,
+                    webhook.route,
+                    webhook.event_key,
+                    webhook.received_at.0,
+                    webhook.request_id,
+                    webhook.content_type,
+                    webhook.body
+                ])
+            });
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(if inserted? == 1 { InboxInsert::Inserted(conn.last_insert_rowid()) } else { InboxInsert::Duplicate })
     }
 
     /// Up to `limit` webhooks neither processed nor parked as failed, oldest first.

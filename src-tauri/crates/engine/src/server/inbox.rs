@@ -92,7 +92,11 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Result<
         })
         .await?;
         let Some(call) = call else {
-            return Ok(Err(format!("no call is known by {}", provider_ids.join(" or "))));
+            return Ok(Err(if provider_ids.is_empty() {
+                "the webhook names no call".to_owned()
+            } else {
+                format!("no call is known by {}", provider_ids.join(" or "))
+            }));
         };
         apply_state(&state.store, &state.bus, call.id, next, reason).await?;
     }

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use switchboard_engine::{EngineEvent, EventBus};
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
     spawn_inbox_processor, webhook_urls,
 };
+use switchboard_engine::{EngineEvent, EventBus};
 use switchboard_store::Store;
 
 use crate::paths::DataPaths;

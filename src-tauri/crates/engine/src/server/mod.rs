@@ -36,9 +36,7 @@ pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor};
 pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
 pub use routes::{HEALTH_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, WebhookRoute};
 pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
-pub use ultravox_signature::{
-    ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOLERANCE, UltravoxWebhookKey,
-};
+pub use ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
 
 /// Every route of the listener, with its limits and headers.
 pub fn router(state: Arc<ListenerState>) -> Router {

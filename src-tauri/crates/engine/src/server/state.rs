@@ -122,12 +122,4 @@ impl ListenerState {
         self.probe = probe;
         self
     }
-
-    pub fn settings(&self) -> &ListenerSettings {
-        &self.settings
-    }
-
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
-    }
 }

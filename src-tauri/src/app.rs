@@ -1,8 +1,10 @@
 //! Builds and runs the Tauri application.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use crate::console::Console;
+use crate::keychain::Keychain;
 use crate::paths::DataPaths;
 use crate::playback::Speakers;
 use crate::{commands, events, logging};
@@ -18,6 +20,7 @@ pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(console)
+        .manage(Arc::new(Keychain::default()))
         .manage(Speakers::from_settings(engine.as_ref().map(|engine| engine.store().as_ref())))
         .setup(move |app| {
             if let Some(engine) = &engine {
@@ -55,6 +58,9 @@ pub fn run() -> ExitCode {
             commands::history::get_history_settings,
             commands::history::set_history_settings,
             commands::history::forget_contact,
+            commands::keys::list_keys,
+            commands::keys::set_key,
+            commands::keys::delete_key,
             commands::playback::audio_devices,
             commands::playback::choose_audio_device,
             commands::playback::play_recording,

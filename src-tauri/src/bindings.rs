@@ -88,6 +88,7 @@ fn typescript() -> String {
         declaration::<ForgetReport>(&cfg),
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),
+        declaration::<crate::keychain::KeyStatus>(&cfg),
         declaration::<AppInfo>(&cfg),
     ] {
         out.push_str(&decl);

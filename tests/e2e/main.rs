@@ -7,4 +7,5 @@ mod app;
 mod campaigns;
 mod console_flow;
 mod history;
+mod keys;
 mod startup;

@@ -5,6 +5,7 @@ pub mod calls;
 pub mod campaigns;
 pub mod contacts;
 pub mod history;
+pub mod keys;
 pub mod playback;
 pub mod settings;
 

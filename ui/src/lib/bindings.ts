@@ -217,7 +217,7 @@ confidence: number, };
 
 export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, };
 
-export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "audio-unavailable" | "storage";
+export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "audio-unavailable" | "keychain-unavailable" | "storage";
 
 export type ActionCall = { phone: string, 
 /**
@@ -468,6 +468,16 @@ export type AudioDevices = { names: Array<string>, default: string | null,
  * The device chosen in Settings; `null` follows the system default.
  */
 chosen: string | null, };
+
+export type KeyStatus = { id: string, label: string, provider: string, 
+/**
+ * "keychain", "environment", or `null` when not set.
+ */
+source: string | null, 
+/**
+ * The environment variable that would override it.
+ */
+env: string, };
 
 export type AppInfo = { version: string, dataDir: string, databasePath: string, logDir: string, backends: Array<BackendKind>, 
 /**

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     BackendFailed,
     /// No audio output device could play (the app works on without sound).
     AudioUnavailable,
+    /// The OS keychain is missing, locked or refused.
+    KeychainUnavailable,
     Storage,
 }
 

@@ -1,0 +1,60 @@
+//! Commands of the provider keys: which are set and where from, store one, remove one. A value
+//! crosses from the window once, on entry, and is never sent back.
+
+use std::sync::Arc;
+
+use switchboard_engine::ErrorCode;
+use switchboard_providers::Secret;
+use tauri::State;
+
+use super::Reply;
+use crate::dto::CommandError;
+use crate::keychain::{KeyStatus, Keychain, KeychainError};
+
+impl From<KeychainError> for CommandError {
+    fn from(err: KeychainError) -> Self {
+        let code = match err {
+            KeychainError::UnknownKey(_) | KeychainError::Empty => ErrorCode::InvalidInput,
+            KeychainError::Keychain { .. } => ErrorCode::KeychainUnavailable,
+        };
+        CommandError::new(code, err.to_string())
+    }
+}
+
+/// Runs keychain work (D-Bus round trips) off the async workers.
+async fn with_keychain<T: Send + 'static>(
+    keychain: &State<'_, Arc<Keychain>>,
+    work: impl FnOnce(&Keychain) -> Result<T, KeychainError> + Send + 'static,
+) -> Reply<T> {
+    let keychain = Arc::clone(keychain);
+    match tauri::async_runtime::spawn_blocking(move || work(&keychain)).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(err) => {
+            Err(CommandError::new(ErrorCode::KeychainUnavailable, format!("the keychain did not answer: {err}")))
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn list_keys(keychain: State<'_, Arc<Keychain>>) -> Reply<Vec<KeyStatus>> {
+    with_keychain(&keychain, |keychain| keychain.status()).await
+}
+
+#[tauri::command]
+pub async fn set_key(keychain: State<'_, Arc<Keychain>>, id: String, value: String) -> Reply<Vec<KeyStatus>> {
+    let value = Secret::new(value);
+    with_keychain(&keychain, move |keychain| {
+        keychain.set(&id, &value)?;
+        keychain.status()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn delete_key(keychain: State<'_, Arc<Keychain>>, id: String) -> Reply<Vec<KeyStatus>> {
+    with_keychain(&keychain, move |keychain| {
+        keychain.delete(&id)?;
+        keychain.status()
+    })
+    .await
+}

@@ -1,0 +1,209 @@
+//! API keys and webhook secrets: entered once in Settings and kept in the OS keychain (the
+//! Secret Service on Linux), never in SQLite, logs, events or the window after entry. A headless
+//! run reads them from the environment instead; a key set in the environment wins.
+
+use serde::Serialize;
+use switchboard_providers::Secret;
+use ts_rs::TS;
+
+/// The keychain service name Switchboard's entries are filed under.
+const SERVICE: &str = "app.switchboard.console";
+
+/// One key Switchboard can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The name it is filed under, and the console refers to it by.
+    pub id: &'static str,
+    pub label: &'static str,
+    pub provider: &'static str,
+    /// The environment variable a headless run reads it from.
+    pub env: &'static str,
+}
+
+/// Every key, by provider.
+pub const KEYS: [KeySpec; 9] = [
+    KeySpec { id: "twilio_account_sid", label: "Account SID", provider: "Twilio", env: "TWILIO_ACCOUNT_SID" },
+    KeySpec { id: "twilio_auth_token", label: "Auth token", provider: "Twilio", env: "TWILIO_AUTH_TOKEN" },
+    KeySpec { id: "elevenlabs_api_key", label: "API key", provider: "ElevenLabs", env: "ELEVENLABS_API_KEY" },
+    KeySpec {
+        id: "elevenlabs_webhook_secret",
+        label: "Webhook secret",
+        provider: "ElevenLabs",
+        env: "ELEVENLABS_WEBHOOK_SECRET",
+    },
+    KeySpec { id: "deepgram_api_key", label: "API key", provider: "Deepgram", env: "DEEPGRAM_API_KEY" },
+    KeySpec { id: "anthropic_api_key", label: "API key", provider: "Anthropic", env: "ANTHROPIC_API_KEY" },
+    KeySpec { id: "ultravox_api_key", label: "API key", provider: "Ultravox", env: "ULTRAVOX_API_KEY" },
+    KeySpec { id: "vapi_api_key", label: "API key", provider: "Vapi", env: "VAPI_API_KEY" },
+    KeySpec { id: "vapi_webhook_secret", label: "Webhook secret", provider: "Vapi", env: "VAPI_WEBHOOK_SECRET" },
+];
+
+/// Where a key's value comes from, as Settings shows it (never the value itself).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyStatus {
+    pub id: String,
+    pub label: String,
+    pub provider: String,
+    /// "keychain", "environment", or `null` when not set.
+    pub source: Option<String>,
+    /// The environment variable that would override it.
+    pub env: String,
+}
+
+/// The keychain could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeychainError {
+    #[error("{0:?} is not a key Switchboard knows")]
+    UnknownKey(String),
+    #[error("the key is empty")]
+    Empty,
+    /// The keychain refused or is missing; the message never includes the value.
+    #[error("the OS keychain could not {action} {key}: {reason}")]
+    Keychain { action: &'static str, key: &'static str, reason: String },
+}
+
+/// The keys of this computer's keychain.
+pub struct Keychain {
+    service: String,
+}
+
+impl Default for Keychain {
+    fn default() -> Self {
+        Self { service: SERVICE.to_owned() }
+    }
+}
+
+impl Keychain {
+    /// A keychain filing entries under another service name (tests use their own).
+    #[cfg(test)]
+    fn for_service(service: &str) -> Self {
+        Self { service: service.to_owned() }
+    }
+
+    /// Stores `value` as key `id`, replacing what was there.
+    pub fn set(&self, id: &str, value: &Secret) -> Result<(), KeychainError> {
+        let spec = spec(id)?;
+        let value = value.expose().trim();
+        if value.is_empty() {
+            return Err(KeychainError::Empty);
+        }
+        self.entry(spec, "store")?.set_password(value).map_err(|err| failure("store", spec, err))?;
+        tracing::info!(key = spec.id, "key stored in the OS keychain");
+        Ok(())
+    }
+
+    /// Removes key `id` from the keychain (nothing to remove is fine).
+    pub fn delete(&self, id: &str) -> Result<(), KeychainError> {
+        let spec = spec(id)?;
+        match self.entry(spec, "delete")?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(failure("delete", spec, err)),
+        }
+    }
+
+    /// Key `id`: from the environment when set there, else from the keychain.
+    pub fn get(&self, id: &str) -> Result<Option<Secret>, KeychainError> {
+        let spec = spec(id)?;
+        if let Some(value) = from_env(spec) {
+            return Ok(Some(value));
+        }
+        match self.entry(spec, "read")?.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(err) => Err(failure("read", spec, err)),
+        }
+    }
+
+    /// Every key and where its value comes from.
+    pub fn status(&self) -> Result<Vec<KeyStatus>, KeychainError> {
+        KEYS.iter()
+            .map(|spec| {
+                let source =
+                    if from_env(spec).is_some() { Some("environment") } else { self.get(spec.id)?.map(|_| "keychain") };
+                Ok(KeyStatus {
+                    id: spec.id.to_owned(),
+                    label: spec.label.to_owned(),
+                    provider: spec.provider.to_owned(),
+                    source: source.map(str::to_owned),
+                    env: spec.env.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    fn entry(&self, spec: &'static KeySpec, action: &'static str) -> Result<keyring::Entry, KeychainError> {
+        keyring::Entry::new(&self.service, spec.id).map_err(|err| failure(action, spec, err))
+    }
+}
+
+fn spec(id: &str) -> Result<&'static KeySpec, KeychainError> {
+    KEYS.iter().find(|spec| spec.id == id).ok_or_else(|| KeychainError::UnknownKey(id.to_owned()))
+}
+
+fn from_env(spec: &KeySpec) -> Option<Secret> {
+    std::env::var(spec.env).ok().filter(|value| !value.trim().is_empty()).map(Secret::new)
+}
+
+fn failure(action: &'static str, spec: &'static KeySpec, err: keyring::Error) -> KeychainError {
+    // keyring's errors describe the store, not the secret; they never carry the value.
+    KeychainError::Keychain { action, key: spec.id, reason: err.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Against a real Secret Service: gnome-keyring on the D-Bus session bus that `make test`
+    //! runs the tests in (`dbus-run-session`), started here with its files in a temp folder.
+
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::sync::OnceLock;
+
+    use super::*;
+
+    fn secret_service() {
+        static STARTED: OnceLock<tempfile::TempDir> = OnceLock::new();
+        STARTED.get_or_init(|| {
+            assert!(
+                std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+                "the keychain tests need a D-Bus session: run them through `make test` (dbus-run-session)"
+            );
+            let home = tempfile::tempdir().unwrap();
+            let mut daemon = Command::new("gnome-keyring-daemon")
+                .args(["--unlock", "--components=secrets", "--replace"])
+                .env("HOME", home.path())
+                .env("XDG_DATA_HOME", home.path().join("data"))
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("gnome-keyring-daemon could not start: is it installed? (`make test` installs it)");
+            // The login keyring's password (empty: one blank line) on stdin; the daemon forks and stays.
+            daemon.stdin.take().unwrap().write_all(b"\n").unwrap();
+            assert!(daemon.wait().unwrap().success(), "gnome-keyring-daemon failed");
+            home
+        });
+    }
+
+    #[test]
+    fn keys_are_stored_read_replaced_and_deleted_in_the_secret_service() {
+        secret_service();
+        let keychain = Keychain::for_service("app.switchboard.console.test");
+        let id = "deepgram_api_key";
+        keychain.delete(id).unwrap();
+        assert!(keychain.get(id).unwrap().is_none());
+        keychain.set(id, &Secret::new("dg-first-0001".to_owned())).unwrap();
+        assert_eq!(keychain.get(id).unwrap().unwrap().expose(), "dg-first-0001");
+        keychain.set(id, &Secret::new("  dg-second-0002\n".to_owned())).unwrap();
+        assert_eq!(keychain.get(id).unwrap().unwrap().expose(), "dg-second-0002", "replaced, trimmed");
+        // A second handle (another run of the app) reads the same entry.
+        assert!(Keychain::for_service("app.switchboard.console.test").get(id).unwrap().is_some());
+        let status = keychain.status().unwrap();
+        let deepgram = status.iter().find(|s| s.id == id).unwrap();
+        assert_eq!(deepgram.source.as_deref(), Some("keychain"));
+        assert!(!format!("{status:?}").contains("dg-second"), "the status never carries the value");
+        keychain.delete(id).unwrap();
+        assert!(keychain.get(id).unwrap().is_none());
+        assert!(matches!(keychain.set(id, &Secret::new("  ".to_owned())), Err(KeychainError::Empty)));
+        assert!(matches!(keychain.set("nope", &Secret::new("x".to_owned())), Err(KeychainError::UnknownKey(_))));
+    }
+}

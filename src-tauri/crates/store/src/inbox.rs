@@ -85,13 +85,14 @@ impl Store {
         Ok(if inserted? == 1 { InboxInsert::Inserted(conn.last_insert_rowid()) } else { InboxInsert::Duplicate })
     }
 
-    /// Up to `limit` webhooks neither processed nor parked as failed, oldest first.
-    pub fn unprocessed_webhooks(&self, limit: u32) -> Result<Vec<WebhookRow>> {
+    /// Up to `limit` webhooks neither processed nor parked as failed, oldest first, from those
+    /// stored after the one with id `after` (0 for all): a pass that leaves a row pending moves on.
+    pub fn unprocessed_webhooks(&self, after: i64, limit: u32) -> Result<Vec<WebhookRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_WEBHOOK} WHERE processed_at IS NULL AND last_error IS NULL ORDER BY id LIMIT ?1"
+            "{SELECT_WEBHOOK} WHERE processed_at IS NULL AND last_error IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
         ))?;
-        let rows = stmt.query_map([limit], read_webhook)?;
+        let rows = stmt.query_map(params![after, limit], read_webhook)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -1,8 +1,12 @@
 //! Inbox processing: apply stored webhooks to their calls, in the order they arrived, and mark
 //! each row. Applying is idempotent (a call's state only moves forward), so a row applied twice
-//! (the app died between applying and marking) changes nothing the second time.
+//! (the app died between applying and marking) changes nothing the second time. A webhook can
+//! beat the backend's record of the provider's call id (Twilio reports `initiated` before the
+//! create-call answer is back), so a row naming no known call waits, retried every few seconds,
+//! until [`ListenerSettings::unknown_call_grace`](super::ListenerSettings) has passed.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use switchboard_store::WebhookRow;
 use tokio::task::JoinHandle;
@@ -17,49 +21,64 @@ use crate::{EngineError, now};
 /// Rows read from the inbox at a time.
 const BATCH: u32 = 256;
 
+/// How often the processor looks again at rows waiting for their call.
+const RETRY_EVERY: Duration = Duration::from_secs(2);
+
 /// What a pass over the inbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InboxPass {
     /// Rows applied (or found to mean no change) and marked processed.
     pub processed: usize,
-    /// Rows parked with a reason (unreadable, or naming no known call).
+    /// Rows parked with a reason (unreadable, or naming no known call past the grace).
     pub failed: usize,
+    /// Rows left pending: their call is not known yet.
+    pub waiting: usize,
 }
 
 /// Processes every row left unprocessed (at start-up, before the processor runs).
 pub async fn replay_inbox(state: &Arc<ListenerState>) -> Result<InboxPass, EngineError> {
     let pass = drain(state).await?;
     if pass != InboxPass::default() {
-        tracing::info!(processed = pass.processed, failed = pass.failed, "inbox replayed");
+        tracing::info!(processed = pass.processed, failed = pass.failed, waiting = pass.waiting, "inbox replayed");
     }
     Ok(pass)
 }
 
-/// Starts the task that processes the inbox whenever a webhook is stored. A pass that fails on
-/// the store is logged and retried at the next wake-up.
+/// Starts the task that processes the inbox whenever a webhook is stored, and every few seconds
+/// for rows waiting for their call. A pass that fails on the store is logged and retried.
 pub fn spawn_inbox_processor(state: Arc<ListenerState>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            state.inbox_wakeup.notified().await;
+            let _woken_or_due = tokio::time::timeout(RETRY_EVERY, state.inbox_wakeup.notified()).await;
             if let Err(error) = drain(&state).await {
-                tracing::error!(%error, "inbox processing stopped short; it resumes at the next webhook");
+                tracing::error!(%error, "inbox processing stopped short; it resumes shortly");
             }
         }
     })
 }
 
+/// What processing did with one row.
+enum Outcome {
+    Processed,
+    Waiting,
+    Parked(String),
+}
+
 async fn drain(state: &Arc<ListenerState>) -> Result<InboxPass, EngineError> {
     let mut pass = InboxPass::default();
+    let mut after = 0;
     loop {
         let store = Arc::clone(&state.store);
-        let rows = blocking(move || store.unprocessed_webhooks(BATCH)).await?;
-        if rows.is_empty() {
+        let rows = blocking(move || store.unprocessed_webhooks(after, BATCH)).await?;
+        let Some(last) = rows.last() else {
             return Ok(pass);
-        }
+        };
+        after = last.id;
         for row in rows {
             match process(state, &row).await? {
-                Ok(()) => pass.processed += 1,
-                Err(reason) => {
+                Outcome::Processed => pass.processed += 1,
+                Outcome::Waiting => pass.waiting += 1,
+                Outcome::Parked(reason) => {
                     tracing::warn!(inbox = row.id, route = row.route, reason, "webhook parked");
                     let store = Arc::clone(&state.store);
                     blocking(move || store.mark_webhook_failed(row.id, &reason)).await?;
@@ -70,14 +89,14 @@ async fn drain(state: &Arc<ListenerState>) -> Result<InboxPass, EngineError> {
     }
 }
 
-/// Applies one row and marks it processed; `Ok(Err(reason))` when the row cannot be applied.
-async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Result<(), String>, EngineError> {
+/// Applies one row and marks it processed, or says why it cannot be applied (yet).
+async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome, EngineError> {
     let Some(route) = WebhookRoute::from_name(&row.route) else {
-        return Ok(Err(format!("unknown route {:?}", row.route)));
+        return Ok(Outcome::Parked(format!("unknown route {:?}", row.route)));
     };
     let change = match call_change(route, &row.body) {
         Ok(change) => change,
-        Err(error) => return Ok(Err(error.to_string())),
+        Err(error) => return Ok(Outcome::Parked(error.to_string())),
     };
     if let Some(CallChange { provider_ids, state: next, reason }) = change {
         let store = Arc::clone(&state.store);
@@ -92,15 +111,18 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Result<
         })
         .await?;
         let Some(call) = call else {
-            return Ok(Err(if provider_ids.is_empty() {
-                "the webhook names no call".to_owned()
-            } else {
-                format!("no call is known by {}", provider_ids.join(" or "))
-            }));
+            if provider_ids.is_empty() {
+                return Ok(Outcome::Parked("the webhook names no call".to_owned()));
+            }
+            let waited = Duration::from_millis(u64::try_from(now().0 - row.received_at.0).unwrap_or_default());
+            if waited < state.settings.unknown_call_grace {
+                return Ok(Outcome::Waiting);
+            }
+            return Ok(Outcome::Parked(format!("no call is known by {}", provider_ids.join(" or "))));
         };
         apply_state(&state.store, &state.bus, call.id, next, reason).await?;
     }
     let (store, id) = (Arc::clone(&state.store), row.id);
     blocking(move || store.mark_webhook_processed(id, now())).await?;
-    Ok(Ok(()))
+    Ok(Outcome::Processed)
 }

@@ -3,7 +3,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use switchboard_providers::Secret;
 use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, VapiWebhookKey};
@@ -54,6 +54,9 @@ pub struct ListenerSettings {
     pub rate_per_second: NonZeroU32,
     /// Requests a client address may make at once before the average applies.
     pub rate_burst: NonZeroU32,
+    /// How long a webhook naming no known call waits for the backend to record the provider's
+    /// call id before it is parked as failed.
+    pub unknown_call_grace: Duration,
 }
 
 impl ListenerSettings {
@@ -64,6 +67,7 @@ impl ListenerSettings {
             body_limit_bytes: 1024 * 1024,
             rate_per_second: NonZeroU32::new(50).expect("not zero"),
             rate_burst: NonZeroU32::new(200).expect("not zero"),
+            unknown_call_grace: Duration::from_secs(120),
         }
     }
 

@@ -44,13 +44,15 @@ fn processed_and_failed_rows_leave_the_queue() {
             InboxInsert::Duplicate => panic!("{key} is new"),
         })
         .collect();
-    let pending = |limit| store.unprocessed_webhooks(limit).unwrap().iter().map(|row| row.id).collect::<Vec<_>>();
-    assert_eq!(pending(10), ids);
-    assert_eq!(pending(2), ids[..2]);
+    let pending =
+        |after, limit| store.unprocessed_webhooks(after, limit).unwrap().iter().map(|row| row.id).collect::<Vec<_>>();
+    assert_eq!(pending(0, 10), ids);
+    assert_eq!(pending(0, 2), ids[..2]);
+    assert_eq!(pending(ids[0], 10), ids[1..]);
 
     store.mark_webhook_processed(ids[0], UnixMillis(2_000)).unwrap();
     store.mark_webhook_failed(ids[1], "Twilio status callback could not be read: missing field").unwrap();
-    assert_eq!(pending(10), [ids[2]]);
+    assert_eq!(pending(0, 10), [ids[2]]);
     let processed = store.webhook(ids[0]).unwrap().unwrap();
     assert_eq!((processed.processed_at, processed.attempts), (Some(UnixMillis(2_000)), 1));
     let failed = store.webhook(ids[1]).unwrap().unwrap();
@@ -67,7 +69,7 @@ fn an_inserted_row_is_in_the_file_when_insert_returns() {
     store.insert_webhook(&webhook("k", b"body")).unwrap();
     // Another connection (as after a crash and restart) sees it while the first is still open.
     let reopened = Store::open(&path).unwrap();
-    assert_eq!(reopened.unprocessed_webhooks(10).unwrap().len(), 1);
+    assert_eq!(reopened.unprocessed_webhooks(0, 10).unwrap().len(), 1);
     assert_eq!(reopened.insert_webhook(&webhook("k", b"body")).unwrap(), InboxInsert::Duplicate);
 }
 

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use switchboard_core::CallState;
-use switchboard_engine::server::{InboxPass, replay_inbox, spawn_inbox_processor};
+use switchboard_engine::EngineEvent;
+use switchboard_engine::server::{InboxPass, ListenerSettings, replay_inbox, spawn_inbox_processor};
 use switchboard_store::InboxCounts;
 
 use super::{
-    CALL_SID, Fixture, call_with_provider_id, elevenlabs_request, twilio_request, twilio_status, ultravox_request,
-    unix_now, vapi_request, vapi_secret,
+    CALL_SID, Fixture, PUBLIC, call_with_provider_id, elevenlabs_request, secrets, twilio_request, twilio_status,
+    ultravox_request, unix_now, vapi_request, vapi_secret,
 };
 
 #[tokio::test]
@@ -20,14 +21,14 @@ async fn a_signed_status_callback_is_stored_before_the_200_and_then_applied() {
     let response = fixture.send(twilio_request("/twilio/status", &twilio_status(CALL_SID, "ringing", 1))).await;
     assert_eq!(response.status(), StatusCode::OK);
     // The 200 means the row is committed; nothing has been applied yet.
-    let rows = fixture.store.unprocessed_webhooks(10).unwrap();
+    let rows = fixture.store.unprocessed_webhooks(0, 10).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].provider.as_str(), rows[0].route.as_str()), ("twilio", "twilio-status"));
     assert_eq!(rows[0].event_key, format!("status:{CALL_SID}:ringing:1"));
     assert_eq!(rows[0].request_id.as_deref(), response.headers()["x-request-id"].to_str().ok());
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::Dialing);
 
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 1, failed: 0 });
+    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 1, failed: 0, waiting: 0 });
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::Ringing);
     assert_eq!(fixture.published_states(), [CallState::Ringing]);
     assert_eq!(fixture.store.inbox_counts().unwrap(), InboxCounts { total: 1, pending: 0, failed: 0 });
@@ -39,9 +40,7 @@ async fn the_processor_applies_webhooks_as_they_arrive() {
     let processor = spawn_inbox_processor(Arc::clone(&fixture.state));
     fixture.send(twilio_request("/twilio/status", &twilio_status(CALL_SID, "in-progress", 2))).await;
     let event = tokio::time::timeout(Duration::from_secs(10), fixture.events.recv()).await.unwrap().unwrap();
-    assert!(
-        matches!(&*event, switchboard_engine::EngineEvent::CallUpdated { call } if call.state == CallState::InProgress)
-    );
+    assert!(matches!(&*event, EngineEvent::CallUpdated { call } if call.state == CallState::InProgress));
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::InProgress);
     processor.abort();
 }
@@ -98,7 +97,7 @@ async fn each_provider_s_webhook_reaches_its_call() {
         let path = request.uri().path().to_owned();
         assert_eq!(fixture.send(request).await.status(), StatusCode::OK, "{path}");
     }
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 5, failed: 0 });
+    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 5, failed: 0, waiting: 0 });
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::InProgress);
     let eleven = fixture.store.call(eleven.id).unwrap().unwrap();
     assert_eq!((eleven.state, eleven.end_reason.as_deref()), (CallState::Completed, Some("the caller hung up")));
@@ -108,14 +107,39 @@ async fn each_provider_s_webhook_reaches_its_call() {
 }
 
 #[tokio::test]
-async fn unreadable_webhooks_and_unknown_calls_are_parked_with_the_reason() {
-    let fixture = Fixture::new();
+async fn a_webhook_that_beats_its_call_id_waits_for_it() {
+    let mut fixture = Fixture::new();
+    let processor = spawn_inbox_processor(Arc::clone(&fixture.state));
+    let early = twilio_request("/twilio/status", &twilio_status("CAlate", "busy", 1));
+    assert_eq!(fixture.send(early).await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(fixture.store.inbox_counts().unwrap(), InboxCounts { total: 1, pending: 1, failed: 0 });
+
+    // The backend records the call SID after Twilio's first callback: the processor's next look
+    // finds the call.
+    let late = call_with_provider_id(&fixture.store, "CAlate");
+    let event = tokio::time::timeout(Duration::from_secs(10), fixture.events.recv()).await.unwrap().unwrap();
+    assert!(
+        matches!(&*event, EngineEvent::CallUpdated { call } if call.id == late.id && call.state == CallState::Busy)
+    );
+    // The row is marked just after the change it caused is published.
+    while fixture.store.inbox_counts().unwrap().pending > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(fixture.store.inbox_counts().unwrap(), InboxCounts { total: 1, pending: 0, failed: 0 });
+    processor.abort();
+}
+
+#[tokio::test]
+async fn unreadable_webhooks_and_calls_unknown_past_the_grace_are_parked_with_the_reason() {
+    let settings = ListenerSettings { unknown_call_grace: Duration::ZERO, ..ListenerSettings::new(PUBLIC) };
+    let fixture = Fixture::with(secrets(), settings);
     let unreadable = twilio_request("/twilio/status", b"CallStatus=ringing&SequenceNumber=1");
     assert_eq!(fixture.send(unreadable).await.status(), StatusCode::OK, "stored as received; judged by processing");
     let stranger = twilio_request("/twilio/status", &twilio_status("CAnobody", "ringing", 1));
     assert_eq!(fixture.send(stranger).await.status(), StatusCode::OK);
 
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 0, failed: 2 });
+    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 0, failed: 2, waiting: 0 });
     assert_eq!(fixture.store.inbox_counts().unwrap(), InboxCounts { total: 2, pending: 0, failed: 2 });
     let reasons: Vec<String> =
         (1..=2).map(|id| fixture.store.webhook(id).unwrap().unwrap().last_error.unwrap()).collect();

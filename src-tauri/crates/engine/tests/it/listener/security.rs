@@ -193,3 +193,11 @@ async fn health_reports_the_listener_the_inbox_and_each_provider() {
         serde_json::json!({"state": "unreachable", "reason": "timed out"})
     );
 }
+
+#[test]
+fn secrets_never_print() {
+    let printed = format!("{:?}", super::secrets());
+    for secret in [super::TWILIO_TOKEN, super::ELEVENLABS_SECRET, super::ULTRAVOX_SECRET, super::VAPI_SECRET] {
+        assert!(!printed.contains(secret), "{printed}");
+    }
+}

@@ -14,13 +14,14 @@ pub fn run() -> ExitCode {
     let paths = DataPaths::resolve();
     let _log_guard = logging::init(&paths.logs);
     tracing::info!(data_dir = %paths.root.display(), version = env!("CARGO_PKG_VERSION"), "Switchboard starting");
-    let console = tauri::async_runtime::block_on(Console::start(paths));
+    let keychain = Arc::new(Keychain::default());
+    let console = tauri::async_runtime::block_on(Console::start(paths, Arc::clone(&keychain)));
     let engine = console.engine.clone().ok();
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(console)
-        .manage(Arc::new(Keychain::default()))
+        .manage(keychain)
         .manage(Speakers::from_settings(engine.as_ref().map(|engine| engine.store().as_ref())))
         .setup(move |app| {
             if let Some(engine) = &engine {
@@ -59,6 +60,9 @@ pub fn run() -> ExitCode {
             commands::history::set_history_settings,
             commands::history::forget_contact,
             commands::keys::list_keys,
+            commands::listener::listener_info,
+            commands::listener::set_listener_settings,
+            commands::listener::detect_ngrok,
             commands::keys::set_key,
             commands::keys::delete_key,
             commands::playback::audio_devices,

@@ -89,6 +89,8 @@ fn typescript() -> String {
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),
         declaration::<crate::keychain::KeyStatus>(&cfg),
+        declaration::<crate::listener::WebhookUrl>(&cfg),
+        declaration::<crate::listener::ListenerInfo>(&cfg),
         declaration::<AppInfo>(&cfg),
     ] {
         out.push_str(&decl);

@@ -9,6 +9,8 @@ use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
 use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
+use crate::keychain::Keychain;
+use crate::listener::{self, ListenerInfo};
 use crate::paths::DataPaths;
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
@@ -21,12 +23,14 @@ pub struct Console {
     pub paths: DataPaths,
     pub backends: Vec<BackendKind>,
     pub engine: Result<Arc<Engine>, String>,
+    /// The webhook listener, once the engine runs.
+    pub listener: Option<ListenerInfo>,
 }
 
 impl Console {
     /// Opens the database, seeds the samples on first start, closes calls a previous run left
     /// open, and registers the backends. A failure is kept (and shown by the console), not fatal.
-    pub async fn start(paths: DataPaths) -> Console {
+    pub async fn start(paths: DataPaths, keychain: Arc<Keychain>) -> Console {
         let simulator = Simulator::new(SimSettings {
             time_scale: sim_time_scale(),
             cast: sim_cast(),
@@ -55,7 +59,11 @@ impl Console {
             tracing::error!(%reason, "the console cannot start");
             eprintln!("switchboard: {reason}");
         }
-        Console { paths, backends, engine }
+        let listener = match &engine {
+            Ok(engine) => Some(listener::start(engine, keychain).await),
+            Err(_) => None,
+        };
+        Console { paths, backends, engine, listener }
     }
 }
 

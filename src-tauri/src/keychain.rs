@@ -21,7 +21,7 @@ pub struct KeySpec {
 }
 
 /// Every key, by provider.
-pub const KEYS: [KeySpec; 9] = [
+pub const KEYS: [KeySpec; 10] = [
     KeySpec { id: "twilio_account_sid", label: "Account SID", provider: "Twilio", env: "TWILIO_ACCOUNT_SID" },
     KeySpec { id: "twilio_auth_token", label: "Auth token", provider: "Twilio", env: "TWILIO_AUTH_TOKEN" },
     KeySpec { id: "elevenlabs_api_key", label: "API key", provider: "ElevenLabs", env: "ELEVENLABS_API_KEY" },
@@ -34,6 +34,12 @@ pub const KEYS: [KeySpec; 9] = [
     KeySpec { id: "deepgram_api_key", label: "API key", provider: "Deepgram", env: "DEEPGRAM_API_KEY" },
     KeySpec { id: "anthropic_api_key", label: "API key", provider: "Anthropic", env: "ANTHROPIC_API_KEY" },
     KeySpec { id: "ultravox_api_key", label: "API key", provider: "Ultravox", env: "ULTRAVOX_API_KEY" },
+    KeySpec {
+        id: "ultravox_webhook_secret",
+        label: "Webhook secret",
+        provider: "Ultravox",
+        env: "ULTRAVOX_WEBHOOK_SECRET",
+    },
     KeySpec { id: "vapi_api_key", label: "API key", provider: "Vapi", env: "VAPI_API_KEY" },
     KeySpec { id: "vapi_webhook_secret", label: "Webhook secret", provider: "Vapi", env: "VAPI_WEBHOOK_SECRET" },
 ];

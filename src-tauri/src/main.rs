@@ -17,6 +17,7 @@ mod dto;
 mod events;
 mod keychain;
 mod listen_cli;
+mod listener;
 mod logging;
 mod paths;
 mod playback;

@@ -42,6 +42,8 @@ impl App {
             .env("SWITCHBOARD_SIM_TIME_SCALE", sim_time_scale.to_string())
             // Every simulated callee answers, so the tests' outcomes do not depend on the cast.
             .env("SWITCHBOARD_SIM_CAST", "cooperative")
+            // Several apps run at once: each listens for webhooks on a free port.
+            .env("SWITCHBOARD_LISTENER_PORT", "0")
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .envs(env.iter().copied())

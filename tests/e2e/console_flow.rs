@@ -18,6 +18,12 @@ async fn every_section_opens() {
         }
         app.click("nav-settings").await;
         assert_eq!(app.text("[data-testid=data-dir]").await, data.path().display().to_string());
+        // The webhook listener runs inside the app: Settings says where, and it answers there.
+        let listening = app.text("[data-testid=listener-local]").await;
+        let local = listening.split_whitespace().find(|word| word.starts_with("http://127.0.0.1:")).unwrap();
+        assert_eq!(app.texts("[data-testid=webhook-urls] tr").await.len(), 8, "a URL per provider callback");
+        let health = http_get(local.trim_end_matches(';'), "/health").await;
+        assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\""), "{health}");
         app.click("nav-agents").await;
         assert_eq!(
             app.texts("[data-testid=agent-card]").await.len(),
@@ -140,4 +146,16 @@ async fn a_one_off_call_with_an_action_runs_from_the_live_section() {
         app.quit().await;
     })
     .await;
+}
+
+/// A plain HTTP GET over loopback, the response as text.
+async fn http_get(base: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
 }

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod history;
 pub mod keys;
+pub mod listener;
 pub mod playback;
 pub mod settings;
 

@@ -479,6 +479,26 @@ source: string | null,
  */
 env: string, };
 
+export type WebhookUrl = { label: string, url: string, };
+
+export type ListenerInfo = { port: number, 
+/**
+ * Where it listens, when it does.
+ */
+localUrl: string | null, publicUrl: string, 
+/**
+ * "settings", "ngrok" or "local".
+ */
+publicUrlSource: string, urls: Array<WebhookUrl>, 
+/**
+ * Providers whose webhooks can be verified (their secret is set).
+ */
+verified: Array<string>, 
+/**
+ * Why it is not listening, if it is not.
+ */
+error: string | null, };
+
 export type AppInfo = { version: string, dataDir: string, databasePath: string, logDir: string, backends: Array<BackendKind>, 
 /**
  * Why the console could not start (database unreadable, …); `null` when it runs.

@@ -36,6 +36,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CampaignCommand,
     },
+    /// Search and export past calls.
+    History {
+        #[command(subcommand)]
+        command: crate::history_cli::HistoryCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,38 +88,19 @@ pub enum KindArg {
 
 /// Runs a headless command.
 pub fn run(command: Command) -> ExitCode {
-    match command {
-        Command::Call(args) => match crate::call_cli::run(args) {
-            Ok(code) => code,
-            Err(message) => {
-                eprintln!("switchboard: {message}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Listen(args) => match crate::listen_cli::run(args) {
-            Ok(code) => code,
-            Err(message) => {
-                eprintln!("switchboard: {message}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Campaign { command } => match crate::campaign_cli::run(command) {
-            Ok(code) => code,
-            Err(message) => {
-                eprintln!("switchboard: {message}");
-                ExitCode::from(2)
-            }
-        },
+    let result = match command {
+        Command::Call(args) => crate::call_cli::run(args),
+        Command::Listen(args) => crate::listen_cli::run(args),
+        Command::Campaign { command } => crate::campaign_cli::run(command),
+        Command::History { command } => crate::history_cli::run(command),
         Command::Contacts { command: ContactsCommand::Import { file, kind, dry_run, json, region } } => {
-            match import_file(&file, kind, dry_run, json, region) {
-                Ok(code) => code,
-                Err(message) => {
-                    eprintln!("switchboard: {message}");
-                    ExitCode::from(2)
-                }
-            }
+            import_file(&file, kind, dry_run, json, region)
         }
-    }
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("switchboard: {message}");
+        ExitCode::from(2)
+    })
 }
 
 fn import_file(

@@ -15,6 +15,7 @@ mod commands;
 mod console;
 mod dto;
 mod events;
+mod history_cli;
 mod keychain;
 mod listen_cli;
 mod listener;

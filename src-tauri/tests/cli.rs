@@ -105,6 +105,25 @@ fn a_one_off_call_with_an_action_and_context_runs_to_its_end() {
     );
     assert!(stdout.contains("\ncompleted: ") && stdout.contains("confirmed: yes"), "{stdout}");
 
+    // The call is in History: found by a phrase, exported as a transcript and as CSV.
+    let found = switchboard(dir.path()).args(["history", "search", "\"dentist appointment\""]).output().unwrap();
+    let found = String::from_utf8_lossy(&found.stdout);
+    assert!(found.contains("call 1 line 0 (John): ") && found.contains("[dentist appointment]"), "{found}");
+    let text = switchboard(dir.path()).args(["history", "export", "--call", "1", "--format", "text"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.starts_with("Call 1 — John (+13125550177)\n") && text.contains("Collected confirmed: yes"), "{text}");
+    let csv_path = dir.path().join("call.csv");
+    let csv = switchboard(dir.path())
+        .args(["history", "export", "--call", "1", "--format", "csv", "--out"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(csv.status.success());
+    assert!(std::fs::read_to_string(&csv_path).unwrap().starts_with("call_id,placed_at,contact,"));
+    let missing = switchboard(dir.path()).args(["history", "export", "--call", "99"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("call 99"));
+
     let refused = switchboard(dir.path()).args(["call", "--phone", "12", "--action", "x"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot call Callee: \"12\""));

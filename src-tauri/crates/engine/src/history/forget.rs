@@ -9,9 +9,13 @@ use crate::EngineError;
 use crate::campaigns::CampaignResult;
 
 /// Forgets a contact. Campaign summaries lose the contact's entry, and words naming them
-/// become "a forgotten contact". Returns what was removed.
+/// become "a forgotten contact". Refused while a call with them is live. Returns what was
+/// removed.
 pub fn forget_contact(store: &Store, recordings: Option<&Recordings>, id: ContactId) -> Result<Forgotten, EngineError> {
     let name = store.contact(id)?.ok_or(EngineError::ContactNotFound(id))?.fields.name;
+    if store.calls_with_contact(id)?.iter().any(|call| !call.state.is_terminal()) {
+        return Err(EngineError::InvalidRequest(format!("{name} is on a call now; forget them when it has ended")));
+    }
     let forgotten = store.forget_contact(id, |summary| scrub_summary(summary, id, &name))?;
     if let Some(recordings) = recordings {
         for file in &forgotten.recording_files {

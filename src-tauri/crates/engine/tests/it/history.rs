@@ -68,3 +68,14 @@ async fn the_next_call_is_told_about_the_last_calls_with_the_contact() {
     engine.start_call(contact, agent).await.unwrap();
     assert!(!backend.requests.lock().unwrap().last().unwrap().system_prompt.contains("Earlier calls"));
 }
+
+#[tokio::test]
+async fn a_contact_on_a_live_call_cannot_be_forgotten_until_it_ends() {
+    let backend = ScriptedBackend::new(Script::Play(vec![BackendEvent::Answered]));
+    let engine = engine_with(backend, 60);
+    let (contact, agent) = ids(&engine, "Acme Fasteners");
+    let call = engine.start_call(contact, agent).await.unwrap();
+    let refused = switchboard_engine::history::forget_contact(engine.store(), None, contact).unwrap_err();
+    assert!(refused.to_string().contains("Acme Fasteners is on a call now"), "{refused}");
+    assert!(engine.store().call(call.id).unwrap().is_some(), "nothing was deleted");
+}

@@ -89,6 +89,7 @@ fn typescript() -> String {
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),
         declaration::<crate::keychain::KeyStatus>(&cfg),
+        declaration::<crate::keychain::KeysView>(&cfg),
         declaration::<crate::listener::WebhookUrl>(&cfg),
         declaration::<crate::listener::ListenerInfo>(&cfg),
         declaration::<AppInfo>(&cfg),

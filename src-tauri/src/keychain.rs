@@ -57,6 +57,15 @@ pub struct KeyStatus {
     pub env: String,
 }
 
+/// Every key's status, and why the keychain could not be read, if it could not (keys can
+/// still come from the environment then).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KeysView {
+    pub keys: Vec<KeyStatus>,
+    pub keychain_problem: Option<String>,
+}
+
 /// The keychain could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeychainError {
@@ -121,21 +130,36 @@ impl Keychain {
         }
     }
 
-    /// Every key and where its value comes from.
-    pub fn status(&self) -> Result<Vec<KeyStatus>, KeychainError> {
-        KEYS.iter()
+    /// Every key and where its value comes from. A keychain that cannot be read is reported
+    /// once, beside the keys (those set in the environment still show).
+    pub fn status(&self) -> KeysView {
+        let mut keychain_problem = None;
+        let keys = KEYS
+            .iter()
             .map(|spec| {
-                let source =
-                    if from_env(spec).is_some() { Some("environment") } else { self.get(spec.id)?.map(|_| "keychain") };
-                Ok(KeyStatus {
+                let source = if from_env(spec).is_some() {
+                    Some("environment")
+                } else if keychain_problem.is_some() {
+                    None
+                } else {
+                    match self.get(spec.id) {
+                        Ok(value) => value.map(|_| "keychain"),
+                        Err(err) => {
+                            keychain_problem = Some(err.to_string());
+                            None
+                        }
+                    }
+                };
+                KeyStatus {
                     id: spec.id.to_owned(),
                     label: spec.label.to_owned(),
                     provider: spec.provider.to_owned(),
                     source: source.map(str::to_owned),
                     env: spec.env.to_owned(),
-                })
+                }
             })
-            .collect()
+            .collect();
+        KeysView { keys, keychain_problem }
     }
 
     fn entry(&self, spec: &'static KeySpec, action: &'static str) -> Result<keyring::Entry, KeychainError> {
@@ -203,8 +227,9 @@ mod tests {
         assert_eq!(keychain.get(id).unwrap().unwrap().expose(), "dg-second-0002", "replaced, trimmed");
         // A second handle (another run of the app) reads the same entry.
         assert!(Keychain::for_service("app.switchboard.console.test").get(id).unwrap().is_some());
-        let status = keychain.status().unwrap();
-        let deepgram = status.iter().find(|s| s.id == id).unwrap();
+        let status = keychain.status();
+        assert_eq!(status.keychain_problem, None);
+        let deepgram = status.keys.iter().find(|s| s.id == id).unwrap();
         assert_eq!(deepgram.source.as_deref(), Some("keychain"));
         assert!(!format!("{status:?}").contains("dg-second"), "the status never carries the value");
         keychain.delete(id).unwrap();

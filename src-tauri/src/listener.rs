@@ -58,7 +58,13 @@ pub fn port(store: &Store) -> u16 {
 /// Starts the listener for `engine`; a port in use is reported, not fatal.
 pub async fn start(engine: &Arc<Engine>, keychain: Arc<Keychain>) -> ListenerInfo {
     let store = Arc::clone(engine.store());
-    let port = port(&store);
+    // Port 0 (any): take a free one now, so the local public URL names the real port.
+    let port = match port(&store) {
+        0 => std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|probe| probe.local_addr())
+            .map_or(0, |address| address.port()),
+        port => port,
+    };
     let (public_url, public_url_source) = public_url(&store, port).await;
     let secrets = tauri::async_runtime::spawn_blocking(move || secrets(&keychain)).await.unwrap_or_default();
     let verified = [

@@ -24,6 +24,7 @@ async fn every_section_opens() {
         assert_eq!(app.texts("[data-testid=webhook-urls] tr").await.len(), 8, "a URL per provider callback");
         let health = http_get(local.trim_end_matches(';'), "/health").await;
         assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\""), "{health}");
+        app.screenshot("settings").await;
         app.click("nav-agents").await;
         assert_eq!(
             app.texts("[data-testid=agent-card]").await.len(),

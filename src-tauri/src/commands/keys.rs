@@ -9,7 +9,7 @@ use tauri::State;
 
 use super::Reply;
 use crate::dto::CommandError;
-use crate::keychain::{KeyStatus, Keychain, KeychainError};
+use crate::keychain::{Keychain, KeychainError, KeysView};
 
 impl From<KeychainError> for CommandError {
     fn from(err: KeychainError) -> Self {
@@ -36,25 +36,25 @@ async fn with_keychain<T: Send + 'static>(
 }
 
 #[tauri::command]
-pub async fn list_keys(keychain: State<'_, Arc<Keychain>>) -> Reply<Vec<KeyStatus>> {
-    with_keychain(&keychain, |keychain| keychain.status()).await
+pub async fn list_keys(keychain: State<'_, Arc<Keychain>>) -> Reply<KeysView> {
+    with_keychain(&keychain, |keychain| Ok(keychain.status())).await
 }
 
 #[tauri::command]
-pub async fn set_key(keychain: State<'_, Arc<Keychain>>, id: String, value: String) -> Reply<Vec<KeyStatus>> {
+pub async fn set_key(keychain: State<'_, Arc<Keychain>>, id: String, value: String) -> Reply<KeysView> {
     let value = Secret::new(value);
     with_keychain(&keychain, move |keychain| {
         keychain.set(&id, &value)?;
-        keychain.status()
+        Ok(keychain.status())
     })
     .await
 }
 
 #[tauri::command]
-pub async fn delete_key(keychain: State<'_, Arc<Keychain>>, id: String) -> Reply<Vec<KeyStatus>> {
+pub async fn delete_key(keychain: State<'_, Arc<Keychain>>, id: String) -> Reply<KeysView> {
     with_keychain(&keychain, move |keychain| {
         keychain.delete(&id)?;
-        keychain.status()
+        Ok(keychain.status())
     })
     .await
 }

@@ -479,6 +479,8 @@ source: string | null,
  */
 env: string, };
 
+export type KeysView = { keys: Array<KeyStatus>, keychainProblem: string | null, };
+
 export type WebhookUrl = { label: string, url: string, };
 
 export type ListenerInfo = { port: number, 

@@ -94,6 +94,22 @@ impl App {
         self.wait_for(&format!("[data-testid={test_id}]")).await.click().await.expect("click failed");
     }
 
+    /// Calls the sample contact `name` from Contacts (the Call button), as a dispatcher does.
+    pub async fn call_contact(&self, name: &str) {
+        self.click("nav-contacts").await;
+        let button = format!("[data-testid=contact-row][data-contact-name='{name}'] [data-testid=call-button]");
+        self.wait_for(&button).await.click().await.expect("click failed");
+    }
+
+    /// Waits until the call shown in Live has completed.
+    pub async fn until_call_completed(&self) {
+        self.wait_for("[data-testid=section-live]").await;
+        eventually("the call to complete", Duration::from_secs(90), || async {
+            (self.text("[data-testid=detail-state]").await == "completed").then_some(())
+        })
+        .await;
+    }
+
     /// The text of every element matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut texts = Vec::new();

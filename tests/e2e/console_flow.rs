@@ -45,12 +45,7 @@ async fn a_simulated_call_streams_its_transcript_and_survives_a_restart() {
 
         app.click("nav-live").await;
         app.wait_for("[data-testid=no-calls]").await;
-        app.click("nav-contacts").await;
-        app.wait_for("[data-testid=contact-row][data-contact-name='Acme Fasteners'] [data-testid=call-button]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        app.call_contact("Acme Fasteners").await;
 
         // The console switches to Live and shows the call progressing.
         app.wait_for("[data-testid=section-live]").await;
@@ -67,10 +62,7 @@ async fn a_simulated_call_streams_its_transcript_and_survives_a_restart() {
         .await;
         app.screenshot("live-call").await;
 
-        eventually("the call to complete", Duration::from_secs(90), || async {
-            (app.text("[data-testid=detail-state]").await == "completed").then_some(())
-        })
-        .await;
+        app.until_call_completed().await;
         let transcript = app.texts("[data-testid=transcript-line]").await;
         assert!(transcript.len() > seen_while_live, "lines kept arriving: {transcript:?}");
         assert!(transcript[0].contains("Northwind Freight"), "the agent's first message opens: {:?}", transcript[0]);
@@ -107,12 +99,7 @@ async fn a_contact_with_an_invalid_number_is_refused_with_the_reason() {
     within(TEST_LIMIT, async {
         let data = tempfile::tempdir().unwrap();
         let app = App::start(data.path(), 4).await;
-        app.click("nav-contacts").await;
-        app.wait_for("[data-testid=contact-row][data-contact-name='Harbor Supply Co.'] [data-testid=call-button]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        app.call_contact("Harbor Supply Co.").await;
         let banner = app.wait_for("[data-testid=error-banner]").await;
         assert_eq!(banner.attr("data-code").await.unwrap().as_deref(), Some("invalid-phone"));
         let message = banner.text().await.unwrap();

@@ -2,8 +2,6 @@
 //! finds a phrase in a past call and opens the call at that line, and its recording plays on
 //! the speakers (ALSA writing to a file) with the transcript following along.
 
-use std::time::Duration;
-
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 
 #[tokio::test]
@@ -12,17 +10,8 @@ async fn search_finds_a_phrase_in_a_past_call_and_opens_it_at_that_line() {
         let data = tempfile::tempdir().unwrap();
         let app = App::start(data.path(), 20).await;
         for vendor in ["Acme Fasteners", "Pacific Bolt & Nut"] {
-            app.click("nav-contacts").await;
-            app.wait_for(&format!("[data-testid=contact-row][data-contact-name='{vendor}'] [data-testid=call-button]"))
-                .await
-                .click()
-                .await
-                .unwrap();
-            app.wait_for("[data-testid=section-live]").await;
-            eventually("the call to complete", Duration::from_secs(60), || async {
-                (app.text("[data-testid=detail-state]").await == "completed").then_some(())
-            })
-            .await;
+            app.call_contact(vendor).await;
+            app.until_call_completed().await;
         }
 
         app.click("nav-history").await;
@@ -89,16 +78,8 @@ async fn a_recording_plays_on_the_speakers_and_the_transcript_follows() {
         );
         std::fs::write(home.path().join(".asoundrc"), asoundrc).unwrap();
         let app = App::start_with_env(data.path(), 20, &[("HOME", home.path())]).await;
-        app.click("nav-contacts").await;
-        app.wait_for("[data-testid=contact-row][data-contact-name='Acme Fasteners'] [data-testid=call-button]")
-            .await
-            .click()
-            .await
-            .unwrap();
-        eventually("the call to complete", Duration::from_secs(60), || async {
-            (app.text("[data-testid=detail-state]").await == "completed").then_some(())
-        })
-        .await;
+        app.call_contact("Acme Fasteners").await;
+        app.until_call_completed().await;
 
         app.click("nav-history").await;
         app.click("history-row").await;

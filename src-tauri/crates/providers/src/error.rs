@@ -9,6 +9,8 @@ pub enum Provider {
     ElevenLabs,
     Ultravox,
     Vapi,
+    Deepgram,
+    Anthropic,
 }
 
 impl fmt::Display for Provider {
@@ -18,6 +20,8 @@ impl fmt::Display for Provider {
             Self::ElevenLabs => "ElevenLabs",
             Self::Ultravox => "Ultravox",
             Self::Vapi => "Vapi",
+            Self::Deepgram => "Deepgram",
+            Self::Anthropic => "Anthropic",
         })
     }
 }
@@ -40,6 +44,14 @@ pub enum ProviderError {
     InvalidRequest { provider: Provider, reason: String },
     #[error("could not set up the {provider} client: {reason}")]
     Setup { provider: Provider, reason: String },
+    /// The provider reported an error on an open stream (an SSE `error` event, an error message
+    /// or an error close frame on a WebSocket).
+    #[error("{provider} reported an error mid-stream: {reason}")]
+    StreamFailed { provider: Provider, reason: String },
+    /// The stream ended before the provider said it was done: the socket dropped or the
+    /// response body stopped short.
+    #[error("{provider} closed the stream unexpectedly")]
+    ClosedUnexpectedly { provider: Provider },
 }
 
 impl ProviderError {
@@ -51,7 +63,9 @@ impl ProviderError {
             | Self::Decode { provider, .. }
             | Self::CallNotStarted { provider, .. }
             | Self::InvalidRequest { provider, .. }
-            | Self::Setup { provider, .. } => *provider,
+            | Self::Setup { provider, .. }
+            | Self::StreamFailed { provider, .. }
+            | Self::ClosedUnexpectedly { provider } => *provider,
         }
     }
 

@@ -85,6 +85,8 @@ pub(super) async fn health(State(state): State<Arc<ListenerState>>) -> Response 
             Provider::ElevenLabs => keys.elevenlabs.is_some(),
             Provider::Ultravox => keys.ultravox.is_some(),
             Provider::Vapi => keys.vapi.is_some(),
+            // The realtime pipeline's providers send no webhooks.
+            Provider::Deepgram | Provider::Anthropic => false,
         };
         providers.push(ProviderHealth {
             provider: provider_id(provider),

@@ -69,6 +69,8 @@ pub fn provider_id(provider: Provider) -> &'static str {
         Provider::ElevenLabs => "elevenlabs",
         Provider::Ultravox => "ultravox",
         Provider::Vapi => "vapi",
+        Provider::Deepgram => "deepgram",
+        Provider::Anthropic => "anthropic",
     }
 }
 

@@ -64,6 +64,8 @@ pub(super) fn verify_webhook(
             let key = keys.vapi.as_ref().ok_or(Refusal::NotConfigured(provider))?;
             key.verify(text(headers, VAPI_SECRET_HEADER), text(headers, header::AUTHORIZATION.as_str()))
         }
+        // No route takes webhooks from the realtime pipeline's providers.
+        Provider::Deepgram | Provider::Anthropic => return Err(Refusal::NotConfigured(provider)),
     };
     checked.map_err(|reason| Refusal::Signature(provider, reason))
 }

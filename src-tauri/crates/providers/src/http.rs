@@ -2,16 +2,17 @@
 //! retries with exponential backoff and jitter on 429 (honouring `Retry-After`), 5xx, timeouts
 //! and connection failures. Other 4xx answers are never retried.
 
+mod retry;
 mod retry_after;
 
-use std::time::{Duration, SystemTime};
+use std::future::Future;
+use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
-use reqwest::StatusCode;
-use reqwest::header::{HeaderValue, RETRY_AFTER};
+use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 
-use crate::error::excerpt;
+pub(crate) use retry::{Failure, retrying};
+
 use crate::{Provider, ProviderError, Secret};
 
 /// Timeouts and retries shared by every client.
@@ -78,52 +79,19 @@ pub(crate) struct HttpClient {
     credentials: Vec<Secret>,
 }
 
-/// Why one attempt failed.
-#[derive(Debug)]
-enum Failure {
-    Status { status: StatusCode, retry_after: Option<Duration>, body: bytes::Bytes },
-    Transport { connect: bool, timeout: bool, reason: String },
-}
-
-impl Failure {
-    fn transport(error: reqwest::Error) -> Self {
-        let error = error.without_url();
-        let innermost = std::iter::successors(Some(&error as &dyn std::error::Error), |error| error.source());
-        let reason = innermost.last().map(ToString::to_string).unwrap_or_default();
-        Self::Transport { connect: error.is_connect(), timeout: error.is_timeout(), reason }
-    }
-
-    fn retryable(&self, resend: Resend) -> bool {
-        match self {
-            Self::Status { status, .. } => {
-                *status == StatusCode::TOO_MANY_REQUESTS || (status.is_server_error() && resend == Resend::Safe)
-            }
-            Self::Transport { connect, .. } => *connect || resend == Resend::Safe,
-        }
-    }
-
-    fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Self::Status { retry_after, .. } => *retry_after,
-            Self::Transport { .. } => None,
-        }
-    }
-}
-
 impl HttpClient {
     pub(crate) fn new(
         provider: Provider,
         settings: &HttpSettings,
         credentials: Vec<Secret>,
     ) -> Result<Self, ProviderError> {
-        // rustls needs one process-wide crypto provider; whichever is installed first is fine.
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             // A redirect could carry our key headers to another host; providers' APIs do not redirect.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .build()
             .map_err(|error| ProviderError::Setup { provider, reason: error.without_url().to_string() })?;
         Ok(Self { client, provider, retry: settings.retry.clone(), credentials })
@@ -146,60 +114,49 @@ impl HttpClient {
         resend: Resend,
         request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<bytes::Bytes, ProviderError> {
-        let policy = &self.retry;
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(policy.initial_delay)
-            .with_max_delay(policy.max_delay)
-            .with_max_times(policy.max_attempts.saturating_sub(1) as usize)
-            .with_jitter();
-        (|| self.attempt(&request))
-            .retry(backoff)
-            .sleep(tokio::time::sleep)
-            .when(|failure| failure.retryable(resend))
-            .adjust(|failure, delay| match (delay, failure.retry_after()) {
-                (Some(_), Some(wait)) if wait > policy.max_retry_after => None,
-                (Some(_), Some(wait)) => Some(wait),
-                (delay, None) => delay,
-                (None, Some(_)) => None,
-            })
-            .notify(|failure, delay| {
-                let what = match failure {
-                    Failure::Status { status, .. } => format!("HTTP {}", status.as_u16()),
-                    Failure::Transport { reason, .. } => reason.clone(),
-                };
-                tracing::warn!(provider = %self.provider, failure = %what, delay_ms = delay.as_millis(), "retrying");
-            })
-            .await
-            .map_err(|failure| self.error(failure))
+        self.retrying(resend, || async {
+            let response = self.start(&request).await?;
+            response.bytes().await.map_err(transport_failure)
+        })
+        .await
     }
 
-    async fn attempt(
+    async fn retrying<T, Attempt>(&self, resend: Resend, attempt: impl FnMut() -> Attempt) -> Result<T, ProviderError>
+    where
+        Attempt: Future<Output = Result<T, Failure>>,
+    {
+        retrying(self.provider, &self.retry, &self.credentials, resend, attempt).await
+    }
+
+    /// One attempt up to the answer's head; an error answer is read whole.
+    async fn start(
         &self,
         request: &impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-    ) -> Result<bytes::Bytes, Failure> {
-        let response = request(&self.client).send().await.map_err(Failure::transport)?;
+    ) -> Result<reqwest::Response, Failure> {
+        let response = request(&self.client).send().await.map_err(transport_failure)?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| retry_after::parse(value, SystemTime::now()));
-        let body = response.bytes().await.map_err(Failure::transport)?;
-        if status.is_success() { Ok(body) } else { Err(Failure::Status { status, retry_after, body }) }
-    }
-
-    fn error(&self, failure: Failure) -> ProviderError {
-        let provider = self.provider;
-        match failure {
-            Failure::Status { status, body, .. } => {
-                let credentials: Vec<&str> = self.credentials.iter().map(Secret::expose).collect();
-                ProviderError::Status { provider, status: status.as_u16(), excerpt: excerpt(&body, &credentials) }
-            }
-            Failure::Transport { timeout: true, .. } => ProviderError::Timeout { provider },
-            Failure::Transport { reason, .. } => ProviderError::Unreachable { provider, reason },
+        if status.is_success() {
+            return Ok(response);
         }
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport_failure)?;
+        Err(Failure::status(status, &headers, body))
     }
 }
+
+fn transport_failure(error: reqwest::Error) -> Failure {
+    let error = error.without_url();
+    let innermost = std::iter::successors(Some(&error as &dyn std::error::Error), |error| error.source());
+    let reason = innermost.last().map(ToString::to_string).unwrap_or_default();
+    Failure::Transport { connect: error.is_connect(), timeout: error.is_timeout(), reason }
+}
+
+/// rustls needs one process-wide crypto provider; whichever is installed first is fine.
+pub(crate) fn install_crypto_provider() {
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub(crate) const USER_AGENT: &str = concat!("switchboard/", env!("CARGO_PKG_VERSION"));
 
 /// A credential header value (`prefix` + secret), marked sensitive so it never prints.
 pub(crate) fn secret_header(provider: Provider, prefix: &str, secret: &Secret) -> Result<HeaderValue, ProviderError> {

@@ -1,10 +1,11 @@
 //! Switchboard's provider clients: the only crate that knows provider HTTP and JSON shapes.
 //!
-//! One module per provider (`twilio`, `elevenlabs`, `ultravox`, `vapi`); each client takes its
-//! base URL from configuration so tests point it at loopback fakes. `signature` verifies the
-//! webhooks providers send and signs the ones the fakes send. Credentials are [`Secret`]s and
-//! never reach a message or a log line.
+//! One module per provider (`twilio`, `elevenlabs`, `ultravox`, `vapi`, and for the realtime
+//! pipeline's streams `deepgram`); each client takes its base URL from configuration so tests
+//! point it at loopback fakes. `signature` verifies the webhooks providers send and signs the
+//! ones the fakes send. Credentials are [`Secret`]s and never reach a message or a log line.
 
+pub mod deepgram;
 pub mod elevenlabs;
 mod error;
 mod http;
@@ -15,6 +16,7 @@ pub mod twilio;
 pub mod ultravox;
 pub mod vapi;
 mod variables;
+mod websocket;
 
 pub use error::{Provider, ProviderError};
 pub use http::{HttpSettings, RetryPolicy};

@@ -1,7 +1,9 @@
 //! Integration tests of the provider clients against loopback servers that record every request.
 
+mod deepgram;
 mod elevenlabs;
 mod retries;
+mod socket_fake;
 mod support;
 mod twilio;
 mod ultravox;

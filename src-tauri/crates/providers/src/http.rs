@@ -79,19 +79,49 @@ pub(crate) struct HttpClient {
     credentials: Vec<Secret>,
 }
 
+/// How long a response may take: all of it, or (for streamed answers) each silence within it.
+enum ResponseLimit {
+    Whole,
+    BetweenReads,
+}
+
 impl HttpClient {
+    /// A client whose `request_timeout` bounds each whole attempt, body included.
     pub(crate) fn new(
         provider: Provider,
         settings: &HttpSettings,
         credentials: Vec<Secret>,
     ) -> Result<Self, ProviderError> {
+        Self::build(provider, settings, credentials, ResponseLimit::Whole)
+    }
+
+    /// A client for streamed answers: `request_timeout` bounds the wait for the answer to begin
+    /// and each silence after it, never the whole stream.
+    pub(crate) fn streaming(
+        provider: Provider,
+        settings: &HttpSettings,
+        credentials: Vec<Secret>,
+    ) -> Result<Self, ProviderError> {
+        Self::build(provider, settings, credentials, ResponseLimit::BetweenReads)
+    }
+
+    fn build(
+        provider: Provider,
+        settings: &HttpSettings,
+        credentials: Vec<Secret>,
+        limit: ResponseLimit,
+    ) -> Result<Self, ProviderError> {
         install_crypto_provider();
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
             // A redirect could carry our key headers to another host; providers' APIs do not redirect.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(USER_AGENT)
+            .user_agent(USER_AGENT);
+        let builder = match limit {
+            ResponseLimit::Whole => builder.timeout(settings.request_timeout),
+            ResponseLimit::BetweenReads => builder.read_timeout(settings.request_timeout),
+        };
+        let client = builder
             .build()
             .map_err(|error| ProviderError::Setup { provider, reason: error.without_url().to_string() })?;
         Ok(Self { client, provider, retry: settings.retry.clone(), credentials })
@@ -119,6 +149,17 @@ impl HttpClient {
             response.bytes().await.map_err(transport_failure)
         })
         .await
+    }
+
+    /// Sends the request (built anew for each attempt) and returns the successful answer as soon
+    /// as its head arrives, for the caller to read as it streams. Only failures before that point
+    /// are retried; nothing read from the body is ever sent again.
+    pub(crate) async fn stream(
+        &self,
+        resend: Resend,
+        request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ProviderError> {
+        self.retrying(resend, || self.start(&request)).await
     }
 
     async fn retrying<T, Attempt>(&self, resend: Resend, attempt: impl FnMut() -> Attempt) -> Result<T, ProviderError>

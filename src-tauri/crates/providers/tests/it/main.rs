@@ -1,5 +1,6 @@
 //! Integration tests of the provider clients against loopback servers that record every request.
 
+mod anthropic;
 mod deepgram;
 mod elevenlabs;
 mod retries;

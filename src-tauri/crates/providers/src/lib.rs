@@ -1,13 +1,15 @@
 //! Switchboard's provider clients: the only crate that knows provider HTTP and JSON shapes.
 //!
 //! One module per provider (`twilio`, `elevenlabs`, `ultravox`, `vapi`, and for the realtime
-//! pipeline's streams `deepgram` and `anthropic`); each client takes its base URL from configuration so tests
-//! point it at loopback fakes. `signature` verifies the webhooks providers send and signs the
-//! ones the fakes send. Credentials are [`Secret`]s and never reach a message or a log line.
+//! pipeline's streams `deepgram`, `anthropic` and `elevenlabs_tts`); each client takes its base
+//! URL from configuration so tests point it at loopback fakes. `signature` verifies the webhooks
+//! providers send and signs the ones the fakes send. Credentials are [`Secret`]s and never reach
+//! a message or a log line.
 
 pub mod anthropic;
 pub mod deepgram;
 pub mod elevenlabs;
+pub mod elevenlabs_tts;
 mod error;
 mod http;
 mod payload;

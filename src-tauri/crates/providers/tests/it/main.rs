@@ -3,6 +3,7 @@
 mod anthropic;
 mod deepgram;
 mod elevenlabs;
+mod elevenlabs_tts;
 mod retries;
 mod socket_fake;
 mod support;

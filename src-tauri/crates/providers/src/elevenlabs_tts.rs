@@ -1,0 +1,78 @@
+//! ElevenLabs text-to-speech over the `stream-input` WebSocket: text goes in as the agent's
+//! answer is generated, μ-law 8 kHz audio (`ulaw_8000`, ready for Twilio media payloads) comes
+//! back as it is synthesised, with the timing of the characters it speaks.
+
+mod messages;
+mod stream;
+
+pub use messages::{Alignment, AudioMessage, GenerationConfig, InitialMessage, TextMessage, VoiceSettings};
+pub use stream::{TtsEvent, TtsReceiver, TtsSender, TtsStream};
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::elevenlabs::ElevenLabsConfig;
+use crate::http::{path_id, secret_header};
+use crate::websocket::{WebSocketClient, websocket_base};
+use crate::{HttpSettings, Provider, ProviderError};
+
+const PROVIDER: Provider = Provider::ElevenLabs;
+
+/// The audio format asked for: what Twilio media streams carry.
+const OUTPUT_FORMAT: &str = "ulaw_8000";
+
+/// Which voice speaks, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TtsOptions {
+    pub voice_id: String,
+    /// e.g. `eleven_flash_v2_5` for the lowest latency.
+    pub model_id: String,
+    /// The voice's own settings when `None`.
+    pub voice_settings: Option<VoiceSettings>,
+    /// Characters buffered before each of the first generations; PROVIDERS.md's
+    /// `[120, 160, 250, 290]` by default. [`TtsSender::flush`] speaks what is buffered sooner.
+    pub chunk_length_schedule: Vec<u32>,
+}
+
+impl TtsOptions {
+    pub fn new(voice_id: impl Into<String>, model_id: impl Into<String>) -> Self {
+        Self {
+            voice_id: voice_id.into(),
+            model_id: model_id.into(),
+            voice_settings: None,
+            chunk_length_schedule: vec![120, 160, 250, 290],
+        }
+    }
+}
+
+/// Opens text-to-speech streams with the ElevenLabs key (the same account as the agents API).
+#[derive(Debug, Clone)]
+pub struct ElevenLabsTtsClient {
+    socket: WebSocketClient,
+    base: String,
+    api_key: HeaderValue,
+}
+
+impl ElevenLabsTtsClient {
+    pub fn new(config: ElevenLabsConfig, settings: &HttpSettings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            base: websocket_base(PROVIDER, &config.base_url)?,
+            api_key: secret_header(PROVIDER, "", &config.api_key)?,
+            socket: WebSocketClient::new(PROVIDER, settings, vec![config.api_key])?,
+        })
+    }
+
+    /// Connects (`/v1/text-to-speech/{voice_id}/stream-input`, retried on 429, 5xx, timeouts and
+    /// refused connections; a 401 is surfaced at once) and sends the opening message with the
+    /// voice settings and chunk schedule.
+    pub async fn stream_input(&self, options: &TtsOptions) -> Result<TtsStream, ProviderError> {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("model_id", &options.model_id)
+            .append_pair("output_format", OUTPUT_FORMAT)
+            .finish();
+        let voice_id = path_id(PROVIDER, "voice id", &options.voice_id)?;
+        let url = format!("{}/v1/text-to-speech/{voice_id}/stream-input?{query}", self.base);
+        let (writer, reader) =
+            self.socket.connect(&url, (HeaderName::from_static("xi-api-key"), &self.api_key)).await?;
+        TtsStream::open(writer, reader, options).await
+    }
+}

@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use switchboard_core::BackendKind;
+use switchboard_engine::backends::elevenlabs::{ElevenLabsBackend, ReconcileSettings};
 use switchboard_engine::history::{apply_retention, retention_days};
-use switchboard_engine::{Engine, EngineSettings, now, sample};
+use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
+use switchboard_providers::HttpSettings;
+use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -37,7 +40,9 @@ impl Console {
             record: true,
             ..SimSettings::default()
         });
-        let backends = vec![BackendKind::Simulator];
+        let mut backends = vec![BackendKind::Simulator];
+        let live = LiveCalls::default();
+        let elevenlabs = elevenlabs_client(&keychain).await;
         let engine = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
             let seeded = sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
@@ -46,10 +51,25 @@ impl Console {
             }
             let settings =
                 EngineSettings { recordings_dir: Some(paths.recordings.clone()), ..EngineSettings::default() };
-            let mut engine = Engine::new(store, settings);
+            let mut engine = Engine::new(Arc::clone(&store), settings);
             engine.register_backend(Arc::new(simulator));
+            let elevenlabs = elevenlabs.clone().map(|client| {
+                ElevenLabsBackend::new(client, Arc::clone(&store), live.clone(), ReconcileSettings::default())
+            });
+            if let Some(backend) = &elevenlabs {
+                engine.register_backend(Arc::new(backend.clone()));
+                backends.push(BackendKind::ElevenLabs);
+            }
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             let engine = Arc::new(engine);
+            if let Some(backend) = &elevenlabs {
+                backend.spawn_reconciler(CallReports::new(
+                    store,
+                    engine.bus().clone(),
+                    live.clone(),
+                    engine.recordings(),
+                ));
+            }
             engine.resume_campaigns().await.map_err(|err| err.to_string())?;
             spawn_retention(Arc::clone(&engine));
             Ok::<_, String>(engine)
@@ -60,10 +80,36 @@ impl Console {
             eprintln!("switchboard: {reason}");
         }
         let listener = match &engine {
-            Ok(engine) => Some(listener::start(engine, keychain).await),
+            Ok(engine) => Some(listener::start(engine, keychain, live, elevenlabs).await),
             Err(_) => None,
         };
         Console { paths, backends, engine, listener }
+    }
+}
+
+/// The ElevenLabs client when the keychain (or the environment) holds an API key; a key that
+/// cannot be read or used is logged (never its value) and leaves the backend out.
+async fn elevenlabs_client(keychain: &Arc<Keychain>) -> Option<ElevenLabsClient> {
+    let keychain = Arc::clone(keychain);
+    let key = tauri::async_runtime::spawn_blocking(move || keychain.get("elevenlabs_api_key")).await.ok()?;
+    let api_key = match key {
+        Ok(Some(key)) => key,
+        Ok(None) => return None,
+        Err(err) => {
+            tracing::warn!(error = %err, "the ElevenLabs API key could not be read; that backend is off");
+            return None;
+        }
+    };
+    let config = ElevenLabsConfig { base_url: ElevenLabsConfig::DEFAULT_BASE_URL.to_owned(), api_key };
+    match ElevenLabsClient::new(config, &HttpSettings::default()) {
+        Ok(client) => {
+            tracing::info!("the ElevenLabs Agents backend is available");
+            Some(client)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "the ElevenLabs client could not be set up; that backend is off");
+            None
+        }
     }
 }
 

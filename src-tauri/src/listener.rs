@@ -6,11 +6,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
-use switchboard_engine::Engine;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
     spawn_inbox_processor, webhook_urls,
 };
+use switchboard_engine::{Engine, LiveCalls};
+use switchboard_providers::elevenlabs::ElevenLabsClient;
 use switchboard_store::Store;
 use ts_rs::TS;
 
@@ -55,8 +56,15 @@ pub fn port(store: &Store) -> u16 {
     std::env::var(LISTENER_PORT_VAR).ok().and_then(|port| port.parse().ok()).or_else(chosen).unwrap_or(DEFAULT_PORT)
 }
 
-/// Starts the listener for `engine`; a port in use is reported, not fatal.
-pub async fn start(engine: &Arc<Engine>, keychain: Arc<Keychain>) -> ListenerInfo {
+/// Starts the listener for `engine`; a port in use is reported, not fatal. Webhook reports go to
+/// the calls' tasks filed in `live` (shared with the hosted backends); ElevenLabs recordings are
+/// fetched with `elevenlabs` when that backend is configured.
+pub async fn start(
+    engine: &Arc<Engine>,
+    keychain: Arc<Keychain>,
+    live: LiveCalls,
+    elevenlabs: Option<ElevenLabsClient>,
+) -> ListenerInfo {
     let store = Arc::clone(engine.store());
     // Port 0 (any): take a free one now, so the local public URL names the real port.
     let port = match port(&store) {
@@ -88,7 +96,12 @@ pub async fn start(engine: &Arc<Engine>, keychain: Arc<Keychain>) -> ListenerInf
         verified,
         error: None,
     };
-    let state = Arc::new(ListenerState::new(store, engine.bus().clone(), secrets, ListenerSettings::new(&public_url)));
+    let mut state = ListenerState::new(store, engine.bus().clone(), secrets, ListenerSettings::new(&public_url))
+        .with_live_calls(live, engine.recordings());
+    if let Some(client) = elevenlabs {
+        state = state.with_elevenlabs(client);
+    }
+    let state = Arc::new(state);
     if let Err(err) = replay_inbox(&state).await {
         tracing::error!(error = %err, "could not replay the webhook inbox");
     }

@@ -2,8 +2,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
-use switchboard_core::{Agent, BackendKind, CallId, CallState, Contact, Speaker};
+use switchboard_core::{Agent, BackendKind, CallId, CallState, Contact, Speaker, Variables};
 use tokio::sync::mpsc;
 
 /// A boxed future, so backends can be used as trait objects.
@@ -25,6 +26,9 @@ pub struct CallRequest {
     pub voicemail: Option<String>,
     /// Which attempt at this contact this call is (1 for the first).
     pub attempt: u32,
+    /// The template variables the texts were rendered with (contact, agent, caller-supplied),
+    /// for backends that render on the provider's side too.
+    pub variables: Variables,
 }
 
 /// What a backend reports about a call it placed, in the order it learns it.
@@ -72,6 +76,13 @@ pub struct BackendError {
 pub trait CallBackend: Send + Sync + 'static {
     /// Which backend this is.
     fn kind(&self) -> BackendKind;
+
+    /// How long after a call's max duration this backend may still take to report its end
+    /// (a hosted provider's post-call report comes after its analysis); the engine waits this
+    /// much longer before closing a silent call as lost.
+    fn report_delay(&self) -> Duration {
+        Duration::ZERO
+    }
 
     /// Places the call. Returns once the call is under way (or could not be placed); its
     /// progress then arrives on `events`.

@@ -99,6 +99,24 @@ impl CallTask {
         }
     }
 
+    /// Applies a whole report for a call whose task no longer listens (it ended, or the app
+    /// restarted), through the same steps as [`CallTask::run`]. Lines are numbered from 0: a
+    /// report holds the whole transcript, so a repeated report finds its lines stored and adds
+    /// none. The end (and the offer) is applied unless the call had already ended.
+    pub(crate) async fn apply_report(
+        mut self,
+        events: Vec<BackendEvent>,
+        ended_already: bool,
+    ) -> Result<(), EngineError> {
+        for event in events {
+            match event {
+                BackendEvent::Ended { state, reason } if !ended_already => return self.finish(state, reason).await,
+                event => self.apply(event).await?,
+            }
+        }
+        Ok(())
+    }
+
     /// Ends the call and turns what it collected into an offer.
     async fn finish(&self, state: CallState, reason: String) -> Result<(), EngineError> {
         let state = if state.is_terminal() { state } else { CallState::Failed };

@@ -153,9 +153,20 @@ impl Engine {
         self.bus.publish(EngineEvent::CallUpdated { call: call.clone() });
         tracing::info!(call = %call.id, contact = %contact.fields.name, agent = %agent.config.name, "call queued");
 
-        let deadline = Duration::from_secs(u64::from(agent.config.max_duration_secs)) + self.settings.lost_call_grace;
-        let request =
-            CallRequest { call_id: call.id, to, agent, contact, system_prompt, first_message, voicemail, attempt };
+        let deadline = Duration::from_secs(u64::from(agent.config.max_duration_secs))
+            + backend.report_delay()
+            + self.settings.lost_call_grace;
+        let request = CallRequest {
+            call_id: call.id,
+            to,
+            agent,
+            contact,
+            system_prompt,
+            first_message,
+            voicemail,
+            attempt,
+            variables: vars,
+        };
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
         let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot, self.recordings());
         apply_state(&self.store, &self.bus, call.id, CallState::Dialing, None).await?;

@@ -3,7 +3,9 @@
 
 mod action_call;
 mod backend;
+pub mod backends;
 mod bus;
+mod call_reports;
 mod call_task;
 pub mod campaigns;
 mod clock;
@@ -11,6 +13,7 @@ pub mod contacts;
 mod dispatcher;
 mod error;
 pub mod history;
+mod live_calls;
 pub mod sample;
 pub mod server;
 pub mod settings;
@@ -19,6 +22,8 @@ mod variables;
 pub use action_call::ActionCall;
 pub use backend::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 pub use bus::{EngineEvent, EventBus};
+pub use call_reports::CallReports;
 pub use clock::now;
 pub use dispatcher::{CallPlan, CallSlot, Engine, EngineSettings};
 pub use error::{EngineError, ErrorCode};
+pub use live_calls::LiveCalls;

@@ -14,8 +14,8 @@ pub use stream::{DeepgramReceiver, DeepgramSender, DeepgramStream, ListenEvent};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 
-use crate::http::secret_header;
-use crate::websocket::{WebSocketClient, websocket_base};
+use crate::http::{base_url, secret_header};
+use crate::websocket::WebSocketClient;
 use crate::{HttpSettings, Provider, ProviderError, Secret};
 
 const PROVIDER: Provider = Provider::Deepgram;
@@ -23,7 +23,7 @@ const PROVIDER: Provider = Provider::Deepgram;
 #[derive(Debug, Clone)]
 pub struct DeepgramConfig {
     /// `https://api.deepgram.com` ([`DeepgramConfig::DEFAULT_BASE_URL`]) or a loopback fake; the
-    /// socket goes to its `wss://` (or, for `http://`, `ws://`) form.
+    /// socket is its `wss://` form (the upgrade is an HTTPS request).
     pub base_url: String,
     pub api_key: Secret,
 }
@@ -42,7 +42,7 @@ pub struct DeepgramClient {
 impl DeepgramClient {
     pub fn new(config: DeepgramConfig, settings: &HttpSettings) -> Result<Self, ProviderError> {
         Ok(Self {
-            base: websocket_base(PROVIDER, &config.base_url)?,
+            base: base_url(PROVIDER, &config.base_url)?,
             authorization: secret_header(PROVIDER, "Token ", &config.api_key)?,
             socket: WebSocketClient::new(PROVIDER, settings, vec![config.api_key])?,
         })

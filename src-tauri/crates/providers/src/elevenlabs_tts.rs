@@ -11,8 +11,8 @@ pub use stream::{TtsEvent, TtsReceiver, TtsSender, TtsStream};
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::elevenlabs::ElevenLabsConfig;
-use crate::http::{path_id, secret_header};
-use crate::websocket::{WebSocketClient, websocket_base};
+use crate::http::{base_url, path_id, secret_header};
+use crate::websocket::WebSocketClient;
 use crate::{HttpSettings, Provider, ProviderError};
 
 const PROVIDER: Provider = Provider::ElevenLabs;
@@ -55,7 +55,7 @@ pub struct ElevenLabsTtsClient {
 impl ElevenLabsTtsClient {
     pub fn new(config: ElevenLabsConfig, settings: &HttpSettings) -> Result<Self, ProviderError> {
         Ok(Self {
-            base: websocket_base(PROVIDER, &config.base_url)?,
+            base: base_url(PROVIDER, &config.base_url)?,
             api_key: secret_header(PROVIDER, "", &config.api_key)?,
             socket: WebSocketClient::new(PROVIDER, settings, vec![config.api_key])?,
         })

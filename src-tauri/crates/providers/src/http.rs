@@ -8,10 +8,11 @@ mod retry_after;
 use std::future::Future;
 use std::time::Duration;
 
+use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 
-pub(crate) use retry::{Failure, retrying};
+use retry::{Failure, retrying};
 
 use crate::{Provider, ProviderError, Secret};
 
@@ -79,10 +80,14 @@ pub(crate) struct HttpClient {
     credentials: Vec<Secret>,
 }
 
-/// How long a response may take: all of it, or (for streamed answers) each silence within it.
-enum ResponseLimit {
-    Whole,
-    BetweenReads,
+/// What a client is for, which decides what `request_timeout` bounds.
+enum Purpose {
+    /// Each whole attempt, body included.
+    Requests,
+    /// The wait for the answer to begin and each silence after it, never the whole stream.
+    StreamedAnswers,
+    /// The upgrade to a WebSocket (HTTP/1.1 only); the socket after it is not bounded.
+    WebSockets,
 }
 
 impl HttpClient {
@@ -92,7 +97,7 @@ impl HttpClient {
         settings: &HttpSettings,
         credentials: Vec<Secret>,
     ) -> Result<Self, ProviderError> {
-        Self::build(provider, settings, credentials, ResponseLimit::Whole)
+        Self::build(provider, settings, credentials, Purpose::Requests)
     }
 
     /// A client for streamed answers: `request_timeout` bounds the wait for the answer to begin
@@ -102,14 +107,23 @@ impl HttpClient {
         settings: &HttpSettings,
         credentials: Vec<Secret>,
     ) -> Result<Self, ProviderError> {
-        Self::build(provider, settings, credentials, ResponseLimit::BetweenReads)
+        Self::build(provider, settings, credentials, Purpose::StreamedAnswers)
+    }
+
+    /// A client for WebSocket upgrades: `request_timeout` bounds the handshake, not the socket.
+    pub(crate) fn upgrading(
+        provider: Provider,
+        settings: &HttpSettings,
+        credentials: Vec<Secret>,
+    ) -> Result<Self, ProviderError> {
+        Self::build(provider, settings, credentials, Purpose::WebSockets)
     }
 
     fn build(
         provider: Provider,
         settings: &HttpSettings,
         credentials: Vec<Secret>,
-        limit: ResponseLimit,
+        purpose: Purpose,
     ) -> Result<Self, ProviderError> {
         install_crypto_provider();
         let builder = reqwest::Client::builder()
@@ -117,9 +131,10 @@ impl HttpClient {
             // A redirect could carry our key headers to another host; providers' APIs do not redirect.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT);
-        let builder = match limit {
-            ResponseLimit::Whole => builder.timeout(settings.request_timeout),
-            ResponseLimit::BetweenReads => builder.read_timeout(settings.request_timeout),
+        let builder = match purpose {
+            Purpose::Requests => builder.timeout(settings.request_timeout),
+            Purpose::StreamedAnswers => builder.read_timeout(settings.request_timeout),
+            Purpose::WebSockets => builder.timeout(settings.request_timeout).http1_only(),
         };
         let client = builder
             .build()
@@ -145,7 +160,7 @@ impl HttpClient {
         request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<bytes::Bytes, ProviderError> {
         self.retrying(resend, || async {
-            let response = self.start(&request).await?;
+            let response = self.start(&request, StatusCode::is_success).await?;
             response.bytes().await.map_err(transport_failure)
         })
         .await
@@ -159,7 +174,17 @@ impl HttpClient {
         resend: Resend,
         request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ProviderError> {
-        self.retrying(resend, || self.start(&request)).await
+        self.retrying(resend, || self.start(&request, StatusCode::is_success)).await
+    }
+
+    /// Sends an upgrade request (built anew for each attempt) and returns the `101 Switching
+    /// Protocols` answer, whose connection is then the caller's.
+    pub(crate) async fn switch_protocols(
+        &self,
+        resend: Resend,
+        request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ProviderError> {
+        self.retrying(resend, || self.start(&request, |status| *status == StatusCode::SWITCHING_PROTOCOLS)).await
     }
 
     async fn retrying<T, Attempt>(&self, resend: Resend, attempt: impl FnMut() -> Attempt) -> Result<T, ProviderError>
@@ -169,14 +194,15 @@ impl HttpClient {
         retrying(self.provider, &self.retry, &self.credentials, resend, attempt).await
     }
 
-    /// One attempt up to the answer's head; an error answer is read whole.
+    /// One attempt up to the answer's head; any answer but the `wanted` one is read whole.
     async fn start(
         &self,
         request: &impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        wanted: fn(&StatusCode) -> bool,
     ) -> Result<reqwest::Response, Failure> {
         let response = request(&self.client).send().await.map_err(transport_failure)?;
         let status = response.status();
-        if status.is_success() {
+        if wanted(&status) {
             return Ok(response);
         }
         let headers = response.headers().clone();
@@ -193,11 +219,11 @@ fn transport_failure(error: reqwest::Error) -> Failure {
 }
 
 /// rustls needs one process-wide crypto provider; whichever is installed first is fine.
-pub(crate) fn install_crypto_provider() {
+fn install_crypto_provider() {
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
 }
 
-pub(crate) const USER_AGENT: &str = concat!("switchboard/", env!("CARGO_PKG_VERSION"));
+const USER_AGENT: &str = concat!("switchboard/", env!("CARGO_PKG_VERSION"));
 
 /// A credential header value (`prefix` + secret), marked sensitive so it never prints.
 pub(crate) fn secret_header(provider: Provider, prefix: &str, secret: &Secret) -> Result<HeaderValue, ProviderError> {

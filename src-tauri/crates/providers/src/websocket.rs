@@ -1,114 +1,82 @@
-//! WebSocket plumbing of the streaming clients (Deepgram STT, ElevenLabs TTS): the handshake with
-//! an auth header, retried like an HTTP request (429, 5xx, timeouts, refused connections), and the
-//! two halves of an open socket, which turn frames and closes into text messages and
-//! `ProviderError`s naming the provider.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! WebSocket plumbing of the streaming clients (Deepgram STT, ElevenLabs TTS). The upgrade is an
+//! ordinary request on the provider's HTTP client: the same TLS, the same retries (429, 5xx,
+//! timeouts, refused connections; never a 401), and no WebSocket library ever sees, or logs,
+//! the key header. The two halves of the open socket turn frames and closes into text messages
+//! and `ProviderError`s naming the provider.
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
-use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
-use rustls_platform_verifier::ConfigVerifierExt as _;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-use tokio_tungstenite::tungstenite::http::Uri;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use reqwest::Version;
+use reqwest::header::{
+    CONNECTION, HeaderName, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::error::excerpt;
-use crate::http::{self, Failure, Resend, base_url, install_crypto_provider, retrying};
-use crate::{HttpSettings, Provider, ProviderError, RetryPolicy, Secret};
+use crate::http::{HttpClient, Resend};
+use crate::{HttpSettings, Provider, ProviderError, Secret};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Socket = WebSocketStream<reqwest::Upgraded>;
 
-/// Opens a provider's WebSockets: TLS set up once, the retry policy, and the credentials to mask.
+/// Opens a provider's WebSockets.
 #[derive(Debug, Clone)]
 pub(crate) struct WebSocketClient {
+    http: HttpClient,
     provider: Provider,
-    tls: Arc<rustls::ClientConfig>,
-    handshake_timeout: Duration,
-    retry: RetryPolicy,
     credentials: Vec<Secret>,
 }
 
 impl WebSocketClient {
+    /// The settings' `request_timeout` bounds each handshake attempt, not the socket after it.
     pub(crate) fn new(
         provider: Provider,
         settings: &HttpSettings,
         credentials: Vec<Secret>,
     ) -> Result<Self, ProviderError> {
-        install_crypto_provider();
-        let tls = rustls::ClientConfig::with_platform_verifier()
-            .map_err(|error| ProviderError::Setup { provider, reason: error.to_string() })?;
-        Ok(Self {
-            provider,
-            tls: Arc::new(tls),
-            handshake_timeout: settings.request_timeout,
-            retry: settings.retry.clone(),
-            credentials,
-        })
+        Ok(Self { http: HttpClient::upgrading(provider, settings, credentials.clone())?, provider, credentials })
     }
 
-    /// Connects to `url` (ws:// or wss://) sending `auth` on the upgrade request. Each attempt
-    /// (TCP, TLS and the upgrade) is bounded by the settings' `request_timeout`.
+    /// Connects to `url` (the http(s) form of the socket's address) sending `auth` on the
+    /// upgrade request.
     pub(crate) async fn connect(
         &self,
         url: &str,
-        auth: (HeaderName, &HeaderValue),
+        (auth_name, auth_value): (HeaderName, &HeaderValue),
     ) -> Result<(SocketWriter, SocketReader), ProviderError> {
-        let uri: Uri = url.parse().map_err(|_| ProviderError::InvalidRequest {
+        let key = generate_key();
+        let response = self
+            .http
+            .switch_protocols(Resend::Safe, |client| {
+                client
+                    .get(url)
+                    .version(Version::HTTP_11)
+                    .header(CONNECTION, "Upgrade")
+                    .header(UPGRADE, "websocket")
+                    .header(SEC_WEBSOCKET_VERSION, "13")
+                    .header(SEC_WEBSOCKET_KEY, &key)
+                    .header(auth_name.clone(), auth_value)
+            })
+            .await?;
+        let accept = response.headers().get(SEC_WEBSOCKET_ACCEPT).and_then(|value| value.to_str().ok());
+        if accept != Some(derive_accept_key(key.as_bytes()).as_str()) {
+            let reason = "the WebSocket upgrade answer has no valid Sec-WebSocket-Accept".into();
+            return Err(ProviderError::Decode { provider: self.provider, reason });
+        }
+        let upgraded = response.upgrade().await.map_err(|error| ProviderError::Unreachable {
             provider: self.provider,
-            reason: "the stream URL is not valid".into(),
+            reason: error.without_url().to_string(),
         })?;
-        let attempt = || self.attempt(&uri, &auth);
-        let socket = retrying(self.provider, &self.retry, &self.credentials, Resend::Safe, attempt).await?;
+        let socket = WebSocketStream::from_raw_socket(upgraded, Role::Client, None).await;
         let (sink, stream) = socket.split();
         let provider = self.provider;
         let reader = SocketReader { stream, provider, credentials: self.credentials.clone(), end: None };
         Ok((SocketWriter { sink, provider }, reader))
     }
-
-    async fn attempt(&self, uri: &Uri, (name, value): &(HeaderName, &HeaderValue)) -> Result<Socket, Failure> {
-        let mut request = uri.into_client_request().map_err(handshake_failure)?;
-        request.headers_mut().insert(name.clone(), (*value).clone());
-        request.headers_mut().insert(USER_AGENT, HeaderValue::from_static(http::USER_AGENT));
-        let tls = Connector::Rustls(Arc::clone(&self.tls));
-        let connecting = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(tls));
-        match tokio::time::timeout(self.handshake_timeout, connecting).await {
-            Ok(Ok((socket, _response))) => Ok(socket),
-            Ok(Err(error)) => Err(handshake_failure(error)),
-            Err(_elapsed) => Err(Failure::Transport { connect: false, timeout: true, reason: "timed out".into() }),
-        }
-    }
-}
-
-fn handshake_failure(error: tungstenite::Error) -> Failure {
-    match error {
-        tungstenite::Error::Http(response) => {
-            let (head, body) = (*response).into_parts();
-            Failure::status(head.status, &head.headers, body.map(bytes::Bytes::from).unwrap_or_default())
-        }
-        tungstenite::Error::Io(error) => {
-            Failure::Transport { connect: true, timeout: false, reason: error.to_string() }
-        }
-        tungstenite::Error::Tls(error) => {
-            Failure::Transport { connect: true, timeout: false, reason: error.to_string() }
-        }
-        other => Failure::Transport { connect: false, timeout: false, reason: other.to_string() },
-    }
-}
-
-/// The WebSocket form of a configured http(s) base URL: `https://` becomes `wss://`, `http://`
-/// (loopback fakes) becomes `ws://`.
-pub(crate) fn websocket_base(provider: Provider, raw: &str) -> Result<String, ProviderError> {
-    let base = base_url(provider, raw)?;
-    Ok(match base.strip_prefix("https://") {
-        Some(host) => format!("wss://{host}"),
-        None => format!("ws://{}", base.trim_start_matches("http://")),
-    })
 }
 
 /// The sending half of an open socket.
@@ -201,18 +169,5 @@ impl SocketReader {
             }
             other => ProviderError::Decode { provider: self.provider, reason: other.to_string() },
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::websocket_base;
-    use crate::Provider;
-
-    #[test]
-    fn http_bases_become_websocket_bases() {
-        assert_eq!(websocket_base(Provider::Deepgram, "https://api.deepgram.com/").unwrap(), "wss://api.deepgram.com");
-        assert_eq!(websocket_base(Provider::Deepgram, "http://127.0.0.1:9000").unwrap(), "ws://127.0.0.1:9000");
-        assert!(websocket_base(Provider::Deepgram, "wss://api.deepgram.com").is_err());
     }
 }

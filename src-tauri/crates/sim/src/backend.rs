@@ -32,7 +32,7 @@ impl Default for SimSettings {
 /// Speaking pace of both sides, in words per minute.
 const WORDS_PER_MINUTE: f64 = 160.0;
 /// Pause between one speaker finishing and the other starting.
-const TURN_GAP: Duration = Duration::from_millis(600);
+pub(crate) const TURN_GAP: Duration = Duration::from_millis(600);
 const DIAL_TIME: Duration = Duration::from_millis(800);
 const RING_TIME: Duration = Duration::from_millis(3_000);
 
@@ -93,24 +93,7 @@ async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, set
     if send(BackendEvent::Answered).await.is_err() {
         return;
     }
-    let script = if reach == Reach::Voicemail {
-        voicemail(&request)
-    } else {
-        match &request.contact.fields.details {
-            ContactDetails::Person(_) => person_conversation(&request),
-            ContactDetails::Driver(_) => {
-                driver_conversation(&request, driver_stance(settings.cast, settings.seed, &request.to))
-            }
-            ContactDetails::Vendor(_) => {
-                let persona = VendorPersona::for_contact(&request.contact, &request.to, settings.seed, settings.cast);
-                let persona = match request.agent.config.purpose {
-                    AgentPurpose::VendorNegotiation => persona.negotiating(),
-                    _ => persona,
-                };
-                vendor_conversation(&request, &persona)
-            }
-        }
-    };
+    let script = script(&request, reach, &settings);
     let mut call_time = Duration::ZERO;
     let mut utterances = Vec::new();
     for turn in script.turns {
@@ -142,6 +125,27 @@ async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, set
     let _ = send(BackendEvent::Ended { state, reason: script.ending.to_owned() }).await;
 }
 
+/// What is said on an answered call: the persona's conversation, or an answering machine.
+pub(crate) fn script(request: &CallRequest, reach: Reach, settings: &SimSettings) -> Script {
+    if reach == Reach::Voicemail {
+        return voicemail(request);
+    }
+    match &request.contact.fields.details {
+        ContactDetails::Person(_) => person_conversation(request),
+        ContactDetails::Driver(_) => {
+            driver_conversation(request, driver_stance(settings.cast, settings.seed, &request.to))
+        }
+        ContactDetails::Vendor(_) => {
+            let persona = VendorPersona::for_contact(&request.contact, &request.to, settings.seed, settings.cast);
+            let persona = match request.agent.config.purpose {
+                AgentPurpose::VendorNegotiation => persona.negotiating(),
+                _ => persona,
+            };
+            vendor_conversation(request, &persona)
+        }
+    }
+}
+
 /// An answering machine: its greeting, then the agent's message or nothing (per its policy).
 fn voicemail(request: &CallRequest) -> Script {
     let mut turns = vec![Turn {
@@ -164,7 +168,7 @@ fn millis(duration: Duration) -> u32 {
 }
 
 /// How long `text` takes to say at [`WORDS_PER_MINUTE`].
-fn speaking_time(text: &str) -> Duration {
+pub(crate) fn speaking_time(text: &str) -> Duration {
     let words = text.split_whitespace().count() as f64;
     Duration::from_secs_f64(words * 60.0 / WORDS_PER_MINUTE)
 }

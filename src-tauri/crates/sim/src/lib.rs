@@ -4,6 +4,7 @@
 
 mod backend;
 mod conversation;
+pub mod fakes;
 pub mod fixtures;
 mod persona;
 mod voice;

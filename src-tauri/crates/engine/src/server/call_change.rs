@@ -1,10 +1,11 @@
 //! What a stored webhook means for a call: which call (by the provider's ids) and the state it
 //! reports, read with the providers' typed parsers. Events that change no state (recordings,
-//! audio notices, billing) mean nothing yet; the backends will read more from them.
+//! audio notices, billing) mean nothing yet. An ElevenLabs post-call transcription carries the
+//! whole conversation, which is applied to the call as its backend's report.
 
 use switchboard_core::CallState;
 use switchboard_providers::PayloadError;
-use switchboard_providers::elevenlabs::{ConversationStatus, ElevenLabsWebhook};
+use switchboard_providers::elevenlabs::{Conversation, ConversationStatus, ElevenLabsWebhook};
 use switchboard_providers::twilio::{AmdCallback, AnsweredBy, RecordingCallback, StatusCallback, TwilioCallStatus};
 use switchboard_providers::ultravox::{EndReason, UltravoxEvent, UltravoxWebhook};
 use switchboard_providers::vapi::{VapiCallStatus, VapiServerMessage};
@@ -12,17 +13,19 @@ use switchboard_providers::vapi::{VapiCallStatus, VapiServerMessage};
 use super::routes::WebhookRoute;
 
 /// A state a provider reported for one of its calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct CallChange {
     /// The ids the provider may know the call by, most specific first.
     pub(super) provider_ids: Vec<String>,
     pub(super) state: CallState,
     pub(super) reason: Option<String>,
+    /// The finished conversation, when the webhook carries one (it says more than the state).
+    pub(super) conversation: Option<Box<Conversation>>,
 }
 
 impl CallChange {
     fn new(provider_ids: Vec<String>, state: CallState, reason: Option<String>) -> Self {
-        Self { provider_ids, state, reason }
+        Self { provider_ids, state, reason, conversation: None }
     }
 }
 
@@ -76,7 +79,7 @@ fn elevenlabs_change(webhook: ElevenLabsWebhook) -> Option<CallChange> {
             let reason = data.metadata.termination_reason.clone().unwrap_or_else(|| "the conversation ended".into());
             let state =
                 if data.status == ConversationStatus::Failed { CallState::Failed } else { CallState::Completed };
-            Some(CallChange::new(ids, state, Some(reason)))
+            Some(CallChange { conversation: Some(data), ..CallChange::new(ids, state, Some(reason)) })
         }
         ElevenLabsWebhook::CallInitiationFailure { data, .. } => {
             let failure = data.failure_reason.unwrap_or_else(|| "unknown".into());

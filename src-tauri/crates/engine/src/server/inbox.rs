@@ -3,7 +3,9 @@
 //! (the app died between applying and marking) changes nothing the second time. A webhook can
 //! beat the backend's record of the provider's call id (Twilio reports `initiated` before the
 //! create-call answer is back), so a row naming no known call waits, retried every few seconds,
-//! until [`ListenerSettings::unknown_call_grace`](super::ListenerSettings) has passed.
+//! until [`ListenerSettings::unknown_call_grace`](super::ListenerSettings) has passed. What a
+//! row reports goes to the call's task when it still runs, else to the store (see
+//! [`CallReports`](crate::CallReports)).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use tokio::task::JoinHandle;
 use super::ListenerState;
 use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
-use crate::call_task::apply_state;
+use crate::backends::elevenlabs::apply_conversation;
 use crate::dispatcher::blocking;
 use crate::{EngineError, now};
 
@@ -98,7 +100,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
         Ok(change) => change,
         Err(error) => return Ok(Outcome::Parked(error.to_string())),
     };
-    if let Some(CallChange { provider_ids, state: next, reason }) = change {
+    if let Some(CallChange { provider_ids, state: next, reason, conversation }) = change {
         let store = Arc::clone(&state.store);
         let ids = provider_ids.clone();
         let call = blocking(move || {
@@ -120,7 +122,14 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             }
             return Ok(Outcome::Parked(format!("no call is known by {}", provider_ids.join(" or "))));
         };
-        apply_state(&state.store, &state.bus, call.id, next, reason).await?;
+        match conversation {
+            Some(conversation) => {
+                let record = String::from_utf8_lossy(&row.body).into_owned();
+                let client = state.elevenlabs.as_ref();
+                apply_conversation(&state.reports, client, &call, &conversation, record).await?;
+            }
+            None => state.reports.deliver_state(&call, next, reason).await?,
+        }
     }
     let (store, id) = (Arc::clone(&state.store), row.id);
     blocking(move || store.mark_webhook_processed(id, now())).await?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_providers::Secret;
+use switchboard_providers::elevenlabs::ElevenLabsClient;
 use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, VapiWebhookKey};
 use switchboard_store::Store;
 use tokio::sync::Notify;
@@ -13,7 +14,8 @@ use tokio::sync::Notify;
 use super::health::{NoProviderClients, ProviderProbe};
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
-use crate::EventBus;
+use crate::history::Recordings;
+use crate::{CallReports, EventBus, LiveCalls};
 
 /// The secrets webhooks are verified with, one per provider; a provider without one has its
 /// routes answer 503 (they never accept unsigned requests).
@@ -96,6 +98,10 @@ pub struct ListenerState {
     pub(super) limiter: AddressLimiter,
     pub(super) probe: Arc<dyn ProviderProbe>,
     pub(super) started: Instant,
+    /// Where the reports webhooks carry are applied (the live calls' tasks, or the store).
+    pub(super) reports: CallReports,
+    /// Fetches the recordings of ElevenLabs conversations, when that backend is configured.
+    pub(super) elevenlabs: Option<ElevenLabsClient>,
 }
 
 impl ListenerState {
@@ -109,6 +115,7 @@ impl ListenerState {
             vapi: configured(secrets.vapi).map(VapiWebhookKey::new),
         };
         let limiter = AddressLimiter::new(settings.rate_per_second, settings.rate_burst);
+        let reports = CallReports::new(Arc::clone(&store), bus.clone(), LiveCalls::default(), None);
         Self {
             store,
             bus,
@@ -118,7 +125,22 @@ impl ListenerState {
             limiter,
             probe: Arc::new(NoProviderClients),
             started: Instant::now(),
+            reports,
+            elevenlabs: None,
         }
+    }
+
+    /// Hands webhook reports to the calls' tasks filed in `live` (shared with the backends),
+    /// keeping recordings in `recordings`.
+    pub fn with_live_calls(mut self, live: LiveCalls, recordings: Option<Recordings>) -> Self {
+        self.reports = CallReports::new(Arc::clone(&self.store), self.bus.clone(), live, recordings);
+        self
+    }
+
+    /// Fetches ElevenLabs recordings with `client`.
+    pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
+        self.elevenlabs = Some(client);
+        self
     }
 
     /// Reports provider reachability on `/health` with `probe`.

@@ -14,14 +14,14 @@ use crate::{Provider, ProviderError, Secret};
 
 /// Why one attempt failed.
 #[derive(Debug)]
-pub(crate) enum Failure {
+pub(super) enum Failure {
     Status { status: StatusCode, retry_after: Option<Duration>, body: bytes::Bytes },
     Transport { connect: bool, timeout: bool, reason: String },
 }
 
 impl Failure {
     /// An error answer; its `Retry-After` header, if any, is read now.
-    pub(crate) fn status(status: StatusCode, headers: &HeaderMap, body: bytes::Bytes) -> Self {
+    pub(super) fn status(status: StatusCode, headers: &HeaderMap, body: bytes::Bytes) -> Self {
         let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
@@ -60,7 +60,7 @@ impl Failure {
 
 /// Runs `attempt` until it succeeds, fails in a way `resend` does not allow to retry, or the
 /// policy's attempts run out.
-pub(crate) async fn retrying<T, Attempt>(
+pub(super) async fn retrying<T, Attempt>(
     provider: Provider,
     policy: &RetryPolicy,
     credentials: &[Secret],

@@ -215,3 +215,17 @@ async fn a_refused_connection_is_retried_then_named() {
     let error = error.unwrap_err();
     assert!(matches!(error, ProviderError::Unreachable { provider: Provider::Deepgram, .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn an_open_socket_outlives_the_request_timeout() {
+    let fake = SocketFake::start(Vec::new(), |mut socket| async move {
+        // fast_settings bound each handshake to 500 ms; the socket itself is not bounded.
+        tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+        socket.send(text(result("still here", true, true, 0.0))).await.unwrap();
+        socket.send(close(1000, "")).await.unwrap();
+    })
+    .await;
+    let (_sender, mut receiver) = listen(&fake).await.unwrap().split();
+    assert!(matches!(receiver.recv().await.unwrap(), ListenEvent::Transcript { speech_final: true, .. }));
+    assert_eq!(receiver.recv().await.unwrap(), ListenEvent::Closed);
+}

@@ -9,6 +9,7 @@ use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
 mod campaign;
+mod elevenlabs;
 mod history;
 mod realistic;
 mod restarts;

@@ -1,0 +1,197 @@
+//! The ElevenLabs Agents backend: ElevenLabs places the call from its imported Twilio number
+//! and runs the conversation; Switchboard learns how it went afterwards.
+//!
+//! How a call's report meets its call task: `start` places the call, sends `Ringing`, and files
+//! the call's event channel in the shared [`LiveCalls`] before recording the conversation id
+//! (so a webhook can only find the call once its channel is filed). The dispatcher's call task
+//! then waits on that channel as for any backend. When the post-call transcription webhook
+//! arrives, the listener's inbox processor finds the call by conversation id and turns the
+//! conversation into backend events (`Answered`, each `Line`, each `Field`, the `Recording`
+//! fetched by GET, `Ended`), which [`CallReports`](crate::CallReports) sends down the filed channel: the call task
+//! applies them and computes the offer exactly as for the simulator. With no task listening
+//! (it closed the call as lost, or the app restarted), a call task is built for the report and
+//! applies it with the same code. The [reconciler](reconcile) fetches conversations whose
+//! webhook is overdue and applies them the same way, so a dropped webhook still ends the call.
+
+mod reconcile;
+mod report;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{BackendKind, CallId};
+use switchboard_providers::elevenlabs::{ClientData, ConversationOverrides, ElevenLabsClient, OutboundCall};
+use switchboard_providers::{ProviderError, VariableValue};
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+use crate::dispatcher::blocking;
+use crate::live_calls::LiveCalls;
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+
+pub use reconcile::ReconcileSettings;
+pub(crate) use report::apply_conversation;
+
+/// The provider id under which a call's conversation is kept.
+pub const CONVERSATION_REF: &str = "ElevenLabs conversation";
+/// The provider id under which the Twilio call ElevenLabs placed is kept.
+pub const TWILIO_CALL_REF: &str = "Twilio call SID";
+
+const BACKEND: &str = "ElevenLabs";
+
+/// Places calls through ElevenLabs Agents.
+#[derive(Clone)]
+pub struct ElevenLabsBackend {
+    client: ElevenLabsClient,
+    store: Arc<Store>,
+    live: LiveCalls,
+    reconcile: ReconcileSettings,
+}
+
+impl ElevenLabsBackend {
+    /// A backend calling with `client`, recording provider ids in `store` and filing each
+    /// call's channel in `live` (which the listener's [`CallReports`](crate::CallReports) must share).
+    pub fn new(client: ElevenLabsClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
+        Self { client, store, live, reconcile }
+    }
+
+    /// The client, for the listener to fetch recordings with.
+    pub fn client(&self) -> &ElevenLabsClient {
+        &self.client
+    }
+}
+
+impl CallBackend for ElevenLabsBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::ElevenLabs
+    }
+
+    /// The reconciler looks for an overdue report once it is `overdue`, and again each `every`.
+    fn report_delay(&self) -> Duration {
+        self.reconcile.overdue + self.reconcile.every * 2
+    }
+
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let backend = self.clone();
+        Box::pin(async move {
+            let call = outbound_call(&request)?;
+            let started = backend.client.outbound_call(&call).await.map_err(provider_error)?;
+            events.send(BackendEvent::Ringing).await.map_err(|_| refused("the call's task stopped listening"))?;
+            backend.live.insert(request.call_id, events);
+            record_ids(&backend.store, request.call_id, started.conversation_id, started.call_sid).await?;
+            Ok(())
+        })
+    }
+}
+
+/// The outbound-call request for `request`: the agent's ElevenLabs ids, the number, the call's
+/// variables, and the rendered prompt and first message as overrides.
+fn outbound_call(request: &CallRequest) -> Result<OutboundCall, BackendError> {
+    let settings = &request.agent.config.backend_settings.eleven_labs;
+    if settings.agent_id.trim().is_empty() || settings.agent_phone_number_id.trim().is_empty() {
+        return Err(refused("the agent needs its ElevenLabs agent id and phone number id"));
+    }
+    let dynamic_variables =
+        request.variables.iter().map(|(name, value)| (name.clone(), VariableValue::Text(value.clone()))).collect();
+    Ok(OutboundCall {
+        agent_id: settings.agent_id.trim().to_owned(),
+        agent_phone_number_id: settings.agent_phone_number_id.trim().to_owned(),
+        to_number: request.to.clone(),
+        client_data: ClientData {
+            dynamic_variables,
+            overrides: ConversationOverrides {
+                prompt: Some(request.system_prompt.clone()),
+                first_message: Some(request.first_message.clone()),
+                ..ConversationOverrides::default()
+            },
+        },
+        call_recording_enabled: None,
+        ringing_timeout_secs: None,
+    })
+}
+
+async fn record_ids(
+    store: &Arc<Store>,
+    call: CallId,
+    conversation_id: String,
+    call_sid: Option<String>,
+) -> Result<(), BackendError> {
+    let store = Arc::clone(store);
+    blocking(move || {
+        store.set_provider_ref(call, CONVERSATION_REF, &conversation_id)?;
+        if let Some(sid) = &call_sid {
+            store.set_provider_ref(call, TWILIO_CALL_REF, sid)?;
+        }
+        store.set_provider_call_id(call, &conversation_id)
+    })
+    .await
+    .map_err(|error| refused(&format!("the conversation id could not be recorded: {error}")))
+}
+
+fn provider_error(error: ProviderError) -> BackendError {
+    BackendError { backend: BACKEND.to_owned(), message: error.to_string() }
+}
+
+fn refused(message: &str) -> BackendError {
+    BackendError { backend: BACKEND.to_owned(), message: message.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::{
+        Agent, AgentConfig, AgentId, BackendKind, CallId, Contact, ContactDetails, ContactFields, ContactId,
+        VendorDetails,
+    };
+
+    use super::outbound_call;
+    use crate::CallRequest;
+
+    fn request(agent_id: &str) -> CallRequest {
+        let mut config: AgentConfig =
+            serde_json::from_str(include_str!("../../../../../assets/presets/vendor-quote.json")).unwrap();
+        config.backend = BackendKind::ElevenLabs;
+        config.backend_settings.eleven_labs.agent_id = agent_id.into();
+        config.backend_settings.eleven_labs.agent_phone_number_id = "phnum_1".into();
+        let fields = ContactFields {
+            name: "Acme".into(),
+            phone: "+13125550143".into(),
+            tags: vec![],
+            time_zone: None,
+            do_not_call: false,
+            custom: Default::default(),
+            details: ContactDetails::Vendor(VendorDetails::default()),
+        };
+        CallRequest {
+            call_id: CallId(7),
+            to: "+13125550143".into(),
+            agent: Agent { id: AgentId(1), config },
+            contact: Contact { id: ContactId(1), phone_e164: Some("+13125550143".into()), fields },
+            system_prompt: "You call Acme.".into(),
+            first_message: "Hi Acme".into(),
+            voicemail: None,
+            attempt: 1,
+            variables: [("vendor_name".to_owned(), "Acme".to_owned())].into(),
+        }
+    }
+
+    #[test]
+    fn the_request_carries_ids_variables_and_the_rendered_texts() {
+        let body = serde_json::to_value(outbound_call(&request("agent_1")).unwrap()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"agent_id":"agent_1","agent_phone_number_id":"phnum_1","to_number":"+13125550143",
+                "conversation_initiation_client_data":{"dynamic_variables":{"vendor_name":"Acme"},
+                "conversation_config_override":{"agent":{"prompt":{"prompt":"You call Acme."},"first_message":"Hi Acme"}}}})
+        );
+    }
+
+    #[test]
+    fn an_agent_without_its_elevenlabs_ids_is_refused() {
+        let error = outbound_call(&request(" ")).unwrap_err();
+        assert!(error.to_string().contains("ElevenLabs agent id"), "{error}");
+    }
+}

@@ -1,0 +1,81 @@
+//! Where reports about a call that arrive out of band (a provider's webhook, a reconciler's
+//! fetch) are applied. They become [`BackendEvent`]s and go to the call's task when it still
+//! listens ([`LiveCalls`]), exactly as a backend's own events do; when no task listens (it
+//! closed the call, or the app restarted) a call task is built for the report and applies it
+//! with the same code. Either way one code path, `CallTask`, applies every backend event.
+
+use std::sync::Arc;
+
+use switchboard_core::{CallState, CallSummary};
+use switchboard_store::Store;
+use tokio::sync::mpsc::error::SendError;
+
+use crate::call_task::{CallTask, apply_state};
+use crate::dispatcher::blocking;
+use crate::history::Recordings;
+use crate::live_calls::LiveCalls;
+use crate::{BackendEvent, EngineError, EventBus};
+
+/// What applying a report needs: the store and bus, the live calls' channels, and where
+/// recordings go.
+#[derive(Clone)]
+pub struct CallReports {
+    store: Arc<Store>,
+    bus: EventBus,
+    live: LiveCalls,
+    recordings: Option<Recordings>,
+}
+
+impl CallReports {
+    pub fn new(store: Arc<Store>, bus: EventBus, live: LiveCalls, recordings: Option<Recordings>) -> Self {
+        Self { store, bus, live, recordings }
+    }
+
+    pub(crate) fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Applies `events` to `call`: through its live task, or here when none listens.
+    pub(crate) async fn deliver(&self, call: &CallSummary, events: Vec<BackendEvent>) -> Result<(), EngineError> {
+        let mut events = events.into_iter();
+        if let Some(sender) = self.live.sender(call.id) {
+            while let Some(event) = events.next() {
+                if let Err(SendError(event)) = sender.send(event).await {
+                    // The task ended meanwhile: the rest is applied here.
+                    return self.apply_here(call, std::iter::once(event).chain(events).collect()).await;
+                }
+            }
+            return Ok(());
+        }
+        self.apply_here(call, events.collect()).await
+    }
+
+    /// Applies a state a provider reported: live states and ends as backend events, the
+    /// states before ringing directly (no backend event names them).
+    pub(crate) async fn deliver_state(
+        &self,
+        call: &CallSummary,
+        state: CallState,
+        reason: Option<String>,
+    ) -> Result<(), EngineError> {
+        let event = match state {
+            CallState::Queued | CallState::Dialing => {
+                return apply_state(&self.store, &self.bus, call.id, state, reason).await;
+            }
+            CallState::Ringing => BackendEvent::Ringing,
+            CallState::InProgress => BackendEvent::Answered,
+            terminal => BackendEvent::Ended {
+                state: terminal,
+                reason: reason.unwrap_or_else(|| format!("the provider reported the call {}", terminal.as_str())),
+            },
+        };
+        self.deliver(call, vec![event]).await
+    }
+
+    async fn apply_here(&self, call: &CallSummary, events: Vec<BackendEvent>) -> Result<(), EngineError> {
+        let (store, id) = (Arc::clone(&self.store), call.id);
+        let current = blocking(move || store.call(id)).await?.unwrap_or_else(|| call.clone());
+        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &current, None, self.recordings.clone());
+        task.apply_report(events, current.state.is_terminal()).await
+    }
+}

@@ -1,0 +1,59 @@
+//! The event channels of calls whose call task is running, by call id: where a backend whose
+//! reports arrive out of band (webhooks, a reconciler) finds the task that applies them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use switchboard_core::CallId;
+use tokio::sync::mpsc;
+
+use crate::BackendEvent;
+
+/// Shared between a backend (which files each call's channel when it places the call) and the
+/// webhook listener (which sends the call's events down it). A channel whose task has ended is
+/// closed and never handed out; closed channels are dropped as new ones are filed.
+#[derive(Debug, Clone, Default)]
+pub struct LiveCalls {
+    channels: Arc<Mutex<HashMap<CallId, mpsc::Sender<BackendEvent>>>>,
+}
+
+impl LiveCalls {
+    /// Files the channel of a call that was just placed.
+    pub fn insert(&self, call: CallId, events: mpsc::Sender<BackendEvent>) {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        channels.retain(|_, sender| !sender.is_closed());
+        channels.insert(call, events);
+    }
+
+    /// The channel of `call` while its task still listens.
+    pub fn sender(&self, call: CallId) -> Option<mpsc::Sender<BackendEvent>> {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        match channels.get(&call) {
+            Some(sender) if !sender.is_closed() => Some(sender.clone()),
+            Some(_) => {
+                channels.remove(&call);
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::CallId;
+    use tokio::sync::mpsc;
+
+    use super::LiveCalls;
+
+    #[test]
+    fn a_channel_is_handed_out_only_while_its_task_listens() {
+        let live = LiveCalls::default();
+        let (sender, receiver) = mpsc::channel(1);
+        live.insert(CallId(1), sender);
+        assert!(live.sender(CallId(1)).is_some());
+        assert!(live.sender(CallId(2)).is_none());
+        drop(receiver);
+        assert!(live.sender(CallId(1)).is_none());
+    }
+}

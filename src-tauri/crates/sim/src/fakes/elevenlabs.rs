@@ -1,0 +1,397 @@
+//! A loopback fake of the ElevenLabs Agents API (PROVIDERS.md §5): `POST
+//! /v1/convai/twilio/outbound-call` answers `{success, message, conversation_id, callSid}`, then
+//! after a delay the conversation is played with the simulator's personas and a signed
+//! `post_call_transcription` webhook (and a `post_call_audio` one) is posted to the listener;
+//! `GET /v1/convai/conversations/{id}` (and `/audio`) return the same conversation. Faults:
+//! latency, 429 with `Retry-After`, 500, stalls past the client's timeout, a null
+//! `conversation_id`, and dropped, duplicated or reordered webhooks.
+
+mod conversation;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use switchboard_core::Agent;
+use switchboard_providers::Secret;
+use switchboard_providers::signature::ElevenLabsWebhookKey;
+use tokio::task::JoinHandle;
+
+use crate::SimSettings;
+use conversation::{Outcome, play, read_request};
+
+/// The fake's recording: an ID3 tag and one silent MPEG frame header, as `audio/mpeg`.
+pub const FAKE_MP3: &[u8] = &[
+    73, 68, 51, 4, 0, 0, 0, 0, 0, 0, 255, 251, 144, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0,
+];
+/// [`FAKE_MP3`] in base64, as the audio webhook carries it.
+const FAKE_MP3_BASE64: &str = "SUQzBAAAAAAAAP/7kGQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// What the fake is configured with.
+pub struct FakeElevenLabsSettings {
+    /// The `xi-api-key` it accepts.
+    pub api_key: String,
+    /// The secret webhooks are signed with.
+    pub webhook_secret: Secret,
+    /// The agents configured on the ElevenLabs side, found by their ElevenLabs agent id.
+    pub agents: Vec<Agent>,
+    /// How long a call lasts before its webhooks go out.
+    pub conversation_delay: Duration,
+    /// The callees: the simulator's seed and cast.
+    pub sim: SimSettings,
+}
+
+/// How the fake delivers post-call webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WebhookDelivery {
+    /// Transcription, then audio.
+    #[default]
+    InOrder,
+    /// None at all (the reconciler must find the conversation).
+    Dropped,
+    /// Each one twice.
+    Duplicated,
+    /// Audio first, then the transcription.
+    Reordered,
+}
+
+/// Which requests a fault hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /v1/convai/twilio/outbound-call`
+    OutboundCall,
+    /// `GET /v1/convai/conversations/{id}` and its `/audio`
+    Conversation,
+}
+
+/// Faults pending for one endpoint: how many of its next requests each hits.
+#[derive(Default)]
+struct Faults {
+    rate_limited: AtomicU32,
+    server_errors: AtomicU32,
+    stalls: AtomicU32,
+}
+
+/// The fake ElevenLabs API, serving on 127.0.0.1 until dropped.
+pub struct FakeElevenLabs {
+    base_url: String,
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+struct Shared {
+    settings: FakeElevenLabsSettings,
+    http: reqwest::Client,
+    latency_ms: AtomicU64,
+    /// By [`Endpoint`]: outbound calls, then conversations.
+    faults: [Faults; 2],
+    stall_ms: AtomicU64,
+    delivery: Mutex<WebhookDelivery>,
+    refusal: Mutex<Option<String>>,
+    /// Where post-call webhooks go (the listener's `/elevenlabs/webhook`).
+    webhook_url: Mutex<Option<String>>,
+    placed: Mutex<Vec<Value>>,
+    conversations: Mutex<HashMap<String, Conversation>>,
+    next_id: AtomicU32,
+    webhooks_posted: AtomicU32,
+}
+
+/// A conversation the fake holds: its final `data`, whether the call has ended yet, and the
+/// webhooks it dropped.
+#[derive(Clone)]
+struct Conversation {
+    data: Value,
+    ended: bool,
+    dropped: Vec<Value>,
+}
+
+impl Shared {
+    fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Latency, then the first fault still pending for `endpoint`, if any.
+    async fn fault(&self, endpoint: Endpoint) -> Option<Response> {
+        let faults = &self.faults[endpoint as usize];
+        tokio::time::sleep(Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))).await;
+        let take = |counter: &AtomicU32| {
+            counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok()
+        };
+        if take(&faults.stalls) {
+            tokio::time::sleep(Duration::from_millis(self.stall_ms.load(Ordering::Relaxed))).await;
+        }
+        if take(&faults.rate_limited) {
+            let body = json!({"detail": {"status": "too_many_concurrent_requests", "message": "Too many requests"}});
+            return Some(
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response(),
+            );
+        }
+        if take(&faults.server_errors) {
+            let body = json!({"detail": {"status": "internal_error", "message": "Internal server error"}});
+            return Some((StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response());
+        }
+        None
+    }
+
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        headers.get("xi-api-key").and_then(|value| value.to_str().ok()) == Some(self.settings.api_key.as_str())
+    }
+}
+
+impl FakeElevenLabs {
+    /// Starts the fake on a free loopback port.
+    pub async fn start(settings: FakeElevenLabsSettings) -> std::io::Result<Self> {
+        // reqwest's rustls needs a process-wide crypto provider; any installed one will do.
+        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        let http =
+            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
+        let shared = Arc::new(Shared {
+            settings,
+            http,
+            latency_ms: AtomicU64::new(0),
+            faults: [Faults::default(), Faults::default()],
+            stall_ms: AtomicU64::new(0),
+            delivery: Mutex::new(WebhookDelivery::default()),
+            refusal: Mutex::new(None),
+            webhook_url: Mutex::new(None),
+            placed: Mutex::new(Vec::new()),
+            conversations: Mutex::new(HashMap::new()),
+            next_id: AtomicU32::new(1),
+            webhooks_posted: AtomicU32::new(0),
+        });
+        let router = Router::new()
+            .route("/v1/convai/twilio/outbound-call", post(outbound_call))
+            .route("/v1/convai/conversations/{id}", get(get_conversation))
+            .route("/v1/convai/conversations/{id}/audio", get(get_audio))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::warn!(%error, "the fake ElevenLabs stopped");
+            }
+        });
+        Ok(Self { base_url, shared, server })
+    }
+
+    /// The base URL to give the client.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Waits this long before answering each request.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.latency_ms.store(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Answers the next `count` requests to `endpoint` 429 with `Retry-After: 1`.
+    pub fn rate_limit_next(&self, endpoint: Endpoint, count: u32) {
+        self.shared.faults[endpoint as usize].rate_limited.store(count, Ordering::Release);
+    }
+
+    /// Answers the next `count` requests to `endpoint` 500.
+    pub fn fail_next(&self, endpoint: Endpoint, count: u32) {
+        self.shared.faults[endpoint as usize].server_errors.store(count, Ordering::Release);
+    }
+
+    /// Holds the next `count` requests to `endpoint` for `stall` before answering (past a
+    /// client's timeout).
+    pub fn stall_next(&self, endpoint: Endpoint, count: u32, stall: Duration) {
+        self.shared.stall_ms.store(u64::try_from(stall.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.shared.faults[endpoint as usize].stalls.store(count, Ordering::Release);
+    }
+
+    /// Posts webhooks to `url` (the listener's `/elevenlabs/webhook`); until then none go out.
+    pub fn send_webhooks_to(&self, url: &str) {
+        *Shared::lock(&self.shared.webhook_url) = Some(url.to_owned());
+    }
+
+    pub fn set_delivery(&self, delivery: WebhookDelivery) {
+        *Shared::lock(&self.shared.delivery) = delivery;
+    }
+
+    /// Answers outbound calls `success: false` with a null conversation id and this message
+    /// (`None`: places them again).
+    pub fn refuse_calls(&self, message: Option<&str>) {
+        *Shared::lock(&self.shared.refusal) = message.map(str::to_owned);
+    }
+
+    /// Posts the webhooks dropped so far, late.
+    pub async fn deliver_dropped(&self) {
+        let dropped: Vec<Value> = Shared::lock(&self.shared.conversations)
+            .values_mut()
+            .flat_map(|conversation| std::mem::take(&mut conversation.dropped))
+            .collect();
+        for webhook in dropped {
+            post_webhook(&self.shared, &webhook).await;
+        }
+    }
+
+    /// Every outbound-call body received, as sent.
+    pub fn placed_calls(&self) -> Vec<Value> {
+        Shared::lock(&self.shared.placed).clone()
+    }
+
+    /// How many webhooks were posted (duplicates included).
+    pub fn webhooks_posted(&self) -> u32 {
+        self.shared.webhooks_posted.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for FakeElevenLabs {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn outbound_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(fault) = shared.fault(Endpoint::OutboundCall).await {
+        return fault;
+    }
+    if !shared.authorized(&headers) {
+        let body = json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}});
+        return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return unprocessable("the body is not JSON");
+    };
+    Shared::lock(&shared.placed).push(body.clone());
+    if let Some(message) = Shared::lock(&shared.refusal).clone() {
+        let answer = json!({"success": false, "message": message, "conversation_id": null, "callSid": null});
+        return axum::Json(answer).into_response();
+    }
+    let placed = match read_request(&body, &shared.settings.agents) {
+        Ok(placed) => placed,
+        Err(message) => return unprocessable(&message),
+    };
+    let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+    let conversation_id = format!("conv_{n:020}");
+    let call_sid = format!("CA{n:032x}");
+    let client_data = &body["conversation_initiation_client_data"];
+    let outcome = play(&placed, &conversation_id, &call_sid, client_data, &shared.settings.sim);
+    let agent_id = placed.agent.config.backend_settings.eleven_labs.agent_id.clone();
+    let webhooks = match outcome {
+        Outcome::Talked(data) => {
+            let conversation = Conversation { data: data.clone(), ended: false, dropped: Vec::new() };
+            Shared::lock(&shared.conversations).insert(conversation_id.clone(), conversation);
+            let audio = json!({"type": "post_call_audio", "event_timestamp": unix_now(),
+                "data": {"agent_id": agent_id, "conversation_id": conversation_id, "full_audio": FAKE_MP3_BASE64}});
+            let transcription = json!({"type": "post_call_transcription", "event_timestamp": unix_now(), "data": data});
+            vec![transcription, audio]
+        }
+        Outcome::NotStarted(reason) => {
+            let data = json!({"agent_id": agent_id, "conversation_id": conversation_id, "status": "failed",
+                "transcript": [], "metadata": {"termination_reason": reason, "call_duration_secs": 0}});
+            let conversation = Conversation { data, ended: false, dropped: Vec::new() };
+            Shared::lock(&shared.conversations).insert(conversation_id.clone(), conversation);
+            vec![json!({"type": "call_initiation_failure", "event_timestamp": unix_now(),
+                "data": {"agent_id": agent_id, "conversation_id": conversation_id, "failure_reason": reason,
+                         "metadata": {"type": "twilio", "body": {"CallStatus": reason}}}})]
+        }
+    };
+    tokio::spawn(end_call(Arc::clone(&shared), conversation_id.clone(), webhooks));
+    let answer =
+        json!({"success": true, "message": "Success", "conversation_id": conversation_id, "callSid": call_sid});
+    axum::Json(answer).into_response()
+}
+
+/// Ends the call after the configured delay and posts its webhooks as the delivery mode says.
+async fn end_call(shared: Arc<Shared>, conversation_id: String, webhooks: Vec<Value>) {
+    tokio::time::sleep(shared.settings.conversation_delay).await;
+    let delivery = *Shared::lock(&shared.delivery);
+    if let Some(conversation) = Shared::lock(&shared.conversations).get_mut(&conversation_id) {
+        conversation.ended = true;
+        if delivery == WebhookDelivery::Dropped {
+            conversation.dropped = webhooks;
+            return;
+        }
+    }
+    let mut order = webhooks;
+    match delivery {
+        WebhookDelivery::InOrder | WebhookDelivery::Dropped => {}
+        WebhookDelivery::Duplicated => {
+            order = order.iter().flat_map(|webhook| [webhook.clone(), webhook.clone()]).collect()
+        }
+        WebhookDelivery::Reordered => order.reverse(),
+    }
+    for webhook in order {
+        post_webhook(&shared, &webhook).await;
+    }
+}
+
+async fn post_webhook(shared: &Shared, webhook: &Value) {
+    let Some(url) = Shared::lock(&shared.webhook_url).clone() else {
+        tracing::warn!("the fake ElevenLabs has nowhere to post its webhook");
+        return;
+    };
+    let body = webhook.to_string().into_bytes();
+    let signature = ElevenLabsWebhookKey::new(shared.settings.webhook_secret.clone()).sign(&body, unix_now());
+    let sent = shared
+        .http
+        .post(&url)
+        .header("ElevenLabs-Signature", signature)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    shared.webhooks_posted.fetch_add(1, Ordering::AcqRel);
+    match sent {
+        Ok(answer) if answer.status().is_success() => {}
+        Ok(answer) => tracing::warn!(status = answer.status().as_u16(), "the listener refused a fake webhook"),
+        Err(error) => tracing::warn!(%error, "a fake webhook could not be posted"),
+    }
+}
+
+async fn get_conversation(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    match conversation(&shared, &headers, &id).await {
+        Ok(Conversation { data, ended: true, .. }) => axum::Json(data).into_response(),
+        Ok(Conversation { mut data, ended: false, .. }) => {
+            data["status"] = json!("in-progress");
+            data["transcript"] = json!([]);
+            data["analysis"] = Value::Null;
+            axum::Json(data).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn get_audio(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    match conversation(&shared, &headers, &id).await {
+        Ok(Conversation { ended: true, .. }) => ([(header::CONTENT_TYPE, "audio/mpeg")], FAKE_MP3).into_response(),
+        Ok(_) => not_found("the conversation has no audio yet"),
+        Err(response) => response,
+    }
+}
+
+async fn conversation(shared: &Shared, headers: &HeaderMap, id: &str) -> Result<Conversation, Response> {
+    if let Some(fault) = shared.fault(Endpoint::Conversation).await {
+        return Err(fault);
+    }
+    if !shared.authorized(headers) {
+        return Err(StatusCode::UNAUTHORIZED.into_response());
+    }
+    Shared::lock(&shared.conversations).get(id).cloned().ok_or_else(|| not_found("conversation not found"))
+}
+
+fn unprocessable(message: &str) -> Response {
+    let body = json!({"detail": [{"loc": ["body"], "msg": message, "type": "value_error"}]});
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
+}
+
+fn not_found(message: &str) -> Response {
+    (StatusCode::NOT_FOUND, axum::Json(json!({"detail": {"status": "not_found", "message": message}}))).into_response()
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+}

@@ -1,0 +1,312 @@
+//! The ElevenLabs Agents backend end to end: the real client against the loopback fake, the
+//! real listener on 127.0.0.1 verifying its signed webhooks, the inbox, the call tasks and the
+//! campaign runner.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId};
+use switchboard_engine::backends::elevenlabs::{
+    CONVERSATION_REF, ElevenLabsBackend, ReconcileSettings, TWILIO_CALL_REF,
+};
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_engine::history::call_record;
+use switchboard_engine::server::{
+    ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
+};
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
+use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
+use switchboard_sim::fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElevenLabsSettings, WebhookDelivery};
+use switchboard_sim::{Cast, SimSettings};
+use switchboard_store::Store;
+
+const API_KEY: &str = "xi_test_key";
+const WEBHOOK_SECRET: &str = "whsec_switchboard_test";
+
+/// The engine on the ElevenLabs backend, its listener and the fake.
+struct World {
+    engine: Arc<Engine>,
+    fake: FakeElevenLabs,
+    backend: ElevenLabsBackend,
+    reports: CallReports,
+    _recordings: tempfile::TempDir,
+}
+
+impl World {
+    /// Both shipped quote agents moved to ElevenLabs (max duration `max_duration_secs`), the
+    /// sample vendors, and webhooks delivered as `delivery`.
+    async fn new(delivery: WebhookDelivery, max_duration_secs: u32) -> Self {
+        Self::with_grace(delivery, max_duration_secs, EngineSettings::default().lost_call_grace).await
+    }
+
+    /// As [`World::new`], closing calls as lost `lost_call_grace` past their deadline.
+    async fn with_grace(delivery: WebhookDelivery, max_duration_secs: u32, lost_call_grace: Duration) -> Self {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        super::seed(&store);
+        let mut agents = store.list_agents().unwrap();
+        for agent in &mut agents {
+            let config = &mut agent.config;
+            config.backend = BackendKind::ElevenLabs;
+            config.backend_settings.eleven_labs.agent_id = format!("agent_{}", agent.id.0);
+            config.backend_settings.eleven_labs.agent_phone_number_id = "phnum_switchboard".into();
+            config.max_duration_secs = max_duration_secs;
+            store.update_agent(agent.id, config).unwrap();
+        }
+        let recordings = tempfile::tempdir().unwrap();
+        let settings = EngineSettings {
+            recordings_dir: Some(recordings.path().to_owned()),
+            lost_call_grace,
+            ..EngineSettings::default()
+        };
+        let mut engine = Engine::new(Arc::clone(&store), settings);
+
+        let fake = FakeElevenLabs::start(FakeElevenLabsSettings {
+            api_key: API_KEY.into(),
+            webhook_secret: Secret::new(WEBHOOK_SECRET),
+            agents,
+            conversation_delay: Duration::from_millis(150),
+            sim: SimSettings { cast: Cast::Cooperative, ..SimSettings::default() },
+        })
+        .await
+        .unwrap();
+        fake.set_delivery(delivery);
+        let http = HttpSettings {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(2),
+            retry: RetryPolicy {
+                max_attempts: 4,
+                initial_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(100),
+                max_retry_after: Duration::from_secs(5),
+            },
+        };
+        let config = ElevenLabsConfig { base_url: fake.base_url().to_owned(), api_key: Secret::new(API_KEY) };
+        let client = ElevenLabsClient::new(config, &http).unwrap();
+
+        let live = LiveCalls::default();
+        let secrets = WebhookSecrets { elevenlabs: Some(Secret::new(WEBHOOK_SECRET)), ..WebhookSecrets::default() };
+        let state = ListenerState::new(
+            Arc::clone(&store),
+            engine.bus().clone(),
+            secrets,
+            ListenerSettings::new("http://127.0.0.1"),
+        )
+        .with_live_calls(live.clone(), engine.recordings())
+        .with_elevenlabs(client.clone());
+        let state = Arc::new(state);
+        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
+        spawn_inbox_processor(state);
+        fake.send_webhooks_to(&format!("http://{bound}{}", WebhookRoute::ElevenLabs.path()));
+
+        let reconcile = ReconcileSettings { every: Duration::from_millis(200), overdue: Duration::from_millis(300) };
+        let backend = ElevenLabsBackend::new(client, Arc::clone(&store), live.clone(), reconcile);
+        engine.register_backend(Arc::new(backend.clone()));
+        let reports = CallReports::new(store, engine.bus().clone(), live, engine.recordings());
+        Self { engine: Arc::new(engine), fake, backend, reports, _recordings: recordings }
+    }
+
+    fn agent(&self, name: &str) -> AgentId {
+        self.engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == name).unwrap().id
+    }
+
+    fn vendor(&self, name: &str) -> ContactId {
+        self.engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap().id
+    }
+
+    /// Calls `vendor` with the quote agent and waits for the call to end; returns it with the
+    /// transcript lines and offers published for it.
+    async fn quote_call(&self, vendor: &str) -> (CallId, usize, usize) {
+        let mut events = self.engine.bus().subscribe();
+        let call = self.engine.start_call(self.vendor(vendor), self.agent("Vendor quote")).await.unwrap();
+        let (mut lines, mut offers) = (0, 0);
+        loop {
+            let event =
+                tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("the call ends").unwrap();
+            match &*event {
+                EngineEvent::TranscriptLine { call_id, .. } if *call_id == call.id => lines += 1,
+                EngineEvent::OfferRecorded { offer } if offer.call_id == call.id => offers += 1,
+                EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal() => break,
+                _ => {}
+            }
+        }
+        (call.id, lines, offers)
+    }
+}
+
+#[tokio::test]
+async fn a_quote_campaign_runs_both_rounds_over_elevenlabs_and_fills_history() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    let engine = &world.engine;
+    let store = Arc::clone(engine.store());
+    let mut events = engine.bus().subscribe();
+    let spec = CampaignSpec {
+        name: "M8 bolts over ElevenLabs".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: world.agent("Vendor quote"),
+        negotiation_agent_id: Some(world.agent("Vendor negotiation")),
+        contacts: store.list_contacts().unwrap().into_iter().map(|c| c.id).collect(),
+        concurrency: 3,
+        max_attempts: 1,
+        retry_spacing_ms: 10,
+        ignore_calling_windows: true,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
+        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
+        {
+            break;
+        }
+    }
+
+    let campaign = store.campaign(id).unwrap().unwrap();
+    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
+        panic!("a quote summary")
+    };
+    assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
+    assert!(summary.recommendation.starts_with("Order from"), "{}", summary.recommendation);
+    let round_two = store.campaign_targets(id, 2).unwrap();
+    assert!(!round_two.is_empty(), "vendors above the best price are called again");
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 4 + round_two.len());
+    let placed = world.fake.placed_calls();
+    assert_eq!(placed.len(), calls.len(), "one outbound call per call, nothing placed twice");
+    for call in &calls {
+        assert_eq!(call.state, CallState::Completed, "{call:?}");
+        let record = call_record(&store, call.id).unwrap();
+        assert!(record.transcript.len() >= 4, "{:?}", record.transcript);
+        assert!(record.transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms));
+        assert!(record.fields.iter().any(|f| f.key == "unit_price"), "{:?}", record.fields);
+        let offer = record.offer.as_ref().expect("an offer");
+        let price = format!("${:.2}", offer.unit_price.unwrap());
+        assert!(record.transcript.iter().any(|line| line.text.contains(&price)), "the offer is what was said");
+        let conversation = &record.provider_refs[CONVERSATION_REF];
+        assert!(conversation.starts_with("conv_"));
+        assert!(record.provider_refs[TWILIO_CALL_REF].starts_with("CA"));
+        assert_eq!(record.cost.as_ref().unwrap().currency, "credits");
+        let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
+        assert_eq!(raw["data"]["conversation_id"], conversation.as_str());
+        let recording = record.recording.as_ref().expect("the conversation's audio");
+        assert_eq!(recording.bytes, FAKE_MP3.len() as u64);
+        // The request carried the vendor's variables and the rendered texts.
+        let body = placed_body(&placed, call);
+        let data = &body["conversation_initiation_client_data"];
+        assert_eq!(data["dynamic_variables"]["vendor_name"], call.contact_name.as_str());
+        let first = data["conversation_config_override"]["agent"]["first_message"].as_str().unwrap();
+        assert_eq!(first, record.transcript[0].text);
+    }
+    for target in &round_two {
+        let call = calls.iter().find(|c| c.round == Some(2) && c.contact_id == target.contact_id).unwrap();
+        let best = target.variables.get("best_price").unwrap();
+        let variables = &placed_body(&placed, call)["conversation_initiation_client_data"]["dynamic_variables"];
+        assert_eq!(variables["best_price"], best.as_str());
+    }
+}
+
+/// The outbound-call body the fake received for `call` (its number, its agent's ElevenLabs id).
+fn placed_body<'a>(placed: &'a [serde_json::Value], call: &CallSummary) -> &'a serde_json::Value {
+    let agent = format!("agent_{}", call.agent_id.0);
+    placed.iter().find(|body| body["to_number"] == call.phone.as_str() && body["agent_id"] == agent.as_str()).unwrap()
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_webhooks_are_applied_once() {
+    for delivery in [WebhookDelivery::Duplicated, WebhookDelivery::Reordered] {
+        let world = World::new(delivery, 300).await;
+        let (call, lines, offers) = world.quote_call("Pacific Bolt & Nut").await;
+        let store = world.engine.store();
+        let record = call_record(store, call).unwrap();
+        assert_eq!(record.call.state, CallState::Completed, "{delivery:?}");
+        assert_eq!(record.transcript.len(), lines, "{delivery:?}: every line published once");
+        assert_eq!(record.transcript.iter().map(|l| l.seq).collect::<Vec<_>>(), (0..lines as u32).collect::<Vec<_>>());
+        assert_eq!(offers, 1, "{delivery:?}");
+        assert!(record.recording.is_some(), "{delivery:?}");
+        // Let the later webhooks land, then nothing more has changed.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let posted = if delivery == WebhookDelivery::Duplicated { 4 } else { 2 };
+        assert_eq!(world.fake.webhooks_posted(), posted, "{delivery:?}");
+        assert_eq!(call_record(store, call).unwrap(), record, "{delivery:?}");
+        assert_eq!(store.inbox_counts().unwrap().total, 2, "{delivery:?}: duplicates are one row each");
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_webhook_is_recovered_by_the_reconciler() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let reconciler = world.backend.spawn_reconciler(world.reports.clone());
+    let (call, lines, offers) = world.quote_call("Acme Fasteners").await;
+    reconciler.abort();
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    assert_eq!(world.fake.webhooks_posted(), 0);
+    assert!(lines >= 4 && record.transcript.len() == lines);
+    assert_eq!(offers, 1);
+    assert!(record.offer.is_some() && record.recording.is_some() && record.provider_record.is_some());
+    // A second pass finds nothing left to do.
+    assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_webhook_after_the_call_was_closed_as_lost_still_fills_history() {
+    let world = World::with_grace(WebhookDelivery::Dropped, 1, Duration::from_millis(10)).await;
+    let (call, lines, offers) = world.quote_call("Acme Fasteners").await;
+    let store = world.engine.store();
+    let lost = call_record(store, call).unwrap();
+    assert_eq!((lost.call.state, lines, offers), (CallState::Lost, 0, 0));
+
+    // No task listens any more: the report is applied straight to the store, state unchanged.
+    world.fake.deliver_dropped().await;
+    let mut filled = lost.clone();
+    for _ in 0..100 {
+        filled = call_record(store, call).unwrap();
+        if filled.recording.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(filled.call, lost.call, "a closed call stays closed");
+    assert!(filled.transcript.len() >= 4 && filled.fields.iter().any(|f| f.key == "unit_price"));
+    assert!(filled.provider_record.is_some() && filled.cost.is_some() && filled.recording.is_some());
+}
+
+#[tokio::test]
+async fn a_call_elevenlabs_does_not_start_fails_at_once_with_its_reason() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    let (vendor, agent) = (world.vendor("Acme Fasteners"), world.agent("Vendor quote"));
+
+    world.fake.refuse_calls(Some("Agent phone number phnum_switchboard is not assigned to an agent"));
+    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    assert!(matches!(error, EngineError::Backend(_)), "{error:?}");
+    assert!(error.to_string().contains("is not assigned to an agent"), "{error}");
+    let call = world.engine.store().list_calls(1).unwrap().remove(0);
+    assert_eq!(call.state, CallState::Failed);
+    assert!(call.end_reason.as_deref().unwrap().contains("is not assigned to an agent"), "{call:?}");
+
+    // A 500 on placing a call is not retried (it might have rung): the call fails with it.
+    world.fake.refuse_calls(None);
+    world.fake.fail_next(Endpoint::OutboundCall, 1);
+    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    assert!(error.to_string().contains("HTTP 500"), "{error}");
+    assert_eq!(world.fake.placed_calls().len(), 1, "the 500 was not retried");
+}
+
+#[tokio::test]
+async fn rate_limits_latency_and_a_stalled_fetch_are_retried() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    world.fake.set_latency(Duration::from_millis(20));
+    world.fake.rate_limit_next(Endpoint::OutboundCall, 2);
+    let started = std::time::Instant::now();
+    let (call, _, offers) = world.quote_call("Pacific Bolt & Nut").await;
+    assert!(started.elapsed() >= Duration::from_secs(2), "each 429's Retry-After was honoured");
+    assert_eq!(world.engine.store().call(call).unwrap().unwrap().state, CallState::Completed);
+    assert_eq!((offers, world.fake.placed_calls().len()), (1, 1));
+
+    // The recording's GET stalls past the client's timeout once, fails once, then answers.
+    world.fake.stall_next(Endpoint::Conversation, 1, Duration::from_secs(3));
+    world.fake.fail_next(Endpoint::Conversation, 1);
+    let (call, _, _) = world.quote_call("Acme Fasteners").await;
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Completed);
+    assert!(record.recording.is_some(), "the audio fetch was retried");
+}

@@ -1,6 +1,7 @@
 //! Shared HTTP plumbing of the provider clients: a rustls `reqwest` client with timeouts, and
 //! retries with exponential backoff and jitter on 429 (honouring `Retry-After`), 5xx, timeouts
-//! and connection failures. Other 4xx answers are never retried.
+//! and connection failures. Other 4xx answers are never retried. Streamed answers and WebSocket
+//! upgrades are retried the same way up to the answer's head, never after it.
 
 mod retry;
 mod retry_after;
@@ -21,7 +22,9 @@ use crate::{Provider, ProviderError, Secret};
 pub struct HttpSettings {
     /// Limit for establishing the TCP + TLS connection.
     pub connect_timeout: Duration,
-    /// Limit for one whole attempt: connect, send, and read the full response.
+    /// Limit for one whole attempt: connect, send, and read the full response. For a streamed
+    /// answer (Anthropic) it bounds the wait for the answer to begin and each silence within it;
+    /// for a WebSocket (Deepgram, ElevenLabs TTS), the handshake only.
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
 }

@@ -31,6 +31,9 @@ pub struct TtsOptions {
     /// Characters buffered before each of the first generations; PROVIDERS.md's
     /// `[120, 160, 250, 290]` by default. [`TtsSender::flush`] speaks what is buffered sooner.
     pub chunk_length_schedule: Vec<u32>,
+    /// Seconds without text before ElevenLabs closes the socket (its default, 20 s, when
+    /// `None`; at most 180). [`TtsSender::keep_alive`] also holds it open.
+    pub inactivity_timeout_secs: Option<u32>,
 }
 
 impl TtsOptions {
@@ -40,6 +43,7 @@ impl TtsOptions {
             model_id: model_id.into(),
             voice_settings: None,
             chunk_length_schedule: vec![120, 160, 250, 290],
+            inactivity_timeout_secs: None,
         }
     }
 }
@@ -65,10 +69,12 @@ impl ElevenLabsTtsClient {
     /// refused connections; a 401 is surfaced at once) and sends the opening message with the
     /// voice settings and chunk schedule.
     pub async fn stream_input(&self, options: &TtsOptions) -> Result<TtsStream, ProviderError> {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("model_id", &options.model_id)
-            .append_pair("output_format", OUTPUT_FORMAT)
-            .finish();
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("model_id", &options.model_id).append_pair("output_format", OUTPUT_FORMAT);
+        if let Some(seconds) = options.inactivity_timeout_secs {
+            query.append_pair("inactivity_timeout", &seconds.to_string());
+        }
+        let query = query.finish();
         let voice_id = path_id(PROVIDER, "voice id", &options.voice_id)?;
         let url = format!("{}/v1/text-to-speech/{voice_id}/stream-input?{query}", self.base);
         let (writer, reader) =

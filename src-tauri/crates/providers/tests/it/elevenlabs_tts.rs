@@ -163,10 +163,15 @@ async fn a_401_is_surfaced_at_once_and_a_429_is_retried() {
         socket.send(close(1000, "")).await.unwrap();
     })
     .await;
-    let (sender, mut receiver) = open(&fake).await.unwrap().split();
+    let options = TtsOptions { inactivity_timeout_secs: Some(60), ..options() };
+    let (sender, mut receiver) = client(&fake).stream_input(&options).await.unwrap().split();
     sender.finish().await.unwrap();
     assert_eq!(receiver.recv().await.unwrap(), TtsEvent::Closed);
-    assert_eq!(fake.handshakes().len(), 2);
+    let handshakes = fake.handshakes();
+    assert_eq!(handshakes.len(), 2);
+    assert!(
+        handshakes.iter().all(|handshake| handshake.uri.ends_with("output_format=ulaw_8000&inactivity_timeout=60"))
+    );
 }
 
 #[tokio::test]

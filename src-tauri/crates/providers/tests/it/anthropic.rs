@@ -169,9 +169,9 @@ async fn a_stream_may_outlast_the_request_timeout_while_it_keeps_talking() {
     let (base_url, feed) = live_server().await;
     feed.send(Ok(opening())).unwrap();
     let mut stream = client(&base_url).stream_message(&request()).await.unwrap();
-    // fast_settings allow 500 ms of silence; this answer takes 1.2 s in all.
-    for word in ["one ", "two ", "three ", "four "] {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+    // fast_settings allow 500 ms of silence; this answer takes 1 s in all.
+    for word in ["one ", "two ", "three ", "four ", "five "] {
+        tokio::time::sleep(Duration::from_millis(200)).await;
         feed.send(Ok(text_delta(word))).unwrap();
         assert_eq!(stream.next().await, Some(Ok(StreamEvent::TextDelta(word.into()))));
     }

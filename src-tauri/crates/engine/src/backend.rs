@@ -84,6 +84,12 @@ pub trait CallBackend: Send + Sync + 'static {
         Duration::ZERO
     }
 
+    /// Whether this backend's calls go on without the app (the provider runs them and reports
+    /// later), so a restart leaves them open for their report instead of closing them as lost.
+    fn keeps_calls_across_restarts(&self) -> bool {
+        false
+    }
+
     /// Places the call. Returns once the call is under way (or could not be placed); its
     /// progress then arrives on `events`.
     fn start(

@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use switchboard_core::{
-    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Variables, VoicemailPolicy, normalize_phone,
-    render,
+    AgentId, BackendKind, CallState, CallSummary, ContactId, Variables, VoicemailPolicy, normalize_phone, render,
 };
 use switchboard_store::{NewCall, Store};
 use tokio::sync::mpsc;
@@ -217,18 +216,29 @@ impl Engine {
     }
 
     /// Closes the calls a previous run of the app left open: their backend connection is gone,
-    /// so each is ended as lost with that reason. Returns how many were closed.
+    /// so each is ended as lost with that reason, except those of a backend whose provider runs
+    /// them on and reports them later. Returns how many were closed.
     pub async fn close_abandoned_calls(&self) -> Result<usize, EngineError> {
         let store = Arc::clone(&self.store);
-        let open: Vec<CallId> = blocking(move || store.open_calls()).await?;
-        for id in &open {
+        let open: Vec<CallSummary> = blocking(move || {
+            let ids = store.open_calls()?;
+            ids.into_iter().filter_map(|id| store.call(id).transpose()).collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+        let mut closed = 0;
+        for call in &open {
+            if self.backends.get(&call.backend).is_some_and(|backend| backend.keeps_calls_across_restarts()) {
+                tracing::info!(call = %call.id, backend = call.backend.as_str(), "left open for its provider's report");
+                continue;
+            }
             let reason = "Switchboard was closed while the call was live; it could not be resumed".to_owned();
-            apply_state(&self.store, &self.bus, *id, CallState::Lost, Some(reason)).await?;
+            apply_state(&self.store, &self.bus, call.id, CallState::Lost, Some(reason)).await?;
+            closed += 1;
         }
-        if !open.is_empty() {
-            tracing::warn!(count = open.len(), "closed calls left open by the previous run");
+        if closed > 0 {
+            tracing::warn!(count = closed, "closed calls left open by the previous run");
         }
-        Ok(open.len())
+        Ok(closed)
     }
 }
 

@@ -71,6 +71,11 @@ impl CallBackend for ElevenLabsBackend {
         self.reconcile.overdue + self.reconcile.every * 2
     }
 
+    /// ElevenLabs runs the call on; its webhook or the reconciler ends it.
+    fn keeps_calls_across_restarts(&self) -> bool {
+        true
+    }
+
     fn start(
         &self,
         request: CallRequest,

@@ -23,6 +23,11 @@ use switchboard_store::Store;
 
 const API_KEY: &str = "xi_test_key";
 const WEBHOOK_SECRET: &str = "whsec_switchboard_test";
+const RECONCILE: ReconcileSettings = ReconcileSettings {
+    every: Duration::from_millis(200),
+    overdue: Duration::from_millis(300),
+    give_up: Duration::from_secs(5),
+};
 
 /// The engine on the ElevenLabs backend, its listener and the fake.
 struct World {
@@ -99,7 +104,7 @@ impl World {
         spawn_inbox_processor(state);
         fake.send_webhooks_to(&format!("http://{bound}{}", WebhookRoute::ElevenLabs.path()));
 
-        let reconcile = ReconcileSettings { every: Duration::from_millis(200), overdue: Duration::from_millis(300) };
+        let reconcile = RECONCILE;
         let backend = ElevenLabsBackend::new(client, Arc::clone(&store), live.clone(), reconcile);
         engine.register_backend(Arc::new(backend.clone()));
         let reports = CallReports::new(store, engine.bus().clone(), live, engine.recordings());
@@ -245,6 +250,57 @@ async fn a_dropped_webhook_is_recovered_by_the_reconciler() {
     assert!(record.offer.is_some() && record.recording.is_some() && record.provider_record.is_some());
     // A second pass finds nothing left to do.
     assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let store = Arc::clone(world.engine.store());
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+
+    // The app restarts: a new engine over the same database, no call task listening.
+    let live = LiveCalls::default();
+    let backend = ElevenLabsBackend::new(world.backend.client().clone(), Arc::clone(&store), live.clone(), RECONCILE);
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    engine.register_backend(Arc::new(backend.clone()));
+    assert_eq!(engine.close_abandoned_calls().await.unwrap(), 0, "ElevenLabs carries the call on");
+    assert_eq!(store.call(call.id).unwrap().unwrap().state, CallState::Ringing);
+
+    let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live, None);
+    let mut ended = 0;
+    for _ in 0..50 {
+        ended = backend.reconcile(&reports).await.unwrap();
+        if ended > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ended, 1);
+    let record = call_record(&store, call.id).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    assert!(record.transcript.len() >= 4 && record.offer.is_some());
+}
+
+#[tokio::test]
+async fn a_conversation_elevenlabs_does_not_know_is_closed_as_lost() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let reconciler = world.backend.spawn_reconciler(world.reports.clone());
+    let store = world.engine.store();
+    let mut events = world.engine.bus().subscribe();
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    store.set_provider_ref(call.id, CONVERSATION_REF, "conv_nobody_knows").unwrap();
+    let ended = loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("the call ends").unwrap();
+        if let EngineEvent::CallUpdated { call: c } = &*event
+            && c.id == call.id
+            && c.state.is_terminal()
+        {
+            break c.clone();
+        }
+    };
+    reconciler.abort();
+    assert_eq!(ended.state, CallState::Lost);
+    assert_eq!(ended.end_reason.as_deref(), Some("ElevenLabs has no conversation conv_nobody_knows"));
 }
 
 #[tokio::test]

@@ -137,8 +137,11 @@ async fn record_ids(
     .map_err(|error| refused(&format!("the conversation id could not be recorded: {error}")))
 }
 
+/// The provider's error under the backend's name, which it then need not repeat.
 fn provider_error(error: ProviderError) -> BackendError {
-    BackendError { backend: BACKEND.to_owned(), message: error.to_string() }
+    let text = error.to_string();
+    let message = text.strip_prefix("ElevenLabs ").map_or_else(|| text.clone(), str::to_owned);
+    BackendError { backend: BACKEND.to_owned(), message }
 }
 
 fn refused(message: &str) -> BackendError {

@@ -14,7 +14,7 @@ use switchboard_engine::history::call_record;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
 };
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
 use switchboard_sim::fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElevenLabsSettings, WebhookDelivery};
@@ -47,6 +47,16 @@ impl World {
 
     /// As [`World::new`], closing calls as lost `lost_call_grace` past their deadline.
     async fn with_grace(delivery: WebhookDelivery, max_duration_secs: u32, lost_call_grace: Duration) -> Self {
+        Self::with_cast(delivery, max_duration_secs, lost_call_grace, Cast::Cooperative).await
+    }
+
+    /// As [`World::with_grace`], the callees being `cast`.
+    async fn with_cast(
+        delivery: WebhookDelivery,
+        max_duration_secs: u32,
+        lost_call_grace: Duration,
+        cast: Cast,
+    ) -> Self {
         let store = Arc::new(Store::open_in_memory().unwrap());
         super::seed(&store);
         let mut agents = store.list_agents().unwrap();
@@ -71,7 +81,7 @@ impl World {
             webhook_secret: Secret::new(WEBHOOK_SECRET),
             agents,
             conversation_delay: Duration::from_millis(150),
-            sim: SimSettings { cast: Cast::Cooperative, ..SimSettings::default() },
+            sim: SimSettings { cast, ..SimSettings::default() },
         })
         .await
         .unwrap();
@@ -216,6 +226,48 @@ fn placed_body<'a>(placed: &'a [serde_json::Value], call: &CallSummary) -> &'a s
 }
 
 #[tokio::test]
+async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_from_the_failure_webhook() {
+    let world =
+        World::with_cast(WebhookDelivery::InOrder, 300, EngineSettings::default().lost_call_grace, Cast::Realistic)
+            .await;
+    let store = Arc::clone(world.engine.store());
+    let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
+    let contacts = written.into_iter().map(Result::unwrap).collect();
+    let mut events = world.engine.bus().subscribe();
+    let spec = CampaignSpec {
+        name: "realistic".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: world.agent("Vendor quote"),
+        negotiation_agent_id: None,
+        contacts,
+        concurrency: 10,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    };
+    let id = world.engine.launch_campaign(spec).await.unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
+        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
+        {
+            break;
+        }
+    }
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 30);
+    assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");
+    let unreached: Vec<_> =
+        calls.iter().filter(|call| matches!(call.state, CallState::Busy | CallState::NoAnswer)).collect();
+    assert!(!unreached.is_empty(), "the realistic cast has busy lines and no-answers");
+    for call in unreached {
+        assert!(call.end_reason.as_deref().unwrap().starts_with("ElevenLabs could not start the call"), "{call:?}");
+        assert!(store.transcript(call.id).unwrap().is_empty() && store.offer(call.id).unwrap().is_none());
+    }
+    let quoted = calls.iter().filter(|call| store.offer(call.id).unwrap().is_some()).count();
+    assert!(quoted > 10, "most vendors quote: {quoted}");
+}
+
+#[tokio::test]
 async fn duplicated_and_reordered_webhooks_are_applied_once() {
     for delivery in [WebhookDelivery::Duplicated, WebhookDelivery::Reordered] {
         let world = World::new(delivery, 300).await;
@@ -228,9 +280,15 @@ async fn duplicated_and_reordered_webhooks_are_applied_once() {
         assert_eq!(offers, 1, "{delivery:?}");
         assert!(record.recording.is_some(), "{delivery:?}");
         // Let the later webhooks land, then nothing more has changed.
-        tokio::time::sleep(Duration::from_millis(500)).await;
         let posted = if delivery == WebhookDelivery::Duplicated { 4 } else { 2 };
+        for _ in 0..100 {
+            if world.fake.webhooks_posted() == posted {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         assert_eq!(world.fake.webhooks_posted(), posted, "{delivery:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(call_record(store, call).unwrap(), record, "{delivery:?}");
         assert_eq!(store.inbox_counts().unwrap().total, 2, "{delivery:?}: duplicates are one row each");
     }
@@ -264,7 +322,7 @@ async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
     let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
     engine.register_backend(Arc::new(backend.clone()));
     assert_eq!(engine.close_abandoned_calls().await.unwrap(), 0, "ElevenLabs carries the call on");
-    assert_eq!(store.call(call.id).unwrap().unwrap().state, CallState::Ringing);
+    assert!(!store.call(call.id).unwrap().unwrap().state.is_terminal());
 
     let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live, None);
     let mut ended = 0;

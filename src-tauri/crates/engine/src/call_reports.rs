@@ -35,10 +35,14 @@ impl CallReports {
         &self.store
     }
 
-    /// Applies `events` to `call`: through its live task, or here when none listens.
+    /// Applies `events` to `call`: through its live task, or here when none listens. A report
+    /// that ends the call takes the task's channel, so a second final report (the webhook and
+    /// the reconciler at once) is applied here, where its lines are recognised as stored.
     pub(crate) async fn deliver(&self, call: &CallSummary, events: Vec<BackendEvent>) -> Result<(), EngineError> {
+        let ends = events.iter().any(|event| matches!(event, BackendEvent::Ended { .. }));
+        let sender = if ends { self.live.take(call.id) } else { self.live.sender(call.id) };
         let mut events = events.into_iter();
-        if let Some(sender) = self.live.sender(call.id) {
+        if let Some(sender) = sender {
             while let Some(event) = events.next() {
                 if let Err(SendError(event)) = sender.send(event).await {
                     // The task ended meanwhile: the rest is applied here.

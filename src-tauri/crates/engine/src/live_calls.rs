@@ -25,6 +25,13 @@ impl LiveCalls {
         channels.insert(call, events);
     }
 
+    /// Takes the channel of `call` out, for its final report: whoever reports after that finds
+    /// no task listening, so two final reports can never both reach the task.
+    pub fn take(&self, call: CallId) -> Option<mpsc::Sender<BackendEvent>> {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        channels.remove(&call).filter(|sender| !sender.is_closed())
+    }
+
     /// The channel of `call` while its task still listens.
     pub fn sender(&self, call: CallId) -> Option<mpsc::Sender<BackendEvent>> {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
@@ -55,5 +62,14 @@ mod tests {
         assert!(live.sender(CallId(2)).is_none());
         drop(receiver);
         assert!(live.sender(CallId(1)).is_none());
+    }
+
+    #[test]
+    fn a_taken_channel_is_handed_out_once() {
+        let live = LiveCalls::default();
+        let (sender, _receiver) = mpsc::channel(1);
+        live.insert(CallId(1), sender);
+        assert!(live.take(CallId(1)).is_some());
+        assert!(live.take(CallId(1)).is_none() && live.sender(CallId(1)).is_none());
     }
 }

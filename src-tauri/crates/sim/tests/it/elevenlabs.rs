@@ -340,6 +340,34 @@ async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
 }
 
 #[tokio::test]
+async fn the_webhook_and_the_reconciler_reporting_at_once_add_each_line_once() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let store = world.engine.store();
+    let mut events = world.engine.bus().subscribe();
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let (reconciled, ()) = tokio::join!(world.backend.reconcile(&world.reports), world.fake.deliver_dropped());
+    assert_eq!(reconciled.unwrap(), 1);
+    let mut published = 0;
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("the call ends").unwrap();
+        match &*event {
+            EngineEvent::TranscriptLine { call_id, .. } if *call_id == call.id => published += 1,
+            EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal() => break,
+            _ => {}
+        }
+    }
+    // Give the other report time to be applied too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let record = call_record(store, call.id).unwrap();
+    assert_eq!(record.call.state, CallState::Completed);
+    let seqs: Vec<u32> = record.transcript.iter().map(|line| line.seq).collect();
+    assert_eq!(seqs, (0..seqs.len() as u32).collect::<Vec<_>>());
+    assert!(seqs.len() >= 4);
+    assert_eq!(published, seqs.len(), "each line published once");
+}
+
+#[tokio::test]
 async fn a_conversation_elevenlabs_does_not_know_is_closed_as_lost() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());

@@ -66,9 +66,11 @@ impl CallBackend for ElevenLabsBackend {
         BackendKind::ElevenLabs
     }
 
-    /// The reconciler looks for an overdue report once it is `overdue`, and again each `every`.
+    /// The reconciler closes a call whose conversation is not final `give_up` past its max
+    /// duration; the call task waits one reconciler pass longer, for when ElevenLabs cannot be
+    /// reached at all.
     fn report_delay(&self) -> Duration {
-        self.reconcile.overdue + self.reconcile.every * 2
+        self.reconcile.give_up + self.reconcile.every
     }
 
     /// ElevenLabs runs the call on; its webhook or the reconciler ends it.

@@ -26,7 +26,7 @@ const WEBHOOK_SECRET: &str = "whsec_switchboard_test";
 const RECONCILE: ReconcileSettings = ReconcileSettings {
     every: Duration::from_millis(200),
     overdue: Duration::from_millis(300),
-    give_up: Duration::from_secs(5),
+    give_up: Duration::from_secs(2),
 };
 
 /// The engine on the ElevenLabs backend, its listener and the fake.

@@ -30,7 +30,7 @@ pub struct ReconcileSettings {
 
 impl Default for ReconcileSettings {
     fn default() -> Self {
-        Self { every: Duration::from_secs(30), overdue: Duration::from_secs(120), give_up: Duration::from_secs(3600) }
+        Self { every: Duration::from_secs(30), overdue: Duration::from_secs(120), give_up: Duration::from_secs(600) }
     }
 }
 

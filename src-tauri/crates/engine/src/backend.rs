@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use switchboard_core::{Agent, BackendKind, CallId, CallState, Contact, Speaker, Variables};
+use switchboard_core::{Agent, AgentConfig, BackendKind, CallId, CallState, Contact, Speaker, Variables};
 use tokio::sync::mpsc;
 
 /// A boxed future, so backends can be used as trait objects.
@@ -88,6 +88,20 @@ pub trait CallBackend: Send + Sync + 'static {
     /// later), so a restart leaves them open for their report instead of closing them as lost.
     fn keeps_calls_across_restarts(&self) -> bool {
         false
+    }
+
+    /// Brings the provider's copy of an agent in line before the agent is saved: `config` as it
+    /// will be stored, `previous` the configuration it replaces. Called on the backend the agent
+    /// is on (which creates or updates its copy, and may fill in its provider id) and on the one
+    /// it leaves (which deletes its copy). Returns the configuration to store; the default
+    /// keeps no copy.
+    fn sync_agent(
+        &self,
+        previous: Option<AgentConfig>,
+        config: AgentConfig,
+    ) -> BoxFuture<'static, Result<AgentConfig, BackendError>> {
+        let _ = previous;
+        Box::pin(async move { Ok(config) })
     }
 
     /// Places the call. Returns once the call is under way (or could not be placed); its

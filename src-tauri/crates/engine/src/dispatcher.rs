@@ -74,6 +74,11 @@ impl Engine {
         self.backends.insert(backend.kind(), backend);
     }
 
+    /// The backend registered for `kind`.
+    pub(crate) fn backend(&self, kind: BackendKind) -> Option<Arc<dyn CallBackend>> {
+        self.backends.get(&kind).cloned()
+    }
+
     /// The store, for queries.
     pub fn store(&self) -> &Arc<Store> {
         &self.store

@@ -43,6 +43,8 @@ pub enum EngineError {
     BackendUnavailable(BackendKind),
     #[error("the call could not be placed: {0}")]
     Backend(#[from] BackendError),
+    #[error("the agent could not be saved on its provider: {0}")]
+    AgentSync(BackendError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("Switchboard is shutting down")]
@@ -60,7 +62,7 @@ impl EngineError {
             Self::DoNotCall { .. } => ErrorCode::DoNotCall,
             Self::MissingVariables { .. } => ErrorCode::MissingVariables,
             Self::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
-            Self::Backend(_) => ErrorCode::BackendFailed,
+            Self::Backend(_) | Self::AgentSync(_) => ErrorCode::BackendFailed,
             Self::Store(_) | Self::ShuttingDown => ErrorCode::Storage,
             Self::InvalidRequest(_) => ErrorCode::InvalidInput,
         }

@@ -2,6 +2,7 @@
 //! into the store, and publishes every change on the event bus.
 
 mod action_call;
+mod agents;
 mod backend;
 pub mod backends;
 mod bus;

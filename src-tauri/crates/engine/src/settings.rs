@@ -9,3 +9,13 @@ pub const DEFAULT_REGION: &str = "default_region";
 pub fn default_region(store: &Store) -> Result<String, StoreError> {
     Ok(store.setting(DEFAULT_REGION)?.unwrap_or_else(|| "US".to_owned()))
 }
+
+/// The setting holding the Twilio number calls are placed from (E.164), not a secret.
+pub const TWILIO_FROM_NUMBER: &str = "twilio_from_number";
+
+/// The Twilio calling number: the setting, else `TWILIO_FROM_NUMBER` (headless runs); `None`
+/// when neither is set.
+pub fn twilio_from_number(store: &Store) -> Result<Option<String>, StoreError> {
+    let set = |value: String| Some(value.trim().to_owned()).filter(|value| !value.is_empty());
+    Ok(store.setting(TWILIO_FROM_NUMBER)?.and_then(set).or_else(|| std::env::var("TWILIO_FROM_NUMBER").ok().and_then(set)))
+}

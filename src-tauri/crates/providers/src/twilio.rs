@@ -1,5 +1,5 @@
 //! Twilio Programmable Voice: the REST client (place, fetch, hang up, redirect a call, fork its
-//! audio), TwiML, the form callbacks Twilio posts, and the media stream messages.
+//! audio, download its recording), TwiML, the form callbacks Twilio posts, and the media stream messages.
 
 mod call_status;
 mod callbacks;
@@ -49,6 +49,9 @@ pub struct TwilioClient {
     http: HttpClient,
     /// `{base}/2010-04-01/Accounts/{AccountSid}/Calls`
     calls_url: String,
+    /// `{base}/2010-04-01/Accounts/{AccountSid}/Recordings/`: the only place the account's
+    /// credentials are sent to fetch a recording.
+    recordings_prefix: String,
     username: String,
     auth_token: Secret,
 }
@@ -62,6 +65,7 @@ impl TwilioClient {
         Ok(Self {
             http: HttpClient::new(provider, settings, vec![config.auth_token.clone()])?,
             calls_url: format!("{base}/2010-04-01/Accounts/{account_sid}/Calls"),
+            recordings_prefix: format!("{base}/2010-04-01/Accounts/{account_sid}/Recordings/"),
             username: config.api_key_sid.unwrap_or(config.account_sid),
             auth_token: config.auth_token,
         })
@@ -104,6 +108,26 @@ impl TwilioClient {
             path_id(Provider::Twilio, "stream SID", stream_sid)?
         );
         self.post(Resend::Safe, url, &[("Status", "stopped".to_owned())]).await
+    }
+
+    /// Downloads a finished recording as WAV: `recording_url` (the recording callback's
+    /// `RecordingUrl`) plus `.wav`. Only URLs under this account's recordings are fetched, so the
+    /// credentials never go to another host.
+    pub async fn fetch_recording(&self, recording_url: &str) -> Result<Vec<u8>, ProviderError> {
+        let url = recording_url.trim();
+        let sid = url.strip_prefix(&self.recordings_prefix).unwrap_or_default();
+        path_id(Provider::Twilio, "recording SID", sid).map_err(|_| ProviderError::InvalidRequest {
+            provider: Provider::Twilio,
+            reason: format!("{url:?} is not a recording of this account"),
+        })?;
+        let url = format!("{url}.wav");
+        let audio = self
+            .http
+            .body(Resend::Safe, |client| {
+                client.get(&url).basic_auth(&self.username, Some(self.auth_token.expose())).header(ACCEPT, "audio/wav")
+            })
+            .await?;
+        Ok(audio.to_vec())
     }
 
     fn call_url(&self, call_sid: &str) -> Result<String, ProviderError> {

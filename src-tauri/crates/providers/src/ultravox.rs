@@ -4,20 +4,28 @@
 mod agents;
 mod call_template;
 mod calls;
+mod messages;
 mod webhook;
 
 pub use agents::{AgentCall, AgentSpec, UltravoxAgent};
-pub use call_template::CallTemplate;
+pub use call_template::{CallTemplate, HttpTool, ToolParameter};
 pub use calls::{DirectCall, EndReason, UltravoxCall};
+pub use messages::{CallMessage, MessageRole, Timespan};
 pub use webhook::{UltravoxEvent, UltravoxWebhook};
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, HeaderValue};
 
+use messages::{MessagePage, next_cursor};
+
 use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
 use crate::{HttpSettings, Provider, ProviderError, Secret};
 
 const PROVIDER: Provider = Provider::Ultravox;
+/// Messages asked for per page.
+const MESSAGE_PAGE: u32 = 100;
+/// Pages read before giving up on a call's messages (a loop guard: no call says that much).
+const MAX_MESSAGE_PAGES: u32 = 100;
 
 #[derive(Debug, Clone)]
 pub struct UltravoxConfig {
@@ -86,6 +94,29 @@ impl UltravoxClient {
     pub async fn get_call(&self, call_id: &str) -> Result<UltravoxCall, ProviderError> {
         let url = format!("{}/api/calls/{}", self.base, path_id(PROVIDER, "call id", call_id)?);
         self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
+    }
+
+    /// Every message of a call (what was said, the tools called), following its pages.
+    pub async fn call_messages(&self, call_id: &str) -> Result<Vec<CallMessage>, ProviderError> {
+        let first = format!("{}/api/calls/{}/messages?pageSize={MESSAGE_PAGE}", self.base, path_id(PROVIDER, "call id", call_id)?);
+        let mut url = first.clone();
+        let mut messages = Vec::new();
+        for _ in 0..MAX_MESSAGE_PAGES {
+            let page: MessagePage =
+                self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await?;
+            messages.extend(page.results);
+            match page.next.as_deref().and_then(next_cursor) {
+                Some(cursor) => {
+                    let cursor: String = form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
+                    url = format!("{first}&cursor={cursor}");
+                }
+                None => return Ok(messages),
+            }
+        }
+        Err(ProviderError::Decode {
+            provider: PROVIDER,
+            reason: format!("the call's messages run past {MAX_MESSAGE_PAGES} pages"),
+        })
     }
 
     fn agent_url(&self, agent_id: &str) -> Result<String, ProviderError> {

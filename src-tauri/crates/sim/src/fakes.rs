@@ -4,3 +4,7 @@
 //! reordered webhooks. The real provider clients are what talk to them.
 
 pub mod elevenlabs;
+mod faults;
+mod script;
+pub mod twilio;
+pub mod ultravox;

@@ -109,12 +109,27 @@ impl Store {
         Ok(())
     }
 
-    /// The call a provider knows by `provider_call_id` (what [`Store::set_provider_call_id`] stored).
+    /// The call a provider knows by `provider_call_id` (what [`Store::set_provider_call_id`] stored,
+    /// else one of its [provider refs](Store::set_provider_ref)).
     pub fn call_by_provider_id(&self, provider_call_id: &str) -> Result<Option<CallSummary>> {
         let conn = self.conn();
         let row = conn
             .query_row(
                 &format!("{SELECT_SUMMARY} WHERE c.provider_call_id = ?1 ORDER BY c.id DESC LIMIT 1"),
+                [provider_call_id],
+                read_summary,
+            )
+            .optional()?;
+        if row.is_some() {
+            return row.transpose();
+        }
+        // A call bridged across providers is known to the others by its provider refs.
+        let row = conn
+            .query_row(
+                &format!(
+                    "{SELECT_SUMMARY} WHERE EXISTS (SELECT 1 FROM json_each(c.provider_refs) AS r WHERE r.value = ?1)
+                     ORDER BY c.id DESC LIMIT 1"
+                ),
                 [provider_call_id],
                 read_summary,
             )

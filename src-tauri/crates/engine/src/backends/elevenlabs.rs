@@ -29,7 +29,7 @@ use crate::dispatcher::blocking;
 use crate::live_calls::LiveCalls;
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 
-pub use reconcile::ReconcileSettings;
+pub use super::overdue::ReconcileSettings;
 pub(crate) use report::apply_conversation;
 
 /// The provider id under which a call's conversation is kept.

@@ -2,3 +2,8 @@
 //! went from the provider's webhooks (through the listener) and its API.
 
 pub mod elevenlabs;
+mod overdue;
+pub mod twilio;
+pub mod ultravox;
+
+pub use overdue::ReconcileSettings;

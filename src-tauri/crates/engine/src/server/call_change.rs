@@ -1,16 +1,21 @@
 //! What a stored webhook means for a call: which call (by the provider's ids) and the state it
-//! reports, read with the providers' typed parsers. Events that change no state (recordings,
-//! audio notices, billing) mean nothing yet. An ElevenLabs post-call transcription carries the
-//! whole conversation, which is applied to the call as its backend's report.
+//! reports, read with the providers' typed parsers. Events that change no state (audio notices,
+//! billing) mean nothing yet. An ElevenLabs post-call transcription carries the whole
+//! conversation, which is applied to the call as its backend's report; a machine's AMD verdict
+//! and a finished recording are notices for the Twilio dialer that placed the call.
 
 use switchboard_core::CallState;
 use switchboard_providers::PayloadError;
 use switchboard_providers::elevenlabs::{Conversation, ConversationStatus, ElevenLabsWebhook};
-use switchboard_providers::twilio::{AmdCallback, AnsweredBy, RecordingCallback, StatusCallback, TwilioCallStatus};
-use switchboard_providers::ultravox::{EndReason, UltravoxEvent, UltravoxWebhook};
+use switchboard_providers::twilio::{
+    AmdCallback, AnsweredBy, RecordingCallback, RecordingStatus, StatusCallback, TwilioCallStatus,
+};
+use switchboard_providers::ultravox::{UltravoxEvent, UltravoxWebhook};
 use switchboard_providers::vapi::{VapiCallStatus, VapiServerMessage};
 
 use super::routes::WebhookRoute;
+use crate::backends::twilio::TwilioNotice;
+use crate::backends::ultravox::ended_state;
 
 /// A state a provider reported for one of its calls.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,11 +26,18 @@ pub(super) struct CallChange {
     pub(super) reason: Option<String>,
     /// The finished conversation, when the webhook carries one (it says more than the state).
     pub(super) conversation: Option<Box<Conversation>>,
+    /// Something for the Twilio dialer to act on instead of a state to apply.
+    pub(super) notice: Option<TwilioNotice>,
 }
 
 impl CallChange {
     fn new(provider_ids: Vec<String>, state: CallState, reason: Option<String>) -> Self {
-        Self { provider_ids, state, reason, conversation: None }
+        Self { provider_ids, state, reason, conversation: None, notice: None }
+    }
+
+    /// A notice about a call the callee answered (a machine, or a recording of the call).
+    fn notice(call_sid: String, notice: TwilioNotice) -> Self {
+        Self { notice: Some(notice), ..Self::new(vec![call_sid], CallState::InProgress, None) }
     }
 }
 
@@ -37,15 +49,19 @@ pub(super) fn call_change(route: WebhookRoute, body: &[u8]) -> Result<Option<Cal
             twilio_state(&callback).map(|(state, reason)| CallChange::new(vec![callback.call_sid], state, reason))
         }
         WebhookRoute::TwilioRecording => {
-            RecordingCallback::parse(body)?;
-            None
+            let callback = RecordingCallback::parse(body)?;
+            (callback.recording_status == RecordingStatus::Completed)
+                .then(|| CallChange::notice(callback.call_sid.clone(), TwilioNotice::Recording(callback)))
         }
         WebhookRoute::TwilioAmd => {
-            // A machine's verdict is the backend's to act on (leave a message or hang up); a
+            // A machine's verdict is the dialer's to act on (leave a message or hang up); a
             // person answering means the call is live.
             let callback = AmdCallback::parse(body)?;
-            (callback.answered_by == AnsweredBy::Human)
-                .then(|| CallChange::new(vec![callback.call_sid], CallState::InProgress, None))
+            match callback.answered_by {
+                AnsweredBy::Human => Some(CallChange::new(vec![callback.call_sid], CallState::InProgress, None)),
+                machine if machine.is_machine() => Some(CallChange::notice(callback.call_sid, TwilioNotice::Machine)),
+                _ => None,
+            }
         }
         WebhookRoute::ElevenLabs => elevenlabs_change(ElevenLabsWebhook::parse(body)?),
         WebhookRoute::Ultravox => ultravox_change(UltravoxWebhook::parse(body)?),
@@ -100,11 +116,7 @@ fn ultravox_change(webhook: UltravoxWebhook) -> Option<CallChange> {
         UltravoxEvent::Started => (CallState::Dialing, None),
         UltravoxEvent::Joined => (CallState::InProgress, None),
         UltravoxEvent::Ended => {
-            let state = match webhook.call.end_reason {
-                Some(EndReason::Unjoined) => CallState::NoAnswer,
-                Some(EndReason::ConnectionError | EndReason::SystemError) => CallState::Failed,
-                _ => CallState::Completed,
-            };
+            let state = ended_state(webhook.call.end_reason);
             let reason = webhook.call.short_summary.clone().unwrap_or_else(|| "the call ended (Ultravox)".into());
             (state, Some(reason))
         }
@@ -150,6 +162,7 @@ mod tests {
     use switchboard_core::CallState;
 
     use super::{CallChange, call_change};
+    use crate::backends::twilio::TwilioNotice;
     use crate::server::WebhookRoute;
 
     fn change(route: WebhookRoute, body: &[u8]) -> Option<(Vec<String>, CallState)> {
@@ -163,9 +176,13 @@ mod tests {
         assert_eq!(change(WebhookRoute::TwilioStatus, twilio), Some((ids(&["CA1"]), CallState::NoAnswer)));
         let human = b"CallSid=CA1&AccountSid=AC1&AnsweredBy=human";
         assert_eq!(change(WebhookRoute::TwilioAmd, human), Some((ids(&["CA1"]), CallState::InProgress)));
-        assert_eq!(change(WebhookRoute::TwilioAmd, b"CallSid=CA1&AccountSid=AC1&AnsweredBy=machine_start"), None);
+        let machine = call_change(WebhookRoute::TwilioAmd, b"CallSid=CA1&AccountSid=AC1&AnsweredBy=machine_start");
+        assert_eq!(machine.unwrap().unwrap().notice, Some(TwilioNotice::Machine));
+        assert_eq!(change(WebhookRoute::TwilioAmd, b"CallSid=CA1&AccountSid=AC1&AnsweredBy=unknown"), None);
         let recording = b"CallSid=CA1&RecordingSid=RE1&RecordingStatus=completed";
-        assert_eq!(change(WebhookRoute::TwilioRecording, recording), None);
+        assert_eq!(change(WebhookRoute::TwilioRecording, recording), Some((ids(&["CA1"]), CallState::InProgress)));
+        let absent = b"CallSid=CA1&RecordingSid=RE1&RecordingStatus=absent";
+        assert_eq!(change(WebhookRoute::TwilioRecording, absent), None);
         let eleven = br#"{"type":"post_call_transcription","event_timestamp":1,
             "data":{"conversation_id":"conv1","status":"done","metadata":{"phone_call":{"type":"twilio","call_sid":"CA9"}}}}"#;
         assert_eq!(change(WebhookRoute::ElevenLabs, eleven), Some((ids(&["conv1", "CA9"]), CallState::Completed)));

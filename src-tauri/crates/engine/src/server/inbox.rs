@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_core::BackendKind;
 use switchboard_store::WebhookRow;
 use tokio::task::JoinHandle;
 
@@ -17,6 +18,7 @@ use super::ListenerState;
 use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
 use crate::backends::elevenlabs::apply_conversation;
+use crate::backends::ultravox::UltravoxBackend;
 use crate::dispatcher::blocking;
 use crate::{EngineError, now};
 
@@ -100,7 +102,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
         Ok(change) => change,
         Err(error) => return Ok(Outcome::Parked(error.to_string())),
     };
-    if let Some(CallChange { provider_ids, state: next, reason, conversation }) = change {
+    if let Some(CallChange { provider_ids, state: next, reason, conversation, notice }) = change {
         let store = Arc::clone(&state.store);
         let ids = provider_ids.clone();
         let call = blocking(move || {
@@ -122,13 +124,22 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             }
             return Ok(Outcome::Parked(format!("no call is known by {}", provider_ids.join(" or "))));
         };
-        match conversation {
-            Some(conversation) => {
+        let ultravox = state.ultravox.as_ref().filter(|_| call.backend == BackendKind::Ultravox);
+        match (conversation, notice) {
+            (Some(conversation), _) => {
                 let record = String::from_utf8_lossy(&row.body).into_owned();
                 let client = state.elevenlabs.as_ref();
                 apply_conversation(&state.reports, client, &call, &conversation, record).await?;
             }
-            None => state.reports.deliver_state(&call, next, reason).await?,
+            (None, Some(notice)) => match &state.twilio {
+                Some(dialer) => dialer.apply(&state.reports, &call, notice).await?,
+                None => tracing::warn!(inbox = row.id, "a Twilio notice with no Twilio dialer configured; ignored"),
+            },
+            // Ultravox's end is confirmed and its messages fetched before the call is closed.
+            (None, None) if let Some(ultravox) = ultravox.filter(|_| UltravoxBackend::reports_end(route, next)) => {
+                ultravox.report_end(&state.reports, &call).await?;
+            }
+            (None, None) => state.reports.deliver_state(&call, next, reason).await?,
         }
     }
     let (store, id) = (Arc::clone(&state.store), row.id);

@@ -14,6 +14,7 @@ mod routes;
 mod state;
 mod twilio_call;
 mod ultravox_signature;
+mod ultravox_tool;
 mod verify;
 
 use std::io;
@@ -34,7 +35,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use health::{NoProviderClients, ProviderProbe, Reachability};
 pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor};
 pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
-pub use routes::{HEALTH_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, WebhookRoute};
+pub use routes::{HEALTH_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute};
 pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
 pub use ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
 
@@ -43,6 +44,7 @@ pub fn router(state: Arc<ListenerState>) -> Router {
     let mut routes = Router::new()
         .route(TWILIO_VOICE_PATH, get(twilio_call::voice).post(twilio_call::voice))
         .route(TWILIO_MEDIA_PATH, get(twilio_call::media))
+        .route(ULTRAVOX_TOOL_PATH, post(ultravox_tool::record_field))
         .route(HEALTH_PATH, get(health::health));
     for route in WebhookRoute::ALL {
         routes = routes.route(

@@ -6,6 +6,8 @@ use switchboard_providers::Provider;
 pub const TWILIO_VOICE_PATH: &str = "/twilio/voice";
 /// Twilio opens the call's media stream WebSocket here.
 pub const TWILIO_MEDIA_PATH: &str = "/twilio/media";
+/// Ultravox agents' `record_field` tool posts each value here (see [`ultravox_tool`](super::ultravox_tool)).
+pub const ULTRAVOX_TOOL_PATH: &str = "/ultravox/tools/record-field";
 /// The listener's own status and the providers' reachability.
 pub const HEALTH_PATH: &str = "/health";
 

@@ -14,6 +14,8 @@ use tokio::sync::Notify;
 use super::health::{NoProviderClients, ProviderProbe};
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
+use crate::backends::twilio::TwilioDialer;
+use crate::backends::ultravox::UltravoxBackend;
 use crate::history::Recordings;
 use crate::{CallReports, EventBus, LiveCalls};
 
@@ -102,6 +104,10 @@ pub struct ListenerState {
     pub(super) reports: CallReports,
     /// Fetches the recordings of ElevenLabs conversations, when that backend is configured.
     pub(super) elevenlabs: Option<ElevenLabsClient>,
+    /// Acts on AMD verdicts and recordings of the calls it placed, when Twilio is configured.
+    pub(super) twilio: Option<TwilioDialer>,
+    /// Confirms and reports the end of Ultravox calls, when that backend is configured.
+    pub(super) ultravox: Option<UltravoxBackend>,
 }
 
 impl ListenerState {
@@ -127,6 +133,8 @@ impl ListenerState {
             started: Instant::now(),
             reports,
             elevenlabs: None,
+            twilio: None,
+            ultravox: None,
         }
     }
 
@@ -140,6 +148,18 @@ impl ListenerState {
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
         self.elevenlabs = Some(client);
+        self
+    }
+
+    /// Hands AMD verdicts and recordings of Twilio calls to `dialer`.
+    pub fn with_twilio(mut self, dialer: TwilioDialer) -> Self {
+        self.twilio = Some(dialer);
+        self
+    }
+
+    /// Reports the end of Ultravox calls with `backend`.
+    pub fn with_ultravox(mut self, backend: UltravoxBackend) -> Self {
+        self.ultravox = Some(backend);
         self
     }
 

@@ -16,6 +16,26 @@ pub struct CallTemplate {
     pub language_hint: Option<String>,
     pub max_duration_secs: Option<u32>,
     pub recording_enabled: bool,
+    /// Tools defined for this agent alone (Ultravox's temporary tools).
+    pub tools: Vec<HttpTool>,
+}
+
+/// A tool the agent may call, answered by an HTTP endpoint (POST, parameters in the JSON body).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpTool {
+    /// The name the model sees: `[a-zA-Z0-9_-]{1,64}`.
+    pub name: String,
+    pub description: String,
+    pub parameters: Vec<ToolParameter>,
+    pub url: String,
+}
+
+/// A text parameter of an [`HttpTool`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolParameter {
+    pub name: String,
+    pub description: String,
+    pub required: bool,
 }
 
 /// A duration as Ultravox writes it: `"600s"`.
@@ -40,6 +60,67 @@ struct Wire<'a> {
     max_duration: Option<String>,
     recording_enabled: bool,
     medium: TwilioMedium,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    selected_tools: Vec<SelectedTool<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SelectedTool<'a> {
+    temporary_tool: ToolWire<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolWire<'a> {
+    model_tool_name: &'a str,
+    description: &'a str,
+    dynamic_parameters: Vec<ParameterWire<'a>>,
+    http: HttpWire<'a>,
+}
+
+#[derive(Serialize)]
+struct ParameterWire<'a> {
+    name: &'a str,
+    location: &'static str,
+    schema: SchemaWire<'a>,
+    required: bool,
+}
+
+#[derive(Serialize)]
+struct SchemaWire<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    description: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpWire<'a> {
+    base_url_pattern: &'a str,
+    http_method: &'static str,
+}
+
+impl HttpTool {
+    fn wire(&self) -> SelectedTool<'_> {
+        SelectedTool {
+            temporary_tool: ToolWire {
+                model_tool_name: &self.name,
+                description: &self.description,
+                dynamic_parameters: self
+                    .parameters
+                    .iter()
+                    .map(|parameter| ParameterWire {
+                        name: &parameter.name,
+                        location: "PARAMETER_LOCATION_BODY",
+                        schema: SchemaWire { kind: "string", description: &parameter.description },
+                        required: parameter.required,
+                    })
+                    .collect(),
+                http: HttpWire { base_url_pattern: &self.url, http_method: "POST" },
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -79,6 +160,7 @@ impl Serialize for CallTemplate {
             max_duration: self.max_duration_secs.map(seconds),
             recording_enabled: self.recording_enabled,
             medium: TwilioMedium::new(),
+            selected_tools: self.tools.iter().map(HttpTool::wire).collect(),
         }
         .serialize(serializer)
     }
@@ -88,7 +170,7 @@ impl Serialize for CallTemplate {
 mod tests {
     use serde_json::json;
 
-    use super::CallTemplate;
+    use super::{CallTemplate, HttpTool, ToolParameter};
 
     #[test]
     fn serializes_to_the_ultravox_call_shape() {
@@ -106,6 +188,23 @@ mod tests {
             json!({"systemPrompt":"You call vendors for quotes.","voice":"Jessica","temperature":0.4,
                    "firstSpeakerSettings":{"agent":{"text":"Hi, this is Sam from Switchboard."}},
                    "maxDuration":"600s","recordingEnabled":true,"medium":{"twilio":{}}})
+        );
+        let with_tool = CallTemplate {
+            system_prompt: "p".into(),
+            tools: vec![HttpTool {
+                name: "record_field".into(),
+                description: "Record a value.".into(),
+                parameters: vec![ToolParameter { name: "key".into(), description: "Which value.".into(), required: true }],
+                url: "https://tunnel.example/ultravox/tools/record-field".into(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&with_tool).unwrap()["selectedTools"],
+            json!([{"temporaryTool": {"modelToolName": "record_field", "description": "Record a value.",
+                "dynamicParameters": [{"name": "key", "location": "PARAMETER_LOCATION_BODY",
+                    "schema": {"type": "string", "description": "Which value."}, "required": true}],
+                "http": {"baseUrlPattern": "https://tunnel.example/ultravox/tools/record-field", "httpMethod": "POST"}}}])
         );
         let user_first = CallTemplate { system_prompt: "p".into(), ..Default::default() };
         assert_eq!(

@@ -234,3 +234,25 @@ fn the_client_never_prints_its_token() {
     let printed = format!("{config:?} {:?}", TwilioClient::new(config.clone(), &fast_settings()).unwrap());
     assert!(!printed.contains(TOKEN), "{printed}");
 }
+
+#[tokio::test]
+async fn a_recording_is_fetched_as_wav_from_this_account_only() {
+    let wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+    let server = Loopback::start(vec![Reply::bytes(200, "audio/x-wav", wav.clone())]).await;
+    let twilio = client(&server);
+    let url = format!("{}/2010-04-01/Accounts/AC123/Recordings/RE42", server.base_url);
+    assert_eq!(twilio.fetch_recording(&url).await.unwrap(), wav);
+    let request = server.single();
+    assert_eq!(request.uri, "/2010-04-01/Accounts/AC123/Recordings/RE42.wav");
+    assert_eq!(request.header("authorization"), Some(basic_auth("AC123", TOKEN).as_str()));
+
+    for elsewhere in [
+        "https://evil.example/2010-04-01/Accounts/AC123/Recordings/RE42".to_owned(),
+        format!("{}/2010-04-01/Accounts/AC999/Recordings/RE42", server.base_url),
+        format!("{}/2010-04-01/Accounts/AC123/Recordings/RE42/../../Calls", server.base_url),
+    ] {
+        let error = twilio.fetch_recording(&elsewhere).await.unwrap_err();
+        assert!(matches!(error, ProviderError::InvalidRequest { .. }), "{elsewhere}: {error}");
+    }
+    assert_eq!(server.requests().len(), 1, "no credentials went anywhere else");
+}

@@ -4,7 +4,7 @@
 use serde_json::json;
 use switchboard_providers::Secret;
 use switchboard_providers::ultravox::{
-    AgentCall, AgentSpec, CallTemplate, DirectCall, EndReason, UltravoxClient, UltravoxConfig,
+    AgentCall, AgentSpec, CallTemplate, DirectCall, EndReason, MessageRole, UltravoxClient, UltravoxConfig,
 };
 
 use crate::support::{Loopback, Reply, fast_settings};
@@ -109,4 +109,23 @@ async fn get_call_reads_the_end_reason() {
     let call = client(&server).get_call("c1").await.unwrap();
     assert_eq!(call.end_reason, Some(EndReason::Unjoined));
     assert_eq!(server.single().uri, "/api/calls/c1");
+}
+
+#[tokio::test]
+async fn call_messages_follow_the_pages() {
+    let first = json!({"results": [
+            {"role": "MESSAGE_ROLE_AGENT", "text": "Hi, is this Acme?", "timespan": {"start": "0.6s", "end": "2s"}},
+            {"role": "MESSAGE_ROLE_USER", "text": "Yes.", "timespan": {"start": "2.4s", "end": "3s"}}],
+        "next": format!("http://127.0.0.1:1/api/calls/c1/messages?cursor=cD0y&pageSize=100"), "previous": null, "total": 3});
+    let second = json!({"results": [{"role": "MESSAGE_ROLE_TOOL_CALL", "toolName": "record_field",
+        "invocationId": "inv_1", "text": "{\"key\":\"unit_price\",\"value\":\"4.50\"}"}], "next": null, "total": 3});
+    let server = Loopback::start(vec![Reply::json(200, first), Reply::json(200, second)]).await;
+    let messages = client(&server).call_messages("c1").await.unwrap();
+    assert_eq!(messages.len(), 3);
+    assert_eq!((messages[1].role, messages[1].text.as_deref()), (MessageRole::User, Some("Yes.")));
+    assert_eq!(messages[1].timespan.as_ref().unwrap().start_millis(), Some(2400));
+    assert_eq!(messages[2].tool_name.as_deref(), Some("record_field"));
+    let uris: Vec<_> = server.requests().into_iter().map(|request| request.uri).collect();
+    // The cursor is taken from `next`, never its host: the key only goes to the configured base.
+    assert_eq!(uris, ["/api/calls/c1/messages?pageSize=100", "/api/calls/c1/messages?pageSize=100&cursor=cD0y"]);
 }

@@ -81,3 +81,14 @@ fn fields_are_corrected_in_place_and_offers_read_back() {
     assert_eq!(store.offer(call.id).unwrap(), Some(offer.clone()));
     assert_eq!(store.list_offers().unwrap(), vec![offer]);
 }
+
+#[test]
+fn a_call_is_found_by_its_provider_id_or_any_provider_ref() {
+    let store = Store::open_in_memory().unwrap();
+    let call = new_call(&store);
+    store.set_provider_call_id(call.id, "CA1").unwrap();
+    store.set_provider_ref(call.id, "Ultravox call", "uv-1").unwrap();
+    assert_eq!(store.call_by_provider_id("CA1").unwrap().unwrap().id, call.id);
+    assert_eq!(store.call_by_provider_id("uv-1").unwrap().unwrap().id, call.id);
+    assert!(store.call_by_provider_id("uv-2").unwrap().is_none());
+}

@@ -3,27 +3,12 @@
 //! variables and the number), played with the simulator's scripts, and written out as an
 //! ElevenLabs conversation in its wire shape.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use serde_json::{Value, json};
-use switchboard_core::{
-    Agent, AgentPurpose, CallId, Contact, ContactDetails, ContactFields, ContactId, PersonDetails, VendorDetails,
-};
-use switchboard_engine::CallRequest;
+use switchboard_core::Agent;
 
 use crate::SimSettings;
-use crate::backend::{TURN_GAP, script, speaking_time};
+use crate::fakes::script::{Placed, play as play_script};
 use crate::persona::{Reach, reach};
-
-/// A call as the fake understood the request.
-pub(super) struct Placed {
-    pub(super) agent: Agent,
-    pub(super) to: String,
-    pub(super) variables: BTreeMap<String, String>,
-    pub(super) first_message: String,
-    pub(super) prompt: String,
-}
 
 /// How the call went.
 pub(super) enum Outcome {
@@ -54,7 +39,7 @@ pub(super) fn read_request(body: &Value, agents: &[Agent]) -> Result<Placed, Str
     let overrides = &data["conversation_config_override"]["agent"];
     let first_message = text(&overrides["first_message"]).unwrap_or_else(|| agent.config.first_message.clone());
     let prompt = text(&overrides["prompt"]["prompt"]).unwrap_or_else(|| agent.config.system_prompt.clone());
-    Ok(Placed { agent, to, variables, first_message, prompt })
+    Ok(Placed { agent, to, variables, first_message, prompt, voicemail: None })
 }
 
 /// Plays the call with the simulator's personas.
@@ -71,24 +56,10 @@ pub(super) fn play(
         Reach::NoAnswer => return Outcome::NotStarted("no-answer"),
         Reach::Answers | Reach::Voicemail => {}
     }
-    let request = CallRequest {
-        call_id: CallId(0),
-        to: placed.to.clone(),
-        agent: placed.agent.clone(),
-        contact: callee(placed),
-        system_prompt: placed.prompt.clone(),
-        first_message: placed.first_message.clone(),
-        voicemail: None,
-        attempt: 1,
-        variables: placed.variables.clone(),
-    };
-    let script = script(&request, reach, settings);
-    let mut call_time = Duration::ZERO;
+    let played = play_script(placed, reach, settings);
     let mut transcript = Vec::new();
     let mut collected = serde_json::Map::new();
-    for turn in &script.turns {
-        let starts = call_time + TURN_GAP;
-        call_time = starts + speaking_time(&turn.text);
+    for (turn, starts) in &played.turns {
         let role = if turn.speaker == switchboard_core::Speaker::Agent { "agent" } else { "user" };
         transcript.push(json!({"role": role, "message": turn.text, "time_in_call_secs": starts.as_secs_f64(),
             "tool_calls": [], "tool_results": [], "interrupted": false}));
@@ -115,15 +86,15 @@ pub(super) fn play(
         "transcript": transcript,
         "metadata": {
             "start_time_unix_secs": started,
-            "call_duration_secs": call_time.as_secs().max(1),
+            "call_duration_secs": played.length.as_secs().max(1),
             "cost": 80 + 4 * transcript.len(),
-            "termination_reason": if voicemail { "voicemail detected" } else { script.ending },
+            "termination_reason": if voicemail { "voicemail detected" } else { played.ending },
             "phone_call": {"type": "twilio", "call_sid": call_sid, "stream_sid": format!("MZ{}", &call_sid[2..]),
                            "external_number": placed.to, "agent_number": "+13125550100", "direction": "outbound"}
         },
         "analysis": {
             "call_successful": if voicemail { "failure" } else { "success" },
-            "transcript_summary": script.ending,
+            "transcript_summary": played.ending,
             "evaluation_criteria_results": {},
             "data_collection_results": collected
         },
@@ -132,30 +103,4 @@ pub(super) fn play(
         "has_user_audio": true,
         "has_response_audio": true
     }))
-}
-
-/// The callee the request describes: a vendor for quote agents (item, quantity and target
-/// price from the variables), else a person.
-fn callee(placed: &Placed) -> Contact {
-    let vars = &placed.variables;
-    let name = vars.get("vendor_name").or_else(|| vars.get("contact_name")).cloned().unwrap_or_default();
-    let details = match placed.agent.config.purpose {
-        AgentPurpose::VendorQuote | AgentPurpose::VendorNegotiation => ContactDetails::Vendor(VendorDetails {
-            item: vars.get("item").cloned().unwrap_or_default(),
-            quantity: vars.get("quantity").and_then(|quantity| quantity.parse().ok()).unwrap_or_default(),
-            target_price: vars.get("target_price").and_then(|price| price.trim_start_matches('$').parse().ok()),
-            ..VendorDetails::default()
-        }),
-        AgentPurpose::DriverViolation | AgentPurpose::Generic => ContactDetails::Person(PersonDetails::default()),
-    };
-    let fields = ContactFields {
-        name,
-        phone: placed.to.clone(),
-        tags: vec![],
-        time_zone: None,
-        do_not_call: false,
-        custom: BTreeMap::new(),
-        details,
-    };
-    Contact { id: ContactId(0), phone_e164: Some(placed.to.clone()), fields }
 }

@@ -1,0 +1,209 @@
+//! The Twilio dialer: places the Twilio call for a backend whose conversation runs elsewhere
+//! (Ultravox's agent behind `<Connect><Stream>`, and later the engine's own pipeline), with the
+//! TwiML that backend gives. Every call gets status callbacks for all four events, async
+//! answering machine detection, a dual-channel recording, the agent's max duration as its time
+//! limit and a ring timeout, all pointed at the listener's public URL.
+//!
+//! Twilio's status callbacks drive the call's states through the listener's inbox like any
+//! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict
+//! applies the agent's voicemail policy (hang up, or redirect the call to say the message and
+//! hang up) and ends the call as voicemail; a finished recording is fetched as WAV and kept.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use switchboard_core::{CallId, CallState, CallSummary};
+use switchboard_providers::ProviderError;
+use switchboard_providers::twilio::{
+    CallInstructions, CreateCall, MachineDetection, MachineDetectionMode, Recording, RecordingCallback,
+    RecordingChannels, RecordingStatus, Say, TwilioClient, Twiml, TwimlResponse,
+};
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+use super::elevenlabs::TWILIO_CALL_REF;
+use crate::dispatcher::blocking;
+use crate::live_calls::LiveCalls;
+use crate::server::WebhookRoute;
+use crate::{BackendError, BackendEvent, CallReports, CallRequest, EngineError};
+
+/// How long a call rings before Twilio gives up on it (`no-answer`).
+pub const RING_TIMEOUT_SECS: u32 = 30;
+
+/// A callback from Twilio that is the dialer's to act on rather than a state to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TwilioNotice {
+    /// Async AMD says a machine (or fax) answered.
+    Machine,
+    /// A recording's status.
+    Recording(RecordingCallback),
+}
+
+/// Where the dialer calls from and where Twilio reaches the listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwilioDialerSettings {
+    /// The account's calling number (`twilio_from_number`), E.164.
+    pub from_number: String,
+    /// The listener's public base URL, without a trailing slash.
+    pub public_base_url: String,
+}
+
+/// Places Twilio calls and acts on their AMD verdicts and recordings.
+#[derive(Clone)]
+pub struct TwilioDialer {
+    client: TwilioClient,
+    store: Arc<Store>,
+    live: LiveCalls,
+    settings: TwilioDialerSettings,
+    /// The message to leave on a machine (`None`: hang up), by call, while the call may still
+    /// meet one. After a restart a call is not here and a machine is hung up on.
+    voicemails: Arc<Mutex<HashMap<CallId, Option<String>>>>,
+}
+
+impl TwilioDialer {
+    pub fn new(client: TwilioClient, store: Arc<Store>, live: LiveCalls, settings: TwilioDialerSettings) -> Self {
+        let settings = TwilioDialerSettings {
+            public_base_url: settings.public_base_url.trim_end_matches('/').to_owned(),
+            ..settings
+        };
+        Self { client, store, live, settings, voicemails: Arc::default() }
+    }
+
+    /// The listener's public URL for `path`.
+    pub(crate) fn public_url(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.public_base_url)
+    }
+
+    /// Places the call for `request` running `twiml` once answered, files its channel in
+    /// [`LiveCalls`] and records the Call SID. A 5xx or a timeout on placing it is not resent
+    /// (the client knows): the call fails with it. `backend` names the caller in errors.
+    pub(crate) async fn dial(
+        &self,
+        request: &CallRequest,
+        twiml: Twiml,
+        events: mpsc::Sender<BackendEvent>,
+        backend: &str,
+    ) -> Result<String, BackendError> {
+        let call = self.create_call(request, twiml);
+        let placed = self.client.create_call(&call).await.map_err(|error| provider_error(backend, &error))?;
+        {
+            let mut voicemails = self.voicemails.lock().unwrap_or_else(PoisonError::into_inner);
+            // Calls whose task has ended will meet no machine now.
+            voicemails.retain(|id, _| self.live.sender(*id).is_some());
+            voicemails.insert(request.call_id, request.voicemail.clone());
+        }
+        self.live.insert(request.call_id, events);
+        let (store, id, sid) = (Arc::clone(&self.store), request.call_id, placed.sid.clone());
+        blocking(move || {
+            store.set_provider_ref(id, TWILIO_CALL_REF, &sid)?;
+            store.set_provider_call_id(id, &sid)
+        })
+        .await
+        .map_err(|error| BackendError {
+            backend: backend.to_owned(),
+            message: format!("the Twilio call SID could not be recorded: {error}"),
+        })?;
+        Ok(placed.sid)
+    }
+
+    fn create_call(&self, request: &CallRequest, twiml: Twiml) -> CreateCall {
+        let mut call = CreateCall::new(&request.to, &self.settings.from_number, CallInstructions::Twiml(twiml));
+        call.status_callback = Some(self.public_url(WebhookRoute::TwilioStatus.path()));
+        // Leaving a message waits for the beep; hanging up wants the verdict soonest.
+        let mode = match request.voicemail {
+            Some(_) => MachineDetectionMode::DetectMessageEnd,
+            None => MachineDetectionMode::Enable,
+        };
+        call.machine_detection = Some(MachineDetection {
+            mode,
+            async_callback: Some(self.public_url(WebhookRoute::TwilioAmd.path())),
+            timeout_secs: None,
+        });
+        call.recording = Some(Recording {
+            channels: RecordingChannels::Dual,
+            status_callback: Some(self.public_url(WebhookRoute::TwilioRecording.path())),
+        });
+        call.ring_timeout_secs = Some(RING_TIMEOUT_SECS);
+        call.time_limit_secs = Some(request.agent.config.max_duration_secs);
+        call
+    }
+
+    /// Acts on `notice` about `call`.
+    pub(crate) async fn apply(
+        &self,
+        reports: &CallReports,
+        call: &CallSummary,
+        notice: TwilioNotice,
+    ) -> Result<(), EngineError> {
+        match notice {
+            TwilioNotice::Machine => self.machine_answered(reports, call).await,
+            TwilioNotice::Recording(callback) => self.recording(reports, call, &callback).await,
+        }
+    }
+
+    /// Applies the voicemail policy: the message said then a hang-up, or a hang-up; either way
+    /// the call ends as voicemail.
+    async fn machine_answered(&self, reports: &CallReports, call: &CallSummary) -> Result<(), EngineError> {
+        let voicemail = self.voicemails.lock().unwrap_or_else(PoisonError::into_inner).remove(&call.id).flatten();
+        if call.state.is_terminal() {
+            return Ok(());
+        }
+        let Some(sid) = self.call_sid(call).await? else {
+            return Ok(());
+        };
+        let (done, reason) = match voicemail {
+            Some(message) => {
+                let twiml = TwimlResponse::new().say(Say::new(message)).hangup().render();
+                let redirected = match twiml {
+                    Ok(twiml) => self.client.redirect(&sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
+                    Err(error) => Err(format!("the voicemail message is not valid TwiML: {error}")),
+                };
+                (redirected, "an answering machine answered; the voicemail message was left")
+            }
+            None => (
+                self.client.hang_up(&sid).await.map(drop).map_err(|error| error.to_string()),
+                "an answering machine answered; hung up without a message",
+            ),
+        };
+        let reason = match done {
+            Ok(()) => reason.to_owned(),
+            Err(error) => {
+                tracing::warn!(call = %call.id, %error, "the voicemail policy could not be applied");
+                format!("{reason} (Twilio refused: {error})")
+            }
+        };
+        reports.deliver(call, vec![BackendEvent::Ended { state: CallState::Voicemail, reason }]).await
+    }
+
+    /// Fetches a completed recording as WAV and keeps it with the call.
+    async fn recording(
+        &self,
+        reports: &CallReports,
+        call: &CallSummary,
+        callback: &RecordingCallback,
+    ) -> Result<(), EngineError> {
+        let (RecordingStatus::Completed, Some(url)) = (callback.recording_status, &callback.recording_url) else {
+            return Ok(());
+        };
+        match self.client.fetch_recording(url).await {
+            Ok(audio) => {
+                let duration_ms = callback.recording_duration_secs.unwrap_or_default().saturating_mul(1000);
+                reports.deliver(call, vec![BackendEvent::Recording { audio, extension: "wav", duration_ms }]).await
+            }
+            Err(error) => {
+                tracing::warn!(call = %call.id, recording = callback.recording_sid, %error, "the recording could not be fetched");
+                Ok(())
+            }
+        }
+    }
+
+    async fn call_sid(&self, call: &CallSummary) -> Result<Option<String>, EngineError> {
+        let (store, id) = (Arc::clone(&self.store), call.id);
+        Ok(blocking(move || store.provider_facts(id)).await?.refs.remove(TWILIO_CALL_REF))
+    }
+}
+
+/// A Twilio error while placing a call for `backend`.
+fn provider_error(backend: &str, error: &ProviderError) -> BackendError {
+    BackendError { backend: backend.to_owned(), message: error.to_string() }
+}

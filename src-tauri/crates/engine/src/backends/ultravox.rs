@@ -1,0 +1,140 @@
+//! The Ultravox backend: an Ultravox agent (kept in sync with the local one) runs the
+//! conversation, and the [Twilio dialer](super::twilio) bridges the callee to it with
+//! `<Connect><Stream url="{joinUrl}"/>`.
+//!
+//! A call: `create_agent_call` (the call's variables as `templateContext`, our call id in the
+//! metadata, the agent's max duration) gives the `joinUrl`; the dialer places the Twilio call,
+//! files the call's channel and records the Call SID as the provider call id, next to the
+//! Ultravox call id ([`ULTRAVOX_CALL_REF`]). Twilio's status callbacks move the call through
+//! ringing and in progress; a busy line or no answer ends it. Its end (Ultravox's `call.ended`,
+//! or Twilio's `completed`) is confirmed by `GET /api/calls/{id}` (PROVIDERS.md §9: the
+//! webhook's signature scheme is unconfirmed), then the call's messages are fetched and applied
+//! as lines, the values the agent recorded with its `record_field` tool as fields, and the end.
+//! The [reconciler](reconcile) does the same for calls whose end is overdue.
+
+mod agents;
+mod reconcile;
+mod report;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{AgentConfig, BackendKind, CallState};
+use switchboard_providers::twilio::{Stream, TwimlResponse};
+use switchboard_providers::ultravox::{AgentCall, EndReason, UltravoxClient};
+use switchboard_providers::{ProviderError, VariableValue};
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+use super::overdue::ReconcileSettings;
+use super::twilio::TwilioDialer;
+use crate::dispatcher::blocking;
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+
+pub use agents::RECORD_FIELD_TOOL;
+
+/// The provider id under which a call's Ultravox call is kept.
+pub const ULTRAVOX_CALL_REF: &str = "Ultravox call";
+/// The metadata key carrying our call id on the Ultravox call.
+pub const CALL_ID_METADATA: &str = "switchboardCallId";
+
+const BACKEND: &str = "Ultravox";
+
+/// Places calls with Ultravox agents, bridged through Twilio.
+#[derive(Clone)]
+pub struct UltravoxBackend {
+    client: UltravoxClient,
+    dialer: TwilioDialer,
+    store: Arc<Store>,
+    reconcile: ReconcileSettings,
+}
+
+impl UltravoxBackend {
+    /// A backend calling with `client`, bridging through `dialer` (whose [`LiveCalls`](crate::LiveCalls)
+    /// the listener's [`CallReports`](crate::CallReports) must share).
+    pub fn new(client: UltravoxClient, dialer: TwilioDialer, store: Arc<Store>, reconcile: ReconcileSettings) -> Self {
+        Self { client, dialer, store, reconcile }
+    }
+}
+
+impl CallBackend for UltravoxBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Ultravox
+    }
+
+    /// The reconciler closes a call Ultravox has not ended `give_up` past its max duration;
+    /// the call task waits one reconciler pass longer.
+    fn report_delay(&self) -> Duration {
+        self.reconcile.give_up + self.reconcile.every
+    }
+
+    /// Twilio and Ultravox run the call on; their webhooks or the reconciler end it.
+    fn keeps_calls_across_restarts(&self) -> bool {
+        true
+    }
+
+    fn sync_agent(
+        &self,
+        previous: Option<AgentConfig>,
+        config: AgentConfig,
+    ) -> BoxFuture<'static, Result<AgentConfig, BackendError>> {
+        self.sync(previous, config)
+    }
+
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let backend = self.clone();
+        Box::pin(async move {
+            let agent_id = request.agent.config.backend_settings.ultravox.agent_id.trim().to_owned();
+            if agent_id.is_empty() {
+                return Err(refused("the agent is not on Ultravox yet; save it to create it there"));
+            }
+            let call = AgentCall {
+                template_context: request
+                    .variables
+                    .iter()
+                    .map(|(name, value)| (name.clone(), VariableValue::Text(value.clone())))
+                    .collect(),
+                metadata: BTreeMap::from([(CALL_ID_METADATA.to_owned(), request.call_id.to_string())]),
+                max_duration_secs: Some(request.agent.config.max_duration_secs),
+                recording_enabled: None,
+            };
+            let created = backend.client.create_agent_call(&agent_id, &call).await.map_err(provider_error)?;
+            let join_url = created.join_url.clone().ok_or_else(|| refused("Ultravox gave the call no joinUrl"))?;
+            let (store, id, ultravox_id) = (Arc::clone(&backend.store), request.call_id, created.call_id.clone());
+            blocking(move || store.set_provider_ref(id, ULTRAVOX_CALL_REF, &ultravox_id))
+                .await
+                .map_err(|error| refused(&format!("the Ultravox call id could not be recorded: {error}")))?;
+            let twiml = TwimlResponse::new()
+                .connect_stream(Stream::new(join_url))
+                .render()
+                .map_err(|error| refused(&format!("the joinUrl does not fit in TwiML: {error}")))?;
+            backend.dialer.dial(&request, twiml, events, BACKEND).await?;
+            Ok(())
+        })
+    }
+}
+
+/// The state an Ultravox call ended in, by its end reason.
+pub(crate) fn ended_state(end_reason: Option<EndReason>) -> CallState {
+    match end_reason {
+        Some(EndReason::Unjoined) => CallState::NoAnswer,
+        Some(EndReason::ConnectionError | EndReason::SystemError) => CallState::Failed,
+        _ => CallState::Completed,
+    }
+}
+
+/// The provider's error under the backend's name, which it then need not repeat.
+fn provider_error(error: ProviderError) -> BackendError {
+    let text = error.to_string();
+    let message = text.strip_prefix("Ultravox ").map_or_else(|| text.clone(), str::to_owned);
+    BackendError { backend: BACKEND.to_owned(), message }
+}
+
+fn refused(message: &str) -> BackendError {
+    BackendError { backend: BACKEND.to_owned(), message: message.to_owned() }
+}

@@ -1,0 +1,18 @@
+//! The answer to an Ultravox agent's `record_field` tool. It only acknowledges: the values are
+//! read after the call from Ultravox's own record of it (the call's messages, fetched with our
+//! API key), so a request here cannot put a value on a call. A body without a key is answered
+//! 400 with a sentence the model can act on.
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+pub(super) async fn record_field(body: Bytes) -> Response {
+    let body: Option<Value> = serde_json::from_slice(&body).ok();
+    let key = body.as_ref().and_then(|body| body.get("key")).and_then(Value::as_str).map(str::trim);
+    match key {
+        Some(key) if !key.is_empty() => (StatusCode::OK, "Recorded.").into_response(),
+        _ => (StatusCode::BAD_REQUEST, "Give the key of the value to record.").into_response(),
+    }
+}

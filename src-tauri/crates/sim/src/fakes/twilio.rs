@@ -1,0 +1,543 @@
+//! A loopback fake of Twilio's REST API for calls (PROVIDERS.md §1). `POST …/Calls.json` answers
+//! the call's JSON, then the call plays out: signed status callbacks (`initiated`, `ringing`,
+//! then `in-progress` or `busy`/`no-answer` as the simulator's persona for the number says),
+//! each with its `SequenceNumber`; the async AMD verdict (`human`, or `machine_end_beep` for a
+//! voicemail persona); the call's TwiML (a `<Connect><Stream>` is joined over a WebSocket, as
+//! Twilio does, and the call lasts as long as the stream); then `completed` and the recording
+//! callback, with a WAV served at `RecordingUrl.wav`. `POST …/Calls/{sid}.json` hangs up
+//! (`Status=completed`) or redirects (`Twiml`). Faults: latency, 429 with `Retry-After`, 500,
+//! stalls, and dropped, duplicated or reordered status callbacks.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use switchboard_core::{CallId, Speaker};
+use switchboard_providers::Secret;
+use switchboard_providers::signature::{SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::faults::{Fault, Faults};
+use crate::SimSettings;
+use crate::persona::{Reach, reach};
+use crate::voice::{Utterance, record};
+
+/// What the fake is configured with.
+pub struct FakeTwilioSettings {
+    pub account_sid: String,
+    /// Checked on every request (Basic auth) and used to sign callbacks.
+    pub auth_token: Secret,
+    /// How long each number rings.
+    pub ring_time: Duration,
+    /// The callees: the simulator's seed and cast.
+    pub sim: SimSettings,
+}
+
+/// How the fake delivers status callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallbackDelivery {
+    /// Each as it happens.
+    #[default]
+    InOrder,
+    /// None at all.
+    Dropped,
+    /// Each one twice.
+    Duplicated,
+    /// All held until the call ends, then posted last first.
+    Reordered,
+}
+
+/// Which requests a fault hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST …/Calls.json`
+    CreateCall = 0,
+    /// `POST …/Calls/{sid}.json` and recordings
+    Call = 1,
+}
+
+/// The calls the fake placed, by Call SID: who was dialled and how they answer. The Ultravox
+/// fake reads it to know who joined its call.
+#[derive(Clone, Default)]
+pub struct CallDirectory(Arc<Mutex<HashMap<String, Dialled>>>);
+
+#[derive(Clone)]
+pub(crate) struct Dialled {
+    pub(crate) to: String,
+    pub(crate) reach: Reach,
+}
+
+impl CallDirectory {
+    pub(crate) fn get(&self, call_sid: &str) -> Option<Dialled> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(call_sid).cloned()
+    }
+}
+
+/// What a live call is told from outside.
+#[derive(Default)]
+struct Control {
+    /// TwiML a redirect replaced the call's with, or `None` for a hang-up; set once.
+    ending: Mutex<Option<Option<String>>>,
+    changed: Notify,
+}
+
+/// The fake Twilio, serving on 127.0.0.1 until dropped.
+pub struct FakeTwilio {
+    base_url: String,
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+struct Shared {
+    settings: FakeTwilioSettings,
+    base_url: String,
+    http: reqwest::Client,
+    faults: Faults,
+    delivery: Mutex<CallbackDelivery>,
+    /// Callbacks to URLs under the first base go to the second (a tunnel to the listener).
+    tunnel: Mutex<Option<(String, String)>>,
+    placed: Mutex<Vec<Vec<(String, String)>>>,
+    updates: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    controls: Mutex<HashMap<String, Arc<Control>>>,
+    directory: CallDirectory,
+    recordings: Mutex<HashMap<String, Vec<u8>>>,
+    next_id: AtomicU32,
+    callbacks_posted: AtomicU32,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl FakeTwilio {
+    /// Starts the fake on a free loopback port.
+    pub async fn start(settings: FakeTwilioSettings) -> std::io::Result<Self> {
+        let _already_installed = rustls::crypto::ring::default_provider().install_default();
+        let http =
+            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared {
+            settings,
+            base_url: base_url.clone(),
+            http,
+            faults: Faults::new(2),
+            delivery: Mutex::default(),
+            tunnel: Mutex::default(),
+            placed: Mutex::default(),
+            updates: Mutex::default(),
+            controls: Mutex::default(),
+            directory: CallDirectory::default(),
+            recordings: Mutex::default(),
+            next_id: AtomicU32::new(1),
+            callbacks_posted: AtomicU32::new(0),
+        });
+        let router = Router::new()
+            .route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call))
+            .route("/2010-04-01/Accounts/{account}/Calls/{call}", post(update_call))
+            .route("/2010-04-01/Accounts/{account}/Recordings/{recording}", get(get_recording))
+            .with_state(Arc::clone(&shared));
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::warn!(%error, "the fake Twilio stopped");
+            }
+        });
+        Ok(Self { base_url, shared, server })
+    }
+
+    /// The base URL to give the client.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Posts callbacks addressed under `public_base` (the listener's public URL, which they are
+    /// signed over) to `local_base` instead, as a tunnel would; until then none go out.
+    pub fn tunnel(&self, public_base: &str, local_base: &str) {
+        *lock(&self.shared.tunnel) = Some((public_base.to_owned(), local_base.to_owned()));
+    }
+
+    pub fn set_delivery(&self, delivery: CallbackDelivery) {
+        *lock(&self.shared.delivery) = delivery;
+    }
+
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.faults.set_latency(latency);
+    }
+
+    /// Answers the next `count` requests to `endpoint` 429 with `Retry-After: 1`.
+    pub fn rate_limit_next(&self, endpoint: Endpoint, count: u32) {
+        self.shared.faults.rate_limit_next(endpoint as usize, count);
+    }
+
+    /// Answers the next `count` requests to `endpoint` 500.
+    pub fn fail_next(&self, endpoint: Endpoint, count: u32) {
+        self.shared.faults.fail_next(endpoint as usize, count);
+    }
+
+    /// Holds the next `count` requests to `endpoint` for `stall` before answering.
+    pub fn stall_next(&self, endpoint: Endpoint, count: u32, stall: Duration) {
+        self.shared.faults.stall_next(endpoint as usize, count, stall);
+    }
+
+    /// Every create-call form received, as sent.
+    pub fn placed_calls(&self) -> Vec<Vec<(String, String)>> {
+        lock(&self.shared.placed).clone()
+    }
+
+    /// Every hang-up or redirect received: the Call SID and the form.
+    pub fn updates(&self) -> Vec<(String, Vec<(String, String)>)> {
+        lock(&self.shared.updates).clone()
+    }
+
+    /// How many callbacks were posted (duplicates included).
+    pub fn callbacks_posted(&self) -> u32 {
+        self.shared.callbacks_posted.load(Ordering::Acquire)
+    }
+
+    /// The calls placed, for the Ultravox fake.
+    pub fn directory(&self) -> CallDirectory {
+        self.shared.directory.clone()
+    }
+}
+
+impl Drop for FakeTwilio {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn twilio_error(status: StatusCode, code: u32, message: &str) -> Response {
+    let body = json!({"code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+        "status": status.as_u16()});
+    (status, axum::Json(body)).into_response()
+}
+
+/// Faults, then the account and Basic auth.
+async fn admit(shared: &Shared, endpoint: Endpoint, account: &str, headers: &HeaderMap) -> Option<Response> {
+    match shared.faults.take(endpoint as usize).await {
+        Some(Fault::RateLimited) => {
+            let mut response = twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            return Some(response);
+        }
+        Some(Fault::ServerError) => {
+            return Some(twilio_error(StatusCode::INTERNAL_SERVER_ERROR, 20500, "Internal Server Error"));
+        }
+        None => {}
+    }
+    let settings = &shared.settings;
+    let expected = format!(
+        "Basic {}",
+        base64_encode(format!("{}:{}", settings.account_sid, settings.auth_token.expose()).as_bytes())
+    );
+    let authorized = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()) == Some(&expected);
+    if account != settings.account_sid || !authorized {
+        return Some(twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"));
+    }
+    None
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+}
+
+async fn create_call(
+    State(shared): State<Arc<Shared>>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refusal) = admit(&shared, Endpoint::CreateCall, &account, &headers).await {
+        return refusal;
+    }
+    let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return twilio_error(StatusCode::BAD_REQUEST, 21100, "The request body is not a form");
+    };
+    lock(&shared.placed).push(form.clone());
+    let (Some(to), Some(from)) = (field(&form, "To"), field(&form, "From")) else {
+        return twilio_error(StatusCode::BAD_REQUEST, 21201, "No 'To' or 'From' number is specified");
+    };
+    if field(&form, "Twiml").is_none() && field(&form, "Url").is_none() {
+        return twilio_error(StatusCode::BAD_REQUEST, 21205, "Url or Twiml is required");
+    }
+    let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+    let sid = format!("CA{n:032x}");
+    let reach = reach(shared.settings.sim.cast, shared.settings.sim.seed, to, 1);
+    lock(&shared.directory.0).insert(sid.clone(), Dialled { to: to.to_owned(), reach });
+    let control = Arc::new(Control::default());
+    lock(&shared.controls).insert(sid.clone(), Arc::clone(&control));
+    tokio::spawn(play_call(Arc::clone(&shared), sid.clone(), form.clone(), reach, control));
+    let account = &shared.settings.account_sid;
+    let answer = json!({
+        "sid": sid, "account_sid": account, "parent_call_sid": null, "to": to, "from": from,
+        "status": "queued", "start_time": null, "end_time": null, "duration": null, "price": null,
+        "price_unit": "USD", "direction": "outbound-api", "answered_by": null,
+        "date_created": httpdate::fmt_http_date(std::time::SystemTime::now()),
+        "uri": format!("/2010-04-01/Accounts/{account}/Calls/{sid}.json"),
+        "subresource_uris": {"recordings": format!("/2010-04-01/Accounts/{account}/Calls/{sid}/Recordings.json"),
+                             "streams": format!("/2010-04-01/Accounts/{account}/Calls/{sid}/Streams.json")}
+    });
+    (StatusCode::CREATED, axum::Json(answer)).into_response()
+}
+
+async fn update_call(
+    State(shared): State<Arc<Shared>>,
+    Path((account, call)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refusal) = admit(&shared, Endpoint::Call, &account, &headers).await {
+        return refusal;
+    }
+    let sid = call.trim_end_matches(".json").to_owned();
+    let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
+    let Some(control) = lock(&shared.controls).get(&sid).cloned() else {
+        return twilio_error(StatusCode::NOT_FOUND, 20404, "The requested resource was not found");
+    };
+    lock(&shared.updates).push((sid.clone(), form.clone()));
+    let ending = match (field(&form, "Status"), field(&form, "Twiml")) {
+        (Some("completed" | "canceled"), _) => None,
+        (_, Some(twiml)) => Some(twiml.to_owned()),
+        _ => return twilio_error(StatusCode::BAD_REQUEST, 21218, "Invalid call update"),
+    };
+    lock(&control.ending).get_or_insert(ending);
+    control.changed.notify_one();
+    let answer = json!({"sid": sid, "account_sid": account, "status": "in-progress", "direction": "outbound-api"});
+    axum::Json(answer).into_response()
+}
+
+async fn get_recording(
+    State(shared): State<Arc<Shared>>,
+    Path((account, recording)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refusal) = admit(&shared, Endpoint::Call, &account, &headers).await {
+        return refusal;
+    }
+    let Some(sid) = recording.strip_suffix(".wav") else {
+        return twilio_error(StatusCode::NOT_FOUND, 20404, "Only .wav is served");
+    };
+    match lock(&shared.recordings).get(sid) {
+        Some(wav) => ([(header::CONTENT_TYPE, "audio/x-wav")], wav.clone()).into_response(),
+        None => twilio_error(StatusCode::NOT_FOUND, 20404, "The requested resource was not found"),
+    }
+}
+
+/// The call from dialling to its recording.
+async fn play_call(
+    shared: Arc<Shared>,
+    sid: String,
+    form: Vec<(String, String)>,
+    reach: Reach,
+    control: Arc<Control>,
+) {
+    let status_url = field(&form, "StatusCallback").map(str::to_owned);
+    let mut status = StatusCallbacks { shared: &shared, sid: &sid, form: &form, url: status_url, held: Vec::new() };
+    status.post("initiated", &[]).await;
+    tokio::time::sleep(shared.settings.ring_time).await;
+    status.post("ringing", &[]).await;
+    match reach {
+        Reach::Busy => return status.finish("busy", &[("SipResponseCode", "486".to_owned())]).await,
+        Reach::NoAnswer => return status.finish("no-answer", &[("SipResponseCode", "487".to_owned())]).await,
+        Reach::Answers | Reach::Voicemail => {}
+    }
+    let answered = Instant::now();
+    status.post("in-progress", &[]).await;
+    if let Some(url) = field(&form, "AsyncAmdStatusCallback") {
+        let answered_by = if reach == Reach::Voicemail { "machine_end_beep" } else { "human" };
+        let amd = vec![
+            ("CallSid", sid.clone()),
+            ("AccountSid", shared.settings.account_sid.clone()),
+            ("AnsweredBy", answered_by.to_owned()),
+            ("MachineDetectionDuration", "2300".to_owned()),
+        ];
+        post_callback(&shared, url, &amd).await;
+    }
+    let twiml = field(&form, "Twiml").unwrap_or_default();
+    match stream_url(twiml) {
+        Some(url) => join_stream(&shared, &sid, &url, &control).await,
+        None => {
+            let _ = tokio::time::timeout(Duration::from_millis(200), control.changed.notified()).await;
+        }
+    }
+    // A redirect plays its TwiML (say the message, hang up) before the call ends.
+    let redirected = matches!(*lock(&control.ending), Some(Some(_)));
+    if redirected {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seconds = answered.elapsed().as_secs().max(1);
+    status.finish("completed", &[("CallDuration", seconds.to_string())]).await;
+    if let Some(url) = field(&form, "RecordingStatusCallback").filter(|_| field(&form, "Record") == Some("true")) {
+        let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+        let recording_sid = format!("RE{n:032x}");
+        let duration_ms = u32::try_from(answered.elapsed().as_millis()).unwrap_or(u32::MAX).max(200);
+        let utterance = Utterance { speaker: Speaker::Callee, start_ms: 0, duration_ms };
+        let Ok((wav, _)) = record(CallId(i64::from(n)), &[utterance]) else { return };
+        lock(&shared.recordings).insert(recording_sid.clone(), wav);
+        let account = &shared.settings.account_sid;
+        let recording = vec![
+            ("AccountSid", account.clone()),
+            ("CallSid", sid.clone()),
+            ("RecordingSid", recording_sid.clone()),
+            ("RecordingUrl", format!("{}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}", shared.base_url)),
+            ("RecordingStatus", "completed".to_owned()),
+            ("RecordingDuration", seconds.to_string()),
+            ("RecordingChannels", "2".to_owned()),
+            ("RecordingSource", "OutboundAPI".to_owned()),
+        ];
+        post_callback(&shared, url, &recording).await;
+    }
+}
+
+/// A call's status callbacks, numbered in the order they happen and delivered as configured.
+struct StatusCallbacks<'a> {
+    shared: &'a Shared,
+    sid: &'a str,
+    form: &'a [(String, String)],
+    url: Option<String>,
+    held: Vec<Vec<(&'static str, String)>>,
+}
+
+impl StatusCallbacks<'_> {
+    async fn post(&mut self, status: &str, extra: &[(&'static str, String)]) {
+        let Some(url) = self.url.clone() else { return };
+        let account = &self.shared.settings.account_sid;
+        let mut callback = vec![
+            ("AccountSid", account.clone()),
+            ("ApiVersion", "2010-04-01".to_owned()),
+            ("CallSid", self.sid.to_owned()),
+            ("CallStatus", status.to_owned()),
+            ("Called", field(self.form, "To").unwrap_or_default().to_owned()),
+            ("Caller", field(self.form, "From").unwrap_or_default().to_owned()),
+            ("CallbackSource", "call-progress-events".to_owned()),
+            ("Direction", "outbound-api".to_owned()),
+            ("From", field(self.form, "From").unwrap_or_default().to_owned()),
+            ("SequenceNumber", self.held.len().to_string()),
+            ("Timestamp", httpdate::fmt_http_date(std::time::SystemTime::now())),
+            ("To", field(self.form, "To").unwrap_or_default().to_owned()),
+        ];
+        callback.extend(extra.iter().cloned());
+        let delivery = *lock(&self.shared.delivery);
+        self.held.push(callback.clone());
+        match delivery {
+            CallbackDelivery::InOrder => post_callback(self.shared, &url, &callback).await,
+            CallbackDelivery::Duplicated => {
+                post_callback(self.shared, &url, &callback).await;
+                post_callback(self.shared, &url, &callback).await;
+            }
+            CallbackDelivery::Dropped | CallbackDelivery::Reordered => {}
+        }
+    }
+
+    /// The last callback, then any held back, last first.
+    async fn finish(mut self, status: &str, extra: &[(&'static str, String)]) {
+        self.post(status, extra).await;
+        if *lock(&self.shared.delivery) == CallbackDelivery::Reordered
+            && let Some(url) = self.url.clone()
+        {
+            for callback in self.held.iter().rev() {
+                post_callback(self.shared, &url, callback).await;
+            }
+        }
+    }
+}
+
+/// The `url` of a `<Connect><Stream>`, if the TwiML has one.
+fn stream_url(twiml: &str) -> Option<String> {
+    let start = twiml.find("<Stream")?;
+    let tag = &twiml[start..];
+    let url = tag.split_once("url=\"")?.1.split_once('"')?.0;
+    Some(url.replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">"))
+}
+
+/// Joins the stream as Twilio does (`connected`, then `start`) and holds it until the far end
+/// closes it or the call is hung up or redirected.
+async fn join_stream(shared: &Shared, sid: &str, url: &str, control: &Control) {
+    let Ok((mut socket, _)) = tokio_tungstenite::connect_async(url).await else {
+        tracing::warn!(url, "the fake Twilio could not join the stream");
+        return;
+    };
+    let stream_sid = format!("MZ{}", &sid[2..]);
+    let start = json!({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
+        "start": {"accountSid": shared.settings.account_sid, "streamSid": stream_sid, "callSid": sid,
+                  "tracks": ["inbound"], "customParameters": {},
+                  "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}});
+    let connected = json!({"event": "connected", "protocol": "Call", "version": "1.0.0"});
+    for message in [connected, start] {
+        if socket.send(Message::text(message.to_string())).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            message = socket.next() => match message {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+            () = control.changed.notified() => {
+                let stop = json!({"event": "stop", "sequenceNumber": "2", "streamSid": stream_sid,
+                    "stop": {"accountSid": shared.settings.account_sid, "callSid": sid}});
+                let _ = socket.send(Message::text(stop.to_string())).await;
+                let _ = socket.close(None).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Posts a signed form callback to `url` (through the tunnel).
+async fn post_callback(shared: &Shared, url: &str, form: &[(&'static str, String)]) {
+    let Some((public, local)) = lock(&shared.tunnel).clone() else {
+        tracing::warn!("the fake Twilio has no tunnel to post its callback through");
+        return;
+    };
+    let Some(path) = url.strip_prefix(&public) else {
+        tracing::warn!(url, "a callback URL outside the tunnel");
+        return;
+    };
+    let body = serde_urlencoded::to_string(form).unwrap_or_default();
+    let signature = TwilioWebhookKey::new(shared.settings.auth_token.clone()).sign(url, SignedBody::Form(body.as_bytes()));
+    let sent = shared
+        .http
+        .post(format!("{local}{path}"))
+        .header(TWILIO_SIGNATURE_HEADER, signature)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await;
+    shared.callbacks_posted.fetch_add(1, Ordering::AcqRel);
+    match sent {
+        Ok(answer) if answer.status().is_success() => {}
+        Ok(answer) => tracing::warn!(status = answer.status().as_u16(), url, "the listener refused a fake callback"),
+        Err(error) => tracing::warn!(%error, "a fake callback could not be posted"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stream_url;
+
+    #[test]
+    fn reads_the_stream_url_of_a_connect() {
+        let twiml = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="ws://127.0.0.1:9/calls/c1/telephony?a=1&amp;b=2"/></Connect></Response>"#;
+        assert_eq!(stream_url(twiml).as_deref(), Some("ws://127.0.0.1:9/calls/c1/telephony?a=1&b=2"));
+        assert_eq!(stream_url("<Response><Say>Hi</Say></Response>"), None);
+    }
+}

@@ -307,9 +307,8 @@ impl AgentConfig {
                     "the ElevenLabs phone number id",
                 );
             }
-            BackendKind::Ultravox => {
-                require("backendSettings.ultravox.agentId", &settings.ultravox.agent_id, "the Ultravox agent id");
-            }
+            // Saving the agent creates it on Ultravox and fills in its agent id.
+            BackendKind::Ultravox => {}
             BackendKind::Vapi => {
                 require("backendSettings.vapi.assistantId", &settings.vapi.assistant_id, "the Vapi assistant id");
                 require(

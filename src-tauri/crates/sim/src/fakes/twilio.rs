@@ -43,6 +43,8 @@ pub struct FakeTwilioSettings {
     pub ring_time: Duration,
     /// The callees: the simulator's seed and cast.
     pub sim: SimSettings,
+    /// Numbers an answering machine answers, whatever the cast says.
+    pub machines: Vec<String>,
 }
 
 /// How the fake delivers status callbacks.
@@ -279,7 +281,12 @@ async fn create_call(
     }
     let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
     let sid = format!("CA{n:032x}");
-    let reach = reach(shared.settings.sim.cast, shared.settings.sim.seed, to, 1);
+    let settings = &shared.settings;
+    let reach = if settings.machines.iter().any(|number| number == to) {
+        Reach::Voicemail
+    } else {
+        reach(settings.sim.cast, settings.sim.seed, to, 1)
+    };
     lock(&shared.directory.0).insert(sid.clone(), Dialled { to: to.to_owned(), reach });
     let control = Arc::new(Control::default());
     lock(&shared.controls).insert(sid.clone(), Arc::clone(&control));

@@ -1,0 +1,302 @@
+//! The Ultravox backend end to end, bridged through Twilio: the real Ultravox and Twilio clients
+//! against the loopback fakes (the Twilio fake joins the Ultravox fake's joinUrl stream), the
+//! real listener verifying both providers' signed callbacks through a tunnel, the inbox, the
+//! call tasks and the campaign runner; agents synced on save.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{AgentId, BackendKind, CallId, CallState, ContactId, VoicemailPolicy};
+use switchboard_engine::backends::ReconcileSettings;
+use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
+use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
+use switchboard_engine::backends::ultravox::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend};
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_engine::history::call_record;
+use switchboard_engine::server::{
+    ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
+};
+use switchboard_engine::{Engine, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
+use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
+use switchboard_sim::fakes::twilio::{CallbackDelivery, FakeTwilio, FakeTwilioSettings};
+use switchboard_sim::fakes::ultravox::{FakeUltravox, FakeUltravoxSettings};
+use switchboard_sim::{Cast, SimSettings};
+use switchboard_store::Store;
+
+const PUBLIC: &str = "https://tunnel.example";
+const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+const AUTH_TOKEN: &str = "twilio-auth-token";
+const API_KEY: &str = "uv-api-key";
+const WEBHOOK_SECRET: &str = "uv-webhook-secret";
+const FROM: &str = "+13125550100";
+
+struct World {
+    engine: Arc<Engine>,
+    twilio: FakeTwilio,
+    ultravox: FakeUltravox,
+    _recordings: tempfile::TempDir,
+}
+
+impl World {
+    /// Both quote agents saved onto Ultravox (max duration 300 s); `machines` are numbers an
+    /// answering machine answers.
+    async fn new(machines: Vec<String>) -> Self {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        super::seed(&store);
+        let recordings = tempfile::tempdir().unwrap();
+        let settings = EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
+        let mut engine = Engine::new(Arc::clone(&store), settings);
+        let sim = SimSettings { cast: Cast::Cooperative, ..SimSettings::default() };
+        let twilio = FakeTwilio::start(FakeTwilioSettings {
+            account_sid: ACCOUNT.into(),
+            auth_token: Secret::new(AUTH_TOKEN),
+            ring_time: Duration::from_millis(30),
+            sim,
+            machines,
+        })
+        .await
+        .unwrap();
+        let ultravox = FakeUltravox::start(
+            FakeUltravoxSettings {
+                api_key: API_KEY.into(),
+                webhook_secret: Secret::new(WEBHOOK_SECRET),
+                agents: store.list_agents().unwrap(),
+                conversation_delay: Duration::from_millis(150),
+                sim,
+            },
+            twilio.directory(),
+        )
+        .await
+        .unwrap();
+        let http = HttpSettings {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(2),
+            retry: RetryPolicy {
+                max_attempts: 4,
+                initial_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(100),
+                max_retry_after: Duration::from_secs(5),
+            },
+        };
+        let twilio_client = TwilioClient::new(
+            TwilioConfig {
+                base_url: twilio.base_url().to_owned(),
+                account_sid: ACCOUNT.into(),
+                auth_token: Secret::new(AUTH_TOKEN),
+                api_key_sid: None,
+            },
+            &http,
+        )
+        .unwrap();
+        let ultravox_client = UltravoxClient::new(
+            UltravoxConfig { base_url: ultravox.base_url().to_owned(), api_key: Secret::new(API_KEY) },
+            &http,
+        )
+        .unwrap();
+        let live = LiveCalls::default();
+        let dialer = TwilioDialer::new(
+            twilio_client,
+            Arc::clone(&store),
+            live.clone(),
+            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into() },
+        );
+        let backend = UltravoxBackend::new(ultravox_client, dialer.clone(), Arc::clone(&store), ReconcileSettings::default());
+        engine.register_backend(Arc::new(backend.clone()));
+
+        let secrets = WebhookSecrets {
+            twilio_auth_token: Some(Secret::new(AUTH_TOKEN)),
+            ultravox: Some(Secret::new(WEBHOOK_SECRET)),
+            ..WebhookSecrets::default()
+        };
+        let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
+            .with_live_calls(live, engine.recordings())
+            .with_twilio(dialer)
+            .with_ultravox(backend);
+        let state = Arc::new(state);
+        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
+        spawn_inbox_processor(state);
+        twilio.tunnel(PUBLIC, &format!("http://{bound}"));
+        ultravox.send_webhooks_to(&format!("http://{bound}{}", WebhookRoute::Ultravox.path()));
+
+        for mut agent in store.list_agents().unwrap() {
+            agent.config.backend = BackendKind::Ultravox;
+            engine.save_agent(Some(agent.id), agent.config).await.unwrap();
+        }
+        Self { engine: Arc::new(engine), twilio, ultravox, _recordings: recordings }
+    }
+
+    fn agent(&self, name: &str) -> AgentId {
+        self.engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == name).unwrap().id
+    }
+
+    fn vendor(&self, name: &str) -> ContactId {
+        self.engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap().id
+    }
+
+    /// Calls `vendor` with the quote agent and waits for the end; returns the call and every
+    /// state it was published in.
+    async fn quote_call(&self, vendor: &str) -> (CallId, Vec<CallState>) {
+        let mut events = self.engine.bus().subscribe();
+        let call = self.engine.start_call(self.vendor(vendor), self.agent("Vendor quote")).await.unwrap();
+        let mut states = Vec::new();
+        loop {
+            let event =
+                tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("the call ends").unwrap();
+            if let EngineEvent::CallUpdated { call: c } = &*event
+                && c.id == call.id
+            {
+                states.push(c.state);
+                if c.state.is_terminal() {
+                    break;
+                }
+            }
+        }
+        (call.id, states)
+    }
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    form.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_quote_campaign_runs_both_rounds_over_ultravox_through_twilio() {
+    let world = World::new(Vec::new()).await;
+    let engine = &world.engine;
+    let store = Arc::clone(engine.store());
+    let mut events = engine.bus().subscribe();
+    let spec = CampaignSpec {
+        name: "M8 bolts over Ultravox".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: world.agent("Vendor quote"),
+        negotiation_agent_id: Some(world.agent("Vendor negotiation")),
+        contacts: store.list_contacts().unwrap().into_iter().map(|c| c.id).collect(),
+        concurrency: 3,
+        max_attempts: 1,
+        retry_spacing_ms: 10,
+        ignore_calling_windows: true,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
+        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
+        {
+            break;
+        }
+    }
+    let campaign = store.campaign(id).unwrap().unwrap();
+    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
+        panic!("a quote summary")
+    };
+    assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
+    assert!(summary.recommendation.starts_with("Order from"), "{}", summary.recommendation);
+    let round_two = store.campaign_targets(id, 2).unwrap();
+    assert!(!round_two.is_empty(), "vendors above the best price are called again");
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 4 + round_two.len());
+    let placed = world.twilio.placed_calls();
+    assert_eq!((placed.len(), world.ultravox.agent_calls().len()), (calls.len(), calls.len()), "nothing placed twice");
+    // Give the recording callbacks (posted after `completed`) time to land.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for call in &calls {
+        assert_eq!(call.state, CallState::Completed, "{call:?}");
+        let record = call_record(&store, call.id).unwrap();
+        assert!(record.transcript.len() >= 4, "{:?}", record.transcript);
+        assert!(record.transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms));
+        let offer = record.offer.as_ref().expect("an offer from the record_field values");
+        let price = format!("${:.2}", offer.unit_price.unwrap());
+        assert!(record.transcript.iter().any(|line| line.text.contains(&price)), "the offer is what was said");
+        let sid = &record.provider_refs[TWILIO_CALL_REF];
+        assert!(sid.starts_with("CA"), "{sid}");
+        assert_eq!(store.call_by_provider_id(sid).unwrap().unwrap().id, call.id);
+        assert!(!record.provider_refs[ULTRAVOX_CALL_REF].is_empty());
+        let recording = record.recording.as_ref().expect("Twilio's recording");
+        assert!(recording.file.ends_with(".wav") && recording.bytes > 44, "{recording:?}");
+    }
+    // Each Twilio call bridges to its Ultravox call, with every callback, AMD and recording.
+    let form = &placed[0];
+    assert!(field(form, "Twiml")[0].contains("<Connect><Stream url=\"ws://127.0.0.1:"), "{form:?}");
+    assert_eq!(field(form, "From"), [FROM]);
+    assert_eq!(field(form, "StatusCallback"), [format!("{PUBLIC}/twilio/status").as_str()]);
+    assert_eq!(field(form, "StatusCallbackEvent"), ["initiated", "ringing", "answered", "completed"]);
+    assert_eq!(field(form, "AsyncAmd"), ["true"]);
+    assert_eq!(field(form, "AsyncAmdStatusCallback"), [format!("{PUBLIC}/twilio/amd").as_str()]);
+    assert_eq!(field(form, "RecordingChannels"), ["dual"]);
+    assert_eq!(field(form, "TimeLimit"), ["300"]);
+    let body = &world.ultravox.agent_calls()[0];
+    assert_eq!(body["medium"], serde_json::json!({"twilio": {}}));
+    assert!(body["templateContext"]["vendor_name"].is_string() && body["metadata"]["switchboardCallId"].is_string());
+}
+
+#[tokio::test]
+async fn reordered_and_duplicated_status_callbacks_never_move_a_call_backwards() {
+    for delivery in [CallbackDelivery::Reordered, CallbackDelivery::Duplicated] {
+        let world = World::new(Vec::new()).await;
+        world.twilio.set_delivery(delivery);
+        let (call, states) = world.quote_call("Acme Fasteners").await;
+        let ranks: Vec<_> = states.iter().map(|state| *state as u8).collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{delivery:?}: {states:?}");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let record = call_record(world.engine.store(), call).unwrap();
+        assert_eq!(record.call.state, CallState::Completed, "{delivery:?}");
+        assert!(record.offer.is_some(), "{delivery:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_answering_machine_gets_the_voicemail_policy() {
+    let store = Store::open_in_memory().unwrap();
+    super::seed(&store);
+    let acme = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
+    let world = World::new(vec![acme.phone_e164.clone().unwrap()]).await;
+
+    // The preset leaves a message: the call is redirected to say it and hang up.
+    let (call, _) = world.quote_call("Acme Fasteners").await;
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Voicemail);
+    assert!(record.call.end_reason.as_deref().unwrap().contains("voicemail message was left"), "{:?}", record.call);
+    let (sid, form) = world.twilio.updates().remove(0);
+    assert_eq!(sid, record.provider_refs[TWILIO_CALL_REF]);
+    let twiml = field(&form, "Twiml")[0];
+    assert!(twiml.contains("<Say>Hi, this is a message for Acme Fasteners") && twiml.contains("<Hangup/>"), "{twiml}");
+
+    // Hanging up instead.
+    let agent = world.engine.store().agent(world.agent("Vendor quote")).unwrap().unwrap();
+    let mut config = agent.config;
+    config.voicemail = VoicemailPolicy::HangUp;
+    world.engine.save_agent(Some(agent.id), config).await.unwrap();
+    let (call, _) = world.quote_call("Acme Fasteners").await;
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Voicemail);
+    let (_, form) = world.twilio.updates().remove(1);
+    assert_eq!(field(&form, "Status"), ["completed"]);
+}
+
+#[tokio::test]
+async fn agents_are_created_updated_and_deleted_with_the_local_ones() {
+    let world = World::new(Vec::new()).await;
+    let store = world.engine.store();
+    let agent = store.agent(world.agent("Vendor quote")).unwrap().unwrap();
+    let agent_id = agent.config.backend_settings.ultravox.agent_id.clone();
+    let remote = &world.ultravox.agents()[&agent_id];
+    assert_eq!(remote["callTemplate"]["systemPrompt"], agent.config.system_prompt.as_str());
+    let tool = &remote["callTemplate"]["selectedTools"][0]["temporaryTool"];
+    assert_eq!(tool["modelToolName"], RECORD_FIELD_TOOL);
+    assert_eq!(tool["http"]["baseUrlPattern"], format!("{PUBLIC}/ultravox/tools/record-field"));
+    assert_eq!(world.ultravox.agents().len(), 2);
+
+    let mut config = agent.config.clone();
+    config.system_prompt.push_str(" Be brief.");
+    let saved = world.engine.save_agent(Some(agent.id), config).await.unwrap();
+    assert_eq!(saved.config.backend_settings.ultravox.agent_id, agent_id, "updated in place");
+    assert!(world.ultravox.agents()[&agent_id]["callTemplate"]["systemPrompt"].as_str().unwrap().ends_with("Be brief."));
+
+    let mut config = saved.config;
+    config.backend = BackendKind::Simulator;
+    let moved = world.engine.save_agent(Some(agent.id), config).await.unwrap();
+    assert!(moved.config.backend_settings.ultravox.agent_id.is_empty());
+    assert!(!world.ultravox.agents().contains_key(&agent_id), "deleted on Ultravox");
+    assert_eq!(store.agent(agent.id).unwrap().unwrap().config.backend, BackendKind::Simulator);
+}

@@ -63,6 +63,8 @@ pub fn run() -> ExitCode {
             commands::listener::listener_info,
             commands::listener::set_listener_settings,
             commands::listener::detect_ngrok,
+            commands::listener::twilio_from_number,
+            commands::listener::set_twilio_from_number,
             commands::keys::set_key,
             commands::keys::delete_key,
             commands::playback::audio_devices,

@@ -4,10 +4,15 @@ use std::sync::Arc;
 
 use switchboard_core::BackendKind;
 use switchboard_engine::backends::elevenlabs::{ElevenLabsBackend, ReconcileSettings};
+use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
+use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::history::{apply_retention, retention_days};
+use switchboard_engine::settings::twilio_from_number;
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
 use switchboard_providers::HttpSettings;
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -43,6 +48,8 @@ impl Console {
         let mut backends = vec![BackendKind::Simulator];
         let live = LiveCalls::default();
         let elevenlabs = elevenlabs_client(&keychain).await;
+        let bridge = ultravox_clients(&keychain).await;
+        let mut ultravox = None;
         let engine = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
             let seeded = sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
@@ -60,15 +67,35 @@ impl Console {
                 engine.register_backend(Arc::new(backend.clone()));
                 backends.push(BackendKind::ElevenLabs);
             }
+            if let Some((twilio, client)) = bridge {
+                match twilio_from_number(&store) {
+                    Ok(Some(from_number)) => {
+                        let (public_base_url, _) = listener::public_url(&store, listener::port(&store)).await;
+                        let settings = TwilioDialerSettings { from_number, public_base_url };
+                        let dialer = TwilioDialer::new(twilio, Arc::clone(&store), live.clone(), settings);
+                        let backend = UltravoxBackend::new(
+                            client,
+                            dialer.clone(),
+                            Arc::clone(&store),
+                            ReconcileSettings::default(),
+                        );
+                        engine.register_backend(Arc::new(backend.clone()));
+                        backends.push(BackendKind::Ultravox);
+                        tracing::info!("the Ultravox backend is available, bridged through Twilio");
+                        ultravox = Some((dialer, backend));
+                    }
+                    Ok(None) => tracing::info!("no Twilio calling number is set; the Ultravox backend is off"),
+                    Err(err) => tracing::warn!(error = %err, "the Twilio calling number could not be read"),
+                }
+            }
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             let engine = Arc::new(engine);
+            let reports = CallReports::new(store, engine.bus().clone(), live.clone(), engine.recordings());
             if let Some(backend) = &elevenlabs {
-                backend.spawn_reconciler(CallReports::new(
-                    store,
-                    engine.bus().clone(),
-                    live.clone(),
-                    engine.recordings(),
-                ));
+                backend.spawn_reconciler(reports.clone());
+            }
+            if let Some((_, backend)) = &ultravox {
+                backend.spawn_reconciler(reports);
             }
             engine.resume_campaigns().await.map_err(|err| err.to_string())?;
             spawn_retention(Arc::clone(&engine));
@@ -80,7 +107,7 @@ impl Console {
             eprintln!("switchboard: {reason}");
         }
         let listener = match &engine {
-            Ok(engine) => Some(listener::start(engine, keychain, live, elevenlabs).await),
+            Ok(engine) => Some(listener::start(engine, keychain, live, elevenlabs, ultravox).await),
             Err(_) => None,
         };
         Console { paths, backends, engine, listener }
@@ -108,6 +135,46 @@ async fn elevenlabs_client(keychain: &Arc<Keychain>) -> Option<ElevenLabsClient>
         }
         Err(err) => {
             tracing::warn!(error = %err, "the ElevenLabs client could not be set up; that backend is off");
+            None
+        }
+    }
+}
+
+/// The Twilio and Ultravox clients when the keychain (or the environment) holds the Ultravox
+/// API key and the Twilio account SID and auth token; otherwise (or if one cannot be read or
+/// used, logged without its value) the Ultravox backend is left out.
+async fn ultravox_clients(keychain: &Arc<Keychain>) -> Option<(TwilioClient, UltravoxClient)> {
+    let keychain = Arc::clone(keychain);
+    let keys = tauri::async_runtime::spawn_blocking(move || {
+        let read = |id| keychain.get(id);
+        Ok::<_, crate::keychain::KeychainError>((
+            read("ultravox_api_key")?,
+            read("twilio_account_sid")?,
+            read("twilio_auth_token")?,
+        ))
+    })
+    .await
+    .ok()?;
+    let (api_key, account_sid, auth_token) = match keys {
+        Ok((Some(api_key), Some(account_sid), Some(auth_token))) => (api_key, account_sid, auth_token),
+        Ok(_) => return None,
+        Err(err) => {
+            tracing::warn!(error = %err, "the Ultravox or Twilio keys could not be read; the Ultravox backend is off");
+            return None;
+        }
+    };
+    let twilio = TwilioConfig {
+        base_url: TwilioConfig::DEFAULT_BASE_URL.to_owned(),
+        account_sid: account_sid.expose().trim().to_owned(),
+        auth_token,
+        api_key_sid: None,
+    };
+    let ultravox = UltravoxConfig { base_url: UltravoxConfig::DEFAULT_BASE_URL.to_owned(), api_key };
+    let http = HttpSettings::default();
+    match (TwilioClient::new(twilio, &http), UltravoxClient::new(ultravox, &http)) {
+        (Ok(twilio), Ok(ultravox)) => Some((twilio, ultravox)),
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::warn!(error = %err, "the Twilio or Ultravox client could not be set up; the Ultravox backend is off");
             None
         }
     }

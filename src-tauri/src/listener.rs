@@ -6,6 +6,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
+use switchboard_engine::backends::twilio::TwilioDialer;
+use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
     spawn_inbox_processor, webhook_urls,
@@ -58,12 +60,14 @@ pub fn port(store: &Store) -> u16 {
 
 /// Starts the listener for `engine`; a port in use is reported, not fatal. Webhook reports go to
 /// the calls' tasks filed in `live` (shared with the hosted backends); ElevenLabs recordings are
-/// fetched with `elevenlabs` when that backend is configured.
+/// fetched with `elevenlabs` when that backend is configured; Twilio's AMD verdicts and
+/// recordings and Ultravox's call ends go to `ultravox`'s dialer and backend when configured.
 pub async fn start(
     engine: &Arc<Engine>,
     keychain: Arc<Keychain>,
     live: LiveCalls,
     elevenlabs: Option<ElevenLabsClient>,
+    ultravox: Option<(TwilioDialer, UltravoxBackend)>,
 ) -> ListenerInfo {
     let store = Arc::clone(engine.store());
     // Port 0 (any): take a free one now, so the local public URL names the real port.
@@ -101,6 +105,9 @@ pub async fn start(
     if let Some(client) = elevenlabs {
         state = state.with_elevenlabs(client);
     }
+    if let Some((dialer, backend)) = ultravox {
+        state = state.with_twilio(dialer).with_ultravox(backend);
+    }
     let state = Arc::new(state);
     if let Err(err) = replay_inbox(&state).await {
         tracing::error!(error = %err, "could not replay the webhook inbox");
@@ -120,7 +127,9 @@ pub async fn start(
     info
 }
 
-async fn public_url(store: &Store, port: u16) -> (String, &'static str) {
+/// The URL providers reach the listener at, and where it came from ("settings", "ngrok" or
+/// "local").
+pub async fn public_url(store: &Store, port: u16) -> (String, &'static str) {
     if let Some(url) = store.setting(PUBLIC_URL).ok().flatten().filter(|url| !url.trim().is_empty()) {
         return (url.trim().to_owned(), "settings");
     }

@@ -1,8 +1,10 @@
 //! Commands of the webhook listener: where it listens and the URLs to give each provider, its
-//! port and public URL (used from the next start), and ngrok's tunnel when one runs.
+//! port and public URL (used from the next start), ngrok's tunnel when one runs, and the Twilio
+//! number calls are placed from.
 
 use switchboard_core::FieldError;
 use switchboard_engine::server::{NGROK_API_BASE, ngrok_public_url};
+use switchboard_engine::settings;
 use tauri::State;
 
 use super::{Reply, with_store};
@@ -35,6 +37,27 @@ pub async fn set_listener_settings(console: State<'_, Console>, port: u16, publi
         store.set_setting(PUBLIC_URL, &public_url)
     })
     .await
+}
+
+/// The Twilio number calls are placed from (empty when unset).
+#[tauri::command]
+pub async fn twilio_from_number(console: State<'_, Console>) -> Reply<String> {
+    with_store(&console, |store| Ok::<_, CommandError>(settings::twilio_from_number(store)?.unwrap_or_default())).await
+}
+
+/// Saves the Twilio calling number (E.164, or empty to unset); it applies from the next start.
+#[tauri::command]
+pub async fn set_twilio_from_number(console: State<'_, Console>, number: String) -> Reply<()> {
+    let number = number.trim().to_owned();
+    let digits = number.strip_prefix('+').unwrap_or_default();
+    let e164 = (7..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit());
+    if !number.is_empty() && (!e164 || digits.starts_with('0')) {
+        return Err(CommandError::invalid(vec![FieldError::new(
+            "twilioFromNumber",
+            "the calling number is written in E.164, like +13125550100",
+        )]));
+    }
+    with_store(&console, move |store| store.set_setting(settings::TWILIO_FROM_NUMBER, &number)).await
 }
 
 /// ngrok's https tunnel, when ngrok runs on this computer.

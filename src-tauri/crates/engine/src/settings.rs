@@ -17,5 +17,8 @@ pub const TWILIO_FROM_NUMBER: &str = "twilio_from_number";
 /// when neither is set.
 pub fn twilio_from_number(store: &Store) -> Result<Option<String>, StoreError> {
     let set = |value: String| Some(value.trim().to_owned()).filter(|value| !value.is_empty());
-    Ok(store.setting(TWILIO_FROM_NUMBER)?.and_then(set).or_else(|| std::env::var("TWILIO_FROM_NUMBER").ok().and_then(set)))
+    Ok(store
+        .setting(TWILIO_FROM_NUMBER)?
+        .and_then(set)
+        .or_else(|| std::env::var("TWILIO_FROM_NUMBER").ok().and_then(set)))
 }

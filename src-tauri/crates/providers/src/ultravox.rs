@@ -98,12 +98,15 @@ impl UltravoxClient {
 
     /// Every message of a call (what was said, the tools called), following its pages.
     pub async fn call_messages(&self, call_id: &str) -> Result<Vec<CallMessage>, ProviderError> {
-        let first = format!("{}/api/calls/{}/messages?pageSize={MESSAGE_PAGE}", self.base, path_id(PROVIDER, "call id", call_id)?);
+        let first = format!(
+            "{}/api/calls/{}/messages?pageSize={MESSAGE_PAGE}",
+            self.base,
+            path_id(PROVIDER, "call id", call_id)?
+        );
         let mut url = first.clone();
         let mut messages = Vec::new();
         for _ in 0..MAX_MESSAGE_PAGES {
-            let page: MessagePage =
-                self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await?;
+            let page: MessagePage = self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await?;
             messages.extend(page.results);
             match page.next.as_deref().and_then(next_cursor) {
                 Some(cursor) => {

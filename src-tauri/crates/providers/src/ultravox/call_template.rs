@@ -194,7 +194,11 @@ mod tests {
             tools: vec![HttpTool {
                 name: "record_field".into(),
                 description: "Record a value.".into(),
-                parameters: vec![ToolParameter { name: "key".into(), description: "Which value.".into(), required: true }],
+                parameters: vec![ToolParameter {
+                    name: "key".into(),
+                    description: "Which value.".into(),
+                    required: true,
+                }],
                 url: "https://tunnel.example/ultravox/tools/record-field".into(),
             }],
             ..Default::default()

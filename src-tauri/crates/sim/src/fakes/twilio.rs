@@ -193,7 +193,7 @@ impl FakeTwilio {
         self.shared.faults.stall_next(endpoint as usize, count, stall);
     }
 
-    /// Every create-call form received, as sent.
+    /// Every create-call form received, as sent (those answered with a fault too).
     pub fn placed_calls(&self) -> Vec<Vec<(String, String)>> {
         lock(&self.shared.placed).clone()
     }
@@ -266,13 +266,16 @@ async fn create_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body);
+    if let Ok(form) = &form {
+        lock(&shared.placed).push(form.clone());
+    }
     if let Some(refusal) = admit(&shared, Endpoint::CreateCall, &account, &headers).await {
         return refusal;
     }
-    let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+    let Ok(form) = form else {
         return twilio_error(StatusCode::BAD_REQUEST, 21100, "The request body is not a form");
     };
-    lock(&shared.placed).push(form.clone());
     let (Some(to), Some(from)) = (field(&form, "To"), field(&form, "From")) else {
         return twilio_error(StatusCode::BAD_REQUEST, 21201, "No 'To' or 'From' number is specified");
     };
@@ -348,13 +351,7 @@ async fn get_recording(
 }
 
 /// The call from dialling to its recording.
-async fn play_call(
-    shared: Arc<Shared>,
-    sid: String,
-    form: Vec<(String, String)>,
-    reach: Reach,
-    control: Arc<Control>,
-) {
+async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>, reach: Reach, control: Arc<Control>) {
     let status_url = field(&form, "StatusCallback").map(str::to_owned);
     let mut status = StatusCallbacks { shared: &shared, sid: &sid, form: &form, url: status_url, held: Vec::new() };
     status.post("initiated", &[]).await;
@@ -520,7 +517,8 @@ async fn post_callback(shared: &Shared, url: &str, form: &[(&'static str, String
         return;
     };
     let body = serde_urlencoded::to_string(form).unwrap_or_default();
-    let signature = TwilioWebhookKey::new(shared.settings.auth_token.clone()).sign(url, SignedBody::Form(body.as_bytes()));
+    let signature =
+        TwilioWebhookKey::new(shared.settings.auth_token.clone()).sign(url, SignedBody::Form(body.as_bytes()));
     let sent = shared
         .http
         .post(format!("{local}{path}"))

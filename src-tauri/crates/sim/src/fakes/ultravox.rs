@@ -274,7 +274,10 @@ async fn create_call(
     let template_context = body["templateContext"]
         .as_object()
         .map(|context| {
-            context.iter().map(|(name, value)| (name.clone(), value.as_str().map_or_else(|| value.to_string(), str::to_owned))).collect()
+            context
+                .iter()
+                .map(|(name, value)| (name.clone(), value.as_str().map_or_else(|| value.to_string(), str::to_owned)))
+                .collect()
         })
         .unwrap_or_default();
     let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
@@ -361,13 +364,14 @@ async fn run_call(shared: Arc<Shared>, id: String, mut socket: WebSocket) {
     .is_ok();
     let messages = conversation(&shared.settings, &call, &dialled.to, dialled.reach, hung_up);
     let end_reason = if hung_up { "hangup" } else { "agent_hangup" };
-    if !hung_up {
-        let _ = socket.send(Message::Close(None)).await;
-    }
     if let Some(stored) = lock(&shared.calls).get_mut(&id) {
         stored.record["ended"] = json!(now());
         stored.record["endReason"] = json!(end_reason);
         stored.messages = messages;
+    }
+    // The call is over on Ultravox's side before Twilio sees the stream close.
+    if !hung_up {
+        let _ = socket.send(Message::Close(None)).await;
     }
     post_webhook(Arc::clone(&shared), "call.ended", id.clone()).await;
     post_webhook(shared, "call.billed", id).await;
@@ -393,9 +397,9 @@ fn conversation(settings: &FakeUltravoxSettings, call: &Call, to: &str, reach: R
         prompt: fill(prompt),
         voicemail: None,
     };
-    let records_fields = template["selectedTools"].as_array().is_some_and(|tools| {
-        tools.iter().any(|tool| tool["temporaryTool"]["modelToolName"] == "record_field")
-    });
+    let records_fields = template["selectedTools"]
+        .as_array()
+        .is_some_and(|tools| tools.iter().any(|tool| tool["temporaryTool"]["modelToolName"] == "record_field"));
     let played = play(&placed, reach, &settings.sim);
     let turns = if hung_up { &played.turns[..played.turns.len().min(1)] } else { &played.turns[..] };
     let mut messages = Vec::new();
@@ -408,10 +412,13 @@ fn conversation(settings: &FakeUltravoxSettings, call: &Call, to: &str, reach: R
         if let Some((key, value)) = turn.field.as_ref().filter(|_| records_fields) {
             let invocation = format!("inv-{index}");
             let arguments = json!({"key": key, "value": value}).to_string();
-            messages.push(json!({"role": "MESSAGE_ROLE_TOOL_CALL", "toolName": "record_field", "invocationId": invocation,
+            messages
+                .push(json!({"role": "MESSAGE_ROLE_TOOL_CALL", "toolName": "record_field", "invocationId": invocation,
                 "text": arguments, "medium": "MESSAGE_MEDIUM_VOICE", "callStageMessageIndex": messages.len()}));
-            messages.push(json!({"role": "MESSAGE_ROLE_TOOL_RESULT", "toolName": "record_field", "invocationId": invocation,
-                "text": "Recorded.", "medium": "MESSAGE_MEDIUM_VOICE", "callStageMessageIndex": messages.len()}));
+            messages.push(
+                json!({"role": "MESSAGE_ROLE_TOOL_RESULT", "toolName": "record_field", "invocationId": invocation,
+                "text": "Recorded.", "medium": "MESSAGE_MEDIUM_VOICE", "callStageMessageIndex": messages.len()}),
+            );
         }
     }
     messages
@@ -441,7 +448,9 @@ async fn post_webhook(shared: Arc<Shared>, event: &'static str, call_id: String)
             .await;
         match sent {
             Ok(answer) if answer.status().is_success() => {}
-            Ok(answer) => tracing::warn!(status = answer.status().as_u16(), "the listener refused a fake Ultravox webhook"),
+            Ok(answer) => {
+                tracing::warn!(status = answer.status().as_u16(), "the listener refused a fake Ultravox webhook")
+            }
             Err(error) => tracing::warn!(%error, "a fake Ultravox webhook could not be posted"),
         }
     }

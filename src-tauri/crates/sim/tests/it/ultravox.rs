@@ -16,12 +16,12 @@ use switchboard_engine::history::call_record;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
 };
-use switchboard_engine::{Engine, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
-use switchboard_sim::fakes::twilio::{CallbackDelivery, FakeTwilio, FakeTwilioSettings};
-use switchboard_sim::fakes::ultravox::{FakeUltravox, FakeUltravoxSettings};
+use switchboard_sim::fakes::twilio::{self, CallbackDelivery, FakeTwilio, FakeTwilioSettings};
+use switchboard_sim::fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings, WebhookDelivery};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
@@ -36,6 +36,8 @@ struct World {
     engine: Arc<Engine>,
     twilio: FakeTwilio,
     ultravox: FakeUltravox,
+    backend: UltravoxBackend,
+    reports: CallReports,
     _recordings: tempfile::TempDir,
 }
 
@@ -43,10 +45,17 @@ impl World {
     /// Both quote agents saved onto Ultravox (max duration 300 s); `machines` are numbers an
     /// answering machine answers.
     async fn new(machines: Vec<String>) -> Self {
+        Self::with(machines, 300, ReconcileSettings::default()).await
+    }
+
+    /// As [`World::new`], the agents' max duration being `max_duration_secs` and the reconciler
+    /// (not started) looking as `reconcile` says.
+    async fn with(machines: Vec<String>, max_duration_secs: u32, reconcile: ReconcileSettings) -> Self {
         let store = Arc::new(Store::open_in_memory().unwrap());
         super::seed(&store);
         let recordings = tempfile::tempdir().unwrap();
-        let settings = EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
+        let settings =
+            EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
         let mut engine = Engine::new(Arc::clone(&store), settings);
         let sim = SimSettings { cast: Cast::Cooperative, ..SimSettings::default() };
         let twilio = FakeTwilio::start(FakeTwilioSettings {
@@ -102,7 +111,7 @@ impl World {
             live.clone(),
             TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into() },
         );
-        let backend = UltravoxBackend::new(ultravox_client, dialer.clone(), Arc::clone(&store), ReconcileSettings::default());
+        let backend = UltravoxBackend::new(ultravox_client, dialer.clone(), Arc::clone(&store), reconcile);
         engine.register_backend(Arc::new(backend.clone()));
 
         let secrets = WebhookSecrets {
@@ -110,10 +119,12 @@ impl World {
             ultravox: Some(Secret::new(WEBHOOK_SECRET)),
             ..WebhookSecrets::default()
         };
-        let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
-            .with_live_calls(live, engine.recordings())
-            .with_twilio(dialer)
-            .with_ultravox(backend);
+        let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live.clone(), engine.recordings());
+        let state =
+            ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
+                .with_live_calls(live, engine.recordings())
+                .with_twilio(dialer)
+                .with_ultravox(backend.clone());
         let state = Arc::new(state);
         let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
         spawn_inbox_processor(state);
@@ -122,9 +133,10 @@ impl World {
 
         for mut agent in store.list_agents().unwrap() {
             agent.config.backend = BackendKind::Ultravox;
+            agent.config.max_duration_secs = max_duration_secs;
             engine.save_agent(Some(agent.id), agent.config).await.unwrap();
         }
-        Self { engine: Arc::new(engine), twilio, ultravox, _recordings: recordings }
+        Self { engine: Arc::new(engine), twilio, ultravox, backend, reports, _recordings: recordings }
     }
 
     fn agent(&self, name: &str) -> AgentId {
@@ -291,7 +303,9 @@ async fn agents_are_created_updated_and_deleted_with_the_local_ones() {
     config.system_prompt.push_str(" Be brief.");
     let saved = world.engine.save_agent(Some(agent.id), config).await.unwrap();
     assert_eq!(saved.config.backend_settings.ultravox.agent_id, agent_id, "updated in place");
-    assert!(world.ultravox.agents()[&agent_id]["callTemplate"]["systemPrompt"].as_str().unwrap().ends_with("Be brief."));
+    assert!(
+        world.ultravox.agents()[&agent_id]["callTemplate"]["systemPrompt"].as_str().unwrap().ends_with("Be brief.")
+    );
 
     let mut config = saved.config;
     config.backend = BackendKind::Simulator;
@@ -299,4 +313,53 @@ async fn agents_are_created_updated_and_deleted_with_the_local_ones() {
     assert!(moved.config.backend_settings.ultravox.agent_id.is_empty());
     assert!(!world.ultravox.agents().contains_key(&agent_id), "deleted on Ultravox");
     assert_eq!(store.agent(agent.id).unwrap().unwrap().config.backend, BackendKind::Simulator);
+}
+
+#[tokio::test]
+async fn without_ultravox_webhooks_twilio_completed_confirms_the_end_by_get() {
+    let world = World::new(Vec::new()).await;
+    world.ultravox.set_delivery(WebhookDelivery::Dropped);
+    let (call, _) = world.quote_call("Pacific Bolt & Nut").await;
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Completed);
+    assert!(record.transcript.len() >= 4 && record.offer.is_some(), "{record:?}");
+    let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
+    assert_eq!(raw["endReason"], "agent_hangup", "Ultravox's own record of the call is kept");
+}
+
+#[tokio::test]
+async fn a_call_whose_every_callback_is_lost_is_finished_by_the_reconciler() {
+    let reconcile = ReconcileSettings {
+        every: Duration::from_millis(200),
+        overdue: Duration::from_millis(300),
+        give_up: Duration::from_secs(5),
+    };
+    let world = World::with(Vec::new(), 1, reconcile).await;
+    world.ultravox.set_delivery(WebhookDelivery::Dropped);
+    world.twilio.set_delivery(CallbackDelivery::Dropped);
+    let reconciler = world.backend.spawn_reconciler(world.reports.clone());
+    let (call, states) = world.quote_call("Acme Fasteners").await;
+    reconciler.abort();
+    assert_eq!(states.last(), Some(&CallState::Completed), "{states:?}");
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert!(record.transcript.len() >= 4 && record.offer.is_some(), "{record:?}");
+}
+
+#[tokio::test]
+async fn placing_a_call_is_never_resent_after_a_twilio_500_but_a_429_is_retried() {
+    let world = World::new(Vec::new()).await;
+    let (vendor, agent) = (world.vendor("Acme Fasteners"), world.agent("Vendor quote"));
+    world.twilio.fail_next(twilio::Endpoint::CreateCall, 1);
+    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    assert!(matches!(error, EngineError::Backend(_)) && error.to_string().contains("HTTP 500"), "{error}");
+    assert_eq!(world.twilio.placed_calls().len(), 1, "the 500 was not resent");
+    let failed = world.engine.store().list_calls(1).unwrap().remove(0);
+    assert_eq!(failed.state, CallState::Failed);
+
+    world.twilio.rate_limit_next(twilio::Endpoint::CreateCall, 1);
+    world.ultravox.rate_limit_next(ultravox::Endpoint::Calls, 1);
+    world.ultravox.set_latency(Duration::from_millis(20));
+    let (call, _) = world.quote_call("Acme Fasteners").await;
+    assert_eq!(world.engine.store().call(call).unwrap().unwrap().state, CallState::Completed);
+    assert_eq!(world.twilio.placed_calls().len(), 3, "the 429 was retried once");
 }

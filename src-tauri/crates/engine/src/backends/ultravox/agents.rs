@@ -70,8 +70,16 @@ impl UltravoxBackend {
                     keys.join("; ")
                 ),
                 parameters: vec![
-                    ToolParameter { name: "key".into(), description: "Which value, one of the keys.".into(), required: true },
-                    ToolParameter { name: "value".into(), description: "The value, as the callee said it.".into(), required: true },
+                    ToolParameter {
+                        name: "key".into(),
+                        description: "Which value, one of the keys.".into(),
+                        required: true,
+                    },
+                    ToolParameter {
+                        name: "value".into(),
+                        description: "The value, as the callee said it.".into(),
+                        required: true,
+                    },
                 ],
                 url: self.dialer.public_url(ULTRAVOX_TOOL_PATH),
             }]

@@ -28,8 +28,7 @@ impl UltravoxBackend {
     /// whether it had ended. Nothing is applied from the webhook itself.
     pub(crate) async fn report_end(&self, reports: &CallReports, call: &CallSummary) -> Result<bool, EngineError> {
         let (store, id) = (Arc::clone(&self.store), call.id);
-        let Some(ultravox_id) = blocking(move || store.provider_facts(id)).await?.refs.remove(ULTRAVOX_CALL_REF)
-        else {
+        let Some(ultravox_id) = blocking(move || store.provider_facts(id)).await?.refs.remove(ULTRAVOX_CALL_REF) else {
             return Ok(false);
         };
         match self.client.get_call(&ultravox_id).await {

@@ -87,6 +87,9 @@ impl CallDirectory {
     }
 }
 
+/// A form as received: its fields in order.
+pub type Form = Vec<(String, String)>;
+
 /// What a live call is told from outside.
 #[derive(Default)]
 struct Control {
@@ -110,8 +113,8 @@ struct Shared {
     delivery: Mutex<CallbackDelivery>,
     /// Callbacks to URLs under the first base go to the second (a tunnel to the listener).
     tunnel: Mutex<Option<(String, String)>>,
-    placed: Mutex<Vec<Vec<(String, String)>>>,
-    updates: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    placed: Mutex<Vec<Form>>,
+    updates: Mutex<Vec<(String, Form)>>,
     controls: Mutex<HashMap<String, Arc<Control>>>,
     directory: CallDirectory,
     recordings: Mutex<HashMap<String, Vec<u8>>>,
@@ -194,12 +197,12 @@ impl FakeTwilio {
     }
 
     /// Every create-call form received, as sent (those answered with a fault too).
-    pub fn placed_calls(&self) -> Vec<Vec<(String, String)>> {
+    pub fn placed_calls(&self) -> Vec<Form> {
         lock(&self.shared.placed).clone()
     }
 
     /// Every hang-up or redirect received: the Call SID and the form.
-    pub fn updates(&self) -> Vec<(String, Vec<(String, String)>)> {
+    pub fn updates(&self) -> Vec<(String, Form)> {
         lock(&self.shared.updates).clone()
     }
 

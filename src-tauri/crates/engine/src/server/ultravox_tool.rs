@@ -16,3 +16,20 @@ pub(super) async fn record_field(body: Bytes) -> Response {
         _ => (StatusCode::BAD_REQUEST, "Give the key of the value to record.").into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Bytes;
+    use axum::http::StatusCode;
+
+    use super::record_field;
+
+    #[tokio::test]
+    async fn a_value_with_its_key_is_acknowledged_and_anything_else_refused() {
+        let recorded = record_field(Bytes::from_static(br#"{"key":"unit_price","value":"4.50"}"#)).await;
+        assert_eq!(recorded.status(), StatusCode::OK);
+        for bad in [&br#"{"value":"4.50"}"#[..], br#"{"key":" "}"#, b"not json"] {
+            assert_eq!(record_field(Bytes::from_static(bad)).await.status(), StatusCode::BAD_REQUEST);
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! real listener verifying both providers' signed callbacks through a tunnel, the inbox, the
 //! call tasks and the campaign runner; agents synced on save.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use switchboard_engine::history::call_record;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
 };
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
@@ -45,19 +46,19 @@ impl World {
     /// Both quote agents saved onto Ultravox (max duration 300 s); `machines` are numbers an
     /// answering machine answers.
     async fn new(machines: Vec<String>) -> Self {
-        Self::with(machines, 300, ReconcileSettings::default()).await
+        Self::with(machines, 300, ReconcileSettings::default(), Cast::Cooperative).await
     }
 
-    /// As [`World::new`], the agents' max duration being `max_duration_secs` and the reconciler
-    /// (not started) looking as `reconcile` says.
-    async fn with(machines: Vec<String>, max_duration_secs: u32, reconcile: ReconcileSettings) -> Self {
+    /// As [`World::new`], the agents' max duration being `max_duration_secs`, the reconciler
+    /// (not started) looking as `reconcile` says, and the callees being `cast`.
+    async fn with(machines: Vec<String>, max_duration_secs: u32, reconcile: ReconcileSettings, cast: Cast) -> Self {
         let store = Arc::new(Store::open_in_memory().unwrap());
         super::seed(&store);
         let recordings = tempfile::tempdir().unwrap();
         let settings =
             EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
         let mut engine = Engine::new(Arc::clone(&store), settings);
-        let sim = SimSettings { cast: Cast::Cooperative, ..SimSettings::default() };
+        let sim = SimSettings { cast, ..SimSettings::default() };
         let twilio = FakeTwilio::start(FakeTwilioSettings {
             account_sid: ACCOUNT.into(),
             auth_token: Secret::new(AUTH_TOKEN),
@@ -120,11 +121,14 @@ impl World {
             ..WebhookSecrets::default()
         };
         let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live.clone(), engine.recordings());
-        let state =
-            ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
-                .with_live_calls(live, engine.recordings())
-                .with_twilio(dialer)
-                .with_ultravox(backend.clone());
+        // Every fake posts from 127.0.0.1, as no real provider does: one address's rate limit would
+        // drop their callbacks (they are not resent) in the larger runs.
+        let rate = NonZeroU32::new(10_000).unwrap();
+        let listener = ListenerSettings { rate_per_second: rate, rate_burst: rate, ..ListenerSettings::new(PUBLIC) };
+        let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, listener)
+            .with_live_calls(live, engine.recordings())
+            .with_twilio(dialer)
+            .with_ultravox(backend.clone());
         let state = Arc::new(state);
         let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
         spawn_inbox_processor(state);
@@ -334,7 +338,7 @@ async fn a_call_whose_every_callback_is_lost_is_finished_by_the_reconciler() {
         overdue: Duration::from_millis(300),
         give_up: Duration::from_secs(5),
     };
-    let world = World::with(Vec::new(), 1, reconcile).await;
+    let world = World::with(Vec::new(), 1, reconcile, Cast::Cooperative).await;
     world.ultravox.set_delivery(WebhookDelivery::Dropped);
     world.twilio.set_delivery(CallbackDelivery::Dropped);
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());
@@ -362,4 +366,45 @@ async fn placing_a_call_is_never_resent_after_a_twilio_500_but_a_429_is_retried(
     let (call, _) = world.quote_call("Acme Fasteners").await;
     assert_eq!(world.engine.store().call(call).unwrap().unwrap().state, CallState::Completed);
     assert_eq!(world.twilio.placed_calls().len(), 3, "the 429 was retried once");
+}
+
+#[tokio::test]
+async fn with_a_realistic_cast_every_call_ends_as_twilio_and_ultravox_report_it() {
+    let world = World::with(Vec::new(), 300, ReconcileSettings::default(), Cast::Realistic).await;
+    let store = Arc::clone(world.engine.store());
+    let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
+    let contacts = written.into_iter().map(Result::unwrap).collect();
+    let mut events = world.engine.bus().subscribe();
+    let spec = CampaignSpec {
+        name: "realistic".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: world.agent("Vendor quote"),
+        negotiation_agent_id: None,
+        contacts,
+        concurrency: 10,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    };
+    let id = world.engine.launch_campaign(spec).await.unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
+        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
+        {
+            break;
+        }
+    }
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 30);
+    assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");
+    let count = |state| calls.iter().filter(|call| call.state == state).count();
+    assert!(count(CallState::Busy) + count(CallState::NoAnswer) > 0, "busy lines and no-answers, from Twilio");
+    assert!(count(CallState::Voicemail) > 0, "machines, from async AMD");
+    for call in calls.iter().filter(|call| matches!(call.state, CallState::Busy | CallState::NoAnswer)) {
+        let reason = call.end_reason.as_deref().unwrap();
+        assert!(reason == "the line was busy" || reason == "nobody answered", "{call:?}");
+        assert!(store.transcript(call.id).unwrap().is_empty() && store.offer(call.id).unwrap().is_none());
+    }
+    let quoted = calls.iter().filter(|call| store.offer(call.id).unwrap().is_some()).count();
+    assert!(quoted > 10, "most vendors quote: {quoted}");
 }

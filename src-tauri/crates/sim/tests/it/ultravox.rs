@@ -288,6 +288,10 @@ async fn an_answering_machine_gets_the_voicemail_policy() {
     assert_eq!(record.call.state, CallState::Voicemail);
     let (_, form) = world.twilio.updates().remove(1);
     assert_eq!(field(&form, "Status"), ["completed"]);
+    // Leaving a message waits for the beep; hanging up takes the first verdict.
+    let modes: Vec<_> =
+        world.twilio.placed_calls().iter().map(|form| field(form, "MachineDetection")[0].to_owned()).collect();
+    assert_eq!(modes, ["DetectMessageEnd", "Enable"]);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ pub use server_message::{CallRef, EndOfCallReport, StatusUpdate, VapiServerMessa
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 
 use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
-use crate::{HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
 
 const PROVIDER: Provider = Provider::Vapi;
 
@@ -39,6 +39,12 @@ impl VapiClient {
             authorization: secret_header(PROVIDER, "Bearer ", &config.api_key)?,
             http: HttpClient::new(PROVIDER, settings, vec![config.api_key])?,
         })
+    }
+
+    /// Lists at most one assistant (`GET /assistant?limit=1`): the private key works.
+    pub async fn check_connection(&self) -> ConnectionCheck {
+        let url = format!("{}/assistant?limit=1", self.base);
+        self.http.check(|client| self.authorize(client.get(&url))).await
     }
 
     /// Places a call; resent only when Vapi surely did not take it.

@@ -11,7 +11,8 @@ use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, V
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
-use super::health::{NoProviderClients, ProviderProbe};
+use super::connection_probe::ConnectionProbe;
+use super::health::ProviderProbe;
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
 use crate::history::Recordings;
@@ -123,7 +124,7 @@ impl ListenerState {
             settings,
             inbox_wakeup: Notify::new(),
             limiter,
-            probe: Arc::new(NoProviderClients),
+            probe: Arc::new(ConnectionProbe::new([])),
             started: Instant::now(),
             reports,
             elevenlabs: None,
@@ -143,7 +144,8 @@ impl ListenerState {
         self
     }
 
-    /// Reports provider reachability on `/health` with `probe`.
+    /// Reports provider reachability on `/health` with `probe` (without one, every provider's API
+    /// is reported as not configured).
     pub fn with_probe(mut self, probe: Arc<dyn ProviderProbe>) -> Self {
         self.probe = probe;
         self

@@ -6,8 +6,8 @@ use switchboard_core::BackendKind;
 use switchboard_engine::backends::elevenlabs::{ElevenLabsBackend, ReconcileSettings};
 use switchboard_engine::history::{apply_retention, retention_days};
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
-use switchboard_providers::HttpSettings;
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
+use switchboard_providers::{HttpSettings, Provider};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -15,6 +15,7 @@ use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::keychain::Keychain;
 use crate::listener::{self, ListenerInfo};
 use crate::paths::DataPaths;
+use crate::provider_api;
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
 pub const SIM_TIME_SCALE_VAR: &str = "SWITCHBOARD_SIM_TIME_SCALE";
@@ -100,7 +101,7 @@ async fn elevenlabs_client(keychain: &Arc<Keychain>) -> Option<ElevenLabsClient>
             return None;
         }
     };
-    let config = ElevenLabsConfig { base_url: ElevenLabsConfig::DEFAULT_BASE_URL.to_owned(), api_key };
+    let config = ElevenLabsConfig { base_url: provider_api::base_url(Provider::ElevenLabs), api_key };
     match ElevenLabsClient::new(config, &HttpSettings::default()) {
         Ok(client) => {
             tracing::info!("the ElevenLabs Agents backend is available");

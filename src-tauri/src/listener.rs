@@ -1,14 +1,15 @@
 //! The webhook listener inside the console: started with the engine on 127.0.0.1 (port from
 //! Settings), verifying each provider's webhooks with the secrets in the keychain, reachable by
 //! providers at the public URL from Settings, else at ngrok's tunnel when one runs, else locally.
+//! Its `/health` checks the APIs of the providers whose keys are set (at most once a minute).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
 use switchboard_engine::server::{
-    ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
-    spawn_inbox_processor, webhook_urls,
+    ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
+    serve, spawn_inbox_processor, webhook_urls,
 };
 use switchboard_engine::{Engine, LiveCalls};
 use switchboard_providers::elevenlabs::ElevenLabsClient;
@@ -16,6 +17,7 @@ use switchboard_store::Store;
 use ts_rs::TS;
 
 use crate::keychain::Keychain;
+use crate::provider_api;
 
 /// The setting holding the listener's port on 127.0.0.1.
 pub const LISTENER_PORT: &str = "listener_port";
@@ -74,7 +76,10 @@ pub async fn start(
         port => port,
     };
     let (public_url, public_url_source) = public_url(&store, port).await;
-    let secrets = tauri::async_runtime::spawn_blocking(move || secrets(&keychain)).await.unwrap_or_default();
+    let (secrets, targets) =
+        tauri::async_runtime::spawn_blocking(move || (secrets(&keychain), provider_api::connection_targets(&keychain)))
+            .await
+            .unwrap_or_default();
     let verified = [
         ("Twilio", secrets.twilio_auth_token.is_some()),
         ("ElevenLabs", secrets.elevenlabs.is_some()),
@@ -97,7 +102,8 @@ pub async fn start(
         error: None,
     };
     let mut state = ListenerState::new(store, engine.bus().clone(), secrets, ListenerSettings::new(&public_url))
-        .with_live_calls(live, engine.recordings());
+        .with_live_calls(live, engine.recordings())
+        .with_probe(Arc::new(ConnectionProbe::new(targets)));
     if let Some(client) = elevenlabs {
         state = state.with_elevenlabs(client);
     }

@@ -76,10 +76,11 @@ pub async fn start(
         port => port,
     };
     let (public_url, public_url_source) = public_url(&store, port).await;
-    let (secrets, targets) =
-        tauri::async_runtime::spawn_blocking(move || (secrets(&keychain), provider_api::connection_targets(&keychain)))
-            .await
-            .unwrap_or_default();
+    let (secrets, targets) = tauri::async_runtime::spawn_blocking(move || {
+        (secrets(&keychain), provider_api::connection_targets(&|id| keychain.get(id)))
+    })
+    .await
+    .unwrap_or_default();
     let verified = [
         ("Twilio", secrets.twilio_auth_token.is_some()),
         ("ElevenLabs", secrets.elevenlabs.is_some()),

@@ -1,6 +1,6 @@
 //! Where and as whom the console reaches each provider's API: the provider's own URL, or
 //! `SWITCHBOARD_<PROVIDER>_BASE_URL` when set (tests and self-hosted proxies point the app at
-//! loopback with it), signed in with the keys from the keychain (or the environment).
+//! loopback with it), signed in with the keys from the keychain or the environment.
 
 use switchboard_providers::anthropic::AnthropicConfig;
 use switchboard_providers::deepgram::DeepgramConfig;
@@ -8,9 +8,13 @@ use switchboard_providers::elevenlabs::ElevenLabsConfig;
 use switchboard_providers::twilio::TwilioConfig;
 use switchboard_providers::ultravox::UltravoxConfig;
 use switchboard_providers::vapi::VapiConfig;
-use switchboard_providers::{ConnectionTarget, Credentials, HttpSettings, Provider, ProviderError};
+use switchboard_providers::{ConnectionTarget, Credentials, HttpSettings, Provider, ProviderError, Secret};
 
-use crate::keychain::{Keychain, KeychainError};
+use crate::keychain::KeychainError;
+
+/// Reads a key by its id: [`Keychain::get`](crate::keychain::Keychain::get) (environment, then
+/// keychain) in the console, [`from_environment`](crate::keychain::from_environment) headless.
+pub type ReadKey<'a> = &'a dyn Fn(&str) -> Result<Option<Secret>, KeychainError>;
 
 /// Every provider whose API the console can reach, in the order Settings lists their keys.
 pub const PROVIDERS: [Provider; 6] = [
@@ -66,14 +70,14 @@ pub fn not_configured(provider: Provider) -> String {
     }
 }
 
-/// `provider`'s credentials from the keychain (or the environment); `None` while any is unset.
-/// Reads the keychain: call it off the async workers.
-pub fn credentials(keychain: &Keychain, provider: Provider) -> Result<Option<Credentials>, KeychainError> {
-    let api_key = |id| keychain.get(id).map(|key| key.map(Credentials::ApiKey));
+/// `provider`'s credentials, each key read with `read`; `None` while any is unset. Reading the
+/// keychain blocks: call it off the async workers.
+pub fn credentials(read: ReadKey<'_>, provider: Provider) -> Result<Option<Credentials>, KeychainError> {
+    let api_key = |id| read(id).map(|key| key.map(Credentials::ApiKey));
     match provider {
         Provider::Twilio => {
-            let account_sid = keychain.get("twilio_account_sid")?;
-            let auth_token = keychain.get("twilio_auth_token")?;
+            let account_sid = read("twilio_account_sid")?;
+            let auth_token = read("twilio_auth_token")?;
             Ok(account_sid.zip(auth_token).map(|(account_sid, auth_token)| Credentials::Twilio {
                 account_sid: account_sid.expose().trim().to_owned(),
                 auth_token,
@@ -92,13 +96,14 @@ pub fn connection_target(provider: Provider, credentials: Credentials) -> Result
     ConnectionTarget::new(provider, &base_url(provider), credentials, &HttpSettings::default())
 }
 
-/// A connection target for every provider whose keys are set (for `/health`). A key that cannot
-/// be read or used is logged, never its value, and that provider left out.
-pub fn connection_targets(keychain: &Keychain) -> Vec<ConnectionTarget> {
+/// A connection target for every provider whose keys are set (for `/health`), each key read
+/// with `read`. A key that cannot be read or used is logged, never its value, and that provider
+/// left out.
+pub fn connection_targets(read: ReadKey<'_>) -> Vec<ConnectionTarget> {
     PROVIDERS
         .into_iter()
         .filter_map(|provider| {
-            let credentials = credentials(keychain, provider)
+            let credentials = credentials(read, provider)
                 .inspect_err(|err| tracing::warn!(%provider, error = %err, "a provider key could not be read"))
                 .ok()??;
             connection_target(provider, credentials)

@@ -54,7 +54,14 @@ async fn test_connection_shows_connected_then_the_refusal() {
     within(TEST_LIMIT, async {
         let vapi = FakeVapi::start().await;
         let data = tempfile::tempdir().unwrap();
-        let env = [("VAPI_API_KEY", Path::new(KEY)), ("SWITCHBOARD_VAPI_BASE_URL", Path::new(&vapi.base_url))];
+        // The other providers point at a closed loopback port, in case their keys are set here:
+        // /health checks every provider with a key, and nothing may leave 127.0.0.1.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let closed = format!("http://{closed}");
+        let others = ["TWILIO", "ELEVENLABS", "DEEPGRAM", "ANTHROPIC", "ULTRAVOX"]
+            .map(|provider| format!("SWITCHBOARD_{provider}_BASE_URL"));
+        let mut env = vec![("VAPI_API_KEY", Path::new(KEY)), ("SWITCHBOARD_VAPI_BASE_URL", Path::new(&vapi.base_url))];
+        env.extend(others.iter().map(|name| (name.as_str(), Path::new(&closed))));
         let app = App::start_with_env(data.path(), 1, &env).await;
         app.click("nav-settings").await;
         let row = "[data-testid=provider-row][data-provider=Vapi]";

@@ -22,7 +22,8 @@ pub async fn test_connection(keychain: State<'_, Arc<Keychain>>, provider: Strin
             format!("{provider:?} is not a provider Switchboard knows"),
         ));
     };
-    let credentials = with_keychain(&keychain, move |keychain| provider_api::credentials(keychain, provider)).await?;
+    let credentials =
+        with_keychain(&keychain, move |keychain| provider_api::credentials(&|id| keychain.get(id), provider)).await?;
     let Some(credentials) = credentials else {
         return Ok(ConnectionResult::not_configured(provider, provider_api::not_configured(provider)));
     };

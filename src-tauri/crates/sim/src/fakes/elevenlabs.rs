@@ -2,7 +2,8 @@
 //! /v1/convai/twilio/outbound-call` answers `{success, message, conversation_id, callSid}`, then
 //! after a delay the conversation is played with the simulator's personas and a signed
 //! `post_call_transcription` webhook (and a `post_call_audio` one) is posted to the listener;
-//! `GET /v1/convai/conversations/{id}` (and `/audio`) return the same conversation. Faults:
+//! `GET /v1/convai/conversations/{id}` (and `/audio`) return the same conversation;
+//! `GET /v1/convai/agents` lists the configured agents (the connection check). Faults:
 //! latency, 429 with `Retry-After`, 500, stalls past the client's timeout, a null
 //! `conversation_id`, and dropped, duplicated or reordered webhooks.
 
@@ -16,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -173,6 +174,7 @@ impl FakeElevenLabs {
             .route("/v1/convai/twilio/outbound-call", post(outbound_call))
             .route("/v1/convai/conversations/{id}", get(get_conversation))
             .route("/v1/convai/conversations/{id}/audio", get(get_audio))
+            .route("/v1/convai/agents", get(list_agents))
             .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
@@ -259,8 +261,7 @@ async fn outbound_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, bo
         return fault;
     }
     if !shared.authorized(&headers) {
-        let body = json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}});
-        return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+        return invalid_api_key();
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return unprocessable("the body is not JSON");
@@ -381,6 +382,35 @@ async fn conversation(shared: &Shared, headers: &HeaderMap, id: &str) -> Result<
         return Err(StatusCode::UNAUTHORIZED.into_response());
     }
     Shared::lock(&shared.conversations).get(id).cloned().ok_or_else(|| not_found("conversation not found"))
+}
+
+/// One page of the configured agents, `page_size` (default 30, at most 100) at a time.
+async fn list_agents(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !shared.authorized(&headers) {
+        return invalid_api_key();
+    }
+    let page_size = query.get("page_size").and_then(|size| size.parse::<usize>().ok()).unwrap_or(30).clamp(1, 100);
+    let agents = &shared.settings.agents;
+    let page: Vec<Value> = agents
+        .iter()
+        .take(page_size)
+        .map(|agent| {
+            json!({"agent_id": agent.config.backend_settings.eleven_labs.agent_id, "name": agent.config.name,
+                   "tags": [], "created_at_unix_secs": 0,
+                   "access_info": {"is_creator": true, "creator_name": "Switchboard", "creator_email": "", "role": "admin"}})
+        })
+        .collect();
+    let has_more = agents.len() > page_size;
+    axum::Json(json!({"agents": page, "next_cursor": null, "has_more": has_more})).into_response()
+}
+
+fn invalid_api_key() -> Response {
+    let body = json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}});
+    (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
 }
 
 fn unprocessable(message: &str) -> Response {

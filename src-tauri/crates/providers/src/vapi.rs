@@ -56,12 +56,13 @@ impl VapiClient {
     /// Fetches a call's recording from the `recordingUrl` Vapi reported. Vapi's storage links
     /// need no key, and the key is never sent to another host, so none goes with this request.
     pub async fn recording(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
-        let url = reqwest::Url::parse(url.trim()).ok().filter(|url| matches!(url.scheme(), "http" | "https")).ok_or_else(
-            || ProviderError::InvalidRequest {
+        let url = reqwest::Url::parse(url.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| ProviderError::InvalidRequest {
                 provider: PROVIDER,
                 reason: "the recording URL is not an http(s) URL".to_owned(),
-            },
-        )?;
+            })?;
         let audio = self.http.body(Resend::Safe, |client| client.get(url.clone()).header(ACCEPT, "audio/*")).await?;
         Ok(audio.to_vec())
     }

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::BackendKind;
-use switchboard_providers::elevenlabs::{ClientData, ConversationOverrides, ElevenLabsClient, OutboundCall};
 use switchboard_providers::VariableValue;
+use switchboard_providers::elevenlabs::{ClientData, ConversationOverrides, ElevenLabsClient, OutboundCall};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 

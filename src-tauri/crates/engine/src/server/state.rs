@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use switchboard_providers::Secret;
 use switchboard_providers::elevenlabs::ElevenLabsClient;
-use switchboard_providers::vapi::VapiClient;
 use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, VapiWebhookKey};
+use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 

@@ -15,9 +15,9 @@ use switchboard_core::{
 use switchboard_engine::CallRequest;
 
 use crate::SimSettings;
-use crate::voice::{self, Utterance};
 use crate::backend::{TURN_GAP, script, speaking_time};
 use crate::persona::{Reach, reach};
+use crate::voice::{self, Utterance};
 
 /// A call as a fake understood the request.
 pub(super) struct Placed {

@@ -103,7 +103,8 @@ impl Shared {
     async fn fault(&self, endpoint: Endpoint) -> Option<Response> {
         Some(match self.faults.next(endpoint as usize).await? {
             Fault::RateLimited => {
-                let body = json!({"detail": {"status": "too_many_concurrent_requests", "message": "Too many requests"}});
+                let body =
+                    json!({"detail": {"status": "too_many_concurrent_requests", "message": "Too many requests"}});
                 (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response()
             }
             Fault::ServerError => {

@@ -103,21 +103,23 @@ impl Shared {
                 let body = error_body(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
                 (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], body).into_response()
             }
-            Fault::ServerError => {
-                (StatusCode::INTERNAL_SERVER_ERROR, error_body(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))
-                    .into_response()
-            }
+            Fault::ServerError => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_body(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+            )
+                .into_response(),
         })
     }
 
-    /// `Ok` when the request carries the key; else the 401 to answer.
-    fn authorize(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// The 401 to answer when the request does not carry the key.
+    fn unauthorized(&self, headers: &HeaderMap) -> Option<Response> {
         let bearer = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
         if bearer.and_then(|value| value.strip_prefix("Bearer ")) == Some(self.settings.api_key.as_str()) {
-            return Ok(());
+            return None;
         }
-        let message = "Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.";
-        Err((StatusCode::UNAUTHORIZED, error_body(StatusCode::UNAUTHORIZED, message)).into_response())
+        let message =
+            "Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.";
+        Some((StatusCode::UNAUTHORIZED, error_body(StatusCode::UNAUTHORIZED, message)).into_response())
     }
 }
 
@@ -236,7 +238,7 @@ async fn create_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     if let Some(fault) = shared.fault(Endpoint::CreateCall).await {
         return fault;
     }
-    if let Err(refused) = shared.authorize(&headers) {
+    if let Some(refused) = shared.unauthorized(&headers) {
         return refused;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
@@ -350,9 +352,11 @@ async fn run_call(shared: Arc<Shared>, id: String, answered: bool) {
     let call_delay = Duration::from_millis(shared.call_delay_ms.load(Ordering::Relaxed));
     let step = call_delay / 3;
     let Some(ended) = lock(&shared.calls).get(&id).map(|call| call.ended_call.clone()) else { return };
-    let call = json!({"id": id, "type": "outboundPhoneCall", "orgId": ended["orgId"], "assistantId": ended["assistantId"]});
+    let call =
+        json!({"id": id, "type": "outboundPhoneCall", "orgId": ended["orgId"], "assistantId": ended["assistantId"]});
     let status = |status: &str| {
-        let mut message = json!({"type": "status-update", "status": status, "call": call, "timestamp": unix_ms(SystemTime::now())});
+        let mut message =
+            json!({"type": "status-update", "status": status, "call": call, "timestamp": unix_ms(SystemTime::now())});
         if status == "ended" {
             message["endedReason"] = ended["endedReason"].clone();
         }
@@ -417,7 +421,7 @@ async fn get_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id
     if let Some(fault) = shared.fault(Endpoint::GetCall).await {
         return fault;
     }
-    if let Err(refused) = shared.authorize(&headers) {
+    if let Some(refused) = shared.unauthorized(&headers) {
         return refused;
     }
     let Some(call) = lock(&shared.calls).get(&id).cloned() else {
@@ -447,7 +451,9 @@ async fn get_recording(State(shared): State<Arc<Shared>>, Path(file): Path<Strin
 
 /// Vapi's error shape (NestJS): `{"message", "error", "statusCode"}`.
 fn error_body(status: StatusCode, message: &str) -> axum::Json<Value> {
-    axum::Json(json!({"message": message, "error": status.canonical_reason().unwrap_or(""), "statusCode": status.as_u16()}))
+    axum::Json(
+        json!({"message": message, "error": status.canonical_reason().unwrap_or(""), "statusCode": status.as_u16()}),
+    )
 }
 
 fn bad_request(message: &str) -> Response {

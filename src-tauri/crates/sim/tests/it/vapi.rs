@@ -59,7 +59,8 @@ impl World {
             store.update_agent(agent.id, config).unwrap();
         }
         let recordings = tempfile::tempdir().unwrap();
-        let settings = EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
+        let settings =
+            EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
         let mut engine = Engine::new(Arc::clone(&store), settings);
 
         let fake = FakeVapi::start(FakeVapiSettings {
@@ -319,7 +320,10 @@ async fn a_dropped_report_is_recovered_by_the_reconciler() {
     assert_eq!(offers, 1);
     assert!(record.offer.is_some() && record.recording.is_some() && record.cost.is_some());
     let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
-    assert_eq!((raw["status"].as_str(), raw["id"].as_str()), (Some("ended"), Some(record.provider_refs[CALL_REF].as_str())));
+    assert_eq!(
+        (raw["status"].as_str(), raw["id"].as_str()),
+        (Some("ended"), Some(record.provider_refs[CALL_REF].as_str()))
+    );
     // A second pass finds nothing left to do; the late messages add nothing to the closed call.
     assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
     world.fake.deliver_dropped().await;

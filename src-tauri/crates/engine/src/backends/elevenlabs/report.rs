@@ -18,7 +18,12 @@ pub(crate) async fn finished_call(
 ) -> FinishedCall {
     let mut refs = vec![(CONVERSATION_REF, conversation.conversation_id.clone())];
     refs.extend(
-        conversation.metadata.phone_call.as_ref().and_then(|phone| phone.call_sid.clone()).map(|sid| (TWILIO_CALL_REF, sid)),
+        conversation
+            .metadata
+            .phone_call
+            .as_ref()
+            .and_then(|phone| phone.call_sid.clone())
+            .map(|sid| (TWILIO_CALL_REF, sid)),
     );
     let cost = conversation.metadata.cost.map(|amount| CallCost { amount, currency: "credits".to_owned() });
     let recording = recording(client, conversation).await;

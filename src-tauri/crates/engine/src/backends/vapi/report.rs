@@ -52,7 +52,11 @@ impl<'a> From<&'a VapiCall> for CallOutcome<'a> {
 
 /// The ended call as a finished call; `record` is Vapi's JSON as received, kept for History.
 /// The recording is fetched with `client` when there is one.
-pub(crate) async fn finished_call(client: Option<&VapiClient>, outcome: &CallOutcome<'_>, record: String) -> FinishedCall {
+pub(crate) async fn finished_call(
+    client: Option<&VapiClient>,
+    outcome: &CallOutcome<'_>,
+    record: String,
+) -> FinishedCall {
     let refs = outcome.call_id.map(|id| (CALL_REF, id.to_owned())).into_iter().collect();
     let cost = outcome.cost.map(|amount| CallCost { amount, currency: "USD".to_owned() });
     let recording = recording(client, outcome).await;

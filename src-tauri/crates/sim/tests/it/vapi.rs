@@ -334,6 +334,35 @@ async fn a_dropped_report_is_recovered_by_the_reconciler() {
 }
 
 #[tokio::test]
+async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let store = Arc::clone(world.engine.store());
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+
+    // The app restarts: a new engine over the same database, no call task listening.
+    let live = LiveCalls::default();
+    let backend = VapiBackend::new(world.backend.client().clone(), Arc::clone(&store), live.clone(), RECONCILE);
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    engine.register_backend(Arc::new(backend.clone()));
+    assert_eq!(engine.close_abandoned_calls().await.unwrap(), 0, "Vapi carries the call on");
+    assert!(!store.call(call.id).unwrap().unwrap().state.is_terminal());
+
+    let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live, None);
+    let mut ended = 0;
+    for _ in 0..50 {
+        ended = backend.reconcile(&reports).await.unwrap();
+        if ended > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ended, 1);
+    let record = call_record(&store, call.id).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    assert!(record.transcript.len() >= 4 && record.offer.is_some() && record.cost.is_some());
+}
+
+#[tokio::test]
 async fn a_call_vapi_does_not_know_is_closed_as_lost() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());

@@ -124,7 +124,8 @@ fn vapi_change(message: VapiServerMessage) -> Option<CallChange> {
                 VapiCallStatus::Ringing => CallState::Ringing,
                 VapiCallStatus::InProgress => CallState::InProgress,
                 // The end-of-call report that follows ends the call with all it says (or the
-                // reconciler does, should it be lost): ending it here would leave it no call.
+                // reconciler does, should it be lost); ending it here first would leave the
+                // report's transcript and values to a call already closed without them.
                 VapiCallStatus::Ended | VapiCallStatus::Forwarding | VapiCallStatus::Other => return None,
             };
             Some(CallChange::new(vec![update.call?.id], state, None))

@@ -67,7 +67,8 @@ impl World {
             api_key: API_KEY.into(),
             server_secret: Secret::new(SERVER_SECRET),
             agents,
-            call_delay: Duration::from_millis(300),
+            // Ringing comes a third of it after the call is placed, well after its id is recorded.
+            call_delay: Duration::from_millis(600),
             sim: SimSettings { cast, ..SimSettings::default() },
         })
         .await

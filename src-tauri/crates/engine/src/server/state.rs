@@ -102,7 +102,7 @@ pub struct ListenerState {
     pub(super) started: Instant,
     /// Where the reports webhooks carry are applied (the live calls' tasks, or the store).
     pub(super) reports: CallReports,
-    /// Fetch the recordings reports name, for the backends that are configured.
+    /// The configured backends' clients, which fetch the recordings reports point to.
     pub(super) clients: ReportClients,
 }
 

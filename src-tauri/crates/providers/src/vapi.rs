@@ -71,3 +71,19 @@ impl VapiClient {
         request.header(AUTHORIZATION, &self.authorization).header(ACCEPT, "application/json")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{VapiClient, VapiConfig};
+    use crate::{HttpSettings, Secret};
+
+    #[tokio::test]
+    async fn a_recording_url_that_is_not_http_is_refused_before_any_request() {
+        let config = VapiConfig { base_url: "http://127.0.0.1:9".into(), api_key: Secret::new("key") };
+        let client = VapiClient::new(config, &HttpSettings::default()).unwrap();
+        for url in ["file:///etc/passwd", "not a url", ""] {
+            let error = client.recording(url).await.unwrap_err();
+            assert_eq!(error.to_string(), "invalid request for Vapi: the recording URL is not an http(s) URL", "{url}");
+        }
+    }
+}

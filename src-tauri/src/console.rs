@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use switchboard_core::BackendKind;
-use switchboard_engine::backends::elevenlabs::{ElevenLabsBackend, ReconcileSettings};
+use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
+use switchboard_engine::backends::vapi::VapiBackend;
+use switchboard_engine::backends::{ReconcileSettings, ReportClients};
 use switchboard_engine::history::{apply_retention, retention_days};
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
-use switchboard_providers::{HttpSettings, Provider};
+use switchboard_providers::vapi::{VapiClient, VapiConfig};
+use switchboard_providers::{HttpSettings, Provider, ProviderError, Secret};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -43,7 +46,16 @@ impl Console {
         });
         let mut backends = vec![BackendKind::Simulator];
         let live = LiveCalls::default();
-        let elevenlabs = elevenlabs_client(&keychain).await;
+        let elevenlabs = client_from_keychain(&keychain, "elevenlabs_api_key", "ElevenLabs Agents", |api_key| {
+            let base_url = provider_api::base_url(Provider::ElevenLabs);
+            ElevenLabsClient::new(ElevenLabsConfig { base_url, api_key }, &HttpSettings::default())
+        })
+        .await;
+        let vapi = client_from_keychain(&keychain, "vapi_api_key", "Vapi", |api_key| {
+            let base_url = provider_api::base_url(Provider::Vapi);
+            VapiClient::new(VapiConfig { base_url, api_key }, &HttpSettings::default())
+        })
+        .await;
         let engine = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
             let seeded = sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
@@ -61,15 +73,21 @@ impl Console {
                 engine.register_backend(Arc::new(backend.clone()));
                 backends.push(BackendKind::ElevenLabs);
             }
+            let vapi = vapi
+                .clone()
+                .map(|client| VapiBackend::new(client, Arc::clone(&store), live.clone(), ReconcileSettings::default()));
+            if let Some(backend) = &vapi {
+                engine.register_backend(Arc::new(backend.clone()));
+                backends.push(BackendKind::Vapi);
+            }
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             let engine = Arc::new(engine);
+            let reports = CallReports::new(store, engine.bus().clone(), live.clone(), engine.recordings());
             if let Some(backend) = &elevenlabs {
-                backend.spawn_reconciler(CallReports::new(
-                    store,
-                    engine.bus().clone(),
-                    live.clone(),
-                    engine.recordings(),
-                ));
+                backend.spawn_reconciler(reports.clone());
+            }
+            if let Some(backend) = &vapi {
+                backend.spawn_reconciler(reports);
             }
             engine.resume_campaigns().await.map_err(|err| err.to_string())?;
             spawn_retention(Arc::clone(&engine));
@@ -81,34 +99,38 @@ impl Console {
             eprintln!("switchboard: {reason}");
         }
         let listener = match &engine {
-            Ok(engine) => Some(listener::start(engine, keychain, live, elevenlabs).await),
+            Ok(engine) => Some(listener::start(engine, keychain, live, ReportClients { elevenlabs, vapi }).await),
             Err(_) => None,
         };
         Console { paths, backends, engine, listener }
     }
 }
 
-/// The ElevenLabs client when the keychain (or the environment) holds an API key; a key that
-/// cannot be read or used is logged (never its value) and leaves the backend out.
-async fn elevenlabs_client(keychain: &Arc<Keychain>) -> Option<ElevenLabsClient> {
+/// A provider's client, built with `build`, when the keychain (or the environment) holds its API
+/// key under `key`; a key that cannot be read or used is logged (never its value) and leaves the
+/// backend out.
+async fn client_from_keychain<Client>(
+    keychain: &Arc<Keychain>,
+    key: &'static str,
+    backend: &'static str,
+    build: impl FnOnce(Secret) -> Result<Client, ProviderError>,
+) -> Option<Client> {
     let keychain = Arc::clone(keychain);
-    let key = tauri::async_runtime::spawn_blocking(move || keychain.get("elevenlabs_api_key")).await.ok()?;
-    let api_key = match key {
-        Ok(Some(key)) => key,
+    let api_key = match tauri::async_runtime::spawn_blocking(move || keychain.get(key)).await.ok()? {
+        Ok(Some(api_key)) => api_key,
         Ok(None) => return None,
         Err(err) => {
-            tracing::warn!(error = %err, "the ElevenLabs API key could not be read; that backend is off");
+            tracing::warn!(error = %err, backend, "the API key could not be read; that backend is off");
             return None;
         }
     };
-    let config = ElevenLabsConfig { base_url: provider_api::base_url(Provider::ElevenLabs), api_key };
-    match ElevenLabsClient::new(config, &HttpSettings::default()) {
+    match build(api_key) {
         Ok(client) => {
-            tracing::info!("the ElevenLabs Agents backend is available");
+            tracing::info!(backend, "backend available");
             Some(client)
         }
         Err(err) => {
-            tracing::warn!(error = %err, "the ElevenLabs client could not be set up; that backend is off");
+            tracing::warn!(error = %err, backend, "the client could not be set up; that backend is off");
             None
         }
     }

@@ -7,12 +7,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
+use switchboard_engine::backends::ReportClients;
 use switchboard_engine::server::{
     ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
     serve, spawn_inbox_processor, webhook_urls,
 };
 use switchboard_engine::{Engine, LiveCalls};
-use switchboard_providers::elevenlabs::ElevenLabsClient;
 use switchboard_store::Store;
 use ts_rs::TS;
 
@@ -59,13 +59,13 @@ pub fn port(store: &Store) -> u16 {
 }
 
 /// Starts the listener for `engine`; a port in use is reported, not fatal. Webhook reports go to
-/// the calls' tasks filed in `live` (shared with the hosted backends); ElevenLabs recordings are
-/// fetched with `elevenlabs` when that backend is configured.
+/// the calls' tasks filed in `live` (shared with the hosted backends); recordings are fetched
+/// with the `clients` of the backends that are configured.
 pub async fn start(
     engine: &Arc<Engine>,
     keychain: Arc<Keychain>,
     live: LiveCalls,
-    elevenlabs: Option<ElevenLabsClient>,
+    clients: ReportClients,
 ) -> ListenerInfo {
     let store = Arc::clone(engine.store());
     // Port 0 (any): take a free one now, so the local public URL names the real port.
@@ -105,8 +105,11 @@ pub async fn start(
     let mut state = ListenerState::new(store, engine.bus().clone(), secrets, ListenerSettings::new(&public_url))
         .with_live_calls(live, engine.recordings())
         .with_probe(Arc::new(ConnectionProbe::new(targets)));
-    if let Some(client) = elevenlabs {
+    if let Some(client) = clients.elevenlabs {
         state = state.with_elevenlabs(client);
+    }
+    if let Some(client) = clients.vapi {
+        state = state.with_vapi(client);
     }
     let state = Arc::new(state);
     if let Err(err) = replay_inbox(&state).await {

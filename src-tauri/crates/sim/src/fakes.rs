@@ -3,4 +3,9 @@
 //! providers show: latency, rate limits, server errors, stalls, dropped, duplicated and
 //! reordered webhooks. The real provider clients are what talk to them.
 
+mod callee;
 pub mod elevenlabs;
+mod faults;
+pub mod vapi;
+
+pub use faults::WebhookDelivery;

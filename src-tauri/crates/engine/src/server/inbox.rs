@@ -16,7 +16,6 @@ use tokio::task::JoinHandle;
 use super::ListenerState;
 use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
-use crate::backends::elevenlabs::apply_conversation;
 use crate::dispatcher::blocking;
 use crate::{EngineError, now};
 
@@ -100,7 +99,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
         Ok(change) => change,
         Err(error) => return Ok(Outcome::Parked(error.to_string())),
     };
-    if let Some(CallChange { provider_ids, state: next, reason, conversation }) = change {
+    if let Some(CallChange { provider_ids, state: next, reason, report }) = change {
         let store = Arc::clone(&state.store);
         let ids = provider_ids.clone();
         let call = blocking(move || {
@@ -122,11 +121,10 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             }
             return Ok(Outcome::Parked(format!("no call is known by {}", provider_ids.join(" or "))));
         };
-        match conversation {
-            Some(conversation) => {
+        match report {
+            Some(report) => {
                 let record = String::from_utf8_lossy(&row.body).into_owned();
-                let client = state.elevenlabs.as_ref();
-                apply_conversation(&state.reports, client, &call, &conversation, record).await?;
+                report.apply(&state.reports, &state.clients, &call, record).await?;
             }
             None => state.reports.deliver_state(&call, next, reason).await?,
         }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use switchboard_providers::Secret;
 use switchboard_providers::elevenlabs::ElevenLabsClient;
 use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, VapiWebhookKey};
+use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
@@ -15,6 +16,7 @@ use super::connection_probe::ConnectionProbe;
 use super::health::ProviderProbe;
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
+use crate::backends::ReportClients;
 use crate::history::Recordings;
 use crate::{CallReports, EventBus, LiveCalls};
 
@@ -101,8 +103,8 @@ pub struct ListenerState {
     pub(super) started: Instant,
     /// Where the reports webhooks carry are applied (the live calls' tasks, or the store).
     pub(super) reports: CallReports,
-    /// Fetches the recordings of ElevenLabs conversations, when that backend is configured.
-    pub(super) elevenlabs: Option<ElevenLabsClient>,
+    /// The configured backends' clients, which fetch the recordings reports point to.
+    pub(super) clients: ReportClients,
 }
 
 impl ListenerState {
@@ -127,7 +129,7 @@ impl ListenerState {
             probe: Arc::new(ConnectionProbe::new([])),
             started: Instant::now(),
             reports,
-            elevenlabs: None,
+            clients: ReportClients::default(),
         }
     }
 
@@ -140,7 +142,13 @@ impl ListenerState {
 
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
-        self.elevenlabs = Some(client);
+        self.clients.elevenlabs = Some(client);
+        self
+    }
+
+    /// Fetches Vapi recordings with `client`.
+    pub fn with_vapi(mut self, client: VapiClient) -> Self {
+        self.clients.vapi = Some(client);
         self
     }
 

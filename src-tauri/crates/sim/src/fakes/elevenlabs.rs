@@ -11,7 +11,7 @@ mod conversation;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,6 +27,7 @@ use switchboard_providers::Secret;
 use switchboard_providers::signature::ElevenLabsWebhookKey;
 use tokio::task::JoinHandle;
 
+use super::faults::{Fault, Faults};
 use crate::SimSettings;
 use conversation::{Outcome, play, read_request};
 
@@ -52,19 +53,7 @@ pub struct FakeElevenLabsSettings {
     pub sim: SimSettings,
 }
 
-/// How the fake delivers post-call webhooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WebhookDelivery {
-    /// Transcription, then audio.
-    #[default]
-    InOrder,
-    /// None at all (the reconciler must find the conversation).
-    Dropped,
-    /// Each one twice.
-    Duplicated,
-    /// Audio first, then the transcription.
-    Reordered,
-}
+pub use super::faults::WebhookDelivery;
 
 /// Which requests a fault hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,14 +62,6 @@ pub enum Endpoint {
     OutboundCall,
     /// `GET /v1/convai/conversations/{id}` and its `/audio`
     Conversation,
-}
-
-/// Faults pending for one endpoint: how many of its next requests each hits.
-#[derive(Default)]
-struct Faults {
-    rate_limited: AtomicU32,
-    server_errors: AtomicU32,
-    stalls: AtomicU32,
 }
 
 /// The fake ElevenLabs API, serving on 127.0.0.1 until dropped.
@@ -93,10 +74,8 @@ pub struct FakeElevenLabs {
 struct Shared {
     settings: FakeElevenLabsSettings,
     http: reqwest::Client,
-    latency_ms: AtomicU64,
     /// By [`Endpoint`]: outbound calls, then conversations.
-    faults: [Faults; 2],
-    stall_ms: AtomicU64,
+    faults: Faults<2>,
     delivery: Mutex<WebhookDelivery>,
     refusal: Mutex<Option<String>>,
     /// Where post-call webhooks go (the listener's `/elevenlabs/webhook`).
@@ -123,25 +102,17 @@ impl Shared {
 
     /// Latency, then the first fault still pending for `endpoint`, if any.
     async fn fault(&self, endpoint: Endpoint) -> Option<Response> {
-        let faults = &self.faults[endpoint as usize];
-        tokio::time::sleep(Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))).await;
-        let take = |counter: &AtomicU32| {
-            counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok()
-        };
-        if take(&faults.stalls) {
-            tokio::time::sleep(Duration::from_millis(self.stall_ms.load(Ordering::Relaxed))).await;
-        }
-        if take(&faults.rate_limited) {
-            let body = json!({"detail": {"status": "too_many_concurrent_requests", "message": "Too many requests"}});
-            return Some(
-                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response(),
-            );
-        }
-        if take(&faults.server_errors) {
-            let body = json!({"detail": {"status": "internal_error", "message": "Internal server error"}});
-            return Some((StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response());
-        }
-        None
+        Some(match self.faults.next(endpoint as usize).await? {
+            Fault::RateLimited => {
+                let body =
+                    json!({"detail": {"status": "too_many_concurrent_requests", "message": "Too many requests"}});
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response()
+            }
+            Fault::ServerError => {
+                let body = json!({"detail": {"status": "internal_error", "message": "Internal server error"}});
+                (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+            }
+        })
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
@@ -159,9 +130,7 @@ impl FakeElevenLabs {
         let shared = Arc::new(Shared {
             settings,
             http,
-            latency_ms: AtomicU64::new(0),
-            faults: [Faults::default(), Faults::default()],
-            stall_ms: AtomicU64::new(0),
+            faults: Faults::default(),
             delivery: Mutex::new(WebhookDelivery::default()),
             refusal: Mutex::new(None),
             webhook_url: Mutex::new(None),
@@ -193,24 +162,23 @@ impl FakeElevenLabs {
 
     /// Waits this long before answering each request.
     pub fn set_latency(&self, latency: Duration) {
-        self.shared.latency_ms.store(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.shared.faults.set_latency(latency);
     }
 
     /// Answers the next `count` requests to `endpoint` 429 with `Retry-After: 1`.
     pub fn rate_limit_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults[endpoint as usize].rate_limited.store(count, Ordering::Release);
+        self.shared.faults.rate_limit_next(endpoint as usize, count);
     }
 
     /// Answers the next `count` requests to `endpoint` 500.
     pub fn fail_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults[endpoint as usize].server_errors.store(count, Ordering::Release);
+        self.shared.faults.fail_next(endpoint as usize, count);
     }
 
     /// Holds the next `count` requests to `endpoint` for `stall` before answering (past a
     /// client's timeout).
     pub fn stall_next(&self, endpoint: Endpoint, count: u32, stall: Duration) {
-        self.shared.stall_ms.store(u64::try_from(stall.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
-        self.shared.faults[endpoint as usize].stalls.store(count, Ordering::Release);
+        self.shared.faults.stall_next(endpoint as usize, count, stall);
     }
 
     /// Posts webhooks to `url` (the listener's `/elevenlabs/webhook`); until then none go out.
@@ -317,15 +285,7 @@ async fn end_call(shared: Arc<Shared>, conversation_id: String, webhooks: Vec<Va
             return;
         }
     }
-    let mut order = webhooks;
-    match delivery {
-        WebhookDelivery::InOrder | WebhookDelivery::Dropped => {}
-        WebhookDelivery::Duplicated => {
-            order = order.iter().flat_map(|webhook| [webhook.clone(), webhook.clone()]).collect()
-        }
-        WebhookDelivery::Reordered => order.reverse(),
-    }
-    for webhook in order {
+    for webhook in delivery.order(webhooks) {
         post_webhook(&shared, &webhook).await;
     }
 }

@@ -13,6 +13,7 @@ mod elevenlabs;
 mod history;
 mod realistic;
 mod restarts;
+mod vapi;
 
 /// Seeds the shipped quote and negotiation agents and the sample vendors.
 pub fn seed(store: &Store) {

@@ -1,29 +1,13 @@
 //! What the fake ElevenLabs agent says on a call: the outbound-call request read back into a
-//! simulator call (the agent as configured on ElevenLabs' side, the callee from the dynamic
-//! variables and the number), played with the simulator's scripts, and written out as an
-//! ElevenLabs conversation in its wire shape.
-
-use std::collections::BTreeMap;
-use std::time::Duration;
+//! call (the agent as configured on ElevenLabs' side, the callee from the dynamic variables and
+//! the number), played by the [callee](crate::fakes::callee), and written out as an ElevenLabs
+//! conversation in its wire shape.
 
 use serde_json::{Value, json};
-use switchboard_core::{
-    Agent, AgentPurpose, CallId, Contact, ContactDetails, ContactFields, ContactId, PersonDetails, VendorDetails,
-};
-use switchboard_engine::CallRequest;
+use switchboard_core::{Agent, Speaker};
 
 use crate::SimSettings;
-use crate::backend::{TURN_GAP, script, speaking_time};
-use crate::persona::{Reach, reach};
-
-/// A call as the fake understood the request.
-pub(super) struct Placed {
-    pub(super) agent: Agent,
-    pub(super) to: String,
-    pub(super) variables: BTreeMap<String, String>,
-    pub(super) first_message: String,
-    pub(super) prompt: String,
-}
+use crate::fakes::callee::{Placed, Played, play as play_callee, text_variables};
 
 /// How the call went.
 pub(super) enum Outcome {
@@ -45,19 +29,14 @@ pub(super) fn read_request(body: &Value, agents: &[Agent]) -> Result<Placed, Str
         .ok_or_else(|| format!("agent {agent_id} not found"))?
         .clone();
     let data = &body["conversation_initiation_client_data"];
-    let variables = data["dynamic_variables"]
-        .as_object()
-        .map(|vars| {
-            vars.iter().map(|(name, value)| (name.clone(), text(value).unwrap_or_else(|| value.to_string()))).collect()
-        })
-        .unwrap_or_default();
+    let variables = text_variables(&data["dynamic_variables"]);
     let overrides = &data["conversation_config_override"]["agent"];
     let first_message = text(&overrides["first_message"]).unwrap_or_else(|| agent.config.first_message.clone());
     let prompt = text(&overrides["prompt"]["prompt"]).unwrap_or_else(|| agent.config.system_prompt.clone());
     Ok(Placed { agent, to, variables, first_message, prompt })
 }
 
-/// Plays the call with the simulator's personas.
+/// Plays the call and writes it as ElevenLabs would.
 pub(super) fn play(
     placed: &Placed,
     conversation_id: &str,
@@ -65,48 +44,31 @@ pub(super) fn play(
     client_data: &Value,
     settings: &SimSettings,
 ) -> Outcome {
-    let reach = reach(settings.cast, settings.seed, &placed.to, 1);
-    match reach {
-        Reach::Busy => return Outcome::NotStarted("busy"),
-        Reach::NoAnswer => return Outcome::NotStarted("no-answer"),
-        Reach::Answers | Reach::Voicemail => {}
-    }
-    let request = CallRequest {
-        call_id: CallId(0),
-        to: placed.to.clone(),
-        agent: placed.agent.clone(),
-        contact: callee(placed),
-        system_prompt: placed.prompt.clone(),
-        first_message: placed.first_message.clone(),
-        voicemail: None,
-        attempt: 1,
-        variables: placed.variables.clone(),
+    let talk = match play_callee(placed, settings) {
+        Played::Talked(talk) => talk,
+        Played::Busy => return Outcome::NotStarted("busy"),
+        Played::NoAnswer => return Outcome::NotStarted("no-answer"),
     };
-    let script = script(&request, reach, settings);
-    let mut call_time = Duration::ZERO;
-    let mut transcript = Vec::new();
-    let mut collected = serde_json::Map::new();
-    for turn in &script.turns {
-        let starts = call_time + TURN_GAP;
-        call_time = starts + speaking_time(&turn.text);
-        let role = if turn.speaker == switchboard_core::Speaker::Agent { "agent" } else { "user" };
-        transcript.push(json!({"role": role, "message": turn.text, "time_in_call_secs": starts.as_secs_f64(),
-            "tool_calls": [], "tool_results": [], "interrupted": false}));
-        if let Some((key, value)) = &turn.field {
-            let typed = value
-                .parse::<i64>()
-                .map(|number| json!(number))
-                .or_else(|_| value.parse::<f64>().map(|number| json!(number)))
-                .unwrap_or_else(|_| json!(value));
-            collected.insert(
-                key.clone(),
-                json!({"data_collection_id": key, "value": typed,
-                "json_schema": {"type": if typed.is_number() { "number" } else { "string" }},
-                "rationale": format!("The callee said: {}", turn.text)}),
-            );
-        }
-    }
-    let voicemail = reach == Reach::Voicemail;
+    let transcript: Vec<Value> = talk
+        .turns
+        .iter()
+        .map(|turn| {
+            let role = if turn.speaker == Speaker::Agent { "agent" } else { "user" };
+            json!({"role": role, "message": turn.text, "time_in_call_secs": turn.starts.as_secs_f64(),
+                "tool_calls": [], "tool_results": [], "interrupted": false})
+        })
+        .collect();
+    let collected: serde_json::Map<String, Value> = talk
+        .collected
+        .iter()
+        .map(|(key, value)| {
+            let said = talk.turns.iter().find(|turn| turn.gives.as_ref() == Some(key)).map(|turn| &turn.text);
+            let result = json!({"data_collection_id": key, "value": value,
+                "json_schema": {"type": if value.is_number() { "number" } else { "string" }},
+                "rationale": format!("The callee said: {}", said.map_or("", String::as_str))});
+            (key.clone(), result)
+        })
+        .collect();
     let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
     Outcome::Talked(json!({
         "agent_id": placed.agent.config.backend_settings.eleven_labs.agent_id,
@@ -115,15 +77,15 @@ pub(super) fn play(
         "transcript": transcript,
         "metadata": {
             "start_time_unix_secs": started,
-            "call_duration_secs": call_time.as_secs().max(1),
+            "call_duration_secs": talk.duration.as_secs().max(1),
             "cost": 80 + 4 * transcript.len(),
-            "termination_reason": if voicemail { "voicemail detected" } else { script.ending },
+            "termination_reason": if talk.voicemail { "voicemail detected" } else { talk.ending },
             "phone_call": {"type": "twilio", "call_sid": call_sid, "stream_sid": format!("MZ{}", &call_sid[2..]),
                            "external_number": placed.to, "agent_number": "+13125550100", "direction": "outbound"}
         },
         "analysis": {
-            "call_successful": if voicemail { "failure" } else { "success" },
-            "transcript_summary": script.ending,
+            "call_successful": if talk.voicemail { "failure" } else { "success" },
+            "transcript_summary": talk.ending,
             "evaluation_criteria_results": {},
             "data_collection_results": collected
         },
@@ -132,30 +94,4 @@ pub(super) fn play(
         "has_user_audio": true,
         "has_response_audio": true
     }))
-}
-
-/// The callee the request describes: a vendor for quote agents (item, quantity and target
-/// price from the variables), else a person.
-fn callee(placed: &Placed) -> Contact {
-    let vars = &placed.variables;
-    let name = vars.get("vendor_name").or_else(|| vars.get("contact_name")).cloned().unwrap_or_default();
-    let details = match placed.agent.config.purpose {
-        AgentPurpose::VendorQuote | AgentPurpose::VendorNegotiation => ContactDetails::Vendor(VendorDetails {
-            item: vars.get("item").cloned().unwrap_or_default(),
-            quantity: vars.get("quantity").and_then(|quantity| quantity.parse().ok()).unwrap_or_default(),
-            target_price: vars.get("target_price").and_then(|price| price.trim_start_matches('$').parse().ok()),
-            ..VendorDetails::default()
-        }),
-        AgentPurpose::DriverViolation | AgentPurpose::Generic => ContactDetails::Person(PersonDetails::default()),
-    };
-    let fields = ContactFields {
-        name,
-        phone: placed.to.clone(),
-        tags: vec![],
-        time_zone: None,
-        do_not_call: false,
-        custom: BTreeMap::new(),
-        details,
-    };
-    Contact { id: ContactId(0), phone_e164: Some(placed.to.clone()), fields }
 }

@@ -38,6 +38,7 @@ fn main() {
         "detect_ngrok",
         "set_key",
         "delete_key",
+        "test_connection",
         "audio_devices",
         "choose_audio_device",
         "play_recording",

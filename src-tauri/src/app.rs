@@ -67,6 +67,7 @@ pub fn run() -> ExitCode {
             commands::listener::set_twilio_from_number,
             commands::keys::set_key,
             commands::keys::delete_key,
+            commands::connection::test_connection,
             commands::playback::audio_devices,
             commands::playback::choose_audio_device,
             commands::playback::play_recording,

@@ -8,7 +8,9 @@ use switchboard_core as core;
 use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts, history};
 use ts_rs::{Config, TS};
 
-use crate::dto::{AppInfo, CommandError, ForgetReport, HistoryHit, HistorySettings};
+use crate::dto::{
+    AppInfo, CommandError, ConnectionOutcome, ConnectionResult, ForgetReport, HistoryHit, HistorySettings,
+};
 
 fn declaration<T: TS>(cfg: &Config) -> String {
     format!("export {}\n", T::decl(cfg))
@@ -90,6 +92,8 @@ fn typescript() -> String {
         declaration::<crate::playback::AudioDevices>(&cfg),
         declaration::<crate::keychain::KeyStatus>(&cfg),
         declaration::<crate::keychain::KeysView>(&cfg),
+        declaration::<ConnectionOutcome>(&cfg),
+        declaration::<ConnectionResult>(&cfg),
         declaration::<crate::listener::WebhookUrl>(&cfg),
         declaration::<crate::listener::ListenerInfo>(&cfg),
         declaration::<AppInfo>(&cfg),

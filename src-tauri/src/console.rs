@@ -3,16 +3,19 @@
 use std::sync::Arc;
 
 use switchboard_core::BackendKind;
-use switchboard_engine::backends::elevenlabs::{ElevenLabsBackend, ReconcileSettings};
+use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
 use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::backends::ultravox::UltravoxBackend;
+use switchboard_engine::backends::vapi::VapiBackend;
+use switchboard_engine::backends::{ReconcileSettings, ReportClients};
 use switchboard_engine::history::{apply_retention, retention_days};
 use switchboard_engine::settings::twilio_from_number;
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
-use switchboard_providers::HttpSettings;
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
+use switchboard_providers::vapi::{VapiClient, VapiConfig};
+use switchboard_providers::{HttpSettings, Provider, ProviderError, Secret};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -20,6 +23,7 @@ use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::keychain::Keychain;
 use crate::listener::{self, ListenerInfo};
 use crate::paths::DataPaths;
+use crate::provider_api;
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
 pub const SIM_TIME_SCALE_VAR: &str = "SWITCHBOARD_SIM_TIME_SCALE";
@@ -47,7 +51,16 @@ impl Console {
         });
         let mut backends = vec![BackendKind::Simulator];
         let live = LiveCalls::default();
-        let elevenlabs = elevenlabs_client(&keychain).await;
+        let elevenlabs = client_from_keychain(&keychain, ["elevenlabs_api_key"], "ElevenLabs Agents", |[api_key]| {
+            let base_url = provider_api::base_url(Provider::ElevenLabs);
+            ElevenLabsClient::new(ElevenLabsConfig { base_url, api_key }, &HttpSettings::default())
+        })
+        .await;
+        let vapi = client_from_keychain(&keychain, ["vapi_api_key"], "Vapi", |[api_key]| {
+            let base_url = provider_api::base_url(Provider::Vapi);
+            VapiClient::new(VapiConfig { base_url, api_key }, &HttpSettings::default())
+        })
+        .await;
         let bridge = ultravox_clients(&keychain).await;
         let mut ultravox = None;
         let engine = async {
@@ -66,6 +79,13 @@ impl Console {
             if let Some(backend) = &elevenlabs {
                 engine.register_backend(Arc::new(backend.clone()));
                 backends.push(BackendKind::ElevenLabs);
+            }
+            let vapi = vapi
+                .clone()
+                .map(|client| VapiBackend::new(client, Arc::clone(&store), live.clone(), ReconcileSettings::default()));
+            if let Some(backend) = &vapi {
+                engine.register_backend(Arc::new(backend.clone()));
+                backends.push(BackendKind::Vapi);
             }
             if let Some((twilio, client)) = bridge {
                 match twilio_from_number(&store) {
@@ -94,6 +114,9 @@ impl Console {
             if let Some(backend) = &elevenlabs {
                 backend.spawn_reconciler(reports.clone());
             }
+            if let Some(backend) = &vapi {
+                backend.spawn_reconciler(reports.clone());
+            }
             if let Some((_, backend)) = &ultravox {
                 backend.spawn_reconciler(reports);
             }
@@ -107,77 +130,69 @@ impl Console {
             eprintln!("switchboard: {reason}");
         }
         let listener = match &engine {
-            Ok(engine) => Some(listener::start(engine, keychain, live, elevenlabs, ultravox).await),
+            Ok(engine) => {
+                let clients = ReportClients { elevenlabs, vapi };
+                Some(listener::start(engine, keychain, live, clients, ultravox).await)
+            }
             Err(_) => None,
         };
         Console { paths, backends, engine, listener }
     }
 }
 
-/// The ElevenLabs client when the keychain (or the environment) holds an API key; a key that
-/// cannot be read or used is logged (never its value) and leaves the backend out.
-async fn elevenlabs_client(keychain: &Arc<Keychain>) -> Option<ElevenLabsClient> {
+/// A provider's client, built with `build` from its keys, when the keychain (or the environment)
+/// holds every one of `keys`; a key that cannot be read or used is logged (never its value) and
+/// leaves the backend out.
+async fn client_from_keychain<Client, const N: usize>(
+    keychain: &Arc<Keychain>,
+    keys: [&'static str; N],
+    backend: &'static str,
+    build: impl FnOnce([Secret; N]) -> Result<Client, ProviderError>,
+) -> Option<Client> {
     let keychain = Arc::clone(keychain);
-    let key = tauri::async_runtime::spawn_blocking(move || keychain.get("elevenlabs_api_key")).await.ok()?;
-    let api_key = match key {
-        Ok(Some(key)) => key,
+    let read = tauri::async_runtime::spawn_blocking(move || {
+        keys.into_iter().map(|key| keychain.get(key)).collect::<Result<Option<Vec<Secret>>, _>>()
+    });
+    let secrets = match read.await.ok()? {
+        Ok(Some(secrets)) => secrets.try_into().ok()?,
         Ok(None) => return None,
         Err(err) => {
-            tracing::warn!(error = %err, "the ElevenLabs API key could not be read; that backend is off");
+            tracing::warn!(error = %err, backend, "a key could not be read; that backend is off");
             return None;
         }
     };
-    let config = ElevenLabsConfig { base_url: ElevenLabsConfig::DEFAULT_BASE_URL.to_owned(), api_key };
-    match ElevenLabsClient::new(config, &HttpSettings::default()) {
+    match build(secrets) {
         Ok(client) => {
-            tracing::info!("the ElevenLabs Agents backend is available");
+            tracing::info!(backend, "backend available");
             Some(client)
         }
         Err(err) => {
-            tracing::warn!(error = %err, "the ElevenLabs client could not be set up; that backend is off");
+            tracing::warn!(error = %err, backend, "the client could not be set up; that backend is off");
             None
         }
     }
 }
 
-/// The Twilio and Ultravox clients when the keychain (or the environment) holds the Ultravox
-/// API key and the Twilio account SID and auth token; otherwise (or if one cannot be read or
-/// used, logged without its value) the Ultravox backend is left out.
+/// The Twilio and Ultravox clients the Ultravox backend needs, when the keychain (or the
+/// environment) holds the Ultravox API key and Twilio's account SID and auth token.
 async fn ultravox_clients(keychain: &Arc<Keychain>) -> Option<(TwilioClient, UltravoxClient)> {
-    let keychain = Arc::clone(keychain);
-    let keys = tauri::async_runtime::spawn_blocking(move || {
-        let read = |id| keychain.get(id);
-        Ok::<_, crate::keychain::KeychainError>((
-            read("ultravox_api_key")?,
-            read("twilio_account_sid")?,
-            read("twilio_auth_token")?,
-        ))
+    let ultravox = client_from_keychain(keychain, ["ultravox_api_key"], "Ultravox", |[api_key]| {
+        let base_url = provider_api::base_url(Provider::Ultravox);
+        UltravoxClient::new(UltravoxConfig { base_url, api_key }, &HttpSettings::default())
     })
-    .await
-    .ok()?;
-    let (api_key, account_sid, auth_token) = match keys {
-        Ok((Some(api_key), Some(account_sid), Some(auth_token))) => (api_key, account_sid, auth_token),
-        Ok(_) => return None,
-        Err(err) => {
-            tracing::warn!(error = %err, "the Ultravox or Twilio keys could not be read; the Ultravox backend is off");
-            return None;
-        }
-    };
-    let twilio = TwilioConfig {
-        base_url: TwilioConfig::DEFAULT_BASE_URL.to_owned(),
-        account_sid: account_sid.expose().trim().to_owned(),
-        auth_token,
-        api_key_sid: None,
-    };
-    let ultravox = UltravoxConfig { base_url: UltravoxConfig::DEFAULT_BASE_URL.to_owned(), api_key };
-    let http = HttpSettings::default();
-    match (TwilioClient::new(twilio, &http), UltravoxClient::new(ultravox, &http)) {
-        (Ok(twilio), Ok(ultravox)) => Some((twilio, ultravox)),
-        (Err(err), _) | (_, Err(err)) => {
-            tracing::warn!(error = %err, "the Twilio or Ultravox client could not be set up; the Ultravox backend is off");
-            None
-        }
-    }
+    .await?;
+    let twilio_keys = ["twilio_account_sid", "twilio_auth_token"];
+    let twilio =
+        client_from_keychain(keychain, twilio_keys, "Ultravox's Twilio dialer", |[account_sid, auth_token]| {
+            let base_url = provider_api::base_url(Provider::Twilio);
+            let account_sid = account_sid.expose().trim().to_owned();
+            TwilioClient::new(
+                TwilioConfig { base_url, account_sid, auth_token, api_key_sid: None },
+                &HttpSettings::default(),
+            )
+        })
+        .await?;
+    Some((twilio, ultravox))
 }
 
 /// Applies the recording retention setting now and every hour after.

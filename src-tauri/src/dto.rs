@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use switchboard_core::{BackendKind, CallSummary, FieldError};
 use switchboard_engine::{EngineError, ErrorCode};
+use switchboard_providers::{ConnectionCheck, Provider};
 use ts_rs::TS;
 
 /// An error as the console receives it: a stable code to act on, a message to show, and for
@@ -78,4 +79,42 @@ pub struct AppInfo {
     pub backends: Vec<BackendKind>,
     /// Why the console could not start (database unreadable, …); `null` when it runs.
     pub startup_error: Option<String>,
+}
+
+/// What testing a provider's connection found, as Settings shows it (never the key).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionResult {
+    pub provider: String,
+    pub outcome: ConnectionOutcome,
+    /// Says what happened: the provider's answer (an excerpt, keys masked) when it failed.
+    pub message: String,
+}
+
+/// How a connection test ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionOutcome {
+    Connected,
+    /// The provider answered 401 or 403: the key is wrong, revoked or lacks a permission.
+    KeyRefused,
+    /// No usable answer: no connection, a timeout, or another error status.
+    Unreachable,
+    /// The provider's key is not set.
+    NotConfigured,
+}
+
+impl ConnectionResult {
+    pub fn new(provider: Provider, check: ConnectionCheck) -> Self {
+        let (outcome, message) = match check {
+            ConnectionCheck::Connected => (ConnectionOutcome::Connected, format!("Connected to {provider}.")),
+            ConnectionCheck::KeyRefused(error) => (ConnectionOutcome::KeyRefused, error.to_string()),
+            ConnectionCheck::Unreachable(error) => (ConnectionOutcome::Unreachable, error.to_string()),
+        };
+        Self { provider: provider.to_string(), outcome, message }
+    }
+
+    pub fn not_configured(provider: Provider, message: String) -> Self {
+        Self { provider: provider.to_string(), outcome: ConnectionOutcome::NotConfigured, message }
+    }
 }

@@ -167,6 +167,11 @@ impl Keychain {
     }
 }
 
+/// Key `id` from its environment variable only (headless runs, which use no keychain).
+pub fn from_environment(id: &str) -> Result<Option<Secret>, KeychainError> {
+    Ok(from_env(spec(id)?))
+}
+
 fn spec(id: &str) -> Result<&'static KeySpec, KeychainError> {
     KEYS.iter().find(|spec| spec.id == id).ok_or_else(|| KeychainError::UnknownKey(id.to_owned()))
 }

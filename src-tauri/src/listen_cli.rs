@@ -1,6 +1,7 @@
 //! `switchboard listen`: the webhook listener without the console, over the same database, with
 //! the webhook secrets from the environment (TWILIO_AUTH_TOKEN, ELEVENLABS_WEBHOOK_SECRET,
-//! ULTRAVOX_WEBHOOK_SECRET, VAPI_WEBHOOK_SECRET). Prints the URLs to give each provider.
+//! ULTRAVOX_WEBHOOK_SECRET, VAPI_WEBHOOK_SECRET), and `/health` checking the APIs of the
+//! providers whose keys are set there. Prints the URLs to give each provider.
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -9,13 +10,15 @@ use std::sync::Arc;
 
 use clap::Args;
 use switchboard_engine::server::{
-    ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
-    spawn_inbox_processor, webhook_urls,
+    ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
+    serve, spawn_inbox_processor, webhook_urls,
 };
 use switchboard_engine::{EngineEvent, EventBus};
 use switchboard_store::Store;
 
+use crate::keychain;
 use crate::paths::DataPaths;
+use crate::provider_api;
 
 /// The arguments of `listen`.
 #[derive(Debug, Args)]
@@ -46,8 +49,10 @@ pub fn run(args: ListenArgs) -> Result<ExitCode, String> {
         };
         let bus = EventBus::new(1024);
         let mut events = bus.subscribe();
-        let state =
-            Arc::new(ListenerState::new(store, bus, WebhookSecrets::from_env(), ListenerSettings::new(&public_url)));
+        let probe = ConnectionProbe::new(provider_api::connection_targets(&keychain::from_environment));
+        let state = ListenerState::new(store, bus, WebhookSecrets::from_env(), ListenerSettings::new(&public_url))
+            .with_probe(Arc::new(probe));
+        let state = Arc::new(state);
         replay_inbox(&state).await.map_err(|err| err.to_string())?;
         spawn_inbox_processor(Arc::clone(&state));
         let (bound, _server) = serve(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)), state)

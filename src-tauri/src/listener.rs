@@ -1,23 +1,25 @@
 //! The webhook listener inside the console: started with the engine on 127.0.0.1 (port from
 //! Settings), verifying each provider's webhooks with the secrets in the keychain, reachable by
 //! providers at the public URL from Settings, else at ngrok's tunnel when one runs, else locally.
+//! Its `/health` checks the APIs of the providers whose keys are set (at most once a minute).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
+use switchboard_engine::backends::ReportClients;
 use switchboard_engine::backends::twilio::TwilioDialer;
 use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::server::{
-    ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
-    spawn_inbox_processor, webhook_urls,
+    ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
+    serve, spawn_inbox_processor, webhook_urls,
 };
 use switchboard_engine::{Engine, LiveCalls};
-use switchboard_providers::elevenlabs::ElevenLabsClient;
 use switchboard_store::Store;
 use ts_rs::TS;
 
 use crate::keychain::Keychain;
+use crate::provider_api;
 
 /// The setting holding the listener's port on 127.0.0.1.
 pub const LISTENER_PORT: &str = "listener_port";
@@ -59,14 +61,14 @@ pub fn port(store: &Store) -> u16 {
 }
 
 /// Starts the listener for `engine`; a port in use is reported, not fatal. Webhook reports go to
-/// the calls' tasks filed in `live` (shared with the hosted backends); ElevenLabs recordings are
-/// fetched with `elevenlabs` when that backend is configured; Twilio's AMD verdicts and
-/// recordings and Ultravox's call ends go to `ultravox`'s dialer and backend when configured.
+/// the calls' tasks filed in `live` (shared with the hosted backends); recordings are fetched
+/// with the `clients` of the backends that are configured; Twilio's AMD verdicts and recordings
+/// and Ultravox's call ends go to `ultravox`'s dialer and backend when configured.
 pub async fn start(
     engine: &Arc<Engine>,
     keychain: Arc<Keychain>,
     live: LiveCalls,
-    elevenlabs: Option<ElevenLabsClient>,
+    clients: ReportClients,
     ultravox: Option<(TwilioDialer, UltravoxBackend)>,
 ) -> ListenerInfo {
     let store = Arc::clone(engine.store());
@@ -78,7 +80,11 @@ pub async fn start(
         port => port,
     };
     let (public_url, public_url_source) = public_url(&store, port).await;
-    let secrets = tauri::async_runtime::spawn_blocking(move || secrets(&keychain)).await.unwrap_or_default();
+    let (secrets, targets) = tauri::async_runtime::spawn_blocking(move || {
+        (secrets(&keychain), provider_api::connection_targets(&|id| keychain.get(id)))
+    })
+    .await
+    .unwrap_or_default();
     let verified = [
         ("Twilio", secrets.twilio_auth_token.is_some()),
         ("ElevenLabs", secrets.elevenlabs.is_some()),
@@ -101,9 +107,13 @@ pub async fn start(
         error: None,
     };
     let mut state = ListenerState::new(store, engine.bus().clone(), secrets, ListenerSettings::new(&public_url))
-        .with_live_calls(live, engine.recordings());
-    if let Some(client) = elevenlabs {
+        .with_live_calls(live, engine.recordings())
+        .with_probe(Arc::new(ConnectionProbe::new(targets)));
+    if let Some(client) = clients.elevenlabs {
         state = state.with_elevenlabs(client);
+    }
+    if let Some(client) = clients.vapi {
+        state = state.with_vapi(client);
     }
     if let Some((dialer, backend)) = ultravox {
         state = state.with_twilio(dialer).with_ultravox(backend);

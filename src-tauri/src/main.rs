@@ -22,6 +22,7 @@ mod listener;
 mod logging;
 mod paths;
 mod playback;
+mod provider_api;
 
 use clap::Parser;
 

@@ -5,6 +5,7 @@
 mod address_book;
 mod app;
 mod campaigns;
+mod connection;
 mod console_flow;
 mod history;
 mod keys;

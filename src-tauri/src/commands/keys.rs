@@ -22,7 +22,7 @@ impl From<KeychainError> for CommandError {
 }
 
 /// Runs keychain work (D-Bus round trips) off the async workers.
-async fn with_keychain<T: Send + 'static>(
+pub(super) async fn with_keychain<T: Send + 'static>(
     keychain: &State<'_, Arc<Keychain>>,
     work: impl FnOnce(&Keychain) -> Result<T, KeychainError> + Send + 'static,
 ) -> Reply<T> {

@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod calls;
 pub mod campaigns;
+pub mod connection;
 pub mod contacts;
 pub mod history;
 pub mod keys;

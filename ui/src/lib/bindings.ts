@@ -481,6 +481,14 @@ env: string, };
 
 export type KeysView = { keys: Array<KeyStatus>, keychainProblem: string | null, };
 
+export type ConnectionOutcome = "connected" | "key-refused" | "unreachable" | "not-configured";
+
+export type ConnectionResult = { provider: string, outcome: ConnectionOutcome, 
+/**
+ * Says what happened: the provider's answer (an excerpt, keys masked) when it failed.
+ */
+message: string, };
+
 export type WebhookUrl = { label: string, url: string, };
 
 export type ListenerInfo = { port: number, 

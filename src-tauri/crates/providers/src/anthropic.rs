@@ -1,6 +1,6 @@
 //! Anthropic Messages API, streamed: the agent's next turn as it is generated, for the realtime
 //! pipeline to speak sentence by sentence and to act on tool calls (`end_call`,
-//! `transfer_call`, `record_field`).
+//! `transfer_call`, `record_field`); and a connection check.
 
 mod events;
 mod request;
@@ -16,7 +16,7 @@ pub use stream::{MessageStream, StreamEvent};
 use reqwest::header::{ACCEPT, HeaderValue};
 
 use crate::http::{HttpClient, Resend, base_url, secret_header};
-use crate::{HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
 use request::Streamed;
 
 const PROVIDER: Provider = Provider::Anthropic;
@@ -50,6 +50,20 @@ impl AnthropicClient {
             api_key: secret_header(PROVIDER, "", &config.api_key)?,
             http: HttpClient::streaming(PROVIDER, settings, vec![config.api_key])?,
         })
+    }
+
+    /// Lists at most one model (`GET /v1/models?limit=1`): the key works, and generates nothing.
+    pub async fn check_connection(&self) -> ConnectionCheck {
+        let url = format!("{}/v1/models?limit=1", self.base);
+        self.http
+            .check(|client| {
+                client
+                    .get(&url)
+                    .header("x-api-key", &self.api_key)
+                    .header("anthropic-version", AnthropicConfig::API_VERSION)
+                    .header(ACCEPT, "application/json")
+            })
+            .await
     }
 
     /// Starts streaming the assistant's next message (`POST /v1/messages`, `stream: true`). A

@@ -1,5 +1,6 @@
 //! Deepgram live speech-to-text: one WebSocket per call leg, μ-law 8 kHz audio in as binary
-//! frames, typed transcript events out (interim and final results, end of speech, utterance end).
+//! frames, typed transcript events out (interim and final results, end of speech, utterance end);
+//! and a connection check over REST.
 
 mod messages;
 mod options;
@@ -14,9 +15,9 @@ pub use stream::{DeepgramReceiver, DeepgramSender, DeepgramStream, ListenEvent};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 
-use crate::http::{base_url, secret_header};
+use crate::http::{HttpClient, base_url, secret_header};
 use crate::websocket::WebSocketClient;
-use crate::{HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
 
 const PROVIDER: Provider = Provider::Deepgram;
 
@@ -35,6 +36,8 @@ impl DeepgramConfig {
 #[derive(Debug, Clone)]
 pub struct DeepgramClient {
     socket: WebSocketClient,
+    /// Plain requests (the connection check).
+    http: HttpClient,
     base: String,
     authorization: HeaderValue,
 }
@@ -44,8 +47,15 @@ impl DeepgramClient {
         Ok(Self {
             base: base_url(PROVIDER, &config.base_url)?,
             authorization: secret_header(PROVIDER, "Token ", &config.api_key)?,
-            socket: WebSocketClient::new(PROVIDER, settings, vec![config.api_key])?,
+            socket: WebSocketClient::new(PROVIDER, settings, vec![config.api_key.clone()])?,
+            http: HttpClient::new(PROVIDER, settings, vec![config.api_key])?,
         })
+    }
+
+    /// Lists the key's projects (`GET /v1/projects`): the key works.
+    pub async fn check_connection(&self) -> ConnectionCheck {
+        let url = format!("{}/v1/projects", self.base);
+        self.http.check(|client| client.get(&url).header(AUTHORIZATION, &self.authorization)).await
     }
 
     /// Opens a live transcription (`/v1/listen`). The handshake is retried on 429, 5xx,

@@ -20,7 +20,7 @@ use reqwest::header::{ACCEPT, HeaderValue};
 
 use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
 use crate::twilio::Twiml;
-use crate::{HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
 use outbound::OutboundCallAnswer;
 
 const PROVIDER: Provider = Provider::ElevenLabs;
@@ -50,6 +50,15 @@ impl ElevenLabsClient {
             api_key: secret_header(PROVIDER, "", &config.api_key)?,
             http: HttpClient::new(PROVIDER, settings, vec![config.api_key])?,
         })
+    }
+
+    /// Lists at most one agent (`GET /v1/convai/agents?page_size=1`). That needs the Agents read
+    /// permission (`convai_read`), which fetching conversations needs too, so a key restricted to
+    /// other endpoints is refused here rather than later, mid-call; `/v1/user` would refuse keys
+    /// without `user_read`, which Switchboard never uses.
+    pub async fn check_connection(&self) -> ConnectionCheck {
+        let url = format!("{}/v1/convai/agents?page_size=1", self.base);
+        self.http.check(|client| self.authorize(client.get(&url))).await
     }
 
     /// Places a call. A `null` conversation id means it did not start (no webhook will come):

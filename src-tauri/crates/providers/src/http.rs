@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use retry::{Failure, retrying};
 
+use crate::connection::{CHECK_TIMEOUT, ConnectionCheck};
 use crate::{Provider, ProviderError, Secret};
 
 /// Timeouts and retries shared by every client.
@@ -80,6 +81,7 @@ pub(crate) struct HttpClient {
     client: reqwest::Client,
     provider: Provider,
     retry: RetryPolicy,
+    request_timeout: Duration,
     credentials: Vec<Secret>,
 }
 
@@ -142,7 +144,13 @@ impl HttpClient {
         let client = builder
             .build()
             .map_err(|error| ProviderError::Setup { provider, reason: error.without_url().to_string() })?;
-        Ok(Self { client, provider, retry: settings.retry.clone(), credentials })
+        Ok(Self {
+            client,
+            provider,
+            retry: settings.retry.clone(),
+            request_timeout: settings.request_timeout,
+            credentials,
+        })
     }
 
     /// Sends the request (built anew for each attempt) and decodes a JSON answer.
@@ -188,6 +196,19 @@ impl HttpClient {
         request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ProviderError> {
         self.retrying(resend, || self.start(&request, |status| *status == StatusCode::SWITCHING_PROTOCOLS)).await
+    }
+
+    /// Sends one request whose success is all that matters (a connection check): once, never
+    /// retried (it reports what it sees now, and a refused key is not tried again), within the
+    /// client's request timeout or [`CHECK_TIMEOUT`], whichever is shorter.
+    pub(crate) async fn check(&self, request: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder) -> ConnectionCheck {
+        let limit = self.request_timeout.min(CHECK_TIMEOUT);
+        let result = match tokio::time::timeout(limit, self.start(&request, StatusCode::is_success)).await {
+            Ok(Ok(_answer)) => Ok(()),
+            Ok(Err(failure)) => Err(failure.into_error(self.provider, &self.credentials)),
+            Err(_elapsed) => Err(ProviderError::Timeout { provider: self.provider }),
+        };
+        ConnectionCheck::from_result(result)
     }
 
     async fn retrying<T, Attempt>(&self, resend: Resend, attempt: impl FnMut() -> Attempt) -> Result<T, ProviderError>

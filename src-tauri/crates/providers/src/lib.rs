@@ -2,11 +2,13 @@
 //!
 //! One module per provider (`twilio`, `elevenlabs`, `ultravox`, `vapi`, and for the realtime
 //! pipeline's streams `deepgram`, `anthropic` and `elevenlabs_tts`); each client takes its base
-//! URL from configuration so tests point it at loopback fakes. `signature` verifies the webhooks
+//! URL from configuration so tests point it at loopback fakes, and a `check_connection` (one cheap
+//! authenticated request: a [`ConnectionCheck`]) for Settings' test button and `/health`. `signature` verifies the webhooks
 //! providers send and signs the ones the fakes send. Credentials are [`Secret`]s and never reach
 //! a message or a log line.
 
 pub mod anthropic;
+mod connection;
 pub mod deepgram;
 pub mod elevenlabs;
 pub mod elevenlabs_tts;
@@ -21,6 +23,7 @@ pub mod vapi;
 mod variables;
 mod websocket;
 
+pub use connection::{CHECK_TIMEOUT, ConnectionCheck, ConnectionTarget, Credentials};
 pub use error::{Provider, ProviderError};
 pub use http::{HttpSettings, RetryPolicy};
 pub use payload::PayloadError;

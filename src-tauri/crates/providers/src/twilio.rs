@@ -24,7 +24,7 @@ use reqwest::header::ACCEPT;
 use serde::de::DeserializeOwned;
 
 use crate::http::{HttpClient, Resend, base_url, path_id};
-use crate::{HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
 
 /// Where and as whom the Twilio client connects.
 #[derive(Debug, Clone)]
@@ -47,6 +47,8 @@ impl TwilioConfig {
 #[derive(Debug, Clone)]
 pub struct TwilioClient {
     http: HttpClient,
+    /// `{base}/2010-04-01/Accounts/{AccountSid}.json`
+    account_url: String,
     /// `{base}/2010-04-01/Accounts/{AccountSid}/Calls`
     calls_url: String,
     /// `{base}/2010-04-01/Accounts/{AccountSid}/Recordings/`: the only place the account's
@@ -64,11 +66,17 @@ impl TwilioClient {
             .map_err(|error| ProviderError::Setup { provider, reason: error.to_string() })?;
         Ok(Self {
             http: HttpClient::new(provider, settings, vec![config.auth_token.clone()])?,
+            account_url: format!("{base}/2010-04-01/Accounts/{account_sid}.json"),
             calls_url: format!("{base}/2010-04-01/Accounts/{account_sid}/Calls"),
             recordings_prefix: format!("{base}/2010-04-01/Accounts/{account_sid}/Recordings/"),
             username: config.api_key_sid.unwrap_or(config.account_sid),
             auth_token: config.auth_token,
         })
+    }
+
+    /// Reads the account (`GET /2010-04-01/Accounts/{AccountSid}.json`): the SID and token work.
+    pub async fn check_connection(&self) -> ConnectionCheck {
+        self.http.check(|client| self.authorize(client.get(&self.account_url))).await
     }
 
     /// Places an outbound call. Resent only when Twilio surely did not take it (429, no

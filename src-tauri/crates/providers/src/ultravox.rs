@@ -19,7 +19,7 @@ use reqwest::header::{ACCEPT, HeaderValue};
 use messages::{MessagePage, next_cursor};
 
 use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
-use crate::{HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
 
 const PROVIDER: Provider = Provider::Ultravox;
 /// Messages asked for per page.
@@ -52,6 +52,12 @@ impl UltravoxClient {
             api_key: secret_header(PROVIDER, "", &config.api_key)?,
             http: HttpClient::new(PROVIDER, settings, vec![config.api_key])?,
         })
+    }
+
+    /// Reads the key's account (`GET /api/accounts/me`): the key works.
+    pub async fn check_connection(&self) -> ConnectionCheck {
+        let url = format!("{}/api/accounts/me", self.base);
+        self.http.check(|client| self.authorize(client.get(&url))).await
     }
 
     pub async fn create_agent(&self, agent: &AgentSpec) -> Result<UltravoxAgent, ProviderError> {

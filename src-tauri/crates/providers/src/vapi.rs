@@ -10,7 +10,7 @@ pub use server_message::{CallRef, EndOfCallReport, StatusUpdate, VapiServerMessa
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 
 use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
-use crate::{HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
 
 const PROVIDER: Provider = Provider::Vapi;
 
@@ -41,6 +41,12 @@ impl VapiClient {
         })
     }
 
+    /// Lists at most one assistant (`GET /assistant?limit=1`): the private key works.
+    pub async fn check_connection(&self) -> ConnectionCheck {
+        let url = format!("{}/assistant?limit=1", self.base);
+        self.http.check(|client| self.authorize(client.get(&url))).await
+    }
+
     /// Places a call; resent only when Vapi surely did not take it.
     pub async fn create_call(&self, request: &VapiCallRequest) -> Result<VapiCall, ProviderError> {
         let url = format!("{}/call", self.base);
@@ -53,7 +59,37 @@ impl VapiClient {
         self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
     }
 
+    /// Fetches a call's recording from the `recordingUrl` Vapi reported. Vapi's storage links
+    /// need no key, and the key is never sent to another host, so none goes with this request.
+    pub async fn recording(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
+        let url = reqwest::Url::parse(url.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| ProviderError::InvalidRequest {
+                provider: PROVIDER,
+                reason: "the recording URL is not an http(s) URL".to_owned(),
+            })?;
+        let audio = self.http.body(Resend::Safe, |client| client.get(url.clone()).header(ACCEPT, "audio/*")).await?;
+        Ok(audio.to_vec())
+    }
+
     fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         request.header(AUTHORIZATION, &self.authorization).header(ACCEPT, "application/json")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{VapiClient, VapiConfig};
+    use crate::{HttpSettings, Secret};
+
+    #[tokio::test]
+    async fn a_recording_url_that_is_not_http_is_refused_before_any_request() {
+        let config = VapiConfig { base_url: "http://127.0.0.1:9".into(), api_key: Secret::new("key") };
+        let client = VapiClient::new(config, &HttpSettings::default()).unwrap();
+        for url in ["file:///etc/passwd", "not a url", ""] {
+            let error = client.recording(url).await.unwrap_err();
+            assert_eq!(error.to_string(), "invalid request for Vapi: the recording URL is not an http(s) URL", "{url}");
+        }
     }
 }

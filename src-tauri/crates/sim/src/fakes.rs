@@ -3,8 +3,11 @@
 //! providers show: latency, rate limits, server errors, stalls, dropped, duplicated and
 //! reordered webhooks. The real provider clients are what talk to them.
 
+mod callee;
 pub mod elevenlabs;
 mod faults;
-mod script;
 pub mod twilio;
 pub mod ultravox;
+pub mod vapi;
+
+pub use faults::WebhookDelivery;

@@ -19,18 +19,18 @@ mod report;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallId};
+use switchboard_core::BackendKind;
+use switchboard_providers::VariableValue;
 use switchboard_providers::elevenlabs::{ClientData, ConversationOverrides, ElevenLabsClient, OutboundCall};
-use switchboard_providers::{ProviderError, VariableValue};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
-use crate::dispatcher::blocking;
+use crate::backends::placing::{Placed, file_placed_call, provider_error, refused};
 use crate::live_calls::LiveCalls;
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 
-pub use super::overdue::ReconcileSettings;
-pub(crate) use report::apply_conversation;
+pub use crate::backends::ReconcileSettings;
+pub(crate) use report::finished_call;
 
 /// The provider id under which a call's conversation is kept.
 pub const CONVERSATION_REF: &str = "ElevenLabs conversation";
@@ -86,11 +86,11 @@ impl CallBackend for ElevenLabsBackend {
         let backend = self.clone();
         Box::pin(async move {
             let call = outbound_call(&request)?;
-            let started = backend.client.outbound_call(&call).await.map_err(provider_error)?;
-            events.send(BackendEvent::Ringing).await.map_err(|_| refused("the call's task stopped listening"))?;
-            backend.live.insert(request.call_id, events);
-            record_ids(&backend.store, request.call_id, started.conversation_id, started.call_sid).await?;
-            Ok(())
+            let started = backend.client.outbound_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
+            let mut refs = vec![(CONVERSATION_REF, started.conversation_id.clone())];
+            refs.extend(started.call_sid.map(|sid| (TWILIO_CALL_REF, sid)));
+            let placed = Placed { provider_call_id: started.conversation_id, refs, ringing: true };
+            file_placed_call(BACKEND, &backend.store, &backend.live, request.call_id, events, placed).await
         })
     }
 }
@@ -100,7 +100,7 @@ impl CallBackend for ElevenLabsBackend {
 fn outbound_call(request: &CallRequest) -> Result<OutboundCall, BackendError> {
     let settings = &request.agent.config.backend_settings.eleven_labs;
     if settings.agent_id.trim().is_empty() || settings.agent_phone_number_id.trim().is_empty() {
-        return Err(refused("the agent needs its ElevenLabs agent id and phone number id"));
+        return Err(refused(BACKEND, "the agent needs its ElevenLabs agent id and phone number id"));
     }
     let dynamic_variables =
         request.variables.iter().map(|(name, value)| (name.clone(), VariableValue::Text(value.clone()))).collect();
@@ -119,35 +119,6 @@ fn outbound_call(request: &CallRequest) -> Result<OutboundCall, BackendError> {
         call_recording_enabled: None,
         ringing_timeout_secs: None,
     })
-}
-
-async fn record_ids(
-    store: &Arc<Store>,
-    call: CallId,
-    conversation_id: String,
-    call_sid: Option<String>,
-) -> Result<(), BackendError> {
-    let store = Arc::clone(store);
-    blocking(move || {
-        store.set_provider_ref(call, CONVERSATION_REF, &conversation_id)?;
-        if let Some(sid) = &call_sid {
-            store.set_provider_ref(call, TWILIO_CALL_REF, sid)?;
-        }
-        store.set_provider_call_id(call, &conversation_id)
-    })
-    .await
-    .map_err(|error| refused(&format!("the conversation id could not be recorded: {error}")))
-}
-
-/// The provider's error under the backend's name, which it then need not repeat.
-fn provider_error(error: ProviderError) -> BackendError {
-    let text = error.to_string();
-    let message = text.strip_prefix("ElevenLabs ").map_or_else(|| text.clone(), str::to_owned);
-    BackendError { backend: BACKEND.to_owned(), message }
-}
-
-fn refused(message: &str) -> BackendError {
-    BackendError { backend: BACKEND.to_owned(), message: message.to_owned() }
 }
 
 #[cfg(test)]

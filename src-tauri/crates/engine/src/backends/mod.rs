@@ -1,9 +1,15 @@
 //! The hosted call backends: each places calls with its provider's client and learns how they
-//! went from the provider's webhooks (through the listener) and its API.
+//! went from the provider's webhooks (through the listener) and its API. What they share: a
+//! finished call's report applied through [`CallReports`](crate::CallReports) ([`report`]), and
+//! the reconciler for reports that never came ([`reconcile`]).
 
 pub mod elevenlabs;
-mod overdue;
+mod placing;
+pub(crate) mod reconcile;
+pub(crate) mod report;
 pub mod twilio;
 pub mod ultravox;
+pub mod vapi;
 
-pub use overdue::ReconcileSettings;
+pub use reconcile::ReconcileSettings;
+pub use report::ReportClients;

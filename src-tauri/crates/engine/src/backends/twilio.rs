@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use switchboard_core::{CallId, CallState, CallSummary};
-use switchboard_providers::ProviderError;
 use switchboard_providers::twilio::{
     CallInstructions, CreateCall, MachineDetection, MachineDetectionMode, Recording, RecordingCallback,
     RecordingChannels, RecordingStatus, Say, TwilioClient, Twiml, TwimlResponse,
@@ -22,6 +21,7 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 
 use super::elevenlabs::TWILIO_CALL_REF;
+use super::placing::{Placed, file_placed_call, provider_error};
 use crate::dispatcher::blocking;
 use crate::live_calls::LiveCalls;
 use crate::server::WebhookRoute;
@@ -75,35 +75,28 @@ impl TwilioDialer {
     }
 
     /// Places the call for `request` running `twiml` once answered, files its channel in
-    /// [`LiveCalls`] and records the Call SID. A 5xx or a timeout on placing it is not resent
-    /// (the client knows): the call fails with it. `backend` names the caller in errors.
+    /// [`LiveCalls`] and records the Call SID as the provider call id, with `refs` (the caller's
+    /// own provider ids) beside it. A 5xx or a timeout on placing it is not resent (the client
+    /// knows): the call fails with it. `backend` names the caller in errors.
     pub(crate) async fn dial(
         &self,
         request: &CallRequest,
         twiml: Twiml,
         events: mpsc::Sender<BackendEvent>,
-        backend: &str,
-    ) -> Result<String, BackendError> {
+        backend: &'static str,
+        mut refs: Vec<(&'static str, String)>,
+    ) -> Result<(), BackendError> {
         let call = self.create_call(request, twiml);
-        let placed = self.client.create_call(&call).await.map_err(|error| provider_error(backend, &error))?;
+        let placed = self.client.create_call(&call).await.map_err(|error| provider_error(backend, error))?;
         {
             let mut voicemails = self.voicemails.lock().unwrap_or_else(PoisonError::into_inner);
             // Calls whose task has ended will meet no machine now.
             voicemails.retain(|id, _| self.live.sender(*id).is_some());
             voicemails.insert(request.call_id, request.voicemail.clone());
         }
-        self.live.insert(request.call_id, events);
-        let (store, id, sid) = (Arc::clone(&self.store), request.call_id, placed.sid.clone());
-        blocking(move || {
-            store.set_provider_ref(id, TWILIO_CALL_REF, &sid)?;
-            store.set_provider_call_id(id, &sid)
-        })
-        .await
-        .map_err(|error| BackendError {
-            backend: backend.to_owned(),
-            message: format!("the Twilio call SID could not be recorded: {error}"),
-        })?;
-        Ok(placed.sid)
+        refs.push((TWILIO_CALL_REF, placed.sid.clone()));
+        let placed = Placed { provider_call_id: placed.sid, refs, ringing: false };
+        file_placed_call(backend, &self.store, &self.live, request.call_id, events, placed).await
     }
 
     fn create_call(&self, request: &CallRequest, twiml: Twiml) -> CreateCall {
@@ -201,9 +194,4 @@ impl TwilioDialer {
         let (store, id) = (Arc::clone(&self.store), call.id);
         Ok(blocking(move || store.provider_facts(id)).await?.refs.remove(TWILIO_CALL_REF))
     }
-}
-
-/// A Twilio error while placing a call for `backend`.
-fn provider_error(backend: &str, error: &ProviderError) -> BackendError {
-    BackendError { backend: backend.to_owned(), message: error.to_string() }
 }

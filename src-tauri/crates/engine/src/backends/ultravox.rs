@@ -27,9 +27,9 @@ use switchboard_providers::{ProviderError, VariableValue};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
-use super::overdue::ReconcileSettings;
+use super::placing;
+use super::reconcile::ReconcileSettings;
 use super::twilio::TwilioDialer;
-use crate::dispatcher::blocking;
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 
 pub use agents::RECORD_FIELD_TOOL;
@@ -104,16 +104,13 @@ impl CallBackend for UltravoxBackend {
                 recording_enabled: None,
             };
             let created = backend.client.create_agent_call(&agent_id, &call).await.map_err(provider_error)?;
-            let join_url = created.join_url.clone().ok_or_else(|| refused("Ultravox gave the call no joinUrl"))?;
-            let (store, id, ultravox_id) = (Arc::clone(&backend.store), request.call_id, created.call_id.clone());
-            blocking(move || store.set_provider_ref(id, ULTRAVOX_CALL_REF, &ultravox_id))
-                .await
-                .map_err(|error| refused(&format!("the Ultravox call id could not be recorded: {error}")))?;
+            let join_url = created.join_url.ok_or_else(|| refused("Ultravox gave the call no joinUrl"))?;
             let twiml = TwimlResponse::new()
                 .connect_stream(Stream::new(join_url))
                 .render()
                 .map_err(|error| refused(&format!("the joinUrl does not fit in TwiML: {error}")))?;
-            backend.dialer.dial(&request, twiml, events, BACKEND).await?;
+            let refs = vec![(ULTRAVOX_CALL_REF, created.call_id)];
+            backend.dialer.dial(&request, twiml, events, BACKEND, refs).await?;
             Ok(())
         })
     }
@@ -128,13 +125,10 @@ pub(crate) fn ended_state(end_reason: Option<EndReason>) -> CallState {
     }
 }
 
-/// The provider's error under the backend's name, which it then need not repeat.
 fn provider_error(error: ProviderError) -> BackendError {
-    let text = error.to_string();
-    let message = text.strip_prefix("Ultravox ").map_or_else(|| text.clone(), str::to_owned);
-    BackendError { backend: BACKEND.to_owned(), message }
+    placing::provider_error(BACKEND, error)
 }
 
 fn refused(message: &str) -> BackendError {
-    BackendError { backend: BACKEND.to_owned(), message: message.to_owned() }
+    placing::refused(BACKEND, message)
 }

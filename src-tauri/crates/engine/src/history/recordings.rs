@@ -49,13 +49,14 @@ impl Recordings {
     }
 }
 
+/// Writes `bytes` to a temporary file of its own in `dir`, then renames it to `path`: two
+/// writers of the same recording (a webhook and a reconciler at once) never share a temp file.
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let partial = path.with_extension("partial");
-    let mut file = std::fs::File::create(&partial)?;
+    let mut file = tempfile::Builder::new().prefix(".recording-").suffix(".partial").tempfile_in(dir)?;
     file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&partial, path)
+    file.as_file().sync_all()?;
+    file.persist(path).map(drop).map_err(|error| error.error)
 }
 
 /// How many days recordings are kept, when the dispatcher set a limit.

@@ -1,12 +1,12 @@
 //! What a stored webhook means for a call: which call (by the provider's ids) and the state it
 //! reports, read with the providers' typed parsers. Events that change no state (audio notices,
-//! billing) mean nothing yet. An ElevenLabs post-call transcription carries the whole
-//! conversation, which is applied to the call as its backend's report; a machine's AMD verdict
-//! and a finished recording are notices for the Twilio dialer that placed the call.
+//! billing) mean nothing yet. An ElevenLabs post-call transcription and a Vapi end-of-call
+//! report carry the whole call, which is applied as its backend's report; a machine's AMD
+//! verdict and a finished recording are notices for the Twilio dialer that placed the call.
 
 use switchboard_core::CallState;
 use switchboard_providers::PayloadError;
-use switchboard_providers::elevenlabs::{Conversation, ConversationStatus, ElevenLabsWebhook};
+use switchboard_providers::elevenlabs::{ConversationStatus, ElevenLabsWebhook};
 use switchboard_providers::twilio::{
     AmdCallback, AnsweredBy, RecordingCallback, RecordingStatus, StatusCallback, TwilioCallStatus,
 };
@@ -14,8 +14,9 @@ use switchboard_providers::ultravox::{UltravoxEvent, UltravoxWebhook};
 use switchboard_providers::vapi::{VapiCallStatus, VapiServerMessage};
 
 use super::routes::WebhookRoute;
+use crate::backends::report::ProviderReport;
 use crate::backends::twilio::TwilioNotice;
-use crate::backends::ultravox::ended_state;
+use crate::backends::{ultravox, vapi};
 
 /// A state a provider reported for one of its calls.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,15 +25,15 @@ pub(super) struct CallChange {
     pub(super) provider_ids: Vec<String>,
     pub(super) state: CallState,
     pub(super) reason: Option<String>,
-    /// The finished conversation, when the webhook carries one (it says more than the state).
-    pub(super) conversation: Option<Box<Conversation>>,
+    /// The finished call's report, when the webhook carries one (it says more than the state).
+    pub(super) report: Option<ProviderReport>,
     /// Something for the Twilio dialer to act on instead of a state to apply.
     pub(super) notice: Option<TwilioNotice>,
 }
 
 impl CallChange {
     fn new(provider_ids: Vec<String>, state: CallState, reason: Option<String>) -> Self {
-        Self { provider_ids, state, reason, conversation: None, notice: None }
+        Self { provider_ids, state, reason, report: None, notice: None }
     }
 
     /// A notice about a call the callee answered (a machine, or a recording of the call).
@@ -95,7 +96,8 @@ fn elevenlabs_change(webhook: ElevenLabsWebhook) -> Option<CallChange> {
             let reason = data.metadata.termination_reason.clone().unwrap_or_else(|| "the conversation ended".into());
             let state =
                 if data.status == ConversationStatus::Failed { CallState::Failed } else { CallState::Completed };
-            Some(CallChange { conversation: Some(data), ..CallChange::new(ids, state, Some(reason)) })
+            let report = Some(ProviderReport::ElevenLabs(data));
+            Some(CallChange { report, ..CallChange::new(ids, state, Some(reason)) })
         }
         ElevenLabsWebhook::CallInitiationFailure { data, .. } => {
             let failure = data.failure_reason.unwrap_or_else(|| "unknown".into());
@@ -116,7 +118,7 @@ fn ultravox_change(webhook: UltravoxWebhook) -> Option<CallChange> {
         UltravoxEvent::Started => (CallState::Dialing, None),
         UltravoxEvent::Joined => (CallState::InProgress, None),
         UltravoxEvent::Ended => {
-            let state = ended_state(webhook.call.end_reason);
+            let state = ultravox::ended_state(webhook.call.end_reason);
             let reason = webhook.call.short_summary.clone().unwrap_or_else(|| "the call ended (Ultravox)".into());
             (state, Some(reason))
         }
@@ -128,33 +130,24 @@ fn ultravox_change(webhook: UltravoxWebhook) -> Option<CallChange> {
 fn vapi_change(message: VapiServerMessage) -> Option<CallChange> {
     match message {
         VapiServerMessage::StatusUpdate(update) => {
-            let (state, reason) = match update.status {
-                VapiCallStatus::Scheduled | VapiCallStatus::Queued => (CallState::Dialing, None),
-                VapiCallStatus::Ringing => (CallState::Ringing, None),
-                VapiCallStatus::InProgress => (CallState::InProgress, None),
-                VapiCallStatus::Ended => vapi_ended(update.ended_reason.as_deref().unwrap_or("ended")),
-                VapiCallStatus::Forwarding | VapiCallStatus::Other => return None,
+            let state = match update.status {
+                VapiCallStatus::Scheduled | VapiCallStatus::Queued => CallState::Dialing,
+                VapiCallStatus::Ringing => CallState::Ringing,
+                VapiCallStatus::InProgress => CallState::InProgress,
+                // The end-of-call report that follows ends the call with all it says (or the
+                // reconciler does, should it be lost); ending it here first would leave the
+                // report's transcript and values to a call already closed without them.
+                VapiCallStatus::Ended | VapiCallStatus::Forwarding | VapiCallStatus::Other => return None,
             };
-            Some(CallChange::new(vec![update.call?.id], state, reason))
+            Some(CallChange::new(vec![update.call?.id], state, None))
         }
         VapiServerMessage::EndOfCallReport(report) => {
-            let (state, reason) = vapi_ended(&report.ended_reason);
-            Some(CallChange::new(vec![report.call?.id], state, reason))
+            let (state, reason) = vapi::ended_state(&report.ended_reason);
+            let ids = vec![report.call.as_ref()?.id.clone()];
+            Some(CallChange { report: Some(ProviderReport::Vapi(report)), ..CallChange::new(ids, state, Some(reason)) })
         }
         VapiServerMessage::Other => None,
     }
-}
-
-/// The terminal state for Vapi's `endedReason`.
-fn vapi_ended(ended_reason: &str) -> (CallState, Option<String>) {
-    let state = match ended_reason {
-        "customer-did-not-answer" => CallState::NoAnswer,
-        "customer-busy" => CallState::Busy,
-        "voicemail" => CallState::Voicemail,
-        reason if reason.contains("error") || reason.contains("failed") => CallState::Failed,
-        _ => CallState::Completed,
-    };
-    (state, Some(format!("Vapi: {ended_reason}")))
 }
 
 #[cfg(test)]
@@ -192,6 +185,10 @@ mod tests {
         assert_eq!(change(WebhookRoute::Ultravox, unjoined), Some((ids(&["u1"]), CallState::NoAnswer)));
         let voicemail = br#"{"message":{"type":"end-of-call-report","endedReason":"voicemail","call":{"id":"v1"}}}"#;
         assert_eq!(change(WebhookRoute::Vapi, voicemail), Some((ids(&["v1"]), CallState::Voicemail)));
+        let ringing = br#"{"message":{"type":"status-update","status":"ringing","call":{"id":"v1"}}}"#;
+        assert_eq!(change(WebhookRoute::Vapi, ringing), Some((ids(&["v1"]), CallState::Ringing)));
+        let ended = br#"{"message":{"type":"status-update","status":"ended","endedReason":"customer-busy","call":{"id":"v1"}}}"#;
+        assert_eq!(change(WebhookRoute::Vapi, ended), None, "the end-of-call report ends the call");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `GET /health`: the listener's status, its inbox backlog, and per provider whether webhooks
-//! are verified and whether the provider's API answers.
+//! are verified and whether the provider's API answers (checked concurrently, through the
+//! listener's [`ProviderProbe`]).
 
 use std::sync::Arc;
 
@@ -7,11 +8,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::join_all;
 use serde::Serialize;
-use switchboard_providers::Provider;
+use switchboard_providers::{ConnectionCheck, Provider};
 
 use super::ListenerState;
-use super::routes::{PROVIDERS, provider_id};
+use super::routes::provider_id;
 use crate::BoxFuture;
 use crate::dispatcher::blocking;
 
@@ -19,28 +21,43 @@ use crate::dispatcher::blocking;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Reachability {
-    /// No client for the provider is configured.
+    /// The provider's key is not set.
     NotConfigured,
     Reachable,
+    /// The provider answered 401 or 403 to the key.
+    KeyRefused {
+        reason: String,
+    },
     Unreachable {
         reason: String,
     },
 }
 
-/// Checks the providers' APIs for `/health`. The backends will probe with their clients; until
-/// then [`NoProviderClients`] reports each as not configured.
+impl From<ConnectionCheck> for Reachability {
+    fn from(check: ConnectionCheck) -> Self {
+        match check {
+            ConnectionCheck::Connected => Self::Reachable,
+            ConnectionCheck::KeyRefused(error) => Self::KeyRefused { reason: error.to_string() },
+            ConnectionCheck::Unreachable(error) => Self::Unreachable { reason: error.to_string() },
+        }
+    }
+}
+
+/// Checks the providers' APIs for `/health` (the console's is a
+/// [`ConnectionProbe`](super::ConnectionProbe) over the providers whose keys are set).
 pub trait ProviderProbe: Send + Sync {
     fn reachability(&self, provider: Provider) -> BoxFuture<'_, Reachability>;
 }
 
-/// No provider clients yet: every provider is "not configured".
-pub struct NoProviderClients;
-
-impl ProviderProbe for NoProviderClients {
-    fn reachability(&self, _provider: Provider) -> BoxFuture<'_, Reachability> {
-        Box::pin(async { Reachability::NotConfigured })
-    }
-}
+/// Every provider `/health` reports on: those sending webhooks, then the realtime pipeline's.
+const PROVIDERS: [Provider; 6] = [
+    Provider::Twilio,
+    Provider::ElevenLabs,
+    Provider::Ultravox,
+    Provider::Vapi,
+    Provider::Deepgram,
+    Provider::Anthropic,
+];
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,7 +80,8 @@ struct InboxHealth {
 #[serde(rename_all = "camelCase")]
 struct ProviderHealth {
     provider: &'static str,
-    /// `verified` when a secret is configured, else `not-configured` (its routes answer 503).
+    /// `verified` when a secret is configured, else `not-configured` (its routes answer 503);
+    /// `none` for a provider that sends no webhooks.
     webhooks: &'static str,
     reachability: Reachability,
 }
@@ -77,23 +95,28 @@ pub(super) async fn health(State(state): State<Arc<ListenerState>>) -> Response 
             return (StatusCode::SERVICE_UNAVAILABLE, "the inbox cannot be read").into_response();
         }
     };
-    let mut providers = Vec::with_capacity(PROVIDERS.len());
-    for provider in PROVIDERS {
-        let keys = &state.keys;
-        let verified = match provider {
-            Provider::Twilio => keys.twilio.is_some(),
-            Provider::ElevenLabs => keys.elevenlabs.is_some(),
-            Provider::Ultravox => keys.ultravox.is_some(),
-            Provider::Vapi => keys.vapi.is_some(),
-            // The realtime pipeline's providers send no webhooks.
-            Provider::Deepgram | Provider::Anthropic => false,
-        };
-        providers.push(ProviderHealth {
-            provider: provider_id(provider),
-            webhooks: if verified { "verified" } else { "not-configured" },
-            reachability: state.probe.reachability(provider).await,
-        });
-    }
+    let reachability = join_all(PROVIDERS.map(|provider| state.probe.reachability(provider))).await;
+    let providers = PROVIDERS
+        .into_iter()
+        .zip(reachability)
+        .map(|(provider, reachability)| {
+            let keys = &state.keys;
+            let verified = match provider {
+                Provider::Twilio => Some(keys.twilio.is_some()),
+                Provider::ElevenLabs => Some(keys.elevenlabs.is_some()),
+                Provider::Ultravox => Some(keys.ultravox.is_some()),
+                Provider::Vapi => Some(keys.vapi.is_some()),
+                // The realtime pipeline's providers send no webhooks.
+                Provider::Deepgram | Provider::Anthropic => None,
+            };
+            let webhooks = match verified {
+                Some(true) => "verified",
+                Some(false) => "not-configured",
+                None => "none",
+            };
+            ProviderHealth { provider: provider_id(provider), webhooks, reachability }
+        })
+        .collect();
     Json(Health {
         status: "listening",
         uptime_secs: state.started.elapsed().as_secs(),

@@ -17,7 +17,6 @@ use tokio::task::JoinHandle;
 use super::ListenerState;
 use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
-use crate::backends::elevenlabs::apply_conversation;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::dispatcher::blocking;
 use crate::{EngineError, now};
@@ -102,7 +101,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
         Ok(change) => change,
         Err(error) => return Ok(Outcome::Parked(error.to_string())),
     };
-    if let Some(CallChange { provider_ids, state: next, reason, conversation, notice }) = change {
+    if let Some(CallChange { provider_ids, state: next, reason, report, notice }) = change {
         let store = Arc::clone(&state.store);
         let ids = provider_ids.clone();
         let call = blocking(move || {
@@ -125,11 +124,10 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             return Ok(Outcome::Parked(format!("no call is known by {}", provider_ids.join(" or "))));
         };
         let ultravox = state.ultravox.as_ref().filter(|_| call.backend == BackendKind::Ultravox);
-        match (conversation, notice) {
-            (Some(conversation), _) => {
+        match (report, notice) {
+            (Some(report), _) => {
                 let record = String::from_utf8_lossy(&row.body).into_owned();
-                let client = state.elevenlabs.as_ref();
-                apply_conversation(&state.reports, client, &call, &conversation, record).await?;
+                report.apply(&state.reports, &state.clients, &call, record).await?;
             }
             (None, Some(notice)) => match &state.twilio {
                 Some(dialer) => dialer.apply(&state.reports, &call, notice).await?,

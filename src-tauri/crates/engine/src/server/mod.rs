@@ -4,6 +4,7 @@
 //! webhooks are committed to the store's inbox before the 200 goes out, then processed.
 
 mod call_change;
+mod connection_probe;
 mod event_key;
 mod health;
 mod inbox;
@@ -32,7 +33,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use health::{NoProviderClients, ProviderProbe, Reachability};
+pub use connection_probe::ConnectionProbe;
+pub use health::{ProviderProbe, Reachability};
 pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor};
 pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
 pub use routes::{HEALTH_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute};

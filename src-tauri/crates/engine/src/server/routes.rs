@@ -76,9 +76,6 @@ pub fn provider_id(provider: Provider) -> &'static str {
     }
 }
 
-/// Every provider the listener takes webhooks from.
-pub const PROVIDERS: [Provider; 4] = [Provider::Twilio, Provider::ElevenLabs, Provider::Ultravox, Provider::Vapi];
-
 #[cfg(test)]
 mod tests {
     use super::WebhookRoute;

@@ -8,12 +8,15 @@ use std::time::{Duration, Instant};
 use switchboard_providers::Secret;
 use switchboard_providers::elevenlabs::ElevenLabsClient;
 use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, VapiWebhookKey};
+use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
-use super::health::{NoProviderClients, ProviderProbe};
+use super::connection_probe::ConnectionProbe;
+use super::health::ProviderProbe;
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
+use crate::backends::ReportClients;
 use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::history::Recordings;
@@ -102,8 +105,8 @@ pub struct ListenerState {
     pub(super) started: Instant,
     /// Where the reports webhooks carry are applied (the live calls' tasks, or the store).
     pub(super) reports: CallReports,
-    /// Fetches the recordings of ElevenLabs conversations, when that backend is configured.
-    pub(super) elevenlabs: Option<ElevenLabsClient>,
+    /// The configured backends' clients, which fetch the recordings reports point to.
+    pub(super) clients: ReportClients,
     /// Acts on AMD verdicts and recordings of the calls it placed, when Twilio is configured.
     pub(super) twilio: Option<TwilioDialer>,
     /// Confirms and reports the end of Ultravox calls, when that backend is configured.
@@ -129,10 +132,10 @@ impl ListenerState {
             settings,
             inbox_wakeup: Notify::new(),
             limiter,
-            probe: Arc::new(NoProviderClients),
+            probe: Arc::new(ConnectionProbe::new([])),
             started: Instant::now(),
             reports,
-            elevenlabs: None,
+            clients: ReportClients::default(),
             twilio: None,
             ultravox: None,
         }
@@ -147,7 +150,13 @@ impl ListenerState {
 
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
-        self.elevenlabs = Some(client);
+        self.clients.elevenlabs = Some(client);
+        self
+    }
+
+    /// Fetches Vapi recordings with `client`.
+    pub fn with_vapi(mut self, client: VapiClient) -> Self {
+        self.clients.vapi = Some(client);
         self
     }
 
@@ -163,7 +172,8 @@ impl ListenerState {
         self
     }
 
-    /// Reports provider reachability on `/health` with `probe`.
+    /// Reports provider reachability on `/health` with `probe` (without one, every provider's API
+    /// is reported as not configured).
     pub fn with_probe(mut self, probe: Arc<dyn ProviderProbe>) -> Self {
         self.probe = probe;
         self

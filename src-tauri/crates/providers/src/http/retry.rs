@@ -46,7 +46,7 @@ impl Failure {
     }
 
     /// The error to surface; response bodies are excerpted with `credentials` masked.
-    fn into_error(self, provider: Provider, credentials: &[Secret]) -> ProviderError {
+    pub(super) fn into_error(self, provider: Provider, credentials: &[Secret]) -> ProviderError {
         match self {
             Self::Status { status, body, .. } => {
                 let credentials: Vec<&str> = credentials.iter().map(Secret::expose).collect();

@@ -1,6 +1,7 @@
 //! Integration tests of the provider clients against loopback servers that record every request.
 
 mod anthropic;
+mod connection;
 mod deepgram;
 mod elevenlabs;
 mod elevenlabs_tts;

@@ -2,7 +2,8 @@
 //! /v1/convai/twilio/outbound-call` answers `{success, message, conversation_id, callSid}`, then
 //! after a delay the conversation is played with the simulator's personas and a signed
 //! `post_call_transcription` webhook (and a `post_call_audio` one) is posted to the listener;
-//! `GET /v1/convai/conversations/{id}` (and `/audio`) return the same conversation. Faults:
+//! `GET /v1/convai/conversations/{id}` (and `/audio`) return the same conversation;
+//! `GET /v1/convai/agents` lists the configured agents (the connection check). Faults:
 //! latency, 429 with `Retry-After`, 500, stalls past the client's timeout, a null
 //! `conversation_id`, and dropped, duplicated or reordered webhooks.
 
@@ -16,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,10 +27,9 @@ use switchboard_providers::Secret;
 use switchboard_providers::signature::ElevenLabsWebhookKey;
 use tokio::task::JoinHandle;
 
-use conversation::{Outcome, play, read_request};
-
 use super::faults::{Fault, Faults};
 use crate::SimSettings;
+use conversation::{Outcome, play, read_request};
 
 /// The fake's recording: an ID3 tag and one silent MPEG frame header, as `audio/mpeg`.
 pub const FAKE_MP3: &[u8] = &[
@@ -53,19 +53,7 @@ pub struct FakeElevenLabsSettings {
     pub sim: SimSettings,
 }
 
-/// How the fake delivers post-call webhooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WebhookDelivery {
-    /// Transcription, then audio.
-    #[default]
-    InOrder,
-    /// None at all (the reconciler must find the conversation).
-    Dropped,
-    /// Each one twice.
-    Duplicated,
-    /// Audio first, then the transcription.
-    Reordered,
-}
+pub use super::faults::WebhookDelivery;
 
 /// Which requests a fault hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +75,7 @@ struct Shared {
     settings: FakeElevenLabsSettings,
     http: reqwest::Client,
     /// By [`Endpoint`]: outbound calls, then conversations.
-    faults: Faults,
+    faults: Faults<2>,
     delivery: Mutex<WebhookDelivery>,
     refusal: Mutex<Option<String>>,
     /// Where post-call webhooks go (the listener's `/elevenlabs/webhook`).
@@ -114,17 +102,17 @@ impl Shared {
 
     /// Latency, then the first fault still pending for `endpoint`, if any.
     async fn fault(&self, endpoint: Endpoint) -> Option<Response> {
-        match self.faults.take(endpoint as usize).await? {
+        Some(match self.faults.next(endpoint as usize).await? {
             Fault::RateLimited => {
                 let body =
                     json!({"detail": {"status": "too_many_concurrent_requests", "message": "Too many requests"}});
-                Some((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response())
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], axum::Json(body)).into_response()
             }
             Fault::ServerError => {
                 let body = json!({"detail": {"status": "internal_error", "message": "Internal server error"}});
-                Some((StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response())
+                (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
             }
-        }
+        })
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
@@ -142,7 +130,7 @@ impl FakeElevenLabs {
         let shared = Arc::new(Shared {
             settings,
             http,
-            faults: Faults::new(2),
+            faults: Faults::default(),
             delivery: Mutex::new(WebhookDelivery::default()),
             refusal: Mutex::new(None),
             webhook_url: Mutex::new(None),
@@ -155,6 +143,7 @@ impl FakeElevenLabs {
             .route("/v1/convai/twilio/outbound-call", post(outbound_call))
             .route("/v1/convai/conversations/{id}", get(get_conversation))
             .route("/v1/convai/conversations/{id}/audio", get(get_audio))
+            .route("/v1/convai/agents", get(list_agents))
             .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
@@ -240,8 +229,7 @@ async fn outbound_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, bo
         return fault;
     }
     if !shared.authorized(&headers) {
-        let body = json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}});
-        return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+        return invalid_api_key();
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return unprocessable("the body is not JSON");
@@ -297,15 +285,7 @@ async fn end_call(shared: Arc<Shared>, conversation_id: String, webhooks: Vec<Va
             return;
         }
     }
-    let mut order = webhooks;
-    match delivery {
-        WebhookDelivery::InOrder | WebhookDelivery::Dropped => {}
-        WebhookDelivery::Duplicated => {
-            order = order.iter().flat_map(|webhook| [webhook.clone(), webhook.clone()]).collect()
-        }
-        WebhookDelivery::Reordered => order.reverse(),
-    }
-    for webhook in order {
+    for webhook in delivery.order(webhooks) {
         post_webhook(&shared, &webhook).await;
     }
 }
@@ -362,6 +342,35 @@ async fn conversation(shared: &Shared, headers: &HeaderMap, id: &str) -> Result<
         return Err(StatusCode::UNAUTHORIZED.into_response());
     }
     Shared::lock(&shared.conversations).get(id).cloned().ok_or_else(|| not_found("conversation not found"))
+}
+
+/// One page of the configured agents, `page_size` (default 30, at most 100) at a time.
+async fn list_agents(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !shared.authorized(&headers) {
+        return invalid_api_key();
+    }
+    let page_size = query.get("page_size").and_then(|size| size.parse::<usize>().ok()).unwrap_or(30).clamp(1, 100);
+    let agents = &shared.settings.agents;
+    let page: Vec<Value> = agents
+        .iter()
+        .take(page_size)
+        .map(|agent| {
+            json!({"agent_id": agent.config.backend_settings.eleven_labs.agent_id, "name": agent.config.name,
+                   "tags": [], "created_at_unix_secs": 0,
+                   "access_info": {"is_creator": true, "creator_name": "Switchboard", "creator_email": "", "role": "admin"}})
+        })
+        .collect();
+    let has_more = agents.len() > page_size;
+    axum::Json(json!({"agents": page, "next_cursor": null, "has_more": has_more})).into_response()
+}
+
+fn invalid_api_key() -> Response {
+    let body = json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}});
+    (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
 }
 
 fn unprocessable(message: &str) -> Response {

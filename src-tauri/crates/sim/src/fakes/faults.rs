@@ -1,17 +1,47 @@
-//! The faults a fake injects, per endpoint: latency on every request, then for the next few
-//! requests a stall (past a client's timeout), a 429 or a 500. Each fake answers a fault in its
-//! provider's error shape.
+//! The faults every fake injects: latency on each request, then per endpoint a number of
+//! requests answered 429 (with `Retry-After`), answered 500, or held past a client's timeout;
+//! and how webhooks are delivered (in order, dropped, duplicated or reordered). Each fake words
+//! its error bodies in its own provider's shape.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// A fault to answer with instead of the request's answer.
+/// How a fake delivers its webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WebhookDelivery {
+    /// Each when it happens, in order.
+    #[default]
+    InOrder,
+    /// None at all (the reconciler must find the call).
+    Dropped,
+    /// Each one twice.
+    Duplicated,
+    /// Last first.
+    Reordered,
+}
+
+impl WebhookDelivery {
+    /// `webhooks` (in the order they happened) as this mode posts them: none when dropped.
+    pub(super) fn order<Webhook: Clone>(self, webhooks: Vec<Webhook>) -> Vec<Webhook> {
+        match self {
+            Self::InOrder => webhooks,
+            Self::Dropped => Vec::new(),
+            Self::Duplicated => webhooks.into_iter().flat_map(|webhook| [webhook.clone(), webhook]).collect(),
+            Self::Reordered => webhooks.into_iter().rev().collect(),
+        }
+    }
+}
+
+/// A fault a request is answered with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fault {
+pub(super) enum Fault {
+    /// 429 with `Retry-After: 1`.
     RateLimited,
+    /// 500.
     ServerError,
 }
 
+/// Faults pending for one endpoint: how many of its next requests each hits.
 #[derive(Default)]
 struct Pending {
     rate_limited: AtomicU32,
@@ -19,43 +49,28 @@ struct Pending {
     stalls: AtomicU32,
 }
 
-/// Faults pending for a fake's endpoints, by index.
-pub(crate) struct Faults {
+/// The faults of a fake with `N` endpoints (numbered by the fake's own endpoint enum).
+pub(super) struct Faults<const N: usize> {
     latency_ms: AtomicU64,
     stall_ms: AtomicU64,
-    endpoints: Vec<Pending>,
+    pending: [Pending; N],
 }
 
-impl Faults {
-    pub(crate) fn new(endpoints: usize) -> Self {
+impl<const N: usize> Default for Faults<N> {
+    fn default() -> Self {
         Self {
             latency_ms: AtomicU64::new(0),
             stall_ms: AtomicU64::new(0),
-            endpoints: (0..endpoints).map(|_| Pending::default()).collect(),
+            pending: std::array::from_fn(|_| Pending::default()),
         }
     }
+}
 
-    pub(crate) fn set_latency(&self, latency: Duration) {
-        self.latency_ms.store(millis(latency), Ordering::Relaxed);
-    }
-
-    pub(crate) fn rate_limit_next(&self, endpoint: usize, count: u32) {
-        self.endpoints[endpoint].rate_limited.store(count, Ordering::Release);
-    }
-
-    pub(crate) fn fail_next(&self, endpoint: usize, count: u32) {
-        self.endpoints[endpoint].server_errors.store(count, Ordering::Release);
-    }
-
-    pub(crate) fn stall_next(&self, endpoint: usize, count: u32, stall: Duration) {
-        self.stall_ms.store(millis(stall), Ordering::Relaxed);
-        self.endpoints[endpoint].stalls.store(count, Ordering::Release);
-    }
-
-    /// Waits out the latency (and a stall, if one is pending), then takes the first fault
-    /// pending for `endpoint`.
-    pub(crate) async fn take(&self, endpoint: usize) -> Option<Fault> {
-        let pending = &self.endpoints[endpoint];
+impl<const N: usize> Faults<N> {
+    /// Waits out the latency (and a pending stall), then takes the first fault still pending
+    /// for `endpoint`, if any.
+    pub(super) async fn next(&self, endpoint: usize) -> Option<Fault> {
+        let pending = &self.pending[endpoint];
         tokio::time::sleep(Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))).await;
         let take = |counter: &AtomicU32| {
             counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok()
@@ -67,6 +82,23 @@ impl Faults {
             return Some(Fault::RateLimited);
         }
         take(&pending.server_errors).then_some(Fault::ServerError)
+    }
+
+    pub(super) fn set_latency(&self, latency: Duration) {
+        self.latency_ms.store(millis(latency), Ordering::Relaxed);
+    }
+
+    pub(super) fn rate_limit_next(&self, endpoint: usize, count: u32) {
+        self.pending[endpoint].rate_limited.store(count, Ordering::Release);
+    }
+
+    pub(super) fn fail_next(&self, endpoint: usize, count: u32) {
+        self.pending[endpoint].server_errors.store(count, Ordering::Release);
+    }
+
+    pub(super) fn stall_next(&self, endpoint: usize, count: u32, stall: Duration) {
+        self.stall_ms.store(millis(stall), Ordering::Relaxed);
+        self.pending[endpoint].stalls.store(count, Ordering::Release);
     }
 }
 

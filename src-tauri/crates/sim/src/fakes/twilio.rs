@@ -29,6 +29,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
+pub use super::faults::WebhookDelivery;
 use super::faults::{Fault, Faults};
 use crate::SimSettings;
 use crate::persona::{Reach, reach};
@@ -45,20 +46,6 @@ pub struct FakeTwilioSettings {
     pub sim: SimSettings,
     /// Numbers an answering machine answers, whatever the cast says.
     pub machines: Vec<String>,
-}
-
-/// How the fake delivers status callbacks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CallbackDelivery {
-    /// Each as it happens.
-    #[default]
-    InOrder,
-    /// None at all.
-    Dropped,
-    /// Each one twice.
-    Duplicated,
-    /// All held until the call ends, then posted last first.
-    Reordered,
 }
 
 /// Which requests a fault hits.
@@ -109,8 +96,8 @@ struct Shared {
     settings: FakeTwilioSettings,
     base_url: String,
     http: reqwest::Client,
-    faults: Faults,
-    delivery: Mutex<CallbackDelivery>,
+    faults: Faults<2>,
+    delivery: Mutex<WebhookDelivery>,
     /// Callbacks to URLs under the first base go to the second (a tunnel to the listener).
     tunnel: Mutex<Option<(String, String)>>,
     placed: Mutex<Vec<Form>>,
@@ -138,7 +125,7 @@ impl FakeTwilio {
             settings,
             base_url: base_url.clone(),
             http,
-            faults: Faults::new(2),
+            faults: Faults::default(),
             delivery: Mutex::default(),
             tunnel: Mutex::default(),
             placed: Mutex::default(),
@@ -173,7 +160,7 @@ impl FakeTwilio {
         *lock(&self.shared.tunnel) = Some((public_base.to_owned(), local_base.to_owned()));
     }
 
-    pub fn set_delivery(&self, delivery: CallbackDelivery) {
+    pub fn set_delivery(&self, delivery: WebhookDelivery) {
         *lock(&self.shared.delivery) = delivery;
     }
 
@@ -231,7 +218,7 @@ fn twilio_error(status: StatusCode, code: u32, message: &str) -> Response {
 
 /// Faults, then the account and Basic auth.
 async fn admit(shared: &Shared, endpoint: Endpoint, account: &str, headers: &HeaderMap) -> Option<Response> {
-    match shared.faults.take(endpoint as usize).await {
+    match shared.faults.next(endpoint as usize).await {
         Some(Fault::RateLimited) => {
             let mut response = twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
             response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
@@ -443,24 +430,23 @@ impl StatusCallbacks<'_> {
         callback.extend(extra.iter().cloned());
         let delivery = *lock(&self.shared.delivery);
         self.held.push(callback.clone());
-        match delivery {
-            CallbackDelivery::InOrder => post_callback(self.shared, &url, &callback).await,
-            CallbackDelivery::Duplicated => {
-                post_callback(self.shared, &url, &callback).await;
+        // Live callbacks go out as they happen; reordered ones wait for the end.
+        if matches!(delivery, WebhookDelivery::InOrder | WebhookDelivery::Duplicated) {
+            for callback in delivery.order(vec![callback]) {
                 post_callback(self.shared, &url, &callback).await;
             }
-            CallbackDelivery::Dropped | CallbackDelivery::Reordered => {}
         }
     }
 
     /// The last callback, then any held back, last first.
     async fn finish(mut self, status: &str, extra: &[(&'static str, String)]) {
         self.post(status, extra).await;
-        if *lock(&self.shared.delivery) == CallbackDelivery::Reordered
+        let delivery = *lock(&self.shared.delivery);
+        if delivery == WebhookDelivery::Reordered
             && let Some(url) = self.url.clone()
         {
-            for callback in self.held.iter().rev() {
-                post_callback(self.shared, &url, callback).await;
+            for callback in delivery.order(std::mem::take(&mut self.held)) {
+                post_callback(self.shared, &url, &callback).await;
             }
         }
     }

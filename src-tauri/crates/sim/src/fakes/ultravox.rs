@@ -27,8 +27,9 @@ use switchboard_engine::server::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_H
 use switchboard_providers::Secret;
 use tokio::task::JoinHandle;
 
+use super::callee::{Placed, Played, play_reached};
+pub use super::faults::WebhookDelivery;
 use super::faults::{Fault, Faults};
-use super::script::{Placed, play};
 use super::twilio::CallDirectory;
 use crate::SimSettings;
 use crate::persona::Reach;
@@ -46,14 +47,8 @@ pub struct FakeUltravoxSettings {
     pub sim: SimSettings,
 }
 
-/// How the fake delivers webhooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WebhookDelivery {
-    #[default]
-    InOrder,
-    Dropped,
-    Duplicated,
-}
+/// The last webhook of a call.
+const LAST_EVENT: &str = "call.billed";
 
 /// Which requests a fault hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +72,7 @@ struct Shared {
     base_url: String,
     directory: CallDirectory,
     http: reqwest::Client,
-    faults: Faults,
+    faults: Faults<3>,
     delivery: Mutex<WebhookDelivery>,
     webhook_url: Mutex<Option<String>>,
     agents: Mutex<BTreeMap<String, Value>>,
@@ -92,6 +87,8 @@ struct Call {
     agent: Value,
     template_context: BTreeMap<String, String>,
     messages: Vec<Value>,
+    /// Webhooks held back to be posted at the end, reordered.
+    held: Vec<Value>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -111,7 +108,7 @@ impl FakeUltravox {
             base_url: base_url.clone(),
             directory,
             http,
-            faults: Faults::new(3),
+            faults: Faults::default(),
             delivery: Mutex::default(),
             webhook_url: Mutex::default(),
             agents: Mutex::default(),
@@ -186,7 +183,7 @@ fn error(status: StatusCode, detail: &str) -> Response {
 }
 
 async fn admit(shared: &Shared, endpoint: Endpoint, headers: &HeaderMap) -> Option<Response> {
-    match shared.faults.take(endpoint as usize).await {
+    match shared.faults.next(endpoint as usize).await {
         Some(Fault::RateLimited) => {
             let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Request was throttled.");
             response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
@@ -286,7 +283,7 @@ async fn create_call(
     let record = json!({"callId": call_id, "joinUrl": join_url, "created": now(), "joined": null, "ended": null,
         "endReason": null, "shortSummary": null, "summary": null, "agentId": agent_id,
         "maxDuration": body["maxDuration"], "metadata": body["metadata"], "medium": body["medium"]});
-    let call = Call { record: record.clone(), agent, template_context, messages: Vec::new() };
+    let call = Call { record: record.clone(), agent, template_context, messages: Vec::new(), held: Vec::new() };
     lock(&shared.calls).insert(call_id.clone(), call);
     tokio::spawn(post_webhook(Arc::clone(&shared), "call.started", call_id));
     (StatusCode::CREATED, axum::Json(record)).into_response()
@@ -374,7 +371,7 @@ async fn run_call(shared: Arc<Shared>, id: String, mut socket: WebSocket) {
         let _ = socket.send(Message::Close(None)).await;
     }
     post_webhook(Arc::clone(&shared), "call.ended", id.clone()).await;
-    post_webhook(shared, "call.billed", id).await;
+    post_webhook(shared, LAST_EVENT, id).await;
 }
 
 /// The call's messages: the simulator's script for the local agent behind the Ultravox one,
@@ -395,21 +392,21 @@ fn conversation(settings: &FakeUltravoxSettings, call: &Call, to: &str, reach: R
         variables: variables.clone(),
         first_message,
         prompt: fill(prompt),
-        voicemail: None,
     };
     let records_fields = template["selectedTools"]
         .as_array()
         .is_some_and(|tools| tools.iter().any(|tool| tool["temporaryTool"]["modelToolName"] == "record_field"));
-    let played = play(&placed, reach, &settings.sim);
-    let turns = if hung_up { &played.turns[..played.turns.len().min(1)] } else { &played.turns[..] };
+    let Played::Talked(talk) = play_reached(&placed, reach, &settings.sim) else { return Vec::new() };
+    let turns = if hung_up { &talk.turns[..talk.turns.len().min(1)] } else { &talk.turns[..] };
     let mut messages = Vec::new();
-    for (index, (turn, starts)) in turns.iter().enumerate() {
+    for (index, turn) in turns.iter().enumerate() {
         let role = if turn.speaker == Speaker::Agent { "MESSAGE_ROLE_AGENT" } else { "MESSAGE_ROLE_USER" };
-        let ends = *starts + crate::backend::speaking_time(&turn.text);
+        let ends = turn.starts + crate::backend::speaking_time(&turn.text);
         messages.push(json!({"role": role, "text": turn.text, "medium": "MESSAGE_MEDIUM_VOICE",
             "callStageMessageIndex": messages.len(), "callStageId": "stage-1",
-            "timespan": {"start": format!("{:.3}s", starts.as_secs_f64()), "end": format!("{:.3}s", ends.as_secs_f64())}}));
-        if let Some((key, value)) = turn.field.as_ref().filter(|_| records_fields) {
+            "timespan": {"start": format!("{:.3}s", turn.starts.as_secs_f64()), "end": format!("{:.3}s", ends.as_secs_f64())}}));
+        let given = turn.gives.as_ref().filter(|_| records_fields);
+        if let Some((key, value)) = given.and_then(|key| Some((key, talk.collected.get(key)?))) {
             let invocation = format!("inv-{index}");
             let arguments = json!({"key": key, "value": value}).to_string();
             messages
@@ -425,33 +422,44 @@ fn conversation(settings: &FakeUltravoxSettings, call: &Call, to: &str, reach: R
 }
 
 async fn post_webhook(shared: Arc<Shared>, event: &'static str, call_id: String) {
-    let Some(url) = lock(&shared.webhook_url).clone() else { return };
-    let Some(record) = lock(&shared.calls).get(&call_id).map(|call| call.record.clone()) else { return };
     let delivery = *lock(&shared.delivery);
-    let times = match delivery {
-        WebhookDelivery::InOrder => 1,
-        WebhookDelivery::Dropped => return,
-        WebhookDelivery::Duplicated => 2,
-    };
-    let body = json!({"event": event, "call": record}).to_string().into_bytes();
-    for _ in 0..times {
-        let timestamp = now();
-        let signature = UltravoxWebhookKey::new(shared.settings.webhook_secret.clone()).sign(&body, &timestamp);
-        let sent = shared
-            .http
-            .post(&url)
-            .header(ULTRAVOX_SIGNATURE_HEADER, signature)
-            .header(ULTRAVOX_TIMESTAMP_HEADER, timestamp)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.clone())
-            .send()
-            .await;
-        match sent {
-            Ok(answer) if answer.status().is_success() => {}
-            Ok(answer) => {
-                tracing::warn!(status = answer.status().as_u16(), "the listener refused a fake Ultravox webhook")
-            }
-            Err(error) => tracing::warn!(%error, "a fake Ultravox webhook could not be posted"),
+    if delivery == WebhookDelivery::Dropped {
+        return;
+    }
+    let webhooks = {
+        let mut calls = lock(&shared.calls);
+        let Some(call) = calls.get_mut(&call_id) else { return };
+        call.held.push(json!({"event": event, "call": call.record}));
+        match delivery {
+            // Live webhooks go out as they happen; reordered ones wait for the call's last.
+            WebhookDelivery::InOrder | WebhookDelivery::Duplicated => std::mem::take(&mut call.held),
+            WebhookDelivery::Reordered if event == LAST_EVENT => std::mem::take(&mut call.held),
+            WebhookDelivery::Reordered | WebhookDelivery::Dropped => return,
         }
+    };
+    for webhook in delivery.order(webhooks) {
+        send_webhook(&shared, &webhook).await;
+    }
+}
+
+/// Posts one signed webhook to the listener.
+async fn send_webhook(shared: &Shared, webhook: &Value) {
+    let Some(url) = lock(&shared.webhook_url).clone() else { return };
+    let body = webhook.to_string().into_bytes();
+    let timestamp = now();
+    let signature = UltravoxWebhookKey::new(shared.settings.webhook_secret.clone()).sign(&body, &timestamp);
+    let sent = shared
+        .http
+        .post(&url)
+        .header(ULTRAVOX_SIGNATURE_HEADER, signature)
+        .header(ULTRAVOX_TIMESTAMP_HEADER, timestamp)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(answer) if answer.status().is_success() => {}
+        Ok(answer) => tracing::warn!(status = answer.status().as_u16(), "the listener refused a fake Ultravox webhook"),
+        Err(error) => tracing::warn!(%error, "a fake Ultravox webhook could not be posted"),
     }
 }

@@ -16,7 +16,7 @@ use switchboard_engine::server::{
 };
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
-use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
+use switchboard_providers::{ConnectionCheck, HttpSettings, RetryPolicy, Secret};
 use switchboard_sim::fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElevenLabsSettings, WebhookDelivery};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
@@ -451,4 +451,20 @@ async fn rate_limits_latency_and_a_stalled_fetch_are_retried() {
     let record = call_record(world.engine.store(), call).unwrap();
     assert_eq!(record.call.state, CallState::Completed);
     assert!(record.recording.is_some(), "the audio fetch was retried");
+}
+
+#[tokio::test]
+async fn the_connection_check_passes_with_the_fakes_key_and_is_refused_with_another() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    let check = |key: &str| {
+        let config = ElevenLabsConfig { base_url: world.fake.base_url().to_owned(), api_key: Secret::new(key) };
+        let client = ElevenLabsClient::new(config, &HttpSettings::default()).unwrap();
+        async move { client.check_connection().await }
+    };
+    assert_eq!(check(API_KEY).await, ConnectionCheck::Connected);
+    let ConnectionCheck::KeyRefused(error) = check("xi_revoked").await else { panic!("the wrong key was accepted") };
+    assert_eq!(
+        error.to_string(),
+        r#"ElevenLabs answered HTTP 401: {"detail":{"message":"Invalid API key","status":"invalid_api_key"}}"#
+    );
 }

@@ -14,6 +14,7 @@ mod history;
 mod realistic;
 mod restarts;
 mod ultravox;
+mod vapi;
 
 /// Seeds the shipped quote and negotiation agents and the sample vendors.
 pub fn seed(store: &Store) {

@@ -21,8 +21,9 @@ use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSe
 use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
-use switchboard_sim::fakes::twilio::{self, CallbackDelivery, FakeTwilio, FakeTwilioSettings};
-use switchboard_sim::fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings, WebhookDelivery};
+use switchboard_sim::fakes::WebhookDelivery;
+use switchboard_sim::fakes::twilio::{self, FakeTwilio, FakeTwilioSettings};
+use switchboard_sim::fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
@@ -248,7 +249,7 @@ async fn a_quote_campaign_runs_both_rounds_over_ultravox_through_twilio() {
 
 #[tokio::test]
 async fn reordered_and_duplicated_status_callbacks_never_move_a_call_backwards() {
-    for delivery in [CallbackDelivery::Reordered, CallbackDelivery::Duplicated] {
+    for delivery in [WebhookDelivery::Reordered, WebhookDelivery::Duplicated] {
         let world = World::new(Vec::new()).await;
         world.twilio.set_delivery(delivery);
         let (call, states) = world.quote_call("Acme Fasteners").await;
@@ -344,7 +345,7 @@ async fn a_call_whose_every_callback_is_lost_is_finished_by_the_reconciler() {
     };
     let world = World::with(Vec::new(), 1, reconcile, Cast::Cooperative).await;
     world.ultravox.set_delivery(WebhookDelivery::Dropped);
-    world.twilio.set_delivery(CallbackDelivery::Dropped);
+    world.twilio.set_delivery(WebhookDelivery::Dropped);
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());
     let (call, states) = world.quote_call("Acme Fasteners").await;
     reconciler.abort();

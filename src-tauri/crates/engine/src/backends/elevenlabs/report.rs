@@ -1,51 +1,39 @@
-//! A finished ElevenLabs conversation applied to its call: the provider's facts (ids, cost, its
-//! record) straight to the store, then everything else as backend events through
-//! [`CallReports`], so the call task applies them as it does any backend's.
+//! A finished ElevenLabs conversation read as a [`FinishedCall`]: the conversation and Twilio
+//! call ids, the cost in credits and the record, then the transcript, the collected values, the
+//! audio fetched by GET, and the end.
 
-use std::sync::Arc;
-
-use switchboard_core::{CallCost, CallState, CallSummary, Speaker};
+use switchboard_core::{CallCost, CallState, Speaker};
 use switchboard_providers::elevenlabs::{Conversation, ConversationStatus, ElevenLabsClient, TranscriptRole};
 
 use super::{CONVERSATION_REF, TWILIO_CALL_REF};
-use crate::dispatcher::blocking;
-use crate::{BackendEvent, CallReports, EngineError};
+use crate::BackendEvent;
+use crate::backends::report::{FinishedCall, line, report_events};
 
-/// Applies `conversation` (a final one: done or failed) to `call`; `record` is the provider's
+/// `conversation` (a final one: done or failed) as a finished call; `record` is the provider's
 /// JSON as received, kept for History. The recording is fetched with `client` when there is one.
-pub(crate) async fn apply_conversation(
-    reports: &CallReports,
+pub(crate) async fn finished_call(
     client: Option<&ElevenLabsClient>,
-    call: &CallSummary,
     conversation: &Conversation,
     record: String,
-) -> Result<(), EngineError> {
-    let store = Arc::clone(reports.store());
-    let (id, conversation_id) = (call.id, conversation.conversation_id.clone());
-    let call_sid = conversation.metadata.phone_call.as_ref().and_then(|phone| phone.call_sid.clone());
+) -> FinishedCall {
+    let mut refs = vec![(CONVERSATION_REF, conversation.conversation_id.clone())];
+    refs.extend(
+        conversation
+            .metadata
+            .phone_call
+            .as_ref()
+            .and_then(|phone| phone.call_sid.clone())
+            .map(|sid| (TWILIO_CALL_REF, sid)),
+    );
     let cost = conversation.metadata.cost.map(|amount| CallCost { amount, currency: "credits".to_owned() });
-    blocking(move || {
-        store.set_provider_ref(id, CONVERSATION_REF, &conversation_id)?;
-        if let Some(sid) = &call_sid {
-            store.set_provider_ref(id, TWILIO_CALL_REF, sid)?;
-        }
-        if let Some(cost) = &cost {
-            store.set_call_cost(id, cost)?;
-        }
-        store.set_provider_record(id, &record)
-    })
-    .await?;
-    let mut events = conversation_events(conversation);
-    if let Some(recording) = recording(client, conversation).await {
-        events.insert(events.len() - 1, recording);
-    }
-    reports.deliver(call, events).await
+    let recording = recording(client, conversation).await;
+    FinishedCall { refs, cost, record, events: conversation_events(conversation, recording) }
 }
 
 /// The conversation as backend events: answered (when anyone spoke), each line, each collected
-/// value, and the end.
-fn conversation_events(conversation: &Conversation) -> Vec<BackendEvent> {
-    let lines: Vec<BackendEvent> = conversation
+/// value, the recording, and the end.
+fn conversation_events(conversation: &Conversation, recording: Option<BackendEvent>) -> Vec<BackendEvent> {
+    let lines = conversation
         .transcript
         .iter()
         .filter_map(|turn| {
@@ -54,24 +42,9 @@ fn conversation_events(conversation: &Conversation) -> Vec<BackendEvent> {
                 TranscriptRole::User => Speaker::Callee,
                 TranscriptRole::Other => return None,
             };
-            let text = turn.message.as_deref().map(str::trim).filter(|text| !text.is_empty())?;
-            let offset_ms = (turn.time_in_call_secs.max(0.0) * 1000.0).round() as u32;
-            Some(BackendEvent::Line { speaker, text: text.to_owned(), offset_ms })
+            line(speaker, turn.message.as_deref(), turn.time_in_call_secs)
         })
         .collect();
-    let mut events = Vec::with_capacity(lines.len() + 2);
-    if !lines.is_empty() {
-        events.push(BackendEvent::Answered);
-    }
-    events.extend(lines);
-    events.extend(conversation.collected_values().filter_map(|(key, value)| {
-        let value = match value {
-            serde_json::Value::Null => return None,
-            serde_json::Value::String(text) => text.trim().to_owned(),
-            other => other.to_string(),
-        };
-        (!value.is_empty()).then(|| BackendEvent::Field { key: key.to_owned(), value })
-    }));
     let said = conversation.metadata.termination_reason.as_deref().filter(|reason| !reason.trim().is_empty());
     let (state, reason) = match conversation.status {
         ConversationStatus::Failed => {
@@ -79,8 +52,7 @@ fn conversation_events(conversation: &Conversation) -> Vec<BackendEvent> {
         }
         _ => (CallState::Completed, said.unwrap_or("the conversation ended").to_owned()),
     };
-    events.push(BackendEvent::Ended { state, reason });
-    events
+    report_events(lines, conversation.collected_values(), recording, state, reason)
 }
 
 /// The conversation's audio (MP3; History's player reads WAV only, so it is kept for export),
@@ -128,7 +100,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            conversation_events(&conversation),
+            conversation_events(&conversation, None),
             [
                 BackendEvent::Answered,
                 BackendEvent::Line { speaker: Speaker::Agent, text: "Hi, is this Acme?".into(), offset_ms: 400 },
@@ -147,7 +119,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            conversation_events(&conversation),
+            conversation_events(&conversation, None),
             [BackendEvent::Ended {
                 state: CallState::Failed,
                 reason: "ElevenLabs: the conversation failed: twilio error".into()

@@ -1,6 +1,6 @@
-//! An ended Ultravox call applied to its call: the provider's record and id to the store, then
-//! its messages as backend events (answered, each line, each value the agent recorded with its
-//! `record_field` tool, the end) through [`CallReports`].
+//! An ended Ultravox call as a [`FinishedCall`]: the provider's record and id, and its messages
+//! as backend events (answered, each line, each value the agent recorded with its `record_field`
+//! tool, the end), delivered through [`CallReports`].
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use switchboard_core::{CallState, CallSummary, Speaker};
 use switchboard_providers::ultravox::{CallMessage, EndReason, MessageRole, UltravoxCall};
 
 use super::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend, ended_state};
+use crate::backends::report::{FinishedCall, field};
 use crate::dispatcher::blocking;
 use crate::server::WebhookRoute;
 use crate::{BackendEvent, CallReports, EngineError};
@@ -33,7 +34,7 @@ impl UltravoxBackend {
         };
         match self.client.get_call(&ultravox_id).await {
             Ok(ultravox) if ultravox.ended.is_some() => {
-                self.apply_call(reports, call, &ultravox).await?;
+                self.finished_call(&ultravox).await?.deliver(reports, call).await?;
                 Ok(true)
             }
             Ok(_) => Ok(false),
@@ -45,29 +46,23 @@ impl UltravoxBackend {
         }
     }
 
-    /// Applies an ended Ultravox call to `call`, with its messages when they can be fetched.
-    pub(crate) async fn apply_call(
-        &self,
-        reports: &CallReports,
-        call: &CallSummary,
-        ultravox: &UltravoxCall,
-    ) -> Result<(), EngineError> {
+    /// An ended Ultravox call as a finished call, with its messages when they can be fetched.
+    pub(crate) async fn finished_call(&self, ultravox: &UltravoxCall) -> Result<FinishedCall, EngineError> {
         let messages = match self.client.call_messages(&ultravox.call_id).await {
             Ok(messages) => Ok(messages),
             Err(error) => {
-                tracing::warn!(call = %call.id, %error, "the Ultravox call's messages could not be fetched");
+                tracing::warn!(ultravox = ultravox.call_id, %error, "the Ultravox call's messages could not be fetched");
                 Err(error.to_string())
             }
         };
         let record = serde_json::to_string(ultravox)
             .map_err(|error| EngineError::InvalidRequest(format!("the Ultravox call cannot be kept: {error}")))?;
-        let (store, id, ultravox_id) = (Arc::clone(&self.store), call.id, ultravox.call_id.clone());
-        blocking(move || {
-            store.set_provider_ref(id, ULTRAVOX_CALL_REF, &ultravox_id)?;
-            store.set_provider_record(id, &record)
+        Ok(FinishedCall {
+            refs: vec![(ULTRAVOX_CALL_REF, ultravox.call_id.clone())],
+            cost: None,
+            record,
+            events: call_events(ultravox, messages),
         })
-        .await?;
-        reports.deliver(call, call_events(ultravox, messages)).await
     }
 }
 
@@ -128,12 +123,7 @@ fn recorded_field(arguments: &str) -> Option<BackendEvent> {
         }
     };
     let key = parsed.get("key").and_then(serde_json::Value::as_str).map(str::trim).filter(|key| !key.is_empty())?;
-    let value = match parsed.get("value")? {
-        serde_json::Value::Null => return None,
-        serde_json::Value::String(text) => text.trim().to_owned(),
-        other => other.to_string(),
-    };
-    (!value.is_empty()).then(|| BackendEvent::Field { key: key.to_owned(), value })
+    field(key, parsed.get("value")?)
 }
 
 fn describe(end_reason: Option<EndReason>) -> String {

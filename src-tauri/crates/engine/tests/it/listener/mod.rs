@@ -1,10 +1,11 @@
 //! The webhook listener: signatures, limits and headers; the inbox (committed before the 200,
-//! duplicates, out-of-order events); the media stream; health and public URLs; and a listener
-//! killed right after acknowledging a webhook.
+//! duplicates, out-of-order events); the media stream; health (with the providers' APIs probed
+//! over loopback) and public URLs; and a listener killed right after acknowledging a webhook.
 
 mod durability;
 mod inbox;
 mod media;
+mod provider_health;
 mod public_url;
 mod security;
 

@@ -146,7 +146,7 @@ async fn every_answer_has_security_headers_and_a_request_id() {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
 
-async fn health(fixture: &Fixture) -> serde_json::Value {
+pub(super) async fn health(fixture: &Fixture) -> serde_json::Value {
     let response = fixture.send(Request::get("/health").body(Body::empty()).unwrap()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
@@ -176,12 +176,14 @@ async fn health_reports_the_listener_the_inbox_and_each_provider() {
     assert_eq!(report["publicBaseUrl"], PUBLIC);
     assert_eq!(report["inbox"], serde_json::json!({"total": 1, "pending": 1, "failed": 0}));
     let providers = report["providers"].as_array().unwrap();
-    assert_eq!(providers.len(), 4);
+    let names: Vec<_> = providers.iter().map(|provider| provider["provider"].as_str().unwrap()).collect();
+    assert_eq!(names, ["twilio", "elevenlabs", "ultravox", "vapi", "deepgram", "anthropic"]);
     assert_eq!(
         providers[0],
         serde_json::json!({"provider": "twilio", "webhooks": "verified", "reachability": {"state": "not-configured"}})
     );
     assert_eq!(providers[1]["webhooks"], "not-configured");
+    assert_eq!(providers[4]["webhooks"], "none", "Deepgram sends no webhooks");
 
     let probed = Fixture::with(super::secrets(), ListenerSettings::new(PUBLIC));
     let state = Arc::try_unwrap(probed.state).ok().unwrap().with_probe(Arc::new(AllReachable));

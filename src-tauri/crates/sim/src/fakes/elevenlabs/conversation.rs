@@ -1,14 +1,13 @@
 //! What the fake ElevenLabs agent says on a call: the outbound-call request read back into a
-//! simulator call (the agent as configured on ElevenLabs' side, the callee from the dynamic
-//! variables and the number), played with the simulator's scripts, and written out as an
-//! ElevenLabs conversation in its wire shape.
+//! call (the agent as configured on ElevenLabs' side, the callee from the dynamic variables and
+//! the number), played by the [callee](crate::fakes::callee), and written out as an ElevenLabs
+//! conversation in its wire shape.
 
 use serde_json::{Value, json};
-use switchboard_core::Agent;
+use switchboard_core::{Agent, Speaker};
 
 use crate::SimSettings;
-use crate::fakes::script::{Placed, play as play_script};
-use crate::persona::{Reach, reach};
+use crate::fakes::callee::{Placed, Played, play as play_callee, text_variables};
 
 /// How the call went.
 pub(super) enum Outcome {
@@ -30,19 +29,14 @@ pub(super) fn read_request(body: &Value, agents: &[Agent]) -> Result<Placed, Str
         .ok_or_else(|| format!("agent {agent_id} not found"))?
         .clone();
     let data = &body["conversation_initiation_client_data"];
-    let variables = data["dynamic_variables"]
-        .as_object()
-        .map(|vars| {
-            vars.iter().map(|(name, value)| (name.clone(), text(value).unwrap_or_else(|| value.to_string()))).collect()
-        })
-        .unwrap_or_default();
+    let variables = text_variables(&data["dynamic_variables"]);
     let overrides = &data["conversation_config_override"]["agent"];
     let first_message = text(&overrides["first_message"]).unwrap_or_else(|| agent.config.first_message.clone());
     let prompt = text(&overrides["prompt"]["prompt"]).unwrap_or_else(|| agent.config.system_prompt.clone());
-    Ok(Placed { agent, to, variables, first_message, prompt, voicemail: None })
+    Ok(Placed { agent, to, variables, first_message, prompt })
 }
 
-/// Plays the call with the simulator's personas.
+/// Plays the call and writes it as ElevenLabs would.
 pub(super) fn play(
     placed: &Placed,
     conversation_id: &str,
@@ -50,34 +44,31 @@ pub(super) fn play(
     client_data: &Value,
     settings: &SimSettings,
 ) -> Outcome {
-    let reach = reach(settings.cast, settings.seed, &placed.to, 1);
-    match reach {
-        Reach::Busy => return Outcome::NotStarted("busy"),
-        Reach::NoAnswer => return Outcome::NotStarted("no-answer"),
-        Reach::Answers | Reach::Voicemail => {}
-    }
-    let played = play_script(placed, reach, settings);
-    let mut transcript = Vec::new();
-    let mut collected = serde_json::Map::new();
-    for (turn, starts) in &played.turns {
-        let role = if turn.speaker == switchboard_core::Speaker::Agent { "agent" } else { "user" };
-        transcript.push(json!({"role": role, "message": turn.text, "time_in_call_secs": starts.as_secs_f64(),
-            "tool_calls": [], "tool_results": [], "interrupted": false}));
-        if let Some((key, value)) = &turn.field {
-            let typed = value
-                .parse::<i64>()
-                .map(|number| json!(number))
-                .or_else(|_| value.parse::<f64>().map(|number| json!(number)))
-                .unwrap_or_else(|_| json!(value));
-            collected.insert(
-                key.clone(),
-                json!({"data_collection_id": key, "value": typed,
-                "json_schema": {"type": if typed.is_number() { "number" } else { "string" }},
-                "rationale": format!("The callee said: {}", turn.text)}),
-            );
-        }
-    }
-    let voicemail = reach == Reach::Voicemail;
+    let talk = match play_callee(placed, settings) {
+        Played::Talked(talk) => talk,
+        Played::Busy => return Outcome::NotStarted("busy"),
+        Played::NoAnswer => return Outcome::NotStarted("no-answer"),
+    };
+    let transcript: Vec<Value> = talk
+        .turns
+        .iter()
+        .map(|turn| {
+            let role = if turn.speaker == Speaker::Agent { "agent" } else { "user" };
+            json!({"role": role, "message": turn.text, "time_in_call_secs": turn.starts.as_secs_f64(),
+                "tool_calls": [], "tool_results": [], "interrupted": false})
+        })
+        .collect();
+    let collected: serde_json::Map<String, Value> = talk
+        .collected
+        .iter()
+        .map(|(key, value)| {
+            let said = talk.turns.iter().find(|turn| turn.gives.as_ref() == Some(key)).map(|turn| &turn.text);
+            let result = json!({"data_collection_id": key, "value": value,
+                "json_schema": {"type": if value.is_number() { "number" } else { "string" }},
+                "rationale": format!("The callee said: {}", said.map_or("", String::as_str))});
+            (key.clone(), result)
+        })
+        .collect();
     let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
     Outcome::Talked(json!({
         "agent_id": placed.agent.config.backend_settings.eleven_labs.agent_id,
@@ -86,15 +77,15 @@ pub(super) fn play(
         "transcript": transcript,
         "metadata": {
             "start_time_unix_secs": started,
-            "call_duration_secs": played.length.as_secs().max(1),
+            "call_duration_secs": talk.duration.as_secs().max(1),
             "cost": 80 + 4 * transcript.len(),
-            "termination_reason": if voicemail { "voicemail detected" } else { played.ending },
+            "termination_reason": if talk.voicemail { "voicemail detected" } else { talk.ending },
             "phone_call": {"type": "twilio", "call_sid": call_sid, "stream_sid": format!("MZ{}", &call_sid[2..]),
                            "external_number": placed.to, "agent_number": "+13125550100", "direction": "outbound"}
         },
         "analysis": {
-            "call_successful": if voicemail { "failure" } else { "success" },
-            "transcript_summary": played.ending,
+            "call_successful": if talk.voicemail { "failure" } else { "success" },
+            "transcript_summary": talk.ending,
             "evaluation_criteria_results": {},
             "data_collection_results": collected
         },

@@ -1,0 +1,168 @@
+//! The Vapi backend: Vapi places the call with one of its assistants from its phone number and
+//! runs the conversation; Switchboard learns how it went from Vapi's server messages.
+//!
+//! `start` places the call (`POST /call`) with the call's variables as `variableValues` and the
+//! rendered first message, files the call's channel in [`LiveCalls`] and records Vapi's call id,
+//! as the [ElevenLabs backend](super::elevenlabs) does. Vapi's `status-update` messages move the
+//! call to ringing and in progress; its `end-of-call-report` carries the transcript, the
+//! structured data, the cost and the recording's URL, and is applied through
+//! [`CallReports`](crate::CallReports) ([`report`]). The [reconciler](reconcile) fetches calls
+//! whose report is overdue (`GET /call/{id}`), so a lost report still ends the call.
+//!
+//! The system prompt stays the assistant's own, written with `{{variables}}` on Vapi's side:
+//! overriding it means overriding the assistant's model, whose provider Switchboard does not know.
+
+mod reconcile;
+mod report;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::BackendKind;
+use switchboard_providers::VariableValue;
+use switchboard_providers::vapi::{VapiCallRequest, VapiCallStatus, VapiClient};
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+use crate::backends::ReconcileSettings;
+use crate::backends::placing::{Placed, file_placed_call, provider_error, refused};
+use crate::live_calls::LiveCalls;
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+
+pub(crate) use report::{CallOutcome, ended_state, finished_call};
+
+/// The provider id under which a call's Vapi call id is kept.
+pub const CALL_REF: &str = "Vapi call";
+
+const BACKEND: &str = "Vapi";
+
+/// Places calls through Vapi assistants.
+#[derive(Clone)]
+pub struct VapiBackend {
+    client: VapiClient,
+    store: Arc<Store>,
+    live: LiveCalls,
+    reconcile: ReconcileSettings,
+}
+
+impl VapiBackend {
+    /// A backend calling with `client`, recording provider ids in `store` and filing each
+    /// call's channel in `live` (which the listener's [`CallReports`](crate::CallReports) must share).
+    pub fn new(client: VapiClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
+        Self { client, store, live, reconcile }
+    }
+
+    /// The client, for the listener to fetch recordings with.
+    pub fn client(&self) -> &VapiClient {
+        &self.client
+    }
+}
+
+impl CallBackend for VapiBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Vapi
+    }
+
+    /// The reconciler closes a call Vapi has not ended `give_up` past its max duration; the
+    /// call task waits one reconciler pass longer, for when Vapi cannot be reached at all.
+    fn report_delay(&self) -> Duration {
+        self.reconcile.give_up + self.reconcile.every
+    }
+
+    /// Vapi runs the call on; its report or the reconciler ends it.
+    fn keeps_calls_across_restarts(&self) -> bool {
+        true
+    }
+
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let backend = self.clone();
+        Box::pin(async move {
+            let call = call_request(&request)?;
+            let placed = backend.client.create_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
+            // Until Vapi's status updates say more, a queued call stays dialing.
+            let ringing = matches!(placed.status, VapiCallStatus::Ringing | VapiCallStatus::InProgress);
+            let placed = Placed { provider_call_id: placed.id.clone(), refs: vec![(CALL_REF, placed.id)], ringing };
+            file_placed_call(BACKEND, &backend.store, &backend.live, request.call_id, events, placed).await
+        })
+    }
+}
+
+/// The `POST /call` request for `request`: the agent's assistant and phone number, the callee,
+/// the call's variables and the rendered first message.
+fn call_request(request: &CallRequest) -> Result<VapiCallRequest, BackendError> {
+    let settings = &request.agent.config.backend_settings.vapi;
+    if settings.assistant_id.trim().is_empty() || settings.phone_number_id.trim().is_empty() {
+        return Err(refused(BACKEND, "the agent needs its Vapi assistant id and phone number id"));
+    }
+    let name = request.contact.fields.name.trim();
+    Ok(VapiCallRequest {
+        assistant_id: settings.assistant_id.trim().to_owned(),
+        phone_number_id: settings.phone_number_id.trim().to_owned(),
+        customer_number: request.to.clone(),
+        customer_name: (!name.is_empty()).then(|| name.to_owned()),
+        variable_values: request
+            .variables
+            .iter()
+            .map(|(name, value)| (name.clone(), VariableValue::Text(value.clone())))
+            .collect(),
+        first_message: Some(request.first_message.clone()).filter(|message| !message.trim().is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::{
+        Agent, AgentConfig, AgentId, BackendKind, CallId, Contact, ContactDetails, ContactFields, ContactId,
+        VendorDetails,
+    };
+
+    use super::call_request;
+    use crate::CallRequest;
+
+    fn request(assistant_id: &str) -> CallRequest {
+        let mut config: AgentConfig =
+            serde_json::from_str(include_str!("../../../../../assets/presets/vendor-quote.json")).unwrap();
+        config.backend = BackendKind::Vapi;
+        config.backend_settings.vapi.assistant_id = assistant_id.into();
+        config.backend_settings.vapi.phone_number_id = "pn_1".into();
+        let fields = ContactFields {
+            name: "Acme".into(),
+            phone: "+13125550143".into(),
+            tags: vec![],
+            time_zone: None,
+            do_not_call: false,
+            custom: Default::default(),
+            details: ContactDetails::Vendor(VendorDetails::default()),
+        };
+        CallRequest {
+            call_id: CallId(7),
+            to: "+13125550143".into(),
+            agent: Agent { id: AgentId(1), config },
+            contact: Contact { id: ContactId(1), phone_e164: Some("+13125550143".into()), fields },
+            system_prompt: "You call Acme.".into(),
+            first_message: "Hi Acme".into(),
+            voicemail: None,
+            attempt: 1,
+            variables: [("vendor_name".to_owned(), "Acme".to_owned())].into(),
+        }
+    }
+
+    #[test]
+    fn the_request_carries_ids_the_callee_variables_and_the_first_message() {
+        let call = call_request(&request(" asst_1 ")).unwrap();
+        assert_eq!((call.assistant_id.as_str(), call.phone_number_id.as_str()), ("asst_1", "pn_1"));
+        assert_eq!((call.customer_number.as_str(), call.customer_name.as_deref()), ("+13125550143", Some("Acme")));
+        assert_eq!(call.variable_values["vendor_name"], "Acme".into());
+        assert_eq!(call.first_message.as_deref(), Some("Hi Acme"));
+    }
+
+    #[test]
+    fn an_agent_without_its_vapi_ids_is_refused() {
+        let error = call_request(&request("")).unwrap_err();
+        assert_eq!(error.to_string(), "Vapi: the agent needs its Vapi assistant id and phone number id");
+    }
+}

@@ -1,0 +1,51 @@
+//! The Vapi reconciler: a lost end-of-call report is made up for by fetching the call
+//! (`GET /call/{id}`) once it is overdue, applying it when Vapi has ended it (see
+//! [the shared reconciler](crate::backends::reconcile) for when, and when a call is lost).
+
+use switchboard_core::BackendKind;
+use switchboard_providers::vapi::VapiCallStatus;
+use tokio::task::JoinHandle;
+
+use super::{CALL_REF, CallOutcome, VapiBackend, finished_call};
+use crate::backends::reconcile::{Fetched, Reconciled, reconcile_pass, spawn_every};
+use crate::{CallReports, EngineError};
+
+const RECONCILED: Reconciled = Reconciled {
+    kind: BackendKind::Vapi,
+    id_ref: CALL_REF,
+    no_id: "the app stopped before Vapi's call id was recorded",
+    never_ended: "Vapi never reported the end of the call",
+};
+
+impl VapiBackend {
+    /// Checks open Vapi calls every [`ReconcileSettings::every`](crate::backends::ReconcileSettings).
+    pub fn spawn_reconciler(&self, reports: CallReports) -> JoinHandle<()> {
+        let backend = self.clone();
+        spawn_every(self.reconcile.every, "Vapi", move || {
+            let (backend, reports) = (backend.clone(), reports.clone());
+            async move { backend.reconcile(&reports).await }
+        })
+    }
+
+    /// One pass: applies every overdue call Vapi reports ended, and closes the calls it never
+    /// will. Returns how many calls were ended.
+    pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
+        let client = &self.client;
+        reconcile_pass(reports, &self.reconcile, &RECONCILED, |call_id| async move {
+            let call = match client.get_call(&call_id).await {
+                Ok(call) => call,
+                Err(error) if error.status() == Some(404) => {
+                    return Ok(Fetched::Unknown(format!("Vapi has no call {call_id}")));
+                }
+                Err(error) => return Ok(Fetched::Unreachable(error)),
+            };
+            if call.status != VapiCallStatus::Ended {
+                return Ok(Fetched::Running);
+            }
+            let record = serde_json::to_string(&call)
+                .map_err(|error| EngineError::InvalidRequest(format!("Vapi's call cannot be kept: {error}")))?;
+            Ok(Fetched::Finished(finished_call(Some(client), &CallOutcome::from(&call), record).await))
+        })
+        .await
+    }
+}

@@ -1,0 +1,483 @@
+//! The Vapi backend end to end: the real client against the loopback fake, the real listener on
+//! 127.0.0.1 checking the server messages' `X-Vapi-Secret`, the inbox, the call tasks, the
+//! reconciler and the campaign runner.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId};
+use switchboard_engine::backends::ReconcileSettings;
+use switchboard_engine::backends::vapi::{CALL_REF, VapiBackend};
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_engine::history::call_record;
+use switchboard_engine::server::{
+    ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
+};
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
+use switchboard_providers::vapi::{VapiClient, VapiConfig};
+use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
+use switchboard_sim::fakes::vapi::{Endpoint, FakeVapi, FakeVapiSettings, WebhookDelivery};
+use switchboard_sim::{Cast, SimSettings};
+use switchboard_store::Store;
+
+const API_KEY: &str = "vapi_private_test_key";
+const SERVER_SECRET: &str = "vapi_server_secret_test";
+const RECONCILE: ReconcileSettings = ReconcileSettings {
+    every: Duration::from_millis(200),
+    overdue: Duration::from_millis(300),
+    give_up: Duration::from_secs(2),
+};
+
+/// The engine on the Vapi backend, its listener and the fake.
+struct World {
+    engine: Arc<Engine>,
+    fake: FakeVapi,
+    backend: VapiBackend,
+    reports: CallReports,
+    listener: String,
+    _recordings: tempfile::TempDir,
+}
+
+impl World {
+    /// Both shipped quote agents moved to Vapi (max duration `max_duration_secs`), the sample
+    /// vendors, cooperative callees, and server messages delivered as `delivery`.
+    async fn new(delivery: WebhookDelivery, max_duration_secs: u32) -> Self {
+        Self::with_cast(delivery, max_duration_secs, Cast::Cooperative).await
+    }
+
+    /// As [`World::new`], the callees being `cast`.
+    async fn with_cast(delivery: WebhookDelivery, max_duration_secs: u32, cast: Cast) -> Self {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        super::seed(&store);
+        let mut agents = store.list_agents().unwrap();
+        for agent in &mut agents {
+            let config = &mut agent.config;
+            config.backend = BackendKind::Vapi;
+            config.backend_settings.vapi.assistant_id = format!("asst-{}", agent.id.0);
+            config.backend_settings.vapi.phone_number_id = "pn-switchboard".into();
+            config.max_duration_secs = max_duration_secs;
+            store.update_agent(agent.id, config).unwrap();
+        }
+        let recordings = tempfile::tempdir().unwrap();
+        let settings =
+            EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
+        let mut engine = Engine::new(Arc::clone(&store), settings);
+
+        let fake = FakeVapi::start(FakeVapiSettings {
+            api_key: API_KEY.into(),
+            server_secret: Secret::new(SERVER_SECRET),
+            agents,
+            // Ringing comes a third of it after the call is placed, well after its id is recorded.
+            call_delay: Duration::from_millis(600),
+            sim: SimSettings { cast, ..SimSettings::default() },
+        })
+        .await
+        .unwrap();
+        fake.set_delivery(delivery);
+        let http = HttpSettings {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(2),
+            retry: RetryPolicy {
+                max_attempts: 4,
+                initial_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(100),
+                max_retry_after: Duration::from_secs(5),
+            },
+        };
+        let config = VapiConfig { base_url: fake.base_url().to_owned(), api_key: Secret::new(API_KEY) };
+        let client = VapiClient::new(config, &http).unwrap();
+
+        let live = LiveCalls::default();
+        let secrets = WebhookSecrets { vapi: Some(Secret::new(SERVER_SECRET)), ..WebhookSecrets::default() };
+        let settings = ListenerSettings::new("http://127.0.0.1");
+        let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, settings)
+            .with_live_calls(live.clone(), engine.recordings())
+            .with_vapi(client.clone());
+        let state = Arc::new(state);
+        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
+        spawn_inbox_processor(state);
+        let listener = format!("http://{bound}{}", WebhookRoute::Vapi.path());
+        fake.send_messages_to(&listener);
+
+        let backend = VapiBackend::new(client, Arc::clone(&store), live.clone(), RECONCILE);
+        engine.register_backend(Arc::new(backend.clone()));
+        let reports = CallReports::new(store, engine.bus().clone(), live, engine.recordings());
+        Self { engine: Arc::new(engine), fake, backend, reports, listener, _recordings: recordings }
+    }
+
+    fn agent(&self, name: &str) -> AgentId {
+        self.engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == name).unwrap().id
+    }
+
+    fn vendor(&self, name: &str) -> ContactId {
+        self.engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap().id
+    }
+
+    /// Calls `vendor` with the quote agent and waits for the call to end; returns it with the
+    /// transcript lines and offers published for it.
+    async fn quote_call(&self, vendor: &str) -> (CallId, usize, usize) {
+        let mut events = self.engine.bus().subscribe();
+        let call = self.engine.start_call(self.vendor(vendor), self.agent("Vendor quote")).await.unwrap();
+        let (mut lines, mut offers) = (0, 0);
+        loop {
+            let event =
+                tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("the call ends").unwrap();
+            match &*event {
+                EngineEvent::TranscriptLine { call_id, .. } if *call_id == call.id => lines += 1,
+                EngineEvent::OfferRecorded { offer } if offer.call_id == call.id => offers += 1,
+                EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal() => break,
+                _ => {}
+            }
+        }
+        (call.id, lines, offers)
+    }
+
+    /// Waits until the fake has posted `count` server messages.
+    async fn messages_posted(&self, count: u32) {
+        for _ in 0..100 {
+            if self.fake.messages_posted() >= count {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(self.fake.messages_posted(), count);
+    }
+}
+
+/// The call once it has ended (its task applies reports as they come).
+async fn terminal(store: &Store, call: CallId) -> CallSummary {
+    for _ in 0..100 {
+        let summary = store.call(call).unwrap().unwrap();
+        if summary.state.is_terminal() {
+            return summary;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("call {call} did not end")
+}
+
+/// The `POST /call` body the fake received for `call` (its number, its agent's assistant).
+fn placed_body<'a>(placed: &'a [serde_json::Value], call: &CallSummary) -> &'a serde_json::Value {
+    let assistant = format!("asst-{}", call.agent_id.0);
+    placed
+        .iter()
+        .find(|body| body["customer"]["number"] == call.phone.as_str() && body["assistantId"] == assistant.as_str())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_quote_campaign_runs_both_rounds_over_vapi_and_fills_history() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    let engine = &world.engine;
+    let store = Arc::clone(engine.store());
+    let mut events = engine.bus().subscribe();
+    let spec = CampaignSpec {
+        name: "M8 bolts over Vapi".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: world.agent("Vendor quote"),
+        negotiation_agent_id: Some(world.agent("Vendor negotiation")),
+        contacts: store.list_contacts().unwrap().into_iter().map(|c| c.id).collect(),
+        concurrency: 3,
+        max_attempts: 1,
+        retry_spacing_ms: 10,
+        ignore_calling_windows: true,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    let mut ringing = 0;
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
+        match &*event {
+            EngineEvent::CallUpdated { call } if call.state == CallState::Ringing => ringing += 1,
+            EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed" => {
+                break;
+            }
+            _ => {}
+        }
+    }
+
+    let campaign = store.campaign(id).unwrap().unwrap();
+    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
+        panic!("a quote summary")
+    };
+    assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
+    assert!(summary.recommendation.starts_with("Order from"), "{}", summary.recommendation);
+    let round_two = store.campaign_targets(id, 2).unwrap();
+    assert!(!round_two.is_empty(), "vendors above the best price are called again");
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 4 + round_two.len());
+    assert_eq!(ringing, calls.len(), "each call rang, as Vapi's status updates said");
+    let placed = world.fake.placed_calls();
+    assert_eq!(placed.len(), calls.len(), "one POST /call per call, nothing placed twice");
+    for call in &calls {
+        assert_eq!(call.state, CallState::Completed, "{call:?}");
+        assert_eq!(call.end_reason.as_deref(), Some("Vapi: assistant-ended-call"));
+        assert!(call.answered_at.is_some());
+        let record = call_record(&store, call.id).unwrap();
+        assert!(record.transcript.len() >= 4, "{:?}", record.transcript);
+        assert!(record.transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms));
+        assert!(record.fields.iter().any(|f| f.key == "unit_price"), "{:?}", record.fields);
+        let offer = record.offer.as_ref().expect("an offer");
+        let price = format!("${:.2}", offer.unit_price.unwrap());
+        assert!(record.transcript.iter().any(|line| line.text.contains(&price)), "the offer is what was said");
+        let vapi_id = &record.provider_refs[CALL_REF];
+        assert_eq!(store.call_by_provider_id(vapi_id).unwrap().map(|c| c.id), Some(call.id), "found by Vapi's id");
+        let cost = record.cost.as_ref().unwrap();
+        assert!(cost.currency == "USD" && cost.amount > 0.0, "{cost:?}");
+        let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
+        assert_eq!(raw["message"]["type"], "end-of-call-report");
+        assert_eq!(raw["message"]["call"]["id"], vapi_id.as_str());
+        let recording = record.recording.as_ref().expect("the call's recording");
+        assert!(recording.file.ends_with(".wav") && recording.bytes > 44, "{recording:?}");
+        assert!(recording.duration_ms > 1_000, "{recording:?}");
+        // The request carried the callee, the vendor's variables and the rendered first message.
+        let body = placed_body(&placed, call);
+        assert_eq!(body["phoneNumberId"], "pn-switchboard");
+        assert_eq!(body["customer"]["name"], call.contact_name.as_str());
+        let overrides = &body["assistantOverrides"];
+        assert_eq!(overrides["variableValues"]["vendor_name"], call.contact_name.as_str());
+        assert_eq!(overrides["firstMessage"].as_str().unwrap(), record.transcript[0].text);
+    }
+    for target in &round_two {
+        let call = calls.iter().find(|c| c.round == Some(2) && c.contact_id == target.contact_id).unwrap();
+        let best = target.variables.get("best_price").unwrap();
+        let variables = &placed_body(&placed, call)["assistantOverrides"]["variableValues"];
+        assert_eq!(variables["best_price"], best.as_str());
+    }
+}
+
+#[tokio::test]
+async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_with_vapis_reason() {
+    let world = World::with_cast(WebhookDelivery::InOrder, 300, Cast::Realistic).await;
+    let store = Arc::clone(world.engine.store());
+    let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
+    let contacts = written.into_iter().map(Result::unwrap).collect();
+    let mut events = world.engine.bus().subscribe();
+    let spec = CampaignSpec {
+        name: "realistic".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: world.agent("Vendor quote"),
+        negotiation_agent_id: None,
+        contacts,
+        concurrency: 10,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    };
+    let id = world.engine.launch_campaign(spec).await.unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
+        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
+        {
+            break;
+        }
+    }
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 30);
+    assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");
+    let unreached: Vec<_> =
+        calls.iter().filter(|call| matches!(call.state, CallState::Busy | CallState::NoAnswer)).collect();
+    assert!(!unreached.is_empty(), "the realistic cast has busy lines and no-answers");
+    for call in unreached {
+        let reason = call.end_reason.as_deref().unwrap();
+        assert!(["Vapi: customer-busy", "Vapi: customer-did-not-answer"].contains(&reason), "{call:?}");
+        assert!(store.transcript(call.id).unwrap().is_empty() && store.offer(call.id).unwrap().is_none());
+        assert!(call_record(&store, call.id).unwrap().recording.is_none());
+    }
+    let quoted = calls.iter().filter(|call| store.offer(call.id).unwrap().is_some()).count();
+    assert!(quoted > 10, "most vendors quote: {quoted}");
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_server_messages_are_applied_once() {
+    for delivery in [WebhookDelivery::Duplicated, WebhookDelivery::Reordered] {
+        let world = World::new(delivery, 300).await;
+        let (call, lines, offers) = world.quote_call("Pacific Bolt & Nut").await;
+        let store = world.engine.store();
+        let record = call_record(store, call).unwrap();
+        assert_eq!(record.call.state, CallState::Completed, "{delivery:?}");
+        assert_eq!(record.transcript.len(), lines, "{delivery:?}: every line published once");
+        assert_eq!(record.transcript.iter().map(|l| l.seq).collect::<Vec<_>>(), (0..lines as u32).collect::<Vec<_>>());
+        assert_eq!(offers, 1, "{delivery:?}");
+        assert!(record.recording.is_some(), "{delivery:?}");
+        // Ringing, in progress, ended and the report; each twice when duplicated. Let the later
+        // ones land (reordered: the report came first), then nothing more has changed.
+        world.messages_posted(if delivery == WebhookDelivery::Duplicated { 8 } else { 4 }).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(call_record(store, call).unwrap(), record, "{delivery:?}");
+        assert_eq!(store.inbox_counts().unwrap().total, 4, "{delivery:?}: duplicates are one row each");
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_report_is_recovered_by_the_reconciler() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let reconciler = world.backend.spawn_reconciler(world.reports.clone());
+    let (call, lines, offers) = world.quote_call("Acme Fasteners").await;
+    reconciler.abort();
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    assert_eq!(world.fake.messages_posted(), 0);
+    assert!(lines >= 4 && record.transcript.len() == lines);
+    assert_eq!(offers, 1);
+    assert!(record.offer.is_some() && record.recording.is_some() && record.cost.is_some());
+    let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (raw["status"].as_str(), raw["id"].as_str()),
+        (Some("ended"), Some(record.provider_refs[CALL_REF].as_str()))
+    );
+    // A second pass finds nothing left to do; the late messages add nothing to the closed call.
+    assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
+    world.fake.deliver_dropped().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let late = call_record(world.engine.store(), call).unwrap();
+    assert_eq!((&late.call, &late.transcript, &late.fields), (&record.call, &record.transcript, &record.fields));
+    assert_eq!((&late.offer, &late.cost), (&record.offer, &record.cost));
+}
+
+#[tokio::test]
+async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let store = Arc::clone(world.engine.store());
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+
+    // The app restarts: a new engine over the same database, no call task listening.
+    let live = LiveCalls::default();
+    let backend = VapiBackend::new(world.backend.client().clone(), Arc::clone(&store), live.clone(), RECONCILE);
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    engine.register_backend(Arc::new(backend.clone()));
+    assert_eq!(engine.close_abandoned_calls().await.unwrap(), 0, "Vapi carries the call on");
+    assert!(!store.call(call.id).unwrap().unwrap().state.is_terminal());
+
+    let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live, None);
+    let mut ended = 0;
+    for _ in 0..50 {
+        ended = backend.reconcile(&reports).await.unwrap();
+        if ended > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ended, 1);
+    let record = call_record(&store, call.id).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    assert!(record.transcript.len() >= 4 && record.offer.is_some() && record.cost.is_some());
+}
+
+#[tokio::test]
+async fn a_call_vapi_does_not_know_is_closed_as_lost() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    let reconciler = world.backend.spawn_reconciler(world.reports.clone());
+    let store = world.engine.store();
+    let mut events = world.engine.bus().subscribe();
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    store.set_provider_ref(call.id, CALL_REF, "nobody-knows-this-call").unwrap();
+    let ended = loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("the call ends").unwrap();
+        if let EngineEvent::CallUpdated { call: c } = &*event
+            && c.id == call.id
+            && c.state.is_terminal()
+        {
+            break c.clone();
+        }
+    };
+    reconciler.abort();
+    assert_eq!(ended.state, CallState::Lost);
+    assert_eq!(ended.end_reason.as_deref(), Some("Vapi has no call nobody-knows-this-call"));
+}
+
+#[tokio::test]
+async fn a_call_vapi_never_ends_is_closed_as_lost_past_the_give_up_time() {
+    let world = World::new(WebhookDelivery::InOrder, 1).await;
+    world.fake.set_call_delay(Duration::from_secs(60));
+    let store = world.engine.store();
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    // Overdue (1 s max duration + 0.3 s) but not yet past the give-up time (+ 2 s): left open.
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
+    assert!(!store.call(call.id).unwrap().unwrap().state.is_terminal());
+    // Past it, with Vapi failing every GET: nothing is closed on a call Vapi could not be asked about.
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    world.fake.fail_next(Endpoint::GetCall, u32::MAX);
+    assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
+    assert!(!store.call(call.id).unwrap().unwrap().state.is_terminal());
+    // Vapi answers again and still reports the call running: it is lost.
+    world.fake.fail_next(Endpoint::GetCall, 0);
+    assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 1);
+    let ended = terminal(store, call.id).await;
+    assert_eq!(ended.state, CallState::Lost);
+    assert_eq!(ended.end_reason.as_deref(), Some("Vapi never reported the end of the call"));
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_follow_the_clients_policy_and_a_refusal_fails_the_call() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    let (vendor, agent) = (world.vendor("Acme Fasteners"), world.agent("Vendor quote"));
+
+    // Two 429s are waited out (Retry-After: 1 each), then the call goes through once.
+    world.fake.set_latency(Duration::from_millis(20));
+    world.fake.rate_limit_next(Endpoint::CreateCall, 2);
+    let started = std::time::Instant::now();
+    let (call, _, offers) = world.quote_call("Pacific Bolt & Nut").await;
+    assert!(started.elapsed() >= Duration::from_secs(2), "each 429's Retry-After was honoured");
+    assert_eq!(world.engine.store().call(call).unwrap().unwrap().state, CallState::Completed);
+    assert_eq!((offers, world.fake.placed_calls().len()), (1, 1));
+
+    // A 500 on placing a call is not retried (it might have rung): the call fails with it.
+    world.fake.fail_next(Endpoint::CreateCall, 1);
+    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    assert!(matches!(error, EngineError::Backend(_)), "{error:?}");
+    assert!(error.to_string().contains("HTTP 500"), "{error}");
+    assert_eq!(world.fake.placed_calls().len(), 1, "the 500 was not retried");
+
+    // Vapi refusing the call fails it with Vapi's message.
+    world.fake.refuse_calls(Some("Couldn't Get Phone Number. `phoneNumberId` pn-switchboard Does Not Exist."));
+    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    assert!(error.to_string().contains("`phoneNumberId` pn-switchboard Does Not Exist"), "{error}");
+    let failed = world.engine.store().list_calls(1).unwrap().remove(0);
+    assert_eq!(failed.state, CallState::Failed);
+    assert!(failed.end_reason.as_deref().unwrap().contains("Does Not Exist"), "{failed:?}");
+    world.fake.refuse_calls(None);
+
+    // The recording's GET stalls past the client's timeout once, fails once, then answers.
+    world.fake.stall_next(Endpoint::Recording, 1, Duration::from_secs(3));
+    world.fake.fail_next(Endpoint::Recording, 1);
+    let (call, _, _) = world.quote_call("Acme Fasteners").await;
+    let record = call_record(world.engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Completed);
+    assert!(record.recording.is_some(), "the recording's fetch was retried");
+}
+
+#[tokio::test]
+async fn a_client_with_the_wrong_key_is_refused() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    let config = VapiConfig { base_url: world.fake.base_url().to_owned(), api_key: Secret::new("not-the-key") };
+    let client = VapiClient::new(config, &HttpSettings::default()).unwrap();
+    let error = client.get_call("any-call").await.unwrap_err();
+    assert_eq!(error.status(), Some(401), "{error}");
+}
+
+#[tokio::test]
+async fn a_forged_server_message_is_refused_and_changes_nothing() {
+    let world = World::new(WebhookDelivery::Dropped, 300).await;
+    let store = world.engine.store();
+    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap().id;
+    let before = call_record(store, call).unwrap();
+    let vapi_id = before.provider_refs[CALL_REF].clone();
+    let report = serde_json::json!({"message": {"type": "end-of-call-report", "endedReason": "customer-busy",
+        "call": {"id": vapi_id}, "cost": 9.99}});
+    let http = reqwest::Client::new();
+    for secret in [Some("not-the-secret"), None] {
+        let mut request = http.post(&world.listener).json(&report);
+        if let Some(secret) = secret {
+            request = request.header("X-Vapi-Secret", secret);
+        }
+        assert_eq!(request.send().await.unwrap().status().as_u16(), 403, "{secret:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(store.inbox_counts().unwrap().total, 0, "nothing was written");
+    assert_eq!(call_record(store, call).unwrap(), before, "nothing changed");
+    // The same message with the secret is taken.
+    let answer = http.post(&world.listener).header("X-Vapi-Secret", SERVER_SECRET).json(&report).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(terminal(store, call).await.state, CallState::Busy);
+}

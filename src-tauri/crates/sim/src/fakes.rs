@@ -6,6 +6,7 @@
 mod callee;
 pub mod elevenlabs;
 mod faults;
+mod serving;
 pub mod twilio;
 pub mod ultravox;
 pub mod vapi;

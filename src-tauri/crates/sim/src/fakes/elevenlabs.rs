@@ -10,7 +10,6 @@
 mod conversation;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,6 +27,7 @@ use switchboard_providers::signature::ElevenLabsWebhookKey;
 use tokio::task::JoinHandle;
 
 use super::faults::{Fault, Faults};
+use super::serving::{bind, fault_controls, serve, webhook_client};
 use crate::SimSettings;
 use conversation::{Outcome, play, read_request};
 
@@ -123,10 +123,7 @@ impl Shared {
 impl FakeElevenLabs {
     /// Starts the fake on a free loopback port.
     pub async fn start(settings: FakeElevenLabsSettings) -> std::io::Result<Self> {
-        // reqwest's rustls needs a process-wide crypto provider; any installed one will do.
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
-        let http =
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
+        let http = webhook_client()?;
         let shared = Arc::new(Shared {
             settings,
             http,
@@ -145,13 +142,8 @@ impl FakeElevenLabs {
             .route("/v1/convai/conversations/{id}/audio", get(get_audio))
             .route("/v1/convai/agents", get(list_agents))
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::warn!(%error, "the fake ElevenLabs stopped");
-            }
-        });
+        let (listener, base_url) = bind().await?;
+        let server = serve(listener, router, "ElevenLabs");
         Ok(Self { base_url, shared, server })
     }
 
@@ -160,34 +152,11 @@ impl FakeElevenLabs {
         &self.base_url
     }
 
-    /// Waits this long before answering each request.
-    pub fn set_latency(&self, latency: Duration) {
-        self.shared.faults.set_latency(latency);
-    }
-
-    /// Answers the next `count` requests to `endpoint` 429 with `Retry-After: 1`.
-    pub fn rate_limit_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.rate_limit_next(endpoint as usize, count);
-    }
-
-    /// Answers the next `count` requests to `endpoint` 500.
-    pub fn fail_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.fail_next(endpoint as usize, count);
-    }
-
-    /// Holds the next `count` requests to `endpoint` for `stall` before answering (past a
-    /// client's timeout).
-    pub fn stall_next(&self, endpoint: Endpoint, count: u32, stall: Duration) {
-        self.shared.faults.stall_next(endpoint as usize, count, stall);
-    }
+    fault_controls!();
 
     /// Posts webhooks to `url` (the listener's `/elevenlabs/webhook`); until then none go out.
     pub fn send_webhooks_to(&self, url: &str) {
         *Shared::lock(&self.shared.webhook_url) = Some(url.to_owned());
-    }
-
-    pub fn set_delivery(&self, delivery: WebhookDelivery) {
-        *Shared::lock(&self.shared.delivery) = delivery;
     }
 
     /// Answers outbound calls `success: false` with a null conversation id and this message

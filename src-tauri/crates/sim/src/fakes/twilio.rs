@@ -9,7 +9,6 @@
 //! stalls, and dropped, duplicated or reordered status callbacks.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -31,6 +30,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 pub use super::faults::WebhookDelivery;
 use super::faults::{Fault, Faults};
+use super::serving::{bind, fault_controls, serve, webhook_client};
 use crate::SimSettings;
 use crate::persona::{Reach, reach};
 use crate::voice::{Utterance, record};
@@ -116,11 +116,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl FakeTwilio {
     /// Starts the fake on a free loopback port.
     pub async fn start(settings: FakeTwilioSettings) -> std::io::Result<Self> {
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
-        let http =
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
+        let http = webhook_client()?;
+        let (listener, base_url) = bind().await?;
         let shared = Arc::new(Shared {
             settings,
             base_url: base_url.clone(),
@@ -141,11 +138,7 @@ impl FakeTwilio {
             .route("/2010-04-01/Accounts/{account}/Calls/{call}", post(update_call))
             .route("/2010-04-01/Accounts/{account}/Recordings/{recording}", get(get_recording))
             .with_state(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::warn!(%error, "the fake Twilio stopped");
-            }
-        });
+        let server = serve(listener, router, "Twilio");
         Ok(Self { base_url, shared, server })
     }
 
@@ -160,28 +153,7 @@ impl FakeTwilio {
         *lock(&self.shared.tunnel) = Some((public_base.to_owned(), local_base.to_owned()));
     }
 
-    pub fn set_delivery(&self, delivery: WebhookDelivery) {
-        *lock(&self.shared.delivery) = delivery;
-    }
-
-    pub fn set_latency(&self, latency: Duration) {
-        self.shared.faults.set_latency(latency);
-    }
-
-    /// Answers the next `count` requests to `endpoint` 429 with `Retry-After: 1`.
-    pub fn rate_limit_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.rate_limit_next(endpoint as usize, count);
-    }
-
-    /// Answers the next `count` requests to `endpoint` 500.
-    pub fn fail_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.fail_next(endpoint as usize, count);
-    }
-
-    /// Holds the next `count` requests to `endpoint` for `stall` before answering.
-    pub fn stall_next(&self, endpoint: Endpoint, count: u32, stall: Duration) {
-        self.shared.faults.stall_next(endpoint as usize, count, stall);
-    }
+    fault_controls!();
 
     /// Every create-call form received, as sent (those answered with a fault too).
     pub fn placed_calls(&self) -> Vec<Form> {

@@ -9,7 +9,6 @@
 //! 500, stalls, and dropped or duplicated webhooks.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -30,6 +29,7 @@ use tokio::task::JoinHandle;
 use super::callee::{Placed, Played, play_reached};
 pub use super::faults::WebhookDelivery;
 use super::faults::{Fault, Faults};
+use super::serving::{bind, fault_controls, serve, webhook_client};
 use super::twilio::CallDirectory;
 use crate::SimSettings;
 use crate::persona::Reach;
@@ -98,11 +98,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl FakeUltravox {
     /// Starts the fake; `directory` says who the Twilio fake dialled for each Call SID.
     pub async fn start(settings: FakeUltravoxSettings, directory: CallDirectory) -> std::io::Result<Self> {
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
-        let http =
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
+        let http = webhook_client()?;
+        let (listener, base_url) = bind().await?;
         let shared = Arc::new(Shared {
             settings,
             base_url: base_url.clone(),
@@ -124,11 +121,7 @@ impl FakeUltravox {
             .route("/api/calls/{id}/messages", get(get_messages))
             .route("/calls/{id}/telephony", get(telephony))
             .with_state(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::warn!(%error, "the fake Ultravox stopped");
-            }
-        });
+        let server = serve(listener, router, "Ultravox");
         Ok(Self { base_url, shared, server })
     }
 
@@ -141,25 +134,7 @@ impl FakeUltravox {
         *lock(&self.shared.webhook_url) = Some(url.to_owned());
     }
 
-    pub fn set_delivery(&self, delivery: WebhookDelivery) {
-        *lock(&self.shared.delivery) = delivery;
-    }
-
-    pub fn set_latency(&self, latency: Duration) {
-        self.shared.faults.set_latency(latency);
-    }
-
-    pub fn rate_limit_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.rate_limit_next(endpoint as usize, count);
-    }
-
-    pub fn fail_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.fail_next(endpoint as usize, count);
-    }
-
-    pub fn stall_next(&self, endpoint: Endpoint, count: u32, stall: Duration) {
-        self.shared.faults.stall_next(endpoint as usize, count, stall);
-    }
+    fault_controls!();
 
     /// The agents Ultravox holds now, by agent id.
     pub fn agents(&self) -> BTreeMap<String, Value> {

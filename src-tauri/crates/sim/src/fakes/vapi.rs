@@ -9,7 +9,6 @@
 //! server messages.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -28,6 +27,7 @@ use tokio::task::JoinHandle;
 
 use super::callee::{Placed, Played, Talk, play, text_variables};
 use super::faults::{Fault, Faults};
+use super::serving::{bind, fault_controls, serve, webhook_client};
 use crate::SimSettings;
 
 pub use super::faults::WebhookDelivery;
@@ -126,12 +126,8 @@ impl Shared {
 impl FakeVapi {
     /// Starts the fake on a free loopback port.
     pub async fn start(settings: FakeVapiSettings) -> std::io::Result<Self> {
-        // reqwest's rustls needs a process-wide crypto provider; any installed one will do.
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
-        let http =
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
+        let http = webhook_client()?;
+        let (listener, base_url) = bind().await?;
         let shared = Arc::new(Shared {
             base_url: base_url.clone(),
             http,
@@ -151,11 +147,7 @@ impl FakeVapi {
             .route("/call/{id}", get(get_call))
             .route("/recordings/{file}", get(get_recording))
             .with_state(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::warn!(%error, "the fake Vapi stopped");
-            }
-        });
+        let server = serve(listener, router, "Vapi");
         Ok(Self { base_url, shared, server })
     }
 
@@ -164,26 +156,7 @@ impl FakeVapi {
         &self.base_url
     }
 
-    /// Waits this long before answering each request.
-    pub fn set_latency(&self, latency: Duration) {
-        self.shared.faults.set_latency(latency);
-    }
-
-    /// Answers the next `count` requests to `endpoint` 429 with `Retry-After: 1`.
-    pub fn rate_limit_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.rate_limit_next(endpoint as usize, count);
-    }
-
-    /// Answers the next `count` requests to `endpoint` 500.
-    pub fn fail_next(&self, endpoint: Endpoint, count: u32) {
-        self.shared.faults.fail_next(endpoint as usize, count);
-    }
-
-    /// Holds the next `count` requests to `endpoint` for `stall` before answering (past a
-    /// client's timeout).
-    pub fn stall_next(&self, endpoint: Endpoint, count: u32, stall: Duration) {
-        self.shared.faults.stall_next(endpoint as usize, count, stall);
-    }
+    fault_controls!();
 
     /// Posts server messages to `url` (the listener's `/vapi/events`); until then none go out.
     pub fn send_messages_to(&self, url: &str) {
@@ -193,10 +166,6 @@ impl FakeVapi {
     /// Makes calls placed from now on last `delay` before they end.
     pub fn set_call_delay(&self, delay: Duration) {
         self.shared.call_delay_ms.store(millis(delay), Ordering::Relaxed);
-    }
-
-    pub fn set_delivery(&self, delivery: WebhookDelivery) {
-        *lock(&self.shared.delivery) = delivery;
     }
 
     /// Answers `POST /call` 400 with this message, as Vapi refuses a call it cannot place

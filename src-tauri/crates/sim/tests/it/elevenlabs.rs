@@ -9,17 +9,18 @@ use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, Con
 use switchboard_engine::backends::elevenlabs::{
     CONVERSATION_REF, ElevenLabsBackend, ReconcileSettings, TWILIO_CALL_REF,
 };
-use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::history::call_record;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
 };
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
-use switchboard_providers::{ConnectionCheck, HttpSettings, RetryPolicy, Secret};
+use switchboard_providers::{ConnectionCheck, HttpSettings, Secret};
 use switchboard_sim::fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElevenLabsSettings, WebhookDelivery};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
+
+use super::{assert_both_rounds_ranked, loopback_http, quote_campaign, run_campaign, two_round_quote_campaign};
 
 const API_KEY: &str = "xi_test_key";
 const WEBHOOK_SECRET: &str = "whsec_switchboard_test";
@@ -86,16 +87,7 @@ impl World {
         .await
         .unwrap();
         fake.set_delivery(delivery);
-        let http = HttpSettings {
-            connect_timeout: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(2),
-            retry: RetryPolicy {
-                max_attempts: 4,
-                initial_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(100),
-                max_retry_after: Duration::from_secs(5),
-            },
-        };
+        let http = loopback_http();
         let config = ElevenLabsConfig { base_url: fake.base_url().to_owned(), api_key: Secret::new(API_KEY) };
         let client = ElevenLabsClient::new(config, &http).unwrap();
 
@@ -154,37 +146,14 @@ async fn a_quote_campaign_runs_both_rounds_over_elevenlabs_and_fills_history() {
     let world = World::new(WebhookDelivery::InOrder, 300).await;
     let engine = &world.engine;
     let store = Arc::clone(engine.store());
-    let mut events = engine.bus().subscribe();
-    let spec = CampaignSpec {
-        name: "M8 bolts over ElevenLabs".into(),
-        kind: CampaignKind::VendorQuote,
-        agent_id: world.agent("Vendor quote"),
-        negotiation_agent_id: Some(world.agent("Vendor negotiation")),
-        contacts: store.list_contacts().unwrap().into_iter().map(|c| c.id).collect(),
-        concurrency: 3,
-        max_attempts: 1,
-        retry_spacing_ms: 10,
-        ignore_calling_windows: true,
-    };
-    let id = engine.launch_campaign(spec).await.unwrap();
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
-        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
-        {
-            break;
-        }
-    }
-
-    let campaign = store.campaign(id).unwrap().unwrap();
-    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
-        panic!("a quote summary")
-    };
-    assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
-    assert!(summary.recommendation.starts_with("Order from"), "{}", summary.recommendation);
-    let round_two = store.campaign_targets(id, 2).unwrap();
-    assert!(!round_two.is_empty(), "vendors above the best price are called again");
-    let calls = store.calls_in_campaign(id).unwrap();
-    assert_eq!(calls.len(), 4 + round_two.len());
+    let spec = two_round_quote_campaign(
+        "M8 bolts over ElevenLabs",
+        world.agent("Vendor quote"),
+        world.agent("Vendor negotiation"),
+        &store,
+    );
+    let id = run_campaign(engine, spec).await;
+    let (calls, round_two) = assert_both_rounds_ranked(&store, id);
     let placed = world.fake.placed_calls();
     assert_eq!(placed.len(), calls.len(), "one outbound call per call, nothing placed twice");
     for call in &calls {
@@ -233,26 +202,8 @@ async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_from_
     let store = Arc::clone(world.engine.store());
     let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
     let contacts = written.into_iter().map(Result::unwrap).collect();
-    let mut events = world.engine.bus().subscribe();
-    let spec = CampaignSpec {
-        name: "realistic".into(),
-        kind: CampaignKind::VendorQuote,
-        agent_id: world.agent("Vendor quote"),
-        negotiation_agent_id: None,
-        contacts,
-        concurrency: 10,
-        max_attempts: 1,
-        retry_spacing_ms: 0,
-        ignore_calling_windows: true,
-    };
-    let id = world.engine.launch_campaign(spec).await.unwrap();
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
-        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
-        {
-            break;
-        }
-    }
+    let id =
+        run_campaign(&world.engine, quote_campaign("realistic", world.agent("Vendor quote"), None, contacts, 10)).await;
     let calls = store.calls_in_campaign(id).unwrap();
     assert_eq!(calls.len(), 30);
     assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, Speaker};
+use switchboard_core::{AgentId, CallState, CallSummary, ContactId, Speaker};
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
+use switchboard_providers::{HttpSettings, RetryPolicy};
 use switchboard_sim::{Cast, SimSettings, Simulator};
-use switchboard_store::Store;
+use switchboard_store::{Store, TargetRow};
 
 mod campaign;
 mod elevenlabs;
@@ -28,6 +30,78 @@ pub fn seed(store: &Store) {
         &[file("vendors.json", include_str!("../../../../../assets/sample/vendors.json"))],
     );
     assert!(seeded.unwrap());
+}
+
+/// HTTP settings for clients of the loopback fakes: short timeouts, quick retries.
+pub fn loopback_http() -> HttpSettings {
+    HttpSettings {
+        connect_timeout: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(2),
+        retry: RetryPolicy {
+            max_attempts: 4,
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(100),
+            max_retry_after: Duration::from_secs(5),
+        },
+    }
+}
+
+/// A two-round-capable vendor quote campaign over `contacts`, one attempt each, at any hour.
+pub fn quote_campaign(
+    name: &str,
+    agent_id: AgentId,
+    negotiation_agent_id: Option<AgentId>,
+    contacts: Vec<ContactId>,
+    concurrency: u32,
+) -> CampaignSpec {
+    CampaignSpec {
+        name: name.to_owned(),
+        kind: CampaignKind::VendorQuote,
+        agent_id,
+        negotiation_agent_id,
+        contacts,
+        concurrency,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    }
+}
+
+/// Both rounds over every seeded vendor, three calls at once: quotes with `quote`, then
+/// `negotiation` for the vendors above the best price.
+pub fn two_round_quote_campaign(name: &str, quote: AgentId, negotiation: AgentId, store: &Store) -> CampaignSpec {
+    let contacts = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
+    quote_campaign(name, quote, Some(negotiation), contacts, 3)
+}
+
+/// Checks a finished two-round quote campaign: every seeded vendor quoted, an order recommended,
+/// round two called the vendors above the best price; returns its calls and round two's targets.
+pub fn assert_both_rounds_ranked(store: &Store, id: i64) -> (Vec<CallSummary>, Vec<TargetRow>) {
+    let campaign = store.campaign(id).unwrap().unwrap();
+    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
+        panic!("a quote summary")
+    };
+    assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
+    assert!(summary.recommendation.starts_with("Order from"), "{}", summary.recommendation);
+    let round_two = store.campaign_targets(id, 2).unwrap();
+    assert!(!round_two.is_empty(), "vendors above the best price are called again");
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 4 + round_two.len());
+    (calls, round_two)
+}
+
+/// Launches `spec` on `engine` and waits until the campaign completes (a minute at most between
+/// events).
+pub async fn run_campaign(engine: &Arc<Engine>, spec: CampaignSpec) -> i64 {
+    let mut events = engine.bus().subscribe();
+    let id = engine.launch_campaign(spec).await.unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
+        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
+        {
+            return id;
+        }
+    }
 }
 
 fn engine(time_scale: f64) -> Engine {

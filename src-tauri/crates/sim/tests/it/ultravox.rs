@@ -12,20 +12,21 @@ use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
 use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::backends::ultravox::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend};
-use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::history::call_record;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
 };
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
+use switchboard_providers::Secret;
 use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
-use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
 use switchboard_sim::fakes::WebhookDelivery;
 use switchboard_sim::fakes::twilio::{self, FakeTwilio, FakeTwilioSettings};
 use switchboard_sim::fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
+
+use super::{assert_both_rounds_ranked, loopback_http, quote_campaign, run_campaign, two_round_quote_campaign};
 
 const PUBLIC: &str = "https://tunnel.example";
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
@@ -81,16 +82,7 @@ impl World {
         )
         .await
         .unwrap();
-        let http = HttpSettings {
-            connect_timeout: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(2),
-            retry: RetryPolicy {
-                max_attempts: 4,
-                initial_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(100),
-                max_retry_after: Duration::from_secs(5),
-            },
-        };
+        let http = loopback_http();
         let twilio_client = TwilioClient::new(
             TwilioConfig {
                 base_url: twilio.base_url().to_owned(),
@@ -183,36 +175,14 @@ async fn a_quote_campaign_runs_both_rounds_over_ultravox_through_twilio() {
     let world = World::new(Vec::new()).await;
     let engine = &world.engine;
     let store = Arc::clone(engine.store());
-    let mut events = engine.bus().subscribe();
-    let spec = CampaignSpec {
-        name: "M8 bolts over Ultravox".into(),
-        kind: CampaignKind::VendorQuote,
-        agent_id: world.agent("Vendor quote"),
-        negotiation_agent_id: Some(world.agent("Vendor negotiation")),
-        contacts: store.list_contacts().unwrap().into_iter().map(|c| c.id).collect(),
-        concurrency: 3,
-        max_attempts: 1,
-        retry_spacing_ms: 10,
-        ignore_calling_windows: true,
-    };
-    let id = engine.launch_campaign(spec).await.unwrap();
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
-        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
-        {
-            break;
-        }
-    }
-    let campaign = store.campaign(id).unwrap().unwrap();
-    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
-        panic!("a quote summary")
-    };
-    assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
-    assert!(summary.recommendation.starts_with("Order from"), "{}", summary.recommendation);
-    let round_two = store.campaign_targets(id, 2).unwrap();
-    assert!(!round_two.is_empty(), "vendors above the best price are called again");
-    let calls = store.calls_in_campaign(id).unwrap();
-    assert_eq!(calls.len(), 4 + round_two.len());
+    let spec = two_round_quote_campaign(
+        "M8 bolts over Ultravox",
+        world.agent("Vendor quote"),
+        world.agent("Vendor negotiation"),
+        &store,
+    );
+    let id = run_campaign(engine, spec).await;
+    let (calls, _) = assert_both_rounds_ranked(&store, id);
     let placed = world.twilio.placed_calls();
     assert_eq!((placed.len(), world.ultravox.agent_calls().len()), (calls.len(), calls.len()), "nothing placed twice");
     // Give the recording callbacks (posted after `completed`) time to land.
@@ -379,26 +349,8 @@ async fn with_a_realistic_cast_every_call_ends_as_twilio_and_ultravox_report_it(
     let store = Arc::clone(world.engine.store());
     let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
     let contacts = written.into_iter().map(Result::unwrap).collect();
-    let mut events = world.engine.bus().subscribe();
-    let spec = CampaignSpec {
-        name: "realistic".into(),
-        kind: CampaignKind::VendorQuote,
-        agent_id: world.agent("Vendor quote"),
-        negotiation_agent_id: None,
-        contacts,
-        concurrency: 10,
-        max_attempts: 1,
-        retry_spacing_ms: 0,
-        ignore_calling_windows: true,
-    };
-    let id = world.engine.launch_campaign(spec).await.unwrap();
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(60), events.recv()).await.expect("campaign ends").unwrap();
-        if matches!(&*event, EngineEvent::CampaignUpdated { campaign_id, status, .. } if *campaign_id == id && status == "completed")
-        {
-            break;
-        }
-    }
+    let id =
+        run_campaign(&world.engine, quote_campaign("realistic", world.agent("Vendor quote"), None, contacts, 10)).await;
     let calls = store.calls_in_campaign(id).unwrap();
     assert_eq!(calls.len(), 30);
     assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");

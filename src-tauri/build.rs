@@ -36,6 +36,8 @@ fn main() {
         "listener_info",
         "set_listener_settings",
         "detect_ngrok",
+        "twilio_from_number",
+        "set_twilio_from_number",
         "set_key",
         "delete_key",
         "test_connection",

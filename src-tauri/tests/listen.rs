@@ -54,8 +54,10 @@ fn health_checks_the_providers_whose_keys_are_in_the_environment() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    // Kept open to the end: `listen` prints more lines, and a closed pipe would stop it.
+    let mut output = BufReader::new(listen.stdout.take().unwrap());
     let mut first_line = String::new();
-    BufReader::new(listen.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    output.read_line(&mut first_line).unwrap();
     assert!(first_line.starts_with(&format!("Listening on http://{address}")), "{first_line}");
 
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -11,5 +11,8 @@ pub mod twilio;
 pub mod ultravox;
 pub mod vapi;
 
+#[cfg(test)]
+mod test_request;
+
 pub use reconcile::ReconcileSettings;
 pub use report::ReportClients;

@@ -115,40 +115,18 @@ fn call_request(request: &CallRequest) -> Result<VapiCallRequest, BackendError> 
 
 #[cfg(test)]
 mod tests {
-    use switchboard_core::{
-        Agent, AgentConfig, AgentId, BackendKind, CallId, Contact, ContactDetails, ContactFields, ContactId,
-        VendorDetails,
-    };
+    use switchboard_core::BackendKind;
 
     use super::call_request;
     use crate::CallRequest;
+    use crate::backends::test_request::quote_request;
 
     fn request(assistant_id: &str) -> CallRequest {
-        let mut config: AgentConfig =
-            serde_json::from_str(include_str!("../../../../../assets/presets/vendor-quote.json")).unwrap();
-        config.backend = BackendKind::Vapi;
-        config.backend_settings.vapi.assistant_id = assistant_id.into();
-        config.backend_settings.vapi.phone_number_id = "pn_1".into();
-        let fields = ContactFields {
-            name: "Acme".into(),
-            phone: "+13125550143".into(),
-            tags: vec![],
-            time_zone: None,
-            do_not_call: false,
-            custom: Default::default(),
-            details: ContactDetails::Vendor(VendorDetails::default()),
-        };
-        CallRequest {
-            call_id: CallId(7),
-            to: "+13125550143".into(),
-            agent: Agent { id: AgentId(1), config },
-            contact: Contact { id: ContactId(1), phone_e164: Some("+13125550143".into()), fields },
-            system_prompt: "You call Acme.".into(),
-            first_message: "Hi Acme".into(),
-            voicemail: None,
-            attempt: 1,
-            variables: [("vendor_name".to_owned(), "Acme".to_owned())].into(),
-        }
+        quote_request(|config| {
+            config.backend = BackendKind::Vapi;
+            config.backend_settings.vapi.assistant_id = assistant_id.into();
+            config.backend_settings.vapi.phone_number_id = "pn_1".into();
+        })
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::health::{NoProviderClients, ProviderProbe};
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
 use crate::history::Recordings;
+use crate::pipeline::PipelineSessions;
 use crate::{CallReports, EventBus, LiveCalls};
 
 /// The secrets webhooks are verified with, one per provider; a provider without one has its
@@ -102,6 +103,8 @@ pub struct ListenerState {
     pub(super) reports: CallReports,
     /// Fetches the recordings of ElevenLabs conversations, when that backend is configured.
     pub(super) elevenlabs: Option<ElevenLabsClient>,
+    /// The realtime pipeline's calls waiting for their media stream.
+    pub(super) pipeline: PipelineSessions,
 }
 
 impl ListenerState {
@@ -127,6 +130,7 @@ impl ListenerState {
             started: Instant::now(),
             reports,
             elevenlabs: None,
+            pipeline: PipelineSessions::default(),
         }
     }
 
@@ -140,6 +144,12 @@ impl ListenerState {
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
         self.elevenlabs = Some(client);
+        self
+    }
+
+    /// Hands media streams to the pipeline calls filed in `sessions` (shared with the backend).
+    pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
+        self.pipeline = sessions;
         self
     }
 

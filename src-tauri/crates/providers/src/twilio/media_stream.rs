@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use crate::Provider;
@@ -154,9 +155,49 @@ impl StreamCommand {
     }
 }
 
+/// Writes the `media` messages of one stream into a reused buffer: the same JSON as
+/// [`StreamCommand::media`], without allocating per frame once the buffer has grown (each
+/// message's space is taken back when the sent message is dropped).
+#[derive(Debug)]
+pub struct MediaFrameWriter {
+    prefix: String,
+    buffer: BytesMut,
+}
+
+impl MediaFrameWriter {
+    const SUFFIX: &'static [u8] = br#""}}"#;
+
+    pub fn new(stream_sid: &str) -> Self {
+        let sid = serde_json::to_string(stream_sid).expect("a string always serializes");
+        Self { prefix: format!(r#"{{"event":"media","streamSid":{sid},"media":{{"payload":""#), buffer: BytesMut::new() }
+    }
+
+    /// The JSON text of a `media` message carrying `mulaw` (UTF-8 bytes).
+    pub fn media(&mut self, mulaw: &[u8]) -> Bytes {
+        let encoded = base64::encoded_len(mulaw.len(), true).expect("a frame's base64 length fits in usize");
+        self.buffer.reserve(self.prefix.len() + encoded + Self::SUFFIX.len());
+        self.buffer.extend_from_slice(self.prefix.as_bytes());
+        let start = self.buffer.len();
+        self.buffer.resize(start + encoded, 0);
+        let written = BASE64.encode_slice(mulaw, &mut self.buffer[start..]).expect("sized for the base64 text");
+        self.buffer.truncate(start + written);
+        self.buffer.extend_from_slice(Self::SUFFIX);
+        self.buffer.split().freeze()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{StreamCommand, StreamEvent};
+    use super::{MediaFrameWriter, StreamCommand, StreamEvent};
+
+    #[test]
+    fn the_frame_writer_writes_what_media_commands_do() {
+        let mut writer = MediaFrameWriter::new("MZ\"1");
+        for frame in [&[0xFF_u8, 0x7F][..], &[1, 2, 3], &[0; 160]] {
+            let json = writer.media(frame);
+            assert_eq!(std::str::from_utf8(&json).unwrap(), StreamCommand::media("MZ\"1", frame).to_json());
+        }
+    }
 
     #[test]
     fn reads_every_documented_event() {

@@ -41,8 +41,8 @@ struct Shared {
     utterances: Mutex<VecDeque<String>>,
     latency_ms: AtomicU64,
     speech_final: AtomicBool,
-    /// The next socket drops (no close frame) after this many audio frames; 0: none.
-    drop_after_frames: AtomicU64,
+    /// How many of the next sockets drop (no close frame), and after how many audio frames.
+    drops: Mutex<(u32, u64)>,
     /// The next socket sends this error message after its first audio frame.
     error_next: Mutex<Option<String>>,
     sockets: AtomicU32,
@@ -58,7 +58,7 @@ impl FakeDeepgram {
             utterances: Mutex::default(),
             latency_ms: AtomicU64::new(0),
             speech_final: AtomicBool::new(true),
-            drop_after_frames: AtomicU64::new(0),
+            drops: Mutex::new((0, 0)),
             error_next: Mutex::new(None),
             sockets: AtomicU32::new(0),
             keep_alives: AtomicU32::new(0),
@@ -96,9 +96,9 @@ impl FakeDeepgram {
         self.shared.speech_final.store(on, Ordering::Relaxed);
     }
 
-    /// The next socket drops, with no close frame, after `frames` audio frames.
-    pub fn drop_next_socket_after(&self, frames: u64) {
-        self.shared.drop_after_frames.store(frames, Ordering::Release);
+    /// The next `sockets` sockets each drop, with no close frame, after `frames` audio frames.
+    pub fn drop_sockets_after(&self, sockets: u32, frames: u64) {
+        *lock(&self.shared.drops) = (sockets, frames);
     }
 
     /// The next socket reports this error after its first audio frame.
@@ -149,7 +149,15 @@ async fn listen(
     let number = |name: &str, default: f64| query.get(name).and_then(|value| value.parse().ok()).unwrap_or(default);
     let timing = Timing { endpointing_ms: number("endpointing", 300.0), utterance_end_ms: number("utterance_end_ms", 1000.0) };
     shared.sockets.fetch_add(1, Ordering::AcqRel);
-    let drop_after = shared.drop_after_frames.swap(0, Ordering::AcqRel);
+    let drop_after = {
+        let mut drops = lock(&shared.drops);
+        if drops.0 > 0 {
+            drops.0 -= 1;
+            drops.1
+        } else {
+            0
+        }
+    };
     let error = lock(&shared.error_next).take();
     upgrade.on_upgrade(move |socket| Transcriber::new(shared, timing, drop_after, error).run(socket))
 }

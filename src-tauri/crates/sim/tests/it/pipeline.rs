@@ -1,0 +1,485 @@
+//! The realtime pipeline end to end: the engine's call task and store, the real listener's
+//! media route on 127.0.0.1 (signed upgrade, call id + token), the real Deepgram, Anthropic and
+//! ElevenLabs TTS clients against their loopback fakes, and a fake Twilio playing the caller in
+//! real time. Placing the Twilio call is another backend's work: the test backend here files
+//! the session and connects the fake media stream, as Twilio would once the call is answered.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use switchboard_core::{AgentConfig, AgentId, BackendKind, CallState, CallSummary, ContactId, Speaker, TranscriptLine};
+use switchboard_engine::pipeline::{
+    CALL_ID_PARAMETER, CallControl, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,
+};
+use switchboard_engine::server::{ListenerSettings, ListenerState, TWILIO_MEDIA_PATH, WebhookSecrets, serve};
+use switchboard_engine::{
+    BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, Engine, EngineEvent, EngineSettings,
+};
+use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
+use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
+use switchboard_providers::elevenlabs::ElevenLabsConfig;
+use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
+use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
+use switchboard_sim::fakes::anthropic::{FakeAnthropic, Reply, Responder, last_user_text, scripted};
+use switchboard_sim::fakes::deepgram::FakeDeepgram;
+use switchboard_sim::fakes::elevenlabs_tts::FakeElevenLabsTts;
+use switchboard_sim::fakes::twilio_media::{CallerStep, FakeMediaStream, MediaStreamRecord, MediaStreamSettings};
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+const AUTH_TOKEN: &str = "twilio_auth_token_test";
+const PUBLIC_BASE: &str = "https://switchboard.example";
+const DEEPGRAM_KEY: &str = "dg_test_key";
+const ANTHROPIC_KEY: &str = "sk-ant-test";
+const ELEVENLABS_KEY: &str = "xi_test_key";
+/// Each character the fake TTS speaks lasts this long.
+const MS_PER_CHAR: u64 = 10;
+const TRANSFER_NUMBER: &str = "+13125550177";
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A placed call: the fake Twilio side, and what the session asked of the backend.
+struct Placed {
+    stream: Result<FakeMediaStream, String>,
+    control: mpsc::Receiver<CallControl>,
+}
+
+/// Stands in for the Twilio-placing backend: reports ringing, files the session and connects
+/// the fake media stream with the call's id and token (or a wrong token when told to).
+struct TestPipelineBackend {
+    sessions: PipelineSessions,
+    clients: PipelineClients,
+    connect_url: String,
+    script: Mutex<Vec<CallerStep>>,
+    wrong_token: bool,
+    placed: mpsc::UnboundedSender<Placed>,
+}
+
+impl CallBackend for TestPipelineBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Pipeline
+    }
+
+    fn start(&self, request: CallRequest, events: mpsc::Sender<BackendEvent>) -> BoxFuture<'static, Result<(), BackendError>> {
+        let (control, control_receiver) = mpsc::channel(4);
+        let call = PipelineCall::new(&request, self.clients.clone(), events.clone(), control);
+        let token = self.sessions.expect(call);
+        let script = std::mem::take(&mut *self.script.lock().unwrap());
+        let connect_url = self.connect_url.clone();
+        let wrong_token = self.wrong_token;
+        let placed = self.placed.clone();
+        Box::pin(async move {
+            let token = token.map_err(|error| BackendError { backend: "test".into(), message: error.to_string() })?;
+            let token = if wrong_token { "0".repeat(token.len()) } else { token };
+            let _ringing = events.send(BackendEvent::Ringing).await;
+            let parameters =
+                BTreeMap::from([(CALL_ID_PARAMETER.to_owned(), request.call_id.to_string()), (TOKEN_PARAMETER.to_owned(), token)]);
+            let settings = MediaStreamSettings {
+                connect_url,
+                public_url: format!("{PUBLIC_BASE}{TWILIO_MEDIA_PATH}"),
+                auth_token: Secret::new(AUTH_TOKEN),
+                parameters,
+            };
+            tokio::spawn(async move {
+                let stream = FakeMediaStream::connect(settings, script).await;
+                let _placed = placed.send(Placed { stream, control: control_receiver });
+            });
+            Ok(())
+        })
+    }
+}
+
+/// The engine on the test pipeline backend, the listener and the three provider fakes.
+struct World {
+    engine: Engine,
+    deepgram: FakeDeepgram,
+    anthropic: FakeAnthropic,
+    tts: FakeElevenLabsTts,
+    sessions: PipelineSessions,
+    placed: mpsc::UnboundedReceiver<Placed>,
+    agent: AgentId,
+    contact: ContactId,
+    _recordings: tempfile::TempDir,
+}
+
+/// How a test call went.
+struct Outcome {
+    call: CallSummary,
+    transcript: Vec<TranscriptLine>,
+    media: MediaStreamRecord,
+    control: Vec<CallControl>,
+}
+
+impl World {
+    /// The shipped quote agent on the pipeline (changed by `configure`), answering with
+    /// `responder`; the caller follows `script`.
+    async fn new(configure: impl FnOnce(&mut AgentConfig), responder: Responder, script: Vec<CallerStep>) -> Self {
+        Self::build(configure, responder, script, false).await
+    }
+
+    async fn build(
+        configure: impl FnOnce(&mut AgentConfig),
+        responder: Responder,
+        script: Vec<CallerStep>,
+        wrong_token: bool,
+    ) -> Self {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        super::seed(&store);
+        let mut agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
+        agent.config.backend = BackendKind::Pipeline;
+        agent.config.backend_settings.pipeline.tts_voice = "voice_test".into();
+        configure(&mut agent.config);
+        assert_eq!(agent.config.validate(), [], "the test agent is valid");
+        store.update_agent(agent.id, &agent.config).unwrap();
+        let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
+        let recordings = tempfile::tempdir().unwrap();
+        let settings = EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
+        let mut engine = Engine::new(Arc::clone(&store), settings);
+
+        let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await.unwrap();
+        let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, responder).await.unwrap();
+        let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, MS_PER_CHAR).await.unwrap();
+        let http = HttpSettings {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(5),
+            retry: RetryPolicy {
+                max_attempts: 3,
+                initial_delay: ms(10),
+                max_delay: ms(100),
+                max_retry_after: Duration::from_secs(1),
+            },
+        };
+        let clients = PipelineClients {
+            deepgram: DeepgramClient::new(
+                DeepgramConfig { base_url: deepgram.base_url().to_owned(), api_key: Secret::new(DEEPGRAM_KEY) },
+                &http,
+            )
+            .unwrap(),
+            anthropic: AnthropicClient::new(
+                AnthropicConfig { base_url: anthropic.base_url().to_owned(), api_key: Secret::new(ANTHROPIC_KEY) },
+                &http,
+            )
+            .unwrap(),
+            tts: ElevenLabsTtsClient::new(
+                ElevenLabsConfig { base_url: tts.base_url().to_owned(), api_key: Secret::new(ELEVENLABS_KEY) },
+                &http,
+            )
+            .unwrap(),
+        };
+
+        let sessions = PipelineSessions::default();
+        let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(AUTH_TOKEN)), ..WebhookSecrets::default() };
+        let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC_BASE))
+            .with_pipeline(sessions.clone());
+        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::new(state)).await.unwrap();
+
+        let (placed_sender, placed) = mpsc::unbounded_channel();
+        engine.register_backend(Arc::new(TestPipelineBackend {
+            sessions: sessions.clone(),
+            clients,
+            connect_url: format!("ws://{bound}{TWILIO_MEDIA_PATH}"),
+            script: Mutex::new(script),
+            wrong_token,
+            placed: placed_sender,
+        }));
+        Self { engine, deepgram, anthropic, tts, sessions, placed, agent: agent.id, contact: contact.id, _recordings: recordings }
+    }
+
+    /// Places the call and waits for it to end.
+    async fn call(&mut self) -> Outcome {
+        let mut events = self.engine.bus().subscribe();
+        let call = self.engine.start_call(self.contact, self.agent).await.unwrap();
+        let placed = tokio::time::timeout(Duration::from_secs(10), self.placed.recv()).await.unwrap().unwrap();
+        let media = tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
+        let ended = loop {
+            let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
+            if let EngineEvent::CallUpdated { call: updated } = &*event {
+                if updated.id == call.id && updated.state.is_terminal() {
+                    break updated.clone();
+                }
+            }
+        };
+        let mut control_receiver = placed.control;
+        let mut control = Vec::new();
+        while let Ok(asked) = control_receiver.try_recv() {
+            control.push(asked);
+        }
+        let transcript = self.engine.store().transcript(call.id).unwrap();
+        Outcome { call: ended, transcript, media, control }
+    }
+}
+
+impl Outcome {
+    fn lines(&self, speaker: Speaker) -> Vec<String> {
+        self.transcript.iter().filter(|line| line.speaker == speaker).map(|line| line.text.clone()).collect()
+    }
+
+    fn reason(&self) -> &str {
+        self.call.end_reason.as_deref().unwrap_or_default()
+    }
+}
+
+fn speak(ms_long: u64) -> CallerStep {
+    CallerStep::Speak(ms(ms_long))
+}
+
+fn agent_done() -> CallerStep {
+    CallerStep::WaitForAgent(ms(300))
+}
+
+/// The assistant texts of a request's conversation.
+fn assistant_texts(request: &Value) -> Vec<String> {
+    request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|message| message["role"] == "assistant")
+        .flat_map(|message| message["content"].as_array().unwrap().clone())
+        .filter_map(|block| block["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
+    let replies = vec![
+        Reply::text("Great. What is your unit price for that quantity?"),
+        Reply::text("Thanks, twelve fifty per unit.").and_tool("record_field", json!({"field": "unit_price", "value": "12.50"})),
+        Reply::text("And what is the lead time?"),
+        Reply::default().and_tool("record_field", json!({"field": "lead_time_days", "value": 14})),
+        Reply::text("Perfect, that's everything I need. Thank you, goodbye."),
+    ];
+    let script = vec![
+        agent_done(),
+        speak(700),
+        agent_done(),
+        speak(700),
+        agent_done(),
+        speak(700),
+        CallerStep::Silence(Duration::from_secs(30)),
+    ];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.deepgram.script(&["Yes, this is Acme.", "Twelve fifty per unit.", "Lead time is two weeks."]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.call.state, CallState::Completed, "{}", outcome.reason());
+    assert!(outcome.reason().contains("every required value"), "{}", outcome.reason());
+    assert_eq!(outcome.control, [CallControl::HangUp]);
+    assert_eq!(outcome.lines(Speaker::Callee), ["Yes, this is Acme.", "Twelve fifty per unit.", "Lead time is two weeks."]);
+    let agent = outcome.lines(Speaker::Agent);
+    assert!(agent[0].starts_with("Hi, I'm calling for") && agent[0].contains("Acme Fasteners"), "{agent:?}");
+    assert_eq!(agent[1], "Great. What is your unit price for that quantity?");
+    assert_eq!(agent[2], "Thanks, twelve fifty per unit. And what is the lead time?");
+    assert_eq!(agent[3], "Perfect, that's everything I need. Thank you, goodbye.");
+    let offsets: Vec<u32> = outcome.transcript.iter().map(|line| line.offset_ms).collect();
+    assert!(offsets.windows(2).all(|pair| pair[0] < pair[1]), "lines in call order: {offsets:?}");
+
+    let store = world.engine.store();
+    let offer = store.offer(outcome.call.id).unwrap().expect("an offer");
+    assert_eq!((offer.unit_price, offer.lead_time_days), (Some(12.5), Some(14)));
+
+    // Every answer was timed at each hop, and quickly, with zero-latency fakes.
+    let latencies = store.turn_latencies(outcome.call.id).unwrap();
+    assert_eq!(latencies.len(), 3, "{latencies:?}");
+    for latency in &latencies {
+        assert!(latency.stt_ms >= 250 && latency.stt_ms < 1500, "Deepgram's endpointing is 300 ms: {latency:?}");
+        assert!(latency.llm_ms + latency.tts_ms + latency.send_ms < 500, "{latency:?}");
+    }
+    let recording = store.recording(outcome.call.id).unwrap().expect("a recording");
+    assert!(recording.duration_ms > 4_000 && recording.file.ends_with(".wav"), "{recording:?}");
+
+    // The model saw the rendered prompt, the tools and only what was said.
+    let requests = world.anthropic.requests();
+    assert_eq!(requests.len(), 5);
+    assert!(requests[0]["system"].as_str().unwrap().contains("Acme Fasteners"));
+    let tools: Vec<&str> = requests[0]["tools"].as_array().unwrap().iter().map(|tool| tool["name"].as_str().unwrap()).collect();
+    assert_eq!(tools, ["end_call", "record_field"], "no transfer number, no transfer tool");
+    assert_eq!(last_user_text(&requests[0]), "Yes, this is Acme.");
+    assert_eq!(assistant_texts(&requests[0]), [agent[0].clone()]);
+    let tool_result = &requests[2]["messages"].as_array().unwrap().last().unwrap()["content"][0];
+    assert_eq!(tool_result["type"], "tool_result");
+
+    // Each utterance ended with a mark, echoed once played.
+    let marks: Vec<&String> = outcome.media.marks.iter().map(|(_, name)| name).collect();
+    let echoed: Vec<&String> = outcome.media.echoed.iter().map(|(_, name)| name).collect();
+    assert_eq!(marks.len(), 4);
+    assert_eq!(marks, echoed);
+    assert!(outcome.media.clears.is_empty(), "nobody barged in");
+    assert!(outcome.media.closed_by_listener);
+    assert_eq!(world.sessions.waiting(), 0);
+
+    // Pacing: while the agent speaks, frames are never more than 40 ms apart.
+    let gaps = outcome.media.gaps_within_speech(ms(200));
+    let worst = gaps.iter().max().unwrap();
+    assert!(gaps.len() > 100 && *worst <= ms(40), "{} gaps, worst {worst:?}", gaps.len());
+    assert!(outcome.media.frames.iter().all(|(_, bytes)| *bytes == 160));
+    assert_eq!(world.tts.spoken().len(), 7, "{:?}", world.tts.spoken());
+}
+
+#[tokio::test]
+async fn a_caller_talking_over_the_agent_clears_its_audio_and_the_history_keeps_what_was_heard() {
+    let replies = vec![Reply::text("I'm an assistant calling for Northwind Freight about a quote.")];
+    let script = vec![
+        CallerStep::WaitForAgentSpeaking,
+        CallerStep::Silence(ms(500)),
+        speak(600),
+        agent_done(),
+        CallerStep::HangUp,
+    ];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.deepgram.script(&["Sorry, who is this?"]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.media.clears.len(), 1, "one clear");
+    let agent = outcome.lines(Speaker::Agent);
+    let greeting = world.tts.spoken().concat();
+    assert!(!agent[0].is_empty() && agent[0].len() < greeting.len() / 2, "{agent:?} of {greeting:?}");
+    assert!(greeting.starts_with(&agent[0]), "the words heard begin the greeting: {agent:?}");
+    let requests = world.anthropic.requests();
+    assert_eq!(assistant_texts(&requests[0]), [agent[0].clone()], "the model hears only what was played");
+    assert_eq!(last_user_text(&requests[0]), "Sorry, who is this?");
+    assert_eq!(agent[1], "I'm an assistant calling for Northwind Freight about a quote.");
+    let greeting_mark = &outcome.media.echoed[0];
+    assert!(greeting_mark.0 >= outcome.media.clears[0], "the cleared greeting's mark came back at the clear");
+    assert_eq!(outcome.call.state, CallState::Completed);
+    assert_eq!(outcome.reason(), "the callee hung up");
+    assert!(!outcome.media.closed_by_listener);
+}
+
+#[tokio::test]
+async fn keypad_digits_reach_the_model() {
+    let responder: Responder = Box::new(|request| {
+        if last_user_text(request).contains("pressed 1") {
+            Reply::text("You pressed one. Goodbye.").and_tool("end_call", json!({"reason": "menu choice made"}))
+        } else {
+            Reply::text("Please press one.")
+        }
+    });
+    let script = vec![agent_done(), CallerStep::Dtmf('1'), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, responder, script).await;
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.lines(Speaker::Callee), ["(pressed 1)"]);
+    assert!(last_user_text(&world.anthropic.requests()[0]).contains("The callee pressed 1 on the keypad"));
+    assert_eq!(outcome.lines(Speaker::Agent)[1], "You pressed one. Goodbye.");
+    assert_eq!(outcome.reason(), "the agent ended the call: menu choice made");
+}
+
+#[tokio::test]
+async fn the_end_call_tool_hangs_up_after_the_goodbye_has_played() {
+    let replies = vec![Reply::text("Understood, thanks anyway. Goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
+    let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.deepgram.script(&["We don't do quotes over the phone."]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.call.state, CallState::Completed);
+    assert_eq!(outcome.reason(), "the agent ended the call: no quotes");
+    assert_eq!(outcome.control, [CallControl::HangUp]);
+    let last_frame = outcome.media.frames.last().unwrap().0;
+    let goodbye_played = outcome.media.echoed.last().unwrap().0;
+    assert!(goodbye_played >= last_frame, "the mark came back after the last frame played");
+    assert_eq!(outcome.lines(Speaker::Agent).last().unwrap(), "Understood, thanks anyway. Goodbye.");
+}
+
+#[tokio::test]
+async fn a_callee_saying_goodbye_ends_the_call_after_the_answer() {
+    let replies = vec![Reply::text("Alright, have a good day.")];
+    let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.deepgram.script(&["Not interested, bye."]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.reason(), "the callee said goodbye");
+    assert_eq!(outcome.lines(Speaker::Agent).last().unwrap(), "Alright, have a good day.");
+}
+
+#[tokio::test]
+async fn silence_gets_one_reprompt_then_the_call_ends() {
+    let mut world = World::new(|config| config.silence_timeout_secs = 1, scripted(Vec::new()), Vec::new()).await;
+    let outcome = world.call().await;
+
+    let agent = outcome.lines(Speaker::Agent);
+    assert_eq!(agent[1..], ["Are you still there?", "I'll let you go for now. Goodbye."]);
+    assert_eq!(outcome.call.state, CallState::Completed);
+    assert!(outcome.reason().starts_with("no answer after a re-prompt"), "{}", outcome.reason());
+    assert!(world.anthropic.requests().is_empty());
+    let gap = outcome.transcript[1].offset_ms - outcome.transcript[0].offset_ms;
+    assert!(gap >= 1000, "the re-prompt waits the silence timeout after the greeting: {gap} ms");
+}
+
+#[tokio::test]
+async fn the_max_duration_wraps_the_call_up() {
+    let replies = vec![Reply::text(&"Let me tell you all about our company and its long history. ".repeat(8))];
+    let script = vec![agent_done(), speak(500), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|config| config.max_duration_secs = 3, scripted(replies), script).await;
+    world.deepgram.script(&["Go on."]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.reason(), "reached the agent's max duration (3 s)");
+    let agent = outcome.lines(Speaker::Agent);
+    assert!(agent.last().unwrap().starts_with("I'm sorry, I have to end the call here."), "{agent:?}");
+    assert_eq!(outcome.media.clears.len(), 1, "the long answer was cut");
+    let wrap_up = outcome.transcript.last().unwrap().offset_ms;
+    assert!((3000..4000).contains(&wrap_up), "wrapped up at {wrap_up} ms");
+}
+
+#[tokio::test]
+async fn transfer_call_asks_the_backend_to_redirect_to_the_transfer_number() {
+    let replies = vec![Reply::text("Sure, connecting you now.").and_tool("transfer_call", json!({"reason": "asked for a person"}))];
+    let script = vec![agent_done(), speak(600), agent_done(), CallerStep::HangUp];
+    let mut world = World::new(|config| config.transfer_to = TRANSFER_NUMBER.into(), scripted(replies), script).await;
+    world.deepgram.script(&["Can I talk to a person?"]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.control, [CallControl::Transfer { to: TRANSFER_NUMBER.into() }]);
+    assert_eq!(outcome.reason(), format!("transferred to {TRANSFER_NUMBER}: asked for a person"));
+    let tools = &world.anthropic.requests()[0]["tools"];
+    assert!(tools.as_array().unwrap().iter().any(|tool| tool["name"] == "transfer_call"));
+}
+
+#[tokio::test]
+async fn a_dropped_deepgram_socket_is_reopened_once_and_the_call_goes_on() {
+    let replies = vec![Reply::text("Understood, goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
+    let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.deepgram.drop_sockets_after(1, 20);
+    world.deepgram.script(&["We don't do quotes."]);
+    let outcome = world.call().await;
+
+    assert_eq!(world.deepgram.sockets(), 2);
+    assert_eq!(outcome.lines(Speaker::Callee), ["We don't do quotes."]);
+    assert_eq!(outcome.reason(), "the agent ended the call: no quotes");
+}
+
+#[tokio::test]
+async fn deepgram_failing_again_after_its_reopen_ends_the_call_with_an_apology() {
+    let script = vec![CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, scripted(Vec::new()), script).await;
+    world.deepgram.drop_sockets_after(2, 20);
+    let outcome = world.call().await;
+
+    assert_eq!(world.deepgram.sockets(), 2);
+    assert_eq!(outcome.call.state, CallState::Failed);
+    assert!(outcome.reason().starts_with("speech recognition failed: Deepgram"), "{}", outcome.reason());
+    assert!(outcome.lines(Speaker::Agent).last().unwrap().starts_with("I'm sorry, we're having technical trouble"));
+}
+
+#[tokio::test]
+async fn a_media_stream_with_a_wrong_token_is_closed_and_nothing_runs() {
+    let mut world = World::build(|_| {}, scripted(Vec::new()), Vec::new(), true).await;
+    let call = world.engine.start_call(world.contact, world.agent).await.unwrap();
+    let placed = tokio::time::timeout(Duration::from_secs(10), world.placed.recv()).await.unwrap().unwrap();
+    let media = tokio::time::timeout(Duration::from_secs(10), placed.stream.unwrap().finish()).await.unwrap().unwrap();
+
+    assert!(media.closed_by_listener);
+    assert_eq!(media.close_code, Some(1008));
+    assert!(media.frames.is_empty() && media.marks.is_empty());
+    assert_eq!(world.deepgram.sockets(), 0);
+    assert_eq!(world.sessions.waiting(), 1, "the call still waits for its own stream");
+    let call = world.engine.store().call(call.id).unwrap().unwrap();
+    assert_eq!(call.state, CallState::Ringing);
+}

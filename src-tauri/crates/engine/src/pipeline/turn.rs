@@ -256,12 +256,16 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
                 Ok(TtsEvent::Audio { mulaw, alignment }) => {
                     let at = Instant::now();
                     let mut alignment = alignment;
-                    if let Some(alignment) = alignment.as_mut() {
-                        heard(&mut unheard, &mut heard_of_first, &mut skip, alignment);
-                    }
+                    let repeated_ms = match alignment.as_mut() {
+                        Some(alignment) => heard(&mut unheard, &mut heard_of_first, &mut skip, alignment),
+                        None => 0.0,
+                    };
+                    // After a reopen, the sound of characters already played is not played again.
+                    let repeated = ((repeated_ms * 8.0) as usize).min(mulaw.len());
+                    let mulaw = &mulaw[repeated..];
                     let turn_report = TurnReport::Audio { bytes: mulaw.len(), alignment, at };
                     let _ended = setup.session.send(Input::Turn(id, turn_report)).await;
-                    framer.push(&mulaw, |frame| frames.push(*frame));
+                    framer.push(mulaw, |frame| frames.push(*frame));
                     for frame in frames.drain(..) {
                         if setup.playout.send(Outbound::Audio { turn: id, frame }).await.is_err() {
                             return Ok(());
@@ -284,10 +288,9 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
         reopened = true;
         tracing::warn!(turn = id, %error, "the ElevenLabs socket failed; reopening it once");
         (sender, receiver) = open(setup).await.map_err(failed)?;
-        // The first unheard sentence is spoken again whole: its characters heard already are
-        // not counted twice.
+        // The first unheard sentence is sent again whole: the sound of its characters heard
+        // already is cut from the new audio.
         skip = heard_of_first;
-        heard_of_first = 0;
         for (sentence, _) in &unheard {
             send_sentence(sender.as_mut(), sentence).await.map_err(failed)?;
         }
@@ -319,20 +322,24 @@ fn blanks_free(text: &str) -> usize {
 }
 
 /// Counts the characters an audio chunk speaks against the sentences waiting for theirs,
-/// dropping from its alignment those heard before a reopen.
+/// dropping from its alignment those heard before a reopen (`skip` of them); returns how many
+/// milliseconds at the chunk's start those dropped characters take, the rest of the alignment
+/// being moved earlier by as much.
 fn heard(
     unheard: &mut std::collections::VecDeque<(String, usize)>,
     heard_of_first: &mut usize,
     skip: &mut usize,
     alignment: &mut switchboard_providers::elevenlabs_tts::Alignment,
-) {
+) -> f64 {
     let mut kept = switchboard_providers::elevenlabs_tts::Alignment::default();
+    let mut repeated_ms = 0.0_f64;
     for ((chars, start), duration) in
         alignment.chars.iter().zip(&alignment.char_start_times_ms).zip(&alignment.char_durations_ms)
     {
         let count = blanks_free(chars);
-        if count > 0 && *skip > 0 {
+        if *skip > 0 && kept.chars.is_empty() {
             *skip = skip.saturating_sub(count);
+            repeated_ms = repeated_ms.max(start + duration);
             continue;
         }
         *heard_of_first += count;
@@ -344,8 +351,40 @@ fn heard(
             unheard.pop_front();
         }
         kept.chars.push(chars.clone());
-        kept.char_start_times_ms.push(*start);
+        kept.char_start_times_ms.push((start - repeated_ms).max(0.0));
         kept.char_durations_ms.push(*duration);
     }
     *alignment = kept;
+    repeated_ms
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use switchboard_providers::elevenlabs_tts::Alignment;
+
+    use super::heard;
+
+    fn timed(text: &str, from_ms: f64) -> Alignment {
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        let starts = (0..chars.len()).map(|i| from_ms + i as f64 * 10.0).collect();
+        Alignment { char_durations_ms: vec![10.0; chars.len()], chars, char_start_times_ms: starts }
+    }
+
+    #[test]
+    fn sentences_leave_the_queue_once_heard_and_repeats_are_cut() {
+        let mut unheard = VecDeque::from([("Hi there.".to_owned(), 8), ("Bye.".to_owned(), 4)]);
+        let (mut of_first, mut skip) = (0, 0);
+        let mut chunk = timed("Hi th", 0.0);
+        assert_eq!(heard(&mut unheard, &mut of_first, &mut skip, &mut chunk), 0.0);
+        assert_eq!((unheard.len(), of_first), (2, 4));
+        // The socket was reopened: the first sentence comes again, its 4 heard characters cut.
+        skip = of_first;
+        let mut again = timed("Hi there.", 0.0);
+        assert_eq!(heard(&mut unheard, &mut of_first, &mut skip, &mut again), 50.0, "H, i, space, t, h");
+        assert_eq!(again.chars.concat(), "ere.");
+        assert_eq!(again.char_start_times_ms[0], 0.0);
+        assert_eq!(unheard.len(), 1, "the first sentence is heard whole");
+    }
 }

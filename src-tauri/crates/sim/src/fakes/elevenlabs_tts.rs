@@ -37,8 +37,8 @@ struct Shared {
     api_key: String,
     ms_per_char: AtomicU64,
     latency_ms: AtomicU64,
-    /// The next socket drops (no close frame) after this many audio messages; 0: none.
-    drop_after_messages: AtomicU32,
+    /// How many of the next sockets drop (no close frame), and after how many audio messages.
+    drops: Mutex<(u32, u32)>,
     error_next: Mutex<Option<String>>,
     sockets: AtomicU32,
     /// Every text spoken (per flush), in order.
@@ -53,7 +53,7 @@ impl FakeElevenLabsTts {
             api_key: api_key.to_owned(),
             ms_per_char: AtomicU64::new(ms_per_char),
             latency_ms: AtomicU64::new(0),
-            drop_after_messages: AtomicU32::new(0),
+            drops: Mutex::new((0, 0)),
             error_next: Mutex::new(None),
             sockets: AtomicU32::new(0),
             spoken: Mutex::default(),
@@ -80,9 +80,9 @@ impl FakeElevenLabsTts {
         self.shared.latency_ms.store(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
-    /// The next socket drops, with no close frame, after `messages` audio messages.
-    pub fn drop_next_socket_after(&self, messages: u32) {
-        self.shared.drop_after_messages.store(messages, Ordering::Release);
+    /// The next `sockets` sockets each drop, with no close frame, after `messages` audio messages.
+    pub fn drop_sockets_after(&self, sockets: u32, messages: u32) {
+        *self.shared.drops.lock().unwrap_or_else(PoisonError::into_inner) = (sockets, messages);
     }
 
     /// The next socket answers its first text with this error message.
@@ -122,7 +122,15 @@ async fn stream_input(
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
     shared.sockets.fetch_add(1, Ordering::AcqRel);
-    let drop_after = shared.drop_after_messages.swap(0, Ordering::AcqRel);
+    let drop_after = {
+        let mut drops = shared.drops.lock().unwrap_or_else(PoisonError::into_inner);
+        if drops.0 > 0 {
+            drops.0 -= 1;
+            drops.1
+        } else {
+            0
+        }
+    };
     let error = shared.error_next.lock().unwrap_or_else(PoisonError::into_inner).take();
     upgrade.on_upgrade(move |socket| speak(shared, socket, drop_after, error))
 }

@@ -243,7 +243,7 @@ fn assistant_texts(request: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     let replies = vec![
         Reply::text("Great. What is your unit price for that quantity?"),
@@ -482,4 +482,65 @@ async fn a_media_stream_with_a_wrong_token_is_closed_and_nothing_runs() {
     assert_eq!(world.sessions.waiting(), 1, "the call still waits for its own stream");
     let call = world.engine.store().call(call.id).unwrap().unwrap();
     assert_eq!(call.state, CallState::Ringing);
+}
+
+#[tokio::test]
+async fn a_dropped_tts_socket_is_reopened_once_and_the_greeting_resumes_where_it_was_cut() {
+    let script = vec![agent_done(), CallerStep::HangUp];
+    let mut world = World::new(|_| {}, scripted(Vec::new()), script).await;
+    world.tts.drop_sockets_after(1, 2);
+    let outcome = world.call().await;
+
+    assert_eq!(world.tts.sockets(), 2);
+    let spoken = world.tts.spoken();
+    let greeting = outcome.lines(Speaker::Agent)[0].clone();
+    assert!(greeting.starts_with("Hi, I'm calling for") && greeting.ends_with('?'), "{greeting}");
+    assert_eq!(spoken[0], spoken[1], "the sentence cut short was sent again: {spoken:?}");
+    // Its first 24 characters were heard before the drop and are not played twice.
+    let chars: usize = greeting.chars().count();
+    let played_ms = outcome.media.frames.len() as u64 * 20;
+    let expected_ms = chars as u64 * MS_PER_CHAR;
+    assert!(played_ms.abs_diff(expected_ms) <= 60, "{played_ms} ms played for {chars} characters");
+    assert_eq!(outcome.reason(), "the callee hung up");
+}
+
+#[tokio::test]
+async fn tts_failing_again_after_its_reopen_ends_the_call_without_an_apology() {
+    let mut world = World::new(|_| {}, scripted(Vec::new()), vec![CallerStep::Silence(Duration::from_secs(30))]).await;
+    world.tts.drop_sockets_after(2, 1);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.call.state, CallState::Failed);
+    assert!(outcome.reason().contains("ElevenLabs"), "{}", outcome.reason());
+    assert!(outcome.lines(Speaker::Agent).iter().all(|line| !line.contains("technical trouble")), "nothing more is said");
+    assert_eq!(outcome.control, [CallControl::HangUp]);
+}
+
+#[tokio::test]
+async fn an_anthropic_error_mid_answer_ends_the_call_with_an_apology() {
+    let replies = vec![Reply::text("Great. What is your unit price for that quantity?")];
+    let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.anthropic.error_mid_stream_next(1);
+    world.deepgram.script(&["Yes, this is Acme."]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.call.state, CallState::Failed);
+    assert!(outcome.reason().contains("overloaded_error"), "{}", outcome.reason());
+    assert!(outcome.lines(Speaker::Agent).last().unwrap().starts_with("I'm sorry, we're having technical trouble"));
+}
+
+#[tokio::test]
+async fn without_speech_final_the_utterance_end_closes_the_callee_turn() {
+    let replies = vec![Reply::text("Understood, goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
+    let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.deepgram.set_speech_final(false);
+    world.deepgram.script(&["We don't do quotes."]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.lines(Speaker::Callee), ["We don't do quotes."]);
+    assert_eq!(outcome.reason(), "the agent ended the call: no quotes");
+    let latency = &world.engine.store().turn_latencies(outcome.call.id).unwrap()[0];
+    assert!(latency.stt_ms >= 1000, "the turn ended at UtteranceEnd, 1000 ms after the last word: {latency:?}");
 }

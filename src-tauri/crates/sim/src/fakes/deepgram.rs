@@ -46,6 +46,8 @@ struct Shared {
     /// The next socket sends this error message after its first audio frame.
     error_next: Mutex<Option<String>>,
     sockets: AtomicU32,
+    /// When each final result with words was sent.
+    finals: Mutex<Vec<std::time::Instant>>,
     keep_alives: AtomicU32,
     audio_frames: AtomicU64,
 }
@@ -61,6 +63,7 @@ impl FakeDeepgram {
             drops: Mutex::new((0, 0)),
             error_next: Mutex::new(None),
             sockets: AtomicU32::new(0),
+            finals: Mutex::default(),
             keep_alives: AtomicU32::new(0),
             audio_frames: AtomicU64::new(0),
         });
@@ -109,6 +112,11 @@ impl FakeDeepgram {
     /// Sockets opened so far.
     pub fn sockets(&self) -> u32 {
         self.shared.sockets.load(Ordering::Acquire)
+    }
+
+    /// When each final result with words went out, in order (for measuring what follows it).
+    pub fn finals_sent(&self) -> Vec<std::time::Instant> {
+        lock(&self.shared.finals).clone()
     }
 
     pub fn keep_alives(&self) -> u32 {
@@ -277,7 +285,11 @@ impl Transcriber {
         let Some(speech) = self.speech.take() else { return Ok(()) };
         self.utterance_end_due = Some(speech.last_voice_ms);
         let last = results(&speech.words.join(" "), true, speech_final, speech.start_ms, speech.last_voice_ms);
-        self.send(socket, last).await
+        self.send(socket, last).await?;
+        if !speech.words.is_empty() {
+            lock(&self.shared.finals).push(std::time::Instant::now());
+        }
+        Ok(())
     }
 
     async fn send(&self, socket: &mut WebSocket, message: Value) -> Result<(), axum::Error> {

@@ -26,8 +26,12 @@ const PAUSE: Duration = Duration::from_millis(200);
 fn store(greeting: &str, contacts: usize) -> (Arc<Store>, AgentId, Vec<ContactId>) {
     let store = Arc::new(Store::open_in_memory().unwrap());
     let file = |name, json| sample::SampleFile { name, json };
-    sample::seed_once(&store, &[file("vendor-quote.json", include_str!("../../../../assets/presets/vendor-quote.json"))], &[])
-        .unwrap();
+    sample::seed_once(
+        &store,
+        &[file("vendor-quote.json", include_str!("../../../../assets/presets/vendor-quote.json"))],
+        &[],
+    )
+    .unwrap();
     let mut agent = store.list_agents().unwrap().remove(0);
     agent.config.backend = BackendKind::Pipeline;
     agent.config.backend_settings.pipeline.tts_voice = "voice_bench".into();

@@ -87,7 +87,8 @@ impl PipelineRig {
         let mut listener_settings = ListenerSettings::new(PUBLIC_BASE);
         listener_settings.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
         listener_settings.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
-        let state = ListenerState::new(store, engine.bus().clone(), secrets, listener_settings).with_pipeline(sessions.clone());
+        let state =
+            ListenerState::new(store, engine.bus().clone(), secrets, listener_settings).with_pipeline(sessions.clone());
         let (listener, _server) = serve(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::new(state)).await?;
         let (placed_sender, placed) = mpsc::unbounded_channel();
         engine.register_backend(Arc::new(RigBackend {
@@ -155,7 +156,8 @@ impl CallBackend for RigBackend {
         let (script, connect_url, wrong_token, placed) =
             (self.script.clone(), self.connect_url.clone(), self.wrong_token, self.placed.clone());
         Box::pin(async move {
-            let token = token.map_err(|error| BackendError { backend: "pipeline rig".into(), message: error.to_string() })?;
+            let token =
+                token.map_err(|error| BackendError { backend: "pipeline rig".into(), message: error.to_string() })?;
             let token = if wrong_token { "0".repeat(token.len()) } else { token };
             let _ringing = events.send(BackendEvent::Ringing).await;
             let parameters = BTreeMap::from([

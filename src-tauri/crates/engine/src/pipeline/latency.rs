@@ -23,7 +23,9 @@ impl TurnTimes {
     pub(super) fn finish(&self, turn: u32, first_frame: Instant) -> Option<TurnLatency> {
         let first_token = self.first_token?;
         let first_audio = self.first_audio?.max(first_token);
-        let ms = |from: Instant, to: Instant| u32::try_from(to.saturating_duration_since(from).as_millis()).unwrap_or(u32::MAX);
+        let ms = |from: Instant, to: Instant| {
+            u32::try_from(to.saturating_duration_since(from).as_millis()).unwrap_or(u32::MAX)
+        };
         Some(TurnLatency {
             turn,
             stt_ms: ms(self.caller_stopped, self.stt_final),

@@ -24,9 +24,15 @@ pub(super) const LEAD: Duration = Duration::from_millis(3 * FRAME_MS);
 /// What a turn queues for Twilio.
 #[derive(Debug)]
 pub(super) enum Outbound {
-    Audio { turn: u32, frame: Frame },
+    Audio {
+        turn: u32,
+        frame: Frame,
+    },
     /// Echoed by Twilio once everything queued before it has played.
-    Mark { turn: u32, name: String },
+    Mark {
+        turn: u32,
+        name: String,
+    },
 }
 
 /// What the session tells the playout directly, ahead of queued audio.
@@ -66,7 +72,11 @@ pub(super) struct Playout {
 impl Playout {
     /// Runs until the queue closes (the session ended) or Twilio goes away; then closes the
     /// socket, which ends the `<Connect>` (Twilio hangs up or runs the TwiML after it).
-    pub(super) async fn run(mut self, mut queue: mpsc::Receiver<Outbound>, mut commands: mpsc::Receiver<PlayoutCommand>) {
+    pub(super) async fn run(
+        mut self,
+        mut queue: mpsc::Receiver<Outbound>,
+        mut commands: mpsc::Receiver<PlayoutCommand>,
+    ) {
         let mut writer = MediaFrameWriter::new(&self.stream_sid);
         let mut pacer = Pacer::with_lead(std::time::Instant::now(), LEAD);
         let mut cleared: Option<u32> = None;

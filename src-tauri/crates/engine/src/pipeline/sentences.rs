@@ -79,7 +79,8 @@ mod tests {
         let expected = ["Thanks, that's $12.50 each.", "Is that right?", "Great!", "Bye"];
         assert_eq!(cut(&["Thanks, that's $12.50 each. Is that right? Great! Bye"]), expected);
         assert_eq!(cut(&["Thanks, that's $12", ".50 each", ". Is that", " right?", " Great! ", "Bye"]), expected);
-        let chars: Vec<String> = "Thanks, that's $12.50 each. Is that right? Great! Bye".chars().map(String::from).collect();
+        let chars: Vec<String> =
+            "Thanks, that's $12.50 each. Is that right? Great! Bye".chars().map(String::from).collect();
         let chars: Vec<&str> = chars.iter().map(String::as_str).collect();
         assert_eq!(cut(&chars), expected);
     }

@@ -40,7 +40,10 @@ pub(super) enum Input {
     Stopped,
     /// The media socket closed without a `stop`.
     MediaClosed,
-    FirstFrame { turn: u32, at: Instant },
+    FirstFrame {
+        turn: u32,
+        at: Instant,
+    },
     Turn(u32, TurnReport),
 }
 
@@ -122,8 +125,12 @@ pub(super) async fn run(
         model: if settings.stt_model.is_empty() { ListenOptions::default().model } else { settings.stt_model.clone() },
         ..ListenOptions::default()
     };
-    let listening =
-        tokio::spawn(listen::run(call.clients.deepgram.clone(), listen_options, listener_frames, inputs_sender.clone()));
+    let listening = tokio::spawn(listen::run(
+        call.clients.deepgram.clone(),
+        listen_options,
+        listener_frames,
+        inputs_sender.clone(),
+    ));
     let playout = Playout {
         sink,
         stream_sid,
@@ -193,7 +200,8 @@ pub(super) async fn run(
     reader.abort();
     let _listened = tokio::time::timeout(Duration::from_secs(2), listening).await;
     if let Ok(Some(recorded)) = recording.await {
-        let event = BackendEvent::Recording { audio: recorded.wav, extension: "wav", duration_ms: recorded.duration_ms };
+        let event =
+            BackendEvent::Recording { audio: recorded.wav, extension: "wav", duration_ms: recorded.duration_ms };
         let _sent = call.events.send(event).await;
     }
     tracing::info!(call = %call.call_id, state = end.state.as_str(), reason = end.reason, "pipeline call ended");
@@ -278,8 +286,12 @@ impl Session {
             Input::ListenFailed(reason) => self.fail(format!("speech recognition failed: {reason}"), false).await,
             Input::Dtmf(digit) => {
                 let offset = self.offset(Instant::now());
-                self.report(BackendEvent::Line { speaker: Speaker::Callee, text: format!("(pressed {digit})"), offset_ms: offset })
-                    .await;
+                self.report(BackendEvent::Line {
+                    speaker: Speaker::Callee,
+                    text: format!("(pressed {digit})"),
+                    offset_ms: offset,
+                })
+                .await;
                 self.conversation.user(&format!("(The callee pressed {digit} on the keypad.)"));
                 self.silence_at = None;
                 self.reprompted = false;
@@ -337,7 +349,8 @@ impl Session {
                     TurnReport::Failed(failure) => {
                         if let Some(closing) = turn.closes.clone() {
                             self.stop_turn(false).await;
-                            let reason = format!("{}; the last words could not be spoken ({})", closing.reason, failure.reason);
+                            let reason =
+                                format!("{}; the last words could not be spoken ({})", closing.reason, failure.reason);
                             return Some(End { reason, ..closing });
                         }
                         return self.fail(failure.reason, failure.speech_lost).await;
@@ -431,12 +444,20 @@ impl Session {
         }
         match ending {
             Some(TurnEnding::EndCall { reason }) => {
-                let reason = if reason.is_empty() { "the agent ended the call".to_owned() } else { format!("the agent ended the call: {reason}") };
+                let reason = if reason.is_empty() {
+                    "the agent ended the call".to_owned()
+                } else {
+                    format!("the agent ended the call: {reason}")
+                };
                 return Some(End::completed(reason));
             }
             Some(TurnEnding::Transfer { reason }) => {
                 if let Some(to) = self.call.transfer_to.clone() {
-                    let reason = if reason.is_empty() { format!("transferred to {to}") } else { format!("transferred to {to}: {reason}") };
+                    let reason = if reason.is_empty() {
+                        format!("transferred to {to}")
+                    } else {
+                        format!("transferred to {to}: {reason}")
+                    };
                     return Some(End { state: CallState::Completed, reason, transfer_to: Some(to) });
                 }
             }
@@ -500,7 +521,10 @@ impl Session {
             }
             if self.reprompted {
                 let seconds = self.call.silence_timeout.as_secs();
-                self.closing_words(SILENT_GOODBYE, End::completed(format!("no answer after a re-prompt ({seconds} s of silence each)")));
+                self.closing_words(
+                    SILENT_GOODBYE,
+                    End::completed(format!("no answer after a re-prompt ({seconds} s of silence each)")),
+                );
             } else {
                 self.reprompted = true;
                 self.start_turn(Script::Say(REPROMPT.to_owned()), None, None);

@@ -53,11 +53,20 @@ pub(super) fn tools(fields: &[DataField], can_transfer: bool) -> Vec<Tool> {
 /// A tool call, read.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum ToolCall {
-    EndCall { reason: String },
-    Transfer { reason: String },
-    RecordField { key: String, value: String },
+    EndCall {
+        reason: String,
+    },
+    Transfer {
+        reason: String,
+    },
+    RecordField {
+        key: String,
+        value: String,
+    },
     /// A call the model got wrong; the reason goes back to it as the tool's result.
-    Invalid { reason: String },
+    Invalid {
+        reason: String,
+    },
 }
 
 /// Reads a tool call by its name and input.
@@ -93,7 +102,12 @@ mod tests {
     use super::{ToolCall, read, tools};
 
     fn price() -> DataField {
-        DataField { key: "unit_price".into(), field_type: FieldType::Number, description: "Price".into(), required: true }
+        DataField {
+            key: "unit_price".into(),
+            field_type: FieldType::Number,
+            description: "Price".into(),
+            required: true,
+        }
     }
 
     #[test]
@@ -117,7 +131,10 @@ mod tests {
         assert!(matches!(read("record_field", &json!({"field": "colour", "value": "red"}), &fields),
             ToolCall::Invalid { reason } if reason.contains("colour")));
         assert!(matches!(read("record_field", &json!({"field": "unit_price"}), &fields), ToolCall::Invalid { .. }));
-        assert_eq!(read("end_call", &json!({"reason": " done "}), &fields), ToolCall::EndCall { reason: "done".into() });
+        assert_eq!(
+            read("end_call", &json!({"reason": " done "}), &fields),
+            ToolCall::EndCall { reason: "done".into() }
+        );
         assert!(matches!(read("launch", &json!({}), &fields), ToolCall::Invalid { .. }));
     }
 }

@@ -56,20 +56,34 @@ pub(super) enum TurnReport {
     /// A sentence handed to TTS.
     Sentence(String),
     /// Synthesised audio: its length in μ-law bytes and its characters' timing.
-    Audio { bytes: usize, alignment: Option<switchboard_providers::elevenlabs_tts::Alignment>, at: Instant },
+    Audio {
+        bytes: usize,
+        alignment: Option<switchboard_providers::elevenlabs_tts::Alignment>,
+        at: Instant,
+    },
     /// The model recorded a field.
-    Field { key: String, value: String },
+    Field {
+        key: String,
+        value: String,
+    },
     /// All audio and the mark are queued; once it has played the conversation gains
     /// `messages` (empty for a fixed phrase: the session adds the words).
-    Done { messages: Vec<Message>, ending: Option<TurnEnding> },
+    Done {
+        messages: Vec<Message>,
+        ending: Option<TurnEnding>,
+    },
     Failed(TurnFailure),
 }
 
 /// How the model asked to end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum TurnEnding {
-    EndCall { reason: String },
-    Transfer { reason: String },
+    EndCall {
+        reason: String,
+    },
+    Transfer {
+        reason: String,
+    },
     /// Its `record_field` calls completed every required field.
     AllCollected,
 }

@@ -169,7 +169,10 @@ impl MediaFrameWriter {
 
     pub fn new(stream_sid: &str) -> Self {
         let sid = serde_json::to_string(stream_sid).expect("a string always serializes");
-        Self { prefix: format!(r#"{{"event":"media","streamSid":{sid},"media":{{"payload":""#), buffer: BytesMut::new() }
+        Self {
+            prefix: format!(r#"{{"event":"media","streamSid":{sid},"media":{{"payload":""#),
+            buffer: BytesMut::new(),
+        }
     }
 
     /// The JSON text of a `media` message carrying `mulaw` (UTF-8 bytes).

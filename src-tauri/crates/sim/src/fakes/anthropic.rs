@@ -63,7 +63,11 @@ pub type Responder = Box<dyn Fn(&Value) -> Reply + Send + Sync>;
 pub fn scripted(replies: Vec<Reply>) -> Responder {
     let replies = Mutex::new(VecDeque::from(replies));
     Box::new(move |_| {
-        replies.lock().unwrap_or_else(PoisonError::into_inner).pop_front().unwrap_or_else(|| Reply::text("Thank you, goodbye."))
+        replies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+            .unwrap_or_else(|| Reply::text("Thank you, goodbye."))
     })
 }
 
@@ -181,8 +185,13 @@ async fn messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
     if request["stream"] != json!(true) || !request["messages"].is_array() {
         return error(StatusCode::BAD_REQUEST, "invalid_request_error", "expected a streamed request with messages");
     }
-    if request["messages"].as_array().and_then(|messages| messages.first()).is_some_and(|first| first["role"] != "user") {
-        return error(StatusCode::BAD_REQUEST, "invalid_request_error", "messages: the first message must use the user role");
+    if request["messages"].as_array().and_then(|messages| messages.first()).is_some_and(|first| first["role"] != "user")
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "messages: the first message must use the user role",
+        );
     }
     shared.requests.lock().unwrap_or_else(PoisonError::into_inner).push(request.clone());
     {
@@ -210,7 +219,14 @@ async fn messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
         None
     };
     let (sender, receiver) = mpsc::channel::<Bytes>(16);
-    tokio::spawn(stream_reply(Arc::clone(&shared), id, request["model"].as_str().unwrap_or("claude").to_owned(), reply, fault, sender));
+    tokio::spawn(stream_reply(
+        Arc::clone(&shared),
+        id,
+        request["model"].as_str().unwrap_or("claude").to_owned(),
+        reply,
+        fault,
+        sender,
+    ));
     let body = Body::from_stream(futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
     }));
@@ -223,7 +239,14 @@ enum Fault {
     CutShort,
 }
 
-async fn stream_reply(shared: Arc<Shared>, id: u32, model: String, reply: Reply, fault: Option<Fault>, out: mpsc::Sender<Bytes>) {
+async fn stream_reply(
+    shared: Arc<Shared>,
+    id: u32,
+    model: String,
+    reply: Reply,
+    fault: Option<Fault>,
+    out: mpsc::Sender<Bytes>,
+) {
     let first = shared.first_event_ms.load(Ordering::Relaxed);
     let between = Duration::from_millis(shared.between_events_ms.load(Ordering::Relaxed));
     tokio::time::sleep(Duration::from_millis(first)).await;

@@ -147,15 +147,24 @@ async fn listen(
 ) -> Response {
     let presented = headers.get("authorization").and_then(|value| value.to_str().ok());
     if presented != Some(format!("Token {}", shared.api_key).as_str()) {
-        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"err_code": "INVALID_AUTH", "err_msg": "Invalid credentials."})))
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"err_code": "INVALID_AUTH", "err_msg": "Invalid credentials."})),
+        )
             .into_response();
     }
-    if query.get("encoding").map(String::as_str) != Some("mulaw") || query.get("sample_rate").map(String::as_str) != Some("8000") {
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({"err_code": "Bad Request", "err_msg": "expected mulaw at 8000 Hz"})))
+    if query.get("encoding").map(String::as_str) != Some("mulaw")
+        || query.get("sample_rate").map(String::as_str) != Some("8000")
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"err_code": "Bad Request", "err_msg": "expected mulaw at 8000 Hz"})),
+        )
             .into_response();
     }
     let number = |name: &str, default: f64| query.get(name).and_then(|value| value.parse().ok()).unwrap_or(default);
-    let timing = Timing { endpointing_ms: number("endpointing", 300.0), utterance_end_ms: number("utterance_end_ms", 1000.0) };
+    let timing =
+        Timing { endpointing_ms: number("endpointing", 300.0), utterance_end_ms: number("utterance_end_ms", 1000.0) };
     shared.sockets.fetch_add(1, Ordering::AcqRel);
     let drop_after = {
         let mut drops = lock(&shared.drops);
@@ -212,28 +221,31 @@ impl Transcriber {
                         return; // dropped: no close frame
                     }
                     if let Some(description) = self.error.take() {
-                        let error = json!({"type": "Error", "description": description, "message": "", "variant": "fake"});
+                        let error =
+                            json!({"type": "Error", "description": description, "message": "", "variant": "fake"});
                         let _sent = self.send(&mut socket, error).await;
                         let _closed = socket.send(close(1011, "internal error")).await;
                         return;
                     }
                     self.hear(&mut socket, &audio).await
                 }
-                Message::Text(text) => match serde_json::from_str::<Value>(text.as_str()).ok().as_ref().and_then(|v| v["type"].as_str()) {
-                    Some("KeepAlive") => {
-                        self.shared.keep_alives.fetch_add(1, Ordering::AcqRel);
-                        Ok(())
+                Message::Text(text) => {
+                    match serde_json::from_str::<Value>(text.as_str()).ok().as_ref().and_then(|v| v["type"].as_str()) {
+                        Some("KeepAlive") => {
+                            self.shared.keep_alives.fetch_add(1, Ordering::AcqRel);
+                            Ok(())
+                        }
+                        Some("Finalize") => self.finish_speech(&mut socket, false).await,
+                        Some("CloseStream") => {
+                            let _sent = self.finish_speech(&mut socket, false).await;
+                            let metadata = json!({"type": "Metadata", "request_id": "fake-request", "duration": self.audio_ms / 1000.0, "channels": 1});
+                            let _sent = self.send(&mut socket, metadata).await;
+                            let _closed = socket.send(close(1000, "")).await;
+                            return;
+                        }
+                        _ => Ok(()),
                     }
-                    Some("Finalize") => self.finish_speech(&mut socket, false).await,
-                    Some("CloseStream") => {
-                        let _sent = self.finish_speech(&mut socket, false).await;
-                        let metadata = json!({"type": "Metadata", "request_id": "fake-request", "duration": self.audio_ms / 1000.0, "channels": 1});
-                        let _sent = self.send(&mut socket, metadata).await;
-                        let _closed = socket.send(close(1000, "")).await;
-                        return;
-                    }
-                    _ => Ok(()),
-                },
+                }
                 Message::Close(_) => return,
                 Message::Ping(_) | Message::Pong(_) => Ok(()),
             };
@@ -254,27 +266,33 @@ impl Transcriber {
                 let words = text.split_whitespace().map(str::to_owned).collect();
                 self.speech = Some(Speech { start_ms: now_ms, last_voice_ms: now_ms, words, interim_at_ms: now_ms });
                 self.utterance_end_due = None;
-                self.send(socket, json!({"type": "SpeechStarted", "channel": [0], "timestamp": now_ms / 1000.0})).await?;
+                self.send(socket, json!({"type": "SpeechStarted", "channel": [0], "timestamp": now_ms / 1000.0}))
+                    .await?;
             }
             let speech = self.speech.as_mut().expect("just set");
             speech.last_voice_ms = self.audio_ms;
             if self.audio_ms - speech.interim_at_ms >= INTERIM_EVERY_MS && !speech.words.is_empty() {
                 speech.interim_at_ms = self.audio_ms;
-                let shown = (1 + ((self.audio_ms - speech.start_ms) / INTERIM_EVERY_MS) as usize).min(speech.words.len());
+                let shown =
+                    (1 + ((self.audio_ms - speech.start_ms) / INTERIM_EVERY_MS) as usize).min(speech.words.len());
                 let interim = results(&speech.words[..shown].join(" "), false, false, speech.start_ms, self.audio_ms);
                 self.send(socket, interim).await?;
             }
             return Ok(());
         }
-        if self.speech.as_ref().is_some_and(|speech| self.audio_ms - speech.last_voice_ms >= self.timing.endpointing_ms) {
+        if self.speech.as_ref().is_some_and(|speech| self.audio_ms - speech.last_voice_ms >= self.timing.endpointing_ms)
+        {
             let speech_final = self.shared.speech_final.load(Ordering::Relaxed);
             self.finish_speech(socket, speech_final).await?;
         }
         if let Some(last_word_end) = self.utterance_end_due {
             if self.audio_ms - last_word_end >= self.timing.utterance_end_ms {
                 self.utterance_end_due = None;
-                self.send(socket, json!({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": last_word_end / 1000.0}))
-                    .await?;
+                self.send(
+                    socket,
+                    json!({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": last_word_end / 1000.0}),
+                )
+                .await?;
             }
         }
         Ok(())
@@ -305,8 +323,10 @@ impl Transcriber {
 fn results(transcript: &str, is_final: bool, speech_final: bool, start_ms: f64, end_ms: f64) -> Value {
     let words: Vec<Value> = transcript
         .split_whitespace()
-        .map(|word| json!({"word": word.to_lowercase(), "start": start_ms / 1000.0, "end": end_ms / 1000.0,
-                           "confidence": 0.98, "punctuated_word": word}))
+        .map(|word| {
+            json!({"word": word.to_lowercase(), "start": start_ms / 1000.0, "end": end_ms / 1000.0,
+                           "confidence": 0.98, "punctuated_word": word})
+        })
         .collect();
     json!({"type": "Results", "channel_index": [0, 1], "duration": (end_ms - start_ms) / 1000.0,
            "start": start_ms / 1000.0, "is_final": is_final, "speech_final": speech_final,

@@ -153,7 +153,8 @@ async fn speak(shared: Arc<Shared>, mut socket: WebSocket, drop_after: u32, mut 
             continue; // the opening message: a space and the settings
         }
         if let Some(error) = error.take() {
-            let _sent = socket.send(Message::Text(json!({"error": error, "message": "fake failure"}).to_string().into())).await;
+            let _sent =
+                socket.send(Message::Text(json!({"error": error, "message": "fake failure"}).to_string().into())).await;
             let _closed = socket.send(close(1011, "error")).await;
             return;
         }

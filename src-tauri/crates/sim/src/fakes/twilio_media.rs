@@ -81,11 +81,7 @@ impl MediaStreamRecord {
     /// Gaps between consecutive agent frames that arrived less than `pause` apart — the
     /// frames of one stretch of speech.
     pub fn gaps_within_speech(&self, pause: Duration) -> Vec<Duration> {
-        self.frames
-            .windows(2)
-            .map(|pair| pair[1].0.duration_since(pair[0].0))
-            .filter(|gap| *gap < pause)
-            .collect()
+        self.frames.windows(2).map(|pair| pair[1].0.duration_since(pair[0].0)).filter(|gap| *gap < pause).collect()
     }
 }
 
@@ -147,7 +143,9 @@ impl Caller {
     async fn run(mut self, socket: Socket) -> Result<MediaStreamRecord, String> {
         let (mut sink, mut stream) = socket.split();
         let send_error = |error: tokio_tungstenite::tungstenite::Error| error.to_string();
-        sink.send(text(json!({"event": "connected", "protocol": "Call", "version": "1.0.0"}))).await.map_err(send_error)?;
+        sink.send(text(json!({"event": "connected", "protocol": "Call", "version": "1.0.0"})))
+            .await
+            .map_err(send_error)?;
         let start = json!({"event": "start", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
             "start": {"accountSid": "ACfake", "streamSid": STREAM_SID, "callSid": "CAfake", "tracks": ["inbound"],
                       "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
@@ -303,7 +301,9 @@ impl Caller {
     }
 
     fn mark_echo(&mut self, name: &str) -> Message {
-        text(json!({"event": "mark", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID, "mark": {"name": name}}))
+        text(
+            json!({"event": "mark", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID, "mark": {"name": name}}),
+        )
     }
 
     fn next_sequence(&mut self) -> String {

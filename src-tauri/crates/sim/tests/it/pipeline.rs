@@ -64,7 +64,8 @@ impl World {
         store.update_agent(agent.id, &agent.config).unwrap();
         let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
         let recordings = tempfile::tempdir().unwrap();
-        let settings = EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
+        let settings =
+            EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
         let mut engine = Engine::new(Arc::clone(&store), settings);
         let settings = RigSettings { responder, ms_per_char: MS_PER_CHAR, script, wrong_token };
         let rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
@@ -76,7 +77,8 @@ impl World {
         let mut events = self.engine.bus().subscribe();
         let call = self.engine.start_call(self.contact, self.agent).await.unwrap();
         let placed = tokio::time::timeout(Duration::from_secs(10), self.rig.next_placed()).await.unwrap().unwrap();
-        let media = tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
+        let media =
+            tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
         let ended = loop {
             let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
             if let EngineEvent::CallUpdated { call: updated } = &*event {
@@ -129,7 +131,8 @@ fn assistant_texts(request: &Value) -> Vec<String> {
 async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     let replies = vec![
         Reply::text("Great. What is your unit price for that quantity?"),
-        Reply::text("Thanks, twelve fifty per unit.").and_tool("record_field", json!({"field": "unit_price", "value": "12.50"})),
+        Reply::text("Thanks, twelve fifty per unit.")
+            .and_tool("record_field", json!({"field": "unit_price", "value": "12.50"})),
         Reply::text("And what is the lead time?"),
         Reply::default().and_tool("record_field", json!({"field": "lead_time_days", "value": 14})),
         Reply::text("Perfect, that's everything I need. Thank you, goodbye."),
@@ -150,7 +153,10 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     assert_eq!(outcome.call.state, CallState::Completed, "{}", outcome.reason());
     assert!(outcome.reason().contains("every required value"), "{}", outcome.reason());
     assert_eq!(outcome.control, [CallControl::HangUp]);
-    assert_eq!(outcome.lines(Speaker::Callee), ["Yes, this is Acme.", "Twelve fifty per unit.", "Lead time is two weeks."]);
+    assert_eq!(
+        outcome.lines(Speaker::Callee),
+        ["Yes, this is Acme.", "Twelve fifty per unit.", "Lead time is two weeks."]
+    );
     let agent = outcome.lines(Speaker::Agent);
     assert!(agent[0].starts_with("Hi, I'm calling for") && agent[0].contains("Acme Fasteners"), "{agent:?}");
     assert_eq!(agent[1], "Great. What is your unit price for that quantity?");
@@ -177,7 +183,8 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     let requests = world.rig.anthropic.requests();
     assert_eq!(requests.len(), 5);
     assert!(requests[0]["system"].as_str().unwrap().contains("Acme Fasteners"));
-    let tools: Vec<&str> = requests[0]["tools"].as_array().unwrap().iter().map(|tool| tool["name"].as_str().unwrap()).collect();
+    let tools: Vec<&str> =
+        requests[0]["tools"].as_array().unwrap().iter().map(|tool| tool["name"].as_str().unwrap()).collect();
     assert_eq!(tools, ["end_call", "record_field"], "no transfer number, no transfer tool");
     assert_eq!(last_user_text(&requests[0]), "Yes, this is Acme.");
     assert_eq!(assistant_texts(&requests[0]), [agent[0].clone()]);
@@ -253,7 +260,8 @@ async fn keypad_digits_reach_the_model() {
 
 #[tokio::test]
 async fn the_end_call_tool_hangs_up_after_the_goodbye_has_played() {
-    let replies = vec![Reply::text("Understood, thanks anyway. Goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
+    let replies =
+        vec![Reply::text("Understood, thanks anyway. Goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
     let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
     let mut world = World::new(|_| {}, scripted(replies), script).await;
     world.rig.deepgram.script(&["We don't do quotes over the phone."]);
@@ -312,7 +320,9 @@ async fn the_max_duration_wraps_the_call_up() {
 
 #[tokio::test]
 async fn transfer_call_asks_the_backend_to_redirect_to_the_transfer_number() {
-    let replies = vec![Reply::text("Sure, connecting you now.").and_tool("transfer_call", json!({"reason": "asked for a person"}))];
+    let replies = vec![
+        Reply::text("Sure, connecting you now.").and_tool("transfer_call", json!({"reason": "asked for a person"})),
+    ];
     let script = vec![agent_done(), speak(600), agent_done(), CallerStep::HangUp];
     let mut world = World::new(|config| config.transfer_to = TRANSFER_NUMBER.into(), scripted(replies), script).await;
     world.rig.deepgram.script(&["Can I talk to a person?"]);
@@ -395,7 +405,10 @@ async fn tts_failing_again_after_its_reopen_ends_the_call_without_an_apology() {
 
     assert_eq!(outcome.call.state, CallState::Failed);
     assert!(outcome.reason().contains("ElevenLabs"), "{}", outcome.reason());
-    assert!(outcome.lines(Speaker::Agent).iter().all(|line| !line.contains("technical trouble")), "nothing more is said");
+    assert!(
+        outcome.lines(Speaker::Agent).iter().all(|line| !line.contains("technical trouble")),
+        "nothing more is said"
+    );
     assert_eq!(outcome.control, [CallControl::HangUp]);
 }
 

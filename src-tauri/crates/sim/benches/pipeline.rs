@@ -6,6 +6,8 @@
 //! `cargo bench -p switchboard-sim --bench pipeline` prints the figures; under `cargo test` it
 //! runs a few turns and calls as a smoke test.
 
+#![allow(clippy::print_stdout)] // a benchmark prints its figures
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -132,7 +134,7 @@ fn main() {
             let late = gaps.iter().filter(|gap| **gap > LATE).count();
             let worst = gaps.iter().max().copied().unwrap_or_default();
             let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
-            println!(
+                println!(
                 "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms), \
                  worst gap {:.1} ms, {short} calls short of audio, wall {:.1} s",
                 speech.as_secs_f64(),

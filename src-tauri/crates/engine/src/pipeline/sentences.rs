@@ -40,12 +40,11 @@ impl Sentences {
             if c == '\n' {
                 return Some(at + 1);
             }
-            if matches!(c, '.' | '!' | '?' | '…') {
-                if let Some(&(next_at, next)) = chars.peek() {
-                    if next.is_whitespace() {
-                        return Some(next_at);
-                    }
-                }
+            if matches!(c, '.' | '!' | '?' | '…')
+                && let Some(&(next_at, next)) = chars.peek()
+                && next.is_whitespace()
+            {
+                return Some(next_at);
             }
         }
         if self.pending.len() < LONGEST {

@@ -308,10 +308,8 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
         for (sentence, _) in &unheard {
             send_sentence(sender.as_mut(), sentence).await.map_err(failed)?;
         }
-        if text_done {
-            if let Some(sender) = sender.take() {
-                sender.finish().await.map_err(failed)?;
-            }
+        if text_done && let Some(sender) = sender.take() {
+            sender.finish().await.map_err(failed)?;
         }
     }
     if let Some(last) = framer.finish() {

@@ -285,15 +285,12 @@ impl Transcriber {
             let speech_final = self.shared.speech_final.load(Ordering::Relaxed);
             self.finish_speech(socket, speech_final).await?;
         }
-        if let Some(last_word_end) = self.utterance_end_due {
-            if self.audio_ms - last_word_end >= self.timing.utterance_end_ms {
-                self.utterance_end_due = None;
-                self.send(
-                    socket,
-                    json!({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": last_word_end / 1000.0}),
-                )
-                .await?;
-            }
+        if let Some(last_word_end) = self.utterance_end_due
+            && self.audio_ms - last_word_end >= self.timing.utterance_end_ms
+        {
+            self.utterance_end_due = None;
+            let end = json!({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": last_word_end / 1000.0});
+            self.send(socket, end).await?;
         }
         Ok(())
     }

@@ -81,10 +81,11 @@ impl World {
             tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
         let ended = loop {
             let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
-            if let EngineEvent::CallUpdated { call: updated } = &*event {
-                if updated.id == call.id && updated.state.is_terminal() {
-                    break updated.clone();
-                }
+            if let EngineEvent::CallUpdated { call: updated } = &*event
+                && updated.id == call.id
+                && updated.state.is_terminal()
+            {
+                break updated.clone();
             }
         };
         let mut control_receiver = placed.control;

@@ -16,7 +16,7 @@ pub use calls::{
 };
 pub use media_stream::{
     Dtmf, InboundMedia, Mark, MediaFormat, MediaFrameWriter, OutboundMedia, StreamCommand, StreamEvent, StreamStart,
-    StreamStop,
+    StreamStop, media_payload,
 };
 pub use streams::{StartStream, StreamTrack, TwilioStream};
 pub use twiml::{Dial, Gather, GatherInput, Say, SpeechTimeout, Stream, Twiml, TwimlError, TwimlResponse};

@@ -8,11 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use futures_util::stream::SplitStream;
 use futures_util::{SinkExt as _, StreamExt as _};
 use switchboard_audio::mulaw::decode_sample;
 use switchboard_audio::{Frame, Framer, Party};
-use switchboard_providers::twilio::{StreamEvent, StreamStart};
+use switchboard_providers::twilio::{StreamEvent, StreamStart, media_payload};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -97,25 +99,21 @@ impl Reader {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Input::MediaClosed,
                 Some(Ok(_)) => continue,
             };
+            if let Some((at_ms, payload)) = media_payload(text.as_str()) {
+                decoded.clear();
+                match BASE64.decode_vec(payload, &mut decoded) {
+                    Ok(()) => self.take_audio(&mut framer, at_ms, &decoded, &mut dropped),
+                    Err(error) => tracing::warn!(%error, "undecodable media payload"),
+                }
+                continue;
+            }
             match StreamEvent::parse(text.as_str()) {
                 Ok(StreamEvent::Media { media, .. }) => {
                     decoded.clear();
-                    if let Err(error) = media.decode_into(&mut decoded) {
-                        tracing::warn!(%error, "undecodable media payload");
-                        continue;
+                    match media.decode_into(&mut decoded) {
+                        Ok(()) => self.take_audio(&mut framer, media.timestamp, &decoded, &mut dropped),
+                        Err(error) => tracing::warn!(%error, "undecodable media payload"),
                     }
-                    let mut at_ms = media.timestamp;
-                    framer.push(&decoded, |frame| {
-                        if self.listener.try_send(*frame).is_err() {
-                            dropped += 1;
-                        }
-                        let _full = self.recorder.try_send(RecordFrame { party: Party::Caller, at_ms, frame: *frame });
-                        if frame.iter().any(|&code| decode_sample(code).unsigned_abs() > VOICE_PEAK.unsigned_abs()) {
-                            let heard = self.started.elapsed().as_millis();
-                            self.last_voice.0.store(u64::try_from(heard).unwrap_or(u64::MAX), Ordering::Release);
-                        }
-                        at_ms += switchboard_audio::FRAME_MS;
-                    });
                 }
                 Ok(StreamEvent::Dtmf { dtmf, .. }) => {
                     if self.session.send(Input::Dtmf(dtmf.digit)).await.is_err() {
@@ -136,5 +134,20 @@ impl Reader {
             tracing::warn!(dropped, "caller frames dropped: the listener fell behind");
         }
         let _ended = self.session.send(ended).await;
+    }
+
+    /// The caller's audio from `at_ms` on, in 20 ms frames, to the listener and the recorder.
+    fn take_audio(&self, framer: &mut Framer, mut at_ms: u64, audio: &[u8], dropped: &mut u64) {
+        framer.push(audio, |frame| {
+            if self.listener.try_send(*frame).is_err() {
+                *dropped += 1;
+            }
+            let _full = self.recorder.try_send(RecordFrame { party: Party::Caller, at_ms, frame: *frame });
+            if frame.iter().any(|&code| decode_sample(code).unsigned_abs() > VOICE_PEAK.unsigned_abs()) {
+                let heard = self.started.elapsed().as_millis();
+                self.last_voice.0.store(u64::try_from(heard).unwrap_or(u64::MAX), Ordering::Release);
+            }
+            at_ms += switchboard_audio::FRAME_MS;
+        });
     }
 }

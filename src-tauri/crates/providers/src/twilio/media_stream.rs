@@ -58,6 +58,30 @@ impl StreamEvent {
     }
 }
 
+/// The timestamp (ms since the stream started) and base64 payload of a `media` message, read
+/// without copying anything: the hot path, 50 messages a second per call. `None` for any other
+/// message, and for a media message this cannot read (an escaped payload): read those with
+/// [`StreamEvent::parse`].
+pub fn media_payload(text: &str) -> Option<(u64, &str)> {
+    #[derive(Deserialize)]
+    struct Message<'a> {
+        #[serde(borrow)]
+        event: &'a str,
+        #[serde(borrow)]
+        media: Option<Media<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Media<'a> {
+        #[serde(borrow)]
+        timestamp: &'a str,
+        #[serde(borrow)]
+        payload: &'a str,
+    }
+    let message: Message<'_> = serde_json::from_str(text).ok()?;
+    let media = message.media.filter(|_| message.event == "media")?;
+    Some((media.timestamp.parse().ok()?, media.payload))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamStart {
@@ -192,6 +216,18 @@ impl MediaFrameWriter {
 #[cfg(test)]
 mod tests {
     use super::{MediaFrameWriter, StreamCommand, StreamEvent};
+
+    #[test]
+    fn media_payloads_are_read_in_place_and_other_messages_left_alone() {
+        let media = r#"{"event":"media","sequenceNumber":"4","streamSid":"MZ1",
+            "media":{"track":"inbound","chunk":"2","timestamp":"5","payload":"/39/fw=="}}"#;
+        assert_eq!(super::media_payload(media), Some((5, "/39/fw==")));
+        let mark = r#"{"event":"mark","sequenceNumber":"6","streamSid":"MZ1","mark":{"name":"utt-42"}}"#;
+        assert_eq!(super::media_payload(mark), None);
+        let escaped = r#"{"event":"media","media":{"track":"inbound","chunk":"2","timestamp":"5","payload":"\/39="}}"#;
+        assert_eq!(super::media_payload(escaped), None, "left to StreamEvent::parse");
+        assert!(matches!(StreamEvent::parse(escaped), Err(_) | Ok(StreamEvent::Media { .. })));
+    }
 
     #[test]
     fn the_frame_writer_writes_what_media_commands_do() {

@@ -65,6 +65,12 @@ pub struct MediaStreamRecord {
     pub marks: Vec<(Instant, String)>,
     /// Every mark echoed back, with the time it was sent back.
     pub echoed: Vec<(Instant, String)>,
+    /// Frames that arrived after the agent audio queued before them had finished playing, and
+    /// how long the callee heard nothing before each.
+    pub starved: Vec<(Instant, Duration)>,
+    /// When the fake's own 20 ms clock ticked late, and by how much: the process was starved of
+    /// CPU then (a busy machine), which delays every task in it, the engine's included.
+    pub late_ticks: Vec<(Instant, Duration)>,
     /// Arrival times of `clear` messages.
     pub clears: Vec<Instant>,
     /// When the fake started speaking each scripted utterance.
@@ -78,6 +84,38 @@ pub struct MediaStreamRecord {
 }
 
 impl MediaStreamRecord {
+    /// Silences heard in the middle of the agent's speech: the playback buffer ran dry for less
+    /// than `pause` (a longer silence is a pause between utterances).
+    pub fn underruns_within_speech(&self, pause: Duration) -> Vec<Duration> {
+        self.starved.iter().map(|(_, dry)| *dry).filter(|dry| *dry < pause).collect()
+    }
+
+    /// Gaps between consecutive agent frames less than `pause` apart, leaving out those during
+    /// which the fake's own clock ticked more than `starved` late (the process was starved, not
+    /// the pacing wrong); also how many were left out.
+    pub fn paced_gaps(&self, pause: Duration, starved: Duration) -> (Vec<Duration>, usize) {
+        let mut excused = 0;
+        let gaps = self
+            .frames
+            .windows(2)
+            .filter_map(|pair| {
+                let (from, to) = (pair[0].0, pair[1].0);
+                let gap = to.duration_since(from);
+                let starving =
+                    self.late_ticks.iter().any(|(at, late)| *late > starved && *at >= from && *at <= to + *late);
+                if gap >= pause {
+                    None
+                } else if starving && gap > FRAME {
+                    excused += 1;
+                    None
+                } else {
+                    Some(gap)
+                }
+            })
+            .collect();
+        (gaps, excused)
+    }
+
     /// Gaps between consecutive agent frames that arrived less than `pause` apart — the
     /// frames of one stretch of speech.
     pub fn gaps_within_speech(&self, pause: Duration) -> Vec<Duration> {
@@ -156,8 +194,12 @@ impl Caller {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         loop {
             tokio::select! {
-                _ = ticks.tick() => {
+                scheduled = ticks.tick() => {
                     let now = Instant::now();
+                    let late = now.duration_since(scheduled.into_std());
+                    if late > Duration::from_millis(5) {
+                        self.record.late_ticks.push((now, late));
+                    }
                     while let Some((due, _)) = self.pending_marks.front() {
                         if *due > now { break; }
                         let (_, name) = self.pending_marks.pop_front().expect("just seen");
@@ -222,6 +264,9 @@ impl Caller {
                     return;
                 };
                 self.record.frames.push((now, bytes.len()));
+                if now > self.playback_end {
+                    self.record.starved.push((now, now.duration_since(self.playback_end)));
+                }
                 self.last_agent_frame = Some(now);
                 let length = Duration::from_millis(bytes.len() as u64 / 8);
                 self.playback_end = self.playback_end.max(now) + length;

@@ -132,9 +132,8 @@ fn assistant_texts(request: &Value) -> Vec<String> {
 async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     let replies = vec![
         Reply::text("Great. What is your unit price for that quantity?"),
-        Reply::text("Thanks, twelve fifty per unit.")
-            .and_tool("record_field", json!({"field": "unit_price", "value": "12.50"})),
-        Reply::text("And what is the lead time?"),
+        Reply::default().and_tool("record_field", json!({"field": "unit_price", "value": "12.50"})),
+        Reply::text("Thanks, twelve fifty per unit. And what is the lead time?"),
         Reply::default().and_tool("record_field", json!({"field": "lead_time_days", "value": 14})),
         Reply::text("Perfect, that's everything I need. Thank you, goodbye."),
     ];
@@ -201,11 +200,14 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     assert!(outcome.media.closed_by_listener);
     assert_eq!(world.rig.sessions.waiting(), 0);
 
-    // Pacing: while the agent speaks, frames are never more than 40 ms apart.
-    let gaps = outcome.media.gaps_within_speech(ms(200));
+    // Pacing: while the agent speaks, frames are never more than 40 ms apart. Gaps during which
+    // this very process was starved of CPU (the fake's own 20 ms clock ticked over 10 ms late,
+    // e.g. other builds on the machine) say nothing about the pacing and are left out; most
+    // gaps must still count.
+    let (gaps, excused) = outcome.media.paced_gaps(ms(200), ms(10));
     let worst = gaps.iter().max().unwrap();
-    let over_30: Vec<&Duration> = gaps.iter().filter(|gap| **gap > ms(30)).collect();
-    assert!(gaps.len() > 100 && *worst <= ms(40), "{} gaps, worst {worst:?}, over 30 ms: {over_30:?}", gaps.len());
+    assert!(gaps.len() > 100 && *worst <= ms(40), "{} gaps, worst {worst:?}", gaps.len());
+    assert!(excused < gaps.len(), "{excused} gaps left out for starvation, {} kept", gaps.len());
     assert!(outcome.media.frames.iter().all(|(_, bytes)| *bytes == 160));
     assert_eq!(world.rig.tts.spoken().len(), 7, "{:?}", world.rig.tts.spoken());
 }

@@ -2,7 +2,8 @@
 //! per turn (from Deepgram's final result leaving the fake to the answer's first frame reaching
 //! the fake Twilio — everything the engine does in between, plus the loopback hops and the
 //! fakes' own work) and concurrent calls with the agent speaking, counting late frames (more
-//! than 40 ms after the one before while the agent speaks).
+//! than 40 ms after the one before while the agent speaks) and holes in the audio Twilio
+//! would play. The fakes run in the same process and take their share of the CPU.
 //! `cargo bench -p switchboard-sim --bench pipeline` prints the figures; under `cargo test` it
 //! runs a few turns and calls as a smoke test.
 
@@ -23,6 +24,8 @@ use switchboard_store::Store;
 const LATE: Duration = Duration::from_millis(40);
 /// Gaps longer than this are pauses between utterances, not late frames.
 const PAUSE: Duration = Duration::from_millis(200);
+/// The fake Twilio's own clock ticking this late means the process was starved of CPU.
+const STARVED: Duration = Duration::from_millis(10);
 
 /// A store with the quote agent on the pipeline (saying `greeting` first) and `contacts` vendors.
 fn store(greeting: &str, contacts: usize) -> (Arc<Store>, AgentId, Vec<ContactId>) {
@@ -129,14 +132,21 @@ fn main() {
             if benchmarking { (&[100, 250, 500], Duration::from_secs(6)) } else { (&[4], Duration::from_secs(1)) };
         for &calls in sizes {
             let (records, wall) = concurrent_calls(calls, speech).await;
-            let gaps: Vec<Duration> = records.iter().flat_map(|record| record.gaps_within_speech(PAUSE)).collect();
+            let (mut gaps, mut excused) = (Vec::new(), 0);
+            for record in &records {
+                let (paced, starved) = record.paced_gaps(PAUSE, STARVED);
+                gaps.extend(paced);
+                excused += starved;
+            }
             let frames: usize = records.iter().map(|record| record.frames.len()).sum();
             let late = gaps.iter().filter(|gap| **gap > LATE).count();
             let worst = gaps.iter().max().copied().unwrap_or_default();
+            let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE).len()).sum();
             let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
-                println!(
-                "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms), \
-                 worst gap {:.1} ms, {short} calls short of audio, wall {:.1} s",
+            println!(
+                "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms after the \
+                 one before), worst gap {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps \
+                 left out (the process itself starved), {short} calls short of audio, wall {:.1} s",
                 speech.as_secs_f64(),
                 ms(worst),
                 wall.as_secs_f64(),

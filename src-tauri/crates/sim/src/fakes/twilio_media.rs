@@ -264,7 +264,7 @@ impl Caller {
                     return;
                 };
                 self.record.frames.push((now, bytes.len()));
-                if now > self.playback_end {
+                if self.last_agent_frame.is_some() && now > self.playback_end {
                     self.record.starved.push((now, now.duration_since(self.playback_end)));
                 }
                 self.last_agent_frame = Some(now);

@@ -153,7 +153,8 @@ pub(super) async fn run(
         session: inputs_sender,
         playout: outbound,
     };
-    let missing_required = call.data_fields.iter().filter(|field| field.required).map(|f| f.key.clone()).collect();
+    let missing_required: Vec<String> =
+        call.data_fields.iter().filter(|field| field.required).map(|f| f.key.clone()).collect();
     let mut session = Session {
         wrap_up_at: Some(started + call.max_duration),
         call,
@@ -164,6 +165,7 @@ pub(super) async fn run(
         last_voice,
         started,
         conversation: Conversation::default(),
+        has_required: !missing_required.is_empty(),
         missing_required,
         next_turn: 0,
         turn: None,
@@ -218,6 +220,8 @@ struct Session {
     started: Instant,
     conversation: Conversation,
     missing_required: Vec<String>,
+    /// The agent has required fields (collecting them all ends the call).
+    has_required: bool,
     next_turn: u32,
     turn: Option<Turn>,
     /// The callee's final words of the turn they are taking.
@@ -401,7 +405,7 @@ impl Session {
         }
         let script = Script::Answer {
             messages: self.conversation.messages().to_vec(),
-            missing_required: self.missing_required.clone(),
+            missing_required: self.has_required.then(|| self.missing_required.clone()),
         };
         self.start_turn(script, None, times);
     }

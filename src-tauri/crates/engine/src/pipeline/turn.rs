@@ -31,8 +31,10 @@ const MAX_ROUNDS: usize = 4;
 pub(super) enum Script {
     /// These words, as they are.
     Say(String),
-    /// The model's answer to the conversation so far.
-    Answer { messages: Vec<Message>, missing_required: Vec<String> },
+    /// The model's answer to the conversation so far. `missing_required` lists the required
+    /// fields not collected yet (`None` when the agent has no required fields): collecting the
+    /// last of them ends the call after this turn.
+    Answer { messages: Vec<Message>, missing_required: Option<Vec<String>> },
 }
 
 /// What every turn of a call shares.
@@ -139,7 +141,7 @@ async fn think(
     setup: &TurnSetup,
     id: u32,
     messages: Vec<Message>,
-    mut missing_required: Vec<String>,
+    mut missing_required: Option<Vec<String>>,
     sentences: mpsc::Sender<String>,
 ) -> Result<(Vec<Message>, Option<TurnEnding>), TurnFailure> {
     let report = |report| setup.session.send(Input::Turn(id, report));
@@ -176,9 +178,11 @@ async fn think(
                 StreamEvent::ToolUse { id: call_id, name, input } => {
                     let result = match tools::read(&name, &input, &setup.fields) {
                         ToolCall::RecordField { key, value } => {
-                            missing_required.retain(|missing| *missing != key);
+                            if let Some(missing) = missing_required.as_mut() {
+                                missing.retain(|missing| *missing != key);
+                            }
                             let _ended = report(TurnReport::Field { key: key.clone(), value }).await;
-                            if missing_required.is_empty() && ending.is_none() {
+                            if missing_required.as_ref().is_some_and(Vec::is_empty) && ending.is_none() {
                                 ending = Some(TurnEnding::AllCollected);
                                 "Recorded. Every required value is in: thank the callee and say goodbye.".to_owned()
                             } else {

@@ -2,6 +2,11 @@
 //! before Twilio dials, the token travels as a `<Parameter>` of the `<Stream>`, and the media
 //! route hands the stream to the call only when the `start` message names the call with its
 //! token. A wrong or missing token claims nothing and leaves the call waiting for its stream.
+//!
+//! The backend's TwiML: `<Connect><Stream url="wss://<public>/twilio/media"><Parameter
+//! name="callId" value="<call id>"/><Parameter name="token" value="<token>"/></Stream></Connect>`;
+//! a call that ends without its stream (busy, no answer) is taken back with
+//! [`PipelineSessions::cancel`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -178,6 +178,12 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     }
     let recording = store.recording(outcome.call.id).unwrap().expect("a recording");
     assert!(recording.duration_ms > 4_000 && recording.file.ends_with(".wav"), "{recording:?}");
+    let path = world.engine.recordings().unwrap().path_of(&recording.file);
+    let wav = switchboard_audio::read_wav(&path, 8000, switchboard_audio::Channels::Stereo).unwrap();
+    let loud =
+        |channel: usize| wav.samples.iter().skip(channel).step_by(2).filter(|sample| sample.abs() > 2000).count();
+    // Three utterances of 0.7 s from the caller; four answers from the agent.
+    assert!(loud(0) > 3 * 3000 && loud(1) > 4 * 2000, "caller {} and agent {} loud samples", loud(0), loud(1));
 
     // The model saw the rendered prompt, the tools and only what was said.
     let requests = world.rig.anthropic.requests();

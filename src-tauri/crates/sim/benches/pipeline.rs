@@ -141,7 +141,7 @@ fn main() {
             let frames: usize = records.iter().map(|record| record.frames.len()).sum();
             let late = gaps.iter().filter(|gap| **gap > LATE).count();
             let worst = gaps.iter().max().copied().unwrap_or_default();
-            let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE).len()).sum();
+            let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
             let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
             println!(
                 "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms after the \

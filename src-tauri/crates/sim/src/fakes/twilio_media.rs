@@ -85,9 +85,19 @@ pub struct MediaStreamRecord {
 
 impl MediaStreamRecord {
     /// Silences heard in the middle of the agent's speech: the playback buffer ran dry for less
-    /// than `pause` (a longer silence is a pause between utterances).
-    pub fn underruns_within_speech(&self, pause: Duration) -> Vec<Duration> {
-        self.starved.iter().map(|(_, dry)| *dry).filter(|dry| *dry < pause).collect()
+    /// than `pause` (a longer silence is a pause between utterances), leaving out those while
+    /// the fake's own clock ticked more than `starved` late (it read the frames late).
+    pub fn underruns_within_speech(&self, pause: Duration, starved: Duration) -> Vec<Duration> {
+        self.starved
+            .iter()
+            .filter(|(at, dry)| *dry < pause && !self.starving(*at - *dry, *at, starved))
+            .map(|(_, dry)| *dry)
+            .collect()
+    }
+
+    /// Whether the fake's clock ticked more than `starved` late between `from` and `to`.
+    fn starving(&self, from: Instant, to: Instant, starved: Duration) -> bool {
+        self.late_ticks.iter().any(|(at, late)| *late > starved && *at >= from && *at <= to + *late)
     }
 
     /// Gaps between consecutive agent frames less than `pause` apart, leaving out those during
@@ -101,8 +111,7 @@ impl MediaStreamRecord {
             .filter_map(|pair| {
                 let (from, to) = (pair[0].0, pair[1].0);
                 let gap = to.duration_since(from);
-                let starving =
-                    self.late_ticks.iter().any(|(at, late)| *late > starved && *at >= from && *at <= to + *late);
+                let starving = self.starving(from, to, starved);
                 if gap >= pause {
                     None
                 } else if starving && gap > FRAME {

@@ -261,31 +261,32 @@ impl Caller {
     /// Takes one message from the listener.
     fn receive(&mut self, body: &str) {
         let now = Instant::now();
-        let Ok(message) = serde_json::from_str::<Value>(body) else {
+        let Some(message) =
+            serde_json::from_str::<Sent<'_>>(body).ok().filter(|sent| sent.stream_sid == Some(STREAM_SID))
+        else {
             self.record.unexpected.push(body.to_owned());
             return;
         };
-        match message["event"].as_str() {
-            Some("media") if message["streamSid"] == STREAM_SID => {
-                let bytes = message["media"]["payload"].as_str().and_then(|payload| BASE64.decode(payload).ok());
-                let Some(bytes) = bytes else {
+        match (message.event, message.media, message.mark) {
+            ("media", Some(Payload { payload }), _) => {
+                let mut audio = [0_u8; 4 * FRAME_BYTES];
+                let Ok(bytes) = BASE64.decode_slice(payload, &mut audio) else {
                     self.record.unexpected.push(body.to_owned());
                     return;
                 };
-                self.record.frames.push((now, bytes.len()));
+                self.record.frames.push((now, bytes));
                 if self.last_agent_frame.is_some() && now > self.playback_end {
                     self.record.starved.push((now, now.duration_since(self.playback_end)));
                 }
                 self.last_agent_frame = Some(now);
-                let length = Duration::from_millis(bytes.len() as u64 / 8);
+                let length = Duration::from_millis(bytes as u64 / 8);
                 self.playback_end = self.playback_end.max(now) + length;
             }
-            Some("mark") if message["streamSid"] == STREAM_SID => {
-                let name = message["mark"]["name"].as_str().unwrap_or_default().to_owned();
-                self.record.marks.push((now, name.clone()));
-                self.pending_marks.push_back((self.playback_end.max(now), name));
+            ("mark", _, Some(Name { name })) => {
+                self.record.marks.push((now, name.to_owned()));
+                self.pending_marks.push_back((self.playback_end.max(now), name.to_owned()));
             }
-            Some("clear") if message["streamSid"] == STREAM_SID => {
+            ("clear", _, _) => {
                 self.record.clears.push(now);
                 self.playback_end = now;
                 for pending in &mut self.pending_marks {
@@ -349,9 +350,14 @@ impl Caller {
         let chunk = self.sent_frames + 1;
         let timestamp = self.sent_frames * FRAME_MS;
         self.sent_frames += 1;
-        text(json!({"event": "media", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
-                    "media": {"track": "inbound", "chunk": chunk.to_string(), "timestamp": timestamp.to_string(),
-                              "payload": BASE64.encode(frame)}}))
+        let sequence = self.next_sequence();
+        let payload = BASE64.encode(frame);
+        Message::Text(
+            format!(
+                r#"{{"event":"media","sequenceNumber":"{sequence}","streamSid":"{STREAM_SID}","media":{{"track":"inbound","chunk":"{chunk}","timestamp":"{timestamp}","payload":"{payload}"}}}}"#
+            )
+            .into(),
+        )
     }
 
     fn mark_echo(&mut self, name: &str) -> Message {
@@ -364,6 +370,31 @@ impl Caller {
         self.sequence += 1;
         self.sequence.to_string()
     }
+}
+
+/// A message from the listener, read in place.
+#[derive(serde::Deserialize)]
+struct Sent<'a> {
+    #[serde(borrow)]
+    event: &'a str,
+    #[serde(borrow, rename = "streamSid")]
+    stream_sid: Option<&'a str>,
+    #[serde(borrow)]
+    media: Option<Payload<'a>>,
+    #[serde(borrow)]
+    mark: Option<Name<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Payload<'a> {
+    #[serde(borrow)]
+    payload: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Name<'a> {
+    #[serde(borrow)]
+    name: &'a str,
 }
 
 enum Action {

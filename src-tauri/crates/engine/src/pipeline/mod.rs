@@ -6,8 +6,8 @@
 //! listener and the recorder; marks, DTMF and stop to the session), the listener (Deepgram), the
 //! session (the conversation's state and every decision), one task per agent turn (LLM →
 //! sentences → TTS → frames), the playout (paced frames, marks and clear to Twilio) and the
-//! recorder (both tracks to a WAV). Frames travel as fixed arrays; nothing on the frame path
-//! takes a lock.
+//! recorder (both tracks to a WAV). Frames travel as fixed arrays; the pipeline's own code
+//! takes no lock on the frame path.
 
 mod call;
 mod conversation;

@@ -202,7 +202,18 @@ impl Caller {
         let mut ticks = tokio::time::interval(FRAME);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         loop {
+            // What the listener sent is read first, so a late tick never judges the agent quiet
+            // while its frames wait unread.
             tokio::select! {
+                biased;
+                message = stream.next() => match message {
+                    Some(Ok(Message::Text(body))) => self.receive(body.as_str()),
+                    Some(Ok(Message::Close(frame))) => {
+                        return Ok(self.closed_by_listener(frame.map(|frame| u16::from(frame.code))));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => return Ok(self.closed_by_listener(None)),
+                },
                 scheduled = ticks.tick() => {
                     let now = Instant::now();
                     let late = now.duration_since(scheduled.into_std());
@@ -240,14 +251,6 @@ impl Caller {
                         return Err(format!("the call was still going after {} s", LONGEST_CALL.as_secs()));
                     }
                 }
-                message = stream.next() => match message {
-                    Some(Ok(Message::Text(body))) => self.receive(body.as_str()),
-                    Some(Ok(Message::Close(frame))) => {
-                        return Ok(self.closed_by_listener(frame.map(|frame| u16::from(frame.code))));
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(_)) | None => return Ok(self.closed_by_listener(None)),
-                },
             }
         }
     }

@@ -17,6 +17,10 @@ use super::routes::{TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH};
 use super::verify::{public_url, twilio_body, verify_twilio};
 use crate::pipeline::serve_media;
 
+/// Media messages are about 300 bytes, 50 a second, and tungstenite zero-fills its whole read
+/// buffer (128 KiB by default) before every read: a small one keeps that cheap.
+const MEDIA_READ_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Twilio's voice URL. A placeholder until the Twilio-driven backends exist: an empty
 /// `<Response/>` (Twilio ends the call when it runs out of verbs). Those backends will answer
 /// with `<Connect><Stream>` to [`TWILIO_MEDIA_PATH`] or a `<Gather>`.
@@ -49,5 +53,7 @@ pub(super) async fn media(
         return refusal.respond(&request_id, TWILIO_MEDIA_PATH);
     }
     let sessions = state.pipeline.clone();
-    upgrade.on_upgrade(move |socket| serve_media(socket, sessions, request_id))
+    upgrade
+        .read_buffer_size(MEDIA_READ_BUFFER_BYTES)
+        .on_upgrade(move |socket| serve_media(socket, sessions, request_id))
 }

@@ -176,7 +176,9 @@ async fn listen(
         }
     };
     let error = lock(&shared.error_next).take();
-    upgrade.on_upgrade(move |socket| Transcriber::new(shared, timing, drop_after, error).run(socket))
+    upgrade
+        .read_buffer_size(8 * 1024)
+        .on_upgrade(move |socket| Transcriber::new(shared, timing, drop_after, error).run(socket))
 }
 
 #[derive(Clone, Copy)]

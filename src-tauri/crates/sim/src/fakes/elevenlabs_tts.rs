@@ -132,7 +132,7 @@ async fn stream_input(
         }
     };
     let error = shared.error_next.lock().unwrap_or_else(PoisonError::into_inner).take();
-    upgrade.on_upgrade(move |socket| speak(shared, socket, drop_after, error))
+    upgrade.read_buffer_size(8 * 1024).on_upgrade(move |socket| speak(shared, socket, drop_after, error))
 }
 
 async fn speak(shared: Arc<Shared>, mut socket: WebSocket, drop_after: u32, mut error: Option<String>) {

@@ -21,6 +21,7 @@ use switchboard_providers::signature::{SignedBody, TwilioWebhookKey, websocket_u
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 const FRAME: Duration = Duration::from_millis(FRAME_MS);
 /// The longest a scripted call may run before the fake hangs up on its own.
@@ -144,7 +145,11 @@ impl FakeMediaStream {
         let signature = TwilioWebhookKey::new(settings.auth_token.clone()).sign(&signed, SignedBody::Empty);
         let mut request = settings.connect_url.as_str().into_client_request().map_err(|error| error.to_string())?;
         request.headers_mut().insert("x-twilio-signature", signature.parse().map_err(|_| "a signature header")?);
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|error| error.to_string())?;
+        // tungstenite zero-fills its whole read buffer before every read: keep it small.
+        let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            .await
+            .map_err(|error| error.to_string())?;
         let task = tokio::spawn(Caller::new(settings.parameters, script).run(socket));
         Ok(Self { task })
     }

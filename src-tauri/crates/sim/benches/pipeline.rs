@@ -72,7 +72,7 @@ async fn turn_latencies(turns: usize) -> Vec<Duration> {
     }
     script.extend([CallerStep::WaitForAgent(Duration::from_millis(60)), CallerStep::HangUp]);
     let replies = vec![Reply::text("OK."); turns];
-    let settings = RigSettings { responder: scripted(replies), ms_per_char: 1, script, wrong_token: false };
+    let settings = RigSettings { responder: scripted(replies), ms_per_char: 20, script, wrong_token: false };
     let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
     rig.deepgram.script(&vec!["Go on."; turns]);
     engine.start_call(contacts[0], agent).await.unwrap();

@@ -105,7 +105,10 @@ impl Playout {
                         pacer.restart(now);
                     }
                     let due = pacer.next().expect("a pacer never ends");
-                    tokio::time::sleep_until(Instant::from_std(due)).await;
+                    if due > std::time::Instant::now() {
+                        // (A timer due now would still wait for the timer's next millisecond tick.)
+                        tokio::time::sleep_until(Instant::from_std(due)).await;
+                    }
                     while let Ok(command) = commands.try_recv() {
                         if self.apply(command, &mut cleared).await.is_err() {
                             return self.close().await;

@@ -85,6 +85,10 @@ impl CallTask {
                 let (store, id) = (Arc::clone(&self.store), self.call_id);
                 Ok(blocking(move || store.record_field(id, &key, &value)).await?)
             }
+            BackendEvent::TurnLatency(latency) => {
+                let (store, id) = (Arc::clone(&self.store), self.call_id);
+                Ok(blocking(move || store.record_turn_latency(id, &latency)).await?)
+            }
             BackendEvent::Recording { audio, extension, duration_ms } => {
                 let Some(recordings) = self.recordings.clone() else {
                     tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");

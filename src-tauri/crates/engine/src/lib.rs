@@ -15,6 +15,7 @@ mod dispatcher;
 mod error;
 pub mod history;
 mod live_calls;
+pub mod pipeline;
 pub mod sample;
 pub mod server;
 pub mod settings;

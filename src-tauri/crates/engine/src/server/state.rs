@@ -20,6 +20,7 @@ use crate::backends::ReportClients;
 use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::history::Recordings;
+use crate::pipeline::PipelineSessions;
 use crate::{CallReports, EventBus, LiveCalls};
 
 /// The secrets webhooks are verified with, one per provider; a provider without one has its
@@ -111,6 +112,8 @@ pub struct ListenerState {
     pub(super) twilio: Option<TwilioDialer>,
     /// Confirms and reports the end of Ultravox calls, when that backend is configured.
     pub(super) ultravox: Option<UltravoxBackend>,
+    /// The realtime pipeline's calls waiting for their media stream.
+    pub(super) pipeline: PipelineSessions,
 }
 
 impl ListenerState {
@@ -138,6 +141,7 @@ impl ListenerState {
             clients: ReportClients::default(),
             twilio: None,
             ultravox: None,
+            pipeline: PipelineSessions::default(),
         }
     }
 
@@ -151,6 +155,12 @@ impl ListenerState {
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
         self.clients.elevenlabs = Some(client);
+        self
+    }
+
+    /// Hands media streams to the pipeline calls filed in `sessions` (shared with the backend).
+    pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
+        self.pipeline = sessions;
         self
     }
 

@@ -5,16 +5,21 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_providers::signature::{SignedBody, websocket_url};
-use switchboard_providers::twilio::{StreamEvent, TwimlResponse};
+use switchboard_providers::twilio::TwimlResponse;
 
 use super::ListenerState;
 use super::ingest::request_id;
 use super::routes::{TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH};
 use super::verify::{public_url, twilio_body, verify_twilio};
+use crate::pipeline::serve_media;
+
+/// Media messages are about 300 bytes, 50 a second, and tungstenite zero-fills its whole read
+/// buffer (128 KiB by default) before every read: a small one keeps that cheap.
+const MEDIA_READ_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Twilio's voice URL. A placeholder until the Twilio-driven backends exist: an empty
 /// `<Response/>` (Twilio ends the call when it runs out of verbs). Those backends will answer
@@ -33,8 +38,9 @@ pub(super) async fn voice(
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml.to_string()).into_response()
 }
 
-/// The media stream upgrade, signed over the `wss://` form of the public URL. Frames are read
-/// and logged, then dropped, until the realtime pipeline takes them.
+/// The media stream upgrade, signed over the `wss://` form of the public URL. The stream goes
+/// to the realtime pipeline, which runs the call its `start` message names (with the call's
+/// token) and closes any other.
 pub(super) async fn media(
     State(state): State<Arc<ListenerState>>,
     uri: Uri,
@@ -46,26 +52,8 @@ pub(super) async fn media(
     if let Err(refusal) = verify_twilio(&state, &url, &headers, SignedBody::Empty) {
         return refusal.respond(&request_id, TWILIO_MEDIA_PATH);
     }
-    upgrade.on_upgrade(move |socket| drain(socket, request_id))
-}
-
-async fn drain(mut socket: WebSocket, request_id: String) {
-    let mut media_frames = 0_u64;
-    while let Some(Ok(message)) = socket.recv().await {
-        let Message::Text(text) = message else {
-            continue;
-        };
-        match StreamEvent::parse(text.as_str()) {
-            Ok(StreamEvent::Start { stream_sid, start, .. }) => {
-                tracing::info!(request_id, stream = stream_sid, call = start.call_sid, "media stream started");
-            }
-            Ok(StreamEvent::Media { .. }) => media_frames += 1,
-            Ok(StreamEvent::Stop { stream_sid, .. }) => {
-                tracing::info!(request_id, stream = stream_sid, media_frames, "media stream stopped");
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(request_id, %error, "unreadable media stream message"),
-        }
-    }
-    tracing::debug!(request_id, media_frames, "media stream closed");
+    let sessions = state.pipeline.clone();
+    upgrade
+        .read_buffer_size(MEDIA_READ_BUFFER_BYTES)
+        .on_upgrade(move |socket| serve_media(socket, sessions, request_id))
 }

@@ -13,6 +13,7 @@ use switchboard_store::{Store, TargetRow};
 mod campaign;
 mod elevenlabs;
 mod history;
+mod pipeline;
 mod realistic;
 mod restarts;
 mod ultravox;

@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 use super::health::{NoProviderClients, ProviderProbe};
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
+use crate::gather::GatherCalls;
 use crate::history::Recordings;
 use crate::{CallReports, EventBus, LiveCalls};
 
@@ -102,6 +103,8 @@ pub struct ListenerState {
     pub(super) reports: CallReports,
     /// Fetches the recordings of ElevenLabs conversations, when that backend is configured.
     pub(super) elevenlabs: Option<ElevenLabsClient>,
+    /// Answers the voice and gather requests of speech-gather calls, when that backend is on.
+    pub(super) gather: Option<GatherCalls>,
 }
 
 impl ListenerState {
@@ -127,6 +130,7 @@ impl ListenerState {
             started: Instant::now(),
             reports,
             elevenlabs: None,
+            gather: None,
         }
     }
 
@@ -140,6 +144,12 @@ impl ListenerState {
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
         self.elevenlabs = Some(client);
+        self
+    }
+
+    /// Answers speech-gather calls' Twilio requests with `calls`.
+    pub fn with_gather(mut self, calls: GatherCalls) -> Self {
+        self.gather = Some(calls);
         self
     }
 

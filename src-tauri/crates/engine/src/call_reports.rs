@@ -59,9 +59,11 @@ impl CallReports {
     /// Makes sure a call still in progress has a task listening: after a restart, a backend that
     /// holds the conversation itself (speech-gather) starts one here, its lines numbered after
     /// those stored, closing the call as lost after `deadline` of silence like any call task.
-    pub(crate) async fn listen_again(&self, call: &CallSummary, deadline: Duration) -> Result<(), EngineError> {
+    /// Returns how many lines were stored when a task was started (events the old task had not
+    /// applied yet died with it: the backend sends them again), `None` when one was listening.
+    pub(crate) async fn listen_again(&self, call: &CallSummary, deadline: Duration) -> Result<Option<u32>, EngineError> {
         if call.state.is_terminal() || self.live.sender(call.id).is_some() {
-            return Ok(());
+            return Ok(None);
         }
         let (store, id) = (Arc::clone(&self.store), call.id);
         let stored = blocking(move || store.transcript(id)).await?.last().map_or(0, |line| line.seq + 1);
@@ -71,7 +73,7 @@ impl CallReports {
         self.live.insert(call.id, sender);
         tokio::spawn(task.run(receiver, deadline));
         tracing::info!(call = %call.id, "call task started again for a call picked up after a restart");
-        Ok(())
+        Ok(Some(stored))
     }
 
     /// Applies a state a provider reported: live states and ends as backend events, the

@@ -3,4 +3,6 @@
 //! providers show: latency, rate limits, server errors, stalls, dropped, duplicated and
 //! reordered webhooks. The real provider clients are what talk to them.
 
+pub mod anthropic;
 pub mod elevenlabs;
+pub mod twilio_gather;

@@ -201,13 +201,41 @@ impl GatherCalls {
         };
         let max = Duration::from_secs(u64::from(stored.session.max_duration_secs));
         let elapsed = Duration::from_millis(u64::try_from(now().0.saturating_sub(call.created_at.0)).unwrap_or(0));
-        self.reports.listen_again(&call, (max + self.settings.lost_call_grace).saturating_sub(elapsed)).await?;
+        let deadline = (max + self.settings.lost_call_grace).saturating_sub(elapsed);
+        let events = match self.reports.listen_again(&call, deadline).await? {
+            Some(stored_lines) => catch_up(stored, stored_lines, events),
+            None => events,
+        };
         self.reports.deliver(&call, events).await
     }
 
     fn gather_url(&self, stored: &Stored) -> String {
         twiml::gather_url(&self.settings.public_base_url, stored.call_id)
     }
+}
+
+/// The events for a call picked up after a restart: the task that died may not have applied
+/// every line and field it was sent, so every turn after the `stored_lines` in the store and
+/// every collected field (recorded again, unchanged) go with this request's own events.
+fn catch_up(stored: &Stored, stored_lines: u32, events: Vec<BackendEvent>) -> Vec<BackendEvent> {
+    let session = &stored.session;
+    let (end, others): (Vec<BackendEvent>, Vec<BackendEvent>) = events
+        .into_iter()
+        .filter(|event| !matches!(event, BackendEvent::Line { .. } | BackendEvent::Field { .. }))
+        .partition(|event| matches!(event, BackendEvent::Ended { .. }));
+    let answered = session.answered_at.map(|_| BackendEvent::Answered);
+    let lines = session.turns.iter().skip(stored_lines as usize).map(line_event);
+    let fields = session
+        .collected
+        .iter()
+        .map(|(key, value)| BackendEvent::Field { key: key.clone(), value: value.clone() });
+    answered
+        .into_iter()
+        .chain(others.into_iter().filter(|event| *event != BackendEvent::Answered))
+        .chain(lines)
+        .chain(fields)
+        .chain(end)
+        .collect()
 }
 
 fn line_event(turn: &super::session::Turn) -> BackendEvent {

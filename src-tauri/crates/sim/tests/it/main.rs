@@ -10,6 +10,7 @@ use switchboard_store::Store;
 
 mod campaign;
 mod elevenlabs;
+mod gather;
 mod history;
 mod realistic;
 mod restarts;

@@ -61,7 +61,11 @@ impl CallReports {
     /// those stored, closing the call as lost after `deadline` of silence like any call task.
     /// Returns how many lines were stored when a task was started (events the old task had not
     /// applied yet died with it: the backend sends them again), `None` when one was listening.
-    pub(crate) async fn listen_again(&self, call: &CallSummary, deadline: Duration) -> Result<Option<u32>, EngineError> {
+    pub(crate) async fn listen_again(
+        &self,
+        call: &CallSummary,
+        deadline: Duration,
+    ) -> Result<Option<u32>, EngineError> {
         if call.state.is_terminal() || self.live.sender(call.id).is_some() {
             return Ok(None);
         }

@@ -73,9 +73,7 @@ pub(crate) async fn agent_turn(
             .iter()
             .map(|(id, _, _)| ContentBlock::ToolResult { tool_use_id: id.clone(), content: "recorded".into() })
             .collect();
-        content.extend(
-            calls.into_iter().map(|(id, name, input)| ContentBlock::ToolUse { id, name, input }),
-        );
+        content.extend(calls.into_iter().map(|(id, name, input)| ContentBlock::ToolUse { id, name, input }));
         request.messages.push(Message { role: Role::Assistant, content });
         request.messages.push(Message { role: Role::User, content: results });
     }

@@ -101,6 +101,12 @@ impl GatherCalls {
         result: GatherResult,
     ) -> Result<Twiml, GatherRefusal> {
         let mut stored = self.session(call, &result.call_sid).await?;
+        let (store, id) = (Arc::clone(&self.store), stored.call_id);
+        let over = blocking(move || store.call(id)).await?.is_none_or(|call| call.state.is_terminal());
+        if over {
+            // Ended here, or by Twilio's callbacks (a machine answered, the line dropped).
+            return Ok(super::twiml::hang_up());
+        }
         let twiml = match step {
             GatherStep::Answered => self.answered(&mut stored).await?,
             GatherStep::Heard => self.heard(&mut stored, &result).await?,

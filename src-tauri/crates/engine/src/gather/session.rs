@@ -152,8 +152,7 @@ impl Stored {
             switchboard_store::StoreError::Corrupt(format!("the gather session cannot be written: {error}"))
         })?;
         let (store, call, sid, version) = (Arc::clone(store), self.call_id, self.call_sid.clone(), self.version);
-        let written =
-            blocking(move || store.save_gather_session(call, sid.as_deref(), version, &state, now())).await?;
+        let written = blocking(move || store.save_gather_session(call, sid.as_deref(), version, &state, now())).await?;
         if written {
             Ok(())
         } else {

@@ -23,7 +23,8 @@ const NO_INPUT_GOODBYE: &str = "I haven't been able to hear you, so I'll let you
 const CLOSING: &str = "Thank you for your time. Goodbye.";
 const ALL_COLLECTED: &str = "Thank you, that's everything I needed. Goodbye.";
 const HOLD_ON: &str = "One moment, please.";
-const APOLOGY: &str = "I'm sorry, I'm having technical trouble and have to end the call. We'll try you again later. Goodbye.";
+const APOLOGY: &str =
+    "I'm sorry, I'm having technical trouble and have to end the call. We'll try you again later. Goodbye.";
 const TRANSFERRING: &str = "Let me transfer you now.";
 
 impl GatherCalls {
@@ -65,7 +66,9 @@ impl GatherCalls {
         stored.session.no_input = 0;
         let said = stored.session.push_turn(Speaker::Callee, &words);
         if says_goodbye(&words) {
-            return self.end(stored, vec![line_event(&said)], CLOSING, CallState::Completed, "the callee said goodbye").await;
+            return self
+                .end(stored, vec![line_event(&said)], CLOSING, CallState::Completed, "the callee said goodbye")
+                .await;
         }
         stored.save(&self.store).await?;
         self.deliver(stored, vec![line_event(&said)]).await;
@@ -225,10 +228,8 @@ fn catch_up(stored: &Stored, stored_lines: u32, events: Vec<BackendEvent>) -> Ve
         .partition(|event| matches!(event, BackendEvent::Ended { .. }));
     let answered = session.answered_at.map(|_| BackendEvent::Answered);
     let lines = session.turns.iter().skip(stored_lines as usize).map(line_event);
-    let fields = session
-        .collected
-        .iter()
-        .map(|(key, value)| BackendEvent::Field { key: key.clone(), value: value.clone() });
+    let fields =
+        session.collected.iter().map(|(key, value)| BackendEvent::Field { key: key.clone(), value: value.clone() });
     answered
         .into_iter()
         .chain(others.into_iter().filter(|event| *event != BackendEvent::Answered))

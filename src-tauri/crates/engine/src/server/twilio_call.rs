@@ -8,15 +8,15 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use switchboard_providers::signature::{SignedBody, websocket_url};
 use switchboard_core::CallId;
+use switchboard_providers::signature::{SignedBody, websocket_url};
 use switchboard_providers::twilio::{GatherResult, StreamEvent, Twiml, TwimlResponse};
 
 use super::ListenerState;
 use super::ingest::request_id;
 use super::routes::{TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH};
-use crate::gather::{GatherRefusal, GatherStep};
 use super::verify::{public_url, twilio_body, verify_twilio};
+use crate::gather::{GatherRefusal, GatherStep};
 
 /// Twilio's voice URL. A speech-gather call (named by `?call=` or known by its Call SID) is
 /// answered with its opening `<Gather>`; other calls get an empty `<Response/>` (Twilio ends the

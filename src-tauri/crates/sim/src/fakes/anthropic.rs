@@ -29,7 +29,10 @@ pub use quote_agent::QuoteAgent;
 pub enum ReplyBlock {
     Text(String),
     /// A tool call: its name and input.
-    ToolUse { name: String, input: Value },
+    ToolUse {
+        name: String,
+        input: Value,
+    },
 }
 
 /// What the model answers one request with.
@@ -41,7 +44,11 @@ pub struct Reply {
 impl Reply {
     /// `end_turn` when it only talks, `tool_use` when it calls a tool.
     fn stop_reason(&self) -> &'static str {
-        if self.blocks.iter().any(|block| matches!(block, ReplyBlock::ToolUse { .. })) { "tool_use" } else { "end_turn" }
+        if self.blocks.iter().any(|block| matches!(block, ReplyBlock::ToolUse { .. })) {
+            "tool_use"
+        } else {
+            "end_turn"
+        }
     }
 }
 
@@ -156,12 +163,17 @@ async fn messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
         return error(StatusCode::BAD_REQUEST, "invalid_request_error", "the body is not JSON");
     };
     if request["stream"] != json!(true) || !request["messages"].is_array() || request["model"].as_str().is_none() {
-        return error(StatusCode::BAD_REQUEST, "invalid_request_error", "model, messages and stream: true are required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "model, messages and stream: true are required",
+        );
     }
     shared.requests.lock().unwrap_or_else(PoisonError::into_inner).push(request.clone());
     tokio::time::sleep(Duration::from_millis(shared.latency_ms.load(Ordering::Relaxed))).await;
     let faults = &shared.faults;
-    let take = |counter: &AtomicU32| counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok();
+    let take =
+        |counter: &AtomicU32| counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok();
     if faults.outage.load(Ordering::Acquire) {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "api_error", "Internal server error");
     }
@@ -175,12 +187,16 @@ async fn messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let events = if take(&faults.broken_streams) {
         let mut events = vec![message_start(id, &request)];
-        events.push(sse("error", &json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})));
+        events.push(sse(
+            "error",
+            &json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        ));
         events
     } else {
         stream(id, &request, &shared.responder.respond(&request))
     };
-    ([(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")], events.concat()).into_response()
+    ([(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")], events.concat())
+        .into_response()
 }
 
 fn sse(event: &str, data: &Value) -> String {
@@ -211,10 +227,16 @@ fn stream(id: u32, request: &Value, reply: &Reply) -> Vec<String> {
                 }
             }
             ReplyBlock::ToolUse { name, input } => {
-                let block = json!({"type": "tool_use", "id": format!("toolu_fake{id:04}_{index}"), "name": name, "input": {}});
-                events.push(sse("content_block_start", &json!({"type": "content_block_start", "index": index, "content_block": block})));
+                let block =
+                    json!({"type": "tool_use", "id": format!("toolu_fake{id:04}_{index}"), "name": name, "input": {}});
+                events.push(sse(
+                    "content_block_start",
+                    &json!({"type": "content_block_start", "index": index, "content_block": block}),
+                ));
                 let json = input.to_string();
-                let cut = |n: usize| json.char_indices().map(|(at, _)| at).nth(json.chars().count() * n / 3).unwrap_or(json.len());
+                let cut = |n: usize| {
+                    json.char_indices().map(|(at, _)| at).nth(json.chars().count() * n / 3).unwrap_or(json.len())
+                };
                 for (from, to) in [(0, cut(1)), (cut(1), cut(2)), (cut(2), json.len())] {
                     output_tokens += 1;
                     let delta = json!({"type": "content_block_delta", "index": index,

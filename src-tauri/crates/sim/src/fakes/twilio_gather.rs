@@ -127,8 +127,9 @@ pub struct GatherDriver {
     local_base_url: String,
     key: TwilioWebhookKey,
     http: reqwest::Client,
-    /// The next request: its public URL and whether it carries what a `<Gather>` heard.
-    next: Option<(String, Option<Option<String>>)>,
+    /// The next request: its public URL and the speech a `<Gather>` heard, if any (silence and
+    /// a `<Redirect>` post none).
+    next: Option<(String, Option<String>)>,
     /// Every TwiML document received, in order.
     pub documents: Vec<String>,
     /// Everything `<Say>` said, in order.
@@ -174,11 +175,9 @@ impl GatherDriver {
     pub async fn step(&mut self, callee: &mut dyn Callee) -> Option<Hangup> {
         let (url, heard) = self.next.take()?;
         let mut params = self.call_params();
-        if let Some(heard) = heard {
-            if let Some(speech) = heard {
-                params.push(("SpeechResult".into(), speech));
-                params.push(("Confidence".into(), "0.92".into()));
-            }
+        if let Some(speech) = heard {
+            params.push(("SpeechResult".into(), speech));
+            params.push(("Confidence".into(), "0.92".into()));
         }
         let (status, document) = match self.post(&url, &params, &self.key).await {
             Ok(answer) => answer,
@@ -198,7 +197,7 @@ impl GatherDriver {
                     self.heard.extend(gather.prompt.iter().cloned());
                     let said = callee.reply(&gather.prompt.join(" "));
                     if said.is_some() || gather.action_on_empty_result {
-                        self.next = Some((gather.action, Some(said)));
+                        self.next = Some((gather.action, said));
                         return None;
                     }
                 }

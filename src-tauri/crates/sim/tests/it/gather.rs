@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, Speaker};
 use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
-use switchboard_engine::server::{ListenerSettings, ListenerState, TWILIO_VOICE_PATH, WebhookSecrets, serve};
+use switchboard_engine::server::{
+    ListenerSettings, ListenerState, TWILIO_VOICE_PATH, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
+};
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::signature::TwilioWebhookKey;
@@ -60,7 +62,9 @@ impl World {
         let state = ListenerState::new(Arc::clone(store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
             .with_live_calls(live.clone(), None)
             .with_gather(calls.clone());
-        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::new(state)).await.unwrap();
+        let state = Arc::new(state);
+        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
+        spawn_inbox_processor(state);
         let twilio = FakeTwilioGather::new(Arc::clone(store), live);
         engine.register_backend(Arc::new(GatherBackend::new(calls, Arc::new(twilio.clone()))));
         Self { engine: Arc::new(engine), twilio, llm, local: format!("http://{bound}") }
@@ -124,11 +128,11 @@ fn assert_transcript_is_the_call(store: &Store, call: CallId, driver: &GatherDri
     for (i, line) in transcript.iter().enumerate() {
         assert_eq!(line.seq as usize, i, "{transcript:#?}");
     }
-    let agent: Vec<&str> =
-        transcript.iter().filter(|l| l.speaker == Speaker::Agent).map(|l| l.text.as_str()).collect();
+    let agent: Vec<&str> = transcript.iter().filter(|l| l.speaker == Speaker::Agent).map(|l| l.text.as_str()).collect();
     let callee: Vec<&str> =
         transcript.iter().filter(|l| l.speaker == Speaker::Callee).map(|l| l.text.as_str()).collect();
-    let heard: Vec<&str> = driver.heard.iter().map(String::as_str).filter(|text| *text != "One moment, please.").collect();
+    let heard: Vec<&str> =
+        driver.heard.iter().map(String::as_str).filter(|text| *text != "One moment, please.").collect();
     assert_eq!(agent, heard, "the agent's lines are what Twilio said");
     assert_eq!(callee, said.iter().map(String::as_str).collect::<Vec<_>>(), "the callee's lines are what was said");
     assert!(transcript.windows(2).all(|w| w[1].offset_ms >= w[0].offset_ms), "call time moves forward");
@@ -172,8 +176,11 @@ async fn a_gather_quote_call_collects_the_quote_and_the_next_call_remembers_it()
     let action = format!("action=\"{PUBLIC}/twilio/gather?call={}\"", call.0);
     assert!(first.contains("<Gather input=\"speech\"") && first.contains(&action), "{first}");
     assert!(first.contains("speechTimeout=\"auto\"") && first.contains("language=\"en-US\""), "{first}");
-    assert!(first.contains("<Say voice=\"Polly.Joanna\" language=\"en-US\">Hi, I&apos;m calling for Northwind Freight")
-        || first.contains("<Say voice=\"Polly.Joanna\" language=\"en-US\">Hi, I'm calling for Northwind Freight"), "{first}");
+    assert!(
+        first.contains("<Say voice=\"Polly.Joanna\" language=\"en-US\">Hi, I&apos;m calling for Northwind Freight")
+            || first.contains("<Say voice=\"Polly.Joanna\" language=\"en-US\">Hi, I'm calling for Northwind Freight"),
+        "{first}"
+    );
     assert!(driver.documents.last().unwrap().contains("<Hangup/>"));
 
     // Every field asked and recorded: a full offer, at the price the vendor said.
@@ -192,7 +199,8 @@ async fn a_gather_quote_call_collects_the_quote_and_the_next_call_remembers_it()
     // first one in its prompt.
     let first_request = &world.llm.requests()[0];
     assert!(first_request["system"].as_str().unwrap().contains("calling Pacific Bolt & Nut"), "{first_request}");
-    let tools: Vec<&str> = first_request["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let tools: Vec<&str> =
+        first_request["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(tools, ["end_call", "record_field", "transfer_call"]);
     let before = world.llm.requests().len();
     let (second, placed, mut driver) = world.call("Pacific Bolt & Nut").await;
@@ -373,5 +381,56 @@ async fn a_slow_model_has_the_callee_hold_on_once_and_a_second_delay_ends_the_ca
     let summary = ended(&store, call).await;
     assert_eq!(summary.state, CallState::Failed);
     assert_eq!(summary.end_reason.as_deref(), Some("the language model did not answer within 0.4 s, twice"));
+    assert_transcript_is_the_call(&store, call, &driver, &callee.said);
+}
+
+#[tokio::test]
+async fn a_call_twilio_reports_over_is_hung_up_on_a_late_gather_result() {
+    let store = store_at(None);
+    let world = World::new(&store, Duration::from_secs(5)).await;
+    let (call, placed, mut driver) = world.call("Acme Fasteners").await;
+    let mut callee = VendorCallee::new(&placed.request, &SIM);
+    driver.step(&mut callee).await;
+    transcript_reaches(&store, call, 1).await;
+    // The callee hangs up: Twilio's signed status callback goes through the inbox.
+    let genuine = TwilioWebhookKey::new(Secret::new(AUTH_TOKEN));
+    let mut status = driver.params();
+    status.retain(|(name, _)| name != "CallStatus");
+    status.extend(
+        [("CallStatus", "completed"), ("CallDuration", "7"), ("SequenceNumber", "3")]
+            .map(|(n, v)| (n.into(), v.into())),
+    );
+    let status_url = format!("{PUBLIC}{}", WebhookRoute::TwilioStatus.path());
+    assert_eq!(driver.post(&status_url, &status, &genuine).await.unwrap().0, 200);
+    let summary = ended(&store, call).await;
+    assert_eq!(summary.state, CallState::Completed);
+    // A gather result arriving after that is answered with a hang-up and changes nothing.
+    assert_eq!(driver.run(&mut callee, 5).await, Some(Hangup::HungUp));
+    let last = driver.documents.last().unwrap();
+    assert!(last.ends_with("?><Response><Hangup/></Response>"), "a hang-up alone: {last}");
+    assert_eq!(store.transcript(call).unwrap().len(), 1);
+    assert!(world.llm.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_busy_model_is_retried_and_a_broken_stream_ends_the_call_with_why() {
+    let store = store_at(None);
+    let world = World::new(&store, Duration::from_secs(5)).await;
+    let (call, placed, mut driver) = world.call("Acme Fasteners").await;
+    let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+    driver.step(&mut callee).await;
+    // Overloaded, then rate limited (Retry-After: 1): the client tries again and the turn lands.
+    world.llm.overload_next(1);
+    world.llm.rate_limit_next(1);
+    driver.step(&mut callee).await;
+    assert!(driver.heard.last().unwrap().starts_with("Could you tell me the unit price"), "{:?}", driver.heard);
+    assert_eq!(world.llm.requests().len(), 3);
+    // A stream that breaks once it has begun is not resent: the call ends, saying why.
+    world.llm.break_next_streams(1);
+    assert_eq!(driver.run(&mut callee, 5).await, Some(Hangup::HungUp));
+    let summary = ended(&store, call).await;
+    assert_eq!(summary.state, CallState::Failed);
+    let reason = summary.end_reason.unwrap();
+    assert!(reason.starts_with("the language model failed: Anthropic reported an error mid-stream"), "{reason}");
     assert_transcript_is_the_call(&store, call, &driver, &callee.said);
 }

@@ -59,12 +59,12 @@ impl Responder for QuoteAgent {
         let mut blocks = Vec::new();
         let mut recorded = Vec::new();
         if let Some((key, value)) = last.and_then(|words| self.heard(words)) {
-            blocks.push(ReplyBlock::ToolUse { name: "record_field".into(), input: json!({"key": key, "value": value}) });
+            blocks
+                .push(ReplyBlock::ToolUse { name: "record_field".into(), input: json!({"key": key, "value": value}) });
             recorded.push(key.as_str());
         }
-        let offers_transfer = request["tools"].as_array().is_some_and(|tools| {
-            tools.iter().any(|tool| tool["name"] == "transfer_call")
-        });
+        let offers_transfer =
+            request["tools"].as_array().is_some_and(|tools| tools.iter().any(|tool| tool["name"] == "transfer_call"));
         let wants_person = last.is_some_and(|words| {
             let words = words.to_lowercase();
             WANTS_A_PERSON.iter().any(|phrase| words.contains(phrase))
@@ -77,9 +77,10 @@ impl Responder for QuoteAgent {
             });
             return Reply { blocks };
         }
-        let missing = self.fields.iter().find(|field| {
-            !collected.contains(&field.key.as_str()) && !recorded.contains(&field.key.as_str())
-        });
+        let missing = self
+            .fields
+            .iter()
+            .find(|field| !collected.contains(&field.key.as_str()) && !recorded.contains(&field.key.as_str()));
         match missing {
             Some(field) => blocks.insert(0, ReplyBlock::Text(field_question(field))),
             None => {

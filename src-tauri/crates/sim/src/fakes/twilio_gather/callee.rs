@@ -46,7 +46,9 @@ impl Callee for VendorCallee {
             return Some(self.greeting.clone());
         }
         let answer = match field_asked(&self.fields, agent_said) {
-            Some(field) => self.persona.answer(&field.key, self.quantity).map_or_else(|| NO_ANSWER.to_owned(), |(line, _)| line),
+            Some(field) => {
+                self.persona.answer(&field.key, self.quantity).map_or_else(|| NO_ANSWER.to_owned(), |(line, _)| line)
+            }
             None => "Sorry, could you say that again?".to_owned(),
         };
         Some(answer)

@@ -1,8 +1,8 @@
 //! Reading the TwiML a gather call answers with, as Twilio runs it: the verbs in order, a
 //! `<Gather>`'s nested `<Say>`s as its prompt.
 
-use quick_xml::{Reader, XmlVersion};
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
 
 /// One verb of a `<Response>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,9 @@ fn element(start: &BytesStart<'_>) -> Result<(String, Vec<(String, String)>), St
     let mut attributes = Vec::new();
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|error| format!("bad attribute on <{name}>: {error}"))?;
-        let value = attribute.normalized_value(XmlVersion::default()).map_err(|error| format!("bad attribute on <{name}>: {error}"))?;
+        let value = attribute
+            .normalized_value(XmlVersion::default())
+            .map_err(|error| format!("bad attribute on <{name}>: {error}"))?;
         attributes.push((attribute.key.as_ref().to_owned(), value.into_owned()));
     }
     Ok((name, attributes))

@@ -5,4 +5,5 @@
 
 pub mod anthropic;
 pub mod elevenlabs;
+pub mod quote_agent;
 pub mod twilio_gather;

@@ -14,7 +14,8 @@ use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::signature::TwilioWebhookKey;
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
-use switchboard_sim::fakes::anthropic::{FakeAnthropic, QuoteAgent};
+use switchboard_sim::fakes::anthropic::FakeAnthropic;
+use switchboard_sim::fakes::quote_agent::QuoteAgent;
 use switchboard_sim::fakes::twilio_gather::{
     Callee, FakeTwilioGather, GatherDriver, Hangup, PlacedGatherCall, ScriptedCallee, VendorCallee,
 };
@@ -40,7 +41,8 @@ impl World {
     async fn new(store: &Arc<Store>, reply_wait: Duration) -> Self {
         let vendors = store.list_contacts().unwrap();
         let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
-        let llm = FakeAnthropic::start(ANTHROPIC_KEY, Arc::new(QuoteAgent::new(&agent, &vendors, &SIM))).await.unwrap();
+        let llm =
+            FakeAnthropic::start(ANTHROPIC_KEY, QuoteAgent::new(&agent, &vendors, &SIM).responder()).await.unwrap();
         let mut engine = Engine::new(Arc::clone(store), EngineSettings::default());
         let http = HttpSettings {
             connect_timeout: Duration::from_secs(1),
@@ -348,7 +350,7 @@ async fn a_model_outage_ends_the_call_politely_with_the_reason() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    world.llm.set_outage(true);
+    world.llm.fail_next(500, 1000);
     let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
     assert_eq!(driver.run(&mut callee, 10).await, Some(Hangup::HungUp));
     let summary = ended(&store, call).await;
@@ -367,16 +369,16 @@ async fn a_slow_model_has_the_callee_hold_on_once_and_a_second_delay_ends_the_ca
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
     let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
     driver.step(&mut callee).await;
-    world.llm.set_latency(Duration::from_millis(900));
+    world.llm.set_latency(Duration::from_millis(900), Duration::ZERO);
     driver.step(&mut callee).await;
     let hold = driver.documents.last().unwrap();
     assert!(hold.contains("One moment, please.") && hold.contains("<Redirect>"), "{hold}");
     // The model is quick again: the redirect gets the reply to what the callee said.
-    world.llm.set_latency(Duration::ZERO);
+    world.llm.set_latency(Duration::ZERO, Duration::ZERO);
     driver.step(&mut callee).await;
     assert!(driver.heard.last().unwrap().starts_with("Could you tell me the unit price"), "{:?}", driver.heard);
     // Slow twice in a row: the call ends with the reason.
-    world.llm.set_latency(Duration::from_millis(900));
+    world.llm.set_latency(Duration::from_millis(900), Duration::ZERO);
     assert_eq!(driver.run(&mut callee, 10).await, Some(Hangup::HungUp));
     let summary = ended(&store, call).await;
     assert_eq!(summary.state, CallState::Failed);
@@ -419,14 +421,13 @@ async fn a_busy_model_is_retried_and_a_broken_stream_ends_the_call_with_why() {
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
     let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
     driver.step(&mut callee).await;
-    // Overloaded, then rate limited (Retry-After: 1): the client tries again and the turn lands.
-    world.llm.overload_next(1);
-    world.llm.rate_limit_next(1);
+    // Overloaded twice: the client tries again and the turn lands.
+    world.llm.fail_next(529, 2);
     driver.step(&mut callee).await;
     assert!(driver.heard.last().unwrap().starts_with("Could you tell me the unit price"), "{:?}", driver.heard);
     assert_eq!(world.llm.requests().len(), 3);
     // A stream that breaks once it has begun is not resent: the call ends, saying why.
-    world.llm.break_next_streams(1);
+    world.llm.error_mid_stream_next(1);
     assert_eq!(driver.run(&mut callee, 5).await, Some(Hangup::HungUp));
     let summary = ended(&store, call).await;
     assert_eq!(summary.state, CallState::Failed);

@@ -1,15 +1,15 @@
-//! The model playing a quote agent, for the fake: it knows what the simulator's vendor personas
-//! say, so it records a field (`record_field`) when the callee's last words give one, asks for
-//! the next field still missing (required ones first) in the simulator's words, hands over to a
-//! person (`transfer_call`) when asked for one, and says goodbye with `end_call` once every field
-//! is in.
+//! The model playing a quote agent, as a responder for the fake Anthropic
+//! ([`super::anthropic`]): it knows what the simulator's vendor personas say, so it records a
+//! field (`record_field`) when the callee's last words give one, asks for the next field still
+//! missing (required ones first) in the simulator's words, hands over to a person
+//! (`transfer_call`) when asked for one, and says goodbye with `end_call` once every field is in.
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use switchboard_core::{Agent, Contact, DataField};
 
-use super::{Reply, ReplyBlock, Responder};
+use super::anthropic::{Block, Reply, Responder};
 use crate::SimSettings;
 use crate::conversation::field_question;
 use crate::persona::VendorPersona;
@@ -44,13 +44,16 @@ impl QuoteAgent {
         Self { fields, answers }
     }
 
+    /// The fake's responder playing this agent.
+    pub fn responder(self) -> Responder {
+        Box::new(move |request| self.respond(request))
+    }
+
     /// The field and value a callee's words give, if they give one.
     fn heard(&self, words: &str) -> Option<&(String, String)> {
         self.answers.get(words.trim())
     }
-}
 
-impl Responder for QuoteAgent {
     fn respond(&self, request: &Value) -> Reply {
         let said = callee_words(request);
         let (last, before) = said.split_last().map_or((None, &[][..]), |(last, before)| (Some(last), before));
@@ -59,8 +62,7 @@ impl Responder for QuoteAgent {
         let mut blocks = Vec::new();
         let mut recorded = Vec::new();
         if let Some((key, value)) = last.and_then(|words| self.heard(words)) {
-            blocks
-                .push(ReplyBlock::ToolUse { name: "record_field".into(), input: json!({"key": key, "value": value}) });
+            blocks.push(Block::Tool { name: "record_field".into(), input: json!({"key": key, "value": value}) });
             recorded.push(key.as_str());
         }
         let offers_transfer =
@@ -70,8 +72,8 @@ impl Responder for QuoteAgent {
             WANTS_A_PERSON.iter().any(|phrase| words.contains(phrase))
         });
         if wants_person && offers_transfer {
-            blocks.insert(0, ReplyBlock::Text("Of course, I'll put you through to a person now.".into()));
-            blocks.push(ReplyBlock::ToolUse {
+            blocks.insert(0, Block::Text("Of course, I'll put you through to a person now.".into()));
+            blocks.push(Block::Tool {
                 name: "transfer_call".into(),
                 input: json!({"reason": "the callee asked for a person"}),
             });
@@ -82,13 +84,10 @@ impl Responder for QuoteAgent {
             .iter()
             .find(|field| !collected.contains(&field.key.as_str()) && !recorded.contains(&field.key.as_str()));
         match missing {
-            Some(field) => blocks.insert(0, ReplyBlock::Text(field_question(field))),
+            Some(field) => blocks.insert(0, Block::Text(field_question(field))),
             None => {
-                blocks.insert(0, ReplyBlock::Text("Thank you, that's everything I needed. Have a good day.".into()));
-                blocks.push(ReplyBlock::ToolUse {
-                    name: "end_call".into(),
-                    input: json!({"reason": "the quote is complete"}),
-                });
+                blocks.insert(0, Block::Text("Thank you, that's everything I needed. Have a good day.".into()));
+                blocks.push(Block::Tool { name: "end_call".into(), input: json!({"reason": "the quote is complete"}) });
             }
         }
         Reply { blocks }

@@ -24,6 +24,10 @@ pub(crate) struct AgentTurn {
     pub(crate) transfer: Option<String>,
 }
 
+const END_CALL: &str = "end_call";
+const TRANSFER_CALL: &str = "transfer_call";
+const RECORD_FIELD: &str = "record_field";
+
 /// Rounds of tool results the model may need before it says something.
 const MAX_ROUNDS: usize = 3;
 
@@ -81,23 +85,26 @@ pub(crate) async fn agent_turn(
 }
 
 fn apply_tool(turn: &mut AgentTurn, session: &Session, name: &str, input: &Value) {
-    let text = |key: &str| input.get(key).map(|value| value.as_str().map_or_else(|| value.to_string(), str::to_owned));
+    let reason = |fallback: &str| {
+        let reason = input.get("reason").and_then(Value::as_str).unwrap_or_default().trim();
+        if reason.is_empty() { fallback.to_owned() } else { reason.to_owned() }
+    };
     match name {
-        "record_field" => {
-            let (Some(key), Some(value)) = (text("key"), text("value")) else {
-                tracing::warn!(%input, "record_field without a key and value; ignored");
-                return;
+        RECORD_FIELD => {
+            let key = input.get("field").and_then(Value::as_str).unwrap_or_default();
+            let value = match input.get("value") {
+                Some(Value::String(text)) => text.trim().to_owned(),
+                Some(value @ (Value::Number(_) | Value::Bool(_))) => value.to_string(),
+                _ => String::new(),
             };
-            if session.fields.iter().any(|field| field.key == key) && !value.trim().is_empty() {
-                turn.fields.push((key, value.trim().to_owned()));
+            if session.fields.iter().any(|field| field.key == key) && !value.is_empty() {
+                turn.fields.push((key.to_owned(), value));
             } else {
-                tracing::warn!(key, "record_field for a field the agent does not have; ignored");
+                tracing::warn!(field = key, "record_field for no field of the agent, or with no value; ignored");
             }
         }
-        "end_call" => turn.end = Some(text("reason").unwrap_or_else(|| "the agent ended the call".into())),
-        "transfer_call" if session.transfer_to.is_some() => {
-            turn.transfer = Some(text("reason").unwrap_or_else(|| "the callee asked for a person".into()));
-        }
+        END_CALL => turn.end = Some(reason("the agent ended the call")),
+        TRANSFER_CALL if session.transfer_to.is_some() => turn.transfer = Some(reason("the callee asked for a person")),
         other => tracing::warn!(tool = other, "the model called a tool the agent does not offer; ignored"),
     }
 }
@@ -153,27 +160,31 @@ fn conversation(session: &Session) -> Vec<Message> {
     messages
 }
 
+/// The tools, as the realtime pipeline offers them (the same names and inputs).
 fn tools(session: &Session) -> Vec<Tool> {
-    let keys: Vec<&str> = session.fields.iter().map(|field| field.key.as_str()).collect();
+    let reason = json!({"type": "object", "properties": {"reason": {"type": "string",
+        "description": "Why, in a few words."}}, "required": ["reason"]});
     let mut tools = vec![Tool {
-        name: "end_call".into(),
-        description: "Hang up after your reply: the conversation is over.".into(),
-        input_schema: json!({"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}),
+        name: END_CALL.into(),
+        description: "Hang up. Say goodbye first, in the same reply.".into(),
+        input_schema: reason.clone(),
     }];
-    if !keys.is_empty() {
-        tools.push(Tool {
-            name: "record_field".into(),
-            description: "Record a value the callee gave for one of the fields to collect.".into(),
-            input_schema: json!({"type": "object",
-                "properties": {"key": {"type": "string", "enum": keys}, "value": {"type": "string"}},
-                "required": ["key", "value"]}),
-        });
-    }
     if session.transfer_to.is_some() {
         tools.push(Tool {
-            name: "transfer_call".into(),
-            description: "Transfer the callee to a person after your reply, when they ask for one.".into(),
-            input_schema: json!({"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}),
+            name: TRANSFER_CALL.into(),
+            description: "Transfer the callee to a person at our end, when they ask for one. Tell them first.".into(),
+            input_schema: reason,
+        });
+    }
+    if !session.fields.is_empty() {
+        let keys: Vec<&str> = session.fields.iter().map(|field| field.key.as_str()).collect();
+        tools.push(Tool {
+            name: RECORD_FIELD.into(),
+            description: "Record a value the callee gave, as soon as they give it.".into(),
+            input_schema: json!({"type": "object", "properties": {
+                "field": {"type": "string", "enum": keys},
+                "value": {"type": "string", "description": "The value as the callee stated it."}},
+                "required": ["field", "value"]}),
         });
     }
     tools
@@ -234,6 +245,8 @@ mod tests {
         );
         let names: Vec<String> = tools(&session()).into_iter().map(|tool| tool.name).collect();
         assert_eq!(names, ["end_call", "record_field"]);
+        let record = &tools(&session())[1];
+        assert_eq!(record.input_schema["properties"]["field"]["enum"], serde_json::json!(["unit_price", "terms"]));
         let mut with_transfer = session();
         with_transfer.transfer_to = Some("+13125550100".into());
         assert!(tools(&with_transfer).iter().any(|tool| tool.name == "transfer_call"));

@@ -62,7 +62,7 @@ impl QuoteAgent {
         let mut blocks = Vec::new();
         let mut recorded = Vec::new();
         if let Some((key, value)) = last.and_then(|words| self.heard(words)) {
-            blocks.push(Block::Tool { name: "record_field".into(), input: json!({"key": key, "value": value}) });
+            blocks.push(Block::Tool { name: "record_field".into(), input: json!({"field": key, "value": value}) });
             recorded.push(key.as_str());
         }
         let offers_transfer =

@@ -203,7 +203,7 @@ async fn a_gather_quote_call_collects_the_quote_and_the_next_call_remembers_it()
     assert!(first_request["system"].as_str().unwrap().contains("calling Pacific Bolt & Nut"), "{first_request}");
     let tools: Vec<&str> =
         first_request["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(tools, ["end_call", "record_field", "transfer_call"]);
+    assert_eq!(tools, ["end_call", "transfer_call", "record_field"]);
     let before = world.llm.requests().len();
     let (second, placed, mut driver) = world.call("Pacific Bolt & Nut").await;
     driver.run(&mut VendorCallee::new(&placed.request, &SIM), 40).await;

@@ -1,8 +1,9 @@
 //! One request's worth of conversation: the opening when the call is answered; then for each
-//! gather, the callee's words (or silence, counted and re-prompted once before a polite end, or
-//! a goodbye, answered with a short closing) and the agent's reply from the model, with its
-//! fields, an end or a transfer. The session is saved before the transcript lines, fields and
-//! end go to the call's task, and the TwiML goes back last.
+//! gather, the callee's words (or silence, counted and re-prompted once before a polite end, a
+//! goodbye answered with a short closing, or words past the max duration, wrapped up) and the
+//! agent's reply from the model, with its fields, an end or a transfer. The session is saved
+//! before the transcript lines, fields and end go to the call's task, and the TwiML goes back
+//! last.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ const ALL_COLLECTED: &str = "Thank you, that's everything I needed. Goodbye.";
 const HOLD_ON: &str = "One moment, please.";
 const APOLOGY: &str =
     "I'm sorry, I'm having technical trouble and have to end the call. We'll try you again later. Goodbye.";
+const OUT_OF_TIME: &str = "I'm afraid I have to wrap up the call now. Thank you for your time, goodbye.";
 const TRANSFERRING: &str = "Let me transfer you now.";
 
 impl GatherCalls {
@@ -69,6 +71,10 @@ impl GatherCalls {
             return self
                 .end(stored, vec![line_event(&said)], CLOSING, CallState::Completed, "the callee said goodbye")
                 .await;
+        }
+        if said.offset_ms / 1000 >= stored.session.max_duration_secs {
+            let reason = "the call reached the agent's max duration";
+            return self.end(stored, vec![line_event(&said)], OUT_OF_TIME, CallState::Completed, reason).await;
         }
         stored.save(&self.store).await?;
         self.deliver(stored, vec![line_event(&said)]).await;

@@ -134,6 +134,8 @@ pub struct GatherDriver {
     pub documents: Vec<String>,
     /// Everything `<Say>` said, in order.
     pub heard: Vec<String>,
+    /// How long the listener took to answer each request.
+    pub answer_times: Vec<Duration>,
     /// How the call ended, once it has.
     pub ended: Option<Hangup>,
 }
@@ -152,6 +154,7 @@ impl GatherDriver {
             next: Some((call.voice_url.clone(), None)),
             documents: Vec::new(),
             heard: Vec::new(),
+            answer_times: Vec::new(),
             ended: None,
         }
     }
@@ -179,10 +182,12 @@ impl GatherDriver {
             params.push(("SpeechResult".into(), speech));
             params.push(("Confidence".into(), "0.92".into()));
         }
+        let asked = std::time::Instant::now();
         let (status, document) = match self.post(&url, &params, &self.key).await {
             Ok(answer) => answer,
             Err(error) => panic!("the listener could not be reached at {url}: {error}"),
         };
+        self.answer_times.push(asked.elapsed());
         if status != 200 {
             self.ended = Some(Hangup::Refused(status));
             return self.ended.clone();

@@ -170,6 +170,15 @@ async fn a_gather_quote_call_collects_the_quote_and_the_next_call_remembers_it()
     let summary = ended(&store, call).await;
     assert_eq!(summary.state, CallState::Completed, "{summary:?}");
     assert!(summary.answered_at.is_some());
+    let mut times = driver.answer_times.clone();
+    times.sort();
+    eprintln!(
+        "gather requests answered in {:?} median, {:?} at most ({} requests, model fake without latency)",
+        times[times.len() / 2],
+        times.last().unwrap(),
+        times.len()
+    );
+    assert!(*times.last().unwrap() < Duration::from_secs(2), "{times:?}");
     assert_transcript_is_the_call(&store, call, &driver, &callee.said);
 
     // The opening: the first message said in the agent's voice and language inside a speech
@@ -433,5 +442,24 @@ async fn a_busy_model_is_retried_and_a_broken_stream_ends_the_call_with_why() {
     assert_eq!(summary.state, CallState::Failed);
     let reason = summary.end_reason.unwrap();
     assert!(reason.starts_with("the language model failed: Anthropic reported an error mid-stream"), "{reason}");
+    assert_transcript_is_the_call(&store, call, &driver, &callee.said);
+}
+
+#[tokio::test]
+async fn a_call_past_the_agents_max_duration_is_wrapped_up() {
+    let store = store_at(None);
+    let mut agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
+    agent.config.max_duration_secs = 1;
+    store.update_agent(agent.id, &agent.config).unwrap();
+    let world = World::new(&store, Duration::from_secs(5)).await;
+    let (call, placed, mut driver) = world.call("Acme Fasteners").await;
+    let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+    driver.step(&mut callee).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(driver.run(&mut callee, 5).await, Some(Hangup::HungUp));
+    let summary = ended(&store, call).await;
+    assert_eq!(summary.end_reason.as_deref(), Some("the call reached the agent's max duration"));
+    assert!(driver.heard.last().unwrap().starts_with("I'm afraid I have to wrap up"));
+    assert!(world.llm.requests().is_empty());
     assert_transcript_is_the_call(&store, call, &driver, &callee.said);
 }

@@ -248,3 +248,57 @@ fn catch_up(stored: &Stored, stored_lines: u32, events: Vec<BackendEvent>) -> Ve
 fn line_event(turn: &super::session::Turn) -> BackendEvent {
     BackendEvent::Line { speaker: turn.speaker, text: turn.text.clone(), offset_ms: turn.offset_ms }
 }
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::{CallId, CallState, Speaker, UnixMillis};
+
+    use super::catch_up;
+    use crate::BackendEvent;
+    use crate::gather::session::{Session, Stored, Turn};
+
+    #[test]
+    fn a_call_picked_up_again_gets_the_turns_its_task_had_not_stored() {
+        let turn = |speaker, text: &str| Turn { speaker, text: text.into(), offset_ms: 0 };
+        let session = Session {
+            voice: "Polly.Joanna".into(),
+            language: "en-US".into(),
+            system_prompt: String::new(),
+            opening: "Hi".into(),
+            transfer_to: None,
+            fields: Vec::new(),
+            collected: [("unit_price".to_owned(), "$4".to_owned())].into(),
+            turns: vec![
+                turn(Speaker::Agent, "Hi"),
+                turn(Speaker::Callee, "Hello"),
+                turn(Speaker::Agent, "Your price?"),
+                turn(Speaker::Callee, "$4"),
+                turn(Speaker::Agent, "Bye"),
+            ],
+            no_input: 0,
+            llm_waits: 0,
+            max_duration_secs: 300,
+            answered_at: Some(UnixMillis(1)),
+            ended: Some("done".into()),
+        };
+        let stored = Stored { call_id: CallId(1), call_sid: None, version: 3, session };
+        let line = |speaker, text: &str| BackendEvent::Line { speaker, text: text.into(), offset_ms: 0 };
+        let ended = BackendEvent::Ended { state: CallState::Completed, reason: "done".into() };
+        let this_request = vec![
+            BackendEvent::Field { key: "unit_price".into(), value: "$4".into() },
+            line(Speaker::Agent, "Bye"),
+            ended.clone(),
+        ];
+        assert_eq!(
+            catch_up(&stored, 2, this_request),
+            vec![
+                BackendEvent::Answered,
+                line(Speaker::Agent, "Your price?"),
+                line(Speaker::Callee, "$4"),
+                line(Speaker::Agent, "Bye"),
+                BackendEvent::Field { key: "unit_price".into(), value: "$4".into() },
+                ended,
+            ]
+        );
+    }
+}

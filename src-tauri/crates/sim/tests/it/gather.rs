@@ -242,7 +242,9 @@ fn a_restart_mid_call_loses_and_repeats_nothing() {
     // lines the killed call task had stored.
     let session = store.gather_session(call).unwrap().unwrap();
     assert_eq!(session.state.matches("\"speaker\":").count(), 5, "{}", session.state);
-    assert!(store.transcript(call).unwrap().len() <= 5);
+    let stored_at_kill = store.transcript(call).unwrap().len();
+    assert!(stored_at_kill <= 5);
+    eprintln!("{stored_at_kill} of 5 lines stored when the app was killed; the rest come from the session");
 
     // Second run: a new engine and listener over the same file; Twilio posts what it heard next.
     let runtime = tokio::runtime::Runtime::new().unwrap();

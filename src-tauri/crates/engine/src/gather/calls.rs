@@ -65,6 +65,9 @@ pub(crate) enum GatherRefusal {
     /// The request's Call SID is not the call's.
     #[error("call {call} belongs to another Call SID than {call_sid}")]
     WrongCall { call: CallId, call_sid: String },
+    /// Another request for the call wrote its turn first (Twilio sent one twice at once).
+    #[error("the session of call {call} moved on under this request (version {version} was taken)")]
+    Superseded { call: CallId, version: u32 },
     #[error(transparent)]
     Engine(#[from] EngineError),
 }

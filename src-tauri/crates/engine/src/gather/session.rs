@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::{CallId, DataField, Speaker, UnixMillis, render};
 use switchboard_store::Store;
 
+use super::calls::GatherRefusal;
 use crate::dispatcher::blocking;
 use crate::{CallRequest, EngineError, now};
 
@@ -134,7 +135,7 @@ impl Stored {
     }
 
     /// Writes the first version of a new call's session.
-    pub(crate) async fn create(store: &Arc<Store>, call: CallId, session: Session) -> Result<Self, EngineError> {
+    pub(crate) async fn create(store: &Arc<Store>, call: CallId, session: Session) -> Result<Self, GatherRefusal> {
         let stored = Self { call_id: call, call_sid: None, version: 0, session };
         stored.write(store).await?;
         Ok(stored)
@@ -142,24 +143,19 @@ impl Stored {
 
     /// Writes this session as the next version. Fails when another request wrote one meanwhile
     /// (Twilio retried a request while the first still ran): that request's turn stands.
-    pub(crate) async fn save(&mut self, store: &Arc<Store>) -> Result<(), EngineError> {
+    pub(crate) async fn save(&mut self, store: &Arc<Store>) -> Result<(), GatherRefusal> {
         self.version += 1;
         self.write(store).await
     }
 
-    async fn write(&self, store: &Arc<Store>) -> Result<(), EngineError> {
+    async fn write(&self, store: &Arc<Store>) -> Result<(), GatherRefusal> {
         let state = serde_json::to_string(&self.session).map_err(|error| {
-            switchboard_store::StoreError::Corrupt(format!("the gather session cannot be written: {error}"))
+            EngineError::from(switchboard_store::StoreError::Corrupt(format!(
+                "the gather session cannot be written: {error}"
+            )))
         })?;
         let (store, call, sid, version) = (Arc::clone(store), self.call_id, self.call_sid.clone(), self.version);
         let written = blocking(move || store.save_gather_session(call, sid.as_deref(), version, &state, now())).await?;
-        if written {
-            Ok(())
-        } else {
-            Err(switchboard_store::StoreError::Corrupt(format!(
-                "the gather session of call {call} changed under this request (version {version} was taken)"
-            ))
-            .into())
-        }
+        if written { Ok(()) } else { Err(GatherRefusal::Superseded { call, version }) }
     }
 }

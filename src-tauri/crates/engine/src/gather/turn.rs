@@ -12,7 +12,7 @@ use switchboard_core::{CallState, Speaker};
 use switchboard_providers::twilio::{GatherResult, Twiml};
 
 use super::agent_turn::{AgentTurn, agent_turn};
-use super::calls::GatherCalls;
+use super::calls::{GatherCalls, GatherRefusal};
 use super::goodbye::says_goodbye;
 use super::session::Stored;
 use super::twiml;
@@ -31,7 +31,7 @@ const TRANSFERRING: &str = "Let me transfer you now.";
 
 impl GatherCalls {
     /// The call was answered: the agent opens (once; a repeated request hears it again).
-    pub(super) async fn answered(&self, stored: &mut Stored) -> Result<Twiml, EngineError> {
+    pub(super) async fn answered(&self, stored: &mut Stored) -> Result<Twiml, GatherRefusal> {
         if stored.session.ended.is_some() {
             return Ok(twiml::hang_up());
         }
@@ -50,7 +50,7 @@ impl GatherCalls {
     }
 
     /// What a `<Gather>` heard (or a `<Redirect>` back after the callee was asked to hold on).
-    pub(super) async fn heard(&self, stored: &mut Stored, result: &GatherResult) -> Result<Twiml, EngineError> {
+    pub(super) async fn heard(&self, stored: &mut Stored, result: &GatherResult) -> Result<Twiml, GatherRefusal> {
         if stored.session.ended.is_some() {
             return Ok(twiml::hang_up());
         }
@@ -65,6 +65,11 @@ impl GatherCalls {
             (None, None) if stored.session.callee_awaits_reply() => return self.reply(stored).await,
             (None, None) => return self.silence(stored).await,
         };
+        if stored.session.callee_awaits_reply() && stored.session.turns.last().is_some_and(|turn| turn.text == words) {
+            // The same result again while its reply is being made (Twilio sent it twice): one
+            // turn, and whichever request saves its reply first answers.
+            return self.reply(stored).await;
+        }
         stored.session.no_input = 0;
         let said = stored.session.push_turn(Speaker::Callee, &words);
         if says_goodbye(&words) {
@@ -82,7 +87,7 @@ impl GatherCalls {
     }
 
     /// A gather that heard nothing: re-prompt, or after enough of them end politely.
-    async fn silence(&self, stored: &mut Stored) -> Result<Twiml, EngineError> {
+    async fn silence(&self, stored: &mut Stored) -> Result<Twiml, GatherRefusal> {
         stored.session.no_input += 1;
         if stored.session.no_input > self.settings.no_input_prompts {
             let reason = format!(
@@ -103,7 +108,7 @@ impl GatherCalls {
     }
 
     /// The agent answers the callee's last turn, the model's wait bounded.
-    async fn reply(&self, stored: &mut Stored) -> Result<Twiml, EngineError> {
+    async fn reply(&self, stored: &mut Stored) -> Result<Twiml, GatherRefusal> {
         let wait = self.settings.reply_wait;
         let asked = agent_turn(&self.llm, &self.settings.model, self.settings.max_tokens, &stored.session);
         let turn = match tokio::time::timeout(wait, asked).await {
@@ -121,7 +126,7 @@ impl GatherCalls {
 
     /// The model is slow: the callee holds on once and Twilio comes back for the reply; a
     /// second wait ends the call.
-    async fn hold_on(&self, stored: &mut Stored, wait: Duration) -> Result<Twiml, EngineError> {
+    async fn hold_on(&self, stored: &mut Stored, wait: Duration) -> Result<Twiml, GatherRefusal> {
         stored.session.llm_waits += 1;
         if stored.session.llm_waits > 1 {
             let reason = format!("the language model did not answer within {} s, twice", wait.as_secs_f32());
@@ -133,7 +138,7 @@ impl GatherCalls {
     }
 
     /// Applies the model's turn: fields recorded, then a transfer, an end, or the next question.
-    async fn act(&self, stored: &mut Stored, turn: AgentTurn) -> Result<Twiml, EngineError> {
+    async fn act(&self, stored: &mut Stored, turn: AgentTurn) -> Result<Twiml, GatherRefusal> {
         let mut events = Vec::new();
         for (key, value) in turn.fields {
             stored.session.collected.insert(key.clone(), value.clone());
@@ -173,7 +178,7 @@ impl GatherCalls {
         text: &str,
         state: CallState,
         reason: &str,
-    ) -> Result<Twiml, EngineError> {
+    ) -> Result<Twiml, GatherRefusal> {
         let line = stored.session.push_turn(Speaker::Agent, text);
         events.push(line_event(&line));
         self.finish(stored, events, state, reason).await?;
@@ -187,7 +192,7 @@ impl GatherCalls {
         mut events: Vec<BackendEvent>,
         state: CallState,
         reason: &str,
-    ) -> Result<(), EngineError> {
+    ) -> Result<(), GatherRefusal> {
         stored.session.ended = Some(reason.to_owned());
         stored.save(&self.store).await?;
         events.push(BackendEvent::Ended { state, reason: reason.to_owned() });

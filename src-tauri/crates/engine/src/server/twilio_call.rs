@@ -88,6 +88,10 @@ fn gather_refused(refusal: GatherRefusal, request_id: &str, path: &str) -> Respo
             tracing::warn!(request_id, path, %call, call_sid, "a gather request from another call");
             (StatusCode::FORBIDDEN, "forbidden").into_response()
         }
+        GatherRefusal::Superseded { call, version } => {
+            tracing::warn!(request_id, path, %call, version, "a gather request raced another for the same call");
+            (StatusCode::CONFLICT, "another request for this call was answered first").into_response()
+        }
         GatherRefusal::Engine(error) => {
             tracing::error!(request_id, path, %error, "a gather request could not be answered");
             (StatusCode::INTERNAL_SERVER_ERROR, "the call could not be continued").into_response()

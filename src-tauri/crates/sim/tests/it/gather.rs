@@ -465,3 +465,31 @@ async fn a_call_past_the_agents_max_duration_is_wrapped_up() {
     assert!(world.llm.requests().is_empty());
     assert_transcript_is_the_call(&store, call, &driver, &callee.said);
 }
+
+#[tokio::test]
+async fn a_gather_result_sent_twice_at_once_is_one_turn() {
+    let store = store_at(None);
+    let world = World::new(&store, Duration::from_secs(5)).await;
+    let (call, placed, mut driver) = world.call("Acme Fasteners").await;
+    let mut callee = VendorCallee::new(&placed.request, &SIM);
+    driver.step(&mut callee).await;
+    let action = driver.next_url().unwrap().to_owned();
+    let mut params = driver.params();
+    params.push(("SpeechResult".into(), callee.reply("").unwrap()));
+    world.llm.set_latency(Duration::from_millis(300), Duration::ZERO);
+    let genuine = TwilioWebhookKey::new(Secret::new(AUTH_TOKEN));
+    let first = driver.post(&action, &params, &genuine);
+    let again = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        driver.post(&action, &params, &genuine).await
+    };
+    let (first, again) = tokio::join!(first, again);
+    let mut statuses = [first.unwrap().0, again.unwrap().0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    transcript_reaches(&store, call, 3).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let transcript = store.transcript(call).unwrap();
+    let speakers: Vec<Speaker> = transcript.iter().map(|line| line.speaker).collect();
+    assert_eq!(speakers, [Speaker::Agent, Speaker::Callee, Speaker::Agent], "{transcript:#?}");
+}

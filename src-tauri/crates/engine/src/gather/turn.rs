@@ -157,8 +157,11 @@ impl GatherCalls {
             let text = if turn.text.is_empty() { CLOSING } else { turn.text.as_str() };
             return self.end(stored, events, text, CallState::Completed, reason).await;
         }
+        // With fields to collect, the call ends once all are in, or once the required ones are
+        // and the agent asks nothing more; an agent with none talks until it or the callee ends.
         let asks_more = turn.text.contains('?');
-        if session.still_to_collect().next().is_none() || (session.required_collected() && !asks_more) {
+        let collected = session.still_to_collect().next().is_none() || (session.required_collected() && !asks_more);
+        if !session.fields.is_empty() && collected {
             let text = if turn.text.is_empty() || asks_more { ALL_COLLECTED } else { turn.text.as_str() };
             return self.end(stored, events, text, CallState::Completed, "every field to collect was collected").await;
         }

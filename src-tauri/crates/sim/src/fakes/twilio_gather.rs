@@ -4,8 +4,8 @@
 //! and each `<Gather>` action as signed forms (`X-Twilio-Signature` over the PUBLIC URL, posted
 //! to the listener's local address as a tunnel would), reads the TwiML, answers each `<Gather>`
 //! with the callee's next words (silence as an empty result when `actionOnEmptyResult` is set,
-//! else on to the next verb), follows `<Redirect>`, stops on `<Hangup/>`, `<Dial>` or the end of
-//! the document, and records every document received.
+//! else on to the next verb), follows `<Redirect>`, stops on `<Hangup/>`, `<Dial>`, the end of
+//! the document, an error status or unreadable TwiML, and records every document received.
 
 mod callee;
 pub mod twiml;
@@ -106,6 +106,10 @@ fn refused(message: &str) -> BackendError {
     BackendError { backend: "fake Twilio".into(), message: message.to_owned() }
 }
 
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("a plain HTTP client builds")
+}
+
 /// How a driven call ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hangup {
@@ -117,6 +121,10 @@ pub enum Hangup {
     RanOut,
     /// The listener answered this status instead of TwiML.
     Refused(u16),
+    /// The listener could not be reached (why).
+    Unreachable(String),
+    /// The answer was not TwiML Twilio could run (why).
+    BadTwiml(String),
 }
 
 /// Twilio driving one gather call.
@@ -150,7 +158,7 @@ impl GatherDriver {
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             local_base_url: local_base_url.trim_end_matches('/').to_owned(),
             key: TwilioWebhookKey::new(Secret::new(auth_token)),
-            http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("a reqwest client"),
+            http: http_client(),
             next: Some((call.voice_url.clone(), None)),
             documents: Vec::new(),
             heard: Vec::new(),
@@ -159,9 +167,11 @@ impl GatherDriver {
         }
     }
 
-    /// The listener moved (it restarted on another port); the public URL stays.
+    /// The listener moved (it restarted on another port); the public URL stays. Connections to
+    /// the old one are dropped.
     pub fn set_local_base_url(&mut self, local_base_url: &str) {
         self.local_base_url = local_base_url.trim_end_matches('/').to_owned();
+        self.http = http_client();
     }
 
     /// Runs the call to its end (at most `max_requests` requests); returns how it ended.
@@ -185,15 +195,20 @@ impl GatherDriver {
         let asked = std::time::Instant::now();
         let (status, document) = match self.post(&url, &params, &self.key).await {
             Ok(answer) => answer,
-            Err(error) => panic!("the listener could not be reached at {url}: {error}"),
+            Err(error) => return self.end(Hangup::Unreachable(format!("{url}: {error}"))),
         };
         self.answer_times.push(asked.elapsed());
         if status != 200 {
             self.ended = Some(Hangup::Refused(status));
             return self.ended.clone();
         }
-        let verbs = twiml::parse(&document).unwrap_or_else(|error| panic!("bad TwiML ({error}): {document}"));
+        let verbs = twiml::parse(&document);
         self.documents.push(document);
+        let verbs = match verbs {
+            Ok(verbs) => verbs,
+            // Twilio says an application error occurred and hangs up.
+            Err(error) => return self.end(Hangup::BadTwiml(error)),
+        };
         for verb in verbs {
             match verb {
                 Verb::Say(text) => self.heard.push(text),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::CallId;
+use switchboard_core::{BackendKind, CallId};
 use switchboard_providers::anthropic::AnthropicClient;
 use switchboard_providers::twilio::{GatherResult, Twiml};
 use switchboard_store::Store;
@@ -122,8 +122,17 @@ impl GatherCalls {
         let id = match call {
             Some(id) => id,
             None => {
+                // A bound session, else the gather call the dialer recorded the SID for.
                 let (store, sid) = (Arc::clone(&self.store), call_sid.to_owned());
-                blocking(move || store.gather_call_by_sid(&sid)).await?.ok_or(GatherRefusal::NotGather(None))?
+                let found = blocking(move || {
+                    if let Some(id) = store.gather_call_by_sid(&sid)? {
+                        return Ok::<_, EngineError>(Some(id));
+                    }
+                    let call = store.call_by_provider_id(&sid)?;
+                    Ok(call.filter(|call| call.backend == BackendKind::Gather).map(|call| call.id))
+                })
+                .await?;
+                found.ok_or(GatherRefusal::NotGather(None))?
             }
         };
         let mut stored = Stored::load(&self.store, id).await?.ok_or(GatherRefusal::NotGather(Some(id)))?;

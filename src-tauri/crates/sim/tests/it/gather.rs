@@ -326,8 +326,16 @@ async fn forged_and_foreign_gather_requests_are_refused() {
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
     let mut callee = VendorCallee::new(&placed.request, &SIM);
+    // Twilio asking the voice URL without the call's id: the call is known by the Call SID the
+    // dialer recorded. Asked again (with the id), the opening is the same and said once.
+    let genuine = TwilioWebhookKey::new(Secret::new(AUTH_TOKEN));
+    let bare_voice = format!("{PUBLIC}{TWILIO_VOICE_PATH}");
+    let (status, opening) = driver.post(&bare_voice, &driver.params(), &genuine).await.unwrap();
+    assert_eq!(status, 200, "{opening}");
     driver.step(&mut callee).await;
+    assert_eq!(driver.documents, [opening]);
     let action = driver.next_url().unwrap().to_owned();
+    assert_eq!(action, format!("{PUBLIC}/twilio/gather?call={}", call.0));
     transcript_reaches(&store, call, 1).await;
     let session = store.gather_session(call).unwrap().unwrap();
 
@@ -337,7 +345,6 @@ async fn forged_and_foreign_gather_requests_are_refused() {
     params.push(("SpeechResult".into(), "Our price is one cent.".into()));
     assert_eq!(driver.post(&action, &params, &forged).await.unwrap().0, 403);
     // Properly signed, but from another call than the one the session is bound to.
-    let genuine = TwilioWebhookKey::new(Secret::new(AUTH_TOKEN));
     let foreign: Vec<(String, String)> = params
         .iter()
         .map(|(name, value)| (name.clone(), if name == "CallSid" { "CAother".into() } else { value.clone() }))

@@ -57,13 +57,11 @@ impl GatherCalls {
         if stored.session.turns.is_empty() {
             return self.answered(stored).await;
         }
-        let speech = result.speech_result.as_deref().map(str::trim).filter(|speech| !speech.is_empty());
-        let digits = result.digits.as_deref().map(str::trim).filter(|digits| !digits.is_empty());
-        let words = match (speech, digits) {
-            (Some(speech), _) => speech.to_owned(),
-            (None, Some(digits)) => format!("(pressed {digits} on the keypad)"),
-            (None, None) if stored.session.callee_awaits_reply() => return self.reply(stored).await,
-            (None, None) => return self.silence(stored).await,
+        // The <Gather> listens for speech only, so a result is words or nothing.
+        let words = match result.speech_result.as_deref().map(str::trim).filter(|speech| !speech.is_empty()) {
+            Some(speech) => speech.to_owned(),
+            None if stored.session.callee_awaits_reply() => return self.reply(stored).await,
+            None => return self.silence(stored).await,
         };
         if stored.session.callee_awaits_reply() && stored.session.turns.last().is_some_and(|turn| turn.text == words) {
             // The same result again while its reply is being made (Twilio sent it twice): one

@@ -106,6 +106,9 @@ fn refused(message: &str) -> BackendError {
     BackendError { backend: "fake Twilio".into(), message: message.to_owned() }
 }
 
+/// The number the fake's calls come from.
+const FROM: &str = "+13125550000";
+
 fn http_client() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("a plain HTTP client builds")
 }
@@ -244,8 +247,10 @@ impl GatherDriver {
             ("ApiVersion", "2010-04-01"),
             ("CallSid", self.call_sid.as_str()),
             ("CallStatus", "in-progress"),
+            ("Called", self.to.as_str()),
+            ("Caller", FROM),
             ("Direction", "outbound-api"),
-            ("From", "+13125550000"),
+            ("From", FROM),
             ("To", self.to.as_str()),
         ]
         .into_iter()

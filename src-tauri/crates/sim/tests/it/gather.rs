@@ -500,3 +500,31 @@ async fn a_gather_result_sent_twice_at_once_is_one_turn() {
     let speakers: Vec<Speaker> = transcript.iter().map(|line| line.speaker).collect();
     assert_eq!(speakers, [Speaker::Agent, Speaker::Callee, Speaker::Agent], "{transcript:#?}");
 }
+
+#[tokio::test]
+async fn calls_to_every_dialable_vendor_at_once_keep_to_their_own_sessions() {
+    let store = store_at(None);
+    let world = World::new(&store, Duration::from_secs(5)).await;
+    let contacts = store.list_contacts().unwrap();
+    let names: Vec<String> = contacts.into_iter().filter(|c| c.phone_e164.is_some()).map(|c| c.fields.name).collect();
+    assert!(names.len() >= 4, "{names:?}");
+    let mut running = Vec::new();
+    for name in &names {
+        let (call, placed, mut driver) = world.call(name).await;
+        running.push(tokio::spawn(async move {
+            let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+            let ended = driver.run(&mut callee, 40).await;
+            (call, driver, callee.said, ended)
+        }));
+    }
+    for task in running {
+        let (call, driver, said, how) = task.await.unwrap();
+        assert_eq!(how, Some(Hangup::HungUp));
+        assert_eq!(ended(&store, call).await.state, CallState::Completed);
+        assert_transcript_is_the_call(&store, call, &driver, &said);
+        let offer = store.offer(call).unwrap().unwrap();
+        assert_eq!(offer.confidence, 1.0);
+        let price = format!("${:.2} per unit", offer.unit_price.unwrap());
+        assert!(said.iter().any(|line| line.contains(&price)), "{call}: {price} in {said:?}");
+    }
+}

@@ -4,9 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use switchboard_core::{
-    Agent, AgentConfig, BackendKind, CallId, CallState, Contact, Speaker, TurnLatency, Variables,
-};
+use switchboard_core::{Agent, AgentConfig, BackendKind, CallId, CallState, Contact, Speaker, TurnLatency, Variables};
 use tokio::sync::mpsc;
 
 /// A boxed future, so backends can be used as trait objects.

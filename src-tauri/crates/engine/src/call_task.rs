@@ -36,6 +36,13 @@ impl CallTask {
         Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0, recordings, _slot: slot }
     }
 
+    /// The task of a call whose lines so far are stored: its next line follows them (a backend
+    /// that holds the conversation itself, picking a call up again after a restart).
+    pub(crate) fn continuing(mut self, stored_lines: u32) -> Self {
+        self.next_seq = stored_lines;
+        self
+    }
+
     /// Consumes the backend's events until the call ends or `deadline` passes in silence.
     pub(crate) async fn run(mut self, mut events: mpsc::Receiver<BackendEvent>, deadline: Duration) {
         let give_up_at = tokio::time::Instant::now() + deadline;

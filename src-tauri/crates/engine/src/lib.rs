@@ -13,6 +13,7 @@ mod clock;
 pub mod contacts;
 mod dispatcher;
 mod error;
+pub mod gather;
 pub mod history;
 mod live_calls;
 pub mod pipeline;

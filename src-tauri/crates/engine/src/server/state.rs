@@ -19,6 +19,7 @@ use super::ultravox_signature::UltravoxWebhookKey;
 use crate::backends::ReportClients;
 use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
+use crate::gather::GatherCalls;
 use crate::history::Recordings;
 use crate::pipeline::PipelineSessions;
 use crate::{CallReports, EventBus, LiveCalls};
@@ -114,6 +115,8 @@ pub struct ListenerState {
     pub(super) ultravox: Option<UltravoxBackend>,
     /// The realtime pipeline's calls waiting for their media stream.
     pub(super) pipeline: PipelineSessions,
+    /// Answers the voice and gather requests of speech-gather calls, when that backend is on.
+    pub(super) gather: Option<GatherCalls>,
 }
 
 impl ListenerState {
@@ -142,6 +145,7 @@ impl ListenerState {
             twilio: None,
             ultravox: None,
             pipeline: PipelineSessions::default(),
+            gather: None,
         }
     }
 
@@ -155,6 +159,12 @@ impl ListenerState {
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
         self.clients.elevenlabs = Some(client);
+        self
+    }
+
+    /// Answers speech-gather calls' Twilio requests with `calls`.
+    pub fn with_gather(mut self, calls: GatherCalls) -> Self {
+        self.gather = Some(calls);
         self
     }
 

@@ -12,6 +12,7 @@ use switchboard_store::{Store, TargetRow};
 
 mod campaign;
 mod elevenlabs;
+mod gather;
 mod history;
 mod pipeline;
 mod realistic;

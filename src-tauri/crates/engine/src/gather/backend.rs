@@ -1,43 +1,33 @@
 //! The speech-gather backend: opens the call's session, then has Twilio place the call with the
 //! listener's voice URL, where [`GatherCalls`] takes the conversation from there.
 //!
-//! Placing the call is the shared Twilio dialer's work (status callbacks, AMD, recording): this
-//! backend needs only [`TwilioPlacer`], "place a Twilio call whose voice URL is this, file its
-//! events channel in `LiveCalls`, and record its Call SID".
-
-use std::sync::Arc;
+//! Placing the call is the shared Twilio dialer's work (status callbacks, AMD, recording, the
+//! call filed in `LiveCalls` and its Call SID recorded); Twilio fetches the call's TwiML from
+//! the voice URL.
 
 use switchboard_core::BackendKind;
+use switchboard_providers::twilio::CallInstructions;
 use tokio::sync::mpsc;
 
 use super::calls::GatherCalls;
 use super::session::{Session, Stored};
+use crate::backends::twilio::TwilioDialer;
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 
 const BACKEND: &str = "Twilio gather";
-
-/// Places a Twilio call for a gather call. The implementation files `events` in the
-/// [`LiveCalls`](crate::LiveCalls) the listener shares, records the Call SID as the call's
-/// provider id (and its `Twilio call SID` ref), and returns the SID.
-pub trait TwilioPlacer: Send + Sync + 'static {
-    fn place(
-        &self,
-        request: CallRequest,
-        voice_url: String,
-        events: mpsc::Sender<BackendEvent>,
-    ) -> BoxFuture<'static, Result<String, BackendError>>;
-}
 
 /// Calls whose conversation is Twilio `<Gather input="speech">` turns driven by the engine.
 #[derive(Clone)]
 pub struct GatherBackend {
     calls: GatherCalls,
-    placer: Arc<dyn TwilioPlacer>,
+    dialer: TwilioDialer,
 }
 
 impl GatherBackend {
-    pub fn new(calls: GatherCalls, placer: Arc<dyn TwilioPlacer>) -> Self {
-        Self { calls, placer }
+    /// Gather calls answered by `calls`, placed with `dialer` (which shares the listener's
+    /// `LiveCalls`).
+    pub fn new(calls: GatherCalls, dialer: TwilioDialer) -> Self {
+        Self { calls, dialer }
     }
 }
 
@@ -66,7 +56,8 @@ impl CallBackend for GatherBackend {
             })?;
             let voice_url = backend.calls.voice_url(request.call_id);
             let call = request.call_id;
-            let sid = backend.placer.place(request, voice_url, events).await?;
+            let instructions = CallInstructions::Url(voice_url);
+            let sid = backend.dialer.dial(&request, instructions, events, BACKEND, Vec::new()).await?;
             tracing::info!(%call, call_sid = sid, "gather call placed");
             Ok(())
         })

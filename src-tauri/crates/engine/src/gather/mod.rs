@@ -13,6 +13,6 @@ mod session;
 mod turn;
 mod twiml;
 
-pub use backend::{GatherBackend, TwilioPlacer};
+pub use backend::GatherBackend;
 pub use calls::{GatherCalls, GatherSettings};
 pub(crate) use calls::{GatherRefusal, GatherStep};

@@ -1,109 +1,52 @@
-//! A loopback Twilio for speech-gather calls. As the dialer's stand-in ([`TwilioPlacer`]) it
-//! "places" a call: gives it a Call SID, files its events channel and records the SID as the
-//! real dialer does. As Twilio it then drives the call ([`GatherDriver`]): POSTs the voice URL
-//! and each `<Gather>` action as signed forms (`X-Twilio-Signature` over the PUBLIC URL, posted
-//! to the listener's local address as a tunnel would), reads the TwiML, answers each `<Gather>`
-//! with the callee's next words (silence as an empty result when `actionOnEmptyResult` is set,
-//! else on to the next verb), follows `<Redirect>`, stops on `<Hangup/>`, `<Dial>`, the end of
-//! the document, an error status or unreadable TwiML, and records every document received.
+//! Twilio running speech-gather calls the fake Twilio answered and handed off
+//! ([`FakeTwilio::hand_off`](super::twilio::FakeTwilio::hand_off)): [`GatherDriver`] POSTs the
+//! voice URL and each `<Gather>` action as signed forms (`X-Twilio-Signature` over the PUBLIC
+//! URL, posted to the listener's local address as a tunnel would), reads the TwiML, answers each
+//! `<Gather>` with the callee's next words (silence as an empty result when
+//! `actionOnEmptyResult` is set, else on to the next verb), follows `<Redirect>`, stops on
+//! `<Hangup/>`, `<Dial>`, the end of the document, an error status or unreadable TwiML (the
+//! call then completes), and records every document received.
 
 mod callee;
 pub mod twiml;
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
-use switchboard_engine::gather::TwilioPlacer;
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallRequest, LiveCalls};
+use switchboard_core::{Contact, DataField};
 use switchboard_providers::Secret;
 use switchboard_providers::signature::{SignedBody, TwilioWebhookKey};
-use switchboard_store::Store;
-use tokio::sync::{Notify, mpsc};
 
 pub use callee::{Callee, ScriptedCallee, ThenScripted, VendorCallee};
 use twiml::Verb;
 
-/// A call the fake placed, for a driver to run.
-#[derive(Debug, Clone)]
+use super::twilio::AnsweredCall;
+
+/// A gather call the fake Twilio answered, with the vendor it reached.
+#[derive(Clone)]
 pub struct PlacedGatherCall {
     pub call_sid: String,
-    /// The public voice URL the backend gave.
+    /// The public voice URL the call was placed with.
     pub voice_url: String,
-    pub request: CallRequest,
+    /// The number dialled.
+    pub to: String,
+    /// The contact called and the agent's data fields, for a [`VendorCallee`].
+    pub contact: Contact,
+    pub fields: Vec<DataField>,
+    answered: AnsweredCall,
 }
 
-/// The fake Twilio's placing side, shared with the engine as its [`TwilioPlacer`].
-#[derive(Clone)]
-pub struct FakeTwilioGather {
-    store: Arc<Store>,
-    live: LiveCalls,
-    placed: Arc<Mutex<VecDeque<PlacedGatherCall>>>,
-    placed_signal: Arc<Notify>,
-    next_sid: Arc<AtomicU32>,
-}
-
-impl FakeTwilioGather {
-    /// Places calls recorded in `store`, filing their channels in `live` (the listener's).
-    pub fn new(store: Arc<Store>, live: LiveCalls) -> Self {
-        Self {
-            store,
-            live,
-            placed: Arc::default(),
-            placed_signal: Arc::default(),
-            next_sid: Arc::new(AtomicU32::new(1)),
-        }
-    }
-
-    /// The next call placed (waits up to 10 s for one).
-    pub async fn next_call(&self) -> Option<PlacedGatherCall> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let signalled = self.placed_signal.notified();
-            if let Some(call) = self.placed.lock().unwrap_or_else(PoisonError::into_inner).pop_front() {
-                return Some(call);
-            }
-            if tokio::time::timeout_at(deadline, signalled).await.is_err() {
-                return None;
-            }
-        }
-    }
-}
-
-impl TwilioPlacer for FakeTwilioGather {
-    fn place(
-        &self,
-        request: CallRequest,
-        voice_url: String,
-        events: mpsc::Sender<BackendEvent>,
-    ) -> BoxFuture<'static, Result<String, BackendError>> {
-        let fake = self.clone();
-        Box::pin(async move {
-            let call_sid = format!("CA{:032x}", fake.next_sid.fetch_add(1, Ordering::Relaxed));
-            fake.live.insert(request.call_id, events);
-            let (store, id, sid) = (Arc::clone(&fake.store), request.call_id, call_sid.clone());
-            tokio::task::spawn_blocking(move || {
-                store.set_provider_ref(id, TWILIO_CALL_REF, &sid)?;
-                store.set_provider_call_id(id, &sid)
-            })
-            .await
-            .map_err(|error| refused(&error.to_string()))?
-            .map_err(|error| refused(&error.to_string()))?;
-            fake.placed.lock().unwrap_or_else(PoisonError::into_inner).push_back(PlacedGatherCall {
-                call_sid: call_sid.clone(),
-                voice_url,
-                request,
-            });
-            fake.placed_signal.notify_waiters();
-            Ok(call_sid)
+impl PlacedGatherCall {
+    /// `answered` as a gather call to `contact`; `None` when it was not placed with a voice URL.
+    pub fn new(answered: AnsweredCall, contact: Contact, fields: Vec<DataField>) -> Option<Self> {
+        Some(Self {
+            call_sid: answered.call_sid.clone(),
+            voice_url: answered.url.clone()?,
+            to: answered.to.clone(),
+            contact,
+            fields,
+            answered,
         })
     }
-}
-
-fn refused(message: &str) -> BackendError {
-    BackendError { backend: "fake Twilio".into(), message: message.to_owned() }
 }
 
 /// The number the fake's calls come from.
@@ -138,6 +81,8 @@ pub struct GatherDriver {
     local_base_url: String,
     key: TwilioWebhookKey,
     http: reqwest::Client,
+    /// The call at the fake Twilio, held until this driver's call ends.
+    call: Option<AnsweredCall>,
     /// The next request: its public URL and the speech a `<Gather>` heard, if any (silence and
     /// a `<Redirect>` post none).
     next: Option<(String, Option<String>)>,
@@ -157,11 +102,12 @@ impl GatherDriver {
     pub fn new(call: &PlacedGatherCall, auth_token: &str, public_base_url: &str, local_base_url: &str) -> Self {
         Self {
             call_sid: call.call_sid.clone(),
-            to: call.request.to.clone(),
+            to: call.to.clone(),
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             local_base_url: local_base_url.trim_end_matches('/').to_owned(),
             key: TwilioWebhookKey::new(Secret::new(auth_token)),
             http: http_client(),
+            call: Some(call.answered.clone()),
             next: Some((call.voice_url.clone(), None)),
             documents: Vec::new(),
             heard: Vec::new(),
@@ -202,8 +148,7 @@ impl GatherDriver {
         };
         self.answer_times.push(asked.elapsed());
         if status != 200 {
-            self.ended = Some(Hangup::Refused(status));
-            return self.ended.clone();
+            return self.end(Hangup::Refused(status));
         }
         let verbs = twiml::parse(&document);
         self.documents.push(document);
@@ -236,6 +181,7 @@ impl GatherDriver {
     }
 
     fn end(&mut self, how: Hangup) -> Option<Hangup> {
+        self.call = None;
         self.ended = Some(how);
         self.ended.clone()
     }

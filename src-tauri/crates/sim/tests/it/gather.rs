@@ -1,11 +1,13 @@
-//! Speech-gather calls end to end: the real engine, listener (signature checks included), store
-//! and Anthropic client; a loopback Twilio driving each call through `<Gather>` turns with the
-//! simulator's vendor personas, and a loopback Anthropic playing the quote agent.
+//! Speech-gather calls end to end: the real engine, Twilio dialer, listener (signature checks
+//! included), store and Anthropic client; the fake Twilio placing each call (status and AMD
+//! callbacks) and handing it to a driver that runs its `<Gather>` turns with the simulator's
+//! vendor personas, and a loopback Anthropic playing the quote agent.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, Speaker};
+use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, TWILIO_VOICE_PATH, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
@@ -13,16 +15,20 @@ use switchboard_engine::server::{
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::signature::TwilioWebhookKey;
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
 use switchboard_sim::fakes::anthropic::FakeAnthropic;
 use switchboard_sim::fakes::quote_agent::QuoteAgent;
+use switchboard_sim::fakes::twilio::{FakeTwilio, FakeTwilioSettings};
 use switchboard_sim::fakes::twilio_gather::{
-    Callee, FakeTwilioGather, GatherDriver, Hangup, PlacedGatherCall, ScriptedCallee, VendorCallee,
+    Callee, GatherDriver, Hangup, PlacedGatherCall, ScriptedCallee, VendorCallee,
 };
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
+const ACCOUNT: &str = "AC00000000000000000000000000000gather";
 const AUTH_TOKEN: &str = "twilio_auth_token_test";
+const FROM: &str = "+13125550000";
 const ANTHROPIC_KEY: &str = "sk-ant-test";
 /// Where Twilio reaches the listener (a tunnel's address); the driver forwards to loopback.
 const PUBLIC: &str = "https://switchboard.example.test";
@@ -32,7 +38,7 @@ const SIM: SimSettings = SimSettings { time_scale: 1.0, seed: 0x5157_4348, cast:
 /// The engine on the gather backend, its listener and the fakes, over `store`.
 struct World {
     engine: Arc<Engine>,
-    twilio: FakeTwilioGather,
+    twilio: FakeTwilio,
     llm: FakeAnthropic,
     local: String,
 }
@@ -56,19 +62,42 @@ impl World {
         };
         let config = AnthropicConfig { base_url: llm.base_url().to_owned(), api_key: Secret::new(ANTHROPIC_KEY) };
         let client = AnthropicClient::new(config, &http).unwrap();
+        let twilio = FakeTwilio::start(FakeTwilioSettings {
+            account_sid: ACCOUNT.into(),
+            auth_token: Secret::new(AUTH_TOKEN),
+            ring_time: Duration::from_millis(10),
+            sim: SIM,
+            machines: Vec::new(),
+        })
+        .await
+        .unwrap();
+        twilio.hand_off();
+        let twilio_config = TwilioConfig {
+            base_url: twilio.base_url().to_owned(),
+            account_sid: ACCOUNT.into(),
+            auth_token: Secret::new(AUTH_TOKEN),
+            api_key_sid: None,
+        };
         let live = LiveCalls::default();
+        let dialer = TwilioDialer::new(
+            TwilioClient::new(twilio_config, &http).unwrap(),
+            Arc::clone(store),
+            live.clone(),
+            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into() },
+        );
         let reports = CallReports::new(Arc::clone(store), engine.bus().clone(), live.clone(), None);
         let settings = GatherSettings { reply_wait, ..GatherSettings::new(PUBLIC) };
         let calls = GatherCalls::new(Arc::clone(store), reports, client, settings);
         let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(AUTH_TOKEN)), ..WebhookSecrets::default() };
         let state = ListenerState::new(Arc::clone(store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
-            .with_live_calls(live.clone(), None)
+            .with_live_calls(live, None)
+            .with_twilio(dialer.clone())
             .with_gather(calls.clone());
         let state = Arc::new(state);
         let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
         spawn_inbox_processor(state);
-        let twilio = FakeTwilioGather::new(Arc::clone(store), live);
-        engine.register_backend(Arc::new(GatherBackend::new(calls, Arc::new(twilio.clone()))));
+        twilio.tunnel(PUBLIC, &format!("http://{bound}"));
+        engine.register_backend(Arc::new(GatherBackend::new(calls, dialer)));
         Self { engine: Arc::new(engine), twilio, llm, local: format!("http://{bound}") }
     }
 
@@ -76,9 +105,12 @@ impl World {
     async fn call(&self, vendor: &str) -> (CallId, PlacedGatherCall, GatherDriver) {
         let store = self.engine.store();
         let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == vendor).unwrap();
-        let call = self.engine.start_call(contact.id, quote_agent(store)).await.unwrap();
-        let placed = self.twilio.next_call().await.expect("the call is placed");
-        assert_eq!(placed.request.call_id, call.id);
+        let agent = store.agent(quote_agent(store)).unwrap().unwrap();
+        let call = self.engine.start_call(contact.id, agent.id).await.unwrap();
+        let answered = self.twilio.next_answered().await.expect("the call is placed and answered");
+        let placed =
+            PlacedGatherCall::new(answered, contact, agent.config.data_fields).expect("placed with a voice URL");
+        assert!(placed.voice_url.ends_with(&format!("?call={}", call.id.0)), "{}", placed.voice_url);
         let driver = GatherDriver::new(&placed, AUTH_TOKEN, PUBLIC, &self.local);
         (call.id, placed, driver)
     }
@@ -164,7 +196,7 @@ async fn a_gather_quote_call_collects_the_quote_and_the_next_call_remembers_it()
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Pacific Bolt & Nut").await;
     assert_eq!(placed.voice_url, format!("{PUBLIC}{TWILIO_VOICE_PATH}?call={}", call.0));
-    let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+    let mut callee = recording(VendorCallee::new(&placed, &SIM));
     assert_eq!(driver.run(&mut callee, 40).await, Some(Hangup::HungUp));
 
     let summary = ended(&store, call).await;
@@ -215,7 +247,7 @@ async fn a_gather_quote_call_collects_the_quote_and_the_next_call_remembers_it()
     assert_eq!(tools, ["end_call", "transfer_call", "record_field"]);
     let before = world.llm.requests().len();
     let (second, placed, mut driver) = world.call("Pacific Bolt & Nut").await;
-    driver.run(&mut VendorCallee::new(&placed.request, &SIM), 40).await;
+    driver.run(&mut VendorCallee::new(&placed, &SIM), 40).await;
     assert_eq!(ended(&store, second).await.state, CallState::Completed);
     let system = world.llm.requests()[before]["system"].as_str().unwrap().to_owned();
     assert!(system.contains("Earlier calls with Pacific Bolt & Nut"), "{system}");
@@ -231,7 +263,7 @@ fn a_restart_mid_call_loses_and_repeats_nothing() {
     let (call, placed, mut driver, mut callee) = runtime.block_on(async {
         let world = World::new(&store, Duration::from_secs(5)).await;
         let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-        let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+        let mut callee = recording(VendorCallee::new(&placed, &SIM));
         for _ in 0..3 {
             assert_eq!(driver.step(&mut callee).await, None);
         }
@@ -273,7 +305,7 @@ async fn silence_is_re_prompted_once_then_the_call_ends_politely() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let greeting = VendorCallee::new(&placed.request, &SIM).reply("").unwrap();
+    let greeting = VendorCallee::new(&placed, &SIM).reply("").unwrap();
     let mut callee = recording(ScriptedCallee::new([Some(greeting.as_str()), None, None]));
     assert_eq!(driver.run(&mut callee, 10).await, Some(Hangup::HungUp));
     let summary = ended(&store, call).await;
@@ -292,7 +324,7 @@ async fn a_goodbye_gets_a_short_closing_and_the_call_ends() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let greeting = VendorCallee::new(&placed.request, &SIM).reply("").unwrap();
+    let greeting = VendorCallee::new(&placed, &SIM).reply("").unwrap();
     let mut callee = recording(ScriptedCallee::new([Some(greeting.as_str()), Some("Sorry, I have to go. Bye.")]));
     assert_eq!(driver.run(&mut callee, 10).await, Some(Hangup::HungUp));
     let summary = ended(&store, call).await;
@@ -308,7 +340,7 @@ async fn asking_for_a_person_transfers_the_call_with_dial() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let greeting = VendorCallee::new(&placed.request, &SIM).reply("").unwrap();
+    let greeting = VendorCallee::new(&placed, &SIM).reply("").unwrap();
     let mut callee =
         recording(ScriptedCallee::new([Some(greeting.as_str()), Some("Can I talk to a person about this?")]));
     assert_eq!(driver.run(&mut callee, 10).await, Some(Hangup::Dialed(TRANSFER_TO.into())));
@@ -325,7 +357,7 @@ async fn forged_and_foreign_gather_requests_are_refused() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let mut callee = VendorCallee::new(&placed.request, &SIM);
+    let mut callee = VendorCallee::new(&placed, &SIM);
     // Twilio asking the voice URL without the call's id: the call is known by the Call SID the
     // dialer recorded. Asked again (with the id), the opening is the same and said once.
     let genuine = TwilioWebhookKey::new(Secret::new(AUTH_TOKEN));
@@ -369,7 +401,7 @@ async fn a_model_outage_ends_the_call_politely_with_the_reason() {
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
     world.llm.fail_next(500, 1000);
-    let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+    let mut callee = recording(VendorCallee::new(&placed, &SIM));
     assert_eq!(driver.run(&mut callee, 10).await, Some(Hangup::HungUp));
     let summary = ended(&store, call).await;
     assert_eq!(summary.state, CallState::Failed);
@@ -385,7 +417,7 @@ async fn a_slow_model_has_the_callee_hold_on_once_and_a_second_delay_ends_the_ca
     let store = store_at(None);
     let world = World::new(&store, Duration::from_millis(400)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+    let mut callee = recording(VendorCallee::new(&placed, &SIM));
     driver.step(&mut callee).await;
     world.llm.set_latency(Duration::from_millis(900), Duration::ZERO);
     driver.step(&mut callee).await;
@@ -409,7 +441,7 @@ async fn a_call_twilio_reports_over_is_hung_up_on_a_late_gather_result() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let mut callee = VendorCallee::new(&placed.request, &SIM);
+    let mut callee = VendorCallee::new(&placed, &SIM);
     driver.step(&mut callee).await;
     transcript_reaches(&store, call, 1).await;
     // The callee hangs up: Twilio's signed status callback goes through the inbox.
@@ -437,7 +469,7 @@ async fn a_busy_model_is_retried_and_a_broken_stream_ends_the_call_with_why() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+    let mut callee = recording(VendorCallee::new(&placed, &SIM));
     driver.step(&mut callee).await;
     // Overloaded twice: the client tries again and the turn lands.
     world.llm.fail_next(529, 2);
@@ -462,7 +494,7 @@ async fn a_call_past_the_agents_max_duration_is_wrapped_up() {
     store.update_agent(agent.id, &agent.config).unwrap();
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+    let mut callee = recording(VendorCallee::new(&placed, &SIM));
     driver.step(&mut callee).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(driver.run(&mut callee, 5).await, Some(Hangup::HungUp));
@@ -478,7 +510,7 @@ async fn a_gather_result_sent_twice_at_once_is_one_turn() {
     let store = store_at(None);
     let world = World::new(&store, Duration::from_secs(5)).await;
     let (call, placed, mut driver) = world.call("Acme Fasteners").await;
-    let mut callee = VendorCallee::new(&placed.request, &SIM);
+    let mut callee = VendorCallee::new(&placed, &SIM);
     driver.step(&mut callee).await;
     let action = driver.next_url().unwrap().to_owned();
     let mut params = driver.params();
@@ -512,7 +544,7 @@ async fn calls_to_every_dialable_vendor_at_once_keep_to_their_own_sessions() {
     for name in &names {
         let (call, placed, mut driver) = world.call(name).await;
         running.push(tokio::spawn(async move {
-            let mut callee = recording(VendorCallee::new(&placed.request, &SIM));
+            let mut callee = recording(VendorCallee::new(&placed, &SIM));
             let ended = driver.run(&mut callee, 40).await;
             (call, driver, callee.said, ended)
         }));

@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 
 use switchboard_core::DataField;
-use switchboard_engine::CallRequest;
 
+use super::PlacedGatherCall;
 use crate::SimSettings;
 use crate::conversation::{NO_ANSWER, field_asked, vendor_greeting};
 use crate::persona::VendorPersona;
@@ -26,13 +26,13 @@ pub struct VendorCallee {
 }
 
 impl VendorCallee {
-    /// The vendor the call in `request` reaches, with the simulator's `sim` cast.
-    pub fn new(request: &CallRequest, sim: &SimSettings) -> Self {
-        let persona = VendorPersona::for_contact(&request.contact, &request.to, sim.seed, sim.cast);
+    /// The vendor `call` reaches, with the simulator's `sim` cast.
+    pub fn new(call: &PlacedGatherCall, sim: &SimSettings) -> Self {
+        let persona = VendorPersona::for_contact(&call.contact, &call.to, sim.seed, sim.cast);
         Self {
-            greeting: vendor_greeting(&request.contact, &persona),
-            fields: request.agent.config.data_fields.clone(),
-            quantity: request.contact.fields.vendor().map_or(0, |details| details.quantity),
+            greeting: vendor_greeting(&call.contact, &persona),
+            fields: call.fields.clone(),
+            quantity: call.contact.fields.vendor().map_or(0, |details| details.quantity),
             persona,
             greeted: false,
         }

@@ -98,13 +98,13 @@ async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRec
     for contact in &contacts {
         engine.start_call(*contact, agent).await.unwrap();
     }
-    let mut streams = Vec::new();
+    let mut placed = Vec::new();
     for _ in 0..calls {
-        streams.push(rig.next_placed().await.unwrap().stream.unwrap());
+        placed.push(rig.next_placed().await.unwrap());
     }
     let mut records = Vec::new();
-    for stream in streams {
-        records.push(stream.finish().await.unwrap());
+    for call in placed {
+        records.push(call.stream.unwrap().finish().await.unwrap());
     }
     (records, started.elapsed())
 }

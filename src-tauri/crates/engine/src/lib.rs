@@ -2,6 +2,7 @@
 //! into the store, and publishes every change on the event bus.
 
 mod action_call;
+mod agent_tools;
 mod agents;
 mod backend;
 pub mod backends;
@@ -14,6 +15,7 @@ pub mod contacts;
 mod dispatcher;
 mod error;
 pub mod gather;
+mod goodbye;
 pub mod history;
 mod live_calls;
 pub mod pipeline;

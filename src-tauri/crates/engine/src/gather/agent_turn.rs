@@ -3,7 +3,7 @@
 //! agent has a transfer number) `transfer_call`. The streamed answer is collected whole: its
 //! text is what `<Say>` speaks, its tool calls are acted on.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_core::Speaker;
 use switchboard_providers::ProviderError;
 use switchboard_providers::anthropic::{
@@ -11,6 +11,7 @@ use switchboard_providers::anthropic::{
 };
 
 use super::session::Session;
+use crate::agent_tools::{self, ToolCall};
 
 /// What the model wants said and done this turn.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,10 +24,6 @@ pub(crate) struct AgentTurn {
     /// `transfer_call` with its reason.
     pub(crate) transfer: Option<String>,
 }
-
-const END_CALL: &str = "end_call";
-const TRANSFER_CALL: &str = "transfer_call";
-const RECORD_FIELD: &str = "record_field";
 
 /// Rounds of tool results the model may need before it says something.
 const MAX_ROUNDS: usize = 3;
@@ -85,27 +82,17 @@ pub(crate) async fn agent_turn(
 }
 
 fn apply_tool(turn: &mut AgentTurn, session: &Session, name: &str, input: &Value) {
-    let reason = |fallback: &str| {
-        let reason = input.get("reason").and_then(Value::as_str).unwrap_or_default().trim();
-        if reason.is_empty() { fallback.to_owned() } else { reason.to_owned() }
-    };
-    match name {
-        RECORD_FIELD => {
-            let key = input.get("field").and_then(Value::as_str).unwrap_or_default();
-            let value = match input.get("value") {
-                Some(Value::String(text)) => text.trim().to_owned(),
-                Some(value @ (Value::Number(_) | Value::Bool(_))) => value.to_string(),
-                _ => String::new(),
-            };
-            if session.fields.iter().any(|field| field.key == key) && !value.is_empty() {
-                turn.fields.push((key.to_owned(), value));
-            } else {
-                tracing::warn!(field = key, "record_field for no field of the agent, or with no value; ignored");
-            }
+    let or = |reason: String, fallback: &str| if reason.is_empty() { fallback.to_owned() } else { reason };
+    match agent_tools::read(name, input, &session.fields) {
+        ToolCall::RecordField { key, value } => turn.fields.push((key, value)),
+        ToolCall::EndCall { reason } => turn.end = Some(or(reason, "the agent ended the call")),
+        ToolCall::Transfer { reason } if session.transfer_to.is_some() => {
+            turn.transfer = Some(or(reason, "the callee asked for a person"));
         }
-        END_CALL => turn.end = Some(reason("the agent ended the call")),
-        TRANSFER_CALL if session.transfer_to.is_some() => turn.transfer = Some(reason("the callee asked for a person")),
-        other => tracing::warn!(tool = other, "the model called a tool the agent does not offer; ignored"),
+        ToolCall::Transfer { .. } => tracing::warn!("the model asked to transfer, with no transfer number; ignored"),
+        ToolCall::Invalid { reason } => {
+            tracing::warn!(tool = name, reason, "a tool call the agent cannot act on; ignored")
+        }
     }
 }
 
@@ -160,34 +147,9 @@ fn conversation(session: &Session) -> Vec<Message> {
     messages
 }
 
-/// The tools, as the realtime pipeline offers them (the same names and inputs).
+/// The tools, as the realtime pipeline offers them.
 fn tools(session: &Session) -> Vec<Tool> {
-    let reason = json!({"type": "object", "properties": {"reason": {"type": "string",
-        "description": "Why, in a few words."}}, "required": ["reason"]});
-    let mut tools = vec![Tool {
-        name: END_CALL.into(),
-        description: "Hang up. Say goodbye first, in the same reply.".into(),
-        input_schema: reason.clone(),
-    }];
-    if session.transfer_to.is_some() {
-        tools.push(Tool {
-            name: TRANSFER_CALL.into(),
-            description: "Transfer the callee to a person at our end, when they ask for one. Tell them first.".into(),
-            input_schema: reason,
-        });
-    }
-    if !session.fields.is_empty() {
-        let keys: Vec<&str> = session.fields.iter().map(|field| field.key.as_str()).collect();
-        tools.push(Tool {
-            name: RECORD_FIELD.into(),
-            description: "Record a value the callee gave, as soon as they give it.".into(),
-            input_schema: json!({"type": "object", "properties": {
-                "field": {"type": "string", "enum": keys},
-                "value": {"type": "string", "description": "The value as the callee stated it."}},
-                "required": ["field", "value"]}),
-        });
-    }
-    tools
+    agent_tools::tools(&session.fields, session.transfer_to.is_some())
 }
 
 #[cfg(test)]

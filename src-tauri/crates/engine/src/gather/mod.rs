@@ -8,7 +8,6 @@
 mod agent_turn;
 mod backend;
 mod calls;
-mod goodbye;
 mod session;
 mod turn;
 mod twiml;

@@ -13,10 +13,10 @@ use switchboard_providers::twilio::{GatherResult, Twiml};
 
 use super::agent_turn::{AgentTurn, agent_turn};
 use super::calls::{GatherCalls, GatherRefusal};
-use super::goodbye::says_goodbye;
 use super::session::Stored;
 use super::twiml;
 use crate::dispatcher::blocking;
+use crate::goodbye::says_goodbye;
 use crate::{BackendEvent, EngineError, now};
 
 const DID_NOT_HEAR: &str = "Sorry, I didn't catch that.";

@@ -20,7 +20,6 @@ mod sentences;
 mod session;
 mod sessions;
 mod spoken;
-mod tools;
 mod turn;
 
 pub use call::{CallControl, PipelineCall, PipelineClients};

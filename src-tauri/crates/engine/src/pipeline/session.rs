@@ -25,8 +25,10 @@ use super::media::{LastVoice, Reader};
 use super::playout::{Playout, PlayoutCommand, Progress};
 use super::spoken::Spoken;
 use super::turn::{self, Script, TurnEnding, TurnReport, TurnSetup};
-use super::{listen, recorder, tools};
+use super::{listen, recorder};
 use crate::BackendEvent;
+use crate::agent_tools;
+use crate::goodbye::says_goodbye;
 
 /// Everything the session hears, from each of the call's tasks.
 #[derive(Debug)]
@@ -148,7 +150,7 @@ pub(super) async fn run(
         tts_options,
         model: settings.llm_model.clone(),
         system: call.system_prompt.clone(),
-        tools: tools::tools(&call.data_fields, call.transfer_to.is_some()),
+        tools: agent_tools::tools(&call.data_fields, call.transfer_to.is_some()),
         fields: call.data_fields.clone(),
         session: inputs_sender,
         playout: outbound,
@@ -387,7 +389,7 @@ impl Session {
         let caller_stopped = self.started + Duration::from_millis(self.last_voice.at_ms());
         let offset = self.offset(since.unwrap_or(stt_final));
         self.conversation.user(&text);
-        self.goodbye_heard |= is_goodbye(&text);
+        self.goodbye_heard |= says_goodbye(&text);
         self.report(BackendEvent::Line { speaker: Speaker::Callee, text, offset_ms: offset }).await;
         self.answer(Some(TurnTimes::new(caller_stopped, stt_final)));
         None
@@ -564,26 +566,5 @@ impl Session {
         if self.call.events.send(event).await.is_err() {
             tracing::debug!(call = %self.call.call_id, "the call task stopped listening");
         }
-    }
-}
-
-/// Whether the callee is saying goodbye.
-fn is_goodbye(text: &str) -> bool {
-    let text = text.to_lowercase();
-    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).collect();
-    words.iter().any(|word| matches!(*word, "bye" | "goodbye" | "byebye"))
-        || words.windows(2).any(|pair| pair == ["good", "bye"])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_goodbye;
-
-    #[test]
-    fn goodbyes_are_recognised_and_words_containing_bye_are_not() {
-        assert!(is_goodbye("OK, bye!"));
-        assert!(is_goodbye("Thanks. Good bye."));
-        assert!(is_goodbye("Goodbye"));
-        assert!(!is_goodbye("We sell it by the byte."));
     }
 }

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use super::playout::Outbound;
 use super::sentences::Sentences;
 use super::session::Input;
-use super::tools::{self, ToolCall};
+use crate::agent_tools::{self, ToolCall};
 
 /// Tokens per answer: a spoken turn is short.
 const MAX_TOKENS: u32 = 400;
@@ -176,7 +176,7 @@ async fn think(
                     }
                 }
                 StreamEvent::ToolUse { id: call_id, name, input } => {
-                    let result = match tools::read(&name, &input, &setup.fields) {
+                    let result = match agent_tools::read(&name, &input, &setup.fields) {
                         ToolCall::RecordField { key, value } => {
                             if let Some(missing) = missing_required.as_mut() {
                                 missing.retain(|missing| *missing != key);

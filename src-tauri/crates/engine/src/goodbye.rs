@@ -1,4 +1,4 @@
-//! Whether the callee is saying goodbye: a short utterance that takes leave ("bye", "goodbye",
+//! Whether the callee is saying goodbye (for the pipeline and speech-gather calls): a short utterance that takes leave ("bye", "goodbye",
 //! "that's all", "I have to go") ends the call with a short closing instead of another turn.
 
 /// Phrases that take leave wherever they appear.

@@ -1,17 +1,17 @@
-//! The tools the model may call during a call — `end_call`, `transfer_call` (when the agent
-//! has a transfer number) and `record_field` (one of the agent's data fields) — and reading the
-//! calls it makes.
+//! The tools the model may call during a call the engine holds itself (the realtime pipeline
+//! and speech-gather calls) — `end_call`, `transfer_call` (when the agent has a transfer number)
+//! and `record_field` (one of the agent's data fields) — and reading the calls it makes.
 
 use serde_json::{Value, json};
 use switchboard_core::DataField;
 use switchboard_providers::anthropic::Tool;
 
-pub(super) const END_CALL: &str = "end_call";
-pub(super) const TRANSFER_CALL: &str = "transfer_call";
-pub(super) const RECORD_FIELD: &str = "record_field";
+pub(crate) const END_CALL: &str = "end_call";
+pub(crate) const TRANSFER_CALL: &str = "transfer_call";
+pub(crate) const RECORD_FIELD: &str = "record_field";
 
 /// The tools offered for a call with these data fields.
-pub(super) fn tools(fields: &[DataField], can_transfer: bool) -> Vec<Tool> {
+pub(crate) fn tools(fields: &[DataField], can_transfer: bool) -> Vec<Tool> {
     let reason = json!({"type": "object", "properties": {"reason": {"type": "string",
         "description": "Why, in a few words."}}, "required": ["reason"]});
     let mut tools = vec![Tool {
@@ -52,7 +52,7 @@ pub(super) fn tools(fields: &[DataField], can_transfer: bool) -> Vec<Tool> {
 
 /// A tool call, read.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum ToolCall {
+pub(crate) enum ToolCall {
     EndCall {
         reason: String,
     },
@@ -70,7 +70,7 @@ pub(super) enum ToolCall {
 }
 
 /// Reads a tool call by its name and input.
-pub(super) fn read(name: &str, input: &Value, fields: &[DataField]) -> ToolCall {
+pub(crate) fn read(name: &str, input: &Value, fields: &[DataField]) -> ToolCall {
     let reason = || input.get("reason").and_then(Value::as_str).unwrap_or_default().trim().to_owned();
     match name {
         END_CALL => ToolCall::EndCall { reason: reason() },

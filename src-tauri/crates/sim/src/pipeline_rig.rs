@@ -19,7 +19,6 @@ use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
 use switchboard_providers::elevenlabs::ElevenLabsConfig;
 use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
-use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::{HttpSettings, ProviderError, RetryPolicy, Secret};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
@@ -100,15 +99,9 @@ impl PipelineRig {
             },
         };
         let clients = clients(&deepgram, &anthropic, &tts, &http).map_err(std::io::Error::other)?;
-        let twilio_config = TwilioConfig {
-            base_url: twilio.base_url().to_owned(),
-            account_sid: ACCOUNT.into(),
-            auth_token: Secret::new(AUTH_TOKEN),
-            api_key_sid: None,
-        };
         let live = LiveCalls::default();
         let dialer = TwilioDialer::new(
-            TwilioClient::new(twilio_config, &http).map_err(std::io::Error::other)?,
+            twilio.client(&http).map_err(std::io::Error::other)?,
             Arc::clone(&store),
             live.clone(),
             TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC_BASE.into() },

@@ -25,8 +25,9 @@ use axum::routing::{get, post};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use switchboard_core::{CallId, Speaker};
-use switchboard_providers::Secret;
 use switchboard_providers::signature::{SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey};
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_providers::{HttpSettings, ProviderError, Secret};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
@@ -199,6 +200,18 @@ impl FakeTwilio {
     /// The base URL to give the client.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The real Twilio client, pointed at this fake with its account and auth token.
+    pub fn client(&self, http: &HttpSettings) -> Result<TwilioClient, ProviderError> {
+        let settings = &self.shared.settings;
+        let config = TwilioConfig {
+            base_url: self.base_url.clone(),
+            account_sid: settings.account_sid.clone(),
+            auth_token: settings.auth_token.clone(),
+            api_key_sid: None,
+        };
+        TwilioClient::new(config, http)
     }
 
     /// Posts callbacks addressed under `public_base` (the listener's public URL, which they are

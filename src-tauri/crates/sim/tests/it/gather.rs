@@ -15,7 +15,6 @@ use switchboard_engine::server::{
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::signature::TwilioWebhookKey;
-use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
 use switchboard_sim::fakes::anthropic::FakeAnthropic;
 use switchboard_sim::fakes::quote_agent::QuoteAgent;
@@ -72,15 +71,9 @@ impl World {
         .await
         .unwrap();
         twilio.hand_off();
-        let twilio_config = TwilioConfig {
-            base_url: twilio.base_url().to_owned(),
-            account_sid: ACCOUNT.into(),
-            auth_token: Secret::new(AUTH_TOKEN),
-            api_key_sid: None,
-        };
         let live = LiveCalls::default();
         let dialer = TwilioDialer::new(
-            TwilioClient::new(twilio_config, &http).unwrap(),
+            twilio.client(&http).unwrap(),
             Arc::clone(store),
             live.clone(),
             TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into() },

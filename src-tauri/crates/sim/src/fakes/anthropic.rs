@@ -8,7 +8,6 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -22,6 +21,8 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+use super::serving::{bind, serve};
 
 /// One block of a reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,13 +117,8 @@ impl FakeAnthropic {
             next_id: AtomicU32::new(1),
         });
         let router = Router::new().route("/v1/messages", post(messages)).with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::warn!(%error, "the fake Anthropic stopped");
-            }
-        });
+        let (listener, base_url) = bind().await?;
+        let server = serve(listener, router, "Anthropic");
         Ok(Self { base_url, shared, server })
     }
 

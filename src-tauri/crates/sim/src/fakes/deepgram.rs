@@ -9,7 +9,6 @@
 //! Faults: latency on every message, a socket dropped after some frames, an error message.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -23,6 +22,8 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use switchboard_audio::mulaw::decode_sample;
 use tokio::task::JoinHandle;
+
+use super::serving::{bind, serve};
 
 /// A sample louder than this makes its frame speech.
 const SPEECH_PEAK: u16 = 1000;
@@ -68,13 +69,8 @@ impl FakeDeepgram {
             audio_frames: AtomicU64::new(0),
         });
         let router = Router::new().route("/v1/listen", get(listen)).with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::warn!(%error, "the fake Deepgram stopped");
-            }
-        });
+        let (listener, base_url) = bind().await?;
+        let server = serve(listener, router, "Deepgram");
         Ok(Self { base_url, shared, server })
     }
 

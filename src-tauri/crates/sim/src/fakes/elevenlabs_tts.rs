@@ -6,7 +6,6 @@
 //! `normalizedAlignment`; after `""` it sends `{"isFinal": true}` and closes. Faults: latency
 //! before each audio message, a socket dropped after some audio messages, an error message.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -22,6 +21,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 use switchboard_audio::mulaw::encode_sample;
 use tokio::task::JoinHandle;
+
+use super::serving::{bind, serve};
 
 /// Characters per audio message.
 const CHARS_PER_CHUNK: usize = 12;
@@ -61,13 +62,8 @@ impl FakeElevenLabsTts {
         let router = Router::new()
             .route("/v1/text-to-speech/{voice_id}/stream-input", get(stream_input))
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::warn!(%error, "the fake ElevenLabs TTS stopped");
-            }
-        });
+        let (listener, base_url) = bind().await?;
+        let server = serve(listener, router, "ElevenLabs TTS");
         Ok(Self { base_url, shared, server })
     }
 

@@ -8,10 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use switchboard_core::{AgentConfig, AgentId, BackendKind, CallState, CallSummary, ContactId, Speaker, TranscriptLine};
+use switchboard_core::{
+    AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
+};
 use switchboard_engine::pipeline::CallControl;
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
 use switchboard_sim::fakes::anthropic::{Reply, Responder, last_user_text, scripted};
+use switchboard_sim::fakes::twilio;
 use switchboard_sim::fakes::twilio_gather::twiml::{Verb, parse};
 use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
@@ -405,8 +408,38 @@ async fn a_media_stream_with_a_wrong_token_is_closed_and_nothing_runs() {
     assert!(media.frames.is_empty() && media.marks.is_empty());
     assert_eq!(world.rig.deepgram.sockets(), 0);
     assert_eq!(world.rig.sessions.waiting(), 1, "the call still waits for its own stream");
-    let call = world.engine.store().call(call.id).unwrap().unwrap();
-    assert!(matches!(call.state, CallState::Ringing | CallState::InProgress), "{call:?}");
+    let summary = world.engine.store().call(call.id).unwrap().unwrap();
+    assert!(matches!(summary.state, CallState::Ringing | CallState::InProgress), "{summary:?}");
+
+    // The callee hangs up: Twilio's completed ends the call that never got its stream, and the
+    // registry lets it go.
+    drop(placed.call);
+    let summary = ended(&world.engine, call.id).await;
+    assert_eq!(summary.state, CallState::Completed);
+    assert_eq!(summary.end_reason.as_deref(), Some("the call ended (Twilio: completed)"));
+    assert_eq!(world.rig.sessions.waiting(), 0);
+}
+
+#[tokio::test]
+async fn a_call_twilio_will_not_place_fails_with_why_and_is_not_left_waiting() {
+    let world = World::new(|_| {}, scripted(Vec::new()), Vec::new()).await;
+    world.rig.twilio.fail_next(twilio::Endpoint::CreateCall, 1);
+    let error = world.engine.start_call(world.contact, world.agent).await.unwrap_err().to_string();
+    assert!(error.contains("Pipeline") && error.contains("HTTP 500"), "{error}");
+    assert_eq!(world.rig.sessions.waiting(), 0);
+    assert_eq!(world.rig.twilio.placed_calls().len(), 1, "a 500 on placing a call is not resent");
+}
+
+/// Waits for `call` to end in the store.
+async fn ended(engine: &Engine, call: CallId) -> CallSummary {
+    for _ in 0..500 {
+        let summary = engine.store().call(call).unwrap().unwrap();
+        if summary.state.is_terminal() {
+            return summary;
+        }
+        tokio::time::sleep(ms(20)).await;
+    }
+    panic!("call {call} did not end");
 }
 
 #[tokio::test]

@@ -4,14 +4,20 @@ use std::sync::Arc;
 
 use switchboard_core::BackendKind;
 use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
+use switchboard_engine::backends::pipeline::PipelineBackend;
 use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::backends::vapi::VapiBackend;
 use switchboard_engine::backends::{ReconcileSettings, ReportClients};
+use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
 use switchboard_engine::history::{apply_retention, retention_days};
+use switchboard_engine::pipeline::{PipelineClients, PipelineSessions};
 use switchboard_engine::settings::twilio_from_number;
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
+use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
+use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
+use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
 use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
@@ -21,7 +27,7 @@ use switchboard_store::Store;
 
 use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::keychain::Keychain;
-use crate::listener::{self, ListenerInfo};
+use crate::listener::{self, ListenerInfo, TwilioCarried};
 use crate::paths::DataPaths;
 use crate::provider_api;
 
@@ -61,8 +67,8 @@ impl Console {
             VapiClient::new(VapiConfig { base_url, api_key }, &HttpSettings::default())
         })
         .await;
-        let bridge = ultravox_clients(&keychain).await;
-        let mut ultravox = None;
+        let twilio_clients = TwilioCarriedClients::from_keychain(&keychain).await;
+        let mut twilio = None;
         let engine = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
             let seeded = sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
@@ -87,26 +93,8 @@ impl Console {
                 engine.register_backend(Arc::new(backend.clone()));
                 backends.push(BackendKind::Vapi);
             }
-            if let Some((twilio, client)) = bridge {
-                match twilio_from_number(&store) {
-                    Ok(Some(from_number)) => {
-                        let (public_base_url, _) = listener::public_url(&store, listener::port(&store)).await;
-                        let settings = TwilioDialerSettings { from_number, public_base_url };
-                        let dialer = TwilioDialer::new(twilio, Arc::clone(&store), live.clone(), settings);
-                        let backend = UltravoxBackend::new(
-                            client,
-                            dialer.clone(),
-                            Arc::clone(&store),
-                            ReconcileSettings::default(),
-                        );
-                        engine.register_backend(Arc::new(backend.clone()));
-                        backends.push(BackendKind::Ultravox);
-                        tracing::info!("the Ultravox backend is available, bridged through Twilio");
-                        ultravox = Some((dialer, backend));
-                    }
-                    Ok(None) => tracing::info!("no Twilio calling number is set; the Ultravox backend is off"),
-                    Err(err) => tracing::warn!(error = %err, "the Twilio calling number could not be read"),
-                }
+            if let Some(clients) = twilio_clients {
+                twilio = register_twilio_carried(&mut engine, &store, &live, clients, &mut backends).await;
             }
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             let engine = Arc::new(engine);
@@ -117,7 +105,7 @@ impl Console {
             if let Some(backend) = &vapi {
                 backend.spawn_reconciler(reports.clone());
             }
-            if let Some((_, backend)) = &ultravox {
+            if let Some(backend) = twilio.as_ref().and_then(|twilio| twilio.ultravox.as_ref()) {
                 backend.spawn_reconciler(reports);
             }
             engine.resume_campaigns().await.map_err(|err| err.to_string())?;
@@ -132,7 +120,7 @@ impl Console {
         let listener = match &engine {
             Ok(engine) => {
                 let clients = ReportClients { elevenlabs, vapi };
-                Some(listener::start(engine, keychain, live, clients, ultravox).await)
+                Some(listener::start(engine, keychain, live, clients, twilio).await)
             }
             Err(_) => None,
         };
@@ -173,26 +161,103 @@ async fn client_from_keychain<Client, const N: usize>(
     }
 }
 
-/// The Twilio and Ultravox clients the Ultravox backend needs, when the keychain (or the
-/// environment) holds the Ultravox API key and Twilio's account SID and auth token.
-async fn ultravox_clients(keychain: &Arc<Keychain>) -> Option<(TwilioClient, UltravoxClient)> {
-    let ultravox = client_from_keychain(keychain, ["ultravox_api_key"], "Ultravox", |[api_key]| {
-        let base_url = provider_api::base_url(Provider::Ultravox);
-        UltravoxClient::new(UltravoxConfig { base_url, api_key }, &HttpSettings::default())
-    })
-    .await?;
-    let twilio_keys = ["twilio_account_sid", "twilio_auth_token"];
-    let twilio =
-        client_from_keychain(keychain, twilio_keys, "Ultravox's Twilio dialer", |[account_sid, auth_token]| {
+/// The clients of the backends Twilio carries, from the keychain (or the environment): Twilio's
+/// (account SID and auth token), and those of Ultravox, the pipeline (Deepgram, Anthropic and
+/// ElevenLabs keys) and speech-gather (Anthropic) where their keys are set.
+struct TwilioCarriedClients {
+    twilio: TwilioClient,
+    ultravox: Option<UltravoxClient>,
+    pipeline: Option<PipelineClients>,
+    anthropic: Option<AnthropicClient>,
+}
+
+impl TwilioCarriedClients {
+    async fn from_keychain(keychain: &Arc<Keychain>) -> Option<Self> {
+        let http = HttpSettings::default();
+        let twilio_keys = ["twilio_account_sid", "twilio_auth_token"];
+        let twilio = client_from_keychain(keychain, twilio_keys, "the Twilio dialer", |[account_sid, auth_token]| {
             let base_url = provider_api::base_url(Provider::Twilio);
             let account_sid = account_sid.expose().trim().to_owned();
-            TwilioClient::new(
-                TwilioConfig { base_url, account_sid, auth_token, api_key_sid: None },
-                &HttpSettings::default(),
-            )
+            TwilioClient::new(TwilioConfig { base_url, account_sid, auth_token, api_key_sid: None }, &http)
         })
         .await?;
-    Some((twilio, ultravox))
+        let ultravox = client_from_keychain(keychain, ["ultravox_api_key"], "Ultravox", |[api_key]| {
+            let base_url = provider_api::base_url(Provider::Ultravox);
+            UltravoxClient::new(UltravoxConfig { base_url, api_key }, &http)
+        })
+        .await;
+        let anthropic =
+            client_from_keychain(keychain, ["anthropic_api_key"], "Anthropic (pipeline, gather)", |[api_key]| {
+                let base_url = provider_api::base_url(Provider::Anthropic);
+                AnthropicClient::new(AnthropicConfig { base_url, api_key }, &http)
+            })
+            .await;
+        let deepgram = client_from_keychain(keychain, ["deepgram_api_key"], "Deepgram (pipeline)", |[api_key]| {
+            let base_url = provider_api::base_url(Provider::Deepgram);
+            DeepgramClient::new(DeepgramConfig { base_url, api_key }, &http)
+        })
+        .await;
+        let tts = client_from_keychain(keychain, ["elevenlabs_api_key"], "ElevenLabs TTS (pipeline)", |[api_key]| {
+            let base_url = provider_api::base_url(Provider::ElevenLabs);
+            ElevenLabsTtsClient::new(ElevenLabsConfig { base_url, api_key }, &http)
+        })
+        .await;
+        let pipeline = match (deepgram, anthropic.clone(), tts) {
+            (Some(deepgram), Some(anthropic), Some(tts)) => Some(PipelineClients { deepgram, anthropic, tts }),
+            _ => None,
+        };
+        Some(Self { twilio, ultravox, pipeline, anthropic })
+    }
+}
+
+/// Registers the backends Twilio carries whose clients are set (Ultravox, the pipeline,
+/// speech-gather), all placing calls with one Twilio dialer, when a calling number is set;
+/// returns what the listener serves for them.
+async fn register_twilio_carried(
+    engine: &mut Engine,
+    store: &Arc<Store>,
+    live: &LiveCalls,
+    clients: TwilioCarriedClients,
+    backends: &mut Vec<BackendKind>,
+) -> Option<TwilioCarried> {
+    let from_number = match twilio_from_number(store) {
+        Ok(Some(from_number)) => from_number,
+        Ok(None) => {
+            tracing::info!("no Twilio calling number is set; the backends Twilio carries are off");
+            return None;
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "the Twilio calling number could not be read");
+            return None;
+        }
+    };
+    let (public_base_url, _) = listener::public_url(store, listener::port(store)).await;
+    let settings = TwilioDialerSettings { from_number, public_base_url: public_base_url.clone() };
+    let dialer = TwilioDialer::new(clients.twilio, Arc::clone(store), live.clone(), settings);
+    let mut carried = TwilioCarried { dialer: dialer.clone(), ultravox: None, pipeline: None, gather: None };
+    if let Some(client) = clients.ultravox {
+        let backend = UltravoxBackend::new(client, dialer.clone(), Arc::clone(store), ReconcileSettings::default());
+        engine.register_backend(Arc::new(backend.clone()));
+        backends.push(BackendKind::Ultravox);
+        tracing::info!("the Ultravox backend is available, bridged through Twilio");
+        carried.ultravox = Some(backend);
+    }
+    if let Some(pipeline) = clients.pipeline {
+        let sessions = PipelineSessions::default();
+        engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), pipeline, dialer.clone())));
+        backends.push(BackendKind::Pipeline);
+        tracing::info!("the self-hosted pipeline backend is available over Twilio");
+        carried.pipeline = Some(sessions);
+    }
+    if let Some(anthropic) = clients.anthropic {
+        let reports = CallReports::new(Arc::clone(store), engine.bus().clone(), live.clone(), engine.recordings());
+        let calls = GatherCalls::new(Arc::clone(store), reports, anthropic, GatherSettings::new(&public_base_url));
+        engine.register_backend(Arc::new(GatherBackend::new(calls.clone(), dialer)));
+        backends.push(BackendKind::Gather);
+        tracing::info!("the speech-gather backend is available over Twilio");
+        carried.gather = Some(calls);
+    }
+    Some(carried)
 }
 
 /// Applies the recording retention setting now and every hour after.

@@ -10,6 +10,8 @@ use serde::Serialize;
 use switchboard_engine::backends::ReportClients;
 use switchboard_engine::backends::twilio::TwilioDialer;
 use switchboard_engine::backends::ultravox::UltravoxBackend;
+use switchboard_engine::gather::GatherCalls;
+use switchboard_engine::pipeline::PipelineSessions;
 use switchboard_engine::server::{
     ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
     serve, spawn_inbox_processor, webhook_urls,
@@ -51,6 +53,15 @@ pub struct ListenerInfo {
     pub error: Option<String>,
 }
 
+/// What the listener serves for the backends Twilio carries: the dialer's AMD verdicts and
+/// recordings, Ultravox's call ends, the pipeline's media streams and speech-gather's requests.
+pub struct TwilioCarried {
+    pub dialer: TwilioDialer,
+    pub ultravox: Option<UltravoxBackend>,
+    pub pipeline: Option<PipelineSessions>,
+    pub gather: Option<GatherCalls>,
+}
+
 /// Overrides the port for this run (0: any free port; tests run several apps at once).
 pub const LISTENER_PORT_VAR: &str = "SWITCHBOARD_LISTENER_PORT";
 
@@ -62,14 +73,14 @@ pub fn port(store: &Store) -> u16 {
 
 /// Starts the listener for `engine`; a port in use is reported, not fatal. Webhook reports go to
 /// the calls' tasks filed in `live` (shared with the hosted backends); recordings are fetched
-/// with the `clients` of the backends that are configured; Twilio's AMD verdicts and recordings
-/// and Ultravox's call ends go to `ultravox`'s dialer and backend when configured.
+/// with the `clients` of the backends that are configured; Twilio's callbacks, media streams
+/// and gather requests go to the backends `twilio` carries, when configured.
 pub async fn start(
     engine: &Arc<Engine>,
     keychain: Arc<Keychain>,
     live: LiveCalls,
     clients: ReportClients,
-    ultravox: Option<(TwilioDialer, UltravoxBackend)>,
+    twilio: Option<TwilioCarried>,
 ) -> ListenerInfo {
     let store = Arc::clone(engine.store());
     // Port 0 (any): take a free one now, so the local public URL names the real port.
@@ -115,8 +126,17 @@ pub async fn start(
     if let Some(client) = clients.vapi {
         state = state.with_vapi(client);
     }
-    if let Some((dialer, backend)) = ultravox {
-        state = state.with_twilio(dialer).with_ultravox(backend);
+    if let Some(twilio) = twilio {
+        state = state.with_twilio(twilio.dialer);
+        if let Some(backend) = twilio.ultravox {
+            state = state.with_ultravox(backend);
+        }
+        if let Some(sessions) = twilio.pipeline {
+            state = state.with_pipeline(sessions);
+        }
+        if let Some(calls) = twilio.gather {
+            state = state.with_gather(calls);
+        }
     }
     let state = Arc::new(state);
     if let Err(err) = replay_inbox(&state).await {

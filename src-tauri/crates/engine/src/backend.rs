@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use switchboard_core::{Agent, AgentConfig, BackendKind, CallId, CallState, Contact, Speaker, Variables};
+use switchboard_core::{Agent, AgentConfig, BackendKind, CallId, CallState, Contact, Speaker, TurnLatency, Variables};
 use tokio::sync::mpsc;
 
 /// A boxed future, so backends can be used as trait objects.
@@ -47,6 +47,8 @@ pub enum BackendEvent {
         key: String,
         value: String,
     },
+    /// How long one agent turn took at each hop (backends that run the conversation themselves).
+    TurnLatency(TurnLatency),
     /// The call's audio, whole (a WAV or MP3 file's bytes), to keep for offline review.
     Recording {
         audio: Vec<u8>,

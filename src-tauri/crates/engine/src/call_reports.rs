@@ -5,9 +5,11 @@
 //! with the same code. Either way one code path, `CallTask`, applies every backend event.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use switchboard_core::{CallState, CallSummary};
 use switchboard_store::Store;
+use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendError;
 
 use crate::call_task::{CallTask, apply_state};
@@ -52,6 +54,30 @@ impl CallReports {
             return Ok(());
         }
         self.apply_here(call, events.collect()).await
+    }
+
+    /// Makes sure a call still in progress has a task listening: after a restart, a backend that
+    /// holds the conversation itself (speech-gather) starts one here, its lines numbered after
+    /// those stored, closing the call as lost after `deadline` of silence like any call task.
+    /// Returns how many lines were stored when a task was started (events the old task had not
+    /// applied yet died with it: the backend sends them again), `None` when one was listening.
+    pub(crate) async fn listen_again(
+        &self,
+        call: &CallSummary,
+        deadline: Duration,
+    ) -> Result<Option<u32>, EngineError> {
+        if call.state.is_terminal() || self.live.sender(call.id).is_some() {
+            return Ok(None);
+        }
+        let (store, id) = (Arc::clone(&self.store), call.id);
+        let stored = blocking(move || store.transcript(id)).await?.last().map_or(0, |line| line.seq + 1);
+        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), call, None, self.recordings.clone())
+            .continuing(stored);
+        let (sender, receiver) = mpsc::channel(64);
+        self.live.insert(call.id, sender);
+        tokio::spawn(task.run(receiver, deadline));
+        tracing::info!(call = %call.id, "call task started again for a call picked up after a restart");
+        Ok(Some(stored))
     }
 
     /// Applies a state a provider reported: live states and ends as backend events, the

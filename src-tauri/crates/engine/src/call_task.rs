@@ -36,6 +36,13 @@ impl CallTask {
         Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0, recordings, _slot: slot }
     }
 
+    /// The task of a call whose lines so far are stored: its next line follows them (a backend
+    /// that holds the conversation itself, picking a call up again after a restart).
+    pub(crate) fn continuing(mut self, stored_lines: u32) -> Self {
+        self.next_seq = stored_lines;
+        self
+    }
+
     /// Consumes the backend's events until the call ends or `deadline` passes in silence.
     pub(crate) async fn run(mut self, mut events: mpsc::Receiver<BackendEvent>, deadline: Duration) {
         let give_up_at = tokio::time::Instant::now() + deadline;
@@ -84,6 +91,10 @@ impl CallTask {
             BackendEvent::Field { key, value } => {
                 let (store, id) = (Arc::clone(&self.store), self.call_id);
                 Ok(blocking(move || store.record_field(id, &key, &value)).await?)
+            }
+            BackendEvent::TurnLatency(latency) => {
+                let (store, id) = (Arc::clone(&self.store), self.call_id);
+                Ok(blocking(move || store.record_turn_latency(id, &latency)).await?)
             }
             BackendEvent::Recording { audio, extension, duration_ms } => {
                 let Some(recordings) = self.recordings.clone() else {

@@ -2,6 +2,7 @@
 //! into the store, and publishes every change on the event bus.
 
 mod action_call;
+mod agent_tools;
 mod agents;
 mod backend;
 pub mod backends;
@@ -13,8 +14,11 @@ mod clock;
 pub mod contacts;
 mod dispatcher;
 mod error;
+pub mod gather;
+mod goodbye;
 pub mod history;
 mod live_calls;
+pub mod pipeline;
 pub mod sample;
 pub mod server;
 pub mod settings;

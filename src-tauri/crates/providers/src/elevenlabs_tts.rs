@@ -69,12 +69,15 @@ impl ElevenLabsTtsClient {
     /// refused connections; a 401 is surfaced at once) and sends the opening message with the
     /// voice settings and chunk schedule.
     pub async fn stream_input(&self, options: &TtsOptions) -> Result<TtsStream, ProviderError> {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("model_id", &options.model_id).append_pair("output_format", OUTPUT_FORMAT);
-        if let Some(seconds) = options.inactivity_timeout_secs {
-            query.append_pair("inactivity_timeout", &seconds.to_string());
-        }
-        let query = query.finish();
+        // The serializer is not `Send`: it must be gone before the first await.
+        let query = {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            query.append_pair("model_id", &options.model_id).append_pair("output_format", OUTPUT_FORMAT);
+            if let Some(seconds) = options.inactivity_timeout_secs {
+                query.append_pair("inactivity_timeout", &seconds.to_string());
+            }
+            query.finish()
+        };
         let voice_id = path_id(PROVIDER, "voice id", &options.voice_id)?;
         let url = format!("{}/v1/text-to-speech/{voice_id}/stream-input?{query}", self.base);
         let (writer, reader) =

@@ -15,7 +15,8 @@ pub use calls::{
     RecordingChannels, TwilioCall,
 };
 pub use media_stream::{
-    Dtmf, InboundMedia, Mark, MediaFormat, OutboundMedia, StreamCommand, StreamEvent, StreamStart, StreamStop,
+    Dtmf, InboundMedia, Mark, MediaFormat, MediaFrameWriter, OutboundMedia, StreamCommand, StreamEvent, StreamStart,
+    StreamStop, media_payload,
 };
 pub use streams::{StartStream, StreamTrack, TwilioStream};
 pub use twiml::{Dial, Gather, GatherInput, Say, SpeechTimeout, Stream, Twiml, TwimlError, TwimlResponse};

@@ -14,7 +14,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 
 use crate::error::excerpt;
@@ -71,12 +71,21 @@ impl WebSocketClient {
             provider: self.provider,
             reason: error.without_url().to_string(),
         })?;
-        let socket = WebSocketStream::from_raw_socket(upgraded, Role::Client, None).await;
+        let socket = WebSocketStream::from_raw_socket(upgraded, Role::Client, Some(socket_config())).await;
         let (sink, stream) = socket.split();
         let provider = self.provider;
         let reader = SocketReader { stream, provider, credentials: self.credentials.clone(), end: None };
         Ok((SocketWriter { sink, provider }, reader))
     }
+}
+
+/// Messages on these sockets are small (an audio frame, a transcript, a chunk of speech), and
+/// tungstenite zero-fills its whole read buffer (128 KiB by default) before every read: a small
+/// buffer keeps that from costing more than the messages themselves.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES)
 }
 
 /// The sending half of an open socket.

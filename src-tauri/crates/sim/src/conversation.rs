@@ -1,7 +1,7 @@
 //! The scripts of simulated calls: a quote conversation (or a decline, or a call-back request)
 //! with a vendor, a violation conversation with a driver, and the goodbyes.
 
-use switchboard_core::{ContactDetails, FieldType, Speaker};
+use switchboard_core::{Contact, ContactDetails, DataField, FieldType, Speaker};
 use switchboard_engine::CallRequest;
 
 use crate::persona::{DriverStance, VendorPersona, VendorStance};
@@ -48,19 +48,13 @@ pub fn vendor_conversation(request: &CallRequest, persona: &VendorPersona) -> Sc
         }
         VendorStance::Quotes => {}
     }
-    turns.push(Turn::says(
-        Speaker::Callee,
-        format!("Yes, this is {}, {} speaking. How can I help?", vendor.fields.name, persona.first_name),
-    ));
+    turns.push(Turn::says(Speaker::Callee, vendor_greeting(vendor, persona)));
     let quantity = vendor.fields.vendor().map_or(0, |details| details.quantity);
     for field in &request.agent.config.data_fields {
-        turns.push(Turn::says(
-            Speaker::Agent,
-            format!("Could you tell me the {}?", lowercase_first(&field.description)),
-        ));
+        turns.push(Turn::says(Speaker::Agent, field_question(field)));
         match persona.answer(&field.key, quantity) {
             Some((line, value)) => turns.push(Turn::gives(line, &field.key, &value)),
-            None => turns.push(Turn::says(Speaker::Callee, "I'd have to check on that and get back to you.")),
+            None => turns.push(Turn::says(Speaker::Callee, NO_ANSWER)),
         }
     }
     turns.push(Turn::says(Speaker::Agent, "Thank you, that's everything I needed. Have a good day."));
@@ -134,6 +128,25 @@ pub fn person_conversation(request: &CallRequest) -> Script {
     turns.push(Turn::says(Speaker::Agent, "Thank you, that's all. Have a good day."));
     turns.push(Turn::says(Speaker::Callee, "You too, bye."));
     Script { turns, ending: "the callee heard the action and answered every question" }
+}
+
+/// What a vendor without the asked value says.
+pub(crate) const NO_ANSWER: &str = "I'd have to check on that and get back to you.";
+
+/// How a quoting vendor's representative answers the phone.
+pub(crate) fn vendor_greeting(vendor: &Contact, persona: &VendorPersona) -> String {
+    format!("Yes, this is {}, {} speaking. How can I help?", vendor.fields.name, persona.first_name)
+}
+
+/// How the agent asks for `field`.
+pub(crate) fn field_question(field: &DataField) -> String {
+    format!("Could you tell me the {}?", lowercase_first(&field.description))
+}
+
+/// The field of `fields` the agent asks for in `said`, if it asks for one.
+pub(crate) fn field_asked<'a>(fields: &'a [DataField], said: &str) -> Option<&'a DataField> {
+    let said = said.to_lowercase();
+    fields.iter().find(|field| said.contains(&lowercase_first(&field.description).to_lowercase()))
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -7,6 +7,7 @@ mod conversation;
 pub mod fakes;
 pub mod fixtures;
 mod persona;
+pub mod pipeline_rig;
 mod voice;
 
 pub use backend::{SimSettings, Simulator};

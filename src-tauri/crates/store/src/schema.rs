@@ -17,6 +17,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0005_search.sql")),
         M::up(include_str!("../migrations/0006_history.sql")),
         M::up(include_str!("../migrations/0007_inbox.sql")),
+        M::up(include_str!("../migrations/0008_gather.sql")),
     ])
 });
 

@@ -1,8 +1,8 @@
-//! The Twilio dialer: places the Twilio call for a backend whose conversation runs elsewhere
-//! (Ultravox's agent behind `<Connect><Stream>`, and later the engine's own pipeline), with the
-//! TwiML that backend gives. Every call gets status callbacks for all four events, async
-//! answering machine detection, a dual-channel recording, the agent's max duration as its time
-//! limit and a ring timeout, all pointed at the listener's public URL.
+//! The Twilio dialer: places the Twilio calls of the backends Twilio carries (Ultravox's agent
+//! and the engine's own pipeline behind `<Connect><Stream>`, speech-gather calls at the voice
+//! URL), with the TwiML or voice URL the backend gives. Every call gets status callbacks for all
+//! four events, async answering machine detection, a dual-channel recording, the agent's max
+//! duration as its time limit and a ring timeout, all pointed at the listener's public URL.
 //!
 //! Twilio's status callbacks drive the call's states through the listener's inbox like any
 //! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict
@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use switchboard_core::{CallId, CallState, CallSummary};
 use switchboard_providers::twilio::{
     CallInstructions, CreateCall, MachineDetection, MachineDetectionMode, Recording, RecordingCallback,
-    RecordingChannels, RecordingStatus, Say, TwilioClient, Twiml, TwimlResponse,
+    RecordingChannels, RecordingStatus, Say, TwilioClient, TwimlResponse,
 };
 use switchboard_store::Store;
 use tokio::sync::mpsc;
@@ -74,19 +74,20 @@ impl TwilioDialer {
         format!("{}{path}", self.settings.public_base_url)
     }
 
-    /// Places the call for `request` running `twiml` once answered, files its channel in
-    /// [`LiveCalls`] and records the Call SID as the provider call id, with `refs` (the caller's
-    /// own provider ids) beside it. A 5xx or a timeout on placing it is not resent (the client
-    /// knows): the call fails with it. `backend` names the caller in errors.
+    /// Places the call for `request` running `instructions` once answered (TwiML, or the URL
+    /// Twilio fetches it from), files its channel in [`LiveCalls`] and records the Call SID as
+    /// the provider call id, with `refs` (the caller's own provider ids) beside it; returns the
+    /// Call SID. A 5xx or a timeout on placing it is not resent (the client knows): the call
+    /// fails with it. `backend` names the caller in errors.
     pub(crate) async fn dial(
         &self,
         request: &CallRequest,
-        twiml: Twiml,
+        instructions: CallInstructions,
         events: mpsc::Sender<BackendEvent>,
         backend: &'static str,
         mut refs: Vec<(&'static str, String)>,
-    ) -> Result<(), BackendError> {
-        let call = self.create_call(request, twiml);
+    ) -> Result<String, BackendError> {
+        let call = self.create_call(request, instructions);
         let placed = self.client.create_call(&call).await.map_err(|error| provider_error(backend, error))?;
         {
             let mut voicemails = self.voicemails.lock().unwrap_or_else(PoisonError::into_inner);
@@ -94,13 +95,20 @@ impl TwilioDialer {
             voicemails.retain(|id, _| self.live.sender(*id).is_some());
             voicemails.insert(request.call_id, request.voicemail.clone());
         }
-        refs.push((TWILIO_CALL_REF, placed.sid.clone()));
-        let placed = Placed { provider_call_id: placed.sid, refs, ringing: false };
-        file_placed_call(backend, &self.store, &self.live, request.call_id, events, placed).await
+        let sid = placed.sid;
+        refs.push((TWILIO_CALL_REF, sid.clone()));
+        let placed = Placed { provider_call_id: sid.clone(), refs, ringing: false };
+        file_placed_call(backend, &self.store, &self.live, request.call_id, events, placed).await?;
+        Ok(sid)
     }
 
-    fn create_call(&self, request: &CallRequest, twiml: Twiml) -> CreateCall {
-        let mut call = CreateCall::new(&request.to, &self.settings.from_number, CallInstructions::Twiml(twiml));
+    /// The Twilio client the calls are placed with, for hanging them up and redirecting them.
+    pub(crate) fn client(&self) -> &TwilioClient {
+        &self.client
+    }
+
+    fn create_call(&self, request: &CallRequest, instructions: CallInstructions) -> CreateCall {
+        let mut call = CreateCall::new(&request.to, &self.settings.from_number, instructions);
         call.status_callback = Some(self.public_url(WebhookRoute::TwilioStatus.path()));
         // Leaving a message waits for the beep; hanging up wants the verdict soonest.
         let mode = match request.voicemail {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{AgentConfig, BackendKind, CallState};
-use switchboard_providers::twilio::{Stream, TwimlResponse};
+use switchboard_providers::twilio::{CallInstructions, Stream, TwimlResponse};
 use switchboard_providers::ultravox::{AgentCall, EndReason, UltravoxClient};
 use switchboard_providers::{ProviderError, VariableValue};
 use switchboard_store::Store;
@@ -110,7 +110,7 @@ impl CallBackend for UltravoxBackend {
                 .render()
                 .map_err(|error| refused(&format!("the joinUrl does not fit in TwiML: {error}")))?;
             let refs = vec![(ULTRAVOX_CALL_REF, created.call_id)];
-            backend.dialer.dial(&request, twiml, events, BACKEND, refs).await?;
+            backend.dialer.dial(&request, CallInstructions::Twiml(twiml), events, BACKEND, refs).await?;
             Ok(())
         })
     }

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::BackendKind;
+use switchboard_core::{BackendKind, CallState};
 use switchboard_store::WebhookRow;
 use tokio::task::JoinHandle;
 
@@ -137,6 +137,13 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             (None, None) if let Some(ultravox) = ultravox.filter(|_| UltravoxBackend::reports_end(route, next)) => {
                 ultravox.report_end(&state.reports, &call).await?;
             }
+            // A pipeline call whose session has its stream ends the call itself, with why, when
+            // the stream closes; Twilio's `completed` only ends a call that never got one.
+            (None, None)
+                if call.backend == BackendKind::Pipeline
+                    && route == WebhookRoute::TwilioStatus
+                    && next == CallState::Completed
+                    && !state.pipeline.cancel(call.id) => {}
             (None, None) => state.reports.deliver_state(&call, next, reason).await?,
         }
     }

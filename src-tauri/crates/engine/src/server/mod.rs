@@ -37,7 +37,9 @@ pub use connection_probe::ConnectionProbe;
 pub use health::{ProviderProbe, Reachability};
 pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor};
 pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
-pub use routes::{HEALTH_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute};
+pub use routes::{
+    HEALTH_PATH, TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute,
+};
 pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
 pub use ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
 
@@ -45,6 +47,7 @@ pub use ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADE
 pub fn router(state: Arc<ListenerState>) -> Router {
     let mut routes = Router::new()
         .route(TWILIO_VOICE_PATH, get(twilio_call::voice).post(twilio_call::voice))
+        .route(TWILIO_GATHER_PATH, post(twilio_call::gather))
         .route(TWILIO_MEDIA_PATH, get(twilio_call::media))
         .route(ULTRAVOX_TOOL_PATH, post(ultravox_tool::record_field))
         .route(HEALTH_PATH, get(health::health));

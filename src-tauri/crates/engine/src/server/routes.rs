@@ -4,6 +4,8 @@ use switchboard_providers::Provider;
 
 /// Twilio asks this URL what to do when a call connects (answered with TwiML).
 pub const TWILIO_VOICE_PATH: &str = "/twilio/voice";
+/// Twilio posts what a speech-gather call's `<Gather>` heard here (answered with TwiML).
+pub const TWILIO_GATHER_PATH: &str = "/twilio/gather";
 /// Twilio opens the call's media stream WebSocket here.
 pub const TWILIO_MEDIA_PATH: &str = "/twilio/media";
 /// Ultravox agents' `record_field` tool posts each value here (see [`ultravox_tool`](super::ultravox_tool)).

@@ -19,7 +19,9 @@ use super::ultravox_signature::UltravoxWebhookKey;
 use crate::backends::ReportClients;
 use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
+use crate::gather::GatherCalls;
 use crate::history::Recordings;
+use crate::pipeline::PipelineSessions;
 use crate::{CallReports, EventBus, LiveCalls};
 
 /// The secrets webhooks are verified with, one per provider; a provider without one has its
@@ -111,6 +113,10 @@ pub struct ListenerState {
     pub(super) twilio: Option<TwilioDialer>,
     /// Confirms and reports the end of Ultravox calls, when that backend is configured.
     pub(super) ultravox: Option<UltravoxBackend>,
+    /// The realtime pipeline's calls waiting for their media stream.
+    pub(super) pipeline: PipelineSessions,
+    /// Answers the voice and gather requests of speech-gather calls, when that backend is on.
+    pub(super) gather: Option<GatherCalls>,
 }
 
 impl ListenerState {
@@ -138,6 +144,8 @@ impl ListenerState {
             clients: ReportClients::default(),
             twilio: None,
             ultravox: None,
+            pipeline: PipelineSessions::default(),
+            gather: None,
         }
     }
 
@@ -151,6 +159,18 @@ impl ListenerState {
     /// Fetches ElevenLabs recordings with `client`.
     pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
         self.clients.elevenlabs = Some(client);
+        self
+    }
+
+    /// Answers speech-gather calls' Twilio requests with `calls`.
+    pub fn with_gather(mut self, calls: GatherCalls) -> Self {
+        self.gather = Some(calls);
+        self
+    }
+
+    /// Hands media streams to the pipeline calls filed in `sessions` (shared with the backend).
+    pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
+        self.pipeline = sessions;
         self
     }
 

@@ -5,11 +5,14 @@
 //! voicemail persona); the call's TwiML (a `<Connect><Stream>` is joined over a WebSocket, as
 //! Twilio does, and the call lasts as long as the stream); then `completed` and the recording
 //! callback, with a WAV served at `RecordingUrl.wav`. `POST …/Calls/{sid}.json` hangs up
-//! (`Status=completed`) or redirects (`Twiml`). Faults: latency, 429 with `Retry-After`, 500,
+//! (`Status=completed`) or redirects (`Twiml`). Handing calls off ([`FakeTwilio::hand_off`]), the
+//! fake plays the network's part only and gives each answered call to the test, which plays
+//! Twilio running its instructions (fetching the voice URL, or streaming the media as a caller)
+//! until it drops the call ([`AnsweredCall`]). Faults: latency, 429 with `Retry-After`, 500,
 //! stalls, and dropped, duplicated or reordered status callbacks.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -22,8 +25,9 @@ use axum::routing::{get, post};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use switchboard_core::{CallId, Speaker};
-use switchboard_providers::Secret;
 use switchboard_providers::signature::{SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey};
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_providers::{HttpSettings, ProviderError, Secret};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
@@ -85,6 +89,51 @@ struct Control {
     changed: Notify,
 }
 
+impl Control {
+    fn hang_up(&self) {
+        lock(&self.ending).get_or_insert(None);
+        self.changed.notify_one();
+    }
+}
+
+/// A call the fake answered and handed to the test (see [`FakeTwilio::hand_off`]): what Twilio
+/// was told to run. The call completes when the last clone is dropped (or the dialer hangs it
+/// up or redirects it).
+#[derive(Clone)]
+pub struct AnsweredCall {
+    pub call_sid: String,
+    /// The number dialled.
+    pub to: String,
+    /// The voice URL Twilio would fetch (`Url`), if the call was placed with one.
+    pub url: Option<String>,
+    /// The TwiML the call was placed with, if any.
+    pub twiml: Option<String>,
+    /// Held, not read: the call completes when the last clone is dropped.
+    _end: Arc<CallEnd>,
+}
+
+struct CallEnd(Arc<Control>);
+
+impl Drop for CallEnd {
+    fn drop(&mut self) {
+        self.0.hang_up();
+    }
+}
+
+impl AnsweredCall {
+    /// The `<Connect><Stream>` the call's TwiML opens, if any.
+    pub fn stream(&self) -> Option<ConnectStream> {
+        connect_stream(self.twiml.as_deref()?)
+    }
+}
+
+/// A `<Connect><Stream>`: where it connects and its `<Parameter>`s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectStream {
+    pub url: String,
+    pub parameters: BTreeMap<String, String>,
+}
+
 /// The fake Twilio, serving on 127.0.0.1 until dropped.
 pub struct FakeTwilio {
     base_url: String,
@@ -107,6 +156,9 @@ struct Shared {
     recordings: Mutex<HashMap<String, Vec<u8>>>,
     next_id: AtomicU32,
     callbacks_posted: AtomicU32,
+    hand_off: AtomicBool,
+    answered: Mutex<VecDeque<AnsweredCall>>,
+    answered_signal: Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -132,6 +184,9 @@ impl FakeTwilio {
             recordings: Mutex::default(),
             next_id: AtomicU32::new(1),
             callbacks_posted: AtomicU32::new(0),
+            hand_off: AtomicBool::new(false),
+            answered: Mutex::default(),
+            answered_signal: Notify::new(),
         });
         let router = Router::new()
             .route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call))
@@ -145,6 +200,18 @@ impl FakeTwilio {
     /// The base URL to give the client.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The real Twilio client, pointed at this fake with its account and auth token.
+    pub fn client(&self, http: &HttpSettings) -> Result<TwilioClient, ProviderError> {
+        let settings = &self.shared.settings;
+        let config = TwilioConfig {
+            base_url: self.base_url.clone(),
+            account_sid: settings.account_sid.clone(),
+            auth_token: settings.auth_token.clone(),
+            api_key_sid: None,
+        };
+        TwilioClient::new(config, http)
     }
 
     /// Posts callbacks addressed under `public_base` (the listener's public URL, which they are
@@ -168,6 +235,26 @@ impl FakeTwilio {
     /// How many callbacks were posted (duplicates included).
     pub fn callbacks_posted(&self) -> u32 {
         self.shared.callbacks_posted.load(Ordering::Acquire)
+    }
+
+    /// From now on, answered calls are handed to the test ([`FakeTwilio::next_answered`]) instead
+    /// of the fake running their TwiML itself.
+    pub fn hand_off(&self) {
+        self.shared.hand_off.store(true, Ordering::Release);
+    }
+
+    /// The next call answered while handing off (waits up to 10 s for one).
+    pub async fn next_answered(&self) -> Option<AnsweredCall> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let signalled = self.shared.answered_signal.notified();
+            if let Some(call) = lock(&self.shared.answered).pop_front() {
+                return Some(call);
+            }
+            if tokio::time::timeout_at(deadline, signalled).await.is_err() {
+                return None;
+            }
+        }
     }
 
     /// The calls placed, for the Ultravox fake.
@@ -337,10 +424,23 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
         post_callback(&shared, url, &amd).await;
     }
     let twiml = field(&form, "Twiml").unwrap_or_default();
-    match stream_url(twiml) {
-        Some(url) => join_stream(&shared, &sid, &url, &control).await,
-        None => {
-            let _ = tokio::time::timeout(Duration::from_millis(200), control.changed.notified()).await;
+    if shared.hand_off.load(Ordering::Acquire) {
+        let answered = AnsweredCall {
+            call_sid: sid.clone(),
+            to: field(&form, "To").unwrap_or_default().to_owned(),
+            url: field(&form, "Url").map(str::to_owned),
+            twiml: field(&form, "Twiml").map(str::to_owned),
+            _end: Arc::new(CallEnd(Arc::clone(&control))),
+        };
+        lock(&shared.answered).push_back(answered);
+        shared.answered_signal.notify_waiters();
+        control.changed.notified().await;
+    } else {
+        match connect_stream(twiml) {
+            Some(stream) => join_stream(&shared, &sid, &stream, &control).await,
+            None => {
+                let _ = tokio::time::timeout(Duration::from_millis(200), control.changed.notified()).await;
+            }
         }
     }
     // A redirect plays its TwiML (say the message, hang up) before the call ends.
@@ -424,25 +524,49 @@ impl StatusCallbacks<'_> {
     }
 }
 
-/// The `url` of a `<Connect><Stream>`, if the TwiML has one.
-fn stream_url(twiml: &str) -> Option<String> {
-    let start = twiml.find("<Stream")?;
-    let tag = &twiml[start..];
-    let url = tag.split_once("url=\"")?.1.split_once('"')?.0;
-    Some(url.replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">"))
+/// The `<Connect><Stream>` of `twiml`, if it has one.
+pub fn connect_stream(twiml: &str) -> Option<ConnectStream> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(twiml);
+    let (mut in_connect, mut stream) = (false, None::<ConnectStream>);
+    loop {
+        let (start, empty) = match reader.read_event().ok()? {
+            Event::Start(start) => (start, false),
+            Event::Empty(start) => (start, true),
+            Event::End(end) if end.name().as_ref() == "Connect" => return stream,
+            Event::Eof => return stream,
+            _ => continue,
+        };
+        let attribute = |name: &str| {
+            let attribute = start.try_get_attribute(name).ok()??;
+            Some(attribute.normalized_value(quick_xml::XmlVersion::default()).ok()?.into_owned())
+        };
+        match start.name().as_ref() {
+            "Connect" if !empty => in_connect = true,
+            "Stream" if in_connect => {
+                stream = Some(ConnectStream { url: attribute("url")?, parameters: BTreeMap::new() });
+            }
+            "Parameter" => {
+                if let (Some(stream), Some(name), Some(value)) = (&mut stream, attribute("name"), attribute("value")) {
+                    stream.parameters.insert(name, value);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Joins the stream as Twilio does (`connected`, then `start`) and holds it until the far end
 /// closes it or the call is hung up or redirected.
-async fn join_stream(shared: &Shared, sid: &str, url: &str, control: &Control) {
-    let Ok((mut socket, _)) = tokio_tungstenite::connect_async(url).await else {
-        tracing::warn!(url, "the fake Twilio could not join the stream");
+async fn join_stream(shared: &Shared, sid: &str, stream: &ConnectStream, control: &Control) {
+    let Ok((mut socket, _)) = tokio_tungstenite::connect_async(&stream.url).await else {
+        tracing::warn!(url = stream.url, "the fake Twilio could not join the stream");
         return;
     };
     let stream_sid = format!("MZ{}", &sid[2..]);
     let start = json!({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
         "start": {"accountSid": shared.settings.account_sid, "streamSid": stream_sid, "callSid": sid,
-                  "tracks": ["inbound"], "customParameters": {},
+                  "tracks": ["inbound"], "customParameters": stream.parameters,
                   "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}});
     let connected = json!({"event": "connected", "protocol": "Call", "version": "1.0.0"});
     for message in [connected, start] {
@@ -498,12 +622,18 @@ async fn post_callback(shared: &Shared, url: &str, form: &[(&'static str, String
 
 #[cfg(test)]
 mod tests {
-    use super::stream_url;
+    use super::connect_stream;
 
     #[test]
-    fn reads_the_stream_url_of_a_connect() {
+    fn reads_the_stream_of_a_connect_with_its_parameters() {
         let twiml = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="ws://127.0.0.1:9/calls/c1/telephony?a=1&amp;b=2"/></Connect></Response>"#;
-        assert_eq!(stream_url(twiml).as_deref(), Some("ws://127.0.0.1:9/calls/c1/telephony?a=1&b=2"));
-        assert_eq!(stream_url("<Response><Say>Hi</Say></Response>"), None);
+        let stream = connect_stream(twiml).unwrap();
+        assert_eq!(stream.url, "ws://127.0.0.1:9/calls/c1/telephony?a=1&b=2");
+        assert!(stream.parameters.is_empty());
+        let twiml = r#"<Response><Connect><Stream url="wss://x.test/twilio/media"><Parameter name="callId" value="7"/><Parameter name="token" value="ab&amp;c"/></Stream></Connect></Response>"#;
+        let stream = connect_stream(twiml).unwrap();
+        assert_eq!(stream.parameters.get("callId").map(String::as_str), Some("7"));
+        assert_eq!(stream.parameters.get("token").map(String::as_str), Some("ab&c"));
+        assert_eq!(connect_stream("<Response><Say>Hi</Say></Response>"), None);
     }
 }

@@ -12,7 +12,9 @@ use switchboard_store::{Store, TargetRow};
 
 mod campaign;
 mod elevenlabs;
+mod gather;
 mod history;
+mod pipeline;
 mod realistic;
 mod restarts;
 mod ultravox;

@@ -18,7 +18,6 @@ use switchboard_engine::server::{
 };
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_providers::Secret;
-use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_sim::fakes::WebhookDelivery;
 use switchboard_sim::fakes::twilio::{self, FakeTwilio, FakeTwilioSettings};
@@ -83,16 +82,7 @@ impl World {
         .await
         .unwrap();
         let http = loopback_http();
-        let twilio_client = TwilioClient::new(
-            TwilioConfig {
-                base_url: twilio.base_url().to_owned(),
-                account_sid: ACCOUNT.into(),
-                auth_token: Secret::new(AUTH_TOKEN),
-                api_key_sid: None,
-            },
-            &http,
-        )
-        .unwrap();
+        let twilio_client = twilio.client(&http).unwrap();
         let ultravox_client = UltravoxClient::new(
             UltravoxConfig { base_url: ultravox.base_url().to_owned(), api_key: Secret::new(API_KEY) },
             &http,

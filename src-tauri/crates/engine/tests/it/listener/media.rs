@@ -1,9 +1,10 @@
-//! The media stream WebSocket over a real socket: a signed upgrade is accepted and its frames
-//! drained; an unsigned one is refused before any upgrade.
+//! The media stream WebSocket over a real socket: a signed upgrade is accepted, and its stream
+//! closed when its `start` names no pipeline call expecting it; an unsigned one is refused before
+//! any upgrade. (Streams that are expected run calls: see the sim crate's pipeline tests.)
 
 use std::net::SocketAddr;
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use switchboard_engine::server::serve;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -17,7 +18,7 @@ async fn listening(fixture: &Fixture) -> SocketAddr {
 }
 
 #[tokio::test]
-async fn a_signed_media_stream_upgrade_is_accepted_and_drained() {
+async fn a_signed_upgrade_is_accepted_and_a_stream_no_call_expects_is_closed() {
     let fixture = Fixture::new();
     let bound = listening(&fixture).await;
     let mut request = format!("ws://{bound}/twilio/media").into_client_request().unwrap();
@@ -28,13 +29,13 @@ async fn a_signed_media_stream_upgrade_is_accepted_and_drained() {
     assert!(response.headers().contains_key("x-request-id"));
     for frame in [
         r#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#,
-        r#"{"event":"start","sequenceNumber":"1","streamSid":"MZ1","start":{"accountSid":"AC1","streamSid":"MZ1","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"callId":"7"}}}"#,
-        r#"{"event":"media","sequenceNumber":"2","streamSid":"MZ1","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"/w=="}}"#,
-        r#"{"event":"stop","sequenceNumber":"3","streamSid":"MZ1","stop":{"accountSid":"AC1","callSid":"CA1"}}"#,
+        r#"{"event":"start","sequenceNumber":"1","streamSid":"MZ1","start":{"accountSid":"AC1","streamSid":"MZ1","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{"callId":"7","token":"guess"}}}"#,
     ] {
         socket.send(Message::text(frame)).await.unwrap();
     }
-    socket.close(None).await.unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next()).await.unwrap();
+    let Some(Ok(Message::Close(Some(close)))) = answer else { panic!("expected a close frame: {answer:?}") };
+    assert_eq!(u16::from(close.code), 1008, "policy violation: {close:?}");
     assert_eq!(fixture.store.inbox_counts().unwrap().total, 0, "media frames never go to the inbox");
 }
 

@@ -1,0 +1,123 @@
+//! The self-hosted pipeline backend: files the call in [`PipelineSessions`] with a fresh token,
+//! then has the Twilio dialer place it with `<Connect><Stream>` to the listener's media route
+//! (the call id and token as `<Parameter>`s), where the pipeline's session holds the
+//! conversation. The session's hang-up and transfer requests ([`CallControl`]) are carried out
+//! on the Twilio call; a call that ends without its stream (busy, no answer, failed) is taken
+//! back from the registry when its call task ends.
+
+use std::sync::Arc;
+
+use switchboard_core::{BackendKind, CallId};
+use switchboard_providers::signature::websocket_url;
+use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwilioClient, TwimlResponse};
+use tokio::sync::mpsc;
+
+use super::placing::refused;
+use super::twilio::TwilioDialer;
+use crate::pipeline::{
+    CALL_ID_PARAMETER, CallControl, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,
+};
+use crate::server::TWILIO_MEDIA_PATH;
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+
+const BACKEND: &str = "Pipeline";
+
+/// Calls whose conversation the engine runs itself over Twilio's media stream.
+#[derive(Clone)]
+pub struct PipelineBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sessions: PipelineSessions,
+    clients: PipelineClients,
+    dialer: TwilioDialer,
+}
+
+impl PipelineBackend {
+    /// Pipeline calls talking through `clients`, placed with `dialer`; `sessions` is the
+    /// registry the listener's media route claims them from.
+    pub fn new(sessions: PipelineSessions, clients: PipelineClients, dialer: TwilioDialer) -> Self {
+        Self { inner: Arc::new(Inner { sessions, clients, dialer }) }
+    }
+}
+
+impl CallBackend for PipelineBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Pipeline
+    }
+
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move {
+            let call_id = request.call_id;
+            let (control, control_requests) = mpsc::channel(4);
+            let call = PipelineCall::new(&request, inner.clients.clone(), events.clone(), control);
+            let token = inner
+                .sessions
+                .expect(call)
+                .map_err(|error| refused(BACKEND, &format!("no token could be drawn for the call: {error}")))?;
+            let stream = Stream::new(websocket_url(&inner.dialer.public_url(TWILIO_MEDIA_PATH)))
+                .parameter(CALL_ID_PARAMETER, call_id.to_string())
+                .parameter(TOKEN_PARAMETER, token);
+            let placed = match TwimlResponse::new().connect_stream(stream).render() {
+                Ok(twiml) => {
+                    inner
+                        .dialer
+                        .dial(&request, CallInstructions::Twiml(twiml), events.clone(), BACKEND, Vec::new())
+                        .await
+                }
+                Err(error) => Err(refused(BACKEND, &format!("the media stream's TwiML could not be written: {error}"))),
+            };
+            let sid = match placed {
+                Ok(sid) => sid,
+                Err(error) => {
+                    inner.sessions.cancel(call_id);
+                    return Err(error);
+                }
+            };
+            tokio::spawn(carry_out(inner, call_id, sid, control_requests, events));
+            Ok(())
+        })
+    }
+}
+
+/// Carries out what the call's session asks until it lets go of the call; takes the call back
+/// from the registry if its task ends first (it was never answered).
+async fn carry_out(
+    inner: Arc<Inner>,
+    call_id: CallId,
+    sid: String,
+    mut requests: mpsc::Receiver<CallControl>,
+    events: mpsc::Sender<BackendEvent>,
+) {
+    loop {
+        tokio::select! {
+            request = requests.recv() => match request {
+                Some(request) => control(inner.dialer.client(), call_id, &sid, request).await,
+                None => return,
+            },
+            () = events.closed() => {
+                inner.sessions.cancel(call_id);
+                return;
+            }
+        }
+    }
+}
+
+async fn control(client: &TwilioClient, call_id: CallId, sid: &str, request: CallControl) {
+    let done = match &request {
+        CallControl::HangUp => client.hang_up(sid).await.map(drop).map_err(|error| error.to_string()),
+        CallControl::Transfer { to } => match TwimlResponse::new().dial(Dial::number(to.clone())).render() {
+            Ok(twiml) => client.redirect(sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
+            Err(error) => Err(format!("the transfer number does not fit in TwiML: {error}")),
+        },
+    };
+    if let Err(error) = done {
+        tracing::warn!(call = %call_id, ?request, %error, "Twilio did not carry out the pipeline's request");
+    }
+}

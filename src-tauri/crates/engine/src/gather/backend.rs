@@ -1,0 +1,65 @@
+//! The speech-gather backend: opens the call's session, then has Twilio place the call with the
+//! listener's voice URL, where [`GatherCalls`] takes the conversation from there.
+//!
+//! Placing the call is the shared Twilio dialer's work (status callbacks, AMD, recording, the
+//! call filed in `LiveCalls` and its Call SID recorded); Twilio fetches the call's TwiML from
+//! the voice URL.
+
+use switchboard_core::BackendKind;
+use switchboard_providers::twilio::CallInstructions;
+use tokio::sync::mpsc;
+
+use super::calls::GatherCalls;
+use super::session::{Session, Stored};
+use crate::backends::twilio::TwilioDialer;
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+
+const BACKEND: &str = "Twilio gather";
+
+/// Calls whose conversation is Twilio `<Gather input="speech">` turns driven by the engine.
+#[derive(Clone)]
+pub struct GatherBackend {
+    calls: GatherCalls,
+    dialer: TwilioDialer,
+}
+
+impl GatherBackend {
+    /// Gather calls answered by `calls`, placed with `dialer` (which shares the listener's
+    /// `LiveCalls`).
+    pub fn new(calls: GatherCalls, dialer: TwilioDialer) -> Self {
+        Self { calls, dialer }
+    }
+}
+
+impl CallBackend for GatherBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Gather
+    }
+
+    /// Twilio holds the call on its `<Gather>` while the app restarts, and asks again after:
+    /// the session is in the store, so the conversation carries on.
+    fn keeps_calls_across_restarts(&self) -> bool {
+        true
+    }
+
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let backend = self.clone();
+        Box::pin(async move {
+            let session = Session::new(&request);
+            Stored::create(&backend.calls.store, request.call_id, session).await.map_err(|error| BackendError {
+                backend: BACKEND.to_owned(),
+                message: format!("the call's session could not be stored: {error}"),
+            })?;
+            let voice_url = backend.calls.voice_url(request.call_id);
+            let call = request.call_id;
+            let instructions = CallInstructions::Url(voice_url);
+            let sid = backend.dialer.dial(&request, instructions, events, BACKEND, Vec::new()).await?;
+            tracing::info!(%call, call_sid = sid, "gather call placed");
+            Ok(())
+        })
+    }
+}

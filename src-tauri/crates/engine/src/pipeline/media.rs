@@ -1,0 +1,153 @@
+//! Twilio's side of a call: the media stream handed over by the listener's media route. The
+//! stream is claimed by its `start` message (call id and token, see [`PipelineSessions`]); then
+//! the reader passes the caller's frames to the listener and the recorder, and marks, DTMF
+//! and the stop to the session.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use futures_util::stream::SplitStream;
+use futures_util::{SinkExt as _, StreamExt as _};
+use switchboard_audio::mulaw::decode_sample;
+use switchboard_audio::{Frame, Framer, Party};
+use switchboard_providers::twilio::{StreamEvent, StreamStart, media_payload};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::recorder::RecordFrame;
+use super::session::{self, Input};
+use super::sessions::{CALL_ID_PARAMETER, PipelineSessions, TOKEN_PARAMETER};
+
+/// How long Twilio has to send `start` after the upgrade.
+const START_WITHIN: Duration = Duration::from_secs(10);
+/// A frame whose loudest sample passes this is the caller's voice (about -30 dBFS).
+const VOICE_PEAK: i16 = 1000;
+/// WebSocket close code for a policy violation.
+const POLICY_VIOLATION: u16 = 1008;
+
+/// Takes over a media stream the listener accepted (its upgrade was signed by Twilio).
+pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, request_id: String) {
+    let (mut sink, mut stream) = socket.split();
+    let Some((stream_sid, start)) = read_start(&mut stream).await else {
+        tracing::warn!(request_id, "media stream closed: no start message within {} s", START_WITHIN.as_secs());
+        let _closed = sink.close().await;
+        return;
+    };
+    let parameter = |name: &str| start.custom_parameters.get(name).map(String::as_str);
+    let call = match sessions.claim(parameter(CALL_ID_PARAMETER), parameter(TOKEN_PARAMETER)) {
+        Ok(call) => call,
+        Err(refusal) => {
+            tracing::warn!(request_id, stream = stream_sid, twilio_call = start.call_sid, %refusal, "media stream refused");
+            let frame = CloseFrame { code: POLICY_VIOLATION, reason: "unknown call or wrong token".into() };
+            let _closed = sink.send(Message::Close(Some(frame))).await;
+            return;
+        }
+    };
+    tracing::info!(request_id, call = %call.call_id, stream = stream_sid, "pipeline media stream started");
+    session::run(call, stream_sid, sink, stream).await;
+}
+
+/// Reads until `start` (after `connected`); `None` when anything else comes first or nothing
+/// in time.
+async fn read_start(stream: &mut SplitStream<WebSocket>) -> Option<(String, StreamStart)> {
+    let read = async {
+        while let Some(Ok(message)) = stream.next().await {
+            let Message::Text(text) = message else { continue };
+            match StreamEvent::parse(text.as_str()) {
+                Ok(StreamEvent::Connected { .. }) => {}
+                Ok(StreamEvent::Start { stream_sid, start, .. }) => return Some((stream_sid, start)),
+                Ok(_) | Err(_) => return None,
+            }
+        }
+        None
+    };
+    tokio::time::timeout(START_WITHIN, read).await.ok().flatten()
+}
+
+/// When the caller's voice was last heard, in milliseconds of the stream (lock-free).
+#[derive(Debug, Default)]
+pub(super) struct LastVoice(AtomicU64);
+
+impl LastVoice {
+    pub(super) fn at_ms(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// The reader's ends.
+pub(super) struct Reader {
+    pub(super) listener: mpsc::Sender<Frame>,
+    pub(super) recorder: mpsc::Sender<RecordFrame>,
+    pub(super) session: mpsc::Sender<Input>,
+    pub(super) last_voice: Arc<LastVoice>,
+    pub(super) started: Instant,
+}
+
+impl Reader {
+    /// Reads Twilio's messages until `stop` or the socket closes, then tells the session.
+    pub(super) async fn run(self, mut stream: SplitStream<WebSocket>) {
+        let mut decoded = Vec::with_capacity(2 * switchboard_audio::FRAME_BYTES);
+        let mut framer = Framer::new();
+        let mut dropped = 0_u64;
+        let ended = loop {
+            let text = match stream.next().await {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Input::MediaClosed,
+                Some(Ok(_)) => continue,
+            };
+            if let Some((at_ms, payload)) = media_payload(text.as_str()) {
+                decoded.clear();
+                match BASE64.decode_vec(payload, &mut decoded) {
+                    Ok(()) => self.take_audio(&mut framer, at_ms, &decoded, &mut dropped),
+                    Err(error) => tracing::warn!(%error, "undecodable media payload"),
+                }
+                continue;
+            }
+            match StreamEvent::parse(text.as_str()) {
+                Ok(StreamEvent::Media { media, .. }) => {
+                    decoded.clear();
+                    match media.decode_into(&mut decoded) {
+                        Ok(()) => self.take_audio(&mut framer, media.timestamp, &decoded, &mut dropped),
+                        Err(error) => tracing::warn!(%error, "undecodable media payload"),
+                    }
+                }
+                Ok(StreamEvent::Dtmf { dtmf, .. }) => {
+                    if self.session.send(Input::Dtmf(dtmf.digit)).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(StreamEvent::Mark { mark, .. }) => {
+                    if self.session.send(Input::Mark(mark.name)).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(StreamEvent::Stop { .. }) => break Input::Stopped,
+                Ok(StreamEvent::Connected { .. } | StreamEvent::Start { .. }) => {}
+                Err(error) => tracing::warn!(%error, "unreadable media stream message"),
+            }
+        };
+        if dropped > 0 {
+            tracing::warn!(dropped, "caller frames dropped: the listener fell behind");
+        }
+        let _ended = self.session.send(ended).await;
+    }
+
+    /// The caller's audio from `at_ms` on, in 20 ms frames, to the listener and the recorder.
+    fn take_audio(&self, framer: &mut Framer, mut at_ms: u64, audio: &[u8], dropped: &mut u64) {
+        framer.push(audio, |frame| {
+            if self.listener.try_send(*frame).is_err() {
+                *dropped += 1;
+            }
+            let _full = self.recorder.try_send(RecordFrame { party: Party::Caller, at_ms, frame: *frame });
+            if frame.iter().any(|&code| decode_sample(code).unsigned_abs() > VOICE_PEAK.unsigned_abs()) {
+                let heard = self.started.elapsed().as_millis();
+                self.last_voice.0.store(u64::try_from(heard).unwrap_or(u64::MAX), Ordering::Release);
+            }
+            at_ms += switchboard_audio::FRAME_MS;
+        });
+    }
+}

@@ -1,0 +1,27 @@
+//! The self-hosted realtime voice pipeline: a per-call session on Twilio's media stream that
+//! holds the conversation itself — Deepgram live STT → Anthropic streaming → ElevenLabs TTS →
+//! paced 20 ms frames back to Twilio — with barge-in, endings, transfer and per-turn latency.
+//!
+//! One call runs as tasks joined by bounded channels: the media reader (Twilio's frames to the
+//! listener and the recorder; marks, DTMF and stop to the session), the listener (Deepgram), the
+//! session (the conversation's state and every decision), one task per agent turn (LLM →
+//! sentences → TTS → frames), the playout (paced frames, marks and clear to Twilio) and the
+//! recorder (both tracks to a WAV). Frames travel as fixed arrays; the pipeline's own code
+//! takes no lock on the frame path.
+
+mod call;
+mod conversation;
+mod latency;
+mod listen;
+mod media;
+mod playout;
+mod recorder;
+mod sentences;
+mod session;
+mod sessions;
+mod spoken;
+mod turn;
+
+pub use call::{CallControl, PipelineCall, PipelineClients};
+pub(crate) use media::serve_media;
+pub use sessions::{CALL_ID_PARAMETER, PipelineSessions, TOKEN_PARAMETER};

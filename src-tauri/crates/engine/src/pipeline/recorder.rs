@@ -1,0 +1,103 @@
+//! The call's recording: both parties' frames, stamped with their time in the call, written to
+//! a two-track WAV, and read back whole when the call ends (for the `Recording` event, which the
+//! call task keeps with the call). Frames are collected in batches of about a second and each
+//! batch is written on the blocking pool, so a call never holds a blocking thread while it lasts
+//! (hundreds of calls at once would exhaust the pool the store needs).
+
+use std::path::PathBuf;
+
+use switchboard_audio::{AudioError, CallRecorder, Frame, Party};
+use switchboard_core::CallId;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Frames waiting to be written; a full queue drops frames rather than hold the audio path.
+const QUEUE: usize = 512;
+/// Frames written at a time: about a second of both parties.
+const BATCH: usize = 100;
+
+/// One frame of one party, `at_ms` after the media stream started.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RecordFrame {
+    pub(super) party: Party,
+    pub(super) at_ms: u64,
+    pub(super) frame: Frame,
+}
+
+/// A finished recording: the WAV file's bytes and its length.
+pub(super) struct Recorded {
+    pub(super) wav: Vec<u8>,
+    pub(super) duration_ms: u32,
+}
+
+/// Starts recording `call`; the recording ends when every sender is dropped.
+pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, JoinHandle<Option<Recorded>>) {
+    let (sender, frames) = mpsc::channel::<RecordFrame>(QUEUE);
+    let task = tokio::spawn(async move {
+        let recorded = record(scratch_path(call), frames).await;
+        match recorded {
+            Ok(recorded) => Some(recorded),
+            Err(error) => {
+                tracing::warn!(%call, %error, "could not record the call");
+                None
+            }
+        }
+    });
+    (sender, task)
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RecordingError {
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error("could not read the recording back: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("the runtime is shutting down")]
+    ShuttingDown,
+}
+
+async fn record(path: PathBuf, mut frames: mpsc::Receiver<RecordFrame>) -> Result<Recorded, RecordingError> {
+    let created = path.clone();
+    let mut writer = on_blocking_pool(move || Ok(CallRecorder::create(&created)?)).await?;
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let room = BATCH - batch.len();
+        let open = frames.recv_many(&mut batch, room).await > 0;
+        if batch.len() < BATCH && open {
+            continue;
+        }
+        (writer, batch) = on_blocking_pool(move || {
+            let mut writer = writer;
+            for RecordFrame { party, at_ms, frame } in batch.drain(..) {
+                writer.push_mulaw(party, at_ms, &frame)?;
+            }
+            Ok((writer, batch))
+        })
+        .await?;
+        if !open {
+            break;
+        }
+    }
+    on_blocking_pool(move || {
+        let finished = writer.finish();
+        let read =
+            finished.map_err(RecordingError::from).and_then(|duration_ms| Ok((std::fs::read(&path)?, duration_ms)));
+        let _gone = std::fs::remove_file(&path);
+        let (wav, duration_ms) = read?;
+        Ok(Recorded { wav, duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX) })
+    })
+    .await
+}
+
+async fn on_blocking_pool<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, RecordingError> + Send + 'static,
+) -> Result<T, RecordingError> {
+    tokio::task::spawn_blocking(work).await.map_err(|_| RecordingError::ShuttingDown)?
+}
+
+/// Where the recording is written while the call lasts (the call task then keeps it in the
+/// recordings directory).
+fn scratch_path(call: CallId) -> PathBuf {
+    let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    std::env::temp_dir().join(format!("switchboard-call-{call}-{unique}.wav"))
+}

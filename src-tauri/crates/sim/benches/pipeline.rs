@@ -1,0 +1,156 @@
+//! The realtime pipeline under load, against zero-latency loopback fakes: engine-added latency
+//! per turn (from Deepgram's final result leaving the fake to the answer's first frame reaching
+//! the fake Twilio — everything the engine does in between, plus the loopback hops and the
+//! fakes' own work) and concurrent calls with the agent speaking, counting late frames (more
+//! than 40 ms after the one before while the agent speaks) and holes in the audio Twilio
+//! would play. The fakes run in the same process and take their share of the CPU.
+//! `cargo bench -p switchboard-sim --bench pipeline` prints the figures; under `cargo test` it
+//! runs a few turns and calls as a smoke test.
+
+#![allow(clippy::print_stdout)] // a benchmark prints its figures
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use switchboard_core::{AgentId, BackendKind, ContactId, UnixMillis};
+use switchboard_engine::{Engine, EngineSettings, sample};
+use switchboard_sim::fakes::anthropic::{Reply, scripted};
+use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
+use switchboard_sim::fixtures;
+use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
+use switchboard_store::Store;
+
+/// A frame later than this after the one before is late.
+const LATE: Duration = Duration::from_millis(40);
+/// Gaps longer than this are pauses between utterances, not late frames.
+const PAUSE: Duration = Duration::from_millis(200);
+/// The fake Twilio's own clock ticking this late means the process was starved of CPU.
+const STARVED: Duration = Duration::from_millis(10);
+
+/// A store with the quote agent on the pipeline (saying `greeting` first) and `contacts` vendors.
+fn store(greeting: &str, contacts: usize) -> (Arc<Store>, AgentId, Vec<ContactId>) {
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let file = |name, json| sample::SampleFile { name, json };
+    sample::seed_once(
+        &store,
+        &[file("vendor-quote.json", include_str!("../../../../assets/presets/vendor-quote.json"))],
+        &[],
+    )
+    .unwrap();
+    let mut agent = store.list_agents().unwrap().remove(0);
+    agent.config.backend = BackendKind::Pipeline;
+    agent.config.backend_settings.pipeline.tts_voice = "voice_bench".into();
+    agent.config.first_message = greeting.to_owned();
+    agent.config.max_duration_secs = 600;
+    agent.config.silence_timeout_secs = 60;
+    store.update_agent(agent.id, &agent.config).unwrap();
+    let contacts = store
+        .write_contacts(&fixtures::vendor_writes(contacts, 312, 500), UnixMillis(1))
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    (store, agent.id, contacts)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// One call of `turns` short exchanges; the time from each final result to the next agent frame.
+async fn turn_latencies(turns: usize) -> Vec<Duration> {
+    let (store, agent, contacts) = store("Hello.", 1);
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    let mut script = Vec::new();
+    for _ in 0..turns {
+        script.push(CallerStep::WaitForAgent(Duration::from_millis(60)));
+        script.push(CallerStep::Speak(Duration::from_millis(100)));
+    }
+    script.extend([CallerStep::WaitForAgent(Duration::from_millis(60)), CallerStep::HangUp]);
+    let replies = vec![Reply::text("OK."); turns];
+    let settings = RigSettings { responder: scripted(replies), ms_per_char: 20, script, wrong_token: false };
+    let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
+    rig.deepgram.script(&vec!["Go on."; turns]);
+    engine.start_call(contacts[0], agent).await.unwrap();
+    let placed = rig.next_placed().await.unwrap();
+    let record = placed.stream.unwrap().finish().await.unwrap();
+    rig.deepgram
+        .finals_sent()
+        .iter()
+        .filter_map(|final_sent| record.frames.iter().find(|(at, _)| at > final_sent).map(|(at, _)| *at - *final_sent))
+        .collect()
+}
+
+/// `calls` calls at once, the agent speaking for `speech` in each; the late frames of all.
+async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRecord>, Duration) {
+    let chars = (speech.as_millis() / 20) as usize;
+    let greeting: String = "We are calling about a quote for your bolts. ".chars().cycle().take(chars).collect();
+    let (store, agent, contacts) = store(greeting.trim(), calls);
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    let script = vec![CallerStep::WaitForAgent(Duration::from_millis(200)), CallerStep::HangUp];
+    let settings = RigSettings { responder: scripted(Vec::new()), ms_per_char: 20, script, wrong_token: false };
+    let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
+    let started = Instant::now();
+    for contact in &contacts {
+        engine.start_call(*contact, agent).await.unwrap();
+    }
+    let mut placed = Vec::new();
+    for _ in 0..calls {
+        placed.push(rig.next_placed().await.unwrap());
+    }
+    let mut records = Vec::new();
+    for call in placed {
+        records.push(call.stream.unwrap().finish().await.unwrap());
+    }
+    (records, started.elapsed())
+}
+
+fn main() {
+    let benchmarking = std::env::args().any(|arg| arg == "--bench");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let (rigs, turns) = if benchmarking { (2, 100) } else { (1, 3) };
+        let mut latencies: Vec<Duration> =
+            futures_util::future::join_all((0..rigs).map(|_| turn_latencies(turns))).await.into_iter().flatten().collect();
+        latencies.sort();
+        assert!(!latencies.is_empty(), "no turn was measured");
+        println!(
+            "engine-added latency per turn (final result out of the fake Deepgram → first answer frame at the fake Twilio), \
+             {} turns: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            latencies.len(),
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.9)),
+            ms(percentile(&latencies, 0.99)),
+            ms(*latencies.last().unwrap()),
+        );
+
+        let (sizes, speech): (&[usize], Duration) =
+            if benchmarking { (&[100, 250, 500], Duration::from_secs(6)) } else { (&[4], Duration::from_secs(1)) };
+        for &calls in sizes {
+            let (records, wall) = concurrent_calls(calls, speech).await;
+            let (mut gaps, mut excused) = (Vec::new(), 0);
+            for record in &records {
+                let (paced, starved) = record.paced_gaps(PAUSE, STARVED);
+                gaps.extend(paced);
+                excused += starved;
+            }
+            let frames: usize = records.iter().map(|record| record.frames.len()).sum();
+            let late = gaps.iter().filter(|gap| **gap > LATE).count();
+            let worst = gaps.iter().max().copied().unwrap_or_default();
+            let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
+            let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
+            println!(
+                "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms after the \
+                 one before), worst gap {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps \
+                 left out (the process itself starved), {short} calls short of audio, wall {:.1} s",
+                speech.as_secs_f64(),
+                ms(worst),
+                wall.as_secs_f64(),
+            );
+        }
+    });
+}

@@ -1,0 +1,418 @@
+//! A fake of Twilio's side of a bidirectional media stream (PROVIDERS.md §3): it connects to
+//! the listener's media route like Twilio (the upgrade signed with `X-Twilio-Signature` over
+//! the `wss://` form of the public URL), sends `connected` and `start` with the call's custom
+//! parameters, then plays the caller — 20 ms μ-law frames in real time, a tone while the
+//! caller speaks and silence otherwise, DTMF, `stop` — following a script that can wait for
+//! the agent. It plays the agent's audio on a virtual clock: a `mark` is echoed when the audio
+//! sent before it would have finished playing, and `clear` drops the queued audio and returns
+//! every pending mark at once. Everything received is recorded with its arrival time.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use switchboard_audio::mulaw::{SILENCE, encode_sample};
+use switchboard_audio::{FRAME_BYTES, FRAME_MS};
+use switchboard_providers::Secret;
+use switchboard_providers::signature::{SignedBody, TwilioWebhookKey, websocket_url};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+const FRAME: Duration = Duration::from_millis(FRAME_MS);
+/// The longest a scripted call may run before the fake hangs up on its own.
+const LONGEST_CALL: Duration = Duration::from_secs(120);
+
+/// Where and as whom the fake connects.
+#[derive(Debug, Clone)]
+pub struct MediaStreamSettings {
+    /// The socket to connect to, e.g. `ws://127.0.0.1:8765/twilio/media`.
+    pub connect_url: String,
+    /// The public URL Twilio was given (`https://…/twilio/media`): what it signs, in `wss` form.
+    pub public_url: String,
+    /// The auth token Twilio signs with.
+    pub auth_token: Secret,
+    /// The `<Stream>`'s `<Parameter>`s.
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// One step of the caller's script.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallerStep {
+    /// Talk for this long (a tone loud enough to be speech).
+    Speak(Duration),
+    /// Stay silent for this long.
+    Silence(Duration),
+    /// Press a key.
+    Dtmf(char),
+    /// Wait until the agent has spoken and then been quiet for this long.
+    WaitForAgent(Duration),
+    /// Wait until the agent's audio starts arriving.
+    WaitForAgentSpeaking,
+    /// Send `stop` and close the socket (the callee hangs up).
+    HangUp,
+}
+
+/// What the fake received and did, with times.
+#[derive(Debug, Clone, Default)]
+pub struct MediaStreamRecord {
+    /// Arrival time of every media frame the agent sent, and its payload's length in bytes.
+    pub frames: Vec<(Instant, usize)>,
+    /// Every mark received, with its arrival time.
+    pub marks: Vec<(Instant, String)>,
+    /// Every mark echoed back, with the time it was sent back.
+    pub echoed: Vec<(Instant, String)>,
+    /// Frames that arrived after the agent audio queued before them had finished playing, and
+    /// how long the callee heard nothing before each.
+    pub starved: Vec<(Instant, Duration)>,
+    /// When the fake's own 20 ms clock ticked late, and by how much: the process was starved of
+    /// CPU then (a busy machine), which delays every task in it, the engine's included.
+    pub late_ticks: Vec<(Instant, Duration)>,
+    /// Arrival times of `clear` messages.
+    pub clears: Vec<Instant>,
+    /// When the fake started speaking each scripted utterance.
+    pub spoke_at: Vec<Instant>,
+    /// The close frame's code when the listener closed the socket.
+    pub close_code: Option<u16>,
+    /// The listener closed the socket (rather than the fake hanging up).
+    pub closed_by_listener: bool,
+    /// Unreadable or unexpected messages.
+    pub unexpected: Vec<String>,
+}
+
+impl MediaStreamRecord {
+    /// Silences heard in the middle of the agent's speech: the playback buffer ran dry for less
+    /// than `pause` (a longer silence is a pause between utterances), leaving out those while
+    /// the fake's own clock ticked more than `starved` late (it read the frames late).
+    pub fn underruns_within_speech(&self, pause: Duration, starved: Duration) -> Vec<Duration> {
+        self.starved
+            .iter()
+            .filter(|(at, dry)| *dry < pause && !self.starving(*at - *dry, *at, starved))
+            .map(|(_, dry)| *dry)
+            .collect()
+    }
+
+    /// Whether the fake's clock ticked more than `starved` late between `from` and `to`.
+    fn starving(&self, from: Instant, to: Instant, starved: Duration) -> bool {
+        self.late_ticks.iter().any(|(at, late)| *late > starved && *at >= from && *at <= to + *late)
+    }
+
+    /// Gaps between consecutive agent frames less than `pause` apart, leaving out those during
+    /// which the fake's own clock ticked more than `starved` late (the process was starved, not
+    /// the pacing wrong); also how many were left out.
+    pub fn paced_gaps(&self, pause: Duration, starved: Duration) -> (Vec<Duration>, usize) {
+        let mut excused = 0;
+        let gaps = self
+            .frames
+            .windows(2)
+            .filter_map(|pair| {
+                let (from, to) = (pair[0].0, pair[1].0);
+                let gap = to.duration_since(from);
+                let starving = self.starving(from, to, starved);
+                if gap >= pause {
+                    None
+                } else if starving && gap > FRAME {
+                    excused += 1;
+                    None
+                } else {
+                    Some(gap)
+                }
+            })
+            .collect();
+        (gaps, excused)
+    }
+
+    /// Gaps between consecutive agent frames that arrived less than `pause` apart — the
+    /// frames of one stretch of speech.
+    pub fn gaps_within_speech(&self, pause: Duration) -> Vec<Duration> {
+        self.frames.windows(2).map(|pair| pair[1].0.duration_since(pair[0].0)).filter(|gap| *gap < pause).collect()
+    }
+}
+
+/// A call in progress; [`FakeMediaStream::finish`] waits for it to end.
+pub struct FakeMediaStream {
+    task: JoinHandle<Result<MediaStreamRecord, String>>,
+}
+
+impl FakeMediaStream {
+    /// Connects and plays `script`; fails when the upgrade is refused.
+    pub async fn connect(settings: MediaStreamSettings, script: Vec<CallerStep>) -> Result<Self, String> {
+        let signed = websocket_url(&settings.public_url);
+        let signature = TwilioWebhookKey::new(settings.auth_token.clone()).sign(&signed, SignedBody::Empty);
+        let mut request = settings.connect_url.as_str().into_client_request().map_err(|error| error.to_string())?;
+        request.headers_mut().insert("x-twilio-signature", signature.parse().map_err(|_| "a signature header")?);
+        // tungstenite zero-fills its whole read buffer before every read: keep it small.
+        let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            .await
+            .map_err(|error| error.to_string())?;
+        let task = tokio::spawn(Caller::new(settings.parameters, script).run(socket));
+        Ok(Self { task })
+    }
+
+    /// Waits until the call ends (the listener closes the socket or the script hangs up).
+    pub async fn finish(self) -> Result<MediaStreamRecord, String> {
+        self.task.await.map_err(|error| error.to_string())?
+    }
+}
+
+struct Caller {
+    parameters: BTreeMap<String, String>,
+    script: VecDeque<CallerStep>,
+    step: Option<(CallerStep, Instant)>,
+    record: MediaStreamRecord,
+    /// When the agent audio queued so far finishes playing.
+    playback_end: Instant,
+    pending_marks: VecDeque<(Instant, String)>,
+    last_agent_frame: Option<Instant>,
+    sequence: u64,
+    sent_frames: u64,
+    tone_phase: u64,
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Caller {
+    fn new(parameters: BTreeMap<String, String>, script: Vec<CallerStep>) -> Self {
+        Self {
+            parameters,
+            script: script.into(),
+            step: None,
+            record: MediaStreamRecord::default(),
+            playback_end: Instant::now(),
+            pending_marks: VecDeque::new(),
+            last_agent_frame: None,
+            sequence: 0,
+            sent_frames: 0,
+            tone_phase: 0,
+        }
+    }
+
+    async fn run(mut self, socket: Socket) -> Result<MediaStreamRecord, String> {
+        let (mut sink, mut stream) = socket.split();
+        let send_error = |error: tokio_tungstenite::tungstenite::Error| error.to_string();
+        sink.send(text(json!({"event": "connected", "protocol": "Call", "version": "1.0.0"})))
+            .await
+            .map_err(send_error)?;
+        let start = json!({"event": "start", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
+            "start": {"accountSid": "ACfake", "streamSid": STREAM_SID, "callSid": "CAfake", "tracks": ["inbound"],
+                      "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                      "customParameters": self.parameters}});
+        sink.send(text(start)).await.map_err(send_error)?;
+        let began = Instant::now();
+        let mut ticks = tokio::time::interval(FRAME);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        loop {
+            // What the listener sent is read first, so a late tick never judges the agent quiet
+            // while its frames wait unread.
+            tokio::select! {
+                biased;
+                message = stream.next() => match message {
+                    Some(Ok(Message::Text(body))) => self.receive(body.as_str()),
+                    Some(Ok(Message::Close(frame))) => {
+                        return Ok(self.closed_by_listener(frame.map(|frame| u16::from(frame.code))));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => return Ok(self.closed_by_listener(None)),
+                },
+                scheduled = ticks.tick() => {
+                    let now = Instant::now();
+                    let late = now.duration_since(scheduled.into_std());
+                    if late > Duration::from_millis(5) {
+                        self.record.late_ticks.push((now, late));
+                    }
+                    while let Some((due, _)) = self.pending_marks.front() {
+                        if *due > now { break; }
+                        let (_, name) = self.pending_marks.pop_front().expect("just seen");
+                        let echo = self.mark_echo(&name);
+                        self.record.echoed.push((now, name));
+                        if sink.send(echo).await.is_err() { return Ok(self.closed_by_listener(None)); }
+                    }
+                    let (frame, actions) = self.next_frame(now);
+                    for action in actions {
+                        match action {
+                            Action::Dtmf(digit) => {
+                                let dtmf = json!({"event": "dtmf", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
+                                                  "dtmf": {"track": "inbound_track", "digit": digit.to_string()}});
+                                if sink.send(text(dtmf)).await.is_err() { return Ok(self.closed_by_listener(None)); }
+                            }
+                            Action::HangUp => {
+                                let stop = json!({"event": "stop", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
+                                                  "stop": {"accountSid": "ACfake", "callSid": "CAfake"}});
+                                let _sent = sink.send(text(stop)).await;
+                                let _closed = sink.close().await;
+                                return Ok(self.record);
+                            }
+                        }
+                    }
+                    let media = self.media(&frame);
+                    if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
+                    if began.elapsed() > LONGEST_CALL {
+                        let _closed = sink.close().await;
+                        return Err(format!("the call was still going after {} s", LONGEST_CALL.as_secs()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn closed_by_listener(mut self, code: Option<u16>) -> MediaStreamRecord {
+        self.record.closed_by_listener = true;
+        self.record.close_code = code;
+        self.record
+    }
+
+    /// Takes one message from the listener.
+    fn receive(&mut self, body: &str) {
+        let now = Instant::now();
+        let Some(message) =
+            serde_json::from_str::<Sent<'_>>(body).ok().filter(|sent| sent.stream_sid == Some(STREAM_SID))
+        else {
+            self.record.unexpected.push(body.to_owned());
+            return;
+        };
+        match (message.event, message.media, message.mark) {
+            ("media", Some(Payload { payload }), _) => {
+                let mut audio = [0_u8; 4 * FRAME_BYTES];
+                let Ok(bytes) = BASE64.decode_slice(payload, &mut audio) else {
+                    self.record.unexpected.push(body.to_owned());
+                    return;
+                };
+                self.record.frames.push((now, bytes));
+                if self.last_agent_frame.is_some() && now > self.playback_end {
+                    self.record.starved.push((now, now.duration_since(self.playback_end)));
+                }
+                self.last_agent_frame = Some(now);
+                let length = Duration::from_millis(bytes as u64 / 8);
+                self.playback_end = self.playback_end.max(now) + length;
+            }
+            ("mark", _, Some(Name { name })) => {
+                self.record.marks.push((now, name.to_owned()));
+                self.pending_marks.push_back((self.playback_end.max(now), name.to_owned()));
+            }
+            ("clear", _, _) => {
+                self.record.clears.push(now);
+                self.playback_end = now;
+                for pending in &mut self.pending_marks {
+                    pending.0 = now;
+                }
+            }
+            _ => self.record.unexpected.push(body.to_owned()),
+        }
+    }
+
+    /// The caller's next 20 ms, and what else the script does now.
+    fn next_frame(&mut self, now: Instant) -> ([u8; FRAME_BYTES], Vec<Action>) {
+        let mut actions = Vec::new();
+        loop {
+            if self.step.is_none() {
+                let Some(step) = self.script.pop_front() else { return ([SILENCE; FRAME_BYTES], actions) };
+                if matches!(step, CallerStep::Speak(_)) {
+                    self.record.spoke_at.push(now);
+                }
+                self.step = Some((step, now));
+            }
+            let (step, since) = self.step.clone().expect("just set");
+            let elapsed = now.duration_since(since);
+            let done = match step {
+                CallerStep::Speak(length) if elapsed < length => return (self.tone(), actions),
+                CallerStep::Silence(length) if elapsed < length => return ([SILENCE; FRAME_BYTES], actions),
+                CallerStep::Speak(_) | CallerStep::Silence(_) => true,
+                CallerStep::Dtmf(digit) => {
+                    actions.push(Action::Dtmf(digit));
+                    true
+                }
+                CallerStep::HangUp => {
+                    actions.push(Action::HangUp);
+                    return ([SILENCE; FRAME_BYTES], actions);
+                }
+                CallerStep::WaitForAgent(quiet) => {
+                    let spoke = self.last_agent_frame.is_some_and(|last| last >= since);
+                    spoke && now >= self.playback_end + quiet && self.pending_marks.is_empty()
+                }
+                CallerStep::WaitForAgentSpeaking => self.last_agent_frame.is_some_and(|last| last >= since),
+            };
+            if !done {
+                return ([SILENCE; FRAME_BYTES], actions);
+            }
+            self.step = None;
+        }
+    }
+
+    /// 20 ms of a 300 Hz tone.
+    fn tone(&mut self) -> [u8; FRAME_BYTES] {
+        let mut frame = [SILENCE; FRAME_BYTES];
+        for sample in &mut frame {
+            let phase = self.tone_phase as f64 * 300.0 * std::f64::consts::TAU / 8000.0;
+            *sample = encode_sample((phase.sin() * 6000.0) as i16);
+            self.tone_phase += 1;
+        }
+        frame
+    }
+
+    fn media(&mut self, frame: &[u8]) -> Message {
+        let chunk = self.sent_frames + 1;
+        let timestamp = self.sent_frames * FRAME_MS;
+        self.sent_frames += 1;
+        let sequence = self.next_sequence();
+        let payload = BASE64.encode(frame);
+        Message::Text(
+            format!(
+                r#"{{"event":"media","sequenceNumber":"{sequence}","streamSid":"{STREAM_SID}","media":{{"track":"inbound","chunk":"{chunk}","timestamp":"{timestamp}","payload":"{payload}"}}}}"#
+            )
+            .into(),
+        )
+    }
+
+    fn mark_echo(&mut self, name: &str) -> Message {
+        text(
+            json!({"event": "mark", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID, "mark": {"name": name}}),
+        )
+    }
+
+    fn next_sequence(&mut self) -> String {
+        self.sequence += 1;
+        self.sequence.to_string()
+    }
+}
+
+/// A message from the listener, read in place.
+#[derive(serde::Deserialize)]
+struct Sent<'a> {
+    #[serde(borrow)]
+    event: &'a str,
+    #[serde(borrow, rename = "streamSid")]
+    stream_sid: Option<&'a str>,
+    #[serde(borrow)]
+    media: Option<Payload<'a>>,
+    #[serde(borrow)]
+    mark: Option<Name<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Payload<'a> {
+    #[serde(borrow)]
+    payload: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Name<'a> {
+    #[serde(borrow)]
+    name: &'a str,
+}
+
+enum Action {
+    Dtmf(char),
+    HangUp,
+}
+
+/// The stream's id, as Twilio would name it.
+pub const STREAM_SID: &str = "MZ00000000000000000000000000000001";
+
+fn text(value: Value) -> Message {
+    Message::Text(value.to_string().into())
+}

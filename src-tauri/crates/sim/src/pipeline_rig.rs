@@ -1,0 +1,199 @@
+//! A rig for running realtime pipeline calls against the loopback fakes, for tests and
+//! benchmarks: the three provider fakes, the fake Twilio, the real listener with the pipeline's
+//! session registry and the real pipeline backend placing calls through the Twilio dialer. The
+//! fake Twilio hands each answered call to the rig, which joins its `<Connect><Stream>` as a
+//! scripted caller (a fake Twilio media stream with the TwiML's parameters).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_engine::backends::pipeline::PipelineBackend;
+use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
+use switchboard_engine::pipeline::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
+use switchboard_engine::server::{
+    ListenerSettings, ListenerState, TWILIO_MEDIA_PATH, WebhookSecrets, serve, spawn_inbox_processor,
+};
+use switchboard_engine::{Engine, LiveCalls};
+use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
+use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
+use switchboard_providers::elevenlabs::ElevenLabsConfig;
+use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
+use switchboard_providers::{HttpSettings, ProviderError, RetryPolicy, Secret};
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+use crate::fakes::anthropic::{FakeAnthropic, Responder};
+use crate::fakes::deepgram::FakeDeepgram;
+use crate::fakes::elevenlabs_tts::FakeElevenLabsTts;
+use crate::fakes::twilio::{AnsweredCall, FakeTwilio, FakeTwilioSettings};
+use crate::fakes::twilio_media::{CallerStep, FakeMediaStream, MediaStreamSettings};
+use crate::{Cast, SimSettings};
+
+const ACCOUNT: &str = "AC000000000000000000000000000000rig";
+const AUTH_TOKEN: &str = "twilio_auth_token_rig";
+const FROM: &str = "+13125550000";
+/// The public URL the rig's listener pretends to be reached at.
+pub const PUBLIC_BASE: &str = "https://switchboard.example";
+const DEEPGRAM_KEY: &str = "dg_rig_key";
+const ANTHROPIC_KEY: &str = "sk-ant-rig";
+const ELEVENLABS_KEY: &str = "xi_rig_key";
+
+/// How the rig's calls go.
+pub struct RigSettings {
+    /// What the model answers.
+    pub responder: Responder,
+    /// Audio per character the fake TTS speaks.
+    pub ms_per_char: u64,
+    /// What every caller does.
+    pub script: Vec<CallerStep>,
+    /// Connect with a wrong token instead of the call's.
+    pub wrong_token: bool,
+}
+
+/// A call the fake Twilio answered: the caller on its media stream, and the call at the fake
+/// Twilio (it completes when this is dropped).
+pub struct Placed {
+    pub stream: Result<FakeMediaStream, String>,
+    pub call: AnsweredCall,
+}
+
+/// The fakes and the listener; calls placed through the engine arrive as [`Placed`].
+pub struct PipelineRig {
+    pub deepgram: FakeDeepgram,
+    pub anthropic: FakeAnthropic,
+    pub tts: FakeElevenLabsTts,
+    pub twilio: Arc<FakeTwilio>,
+    pub sessions: PipelineSessions,
+    pub listener: SocketAddr,
+    placed: mpsc::UnboundedReceiver<Placed>,
+}
+
+impl PipelineRig {
+    /// Starts the fakes and a listener over `store`, and registers the pipeline backend with
+    /// `engine`.
+    pub async fn start(engine: &mut Engine, store: Arc<Store>, settings: RigSettings) -> std::io::Result<Self> {
+        let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await?;
+        let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, settings.responder).await?;
+        let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, settings.ms_per_char).await?;
+        let sim = SimSettings { cast: Cast::Cooperative, ..SimSettings::default() };
+        let twilio = Arc::new(
+            FakeTwilio::start(FakeTwilioSettings {
+                account_sid: ACCOUNT.into(),
+                auth_token: Secret::new(AUTH_TOKEN),
+                ring_time: Duration::from_millis(10),
+                sim,
+                machines: Vec::new(),
+            })
+            .await?,
+        );
+        twilio.hand_off();
+        let http = HttpSettings {
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(10),
+            retry: RetryPolicy {
+                max_attempts: 3,
+                initial_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(100),
+                max_retry_after: Duration::from_secs(1),
+            },
+        };
+        let clients = clients(&deepgram, &anthropic, &tts, &http).map_err(std::io::Error::other)?;
+        let live = LiveCalls::default();
+        let dialer = TwilioDialer::new(
+            twilio.client(&http).map_err(std::io::Error::other)?,
+            Arc::clone(&store),
+            live.clone(),
+            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC_BASE.into() },
+        );
+        let sessions = PipelineSessions::default();
+        let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(AUTH_TOKEN)), ..WebhookSecrets::default() };
+        let mut listener_settings = ListenerSettings::new(PUBLIC_BASE);
+        listener_settings.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
+        listener_settings.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
+        let state = ListenerState::new(store, engine.bus().clone(), secrets, listener_settings)
+            .with_live_calls(live, None)
+            .with_twilio(dialer.clone())
+            .with_pipeline(sessions.clone());
+        let state = Arc::new(state);
+        let (listener, _server) = serve(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&state)).await?;
+        spawn_inbox_processor(state);
+        twilio.tunnel(PUBLIC_BASE, &format!("http://{listener}"));
+        engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), clients, dialer)));
+        let (placed_sender, placed) = mpsc::unbounded_channel();
+        let caller = Caller {
+            connect_url: format!("ws://{listener}{TWILIO_MEDIA_PATH}"),
+            script: settings.script,
+            wrong_token: settings.wrong_token,
+        };
+        tokio::spawn(answer_calls(Arc::clone(&twilio), caller, placed_sender));
+        Ok(Self { deepgram, anthropic, tts, twilio, sessions, listener, placed })
+    }
+
+    /// The next call placed and answered (waits for it).
+    pub async fn next_placed(&mut self) -> Option<Placed> {
+        self.placed.recv().await
+    }
+}
+
+/// Who joins each answered call's stream.
+struct Caller {
+    connect_url: String,
+    script: Vec<CallerStep>,
+    wrong_token: bool,
+}
+
+/// Joins the media stream of every call the fake Twilio answers, as Twilio would.
+async fn answer_calls(twilio: Arc<FakeTwilio>, caller: Caller, placed: mpsc::UnboundedSender<Placed>) {
+    loop {
+        let Some(call) = twilio.next_answered().await else {
+            if placed.is_closed() {
+                return;
+            }
+            continue;
+        };
+        let Some(stream) = call.stream() else {
+            let _ = placed.send(Placed { stream: Err("the call's TwiML has no <Connect><Stream>".into()), call });
+            continue;
+        };
+        let mut parameters = stream.parameters;
+        if caller.wrong_token
+            && let Some(token) = parameters.get_mut(TOKEN_PARAMETER)
+        {
+            *token = "0".repeat(token.len());
+        }
+        let settings = MediaStreamSettings {
+            connect_url: caller.connect_url.clone(),
+            public_url: stream.url,
+            auth_token: Secret::new(AUTH_TOKEN),
+            parameters,
+        };
+        let (script, placed) = (caller.script.clone(), placed.clone());
+        tokio::spawn(async move {
+            let stream = FakeMediaStream::connect(settings, script).await;
+            let _placed = placed.send(Placed { stream, call });
+        });
+    }
+}
+
+fn clients(
+    deepgram: &FakeDeepgram,
+    anthropic: &FakeAnthropic,
+    tts: &FakeElevenLabsTts,
+    http: &HttpSettings,
+) -> Result<PipelineClients, ProviderError> {
+    Ok(PipelineClients {
+        deepgram: DeepgramClient::new(
+            DeepgramConfig { base_url: deepgram.base_url().to_owned(), api_key: Secret::new(DEEPGRAM_KEY) },
+            http,
+        )?,
+        anthropic: AnthropicClient::new(
+            AnthropicConfig { base_url: anthropic.base_url().to_owned(), api_key: Secret::new(ANTHROPIC_KEY) },
+            http,
+        )?,
+        tts: ElevenLabsTtsClient::new(
+            ElevenLabsConfig { base_url: tts.base_url().to_owned(), api_key: Secret::new(ELEVENLABS_KEY) },
+            http,
+        )?,
+    })
+}

@@ -26,6 +26,7 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
@@ -87,6 +88,12 @@ pub async fn serve(
     }
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    // Answers are small (TwiML, a 200): sent at once, not held back by Nagle for a delayed ACK.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(%bound, "webhook listener started");
     Ok((bound, tokio::spawn(async move { axum::serve(listener, app).await })))

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -26,6 +27,10 @@ pub(super) async fn bind() -> io::Result<(TcpListener, String)> {
 /// Serves `router` on `listener` until the task is aborted; `fake` names it when it stops.
 pub(super) fn serve(listener: TcpListener, router: Router, fake: &'static str) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // Streamed answers (SSE, small frames) go out as written, as a provider's would.
+        let listener = listener.tap_io(|stream| {
+            let _best_effort = stream.set_nodelay(true);
+        });
         if let Err(error) = axum::serve(listener, router).await {
             tracing::warn!(%error, fake, "a fake provider stopped");
         }

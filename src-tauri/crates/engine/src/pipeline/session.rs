@@ -27,6 +27,7 @@ use super::spoken::Spoken;
 use super::turn::{self, Script, TurnEnding, TurnReport, TurnSetup};
 use super::{listen, recorder, tools};
 use crate::BackendEvent;
+use crate::live_audio::AudioTap;
 
 /// Everything the session hears, from each of the call's tasks.
 #[derive(Debug)]
@@ -97,12 +98,13 @@ struct Turn {
 }
 
 /// Runs a claimed call on its media stream until the call ends, then reports its recording
-/// and its end.
+/// and its end. Both parties' frames go to `tap` for listening in.
 pub(super) async fn run(
     call: PipelineCall,
     stream_sid: String,
     sink: SplitSink<WebSocket, SocketMessage>,
     stream: SplitStream<WebSocket>,
+    tap: AudioTap,
 ) {
     let started = Instant::now();
     let (inputs_sender, inputs) = mpsc::channel(INPUT_QUEUE);
@@ -118,6 +120,7 @@ pub(super) async fn run(
         session: inputs_sender.clone(),
         last_voice: Arc::clone(&last_voice),
         started: started.into(),
+        tap: tap.clone(),
     };
     let reader = tokio::spawn(reader.run(stream));
     let settings = &call.settings;
@@ -138,6 +141,7 @@ pub(super) async fn run(
         recorder: recorder_sender,
         progress: Arc::clone(&progress),
         started: started.into(),
+        tap,
     };
     let playout = tokio::spawn(playout.run(outbound_queue, command_queue));
     let mut tts_options = TtsOptions::new(settings.tts_voice.clone(), settings.tts_model.clone());

@@ -15,6 +15,7 @@ use super::health::{NoProviderClients, ProviderProbe};
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
 use crate::history::Recordings;
+use crate::live_audio::LiveAudio;
 use crate::pipeline::PipelineSessions;
 use crate::{CallReports, EventBus, LiveCalls};
 
@@ -105,6 +106,8 @@ pub struct ListenerState {
     pub(super) elevenlabs: Option<ElevenLabsClient>,
     /// The realtime pipeline's calls waiting for their media stream.
     pub(super) pipeline: PipelineSessions,
+    /// Live audio taps: pipeline calls publish to them, monitor forks of hosted calls too.
+    pub(super) live_audio: LiveAudio,
 }
 
 impl ListenerState {
@@ -131,6 +134,7 @@ impl ListenerState {
             reports,
             elevenlabs: None,
             pipeline: PipelineSessions::default(),
+            live_audio: LiveAudio::default(),
         }
     }
 
@@ -150,6 +154,12 @@ impl ListenerState {
     /// Hands media streams to the pipeline calls filed in `sessions` (shared with the backend).
     pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
         self.pipeline = sessions;
+        self
+    }
+
+    /// Publishes live calls' audio (and takes monitor forks) through `audio` (the engine's).
+    pub fn with_live_audio(mut self, audio: LiveAudio) -> Self {
+        self.live_audio = audio;
         self
     }
 

@@ -176,12 +176,7 @@ impl AudioTap {
 
 impl Clone for AudioTap {
     fn clone(&self) -> Self {
-        Self {
-            slot: Arc::clone(&self.slot),
-            seen: u64::MAX,
-            sender: None,
-            _publishing: Arc::clone(&self._publishing),
-        }
+        Self { slot: Arc::clone(&self.slot), seen: u64::MAX, sender: None, _publishing: Arc::clone(&self._publishing) }
     }
 }
 

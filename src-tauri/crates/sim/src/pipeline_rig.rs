@@ -45,6 +45,8 @@ pub struct RigSettings {
     pub script: Vec<CallerStep>,
     /// Connect with a wrong token instead of the call's.
     pub wrong_token: bool,
+    /// The fake Twilio keeps all audio sent and received (see `MediaStreamRecord`).
+    pub keep_audio: bool,
 }
 
 /// A call the rig's backend placed: the fake Twilio side, and what the session asked of the
@@ -87,8 +89,9 @@ impl PipelineRig {
         let mut listener_settings = ListenerSettings::new(PUBLIC_BASE);
         listener_settings.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
         listener_settings.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
-        let state =
-            ListenerState::new(store, engine.bus().clone(), secrets, listener_settings).with_pipeline(sessions.clone());
+        let state = ListenerState::new(store, engine.bus().clone(), secrets, listener_settings)
+            .with_pipeline(sessions.clone())
+            .with_live_audio(engine.live_audio().clone());
         let (listener, _server) = serve(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::new(state)).await?;
         let (placed_sender, placed) = mpsc::unbounded_channel();
         engine.register_backend(Arc::new(RigBackend {
@@ -97,6 +100,7 @@ impl PipelineRig {
             connect_url: format!("ws://{listener}{TWILIO_MEDIA_PATH}"),
             script: settings.script,
             wrong_token: settings.wrong_token,
+            keep_audio: settings.keep_audio,
             placed: placed_sender,
         }));
         Ok(Self { deepgram, anthropic, tts, sessions, listener, placed })
@@ -137,6 +141,7 @@ struct RigBackend {
     connect_url: String,
     script: Vec<CallerStep>,
     wrong_token: bool,
+    keep_audio: bool,
     placed: mpsc::UnboundedSender<Placed>,
 }
 
@@ -153,8 +158,8 @@ impl CallBackend for RigBackend {
         let (control, control_receiver) = mpsc::channel(4);
         let call = PipelineCall::new(&request, self.clients.clone(), events.clone(), control);
         let token = self.sessions.expect(call);
-        let (script, connect_url, wrong_token, placed) =
-            (self.script.clone(), self.connect_url.clone(), self.wrong_token, self.placed.clone());
+        let (script, connect_url, wrong_token, keep_audio, placed) =
+            (self.script.clone(), self.connect_url.clone(), self.wrong_token, self.keep_audio, self.placed.clone());
         Box::pin(async move {
             let token =
                 token.map_err(|error| BackendError { backend: "pipeline rig".into(), message: error.to_string() })?;
@@ -169,6 +174,7 @@ impl CallBackend for RigBackend {
                 public_url: format!("{PUBLIC_BASE}{TWILIO_MEDIA_PATH}"),
                 auth_token: Secret::new(AUTH_TOKEN),
                 parameters,
+                keep_audio,
             };
             tokio::spawn(async move {
                 let stream = FakeMediaStream::connect(settings, script).await;

@@ -114,9 +114,7 @@ impl HostedForking {
             parameters: vec![(MONITOR_PARAMETER.to_owned(), call.to_string()), (TOKEN_PARAMETER.to_owned(), token)],
         };
         match self.client.start_stream(call_sid, &stream).await {
-            Ok(started) => {
-                Ok(Fork { call_id: call, call_sid: call_sid.to_owned(), stream_sid: started.sid })
-            }
+            Ok(started) => Ok(Fork { call_id: call, call_sid: call_sid.to_owned(), stream_sid: started.sid }),
             Err(error) => {
                 self.forks.forget(call);
                 Err(error.into())

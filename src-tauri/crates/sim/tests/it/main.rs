@@ -11,6 +11,7 @@ use switchboard_store::Store;
 mod campaign;
 mod elevenlabs;
 mod history;
+mod listen;
 mod pipeline;
 mod realistic;
 mod restarts;

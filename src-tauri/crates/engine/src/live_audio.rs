@@ -12,6 +12,7 @@
 //! stream forked for the listener (see [`fork`]), whose frames go into the same tap.
 
 pub mod fork;
+mod listen_in;
 mod monitor_stream;
 
 use std::collections::HashMap;
@@ -22,7 +23,8 @@ use switchboard_audio::{Frame, Party};
 use switchboard_core::CallId;
 use tokio::sync::mpsc;
 
-pub use fork::{MONITOR_PARAMETER, MonitorForks};
+pub use fork::{Fork, ForkError, HostedForking, MONITOR_PARAMETER, MonitorForks};
+pub use listen_in::{ListenError, ListeningIn, StopFork, listen_in};
 pub(crate) use monitor_stream::serve_monitor;
 
 /// Frames a listener may fall behind by before frames are dropped (a second of both parties).

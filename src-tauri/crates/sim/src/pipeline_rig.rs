@@ -28,7 +28,8 @@ use crate::fakes::deepgram::FakeDeepgram;
 use crate::fakes::elevenlabs_tts::FakeElevenLabsTts;
 use crate::fakes::twilio_media::{CallerStep, FakeMediaStream, MediaStreamSettings};
 
-const AUTH_TOKEN: &str = "twilio_auth_token_rig";
+/// The Twilio auth token the rig's listener verifies media stream upgrades with.
+pub const TWILIO_AUTH_TOKEN: &str = "twilio_auth_token_rig";
 /// The public URL the rig's listener pretends to be reached at.
 pub const PUBLIC_BASE: &str = "https://switchboard.example";
 const DEEPGRAM_KEY: &str = "dg_rig_key";
@@ -85,7 +86,8 @@ impl PipelineRig {
         };
         let clients = clients(&deepgram, &anthropic, &tts, &http).map_err(std::io::Error::other)?;
         let sessions = PipelineSessions::default();
-        let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(AUTH_TOKEN)), ..WebhookSecrets::default() };
+        let secrets =
+            WebhookSecrets { twilio_auth_token: Some(Secret::new(TWILIO_AUTH_TOKEN)), ..WebhookSecrets::default() };
         let mut listener_settings = ListenerSettings::new(PUBLIC_BASE);
         listener_settings.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
         listener_settings.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
@@ -172,7 +174,7 @@ impl CallBackend for RigBackend {
             let settings = MediaStreamSettings {
                 connect_url,
                 public_url: format!("{PUBLIC_BASE}{TWILIO_MEDIA_PATH}"),
-                auth_token: Secret::new(AUTH_TOKEN),
+                auth_token: Secret::new(TWILIO_AUTH_TOKEN),
                 parameters,
                 keep_audio,
             };

@@ -12,6 +12,7 @@ mod campaign;
 mod elevenlabs;
 mod history;
 mod listen;
+mod listen_hosted;
 mod pipeline;
 mod realistic;
 mod restarts;

@@ -97,7 +97,8 @@ pub async fn start(
         error: None,
     };
     let mut state = ListenerState::new(store, engine.bus().clone(), secrets, ListenerSettings::new(&public_url))
-        .with_live_calls(live, engine.recordings());
+        .with_live_calls(live, engine.recordings())
+        .with_live_audio(engine.live_audio().clone());
     if let Some(client) = elevenlabs {
         state = state.with_elevenlabs(client);
     }

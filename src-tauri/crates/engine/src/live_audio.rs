@@ -16,7 +16,7 @@ mod listen_in;
 mod monitor_stream;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use switchboard_audio::{Frame, Party};
@@ -49,6 +49,8 @@ pub struct LiveAudio {
 #[derive(Default)]
 struct Slot {
     generation: AtomicU64,
+    /// Taps of the call alive (each with its clones); the last one gone ends the frames.
+    publishers: AtomicUsize,
     listener: Mutex<Option<(u64, mpsc::Sender<LiveFrame>)>>,
     dropped: AtomicU64,
 }
@@ -82,15 +84,24 @@ pub struct AudioTap {
     /// The listener's generation `sender` belongs to.
     seen: u64,
     sender: Option<mpsc::Sender<LiveFrame>>,
-    /// Shared by a call's publishers: the last one dropped lets the listener know.
+    /// Shared by a tap's clones: the call's last one dropped lets the listener know.
     _publishing: Arc<Publishing>,
 }
 
 struct Publishing(Arc<Slot>);
 
+impl Publishing {
+    fn new(slot: Arc<Slot>) -> Self {
+        slot.publishers.fetch_add(1, Ordering::AcqRel);
+        Self(slot)
+    }
+}
+
 impl Drop for Publishing {
     fn drop(&mut self) {
-        self.0.set_listener(None);
+        if self.0.publishers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.set_listener(None);
+        }
     }
 }
 
@@ -104,11 +115,11 @@ impl LiveAudio {
         Listening { call_id: call, frames, slot, generation }
     }
 
-    /// The tap `call`'s media tasks publish to. When every clone of it is dropped, the
-    /// listener's frames end.
+    /// A tap for `call`'s media tasks to publish to. When every tap of the call (and every
+    /// clone) is dropped, the listener's frames end.
     pub fn tap(&self, call: CallId) -> AudioTap {
         let slot = self.slot(call);
-        AudioTap { slot: Arc::clone(&slot), seen: u64::MAX, sender: None, _publishing: Arc::new(Publishing(slot)) }
+        AudioTap { slot: Arc::clone(&slot), seen: u64::MAX, sender: None, _publishing: Arc::new(Publishing::new(slot)) }
     }
 
     /// The forked streams of hosted calls being listened to.
@@ -206,7 +217,11 @@ mod tests {
         let of = |party| heard.iter().filter(|(p, _)| *p == party).map(|(_, n)| *n).collect::<Vec<_>>();
         assert_eq!(of(Party::Caller), [2, 3, 4], "what came before listening is not kept");
         assert_eq!(of(Party::Agent), [102, 103, 104]);
+        let mut another = audio.tap(CALL);
         drop((caller, agent));
+        another.publish(Party::Agent, &[200; 160]);
+        assert_eq!(listening.recv().await.map(|frame| frame.frame[0]), Some(200), "a tap of the call remains");
+        drop(another);
         assert_eq!(listening.recv().await, None, "the call's publishers are gone: the frames end");
     }
 

@@ -88,20 +88,18 @@ impl TwilioStreams {
                       "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
                       "customParameters": parameters}});
         sink.send(text(start)).await.unwrap();
+        *self.closed_with.lock().unwrap() = None;
         let mut stopped = self.stopped.subscribe();
         let mut ticks = tokio::time::interval(Duration::from_millis(20));
         let mut sequence = 1_u64;
         for n in 0_u8..100 {
             tokio::select! {
-                () = async { let _stopped = stopped.wait_for(|stopped| *stopped).await; } => break,
+                biased;
                 message = stream.next() => {
-                    let code = match message {
-                        Some(Ok(Message::Close(frame))) => frame.map(|frame| u16::from(frame.code)),
-                        _ => None,
-                    };
-                    *self.closed_with.lock().unwrap() = Some(code);
+                    *self.closed_with.lock().unwrap() = Some(close_code(message));
                     return;
                 }
+                () = async { let _stopped = stopped.wait_for(|stopped| *stopped).await; } => break,
                 _ = ticks.tick() => {
                     for (track, fill) in [("inbound", n), ("outbound", 128 + n)] {
                         sequence += 1;
@@ -109,6 +107,8 @@ impl TwilioStreams {
                             "media": {"track": track, "chunk": (n + 1).to_string(), "timestamp": (u64::from(n) * 20).to_string(),
                                       "payload": BASE64.encode([fill; FRAME_BYTES])}});
                         if sink.send(text(media)).await.is_err() {
+                            // The listener closed the socket: read why.
+                            *self.closed_with.lock().unwrap() = Some(close_code(stream.next().await));
                             return;
                         }
                     }
@@ -120,6 +120,14 @@ impl TwilioStreams {
         let _sent = sink.send(text(stop)).await;
         let _closed = sink.close().await;
         *self.closed_with.lock().unwrap() = Some(None);
+    }
+}
+
+/// The close code in what the listener sent, when it is a close frame.
+fn close_code(message: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>) -> Option<u16> {
+    match message {
+        Some(Ok(Message::Close(frame))) => frame.map(|frame| u16::from(frame.code)),
+        _ => None,
     }
 }
 

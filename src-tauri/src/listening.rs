@@ -187,3 +187,25 @@ fn twilio_client(keychain: &Keychain) -> Option<TwilioClient> {
         )
         .ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use switchboard_engine::EngineSettings;
+    use switchboard_store::Store;
+
+    use super::*;
+
+    fn engine() -> Engine {
+        Engine::new(Arc::new(Store::open_in_memory().unwrap()), EngineSettings::default())
+    }
+
+    #[tokio::test]
+    async fn a_missing_device_is_a_clear_error_and_nothing_is_listened_to() {
+        let listening = Listening::new(None, &Keychain::default(), None);
+        let failure = listening.listen(&engine(), CallId(1), Some("Studio Monitors")).await.err().unwrap();
+        assert!(matches!(failure, ListenFailure::Speaker(SpeakerError::NoDevice(_))), "{failure}");
+        assert!(failure.to_string().starts_with("no audio output device: "), "{failure}");
+        let status = listening.with_monitor(|_| {});
+        assert_eq!((status.call_id, status.live), (None, false));
+    }
+}

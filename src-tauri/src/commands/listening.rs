@@ -62,3 +62,23 @@ pub fn set_listening_volume(listening: State<'_, Listening>, volume: f32, muted:
 pub fn listening_status(listening: State<'_, Listening>) -> ListeningStatus {
     listening.with_monitor(|_| {})
 }
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::CallId;
+    use switchboard_speaker::SpeakerError;
+
+    use super::*;
+
+    #[test]
+    fn no_device_is_audio_unavailable_and_a_call_that_cannot_be_heard_says_why() {
+        let error = CommandError::from(ListenFailure::Speaker(SpeakerError::NoDevice("no default output".into())));
+        assert_eq!(error.code, ErrorCode::AudioUnavailable);
+        assert_eq!(error.message, "no audio output device: no default output");
+        let error = CommandError::from(ListenFailure::Call(ListenError::NotLive(CallId(4), "completed")));
+        assert_eq!(error.code, ErrorCode::InvalidInput);
+        assert!(error.message.contains("only live calls"), "{}", error.message);
+        let error = CommandError::from(ListenFailure::Call(ListenError::NoTwilio));
+        assert_eq!(error.code, ErrorCode::BackendUnavailable);
+    }
+}

@@ -19,9 +19,7 @@ impl From<ListenFailure> for CommandError {
             ListenFailure::Call(error) => {
                 let code = match &error {
                     ListenError::NotFound(_) => ErrorCode::NotFound,
-                    ListenError::NotLive(..) | ListenError::Simulated | ListenError::NoTwilioCall(_) => {
-                        ErrorCode::InvalidInput
-                    }
+                    ListenError::NotLive(..) | ListenError::NoTwilioCall(_) => ErrorCode::InvalidInput,
                     ListenError::NoTwilio => ErrorCode::BackendUnavailable,
                     ListenError::Fork(_) => ErrorCode::BackendFailed,
                     ListenError::Store(_) => ErrorCode::Storage,

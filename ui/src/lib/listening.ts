@@ -2,9 +2,9 @@
 import type { CallSummary } from "./bindings";
 import { isLive } from "./calls";
 
-/** Whether a call can be listened to: it is live and has real audio (simulated calls have none). */
-export function canListen(call: Pick<CallSummary, "state" | "backend">): boolean {
-  return isLive(call.state) && call.backend !== "simulator";
+/** Whether a call can be listened to: while it is live (every backend has its audio heard). */
+export function canListen(call: Pick<CallSummary, "state">): boolean {
+  return isLive(call.state);
 }
 
 /** The level meter's fill, 0 to 1, for a level in dBFS: −60 dBFS and below is empty, 0 dBFS full. */

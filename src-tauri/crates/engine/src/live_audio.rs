@@ -105,6 +105,12 @@ impl Drop for Publishing {
     }
 }
 
+impl std::fmt::Debug for LiveAudio {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("LiveAudio").finish_non_exhaustive()
+    }
+}
+
 impl LiveAudio {
     /// Starts listening to `call`: its frames from now on (or from when its audio starts). A
     /// listener already on the call is replaced (its frames end).
@@ -171,10 +177,8 @@ impl Drop for Listening {
 impl AudioTap {
     /// Publishes one frame of `party`. Never blocks; with no listener it does nothing.
     pub fn publish(&mut self, party: Party, frame: &Frame) {
-        let generation = self.slot.generation.load(Ordering::Acquire);
-        if generation != self.seen {
-            self.sender = self.slot.listener().as_ref().map(|(_, sender)| sender.clone());
-            self.seen = generation;
+        if !self.has_listener() {
+            return;
         }
         let Some(sender) = &self.sender else { return };
         match sender.try_send(LiveFrame { party, frame: *frame }) {
@@ -184,6 +188,18 @@ impl AudioTap {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => self.sender = None,
         }
+    }
+}
+
+impl AudioTap {
+    /// Whether someone listens to the call now (so audio made only to be heard is worth making).
+    pub fn has_listener(&mut self) -> bool {
+        let generation = self.slot.generation.load(Ordering::Acquire);
+        if generation != self.seen {
+            self.sender = self.slot.listener().as_ref().map(|(_, sender)| sender.clone());
+            self.seen = generation;
+        }
+        self.sender.as_ref().is_some_and(|sender| !sender.is_closed())
     }
 }
 

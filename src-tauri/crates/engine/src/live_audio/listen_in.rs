@@ -1,4 +1,4 @@
-//! The dispatcher listening in on one live call: a pipeline call's own tap, or for a call a
+//! The dispatcher listening in on one live call: a pipeline (or simulated) call's own tap, or for a call a
 //! hosted agent holds over Twilio, a monitor fork of it into the same tap. Stopping lets go of
 //! the tap and stops the fork.
 
@@ -24,8 +24,6 @@ pub enum ListenError {
     NotFound(CallId),
     #[error("call {0} is over ({1}): only live calls can be listened to")]
     NotLive(CallId, &'static str),
-    #[error("simulated calls have no live audio to listen to")]
-    Simulated,
     #[error("call {0} has no Twilio call yet to listen to (it may still be dialling)")]
     NoTwilioCall(CallId),
     #[error("listening to hosted calls needs the Twilio account (Settings → Keys)")]
@@ -53,8 +51,9 @@ pub async fn listen_in(
         return Err(ListenError::NotLive(call, summary.state.as_str()));
     }
     match summary.backend {
-        BackendKind::Pipeline => Ok(ListeningIn { listening: engine.live_audio().listen(call), fork: None }),
-        BackendKind::Simulator => Err(ListenError::Simulated),
+        BackendKind::Pipeline | BackendKind::Simulator => {
+            Ok(ListeningIn { listening: engine.live_audio().listen(call), fork: None })
+        }
         BackendKind::ElevenLabs | BackendKind::Ultravox | BackendKind::Vapi | BackendKind::Gather => {
             let forking = forking.ok_or(ListenError::NoTwilio)?;
             let call_sid = facts

@@ -1,5 +1,5 @@
-//! Listening in on a live pipeline call through the engine's live-audio tap: the rig's fakes
-//! and the real listener, session and playout, with a listener subscribed to the call.
+//! Listening in on a live call through the engine's live-audio tap: a pipeline call (the rig's
+//! fakes and the real listener, session and playout) and a simulated one.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use switchboard_engine::{Engine, EngineEvent, EngineSettings};
 use switchboard_sim::fakes::anthropic::{Reply, scripted};
 use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
+use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
 const GOODBYE: &str = "Understood, thanks anyway. Goodbye.";
@@ -217,4 +218,51 @@ async fn nobody_listening_costs_the_call_nothing_and_a_late_listener_hears_from_
     let agent = audio_of(&frames, Party::Agent);
     assert!(!agent.is_empty() && agent.len() < media.agent_audio.len(), "only what was sent once listening");
     assert!(media.agent_audio.ends_with(&agent), "and from then on, all of it in order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_call_is_heard_line_by_line() {
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    super::seed(&store);
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    let settings = SimSettings { time_scale: 20.0, cast: Cast::Cooperative, ..SimSettings::default() };
+    engine.register_backend(Arc::new(Simulator::new(settings).with_live_audio(engine.live_audio().clone())));
+    let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
+    let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
+    let mut events = engine.bus().subscribe();
+    let call = engine.start_call(contact.id, agent.id).await.unwrap();
+    let mut listening = engine.live_audio().listen(call.id);
+    let mut frames = Vec::new();
+    // The simulator's tap goes when the call ends: the frames end.
+    while let Some(frame) = tokio::time::timeout(Duration::from_secs(30), listening.recv()).await.unwrap() {
+        frames.push(frame);
+    }
+    assert_eq!(listening.dropped_frames(), 0);
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
+        if matches!(&*event, EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal()) {
+            break;
+        }
+    }
+
+    // Each line is a run of its speaker's frames, in the transcript's order.
+    let mut runs: Vec<(Party, usize)> = Vec::new();
+    for frame in &frames {
+        match runs.last_mut() {
+            Some((party, count)) if *party == frame.party => *count += 1,
+            _ => runs.push((frame.party, 1)),
+        }
+    }
+    let transcript = store.transcript(call.id).unwrap();
+    let speakers: Vec<Party> = transcript
+        .iter()
+        .map(|line| if line.speaker == switchboard_core::Speaker::Agent { Party::Agent } else { Party::Caller })
+        .collect();
+    assert_eq!(runs.iter().map(|(party, _)| *party).collect::<Vec<_>>(), speakers);
+    // A line of n words at 160 words a minute lasts n × 375 ms: that many 20 ms frames.
+    for ((_, count), line) in runs.iter().zip(&transcript) {
+        let expected = line.text.split_whitespace().count() * 375 / 20;
+        assert!(count.abs_diff(expected) <= 1, "{count} frames for {:?} ({expected} expected)", line.text);
+    }
+    assert!(frames.iter().filter(|frame| is_loud(frame)).count() > frames.len() / 2, "a voice, not silence");
 }

@@ -48,6 +48,10 @@ fn main() {
         "seek_recording",
         "set_playback_volume",
         "playback_status",
+        "listen_to_call",
+        "stop_listening",
+        "set_listening_volume",
+        "listening_status",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

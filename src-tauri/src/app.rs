@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::console::Console;
 use crate::keychain::Keychain;
+use crate::listening::Listening;
 use crate::paths::DataPaths;
 use crate::playback::Speakers;
 use crate::{commands, events, logging};
@@ -17,11 +18,14 @@ pub fn run() -> ExitCode {
     let keychain = Arc::new(Keychain::default());
     let console = tauri::async_runtime::block_on(Console::start(paths, Arc::clone(&keychain)));
     let engine = console.engine.clone().ok();
+    let public_url = console.listener.as_ref().map(|listener| listener.public_url.clone());
+    let listening = Listening::new(engine.as_ref(), &keychain, public_url.as_deref());
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(console)
         .manage(keychain)
+        .manage(listening)
         .manage(Speakers::from_settings(engine.as_ref().map(|engine| engine.store().as_ref())))
         .setup(move |app| {
             if let Some(engine) = &engine {
@@ -75,6 +79,10 @@ pub fn run() -> ExitCode {
             commands::playback::seek_recording,
             commands::playback::set_playback_volume,
             commands::playback::playback_status,
+            commands::listening::listen_to_call,
+            commands::listening::stop_listening,
+            commands::listening::set_listening_volume,
+            commands::listening::listening_status,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

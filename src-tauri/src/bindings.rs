@@ -90,6 +90,7 @@ fn typescript() -> String {
         declaration::<ForgetReport>(&cfg),
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),
+        declaration::<crate::listening::ListeningStatus>(&cfg),
         declaration::<crate::keychain::KeyStatus>(&cfg),
         declaration::<crate::keychain::KeysView>(&cfg),
         declaration::<ConnectionOutcome>(&cfg),

@@ -78,7 +78,7 @@ impl Console {
             let settings =
                 EngineSettings { recordings_dir: Some(paths.recordings.clone()), ..EngineSettings::default() };
             let mut engine = Engine::new(Arc::clone(&store), settings);
-            engine.register_backend(Arc::new(simulator));
+            engine.register_backend(Arc::new(simulator.with_live_audio(engine.live_audio().clone())));
             let elevenlabs = elevenlabs.clone().map(|client| {
                 ElevenLabsBackend::new(client, Arc::clone(&store), live.clone(), ReconcileSettings::default())
             });

@@ -119,7 +119,8 @@ pub async fn start(
     };
     let mut state = ListenerState::new(store, engine.bus().clone(), secrets, ListenerSettings::new(&public_url))
         .with_live_calls(live, engine.recordings())
-        .with_probe(Arc::new(ConnectionProbe::new(targets)));
+        .with_probe(Arc::new(ConnectionProbe::new(targets)))
+        .with_live_audio(engine.live_audio().clone());
     if let Some(client) = clients.elevenlabs {
         state = state.with_elevenlabs(client);
     }

@@ -19,6 +19,7 @@ mod history_cli;
 mod keychain;
 mod listen_cli;
 mod listener;
+mod listening;
 mod logging;
 mod paths;
 mod playback;

@@ -60,6 +60,11 @@ impl Speakers {
         Ok(AudioDevices { names: devices.names, default: devices.default, chosen: self.device().clone() })
     }
 
+    /// The output device chosen in Settings (`None`: the system default).
+    pub fn chosen_device(&self) -> Option<String> {
+        self.device().clone()
+    }
+
     /// Plays on `name` from now on (`None`: the system default); a loaded recording is let go.
     pub fn choose_device(&self, name: Option<String>) {
         *self.device() = name;

@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod history;
 pub mod keys;
 pub mod listener;
+pub mod listening;
 pub mod playback;
 pub mod settings;
 

@@ -33,6 +33,7 @@ import type {
   ImportReport,
   Offer,
   PlaybackStatus,
+  ListeningStatus,
 } from "./bindings";
 
 /** A command failed; `code` is stable, `message` is for people, `fields` says which inputs. */
@@ -93,6 +94,10 @@ export const api = {
   seekRecording: (positionMs: number) => call<PlaybackStatus>("seek_recording", { positionMs }),
   setPlaybackVolume: (volume: number, muted: boolean) => call<PlaybackStatus>("set_playback_volume", { volume, muted }),
   playbackStatus: () => call<PlaybackStatus>("playback_status"),
+  listenToCall: (callId: CallId) => call<ListeningStatus>("listen_to_call", { callId }),
+  stopListening: () => call<ListeningStatus>("stop_listening"),
+  setListeningVolume: (volume: number, muted: boolean) => call<ListeningStatus>("set_listening_volume", { volume, muted }),
+  listeningStatus: () => call<ListeningStatus>("listening_status"),
   startCall: (contactId: ContactId, agentId: AgentId) => call<CallSummary>("start_call", { contactId, agentId }),
   callWithAction: (request: ActionCall) => call<CallSummary>("call_with_action", { call: request }),
   contactCalls: (contactId: ContactId) => call<CallSummary[]>("contact_calls", { contactId }),

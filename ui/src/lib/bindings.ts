@@ -469,6 +469,28 @@ export type AudioDevices = { names: Array<string>, default: string | null,
  */
 chosen: string | null, };
 
+export type ListeningStatus = { 
+/**
+ * The call listened to; `null` when none is.
+ */
+callId: CallId | null, 
+/**
+ * The call's audio is still coming (false once the call ended).
+ */
+live: boolean, volume: number, muted: boolean, 
+/**
+ * The mixed call's level over the last block, dBFS (−96 is silence).
+ */
+levelDbfs: number, 
+/**
+ * Frames dropped because the speakers fell behind.
+ */
+droppedFrames: number, 
+/**
+ * Why the device stopped, if it did.
+ */
+error: string | null, };
+
 export type KeyStatus = { id: string, label: string, provider: string, 
 /**
  * "keychain", "environment", or `null` when not set.

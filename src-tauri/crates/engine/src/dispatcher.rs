@@ -18,7 +18,7 @@ use crate::campaigns::{CampaignSpec, spawn_runner};
 use crate::history::{Recordings, contact_memory, memory_calls};
 use crate::settings::default_region;
 use crate::variables::call_variables;
-use crate::{BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, now};
+use crate::{BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio, now};
 
 /// Engine-wide settings.
 #[derive(Debug, Clone)]
@@ -61,12 +61,21 @@ pub struct Engine {
     settings: EngineSettings,
     /// Campaign calls not yet ended, for the overall limit.
     campaign_calls: Arc<AtomicUsize>,
+    /// Live calls' audio, for listening in.
+    live_audio: LiveAudio,
 }
 
 impl Engine {
     /// An engine over `store` with no backends yet.
     pub fn new(store: Arc<Store>, settings: EngineSettings) -> Self {
-        Self { store, bus: EventBus::new(1024), backends: HashMap::new(), settings, campaign_calls: Arc::default() }
+        Self {
+            store,
+            bus: EventBus::new(1024),
+            backends: HashMap::new(),
+            settings,
+            campaign_calls: Arc::default(),
+            live_audio: LiveAudio::default(),
+        }
     }
 
     /// Makes a backend available to agents configured for it.
@@ -96,6 +105,11 @@ impl Engine {
     /// Where recordings are kept, when they are.
     pub fn recordings(&self) -> Option<Recordings> {
         self.settings.recordings_dir.clone().map(Recordings::new)
+    }
+
+    /// Live calls' audio: the pipeline and monitor forks publish to it, listeners subscribe.
+    pub fn live_audio(&self) -> &LiveAudio {
+        &self.live_audio
     }
 
     /// The event bus, to listen to committed changes.

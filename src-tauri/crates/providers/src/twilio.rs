@@ -143,11 +143,11 @@ impl TwilioClient {
         Ok(format!("{}/{}.json", self.calls_url, path_id(Provider::Twilio, "call SID", call_sid)?))
     }
 
-    async fn post<T: DeserializeOwned>(
+    async fn post<T: DeserializeOwned, K: serde::Serialize + Sync>(
         &self,
         resend: Resend,
         url: String,
-        form: &[(&str, String)],
+        form: &[(K, String)],
     ) -> Result<T, ProviderError> {
         self.http.json(resend, |client| self.authorize(client.post(&url)).form(form)).await
     }

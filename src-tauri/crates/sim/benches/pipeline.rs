@@ -72,7 +72,8 @@ async fn turn_latencies(turns: usize) -> Vec<Duration> {
     }
     script.extend([CallerStep::WaitForAgent(Duration::from_millis(60)), CallerStep::HangUp]);
     let replies = vec![Reply::text("OK."); turns];
-    let settings = RigSettings { responder: scripted(replies), ms_per_char: 20, script, wrong_token: false };
+    let settings =
+        RigSettings { responder: scripted(replies), ms_per_char: 20, script, wrong_token: false, keep_audio: false };
     let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
     rig.deepgram.script(&vec!["Go on."; turns]);
     engine.start_call(contacts[0], agent).await.unwrap();
@@ -92,7 +93,8 @@ async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRec
     let (store, agent, contacts) = store(greeting.trim(), calls);
     let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
     let script = vec![CallerStep::WaitForAgent(Duration::from_millis(200)), CallerStep::HangUp];
-    let settings = RigSettings { responder: scripted(Vec::new()), ms_per_char: 20, script, wrong_token: false };
+    let settings =
+        RigSettings { responder: scripted(Vec::new()), ms_per_char: 20, script, wrong_token: false, keep_audio: false };
     let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
     let started = Instant::now();
     for contact in &contacts {

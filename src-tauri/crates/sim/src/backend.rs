@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use switchboard_core::{AgentPurpose, BackendKind, CallState, ContactDetails, Speaker};
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, LiveAudio};
 use tokio::sync::mpsc;
 
 use crate::conversation::{Script, Turn, driver_conversation, person_conversation, vendor_conversation};
+use crate::live_voice;
 use crate::persona::{Cast, Reach, VendorPersona, driver_stance, reach};
 use crate::voice::{self, Utterance};
 
@@ -40,12 +41,20 @@ const RING_TIME: Duration = Duration::from_millis(3_000);
 #[derive(Debug, Clone, Default)]
 pub struct Simulator {
     settings: SimSettings,
+    /// Where the calls' voices are published while someone listens in.
+    live_audio: Option<LiveAudio>,
 }
 
 impl Simulator {
     /// A simulator with these settings. A time scale below 0.01 is raised to 0.01.
     pub fn new(settings: SimSettings) -> Self {
-        Self { settings: SimSettings { time_scale: settings.time_scale.max(0.01), ..settings } }
+        Self { settings: SimSettings { time_scale: settings.time_scale.max(0.01), ..settings }, live_audio: None }
+    }
+
+    /// Publishes each call's voices on `audio` (the engine's) while someone listens in.
+    pub fn with_live_audio(mut self, audio: LiveAudio) -> Self {
+        self.live_audio = Some(audio);
+        self
     }
 }
 
@@ -59,9 +68,9 @@ impl CallBackend for Simulator {
         request: CallRequest,
         events: mpsc::Sender<BackendEvent>,
     ) -> BoxFuture<'static, Result<(), BackendError>> {
-        let settings = self.settings;
+        let (settings, live_audio) = (self.settings, self.live_audio.clone());
         Box::pin(async move {
-            tokio::spawn(play_call(request, events, settings));
+            tokio::spawn(play_call(request, events, settings, live_audio));
             Ok(())
         })
     }
@@ -71,7 +80,12 @@ impl CallBackend for Simulator {
 const NO_ANSWER_AFTER: Duration = Duration::from_secs(25);
 
 /// Plays one call. Stops quietly if the engine stops listening.
-async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, settings: SimSettings) {
+async fn play_call(
+    request: CallRequest,
+    events: mpsc::Sender<BackendEvent>,
+    settings: SimSettings,
+    live_audio: Option<LiveAudio>,
+) {
     let scaled = |real: Duration| real.div_f64(settings.time_scale);
     let send = |event| events.send(event);
     tokio::time::sleep(scaled(DIAL_TIME)).await;
@@ -93,13 +107,15 @@ async fn play_call(request: CallRequest, events: mpsc::Sender<BackendEvent>, set
     if send(BackendEvent::Answered).await.is_err() {
         return;
     }
+    let mut tap = live_audio.map(|audio| audio.tap(request.call_id));
     let script = script(&request, reach, &settings);
     let mut call_time = Duration::ZERO;
     let mut utterances = Vec::new();
     for turn in script.turns {
         let speech = speaking_time(&turn.text);
         let start_ms = millis(call_time + TURN_GAP);
-        tokio::time::sleep(scaled(TURN_GAP + speech)).await;
+        tokio::time::sleep(scaled(TURN_GAP)).await;
+        live_voice::say(tap.as_mut(), turn.speaker, speech, scaled).await;
         call_time += TURN_GAP + speech;
         utterances.push(Utterance { speaker: turn.speaker, start_ms, duration_ms: millis(speech) });
         if send(BackendEvent::Line { speaker: turn.speaker, text: turn.text, offset_ms: start_ms }).await.is_err() {

@@ -6,6 +6,7 @@ mod backend;
 mod conversation;
 pub mod fakes;
 pub mod fixtures;
+mod live_voice;
 mod persona;
 pub mod pipeline_rig;
 mod voice;

@@ -31,7 +31,8 @@ use crate::fakes::twilio_media::{CallerStep, FakeMediaStream, MediaStreamSetting
 use crate::{Cast, SimSettings};
 
 const ACCOUNT: &str = "AC000000000000000000000000000000rig";
-const AUTH_TOKEN: &str = "twilio_auth_token_rig";
+/// The Twilio auth token the rig's listener verifies media stream upgrades with.
+pub const TWILIO_AUTH_TOKEN: &str = "twilio_auth_token_rig";
 const FROM: &str = "+13125550000";
 /// The public URL the rig's listener pretends to be reached at.
 pub const PUBLIC_BASE: &str = "https://switchboard.example";
@@ -49,6 +50,8 @@ pub struct RigSettings {
     pub script: Vec<CallerStep>,
     /// Connect with a wrong token instead of the call's.
     pub wrong_token: bool,
+    /// The fake Twilio keeps all audio sent and received (see `MediaStreamRecord`).
+    pub keep_audio: bool,
 }
 
 /// A call the fake Twilio answered: the caller on its media stream, and the call at the fake
@@ -80,7 +83,7 @@ impl PipelineRig {
         let twilio = Arc::new(
             FakeTwilio::start(FakeTwilioSettings {
                 account_sid: ACCOUNT.into(),
-                auth_token: Secret::new(AUTH_TOKEN),
+                auth_token: Secret::new(TWILIO_AUTH_TOKEN),
                 ring_time: Duration::from_millis(10),
                 sim,
                 machines: Vec::new(),
@@ -107,14 +110,16 @@ impl PipelineRig {
             TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC_BASE.into() },
         );
         let sessions = PipelineSessions::default();
-        let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(AUTH_TOKEN)), ..WebhookSecrets::default() };
+        let secrets =
+            WebhookSecrets { twilio_auth_token: Some(Secret::new(TWILIO_AUTH_TOKEN)), ..WebhookSecrets::default() };
         let mut listener_settings = ListenerSettings::new(PUBLIC_BASE);
         listener_settings.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
         listener_settings.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
         let state = ListenerState::new(store, engine.bus().clone(), secrets, listener_settings)
             .with_live_calls(live, None)
             .with_twilio(dialer.clone())
-            .with_pipeline(sessions.clone());
+            .with_pipeline(sessions.clone())
+            .with_live_audio(engine.live_audio().clone());
         let state = Arc::new(state);
         let (listener, _server) = serve(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&state)).await?;
         spawn_inbox_processor(state);
@@ -125,6 +130,7 @@ impl PipelineRig {
             connect_url: format!("ws://{listener}{TWILIO_MEDIA_PATH}"),
             script: settings.script,
             wrong_token: settings.wrong_token,
+            keep_audio: settings.keep_audio,
         };
         tokio::spawn(answer_calls(Arc::clone(&twilio), caller, placed_sender));
         Ok(Self { deepgram, anthropic, tts, twilio, sessions, listener, placed })
@@ -141,6 +147,7 @@ struct Caller {
     connect_url: String,
     script: Vec<CallerStep>,
     wrong_token: bool,
+    keep_audio: bool,
 }
 
 /// Joins the media stream of every call the fake Twilio answers, as Twilio would.
@@ -165,8 +172,9 @@ async fn answer_calls(twilio: Arc<FakeTwilio>, caller: Caller, placed: mpsc::Unb
         let settings = MediaStreamSettings {
             connect_url: caller.connect_url.clone(),
             public_url: stream.url,
-            auth_token: Secret::new(AUTH_TOKEN),
+            auth_token: Secret::new(TWILIO_AUTH_TOKEN),
             parameters,
+            keep_audio: caller.keep_audio,
         };
         let (script, placed) = (caller.script.clone(), placed.clone());
         tokio::spawn(async move {

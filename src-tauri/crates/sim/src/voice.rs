@@ -38,10 +38,7 @@ fn write(path: &std::path::Path, utterances: &[Utterance]) -> Result<u32, String
     let mut recorder = CallRecorder::create(path).map_err(|err| err.to_string())?;
     let mut samples = Vec::new();
     for utterance in utterances {
-        let (party, pitch) = match utterance.speaker {
-            Speaker::Agent => (Party::Agent, 190.0),
-            Speaker::Callee => (Party::Caller, 118.0),
-        };
+        let (party, pitch) = voice_of(utterance.speaker);
         murmur(utterance.duration_ms, pitch, &mut samples);
         recorder.push(party, u64::from(utterance.start_ms), &samples).map_err(|err| err.to_string())?;
     }
@@ -49,8 +46,16 @@ fn write(path: &std::path::Path, utterances: &[Utterance]) -> Result<u32, String
     Ok(u32::try_from(duration_ms).unwrap_or(u32::MAX))
 }
 
+/// The pitch of each party's voice, and its track.
+pub(crate) fn voice_of(speaker: Speaker) -> (Party, f32) {
+    match speaker {
+        Speaker::Agent => (Party::Agent, 190.0),
+        Speaker::Callee => (Party::Caller, 118.0),
+    }
+}
+
 /// `duration_ms` of a voice-like sound at `pitch` Hz into `out` (replacing what was there).
-fn murmur(duration_ms: u32, pitch: f32, out: &mut Vec<i16>) {
+pub(crate) fn murmur(duration_ms: u32, pitch: f32, out: &mut Vec<i16>) {
     out.clear();
     let count = (u64::from(duration_ms) * u64::from(RATE) / 1000) as usize;
     out.extend((0..count).map(|n| {

@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use super::recorder::RecordFrame;
 use super::session::{self, Input};
 use super::sessions::{CALL_ID_PARAMETER, PipelineSessions, TOKEN_PARAMETER};
+use crate::live_audio::{AudioTap, LiveAudio, MONITOR_PARAMETER, serve_monitor};
 
 /// How long Twilio has to send `start` after the upgrade.
 const START_WITHIN: Duration = Duration::from_secs(10);
@@ -29,14 +30,18 @@ const VOICE_PEAK: i16 = 1000;
 /// WebSocket close code for a policy violation.
 const POLICY_VIOLATION: u16 = 1008;
 
-/// Takes over a media stream the listener accepted (its upgrade was signed by Twilio).
-pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, request_id: String) {
+/// Takes over a media stream the listener accepted (its upgrade was signed by Twilio): a
+/// pipeline call's, or a hosted call's monitor fork (its `start` names [`MONITOR_PARAMETER`]).
+pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, audio: LiveAudio, request_id: String) {
     let (mut sink, mut stream) = socket.split();
     let Some((stream_sid, start)) = read_start(&mut stream).await else {
         tracing::warn!(request_id, "media stream closed: no start message within {} s", START_WITHIN.as_secs());
         let _closed = sink.close().await;
         return;
     };
+    if start.custom_parameters.contains_key(MONITOR_PARAMETER) {
+        return serve_monitor(audio, start, sink, stream, request_id).await;
+    }
     let parameter = |name: &str| start.custom_parameters.get(name).map(String::as_str);
     let call = match sessions.claim(parameter(CALL_ID_PARAMETER), parameter(TOKEN_PARAMETER)) {
         Ok(call) => call,
@@ -48,7 +53,8 @@ pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, r
         }
     };
     tracing::info!(request_id, call = %call.call_id, stream = stream_sid, "pipeline media stream started");
-    session::run(call, stream_sid, sink, stream).await;
+    let tap = audio.tap(call.call_id);
+    session::run(call, stream_sid, sink, stream, tap).await;
 }
 
 /// Reads until `start` (after `connected`); `None` when anything else comes first or nothing
@@ -85,11 +91,13 @@ pub(super) struct Reader {
     pub(super) session: mpsc::Sender<Input>,
     pub(super) last_voice: Arc<LastVoice>,
     pub(super) started: Instant,
+    /// Listening in: the caller's frames as received.
+    pub(super) tap: AudioTap,
 }
 
 impl Reader {
     /// Reads Twilio's messages until `stop` or the socket closes, then tells the session.
-    pub(super) async fn run(self, mut stream: SplitStream<WebSocket>) {
+    pub(super) async fn run(mut self, mut stream: SplitStream<WebSocket>) {
         let mut decoded = Vec::with_capacity(2 * switchboard_audio::FRAME_BYTES);
         let mut framer = Framer::new();
         let mut dropped = 0_u64;
@@ -136,13 +144,15 @@ impl Reader {
         let _ended = self.session.send(ended).await;
     }
 
-    /// The caller's audio from `at_ms` on, in 20 ms frames, to the listener and the recorder.
-    fn take_audio(&self, framer: &mut Framer, mut at_ms: u64, audio: &[u8], dropped: &mut u64) {
+    /// The caller's audio from `at_ms` on, in 20 ms frames, to the listener, the recorder and
+    /// the tap.
+    fn take_audio(&mut self, framer: &mut Framer, mut at_ms: u64, audio: &[u8], dropped: &mut u64) {
         framer.push(audio, |frame| {
             if self.listener.try_send(*frame).is_err() {
                 *dropped += 1;
             }
             let _full = self.recorder.try_send(RecordFrame { party: Party::Caller, at_ms, frame: *frame });
+            self.tap.publish(Party::Caller, frame);
             if frame.iter().any(|&code| decode_sample(code).unsigned_abs() > VOICE_PEAK.unsigned_abs()) {
                 let heard = self.started.elapsed().as_millis();
                 self.last_voice.0.store(u64::try_from(heard).unwrap_or(u64::MAX), Ordering::Release);

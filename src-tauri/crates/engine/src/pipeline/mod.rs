@@ -25,3 +25,4 @@ mod turn;
 pub use call::{CallControl, PipelineCall, PipelineClients};
 pub(crate) use media::serve_media;
 pub use sessions::{CALL_ID_PARAMETER, PipelineSessions, TOKEN_PARAMETER};
+pub(crate) use sessions::{new_token, same_text};

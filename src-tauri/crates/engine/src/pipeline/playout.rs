@@ -17,6 +17,7 @@ use tokio::time::Instant;
 
 use super::recorder::RecordFrame;
 use super::session::Input;
+use crate::live_audio::AudioTap;
 
 /// Audio kept ahead of real time at Twilio.
 pub(super) const LEAD: Duration = Duration::from_millis(3 * FRAME_MS);
@@ -67,6 +68,8 @@ pub(super) struct Playout {
     pub(super) progress: Arc<Progress>,
     /// When the media stream started (recording times are from here).
     pub(super) started: Instant,
+    /// Listening in: the agent's frames as sent.
+    pub(super) tap: AudioTap,
 }
 
 impl Playout {
@@ -125,6 +128,7 @@ impl Playout {
                     let sent_at = Instant::now();
                     let at_ms = u64::try_from(sent_at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
                     let _full = self.recorder.try_send(RecordFrame { party: Party::Agent, at_ms, frame });
+                    self.tap.publish(Party::Agent, &frame);
                     let frames = match playing {
                         Some((current, frames)) if current == turn => frames + 1,
                         _ => {

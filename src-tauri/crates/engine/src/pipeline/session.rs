@@ -29,6 +29,7 @@ use super::{listen, recorder};
 use crate::BackendEvent;
 use crate::agent_tools;
 use crate::goodbye::says_goodbye;
+use crate::live_audio::AudioTap;
 
 /// Everything the session hears, from each of the call's tasks.
 #[derive(Debug)]
@@ -99,12 +100,13 @@ struct Turn {
 }
 
 /// Runs a claimed call on its media stream until the call ends, then reports its recording
-/// and its end.
+/// and its end. Both parties' frames go to `tap` for listening in.
 pub(super) async fn run(
     call: PipelineCall,
     stream_sid: String,
     sink: SplitSink<WebSocket, SocketMessage>,
     stream: SplitStream<WebSocket>,
+    tap: AudioTap,
 ) {
     let started = Instant::now();
     let (inputs_sender, inputs) = mpsc::channel(INPUT_QUEUE);
@@ -120,6 +122,7 @@ pub(super) async fn run(
         session: inputs_sender.clone(),
         last_voice: Arc::clone(&last_voice),
         started: started.into(),
+        tap: tap.clone(),
     };
     let reader = tokio::spawn(reader.run(stream));
     let settings = &call.settings;
@@ -140,6 +143,7 @@ pub(super) async fn run(
         recorder: recorder_sender,
         progress: Arc::clone(&progress),
         started: started.into(),
+        tap,
     };
     let playout = tokio::spawn(playout.run(outbound_queue, command_queue));
     let mut tts_options = TtsOptions::new(settings.tts_voice.clone(), settings.tts_model.clone());

@@ -46,9 +46,7 @@ impl PipelineSessions {
     /// Files `call` as expecting its media stream; returns the token to send as the stream's
     /// [`TOKEN_PARAMETER`] (32 random bytes, hex). Filing a call again replaces its token.
     pub fn expect(&self, call: PipelineCall) -> Result<String, getrandom::Error> {
-        let mut bytes = [0_u8; 32];
-        getrandom::fill(&mut bytes)?;
-        let token = hex::encode(bytes);
+        let token = new_token()?;
         self.lock().insert(call.call_id, Expected { token: token.clone(), call });
         Ok(token)
     }
@@ -80,8 +78,15 @@ impl PipelineSessions {
     }
 }
 
+/// A fresh stream token: 32 random bytes, hex.
+pub(crate) fn new_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
 /// Compares in time that depends only on the lengths, not on where the texts differ.
-fn same_text(presented: &str, expected: &str) -> bool {
+pub(crate) fn same_text(presented: &str, expected: &str) -> bool {
     presented.len() == expected.len()
         && presented.bytes().zip(expected.bytes()).fold(0_u8, |diff, (a, b)| diff | (a ^ b)) == 0
 }

@@ -21,6 +21,7 @@ use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::gather::GatherCalls;
 use crate::history::Recordings;
+use crate::live_audio::LiveAudio;
 use crate::pipeline::PipelineSessions;
 use crate::{CallReports, EventBus, LiveCalls};
 
@@ -117,6 +118,8 @@ pub struct ListenerState {
     pub(super) pipeline: PipelineSessions,
     /// Answers the voice and gather requests of speech-gather calls, when that backend is on.
     pub(super) gather: Option<GatherCalls>,
+    /// Live audio taps: pipeline calls publish to them, monitor forks of hosted calls too.
+    pub(super) live_audio: LiveAudio,
 }
 
 impl ListenerState {
@@ -146,6 +149,7 @@ impl ListenerState {
             ultravox: None,
             pipeline: PipelineSessions::default(),
             gather: None,
+            live_audio: LiveAudio::default(),
         }
     }
 
@@ -189,6 +193,12 @@ impl ListenerState {
     /// Reports the end of Ultravox calls with `backend`.
     pub fn with_ultravox(mut self, backend: UltravoxBackend) -> Self {
         self.ultravox = Some(backend);
+        self
+    }
+
+    /// Publishes live calls' audio (and takes monitor forks) through `audio` (the engine's).
+    pub fn with_live_audio(mut self, audio: LiveAudio) -> Self {
+        self.live_audio = audio;
         self
     }
 

@@ -122,8 +122,8 @@ pub(super) async fn media(
     if let Err(refusal) = verify_twilio(&state, &url, &headers, SignedBody::Empty) {
         return refusal.respond(&request_id, TWILIO_MEDIA_PATH);
     }
-    let sessions = state.pipeline.clone();
+    let (sessions, audio) = (state.pipeline.clone(), state.live_audio.clone());
     upgrade
         .read_buffer_size(MEDIA_READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| serve_media(socket, sessions, request_id))
+        .on_upgrade(move |socket| serve_media(socket, sessions, audio, request_id))
 }

@@ -1,5 +1,7 @@
 //! Forking a live call's audio to a WebSocket (the Streams resource), for listening in.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 /// Which side of the call a stream carries.
@@ -30,13 +32,20 @@ pub struct StartStream {
     pub track: StreamTrack,
     pub name: Option<String>,
     pub status_callback: Option<String>,
+    /// Custom parameters (name, value) the stream's `start` message carries, as `<Parameter>`s
+    /// do: where per-stream auth goes (the URL carries no query string). At most 99.
+    pub parameters: Vec<(String, String)>,
 }
 
 impl StartStream {
-    pub(super) fn form(&self) -> Vec<(&'static str, String)> {
-        let mut form = vec![("Url", self.url.clone()), ("Track", self.track.as_str().to_owned())];
-        form.extend(self.name.clone().map(|name| ("Name", name)));
-        form.extend(self.status_callback.clone().map(|url| ("StatusCallback", url)));
+    pub(super) fn form(&self) -> Vec<(Cow<'static, str>, String)> {
+        let mut form = vec![("Url".into(), self.url.clone()), ("Track".into(), self.track.as_str().to_owned())];
+        form.extend(self.name.clone().map(|name| ("Name".into(), name)));
+        form.extend(self.status_callback.clone().map(|url| ("StatusCallback".into(), url)));
+        for (n, (name, value)) in (1..=99).zip(&self.parameters) {
+            form.push((format!("Parameter{n}.Name").into(), name.clone()));
+            form.push((format!("Parameter{n}.Value").into(), value.clone()));
+        }
         form
     }
 }

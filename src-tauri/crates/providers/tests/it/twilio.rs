@@ -181,6 +181,7 @@ async fn streams_fork_and_stop_a_calls_audio() {
                 track: StreamTrack::Both,
                 name: Some("listen".into()),
                 status_callback: None,
+                parameters: vec![("monitorCallId".into(), "12".into()), ("token".into(), "t0k".into())],
             },
         )
         .await
@@ -192,7 +193,15 @@ async fn streams_fork_and_stop_a_calls_audio() {
     assert_eq!(requests[0].uri, "/2010-04-01/Accounts/AC123/Calls/CA42/Streams.json");
     assert_eq!(
         requests[0].form(),
-        pairs(&[("Url", "wss://tunnel.example/twilio/listen"), ("Track", "both_tracks"), ("Name", "listen")])
+        pairs(&[
+            ("Url", "wss://tunnel.example/twilio/listen"),
+            ("Track", "both_tracks"),
+            ("Name", "listen"),
+            ("Parameter1.Name", "monitorCallId"),
+            ("Parameter1.Value", "12"),
+            ("Parameter2.Name", "token"),
+            ("Parameter2.Value", "t0k"),
+        ])
     );
     assert_eq!(requests[1].uri, "/2010-04-01/Accounts/AC123/Calls/CA42/Streams/MZ7.json");
     assert_eq!(requests[1].form(), pairs(&[("Status", "stopped")]));

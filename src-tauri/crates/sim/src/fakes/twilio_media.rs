@@ -38,6 +38,8 @@ pub struct MediaStreamSettings {
     pub auth_token: Secret,
     /// The `<Stream>`'s `<Parameter>`s.
     pub parameters: BTreeMap<String, String>,
+    /// Keep every byte of audio sent and received in the record (for tests that compare it).
+    pub keep_audio: bool,
 }
 
 /// One step of the caller's script.
@@ -82,6 +84,10 @@ pub struct MediaStreamRecord {
     pub closed_by_listener: bool,
     /// Unreadable or unexpected messages.
     pub unexpected: Vec<String>,
+    /// The caller's μ-law audio as sent, when the settings keep audio.
+    pub caller_audio: Vec<u8>,
+    /// The agent's μ-law audio as received, when the settings keep audio.
+    pub agent_audio: Vec<u8>,
 }
 
 impl MediaStreamRecord {
@@ -150,7 +156,9 @@ impl FakeMediaStream {
         let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
             .await
             .map_err(|error| error.to_string())?;
-        let task = tokio::spawn(Caller::new(settings.parameters, script).run(socket));
+        let mut caller = Caller::new(settings.parameters, script);
+        caller.keep_audio = settings.keep_audio;
+        let task = tokio::spawn(caller.run(socket));
         Ok(Self { task })
     }
 
@@ -172,6 +180,7 @@ struct Caller {
     sequence: u64,
     sent_frames: u64,
     tone_phase: u64,
+    keep_audio: bool,
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -189,6 +198,7 @@ impl Caller {
             sequence: 0,
             sent_frames: 0,
             tone_phase: 0,
+            keep_audio: false,
         }
     }
 
@@ -249,6 +259,9 @@ impl Caller {
                             }
                         }
                     }
+                    if self.keep_audio {
+                        self.record.caller_audio.extend_from_slice(&frame);
+                    }
                     let media = self.media(&frame);
                     if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
                     if began.elapsed() > LONGEST_CALL {
@@ -283,6 +296,9 @@ impl Caller {
                     return;
                 };
                 self.record.frames.push((now, bytes));
+                if self.keep_audio {
+                    self.record.agent_audio.extend_from_slice(&audio[..bytes]);
+                }
                 if self.last_agent_frame.is_some() && now > self.playback_end {
                     self.record.starved.push((now, now.duration_since(self.playback_end)));
                 }

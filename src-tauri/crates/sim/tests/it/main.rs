@@ -14,6 +14,8 @@ mod campaign;
 mod elevenlabs;
 mod gather;
 mod history;
+mod listen;
+mod listen_hosted;
 mod pipeline;
 mod realistic;
 mod restarts;

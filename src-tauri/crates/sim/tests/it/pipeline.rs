@@ -71,7 +71,7 @@ impl World {
         let settings =
             EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
         let mut engine = Engine::new(Arc::clone(&store), settings);
-        let settings = RigSettings { responder, ms_per_char: MS_PER_CHAR, script, wrong_token };
+        let settings = RigSettings { responder, ms_per_char: MS_PER_CHAR, script, wrong_token, keep_audio: false };
         let rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
         Self { engine, rig, agent: agent.id, contact: contact.id, _recordings: recordings }
     }

@@ -104,3 +104,56 @@ fn child_listens_in() {
     drop(monitor);
     child.report("listened_to_after_drop", feed.is_listened_to());
 }
+
+#[test]
+fn a_monitor_fed_from_a_calls_tap_plays_both_parties() {
+    let run = run_child("live::child_listens_through_the_tap", Alsa::FileCapture);
+    assert_eq!(run.get::<u64>("dropped"), 0);
+    assert_eq!(run.get::<String>("feeding_ended"), "true", "the call's publishers went: the feeding ended");
+    let capture = run.capture();
+    let heard = joined(&capture.left);
+    let windows: Vec<&[f32]> = heard.chunks_exact(960).collect();
+    let loud_in = |pitch: f64| windows.iter().filter(|window| amplitude_at(window, capture.rate, pitch) > 0.1).count();
+    // 300 ms of each party, published through the tap at the same time: both tones are heard,
+    // each for most of it.
+    for pitch in [440.0, 1000.0] {
+        let windows = loud_in(pitch);
+        assert!(windows >= 8, "{pitch} Hz in {windows} windows of 20 ms");
+    }
+    assert_eq!(loud_in(700.0), 0, "nothing between");
+}
+
+#[test]
+#[ignore = "a scenario the parent test runs in a child process"]
+fn child_listens_through_the_tap() {
+    let Some(child) = Child::current() else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let audio = switchboard_engine::LiveAudio::default();
+        let call = switchboard_core::CallId(1);
+        let (monitor, mut feed) = LiveMonitor::open(None).unwrap();
+        child.report_format(monitor.format());
+        // The console's feeding task: the tap's frames into the monitor until the call's audio ends.
+        let mut listening = audio.listen(call);
+        let feeding = tokio::spawn(async move {
+            while let Some(frame) = listening.recv().await {
+                feed.push(frame.party, &frame.frame);
+            }
+            feed
+        });
+        // The call's media tasks: each party's frames published every 20 ms.
+        let (mut caller_tap, mut agent_tap) = (audio.tap(call), audio.tap(call));
+        let (caller, agent) = (frames(440.0, 0.4, 15), frames(1000.0, 0.4, 15));
+        let mut ticks = tokio::time::interval(Duration::from_millis(20));
+        for (caller, agent) in caller.iter().zip(&agent) {
+            ticks.tick().await;
+            caller_tap.publish(Party::Caller, caller.as_slice().try_into().unwrap());
+            agent_tap.publish(Party::Agent, agent.as_slice().try_into().unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        drop((caller_tap, agent_tap));
+        let feed = tokio::time::timeout(Duration::from_secs(5), feeding).await;
+        child.report("feeding_ended", feed.is_ok());
+        child.report("dropped", monitor.dropped_frames());
+    });
+}

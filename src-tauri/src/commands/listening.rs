@@ -1,0 +1,82 @@
+//! Commands of listening in on a live call: start (on the output device chosen in Settings),
+//! stop, volume and mute, and where listening is (polled by the console while listening).
+
+use switchboard_core::CallId;
+use switchboard_engine::ErrorCode;
+use switchboard_engine::live_audio::ListenError;
+use tauri::State;
+
+use super::{Reply, engine};
+use crate::console::Console;
+use crate::dto::CommandError;
+use crate::listening::{ListenFailure, Listening, ListeningStatus};
+use crate::playback::Speakers;
+
+impl From<ListenFailure> for CommandError {
+    fn from(failure: ListenFailure) -> Self {
+        match failure {
+            ListenFailure::Speaker(error) => error.into(),
+            ListenFailure::Call(error) => {
+                let code = match &error {
+                    ListenError::NotFound(_) => ErrorCode::NotFound,
+                    ListenError::NotLive(..) | ListenError::NoTwilioCall(_) => ErrorCode::InvalidInput,
+                    ListenError::NoTwilio => ErrorCode::BackendUnavailable,
+                    ListenError::Fork(_) => ErrorCode::BackendFailed,
+                    ListenError::Store(_) => ErrorCode::Storage,
+                };
+                CommandError::new(code, error.to_string())
+            }
+        }
+    }
+}
+
+/// Listens to a live call on the speakers (both parties mixed), instead of any call before.
+#[tauri::command]
+pub async fn listen_to_call(
+    console: State<'_, Console>,
+    speakers: State<'_, Speakers>,
+    listening: State<'_, Listening>,
+    call_id: CallId,
+) -> Reply<ListeningStatus> {
+    let engine = engine(&console)?;
+    Ok(listening.listen(&engine, call_id, speakers.chosen_device().as_deref()).await?)
+}
+
+#[tauri::command]
+pub async fn stop_listening(listening: State<'_, Listening>) -> Reply<ListeningStatus> {
+    listening.stop().await;
+    Ok(listening.with_monitor(|_| {}))
+}
+
+#[tauri::command]
+pub fn set_listening_volume(listening: State<'_, Listening>, volume: f32, muted: bool) -> ListeningStatus {
+    listening.with_monitor(|monitor| {
+        monitor.set_volume(volume);
+        monitor.set_muted(muted);
+    })
+}
+
+#[tauri::command]
+pub fn listening_status(listening: State<'_, Listening>) -> ListeningStatus {
+    listening.with_monitor(|_| {})
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::CallId;
+    use switchboard_speaker::SpeakerError;
+
+    use super::*;
+
+    #[test]
+    fn no_device_is_audio_unavailable_and_a_call_that_cannot_be_heard_says_why() {
+        let error = CommandError::from(ListenFailure::Speaker(SpeakerError::NoDevice("no default output".into())));
+        assert_eq!(error.code, ErrorCode::AudioUnavailable);
+        assert_eq!(error.message, "no audio output device: no default output");
+        let error = CommandError::from(ListenFailure::Call(ListenError::NotLive(CallId(4), "completed")));
+        assert_eq!(error.code, ErrorCode::InvalidInput);
+        assert!(error.message.contains("only live calls"), "{}", error.message);
+        let error = CommandError::from(ListenFailure::Call(ListenError::NoTwilio));
+        assert_eq!(error.code, ErrorCode::BackendUnavailable);
+    }
+}

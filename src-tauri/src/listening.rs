@@ -1,0 +1,211 @@
+//! Listening in on a live call on the local speakers: one call at a time, both parties mixed by
+//! a `LiveMonitor` on the output device chosen in Settings, fed from the engine's live-audio
+//! tap by a task. A hosted call's audio is forked from Twilio (when the Twilio account is in
+//! the keychain) and the fork is stopped with the listening. No device is an ordinary answer,
+//! shown in the window; the rest of the app carries on.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use switchboard_core::CallId;
+use switchboard_engine::Engine;
+use switchboard_engine::live_audio::{HostedForking, listen_in};
+use switchboard_providers::HttpSettings;
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_speaker::{LiveMonitor, SpeakerError};
+use tauri::async_runtime::JoinHandle;
+use tokio::sync::oneshot;
+use ts_rs::TS;
+
+use crate::keychain::Keychain;
+
+/// Where listening is, as the console shows it (polled while listening).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ListeningStatus {
+    /// The call listened to; `null` when none is.
+    pub call_id: Option<CallId>,
+    /// The call's audio is still coming (false once the call ended).
+    pub live: bool,
+    pub volume: f32,
+    pub muted: bool,
+    /// The mixed call's level over the last block, dBFS (−96 is silence).
+    pub level_dbfs: f32,
+    /// Frames dropped because the speakers fell behind.
+    #[ts(type = "number")]
+    pub dropped_frames: u64,
+    /// Why the device stopped, if it did.
+    pub error: Option<String>,
+}
+
+/// Why listening could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenFailure {
+    #[error(transparent)]
+    Speaker(#[from] SpeakerError),
+    #[error(transparent)]
+    Call(#[from] switchboard_engine::live_audio::ListenError),
+}
+
+/// The console's listening in.
+pub struct Listening {
+    forking: Option<HostedForking>,
+    current: Mutex<Option<Current>>,
+}
+
+struct Current {
+    call_id: CallId,
+    monitor: LiveMonitor,
+    /// The call's audio is still coming.
+    live: Arc<AtomicBool>,
+    /// Tells the feeding task to stop (it then stops the fork).
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Listening {
+    /// Listening for `engine`'s calls; hosted calls are forked through the Twilio account in
+    /// `keychain` to the listener at `public_url`, when both are known.
+    pub fn new(engine: Option<&Arc<Engine>>, keychain: &Keychain, public_url: Option<&str>) -> Self {
+        let forking = engine.zip(public_url).and_then(|(engine, public_url)| {
+            let client = twilio_client(keychain)?;
+            Some(HostedForking::new(client, public_url, engine.live_audio().forks().clone()))
+        });
+        Self { forking, current: Mutex::default() }
+    }
+
+    /// Listens to `call` on `device` (`None`: the system default), instead of any call before.
+    pub async fn listen(
+        &self,
+        engine: &Engine,
+        call: CallId,
+        device: Option<&str>,
+    ) -> Result<ListeningStatus, ListenFailure> {
+        self.stop().await;
+        let (monitor, mut feed) = LiveMonitor::open(device)?;
+        let (mut frames, fork) = listen_in(engine, self.forking.as_ref(), call).await?.into_parts();
+        let (stop, mut stopped) = oneshot::channel();
+        let live = Arc::new(AtomicBool::new(true));
+        let still_live = Arc::clone(&live);
+        let task = tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::select! {
+                    frame = frames.recv() => match frame {
+                        Some(frame) => {
+                            feed.push(frame.party, &frame.frame);
+                        }
+                        None => break,
+                    },
+                    _ = &mut stopped => break,
+                }
+            }
+            still_live.store(false, Ordering::Release);
+            drop(frames);
+            if let Err(error) = fork.stop().await {
+                tracing::warn!(%call, %error, "could not stop the call's monitor fork");
+            }
+        });
+        let current = Current { call_id: call, monitor, live, stop: Some(stop), task };
+        let status = status(Some(&current));
+        let previous = self.current().replace(current);
+        if let Some(mut previous) = previous {
+            // Another listen raced this one: that call is let go.
+            previous.ask_to_stop();
+        }
+        Ok(status)
+    }
+
+    /// Stops listening (and a hosted call's fork).
+    pub async fn stop(&self) {
+        let current = self.current().take();
+        if let Some(mut current) = current {
+            current.ask_to_stop();
+            let _finished = current.task.await;
+        }
+    }
+
+    /// Applies `change` to the monitor, if listening, and says where listening is.
+    pub fn with_monitor(&self, change: impl FnOnce(&LiveMonitor)) -> ListeningStatus {
+        let current = self.current();
+        if let Some(current) = current.as_ref() {
+            change(&current.monitor);
+        }
+        status(current.as_ref())
+    }
+
+    fn current(&self) -> MutexGuard<'_, Option<Current>> {
+        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Current {
+    fn ask_to_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _stopped = stop.send(());
+        }
+    }
+}
+
+fn status(current: Option<&Current>) -> ListeningStatus {
+    match current {
+        Some(current) => ListeningStatus {
+            call_id: Some(current.call_id),
+            live: current.live.load(Ordering::Acquire),
+            volume: current.monitor.volume(),
+            muted: current.monitor.is_muted(),
+            level_dbfs: current.monitor.level().rms_dbfs,
+            dropped_frames: current.monitor.dropped_frames(),
+            error: current.monitor.stream_error(),
+        },
+        None => ListeningStatus {
+            call_id: None,
+            live: false,
+            volume: 1.0,
+            muted: false,
+            level_dbfs: switchboard_audio::FLOOR_DBFS,
+            dropped_frames: 0,
+            error: None,
+        },
+    }
+}
+
+/// The Twilio client from the keychain's account SID and auth token; `None` when either is
+/// missing or unusable (hosted calls then cannot be listened to, and say so).
+fn twilio_client(keychain: &Keychain) -> Option<TwilioClient> {
+    let read = |id: &str| keychain.get(id).ok().flatten();
+    let (account_sid, auth_token) = (read("twilio_account_sid")?, read("twilio_auth_token")?);
+    let config = TwilioConfig {
+        base_url: TwilioConfig::DEFAULT_BASE_URL.to_owned(),
+        account_sid: account_sid.expose().to_owned(),
+        auth_token,
+        api_key_sid: None,
+    };
+    TwilioClient::new(config, &HttpSettings::default())
+        .inspect_err(
+            |error| tracing::warn!(%error, "the Twilio client could not be set up; hosted calls cannot be heard"),
+        )
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_engine::EngineSettings;
+    use switchboard_store::Store;
+
+    use super::*;
+
+    fn engine() -> Engine {
+        Engine::new(Arc::new(Store::open_in_memory().unwrap()), EngineSettings::default())
+    }
+
+    #[tokio::test]
+    async fn a_missing_device_is_a_clear_error_and_nothing_is_listened_to() {
+        let listening = Listening::new(None, &Keychain::default(), None);
+        let failure = listening.listen(&engine(), CallId(1), Some("Studio Monitors")).await.err().unwrap();
+        assert!(matches!(failure, ListenFailure::Speaker(SpeakerError::NoDevice(_))), "{failure}");
+        assert!(failure.to_string().starts_with("no audio output device: "), "{failure}");
+        let status = listening.with_monitor(|_| {});
+        assert_eq!((status.call_id, status.live), (None, false));
+    }
+}

@@ -91,15 +91,7 @@ impl World {
         let placed = tokio::time::timeout(Duration::from_secs(10), self.rig.next_placed()).await.unwrap().unwrap();
         let media =
             tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
-        let ended = loop {
-            let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
-            if let EngineEvent::CallUpdated { call: updated } = &*event
-                && updated.id == call.id
-                && updated.state.is_terminal()
-            {
-                break updated.clone();
-            }
-        };
+        let ended = super::call_ended(&mut events, call.id).await;
         let heard = match drained {
             // The session's publishers are gone with the call: the frames end.
             Some(drained) => {

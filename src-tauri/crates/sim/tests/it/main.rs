@@ -3,17 +3,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentId, CallState, CallSummary, ContactId, Speaker};
+use switchboard_core::{AgentId, CallId, CallState, CallSummary, ContactId, Speaker};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
 use switchboard_providers::{HttpSettings, RetryPolicy};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::{Store, TargetRow};
+use tokio::sync::broadcast;
 
 mod campaign;
 mod elevenlabs;
 mod gather;
 mod history;
+mod hosted;
 mod listen;
 mod listen_hosted;
 mod pipeline;
@@ -181,4 +183,17 @@ async fn the_same_vendor_quotes_the_same_price_every_time() {
         prices.push(engine.store().offer(call.id).unwrap().unwrap().unit_price);
     }
     assert_eq!(prices[0], prices[1]);
+}
+
+/// Waits (10 s at most) for `call` to be published as ended; returns it as it ended.
+pub async fn call_ended(events: &mut broadcast::Receiver<Arc<EngineEvent>>, call: CallId) -> CallSummary {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("the call ends").unwrap();
+        if let EngineEvent::CallUpdated { call: updated } = &*event
+            && updated.id == call
+            && updated.state.is_terminal()
+        {
+            break updated.clone();
+        }
+    }
 }

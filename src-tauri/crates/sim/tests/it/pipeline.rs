@@ -12,7 +12,7 @@ use switchboard_core::{
     AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
 };
 use switchboard_engine::pipeline::CallControl;
-use switchboard_engine::{Engine, EngineEvent, EngineSettings};
+use switchboard_engine::{Engine, EngineSettings};
 use switchboard_sim::fakes::anthropic::{Reply, Responder, last_user_text, scripted};
 use switchboard_sim::fakes::twilio;
 use switchboard_sim::fakes::twilio_gather::twiml::{Verb, parse};
@@ -83,15 +83,7 @@ impl World {
         let placed = tokio::time::timeout(Duration::from_secs(10), self.rig.next_placed()).await.unwrap().unwrap();
         let media =
             tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
-        let ended = loop {
-            let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
-            if let EngineEvent::CallUpdated { call: updated } = &*event
-                && updated.id == call.id
-                && updated.state.is_terminal()
-            {
-                break updated.clone();
-            }
-        };
+        let ended = super::call_ended(&mut events, call.id).await;
         let control = self.control(&placed.call.call_sid).await;
         let transcript = self.engine.store().transcript(call.id).unwrap();
         Outcome { call: ended, transcript, media, control }

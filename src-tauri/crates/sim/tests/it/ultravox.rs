@@ -16,7 +16,7 @@ use switchboard_engine::history::call_record;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
 };
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::Secret;
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_sim::fakes::WebhookDelivery;
@@ -25,7 +25,7 @@ use switchboard_sim::fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings}
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
-use super::{assert_both_rounds_ranked, loopback_http, quote_campaign, run_campaign, two_round_quote_campaign};
+use super::{assert_both_rounds_ranked, hosted, loopback_http, run_campaign, two_round_quote_campaign};
 
 const PUBLIC: &str = "https://tunnel.example";
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
@@ -127,11 +127,11 @@ impl World {
     }
 
     fn agent(&self, name: &str) -> AgentId {
-        self.engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == name).unwrap().id
+        hosted::agent(&self.engine, name)
     }
 
     fn vendor(&self, name: &str) -> ContactId {
-        self.engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap().id
+        hosted::vendor(&self.engine, name)
     }
 
     /// Calls `vendor` with the quote agent and waits for the end; returns the call and every
@@ -336,14 +336,7 @@ async fn placing_a_call_is_never_resent_after_a_twilio_500_but_a_429_is_retried(
 #[tokio::test]
 async fn with_a_realistic_cast_every_call_ends_as_twilio_and_ultravox_report_it() {
     let world = World::with(Vec::new(), 300, ReconcileSettings::default(), Cast::Realistic).await;
-    let store = Arc::clone(world.engine.store());
-    let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
-    let contacts = written.into_iter().map(Result::unwrap).collect();
-    let id =
-        run_campaign(&world.engine, quote_campaign("realistic", world.agent("Vendor quote"), None, contacts, 10)).await;
-    let calls = store.calls_in_campaign(id).unwrap();
-    assert_eq!(calls.len(), 30);
-    assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");
+    let (store, calls) = hosted::realistic_campaign(&world.engine).await;
     let count = |state| calls.iter().filter(|call| call.state == state).count();
     assert!(count(CallState::Busy) + count(CallState::NoAnswer) > 0, "busy lines and no-answers, from Twilio");
     assert!(count(CallState::Voicemail) > 0, "machines, from async AMD");
@@ -352,6 +345,5 @@ async fn with_a_realistic_cast_every_call_ends_as_twilio_and_ultravox_report_it(
         assert!(reason == "the line was busy" || reason == "nobody answered", "{call:?}");
         assert!(store.transcript(call.id).unwrap().is_empty() && store.offer(call.id).unwrap().is_none());
     }
-    let quoted = calls.iter().filter(|call| store.offer(call.id).unwrap().is_some()).count();
-    assert!(quoted > 10, "most vendors quote: {quoted}");
+    hosted::assert_most_quoted(&store, &calls);
 }

@@ -12,14 +12,14 @@ use switchboard_engine::history::call_record;
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
 };
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_providers::{HttpSettings, Secret};
 use switchboard_sim::fakes::vapi::{Endpoint, FakeVapi, FakeVapiSettings, WebhookDelivery};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
-use super::{assert_both_rounds_ranked, loopback_http, quote_campaign, run_campaign, two_round_quote_campaign};
+use super::{assert_both_rounds_ranked, hosted, loopback_http, two_round_quote_campaign};
 
 const API_KEY: &str = "vapi_private_test_key";
 const SERVER_SECRET: &str = "vapi_server_secret_test";
@@ -98,30 +98,17 @@ impl World {
     }
 
     fn agent(&self, name: &str) -> AgentId {
-        self.engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == name).unwrap().id
+        hosted::agent(&self.engine, name)
     }
 
     fn vendor(&self, name: &str) -> ContactId {
-        self.engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap().id
+        hosted::vendor(&self.engine, name)
     }
 
     /// Calls `vendor` with the quote agent and waits for the call to end; returns it with the
     /// transcript lines and offers published for it.
     async fn quote_call(&self, vendor: &str) -> (CallId, usize, usize) {
-        let mut events = self.engine.bus().subscribe();
-        let call = self.engine.start_call(self.vendor(vendor), self.agent("Vendor quote")).await.unwrap();
-        let (mut lines, mut offers) = (0, 0);
-        loop {
-            let event =
-                tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("the call ends").unwrap();
-            match &*event {
-                EngineEvent::TranscriptLine { call_id, .. } if *call_id == call.id => lines += 1,
-                EngineEvent::OfferRecorded { offer } if offer.call_id == call.id => offers += 1,
-                EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal() => break,
-                _ => {}
-            }
-        }
-        (call.id, lines, offers)
+        hosted::quote_call(&self.engine, vendor).await
     }
 
     /// Waits until the fake has posted `count` server messages.
@@ -225,14 +212,7 @@ async fn a_quote_campaign_runs_both_rounds_over_vapi_and_fills_history() {
 #[tokio::test]
 async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_with_vapis_reason() {
     let world = World::with_cast(WebhookDelivery::InOrder, 300, Cast::Realistic).await;
-    let store = Arc::clone(world.engine.store());
-    let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
-    let contacts = written.into_iter().map(Result::unwrap).collect();
-    let id =
-        run_campaign(&world.engine, quote_campaign("realistic", world.agent("Vendor quote"), None, contacts, 10)).await;
-    let calls = store.calls_in_campaign(id).unwrap();
-    assert_eq!(calls.len(), 30);
-    assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");
+    let (store, calls) = hosted::realistic_campaign(&world.engine).await;
     let unreached: Vec<_> =
         calls.iter().filter(|call| matches!(call.state, CallState::Busy | CallState::NoAnswer)).collect();
     assert!(!unreached.is_empty(), "the realistic cast has busy lines and no-answers");
@@ -242,8 +222,7 @@ async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_with_
         assert!(store.transcript(call.id).unwrap().is_empty() && store.offer(call.id).unwrap().is_none());
         assert!(call_record(&store, call.id).unwrap().recording.is_none());
     }
-    let quoted = calls.iter().filter(|call| store.offer(call.id).unwrap().is_some()).count();
-    assert!(quoted > 10, "most vendors quote: {quoted}");
+    hosted::assert_most_quoted(&store, &calls);
 }
 
 #[tokio::test]
@@ -296,49 +275,18 @@ async fn a_dropped_report_is_recovered_by_the_reconciler() {
 #[tokio::test]
 async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
-    let store = Arc::clone(world.engine.store());
-    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
-
-    // The app restarts: a new engine over the same database, no call task listening.
-    let live = LiveCalls::default();
-    let backend = VapiBackend::new(world.backend.client().clone(), Arc::clone(&store), live.clone(), RECONCILE);
-    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
-    engine.register_backend(Arc::new(backend.clone()));
-    assert_eq!(engine.close_abandoned_calls().await.unwrap(), 0, "Vapi carries the call on");
-    assert!(!store.call(call.id).unwrap().unwrap().state.is_terminal());
-
-    let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live, None);
-    let mut ended = 0;
-    for _ in 0..50 {
-        ended = backend.reconcile(&reports).await.unwrap();
-        if ended > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(ended, 1);
-    let record = call_record(&store, call.id).unwrap();
-    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
-    assert!(record.transcript.len() >= 4 && record.offer.is_some() && record.cost.is_some());
+    let (client, store) = (world.backend.client().clone(), Arc::clone(world.engine.store()));
+    let record =
+        hosted::finished_after_restart(&world.engine, "Vapi", |live| VapiBackend::new(client, store, live, RECONCILE))
+            .await;
+    assert!(record.cost.is_some());
 }
 
 #[tokio::test]
 async fn a_call_vapi_does_not_know_is_closed_as_lost() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());
-    let store = world.engine.store();
-    let mut events = world.engine.bus().subscribe();
-    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
-    store.set_provider_ref(call.id, CALL_REF, "nobody-knows-this-call").unwrap();
-    let ended = loop {
-        let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("the call ends").unwrap();
-        if let EngineEvent::CallUpdated { call: c } = &*event
-            && c.id == call.id
-            && c.state.is_terminal()
-        {
-            break c.clone();
-        }
-    };
+    let ended = hosted::ended_with_unknown_ref(&world.engine, CALL_REF, "nobody-knows-this-call").await;
     reconciler.abort();
     assert_eq!(ended.state, CallState::Lost);
     assert_eq!(ended.end_reason.as_deref(), Some("Vapi has no call nobody-knows-this-call"));

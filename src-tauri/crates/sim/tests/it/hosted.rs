@@ -1,0 +1,134 @@
+//! Scenario pieces the hosted-backend tests (ElevenLabs, Ultravox, Vapi) share: finding the
+//! seeded agents and vendors, a quote call waited out, the realistic-cast campaign, and a call
+//! finished by a reconciler after the app restarts.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::{AgentId, CallId, CallState, CallSummary, ContactId};
+use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
+use switchboard_engine::backends::ultravox::UltravoxBackend;
+use switchboard_engine::backends::vapi::VapiBackend;
+use switchboard_engine::history::{CallRecord, call_record};
+use switchboard_engine::{CallBackend, CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
+use switchboard_store::Store;
+
+use super::{call_ended, quote_campaign, run_campaign};
+
+/// The seeded agent called `name`.
+pub fn agent(engine: &Engine, name: &str) -> AgentId {
+    engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == name).unwrap().id
+}
+
+/// The seeded vendor called `name`.
+pub fn vendor(engine: &Engine, name: &str) -> ContactId {
+    engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap().id
+}
+
+/// Calls `vendor` with the quote agent and waits for the call to end; returns it with the
+/// transcript lines and offers published for it.
+pub async fn quote_call(engine: &Engine, vendor_name: &str) -> (CallId, usize, usize) {
+    let mut events = engine.bus().subscribe();
+    let call = engine.start_call(vendor(engine, vendor_name), agent(engine, "Vendor quote")).await.unwrap();
+    let (mut lines, mut offers) = (0, 0);
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("the call ends").unwrap();
+        match &*event {
+            EngineEvent::TranscriptLine { call_id, .. } if *call_id == call.id => lines += 1,
+            EngineEvent::OfferRecorded { offer } if offer.call_id == call.id => offers += 1,
+            EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal() => break,
+            _ => {}
+        }
+    }
+    (call.id, lines, offers)
+}
+
+/// A quote campaign over 30 written vendors, 10 at a time, waited out: every call has ended with
+/// a reason. Returns the store and the calls.
+pub async fn realistic_campaign(engine: &Arc<Engine>) -> (Arc<Store>, Vec<CallSummary>) {
+    let store = Arc::clone(engine.store());
+    let written = store.write_contacts(&switchboard_sim::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
+    let contacts = written.into_iter().map(Result::unwrap).collect();
+    let id = run_campaign(engine, quote_campaign("realistic", agent(engine, "Vendor quote"), None, contacts, 10)).await;
+    let calls = store.calls_in_campaign(id).unwrap();
+    assert_eq!(calls.len(), 30);
+    assert!(calls.iter().all(|call| call.state.is_terminal() && call.end_reason.is_some()), "{calls:?}");
+    (store, calls)
+}
+
+/// Most vendors of [`realistic_campaign`] quoted.
+pub fn assert_most_quoted(store: &Store, calls: &[CallSummary]) {
+    let quoted = calls.iter().filter(|call| store.offer(call.id).unwrap().is_some()).count();
+    assert!(quoted > 10, "most vendors quote: {quoted}");
+}
+
+/// A hosted backend's reconciler pass: the number of calls it ended.
+pub trait Reconcile {
+    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>>;
+}
+
+impl Reconcile for ElevenLabsBackend {
+    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>> {
+        ElevenLabsBackend::reconcile(self, reports)
+    }
+}
+
+impl Reconcile for VapiBackend {
+    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>> {
+        VapiBackend::reconcile(self, reports)
+    }
+}
+
+impl Reconcile for UltravoxBackend {
+    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>> {
+        UltravoxBackend::reconcile(self, reports)
+    }
+}
+
+/// Starts a quote call to Acme Fasteners on `engine`, then restarts the app: a new engine over
+/// the same database with the backend `restarted` builds over fresh live calls, no call task
+/// listening. The backend (named `provider`) carries the call on, and its reconciler, passing
+/// until a pass ends a call, finishes it as completed. Returns the call's record.
+pub async fn finished_after_restart<B>(
+    engine: &Engine,
+    provider: &str,
+    restarted: impl FnOnce(LiveCalls) -> B,
+) -> CallRecord
+where
+    B: CallBackend + Reconcile + Clone + 'static,
+{
+    let store = Arc::clone(engine.store());
+    let call = engine.start_call(vendor(engine, "Acme Fasteners"), agent(engine, "Vendor quote")).await.unwrap();
+
+    let live = LiveCalls::default();
+    let backend = restarted(live.clone());
+    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
+    engine.register_backend(Arc::new(backend.clone()));
+    assert_eq!(engine.close_abandoned_calls().await.unwrap(), 0, "{provider} carries the call on");
+    assert!(!store.call(call.id).unwrap().unwrap().state.is_terminal());
+
+    let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live, None);
+    let mut ended = 0;
+    for _ in 0..50 {
+        ended = backend.reconcile(&reports).await.unwrap();
+        if ended > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ended, 1);
+    let record = call_record(&store, call.id).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    assert!(record.transcript.len() >= 4 && record.offer.is_some());
+    record
+}
+
+/// Starts a quote call to Acme Fasteners, gives it the provider reference `key` = `value` no
+/// provider knows, and waits for the running reconciler to end it; returns the ended call.
+pub async fn ended_with_unknown_ref(engine: &Engine, key: &str, value: &str) -> CallSummary {
+    let mut events = engine.bus().subscribe();
+    let call = engine.start_call(vendor(engine, "Acme Fasteners"), agent(engine, "Vendor quote")).await.unwrap();
+    engine.store().set_provider_ref(call.id, key, value).unwrap();
+    call_ended(&mut events, call.id).await
+}

@@ -5,30 +5,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId};
-use switchboard_engine::backends::elevenlabs::{
-    CONVERSATION_REF, ElevenLabsBackend, ReconcileSettings, TWILIO_CALL_REF,
-};
+use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
+use switchboard_engine::backends::elevenlabs::{CONVERSATION_REF, ElevenLabsBackend, TWILIO_CALL_REF};
 use switchboard_engine::history::call_record;
-use switchboard_engine::server::{
-    ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
-};
+use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::{ConnectionCheck, HttpSettings, Secret};
 use switchboard_sim::fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElevenLabsSettings, WebhookDelivery};
 use switchboard_sim::{Cast, SimSettings};
-use switchboard_store::Store;
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, run_campaign, two_round_quote_campaign};
+use hosted::{RECONCILE, Seeded};
 
 const API_KEY: &str = "xi_test_key";
 const WEBHOOK_SECRET: &str = "whsec_switchboard_test";
-const RECONCILE: ReconcileSettings = ReconcileSettings {
-    every: Duration::from_millis(200),
-    overdue: Duration::from_millis(300),
-    give_up: Duration::from_secs(2),
-};
 
 /// The engine on the ElevenLabs backend, its listener and the fake.
 struct World {
@@ -37,6 +28,12 @@ struct World {
     backend: ElevenLabsBackend,
     reports: CallReports,
     _recordings: tempfile::TempDir,
+}
+
+impl Seeded for World {
+    fn engine(&self) -> &Engine {
+        &self.engine
+    }
 }
 
 impl World {
@@ -58,24 +55,11 @@ impl World {
         lost_call_grace: Duration,
         cast: Cast,
     ) -> Self {
-        let store = Arc::new(Store::open_in_memory().unwrap());
-        super::seed(&store);
-        let mut agents = store.list_agents().unwrap();
-        for agent in &mut agents {
-            let config = &mut agent.config;
-            config.backend = BackendKind::ElevenLabs;
-            config.backend_settings.eleven_labs.agent_id = format!("agent_{}", agent.id.0);
+        let (store, agents) = hosted::seeded_store(BackendKind::ElevenLabs, max_duration_secs, |id, config| {
+            config.backend_settings.eleven_labs.agent_id = format!("agent_{}", id.0);
             config.backend_settings.eleven_labs.agent_phone_number_id = "phnum_switchboard".into();
-            config.max_duration_secs = max_duration_secs;
-            store.update_agent(agent.id, config).unwrap();
-        }
-        let recordings = tempfile::tempdir().unwrap();
-        let settings = EngineSettings {
-            recordings_dir: Some(recordings.path().to_owned()),
-            lost_call_grace,
-            ..EngineSettings::default()
-        };
-        let mut engine = Engine::new(Arc::clone(&store), settings);
+        });
+        let (mut engine, recordings) = hosted::engine_keeping_recordings(&store, lost_call_grace);
 
         let fake = FakeElevenLabs::start(FakeElevenLabsSettings {
             api_key: API_KEY.into(),
@@ -101,9 +85,7 @@ impl World {
         )
         .with_live_calls(live.clone(), engine.recordings())
         .with_elevenlabs(client.clone());
-        let state = Arc::new(state);
-        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
-        spawn_inbox_processor(state);
+        let bound = hosted::serve_listener(state).await;
         fake.send_webhooks_to(&format!("http://{bound}{}", WebhookRoute::ElevenLabs.path()));
 
         let reconcile = RECONCILE;
@@ -111,14 +93,6 @@ impl World {
         engine.register_backend(Arc::new(backend.clone()));
         let reports = CallReports::new(store, engine.bus().clone(), live, engine.recordings());
         Self { engine: Arc::new(engine), fake, backend, reports, _recordings: recordings }
-    }
-
-    fn agent(&self, name: &str) -> AgentId {
-        hosted::agent(&self.engine, name)
-    }
-
-    fn vendor(&self, name: &str) -> ContactId {
-        hosted::vendor(&self.engine, name)
     }
 
     /// Calls `vendor` with the quote agent and waits for the call to end; returns it with the
@@ -146,12 +120,8 @@ async fn a_quote_campaign_runs_both_rounds_over_elevenlabs_and_fills_history() {
     for call in &calls {
         assert_eq!(call.state, CallState::Completed, "{call:?}");
         let record = call_record(&store, call.id).unwrap();
-        assert!(record.transcript.len() >= 4, "{:?}", record.transcript);
-        assert!(record.transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms));
+        hosted::assert_offer_said(&record);
         assert!(record.fields.iter().any(|f| f.key == "unit_price"), "{:?}", record.fields);
-        let offer = record.offer.as_ref().expect("an offer");
-        let price = format!("${:.2}", offer.unit_price.unwrap());
-        assert!(record.transcript.iter().any(|line| line.text.contains(&price)), "the offer is what was said");
         let conversation = &record.provider_refs[CONVERSATION_REF];
         assert!(conversation.starts_with("conv_"));
         assert!(record.provider_refs[TWILIO_CALL_REF].starts_with("CA"));
@@ -201,14 +171,8 @@ async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_from_
 async fn duplicated_and_reordered_webhooks_are_applied_once() {
     for delivery in [WebhookDelivery::Duplicated, WebhookDelivery::Reordered] {
         let world = World::new(delivery, 300).await;
-        let (call, lines, offers) = world.quote_call("Pacific Bolt & Nut").await;
+        let (call, record) = hosted::quote_call_applied_once(&world.engine, delivery).await;
         let store = world.engine.store();
-        let record = call_record(store, call).unwrap();
-        assert_eq!(record.call.state, CallState::Completed, "{delivery:?}");
-        assert_eq!(record.transcript.len(), lines, "{delivery:?}: every line published once");
-        assert_eq!(record.transcript.iter().map(|l| l.seq).collect::<Vec<_>>(), (0..lines as u32).collect::<Vec<_>>());
-        assert_eq!(offers, 1, "{delivery:?}");
-        assert!(record.recording.is_some(), "{delivery:?}");
         // Let the later webhooks land, then nothing more has changed.
         let posted = if delivery == WebhookDelivery::Duplicated { 4 } else { 2 };
         for _ in 0..100 {
@@ -228,13 +192,8 @@ async fn duplicated_and_reordered_webhooks_are_applied_once() {
 async fn a_dropped_webhook_is_recovered_by_the_reconciler() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());
-    let (call, lines, offers) = world.quote_call("Acme Fasteners").await;
-    reconciler.abort();
-    let record = call_record(world.engine.store(), call).unwrap();
-    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    let record = hosted::quote_call_reconciled(&world.engine, reconciler).await;
     assert_eq!(world.fake.webhooks_posted(), 0);
-    assert!(lines >= 4 && record.transcript.len() == lines);
-    assert_eq!(offers, 1);
     assert!(record.offer.is_some() && record.recording.is_some() && record.provider_record.is_some());
     // A second pass finds nothing left to do.
     assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
@@ -337,11 +296,7 @@ async fn rate_limits_latency_and_a_stalled_fetch_are_retried() {
     let world = World::new(WebhookDelivery::InOrder, 300).await;
     world.fake.set_latency(Duration::from_millis(20));
     world.fake.rate_limit_next(Endpoint::OutboundCall, 2);
-    let started = std::time::Instant::now();
-    let (call, _, offers) = world.quote_call("Pacific Bolt & Nut").await;
-    assert!(started.elapsed() >= Duration::from_secs(2), "each 429's Retry-After was honoured");
-    assert_eq!(world.engine.store().call(call).unwrap().unwrap().state, CallState::Completed);
-    assert_eq!((offers, world.fake.placed_calls().len()), (1, 1));
+    hosted::assert_rate_limits_waited_out(&world.engine, || world.fake.placed_calls().len()).await;
 
     // The recording's GET stalls past the client's timeout once, fails once, then answers.
     world.fake.stall_next(Endpoint::Conversation, 1, Duration::from_secs(3));

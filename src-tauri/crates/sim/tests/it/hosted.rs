@@ -2,19 +2,90 @@
 //! seeded agents and vendors, a quote call waited out, the realistic-cast campaign, and a call
 //! finished by a reconciler after the app restarts.
 
+use std::fmt::Debug;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentId, CallId, CallState, CallSummary, ContactId};
+use switchboard_core::{Agent, AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId};
+use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
 use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::backends::vapi::VapiBackend;
 use switchboard_engine::history::{CallRecord, call_record};
+use switchboard_engine::server::{ListenerState, serve, spawn_inbox_processor};
 use switchboard_engine::{CallBackend, CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_store::Store;
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
 
 use super::{call_ended, quote_campaign, run_campaign};
+
+/// How quickly the hosted backends' reconcilers look in these tests: often, soon overdue, and
+/// giving up after 2 s.
+pub const RECONCILE: ReconcileSettings = ReconcileSettings {
+    every: Duration::from_millis(200),
+    overdue: Duration::from_millis(300),
+    give_up: Duration::from_secs(2),
+};
+
+/// A test world over the seeded agents and vendors.
+pub trait Seeded {
+    fn engine(&self) -> &Engine;
+
+    /// The seeded agent called `name`.
+    fn agent(&self, name: &str) -> AgentId {
+        agent(self.engine(), name)
+    }
+
+    /// The seeded vendor called `name`.
+    fn vendor(&self, name: &str) -> ContactId {
+        vendor(self.engine(), name)
+    }
+}
+
+/// A store with the sample vendors and the shipped quote agents moved to `backend` (max duration
+/// `max_duration_secs`), `configure` filling in the backend's own settings; returns it with the
+/// agents.
+pub fn seeded_store(
+    backend: BackendKind,
+    max_duration_secs: u32,
+    configure: impl Fn(AgentId, &mut AgentConfig),
+) -> (Arc<Store>, Vec<Agent>) {
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    super::seed(&store);
+    let mut agents = store.list_agents().unwrap();
+    for agent in &mut agents {
+        let config = &mut agent.config;
+        config.backend = backend;
+        configure(agent.id, config);
+        config.max_duration_secs = max_duration_secs;
+        store.update_agent(agent.id, config).unwrap();
+    }
+    (store, agents)
+}
+
+/// The engine over `store`, keeping recordings in a new temporary folder (returned with it) and
+/// closing calls as lost `lost_call_grace` past their deadline.
+pub fn engine_keeping_recordings(store: &Arc<Store>, lost_call_grace: Duration) -> (Engine, TempDir) {
+    let recordings = tempfile::tempdir().unwrap();
+    let settings = EngineSettings {
+        recordings_dir: Some(recordings.path().to_owned()),
+        lost_call_grace,
+        ..EngineSettings::default()
+    };
+    (Engine::new(Arc::clone(store), settings), recordings)
+}
+
+/// Serves the listener over `state` on 127.0.0.1 and processes its inbox; returns the bound
+/// address.
+pub async fn serve_listener(state: ListenerState) -> SocketAddr {
+    let state = Arc::new(state);
+    let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
+    spawn_inbox_processor(state);
+    bound
+}
 
 /// The seeded agent called `name`.
 pub fn agent(engine: &Engine, name: &str) -> AgentId {
@@ -42,6 +113,53 @@ pub async fn quote_call(engine: &Engine, vendor_name: &str) -> (CallId, usize, u
         }
     }
     (call.id, lines, offers)
+}
+
+/// A quote call to Pacific Bolt & Nut over webhooks delivered as `delivery` (duplicated or
+/// reordered), applied once: completed, each line published and stored once, one offer, the
+/// recording. Returns the call and its record.
+pub async fn quote_call_applied_once(engine: &Engine, delivery: impl Debug) -> (CallId, CallRecord) {
+    let (call, lines, offers) = quote_call(engine, "Pacific Bolt & Nut").await;
+    let record = call_record(engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{delivery:?}");
+    assert_eq!(record.transcript.len(), lines, "{delivery:?}: every line published once");
+    assert_eq!(record.transcript.iter().map(|l| l.seq).collect::<Vec<_>>(), (0..lines as u32).collect::<Vec<_>>());
+    assert_eq!(offers, 1, "{delivery:?}");
+    assert!(record.recording.is_some(), "{delivery:?}");
+    (call, record)
+}
+
+/// A quote call to Acme Fasteners whose webhooks are all dropped, finished by the running
+/// `reconciler` (stopped once the call ends): completed, with every line published and one offer.
+/// Returns the call's record.
+pub async fn quote_call_reconciled(engine: &Engine, reconciler: JoinHandle<()>) -> CallRecord {
+    let (call, lines, offers) = quote_call(engine, "Acme Fasteners").await;
+    reconciler.abort();
+    let record = call_record(engine.store(), call).unwrap();
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    assert!(lines >= 4 && record.transcript.len() == lines);
+    assert_eq!(offers, 1);
+    record
+}
+
+/// The quote is stored and is what was said: four lines at least, in order, and an offer whose
+/// price is in the transcript.
+pub fn assert_offer_said(record: &CallRecord) {
+    assert!(record.transcript.len() >= 4, "{:?}", record.transcript);
+    assert!(record.transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms));
+    let offer = record.offer.as_ref().expect("an offer");
+    let price = format!("${:.2}", offer.unit_price.unwrap());
+    assert!(record.transcript.iter().any(|line| line.text.contains(&price)), "the offer is what was said");
+}
+
+/// With the backend's call placing set to answer two 429s first, a quote call to Pacific Bolt &
+/// Nut waits each out (Retry-After: 1) and is placed once (`placed` counts the placings).
+pub async fn assert_rate_limits_waited_out(engine: &Engine, placed: impl Fn() -> usize) {
+    let started = std::time::Instant::now();
+    let (call, _, offers) = quote_call(engine, "Pacific Bolt & Nut").await;
+    assert!(started.elapsed() >= Duration::from_secs(2), "each 429's Retry-After was honoured");
+    assert_eq!(engine.store().call(call).unwrap().unwrap().state, CallState::Completed);
+    assert_eq!((offers, placed()), (1, 1));
 }
 
 /// A quote campaign over 30 written vendors, 10 at a time, waited out: every call has ended with

@@ -7,15 +7,13 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentId, BackendKind, CallId, CallState, ContactId, VoicemailPolicy};
+use switchboard_core::{BackendKind, CallId, CallState, VoicemailPolicy};
 use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
 use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::backends::ultravox::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend};
 use switchboard_engine::history::call_record;
-use switchboard_engine::server::{
-    ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
-};
+use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::Secret;
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
@@ -26,6 +24,7 @@ use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, run_campaign, two_round_quote_campaign};
+use hosted::Seeded;
 
 const PUBLIC: &str = "https://tunnel.example";
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
@@ -43,6 +42,12 @@ struct World {
     _recordings: tempfile::TempDir,
 }
 
+impl Seeded for World {
+    fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
 impl World {
     /// Both quote agents saved onto Ultravox (max duration 300 s); `machines` are numbers an
     /// answering machine answers.
@@ -55,10 +60,8 @@ impl World {
     async fn with(machines: Vec<String>, max_duration_secs: u32, reconcile: ReconcileSettings, cast: Cast) -> Self {
         let store = Arc::new(Store::open_in_memory().unwrap());
         super::seed(&store);
-        let recordings = tempfile::tempdir().unwrap();
-        let settings =
-            EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
-        let mut engine = Engine::new(Arc::clone(&store), settings);
+        let (mut engine, recordings) =
+            hosted::engine_keeping_recordings(&store, EngineSettings::default().lost_call_grace);
         let sim = SimSettings { cast, ..SimSettings::default() };
         let twilio = FakeTwilio::start(FakeTwilioSettings {
             account_sid: ACCOUNT.into(),
@@ -112,9 +115,7 @@ impl World {
             .with_live_calls(live, engine.recordings())
             .with_twilio(dialer)
             .with_ultravox(backend.clone());
-        let state = Arc::new(state);
-        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
-        spawn_inbox_processor(state);
+        let bound = hosted::serve_listener(state).await;
         twilio.tunnel(PUBLIC, &format!("http://{bound}"));
         ultravox.send_webhooks_to(&format!("http://{bound}{}", WebhookRoute::Ultravox.path()));
 
@@ -124,14 +125,6 @@ impl World {
             engine.save_agent(Some(agent.id), agent.config).await.unwrap();
         }
         Self { engine: Arc::new(engine), twilio, ultravox, backend, reports, _recordings: recordings }
-    }
-
-    fn agent(&self, name: &str) -> AgentId {
-        hosted::agent(&self.engine, name)
-    }
-
-    fn vendor(&self, name: &str) -> ContactId {
-        hosted::vendor(&self.engine, name)
     }
 
     /// Calls `vendor` with the quote agent and waits for the end; returns the call and every
@@ -180,11 +173,8 @@ async fn a_quote_campaign_runs_both_rounds_over_ultravox_through_twilio() {
     for call in &calls {
         assert_eq!(call.state, CallState::Completed, "{call:?}");
         let record = call_record(&store, call.id).unwrap();
-        assert!(record.transcript.len() >= 4, "{:?}", record.transcript);
-        assert!(record.transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms));
-        let offer = record.offer.as_ref().expect("an offer from the record_field values");
-        let price = format!("${:.2}", offer.unit_price.unwrap());
-        assert!(record.transcript.iter().any(|line| line.text.contains(&price)), "the offer is what was said");
+        // The offer comes from the record_field values.
+        hosted::assert_offer_said(&record);
         let sid = &record.provider_refs[TWILIO_CALL_REF];
         assert!(sid.starts_with("CA"), "{sid}");
         assert_eq!(store.call_by_provider_id(sid).unwrap().unwrap().id, call.id);

@@ -5,13 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId};
-use switchboard_engine::backends::ReconcileSettings;
+use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
 use switchboard_engine::backends::vapi::{CALL_REF, VapiBackend};
 use switchboard_engine::history::call_record;
-use switchboard_engine::server::{
-    ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
-};
+use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_providers::{HttpSettings, Secret};
@@ -20,14 +17,10 @@ use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, two_round_quote_campaign};
+use hosted::{RECONCILE, Seeded};
 
 const API_KEY: &str = "vapi_private_test_key";
 const SERVER_SECRET: &str = "vapi_server_secret_test";
-const RECONCILE: ReconcileSettings = ReconcileSettings {
-    every: Duration::from_millis(200),
-    overdue: Duration::from_millis(300),
-    give_up: Duration::from_secs(2),
-};
 
 /// The engine on the Vapi backend, its listener and the fake.
 struct World {
@@ -39,6 +32,12 @@ struct World {
     _recordings: tempfile::TempDir,
 }
 
+impl Seeded for World {
+    fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
 impl World {
     /// Both shipped quote agents moved to Vapi (max duration `max_duration_secs`), the sample
     /// vendors, cooperative callees, and server messages delivered as `delivery`.
@@ -48,21 +47,12 @@ impl World {
 
     /// As [`World::new`], the callees being `cast`.
     async fn with_cast(delivery: WebhookDelivery, max_duration_secs: u32, cast: Cast) -> Self {
-        let store = Arc::new(Store::open_in_memory().unwrap());
-        super::seed(&store);
-        let mut agents = store.list_agents().unwrap();
-        for agent in &mut agents {
-            let config = &mut agent.config;
-            config.backend = BackendKind::Vapi;
-            config.backend_settings.vapi.assistant_id = format!("asst-{}", agent.id.0);
+        let (store, agents) = hosted::seeded_store(BackendKind::Vapi, max_duration_secs, |id, config| {
+            config.backend_settings.vapi.assistant_id = format!("asst-{}", id.0);
             config.backend_settings.vapi.phone_number_id = "pn-switchboard".into();
-            config.max_duration_secs = max_duration_secs;
-            store.update_agent(agent.id, config).unwrap();
-        }
-        let recordings = tempfile::tempdir().unwrap();
-        let settings =
-            EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
-        let mut engine = Engine::new(Arc::clone(&store), settings);
+        });
+        let (mut engine, recordings) =
+            hosted::engine_keeping_recordings(&store, EngineSettings::default().lost_call_grace);
 
         let fake = FakeVapi::start(FakeVapiSettings {
             api_key: API_KEY.into(),
@@ -85,9 +75,7 @@ impl World {
         let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, settings)
             .with_live_calls(live.clone(), engine.recordings())
             .with_vapi(client.clone());
-        let state = Arc::new(state);
-        let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
-        spawn_inbox_processor(state);
+        let bound = hosted::serve_listener(state).await;
         let listener = format!("http://{bound}{}", WebhookRoute::Vapi.path());
         fake.send_messages_to(&listener);
 
@@ -95,14 +83,6 @@ impl World {
         engine.register_backend(Arc::new(backend.clone()));
         let reports = CallReports::new(store, engine.bus().clone(), live, engine.recordings());
         Self { engine: Arc::new(engine), fake, backend, reports, listener, _recordings: recordings }
-    }
-
-    fn agent(&self, name: &str) -> AgentId {
-        hosted::agent(&self.engine, name)
-    }
-
-    fn vendor(&self, name: &str) -> ContactId {
-        hosted::vendor(&self.engine, name)
     }
 
     /// Calls `vendor` with the quote agent and waits for the call to end; returns it with the
@@ -177,12 +157,8 @@ async fn a_quote_campaign_runs_both_rounds_over_vapi_and_fills_history() {
         assert_eq!(call.end_reason.as_deref(), Some("Vapi: assistant-ended-call"));
         assert!(call.answered_at.is_some());
         let record = call_record(&store, call.id).unwrap();
-        assert!(record.transcript.len() >= 4, "{:?}", record.transcript);
-        assert!(record.transcript.windows(2).all(|w| w[1].offset_ms > w[0].offset_ms));
+        hosted::assert_offer_said(&record);
         assert!(record.fields.iter().any(|f| f.key == "unit_price"), "{:?}", record.fields);
-        let offer = record.offer.as_ref().expect("an offer");
-        let price = format!("${:.2}", offer.unit_price.unwrap());
-        assert!(record.transcript.iter().any(|line| line.text.contains(&price)), "the offer is what was said");
         let vapi_id = &record.provider_refs[CALL_REF];
         assert_eq!(store.call_by_provider_id(vapi_id).unwrap().map(|c| c.id), Some(call.id), "found by Vapi's id");
         let cost = record.cost.as_ref().unwrap();
@@ -229,14 +205,8 @@ async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_with_
 async fn duplicated_and_reordered_server_messages_are_applied_once() {
     for delivery in [WebhookDelivery::Duplicated, WebhookDelivery::Reordered] {
         let world = World::new(delivery, 300).await;
-        let (call, lines, offers) = world.quote_call("Pacific Bolt & Nut").await;
+        let (call, record) = hosted::quote_call_applied_once(&world.engine, delivery).await;
         let store = world.engine.store();
-        let record = call_record(store, call).unwrap();
-        assert_eq!(record.call.state, CallState::Completed, "{delivery:?}");
-        assert_eq!(record.transcript.len(), lines, "{delivery:?}: every line published once");
-        assert_eq!(record.transcript.iter().map(|l| l.seq).collect::<Vec<_>>(), (0..lines as u32).collect::<Vec<_>>());
-        assert_eq!(offers, 1, "{delivery:?}");
-        assert!(record.recording.is_some(), "{delivery:?}");
         // Ringing, in progress, ended and the report; each twice when duplicated. Let the later
         // ones land (reordered: the report came first), then nothing more has changed.
         world.messages_posted(if delivery == WebhookDelivery::Duplicated { 8 } else { 4 }).await;
@@ -250,13 +220,8 @@ async fn duplicated_and_reordered_server_messages_are_applied_once() {
 async fn a_dropped_report_is_recovered_by_the_reconciler() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());
-    let (call, lines, offers) = world.quote_call("Acme Fasteners").await;
-    reconciler.abort();
-    let record = call_record(world.engine.store(), call).unwrap();
-    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+    let record = hosted::quote_call_reconciled(&world.engine, reconciler).await;
     assert_eq!(world.fake.messages_posted(), 0);
-    assert!(lines >= 4 && record.transcript.len() == lines);
-    assert_eq!(offers, 1);
     assert!(record.offer.is_some() && record.recording.is_some() && record.cost.is_some());
     let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
     assert_eq!(
@@ -267,7 +232,7 @@ async fn a_dropped_report_is_recovered_by_the_reconciler() {
     assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
     world.fake.deliver_dropped().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let late = call_record(world.engine.store(), call).unwrap();
+    let late = call_record(world.engine.store(), record.call.id).unwrap();
     assert_eq!((&late.call, &late.transcript, &late.fields), (&record.call, &record.transcript, &record.fields));
     assert_eq!((&late.offer, &late.cost), (&record.offer, &record.cost));
 }
@@ -323,11 +288,7 @@ async fn rate_limits_and_server_errors_follow_the_clients_policy_and_a_refusal_f
     // Two 429s are waited out (Retry-After: 1 each), then the call goes through once.
     world.fake.set_latency(Duration::from_millis(20));
     world.fake.rate_limit_next(Endpoint::CreateCall, 2);
-    let started = std::time::Instant::now();
-    let (call, _, offers) = world.quote_call("Pacific Bolt & Nut").await;
-    assert!(started.elapsed() >= Duration::from_secs(2), "each 429's Retry-After was honoured");
-    assert_eq!(world.engine.store().call(call).unwrap().unwrap().state, CallState::Completed);
-    assert_eq!((offers, world.fake.placed_calls().len()), (1, 1));
+    hosted::assert_rate_limits_waited_out(&world.engine, || world.fake.placed_calls().len()).await;
 
     // A 500 on placing a call is not retried (it might have rung): the call fails with it.
     world.fake.fail_next(Endpoint::CreateCall, 1);

@@ -25,18 +25,17 @@ const MEDIA_READ_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Twilio's voice URL. A speech-gather call (named by `?call=` or known by its Call SID) is
 /// answered with its opening `<Gather>`; other calls get an empty `<Response/>` (Twilio ends the
-/// call when it runs out of verbs) until the pipeline answers with `<Connect><Stream>` to
-/// [`TWILIO_MEDIA_PATH`].
+/// call when it runs out of verbs): the dialer gives Ultravox and pipeline calls their TwiML when
+/// it places them.
 pub(super) async fn voice(
     State(state): State<Arc<ListenerState>>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let url = public_url(&state, &uri);
     let request_id = request_id(&headers);
-    if let Err(refusal) = verify_twilio(&state, &url, &headers, twilio_body(&headers, &body)) {
-        return refusal.respond(request_id, TWILIO_VOICE_PATH);
+    if let Some(refusal) = refused(&state, &uri, &headers, &body, request_id, TWILIO_VOICE_PATH) {
+        return refusal;
     }
     if let (Some(gather), Ok(result)) = (&state.gather, GatherResult::parse(&body)) {
         match gather.answer(GatherStep::Answered, call_in(&uri), result).await {
@@ -48,6 +47,22 @@ pub(super) async fn voice(
     twiml_response(&TwimlResponse::new().render().expect("an empty response is valid TwiML"))
 }
 
+/// The refusal (logged, 403 or 503) of a request whose Twilio signature does not check out
+/// against the public URL; `None` when it does.
+fn refused(
+    state: &ListenerState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    request_id: &str,
+    path: &'static str,
+) -> Option<Response> {
+    let url = public_url(state, uri);
+    verify_twilio(state, &url, headers, twilio_body(headers, body))
+        .err()
+        .map(|refusal| refusal.respond(request_id, path))
+}
+
 /// What a speech-gather call's `<Gather>` heard: answered with the agent's next TwiML.
 pub(super) async fn gather(
     State(state): State<Arc<ListenerState>>,
@@ -55,10 +70,9 @@ pub(super) async fn gather(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let url = public_url(&state, &uri);
     let request_id = request_id(&headers);
-    if let Err(refusal) = verify_twilio(&state, &url, &headers, twilio_body(&headers, &body)) {
-        return refusal.respond(request_id, TWILIO_GATHER_PATH);
+    if let Some(refusal) = refused(&state, &uri, &headers, &body, request_id, TWILIO_GATHER_PATH) {
+        return refusal;
     }
     let Some(gather) = &state.gather else {
         tracing::warn!(request_id, "a gather result arrived but speech-gather calls are not configured");

@@ -4,8 +4,9 @@
 //! fakes' own work) and concurrent calls with the agent speaking, counting late frames (more
 //! than 40 ms after the one before while the agent speaks) and holes in the audio Twilio
 //! would play. The fakes run in the same process and take their share of the CPU.
-//! `cargo bench -p switchboard-sim --bench pipeline` prints the figures; under `cargo test` it
-//! runs a few turns and calls as a smoke test.
+//! `cargo bench -p switchboard-sim --bench pipeline` prints the figures (`-- --calls N` runs only
+//! N concurrent calls, e.g. under a profiler); under `cargo test` it runs a few turns and calls as
+//! a smoke test.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -112,47 +113,64 @@ async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRec
 }
 
 fn main() {
-    let benchmarking = std::env::args().any(|arg| arg == "--bench");
+    let args: Vec<String> = std::env::args().collect();
+    let benchmarking = args.iter().any(|arg| arg == "--bench");
+    let only_calls: Option<usize> = args
+        .iter()
+        .position(|arg| arg == "--calls")
+        .map(|at| args.get(at + 1).and_then(|calls| calls.parse().ok()).expect("--calls takes a number of calls"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let (rigs, turns) = if benchmarking { (2, 100) } else { (1, 3) };
-        let mut latencies: Vec<Duration> =
-            futures_util::future::join_all((0..rigs).map(|_| turn_latencies(turns))).await.into_iter().flatten().collect();
-        latencies.sort();
-        assert!(!latencies.is_empty(), "no turn was measured");
-        println!(
-            "engine-added latency per turn (final result out of the fake Deepgram → first answer frame at the fake Twilio), \
-             {} turns: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            latencies.len(),
-            ms(percentile(&latencies, 0.5)),
-            ms(percentile(&latencies, 0.9)),
-            ms(percentile(&latencies, 0.99)),
-            ms(*latencies.last().unwrap()),
-        );
-
-        let (sizes, speech): (&[usize], Duration) =
-            if benchmarking { (&[100, 250, 500], Duration::from_secs(6)) } else { (&[4], Duration::from_secs(1)) };
-        for &calls in sizes {
-            let (records, wall) = concurrent_calls(calls, speech).await;
-            let (mut gaps, mut excused) = (Vec::new(), 0);
-            for record in &records {
-                let (paced, starved) = record.paced_gaps(PAUSE, STARVED);
-                gaps.extend(paced);
-                excused += starved;
-            }
-            let frames: usize = records.iter().map(|record| record.frames.len()).sum();
-            let late = gaps.iter().filter(|gap| **gap > LATE).count();
-            let worst = gaps.iter().max().copied().unwrap_or_default();
-            let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
-            let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
-            println!(
-                "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms after the \
-                 one before), worst gap {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps \
-                 left out (the process itself starved), {short} calls short of audio, wall {:.1} s",
-                speech.as_secs_f64(),
-                ms(worst),
-                wall.as_secs_f64(),
-            );
+        if only_calls.is_none() {
+            latency_figures(rigs, turns).await;
+        }
+        let (sizes, speech): (Vec<usize>, Duration) = match only_calls {
+            Some(calls) => (vec![calls], Duration::from_secs(6)),
+            None if benchmarking => (vec![100, 250, 500], Duration::from_secs(6)),
+            None => (vec![4], Duration::from_secs(1)),
+        };
+        for calls in sizes {
+            concurrency_figures(calls, speech).await;
         }
     });
+}
+
+async fn latency_figures(rigs: usize, turns: usize) {
+    let mut latencies: Vec<Duration> =
+        futures_util::future::join_all((0..rigs).map(|_| turn_latencies(turns))).await.into_iter().flatten().collect();
+    latencies.sort();
+    assert!(!latencies.is_empty(), "no turn was measured");
+    println!(
+        "engine-added latency per turn (final result out of the fake Deepgram → first answer frame at the fake Twilio), \
+             {} turns: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.9)),
+        ms(percentile(&latencies, 0.99)),
+        ms(*latencies.last().unwrap()),
+    );
+}
+
+async fn concurrency_figures(calls: usize, speech: Duration) {
+    let (records, wall) = concurrent_calls(calls, speech).await;
+    let (mut gaps, mut excused) = (Vec::new(), 0);
+    for record in &records {
+        let (paced, starved) = record.paced_gaps(PAUSE, STARVED);
+        gaps.extend(paced);
+        excused += starved;
+    }
+    let frames: usize = records.iter().map(|record| record.frames.len()).sum();
+    let late = gaps.iter().filter(|gap| **gap > LATE).count();
+    let worst = gaps.iter().max().copied().unwrap_or_default();
+    let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
+    let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
+    println!(
+        "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms after the \
+                 one before), worst gap {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps \
+                 left out (the process itself starved), {short} calls short of audio, wall {:.1} s",
+        speech.as_secs_f64(),
+        ms(worst),
+        wall.as_secs_f64(),
+    );
 }

@@ -13,7 +13,7 @@ use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwilioClient
 use tokio::sync::mpsc;
 
 use super::placing::refused;
-use super::twilio::TwilioDialer;
+use super::twilio::{RecordedBy, TwilioDialer};
 use crate::pipeline::{
     CALL_ID_PARAMETER, CallControl, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,
 };
@@ -68,7 +68,14 @@ impl CallBackend for PipelineBackend {
                 Ok(twiml) => {
                     inner
                         .dialer
-                        .dial(&request, CallInstructions::Twiml(twiml), events.clone(), BACKEND, Vec::new())
+                        .dial(
+                            &request,
+                            CallInstructions::Twiml(twiml),
+                            RecordedBy::Engine,
+                            events.clone(),
+                            BACKEND,
+                            Vec::new(),
+                        )
                         .await
                 }
                 Err(error) => Err(refused(BACKEND, &format!("the media stream's TwiML could not be written: {error}"))),

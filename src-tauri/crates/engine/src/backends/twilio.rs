@@ -1,8 +1,10 @@
 //! The Twilio dialer: places the Twilio calls of the backends Twilio carries (Ultravox's agent
 //! and the engine's own pipeline behind `<Connect><Stream>`, speech-gather calls at the voice
 //! URL), with the TwiML or voice URL the backend gives. Every call gets status callbacks for all
-//! four events, async answering machine detection, a dual-channel recording, the agent's max
-//! duration as its time limit and a ring timeout, all pointed at the listener's public URL.
+//! four events, async answering machine detection, the agent's max duration as its time limit
+//! and a ring timeout, all pointed at the listener's public URL; and a dual-channel recording at
+//! Twilio unless the engine records the call itself ([`RecordedBy::Engine`]: the pipeline hears
+//! both parties, so a second recording would only cost money and race the first).
 //!
 //! Twilio's status callbacks drive the call's states through the listener's inbox like any
 //! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict
@@ -37,6 +39,15 @@ pub(crate) enum TwilioNotice {
     Machine,
     /// A recording's status.
     Recording(RecordingCallback),
+}
+
+/// Who records a dialled call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RecordedBy {
+    /// Twilio records both channels and the dialer fetches the WAV when it is ready.
+    Twilio,
+    /// The engine records the media stream itself; Twilio is not asked to.
+    Engine,
 }
 
 /// Where the dialer calls from and where Twilio reaches the listener.
@@ -75,7 +86,7 @@ impl TwilioDialer {
     }
 
     /// Places the call for `request` running `instructions` once answered (TwiML, or the URL
-    /// Twilio fetches it from), files its channel in [`LiveCalls`] and records the Call SID as
+    /// Twilio fetches it from), recorded by `recorded_by`, files its channel in [`LiveCalls`] and records the Call SID as
     /// the provider call id, with `refs` (the caller's own provider ids) beside it; returns the
     /// Call SID. A 5xx or a timeout on placing it is not resent (the client knows): the call
     /// fails with it. `backend` names the caller in errors.
@@ -83,11 +94,12 @@ impl TwilioDialer {
         &self,
         request: &CallRequest,
         instructions: CallInstructions,
+        recorded_by: RecordedBy,
         events: mpsc::Sender<BackendEvent>,
         backend: &'static str,
         mut refs: Vec<(&'static str, String)>,
     ) -> Result<String, BackendError> {
-        let call = self.create_call(request, instructions);
+        let call = self.create_call(request, instructions, recorded_by);
         let placed = self.client.create_call(&call).await.map_err(|error| provider_error(backend, error))?;
         {
             let mut voicemails = self.voicemails.lock().unwrap_or_else(PoisonError::into_inner);
@@ -107,7 +119,12 @@ impl TwilioDialer {
         &self.client
     }
 
-    fn create_call(&self, request: &CallRequest, instructions: CallInstructions) -> CreateCall {
+    fn create_call(
+        &self,
+        request: &CallRequest,
+        instructions: CallInstructions,
+        recorded_by: RecordedBy,
+    ) -> CreateCall {
         let mut call = CreateCall::new(&request.to, &self.settings.from_number, instructions);
         call.status_callback = Some(self.public_url(WebhookRoute::TwilioStatus.path()));
         // Leaving a message waits for the beep; hanging up wants the verdict soonest.
@@ -120,7 +137,7 @@ impl TwilioDialer {
             async_callback: Some(self.public_url(WebhookRoute::TwilioAmd.path())),
             timeout_secs: None,
         });
-        call.recording = Some(Recording {
+        call.recording = (recorded_by == RecordedBy::Twilio).then(|| Recording {
             channels: RecordingChannels::Dual,
             status_callback: Some(self.public_url(WebhookRoute::TwilioRecording.path())),
         });

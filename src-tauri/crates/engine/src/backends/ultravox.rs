@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 
 use super::placing;
 use super::reconcile::ReconcileSettings;
-use super::twilio::TwilioDialer;
+use super::twilio::{RecordedBy, TwilioDialer};
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 
 pub use agents::RECORD_FIELD_TOOL;
@@ -110,7 +110,8 @@ impl CallBackend for UltravoxBackend {
                 .render()
                 .map_err(|error| refused(&format!("the joinUrl does not fit in TwiML: {error}")))?;
             let refs = vec![(ULTRAVOX_CALL_REF, created.call_id)];
-            backend.dialer.dial(&request, CallInstructions::Twiml(twiml), events, BACKEND, refs).await?;
+            let instructions = CallInstructions::Twiml(twiml);
+            backend.dialer.dial(&request, instructions, RecordedBy::Twilio, events, BACKEND, refs).await?;
             Ok(())
         })
     }

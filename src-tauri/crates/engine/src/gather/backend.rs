@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::calls::GatherCalls;
 use super::session::{Session, Stored};
-use crate::backends::twilio::TwilioDialer;
+use crate::backends::twilio::{RecordedBy, TwilioDialer};
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 
 const BACKEND: &str = "Twilio gather";
@@ -57,7 +57,8 @@ impl CallBackend for GatherBackend {
             let voice_url = backend.calls.voice_url(request.call_id);
             let call = request.call_id;
             let instructions = CallInstructions::Url(voice_url);
-            let sid = backend.dialer.dial(&request, instructions, events, BACKEND, Vec::new()).await?;
+            let sid =
+                backend.dialer.dial(&request, instructions, RecordedBy::Twilio, events, BACKEND, Vec::new()).await?;
             tracing::info!(%call, call_sid = sid, "gather call placed");
             Ok(())
         })

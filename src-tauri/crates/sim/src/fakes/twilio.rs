@@ -455,7 +455,9 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
         let recording_sid = format!("RE{n:032x}");
         let duration_ms = u32::try_from(answered.elapsed().as_millis()).unwrap_or(u32::MAX).max(200);
         let utterance = Utterance { speaker: Speaker::Callee, start_ms: 0, duration_ms };
-        let Ok((wav, _)) = record(CallId(i64::from(n)), &[utterance]) else { return };
+        // Synthesising the audio is CPU work: off the runtime, as it would be off Twilio's media path.
+        let synthesised = tokio::task::spawn_blocking(move || record(CallId(i64::from(n)), &[utterance])).await;
+        let Ok(Ok((wav, _))) = synthesised else { return };
         lock(&shared.recordings).insert(recording_sid.clone(), wav);
         let account = &shared.settings.account_sid;
         let recording = vec![

@@ -202,6 +202,10 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
         |channel: usize| wav.samples.iter().skip(channel).step_by(2).filter(|sample| sample.abs() > 2000).count();
     // Three utterances of 0.7 s from the caller; four answers from the agent.
     assert!(loud(0) > 3 * 3000 && loud(1) > 4 * 2000, "caller {} and agent {} loud samples", loud(0), loud(1));
+    // That recording is the engine's own: Twilio was not asked for a second one.
+    let placed = world.rig.twilio.placed_calls();
+    assert_eq!(placed.len(), 1);
+    assert!(placed[0].iter().all(|(name, _)| !name.starts_with("Record")), "{:?}", placed[0]);
 
     // The model saw the rendered prompt, the tools and only what was said.
     let requests = world.rig.anthropic.requests();

@@ -1,10 +1,12 @@
 //! The listening hop: the caller's frames to Deepgram as binary frames (a KeepAlive after
-//! [`KEEP_ALIVE_AFTER`] without audio), Deepgram's events to the session. A socket that drops
-//! or fails is reopened once; a second failure is reported and the task ends.
+//! [`KEEP_ALIVE_AFTER`] without audio), Deepgram's events to the session. Frames that queued up
+//! while a send was under way go out together as one message, so a busy machine sends fewer,
+//! larger messages instead of falling behind; a frame never waits for another. A socket that
+//! drops or fails is reopened once; a second failure is reported and the task ends.
 
 use std::time::Duration;
 
-use switchboard_audio::Frame;
+use switchboard_audio::{FRAME_BYTES, Frame};
 use switchboard_providers::ProviderError;
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramReceiver, DeepgramSender, ListenEvent, ListenOptions};
 use tokio::sync::mpsc;
@@ -14,6 +16,8 @@ use super::session::Input;
 
 /// Deepgram closes a socket after 10 s with neither audio nor KeepAlive.
 const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(4);
+/// The most frames sent as one message (100 ms, the upper end of Deepgram's advice).
+const MOST_FRAMES_PER_MESSAGE: usize = 5;
 
 /// Runs until the frames stop (the call ended) or Deepgram fails twice.
 pub(super) async fn run(
@@ -30,18 +34,23 @@ pub(super) async fn run(
             return;
         }
     };
-    let mut quiet_since = Instant::now();
+    let mut queued = Vec::with_capacity(MOST_FRAMES_PER_MESSAGE);
+    let mut audio = Vec::with_capacity(MOST_FRAMES_PER_MESSAGE * FRAME_BYTES);
+    let mut last_audio = Instant::now();
+    // One timer for the call, moved on only when it fires: a frame just notes its time.
+    let keep_alive = sleep_until(last_audio + KEEP_ALIVE_AFTER);
+    tokio::pin!(keep_alive);
     loop {
         let failure = tokio::select! {
-            frame = frames.recv() => match frame {
-                Some(frame) => {
-                    quiet_since = Instant::now();
-                    sender.send_audio(&frame).await.err()
-                }
-                None => {
+            received = frames.recv_many(&mut queued, MOST_FRAMES_PER_MESSAGE) => {
+                if received == 0 {
                     let _closing = sender.finish().await;
                     return;
                 }
+                last_audio = Instant::now();
+                audio.clear();
+                queued.drain(..).for_each(|frame| audio.extend_from_slice(&frame));
+                sender.send_audio(&audio).await.err()
             },
             event = receiver.recv() => match event {
                 Ok(ListenEvent::Closed) => Some(ProviderError::ClosedUnexpectedly {
@@ -55,9 +64,16 @@ pub(super) async fn run(
                 }
                 Err(error) => Some(error),
             },
-            () = sleep_until(quiet_since + KEEP_ALIVE_AFTER) => {
-                quiet_since = Instant::now();
-                sender.keep_alive().await.err()
+            () = &mut keep_alive => {
+                let due = last_audio + KEEP_ALIVE_AFTER;
+                if due > Instant::now() {
+                    keep_alive.as_mut().reset(due);
+                    None
+                } else {
+                    last_audio = Instant::now();
+                    keep_alive.as_mut().reset(last_audio + KEEP_ALIVE_AFTER);
+                    sender.keep_alive().await.err()
+                }
             }
         };
         let Some(error) = failure else { continue };

@@ -1,7 +1,8 @@
 //! The playout: the agent's frames to Twilio at real-time pace (a few frames of lead, so
 //! Twilio's buffer never runs dry), a mark after each utterance, and `clear` on barge-in, which
 //! drops every frame of the cleared turns still queued here too. It reports each turn's first
-//! frame to the session and keeps a lock-free count of the frames sent per turn.
+//! frame to the session and keeps a lock-free count of the frames sent per turn. Frames due at
+//! once (an utterance's lead, or catching up after the task was held up) go out in one write.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,7 +85,15 @@ impl Playout {
         let mut pacer = Pacer::with_lead(std::time::Instant::now(), LEAD);
         let mut cleared: Option<u32> = None;
         let mut playing: Option<(u32, u32)> = None;
+        // Frames written to the socket but not yet flushed to Twilio.
+        let mut unflushed = false;
         loop {
+            if unflushed && queue.is_empty() {
+                if self.sink.flush().await.is_err() {
+                    break;
+                }
+                unflushed = false;
+            }
             let item = tokio::select! {
                 biased;
                 command = commands.recv() => match command {
@@ -109,6 +118,12 @@ impl Playout {
                     }
                     let due = pacer.next().expect("a pacer never ends");
                     if due > std::time::Instant::now() {
+                        if unflushed {
+                            if self.sink.flush().await.is_err() {
+                                break;
+                            }
+                            unflushed = false;
+                        }
                         // (A timer due now would still wait for the timer's next millisecond tick.)
                         tokio::time::sleep_until(Instant::from_std(due)).await;
                     }
@@ -122,7 +137,12 @@ impl Playout {
                     }
                     let json = writer.media(&frame);
                     let text = Utf8Bytes::try_from(json).expect("the frame writer writes JSON text");
-                    if self.sink.send(Message::Text(text)).await.is_err() {
+                    if self.sink.feed(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                    // The next frame, if queued and already due, goes out in the same write.
+                    unflushed = !queue.is_empty() && pacer.deadline() <= std::time::Instant::now();
+                    if !unflushed && self.sink.flush().await.is_err() {
                         break;
                     }
                     let sent_at = Instant::now();

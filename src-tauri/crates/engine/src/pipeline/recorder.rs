@@ -1,20 +1,23 @@
 //! The call's recording: both parties' frames, stamped with their time in the call, written to
 //! a two-track WAV, and read back whole when the call ends (for the `Recording` event, which the
-//! call task keeps with the call). Frames are collected in batches of about a second and each
-//! batch is written on the blocking pool, so a call never holds a blocking thread while it lasts
-//! (hundreds of calls at once would exhaust the pool the store needs).
+//! call task keeps with the call). The frames queued up are taken every [`WRITE_EVERY`] and
+//! written on the blocking pool, so a call never holds a blocking thread while it lasts
+//! (hundreds of calls at once would exhaust the pool the store needs), and a frame queued for
+//! the recording never wakes a task.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use switchboard_audio::{AudioError, CallRecorder, Frame, Party};
 use switchboard_core::CallId;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-/// Frames waiting to be written; a full queue drops frames rather than hold the audio path.
+/// Frames waiting to be written (about five seconds of both parties); a full queue drops
+/// frames rather than hold the audio path.
 const QUEUE: usize = 512;
-/// Frames written at a time: about a second of both parties.
-const BATCH: usize = 100;
+/// How often the queued frames are written.
+const WRITE_EVERY: Duration = Duration::from_secs(1);
 
 /// One frame of one party, `at_ms` after the media stream started.
 #[derive(Debug, Clone, Copy)]
@@ -30,11 +33,27 @@ pub(super) struct Recorded {
     pub(super) duration_ms: u32,
 }
 
-/// Starts recording `call`; the recording ends when every sender is dropped.
-pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, JoinHandle<Option<Recorded>>) {
+/// A recording under way.
+pub(super) struct Recording {
+    task: JoinHandle<Option<Recorded>>,
+    /// Dropped when the call is over.
+    finished: oneshot::Sender<()>,
+}
+
+impl Recording {
+    /// The finished recording, once every sender of frames is dropped; `None` when it failed.
+    pub(super) async fn finish(self) -> Option<Recorded> {
+        drop(self.finished);
+        self.task.await.ok().flatten()
+    }
+}
+
+/// Starts recording `call`.
+pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, Recording) {
     let (sender, frames) = mpsc::channel::<RecordFrame>(QUEUE);
+    let (finished, finishing) = oneshot::channel();
     let task = tokio::spawn(async move {
-        let recorded = record(scratch_path(call), frames).await;
+        let recorded = record(scratch_path(call), frames, finishing).await;
         match recorded {
             Ok(recorded) => Some(recorded),
             Err(error) => {
@@ -43,7 +62,7 @@ pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, JoinHandle<Opti
             }
         }
     });
-    (sender, task)
+    (sender, Recording { task, finished })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,25 +75,38 @@ enum RecordingError {
     ShuttingDown,
 }
 
-async fn record(path: PathBuf, mut frames: mpsc::Receiver<RecordFrame>) -> Result<Recorded, RecordingError> {
+async fn record(
+    path: PathBuf,
+    mut frames: mpsc::Receiver<RecordFrame>,
+    mut finishing: oneshot::Receiver<()>,
+) -> Result<Recorded, RecordingError> {
     let created = path.clone();
     let mut writer = on_blocking_pool(move || Ok(CallRecorder::create(&created)?)).await?;
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch = Vec::with_capacity(QUEUE);
     loop {
-        let room = BATCH - batch.len();
-        let open = frames.recv_many(&mut batch, room).await > 0;
-        if batch.len() < BATCH && open {
-            continue;
-        }
-        (writer, batch) = on_blocking_pool(move || {
-            let mut writer = writer;
-            for RecordFrame { party, at_ms, frame } in batch.drain(..) {
-                writer.push_mulaw(party, at_ms, &frame)?;
+        let finished = tokio::select! {
+            () = tokio::time::sleep(WRITE_EVERY) => false,
+            _ = &mut finishing => true,
+        };
+        if finished {
+            // The rest, until the last sender is gone.
+            while frames.recv_many(&mut batch, QUEUE).await > 0 {}
+        } else {
+            while let Ok(frame) = frames.try_recv() {
+                batch.push(frame);
             }
-            Ok((writer, batch))
-        })
-        .await?;
-        if !open {
+        }
+        if !batch.is_empty() {
+            (writer, batch) = on_blocking_pool(move || {
+                let mut writer = writer;
+                for RecordFrame { party, at_ms, frame } in batch.drain(..) {
+                    writer.push_mulaw(party, at_ms, &frame)?;
+                }
+                Ok((writer, batch))
+            })
+            .await?;
+        }
+        if finished {
             break;
         }
     }

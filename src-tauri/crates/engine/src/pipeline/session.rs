@@ -207,7 +207,7 @@ pub(super) async fn run(
     let _closed = tokio::time::timeout(Duration::from_secs(2), playout).await;
     reader.abort();
     let _listened = tokio::time::timeout(Duration::from_secs(2), listening).await;
-    if let Ok(Some(recorded)) = recording.await {
+    if let Some(recorded) = recording.finish().await {
         let event =
             BackendEvent::Recording { audio: recorded.wav, extension: "wav", duration_ms: recorded.duration_ms };
         let _sent = call.events.send(event).await;

@@ -84,8 +84,9 @@ impl TwilioDialer {
         Self { client, store, live, settings, pipeline: PipelineSessions::default(), voicemails: Arc::default() }
     }
 
-    /// Leaves pipeline calls that have their media stream in `sessions` (the registry the
-    /// pipeline backend files its calls in) to their session to end.
+    /// Shares `sessions`, the registry the pipeline backend files its calls in: the reconciler
+    /// ends a pipeline call that never got its media stream, and leaves one that did to its
+    /// session.
     pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
         self.pipeline = sessions;
         self

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallState, CallSummary};
+use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
 use switchboard_providers::ProviderError;
 use switchboard_store::Store;
 use tokio::task::JoinHandle;
@@ -18,6 +18,10 @@ use tokio::task::JoinHandle;
 use super::report::FinishedCall;
 use crate::dispatcher::blocking;
 use crate::{BackendEvent, BoxFuture, CallReports, EngineError, now};
+
+/// How often, and how many times, [`stored_closed`] looks.
+const CLOSED_CHECK_EVERY: Duration = Duration::from_millis(20);
+const CLOSED_CHECKS: u32 = 250;
 
 /// When a reconciler looks, and when a report counts as overdue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +123,9 @@ where
             Fetched::Lost(reason) => lose(reports, &call, &reason).await?,
             Fetched::Stuck { reason, stop } => {
                 lose(reports, &call, &reason).await?;
+                // Stopped once closed, so what the provider reports about stopping it changes
+                // nothing.
+                stored_closed(reports.store(), call.id).await?;
                 stop.await;
             }
             Fetched::Running if hopeless => lose(reports, &call, which.never_ended).await?,
@@ -172,6 +179,20 @@ async fn overdue_calls(
         Ok::<_, EngineError>(due)
     })
     .await
+}
+
+/// Waits (a few seconds at most) for the store to have `call` closed: its task applies what it
+/// was sent in its own time.
+async fn stored_closed(store: &Arc<Store>, call: CallId) -> Result<(), EngineError> {
+    for _ in 0..CLOSED_CHECKS {
+        let store = Arc::clone(store);
+        if blocking(move || store.call(call)).await?.is_none_or(|call| call.state.is_terminal()) {
+            return Ok(());
+        }
+        tokio::time::sleep(CLOSED_CHECK_EVERY).await;
+    }
+    tracing::warn!(%call, "the call was not closed in time; it is stopped at the provider anyway");
+    Ok(())
 }
 
 /// Ends `call` as lost, through its task when one listens.

@@ -1,15 +1,17 @@
 //! The Twilio dialer's reconciler end to end: speech-gather and pipeline calls whose Twilio
 //! callbacks the fake drops are fetched from the fake Twilio once overdue and end exactly as the
 //! callbacks would have ended them; a Call SID Twilio does not know is lost; a call Twilio keeps
-//! live past give-up is lost and hung up at the fake.
+//! live past give-up is lost and hung up at the fake; a gather call that ended while the app was
+//! down is ended by the restarted app's reconciler.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallState, CallSummary};
 use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
+use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::history::{CallRecord, call_record};
-use switchboard_engine::{Engine, EngineSettings};
+use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
 use switchboard_providers::twilio::TwilioCallStatus;
 use switchboard_sim::fakes::WebhookDelivery;
 use switchboard_sim::fakes::anthropic::scripted;
@@ -173,4 +175,46 @@ async fn a_pipeline_call_that_never_got_its_stream_and_lost_its_callbacks_ends_a
     assert!(lasted(&reconciled) >= overdue(), "the reconciler ended it once overdue: {reconciled:?}");
     assert_eq!((reconciled.state, &reconciled.end_reason), (by_callback.state, &by_callback.end_reason));
     assert_eq!(reconciled.state, CallState::Completed);
+}
+
+#[tokio::test]
+async fn a_gather_call_that_ended_while_the_app_was_down_is_ended_by_the_restarted_apps_reconciler() {
+    let world = gather_world(WebhookDelivery::InOrder, false).await;
+    let (call, placed, mut driver) = world.call("Acme Fasteners").await;
+    let mut callee = VendorCallee::new(&placed, &gather::SIM);
+    assert_eq!(driver.step(&mut callee).await, None);
+    // The app stops; meanwhile the callee hangs up, and Twilio's callbacks find no listener.
+    world.twilio.set_delivery(WebhookDelivery::Dropped);
+    drop((driver, placed));
+
+    // The app starts again: a new dialer over fresh live calls, no call task listening.
+    let store = world.engine.store();
+    let live = LiveCalls::default();
+    let reports = CallReports::new(Arc::clone(store), world.engine.bus().clone(), live.clone(), None);
+    let settings = TwilioDialerSettings {
+        from_number: gather::FROM.into(),
+        public_base_url: gather::PUBLIC.into(),
+        reconcile: RECONCILE,
+    };
+    let client = world.twilio.client(&super::loopback_http()).unwrap();
+    let dialer = TwilioDialer::new(client, Arc::clone(store), live, settings);
+    assert!(!store.call(call).unwrap().unwrap().state.is_terminal(), "the call waits for its end");
+    let mut ended = 0;
+    for _ in 0..50 {
+        ended = dialer.reconcile(&reports).await.unwrap();
+        if ended > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ended, 1);
+    let summary = store.call(call).unwrap().unwrap();
+    assert_eq!(
+        (summary.state, summary.end_reason.as_deref()),
+        (CallState::Completed, Some("the call ended (Twilio: completed)"))
+    );
+    assert!(
+        summary.answered_at.is_some() && !store.transcript(call).unwrap().is_empty(),
+        "the call before the restart stays"
+    );
 }

@@ -29,10 +29,10 @@ use super::hosted;
 
 const ACCOUNT: &str = "AC00000000000000000000000000000gather";
 const AUTH_TOKEN: &str = "twilio_auth_token_test";
-const FROM: &str = "+13125550000";
+pub(super) const FROM: &str = "+13125550000";
 const ANTHROPIC_KEY: &str = "sk-ant-test";
 /// Where Twilio reaches the listener (a tunnel's address); the driver forwards to loopback.
-const PUBLIC: &str = "https://switchboard.example.test";
+pub(super) const PUBLIC: &str = "https://switchboard.example.test";
 const TRANSFER_TO: &str = "+13125550100";
 pub(super) const SIM: SimSettings =
     SimSettings { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Cooperative, record: false };

@@ -6,12 +6,12 @@
 //! Twilio does, and the call lasts as long as the stream); then `completed` and the recording
 //! callback, with a WAV served at `RecordingUrl.wav`. `GET …/Calls/{sid}.json` answers the call
 //! as it stands (status, times, duration, AMD verdict, price once completed); `POST
-//! …/Calls/{sid}.json` hangs up (`Status=completed`) or redirects (`Twiml`). Handing calls off ([`FakeTwilio::hand_off`]), the
-//! fake plays the network's part only and gives each answered call to the test, which plays
-//! Twilio running its instructions (fetching the voice URL, or streaming the media as a caller)
-//! until it drops the call ([`AnsweredCall`]). Faults: latency, 429 with `Retry-After`, 500,
-//! stalls, and dropped, duplicated or reordered status callbacks (dropping drops the AMD and
-//! recording callbacks too).
+//! …/Calls/{sid}.json` hangs up (`Status=completed`) or redirects (`Twiml`). Handing calls off
+//! ([`FakeTwilio::hand_off`]), the fake plays the network's part only and gives each answered
+//! call to the test, which plays Twilio running its instructions (fetching the voice URL, or
+//! streaming the media as a caller) until it drops the call ([`AnsweredCall`]). Faults: latency,
+//! 429 with `Retry-After`, 500, stalls, and dropped, duplicated or reordered status callbacks
+//! (dropping drops the AMD and recording callbacks too).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -105,8 +105,11 @@ impl Console {
             if let Some(backend) = &vapi {
                 backend.spawn_reconciler(reports.clone());
             }
-            if let Some(backend) = twilio.as_ref().and_then(|twilio| twilio.ultravox.as_ref()) {
-                backend.spawn_reconciler(reports);
+            if let Some(twilio) = &twilio {
+                twilio.dialer.spawn_reconciler(reports.clone());
+                if let Some(backend) = &twilio.ultravox {
+                    backend.spawn_reconciler(reports);
+                }
             }
             engine.resume_campaigns().await.map_err(|err| err.to_string())?;
             spawn_retention(Arc::clone(&engine));
@@ -232,8 +235,15 @@ async fn register_twilio_carried(
         }
     };
     let (public_base_url, _) = listener::public_url(store, listener::port(store)).await;
-    let settings = TwilioDialerSettings { from_number, public_base_url: public_base_url.clone() };
-    let dialer = TwilioDialer::new(clients.twilio, Arc::clone(store), live.clone(), settings);
+    let settings = TwilioDialerSettings {
+        from_number,
+        public_base_url: public_base_url.clone(),
+        reconcile: ReconcileSettings::default(),
+    };
+    // The dialer leaves pipeline calls that have their media stream to their session.
+    let sessions = PipelineSessions::default();
+    let dialer =
+        TwilioDialer::new(clients.twilio, Arc::clone(store), live.clone(), settings).with_pipeline(sessions.clone());
     let mut carried = TwilioCarried { dialer: dialer.clone(), ultravox: None, pipeline: None, gather: None };
     if let Some(client) = clients.ultravox {
         let backend = UltravoxBackend::new(client, dialer.clone(), Arc::clone(store), ReconcileSettings::default());
@@ -243,7 +253,6 @@ async fn register_twilio_carried(
         carried.ultravox = Some(backend);
     }
     if let Some(pipeline) = clients.pipeline {
-        let sessions = PipelineSessions::default();
         engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), pipeline, dialer.clone())));
         backends.push(BackendKind::Pipeline);
         tracing::info!("the self-hosted pipeline backend is available over Twilio");

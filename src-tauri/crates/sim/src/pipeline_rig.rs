@@ -8,13 +8,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::pipeline::PipelineBackend;
 use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::pipeline::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
 use switchboard_engine::server::{
     ListenerSettings, ListenerState, TWILIO_MEDIA_PATH, WebhookSecrets, serve, spawn_inbox_processor,
 };
-use switchboard_engine::{Engine, LiveCalls};
+use switchboard_engine::{CallReports, Engine, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
 use switchboard_providers::elevenlabs::ElevenLabsConfig;
@@ -67,6 +68,10 @@ pub struct PipelineRig {
     pub anthropic: FakeAnthropic,
     pub tts: FakeElevenLabsTts,
     pub twilio: Arc<FakeTwilio>,
+    /// The dialer placing the calls (its reconciler is not running).
+    pub dialer: TwilioDialer,
+    /// Where reports about the calls are applied (with the listener's live calls).
+    pub reports: CallReports,
     pub sessions: PipelineSessions,
     pub listener: SocketAddr,
     placed: mpsc::UnboundedReceiver<Placed>,
@@ -76,6 +81,17 @@ impl PipelineRig {
     /// Starts the fakes and a listener over `store`, and registers the pipeline backend with
     /// `engine`.
     pub async fn start(engine: &mut Engine, store: Arc<Store>, settings: RigSettings) -> std::io::Result<Self> {
+        Self::start_reconciling(engine, store, settings, ReconcileSettings::default()).await
+    }
+
+    /// As [`PipelineRig::start`], the dialer reconciling its calls (once its reconciler is
+    /// started) as `reconcile` says.
+    pub async fn start_reconciling(
+        engine: &mut Engine,
+        store: Arc<Store>,
+        settings: RigSettings,
+        reconcile: ReconcileSettings,
+    ) -> std::io::Result<Self> {
         let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await?;
         let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, settings.responder).await?;
         let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, settings.ms_per_char).await?;
@@ -103,18 +119,20 @@ impl PipelineRig {
         };
         let clients = clients(&deepgram, &anthropic, &tts, &http).map_err(std::io::Error::other)?;
         let live = LiveCalls::default();
+        let sessions = PipelineSessions::default();
         let dialer = TwilioDialer::new(
             twilio.client(&http).map_err(std::io::Error::other)?,
             Arc::clone(&store),
             live.clone(),
-            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC_BASE.into() },
-        );
-        let sessions = PipelineSessions::default();
+            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC_BASE.into(), reconcile },
+        )
+        .with_pipeline(sessions.clone());
         let secrets =
             WebhookSecrets { twilio_auth_token: Some(Secret::new(TWILIO_AUTH_TOKEN)), ..WebhookSecrets::default() };
         let mut listener_settings = ListenerSettings::new(PUBLIC_BASE);
         listener_settings.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
         listener_settings.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
+        let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live.clone(), None);
         let state = ListenerState::new(store, engine.bus().clone(), secrets, listener_settings)
             .with_live_calls(live, None)
             .with_twilio(dialer.clone())
@@ -124,7 +142,7 @@ impl PipelineRig {
         let (listener, _server) = serve(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&state)).await?;
         spawn_inbox_processor(state);
         twilio.tunnel(PUBLIC_BASE, &format!("http://{listener}"));
-        engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), clients, dialer)));
+        engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), clients, dialer.clone())));
         let (placed_sender, placed) = mpsc::unbounded_channel();
         let caller = Caller {
             connect_url: format!("ws://{listener}{TWILIO_MEDIA_PATH}"),
@@ -133,7 +151,7 @@ impl PipelineRig {
             keep_audio: settings.keep_audio,
         };
         tokio::spawn(answer_calls(Arc::clone(&twilio), caller, placed_sender));
-        Ok(Self { deepgram, anthropic, tts, twilio, sessions, listener, placed })
+        Ok(Self { deepgram, anthropic, tts, twilio, dialer, reports, sessions, listener, placed })
     }
 
     /// The next call placed and answered (waits for it).

@@ -6,6 +6,7 @@
 //! back from the registry when its call task ends.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId};
 use switchboard_providers::signature::websocket_url;
@@ -45,6 +46,12 @@ impl PipelineBackend {
 impl CallBackend for PipelineBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Pipeline
+    }
+
+    /// A call whose stream never came and whose Twilio callbacks were all lost is ended by the
+    /// dialer's reconciler as they would have ended it; the call task waits for it.
+    fn report_delay(&self) -> Duration {
+        self.inner.dialer.report_delay()
     }
 
     fn start(

@@ -2,21 +2,26 @@
 //! whose report is overdue (past the agent's max duration plus [`ReconcileSettings::overdue`])
 //! are fetched from the provider and, once it reports them finished, applied like the webhook
 //! would be. A call the provider does not know, never finishes within
-//! [`ReconcileSettings::give_up`], or whose provider id was never recorded (the app stopped
-//! while placing it) is closed as lost.
+//! [`ReconcileSettings::give_up`] (a provider that can be told to end it then is, once it is
+//! closed), or whose provider id was never recorded (the app stopped while placing it) is closed
+//! as lost.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallState, CallSummary};
+use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
 use switchboard_providers::ProviderError;
 use switchboard_store::Store;
 use tokio::task::JoinHandle;
 
 use super::report::FinishedCall;
 use crate::dispatcher::blocking;
-use crate::{BackendEvent, CallReports, EngineError, now};
+use crate::{BackendEvent, BoxFuture, CallReports, EngineError, now};
+
+/// How often, and how many times, [`stored_closed`] looks.
+const CLOSED_CHECK_EVERY: Duration = Duration::from_millis(20);
+const CLOSED_CHECKS: u32 = 250;
 
 /// When a reconciler looks, and when a report counts as overdue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +44,7 @@ impl Default for ReconcileSettings {
 
 /// Which calls a reconciler looks after, and how it words their loss.
 pub(crate) struct Reconciled {
-    pub(crate) kind: BackendKind,
+    pub(crate) kinds: &'static [BackendKind],
     /// The provider ref holding the provider's id of the call.
     pub(crate) id_ref: &'static str,
     /// Why a call whose provider id was never recorded is lost.
@@ -48,13 +53,28 @@ pub(crate) struct Reconciled {
     pub(crate) never_ended: &'static str,
 }
 
+/// An overdue call, for the provider to be asked about.
+pub(crate) struct Due {
+    pub(crate) call: CallSummary,
+    /// The provider's id of the call.
+    pub(crate) provider_id: String,
+    /// Past [`ReconcileSettings::give_up`] too: a call still running is given up on.
+    pub(crate) hopeless: bool,
+}
+
 /// What the provider said about an overdue call.
 pub(crate) enum Fetched {
     Finished(FinishedCall),
     /// Not over yet.
     Running,
-    /// The provider does not know the call: why it is lost.
-    Unknown(String),
+    /// The call is lost (the provider does not know it, for one): why.
+    Lost(String),
+    /// Still running at the provider past give-up: closed as lost with the reason, then `stop`
+    /// ends it at the provider (so it stops costing money).
+    Stuck {
+        reason: String,
+        stop: BoxFuture<'static, ()>,
+    },
     /// The provider could not be asked; the next pass tries again.
     Unreachable(ProviderError),
 }
@@ -75,8 +95,8 @@ where
     })
 }
 
-/// One pass over the overdue calls of `which`: each is fetched with `fetch` (given its provider
-/// id) and applied when finished, or closed as lost. Returns how many calls were ended.
+/// One pass over the overdue calls of `which`: each is fetched with `fetch` and applied when
+/// finished, or closed as lost. Returns how many calls were ended.
 pub(crate) async fn reconcile_pass<Fetch, Done>(
     reports: &CallReports,
     settings: &ReconcileSettings,
@@ -84,7 +104,7 @@ pub(crate) async fn reconcile_pass<Fetch, Done>(
     fetch: Fetch,
 ) -> Result<usize, EngineError>
 where
-    Fetch: Fn(String) -> Done,
+    Fetch: Fn(Due) -> Done,
     Done: Future<Output = Result<Fetched, EngineError>>,
 {
     let mut ended = 0;
@@ -94,12 +114,20 @@ where
             ended += 1;
             continue;
         };
-        match fetch(provider_id.clone()).await? {
+        let due = Due { call: call.clone(), provider_id: provider_id.clone(), hopeless };
+        match fetch(due).await? {
             Fetched::Finished(finished) => {
                 tracing::info!(call = %call.id, provider_id, "applying an overdue report");
                 finished.deliver(reports, &call).await?;
             }
-            Fetched::Unknown(reason) => lose(reports, &call, &reason).await?,
+            Fetched::Lost(reason) => lose(reports, &call, &reason).await?,
+            Fetched::Stuck { reason, stop } => {
+                lose(reports, &call, &reason).await?;
+                // Stopped once closed, so what the provider reports about stopping it changes
+                // nothing.
+                stored_closed(reports.store(), call.id).await?;
+                stop.await;
+            }
             Fetched::Running if hopeless => lose(reports, &call, which.never_ended).await?,
             Fetched::Running => continue,
             Fetched::Unreachable(error) => {
@@ -130,13 +158,13 @@ async fn overdue_calls(
     let store = Arc::clone(store);
     let millis = |duration: Duration| i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
     let (overdue, give_up) = (millis(settings.overdue), millis(settings.give_up));
-    let (kind, id_ref) = (which.kind, which.id_ref);
+    let (kinds, id_ref) = (which.kinds, which.id_ref);
     let clock = now();
     blocking(move || {
         let mut due = Vec::new();
         for id in store.open_calls()? {
             let Some(call) = store.call(id)? else { continue };
-            if call.backend != kind {
+            if !kinds.contains(&call.backend) {
                 continue;
             }
             let Some(agent) = store.agent(call.agent_id)? else { continue };
@@ -151,6 +179,20 @@ async fn overdue_calls(
         Ok::<_, EngineError>(due)
     })
     .await
+}
+
+/// Waits (a few seconds at most) for the store to have `call` closed: its task applies what it
+/// was sent in its own time.
+async fn stored_closed(store: &Arc<Store>, call: CallId) -> Result<(), EngineError> {
+    for _ in 0..CLOSED_CHECKS {
+        let store = Arc::clone(store);
+        if blocking(move || store.call(call)).await?.is_none_or(|call| call.state.is_terminal()) {
+            return Ok(());
+        }
+        tokio::time::sleep(CLOSED_CHECK_EVERY).await;
+    }
+    tracing::warn!(%call, "the call was not closed in time; it is stopped at the provider anyway");
+    Ok(())
 }
 
 /// Ends `call` as lost, through its task when one listens.

@@ -10,9 +10,15 @@
 //! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict
 //! applies the agent's voicemail policy (hang up, or redirect the call to say the message and
 //! hang up) and ends the call as voicemail; a finished recording is fetched as WAV and kept.
+//! Should every callback of a speech-gather or pipeline call be lost, the [reconciler](reconcile)
+//! fetches the call from Twilio once it is overdue and ends it as the callback would have.
+
+mod reconcile;
+mod status;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use switchboard_core::{CallId, CallState, CallSummary};
 use switchboard_providers::twilio::{
@@ -24,10 +30,14 @@ use tokio::sync::mpsc;
 
 use super::elevenlabs::TWILIO_CALL_REF;
 use super::placing::{Placed, file_placed_call, provider_error};
+use super::reconcile::ReconcileSettings;
 use crate::dispatcher::blocking;
 use crate::live_calls::LiveCalls;
+use crate::pipeline::PipelineSessions;
 use crate::server::WebhookRoute;
 use crate::{BackendError, BackendEvent, CallReports, CallRequest, EngineError};
+
+pub(crate) use status::{session_ends_call, status_change};
 
 /// How long a call rings before Twilio gives up on it (`no-answer`).
 pub const RING_TIMEOUT_SECS: u32 = 30;
@@ -57,6 +67,8 @@ pub struct TwilioDialerSettings {
     pub from_number: String,
     /// The listener's public base URL, without a trailing slash.
     pub public_base_url: String,
+    /// When the reconciler looks for speech-gather and pipeline calls whose end never came.
+    pub reconcile: ReconcileSettings,
 }
 
 /// Places Twilio calls and acts on their AMD verdicts and recordings.
@@ -66,6 +78,9 @@ pub struct TwilioDialer {
     store: Arc<Store>,
     live: LiveCalls,
     settings: TwilioDialerSettings,
+    /// The pipeline calls waiting for their media stream (shared with the pipeline backend and
+    /// the listener), so a pipeline call's running session is left to end it.
+    pipeline: PipelineSessions,
     /// The message to leave on a machine (`None`: hang up), by call, while the call may still
     /// meet one. After a restart a call is not here and a machine is hung up on.
     voicemails: Arc<Mutex<HashMap<CallId, Option<String>>>>,
@@ -77,7 +92,21 @@ impl TwilioDialer {
             public_base_url: settings.public_base_url.trim_end_matches('/').to_owned(),
             ..settings
         };
-        Self { client, store, live, settings, voicemails: Arc::default() }
+        Self { client, store, live, settings, pipeline: PipelineSessions::default(), voicemails: Arc::default() }
+    }
+
+    /// Shares `sessions`, the registry the pipeline backend files its calls in: the reconciler
+    /// ends a pipeline call that never got its media stream, and leaves one that did to its
+    /// session.
+    pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
+        self.pipeline = sessions;
+        self
+    }
+
+    /// How long after its max duration a call placed here may still take to end: the reconciler
+    /// gives up on it then, and the call task waits one reconciler pass longer.
+    pub(crate) fn report_delay(&self) -> Duration {
+        self.settings.reconcile.give_up + self.settings.reconcile.every
     }
 
     /// The listener's public URL for `path`.

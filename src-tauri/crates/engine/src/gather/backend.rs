@@ -5,6 +5,8 @@
 //! call filed in `LiveCalls` and its Call SID recorded); Twilio fetches the call's TwiML from
 //! the voice URL.
 
+use std::time::Duration;
+
 use switchboard_core::BackendKind;
 use switchboard_providers::twilio::CallInstructions;
 use tokio::sync::mpsc;
@@ -34,6 +36,12 @@ impl GatherBackend {
 impl CallBackend for GatherBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Gather
+    }
+
+    /// Should Twilio's callbacks all be lost, the dialer's reconciler ends the call as they
+    /// would have; the call task waits for it.
+    fn report_delay(&self) -> Duration {
+        self.dialer.report_delay()
     }
 
     /// Twilio holds the call on its `<Gather>` while the app restarts, and asks again after:

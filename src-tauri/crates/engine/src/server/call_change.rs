@@ -7,15 +7,13 @@
 use switchboard_core::CallState;
 use switchboard_providers::PayloadError;
 use switchboard_providers::elevenlabs::{ConversationStatus, ElevenLabsWebhook};
-use switchboard_providers::twilio::{
-    AmdCallback, AnsweredBy, RecordingCallback, RecordingStatus, StatusCallback, TwilioCallStatus,
-};
+use switchboard_providers::twilio::{AmdCallback, AnsweredBy, RecordingCallback, RecordingStatus, StatusCallback};
 use switchboard_providers::ultravox::{UltravoxEvent, UltravoxWebhook};
 use switchboard_providers::vapi::{VapiCallStatus, VapiServerMessage};
 
 use super::routes::WebhookRoute;
 use crate::backends::report::ProviderReport;
-use crate::backends::twilio::TwilioNotice;
+use crate::backends::twilio::{TwilioNotice, status_change};
 use crate::backends::{ultravox, vapi};
 
 /// A state a provider reported for one of its calls.
@@ -47,7 +45,8 @@ pub(super) fn call_change(route: WebhookRoute, body: &[u8]) -> Result<Option<Cal
     Ok(match route {
         WebhookRoute::TwilioStatus => {
             let callback = StatusCallback::parse(body)?;
-            twilio_state(&callback).map(|(state, reason)| CallChange::new(vec![callback.call_sid], state, reason))
+            status_change(callback.call_status, callback.sip_response_code)
+                .map(|(state, reason)| CallChange::new(vec![callback.call_sid], state, reason))
         }
         WebhookRoute::TwilioRecording => {
             let callback = RecordingCallback::parse(body)?;
@@ -68,24 +67,6 @@ pub(super) fn call_change(route: WebhookRoute, body: &[u8]) -> Result<Option<Cal
         WebhookRoute::Ultravox => ultravox_change(UltravoxWebhook::parse(body)?),
         WebhookRoute::Vapi => vapi_change(VapiServerMessage::parse(body)?),
     })
-}
-
-fn twilio_state(callback: &StatusCallback) -> Option<(CallState, Option<String>)> {
-    let ended = |state, reason: &str| Some((state, Some(reason.to_owned())));
-    match callback.call_status {
-        TwilioCallStatus::Queued | TwilioCallStatus::Initiated => Some((CallState::Dialing, None)),
-        TwilioCallStatus::Ringing => Some((CallState::Ringing, None)),
-        TwilioCallStatus::InProgress => Some((CallState::InProgress, None)),
-        TwilioCallStatus::Completed => ended(CallState::Completed, "the call ended (Twilio: completed)"),
-        TwilioCallStatus::Busy => ended(CallState::Busy, "the line was busy"),
-        TwilioCallStatus::NoAnswer => ended(CallState::NoAnswer, "nobody answered"),
-        TwilioCallStatus::Canceled => ended(CallState::Canceled, "the call was canceled"),
-        TwilioCallStatus::Failed => {
-            let sip = callback.sip_response_code.map(|code| format!(" (SIP {code})")).unwrap_or_default();
-            Some((CallState::Failed, Some(format!("Twilio could not connect the call{sip}"))))
-        }
-        TwilioCallStatus::Other => None,
-    }
 }
 
 fn elevenlabs_change(webhook: ElevenLabsWebhook) -> Option<CallChange> {

@@ -10,13 +10,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallState};
+use switchboard_core::BackendKind;
 use switchboard_store::WebhookRow;
 use tokio::task::JoinHandle;
 
 use super::ListenerState;
 use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
+use crate::backends::twilio::session_ends_call;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::dispatcher::blocking;
 use crate::{EngineError, now};
@@ -137,13 +138,8 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             (None, None) if let Some(ultravox) = ultravox.filter(|_| UltravoxBackend::reports_end(route, next)) => {
                 ultravox.report_end(&state.reports, &call).await?;
             }
-            // A pipeline call whose session has its stream ends the call itself, with why, when
-            // the stream closes; Twilio's `completed` only ends a call that never got one.
-            (None, None)
-                if call.backend == BackendKind::Pipeline
-                    && route == WebhookRoute::TwilioStatus
-                    && next == CallState::Completed
-                    && !state.pipeline.cancel(call.id) => {}
+            // A pipeline call whose session has its stream ends the call itself, with why.
+            (None, None) if route == WebhookRoute::TwilioStatus && session_ends_call(&state.pipeline, &call, next) => {}
             (None, None) => state.reports.deliver_state(&call, next, reason).await?,
         }
     }

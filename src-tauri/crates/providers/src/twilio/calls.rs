@@ -1,6 +1,6 @@
 //! Placing a call: the `Calls.json` form, and Twilio's answer about a call.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AnsweredBy, TwilioCallStatus, Twiml};
 use crate::payload::text_number;
@@ -139,7 +139,7 @@ impl CreateCall {
 }
 
 /// Twilio's answer about a call (create, fetch, update).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwilioCall {
     /// `CA…`
     pub sid: String,
@@ -159,4 +159,58 @@ pub struct TwilioCall {
     pub direction: Option<String>,
     pub answered_by: Option<AnsweredBy>,
     pub date_created: Option<String>,
+}
+
+impl TwilioCall {
+    /// What Twilio charged for the call, in `price_unit` (USD when absent): Twilio writes a
+    /// charge as a negative price. `None` until Twilio has priced the call.
+    pub fn charge(&self) -> Option<(f64, &str)> {
+        let price = self.price.as_deref()?.trim().parse::<f64>().ok().filter(|price| price.is_finite())?;
+        Some((price.abs(), self.price_unit.as_deref().unwrap_or("USD")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AnsweredBy, TwilioCall, TwilioCallStatus};
+
+    /// A fetched call as Twilio's Call resource has it (twilio-python's `CallInstance` fields).
+    fn fetched(status: &str, duration: Option<&str>, price: Option<&str>, answered_by: Option<&str>) -> TwilioCall {
+        let body = serde_json::json!({
+            "sid": "CA42", "account_sid": "AC123", "parent_call_sid": null, "to": "+15551234567",
+            "from": "+15550001111", "to_formatted": "(555) 123-4567", "from_formatted": "(555) 000-1111",
+            "phone_number_sid": "PN1", "status": status, "start_time": "Tue, 01 Dec 2026 16:00:00 +0000",
+            "end_time": duration.map(|_| "Tue, 01 Dec 2026 16:01:35 +0000"), "duration": duration,
+            "price": price, "price_unit": "USD", "direction": "outbound-api", "answered_by": answered_by,
+            "api_version": "2010-04-01", "forwarded_from": null, "group_sid": null, "caller_name": null,
+            "queue_time": "0", "trunk_sid": null, "date_created": "Tue, 01 Dec 2026 15:59:58 +0000",
+            "date_updated": "Tue, 01 Dec 2026 16:01:36 +0000",
+            "uri": "/2010-04-01/Accounts/AC123/Calls/CA42.json",
+            "subresource_uris": {"recordings": "/2010-04-01/Accounts/AC123/Calls/CA42/Recordings.json"}
+        });
+        serde_json::from_value(body).unwrap()
+    }
+
+    #[test]
+    fn a_fetched_call_reads_status_duration_price_and_verdict() {
+        let call = fetched("completed", Some("95"), Some("-0.01300"), Some("machine_end_beep"));
+        assert_eq!((call.sid.as_str(), call.status), ("CA42", TwilioCallStatus::Completed));
+        assert_eq!(call.duration_secs, Some(95));
+        assert_eq!(call.answered_by, Some(AnsweredBy::MachineEndBeep));
+        assert_eq!(call.charge(), Some((0.013, "USD")));
+        assert!(call.status.is_terminal());
+    }
+
+    #[test]
+    fn a_live_or_unpriced_call_has_no_duration_or_charge() {
+        let call = fetched("in-progress", None, None, None);
+        assert_eq!((call.status, call.duration_secs, call.answered_by), (TwilioCallStatus::InProgress, None, None));
+        assert_eq!(call.charge(), None);
+        assert!(!call.status.is_terminal());
+        for status in ["queued", "ringing", "canceled", "failed", "busy", "no-answer"] {
+            let read = fetched(status, Some(""), Some("not a price"), None);
+            assert_eq!((read.duration_secs, read.charge()), (None, None), "{status}");
+            assert_ne!(read.status, TwilioCallStatus::Other, "{status}");
+        }
+    }
 }

@@ -4,17 +4,19 @@
 //! each with its `SequenceNumber`; the async AMD verdict (`human`, or `machine_end_beep` for a
 //! voicemail persona); the call's TwiML (a `<Connect><Stream>` is joined over a WebSocket, as
 //! Twilio does, and the call lasts as long as the stream); then `completed` and the recording
-//! callback, with a WAV served at `RecordingUrl.wav`. `POST …/Calls/{sid}.json` hangs up
-//! (`Status=completed`) or redirects (`Twiml`). Handing calls off ([`FakeTwilio::hand_off`]), the
-//! fake plays the network's part only and gives each answered call to the test, which plays
-//! Twilio running its instructions (fetching the voice URL, or streaming the media as a caller)
-//! until it drops the call ([`AnsweredCall`]). Faults: latency, 429 with `Retry-After`, 500,
-//! stalls, and dropped, duplicated or reordered status callbacks.
+//! callback, with a WAV served at `RecordingUrl.wav`. `GET …/Calls/{sid}.json` answers the call
+//! as it stands (status, times, duration, AMD verdict, price once completed); `POST
+//! …/Calls/{sid}.json` hangs up (`Status=completed`) or redirects (`Twiml`). Handing calls off
+//! ([`FakeTwilio::hand_off`]), the fake plays the network's part only and gives each answered
+//! call to the test, which plays Twilio running its instructions (fetching the voice URL, or
+//! streaming the media as a caller) until it drops the call ([`AnsweredCall`]). Faults: latency,
+//! 429 with `Retry-After`, 500, stalls, and dropped, duplicated or reordered status callbacks
+//! (dropping drops the AMD and recording callbacks too).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -57,7 +59,7 @@ pub struct FakeTwilioSettings {
 pub enum Endpoint {
     /// `POST …/Calls.json`
     CreateCall = 0,
-    /// `POST …/Calls/{sid}.json` and recordings
+    /// `GET` and `POST …/Calls/{sid}.json`, and recordings
     Call = 1,
 }
 
@@ -77,6 +79,42 @@ impl CallDirectory {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).get(call_sid).cloned()
     }
 }
+
+/// A call as the fake's REST API reports it (PROVIDERS.md §1, the Call resource).
+struct CallFacts {
+    to: String,
+    from: String,
+    /// `queued`, `ringing`, `in-progress`, `completed`, `busy`, `no-answer`…
+    status: &'static str,
+    date_created: SystemTime,
+    /// When it was dialled.
+    start_time: Option<SystemTime>,
+    /// When it completed (Twilio leaves it empty for a call that never connected).
+    end_time: Option<SystemTime>,
+    duration_secs: Option<u64>,
+    answered_by: Option<&'static str>,
+    /// Negative for a charge, once completed.
+    price: Option<String>,
+}
+
+impl CallFacts {
+    fn json(&self, account: &str, sid: &str) -> serde_json::Value {
+        let time = |at: Option<SystemTime>| at.map(httpdate::fmt_http_date);
+        json!({
+            "sid": sid, "account_sid": account, "parent_call_sid": null, "to": self.to, "from": self.from,
+            "status": self.status, "start_time": time(self.start_time), "end_time": time(self.end_time),
+            "duration": self.duration_secs.map(|secs| secs.to_string()), "price": self.price,
+            "price_unit": "USD", "direction": "outbound-api", "answered_by": self.answered_by,
+            "api_version": "2010-04-01", "date_created": httpdate::fmt_http_date(self.date_created),
+            "uri": format!("/2010-04-01/Accounts/{account}/Calls/{sid}.json"),
+            "subresource_uris": {"recordings": format!("/2010-04-01/Accounts/{account}/Calls/{sid}/Recordings.json"),
+                                 "streams": format!("/2010-04-01/Accounts/{account}/Calls/{sid}/Streams.json")}
+        })
+    }
+}
+
+/// What the fake charges a minute of a completed call, in USD.
+const PRICE_PER_MINUTE: f64 = 0.014;
 
 /// A form as received: its fields in order.
 pub type Form = Vec<(String, String)>;
@@ -152,6 +190,7 @@ struct Shared {
     placed: Mutex<Vec<Form>>,
     updates: Mutex<Vec<(String, Form)>>,
     controls: Mutex<HashMap<String, Arc<Control>>>,
+    calls: Mutex<HashMap<String, CallFacts>>,
     directory: CallDirectory,
     recordings: Mutex<HashMap<String, Vec<u8>>>,
     next_id: AtomicU32,
@@ -163,6 +202,20 @@ struct Shared {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    /// Changes what the REST API reports about call `sid`.
+    fn update(&self, sid: &str, change: impl FnOnce(&mut CallFacts)) {
+        if let Some(facts) = lock(&self.calls).get_mut(sid) {
+            change(facts);
+        }
+    }
+
+    /// Whether callbacks are being dropped.
+    fn dropping(&self) -> bool {
+        *lock(&self.delivery) == WebhookDelivery::Dropped
+    }
 }
 
 impl FakeTwilio {
@@ -180,6 +233,7 @@ impl FakeTwilio {
             placed: Mutex::default(),
             updates: Mutex::default(),
             controls: Mutex::default(),
+            calls: Mutex::default(),
             directory: CallDirectory::default(),
             recordings: Mutex::default(),
             next_id: AtomicU32::new(1),
@@ -190,7 +244,7 @@ impl FakeTwilio {
         });
         let router = Router::new()
             .route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call))
-            .route("/2010-04-01/Accounts/{account}/Calls/{call}", post(update_call))
+            .route("/2010-04-01/Accounts/{account}/Calls/{call}", post(update_call).get(fetch_call))
             .route("/2010-04-01/Accounts/{account}/Recordings/{recording}", get(get_recording))
             .with_state(Arc::clone(&shared));
         let server = serve(listener, router, "Twilio");
@@ -269,6 +323,11 @@ impl Drop for FakeTwilio {
     }
 }
 
+/// Twilio's 404 for a resource it does not have.
+fn not_found(path: &str) -> Response {
+    twilio_error(StatusCode::NOT_FOUND, 20404, &format!("The requested resource {path} was not found"))
+}
+
 fn twilio_error(status: StatusCode, code: u32, message: &str) -> Response {
     let body = json!({"code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
         "status": status.as_u16()});
@@ -342,18 +401,36 @@ async fn create_call(
     lock(&shared.directory.0).insert(sid.clone(), Dialled { to: to.to_owned(), reach });
     let control = Arc::new(Control::default());
     lock(&shared.controls).insert(sid.clone(), Arc::clone(&control));
+    let facts = CallFacts {
+        to: to.to_owned(),
+        from: from.to_owned(),
+        status: "queued",
+        date_created: SystemTime::now(),
+        start_time: None,
+        end_time: None,
+        duration_secs: None,
+        answered_by: None,
+        price: None,
+    };
+    let answer = facts.json(&shared.settings.account_sid, &sid);
+    lock(&shared.calls).insert(sid.clone(), facts);
     tokio::spawn(play_call(Arc::clone(&shared), sid.clone(), form.clone(), reach, control));
-    let account = &shared.settings.account_sid;
-    let answer = json!({
-        "sid": sid, "account_sid": account, "parent_call_sid": null, "to": to, "from": from,
-        "status": "queued", "start_time": null, "end_time": null, "duration": null, "price": null,
-        "price_unit": "USD", "direction": "outbound-api", "answered_by": null,
-        "date_created": httpdate::fmt_http_date(std::time::SystemTime::now()),
-        "uri": format!("/2010-04-01/Accounts/{account}/Calls/{sid}.json"),
-        "subresource_uris": {"recordings": format!("/2010-04-01/Accounts/{account}/Calls/{sid}/Recordings.json"),
-                             "streams": format!("/2010-04-01/Accounts/{account}/Calls/{sid}/Streams.json")}
-    });
     (StatusCode::CREATED, axum::Json(answer)).into_response()
+}
+
+async fn fetch_call(
+    State(shared): State<Arc<Shared>>,
+    Path((account, call)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refusal) = admit(&shared, Endpoint::Call, &account, &headers).await {
+        return refusal;
+    }
+    let sid = call.trim_end_matches(".json");
+    match lock(&shared.calls).get(sid) {
+        Some(facts) => axum::Json(facts.json(&account, sid)).into_response(),
+        None => not_found(&format!("/2010-04-01/Accounts/{account}/Calls/{call}")),
+    }
 }
 
 async fn update_call(
@@ -368,7 +445,7 @@ async fn update_call(
     let sid = call.trim_end_matches(".json").to_owned();
     let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
     let Some(control) = lock(&shared.controls).get(&sid).cloned() else {
-        return twilio_error(StatusCode::NOT_FOUND, 20404, "The requested resource was not found");
+        return not_found(&format!("/2010-04-01/Accounts/{account}/Calls/{call}"));
     };
     lock(&shared.updates).push((sid.clone(), form.clone()));
     let ending = match (field(&form, "Status"), field(&form, "Twiml")) {
@@ -378,7 +455,7 @@ async fn update_call(
     };
     lock(&control.ending).get_or_insert(ending);
     control.changed.notify_one();
-    let answer = json!({"sid": sid, "account_sid": account, "status": "in-progress", "direction": "outbound-api"});
+    let answer = lock(&shared.calls).get(&sid).map(|facts| facts.json(&account, &sid));
     axum::Json(answer).into_response()
 }
 
@@ -403,17 +480,28 @@ async fn get_recording(
 async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>, reach: Reach, control: Arc<Control>) {
     let status_url = field(&form, "StatusCallback").map(str::to_owned);
     let mut status = StatusCallbacks { shared: &shared, sid: &sid, form: &form, url: status_url, held: Vec::new() };
+    shared.update(&sid, |facts| facts.start_time = Some(SystemTime::now()));
     status.post("initiated", &[]).await;
     tokio::time::sleep(shared.settings.ring_time).await;
+    shared.update(&sid, |facts| facts.status = "ringing");
     status.post("ringing", &[]).await;
-    match reach {
-        Reach::Busy => return status.finish("busy", &[("SipResponseCode", "486".to_owned())]).await,
-        Reach::NoAnswer => return status.finish("no-answer", &[("SipResponseCode", "487".to_owned())]).await,
-        Reach::Answers | Reach::Voicemail => {}
+    let unreached = match reach {
+        Reach::Busy => Some(("busy", "486")),
+        Reach::NoAnswer => Some(("no-answer", "487")),
+        Reach::Answers | Reach::Voicemail => None,
+    };
+    if let Some((end, sip)) = unreached {
+        shared.update(&sid, |facts| facts.status = end);
+        return status.finish(end, &[("SipResponseCode", sip.to_owned())]).await;
     }
     let answered = Instant::now();
+    shared.update(&sid, |facts| facts.status = "in-progress");
     status.post("in-progress", &[]).await;
-    if let Some(url) = field(&form, "AsyncAmdStatusCallback") {
+    if field(&form, "MachineDetection").is_some() {
+        let answered_by = if reach == Reach::Voicemail { "machine_end_beep" } else { "human" };
+        shared.update(&sid, |facts| facts.answered_by = Some(answered_by));
+    }
+    if let Some(url) = field(&form, "AsyncAmdStatusCallback").filter(|_| !shared.dropping()) {
         let answered_by = if reach == Reach::Voicemail { "machine_end_beep" } else { "human" };
         let amd = vec![
             ("CallSid", sid.clone()),
@@ -449,8 +537,15 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = answered.elapsed().as_secs().max(1);
+    shared.update(&sid, |facts| {
+        facts.status = "completed";
+        facts.end_time = Some(SystemTime::now());
+        facts.duration_secs = Some(seconds);
+        facts.price = Some(format!("-{:.5}", PRICE_PER_MINUTE * seconds.div_ceil(60) as f64));
+    });
     status.finish("completed", &[("CallDuration", seconds.to_string())]).await;
-    if let Some(url) = field(&form, "RecordingStatusCallback").filter(|_| field(&form, "Record") == Some("true")) {
+    let recorded = field(&form, "Record") == Some("true") && !shared.dropping();
+    if let Some(url) = field(&form, "RecordingStatusCallback").filter(|_| recorded) {
         let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
         let recording_sid = format!("RE{n:032x}");
         let duration_ms = u32::try_from(answered.elapsed().as_millis()).unwrap_or(u32::MAX).max(200);

@@ -25,25 +25,31 @@ use switchboard_sim::fakes::twilio_gather::{
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 
+use super::hosted;
+
 const ACCOUNT: &str = "AC00000000000000000000000000000gather";
 const AUTH_TOKEN: &str = "twilio_auth_token_test";
-const FROM: &str = "+13125550000";
+pub(super) const FROM: &str = "+13125550000";
 const ANTHROPIC_KEY: &str = "sk-ant-test";
 /// Where Twilio reaches the listener (a tunnel's address); the driver forwards to loopback.
-const PUBLIC: &str = "https://switchboard.example.test";
+pub(super) const PUBLIC: &str = "https://switchboard.example.test";
 const TRANSFER_TO: &str = "+13125550100";
-const SIM: SimSettings = SimSettings { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Cooperative, record: false };
+pub(super) const SIM: SimSettings =
+    SimSettings { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Cooperative, record: false };
 
-/// The engine on the gather backend, its listener and the fakes, over `store`.
-struct World {
-    engine: Arc<Engine>,
-    twilio: FakeTwilio,
+/// The engine on the gather backend, its listener and the fakes, over `store`; the dialer
+/// reconciles (when its reconciler is started) as [`hosted::RECONCILE`] says.
+pub(super) struct World {
+    pub(super) engine: Arc<Engine>,
+    pub(super) twilio: FakeTwilio,
     llm: FakeAnthropic,
     local: String,
+    pub(super) dialer: TwilioDialer,
+    pub(super) reports: CallReports,
 }
 
 impl World {
-    async fn new(store: &Arc<Store>, reply_wait: Duration) -> Self {
+    pub(super) async fn new(store: &Arc<Store>, reply_wait: Duration) -> Self {
         let vendors = store.list_contacts().unwrap();
         let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
         let llm =
@@ -76,11 +82,15 @@ impl World {
             twilio.client(&http).unwrap(),
             Arc::clone(store),
             live.clone(),
-            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into() },
+            TwilioDialerSettings {
+                from_number: FROM.into(),
+                public_base_url: PUBLIC.into(),
+                reconcile: hosted::RECONCILE,
+            },
         );
         let reports = CallReports::new(Arc::clone(store), engine.bus().clone(), live.clone(), None);
         let settings = GatherSettings { reply_wait, ..GatherSettings::new(PUBLIC) };
-        let calls = GatherCalls::new(Arc::clone(store), reports, client, settings);
+        let calls = GatherCalls::new(Arc::clone(store), reports.clone(), client, settings);
         let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(AUTH_TOKEN)), ..WebhookSecrets::default() };
         let state = ListenerState::new(Arc::clone(store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
             .with_live_calls(live, None)
@@ -90,12 +100,12 @@ impl World {
         let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
         spawn_inbox_processor(state);
         twilio.tunnel(PUBLIC, &format!("http://{bound}"));
-        engine.register_backend(Arc::new(GatherBackend::new(calls, dialer)));
-        Self { engine: Arc::new(engine), twilio, llm, local: format!("http://{bound}") }
+        engine.register_backend(Arc::new(GatherBackend::new(calls, dialer.clone())));
+        Self { engine: Arc::new(engine), twilio, llm, local: format!("http://{bound}"), dialer, reports }
     }
 
     /// Places a quote call to `vendor`; returns it as the fake Twilio has it, and its driver.
-    async fn call(&self, vendor: &str) -> (CallId, PlacedGatherCall, GatherDriver) {
+    pub(super) async fn call(&self, vendor: &str) -> (CallId, PlacedGatherCall, GatherDriver) {
         let store = self.engine.store();
         let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == vendor).unwrap();
         let agent = store.agent(quote_agent(store)).unwrap().unwrap();
@@ -111,7 +121,7 @@ impl World {
 
 /// A store with the shipped agents (the quote agent on the gather backend, with a transfer
 /// number) and the sample vendors.
-fn store_at(path: Option<&std::path::Path>) -> Arc<Store> {
+pub(super) fn store_at(path: Option<&std::path::Path>) -> Arc<Store> {
     let store = Arc::new(path.map_or_else(Store::open_in_memory, Store::open).unwrap());
     super::seed(&store);
     let mut agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
@@ -126,7 +136,7 @@ fn quote_agent(store: &Store) -> AgentId {
 }
 
 /// Waits for `call` to end in the store.
-async fn ended(store: &Store, call: CallId) -> CallSummary {
+pub(super) async fn ended(store: &Store, call: CallId) -> CallSummary {
     for _ in 0..200 {
         let summary = store.call(call).unwrap().unwrap();
         if summary.state.is_terminal() {

@@ -12,6 +12,7 @@ use switchboard_store::{Store, TargetRow};
 use tokio::sync::broadcast;
 
 mod campaign;
+mod dialer_reconcile;
 mod elevenlabs;
 mod gather;
 mod history;

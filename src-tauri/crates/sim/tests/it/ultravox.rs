@@ -96,7 +96,7 @@ impl World {
             twilio_client,
             Arc::clone(&store),
             live.clone(),
-            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into() },
+            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into(), reconcile },
         );
         let backend = UltravoxBackend::new(ultravox_client, dialer.clone(), Arc::clone(&store), reconcile);
         engine.register_backend(Arc::new(backend.clone()));

@@ -7,11 +7,11 @@ use switchboard_providers::elevenlabs::ConversationStatus;
 use tokio::task::JoinHandle;
 
 use super::{CONVERSATION_REF, ElevenLabsBackend, finished_call};
-use crate::backends::reconcile::{Fetched, Reconciled, reconcile_pass, spawn_every};
+use crate::backends::reconcile::{Due, Fetched, Reconciled, reconcile_pass, spawn_every};
 use crate::{CallReports, EngineError};
 
 const RECONCILED: Reconciled = Reconciled {
-    kind: BackendKind::ElevenLabs,
+    kinds: &[BackendKind::ElevenLabs],
     id_ref: CONVERSATION_REF,
     no_id: "the app stopped before ElevenLabs' conversation id was recorded",
     never_ended: "ElevenLabs never reported the end of the conversation",
@@ -31,11 +31,11 @@ impl ElevenLabsBackend {
     /// closes the calls it never will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
         let client = &self.client;
-        reconcile_pass(reports, &self.reconcile, &RECONCILED, |conversation_id| async move {
+        reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: conversation_id, .. }| async move {
             let conversation = match client.get_conversation(&conversation_id).await {
                 Ok(conversation) => conversation,
                 Err(error) if error.status() == Some(404) => {
-                    return Ok(Fetched::Unknown(format!("ElevenLabs has no conversation {conversation_id}")));
+                    return Ok(Fetched::Lost(format!("ElevenLabs has no conversation {conversation_id}")));
                 }
                 Err(error) => return Ok(Fetched::Unreachable(error)),
             };

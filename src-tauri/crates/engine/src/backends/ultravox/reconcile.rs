@@ -7,11 +7,11 @@ use switchboard_core::BackendKind;
 use tokio::task::JoinHandle;
 
 use super::{ULTRAVOX_CALL_REF, UltravoxBackend};
-use crate::backends::reconcile::{Fetched, Reconciled, reconcile_pass, spawn_every};
+use crate::backends::reconcile::{Due, Fetched, Reconciled, reconcile_pass, spawn_every};
 use crate::{CallReports, EngineError};
 
 const RECONCILED: Reconciled = Reconciled {
-    kind: BackendKind::Ultravox,
+    kinds: &[BackendKind::Ultravox],
     id_ref: ULTRAVOX_CALL_REF,
     no_id: "the app stopped before the Ultravox call id was recorded",
     never_ended: "Ultravox never reported the end of the call",
@@ -30,11 +30,11 @@ impl UltravoxBackend {
     /// One pass: applies every overdue call Ultravox reports ended and closes the calls it
     /// never will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
-        reconcile_pass(reports, &self.reconcile, &RECONCILED, |ultravox_id| async move {
+        reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: ultravox_id, .. }| async move {
             let ultravox = match self.client.get_call(&ultravox_id).await {
                 Ok(ultravox) => ultravox,
                 Err(error) if error.status() == Some(404) => {
-                    return Ok(Fetched::Unknown(format!("Ultravox has no call {ultravox_id}")));
+                    return Ok(Fetched::Lost(format!("Ultravox has no call {ultravox_id}")));
                 }
                 Err(error) => return Ok(Fetched::Unreachable(error)),
             };

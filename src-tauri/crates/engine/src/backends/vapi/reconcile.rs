@@ -7,11 +7,11 @@ use switchboard_providers::vapi::VapiCallStatus;
 use tokio::task::JoinHandle;
 
 use super::{CALL_REF, CallOutcome, VapiBackend, finished_call};
-use crate::backends::reconcile::{Fetched, Reconciled, reconcile_pass, spawn_every};
+use crate::backends::reconcile::{Due, Fetched, Reconciled, reconcile_pass, spawn_every};
 use crate::{CallReports, EngineError};
 
 const RECONCILED: Reconciled = Reconciled {
-    kind: BackendKind::Vapi,
+    kinds: &[BackendKind::Vapi],
     id_ref: CALL_REF,
     no_id: "the app stopped before Vapi's call id was recorded",
     never_ended: "Vapi never reported the end of the call",
@@ -31,11 +31,11 @@ impl VapiBackend {
     /// will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
         let client = &self.client;
-        reconcile_pass(reports, &self.reconcile, &RECONCILED, |call_id| async move {
+        reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: call_id, .. }| async move {
             let call = match client.get_call(&call_id).await {
                 Ok(call) => call,
                 Err(error) if error.status() == Some(404) => {
-                    return Ok(Fetched::Unknown(format!("Vapi has no call {call_id}")));
+                    return Ok(Fetched::Lost(format!("Vapi has no call {call_id}")));
                 }
                 Err(error) => return Ok(Fetched::Unreachable(error)),
             };

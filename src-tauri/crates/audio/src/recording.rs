@@ -132,12 +132,18 @@ impl CallRecorder {
 
     fn write_until(&mut self, until: u64) -> Result<()> {
         let wav_error = |path: &Path, source| AudioError::Wav { path: path.to_owned(), source };
-        while self.written < until {
-            for track in &mut self.tracks {
-                let sample = track.pop_front().unwrap_or(0);
-                self.writer.write_sample(sample).map_err(|source| wav_error(&self.path, source))?;
+        if self.written < until {
+            let frames = until - self.written;
+            let samples = u32::try_from(2 * frames).expect("at most a few seconds are written at a time");
+            // hound's 16-bit writer fills its buffer without a check per sample.
+            let mut samples_writer = self.writer.get_i16_writer(samples);
+            for _ in 0..frames {
+                for track in &mut self.tracks {
+                    samples_writer.write_sample(track.pop_front().unwrap_or(0));
+                }
             }
-            self.written += 1;
+            samples_writer.flush().map_err(|source| wav_error(&self.path, source))?;
+            self.written = until;
         }
         if self.written - self.header_written_at >= HEADER_EVERY {
             self.writer.flush().map_err(|source| wav_error(&self.path, source))?;

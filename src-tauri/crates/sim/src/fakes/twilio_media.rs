@@ -49,6 +49,9 @@ pub enum CallerStep {
     Speak(Duration),
     /// Stay silent for this long.
     Silence(Duration),
+    /// Send no media at all for this long, as when Twilio's stream stalls or a muted caller's
+    /// silence is suppressed (the stream's timestamps still advance).
+    Stall(Duration),
     /// Press a key.
     Dtmf(char),
     /// Wait until the agent has spoken and then been quiet for this long.
@@ -179,6 +182,8 @@ struct Caller {
     last_agent_frame: Option<Instant>,
     sequence: u64,
     sent_frames: u64,
+    /// 20 ms ticks since the stream started: the media timestamps.
+    ticks: u64,
     tone_phase: u64,
     keep_audio: bool,
 }
@@ -197,6 +202,7 @@ impl Caller {
             last_agent_frame: None,
             sequence: 0,
             sent_frames: 0,
+            ticks: 0,
             tone_phase: 0,
             keep_audio: false,
         }
@@ -259,11 +265,14 @@ impl Caller {
                             }
                         }
                     }
-                    if self.keep_audio {
-                        self.record.caller_audio.extend_from_slice(&frame);
+                    if let Some(frame) = frame {
+                        if self.keep_audio {
+                            self.record.caller_audio.extend_from_slice(&frame);
+                        }
+                        let media = self.media(&frame);
+                        if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
                     }
-                    let media = self.media(&frame);
-                    if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
+                    self.ticks += 1;
                     if began.elapsed() > LONGEST_CALL {
                         let _closed = sink.close().await;
                         return Err(format!("the call was still going after {} s", LONGEST_CALL.as_secs()));
@@ -321,12 +330,12 @@ impl Caller {
         }
     }
 
-    /// The caller's next 20 ms, and what else the script does now.
-    fn next_frame(&mut self, now: Instant) -> ([u8; FRAME_BYTES], Vec<Action>) {
+    /// The caller's next 20 ms (none while the stream stalls), and what else the script does now.
+    fn next_frame(&mut self, now: Instant) -> (Option<[u8; FRAME_BYTES]>, Vec<Action>) {
         let mut actions = Vec::new();
         loop {
             if self.step.is_none() {
-                let Some(step) = self.script.pop_front() else { return ([SILENCE; FRAME_BYTES], actions) };
+                let Some(step) = self.script.pop_front() else { return (Some([SILENCE; FRAME_BYTES]), actions) };
                 if matches!(step, CallerStep::Speak(_)) {
                     self.record.spoke_at.push(now);
                 }
@@ -335,16 +344,17 @@ impl Caller {
             let (step, since) = self.step.clone().expect("just set");
             let elapsed = now.duration_since(since);
             let done = match step {
-                CallerStep::Speak(length) if elapsed < length => return (self.tone(), actions),
-                CallerStep::Silence(length) if elapsed < length => return ([SILENCE; FRAME_BYTES], actions),
-                CallerStep::Speak(_) | CallerStep::Silence(_) => true,
+                CallerStep::Speak(length) if elapsed < length => return (Some(self.tone()), actions),
+                CallerStep::Silence(length) if elapsed < length => return (Some([SILENCE; FRAME_BYTES]), actions),
+                CallerStep::Stall(length) if elapsed < length => return (None, actions),
+                CallerStep::Speak(_) | CallerStep::Silence(_) | CallerStep::Stall(_) => true,
                 CallerStep::Dtmf(digit) => {
                     actions.push(Action::Dtmf(digit));
                     true
                 }
                 CallerStep::HangUp => {
                     actions.push(Action::HangUp);
-                    return ([SILENCE; FRAME_BYTES], actions);
+                    return (None, actions);
                 }
                 CallerStep::WaitForAgent(quiet) => {
                     let spoke = self.last_agent_frame.is_some_and(|last| last >= since);
@@ -353,7 +363,7 @@ impl Caller {
                 CallerStep::WaitForAgentSpeaking => self.last_agent_frame.is_some_and(|last| last >= since),
             };
             if !done {
-                return ([SILENCE; FRAME_BYTES], actions);
+                return (Some([SILENCE; FRAME_BYTES]), actions);
             }
             self.step = None;
         }
@@ -372,7 +382,7 @@ impl Caller {
 
     fn media(&mut self, frame: &[u8]) -> Message {
         let chunk = self.sent_frames + 1;
-        let timestamp = self.sent_frames * FRAME_MS;
+        let timestamp = self.ticks * FRAME_MS;
         self.sent_frames += 1;
         let sequence = self.next_sequence();
         let payload = BASE64.encode(frame);

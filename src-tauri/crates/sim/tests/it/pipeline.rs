@@ -376,6 +376,29 @@ async fn a_dropped_deepgram_socket_is_reopened_once_and_the_call_goes_on() {
 }
 
 #[tokio::test]
+async fn while_no_audio_comes_deepgram_gets_keep_alives_and_its_socket_stays_open() {
+    let replies = vec![Reply::text("Understood, goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
+    // Twilio's stream stalls for longer than Deepgram waits for audio or a message (10 s).
+    let stall = ms(10_500);
+    let script = vec![agent_done(), CallerStep::Stall(stall), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|config| config.silence_timeout_secs = 30, scripted(replies), script).await;
+    world.rig.deepgram.script(&["We don't do quotes."]);
+    let outcome = world.call().await;
+
+    let keep_alives = world.rig.deepgram.keep_alives();
+    assert_eq!(keep_alives.len(), 2, "a KeepAlive every 3–5 s of the {stall:?} stall: {keep_alives:?}");
+    for keep_alive in &keep_alives {
+        let quiet = keep_alive.quiet;
+        assert!(quiet >= ms(3000) && quiet <= ms(5000), "sent after {quiet:?} without audio or a message");
+    }
+    assert_eq!(world.rig.deepgram.idle_closes(), 0);
+    assert_eq!(world.rig.deepgram.sockets(), 1, "the socket stayed open");
+    // The call goes on once the audio is back.
+    assert_eq!(outcome.lines(Speaker::Callee), ["We don't do quotes."]);
+    assert_eq!(outcome.reason(), "the agent ended the call: no quotes");
+}
+
+#[tokio::test]
 async fn deepgram_failing_again_after_its_reopen_ends_the_call_with_an_apology() {
     let script = vec![CallerStep::Silence(Duration::from_secs(30))];
     let mut world = World::new(|_| {}, scripted(Vec::new()), script).await;

@@ -1,8 +1,9 @@
 //! A loopback fake of Twilio's REST API for calls (PROVIDERS.md §1). `POST …/Calls.json` answers
 //! the call's JSON, then the call plays out: signed status callbacks (`initiated`, `ringing`,
 //! then `in-progress` or `busy`/`no-answer` as the simulator's persona for the number says),
-//! each with its `SequenceNumber`; the async AMD verdict (`human`, or `machine_end_beep` for a
-//! voicemail persona); the call's TwiML (a `<Connect><Stream>` is joined over a WebSocket, as
+//! each with its `SequenceNumber`; the async AMD verdict (`human`, or for a voicemail persona
+//! `machine_end_beep` when the call detects the message end, else `machine_start`; at once, or
+//! while the call runs for a machine set with [`FakeTwilio::machine_answers`]); the call's TwiML (a `<Connect><Stream>` is joined over a WebSocket, as
 //! Twilio does, and the call lasts as long as the stream); then `completed` and the recording
 //! callback, with a WAV served at `RecordingUrl.wav`. `POST …/Calls/{sid}.json` hangs up
 //! (`Status=completed`) or redirects (`Twiml`). Handing calls off ([`FakeTwilio::hand_off`]), the
@@ -159,6 +160,8 @@ struct Shared {
     hand_off: AtomicBool,
     answered: Mutex<VecDeque<AnsweredCall>>,
     answered_signal: Notify,
+    /// Numbers a machine answers, and how long after answering its verdict comes.
+    late_machines: Mutex<HashMap<String, Duration>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -187,6 +190,7 @@ impl FakeTwilio {
             hand_off: AtomicBool::new(false),
             answered: Mutex::default(),
             answered_signal: Notify::new(),
+            late_machines: Mutex::default(),
         });
         let router = Router::new()
             .route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call))
@@ -255,6 +259,12 @@ impl FakeTwilio {
                 return None;
             }
         }
+    }
+
+    /// From now on a machine answers `number`, and async AMD says so `verdict_after` the answer,
+    /// while the call's TwiML runs (as when Twilio waits for the greeting's end and the beep).
+    pub fn machine_answers(&self, number: &str, verdict_after: Duration) {
+        lock(&self.shared.late_machines).insert(number.to_owned(), verdict_after);
     }
 
     /// The calls placed, for the Ultravox fake.
@@ -334,7 +344,7 @@ async fn create_call(
     let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
     let sid = format!("CA{n:032x}");
     let settings = &shared.settings;
-    let reach = if settings.machines.iter().any(|number| number == to) {
+    let reach = if settings.machines.iter().any(|number| number == to) || lock(&shared.late_machines).contains_key(to) {
         Reach::Voicemail
     } else {
         reach(settings.sim.cast, settings.sim.seed, to, 1)
@@ -414,14 +424,30 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
     let answered = Instant::now();
     status.post("in-progress", &[]).await;
     if let Some(url) = field(&form, "AsyncAmdStatusCallback") {
-        let answered_by = if reach == Reach::Voicemail { "machine_end_beep" } else { "human" };
+        let answered_by = match (reach, field(&form, "MachineDetection")) {
+            (Reach::Voicemail, Some("DetectMessageEnd")) => "machine_end_beep",
+            (Reach::Voicemail, _) => "machine_start",
+            _ => "human",
+        };
+        let after = lock(&shared.late_machines).get(field(&form, "To").unwrap_or_default()).copied();
         let amd = vec![
             ("CallSid", sid.clone()),
             ("AccountSid", shared.settings.account_sid.clone()),
             ("AnsweredBy", answered_by.to_owned()),
-            ("MachineDetectionDuration", "2300".to_owned()),
+            ("MachineDetectionDuration", after.unwrap_or(Duration::from_millis(2300)).as_millis().to_string()),
         ];
-        post_callback(&shared, url, &amd).await;
+        match after {
+            Some(after) => {
+                let (shared, url, control) = (Arc::clone(&shared), url.to_owned(), Arc::clone(&control));
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    if lock(&control.ending).is_none() {
+                        post_callback(&shared, &url, &amd).await;
+                    }
+                });
+            }
+            None => post_callback(&shared, url, &amd).await,
+        }
     }
     let twiml = field(&form, "Twiml").unwrap_or_default();
     if shared.hand_off.load(Ordering::Acquire) {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use switchboard_core::{
     AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
+    VoicemailPolicy,
 };
 use switchboard_engine::pipeline::CallControl;
 use switchboard_engine::{Engine, EngineSettings};
@@ -112,6 +113,7 @@ fn control_of(form: &[(String, String)]) -> CallControl {
     let twiml = field("Twiml").unwrap_or_else(|| panic!("neither a hang-up nor a redirect: {form:?}"));
     match parse(twiml).unwrap().as_slice() {
         [Verb::Dial(to)] => CallControl::Transfer { to: to.clone() },
+        [Verb::Say(message), Verb::Hangup] => CallControl::LeaveVoicemail { message: message.clone() },
         verbs => panic!("a redirect to {verbs:?}"),
     }
 }
@@ -359,6 +361,49 @@ async fn transfer_call_asks_the_backend_to_redirect_to_the_transfer_number() {
     assert_eq!(outcome.reason(), format!("transferred to {TRANSFER_NUMBER}: asked for a person"));
     let tools = &world.rig.anthropic.requests()[0]["tools"];
     assert!(tools.as_array().unwrap().iter().any(|tool| tool["name"] == "transfer_call"));
+}
+
+/// A call a machine answers, its verdict coming while the agent greets it: the agent stops and
+/// the call ends once, as voicemail, however the stream closing after it races the verdict.
+async fn machine_call(policy: VoicemailPolicy) -> (World, Outcome) {
+    let script = vec![CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|config| config.voicemail = policy, scripted(Vec::new()), script).await;
+    let contact = world.engine.store().contact(world.contact).unwrap().unwrap();
+    world.rig.twilio.machine_answers(&contact.phone_e164.unwrap(), ms(700));
+    let mut outcome = world.call().await;
+    assert_eq!(outcome.call.state, CallState::Voicemail, "{:?}", outcome.call);
+    let spoken = world.rig.tts.spoken().concat();
+    let greeting = outcome.lines(Speaker::Agent);
+    assert!(greeting.len() == 1 && greeting[0].len() < spoken.len(), "the greeting was cut: {greeting:?}");
+    assert!(world.rig.anthropic.requests().is_empty());
+    // Whatever the session asked of Twilio has reached it by now.
+    tokio::time::sleep(ms(300)).await;
+    outcome.control = world.rig.twilio.updates().iter().map(|(_, form)| control_of(form)).collect();
+    (world, outcome)
+}
+
+#[tokio::test]
+async fn a_machine_answering_a_pipeline_call_gets_the_agents_message_and_the_call_ends_as_voicemail() {
+    let message = "Hi, this is Northwind Freight about a quote. We'll call again.";
+    let (world, outcome) = machine_call(VoicemailPolicy::LeaveMessage { text: message.into() }).await;
+
+    assert_eq!(outcome.reason(), "an answering machine answered; the voicemail message was left");
+    let left = CallControl::LeaveVoicemail { message: message.into() };
+    assert_eq!(outcome.control, [left], "one redirect, and no hang-up to cut the message");
+    let placed = &world.rig.twilio.placed_calls()[0];
+    let detection = placed.iter().find(|(name, _)| name == "MachineDetection").map(|(_, mode)| mode.as_str());
+    assert_eq!(detection, Some("DetectMessageEnd"), "leaving a message waits for the beep");
+}
+
+#[tokio::test]
+async fn a_machine_answering_a_pipeline_call_is_hung_up_on_when_the_agent_leaves_no_message() {
+    let (world, outcome) = machine_call(VoicemailPolicy::HangUp).await;
+
+    assert_eq!(outcome.reason(), "an answering machine answered; hung up without a message");
+    assert_eq!(outcome.control, [CallControl::HangUp], "hung up once");
+    let placed = &world.rig.twilio.placed_calls()[0];
+    let detection = placed.iter().find(|(name, _)| name == "MachineDetection").map(|(_, mode)| mode.as_str());
+    assert_eq!(detection, Some("Enable"));
 }
 
 #[tokio::test]

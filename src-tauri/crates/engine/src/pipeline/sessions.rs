@@ -32,7 +32,7 @@ pub struct PipelineSessions {
 
 enum Filed {
     /// Waiting for its media stream.
-    Expected { token: String, call: PipelineCall },
+    Expected { token: String, call: Box<PipelineCall> },
     /// Its session runs; the verdict is sent once.
     Running { machine: Option<oneshot::Sender<()>> },
 }
@@ -76,7 +76,7 @@ impl PipelineSessions {
     /// [`TOKEN_PARAMETER`] (32 random bytes, hex). Filing a call again replaces its token.
     pub fn expect(&self, call: PipelineCall) -> Result<String, getrandom::Error> {
         let token = new_token()?;
-        self.lock().insert(call.call_id, Filed::Expected { token: token.clone(), call });
+        self.lock().insert(call.call_id, Filed::Expected { token: token.clone(), call: Box::new(call) });
         Ok(token)
     }
 
@@ -128,7 +128,7 @@ impl PipelineSessions {
             unreachable!("just found waiting")
         };
         drop(filed);
-        Ok(Claimed { call, machine, filed: Running { sessions: self.clone(), call_id: id } })
+        Ok(Claimed { call: *call, machine, filed: Running { sessions: self.clone(), call_id: id } })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CallId, Filed>> {
@@ -151,7 +151,59 @@ pub(crate) fn same_text(presented: &str, expected: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::same_text;
+    use switchboard_core::CallId;
+    use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
+    use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
+    use switchboard_providers::elevenlabs::ElevenLabsConfig;
+    use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
+    use switchboard_providers::{HttpSettings, Secret};
+    use tokio::sync::mpsc;
+
+    use super::{PipelineSessions, Refusal, same_text};
+    use crate::backends::test_request::quote_request;
+    use crate::pipeline::{PipelineCall, PipelineClients};
+
+    /// Files the test call; returns its token.
+    fn file(sessions: &PipelineSessions) -> String {
+        let (http, key, base_url) = (HttpSettings::default(), Secret::new("key"), "http://127.0.0.1:9".to_owned());
+        let clients = PipelineClients {
+            deepgram: DeepgramClient::new(DeepgramConfig { base_url: base_url.clone(), api_key: key.clone() }, &http)
+                .unwrap(),
+            anthropic: AnthropicClient::new(
+                AnthropicConfig { base_url: base_url.clone(), api_key: key.clone() },
+                &http,
+            )
+            .unwrap(),
+            tts: ElevenLabsTtsClient::new(ElevenLabsConfig { base_url, api_key: key }, &http).unwrap(),
+        };
+        let call = PipelineCall::new(&quote_request(|_| {}), clients, mpsc::channel(1).0, mpsc::channel(1).0);
+        sessions.expect(call).unwrap()
+    }
+
+    #[test]
+    fn a_machine_before_the_stream_leaves_the_verdict_to_the_dialer_and_no_stream_can_claim_the_call() {
+        let sessions = PipelineSessions::default();
+        let token = file(&sessions);
+        assert!(!sessions.machine_answered(CallId(7)));
+        assert_eq!(sessions.waiting(), 0);
+        let refused = sessions.claim(Some("7"), Some(&token)).err();
+        assert_eq!(refused, Some(Refusal::UnknownCall("7".into())));
+    }
+
+    #[test]
+    fn a_running_session_takes_the_machine_verdict_once_and_is_let_go_when_it_ends() {
+        let sessions = PipelineSessions::default();
+        let token = file(&sessions);
+        assert_eq!(sessions.claim(Some("7"), Some("wrong")).err(), Some(Refusal::WrongToken(CallId(7))));
+        let mut claimed = sessions.claim(Some("7"), Some(&token)).unwrap();
+        assert_eq!(sessions.waiting(), 0, "running, not waiting");
+        assert!(!sessions.cancel(CallId(7)), "a running call is not taken back");
+        assert!(sessions.machine_answered(CallId(7)));
+        assert_eq!(claimed.machine.try_recv(), Ok(()));
+        assert!(!sessions.machine_answered(CallId(7)), "the verdict is taken once");
+        drop(claimed);
+        assert!(sessions.lock().is_empty(), "the ended session is let go");
+    }
 
     #[test]
     fn texts_match_only_when_equal() {

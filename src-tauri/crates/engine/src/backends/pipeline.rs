@@ -2,8 +2,8 @@
 //! then has the Twilio dialer place it with `<Connect><Stream>` to the listener's media route
 //! (the call id and token as `<Parameter>`s), where the pipeline's session holds the
 //! conversation. The session's hang-up, transfer and voicemail requests ([`CallControl`]) are
-//! carried out on the Twilio call; a call that ends without its stream (busy, no answer, failed) is taken
-//! back from the registry when its call task ends.
+//! carried out on the Twilio call; a call that ends without its stream (busy, no answer, failed)
+//! is taken back from the registry when its call task ends.
 
 use std::sync::Arc;
 

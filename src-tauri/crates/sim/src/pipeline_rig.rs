@@ -1,8 +1,8 @@
 //! A rig for running realtime pipeline calls against the loopback fakes, for tests and
 //! benchmarks: the three provider fakes, the fake Twilio, the real listener with the pipeline's
 //! session registry and the real pipeline backend placing calls through the Twilio dialer. The
-//! fake Twilio hands each answered call to the rig, which joins its `<Connect><Stream>` as a
-//! scripted caller (a fake Twilio media stream with the TwiML's parameters).
+//! fake Twilio joins each answered call's `<Connect><Stream>` with the scripted callee, as
+//! Twilio would, and hands each joined stream to the test.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,9 +12,7 @@ use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::pipeline::PipelineBackend;
 use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::pipeline::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
-use switchboard_engine::server::{
-    ListenerSettings, ListenerState, TWILIO_MEDIA_PATH, WebhookSecrets, serve, spawn_inbox_processor,
-};
+use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookSecrets, serve, spawn_inbox_processor};
 use switchboard_engine::{CallReports, Engine, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
@@ -22,13 +20,12 @@ use switchboard_providers::elevenlabs::ElevenLabsConfig;
 use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
 use switchboard_providers::{HttpSettings, ProviderError, RetryPolicy, Secret};
 use switchboard_store::Store;
-use tokio::sync::mpsc;
 
 use crate::fakes::anthropic::{FakeAnthropic, Responder};
 use crate::fakes::deepgram::FakeDeepgram;
 use crate::fakes::elevenlabs_tts::FakeElevenLabsTts;
-use crate::fakes::twilio::{AnsweredCall, FakeTwilio, FakeTwilioSettings};
-use crate::fakes::twilio_media::{CallerStep, FakeMediaStream, MediaStreamSettings};
+use crate::fakes::twilio::{FakeTwilio, FakeTwilioSettings, JoinedStream, StreamCallee};
+use crate::fakes::twilio_media::CallerStep;
 use crate::{Cast, SimSettings};
 
 const ACCOUNT: &str = "AC000000000000000000000000000000rig";
@@ -55,14 +52,8 @@ pub struct RigSettings {
     pub keep_audio: bool,
 }
 
-/// A call the fake Twilio answered: the caller on its media stream, and the call at the fake
-/// Twilio (it completes when this is dropped).
-pub struct Placed {
-    pub stream: Result<FakeMediaStream, String>,
-    pub call: AnsweredCall,
-}
-
-/// The fakes and the listener; calls placed through the engine arrive as [`Placed`].
+/// The fakes and the listener; the streams of calls placed through the engine arrive as
+/// [`JoinedStream`]s.
 pub struct PipelineRig {
     pub deepgram: FakeDeepgram,
     pub anthropic: FakeAnthropic,
@@ -74,7 +65,6 @@ pub struct PipelineRig {
     pub reports: CallReports,
     pub sessions: PipelineSessions,
     pub listener: SocketAddr,
-    placed: mpsc::UnboundedReceiver<Placed>,
 }
 
 impl PipelineRig {
@@ -106,7 +96,13 @@ impl PipelineRig {
             })
             .await?,
         );
-        twilio.hand_off();
+        // A forged stream presents a token of the right length that is not the call's.
+        let forged = if settings.wrong_token {
+            std::collections::BTreeMap::from([(TOKEN_PARAMETER.to_owned(), "0".repeat(64))])
+        } else {
+            std::collections::BTreeMap::new()
+        };
+        twilio.stream_callee(StreamCallee { script: settings.script, keep_audio: settings.keep_audio, forged });
         let http = HttpSettings {
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(10),
@@ -143,62 +139,12 @@ impl PipelineRig {
         spawn_inbox_processor(state);
         twilio.tunnel(PUBLIC_BASE, &format!("http://{listener}"));
         engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), clients, dialer.clone())));
-        let (placed_sender, placed) = mpsc::unbounded_channel();
-        let caller = Caller {
-            connect_url: format!("ws://{listener}{TWILIO_MEDIA_PATH}"),
-            script: settings.script,
-            wrong_token: settings.wrong_token,
-            keep_audio: settings.keep_audio,
-        };
-        tokio::spawn(answer_calls(Arc::clone(&twilio), caller, placed_sender));
-        Ok(Self { deepgram, anthropic, tts, twilio, dialer, reports, sessions, listener, placed })
+        Ok(Self { deepgram, anthropic, tts, twilio, dialer, reports, sessions, listener })
     }
 
-    /// The next call placed and answered (waits for it).
-    pub async fn next_placed(&mut self) -> Option<Placed> {
-        self.placed.recv().await
-    }
-}
-
-/// Who joins each answered call's stream.
-struct Caller {
-    connect_url: String,
-    script: Vec<CallerStep>,
-    wrong_token: bool,
-    keep_audio: bool,
-}
-
-/// Joins the media stream of every call the fake Twilio answers, as Twilio would.
-async fn answer_calls(twilio: Arc<FakeTwilio>, caller: Caller, placed: mpsc::UnboundedSender<Placed>) {
-    loop {
-        let Some(call) = twilio.next_answered().await else {
-            if placed.is_closed() {
-                return;
-            }
-            continue;
-        };
-        let Some(stream) = call.stream() else {
-            let _ = placed.send(Placed { stream: Err("the call's TwiML has no <Connect><Stream>".into()), call });
-            continue;
-        };
-        let mut parameters = stream.parameters;
-        if caller.wrong_token
-            && let Some(token) = parameters.get_mut(TOKEN_PARAMETER)
-        {
-            *token = "0".repeat(token.len());
-        }
-        let settings = MediaStreamSettings {
-            connect_url: caller.connect_url.clone(),
-            public_url: stream.url,
-            auth_token: Secret::new(TWILIO_AUTH_TOKEN),
-            parameters,
-            keep_audio: caller.keep_audio,
-        };
-        let (script, placed) = (caller.script.clone(), placed.clone());
-        tokio::spawn(async move {
-            let stream = FakeMediaStream::connect(settings, script).await;
-            let _placed = placed.send(Placed { stream, call });
-        });
+    /// The stream of the next call placed and answered (waits up to 10 s for it).
+    pub async fn next_placed(&mut self) -> Option<JoinedStream> {
+        self.twilio.next_stream().await
     }
 }
 

@@ -14,7 +14,7 @@ pub mod ultravox;
 pub mod vapi;
 
 #[cfg(test)]
-mod test_request;
+pub(crate) mod test_request;
 
 pub use reconcile::ReconcileSettings;
 pub use report::ReportClients;

@@ -1,16 +1,16 @@
 //! The self-hosted pipeline backend: files the call in [`PipelineSessions`] with a fresh token,
 //! then has the Twilio dialer place it with `<Connect><Stream>` to the listener's media route
 //! (the call id and token as `<Parameter>`s), where the pipeline's session holds the
-//! conversation. The session's hang-up and transfer requests ([`CallControl`]) are carried out
-//! on the Twilio call; a call that ends without its stream (busy, no answer, failed) is taken
-//! back from the registry when its call task ends.
+//! conversation. The session's hang-up, transfer and voicemail requests ([`CallControl`]) are
+//! carried out on the Twilio call; a call that ends without its stream (busy, no answer, failed)
+//! is taken back from the registry when its call task ends.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId};
 use switchboard_providers::signature::websocket_url;
-use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwilioClient, TwimlResponse};
+use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwimlResponse};
 use tokio::sync::mpsc;
 
 use super::placing::refused;
@@ -112,7 +112,7 @@ async fn carry_out(
     loop {
         tokio::select! {
             request = requests.recv() => match request {
-                Some(request) => control(inner.dialer.client(), call_id, &sid, request).await,
+                Some(request) => control(&inner.dialer, call_id, &sid, request).await,
                 None => return,
             },
             () = events.closed() => {
@@ -123,13 +123,15 @@ async fn carry_out(
     }
 }
 
-async fn control(client: &TwilioClient, call_id: CallId, sid: &str, request: CallControl) {
+async fn control(dialer: &TwilioDialer, call_id: CallId, sid: &str, request: CallControl) {
+    let client = dialer.client();
     let done = match &request {
         CallControl::HangUp => client.hang_up(sid).await.map(drop).map_err(|error| error.to_string()),
         CallControl::Transfer { to } => match TwimlResponse::new().dial(Dial::number(to.clone())).render() {
             Ok(twiml) => client.redirect(sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
             Err(error) => Err(format!("the transfer number does not fit in TwiML: {error}")),
         },
+        CallControl::LeaveVoicemail { message } => dialer.leave_message(sid, message.clone()).await,
     };
     if let Err(error) = done {
         tracing::warn!(call = %call_id, ?request, %error, "Twilio did not carry out the pipeline's request");

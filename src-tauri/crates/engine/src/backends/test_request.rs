@@ -1,5 +1,5 @@
-//! A quote call's request to Acme, for the backends' unit tests: the shipped vendor-quote
-//! preset moved to a backend by `configure`.
+//! A quote call's request to Acme, for the backends' and the pipeline's unit tests: the shipped
+//! vendor-quote preset moved to a backend by `configure`.
 
 use switchboard_core::{
     Agent, AgentConfig, AgentId, CallId, Contact, ContactDetails, ContactFields, ContactId, VendorDetails,

@@ -9,7 +9,8 @@
 //! Twilio's status callbacks drive the call's states through the listener's inbox like any
 //! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict
 //! applies the agent's voicemail policy (hang up, or redirect the call to say the message and
-//! hang up) and ends the call as voicemail; a finished recording is fetched as WAV and kept.
+//! hang up) and ends the call as voicemail (a pipeline call's running session does both itself,
+//! with the same words); a finished recording is fetched as WAV and kept.
 //! Should every callback of a speech-gather or pipeline call be lost, the [reconciler](reconcile)
 //! fetches the call from Twilio once it is overdue and ends it as the callback would have.
 
@@ -41,6 +42,10 @@ pub(crate) use status::{session_ends_call, status_change};
 
 /// How long a call rings before Twilio gives up on it (`no-answer`).
 pub const RING_TIMEOUT_SECS: u32 = 30;
+/// Why a call ended when a machine answered and the agent's message was left.
+pub(crate) const VOICEMAIL_LEFT: &str = "an answering machine answered; the voicemail message was left";
+/// Why a call ended when a machine answered and the agent hangs up on machines.
+pub(crate) const MACHINE_HUNG_UP_ON: &str = "an answering machine answered; hung up without a message";
 
 /// A callback from Twilio that is the dialer's to act on rather than a state to apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,18 +204,8 @@ impl TwilioDialer {
             return Ok(());
         };
         let (done, reason) = match voicemail {
-            Some(message) => {
-                let twiml = TwimlResponse::new().say(Say::new(message)).hangup().render();
-                let redirected = match twiml {
-                    Ok(twiml) => self.client.redirect(&sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
-                    Err(error) => Err(format!("the voicemail message is not valid TwiML: {error}")),
-                };
-                (redirected, "an answering machine answered; the voicemail message was left")
-            }
-            None => (
-                self.client.hang_up(&sid).await.map(drop).map_err(|error| error.to_string()),
-                "an answering machine answered; hung up without a message",
-            ),
+            Some(message) => (self.leave_message(&sid, message).await, VOICEMAIL_LEFT),
+            None => (self.client.hang_up(&sid).await.map(drop).map_err(|error| error.to_string()), MACHINE_HUNG_UP_ON),
         };
         let reason = match done {
             Ok(()) => reason.to_owned(),
@@ -220,6 +215,14 @@ impl TwilioDialer {
             }
         };
         reports.deliver(call, vec![BackendEvent::Ended { state: CallState::Voicemail, reason }]).await
+    }
+
+    /// Redirects the call `sid` to say `message`, then hang up.
+    pub(crate) async fn leave_message(&self, sid: &str, message: String) -> Result<(), String> {
+        match TwimlResponse::new().say(Say::new(message)).hangup().render() {
+            Ok(twiml) => self.client.redirect(sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
+            Err(error) => Err(format!("the voicemail message is not valid TwiML: {error}")),
+        }
     }
 
     /// Fetches a completed recording as WAV and keeps it with the call.

@@ -1,7 +1,7 @@
 //! What one pipeline call runs with: the agent's rendered texts and limits, the provider
 //! clients, the channel its progress is reported on, and the channel that asks the backend to
-//! hang up or transfer (the backend places and redirects the Twilio call; the session only
-//! talks).
+//! hang up, transfer or leave the voicemail message (the backend places and redirects the
+//! Twilio call; the session only talks).
 
 use std::time::Duration;
 
@@ -28,6 +28,15 @@ pub enum CallControl {
     HangUp,
     /// Redirect the call to `<Dial>` this number (E.164), leaving the agent.
     Transfer { to: String },
+    /// An answering machine answered: redirect the call to `<Say>` this message, then hang up.
+    LeaveVoicemail { message: String },
+}
+
+impl CallControl {
+    /// The call leaves the media stream for other TwiML (Twilio then ends the stream).
+    pub(crate) fn redirects(&self) -> bool {
+        !matches!(self, Self::HangUp)
+    }
 }
 
 /// One call as the session runs it.
@@ -46,6 +55,8 @@ pub struct PipelineCall {
     pub silence_timeout: Duration,
     /// The agent wraps up and hangs up at this age of the call.
     pub max_duration: Duration,
+    /// The message to leave when an answering machine answers (`None`: hang up on it).
+    pub voicemail: Option<String>,
     pub settings: PipelineSettings,
     pub clients: PipelineClients,
     /// The call's events, to its call task.
@@ -75,6 +86,7 @@ impl PipelineCall {
             transfer_to,
             silence_timeout: Duration::from_secs(u64::from(config.silence_timeout_secs.max(1))),
             max_duration: Duration::from_secs(u64::from(config.max_duration_secs.max(1))),
+            voicemail: request.voicemail.clone(),
             settings: config.backend_settings.pipeline.clone(),
             clients,
             events,

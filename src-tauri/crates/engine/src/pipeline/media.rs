@@ -43,8 +43,8 @@ pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, a
         return serve_monitor(audio, start, sink, stream, request_id).await;
     }
     let parameter = |name: &str| start.custom_parameters.get(name).map(String::as_str);
-    let call = match sessions.claim(parameter(CALL_ID_PARAMETER), parameter(TOKEN_PARAMETER)) {
-        Ok(call) => call,
+    let claimed = match sessions.claim(parameter(CALL_ID_PARAMETER), parameter(TOKEN_PARAMETER)) {
+        Ok(claimed) => claimed,
         Err(refusal) => {
             tracing::warn!(request_id, stream = stream_sid, twilio_call = start.call_sid, %refusal, "media stream refused");
             let frame = CloseFrame { code: POLICY_VIOLATION, reason: "unknown call or wrong token".into() };
@@ -52,9 +52,10 @@ pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, a
             return;
         }
     };
-    tracing::info!(request_id, call = %call.call_id, stream = stream_sid, "pipeline media stream started");
-    let tap = audio.tap(call.call_id);
-    session::run(call, stream_sid, sink, stream, tap).await;
+    let call_id = claimed.call.call_id;
+    tracing::info!(request_id, call = %call_id, stream = stream_sid, "pipeline media stream started");
+    let tap = audio.tap(call_id);
+    session::run(claimed, stream_sid, sink, stream, tap).await;
 }
 
 /// Reads until `start` (after `connected`); `None` when anything else comes first or nothing

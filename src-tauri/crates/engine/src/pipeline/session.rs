@@ -2,8 +2,9 @@
 //! call, greets the callee, turns what Deepgram hears into the callee's turns and the model's
 //! answers, barges in when the callee talks over the agent, and ends the call — on `end_call`,
 //! a goodbye, silence after one re-prompt, every required field collected, the max duration,
-//! a transfer, the callee hanging up, or a fault (with a short apology while TTS still works).
-//! What it learns goes to the call task as `BackendEvent`s.
+//! a transfer, the callee hanging up, an answering machine (the agent's voicemail policy), or a
+//! fault (with a short apology while TTS still works). What it learns goes to the call task as
+//! `BackendEvent`s, its end last, so the call ends once, with the session's reason.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +16,7 @@ use switchboard_core::{CallState, Speaker};
 use switchboard_providers::anthropic::Message;
 use switchboard_providers::deepgram::{ListenEvent, ListenOptions};
 use switchboard_providers::elevenlabs_tts::TtsOptions;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::call::{CallControl, PipelineCall};
@@ -23,11 +24,13 @@ use super::conversation::Conversation;
 use super::latency::TurnTimes;
 use super::media::{LastVoice, Reader};
 use super::playout::{Playout, PlayoutCommand, Progress};
+use super::sessions::Claimed;
 use super::spoken::Spoken;
 use super::turn::{self, Script, TurnEnding, TurnReport, TurnSetup};
 use super::{listen, recorder};
 use crate::BackendEvent;
 use crate::agent_tools;
+use crate::backends::twilio::{MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT};
 use crate::goodbye::says_goodbye;
 use crate::live_audio::AudioTap;
 
@@ -61,26 +64,27 @@ const WRAP_UP: &str = "I'm sorry, I have to end the call here. Thank you for you
 const APOLOGY: &str = "I'm sorry, we're having technical trouble on our end. We'll call you back. Goodbye.";
 /// How long last words may take to play before the call is ended anyway.
 const LAST_WORDS_WITHIN: Duration = Duration::from_secs(15);
-/// How long Twilio has to end the stream after a transfer is asked for.
-const TRANSFER_WITHIN: Duration = Duration::from_secs(5);
+/// How long Twilio has to end the stream after the call is redirected (a transfer, a voicemail
+/// message).
+const REDIRECT_WITHIN: Duration = Duration::from_secs(5);
 /// Used as "no deadline".
 const NEVER: Duration = Duration::from_secs(24 * 3600);
 
-/// How the call ends.
+/// How the call ends, and what Twilio is asked to do with it then.
 #[derive(Debug, Clone)]
 struct End {
     state: CallState,
     reason: String,
-    transfer_to: Option<String>,
+    control: CallControl,
 }
 
 impl End {
     fn completed(reason: impl Into<String>) -> Self {
-        Self { state: CallState::Completed, reason: reason.into(), transfer_to: None }
+        Self { state: CallState::Completed, reason: reason.into(), control: CallControl::HangUp }
     }
 
     fn failed(reason: impl Into<String>) -> Self {
-        Self { state: CallState::Failed, reason: reason.into(), transfer_to: None }
+        Self { state: CallState::Failed, reason: reason.into(), control: CallControl::HangUp }
     }
 }
 
@@ -102,13 +106,14 @@ struct Turn {
 /// Runs a claimed call on its media stream until the call ends, then reports its recording
 /// and its end. Both parties' frames go to `tap` for listening in.
 pub(super) async fn run(
-    call: PipelineCall,
+    claimed: Claimed,
     stream_sid: String,
     sink: SplitSink<WebSocket, SocketMessage>,
     stream: SplitStream<WebSocket>,
     tap: AudioTap,
 ) {
     let started = Instant::now();
+    let Claimed { call, machine, filed } = claimed;
     let (inputs_sender, inputs) = mpsc::channel(INPUT_QUEUE);
     let (recorder_sender, recording) = recorder::start(call.call_id);
     let (listener_sender, listener_frames) = mpsc::channel::<Frame>(LISTEN_QUEUE);
@@ -166,6 +171,7 @@ pub(super) async fn run(
         call,
         setup,
         inputs,
+        machine: Some(machine),
         commands,
         progress,
         last_voice,
@@ -188,8 +194,9 @@ pub(super) async fn run(
     let end = session.converse().await;
     session.stop_turn(false).await;
     let Session { call, setup, mut inputs, commands, .. } = session;
-    if let Some(to) = &end.transfer_to {
-        let _asked = call.control.send(CallControl::Transfer { to: to.clone() }).await;
+    let redirects = end.control.redirects();
+    let _asked = call.control.send(end.control).await;
+    if redirects {
         let stopped = async {
             while let Some(input) = inputs.recv().await {
                 if matches!(input, Input::Stopped | Input::MediaClosed) {
@@ -197,9 +204,7 @@ pub(super) async fn run(
                 }
             }
         };
-        let _waited = tokio::time::timeout(TRANSFER_WITHIN, stopped).await;
-    } else {
-        let _asked = call.control.send(CallControl::HangUp).await;
+        let _waited = tokio::time::timeout(REDIRECT_WITHIN, stopped).await;
     }
     // Closing the playout's queue closes the socket; the reader then ends, which ends the
     // listener (its frames stop) and, with the playout, the recording.
@@ -214,12 +219,24 @@ pub(super) async fn run(
     }
     tracing::info!(call = %call.call_id, state = end.state.as_str(), reason = end.reason, "pipeline call ended");
     let _sent = call.events.send(BackendEvent::Ended { state: end.state, reason: end.reason }).await;
+    drop(filed);
+}
+
+/// Whether an answering machine's verdict came (`false`: it can no longer come); pending while
+/// it still may.
+async fn machine_verdict(machine: &mut Option<oneshot::Receiver<()>>) -> bool {
+    let Some(verdict) = machine else { return std::future::pending().await };
+    let came = verdict.await.is_ok();
+    *machine = None;
+    came
 }
 
 struct Session {
     call: PipelineCall,
     setup: TurnSetup,
     inputs: mpsc::Receiver<Input>,
+    /// An answering machine's verdict, until it comes (or can no longer come).
+    machine: Option<oneshot::Receiver<()>>,
     commands: mpsc::Sender<PlayoutCommand>,
     progress: Arc<Progress>,
     last_voice: Arc<LastVoice>,
@@ -256,6 +273,12 @@ impl Session {
                 .unwrap_or_else(|| Instant::now() + NEVER);
             let input = tokio::select! {
                 input = self.inputs.recv() => input,
+                came = machine_verdict(&mut self.machine) => {
+                    if came {
+                        return self.machine_answered().await;
+                    }
+                    continue;
+                }
                 () = tokio::time::sleep_until(deadline.into()) => {
                     if let Some(end) = self.on_deadline().await {
                         return end;
@@ -468,7 +491,7 @@ impl Session {
                     } else {
                         format!("transferred to {to}: {reason}")
                     };
-                    return Some(End { state: CallState::Completed, reason, transfer_to: Some(to) });
+                    return Some(End { state: CallState::Completed, reason, control: CallControl::Transfer { to } });
                 }
             }
             Some(TurnEnding::AllCollected) => return Some(End::completed("every required value was collected")),
@@ -541,6 +564,17 @@ impl Session {
             }
         }
         None
+    }
+
+    /// An answering machine answered: the agent stops talking and the call ends as voicemail,
+    /// with the message left (Twilio says it, then hangs up) or a hang-up, as the agent says.
+    async fn machine_answered(&mut self) -> End {
+        self.stop_turn(false).await;
+        let (reason, control) = match self.call.voicemail.clone() {
+            Some(message) => (VOICEMAIL_LEFT, CallControl::LeaveVoicemail { message }),
+            None => (MACHINE_HUNG_UP_ON, CallControl::HangUp),
+        };
+        End { state: CallState::Voicemail, reason: reason.to_owned(), control }
     }
 
     /// Says `words`, then ends the call with `end` (or ends it anyway after [`LAST_WORDS_WITHIN`]).

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use super::ListenerState;
 use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
-use crate::backends::twilio::session_ends_call;
+use crate::backends::twilio::{TwilioNotice, session_ends_call};
 use crate::backends::ultravox::UltravoxBackend;
 use crate::dispatcher::blocking;
 use crate::{EngineError, now};
@@ -130,6 +130,10 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
                 let record = String::from_utf8_lossy(&row.body).into_owned();
                 report.apply(&state.reports, &state.clients, &call, record).await?;
             }
+            // A machine answering a pipeline call whose session runs is the session's to act
+            // on: it stops talking, has the voicemail policy carried out and ends the call once.
+            (None, Some(TwilioNotice::Machine))
+                if call.backend == BackendKind::Pipeline && state.pipeline.machine_answered(call.id) => {}
             (None, Some(notice)) => match &state.twilio {
                 Some(dialer) => dialer.apply(&state.reports, &call, notice).await?,
                 None => tracing::warn!(inbox = row.id, "a Twilio notice with no Twilio dialer configured; ignored"),

@@ -5,13 +5,15 @@
 //! scripted utterance; while speech lasts, interim results reveal its words; after the
 //! `endpointing` silence the whole utterance comes as `is_final` + `speech_final` (or `is_final`
 //! alone, to exercise the `UtteranceEnd` fallback), and `UtteranceEnd` after `utterance_end_ms`.
-//! `KeepAlive` is counted, `Finalize` finalises, `CloseStream` sends `Metadata` and closes.
-//! Faults: latency on every message, a socket dropped after some frames, an error message.
+//! `KeepAlive` is recorded with the quiet before it, `Finalize` finalises, `CloseStream` sends
+//! `Metadata` and closes; a socket that gets neither audio nor a message for 10 s is closed
+//! as Deepgram does (1011, `NET-0001`). Faults: latency on every message, a socket dropped
+//! after some frames, an error message.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -29,6 +31,18 @@ use super::serving::{bind, serve};
 const SPEECH_PEAK: u16 = 1000;
 /// Interim results come this often while speech lasts (ms of audio).
 const INTERIM_EVERY_MS: f64 = 250.0;
+/// A socket with neither audio nor a message for this long is closed (PROVIDERS.md §7).
+const IDLE_CLOSE: Duration = Duration::from_secs(10);
+const IDLE_REASON: &str = "Deepgram did not receive audio data or a text message within the timeout window. \
+                           See https://dpgr.am/net0001";
+
+/// A `KeepAlive` received: when, and how long the socket had been quiet (no audio frame and
+/// no message) before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepAlive {
+    pub at: Instant,
+    pub quiet: Duration,
+}
 
 /// The fake Deepgram, serving on 127.0.0.1 until dropped.
 pub struct FakeDeepgram {
@@ -48,8 +62,10 @@ struct Shared {
     error_next: Mutex<Option<String>>,
     sockets: AtomicU32,
     /// When each final result with words was sent.
-    finals: Mutex<Vec<std::time::Instant>>,
-    keep_alives: AtomicU32,
+    finals: Mutex<Vec<Instant>>,
+    keep_alives: Mutex<Vec<KeepAlive>>,
+    /// Sockets closed for want of audio or messages.
+    idle_closes: AtomicU32,
     audio_frames: AtomicU64,
 }
 
@@ -65,7 +81,8 @@ impl FakeDeepgram {
             error_next: Mutex::new(None),
             sockets: AtomicU32::new(0),
             finals: Mutex::default(),
-            keep_alives: AtomicU32::new(0),
+            keep_alives: Mutex::default(),
+            idle_closes: AtomicU32::new(0),
             audio_frames: AtomicU64::new(0),
         });
         let router = Router::new().route("/v1/listen", get(listen)).with_state(Arc::clone(&shared));
@@ -111,12 +128,18 @@ impl FakeDeepgram {
     }
 
     /// When each final result with words went out, in order (for measuring what follows it).
-    pub fn finals_sent(&self) -> Vec<std::time::Instant> {
+    pub fn finals_sent(&self) -> Vec<Instant> {
         lock(&self.shared.finals).clone()
     }
 
-    pub fn keep_alives(&self) -> u32 {
-        self.shared.keep_alives.load(Ordering::Acquire)
+    /// Every `KeepAlive` received over all sockets, in order.
+    pub fn keep_alives(&self) -> Vec<KeepAlive> {
+        lock(&self.shared.keep_alives).clone()
+    }
+
+    /// Sockets closed because 10 s went by with neither audio nor a message.
+    pub fn idle_closes(&self) -> u32 {
+        self.shared.idle_closes.load(Ordering::Acquire)
     }
 
     /// Audio frames received over all sockets.
@@ -210,7 +233,21 @@ impl Transcriber {
     }
 
     async fn run(mut self, mut socket: WebSocket) {
-        while let Some(Ok(message)) = socket.recv().await {
+        let mut last_heard = Instant::now();
+        loop {
+            let message = match tokio::time::timeout_at((last_heard + IDLE_CLOSE).into(), socket.recv()).await {
+                Ok(Some(Ok(message))) => message,
+                Ok(_) => return,
+                Err(_) => {
+                    self.shared.idle_closes.fetch_add(1, Ordering::AcqRel);
+                    let _closed = socket.send(close(1011, IDLE_REASON)).await;
+                    return;
+                }
+            };
+            let quiet = last_heard.elapsed();
+            if matches!(message, Message::Binary(_) | Message::Text(_)) {
+                last_heard = Instant::now();
+            }
             let sent = match message {
                 Message::Binary(audio) => {
                     self.frames += 1;
@@ -230,7 +267,7 @@ impl Transcriber {
                 Message::Text(text) => {
                     match serde_json::from_str::<Value>(text.as_str()).ok().as_ref().and_then(|v| v["type"].as_str()) {
                         Some("KeepAlive") => {
-                            self.shared.keep_alives.fetch_add(1, Ordering::AcqRel);
+                            lock(&self.shared.keep_alives).push(KeepAlive { at: last_heard, quiet });
                             Ok(())
                         }
                         Some("Finalize") => self.finish_speech(&mut socket, false).await,
@@ -300,7 +337,7 @@ impl Transcriber {
         let last = results(&speech.words.join(" "), true, speech_final, speech.start_ms, speech.last_voice_ms);
         self.send(socket, last).await?;
         if !speech.words.is_empty() {
-            lock(&self.shared.finals).push(std::time::Instant::now());
+            lock(&self.shared.finals).push(Instant::now());
         }
         Ok(())
     }

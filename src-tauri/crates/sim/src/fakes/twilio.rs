@@ -1,17 +1,19 @@
 //! A loopback fake of Twilio's REST API for calls (PROVIDERS.md §1). `POST …/Calls.json` answers
 //! the call's JSON, then the call plays out: signed status callbacks (`initiated`, `ringing`,
 //! then `in-progress` or `busy`/`no-answer` as the simulator's persona for the number says),
-//! each with its `SequenceNumber`; the async AMD verdict (`human`, or `machine_end_beep` for a
-//! voicemail persona); the call's TwiML (a `<Connect><Stream>` is joined over a WebSocket, as
+//! each with its `SequenceNumber`; the async AMD verdict (`human`, or for a voicemail persona
+//! `machine_end_beep` when the call detects the message end, else `machine_start`; at once, or
+//! while the call runs for a machine set with [`FakeTwilio::machine_answers`]); the call's TwiML (a `<Connect><Stream>` is joined over a WebSocket, as
 //! Twilio does, and the call lasts as long as the stream); then `completed` and the recording
 //! callback, with a WAV served at `RecordingUrl.wav`. `GET …/Calls/{sid}.json` answers the call
 //! as it stands (status, times, duration, AMD verdict, price once completed); `POST
-//! …/Calls/{sid}.json` hangs up (`Status=completed`) or redirects (`Twiml`). Handing calls off
-//! ([`FakeTwilio::hand_off`]), the fake plays the network's part only and gives each answered
-//! call to the test, which plays Twilio running its instructions (fetching the voice URL, or
-//! streaming the media as a caller) until it drops the call ([`AnsweredCall`]). Faults: latency,
-//! 429 with `Retry-After`, 500, stalls, and dropped, duplicated or reordered status callbacks
-//! (dropping drops the AMD and recording callbacks too).
+//! …/Calls/{sid}.json` hangs up (`Status=completed`) or redirects (`Twiml`), which ends the
+//! call's media stream. The Streams resource forks a live call's audio (see [`streams`]); the
+//! callee on every stream follows the test's script ([`FakeTwilio::stream_callee`]). Handing
+//! calls off ([`FakeTwilio::hand_off`]), the fake plays the network's part only and gives each
+//! answered call to the test, which plays Twilio fetching the voice URL until it drops the call
+//! ([`AnsweredCall`]). Faults: latency, 429 with `Retry-After`, 500, stalls, and dropped,
+//! duplicated or reordered status callbacks (dropping drops the AMD and recording callbacks too).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -20,11 +22,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use switchboard_core::{CallId, Speaker};
 use switchboard_providers::signature::{SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey};
@@ -32,14 +33,16 @@ use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
 use switchboard_providers::{HttpSettings, ProviderError, Secret};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
 
+pub use self::streams::{JoinedStream, StreamCallee};
 pub use super::faults::WebhookDelivery;
 use super::faults::{Fault, Faults};
 use super::serving::{bind, fault_controls, serve, webhook_client};
 use crate::SimSettings;
 use crate::persona::{Reach, reach};
 use crate::voice::{Utterance, record};
+
+pub mod streams;
 
 /// What the fake is configured with.
 pub struct FakeTwilioSettings {
@@ -158,13 +161,6 @@ impl Drop for CallEnd {
     }
 }
 
-impl AnsweredCall {
-    /// The `<Connect><Stream>` the call's TwiML opens, if any.
-    pub fn stream(&self) -> Option<ConnectStream> {
-        connect_stream(self.twiml.as_deref()?)
-    }
-}
-
 /// A `<Connect><Stream>`: where it connects and its `<Parameter>`s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectStream {
@@ -198,6 +194,9 @@ struct Shared {
     hand_off: AtomicBool,
     answered: Mutex<VecDeque<AnsweredCall>>,
     answered_signal: Notify,
+    /// Numbers a machine answers, and how long after answering its verdict comes.
+    late_machines: Mutex<HashMap<String, Duration>>,
+    streams: streams::Streams,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -241,10 +240,14 @@ impl FakeTwilio {
             hand_off: AtomicBool::new(false),
             answered: Mutex::default(),
             answered_signal: Notify::new(),
+            late_machines: Mutex::default(),
+            streams: streams::Streams::default(),
         });
         let router = Router::new()
             .route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call))
             .route("/2010-04-01/Accounts/{account}/Calls/{call}", post(update_call).get(fetch_call))
+            .route("/2010-04-01/Accounts/{account}/Calls/{call}/Streams.json", post(streams::start_fork))
+            .route("/2010-04-01/Accounts/{account}/Calls/{call}/Streams/{stream}", post(streams::stop_fork))
             .route("/2010-04-01/Accounts/{account}/Recordings/{recording}", get(get_recording))
             .with_state(Arc::clone(&shared));
         let server = serve(listener, router, "Twilio");
@@ -311,6 +314,12 @@ impl FakeTwilio {
         }
     }
 
+    /// From now on a machine answers `number`, and async AMD says so `verdict_after` the answer,
+    /// while the call's TwiML runs (as when Twilio waits for the greeting's end and the beep).
+    pub fn machine_answers(&self, number: &str, verdict_after: Duration) {
+        lock(&self.shared.late_machines).insert(number.to_owned(), verdict_after);
+    }
+
     /// The calls placed, for the Ultravox fake.
     pub fn directory(&self) -> CallDirectory {
         self.shared.directory.clone()
@@ -359,6 +368,30 @@ async fn admit(shared: &Shared, endpoint: Endpoint, account: &str, headers: &Hea
     None
 }
 
+/// A request about a placed call, admitted (see [`admit`]): the account it named and its form.
+struct Admitted {
+    account: String,
+    form: Form,
+}
+
+impl FromRequest<Arc<Shared>> for Admitted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Path(path) = Path::<HashMap<String, String>>::from_request_parts(&mut parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let account = path.get("account").cloned().unwrap_or_default();
+        if let Some(refusal) = admit(shared, Endpoint::Call, &account, &parts.headers).await {
+            return Err(refusal);
+        }
+        let body =
+            Bytes::from_request(Request::from_parts(parts, body), shared).await.map_err(IntoResponse::into_response)?;
+        Ok(Self { account, form: serde_urlencoded::from_bytes(&body).unwrap_or_default() })
+    }
+}
+
 fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -393,7 +426,7 @@ async fn create_call(
     let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
     let sid = format!("CA{n:032x}");
     let settings = &shared.settings;
-    let reach = if settings.machines.iter().any(|number| number == to) {
+    let reach = if settings.machines.iter().any(|number| number == to) || lock(&shared.late_machines).contains_key(to) {
         Reach::Voicemail
     } else {
         reach(settings.sim.cast, settings.sim.seed, to, 1)
@@ -435,15 +468,10 @@ async fn fetch_call(
 
 async fn update_call(
     State(shared): State<Arc<Shared>>,
-    Path((account, call)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    Path((_, call)): Path<(String, String)>,
+    Admitted { account, form }: Admitted,
 ) -> Response {
-    if let Some(refusal) = admit(&shared, Endpoint::Call, &account, &headers).await {
-        return refusal;
-    }
     let sid = call.trim_end_matches(".json").to_owned();
-    let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
     let Some(control) = lock(&shared.controls).get(&sid).cloned() else {
         return not_found(&format!("/2010-04-01/Accounts/{account}/Calls/{call}"));
     };
@@ -497,19 +525,36 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
     let answered = Instant::now();
     shared.update(&sid, |facts| facts.status = "in-progress");
     status.post("in-progress", &[]).await;
-    if field(&form, "MachineDetection").is_some() {
-        let answered_by = if reach == Reach::Voicemail { "machine_end_beep" } else { "human" };
+    let answered_by = match (reach, field(&form, "MachineDetection")) {
+        (Reach::Voicemail, Some("DetectMessageEnd")) => "machine_end_beep",
+        (Reach::Voicemail, _) => "machine_start",
+        _ => "human",
+    };
+    let after = lock(&shared.late_machines).get(field(&form, "To").unwrap_or_default()).copied();
+    if field(&form, "MachineDetection").is_some() && after.is_none() {
         shared.update(&sid, |facts| facts.answered_by = Some(answered_by));
     }
     if let Some(url) = field(&form, "AsyncAmdStatusCallback").filter(|_| !shared.dropping()) {
-        let answered_by = if reach == Reach::Voicemail { "machine_end_beep" } else { "human" };
         let amd = vec![
             ("CallSid", sid.clone()),
             ("AccountSid", shared.settings.account_sid.clone()),
             ("AnsweredBy", answered_by.to_owned()),
-            ("MachineDetectionDuration", "2300".to_owned()),
+            ("MachineDetectionDuration", after.unwrap_or(Duration::from_millis(2300)).as_millis().to_string()),
         ];
-        post_callback(&shared, url, &amd).await;
+        match after {
+            Some(after) => {
+                let (shared, url, control, sid) =
+                    (Arc::clone(&shared), url.to_owned(), Arc::clone(&control), sid.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    if lock(&control.ending).is_none() {
+                        shared.update(&sid, |facts| facts.answered_by = Some(answered_by));
+                        post_callback(&shared, &url, &amd).await;
+                    }
+                });
+            }
+            None => post_callback(&shared, url, &amd).await,
+        }
     }
     let twiml = field(&form, "Twiml").unwrap_or_default();
     if shared.hand_off.load(Ordering::Acquire) {
@@ -525,12 +570,13 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
         control.changed.notified().await;
     } else {
         match connect_stream(twiml) {
-            Some(stream) => join_stream(&shared, &sid, &stream, &control).await,
+            Some(stream) => streams::connect(&shared, &sid, &stream, &control).await,
             None => {
                 let _ = tokio::time::timeout(Duration::from_millis(200), control.changed.notified()).await;
             }
         }
     }
+    streams::stop_forks(&shared, &sid);
     // A redirect plays its TwiML (say the message, hang up) before the call ends.
     let redirected = matches!(*lock(&control.ending), Some(Some(_)));
     if redirected {
@@ -649,41 +695,6 @@ pub fn connect_stream(twiml: &str) -> Option<ConnectStream> {
                 }
             }
             _ => {}
-        }
-    }
-}
-
-/// Joins the stream as Twilio does (`connected`, then `start`) and holds it until the far end
-/// closes it or the call is hung up or redirected.
-async fn join_stream(shared: &Shared, sid: &str, stream: &ConnectStream, control: &Control) {
-    let Ok((mut socket, _)) = tokio_tungstenite::connect_async(&stream.url).await else {
-        tracing::warn!(url = stream.url, "the fake Twilio could not join the stream");
-        return;
-    };
-    let stream_sid = format!("MZ{}", &sid[2..]);
-    let start = json!({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
-        "start": {"accountSid": shared.settings.account_sid, "streamSid": stream_sid, "callSid": sid,
-                  "tracks": ["inbound"], "customParameters": stream.parameters,
-                  "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}});
-    let connected = json!({"event": "connected", "protocol": "Call", "version": "1.0.0"});
-    for message in [connected, start] {
-        if socket.send(Message::text(message.to_string())).await.is_err() {
-            return;
-        }
-    }
-    loop {
-        tokio::select! {
-            message = socket.next() => match message {
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                Some(Ok(_)) => {}
-            },
-            () = control.changed.notified() => {
-                let stop = json!({"event": "stop", "sequenceNumber": "2", "streamSid": stream_sid,
-                    "stop": {"accountSid": shared.settings.account_sid, "callSid": sid}});
-                let _ = socket.send(Message::text(stop.to_string())).await;
-                let _ = socket.close(None).await;
-                return;
-            }
         }
     }
 }

@@ -1,13 +1,19 @@
-//! A fake of Twilio's side of a bidirectional media stream (PROVIDERS.md §3): it connects to
-//! the listener's media route like Twilio (the upgrade signed with `X-Twilio-Signature` over
-//! the `wss://` form of the public URL), sends `connected` and `start` with the call's custom
-//! parameters, then plays the caller — 20 ms μ-law frames in real time, a tone while the
-//! caller speaks and silence otherwise, DTMF, `stop` — following a script that can wait for
-//! the agent. It plays the agent's audio on a virtual clock: a `mark` is echoed when the audio
-//! sent before it would have finished playing, and `clear` drops the queued audio and returns
-//! every pending mark at once. Everything received is recorded with its arrival time.
+//! Twilio joining a media stream (PROVIDERS.md §3), the one way the sim does it: the fake
+//! Twilio runs it for a call's `<Connect><Stream>` and for a fork started through the Streams
+//! resource. It connects like Twilio (the upgrade signed with `X-Twilio-Signature` over the
+//! `wss://` form of the public URL), sends `connected` and `start` with the call's ids, tracks
+//! and custom parameters, then plays the callee — 20 ms μ-law frames in real time, a tone
+//! while the callee speaks and silence otherwise (none while the stream stalls), DTMF, `stop` —
+//! following a script that can wait for the agent; a fork of both tracks also sends the far
+//! end's track (a steady tone of its own). On a bidirectional stream it plays the agent's
+//! audio on a virtual clock: a `mark` is echoed when the audio sent before it would have
+//! finished playing, and `clear` drops the queued audio and returns every pending mark at
+//! once. Everything received is recorded with its arrival time. The stream ends when the far
+//! end closes it, the script hangs up, or Twilio ends it ([`StreamControl::stop`]: the call
+//! was hung up or redirected, the fork stopped).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -18,6 +24,8 @@ use switchboard_audio::mulaw::{SILENCE, encode_sample};
 use switchboard_audio::{FRAME_BYTES, FRAME_MS};
 use switchboard_providers::Secret;
 use switchboard_providers::signature::{SignedBody, TwilioWebhookKey, websocket_url};
+use switchboard_providers::twilio::StreamTrack;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -30,6 +38,12 @@ const LONGEST_CALL: Duration = Duration::from_secs(120);
 /// Where and as whom the fake connects.
 #[derive(Debug, Clone)]
 pub struct MediaStreamSettings {
+    /// The ids `start` names: the account, the call and this stream.
+    pub account_sid: String,
+    pub call_sid: String,
+    pub stream_sid: String,
+    /// What the stream carries: the callee (`<Connect><Stream>`), or a fork's track(s).
+    pub tracks: StreamTrack,
     /// The socket to connect to, e.g. `ws://127.0.0.1:8765/twilio/media`.
     pub connect_url: String,
     /// The public URL Twilio was given (`https://…/twilio/media`): what it signs, in `wss` form.
@@ -49,6 +63,9 @@ pub enum CallerStep {
     Speak(Duration),
     /// Stay silent for this long.
     Silence(Duration),
+    /// Send no media at all for this long, as when Twilio's stream stalls or a muted caller's
+    /// silence is suppressed (the stream's timestamps still advance).
+    Stall(Duration),
     /// Press a key.
     Dtmf(char),
     /// Wait until the agent has spoken and then been quiet for this long.
@@ -88,6 +105,8 @@ pub struct MediaStreamRecord {
     pub caller_audio: Vec<u8>,
     /// The agent's μ-law audio as received, when the settings keep audio.
     pub agent_audio: Vec<u8>,
+    /// The far end's track as a fork sent it, when the settings keep audio.
+    pub far_end_audio: Vec<u8>,
 }
 
 impl MediaStreamRecord {
@@ -142,6 +161,29 @@ impl MediaStreamRecord {
 /// A call in progress; [`FakeMediaStream::finish`] waits for it to end.
 pub struct FakeMediaStream {
     task: JoinHandle<Result<MediaStreamRecord, String>>,
+    control: StreamControl,
+}
+
+/// Ends a stream from Twilio's side and tells when it has ended.
+#[derive(Clone)]
+pub struct StreamControl {
+    stop: Arc<Notify>,
+    ended: watch::Receiver<bool>,
+}
+
+impl StreamControl {
+    /// Twilio ends the stream (the call was hung up or redirected, the fork stopped): `stop`,
+    /// then the socket closes.
+    pub fn stop(&self) {
+        self.stop.notify_one();
+    }
+
+    /// Waits until the stream has ended, whoever ended it.
+    pub async fn ended(&self) {
+        let mut ended = self.ended.clone();
+        // An error means the stream's task is gone: ended too.
+        let _ended = ended.wait_for(|ended| *ended).await.is_ok();
+    }
 }
 
 impl FakeMediaStream {
@@ -156,10 +198,21 @@ impl FakeMediaStream {
         let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
             .await
             .map_err(|error| error.to_string())?;
-        let mut caller = Caller::new(settings.parameters, script);
-        caller.keep_audio = settings.keep_audio;
-        let task = tokio::spawn(caller.run(socket));
-        Ok(Self { task })
+        let stop = Arc::new(Notify::new());
+        let (ended_sender, ended) = watch::channel(false);
+        let caller = Caller::new(settings, script);
+        let stopped = Arc::clone(&stop);
+        let task = tokio::spawn(async move {
+            let record = caller.run(socket, &stopped).await;
+            ended_sender.send_replace(true);
+            record
+        });
+        Ok(Self { task, control: StreamControl { stop, ended } })
+    }
+
+    /// Ends the stream from Twilio's side, and tells when it has ended.
+    pub fn control(&self) -> StreamControl {
+        self.control.clone()
     }
 
     /// Waits until the call ends (the listener closes the socket or the script hangs up).
@@ -169,7 +222,7 @@ impl FakeMediaStream {
 }
 
 struct Caller {
-    parameters: BTreeMap<String, String>,
+    settings: MediaStreamSettings,
     script: VecDeque<CallerStep>,
     step: Option<(CallerStep, Instant)>,
     record: MediaStreamRecord,
@@ -179,16 +232,18 @@ struct Caller {
     last_agent_frame: Option<Instant>,
     sequence: u64,
     sent_frames: u64,
+    /// 20 ms ticks since the stream started: the media timestamps.
+    ticks: u64,
     tone_phase: u64,
-    keep_audio: bool,
+    far_end_phase: u64,
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl Caller {
-    fn new(parameters: BTreeMap<String, String>, script: Vec<CallerStep>) -> Self {
+    fn new(settings: MediaStreamSettings, script: Vec<CallerStep>) -> Self {
         Self {
-            parameters,
+            settings,
             script: script.into(),
             step: None,
             record: MediaStreamRecord::default(),
@@ -197,21 +252,29 @@ impl Caller {
             last_agent_frame: None,
             sequence: 0,
             sent_frames: 0,
+            ticks: 0,
             tone_phase: 0,
-            keep_audio: false,
+            far_end_phase: 0,
         }
     }
 
-    async fn run(mut self, socket: Socket) -> Result<MediaStreamRecord, String> {
+    async fn run(mut self, socket: Socket, stop: &Notify) -> Result<MediaStreamRecord, String> {
         let (mut sink, mut stream) = socket.split();
         let send_error = |error: tokio_tungstenite::tungstenite::Error| error.to_string();
         sink.send(text(json!({"event": "connected", "protocol": "Call", "version": "1.0.0"})))
             .await
             .map_err(send_error)?;
-        let start = json!({"event": "start", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
-            "start": {"accountSid": "ACfake", "streamSid": STREAM_SID, "callSid": "CAfake", "tracks": ["inbound"],
-                      "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-                      "customParameters": self.parameters}});
+        let settings = &self.settings;
+        let tracks: &[&str] = match settings.tracks {
+            StreamTrack::Inbound => &["inbound"],
+            StreamTrack::Outbound => &["outbound"],
+            StreamTrack::Both => &["inbound", "outbound"],
+        };
+        let start = json!({"event": "start", "sequenceNumber": "1", "streamSid": settings.stream_sid,
+            "start": {"accountSid": settings.account_sid, "streamSid": settings.stream_sid, "callSid": settings.call_sid,
+                      "tracks": tracks, "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                      "customParameters": settings.parameters}});
+        self.sequence = 1;
         sink.send(text(start)).await.map_err(send_error)?;
         let began = Instant::now();
         let mut ticks = tokio::time::interval(FRAME);
@@ -229,6 +292,10 @@ impl Caller {
                     Some(Ok(_)) => {}
                     Some(Err(_)) | None => return Ok(self.closed_by_listener(None)),
                 },
+                () = stop.notified() => {
+                    self.send_stop(&mut sink).await;
+                    return Ok(self.record);
+                }
                 scheduled = ticks.tick() => {
                     let now = Instant::now();
                     let late = now.duration_since(scheduled.into_std());
@@ -246,24 +313,33 @@ impl Caller {
                     for action in actions {
                         match action {
                             Action::Dtmf(digit) => {
-                                let dtmf = json!({"event": "dtmf", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
+                                let dtmf = json!({"event": "dtmf", "sequenceNumber": self.next_sequence(), "streamSid": self.settings.stream_sid,
                                                   "dtmf": {"track": "inbound_track", "digit": digit.to_string()}});
                                 if sink.send(text(dtmf)).await.is_err() { return Ok(self.closed_by_listener(None)); }
                             }
                             Action::HangUp => {
-                                let stop = json!({"event": "stop", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID,
-                                                  "stop": {"accountSid": "ACfake", "callSid": "CAfake"}});
-                                let _sent = sink.send(text(stop)).await;
-                                let _closed = sink.close().await;
+                                self.send_stop(&mut sink).await;
                                 return Ok(self.record);
                             }
                         }
                     }
-                    if self.keep_audio {
-                        self.record.caller_audio.extend_from_slice(&frame);
+                    let inbound = frame.filter(|_| self.settings.tracks != StreamTrack::Outbound);
+                    if let Some(frame) = inbound {
+                        if self.settings.keep_audio {
+                            self.record.caller_audio.extend_from_slice(&frame);
+                        }
+                        let media = self.media("inbound", &frame);
+                        if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
                     }
-                    let media = self.media(&frame);
-                    if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
+                    if self.settings.tracks != StreamTrack::Inbound {
+                        let far_end = self.far_end_tone();
+                        if self.settings.keep_audio {
+                            self.record.far_end_audio.extend_from_slice(&far_end);
+                        }
+                        let media = self.media("outbound", &far_end);
+                        if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
+                    }
+                    self.ticks += 1;
                     if began.elapsed() > LONGEST_CALL {
                         let _closed = sink.close().await;
                         return Err(format!("the call was still going after {} s", LONGEST_CALL.as_secs()));
@@ -271,6 +347,15 @@ impl Caller {
                 }
             }
         }
+    }
+
+    /// Sends `stop` and closes the socket.
+    async fn send_stop(&mut self, sink: &mut futures_util::stream::SplitSink<Socket, Message>) {
+        let settings = &self.settings;
+        let stop = json!({"event": "stop", "sequenceNumber": (self.sequence + 1).to_string(), "streamSid": settings.stream_sid,
+                          "stop": {"accountSid": settings.account_sid, "callSid": settings.call_sid}});
+        let _sent = sink.send(text(stop)).await;
+        let _closed = sink.close().await;
     }
 
     fn closed_by_listener(mut self, code: Option<u16>) -> MediaStreamRecord {
@@ -282,8 +367,9 @@ impl Caller {
     /// Takes one message from the listener.
     fn receive(&mut self, body: &str) {
         let now = Instant::now();
+        let stream_sid = self.settings.stream_sid.as_str();
         let Some(message) =
-            serde_json::from_str::<Sent<'_>>(body).ok().filter(|sent| sent.stream_sid == Some(STREAM_SID))
+            serde_json::from_str::<Sent<'_>>(body).ok().filter(|sent| sent.stream_sid == Some(stream_sid))
         else {
             self.record.unexpected.push(body.to_owned());
             return;
@@ -296,7 +382,7 @@ impl Caller {
                     return;
                 };
                 self.record.frames.push((now, bytes));
-                if self.keep_audio {
+                if self.settings.keep_audio {
                     self.record.agent_audio.extend_from_slice(&audio[..bytes]);
                 }
                 if self.last_agent_frame.is_some() && now > self.playback_end {
@@ -321,12 +407,12 @@ impl Caller {
         }
     }
 
-    /// The caller's next 20 ms, and what else the script does now.
-    fn next_frame(&mut self, now: Instant) -> ([u8; FRAME_BYTES], Vec<Action>) {
+    /// The caller's next 20 ms (none while the stream stalls), and what else the script does now.
+    fn next_frame(&mut self, now: Instant) -> (Option<[u8; FRAME_BYTES]>, Vec<Action>) {
         let mut actions = Vec::new();
         loop {
             if self.step.is_none() {
-                let Some(step) = self.script.pop_front() else { return ([SILENCE; FRAME_BYTES], actions) };
+                let Some(step) = self.script.pop_front() else { return (Some([SILENCE; FRAME_BYTES]), actions) };
                 if matches!(step, CallerStep::Speak(_)) {
                     self.record.spoke_at.push(now);
                 }
@@ -335,16 +421,17 @@ impl Caller {
             let (step, since) = self.step.clone().expect("just set");
             let elapsed = now.duration_since(since);
             let done = match step {
-                CallerStep::Speak(length) if elapsed < length => return (self.tone(), actions),
-                CallerStep::Silence(length) if elapsed < length => return ([SILENCE; FRAME_BYTES], actions),
-                CallerStep::Speak(_) | CallerStep::Silence(_) => true,
+                CallerStep::Speak(length) if elapsed < length => return (Some(self.tone()), actions),
+                CallerStep::Silence(length) if elapsed < length => return (Some([SILENCE; FRAME_BYTES]), actions),
+                CallerStep::Stall(length) if elapsed < length => return (None, actions),
+                CallerStep::Speak(_) | CallerStep::Silence(_) | CallerStep::Stall(_) => true,
                 CallerStep::Dtmf(digit) => {
                     actions.push(Action::Dtmf(digit));
                     true
                 }
                 CallerStep::HangUp => {
                     actions.push(Action::HangUp);
-                    return ([SILENCE; FRAME_BYTES], actions);
+                    return (None, actions);
                 }
                 CallerStep::WaitForAgent(quiet) => {
                     let spoke = self.last_agent_frame.is_some_and(|last| last >= since);
@@ -353,40 +440,42 @@ impl Caller {
                 CallerStep::WaitForAgentSpeaking => self.last_agent_frame.is_some_and(|last| last >= since),
             };
             if !done {
-                return ([SILENCE; FRAME_BYTES], actions);
+                return (Some([SILENCE; FRAME_BYTES]), actions);
             }
             self.step = None;
         }
     }
 
-    /// 20 ms of a 300 Hz tone.
+    /// The callee's next 20 ms of voice: a 301 Hz tone (its phase drifts from frame to frame,
+    /// so frames in order can be told from frames out of order).
     fn tone(&mut self) -> [u8; FRAME_BYTES] {
-        let mut frame = [SILENCE; FRAME_BYTES];
-        for sample in &mut frame {
-            let phase = self.tone_phase as f64 * 300.0 * std::f64::consts::TAU / 8000.0;
-            *sample = encode_sample((phase.sin() * 6000.0) as i16);
-            self.tone_phase += 1;
-        }
-        frame
+        tone(&mut self.tone_phase, 301.0)
     }
 
-    fn media(&mut self, frame: &[u8]) -> Message {
+    /// The far end's next 20 ms on a fork: a 457 Hz tone.
+    fn far_end_tone(&mut self) -> [u8; FRAME_BYTES] {
+        tone(&mut self.far_end_phase, 457.0)
+    }
+
+    fn media(&mut self, track: &str, frame: &[u8]) -> Message {
         let chunk = self.sent_frames + 1;
-        let timestamp = self.sent_frames * FRAME_MS;
+        let timestamp = self.ticks * FRAME_MS;
         self.sent_frames += 1;
         let sequence = self.next_sequence();
         let payload = BASE64.encode(frame);
+        let stream_sid = &self.settings.stream_sid;
         Message::Text(
             format!(
-                r#"{{"event":"media","sequenceNumber":"{sequence}","streamSid":"{STREAM_SID}","media":{{"track":"inbound","chunk":"{chunk}","timestamp":"{timestamp}","payload":"{payload}"}}}}"#
+                r#"{{"event":"media","sequenceNumber":"{sequence}","streamSid":"{stream_sid}","media":{{"track":"{track}","chunk":"{chunk}","timestamp":"{timestamp}","payload":"{payload}"}}}}"#
             )
             .into(),
         )
     }
 
     fn mark_echo(&mut self, name: &str) -> Message {
+        let sequence = self.next_sequence();
         text(
-            json!({"event": "mark", "sequenceNumber": self.next_sequence(), "streamSid": STREAM_SID, "mark": {"name": name}}),
+            json!({"event": "mark", "sequenceNumber": sequence, "streamSid": self.settings.stream_sid, "mark": {"name": name}}),
         )
     }
 
@@ -426,8 +515,16 @@ enum Action {
     HangUp,
 }
 
-/// The stream's id, as Twilio would name it.
-pub const STREAM_SID: &str = "MZ00000000000000000000000000000001";
+/// 20 ms of a tone at `hertz`, its phase carried in `phase` (samples so far).
+fn tone(phase: &mut u64, hertz: f64) -> [u8; FRAME_BYTES] {
+    let mut frame = [SILENCE; FRAME_BYTES];
+    for sample in &mut frame {
+        let angle = *phase as f64 * hertz * std::f64::consts::TAU / 8000.0;
+        *sample = encode_sample((angle.sin() * 6000.0) as i16);
+        *phase += 1;
+    }
+    frame
+}
 
 fn text(value: Value) -> Message {
     Message::Text(value.to_string().into())

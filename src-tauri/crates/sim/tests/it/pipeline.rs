@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use switchboard_core::{
     AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
+    VoicemailPolicy,
 };
 use switchboard_engine::pipeline::CallControl;
 use switchboard_engine::{Engine, EngineSettings};
@@ -84,7 +85,7 @@ impl World {
         let media =
             tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
         let ended = super::call_ended(&mut events, call.id).await;
-        let control = self.control(&placed.call.call_sid).await;
+        let control = self.control(&placed.call_sid).await;
         let transcript = self.engine.store().transcript(call.id).unwrap();
         Outcome { call: ended, transcript, media, control }
     }
@@ -112,6 +113,7 @@ fn control_of(form: &[(String, String)]) -> CallControl {
     let twiml = field("Twiml").unwrap_or_else(|| panic!("neither a hang-up nor a redirect: {form:?}"));
     match parse(twiml).unwrap().as_slice() {
         [Verb::Dial(to)] => CallControl::Transfer { to: to.clone() },
+        [Verb::Say(message), Verb::Hangup] => CallControl::LeaveVoicemail { message: message.clone() },
         verbs => panic!("a redirect to {verbs:?}"),
     }
 }
@@ -365,6 +367,50 @@ async fn transfer_call_asks_the_backend_to_redirect_to_the_transfer_number() {
     assert!(tools.as_array().unwrap().iter().any(|tool| tool["name"] == "transfer_call"));
 }
 
+/// A call a machine answers, its verdict coming while the agent greets it: the agent stops and
+/// the call ends once, as voicemail, however the stream closing after it races the verdict.
+async fn machine_call(policy: VoicemailPolicy) -> (World, Outcome) {
+    let script = vec![CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|config| config.voicemail = policy, scripted(Vec::new()), script).await;
+    let contact = world.engine.store().contact(world.contact).unwrap().unwrap();
+    world.rig.twilio.machine_answers(&contact.phone_e164.unwrap(), ms(700));
+    let mut outcome = world.call().await;
+    assert_eq!(outcome.call.state, CallState::Voicemail, "{:?}", outcome.call);
+    let spoken = world.rig.tts.spoken().concat();
+    let greeting = outcome.lines(Speaker::Agent);
+    assert!(greeting.len() == 1 && greeting[0].len() < spoken.len(), "the greeting was cut: {greeting:?}");
+    assert!(world.rig.anthropic.requests().is_empty());
+    // Whatever the session asked of Twilio has reached it by now.
+    tokio::time::sleep(ms(300)).await;
+    outcome.control = world.rig.twilio.updates().iter().map(|(_, form)| control_of(form)).collect();
+    (world, outcome)
+}
+
+#[tokio::test]
+async fn a_machine_answering_a_pipeline_call_gets_the_agents_message_and_the_call_ends_as_voicemail() {
+    let message = "Hi, this is Northwind Freight about a quote. We'll call again.";
+    let (world, outcome) = machine_call(VoicemailPolicy::LeaveMessage { text: message.into() }).await;
+
+    assert_eq!(outcome.reason(), "an answering machine answered; the voicemail message was left");
+    let left = CallControl::LeaveVoicemail { message: message.into() };
+    assert_eq!(outcome.control, [left], "one redirect, and no hang-up to cut the message");
+    assert!(!outcome.media.closed_by_listener, "the stream was left open until the redirect ended it");
+    let placed = &world.rig.twilio.placed_calls()[0];
+    let detection = placed.iter().find(|(name, _)| name == "MachineDetection").map(|(_, mode)| mode.as_str());
+    assert_eq!(detection, Some("DetectMessageEnd"), "leaving a message waits for the beep");
+}
+
+#[tokio::test]
+async fn a_machine_answering_a_pipeline_call_is_hung_up_on_when_the_agent_leaves_no_message() {
+    let (world, outcome) = machine_call(VoicemailPolicy::HangUp).await;
+
+    assert_eq!(outcome.reason(), "an answering machine answered; hung up without a message");
+    assert_eq!(outcome.control, [CallControl::HangUp], "hung up once");
+    let placed = &world.rig.twilio.placed_calls()[0];
+    let detection = placed.iter().find(|(name, _)| name == "MachineDetection").map(|(_, mode)| mode.as_str());
+    assert_eq!(detection, Some("Enable"));
+}
+
 #[tokio::test]
 async fn a_dropped_deepgram_socket_is_reopened_once_and_the_call_goes_on() {
     let replies = vec![Reply::text("Understood, goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
@@ -375,6 +421,29 @@ async fn a_dropped_deepgram_socket_is_reopened_once_and_the_call_goes_on() {
     let outcome = world.call().await;
 
     assert_eq!(world.rig.deepgram.sockets(), 2);
+    assert_eq!(outcome.lines(Speaker::Callee), ["We don't do quotes."]);
+    assert_eq!(outcome.reason(), "the agent ended the call: no quotes");
+}
+
+#[tokio::test]
+async fn while_no_audio_comes_deepgram_gets_keep_alives_and_its_socket_stays_open() {
+    let replies = vec![Reply::text("Understood, goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
+    // Twilio's stream stalls for longer than Deepgram waits for audio or a message (10 s).
+    let stall = ms(10_500);
+    let script = vec![agent_done(), CallerStep::Stall(stall), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|config| config.silence_timeout_secs = 30, scripted(replies), script).await;
+    world.rig.deepgram.script(&["We don't do quotes."]);
+    let outcome = world.call().await;
+
+    let keep_alives = world.rig.deepgram.keep_alives();
+    assert_eq!(keep_alives.len(), 2, "a KeepAlive every 3–5 s of the {stall:?} stall: {keep_alives:?}");
+    for keep_alive in &keep_alives {
+        let quiet = keep_alive.quiet;
+        assert!(quiet >= ms(3000) && quiet <= ms(5000), "sent after {quiet:?} without audio or a message");
+    }
+    assert_eq!(world.rig.deepgram.idle_closes(), 0);
+    assert_eq!(world.rig.deepgram.sockets(), 1, "the socket stayed open");
+    // The call goes on once the audio is back.
     assert_eq!(outcome.lines(Speaker::Callee), ["We don't do quotes."]);
     assert_eq!(outcome.reason(), "the agent ended the call: no quotes");
 }
@@ -403,13 +472,9 @@ async fn a_media_stream_with_a_wrong_token_is_closed_and_nothing_runs() {
     assert_eq!(media.close_code, Some(1008));
     assert!(media.frames.is_empty() && media.marks.is_empty());
     assert_eq!(world.rig.deepgram.sockets(), 0);
-    assert_eq!(world.rig.sessions.waiting(), 1, "the call still waits for its own stream");
-    let summary = world.engine.store().call(call.id).unwrap().unwrap();
-    assert!(matches!(summary.state, CallState::Ringing | CallState::InProgress), "{summary:?}");
 
-    // The callee hangs up: Twilio's completed ends the call that never got its stream, and the
-    // registry lets it go.
-    drop(placed.call);
+    // With its stream closed and no TwiML after it, Twilio ends the call: its completed ends the
+    // call that never got its stream, and the registry lets it go.
     let summary = ended(&world.engine, call.id).await;
     assert_eq!(summary.state, CallState::Completed);
     assert_eq!(summary.end_reason.as_deref(), Some("the call ended (Twilio: completed)"));

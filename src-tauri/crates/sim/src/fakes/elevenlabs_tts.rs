@@ -188,16 +188,21 @@ fn chunks(text: &str, size: usize) -> Vec<String> {
     chars.chunks(size).map(|piece| piece.iter().collect()).collect()
 }
 
+/// 50 ms of a 440 Hz tone in μ-law: 22 whole periods, so it repeats seamlessly.
+static TONE: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    (0..400)
+        .map(|n| {
+            let phase = f64::from(n) * 440.0 * std::f64::consts::TAU / 8000.0;
+            encode_sample((phase.sin() * 8000.0) as i16)
+        })
+        .collect()
+});
+
 /// An audio message speaking `text`: a 440 Hz tone, `ms_per_char` per character.
 fn audio_message(text: &str, ms_per_char: u64) -> Value {
     let chars: Vec<String> = text.chars().map(String::from).collect();
     let samples = chars.len() * usize::try_from(ms_per_char * 8).unwrap_or(usize::MAX);
-    let audio: Vec<u8> = (0..samples)
-        .map(|n| {
-            let phase = n as f64 * 440.0 * std::f64::consts::TAU / 8000.0;
-            encode_sample((phase.sin() * 8000.0) as i16)
-        })
-        .collect();
+    let audio: Vec<u8> = TONE.iter().copied().cycle().take(samples).collect();
     let step = ms_per_char as f64;
     let starts: Vec<f64> = (0..chars.len()).map(|i| i as f64 * step).collect();
     let alignment = json!({"chars": chars, "charStartTimesMs": starts, "charDurationsMs": vec![step; chars.len()]});

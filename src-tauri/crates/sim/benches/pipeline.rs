@@ -87,7 +87,12 @@ async fn turn_latencies(turns: usize) -> Vec<Duration> {
         .collect()
 }
 
-/// `calls` calls at once, the agent speaking for `speech` in each; the late frames of all.
+/// Calls are placed at this rate (a Twilio account's calls-per-second limit is of this order or
+/// lower), as a campaign would start them.
+const PLACED_PER_SECOND: u32 = 100;
+
+/// `calls` calls placed at [`PLACED_PER_SECOND`], the agent speaking for `speech` in each; the
+/// fake Twilio's records of all, and the wall time.
 async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRecord>, Duration) {
     let chars = (speech.as_millis() / 20) as usize;
     let greeting: String = "We are calling about a quote for your bolts. ".chars().cycle().take(chars).collect();
@@ -98,7 +103,9 @@ async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRec
         RigSettings { responder: scripted(Vec::new()), ms_per_char: 20, script, wrong_token: false, keep_audio: false };
     let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
     let started = Instant::now();
+    let mut placing = tokio::time::interval(Duration::from_secs(1) / PLACED_PER_SECOND);
     for contact in &contacts {
+        placing.tick().await;
         engine.start_call(*contact, agent).await.unwrap();
     }
     let mut placed = Vec::new();
@@ -112,6 +119,17 @@ async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRec
     (records, started.elapsed())
 }
 
+/// How long every call's agent was speaking at once (from the last call's first frame to the
+/// first call's last frame).
+fn all_speaking(records: &[MediaStreamRecord]) -> Duration {
+    let first_frames = records.iter().filter_map(|record| record.frames.first().map(|(at, _)| *at));
+    let last_frames = records.iter().filter_map(|record| record.frames.last().map(|(at, _)| *at));
+    match (first_frames.max(), last_frames.min()) {
+        (Some(all_started), Some(first_done)) => first_done.saturating_duration_since(all_started),
+        _ => Duration::ZERO,
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let benchmarking = args.iter().any(|arg| arg == "--bench");
@@ -119,6 +137,7 @@ fn main() {
         .iter()
         .position(|arg| arg == "--calls")
         .map(|at| args.get(at + 1).and_then(|calls| calls.parse().ok()).expect("--calls takes a number of calls"));
+    // A worker per core, as the app's runtime.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let (rigs, turns) = if benchmarking { (2, 100) } else { (1, 3) };
@@ -126,8 +145,8 @@ fn main() {
             latency_figures(rigs, turns).await;
         }
         let (sizes, speech): (Vec<usize>, Duration) = match only_calls {
-            Some(calls) => (vec![calls], Duration::from_secs(6)),
-            None if benchmarking => (vec![100, 250, 500], Duration::from_secs(6)),
+            Some(calls) => (vec![calls], Duration::from_secs(15)),
+            None if benchmarking => (vec![100, 300, 400, 500], Duration::from_secs(15)),
             None => (vec![4], Duration::from_secs(1)),
         };
         for calls in sizes {
@@ -153,24 +172,45 @@ async fn latency_figures(rigs: usize, turns: usize) {
 }
 
 async fn concurrency_figures(calls: usize, speech: Duration) {
+    let cpu_before = cpu_time();
     let (records, wall) = concurrent_calls(calls, speech).await;
+    let cpu = cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
     let (mut gaps, mut excused) = (Vec::new(), 0);
     for record in &records {
         let (paced, starved) = record.paced_gaps(PAUSE, STARVED);
         gaps.extend(paced);
         excused += starved;
     }
+    gaps.sort();
     let frames: usize = records.iter().map(|record| record.frames.len()).sum();
     let late = gaps.iter().filter(|gap| **gap > LATE).count();
-    let worst = gaps.iter().max().copied().unwrap_or_default();
+    let worst = gaps.last().copied().unwrap_or_default();
     let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
     let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
     println!(
-        "{calls} concurrent calls, {:.1} s of agent speech each: {frames} frames, {late} late (> 40 ms after the \
-                 one before), worst gap {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps \
-                 left out (the process itself starved), {short} calls short of audio, wall {:.1} s",
+        "{calls} concurrent calls (placed {PLACED_PER_SECOND}/s, all {calls} speaking at once for {:.1} s), {:.1} s of \
+         agent speech each: {frames} frames, {late} late (> 40 ms after the one before), gap p99.9 {:.1} ms, worst \
+         {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps left out (the process itself \
+         starved), {short} calls short of audio; wall {:.1} s, CPU {} (fakes included)",
+        all_speaking(&records).as_secs_f64(),
         speech.as_secs_f64(),
+        ms(if gaps.is_empty() { Duration::ZERO } else { percentile(&gaps, 0.999) }),
         ms(worst),
         wall.as_secs_f64(),
+        cpu.map_or("unknown".to_owned(), |cpu| format!(
+            "{:.1} s = {:.2} cores",
+            cpu.as_secs_f64(),
+            cpu.as_secs_f64() / wall.as_secs_f64()
+        )),
     );
+}
+
+/// The CPU time this process has used (user and system), where Linux's /proc tells it.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // The kernel's USER_HZ is 100 on every Linux this runs on.
+    Some(Duration::from_millis(ticks * 10))
 }

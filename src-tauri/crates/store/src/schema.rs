@@ -18,6 +18,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0006_history.sql")),
         M::up(include_str!("../migrations/0007_inbox.sql")),
         M::up(include_str!("../migrations/0008_gather.sql")),
+        M::up(include_str!("../migrations/0009_voicemail.sql")),
     ])
 });
 

@@ -128,7 +128,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
         match (report, notice) {
             (Some(report), _) => {
                 let record = String::from_utf8_lossy(&row.body).into_owned();
-                report.apply(&state.reports, &state.clients, &call, record).await?;
+                report.apply(&state.reports, &state.providers.current(), &call, record).await?;
             }
             (None, Some(notice)) => match &state.twilio {
                 Some(dialer) => dialer.apply(&state.reports, &call, notice).await?,

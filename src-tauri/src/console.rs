@@ -221,3 +221,78 @@ pub fn sim_cast() -> Cast {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The console as `make test` runs it: a real Secret Service on the D-Bus session (see the
+    //! keychain's tests), a profile in a temporary folder. Nothing here reaches a provider: the
+    //! keys saved are only turned into clients.
+
+    use switchboard_providers::Secret;
+
+    use super::*;
+    use crate::keychain::KEYS;
+    use crate::keychain::tests::secret_service;
+    use crate::listener::{LISTENER_PORT, PUBLIC_URL};
+
+    #[tokio::test]
+    async fn keys_and_settings_saved_after_start_up_are_in_force_at_once() {
+        secret_service();
+        let dir = tempfile::tempdir().unwrap();
+        let paths = DataPaths::under(dir.path().to_owned());
+        std::fs::create_dir_all(&paths.root).unwrap();
+        let store = Store::open(&paths.database).unwrap();
+        store.set_setting(LISTENER_PORT, "0").unwrap();
+        store.set_setting(PUBLIC_URL, "https://before.example").unwrap();
+        drop(store);
+        let keychain = Arc::new(Keychain::for_service("app.switchboard.console.test-apply"));
+        for spec in &KEYS {
+            keychain.delete(spec.id).unwrap();
+        }
+        let unset = |id: &str| std::env::var(KEYS.iter().find(|spec| spec.id == id).unwrap().env).is_err();
+        assert!(
+            ["vapi_api_key", "vapi_webhook_secret", "twilio_account_sid", "anthropic_api_key"]
+                .map(unset)
+                .iter()
+                .all(|u| *u),
+            "run without provider keys in the environment"
+        );
+
+        let console = Console::start(paths, Arc::clone(&keychain)).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator]);
+        let info = console.listener().unwrap();
+        assert!(info.local_url.is_some() && info.verified.is_empty(), "{info:?}");
+
+        // Vapi's key and webhook secret: its backend is on and its webhooks verified.
+        keychain.set("vapi_api_key", &Secret::new("vapi-saved-later")).unwrap();
+        keychain.set("vapi_webhook_secret", &Secret::new("vapi-secret-saved-later")).unwrap();
+        console.apply_settings(&keychain).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator, BackendKind::Vapi]);
+        assert_eq!(console.listener().unwrap().verified, ["Vapi"]);
+
+        // Twilio's account, Anthropic's key and the calling number: speech-gather calls can be
+        // placed; the public URL saved meanwhile is what they and the listener use.
+        keychain.set("twilio_account_sid", &Secret::new("AC0123456789abcdef0123456789abcdef")).unwrap();
+        keychain.set("twilio_auth_token", &Secret::new("twilio-token-saved-later")).unwrap();
+        keychain.set("anthropic_api_key", &Secret::new("sk-ant-saved-later")).unwrap();
+        let store = console.engine.as_ref().unwrap().store();
+        store.set_setting(switchboard_engine::settings::TWILIO_FROM_NUMBER, "+13125550100").unwrap();
+        store.set_setting(PUBLIC_URL, "https://after.example").unwrap();
+        console.apply_settings(&keychain).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator, BackendKind::Vapi, BackendKind::Gather]);
+        let info = console.listener().unwrap();
+        assert_eq!((info.public_url.as_str(), info.public_url_source.as_str()), ("https://after.example", "settings"));
+        assert!(info.urls.iter().all(|url| url.url.contains("://after.example/")), "{:?}", info.urls);
+        assert_eq!(info.verified, ["Twilio", "Vapi"]);
+        assert_eq!(console.clients().current().public_base_url, "https://after.example");
+        assert!(!format!("{info:?}").contains("saved-later"), "no key in what Settings shows");
+
+        // A key removed turns its backend off again.
+        keychain.delete("vapi_api_key").unwrap();
+        console.apply_settings(&keychain).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator, BackendKind::Gather]);
+        for spec in &KEYS {
+            keychain.delete(spec.id).unwrap();
+        }
+    }
+}

@@ -4,11 +4,14 @@
 //! four events, async answering machine detection, the agent's max duration as its time limit
 //! and a ring timeout, all pointed at the listener's public URL; and a dual-channel recording at
 //! Twilio unless the engine records the call itself ([`RecordedBy::Engine`]: the pipeline hears
-//! both parties, so a second recording would only cost money and race the first).
+//! both parties, so a second recording would only cost money and race the first). The Twilio
+//! client, calling number and public URL are those in force when the call is placed
+//! ([`ProviderClients`]); the call is steered with that client for as long as this run has it.
 //!
 //! Twilio's status callbacks drive the call's states through the listener's inbox like any
 //! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict
-//! applies the agent's voicemail policy (hang up, or redirect the call to say the message and
+//! applies the voicemail policy the call was placed with (kept with the call, so a restart or an
+//! edit of the agent since changes nothing: hang up, or redirect the call to say the message and
 //! hang up) and ends the call as voicemail; a finished recording is fetched as WAV and kept.
 //! Should every callback of a speech-gather or pipeline call be lost, the [reconciler](reconcile)
 //! fetches the call from Twilio once it is overdue and ends it as the callback would have.

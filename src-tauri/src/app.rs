@@ -18,8 +18,7 @@ pub fn run() -> ExitCode {
     let keychain = Arc::new(Keychain::default());
     let console = tauri::async_runtime::block_on(Console::start(paths, Arc::clone(&keychain)));
     let engine = console.engine.clone().ok();
-    let public_url = console.listener.as_ref().map(|listener| listener.public_url.clone());
-    let listening = Listening::new(engine.as_ref(), &keychain, public_url.as_deref());
+    let listening = Listening::new(engine.as_ref(), console.clients());
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

@@ -1,27 +1,18 @@
 //! The console's state: a running engine, or the reason it could not start (shown in the window).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use switchboard_core::BackendKind;
+use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
 use switchboard_engine::backends::pipeline::PipelineBackend;
-use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
+use switchboard_engine::backends::twilio::TwilioDialer;
 use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::backends::vapi::VapiBackend;
-use switchboard_engine::backends::{ReconcileSettings, ReportClients};
 use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
 use switchboard_engine::history::{apply_retention, retention_days};
-use switchboard_engine::pipeline::{PipelineClients, PipelineSessions};
-use switchboard_engine::settings::twilio_from_number;
-use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
-use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
-use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
-use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
-use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
-use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
-use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
-use switchboard_providers::vapi::{VapiClient, VapiConfig};
-use switchboard_providers::{HttpSettings, Provider, ProviderError, Secret};
+use switchboard_engine::pipeline::PipelineSessions;
+use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, ProviderClients, now, sample};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -29,7 +20,7 @@ use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::keychain::Keychain;
 use crate::listener::{self, ListenerInfo, TwilioCarried};
 use crate::paths::DataPaths;
-use crate::provider_api;
+use crate::provider_set;
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
 pub const SIM_TIME_SCALE_VAR: &str = "SWITCHBOARD_SIM_TIME_SCALE";
@@ -39,10 +30,15 @@ pub const SIM_CAST_VAR: &str = "SWITCHBOARD_SIM_CAST";
 /// What the Tauri commands work with.
 pub struct Console {
     pub paths: DataPaths,
-    pub backends: Vec<BackendKind>,
     pub engine: Result<Arc<Engine>, String>,
+    /// The provider clients and settings in force, read by the backends and the listener.
+    clients: ProviderClients,
+    /// The listener's port in this run.
+    port: u16,
     /// The webhook listener, once the engine runs.
-    pub listener: Option<ListenerInfo>,
+    listener: Mutex<Option<ListenerInfo>>,
+    /// Held while a new set of clients is built, so two saves apply in the order they were made.
+    applying: tokio::sync::Mutex<()>,
 }
 
 impl Console {
@@ -55,218 +51,133 @@ impl Console {
             record: true,
             ..SimSettings::default()
         });
-        let mut backends = vec![BackendKind::Simulator];
         let live = LiveCalls::default();
-        let elevenlabs = client_from_keychain(&keychain, ["elevenlabs_api_key"], "ElevenLabs Agents", |[api_key]| {
-            let base_url = provider_api::base_url(Provider::ElevenLabs);
-            ElevenLabsClient::new(ElevenLabsConfig { base_url, api_key }, &HttpSettings::default())
-        })
-        .await;
-        let vapi = client_from_keychain(&keychain, ["vapi_api_key"], "Vapi", |[api_key]| {
-            let base_url = provider_api::base_url(Provider::Vapi);
-            VapiClient::new(VapiConfig { base_url, api_key }, &HttpSettings::default())
-        })
-        .await;
-        let twilio_clients = TwilioCarriedClients::from_keychain(&keychain).await;
-        let mut twilio = None;
-        let engine = async {
+        let started = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
             let seeded = sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
             if seeded {
                 tracing::info!("seeded the sample agents and vendors");
             }
+            let port = listener::run_port(&store);
+            let built = provider_set::build(&keychain, &store, port).await;
+            let info = ListenerInfo::new(port, &built);
+            let clients = ProviderClients::new(built.set);
             let settings =
                 EngineSettings { recordings_dir: Some(paths.recordings.clone()), ..EngineSettings::default() };
             let mut engine = Engine::new(Arc::clone(&store), settings);
             engine.register_backend(Arc::new(simulator.with_live_audio(engine.live_audio().clone())));
-            let elevenlabs = elevenlabs.clone().map(|client| {
-                ElevenLabsBackend::new(client, Arc::clone(&store), live.clone(), ReconcileSettings::default())
-            });
-            if let Some(backend) = &elevenlabs {
-                engine.register_backend(Arc::new(backend.clone()));
-                backends.push(BackendKind::ElevenLabs);
-            }
-            let vapi = vapi
-                .clone()
-                .map(|client| VapiBackend::new(client, Arc::clone(&store), live.clone(), ReconcileSettings::default()));
-            if let Some(backend) = &vapi {
-                engine.register_backend(Arc::new(backend.clone()));
-                backends.push(BackendKind::Vapi);
-            }
-            if let Some(clients) = twilio_clients {
-                twilio = register_twilio_carried(&mut engine, &store, &live, clients, &mut backends).await;
-            }
+            let hosted = Hosted::register(&mut engine, &store, &live, &clients);
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             let engine = Arc::new(engine);
             let reports = CallReports::new(store, engine.bus().clone(), live.clone(), engine.recordings());
-            if let Some(backend) = &elevenlabs {
-                backend.spawn_reconciler(reports.clone());
-            }
-            if let Some(backend) = &vapi {
-                backend.spawn_reconciler(reports.clone());
-            }
-            if let Some(twilio) = &twilio {
-                twilio.dialer.spawn_reconciler(reports.clone());
-                if let Some(backend) = &twilio.ultravox {
-                    backend.spawn_reconciler(reports);
-                }
-            }
+            hosted.spawn_reconcilers(&reports);
             engine.resume_campaigns().await.map_err(|err| err.to_string())?;
             spawn_retention(Arc::clone(&engine));
-            Ok::<_, String>(engine)
+            tracing::info!(backends = ?engine.available_backends(), "backends available");
+            Ok::<_, String>((engine, clients, info, hosted.carried))
         }
         .await;
-        if let Err(reason) = &engine {
-            tracing::error!(%reason, "the console cannot start");
-            eprintln!("switchboard: {reason}");
-        }
-        let listener = match &engine {
-            Ok(engine) => {
-                let clients = ReportClients { elevenlabs, vapi };
-                Some(listener::start(engine, keychain, live, clients, twilio).await)
+        match started {
+            Ok((engine, clients, info, carried)) => {
+                let port = info.port;
+                let info = listener::start(&engine, info, clients.clone(), live, carried).await;
+                Console {
+                    paths,
+                    engine: Ok(engine),
+                    clients,
+                    port,
+                    listener: Mutex::new(Some(info)),
+                    applying: tokio::sync::Mutex::default(),
+                }
             }
-            Err(_) => None,
+            Err(reason) => {
+                tracing::error!(%reason, "the console cannot start");
+                eprintln!("switchboard: {reason}");
+                Console {
+                    paths,
+                    engine: Err(reason),
+                    clients: ProviderClients::default(),
+                    port: 0,
+                    listener: Mutex::new(None),
+                    applying: tokio::sync::Mutex::default(),
+                }
+            }
+        }
+    }
+
+    /// Builds the provider clients again from the keychain and Settings and puts them in force:
+    /// calls placed from now on, webhooks and `/health` use them; calls under way keep theirs.
+    /// Called whenever a key or a setting they depend on is saved.
+    pub async fn apply_settings(&self, keychain: &Arc<Keychain>) {
+        let Ok(engine) = &self.engine else {
+            return;
         };
-        Console { paths, backends, engine, listener }
+        let _applying = self.applying.lock().await;
+        let built = provider_set::build(keychain, engine.store(), self.port).await;
+        if let Some(info) = self.listener.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+            info.follow(&built);
+        }
+        self.clients.replace(built.set);
+        tracing::info!(backends = ?engine.available_backends(), "provider keys and settings applied");
+    }
+
+    /// The backends that can place calls now.
+    pub fn backends(&self) -> Vec<BackendKind> {
+        match &self.engine {
+            Ok(engine) => engine.available_backends(),
+            Err(_) => vec![BackendKind::Simulator],
+        }
+    }
+
+    /// The provider clients in force (shared: they follow Settings).
+    pub fn clients(&self) -> &ProviderClients {
+        &self.clients
+    }
+
+    /// The webhook listener as it is now, once the engine runs.
+    pub fn listener(&self) -> Option<ListenerInfo> {
+        self.listener.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
 
-/// A provider's client, built with `build` from its keys, when the keychain (or the environment)
-/// holds every one of `keys`; a key that cannot be read or used is logged (never its value) and
-/// leaves the backend out.
-async fn client_from_keychain<Client, const N: usize>(
-    keychain: &Arc<Keychain>,
-    keys: [&'static str; N],
-    backend: &'static str,
-    build: impl FnOnce([Secret; N]) -> Result<Client, ProviderError>,
-) -> Option<Client> {
-    let keychain = Arc::clone(keychain);
-    let read = tauri::async_runtime::spawn_blocking(move || {
-        keys.into_iter().map(|key| keychain.get(key)).collect::<Result<Option<Vec<Secret>>, _>>()
-    });
-    let secrets = match read.await.ok()? {
-        Ok(Some(secrets)) => secrets.try_into().ok()?,
-        Ok(None) => return None,
-        Err(err) => {
-            tracing::warn!(error = %err, backend, "a key could not be read; that backend is off");
-            return None;
-        }
-    };
-    match build(secrets) {
-        Ok(client) => {
-            tracing::info!(backend, "backend available");
-            Some(client)
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, backend, "the client could not be set up; that backend is off");
-            None
-        }
-    }
+/// The backends that place real calls, all registered whatever keys are set: each takes its
+/// clients from the shared [`ProviderClients`] per call and is available while they are set.
+struct Hosted {
+    elevenlabs: ElevenLabsBackend,
+    vapi: VapiBackend,
+    carried: TwilioCarried,
 }
 
-/// The clients of the backends Twilio carries, from the keychain (or the environment): Twilio's
-/// (account SID and auth token), and those of Ultravox, the pipeline (Deepgram, Anthropic and
-/// ElevenLabs keys) and speech-gather (Anthropic) where their keys are set.
-struct TwilioCarriedClients {
-    twilio: TwilioClient,
-    ultravox: Option<UltravoxClient>,
-    pipeline: Option<PipelineClients>,
-    anthropic: Option<AnthropicClient>,
-}
-
-impl TwilioCarriedClients {
-    async fn from_keychain(keychain: &Arc<Keychain>) -> Option<Self> {
-        let http = HttpSettings::default();
-        let twilio_keys = ["twilio_account_sid", "twilio_auth_token"];
-        let twilio = client_from_keychain(keychain, twilio_keys, "the Twilio dialer", |[account_sid, auth_token]| {
-            let base_url = provider_api::base_url(Provider::Twilio);
-            let account_sid = account_sid.expose().trim().to_owned();
-            TwilioClient::new(TwilioConfig { base_url, account_sid, auth_token, api_key_sid: None }, &http)
-        })
-        .await?;
-        let ultravox = client_from_keychain(keychain, ["ultravox_api_key"], "Ultravox", |[api_key]| {
-            let base_url = provider_api::base_url(Provider::Ultravox);
-            UltravoxClient::new(UltravoxConfig { base_url, api_key }, &http)
-        })
-        .await;
-        let anthropic =
-            client_from_keychain(keychain, ["anthropic_api_key"], "Anthropic (pipeline, gather)", |[api_key]| {
-                let base_url = provider_api::base_url(Provider::Anthropic);
-                AnthropicClient::new(AnthropicConfig { base_url, api_key }, &http)
-            })
-            .await;
-        let deepgram = client_from_keychain(keychain, ["deepgram_api_key"], "Deepgram (pipeline)", |[api_key]| {
-            let base_url = provider_api::base_url(Provider::Deepgram);
-            DeepgramClient::new(DeepgramConfig { base_url, api_key }, &http)
-        })
-        .await;
-        let tts = client_from_keychain(keychain, ["elevenlabs_api_key"], "ElevenLabs TTS (pipeline)", |[api_key]| {
-            let base_url = provider_api::base_url(Provider::ElevenLabs);
-            ElevenLabsTtsClient::new(ElevenLabsConfig { base_url, api_key }, &http)
-        })
-        .await;
-        let pipeline = match (deepgram, anthropic.clone(), tts) {
-            (Some(deepgram), Some(anthropic), Some(tts)) => Some(PipelineClients { deepgram, anthropic, tts }),
-            _ => None,
-        };
-        Some(Self { twilio, ultravox, pipeline, anthropic })
-    }
-}
-
-/// Registers the backends Twilio carries whose clients are set (Ultravox, the pipeline,
-/// speech-gather), all placing calls with one Twilio dialer, when a calling number is set;
-/// returns what the listener serves for them.
-async fn register_twilio_carried(
-    engine: &mut Engine,
-    store: &Arc<Store>,
-    live: &LiveCalls,
-    clients: TwilioCarriedClients,
-    backends: &mut Vec<BackendKind>,
-) -> Option<TwilioCarried> {
-    let from_number = match twilio_from_number(store) {
-        Ok(Some(from_number)) => from_number,
-        Ok(None) => {
-            tracing::info!("no Twilio calling number is set; the backends Twilio carries are off");
-            return None;
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, "the Twilio calling number could not be read");
-            return None;
-        }
-    };
-    let (public_base_url, _) = listener::public_url(store, listener::port(store)).await;
-    let settings = TwilioDialerSettings {
-        from_number,
-        public_base_url: public_base_url.clone(),
-        reconcile: ReconcileSettings::default(),
-    };
-    // The dialer leaves pipeline calls that have their media stream to their session.
-    let sessions = PipelineSessions::default();
-    let dialer =
-        TwilioDialer::new(clients.twilio, Arc::clone(store), live.clone(), settings).with_pipeline(sessions.clone());
-    let mut carried = TwilioCarried { dialer: dialer.clone(), ultravox: None, pipeline: None, gather: None };
-    if let Some(client) = clients.ultravox {
-        let backend = UltravoxBackend::new(client, dialer.clone(), Arc::clone(store), ReconcileSettings::default());
-        engine.register_backend(Arc::new(backend.clone()));
-        backends.push(BackendKind::Ultravox);
-        tracing::info!("the Ultravox backend is available, bridged through Twilio");
-        carried.ultravox = Some(backend);
-    }
-    if let Some(pipeline) = clients.pipeline {
-        engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), pipeline, dialer.clone())));
-        backends.push(BackendKind::Pipeline);
-        tracing::info!("the self-hosted pipeline backend is available over Twilio");
-        carried.pipeline = Some(sessions);
-    }
-    if let Some(anthropic) = clients.anthropic {
+impl Hosted {
+    fn register(engine: &mut Engine, store: &Arc<Store>, live: &LiveCalls, clients: &ProviderClients) -> Self {
+        let reconcile = ReconcileSettings::default();
+        let elevenlabs = ElevenLabsBackend::with_clients(clients.clone(), Arc::clone(store), live.clone(), reconcile);
+        engine.register_backend(Arc::new(elevenlabs.clone()));
+        let vapi = VapiBackend::with_clients(clients.clone(), Arc::clone(store), live.clone(), reconcile);
+        engine.register_backend(Arc::new(vapi.clone()));
+        // One dialer places every call Twilio carries; it leaves pipeline calls that have their
+        // media stream to their session.
+        let sessions = PipelineSessions::default();
+        let dialer = TwilioDialer::with_clients(clients.clone(), Arc::clone(store), live.clone(), reconcile)
+            .with_pipeline(sessions.clone());
+        let ultravox = UltravoxBackend::with_clients(clients.clone(), dialer.clone(), Arc::clone(store), reconcile);
+        engine.register_backend(Arc::new(ultravox.clone()));
+        let pipeline = PipelineBackend::with_clients(sessions.clone(), clients.clone(), dialer.clone());
+        engine.register_backend(Arc::new(pipeline));
         let reports = CallReports::new(Arc::clone(store), engine.bus().clone(), live.clone(), engine.recordings());
-        let calls = GatherCalls::new(Arc::clone(store), reports, anthropic, GatherSettings::new(&public_base_url));
-        engine.register_backend(Arc::new(GatherBackend::new(calls.clone(), dialer)));
-        backends.push(BackendKind::Gather);
-        tracing::info!("the speech-gather backend is available over Twilio");
-        carried.gather = Some(calls);
+        let gather = GatherCalls::with_clients(Arc::clone(store), reports, clients.clone(), GatherSettings::default());
+        engine.register_backend(Arc::new(GatherBackend::new(gather.clone(), dialer.clone())));
+        let carried = TwilioCarried { dialer, ultravox, pipeline: sessions, gather };
+        Self { elevenlabs, vapi, carried }
     }
-    Some(carried)
+
+    /// Starts every reconciler; each skips its passes while its provider's key is not set.
+    fn spawn_reconcilers(&self, reports: &CallReports) {
+        self.elevenlabs.spawn_reconciler(reports.clone());
+        self.vapi.spawn_reconciler(reports.clone());
+        self.carried.dialer.spawn_reconciler(reports.clone());
+        self.carried.ultravox.spawn_reconciler(reports.clone());
+    }
 }
 
 /// Applies the recording retention setting now and every hour after.
@@ -307,6 +218,81 @@ pub fn sim_cast() -> Cast {
         Ok(other) => {
             tracing::warn!(value = other, "{SIM_CAST_VAR} is not realistic or cooperative; using realistic");
             Cast::Realistic
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The console as `make test` runs it: a real Secret Service on the D-Bus session (see the
+    //! keychain's tests), a profile in a temporary folder. Nothing here reaches a provider: the
+    //! keys saved are only turned into clients.
+
+    use switchboard_providers::Secret;
+
+    use super::*;
+    use crate::keychain::KEYS;
+    use crate::keychain::tests::secret_service;
+    use crate::listener::{LISTENER_PORT, PUBLIC_URL};
+
+    #[tokio::test]
+    async fn keys_and_settings_saved_after_start_up_are_in_force_at_once() {
+        secret_service();
+        let dir = tempfile::tempdir().unwrap();
+        let paths = DataPaths::under(dir.path().to_owned());
+        std::fs::create_dir_all(&paths.root).unwrap();
+        let store = Store::open(&paths.database).unwrap();
+        store.set_setting(LISTENER_PORT, "0").unwrap();
+        store.set_setting(PUBLIC_URL, "https://before.example").unwrap();
+        drop(store);
+        let keychain = Arc::new(Keychain::for_service("app.switchboard.console.test-apply"));
+        for spec in &KEYS {
+            keychain.delete(spec.id).unwrap();
+        }
+        let unset = |id: &str| std::env::var(KEYS.iter().find(|spec| spec.id == id).unwrap().env).is_err();
+        assert!(
+            ["vapi_api_key", "vapi_webhook_secret", "twilio_account_sid", "anthropic_api_key"]
+                .map(unset)
+                .iter()
+                .all(|u| *u),
+            "run without provider keys in the environment"
+        );
+
+        let console = Console::start(paths, Arc::clone(&keychain)).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator]);
+        let info = console.listener().unwrap();
+        assert!(info.local_url.is_some() && info.verified.is_empty(), "{info:?}");
+
+        // Vapi's key and webhook secret: its backend is on and its webhooks verified.
+        keychain.set("vapi_api_key", &Secret::new("vapi-saved-later")).unwrap();
+        keychain.set("vapi_webhook_secret", &Secret::new("vapi-secret-saved-later")).unwrap();
+        console.apply_settings(&keychain).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator, BackendKind::Vapi]);
+        assert_eq!(console.listener().unwrap().verified, ["Vapi"]);
+
+        // Twilio's account, Anthropic's key and the calling number: speech-gather calls can be
+        // placed; the public URL saved meanwhile is what they and the listener use.
+        keychain.set("twilio_account_sid", &Secret::new("AC0123456789abcdef0123456789abcdef")).unwrap();
+        keychain.set("twilio_auth_token", &Secret::new("twilio-token-saved-later")).unwrap();
+        keychain.set("anthropic_api_key", &Secret::new("sk-ant-saved-later")).unwrap();
+        let store = console.engine.as_ref().unwrap().store();
+        store.set_setting(switchboard_engine::settings::TWILIO_FROM_NUMBER, "+13125550100").unwrap();
+        store.set_setting(PUBLIC_URL, "https://after.example").unwrap();
+        console.apply_settings(&keychain).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator, BackendKind::Vapi, BackendKind::Gather]);
+        let info = console.listener().unwrap();
+        assert_eq!((info.public_url.as_str(), info.public_url_source.as_str()), ("https://after.example", "settings"));
+        assert!(info.urls.iter().all(|url| url.url.contains("://after.example/")), "{:?}", info.urls);
+        assert_eq!(info.verified, ["Twilio", "Vapi"]);
+        assert_eq!(console.clients().current().public_base_url, "https://after.example");
+        assert!(!format!("{info:?}").contains("saved-later"), "no key in what Settings shows");
+
+        // A key removed turns its backend off again.
+        keychain.delete("vapi_api_key").unwrap();
+        console.apply_settings(&keychain).await;
+        assert_eq!(console.backends(), [BackendKind::Simulator, BackendKind::Gather]);
+        for spec in &KEYS {
+            keychain.delete(spec.id).unwrap();
         }
     }
 }

@@ -92,7 +92,7 @@ impl Default for Keychain {
 impl Keychain {
     /// A keychain filing entries under another service name (tests use their own).
     #[cfg(test)]
-    fn for_service(service: &str) -> Self {
+    pub(crate) fn for_service(service: &str) -> Self {
         Self { service: service.to_owned() }
     }
 
@@ -186,7 +186,7 @@ fn failure(action: &'static str, spec: &'static KeySpec, err: keyring::Error) ->
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Against a real Secret Service: gnome-keyring on the D-Bus session bus that `make test`
     //! runs the tests in (`dbus-run-session`), started here with its files in a temp folder.
 
@@ -196,7 +196,8 @@ mod tests {
 
     use super::*;
 
-    fn secret_service() {
+    /// Starts the Secret Service (once per test run) for tests that use the keychain.
+    pub(crate) fn secret_service() {
         static STARTED: OnceLock<tempfile::TempDir> = OnceLock::new();
         STARTED.get_or_init(|| {
             assert!(

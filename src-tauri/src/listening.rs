@@ -1,7 +1,7 @@
 //! Listening in on a live call on the local speakers: one call at a time, both parties mixed by
 //! a `LiveMonitor` on the output device chosen in Settings, fed from the engine's live-audio
-//! tap by a task. A hosted call's audio is forked from Twilio (when the Twilio account is in
-//! the keychain) and the fork is stopped with the listening. No device is an ordinary answer,
+//! tap by a task. A hosted call's audio is forked from Twilio (through the Twilio account in
+//! force) and the fork is stopped with the listening. No device is an ordinary answer,
 //! shown in the window; the rest of the app carries on.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,16 +9,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use switchboard_core::CallId;
-use switchboard_engine::Engine;
 use switchboard_engine::live_audio::{HostedForking, listen_in};
-use switchboard_providers::HttpSettings;
-use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_engine::{Engine, ProviderClients};
 use switchboard_speaker::{LiveMonitor, SpeakerError};
 use tauri::async_runtime::JoinHandle;
 use tokio::sync::oneshot;
 use ts_rs::TS;
-
-use crate::keychain::Keychain;
 
 /// Where listening is, as the console shows it (polled while listening).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -65,13 +61,11 @@ struct Current {
 }
 
 impl Listening {
-    /// Listening for `engine`'s calls; hosted calls are forked through the Twilio account in
-    /// `keychain` to the listener at `public_url`, when both are known.
-    pub fn new(engine: Option<&Arc<Engine>>, keychain: &Keychain, public_url: Option<&str>) -> Self {
-        let forking = engine.zip(public_url).and_then(|(engine, public_url)| {
-            let client = twilio_client(keychain)?;
-            Some(HostedForking::new(client, public_url, engine.live_audio().forks().clone()))
-        });
+    /// Listening for `engine`'s calls; hosted calls are forked through the Twilio account
+    /// `clients` holds when listening starts, to the listener's public URL then.
+    pub fn new(engine: Option<&Arc<Engine>>, clients: &ProviderClients) -> Self {
+        let forking =
+            engine.map(|engine| HostedForking::with_clients(clients.clone(), engine.live_audio().forks().clone()));
         Self { forking, current: Mutex::default() }
     }
 
@@ -170,24 +164,6 @@ fn status(current: Option<&Current>) -> ListeningStatus {
     }
 }
 
-/// The Twilio client from the keychain's account SID and auth token; `None` when either is
-/// missing or unusable (hosted calls then cannot be listened to, and say so).
-fn twilio_client(keychain: &Keychain) -> Option<TwilioClient> {
-    let read = |id: &str| keychain.get(id).ok().flatten();
-    let (account_sid, auth_token) = (read("twilio_account_sid")?, read("twilio_auth_token")?);
-    let config = TwilioConfig {
-        base_url: TwilioConfig::DEFAULT_BASE_URL.to_owned(),
-        account_sid: account_sid.expose().to_owned(),
-        auth_token,
-        api_key_sid: None,
-    };
-    TwilioClient::new(config, &HttpSettings::default())
-        .inspect_err(
-            |error| tracing::warn!(%error, "the Twilio client could not be set up; hosted calls cannot be heard"),
-        )
-        .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use switchboard_engine::EngineSettings;
@@ -201,7 +177,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_device_is_a_clear_error_and_nothing_is_listened_to() {
-        let listening = Listening::new(None, &Keychain::default(), None);
+        let listening = Listening::new(None, &ProviderClients::default());
         let failure = listening.listen(&engine(), CallId(1), Some("Studio Monitors")).await.err().unwrap();
         assert!(matches!(failure, ListenFailure::Speaker(SpeakerError::NoDevice(_))), "{failure}");
         assert!(failure.to_string().starts_with("no audio output device: "), "{failure}");

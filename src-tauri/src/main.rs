@@ -24,6 +24,7 @@ mod logging;
 mod paths;
 mod playback;
 mod provider_api;
+mod provider_set;
 
 use clap::Parser;
 

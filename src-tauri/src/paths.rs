@@ -29,7 +29,8 @@ impl DataPaths {
         Self::under(root)
     }
 
-    fn under(root: PathBuf) -> Self {
+    /// The profile kept in `root`.
+    pub(crate) fn under(root: PathBuf) -> Self {
         Self {
             database: root.join("switchboard.sqlite3"),
             logs: root.join("logs"),

@@ -18,7 +18,7 @@ pub fn app_info(console: State<'_, Console>) -> AppInfo {
         data_dir: console.paths.root.display().to_string(),
         database_path: console.paths.database.display().to_string(),
         log_dir: console.paths.logs.display().to_string(),
-        backends: console.backends.clone(),
+        backends: console.backends(),
         startup_error: console.engine.as_ref().err().cloned(),
     }
 }

@@ -1,5 +1,6 @@
 //! Commands of the provider keys: which are set and where from, store one, remove one. A value
-//! crosses from the window once, on entry, and is never sent back.
+//! crosses from the window once, on entry, and is never sent back. Storing or removing a key
+//! puts it in force at once: the next call, webhook and `/health` request use it.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use switchboard_providers::Secret;
 use tauri::State;
 
 use super::Reply;
+use crate::console::Console;
 use crate::dto::CommandError;
 use crate::keychain::{Keychain, KeychainError, KeysView};
 
@@ -41,20 +43,33 @@ pub async fn list_keys(keychain: State<'_, Arc<Keychain>>) -> Reply<KeysView> {
 }
 
 #[tauri::command]
-pub async fn set_key(keychain: State<'_, Arc<Keychain>>, id: String, value: String) -> Reply<KeysView> {
+pub async fn set_key(
+    console: State<'_, Console>,
+    keychain: State<'_, Arc<Keychain>>,
+    id: String,
+    value: String,
+) -> Reply<KeysView> {
     let value = Secret::new(value);
-    with_keychain(&keychain, move |keychain| {
+    let view = with_keychain(&keychain, move |keychain| {
         keychain.set(&id, &value)?;
         Ok(keychain.status())
     })
-    .await
+    .await?;
+    console.apply_settings(&keychain).await;
+    Ok(view)
 }
 
 #[tauri::command]
-pub async fn delete_key(keychain: State<'_, Arc<Keychain>>, id: String) -> Reply<KeysView> {
-    with_keychain(&keychain, move |keychain| {
+pub async fn delete_key(
+    console: State<'_, Console>,
+    keychain: State<'_, Arc<Keychain>>,
+    id: String,
+) -> Reply<KeysView> {
+    let view = with_keychain(&keychain, move |keychain| {
         keychain.delete(&id)?;
         Ok(keychain.status())
     })
-    .await
+    .await?;
+    console.apply_settings(&keychain).await;
+    Ok(view)
 }

@@ -1,6 +1,8 @@
 //! Commands of the webhook listener: where it listens and the URLs to give each provider, its
-//! port and public URL (used from the next start), ngrok's tunnel when one runs, and the Twilio
-//! number calls are placed from.
+//! port (used from the next start) and public URL (at once), ngrok's tunnel when one runs, and
+//! the Twilio number calls are placed from (at once).
+
+use std::sync::Arc;
 
 use switchboard_core::FieldError;
 use switchboard_engine::server::{NGROK_API_BASE, ngrok_public_url};
@@ -10,17 +12,24 @@ use tauri::State;
 use super::{Reply, with_store};
 use crate::console::Console;
 use crate::dto::CommandError;
+use crate::keychain::Keychain;
 use crate::listener::{LISTENER_PORT, ListenerInfo, PUBLIC_URL};
 
 #[tauri::command]
 pub fn listener_info(console: State<'_, Console>) -> Option<ListenerInfo> {
-    console.listener.clone()
+    console.listener()
 }
 
-/// Saves the port and the public URL (empty: detect ngrok, else local); they apply from the
-/// next start.
+/// Saves the port and the public URL (empty: detect ngrok, else local). The public URL applies
+/// at once (calls placed from now on give it to Twilio, webhooks are verified against it); the
+/// port from the next start.
 #[tauri::command]
-pub async fn set_listener_settings(console: State<'_, Console>, port: u16, public_url: String) -> Reply<()> {
+pub async fn set_listener_settings(
+    console: State<'_, Console>,
+    keychain: State<'_, Arc<Keychain>>,
+    port: u16,
+    public_url: String,
+) -> Reply<()> {
     let public_url = public_url.trim().trim_end_matches('/').to_owned();
     if port < 1024 {
         return Err(CommandError::invalid(vec![FieldError::new("port", "use a port from 1024 to 65535")]));
@@ -36,7 +45,9 @@ pub async fn set_listener_settings(console: State<'_, Console>, port: u16, publi
         store.set_setting(LISTENER_PORT, &port.to_string())?;
         store.set_setting(PUBLIC_URL, &public_url)
     })
-    .await
+    .await?;
+    console.apply_settings(&keychain).await;
+    Ok(())
 }
 
 /// The Twilio number calls are placed from (empty when unset).
@@ -45,9 +56,13 @@ pub async fn twilio_from_number(console: State<'_, Console>) -> Reply<String> {
     with_store(&console, |store| Ok::<_, CommandError>(settings::twilio_from_number(store)?.unwrap_or_default())).await
 }
 
-/// Saves the Twilio calling number (E.164, or empty to unset); it applies from the next start.
+/// Saves the Twilio calling number (E.164, or empty to unset); the next call is placed from it.
 #[tauri::command]
-pub async fn set_twilio_from_number(console: State<'_, Console>, number: String) -> Reply<()> {
+pub async fn set_twilio_from_number(
+    console: State<'_, Console>,
+    keychain: State<'_, Arc<Keychain>>,
+    number: String,
+) -> Reply<()> {
     let number = number.trim().to_owned();
     let digits = number.strip_prefix('+').unwrap_or_default();
     let e164 = (7..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit());
@@ -57,7 +72,9 @@ pub async fn set_twilio_from_number(console: State<'_, Console>, number: String)
             "the calling number is written in E.164, like +13125550100",
         )]));
     }
-    with_store(&console, move |store| store.set_setting(settings::TWILIO_FROM_NUMBER, &number)).await
+    with_store(&console, move |store| store.set_setting(settings::TWILIO_FROM_NUMBER, &number)).await?;
+    console.apply_settings(&keychain).await;
+    Ok(())
 }
 
 /// ngrok's https tunnel, when ngrok runs on this computer.

@@ -41,6 +41,11 @@ class ConsoleState {
     await this.reload();
   }
 
+  /** Reads the app's facts again: which backends can place calls follows the saved keys. */
+  async refreshInfo(): Promise<void> {
+    this.info = await api.appInfo();
+  }
+
   async reload(): Promise<void> {
     await this.attempt(async () => {
       const [agents, contacts, calls, offers, campaigns] = await Promise.all([

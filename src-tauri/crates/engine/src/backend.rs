@@ -79,6 +79,12 @@ pub trait CallBackend: Send + Sync + 'static {
     /// Which backend this is.
     fn kind(&self) -> BackendKind;
 
+    /// Whether the keys and settings this backend needs are set now; a backend that is not is
+    /// unavailable (calls are refused before anything is stored), until they are.
+    fn configured(&self) -> bool {
+        true
+    }
+
     /// How long after a call's max duration this backend may still take to report its end
     /// (a hosted provider's post-call report comes after its analysis); the engine waits this
     /// much longer before closing a silent call as lost.

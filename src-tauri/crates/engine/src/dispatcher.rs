@@ -88,6 +88,14 @@ impl Engine {
         self.backends.get(&kind).cloned()
     }
 
+    /// The backends that can place calls now (registered, with their keys and settings set).
+    pub fn available_backends(&self) -> Vec<BackendKind> {
+        let mut kinds: Vec<_> =
+            self.backends.iter().filter(|(_, backend)| backend.configured()).map(|(kind, _)| *kind).collect();
+        kinds.sort_by_key(|kind| *kind as u8);
+        kinds
+    }
+
     /// The store, for queries.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
@@ -155,7 +163,10 @@ impl Engine {
         };
         let attempt = campaign.map_or(1, |(_, _, attempt)| attempt);
         let backend = Arc::clone(
-            self.backends.get(&agent.config.backend).ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
+            self.backends
+                .get(&agent.config.backend)
+                .filter(|backend| backend.configured())
+                .ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
         );
 
         let new_call = NewCall {
@@ -246,7 +257,8 @@ impl Engine {
         .await?;
         let mut closed = 0;
         for call in &open {
-            if self.backends.get(&call.backend).is_some_and(|backend| backend.keeps_calls_across_restarts()) {
+            let kept = |backend: &Arc<dyn CallBackend>| backend.configured() && backend.keeps_calls_across_restarts();
+            if self.backends.get(&call.backend).is_some_and(kept) {
                 tracing::info!(call = %call.id, backend = call.backend.as_str(), "left open for its provider's report");
                 continue;
             }

@@ -37,6 +37,21 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the message `id` leaves on an answering machine (`None`: it hangs up instead).
+    pub fn set_voicemail_message(&self, id: CallId, message: Option<&str>) -> Result<()> {
+        self.conn().execute("UPDATE calls SET voicemail_message = ?2 WHERE id = ?1", params![id.0, message])?;
+        Ok(())
+    }
+
+    /// The message `id` leaves on an answering machine, as kept when it was placed (`None`:
+    /// hang up, or nothing was kept).
+    pub fn voicemail_message(&self, id: CallId) -> Result<Option<String>> {
+        let conn = self.conn();
+        conn.query_row("SELECT voicemail_message FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("call {id}")))
+    }
+
     /// Keeps the provider's own record of the call (a JSON document).
     pub fn set_provider_record(&self, id: CallId, record: &str) -> Result<()> {
         self.conn().execute("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;

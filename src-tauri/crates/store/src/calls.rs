@@ -123,13 +123,11 @@ impl Store {
         if row.is_some() {
             return row.transpose();
         }
-        // A call bridged across providers is known to the others by its provider refs.
+        // A call bridged across providers is known to the others by its provider refs (kept,
+        // indexed, in `call_provider_refs`).
         let row = conn
             .query_row(
-                &format!(
-                    "{SELECT_SUMMARY} WHERE EXISTS (SELECT 1 FROM json_each(c.provider_refs) AS r WHERE r.value = ?1)
-                     ORDER BY c.id DESC LIMIT 1"
-                ),
+                &format!("{SELECT_SUMMARY} WHERE c.id = (SELECT MAX(call_id) FROM call_provider_refs WHERE ref = ?1)"),
                 [provider_call_id],
                 read_summary,
             )

@@ -18,6 +18,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0006_history.sql")),
         M::up(include_str!("../migrations/0007_inbox.sql")),
         M::up(include_str!("../migrations/0008_gather.sql")),
+        M::up(include_str!("../migrations/0009_voicemail.sql")),
+        M::up(include_str!("../migrations/0010_provider_refs.sql")),
     ])
 });
 
@@ -82,5 +84,35 @@ mod tests {
         assert!(bad.is_err(), "the kind is still checked");
         let call_contact: i64 = conn.query_row("SELECT contact_id FROM calls", [], |row| row.get(0)).unwrap();
         assert_eq!(call_contact, 2, "calls still point at their contact");
+    }
+
+    #[test]
+    fn version_10_indexes_the_provider_refs_stored_before_it() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        super::MIGRATIONS.to_version(&mut conn, 9).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('vendor', 'Acme', '+13125550143', '{"kind":"vendor"}', 1);
+               INSERT INTO agents (name, backend, purpose, config, created_at) VALUES ('a', 'ultravox', 'generic', '{}', 1);
+               INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, provider_refs)
+                 VALUES (1, 1, 'ultravox', '+13125550143', 'in-progress', 1, '{"Ultravox call":"uv-1","Twilio call SID":"CA1"}'),
+                        (1, 1, 'ultravox', '+13125550143', 'queued', 2, '{}');"#,
+        )
+        .unwrap();
+        super::MIGRATIONS.to_latest(&mut conn).unwrap();
+        let refs: Vec<(String, i64)> = conn
+            .prepare("SELECT ref, call_id FROM call_provider_refs ORDER BY ref")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(refs, [("CA1".to_owned(), 1), ("uv-1".to_owned(), 1)]);
+        let plan: String = conn
+            .query_row("EXPLAIN QUERY PLAN SELECT MAX(call_id) FROM call_provider_refs WHERE ref = 'uv-1'", [], |row| {
+                row.get(3)
+            })
+            .unwrap();
+        assert!(plan.contains("PRIMARY KEY") || plan.contains("INDEX"), "{plan}");
     }
 }

@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 use crate::backends::placing::{Placed, file_placed_call, provider_error, refused};
 use crate::live_calls::LiveCalls;
-use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ProviderClients};
 
 pub use crate::backends::ReconcileSettings;
 pub(crate) use report::finished_call;
@@ -42,28 +42,45 @@ const BACKEND: &str = "ElevenLabs";
 /// Places calls through ElevenLabs Agents.
 #[derive(Clone)]
 pub struct ElevenLabsBackend {
-    client: ElevenLabsClient,
+    clients: ProviderClients,
     store: Arc<Store>,
     live: LiveCalls,
     reconcile: ReconcileSettings,
 }
 
 impl ElevenLabsBackend {
-    /// A backend calling with `client`, recording provider ids in `store` and filing each
-    /// call's channel in `live` (which the listener's [`CallReports`](crate::CallReports) must share).
+    /// A backend calling with `client` for good (see [`ElevenLabsBackend::with_clients`]).
     pub fn new(client: ElevenLabsClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
-        Self { client, store, live, reconcile }
+        let clients = ProviderClients::default();
+        clients.update(|set| set.elevenlabs = Some(client));
+        Self::with_clients(clients, store, live, reconcile)
     }
 
-    /// The client, for the listener to fetch recordings with.
-    pub fn client(&self) -> &ElevenLabsClient {
-        &self.client
+    /// A backend calling with the ElevenLabs client `clients` holds when each call is placed,
+    /// recording provider ids in `store` and filing each call's channel in `live` (which the
+    /// listener's [`CallReports`](crate::CallReports) must share).
+    pub fn with_clients(
+        clients: ProviderClients,
+        store: Arc<Store>,
+        live: LiveCalls,
+        reconcile: ReconcileSettings,
+    ) -> Self {
+        Self { clients, store, live, reconcile }
+    }
+
+    /// The ElevenLabs client in force, when its key is set.
+    pub fn client(&self) -> Option<ElevenLabsClient> {
+        self.clients.current().elevenlabs.clone()
     }
 }
 
 impl CallBackend for ElevenLabsBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::ElevenLabs
+    }
+
+    fn configured(&self) -> bool {
+        self.clients.current().elevenlabs.is_some()
     }
 
     /// The reconciler closes a call whose conversation is not final `give_up` past its max
@@ -86,7 +103,8 @@ impl CallBackend for ElevenLabsBackend {
         let backend = self.clone();
         Box::pin(async move {
             let call = outbound_call(&request)?;
-            let started = backend.client.outbound_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
+            let client = backend.client().ok_or_else(|| refused(BACKEND, "no ElevenLabs API key is set"))?;
+            let started = client.outbound_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
             let mut refs = vec![(CONVERSATION_REF, started.conversation_id.clone())];
             refs.extend(started.call_sid.map(|sid| (TWILIO_CALL_REF, sid)));
             let placed = Placed { provider_call_id: started.conversation_id, refs, ringing: true };

@@ -17,4 +17,3 @@ pub mod vapi;
 pub(crate) mod test_request;
 
 pub use reconcile::ReconcileSettings;
-pub use report::ReportClients;

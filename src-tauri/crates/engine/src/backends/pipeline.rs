@@ -10,16 +10,16 @@ use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId};
 use switchboard_providers::signature::websocket_url;
-use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwimlResponse};
+use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwilioClient, TwimlResponse};
 use tokio::sync::mpsc;
 
 use super::placing::refused;
-use super::twilio::{RecordedBy, TwilioDialer};
+use super::twilio::{RecordedBy, TwilioDialer, leave_message};
 use crate::pipeline::{
     CALL_ID_PARAMETER, CallControl, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,
 };
 use crate::server::TWILIO_MEDIA_PATH;
-use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ProviderClients};
 
 const BACKEND: &str = "Pipeline";
 
@@ -31,14 +31,22 @@ pub struct PipelineBackend {
 
 struct Inner {
     sessions: PipelineSessions,
-    clients: PipelineClients,
+    clients: ProviderClients,
     dialer: TwilioDialer,
 }
 
 impl PipelineBackend {
-    /// Pipeline calls talking through `clients`, placed with `dialer`; `sessions` is the
-    /// registry the listener's media route claims them from.
+    /// Pipeline calls talking through `clients` for good (see [`PipelineBackend::with_clients`]).
     pub fn new(sessions: PipelineSessions, clients: PipelineClients, dialer: TwilioDialer) -> Self {
+        let fixed = ProviderClients::default();
+        fixed.update(|set| set.pipeline = Some(clients));
+        Self::with_clients(sessions, fixed, dialer)
+    }
+
+    /// Pipeline calls each talking through the pipeline clients `clients` holds when it is
+    /// placed (a running call keeps its own), placed with `dialer`; `sessions` is the registry
+    /// the listener's media route claims them from.
+    pub fn with_clients(sessions: PipelineSessions, clients: ProviderClients, dialer: TwilioDialer) -> Self {
         Self { inner: Arc::new(Inner { sessions, clients, dialer }) }
     }
 }
@@ -46,6 +54,10 @@ impl PipelineBackend {
 impl CallBackend for PipelineBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Pipeline
+    }
+
+    fn configured(&self) -> bool {
+        self.inner.clients.current().pipeline.is_some() && self.inner.dialer.configured()
     }
 
     /// A call whose stream never came and whose Twilio callbacks were all lost is ended by the
@@ -62,13 +74,17 @@ impl CallBackend for PipelineBackend {
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
             let call_id = request.call_id;
+            let clients = inner.clients.current().pipeline.clone().ok_or_else(|| {
+                refused(BACKEND, "the pipeline's Deepgram, Anthropic and ElevenLabs keys are not all set")
+            })?;
+            let calling = inner.dialer.calling(BACKEND)?;
             let (control, control_requests) = mpsc::channel(4);
-            let call = PipelineCall::new(&request, inner.clients.clone(), events.clone(), control);
+            let call = PipelineCall::new(&request, clients, events.clone(), control);
             let token = inner
                 .sessions
                 .expect(call)
                 .map_err(|error| refused(BACKEND, &format!("no token could be drawn for the call: {error}")))?;
-            let stream = Stream::new(websocket_url(&inner.dialer.public_url(TWILIO_MEDIA_PATH)))
+            let stream = Stream::new(websocket_url(&calling.public_url(TWILIO_MEDIA_PATH)))
                 .parameter(CALL_ID_PARAMETER, call_id.to_string())
                 .parameter(TOKEN_PARAMETER, token);
             let placed = match TwimlResponse::new().connect_stream(stream).render() {
@@ -76,6 +92,7 @@ impl CallBackend for PipelineBackend {
                     inner
                         .dialer
                         .dial(
+                            &calling,
                             &request,
                             CallInstructions::Twiml(twiml),
                             RecordedBy::Engine,
@@ -94,7 +111,9 @@ impl CallBackend for PipelineBackend {
                     return Err(error);
                 }
             };
-            tokio::spawn(carry_out(inner, call_id, sid, control_requests, events));
+            // Steered with the Twilio client it was placed with, whatever is saved meanwhile.
+            let client = calling.client().clone();
+            tokio::spawn(carry_out(inner, client, call_id, sid, control_requests, events));
             Ok(())
         })
     }
@@ -104,6 +123,7 @@ impl CallBackend for PipelineBackend {
 /// from the registry if its task ends first (it was never answered).
 async fn carry_out(
     inner: Arc<Inner>,
+    client: TwilioClient,
     call_id: CallId,
     sid: String,
     mut requests: mpsc::Receiver<CallControl>,
@@ -112,7 +132,7 @@ async fn carry_out(
     loop {
         tokio::select! {
             request = requests.recv() => match request {
-                Some(request) => control(&inner.dialer, call_id, &sid, request).await,
+                Some(request) => control(&client, call_id, &sid, request).await,
                 None => return,
             },
             () = events.closed() => {
@@ -123,15 +143,14 @@ async fn carry_out(
     }
 }
 
-async fn control(dialer: &TwilioDialer, call_id: CallId, sid: &str, request: CallControl) {
-    let client = dialer.client();
+async fn control(client: &TwilioClient, call_id: CallId, sid: &str, request: CallControl) {
     let done = match &request {
         CallControl::HangUp => client.hang_up(sid).await.map(drop).map_err(|error| error.to_string()),
         CallControl::Transfer { to } => match TwimlResponse::new().dial(Dial::number(to.clone())).render() {
             Ok(twiml) => client.redirect(sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
             Err(error) => Err(format!("the transfer number does not fit in TwiML: {error}")),
         },
-        CallControl::LeaveVoicemail { message } => dialer.leave_message(sid, message.clone()).await,
+        CallControl::LeaveVoicemail { message } => leave_message(client, sid, message.clone()).await,
     };
     if let Err(error) = done {
         tracing::warn!(call = %call_id, ?request, %error, "Twilio did not carry out the pipeline's request");

@@ -7,11 +7,12 @@
 use std::sync::Arc;
 
 use switchboard_core::{CallCost, CallState, CallSummary, Speaker};
-use switchboard_providers::elevenlabs::{Conversation, ElevenLabsClient};
-use switchboard_providers::vapi::{EndOfCallReport, VapiClient};
+use switchboard_providers::elevenlabs::Conversation;
+use switchboard_providers::vapi::EndOfCallReport;
 
 use super::{elevenlabs, vapi};
 use crate::dispatcher::blocking;
+use crate::provider_clients::ProviderSet;
 use crate::{BackendEvent, CallReports, EngineError};
 
 /// A provider's report on a finished call, as a webhook delivers it.
@@ -23,20 +24,13 @@ pub(crate) enum ProviderReport {
     Vapi(Box<EndOfCallReport>),
 }
 
-/// The clients reports are completed with (recordings are fetched), for the providers that are
-/// configured.
-#[derive(Debug, Clone, Default)]
-pub struct ReportClients {
-    pub elevenlabs: Option<ElevenLabsClient>,
-    pub vapi: Option<VapiClient>,
-}
-
 impl ProviderReport {
-    /// Applies the report to `call`; `record` is the provider's JSON as received, kept for History.
+    /// Applies the report to `call`, fetching its recording with `clients`; `record` is the
+    /// provider's JSON as received, kept for History.
     pub(crate) async fn apply(
         &self,
         reports: &CallReports,
-        clients: &ReportClients,
+        clients: &ProviderSet,
         call: &CallSummary,
         record: String,
     ) -> Result<(), EngineError> {

@@ -4,11 +4,14 @@
 //! four events, async answering machine detection, the agent's max duration as its time limit
 //! and a ring timeout, all pointed at the listener's public URL; and a dual-channel recording at
 //! Twilio unless the engine records the call itself ([`RecordedBy::Engine`]: the pipeline hears
-//! both parties, so a second recording would only cost money and race the first).
+//! both parties, so a second recording would only cost money and race the first). The Twilio
+//! client, calling number and public URL are those in force when the call is placed
+//! ([`ProviderClients`]); the call is steered with that client for as long as this run has it.
 //!
 //! Twilio's status callbacks drive the call's states through the listener's inbox like any
 //! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict
-//! applies the agent's voicemail policy (hang up, or redirect the call to say the message and
+//! applies the voicemail policy the call was placed with (kept with the call, so a restart or an
+//! edit of the agent since changes nothing: hang up, or redirect the call to say the message and
 //! hang up) and ends the call as voicemail (a pipeline call's running session does both itself,
 //! with the same words); a finished recording is fetched as WAV and kept.
 //! Should every callback of a speech-gather or pipeline call be lost, the [reconciler](reconcile)
@@ -30,13 +33,13 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 
 use super::elevenlabs::TWILIO_CALL_REF;
-use super::placing::{Placed, file_placed_call, provider_error};
+use super::placing::{Placed, file_placed_call, provider_error, refused};
 use super::reconcile::ReconcileSettings;
 use crate::dispatcher::blocking;
 use crate::live_calls::LiveCalls;
 use crate::pipeline::PipelineSessions;
 use crate::server::WebhookRoute;
-use crate::{BackendError, BackendEvent, CallReports, CallRequest, EngineError};
+use crate::{BackendError, BackendEvent, CallReports, CallRequest, EngineError, ProviderClients};
 
 pub(crate) use status::{session_ends_call, status_change};
 
@@ -65,7 +68,8 @@ pub(crate) enum RecordedBy {
     Engine,
 }
 
-/// Where the dialer calls from and where Twilio reaches the listener.
+/// Where a dialer with a fixed client ([`TwilioDialer::new`]) calls from and where Twilio
+/// reaches the listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TwilioDialerSettings {
     /// The account's calling number (`twilio_from_number`), E.164.
@@ -79,25 +83,68 @@ pub struct TwilioDialerSettings {
 /// Places Twilio calls and acts on their AMD verdicts and recordings.
 #[derive(Clone)]
 pub struct TwilioDialer {
-    client: TwilioClient,
+    /// Where the Twilio client, the calling number and the public URL come from when a call is
+    /// placed.
+    clients: ProviderClients,
     store: Arc<Store>,
     live: LiveCalls,
-    settings: TwilioDialerSettings,
+    reconcile: ReconcileSettings,
     /// The pipeline calls waiting for their media stream (shared with the pipeline backend and
     /// the listener), so a pipeline call's running session is left to end it.
     pipeline: PipelineSessions,
-    /// The message to leave on a machine (`None`: hang up), by call, while the call may still
-    /// meet one. After a restart a call is not here and a machine is hung up on.
-    voicemails: Arc<Mutex<HashMap<CallId, Option<String>>>>,
+    /// The Twilio client each call was placed with, while it may still be steered: the call
+    /// lives in that account whatever is saved since. Calls placed before a restart (or whose
+    /// task has ended) are steered with the client in force.
+    placed_with: Arc<Mutex<HashMap<CallId, TwilioClient>>>,
+}
+
+/// What one call is placed with: the Twilio client, calling number and public URL in force
+/// when it was placed, taken together.
+pub(crate) struct Calling {
+    client: TwilioClient,
+    from_number: String,
+    public_base_url: String,
+}
+
+impl Calling {
+    /// The listener's public URL as this call reaches it, without a trailing slash.
+    pub(crate) fn public_base_url(&self) -> &str {
+        &self.public_base_url
+    }
+
+    /// The listener's public URL for `path`, as this call reaches it.
+    pub(crate) fn public_url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_base_url)
+    }
+
+    /// The Twilio client the call is placed (and steered) with.
+    pub(crate) fn client(&self) -> &TwilioClient {
+        &self.client
+    }
 }
 
 impl TwilioDialer {
+    /// A dialer calling with `client` from `settings`' number for good (see
+    /// [`TwilioDialer::with_clients`]).
     pub fn new(client: TwilioClient, store: Arc<Store>, live: LiveCalls, settings: TwilioDialerSettings) -> Self {
-        let settings = TwilioDialerSettings {
-            public_base_url: settings.public_base_url.trim_end_matches('/').to_owned(),
-            ..settings
-        };
-        Self { client, store, live, settings, pipeline: PipelineSessions::default(), voicemails: Arc::default() }
+        let clients = ProviderClients::default();
+        clients.update(|set| {
+            set.twilio = Some(client);
+            set.from_number = Some(settings.from_number);
+            set.public_base_url = settings.public_base_url.trim_end_matches('/').to_owned();
+        });
+        Self::with_clients(clients, store, live, settings.reconcile)
+    }
+
+    /// A dialer placing each call with the Twilio client, calling number and public URL
+    /// `clients` holds at that moment; its reconciler looks as `reconcile` says.
+    pub fn with_clients(
+        clients: ProviderClients,
+        store: Arc<Store>,
+        live: LiveCalls,
+        reconcile: ReconcileSettings,
+    ) -> Self {
+        Self { clients, store, live, reconcile, pipeline: PipelineSessions::default(), placed_with: Arc::default() }
     }
 
     /// Shares `sessions`, the registry the pipeline backend files its calls in: the reconciler
@@ -108,24 +155,48 @@ impl TwilioDialer {
         self
     }
 
+    /// Whether calls can be placed now: the Twilio account and the calling number are set.
+    pub(crate) fn configured(&self) -> bool {
+        let current = self.clients.current();
+        current.twilio.is_some() && current.from_number.is_some()
+    }
+
+    /// The Twilio client, calling number and public URL in force, for one call; refused (under
+    /// `backend`'s name) when the account or the number is not set.
+    pub(crate) fn calling(&self, backend: &'static str) -> Result<Calling, BackendError> {
+        let current = self.clients.current();
+        let client = current.twilio.clone().ok_or_else(|| {
+            refused(backend, "no Twilio account is set (its account SID and auth token, in Settings)")
+        })?;
+        let from_number = current
+            .from_number
+            .clone()
+            .ok_or_else(|| refused(backend, "no Twilio calling number is set (Settings)"))?;
+        Ok(Calling { client, from_number, public_base_url: current.public_base_url.clone() })
+    }
+
     /// How long after its max duration a call placed here may still take to end: the reconciler
     /// gives up on it then, and the call task waits one reconciler pass longer.
     pub(crate) fn report_delay(&self) -> Duration {
-        self.settings.reconcile.give_up + self.settings.reconcile.every
+        self.reconcile.give_up + self.reconcile.every
     }
 
-    /// The listener's public URL for `path`.
+    /// The listener's public URL for `path`, as it is now.
     pub(crate) fn public_url(&self, path: &str) -> String {
-        format!("{}{path}", self.settings.public_base_url)
+        self.clients.current().public_url(path)
     }
 
-    /// Places the call for `request` running `instructions` once answered (TwiML, or the URL
-    /// Twilio fetches it from), recorded by `recorded_by`, files its channel in [`LiveCalls`] and records the Call SID as
-    /// the provider call id, with `refs` (the caller's own provider ids) beside it; returns the
-    /// Call SID. A 5xx or a timeout on placing it is not resent (the client knows): the call
-    /// fails with it. `backend` names the caller in errors.
+    /// Places the call for `request` with `calling`, running `instructions` once answered
+    /// (TwiML, or the URL Twilio fetches it from), recorded by `recorded_by`; keeps the
+    /// voicemail message with the call first (a machine's verdict, after a restart too, leaves
+    /// the one the call was placed with), then files its channel in [`LiveCalls`] and records
+    /// the Call SID as the provider call id, with `refs` (the caller's own provider ids) beside
+    /// it; returns the Call SID. A 5xx or a timeout on placing it is not resent (the client
+    /// knows): the call fails with it. `backend` names the caller in errors.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn dial(
         &self,
+        calling: &Calling,
         request: &CallRequest,
         instructions: CallInstructions,
         recorded_by: RecordedBy,
@@ -133,13 +204,17 @@ impl TwilioDialer {
         backend: &'static str,
         mut refs: Vec<(&'static str, String)>,
     ) -> Result<String, BackendError> {
-        let call = self.create_call(request, instructions, recorded_by);
-        let placed = self.client.create_call(&call).await.map_err(|error| provider_error(backend, error))?;
+        let (store, id, voicemail) = (Arc::clone(&self.store), request.call_id, request.voicemail.clone());
+        blocking(move || store.set_voicemail_message(id, voicemail.as_deref()))
+            .await
+            .map_err(|error| refused(backend, &format!("the voicemail message could not be kept: {error}")))?;
+        let call = create_call(calling, request, instructions, recorded_by);
+        let placed = calling.client.create_call(&call).await.map_err(|error| provider_error(backend, error))?;
         {
-            let mut voicemails = self.voicemails.lock().unwrap_or_else(PoisonError::into_inner);
-            // Calls whose task has ended will meet no machine now.
-            voicemails.retain(|id, _| self.live.sender(*id).is_some());
-            voicemails.insert(request.call_id, request.voicemail.clone());
+            let mut placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner);
+            // Calls whose task has ended are steered no more.
+            placed_with.retain(|id, _| self.live.sender(*id).is_some());
+            placed_with.insert(request.call_id, calling.client.clone());
         }
         let sid = placed.sid;
         refs.push((TWILIO_CALL_REF, sid.clone()));
@@ -148,36 +223,11 @@ impl TwilioDialer {
         Ok(sid)
     }
 
-    /// The Twilio client the calls are placed with, for hanging them up and redirecting them.
-    pub(crate) fn client(&self) -> &TwilioClient {
-        &self.client
-    }
-
-    fn create_call(
-        &self,
-        request: &CallRequest,
-        instructions: CallInstructions,
-        recorded_by: RecordedBy,
-    ) -> CreateCall {
-        let mut call = CreateCall::new(&request.to, &self.settings.from_number, instructions);
-        call.status_callback = Some(self.public_url(WebhookRoute::TwilioStatus.path()));
-        // Leaving a message waits for the beep; hanging up wants the verdict soonest.
-        let mode = match request.voicemail {
-            Some(_) => MachineDetectionMode::DetectMessageEnd,
-            None => MachineDetectionMode::Enable,
-        };
-        call.machine_detection = Some(MachineDetection {
-            mode,
-            async_callback: Some(self.public_url(WebhookRoute::TwilioAmd.path())),
-            timeout_secs: None,
-        });
-        call.recording = (recorded_by == RecordedBy::Twilio).then(|| Recording {
-            channels: RecordingChannels::Dual,
-            status_callback: Some(self.public_url(WebhookRoute::TwilioRecording.path())),
-        });
-        call.ring_timeout_secs = Some(RING_TIMEOUT_SECS);
-        call.time_limit_secs = Some(request.agent.config.max_duration_secs);
-        call
+    /// The Twilio client to steer or fetch `call` with: the one it was placed with, while this
+    /// run placed it; else the one in force (`None` when no account is set).
+    pub(crate) fn client_for(&self, call: CallId) -> Option<TwilioClient> {
+        let placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner).get(&call).cloned();
+        placed_with.or_else(|| self.clients.current().twilio.clone())
     }
 
     /// Acts on `notice` about `call`.
@@ -195,17 +245,24 @@ impl TwilioDialer {
 
     /// Applies the voicemail policy: the message said then a hang-up, or a hang-up; either way
     /// the call ends as voicemail.
+    /// The message is the one kept with the call when it was placed, so an agent edited since
+    /// (or a restart) changes nothing.
     async fn machine_answered(&self, reports: &CallReports, call: &CallSummary) -> Result<(), EngineError> {
-        let voicemail = self.voicemails.lock().unwrap_or_else(PoisonError::into_inner).remove(&call.id).flatten();
         if call.state.is_terminal() {
             return Ok(());
         }
         let Some(sid) = self.call_sid(call).await? else {
             return Ok(());
         };
+        let (store, id) = (Arc::clone(&self.store), call.id);
+        let voicemail = blocking(move || store.voicemail_message(id)).await?;
+        let Some(client) = self.client_for(call.id) else {
+            tracing::warn!(call = %call.id, "a machine answered, but no Twilio account is set to act on it");
+            return Ok(());
+        };
         let (done, reason) = match voicemail {
-            Some(message) => (self.leave_message(&sid, message).await, VOICEMAIL_LEFT),
-            None => (self.client.hang_up(&sid).await.map(drop).map_err(|error| error.to_string()), MACHINE_HUNG_UP_ON),
+            Some(message) => (leave_message(&client, &sid, message).await, VOICEMAIL_LEFT),
+            None => (client.hang_up(&sid).await.map(drop).map_err(|error| error.to_string()), MACHINE_HUNG_UP_ON),
         };
         let reason = match done {
             Ok(()) => reason.to_owned(),
@@ -215,14 +272,6 @@ impl TwilioDialer {
             }
         };
         reports.deliver(call, vec![BackendEvent::Ended { state: CallState::Voicemail, reason }]).await
-    }
-
-    /// Redirects the call `sid` to say `message`, then hang up.
-    pub(crate) async fn leave_message(&self, sid: &str, message: String) -> Result<(), String> {
-        match TwimlResponse::new().say(Say::new(message)).hangup().render() {
-            Ok(twiml) => self.client.redirect(sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
-            Err(error) => Err(format!("the voicemail message is not valid TwiML: {error}")),
-        }
     }
 
     /// Fetches a completed recording as WAV and keeps it with the call.
@@ -235,7 +284,11 @@ impl TwilioDialer {
         let (RecordingStatus::Completed, Some(url)) = (callback.recording_status, &callback.recording_url) else {
             return Ok(());
         };
-        match self.client.fetch_recording(url).await {
+        let Some(client) = self.client_for(call.id) else {
+            tracing::warn!(call = %call.id, "a recording is ready, but no Twilio account is set to fetch it");
+            return Ok(());
+        };
+        match client.fetch_recording(url).await {
             Ok(audio) => {
                 let duration_ms = callback.recording_duration_secs.unwrap_or_default().saturating_mul(1000);
                 reports.deliver(call, vec![BackendEvent::Recording { audio, extension: "wav", duration_ms }]).await
@@ -250,5 +303,41 @@ impl TwilioDialer {
     async fn call_sid(&self, call: &CallSummary) -> Result<Option<String>, EngineError> {
         let (store, id) = (Arc::clone(&self.store), call.id);
         Ok(blocking(move || store.provider_facts(id)).await?.refs.remove(TWILIO_CALL_REF))
+    }
+}
+
+/// Twilio's create-call request for `request` placed with `calling`.
+fn create_call(
+    calling: &Calling,
+    request: &CallRequest,
+    instructions: CallInstructions,
+    recorded_by: RecordedBy,
+) -> CreateCall {
+    let mut call = CreateCall::new(&request.to, &calling.from_number, instructions);
+    call.status_callback = Some(calling.public_url(WebhookRoute::TwilioStatus.path()));
+    // Leaving a message waits for the beep; hanging up wants the verdict soonest.
+    let mode = match request.voicemail {
+        Some(_) => MachineDetectionMode::DetectMessageEnd,
+        None => MachineDetectionMode::Enable,
+    };
+    call.machine_detection = Some(MachineDetection {
+        mode,
+        async_callback: Some(calling.public_url(WebhookRoute::TwilioAmd.path())),
+        timeout_secs: None,
+    });
+    call.recording = (recorded_by == RecordedBy::Twilio).then(|| Recording {
+        channels: RecordingChannels::Dual,
+        status_callback: Some(calling.public_url(WebhookRoute::TwilioRecording.path())),
+    });
+    call.ring_timeout_secs = Some(RING_TIMEOUT_SECS);
+    call.time_limit_secs = Some(request.agent.config.max_duration_secs);
+    call
+}
+
+/// Redirects the call `sid` to say `message`, then hang up.
+pub(crate) async fn leave_message(client: &TwilioClient, sid: &str, message: String) -> Result<(), String> {
+    match TwimlResponse::new().say(Say::new(message)).hangup().render() {
+        Ok(twiml) => client.redirect(sid, &twiml).await.map(drop).map_err(|error| error.to_string()),
+        Err(error) => Err(format!("the voicemail message is not valid TwiML: {error}")),
     }
 }

@@ -30,7 +30,7 @@ use tokio::sync::mpsc;
 use super::placing;
 use super::reconcile::ReconcileSettings;
 use super::twilio::{RecordedBy, TwilioDialer};
-use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ProviderClients};
 
 pub use agents::RECORD_FIELD_TOOL;
 
@@ -44,23 +44,45 @@ const BACKEND: &str = "Ultravox";
 /// Places calls with Ultravox agents, bridged through Twilio.
 #[derive(Clone)]
 pub struct UltravoxBackend {
-    client: UltravoxClient,
+    clients: ProviderClients,
     dialer: TwilioDialer,
     store: Arc<Store>,
     reconcile: ReconcileSettings,
 }
 
 impl UltravoxBackend {
-    /// A backend calling with `client`, bridging through `dialer` (whose [`LiveCalls`](crate::LiveCalls)
-    /// the listener's [`CallReports`](crate::CallReports) must share).
+    /// A backend calling with `client` for good (see [`UltravoxBackend::with_clients`]).
     pub fn new(client: UltravoxClient, dialer: TwilioDialer, store: Arc<Store>, reconcile: ReconcileSettings) -> Self {
-        Self { client, dialer, store, reconcile }
+        let clients = ProviderClients::default();
+        clients.update(|set| set.ultravox = Some(client));
+        Self::with_clients(clients, dialer, store, reconcile)
+    }
+
+    /// A backend using the Ultravox client `clients` holds at each call, agent save and report,
+    /// bridging through `dialer` (whose [`LiveCalls`](crate::LiveCalls) the listener's
+    /// [`CallReports`](crate::CallReports) must share).
+    pub fn with_clients(
+        clients: ProviderClients,
+        dialer: TwilioDialer,
+        store: Arc<Store>,
+        reconcile: ReconcileSettings,
+    ) -> Self {
+        Self { clients, dialer, store, reconcile }
+    }
+
+    /// The Ultravox client in force, when its key is set.
+    fn client(&self) -> Option<UltravoxClient> {
+        self.clients.current().ultravox.clone()
     }
 }
 
 impl CallBackend for UltravoxBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Ultravox
+    }
+
+    fn configured(&self) -> bool {
+        self.clients.current().ultravox.is_some() && self.dialer.configured()
     }
 
     /// The reconciler closes a call Ultravox has not ended `give_up` past its max duration;
@@ -93,6 +115,8 @@ impl CallBackend for UltravoxBackend {
             if agent_id.is_empty() {
                 return Err(refused("the agent is not on Ultravox yet; save it to create it there"));
             }
+            let client = backend.client().ok_or_else(|| refused("no Ultravox API key is set"))?;
+            let calling = backend.dialer.calling(BACKEND)?;
             let call = AgentCall {
                 template_context: request
                     .variables
@@ -103,7 +127,7 @@ impl CallBackend for UltravoxBackend {
                 max_duration_secs: Some(request.agent.config.max_duration_secs),
                 recording_enabled: None,
             };
-            let created = backend.client.create_agent_call(&agent_id, &call).await.map_err(provider_error)?;
+            let created = client.create_agent_call(&agent_id, &call).await.map_err(provider_error)?;
             let join_url = created.join_url.ok_or_else(|| refused("Ultravox gave the call no joinUrl"))?;
             let twiml = TwimlResponse::new()
                 .connect_stream(Stream::new(join_url))
@@ -111,7 +135,7 @@ impl CallBackend for UltravoxBackend {
                 .map_err(|error| refused(&format!("the joinUrl does not fit in TwiML: {error}")))?;
             let refs = vec![(ULTRAVOX_CALL_REF, created.call_id)];
             let instructions = CallInstructions::Twiml(twiml);
-            backend.dialer.dial(&request, instructions, RecordedBy::Twilio, events, BACKEND, refs).await?;
+            backend.dialer.dial(&calling, &request, instructions, RecordedBy::Twilio, events, BACKEND, refs).await?;
             Ok(())
         })
     }

@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 use crate::backends::ReconcileSettings;
 use crate::backends::placing::{Placed, file_placed_call, provider_error, refused};
 use crate::live_calls::LiveCalls;
-use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ProviderClients};
 
 pub(crate) use report::{CallOutcome, ended_state, finished_call};
 
@@ -39,28 +39,45 @@ const BACKEND: &str = "Vapi";
 /// Places calls through Vapi assistants.
 #[derive(Clone)]
 pub struct VapiBackend {
-    client: VapiClient,
+    clients: ProviderClients,
     store: Arc<Store>,
     live: LiveCalls,
     reconcile: ReconcileSettings,
 }
 
 impl VapiBackend {
-    /// A backend calling with `client`, recording provider ids in `store` and filing each
-    /// call's channel in `live` (which the listener's [`CallReports`](crate::CallReports) must share).
+    /// A backend calling with `client` for good (see [`VapiBackend::with_clients`]).
     pub fn new(client: VapiClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
-        Self { client, store, live, reconcile }
+        let clients = ProviderClients::default();
+        clients.update(|set| set.vapi = Some(client));
+        Self::with_clients(clients, store, live, reconcile)
     }
 
-    /// The client, for the listener to fetch recordings with.
-    pub fn client(&self) -> &VapiClient {
-        &self.client
+    /// A backend calling with the Vapi client `clients` holds when each call is placed,
+    /// recording provider ids in `store` and filing each call's channel in `live` (which the
+    /// listener's [`CallReports`](crate::CallReports) must share).
+    pub fn with_clients(
+        clients: ProviderClients,
+        store: Arc<Store>,
+        live: LiveCalls,
+        reconcile: ReconcileSettings,
+    ) -> Self {
+        Self { clients, store, live, reconcile }
+    }
+
+    /// The Vapi client in force, when its key is set.
+    pub fn client(&self) -> Option<VapiClient> {
+        self.clients.current().vapi.clone()
     }
 }
 
 impl CallBackend for VapiBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Vapi
+    }
+
+    fn configured(&self) -> bool {
+        self.clients.current().vapi.is_some()
     }
 
     /// The reconciler closes a call Vapi has not ended `give_up` past its max duration; the
@@ -82,7 +99,8 @@ impl CallBackend for VapiBackend {
         let backend = self.clone();
         Box::pin(async move {
             let call = call_request(&request)?;
-            let placed = backend.client.create_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
+            let client = backend.client().ok_or_else(|| refused(BACKEND, "no Vapi API key is set"))?;
+            let placed = client.create_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
             // Until Vapi's status updates say more, a queued call stays dialing.
             let ringing = matches!(placed.status, VapiCallStatus::Ringing | VapiCallStatus::InProgress);
             let placed = Placed { provider_call_id: placed.id.clone(), refs: vec![(CALL_REF, placed.id)], ringing };

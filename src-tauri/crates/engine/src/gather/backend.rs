@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::calls::GatherCalls;
 use super::session::{Session, Stored};
+use super::twiml::voice_url;
 use crate::backends::twilio::{RecordedBy, TwilioDialer};
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 
@@ -38,6 +39,10 @@ impl CallBackend for GatherBackend {
         BackendKind::Gather
     }
 
+    fn configured(&self) -> bool {
+        self.calls.configured() && self.dialer.configured()
+    }
+
     /// Should Twilio's callbacks all be lost, the dialer's reconciler ends the call as they
     /// would have; the call task waits for it.
     fn report_delay(&self) -> Duration {
@@ -57,16 +62,19 @@ impl CallBackend for GatherBackend {
     ) -> BoxFuture<'static, Result<(), BackendError>> {
         let backend = self.clone();
         Box::pin(async move {
+            let calling = backend.dialer.calling(BACKEND)?;
             let session = Session::new(&request);
             Stored::create(&backend.calls.store, request.call_id, session).await.map_err(|error| BackendError {
                 backend: BACKEND.to_owned(),
                 message: format!("the call's session could not be stored: {error}"),
             })?;
-            let voice_url = backend.calls.voice_url(request.call_id);
+            let voice_url = voice_url(calling.public_base_url(), request.call_id);
             let call = request.call_id;
             let instructions = CallInstructions::Url(voice_url);
-            let sid =
-                backend.dialer.dial(&request, instructions, RecordedBy::Twilio, events, BACKEND, Vec::new()).await?;
+            let sid = backend
+                .dialer
+                .dial(&calling, &request, instructions, RecordedBy::Twilio, events, BACKEND, Vec::new())
+                .await?;
             tracing::info!(%call, call_sid = sid, "gather call placed");
             Ok(())
         })

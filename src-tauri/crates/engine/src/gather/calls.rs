@@ -12,14 +12,11 @@ use switchboard_store::Store;
 use super::session::Stored;
 use crate::backends::elevenlabs::TWILIO_CALL_REF;
 use crate::dispatcher::blocking;
-use crate::{CallReports, EngineError};
+use crate::{CallReports, EngineError, ProviderClients};
 
 /// How gather calls talk.
 #[derive(Debug, Clone)]
 pub struct GatherSettings {
-    /// The URL Twilio reaches the listener at, with no trailing slash (the voice and gather
-    /// URLs are built on it).
-    pub public_base_url: String,
     /// The Anthropic model that plays the agent.
     pub model: String,
     pub max_tokens: u32,
@@ -33,11 +30,9 @@ pub struct GatherSettings {
     pub lost_call_grace: Duration,
 }
 
-impl GatherSettings {
-    /// Defaults, with Twilio reaching the listener at `public_base_url`.
-    pub fn new(public_base_url: &str) -> Self {
+impl Default for GatherSettings {
+    fn default() -> Self {
         Self {
-            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             model: "claude-sonnet-4-5".into(),
             max_tokens: 300,
             reply_wait: Duration::from_secs(8),
@@ -78,21 +73,44 @@ pub(crate) enum GatherRefusal {
 pub struct GatherCalls {
     pub(super) store: Arc<Store>,
     pub(super) reports: CallReports,
-    pub(super) llm: AnthropicClient,
+    /// The model (Anthropic's client) and the public URL, read at each turn.
+    pub(super) clients: ProviderClients,
     pub(super) settings: Arc<GatherSettings>,
 }
 
 impl GatherCalls {
-    /// Gather calls kept in `store`, their events applied through `reports` (which must share
-    /// the backend's and the listener's [`LiveCalls`](crate::LiveCalls)), the agent played by
-    /// `llm`.
-    pub fn new(store: Arc<Store>, reports: CallReports, llm: AnthropicClient, settings: GatherSettings) -> Self {
-        Self { store, reports, llm, settings: Arc::new(settings) }
+    /// Gather calls played by `llm`, Twilio reaching the listener at `public_base_url`, for
+    /// good (see [`GatherCalls::with_clients`]).
+    pub fn new(
+        store: Arc<Store>,
+        reports: CallReports,
+        llm: AnthropicClient,
+        public_base_url: &str,
+        settings: GatherSettings,
+    ) -> Self {
+        let clients = ProviderClients::default();
+        clients.update(|set| {
+            set.anthropic = Some(llm);
+            set.public_base_url = public_base_url.trim_end_matches('/').to_owned();
+        });
+        Self::with_clients(store, reports, clients, settings)
     }
 
-    /// The voice URL of `call`: Twilio asks it what to do once the call is answered.
-    pub fn voice_url(&self, call: CallId) -> String {
-        format!("{}{}?call={}", self.settings.public_base_url, crate::server::TWILIO_VOICE_PATH, call.0)
+    /// Gather calls kept in `store`, their events applied through `reports` (which must share
+    /// the backend's and the listener's [`LiveCalls`](crate::LiveCalls)), each turn played by
+    /// the Anthropic client `clients` holds then and pointed at the public URL it holds then.
+    pub fn with_clients(
+        store: Arc<Store>,
+        reports: CallReports,
+        clients: ProviderClients,
+        settings: GatherSettings,
+    ) -> Self {
+        Self { store, reports, clients, settings: Arc::new(settings) }
+    }
+
+    /// Whether a gather call can talk now: Anthropic's key is set.
+    pub(crate) fn configured(&self) -> bool {
+        self.clients.current().anthropic.is_some()
     }
 
     /// Answers Twilio's `step` request for the call named by `call` (from the URL) or else by

@@ -108,7 +108,12 @@ impl GatherCalls {
     /// The agent answers the callee's last turn, the model's wait bounded.
     async fn reply(&self, stored: &mut Stored) -> Result<Twiml, GatherRefusal> {
         let wait = self.settings.reply_wait;
-        let asked = agent_turn(&self.llm, &self.settings.model, self.settings.max_tokens, &stored.session);
+        // The key in force now: a key saved mid-call serves the call's next turn.
+        let Some(llm) = self.clients.current().anthropic.clone() else {
+            let reason = "no Anthropic API key is set for the agent's replies";
+            return self.end(stored, Vec::new(), APOLOGY, CallState::Failed, reason).await;
+        };
+        let asked = agent_turn(&llm, &self.settings.model, self.settings.max_tokens, &stored.session);
         let turn = match tokio::time::timeout(wait, asked).await {
             Ok(Ok(turn)) => turn,
             Ok(Err(error)) => {
@@ -225,7 +230,7 @@ impl GatherCalls {
     }
 
     fn gather_url(&self, stored: &Stored) -> String {
-        twiml::gather_url(&self.settings.public_base_url, stored.call_id)
+        twiml::gather_url(&self.clients.current().public_base_url, stored.call_id)
     }
 }
 

@@ -7,6 +7,11 @@ use switchboard_providers::twilio::{Dial, Gather, Say, SpeechTimeout, Twiml, Twi
 
 use super::session::Session;
 
+/// The voice URL of `call`: Twilio asks it what to do once the call is answered.
+pub(crate) fn voice_url(public_base_url: &str, call: CallId) -> String {
+    format!("{public_base_url}{}?call={}", crate::server::TWILIO_VOICE_PATH, call.0)
+}
+
 /// Where Twilio posts what a call's `<Gather>` heard (and where a wait redirects to).
 pub(crate) fn gather_url(public_base_url: &str, call: CallId) -> String {
     format!("{public_base_url}{}?call={}", crate::server::TWILIO_GATHER_PATH, call.0)

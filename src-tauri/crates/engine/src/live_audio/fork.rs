@@ -12,6 +12,9 @@ use switchboard_core::CallId;
 use switchboard_providers::ProviderError;
 use switchboard_providers::twilio::{StartStream, StreamTrack, TwilioClient};
 
+use switchboard_providers::signature::websocket_url;
+
+use crate::ProviderClients;
 use crate::pipeline::{TOKEN_PARAMETER, new_token, same_text};
 use crate::server::TWILIO_MEDIA_PATH;
 
@@ -68,9 +71,8 @@ impl MonitorForks {
 /// Starts and stops monitor forks of hosted calls through Twilio.
 #[derive(Clone)]
 pub struct HostedForking {
-    client: TwilioClient,
-    /// `wss://<public>/twilio/media`
-    media_url: String,
+    /// The Twilio client and the listener's public URL, as they are when a fork starts or stops.
+    clients: ProviderClients,
     forks: MonitorForks,
 }
 
@@ -85,6 +87,8 @@ pub struct Fork {
 /// Why a fork could not be started or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ForkError {
+    #[error("no Twilio account is set (its account SID and auth token, in Settings)")]
+    NoAccount,
     #[error("could not make a token for the monitor stream: {0}")]
     Token(getrandom::Error),
     #[error(transparent)]
@@ -93,27 +97,35 @@ pub enum ForkError {
 
 impl HostedForking {
     /// Forks through `client` to the listener reached at `public_base_url` (`https://…`, no
-    /// trailing slash), filing the expected streams in `forks` (the listener's).
+    /// trailing slash) for good (see [`HostedForking::with_clients`]).
     pub fn new(client: TwilioClient, public_base_url: &str, forks: MonitorForks) -> Self {
-        let base = public_base_url.trim_end_matches('/');
-        let base = base.strip_prefix("https://").map_or_else(
-            || base.strip_prefix("http://").map_or_else(|| base.to_owned(), |rest| format!("ws://{rest}")),
-            |rest| format!("wss://{rest}"),
-        );
-        Self { client, media_url: format!("{base}{TWILIO_MEDIA_PATH}"), forks }
+        let clients = ProviderClients::default();
+        clients.update(|set| {
+            set.twilio = Some(client);
+            set.public_base_url = public_base_url.trim_end_matches('/').to_owned();
+        });
+        Self::with_clients(clients, forks)
+    }
+
+    /// Forks through the Twilio account `clients` holds at the time to the listener's public
+    /// URL then, filing the expected streams in `forks` (the listener's).
+    pub fn with_clients(clients: ProviderClients, forks: MonitorForks) -> Self {
+        Self { clients, forks }
     }
 
     /// Asks Twilio to fork both tracks of `call` (Twilio call `call_sid`) to the media route.
     pub async fn start(&self, call: CallId, call_sid: &str) -> Result<Fork, ForkError> {
+        let current = self.clients.current();
+        let client = current.twilio.as_ref().ok_or(ForkError::NoAccount)?;
         let token = self.forks.expect(call).map_err(ForkError::Token)?;
         let stream = StartStream {
-            url: self.media_url.clone(),
+            url: websocket_url(&current.public_url(TWILIO_MEDIA_PATH)),
             track: StreamTrack::Both,
             name: Some(STREAM_NAME.to_owned()),
             status_callback: None,
             parameters: vec![(MONITOR_PARAMETER.to_owned(), call.to_string()), (TOKEN_PARAMETER.to_owned(), token)],
         };
-        match self.client.start_stream(call_sid, &stream).await {
+        match client.start_stream(call_sid, &stream).await {
             Ok(started) => Ok(Fork { call_id: call, call_sid: call_sid.to_owned(), stream_sid: started.sid }),
             Err(error) => {
                 self.forks.forget(call);
@@ -125,7 +137,8 @@ impl HostedForking {
     /// Stops the fork; its token is no longer accepted either way.
     pub async fn stop(&self, fork: &Fork) -> Result<(), ForkError> {
         self.forks.forget(fork.call_id);
-        self.client.stop_stream(&fork.call_sid, &fork.stream_sid).await?;
+        let client = self.clients.current().twilio.clone().ok_or(ForkError::NoAccount)?;
+        client.stop_stream(&fork.call_sid, &fork.stream_sid).await?;
         Ok(())
     }
 }

@@ -95,12 +95,14 @@ pub(super) async fn health(State(state): State<Arc<ListenerState>>) -> Response 
             return (StatusCode::SERVICE_UNAVAILABLE, "the inbox cannot be read").into_response();
         }
     };
-    let reachability = join_all(PROVIDERS.map(|provider| state.probe.reachability(provider))).await;
+    // The set in force now: a key saved since the last request is probed afresh.
+    let current = state.providers.current();
+    let reachability = join_all(PROVIDERS.map(|provider| current.probe.reachability(provider))).await;
     let providers = PROVIDERS
         .into_iter()
         .zip(reachability)
         .map(|(provider, reachability)| {
-            let keys = &state.keys;
+            let keys = &current.webhook_keys;
             let verified = match provider {
                 Provider::Twilio => Some(keys.twilio.is_some()),
                 Provider::ElevenLabs => Some(keys.elevenlabs.is_some()),
@@ -120,7 +122,7 @@ pub(super) async fn health(State(state): State<Arc<ListenerState>>) -> Response 
     Json(Health {
         status: "listening",
         uptime_secs: state.started.elapsed().as_secs(),
-        public_base_url: state.settings.public_base_url.clone(),
+        public_base_url: current.public_base_url.clone(),
         inbox: InboxHealth { total: counts.total, pending: counts.pending, failed: counts.failed },
         providers,
     })

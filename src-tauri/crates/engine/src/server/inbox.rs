@@ -128,7 +128,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
         match (report, notice) {
             (Some(report), _) => {
                 let record = String::from_utf8_lossy(&row.body).into_owned();
-                report.apply(&state.reports, &state.clients, &call, record).await?;
+                report.apply(&state.reports, &state.providers.current(), &call, record).await?;
             }
             // A machine answering a pipeline call whose session runs is the session's to act
             // on: it stops talking, has the voicemail policy carried out and ends the call once.

@@ -42,6 +42,7 @@ pub use routes::{
     HEALTH_PATH, TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute,
 };
 pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
+pub(crate) use state::{WebhookKeys, webhook_keys};
 pub use ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
 
 /// Every route of the listener, with its limits and headers.

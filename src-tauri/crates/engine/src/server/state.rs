@@ -1,5 +1,6 @@
-//! What the listener runs with: the store and bus, the webhook secrets (as verification keys),
-//! its settings, the processor's wake-up, the per-address rate limiter and the provider probe.
+//! What the listener runs with: the store and bus, the current provider clients (the webhook
+//! secrets as verification keys, the public URL, the provider probe, the clients reports are
+//! completed with), its settings, the processor's wake-up and the per-address rate limiter.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -12,17 +13,16 @@ use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
-use super::connection_probe::ConnectionProbe;
 use super::health::ProviderProbe;
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
-use crate::backends::ReportClients;
 use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::gather::GatherCalls;
 use crate::history::Recordings;
 use crate::live_audio::LiveAudio;
 use crate::pipeline::PipelineSessions;
+use crate::provider_clients::{ProviderClients, ProviderSet};
 use crate::{CallReports, EventBus, LiveCalls};
 
 /// The secrets webhooks are verified with, one per provider; a provider without one has its
@@ -56,7 +56,8 @@ impl WebhookSecrets {
 pub struct ListenerSettings {
     /// The URL providers reach the listener at (a tunnel's, or `http://127.0.0.1:<port>`), with
     /// no trailing slash. Twilio signs the full URL it requested, so signatures are checked
-    /// against this base plus the request's path and query.
+    /// against this base plus the request's path and query. A listener given shared
+    /// [`ProviderClients`] ([`ListenerState::with_clients`]) takes the URL from them instead.
     pub public_base_url: String,
     /// Larger request bodies are answered 413.
     pub body_limit_bytes: usize,
@@ -88,28 +89,37 @@ impl ListenerSettings {
 }
 
 /// The verification keys built from [`WebhookSecrets`].
-pub(super) struct WebhookKeys {
+pub(crate) struct WebhookKeys {
     pub(super) twilio: Option<TwilioWebhookKey>,
     pub(super) elevenlabs: Option<ElevenLabsWebhookKey>,
     pub(super) ultravox: Option<UltravoxWebhookKey>,
     pub(super) vapi: Option<VapiWebhookKey>,
 }
 
+/// The verification keys of the `secrets` that are set and not empty.
+pub(crate) fn webhook_keys(secrets: WebhookSecrets) -> WebhookKeys {
+    let configured = |secret: Option<Secret>| secret.filter(|secret| !secret.is_empty());
+    WebhookKeys {
+        twilio: configured(secrets.twilio_auth_token).map(TwilioWebhookKey::new),
+        elevenlabs: configured(secrets.elevenlabs).map(ElevenLabsWebhookKey::new),
+        ultravox: configured(secrets.ultravox).map(UltravoxWebhookKey::new),
+        vapi: configured(secrets.vapi).map(VapiWebhookKey::new),
+    }
+}
+
 /// Everything the listener's routes and its inbox processor share.
 pub struct ListenerState {
     pub(super) store: Arc<Store>,
     pub(super) bus: EventBus,
-    pub(super) keys: WebhookKeys,
+    /// The webhook keys, public URL, probe and report clients in force: read per request.
+    pub(super) providers: ProviderClients,
     pub(super) settings: ListenerSettings,
     /// Woken when a webhook is committed to the inbox.
     pub(super) inbox_wakeup: Notify,
     pub(super) limiter: AddressLimiter,
-    pub(super) probe: Arc<dyn ProviderProbe>,
     pub(super) started: Instant,
     /// Where the reports webhooks carry are applied (the live calls' tasks, or the store).
     pub(super) reports: CallReports,
-    /// The configured backends' clients, which fetch the recordings reports point to.
-    pub(super) clients: ReportClients,
     /// Acts on AMD verdicts and recordings of the calls it placed, when Twilio is configured.
     pub(super) twilio: Option<TwilioDialer>,
     /// Confirms and reports the end of Ultravox calls, when that backend is configured.
@@ -123,28 +133,21 @@ pub struct ListenerState {
 }
 
 impl ListenerState {
-    /// A listener over `store`, publishing the call changes webhooks cause on `bus`.
+    /// A listener over `store`, publishing the call changes webhooks cause on `bus`, verifying
+    /// webhooks with `secrets` (fixed: see [`ListenerState::with_clients`] for keys that change).
     pub fn new(store: Arc<Store>, bus: EventBus, secrets: WebhookSecrets, settings: ListenerSettings) -> Self {
-        let configured = |secret: Option<Secret>| secret.filter(|secret| !secret.is_empty());
-        let keys = WebhookKeys {
-            twilio: configured(secrets.twilio_auth_token).map(TwilioWebhookKey::new),
-            elevenlabs: configured(secrets.elevenlabs).map(ElevenLabsWebhookKey::new),
-            ultravox: configured(secrets.ultravox).map(UltravoxWebhookKey::new),
-            vapi: configured(secrets.vapi).map(VapiWebhookKey::new),
-        };
+        let providers = ProviderClients::new(ProviderSet::new(&settings.public_base_url, secrets));
         let limiter = AddressLimiter::new(settings.rate_per_second, settings.rate_burst);
         let reports = CallReports::new(Arc::clone(&store), bus.clone(), LiveCalls::default(), None);
         Self {
             store,
             bus,
-            keys,
+            providers,
             settings,
             inbox_wakeup: Notify::new(),
             limiter,
-            probe: Arc::new(ConnectionProbe::new([])),
             started: Instant::now(),
             reports,
-            clients: ReportClients::default(),
             twilio: None,
             ultravox: None,
             pipeline: PipelineSessions::default(),
@@ -160,9 +163,17 @@ impl ListenerState {
         self
     }
 
+    /// Verifies webhooks, names its public URL, probes providers and fetches recordings with
+    /// whatever set `providers` holds at each request (the console's, swapped when a key or
+    /// setting is saved), instead of the secrets and URL it was made with.
+    pub fn with_clients(mut self, providers: ProviderClients) -> Self {
+        self.providers = providers;
+        self
+    }
+
     /// Fetches ElevenLabs recordings with `client`.
-    pub fn with_elevenlabs(mut self, client: ElevenLabsClient) -> Self {
-        self.clients.elevenlabs = Some(client);
+    pub fn with_elevenlabs(self, client: ElevenLabsClient) -> Self {
+        self.providers.update(|set| set.elevenlabs = Some(client));
         self
     }
 
@@ -179,8 +190,8 @@ impl ListenerState {
     }
 
     /// Fetches Vapi recordings with `client`.
-    pub fn with_vapi(mut self, client: VapiClient) -> Self {
-        self.clients.vapi = Some(client);
+    pub fn with_vapi(self, client: VapiClient) -> Self {
+        self.providers.update(|set| set.vapi = Some(client));
         self
     }
 
@@ -204,8 +215,8 @@ impl ListenerState {
 
     /// Reports provider reachability on `/health` with `probe` (without one, every provider's API
     /// is reported as not configured).
-    pub fn with_probe(mut self, probe: Arc<dyn ProviderProbe>) -> Self {
-        self.probe = probe;
+    pub fn with_probe(self, probe: Arc<dyn ProviderProbe>) -> Self {
+        self.providers.update(|set| set.probe = probe);
         self
     }
 }

@@ -47,7 +47,8 @@ pub(super) fn verify_webhook(
     body: &[u8],
 ) -> Result<(), Refusal> {
     let provider = route.provider();
-    let keys = &state.keys;
+    let providers = state.providers.current();
+    let keys = &providers.webhook_keys;
     let checked = match provider {
         Provider::Twilio => return verify_twilio(state, &public_url(state, uri), headers, twilio_body(headers, body)),
         Provider::ElevenLabs => {
@@ -77,7 +78,8 @@ pub(super) fn verify_twilio(
     headers: &HeaderMap,
     body: SignedBody<'_>,
 ) -> Result<(), Refusal> {
-    let key = state.keys.twilio.as_ref().ok_or(Refusal::NotConfigured(Provider::Twilio))?;
+    let providers = state.providers.current();
+    let key = providers.webhook_keys.twilio.as_ref().ok_or(Refusal::NotConfigured(Provider::Twilio))?;
     key.verify(url, body, text(headers, TWILIO_SIGNATURE_HEADER))
         .map_err(|reason| Refusal::Signature(Provider::Twilio, reason))
 }
@@ -85,7 +87,7 @@ pub(super) fn verify_twilio(
 /// The URL the provider requested: the public base, then the path and query as received.
 pub(super) fn public_url(state: &ListenerState, uri: &Uri) -> String {
     let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str());
-    format!("{}{path}", state.settings.public_base_url)
+    state.providers.current().public_url(path)
 }
 
 /// What Twilio signed besides the URL: a JSON body is hashed into the URL, a form's parameters

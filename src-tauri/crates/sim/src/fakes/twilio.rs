@@ -116,6 +116,10 @@ impl CallFacts {
     }
 }
 
+/// The number in the next Call, Recording or Stream SID: shared by every fake in the process, so two
+/// fakes (two accounts, or two addresses of one) never hand out the same SID, as Twilio never does.
+pub(super) static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
 /// What the fake charges a minute of a completed call, in USD.
 const PRICE_PER_MINUTE: f64 = 0.014;
 
@@ -189,7 +193,6 @@ struct Shared {
     calls: Mutex<HashMap<String, CallFacts>>,
     directory: CallDirectory,
     recordings: Mutex<HashMap<String, Vec<u8>>>,
-    next_id: AtomicU32,
     callbacks_posted: AtomicU32,
     hand_off: AtomicBool,
     answered: Mutex<VecDeque<AnsweredCall>>,
@@ -235,7 +238,6 @@ impl FakeTwilio {
             calls: Mutex::default(),
             directory: CallDirectory::default(),
             recordings: Mutex::default(),
-            next_id: AtomicU32::new(1),
             callbacks_posted: AtomicU32::new(0),
             hand_off: AtomicBool::new(false),
             answered: Mutex::default(),
@@ -423,7 +425,7 @@ async fn create_call(
     if field(&form, "Twiml").is_none() && field(&form, "Url").is_none() {
         return twilio_error(StatusCode::BAD_REQUEST, 21205, "Url or Twiml is required");
     }
-    let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+    let n = NEXT_ID.fetch_add(1, Ordering::AcqRel);
     let sid = format!("CA{n:032x}");
     let settings = &shared.settings;
     let reach = if settings.machines.iter().any(|number| number == to) || lock(&shared.late_machines).contains_key(to) {
@@ -592,7 +594,7 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
     status.finish("completed", &[("CallDuration", seconds.to_string())]).await;
     let recorded = field(&form, "Record") == Some("true") && !shared.dropping();
     if let Some(url) = field(&form, "RecordingStatusCallback").filter(|_| recorded) {
-        let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+        let n = NEXT_ID.fetch_add(1, Ordering::AcqRel);
         let recording_sid = format!("RE{n:032x}");
         let duration_ms = u32::try_from(answered.elapsed().as_millis()).unwrap_or(u32::MAX).max(200);
         let utterance = Utterance { speaker: Speaker::Callee, start_ms: 0, duration_ms };

@@ -202,7 +202,7 @@ async fn a_dropped_webhook_is_recovered_by_the_reconciler() {
 #[tokio::test]
 async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
-    let (client, store) = (world.backend.client().clone(), Arc::clone(world.engine.store()));
+    let (client, store) = (world.backend.client().unwrap(), Arc::clone(world.engine.store()));
     hosted::finished_after_restart(&world.engine, "ElevenLabs", |live| {
         ElevenLabsBackend::new(client, store, live, RECONCILE)
     })

@@ -89,8 +89,8 @@ impl World {
             },
         );
         let reports = CallReports::new(Arc::clone(store), engine.bus().clone(), live.clone(), None);
-        let settings = GatherSettings { reply_wait, ..GatherSettings::new(PUBLIC) };
-        let calls = GatherCalls::new(Arc::clone(store), reports.clone(), client, settings);
+        let settings = GatherSettings { reply_wait, ..GatherSettings::default() };
+        let calls = GatherCalls::new(Arc::clone(store), reports.clone(), client, PUBLIC, settings);
         let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(AUTH_TOKEN)), ..WebhookSecrets::default() };
         let state = ListenerState::new(Arc::clone(store), engine.bus().clone(), secrets, ListenerSettings::new(PUBLIC))
             .with_live_calls(live, None)

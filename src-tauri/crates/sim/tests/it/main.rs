@@ -17,6 +17,7 @@ mod elevenlabs;
 mod gather;
 mod history;
 mod hosted;
+mod keys_live;
 mod listen;
 mod listen_hosted;
 mod pipeline;

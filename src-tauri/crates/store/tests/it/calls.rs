@@ -92,3 +92,35 @@ fn a_call_is_found_by_its_provider_id_or_any_provider_ref() {
     assert_eq!(store.call_by_provider_id("uv-1").unwrap().unwrap().id, call.id);
     assert!(store.call_by_provider_id("uv-2").unwrap().is_none());
 }
+
+#[test]
+fn provider_refs_are_found_as_they_are_now_and_the_newest_call_wins() {
+    let store = Store::open_in_memory().unwrap();
+    let first = new_call(&store);
+    store.set_provider_ref(first.id, "Ultravox call", "uv-1").unwrap();
+    store.set_provider_ref(first.id, "Twilio call SID", "CA1").unwrap();
+    // A ref replaced is no longer found by its old value; the others still are.
+    store.set_provider_ref(first.id, "Ultravox call", "uv-2").unwrap();
+    assert!(store.call_by_provider_id("uv-1").unwrap().is_none());
+    assert_eq!(store.call_by_provider_id("uv-2").unwrap().unwrap().id, first.id);
+    assert_eq!(store.call_by_provider_id("CA1").unwrap().unwrap().id, first.id);
+    // Two calls naming the same id (a provider reusing it): the newest is the one meant.
+    let agent = store.list_agents().unwrap().remove(0);
+    let contact = store.list_contacts().unwrap().remove(0);
+    let second = store
+        .insert_call(&NewCall {
+            contact_id: contact.id,
+            agent_id: agent.id,
+            backend: agent.config.backend,
+            phone_e164: "+13125550143".into(),
+            created_at: UnixMillis(2_000),
+            campaign: None,
+        })
+        .unwrap();
+    store.set_provider_ref(second.id, "Ultravox call", "uv-2").unwrap();
+    assert_eq!(store.call_by_provider_id("uv-2").unwrap().unwrap().id, second.id);
+    // Forgetting the contact takes the calls and their refs.
+    store.forget_contact(contact.id, |summary| Some(summary.to_owned())).unwrap();
+    assert!(store.call_by_provider_id("uv-2").unwrap().is_none());
+    assert!(store.call_by_provider_id("CA1").unwrap().is_none());
+}

@@ -30,7 +30,12 @@ impl ElevenLabsBackend {
     /// One pass: applies every overdue call's conversation that ElevenLabs reports final, and
     /// closes the calls it never will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
-        let client = &self.client;
+        // Without a key nothing can be asked; the calls wait for one (or for the restart that
+        // closes them).
+        let Some(client) = self.client() else {
+            return Ok(0);
+        };
+        let client = &client;
         reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: conversation_id, .. }| async move {
             let conversation = match client.get_conversation(&conversation_id).await {
                 Ok(conversation) => conversation,

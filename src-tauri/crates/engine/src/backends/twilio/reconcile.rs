@@ -29,7 +29,7 @@ impl TwilioDialer {
     /// [`ReconcileSettings::every`](crate::backends::ReconcileSettings).
     pub fn spawn_reconciler(&self, reports: CallReports) -> JoinHandle<()> {
         let dialer = self.clone();
-        spawn_every(self.settings.reconcile.every, "Twilio", move || {
+        spawn_every(self.reconcile.every, "Twilio", move || {
             let (dialer, reports) = (dialer.clone(), reports.clone());
             async move { dialer.reconcile(&reports).await }
         })
@@ -38,11 +38,18 @@ impl TwilioDialer {
     /// One pass: ends every overdue call Twilio reports ended as its status callback would
     /// have, and closes the calls it never will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
-        reconcile_pass(reports, &self.settings.reconcile, &RECONCILED, |due| self.fetched(due)).await
+        // Without an account nothing can be asked: the calls wait for one, or for their deadline.
+        if self.clients.current().twilio.is_none() {
+            return Ok(0);
+        }
+        reconcile_pass(reports, &self.reconcile, &RECONCILED, |due| self.fetched(due)).await
     }
 
     async fn fetched(&self, Due { call, provider_id: sid, hopeless }: Due) -> Result<Fetched, EngineError> {
-        let twilio = match self.client.fetch_call(&sid).await {
+        let Some(client) = self.client_for(call.id) else {
+            return Ok(Fetched::Running);
+        };
+        let twilio = match client.fetch_call(&sid).await {
             Ok(twilio) => twilio,
             Err(error) if error.status() == Some(404) => {
                 return Ok(Fetched::Lost(format!("Twilio has no call {sid}")));
@@ -53,7 +60,6 @@ impl TwilioDialer {
             if !hopeless {
                 return Ok(Fetched::Running);
             }
-            let client = self.client.clone();
             let stop = Box::pin(async move {
                 if let Err(error) = client.hang_up(&sid).await {
                     tracing::warn!(call_sid = sid, %error, "a call given up on could not be hung up");

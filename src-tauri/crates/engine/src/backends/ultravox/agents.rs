@@ -23,13 +23,18 @@ impl UltravoxBackend {
     ) -> BoxFuture<'static, Result<AgentConfig, BackendError>> {
         let backend = self.clone();
         Box::pin(async move {
+            // Without a key there is no copy to keep: a call is refused until the agent is saved
+            // again with one set.
+            let Some(client) = backend.client() else {
+                return Ok(config);
+            };
             if config.backend != BackendKind::Ultravox {
                 let left = previous
                     .filter(|previous| previous.backend == BackendKind::Ultravox)
                     .map(|previous| previous.backend_settings.ultravox.agent_id.trim().to_owned())
                     .filter(|agent_id| !agent_id.is_empty());
                 if let Some(agent_id) = left {
-                    backend.client.delete_agent(&agent_id).await.map_err(provider_error)?;
+                    client.delete_agent(&agent_id).await.map_err(provider_error)?;
                     config.backend_settings.ultravox.agent_id.clear();
                 }
                 return Ok(config);
@@ -38,7 +43,7 @@ impl UltravoxBackend {
             let agent_id = config.backend_settings.ultravox.agent_id.trim().to_owned();
             let updated = match agent_id.as_str() {
                 "" => None,
-                agent_id => match backend.client.update_agent(agent_id, &spec).await {
+                agent_id => match client.update_agent(agent_id, &spec).await {
                     Ok(agent) => Some(agent),
                     // Deleted on Ultravox's side: made anew.
                     Err(error) if error.status() == Some(404) => None,
@@ -47,7 +52,7 @@ impl UltravoxBackend {
             };
             let agent = match updated {
                 Some(agent) => agent,
-                None => backend.client.create_agent(&spec).await.map_err(provider_error)?,
+                None => client.create_agent(&spec).await.map_err(provider_error)?,
             };
             config.backend_settings.ultravox.agent_id = agent.agent_id;
             Ok(config)

@@ -30,8 +30,14 @@ impl UltravoxBackend {
     /// One pass: applies every overdue call Ultravox reports ended and closes the calls it
     /// never will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
+        // Without a key nothing can be asked; the calls wait for one (or for the restart that
+        // closes them).
+        let Some(client) = self.client() else {
+            return Ok(0);
+        };
+        let client = &client;
         reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: ultravox_id, .. }| async move {
-            let ultravox = match self.client.get_call(&ultravox_id).await {
+            let ultravox = match client.get_call(&ultravox_id).await {
                 Ok(ultravox) => ultravox,
                 Err(error) if error.status() == Some(404) => {
                     return Ok(Fetched::Lost(format!("Ultravox has no call {ultravox_id}")));

@@ -32,7 +32,11 @@ impl UltravoxBackend {
         let Some(ultravox_id) = blocking(move || store.provider_facts(id)).await?.refs.remove(ULTRAVOX_CALL_REF) else {
             return Ok(false);
         };
-        match self.client.get_call(&ultravox_id).await {
+        let Some(client) = self.client() else {
+            tracing::warn!(call = %call.id, "an Ultravox call ended, but no Ultravox API key is set to fetch it");
+            return Ok(false);
+        };
+        match client.get_call(&ultravox_id).await {
             Ok(ultravox) if ultravox.ended.is_some() => {
                 self.finished_call(&ultravox).await?.deliver(reports, call).await?;
                 Ok(true)
@@ -48,13 +52,13 @@ impl UltravoxBackend {
 
     /// An ended Ultravox call as a finished call, with its messages when they can be fetched.
     pub(crate) async fn finished_call(&self, ultravox: &UltravoxCall) -> Result<FinishedCall, EngineError> {
-        let messages = match self.client.call_messages(&ultravox.call_id).await {
-            Ok(messages) => Ok(messages),
-            Err(error) => {
-                tracing::warn!(ultravox = ultravox.call_id, %error, "the Ultravox call's messages could not be fetched");
-                Err(error.to_string())
-            }
+        let fetched = match self.client() {
+            Some(client) => client.call_messages(&ultravox.call_id).await.map_err(|error| error.to_string()),
+            None => Err("no Ultravox API key is set".to_owned()),
         };
+        let messages = fetched.inspect_err(|error| {
+            tracing::warn!(ultravox = ultravox.call_id, %error, "the Ultravox call's messages could not be fetched");
+        });
         let record = serde_json::to_string(ultravox)
             .map_err(|error| EngineError::InvalidRequest(format!("the Ultravox call cannot be kept: {error}")))?;
         Ok(FinishedCall {

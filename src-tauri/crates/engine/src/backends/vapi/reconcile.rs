@@ -30,7 +30,12 @@ impl VapiBackend {
     /// One pass: applies every overdue call Vapi reports ended, and closes the calls it never
     /// will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
-        let client = &self.client;
+        // Without a key nothing can be asked; the calls wait for one (or for the restart that
+        // closes them).
+        let Some(client) = self.client() else {
+            return Ok(0);
+        };
+        let client = &client;
         reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: call_id, .. }| async move {
             let call = match client.get_call(&call_id).await {
                 Ok(call) => call,

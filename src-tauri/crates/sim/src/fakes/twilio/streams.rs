@@ -188,7 +188,7 @@ pub(super) async fn start_fork(
         };
         parameters.insert(name.to_owned(), value.to_owned());
     }
-    let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+    let n = super::NEXT_ID.fetch_add(1, Ordering::AcqRel);
     let stream_sid = format!("MZ{n:032x}");
     let stop = Arc::new(Notify::new());
     lock(&shared.streams.forks).insert(stream_sid.clone(), (call.clone(), Arc::clone(&stop)));

@@ -1,0 +1,138 @@
+//! The console's [`ProviderSet`], built from the keys in the keychain (or the environment) and
+//! the settings in the store (the Twilio calling number, the listener's public URL): at start-up,
+//! and again each time one of them is saved, so the next call, webhook and `/health` request use
+//! what was saved. A key that cannot be read or used is logged (never its value) and leaves its
+//! provider unconfigured.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use switchboard_engine::ProviderSet;
+use switchboard_engine::pipeline::PipelineClients;
+use switchboard_engine::server::{ConnectionProbe, WebhookSecrets};
+use switchboard_engine::settings::twilio_from_number;
+use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
+use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
+use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
+use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
+use switchboard_providers::vapi::{VapiClient, VapiConfig};
+use switchboard_providers::{HttpSettings, Provider, ProviderError, Secret};
+use switchboard_store::Store;
+
+use crate::keychain::{KEYS, Keychain, KeychainError};
+use crate::listener;
+use crate::provider_api;
+
+/// A set built, with what Settings shows about it.
+pub struct Built {
+    pub set: ProviderSet,
+    /// Where the public URL came from: "settings", "ngrok" or "local".
+    pub public_url_source: &'static str,
+    /// Providers whose webhooks can be verified (their secret is set).
+    pub verified: Vec<String>,
+}
+
+/// Builds the set from `keychain` and `store`, the listener being on `port`.
+pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16) -> Built {
+    let (public_url, public_url_source) = listener::public_url(store, port).await;
+    let (keychain, settings) = (Arc::clone(keychain), Arc::clone(store));
+    let read = tauri::async_runtime::spawn_blocking(move || {
+        let keys = read_keys(&keychain);
+        let from_number = twilio_from_number(&settings)
+            .inspect_err(|err| tracing::warn!(error = %err, "the Twilio calling number could not be read"))
+            .ok()
+            .flatten();
+        (keys, from_number)
+    });
+    let (keys, from_number) = read.await.unwrap_or_default();
+    let key = |id: &str| keys.get(id).cloned();
+    let secrets = WebhookSecrets {
+        twilio_auth_token: key("twilio_auth_token"),
+        elevenlabs: key("elevenlabs_webhook_secret"),
+        ultravox: key("ultravox_webhook_secret"),
+        vapi: key("vapi_webhook_secret"),
+    };
+    let verified = [
+        ("Twilio", secrets.twilio_auth_token.is_some()),
+        ("ElevenLabs", secrets.elevenlabs.is_some()),
+        ("Ultravox", secrets.ultravox.is_some()),
+        ("Vapi", secrets.vapi.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, set)| *set)
+    .map(|(provider, _)| provider.to_owned())
+    .collect();
+
+    let http = HttpSettings::default();
+    let mut set = ProviderSet::new(&public_url, secrets);
+    set.from_number = from_number;
+    set.twilio = client(&keys, ["twilio_account_sid", "twilio_auth_token"], "Twilio", |[account_sid, auth_token]| {
+        let base_url = provider_api::base_url(Provider::Twilio);
+        let account_sid = account_sid.expose().trim().to_owned();
+        TwilioClient::new(TwilioConfig { base_url, account_sid, auth_token, api_key_sid: None }, &http)
+    });
+    set.elevenlabs = client(&keys, ["elevenlabs_api_key"], "ElevenLabs Agents", |[api_key]| {
+        let base_url = provider_api::base_url(Provider::ElevenLabs);
+        ElevenLabsClient::new(ElevenLabsConfig { base_url, api_key }, &http)
+    });
+    set.vapi = client(&keys, ["vapi_api_key"], "Vapi", |[api_key]| {
+        let base_url = provider_api::base_url(Provider::Vapi);
+        VapiClient::new(VapiConfig { base_url, api_key }, &http)
+    });
+    set.ultravox = client(&keys, ["ultravox_api_key"], "Ultravox", |[api_key]| {
+        let base_url = provider_api::base_url(Provider::Ultravox);
+        UltravoxClient::new(UltravoxConfig { base_url, api_key }, &http)
+    });
+    set.anthropic = client(&keys, ["anthropic_api_key"], "Anthropic (pipeline, gather)", |[api_key]| {
+        let base_url = provider_api::base_url(Provider::Anthropic);
+        AnthropicClient::new(AnthropicConfig { base_url, api_key }, &http)
+    });
+    let deepgram = client(&keys, ["deepgram_api_key"], "Deepgram (pipeline)", |[api_key]| {
+        let base_url = provider_api::base_url(Provider::Deepgram);
+        DeepgramClient::new(DeepgramConfig { base_url, api_key }, &http)
+    });
+    let tts = client(&keys, ["elevenlabs_api_key"], "ElevenLabs TTS (pipeline)", |[api_key]| {
+        let base_url = provider_api::base_url(Provider::ElevenLabs);
+        ElevenLabsTtsClient::new(ElevenLabsConfig { base_url, api_key }, &http)
+    });
+    set.pipeline = match (deepgram, set.anthropic.clone(), tts) {
+        (Some(deepgram), Some(anthropic), Some(tts)) => Some(PipelineClients { deepgram, anthropic, tts }),
+        _ => None,
+    };
+    set.probe = Arc::new(ConnectionProbe::new(provider_api::connection_targets(&|id| Ok::<_, KeychainError>(key(id)))));
+    Built { set, public_url_source, verified }
+}
+
+/// Every key that is set, read once (the keychain's D-Bus round trips block: call it off the
+/// async workers). A key that cannot be read is logged and left out.
+fn read_keys(keychain: &Keychain) -> HashMap<&'static str, Secret> {
+    KEYS.iter()
+        .filter_map(|spec| match keychain.get(spec.id) {
+            Ok(value) => value.map(|value| (spec.id, value)),
+            Err(err) => {
+                tracing::warn!(error = %err, key = spec.id, "a key could not be read; what needs it is off");
+                None
+            }
+        })
+        .collect()
+}
+
+/// A provider's client, built with `build` from its keys, when every one of `ids` is set; a
+/// client that cannot be set up is logged (never a key's value) and left out.
+fn client<Client, const N: usize>(
+    keys: &HashMap<&'static str, Secret>,
+    ids: [&'static str; N],
+    backend: &'static str,
+    build: impl FnOnce([Secret; N]) -> Result<Client, ProviderError>,
+) -> Option<Client> {
+    let secrets: Vec<Secret> = ids.iter().map(|id| keys.get(id).cloned()).collect::<Option<_>>()?;
+    match build(secrets.try_into().ok()?) {
+        Ok(client) => Some(client),
+        Err(err) => {
+            tracing::warn!(error = %err, backend, "the client could not be set up; that backend is off");
+            None
+        }
+    }
+}

@@ -9,4 +9,6 @@ mod connection;
 mod console_flow;
 mod history;
 mod keys;
+mod listen;
+mod speakers;
 mod startup;

@@ -3,12 +3,12 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use switchboard_core::BackendKind;
-use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
 use switchboard_engine::backends::pipeline::PipelineBackend;
 use switchboard_engine::backends::twilio::TwilioDialer;
 use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::backends::vapi::VapiBackend;
+use switchboard_engine::backends::{CallPlacing, ReconcileSettings};
 use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
 use switchboard_engine::history::{apply_retention, retention_days};
 use switchboard_engine::pipeline::PipelineSessions;
@@ -151,15 +151,15 @@ struct Hosted {
 impl Hosted {
     fn register(engine: &mut Engine, store: &Arc<Store>, live: &LiveCalls, clients: &ProviderClients) -> Self {
         let reconcile = ReconcileSettings::default();
-        let elevenlabs = ElevenLabsBackend::with_clients(clients.clone(), Arc::clone(store), live.clone(), reconcile);
+        let placing = CallPlacing { clients: clients.clone(), store: Arc::clone(store), live: live.clone(), reconcile };
+        let elevenlabs = ElevenLabsBackend::with_clients(placing.clone());
         engine.register_backend(Arc::new(elevenlabs.clone()));
-        let vapi = VapiBackend::with_clients(clients.clone(), Arc::clone(store), live.clone(), reconcile);
+        let vapi = VapiBackend::with_clients(placing.clone());
         engine.register_backend(Arc::new(vapi.clone()));
         // One dialer places every call Twilio carries; it leaves pipeline calls that have their
         // media stream to their session.
         let sessions = PipelineSessions::default();
-        let dialer = TwilioDialer::with_clients(clients.clone(), Arc::clone(store), live.clone(), reconcile)
-            .with_pipeline(sessions.clone());
+        let dialer = TwilioDialer::with_clients(placing).with_pipeline(sessions.clone());
         let ultravox = UltravoxBackend::with_clients(clients.clone(), dialer.clone(), Arc::clone(store), reconcile);
         engine.register_backend(Arc::new(ultravox.clone()));
         let pipeline = PipelineBackend::with_clients(sessions.clone(), clients.clone(), dialer.clone());

@@ -28,6 +28,8 @@ use crate::mulaw::decode_sample;
 pub const RECORDING_RATE: u32 = 8000;
 /// How far one track may run ahead of the other, in frames (1 s).
 const MAX_SKEW: u64 = RECORDING_RATE as u64;
+/// Frames written to the file at a time (200 ms).
+const WRITE_CHUNK: u64 = RECORDING_RATE as u64 / 5;
 /// How often the header is updated, in frames (5 s).
 const HEADER_EVERY: u64 = 5 * RECORDING_RATE as u64;
 
@@ -64,8 +66,10 @@ impl CallRecorder {
     pub fn create(path: &Path) -> Result<Self> {
         let spec =
             WavSpec { channels: 2, sample_rate: RECORDING_RATE, bits_per_sample: 16, sample_format: SampleFormat::Int };
-        let writer =
+        let mut writer =
             WavWriter::create(path, spec).map_err(|source| AudioError::Wav { path: path.to_owned(), source })?;
+        // Sizes hound's sample buffer for a chunk now, so that writing never allocates.
+        let _sized = writer.get_i16_writer(2 * WRITE_CHUNK as u32);
         let capacity = 2 * MAX_SKEW as usize + RECORDING_RATE as usize;
         Ok(Self {
             path: path.to_owned(),
@@ -132,18 +136,18 @@ impl CallRecorder {
 
     fn write_until(&mut self, until: u64) -> Result<()> {
         let wav_error = |path: &Path, source| AudioError::Wav { path: path.to_owned(), source };
-        if self.written < until {
-            let frames = until - self.written;
-            let samples = u32::try_from(2 * frames).expect("at most a few seconds are written at a time");
-            // hound's 16-bit writer fills its buffer without a check per sample.
-            let mut samples_writer = self.writer.get_i16_writer(samples);
+        while self.written < until {
+            let frames = (until - self.written).min(WRITE_CHUNK);
+            // hound's 16-bit writer fills its buffer (sized once, at creation) without a check
+            // per sample.
+            let mut samples_writer = self.writer.get_i16_writer(2 * frames as u32);
             for _ in 0..frames {
                 for track in &mut self.tracks {
                     samples_writer.write_sample(track.pop_front().unwrap_or(0));
                 }
             }
             samples_writer.flush().map_err(|source| wav_error(&self.path, source))?;
-            self.written = until;
+            self.written += frames;
         }
         if self.written - self.header_written_at >= HEADER_EVERY {
             self.writer.flush().map_err(|source| wav_error(&self.path, source))?;

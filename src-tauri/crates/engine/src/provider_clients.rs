@@ -84,6 +84,14 @@ impl ProviderClients {
         *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(set);
     }
 
+    /// A holder of the default set (nothing configured) changed by `change`: the fixed set of a
+    /// backend built with its clients for good.
+    pub fn holding(change: impl FnOnce(&mut ProviderSet)) -> Self {
+        let clients = Self::default();
+        clients.update(change);
+        clients
+    }
+
     /// Puts in force the current set changed by `change`.
     pub fn update(&self, change: impl FnOnce(&mut ProviderSet)) {
         let mut current = self.0.write().unwrap_or_else(PoisonError::into_inner);

@@ -25,7 +25,7 @@ use switchboard_providers::elevenlabs::{ClientData, ConversationOverrides, Eleve
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
-use crate::backends::placing::{Placed, file_placed_call, provider_error, refused};
+use crate::backends::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
 use crate::live_calls::LiveCalls;
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ProviderClients};
 
@@ -42,35 +42,24 @@ const BACKEND: &str = "ElevenLabs";
 /// Places calls through ElevenLabs Agents.
 #[derive(Clone)]
 pub struct ElevenLabsBackend {
-    clients: ProviderClients,
-    store: Arc<Store>,
-    live: LiveCalls,
-    reconcile: ReconcileSettings,
+    placing: CallPlacing,
 }
 
 impl ElevenLabsBackend {
     /// A backend calling with `client` for good (see [`ElevenLabsBackend::with_clients`]).
     pub fn new(client: ElevenLabsClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
-        let clients = ProviderClients::default();
-        clients.update(|set| set.elevenlabs = Some(client));
-        Self::with_clients(clients, store, live, reconcile)
+        let clients = ProviderClients::holding(|set| set.elevenlabs = Some(client));
+        Self::with_clients(CallPlacing { clients, store, live, reconcile })
     }
 
-    /// A backend calling with the ElevenLabs client `clients` holds when each call is placed,
-    /// recording provider ids in `store` and filing each call's channel in `live` (which the
-    /// listener's [`CallReports`](crate::CallReports) must share).
-    pub fn with_clients(
-        clients: ProviderClients,
-        store: Arc<Store>,
-        live: LiveCalls,
-        reconcile: ReconcileSettings,
-    ) -> Self {
-        Self { clients, store, live, reconcile }
+    /// A backend calling with the ElevenLabs client in force when each call is placed.
+    pub fn with_clients(placing: CallPlacing) -> Self {
+        Self { placing }
     }
 
     /// The ElevenLabs client in force, when its key is set.
     pub fn client(&self) -> Option<ElevenLabsClient> {
-        self.clients.current().elevenlabs.clone()
+        self.placing.clients.current().elevenlabs.clone()
     }
 }
 
@@ -80,14 +69,14 @@ impl CallBackend for ElevenLabsBackend {
     }
 
     fn configured(&self) -> bool {
-        self.clients.current().elevenlabs.is_some()
+        self.placing.clients.current().elevenlabs.is_some()
     }
 
     /// The reconciler closes a call whose conversation is not final `give_up` past its max
     /// duration; the call task waits one reconciler pass longer, for when ElevenLabs cannot be
     /// reached at all.
     fn report_delay(&self) -> Duration {
-        self.reconcile.give_up + self.reconcile.every
+        self.placing.report_delay()
     }
 
     /// ElevenLabs runs the call on; its webhook or the reconciler ends it.
@@ -108,7 +97,8 @@ impl CallBackend for ElevenLabsBackend {
             let mut refs = vec![(CONVERSATION_REF, started.conversation_id.clone())];
             refs.extend(started.call_sid.map(|sid| (TWILIO_CALL_REF, sid)));
             let placed = Placed { provider_call_id: started.conversation_id, refs, ringing: true };
-            file_placed_call(BACKEND, &backend.store, &backend.live, request.call_id, events, placed).await
+            file_placed_call(BACKEND, &backend.placing.store, &backend.placing.live, request.call_id, events, placed)
+                .await
         })
     }
 }

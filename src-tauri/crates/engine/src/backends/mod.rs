@@ -16,4 +16,5 @@ pub mod vapi;
 #[cfg(test)]
 pub(crate) mod test_request;
 
+pub use placing::CallPlacing;
 pub use reconcile::ReconcileSettings;

@@ -38,8 +38,7 @@ struct Inner {
 impl PipelineBackend {
     /// Pipeline calls talking through `clients` for good (see [`PipelineBackend::with_clients`]).
     pub fn new(sessions: PipelineSessions, clients: PipelineClients, dialer: TwilioDialer) -> Self {
-        let fixed = ProviderClients::default();
-        fixed.update(|set| set.pipeline = Some(clients));
+        let fixed = ProviderClients::holding(|set| set.pipeline = Some(clients));
         Self::with_clients(sessions, fixed, dialer)
     }
 

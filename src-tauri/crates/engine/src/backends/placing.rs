@@ -1,18 +1,41 @@
-//! What the hosted backends share in placing a call: once the provider has taken it, the call's
-//! channel is filed in [`LiveCalls`] (so reports can find its task) before the provider's ids
-//! are recorded (so a webhook can only find the call once its channel is filed); and errors
-//! under the backend's name.
+//! What the backends that place calls at a provider share: what they place with
+//! ([`CallPlacing`]); once the provider has taken a call, its channel is filed in [`LiveCalls`]
+//! (so reports can find its task) before the provider's ids are recorded (so a webhook can only
+//! find the call once its channel is filed); and errors under the backend's name.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use switchboard_core::CallId;
 use switchboard_providers::ProviderError;
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
+use super::ReconcileSettings;
+use crate::ProviderClients;
 use crate::dispatcher::blocking;
 use crate::live_calls::LiveCalls;
 use crate::{BackendError, BackendEvent};
+
+/// What a backend places its calls at a provider with: the provider clients in force when each
+/// call is placed, the store its provider ids go to, the live calls its channels are filed in
+/// (which the listener's [`CallReports`](crate::CallReports) must share), and how its reconciler
+/// looks for reports that never came.
+#[derive(Clone)]
+pub struct CallPlacing {
+    pub clients: ProviderClients,
+    pub store: Arc<Store>,
+    pub live: LiveCalls,
+    pub reconcile: ReconcileSettings,
+}
+
+impl CallPlacing {
+    /// How long a call's task waits for its end after the call was placed: until the reconciler
+    /// has given up on it and had one more look.
+    pub(crate) fn report_delay(&self) -> Duration {
+        self.reconcile.give_up + self.reconcile.every
+    }
+}
 
 /// A call the provider has taken.
 pub(crate) struct Placed {

@@ -33,7 +33,7 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 
 use super::elevenlabs::TWILIO_CALL_REF;
-use super::placing::{Placed, file_placed_call, provider_error, refused};
+use super::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
 use super::reconcile::ReconcileSettings;
 use crate::dispatcher::blocking;
 use crate::live_calls::LiveCalls;
@@ -85,10 +85,7 @@ pub struct TwilioDialerSettings {
 pub struct TwilioDialer {
     /// Where the Twilio client, the calling number and the public URL come from when a call is
     /// placed.
-    clients: ProviderClients,
-    store: Arc<Store>,
-    live: LiveCalls,
-    reconcile: ReconcileSettings,
+    placing: CallPlacing,
     /// The pipeline calls waiting for their media stream (shared with the pipeline backend and
     /// the listener), so a pipeline call's running session is left to end it.
     pipeline: PipelineSessions,
@@ -127,24 +124,18 @@ impl TwilioDialer {
     /// A dialer calling with `client` from `settings`' number for good (see
     /// [`TwilioDialer::with_clients`]).
     pub fn new(client: TwilioClient, store: Arc<Store>, live: LiveCalls, settings: TwilioDialerSettings) -> Self {
-        let clients = ProviderClients::default();
-        clients.update(|set| {
+        let clients = ProviderClients::holding(|set| {
             set.twilio = Some(client);
             set.from_number = Some(settings.from_number);
             set.public_base_url = settings.public_base_url.trim_end_matches('/').to_owned();
         });
-        Self::with_clients(clients, store, live, settings.reconcile)
+        Self::with_clients(CallPlacing { clients, store, live, reconcile: settings.reconcile })
     }
 
-    /// A dialer placing each call with the Twilio client, calling number and public URL
-    /// `clients` holds at that moment; its reconciler looks as `reconcile` says.
-    pub fn with_clients(
-        clients: ProviderClients,
-        store: Arc<Store>,
-        live: LiveCalls,
-        reconcile: ReconcileSettings,
-    ) -> Self {
-        Self { clients, store, live, reconcile, pipeline: PipelineSessions::default(), placed_with: Arc::default() }
+    /// A dialer placing each call with the Twilio client, calling number and public URL in
+    /// force at that moment.
+    pub fn with_clients(placing: CallPlacing) -> Self {
+        Self { placing, pipeline: PipelineSessions::default(), placed_with: Arc::default() }
     }
 
     /// Shares `sessions`, the registry the pipeline backend files its calls in: the reconciler
@@ -157,14 +148,14 @@ impl TwilioDialer {
 
     /// Whether calls can be placed now: the Twilio account and the calling number are set.
     pub(crate) fn configured(&self) -> bool {
-        let current = self.clients.current();
+        let current = self.placing.clients.current();
         current.twilio.is_some() && current.from_number.is_some()
     }
 
     /// The Twilio client, calling number and public URL in force, for one call; refused (under
     /// `backend`'s name) when the account or the number is not set.
     pub(crate) fn calling(&self, backend: &'static str) -> Result<Calling, BackendError> {
-        let current = self.clients.current();
+        let current = self.placing.clients.current();
         let client = current.twilio.clone().ok_or_else(|| {
             refused(backend, "no Twilio account is set (its account SID and auth token, in Settings)")
         })?;
@@ -178,12 +169,12 @@ impl TwilioDialer {
     /// How long after its max duration a call placed here may still take to end: the reconciler
     /// gives up on it then, and the call task waits one reconciler pass longer.
     pub(crate) fn report_delay(&self) -> Duration {
-        self.reconcile.give_up + self.reconcile.every
+        self.placing.report_delay()
     }
 
     /// The listener's public URL for `path`, as it is now.
     pub(crate) fn public_url(&self, path: &str) -> String {
-        self.clients.current().public_url(path)
+        self.placing.clients.current().public_url(path)
     }
 
     /// Places the call for `request` with `calling`, running `instructions` once answered
@@ -204,7 +195,7 @@ impl TwilioDialer {
         backend: &'static str,
         mut refs: Vec<(&'static str, String)>,
     ) -> Result<String, BackendError> {
-        let (store, id, voicemail) = (Arc::clone(&self.store), request.call_id, request.voicemail.clone());
+        let (store, id, voicemail) = (Arc::clone(&self.placing.store), request.call_id, request.voicemail.clone());
         blocking(move || store.set_voicemail_message(id, voicemail.as_deref()))
             .await
             .map_err(|error| refused(backend, &format!("the voicemail message could not be kept: {error}")))?;
@@ -213,13 +204,13 @@ impl TwilioDialer {
         {
             let mut placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner);
             // Calls whose task has ended are steered no more.
-            placed_with.retain(|id, _| self.live.sender(*id).is_some());
+            placed_with.retain(|id, _| self.placing.live.sender(*id).is_some());
             placed_with.insert(request.call_id, calling.client.clone());
         }
         let sid = placed.sid;
         refs.push((TWILIO_CALL_REF, sid.clone()));
         let placed = Placed { provider_call_id: sid.clone(), refs, ringing: false };
-        file_placed_call(backend, &self.store, &self.live, request.call_id, events, placed).await?;
+        file_placed_call(backend, &self.placing.store, &self.placing.live, request.call_id, events, placed).await?;
         Ok(sid)
     }
 
@@ -227,7 +218,7 @@ impl TwilioDialer {
     /// run placed it; else the one in force (`None` when no account is set).
     pub(crate) fn client_for(&self, call: CallId) -> Option<TwilioClient> {
         let placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner).get(&call).cloned();
-        placed_with.or_else(|| self.clients.current().twilio.clone())
+        placed_with.or_else(|| self.placing.clients.current().twilio.clone())
     }
 
     /// Acts on `notice` about `call`.
@@ -254,7 +245,7 @@ impl TwilioDialer {
         let Some(sid) = self.call_sid(call).await? else {
             return Ok(());
         };
-        let (store, id) = (Arc::clone(&self.store), call.id);
+        let (store, id) = (Arc::clone(&self.placing.store), call.id);
         let voicemail = blocking(move || store.voicemail_message(id)).await?;
         let Some(client) = self.client_for(call.id) else {
             tracing::warn!(call = %call.id, "a machine answered, but no Twilio account is set to act on it");
@@ -301,7 +292,7 @@ impl TwilioDialer {
     }
 
     async fn call_sid(&self, call: &CallSummary) -> Result<Option<String>, EngineError> {
-        let (store, id) = (Arc::clone(&self.store), call.id);
+        let (store, id) = (Arc::clone(&self.placing.store), call.id);
         Ok(blocking(move || store.provider_facts(id)).await?.refs.remove(TWILIO_CALL_REF))
     }
 }

@@ -53,8 +53,7 @@ pub struct UltravoxBackend {
 impl UltravoxBackend {
     /// A backend calling with `client` for good (see [`UltravoxBackend::with_clients`]).
     pub fn new(client: UltravoxClient, dialer: TwilioDialer, store: Arc<Store>, reconcile: ReconcileSettings) -> Self {
-        let clients = ProviderClients::default();
-        clients.update(|set| set.ultravox = Some(client));
+        let clients = ProviderClients::holding(|set| set.ultravox = Some(client));
         Self::with_clients(clients, dialer, store, reconcile)
     }
 

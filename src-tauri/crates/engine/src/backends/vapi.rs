@@ -25,7 +25,7 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 
 use crate::backends::ReconcileSettings;
-use crate::backends::placing::{Placed, file_placed_call, provider_error, refused};
+use crate::backends::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
 use crate::live_calls::LiveCalls;
 use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ProviderClients};
 
@@ -39,35 +39,24 @@ const BACKEND: &str = "Vapi";
 /// Places calls through Vapi assistants.
 #[derive(Clone)]
 pub struct VapiBackend {
-    clients: ProviderClients,
-    store: Arc<Store>,
-    live: LiveCalls,
-    reconcile: ReconcileSettings,
+    placing: CallPlacing,
 }
 
 impl VapiBackend {
     /// A backend calling with `client` for good (see [`VapiBackend::with_clients`]).
     pub fn new(client: VapiClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
-        let clients = ProviderClients::default();
-        clients.update(|set| set.vapi = Some(client));
-        Self::with_clients(clients, store, live, reconcile)
+        let clients = ProviderClients::holding(|set| set.vapi = Some(client));
+        Self::with_clients(CallPlacing { clients, store, live, reconcile })
     }
 
-    /// A backend calling with the Vapi client `clients` holds when each call is placed,
-    /// recording provider ids in `store` and filing each call's channel in `live` (which the
-    /// listener's [`CallReports`](crate::CallReports) must share).
-    pub fn with_clients(
-        clients: ProviderClients,
-        store: Arc<Store>,
-        live: LiveCalls,
-        reconcile: ReconcileSettings,
-    ) -> Self {
-        Self { clients, store, live, reconcile }
+    /// A backend calling with the Vapi client in force when each call is placed.
+    pub fn with_clients(placing: CallPlacing) -> Self {
+        Self { placing }
     }
 
     /// The Vapi client in force, when its key is set.
     pub fn client(&self) -> Option<VapiClient> {
-        self.clients.current().vapi.clone()
+        self.placing.clients.current().vapi.clone()
     }
 }
 
@@ -77,13 +66,13 @@ impl CallBackend for VapiBackend {
     }
 
     fn configured(&self) -> bool {
-        self.clients.current().vapi.is_some()
+        self.placing.clients.current().vapi.is_some()
     }
 
     /// The reconciler closes a call Vapi has not ended `give_up` past its max duration; the
     /// call task waits one reconciler pass longer, for when Vapi cannot be reached at all.
     fn report_delay(&self) -> Duration {
-        self.reconcile.give_up + self.reconcile.every
+        self.placing.report_delay()
     }
 
     /// Vapi runs the call on; its report or the reconciler ends it.
@@ -104,7 +93,8 @@ impl CallBackend for VapiBackend {
             // Until Vapi's status updates say more, a queued call stays dialing.
             let ringing = matches!(placed.status, VapiCallStatus::Ringing | VapiCallStatus::InProgress);
             let placed = Placed { provider_call_id: placed.id.clone(), refs: vec![(CALL_REF, placed.id)], ringing };
-            file_placed_call(BACKEND, &backend.store, &backend.live, request.call_id, events, placed).await
+            file_placed_call(BACKEND, &backend.placing.store, &backend.placing.live, request.call_id, events, placed)
+                .await
         })
     }
 }

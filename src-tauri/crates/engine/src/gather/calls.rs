@@ -88,8 +88,7 @@ impl GatherCalls {
         public_base_url: &str,
         settings: GatherSettings,
     ) -> Self {
-        let clients = ProviderClients::default();
-        clients.update(|set| {
+        let clients = ProviderClients::holding(|set| {
             set.anthropic = Some(llm);
             set.public_base_url = public_base_url.trim_end_matches('/').to_owned();
         });

@@ -99,8 +99,7 @@ impl HostedForking {
     /// Forks through `client` to the listener reached at `public_base_url` (`https://…`, no
     /// trailing slash) for good (see [`HostedForking::with_clients`]).
     pub fn new(client: TwilioClient, public_base_url: &str, forks: MonitorForks) -> Self {
-        let clients = ProviderClients::default();
-        clients.update(|set| {
+        let clients = ProviderClients::holding(|set| {
             set.twilio = Some(client);
             set.public_base_url = public_base_url.trim_end_matches('/').to_owned();
         });

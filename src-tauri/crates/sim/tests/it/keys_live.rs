@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId, CallState, VoicemailPolicy};
-use switchboard_engine::backends::ReconcileSettings;
 use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
 use switchboard_engine::backends::twilio::TwilioDialer;
+use switchboard_engine::backends::{CallPlacing, ReconcileSettings};
 use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
 use switchboard_engine::history::call_record;
 use switchboard_engine::server::{ConnectionProbe, ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
@@ -75,12 +75,12 @@ async fn a_key_saved_after_start_up_reaches_the_next_call_its_webhooks_and_healt
     // Started with no ElevenLabs key at all, as the console wires it.
     let clients = ProviderClients::new(ProviderSet::new("http://127.0.0.1", WebhookSecrets::default()));
     let live = LiveCalls::default();
-    let backend = ElevenLabsBackend::with_clients(
-        clients.clone(),
-        Arc::clone(&store),
-        live.clone(),
-        ReconcileSettings::default(),
-    );
+    let backend = ElevenLabsBackend::with_clients(CallPlacing {
+        clients: clients.clone(),
+        store: Arc::clone(&store),
+        live: live.clone(),
+        reconcile: ReconcileSettings::default(),
+    });
     engine.register_backend(Arc::new(backend));
     let state = ListenerState::new(
         Arc::clone(&store),
@@ -134,8 +134,12 @@ impl Dialing {
     async fn start(store: &Arc<Store>, clients: &ProviderClients) -> Self {
         let (mut engine, _) = hosted::engine_keeping_recordings(store, Duration::from_secs(30));
         let live = LiveCalls::default();
-        let dialer =
-            TwilioDialer::with_clients(clients.clone(), Arc::clone(store), live.clone(), ReconcileSettings::default());
+        let dialer = TwilioDialer::with_clients(CallPlacing {
+            clients: clients.clone(),
+            store: Arc::clone(store),
+            live: live.clone(),
+            reconcile: ReconcileSettings::default(),
+        });
         let reports = CallReports::new(Arc::clone(store), engine.bus().clone(), live.clone(), None);
         let calls = GatherCalls::with_clients(Arc::clone(store), reports, clients.clone(), GatherSettings::default());
         engine.register_backend(Arc::new(GatherBackend::new(calls.clone(), dialer.clone())));

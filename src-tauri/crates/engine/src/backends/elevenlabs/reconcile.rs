@@ -21,7 +21,7 @@ impl ElevenLabsBackend {
     /// Checks open ElevenLabs calls every [`ReconcileSettings::every`](crate::backends::ReconcileSettings).
     pub fn spawn_reconciler(&self, reports: CallReports) -> JoinHandle<()> {
         let backend = self.clone();
-        spawn_every(self.reconcile.every, "ElevenLabs", move || {
+        spawn_every(self.placing.reconcile.every, "ElevenLabs", move || {
             let (backend, reports) = (backend.clone(), reports.clone());
             async move { backend.reconcile(&reports).await }
         })
@@ -36,21 +36,27 @@ impl ElevenLabsBackend {
             return Ok(0);
         };
         let client = &client;
-        reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: conversation_id, .. }| async move {
-            let conversation = match client.get_conversation(&conversation_id).await {
-                Ok(conversation) => conversation,
-                Err(error) if error.status() == Some(404) => {
-                    return Ok(Fetched::Lost(format!("ElevenLabs has no conversation {conversation_id}")));
+        reconcile_pass(
+            reports,
+            &self.placing.reconcile,
+            &RECONCILED,
+            |Due { provider_id: conversation_id, .. }| async move {
+                let conversation = match client.get_conversation(&conversation_id).await {
+                    Ok(conversation) => conversation,
+                    Err(error) if error.status() == Some(404) => {
+                        return Ok(Fetched::Lost(format!("ElevenLabs has no conversation {conversation_id}")));
+                    }
+                    Err(error) => return Ok(Fetched::Unreachable(error)),
+                };
+                if !matches!(conversation.status, ConversationStatus::Done | ConversationStatus::Failed) {
+                    return Ok(Fetched::Running);
                 }
-                Err(error) => return Ok(Fetched::Unreachable(error)),
-            };
-            if !matches!(conversation.status, ConversationStatus::Done | ConversationStatus::Failed) {
-                return Ok(Fetched::Running);
-            }
-            let record = serde_json::to_string(&conversation)
-                .map_err(|error| EngineError::InvalidRequest(format!("the conversation cannot be kept: {error}")))?;
-            Ok(Fetched::Finished(finished_call(Some(client), &conversation, record).await))
-        })
+                let record = serde_json::to_string(&conversation).map_err(|error| {
+                    EngineError::InvalidRequest(format!("the conversation cannot be kept: {error}"))
+                })?;
+                Ok(Fetched::Finished(finished_call(Some(client), &conversation, record).await))
+            },
+        )
         .await
     }
 }

@@ -29,7 +29,7 @@ impl TwilioDialer {
     /// [`ReconcileSettings::every`](crate::backends::ReconcileSettings).
     pub fn spawn_reconciler(&self, reports: CallReports) -> JoinHandle<()> {
         let dialer = self.clone();
-        spawn_every(self.reconcile.every, "Twilio", move || {
+        spawn_every(self.placing.reconcile.every, "Twilio", move || {
             let (dialer, reports) = (dialer.clone(), reports.clone());
             async move { dialer.reconcile(&reports).await }
         })
@@ -39,10 +39,10 @@ impl TwilioDialer {
     /// have, and closes the calls it never will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
         // Without an account nothing can be asked: the calls wait for one, or for their deadline.
-        if self.clients.current().twilio.is_none() {
+        if self.placing.clients.current().twilio.is_none() {
             return Ok(0);
         }
-        reconcile_pass(reports, &self.reconcile, &RECONCILED, |due| self.fetched(due)).await
+        reconcile_pass(reports, &self.placing.reconcile, &RECONCILED, |due| self.fetched(due)).await
     }
 
     async fn fetched(&self, Due { call, provider_id: sid, hopeless }: Due) -> Result<Fetched, EngineError> {

@@ -21,7 +21,7 @@ impl VapiBackend {
     /// Checks open Vapi calls every [`ReconcileSettings::every`](crate::backends::ReconcileSettings).
     pub fn spawn_reconciler(&self, reports: CallReports) -> JoinHandle<()> {
         let backend = self.clone();
-        spawn_every(self.reconcile.every, "Vapi", move || {
+        spawn_every(self.placing.reconcile.every, "Vapi", move || {
             let (backend, reports) = (backend.clone(), reports.clone());
             async move { backend.reconcile(&reports).await }
         })
@@ -36,7 +36,7 @@ impl VapiBackend {
             return Ok(0);
         };
         let client = &client;
-        reconcile_pass(reports, &self.reconcile, &RECONCILED, |Due { provider_id: call_id, .. }| async move {
+        reconcile_pass(reports, &self.placing.reconcile, &RECONCILED, |Due { provider_id: call_id, .. }| async move {
             let call = match client.get_call(&call_id).await {
                 Ok(call) => call,
                 Err(error) if error.status() == Some(404) => {

@@ -1,8 +1,9 @@
 //! The listening hop: the caller's frames to Deepgram as binary frames (a KeepAlive after
 //! [`KEEP_ALIVE_AFTER`] without audio), Deepgram's events to the session. Frames that queued up
-//! while a send was under way go out together as one message, so a busy machine sends fewer,
-//! larger messages instead of falling behind; a frame never waits for another. A socket that
-//! drops or fails is reopened once; a second failure is reported and the task ends.
+//! (while a send was under way, or handed over together by the reader while the caller is
+//! quiet) go out together as one message, so a busy machine sends fewer, larger messages
+//! instead of falling behind; a frame never waits here for another. A socket that drops or
+//! fails is reopened once; a second failure is reported and the task ends.
 
 use std::time::Duration;
 
@@ -16,8 +17,8 @@ use super::session::Input;
 
 /// Deepgram closes a socket after 10 s with neither audio nor KeepAlive.
 const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(4);
-/// The most frames sent as one message (100 ms, the upper end of Deepgram's advice).
-const MOST_FRAMES_PER_MESSAGE: usize = 5;
+/// The most frames sent as one message (100 ms; Deepgram advises 20 to 250 ms).
+pub(super) const MOST_FRAMES_PER_MESSAGE: usize = 5;
 
 /// Runs until the frames stop (the call ended) or Deepgram fails twice.
 pub(super) async fn run(

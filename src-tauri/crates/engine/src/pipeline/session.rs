@@ -58,6 +58,9 @@ const INPUT_QUEUE: usize = 256;
 const OUTBOUND_QUEUE: usize = 250;
 /// Caller frames waiting for Deepgram (1 s, e.g. while its socket is reopened).
 const LISTEN_QUEUE: usize = 50;
+/// The caller quiet for this long past Deepgram's utterance end, their silence goes to
+/// Deepgram in batches (the final result and utterance end were long sent by then).
+const BATCH_QUIET_MARGIN: Duration = Duration::from_secs(1);
 const REPROMPT: &str = "Are you still there?";
 const SILENT_GOODBYE: &str = "I'll let you go for now. Goodbye.";
 const WRAP_UP: &str = "I'm sorry, I have to end the call here. Thank you for your time. Goodbye.";
@@ -121,8 +124,14 @@ pub(super) async fn run(
     let (commands, command_queue) = mpsc::channel(8);
     let progress = Arc::new(Progress::default());
     let last_voice = Arc::new(LastVoice::default());
+    let settings = &call.settings;
+    let listen_options = ListenOptions {
+        model: if settings.stt_model.is_empty() { ListenOptions::default().model } else { settings.stt_model.clone() },
+        ..ListenOptions::default()
+    };
     let reader = Reader {
         listener: listener_sender,
+        batch_after_quiet: Duration::from_millis(listen_options.utterance_end_ms.into()) + BATCH_QUIET_MARGIN,
         recorder: recorder_sender.clone(),
         session: inputs_sender.clone(),
         last_voice: Arc::clone(&last_voice),
@@ -130,11 +139,6 @@ pub(super) async fn run(
         tap: tap.clone(),
     };
     let reader = tokio::spawn(reader.run(stream));
-    let settings = &call.settings;
-    let listen_options = ListenOptions {
-        model: if settings.stt_model.is_empty() { ListenOptions::default().model } else { settings.stt_model.clone() },
-        ..ListenOptions::default()
-    };
     let listening = tokio::spawn(listen::run(
         call.clients.deepgram.clone(),
         listen_options,

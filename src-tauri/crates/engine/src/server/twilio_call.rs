@@ -21,7 +21,7 @@ use crate::pipeline::serve_media;
 
 /// Media messages are about 300 bytes, 50 a second, and tungstenite zero-fills its whole read
 /// buffer (128 KiB by default) before every read: a small one keeps that cheap.
-const MEDIA_READ_BUFFER_BYTES: usize = 8 * 1024;
+const MEDIA_READ_BUFFER_BYTES: usize = 2 * 1024;
 
 /// Twilio's voice URL. A speech-gather call (named by `?call=` or known by its Call SID) is
 /// answered with its opening `<Gather>`; other calls get an empty `<Response/>` (Twilio ends the

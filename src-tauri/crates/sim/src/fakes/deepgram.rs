@@ -196,7 +196,7 @@ async fn listen(
     };
     let error = lock(&shared.error_next).take();
     upgrade
-        .read_buffer_size(8 * 1024)
+        .read_buffer_size(2 * 1024)
         .on_upgrade(move |socket| Transcriber::new(shared, timing, drop_after, error).run(socket))
 }
 

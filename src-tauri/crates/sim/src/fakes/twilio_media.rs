@@ -194,7 +194,7 @@ impl FakeMediaStream {
         let mut request = settings.connect_url.as_str().into_client_request().map_err(|error| error.to_string())?;
         request.headers_mut().insert("x-twilio-signature", signature.parse().map_err(|_| "a signature header")?);
         // tungstenite zero-fills its whole read buffer before every read: keep it small.
-        let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
+        let config = WebSocketConfig::default().read_buffer_size(2 * 1024);
         let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
             .await
             .map_err(|error| error.to_string())?;

@@ -1,5 +1,6 @@
 //! Agent repository.
 
+use crate::cached::Cached as _;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use switchboard_core::{Agent, AgentConfig, AgentId, UnixMillis};
 
@@ -14,7 +15,7 @@ impl Store {
     /// Replaces an agent's configuration.
     pub fn update_agent(&self, id: AgentId, config: &AgentConfig) -> Result<()> {
         let json = serde_json::to_string(config).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let changed = self.conn().execute(
+        let changed = self.conn().execute_cached(
             "UPDATE agents SET name = ?2, backend = ?3, purpose = ?4, config = ?5 WHERE id = ?1",
             params![id.0, config.name, config.backend.as_str(), config.purpose.as_str(), json],
         )?;
@@ -35,14 +36,15 @@ impl Store {
     /// One agent.
     pub fn agent(&self, id: AgentId) -> Result<Option<Agent>> {
         let conn = self.conn();
-        let row = conn.query_row("SELECT id, config FROM agents WHERE id = ?1", [id.0], read_agent).optional()?;
+        let row =
+            conn.query_row_cached("SELECT id, config FROM agents WHERE id = ?1", [id.0], read_agent).optional()?;
         row.transpose()
     }
 }
 
 pub(crate) fn insert_agent(conn: &Connection, config: &AgentConfig, now: UnixMillis) -> Result<AgentId> {
     let json = serde_json::to_string(config).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO agents (name, backend, purpose, config, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![config.name, config.backend.as_str(), config.purpose.as_str(), json, now.0],
     )?;

@@ -1,6 +1,7 @@
 //! What is kept about a call beyond its summary and transcript: cost, provider ids and record,
 //! recording, per-turn latency, and how its campaign judged it.
 
+use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
@@ -21,7 +22,7 @@ pub struct ProviderFacts {
 impl Store {
     /// Records what a provider charged for a call.
     pub fn set_call_cost(&self, id: CallId, cost: &CallCost) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE calls SET cost_amount = ?2, cost_currency = ?3 WHERE id = ?1",
             params![id.0, cost.amount, cost.currency],
         )?;
@@ -30,7 +31,7 @@ impl Store {
 
     /// Adds (or replaces) one provider id of a call.
     pub fn set_provider_ref(&self, id: CallId, name: &str, value: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE calls SET provider_refs = json_set(provider_refs, '$.' || json_quote(?2), ?3) WHERE id = ?1",
             params![id.0, name, value],
         )?;
@@ -39,7 +40,7 @@ impl Store {
 
     /// Keeps the message `id` leaves on an answering machine (`None`: it hangs up instead).
     pub fn set_voicemail_message(&self, id: CallId, message: Option<&str>) -> Result<()> {
-        self.conn().execute("UPDATE calls SET voicemail_message = ?2 WHERE id = ?1", params![id.0, message])?;
+        self.conn().execute_cached("UPDATE calls SET voicemail_message = ?2 WHERE id = ?1", params![id.0, message])?;
         Ok(())
     }
 
@@ -47,14 +48,14 @@ impl Store {
     /// hang up, or nothing was kept).
     pub fn voicemail_message(&self, id: CallId) -> Result<Option<String>> {
         let conn = self.conn();
-        conn.query_row("SELECT voicemail_message FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
+        conn.query_row_cached("SELECT voicemail_message FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("call {id}")))
     }
 
     /// Keeps the provider's own record of the call (a JSON document).
     pub fn set_provider_record(&self, id: CallId, record: &str) -> Result<()> {
-        self.conn().execute("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;
+        self.conn().execute_cached("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;
         Ok(())
     }
 
@@ -62,7 +63,7 @@ impl Store {
     pub fn provider_facts(&self, id: CallId) -> Result<ProviderFacts> {
         let conn = self.conn();
         let (amount, currency, refs, record): (Option<f64>, Option<String>, String, Option<String>) = conn
-            .query_row(
+            .query_row_cached(
                 "SELECT cost_amount, cost_currency, provider_refs, provider_record FROM calls WHERE id = ?1",
                 [id.0],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
@@ -77,7 +78,7 @@ impl Store {
 
     /// Records that a call's audio is in `file` (inside the recordings directory).
     pub fn save_recording(&self, id: CallId, file: &str, duration_ms: u32, bytes: u64, now: UnixMillis) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "INSERT OR REPLACE INTO recordings (call_id, file, duration_ms, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id.0, file, duration_ms, bytes as i64, now.0],
         )?;
@@ -88,7 +89,7 @@ impl Store {
     pub fn recording(&self, id: CallId) -> Result<Option<RecordingInfo>> {
         let conn = self.conn();
         Ok(conn
-            .query_row(
+            .query_row_cached(
                 "SELECT file, duration_ms, bytes, created_at, deleted_at FROM recordings WHERE call_id = ?1",
                 [id.0],
                 |row| {
@@ -117,7 +118,7 @@ impl Store {
 
     /// Records how long one agent turn took at each hop.
     pub fn record_turn_latency(&self, id: CallId, latency: &TurnLatency) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "INSERT OR REPLACE INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id.0, latency.turn, latency.stt_ms, latency.llm_ms, latency.tts_ms, latency.send_ms],
@@ -147,7 +148,7 @@ impl Store {
     pub fn campaign_outcome(&self, id: CallId) -> Result<Option<String>> {
         let conn = self.conn();
         Ok(conn
-            .query_row("SELECT outcome FROM campaign_targets WHERE call_id = ?1", [id.0], |row| row.get(0))
+            .query_row_cached("SELECT outcome FROM campaign_targets WHERE call_id = ?1", [id.0], |row| row.get(0))
             .optional()?
             .flatten())
     }

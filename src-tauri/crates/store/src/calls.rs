@@ -1,5 +1,6 @@
 //! Call repository: call rows, their forward-only state, transcripts and collected fields.
 
+use crate::cached::Cached as _;
 use rusqlite::{OptionalExtension, Row, params};
 use switchboard_core::{
     AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine, Transition, UnixMillis,
@@ -47,7 +48,7 @@ impl Store {
         let id = {
             let conn = self.conn();
             let (campaign_id, round, attempt) = call.campaign.unzip3();
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, campaign_id, round, attempt)
                  VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8)",
                 params![
@@ -80,7 +81,7 @@ impl Store {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
             let current: String = tx
-                .query_row("SELECT state FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
+                .query_row_cached("SELECT state FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
             let current = CallState::parse(&current)
@@ -90,7 +91,7 @@ impl Store {
             }
             let ended_at = next.is_terminal().then_some(at.0);
             let answered_at = (next == CallState::InProgress).then_some(at.0);
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE calls SET state = ?2,
                         end_reason = COALESCE(?3, end_reason),
                         answered_at = COALESCE(answered_at, ?4),
@@ -105,7 +106,8 @@ impl Store {
 
     /// Records the provider's id for the call (Twilio call SID, conversation id, …).
     pub fn set_provider_call_id(&self, id: CallId, provider_call_id: &str) -> Result<()> {
-        self.conn().execute("UPDATE calls SET provider_call_id = ?2 WHERE id = ?1", params![id.0, provider_call_id])?;
+        self.conn()
+            .execute_cached("UPDATE calls SET provider_call_id = ?2 WHERE id = ?1", params![id.0, provider_call_id])?;
         Ok(())
     }
 
@@ -114,7 +116,7 @@ impl Store {
     pub fn call_by_provider_id(&self, provider_call_id: &str) -> Result<Option<CallSummary>> {
         let conn = self.conn();
         let row = conn
-            .query_row(
+            .query_row_cached(
                 &format!("{SELECT_SUMMARY} WHERE c.provider_call_id = ?1 ORDER BY c.id DESC LIMIT 1"),
                 [provider_call_id],
                 read_summary,
@@ -126,7 +128,7 @@ impl Store {
         // A call bridged across providers is known to the others by its provider refs (kept,
         // indexed, in `call_provider_refs`).
         let row = conn
-            .query_row(
+            .query_row_cached(
                 &format!("{SELECT_SUMMARY} WHERE c.id = (SELECT MAX(call_id) FROM call_provider_refs WHERE ref = ?1)"),
                 [provider_call_id],
                 read_summary,
@@ -138,7 +140,7 @@ impl Store {
     /// Appends a transcript line; a line already stored (same call and seq) is left as it was.
     /// Returns whether the line was new.
     pub fn append_transcript(&self, id: CallId, line: &TranscriptLine) -> Result<bool> {
-        let inserted = self.conn().execute(
+        let inserted = self.conn().execute_cached(
             "INSERT OR IGNORE INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id.0, line.seq, line.speaker.as_str(), line.text, line.offset_ms],
         )?;
@@ -147,7 +149,7 @@ impl Store {
 
     /// Records (or corrects) one value the agent collected.
     pub fn record_field(&self, id: CallId, key: &str, value: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "INSERT INTO collected_fields (call_id, key, value) VALUES (?1, ?2, ?3)
              ON CONFLICT(call_id, key) DO UPDATE SET value = excluded.value",
             params![id.0, key, value],
@@ -158,7 +160,8 @@ impl Store {
     /// One call.
     pub fn call(&self, id: CallId) -> Result<Option<CallSummary>> {
         let conn = self.conn();
-        let row = conn.query_row(&format!("{SELECT_SUMMARY} WHERE c.id = ?1"), [id.0], read_summary).optional()?;
+        let row =
+            conn.query_row_cached(&format!("{SELECT_SUMMARY} WHERE c.id = ?1"), [id.0], read_summary).optional()?;
         row.transpose()
     }
 

@@ -1,6 +1,7 @@
 //! Campaign repository: campaigns, their targets per round, and the compare-and-swap that moves
 //! a campaign from one round to the next exactly once.
 
+use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Row, params};
@@ -54,7 +55,7 @@ impl Store {
     ) -> Result<i64> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO campaigns (name, kind, status, round, spec, created_at) VALUES (?1, ?2, 'running', 1, ?3, ?4)",
             params![name, kind, spec, now.0],
         )?;
@@ -74,7 +75,7 @@ impl Store {
     /// One campaign.
     pub fn campaign(&self, id: i64) -> Result<Option<CampaignRow>> {
         let conn = self.conn();
-        Ok(conn.query_row(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), [id], read_campaign).optional()?)
+        Ok(conn.query_row_cached(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), [id], read_campaign).optional()?)
     }
 
     /// Every campaign, newest first.
@@ -97,7 +98,7 @@ impl Store {
     /// Sets a campaign's status (pause, resume, cancel) unless it already finished.
     pub fn set_campaign_status(&self, id: i64, status: &str, now: UnixMillis) -> Result<bool> {
         let ended = matches!(status, "completed" | "canceled").then_some(now.0);
-        let changed = self.conn().execute(
+        let changed = self.conn().execute_cached(
             "UPDATE campaigns SET status = ?2, ended_at = COALESCE(?3, ended_at)
              WHERE id = ?1 AND status IN ('running', 'paused')",
             params![id, status, ended],
@@ -117,7 +118,7 @@ impl Store {
     ) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let changed = tx.execute(
+        let changed = tx.execute_cached(
             "UPDATE campaigns SET round = ?3 WHERE id = ?1 AND round = ?2 AND status = 'running'",
             params![id, from, to],
         )?;
@@ -140,7 +141,7 @@ impl Store {
 
     /// Finishes a running campaign in round `round` with its summary: a compare-and-swap too.
     pub fn complete_campaign(&self, id: i64, round: u8, summary: &str, now: UnixMillis) -> Result<bool> {
-        let changed = self.conn().execute(
+        let changed = self.conn().execute_cached(
             "UPDATE campaigns SET status = 'completed', summary = ?3, ended_at = ?4
              WHERE id = ?1 AND round = ?2 AND status = 'running'",
             params![id, round, summary, now.0],
@@ -160,7 +161,7 @@ impl Store {
     /// Claims a target for one more attempt (before the call is placed, so a restart or a
     /// second step never dials it twice).
     pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId) -> Result<u32> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().query_row_cached(
             "UPDATE campaign_targets SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL
              WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 RETURNING attempts",
             params![id, round, contact.0],
@@ -170,7 +171,7 @@ impl Store {
 
     /// Records the call placed for a reserved target.
     pub fn target_call_placed(&self, id: i64, round: u8, contact: ContactId, call_id: CallId) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE campaign_targets SET call_id = ?4 WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
             params![id, round, contact.0, call_id.0],
         )?;
@@ -179,7 +180,7 @@ impl Store {
 
     /// Puts a target back in the queue for another attempt at `at`.
     pub fn target_retry(&self, id: i64, round: u8, contact: ContactId, at: UnixMillis, outcome: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE campaign_targets SET status = 'pending', next_attempt_at = ?4, outcome = ?5
              WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
             params![id, round, contact.0, at.0, outcome],
@@ -189,7 +190,7 @@ impl Store {
 
     /// Ends a target: `done` after its last call, `skipped` when it was never called.
     pub fn target_finished(&self, id: i64, round: u8, contact: ContactId, status: &str, outcome: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE campaign_targets SET status = ?4, outcome = ?5, next_attempt_at = NULL
              WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
             params![id, round, contact.0, status, outcome],

@@ -1,5 +1,6 @@
 //! Contact repository.
 
+use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -77,7 +78,11 @@ impl Store {
     pub fn contact_by_phone(&self, phone_e164: &str) -> Result<Option<Contact>> {
         let conn = self.conn();
         let row = conn
-            .query_row(&format!("{SELECT} WHERE phone_e164 = ?1 ORDER BY id LIMIT 1"), [phone_e164], read_contact)
+            .query_row_cached(
+                &format!("{SELECT} WHERE phone_e164 = ?1 ORDER BY id LIMIT 1"),
+                [phone_e164],
+                read_contact,
+            )
             .optional()?;
         row.transpose()
     }
@@ -85,7 +90,7 @@ impl Store {
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
         let conn = self.conn();
-        let row = conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id.0], read_contact).optional()?;
+        let row = conn.query_row_cached(&format!("{SELECT} WHERE id = ?1"), [id.0], read_contact).optional()?;
         row.transpose()
     }
 }

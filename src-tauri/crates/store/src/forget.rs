@@ -1,6 +1,7 @@
 //! Forgetting a contact: the contact and everything about them go in one transaction; a
 //! do-not-call number stays suppressed.
 
+use crate::cached::Cached as _;
 use rusqlite::params;
 use switchboard_core::ContactId;
 
@@ -25,7 +26,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let exists: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = ?1)", [id.0], |r| r.get(0))?;
+            tx.query_row_cached("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = ?1)", [id.0], |r| r.get(0))?;
         if !exists {
             return Err(StoreError::NotFound(format!("contact {id}")));
         }
@@ -37,7 +38,7 @@ impl Store {
             let files = stmt.query_map([id.0], |row| row.get(0))?;
             files.collect::<rusqlite::Result<Vec<String>>>()?
         };
-        let number_suppressed = tx.query_row(
+        let number_suppressed = tx.query_row_cached(
             "SELECT EXISTS (SELECT 1 FROM contacts c JOIN suppressed_numbers s ON s.phone_e164 = c.phone_e164
                             WHERE c.id = ?1)",
             [id.0],
@@ -53,12 +54,15 @@ impl Store {
             rows.collect::<rusqlite::Result<_>>()?
         };
         for (campaign, summary) in summaries {
-            tx.execute("UPDATE campaigns SET summary = ?2 WHERE id = ?1", params![campaign, scrub_summary(&summary)])?;
+            tx.execute_cached(
+                "UPDATE campaigns SET summary = ?2 WHERE id = ?1",
+                params![campaign, scrub_summary(&summary)],
+            )?;
         }
-        tx.execute("DELETE FROM campaign_targets WHERE contact_id = ?1", [id.0])?;
-        tx.execute("DELETE FROM offers WHERE contact_id = ?1", [id.0])?;
-        let calls = tx.execute("DELETE FROM calls WHERE contact_id = ?1", [id.0])?;
-        tx.execute("DELETE FROM contacts WHERE id = ?1", [id.0])?;
+        tx.execute_cached("DELETE FROM campaign_targets WHERE contact_id = ?1", [id.0])?;
+        tx.execute_cached("DELETE FROM offers WHERE contact_id = ?1", [id.0])?;
+        let calls = tx.execute_cached("DELETE FROM calls WHERE contact_id = ?1", [id.0])?;
+        tx.execute_cached("DELETE FROM contacts WHERE id = ?1", [id.0])?;
         tx.commit()?;
         Ok(Forgotten { calls: calls as u64, recording_files, number_suppressed })
     }

@@ -2,6 +2,7 @@
 //! rewritten at every turn; a write carries the version it replaces, so a stale writer (a
 //! request Twilio retried while the first still ran) cannot undo a newer turn.
 
+use crate::cached::Cached as _;
 use rusqlite::{OptionalExtension, params};
 use switchboard_core::{CallId, UnixMillis};
 
@@ -31,13 +32,13 @@ impl Store {
     ) -> Result<bool> {
         let conn = self.conn();
         let written = if version == 0 {
-            conn.execute(
+            conn.execute_cached(
                 "INSERT OR IGNORE INTO gather_sessions (call_id, call_sid, version, state, updated_at)
                  VALUES (?1, ?2, 0, ?3, ?4)",
                 params![call.0, call_sid, state, at.0],
             )?
         } else {
-            conn.execute(
+            conn.execute_cached(
                 "UPDATE gather_sessions SET call_sid = ?2, version = ?3, state = ?4, updated_at = ?5
                  WHERE call_id = ?1 AND version = ?3 - 1",
                 params![call.0, call_sid, version, state, at.0],
@@ -50,7 +51,7 @@ impl Store {
     pub fn gather_session(&self, call: CallId) -> Result<Option<GatherRow>> {
         let conn = self.conn();
         let row = conn
-            .query_row(
+            .query_row_cached(
                 "SELECT call_id, call_sid, version, state, updated_at FROM gather_sessions WHERE call_id = ?1",
                 [call.0],
                 |row| {
@@ -71,7 +72,7 @@ impl Store {
     pub fn gather_call_by_sid(&self, call_sid: &str) -> Result<Option<CallId>> {
         let conn = self.conn();
         let id = conn
-            .query_row(
+            .query_row_cached(
                 "SELECT call_id FROM gather_sessions WHERE call_sid = ?1 ORDER BY call_id DESC LIMIT 1",
                 [call_sid],
                 |row| row.get(0),

@@ -1,6 +1,7 @@
 //! The webhook inbox: verified provider webhooks, stored before they are answered and processed
 //! afterwards; a redelivery (same provider and event key) is recognised at insert.
 
+use crate::cached::Cached as _;
 use rusqlite::{OptionalExtension, Row, params};
 use switchboard_core::UnixMillis;
 
@@ -98,12 +99,12 @@ impl Store {
 
     /// One stored webhook.
     pub fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {
-        Ok(self.conn().query_row(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), [id], read_webhook).optional()?)
+        Ok(self.conn().query_row_cached(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), [id], read_webhook).optional()?)
     }
 
     /// Marks a webhook as applied.
     pub fn mark_webhook_processed(&self, id: i64, at: UnixMillis) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE webhook_inbox SET processed_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
             params![id, at.0],
         )?;
@@ -112,7 +113,7 @@ impl Store {
 
     /// Parks a webhook that processing cannot apply, with the reason; it is not retried.
     pub fn mark_webhook_failed(&self, id: i64, error: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
             params![id, error],
         )?;
@@ -121,7 +122,7 @@ impl Store {
 
     /// How many webhooks are stored, pending and failed.
     pub fn inbox_counts(&self) -> Result<InboxCounts> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().query_row_cached(
             "SELECT COUNT(*),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NULL),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NOT NULL)

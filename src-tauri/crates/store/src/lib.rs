@@ -2,6 +2,7 @@
 //! and a repository method for each query the engine and console make.
 
 mod agents;
+mod cached;
 mod call_record;
 mod calls;
 mod campaigns;
@@ -79,11 +80,16 @@ impl Store {
     }
 }
 
+/// Prepared statements kept (the store has about a hundred distinct statements).
+const STATEMENT_CACHE: usize = 128;
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // journal_mode reads the file header, so a file that is not SQLite fails here, at open.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if mode != "wal" && mode != "memory" {
         tracing::warn!(mode, "SQLite refused WAL mode");
     }
+    // Room for every statement the store runs, so none is parsed twice (see `cached`).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
 }

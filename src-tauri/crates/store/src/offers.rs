@@ -1,5 +1,6 @@
 //! Offer repository: one quote per call.
 
+use crate::cached::Cached as _;
 use rusqlite::{OptionalExtension, Row, params};
 use switchboard_core::{CallId, ContactId, Offer};
 
@@ -11,7 +12,7 @@ const SELECT: &str =
 impl Store {
     /// Stores (or replaces) the offer a call yielded.
     pub fn save_offer(&self, offer: &Offer) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "INSERT OR REPLACE INTO offers
                  (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -32,7 +33,7 @@ impl Store {
     /// The offer a call yielded, if any.
     pub fn offer(&self, call_id: CallId) -> Result<Option<Offer>> {
         let conn = self.conn();
-        Ok(conn.query_row(&format!("{SELECT} WHERE call_id = ?1"), [call_id.0], read_offer).optional()?)
+        Ok(conn.query_row_cached(&format!("{SELECT} WHERE call_id = ?1"), [call_id.0], read_offer).optional()?)
     }
 
     /// Every offer, newest call first.

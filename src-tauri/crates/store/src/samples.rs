@@ -1,5 +1,6 @@
 //! Sample data: the agents and contacts a new database starts with, written once.
 
+use crate::cached::Cached as _;
 use rusqlite::{OptionalExtension, params};
 
 use crate::{Result, Store};
@@ -17,8 +18,9 @@ impl Store {
     ) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let seeded: Option<String> =
-            tx.query_row("SELECT value FROM meta WHERE key = ?1", [SAMPLES_SEEDED], |row| row.get(0)).optional()?;
+        let seeded: Option<String> = tx
+            .query_row_cached("SELECT value FROM meta WHERE key = ?1", [SAMPLES_SEEDED], |row| row.get(0))
+            .optional()?;
         if seeded.is_some() {
             return Ok(false);
         }
@@ -28,7 +30,7 @@ impl Store {
         for (fields, phone_e164) in contacts {
             crate::contacts::insert_contact(&tx, fields, phone_e164.as_deref(), now)?;
         }
-        tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![SAMPLES_SEEDED, now.0.to_string()])?;
+        tx.execute_cached("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![SAMPLES_SEEDED, now.0.to_string()])?;
         tx.commit()?;
         Ok(true)
     }

@@ -1,5 +1,6 @@
 //! Dispatcher settings kept in the database (never secrets: those live in the OS keychain).
 
+use crate::cached::Cached as _;
 use rusqlite::{OptionalExtension, params};
 
 use crate::{Result, Store};
@@ -7,12 +8,15 @@ use crate::{Result, Store};
 impl Store {
     /// A setting's value, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+        Ok(self
+            .conn()
+            .query_row_cached("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?)
     }
 
     /// Sets a setting.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],
         )?;

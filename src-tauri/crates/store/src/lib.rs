@@ -89,7 +89,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     if mode != "wal" && mode != "memory" {
         tracing::warn!(mode, "SQLite refused WAL mode");
     }
-    // Room for every statement the store runs, so none is parsed twice (see `cached`).
+    // Room for every statement the store runs, so none is parsed twice (see `cached`); plans
+    // that do not depend on the values bound, so a cached statement is not parsed again when
+    // they change (the inbox's `id > ?1` was, on every pass).
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
 }

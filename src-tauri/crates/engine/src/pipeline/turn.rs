@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use switchboard_audio::Framer;
+use switchboard_audio::{Frame, Framer};
 use switchboard_core::DataField;
 use switchboard_providers::ProviderError;
 use switchboard_providers::anthropic::{
@@ -284,10 +284,8 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
                     let turn_report = TurnReport::Audio { bytes: mulaw.len(), alignment, at };
                     let _ended = setup.session.send(Input::Turn(id, turn_report)).await;
                     framer.push(mulaw, |frame| frames.push(*frame));
-                    for frame in frames.drain(..) {
-                        if setup.playout.send(Outbound::Audio { turn: id, frame }).await.is_err() {
-                            return Ok(());
-                        }
+                    if !queue_audio(&setup.playout, id, &mut frames).await {
+                        return Ok(());
                     }
                     None
                 }
@@ -320,6 +318,20 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
         let _queued = setup.playout.send(Outbound::Audio { turn: id, frame: last }).await;
     }
     Ok(())
+}
+
+/// Queues `frames` of `turn` for the playout, waiting for room for all of them at once: while
+/// the queue is full, the turn wakes once per message of audio, not once per frame played.
+/// False when the playout is gone.
+async fn queue_audio(playout: &mpsc::Sender<Outbound>, turn: u32, frames: &mut Vec<Frame>) -> bool {
+    while !frames.is_empty() {
+        let batch = frames.len().min(playout.max_capacity());
+        let Ok(permits) = playout.reserve_many(batch).await else { return false };
+        for (permit, frame) in permits.zip(frames.drain(..batch)) {
+            permit.send(Outbound::Audio { turn, frame });
+        }
+    }
+    true
 }
 
 async fn open(setup: &TurnSetup) -> Result<(Option<TtsSender>, TtsReceiver), ProviderError> {
@@ -380,7 +392,7 @@ mod tests {
 
     use switchboard_providers::elevenlabs_tts::Alignment;
 
-    use super::heard;
+    use super::{Outbound, heard, queue_audio};
 
     fn timed(text: &str, from_ms: f64) -> Alignment {
         let chars: Vec<String> = text.chars().map(String::from).collect();
@@ -402,5 +414,49 @@ mod tests {
         assert_eq!(again.chars.concat(), "ere.");
         assert_eq!(again.char_start_times_ms[0], 0.0);
         assert_eq!(unheard.len(), 1, "the first sentence is heard whole");
+    }
+
+    #[tokio::test]
+    async fn a_turn_with_a_full_queue_wakes_once_room_for_its_whole_message_frees_up() {
+        use std::future::Future as _;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::task::{Context, Poll, Wake, Waker};
+
+        use switchboard_audio::FRAME_BYTES;
+        use tokio::sync::mpsc;
+
+        struct Wakes(AtomicUsize);
+        impl Wake for Wakes {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&wakes));
+        let mut context = Context::from_waker(&waker);
+
+        let (playout, mut queue) = mpsc::channel(4);
+        for _ in 0..4 {
+            playout.send(Outbound::Mark { turn: 0, name: "full".into() }).await.unwrap();
+        }
+        let mut frames = vec![[1; FRAME_BYTES], [2; FRAME_BYTES], [3; FRAME_BYTES]];
+        let mut queued = Box::pin(queue_audio(&playout, 1, &mut frames));
+        assert_eq!(queued.as_mut().poll(&mut context), Poll::Pending);
+        // The playout takes one item at a time; the turn is polled whenever it was woken.
+        for played in 1..=3 {
+            assert!(matches!(queue.recv().await, Some(Outbound::Mark { .. })));
+            let woken = wakes.0.load(Ordering::SeqCst);
+            let polled = queued.as_mut().poll(&mut context);
+            assert_eq!((woken, polled.is_ready()), (usize::from(played == 3), played == 3), "after {played} played");
+        }
+        drop(queued);
+        let frames: Vec<u8> = std::iter::from_fn(|| queue.try_recv().ok())
+            .filter_map(|item| match item {
+                Outbound::Audio { turn: 1, frame } => Some(frame[0]),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(frames, [1, 2, 3]);
     }
 }

@@ -279,6 +279,9 @@ impl Caller {
         let began = Instant::now();
         let mut ticks = tokio::time::interval(FRAME);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        // One wait for Twilio's stop for the whole stream, not a new one per loop.
+        let stopped = stop.notified();
+        tokio::pin!(stopped);
         loop {
             // What the listener sent is read first, so a late tick never judges the agent quiet
             // while its frames wait unread.
@@ -292,7 +295,7 @@ impl Caller {
                     Some(Ok(_)) => {}
                     Some(Err(_)) | None => return Ok(self.closed_by_listener(None)),
                 },
-                () = stop.notified() => {
+                () = &mut stopped => {
                     self.send_stop(&mut sink).await;
                     return Ok(self.record);
                 }

@@ -5,8 +5,9 @@
 //! than 40 ms after the one before while the agent speaks) and holes in the audio Twilio
 //! would play. The fakes run in the same process and take their share of the CPU.
 //! `cargo bench -p switchboard-sim --bench pipeline` prints the figures (`-- --calls N` runs only
-//! N concurrent calls, e.g. under a profiler); under `cargo test` it runs a few turns and calls as
-//! a smoke test.
+//! N concurrent calls, e.g. under a profiler; `--speech S` makes the agent speak S seconds instead
+//! of 15, e.g. 1 to see what placing and ending calls costs); under `cargo test` it runs a few
+//! turns and calls as a smoke test.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -133,10 +134,15 @@ fn all_speaking(records: &[MediaStreamRecord]) -> Duration {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let benchmarking = args.iter().any(|arg| arg == "--bench");
-    let only_calls: Option<usize> = args
-        .iter()
-        .position(|arg| arg == "--calls")
-        .map(|at| args.get(at + 1).and_then(|calls| calls.parse().ok()).expect("--calls takes a number of calls"));
+    let number = |name: &str| {
+        args.iter().position(|arg| arg == name).map(|at| {
+            args.get(at + 1)
+                .and_then(|value| value.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{name} takes a number"))
+        })
+    };
+    let only_calls = number("--calls").map(|calls| calls as usize);
+    let speech = Duration::from_secs(number("--speech").unwrap_or(15));
     // A worker per core, as the app's runtime.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -145,8 +151,8 @@ fn main() {
             latency_figures(rigs, turns).await;
         }
         let (sizes, speech): (Vec<usize>, Duration) = match only_calls {
-            Some(calls) => (vec![calls], Duration::from_secs(15)),
-            None if benchmarking => (vec![100, 300, 400, 500], Duration::from_secs(15)),
+            Some(calls) => (vec![calls], speech),
+            None if benchmarking => (vec![100, 300, 400, 500], speech),
             None => (vec![4], Duration::from_secs(1)),
         };
         for calls in sizes {
@@ -172,26 +178,30 @@ async fn latency_figures(rigs: usize, turns: usize) {
 }
 
 async fn concurrency_figures(calls: usize, speech: Duration) {
-    let cpu_before = cpu_time();
+    let (cpu_before, steal_before) = (cpu_time(), stolen_time());
     let (records, wall) = concurrent_calls(calls, speech).await;
     let cpu = cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
+    let steal = stolen_time().zip(steal_before).map(|(after, before)| after.saturating_sub(before));
     let (mut gaps, mut excused) = (Vec::new(), 0);
     for record in &records {
         let (paced, starved) = record.paced_gaps(PAUSE, STARVED);
         gaps.extend(paced);
         excused += starved;
     }
-    gaps.sort();
     let frames: usize = records.iter().map(|record| record.frames.len()).sum();
+    let [placing, speaking, ending] = late_by_phase(&records, &gaps);
+    let mut gaps: Vec<Duration> = gaps.into_iter().map(|(_, gap)| gap).collect();
+    gaps.sort();
     let late = gaps.iter().filter(|gap| **gap > LATE).count();
     let worst = gaps.last().copied().unwrap_or_default();
     let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
     let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
     println!(
         "{calls} concurrent calls (placed {PLACED_PER_SECOND}/s, all {calls} speaking at once for {:.1} s), {:.1} s of \
-         agent speech each: {frames} frames, {late} late (> 40 ms after the one before), gap p99.9 {:.1} ms, worst \
+         agent speech each: {frames} frames, {late} late (> 40 ms after the one before; {placing} while calls were \
+         being placed, {speaking} while all spoke, {ending} while calls were ending), gap p99.9 {:.1} ms, worst \
          {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps left out (the process itself \
-         starved), {short} calls short of audio; wall {:.1} s, CPU {} (fakes included)",
+         starved), {short} calls short of audio; wall {:.1} s, CPU {} (fakes included), stolen by the hypervisor {}",
         all_speaking(&records).as_secs_f64(),
         speech.as_secs_f64(),
         ms(if gaps.is_empty() { Duration::ZERO } else { percentile(&gaps, 0.999) }),
@@ -202,7 +212,37 @@ async fn concurrency_figures(calls: usize, speech: Duration) {
             cpu.as_secs_f64(),
             cpu.as_secs_f64() / wall.as_secs_f64()
         )),
+        steal.map_or("unknown".to_owned(), |steal| format!("{:.2} cores", steal.as_secs_f64() / wall.as_secs_f64())),
     );
+}
+
+/// The late frames among `gaps` (arrival, gap) while calls were still being placed, while all
+/// spoke, and once calls had begun to end.
+fn late_by_phase(records: &[MediaStreamRecord], gaps: &[(Instant, Duration)]) -> [usize; 3] {
+    let all_started = records.iter().filter_map(|record| record.frames.first().map(|(at, _)| *at)).max();
+    let first_done = records.iter().filter_map(|record| record.frames.last().map(|(at, _)| *at)).min();
+    let (Some(all_started), Some(first_done)) = (all_started, first_done) else { return [0; 3] };
+    let mut phases = [0; 3];
+    for (at, _) in gaps.iter().filter(|(_, gap)| *gap > LATE) {
+        phases[if *at <= all_started {
+            0
+        } else if *at <= first_done {
+            1
+        } else {
+            2
+        }] += 1;
+    }
+    phases
+}
+
+/// The time the hypervisor gave this virtual machine's CPUs to others (all CPUs together),
+/// where Linux's /proc tells it.
+fn stolen_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    // cpu  user nice system idle iowait irq softirq steal …
+    let steal: u64 = stat.lines().next()?.split_whitespace().nth(8)?.parse().ok()?;
+    // The kernel's USER_HZ is 100 on every Linux this runs on.
+    Some(Duration::from_millis(steal * 10))
 }
 
 /// The CPU time this process has used (user and system), where Linux's /proc tells it.

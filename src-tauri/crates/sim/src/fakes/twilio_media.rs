@@ -126,10 +126,10 @@ impl MediaStreamRecord {
         self.late_ticks.iter().any(|(at, late)| *late > starved && *at >= from && *at <= to + *late)
     }
 
-    /// Gaps between consecutive agent frames less than `pause` apart, leaving out those during
-    /// which the fake's own clock ticked more than `starved` late (the process was starved, not
-    /// the pacing wrong); also how many were left out.
-    pub fn paced_gaps(&self, pause: Duration, starved: Duration) -> (Vec<Duration>, usize) {
+    /// Gaps between consecutive agent frames less than `pause` apart, each with the later
+    /// frame's arrival, leaving out those during which the fake's own clock ticked more than
+    /// `starved` late (the process was starved, not the pacing wrong); also how many were left out.
+    pub fn paced_gaps(&self, pause: Duration, starved: Duration) -> (Vec<(Instant, Duration)>, usize) {
         let mut excused = 0;
         let gaps = self
             .frames
@@ -144,7 +144,7 @@ impl MediaStreamRecord {
                     excused += 1;
                     None
                 } else {
-                    Some(gap)
+                    Some((to, gap))
                 }
             })
             .collect();

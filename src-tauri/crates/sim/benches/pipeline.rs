@@ -179,7 +179,9 @@ async fn latency_figures(rigs: usize, turns: usize) {
 
 async fn concurrency_figures(calls: usize, speech: Duration) {
     let (cpu_before, steal_before) = (cpu_time(), stolen_time());
+    let watch = StallWatch::start();
     let (records, wall) = concurrent_calls(calls, speech).await;
+    let stalls = watch.finish();
     let cpu = cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
     let steal = stolen_time().zip(steal_before).map(|(after, before)| after.saturating_sub(before));
     let (mut gaps, mut excused) = (Vec::new(), 0);
@@ -190,6 +192,7 @@ async fn concurrency_figures(calls: usize, speech: Duration) {
     }
     let frames: usize = records.iter().map(|record| record.frames.len()).sum();
     let [placing, speaking, ending] = late_by_phase(&records, &gaps);
+    let in_stalls = gaps.iter().filter(|(at, gap)| *gap > LATE && during_stall(&stalls, *at - *gap, *at)).count();
     let mut gaps: Vec<Duration> = gaps.into_iter().map(|(_, gap)| gap).collect();
     gaps.sort();
     let late = gaps.iter().filter(|gap| **gap > LATE).count();
@@ -199,11 +202,14 @@ async fn concurrency_figures(calls: usize, speech: Duration) {
     println!(
         "{calls} concurrent calls (placed {PLACED_PER_SECOND}/s, all {calls} speaking at once for {:.1} s), {:.1} s of \
          agent speech each: {frames} frames, {late} late (> 40 ms after the one before; {placing} while calls were \
-         being placed, {speaking} while all spoke, {ending} while calls were ending), gap p99.9 {:.1} ms, worst \
+         being placed, {speaking} while all spoke, {ending} while calls were ending; {in_stalls} of them across one of \
+         the {} times the machine stalled {} ms or more), gap p99.9 {:.1} ms, worst \
          {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps left out (the process itself \
          starved), {short} calls short of audio; wall {:.1} s, CPU {} (fakes included), stolen by the hypervisor {}",
         all_speaking(&records).as_secs_f64(),
         speech.as_secs_f64(),
+        stalls.len(),
+        STALL.as_millis(),
         ms(if gaps.is_empty() { Duration::ZERO } else { percentile(&gaps, 0.999) }),
         ms(worst),
         wall.as_secs_f64(),
@@ -214,6 +220,50 @@ async fn concurrency_figures(calls: usize, speech: Duration) {
         )),
         steal.map_or("unknown".to_owned(), |steal| format!("{:.2} cores", steal.as_secs_f64() / wall.as_secs_f64())),
     );
+}
+
+/// A thread waking this late (outside the runtime, every [`WATCH_EVERY`]) means the machine did
+/// not run it: the hypervisor took the CPU, or the kernel held it.
+const STALL: Duration = Duration::from_millis(8);
+const WATCH_EVERY: Duration = Duration::from_millis(2);
+
+/// Watches for the machine stalling, from a thread of its own that sleeps [`WATCH_EVERY`] at a
+/// time: no code in the process can keep pace through such a stall, so late frames across one
+/// are told apart (and still counted).
+struct StallWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<(Instant, Duration)>>,
+}
+
+impl StallWatch {
+    fn start() -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut stalls = Vec::new();
+            while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                let due = Instant::now() + WATCH_EVERY;
+                std::thread::sleep(WATCH_EVERY);
+                let late = Instant::now().saturating_duration_since(due);
+                if late >= STALL {
+                    stalls.push((Instant::now(), late));
+                }
+            }
+            stalls
+        });
+        Self { stop, thread }
+    }
+
+    /// Every stall seen: when the thread woke, and how late.
+    fn finish(self) -> Vec<(Instant, Duration)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().expect("the stall watch does not panic")
+    }
+}
+
+/// Whether a stall overlaps `from`..`to`.
+fn during_stall(stalls: &[(Instant, Duration)], from: Instant, to: Instant) -> bool {
+    stalls.iter().any(|(woke, late)| *woke >= from && *woke - *late <= to)
 }
 
 /// The late frames among `gaps` (arrival, gap) while calls were still being placed, while all

@@ -78,6 +78,8 @@ async fn drain(state: &Arc<ListenerState>) -> Result<InboxPass, EngineError> {
             return Ok(pass);
         };
         after = last.id;
+        // A short batch was the last: rows stored meanwhile woke the processor for another pass.
+        let last_batch = rows.len() < BATCH as usize;
         for row in rows {
             match process(state, &row).await? {
                 Outcome::Processed => pass.processed += 1,
@@ -89,6 +91,9 @@ async fn drain(state: &Arc<ListenerState>) -> Result<InboxPass, EngineError> {
                     pass.failed += 1;
                 }
             }
+        }
+        if last_batch {
+            return Ok(pass);
         }
     }
 }

@@ -81,6 +81,8 @@ pub enum CallerStep {
 pub struct MediaStreamRecord {
     /// Arrival time of every media frame the agent sent, and its payload's length in bytes.
     pub frames: Vec<(Instant, usize)>,
+    /// How many 20 ms frames of the caller's track were sent.
+    pub caller_frames: u64,
     /// Every mark received, with its arrival time.
     pub marks: Vec<(Instant, String)>,
     /// Every mark echoed back, with the time it was sent back.
@@ -331,6 +333,7 @@ impl Caller {
                         if self.settings.keep_audio {
                             self.record.caller_audio.extend_from_slice(&frame);
                         }
+                        self.record.caller_frames += 1;
                         let media = self.media("inbound", &frame);
                         if sink.send(media).await.is_err() { return Ok(self.closed_by_listener(None)); }
                     }

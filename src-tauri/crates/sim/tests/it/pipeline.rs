@@ -273,6 +273,37 @@ async fn a_caller_talking_over_the_agent_clears_its_audio_and_the_history_keeps_
 }
 
 #[tokio::test]
+async fn a_quiet_callees_silence_goes_to_deepgram_in_batches_and_their_first_word_at_once() {
+    // A 6 s greeting; the callee stays quiet for 4 s of it, then talks over the agent.
+    let greeting = "We are calling about a quote for your bolts. ".repeat(14);
+    let replies = vec![Reply::text("I'm an assistant calling for Northwind Freight about a quote.")];
+    let script = vec![
+        CallerStep::WaitForAgentSpeaking,
+        CallerStep::Silence(ms(4000)),
+        speak(600),
+        agent_done(),
+        CallerStep::HangUp,
+    ];
+    let mut world =
+        World::new(|agent| agent.first_message = greeting.trim().to_owned(), scripted(replies), script).await;
+    world.rig.deepgram.script(&["Sorry, who is this?"]);
+    let outcome = world.call().await;
+
+    // Quiet for more than Deepgram's utterance end and a second, the callee's silence went five
+    // frames to a message: at least 80 messages fewer than frames over those 4 s.
+    let (frames, messages) = (outcome.media.caller_frames, world.rig.deepgram.audio_frames());
+    assert!(frames >= 230 && messages + 80 <= frames, "{messages} Deepgram messages for {frames} frames");
+    // The first frame with voice went at once: the barge-in cleared the greeting.
+    assert_eq!(outcome.media.clears.len(), 1, "one clear");
+    let cleared_after = outcome.media.clears[0] - outcome.media.spoke_at[0];
+    assert!(cleared_after < ms(300), "cleared {cleared_after:?} after the callee spoke");
+    let agent = outcome.lines(Speaker::Agent);
+    assert!(!agent[0].is_empty() && agent[0].len() < greeting.trim().len() * 3 / 4, "{agent:?}");
+    assert_eq!(agent[1], "I'm an assistant calling for Northwind Freight about a quote.");
+    assert_eq!(outcome.reason(), "the callee hung up");
+}
+
+#[tokio::test]
 async fn keypad_digits_reach_the_model() {
     let responder: Responder = Box::new(|request| {
         if last_user_text(request).contains("pressed 1") {

@@ -6,8 +6,8 @@
 //! would play. The fakes run in the same process and take their share of the CPU.
 //! `cargo bench -p switchboard-sim --bench pipeline` prints the figures (`-- --calls N` runs only
 //! N concurrent calls, e.g. under a profiler; `--speech S` makes the agent speak S seconds instead
-//! of 15, e.g. 1 to see what placing and ending calls costs); under `cargo test` it runs a few
-//! turns and calls as a smoke test.
+//! of 15, e.g. 1 to see what placing and ending calls costs; `--rate R` places R calls a second
+//! instead of 100); under `cargo test` it runs a few turns and calls as a smoke test.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -92,9 +92,9 @@ async fn turn_latencies(turns: usize) -> Vec<Duration> {
 /// lower), as a campaign would start them.
 const PLACED_PER_SECOND: u32 = 100;
 
-/// `calls` calls placed at [`PLACED_PER_SECOND`], the agent speaking for `speech` in each; the
+/// `calls` calls placed at `rate` a second, the agent speaking for `speech` in each; the
 /// fake Twilio's records of all, and the wall time.
-async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRecord>, Duration) {
+async fn concurrent_calls(calls: usize, rate: u32, speech: Duration) -> (Vec<MediaStreamRecord>, Duration) {
     let chars = (speech.as_millis() / 20) as usize;
     let greeting: String = "We are calling about a quote for your bolts. ".chars().cycle().take(chars).collect();
     let (store, agent, contacts) = store(greeting.trim(), calls);
@@ -104,7 +104,7 @@ async fn concurrent_calls(calls: usize, speech: Duration) -> (Vec<MediaStreamRec
         RigSettings { responder: scripted(Vec::new()), ms_per_char: 20, script, wrong_token: false, keep_audio: false };
     let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
     let started = Instant::now();
-    let mut placing = tokio::time::interval(Duration::from_secs(1) / PLACED_PER_SECOND);
+    let mut placing = tokio::time::interval(Duration::from_secs(1) / rate);
     for contact in &contacts {
         placing.tick().await;
         engine.start_call(*contact, agent).await.unwrap();
@@ -143,6 +143,9 @@ fn main() {
     };
     let only_calls = number("--calls").map(|calls| calls as usize);
     let speech = Duration::from_secs(number("--speech").unwrap_or(15));
+    let rate = number("--rate").map_or(PLACED_PER_SECOND, |rate| {
+        u32::try_from(rate).ok().filter(|rate| *rate > 0).expect("--rate takes calls a second, at least 1")
+    });
     // A worker per core, as the app's runtime.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -156,7 +159,7 @@ fn main() {
             None => (vec![4], Duration::from_secs(1)),
         };
         for calls in sizes {
-            concurrency_figures(calls, speech).await;
+            concurrency_figures(calls, rate, speech).await;
         }
     });
 }
@@ -177,10 +180,10 @@ async fn latency_figures(rigs: usize, turns: usize) {
     );
 }
 
-async fn concurrency_figures(calls: usize, speech: Duration) {
+async fn concurrency_figures(calls: usize, rate: u32, speech: Duration) {
     let (cpu_before, steal_before) = (cpu_time(), stolen_time());
     let watch = StallWatch::start();
-    let (records, wall) = concurrent_calls(calls, speech).await;
+    let (records, wall) = concurrent_calls(calls, rate, speech).await;
     let stalls = watch.finish();
     let cpu = cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
     let steal = stolen_time().zip(steal_before).map(|(after, before)| after.saturating_sub(before));
@@ -200,7 +203,7 @@ async fn concurrency_figures(calls: usize, speech: Duration) {
     let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
     let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
     println!(
-        "{calls} concurrent calls (placed {PLACED_PER_SECOND}/s, all {calls} speaking at once for {:.1} s), {:.1} s of \
+        "{calls} concurrent calls (placed {rate}/s, all {calls} speaking at once for {:.1} s), {:.1} s of \
          agent speech each: {frames} frames, {late} late (> 40 ms after the one before; {placing} while calls were \
          being placed, {speaking} while all spoke, {ending} while calls were ending; {in_stalls} of them across one of \
          the {} times the machine stalled {} ms or more), gap p99.9 {:.1} ms, worst \

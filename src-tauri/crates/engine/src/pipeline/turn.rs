@@ -320,12 +320,15 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
     Ok(())
 }
 
-/// Queues `frames` of `turn` for the playout, waiting for room for all of them at once: while
-/// the queue is full, the turn wakes once per message of audio, not once per frame played.
+/// Queues `frames` of `turn` for the playout, waiting for room for up to half the queue at
+/// once: while the queue is full, the turn wakes once per half queue of audio played (not once
+/// per frame), and the playout still has the other half to play while the turn is scheduled —
+/// waiting for room for a whole message could mean waiting for the queue to run dry.
 /// False when the playout is gone.
 async fn queue_audio(playout: &mpsc::Sender<Outbound>, turn: u32, frames: &mut Vec<Frame>) -> bool {
+    let most = (playout.max_capacity() / 2).max(1);
     while !frames.is_empty() {
-        let batch = frames.len().min(playout.max_capacity());
+        let batch = frames.len().min(most);
         let Ok(permits) = playout.reserve_many(batch).await else { return false };
         for (permit, frame) in permits.zip(frames.drain(..batch)) {
             permit.send(Outbound::Audio { turn, frame });
@@ -417,7 +420,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_turn_with_a_full_queue_wakes_once_room_for_its_whole_message_frees_up() {
+    async fn a_turn_with_a_full_queue_wakes_once_per_half_queue_played_and_never_lets_it_run_dry() {
         use std::future::Future as _;
         use std::sync::Arc;
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -436,20 +439,25 @@ mod tests {
         let waker = Waker::from(Arc::clone(&wakes));
         let mut context = Context::from_waker(&waker);
 
-        let (playout, mut queue) = mpsc::channel(4);
-        for _ in 0..4 {
+        let (playout, mut queue) = mpsc::channel(8);
+        for _ in 0..8 {
             playout.send(Outbound::Mark { turn: 0, name: "full".into() }).await.unwrap();
         }
-        let mut frames = vec![[1; FRAME_BYTES], [2; FRAME_BYTES], [3; FRAME_BYTES]];
+        let mut frames: Vec<[u8; FRAME_BYTES]> = (1..=6).map(|n| [n; FRAME_BYTES]).collect();
         let mut queued = Box::pin(queue_audio(&playout, 1, &mut frames));
         assert_eq!(queued.as_mut().poll(&mut context), Poll::Pending);
         // The playout takes one item at a time; the turn is polled whenever it was woken.
-        for played in 1..=3 {
-            assert!(matches!(queue.recv().await, Some(Outbound::Mark { .. })));
-            let woken = wakes.0.load(Ordering::SeqCst);
-            let polled = queued.as_mut().poll(&mut context);
-            assert_eq!((woken, polled.is_ready()), (usize::from(played == 3), played == 3), "after {played} played");
+        let mut woken_after = Vec::new();
+        for played in 1..=6 {
+            assert!(queue.recv().await.is_some());
+            if wakes.0.swap(0, Ordering::SeqCst) > 0 {
+                woken_after.push((played, 8 - played));
+                if queued.as_mut().poll(&mut context).is_ready() {
+                    break;
+                }
+            }
         }
+        assert_eq!(woken_after, [(4, 4), (6, 2)], "woken after (played, still queued)");
         drop(queued);
         let frames: Vec<u8> = std::iter::from_fn(|| queue.try_recv().ok())
             .filter_map(|item| match item {
@@ -457,6 +465,6 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(frames, [1, 2, 3]);
+        assert_eq!(frames, [1, 2, 3, 4, 5, 6]);
     }
 }

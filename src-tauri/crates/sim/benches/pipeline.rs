@@ -3,7 +3,9 @@
 //! the fake Twilio — everything the engine does in between, plus the loopback hops and the
 //! fakes' own work) and concurrent calls with the agent speaking, counting late frames (more
 //! than 40 ms after the one before while the agent speaks) and holes in the audio Twilio
-//! would play. The fakes run in the same process and take their share of the CPU.
+//! would play. The fakes run in the same process and take their share of the CPU (the fake
+//! Twilio's media streams on a thread of their own, as Twilio's own machines would time the
+//! frames they receive).
 //! `cargo bench -p switchboard-sim --bench pipeline` prints the figures (`-- --calls N` runs only
 //! N concurrent calls, e.g. under a profiler; `--speech S` makes the agent speak S seconds instead
 //! of 15, e.g. 1 to see what placing and ending calls costs; `--rate R` places R calls a second

@@ -15,6 +15,7 @@ mod latency;
 mod listen;
 mod media;
 mod playout;
+mod playout_thread;
 mod recorder;
 mod sentences;
 mod session;

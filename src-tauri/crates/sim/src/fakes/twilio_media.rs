@@ -10,10 +10,10 @@
 //! finished playing, and `clear` drops the queued audio and returns every pending mark at
 //! once. Everything received is recorded with its arrival time. The stream ends when the far
 //! end closes it, the script hangs up, or Twilio ends it ([`StreamControl::stop`]: the call
-//! was hung up or redirected, the fork stopped).
+//! was hung up or redirected, the fork stopped). Every stream runs on the fake's own thread.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -22,9 +22,11 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use switchboard_audio::mulaw::{SILENCE, encode_sample};
 use switchboard_audio::{FRAME_BYTES, FRAME_MS};
+use switchboard_engine::runtime_thread;
 use switchboard_providers::Secret;
 use switchboard_providers::signature::{SignedBody, TwilioWebhookKey, websocket_url};
 use switchboard_providers::twilio::StreamTrack;
+use tokio::runtime::Handle;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
@@ -160,6 +162,15 @@ impl MediaStreamRecord {
     }
 }
 
+/// Twilio's side of every media stream runs on a thread of its own, as Twilio runs on machines of
+/// its own: the frames it receives are timed when they arrive, not when the engine's busy
+/// workers would get round to reading them (it still takes its CPU from the same machine).
+static TWILIO_THREAD: OnceLock<Option<Handle>> = OnceLock::new();
+
+fn twilio_thread() -> Option<&'static Handle> {
+    TWILIO_THREAD.get_or_init(|| runtime_thread::start("fake-twilio-media").ok()).as_ref()
+}
+
 /// A call in progress; [`FakeMediaStream::finish`] waits for it to end.
 pub struct FakeMediaStream {
     task: JoinHandle<Result<MediaStreamRecord, String>>,
@@ -191,6 +202,15 @@ impl StreamControl {
 impl FakeMediaStream {
     /// Connects and plays `script`; fails when the upgrade is refused.
     pub async fn connect(settings: MediaStreamSettings, script: Vec<CallerStep>) -> Result<Self, String> {
+        let connecting = Self::connect_here(settings, script);
+        match twilio_thread() {
+            Some(thread) => thread.spawn(connecting).await.map_err(|error| error.to_string())?,
+            None => connecting.await,
+        }
+    }
+
+    /// Connects and plays from the runtime it is called on.
+    async fn connect_here(settings: MediaStreamSettings, script: Vec<CallerStep>) -> Result<Self, String> {
         let signed = websocket_url(&settings.public_url);
         let signature = TwilioWebhookKey::new(settings.auth_token.clone()).sign(&signed, SignedBody::Empty);
         let mut request = settings.connect_url.as_str().into_client_request().map_err(|error| error.to_string())?;

@@ -21,7 +21,6 @@ pub mod live_audio;
 mod live_calls;
 pub mod pipeline;
 mod provider_clients;
-pub mod runtime_thread;
 pub mod sample;
 pub mod server;
 pub mod settings;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_core::{AgentId, BackendKind, ContactId, UnixMillis};
+use switchboard_engine::pipeline::pacing_totals;
 use switchboard_engine::{Engine, EngineSettings, sample};
 use switchboard_sim::fakes::anthropic::{Reply, scripted};
 use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
@@ -183,10 +184,11 @@ async fn latency_figures(rigs: usize, turns: usize) {
 }
 
 async fn concurrency_figures(calls: usize, rate: u32, speech: Duration) {
-    let (cpu_before, steal_before) = (cpu_time(), stolen_time());
+    let (cpu_before, steal_before, pacing_before) = (cpu_time(), stolen_time(), pacing_totals());
     let watch = StallWatch::start();
     let (records, wall) = concurrent_calls(calls, rate, speech).await;
     let stalls = watch.finish();
+    let pacing = pacing_totals();
     let cpu = cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
     let steal = stolen_time().zip(steal_before).map(|(after, before)| after.saturating_sub(before));
     let (mut gaps, mut excused) = (Vec::new(), 0);
@@ -202,6 +204,11 @@ async fn concurrency_figures(calls: usize, rate: u32, speech: Duration) {
     gaps.sort();
     let late = gaps.iter().filter(|gap| **gap > LATE).count();
     let worst = gaps.last().copied().unwrap_or_default();
+    // Every gap, those while the fake's own clock ticked late included.
+    let late_counting_all: usize = records
+        .iter()
+        .map(|record| record.gaps_within_speech(PAUSE).into_iter().filter(|gap| *gap > LATE).count())
+        .sum();
     let holes: usize = records.iter().map(|record| record.underruns_within_speech(PAUSE, STARVED).len()).sum();
     let short = records.iter().filter(|record| record.frames.len() * 20 < speech.as_millis() as usize).count();
     println!(
@@ -209,14 +216,16 @@ async fn concurrency_figures(calls: usize, rate: u32, speech: Duration) {
          agent speech each: {frames} frames, {late} late (> 40 ms after the one before; {placing} while calls were \
          being placed, {speaking} while all spoke, {ending} while calls were ending; {in_stalls} of them across one of \
          the {} times the machine stalled {} ms or more), gap p99.9 {:.1} ms, worst \
-         {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps left out (the process itself \
-         starved), {short} calls short of audio; wall {:.1} s, CPU {} (fakes included), stolen by the hypervisor {}",
+         {:.1} ms, {holes} times Twilio's buffer ran dry mid-speech, {excused} gaps left out (the fake Twilio \
+         itself starved; counting them too, {late_counting_all} late), {short} calls short of audio; as the engine \
+         sent them: {} late; wall {:.1} s, CPU {} (fakes included), stolen by the hypervisor {}",
         all_speaking(&records).as_secs_f64(),
         speech.as_secs_f64(),
         stalls.len(),
         STALL.as_millis(),
         ms(if gaps.is_empty() { Duration::ZERO } else { percentile(&gaps, 0.999) }),
         ms(worst),
+        pacing.late - pacing_before.late,
         wall.as_secs_f64(),
         cpu.map_or("unknown".to_owned(), |cpu| format!(
             "{:.1} s = {:.2} cores",

@@ -14,8 +14,9 @@ mod conversation;
 mod latency;
 mod listen;
 mod media;
+mod pacing;
 mod playout;
-mod playout_thread;
+mod playout_runtime;
 mod recorder;
 mod sentences;
 mod session;
@@ -25,5 +26,6 @@ mod turn;
 
 pub use call::{CallControl, PipelineCall, PipelineClients};
 pub(crate) use media::serve_media;
+pub use pacing::{LATE_AFTER, PacingTotals, pacing_totals};
 pub use sessions::{CALL_ID_PARAMETER, PipelineSessions, TOKEN_PARAMETER};
 pub(crate) use sessions::{new_token, same_text};

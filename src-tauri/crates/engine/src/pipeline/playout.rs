@@ -1,8 +1,9 @@
 //! The playout: the agent's frames to Twilio at real-time pace (a few frames of lead, so
 //! Twilio's buffer never runs dry), a mark after each utterance, and `clear` on barge-in, which
 //! drops every frame of the cleared turns still queued here too. It reports each turn's first
-//! frame to the session and keeps a lock-free count of the frames sent per turn. Frames due at
-//! once (an utterance's lead, or catching up after the task was held up) go out in one write.
+//! frame to the session, keeps a lock-free count of the frames sent per turn and counts how well
+//! it kept time ([`super::pacing`]). Frames due at once (an utterance's lead, or catching up
+//! after the task was held up) go out in one write.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +17,7 @@ use switchboard_providers::twilio::{MediaFrameWriter, StreamCommand};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::pacing::PacingCount;
 use super::recorder::RecordFrame;
 use super::session::Input;
 use crate::live_audio::AudioTap;
@@ -85,6 +87,7 @@ impl Playout {
         let mut pacer = Pacer::with_lead(std::time::Instant::now(), LEAD);
         let mut cleared: Option<u32> = None;
         let mut playing: Option<(u32, u32)> = None;
+        let mut pacing = PacingCount::default();
         // Frames written to the socket but not yet flushed to Twilio.
         let mut unflushed = false;
         loop {
@@ -115,6 +118,7 @@ impl Playout {
                     if now > pacer.deadline() + Duration::from_millis(FRAME_MS) {
                         // The queue ran dry (between utterances): start a new schedule with its lead.
                         pacer.restart(now);
+                        pacing.pause();
                     }
                     let due = pacer.next().expect("a pacer never ends");
                     if due > std::time::Instant::now() {
@@ -146,6 +150,7 @@ impl Playout {
                         break;
                     }
                     let sent_at = Instant::now();
+                    pacing.sent(sent_at.into_std());
                     let at_ms = u64::try_from(sent_at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
                     let _full = self.recorder.try_send(RecordFrame { party: Party::Agent, at_ms, frame });
                     self.tap.publish(Party::Agent, &frame);

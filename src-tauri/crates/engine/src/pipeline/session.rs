@@ -27,7 +27,7 @@ use super::playout::{Playout, PlayoutCommand, Progress};
 use super::sessions::Claimed;
 use super::spoken::Spoken;
 use super::turn::{self, Script, TurnEnding, TurnReport, TurnSetup};
-use super::{listen, playout_thread, recorder};
+use super::{listen, playout_runtime, recorder};
 use crate::BackendEvent;
 use crate::agent_tools;
 use crate::backends::twilio::{MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT};
@@ -154,7 +154,7 @@ pub(super) async fn run(
         started: started.into(),
         tap,
     };
-    let playout = playout_thread::spawn(playout.run(outbound_queue, command_queue));
+    let playout = playout_runtime::spawn(playout.run(outbound_queue, command_queue));
     let mut tts_options = TtsOptions::new(settings.tts_voice.clone(), settings.tts_model.clone());
     tts_options.chunk_length_schedule = vec![50, 120, 160, 250];
     let setup = TurnSetup {

@@ -22,7 +22,6 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use switchboard_audio::mulaw::{SILENCE, encode_sample};
 use switchboard_audio::{FRAME_BYTES, FRAME_MS};
-use switchboard_engine::runtime_thread;
 use switchboard_providers::Secret;
 use switchboard_providers::signature::{SignedBody, TwilioWebhookKey, websocket_url};
 use switchboard_providers::twilio::StreamTrack;
@@ -168,7 +167,17 @@ impl MediaStreamRecord {
 static TWILIO_THREAD: OnceLock<Option<Handle>> = OnceLock::new();
 
 fn twilio_thread() -> Option<&'static Handle> {
-    TWILIO_THREAD.get_or_init(|| runtime_thread::start("fake-twilio-media").ok()).as_ref()
+    TWILIO_THREAD
+        .get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let handle = runtime.handle().clone();
+            std::thread::Builder::new()
+                .name("fake-twilio-media".into())
+                .spawn(move || runtime.block_on(std::future::pending::<()>()))
+                .ok()?;
+            Some(handle)
+        })
+        .as_ref()
 }
 
 /// A call in progress; [`FakeMediaStream::finish`] waits for it to end.

@@ -1,0 +1,96 @@
+//! How well the playouts kept time, over every pipeline call this process has played: the
+//! agent's frames sent, those sent more than [`LATE_AFTER`] after the frame before in the same
+//! stretch of speech (a hole at Twilio unless its buffer covered it), and the worst such gap.
+//! Each playout counts its own call and adds its counts to the totals when it ends, so the
+//! frame path touches no shared state.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A frame sent later than this after the one before is late.
+pub const LATE_AFTER: Duration = Duration::from_millis(40);
+
+static FRAMES: AtomicU64 = AtomicU64::new(0);
+static LATE: AtomicU64 = AtomicU64::new(0);
+static WORST_GAP_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// The pacing of every pipeline call ended so far in this process.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PacingTotals {
+    /// The agent's frames sent.
+    pub frames: u64,
+    /// Frames sent more than [`LATE_AFTER`] after the one before.
+    pub late: u64,
+    /// The longest time between two frames of one stretch of speech.
+    pub worst_gap: Duration,
+}
+
+/// The totals so far.
+pub fn pacing_totals() -> PacingTotals {
+    PacingTotals {
+        frames: FRAMES.load(Ordering::Relaxed),
+        late: LATE.load(Ordering::Relaxed),
+        worst_gap: Duration::from_micros(WORST_GAP_MICROS.load(Ordering::Relaxed)),
+    }
+}
+
+/// One playout's count, added to the totals when dropped.
+#[derive(Debug, Default)]
+pub(super) struct PacingCount {
+    frames: u64,
+    late: u64,
+    worst_gap: Duration,
+    last_sent: Option<Instant>,
+}
+
+impl PacingCount {
+    /// A frame went out at `at`.
+    pub(super) fn sent(&mut self, at: Instant) {
+        self.frames += 1;
+        if let Some(gap) = self.last_sent.map(|last| at.saturating_duration_since(last)) {
+            self.late += u64::from(gap > LATE_AFTER);
+            self.worst_gap = self.worst_gap.max(gap);
+        }
+        self.last_sent = Some(at);
+    }
+
+    /// The stretch of speech ended (the queue ran dry): the next frame starts a new one.
+    pub(super) fn pause(&mut self) {
+        self.last_sent = None;
+    }
+}
+
+impl Drop for PacingCount {
+    fn drop(&mut self) {
+        FRAMES.fetch_add(self.frames, Ordering::Relaxed);
+        LATE.fetch_add(self.late, Ordering::Relaxed);
+        let worst = u64::try_from(self.worst_gap.as_micros()).unwrap_or(u64::MAX);
+        WORST_GAP_MICROS.fetch_max(worst, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_more_than_40_ms_after_the_one_before_is_late_but_not_across_a_pause() {
+        let start = Instant::now();
+        let ms = |ms| start + Duration::from_millis(ms);
+        let before = pacing_totals();
+        {
+            let mut count = PacingCount::default();
+            for at in [0, 20, 40, 100, 120] {
+                count.sent(ms(at));
+            }
+            count.pause();
+            count.sent(ms(900));
+            count.sent(ms(941));
+            assert_eq!((count.frames, count.late, count.worst_gap), (7, 2, Duration::from_millis(60)));
+        }
+        let after = pacing_totals();
+        // Other tests' playouts may add to the totals meanwhile: at least this count was added.
+        assert!(after.frames >= before.frames + 7 && after.late >= before.late + 2);
+        assert!(after.worst_gap >= Duration::from_millis(60));
+    }
+}

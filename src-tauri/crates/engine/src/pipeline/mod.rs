@@ -5,9 +5,9 @@
 //! One call runs as tasks joined by bounded channels: the media reader (Twilio's frames to the
 //! listener and the recorder; marks, DTMF and stop to the session), the listener (Deepgram), the
 //! session (the conversation's state and every decision), one task per agent turn (LLM →
-//! sentences → TTS → frames), the playout (paced frames, marks and clear to Twilio) and the
-//! recorder (both tracks to a WAV). Frames travel as fixed arrays; the pipeline's own code
-//! takes no lock on the frame path.
+//! sentences → TTS → frames), the playout (paced frames, marks and clear to Twilio, on a
+//! runtime of its own) and the recorder (both tracks to a WAV). Frames travel as fixed arrays;
+//! the pipeline's own code takes no lock on the frame path.
 
 mod call;
 mod conversation;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_core::{AgentId, BackendKind, ContactId, UnixMillis};
-use switchboard_engine::pipeline::pacing_totals;
+use switchboard_engine::pipeline::{LATE_AFTER, pacing_totals};
 use switchboard_engine::{Engine, EngineSettings, sample};
 use switchboard_sim::fakes::anthropic::{Reply, scripted};
 use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
@@ -25,8 +25,8 @@ use switchboard_sim::fixtures;
 use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
 use switchboard_store::Store;
 
-/// A frame later than this after the one before is late.
-const LATE: Duration = Duration::from_millis(40);
+/// A frame later than this after the one before is late (the engine's own pacing count uses the same).
+const LATE: Duration = LATE_AFTER;
 /// Gaps longer than this are pauses between utterances, not late frames.
 const PAUSE: Duration = Duration::from_millis(200);
 /// The fake Twilio's own clock ticking this late means the process was starved of CPU.

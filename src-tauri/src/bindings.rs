@@ -81,6 +81,7 @@ fn typescript() -> String {
         declaration::<core::CallFilter>(&cfg),
         declaration::<core::CallCost>(&cfg),
         declaration::<core::TurnLatency>(&cfg),
+        declaration::<core::AudioPacing>(&cfg),
         declaration::<core::RecordingInfo>(&cfg),
         declaration::<history::CollectedField>(&cfg),
         declaration::<history::CallRecord>(&cfg),

@@ -399,6 +399,8 @@ currency: string, };
 
 export type TurnLatency = { turn: number, sttMs: number, llmMs: number, ttsMs: number, sendMs: number, };
 
+export type AudioPacing = { frames: number, late: number, worstGapMs: number, };
+
 export type RecordingInfo = { 
 /**
  * File name inside the recordings directory.
@@ -423,7 +425,11 @@ providerRefs: { [key in string]: string },
 /**
  * The provider's own record of the call, as received (JSON text).
  */
-providerRecord: string | null, recording: RecordingInfo | null, latencies: Array<TurnLatency>, };
+providerRecord: string | null, recording: RecordingInfo | null, latencies: Array<TurnLatency>, 
+/**
+ * How well the agent's audio kept time (calls the engine voiced itself).
+ */
+audioPacing: AudioPacing | null, };
 
 export type ExportFormat = "json" | "csv" | "text";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clock, emptyForm, filterOf, lineAt, snippetParts } from "./history";
+import { clock, emptyForm, filterOf, lineAt, pacingSummary, snippetParts } from "./history";
 
 describe("snippetParts", () => {
   it("splits matched words out of the text", () => {
@@ -41,5 +41,17 @@ describe("clock and lineAt", () => {
     expect(lineAt([0, 2000, 5000], 0)).toBe(0);
     expect(lineAt([0, 2000, 5000], 4999)).toBe(1);
     expect(lineAt([1000], 500)).toBe(-1);
+  });
+});
+
+describe("pacingSummary", () => {
+  it("says how much audio went out and whether any of it came late", () => {
+    expect(pacingSummary({ frames: 750, late: 0, worstGapMs: 31 })).toBe(
+      "0:15 of agent audio, every frame on time (longest gap 31 ms)",
+    );
+    expect(pacingSummary({ frames: 3000, late: 1, worstGapMs: 52 })).toBe(
+      "1:00 of agent audio, 1 frame late (longest gap 52 ms): the caller may have heard a break",
+    );
+    expect(pacingSummary({ frames: 3000, late: 4, worstGapMs: 70 })).toContain("4 frames late");
   });
 });

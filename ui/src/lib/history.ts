@@ -1,5 +1,5 @@
 // Pure helpers of History: highlighted snippets, clock times, and the filter from the form.
-import type { CallFilter, CallState } from "./bindings";
+import type { AudioPacing, CallFilter, CallState } from "./bindings";
 
 /** A piece of a search hit: plain text, or a matched word. */
 export type SnippetPart = { text: string; hit: boolean };
@@ -24,6 +24,14 @@ export function snippetParts(snippet: string): SnippetPart[] {
     rest = close === -1 ? "" : rest.slice(close + 1);
   }
   return parts;
+}
+
+/** One line on how well a call's agent audio kept time (20 ms frames; late = over 40 ms apart). */
+export function pacingSummary(pacing: AudioPacing): string {
+  const sent = `${clock(pacing.frames * 20)} of agent audio`;
+  if (pacing.late === 0) return `${sent}, every frame on time (longest gap ${pacing.worstGapMs} ms)`;
+  const frames = pacing.late === 1 ? "1 frame" : `${pacing.late} frames`;
+  return `${sent}, ${frames} late (longest gap ${pacing.worstGapMs} ms): the caller may have heard a break`;
 }
 
 /** `m:ss` for a time in a call. */

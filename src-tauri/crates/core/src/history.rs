@@ -56,6 +56,19 @@ impl TurnLatency {
     }
 }
 
+/// How well the agent's audio kept time on a call the engine voiced itself: the frames (20 ms
+/// each) sent to the caller, those sent more than 40 ms after the frame before within one
+/// stretch of speech (a gap the caller hears unless the provider's buffer covered it), and the
+/// longest such gap. Late frames mean the computer was too busy for the calls it carried.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AudioPacing {
+    pub frames: u32,
+    pub late: u32,
+    pub worst_gap_ms: u32,
+}
+
 /// A call's stored recording.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

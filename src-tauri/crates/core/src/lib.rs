@@ -25,7 +25,7 @@ pub use contact::{
     Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, PersonDetails, Severity, TripData,
     VendorDetails, Violation,
 };
-pub use history::{CallCost, CallFilter, PastCall, RecordingInfo, TurnLatency, summarize_past_calls};
+pub use history::{AudioPacing, CallCost, CallFilter, PastCall, RecordingInfo, TurnLatency, summarize_past_calls};
 pub use ids::{AgentId, CallId, ContactId, UnixMillis};
 pub use offer::Offer;
 pub use phone::{PhoneError, normalize_phone};

@@ -4,7 +4,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use switchboard_core::{Agent, AgentConfig, BackendKind, CallId, CallState, Contact, Speaker, TurnLatency, Variables};
+use switchboard_core::{
+    Agent, AgentConfig, AudioPacing, BackendKind, CallId, CallState, Contact, Speaker, TurnLatency, Variables,
+};
 use tokio::sync::mpsc;
 
 /// A boxed future, so backends can be used as trait objects.
@@ -49,6 +51,8 @@ pub enum BackendEvent {
     },
     /// How long one agent turn took at each hop (backends that run the conversation themselves).
     TurnLatency(TurnLatency),
+    /// How well the agent's audio kept time over the whole call (backends that pace it themselves).
+    AudioPacing(AudioPacing),
     /// The call's audio, whole (a WAV or MP3 file's bytes), to keep for offline review.
     Recording {
         audio: Vec<u8>,

@@ -96,6 +96,14 @@ impl CallTask {
                 let (store, id) = (Arc::clone(&self.store), self.call_id);
                 Ok(blocking(move || store.record_turn_latency(id, &latency)).await?)
             }
+            BackendEvent::AudioPacing(pacing) => {
+                if pacing.late > 0 {
+                    tracing::warn!(call = %self.call_id, late = pacing.late, worst_gap_ms = pacing.worst_gap_ms,
+                        "the agent's audio came late: the computer was too busy for the calls it carried");
+                }
+                let (store, id) = (Arc::clone(&self.store), self.call_id);
+                Ok(blocking(move || store.record_audio_pacing(id, &pacing)).await?)
+            }
             BackendEvent::Recording { audio, extension, duration_ms } => {
                 let Some(recordings) = self.recordings.clone() else {
                     tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");

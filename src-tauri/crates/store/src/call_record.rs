@@ -1,11 +1,11 @@
 //! What is kept about a call beyond its summary and transcript: cost, provider ids and record,
-//! recording, per-turn latency, and how its campaign judged it.
+//! recording, per-turn latency, how well its audio kept time, and how its campaign judged it.
 
 use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
-use switchboard_core::{CallCost, CallId, RecordingInfo, TurnLatency, UnixMillis};
+use switchboard_core::{AudioPacing, CallCost, CallId, RecordingInfo, TurnLatency, UnixMillis};
 
 use crate::{Result, Store, StoreError};
 
@@ -142,6 +142,27 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records how well the agent's audio kept time on the call.
+    pub fn record_audio_pacing(&self, id: CallId, pacing: &AudioPacing) -> Result<()> {
+        self.conn().execute_cached(
+            "INSERT OR REPLACE INTO call_audio_pacing (call_id, frames, late, worst_gap_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![id.0, pacing.frames, pacing.late, pacing.worst_gap_ms],
+        )?;
+        Ok(())
+    }
+
+    /// How well the agent's audio kept time on the call (`None`: the engine did not voice it).
+    pub fn audio_pacing(&self, id: CallId) -> Result<Option<AudioPacing>> {
+        Ok(self
+            .conn()
+            .query_row_cached(
+                "SELECT frames, late, worst_gap_ms FROM call_audio_pacing WHERE call_id = ?1",
+                [id.0],
+                |row| Ok(AudioPacing { frames: row.get(0)?, late: row.get(1)?, worst_gap_ms: row.get(2)? }),
+            )
+            .optional()?)
     }
 
     /// How the call's campaign recorded the target this call was for, if it was a campaign call.

@@ -20,6 +20,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0008_gather.sql")),
         M::up(include_str!("../migrations/0009_voicemail.sql")),
         M::up(include_str!("../migrations/0010_provider_refs.sql")),
+        M::up(include_str!("../migrations/0011_audio_pacing.sql")),
     ])
 });
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{CallCost, CallId, CallSummary, Offer, RecordingInfo, TranscriptLine, TurnLatency};
+use switchboard_core::{AudioPacing, CallCost, CallId, CallSummary, Offer, RecordingInfo, TranscriptLine, TurnLatency};
 use switchboard_store::{Store, StoreError};
 
 use crate::EngineError;
@@ -34,6 +34,8 @@ pub struct CallRecord {
     pub provider_record: Option<String>,
     pub recording: Option<RecordingInfo>,
     pub latencies: Vec<TurnLatency>,
+    /// How well the agent's audio kept time (calls the engine voiced itself).
+    pub audio_pacing: Option<AudioPacing>,
 }
 
 /// Reads the full record of a call.
@@ -51,5 +53,6 @@ pub fn call_record(store: &Store, id: CallId) -> Result<CallRecord, EngineError>
         provider_record: facts.record,
         recording: store.recording(id)?,
         latencies: store.turn_latencies(id)?,
+        audio_pacing: store.audio_pacing(id)?,
     })
 }

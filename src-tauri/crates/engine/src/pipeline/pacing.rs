@@ -1,11 +1,13 @@
-//! How well the playouts kept time, over every pipeline call this process has played: the
-//! agent's frames sent, those sent more than [`LATE_AFTER`] after the frame before in the same
-//! stretch of speech (a hole at Twilio unless its buffer covered it), and the worst such gap.
-//! Each playout counts its own call and adds its counts to the totals when it ends, so the
-//! frame path touches no shared state.
+//! How well the playouts kept time: the agent's frames sent, those sent more than
+//! [`LATE_AFTER`] after the frame before in the same stretch of speech (a hole at Twilio unless
+//! its buffer covered it), and the worst such gap. Each playout counts its own call and returns
+//! its count for the call's record; the process-wide totals get a late frame as it happens and
+//! the rest when the playout ends, so the frame path touches shared state only when late.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use switchboard_core::AudioPacing;
 
 /// A frame sent later than this after the one before is late.
 pub const LATE_AFTER: Duration = Duration::from_millis(40);
@@ -14,7 +16,8 @@ static FRAMES: AtomicU64 = AtomicU64::new(0);
 static LATE: AtomicU64 = AtomicU64::new(0);
 static WORST_GAP_MICROS: AtomicU64 = AtomicU64::new(0);
 
-/// The pacing of every pipeline call ended so far in this process.
+/// The pacing of every pipeline call in this process: late frames as they happen, frames sent
+/// and the worst gap of the calls ended so far.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PacingTotals {
     /// The agent's frames sent.
@@ -34,7 +37,7 @@ pub fn pacing_totals() -> PacingTotals {
     }
 }
 
-/// One playout's count, added to the totals when dropped.
+/// One playout's count.
 #[derive(Debug, Default)]
 pub(super) struct PacingCount {
     frames: u64,
@@ -48,7 +51,10 @@ impl PacingCount {
     pub(super) fn sent(&mut self, at: Instant) {
         self.frames += 1;
         if let Some(gap) = self.last_sent.map(|last| at.saturating_duration_since(last)) {
-            self.late += u64::from(gap > LATE_AFTER);
+            if gap > LATE_AFTER {
+                self.late += 1;
+                LATE.fetch_add(1, Ordering::Relaxed);
+            }
             self.worst_gap = self.worst_gap.max(gap);
         }
         self.last_sent = Some(at);
@@ -60,12 +66,18 @@ impl PacingCount {
     }
 }
 
-impl Drop for PacingCount {
-    fn drop(&mut self) {
+impl PacingCount {
+    /// Adds the call's frames and worst gap to the totals and returns the call's count.
+    pub(super) fn finish(self) -> AudioPacing {
         FRAMES.fetch_add(self.frames, Ordering::Relaxed);
-        LATE.fetch_add(self.late, Ordering::Relaxed);
         let worst = u64::try_from(self.worst_gap.as_micros()).unwrap_or(u64::MAX);
         WORST_GAP_MICROS.fetch_max(worst, Ordering::Relaxed);
+        let clamp = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
+        AudioPacing {
+            frames: clamp(self.frames),
+            late: clamp(self.late),
+            worst_gap_ms: clamp(u64::try_from(self.worst_gap.as_millis()).unwrap_or(u64::MAX)),
+        }
     }
 }
 
@@ -78,16 +90,15 @@ mod tests {
         let start = Instant::now();
         let ms = |ms| start + Duration::from_millis(ms);
         let before = pacing_totals();
-        {
-            let mut count = PacingCount::default();
-            for at in [0, 20, 40, 100, 120] {
-                count.sent(ms(at));
-            }
-            count.pause();
-            count.sent(ms(900));
-            count.sent(ms(941));
-            assert_eq!((count.frames, count.late, count.worst_gap), (7, 2, Duration::from_millis(60)));
+        let mut count = PacingCount::default();
+        for at in [0, 20, 40, 100, 120] {
+            count.sent(ms(at));
         }
+        assert!(pacing_totals().late > before.late, "a late frame counts at once");
+        count.pause();
+        count.sent(ms(900));
+        count.sent(ms(941));
+        assert_eq!(count.finish(), AudioPacing { frames: 7, late: 2, worst_gap_ms: 60 });
         let after = pacing_totals();
         // Other tests' playouts may add to the totals meanwhile: at least this count was added.
         assert!(after.frames >= before.frames + 7 && after.late >= before.late + 2);

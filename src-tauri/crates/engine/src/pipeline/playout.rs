@@ -13,6 +13,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::SinkExt as _;
 use futures_util::stream::SplitSink;
 use switchboard_audio::{FRAME_MS, Frame, Pacer, Party};
+use switchboard_core::AudioPacing;
 use switchboard_providers::twilio::{MediaFrameWriter, StreamCommand};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -77,23 +78,35 @@ pub(super) struct Playout {
 
 impl Playout {
     /// Runs until the queue closes (the session ended) or Twilio goes away; then closes the
-    /// socket, which ends the `<Connect>` (Twilio hangs up or runs the TwiML after it).
+    /// socket, which ends the `<Connect>` (Twilio hangs up or runs the TwiML after it), and
+    /// returns how well the call's audio kept time.
     pub(super) async fn run(
         mut self,
+        queue: mpsc::Receiver<Outbound>,
+        commands: mpsc::Receiver<PlayoutCommand>,
+    ) -> AudioPacing {
+        let mut pacing = PacingCount::default();
+        self.play(queue, commands, &mut pacing).await;
+        self.close().await;
+        pacing.finish()
+    }
+
+    async fn play(
+        &mut self,
         mut queue: mpsc::Receiver<Outbound>,
         mut commands: mpsc::Receiver<PlayoutCommand>,
+        pacing: &mut PacingCount,
     ) {
         let mut writer = MediaFrameWriter::new(&self.stream_sid);
         let mut pacer = Pacer::with_lead(std::time::Instant::now(), LEAD);
         let mut cleared: Option<u32> = None;
         let mut playing: Option<(u32, u32)> = None;
-        let mut pacing = PacingCount::default();
         // Frames written to the socket but not yet flushed to Twilio.
         let mut unflushed = false;
         loop {
             if unflushed && queue.is_empty() {
                 if self.sink.flush().await.is_err() {
-                    break;
+                    return;
                 }
                 unflushed = false;
             }
@@ -101,14 +114,14 @@ impl Playout {
                 biased;
                 command = commands.recv() => match command {
                     Some(command) => {
-                        if self.apply(command, &mut cleared).await.is_err() { break }
+                        if self.apply(command, &mut cleared).await.is_err() { return }
                         continue;
                     }
-                    None => break,
+                    None => return,
                 },
                 item = queue.recv() => match item {
                     Some(item) => item,
-                    None => break,
+                    None => return,
                 },
             };
             match item {
@@ -124,7 +137,7 @@ impl Playout {
                     if due > std::time::Instant::now() {
                         if unflushed {
                             if self.sink.flush().await.is_err() {
-                                break;
+                                return;
                             }
                             unflushed = false;
                         }
@@ -133,7 +146,7 @@ impl Playout {
                     }
                     while let Ok(command) = commands.try_recv() {
                         if self.apply(command, &mut cleared).await.is_err() {
-                            return self.close().await;
+                            return;
                         }
                     }
                     if stale(cleared, turn) {
@@ -142,12 +155,12 @@ impl Playout {
                     let json = writer.media(&frame);
                     let text = Utf8Bytes::try_from(json).expect("the frame writer writes JSON text");
                     if self.sink.feed(Message::Text(text)).await.is_err() {
-                        break;
+                        return;
                     }
                     // The next frame, if queued and already due, goes out in the same write.
                     unflushed = !queue.is_empty() && pacer.deadline() <= std::time::Instant::now();
                     if !unflushed && self.sink.flush().await.is_err() {
-                        break;
+                        return;
                     }
                     let sent_at = Instant::now();
                     pacing.sent(sent_at.into_std());
@@ -167,12 +180,11 @@ impl Playout {
                 Outbound::Mark { name, .. } => {
                     let mark = StreamCommand::mark(self.stream_sid.as_str(), name).to_json();
                     if self.sink.send(Message::Text(mark.into())).await.is_err() {
-                        break;
+                        return;
                     }
                 }
             }
         }
-        self.close().await;
     }
 
     async fn apply(&mut self, command: PlayoutCommand, cleared: &mut Option<u32>) -> Result<(), axum::Error> {
@@ -185,7 +197,7 @@ impl Playout {
         }
     }
 
-    async fn close(mut self) {
+    async fn close(&mut self) {
         let _closed = self.sink.close().await;
     }
 }

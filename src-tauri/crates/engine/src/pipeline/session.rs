@@ -106,8 +106,8 @@ struct Turn {
     mark_echoed: bool,
 }
 
-/// Runs a claimed call on its media stream until the call ends, then reports its recording
-/// and its end. Both parties' frames go to `tap` for listening in.
+/// Runs a claimed call on its media stream until the call ends, then reports how well its
+/// audio kept time, its recording and its end. Both parties' frames go to `tap` for listening in.
 pub(super) async fn run(
     claimed: Claimed,
     stream_sid: String,
@@ -213,9 +213,12 @@ pub(super) async fn run(
     // Closing the playout's queue closes the socket; the reader then ends, which ends the
     // listener (its frames stop) and, with the playout, the recording.
     drop((setup, commands, inputs));
-    let _closed = tokio::time::timeout(Duration::from_secs(2), playout).await;
+    let played = tokio::time::timeout(Duration::from_secs(2), playout).await;
     reader.abort();
     let _listened = tokio::time::timeout(Duration::from_secs(2), listening).await;
+    if let Ok(Ok(pacing)) = played {
+        let _sent = call.events.send(BackendEvent::AudioPacing(pacing)).await;
+    }
     if let Some(recorded) = recording.finish().await {
         let event =
             BackendEvent::Recording { audio: recorded.wav, extension: "wav", duration_ms: recorded.duration_ms };

@@ -239,6 +239,10 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     assert!(gaps.len() > 100 && *worst <= ms(40), "{} gaps, worst {worst:?}", gaps.len());
     assert!(excused < gaps.len(), "{excused} gaps left out for starvation, {} kept", gaps.len());
     assert!(outcome.media.frames.iter().all(|(_, bytes)| *bytes == 160));
+    // The call keeps the engine's own count of how its audio kept time.
+    let pacing = store.audio_pacing(outcome.call.id).unwrap().expect("the call's audio pacing");
+    assert_eq!(pacing.frames as usize, outcome.media.frames.len(), "{pacing:?}");
+    assert!(pacing.worst_gap_ms >= 15, "gaps between frames were measured: {pacing:?}");
     assert_eq!(world.rig.tts.spoken().len(), 7, "{:?}", world.rig.tts.spoken());
 }
 

@@ -2,8 +2,8 @@
 //! forgetting a contact and the numbers that stay suppressed.
 
 use switchboard_core::{
-    BackendKind, CallCost, CallFilter, CallId, CallState, ContactFields, Offer, Speaker, TranscriptLine, TurnLatency,
-    UnixMillis,
+    AudioPacing, BackendKind, CallCost, CallFilter, CallId, CallState, ContactFields, Offer, Speaker, TranscriptLine,
+    TurnLatency, UnixMillis,
 };
 use switchboard_store::{NewCall, Store};
 
@@ -79,7 +79,7 @@ fn filters_combine_and_pages_follow_on() {
 }
 
 #[test]
-fn a_calls_provider_facts_recording_and_latency_are_kept() {
+fn a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept() {
     let store = Store::open_in_memory().unwrap();
     seeded(&store);
     let id = call(&store, 0, 1_000, CallState::Completed, &[]);
@@ -99,6 +99,11 @@ fn a_calls_provider_facts_recording_and_latency_are_kept() {
     store.record_turn_latency(id, &turn).unwrap();
     store.record_turn_latency(id, &TurnLatency { turn: 0, ..turn }).unwrap();
     assert_eq!(store.turn_latencies(id).unwrap().iter().map(|t| t.turn).collect::<Vec<_>>(), [0, 1]);
+
+    assert_eq!(store.audio_pacing(id).unwrap(), None, "a call the engine did not voice has no pacing");
+    let pacing = AudioPacing { frames: 750, late: 2, worst_gap_ms: 61 };
+    store.record_audio_pacing(id, &pacing).unwrap();
+    assert_eq!(store.audio_pacing(id).unwrap(), Some(pacing));
 
     store.save_recording(id, "1.wav", 61_000, 976_044, UnixMillis(1_000)).unwrap();
     let other = call(&store, 1, 5_000, CallState::Completed, &[]);

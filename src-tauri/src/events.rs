@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use switchboard_engine::Engine;
+use switchboard_engine::{Engine, pipeline};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -11,8 +11,10 @@ pub const ENGINE_EVENT: &str = "engine-event";
 /// Emitted when the console missed events and must re-read the store.
 pub const RESYNC_EVENT: &str = "engine-resync";
 
-/// Spawns the forwarding task; it ends when the engine's bus closes.
+/// Spawns the forwarding task, which ends when the engine's bus closes, and the watch on the
+/// agents' audio pacing, which reports on the same bus.
 pub fn forward(app: AppHandle, engine: &Arc<Engine>) {
+    tauri::async_runtime::spawn(pipeline::watch_pacing(engine.bus().clone(), pipeline::PACING_WATCH_EVERY));
     let mut events = engine.bus().subscribe();
     tauri::async_runtime::spawn(async move {
         loop {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CallSummary, Offer } from "./bindings";
-import { appendLine, callDuration, newerCall, rankOffers, upsertCall, upsertOffer } from "./calls";
+import { appendLine, audioBehindNotice, callDuration, newerCall, rankOffers, upsertCall, upsertOffer } from "./calls";
 
 const call = (id: number, over: Partial<CallSummary> = {}): CallSummary => ({
   id,
@@ -70,5 +70,13 @@ describe("call state from events", () => {
     expect(callDuration(call(1), 10_000)).toBe("–");
     expect(callDuration(call(1, { answeredAt: 1_000, endedAt: 66_000 }), 0)).toBe("1:05");
     expect(callDuration(call(1, { answeredAt: 1_000 }), 11_500)).toBe("0:10");
+  });
+});
+
+describe("audioBehindNotice", () => {
+  it("counts the late frames and says what to do", () => {
+    expect(audioBehindNotice(1, 5)).toContain("1 frame went out late in the last 5 s");
+    expect(audioBehindNotice(340, 5)).toContain("340 frames went out late");
+    expect(audioBehindNotice(340, 5)).toContain("run fewer calls at once");
   });
 });

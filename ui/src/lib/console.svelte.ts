@@ -16,6 +16,9 @@ import type {
 } from "./bindings";
 import { appendLine, newerCall, upsertCall, upsertOffer } from "./calls";
 
+/** How long the Live page keeps saying the audio fell behind after the last report. */
+const AUDIO_BEHIND_SHOWN_MS = 30_000;
+
 export type Section = "agents" | "contacts" | "campaigns" | "live" | "offers" | "history" | "settings";
 
 class ConsoleState {
@@ -32,6 +35,9 @@ class ConsoleState {
   /** The contact History shows the calls of, when opened from a contact's page. */
   historyContact = $state<{ id: number; name: string } | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
+  /** The agents' audio fell behind lately (cleared a while after the last report). */
+  audioBehind = $state<{ lateFrames: number; withinSecs: number } | null>(null);
+  private audioBehindClear: ReturnType<typeof setTimeout> | null = null;
   /** Lines of the selected call that arrived while its detail was loading. */
   private pendingLines: TranscriptLine[] = [];
 
@@ -85,6 +91,11 @@ class ConsoleState {
       case "offerRecorded":
         this.offers = upsertOffer(this.offers, event.offer);
         if (this.detail?.call.id === event.offer.callId) this.detail.offer = event.offer;
+        break;
+      case "audioFellBehind":
+        this.audioBehind = { lateFrames: event.lateFrames, withinSecs: event.withinSecs };
+        if (this.audioBehindClear !== null) clearTimeout(this.audioBehindClear);
+        this.audioBehindClear = setTimeout(() => (this.audioBehind = null), AUDIO_BEHIND_SHOWN_MS);
         break;
     }
   }

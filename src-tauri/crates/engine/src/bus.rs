@@ -24,6 +24,14 @@ pub enum EngineEvent {
         status: String,
         round: u8,
     },
+    /// The agents' audio on pipeline calls fell behind: frames went out more than 40 ms apart
+    /// (`late_frames` of them in the last `within_secs` seconds). The computer is carrying more
+    /// calls than it can voice on time.
+    AudioFellBehind {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        late_frames: u64,
+        within_secs: u32,
+    },
 }
 
 /// Fan-out of engine events. Slow listeners lose old events (they are told, and re-read the

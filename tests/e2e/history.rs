@@ -1,9 +1,12 @@
 //! History in the real window: a finished call is listed, filters narrow the list, a search
 //! finds a phrase in a past call and opens the call at that line, and its recording plays on
-//! the speakers (ALSA's output, read by the test) with the transcript following along.
+//! the speakers (ALSA's output, read by the test) with the transcript following along; a
+//! call's stored audio pacing is shown, in amber when frames came late.
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 use crate::speakers::{Speakers, peak};
+use switchboard_core::{AudioPacing, CallId};
+use switchboard_store::Store;
 
 #[tokio::test]
 async fn search_finds_a_phrase_in_a_past_call_and_opens_it_at_that_line() {
@@ -96,6 +99,32 @@ async fn a_recording_plays_on_the_speakers_and_the_transcript_follows() {
             (peak(&speakers.since(0)) > 1_000).then_some(())
         })
         .await;
+        app.quit().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_calls_audio_pacing_is_shown_and_late_frames_stand_out() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 20).await;
+        app.call_contact("Acme Fasteners").await;
+        app.until_call_completed().await;
+        app.click("nav-history").await;
+        app.click("history-row").await;
+        let call_id = app.attrs("[data-testid=call-view]", "data-call-id").await.remove(0);
+        assert!(app.texts("[data-testid=audio-pacing]").await.is_empty(), "the simulator sends no audio frames");
+
+        // The pacing a pipeline call's playout would have reported, stored beside the app's own.
+        let store = Store::open(&data.path().join("switchboard.sqlite3")).unwrap();
+        let pacing = AudioPacing { frames: 1_500, late: 3, worst_gap_ms: 64 };
+        store.record_audio_pacing(CallId(call_id.parse().unwrap()), &pacing).unwrap();
+        app.click("history-row").await;
+        let shown = app.wait_for("[data-testid=audio-pacing]").await;
+        let text = shown.text().await.unwrap();
+        assert!(text.starts_with("0:30 of agent audio, 3 frames late (longest gap 64 ms)"), "{text}");
+        assert!(shown.attr("class").await.unwrap().unwrap_or_default().contains("late-audio"), "late frames stand out");
         app.quit().await;
     })
     .await;

@@ -12,9 +12,10 @@ pub const ENGINE_EVENT: &str = "engine-event";
 pub const RESYNC_EVENT: &str = "engine-resync";
 
 /// Spawns the forwarding task, which ends when the engine's bus closes, and the watch on the
-/// agents' audio pacing, which reports on the same bus.
+/// agents' audio pacing, which brakes campaigns and reports on the same bus.
 pub fn forward(app: AppHandle, engine: &Arc<Engine>) {
-    tauri::async_runtime::spawn(pipeline::watch_pacing(engine.bus().clone(), pipeline::PACING_WATCH_EVERY));
+    let brake = engine.audio_brake().clone();
+    tauri::async_runtime::spawn(pipeline::watch_pacing(engine.bus().clone(), brake, pipeline::PACING_WATCH_EVERY));
     let mut events = engine.bus().subscribe();
     tauri::async_runtime::spawn(async move {
         loop {

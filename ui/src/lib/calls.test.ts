@@ -75,8 +75,8 @@ describe("call state from events", () => {
 
 describe("audioBehindNotice", () => {
   it("counts the late frames and says what to do", () => {
-    expect(audioBehindNotice(1, 5)).toContain("1 frame went out late in the last 5 s");
-    expect(audioBehindNotice(340, 5)).toContain("340 frames went out late");
-    expect(audioBehindNotice(340, 5)).toContain("run fewer calls at once");
+    expect(audioBehindNotice(1, 5, 15)).toContain("1 frame went out late in the last 5 s");
+    expect(audioBehindNotice(340, 5, 15)).toContain("340 frames went out late");
+    expect(audioBehindNotice(340, 5, 15)).toContain("campaigns start no new call for 15 s; run fewer calls at once");
   });
 });

@@ -73,11 +73,11 @@ export function money(value: number | null): string {
 }
 
 /** What the Live page says when the agents' audio fell behind on live calls. */
-export function audioBehindNotice(lateFrames: number, withinSecs: number): string {
+export function audioBehindNotice(lateFrames: number, withinSecs: number, campaignsHeldSecs: number): string {
   const frames = lateFrames === 1 ? "1 frame" : `${lateFrames} frames`;
   return (
     `The agents' audio fell behind: ${frames} went out late in the last ${withinSecs} s, ` +
     "so callers may hear breaks. This computer is carrying more calls than it can voice on time: " +
-    "run fewer calls at once."
+    `campaigns start no new call for ${campaignsHeldSecs} s; run fewer calls at once.`
   );
 }

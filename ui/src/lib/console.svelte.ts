@@ -36,7 +36,7 @@ class ConsoleState {
   historyContact = $state<{ id: number; name: string } | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
   /** The agents' audio fell behind lately (cleared a while after the last report). */
-  audioBehind = $state<{ lateFrames: number; withinSecs: number } | null>(null);
+  audioBehind = $state<{ lateFrames: number; withinSecs: number; campaignsHeldSecs: number } | null>(null);
   private audioBehindClear: ReturnType<typeof setTimeout> | null = null;
   /** Lines of the selected call that arrived while its detail was loading. */
   private pendingLines: TranscriptLine[] = [];
@@ -93,7 +93,11 @@ class ConsoleState {
         if (this.detail?.call.id === event.offer.callId) this.detail.offer = event.offer;
         break;
       case "audioFellBehind":
-        this.audioBehind = { lateFrames: event.lateFrames, withinSecs: event.withinSecs };
+        this.audioBehind = {
+          lateFrames: event.lateFrames,
+          withinSecs: event.withinSecs,
+          campaignsHeldSecs: event.campaignsHeldSecs,
+        };
         if (this.audioBehindClear !== null) clearTimeout(this.audioBehindClear);
         this.audioBehindClear = setTimeout(() => (this.audioBehind = null), AUDIO_BEHIND_SHOWN_MS);
         break;

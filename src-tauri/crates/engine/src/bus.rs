@@ -26,11 +26,12 @@ pub enum EngineEvent {
     },
     /// The agents' audio on pipeline calls fell behind: frames went out more than 40 ms apart
     /// (`late_frames` of them in the last `within_secs` seconds). The computer is carrying more
-    /// calls than it can voice on time.
+    /// calls than it can voice on time; campaigns start no new call for `campaigns_held_secs`.
     AudioFellBehind {
         #[cfg_attr(feature = "ts", ts(type = "number"))]
         late_frames: u64,
         within_secs: u32,
+        campaigns_held_secs: u32,
     },
 }
 

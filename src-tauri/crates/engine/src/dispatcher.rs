@@ -18,7 +18,7 @@ use crate::campaigns::{CampaignSpec, spawn_runner};
 use crate::history::{Recordings, contact_memory, memory_calls};
 use crate::settings::default_region;
 use crate::variables::call_variables;
-use crate::{BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio, now};
+use crate::{AudioBrake, BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio, now};
 
 /// Engine-wide settings.
 #[derive(Debug, Clone)]
@@ -63,6 +63,8 @@ pub struct Engine {
     campaign_calls: Arc<AtomicUsize>,
     /// Live calls' audio, for listening in.
     live_audio: LiveAudio,
+    /// Holds new campaign calls while the agents' audio falls behind.
+    audio_brake: AudioBrake,
 }
 
 impl Engine {
@@ -75,7 +77,13 @@ impl Engine {
             settings,
             campaign_calls: Arc::default(),
             live_audio: LiveAudio::default(),
+            audio_brake: AudioBrake::default(),
         }
+    }
+
+    /// The brake on new campaign calls, applied when the agents' audio falls behind.
+    pub fn audio_brake(&self) -> &AudioBrake {
+        &self.audio_brake
     }
 
     /// Makes a backend available to agents configured for it.

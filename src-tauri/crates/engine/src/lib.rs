@@ -4,6 +4,7 @@
 mod action_call;
 mod agent_tools;
 mod agents;
+mod audio_brake;
 mod backend;
 pub mod backends;
 mod bus;
@@ -27,6 +28,7 @@ pub mod settings;
 mod variables;
 
 pub use action_call::ActionCall;
+pub use audio_brake::{AUDIO_BRAKE_HOLD, AudioBrake};
 pub use backend::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 pub use bus::{EngineEvent, EventBus};
 pub use call_reports::CallReports;

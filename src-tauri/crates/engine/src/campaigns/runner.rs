@@ -1,6 +1,6 @@
 //! The campaign runner: one task per running campaign. Each step re-reads the campaign and its
-//! targets from the store, settles calls that ended, starts calls up to the concurrency limit,
-//! and advances the round (a compare-and-swap in the store) when every target is settled.
+//! targets from the store, settles calls that ended, starts calls up to the concurrency limit
+//! (none while the [`crate::AudioBrake`] holds), and advances the round (a compare-and-swap in the store) when every target is settled.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -90,10 +90,11 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
         }
     }
 
-    // Start calls up to the concurrency limit.
+    // Start calls up to the concurrency limit, unless the agents' audio fell behind lately.
     let store = Arc::clone(engine.store());
     let targets = blocking(move || store.campaign_targets(id, round)).await?;
     let clock = now();
+    let braked = engine.audio_brake().holding(clock);
     let agent_id = if round == 1 { Some(spec.agent_id) } else { spec.negotiation_agent_id };
     let mut earliest_retry: Option<i64> = None;
     for target in targets.iter().filter(|t| t.status == "pending") {
@@ -104,7 +105,7 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
             }
             _ => {}
         }
-        if in_flight >= spec.concurrency.max(1) {
+        if in_flight >= spec.concurrency.max(1) || braked.is_some() {
             break;
         }
         let Some(agent_id) = agent_id else {

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::CallState;
-use switchboard_engine::EngineEvent;
+use switchboard_core::{CallState, UnixMillis};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_engine::{AUDIO_BRAKE_HOLD, EngineEvent, now};
 
 #[tokio::test]
 async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarises() {
@@ -179,4 +179,40 @@ async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_
         assert!(first.starts_with(&format!("Hi {},", driver.fields.name)), "{first}");
         assert!(first.contains(&format!("about {count} safety events")), "{first}");
     }
+}
+
+#[tokio::test]
+async fn a_campaign_starts_no_call_while_the_audio_brake_holds_then_calls_everyone() {
+    let engine = Arc::new(super::engine(400.0));
+    let mut events = engine.bus().subscribe();
+    let store = Arc::clone(engine.store());
+    let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().id;
+    let spec = CampaignSpec {
+        name: "held".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: agent,
+        negotiation_agent_id: None,
+        contacts: store.list_contacts().unwrap().into_iter().map(|c| c.id).collect(),
+        concurrency: 3,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    };
+    // The audio fell behind long enough ago that the brake holds for another 1.5 s.
+    let hold = i64::try_from(AUDIO_BRAKE_HOLD.as_millis()).unwrap();
+    engine.audio_brake().apply(UnixMillis(now().0 - hold + 1_500));
+    let id = engine.launch_campaign(spec).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(store.calls_in_campaign(id).unwrap().is_empty(), "no call is placed while the brake holds");
+
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), events.recv()).await.expect("finished").unwrap();
+        if let EngineEvent::CampaignUpdated { campaign_id, status, .. } = &*event
+            && *campaign_id == id
+            && status == "completed"
+        {
+            break;
+        }
+    }
+    assert_eq!(store.calls_in_campaign(id).unwrap().len(), 4, "every callable vendor was called once it let go");
 }

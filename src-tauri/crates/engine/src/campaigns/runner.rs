@@ -1,6 +1,7 @@
 //! The campaign runner: one task per running campaign. Each step re-reads the campaign and its
 //! targets from the store, settles calls that ended, starts calls up to the concurrency limit
-//! (none while the [`crate::AudioBrake`] holds), and advances the round (a compare-and-swap in the store) when every target is settled.
+//! (none while the [`crate::AudioBrake`] holds), and advances the round (a compare-and-swap in
+//! the store) when every target is settled.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -64,9 +64,7 @@ impl PacingCount {
     pub(super) fn pause(&mut self) {
         self.last_sent = None;
     }
-}
 
-impl PacingCount {
     /// Adds the call's frames and worst gap to the totals and returns the call's count.
     pub(super) fn finish(self) -> AudioPacing {
         FRAMES.fetch_add(self.frames, Ordering::Relaxed);

@@ -91,6 +91,7 @@ impl Playout {
         pacing.finish()
     }
 
+    /// Sends what the turns queue, paced, until the queue closes or the socket fails.
     async fn play(
         &mut self,
         mut queue: mpsc::Receiver<Outbound>,

@@ -1,6 +1,7 @@
 //! The one interface every call backend implements: the simulator and each hosted provider.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -58,6 +59,12 @@ pub enum BackendEvent {
         audio: Vec<u8>,
         /// The file extension saying how the audio is encoded ("wav", "mp3").
         extension: &'static str,
+        duration_ms: u32,
+    },
+    /// The call's audio in a WAV file the engine wrote itself (the pipeline's recorder): moved
+    /// where recordings are kept, or deleted when none are.
+    RecordingFile {
+        path: PathBuf,
         duration_ms: u32,
     },
     /// The call is over. `state` must be terminal; `reason` says why in words.

@@ -113,6 +113,16 @@ impl CallTask {
                 blocking(move || recordings.save(&store, id, extension, &audio, duration_ms, now())).await?;
                 Ok(())
             }
+            BackendEvent::RecordingFile { path, duration_ms } => {
+                let Some(recordings) = self.recordings.clone() else {
+                    tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
+                    let _gone = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+                    return Ok(());
+                };
+                let (store, id) = (Arc::clone(&self.store), self.call_id);
+                blocking(move || recordings.adopt(&store, id, &path, duration_ms, now())).await?;
+                Ok(())
+            }
             // `run` stops at the end event and hands it to `finish`.
             BackendEvent::Ended { .. } => Ok(()),
         }

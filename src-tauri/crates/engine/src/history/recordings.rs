@@ -41,20 +41,59 @@ impl Recordings {
     ) -> Result<PathBuf, EngineError> {
         let file = format!("{}.{extension}", call.0);
         let path = self.dir.join(&file);
-        write_atomically(&self.dir, &path, audio).map_err(|err| {
-            EngineError::InvalidRequest(format!("could not save the recording to {}: {err}", path.display()))
-        })?;
+        write_atomically(&self.dir, &path, |out| out.write_all(audio)).map_err(|err| not_saved(&path, &err))?;
         store.save_recording(call, &file, duration_ms, audio.len() as u64, now)?;
+        Ok(path)
+    }
+
+    /// Keeps the WAV file at `from` (written by the engine while the call lasted) as the call's
+    /// recording: renamed into place when it is on the same filesystem, else copied (whole,
+    /// then renamed) and removed. The file is gone from `from` afterwards, kept or not.
+    pub fn adopt(
+        &self,
+        store: &Store,
+        call: CallId,
+        from: &Path,
+        duration_ms: u32,
+        now: UnixMillis,
+    ) -> Result<PathBuf, EngineError> {
+        let file = format!("{}.wav", call.0);
+        let path = self.dir.join(&file);
+        let moved = move_file(&self.dir, from, &path);
+        let _gone = std::fs::remove_file(from);
+        let bytes = moved.map_err(|err| not_saved(&path, &err))?;
+        store.save_recording(call, &file, duration_ms, bytes, now)?;
         Ok(path)
     }
 }
 
-/// Writes `bytes` to a temporary file of its own in `dir`, then renames it to `path`: two
+fn not_saved(path: &Path, err: &std::io::Error) -> EngineError {
+    EngineError::InvalidRequest(format!("could not save the recording to {}: {err}", path.display()))
+}
+
+/// Moves `from` to `path` in `dir` (durable before it gets its final name); returns its size.
+fn move_file(dir: &Path, from: &Path, path: &Path) -> std::io::Result<u64> {
+    std::fs::create_dir_all(dir)?;
+    let source = std::fs::File::open(from)?;
+    let bytes = source.metadata()?.len();
+    source.sync_all()?;
+    if std::fs::rename(from, path).is_err() {
+        // Another filesystem (a temp directory in memory): copy it instead.
+        write_atomically(dir, path, |out| std::io::copy(&mut &source, out).map(drop))?;
+    }
+    Ok(bytes)
+}
+
+/// Writes a temporary file of its own in `dir` with `write`, then renames it to `path`: two
 /// writers of the same recording (a webhook and a reconciler at once) never share a temp file.
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(
+    dir: &Path,
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile::Builder::new().prefix(".recording-").suffix(".partial").tempfile_in(dir)?;
-    file.write_all(bytes)?;
+    write(file.as_file_mut())?;
     file.as_file().sync_all()?;
     file.persist(path).map(drop).map_err(|error| error.error)
 }

@@ -1,6 +1,6 @@
 //! The call's recording: both parties' frames, stamped with their time in the call, written to
-//! a two-track WAV, and read back whole when the call ends (for the `Recording` event, which the
-//! call task keeps with the call). The frames queued up are taken every [`WRITE_EVERY`] and
+//! a two-track WAV file, which the call task moves where recordings are kept when the call ends
+//! (the `RecordingFile` event: the audio is never read back into memory). The frames queued up are taken every [`WRITE_EVERY`] and
 //! written on the blocking pool, so a call never holds a blocking thread while it lasts
 //! (hundreds of calls at once would exhaust the pool the store needs), and a frame queued for
 //! the recording never wakes a task.
@@ -27,9 +27,9 @@ pub(super) struct RecordFrame {
     pub(super) frame: Frame,
 }
 
-/// A finished recording: the WAV file's bytes and its length.
+/// A finished recording: the WAV file and its length.
 pub(super) struct Recorded {
-    pub(super) wav: Vec<u8>,
+    pub(super) path: PathBuf,
     pub(super) duration_ms: u32,
 }
 
@@ -53,11 +53,12 @@ pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, Recording) {
     let (sender, frames) = mpsc::channel::<RecordFrame>(QUEUE);
     let (finished, finishing) = oneshot::channel();
     let task = tokio::spawn(async move {
-        let recorded = record(scratch_path(call), frames, finishing).await;
-        match recorded {
+        let path = scratch_path(call);
+        match record(path.clone(), frames, finishing).await {
             Ok(recorded) => Some(recorded),
             Err(error) => {
                 tracing::warn!(%call, %error, "could not record the call");
+                let _gone = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
                 None
             }
         }
@@ -69,8 +70,6 @@ pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, Recording) {
 enum RecordingError {
     #[error(transparent)]
     Audio(#[from] AudioError),
-    #[error("could not read the recording back: {0}")]
-    Read(#[from] std::io::Error),
     #[error("the runtime is shutting down")]
     ShuttingDown,
 }
@@ -110,15 +109,8 @@ async fn record(
             break;
         }
     }
-    on_blocking_pool(move || {
-        let finished = writer.finish();
-        let read =
-            finished.map_err(RecordingError::from).and_then(|duration_ms| Ok((std::fs::read(&path)?, duration_ms)));
-        let _gone = std::fs::remove_file(&path);
-        let (wav, duration_ms) = read?;
-        Ok(Recorded { wav, duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX) })
-    })
-    .await
+    let duration_ms = on_blocking_pool(move || Ok(writer.finish()?)).await?;
+    Ok(Recorded { path, duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX) })
 }
 
 async fn on_blocking_pool<T: Send + 'static>(

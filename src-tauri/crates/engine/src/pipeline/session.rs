@@ -220,9 +220,11 @@ pub(super) async fn run(
         let _sent = call.events.send(BackendEvent::AudioPacing(pacing)).await;
     }
     if let Some(recorded) = recording.finish().await {
-        let event =
-            BackendEvent::Recording { audio: recorded.wav, extension: "wav", duration_ms: recorded.duration_ms };
-        let _sent = call.events.send(event).await;
+        let path = recorded.path.clone();
+        let event = BackendEvent::RecordingFile { path: recorded.path, duration_ms: recorded.duration_ms };
+        if call.events.send(event).await.is_err() {
+            let _gone = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+        }
     }
     tracing::info!(call = %call.call_id, state = end.state.as_str(), reason = end.reason, "pipeline call ended");
     let _sent = call.events.send(BackendEvent::Ended { state: end.state, reason: end.reason }).await;

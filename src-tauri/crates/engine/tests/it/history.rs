@@ -38,6 +38,42 @@ async fn a_calls_audio_is_saved_and_retention_deletes_it_later() {
 }
 
 #[tokio::test]
+async fn a_recording_file_is_moved_into_place_from_this_filesystem_or_another_and_never_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // /dev/shm is in memory: renaming from it fails, so the file is copied.
+    let in_memory = tempfile::tempdir_in("/dev/shm").unwrap();
+    let recordings_dir = Some(dir.path().join("recordings"));
+    for (scratch, keep) in
+        [(dir.path(), recordings_dir.clone()), (in_memory.path(), recordings_dir), (dir.path(), None)]
+    {
+        let path = scratch.join("call.wav");
+        std::fs::write(&path, b"RIFF call audio").unwrap();
+        let backend = ScriptedBackend::new(Script::Play(vec![
+            BackendEvent::Answered,
+            BackendEvent::RecordingFile { path: path.clone(), duration_ms: 2_000 },
+            BackendEvent::Ended { state: CallState::Completed, reason: "done".into() },
+        ]));
+        let settings = EngineSettings { recordings_dir: keep.clone(), ..EngineSettings::default() };
+        let engine = engine_with_settings(backend, 60, settings);
+        let mut events = engine.bus().subscribe();
+        let (contact, agent) = ids(&engine, "Acme Fasteners");
+        let call = engine.start_call(contact, agent).await.unwrap();
+        until_ended(&mut events, call.id).await;
+
+        assert!(!path.exists(), "the scratch file is gone from {}", scratch.display());
+        let info = engine.store().recording(call.id).unwrap();
+        if keep.is_none() {
+            assert!(info.is_none(), "no recordings directory, no recording");
+            continue;
+        }
+        let info = info.expect("the recording is recorded");
+        assert_eq!((info.duration_ms, info.bytes), (2_000, 15));
+        let kept = engine.recordings().unwrap().path_of(&info.file);
+        assert_eq!(std::fs::read(kept).unwrap(), b"RIFF call audio");
+    }
+}
+
+#[tokio::test]
 async fn the_next_call_is_told_about_the_last_calls_with_the_contact() {
     let backend = ScriptedBackend::new(Script::Play(vec![
         BackendEvent::Answered,

@@ -1,9 +1,9 @@
 //! The call's recording: both parties' frames, stamped with their time in the call, written to
 //! a two-track WAV file, which the call task moves where recordings are kept when the call ends
-//! (the `RecordingFile` event: the audio is never read back into memory). The frames queued up are taken every [`WRITE_EVERY`] and
-//! written on the blocking pool, so a call never holds a blocking thread while it lasts
-//! (hundreds of calls at once would exhaust the pool the store needs), and a frame queued for
-//! the recording never wakes a task.
+//! (the `RecordingFile` event: the audio is never read back into memory). The frames queued up
+//! are taken every [`WRITE_EVERY`] and written on the blocking pool, so a call never holds a
+//! blocking thread while it lasts (hundreds of calls at once would exhaust the pool the store
+//! needs), and a frame queued for the recording never wakes a task.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -3,25 +3,22 @@
 //! Each `media` message's track says whose voice it is — `inbound` the callee's, `outbound` the
 //! hosted agent's — and its audio goes into the call's tap in 20 ms frames. Nothing is sent back.
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use futures_util::StreamExt as _;
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt as _, StreamExt as _};
 use switchboard_audio::{Framer, Party};
 use switchboard_providers::twilio::StreamStart;
 
 use super::{LiveAudio, MONITOR_PARAMETER};
-use crate::pipeline::TOKEN_PARAMETER;
-
-/// WebSocket close code for a policy violation.
-const POLICY_VIOLATION: u16 = 1008;
+use crate::pipeline::{TOKEN_PARAMETER, refuse};
 
 /// Serves a monitor stream whose `start` was read; refuses (1008) one whose token is wrong.
 pub(crate) async fn serve_monitor(
     audio: LiveAudio,
     start: StreamStart,
-    mut sink: SplitSink<WebSocket, Message>,
+    sink: SplitSink<WebSocket, Message>,
     mut stream: SplitStream<WebSocket>,
     request_id: String,
 ) {
@@ -31,9 +28,7 @@ pub(crate) async fn serve_monitor(
         Ok(call) => call,
         Err(refusal) => {
             tracing::warn!(request_id, twilio_call = start.call_sid, %refusal, "monitor stream refused");
-            let frame = CloseFrame { code: POLICY_VIOLATION, reason: "unknown call or wrong token".into() };
-            let _closed = sink.send(Message::Close(Some(frame))).await;
-            return;
+            return refuse(sink, stream).await;
         }
     };
     tracing::info!(request_id, %call, "monitor stream started");

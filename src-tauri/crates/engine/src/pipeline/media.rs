@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use futures_util::stream::SplitStream;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
 use switchboard_audio::mulaw::decode_sample;
 use switchboard_audio::{Frame, Framer, Party};
@@ -33,6 +33,8 @@ const START_WITHIN: Duration = Duration::from_secs(10);
 const VOICE_PEAK: i16 = 1000;
 /// WebSocket close code for a policy violation.
 const POLICY_VIOLATION: u16 = 1008;
+/// How long a refused stream has to answer the close before its socket is dropped.
+const CLOSE_ANSWER_WITHIN: Duration = Duration::from_secs(2);
 
 /// Takes over a media stream the listener accepted (its upgrade was signed by Twilio): a
 /// pipeline call's, or a hosted call's monitor fork (its `start` names [`MONITOR_PARAMETER`]).
@@ -51,15 +53,32 @@ pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, a
         Ok(claimed) => claimed,
         Err(refusal) => {
             tracing::warn!(request_id, stream = stream_sid, twilio_call = start.call_sid, %refusal, "media stream refused");
-            let frame = CloseFrame { code: POLICY_VIOLATION, reason: "unknown call or wrong token".into() };
-            let _closed = sink.send(Message::Close(Some(frame))).await;
-            return;
+            return refuse(sink, stream).await;
         }
     };
     let call_id = claimed.call.call_id;
     tracing::info!(request_id, call = %call_id, stream = stream_sid, "pipeline media stream started");
     let tap = audio.tap(call_id);
     session::run(claimed, stream_sid, sink, stream, tap).await;
+}
+
+/// Closes a stream whose call or token is wrong with 1008, then reads (and drops) what the
+/// peer still sends until it answers the close. Dropping the socket with its frames unread
+/// would make the kernel reset the connection, and the peer could lose the close frame
+/// (and with it the reason) before reading it.
+pub(crate) async fn refuse(mut sink: SplitSink<WebSocket, Message>, mut stream: SplitStream<WebSocket>) {
+    let frame = CloseFrame { code: POLICY_VIOLATION, reason: "unknown call or wrong token".into() };
+    if sink.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let answered = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if let Message::Close(_) = message {
+                break;
+            }
+        }
+    };
+    let _answered = tokio::time::timeout(CLOSE_ANSWER_WITHIN, answered).await;
 }
 
 /// Reads until `start` (after `connected`); `None` when anything else comes first or nothing

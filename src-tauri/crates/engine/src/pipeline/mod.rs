@@ -26,7 +26,7 @@ mod spoken;
 mod turn;
 
 pub use call::{CallControl, PipelineCall, PipelineClients};
-pub(crate) use media::serve_media;
+pub(crate) use media::{refuse, serve_media};
 pub use pacing::{LATE_AFTER, PacingTotals, pacing_totals};
 pub use pacing_watch::{PACING_WATCH_EVERY, watch_pacing};
 pub use sessions::{CALL_ID_PARAMETER, PipelineSessions, TOKEN_PARAMETER};

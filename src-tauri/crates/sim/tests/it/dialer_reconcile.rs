@@ -157,6 +157,7 @@ async fn pipeline_call_without_its_stream(delivery: WebhookDelivery) -> (CallSum
     let placed = tokio::time::timeout(Duration::from_secs(10), rig.next_placed()).await.unwrap().unwrap();
     let media = tokio::time::timeout(Duration::from_secs(10), placed.stream.unwrap().finish()).await.unwrap().unwrap();
     assert!(media.closed_by_listener, "the stream was refused");
+    assert_eq!(media.close_code, Some(1008), "with the reason, as a policy violation");
     // The stream closed with no TwiML after it: Twilio completes the call.
     let ended = super::call_ended(&mut events, call.id).await;
     reconciler.inspect(JoinHandle::abort);

@@ -10,7 +10,7 @@ use switchboard_engine::backends::ultravox::UltravoxBackend;
 use switchboard_engine::backends::vapi::VapiBackend;
 use switchboard_engine::backends::{CallPlacing, ReconcileSettings};
 use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
-use switchboard_engine::history::{apply_retention, retention_days};
+use switchboard_engine::history::{Recordings, apply_retention, retention_days};
 use switchboard_engine::pipeline::PipelineSessions;
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, ProviderClients, now, sample};
 use switchboard_sim::{Cast, SimSettings, Simulator};
@@ -67,6 +67,7 @@ impl Console {
             let mut engine = Engine::new(Arc::clone(&store), settings);
             engine.register_backend(Arc::new(simulator.with_live_audio(engine.live_audio().clone())));
             let hosted = Hosted::register(&mut engine, &store, &live, &clients);
+            remove_unfinished_recordings(engine.recordings()).await;
             engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
             let engine = Arc::new(engine);
             let reports = CallReports::new(store, engine.bus().clone(), live.clone(), engine.recordings());
@@ -177,6 +178,16 @@ impl Hosted {
         self.vapi.spawn_reconciler(reports.clone());
         self.carried.dialer.spawn_reconciler(reports.clone());
         self.carried.ultravox.spawn_reconciler(reports.clone());
+    }
+}
+
+/// Deletes the recordings a crash left unfinished (no call is live yet).
+async fn remove_unfinished_recordings(recordings: Option<Recordings>) {
+    let Some(recordings) = recordings else { return };
+    match tauri::async_runtime::spawn_blocking(move || recordings.remove_unfinished()).await {
+        Ok(Ok(0)) | Err(_) => {}
+        Ok(Ok(count)) => tracing::info!(count, "deleted recordings left unfinished by a crash"),
+        Ok(Err(err)) => tracing::warn!(error = %err, "could not look for unfinished recordings"),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct CallRequest {
     /// The template variables the texts were rendered with (contact, agent, caller-supplied),
     /// for backends that render on the provider's side too.
     pub variables: Variables,
+    /// Where a backend that records the call itself writes the recording while the call lasts:
+    /// the recordings directory, so that keeping it is a rename; `None` when none are kept.
+    pub recording_dir: Option<PathBuf>,
 }
 
 /// What a backend reports about a call it placed, in the order it learns it.

@@ -203,6 +203,7 @@ impl Engine {
             voicemail,
             attempt,
             variables: vars,
+            recording_dir: self.settings.recordings_dir.clone(),
         };
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
         let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot, self.recordings());

@@ -30,5 +30,6 @@ pub(crate) fn quote_request(configure: impl FnOnce(&mut AgentConfig)) -> CallReq
         voicemail: None,
         attempt: 1,
         variables: [("vendor_name".to_owned(), "Acme".to_owned())].into(),
+        recording_dir: None,
     }
 }

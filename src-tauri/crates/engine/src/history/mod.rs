@@ -12,4 +12,4 @@ pub use export::{CallCsvRow, CampaignExport, ExportFormat, export_call, export_c
 pub use forget::forget_contact;
 pub use memory::{MEMORY_CALLS, contact_memory, memory_calls};
 pub use record::{CallRecord, CollectedField, call_record};
-pub use recordings::{RECORDING_RETENTION_DAYS, Recordings, apply_retention, retention_days};
+pub use recordings::{RECORDING_RETENTION_DAYS, Recordings, UNFINISHED_SUFFIX, apply_retention, retention_days};

@@ -11,6 +11,9 @@ use crate::EngineError;
 
 /// The setting holding how many days recordings are kept (unset: forever).
 pub const RECORDING_RETENTION_DAYS: &str = "recording_retention_days";
+/// How a file being written in the recordings directory ends (its name starts with a dot):
+/// a pipeline call's recording while the call lasts, or a recording being saved.
+pub const UNFINISHED_SUFFIX: &str = ".partial";
 
 /// The directory recordings are kept in.
 #[derive(Debug, Clone)]
@@ -21,6 +24,26 @@ pub struct Recordings {
 impl Recordings {
     pub fn new(dir: PathBuf) -> Self {
         Self { dir }
+    }
+
+    /// Deletes the unfinished files a crash left in the directory (call it at start-up, before
+    /// any call is placed); returns how many went.
+    pub fn remove_unfinished(&self) -> std::io::Result<usize> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(err) => return Err(err),
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+            if name.starts_with('.') && name.ends_with(UNFINISHED_SUFFIX) {
+                remove_file(&path);
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Where a recording file is.
@@ -92,7 +115,7 @@ fn write_atomically(
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::Builder::new().prefix(".recording-").suffix(".partial").tempfile_in(dir)?;
+    let mut file = tempfile::Builder::new().prefix(".recording-").suffix(UNFINISHED_SUFFIX).tempfile_in(dir)?;
     write(file.as_file_mut())?;
     file.as_file().sync_all()?;
     file.persist(path).map(drop).map_err(|error| error.error)

@@ -3,6 +3,7 @@
 //! hang up, transfer or leave the voicemail message (the backend places and redirects the
 //! Twilio call; the session only talks).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use switchboard_core::{CallId, DataField, PipelineSettings, render};
@@ -57,6 +58,8 @@ pub struct PipelineCall {
     pub max_duration: Duration,
     /// The message to leave when an answering machine answers (`None`: hang up on it).
     pub voicemail: Option<String>,
+    /// Where the recording is written while the call lasts (see [`CallRequest::recording_dir`]).
+    pub recording_dir: Option<PathBuf>,
     pub settings: PipelineSettings,
     pub clients: PipelineClients,
     /// The call's events, to its call task.
@@ -87,6 +90,7 @@ impl PipelineCall {
             silence_timeout: Duration::from_secs(u64::from(config.silence_timeout_secs.max(1))),
             max_duration: Duration::from_secs(u64::from(config.max_duration_secs.max(1))),
             voicemail: request.voicemail.clone(),
+            recording_dir: request.recording_dir.clone(),
             settings: config.backend_settings.pipeline.clone(),
             clients,
             events,

@@ -1,6 +1,7 @@
 //! The call's recording: both parties' frames, stamped with their time in the call, written to
-//! a two-track WAV file, which the call task moves where recordings are kept when the call ends
-//! (the `RecordingFile` event: the audio is never read back into memory). The frames queued up
+//! a two-track WAV file in the recordings directory (a hidden [`UNFINISHED_SUFFIX`] file), which
+//! the call task renames to the call's recording when the call ends (the `RecordingFile` event:
+//! the audio is never read back into memory). The frames queued up
 //! are taken every [`WRITE_EVERY`] and written on the blocking pool, so a call never holds a
 //! blocking thread while it lasts (hundreds of calls at once would exhaust the pool the store
 //! needs), and a frame queued for the recording never wakes a task.
@@ -10,6 +11,8 @@ use std::time::Duration;
 
 use switchboard_audio::{AudioError, CallRecorder, Frame, Party};
 use switchboard_core::CallId;
+
+use crate::history::UNFINISHED_SUFFIX;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -48,12 +51,13 @@ impl Recording {
     }
 }
 
-/// Starts recording `call`.
-pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, Recording) {
+/// Starts recording `call` in `dir` (the temp directory when recordings are not kept: the file
+/// is deleted at the end).
+pub(super) fn start(call: CallId, dir: Option<PathBuf>) -> (mpsc::Sender<RecordFrame>, Recording) {
     let (sender, frames) = mpsc::channel::<RecordFrame>(QUEUE);
     let (finished, finishing) = oneshot::channel();
     let task = tokio::spawn(async move {
-        let path = scratch_path(call);
+        let path = scratch_path(call, dir.unwrap_or_else(std::env::temp_dir));
         match record(path.clone(), frames, finishing).await {
             Ok(recorded) => Some(recorded),
             Err(error) => {
@@ -70,6 +74,8 @@ pub(super) fn start(call: CallId) -> (mpsc::Sender<RecordFrame>, Recording) {
 enum RecordingError {
     #[error(transparent)]
     Audio(#[from] AudioError),
+    #[error("cannot create the recordings directory {dir}: {source}")]
+    Directory { dir: PathBuf, source: std::io::Error },
     #[error("the runtime is shutting down")]
     ShuttingDown,
 }
@@ -80,7 +86,13 @@ async fn record(
     mut finishing: oneshot::Receiver<()>,
 ) -> Result<Recorded, RecordingError> {
     let created = path.clone();
-    let mut writer = on_blocking_pool(move || Ok(CallRecorder::create(&created)?)).await?;
+    let mut writer = on_blocking_pool(move || {
+        if let Some(dir) = created.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| RecordingError::Directory { dir: dir.to_owned(), source })?;
+        }
+        Ok(CallRecorder::create(&created)?)
+    })
+    .await?;
     let mut batch = Vec::with_capacity(QUEUE);
     loop {
         let finished = tokio::select! {
@@ -119,9 +131,9 @@ async fn on_blocking_pool<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.map_err(|_| RecordingError::ShuttingDown)?
 }
 
-/// Where the recording is written while the call lasts (the call task then keeps it in the
-/// recordings directory).
-fn scratch_path(call: CallId) -> PathBuf {
+/// Where the recording is written in `dir` while the call lasts: hidden and named unfinished,
+/// so that a crash leaves nothing that looks like a recording (and start-up clears it away).
+fn scratch_path(call: CallId, dir: PathBuf) -> PathBuf {
     let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    std::env::temp_dir().join(format!("switchboard-call-{call}-{unique}.wav"))
+    dir.join(format!(".call-{call}-{unique}.wav{UNFINISHED_SUFFIX}"))
 }

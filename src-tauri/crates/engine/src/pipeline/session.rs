@@ -118,7 +118,7 @@ pub(super) async fn run(
     let started = Instant::now();
     let Claimed { call, machine, filed } = claimed;
     let (inputs_sender, inputs) = mpsc::channel(INPUT_QUEUE);
-    let (recorder_sender, recording) = recorder::start(call.call_id);
+    let (recorder_sender, recording) = recorder::start(call.call_id, call.recording_dir.clone());
     let (listener_sender, listener_frames) = mpsc::channel::<Frame>(LISTEN_QUEUE);
     let (outbound, outbound_queue) = mpsc::channel(OUTBOUND_QUEUE);
     let (commands, command_queue) = mpsc::channel(8);

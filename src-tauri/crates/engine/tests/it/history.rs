@@ -2,7 +2,7 @@
 //! of past calls a contact's next call is given.
 
 use switchboard_core::{CallState, UnixMillis};
-use switchboard_engine::history::{MEMORY_CALLS, apply_retention};
+use switchboard_engine::history::{MEMORY_CALLS, Recordings, apply_retention};
 use switchboard_engine::{BackendEvent, EngineSettings};
 
 use crate::{Script, ScriptedBackend, engine_with, engine_with_settings, ids, until_ended};
@@ -71,6 +71,25 @@ async fn a_recording_file_is_moved_into_place_from_this_filesystem_or_another_an
         let kept = engine.recordings().unwrap().path_of(&info.file);
         assert_eq!(std::fs::read(kept).unwrap(), b"RIFF call audio");
     }
+}
+
+#[test]
+fn unfinished_recordings_a_crash_left_are_removed_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = Recordings::new(dir.path().join("recordings"));
+    assert_eq!(recordings.remove_unfinished().unwrap(), 0, "no directory yet, nothing to remove");
+    std::fs::create_dir(dir.path().join("recordings")).unwrap();
+    let files = [".call-7-1764640000.wav.partial", ".recording-AbC123.partial", "7.wav", "8.mp3", "notes.partial"];
+    for file in files {
+        std::fs::write(recordings.path_of(file), b"audio").unwrap();
+    }
+    assert_eq!(recordings.remove_unfinished().unwrap(), 2);
+    let mut left: Vec<String> = std::fs::read_dir(dir.path().join("recordings"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["7.wav", "8.mp3", "notes.partial"]);
 }
 
 #[tokio::test]

@@ -102,6 +102,7 @@ pub(super) fn play_reached(placed: &Placed, reach: Reach, settings: &SimSettings
         voicemail: None,
         attempt: 1,
         variables: placed.variables.clone(),
+        recording_dir: None,
     };
     let script = script(&request, reach, settings);
     let mut call_time = Duration::ZERO;

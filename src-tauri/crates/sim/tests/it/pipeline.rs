@@ -35,7 +35,7 @@ struct World {
     rig: PipelineRig,
     agent: AgentId,
     contact: ContactId,
-    _recordings: tempfile::TempDir,
+    recordings: tempfile::TempDir,
 }
 
 /// How a test call went.
@@ -44,6 +44,16 @@ struct Outcome {
     transcript: Vec<TranscriptLine>,
     media: MediaStreamRecord,
     control: Vec<CallControl>,
+    /// The files seen in the recordings directory while the call lasted.
+    recording_meanwhile: Vec<String>,
+}
+
+/// The names of the files in `dir`, sorted.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names
 }
 
 impl World {
@@ -74,7 +84,7 @@ impl World {
         let mut engine = Engine::new(Arc::clone(&store), settings);
         let settings = RigSettings { responder, ms_per_char: MS_PER_CHAR, script, wrong_token, keep_audio: false };
         let rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
-        Self { engine, rig, agent: agent.id, contact: contact.id, _recordings: recordings }
+        Self { engine, rig, agent: agent.id, contact: contact.id, recordings }
     }
 
     /// Places the call and waits for it to end.
@@ -82,12 +92,26 @@ impl World {
         let mut events = self.engine.bus().subscribe();
         let call = self.engine.start_call(self.contact, self.agent).await.unwrap();
         let placed = tokio::time::timeout(Duration::from_secs(10), self.rig.next_placed()).await.unwrap().unwrap();
-        let media =
-            tokio::time::timeout(Duration::from_secs(60), placed.stream.unwrap().finish()).await.unwrap().unwrap();
+        let stream = placed.stream.unwrap();
+        let (control, dir) = (stream.control(), self.recordings.path());
+        let recording = async {
+            loop {
+                let files = files_in(dir);
+                if !files.is_empty() {
+                    return files;
+                }
+                tokio::time::sleep(ms(5)).await;
+            }
+        };
+        let recording_meanwhile = tokio::select! {
+            files = recording => files,
+            () = control.ended() => Vec::new(),
+        };
+        let media = tokio::time::timeout(Duration::from_secs(60), stream.finish()).await.unwrap().unwrap();
         let ended = super::call_ended(&mut events, call.id).await;
         let control = self.control(&placed.call_sid).await;
         let transcript = self.engine.store().transcript(call.id).unwrap();
-        Outcome { call: ended, transcript, media, control }
+        Outcome { call: ended, transcript, media, control, recording_meanwhile }
     }
 
     /// What the fake Twilio was asked to do with the call (hang up, redirect to `<Dial>`), once
@@ -198,6 +222,11 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     }
     let recording = store.recording(outcome.call.id).unwrap().expect("a recording");
     assert!(recording.duration_ms > 4_000 && recording.file.ends_with(".wav"), "{recording:?}");
+    // It was written in the recordings directory, hidden, while the call lasted; then renamed.
+    let call_id = outcome.call.id;
+    let [meanwhile] = outcome.recording_meanwhile.as_slice() else { panic!("{:?}", outcome.recording_meanwhile) };
+    assert!(meanwhile.starts_with(&format!(".call-{call_id}-")) && meanwhile.ends_with(".wav.partial"), "{meanwhile}");
+    assert_eq!(files_in(world.recordings.path()), std::slice::from_ref(&recording.file));
     let path = world.engine.recordings().unwrap().path_of(&recording.file);
     let wav = switchboard_audio::read_wav(&path, 8000, switchboard_audio::Channels::Stereo).unwrap();
     let loud =

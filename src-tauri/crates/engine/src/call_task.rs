@@ -116,7 +116,7 @@ impl CallTask {
             BackendEvent::RecordingFile { path, duration_ms } => {
                 let Some(recordings) = self.recordings.clone() else {
                     tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
-                    let _gone = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+                    crate::history::discard(path).await;
                     return Ok(());
                 };
                 let (store, id) = (Arc::clone(&self.store), self.call_id);

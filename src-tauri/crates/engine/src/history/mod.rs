@@ -8,6 +8,8 @@ mod memory;
 mod record;
 mod recordings;
 
+pub(crate) use recordings::discard;
+
 pub use export::{CallCsvRow, CampaignExport, ExportFormat, export_call, export_campaign};
 pub use forget::forget_contact;
 pub use memory::{MEMORY_CALLS, contact_memory, memory_calls};

@@ -145,6 +145,12 @@ pub fn apply_retention(
     Ok(files.len())
 }
 
+/// Deletes a recording file that is not kept (a pipeline call's, when no recordings are kept or
+/// its call is gone), on the blocking pool.
+pub(crate) async fn discard(path: PathBuf) {
+    let _done = tokio::task::spawn_blocking(move || remove_file(&path)).await;
+}
+
 /// Removes a file; one already gone is fine, other failures are logged.
 pub(super) fn remove_file(path: &Path) {
     match std::fs::remove_file(path) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use switchboard_audio::{AudioError, CallRecorder, Frame, Party};
 use switchboard_core::CallId;
 
-use crate::history::UNFINISHED_SUFFIX;
+use crate::history::{UNFINISHED_SUFFIX, discard};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -62,7 +62,7 @@ pub(super) fn start(call: CallId, dir: Option<PathBuf>) -> (mpsc::Sender<RecordF
             Ok(recorded) => Some(recorded),
             Err(error) => {
                 tracing::warn!(%call, %error, "could not record the call");
-                let _gone = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+                discard(path).await;
                 None
             }
         }

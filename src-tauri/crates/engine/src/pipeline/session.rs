@@ -223,7 +223,7 @@ pub(super) async fn run(
         let path = recorded.path.clone();
         let event = BackendEvent::RecordingFile { path: recorded.path, duration_ms: recorded.duration_ms };
         if call.events.send(event).await.is_err() {
-            let _gone = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+            crate::history::discard(path).await;
         }
     }
     tracing::info!(call = %call.call_id, state = end.state.as_str(), reason = end.reason, "pipeline call ended");

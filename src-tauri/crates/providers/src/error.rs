@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::masking::mask;
+
 /// The provider a client talks to; every error names one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Provider {
@@ -82,12 +84,11 @@ impl ProviderError {
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
 /// A one-line excerpt of a response body: whitespace collapsed, at most [`EXCERPT_CHARS`]
-/// characters, and any of `redact` (the client's own credentials) replaced by a mask.
+/// characters, and any of `redact` (the client's own credentials) masked in each form it may
+/// be echoed in (see [`mask`]).
 pub(crate) fn excerpt(body: &[u8], redact: &[&str]) -> String {
-    let mut text = String::from_utf8_lossy(body).split_whitespace().collect::<Vec<_>>().join(" ");
-    for secret in redact.iter().filter(|secret| !secret.is_empty()) {
-        text = text.replace(secret, "••••");
-    }
+    let text = String::from_utf8_lossy(body).split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = mask(&text, redact);
     if text.chars().count() <= EXCERPT_CHARS {
         return text;
     }

@@ -14,6 +14,7 @@ pub mod elevenlabs;
 pub mod elevenlabs_tts;
 mod error;
 mod http;
+mod masking;
 mod payload;
 mod secret;
 pub mod signature;

@@ -65,12 +65,16 @@ impl TwilioClient {
         let base = base_url(provider, &config.base_url)?;
         let account_sid = path_id(provider, "account SID", &config.account_sid)
             .map_err(|error| ProviderError::Setup { provider, reason: error.to_string() })?;
+        let username = config.api_key_sid.unwrap_or_else(|| config.account_sid.clone());
+        // The token alone, and the pair `Authorization: Basic` carries (base64 of `user:token`).
+        let credentials =
+            vec![config.auth_token.clone(), Secret::new(format!("{username}:{}", config.auth_token.expose()))];
         Ok(Self {
-            http: HttpClient::new(provider, settings, vec![config.auth_token.clone()])?,
+            http: HttpClient::new(provider, settings, credentials)?,
             account_url: format!("{base}/2010-04-01/Accounts/{account_sid}.json"),
             calls_url: format!("{base}/2010-04-01/Accounts/{account_sid}/Calls"),
             recordings_prefix: format!("{base}/2010-04-01/Accounts/{account_sid}/Recordings/"),
-            username: config.api_key_sid.unwrap_or(config.account_sid),
+            username,
             auth_token: config.auth_token,
         })
     }

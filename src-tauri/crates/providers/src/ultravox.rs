@@ -8,7 +8,7 @@ mod messages;
 mod webhook;
 
 pub use agents::{AgentCall, AgentSpec, UltravoxAgent};
-pub use call_template::{CallTemplate, HttpTool, ToolParameter};
+pub use call_template::{CallTemplate, HttpTool, ToolHeader, ToolParameter};
 pub use calls::{DirectCall, EndReason, UltravoxCall};
 pub use messages::{CallMessage, MessageRole, Timespan};
 pub use webhook::{UltravoxEvent, UltravoxWebhook};

@@ -1,12 +1,14 @@
 //! `GET /health`: the listener's status, its inbox backlog, and per provider whether webhooks
 //! are verified and whether the provider's API answers (checked concurrently, through the
-//! listener's [`ProviderProbe`]).
+//! listener's [`ProviderProbe`]). Only a direct caller on this machine gets the details; a
+//! request through the tunnel learns only that the listener is up (see [`is_direct_local`]).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::join_all;
 use serde::Serialize;
@@ -86,7 +88,31 @@ struct ProviderHealth {
     reachability: Reachability,
 }
 
-pub(super) async fn health(State(state): State<Arc<ListenerState>>) -> Response {
+/// What a request through the tunnel is told.
+#[derive(Serialize)]
+struct Up {
+    status: &'static str,
+}
+
+/// Headers a tunnel or proxy adds to what it forwards (ngrok sets the `X-Forwarded-*` ones;
+/// others use `Forwarded`, `X-Real-IP` or, Cloudflare's, `CF-Connecting-IP`).
+const FORWARDING_HEADERS: [&str; 6] =
+    ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "cf-connecting-ip"];
+
+/// Whether the request came straight from this machine: a loopback peer and no forwarding
+/// header. The listener binds loopback only, so everything from outside arrives through the
+/// tunnel's local agent, whose peer is loopback too; the forwarding headers it adds tell it
+/// apart. A request without a known peer counts as forwarded.
+fn is_direct_local(peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
+    peer.is_some_and(|peer| peer.ip().is_loopback())
+        && !FORWARDING_HEADERS.iter().any(|name| headers.contains_key(*name))
+}
+
+pub(super) async fn health(State(state): State<Arc<ListenerState>>, request: Request) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| *peer);
+    if !is_direct_local(peer, request.headers()) {
+        return Json(Up { status: "listening" }).into_response();
+    }
     let store = Arc::clone(&state.store);
     let counts = match blocking(move || store.inbox_counts()).await {
         Ok(counts) => counts,
@@ -127,4 +153,25 @@ pub(super) async fn health(State(state): State<Arc<ListenerState>>) -> Response 
         providers,
     })
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::{FORWARDING_HEADERS, is_direct_local};
+
+    #[test]
+    fn only_a_loopback_peer_with_no_forwarding_header_is_direct() {
+        let loopback = Some("127.0.0.1:5000".parse().unwrap());
+        assert!(is_direct_local(loopback, &HeaderMap::new()));
+        assert!(is_direct_local(Some("[::1]:5000".parse().unwrap()), &HeaderMap::new()));
+        assert!(!is_direct_local(Some("192.168.1.9:5000".parse().unwrap()), &HeaderMap::new()));
+        assert!(!is_direct_local(None, &HeaderMap::new()), "an unknown peer is not trusted");
+        for name in FORWARDING_HEADERS {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_static("203.0.113.7"));
+            assert!(!is_direct_local(loopback, &headers), "{name}");
+        }
+    }
 }

@@ -43,7 +43,9 @@ pub use routes::{
 };
 pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
 pub(crate) use state::{WebhookKeys, webhook_keys};
-pub use ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
+pub use ultravox_signature::{
+    ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey,
+};
 
 /// Every route of the listener, with its limits and headers.
 pub fn router(state: Arc<ListenerState>) -> Router {

@@ -96,6 +96,13 @@ pub(crate) struct WebhookKeys {
     pub(super) vapi: Option<VapiWebhookKey>,
 }
 
+impl WebhookKeys {
+    /// The key our Ultravox agents' tool requests carry, when an Ultravox webhook secret is set.
+    pub(crate) fn ultravox_tool_key(&self) -> Option<Secret> {
+        self.ultravox.as_ref().map(UltravoxWebhookKey::tool_key)
+    }
+}
+
 /// The verification keys of the `secrets` that are set and not empty.
 pub(crate) fn webhook_keys(secrets: WebhookSecrets) -> WebhookKeys {
     let configured = |secret: Option<Secret>| secret.filter(|secret| !secret.is_empty());

@@ -13,6 +13,10 @@ use switchboard_providers::signature::SignatureError;
 
 pub const ULTRAVOX_SIGNATURE_HEADER: &str = "x-ultravox-webhook-signature";
 pub const ULTRAVOX_TIMESTAMP_HEADER: &str = "x-ultravox-webhook-timestamp";
+/// The header our Ultravox agents' tool requests carry their [`UltravoxWebhookKey::tool_key`] in.
+pub const ULTRAVOX_TOOL_KEY_HEADER: &str = "x-switchboard-tool-key";
+/// What the tool key is the MAC of, so it is never the MAC of anything a webhook signs.
+const TOOL_KEY_PURPOSE: &[u8] = b"switchboard: the key of our agents' record_field tool";
 
 /// How far the timestamp may be from our clock, either way. Ultravox suggests a minute; a
 /// desktop clock may be off by more.
@@ -68,12 +72,35 @@ impl UltravoxWebhookKey {
         Ok(())
     }
 
+    /// The key our agents' tool requests carry (a static header Ultravox adds to each, never
+    /// shown to the model). Tools are defined on the agent, not per call, so it is one per
+    /// webhook secret: derived from it, it needs no storage of its own and changes with it.
+    pub fn tool_key(&self) -> Secret {
+        Secret::new(hex::encode(self.tool_mac().finalize().into_bytes()))
+    }
+
+    /// Accepts a tool request carrying [`UltravoxWebhookKey::tool_key`] (compared in constant time).
+    pub fn verify_tool_key(&self, presented: Option<&str>) -> Result<(), SignatureError> {
+        let presented = presented.ok_or(SignatureError::Missing)?;
+        let presented = hex::decode(presented.trim()).map_err(|_| SignatureError::Malformed)?;
+        self.tool_mac().verify_slice(&presented).map_err(|_| SignatureError::Mismatch)
+    }
+
+    fn tool_mac(&self) -> Hmac<Sha256> {
+        let mut mac = self.keyed();
+        mac.update(TOOL_KEY_PURPOSE);
+        mac
+    }
+
     fn mac(&self, body: &[u8], timestamp: &str) -> Hmac<Sha256> {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes()).expect("HMAC takes keys of any length");
+        let mut mac = self.keyed();
         mac.update(body);
         mac.update(timestamp.as_bytes());
         mac
+    }
+
+    fn keyed(&self) -> Hmac<Sha256> {
+        Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes()).expect("HMAC takes keys of any length")
     }
 }
 
@@ -116,5 +143,16 @@ mod tests {
         assert_eq!(verify(BODY, SENT, SENT_SECS - 301), Err(SignatureError::Future(301)));
         assert_eq!(verify(BODY, "yesterday", SENT_SECS), Err(SignatureError::Malformed));
         assert_eq!(key().verify(None, Some(SENT), BODY, at(SENT_SECS)), Err(SignatureError::Missing));
+    }
+
+    #[test]
+    fn the_tool_key_is_accepted_and_anything_else_refused() {
+        let tool_key = key().tool_key();
+        assert_eq!(key().verify_tool_key(Some(tool_key.expose())), Ok(()));
+        let other = UltravoxWebhookKey::new(Secret::new("other")).tool_key();
+        assert_eq!(key().verify_tool_key(Some(other.expose())), Err(SignatureError::Mismatch));
+        assert_eq!(key().verify_tool_key(Some("not hex")), Err(SignatureError::Malformed));
+        assert_eq!(key().verify_tool_key(None), Err(SignatureError::Missing));
+        assert_ne!(tool_key.expose(), key().sign(b"", ""), "not the signature of an empty webhook");
     }
 }

@@ -1,14 +1,31 @@
-//! The answer to an Ultravox agent's `record_field` tool. It only acknowledges: the values are
-//! read after the call from Ultravox's own record of it (the call's messages, fetched with our
-//! API key), so a request here cannot put a value on a call. A body without a key is answered
-//! 400 with a sentence the model can act on.
+//! The answer to an Ultravox agent's `record_field` tool. Its requests carry the tool key (a
+//! static header of the agent's tool, see [`UltravoxWebhookKey::tool_key`]), checked like any
+//! webhook's signature: without an Ultravox webhook secret the route answers 503, without the
+//! right key 403. It only acknowledges: the values are read after the call from Ultravox's own
+//! record of it (the call's messages, fetched with our API key), so a request here cannot put a
+//! value on a call. A body without a key is answered 400 with a sentence the model can act on.
+//!
+//! [`UltravoxWebhookKey::tool_key`]: super::UltravoxWebhookKey::tool_key
+
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use switchboard_providers::Provider;
 
-pub(super) async fn record_field(body: Bytes) -> Response {
+use super::ListenerState;
+use super::ingest::request_id;
+use super::routes::ULTRAVOX_TOOL_PATH;
+use super::ultravox_signature::ULTRAVOX_TOOL_KEY_HEADER;
+use super::verify::{Refusal, text};
+
+pub(super) async fn record_field(State(state): State<Arc<ListenerState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refusal) = verify_tool_key(&state, &headers) {
+        return refusal.respond(request_id(&headers), ULTRAVOX_TOOL_PATH);
+    }
     let body: Option<Value> = serde_json::from_slice(&body).ok();
     let key = body.as_ref().and_then(|body| body.get("key")).and_then(Value::as_str).map(str::trim);
     match key {
@@ -17,19 +34,9 @@ pub(super) async fn record_field(body: Bytes) -> Response {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use axum::body::Bytes;
-    use axum::http::StatusCode;
-
-    use super::record_field;
-
-    #[tokio::test]
-    async fn a_value_with_its_key_is_acknowledged_and_anything_else_refused() {
-        let recorded = record_field(Bytes::from_static(br#"{"key":"unit_price","value":"4.50"}"#)).await;
-        assert_eq!(recorded.status(), StatusCode::OK);
-        for bad in [&br#"{"value":"4.50"}"#[..], br#"{"key":" "}"#, b"not json"] {
-            assert_eq!(record_field(Bytes::from_static(bad)).await.status(), StatusCode::BAD_REQUEST);
-        }
-    }
+fn verify_tool_key(state: &ListenerState, headers: &HeaderMap) -> Result<(), Refusal> {
+    let providers = state.providers.current();
+    let key = providers.webhook_keys.ultravox.as_ref().ok_or(Refusal::NotConfigured(Provider::Ultravox))?;
+    key.verify_tool_key(text(headers, ULTRAVOX_TOOL_KEY_HEADER))
+        .map_err(|reason| Refusal::Signature(Provider::Ultravox, reason))
 }

@@ -2,6 +2,8 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::Secret;
+
 /// How an Ultravox agent behaves on a call: prompt, voice, opening line and limits. Built from
 /// Switchboard's own agent configuration.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,6 +30,22 @@ pub struct HttpTool {
     pub description: String,
     pub parameters: Vec<ToolParameter>,
     pub url: String,
+    /// Headers Ultravox adds to every request of the tool (static parameters the model never
+    /// sees): how the listener knows the request came from our agent.
+    pub headers: Vec<ToolHeader>,
+}
+
+/// A header an [`HttpTool`]'s requests carry, such as a key the endpoint checks.
+#[derive(Debug, Clone)]
+pub struct ToolHeader {
+    pub name: String,
+    pub value: Secret,
+}
+
+impl PartialEq for ToolHeader {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.value.expose() == other.value.expose()
+    }
 }
 
 /// A text parameter of an [`HttpTool`].
@@ -76,7 +94,16 @@ struct ToolWire<'a> {
     model_tool_name: &'a str,
     description: &'a str,
     dynamic_parameters: Vec<ParameterWire<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    static_parameters: Vec<StaticParameterWire<'a>>,
     http: HttpWire<'a>,
+}
+
+#[derive(Serialize)]
+struct StaticParameterWire<'a> {
+    name: &'a str,
+    location: &'static str,
+    value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -115,6 +142,15 @@ impl HttpTool {
                         location: "PARAMETER_LOCATION_BODY",
                         schema: SchemaWire { kind: "string", description: &parameter.description },
                         required: parameter.required,
+                    })
+                    .collect(),
+                static_parameters: self
+                    .headers
+                    .iter()
+                    .map(|header| StaticParameterWire {
+                        name: &header.name,
+                        location: "PARAMETER_LOCATION_HEADER",
+                        value: header.value.expose(),
                     })
                     .collect(),
                 http: HttpWire { base_url_pattern: &self.url, http_method: "POST" },
@@ -170,7 +206,8 @@ impl Serialize for CallTemplate {
 mod tests {
     use serde_json::json;
 
-    use super::{CallTemplate, HttpTool, ToolParameter};
+    use super::{CallTemplate, HttpTool, ToolHeader, ToolParameter};
+    use crate::Secret;
 
     #[test]
     fn serializes_to_the_ultravox_call_shape() {
@@ -200,6 +237,7 @@ mod tests {
                     required: true,
                 }],
                 url: "https://tunnel.example/ultravox/tools/record-field".into(),
+                headers: vec![ToolHeader { name: "X-Tool-Key".into(), value: Secret::new("k1") }],
             }],
             ..Default::default()
         };
@@ -208,6 +246,7 @@ mod tests {
             json!([{"temporaryTool": {"modelToolName": "record_field", "description": "Record a value.",
                 "dynamicParameters": [{"name": "key", "location": "PARAMETER_LOCATION_BODY",
                     "schema": {"type": "string", "description": "Which value."}, "required": true}],
+                "staticParameters": [{"name": "X-Tool-Key", "location": "PARAMETER_LOCATION_HEADER", "value": "k1"}],
                 "http": {"baseUrlPattern": "https://tunnel.example/ultravox/tools/record-field", "httpMethod": "POST"}}}])
         );
         let user_first = CallTemplate { system_prompt: "p".into(), ..Default::default() };

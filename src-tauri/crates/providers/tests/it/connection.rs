@@ -85,6 +85,33 @@ async fn a_refused_key_names_the_provider_is_not_retried_and_never_shows_the_key
 }
 
 #[tokio::test]
+async fn a_key_echoed_encoded_by_a_proxy_is_masked_in_every_form() {
+    use base64::Engine as _;
+    for provider in PROVIDERS {
+        // What a proxy in front of the provider might echo: the Basic header Twilio is sent
+        // (base64 of `sid:token`), and any key base64- and URL-encoded.
+        let basic = basic_auth(ACCOUNT_SID, KEY);
+        let base64_key = base64::engine::general_purpose::STANDARD.encode(KEY);
+        let url_key: String = form_urlencoded::byte_serialize(format!("{KEY}/").as_bytes()).collect();
+        let body = json!({"error": "proxy refused", "authorization": basic, "key": base64_key, "query": url_key});
+        let server = Loopback::start(vec![Reply::json(407, body)]).await;
+        let outcome = check(provider, &server.base_url).await;
+        let (ConnectionCheck::KeyRefused(error) | ConnectionCheck::Unreachable(error)) = &outcome else {
+            panic!("{provider}: {outcome:?}")
+        };
+        let text = format!("{error} {error:?}");
+        let basic_encoded = basic.trim_start_matches("Basic ");
+        for leak in [KEY, basic_encoded, base64_key.trim_end_matches('='), url_key.trim_end_matches("%2F")] {
+            assert!(!text.contains(leak), "{provider}: {leak} leaked into {text}");
+        }
+        if provider == Provider::Twilio {
+            assert!(text.contains("\"authorization\":\"Basic ••••\""), "{text}");
+        }
+        server.single();
+    }
+}
+
+#[tokio::test]
 async fn a_server_error_is_unreachable_with_the_excerpt_and_not_retried() {
     for provider in PROVIDERS {
         let server = Loopback::start(vec![Reply::json(500, json!({"error": "upstream overloaded"}))]).await;

@@ -5,10 +5,10 @@
 //! the values it records are read from the call's messages after the call.
 
 use switchboard_core::{AgentConfig, BackendKind};
-use switchboard_providers::ultravox::{AgentSpec, CallTemplate, HttpTool, ToolParameter};
+use switchboard_providers::ultravox::{AgentSpec, CallTemplate, HttpTool, ToolHeader, ToolParameter};
 
 use super::{UltravoxBackend, provider_error};
-use crate::server::ULTRAVOX_TOOL_PATH;
+use crate::server::{ULTRAVOX_TOOL_KEY_HEADER, ULTRAVOX_TOOL_PATH};
 use crate::{BackendError, BoxFuture};
 
 /// The tool the agent records each collected value with.
@@ -87,6 +87,16 @@ impl UltravoxBackend {
                     },
                 ],
                 url: self.dialer.public_url(ULTRAVOX_TOOL_PATH),
+                // Without an Ultravox webhook secret the listener refuses the tool's requests
+                // (503) anyway, as it refuses Ultravox's webhooks.
+                headers: self
+                    .clients
+                    .current()
+                    .webhook_keys
+                    .ultravox_tool_key()
+                    .map(|value| ToolHeader { name: ULTRAVOX_TOOL_KEY_HEADER.to_owned(), value })
+                    .into_iter()
+                    .collect(),
             }]
         };
         AgentSpec {

@@ -9,15 +9,17 @@ mod provider_health;
 mod public_url;
 mod security;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, header};
 use switchboard_core::{CallId, CallState, CallSummary, UnixMillis};
 use switchboard_engine::server::{
-    ListenerSettings, ListenerState, ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey,
-    WebhookSecrets, router,
+    ListenerSettings, ListenerState, ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOOL_KEY_HEADER,
+    UltravoxWebhookKey, WebhookSecrets, router,
 };
 use switchboard_engine::{EngineEvent, EventBus};
 use switchboard_providers::Secret;
@@ -90,7 +92,11 @@ impl Fixture {
         Self { state, store, call, events }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+    /// Sends `request` through the router, from a loopback peer unless it names another.
+    pub async fn send(&self, mut request: Request<Body>) -> Response<Body> {
+        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
+        }
         router(Arc::clone(&self.state)).oneshot(request).await.unwrap()
     }
 
@@ -135,6 +141,21 @@ pub fn twilio_websocket_signature(url: &str) -> String {
 pub fn http_client() -> reqwest::Client {
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// A call of our Ultravox agents' `record_field` tool carrying `tool_key` (if any).
+pub fn ultravox_tool_request(body: &[u8], tool_key: Option<&str>) -> Request<Body> {
+    let request = json_request("/ultravox/tools/record-field");
+    let request = match tool_key {
+        Some(key) => request.header(ULTRAVOX_TOOL_KEY_HEADER, key),
+        None => request,
+    };
+    request.body(Body::from(body.to_vec())).unwrap()
+}
+
+/// The tool key our Ultravox agents' tools are given with [`secrets`].
+pub fn ultravox_tool_key() -> String {
+    UltravoxWebhookKey::new(Secret::new(ULTRAVOX_SECRET)).tool_key().expose().to_owned()
 }
 
 pub fn unix_now() -> u64 {

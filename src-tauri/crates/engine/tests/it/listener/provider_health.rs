@@ -113,3 +113,24 @@ async fn concurrent_asks_share_one_check_and_an_expired_outcome_is_checked_again
     assert_eq!(reachability(&health(&fixture).await, "vapi"), json!({"state": "reachable"}));
     assert_eq!(vapi.hits(), 2, "checked again once the outcome expired");
 }
+
+#[tokio::test]
+async fn a_twilio_basic_header_echoed_in_an_error_body_is_masked_in_health() {
+    use base64::Engine as _;
+    let (account_sid, auth_token) = ("AC5ef8732a3c49700934481addd5ce1659", "twilio-token-77e1b2");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{account_sid}:{auth_token}"));
+    // A proxy in front of Twilio refusing the request and echoing what it was sent.
+    let echo = json!({"message": "proxy authentication required", "received": format!("Authorization: Basic {basic}")});
+    let twilio = FakeApi::start(407, echo.to_string()).await;
+    let credentials = Credentials::Twilio { account_sid: account_sid.into(), auth_token: Secret::new(auth_token) };
+    let settings = HttpSettings { request_timeout: Duration::from_secs(2), ..HttpSettings::default() };
+    let probe =
+        ConnectionProbe::new([
+            ConnectionTarget::new(Provider::Twilio, &twilio.base_url, credentials, &settings).unwrap()
+        ]);
+    let report = health(&fixture_with(probe)).await;
+    let reason = reachability(&report, "twilio")["reason"].as_str().unwrap().to_owned();
+    assert!(reason.contains("Authorization: Basic ••••"), "{reason}");
+    let text = report.to_string();
+    assert!(!text.contains(&basic) && !text.contains(&basic[..16]) && !text.contains(auth_token), "{text}");
+}

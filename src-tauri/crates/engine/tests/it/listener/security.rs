@@ -1,19 +1,22 @@
 //! Who gets in: signed requests only, per provider; refusals write nothing. Limits on size and
 //! rate, security headers and request ids on every answer, and the health report.
 
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
+use serde_json::json;
 use switchboard_engine::BoxFuture;
-use switchboard_engine::server::{ListenerSettings, ProviderProbe, Reachability, WebhookSecrets};
+use switchboard_engine::server::{ListenerSettings, ProviderProbe, Reachability, WebhookSecrets, serve};
 use switchboard_providers::Provider;
 use switchboard_providers::signature::TWILIO_SIGNATURE_HEADER;
 
 use super::{
-    CALL_SID, Fixture, PUBLIC, elevenlabs_request, twilio_request, twilio_status, ultravox_request, unix_now,
-    vapi_request, vapi_secret,
+    CALL_SID, Fixture, PUBLIC, elevenlabs_request, twilio_request, twilio_status, ultravox_request, ultravox_tool_key,
+    ultravox_tool_request, unix_now, vapi_request, vapi_secret,
 };
 
 #[tokio::test]
@@ -74,6 +77,33 @@ async fn a_provider_without_a_secret_answers_503_and_never_accepts_unsigned() {
         assert!(String::from_utf8_lossy(&text).ends_with("webhooks are not configured"), "{path}");
     }
     assert_eq!(fixture.store.inbox_counts().unwrap().total, 0);
+}
+
+#[tokio::test]
+async fn the_ultravox_tool_answers_only_requests_carrying_its_key() {
+    let fixture = Fixture::new();
+    let value = br#"{"key":"unit_price","value":"4.50"}"#;
+    let other_key = switchboard_engine::server::UltravoxWebhookKey::new(switchboard_providers::Secret::new("guess"));
+    for (what, key) in [
+        ("no key", None),
+        ("another secret's key", Some(other_key.tool_key().expose().to_owned())),
+        ("not hex", Some("letmein".to_owned())),
+    ] {
+        let response = fixture.send(ultravox_tool_request(value, key.as_deref())).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{what}");
+        let text = to_bytes(response.into_body(), 1024).await.unwrap();
+        assert_eq!(&text[..], b"forbidden", "{what}: the model is told nothing more");
+    }
+    let response = fixture.send(ultravox_tool_request(value, Some(&ultravox_tool_key()))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(&to_bytes(response.into_body(), 1024).await.unwrap()[..], b"Recorded.");
+    let response = fixture.send(ultravox_tool_request(br#"{"value":"4.50"}"#, Some(&ultravox_tool_key()))).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(fixture.store.inbox_counts().unwrap().total, 0, "the tool writes nothing");
+
+    let unconfigured = Fixture::with(WebhookSecrets::default(), ListenerSettings::new(PUBLIC));
+    let response = unconfigured.send(ultravox_tool_request(value, Some(&ultravox_tool_key()))).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "no Ultravox secret, no tool");
 }
 
 #[tokio::test]
@@ -151,6 +181,47 @@ pub(super) async fn health(fixture: &Fixture) -> serde_json::Value {
     assert_eq!(response.status(), StatusCode::OK);
     let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
     serde_json::from_slice(&body).unwrap()
+}
+
+#[tokio::test]
+async fn health_through_the_tunnel_says_only_that_the_listener_is_up() {
+    let fixture = Fixture::new();
+    fixture.send(twilio_request("/twilio/status", &twilio_status(CALL_SID, "ringing", 1))).await;
+    let forwarded = |name: &str| Request::get("/health").header(name, "203.0.113.7").body(Body::empty()).unwrap();
+    let mut from_elsewhere = Request::get("/health").body(Body::empty()).unwrap();
+    from_elsewhere.extensions_mut().insert(ConnectInfo(SocketAddr::from(([192, 168, 1, 9], 5000))));
+    for (what, request) in [
+        ("X-Forwarded-For", forwarded("x-forwarded-for")),
+        ("X-Forwarded-Host", forwarded("x-forwarded-host")),
+        ("Forwarded", forwarded("forwarded")),
+        ("a peer that is not loopback", from_elsewhere),
+    ] {
+        let response = fixture.send(request).await;
+        assert_eq!(response.status(), StatusCode::OK, "{what}");
+        let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            json!({"status": "listening"}),
+            "{what}"
+        );
+    }
+    let direct = health(&fixture).await;
+    assert_eq!(direct["publicBaseUrl"], PUBLIC, "a direct loopback caller gets the details");
+    assert_eq!(direct["inbox"]["total"], 1);
+}
+
+/// Over a real socket: the peer address reaches `/health`, and the tunnel's headers hide the details.
+#[tokio::test]
+async fn health_over_a_socket_tells_the_tunnel_less_than_a_local_caller() {
+    let fixture = Fixture::new();
+    let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), fixture.state.clone()).await.unwrap();
+    let client = super::http_client();
+    let url = format!("http://{bound}/health");
+    let direct: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(direct["publicBaseUrl"], PUBLIC);
+    let tunnelled = client.get(&url).header("x-forwarded-for", "203.0.113.7").header("x-forwarded-proto", "https");
+    let tunnelled: serde_json::Value = tunnelled.send().await.unwrap().json().await.unwrap();
+    assert_eq!(tunnelled, json!({"status": "listening"}));
 }
 
 struct AllReachable;

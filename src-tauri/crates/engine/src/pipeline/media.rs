@@ -27,23 +27,32 @@ use super::session::{self, Input};
 use super::sessions::{CALL_ID_PARAMETER, PipelineSessions, TOKEN_PARAMETER};
 use crate::live_audio::{AudioTap, LiveAudio, MONITOR_PARAMETER, serve_monitor};
 
-/// How long Twilio has to send `start` after the upgrade.
-const START_WITHIN: Duration = Duration::from_secs(10);
 /// A frame whose loudest sample passes this is the caller's voice (about -30 dBFS).
 const VOICE_PEAK: i16 = 1000;
 /// WebSocket close code for a policy violation.
 const POLICY_VIOLATION: u16 = 1008;
+/// WebSocket close code for a message too big to take.
+const MESSAGE_TOO_BIG: u16 = 1009;
 /// How long a refused stream has to answer the close before its socket is dropped.
 const CLOSE_ANSWER_WITHIN: Duration = Duration::from_secs(2);
 
 /// Takes over a media stream the listener accepted (its upgrade was signed by Twilio): a
 /// pipeline call's, or a hosted call's monitor fork (its `start` names [`MONITOR_PARAMETER`]).
-pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, audio: LiveAudio, request_id: String) {
-    let (mut sink, mut stream) = socket.split();
-    let Some((stream_sid, start)) = read_start(&mut stream).await else {
-        tracing::warn!(request_id, "media stream closed: no start message within {} s", START_WITHIN.as_secs());
-        let _closed = sink.close().await;
-        return;
+/// A stream whose `start` does not come first, or within `start_within`, is closed with why.
+pub(crate) async fn serve_media(
+    socket: WebSocket,
+    sessions: PipelineSessions,
+    audio: LiveAudio,
+    request_id: String,
+    start_within: Duration,
+) {
+    let (sink, mut stream) = socket.split();
+    let (stream_sid, start) = match read_start(&mut stream, start_within).await {
+        Ok(started) => started,
+        Err(no_start) => {
+            tracing::warn!(request_id, reason = %no_start, "media stream closed before its start");
+            return close(sink, stream, no_start.close_frame()).await;
+        }
     };
     if start.custom_parameters.contains_key(MONITOR_PARAMETER) {
         return serve_monitor(audio, start, sink, stream, request_id).await;
@@ -62,12 +71,16 @@ pub(crate) async fn serve_media(socket: WebSocket, sessions: PipelineSessions, a
     session::run(claimed, stream_sid, sink, stream, tap).await;
 }
 
-/// Closes a stream whose call or token is wrong with 1008, then reads (and drops) what the
-/// peer still sends until it answers the close. Dropping the socket with its frames unread
-/// would make the kernel reset the connection, and the peer could lose the close frame
-/// (and with it the reason) before reading it.
-pub(crate) async fn refuse(mut sink: SplitSink<WebSocket, Message>, mut stream: SplitStream<WebSocket>) {
+/// Closes a stream whose call or token is wrong with 1008.
+pub(crate) async fn refuse(sink: SplitSink<WebSocket, Message>, stream: SplitStream<WebSocket>) {
     let frame = CloseFrame { code: POLICY_VIOLATION, reason: "unknown call or wrong token".into() };
+    close(sink, stream, frame).await;
+}
+
+/// Sends `frame`, then reads (and drops) what the peer still sends until it answers the close.
+/// Dropping the socket with its frames unread would make the kernel reset the connection, and
+/// the peer could lose the close frame (and with it the reason) before reading it.
+async fn close(mut sink: SplitSink<WebSocket, Message>, mut stream: SplitStream<WebSocket>, frame: CloseFrame) {
     if sink.send(Message::Close(Some(frame))).await.is_err() {
         return;
     }
@@ -81,21 +94,45 @@ pub(crate) async fn refuse(mut sink: SplitSink<WebSocket, Message>, mut stream: 
     let _answered = tokio::time::timeout(CLOSE_ANSWER_WITHIN, answered).await;
 }
 
-/// Reads until `start` (after `connected`); `None` when anything else comes first or nothing
-/// in time.
-async fn read_start(stream: &mut SplitStream<WebSocket>) -> Option<(String, StreamStart)> {
+/// Why a stream never started.
+#[derive(Debug, thiserror::Error)]
+enum NoStart {
+    #[error("no start message within {} ms", .0.as_millis())]
+    Late(Duration),
+    #[error("a message other than start came first")]
+    Unexpected,
+    /// Over the route's message or frame size, or not a WebSocket message at all.
+    #[error("an unreadable or oversized message came first")]
+    Unreadable,
+    #[error("the stream closed")]
+    Closed,
+}
+
+impl NoStart {
+    fn close_frame(&self) -> CloseFrame {
+        let code = if matches!(self, Self::Unreadable) { MESSAGE_TOO_BIG } else { POLICY_VIOLATION };
+        CloseFrame { code, reason: self.to_string().into() }
+    }
+}
+
+/// Reads until `start` (after `connected`), for at most `within`.
+async fn read_start(stream: &mut SplitStream<WebSocket>, within: Duration) -> Result<(String, StreamStart), NoStart> {
     let read = async {
-        while let Some(Ok(message)) = stream.next().await {
-            let Message::Text(text) = message else { continue };
+        loop {
+            let text = match stream.next().await {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(_))) | None => return Err(NoStart::Closed),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) => return Err(NoStart::Unreadable),
+            };
             match StreamEvent::parse(text.as_str()) {
                 Ok(StreamEvent::Connected { .. }) => {}
-                Ok(StreamEvent::Start { stream_sid, start, .. }) => return Some((stream_sid, start)),
-                Ok(_) | Err(_) => return None,
+                Ok(StreamEvent::Start { stream_sid, start, .. }) => return Ok((stream_sid, start)),
+                Ok(_) | Err(_) => return Err(NoStart::Unexpected),
             }
         }
-        None
     };
-    tokio::time::timeout(START_WITHIN, read).await.ok().flatten()
+    tokio::time::timeout(within, read).await.unwrap_or(Err(NoStart::Late(within)))
 }
 
 /// When the caller's voice was last heard, in milliseconds of the stream (lock-free).

@@ -68,6 +68,8 @@ pub struct ListenerSettings {
     /// How long a webhook naming no known call waits for the backend to record the provider's
     /// call id before it is parked as failed.
     pub unknown_call_grace: Duration,
+    /// How long a media stream has to send its `start` after the upgrade before it is closed.
+    pub media_start_within: Duration,
 }
 
 impl ListenerSettings {
@@ -79,6 +81,7 @@ impl ListenerSettings {
             rate_per_second: NonZeroU32::new(50).expect("not zero"),
             rate_burst: NonZeroU32::new(200).expect("not zero"),
             unknown_call_grace: Duration::from_secs(120),
+            media_start_within: Duration::from_secs(5),
         }
     }
 

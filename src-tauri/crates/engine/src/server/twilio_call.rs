@@ -22,6 +22,10 @@ use crate::pipeline::serve_media;
 /// Media messages are about 300 bytes, 50 a second, and tungstenite zero-fills its whole read
 /// buffer (128 KiB by default) before every read: a small one keeps that cheap.
 const MEDIA_READ_BUFFER_BYTES: usize = 2 * 1024;
+/// The largest message (and frame) a media stream may send. Twilio's are small JSON: a media
+/// message carries 20 ms of audio (about 300 bytes), `start` the stream's parameters; a larger
+/// one is refused as it is read, before it is buffered (tungstenite's default is 64 MiB).
+const MEDIA_MESSAGE_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Twilio's voice URL. A speech-gather call (named by `?call=` or known by its Call SID) is
 /// answered with its opening `<Gather>`; other calls get an empty `<Response/>` (Twilio ends the
@@ -124,7 +128,7 @@ fn twiml_response(twiml: &Twiml) -> Response {
 
 /// The media stream upgrade, signed over the `wss://` form of the public URL. The stream goes
 /// to the realtime pipeline, which runs the call its `start` message names (with the call's
-/// token) and closes any other.
+/// token) and closes any other, or one whose `start` is late; messages are size-limited.
 pub(super) async fn media(
     State(state): State<Arc<ListenerState>>,
     uri: Uri,
@@ -137,7 +141,10 @@ pub(super) async fn media(
         return refusal.respond(&request_id, TWILIO_MEDIA_PATH);
     }
     let (sessions, audio) = (state.pipeline.clone(), state.live_audio.clone());
+    let start_within = state.settings.media_start_within;
     upgrade
         .read_buffer_size(MEDIA_READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| serve_media(socket, sessions, audio, request_id))
+        .max_message_size(MEDIA_MESSAGE_LIMIT_BYTES)
+        .max_frame_size(MEDIA_MESSAGE_LIMIT_BYTES)
+        .on_upgrade(move |socket| serve_media(socket, sessions, audio, request_id, start_within))
 }

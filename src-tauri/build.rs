@@ -37,7 +37,6 @@ fn main() {
         "set_listener_settings",
         "detect_ngrok",
         "twilio_from_number",
-        "set_twilio_from_number",
         "set_key",
         "delete_key",
         "test_connection",

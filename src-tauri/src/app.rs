@@ -67,7 +67,6 @@ pub fn run() -> ExitCode {
             commands::listener::set_listener_settings,
             commands::listener::detect_ngrok,
             commands::listener::twilio_from_number,
-            commands::listener::set_twilio_from_number,
             commands::keys::set_key,
             commands::keys::delete_key,
             commands::connection::test_connection,

@@ -74,19 +74,40 @@ impl App {
         app
     }
 
-    /// Closes the window (ending the app) and stops the driver.
+    /// Closes the window (ending the app) and stops the driver; fails the test if the page met
+    /// an error since the last step.
     pub async fn quit(self) {
+        self.assert_no_page_errors("at the end of the test").await;
         self.client.clone().close().await.expect("the WebDriver session did not close");
     }
 
-    /// Waits until an element matching `css` is shown.
+    /// Takes (and clears) what the page recorded as going wrong: uncaught errors, unhandled
+    /// promise rejections and `console.error` (ui/src/lib/page-errors.ts records them).
+    pub async fn take_page_errors(&self) -> Vec<String> {
+        let script = "return Array.isArray(window.pageErrors) ? window.pageErrors.splice(0) : ['the page-error recorder is not installed'];";
+        let errors = self.client.execute(script, vec![]).await.expect("reading the page's errors failed");
+        serde_json::from_value(errors).expect("the page's errors are a list of strings")
+    }
+
+    /// Fails the test, saying `when`, if the page met an error since the last check.
+    pub async fn assert_no_page_errors(&self, when: &str) {
+        let errors = self.take_page_errors().await;
+        assert!(errors.is_empty(), "the page met errors {when}:\n  {}", errors.join("\n  "));
+    }
+
+    /// Waits until an element matching `css` is shown; fails on any page error met meanwhile.
     pub async fn wait_for(&self, css: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
+        let found = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await;
+        match found {
+            Ok(element) => {
+                self.assert_no_page_errors(&format!("before {css} was shown")).await;
+                element
+            }
+            Err(err) => {
+                let errors = self.take_page_errors().await;
+                panic!("{css} never appeared: {err}; the page's errors: {errors:?}")
+            }
+        }
     }
 
     /// Clicks the element with this `data-testid`.
@@ -116,6 +137,7 @@ impl App {
         for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
             texts.push(element.text().await.expect("text failed"));
         }
+        self.assert_no_page_errors(&format!("while reading {css}")).await;
         texts
     }
 
@@ -126,6 +148,7 @@ impl App {
         for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
             values.push(element.attr(name).await.expect("attr failed").unwrap_or_default());
         }
+        self.assert_no_page_errors(&format!("while reading {css}")).await;
         values
     }
 

@@ -10,5 +10,6 @@ mod console_flow;
 mod history;
 mod keys;
 mod listen;
+mod page_errors;
 mod speakers;
 mod startup;

@@ -1,4 +1,5 @@
 // Entry point: mounts the console.
+import "./lib/page-errors";
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";

@@ -1,6 +1,6 @@
 //! Commands of the webhook listener: where it listens and the URLs to give each provider, its
-//! port (used from the next start) and public URL (at once), ngrok's tunnel when one runs, and
-//! the Twilio number calls are placed from (at once).
+//! port (used from the next start), public URL and the Twilio number calls are placed from (at
+//! once), saved together or not at all, and ngrok's tunnel when one runs.
 
 use std::sync::Arc;
 
@@ -20,34 +20,52 @@ pub fn listener_info(console: State<'_, Console>) -> Option<ListenerInfo> {
     console.listener()
 }
 
-/// Saves the port and the public URL (empty: detect ngrok, else local). The public URL applies
-/// at once (calls placed from now on give it to Twilio, webhooks are verified against it); the
-/// port from the next start.
+/// Saves the port, the public URL (empty: detect ngrok, else local) and the Twilio calling
+/// number (E.164, or empty to unset) all together: every problem is reported by field and then
+/// nothing is written. The public URL and the number apply at once (calls placed from now on
+/// use them, webhooks are verified against the URL); the port from the next start.
 #[tauri::command]
 pub async fn set_listener_settings(
     console: State<'_, Console>,
     keychain: State<'_, Arc<Keychain>>,
     port: u16,
     public_url: String,
+    from_number: String,
 ) -> Reply<()> {
     let public_url = public_url.trim().trim_end_matches('/').to_owned();
-    if port < 1024 {
-        return Err(CommandError::invalid(vec![FieldError::new("port", "use a port from 1024 to 65535")]));
-    }
-    let web_address = public_url.starts_with("https://") || public_url.starts_with("http://");
-    if !public_url.is_empty() && !web_address {
-        return Err(CommandError::invalid(vec![FieldError::new(
-            "publicUrl",
-            "the public URL starts with https:// (or http:// for a local test)",
-        )]));
+    let from_number = from_number.trim().to_owned();
+    let problems = listener_problems(port, &public_url, &from_number);
+    if !problems.is_empty() {
+        return Err(CommandError::invalid(problems));
     }
     with_store(&console, move |store| {
-        store.set_setting(LISTENER_PORT, &port.to_string())?;
-        store.set_setting(PUBLIC_URL, &public_url)
+        store.set_settings(&[
+            (LISTENER_PORT, &port.to_string()),
+            (PUBLIC_URL, &public_url),
+            (settings::TWILIO_FROM_NUMBER, &from_number),
+        ])
     })
     .await?;
     console.apply_settings(&keychain).await;
     Ok(())
+}
+
+/// Every problem with the listener's settings, by field.
+fn listener_problems(port: u16, public_url: &str, from_number: &str) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    if port < 1024 {
+        problems.push(FieldError::new("port", "use a port from 1024 to 65535"));
+    }
+    let web_address = public_url.starts_with("https://") || public_url.starts_with("http://");
+    if !public_url.is_empty() && !web_address {
+        problems.push(FieldError::new("publicUrl", "the public URL starts with https:// (or http:// for a local test)"));
+    }
+    let digits = from_number.strip_prefix('+').unwrap_or_default();
+    let e164 = (7..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit());
+    if !from_number.is_empty() && (!e164 || digits.starts_with('0')) {
+        problems.push(FieldError::new("twilioFromNumber", "the calling number is written in E.164, like +13125550100"));
+    }
+    problems
 }
 
 /// The Twilio number calls are placed from (empty when unset).
@@ -56,29 +74,22 @@ pub async fn twilio_from_number(console: State<'_, Console>) -> Reply<String> {
     with_store(&console, |store| Ok::<_, CommandError>(settings::twilio_from_number(store)?.unwrap_or_default())).await
 }
 
-/// Saves the Twilio calling number (E.164, or empty to unset); the next call is placed from it.
-#[tauri::command]
-pub async fn set_twilio_from_number(
-    console: State<'_, Console>,
-    keychain: State<'_, Arc<Keychain>>,
-    number: String,
-) -> Reply<()> {
-    let number = number.trim().to_owned();
-    let digits = number.strip_prefix('+').unwrap_or_default();
-    let e164 = (7..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit());
-    if !number.is_empty() && (!e164 || digits.starts_with('0')) {
-        return Err(CommandError::invalid(vec![FieldError::new(
-            "twilioFromNumber",
-            "the calling number is written in E.164, like +13125550100",
-        )]));
-    }
-    with_store(&console, move |store| store.set_setting(settings::TWILIO_FROM_NUMBER, &number)).await?;
-    console.apply_settings(&keychain).await;
-    Ok(())
-}
-
 /// ngrok's https tunnel, when ngrok runs on this computer.
 #[tauri::command]
 pub async fn detect_ngrok() -> Option<String> {
     ngrok_public_url(NGROK_API_BASE).await.ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listener_problems;
+
+    #[test]
+    fn every_problem_is_named_by_its_field() {
+        assert!(listener_problems(8765, "https://example.ngrok.app", "+13125550100").is_empty());
+        assert!(listener_problems(8765, "", "").is_empty(), "empty: detect the URL, no number");
+        let fields: Vec<String> =
+            listener_problems(80, "example.ngrok.app", "312-555-0100").into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["port", "publicUrl", "twilioFromNumber"]);
+    }
 }

@@ -80,9 +80,9 @@ export const api = {
   forgetContact: (contactId: ContactId) => call<ForgetReport>("forget_contact", { contactId }),
   listKeys: () => call<KeysView>("list_keys"),
   listenerInfo: () => call<ListenerInfo | null>("listener_info"),
-  setListenerSettings: (port: number, publicUrl: string) => call<null>("set_listener_settings", { port, publicUrl }),
+  setListenerSettings: (port: number, publicUrl: string, fromNumber: string) =>
+    call<null>("set_listener_settings", { port, publicUrl, fromNumber }),
   twilioFromNumber: () => call<string>("twilio_from_number"),
-  setTwilioFromNumber: (number: string) => call<null>("set_twilio_from_number", { number }),
   detectNgrok: () => call<string | null>("detect_ngrok"),
   setKey: (id: string, value: string) => call<KeysView>("set_key", { id, value }),
   deleteKey: (id: string) => call<KeysView>("delete_key", { id }),

@@ -42,18 +42,20 @@ class ConsoleState {
   private pendingLines: TranscriptLine[] = [];
 
   async load(): Promise<void> {
-    this.info = await api.appInfo();
+    const info = await this.attempt("Starting the console", () => api.appInfo());
+    if (!info) return;
+    this.info = info;
     if (this.info.startupError !== null) return;
     await this.reload();
   }
 
   /** Reads the app's facts again: which backends can place calls follows the saved keys. */
   async refreshInfo(): Promise<void> {
-    this.info = await api.appInfo();
+    this.info = (await this.attempt("Reading the app's facts", () => api.appInfo())) ?? this.info;
   }
 
   async reload(): Promise<void> {
-    await this.attempt(async () => {
+    await this.attempt("Reading the console's data", async () => {
       const [agents, contacts, calls, offers, campaigns] = await Promise.all([
         api.listAgents(),
         api.listContacts(),
@@ -109,14 +111,14 @@ class ConsoleState {
     if (this.campaignRefresh !== null) return;
     this.campaignRefresh = setTimeout(() => {
       this.campaignRefresh = null;
-      void api.listCampaigns().then((campaigns) => (this.campaigns = campaigns));
+      this.watch("Reading the campaigns", api.listCampaigns().then((campaigns) => (this.campaigns = campaigns)));
     }, 250);
   }
 
   async select(callId: CallId): Promise<void> {
     this.selectedCallId = callId;
     this.pendingLines = [];
-    await this.attempt(async () => {
+    await this.attempt(`Opening call ${callId}`, async () => {
       const detail = await api.callDetail(callId);
       if (this.selectedCallId !== callId) return;
       // Events that arrived while the query was in flight are newer than it, or duplicates.
@@ -129,17 +131,18 @@ class ConsoleState {
   }
 
   async callWithAction(request: ActionCall): Promise<void> {
-    await this.attempt(async () => {
+    await this.attempt(`Calling ${request.phone || "the number"}`, async () => {
       const call = await api.callWithAction(request);
       this.calls = upsertCall(this.calls, call);
-      void api.listContacts().then((contacts) => (this.contacts = contacts));
+      this.watch("Reading the contacts", api.listContacts().then((contacts) => (this.contacts = contacts)));
       this.section = "live";
       await this.select(call.id);
     });
   }
 
   async callContact(contactId: number, agentId: number): Promise<void> {
-    await this.attempt(async () => {
+    const name = this.contacts.find((c) => c.id === contactId)?.fields.name ?? `contact ${contactId}`;
+    await this.attempt(`Calling ${name}`, async () => {
       const call = await api.startCall(contactId, agentId);
       this.calls = upsertCall(this.calls, call);
       this.section = "live";
@@ -147,13 +150,25 @@ class ConsoleState {
     });
   }
 
-  private async attempt(work: () => Promise<void>): Promise<void> {
+  /** Shows in the window's error banner that `what` failed, and the reason (which names where). */
+  fail(what: string, err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.error = { code: err instanceof ApiError ? err.code : "unexpected", message: `${what}: ${reason}` };
+  }
+
+  /** Lets `work` run on while the dispatcher goes on; if it fails, the banner says `what` failed. */
+  watch(what: string, work: Promise<unknown>): void {
+    work.catch((err: unknown) => this.fail(what, err));
+  }
+
+  /** Runs `work`; if it fails, the banner says `what` failed and the result is `undefined`. */
+  async attempt<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
     this.error = null;
     try {
-      await work();
+      return await work();
     } catch (err) {
-      this.error =
-        err instanceof ApiError ? { code: err.code, message: err.message } : { code: "unexpected", message: String(err) };
+      this.fail(what, err);
+      return undefined;
     }
   }
 }

@@ -1,11 +1,12 @@
 // Saving a call or a campaign to a file the dispatcher picks: JSON, CSV or a readable transcript.
 import { save } from "@tauri-apps/plugin-dialog";
-import { api, ApiError } from "./api";
+import { api } from "./api";
 import type { CallId, ExportFormat } from "./bindings";
 
 const EXTENSIONS: Record<ExportFormat, string> = { json: "json", csv: "csv", text: "txt" };
 
-/** Asks where to save, writes the export, and says what happened (`null` when cancelled). */
+/** Asks where to save and writes the export: "Saved PATH", or `null` when cancelled. A failure
+ * rejects (with the reason, naming the path), for the caller to show. */
 export async function exportToFile(
   target: { callId: CallId } | { campaignId: number },
   format: ExportFormat,
@@ -17,10 +18,6 @@ export async function exportToFile(
     filters: [{ name: format === "text" ? "Transcript" : format.toUpperCase(), extensions: [extension] }],
   });
   if (!path) return null;
-  try {
-    await api.exportHistory(target, format, path);
-    return `Saved ${path}`;
-  } catch (err) {
-    return err instanceof ApiError ? err.message : String(err);
-  }
+  await api.exportHistory(target, format, path);
+  return `Saved ${path}`;
 }

@@ -259,6 +259,11 @@ impl FieldError {
     }
 }
 
+/// The longest call an agent may be set to make (4 hours): beyond it a typo, not a call.
+pub const MAX_CALL_SECS: u32 = 4 * 60 * 60;
+/// The longest silence an agent may be set to wait out before hanging up.
+pub const MAX_SILENCE_SECS: u32 = 10 * 60;
+
 impl AgentConfig {
     /// Every `{{variable}}` the agent's texts use.
     pub fn variables(&self) -> Vec<String> {
@@ -332,11 +337,17 @@ impl AgentConfig {
         if let VoicemailPolicy::LeaveMessage { text } = &self.voicemail {
             require("voicemail.text", text, "the voicemail message");
         }
-        if self.max_duration_secs == 0 {
-            errors.push(FieldError::new("maxDurationSecs", "the maximum duration must be at least 1 second"));
+        if !(1..=MAX_CALL_SECS).contains(&self.max_duration_secs) {
+            errors.push(FieldError::new(
+                "maxDurationSecs",
+                format!("the maximum call length must be 1 to {MAX_CALL_SECS} seconds (4 hours)"),
+            ));
         }
-        if self.silence_timeout_secs == 0 {
-            errors.push(FieldError::new("silenceTimeoutSecs", "the silence timeout must be at least 1 second"));
+        if !(1..=MAX_SILENCE_SECS).contains(&self.silence_timeout_secs) {
+            errors.push(FieldError::new(
+                "silenceTimeoutSecs",
+                format!("the silence timeout must be 1 to {MAX_SILENCE_SECS} seconds"),
+            ));
         }
         let transfer = self.transfer_to.trim();
         if !transfer.is_empty()
@@ -438,6 +449,20 @@ mod tests {
     fn a_complete_agent_is_valid_and_lists_its_variables() {
         assert_eq!(preset().validate(), vec![]);
         assert_eq!(preset().variables(), vec!["vendor_name", "item", "organization"]);
+    }
+
+    #[test]
+    fn absurd_limits_are_refused_by_name() {
+        let mut agent = preset();
+        agent.max_duration_secs = 99_999_999;
+        agent.silence_timeout_secs = MAX_SILENCE_SECS + 1;
+        let errors = agent.validate();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["maxDurationSecs", "silenceTimeoutSecs"]);
+        assert!(errors[0].message.contains("1 to 14400 seconds"), "{}", errors[0].message);
+        agent.max_duration_secs = MAX_CALL_SECS;
+        agent.silence_timeout_secs = MAX_SILENCE_SECS;
+        assert_eq!(agent.validate(), vec![]);
     }
 
     #[test]

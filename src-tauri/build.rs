@@ -19,6 +19,8 @@ fn main() {
         "save_agent",
         "get_default_region",
         "set_default_region",
+        "get_theme",
+        "set_theme",
         "list_campaigns",
         "check_campaign",
         "launch_campaign",

@@ -48,6 +48,8 @@ pub fn run() -> ExitCode {
             commands::agents::save_agent,
             commands::settings::get_default_region,
             commands::settings::set_default_region,
+            commands::settings::get_theme,
+            commands::settings::set_theme,
             commands::campaigns::list_campaigns,
             commands::campaigns::check_campaign,
             commands::campaigns::launch_campaign,

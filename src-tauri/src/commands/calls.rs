@@ -1,12 +1,12 @@
 //! Commands about calls: list, start, and the app's own facts.
 
-use switchboard_core::{AgentId, CallSummary, ContactId, Offer};
+use switchboard_core::{AgentId, CallSummary, ContactId, FieldError, Offer};
 use switchboard_engine::ActionCall;
 use tauri::State;
 
 use super::{Reply, engine, query};
 use crate::console::Console;
-use crate::dto::AppInfo;
+use crate::dto::{AppInfo, CommandError};
 
 /// How many calls the Live section lists.
 const RECENT_CALLS: u32 = 200;
@@ -38,8 +38,19 @@ pub async fn start_call(console: State<'_, Console>, contact_id: ContactId, agen
     Ok(engine(&console)?.start_call(contact_id, agent_id).await?)
 }
 
-/// A one-off call with an action and context.
+/// A one-off call with an action and context. An empty number or action is refused with both
+/// named at once, so the form can say beside each field what is missing.
 #[tauri::command]
 pub async fn call_with_action(console: State<'_, Console>, call: ActionCall) -> Reply<CallSummary> {
+    let mut missing = Vec::new();
+    if call.phone.trim().is_empty() {
+        missing.push(FieldError::new("phone", "the number to call is missing"));
+    }
+    if call.action.trim().is_empty() {
+        missing.push(FieldError::new("action", "say what the call is for"));
+    }
+    if !missing.is_empty() {
+        return Err(CommandError::invalid(missing));
+    }
     Ok(engine(&console)?.call_with_action(call).await?)
 }

@@ -25,3 +25,27 @@ pub async fn set_default_region(console: State<'_, Console>, region: String) -> 
     }
     with_store(&console, move |store| store.set_setting(DEFAULT_REGION, &region).map(|()| region)).await
 }
+
+/// The setting that holds the window's theme.
+const THEME: &str = "theme";
+/// The themes the window knows: the OS's choice, or one kept whatever the OS says.
+const THEMES: [&str; 3] = ["system", "light", "dark"];
+
+/// The window's theme: "system" (follow the OS), "light" or "dark".
+#[tauri::command]
+pub async fn get_theme(console: State<'_, Console>) -> Reply<String> {
+    with_store(&console, |store| Ok::<_, CommandError>(store.setting(THEME)?.unwrap_or_else(|| THEMES[0].to_owned())))
+        .await
+}
+
+/// Keeps the window's theme for the next start.
+#[tauri::command]
+pub async fn set_theme(console: State<'_, Console>, theme: String) -> Reply<String> {
+    if !THEMES.contains(&theme.as_str()) {
+        return Err(CommandError::invalid(vec![FieldError::new(
+            "theme",
+            format!("{theme:?} is not a theme: use system, light or dark"),
+        )]));
+    }
+    with_store(&console, move |store| store.set_setting(THEME, &theme).map(|()| theme)).await
+}

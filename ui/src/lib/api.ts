@@ -35,6 +35,7 @@ import type {
   PlaybackStatus,
   ListeningStatus,
 } from "./bindings";
+import type { Theme } from "./theme";
 
 /** A command failed; `code` is stable, `message` is for people, `fields` says which inputs. */
 export class ApiError extends Error {
@@ -116,6 +117,8 @@ export const api = {
   exportCampaignSummary: (id: number, path: string) => call<null>("export_campaign_summary", { id, path }),
   getDefaultRegion: () => call<string>("get_default_region"),
   setDefaultRegion: (region: string) => call<string>("set_default_region", { region }),
+  getTheme: () => call<Theme>("get_theme"),
+  setTheme: (theme: Theme) => call<Theme>("set_theme", { theme }),
 };
 
 /** Subscribes to engine events; `onResync` runs when events were missed and state must be re-read. */

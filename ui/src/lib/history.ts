@@ -40,7 +40,7 @@ export function clock(ms: number): string {
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
 
-/** What the History form holds. Dates are `yyyy-mm-dd` from date inputs, in local time. */
+/** What the History form holds. Dates are typed `yyyy-mm-dd`, in local time (empty: any). */
 export type FilterForm = {
   campaignId: string;
   contactText: string;
@@ -61,11 +61,20 @@ export const emptyForm = (): FilterForm => ({
   to: "",
 });
 
+/** Whether `text` is a day written `yyyy-mm-dd` (a filter date that is not is left out). */
+export function isDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!match) return false;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(y, m - 1, d);
+  return date.getFullYear() === y && date.getMonth() === m - 1 && date.getDate() === d;
+}
+
 /** The filter the form describes; the `to` day is included whole. */
 export function filterOf(form: FilterForm, contactId: number | null = null): CallFilter {
   const day = (text: string, plusDays = 0) => {
-    if (!text) return null;
-    const [y, m, d] = text.split("-").map(Number);
+    if (!isDate(text)) return null;
+    const [y, m, d] = text.trim().split("-").map(Number);
     return new Date(y!, m! - 1, d! + plusDays).getTime();
   };
   return {

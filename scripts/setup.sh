@@ -28,7 +28,8 @@ packages=(
 )
 if [ "$mode" = test ]; then
   # A real window with no screen (Xvfb), its WebDriver, a D-Bus session and a Secret Service.
-  packages+=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring)
+  # xdotool answers the app's native save dialogs, as a person typing a path does.
+  packages+=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring xdotool)
 fi
 
 missing=()

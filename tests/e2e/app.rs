@@ -131,6 +131,36 @@ impl App {
         .await;
     }
 
+    /// Answers the native save dialog the app has opened (GTK's file chooser, on the test's X
+    /// display) with `path`, as a person does: select the name, type the whole path, Enter.
+    pub async fn answer_save_dialog(&self, path: &Path) {
+        // Only this app's dialog: other tests' apps share the display.
+        let pid = self.app_pid().await;
+        let find = ["search", "--all", "--onlyvisible", "--pid", &pid, "--name", "^Save"];
+        let dialog = eventually("the save dialog", PATIENCE, || async {
+            xdotool(&find).await.lines().next().map(str::to_owned)
+        })
+        .await;
+        // The dialog is shown a moment before its name field takes keys.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        xdotool(&["windowfocus", "--sync", &dialog]).await;
+        xdotool(&["key", "--clearmodifiers", "ctrl+a"]).await;
+        xdotool(&["type", "--delay", "20", &path.display().to_string()]).await;
+        xdotool(&["key", "Return"]).await;
+        eventually("the save dialog to close", PATIENCE, || async {
+            xdotool(&find).await.trim().is_empty().then_some(())
+        })
+        .await;
+    }
+
+    /// The app's process id (it runs in its driver's process group).
+    async fn app_pid(&self) -> String {
+        let group = self.driver.id().expect("the driver runs").to_string();
+        let found = Command::new("pgrep").args(["-g", &group, "-x", "switchboard"]).output().await.expect("pgrep runs");
+        let pid = String::from_utf8_lossy(&found.stdout).lines().next().map(str::to_owned);
+        pid.expect("the app runs in its driver's process group")
+    }
+
     /// The text of every element matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut texts = Vec::new();
@@ -274,6 +304,16 @@ fn tauri_driver() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .map(|home| home.join("bin/tauri-driver"));
     in_cargo_home.filter(|path| path.is_file()).unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}
+
+/// Runs xdotool with `args` on the test's display; its output.
+async fn xdotool(args: &[&str]) -> String {
+    let output = Command::new("xdotool")
+        .args(args)
+        .output()
+        .await
+        .expect("xdotool could not run: is it installed? (`make test` installs it)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn free_port() -> u16 {

@@ -1,5 +1,6 @@
 //! A vendor quote run from the campaign builder to the ranked summary, in the real console.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, within};
@@ -12,6 +13,10 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         app.click("nav-campaigns").await;
         app.click("new-campaign").await;
         app.wait_for("[data-testid=campaign-name]").await.send_keys("M8 bolts").await.unwrap();
+        // Nothing picked: nothing to launch, and the builder says why.
+        let launch = app.wait_for("[data-testid=campaign-launch]").await;
+        assert!(!launch.is_enabled().await.unwrap(), "nothing to call");
+        assert_eq!(app.text("[data-testid=campaign-launch-blocked]").await, "Pick the vendors to call.");
         app.click("campaign-pick-all").await;
         // The test may run at any hour: call now rather than wait for each vendor's window.
         app.click("campaign-ignore-windows").await;
@@ -19,6 +24,12 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         // The builder says, before launch, who will be skipped and why.
         let problems = app.text("[data-testid=campaign-problems]").await;
         assert!(problems.contains("Harbor Supply Co.") && problems.contains("not a valid phone number"), "{problems}");
+        // The button counts the calls it will place: five picked, one skipped.
+        eventually("the launch count", PATIENCE, || async {
+            (app.text("[data-testid=campaign-launch]").await == "Launch 4 calls").then_some(())
+        })
+        .await;
+        assert!(app.texts("[data-testid=campaign-launch-blocked]").await.is_empty());
         app.click("campaign-launch").await;
 
         app.wait_for("[data-testid=campaign-detail]").await;
@@ -40,6 +51,20 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         let statuses = app.attrs("[data-testid=campaign-target]", "data-status").await;
         assert_eq!(statuses.iter().filter(|s| *s == "skipped").count(), 1, "Harbor is skipped: {statuses:?}");
         app.screenshot("campaign-summary").await;
+
+        // An export that cannot be written says what failed and where; one that can is written.
+        app.click("export-summary").await;
+        app.answer_save_dialog(Path::new("/sys/summary.csv")).await;
+        let banner = app.text("[data-testid=error-banner]").await;
+        assert!(banner.starts_with("Exporting the summary of M8 bolts: cannot write /sys/summary.csv:"), "{banner}");
+        app.click("error-dismiss").await;
+        let written = data.path().join("m8-summary.csv");
+        app.click("export-summary").await;
+        app.answer_save_dialog(&written).await;
+        let notice = app.text("[data-testid=campaign-notice]").await;
+        assert_eq!(notice, format!("Summary written to {}", written.display()));
+        let csv = std::fs::read_to_string(&written).unwrap();
+        assert_eq!(csv.lines().count(), 5, "a header and the four quotes: {csv}");
 
         app.click("nav-offers").await;
         let offers = eventually("the summary in Offers", PATIENCE, || async {

@@ -3,13 +3,16 @@
 //! (`make test` does both).
 
 mod address_book;
+mod agents;
 mod app;
 mod campaigns;
 mod connection;
 mod console_flow;
+mod first_run;
 mod history;
 mod keys;
 mod listen;
 mod page_errors;
+mod settings;
 mod speakers;
 mod startup;

@@ -89,17 +89,20 @@ pub async fn get_history_settings(console: State<'_, Console>) -> Reply<HistoryS
 /// Saves the History settings, then applies retention at once.
 #[tauri::command]
 pub async fn set_history_settings(console: State<'_, Console>, settings: HistorySettings) -> Reply<u32> {
+    let mut problems = Vec::new();
     if settings.memory_calls > 20 {
-        return Err(CommandError::invalid(vec![FieldError::new("memoryCalls", "at most 20 past calls")]));
+        problems.push(FieldError::new("memoryCalls", "at most 20 past calls"));
     }
     if settings.retention_days == Some(0) {
-        return Err(CommandError::invalid(vec![FieldError::new("retentionDays", "keep recordings at least 1 day")]));
+        problems.push(FieldError::new("retentionDays", "keep recordings at least 1 day"));
+    }
+    if !problems.is_empty() {
+        return Err(CommandError::invalid(problems));
     }
     let recordings = engine(&console)?.recordings();
     with_store(&console, move |store| {
-        store.set_setting(MEMORY_CALLS, &settings.memory_calls.to_string())?;
         let days = settings.retention_days.map(|days| days.to_string()).unwrap_or_default();
-        store.set_setting(RECORDING_RETENTION_DAYS, &days)?;
+        store.set_settings(&[(MEMORY_CALLS, &settings.memory_calls.to_string()), (RECORDING_RETENTION_DAYS, &days)])?;
         let deleted = match (settings.retention_days, recordings) {
             (Some(days), Some(recordings)) => history::apply_retention(store, &recordings, days, now())?,
             _ => 0,

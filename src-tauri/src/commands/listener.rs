@@ -58,7 +58,8 @@ fn listener_problems(port: u16, public_url: &str, from_number: &str) -> Vec<Fiel
     }
     let web_address = public_url.starts_with("https://") || public_url.starts_with("http://");
     if !public_url.is_empty() && !web_address {
-        problems.push(FieldError::new("publicUrl", "the public URL starts with https:// (or http:// for a local test)"));
+        problems
+            .push(FieldError::new("publicUrl", "the public URL starts with https:// (or http:// for a local test)"));
     }
     let digits = from_number.strip_prefix('+').unwrap_or_default();
     let e164 = (7..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit());

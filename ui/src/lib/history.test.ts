@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clock, emptyForm, filterOf, lineAt, pacingSummary, snippetParts } from "./history";
+import { clock, emptyForm, filterOf, isDate, lineAt, pacingSummary, snippetParts } from "./history";
 
 describe("snippetParts", () => {
   it("splits matched words out of the text", () => {
@@ -29,6 +29,13 @@ describe("filterOf", () => {
     expect(filter.to! - filter.from!).toBe(new Date(2026, 10, 21).getTime() - new Date(2026, 10, 20).getTime());
     expect(filter.campaignId).toBeNull();
     expect(filterOf(emptyForm(), 7).contactId).toBe(7);
+  });
+
+  it("leaves out a date that is not a day", () => {
+    expect(isDate("2026-02-28")).toBe(true);
+    expect(isDate("2026-02-30")).toBe(false);
+    expect(isDate("20/11/2026")).toBe(false);
+    expect(filterOf({ ...emptyForm(), from: "yesterday", to: "" }).from).toBeNull();
   });
 });
 

@@ -34,7 +34,9 @@ pub(crate) fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
         ContactDetails::Driver(driver) => {
             set("driver_name", fields.name.clone());
             set("violation_context", violation_context(fields, driver));
-            set("violation_count", driver.violations.len().to_string());
+            let count = driver.violations.len();
+            set("violation_count", count.to_string());
+            set("safety_events", format!("{count} safety event{}", if count == 1 { "" } else { "s" }));
             for (key, value) in [
                 ("driver_id", &driver.driver_id),
                 ("trip_id", &driver.trip_id),

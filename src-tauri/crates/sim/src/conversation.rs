@@ -118,7 +118,7 @@ pub fn person_conversation(request: &CallRequest) -> Script {
         Turn::says(Speaker::Callee, format!("Hi, yes, this is {}.", request.contact.fields.name)),
     ];
     for field in &request.agent.config.data_fields {
-        turns.push(Turn::says(Speaker::Agent, format!("Could you tell me {}?", lowercase_first(&field.description))));
+        turns.push(Turn::says(Speaker::Agent, field_question(field)));
         let (line, value) = match field.field_type {
             FieldType::Boolean => ("Yes, that works for me.", "yes"),
             _ => ("Nothing to add, thanks.", "none"),
@@ -138,10 +138,28 @@ pub(crate) fn vendor_greeting(vendor: &Contact, persona: &VendorPersona) -> Stri
     format!("Yes, this is {}, {} speaking. How can I help?", vendor.fields.name, persona.first_name)
 }
 
-/// How the agent asks for `field`.
+/// How the agent asks for `field`: a description written as a question is asked as it is
+/// ("Is freight to Chicago included?"), one that starts as a clause follows "Could you tell me"
+/// ("whether the appointment is confirmed"), and a noun gets "the" ("the lead time in days").
 pub(crate) fn field_question(field: &DataField) -> String {
-    format!("Could you tell me the {}?", lowercase_first(&field.description))
+    let description = field.description.trim().trim_end_matches(['.', '?']);
+    let first_word = description.split_whitespace().next().unwrap_or_default().to_lowercase();
+    if QUESTION_STARTS.contains(&first_word.as_str()) {
+        let mut chars = description.chars();
+        let capitalised: String =
+            chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        return format!("{capitalised}?");
+    }
+    let article = if CLAUSE_STARTS.contains(&first_word.as_str()) { "" } else { "the " };
+    format!("Could you tell me {article}{}?", lowercase_first(description))
 }
+
+/// First words of a description that is itself a question.
+const QUESTION_STARTS: [&str; 14] =
+    ["is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have"];
+/// First words after which "Could you tell me" reads on without "the".
+const CLAUSE_STARTS: [&str; 14] =
+    ["whether", "if", "what", "which", "who", "when", "where", "why", "how", "any", "the", "your", "their", "a"];
 
 /// The field of `fields` the agent asks for in `said`, if it asks for one.
 pub(crate) fn field_asked<'a>(fields: &'a [DataField], said: &str) -> Option<&'a DataField> {
@@ -154,5 +172,32 @@ fn lowercase_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(description: &str) -> String {
+        let field = DataField {
+            key: "k".into(),
+            field_type: FieldType::Text,
+            description: description.into(),
+            required: false,
+        };
+        field_question(&field)
+    }
+
+    #[test]
+    fn every_kind_of_description_reads_as_a_question() {
+        assert_eq!(asked("Is freight to Chicago included"), "Is freight to Chicago included?");
+        assert_eq!(asked("does the price include pallets?"), "Does the price include pallets?");
+        assert_eq!(
+            asked("Whether the appointment is confirmed"),
+            "Could you tell me whether the appointment is confirmed?"
+        );
+        assert_eq!(asked("Lead time in days"), "Could you tell me the lead time in days?");
+        assert_eq!(asked("Any change they ask for"), "Could you tell me any change they ask for?");
     }
 }

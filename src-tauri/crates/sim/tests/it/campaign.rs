@@ -177,7 +177,8 @@ async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_
         let driver = drivers.iter().find(|d| d.id == call.contact_id).unwrap();
         let count = driver.fields.driver().unwrap().violations.len();
         assert!(first.starts_with(&format!("Hi {},", driver.fields.name)), "{first}");
-        assert!(first.contains(&format!("about {count} safety events")), "{first}");
+        let events = if count == 1 { "1 safety event on".to_owned() } else { format!("{count} safety events on") };
+        assert!(first.contains(&format!("about {events}")), "{first}");
     }
 }
 

@@ -60,7 +60,7 @@ async fn the_one_off_form_fits_and_names_what_is_missing() {
                 (m["width"].as_u64() == Some(u64::from(width))).then_some(m)
             })
             .await;
-            println!("{width}x{height}: {shown}");
+            eprintln!("{width}x{height}: {shown}");
             assert!(
                 shown["columnScroll"].as_f64() <= shown["columnWidth"].as_f64(),
                 "Live's column scrolls sideways: {shown}"

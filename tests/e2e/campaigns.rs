@@ -66,6 +66,14 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         let csv = std::fs::read_to_string(&written).unwrap();
         assert_eq!(csv.lines().count(), 5, "a header and the four quotes: {csv}");
 
+        // History names the campaign, and says how a call ended once.
+        app.click("nav-history").await;
+        app.click("history-row").await;
+        assert_eq!(app.text("[data-testid=history-campaign-name]").await, "M8 bolts");
+        let header = app.text("[data-testid=call-view] header").await;
+        assert_eq!(header.matches("Ended").count(), 1, "{header}");
+        assert!(!header.contains("campaign 1"), "{header}");
+
         app.click("nav-offers").await;
         let offers = eventually("the summary in Offers", PATIENCE, || async {
             let rows = app.texts("[data-testid=quote-summary] [data-testid=summary-row]").await;

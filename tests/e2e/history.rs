@@ -1,5 +1,6 @@
 //! History in the real window: a finished call is listed, filters narrow the list, a search
-//! finds a phrase in a past call and opens the call at that line, and its recording plays on
+//! finds a phrase in a past call and opens the call at that line (header and player still in
+//! view), and its recording plays on
 //! the speakers (ALSA's output, read by the test) with the transcript following along; a
 //! call's stored audio pacing is shown, in amber when frames came late.
 
@@ -18,11 +19,18 @@ async fn search_finds_a_phrase_in_a_past_call_and_opens_it_at_that_line() {
             app.until_call_completed().await;
         }
 
+        app.client.set_window_size(1280, 800).await.expect("the window resizes");
         app.click("nav-history").await;
         eventually("both calls listed", PATIENCE, || async {
             (app.text("[data-testid=history-count]").await == "2 calls").then_some(())
         })
         .await;
+        // An empty date filter shows as empty, saying what it takes.
+        for day in ["history-from", "history-to"] {
+            let input = app.wait_for(&format!("[data-testid={day}]")).await;
+            assert_eq!(input.prop("value").await.unwrap().as_deref(), Some(""));
+            assert_eq!(input.attr("placeholder").await.unwrap().as_deref(), Some("any day (yyyy-mm-dd)"));
+        }
         let outcome = app.wait_for("[data-testid=history-outcome-filter]").await;
         outcome.select_by_value("no-answer").await.unwrap();
         eventually("the filter to apply", PATIENCE, || async {
@@ -63,6 +71,10 @@ async fn search_finds_a_phrase_in_a_past_call_and_opens_it_at_that_line() {
         assert!(seq.parse::<u32>().unwrap() > 0, "a line inside the call, not its greeting");
         eventually("the line scrolled into view", PATIENCE, || async { app.in_view(&line_css).await.then_some(()) })
             .await;
+        // Only the transcript scrolled: the call's header and its player are still in view.
+        app.wait_for("[data-testid=recording-player]").await;
+        assert!(app.in_view("[data-testid=call-view] header").await, "the call's header scrolled away");
+        assert!(app.in_view("[data-testid=recording-player]").await, "the player scrolled away");
         app.screenshot("history-call").await;
         app.quit().await;
     })

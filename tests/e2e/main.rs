@@ -8,6 +8,7 @@ mod app;
 mod campaigns;
 mod connection;
 mod console_flow;
+mod contacts;
 mod first_run;
 mod history;
 mod keys;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use switchboard_core as core;
-use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts, history};
+use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts, history, tables};
 use ts_rs::{Config, TS};
 
 use crate::dto::{
@@ -63,6 +63,7 @@ fn typescript() -> String {
         declaration::<core::RoundQuote>(&cfg),
         declaration::<core::NegotiationTarget>(&cfg),
         declaration::<core::NegotiationPlan>(&cfg),
+        declaration::<core::RoundPrice>(&cfg),
         declaration::<core::RankedOffer>(&cfg),
         declaration::<core::QuoteSummary>(&cfg),
         declaration::<campaigns::CampaignKind>(&cfg),
@@ -85,7 +86,7 @@ fn typescript() -> String {
         declaration::<core::RecordingInfo>(&cfg),
         declaration::<history::CollectedField>(&cfg),
         declaration::<history::CallRecord>(&cfg),
-        declaration::<history::ExportFormat>(&cfg),
+        declaration::<tables::ExportFormat>(&cfg),
         declaration::<HistoryHit>(&cfg),
         declaration::<HistorySettings>(&cfg),
         declaration::<ForgetReport>(&cfg),

@@ -132,10 +132,9 @@ fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
         std::fs::read(&args.contacts).map_err(|err| format!("cannot read {}: {err}", args.contacts.display()))?;
     let region = default_region(&store).map_err(|err| err.to_string())?;
     let contact_kind = if kind == CampaignKind::VendorQuote { ContactKind::Vendor } else { ContactKind::Driver };
-    let options = ImportOptions { kind: Some(contact_kind), dry_run: false, region };
+    let options = ImportOptions { kind: Some(contact_kind), dry_run: false, region, sheet: None };
     let source = args.contacts.display().to_string();
-    let report =
-        import_contacts(&store, &source, &String::from_utf8_lossy(&text), &options).map_err(|err| err.to_string())?;
+    let report = import_contacts(&store, &source, &text, &options).map_err(|err| err.to_string())?;
     if report.rejected > 0 {
         eprint!("{}", report.to_text());
     }

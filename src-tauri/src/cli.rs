@@ -60,11 +60,14 @@ pub enum CampaignCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ContactsCommand {
-    /// Import contacts from a CSV or JSON file; prints a report per row and exits non-zero
-    /// when any row was rejected.
+    /// Import contacts from a CSV, JSON or spreadsheet file; prints a report per row and exits
+    /// non-zero when any row was rejected.
     Import {
-        /// The file to import (.csv or .json).
+        /// The file to import (.csv, .json, .xlsx, .xls or .ods).
         file: PathBuf,
+        /// The sheet of a workbook to read (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
         /// Treat every row as this kind (otherwise a `kind` column or the columns decide).
         #[arg(long, value_enum)]
         kind: Option<KindArg>,
@@ -93,8 +96,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Listen(args) => crate::listen_cli::run(args),
         Command::Campaign { command } => crate::campaign_cli::run(command),
         Command::History { command } => crate::history_cli::run(command),
-        Command::Contacts { command: ContactsCommand::Import { file, kind, dry_run, json, region } } => {
-            import_file(&file, kind, dry_run, json, region)
+        Command::Contacts { command: ContactsCommand::Import { file, sheet, kind, dry_run, json, region } } => {
+            import_file(&file, sheet, kind, dry_run, json, region)
         }
     };
     result.unwrap_or_else(|message| {
@@ -105,13 +108,13 @@ pub fn run(command: Command) -> ExitCode {
 
 fn import_file(
     file: &PathBuf,
+    sheet: Option<String>,
     kind: Option<KindArg>,
     dry_run: bool,
     json: bool,
     region: Option<String>,
 ) -> Result<ExitCode, String> {
-    let text = std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
-    let text = String::from_utf8_lossy(&text);
+    let data = std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
     let paths = DataPaths::resolve();
     let store = Store::open(&paths.database).map_err(|err| err.to_string())?;
     let region = match region {
@@ -122,9 +125,9 @@ fn import_file(
         KindArg::Drivers => ContactKind::Driver,
         KindArg::Vendors => ContactKind::Vendor,
     });
-    let options = ImportOptions { kind, dry_run, region };
+    let options = ImportOptions { kind, dry_run, region, sheet };
     let report =
-        import_contacts(&store, &file.display().to_string(), &text, &options).map_err(|err| err.to_string())?;
+        import_contacts(&store, &file.display().to_string(), &data, &options).map_err(|err| err.to_string())?;
     let out = if json {
         serde_json::to_string_pretty(&report).map_err(|err| err.to_string())? + "\n"
     } else {

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 use switchboard_core::{CallFilter, CallId};
-use switchboard_engine::history::{ExportFormat, export_call, export_campaign};
+use switchboard_engine::history::{export_call, export_campaign};
+use switchboard_engine::tables::ExportFormat;
 use switchboard_store::{MATCH_END, MATCH_START, Store};
 
 use crate::paths::DataPaths;
@@ -24,8 +25,8 @@ pub enum HistoryCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// Write one call (`--call`) or a whole campaign (`--campaign`) as JSON, CSV or a readable
-    /// transcript, to a file or standard output.
+    /// Write one call (`--call`) or a whole campaign (`--campaign`) as JSON, CSV, .xlsx or a
+    /// readable transcript, to a file or standard output.
     Export {
         #[arg(long, conflicts_with = "campaign", required_unless_present = "campaign")]
         call: Option<i64>,
@@ -43,13 +44,14 @@ pub enum HistoryCommand {
 pub enum FormatArg {
     Json,
     Csv,
+    Xlsx,
     Text,
 }
 
 /// Runs a history command.
 pub fn run(command: HistoryCommand) -> Result<ExitCode, String> {
     let store = Store::open(&DataPaths::resolve().database).map_err(|err| err.to_string())?;
-    let text = match command {
+    let output = match command {
         HistoryCommand::Search { text, contact, limit } => {
             let filter = CallFilter { contact_text: contact, ..CallFilter::default() };
             let hits = store.history_search(&filter, &text, limit).map_err(|err| err.to_string())?;
@@ -59,27 +61,28 @@ pub fn run(command: HistoryCommand) -> Result<ExitCode, String> {
                 out.push_str(&format!("call {} line {} ({}): {line}\n", hit.call.id, hit.seq, hit.call.contact_name));
             }
             out.push_str(&format!("{} matching lines\n", hits.len()));
-            out
+            out.into_bytes()
         }
         HistoryCommand::Export { call, campaign, format, out } => {
             let format = match format {
                 FormatArg::Json => ExportFormat::Json,
                 FormatArg::Csv => ExportFormat::Csv,
+                FormatArg::Xlsx => ExportFormat::Xlsx,
                 FormatArg::Text => ExportFormat::Text,
             };
-            let text = match (call, campaign) {
+            let bytes = match (call, campaign) {
                 (Some(call), _) => export_call(&store, CallId(call), format),
                 (None, Some(campaign)) => export_campaign(&store, campaign, format),
                 (None, None) => return Err("say which call (--call ID) or campaign (--campaign ID)".into()),
             }
             .map_err(|err| err.to_string())?;
             if let Some(path) = out {
-                std::fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+                std::fs::write(&path, bytes).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            text
+            bytes
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes()).map_err(|err| err.to_string())?;
+    std::io::stdout().lock().write_all(&output).map_err(|err| err.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,11 @@ use switchboard_core::{AgentId, ContactId, ContactKind};
 use switchboard_engine::campaigns::{
     CampaignKind, CampaignResult, CampaignSpec, CampaignView, LaunchProblem, campaign_view, launch_problems,
 };
+use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{EngineError, ErrorCode, now};
 use tauri::State;
 
-use super::{Reply, engine, with_store};
+use super::{Reply, engine, export_format, with_store, write_export};
 use crate::console::Console;
 use crate::dto::CommandError;
 
@@ -69,17 +70,16 @@ pub async fn set_campaign_status(console: State<'_, Console>, id: i64, status: S
     campaign(&console, id).await
 }
 
-/// Writes a finished campaign's summary to `path`: JSON for .json, else CSV.
+/// Writes a finished campaign's summary to `path` as CSV, JSON, .xlsx or text (by extension).
 #[tauri::command]
 pub async fn export_campaign_summary(console: State<'_, Console>, id: i64, path: PathBuf) -> Reply<()> {
+    let offered = [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Xlsx, ExportFormat::Text];
+    let format = export_format(&path, &offered, None)?;
     let view = campaign(&console, id).await?;
     let result: CampaignResult = view
         .result
         .ok_or_else(|| CommandError::new(ErrorCode::InvalidInput, format!("campaign {id} has no summary yet")))?;
-    let json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-    let text = if json { serde_json::to_string_pretty(&result).unwrap_or_default() } else { result.to_csv() };
-    std::fs::write(&path, text)
-        .map_err(|err| CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {err}", path.display())))
+    write_export(&path, result.export(format))
 }
 
 async fn campaign(console: &Console, id: i64) -> Reply<CampaignView> {

@@ -3,13 +3,12 @@
 use std::path::PathBuf;
 
 use switchboard_core::{CallSummary, Contact, ContactFields, ContactId, ContactKind, FieldError};
-use switchboard_engine::contacts::{
-    ExportFormat, ImportOptions, ImportReport, export_contacts as export, import_contacts as import,
-};
+use switchboard_engine::contacts::{ImportOptions, ImportReport, export_contacts as export, import_contacts as import};
+use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{ErrorCode, now, settings::default_region};
 use tauri::State;
 
-use super::{Reply, query, with_store};
+use super::{Reply, export_format, query, with_store, write_export};
 use crate::console::Console;
 use crate::dto::CommandError;
 
@@ -23,34 +22,34 @@ pub async fn contact_calls(console: State<'_, Console>, contact_id: ContactId) -
     query(&console, move |store| store.calls_with_contact(contact_id)).await
 }
 
-/// Imports the text of a file the dispatcher picked or dropped.
+/// Imports a file the dispatcher picked or dropped (CSV, JSON or a workbook's `sheet`, the
+/// first when `None`).
 #[tauri::command]
 pub async fn import_contacts(
     console: State<'_, Console>,
     file_name: String,
-    text: String,
+    bytes: Vec<u8>,
+    sheet: Option<String>,
     kind: Option<ContactKind>,
     dry_run: bool,
 ) -> Reply<ImportReport> {
     with_store(&console, move |store| {
-        let options = ImportOptions { kind, dry_run, region: default_region(store)? };
-        import(store, &file_name, &text, &options)
+        let options = ImportOptions { kind, dry_run, region: default_region(store)?, sheet };
+        import(store, &file_name, &bytes, &options)
             .map_err(|err| CommandError::new(ErrorCode::InvalidInput, err.to_string()))
     })
     .await
 }
 
-/// Writes the chosen contacts (all when `ids` is empty) to `path` as CSV or JSON (by extension).
+/// Writes the chosen contacts (all when `ids` is empty) to `path` as CSV, JSON or .xlsx (by
+/// extension).
 #[tauri::command]
 pub async fn export_contacts(console: State<'_, Console>, path: PathBuf, ids: Vec<ContactId>) -> Reply<u32> {
+    let format = export_format(&path, &[ExportFormat::Csv, ExportFormat::Json, ExportFormat::Xlsx], None)?;
     with_store(&console, move |store| {
         let contacts: Vec<Contact> =
             store.list_contacts()?.into_iter().filter(|c| ids.is_empty() || ids.contains(&c.id)).collect();
-        let json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-        let text = export(&contacts, if json { ExportFormat::Json } else { ExportFormat::Csv });
-        std::fs::write(&path, text).map_err(|err| {
-            CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {err}", path.display()))
-        })?;
+        write_export(&path, export(&contacts, format))?;
         Ok::<_, CommandError>(contacts.len() as u32)
     })
     .await

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 
 use switchboard_core::{CallFilter, CallId, CallSummary, ContactId, FieldError};
 use switchboard_engine::history::{
-    self, CallRecord, ExportFormat, MEMORY_CALLS, RECORDING_RETENTION_DAYS, contact_memory, memory_calls,
+    self, CallRecord, MEMORY_CALLS, RECORDING_RETENTION_DAYS, contact_memory, memory_calls,
     retention_days,
 };
+use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{ErrorCode, now};
 use tauri::State;
 
-use super::{Reply, engine, query, with_store};
+use super::{Reply, engine, export_format, query, with_store, write_export};
 use crate::console::Console;
 use crate::dto::{CommandError, ForgetReport, HistoryHit, HistorySettings};
 use crate::playback::Speakers;
@@ -53,7 +54,8 @@ pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<
     with_store(&console, move |store| history::call_record(store, call_id)).await
 }
 
-/// Writes one call (`call_id`) or a whole campaign (`campaign_id`) to `path`.
+/// Writes one call (`call_id`) or a whole campaign (`campaign_id`) to `path`, in the format its
+/// extension names (.json, .csv, .xlsx, .txt), else in `format`.
 #[tauri::command]
 pub async fn export_history(
     console: State<'_, Console>,
@@ -62,14 +64,15 @@ pub async fn export_history(
     format: ExportFormat,
     path: PathBuf,
 ) -> Reply<()> {
-    let text = with_store(&console, move |store| match (call_id, campaign_id) {
+    let offered = [ExportFormat::Json, ExportFormat::Csv, ExportFormat::Xlsx, ExportFormat::Text];
+    let format = export_format(&path, &offered, Some(format))?;
+    let export = with_store(&console, move |store| match (call_id, campaign_id) {
         (Some(call), None) => history::export_call(store, call, format),
         (None, Some(campaign)) => history::export_campaign(store, campaign, format),
         _ => Err(switchboard_engine::EngineError::InvalidRequest("export a call or a campaign, not both".into())),
     })
-    .await?;
-    std::fs::write(&path, text)
-        .map_err(|err| CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {err}", path.display())))
+    .await;
+    write_export(&path, export.map_err(|err| err.message))
 }
 
 /// What the next call with a contact will be told about their past calls.

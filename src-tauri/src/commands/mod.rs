@@ -12,8 +12,10 @@ pub mod listening;
 pub mod playback;
 pub mod settings;
 
+use std::path::Path;
 use std::sync::Arc;
 
+use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{Engine, ErrorCode};
 use switchboard_store::{Store, StoreError};
 
@@ -46,4 +48,33 @@ pub async fn query<T: Send + 'static>(
     read: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Reply<T> {
     with_store(console, read).await
+}
+
+/// The format an export to `path` is written in, by the file name's extension: one of `offered`,
+/// or `default` for a name with none of theirs.
+pub fn export_format(path: &Path, offered: &[ExportFormat], default: Option<ExportFormat>) -> Reply<ExportFormat> {
+    ExportFormat::for_path(path).filter(|format| offered.contains(format)).or(default).ok_or_else(|| {
+        let extensions: Vec<&str> = offered.iter().map(|format| extension(*format)).collect();
+        CommandError::new(
+            ErrorCode::InvalidInput,
+            format!("cannot write {}: name the file .{}", path.display(), extensions.join(", .")),
+        )
+    })
+}
+
+fn extension(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Json => "json",
+        ExportFormat::Csv => "csv",
+        ExportFormat::Text => "txt",
+        ExportFormat::Xlsx => "xlsx",
+    }
+}
+
+/// Writes an export's bytes (or why it could not be made) to `path`; a failure names the path.
+pub fn write_export(path: &Path, export: Result<Vec<u8>, String>) -> Reply<()> {
+    let failed = |reason: String| {
+        CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {reason}", path.display()))
+    };
+    std::fs::write(path, export.map_err(failed)?).map_err(|err| failed(err.to_string()))
 }

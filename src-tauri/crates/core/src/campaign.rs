@@ -62,6 +62,15 @@ fn compare_offers(a: &Offer, b: &Offer) -> std::cmp::Ordering {
     price(a).total_cmp(&price(b)).then(lead(a).cmp(&lead(b))).then(a.contact_id.cmp(&b.contact_id))
 }
 
+/// What a vendor quoted in one round (no price when they gave none).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RoundPrice {
+    pub round: u8,
+    pub unit_price: Option<f64>,
+}
+
 /// A vendor's final offer in the summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -71,9 +80,27 @@ pub struct RankedOffer {
     pub vendor: String,
     /// The round the offer comes from (2 when the negotiation produced a price).
     pub round: u8,
-    /// The vendor's round-1 price, when round 2 changed it.
-    pub first_price: Option<f64>,
+    /// The vendor's quote in every round they gave one, in round order (summaries stored before
+    /// this was kept have none).
+    #[serde(default)]
+    pub round_prices: Vec<RoundPrice>,
     pub offer: Offer,
+}
+
+impl RankedOffer {
+    /// The price quoted in `round`, if the vendor gave one.
+    pub fn price_in(&self, round: u8) -> Option<f64> {
+        self.round_prices.iter().find(|p| p.round == round).and_then(|p| p.unit_price)
+    }
+
+    /// The vendor's earlier price, when a later round changed it.
+    pub fn earlier_price(&self) -> Option<f64> {
+        self.round_prices
+            .iter()
+            .filter(|p| p.round < self.round)
+            .find_map(|p| p.unit_price)
+            .filter(|price| Some(*price) != self.offer.unit_price)
+    }
 }
 
 /// What a finished vendor quote campaign yielded.
@@ -106,29 +133,32 @@ pub fn summarize_quotes(
     quantity: Option<u32>,
     unanswered: &[String],
 ) -> QuoteSummary {
-    // Best offer per vendor: a priced round-2 offer supersedes round 1.
+    // Best offer per vendor: a priced round-2 offer supersedes round 1. Every round's price is
+    // kept beside it.
     let mut finals: Vec<RankedOffer> = Vec::new();
     for quote in quotes {
+        let price = RoundPrice { round: quote.round, unit_price: quote.offer.unit_price };
         let existing = finals.iter_mut().find(|f| f.offer.contact_id == quote.offer.contact_id);
         match existing {
             None => finals.push(RankedOffer {
                 rank: 0,
                 vendor: quote.vendor.clone(),
                 round: quote.round,
-                first_price: None,
+                round_prices: vec![price],
                 offer: quote.offer.clone(),
             }),
             Some(current) => {
-                let newer = quote.round > current.round && quote.offer.unit_price.is_some();
-                if newer {
-                    let first_price = current.offer.unit_price;
-                    *current = RankedOffer {
-                        rank: 0,
-                        vendor: quote.vendor.clone(),
-                        round: quote.round,
-                        first_price: first_price.filter(|p| Some(*p) != quote.offer.unit_price),
-                        offer: quote.offer.filled_from(&current.offer),
-                    };
+                match current.round_prices.iter_mut().find(|p| p.round == quote.round) {
+                    Some(same_round) => same_round.unit_price = same_round.unit_price.or(price.unit_price),
+                    None => {
+                        current.round_prices.push(price);
+                        current.round_prices.sort_by_key(|p| p.round);
+                    }
+                }
+                if quote.round > current.round && quote.offer.unit_price.is_some() {
+                    current.vendor.clone_from(&quote.vendor);
+                    current.round = quote.round;
+                    current.offer = quote.offer.filled_from(&current.offer);
                 }
             }
         }
@@ -298,7 +328,7 @@ mod tests {
         let ranked: Vec<Row> = summary
             .ranked
             .iter()
-            .map(|r| (r.rank, r.vendor.as_str(), r.round, r.offer.unit_price, r.first_price))
+            .map(|r| (r.rank, r.vendor.as_str(), r.round, r.offer.unit_price, r.earlier_price()))
             .collect();
         assert_eq!(
             ranked,
@@ -307,6 +337,20 @@ mod tests {
                 (2, "Pacific", 1, Some(0.42), None),
                 (3, "Bolt", 1, Some(0.51), None),
                 (4, "Lone Star", 1, None, None),
+            ]
+        );
+        let rounds: Vec<(&str, Vec<(u8, Option<f64>)>)> = summary
+            .ranked
+            .iter()
+            .map(|r| (r.vendor.as_str(), r.round_prices.iter().map(|p| (p.round, p.unit_price)).collect()))
+            .collect();
+        assert_eq!(
+            rounds,
+            [
+                ("Acme", vec![(1, Some(0.45)), (2, Some(0.41))]),
+                ("Pacific", vec![(1, Some(0.42))]),
+                ("Bolt", vec![(1, Some(0.51)), (2, None)]),
+                ("Lone Star", vec![(1, None)]),
             ]
         );
         assert_eq!((summary.suppliers_called, summary.quotes_received), (5, 3));
@@ -329,6 +373,21 @@ mod tests {
                 "No quote from Harbor; call back if the order is not placed.",
             ]
         );
+    }
+
+    #[test]
+    fn a_vendor_who_held_their_price_keeps_both_rounds() {
+        let quotes = [
+            quote(1, "Holder", 1, Some(0.50), Some(7)),
+            quote(2, "Best", 1, Some(0.40), Some(7)),
+            quote(1, "Holder", 2, Some(0.50), Some(7)),
+        ];
+        let summary = summarize_quotes(&quotes, 2, None, &[]);
+        let holder = &summary.ranked[1];
+        assert_eq!((holder.vendor.as_str(), holder.round), ("Holder", 2));
+        assert_eq!((holder.price_in(1), holder.price_in(2), holder.earlier_price()), (Some(0.50), Some(0.50), None));
+        let best = &summary.ranked[0];
+        assert_eq!((best.vendor.as_str(), best.price_in(1), best.price_in(2)), ("Best", Some(0.40), None));
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn vendors_csv(rows: usize) -> String {
 fn import_once(csv: &str, rows: usize) -> Duration {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("bench.sqlite3")).unwrap();
-    let options = ImportOptions { kind: None, dry_run: false, region: "US".into() };
+    let options = ImportOptions { kind: None, dry_run: false, region: "US".into(), sheet: None };
     let started = Instant::now();
     let report = import_contacts(&store, "vendors.csv", csv, &options).unwrap();
     let elapsed = started.elapsed();

@@ -25,6 +25,7 @@ mod provider_clients;
 pub mod sample;
 pub mod server;
 pub mod settings;
+pub mod tables;
 mod variables;
 
 pub use action_call::ActionCall;

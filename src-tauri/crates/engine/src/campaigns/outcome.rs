@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use switchboard_core::{CallState, ContactId, QuoteSummary};
 
+use crate::tables::{Cell, ExportFormat, Table};
+
 /// The result stored with a completed campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -40,53 +42,59 @@ pub(crate) fn driver_outcome(state: CallState, fields: &[(String, String)]) -> &
 }
 
 impl CampaignResult {
-    /// The result as a CSV table: the ranked offers, or the driver outcomes.
-    pub fn to_csv(&self) -> String {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let opt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
-        let records: Vec<Vec<String>> = match self {
-            CampaignResult::Quotes(s) => std::iter::once(
-                [
-                    "rank",
-                    "vendor",
-                    "round",
-                    "unit_price",
-                    "round_1_price",
-                    "moq",
-                    "lead_time_days",
-                    "shipping",
-                    "terms",
-                    "confidence",
-                ]
-                .map(str::to_owned)
-                .to_vec(),
-            )
-            .chain(s.ranked.iter().map(|r| {
-                vec![
-                    r.rank.to_string(),
-                    r.vendor.clone(),
-                    r.round.to_string(),
-                    opt(r.offer.unit_price),
-                    opt(r.first_price),
-                    r.offer.moq.map(|m| m.to_string()).unwrap_or_default(),
-                    r.offer.lead_time_days.map(|d| d.to_string()).unwrap_or_default(),
-                    r.offer.shipping.clone().unwrap_or_default(),
-                    r.offer.terms.clone().unwrap_or_default(),
-                    format!("{:.2}", r.offer.confidence),
-                ]
-            }))
-            .collect(),
-            CampaignResult::Drivers { outcomes } => {
-                std::iter::once(vec!["driver".into(), "outcome".into(), "reason".into()])
-                    .chain(outcomes.iter().map(|o| vec![o.driver.clone(), o.outcome.clone(), o.reason.clone()]))
-                    .collect()
-            }
-        };
-        for record in records {
-            // Writing to memory cannot fail.
-            let _ = writer.write_record(&record);
+    /// The result as a file in `format`.
+    pub fn export(&self, format: ExportFormat) -> Result<Vec<u8>, String> {
+        match format {
+            ExportFormat::Json => serde_json::to_vec_pretty(self).map_err(|err| format!("could not write JSON: {err}")),
+            ExportFormat::Csv => Ok(self.to_table().to_csv().into_bytes()),
+            ExportFormat::Xlsx => self.to_table().to_xlsx(),
+            ExportFormat::Text => Ok(self.to_text().into_bytes()),
         }
-        writer.into_inner().ok().and_then(|bytes| String::from_utf8(bytes).ok()).unwrap_or_default()
+    }
+
+    /// The result as a table: the ranked offers with every round's price, or the driver outcomes.
+    pub fn to_table(&self) -> Table {
+        match self {
+            CampaignResult::Quotes(s) => {
+                let rounds = s.ranked.iter().flat_map(|r| r.round_prices.iter().map(|p| p.round)).max().unwrap_or(1);
+                let mut header: Vec<String> =
+                    ["rank", "vendor", "round", "unit_price"].map(str::to_owned).to_vec();
+                header.extend((1..=rounds).map(|round| format!("round_{round}_price")));
+                header.extend(
+                    ["moq", "lead_time_days", "shipping", "terms", "confidence"].map(str::to_owned),
+                );
+                let rows = s
+                    .ranked
+                    .iter()
+                    .map(|r| {
+                        let mut row = vec![
+                            Cell::Number(f64::from(r.rank)),
+                            Cell::Text(r.vendor.clone()),
+                            Cell::Number(f64::from(r.round)),
+                            Cell::number(r.offer.unit_price),
+                        ];
+                        row.extend((1..=rounds).map(|round| Cell::number(r.price_in(round))));
+                        row.extend([
+                            Cell::number(r.offer.moq),
+                            Cell::number(r.offer.lead_time_days),
+                            Cell::text(r.offer.shipping.clone()),
+                            Cell::text(r.offer.terms.clone()),
+                            Cell::Number(r.offer.confidence),
+                        ]);
+                        row
+                    })
+                    .collect();
+                Table { sheet: "Quotes", header, rows }
+            }
+            CampaignResult::Drivers { outcomes } => Table {
+                sheet: "Drivers",
+                header: ["driver", "outcome", "reason"].map(str::to_owned).to_vec(),
+                rows: outcomes
+                    .iter()
+                    .map(|o| vec![Cell::Text(o.driver.clone()), Cell::Text(o.outcome.clone()), Cell::Text(o.reason.clone())])
+                    .collect(),
+            },
+        }
     }
 
     /// The result as the command line prints it.
@@ -102,7 +110,7 @@ impl CampaignResult {
                     "rank", "vendor", "round", "unit", "moq", "lead"
                 );
                 for r in &s.ranked {
-                    let was = r.first_price.map(|p| format!(" (was ${p:.2})")).unwrap_or_default();
+                    let was = r.earlier_price().map(|p| format!(" (was ${p:.2})")).unwrap_or_default();
                     let _ = writeln!(
                         out,
                         "{:>4}  {:<32} {:>5} {:>10} {:>8} {:>9}  {}{was}",

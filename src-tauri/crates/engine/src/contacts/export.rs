@@ -1,16 +1,11 @@
-//! Exporting contacts as CSV (the import's own columns) or JSON (the contacts' fields); both
-//! import again unchanged.
+//! Exporting contacts as CSV or .xlsx (the import's own columns) or JSON (the contacts'
+//! fields); each imports again unchanged.
 
 use std::collections::BTreeSet;
 
 use switchboard_core::{Contact, ContactDetails, ContactFields};
 
-/// The export's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    Json,
-}
+use crate::tables::{Cell, ExportFormat, Table};
 
 const FIXED: [&str; 27] = [
     "kind",
@@ -42,25 +37,26 @@ const FIXED: [&str; 27] = [
     "violation_details",
 ];
 
-/// The contacts in `format`.
-pub fn export_contacts(contacts: &[Contact], format: ExportFormat) -> String {
+/// The contacts in `format` (CSV, JSON or .xlsx; not text).
+pub fn export_contacts(contacts: &[Contact], format: ExportFormat) -> Result<Vec<u8>, String> {
     match format {
         ExportFormat::Json => {
             let fields: Vec<&ContactFields> = contacts.iter().map(|c| &c.fields).collect();
-            serde_json::to_string_pretty(&fields).unwrap_or_else(|_| "[]".to_owned())
+            serde_json::to_vec_pretty(&fields).map_err(|err| format!("could not write JSON: {err}"))
         }
-        ExportFormat::Csv => to_csv(contacts),
+        ExportFormat::Csv => Ok(table(contacts).to_csv().into_bytes()),
+        ExportFormat::Xlsx => table(contacts).to_xlsx(),
+        ExportFormat::Text => Err("contacts are exported as CSV, JSON or .xlsx".to_owned()),
     }
 }
 
-fn to_csv(contacts: &[Contact]) -> String {
+/// A row per contact, in the import's columns (text, so that every value reads back as it was).
+fn table(contacts: &[Contact]) -> Table {
     // The single-violation columns are for importing hand-made sheets; exports use `violations`.
     let fixed = &FIXED[..FIXED.len() - 3];
     let custom: BTreeSet<&str> = contacts.iter().flat_map(|c| c.fields.custom.keys().map(String::as_str)).collect();
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let header: Vec<&str> = fixed.iter().copied().chain(custom.iter().copied()).collect();
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(contacts.len() + 1);
-    rows.push(header.iter().map(|h| (*h).to_owned()).collect());
+    let header: Vec<String> = fixed.iter().copied().chain(custom.iter().copied()).map(str::to_owned).collect();
+    let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(contacts.len());
     for contact in contacts {
         let f = &contact.fields;
         let opt = |value: &Option<String>| value.clone().unwrap_or_default();
@@ -113,11 +109,7 @@ fn to_csv(contacts: &[Contact]) -> String {
             }
         }
         row.extend(custom.iter().map(|key| f.custom.get(*key).cloned().unwrap_or_default()));
-        rows.push(row);
+        rows.push(row.into_iter().map(|text| if text.is_empty() { Cell::Empty } else { Cell::Text(text) }).collect());
     }
-    for row in rows {
-        // Writing to memory cannot fail.
-        let _ = writer.write_record(&row);
-    }
-    writer.into_inner().ok().and_then(|bytes| String::from_utf8(bytes).ok()).unwrap_or_default()
+    Table { sheet: "Contacts", header, rows }
 }

@@ -1,39 +1,18 @@
-//! Reading a CSV or JSON file of contacts, validating each row, merging rows that share an
-//! E.164 number (with each other and with saved contacts), and writing the result.
+//! Importing a file of contacts (CSV, JSON or a spreadsheet): its records validated row by row,
+//! rows that share an E.164 number merged (with each other and with saved contacts), and the
+//! result written.
 
 use std::collections::HashMap;
 
 use switchboard_core::{ContactFields, ContactId, ContactKind};
 use switchboard_store::{ContactWrite, Store, StoreError};
 
-use super::columns::{column_for, is_driver_column, normalize_header};
 use super::merge::merge_into;
 use super::report::{ImportReport, RowError, RowOutcome, RowReport};
-use super::rows::{RawRow, parse_row};
+use super::rows::parse_row;
+use super::sources::{Source, read_source};
 use crate::now;
-
-/// The file's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceFormat {
-    Csv,
-    Json,
-}
-
-impl SourceFormat {
-    /// The format a file name or its first bytes say.
-    pub fn detect(name: &str, text: &str) -> SourceFormat {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".json") {
-            SourceFormat::Json
-        } else if lower.ends_with(".csv") {
-            SourceFormat::Csv
-        } else if text.trim_start_matches('\u{feff}').trim_start().starts_with(['[', '{']) {
-            SourceFormat::Json
-        } else {
-            SourceFormat::Csv
-        }
-    }
-}
+use crate::tables::WorkbookError;
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -44,11 +23,19 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Region for numbers written without a country code.
     pub region: String,
+    /// The sheet of a workbook to read (the first when `None`).
+    pub sheet: Option<String>,
 }
 
 /// Why a file could not be read at all (row problems are in the report instead).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    #[error("not a spreadsheet, CSV or JSON file: {source_name}")]
+    NotATable { source_name: String },
+    #[error("{source_name} has no rows")]
+    NoRows { source_name: String },
+    #[error("{source_name}: {error}")]
+    Workbook { source_name: String, error: WorkbookError },
     #[error("{source_name} is not valid JSON: {detail}")]
     Json { source_name: String, detail: String },
     #[error("{source_name}: expected a JSON list of contacts (or {{\"contacts\": [...]}})")]
@@ -68,18 +55,14 @@ struct Target {
     write: bool,
 }
 
-/// Imports `text` (the contents of `source_name`) into `store`.
+/// Imports `data` (the contents of the file `source_name`) into `store`.
 pub fn import_contacts(
     store: &Store,
     source_name: &str,
-    text: &str,
+    data: impl AsRef<[u8]>,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let text = text.trim_start_matches('\u{feff}');
-    let (rows, inferred) = match SourceFormat::detect(source_name, text) {
-        SourceFormat::Csv => read_csv(source_name, text)?,
-        SourceFormat::Json => read_json(source_name, text)?,
-    };
+    let Source { rows, kind: inferred, sheet } = read_source(source_name, data.as_ref(), options.sheet.as_deref())?;
     let (kind, forced) = match options.kind {
         Some(kind) => (kind, true),
         None => (inferred, false),
@@ -191,144 +174,6 @@ pub fn import_contacts(
         }
     }
     let rows = outcomes.into_iter().map(|(report, _)| report).collect();
-    Ok(ImportReport::new(source_name, options.dry_run, rows))
+    Ok(ImportReport::new(source_name, options.dry_run, rows).from_sheet(sheet))
 }
 
-/// The kind a file's columns suggest: drivers when any driver-only column is present.
-fn infer_kind<'a>(keys: impl IntoIterator<Item = &'a str>) -> ContactKind {
-    let driver = keys.into_iter().any(|key| column_for(&normalize_header(key)).is_some_and(is_driver_column));
-    if driver { ContactKind::Driver } else { ContactKind::Vendor }
-}
-
-fn read_csv(source_name: &str, text: &str) -> Result<(Vec<RawRow>, ContactKind), ImportError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(headers) if !headers.is_empty() && headers.iter().any(|h| !h.trim().is_empty()) => {
-            headers.iter().map(str::to_owned).collect()
-        }
-        _ => return Err(ImportError::NoHeader { source_name: source_name.to_owned() }),
-    };
-    let kind = infer_kind(headers.iter().map(String::as_str));
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut lines = LineCounter::new(text);
-    let mut row = 0u32;
-    loop {
-        let at = reader.position().byte();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) if record.iter().all(|cell| cell.trim().is_empty()) => {}
-            Ok(true) => {
-                row += 1;
-                let line = lines.line_at(record.position().map_or(at, csv::Position::byte));
-                let cells = headers.iter().cloned().zip(record.iter().map(str::to_owned)).collect();
-                let unreadable = (record.len() > headers.len()).then(|| RowError {
-                    column: format!("column {}", headers.len() + 1),
-                    reason: format!("the row has {} cells but the header has {}", record.len(), headers.len()),
-                });
-                rows.push(RawRow { row, line: Some(line), cells, unreadable });
-            }
-            Err(err) => {
-                row += 1;
-                let unreadable = Some(RowError { column: "-".into(), reason: err.to_string() });
-                rows.push(RawRow { row, line: Some(lines.line_at(at)), cells: Vec::new(), unreadable });
-            }
-        }
-    }
-    Ok((rows, kind))
-}
-
-/// Line numbers of byte offsets, counted once as offsets grow (the csv crate's own line count
-/// is one short on CRLF files).
-struct LineCounter<'a> {
-    text: &'a [u8],
-    counted_to: usize,
-    line: u32,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> Self {
-        Self { text: text.as_bytes(), counted_to: 0, line: 1 }
-    }
-
-    /// The 1-based line of the record starting at byte `offset` (offsets must not go back).
-    fn line_at(&mut self, offset: u64) -> u32 {
-        let mut start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.text.len());
-        // The reader may report a record as starting at the previous line's '\n'.
-        if self.text.get(start) == Some(&b'\n') {
-            start += 1;
-        }
-        if start > self.counted_to {
-            self.line += self.text[self.counted_to..start].iter().filter(|b| **b == b'\n').count() as u32;
-            self.counted_to = start;
-        }
-        self.line
-    }
-}
-
-fn read_json(source_name: &str, text: &str) -> Result<(Vec<RawRow>, ContactKind), ImportError> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|err| ImportError::Json { source_name: source_name.to_owned(), detail: err.to_string() })?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(mut object) => match object.remove("contacts") {
-            Some(serde_json::Value::Array(items)) => items,
-            _ => return Err(ImportError::JsonShape { source_name: source_name.to_owned() }),
-        },
-        _ => return Err(ImportError::JsonShape { source_name: source_name.to_owned() }),
-    };
-    let mut rows = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let mut cells = Vec::new();
-        let unreadable = match item {
-            serde_json::Value::Object(object) => {
-                flatten_json(&mut cells, "", object);
-                None
-            }
-            other => Some(RowError {
-                column: "-".into(),
-                reason: format!("expected an object with the contact's fields, found {}", json_kind(&other)),
-            }),
-        };
-        rows.push(RawRow { row: index as u32 + 1, line: None, cells, unreadable });
-    }
-    let kind = infer_kind(rows.iter().flat_map(|r| r.cells.iter().map(|(k, _)| k.as_str())));
-    Ok((rows, kind))
-}
-
-/// JSON objects become cells: nested `details`, `trip` and `custom` objects are spread out,
-/// `violations` stays JSON, lists of tags are joined.
-fn flatten_json(cells: &mut Vec<(String, String)>, prefix: &str, object: serde_json::Map<String, serde_json::Value>) {
-    use serde_json::Value;
-    for (key, value) in object {
-        let name = format!("{prefix}{key}");
-        match (key.as_str(), value) {
-            (_, Value::Null) => {}
-            ("details" | "fields" | "custom" | "vendor" | "driver", Value::Object(inner)) => {
-                flatten_json(cells, "", inner)
-            }
-            ("trip", Value::Object(inner)) => flatten_json(cells, "trip_", inner),
-            ("violations", value @ Value::Array(_)) => cells.push((name, value.to_string())),
-            ("tags", Value::Array(tags)) => {
-                let tags: Vec<String> =
-                    tags.iter().map(|t| t.as_str().map_or_else(|| t.to_string(), str::to_owned)).collect();
-                cells.push((name, tags.join(";")));
-            }
-            (_, Value::String(text)) => cells.push((name, text)),
-            (_, Value::Bool(flag)) => cells.push((name, flag.to_string())),
-            (_, Value::Number(number)) => cells.push((name, number.to_string())),
-            (_, other) => cells.push((name, other.to_string())),
-        }
-    }
-}
-
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a true/false",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "a list",
-        serde_json::Value::Object(_) => "an object",
-    }
-}

@@ -1,5 +1,5 @@
-//! The address book's bulk operations: importing contacts from CSV or JSON (validated row by
-//! row, merged by E.164 number) and exporting them again.
+//! The address book's bulk operations: importing contacts from CSV, JSON or a spreadsheet
+//! (validated row by row, merged by E.164 number) and exporting them again.
 
 mod columns;
 mod export;
@@ -7,7 +7,8 @@ mod import;
 mod merge;
 mod report;
 mod rows;
+mod sources;
 
-pub use export::{ExportFormat, export_contacts};
-pub use import::{ImportOptions, SourceFormat, import_contacts};
+pub use export::export_contacts;
+pub use import::{ImportError, ImportOptions, import_contacts};
 pub use report::{ImportReport, RowError, RowOutcome, RowReport};

@@ -38,7 +38,7 @@ pub enum RowOutcome {
 pub struct RowReport {
     /// 1-based number of the record (the CSV header is not a row).
     pub row: u32,
-    /// Line in the file where the record starts (CSV only).
+    /// Where the record starts: its line in a CSV file, or its row in a spreadsheet.
     pub line: Option<u32>,
     /// The row's name, when it had one.
     pub name: Option<String>,
@@ -51,6 +51,10 @@ pub struct RowReport {
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub source: String,
+    /// The sheet read, when the file is a workbook.
+    pub sheet: Option<String>,
+    /// Every sheet of the workbook (empty for CSV and JSON).
+    pub sheets: Vec<String>,
     pub dry_run: bool,
     pub imported: u32,
     pub merged: u32,
@@ -63,11 +67,30 @@ impl ImportReport {
         let count = |pick: fn(&RowOutcome) -> bool| rows.iter().filter(|r| pick(&r.outcome)).count() as u32;
         Self {
             source: source.to_owned(),
+            sheet: None,
+            sheets: Vec::new(),
             dry_run,
             imported: count(|o| matches!(o, RowOutcome::Imported { .. })),
             merged: count(|o| matches!(o, RowOutcome::Merged { .. })),
             rejected: count(|o| matches!(o, RowOutcome::Rejected { .. })),
             rows,
+        }
+    }
+
+    /// The report of rows read from `sheet`: the sheet's name and every sheet of its workbook.
+    pub(crate) fn from_sheet(mut self, sheet: Option<(String, Vec<String>)>) -> Self {
+        if let Some((name, sheets)) = sheet {
+            self.sheet = Some(name);
+            self.sheets = sheets;
+        }
+        self
+    }
+
+    /// Where the rows came from: the file, and the sheet of a workbook.
+    pub fn source_label(&self) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{} (sheet {sheet})", self.source),
+            None => self.source.clone(),
         }
     }
 
@@ -99,7 +122,7 @@ impl ImportReport {
         let _ = writeln!(
             out,
             "{}: {verb} {}, merged {}, rejected {} of {} rows",
-            self.source,
+            self.source_label(),
             self.imported,
             self.merged,
             self.rejected,

@@ -1,5 +1,5 @@
 //! Exports of one call or a whole campaign: JSON (the full records, readable back with serde),
-//! CSV (a row per call, readable back with [`CallCsvRow`]), and a transcript to read.
+//! CSV or .xlsx (a row per call, readable back with [`CallCsvRow::read`]), and a transcript to read.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -11,16 +11,7 @@ use switchboard_store::{Store, StoreError};
 use super::record::{CallRecord, call_record};
 use crate::EngineError;
 use crate::campaigns::CampaignResult;
-
-/// The file formats History exports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    Json,
-    Csv,
-    Text,
-}
+use crate::tables::{Cell, ExportFormat, Table, read_table};
 
 /// A campaign with every call it made, as exported to JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,9 +27,9 @@ pub struct CampaignExport {
     pub calls: Vec<CallRecord>,
 }
 
-/// One call as a CSV row. `fields` is a JSON object; `transcript` has a line per utterance,
-/// `[mm:ss.mmm] agent|callee: text`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One call as a CSV or spreadsheet row. `fields` is a JSON object; `transcript` has a line per
+/// utterance, `[mm:ss.mmm] agent|callee: text`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CallCsvRow {
     pub call_id: i64,
     /// RFC 3339, UTC.
@@ -66,7 +57,71 @@ pub struct CallCsvRow {
     pub transcript: String,
 }
 
+/// The columns of [`CallCsvRow`], in order.
+const COLUMNS: [&str; 23] = [
+    "call_id",
+    "placed_at",
+    "contact",
+    "phone",
+    "agent",
+    "backend",
+    "state",
+    "end_reason",
+    "duration_s",
+    "campaign_id",
+    "round",
+    "attempt",
+    "outcome",
+    "unit_price",
+    "moq",
+    "lead_time_days",
+    "shipping",
+    "terms",
+    "cost",
+    "cost_currency",
+    "recording",
+    "fields",
+    "transcript",
+];
+
 impl CallCsvRow {
+    /// Reads the rows of a CSV or .xlsx export of calls.
+    pub fn read(bytes: &[u8]) -> Result<Vec<CallCsvRow>, String> {
+        let mut rows = read_table(bytes)?.into_iter();
+        let header = csv::StringRecord::from(rows.next().unwrap_or_default());
+        rows.map(|row| csv::StringRecord::from(row).deserialize(Some(&header)).map_err(|err| err.to_string()))
+            .collect()
+    }
+
+    fn cells(&self) -> Vec<Cell> {
+        let text = |value: &str| Cell::Text(value.to_owned());
+        vec![
+            Cell::Number(self.call_id as f64),
+            text(&self.placed_at),
+            text(&self.contact),
+            text(&self.phone),
+            text(&self.agent),
+            text(&self.backend),
+            text(&self.state),
+            Cell::text(self.end_reason.clone()),
+            Cell::number(self.duration_s),
+            Cell::number(self.campaign_id.map(|id| id as f64)),
+            Cell::number(self.round),
+            Cell::number(self.attempt),
+            Cell::text(self.outcome.clone()),
+            Cell::number(self.unit_price),
+            Cell::number(self.moq),
+            Cell::number(self.lead_time_days),
+            Cell::text(self.shipping.clone()),
+            Cell::text(self.terms.clone()),
+            Cell::number(self.cost),
+            Cell::text(self.cost_currency.clone()),
+            Cell::text(self.recording.clone()),
+            text(&self.fields),
+            text(&self.transcript),
+        ]
+    }
+
     fn of(record: &CallRecord) -> Self {
         let call = &record.call;
         let offer = record.offer.as_ref();
@@ -136,17 +191,18 @@ fn timestamp(at: UnixMillis) -> String {
 }
 
 /// One call in `format`.
-pub fn export_call(store: &Store, id: CallId, format: ExportFormat) -> Result<String, EngineError> {
+pub fn export_call(store: &Store, id: CallId, format: ExportFormat) -> Result<Vec<u8>, EngineError> {
     let record = call_record(store, id)?;
-    Ok(match format {
-        ExportFormat::Json => to_json(&record)?,
-        ExportFormat::Csv => to_csv(std::slice::from_ref(&record))?,
-        ExportFormat::Text => readable(&record),
-    })
+    match format {
+        ExportFormat::Json => to_json(&record),
+        ExportFormat::Csv => Ok(calls_table(std::slice::from_ref(&record)).to_csv().into_bytes()),
+        ExportFormat::Xlsx => to_xlsx(&calls_table(std::slice::from_ref(&record))),
+        ExportFormat::Text => Ok(readable(&record).into_bytes()),
+    }
 }
 
 /// A campaign and all its calls in `format`.
-pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<String, EngineError> {
+pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<Vec<u8>, EngineError> {
     let row = store.campaign(id)?.ok_or_else(|| StoreError::NotFound(format!("campaign {id}")))?;
     let result: Option<CampaignResult> = row
         .summary
@@ -169,9 +225,10 @@ pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<S
         result,
         calls,
     };
-    Ok(match format {
-        ExportFormat::Json => to_json(&export)?,
-        ExportFormat::Csv => to_csv(&export.calls)?,
+    match format {
+        ExportFormat::Json => to_json(&export),
+        ExportFormat::Csv => Ok(calls_table(&export.calls).to_csv().into_bytes()),
+        ExportFormat::Xlsx => to_xlsx(&calls_table(&export.calls)),
         ExportFormat::Text => {
             let mut out = format!(
                 "Campaign {} — {} ({}, {})\nStarted {}\n",
@@ -187,25 +244,26 @@ pub fn export_campaign(store: &Store, id: i64, format: ExportFormat) -> Result<S
             for record in &export.calls {
                 let _ = write!(out, "\n{}\n{}", "=".repeat(72), readable(record));
             }
-            out
+            Ok(out.into_bytes())
         }
-    })
-}
-
-fn to_json(value: &impl Serialize) -> Result<String, EngineError> {
-    serde_json::to_string_pretty(value)
-        .map_err(|err| EngineError::InvalidRequest(format!("could not write JSON: {err}")))
-}
-
-fn to_csv(records: &[CallRecord]) -> Result<String, EngineError> {
-    let failed = |err: csv::Error| EngineError::InvalidRequest(format!("could not write CSV: {err}"));
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for record in records {
-        writer.serialize(CallCsvRow::of(record)).map_err(failed)?;
     }
-    let bytes =
-        writer.into_inner().map_err(|err| EngineError::InvalidRequest(format!("could not write CSV: {err}")))?;
-    String::from_utf8(bytes).map_err(|err| EngineError::InvalidRequest(format!("could not write CSV: {err}")))
+}
+
+fn to_json(value: &impl Serialize) -> Result<Vec<u8>, EngineError> {
+    serde_json::to_vec_pretty(value).map_err(|err| EngineError::InvalidRequest(format!("could not write JSON: {err}")))
+}
+
+fn to_xlsx(table: &Table) -> Result<Vec<u8>, EngineError> {
+    table.to_xlsx().map_err(EngineError::InvalidRequest)
+}
+
+/// A row per call.
+fn calls_table(records: &[CallRecord]) -> Table {
+    Table {
+        sheet: "Calls",
+        header: COLUMNS.map(str::to_owned).to_vec(),
+        rows: records.iter().map(|record| CallCsvRow::of(record).cells()).collect(),
+    }
 }
 
 /// A call as a person reads it: who, when, how it ended, what was collected, then the lines.

@@ -10,7 +10,7 @@ mod recordings;
 
 pub(crate) use recordings::discard;
 
-pub use export::{CallCsvRow, CampaignExport, ExportFormat, export_call, export_campaign};
+pub use export::{CallCsvRow, CampaignExport, export_call, export_campaign};
 pub use forget::forget_contact;
 pub use memory::{MEMORY_CALLS, contact_memory, memory_calls};
 pub use record::{CallRecord, CollectedField, call_record};

@@ -1,11 +1,12 @@
 //! Contact import: messy real-world rows with exact outcomes, merges, dry runs and round trips.
 
 use switchboard_core::{ContactDetails, ContactKind, Severity};
-use switchboard_engine::contacts::{ExportFormat, ImportOptions, RowOutcome, export_contacts, import_contacts};
+use switchboard_engine::contacts::{ImportOptions, RowOutcome, export_contacts, import_contacts};
+use switchboard_engine::tables::ExportFormat;
 use switchboard_store::Store;
 
 fn options(kind: Option<ContactKind>) -> ImportOptions {
-    ImportOptions { kind, dry_run: false, region: "US".into() }
+    ImportOptions { kind, dry_run: false, region: "US".into(), sheet: None }
 }
 
 fn outcomes(report: &switchboard_engine::contacts::ImportReport) -> Vec<String> {

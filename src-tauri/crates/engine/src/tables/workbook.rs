@@ -73,18 +73,30 @@ pub fn read_sheet(bytes: &[u8], sheet: Option<&str>) -> Result<Sheet, WorkbookEr
 fn text(cell: &Data) -> String {
     match cell {
         Data::DateTime(at) if at.is_datetime() => {
-            let (year, month, day, hour, minute, second, milli) = at.to_ymd_hms_milli();
-            let date = format!("{year:04}-{month:02}-{day:02}");
-            match (hour, minute, second, milli) {
-                (0, 0, 0, 0) => date,
-                (_, _, 0, 0) => format!("{date} {hour:02}:{minute:02}"),
-                _ => format!("{date} {hour:02}:{minute:02}:{second:02}"),
-            }
+            let (year, month, day, hour, minute, second, _) = at.to_ymd_hms_milli();
+            date_text((year, month, day), (hour, minute, second))
         }
         Data::DateTime(duration) => {
             let seconds = (duration.as_f64() * 86_400.0).round() as i64;
             format!("{}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60)
         }
+        // OpenDocument dates are ISO 8601 text.
+        Data::DateTimeIso(iso) => match iso.parse::<jiff::civil::DateTime>() {
+            Ok(at) => date_text(
+                (at.year() as u16, at.month() as u8, at.day() as u8),
+                (at.hour() as u8, at.minute() as u8, at.second() as u8),
+            ),
+            Err(_) => iso.clone(),
+        },
         other => other.to_string(),
+    }
+}
+
+fn date_text((year, month, day): (u16, u8, u8), (hour, minute, second): (u8, u8, u8)) -> String {
+    let date = format!("{year:04}-{month:02}-{day:02}");
+    match (hour, minute, second) {
+        (0, 0, 0) => date,
+        (_, _, 0) => format!("{date} {hour:02}:{minute:02}"),
+        _ => format!("{date} {hour:02}:{minute:02}:{second:02}"),
     }
 }

@@ -6,6 +6,7 @@ mod import;
 mod lifecycle;
 mod listener;
 mod refusals;
+mod spreadsheets;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

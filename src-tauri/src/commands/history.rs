@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use switchboard_core::{CallFilter, CallId, CallSummary, ContactId, FieldError};
 use switchboard_engine::history::{
-    self, CallRecord, MEMORY_CALLS, RECORDING_RETENTION_DAYS, contact_memory, memory_calls,
-    retention_days,
+    self, CallRecord, MEMORY_CALLS, RECORDING_RETENTION_DAYS, contact_memory, memory_calls, retention_days,
 };
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{ErrorCode, now};

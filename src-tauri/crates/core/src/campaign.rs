@@ -339,7 +339,8 @@ mod tests {
                 (4, "Lone Star", 1, None, None),
             ]
         );
-        let rounds: Vec<(&str, Vec<(u8, Option<f64>)>)> = summary
+        type Rounds<'a> = (&'a str, Vec<(u8, Option<f64>)>);
+        let rounds: Vec<Rounds> = summary
             .ranked
             .iter()
             .map(|r| (r.vendor.as_str(), r.round_prices.iter().map(|p| (p.round, p.unit_price)).collect()))

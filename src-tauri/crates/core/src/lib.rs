@@ -19,7 +19,8 @@ pub use agent::{
 };
 pub use call::{CallState, CallSummary, Transition};
 pub use campaign::{
-    NegotiationPlan, NegotiationTarget, QuoteSummary, RankedOffer, RoundPrice, RoundQuote, plan_negotiation, summarize_quotes,
+    NegotiationPlan, NegotiationTarget, QuoteSummary, RankedOffer, RoundPrice, RoundQuote, plan_negotiation,
+    summarize_quotes,
 };
 pub use contact::{
     Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, PersonDetails, Severity, TripData,

@@ -57,12 +57,9 @@ impl CampaignResult {
         match self {
             CampaignResult::Quotes(s) => {
                 let rounds = s.ranked.iter().flat_map(|r| r.round_prices.iter().map(|p| p.round)).max().unwrap_or(1);
-                let mut header: Vec<String> =
-                    ["rank", "vendor", "round", "unit_price"].map(str::to_owned).to_vec();
+                let mut header: Vec<String> = ["rank", "vendor", "round", "unit_price"].map(str::to_owned).to_vec();
                 header.extend((1..=rounds).map(|round| format!("round_{round}_price")));
-                header.extend(
-                    ["moq", "lead_time_days", "shipping", "terms", "confidence"].map(str::to_owned),
-                );
+                header.extend(["moq", "lead_time_days", "shipping", "terms", "confidence"].map(str::to_owned));
                 let rows = s
                     .ranked
                     .iter()
@@ -91,7 +88,9 @@ impl CampaignResult {
                 header: ["driver", "outcome", "reason"].map(str::to_owned).to_vec(),
                 rows: outcomes
                     .iter()
-                    .map(|o| vec![Cell::Text(o.driver.clone()), Cell::Text(o.outcome.clone()), Cell::Text(o.reason.clone())])
+                    .map(|o| {
+                        vec![Cell::Text(o.driver.clone()), Cell::Text(o.outcome.clone()), Cell::Text(o.reason.clone())]
+                    })
                     .collect(),
             },
         }
@@ -157,7 +156,68 @@ impl CampaignResult {
 
 #[cfg(test)]
 mod tests {
+    use switchboard_core::{CallId, Offer, RoundQuote, summarize_quotes};
+
     use super::*;
+    use crate::tables::read_table;
+
+    fn quote(contact: i64, vendor: &str, round: u8, price: Option<f64>) -> RoundQuote {
+        let offer = Offer {
+            call_id: CallId(contact * 10 + i64::from(round)),
+            contact_id: ContactId(contact),
+            unit_price: price,
+            moq: Some(500),
+            lead_time_days: Some(7),
+            shipping: None,
+            terms: Some("-5% on pickup".into()),
+            confidence: 0.8,
+        };
+        RoundQuote { vendor: vendor.into(), round, offer }
+    }
+
+    #[test]
+    fn the_summary_table_has_every_round_price_and_no_formula_in_csv() {
+        let formula = "=HYPERLINK(\"http://x\",\"y\")";
+        let quotes = [
+            quote(1, formula, 1, Some(0.50)),
+            quote(2, "Best", 1, Some(0.40)),
+            quote(3, "Cutter", 1, Some(0.60)),
+            quote(1, formula, 2, Some(0.50)),
+            quote(3, "Cutter", 2, Some(0.45)),
+        ];
+        let result = CampaignResult::Quotes(summarize_quotes(&quotes, 3, Some(100), &[]));
+        let expected = [
+            [
+                "rank",
+                "vendor",
+                "round",
+                "unit_price",
+                "round_1_price",
+                "round_2_price",
+                "moq",
+                "lead_time_days",
+                "shipping",
+                "terms",
+                "confidence",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            ["1", "Best", "1", "0.4", "0.4", "", "500", "7", "", "-5% on pickup", "0.8"].map(str::to_owned).to_vec(),
+            ["2", "Cutter", "2", "0.45", "0.6", "0.45", "500", "7", "", "-5% on pickup", "0.8"]
+                .map(str::to_owned)
+                .to_vec(),
+            ["3", formula, "2", "0.5", "0.5", "0.5", "500", "7", "", "-5% on pickup", "0.8"]
+                .map(str::to_owned)
+                .to_vec(),
+        ];
+        let csv = result.export(ExportFormat::Csv).unwrap();
+        let text = String::from_utf8(csv.clone()).unwrap();
+        assert!(text.contains("'=HYPERLINK") && text.contains("'-5% on pickup"), "{text}");
+        assert_eq!(read_table(&csv).unwrap(), expected, "CSV reads back equal");
+        let xlsx = result.export(ExportFormat::Xlsx).unwrap();
+        assert!(xlsx.starts_with(b"PK"), "a real workbook");
+        assert_eq!(read_table(&xlsx).unwrap(), expected, ".xlsx reads back equal");
+    }
 
     #[test]
     fn driver_outcomes_follow_state_and_answers() {

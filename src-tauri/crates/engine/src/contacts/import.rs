@@ -174,6 +174,5 @@ pub fn import_contacts(
         }
     }
     let rows = outcomes.into_iter().map(|(report, _)| report).collect();
-    Ok(ImportReport::new(source_name, options.dry_run, rows).from_sheet(sheet))
+    Ok(ImportReport::new(source_name, options.dry_run, rows).read_from_sheet(sheet))
 }
-

@@ -78,7 +78,7 @@ impl ImportReport {
     }
 
     /// The report of rows read from `sheet`: the sheet's name and every sheet of its workbook.
-    pub(crate) fn from_sheet(mut self, sheet: Option<(String, Vec<String>)>) -> Self {
+    pub(crate) fn read_from_sheet(mut self, sheet: Option<(String, Vec<String>)>) -> Self {
         if let Some((name, sheets)) = sheet {
             self.sheet = Some(name);
             self.sheets = sheets;

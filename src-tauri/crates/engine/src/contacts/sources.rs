@@ -35,11 +35,8 @@ pub(crate) fn read_source(source_name: &str, data: &[u8], sheet: Option<&str>) -
         format @ (FileKind::Csv | FileKind::Json) => {
             let text = String::from_utf8_lossy(data);
             let text = text.trim_start_matches('\u{feff}');
-            let (rows, kind) = if format == FileKind::Json {
-                read_json(source_name, text)?
-            } else {
-                read_csv(source_name, text)?
-            };
+            let (rows, kind) =
+                if format == FileKind::Json { read_json(source_name, text)? } else { read_csv(source_name, text)? };
             Source { rows, kind, sheet: None }
         }
     };

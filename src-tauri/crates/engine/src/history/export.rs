@@ -89,8 +89,7 @@ impl CallCsvRow {
     pub fn read(bytes: &[u8]) -> Result<Vec<CallCsvRow>, String> {
         let mut rows = read_table(bytes)?.into_iter();
         let header = csv::StringRecord::from(rows.next().unwrap_or_default());
-        rows.map(|row| csv::StringRecord::from(row).deserialize(Some(&header)).map_err(|err| err.to_string()))
-            .collect()
+        rows.map(|row| csv::StringRecord::from(row).deserialize(Some(&header)).map_err(|err| err.to_string())).collect()
     }
 
     fn cells(&self) -> Vec<Cell> {

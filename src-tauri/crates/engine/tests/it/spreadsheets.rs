@@ -67,9 +67,11 @@ fn outcomes(report: &ImportReport) -> Vec<String> {
 
 #[test]
 fn every_kind_of_workbook_imports_by_the_rules_csv_does() {
-    for (name, bytes) in
-        [("vendors.xlsx", vendors_xlsx()), ("vendors.xls", fixture("vendors.xls")), ("vendors.ods", fixture("vendors.ods"))]
-    {
+    for (name, bytes) in [
+        ("vendors.xlsx", vendors_xlsx()),
+        ("vendors.xls", fixture("vendors.xls")),
+        ("vendors.ods", fixture("vendors.ods")),
+    ] {
         let store = Store::open_in_memory().unwrap();
         let report = import_contacts(&store, name, &bytes, &options(None)).unwrap();
         assert_eq!(
@@ -84,7 +86,11 @@ fn every_kind_of_workbook_imports_by_the_rules_csv_does() {
         );
         assert_eq!(report.sheet.as_deref(), Some("Vendors"), "{name}: the first sheet");
         assert_eq!(report.sheets, ["Vendors", "Drivers"], "{name}");
-        assert!(report.to_text().ends_with(&format!("{name} (sheet Vendors): imported 2, merged 1, rejected 1 of 4 rows\n")));
+        assert!(
+            report
+                .to_text()
+                .ends_with(&format!("{name} (sheet Vendors): imported 2, merged 1, rejected 1 of 4 rows\n"))
+        );
         let saved: Vec<(String, Option<String>, u32, Option<f64>)> = store
             .list_contacts()
             .unwrap()
@@ -126,11 +132,15 @@ fn a_sheet_that_is_not_there_is_named_with_those_that_are() {
 #[test]
 fn files_of_another_kind_or_with_no_rows_say_so_by_name() {
     let store = Store::open_in_memory().unwrap();
-    let error = |name: &str, bytes: &[u8]| import_contacts(&store, name, bytes, &options(None)).unwrap_err().to_string();
+    let error =
+        |name: &str, bytes: &[u8]| import_contacts(&store, name, bytes, &options(None)).unwrap_err().to_string();
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01";
     assert_eq!(error("logo.png", png), "not a spreadsheet, CSV or JSON file: logo.png");
     assert_eq!(error("renamed.xlsx", png), "not a spreadsheet, CSV or JSON file: renamed.xlsx");
-    assert_eq!(error("broken.xlsx", b"PK\x03\x04 not really a zip"), "not a spreadsheet, CSV or JSON file: broken.xlsx");
+    assert_eq!(
+        error("broken.xlsx", b"PK\x03\x04 not really a zip"),
+        "not a spreadsheet, CSV or JSON file: broken.xlsx"
+    );
 
     assert_eq!(error("empty.xlsx", b""), "empty.xlsx has no rows");
     assert_eq!(error("empty.csv", b""), "empty.csv has no rows");
@@ -169,8 +179,12 @@ fn vendor(name: &str, phone: &str) -> ContactFields {
 fn formula_cells_are_neutralised_in_csv_and_every_export_reads_back_equal() {
     let store = Store::open_in_memory().unwrap();
     let formula = "=HYPERLINK(\"http://x\",\"y\")";
-    store.insert_contact(&vendor(formula, "+1 415 555 0100"), Some("+14155550100"), switchboard_core::UnixMillis(1)).unwrap();
-    store.insert_contact(&vendor("'=quoted", "(415) 555-0101"), Some("+14155550101"), switchboard_core::UnixMillis(2)).unwrap();
+    store
+        .insert_contact(&vendor(formula, "+1 415 555 0100"), Some("+14155550100"), switchboard_core::UnixMillis(1))
+        .unwrap();
+    store
+        .insert_contact(&vendor("'=quoted", "(415) 555-0101"), Some("+14155550101"), switchboard_core::UnixMillis(2))
+        .unwrap();
     let saved = store.list_contacts().unwrap();
 
     let csv = export_contacts(&saved, ExportFormat::Csv).unwrap();
@@ -186,7 +200,8 @@ fn formula_cells_are_neutralised_in_csv_and_every_export_reads_back_equal() {
     assert!(cells.iter().flatten().any(|cell| *cell == format!("'{formula}")), "{cells:?}");
     assert!(cells.iter().flatten().any(|cell| cell == "'+1 415 555 0100"), "{cells:?}");
 
-    for (format, name) in [(ExportFormat::Csv, "c.csv"), (ExportFormat::Xlsx, "c.xlsx"), (ExportFormat::Json, "c.json")] {
+    for (format, name) in [(ExportFormat::Csv, "c.csv"), (ExportFormat::Xlsx, "c.xlsx"), (ExportFormat::Json, "c.json")]
+    {
         let copy = Store::open_in_memory().unwrap();
         let bytes = export_contacts(&saved, format).unwrap();
         let report = import_contacts(&copy, name, &bytes, &options(None)).unwrap();

@@ -1,6 +1,8 @@
-//! The headless `switchboard contacts import` command, run as a user would run it.
+//! The headless commands (`contacts import`, `call`, `history`), run as a user would run them.
 
 use std::process::Command;
+
+use switchboard_engine::history::CallCsvRow;
 
 fn switchboard(data: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
@@ -37,6 +39,24 @@ fn import_reports_each_row_and_fails_when_a_row_is_rejected() {
     assert!(
         String::from_utf8(again.stdout).unwrap().contains("merged Acme into Acme (already saved); nothing changed")
     );
+}
+
+#[test]
+fn a_workbook_imports_from_the_sheet_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/engine/tests/fixtures/vendors.xls");
+    let out = switchboard(dir.path()).args(["contacts", "import", "--sheet", "Drivers"]).arg(&book).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.starts_with("row 1 (line 2): imported Maria Lopez\n"), "{text}");
+    assert!(text.ends_with("vendors.xls (sheet Drivers): imported 1, merged 0, rejected 0 of 1 rows\n"), "{text}");
+
+    let other = dir.path().join("notes.pdf");
+    std::fs::write(&other, b"%PDF-1.7\n\0\0binary").unwrap();
+    let out = switchboard(dir.path()).args(["contacts", "import"]).arg(&other).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(&format!("not a spreadsheet, CSV or JSON file: {}", other.display())), "{stderr}");
 }
 
 #[test]
@@ -120,6 +140,15 @@ fn a_one_off_call_with_an_action_and_context_runs_to_its_end() {
         .unwrap();
     assert!(csv.status.success());
     assert!(std::fs::read_to_string(&csv_path).unwrap().starts_with("call_id,placed_at,contact,"));
+    let xlsx_path = dir.path().join("call.xlsx");
+    let xlsx = switchboard(dir.path())
+        .args(["history", "export", "--call", "1", "--format", "xlsx", "--out"])
+        .arg(&xlsx_path)
+        .output()
+        .unwrap();
+    assert!(xlsx.status.success(), "{}", String::from_utf8_lossy(&xlsx.stderr));
+    let read = |path| CallCsvRow::read(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(read(&xlsx_path), read(&csv_path), "the .xlsx export holds what the CSV does");
     let missing = switchboard(dir.path()).args(["history", "export", "--call", "99"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("call 99"));

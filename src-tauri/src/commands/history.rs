@@ -7,8 +7,8 @@ use switchboard_core::{CallFilter, CallId, CallSummary, ContactId, FieldError};
 use switchboard_engine::history::{
     self, CallRecord, MEMORY_CALLS, RECORDING_RETENTION_DAYS, contact_memory, memory_calls, retention_days,
 };
+use switchboard_engine::now;
 use switchboard_engine::tables::ExportFormat;
-use switchboard_engine::{ErrorCode, now};
 use tauri::State;
 
 use super::{Reply, engine, export_format, query, with_store, write_export};

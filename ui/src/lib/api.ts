@@ -102,8 +102,8 @@ export const api = {
   startCall: (contactId: ContactId, agentId: AgentId) => call<CallSummary>("start_call", { contactId, agentId }),
   callWithAction: (request: ActionCall) => call<CallSummary>("call_with_action", { call: request }),
   contactCalls: (contactId: ContactId) => call<CallSummary[]>("contact_calls", { contactId }),
-  importContacts: (fileName: string, text: string, kind: ContactKind | null, dryRun: boolean) =>
-    call<ImportReport>("import_contacts", { fileName, text, kind, dryRun }),
+  importContacts: (fileName: string, bytes: Uint8Array, sheet: string | null, kind: ContactKind | null, dryRun: boolean) =>
+    call<ImportReport>("import_contacts", { fileName, bytes: Array.from(bytes), sheet, kind, dryRun }),
   exportContacts: (path: string, ids: ContactId[]) => call<number>("export_contacts", { path, ids }),
   saveContact: (id: ContactId | null, fields: ContactFields) => call<Contact>("save_contact", { id, fields }),
   listPresets: () => call<AgentConfig[]>("list_presets"),

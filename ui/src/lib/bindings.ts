@@ -247,15 +247,18 @@ export type NegotiationTarget = { contactId: ContactId, theirPrice: number, };
 
 export type NegotiationPlan = { bestPrice: number, bestContact: ContactId, bestVendor: string, targets: Array<NegotiationTarget>, };
 
+export type RoundPrice = { round: number, unitPrice: number | null, };
+
 export type RankedOffer = { rank: number, vendor: string, 
 /**
  * The round the offer comes from (2 when the negotiation produced a price).
  */
 round: number, 
 /**
- * The vendor's round-1 price, when round 2 changed it.
+ * The vendor's quote in every round they gave one, in round order (summaries stored before
+ * this was kept have none).
  */
-firstPrice: number | null, offer: Offer, };
+roundPrices: Array<RoundPrice>, offer: Offer, };
 
 export type QuoteSummary = { 
 /**
@@ -361,7 +364,7 @@ export type RowReport = {
  */
 row: number, 
 /**
- * Line in the file where the record starts (CSV only).
+ * Where the record starts: its line in a CSV file, or its row in a spreadsheet.
  */
 line: number | null, 
 /**
@@ -369,7 +372,15 @@ line: number | null,
  */
 name: string | null, outcome: RowOutcome, };
 
-export type ImportReport = { source: string, dryRun: boolean, imported: number, merged: number, rejected: number, rows: Array<RowReport>, };
+export type ImportReport = { source: string, 
+/**
+ * The sheet read, when the file is a workbook.
+ */
+sheet: string | null, 
+/**
+ * Every sheet of the workbook (empty for CSV and JSON).
+ */
+sheets: Array<string>, dryRun: boolean, imported: number, merged: number, rejected: number, rows: Array<RowReport>, };
 
 export type CommandError = { code: ErrorCode, message: string, fields: Array<FieldError>, };
 
@@ -431,7 +442,7 @@ providerRecord: string | null, recording: RecordingInfo | null, latencies: Array
  */
 audioPacing: AudioPacing | null, };
 
-export type ExportFormat = "json" | "csv" | "text";
+export type ExportFormat = "json" | "csv" | "text" | "xlsx";
 
 export type HistoryHit = { call: CallSummary, seq: number, 
 /**

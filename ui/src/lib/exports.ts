@@ -1,9 +1,21 @@
-// Saving a call or a campaign to a file the dispatcher picks: JSON, CSV or a readable transcript.
+// Saving to a file the dispatcher picks: a call or a campaign (JSON, CSV, Excel or a readable
+// transcript), and the save dialog's choices that every export offers.
 import { save } from "@tauri-apps/plugin-dialog";
 import { api } from "./api";
 import type { CallId, ExportFormat } from "./bindings";
 
-const EXTENSIONS: Record<ExportFormat, string> = { json: "json", csv: "csv", text: "txt" };
+const FILTERS: Record<ExportFormat, { name: string; extensions: string[] }> = {
+  csv: { name: "CSV", extensions: ["csv"] },
+  xlsx: { name: "Excel workbook", extensions: ["xlsx"] },
+  json: { name: "JSON", extensions: ["json"] },
+  text: { name: "Text", extensions: ["txt"] },
+};
+
+/** Asks where to save, offering `formats` (the first one by default); `null` when cancelled. */
+export async function chooseExportPath(baseName: string, formats: ExportFormat[]): Promise<string | null> {
+  const first = FILTERS[formats[0] ?? "csv"];
+  return save({ defaultPath: `${baseName}.${first.extensions[0]}`, filters: formats.map((format) => FILTERS[format]) });
+}
 
 /** Asks where to save and writes the export: "Saved PATH", or `null` when cancelled. A failure
  * rejects (with the reason, naming the path), for the caller to show. */
@@ -12,11 +24,7 @@ export async function exportToFile(
   format: ExportFormat,
   baseName: string,
 ): Promise<string | null> {
-  const extension = EXTENSIONS[format];
-  const path = await save({
-    defaultPath: `${baseName}.${extension}`,
-    filters: [{ name: format === "text" ? "Transcript" : format.toUpperCase(), extensions: [extension] }],
-  });
+  const path = await chooseExportPath(baseName, [format]);
   if (!path) return null;
   await api.exportHistory(target, format, path);
   return `Saved ${path}`;

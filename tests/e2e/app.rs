@@ -199,10 +199,27 @@ impl App {
         self.wait_for(css).await.text().await.expect("text failed")
     }
 
-    /// Saves a screenshot under `target/e2e-screenshots/` (kept for the README and for failures).
+    /// Saves a screenshot under `target/e2e-screenshots/` in each theme, `NAME.png` dark and
+    /// `NAME-light.png` light (kept for the README and for failures), then shows the theme the
+    /// window had.
+    pub async fn screenshot(&self, name: &str) {
+        let theme = |value: &str| {
+            format!(
+                "const was = document.documentElement.dataset.theme ?? '';
+            document.documentElement.dataset.theme = '{value}' || was; return was;"
+            )
+        };
+        let was = self.client.execute(&theme("dark"), vec![]).await.expect("the theme script failed");
+        self.screenshot_as(name).await;
+        self.client.execute(&theme("light"), vec![]).await.expect("the theme script failed");
+        self.screenshot_as(&format!("{name}-light")).await;
+        self.client.execute(&theme(was.as_str().unwrap_or_default()), vec![]).await.expect("the theme script failed");
+    }
+
+    /// Saves one screenshot of the window as it is.
     /// WebKitWebDriver sometimes never answers a screenshot request; a missing picture is not a
     /// failure of the app, so that is reported and the test goes on.
-    pub async fn screenshot(&self, name: &str) {
+    async fn screenshot_as(&self, name: &str) {
         // WebKitWebDriver answers a screenshot at the page's next paint, and a still page never
         // paints: keep one corner pixel changing for a moment while the picture is taken.
         let keep_painting = "const dot = document.createElement('div');

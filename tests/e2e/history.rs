@@ -111,6 +111,28 @@ async fn a_recording_plays_on_the_speakers_and_the_transcript_follows() {
             (peak(&speakers.since(0)) > 1_000).then_some(())
         })
         .await;
+
+        // Seek: a later line's time plays from there, and the transcript follows to it.
+        let times = app.texts("[data-testid=play-from-line]").await;
+        let last = app.client.find_all(fantoccini::Locator::Css("[data-testid=play-from-line]")).await.unwrap();
+        let (line, at) = (last.len() - 1, times.last().unwrap().clone());
+        last[line].click().await.unwrap();
+        let seq = app.attrs("[data-testid=history-line]", "data-seq").await.remove(line);
+        eventually("the position at the last line", PATIENCE, || async {
+            let playing = app.attrs("[data-testid=history-line].playing", "data-seq").await;
+            let time = app.text("[data-testid=play-time]").await;
+            (playing == [seq.clone()] && seconds(time.split(" / ").next().unwrap()) >= seconds(&at)).then_some(())
+        })
+        .await;
+        app.click("play-toggle").await;
+
+        // Export: the transcript, to the file chosen.
+        let file = data.path().join("acme.txt");
+        app.click("export-text").await;
+        app.answer_save_dialog(&file).await;
+        assert_eq!(app.text("[data-testid=call-export-message]").await, format!("Saved {}", file.display()));
+        let transcript = std::fs::read_to_string(&file).unwrap();
+        assert!(transcript.contains("Acme Fasteners"), "{transcript}");
         app.quit().await;
     })
     .await;
@@ -140,4 +162,10 @@ async fn a_calls_audio_pacing_is_shown_and_late_frames_stand_out() {
         app.quit().await;
     })
     .await;
+}
+
+/// The seconds of an `m:ss` time as the player shows it.
+fn seconds(clock: &str) -> u32 {
+    let (minutes, seconds) = clock.trim().split_once(':').expect("an m:ss time");
+    minutes.parse::<u32>().unwrap() * 60 + seconds.parse::<u32>().unwrap()
 }

@@ -52,6 +52,19 @@ async fn a_key_goes_to_the_keychain_and_nowhere_else() {
             app.text(&format!("{row} [data-testid=key-source]")).await.contains("in the keychain").then_some(())
         })
         .await;
+        // Removed: gone from the keychain, at once and after a restart.
+        app.wait_for(&format!("{row} [data-testid=key-remove]")).await.click().await.unwrap();
+        eventually("the key removed", PATIENCE, || async {
+            (app.text(&format!("{row} [data-testid=key-source]")).await == "not set").then_some(())
+        })
+        .await;
+        app.quit().await;
+        let app = App::start(data.path(), 1).await;
+        app.click("nav-settings").await;
+        eventually("the key still removed after a restart", PATIENCE, || async {
+            (app.text(&format!("{row} [data-testid=key-source]")).await == "not set").then_some(())
+        })
+        .await;
         app.quit().await;
 
         for file in walk(data.path()) {

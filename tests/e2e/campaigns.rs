@@ -3,6 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use switchboard_engine::tables::read_table;
+use switchboard_store::Store;
+
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, within};
 
 #[tokio::test]
@@ -51,6 +54,13 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         let statuses = app.attrs("[data-testid=campaign-target]", "data-status").await;
         assert_eq!(statuses.iter().filter(|s| *s == "skipped").count(), 1, "Harbor is skipped: {statuses:?}");
         app.screenshot("campaign-summary").await;
+        // "Quotes across rounds" draws every round's price of every vendor, as the offers hold them.
+        let bars: Vec<(String, String, String)> = {
+            let vendors = app.attrs("[data-testid=quote-bar]", "data-vendor").await;
+            let rounds = app.attrs("[data-testid=quote-bar]", "data-round").await;
+            let prices = app.attrs("[data-testid=quote-bar]", "data-price").await;
+            vendors.into_iter().zip(rounds).zip(prices).map(|((v, r), p)| (v, r, p)).collect()
+        };
 
         // An export that cannot be written says what failed and where; one that can is written.
         app.click("export-summary").await;
@@ -65,6 +75,14 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         assert_eq!(notice, format!("Summary written to {}", written.display()));
         let csv = std::fs::read_to_string(&written).unwrap();
         assert_eq!(csv.lines().count(), 5, "a header and the four quotes: {csv}");
+        let workbook = data.path().join("m8-summary.xlsx");
+        app.click("export-summary").await;
+        app.answer_save_dialog(&workbook).await;
+        eventually("the workbook's notice", PATIENCE, || async {
+            let notice = app.text("[data-testid=campaign-notice]").await;
+            (notice == format!("Summary written to {}", workbook.display())).then_some(())
+        })
+        .await;
 
         // History names the campaign, and says how a call ended once.
         app.click("nav-history").await;
@@ -82,6 +100,25 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         .await;
         assert!(offers[0].starts_with('1'), "{offers:?}");
         app.quit().await;
+
+        let store = Store::open(&data.path().join("switchboard.sqlite3")).unwrap();
+        let id = store.list_campaigns().unwrap()[0].id;
+        let mut priced: Vec<(String, String, String)> = store
+            .campaign_offers(id)
+            .unwrap()
+            .into_iter()
+            .filter_map(|(round, vendor, offer)| Some((vendor, round.to_string(), offer.unit_price?.to_string())))
+            .collect();
+        priced.sort();
+        let mut drawn = bars.clone();
+        drawn.sort();
+        assert_eq!(drawn, priced, "the chart has a bar for every priced offer in the database");
+        assert!(priced.iter().any(|(_, round, _)| round == "2"), "the campaign negotiated: {priced:?}");
+
+        // The .xlsx summary holds the same table the CSV does.
+        let xlsx = std::fs::read(&workbook).unwrap();
+        assert!(xlsx.starts_with(b"PK\x03\x04"), "a real workbook, not CSV text");
+        assert_eq!(read_table(&xlsx).unwrap(), read_table(csv.as_bytes()).unwrap());
     })
     .await;
 }

@@ -16,4 +16,5 @@ mod listen;
 mod page_errors;
 mod settings;
 mod speakers;
+mod spreadsheets;
 mod startup;

@@ -1,10 +1,13 @@
 //! The webhook listener: one axum router for every provider callback, bound to loopback (a
-//! tunnel such as ngrok brings providers to it). Each request is signature-checked against the
-//! public URL, size- and rate-limited, given a request id and security headers; accepted
-//! webhooks are committed to the store's inbox before the 200 goes out, then processed.
+//! tunnel such as ngrok brings providers to it). Connections are counted and timed (see
+//! [`connections`]); each request is signature-checked against the public URL, size-, time- and
+//! rate-limited, given a request id and security headers; accepted webhooks are committed to the
+//! store's inbox before the 200 goes out, then processed.
 
+mod admission;
 mod call_change;
 mod connection_probe;
+mod connections;
 mod event_key;
 mod health;
 mod inbox;
@@ -26,15 +29,14 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use connection_probe::ConnectionProbe;
+use connections::ConnectionLimits;
 pub use health::{ProviderProbe, Reachability};
 pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor};
 pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
@@ -72,7 +74,7 @@ pub fn router(state: Arc<ListenerState>) -> Router {
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), rate_limit::limit_by_address))
-        .layer(RequestBodyLimitLayer::new(state.settings.body_limit_bytes));
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), admission::read_body));
     routes.layer(layers).with_state(state)
 }
 
@@ -91,13 +93,13 @@ pub async fn serve(
     }
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    // Answers are small (TwiML, a 200): sent at once, not held back by Nagle for a delayed ACK.
-    let listener = listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "TCP_NODELAY not set");
-        }
-    });
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let settings = &state.settings;
+    let limits = ConnectionLimits {
+        header_timeout: settings.header_timeout,
+        max_connections: settings.max_connections,
+        max_unidentified_per_peer: settings.max_unidentified_per_peer,
+    };
+    let app = router(state);
     tracing::info!(%bound, "webhook listener started");
-    Ok((bound, tokio::spawn(async move { axum::serve(listener, app).await })))
+    Ok((bound, tokio::spawn(connections::accept(listener, app, limits))))
 }

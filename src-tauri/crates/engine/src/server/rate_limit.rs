@@ -58,7 +58,7 @@ pub(super) async fn limit_by_address(
 /// Who is asking. The listener only binds loopback, so a tunnel (ngrok) is the peer of every
 /// outside request; it appends the real client to `X-Forwarded-For`, whose last entry is then
 /// the address to limit. Requests from elsewhere are limited by their peer address.
-fn client_address(peer: Option<IpAddr>, headers: &HeaderMap) -> IpAddr {
+pub(super) fn client_address(peer: Option<IpAddr>, headers: &HeaderMap) -> IpAddr {
     let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
     match peer {
         Some(peer) if !peer.is_loopback() => peer,

@@ -13,6 +13,7 @@ use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
+use super::admission::BodiesBeingRead;
 use super::health::ProviderProbe;
 use super::rate_limit::AddressLimiter;
 use super::ultravox_signature::UltravoxWebhookKey;
@@ -70,6 +71,21 @@ pub struct ListenerSettings {
     pub unknown_call_grace: Duration,
     /// How long a media stream has to send its `start` after the upgrade before it is closed.
     pub media_start_within: Duration,
+    /// A request head (a connection's first, or the next on a kept-alive connection, so this is
+    /// also how long an idle connection is kept) must arrive within this, or the connection is
+    /// closed.
+    pub header_timeout: Duration,
+    /// A request body must arrive whole within this after its head (else 408).
+    pub body_timeout: Duration,
+    /// Connections served at once; past it the oldest one not answering a request is closed, or,
+    /// when all are, the newcomer.
+    pub max_connections: usize,
+    /// Connections from one peer that have not yet sent a whole request head; past it the
+    /// peer's oldest is closed. (Behind the tunnel, every peer is the tunnel's local agent.)
+    pub max_unidentified_per_peer: usize,
+    /// Request bodies one client address (the tunnel's `X-Forwarded-For`, else the peer) may be
+    /// sending at once; past it 429.
+    pub max_bodies_read_per_client: usize,
 }
 
 impl ListenerSettings {
@@ -82,6 +98,11 @@ impl ListenerSettings {
             rate_burst: NonZeroU32::new(200).expect("not zero"),
             unknown_call_grace: Duration::from_secs(120),
             media_start_within: Duration::from_secs(5),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 768,
+            max_unidentified_per_peer: 64,
+            max_bodies_read_per_client: 32,
         }
     }
 
@@ -127,6 +148,8 @@ pub struct ListenerState {
     /// Woken when a webhook is committed to the inbox.
     pub(super) inbox_wakeup: Notify,
     pub(super) limiter: AddressLimiter,
+    /// The request bodies being read, per client address.
+    pub(super) bodies: BodiesBeingRead,
     pub(super) started: Instant,
     /// Where the reports webhooks carry are applied (the live calls' tasks, or the store).
     pub(super) reports: CallReports,
@@ -156,6 +179,7 @@ impl ListenerState {
             settings,
             inbox_wakeup: Notify::new(),
             limiter,
+            bodies: BodiesBeingRead::default(),
             started: Instant::now(),
             reports,
             twilio: None,

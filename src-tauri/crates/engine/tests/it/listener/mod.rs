@@ -1,6 +1,7 @@
 //! The webhook listener: signatures, limits and headers; the inbox (committed before the 200,
 //! duplicates, out-of-order events); the media stream; health (with the providers' APIs probed
-//! over loopback) and public URLs; and a listener killed right after acknowledging a webhook.
+//! over loopback) and public URLs; slow and unfinished requests; and a listener killed right
+//! after acknowledging a webhook.
 
 mod durability;
 mod inbox;
@@ -8,6 +9,7 @@ mod media;
 mod provider_health;
 mod public_url;
 mod security;
+mod slow_requests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -123,13 +125,17 @@ pub fn twilio_status(call_sid: &str, status: &str, sequence: u32) -> Vec<u8> {
 
 /// A form POST to `path` signed as Twilio signs it for the public URL.
 pub fn twilio_request(path: &str, body: &[u8]) -> Request<Body> {
-    let signature =
-        TwilioWebhookKey::new(Secret::new(TWILIO_TOKEN)).sign(&format!("{PUBLIC}{path}"), SignedBody::Form(body));
+    let signature = twilio_form_signature(path, body);
     Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(TWILIO_SIGNATURE_HEADER, signature)
         .body(Body::from(body.to_vec()))
         .unwrap()
+}
+
+/// The `X-Twilio-Signature` of a form POST of `body` to `path` at the public URL.
+pub fn twilio_form_signature(path: &str, body: &[u8]) -> String {
+    TwilioWebhookKey::new(Secret::new(TWILIO_TOKEN)).sign(&format!("{PUBLIC}{path}"), SignedBody::Form(body))
 }
 
 /// The `X-Twilio-Signature` of a media stream upgrade to `url`.

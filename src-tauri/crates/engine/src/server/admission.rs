@@ -10,12 +10,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::{Body, HttpBody as _};
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
 use super::ListenerState;
+use super::ingest::request_id;
 use super::rate_limit::client_address;
 
 /// The bodies being read now, per client address.
@@ -61,7 +63,7 @@ impl Drop for Reading<'_> {
 
 /// Why a body was not taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum BodyRefusal {
+enum BodyRefusal {
     TooLarge,
     TooSlow,
     TooManyAtOnce,
@@ -69,7 +71,7 @@ pub(super) enum BodyRefusal {
 }
 
 impl BodyRefusal {
-    pub(super) fn reason(self) -> &'static str {
+    fn reason(self) -> &'static str {
         match self {
             Self::TooLarge => "body over the limit",
             Self::TooSlow => "body not sent in time",
@@ -78,7 +80,13 @@ impl BodyRefusal {
         }
     }
 
-    fn response(self) -> Response {
+    /// The answer, logged in full when it is the first of its route and reason this minute
+    /// (see [`Rejections`](super::rejections::Rejections)).
+    fn respond(self, state: &ListenerState, request: &Parts) -> Response {
+        let path = request.uri.path();
+        if state.rejections.count(path, self.reason()) {
+            tracing::warn!(request_id = request_id(&request.headers), path, reason = self.reason(), "request refused");
+        }
         let status = match self {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -95,24 +103,24 @@ pub(super) async fn read_body(State(state): State<Arc<ListenerState>>, request: 
         return next.run(request).await;
     }
     let settings = &state.settings;
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse().ok());
-    if declared.is_some_and(|length: usize| length > settings.body_limit_bytes) {
-        return BodyRefusal::TooLarge.response();
-    }
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
-    let client = client_address(peer, request.headers());
-    let Some(reading) = state.bodies.start(client, settings.max_bodies_read_per_client) else {
-        return BodyRefusal::TooManyAtOnce.response();
-    };
     let (parts, body) = request.into_parts();
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse().ok());
+    if declared.is_some_and(|length: usize| length > settings.body_limit_bytes) {
+        return BodyRefusal::TooLarge.respond(&state, &parts);
+    }
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
+    let client = client_address(peer, &parts.headers);
+    let Some(reading) = state.bodies.start(client, settings.max_bodies_read_per_client) else {
+        return BodyRefusal::TooManyAtOnce.respond(&state, &parts);
+    };
     let read = Limited::new(body, settings.body_limit_bytes).collect();
     let body = match tokio::time::timeout(settings.body_timeout, read).await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            return BodyRefusal::TooLarge.response();
+            return BodyRefusal::TooLarge.respond(&state, &parts);
         }
-        Ok(Err(_)) => return BodyRefusal::Unreadable.response(),
-        Err(_elapsed) => return BodyRefusal::TooSlow.response(),
+        Ok(Err(_)) => return BodyRefusal::Unreadable.respond(&state, &parts),
+        Err(_elapsed) => return BodyRefusal::TooSlow.respond(&state, &parts),
     };
     drop(reading);
     next.run(Request::from_parts(parts, Body::from(body))).await

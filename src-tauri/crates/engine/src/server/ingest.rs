@@ -31,7 +31,7 @@ pub(super) async fn webhook(
 ) -> Response {
     let request_id = request_id(&headers).to_owned();
     if let Err(refusal) = verify_webhook(&state, route, &uri, &headers, &body) {
-        return refusal.respond(&request_id, route.path());
+        return refusal.respond(&state, &request_id, route.path());
     }
     let key = event_key(route, &body);
     let content_type = text(&headers, header::CONTENT_TYPE.as_str()).map(str::to_owned);

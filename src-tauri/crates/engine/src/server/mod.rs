@@ -14,6 +14,7 @@ mod inbox;
 mod ingest;
 mod public_url;
 mod rate_limit;
+mod rejections;
 mod routes;
 mod state;
 mod twilio_call;
@@ -99,7 +100,14 @@ pub async fn serve(
         max_connections: settings.max_connections,
         max_unidentified_per_peer: settings.max_unidentified_per_peer,
     };
+    let (rejections, summed_every) = (Arc::clone(&state.rejections), settings.refusals_summed_every);
     let app = router(state);
     tracing::info!(%bound, "webhook listener started");
-    Ok((bound, tokio::spawn(connections::accept(listener, app, limits))))
+    let server = async move {
+        tokio::select! {
+            served = connections::accept(listener, app, limits) => served,
+            () = rejections::summarise(rejections, summed_every) => Ok(()),
+        }
+    };
+    Ok((bound, tokio::spawn(server)))
 }

@@ -48,7 +48,10 @@ pub(super) async fn limit_by_address(
     match state.limiter.take(address) {
         Ok(()) => next.run(request).await,
         Err(wait) => {
-            tracing::warn!(request_id = request_id(request.headers()), %address, path = request.uri().path(), "rate limited");
+            let path = request.uri().path();
+            if state.rejections.count(path, "rate limited") {
+                tracing::warn!(request_id = request_id(request.headers()), %address, path, "rate limited");
+            }
             let retry_after = HeaderValue::from(wait.as_secs().max(1));
             (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, retry_after)], "too many requests").into_response()
         }

@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use super::admission::BodiesBeingRead;
 use super::health::ProviderProbe;
 use super::rate_limit::AddressLimiter;
+use super::rejections::Rejections;
 use super::ultravox_signature::UltravoxWebhookKey;
 use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
@@ -86,6 +87,9 @@ pub struct ListenerSettings {
     /// Request bodies one client address (the tunnel's `X-Forwarded-For`, else the peer) may be
     /// sending at once; past it 429.
     pub max_bodies_read_per_client: usize,
+    /// Refused requests are logged one by one only for the first of each route and reason; the
+    /// rest are summed in one line this often.
+    pub refusals_summed_every: Duration,
 }
 
 impl ListenerSettings {
@@ -103,6 +107,7 @@ impl ListenerSettings {
             max_connections: 768,
             max_unidentified_per_peer: 64,
             max_bodies_read_per_client: 32,
+            refusals_summed_every: Duration::from_secs(60),
         }
     }
 
@@ -150,6 +155,8 @@ pub struct ListenerState {
     pub(super) limiter: AddressLimiter,
     /// The request bodies being read, per client address.
     pub(super) bodies: BodiesBeingRead,
+    /// The minute's refused requests, counted for the log.
+    pub(super) rejections: Arc<Rejections>,
     pub(super) started: Instant,
     /// Where the reports webhooks carry are applied (the live calls' tasks, or the store).
     pub(super) reports: CallReports,
@@ -180,6 +187,7 @@ impl ListenerState {
             inbox_wakeup: Notify::new(),
             limiter,
             bodies: BodiesBeingRead::default(),
+            rejections: Arc::default(),
             started: Instant::now(),
             reports,
             twilio: None,

@@ -64,7 +64,7 @@ fn refused(
     let url = public_url(state, uri);
     verify_twilio(state, &url, headers, twilio_body(headers, body))
         .err()
-        .map(|refusal| refusal.respond(request_id, path))
+        .map(|refusal| refusal.respond(state, request_id, path))
 }
 
 /// What a speech-gather call's `<Gather>` heard: answered with the agent's next TwiML.
@@ -138,7 +138,7 @@ pub(super) async fn media(
     let request_id = request_id(&headers).to_owned();
     let url = websocket_url(&public_url(&state, &uri));
     if let Err(refusal) = verify_twilio(&state, &url, &headers, SignedBody::Empty) {
-        return refusal.respond(&request_id, TWILIO_MEDIA_PATH);
+        return refusal.respond(&state, &request_id, TWILIO_MEDIA_PATH);
     }
     let (sessions, audio) = (state.pipeline.clone(), state.live_audio.clone());
     let start_within = state.settings.media_start_within;

@@ -24,7 +24,7 @@ use super::verify::{Refusal, text};
 
 pub(super) async fn record_field(State(state): State<Arc<ListenerState>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refusal) = verify_tool_key(&state, &headers) {
-        return refusal.respond(request_id(&headers), ULTRAVOX_TOOL_PATH);
+        return refusal.respond(&state, request_id(&headers), ULTRAVOX_TOOL_PATH);
     }
     let body: Option<Value> = serde_json::from_slice(&body).ok();
     let key = body.as_ref().and_then(|body| body.get("key")).and_then(Value::as_str).map(str::trim);

@@ -23,17 +23,37 @@ pub(super) enum Refusal {
 }
 
 impl Refusal {
-    /// The answer, after logging why (the reason never holds a secret or an expected value).
-    pub(super) fn respond(self, request_id: &str, path: &str) -> Response {
+    /// The answer, after logging why (the reason never holds a secret or an expected value):
+    /// in full when it is the first of its route and kind this minute, else only counted (see
+    /// [`Rejections`](super::rejections::Rejections)).
+    pub(super) fn respond(self, state: &ListenerState, request_id: &str, path: &str) -> Response {
+        let first = state.rejections.count(path, self.kind());
         match self {
             Self::NotConfigured(provider) => {
-                tracing::warn!(request_id, %provider, path, "webhook for a provider with no secret configured");
+                if first {
+                    tracing::warn!(request_id, %provider, path, "webhook for a provider with no secret configured");
+                }
                 (StatusCode::SERVICE_UNAVAILABLE, format!("{provider} webhooks are not configured")).into_response()
             }
             Self::Signature(provider, reason) => {
-                tracing::warn!(request_id, %provider, path, %reason, "webhook refused");
+                if first {
+                    tracing::warn!(request_id, %provider, path, %reason, "webhook refused");
+                }
                 (StatusCode::FORBIDDEN, "forbidden").into_response()
             }
+        }
+    }
+
+    /// What kind of refusal it is, for counting.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::NotConfigured(_) => "provider not configured",
+            Self::Signature(_, SignatureError::Missing) => "signature missing",
+            Self::Signature(_, SignatureError::Malformed) => "signature malformed",
+            Self::Signature(_, SignatureError::Mismatch) => "signature mismatch",
+            Self::Signature(_, SignatureError::BodyHashMismatch) => "body hash mismatch",
+            Self::Signature(_, SignatureError::Stale(_)) => "signature stale",
+            Self::Signature(_, SignatureError::Future(_)) => "signature from the future",
         }
     }
 }

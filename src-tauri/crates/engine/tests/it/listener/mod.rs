@@ -8,6 +8,7 @@ mod inbox;
 mod media;
 mod provider_health;
 mod public_url;
+mod refusal_log;
 mod security;
 mod slow_requests;
 

@@ -88,8 +88,12 @@ pub struct RankedOffer {
 }
 
 impl RankedOffer {
-    /// The price quoted in `round`, if the vendor gave one.
+    /// The price quoted in `round`, if the vendor gave one (a summary stored before every round
+    /// was kept knows only the final offer's round).
     pub fn price_in(&self, round: u8) -> Option<f64> {
+        if self.round_prices.is_empty() {
+            return self.offer.unit_price.filter(|_| round == self.round);
+        }
         self.round_prices.iter().find(|p| p.round == round).and_then(|p| p.unit_price)
     }
 
@@ -389,6 +393,15 @@ mod tests {
         assert_eq!((holder.price_in(1), holder.price_in(2), holder.earlier_price()), (Some(0.50), Some(0.50), None));
         let best = &summary.ranked[0];
         assert_eq!((best.vendor.as_str(), best.price_in(1), best.price_in(2)), ("Best", Some(0.40), None));
+    }
+
+    #[test]
+    fn a_summary_stored_before_rounds_were_kept_still_reads() {
+        let stored = r#"{"rank": 1, "vendor": "Acme", "round": 2, "firstPrice": 0.45,
+            "offer": {"callId": 12, "contactId": 1, "unitPrice": 0.41, "moq": null, "leadTimeDays": null,
+                      "shipping": null, "terms": null, "confidence": 0.2}}"#;
+        let ranked: RankedOffer = serde_json::from_str(stored).unwrap();
+        assert_eq!((ranked.price_in(1), ranked.price_in(2)), (None, Some(0.41)));
     }
 
     #[test]

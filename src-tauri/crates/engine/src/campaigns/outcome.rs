@@ -56,7 +56,12 @@ impl CampaignResult {
     pub fn to_table(&self) -> Table {
         match self {
             CampaignResult::Quotes(s) => {
-                let rounds = s.ranked.iter().flat_map(|r| r.round_prices.iter().map(|p| p.round)).max().unwrap_or(1);
+                let rounds = s
+                    .ranked
+                    .iter()
+                    .flat_map(|r| r.round_prices.iter().map(|p| p.round).chain([r.round]))
+                    .max()
+                    .unwrap_or(1);
                 let mut header: Vec<String> = ["rank", "vendor", "round", "unit_price"].map(str::to_owned).to_vec();
                 header.extend((1..=rounds).map(|round| format!("round_{round}_price")));
                 header.extend(["moq", "lead_time_days", "shipping", "terms", "confidence"].map(str::to_owned));

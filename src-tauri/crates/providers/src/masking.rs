@@ -9,6 +9,10 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 /// What a credential is replaced with.
 pub(crate) const MASK: &str = "••••";
 
+/// Encoded forms shorter than this are not masked: the few base64 characters a very short
+/// credential always encodes to turn up in ordinary text and would shred it.
+const SHORTEST_ENCODED_FORM: usize = 8;
+
 /// `text` with every form of each of `credentials` replaced by [`MASK`].
 pub(crate) fn mask(text: &str, credentials: &[&str]) -> String {
     let mut forms: Vec<String> = credentials
@@ -32,13 +36,15 @@ pub(crate) fn mask(text: &str, credentials: &[&str]) -> String {
 fn forms(credential: &str) -> Vec<String> {
     let url_encoded: String = form_urlencoded::byte_serialize(credential.as_bytes()).collect();
     let lower_hex = lowercase_escapes(&url_encoded);
-    let mut forms = vec![credential.to_owned(), url_encoded, lower_hex];
+    let mut encoded = vec![url_encoded, lower_hex];
     for engine in [&STANDARD, &URL_SAFE] {
         // The whole encoding (with its padding), then what shows of it within longer text.
-        forms.push(engine.encode(credential));
-        forms.extend((0..3).map(|offset| base64_core(engine, credential.as_bytes(), offset)));
+        encoded.push(engine.encode(credential));
+        encoded.extend((0..3).map(|offset| base64_core(engine, credential.as_bytes(), offset)));
     }
-    forms
+    encoded.retain(|form| form.len() >= SHORTEST_ENCODED_FORM);
+    encoded.push(credential.to_owned());
+    encoded
 }
 
 /// The base64 characters `bytes` always encode to when they start `offset` bytes (0 to 2) into
@@ -111,5 +117,12 @@ mod tests {
     fn text_without_credentials_is_unchanged() {
         assert_eq!(mask("nothing to see: QUMx", &[TOKEN, ""]), "nothing to see: QUMx");
         assert_eq!(mask("empty credentials mask nothing", &[""]), "empty credentials mask nothing");
+    }
+
+    #[test]
+    fn a_very_short_credential_masks_itself_but_not_the_letters_its_encodings_share() {
+        let text = r#"{"error":"still unavailable"}"#;
+        assert_eq!(mask(text, &["k"]), text);
+        assert_eq!(mask("key k", &["k"]), format!("{MASK}ey {MASK}"));
     }
 }

@@ -54,11 +54,13 @@ pub async fn query<T: Send + 'static>(
 /// or `default` for a name with none of theirs.
 pub fn export_format(path: &Path, offered: &[ExportFormat], default: Option<ExportFormat>) -> Reply<ExportFormat> {
     ExportFormat::for_path(path).filter(|format| offered.contains(format)).or(default).ok_or_else(|| {
-        let extensions: Vec<&str> = offered.iter().map(|format| extension(*format)).collect();
-        CommandError::new(
-            ErrorCode::InvalidInput,
-            format!("cannot write {}: name the file .{}", path.display(), extensions.join(", .")),
-        )
+        let extensions: Vec<String> = offered.iter().map(|format| format!(".{}", extension(*format))).collect();
+        let choices = match extensions.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: name the file {choices}", path.display()))
     })
 }
 
@@ -77,4 +79,34 @@ pub fn write_export(path: &Path, export: Result<Vec<u8>, String>) -> Reply<()> {
         CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {reason}", path.display()))
     };
     std::fs::write(path, export.map_err(failed)?).map_err(|err| failed(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLES: [ExportFormat; 3] = [ExportFormat::Csv, ExportFormat::Json, ExportFormat::Xlsx];
+
+    #[test]
+    fn an_export_takes_its_format_from_the_name_and_says_where_it_failed() {
+        assert_eq!(export_format(Path::new("/tmp/Contacts.XLSX"), &TABLES, None).unwrap(), ExportFormat::Xlsx);
+        assert_eq!(
+            export_format(Path::new("/tmp/calls.csv"), &TABLES, Some(ExportFormat::Json)).unwrap(),
+            ExportFormat::Csv
+        );
+        assert_eq!(
+            export_format(Path::new("/tmp/calls"), &TABLES, Some(ExportFormat::Json)).unwrap(),
+            ExportFormat::Json
+        );
+        let refused = export_format(Path::new("/tmp/contacts.txt"), &TABLES, None).unwrap_err();
+        assert_eq!(refused.message, "cannot write /tmp/contacts.txt: name the file .csv, .json or .xlsx");
+
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("gone/summary.xlsx");
+        let failed = write_export(&missing, Ok(b"PK".to_vec())).unwrap_err();
+        assert!(failed.message.starts_with(&format!("cannot write {}: ", missing.display())), "{}", failed.message);
+        let failed = write_export(&dir.path().join("long.xlsx"), Err("a cell is too long".into())).unwrap_err();
+        assert!(failed.message.ends_with("long.xlsx: a cell is too long"), "{}", failed.message);
+        assert!(!dir.path().join("long.xlsx").exists(), "nothing is written when the export could not be made");
+    }
 }

@@ -25,6 +25,7 @@ fn main() {
         "check_campaign",
         "launch_campaign",
         "set_campaign_status",
+        "cancel_campaign",
         "export_campaign_summary",
         "history_page",
         "history_count",

@@ -8,7 +8,7 @@ use crate::keychain::Keychain;
 use crate::listening::Listening;
 use crate::paths::DataPaths;
 use crate::playback::Speakers;
-use crate::{commands, events, logging};
+use crate::{commands, events, logging, single_instance};
 
 /// Opens the console window and runs until it closes.
 pub fn run() -> ExitCode {
@@ -16,11 +16,16 @@ pub fn run() -> ExitCode {
     let _log_guard = logging::init(&paths.logs);
     tracing::info!(data_dir = %paths.root.display(), version = env!("CARGO_PKG_VERSION"), "Switchboard starting");
     let keychain = Arc::new(Keychain::default());
+    let instance = single_instance::plugin(&paths);
     let console = tauri::async_runtime::block_on(Console::start(paths, Arc::clone(&keychain)));
     let engine = console.engine.clone().ok();
+    let started = engine.is_some();
     let listening = Listening::new(engine.as_ref(), console.clients());
 
+    // The single-instance plugin first: a second console on this profile hands over to the
+    // first (which comes to the front) before anything else is set up.
     let result = tauri::Builder::default()
+        .plugin(instance)
         .plugin(tauri_plugin_dialog::init())
         .manage(console)
         .manage(keychain)
@@ -54,6 +59,7 @@ pub fn run() -> ExitCode {
             commands::campaigns::check_campaign,
             commands::campaigns::launch_campaign,
             commands::campaigns::set_campaign_status,
+            commands::campaigns::cancel_campaign,
             commands::campaigns::export_campaign_summary,
             commands::history::history_page,
             commands::history::history_count,
@@ -86,7 +92,9 @@ pub fn run() -> ExitCode {
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) if started => ExitCode::SUCCESS,
+        // The window said why the console could not start (another process has the profile).
+        Ok(()) => ExitCode::FAILURE,
         Err(err) => {
             tracing::error!(error = %err, "the console window failed");
             eprintln!("switchboard: the console window failed: {err}");

@@ -74,6 +74,8 @@ fn typescript() -> String {
         declaration::<campaigns::TargetView>(&cfg),
         declaration::<campaigns::CampaignView>(&cfg),
         declaration::<campaigns::LaunchProblem>(&cfg),
+        declaration::<campaigns::CallLeft>(&cfg),
+        declaration::<crate::dto::CampaignCanceled>(&cfg),
         declaration::<contacts::RowError>(&cfg),
         declaration::<contacts::RowOutcome>(&cfg),
         declaration::<contacts::RowReport>(&cfg),

@@ -1,18 +1,16 @@
 //! `switchboard call`: one call with an action and context (seed 001's API), on the simulator,
-//! with its transcript printed as it happens.
+//! with its transcript printed as it happens. Holds the profile (see `profile_lock`) meanwhile.
 
-use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Args;
 use switchboard_core::Speaker;
-use switchboard_engine::{ActionCall, Engine, EngineEvent, EngineSettings, sample};
-use switchboard_sim::{Cast, SimSettings, Simulator};
-use switchboard_store::Store;
+use switchboard_engine::{ActionCall, EngineEvent};
+use switchboard_sim::{Cast, SimSettings};
 
-use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
+use crate::campaign_cli::{open_store, print, simulator_engine};
 use crate::paths::DataPaths;
+use crate::profile_lock::{Holder, ProfileLock};
 
 /// The arguments of `call`.
 #[derive(Debug, Args)]
@@ -48,8 +46,8 @@ pub struct CallArgs {
 /// Places the call and follows it to its end.
 pub fn run(args: CallArgs) -> Result<ExitCode, String> {
     let paths = DataPaths::resolve();
-    let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
-    sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
+    let _lock = ProfileLock::acquire(&paths, Holder::Call).map_err(|err| err.to_string())?;
+    let store = open_store(&paths)?;
     let agent_id = match &args.agent {
         None => None,
         Some(name) => Some(
@@ -74,9 +72,8 @@ pub fn run(args: CallArgs) -> Result<ExitCode, String> {
     let time_scale = args.time_scale.max(0.01);
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let ended = runtime.block_on(async move {
-        let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
         let sim = SimSettings { time_scale, cast: Cast::Cooperative, ..SimSettings::default() };
-        engine.register_backend(Arc::new(Simulator::new(sim)));
+        let engine = simulator_engine(&store, sim).await?;
         let mut events = engine.bus().subscribe();
         let placed = engine.call_with_action(call).await.map_err(|err| err.to_string())?;
         loop {
@@ -106,8 +103,4 @@ pub fn run(args: CallArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(if call.state == switchboard_core::CallState::Completed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-fn print(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -1,5 +1,6 @@
 //! `switchboard campaign run | list | show`: campaigns from the command line, through the same
-//! engine and database as the console.
+//! engine and database as the console. `run` holds the profile (see `profile_lock`) while it
+//! runs; pause, resume and cancel are in `campaign_control`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use switchboard_store::Store;
 use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::cli::CampaignCommand;
 use crate::paths::DataPaths;
+use crate::profile_lock::{Holder, ProfileLock};
 
 /// The arguments of `campaign run`.
 #[derive(Debug, Args)]
@@ -36,12 +38,8 @@ pub struct RunArgs {
     /// The backend; only the built-in simulator exists so far.
     #[arg(long, value_enum, default_value = "sim")]
     backend: BackendArg,
-    /// Play simulated calls this many times faster than real time.
-    #[arg(long, default_value_t = 1.0)]
-    time_scale: f64,
-    /// Who answers on the simulator: a realistic mix, or everyone (cooperative).
-    #[arg(long, value_enum, default_value = "realistic")]
-    cast: CastArg,
+    #[command(flatten)]
+    sim: SimArgs,
     /// Calls at once.
     #[arg(long, default_value_t = 5)]
     concurrency: u32,
@@ -54,6 +52,41 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// How the simulator plays a campaign's calls.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Play simulated calls this many times faster than real time.
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Who answers on the simulator: a realistic mix, or everyone (cooperative).
+    #[arg(long, value_enum, default_value = "realistic")]
+    cast: CastArg,
+}
+
+impl SimArgs {
+    fn time_scale(&self) -> f64 {
+        self.time_scale.max(0.01)
+    }
+
+    /// An engine over `store` placing calls on the simulator as asked (see [`simulator_engine`]).
+    pub async fn engine(&self, store: &Arc<Store>) -> Result<Arc<Engine>, String> {
+        let cast = match self.cast {
+            CastArg::Realistic => Cast::Realistic,
+            CastArg::Cooperative => Cast::Cooperative,
+        };
+        simulator_engine(store, SimSettings { time_scale: self.time_scale(), cast, ..SimSettings::default() }).await
+    }
+}
+
+/// An engine over `store` placing calls on the simulator, having closed the calls a stopped
+/// process left open (call it holding the profile: no live process has calls then).
+pub async fn simulator_engine(store: &Arc<Store>, sim: SimSettings) -> Result<Arc<Engine>, String> {
+    let mut engine = Engine::new(Arc::clone(store), EngineSettings::default());
+    engine.register_backend(Arc::new(Simulator::new(sim)));
+    engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
+    Ok(Arc::new(engine))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -73,14 +106,26 @@ enum BackendArg {
     Sim,
 }
 
+/// Opens the profile's database (seeding the samples on first use).
+pub fn open_store(paths: &DataPaths) -> Result<Arc<Store>, String> {
+    let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
+    sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
+    Ok(store)
+}
+
 /// Runs a campaign subcommand.
 pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
     let paths = DataPaths::resolve();
-    let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
-    sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
     match command {
-        CampaignCommand::Run(args) => run_campaign(store, args),
+        CampaignCommand::Run(args) => {
+            let lock = ProfileLock::acquire(&paths, Holder::CampaignRun).map_err(|err| err.to_string())?;
+            run_campaign(open_store(&paths)?, lock, args)
+        }
+        CampaignCommand::Pause { id } => crate::campaign_control::pause(&paths, id),
+        CampaignCommand::Resume { id, json, sim } => crate::campaign_control::resume(&paths, id, json, &sim),
+        CampaignCommand::Cancel { id, end_calls } => crate::campaign_control::cancel(&paths, id, end_calls),
         CampaignCommand::List => {
+            let store = open_store(&paths)?;
             let mut out = String::new();
             for c in store.list_campaigns().map_err(|err| err.to_string())? {
                 out.push_str(&format!("{:>4}  {:<16} {:<10} round {}  {}\n", c.id, c.kind, c.status, c.round, c.name));
@@ -89,6 +134,7 @@ pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         CampaignCommand::Show { id, json } => {
+            let store = open_store(&paths)?;
             let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or(format!("no campaign {id}"))?;
             let result: Option<CampaignResult> =
                 campaign.summary.as_deref().map(serde_json::from_str).transpose().map_err(|err| err.to_string())?;
@@ -122,7 +168,7 @@ pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
     }
 }
 
-fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
+fn run_campaign(store: Arc<Store>, mut lock: ProfileLock, args: RunArgs) -> Result<ExitCode, String> {
     let BackendArg::Sim = args.backend;
     let kind = match args.kind {
         KindArg::VendorQuote => CampaignKind::VendorQuote,
@@ -166,7 +212,7 @@ fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
         }
         (None, CampaignKind::DriverViolation) => None,
     };
-    let time_scale = args.time_scale.max(0.01);
+    let time_scale = args.sim.time_scale();
     let spec = CampaignSpec {
         name: format!("{} from {}", kind.as_str(), source),
         kind,
@@ -180,44 +226,62 @@ fn run_campaign(store: Arc<Store>, args: RunArgs) -> Result<ExitCode, String> {
     };
 
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
-    let result = runtime.block_on(async move {
-        let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
-        let cast = match args.cast {
-            CastArg::Realistic => Cast::Realistic,
-            CastArg::Cooperative => Cast::Cooperative,
-        };
-        engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale, cast, ..SimSettings::default() })));
-        let engine = Arc::new(engine);
+    runtime.block_on(async move {
+        let engine = args.sim.engine(&store).await?;
         let mut events = engine.bus().subscribe();
         let id = engine.launch_campaign(spec).await.map_err(|err| err.to_string())?;
-        let mut shown = String::new();
-        let mut round = 1;
-        loop {
-            let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or("the campaign vanished")?;
-            // Show every round through to its end, even one that finished between two looks.
-            while round <= campaign.round {
-                let targets = store.campaign_targets(id, round).map_err(|err| err.to_string())?;
-                let done = targets.iter().filter(|t| t.status == "done" || t.status == "skipped").count();
-                let line = progress_bar(round, done, targets.len());
-                if line != shown {
-                    eprintln!("{line}");
-                    shown = line;
-                }
-                if round == campaign.round {
-                    break;
-                }
-                round += 1;
-            }
-            if campaign.status != "running" {
-                return campaign.summary.ok_or_else(|| format!("the campaign ended {}", campaign.status));
-            }
-            // Look again when anything happens (or twice a second); what happened is in the store.
-            let _ = tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await;
-            while events.try_recv().is_ok() {}
+        if let Err(err) = lock.describe(&format!("{} #{id}", Holder::CampaignRun.as_str())) {
+            tracing::warn!(error = %err, "could not note the campaign in the profile's lock file");
         }
-    })?;
-    let result: CampaignResult = serde_json::from_str(&result).map_err(|err| err.to_string())?;
-    let out = if args.json {
+        follow(&store, id, &mut events, args.json).await
+    })
+}
+
+/// Shows campaign `id`'s progress on stderr until it ends, then its summary on stdout. A paused
+/// campaign is waited for; a canceled one ends the command (failing) once its calls have.
+pub async fn follow(
+    store: &Arc<Store>,
+    id: i64,
+    events: &mut tokio::sync::broadcast::Receiver<Arc<switchboard_engine::EngineEvent>>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let mut shown = String::new();
+    let mut round = 1;
+    let summary = loop {
+        let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or("the campaign vanished")?;
+        // Show every round through to its end, even one that finished between two looks.
+        while round <= campaign.round {
+            let targets = store.campaign_targets(id, round).map_err(|err| err.to_string())?;
+            let done = targets.iter().filter(|t| !matches!(t.status.as_str(), "pending" | "calling")).count();
+            let mut line = progress_bar(round, done, targets.len());
+            if campaign.status == "paused" && round == campaign.round {
+                line.push_str(" (paused)");
+            }
+            if line != shown {
+                eprintln!("{line}");
+                shown = line;
+            }
+            if round == campaign.round {
+                break;
+            }
+            round += 1;
+        }
+        match campaign.status.as_str() {
+            "running" | "paused" => {}
+            "canceled" => {
+                let targets = store.campaign_targets(id, campaign.round).map_err(|err| err.to_string())?;
+                if targets.iter().all(|t| t.status != "calling") {
+                    return Err(format!("campaign {id} was canceled"));
+                }
+            }
+            _ => break campaign.summary.ok_or_else(|| format!("the campaign ended {}", campaign.status))?,
+        }
+        // Look again when anything happens (or twice a second); what happened is in the store.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await;
+        while events.try_recv().is_ok() {}
+    };
+    let result: CampaignResult = serde_json::from_str(&summary).map_err(|err| err.to_string())?;
+    let out = if json {
         serde_json::to_string_pretty(&result).map_err(|err| err.to_string())? + "\n"
     } else {
         result.to_text()
@@ -233,6 +297,6 @@ fn progress_bar(round: u8, done: usize, total: usize) -> String {
 }
 
 /// Writes command output to stdout.
-fn print(text: &str) {
+pub fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -56,6 +56,28 @@ pub enum CampaignCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Pause a campaign: no new call starts; calls on the line finish. Whatever process runs it
+    /// (the console, a `campaign run`) sees it at its next step.
+    Pause { id: i64 },
+    /// Resume a paused campaign, or one a stopped process left running. When no other process
+    /// has this profile, runs it here (on the simulator) to its summary.
+    Resume {
+        id: i64,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        sim: crate::campaign_cli::SimArgs,
+    },
+    /// Cancel a campaign: contacts not called yet are not called. Its calls on the line finish,
+    /// unless --end-calls.
+    Cancel {
+        id: i64,
+        /// End the campaign's calls on the line now (where their backend can) instead of
+        /// letting them finish.
+        #[arg(long)]
+        end_calls: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

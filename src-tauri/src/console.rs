@@ -20,6 +20,7 @@ use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::keychain::Keychain;
 use crate::listener::{self, ListenerInfo, TwilioCarried};
 use crate::paths::DataPaths;
+use crate::profile_lock::{Holder, ProfileLock};
 use crate::provider_set;
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
@@ -39,12 +40,23 @@ pub struct Console {
     listener: Mutex<Option<ListenerInfo>>,
     /// Held while a new set of clients is built, so two saves apply in the order they were made.
     applying: tokio::sync::Mutex<()>,
+    /// The profile, held while the console runs (none when another process holds it).
+    _lock: Option<ProfileLock>,
 }
 
 impl Console {
-    /// Opens the database, seeds the samples on first start, closes calls a previous run left
-    /// open, and registers the backends. A failure is kept (and shown by the console), not fatal.
+    /// Takes the profile, opens the database, seeds the samples on first start, closes calls a
+    /// previous run left open, and registers the backends. A failure (another process holding
+    /// the profile too) is kept and shown by the console, not fatal; when the profile is held,
+    /// nothing in it is touched.
     pub async fn start(paths: DataPaths, keychain: Arc<Keychain>) -> Console {
+        match ProfileLock::acquire(&paths, Holder::Console) {
+            Ok(lock) => Self::start_holding(paths, keychain, lock).await,
+            Err(refused) => Self::not_started(paths, refused.to_string(), None),
+        }
+    }
+
+    async fn start_holding(paths: DataPaths, keychain: Arc<Keychain>, lock: ProfileLock) -> Console {
         let simulator = Simulator::new(SimSettings {
             time_scale: sim_time_scale(),
             cast: sim_cast(),
@@ -89,20 +101,25 @@ impl Console {
                     port,
                     listener: Mutex::new(Some(info)),
                     applying: tokio::sync::Mutex::default(),
+                    _lock: Some(lock),
                 }
             }
-            Err(reason) => {
-                tracing::error!(%reason, "the console cannot start");
-                eprintln!("switchboard: {reason}");
-                Console {
-                    paths,
-                    engine: Err(reason),
-                    clients: ProviderClients::default(),
-                    port: 0,
-                    listener: Mutex::new(None),
-                    applying: tokio::sync::Mutex::default(),
-                }
-            }
+            Err(reason) => Self::not_started(paths, reason, Some(lock)),
+        }
+    }
+
+    /// A console without an engine, showing `reason`.
+    fn not_started(paths: DataPaths, reason: String, lock: Option<ProfileLock>) -> Console {
+        tracing::error!(%reason, "the console cannot start");
+        eprintln!("switchboard: {reason}");
+        Console {
+            paths,
+            engine: Err(reason),
+            clients: ProviderClients::default(),
+            port: 0,
+            listener: Mutex::new(None),
+            applying: tokio::sync::Mutex::default(),
+            _lock: lock,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Types that cross from Rust to the console and exist only at this boundary.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{BackendKind, CallSummary, FieldError};
+use switchboard_core::{BackendKind, CallId, CallSummary, FieldError};
+use switchboard_engine::campaigns::{CallLeft, CampaignView};
 use switchboard_engine::{EngineError, ErrorCode};
 use switchboard_providers::{ConnectionCheck, Provider};
 use ts_rs::TS;
@@ -37,6 +38,17 @@ impl From<switchboard_store::StoreError> for CommandError {
     fn from(err: switchboard_store::StoreError) -> Self {
         EngineError::from(err).into()
     }
+}
+
+/// A campaign just canceled, and what became of its calls on the line.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignCanceled {
+    pub campaign: CampaignView,
+    /// Calls ended by the dispatcher.
+    pub ended: Vec<CallId>,
+    /// Calls left to finish, and why.
+    pub left: Vec<CallLeft>,
 }
 
 /// A transcript line that matched a History search, with its call.

@@ -1,7 +1,9 @@
 //! `switchboard listen`: the webhook listener without the console, over the same database, with
 //! the webhook secrets from the environment (TWILIO_AUTH_TOKEN, ELEVENLABS_WEBHOOK_SECRET,
 //! ULTRAVOX_WEBHOOK_SECRET, VAPI_WEBHOOK_SECRET), and `/health` checking the APIs of the
-//! providers whose keys are set there. Prints the URLs to give each provider.
+//! providers whose keys are set there. Prints the URLs to give each provider. Holds the profile
+//! (see `profile_lock`) meanwhile, and first closes the simulated calls a stopped process left
+//! open (those of the providers carry on: their webhooks end them).
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -13,11 +15,14 @@ use switchboard_engine::server::{
     ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
     serve, spawn_inbox_processor, webhook_urls,
 };
-use switchboard_engine::{EngineEvent, EventBus};
+use switchboard_engine::EngineEvent;
+use switchboard_sim::SimSettings;
 use switchboard_store::Store;
 
 use crate::keychain;
+use crate::campaign_cli::simulator_engine;
 use crate::paths::DataPaths;
+use crate::profile_lock::{Holder, ProfileLock};
 use crate::provider_api;
 
 /// The arguments of `listen`.
@@ -37,9 +42,11 @@ pub struct ListenArgs {
 pub fn run(args: ListenArgs) -> Result<ExitCode, String> {
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(log_filter()).try_init();
     let paths = DataPaths::resolve();
+    let _lock = ProfileLock::acquire(&paths, Holder::Listen).map_err(|err| err.to_string())?;
     let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     runtime.block_on(async move {
+        let engine = simulator_engine(&store, SimSettings::default()).await?;
         let public_url = match args.public_url {
             Some(url) => url,
             None => match ngrok_public_url(NGROK_API_BASE).await {
@@ -47,7 +54,7 @@ pub fn run(args: ListenArgs) -> Result<ExitCode, String> {
                 _ => ListenerSettings::local_base_url(args.port),
             },
         };
-        let bus = EventBus::new(1024);
+        let bus = engine.bus().clone();
         let mut events = bus.subscribe();
         let probe = ConnectionProbe::new(provider_api::connection_targets(&keychain::from_environment));
         let state = ListenerState::new(store, bus, WebhookSecrets::from_env(), ListenerSettings::new(&public_url))

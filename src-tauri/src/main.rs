@@ -10,6 +10,7 @@ mod assets;
 mod bindings;
 mod call_cli;
 mod campaign_cli;
+mod campaign_control;
 mod cli;
 mod commands;
 mod console;
@@ -23,8 +24,10 @@ mod listening;
 mod logging;
 mod paths;
 mod playback;
+mod profile_lock;
 mod provider_api;
 mod provider_set;
+mod single_instance;
 
 use clap::Parser;
 

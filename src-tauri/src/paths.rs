@@ -6,7 +6,7 @@ use std::path::PathBuf;
 pub const DATA_DIR_VAR: &str = "SWITCHBOARD_DATA_DIR";
 
 /// The app identifier; also the data directory's name under the OS data directory.
-const IDENTIFIER: &str = "app.switchboard.console";
+pub const IDENTIFIER: &str = "app.switchboard.console";
 
 /// The files and folders of one Switchboard profile.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct DataPaths {
     pub database: PathBuf,
     pub logs: PathBuf,
     pub recordings: PathBuf,
+    /// Held by the process running this profile's engine (see `profile_lock`).
+    pub lock: PathBuf,
 }
 
 impl DataPaths {
@@ -35,6 +37,7 @@ impl DataPaths {
             database: root.join("switchboard.sqlite3"),
             logs: root.join("logs"),
             recordings: root.join("recordings"),
+            lock: root.join("switchboard.lock"),
             root,
         }
     }

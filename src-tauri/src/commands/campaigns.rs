@@ -1,4 +1,5 @@
-//! Commands about campaigns: check, launch, watch, pause/resume/cancel, export the summary.
+//! Commands about campaigns: check, launch, watch, pause/resume, cancel (ending the calls on the
+//! line or letting them finish), export the summary.
 
 use std::path::PathBuf;
 
@@ -7,12 +8,12 @@ use switchboard_engine::campaigns::{
     CampaignKind, CampaignResult, CampaignSpec, CampaignView, LaunchProblem, campaign_view, launch_problems,
 };
 use switchboard_engine::tables::ExportFormat;
-use switchboard_engine::{EngineError, ErrorCode, now};
+use switchboard_engine::{EngineError, ErrorCode};
 use tauri::State;
 
 use super::{Reply, engine, export_format, with_store, write_export};
 use crate::console::Console;
-use crate::dto::CommandError;
+use crate::dto::{CampaignCanceled, CommandError};
 
 fn kind_of(kind: CampaignKind) -> ContactKind {
     match kind {
@@ -54,20 +55,29 @@ pub async fn launch_campaign(console: State<'_, Console>, spec: CampaignSpec) ->
     campaign(&console, id).await
 }
 
-/// Pauses (`paused`), resumes (`running`) or cancels (`canceled`) a campaign.
+/// Pauses (`paused`) or resumes (`running`) a campaign.
 #[tauri::command]
 pub async fn set_campaign_status(console: State<'_, Console>, id: i64, status: String) -> Reply<CampaignView> {
-    if !matches!(status.as_str(), "paused" | "running" | "canceled") {
-        return Err(CommandError::new(
-            ErrorCode::InvalidInput,
-            format!("{status:?} is not paused, running or canceled"),
-        ));
-    }
-    let changed = with_store(&console, move |store| store.set_campaign_status(id, &status, now())).await?;
+    let paused = match status.as_str() {
+        "paused" => true,
+        "running" => false,
+        _ => {
+            return Err(CommandError::new(ErrorCode::InvalidInput, format!("{status:?} is not paused or running")));
+        }
+    };
+    let changed = with_store(&console, move |store| store.set_campaign_paused(id, paused)).await?;
     if !changed {
         return Err(CommandError::new(ErrorCode::InvalidInput, format!("campaign {id} has already finished")));
     }
     campaign(&console, id).await
+}
+
+/// Cancels a campaign: its targets not called yet say canceled; its calls on the line are ended
+/// now (`end_calls`) where their backend can, or left to finish. Says which calls are left.
+#[tauri::command]
+pub async fn cancel_campaign(console: State<'_, Console>, id: i64, end_calls: bool) -> Reply<CampaignCanceled> {
+    let report = engine(&console)?.cancel_campaign(id, end_calls).await?;
+    Ok(CampaignCanceled { campaign: campaign(&console, id).await?, ended: report.ended, left: report.left })
 }
 
 /// Writes a finished campaign's summary to `path` as CSV, JSON, .xlsx or text (by extension).

@@ -318,7 +318,12 @@ outcome: string, reason: string, };
 
 export type CampaignResult = { "kind": "quotes" } & QuoteSummary | { "kind": "drivers", outcomes: Array<DriverOutcome>, };
 
-export type RoundProgress = { round: number, total: number, done: number, skipped: number, calling: number, pending: number, 
+export type RoundProgress = { round: number, total: number, done: number, skipped: number, 
+/**
+ * Targets whose campaign was canceled before they were called, or whose call the
+ * dispatcher ended.
+ */
+canceled: number, calling: number, pending: number, 
 /**
  * Pending targets waiting for a time (their calling window, or a retry).
  */
@@ -341,6 +346,18 @@ export type LaunchProblem = { contactId: ContactId, contactName: string,
  * Why the contact would be skipped (wrong kind, do-not-call, bad number, missing variables).
  */
 reason: string, };
+
+export type CallLeft = { callId: CallId, contactId: ContactId, contactName: string, reason: string, };
+
+export type CampaignCanceled = { campaign: CampaignView, 
+/**
+ * Calls ended by the dispatcher.
+ */
+ended: Array<CallId>, 
+/**
+ * Calls left to finish, and why.
+ */
+left: Array<CallLeft>, };
 
 export type RowError = { 
 /**

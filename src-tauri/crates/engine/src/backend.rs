@@ -77,6 +77,12 @@ pub enum BackendEvent {
     },
 }
 
+/// Why a call the dispatcher ended early ended: its `Ended` reason (the state is `Canceled`).
+pub const ENDED_BY_DISPATCHER: &str = "ended by the dispatcher";
+
+/// What a backend that cannot end its calls from the app says when asked to.
+pub const CANNOT_HANG_UP: &str = "this backend cannot end a call from here";
+
 /// A backend failed to place or run a call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{backend}: {message}")]
@@ -124,6 +130,16 @@ pub trait CallBackend: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<AgentConfig, BackendError>> {
         let _ = previous;
         Box::pin(async move { Ok(config) })
+    }
+
+    /// Ends a call of this backend that is on the line, from this process: the call ends as
+    /// `Canceled` with [`ENDED_BY_DISPATCHER`] (sent on its event channel before the line is
+    /// cut, so the callee hanging up in reply cannot be taken for the reason). The default says
+    /// this backend cannot, and the call is left to finish.
+    fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
+        let _ = call;
+        let backend = self.kind().as_str().to_owned();
+        Box::pin(async move { Err(BackendError { backend, message: CANNOT_HANG_UP.to_owned() }) })
     }
 
     /// Places the call. Returns once the call is under way (or could not be placed); its

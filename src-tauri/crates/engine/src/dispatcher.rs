@@ -1,16 +1,17 @@
 //! The engine's front door: validates a call request, stores the call, hands it to its backend
 //! and starts the task that drives it to a terminal state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use switchboard_core::{
-    AgentId, BackendKind, CallState, CallSummary, ContactId, Variables, VoicemailPolicy, normalize_phone, render,
+    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis, Variables, VoicemailPolicy,
+    normalize_phone, render,
 };
-use switchboard_store::{NewCall, Store};
+use switchboard_store::{Lease, NewCall, Store};
 use tokio::sync::mpsc;
 
 use crate::call_task::{CallTask, apply_state};
@@ -18,7 +19,9 @@ use crate::campaigns::{CampaignSpec, spawn_runner};
 use crate::history::{Recordings, contact_memory, memory_calls};
 use crate::settings::default_region;
 use crate::variables::call_variables;
-use crate::{AudioBrake, BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio, now};
+use crate::{
+    AudioBrake, BackendError, BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio, now,
+};
 
 /// Engine-wide settings.
 #[derive(Debug, Clone)]
@@ -29,13 +32,34 @@ pub struct EngineSettings {
     pub max_campaign_calls: usize,
     /// Where call recordings are kept; `None` keeps none (audio backends send is dropped).
     pub recordings_dir: Option<PathBuf>,
+    /// Who this engine is when it leases campaign targets: by default this process (its id and
+    /// start time), so engines of two processes never share leases.
+    pub lease_owner: String,
+    /// How long a target's lease holds unless the runner that reserved it renews it.
+    pub lease_ttl: Duration,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { lost_call_grace: Duration::from_secs(30), max_campaign_calls: 50, recordings_dir: None }
+        Self {
+            lost_call_grace: Duration::from_secs(30),
+            max_campaign_calls: 50,
+            recordings_dir: None,
+            lease_owner: process_lease_owner().to_owned(),
+            lease_ttl: Duration::from_secs(30),
+        }
     }
 }
+
+/// This process as a lease owner: "pid N since T" (T in ms since the epoch, so a later process
+/// given the same id is another owner).
+fn process_lease_owner() -> &'static str {
+    static OWNER: OnceLock<String> = OnceLock::new();
+    OWNER.get_or_init(|| format!("pid {} since {}", std::process::id(), now().0))
+}
+
+/// Why a call cut off by the app closing ended (it then gives its campaign attempt back).
+pub const CLOSED_WHILE_LIVE: &str = "Switchboard was closed while the call was live; it could not be resumed";
 
 /// What to call: a contact with an agent, plus variables the caller supplies (a campaign's
 /// negotiation context), the campaign, round and attempt the call belongs to, and the slot it
@@ -65,6 +89,8 @@ pub struct Engine {
     live_audio: LiveAudio,
     /// Holds new campaign calls while the agents' audio falls behind.
     audio_brake: AudioBrake,
+    /// Calls the dispatcher asked to end, so each is hung up once.
+    hung_up: Mutex<HashSet<CallId>>,
 }
 
 impl Engine {
@@ -78,7 +104,37 @@ impl Engine {
             campaign_calls: Arc::default(),
             live_audio: LiveAudio::default(),
             audio_brake: AudioBrake::default(),
+            hung_up: Mutex::default(),
         }
+    }
+
+    /// A lease on campaign targets for this engine, from now for the lease's time.
+    pub(crate) fn lease(&self) -> Lease<'_> {
+        let clock = now();
+        let ttl = i64::try_from(self.settings.lease_ttl.as_millis()).unwrap_or(i64::MAX);
+        Lease { owner: &self.settings.lease_owner, now: clock, until: UnixMillis(clock.0.saturating_add(ttl)) }
+    }
+
+    /// How long a lease holds; runners renew theirs well within it.
+    pub(crate) fn lease_ttl(&self) -> Duration {
+        self.settings.lease_ttl
+    }
+
+    /// Ends `call` on the line through its backend, once: a second request for it is `Ok(false)`.
+    pub(crate) async fn hang_up(&self, call: &CallSummary) -> Result<bool, BackendError> {
+        if !self.hung_up.lock().unwrap_or_else(PoisonError::into_inner).insert(call.id) {
+            return Ok(false);
+        }
+        let backend = self.backend(call.backend).ok_or_else(|| BackendError {
+            backend: call.backend.as_str().to_owned(),
+            message: "this backend does not run in this process".to_owned(),
+        })?;
+        let hung_up = backend.hang_up(call.id).await;
+        if hung_up.is_err() {
+            // Not ended: a later request may try again.
+            self.hung_up.lock().unwrap_or_else(PoisonError::into_inner).remove(&call.id);
+        }
+        hung_up.map(|()| true)
     }
 
     /// The brake on new campaign calls, applied when the agents' audio falls behind.
@@ -254,9 +310,12 @@ impl Engine {
         Ok(unfinished.len())
     }
 
-    /// Closes the calls a previous run of the app left open: their backend connection is gone,
-    /// so each is ended as lost with that reason, except those of a backend whose provider runs
-    /// them on and reports them later. Returns how many were closed.
+    /// Closes the calls a previous run of the app left open (call it holding the profile, so
+    /// no live process has calls): their backend connection is gone, so each is ended as lost
+    /// with that reason, except those of a backend whose provider runs them on and reports them
+    /// later, and those of a backend not registered here (left to a process that runs it). A
+    /// campaign call closed so gives its target's attempt back: the callee did nothing wrong.
+    /// Returns how many were closed.
     pub async fn close_abandoned_calls(&self) -> Result<usize, EngineError> {
         let store = Arc::clone(&self.store);
         let open: Vec<CallSummary> = blocking(move || {
@@ -266,13 +325,19 @@ impl Engine {
         .await?;
         let mut closed = 0;
         for call in &open {
-            let kept = |backend: &Arc<dyn CallBackend>| backend.configured() && backend.keeps_calls_across_restarts();
-            if self.backends.get(&call.backend).is_some_and(kept) {
+            let Some(backend) = self.backends.get(&call.backend) else {
+                tracing::info!(call = %call.id, backend = call.backend.as_str(), "left open: its backend does not run here");
+                continue;
+            };
+            if backend.configured() && backend.keeps_calls_across_restarts() {
                 tracing::info!(call = %call.id, backend = call.backend.as_str(), "left open for its provider's report");
                 continue;
             }
-            let reason = "Switchboard was closed while the call was live; it could not be resumed".to_owned();
-            apply_state(&self.store, &self.bus, call.id, CallState::Lost, Some(reason)).await?;
+            // The target first: should the app stop in between, the call is closed next time and
+            // the attempt given back once.
+            let (store, id) = (Arc::clone(&self.store), call.id);
+            blocking(move || store.target_requeue_abandoned(id, "cut off when Switchboard closed; calling again")).await?;
+            apply_state(&self.store, &self.bus, call.id, CallState::Lost, Some(CLOSED_WHILE_LIVE.to_owned())).await?;
             closed += 1;
         }
         if closed > 0 {

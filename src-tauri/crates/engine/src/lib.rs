@@ -30,11 +30,11 @@ mod variables;
 
 pub use action_call::ActionCall;
 pub use audio_brake::{AUDIO_BRAKE_HOLD, AudioBrake};
-pub use backend::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+pub use backend::{BackendError, BackendEvent, BoxFuture, CANNOT_HANG_UP, CallBackend, CallRequest, ENDED_BY_DISPATCHER};
 pub use bus::{EngineEvent, EventBus};
 pub use call_reports::CallReports;
 pub use clock::now;
-pub use dispatcher::{CallPlan, CallSlot, Engine, EngineSettings};
+pub use dispatcher::{CLOSED_WHILE_LIVE, CallPlan, CallSlot, Engine, EngineSettings};
 pub use error::{EngineError, ErrorCode};
 pub use live_audio::LiveAudio;
 pub use live_calls::LiveCalls;

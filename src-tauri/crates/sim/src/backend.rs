@@ -1,10 +1,13 @@
-//! The simulator as a `CallBackend`: each call runs as a task that paces the script like speech.
+//! The simulator as a `CallBackend`: each call runs as a task that paces the script like speech,
+//! until it ends or the dispatcher ends it.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use switchboard_core::{AgentPurpose, BackendKind, CallState, ContactDetails, Speaker};
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, LiveAudio};
-use tokio::sync::mpsc;
+use switchboard_core::{AgentPurpose, BackendKind, CallId, CallState, ContactDetails, Speaker};
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ENDED_BY_DISPATCHER, LiveAudio};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::conversation::{Script, Turn, driver_conversation, person_conversation, vendor_conversation};
 use crate::live_voice;
@@ -43,12 +46,18 @@ pub struct Simulator {
     settings: SimSettings,
     /// Where the calls' voices are published while someone listens in.
     live_audio: Option<LiveAudio>,
+    /// The calls on the line, each with the way to end it early.
+    on_line: Arc<Mutex<HashMap<CallId, oneshot::Sender<()>>>>,
 }
 
 impl Simulator {
     /// A simulator with these settings. A time scale below 0.01 is raised to 0.01.
     pub fn new(settings: SimSettings) -> Self {
-        Self { settings: SimSettings { time_scale: settings.time_scale.max(0.01), ..settings }, live_audio: None }
+        Self {
+            settings: SimSettings { time_scale: settings.time_scale.max(0.01), ..settings },
+            live_audio: None,
+            on_line: Arc::default(),
+        }
     }
 
     /// Publishes each call's voices on `audio` (the engine's) while someone listens in.
@@ -68,10 +77,33 @@ impl CallBackend for Simulator {
         request: CallRequest,
         events: mpsc::Sender<BackendEvent>,
     ) -> BoxFuture<'static, Result<(), BackendError>> {
-        let (settings, live_audio) = (self.settings, self.live_audio.clone());
+        let (settings, live_audio, on_line) = (self.settings, self.live_audio.clone(), Arc::clone(&self.on_line));
+        let (hang_up, hung_up) = oneshot::channel();
+        let call = request.call_id;
+        on_line.lock().unwrap_or_else(PoisonError::into_inner).insert(call, hang_up);
         Box::pin(async move {
-            tokio::spawn(play_call(request, events, settings, live_audio));
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = play_call(request, events.clone(), settings, live_audio) => {}
+                    Ok(()) = hung_up => {
+                        let ended = BackendEvent::Ended { state: CallState::Canceled, reason: ENDED_BY_DISPATCHER.into() };
+                        let _ = events.send(ended).await;
+                    }
+                }
+                on_line.lock().unwrap_or_else(PoisonError::into_inner).remove(&call);
+            });
             Ok(())
+        })
+    }
+
+    /// Ends a simulated call on the line at once: the callee hears no more.
+    fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
+        let hang_up = self.on_line.lock().unwrap_or_else(PoisonError::into_inner).remove(&call);
+        Box::pin(async move {
+            hang_up.and_then(|hang_up| hang_up.send(()).ok()).ok_or_else(|| BackendError {
+                backend: "simulator".into(),
+                message: format!("call {call} is not on the line in this run"),
+            })
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Campaign repository: campaigns, their targets per round, and the compare-and-swap that moves
-//! a campaign from one round to the next exactly once.
+//! a campaign from one round to the next exactly once. A target is leased to the process that
+//! reserves it (owner + expiry), so no other process dials a target a live one holds.
 
 use crate::cached::Cached as _;
 use std::collections::BTreeMap;
@@ -21,6 +22,8 @@ pub struct CampaignRow {
     pub summary: Option<String>,
     pub created_at: UnixMillis,
     pub ended_at: Option<UnixMillis>,
+    /// A cancel asked to end the campaign's calls on the line (carried out by its runner).
+    pub end_calls: bool,
 }
 
 /// One contact to call in one round of a campaign.
@@ -35,12 +38,31 @@ pub struct TargetRow {
     pub call_id: Option<CallId>,
     pub outcome: Option<String>,
     pub variables: BTreeMap<String, String>,
+    /// Who reserved the target last ([`Lease::owner`]) and until when the lease holds.
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<UnixMillis>,
+}
+
+impl TargetRow {
+    /// Whether another owner than `owner` holds this target's lease at `now`.
+    pub fn leased_by_other(&self, owner: &str, now: UnixMillis) -> bool {
+        matches!((&self.lease_owner, self.lease_expires_at), (Some(other), Some(until)) if other != owner && until.0 > now.0)
+    }
+}
+
+/// A lease on the targets one process reserves: its owner id, held until `until` unless renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease<'a> {
+    pub owner: &'a str,
+    pub now: UnixMillis,
+    pub until: UnixMillis,
 }
 
 const SELECT_CAMPAIGN: &str =
-    "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at FROM campaigns";
+    "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls FROM campaigns";
 const SELECT_TARGET: &str =
-    "SELECT campaign_id, round, contact_id, status, attempts, next_attempt_at, call_id, outcome, variables
+    "SELECT campaign_id, round, contact_id, status, attempts, next_attempt_at, call_id, outcome, variables,
+            lease_owner, lease_expires_at
      FROM campaign_targets";
 
 impl Store {
@@ -86,24 +108,53 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Campaigns that were running or paused when the app last stopped.
+    /// Campaigns that were running or paused when the app last stopped, and canceled ones whose
+    /// calls on the line have not all ended yet.
     pub fn unfinished_campaigns(&self) -> Result<Vec<CampaignRow>> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached(&format!("{SELECT_CAMPAIGN} WHERE status IN ('running', 'paused') ORDER BY id"))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_CAMPAIGN} WHERE status IN ('running', 'paused')
+                OR (status = 'canceled' AND EXISTS (SELECT 1 FROM campaign_targets t
+                                                    WHERE t.campaign_id = campaigns.id AND t.status = 'calling'))
+             ORDER BY id"
+        ))?;
         let rows = stmt.query_map([], read_campaign)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Sets a campaign's status (pause, resume, cancel) unless it already finished.
-    pub fn set_campaign_status(&self, id: i64, status: &str, now: UnixMillis) -> Result<bool> {
-        let ended = matches!(status, "completed" | "canceled").then_some(now.0);
+    /// Pauses (`paused` true) or resumes a campaign unless it already finished. Returns
+    /// whether it is now in that state.
+    pub fn set_campaign_paused(&self, id: i64, paused: bool) -> Result<bool> {
+        let status = if paused { "paused" } else { "running" };
         let changed = self.conn().execute_cached(
-            "UPDATE campaigns SET status = ?2, ended_at = COALESCE(?3, ended_at)
-             WHERE id = ?1 AND status IN ('running', 'paused')",
-            params![id, status, ended],
+            "UPDATE campaigns SET status = ?2 WHERE id = ?1 AND status IN ('running', 'paused')",
+            params![id, status],
         )?;
         Ok(changed == 1)
+    }
+
+    /// Cancels a running or paused campaign, all or nothing: every target not called yet says
+    /// canceled; targets on the line keep `calling` until their call ends. `end_calls` asks the
+    /// process running the campaign to end those calls now. Returns false when it had finished.
+    pub fn cancel_campaign(&self, id: i64, end_calls: bool, now: UnixMillis) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = tx.execute_cached(
+            "UPDATE campaigns SET status = 'canceled', ended_at = ?2, end_calls = ?3
+             WHERE id = ?1 AND status IN ('running', 'paused')",
+            params![id, now.0, end_calls],
+        )?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        tx.execute_cached(
+            "UPDATE campaign_targets SET status = 'canceled', outcome = 'canceled', next_attempt_at = NULL,
+                    lease_owner = NULL, lease_expires_at = NULL
+             WHERE campaign_id = ?1 AND status = 'pending'",
+            [id],
+        )?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Moves a running campaign from round `from` to round `to` and adds the new round's
@@ -158,15 +209,45 @@ impl Store {
         rows.map(|row| row?).collect()
     }
 
-    /// Claims a target for one more attempt (before the call is placed, so a restart or a
-    /// second step never dials it twice).
-    pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId) -> Result<u32> {
-        Ok(self.conn().query_row_cached(
-            "UPDATE campaign_targets SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL
-             WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 RETURNING attempts",
-            params![id, round, contact.0],
-            |row| row.get(0),
+    /// Claims a pending target for one more attempt under `lease` (before the call is placed,
+    /// so a restart or a second step never dials it twice). Returns the attempt's number, or
+    /// `None` when the target is not pending or another owner's lease on it still holds.
+    pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId, lease: &Lease<'_>) -> Result<Option<u32>> {
+        Ok(self
+            .conn()
+            .query_row_cached(
+                "UPDATE campaign_targets
+                 SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL,
+                     lease_owner = ?4, lease_expires_at = ?5
+                 WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 AND status = 'pending'
+                   AND (lease_owner IS NULL OR lease_owner = ?4 OR lease_expires_at IS NULL OR lease_expires_at <= ?6)
+                 RETURNING attempts",
+                params![id, round, contact.0, lease.owner, lease.until.0, lease.now.0],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Extends the leases `lease.owner` holds on targets on the line to `lease.until` (the
+    /// owner's runners do, while they live). Returns how many were renewed.
+    pub fn renew_target_leases(&self, lease: &Lease<'_>) -> Result<usize> {
+        Ok(self.conn().execute_cached(
+            "UPDATE campaign_targets SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status = 'calling'",
+            params![lease.owner, lease.until.0],
         )?)
+    }
+
+    /// Puts the target whose call the app's closing cut off back in the queue, giving back the
+    /// attempt that call used (it was not the callee's doing). Returns whether one was.
+    pub fn target_requeue_abandoned(&self, call_id: CallId, outcome: &str) -> Result<bool> {
+        let changed = self.conn().execute_cached(
+            "UPDATE campaign_targets
+             SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = NULL, outcome = ?2,
+                 lease_owner = NULL, lease_expires_at = NULL
+             WHERE call_id = ?1 AND status = 'calling'",
+            params![call_id.0, outcome],
+        )?;
+        Ok(changed > 0)
     }
 
     /// Records the call placed for a reserved target.
@@ -181,17 +262,20 @@ impl Store {
     /// Puts a target back in the queue for another attempt at `at`.
     pub fn target_retry(&self, id: i64, round: u8, contact: ContactId, at: UnixMillis, outcome: &str) -> Result<()> {
         self.conn().execute_cached(
-            "UPDATE campaign_targets SET status = 'pending', next_attempt_at = ?4, outcome = ?5
+            "UPDATE campaign_targets SET status = 'pending', next_attempt_at = ?4, outcome = ?5,
+                    lease_owner = NULL, lease_expires_at = NULL
              WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
             params![id, round, contact.0, at.0, outcome],
         )?;
         Ok(())
     }
 
-    /// Ends a target: `done` after its last call, `skipped` when it was never called.
+    /// Ends a target: `done` after its last call, `skipped` when it was never called (and
+    /// `canceled`, by [`Store::cancel_campaign`], when its campaign was canceled first).
     pub fn target_finished(&self, id: i64, round: u8, contact: ContactId, status: &str, outcome: &str) -> Result<()> {
         self.conn().execute_cached(
-            "UPDATE campaign_targets SET status = ?4, outcome = ?5, next_attempt_at = NULL
+            "UPDATE campaign_targets SET status = ?4, outcome = ?5, next_attempt_at = NULL,
+                    lease_owner = NULL, lease_expires_at = NULL
              WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
             params![id, round, contact.0, status, outcome],
         )?;
@@ -223,6 +307,7 @@ fn read_campaign(row: &Row<'_>) -> rusqlite::Result<CampaignRow> {
         summary: row.get(6)?,
         created_at: UnixMillis(row.get(7)?),
         ended_at: row.get::<_, Option<i64>>(8)?.map(UnixMillis),
+        end_calls: row.get(9)?,
     })
 }
 
@@ -242,5 +327,7 @@ fn read_target(row: &Row<'_>) -> rusqlite::Result<Result<TargetRow>> {
         call_id: row.get::<_, Option<i64>>(6)?.map(CallId),
         outcome: row.get(7)?,
         variables,
+        lease_owner: row.get(9)?,
+        lease_expires_at: row.get::<_, Option<i64>>(10)?.map(UnixMillis),
     }))
 }

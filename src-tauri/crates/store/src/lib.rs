@@ -25,7 +25,7 @@ use rusqlite::Connection;
 
 pub use call_record::ProviderFacts;
 pub use calls::NewCall;
-pub use campaigns::{CampaignRow, TargetRow};
+pub use campaigns::{CampaignRow, Lease, TargetRow};
 pub use contacts::ContactWrite;
 pub use error::StoreError;
 pub use forget::Forgotten;

@@ -21,6 +21,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0009_voicemail.sql")),
         M::up(include_str!("../migrations/0010_provider_refs.sql")),
         M::up(include_str!("../migrations/0011_audio_pacing.sql")),
+        M::up(include_str!("../migrations/0012_target_leases.sql")),
     ])
 });
 

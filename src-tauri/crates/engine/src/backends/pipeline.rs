@@ -65,6 +65,13 @@ impl CallBackend for PipelineBackend {
         self.inner.dialer.report_delay()
     }
 
+    /// Hangs up the Twilio call whose media stream the session holds; the stream closing ends
+    /// the session, whose own end then changes nothing.
+    fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move { inner.dialer.hang_up(BACKEND, call).await })
+    }
+
     fn start(
         &self,
         request: CallRequest,

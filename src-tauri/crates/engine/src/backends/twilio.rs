@@ -39,7 +39,7 @@ use crate::dispatcher::blocking;
 use crate::live_calls::LiveCalls;
 use crate::pipeline::PipelineSessions;
 use crate::server::WebhookRoute;
-use crate::{BackendError, BackendEvent, CallReports, CallRequest, EngineError, ProviderClients};
+use crate::{BackendError, BackendEvent, CallReports, CallRequest, ENDED_BY_DISPATCHER, EngineError, ProviderClients};
 
 pub(crate) use status::{session_ends_call, status_change};
 
@@ -212,6 +212,26 @@ impl TwilioDialer {
         let placed = Placed { provider_call_id: sid.clone(), refs, ringing: false };
         file_placed_call(backend, &self.placing.store, &self.placing.live, request.call_id, events, placed).await?;
         Ok(sid)
+    }
+
+    /// Hangs up a call this dialer placed (for `backend`), when the dispatcher ends it: Twilio
+    /// cuts the line, then the call ends as canceled, "ended by the dispatcher", before Twilio's
+    /// `completed` (or the session's end) could say otherwise.
+    pub(crate) async fn hang_up(&self, backend: &'static str, call: CallId) -> Result<(), BackendError> {
+        let store = Arc::clone(&self.placing.store);
+        let sid = blocking(move || store.provider_facts(call))
+            .await
+            .map_err(|error| refused(backend, &format!("the call's Twilio SID could not be read: {error}")))?
+            .refs
+            .remove(TWILIO_CALL_REF)
+            .ok_or_else(|| refused(backend, "Twilio has not placed the call yet"))?;
+        let client = self.client_for(call).ok_or_else(|| refused(backend, "no Twilio account is set"))?;
+        client.hang_up(&sid).await.map_err(|error| provider_error(backend, error))?;
+        if let Some(events) = self.placing.live.sender(call) {
+            let ended = BackendEvent::Ended { state: CallState::Canceled, reason: ENDED_BY_DISPATCHER.to_owned() };
+            let _ = events.send(ended).await;
+        }
+        Ok(())
     }
 
     /// The Twilio client to steer or fetch `call` with: the one it was placed with, while this

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentConfig, BackendKind, CallState};
+use switchboard_core::{AgentConfig, BackendKind, CallId, CallState};
 use switchboard_providers::twilio::{CallInstructions, Stream, TwimlResponse};
 use switchboard_providers::ultravox::{AgentCall, EndReason, UltravoxClient};
 use switchboard_providers::{ProviderError, VariableValue};
@@ -101,6 +101,12 @@ impl CallBackend for UltravoxBackend {
         config: AgentConfig,
     ) -> BoxFuture<'static, Result<AgentConfig, BackendError>> {
         self.sync(previous, config)
+    }
+
+    /// Hangs up the Twilio call that bridges the callee to Ultravox.
+    fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
+        let dialer = self.dialer.clone();
+        Box::pin(async move { dialer.hang_up(BACKEND, call).await })
     }
 
     fn start(

@@ -3,11 +3,13 @@
 //! record an outcome each. The runner derives everything from the store at each step, so a
 //! campaign resumes where it was after the app restarts.
 
+mod cancel;
 mod outcome;
 mod runner;
 mod spec;
 mod view;
 
+pub use cancel::{CallLeft, CancelReport, LET_FINISH};
 pub use outcome::{CampaignResult, DriverOutcome};
 pub use runner::spawn_runner;
 pub use spec::{CampaignKind, CampaignSpec};

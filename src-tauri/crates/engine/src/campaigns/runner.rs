@@ -1,7 +1,10 @@
 //! The campaign runner: one task per running campaign. Each step re-reads the campaign and its
 //! targets from the store, settles calls that ended, starts calls up to the concurrency limit
 //! (none while the [`crate::AudioBrake`] holds), and advances the round (a compare-and-swap in
-//! the store) when every target is settled.
+//! the store) when every target is settled. Targets are reserved under this engine's lease,
+//! renewed while the runner lives; a target another live owner holds is left to it. A canceled
+//! campaign's runner winds down: it ends the calls on the line when the cancel asked to, and
+//! settles each target with its call's real end.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use switchboard_core::{
     AgentId, CallState, ContactDetails, RoundQuote, UnixMillis, Variables, next_opening, plan_negotiation,
     summarize_quotes, zone_of,
 };
-use switchboard_store::{Store, TargetRow};
+use switchboard_store::{CampaignRow, Store, TargetRow};
 
 use super::outcome::{CampaignResult, DriverOutcome, driver_outcome};
 use super::spec::{CampaignKind, CampaignSpec};
@@ -28,12 +31,28 @@ enum Next {
     Wait(Duration),
 }
 
+/// What a runner keeps between steps.
+struct Runner {
+    /// When it last renewed its engine's leases.
+    renewed_at: tokio::time::Instant,
+    /// Whether it has asked for the calls of its canceled campaign to be ended.
+    ended_calls: bool,
+}
+
 /// Starts the runner of campaign `id` on the current Tokio runtime.
 pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
     tokio::spawn(async move {
         let mut events = engine.bus().subscribe();
+        let mut runner = Runner { renewed_at: tokio::time::Instant::now(), ended_calls: false };
         loop {
-            let wait = match step(&engine, id).await {
+            if runner.renewed_at.elapsed() >= engine.lease_ttl() / 3 {
+                let held = Arc::clone(&engine);
+                match blocking(move || held.store().renew_target_leases(&held.lease())).await {
+                    Ok(_) => runner.renewed_at = tokio::time::Instant::now(),
+                    Err(err) => tracing::warn!(campaign = id, error = %err, "could not renew the leases on targets"),
+                }
+            }
+            let wait = match step(&engine, id, &mut runner).await {
                 Ok(Next::Finished) => break,
                 Ok(Next::Wait(wait)) => wait,
                 Err(err) => {
@@ -58,12 +77,13 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
     });
 }
 
-async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
+async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next, EngineError> {
     let store = Arc::clone(engine.store());
     let Some(campaign) = blocking(move || store.campaign(id)).await? else { return Ok(Next::Finished) };
     match campaign.status.as_str() {
         "running" => {}
         "paused" => return Ok(Next::Wait(Duration::from_secs(1))),
+        "canceled" => return wind_down(engine, &campaign, runner).await,
         _ => return Ok(Next::Finished),
     }
     let spec: CampaignSpec = serde_json::from_str(&campaign.spec).map_err(|err| {
@@ -75,7 +95,12 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
     let store = Arc::clone(engine.store());
     let targets = blocking(move || store.campaign_targets(id, round)).await?;
     let mut in_flight = 0u32;
+    let owner = engine.lease().owner.to_owned();
     for target in targets.iter().filter(|t| t.status == "calling") {
+        if target.leased_by_other(&owner, now()) {
+            // Another live process placed (or is placing) this call; it settles the target.
+            continue;
+        }
         let store = Arc::clone(engine.store());
         let call_id = target.call_id;
         let call = blocking(move || call_id.map(|c| store.call(c)).transpose().map(Option::flatten)).await?;
@@ -129,8 +154,12 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
             }
         }
         let Some(slot) = engine.campaign_call_slot() else { break };
-        let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
-        let attempt = blocking(move || store.target_reserve(id, round, contact)).await?;
+        let (held, contact) = (Arc::clone(engine), target.contact_id);
+        let claimed = blocking(move || held.store().target_reserve(id, round, contact, &held.lease())).await?;
+        let Some(attempt) = claimed else {
+            // Taken meanwhile (by a cancel, or by another process whose lease holds).
+            continue;
+        };
         let reserved = TargetRow { attempts: attempt, status: "calling".into(), ..target.clone() };
         let plan = CallPlan {
             contact_id: target.contact_id,
@@ -164,6 +193,40 @@ async fn step(engine: &Arc<Engine>, id: i64) -> Result<Next, EngineError> {
     let wait =
         earliest_retry.map_or(IDLE_CHECK, |at| Duration::from_millis((at - now().0).max(0) as u64).min(IDLE_CHECK));
     Ok(Next::Wait(wait))
+}
+
+/// A canceled campaign's step: ends its calls on the line once when the cancel asked to, then
+/// settles each target on the line with its call's real end (a call the dispatcher ended says
+/// so, and its target says canceled). Finished when none is left on the line.
+async fn wind_down(engine: &Arc<Engine>, campaign: &CampaignRow, runner: &mut Runner) -> Result<Next, EngineError> {
+    if campaign.end_calls && !runner.ended_calls {
+        runner.ended_calls = true;
+        for left in engine.end_campaign_calls(campaign.id, true).await?.left {
+            tracing::info!(campaign = campaign.id, call = %left.call_id, reason = left.reason, "left to finish");
+        }
+    }
+    let (store, id, round) = (Arc::clone(engine.store()), campaign.id, campaign.round);
+    let targets = blocking(move || store.campaign_targets(id, round)).await?;
+    let owner = engine.lease().owner.to_owned();
+    let mut on_the_line = 0;
+    for target in targets.iter().filter(|t| t.status == "calling") {
+        if target.leased_by_other(&owner, now()) {
+            on_the_line += 1;
+            continue;
+        }
+        let (store, call_id) = (Arc::clone(engine.store()), target.call_id);
+        let call = blocking(move || call_id.map(|c| store.call(c)).transpose().map(Option::flatten)).await?;
+        match call {
+            Some(call) if call.state.is_terminal() => {
+                let status = if call.state == CallState::Canceled { "canceled" } else { "done" };
+                let outcome = call.end_reason.unwrap_or_else(|| call.state.as_str().to_owned());
+                finish_target(engine, target, status, &outcome).await?;
+            }
+            Some(_) => on_the_line += 1,
+            None => finish_target(engine, target, "canceled", "canceled before the call was placed").await?,
+        }
+    }
+    Ok(if on_the_line == 0 { Next::Finished } else { Next::Wait(IDLE_CHECK) })
 }
 
 /// Whether a target may be called now under its agent's calling window, in its time zone.

@@ -18,6 +18,9 @@ pub struct RoundProgress {
     pub total: u32,
     pub done: u32,
     pub skipped: u32,
+    /// Targets whose campaign was canceled before they were called, or whose call the
+    /// dispatcher ended.
+    pub canceled: u32,
     pub calling: u32,
     pub pending: u32,
     /// Pending targets waiting for a time (their calling window, or a retry).
@@ -81,6 +84,7 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
             total: rows.len() as u32,
             done: count("done"),
             skipped: count("skipped"),
+            canceled: count("canceled"),
             calling: count("calling"),
             pending: count("pending"),
             scheduled: scheduled as u32,

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use switchboard_core::BackendKind;
+use switchboard_core::{BackendKind, CallId};
 use switchboard_providers::twilio::CallInstructions;
 use tokio::sync::mpsc;
 
@@ -53,6 +53,12 @@ impl CallBackend for GatherBackend {
     /// the session is in the store, so the conversation carries on.
     fn keeps_calls_across_restarts(&self) -> bool {
         true
+    }
+
+    /// Hangs up the Twilio call holding the conversation.
+    fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
+        let dialer = self.dialer.clone();
+        Box::pin(async move { dialer.hang_up(BACKEND, call).await })
     }
 
     fn start(

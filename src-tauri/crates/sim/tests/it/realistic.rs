@@ -103,5 +103,5 @@ async fn a_contact_outside_the_calling_window_waits_scheduled_for_its_opening() 
     assert!((60..=120).contains(&wait_minutes), "opens in about 1–2 hours, got {wait_minutes} min");
     assert!(target.outcome.unwrap().starts_with("outside the calling window; scheduled for "));
     assert!(store.calls_in_campaign(id).unwrap().is_empty());
-    assert!(store.set_campaign_status(id, "canceled", UnixMillis(4)).unwrap());
+    assert!(store.cancel_campaign(id, false, UnixMillis(4)).unwrap());
 }

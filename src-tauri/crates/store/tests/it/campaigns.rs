@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier};
 
 use switchboard_core::{ContactId, UnixMillis};
-use switchboard_store::Store;
+use switchboard_store::{Lease, Store};
 
 use crate::seeded;
 
@@ -68,16 +68,105 @@ fn targets_track_attempts_retries_and_outcomes() {
             campaign: Some((id, 1, 1)),
         })
         .unwrap();
-    assert_eq!(store.target_reserve(id, 1, first).unwrap(), 1);
+    let lease = Lease { owner: "this process", now: UnixMillis(6), until: UnixMillis(30_006) };
+    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
+    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), None, "a target on the line is not reserved again");
     store.target_call_placed(id, 1, first, call.id).unwrap();
     store.target_retry(id, 1, first, UnixMillis(60_000), "no answer").unwrap();
-    assert_eq!(store.target_reserve(id, 1, first).unwrap(), 2);
+    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(2));
     store.target_finished(id, 1, first, "done", "quoted $0.45").unwrap();
     let target = store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == first).unwrap();
     assert_eq!((target.status.as_str(), target.attempts, target.outcome.as_deref()), ("done", 2, Some("quoted $0.45")));
 
-    assert!(store.set_campaign_status(id, "paused", UnixMillis(7)).unwrap());
-    assert!(store.set_campaign_status(id, "canceled", UnixMillis(8)).unwrap());
-    assert!(!store.set_campaign_status(id, "running", UnixMillis(9)).unwrap(), "a canceled campaign stays canceled");
+    assert!(store.set_campaign_paused(id, true).unwrap());
+    assert!(store.cancel_campaign(id, false, UnixMillis(8)).unwrap());
+    assert!(!store.set_campaign_paused(id, false).unwrap(), "a canceled campaign stays canceled");
+    assert!(!store.cancel_campaign(id, true, UnixMillis(9)).unwrap(), "canceled once");
+    assert!(store.unfinished_campaigns().unwrap().is_empty());
+}
+
+fn target(store: &Store, id: i64, contact: ContactId) -> switchboard_store::TargetRow {
+    store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == contact).unwrap()
+}
+
+#[test]
+fn a_target_leased_by_another_live_owner_is_never_reserved() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let edit = rusqlite::Connection::open(store.path()).unwrap();
+    let (id, contacts) = campaign(&store);
+    let first = contacts[0];
+    let a = Lease { owner: "pid 1", now: UnixMillis(1_000), until: UnixMillis(31_000) };
+    assert_eq!(store.target_reserve(id, 1, first, &a).unwrap(), Some(1));
+    let held = target(&store, id, first);
+    assert_eq!((held.lease_owner.as_deref(), held.lease_expires_at), (Some("pid 1"), Some(UnixMillis(31_000))));
+    assert!(held.leased_by_other("pid 2", UnixMillis(30_999)));
+    assert!(!held.leased_by_other("pid 1", UnixMillis(30_999)), "not by another for its owner");
+    assert!(!held.leased_by_other("pid 2", UnixMillis(31_000)), "an expired lease holds no more");
+
+    // Put back in the queue by something that ignores leases (a store edit, an old version):
+    // the lease still keeps a second process off it until it expires.
+    edit.execute("UPDATE campaign_targets SET status = 'pending'", []).unwrap();
+    let b = |now: i64| Lease { owner: "pid 2", now: UnixMillis(now), until: UnixMillis(now + 30_000) };
+    assert_eq!(store.target_reserve(id, 1, first, &b(20_000)).unwrap(), None, "held by pid 1");
+    // Renewed while pid 1's runner lives: still held past the first expiry.
+    edit.execute("UPDATE campaign_targets SET status = 'calling'", []).unwrap();
+    let renewed = Lease { owner: "pid 1", now: UnixMillis(25_000), until: UnixMillis(55_000) };
+    assert_eq!(store.renew_target_leases(&renewed).unwrap(), 1);
+    edit.execute("UPDATE campaign_targets SET status = 'pending'", []).unwrap();
+    assert_eq!(store.target_reserve(id, 1, first, &b(40_000)).unwrap(), None, "renewed by pid 1");
+    // pid 1 died: once its lease runs out, another owner may take the target.
+    assert_eq!(store.target_reserve(id, 1, first, &b(55_000)).unwrap(), Some(2));
+    assert_eq!(target(&store, id, first).lease_owner.as_deref(), Some("pid 2"));
+
+    // Settling a target releases its lease.
+    store.target_finished(id, 1, first, "done", "quoted").unwrap();
+    let done = target(&store, id, first);
+    assert_eq!((done.lease_owner, done.lease_expires_at), (None, None));
+}
+
+#[test]
+fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back() {
+    let store = Store::open_in_memory().unwrap();
+    let (id, contacts) = campaign(&store);
+    let first = contacts[0];
+    let agent = store.list_agents().unwrap()[0].id;
+    let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
+    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
+    let call = store
+        .insert_call(&switchboard_store::NewCall {
+            contact_id: first,
+            agent_id: agent,
+            backend: switchboard_core::BackendKind::Simulator,
+            phone_e164: "+13125550143".into(),
+            created_at: UnixMillis(6),
+            campaign: Some((id, 1, 1)),
+        })
+        .unwrap();
+    store.target_call_placed(id, 1, first, call.id).unwrap();
+
+    assert!(store.target_requeue_abandoned(call.id, "cut off when Switchboard closed").unwrap());
+    let requeued = target(&store, id, first);
+    assert_eq!((requeued.status.as_str(), requeued.attempts, requeued.lease_owner), ("pending".into(), 0, None));
+    assert!(!store.target_requeue_abandoned(call.id, "again").unwrap(), "only a target on the line");
+}
+
+#[test]
+fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line() {
+    let store = Store::open_in_memory().unwrap();
+    let (id, contacts) = campaign(&store);
+    let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
+    assert_eq!(store.target_reserve(id, 1, contacts[0], &lease).unwrap(), Some(1));
+    store.target_finished(id, 1, contacts[1], "done", "quoted $0.45").unwrap();
+
+    assert!(store.cancel_campaign(id, true, UnixMillis(9)).unwrap());
+    let campaign = store.campaign(id).unwrap().unwrap();
+    assert_eq!((campaign.status.as_str(), campaign.end_calls, campaign.ended_at), ("canceled", true, Some(UnixMillis(9))));
+    let statuses: Vec<_> = store.campaign_targets(id, 1).unwrap().into_iter().map(|t| (t.status, t.outcome)).collect();
+    assert_eq!(statuses[0], ("calling".to_owned(), None), "on the line until its call ends");
+    assert_eq!(statuses[1], ("done".to_owned(), Some("quoted $0.45".to_owned())), "a real end is kept");
+    assert!(statuses[2..].iter().all(|s| *s == ("canceled".to_owned(), Some("canceled".to_owned()))), "{statuses:?}");
+    assert_eq!(store.unfinished_campaigns().unwrap().len(), 1, "its call on the line is still to settle");
+    store.target_finished(id, 1, contacts[0], "done", "canceled: ended by the dispatcher").unwrap();
     assert!(store.unfinished_campaigns().unwrap().is_empty());
 }

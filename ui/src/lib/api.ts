@@ -7,6 +7,7 @@ import type {
   AgentId,
   ActionCall,
   AppInfo,
+  CampaignCanceled,
   CampaignKind,
   CampaignSpec,
   CampaignView,
@@ -112,8 +113,9 @@ export const api = {
   checkCampaign: (kind: CampaignKind, agentIds: AgentId[], contacts: ContactId[]) =>
     call<LaunchProblem[]>("check_campaign", { kind, agentIds, contacts }),
   launchCampaign: (spec: CampaignSpec) => call<CampaignView>("launch_campaign", { spec }),
-  setCampaignStatus: (id: number, status: "paused" | "running" | "canceled") =>
+  setCampaignStatus: (id: number, status: "paused" | "running") =>
     call<CampaignView>("set_campaign_status", { id, status }),
+  cancelCampaign: (id: number, endCalls: boolean) => call<CampaignCanceled>("cancel_campaign", { id, endCalls }),
   exportCampaignSummary: (id: number, path: string) => call<null>("export_campaign_summary", { id, path }),
   getDefaultRegion: () => call<string>("get_default_region"),
   setDefaultRegion: (region: string) => call<string>("set_default_region", { region }),

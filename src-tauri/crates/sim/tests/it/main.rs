@@ -21,6 +21,7 @@ mod keys_live;
 mod listen;
 mod listen_hosted;
 mod pipeline;
+mod profile;
 mod realistic;
 mod restarts;
 mod ultravox;

@@ -11,16 +11,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
+use switchboard_engine::EngineEvent;
 use switchboard_engine::server::{
     ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
     serve, spawn_inbox_processor, webhook_urls,
 };
-use switchboard_engine::EngineEvent;
 use switchboard_sim::SimSettings;
 use switchboard_store::Store;
 
-use crate::keychain;
 use crate::campaign_cli::simulator_engine;
+use crate::keychain;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
 use crate::provider_api;

@@ -20,7 +20,8 @@ use crate::history::{Recordings, contact_memory, memory_calls};
 use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{
-    AudioBrake, BackendError, BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio, now,
+    AudioBrake, BackendError, BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio,
+    now,
 };
 
 /// Engine-wide settings.
@@ -336,7 +337,8 @@ impl Engine {
             // The target first: should the app stop in between, the call is closed next time and
             // the attempt given back once.
             let (store, id) = (Arc::clone(&self.store), call.id);
-            blocking(move || store.target_requeue_abandoned(id, "cut off when Switchboard closed; calling again")).await?;
+            blocking(move || store.target_requeue_abandoned(id, "cut off when Switchboard closed; calling again"))
+                .await?;
             apply_state(&self.store, &self.bus, call.id, CallState::Lost, Some(CLOSED_WHILE_LIVE.to_owned())).await?;
             closed += 1;
         }

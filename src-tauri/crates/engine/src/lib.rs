@@ -30,7 +30,9 @@ mod variables;
 
 pub use action_call::ActionCall;
 pub use audio_brake::{AUDIO_BRAKE_HOLD, AudioBrake};
-pub use backend::{BackendError, BackendEvent, BoxFuture, CANNOT_HANG_UP, CallBackend, CallRequest, ENDED_BY_DISPATCHER};
+pub use backend::{
+    BackendError, BackendEvent, BoxFuture, CANNOT_HANG_UP, CallBackend, CallRequest, ENDED_BY_DISPATCHER,
+};
 pub use bus::{EngineEvent, EventBus};
 pub use call_reports::CallReports;
 pub use clock::now;

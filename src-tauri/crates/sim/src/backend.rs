@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use switchboard_core::{AgentPurpose, BackendKind, CallId, CallState, ContactDetails, Speaker};
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ENDED_BY_DISPATCHER, LiveAudio};
+use switchboard_engine::{
+    BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ENDED_BY_DISPATCHER, LiveAudio,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::conversation::{Script, Turn, driver_conversation, person_conversation, vendor_conversation};

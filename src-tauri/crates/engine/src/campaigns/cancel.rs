@@ -45,8 +45,13 @@ impl Engine {
         let canceled = blocking(move || store.cancel_campaign(id, end_calls, now())).await?;
         let store = Arc::clone(self.store());
         let campaign = blocking(move || store.campaign(id)).await?;
-        let Some(campaign) = campaign.filter(|_| canceled) else {
-            return Err(EngineError::InvalidRequest(format!("campaign {id} has already finished")));
+        let campaign = match campaign {
+            Some(campaign) if canceled => campaign,
+            Some(campaign) => {
+                let status = campaign.status;
+                return Err(EngineError::InvalidRequest(format!("campaign {id} has already finished ({status})")));
+            }
+            None => return Err(EngineError::InvalidRequest(format!("no campaign {id}"))),
         };
         tracing::info!(campaign = id, end_calls, "campaign canceled");
         self.bus().publish(EngineEvent::CampaignUpdated {
@@ -76,7 +81,8 @@ impl Engine {
         .await?;
         let mut report = CancelReport::default();
         for (call, contact_name) in on_line {
-            let left = |reason: String| CallLeft { call_id: call.id, contact_id: call.contact_id, contact_name, reason };
+            let left =
+                |reason: String| CallLeft { call_id: call.id, contact_id: call.contact_id, contact_name, reason };
             if !end {
                 report.left.push(left(LET_FINISH.to_owned()));
                 continue;

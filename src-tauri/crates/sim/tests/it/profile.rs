@@ -102,7 +102,8 @@ async fn canceling_and_letting_the_calls_finish_keeps_their_real_ends() {
     let report = engine.cancel_campaign(id, false).await.unwrap();
     assert!(report.ended.is_empty());
     assert_eq!(report.left.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>(), [LET_FINISH, LET_FINISH]);
-    let pending: Vec<_> = store.campaign_targets(id, 1).unwrap().into_iter().filter(|t| t.status == "pending").collect();
+    let pending: Vec<_> =
+        store.campaign_targets(id, 1).unwrap().into_iter().filter(|t| t.status == "pending").collect();
     assert!(pending.is_empty(), "no target is left pending (scheduled) once canceled: {pending:?}");
 
     let targets = until_settled(&store, id).await;

@@ -147,7 +147,7 @@ fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back() {
 
     assert!(store.target_requeue_abandoned(call.id, "cut off when Switchboard closed").unwrap());
     let requeued = target(&store, id, first);
-    assert_eq!((requeued.status.as_str(), requeued.attempts, requeued.lease_owner), ("pending".into(), 0, None));
+    assert_eq!((requeued.status.as_str(), requeued.attempts, requeued.lease_owner), ("pending", 0, None));
     assert!(!store.target_requeue_abandoned(call.id, "again").unwrap(), "only a target on the line");
 }
 
@@ -161,7 +161,10 @@ fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line() {
 
     assert!(store.cancel_campaign(id, true, UnixMillis(9)).unwrap());
     let campaign = store.campaign(id).unwrap().unwrap();
-    assert_eq!((campaign.status.as_str(), campaign.end_calls, campaign.ended_at), ("canceled", true, Some(UnixMillis(9))));
+    assert_eq!(
+        (campaign.status.as_str(), campaign.end_calls, campaign.ended_at),
+        ("canceled", true, Some(UnixMillis(9)))
+    );
     let statuses: Vec<_> = store.campaign_targets(id, 1).unwrap().into_iter().map(|t| (t.status, t.outcome)).collect();
     assert_eq!(statuses[0], ("calling".to_owned(), None), "on the line until its call ends");
     assert_eq!(statuses[1], ("done".to_owned(), Some("quoted $0.45".to_owned())), "a real end is kept");

@@ -1,7 +1,8 @@
 //! The Ultravox backend end to end, bridged through Twilio: the real Ultravox and Twilio clients
 //! against the loopback fakes (the Twilio fake joins the Ultravox fake's joinUrl stream), the
 //! real listener verifying both providers' signed callbacks through a tunnel, the inbox, the
-//! call tasks and the campaign runner; agents synced on save.
+//! call tasks and the campaign runner; agents synced on save, their tool carrying the key the
+//! listener checks.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -13,8 +14,12 @@ use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
 use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::backends::ultravox::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend};
 use switchboard_engine::history::call_record;
-use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_engine::server::{
+    ListenerSettings, ListenerState, ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey, WebhookRoute, WebhookSecrets,
+};
+use switchboard_engine::{
+    CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, ProviderClients, ProviderSet,
+};
 use switchboard_providers::Secret;
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_sim::fakes::WebhookDelivery;
@@ -98,20 +103,26 @@ impl World {
             live.clone(),
             TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC.into(), reconcile },
         );
-        let backend = UltravoxBackend::new(ultravox_client, dialer.clone(), Arc::clone(&store), reconcile);
-        engine.register_backend(Arc::new(backend.clone()));
-
         let secrets = WebhookSecrets {
             twilio_auth_token: Some(Secret::new(AUTH_TOKEN)),
             ultravox: Some(Secret::new(WEBHOOK_SECRET)),
             ..WebhookSecrets::default()
         };
+        // One set for the backend and the listener, as the console has: the agents' tool carries
+        // the key the listener checks.
+        let mut set = ProviderSet::new(PUBLIC, secrets.clone());
+        set.ultravox = Some(ultravox_client);
+        let clients = ProviderClients::new(set);
+        let backend = UltravoxBackend::with_clients(clients.clone(), dialer.clone(), Arc::clone(&store), reconcile);
+        engine.register_backend(Arc::new(backend.clone()));
+
         let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live.clone(), engine.recordings());
         // Every fake posts from 127.0.0.1, as no real provider does: one address's rate limit would
         // drop their callbacks (they are not resent) in the larger runs.
         let rate = NonZeroU32::new(10_000).unwrap();
         let listener = ListenerSettings { rate_per_second: rate, rate_burst: rate, ..ListenerSettings::new(PUBLIC) };
         let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, listener)
+            .with_clients(clients)
             .with_live_calls(live, engine.recordings())
             .with_twilio(dialer)
             .with_ultravox(backend.clone());
@@ -256,6 +267,13 @@ async fn agents_are_created_updated_and_deleted_with_the_local_ones() {
     let tool = &remote["callTemplate"]["selectedTools"][0]["temporaryTool"];
     assert_eq!(tool["modelToolName"], RECORD_FIELD_TOOL);
     assert_eq!(tool["http"]["baseUrlPattern"], format!("{PUBLIC}/ultravox/tools/record-field"));
+    let tool_key = UltravoxWebhookKey::new(Secret::new(WEBHOOK_SECRET)).tool_key();
+    assert_eq!(
+        tool["staticParameters"],
+        serde_json::json!([{"name": ULTRAVOX_TOOL_KEY_HEADER, "location": "PARAMETER_LOCATION_HEADER",
+                            "value": tool_key.expose()}]),
+        "the tool's requests carry the key the listener checks"
+    );
     assert_eq!(world.ultravox.agents().len(), 2);
 
     let mut config = agent.config.clone();

@@ -55,6 +55,9 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         assert_eq!(statuses.iter().filter(|s| *s == "skipped").count(), 1, "Harbor is skipped: {statuses:?}");
         app.screenshot("campaign-summary").await;
         // "Quotes across rounds" draws every round's price of every vendor, as the offers hold them.
+        let show_chart = "document.querySelector('[data-testid=quote-chart]').scrollIntoView({ block: 'center' })";
+        app.client.execute(show_chart, vec![]).await.expect("the chart scrolls into view");
+        app.screenshot("quotes-across-rounds").await;
         let bars: Vec<(String, String, String)> = {
             let vendors = app.attrs("[data-testid=quote-bar]", "data-vendor").await;
             let rounds = app.attrs("[data-testid=quote-bar]", "data-round").await;

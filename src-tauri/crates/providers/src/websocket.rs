@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 
 use crate::error::excerpt;
 use crate::http::{HttpClient, Resend};
+use crate::masking::mask;
 use crate::{HttpSettings, Provider, ProviderError, Secret};
 
 type Socket = WebSocketStream<reqwest::Upgraded>;
@@ -143,8 +144,16 @@ impl SocketReader {
         end
     }
 
-    /// Ends the stream with `error` (a provider's error message, an unreadable message).
+    /// Ends the stream with `error` (a provider's error message, an unreadable message); the
+    /// credentials are masked in a provider's own words.
     pub(crate) fn fail(&mut self, error: ProviderError) -> ProviderError {
+        let error = match error {
+            ProviderError::StreamFailed { provider, reason } => {
+                let credentials: Vec<&str> = self.credentials.iter().map(Secret::expose).collect();
+                ProviderError::StreamFailed { provider, reason: mask(&reason, &credentials) }
+            }
+            other => other,
+        };
         self.end = Some(Err(error.clone()));
         error
     }

@@ -170,6 +170,31 @@ async fn an_error_message_is_a_stream_failure() {
 }
 
 #[tokio::test]
+async fn a_key_echoed_in_an_error_message_is_masked() {
+    use base64::Engine as _;
+    let echoed =
+        format!("bad credentials Token {KEY} (base64 {})", base64::engine::general_purpose::STANDARD.encode(KEY));
+    let error = json!({"type": "Error", "description": echoed, "variant": "AUTH-0000"});
+    let fake = SocketFake::start(Vec::new(), move |mut socket| {
+        let error = error.clone();
+        async move {
+            socket.send(text(error)).await.unwrap();
+            receive_until(&mut socket, |_| false).await;
+        }
+    })
+    .await;
+    let (_sender, mut receiver) = listen(&fake).await.unwrap().split();
+    let error = receiver.recv().await.unwrap_err();
+    assert_eq!(
+        error,
+        ProviderError::StreamFailed {
+            provider: Provider::Deepgram,
+            reason: "bad credentials Token •••• (base64 ••••)".into()
+        }
+    );
+}
+
+#[tokio::test]
 async fn an_unreadable_message_is_a_decode_error() {
     let fake = SocketFake::start(Vec::new(), |mut socket| async move {
         socket.send(Message::Text("{not json".into())).await.unwrap();

@@ -8,16 +8,19 @@ use crate::keychain::Keychain;
 use crate::listening::Listening;
 use crate::paths::DataPaths;
 use crate::playback::Speakers;
+use crate::profile_lock::{Holder, ProfileLock};
 use crate::{commands, events, logging, single_instance};
 
 /// Opens the console window and runs until it closes.
 pub fn run() -> ExitCode {
     let paths = DataPaths::resolve();
-    let _log_guard = logging::init(&paths.logs);
+    // The profile first: a console refused it writes nothing there, not even its log.
+    let lock = ProfileLock::acquire(&paths, Holder::Console);
+    let _log_guard = if lock.is_ok() { logging::init(&paths.logs) } else { logging::init_stderr_only() };
     tracing::info!(data_dir = %paths.root.display(), version = env!("CARGO_PKG_VERSION"), "Switchboard starting");
     let keychain = Arc::new(Keychain::default());
     let instance = single_instance::plugin(&paths);
-    let console = tauri::async_runtime::block_on(Console::start(paths, Arc::clone(&keychain)));
+    let console = tauri::async_runtime::block_on(Console::start(paths, Arc::clone(&keychain), lock));
     let engine = console.engine.clone().ok();
     let started = engine.is_some();
     let listening = Listening::new(engine.as_ref(), console.clients());

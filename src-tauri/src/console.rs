@@ -20,7 +20,7 @@ use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::keychain::Keychain;
 use crate::listener::{self, ListenerInfo, TwilioCarried};
 use crate::paths::DataPaths;
-use crate::profile_lock::{Holder, ProfileLock};
+use crate::profile_lock::{LockError, ProfileLock};
 use crate::provider_set;
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
@@ -45,12 +45,12 @@ pub struct Console {
 }
 
 impl Console {
-    /// Takes the profile, opens the database, seeds the samples on first start, closes calls a
-    /// previous run left open, and registers the backends. A failure (another process holding
-    /// the profile too) is kept and shown by the console, not fatal; when the profile is held,
-    /// nothing in it is touched.
-    pub async fn start(paths: DataPaths, keychain: Arc<Keychain>) -> Console {
-        match ProfileLock::acquire(&paths, Holder::Console) {
+    /// With the profile taken (`lock`), opens the database, seeds the samples on first start,
+    /// closes calls a previous run left open, and registers the backends. A failure (another
+    /// process holding the profile too) is kept and shown by the console, not fatal; when the
+    /// profile is held, nothing in it is touched.
+    pub async fn start(paths: DataPaths, keychain: Arc<Keychain>, lock: Result<ProfileLock, LockError>) -> Console {
+        match lock {
             Ok(lock) => Self::start_holding(paths, keychain, lock).await,
             Err(refused) => Self::not_started(paths, refused.to_string(), None),
         }
@@ -262,6 +262,7 @@ mod tests {
     use crate::keychain::KEYS;
     use crate::keychain::tests::secret_service;
     use crate::listener::{LISTENER_PORT, PUBLIC_URL};
+    use crate::profile_lock::Holder;
 
     #[tokio::test]
     async fn keys_and_settings_saved_after_start_up_are_in_force_at_once() {
@@ -286,7 +287,8 @@ mod tests {
             "run without provider keys in the environment"
         );
 
-        let console = Console::start(paths, Arc::clone(&keychain)).await;
+        let lock = ProfileLock::acquire(&paths, Holder::Console);
+        let console = Console::start(paths, Arc::clone(&keychain), lock).await;
         assert_eq!(console.backends(), [BackendKind::Simulator]);
         let info = console.listener().unwrap();
         assert!(info.local_url.is_some() && info.verified.is_empty(), "{info:?}");

@@ -40,6 +40,13 @@ pub fn init(log_dir: &Path) -> Option<WorkerGuard> {
     }
 }
 
+/// Starts logging to stderr alone (a console refused its profile writes nothing in it).
+pub fn init_stderr_only() -> Option<WorkerGuard> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::registry().with(filter).with(fmt::layer().with_writer(std::io::stderr)).init();
+    None
+}
+
 /// `switchboard.log` in `log_dir`, moved aside past `file_bytes`, with `kept` older files.
 fn capped_log_file(log_dir: &Path, file_bytes: usize, kept: usize) -> FileRotate<AppendCount> {
     FileRotate::new(

@@ -295,7 +295,7 @@ fn workspace_root() -> PathBuf {
 }
 
 /// The app binary: `SWITCHBOARD_APP`, else the workspace's debug build.
-fn app_binary() -> PathBuf {
+pub fn app_binary() -> PathBuf {
     let binary = std::env::var_os("SWITCHBOARD_APP").map(PathBuf::from).unwrap_or_else(|| {
         let target =
             std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));

@@ -125,3 +125,109 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
     })
     .await;
 }
+
+/// Builds and launches a quote campaign named `name` over every vendor, `concurrency` at once,
+/// at any hour; waits until two of its calls are answered.
+async fn launch_and_wait_for_two_answered(app: &App, name: &str, concurrency: u32) {
+    app.click("nav-campaigns").await;
+    app.click("new-campaign").await;
+    app.wait_for("[data-testid=campaign-name]").await.send_keys(name).await.unwrap();
+    let calls_at_once = app.wait_for("[data-testid=campaign-concurrency]").await;
+    crate::app::replace_text(&calls_at_once, &concurrency.to_string()).await;
+    app.click("campaign-pick-all").await;
+    app.click("campaign-ignore-windows").await;
+    app.click("campaign-launch").await;
+    app.wait_for("[data-testid=campaign-detail]").await;
+    eventually("two calls answered", Duration::from_secs(60), || async {
+        let states = app.texts("[data-testid=campaign-call] .state").await;
+        (states.iter().filter(|s| *s == "in progress").count() == 2).then_some(())
+    })
+    .await;
+}
+
+/// (contact, status, outcome) of every target the campaign detail lists.
+async fn targets(app: &App) -> Vec<(String, String, String)> {
+    let names = app.attrs("[data-testid=campaign-target]", "data-contact-name").await;
+    let statuses = app.attrs("[data-testid=campaign-target]", "data-status").await;
+    let outcomes = app.texts("[data-testid=campaign-target] td:last-child").await;
+    names.into_iter().zip(statuses).zip(outcomes).map(|((n, s), o)| (n, s, o)).collect()
+}
+
+#[tokio::test]
+async fn cancel_asks_then_ends_the_calls_on_the_line_or_lets_them_finish() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 4).await;
+
+        // End the calls on the line now: they end "ended by the dispatcher"; every target says canceled.
+        launch_and_wait_for_two_answered(&app, "End now", 2).await;
+        // Pause and resume on the way: the status follows.
+        for (button, status) in [("campaign-pause", "paused"), ("campaign-resume", "running")] {
+            app.click(button).await;
+            eventually(status, PATIENCE, || async {
+                (app.text("[data-testid=campaign-detail-status]").await == status).then_some(())
+            })
+            .await;
+        }
+        app.click("campaign-cancel").await;
+        let dialog = app.text("[data-testid=cancel-dialog]").await;
+        assert!(dialog.contains("Cancel End now? Contacts not called yet will not be called."), "{dialog}");
+        assert!(dialog.contains("2 calls are on the line now."), "{dialog}");
+        // Thinking better of it changes nothing.
+        app.click("cancel-keep").await;
+        assert!(app.texts("[data-testid=cancel-dialog]").await.is_empty());
+        assert_eq!(app.text("[data-testid=campaign-detail-status]").await, "running");
+        app.click("campaign-cancel").await;
+        app.click("cancel-end-calls").await;
+        assert_eq!(app.text("[data-testid=campaign-notice]").await, "Canceled: 2 calls on the line ended.");
+        let ended = eventually("every target to say how it ended", PATIENCE, || async {
+            let targets = targets(&app).await;
+            targets.iter().all(|(_, status, _)| status == "canceled" || status == "skipped").then_some(targets)
+        })
+        .await;
+        assert_eq!(ended.iter().filter(|(_, _, outcome)| outcome == "ended by the dispatcher").count(), 2, "{ended:?}");
+        // The vendors not called yet (Harbor Supply Co. too, unless the runner reached it first
+        // and skipped its bad number).
+        assert!(ended.iter().filter(|(_, _, outcome)| outcome == "canceled").count() >= 2, "{ended:?}");
+        assert_eq!(app.text("[data-testid=campaign-detail-status]").await, "canceled");
+        let states = app.texts("[data-testid=campaign-call] .state").await;
+        assert_eq!(states, ["canceled", "canceled"], "no call started after the cancel");
+        app.screenshot("campaign-canceled").await;
+
+        // Let them finish: the calls on the line complete; the rest say canceled, never pending.
+        launch_and_wait_for_two_answered(&app, "Let finish", 2).await;
+        app.click("campaign-cancel").await;
+        app.click("cancel-let-finish").await;
+        assert_eq!(app.text("[data-testid=campaign-notice]").await, "Canceled: the calls on the line will finish.");
+        let left = app.text("[data-testid=cancel-left]").await;
+        assert_eq!(left.matches("left to finish, as asked").count(), 2, "{left}");
+        let waiting = targets(&app).await;
+        assert!(waiting.iter().all(|(_, status, _)| status != "pending"), "none pending once canceled: {waiting:?}");
+        let finished = eventually("the calls on the line to finish", Duration::from_secs(90), || async {
+            let targets = targets(&app).await;
+            targets.iter().all(|(_, status, _)| status != "calling").then_some(targets)
+        })
+        .await;
+        assert_eq!(finished.iter().filter(|(_, status, _)| status == "done").count(), 2, "{finished:?}");
+        let rest: Vec<_> = finished.iter().filter(|(_, status, _)| status != "done").collect();
+        assert!(rest.len() == 3 && rest.iter().all(|(_, s, _)| s == "canceled" || s == "skipped"), "{finished:?}");
+        let states = app.texts("[data-testid=campaign-call] .state").await;
+        assert_eq!(states, ["completed", "completed"]);
+        app.assert_no_page_errors("canceling both ways").await;
+        app.quit().await;
+
+        let store = Store::open(&data.path().join("switchboard.sqlite3")).unwrap();
+        let campaigns = store.list_campaigns().unwrap();
+        let (let_finish, end_now) = (&campaigns[0], &campaigns[1]);
+        for call in store.calls_in_campaign(end_now.id).unwrap() {
+            assert_eq!(
+                (call.state.as_str(), call.end_reason.as_deref()),
+                ("canceled", Some("ended by the dispatcher"))
+            );
+        }
+        for call in store.calls_in_campaign(let_finish.id).unwrap() {
+            assert_eq!(call.state.as_str(), "completed");
+        }
+    })
+    .await;
+}

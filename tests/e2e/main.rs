@@ -14,6 +14,7 @@ mod history;
 mod keys;
 mod listen;
 mod page_errors;
+mod profile;
 mod settings;
 mod speakers;
 mod spreadsheets;

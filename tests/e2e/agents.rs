@@ -38,6 +38,21 @@ async fn agents_are_created_from_a_preset_and_copied() {
         let first = app.wait_for("[data-testid=agent-first-message]").await.prop("value").await.unwrap();
         assert!(first.unwrap_or_default().contains("{{vendor_name}}"), "the copy keeps the first message");
 
+        // Another backend needs its ids, and an added field its key and question: each refused
+        // beside its input, all at once.
+        let fields = app.attrs("[data-testid=agent-remove-field]", "aria-label").await.len();
+        app.wait_for("[data-testid=agent-backend]").await.select_by_value("vapi").await.unwrap();
+        app.click("agent-add-field").await;
+        app.click("agent-save").await;
+        assert_eq!(
+            app.text("[data-testid='error-backendSettings.vapi.assistantId']").await,
+            "the Vapi assistant id is required"
+        );
+        assert!(!app.text(&format!("[data-testid='error-dataFields.{fields}.key']")).await.is_empty());
+        let removes = app.client.find_all(fantoccini::Locator::Css("[data-testid=agent-remove-field]")).await.unwrap();
+        removes[fields].click().await.unwrap();
+        app.wait_for("[data-testid=agent-backend]").await.select_by_value("simulator").await.unwrap();
+
         // An absurd call length is refused beside its field, and nothing is saved.
         let max = app.wait_for("[data-testid=agent-max-duration]").await;
         replace_text(&max, "99999999").await;

@@ -231,3 +231,62 @@ async fn cancel_asks_then_ends_the_calls_on_the_line_or_lets_them_finish() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_driver_batch_is_paused_resumed_opened_and_exported() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 4).await;
+        app.click("nav-campaigns").await;
+        app.click("new-campaign").await;
+        app.wait_for("[data-testid=campaign-kind]").await.select_by_value("driver-violation").await.unwrap();
+        app.wait_for("[data-testid=campaign-name]").await.send_keys("Week 48 drivers").await.unwrap();
+        app.click("campaign-pick-all").await;
+        app.click("campaign-ignore-windows").await;
+        eventually("the launch count", PATIENCE, || async {
+            (app.text("[data-testid=campaign-launch]").await == "Launch 2 calls").then_some(())
+        })
+        .await;
+        app.click("campaign-launch").await;
+        app.wait_for("[data-testid=campaign-detail]").await;
+        assert!(app.text("[data-testid=campaign-meta]").await.starts_with("Driver violation batch · round 1"));
+
+        // Paused and resumed while its calls are on the line.
+        app.click("campaign-pause").await;
+        eventually("the campaign paused", PATIENCE, || async {
+            (app.text("[data-testid=campaign-detail-status]").await == "paused").then_some(())
+        })
+        .await;
+        app.click("campaign-resume").await;
+        eventually("the campaign running again", PATIENCE, || async {
+            (app.text("[data-testid=campaign-detail-status]").await == "running").then_some(())
+        })
+        .await;
+
+        // One of its calls opens in Live.
+        let call = app.wait_for("[data-testid=campaign-call]").await;
+        let cell = call.find(fantoccini::Locator::Css("td")).await.unwrap();
+        let driver = cell.text().await.unwrap();
+        cell.click().await.unwrap();
+        app.wait_for("[data-testid=section-live]").await;
+        assert!(app.text(".call-detail h2").await.starts_with(&driver), "{driver}");
+
+        app.click("nav-campaigns").await;
+        eventually("the batch to complete", Duration::from_secs(120), || async {
+            (app.text("[data-testid=campaign-detail-status]").await == "completed").then_some(())
+        })
+        .await;
+        assert_eq!(app.texts("[data-testid=driver-outcomes] tbody tr").await.len(), 2);
+
+        // Every call, exported as JSON to the file chosen.
+        let file = data.path().join("week-48.json");
+        app.click("export-calls-json").await;
+        app.answer_save_dialog(&file).await;
+        assert_eq!(app.text("[data-testid=campaign-notice]").await, format!("Saved {}", file.display()));
+        let exported: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let text = exported.to_string();
+        assert!(text.contains("Maria Lopez") && text.contains("Ken Ito"), "{text}");
+        app.quit().await;
+    })
+    .await;
+}

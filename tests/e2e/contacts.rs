@@ -53,8 +53,19 @@ async fn a_contact_is_created_edited_and_forgotten() {
         })
         .await;
 
-        // Exported: every contact, to the file chosen.
+        // Filtered by kind and sorted: only the drivers, in name order.
         app.click("nav-contacts").await;
+        app.wait_for("[data-testid=contact-kind-filter]").await.select_by_value("driver").await.unwrap();
+        let drivers = eventually("only the drivers", PATIENCE, || async {
+            let names = app.attrs("[data-testid=contact-row]", "data-contact-name").await;
+            (names.len() == 2).then_some(names)
+        })
+        .await;
+        assert_eq!(drivers, ["Ken Ito", "Maria Lopez"]);
+        app.wait_for("[data-testid=contact-sort]").await.select_by_value("phone").await.unwrap();
+        app.wait_for("[data-testid=contact-kind-filter]").await.select_by_value("all").await.unwrap();
+
+        // Exported: every contact, to the file chosen.
         let file = data.path().join("everyone.csv");
         app.click("export-contacts").await;
         app.answer_save_dialog(&file).await;

@@ -38,6 +38,20 @@ async fn search_finds_a_phrase_in_a_past_call_and_opens_it_at_that_line() {
         })
         .await;
         outcome.select_by_value("").await.unwrap();
+        // A day after the calls: none; a day that is not one is said, and left out.
+        let from = app.wait_for("[data-testid=history-from]").await;
+        from.send_keys("2999-01-01").await.unwrap();
+        eventually("the date filter to apply", PATIENCE, || async {
+            (app.text("[data-testid=history-count]").await == "0 calls").then_some(())
+        })
+        .await;
+        replace_text(&from, "2999-02-30").await;
+        assert!(app.text("[data-testid=history-date-problem]").await.starts_with("Write a day as yyyy-mm-dd"));
+        eventually("the bad date left out", PATIENCE, || async {
+            (app.text("[data-testid=history-count]").await == "2 calls").then_some(())
+        })
+        .await;
+        replace_text(&from, "").await;
 
         // The vendor's name is said in the call; the matched words are marked.
         let search = app.wait_for("[data-testid=history-search]").await;

@@ -71,6 +71,12 @@ async fn each_settings_section_saves_whole_or_not_at_all() {
         })
         .await;
 
+        // The speakers recordings play on: a device to choose, or the reason there is none.
+        match app.texts("[data-testid=audio-device]").await.len() {
+            0 => assert!(!app.text("[data-testid=audio-device-problem]").await.is_empty()),
+            _ => app.wait_for("[data-testid=audio-device]").await.select_by_value("").await.unwrap(),
+        }
+
         // The theme: chosen here, shown at once, kept for the next start.
         let select = app.wait_for("[data-testid=theme-select]").await;
         select.select_by_value("dark").await.unwrap();

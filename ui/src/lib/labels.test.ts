@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendLabel, fieldLabel, purposeLabel } from "./labels";
+import { backendLabel, campaignKindLabel, fieldLabel, purposeLabel } from "./labels";
 
 describe("labels", () => {
   it("spells internal names in words", () => {
@@ -9,5 +9,6 @@ describe("labels", () => {
     expect(fieldLabel("po_number")).toBe("po_number");
     expect(purposeLabel("vendor-quote")).toBe("Vendor quote");
     expect(backendLabel("eleven-labs")).toBe("ElevenLabs agent");
+    expect(campaignKindLabel("driver-violation")).toBe("Driver violation batch");
   });
 });

@@ -1,6 +1,6 @@
 // Readable labels for the values the engine uses as names (kinds, backends, field keys), so the
 // window never shows an internal name such as "vendor-quote" or "targetPrice".
-import type { AgentPurpose, BackendKind } from "./bindings";
+import type { AgentPurpose, BackendKind, CampaignKind } from "./bindings";
 
 export const PURPOSES: [AgentPurpose, string][] = [
   ["vendor-quote", "Vendor quote"],
@@ -18,6 +18,12 @@ export const BACKENDS: [BackendKind, string][] = [
   ["gather", "Twilio speech-gather"],
 ];
 
+export const CAMPAIGN_KINDS: [CampaignKind, string][] = [
+  ["vendor-quote", "Vendor quote run"],
+  ["driver-violation", "Driver violation batch"],
+];
+
+export const campaignKindLabel = (kind: CampaignKind): string => CAMPAIGN_KINDS.find(([k]) => k === kind)?.[1] ?? kind;
 export const purposeLabel = (purpose: AgentPurpose): string => PURPOSES.find(([p]) => p === purpose)?.[1] ?? purpose;
 export const backendLabel = (backend: BackendKind): string => BACKENDS.find(([b]) => b === backend)?.[1] ?? backend;
 

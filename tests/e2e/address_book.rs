@@ -1,5 +1,5 @@
-//! The address book and agent workshop: import a CSV through the console and read its per-row
-//! report, then edit an agent (with a field error on the way).
+//! The address book and agent workshop: import a CSV and then a JSON file through the console and
+//! read their per-row reports, then edit an agent (with a field error on the way).
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 
@@ -8,6 +8,12 @@ const CSV: &str = "\u{feff}Vendor Name,Phone Number,Item,Qty,Target Price\r\n\
                    \"Nuts, Bolts & More\",414.555.0102,M8 bolts,\"5,000\",$0.41\r\n\
                    No Number Ltd,,M8 bolts,5000,0.40\r\n\
                    Bolt Brothers,+1 414 555 0101,M8 bolts,6000,\r\n";
+
+const JSON: &str = r#"[
+    {"name": "Ana Ruiz", "phone": "(312) 555-0188", "details": {"kind": "driver", "driverId": "D-9",
+     "violations": [{"type": "Hard braking", "severity": "medium"}]}},
+    "not a contact"
+]"#;
 
 #[tokio::test]
 async fn a_csv_imports_through_the_console_with_a_report_per_row() {
@@ -53,6 +59,19 @@ async fn a_csv_imports_through_the_console_with_a_report_per_row() {
         })
         .await;
         assert_eq!(shown, ["Bolt Brothers"]);
+
+        // JSON imports the same way, with its own report.
+        let json = data.path().join("drivers.json");
+        std::fs::write(&json, JSON).unwrap();
+        let input = app.wait_for("[data-testid=import-file]").await;
+        input.send_keys(&json.display().to_string()).await.expect("the file input takes a path");
+        eventually("the JSON report", PATIENCE, || async {
+            let summary = app.text("[data-testid=import-summary]").await;
+            (summary == "drivers.json: imported 1, merged 0, rejected 1 of 2 rows").then_some(())
+        })
+        .await;
+        let rows = app.texts("[data-testid=import-row]").await;
+        assert!(rows[1].contains("found a string"), "{rows:?}");
         app.quit().await;
     })
     .await;

@@ -7,6 +7,7 @@
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 use crate::speakers::{Speakers, peak};
 use switchboard_core::{AudioPacing, CallId};
+use switchboard_engine::tables::read_table;
 use switchboard_store::Store;
 
 #[tokio::test]
@@ -147,6 +148,20 @@ async fn a_recording_plays_on_the_speakers_and_the_transcript_follows() {
         assert_eq!(app.text("[data-testid=call-export-message]").await, format!("Saved {}", file.display()));
         let transcript = std::fs::read_to_string(&file).unwrap();
         assert!(transcript.contains("Acme Fasteners"), "{transcript}");
+        // As CSV and as a workbook: the same table.
+        let (csv, xlsx) = (data.path().join("acme.csv"), data.path().join("acme.xlsx"));
+        for (button, file) in [("export-csv", &csv), ("export-xlsx", &xlsx)] {
+            app.click(button).await;
+            app.answer_save_dialog(file).await;
+            eventually("the export's notice", PATIENCE, || async {
+                (app.text("[data-testid=call-export-message]").await == format!("Saved {}", file.display()))
+                    .then_some(())
+            })
+            .await;
+        }
+        let (csv, xlsx) = (std::fs::read(&csv).unwrap(), std::fs::read(&xlsx).unwrap());
+        assert!(xlsx.starts_with(b"PK"), "a real workbook");
+        assert_eq!(read_table(&xlsx).unwrap(), read_table(&csv).unwrap());
         app.quit().await;
     })
     .await;

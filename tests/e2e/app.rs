@@ -131,9 +131,18 @@ impl App {
         .await;
     }
 
+    /// Clicks the button with this `data-testid`, which opens a save dialog, and answers it with
+    /// `path`. The tests' apps share one X display and its keyboard, so one test at a time does.
+    pub async fn save_as(&self, test_id: &str, path: &Path) {
+        static KEYBOARD: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _keyboard = KEYBOARD.lock().await;
+        self.click(test_id).await;
+        self.answer_save_dialog(path).await;
+    }
+
     /// Answers the native save dialog the app has opened (GTK's file chooser, on the test's X
     /// display) with `path`, as a person does: select the name, type the whole path, Enter.
-    pub async fn answer_save_dialog(&self, path: &Path) {
+    async fn answer_save_dialog(&self, path: &Path) {
         // Only this app's dialog: other tests' apps share the display.
         let pid = self.app_pid().await;
         let find = ["search", "--all", "--onlyvisible", "--pid", &pid, "--name", "^Save"];

@@ -66,21 +66,18 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         };
 
         // An export that cannot be written says what failed and where; one that can is written.
-        app.click("export-summary").await;
-        app.answer_save_dialog(Path::new("/sys/summary.csv")).await;
+        app.save_as("export-summary", Path::new("/sys/summary.csv")).await;
         let banner = app.text("[data-testid=error-banner]").await;
         assert!(banner.starts_with("Exporting the summary of M8 bolts: cannot write /sys/summary.csv:"), "{banner}");
         app.click("error-dismiss").await;
         let written = data.path().join("m8-summary.csv");
-        app.click("export-summary").await;
-        app.answer_save_dialog(&written).await;
+        app.save_as("export-summary", &written).await;
         let notice = app.text("[data-testid=campaign-notice]").await;
         assert_eq!(notice, format!("Summary written to {}", written.display()));
         let csv = std::fs::read_to_string(&written).unwrap();
         assert_eq!(csv.lines().count(), 5, "a header and the four quotes: {csv}");
         let workbook = data.path().join("m8-summary.xlsx");
-        app.click("export-summary").await;
-        app.answer_save_dialog(&workbook).await;
+        app.save_as("export-summary", &workbook).await;
         eventually("the workbook's notice", PATIENCE, || async {
             let notice = app.text("[data-testid=campaign-notice]").await;
             (notice == format!("Summary written to {}", workbook.display())).then_some(())
@@ -280,8 +277,7 @@ async fn a_driver_batch_is_paused_resumed_opened_and_exported() {
 
         // Every call, exported as JSON to the file chosen.
         let file = data.path().join("week-48.json");
-        app.click("export-calls-json").await;
-        app.answer_save_dialog(&file).await;
+        app.save_as("export-calls-json", &file).await;
         assert_eq!(app.text("[data-testid=campaign-notice]").await, format!("Saved {}", file.display()));
         let exported: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let text = exported.to_string();

@@ -67,8 +67,7 @@ async fn a_contact_is_created_edited_and_forgotten() {
 
         // Exported: every contact, to the file chosen.
         let file = data.path().join("everyone.csv");
-        app.click("export-contacts").await;
-        app.answer_save_dialog(&file).await;
+        app.save_as("export-contacts", &file).await;
         assert_eq!(
             app.text("[data-testid=contacts-notice]").await,
             format!("Exported {} contacts to {}", before + 1, file.display())

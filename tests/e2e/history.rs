@@ -143,16 +143,14 @@ async fn a_recording_plays_on_the_speakers_and_the_transcript_follows() {
 
         // Export: the transcript, to the file chosen.
         let file = data.path().join("acme.txt");
-        app.click("export-text").await;
-        app.answer_save_dialog(&file).await;
+        app.save_as("export-text", &file).await;
         assert_eq!(app.text("[data-testid=call-export-message]").await, format!("Saved {}", file.display()));
         let transcript = std::fs::read_to_string(&file).unwrap();
         assert!(transcript.contains("Acme Fasteners"), "{transcript}");
         // As CSV and as a workbook: the same table.
         let (csv, xlsx) = (data.path().join("acme.csv"), data.path().join("acme.xlsx"));
         for (button, file) in [("export-csv", &csv), ("export-xlsx", &xlsx)] {
-            app.click(button).await;
-            app.answer_save_dialog(file).await;
+            app.save_as(button, file).await;
             eventually("the export's notice", PATIENCE, || async {
                 (app.text("[data-testid=call-export-message]").await == format!("Saved {}", file.display()))
                     .then_some(())

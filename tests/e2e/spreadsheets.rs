@@ -90,8 +90,7 @@ async fn a_workbook_imports_and_the_contacts_export_as_xlsx() {
         .await;
 
         let exported = files.path().join("contacts.xlsx");
-        app.click("export-contacts").await;
-        app.answer_save_dialog(&exported).await;
+        app.save_as("export-contacts", &exported).await;
         let notice = eventually("the export's notice", PATIENCE, || async {
             let notice = app.text("[data-testid=contacts-notice]").await;
             notice.starts_with("Exported").then_some(notice)

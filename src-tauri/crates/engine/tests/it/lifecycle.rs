@@ -97,3 +97,39 @@ async fn calls_left_open_by_a_previous_run_are_closed_at_start() {
     assert!(closed.end_reason.unwrap().contains("closed while the call was live"));
     assert_eq!(engine.close_abandoned_calls().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn canceling_a_campaign_says_which_calls_its_backend_cannot_end_from_here() {
+    let backend = ScriptedBackend::new(Script::Play(vec![BackendEvent::Ringing, BackendEvent::Answered]));
+    let engine = std::sync::Arc::new(engine_with(backend, 600));
+    let (contact, agent) = ids(&engine, "Acme Fasteners");
+    let spec = switchboard_engine::campaigns::CampaignSpec {
+        name: "left to finish".into(),
+        kind: switchboard_engine::campaigns::CampaignKind::VendorQuote,
+        agent_id: agent,
+        negotiation_agent_id: None,
+        contacts: vec![contact],
+        concurrency: 1,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    let call = loop {
+        let calls = engine.store().calls_in_campaign(id).unwrap();
+        if let Some(call) = calls.into_iter().find(|c| c.state == CallState::InProgress) {
+            break call;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+
+    let report = engine.cancel_campaign(id, true).await.unwrap();
+    assert!(report.ended.is_empty());
+    assert_eq!(report.left.len(), 1);
+    let left = &report.left[0];
+    assert_eq!((left.call_id, left.contact_name.as_str()), (call.id, "Acme Fasteners"));
+    assert_eq!(left.reason, format!("simulator: {}", switchboard_engine::CANNOT_HANG_UP));
+    let target = engine.store().campaign_targets(id, 1).unwrap().remove(0);
+    assert_eq!(target.status, "calling", "left on the line until its call ends");
+    assert_eq!(engine.store().call(call.id).unwrap().unwrap().state, CallState::InProgress);
+}

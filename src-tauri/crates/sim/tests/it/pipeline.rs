@@ -630,3 +630,43 @@ async fn without_speech_final_the_utterance_end_closes_the_callee_turn() {
     let latency = &world.engine.store().turn_latencies(outcome.call.id).unwrap()[0];
     assert!(latency.stt_ms >= 900, "the turn ended at UtteranceEnd, 1000 ms after the last word: {latency:?}");
 }
+
+#[tokio::test]
+async fn the_dispatcher_ending_a_campaigns_pipeline_call_hangs_it_up_on_twilio() {
+    let script = vec![agent_done(), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|_| {}, scripted(Vec::new()), script).await;
+    let engine = Arc::new(std::mem::replace(
+        &mut world.engine,
+        Engine::new(Arc::new(Store::open_in_memory().unwrap()), EngineSettings::default()),
+    ));
+    let spec = super::quote_campaign("pipeline", world.agent, None, vec![world.contact], 1);
+    let id = engine.launch_campaign(spec).await.unwrap();
+    let placed = tokio::time::timeout(Duration::from_secs(10), world.rig.next_placed()).await.unwrap().unwrap();
+    let stream = placed.stream.unwrap();
+    let call = loop {
+        let calls = engine.store().calls_in_campaign(id).unwrap();
+        if let Some(call) = calls.into_iter().find(|c| c.state == CallState::InProgress) {
+            break call;
+        }
+        tokio::time::sleep(ms(20)).await;
+    };
+
+    let report = engine.cancel_campaign(id, true).await.unwrap();
+    assert_eq!((report.ended, report.left), (vec![call.id], Vec::new()));
+    tokio::time::timeout(Duration::from_secs(10), stream.finish()).await.unwrap().unwrap();
+    let summary = ended(&engine, call.id).await;
+    assert_eq!((summary.state, summary.end_reason.as_deref()), (CallState::Canceled, Some("ended by the dispatcher")));
+    let control = world.control(&placed.call_sid).await;
+    assert!(!control.is_empty() && control.iter().all(|c| *c == CallControl::HangUp), "Twilio hung up: {control:?}");
+    for _ in 0..100 {
+        if store_target_status(&engine, id) == "canceled" {
+            return;
+        }
+        tokio::time::sleep(ms(20)).await;
+    }
+    panic!("the target never said canceled: {}", store_target_status(&engine, id));
+}
+
+fn store_target_status(engine: &Engine, campaign: i64) -> String {
+    engine.store().campaign_targets(campaign, 1).unwrap().remove(0).status
+}

@@ -14,7 +14,10 @@ use switchboard_store::Store;
 
 /// An engine over `store` on a cooperative simulator, leasing targets as `owner`.
 fn engine_over(store: &Arc<Store>, time_scale: f64, owner: &str) -> Arc<Engine> {
-    let settings = EngineSettings { lease_owner: owner.to_owned(), ..EngineSettings::default() };
+    engine_leasing(store, time_scale, EngineSettings { lease_owner: owner.to_owned(), ..EngineSettings::default() })
+}
+
+fn engine_leasing(store: &Arc<Store>, time_scale: f64, settings: EngineSettings) -> Arc<Engine> {
     let mut engine = Engine::new(Arc::clone(store), settings);
     let sim = SimSettings { time_scale, cast: Cast::Cooperative, ..SimSettings::default() };
     engine.register_backend(Arc::new(Simulator::new(sim)));
@@ -180,4 +183,24 @@ fn a_call_cut_off_by_the_app_closing_does_not_use_up_an_attempt() {
         let last = calls.iter().find(|c| Some(c.id) == target.call_id).unwrap();
         assert_eq!(last.state, CallState::Completed, "called again after the cut-off: {target:?}");
     }
+}
+
+#[tokio::test]
+async fn a_runner_renews_its_leases_while_its_calls_outlast_them() {
+    let store = seeded_store();
+    let ttl = Duration::from_millis(600);
+    let settings = EngineSettings { lease_owner: "long calls".into(), lease_ttl: ttl, ..EngineSettings::default() };
+    let engine = engine_leasing(&store, 2.0, settings);
+    let id = engine.launch_campaign(spec(&store, 2, 1)).await.unwrap();
+    until_calls(&store, id, "two calls answered", |calls| answered(calls) == 2).await;
+    // Several lease times into the calls, their targets are still held by this runner.
+    tokio::time::sleep(ttl * 4).await;
+    let clock = switchboard_engine::now();
+    let held: Vec<_> = store.campaign_targets(id, 1).unwrap().into_iter().filter(|t| t.status == "calling").collect();
+    assert_eq!(held.len(), 2);
+    for target in &held {
+        assert_eq!(target.lease_owner.as_deref(), Some("long calls"));
+        assert!(target.leased_by_other("another process", clock), "renewed past its first expiry: {target:?}");
+    }
+    engine.cancel_campaign(id, true).await.unwrap();
 }

@@ -80,10 +80,16 @@ impl Store {
     }
 }
 
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Prepared statements kept (the store has about a hundred distinct statements).
 const STATEMENT_CACHE: usize = 128;
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // First, so that every step below (switching a new file to WAL, migrating it) waits for
+    // another process opening the same file instead of failing with "database is locked".
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     // journal_mode reads the file header, so a file that is not SQLite fails here, at open.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if mode != "wal" && mode != "memory" {
@@ -94,5 +100,5 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // they change (the inbox's `id > ?1` was, on every pass).
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
 }

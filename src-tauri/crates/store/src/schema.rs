@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 use crate::{Result, StoreError};
@@ -41,8 +41,25 @@ fn backfill_e164(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
     Ok(())
 }
 
+/// Brings the schema up to date, safely while another process opens the same file: each run takes
+/// the write lock when it begins (waiting behind the busy timeout rather than failing), and a run
+/// that planned from a version another opener has since moved past is planned again from the
+/// version now on disk, so every migration is applied exactly once.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    MIGRATIONS.to_latest(conn).map_err(|source| StoreError::Migrate { path: path.to_owned(), source })
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let migrated = migrate_to_latest(conn);
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    migrated.map_err(|source| StoreError::Migrate { path: path.to_owned(), source })
+}
+
+fn migrate_to_latest(conn: &mut Connection) -> rusqlite_migration::Result<()> {
+    loop {
+        let planned_from = MIGRATIONS.current_version(conn)?;
+        match MIGRATIONS.to_latest(conn) {
+            Err(_) if MIGRATIONS.current_version(conn)? != planned_from => continue,
+            done => return done,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -64,3 +64,35 @@ fn foreign_keys_are_enforced() {
     let err = store.insert_call(&call).expect_err("no such contact or agent");
     assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
 }
+
+#[test]
+fn openers_racing_on_a_new_file_all_succeed_and_migrate_it_once() {
+    const OPENERS: usize = 6;
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchboard.sqlite3");
+        let start = std::sync::Barrier::new(OPENERS);
+        let opened: Vec<Result<Store, StoreError>> = std::thread::scope(|scope| {
+            let openers: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        Store::open(&path)
+                    })
+                })
+                .collect();
+            openers.into_iter().map(|opener| opener.join().unwrap()).collect()
+        });
+        for result in &opened {
+            assert!(result.is_ok(), "round {round}: {:?}", result.as_ref().err());
+        }
+        drop(opened);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        let latest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
+        assert_eq!(version, latest as i64, "round {round}");
+        let tables: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'meta'", [], |row| row.get(0)).unwrap();
+        assert_eq!(tables, 1, "round {round}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use switchboard_core::{AgentId, ContactId, ContactKind};
+use switchboard_core::{AgentId, ContactId};
 use switchboard_engine::campaigns::{
     CampaignKind, CampaignResult, CampaignSpec, CampaignView, LaunchProblem, campaign_view, launch_problems,
 };
@@ -14,13 +14,6 @@ use tauri::State;
 use super::{Reply, engine, export_format, with_store, write_export};
 use crate::console::Console;
 use crate::dto::{CampaignCanceled, CommandError};
-
-fn kind_of(kind: CampaignKind) -> ContactKind {
-    match kind {
-        CampaignKind::VendorQuote => ContactKind::Vendor,
-        CampaignKind::DriverViolation => ContactKind::Driver,
-    }
-}
 
 #[tauri::command]
 pub async fn list_campaigns(console: State<'_, Console>) -> Reply<Vec<CampaignView>> {
@@ -42,7 +35,7 @@ pub async fn check_campaign(
     agent_ids: Vec<AgentId>,
     contacts: Vec<ContactId>,
 ) -> Reply<Vec<LaunchProblem>> {
-    with_store(&console, move |store| launch_problems(store, &agent_ids, &contacts, kind_of(kind))).await
+    with_store(&console, move |store| launch_problems(store, &agent_ids, &contacts, kind.contact_kind())).await
 }
 
 #[tauri::command]

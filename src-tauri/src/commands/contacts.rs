@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use switchboard_core::{CallSummary, Contact, ContactFields, ContactId, ContactKind, FieldError};
+use switchboard_core::{CallSummary, Contact, ContactFields, ContactId, ContactKind, check_contact};
 use switchboard_engine::contacts::{ImportOptions, ImportReport, export_contacts as export, import_contacts as import};
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{ErrorCode, now, settings::default_region};
@@ -55,22 +55,19 @@ pub async fn export_contacts(console: State<'_, Console>, path: PathBuf, ids: Ve
     .await
 }
 
-/// Creates (no id) or replaces a contact, after checking every field.
+/// Creates (no id) or replaces a contact, after checking every field (the checks import and
+/// the campaign builder use): every problem is reported at once, beside its field.
 #[tauri::command]
 pub async fn save_contact(console: State<'_, Console>, id: Option<ContactId>, fields: ContactFields) -> Reply<Contact> {
     with_store(&console, move |store| {
         let region = default_region(store)?;
-        let e164 = switchboard_core::normalize_phone(&fields.phone, &region)
-            .map_err(|err| CommandError::invalid(vec![FieldError::new("phone", err.to_string())]))?;
-        if fields.name.trim().is_empty() {
-            return Err(CommandError::invalid(vec![FieldError::new("name", "a name is required")]));
-        }
+        let (fields, phone) = check_contact(&fields, &region).into_result().map_err(CommandError::invalid)?;
         let id = match id {
             Some(id) => {
-                store.update_contact(id, &fields, Some(&e164), now())?;
+                store.update_contact(id, &fields, Some(&phone), now())?;
                 id
             }
-            None => store.insert_contact(&fields, Some(&e164), now())?,
+            None => store.insert_contact(&fields, Some(&phone), now())?,
         };
         store.contact(id)?.ok_or_else(|| CommandError::new(ErrorCode::NotFound, format!("contact {id} vanished")))
     })

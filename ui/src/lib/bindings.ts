@@ -179,7 +179,11 @@ export type Contact = { id: ContactId,
 /**
  * The phone in E.164, or `null` when what was entered is not a valid number.
  */
-phoneE164: string | null, fields: ContactFields, };
+phoneE164: string | null, 
+/**
+ * The extension written with the phone ("x12" → "12"), keyed in once the call connects.
+ */
+phoneExtension: string | null, fields: ContactFields, };
 
 export type CallState = "queued" | "dialing" | "ringing" | "in-progress" | "completed" | "busy" | "no-answer" | "failed" | "voicemail" | "canceled" | "lost";
 
@@ -343,9 +347,14 @@ status: string, round: number, createdAt: UnixMillis, endedAt: UnixMillis | null
 
 export type LaunchProblem = { contactId: ContactId, contactName: string, 
 /**
- * Why the contact would be skipped (wrong kind, do-not-call, bad number, missing variables).
+ * Why the contact will be skipped (every reason, "; " between them); `None` when it will
+ * be called.
  */
-reason: string, };
+skipReason: string | null, 
+/**
+ * What will not go as the contact's details say (an extension the agent cannot dial).
+ */
+warnings: Array<string>, };
 
 export type CallLeft = { callId: CallId, contactId: ContactId, contactName: string, reason: string, };
 

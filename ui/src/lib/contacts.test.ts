@@ -5,6 +5,7 @@ import { contactSummary, searchText, visibleContacts } from "./contacts";
 const vendor = (id: number, name: string, phone: string, tags: string[] = []): Contact => ({
   id,
   phoneE164: phone,
+  phoneExtension: null,
   fields: {
     name,
     phone,
@@ -19,6 +20,7 @@ const vendor = (id: number, name: string, phone: string, tags: string[] = []): C
 const driver = (id: number, name: string): Contact => ({
   id,
   phoneE164: "+13125550100",
+  phoneExtension: null,
   fields: {
     name,
     phone: "+13125550100",

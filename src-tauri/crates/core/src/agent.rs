@@ -31,6 +31,25 @@ impl BackendKind {
         }
     }
 
+    /// The backend's name as the window shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Simulator => "the simulator",
+            Self::ElevenLabs => "ElevenLabs",
+            Self::Pipeline => "the voice pipeline",
+            Self::Ultravox => "Ultravox",
+            Self::Vapi => "Vapi",
+            Self::Gather => "speech-gather",
+        }
+    }
+
+    /// Whether its calls key in a phone extension once answered: those Switchboard places
+    /// through Twilio (`SendDigits`); the hosted providers and the simulator dial the main
+    /// number only.
+    pub fn dials_extensions(self) -> bool {
+        matches!(self, Self::Pipeline | Self::Ultravox | Self::Gather)
+    }
+
     /// Parses the text form written by [`BackendKind::as_str`].
     pub fn parse(text: &str) -> Option<Self> {
         [Self::Simulator, Self::ElevenLabs, Self::Pipeline, Self::Ultravox, Self::Vapi, Self::Gather]

@@ -217,5 +217,7 @@ pub struct Contact {
     pub id: ContactId,
     /// The phone in E.164, or `null` when what was entered is not a valid number.
     pub phone_e164: Option<String>,
+    /// The extension written with the phone ("x12" → "12"), keyed in once the call connects.
+    pub phone_extension: Option<String>,
     pub fields: ContactFields,
 }

@@ -4,11 +4,13 @@ pub mod agent;
 pub mod call;
 pub mod campaign;
 pub mod contact;
+pub mod contact_check;
 pub mod history;
 pub mod ids;
 pub mod offer;
 pub mod phone;
 pub mod template;
+pub mod time_zone;
 pub mod transcript;
 pub mod violations;
 pub mod window;
@@ -26,11 +28,13 @@ pub use contact::{
     Contact, ContactDetails, ContactFields, ContactKind, DriverDetails, PersonDetails, Severity, TripData,
     VendorDetails, Violation,
 };
+pub use contact_check::{ContactCheck, check_contact, extension_warning};
 pub use history::{AudioPacing, CallCost, CallFilter, PastCall, RecordingInfo, TurnLatency, summarize_past_calls};
 pub use ids::{AgentId, CallId, ContactId, UnixMillis};
 pub use offer::Offer;
-pub use phone::{PhoneError, normalize_phone};
+pub use phone::{Phone, PhoneError, normalize_phone, parse_phone};
 pub use template::{MissingVariables, Variables, render};
+pub use time_zone::{TimeZoneError, resolve_time_zone};
 pub use transcript::{Speaker, TranscriptLine};
 pub use violations::violation_context;
 pub use window::{WindowError, next_opening, zone_of};

@@ -1,7 +1,22 @@
 //! Phone numbers: parse what people type and normalise it to E.164 (the `phonenumber` crate,
-//! a port of Google's libphonenumber).
+//! a port of Google's libphonenumber), keeping an extension ("x12", "ext. 12") apart.
 
-use phonenumber::{Mode, country};
+use phonenumber::{Mode, PhoneNumber, country};
+
+/// A number to dial: E.164, and the extension to key in once answered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Phone {
+    pub e164: String,
+    /// Digits only, e.g. "12".
+    pub extension: Option<String>,
+}
+
+impl Phone {
+    /// A number without an extension.
+    pub fn plain(e164: impl Into<String>) -> Self {
+        Self { e164: e164.into(), extension: None }
+    }
+}
 
 /// Why a phone number cannot be dialled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,8 +32,21 @@ pub enum PhoneError {
 }
 
 /// Normalises `input` to E.164 (`+14155550123`). Numbers without a leading `+` are read in
-/// `default_region` (an ISO 3166 alpha-2 code such as `US`).
+/// `default_region` (an ISO 3166 alpha-2 code such as `US`). An extension is not part of
+/// E.164: use [`parse_phone`] for numbers that may have one.
 pub fn normalize_phone(input: &str, default_region: &str) -> Result<String, PhoneError> {
+    Ok(parse(input, default_region)?.format().mode(Mode::E164).to_string())
+}
+
+/// Reads `input` as [`normalize_phone`] does, keeping its extension
+/// (`(415) 230-0134 x12` → `+14152300134` and `12`).
+pub fn parse_phone(input: &str, default_region: &str) -> Result<Phone, PhoneError> {
+    let number = parse(input, default_region)?;
+    let extension = number.extension().map(|ext| ext.to_string()).filter(|ext| !ext.is_empty());
+    Ok(Phone { e164: number.format().mode(Mode::E164).to_string(), extension })
+}
+
+fn parse(input: &str, default_region: &str) -> Result<PhoneNumber, PhoneError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(PhoneError::Empty);
@@ -32,7 +60,7 @@ pub fn normalize_phone(input: &str, default_region: &str) -> Result<String, Phon
     if !phonenumber::is_valid(&number) {
         return Err(PhoneError::Invalid { input: trimmed.to_owned(), region: default_region.to_owned() });
     }
-    Ok(number.format().mode(Mode::E164).to_string())
+    Ok(number)
 }
 
 #[cfg(test)]
@@ -44,6 +72,15 @@ mod tests {
         assert_eq!(normalize_phone("(312) 555-0143", "US").unwrap(), "+13125550143");
         assert_eq!(normalize_phone("+44 20 7946 0958", "US").unwrap(), "+442079460958");
         assert_eq!(normalize_phone(" 312.555.0143 ", "us").unwrap(), "+13125550143");
+    }
+
+    #[test]
+    fn extensions_are_kept_apart_from_the_number() {
+        for input in ["(415) 230-0134 x12", "415-230-0134 ext. 12", "+1 415 230 0134 extension 12", "4152300134,12"] {
+            let phone = parse_phone(input, "US").unwrap();
+            assert_eq!(phone, Phone { e164: "+14152300134".into(), extension: Some("12".into()) }, "{input}");
+        }
+        assert_eq!(parse_phone("(415) 230-0134", "US").unwrap(), Phone::plain("+14152300134"));
     }
 
     #[test]

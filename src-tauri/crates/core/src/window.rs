@@ -6,21 +6,23 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
 use crate::agent::parse_hhmm;
+use crate::time_zone::{TimeZoneError, resolve_time_zone};
 use crate::{CallingWindow, UnixMillis};
 
 /// Why a window could not be checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WindowError {
-    #[error("{0:?} is not a time zone (use an IANA name such as America/Chicago)")]
-    UnknownZone(String),
+    #[error(transparent)]
+    UnknownZone(#[from] TimeZoneError),
     #[error("the calling window {start}–{end} is not valid")]
     InvalidWindow { start: String, end: String },
 }
 
-/// The time zone a callee is in: theirs when set, else `fallback` (the dispatcher's own).
+/// The time zone a callee is in: theirs when set (as [`resolve_time_zone`] reads it), else
+/// `fallback` (the dispatcher's own).
 pub fn zone_of(name: Option<&str>, fallback: &TimeZone) -> Result<TimeZone, WindowError> {
     match name.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(name) => TimeZone::get(name).map_err(|_| WindowError::UnknownZone(name.to_owned())),
+        Some(name) => Ok(resolve_time_zone(name)?.1),
         None => Ok(fallback.clone()),
     }
 }
@@ -98,7 +100,11 @@ mod tests {
     #[test]
     fn unknown_zones_and_bad_windows_say_so() {
         let utc = TimeZone::UTC;
-        assert_eq!(zone_of(Some("Mars/Olympus"), &utc), Err(WindowError::UnknownZone("Mars/Olympus".into())));
+        assert_eq!(
+            zone_of(Some("Mars/Olympus"), &utc),
+            Err(WindowError::UnknownZone(TimeZoneError("Mars/Olympus".into())))
+        );
+        assert_eq!(zone_of(Some("CST"), &utc).unwrap(), TimeZone::get("America/Chicago").unwrap());
         assert_eq!(zone_of(None, &utc).unwrap(), utc);
         let closed = CallingWindow { start: "17:00".into(), end: "09:00".into(), days: vec![1] };
         assert!(next_opening(&closed, &utc, UnixMillis(0)).is_err());

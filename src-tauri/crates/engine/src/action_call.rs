@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_core::{
-    AgentId, AgentPurpose, CallSummary, ContactDetails, ContactFields, PersonDetails, Variables, normalize_phone,
+    AgentId, AgentPurpose, CallSummary, ContactDetails, ContactFields, PersonDetails, Variables, parse_phone,
 };
 
 use crate::dispatcher::blocking;
@@ -45,9 +45,9 @@ impl Engine {
             } else {
                 request.callee_name.trim().to_owned()
             };
-            let e164 = normalize_phone(&request.phone, &region)
+            let phone = parse_phone(&request.phone, &region)
                 .map_err(|reason| EngineError::InvalidPhone { contact: name.clone(), reason })?;
-            let contact = match store.contact_by_phone(&e164)? {
+            let contact = match store.contact_by_phone(&phone.e164)? {
                 Some(contact) => contact.id,
                 None => {
                     let fields = ContactFields {
@@ -59,7 +59,7 @@ impl Engine {
                         custom: Default::default(),
                         details: ContactDetails::Person(PersonDetails::default()),
                     };
-                    store.insert_contact(&fields, Some(&e164), now())?
+                    store.insert_contact(&fields, Some(&phone), now())?
                 }
             };
             let agent = match request.agent_id {

@@ -19,6 +19,9 @@ pub struct CallRequest {
     pub call_id: CallId,
     /// The number to dial, E.164.
     pub to: String,
+    /// The extension to key in once the call connects (digits), for backends that can
+    /// ([`switchboard_core::BackendKind::dials_extensions`]).
+    pub extension: Option<String>,
     pub agent: Agent,
     pub contact: Contact,
     /// The agent's system prompt with its variables filled in.

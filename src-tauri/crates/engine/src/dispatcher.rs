@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use switchboard_core::{
     AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis, Variables, VoicemailPolicy,
-    normalize_phone, render,
+    parse_phone, render,
 };
 use switchboard_store::{Lease, NewCall, Store};
 use tokio::sync::mpsc;
@@ -209,7 +209,7 @@ impl Engine {
         }
         let store = Arc::clone(&self.store);
         let region = blocking(move || default_region(&store)).await?;
-        let to = normalize_phone(&contact.fields.phone, &region)
+        let phone = parse_phone(&contact.fields.phone, &region)
             .map_err(|reason| EngineError::InvalidPhone { contact: contact.fields.name.clone(), reason })?;
         let store = Arc::clone(&self.store);
         let memory = blocking(move || contact_memory(&store, contact_id, memory_calls(&store)?)).await?;
@@ -238,7 +238,7 @@ impl Engine {
             contact_id,
             agent_id,
             backend: agent.config.backend,
-            phone_e164: to.clone(),
+            phone_e164: phone.e164.clone(),
             created_at: now(),
             campaign,
         };
@@ -252,7 +252,8 @@ impl Engine {
             + self.settings.lost_call_grace;
         let request = CallRequest {
             call_id: call.id,
-            to,
+            to: phone.e164,
+            extension: phone.extension,
             agent,
             contact,
             system_prompt,

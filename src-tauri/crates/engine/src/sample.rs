@@ -1,6 +1,6 @@
 //! Sample data shipped in `assets/`: the agents and vendors a new database starts with.
 
-use switchboard_core::{AgentConfig, ContactFields, normalize_phone};
+use switchboard_core::{AgentConfig, ContactFields, Phone, parse_phone};
 use switchboard_store::{Store, StoreError};
 
 use crate::now;
@@ -40,12 +40,12 @@ pub fn seed_once(store: &Store, agents: &[SampleFile], contacts: &[SampleFile]) 
         new_contacts.extend(file.parse::<Vec<ContactFields>>()?);
     }
     // Samples are US numbers; one is deliberately incomplete, to show how the console refuses it.
-    let with_e164: Vec<(ContactFields, Option<String>)> = new_contacts
+    let with_phones: Vec<(ContactFields, Option<Phone>)> = new_contacts
         .into_iter()
         .map(|fields| {
-            let e164 = normalize_phone(&fields.phone, "US").ok();
-            (fields, e164)
+            let phone = parse_phone(&fields.phone, "US").ok();
+            (fields, phone)
         })
         .collect();
-    Ok(store.seed_samples_once(&agent_configs, &with_e164, now())?)
+    Ok(store.seed_samples_once(&agent_configs, &with_phones, now())?)
 }

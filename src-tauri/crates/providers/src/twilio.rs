@@ -220,6 +220,17 @@ mod tests {
     }
 
     #[test]
+    fn digits_to_send_are_checked_against_twilios_keys() {
+        let mut call = CreateCall::new("+15551234567", "+15550001111", CallInstructions::Url("https://h/v".into()));
+        call.send_digits = Some("wwww12#".into());
+        assert!(call.form().unwrap().contains(&("SendDigits", "wwww12#".to_owned())));
+        for bad in ["", "ww12x", &"1".repeat(33)] {
+            call.send_digits = Some(bad.to_owned());
+            assert!(call.form().unwrap_err().starts_with("SendDigits"), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn inline_twiml_over_4000_chars_is_refused_before_sending() {
         let long = TwimlResponse::new().say(Say::new("a".repeat(4000))).render().unwrap();
         let call = CreateCall::new("+15551234567", "+15550001111", CallInstructions::Twiml(long));

@@ -1,7 +1,7 @@
 //! Generated contacts for load tests, benchmarks and demos: any number of distinct, valid
 //! vendors, ready to write in one batch.
 
-use switchboard_core::{ContactDetails, ContactFields, VendorDetails};
+use switchboard_core::{ContactDetails, ContactFields, Phone, VendorDetails};
 use switchboard_store::ContactWrite;
 
 /// `count` vendors quoting `quantity` M8 bolts at a $0.42 target, with distinct valid US
@@ -21,7 +21,7 @@ pub fn vendor_writes(count: usize, area_code: u16, quantity: u32) -> Vec<Contact
                 custom: Default::default(),
                 details: ContactDetails::Vendor(details),
             };
-            ContactWrite::Insert { fields, phone_e164: Some(phone) }
+            ContactWrite::Insert { fields, phone: Some(Phone::plain(phone)) }
         })
         .collect()
 }

@@ -156,6 +156,7 @@ mod tests {
         Contact {
             id: ContactId(1),
             phone_e164: Some("+13125550143".into()),
+            phone_extension: None,
             fields: ContactFields {
                 name: "Acme".into(),
                 phone: "+13125550143".into(),

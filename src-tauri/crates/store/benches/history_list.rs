@@ -125,7 +125,10 @@ fn seed(store: &Store) -> (Vec<switchboard_core::AgentId>, Vec<(switchboard_core
                 custom: Default::default(),
                 details: ContactDetails::Vendor(Default::default()),
             };
-            (store.insert_contact(&fields, Some(&phone), UnixMillis(1)).unwrap(), phone)
+            (
+                store.insert_contact(&fields, Some(&switchboard_core::Phone::plain(&phone)), UnixMillis(1)).unwrap(),
+                phone,
+            )
         })
         .collect();
     (agents, contacts)

@@ -28,7 +28,7 @@ fn main() {
         custom: Default::default(),
         details: ContactDetails::Vendor(Default::default()),
     };
-    let contact = store.insert_contact(&fields, Some(phone), UnixMillis(1)).unwrap();
+    let contact = store.insert_contact(&fields, Some(&switchboard_core::Phone::plain(phone)), UnixMillis(1)).unwrap();
     for i in 0..calls {
         let call = store
             .insert_call(&NewCall {

@@ -39,7 +39,8 @@ fn main() {
         custom: Default::default(),
         details: ContactDetails::Vendor(Default::default()),
     };
-    let contact = store.insert_contact(&fields, Some("+13125550143"), UnixMillis(1)).unwrap();
+    let contact =
+        store.insert_contact(&fields, Some(&switchboard_core::Phone::plain("+13125550143")), UnixMillis(1)).unwrap();
     let per_call = 20;
     for c in 0..turns / per_call {
         let call = store

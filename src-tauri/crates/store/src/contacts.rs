@@ -4,39 +4,35 @@ use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use switchboard_core::{Contact, ContactDetails, ContactFields, ContactId, UnixMillis};
+use switchboard_core::{Contact, ContactDetails, ContactFields, ContactId, Phone, UnixMillis};
 
 use crate::{Result, Store, StoreError};
 
-/// One write of a contact import or edit.
+/// One write of a contact import or edit, with its number as read (`None` when it is not one).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContactWrite {
-    Insert { fields: ContactFields, phone_e164: Option<String> },
-    Update { id: ContactId, fields: ContactFields, phone_e164: Option<String> },
+    Insert { fields: ContactFields, phone: Option<Phone> },
+    Update { id: ContactId, fields: ContactFields, phone: Option<Phone> },
 }
 
-const SELECT: &str = "SELECT id, phone_e164, name, phone, tags, time_zone, do_not_call, custom, details FROM contacts";
+const SELECT: &str =
+    "SELECT id, phone_e164, name, phone, tags, time_zone, do_not_call, custom, details, phone_extension FROM contacts";
 
 impl Store {
-    /// Stores a new contact.
-    pub fn insert_contact(
-        &self,
-        fields: &ContactFields,
-        phone_e164: Option<&str>,
-        now: UnixMillis,
-    ) -> Result<ContactId> {
-        insert_contact(&self.conn(), fields, phone_e164, now)
+    /// Stores a new contact with its number as read (`None` when it is not one).
+    pub fn insert_contact(&self, fields: &ContactFields, phone: Option<&Phone>, now: UnixMillis) -> Result<ContactId> {
+        insert_contact(&self.conn(), fields, phone, now)
     }
 
-    /// Replaces a contact's fields.
+    /// Replaces a contact's fields and number.
     pub fn update_contact(
         &self,
         id: ContactId,
         fields: &ContactFields,
-        phone_e164: Option<&str>,
+        phone: Option<&Phone>,
         now: UnixMillis,
     ) -> Result<()> {
-        update_contact(&self.conn(), id, fields, phone_e164, now)
+        update_contact(&self.conn(), id, fields, phone, now)
     }
 
     /// Applies many writes in one transaction. Each write is all or nothing on its own (a
@@ -48,11 +44,9 @@ impl Store {
         for write in writes {
             let mut savepoint = tx.savepoint()?;
             let result = match write {
-                ContactWrite::Insert { fields, phone_e164 } => {
-                    insert_contact(&savepoint, fields, phone_e164.as_deref(), now)
-                }
-                ContactWrite::Update { id, fields, phone_e164 } => {
-                    update_contact(&savepoint, *id, fields, phone_e164.as_deref(), now).map(|()| *id)
+                ContactWrite::Insert { fields, phone } => insert_contact(&savepoint, fields, phone.as_ref(), now),
+                ContactWrite::Update { id, fields, phone } => {
+                    update_contact(&savepoint, *id, fields, phone.as_ref(), now).map(|()| *id)
                 }
             };
             if result.is_ok() {
@@ -98,16 +92,17 @@ impl Store {
 pub(crate) fn insert_contact(
     conn: &Connection,
     fields: &ContactFields,
-    phone_e164: Option<&str>,
+    phone: Option<&Phone>,
     now: UnixMillis,
 ) -> Result<ContactId> {
     write(
         conn,
-        "INSERT INTO contacts (kind, name, phone, phone_e164, tags, time_zone, do_not_call, custom, details, created_at, id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO contacts (kind, name, phone, phone_e164, tags, time_zone, do_not_call, custom, details, created_at,
+                               id, phone_extension)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         None,
         fields,
-        phone_e164,
+        phone,
         now,
     )?;
     Ok(ContactId(conn.last_insert_rowid()))
@@ -117,17 +112,17 @@ fn update_contact(
     conn: &Connection,
     id: ContactId,
     fields: &ContactFields,
-    phone_e164: Option<&str>,
+    phone: Option<&Phone>,
     now: UnixMillis,
 ) -> Result<()> {
     let changed = write(
         conn,
         "UPDATE contacts SET kind = ?1, name = ?2, phone = ?3, phone_e164 = ?4, tags = ?5, time_zone = ?6,
-                do_not_call = ?7, custom = ?8, details = ?9, updated_at = ?10
+                do_not_call = ?7, custom = ?8, details = ?9, updated_at = ?10, phone_extension = ?12
          WHERE id = ?11",
         Some(id),
         fields,
-        phone_e164,
+        phone,
         now,
     )?;
     if changed == 0 {
@@ -137,13 +132,14 @@ fn update_contact(
 }
 
 /// Runs an insert or update whose parameters are the contact's columns in table order, the
-/// time (created or updated) as ?10 and the id (NULL for a new row) as ?11.
+/// time (created or updated) as ?10, the id (NULL for a new row) as ?11 and the phone
+/// extension as ?12.
 fn write(
     conn: &Connection,
     sql: &str,
     id: Option<ContactId>,
     fields: &ContactFields,
-    phone_e164: Option<&str>,
+    phone: Option<&Phone>,
     now: UnixMillis,
 ) -> Result<usize> {
     let json = Json::of(fields)?;
@@ -151,14 +147,15 @@ fn write(
         fields.kind().as_str(),
         fields.name,
         fields.phone,
-        phone_e164,
+        phone.map(|phone| phone.e164.as_str()),
         json.tags,
         fields.time_zone,
         fields.do_not_call,
         json.custom,
         json.details,
         now.0,
-        id.map(|id| id.0)
+        id.map(|id| id.0),
+        phone.and_then(|phone| phone.extension.as_deref()),
     ])?)
 }
 
@@ -198,6 +195,7 @@ fn read_contact(row: &Row<'_>) -> rusqlite::Result<Result<Contact>> {
     Ok(Ok(Contact {
         id: ContactId(id),
         phone_e164: row.get(1)?,
+        phone_extension: row.get(9)?,
         fields: ContactFields {
             name: row.get(2)?,
             phone: row.get(3)?,

@@ -13,7 +13,7 @@ impl Store {
     pub fn seed_samples_once(
         &self,
         agents: &[switchboard_core::AgentConfig],
-        contacts: &[(switchboard_core::ContactFields, Option<String>)],
+        contacts: &[(switchboard_core::ContactFields, Option<switchboard_core::Phone>)],
         now: switchboard_core::UnixMillis,
     ) -> Result<bool> {
         let mut conn = self.conn();
@@ -27,8 +27,8 @@ impl Store {
         for agent in agents {
             crate::agents::insert_agent(&tx, agent, now)?;
         }
-        for (fields, phone_e164) in contacts {
-            crate::contacts::insert_contact(&tx, fields, phone_e164.as_deref(), now)?;
+        for (fields, phone) in contacts {
+            crate::contacts::insert_contact(&tx, fields, phone.as_ref(), now)?;
         }
         tx.execute_cached("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![SAMPLES_SEEDED, now.0.to_string()])?;
         tx.commit()?;

@@ -22,6 +22,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0010_provider_refs.sql")),
         M::up(include_str!("../migrations/0011_audio_pacing.sql")),
         M::up(include_str!("../migrations/0012_target_leases.sql")),
+        M::up_with_hook(include_str!("../migrations/0014_phone_extensions.sql"), backfill_extensions),
     ])
 });
 
@@ -36,6 +37,29 @@ fn backfill_e164(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
     for (id, phone) in phones {
         if let Ok(e164) = switchboard_core::normalize_phone(&phone, "US") {
             update.execute(rusqlite::params![id, e164])?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 14 keeps each contact's phone extension; existing numbers are read again in the
+/// dispatcher's region (US unless set), and those without one stay `NULL`.
+fn backfill_extensions(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
+    use rusqlite::OptionalExtension as _;
+    let region: String = tx
+        .query_row("SELECT value FROM settings WHERE key = 'default_region'", [], |row| row.get(0))
+        .optional()?
+        .unwrap_or_else(|| "US".to_owned());
+    let phones: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare("SELECT id, phone FROM contacts")?;
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+    };
+    let mut update = tx.prepare("UPDATE contacts SET phone_extension = ?2 WHERE id = ?1")?;
+    for (id, phone) in phones {
+        if let Ok(switchboard_core::Phone { extension: Some(extension), .. }) =
+            switchboard_core::parse_phone(&phone, &region)
+        {
+            update.execute(rusqlite::params![id, extension])?;
         }
     }
     Ok(())

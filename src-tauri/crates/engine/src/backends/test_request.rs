@@ -23,8 +23,9 @@ pub(crate) fn quote_request(configure: impl FnOnce(&mut AgentConfig)) -> CallReq
     CallRequest {
         call_id: CallId(7),
         to: "+13125550143".into(),
+        extension: None,
         agent: Agent { id: AgentId(1), config },
-        contact: Contact { id: ContactId(1), phone_e164: Some("+13125550143".into()), fields },
+        contact: Contact { id: ContactId(1), phone_e164: Some("+13125550143".into()), phone_extension: None, fields },
         system_prompt: "You call Acme.".into(),
         first_message: "Hi Acme".into(),
         voicemail: None,

@@ -45,6 +45,8 @@ pub(crate) use status::{session_ends_call, status_change};
 
 /// How long a call rings before Twilio gives up on it (`no-answer`).
 pub const RING_TIMEOUT_SECS: u32 = 30;
+/// What Twilio waits (`w` is half a second) once a call connects before keying in an extension.
+const EXTENSION_WAIT: &str = "wwww";
 /// Why a call ended when a machine answered and the agent's message was left.
 pub(crate) const VOICEMAIL_LEFT: &str = "an answering machine answered; the voicemail message was left";
 /// Why a call ended when a machine answered and the agent hangs up on machines.
@@ -336,6 +338,12 @@ fn create_call(
         async_callback: Some(calling.public_url(WebhookRoute::TwilioAmd.path())),
         timeout_secs: None,
     });
+    if let Some(extension) = &request.extension {
+        // Two seconds for the switchboard to pick up, then the extension. Twilio does not
+        // detect machines on a call that sends digits, so none is asked for.
+        call.send_digits = Some(format!("{EXTENSION_WAIT}{extension}"));
+        call.machine_detection = None;
+    }
     call.recording = (recorded_by == RecordedBy::Twilio).then(|| Recording {
         channels: RecordingChannels::Dual,
         status_callback: Some(calling.public_url(WebhookRoute::TwilioRecording.path())),

@@ -4,13 +4,15 @@
 //! campaign resumes where it was after the app restarts.
 
 mod cancel;
+mod launch_check;
 mod outcome;
 mod runner;
 mod spec;
 mod view;
 
 pub use cancel::{CallLeft, CancelReport, LET_FINISH};
+pub use launch_check::{LaunchProblem, launch_problems};
 pub use outcome::{CampaignResult, DriverOutcome};
 pub use runner::spawn_runner;
 pub use spec::{CampaignKind, CampaignSpec};
-pub use view::{CampaignView, LaunchProblem, RoundProgress, TargetView, campaign_view, launch_problems};
+pub use view::{CampaignView, RoundProgress, TargetView, campaign_view};

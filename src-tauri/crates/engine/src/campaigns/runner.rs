@@ -17,9 +17,11 @@ use switchboard_core::{
 };
 use switchboard_store::{CampaignRow, Store, TargetRow};
 
+use super::launch_check::skip_reason;
 use super::outcome::{CampaignResult, DriverOutcome, driver_outcome};
 use super::spec::{CampaignKind, CampaignSpec};
 use crate::dispatcher::blocking;
+use crate::settings::default_region;
 use crate::{CallPlan, Engine, EngineError, EngineEvent, now};
 
 /// How long the runner waits for a call to end before looking again anyway.
@@ -138,19 +140,17 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
             finish_target(engine, target, "skipped", "no negotiation agent was chosen").await?;
             continue;
         };
-        if !spec.ignore_calling_windows {
-            match window_check(engine, agent_id, target).await? {
-                WindowCheck::Open => {}
-                WindowCheck::Opens(at, note) => {
-                    let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
-                    blocking(move || store.target_retry(id, round, contact, at, &note)).await?;
-                    earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
-                    continue;
-                }
-                WindowCheck::Unusable(reason) => {
-                    finish_target(engine, target, "skipped", &reason).await?;
-                    continue;
-                }
+        match target_check(engine, &spec, agent_id, target).await? {
+            TargetCheck::Call => {}
+            TargetCheck::Opens(at, note) => {
+                let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
+                blocking(move || store.target_retry(id, round, contact, at, &note)).await?;
+                earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
+                continue;
+            }
+            TargetCheck::Skip(reason) => {
+                finish_target(engine, target, "skipped", &reason).await?;
+                continue;
             }
         }
         let Some(slot) = engine.campaign_call_slot() else { break };
@@ -229,33 +229,49 @@ async fn wind_down(engine: &Arc<Engine>, campaign: &CampaignRow, runner: &mut Ru
     Ok(if on_the_line == 0 { Next::Finished } else { Next::Wait(IDLE_CHECK) })
 }
 
-/// Whether a target may be called now under its agent's calling window, in its time zone.
-enum WindowCheck {
-    Open,
-    /// Closed: opens at this time (the note says so in the callee's local time).
+/// Whether a target may be called now: not when the builder's check skips it (in the words
+/// the builder showed), nor outside its agent's calling window in its time zone.
+enum TargetCheck {
+    Call,
+    /// The window is closed: it opens at this time (the note says so in the callee's local time).
     Opens(UnixMillis, String),
-    /// The contact's time zone or the agent's window cannot be used.
-    Unusable(String),
+    /// The contact cannot be called, or the agent's window cannot be used.
+    Skip(String),
 }
 
-async fn window_check(engine: &Arc<Engine>, agent_id: AgentId, target: &TargetRow) -> Result<WindowCheck, EngineError> {
+async fn target_check(
+    engine: &Arc<Engine>,
+    spec: &CampaignSpec,
+    agent_id: AgentId,
+    target: &TargetRow,
+) -> Result<TargetCheck, EngineError> {
     let (store, contact_id) = (Arc::clone(engine.store()), target.contact_id);
-    let (agent, contact) =
-        blocking(move || Ok::<_, EngineError>((store.agent(agent_id)?, store.contact(contact_id)?))).await?;
-    let (Some(agent), Some(contact)) = (agent, contact) else { return Ok(WindowCheck::Open) };
+    let (agent, contact, region) = blocking(move || {
+        Ok::<_, EngineError>((store.agent(agent_id)?, store.contact(contact_id)?, default_region(&store)?))
+    })
+    .await?;
+    // A contact or agent deleted since launch is refused by the dispatcher, which says so.
+    let (Some(agent), Some(contact)) = (agent, contact) else { return Ok(TargetCheck::Call) };
+    let skip = skip_reason(&contact, std::slice::from_ref(&agent), spec.kind.contact_kind(), &region);
+    if let Some(reason) = skip {
+        return Ok(TargetCheck::Skip(reason));
+    }
+    if spec.ignore_calling_windows {
+        return Ok(TargetCheck::Call);
+    }
     let zone = match zone_of(contact.fields.time_zone.as_deref(), &TimeZone::system()) {
         Ok(zone) => zone,
-        Err(err) => return Ok(WindowCheck::Unusable(err.to_string())),
+        Err(err) => return Ok(TargetCheck::Skip(err.to_string())),
     };
     Ok(match next_opening(&agent.config.calling_window, &zone, now()) {
-        Ok(None) => WindowCheck::Open,
+        Ok(None) => TargetCheck::Call,
         Ok(Some(at)) => {
             let local = jiff::Timestamp::from_millisecond(at.0)
                 .map(|t| t.to_zoned(zone.clone()).strftime("%a %H:%M %Z").to_string())
                 .unwrap_or_default();
-            WindowCheck::Opens(at, format!("outside the calling window; scheduled for {local}"))
+            TargetCheck::Opens(at, format!("outside the calling window; scheduled for {local}"))
         }
-        Err(err) => WindowCheck::Unusable(err.to_string()),
+        Err(err) => TargetCheck::Skip(err.to_string()),
     })
 }
 

@@ -1,7 +1,7 @@
 //! What a campaign is asked to do.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{AgentId, ContactId};
+use switchboard_core::{AgentId, ContactId, ContactKind};
 
 /// The kind of campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +18,14 @@ impl CampaignKind {
         match self {
             Self::VendorQuote => "vendor-quote",
             Self::DriverViolation => "driver-violation",
+        }
+    }
+
+    /// The kind of contact it calls.
+    pub fn contact_kind(self) -> ContactKind {
+        match self {
+            Self::VendorQuote => ContactKind::Vendor,
+            Self::DriverViolation => ContactKind::Driver,
         }
     }
 }

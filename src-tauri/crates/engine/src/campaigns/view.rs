@@ -1,13 +1,12 @@
 //! What the console shows of a campaign: its state, progress per round, targets and result.
 
 use serde::Serialize;
-use switchboard_core::{AgentId, CallId, ContactId, ContactKind, UnixMillis, normalize_phone};
+use switchboard_core::{CallId, ContactId, UnixMillis};
 use switchboard_store::{CampaignRow, Store};
 
 use super::outcome::CampaignResult;
 use super::spec::CampaignSpec;
 use crate::EngineError;
-use crate::variables::call_variables;
 
 /// Progress of one round.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,66 +116,4 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
         targets,
         result,
     })
-}
-
-/// A contact the builder warns about before launch.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct LaunchProblem {
-    pub contact_id: ContactId,
-    pub contact_name: String,
-    /// Why the contact would be skipped (wrong kind, do-not-call, bad number, missing variables).
-    pub reason: String,
-}
-
-/// Variables a campaign supplies itself in the negotiation round.
-const CAMPAIGN_VARIABLES: [&str; 3] = ["their_price", "best_price", "best_vendor"];
-
-/// Checks, before launch, which contacts the campaign would have to skip and why.
-pub fn launch_problems(
-    store: &Store,
-    agent_ids: &[AgentId],
-    contacts: &[ContactId],
-    expected: ContactKind,
-) -> Result<Vec<LaunchProblem>, EngineError> {
-    let region = crate::settings::default_region(store)?;
-    let mut agents = Vec::new();
-    for id in agent_ids {
-        agents.push(store.agent(*id)?.ok_or(EngineError::AgentNotFound(*id))?);
-    }
-    let mut problems = Vec::new();
-    for id in contacts {
-        let contact = store.contact(*id)?.ok_or(EngineError::ContactNotFound(*id))?;
-        let mut reasons: Vec<String> = Vec::new();
-        if contact.fields.kind() != expected {
-            reasons.push(format!("is a {}, not a {}", contact.fields.kind().as_str(), expected.as_str()));
-        }
-        if contact.fields.do_not_call {
-            reasons.push("is on the do-not-call list".into());
-        }
-        if let Err(err) = normalize_phone(&contact.fields.phone, &region) {
-            reasons.push(err.to_string());
-        }
-        for agent in &agents {
-            let vars = call_variables(agent, &contact);
-            let missing: Vec<String> = agent
-                .config
-                .variables()
-                .into_iter()
-                .filter(|v| !vars.contains_key(v) && !CAMPAIGN_VARIABLES.contains(&v.as_str()))
-                .collect();
-            if !missing.is_empty() {
-                reasons.push(format!("{} needs {}", agent.config.name, missing.join(", ")));
-            }
-        }
-        if !reasons.is_empty() {
-            problems.push(LaunchProblem {
-                contact_id: *id,
-                contact_name: contact.fields.name,
-                reason: reasons.join("; "),
-            });
-        }
-    }
-    Ok(problems)
 }

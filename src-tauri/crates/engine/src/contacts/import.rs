@@ -1,15 +1,15 @@
-//! Importing a file of contacts (CSV, JSON or a spreadsheet): its records validated row by row,
-//! rows that share an E.164 number merged (with each other and with saved contacts), and the
-//! result written.
+//! Importing a file of contacts (CSV, JSON or a spreadsheet): its records checked row by row
+//! (core's contact checks), rows that share an E.164 number and extension merged (with each
+//! other and with saved contacts), and the result written.
 
 use std::collections::HashMap;
 
-use switchboard_core::{ContactFields, ContactId, ContactKind};
+use switchboard_core::{ContactCheck, ContactFields, ContactId, ContactKind, FieldError, Phone, check_contact};
 use switchboard_store::{ContactWrite, Store, StoreError};
 
 use super::merge::merge_into;
 use super::report::{ImportReport, RowError, RowOutcome, RowReport};
-use super::rows::parse_row;
+use super::rows::{RawRow, read_row};
 use super::sources::{Source, read_source};
 use crate::now;
 use crate::tables::WorkbookError;
@@ -51,7 +51,7 @@ struct Target {
     id: Option<ContactId>,
     label: String,
     fields: ContactFields,
-    phone_e164: String,
+    phone: Phone,
     write: bool,
 }
 
@@ -68,13 +68,18 @@ pub fn import_contacts(
         None => (inferred, false),
     };
 
-    let saved: HashMap<String, (ContactId, ContactFields)> = store
+    // Contacts are one when their number and extension are (a switchboard's extensions are
+    // different people).
+    let saved: HashMap<Phone, (ContactId, ContactFields)> = store
         .list_contacts()?
         .into_iter()
-        .filter_map(|contact| contact.phone_e164.map(|e164| (e164, (contact.id, contact.fields))))
+        .filter_map(|contact| {
+            let e164 = contact.phone_e164?;
+            Some((Phone { e164, extension: contact.phone_extension }, (contact.id, contact.fields)))
+        })
         .collect();
     let mut targets: Vec<Target> = Vec::new();
-    let mut by_phone: HashMap<String, usize> = HashMap::new();
+    let mut by_phone: HashMap<Phone, usize> = HashMap::new();
     // Each row's outcome so far, and the target it was written into.
     let mut outcomes: Vec<(RowReport, Option<usize>)> = Vec::with_capacity(rows.len());
 
@@ -85,54 +90,70 @@ pub fn import_contacts(
             name: raw.name(),
             outcome: RowOutcome::Imported { contact_id: None },
         };
-        let parsed = match parse_row(raw, kind, forced, &options.region) {
-            Ok(parsed) => parsed,
+        let draft = match read_row(raw, kind, forced, &options.region) {
+            Ok(draft) => draft,
             Err(errors) => {
                 report.outcome = RowOutcome::Rejected { errors };
                 outcomes.push((report, None));
                 continue;
             }
         };
-        let index = match by_phone.get(&parsed.phone_e164) {
+        // The row's fields as the editor would save them, and the contact they merge into.
+        let ContactCheck { fields, phone, problems } = check_contact(&draft.fields, &options.region);
+        let index = phone.as_ref().and_then(|phone| match by_phone.get(phone) {
             Some(&index) => Some(index),
-            None => saved.get(&parsed.phone_e164).map(|(id, fields)| {
+            None => saved.get(phone).map(|(id, fields)| {
                 targets.push(Target {
                     id: Some(*id),
                     label: format!("{} (already saved)", fields.name),
                     fields: fields.clone(),
-                    phone_e164: parsed.phone_e164.clone(),
+                    phone: phone.clone(),
                     write: false,
                 });
-                by_phone.insert(parsed.phone_e164.clone(), targets.len() - 1);
+                by_phone.insert(phone.clone(), targets.len() - 1);
                 targets.len() - 1
             }),
-        };
-        match index {
+        });
+        // A merged row is checked as the contact it makes (a name or item already saved counts).
+        let mut errors = draft.errors;
+        let merged = match index {
             Some(index) => {
-                let target = &mut targets[index];
-                match merge_into(&mut target.fields, parsed.fields) {
+                let mut merged = targets[index].fields.clone();
+                match merge_into(&mut merged, fields.clone()) {
                     Ok(changed) => {
-                        target.write |= !changed.is_empty();
-                        report.outcome =
-                            RowOutcome::Merged { contact_id: target.id, into: target.label.clone(), changed };
-                        outcomes.push((report, Some(index)));
+                        errors.extend(field_errors(raw, check_contact(&merged, &options.region).problems));
+                        Some((index, merged, changed))
                     }
                     Err(reason) => {
-                        report.outcome =
-                            RowOutcome::Rejected { errors: vec![RowError { column: "phone".into(), reason }] };
-                        outcomes.push((report, None));
+                        errors.push(RowError { column: "phone".into(), reason });
+                        None
                     }
                 }
             }
             None => {
-                targets.push(Target {
-                    id: None,
-                    label: format!("{} (row {})", parsed.fields.name, raw.row),
-                    fields: parsed.fields,
-                    phone_e164: parsed.phone_e164.clone(),
-                    write: true,
-                });
-                by_phone.insert(parsed.phone_e164, targets.len() - 1);
+                errors.extend(field_errors(raw, problems));
+                None
+            }
+        };
+        // A row without a valid number has that among its errors.
+        let (Some(phone), true) = (phone, errors.is_empty()) else {
+            raw.in_column_order(&mut errors);
+            report.outcome = RowOutcome::Rejected { errors };
+            outcomes.push((report, None));
+            continue;
+        };
+        match merged {
+            Some((index, merged, changed)) => {
+                let target = &mut targets[index];
+                target.fields = merged;
+                target.write |= !changed.is_empty();
+                report.outcome = RowOutcome::Merged { contact_id: target.id, into: target.label.clone(), changed };
+                outcomes.push((report, Some(index)));
+            }
+            None => {
+                let label = format!("{} (row {})", fields.name, raw.row);
+                targets.push(Target { id: None, label, fields, phone: phone.clone(), write: true });
+                by_phone.insert(phone, targets.len() - 1);
                 outcomes.push((report, Some(targets.len() - 1)));
             }
         }
@@ -144,10 +165,10 @@ pub fn import_contacts(
             .iter()
             .map(|&i| {
                 let target = &targets[i];
-                let phone_e164 = Some(target.phone_e164.clone());
+                let phone = Some(target.phone.clone());
                 match target.id {
-                    Some(id) => ContactWrite::Update { id, fields: target.fields.clone(), phone_e164 },
-                    None => ContactWrite::Insert { fields: target.fields.clone(), phone_e164 },
+                    Some(id) => ContactWrite::Update { id, fields: target.fields.clone(), phone },
+                    None => ContactWrite::Insert { fields: target.fields.clone(), phone },
                 }
             })
             .collect();
@@ -175,4 +196,9 @@ pub fn import_contacts(
     }
     let rows = outcomes.into_iter().map(|(report, _)| report).collect();
     Ok(ImportReport::new(source_name, options.dry_run, rows).read_from_sheet(sheet))
+}
+
+/// Core's problems with a row's fields, under the row's columns.
+fn field_errors(raw: &RawRow, problems: Vec<FieldError>) -> impl Iterator<Item = RowError> + '_ {
+    problems.into_iter().map(|problem| raw.field_error(problem))
 }

@@ -1,10 +1,12 @@
-//! One import record → a contact's fields, or every reason it cannot be one.
+//! One import record → a contact's fields, with the problems only the file's text can have
+//! (a quantity that is not a number, an unknown kind); the fields themselves are checked by
+//! core's contact checks, as the editor's and the campaign builder's are.
 
 use std::collections::BTreeMap;
 
 use switchboard_core::{
-    ContactDetails, ContactFields, ContactKind, DriverDetails, PersonDetails, Severity, VendorDetails, Violation,
-    normalize_phone,
+    ContactDetails, ContactFields, ContactKind, DriverDetails, FieldError, PersonDetails, Phone, Severity,
+    VendorDetails, Violation, parse_phone,
 };
 
 use super::columns::{Column, column_for, is_driver_column};
@@ -20,11 +22,11 @@ pub(crate) struct RawRow {
     pub unreadable: Option<RowError>,
 }
 
-/// A valid record.
+/// A readable record: the contact's fields as written, and the problems of its cells' text.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ParsedRow {
+pub(crate) struct DraftRow {
     pub fields: ContactFields,
-    pub phone_e164: String,
+    pub errors: Vec<RowError>,
 }
 
 impl RawRow {
@@ -37,16 +39,50 @@ impl RawRow {
             })
             .map(|(_, value)| value.trim().to_owned())
     }
+
+    /// A problem core's checks found with a field, under the row's column for it.
+    pub(crate) fn field_error(&self, problem: FieldError) -> RowError {
+        let (columns, fallback): (&[Column], &str) = match problem.field.as_str() {
+            "name" => (&[Column::Name], "name"),
+            "phone" => (&[Column::Phone, Column::Extension], "phone"),
+            "timeZone" => (&[Column::TimeZone], "time_zone"),
+            "details.item" => (&[Column::Item], "item"),
+            "details.email" => (&[Column::Email], "email"),
+            "details.targetPrice" => (&[Column::TargetPrice], "target_price"),
+            "details.transferTo" => (&[Column::TransferTo], "transfer_to"),
+            path if path.starts_with("details.violations.") => {
+                (&[Column::ViolationType, Column::Violations], "violations")
+            }
+            path => (&[], path),
+        };
+        let column = columns.iter().find_map(|column| self.header(*column)).unwrap_or(fallback);
+        RowError { column: column.to_owned(), reason: problem.message }
+    }
+
+    /// The header of `column` as the file writes it, when the file has it.
+    fn header(&self, column: Column) -> Option<&str> {
+        self.cells
+            .iter()
+            .find(|(header, _)| column_for(&super::columns::normalize_header(header)) == Some(column))
+            .map(|(header, _)| header.as_str())
+    }
+
+    /// Puts `errors` in the order of the row's columns (those it does not have last).
+    pub(crate) fn in_column_order(&self, errors: &mut [RowError]) {
+        errors.sort_by_key(|error| self.cells.iter().position(|(header, _)| *header == error.column));
+        errors.sort_by_key(|error| !self.cells.iter().any(|(header, _)| *header == error.column));
+    }
 }
 
 /// Reads `raw` as a contact of `kind` (the row's own `kind` cell wins when `kind_forced` is
-/// false). Phone numbers without a country code are read in `region`.
-pub(crate) fn parse_row(
+/// false); `Err` when the record itself could not be read. An extension column is written
+/// into the phone as "ext. N" (numbers without a country code are read in `region`).
+pub(crate) fn read_row(
     raw: &RawRow,
     kind: ContactKind,
     kind_forced: bool,
     region: &str,
-) -> Result<ParsedRow, Vec<RowError>> {
+) -> Result<DraftRow, Vec<RowError>> {
     if let Some(error) = &raw.unreadable {
         return Err(vec![error.clone()]);
     }
@@ -81,17 +117,22 @@ pub(crate) fn parse_row(
         _ => kind,
     };
     let name = text(Column::Name).unwrap_or_default();
-    if name.is_empty() {
-        fail(Column::Name, "name", "a name is required".into());
-    }
-    let phone = text(Column::Phone).unwrap_or_default();
-    let phone_e164 = match normalize_phone(&phone, region) {
-        Ok(e164) => e164,
-        Err(err) => {
-            fail(Column::Phone, "phone", err.to_string());
-            String::new()
+    let mut phone = text(Column::Phone).unwrap_or_default();
+    if let Some((_, extension)) = get(Column::Extension) {
+        let digits = extension.trim_start_matches(|c: char| !c.is_ascii_digit());
+        match parse_phone(&phone, region) {
+            _ if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) => {
+                fail(Column::Extension, "extension", format!("{extension:?} is not an extension: use digits"))
+            }
+            Ok(Phone { extension: Some(written), .. }) if written != digits => fail(
+                Column::Extension,
+                "extension",
+                format!("the phone says extension {written}, this column says {digits}"),
+            ),
+            Ok(Phone { extension: Some(_), .. }) => {}
+            _ => phone = format!("{phone} ext. {digits}"),
         }
-    };
+    }
     let tags: Vec<String> = text(Column::Tags)
         .map(|tags| tags.split([';', '|', ',']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default();
@@ -103,18 +144,19 @@ pub(crate) fn parse_row(
         }),
     };
     let time_zone = text(Column::TimeZone);
-    if let Some(zone) = &time_zone
-        && !looks_like_time_zone(zone)
-    {
-        fail(Column::TimeZone, "time_zone", format!("{zone:?} is not a time zone name such as America/Chicago"));
-    }
 
     let details = match kind {
         ContactKind::Person => {
             for (column, header, value) in &cells {
                 let elsewhere = !matches!(
                     column,
-                    Column::Kind | Column::Name | Column::Phone | Column::Tags | Column::TimeZone | Column::DoNotCall
+                    Column::Kind
+                        | Column::Name
+                        | Column::Phone
+                        | Column::Extension
+                        | Column::Tags
+                        | Column::TimeZone
+                        | Column::DoNotCall
                 ) && !matches!(column, Column::Notes | Column::Organization);
                 if elsewhere && !value.is_empty() {
                     custom.insert(super::columns::normalize_header(header), (*value).to_owned());
@@ -139,20 +181,14 @@ pub(crate) fn parse_row(
                 }),
             };
             let target_price = get(Column::TargetPrice).and_then(|(_, value)| {
-                let price = parse_number(value).filter(|p| *p >= 0.0);
+                let price = parse_number(value);
                 if price.is_none() {
                     fail(Column::TargetPrice, "target_price", format!("{value:?} is not a price"));
                 }
                 price
             });
-            let email = text(Column::Email);
-            if let Some(email) = &email
-                && !email.contains('@')
-            {
-                fail(Column::Email, "email", format!("{email:?} is not an email address"));
-            }
             ContactDetails::Vendor(VendorDetails {
-                email,
+                email: text(Column::Email),
                 location: text(Column::Location),
                 item: text(Column::Item).unwrap_or_default(),
                 quantity,
@@ -214,13 +250,6 @@ pub(crate) fn parse_row(
                     }
                 }
             }
-            let transfer_to = get(Column::TransferTo).and_then(|(_, value)| match normalize_phone(value, region) {
-                Ok(e164) => Some(e164),
-                Err(err) => {
-                    fail(Column::TransferTo, "transfer_to", err.to_string());
-                    None
-                }
-            });
             ContactDetails::Driver(DriverDetails {
                 driver_id: text(Column::DriverId),
                 violations,
@@ -234,14 +263,11 @@ pub(crate) fn parse_row(
                     notes: text(Column::TripNotes),
                 },
                 dispatcher_name: text(Column::DispatcherName),
-                transfer_to,
+                transfer_to: text(Column::TransferTo),
             })
         }
     };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(ParsedRow { fields: ContactFields { name, phone, tags, time_zone, do_not_call, custom, details }, phone_e164 })
+    Ok(DraftRow { fields: ContactFields { name, phone, tags, time_zone, do_not_call, custom, details }, errors })
 }
 
 fn parse_flag(value: &str) -> Option<bool> {
@@ -261,10 +287,4 @@ fn parse_number(value: &str) -> Option<f64> {
 
 fn whole(number: f64) -> Option<u32> {
     (number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number)).then_some(number as u32)
-}
-
-/// IANA names are Area/Location (or UTC); the full check against the time-zone database comes
-/// with calling windows.
-fn looks_like_time_zone(zone: &str) -> bool {
-    zone == "UTC" || (zone.contains('/') && zone.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)))
 }

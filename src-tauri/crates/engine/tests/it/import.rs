@@ -134,7 +134,7 @@ fn driver_rows_gather_violations_and_reject_bad_cells() {
         [
             "1 imported",
             "2 merged into Maria Lopez (row 1): violations",
-            "3 rejected severity: \"catastrophic\" is not low, medium, high or critical | violation_type: violation_time is filled but the violation type is not | transfer_to: \"12\" is not a phone number: the number is too short after the country code",
+            "3 rejected violation_type: violation_time is filled but the violation type is not | severity: \"catastrophic\" is not low, medium, high or critical | transfer_to: the transfer number cannot be used: \"12\" is not a phone number: the number is too short after the country code",
         ]
     );
     let maria = store.list_contacts().unwrap().remove(0);
@@ -150,7 +150,8 @@ fn driver_rows_gather_violations_and_reject_bad_cells() {
 fn a_dry_run_reports_without_writing() {
     let store = Store::open_in_memory().unwrap();
     let opts = ImportOptions { dry_run: true, ..options(Some(ContactKind::Vendor)) };
-    let report = import_contacts(&store, "v.csv", "name,phone\nAcme,312-555-0143\nBad,12\n", &opts).unwrap();
+    let report =
+        import_contacts(&store, "v.csv", "name,phone,item\nAcme,312-555-0143,bolts\nBad,12,bolts\n", &opts).unwrap();
     assert_eq!((report.imported, report.rejected), (1, 1));
     assert!(store.list_contacts().unwrap().is_empty());
     assert!(
@@ -158,6 +159,97 @@ fn a_dry_run_reports_without_writing() {
         "{}",
         report.to_text()
     );
+}
+
+#[test]
+fn every_problem_of_a_row_is_reported_at_once_in_the_words_of_the_contact_checks() {
+    let store = Store::open_in_memory().unwrap();
+    let csv = "name,phone,time zone,item,email\n\
+               Acme,312-555-0143,CST,bolts,\n\
+               Mars Supply,312-555-0144,Mars/Olympus,,sales at mars\n\
+               Lakes,216-555-0187,Eastern Time,bolts,\n";
+    let report = import_contacts(&store, "zones.csv", csv, &options(None)).unwrap();
+    let unknown = "\"Mars/Olympus\" is not a time zone: use a name such as America/Chicago, or a US zone such as CST, \
+                   Eastern or Pacific";
+    assert_eq!(
+        outcomes(&report),
+        [
+            "1 imported".to_owned(),
+            format!(
+                "2 rejected time zone: {unknown} | item: a vendor needs an item to quote | email: \"sales at mars\" is \
+                 not an email address"
+            ),
+            "3 imported".to_owned(),
+        ]
+    );
+    // The same words as the contact editor and the campaign builder (core's checks).
+    let mut mars = store.list_contacts().unwrap().remove(0).fields;
+    mars.time_zone = Some("Mars/Olympus".into());
+    assert_eq!(switchboard_core::check_contact(&mars, "US").problems[0].message, unknown);
+    // US zone names are kept as the IANA zone they mean.
+    let zones: Vec<Option<String>> = store.list_contacts().unwrap().into_iter().map(|c| c.fields.time_zone).collect();
+    assert_eq!(zones, [Some("America/Chicago".to_owned()), Some("America/New_York".to_owned())]);
+}
+
+#[test]
+fn a_merged_row_is_checked_as_the_contact_it_makes() {
+    let store = Store::open_in_memory().unwrap();
+    import_contacts(&store, "v.csv", "name,phone,item\nAcme,312-555-0143,bolts\n", &options(None)).unwrap();
+    // No item in this file: the saved one counts. A new vendor without one is refused.
+    let report = import_contacts(
+        &store,
+        "tags.csv",
+        "name,phone,tags\nAcme,(312) 555-0143,east\nNew Co,312-555-0150,east\n",
+        &options(Some(ContactKind::Vendor)),
+    )
+    .unwrap();
+    assert_eq!(
+        outcomes(&report),
+        ["1 merged into Acme (already saved): tags", "2 rejected item: a vendor needs an item to quote"]
+    );
+}
+
+#[test]
+fn extensions_are_kept_and_only_the_same_extension_merges() {
+    let store = Store::open_in_memory().unwrap();
+    let csv = "name,phone,ext,item\n\
+               Acme sales,(415) 230-0134 x12,,bolts\n\
+               Acme billing,(415) 230-0134,13,bolts\n\
+               Acme front desk,(415) 230-0134,,bolts\n\
+               Acme sales,415-230-0134 ext. 12,,bolts\n\
+               Odd,(415) 230-0135 x12,14,bolts\n\
+               Letters,(415) 230-0136,abc,bolts\n";
+    let report = import_contacts(&store, "ext.csv", csv, &options(None)).unwrap();
+    assert_eq!(
+        outcomes(&report),
+        [
+            "1 imported",
+            "2 imported",
+            "3 imported",
+            "4 merged into Acme sales (row 1): ",
+            "5 rejected ext: the phone says extension 12, this column says 14",
+            "6 rejected ext: \"abc\" is not an extension: use digits",
+        ]
+    );
+    let saved = store.list_contacts().unwrap();
+    let numbers: Vec<(&str, Option<&str>, Option<&str>)> =
+        saved.iter().map(|c| (c.fields.name.as_str(), c.phone_e164.as_deref(), c.phone_extension.as_deref())).collect();
+    assert_eq!(
+        numbers,
+        [
+            ("Acme billing", Some("+14152300134"), Some("13")),
+            ("Acme front desk", Some("+14152300134"), None),
+            ("Acme sales", Some("+14152300134"), Some("12")),
+        ]
+    );
+    assert_eq!(saved[0].fields.phone, "(415) 230-0134 ext. 13", "the extension column joins the phone");
+
+    // An export imports again with every extension.
+    let copy = Store::open_in_memory().unwrap();
+    import_contacts(&copy, "export.csv", &export_contacts(&saved, ExportFormat::Csv), &options(None)).unwrap();
+    let extensions: Vec<Option<String>> =
+        copy.list_contacts().unwrap().into_iter().map(|c| c.phone_extension).collect();
+    assert_eq!(extensions, [Some("13".to_owned()), None, Some("12".to_owned())]);
 }
 
 #[test]

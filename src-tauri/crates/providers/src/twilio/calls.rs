@@ -63,7 +63,14 @@ pub struct CreateCall {
     pub ring_timeout_secs: Option<u32>,
     /// The longest the call may last.
     pub time_limit_secs: Option<u32>,
+    /// Keys to press once the call connects (`SendDigits`: digits, `#`, `*`, and `w` for a
+    /// half-second wait, e.g. `wwww12` for extension 12). Twilio ignores machine detection on
+    /// a call that sends digits.
+    pub send_digits: Option<String>,
 }
+
+/// Most keys Twilio presses for one call.
+const MAX_SEND_DIGITS: usize = 32;
 
 impl CreateCall {
     pub fn new(to: impl Into<String>, from: impl Into<String>, instructions: CallInstructions) -> Self {
@@ -76,6 +83,7 @@ impl CreateCall {
             recording: None,
             ring_timeout_secs: None,
             time_limit_secs: None,
+            send_digits: None,
         }
     }
 
@@ -131,6 +139,13 @@ impl CreateCall {
                     ("RecordingStatusCallbackEvent", "absent".to_owned()),
                 ]);
             }
+        }
+        if let Some(digits) = &self.send_digits {
+            let keys = |c: char| c.is_ascii_digit() || matches!(c, 'A'..='D' | '#' | '*' | 'w' | 'W');
+            if digits.is_empty() || digits.chars().count() > MAX_SEND_DIGITS || !digits.chars().all(keys) {
+                return Err(format!("SendDigits {digits:?} is not up to {MAX_SEND_DIGITS} of 0-9, A-D, #, * and w"));
+            }
+            form.push(("SendDigits", digits.clone()));
         }
         form.extend(self.ring_timeout_secs.map(|secs| ("Timeout", secs.to_string())));
         form.extend(self.time_limit_secs.map(|secs| ("TimeLimit", secs.to_string())));

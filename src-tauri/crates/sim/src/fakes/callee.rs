@@ -95,6 +95,7 @@ pub(super) fn play_reached(placed: &Placed, reach: Reach, settings: &SimSettings
     let request = CallRequest {
         call_id: CallId(0),
         to: placed.to.clone(),
+        extension: None,
         agent: placed.agent.clone(),
         contact: callee(placed),
         system_prompt: placed.prompt.clone(),
@@ -153,7 +154,7 @@ fn callee(placed: &Placed) -> Contact {
         custom: BTreeMap::new(),
         details,
     };
-    Contact { id: ContactId(0), phone_e164: Some(placed.to.clone()), fields }
+    Contact { id: ContactId(0), phone_e164: Some(placed.to.clone()), phone_extension: None, fields }
 }
 
 /// The variables of a provider request (`{name: value}`), each as text.

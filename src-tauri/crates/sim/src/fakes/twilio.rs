@@ -425,6 +425,12 @@ async fn create_call(
     if field(&form, "Twiml").is_none() && field(&form, "Url").is_none() {
         return twilio_error(StatusCode::BAD_REQUEST, 21205, "Url or Twiml is required");
     }
+    let key = |c: char| c.is_ascii_digit() || "ABCD#*wW".contains(c);
+    if field(&form, "SendDigits")
+        .is_some_and(|digits| digits.is_empty() || digits.len() > 32 || !digits.chars().all(key))
+    {
+        return twilio_error(StatusCode::BAD_REQUEST, 21206, "Invalid SendDigits");
+    }
     let n = NEXT_ID.fetch_add(1, Ordering::AcqRel);
     let sid = format!("CA{n:032x}");
     let settings = &shared.settings;

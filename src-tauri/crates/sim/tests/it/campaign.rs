@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, UnixMillis};
-use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_core::{CallState, ContactKind, UnixMillis};
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec, launch_problems};
 use switchboard_engine::{AUDIO_BRAKE_HOLD, EngineEvent, now};
 
 #[tokio::test]
@@ -180,6 +180,81 @@ async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_
         let events = if count == 1 { "1 safety event on".to_owned() } else { format!("{count} safety events on") };
         assert!(first.contains(&format!("about {events}")), "{first}");
     }
+}
+
+#[tokio::test]
+async fn the_builder_and_the_campaign_give_the_same_skip_reason_and_warn_of_extensions() {
+    let store = Arc::new(switchboard_store::Store::open_in_memory().unwrap());
+    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
+    switchboard_engine::sample::seed_once(
+        &store,
+        &[file("driver-violation.json", include_str!("../../../../../assets/presets/driver-violation.json"))],
+        &[file("drivers.json", include_str!("../../../../../assets/sample/drivers.json"))],
+    )
+    .unwrap();
+    // Saved as an earlier version's editor saved anything: a zone no check reads, and a
+    // driver on a switchboard.
+    let drivers = store.list_contacts().unwrap();
+    let mut legacy = drivers[0].fields.clone();
+    legacy.name = "Old Import".into();
+    legacy.phone = "(312) 555-0177".into();
+    legacy.time_zone = Some("Central Europe".into());
+    let phone = switchboard_core::parse_phone(&legacy.phone, "US").unwrap();
+    let legacy = store.insert_contact(&legacy, Some(&phone), now()).unwrap();
+    let mut desk = drivers.into_iter().find(|d| d.fields.name == "Maria Lopez").unwrap();
+    desk.fields.phone = "(312) 555-0100 x7".into();
+    let phone = switchboard_core::parse_phone(&desk.fields.phone, "US").unwrap();
+    store.update_contact(desk.id, &desk.fields, Some(&phone), now()).unwrap();
+
+    let agent = store.list_agents().unwrap()[0].id;
+    let contacts: Vec<_> = store.list_contacts().unwrap().iter().map(|c| c.id).collect();
+    let problems = launch_problems(&store, &[agent], &contacts, ContactKind::Driver).unwrap();
+    let reason = "\"Central Europe\" is not a time zone: use a name such as America/Chicago, or a US zone such as CST, \
+                  Eastern or Pacific";
+    let flagged: Vec<(&str, Option<&str>, &[String])> =
+        problems.iter().map(|p| (p.contact_name.as_str(), p.skip_reason.as_deref(), p.warnings.as_slice())).collect();
+    assert_eq!(
+        flagged,
+        [
+            (
+                "Maria Lopez",
+                None,
+                &["extension 7 will not be dialled: the simulator calls the main number only".to_owned()][..]
+            ),
+            ("Old Import", Some(reason), &[][..]),
+        ]
+    );
+
+    let mut engine = switchboard_engine::Engine::new(Arc::clone(&store), Default::default());
+    let sim = switchboard_sim::SimSettings { time_scale: 1_000.0, ..Default::default() };
+    engine.register_backend(Arc::new(switchboard_sim::Simulator::new(sim)));
+    let engine = Arc::new(engine);
+    let spec = CampaignSpec {
+        name: "safety".into(),
+        kind: CampaignKind::DriverViolation,
+        agent_id: agent,
+        negotiation_agent_id: None,
+        contacts,
+        concurrency: 2,
+        max_attempts: 1,
+        retry_spacing_ms: 5,
+        ignore_calling_windows: true,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    while store.campaign(id).unwrap().unwrap().status == "running" {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let targets = store.campaign_targets(id, 1).unwrap();
+    let skipped = targets.iter().find(|t| t.contact_id == legacy).unwrap();
+    assert_eq!((skipped.status.as_str(), skipped.outcome.as_deref()), ("skipped", Some(reason)));
+    let campaign = store.campaign(id).unwrap().unwrap();
+    let CampaignResult::Drivers { outcomes } = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap()
+    else {
+        panic!("driver outcomes")
+    };
+    let old = outcomes.iter().find(|o| o.contact_id == legacy).unwrap();
+    assert_eq!((old.outcome.as_str(), old.reason.as_str()), ("skipped", reason));
+    assert_eq!(store.calls_in_campaign(id).unwrap().len(), 2, "the two others are called");
 }
 
 #[tokio::test]

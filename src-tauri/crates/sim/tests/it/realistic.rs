@@ -77,7 +77,8 @@ async fn a_contact_outside_the_calling_window_waits_scheduled_for_its_opening() 
     let agent = store.insert_agent(&quote, UnixMillis(2)).unwrap();
     let mut fields = store.list_contacts().unwrap().remove(0).fields;
     fields.time_zone = Some("UTC".into());
-    let contact = store.insert_contact(&fields, Some("+13125559999"), UnixMillis(3)).unwrap();
+    let contact =
+        store.insert_contact(&fields, Some(&switchboard_core::Phone::plain("+13125559999")), UnixMillis(3)).unwrap();
 
     let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
     engine.register_backend(Arc::new(Simulator::new(SimSettings { time_scale: 2_000.0, ..SimSettings::default() })));

@@ -224,6 +224,22 @@ async fn reordered_and_duplicated_status_callbacks_never_move_a_call_backwards()
 }
 
 #[tokio::test]
+async fn a_contacts_extension_is_keyed_in_once_twilio_connects_the_call() {
+    let world = World::new(Vec::new()).await;
+    let store = world.engine.store();
+    let mut acme = store.contact(world.vendor("Acme Fasteners")).unwrap().unwrap();
+    acme.fields.phone = "(312) 555-0143 x12".into();
+    let phone = switchboard_core::parse_phone(&acme.fields.phone, "US").unwrap();
+    store.update_contact(acme.id, &acme.fields, Some(&phone), switchboard_engine::now()).unwrap();
+
+    let (call, _) = world.quote_call("Acme Fasteners").await;
+    assert_eq!(call_record(store, call).unwrap().call.state, CallState::Completed);
+    let placed = world.twilio.placed_calls().remove(0);
+    assert_eq!((field(&placed, "To"), field(&placed, "SendDigits")), (vec!["+13125550143"], vec!["wwww12"]));
+    assert!(field(&placed, "MachineDetection").is_empty(), "Twilio ignores it on a call that sends digits");
+}
+
+#[tokio::test]
 async fn an_answering_machine_gets_the_voicemail_policy() {
     let store = Store::open_in_memory().unwrap();
     super::seed(&store);

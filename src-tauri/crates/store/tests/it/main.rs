@@ -7,7 +7,7 @@ mod inbox;
 mod open;
 mod search;
 
-use switchboard_core::{AgentConfig, ContactFields, UnixMillis, normalize_phone};
+use switchboard_core::{AgentConfig, ContactFields, Phone, UnixMillis, parse_phone};
 use switchboard_store::Store;
 
 /// A store seeded with the shipped sample agents and vendors.
@@ -17,7 +17,7 @@ pub fn seeded(store: &Store) {
             .unwrap();
     let vendors: Vec<ContactFields> =
         serde_json::from_str(include_str!("../../../../../assets/sample/vendors.json")).unwrap();
-    let vendors: Vec<(ContactFields, Option<String>)> =
-        vendors.into_iter().map(|v| (v.clone(), normalize_phone(&v.phone, "US").ok())).collect();
+    let vendors: Vec<(ContactFields, Option<Phone>)> =
+        vendors.into_iter().map(|v| (v.clone(), parse_phone(&v.phone, "US").ok())).collect();
     assert!(store.seed_samples_once(&agents, &vendors, UnixMillis(1)).unwrap());
 }

@@ -1,0 +1,95 @@
+//! Who a campaign would skip and why, and what it should warn about: one check, so the builder
+//! before launch and the campaign's targets after it give the same reasons in the same words.
+
+use serde::Serialize;
+use switchboard_core::{Agent, AgentId, Contact, ContactId, ContactKind, check_contact, extension_warning};
+use switchboard_store::Store;
+
+use crate::EngineError;
+use crate::variables::call_variables;
+
+/// A contact the builder skips or warns about before launch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchProblem {
+    pub contact_id: ContactId,
+    pub contact_name: String,
+    /// Why the contact will be skipped (every reason, "; " between them); `None` when it will
+    /// be called.
+    pub skip_reason: Option<String>,
+    /// What will not go as the contact's details say (an extension the agent cannot dial).
+    pub warnings: Vec<String>,
+}
+
+/// Variables a campaign supplies itself in the negotiation round.
+const CAMPAIGN_VARIABLES: [&str; 3] = ["their_price", "best_price", "best_vendor"];
+
+/// Checks, before launch, which contacts a campaign for `expected` contacts with `agent_ids`
+/// would skip and why, and what it should warn about.
+pub fn launch_problems(
+    store: &Store,
+    agent_ids: &[AgentId],
+    contacts: &[ContactId],
+    expected: ContactKind,
+) -> Result<Vec<LaunchProblem>, EngineError> {
+    let region = crate::settings::default_region(store)?;
+    let mut agents = Vec::new();
+    for id in agent_ids {
+        agents.push(store.agent(*id)?.ok_or(EngineError::AgentNotFound(*id))?);
+    }
+    let mut problems = Vec::new();
+    for id in contacts {
+        let contact = store.contact(*id)?.ok_or(EngineError::ContactNotFound(*id))?;
+        let reason = skip_reason(&contact, &agents, expected, &region);
+        let warnings = warnings(&contact, &agents);
+        if reason.is_some() || !warnings.is_empty() {
+            problems.push(LaunchProblem {
+                contact_id: *id,
+                contact_name: contact.fields.name,
+                skip_reason: reason,
+                warnings,
+            });
+        }
+    }
+    Ok(problems)
+}
+
+/// Why a campaign for `expected` contacts cannot call `contact` with `agents`, every reason
+/// joined; `None` when it can.
+pub(crate) fn skip_reason(contact: &Contact, agents: &[Agent], expected: ContactKind, region: &str) -> Option<String> {
+    let fields = &contact.fields;
+    let mut reasons: Vec<String> = Vec::new();
+    if fields.kind() != expected {
+        reasons.push(format!("a {}, not a {}", fields.kind().as_str(), expected.as_str()));
+    }
+    if fields.do_not_call {
+        reasons.push("on the do-not-call list".into());
+    }
+    reasons.extend(check_contact(fields, region).problems.into_iter().map(|problem| problem.message));
+    for agent in agents {
+        let vars = call_variables(agent, contact);
+        let missing: Vec<String> = agent
+            .config
+            .variables()
+            .into_iter()
+            .filter(|v| !vars.contains_key(v) && !CAMPAIGN_VARIABLES.contains(&v.as_str()))
+            .collect();
+        if !missing.is_empty() {
+            reasons.push(format!("{} needs {}", agent.config.name, missing.join(", ")));
+        }
+    }
+    (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
+/// What calling `contact` with `agents` will not do as its details say, each once.
+fn warnings(contact: &Contact, agents: &[Agent]) -> Vec<String> {
+    let mut warnings: Vec<String> = Vec::new();
+    for agent in agents {
+        let warning = contact.phone_extension.as_deref().and_then(|ext| extension_warning(ext, agent.config.backend));
+        if let Some(warning) = warning.filter(|warning| !warnings.contains(warning)) {
+            warnings.push(warning);
+        }
+    }
+    warnings
+}

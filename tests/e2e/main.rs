@@ -8,6 +8,7 @@ mod app;
 mod campaigns;
 mod connection;
 mod console_flow;
+mod contact_checks;
 mod contacts;
 mod first_run;
 mod history;

@@ -94,6 +94,27 @@ mod tests {
     }
 
     #[test]
+    fn version_14_reads_the_extension_of_every_saved_number() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::MIGRATIONS.to_version(&mut conn, 11).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO contacts (kind, name, phone, details, created_at)
+                 VALUES ('vendor', 'Acme', '(415) 230-0134 x12', '{"kind":"vendor","item":"bolts"}', 1),
+                        ('vendor', 'Lakes', '(216) 555-0187', '{"kind":"vendor","item":"bolts"}', 1);"#,
+        )
+        .unwrap();
+        super::MIGRATIONS.to_latest(&mut conn).unwrap();
+        let extensions: Vec<Option<String>> = conn
+            .prepare("SELECT phone_extension FROM contacts ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(extensions, [Some("12".to_owned()), None]);
+    }
+
+    #[test]
     fn version_4_keeps_every_contacts_kind_and_allows_people() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();

@@ -140,7 +140,7 @@ fn forgetting_a_contact_removes_everything_about_them_and_keeps_a_do_not_call_nu
     store.complete_campaign(campaign, 1, r#"{"names":"Acme"}"#, UnixMillis(3)).unwrap();
     let mut fields: ContactFields = gone.fields.clone();
     fields.do_not_call = true;
-    store.update_contact(gone.id, &fields, phone(&gone).as_ref(), UnixMillis(5)).unwrap();
+    store.update_contact(gone.id, &fields, phone(gone).as_ref(), UnixMillis(5)).unwrap();
 
     let forgotten = store.forget_contact(gone.id, |summary| Some(summary.replace("Acme", "someone"))).unwrap();
     assert_eq!(forgotten.calls, 1);
@@ -158,22 +158,22 @@ fn forgetting_a_contact_removes_everything_about_them_and_keeps_a_do_not_call_nu
     assert!(store.call(kept_call).unwrap().is_some());
 
     // The same number comes back (an import, a one-off call): it is do-not-call at once.
-    let again = store.insert_contact(&gone.fields, phone(&gone).as_ref(), UnixMillis(9)).unwrap();
+    let again = store.insert_contact(&gone.fields, phone(gone).as_ref(), UnixMillis(9)).unwrap();
     assert!(store.contact(again).unwrap().unwrap().fields.do_not_call);
     // Clearing the flag on purpose lifts the suppression.
     let mut cleared = store.contact(again).unwrap().unwrap().fields;
     cleared.do_not_call = false;
-    store.update_contact(again, &cleared, phone(&gone).as_ref(), UnixMillis(10)).unwrap();
+    store.update_contact(again, &cleared, phone(gone).as_ref(), UnixMillis(10)).unwrap();
     store.forget_contact(again, |s| Some(s.to_owned())).unwrap();
-    let third = store.insert_contact(&gone.fields, phone(&gone).as_ref(), UnixMillis(11)).unwrap();
+    let third = store.insert_contact(&gone.fields, phone(gone).as_ref(), UnixMillis(11)).unwrap();
     assert!(!store.contact(third).unwrap().unwrap().fields.do_not_call);
     // A contact renumbered to a suppressed number becomes do-not-call.
     let mut dnc = kept.fields.clone();
     dnc.do_not_call = true;
-    store.update_contact(kept.id, &dnc, phone(&kept).as_ref(), UnixMillis(12)).unwrap();
+    store.update_contact(kept.id, &dnc, phone(kept).as_ref(), UnixMillis(12)).unwrap();
     let mut renumbered = store.contact(third).unwrap().unwrap().fields;
     renumbered.phone = kept.fields.phone.clone();
-    store.update_contact(third, &renumbered, phone(&kept).as_ref(), UnixMillis(13)).unwrap();
+    store.update_contact(third, &renumbered, phone(kept).as_ref(), UnixMillis(13)).unwrap();
     assert!(store.contact(third).unwrap().unwrap().fields.do_not_call);
 }
 

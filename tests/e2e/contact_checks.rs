@@ -8,9 +8,9 @@ use switchboard_store::Store;
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 
-const CSV: &str = "name,phone,time zone,item,email\n\
-                   Mars Supply,312-555-0144,Mars/Olympus,,sales at mars\n\
-                   Chicago Bolts,(415) 230-0134 x12,CST,M8 bolts,\n";
+const CSV: &str = "name,phone,time zone,item,email,target price\n\
+                   Mars Supply,312-555-0144,Mars/Olympus,,sales at mars,\n\
+                   Chicago Bolts,(415) 230-0134 x12,CST,M8 bolts,,0.40\n";
 
 const UNKNOWN_ZONE: &str = "\"Mars/Olympus\" is not a time zone: use a name such as America/Chicago, or a US zone such as CST, Eastern or Pacific";
 

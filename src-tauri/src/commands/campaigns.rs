@@ -27,15 +27,19 @@ pub async fn list_campaigns(console: State<'_, Console>) -> Reply<Vec<CampaignVi
     .await
 }
 
-/// The contacts a campaign would skip, and why, before it is launched.
+/// The contacts a campaign would skip, and why, and what it warns about, before it is launched.
 #[tauri::command]
 pub async fn check_campaign(
     console: State<'_, Console>,
     kind: CampaignKind,
-    agent_ids: Vec<AgentId>,
+    agent_id: AgentId,
+    negotiation_agent_id: Option<AgentId>,
     contacts: Vec<ContactId>,
 ) -> Reply<Vec<LaunchProblem>> {
-    with_store(&console, move |store| launch_problems(store, &agent_ids, &contacts, kind.contact_kind())).await
+    with_store(&console, move |store| {
+        launch_problems(store, agent_id, negotiation_agent_id, &contacts, kind.contact_kind())
+    })
+    .await
 }
 
 #[tauri::command]

@@ -110,8 +110,8 @@ export const api = {
   listPresets: () => call<AgentConfig[]>("list_presets"),
   saveAgent: (id: AgentId | null, config: AgentConfig) => call<Agent>("save_agent", { id, config }),
   listCampaigns: () => call<CampaignView[]>("list_campaigns"),
-  checkCampaign: (kind: CampaignKind, agentIds: AgentId[], contacts: ContactId[]) =>
-    call<LaunchProblem[]>("check_campaign", { kind, agentIds, contacts }),
+  checkCampaign: (kind: CampaignKind, agentId: AgentId, negotiationAgentId: AgentId | null, contacts: ContactId[]) =>
+    call<LaunchProblem[]>("check_campaign", { kind, agentId, negotiationAgentId, contacts }),
   launchCampaign: (spec: CampaignSpec) => call<CampaignView>("launch_campaign", { spec }),
   setCampaignStatus: (id: number, status: "paused" | "running") =>
     call<CampaignView>("set_campaign_status", { id, status }),

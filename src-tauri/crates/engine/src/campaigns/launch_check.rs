@@ -25,24 +25,37 @@ pub struct LaunchProblem {
 /// Variables a campaign supplies itself in the negotiation round.
 const CAMPAIGN_VARIABLES: [&str; 3] = ["their_price", "best_price", "best_vendor"];
 
-/// Checks, before launch, which contacts a campaign for `expected` contacts with `agent_ids`
-/// would skip and why, and what it should warn about.
+/// Checks, before launch, which contacts a campaign for `expected` contacts would skip in
+/// round 1 with `agent_id` and why, and what it should warn about (round 2 with
+/// `negotiation_agent_id` skipping them, an extension not dialled).
 pub fn launch_problems(
     store: &Store,
-    agent_ids: &[AgentId],
+    agent_id: AgentId,
+    negotiation_agent_id: Option<AgentId>,
     contacts: &[ContactId],
     expected: ContactKind,
 ) -> Result<Vec<LaunchProblem>, EngineError> {
     let region = crate::settings::default_region(store)?;
-    let mut agents = Vec::new();
-    for id in agent_ids {
-        agents.push(store.agent(*id)?.ok_or(EngineError::AgentNotFound(*id))?);
-    }
+    let agent = |id: AgentId| store.agent(id)?.ok_or(EngineError::AgentNotFound(id));
+    let round_one = agent(agent_id)?;
+    let negotiation = negotiation_agent_id.map(agent).transpose()?;
     let mut problems = Vec::new();
     for id in contacts {
         let contact = store.contact(*id)?.ok_or(EngineError::ContactNotFound(*id))?;
-        let reason = skip_reason(&contact, &agents, expected, &region);
-        let warnings = warnings(&contact, &agents);
+        let reason = skip_reason(&contact, &round_one, expected, &region);
+        let mut warnings = Vec::new();
+        if let Some(negotiation) = negotiation.as_ref().filter(|_| reason.is_none())
+            && let Some(missing) = missing_variables(negotiation, &contact)
+        {
+            warnings.push(format!("round 2 will skip it: {missing}"));
+        }
+        for agent in std::iter::once(&round_one).chain(&negotiation) {
+            let warning =
+                contact.phone_extension.as_deref().and_then(|ext| extension_warning(ext, agent.config.backend));
+            if let Some(warning) = warning.filter(|warning| !warnings.contains(warning)) {
+                warnings.push(warning);
+            }
+        }
         if reason.is_some() || !warnings.is_empty() {
             problems.push(LaunchProblem {
                 contact_id: *id,
@@ -55,9 +68,9 @@ pub fn launch_problems(
     Ok(problems)
 }
 
-/// Why a campaign for `expected` contacts cannot call `contact` with `agents`, every reason
+/// Why a campaign for `expected` contacts cannot call `contact` with `agent`, every reason
 /// joined; `None` when it can.
-pub(crate) fn skip_reason(contact: &Contact, agents: &[Agent], expected: ContactKind, region: &str) -> Option<String> {
+pub(crate) fn skip_reason(contact: &Contact, agent: &Agent, expected: ContactKind, region: &str) -> Option<String> {
     let fields = &contact.fields;
     let mut reasons: Vec<String> = Vec::new();
     if fields.kind() != expected {
@@ -67,29 +80,19 @@ pub(crate) fn skip_reason(contact: &Contact, agents: &[Agent], expected: Contact
         reasons.push("on the do-not-call list".into());
     }
     reasons.extend(check_contact(fields, region).problems.into_iter().map(|problem| problem.message));
-    for agent in agents {
-        let vars = call_variables(agent, contact);
-        let missing: Vec<String> = agent
-            .config
-            .variables()
-            .into_iter()
-            .filter(|v| !vars.contains_key(v) && !CAMPAIGN_VARIABLES.contains(&v.as_str()))
-            .collect();
-        if !missing.is_empty() {
-            reasons.push(format!("{} needs {}", agent.config.name, missing.join(", ")));
-        }
-    }
+    reasons.extend(missing_variables(agent, contact));
     (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
-/// What calling `contact` with `agents` will not do as its details say, each once.
-fn warnings(contact: &Contact, agents: &[Agent]) -> Vec<String> {
-    let mut warnings: Vec<String> = Vec::new();
-    for agent in agents {
-        let warning = contact.phone_extension.as_deref().and_then(|ext| extension_warning(ext, agent.config.backend));
-        if let Some(warning) = warning.filter(|warning| !warnings.contains(warning)) {
-            warnings.push(warning);
-        }
-    }
-    warnings
+/// "Agent needs a, b" when `agent`'s texts use variables neither `contact` nor the campaign
+/// supplies.
+fn missing_variables(agent: &Agent, contact: &Contact) -> Option<String> {
+    let vars = call_variables(agent, contact);
+    let missing: Vec<String> = agent
+        .config
+        .variables()
+        .into_iter()
+        .filter(|v| !vars.contains_key(v) && !CAMPAIGN_VARIABLES.contains(&v.as_str()))
+        .collect();
+    (!missing.is_empty()).then(|| format!("{} needs {}", agent.config.name, missing.join(", ")))
 }

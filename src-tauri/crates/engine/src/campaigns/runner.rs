@@ -252,7 +252,7 @@ async fn target_check(
     .await?;
     // A contact or agent deleted since launch is refused by the dispatcher, which says so.
     let (Some(agent), Some(contact)) = (agent, contact) else { return Ok(TargetCheck::Call) };
-    let skip = skip_reason(&contact, std::slice::from_ref(&agent), spec.kind.contact_kind(), &region);
+    let skip = skip_reason(&contact, &agent, spec.kind.contact_kind(), &region);
     if let Some(reason) = skip {
         return Ok(TargetCheck::Skip(reason));
     }

@@ -208,7 +208,7 @@ async fn the_builder_and_the_campaign_give_the_same_skip_reason_and_warn_of_exte
 
     let agent = store.list_agents().unwrap()[0].id;
     let contacts: Vec<_> = store.list_contacts().unwrap().iter().map(|c| c.id).collect();
-    let problems = launch_problems(&store, &[agent], &contacts, ContactKind::Driver).unwrap();
+    let problems = launch_problems(&store, agent, None, &contacts, ContactKind::Driver).unwrap();
     let reason = "\"Central Europe\" is not a time zone: use a name such as America/Chicago, or a US zone such as CST, \
                   Eastern or Pacific";
     let flagged: Vec<(&str, Option<&str>, &[String])> =
@@ -255,6 +255,28 @@ async fn the_builder_and_the_campaign_give_the_same_skip_reason_and_warn_of_exte
     let old = outcomes.iter().find(|o| o.contact_id == legacy).unwrap();
     assert_eq!((old.outcome.as_str(), old.reason.as_str()), ("skipped", reason));
     assert_eq!(store.calls_in_campaign(id).unwrap().len(), 2, "the two others are called");
+}
+
+#[test]
+fn a_vendor_only_the_negotiation_cannot_call_is_called_in_round_one_and_warned_about() {
+    let store = switchboard_store::Store::open_in_memory().unwrap();
+    super::seed(&store);
+    let agents = store.list_agents().unwrap();
+    let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
+    let mut acme = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
+    if let switchboard_core::ContactDetails::Vendor(vendor) = &mut acme.fields.details {
+        vendor.target_price = None;
+    }
+    let phone = switchboard_core::parse_phone(&acme.fields.phone, "US").unwrap();
+    store.update_contact(acme.id, &acme.fields, Some(&phone), now()).unwrap();
+
+    let check = |negotiation| {
+        launch_problems(&store, agent("Vendor quote"), negotiation, &[acme.id], ContactKind::Vendor).unwrap()
+    };
+    assert_eq!(check(None), []);
+    let problems = check(Some(agent("Vendor negotiation")));
+    assert_eq!(problems[0].skip_reason, None);
+    assert_eq!(problems[0].warnings, ["round 2 will skip it: Vendor negotiation needs target_price"]);
 }
 
 #[tokio::test]

@@ -30,6 +30,15 @@ fn save_unchecked_vendor(data: &std::path::Path) {
     store.insert_contact(&fields, Some(&phone), switchboard_core::UnixMillis(1)).unwrap();
 }
 
+/// The text of every element matching `css`, read in one go (rows the page re-renders while
+/// they are read one by one go stale).
+async fn texts_now(app: &App, css: &str) -> Vec<String> {
+    let script = "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent)";
+    let texts = app.client.execute(script, vec![css.into()]).await.expect("the script failed");
+    app.assert_no_page_errors(&format!("while reading {css}")).await;
+    serde_json::from_value(texts).expect("a list of texts")
+}
+
 /// Clicks the first element matching `css`.
 async fn click(app: &App, css: &str) {
     app.wait_for(css).await.click().await.expect("click failed");
@@ -78,7 +87,7 @@ async fn a_bad_time_zone_reads_the_same_in_import_editor_builder_and_campaign() 
         app.click("campaign-launch").await;
         app.wait_for("[data-testid=campaign-detail]").await;
         let skipped = eventually("Old Import skipped", PATIENCE, || async {
-            let rows = app.texts("[data-testid=campaign-target][data-status=skipped]").await;
+            let rows = texts_now(&app, "[data-testid=campaign-target][data-status=skipped]").await;
             rows.into_iter().find(|row| row.contains("Old Import"))
         })
         .await;
@@ -101,7 +110,7 @@ async fn a_bad_time_zone_reads_the_same_in_import_editor_builder_and_campaign() 
         replace_text(&app.wait_for("[data-testid=contact-email]").await, "sales@old.example").await;
         app.click("contact-save").await;
         eventually("the editor to close", PATIENCE, || async {
-            app.texts("[data-testid=contact-editor]").await.is_empty().then_some(())
+            texts_now(&app, "[data-testid=contact-editor]").await.is_empty().then_some(())
         })
         .await;
         click(&app, "[data-testid=contact-row][data-contact-name='Old Import'] [data-testid=contact-open]").await;

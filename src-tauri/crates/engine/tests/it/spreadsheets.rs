@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-use switchboard_core::{ContactDetails, ContactFields, ContactKind, VendorDetails};
+use switchboard_core::{ContactDetails, ContactFields, ContactKind, Phone, VendorDetails};
 use switchboard_engine::contacts::{ImportOptions, ImportReport, RowOutcome, export_contacts, import_contacts};
 use switchboard_engine::tables::ExportFormat;
 use switchboard_store::Store;
@@ -180,10 +180,18 @@ fn formula_cells_are_neutralised_in_csv_and_every_export_reads_back_equal() {
     let store = Store::open_in_memory().unwrap();
     let formula = "=HYPERLINK(\"http://x\",\"y\")";
     store
-        .insert_contact(&vendor(formula, "+1 415 555 0100"), Some("+14155550100"), switchboard_core::UnixMillis(1))
+        .insert_contact(
+            &vendor(formula, "+1 415 555 0100"),
+            Some(&Phone::plain("+14155550100")),
+            switchboard_core::UnixMillis(1),
+        )
         .unwrap();
     store
-        .insert_contact(&vendor("'=quoted", "(415) 555-0101"), Some("+14155550101"), switchboard_core::UnixMillis(2))
+        .insert_contact(
+            &vendor("'=quoted", "(415) 555-0101"),
+            Some(&Phone::plain("+14155550101")),
+            switchboard_core::UnixMillis(2),
+        )
         .unwrap();
     let saved = store.list_contacts().unwrap();
 

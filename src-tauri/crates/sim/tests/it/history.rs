@@ -24,7 +24,8 @@ async fn finished_quote_campaign(first_vendor: Option<&str>) -> (Arc<switchboard
     if let Some(name) = first_vendor {
         let first = store.list_contacts().unwrap().remove(0);
         let fields = switchboard_core::ContactFields { name: name.to_owned(), ..first.fields };
-        store.update_contact(first.id, &fields, first.phone_e164.as_deref(), switchboard_core::UnixMillis(1)).unwrap();
+        let phone = first.phone_e164.map(switchboard_core::Phone::plain);
+        store.update_contact(first.id, &fields, phone.as_ref(), switchboard_core::UnixMillis(1)).unwrap();
     }
     let agents = store.list_agents().unwrap();
     let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;

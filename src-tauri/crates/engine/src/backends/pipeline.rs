@@ -5,7 +5,8 @@
 //! carried out on the Twilio call; a call that ends without its stream (busy, no answer, failed)
 //! is taken back from the registry when its call task ends.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId};
@@ -33,6 +34,15 @@ struct Inner {
     sessions: PipelineSessions,
     clients: ProviderClients,
     dialer: TwilioDialer,
+    /// Calls the dispatcher is ending: Twilio is asked to hang them up once, by the dispatcher's
+    /// request, not again when their session ends as their stream closes.
+    ended_by_dispatcher: Mutex<HashSet<CallId>>,
+}
+
+impl Inner {
+    fn ended_by_dispatcher(&self) -> std::sync::MutexGuard<'_, HashSet<CallId>> {
+        self.ended_by_dispatcher.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl PipelineBackend {
@@ -46,7 +56,7 @@ impl PipelineBackend {
     /// placed (a running call keeps its own), placed with `dialer`; `sessions` is the registry
     /// the listener's media route claims them from.
     pub fn with_clients(sessions: PipelineSessions, clients: ProviderClients, dialer: TwilioDialer) -> Self {
-        Self { inner: Arc::new(Inner { sessions, clients, dialer }) }
+        Self { inner: Arc::new(Inner { sessions, clients, dialer, ended_by_dispatcher: Mutex::default() }) }
     }
 }
 
@@ -66,10 +76,18 @@ impl CallBackend for PipelineBackend {
     }
 
     /// Hangs up the Twilio call whose media stream the session holds; the stream closing ends
-    /// the session, whose own end then changes nothing.
+    /// the session, whose own end then changes nothing and whose own hang-up is not sent.
     fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
         let inner = Arc::clone(&self.inner);
-        Box::pin(async move { inner.dialer.hang_up(BACKEND, call).await })
+        Box::pin(async move {
+            inner.ended_by_dispatcher().insert(call);
+            let hung_up = inner.dialer.hang_up(BACKEND, call).await;
+            if hung_up.is_err() {
+                // Still up: the session's own hang-up is needed after all.
+                inner.ended_by_dispatcher().remove(&call);
+            }
+            hung_up
+        })
     }
 
     fn start(
@@ -138,15 +156,17 @@ async fn carry_out(
     loop {
         tokio::select! {
             request = requests.recv() => match request {
+                Some(CallControl::HangUp) if inner.ended_by_dispatcher().contains(&call_id) => {}
                 Some(request) => control(&client, call_id, &sid, request).await,
-                None => return,
+                None => break,
             },
             () = events.closed() => {
                 inner.sessions.cancel(call_id);
-                return;
+                break;
             }
         }
     }
+    inner.ended_by_dispatcher().remove(&call_id);
 }
 
 async fn control(client: &TwilioClient, call_id: CallId, sid: &str, request: CallControl) {

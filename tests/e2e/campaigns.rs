@@ -244,6 +244,16 @@ async fn a_driver_batch_is_paused_resumed_opened_and_exported() {
             (app.text("[data-testid=campaign-launch]").await == "Launch 2 calls").then_some(())
         })
         .await;
+        // Absurd limits are refused beside their inputs, and nothing is launched.
+        let at_once = app.wait_for("[data-testid=campaign-concurrency]").await;
+        crate::app::replace_text(&at_once, "99999").await;
+        crate::app::replace_text(&app.wait_for("[data-testid=campaign-attempts]").await, "0").await;
+        app.click("campaign-launch").await;
+        assert_eq!(app.text("[data-testid=campaign-error-concurrency]").await, "calls at once: 1 to 200");
+        assert_eq!(app.text("[data-testid=campaign-error-maxAttempts]").await, "attempts per contact: 1 to 10");
+        assert!(app.texts("[data-testid=campaign-row]").await.is_empty(), "nothing launched");
+        crate::app::replace_text(&at_once, "5").await;
+        crate::app::replace_text(&app.wait_for("[data-testid=campaign-attempts]").await, "2").await;
         app.click("campaign-launch").await;
         app.wait_for("[data-testid=campaign-detail]").await;
         assert!(app.text("[data-testid=campaign-meta]").await.starts_with("Driver violation batch · round 1"));

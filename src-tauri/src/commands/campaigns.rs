@@ -44,9 +44,9 @@ pub async fn check_campaign(
 
 #[tauri::command]
 pub async fn launch_campaign(console: State<'_, Console>, spec: CampaignSpec) -> Reply<CampaignView> {
-    if spec.contacts.is_empty() {
-        let error = switchboard_core::FieldError::new("contacts", "pick at least one contact");
-        return Err(CommandError::invalid(vec![error]));
+    let problems = spec.problems();
+    if !problems.is_empty() {
+        return Err(CommandError::invalid(problems));
     }
     let id = engine(&console)?.launch_campaign(spec).await?;
     campaign(&console, id).await

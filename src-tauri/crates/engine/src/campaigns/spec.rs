@@ -1,7 +1,7 @@
 //! What a campaign is asked to do.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{AgentId, ContactId, ContactKind};
+use switchboard_core::{AgentId, ContactId, ContactKind, FieldError};
 
 /// The kind of campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,4 +51,57 @@ pub struct CampaignSpec {
     /// Call even outside the agents' calling windows (urgent runs, tests).
     #[serde(default)]
     pub ignore_calling_windows: bool,
+}
+
+/// The most calls one campaign places at once.
+pub const MAX_CONCURRENCY: u32 = 200;
+/// The most attempts per contact and round.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// The longest wait between attempts (a day).
+pub const MAX_RETRY_SPACING_MS: u32 = 24 * 60 * 60 * 1000;
+
+impl CampaignSpec {
+    /// Every problem with the spec, by field, so a builder can say each beside its input.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        if self.contacts.is_empty() {
+            problems.push(FieldError::new("contacts", "pick at least one contact"));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+            problems.push(FieldError::new("concurrency", format!("calls at once: 1 to {MAX_CONCURRENCY}")));
+        }
+        if !(1..=MAX_ATTEMPTS).contains(&self.max_attempts) {
+            problems.push(FieldError::new("maxAttempts", format!("attempts per contact: 1 to {MAX_ATTEMPTS}")));
+        }
+        if self.retry_spacing_ms > MAX_RETRY_SPACING_MS {
+            problems
+                .push(FieldError::new("retrySpacingMs", "the wait between attempts is at most a day (1440 minutes)"));
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_limits_are_named_by_field() {
+        let spec = CampaignSpec {
+            name: "M8".into(),
+            kind: CampaignKind::VendorQuote,
+            agent_id: AgentId(1),
+            negotiation_agent_id: None,
+            contacts: vec![ContactId(1)],
+            concurrency: 5,
+            max_attempts: 2,
+            retry_spacing_ms: 300_000,
+            ignore_calling_windows: false,
+        };
+        assert!(spec.problems().is_empty());
+        let absurd =
+            CampaignSpec { contacts: vec![], concurrency: 99_999, max_attempts: 0, retry_spacing_ms: u32::MAX, ..spec };
+        let fields: Vec<String> = absurd.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["contacts", "concurrency", "maxAttempts", "retrySpacingMs"]);
+    }
 }

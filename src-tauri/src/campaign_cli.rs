@@ -12,7 +12,7 @@ use switchboard_core::{AgentPurpose, ContactKind};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::settings::default_region;
-use switchboard_engine::{Engine, EngineSettings, sample};
+use switchboard_engine::{Engine, EngineEvent, EngineSettings, sample};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -129,6 +129,9 @@ pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
             let mut out = String::new();
             for c in store.list_campaigns().map_err(|err| err.to_string())? {
                 out.push_str(&format!("{:>4}  {:<16} {:<10} round {}  {}\n", c.id, c.kind, c.status, c.round, c.name));
+                if let Some(reason) = &c.status_reason {
+                    out.push_str(&format!("      stopped: {reason}\n"));
+                }
             }
             print(&out);
             Ok(ExitCode::SUCCESS)
@@ -141,12 +144,16 @@ pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
             if json {
                 let value = serde_json::json!({
                     "id": campaign.id, "name": campaign.name, "kind": campaign.kind,
-                    "status": campaign.status, "round": campaign.round, "summary": result,
+                    "status": campaign.status, "statusReason": campaign.status_reason,
+                    "round": campaign.round, "summary": result,
                 });
                 print(&(serde_json::to_string_pretty(&value).map_err(|err| err.to_string())? + "\n"));
             } else {
                 let mut out =
                     format!("{} ({}, {}, round {})\n", campaign.name, campaign.kind, campaign.status, campaign.round);
+                if let Some(reason) = &campaign.status_reason {
+                    out.push_str(&format!("stopped: {reason}\n"));
+                }
                 for round in 1..=campaign.round {
                     for t in store.campaign_targets(id, round).map_err(|err| err.to_string())? {
                         let who = store.contact(t.contact_id).ok().flatten().map(|c| c.fields.name).unwrap_or_default();
@@ -274,11 +281,25 @@ pub async fn follow(
                     return Err(format!("campaign {id} was canceled"));
                 }
             }
-            _ => break campaign.summary.ok_or_else(|| format!("the campaign ended {}", campaign.status))?,
+            _ => {
+                break campaign.summary.ok_or_else(|| match campaign.status_reason {
+                    Some(reason) => format!("the campaign stopped: {reason}"),
+                    None => format!("the campaign ended {}", campaign.status),
+                })?;
+            }
         }
         // Look again when anything happens (or twice a second); what happened is in the store.
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await;
-        while events.try_recv().is_ok() {}
+        // Failing writes pause the campaign: say why, and when it goes on.
+        let first = tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await;
+        let mut next = first.ok().and_then(Result::ok);
+        while let Some(event) = next {
+            match &*event {
+                EngineEvent::StoreWritesFailing { message } => eprintln!("{message}; the campaign is paused"),
+                EngineEvent::StoreWritesRecovered => eprintln!("the database can be written again; the campaign goes on"),
+                _ => {}
+            }
+            next = events.try_recv().ok();
+        }
     };
     let result: CampaignResult = serde_json::from_str(&summary).map_err(|err| err.to_string())?;
     let out = if json {

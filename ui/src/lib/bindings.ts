@@ -219,7 +219,7 @@ export type Offer = { callId: CallId, contactId: ContactId, unitPrice: number | 
  */
 confidence: number, };
 
-export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, };
+export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" };
 
 export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "audio-unavailable" | "keychain-unavailable" | "storage";
 
@@ -341,9 +341,13 @@ nextAttemptAt: UnixMillis | null, };
 
 export type CampaignView = { id: number, name: string, spec: CampaignSpec, 
 /**
- * running, paused, completed or canceled.
+ * running, paused, completed, canceled or error.
  */
-status: string, round: number, createdAt: UnixMillis, endedAt: UnixMillis | null, rounds: Array<RoundProgress>, targets: Array<TargetView>, result: CampaignResult | null, };
+status: string, 
+/**
+ * Why the campaign stopped, when its status is error.
+ */
+statusReason: string | null, round: number, createdAt: UnixMillis, endedAt: UnixMillis | null, rounds: Array<RoundProgress>, targets: Array<TargetView>, result: CampaignResult | null, };
 
 export type LaunchProblem = { contactId: ContactId, contactName: string, 
 /**

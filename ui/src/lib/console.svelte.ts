@@ -38,6 +38,8 @@ class ConsoleState {
   /** The agents' audio fell behind lately (cleared a while after the last report). */
   audioBehind = $state<{ lateFrames: number; withinSecs: number; campaignsHeldSecs: number } | null>(null);
   private audioBehindClear: ReturnType<typeof setTimeout> | null = null;
+  /** Why the database cannot be written now (campaigns are paused meanwhile), while it cannot. */
+  storeWritesFailing = $state<string | null>(null);
   /** Lines of the selected call that arrived while its detail was loading. */
   private pendingLines: TranscriptLine[] = [];
 
@@ -102,6 +104,12 @@ class ConsoleState {
         };
         if (this.audioBehindClear !== null) clearTimeout(this.audioBehindClear);
         this.audioBehindClear = setTimeout(() => (this.audioBehind = null), AUDIO_BEHIND_SHOWN_MS);
+        break;
+      case "storeWritesFailing":
+        this.storeWritesFailing = event.message;
+        break;
+      case "storeWritesRecovered":
+        this.storeWritesFailing = null;
         break;
     }
   }

@@ -33,6 +33,11 @@ pub enum EngineEvent {
         within_secs: u32,
         campaigns_held_secs: u32,
     },
+    /// The store cannot be written (`message` says why and names the database: "cannot write
+    /// to …: disk full"). Writes are retried until they work; campaigns start no new call.
+    StoreWritesFailing { message: String },
+    /// The store can be written again; campaigns go on.
+    StoreWritesRecovered,
 }
 
 /// Fan-out of engine events. Slow listeners lose old events (they are told, and re-read the

@@ -5,21 +5,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallId, CallState, CallSummary, ContactId, Offer, TranscriptLine};
-use switchboard_store::Store;
+use switchboard_core::{CallId, CallState, CallSummary, TranscriptLine};
+use switchboard_store::{CallProgress, Store};
 use tokio::sync::mpsc;
 use tokio::time::timeout_at;
 
 use crate::dispatcher::{CallSlot, blocking};
 use crate::history::Recordings;
+use crate::store_writes::StoreWrites;
 use crate::{BackendEvent, EngineError, EngineEvent, EventBus, now};
+
+/// Events taken from the channel at once at most: a burst of lines and fields (or those that
+/// came with the end) is stored in one transaction.
+const BURST: usize = 64;
 
 pub(crate) struct CallTask {
     store: Arc<Store>,
     bus: EventBus,
+    writes: StoreWrites,
     call_id: CallId,
-    contact_id: ContactId,
     next_seq: u32,
+    /// Lines and fields received and not stored yet.
+    pending: CallProgress,
     recordings: Option<Recordings>,
     /// Held while the call lasts, when it counts against the campaign-call limit.
     _slot: Option<CallSlot>,
@@ -33,7 +40,17 @@ impl CallTask {
         slot: Option<CallSlot>,
         recordings: Option<Recordings>,
     ) -> Self {
-        Self { store, bus, call_id: call.id, contact_id: call.contact_id, next_seq: 0, recordings, _slot: slot }
+        let writes = StoreWrites::new(Arc::clone(&store), bus.clone());
+        Self {
+            store,
+            bus,
+            writes,
+            call_id: call.id,
+            next_seq: 0,
+            pending: CallProgress::default(),
+            recordings,
+            _slot: slot,
+        }
     }
 
     /// The task of a call whose lines so far are stored: its next line follows them (a backend
@@ -43,17 +60,16 @@ impl CallTask {
         self
     }
 
-    /// Consumes the backend's events until the call ends or `deadline` passes in silence.
+    /// Consumes the backend's events until the call ends or `deadline` passes in silence. Lines
+    /// and fields are stored a burst at a time; those that came with the end are stored with it,
+    /// in one transaction with the offer and the terminal state. A write that fails for a
+    /// passing reason (full disk, held lock) is retried until it works, so nothing is dropped
+    /// and the call still ends.
     pub(crate) async fn run(mut self, mut events: mpsc::Receiver<BackendEvent>, deadline: Duration) {
         let give_up_at = tokio::time::Instant::now() + deadline;
-        let outcome = loop {
-            match timeout_at(give_up_at, events.recv()).await {
-                Ok(Some(BackendEvent::Ended { state, reason })) => break (state, reason),
-                Ok(Some(event)) => {
-                    if let Err(err) = self.apply(event).await {
-                        tracing::error!(call = %self.call_id, error = %err, "could not record a call event");
-                    }
-                }
+        let outcome = 'events: loop {
+            let first = match timeout_at(give_up_at, events.recv()).await {
+                Ok(Some(event)) => event,
                 Ok(None) => {
                     break (CallState::Lost, "the backend stopped reporting before the call ended".to_owned());
                 }
@@ -66,50 +82,84 @@ impl CallTask {
                         ),
                     );
                 }
+            };
+            let mut next = Some(first);
+            let mut taken = 0;
+            while let Some(event) = next.take() {
+                if let Some(end) = self.take(event).await {
+                    break 'events end;
+                }
+                taken += 1;
+                if taken < BURST {
+                    next = events.try_recv().ok();
+                }
             }
+            self.store_pending().await;
         };
         if let Err(err) = self.finish(outcome.0, outcome.1).await {
             tracing::error!(call = %self.call_id, error = %err, "could not close the call");
         }
     }
 
-    async fn apply(&mut self, event: BackendEvent) -> Result<(), EngineError> {
+    /// Takes one event: lines and fields wait in `pending`, other events are applied (after
+    /// what is pending); an end is returned for [`CallTask::finish`].
+    async fn take(&mut self, event: BackendEvent) -> Option<(CallState, String)> {
         match event {
-            BackendEvent::Ringing => apply_state(&self.store, &self.bus, self.call_id, CallState::Ringing, None).await,
-            BackendEvent::Answered => {
-                apply_state(&self.store, &self.bus, self.call_id, CallState::InProgress, None).await
-            }
+            BackendEvent::Ended { state, reason } => return Some((state, reason)),
             BackendEvent::Line { speaker, text, offset_ms } => {
-                let line = TranscriptLine { seq: self.next_seq, speaker, text, offset_ms };
+                self.pending.lines.push(TranscriptLine { seq: self.next_seq, speaker, text, offset_ms });
                 self.next_seq += 1;
-                let (store, id, stored) = (Arc::clone(&self.store), self.call_id, line.clone());
-                if blocking(move || store.append_transcript(id, &stored)).await? {
-                    self.bus.publish(EngineEvent::TranscriptLine { call_id: self.call_id, line });
+            }
+            BackendEvent::Field { key, value } => self.pending.fields.push((key, value)),
+            event => {
+                self.store_pending().await;
+                if let Err(err) = self.apply(event).await {
+                    tracing::error!(call = %self.call_id, error = %err, "could not record a call event");
                 }
-                Ok(())
             }
-            BackendEvent::Field { key, value } => {
-                let (store, id) = (Arc::clone(&self.store), self.call_id);
-                Ok(blocking(move || store.record_field(id, &key, &value)).await?)
-            }
+        }
+        None
+    }
+
+    /// Stores the pending lines and fields (retried while writes fail) and publishes the new lines.
+    async fn store_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let (progress, id) = (std::mem::take(&mut self.pending), self.call_id);
+        match self.writes.write(move |store| store.record_progress(id, &progress)).await {
+            Ok(new_lines) => self.publish_lines(new_lines),
+            Err(err) => tracing::error!(call = %self.call_id, error = %err, "could not record the call's lines"),
+        }
+    }
+
+    fn publish_lines(&self, lines: Vec<TranscriptLine>) {
+        for line in lines {
+            self.bus.publish(EngineEvent::TranscriptLine { call_id: self.call_id, line });
+        }
+    }
+
+    async fn apply(&mut self, event: BackendEvent) -> Result<(), EngineError> {
+        let id = self.call_id;
+        match event {
+            BackendEvent::Ringing => self.advance(CallState::Ringing).await,
+            BackendEvent::Answered => self.advance(CallState::InProgress).await,
             BackendEvent::TurnLatency(latency) => {
-                let (store, id) = (Arc::clone(&self.store), self.call_id);
-                Ok(blocking(move || store.record_turn_latency(id, &latency)).await?)
+                self.writes.write(move |store| store.record_turn_latency(id, &latency)).await
             }
             BackendEvent::AudioPacing(pacing) => {
                 if pacing.late > 0 {
                     tracing::warn!(call = %self.call_id, late = pacing.late, worst_gap_ms = pacing.worst_gap_ms,
                         "the agent's audio came late: the computer was too busy for the calls it carried");
                 }
-                let (store, id) = (Arc::clone(&self.store), self.call_id);
-                Ok(blocking(move || store.record_audio_pacing(id, &pacing)).await?)
+                self.writes.write(move |store| store.record_audio_pacing(id, &pacing)).await
             }
             BackendEvent::Recording { audio, extension, duration_ms } => {
                 let Some(recordings) = self.recordings.clone() else {
                     tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
                     return Ok(());
                 };
-                let (store, id) = (Arc::clone(&self.store), self.call_id);
+                let store = Arc::clone(&self.store);
                 blocking(move || recordings.save(&store, id, extension, &audio, duration_ms, now())).await?;
                 Ok(())
             }
@@ -119,13 +169,25 @@ impl CallTask {
                     crate::history::discard(path).await;
                     return Ok(());
                 };
-                let (store, id) = (Arc::clone(&self.store), self.call_id);
+                let store = Arc::clone(&self.store);
                 blocking(move || recordings.adopt(&store, id, &path, duration_ms, now())).await?;
                 Ok(())
             }
-            // `run` stops at the end event and hands it to `finish`.
-            BackendEvent::Ended { .. } => Ok(()),
+            BackendEvent::Line { .. } | BackendEvent::Field { .. } | BackendEvent::Ended { .. } => {
+                unreachable!("`take` keeps lines and fields and returns the end")
+            }
         }
+    }
+
+    /// Moves the call to a live state (retried while writes fail) and publishes it.
+    async fn advance(&self, state: CallState) -> Result<(), EngineError> {
+        let id = self.call_id;
+        let updated = self.writes.write(move |store| store.advance_call(id, state, None, now())).await?;
+        if let Some(call) = updated {
+            tracing::info!(call = %call.id, state = call.state.as_str(), "call state");
+            self.bus.publish(EngineEvent::CallUpdated { call });
+        }
+        Ok(())
     }
 
     /// Applies a whole report for a call whose task no longer listens (it ended, or the app
@@ -138,31 +200,32 @@ impl CallTask {
         ended_already: bool,
     ) -> Result<(), EngineError> {
         for event in events {
-            match event {
-                BackendEvent::Ended { state, reason } if !ended_already => return self.finish(state, reason).await,
-                event => self.apply(event).await?,
+            if let Some((state, reason)) = self.take(event).await
+                && !ended_already
+            {
+                return self.finish(state, reason).await;
             }
         }
+        self.store_pending().await;
         Ok(())
     }
 
-    /// Ends the call and turns what it collected into an offer.
-    async fn finish(&self, state: CallState, reason: String) -> Result<(), EngineError> {
+    /// Ends the call in one transaction with the lines and fields that came with the end and the
+    /// offer they make (retried while writes fail), then publishes what changed.
+    async fn finish(&mut self, state: CallState, reason: String) -> Result<(), EngineError> {
         let state = if state.is_terminal() { state } else { CallState::Failed };
-        let (store, id, contact_id) = (Arc::clone(&self.store), self.call_id, self.contact_id);
-        let offer = blocking(move || {
-            let fields = store.collected_fields(id)?;
-            let offer = Offer::from_fields(id, contact_id, fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            if let Some(offer) = &offer {
-                store.save_offer(offer)?;
-            }
-            Ok::<_, EngineError>(offer)
-        })
-        .await?;
-        if let Some(offer) = offer {
+        let (progress, id, at) = (std::mem::take(&mut self.pending), self.call_id, now());
+        let ended = self.writes.write(move |store| store.end_call(id, state, &reason, at, &progress)).await?;
+        switchboard_store::failpoint!("call-end-after-commit");
+        self.publish_lines(ended.new_lines);
+        if let Some(offer) = ended.offer {
             self.bus.publish(EngineEvent::OfferRecorded { offer });
         }
-        apply_state(&self.store, &self.bus, self.call_id, state, Some(reason)).await
+        if let Some(call) = ended.call {
+            tracing::info!(call = %call.id, state = call.state.as_str(), reason = call.end_reason.as_deref(), "call state");
+            self.bus.publish(EngineEvent::CallUpdated { call });
+        }
+        Ok(())
     }
 }
 

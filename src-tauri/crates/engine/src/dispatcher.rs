@@ -21,7 +21,7 @@ use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{
     AudioBrake, BackendError, BackendEvent, CallBackend, CallRequest, EngineError, EngineEvent, EventBus, LiveAudio,
-    now,
+    StoreWrites, now,
 };
 
 /// Engine-wide settings.
@@ -92,14 +92,18 @@ pub struct Engine {
     audio_brake: AudioBrake,
     /// Calls the dispatcher asked to end, so each is hung up once.
     hung_up: Mutex<HashSet<CallId>>,
+    /// Store writes retried while they fail; campaigns start no new call meanwhile.
+    store_writes: StoreWrites,
 }
 
 impl Engine {
     /// An engine over `store` with no backends yet.
     pub fn new(store: Arc<Store>, settings: EngineSettings) -> Self {
+        let bus = EventBus::new(1024);
         Self {
+            store_writes: StoreWrites::new(Arc::clone(&store), bus.clone()),
             store,
-            bus: EventBus::new(1024),
+            bus,
             backends: HashMap::new(),
             settings,
             campaign_calls: Arc::default(),
@@ -141,6 +145,11 @@ impl Engine {
     /// The brake on new campaign calls, applied when the agents' audio falls behind.
     pub fn audio_brake(&self) -> &AudioBrake {
         &self.audio_brake
+    }
+
+    /// The store's writes, and whether they fail now.
+    pub fn store_writes(&self) -> &StoreWrites {
+        &self.store_writes
     }
 
     /// Makes a backend available to agents configured for it.

@@ -54,6 +54,14 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// The passing condition that made a store write fail, if that is what this error is.
+    pub fn write_failure(&self) -> Option<switchboard_store::WriteFailure> {
+        match self {
+            Self::Store(err) => err.write_failure(),
+            _ => None,
+        }
+    }
+
     /// The stable code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {

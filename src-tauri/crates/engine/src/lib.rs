@@ -25,6 +25,7 @@ mod provider_clients;
 pub mod sample;
 pub mod server;
 pub mod settings;
+mod store_writes;
 pub mod tables;
 mod variables;
 
@@ -41,3 +42,4 @@ pub use error::{EngineError, ErrorCode};
 pub use live_audio::LiveAudio;
 pub use live_calls::LiveCalls;
 pub use provider_clients::{ProviderClients, ProviderSet};
+pub use store_writes::StoreWrites;

@@ -1,7 +1,7 @@
 //! Call repository: call rows, their forward-only state, transcripts and collected fields.
 
 use crate::cached::Cached as _;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use switchboard_core::{
     AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine, Transition, UnixMillis,
 };
@@ -80,25 +80,9 @@ impl Store {
         {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
-            let current: String = tx
-                .query_row_cached("SELECT state FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
-            let current = CallState::parse(&current)
-                .ok_or_else(|| StoreError::Corrupt(format!("call {id} has state {current:?}")))?;
-            if current.transition_to(next) == Transition::Ignore {
+            if !advance_in(&tx, id, next, reason, at)? {
                 return Ok(None);
             }
-            let ended_at = next.is_terminal().then_some(at.0);
-            let answered_at = (next == CallState::InProgress).then_some(at.0);
-            tx.execute_cached(
-                "UPDATE calls SET state = ?2,
-                        end_reason = COALESCE(?3, end_reason),
-                        answered_at = COALESCE(answered_at, ?4),
-                        ended_at = ?5
-                 WHERE id = ?1",
-                params![id.0, next.as_str(), reason, answered_at, ended_at],
-            )?;
             tx.commit()?;
         }
         self.call(id)
@@ -140,21 +124,12 @@ impl Store {
     /// Appends a transcript line; a line already stored (same call and seq) is left as it was.
     /// Returns whether the line was new.
     pub fn append_transcript(&self, id: CallId, line: &TranscriptLine) -> Result<bool> {
-        let inserted = self.conn().execute_cached(
-            "INSERT OR IGNORE INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id.0, line.seq, line.speaker.as_str(), line.text, line.offset_ms],
-        )?;
-        Ok(inserted == 1)
+        append_line(&self.conn(), id, line)
     }
 
     /// Records (or corrects) one value the agent collected.
     pub fn record_field(&self, id: CallId, key: &str, value: &str) -> Result<()> {
-        self.conn().execute_cached(
-            "INSERT INTO collected_fields (call_id, key, value) VALUES (?1, ?2, ?3)
-             ON CONFLICT(call_id, key) DO UPDATE SET value = excluded.value",
-            params![id.0, key, value],
-        )?;
-        Ok(())
+        record_field(&self.conn(), id, key, value)
     }
 
     /// One call.
@@ -218,12 +193,64 @@ impl Store {
 
     /// The values the agent collected on a call, by key.
     pub fn collected_fields(&self, id: CallId) -> Result<Vec<(String, String)>> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key")?;
-        let rows = stmt.query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        collected_fields(&self.conn(), id)
     }
+}
+
+/// The values collected on call `id`, by key.
+pub(crate) fn collected_fields(conn: &Connection, id: CallId) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key")?;
+    let rows = stmt.query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Appends a transcript line unless stored already; returns whether it was new.
+pub(crate) fn append_line(conn: &Connection, id: CallId, line: &TranscriptLine) -> Result<bool> {
+    let inserted = conn.execute_cached(
+        "INSERT OR IGNORE INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id.0, line.seq, line.speaker.as_str(), line.text, line.offset_ms],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Records (or corrects) one collected value.
+pub(crate) fn record_field(conn: &Connection, id: CallId, key: &str, value: &str) -> Result<()> {
+    conn.execute_cached(
+        "INSERT INTO collected_fields (call_id, key, value) VALUES (?1, ?2, ?3)
+         ON CONFLICT(call_id, key) DO UPDATE SET value = excluded.value",
+        params![id.0, key, value],
+    )?;
+    Ok(())
+}
+
+/// Moves call `id` to `next` inside `tx` if that is a step forward; returns whether it did.
+pub(crate) fn advance_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: CallId,
+    next: CallState,
+    reason: Option<&str>,
+    at: UnixMillis,
+) -> Result<bool> {
+    let current: String = tx
+        .query_row_cached("SELECT state FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
+    let current =
+        CallState::parse(&current).ok_or_else(|| StoreError::Corrupt(format!("call {id} has state {current:?}")))?;
+    if current.transition_to(next) == Transition::Ignore {
+        return Ok(false);
+    }
+    let ended_at = next.is_terminal().then_some(at.0);
+    let answered_at = (next == CallState::InProgress).then_some(at.0);
+    tx.execute_cached(
+        "UPDATE calls SET state = ?2,
+                end_reason = COALESCE(?3, end_reason),
+                answered_at = COALESCE(answered_at, ?4),
+                ended_at = ?5
+         WHERE id = ?1",
+        params![id.0, next.as_str(), reason, answered_at, ended_at],
+    )?;
+    Ok(true)
 }
 
 /// Splits an optional triple into three optionals (for nullable columns).

@@ -17,6 +17,8 @@ pub struct CampaignRow {
     pub name: String,
     pub kind: String,
     pub status: String,
+    /// Why the campaign stopped, when its status is `error`.
+    pub status_reason: Option<String>,
     pub round: u8,
     pub spec: String,
     pub summary: Option<String>,
@@ -59,7 +61,7 @@ pub struct Lease<'a> {
 }
 
 const SELECT_CAMPAIGN: &str =
-    "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls FROM campaigns";
+    "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls, status_reason FROM campaigns";
 const SELECT_TARGET: &str =
     "SELECT campaign_id, round, contact_id, status, attempts, next_attempt_at, call_id, outcome, variables,
             lease_owner, lease_expires_at
@@ -133,7 +135,7 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Cancels a running or paused campaign, all or nothing: every target not called yet says
+    /// Cancels a running, paused or stopped (`error`) campaign, all or nothing: every target not called yet says
     /// canceled; targets on the line keep `calling` until their call ends. `end_calls` asks the
     /// process running the campaign to end those calls now. Returns false when it had finished.
     pub fn cancel_campaign(&self, id: i64, end_calls: bool, now: UnixMillis) -> Result<bool> {
@@ -141,7 +143,7 @@ impl Store {
         let tx = conn.transaction()?;
         let changed = tx.execute_cached(
             "UPDATE campaigns SET status = 'canceled', ended_at = ?2, end_calls = ?3
-             WHERE id = ?1 AND status IN ('running', 'paused')",
+             WHERE id = ?1 AND status IN ('running', 'paused', 'error')",
             params![id, now.0, end_calls],
         )?;
         if changed == 0 {
@@ -157,9 +159,24 @@ impl Store {
         Ok(true)
     }
 
+    /// Stops a running or paused campaign in the `error` state with the reason it cannot go on;
+    /// returns its round, or `None` when it was not running or paused.
+    pub fn fail_campaign(&self, id: i64, reason: &str) -> Result<Option<u8>> {
+        Ok(self
+            .conn()
+            .query_row_cached(
+                "UPDATE campaigns SET status = 'error', status_reason = ?2
+                 WHERE id = ?1 AND status IN ('running', 'paused') RETURNING round",
+                params![id, reason],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     /// Moves a running campaign from round `from` to round `to` and adds the new round's
     /// targets, all or nothing. Returns false (and changes nothing) when another completion
     /// already moved it: this compare-and-swap is what makes round advancement exactly once.
+    /// A contact listed twice is one target (the first listing's variables).
     pub fn advance_round(
         &self,
         id: i64,
@@ -179,13 +196,14 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO campaign_targets (campaign_id, round, contact_id, status, variables)
-                 VALUES (?1, ?2, ?3, 'pending', ?4)",
+                 VALUES (?1, ?2, ?3, 'pending', ?4) ON CONFLICT (campaign_id, round, contact_id) DO NOTHING",
             )?;
             for (contact, variables) in targets {
                 let json = serde_json::to_string(variables).map_err(|err| StoreError::Corrupt(err.to_string()))?;
                 insert.execute(params![id, to, contact.0, json])?;
             }
         }
+        crate::failpoint!("campaign-advance-before-commit");
         tx.commit()?;
         Ok(true)
     }
@@ -282,13 +300,17 @@ impl Store {
         Ok(())
     }
 
-    /// The quotes a campaign's calls yielded: (round, vendor name, offer), oldest call first.
+    /// The quotes a campaign's calls yielded: (round, vendor name, offer), oldest call first;
+    /// one per vendor and round (the latest call's), so no round lists a vendor twice.
     pub fn campaign_offers(&self, id: i64) -> Result<Vec<(u8, String, switchboard_core::Offer)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT c.round, ct.name, o.call_id, o.contact_id, o.unit_price, o.moq, o.lead_time_days, o.shipping, o.terms, o.confidence
              FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
-             WHERE c.campaign_id = ?1 ORDER BY c.id",
+             WHERE c.campaign_id = ?1
+               AND o.call_id = (SELECT MAX(o2.call_id) FROM offers o2 JOIN calls c2 ON c2.id = o2.call_id
+                                WHERE c2.campaign_id = ?1 AND c2.round = c.round AND o2.contact_id = o.contact_id)
+             ORDER BY c.id",
         )?;
         let rows =
             stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?, crate::offers::read_offer_from(row, 2)?)))?;
@@ -308,6 +330,7 @@ fn read_campaign(row: &Row<'_>) -> rusqlite::Result<CampaignRow> {
         created_at: UnixMillis(row.get(7)?),
         ended_at: row.get::<_, Option<i64>>(8)?.map(UnixMillis),
         end_calls: row.get(9)?,
+        status_reason: row.get(10)?,
     })
 }
 

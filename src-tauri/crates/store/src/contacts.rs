@@ -36,12 +36,15 @@ impl Store {
     }
 
     /// Applies many writes in one transaction. Each write is all or nothing on its own (a
-    /// savepoint): one that fails is reported in its slot and the others still commit.
+    /// savepoint): one that fails is reported in its slot and the others still commit. A write
+    /// the database itself refuses (full disk, held lock: see [`StoreError::write_failure`]) is
+    /// no fault of its row, so it fails the whole call and nothing is written.
     pub fn write_contacts(&self, writes: &[ContactWrite], now: UnixMillis) -> Result<Vec<Result<ContactId>>> {
         let mut conn = self.conn();
         let mut tx = conn.transaction()?;
         let mut results = Vec::with_capacity(writes.len());
         for write in writes {
+            crate::failpoint!("import-row");
             let mut savepoint = tx.savepoint()?;
             let result = match write {
                 ContactWrite::Insert { fields, phone } => insert_contact(&savepoint, fields, phone.as_ref(), now),
@@ -49,13 +52,19 @@ impl Store {
                     update_contact(&savepoint, *id, fields, phone.as_ref(), now).map(|()| *id)
                 }
             };
-            if result.is_ok() {
-                savepoint.commit()?;
-            } else {
-                savepoint.rollback()?;
+            match result {
+                Ok(id) => {
+                    savepoint.commit()?;
+                    results.push(Ok(id));
+                }
+                Err(err) if err.write_failure().is_some() => return Err(err),
+                Err(err) => {
+                    savepoint.rollback()?;
+                    results.push(Err(err));
+                }
             }
-            results.push(result);
         }
+        crate::failpoint!("import-before-commit");
         tx.commit()?;
         Ok(results)
     }

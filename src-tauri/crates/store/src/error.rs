@@ -1,6 +1,7 @@
 //! Store errors. Each one says what failed and, for the file itself, where.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -17,4 +18,72 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} not found")]
     NotFound(String),
+}
+
+/// Why the database could not be written: conditions that pass (space is freed, the other
+/// writer lets go, the directory is made writable again), so the write is worth retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFailure {
+    /// The disk (or the file system holding the database) is full.
+    DiskFull,
+    /// Another connection or process holds the write lock past the busy timeout.
+    Locked,
+    /// The file or its directory is read-only.
+    ReadOnly,
+    /// The operating system failed the read or write.
+    Io,
+}
+
+impl WriteFailure {
+    /// The failure an SQLite error code means, if it is one.
+    fn of(code: rusqlite::ErrorCode) -> Option<WriteFailure> {
+        use rusqlite::ErrorCode as E;
+        match code {
+            E::DiskFull => Some(WriteFailure::DiskFull),
+            E::DatabaseBusy | E::DatabaseLocked => Some(WriteFailure::Locked),
+            E::ReadOnly => Some(WriteFailure::ReadOnly),
+            E::SystemIoFailure | E::CannotOpen => Some(WriteFailure::Io),
+            _ => None,
+        }
+    }
+
+    /// What to tell the dispatcher, naming the database file.
+    pub fn message(self, path: &Path) -> String {
+        format!("cannot write to {}: {self}", path.display())
+    }
+}
+
+impl fmt::Display for WriteFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WriteFailure::DiskFull => "disk full",
+            WriteFailure::Locked => "the database is locked by another program",
+            WriteFailure::ReadOnly => "the data directory is read-only",
+            WriteFailure::Io => "the disk reported an I/O error",
+        })
+    }
+}
+
+impl StoreError {
+    /// The passing condition that made a write fail, if that is what this error is (else the
+    /// error is the request's own: retrying it would fail the same way).
+    pub fn write_failure(&self) -> Option<WriteFailure> {
+        let (StoreError::Sqlite(source) | StoreError::Open { source, .. }) = self else { return None };
+        source.sqlite_error_code().and_then(WriteFailure::of)
+    }
+}
+
+/// The error SQLite gives for a write that fails as `kind` says (`full`, `busy`, `readonly`,
+/// `constraint`, else an I/O error): what a failpoint returns to fake a full disk, a held lock,
+/// or a write the database refuses for good.
+#[cfg(feature = "failpoints")]
+pub fn injected_write_error(kind: Option<String>) -> StoreError {
+    let code = match kind.as_deref() {
+        Some("full") => rusqlite::ffi::SQLITE_FULL,
+        Some("busy") => rusqlite::ffi::SQLITE_BUSY,
+        Some("readonly") => rusqlite::ffi::SQLITE_READONLY,
+        Some("constraint") => rusqlite::ffi::SQLITE_CONSTRAINT,
+        _ => rusqlite::ffi::SQLITE_IOERR,
+    };
+    StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None))
 }

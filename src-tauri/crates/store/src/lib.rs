@@ -3,6 +3,7 @@
 
 mod agents;
 mod cached;
+mod call_end;
 mod call_record;
 mod calls;
 mod campaigns;
@@ -21,18 +22,44 @@ mod settings;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use cached::Cached as _;
 use rusqlite::Connection;
 
+pub use call_end::{CallEnded, CallProgress};
 pub use call_record::ProviderFacts;
 pub use calls::NewCall;
 pub use campaigns::{CampaignRow, Lease, TargetRow};
 pub use contacts::ContactWrite;
-pub use error::StoreError;
+#[cfg(feature = "failpoints")]
+pub use error::injected_write_error;
+pub use error::{StoreError, WriteFailure};
 pub use forget::Forgotten;
 pub use gather::GatherRow;
 pub use history::HistoryHit;
 pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow};
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
+
+#[cfg(feature = "failpoints")]
+#[doc(hidden)]
+pub use fail;
+
+/// A failpoint (compiled in only with the `failpoints` feature, which only tests enable): a test
+/// crashes the process here (`panic`) or makes the write fail (`return(full)`, `return(busy)`,
+/// `return(readonly)`, `return(constraint)`, else an I/O error).
+#[cfg(feature = "failpoints")]
+#[macro_export]
+macro_rules! failpoint {
+    ($name:literal) => {
+        $crate::fail::fail_point!($name, |kind| Err($crate::injected_write_error(kind).into()))
+    };
+}
+
+/// A failpoint; without the `failpoints` feature there is none.
+#[cfg(not(feature = "failpoints"))]
+#[macro_export]
+macro_rules! failpoint {
+    ($name:literal) => {};
+}
 
 /// Result of a store operation.
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -41,6 +68,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// Why writes fail now, as those who write last found (see [`Store::note_write`]).
+    writes_failing: Mutex<Option<WriteFailure>>,
 }
 
 impl Store {
@@ -55,7 +84,7 @@ impl Store {
         configure(&conn).map_err(open_error)?;
         schema::migrate(&mut conn, path)?;
         tracing::info!(path = %path.display(), "database open");
-        Ok(Store { conn: Mutex::new(conn), path: path.to_owned() })
+        Ok(Store { conn: Mutex::new(conn), path: path.to_owned(), writes_failing: Mutex::default() })
     }
 
     /// A private in-memory database with the full schema, for tests.
@@ -65,12 +94,35 @@ impl Store {
             Connection::open_in_memory().map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&conn).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         schema::migrate(&mut conn, &path)?;
-        Ok(Store { conn: Mutex::new(conn), path })
+        Ok(Store { conn: Mutex::new(conn), path, writes_failing: Mutex::default() })
     }
 
     /// Where the database file is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Records how a write ended (`None`: it worked) and returns the previous state, so the
+    /// one who saw the change can say so.
+    pub fn note_write(&self, failure: Option<WriteFailure>) -> Option<WriteFailure> {
+        let mut failing = self.writes_failing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::mem::replace(&mut *failing, failure)
+    }
+
+    /// Why writes fail now, if the last write failed for a passing reason.
+    pub fn writes_failing(&self) -> Option<WriteFailure> {
+        *self.writes_failing.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Writes a row that means nothing (when it was written) to learn whether writes work again.
+    pub fn probe_write(&self, now: switchboard_core::UnixMillis) -> Result<()> {
+        crate::failpoint!("write-probe");
+        self.conn().execute_cached(
+            "INSERT INTO meta (key, value) VALUES ('last_write_probe', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [now.0.to_string()],
+        )?;
+        Ok(())
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

@@ -1,7 +1,7 @@
 //! Offer repository: one quote per call.
 
 use crate::cached::Cached as _;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use switchboard_core::{CallId, ContactId, Offer};
 
 use crate::{Result, Store};
@@ -12,22 +12,7 @@ const SELECT: &str =
 impl Store {
     /// Stores (or replaces) the offer a call yielded.
     pub fn save_offer(&self, offer: &Offer) -> Result<()> {
-        self.conn().execute_cached(
-            "INSERT OR REPLACE INTO offers
-                 (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                offer.call_id.0,
-                offer.contact_id.0,
-                offer.unit_price,
-                offer.moq,
-                offer.lead_time_days,
-                offer.shipping,
-                offer.terms,
-                offer.confidence
-            ],
-        )?;
-        Ok(())
+        save_offer(&self.conn(), offer)
     }
 
     /// The offer a call yielded, if any.
@@ -61,4 +46,24 @@ pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> rusqlite::Result<O
         terms: row.get(first + 6)?,
         confidence: row.get(first + 7)?,
     })
+}
+
+/// Stores (or replaces) an offer on `conn`.
+pub(crate) fn save_offer(conn: &Connection, offer: &Offer) -> Result<()> {
+    conn.execute_cached(
+        "INSERT OR REPLACE INTO offers
+             (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            offer.call_id.0,
+            offer.contact_id.0,
+            offer.unit_price,
+            offer.moq,
+            offer.lead_time_days,
+            offer.shipping,
+            offer.terms,
+            offer.confidence
+        ],
+    )?;
+    Ok(())
 }

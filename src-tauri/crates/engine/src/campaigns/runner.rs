@@ -27,6 +27,13 @@ use crate::{CallPlan, Engine, EngineError, EngineEvent, now};
 /// How long the runner waits for a call to end before looking again anyway.
 const IDLE_CHECK: Duration = Duration::from_millis(500);
 
+/// How often a campaign paused by failing store writes tries a write again.
+const WRITES_CHECK: Duration = Duration::from_secs(1);
+
+/// Steps failing in a row (for a reason other than a passing write failure) before the
+/// campaign stops in the `error` state with the reason.
+const FAILED_STEPS_BEFORE_ERROR: u32 = 3;
+
 /// What the runner does next.
 enum Next {
     Finished,
@@ -46,6 +53,7 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
     tokio::spawn(async move {
         let mut events = engine.bus().subscribe();
         let mut runner = Runner { renewed_at: tokio::time::Instant::now(), ended_calls: false };
+        let mut failed_steps = 0;
         loop {
             if runner.renewed_at.elapsed() >= engine.lease_ttl() / 3 {
                 let held = Arc::clone(&engine);
@@ -55,10 +63,20 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
                 }
             }
             let wait = match step(&engine, id, &mut runner).await {
-                Ok(Next::Finished) => break,
-                Ok(Next::Wait(wait)) => wait,
+                Ok(Next::Finished) | Err(EngineError::ShuttingDown) => break,
+                Ok(Next::Wait(wait)) => {
+                    failed_steps = 0;
+                    wait
+                }
+                // Paused until writes work again (the engine said why, naming the database).
+                Err(err) if engine.store_writes().note_error(&err) => WRITES_CHECK,
                 Err(err) => {
-                    tracing::error!(campaign = id, error = %err, "campaign step failed; trying again");
+                    failed_steps += 1;
+                    if failed_steps >= FAILED_STEPS_BEFORE_ERROR {
+                        stop_with_error(&engine, id, &err).await;
+                        break;
+                    }
+                    tracing::warn!(campaign = id, error = %err, "campaign step failed; trying again");
                     Duration::from_secs(1)
                 }
             };
@@ -79,7 +97,27 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
     });
 }
 
+/// Stops campaign `id` in the `error` state with why it cannot go on, and says so.
+async fn stop_with_error(engine: &Arc<Engine>, id: i64, err: &EngineError) {
+    let reason = err.to_string();
+    tracing::error!(campaign = id, error = %reason, "the campaign cannot go on; stopped in error");
+    let stored = reason.clone();
+    match engine.store_writes().write(move |store| store.fail_campaign(id, &stored)).await {
+        Ok(Some(round)) => {
+            engine.bus().publish(EngineEvent::CampaignUpdated { campaign_id: id, status: "error".into(), round });
+        }
+        Ok(None) => {}
+        Err(err) => tracing::error!(campaign = id, error = %err, "could not record why the campaign stopped"),
+    }
+}
+
 async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next, EngineError> {
+    // While store writes fail, start nothing: try one write, and wait when it fails too.
+    if engine.store_writes().failing().is_some() {
+        let store = Arc::clone(engine.store());
+        blocking(move || store.probe_write(now())).await?;
+        engine.store_writes().note_success();
+    }
     let store = Arc::clone(engine.store());
     let Some(campaign) = blocking(move || store.campaign(id)).await? else { return Ok(Next::Finished) };
     match campaign.status.as_str() {
@@ -105,15 +143,20 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         }
         let store = Arc::clone(engine.store());
         let call_id = target.call_id;
-        let call = blocking(move || call_id.map(|c| store.call(c)).transpose().map(Option::flatten)).await?;
+        let call = blocking(move || {
+            let Some(call) = call_id.map(|c| store.call(c)).transpose()?.flatten() else { return Ok(None) };
+            let quoted = call.state.is_terminal() && store.offer(call.id)?.is_some();
+            Ok::<_, EngineError>(Some((call, quoted)))
+        })
+        .await?;
         match call {
-            Some(call) if call.state.is_terminal() => {
-                settle(engine, &spec, target, call.state, call.end_reason).await?
+            Some((call, quoted)) if call.state.is_terminal() => {
+                settle(engine, &spec, target, call.state, call.end_reason, quoted).await?
             }
             Some(_) => in_flight += 1,
             None => {
                 let reason = "the app stopped before the call was placed".to_owned();
-                settle(engine, &spec, target, CallState::Failed, Some(reason)).await?
+                settle(engine, &spec, target, CallState::Failed, Some(reason), false).await?
             }
         }
     }
@@ -133,7 +176,7 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
             }
             _ => {}
         }
-        if in_flight >= spec.concurrency.max(1) || braked.is_some() {
+        if in_flight >= spec.concurrency.max(1) || braked.is_some() || engine.store_writes().failing().is_some() {
             break;
         }
         let Some(agent_id) = agent_id else {
@@ -156,10 +199,13 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         let Some(slot) = engine.campaign_call_slot() else { break };
         let (held, contact) = (Arc::clone(engine), target.contact_id);
         let claimed = blocking(move || held.store().target_reserve(id, round, contact, &held.lease())).await?;
+        // A write that worked: writes that failed (a lock this one waited out) work again.
+        engine.store_writes().note_success();
         let Some(attempt) = claimed else {
             // Taken meanwhile (by a cancel, or by another process whose lease holds).
             continue;
         };
+        switchboard_store::failpoint!("campaign-target-reserved");
         let reserved = TargetRow { attempts: attempt, status: "calling".into(), ..target.clone() };
         let plan = CallPlan {
             contact_id: target.contact_id,
@@ -170,13 +216,14 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         };
         match engine.place_call(plan).await {
             Ok(call) => {
+                switchboard_store::failpoint!("campaign-call-placed");
                 let store = Arc::clone(engine.store());
                 blocking(move || store.target_call_placed(id, round, contact, call.id)).await?;
                 in_flight += 1;
             }
             // The failed call was stored; it counts as an attempt.
             Err(EngineError::Backend(err)) => {
-                settle(engine, &spec, &reserved, CallState::Failed, Some(err.to_string())).await?
+                settle(engine, &spec, &reserved, CallState::Failed, Some(err.to_string()), false).await?
             }
             Err(err @ (EngineError::Store(_) | EngineError::ShuttingDown)) => return Err(err),
             Err(refusal) => finish_target(engine, &reserved, "skipped", &refusal.to_string()).await?,
@@ -276,18 +323,20 @@ async fn target_check(
 }
 
 /// Records how a target's call ended: retried while attempts remain for calls that did not
-/// connect, otherwise done with its outcome.
+/// connect (and yielded no quote: one offer per vendor and round), otherwise done with its outcome.
 async fn settle(
     engine: &Arc<Engine>,
     spec: &CampaignSpec,
     target: &TargetRow,
     state: CallState,
     reason: Option<String>,
+    quoted: bool,
 ) -> Result<(), EngineError> {
-    let retryable = matches!(
-        state,
-        CallState::NoAnswer | CallState::Busy | CallState::Voicemail | CallState::Failed | CallState::Lost
-    );
+    let retryable = !quoted
+        && matches!(
+            state,
+            CallState::NoAnswer | CallState::Busy | CallState::Voicemail | CallState::Failed | CallState::Lost
+        );
     let what = reason.unwrap_or_else(|| state.as_str().to_owned());
     if retryable && target.attempts < spec.max_attempts {
         let at = UnixMillis(now().0 + i64::from(spec.retry_spacing_ms));
@@ -341,9 +390,11 @@ async fn advance(engine: &Arc<Engine>, id: i64, spec: &CampaignSpec, round: u8) 
         let result = result(&store, id, &spec, quotes)?;
         let json =
             serde_json::to_string(&result).map_err(|err| switchboard_store::StoreError::Corrupt(err.to_string()))?;
+        switchboard_store::failpoint!("campaign-complete-before-commit");
         Ok((store.complete_campaign(id, round, &json, now())?, "completed", round))
     })
     .await?;
+    switchboard_store::failpoint!("campaign-advance-after-commit");
     if advanced {
         tracing::info!(campaign = id, status, round = new_round, "campaign advanced");
         engine.bus().publish(EngineEvent::CampaignUpdated {

@@ -51,8 +51,10 @@ pub struct CampaignView {
     pub id: i64,
     pub name: String,
     pub spec: CampaignSpec,
-    /// running, paused, completed or canceled.
+    /// running, paused, completed, canceled or error.
     pub status: String,
+    /// Why the campaign stopped, when its status is error.
+    pub status_reason: Option<String>,
     pub round: u8,
     pub created_at: UnixMillis,
     pub ended_at: Option<UnixMillis>,
@@ -109,6 +111,7 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
         name: row.name,
         spec,
         status: row.status,
+        status_reason: row.status_reason,
         round: row.round,
         created_at: row.created_at,
         ended_at: row.ended_at,

@@ -3,6 +3,9 @@
 //! other and with saved contacts), and the result written.
 
 use std::collections::HashMap;
+use std::time::Duration;
+
+use backon::{BlockingRetryable as _, ExponentialBuilder};
 
 use switchboard_core::{ContactCheck, ContactFields, ContactId, ContactKind, FieldError, Phone, check_contact};
 use switchboard_store::{ContactWrite, Store, StoreError};
@@ -42,8 +45,38 @@ pub enum ImportError {
     JsonShape { source_name: String },
     #[error("{source_name} has no header row")]
     NoHeader { source_name: String },
+    /// The database could not be written for a passing reason (held lock, full disk, read-only
+    /// directory) for longer than the import waits; the message names the database.
+    #[error("{0}; nothing was imported")]
+    Unwritable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How long an import keeps trying to write while the database refuses writes for a passing
+/// reason (another program holding the write lock past the busy timeout, a full disk).
+const WRITE_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Writes the import's contacts, trying again with backoff while the database refuses writes
+/// for a passing reason; a row is never reported as failed for what the database went through.
+fn write_retrying(store: &Store, writes: &[ContactWrite]) -> Result<Vec<Result<ContactId, StoreError>>, ImportError> {
+    let write = || store.write_contacts(writes, now());
+    let backoff = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_secs(2))
+        .with_total_delay(Some(WRITE_PATIENCE))
+        .without_max_times();
+    write
+        .retry(backoff)
+        .when(|err: &StoreError| err.write_failure().is_some())
+        .notify(|err: &StoreError, wait| {
+            tracing::warn!(error = %err, wait_ms = wait.as_millis() as u64, "the import could not write; trying again");
+        })
+        .call()
+        .map_err(|err| match err.write_failure() {
+            Some(failure) => ImportError::Unwritable(failure.message(store.path())),
+            None => ImportError::Store(err),
+        })
 }
 
 /// A saved or planned contact that rows merge into.
@@ -172,7 +205,8 @@ pub fn import_contacts(
                 }
             })
             .collect();
-        let results = store.write_contacts(&writes, now())?;
+        let results = write_retrying(store, &writes)?;
+        switchboard_store::failpoint!("import-after-commit");
         let mut written: HashMap<usize, Result<ContactId, String>> = HashMap::new();
         for (index, result) in to_write.into_iter().zip(results) {
             written.insert(index, result.map_err(|err| err.to_string()));

@@ -152,7 +152,9 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             (None, None) => state.reports.deliver_state(&call, next, reason).await?,
         }
     }
+    switchboard_store::failpoint!("inbox-applied");
     let (store, id) = (Arc::clone(&state.store), row.id);
     blocking(move || store.mark_webhook_processed(id, now())).await?;
+    switchboard_store::failpoint!("inbox-marked");
     Ok(Outcome::Processed)
 }

@@ -297,3 +297,23 @@ fn a_file_that_is_not_contacts_at_all_is_an_error() {
     let err = import_contacts(&store, "x.json", "[{", &options(None)).unwrap_err();
     assert!(err.to_string().starts_with("x.json is not valid JSON"), "{err}");
 }
+
+#[test]
+fn an_import_waits_out_a_write_lock_held_past_the_busy_timeout_and_imports_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.db");
+    let store = Store::open(&path).unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Held past the store's 5 s busy timeout, so a write gives up once before it gets through.
+    let held = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(6_500));
+        other.execute_batch("COMMIT").unwrap();
+    });
+    let csv =
+        "name,phone,item\nAcme,(312) 555-0143,bolts\nBolt Bros,(312) 555-0144,bolts\nCoastal,(312) 555-0145,bolts\n";
+    let report = import_contacts(&store, "vendors.csv", csv, &options(Some(ContactKind::Vendor))).unwrap();
+    held.join().unwrap();
+    assert_eq!(outcomes(&report), ["1 imported", "2 imported", "3 imported"]);
+    assert_eq!(store.list_contacts().unwrap().len(), 3);
+}

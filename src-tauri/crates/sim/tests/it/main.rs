@@ -12,6 +12,7 @@ use switchboard_store::{Store, TargetRow};
 use tokio::sync::broadcast;
 
 mod campaign;
+mod crash_points;
 mod dialer_reconcile;
 mod elevenlabs;
 mod gather;
@@ -26,6 +27,7 @@ mod realistic;
 mod restarts;
 mod ultravox;
 mod vapi;
+mod write_failures;
 
 /// Seeds the shipped quote and negotiation agents and the sample vendors.
 pub fn seed(store: &Store) {

@@ -1,0 +1,100 @@
+//! A call's end as one transaction: its last transcript lines and collected fields, the offer
+//! they make and the terminal state commit together or not at all, so a crash or a failed
+//! write never leaves an offer on an open call.
+
+use rusqlite::OptionalExtension as _;
+use switchboard_core::{CallId, CallState, CallSummary, ContactId, Offer, TranscriptLine, UnixMillis};
+
+use crate::cached::Cached as _;
+use crate::calls::{advance_in, append_line, collected_fields, record_field};
+use crate::offers::save_offer;
+use crate::{Result, Store, StoreError};
+
+/// Lines and collected values a call reported together (with its end, or in one burst).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallProgress {
+    /// Transcript lines; a line stored already (same seq) is left as it was.
+    pub lines: Vec<TranscriptLine>,
+    /// Values collected (key, value); a later value for a key corrects the earlier.
+    pub fields: Vec<(String, String)>,
+}
+
+impl CallProgress {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.fields.is_empty()
+    }
+}
+
+/// What a call's end committed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEnded {
+    /// The ended call, or `None` when it had ended already (the end changed nothing).
+    pub call: Option<CallSummary>,
+    /// The offer its collected fields make, saved with the end.
+    pub offer: Option<Offer>,
+    /// The lines that were new.
+    pub new_lines: Vec<TranscriptLine>,
+}
+
+impl Store {
+    /// Stores `progress` in one transaction; returns the lines that were new.
+    pub fn record_progress(&self, id: CallId, progress: &CallProgress) -> Result<Vec<TranscriptLine>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let new_lines = write_progress(&tx, id, progress)?;
+        crate::failpoint!("call-progress-before-commit");
+        tx.commit()?;
+        Ok(new_lines)
+    }
+
+    /// Ends call `id` in `state` (terminal) with `reason`, in one transaction with the lines and
+    /// fields that came with the end and the offer the call's fields make. A call that had ended
+    /// already keeps its state and gains no offer (the lines and fields are still stored).
+    pub fn end_call(
+        &self,
+        id: CallId,
+        state: CallState,
+        reason: &str,
+        at: UnixMillis,
+        progress: &CallProgress,
+    ) -> Result<CallEnded> {
+        let (ended, offer, new_lines) = {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let new_lines = write_progress(&tx, id, progress)?;
+            let ended = advance_in(&tx, id, state, Some(reason), at)?;
+            let offer = if ended { offer_of(&tx, id)? } else { None };
+            if let Some(offer) = &offer {
+                save_offer(&tx, offer)?;
+            }
+            crate::failpoint!("call-end-before-commit");
+            tx.commit()?;
+            (ended, offer, new_lines)
+        };
+        let call = if ended { self.call(id)? } else { None };
+        Ok(CallEnded { call, offer, new_lines })
+    }
+}
+
+fn write_progress(conn: &rusqlite::Connection, id: CallId, progress: &CallProgress) -> Result<Vec<TranscriptLine>> {
+    let mut new_lines = Vec::new();
+    for line in &progress.lines {
+        if append_line(conn, id, line)? {
+            new_lines.push(line.clone());
+        }
+    }
+    for (key, value) in &progress.fields {
+        record_field(conn, id, key, value)?;
+    }
+    Ok(new_lines)
+}
+
+/// The offer call `id`'s collected fields make, if any.
+fn offer_of(conn: &rusqlite::Connection, id: CallId) -> Result<Option<Offer>> {
+    let contact: i64 = conn
+        .query_row_cached("SELECT contact_id FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
+    let fields = collected_fields(conn, id)?;
+    Ok(Offer::from_fields(id, ContactId(contact), fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+}

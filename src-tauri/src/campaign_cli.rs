@@ -295,7 +295,9 @@ pub async fn follow(
         while let Some(event) = next {
             match &*event {
                 EngineEvent::StoreWritesFailing { message } => eprintln!("{message}; the campaign is paused"),
-                EngineEvent::StoreWritesRecovered => eprintln!("the database can be written again; the campaign goes on"),
+                EngineEvent::StoreWritesRecovered => {
+                    eprintln!("the database can be written again; the campaign goes on")
+                }
                 _ => {}
             }
             next = events.try_recv().ok();

@@ -60,8 +60,7 @@ pub struct Lease<'a> {
     pub until: UnixMillis,
 }
 
-const SELECT_CAMPAIGN: &str =
-    "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls, status_reason FROM campaigns";
+const SELECT_CAMPAIGN: &str = "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls, status_reason FROM campaigns";
 const SELECT_TARGET: &str =
     "SELECT campaign_id, round, contact_id, status, attempts, next_attempt_at, call_id, outcome, variables,
             lease_owner, lease_expires_at

@@ -10,6 +10,8 @@ pub enum StoreError {
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot open the database at {}: {source}", path.display())]
     Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot open the database at {}: {cause}", path.display())]
+    Unwritable { path: PathBuf, cause: WriteFailure },
     #[error("cannot bring the database at {} up to date: {source}", path.display())]
     Migrate { path: PathBuf, source: rusqlite_migration::Error },
     #[error("database error: {0}")]
@@ -68,8 +70,33 @@ impl StoreError {
     /// The passing condition that made a write fail, if that is what this error is (else the
     /// error is the request's own: retrying it would fail the same way).
     pub fn write_failure(&self) -> Option<WriteFailure> {
-        let (StoreError::Sqlite(source) | StoreError::Open { source, .. }) = self else { return None };
-        source.sqlite_error_code().and_then(WriteFailure::of)
+        match self {
+            StoreError::Sqlite(source) | StoreError::Open { source, .. } => {
+                source.sqlite_error_code().and_then(WriteFailure::of)
+            }
+            StoreError::Unwritable { cause, .. } => Some(*cause),
+            _ => None,
+        }
+    }
+}
+
+/// Why files cannot be created in `dir` (read-only, full), if they cannot: tried with a file
+/// of its own, removed at once.
+pub(crate) fn unwritable_dir(dir: &Path) -> Option<WriteFailure> {
+    let probe = dir.join(format!(".switchboard-write-check-{}", std::process::id()));
+    let created = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe);
+    match created {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(err) => match err.kind() {
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                Some(WriteFailure::ReadOnly)
+            }
+            std::io::ErrorKind::StorageFull => Some(WriteFailure::DiskFull),
+            _ => None,
+        },
     }
 }
 

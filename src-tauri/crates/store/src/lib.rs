@@ -80,9 +80,17 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
         }
         let open_error = |source| StoreError::Open { path: path.to_owned(), source };
-        let mut conn = Connection::open(path).map_err(open_error)?;
-        configure(&conn).map_err(open_error)?;
-        schema::migrate(&mut conn, path)?;
+        let opened = Connection::open(path).map_err(open_error).and_then(|mut conn| {
+            configure(&conn).map_err(open_error)?;
+            schema::migrate(&mut conn, path)?;
+            Ok(conn)
+        });
+        // SQLite says only "unable to open database file": find out whether the directory
+        // cannot be written, and say so.
+        let conn = opened.map_err(|err| match path.parent().and_then(error::unwritable_dir) {
+            Some(cause) => StoreError::Unwritable { path: path.to_owned(), cause },
+            None => err,
+        })?;
         tracing::info!(path = %path.display(), "database open");
         Ok(Store { conn: Mutex::new(conn), path: path.to_owned(), writes_failing: Mutex::default() })
     }

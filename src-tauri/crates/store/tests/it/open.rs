@@ -96,3 +96,27 @@ fn openers_racing_on_a_new_file_all_succeed_and_migrate_it_once() {
         assert_eq!(tables, 1, "round {round}");
     }
 }
+
+/// Mounts a 1 MiB tmpfs at `dir` with `options`; the reason when this machine does not allow it.
+fn mount_tmpfs(dir: &std::path::Path, options: &str) -> Result<(), String> {
+    let output = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("{options},size=1m"), "tmpfs"])
+        .arg(dir)
+        .output()
+        .map_err(|err| format!("cannot run mount: {err}"))?;
+    output.status.success().then_some(()).ok_or_else(|| String::from_utf8_lossy(&output.stderr).trim().to_owned())
+}
+
+#[test]
+fn a_read_only_data_directory_is_called_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    if let Err(reason) = mount_tmpfs(dir.path(), "ro") {
+        eprintln!("skipped: this machine does not let the test mount a read-only tmpfs ({reason})");
+        return;
+    }
+    let path = dir.path().join("switchboard.sqlite3");
+    let result = Store::open(&path);
+    let _ = std::process::Command::new("umount").arg(dir.path()).status();
+    let message = result.err().expect("nothing can be created there").to_string();
+    assert_eq!(message, format!("cannot open the database at {}: the data directory is read-only", path.display()));
+}

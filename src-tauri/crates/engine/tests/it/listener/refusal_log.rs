@@ -40,8 +40,8 @@ impl MakeWriter<'_> for Captured {
     }
 }
 
-/// Longer than the requests take, so they fall in the first period.
-const SUMMED_EVERY: Duration = Duration::from_secs(2);
+/// Longer than the requests take, even on a loaded machine, so they fall in the first period.
+const SUMMED_EVERY: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn repeated_refusals_are_logged_once_each_kind_then_summed_per_period() {
@@ -53,6 +53,9 @@ async fn repeated_refusals_are_logged_once_each_kind_then_summed_per_period() {
         .finish();
     // The test's runtime runs on this thread, the listener's tasks too.
     let _logging = tracing::subscriber::set_default(subscriber);
+    // Another test's thread may have registered a callsite at the same moment and cached that
+    // nobody wanted its events; ask every callsite again now that this subscriber exists.
+    tracing::callsite::rebuild_interest_cache();
     let settings = ListenerSettings {
         rate_per_second: NonZeroU32::new(1).unwrap(),
         rate_burst: NonZeroU32::new(60).unwrap(),
@@ -78,7 +81,7 @@ async fn repeated_refusals_are_logged_once_each_kind_then_summed_per_period() {
     // The burst, and a token a second since.
     let forbidden = statuses.iter().filter(|status| **status == 403).count();
     let limited = statuses.iter().filter(|status| **status == 429).count();
-    assert!((60..=62).contains(&forbidden) && forbidden + limited == 80, "{statuses:?}");
+    assert!((60..=65).contains(&forbidden) && forbidden + limited == 80, "{statuses:?}");
     tokio::time::sleep_until(period_started + SUMMED_EVERY + Duration::from_millis(300)).await;
 
     let lines = log.lines();

@@ -1,10 +1,11 @@
-//! Crash points as tests: a quote campaign (and an import) whose process is crashed at each
-//! commit boundary in turn, then restarted on the same SQLite file. The crash is a `fail`
+//! Crash points as tests: a quote campaign (an import, an inbox replay) whose process is
+//! crashed at each commit boundary in turn, then restarted on the same SQLite file. The crash is a `fail`
 //! failpoint that panics in a child process of this test binary, whose panic hook exits on the
 //! spot (no destructor, no later write), as a kill would. After the restart the run must hold:
 //! every call terminal with a reason, attempts within the limit, at most one completed call and
 //! one offer per vendor and round, round 2 exactly the vendors above round 1's best price, and
-//! the summary equal to the offers.
+//! the summary equal to the offers; an import writes each contact once; the inbox applies
+//! every accepted webhook.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -281,5 +282,91 @@ fn an_import_crashed_at_each_commit_boundary_and_run_again_writes_each_contact_o
         let contacts = Store::open(&db).unwrap().list_contacts().unwrap();
         let names: Vec<_> = contacts.iter().map(|c| c.fields.name.as_str()).collect();
         assert_eq!(contacts.len(), 5, "{point}: each number once: {names:?}");
+    }
+}
+
+/// Calls the inbox crash test's webhooks report on, and the statuses each reports in order.
+const INBOX_CALLS: usize = 4;
+const INBOX_STATUSES: [&str; 3] = ["ringing", "in-progress", "completed"];
+
+/// One life of a listener's inbox: on a new database, stores the calls and their accepted
+/// status callbacks (as the listener does before its 200); then replays what is unprocessed.
+async fn inbox_life(db: &Path) {
+    let store = Arc::new(Store::open(db).unwrap());
+    if store.inbox_counts().unwrap().total == 0 {
+        super::seed(&store);
+        let agent = store.list_agents().unwrap().remove(0);
+        let contact = store.list_contacts().unwrap().remove(0);
+        for i in 0..INBOX_CALLS {
+            let new_call = switchboard_store::NewCall {
+                contact_id: contact.id,
+                agent_id: agent.id,
+                backend: agent.config.backend,
+                phone_e164: contact.phone_e164.clone().unwrap(),
+                created_at: UnixMillis(1),
+                campaign: None,
+            };
+            let call = store.insert_call(&new_call).unwrap();
+            store.advance_call(call.id, CallState::Dialing, None, UnixMillis(2)).unwrap();
+            store.set_provider_call_id(call.id, &format!("CA{i}")).unwrap();
+        }
+        for (sequence, status) in INBOX_STATUSES.iter().enumerate() {
+            for i in 0..INBOX_CALLS {
+                let body = format!("CallSid=CA{i}&AccountSid=AC1&CallStatus={status}&SequenceNumber={sequence}");
+                let key = format!("status:CA{i}:{status}:{sequence}");
+                let webhook = switchboard_store::NewWebhook {
+                    provider: "twilio",
+                    route: "twilio-status",
+                    event_key: &key,
+                    received_at: switchboard_engine::now(),
+                    request_id: None,
+                    content_type: Some("application/x-www-form-urlencoded"),
+                    body: body.as_bytes(),
+                };
+                store.insert_webhook(&webhook).unwrap();
+            }
+        }
+    }
+    let settings = switchboard_engine::server::ListenerSettings::new("https://switchboard.example");
+    let state = Arc::new(switchboard_engine::server::ListenerState::new(
+        Arc::clone(&store),
+        switchboard_engine::EventBus::new(64),
+        Default::default(),
+        settings,
+    ));
+    switchboard_engine::server::replay_inbox(&state).await.unwrap();
+}
+
+#[test]
+fn an_inbox_crashed_at_each_commit_boundary_applies_every_accepted_webhook_once() {
+    let test = "an_inbox_crashed_at_each_commit_boundary_applies_every_accepted_webhook_once";
+    if let Some(db) = child_of(module_path!(), test) {
+        let _failpoints = arm_failpoints();
+        tokio::runtime::Runtime::new().unwrap().block_on(inbox_life(&db));
+        return;
+    }
+    let points = [
+        ("inbox-applied", "5*off->panic(crash)"),
+        ("inbox-marked", "6*off->panic(crash)"),
+        ("call-end-before-commit", "1*off->panic(crash)"),
+    ];
+    for (point, actions) in points {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("switchboard.db");
+        let crashed = run_child(module_path!(), test, &db, &format!("{point}={actions}"));
+        assert_eq!(crashed.status.code(), Some(CRASHED), "a crash at {point}: {}", describe(&crashed));
+        let resumed = run_child(module_path!(), test, &db, "");
+        assert_child_passed(&resumed, &format!("after a crash at {point}"));
+        let store = Store::open(&db).unwrap();
+        let counts = store.inbox_counts().unwrap();
+        let all = (INBOX_CALLS * INBOX_STATUSES.len()) as u32;
+        assert_eq!((counts.total, counts.pending, counts.failed), (all, 0, 0), "{point}: every webhook applied");
+        let calls = store.list_calls(100).unwrap();
+        assert_eq!(calls.len(), INBOX_CALLS);
+        for call in calls {
+            assert_eq!(call.state, CallState::Completed, "{point}: {call:?}");
+            assert_eq!(call.end_reason.as_deref(), Some("the call ended (Twilio: completed)"), "{point}");
+            assert!(call.answered_at.is_some(), "{point}: the in-progress report was applied to {call:?}");
+        }
     }
 }

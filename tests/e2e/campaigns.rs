@@ -296,3 +296,36 @@ async fn a_driver_batch_is_paused_resumed_opened_and_exported() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_campaign_stopped_in_error_shows_why_in_its_detail() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(&data.path().join("switchboard.sqlite3")).unwrap();
+            let spec = switchboard_engine::campaigns::CampaignSpec {
+                name: "M8 bolts".into(),
+                kind: switchboard_engine::campaigns::CampaignKind::VendorQuote,
+                agent_id: switchboard_core::AgentId(1),
+                negotiation_agent_id: None,
+                contacts: vec![],
+                concurrency: 1,
+                max_attempts: 1,
+                retry_spacing_ms: 0,
+                ignore_calling_windows: true,
+            };
+            let json = serde_json::to_string(&spec).unwrap();
+            let id = store.insert_campaign("M8 bolts", "vendor-quote", &json, &[], switchboard_engine::now()).unwrap();
+            store.fail_campaign(id, "database error: CHECK constraint failed: status").unwrap();
+        }
+        let app = App::start(data.path(), 60).await;
+        app.click("nav-campaigns").await;
+        app.wait_for("[data-testid=campaign-detail]").await;
+        assert_eq!(app.text("[data-testid=campaign-detail-status]").await, "error");
+        assert_eq!(
+            app.text("[data-testid=campaign-error]").await,
+            "Stopped: database error: CHECK constraint failed: status"
+        );
+    })
+    .await;
+}

@@ -329,3 +329,41 @@ async fn a_campaign_stopped_in_error_shows_why_in_its_detail() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_database_locked_by_another_program_pauses_campaigns_and_the_window_says_why() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let database = data.path().join("switchboard.sqlite3");
+        // Slow enough that calls are still talking while the lock is held.
+        let app = App::start(data.path(), 10).await;
+        app.click("nav-campaigns").await;
+        app.click("new-campaign").await;
+        app.wait_for("[data-testid=campaign-name]").await.send_keys("Locked out").await.unwrap();
+        app.click("campaign-pick-all").await;
+        app.click("campaign-ignore-windows").await;
+        app.click("campaign-launch").await;
+        app.wait_for("[data-testid=campaign-detail]").await;
+
+        // Another program takes the write lock past the store's 5 s busy timeout.
+        let other = rusqlite::Connection::open(&database).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let banner = eventually("the window to say writes fail", Duration::from_secs(30), || async {
+            app.texts("[data-testid=store-writes-failing]").await.into_iter().next()
+        })
+        .await;
+        let expected = format!("cannot write to {}: the database is locked by another program", database.display());
+        assert!(banner.starts_with(&expected), "{banner}");
+        app.screenshot("store-writes-failing").await;
+        other.execute_batch("COMMIT").unwrap();
+        eventually("the banner to go once writes work", Duration::from_secs(30), || async {
+            app.texts("[data-testid=store-writes-failing]").await.is_empty().then_some(())
+        })
+        .await;
+        eventually("the campaign to go on to its end", Duration::from_secs(120), || async {
+            (app.text("[data-testid=campaign-detail-status]").await == "completed").then_some(())
+        })
+        .await;
+    })
+    .await;
+}

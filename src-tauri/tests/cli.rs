@@ -157,3 +157,50 @@ fn a_one_off_call_with_an_action_and_context_runs_to_its_end() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot call Callee: \"12\""));
 }
+
+#[test]
+fn a_headless_campaign_says_why_it_pauses_while_the_database_is_locked_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vendors.csv");
+    std::fs::write(
+        &file,
+        "name,phone,item,quantity\nAcme Fasteners,(312) 555-0143,M8 bolts,100\nGreat Lakes,+1 216 555 0187,M8 bolts,100\n",
+    )
+    .unwrap();
+    let data = dir.path().join("profile");
+    let run = switchboard(&data)
+        .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--time-scale", "10"])
+        .args(["--cast", "cooperative", "--ignore-windows", "--concurrency", "1"])
+        .arg("--contacts")
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once a call is talking, another program holds the write lock past the 5 s busy timeout.
+    let database = data.join("switchboard.sqlite3");
+    let talking = std::time::Instant::now();
+    loop {
+        let lines: i64 = rusqlite::Connection::open(&database)
+            .and_then(|conn| conn.query_row("SELECT COUNT(*) FROM transcript_lines", [], |row| row.get(0)))
+            .unwrap_or(0);
+        if lines > 0 {
+            break;
+        }
+        assert!(talking.elapsed() < std::time::Duration::from_secs(60), "no call began talking");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let other = rusqlite::Connection::open(&database).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(7_000));
+    other.execute_batch("COMMIT").unwrap();
+    let out = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let paused = format!(
+        "cannot write to {}: the database is locked by another program; the campaign is paused",
+        database.display()
+    );
+    assert!(stderr.contains(&paused), "{stderr}");
+    assert!(stderr.contains("the database can be written again; the campaign goes on"), "{stderr}");
+}

@@ -51,7 +51,9 @@ pub fn resume(paths: &DataPaths, id: i64, json: bool, sim: &SimArgs) -> Result<E
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     runtime.block_on(async {
         let engine = sim.engine(&store).await?;
-        if !store.set_campaign_paused(id, false).map_err(|err| err.to_string())? {
+        let resumed = store.set_campaign_paused(id, false).map_err(|err| err.to_string())?;
+        // A campaign stopped in error has no runner anywhere: this one takes it up again.
+        if !resumed && !store.resume_stopped_campaign(id).map_err(|err| err.to_string())? {
             return Err(not_running(&store, id));
         }
         let mut events = engine.bus().subscribe();

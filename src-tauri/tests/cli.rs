@@ -204,3 +204,46 @@ fn a_headless_campaign_says_why_it_pauses_while_the_database_is_locked_and_goes_
     assert!(stderr.contains(&paused), "{stderr}");
     assert!(stderr.contains("the database can be written again; the campaign goes on"), "{stderr}");
 }
+
+#[test]
+fn a_campaign_stopped_in_error_is_shown_with_its_reason_and_resumed_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("profile");
+    // The first command creates the profile's database with the sample agents and vendors.
+    assert!(switchboard(&data).args(["campaign", "list"]).output().unwrap().status.success());
+    {
+        let store = switchboard_store::Store::open(&data.join("switchboard.sqlite3")).unwrap();
+        let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
+        let vendors: Vec<_> = store
+            .list_contacts()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.fields.name == "Acme Fasteners" || c.fields.name == "Pacific Bolt & Nut")
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(vendors.len(), 2);
+        let spec = serde_json::json!({
+            "name": "M8 bolts", "kind": "vendor-quote", "agentId": agent.id.0, "negotiationAgentId": null,
+            "contacts": vendors.iter().map(|c| c.0).collect::<Vec<_>>(), "concurrency": 2, "maxAttempts": 1,
+            "retrySpacingMs": 0, "ignoreCallingWindows": true,
+        });
+        let id = store
+            .insert_campaign("M8 bolts", "vendor-quote", &spec.to_string(), &vendors, switchboard_core::UnixMillis(1))
+            .unwrap();
+        store.fail_campaign(id, "database error: CHECK constraint failed").unwrap();
+    }
+    let list = switchboard(&data).args(["campaign", "list"]).output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(list.contains("error") && list.contains("stopped: database error: CHECK constraint failed"), "{list}");
+
+    let resumed = switchboard(&data)
+        .args(["campaign", "resume", "1", "--json", "--time-scale", "500", "--cast", "cooperative"])
+        .output()
+        .unwrap();
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(summary["quotesReceived"].as_u64(), Some(2));
+    let show = switchboard(&data).args(["campaign", "show", "1"]).output().unwrap();
+    let show = String::from_utf8(show.stdout).unwrap();
+    assert!(show.starts_with("M8 bolts (vendor-quote, completed, round 1)"), "{show}");
+}

@@ -134,8 +134,18 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Cancels a running, paused or stopped (`error`) campaign, all or nothing: every target not called yet says
-    /// canceled; targets on the line keep `calling` until their call ends. `end_calls` asks the
+    /// Sets a campaign stopped in `error` running again (its reason cleared), for a runner to
+    /// take it up; returns false when it was not stopped.
+    pub fn resume_stopped_campaign(&self, id: i64) -> Result<bool> {
+        let changed = self.conn().execute_cached(
+            "UPDATE campaigns SET status = 'running', status_reason = NULL WHERE id = ?1 AND status = 'error'",
+            [id],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Cancels a running, paused or stopped (`error`) campaign, all or nothing: every target not
+    /// called yet says canceled; targets on the line keep `calling` until their call ends. `end_calls` asks the
     /// process running the campaign to end those calls now. Returns false when it had finished.
     pub fn cancel_campaign(&self, id: i64, end_calls: bool, now: UnixMillis) -> Result<bool> {
         let mut conn = self.conn();

@@ -110,7 +110,9 @@ fn describe(output: &Output) -> String {
 
 /// An engine on `store` with the cooperative simulator, fast.
 pub fn sim_engine(store: &Arc<Store>) -> Arc<Engine> {
-    let mut engine = Engine::new(Arc::clone(store), EngineSettings::default());
+    // Targets a crashed process leased are taken up again once the lease lapses: soon, here.
+    let settings = EngineSettings { lease_ttl: Duration::from_secs(2), ..EngineSettings::default() };
+    let mut engine = Engine::new(Arc::clone(store), settings);
     let settings = SimSettings { time_scale: 2_000.0, cast: Cast::Cooperative, ..SimSettings::default() };
     engine.register_backend(Arc::new(Simulator::new(settings)));
     Arc::new(engine)

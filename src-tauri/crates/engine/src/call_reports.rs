@@ -16,7 +16,7 @@ use crate::call_task::{CallTask, apply_state};
 use crate::dispatcher::blocking;
 use crate::history::Recordings;
 use crate::live_calls::LiveCalls;
-use crate::{BackendEvent, EngineError, EventBus};
+use crate::{BackendEvent, ENDED_BY_DISPATCHER, EngineError, EventBus};
 
 /// What applying a report needs: the store and bus, the live calls' channels, and where
 /// recordings go.
@@ -39,9 +39,11 @@ impl CallReports {
 
     /// Applies `events` to `call`: through its live task, or here when none listens. A report
     /// that ends the call takes the task's channel, so a second final report (the webhook and
-    /// the reconciler at once) is applied here, where its lines are recognised as stored.
+    /// the reconciler at once) is applied here, where its lines are recognised as stored. A call
+    /// the dispatcher is hanging up ends as the dispatcher ended it, whatever the report says.
     pub(crate) async fn deliver(&self, call: &CallSummary, events: Vec<BackendEvent>) -> Result<(), EngineError> {
         let ends = events.iter().any(|event| matches!(event, BackendEvent::Ended { .. }));
+        let events = if ends && self.live.is_ending(call.id) { ended_by_dispatcher(events) } else { events };
         let sender = if ends { self.live.take(call.id) } else { self.live.sender(call.id) };
         let mut events = events.into_iter();
         if let Some(sender) = sender {
@@ -108,4 +110,13 @@ impl CallReports {
         let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &current, None, self.recordings.clone());
         task.apply_report(events, current.state.is_terminal()).await
     }
+}
+
+/// `events` with their end made the dispatcher's.
+fn ended_by_dispatcher(events: Vec<BackendEvent>) -> Vec<BackendEvent> {
+    let dispatchers = || BackendEvent::Ended { state: CallState::Canceled, reason: ENDED_BY_DISPATCHER.to_owned() };
+    events
+        .into_iter()
+        .map(|event| if matches!(event, BackendEvent::Ended { .. }) { dispatchers() } else { event })
+        .collect()
 }

@@ -1,8 +1,9 @@
 //! The event channels of calls whose call task is running, by call id: where a backend whose
-//! reports arrive out of band (webhooks, a reconciler) finds the task that applies them.
+//! reports arrive out of band (webhooks, a reconciler) finds the task that applies them; and
+//! which of them the dispatcher is hanging up.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use switchboard_core::CallId;
 use tokio::sync::mpsc;
@@ -15,6 +16,9 @@ use crate::BackendEvent;
 #[derive(Debug, Clone, Default)]
 pub struct LiveCalls {
     channels: Arc<Mutex<HashMap<CallId, mpsc::Sender<BackendEvent>>>>,
+    /// Calls the dispatcher is hanging up: an end reported for one meanwhile (Twilio's
+    /// `completed` racing the hang-up's answer) is the dispatcher's.
+    ending: Arc<Mutex<HashSet<CallId>>>,
 }
 
 impl LiveCalls {
@@ -23,13 +27,33 @@ impl LiveCalls {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         channels.retain(|_, sender| !sender.is_closed());
         channels.insert(call, events);
+        self.ending().retain(|id| channels.contains_key(id));
     }
 
     /// Takes the channel of `call` out, for its final report: whoever reports after that finds
     /// no task listening, so two final reports can never both reach the task.
     pub fn take(&self, call: CallId) -> Option<mpsc::Sender<BackendEvent>> {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        self.ending().remove(&call);
         channels.remove(&call).filter(|sender| !sender.is_closed())
+    }
+
+    /// Notes that the dispatcher is hanging up `call` (`false`: it failed, the call is still up).
+    pub(crate) fn set_ending(&self, call: CallId, ending: bool) {
+        if ending {
+            self.ending().insert(call);
+        } else {
+            self.ending().remove(&call);
+        }
+    }
+
+    /// Whether the dispatcher is hanging up `call`.
+    pub(crate) fn is_ending(&self, call: CallId) -> bool {
+        self.ending().contains(&call)
+    }
+
+    fn ending(&self) -> MutexGuard<'_, HashSet<CallId>> {
+        self.ending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The channel of `call` while its task still listens.

@@ -217,8 +217,8 @@ impl TwilioDialer {
     }
 
     /// Hangs up a call this dialer placed (for `backend`), when the dispatcher ends it: Twilio
-    /// cuts the line, then the call ends as canceled, "ended by the dispatcher", before Twilio's
-    /// `completed` (or the session's end) could say otherwise.
+    /// cuts the line, then the call ends as canceled, "ended by the dispatcher"; an end reported
+    /// meanwhile (Twilio's `completed`) says so too, and the session's end comes too late.
     pub(crate) async fn hang_up(&self, backend: &'static str, call: CallId) -> Result<(), BackendError> {
         let store = Arc::clone(&self.placing.store);
         let sid = blocking(move || store.provider_facts(call))
@@ -228,7 +228,11 @@ impl TwilioDialer {
             .remove(TWILIO_CALL_REF)
             .ok_or_else(|| refused(backend, "Twilio has not placed the call yet"))?;
         let client = self.client_for(call).ok_or_else(|| refused(backend, "no Twilio account is set"))?;
-        client.hang_up(&sid).await.map_err(|error| provider_error(backend, error))?;
+        self.placing.live.set_ending(call, true);
+        if let Err(error) = client.hang_up(&sid).await {
+            self.placing.live.set_ending(call, false);
+            return Err(provider_error(backend, error));
+        }
         if let Some(events) = self.placing.live.sender(call) {
             let ended = BackendEvent::Ended { state: CallState::Canceled, reason: ENDED_BY_DISPATCHER.to_owned() };
             let _ = events.send(ended).await;

@@ -563,3 +563,14 @@ async fn calls_to_every_dialable_vendor_at_once_keep_to_their_own_sessions() {
         assert!(said.iter().any(|line| line.contains(&price)), "{call}: {price} in {said:?}");
     }
 }
+
+#[tokio::test]
+async fn the_dispatcher_ending_a_campaigns_gather_call_hangs_it_up_on_twilio() {
+    let store = store_at(None);
+    let world = World::new(&store, Duration::from_secs(5)).await;
+    let acme = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
+    let spec = super::quote_campaign("gather", quote_agent(&store), None, vec![acme.id], 1);
+    super::campaign_call_ended_by_dispatcher(&world.engine, spec).await;
+    let answered = world.twilio.next_answered().await.expect("the call was placed");
+    super::assert_hung_up_once(&world.twilio, &answered.call_sid).await;
+}

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use switchboard_core::{AgentId, CallId, CallState, CallSummary, ContactId, Speaker};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
-use switchboard_engine::{Engine, EngineEvent, EngineSettings};
+use switchboard_engine::{ENDED_BY_DISPATCHER, Engine, EngineEvent, EngineSettings};
 use switchboard_providers::{HttpSettings, RetryPolicy};
+use switchboard_sim::fakes::twilio::{FakeTwilio, Form};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::{Store, TargetRow};
 use tokio::sync::broadcast;
@@ -113,6 +114,37 @@ pub async fn run_campaign(engine: &Arc<Engine>, spec: CampaignSpec) -> i64 {
             return id;
         }
     }
+}
+
+/// Launches `spec` (over one contact), waits for its call to be in progress, then cancels the
+/// campaign ending its calls; returns the campaign and the call, ended by the dispatcher.
+pub async fn campaign_call_ended_by_dispatcher(engine: &Arc<Engine>, spec: CampaignSpec) -> (i64, CallSummary) {
+    let id = engine.launch_campaign(spec).await.unwrap();
+    let mut on_line = None;
+    for _ in 0..500 {
+        let calls = engine.store().calls_in_campaign(id).unwrap();
+        on_line = calls.into_iter().find(|call| call.state == CallState::InProgress);
+        if on_line.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let call = on_line.expect("the campaign's call is answered");
+    let report = engine.cancel_campaign(id, true).await.unwrap();
+    assert_eq!((report.ended, report.left), (vec![call.id], Vec::new()));
+    let ended = gather::ended(engine.store(), call.id).await;
+    assert_eq!((ended.state, ended.end_reason.as_deref()), (CallState::Canceled, Some(ENDED_BY_DISPATCHER)));
+    (id, ended)
+}
+
+/// Checks that the fake Twilio was asked to hang up call `sid` once, and nothing else, given
+/// time for a late request to arrive.
+pub async fn assert_hung_up_once(twilio: &FakeTwilio, sid: &str) {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let updates: Vec<_> = twilio.updates().into_iter().filter(|(to, _)| to == sid).map(|(_, form)| form).collect();
+    let status =
+        |form: &Form| form.iter().find(|(key, _)| key == "Status").map(|(_, value)| value.clone()).unwrap_or_default();
+    assert_eq!(updates.iter().map(status).collect::<Vec<_>>(), ["completed"], "{updates:?}");
 }
 
 fn engine(time_scale: f64) -> Engine {

@@ -53,16 +53,42 @@ impl Seeded for World {
     }
 }
 
+/// How a test world is set up.
+struct Setup {
+    /// Numbers an answering machine answers.
+    machines: Vec<String>,
+    /// The agents' max duration.
+    max_duration_secs: u32,
+    /// How the reconciler (not started) looks.
+    reconcile: ReconcileSettings,
+    /// Who answers.
+    cast: Cast,
+    /// How long the Ultravox agent talks before it hangs up.
+    conversation: Duration,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            machines: Vec::new(),
+            max_duration_secs: 300,
+            reconcile: ReconcileSettings::default(),
+            cast: Cast::Cooperative,
+            conversation: Duration::from_millis(150),
+        }
+    }
+}
+
 impl World {
     /// Both quote agents saved onto Ultravox (max duration 300 s); `machines` are numbers an
     /// answering machine answers.
     async fn new(machines: Vec<String>) -> Self {
-        Self::with(machines, 300, ReconcileSettings::default(), Cast::Cooperative).await
+        Self::with(Setup { machines, ..Setup::default() }).await
     }
 
-    /// As [`World::new`], the agents' max duration being `max_duration_secs`, the reconciler
-    /// (not started) looking as `reconcile` says, and the callees being `cast`.
-    async fn with(machines: Vec<String>, max_duration_secs: u32, reconcile: ReconcileSettings, cast: Cast) -> Self {
+    /// The world `setup` describes.
+    async fn with(setup: Setup) -> Self {
+        let Setup { machines, max_duration_secs, reconcile, cast, conversation } = setup;
         let store = Arc::new(Store::open_in_memory().unwrap());
         super::seed(&store);
         let (mut engine, recordings) =
@@ -82,7 +108,7 @@ impl World {
                 api_key: API_KEY.into(),
                 webhook_secret: Secret::new(WEBHOOK_SECRET),
                 agents: store.list_agents().unwrap(),
-                conversation_delay: Duration::from_millis(150),
+                conversation_delay: conversation,
                 sim,
             },
             twilio.directory(),
@@ -327,7 +353,7 @@ async fn a_call_whose_every_callback_is_lost_is_finished_by_the_reconciler() {
         overdue: Duration::from_millis(300),
         give_up: Duration::from_secs(5),
     };
-    let world = World::with(Vec::new(), 1, reconcile, Cast::Cooperative).await;
+    let world = World::with(Setup { max_duration_secs: 1, reconcile, ..Setup::default() }).await;
     world.ultravox.set_delivery(WebhookDelivery::Dropped);
     world.twilio.set_delivery(WebhookDelivery::Dropped);
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());
@@ -359,7 +385,7 @@ async fn placing_a_call_is_never_resent_after_a_twilio_500_but_a_429_is_retried(
 
 #[tokio::test]
 async fn with_a_realistic_cast_every_call_ends_as_twilio_and_ultravox_report_it() {
-    let world = World::with(Vec::new(), 300, ReconcileSettings::default(), Cast::Realistic).await;
+    let world = World::with(Setup { cast: Cast::Realistic, ..Setup::default() }).await;
     let (store, calls) = hosted::realistic_campaign(&world.engine).await;
     let count = |state| calls.iter().filter(|call| call.state == state).count();
     assert!(count(CallState::Busy) + count(CallState::NoAnswer) > 0, "busy lines and no-answers, from Twilio");
@@ -370,4 +396,14 @@ async fn with_a_realistic_cast_every_call_ends_as_twilio_and_ultravox_report_it(
         assert!(store.transcript(call.id).unwrap().is_empty() && store.offer(call.id).unwrap().is_none());
     }
     hosted::assert_most_quoted(&store, &calls);
+}
+
+#[tokio::test]
+async fn the_dispatcher_ending_a_campaigns_ultravox_call_hangs_it_up_on_twilio() {
+    let world = World::with(Setup { conversation: Duration::from_secs(30), ..Setup::default() }).await;
+    let spec =
+        super::quote_campaign("ultravox", world.agent("Vendor quote"), None, vec![world.vendor("Acme Fasteners")], 1);
+    let (_, call) = super::campaign_call_ended_by_dispatcher(&world.engine, spec).await;
+    let sid = call_record(world.engine.store(), call.id).unwrap().provider_refs.remove(TWILIO_CALL_REF).unwrap();
+    super::assert_hung_up_once(&world.twilio, &sid).await;
 }

@@ -21,7 +21,9 @@ mod settings;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
+use backon::{BlockingRetryable, ExponentialBuilder};
 use cached::Cached as _;
 use rusqlite::Connection;
 
@@ -141,7 +143,7 @@ impl Store {
 }
 
 /// How long a statement waits for another connection's lock before failing.
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept (the store has about a hundred distinct statements).
 const STATEMENT_CACHE: usize = 128;
@@ -151,7 +153,20 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // another process opening the same file instead of failing with "database is locked".
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // journal_mode reads the file header, so a file that is not SQLite fails here, at open.
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    // Openers switching one new file to WAL at once deadlock (each holds the read lock the
+    // others wait on), which SQLite breaks by failing all but one at once: those try again.
+    let switch_to_wal = || conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0));
+    let mode = switch_to_wal
+        .retry(
+            ExponentialBuilder::new()
+                .with_min_delay(Duration::from_millis(2))
+                .with_max_delay(Duration::from_millis(50))
+                .with_jitter()
+                .with_total_delay(Some(BUSY_TIMEOUT))
+                .without_max_times(),
+        )
+        .when(|error| error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
+        .call()?;
     if mode != "wal" && mode != "memory" {
         tracing::warn!(mode, "SQLite refused WAL mode");
     }

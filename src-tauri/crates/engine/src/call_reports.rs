@@ -120,3 +120,59 @@ fn ended_by_dispatcher(events: Vec<BackendEvent>) -> Vec<BackendEvent> {
         .map(|event| if matches!(event, BackendEvent::Ended { .. }) { dispatchers() } else { event })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis};
+    use switchboard_store::Store;
+    use tokio::sync::mpsc;
+
+    use super::CallReports;
+    use crate::{BackendEvent, ENDED_BY_DISPATCHER, EventBus, LiveCalls};
+
+    fn call() -> CallSummary {
+        CallSummary {
+            id: CallId(1),
+            contact_id: ContactId(1),
+            contact_name: "Acme Fasteners".into(),
+            agent_id: AgentId(1),
+            agent_name: "Vendor quote".into(),
+            backend: BackendKind::Gather,
+            phone: "+13125550143".into(),
+            state: CallState::InProgress,
+            end_reason: None,
+            created_at: UnixMillis(1),
+            answered_at: Some(UnixMillis(2)),
+            ended_at: None,
+            campaign_id: None,
+            round: None,
+            attempt: None,
+        }
+    }
+
+    /// Delivers Twilio's `completed` for a call whose task listens; returns the end it got.
+    async fn completed_reaches_the_task(ending: Option<bool>) -> BackendEvent {
+        let live = LiveCalls::default();
+        let (sender, mut task) = mpsc::channel(4);
+        live.insert(call().id, sender);
+        if let Some(ending) = ending {
+            live.set_ending(call().id, true);
+            live.set_ending(call().id, ending);
+        }
+        let reports = CallReports::new(Arc::new(Store::open_in_memory().unwrap()), EventBus::new(4), live, None);
+        let completed = BackendEvent::Ended { state: CallState::Completed, reason: "the call ended".into() };
+        reports.deliver(&call(), vec![completed]).await.unwrap();
+        task.recv().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_end_reported_while_the_dispatcher_hangs_up_is_the_dispatchers() {
+        let dispatchers = BackendEvent::Ended { state: CallState::Canceled, reason: ENDED_BY_DISPATCHER.into() };
+        assert_eq!(completed_reaches_the_task(Some(true)).await, dispatchers);
+        let own = BackendEvent::Ended { state: CallState::Completed, reason: "the call ended".into() };
+        assert_eq!(completed_reaches_the_task(None).await, own, "no hang-up: the report's own end");
+        assert_eq!(completed_reaches_the_task(Some(false)).await, own, "a hang-up that failed changes nothing");
+    }
+}

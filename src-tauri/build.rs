@@ -54,6 +54,7 @@ fn main() {
         "stop_listening",
         "set_listening_volume",
         "listening_status",
+        "store_writes_failing",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

@@ -92,6 +92,7 @@ pub fn run() -> ExitCode {
             commands::listening::stop_listening,
             commands::listening::set_listening_volume,
             commands::listening::listening_status,
+            commands::store_writes::store_writes_failing,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match result {

@@ -95,6 +95,17 @@ impl App {
         assert!(errors.is_empty(), "the page met errors {when}:\n  {}", errors.join("\n  "));
     }
 
+    /// Reloads the page (as a dispatcher's F5 does) and waits until the new page has loaded.
+    pub async fn reload(&self) {
+        let reload = "window.beforeReload = true; setTimeout(() => location.reload(), 0);";
+        self.client.execute(reload, vec![]).await.expect("the reload script failed");
+        let loaded = "return window.beforeReload === undefined && document.readyState === 'complete';";
+        eventually("the page to reload", PATIENCE, || async {
+            self.client.execute(loaded, vec![]).await.ok()?.as_bool()?.then_some(())
+        })
+        .await;
+    }
+
     /// Waits until an element matching `css` is shown; fails on any page error met meanwhile.
     pub async fn wait_for(&self, css: &str) -> Element {
         let found = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await;

@@ -355,6 +355,15 @@ async fn a_database_locked_by_another_program_pauses_campaigns_and_the_window_sa
         let expected = format!("cannot write to {}: the database is locked by another program", database.display());
         assert!(banner.starts_with(&expected), "{banner}");
         app.screenshot("store-writes-failing").await;
+        // A window opened while writes fail asks for the state: no event says it again.
+        app.reload().await;
+        let banner = eventually("the reloaded window to say writes fail", Duration::from_secs(30), || async {
+            app.texts("[data-testid=store-writes-failing]").await.into_iter().next()
+        })
+        .await;
+        assert!(banner.starts_with(&expected), "{banner}");
+        app.click("nav-campaigns").await;
+        app.wait_for("[data-testid=store-writes-failing]").await;
         other.execute_batch("COMMIT").unwrap();
         eventually("the banner to go once writes work", Duration::from_secs(30), || async {
             app.texts("[data-testid=store-writes-failing]").await.is_empty().then_some(())

@@ -11,6 +11,7 @@ pub mod listener;
 pub mod listening;
 pub mod playback;
 pub mod settings;
+pub mod store_writes;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -100,6 +100,7 @@ export const api = {
   stopListening: () => call<ListeningStatus>("stop_listening"),
   setListeningVolume: (volume: number, muted: boolean) => call<ListeningStatus>("set_listening_volume", { volume, muted }),
   listeningStatus: () => call<ListeningStatus>("listening_status"),
+  storeWritesFailing: () => call<string | null>("store_writes_failing"),
   startCall: (contactId: ContactId, agentId: AgentId) => call<CallSummary>("start_call", { contactId, agentId }),
   callWithAction: (request: ActionCall) => call<CallSummary>("call_with_action", { call: request }),
   contactCalls: (contactId: ContactId) => call<CallSummary[]>("contact_calls", { contactId }),

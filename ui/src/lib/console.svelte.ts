@@ -40,6 +40,8 @@ class ConsoleState {
   private audioBehindClear: ReturnType<typeof setTimeout> | null = null;
   /** Why the database cannot be written now (campaigns are paused meanwhile), while it cannot. */
   storeWritesFailing = $state<string | null>(null);
+  /** Counts the events saying whether writes fail, so an older answer to the query never wins. */
+  private storeWritesNews = 0;
   /** Lines of the selected call that arrived while its detail was loading. */
   private pendingLines: TranscriptLine[] = [];
 
@@ -57,6 +59,17 @@ class ConsoleState {
   }
 
   async reload(): Promise<void> {
+    await Promise.all([this.readStoreWrites(), this.readData()]);
+  }
+
+  /** Asks whether the database can be written now: writes may have failed before the window loaded. */
+  private async readStoreWrites(): Promise<void> {
+    const news = this.storeWritesNews;
+    const failing = await this.attempt("Asking whether the database can be written", () => api.storeWritesFailing());
+    if (failing !== undefined && news === this.storeWritesNews) this.storeWritesFailing = failing;
+  }
+
+  private async readData(): Promise<void> {
     await this.attempt("Reading the console's data", async () => {
       const [agents, contacts, calls, offers, campaigns] = await Promise.all([
         api.listAgents(),
@@ -106,9 +119,11 @@ class ConsoleState {
         this.audioBehindClear = setTimeout(() => (this.audioBehind = null), AUDIO_BEHIND_SHOWN_MS);
         break;
       case "storeWritesFailing":
+        this.storeWritesNews += 1;
         this.storeWritesFailing = event.message;
         break;
       case "storeWritesRecovered":
+        this.storeWritesNews += 1;
         this.storeWritesFailing = null;
         break;
     }

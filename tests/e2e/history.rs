@@ -174,6 +174,7 @@ async fn a_calls_audio_pacing_is_shown_and_late_frames_stand_out() {
         app.until_call_completed().await;
         app.click("nav-history").await;
         app.click("history-row").await;
+        app.wait_for("[data-testid=call-view]").await;
         let call_id = app.attrs("[data-testid=call-view]", "data-call-id").await.remove(0);
         assert!(app.texts("[data-testid=audio-pacing]").await.is_empty(), "the simulator sends no audio frames");
 

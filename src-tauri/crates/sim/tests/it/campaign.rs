@@ -133,13 +133,7 @@ async fn campaigns_share_the_overall_limit_on_calls_at_once() {
 #[tokio::test]
 async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_outcome_each() {
     let store = Arc::new(switchboard_store::Store::open_in_memory().unwrap());
-    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
-    switchboard_engine::sample::seed_once(
-        &store,
-        &[file("driver-violation.json", include_str!("../../../../../assets/presets/driver-violation.json"))],
-        &[file("drivers.json", include_str!("../../../../../assets/sample/drivers.json"))],
-    )
-    .unwrap();
+    crate::seed_drivers(&store);
     let mut engine = switchboard_engine::Engine::new(Arc::clone(&store), Default::default());
     let sim = switchboard_sim::SimSettings { time_scale: 1_000.0, ..Default::default() };
     engine.register_backend(Arc::new(switchboard_sim::Simulator::new(sim)));
@@ -185,13 +179,7 @@ async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_
 #[tokio::test]
 async fn the_builder_and_the_campaign_give_the_same_skip_reason_and_warn_of_extensions() {
     let store = Arc::new(switchboard_store::Store::open_in_memory().unwrap());
-    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
-    switchboard_engine::sample::seed_once(
-        &store,
-        &[file("driver-violation.json", include_str!("../../../../../assets/presets/driver-violation.json"))],
-        &[file("drivers.json", include_str!("../../../../../assets/sample/drivers.json"))],
-    )
-    .unwrap();
+    crate::seed_drivers(&store);
     // Saved as an earlier version's editor saved anything: a zone no check reads, and a
     // driver on a switchboard.
     let drivers = store.list_contacts().unwrap();

@@ -44,6 +44,17 @@ pub fn seed(store: &Store) {
     assert!(seeded.unwrap());
 }
 
+/// Seeds the shipped driver-violation agent and the sample drivers.
+pub fn seed_drivers(store: &Store) {
+    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
+    let seeded = switchboard_engine::sample::seed_once(
+        store,
+        &[file("driver-violation.json", include_str!("../../../../../assets/presets/driver-violation.json"))],
+        &[file("drivers.json", include_str!("../../../../../assets/sample/drivers.json"))],
+    );
+    assert!(seeded.unwrap());
+}
+
 /// HTTP settings for clients of the loopback fakes: short timeouts, quick retries.
 pub fn loopback_http() -> HttpSettings {
     HttpSettings {

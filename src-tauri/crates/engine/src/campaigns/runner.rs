@@ -153,12 +153,16 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
             Some((call, quoted)) if call.state.is_terminal() => {
                 settle(engine, &spec, target, call.state, call.end_reason, quoted).await?
             }
-            Some(_) => in_flight += 1,
+            Some(_) => {
+                in_flight += 1;
+                continue;
+            }
             None => {
                 let reason = "the app stopped before the call was placed".to_owned();
                 settle(engine, &spec, target, CallState::Failed, Some(reason), false).await?
             }
         }
+        publish_progress(engine, &campaign);
     }
 
     // Start calls up to the concurrency limit, unless the agents' audio fell behind lately.
@@ -269,9 +273,13 @@ async fn wind_down(engine: &Arc<Engine>, campaign: &CampaignRow, runner: &mut Ru
                 let outcome = call.end_reason.unwrap_or_else(|| call.state.as_str().to_owned());
                 finish_target(engine, target, status, &outcome).await?;
             }
-            Some(_) => on_the_line += 1,
+            Some(_) => {
+                on_the_line += 1;
+                continue;
+            }
             None => finish_target(engine, target, "canceled", "canceled before the call was placed").await?,
         }
+        publish_progress(engine, campaign);
     }
     Ok(if on_the_line == 0 { Next::Finished } else { Next::Wait(IDLE_CHECK) })
 }
@@ -348,6 +356,16 @@ async fn settle(
     let outcome =
         if retryable && target.attempts > 1 { format!("{what} after {} attempts", target.attempts) } else { what };
     finish_target(engine, target, "done", &outcome).await
+}
+
+/// Tells the window a target of `campaign` changed after its call's end was published: the
+/// window re-reads the campaign on each call's end, which can come before the target is written.
+fn publish_progress(engine: &Arc<Engine>, campaign: &CampaignRow) {
+    engine.bus().publish(EngineEvent::CampaignUpdated {
+        campaign_id: campaign.id,
+        status: campaign.status.clone(),
+        round: campaign.round,
+    });
 }
 
 async fn finish_target(

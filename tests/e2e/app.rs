@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
 
@@ -183,23 +184,34 @@ impl App {
 
     /// The text of every element matching `css`.
     pub async fn texts(&self, css: &str) -> Vec<String> {
-        let mut texts = Vec::new();
-        for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
-            texts.push(element.text().await.expect("text failed"));
-        }
-        self.assert_no_page_errors(&format!("while reading {css}")).await;
-        texts
+        self.read_all(css, |element| async move { element.text().await }).await
     }
 
     /// The attribute `name` of every element matching `css` (for elements scrolled out of view,
     /// whose text WebDriver reports as empty).
     pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
-        let mut values = Vec::new();
-        for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
-            values.push(element.attr(name).await.expect("attr failed").unwrap_or_default());
+        self.read_all(css, |element| async move { element.attr(name).await.map(Option::unwrap_or_default) }).await
+    }
+
+    /// `read` of every element matching `css`. The page may re-render between finding the
+    /// elements and reading them (WebDriver then calls an element stale): they are found again.
+    async fn read_all<Read, Reading>(&self, css: &str, read: Read) -> Vec<String>
+    where
+        Read: Fn(Element) -> Reading,
+        Reading: Future<Output = Result<String, CmdError>>,
+    {
+        'find: loop {
+            let mut values = Vec::new();
+            for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
+                match read(element).await {
+                    Ok(value) => values.push(value),
+                    Err(err) if err.is_stale_element_reference() => continue 'find,
+                    Err(err) => panic!("reading {css} failed: {err}"),
+                }
+            }
+            self.assert_no_page_errors(&format!("while reading {css}")).await;
+            return values;
         }
-        self.assert_no_page_errors(&format!("while reading {css}")).await;
-        values
     }
 
     /// Whether the first element matching `css` is on screen, inside its scrolled container.

@@ -15,6 +15,20 @@ fn campaign(store: &Store) -> (i64, Vec<ContactId>) {
     (id, contacts)
 }
 
+/// Stores the first attempt's call to `contact` in round 1 of campaign `id`.
+fn campaign_call(store: &Store, id: i64, contact: ContactId) -> switchboard_core::CallSummary {
+    store
+        .insert_call(&switchboard_store::NewCall {
+            contact_id: contact,
+            agent_id: store.list_agents().unwrap()[0].id,
+            backend: switchboard_core::BackendKind::Simulator,
+            phone_e164: "+13125550143".into(),
+            created_at: UnixMillis(6),
+            campaign: Some((id, 1, 1)),
+        })
+        .unwrap()
+}
+
 #[test]
 fn many_completions_at_once_advance_the_round_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -57,17 +71,7 @@ fn targets_track_attempts_retries_and_outcomes() {
     assert_eq!(store.campaign_targets(id, 1).unwrap().len(), contacts.len());
     assert_eq!(store.unfinished_campaigns().unwrap().len(), 1);
 
-    let agent = store.list_agents().unwrap()[0].id;
-    let call = store
-        .insert_call(&switchboard_store::NewCall {
-            contact_id: first,
-            agent_id: agent,
-            backend: switchboard_core::BackendKind::Simulator,
-            phone_e164: "+13125550143".into(),
-            created_at: UnixMillis(6),
-            campaign: Some((id, 1, 1)),
-        })
-        .unwrap();
+    let call = campaign_call(&store, id, first);
     let lease = Lease { owner: "this process", now: UnixMillis(6), until: UnixMillis(30_006) };
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), None, "a target on the line is not reserved again");
@@ -130,19 +134,9 @@ fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back() {
     let store = Store::open_in_memory().unwrap();
     let (id, contacts) = campaign(&store);
     let first = contacts[0];
-    let agent = store.list_agents().unwrap()[0].id;
     let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
-    let call = store
-        .insert_call(&switchboard_store::NewCall {
-            contact_id: first,
-            agent_id: agent,
-            backend: switchboard_core::BackendKind::Simulator,
-            phone_e164: "+13125550143".into(),
-            created_at: UnixMillis(6),
-            campaign: Some((id, 1, 1)),
-        })
-        .unwrap();
+    let call = campaign_call(&store, id, first);
     store.target_call_placed(id, 1, first, call.id).unwrap();
 
     assert!(store.target_requeue_abandoned(call.id, "cut off when Switchboard closed").unwrap());

@@ -23,7 +23,7 @@ pub fn run() -> ExitCode {
     let console = tauri::async_runtime::block_on(Console::start(paths, Arc::clone(&keychain), lock));
     let engine = console.engine.clone().ok();
     let started = engine.is_some();
-    let listening = Listening::new(engine.as_ref(), console.clients());
+    let listening = Listening::new(engine.as_ref(), console.clients(), &console.monitor_forks);
 
     // The single-instance plugin first: a second console on this profile hands over to the
     // first (which comes to the front) before anything else is set up.

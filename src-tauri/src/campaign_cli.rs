@@ -16,7 +16,6 @@ use switchboard_engine::{Engine, EngineEvent, EngineSettings, sample};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
-use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::cli::CampaignCommand;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
@@ -109,7 +108,7 @@ enum BackendArg {
 /// Opens the profile's database (seeding the samples on first use).
 pub fn open_store(paths: &DataPaths) -> Result<Arc<Store>, String> {
     let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
-    sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
+    sample::seed_shipped(&store).map_err(|err| err.to_string())?;
     Ok(store)
 }
 

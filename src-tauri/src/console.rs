@@ -3,20 +3,20 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use switchboard_core::BackendKind;
-use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
-use switchboard_engine::backends::pipeline::PipelineBackend;
-use switchboard_engine::backends::twilio::TwilioDialer;
-use switchboard_engine::backends::ultravox::UltravoxBackend;
-use switchboard_engine::backends::vapi::VapiBackend;
-use switchboard_engine::backends::{CallPlacing, ReconcileSettings};
-use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
 use switchboard_engine::history::{Recordings, apply_retention, retention_days};
-use switchboard_engine::pipeline::PipelineSessions;
-use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, ProviderClients, now, sample};
+use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, now, sample};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
+use switchboard_telephony::ProviderClients;
+use switchboard_telephony::backends::elevenlabs::ElevenLabsBackend;
+use switchboard_telephony::backends::pipeline::PipelineBackend;
+use switchboard_telephony::backends::twilio::TwilioDialer;
+use switchboard_telephony::backends::ultravox::UltravoxBackend;
+use switchboard_telephony::backends::vapi::VapiBackend;
+use switchboard_telephony::backends::{CallPlacing, ReconcileSettings};
+use switchboard_telephony::gather::{GatherBackend, GatherCalls, GatherSettings};
+use switchboard_voice::{MonitorForks, PipelineSessions};
 
-use crate::assets::{SAMPLE_AGENTS, SAMPLE_CONTACTS};
 use crate::keychain::Keychain;
 use crate::listener::{self, ListenerInfo, TwilioCarried};
 use crate::paths::DataPaths;
@@ -34,6 +34,8 @@ pub struct Console {
     pub engine: Result<Arc<Engine>, String>,
     /// The provider clients and settings in force, read by the backends and the listener.
     clients: ProviderClients,
+    /// The listen-in forks of hosted calls whose monitor streams the listener expects.
+    pub monitor_forks: MonitorForks,
     /// The listener's port in this run.
     port: u16,
     /// The webhook listener, once the engine runs.
@@ -66,7 +68,7 @@ impl Console {
         let live = LiveCalls::default();
         let started = async {
             let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
-            let seeded = sample::seed_once(&store, SAMPLE_AGENTS, SAMPLE_CONTACTS).map_err(|err| err.to_string())?;
+            let seeded = sample::seed_shipped(&store).map_err(|err| err.to_string())?;
             if seeded {
                 tracing::info!("seeded the sample agents and vendors");
             }
@@ -93,11 +95,13 @@ impl Console {
         match started {
             Ok((engine, clients, info, carried)) => {
                 let port = info.port;
+                let monitor_forks = carried.pipeline.monitor_forks().clone();
                 let info = listener::start(&engine, info, clients.clone(), live, carried).await;
                 Console {
                     paths,
                     engine: Ok(engine),
                     clients,
+                    monitor_forks,
                     port,
                     listener: Mutex::new(Some(info)),
                     applying: tokio::sync::Mutex::default(),
@@ -116,6 +120,7 @@ impl Console {
             paths,
             engine: Err(reason),
             clients: ProviderClients::default(),
+            monitor_forks: MonitorForks::default(),
             port: 0,
             listener: Mutex::new(None),
             applying: tokio::sync::Mutex::default(),

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use switchboard_engine::{Engine, pipeline};
+use switchboard_engine::Engine;
+use switchboard_voice::{PACING_WATCH_EVERY, watch_pacing};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -15,7 +16,7 @@ pub const RESYNC_EVENT: &str = "engine-resync";
 /// agents' audio pacing, which brakes campaigns and reports on the same bus.
 pub fn forward(app: AppHandle, engine: &Arc<Engine>) {
     let brake = engine.audio_brake().clone();
-    tauri::async_runtime::spawn(pipeline::watch_pacing(engine.bus().clone(), brake, pipeline::PACING_WATCH_EVERY));
+    tauri::async_runtime::spawn(watch_pacing(engine.bus().clone(), brake, PACING_WATCH_EVERY));
     let mut events = engine.bus().subscribe();
     tauri::async_runtime::spawn(async move {
         loop {

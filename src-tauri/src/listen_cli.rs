@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use clap::Args;
 use switchboard_engine::EngineEvent;
-use switchboard_engine::server::{
+use switchboard_sim::SimSettings;
+use switchboard_store::Store;
+use switchboard_telephony::listener::{
     ConnectionProbe, ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox,
     serve, spawn_inbox_processor, webhook_urls,
 };
-use switchboard_sim::SimSettings;
-use switchboard_store::Store;
 
 use crate::campaign_cli::simulator_engine;
 use crate::keychain;

@@ -9,16 +9,17 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
-use switchboard_engine::backends::twilio::TwilioDialer;
-use switchboard_engine::backends::ultravox::UltravoxBackend;
-use switchboard_engine::gather::GatherCalls;
-use switchboard_engine::pipeline::PipelineSessions;
-use switchboard_engine::server::{
+use switchboard_engine::{Engine, LiveCalls};
+use switchboard_store::Store;
+use switchboard_telephony::ProviderClients;
+use switchboard_telephony::backends::twilio::TwilioDialer;
+use switchboard_telephony::backends::ultravox::UltravoxBackend;
+use switchboard_telephony::gather::GatherCalls;
+use switchboard_telephony::listener::{
     ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
     spawn_inbox_processor, webhook_urls,
 };
-use switchboard_engine::{Engine, LiveCalls, ProviderClients};
-use switchboard_store::Store;
+use switchboard_voice::PipelineSessions;
 use ts_rs::TS;
 
 use crate::provider_set::Built;

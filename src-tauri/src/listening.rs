@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use switchboard_core::CallId;
-use switchboard_engine::live_audio::{HostedForking, listen_in};
-use switchboard_engine::{Engine, ProviderClients};
+use switchboard_engine::Engine;
 use switchboard_speaker::{LiveMonitor, SpeakerError};
+use switchboard_telephony::ProviderClients;
+use switchboard_telephony::listen_in::{HostedForking, listen_in};
+use switchboard_voice::MonitorForks;
 use tauri::async_runtime::JoinHandle;
 use tokio::sync::oneshot;
 use ts_rs::TS;
@@ -41,7 +43,7 @@ pub enum ListenFailure {
     #[error(transparent)]
     Speaker(#[from] SpeakerError),
     #[error(transparent)]
-    Call(#[from] switchboard_engine::live_audio::ListenError),
+    Call(#[from] switchboard_telephony::listen_in::ListenError),
 }
 
 /// The console's listening in.
@@ -63,9 +65,9 @@ struct Current {
 impl Listening {
     /// Listening for `engine`'s calls; hosted calls are forked through the Twilio account
     /// `clients` holds when listening starts, to the listener's public URL then.
-    pub fn new(engine: Option<&Arc<Engine>>, clients: &ProviderClients) -> Self {
-        let forking =
-            engine.map(|engine| HostedForking::with_clients(clients.clone(), engine.live_audio().forks().clone()));
+    /// `forks` are the monitor streams the listener's media route expects.
+    pub fn new(engine: Option<&Arc<Engine>>, clients: &ProviderClients, forks: &MonitorForks) -> Self {
+        let forking = engine.map(|_| HostedForking::with_clients(clients.clone(), forks.clone()));
         Self { forking, current: Mutex::default() }
     }
 
@@ -177,7 +179,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_device_is_a_clear_error_and_nothing_is_listened_to() {
-        let listening = Listening::new(None, &ProviderClients::default());
+        let listening = Listening::new(None, &ProviderClients::default(), &MonitorForks::default());
         let failure = listening.listen(&engine(), CallId(1), Some("Studio Monitors")).await.err().unwrap();
         assert!(matches!(failure, ListenFailure::Speaker(SpeakerError::NoDevice(_))), "{failure}");
         assert!(failure.to_string().starts_with("no audio output device: "), "{failure}");

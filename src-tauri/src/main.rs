@@ -5,7 +5,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod app;
-mod assets;
 #[cfg(test)]
 mod bindings;
 mod call_cli;

@@ -7,9 +7,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use switchboard_engine::ProviderSet;
-use switchboard_engine::pipeline::PipelineClients;
-use switchboard_engine::server::{ConnectionProbe, WebhookSecrets};
 use switchboard_engine::settings::twilio_from_number;
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
@@ -20,6 +17,9 @@ use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_providers::{HttpSettings, Provider, ProviderError, Secret};
 use switchboard_store::Store;
+use switchboard_telephony::ProviderSet;
+use switchboard_telephony::listener::{ConnectionProbe, WebhookSecrets};
+use switchboard_voice::PipelineClients;
 
 use crate::keychain::{KEYS, Keychain, KeychainError};
 use crate::listener;

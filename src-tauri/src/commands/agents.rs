@@ -5,9 +5,9 @@ use switchboard_engine::{ErrorCode, sample};
 use tauri::State;
 
 use super::{Reply, engine, query, with_store};
-use crate::assets::PRESETS;
 use crate::console::Console;
 use crate::dto::CommandError;
+use switchboard_engine::sample::PRESETS;
 
 #[tauri::command]
 pub async fn list_agents(console: State<'_, Console>) -> Reply<Vec<Agent>> {

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use switchboard_core::FieldError;
-use switchboard_engine::server::{NGROK_API_BASE, ngrok_public_url};
 use switchboard_engine::settings;
+use switchboard_telephony::listener::{NGROK_API_BASE, ngrok_public_url};
 use tauri::State;
 
 use super::{Reply, with_store};

@@ -3,7 +3,7 @@
 
 use switchboard_core::CallId;
 use switchboard_engine::ErrorCode;
-use switchboard_engine::live_audio::ListenError;
+use switchboard_telephony::listen_in::ListenError;
 use tauri::State;
 
 use super::{Reply, engine};

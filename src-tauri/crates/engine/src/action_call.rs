@@ -6,7 +6,7 @@ use switchboard_core::{
     AgentId, AgentPurpose, CallSummary, ContactDetails, ContactFields, PersonDetails, Variables, parse_phone,
 };
 
-use crate::dispatcher::blocking;
+use crate::blocking;
 use crate::settings::default_region;
 use crate::{CallPlan, Engine, EngineError, now};
 

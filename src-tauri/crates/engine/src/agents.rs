@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use switchboard_core::{Agent, AgentConfig, AgentId};
 
-use crate::dispatcher::blocking;
+use crate::blocking;
 use crate::{Engine, EngineError, now};
 
 impl Engine {

@@ -153,3 +153,8 @@ pub trait CallBackend: Send + Sync + 'static {
         events: mpsc::Sender<BackendEvent>,
     ) -> BoxFuture<'static, Result<(), BackendError>>;
 }
+
+/// Why a call ended when a machine answered and the agent's message was left.
+pub const VOICEMAIL_LEFT: &str = "an answering machine answered; the voicemail message was left";
+/// Why a call ended when a machine answered and the agent hangs up on machines.
+pub const MACHINE_HUNG_UP_ON: &str = "an answering machine answered; hung up without a message";

@@ -12,8 +12,8 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendError;
 
+use crate::blocking;
 use crate::call_task::{CallTask, apply_state};
-use crate::dispatcher::blocking;
 use crate::history::Recordings;
 use crate::live_calls::LiveCalls;
 use crate::{BackendEvent, ENDED_BY_DISPATCHER, EngineError, EventBus};
@@ -33,7 +33,7 @@ impl CallReports {
         Self { store, bus, live, recordings }
     }
 
-    pub(crate) fn store(&self) -> &Arc<Store> {
+    pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
 
@@ -41,7 +41,7 @@ impl CallReports {
     /// that ends the call takes the task's channel, so a second final report (the webhook and
     /// the reconciler at once) is applied here, where its lines are recognised as stored. A call
     /// the dispatcher is hanging up ends as the dispatcher ended it, whatever the report says.
-    pub(crate) async fn deliver(&self, call: &CallSummary, events: Vec<BackendEvent>) -> Result<(), EngineError> {
+    pub async fn deliver(&self, call: &CallSummary, events: Vec<BackendEvent>) -> Result<(), EngineError> {
         let ends = events.iter().any(|event| matches!(event, BackendEvent::Ended { .. }));
         let events = if ends && self.live.is_ending(call.id) { ended_by_dispatcher(events) } else { events };
         let sender = if ends { self.live.take(call.id) } else { self.live.sender(call.id) };
@@ -63,11 +63,7 @@ impl CallReports {
     /// those stored, closing the call as lost after `deadline` of silence like any call task.
     /// Returns how many lines were stored when a task was started (events the old task had not
     /// applied yet died with it: the backend sends them again), `None` when one was listening.
-    pub(crate) async fn listen_again(
-        &self,
-        call: &CallSummary,
-        deadline: Duration,
-    ) -> Result<Option<u32>, EngineError> {
+    pub async fn listen_again(&self, call: &CallSummary, deadline: Duration) -> Result<Option<u32>, EngineError> {
         if call.state.is_terminal() || self.live.sender(call.id).is_some() {
             return Ok(None);
         }
@@ -84,7 +80,7 @@ impl CallReports {
 
     /// Applies a state a provider reported: live states and ends as backend events, the
     /// states before ringing directly (no backend event names them).
-    pub(crate) async fn deliver_state(
+    pub async fn deliver_state(
         &self,
         call: &CallSummary,
         state: CallState,

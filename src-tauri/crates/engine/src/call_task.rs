@@ -10,7 +10,8 @@ use switchboard_store::{CallProgress, Store};
 use tokio::sync::mpsc;
 use tokio::time::timeout_at;
 
-use crate::dispatcher::{CallSlot, blocking};
+use crate::CallSlot;
+use crate::blocking::blocking;
 use crate::history::Recordings;
 use crate::store_writes::StoreWrites;
 use crate::{BackendEvent, EngineError, EngineEvent, EventBus, now};

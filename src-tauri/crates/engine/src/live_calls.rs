@@ -39,7 +39,7 @@ impl LiveCalls {
     }
 
     /// Notes that the dispatcher is hanging up `call` (`false`: it failed, the call is still up).
-    pub(crate) fn set_ending(&self, call: CallId, ending: bool) {
+    pub fn set_ending(&self, call: CallId, ending: bool) {
         if ending {
             self.ending().insert(call);
         } else {
@@ -48,7 +48,7 @@ impl LiveCalls {
     }
 
     /// Whether the dispatcher is hanging up `call`.
-    pub(crate) fn is_ending(&self, call: CallId) -> bool {
+    pub fn is_ending(&self, call: CallId) -> bool {
         self.ending().contains(&call)
     }
 

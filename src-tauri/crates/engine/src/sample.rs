@@ -26,6 +26,25 @@ impl SampleFile {
     }
 }
 
+/// A file of `assets/`, built into the binary.
+macro_rules! asset {
+    ($path:literal) => {
+        SampleFile { name: $path, json: include_str!(concat!("../../../../", $path)) }
+    };
+}
+
+/// Every agent preset the dispatcher can start from; a new database starts with them all.
+pub const PRESETS: &[SampleFile] = &[
+    asset!("assets/presets/vendor-quote.json"),
+    asset!("assets/presets/vendor-negotiation.json"),
+    asset!("assets/presets/driver-violation.json"),
+    asset!("assets/presets/appointment-reminder.json"),
+];
+
+/// The contacts a new database starts with.
+pub const SAMPLE_CONTACTS: &[SampleFile] =
+    &[asset!("assets/sample/vendors.json"), asset!("assets/sample/drivers.json")];
+
 /// Reads agent presets (one `AgentConfig` per file).
 pub fn presets(files: &[SampleFile]) -> Result<Vec<AgentConfig>, SampleError> {
     files.iter().map(SampleFile::parse).collect()
@@ -48,4 +67,9 @@ pub fn seed_once(store: &Store, agents: &[SampleFile], contacts: &[SampleFile]) 
         })
         .collect();
     Ok(store.seed_samples_once(&agent_configs, &with_phones, now())?)
+}
+
+/// Seeds a new database with the shipped presets and sample contacts; false when it had data.
+pub fn seed_shipped(store: &Store) -> Result<bool, SampleError> {
+    seed_once(store, PRESETS, SAMPLE_CONTACTS)
 }

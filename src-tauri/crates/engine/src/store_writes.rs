@@ -11,7 +11,7 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable as _};
 use switchboard_store::{Store, StoreError, WriteFailure};
 
-use crate::dispatcher::blocking;
+use crate::blocking;
 use crate::{EngineError, EngineEvent, EventBus};
 
 /// The first wait before a failed write is tried again; waits double up to [`MAX_WAIT`].

@@ -4,7 +4,7 @@ use switchboard_core::{Agent, Contact, ContactDetails, Variables, violation_cont
 
 /// Variables for calling `contact` with `agent`: the agent's, the contact's fields by kind, and
 /// the contact's custom fields under their own names.
-pub(crate) fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
+pub fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
     let mut vars = Variables::new();
     let mut set = |key: &str, value: String| {
         vars.insert(key.to_owned(), value);

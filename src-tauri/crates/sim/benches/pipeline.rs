@@ -17,13 +17,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_core::{AgentId, BackendKind, ContactId, UnixMillis};
-use switchboard_engine::pipeline::{LATE_AFTER, pacing_totals};
 use switchboard_engine::{Engine, EngineSettings, sample};
 use switchboard_sim::fakes::anthropic::{Reply, scripted};
 use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_sim::fixtures;
 use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
 use switchboard_store::Store;
+use switchboard_voice::{LATE_AFTER, pacing_totals};
 
 /// A frame later than this after the one before is late (the engine's own pacing count uses the same).
 const LATE: Duration = LATE_AFTER;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use switchboard_audio::{FRAME_BYTES, FRAME_MS, Frame, mulaw};
 use switchboard_core::Speaker;
-use switchboard_engine::live_audio::AudioTap;
+use switchboard_engine::listen_in::AudioTap;
 use tokio::time::{Instant, sleep_until};
 
 use crate::voice::{murmur, voice_of};

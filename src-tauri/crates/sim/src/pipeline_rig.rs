@@ -8,11 +8,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_engine::backends::ReconcileSettings;
-use switchboard_engine::backends::pipeline::PipelineBackend;
-use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
-use switchboard_engine::pipeline::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
-use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookSecrets, serve, spawn_inbox_processor};
 use switchboard_engine::{CallReports, Engine, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
@@ -20,6 +15,11 @@ use switchboard_providers::elevenlabs::ElevenLabsConfig;
 use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
 use switchboard_providers::{HttpSettings, ProviderError, RetryPolicy, Secret};
 use switchboard_store::Store;
+use switchboard_telephony::backends::ReconcileSettings;
+use switchboard_telephony::backends::pipeline::PipelineBackend;
+use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
+use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookSecrets, serve, spawn_inbox_processor};
+use switchboard_voice::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
 
 use crate::fakes::anthropic::{FakeAnthropic, Responder};
 use crate::fakes::deepgram::FakeDeepgram;

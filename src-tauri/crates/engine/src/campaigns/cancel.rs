@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use switchboard_core::{CallId, ContactId};
 
-use crate::dispatcher::blocking;
+use crate::blocking;
 use crate::{Engine, EngineError, EngineEvent, now};
 
 /// A call of a canceled campaign still on the line, and why it was not ended.

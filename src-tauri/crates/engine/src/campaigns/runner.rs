@@ -20,7 +20,7 @@ use switchboard_store::{CampaignRow, Store, TargetRow};
 use super::launch_check::skip_reason;
 use super::outcome::{CampaignResult, DriverOutcome, driver_outcome};
 use super::spec::{CampaignKind, CampaignSpec};
-use crate::dispatcher::blocking;
+use crate::blocking;
 use crate::settings::default_region;
 use crate::{CallPlan, Engine, EngineError, EngineEvent, now};
 

@@ -8,7 +8,7 @@ mod memory;
 mod record;
 mod recordings;
 
-pub(crate) use recordings::discard;
+pub use recordings::discard;
 
 pub use export::{CallCsvRow, CampaignExport, export_call, export_campaign};
 pub use forget::forget_contact;

@@ -147,7 +147,7 @@ pub fn apply_retention(
 
 /// Deletes a recording file that is not kept (a pipeline call's, when no recordings are kept or
 /// its call is gone), on the blocking pool.
-pub(crate) async fn discard(path: PathBuf) {
+pub async fn discard(path: PathBuf) {
     let _done = tokio::task::spawn_blocking(move || remove_file(&path)).await;
 }
 

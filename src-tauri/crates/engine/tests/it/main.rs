@@ -4,7 +4,6 @@
 mod history;
 mod import;
 mod lifecycle;
-mod listener;
 mod refusals;
 mod spreadsheets;
 
@@ -94,15 +93,10 @@ pub fn engine_with_settings(backend: Arc<ScriptedBackend>, max_duration_secs: u3
     engine
 }
 
-/// Seeds the shipped sample agents and contacts.
+/// Seeds the first shipped preset (the vendor quote) and the sample vendors.
 pub fn seed(store: &Store) {
-    let file = |name, json| switchboard_engine::sample::SampleFile { name, json };
-    let seeded = switchboard_engine::sample::seed_once(
-        store,
-        &[file("vendor-quote.json", include_str!("../../../../../assets/presets/vendor-quote.json"))],
-        &[file("vendors.json", include_str!("../../../../../assets/sample/vendors.json"))],
-    );
-    assert!(seeded.unwrap());
+    use switchboard_engine::sample::{PRESETS, SAMPLE_CONTACTS, seed_once};
+    assert!(seed_once(store, &PRESETS[..1], &SAMPLE_CONTACTS[..1]).unwrap());
 }
 
 /// The ids of the sample vendor called `name` and of the agent made for the test.

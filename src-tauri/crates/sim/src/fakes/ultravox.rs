@@ -22,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use serde_json::{Value, json};
 use switchboard_core::{Agent, Speaker, render};
-use switchboard_engine::server::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
 use switchboard_providers::Secret;
+use switchboard_telephony::listener::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
 use tokio::task::JoinHandle;
 
 use super::callee::{Placed, Played, play_reached};

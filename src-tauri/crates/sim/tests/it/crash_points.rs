@@ -329,14 +329,14 @@ async fn inbox_life(db: &Path) {
             }
         }
     }
-    let settings = switchboard_engine::server::ListenerSettings::new("https://switchboard.example");
-    let state = Arc::new(switchboard_engine::server::ListenerState::new(
+    let settings = switchboard_telephony::listener::ListenerSettings::new("https://switchboard.example");
+    let state = Arc::new(switchboard_telephony::listener::ListenerState::new(
         Arc::clone(&store),
         switchboard_engine::EventBus::new(64),
         Default::default(),
         settings,
     ));
-    switchboard_engine::server::replay_inbox(&state).await.unwrap();
+    switchboard_telephony::listener::replay_inbox(&state).await.unwrap();
 }
 
 #[test]

@@ -8,8 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallState, CallSummary};
-use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
-use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_engine::history::{CallRecord, call_record};
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
 use switchboard_providers::twilio::TwilioCallStatus;
@@ -18,6 +16,8 @@ use switchboard_sim::fakes::anthropic::scripted;
 use switchboard_sim::fakes::twilio_gather::VendorCallee;
 use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
 use switchboard_store::Store;
+use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
+use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use tokio::task::JoinHandle;
 
 use super::gather::{self, World};

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
-use switchboard_engine::backends::elevenlabs::{CONVERSATION_REF, ElevenLabsBackend, TWILIO_CALL_REF};
 use switchboard_engine::history::call_record;
-use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::{ConnectionCheck, HttpSettings, Secret};
 use switchboard_sim::fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElevenLabsSettings, WebhookDelivery};
 use switchboard_sim::{Cast, SimSettings};
+use switchboard_telephony::backends::elevenlabs::{CONVERSATION_REF, ElevenLabsBackend, TWILIO_CALL_REF};
+use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, run_campaign, two_round_quote_campaign};
 use hosted::{RECONCILE, Seeded};

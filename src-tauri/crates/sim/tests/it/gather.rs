@@ -7,11 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, Speaker};
-use switchboard_engine::backends::twilio::{TwilioDialer, TwilioDialerSettings};
-use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
-use switchboard_engine::server::{
-    ListenerSettings, ListenerState, TWILIO_VOICE_PATH, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
-};
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::signature::TwilioWebhookKey;
@@ -24,6 +19,11 @@ use switchboard_sim::fakes::twilio_gather::{
 };
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
+use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
+use switchboard_telephony::gather::{GatherBackend, GatherCalls, GatherSettings};
+use switchboard_telephony::listener::{
+    ListenerSettings, ListenerState, TWILIO_VOICE_PATH, WebhookRoute, WebhookSecrets, serve, spawn_inbox_processor,
+};
 
 use super::hosted;
 

@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{Agent, AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId};
-use switchboard_engine::backends::ReconcileSettings;
-use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
-use switchboard_engine::backends::ultravox::UltravoxBackend;
-use switchboard_engine::backends::vapi::VapiBackend;
 use switchboard_engine::history::{CallRecord, call_record};
-use switchboard_engine::server::{ListenerState, serve, spawn_inbox_processor};
 use switchboard_engine::{CallBackend, CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_store::Store;
+use switchboard_telephony::backends::ReconcileSettings;
+use switchboard_telephony::backends::elevenlabs::ElevenLabsBackend;
+use switchboard_telephony::backends::ultravox::UltravoxBackend;
+use switchboard_telephony::backends::vapi::VapiBackend;
+use switchboard_telephony::listener::{ListenerState, serve, spawn_inbox_processor};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 

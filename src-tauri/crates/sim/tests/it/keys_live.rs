@@ -8,13 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId, CallState, VoicemailPolicy};
-use switchboard_engine::backends::elevenlabs::ElevenLabsBackend;
-use switchboard_engine::backends::twilio::TwilioDialer;
-use switchboard_engine::backends::{CallPlacing, ReconcileSettings};
-use switchboard_engine::gather::{GatherBackend, GatherCalls, GatherSettings};
 use switchboard_engine::history::call_record;
-use switchboard_engine::server::{ConnectionProbe, ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
-use switchboard_engine::{CallReports, Engine, EngineError, LiveCalls, ProviderClients, ProviderSet};
+use switchboard_engine::{CallReports, Engine, EngineError, LiveCalls};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::{ConnectionTarget, Credentials, Provider, Secret};
@@ -22,6 +17,12 @@ use switchboard_sim::fakes::elevenlabs::{FakeElevenLabs, FakeElevenLabsSettings}
 use switchboard_sim::fakes::twilio::{FakeTwilio, FakeTwilioSettings};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
+use switchboard_telephony::backends::elevenlabs::ElevenLabsBackend;
+use switchboard_telephony::backends::twilio::TwilioDialer;
+use switchboard_telephony::backends::{CallPlacing, ReconcileSettings};
+use switchboard_telephony::gather::{GatherBackend, GatherCalls, GatherSettings};
+use switchboard_telephony::listener::{ConnectionProbe, ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
+use switchboard_telephony::{ProviderClients, ProviderSet};
 
 use super::{hosted, loopback_http};
 

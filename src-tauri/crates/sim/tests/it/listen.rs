@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use switchboard_audio::{FRAME_BYTES, Party, mulaw};
 use switchboard_core::{AgentId, BackendKind, CallState, CallSummary, ContactId};
-use switchboard_engine::live_audio::{LISTEN_QUEUE, Listening, LiveFrame};
+use switchboard_engine::listen_in::{LISTEN_QUEUE, Listening, LiveFrame};
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
 use switchboard_sim::fakes::anthropic::{Reply, scripted};
 use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};

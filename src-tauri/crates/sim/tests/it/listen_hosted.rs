@@ -10,9 +10,6 @@ use std::time::Duration;
 
 use switchboard_audio::Party;
 use switchboard_core::{BackendKind, CallId, CallState, UnixMillis};
-use switchboard_engine::backends::elevenlabs::TWILIO_CALL_REF;
-use switchboard_engine::live_audio::{HostedForking, ListenError, MONITOR_PARAMETER, listen_in};
-use switchboard_engine::server::TWILIO_MEDIA_PATH;
 use switchboard_engine::{Engine, EngineSettings};
 use switchboard_providers::twilio::{
     CallInstructions, CreateCall, StartStream, StreamTrack, TwilioClient, TwilioConfig, TwimlResponse,
@@ -22,6 +19,10 @@ use switchboard_sim::fakes::anthropic::scripted;
 use switchboard_sim::fakes::twilio_media::CallerStep;
 use switchboard_sim::pipeline_rig::{PUBLIC_BASE, PipelineRig, RigSettings};
 use switchboard_store::{NewCall, Store};
+use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
+use switchboard_telephony::listen_in::{HostedForking, ListenError, listen_in};
+use switchboard_telephony::listener::TWILIO_MEDIA_PATH;
+use switchboard_voice::MONITOR_PARAMETER;
 
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const CALL_SID: &str = "CA0123456789abcdef0123456789abcdef";
@@ -70,7 +71,7 @@ async fn a_hosted_call_is_heard_through_a_twilio_fork_that_stops_with_the_listen
     client.create_call(&CreateCall::new("+13125550100", "+13125550000", twiml)).await.unwrap();
     let answered = rig.twilio.next_answered().await.unwrap();
     let sid = answered.call_sid.clone();
-    let forking = HostedForking::new(client.clone(), PUBLIC_BASE, engine.live_audio().forks().clone());
+    let forking = HostedForking::new(client.clone(), PUBLIC_BASE, rig.sessions.monitor_forks().clone());
     let call = hosted_call(&store, Some(&sid));
 
     let (mut listening, stop) = listen_in(&engine, Some(&forking), call).await.unwrap().into_parts();

@@ -12,7 +12,6 @@ use switchboard_core::{
     AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
     VoicemailPolicy,
 };
-use switchboard_engine::pipeline::CallControl;
 use switchboard_engine::{Engine, EngineSettings};
 use switchboard_sim::fakes::anthropic::{Reply, Responder, last_user_text, scripted};
 use switchboard_sim::fakes::twilio;
@@ -20,6 +19,7 @@ use switchboard_sim::fakes::twilio_gather::twiml::{Verb, parse};
 use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
 use switchboard_store::Store;
+use switchboard_voice::CallControl;
 
 /// Each character the fake TTS speaks lasts this long.
 const MS_PER_CHAR: u64 = 10;

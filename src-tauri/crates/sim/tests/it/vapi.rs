@@ -6,15 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
-use switchboard_engine::backends::vapi::{CALL_REF, VapiBackend};
 use switchboard_engine::history::call_record;
-use switchboard_engine::server::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_providers::{HttpSettings, Secret};
 use switchboard_sim::fakes::vapi::{Endpoint, FakeVapi, FakeVapiSettings, WebhookDelivery};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
+use switchboard_telephony::backends::vapi::{CALL_REF, VapiBackend};
+use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, two_round_quote_campaign};
 use hosted::{RECONCILE, Seeded};

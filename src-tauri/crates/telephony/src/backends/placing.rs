@@ -1,0 +1,84 @@
+//! What the backends that place calls at a provider share: what they place with
+//! ([`CallPlacing`]); once the provider has taken a call, its channel is filed in [`LiveCalls`]
+//! (so reports can find its task) before the provider's ids are recorded (so a webhook can only
+//! find the call once its channel is filed); and errors under the backend's name.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::CallId;
+use switchboard_providers::ProviderError;
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+use super::ReconcileSettings;
+use crate::ProviderClients;
+use switchboard_engine::LiveCalls;
+use switchboard_engine::blocking;
+use switchboard_engine::{BackendError, BackendEvent};
+
+/// What a backend places its calls at a provider with: the provider clients in force when each
+/// call is placed, the store its provider ids go to, the live calls its channels are filed in
+/// (which the listener's [`CallReports`](switchboard_engine::CallReports) must share), and how its reconciler
+/// looks for reports that never came.
+#[derive(Clone)]
+pub struct CallPlacing {
+    pub clients: ProviderClients,
+    pub store: Arc<Store>,
+    pub live: LiveCalls,
+    pub reconcile: ReconcileSettings,
+}
+
+impl CallPlacing {
+    /// How long a call's task waits for its end after the call was placed: until the reconciler
+    /// has given up on it and had one more look.
+    pub(crate) fn report_delay(&self) -> Duration {
+        self.reconcile.give_up + self.reconcile.every
+    }
+}
+
+/// A call the provider has taken.
+pub(crate) struct Placed {
+    /// The id its webhooks name the call by.
+    pub(crate) provider_call_id: String,
+    /// Provider ids to keep with the call: (label, id).
+    pub(crate) refs: Vec<(&'static str, String)>,
+    /// Whether to report it ringing now (the provider says nothing sooner).
+    pub(crate) ringing: bool,
+}
+
+/// Files the placed call's channel in `live` and records its provider ids.
+pub(crate) async fn file_placed_call(
+    backend: &'static str,
+    store: &Arc<Store>,
+    live: &LiveCalls,
+    call: CallId,
+    events: mpsc::Sender<BackendEvent>,
+    placed: Placed,
+) -> Result<(), BackendError> {
+    if placed.ringing {
+        events.send(BackendEvent::Ringing).await.map_err(|_| refused(backend, "the call's task stopped listening"))?;
+    }
+    live.insert(call, events);
+    let store = Arc::clone(store);
+    let Placed { provider_call_id, refs, .. } = placed;
+    blocking(move || {
+        for (label, id) in &refs {
+            store.set_provider_ref(call, label, id)?;
+        }
+        store.set_provider_call_id(call, &provider_call_id)
+    })
+    .await
+    .map_err(|error| refused(backend, &format!("the provider's call id could not be recorded: {error}")))
+}
+
+/// The provider's error under the backend's name, which it then need not repeat.
+pub(crate) fn provider_error(backend: &'static str, error: ProviderError) -> BackendError {
+    let text = error.to_string();
+    let message = text.strip_prefix(backend).map_or_else(|| text.clone(), |rest| rest.trim_start().to_owned());
+    BackendError { backend: backend.to_owned(), message }
+}
+
+pub(crate) fn refused(backend: &'static str, message: &str) -> BackendError {
+    BackendError { backend: backend.to_owned(), message: message.to_owned() }
+}

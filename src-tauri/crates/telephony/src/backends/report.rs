@@ -1,0 +1,115 @@
+//! What the hosted backends share in applying a finished call's report: the provider's facts
+//! (ids, cost, its raw record) go straight to the store, everything else becomes backend events
+//! (answered, each line, each collected value, the recording, the end) delivered through
+//! [`CallReports`], so the call task applies them as it does any backend's. Each provider reads
+//! its own report into a [`FinishedCall`]; [`ProviderReport`] is what a webhook can carry.
+
+use std::sync::Arc;
+
+use switchboard_core::{CallCost, CallState, CallSummary, Speaker};
+use switchboard_providers::elevenlabs::Conversation;
+use switchboard_providers::vapi::EndOfCallReport;
+
+use super::{elevenlabs, vapi};
+use crate::provider_clients::ProviderSet;
+use switchboard_engine::blocking;
+use switchboard_engine::{BackendEvent, CallReports, EngineError};
+
+/// A provider's report on a finished call, as a webhook delivers it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ProviderReport {
+    /// ElevenLabs' post-call transcription: the whole conversation.
+    ElevenLabs(Box<Conversation>),
+    /// Vapi's end-of-call report.
+    Vapi(Box<EndOfCallReport>),
+}
+
+impl ProviderReport {
+    /// Applies the report to `call`, fetching its recording with `clients`; `record` is the
+    /// provider's JSON as received, kept for History.
+    pub(crate) async fn apply(
+        &self,
+        reports: &CallReports,
+        clients: &ProviderSet,
+        call: &CallSummary,
+        record: String,
+    ) -> Result<(), EngineError> {
+        let finished = match self {
+            Self::ElevenLabs(conversation) => {
+                elevenlabs::finished_call(clients.elevenlabs.as_ref(), conversation, record).await
+            }
+            Self::Vapi(report) => {
+                vapi::finished_call(clients.vapi.as_ref(), &vapi::CallOutcome::from(&**report), record).await
+            }
+        };
+        finished.deliver(reports, call).await
+    }
+}
+
+/// A finished call as a provider reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FinishedCall {
+    /// Provider ids to keep with the call: (label, id).
+    pub(crate) refs: Vec<(&'static str, String)>,
+    pub(crate) cost: Option<CallCost>,
+    /// The provider's record as received.
+    pub(crate) record: String,
+    /// Answered (when anyone spoke), the lines, the collected values, the recording, the end.
+    pub(crate) events: Vec<BackendEvent>,
+}
+
+impl FinishedCall {
+    /// Keeps the provider's facts with `call`, then delivers its events.
+    pub(crate) async fn deliver(self, reports: &CallReports, call: &CallSummary) -> Result<(), EngineError> {
+        let Self { refs, cost, record, events } = self;
+        let (store, id) = (Arc::clone(reports.store()), call.id);
+        blocking(move || {
+            for (label, value) in &refs {
+                store.set_provider_ref(id, label, value)?;
+            }
+            if let Some(cost) = &cost {
+                store.set_call_cost(id, cost)?;
+            }
+            store.set_provider_record(id, &record)
+        })
+        .await?;
+        reports.deliver(call, events).await
+    }
+}
+
+/// The events of a finished call: answered (when anyone spoke), `lines`, each collected value
+/// that says something, the recording, and the end.
+pub(crate) fn report_events<'a>(
+    lines: Vec<BackendEvent>,
+    collected: impl Iterator<Item = (&'a str, &'a serde_json::Value)>,
+    recording: Option<BackendEvent>,
+    state: CallState,
+    reason: String,
+) -> Vec<BackendEvent> {
+    let mut events = Vec::with_capacity(lines.len() + 3);
+    if !lines.is_empty() {
+        events.push(BackendEvent::Answered);
+    }
+    events.extend(lines);
+    events.extend(collected.filter_map(|(key, value)| field(key, value)));
+    events.extend(recording);
+    events.push(BackendEvent::Ended { state, reason });
+    events
+}
+
+/// A collected value as a field, or nothing when it says nothing (null, or blank text).
+pub(crate) fn field(key: &str, value: &serde_json::Value) -> Option<BackendEvent> {
+    let value = match value {
+        serde_json::Value::Null => return None,
+        serde_json::Value::String(text) => text.trim().to_owned(),
+        other => other.to_string(),
+    };
+    (!value.is_empty()).then(|| BackendEvent::Field { key: key.to_owned(), value })
+}
+
+/// A transcript line said `seconds` into the call, or nothing when it says nothing.
+pub(crate) fn line(speaker: Speaker, text: Option<&str>, seconds: f64) -> Option<BackendEvent> {
+    let text = text.map(str::trim).filter(|text| !text.is_empty())?;
+    let offset_ms = (seconds.max(0.0) * 1000.0).round() as u32;
+    Some(BackendEvent::Line { speaker, text: text.to_owned(), offset_ms })
+}

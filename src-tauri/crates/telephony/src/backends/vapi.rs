@@ -1,0 +1,155 @@
+//! The Vapi backend: Vapi places the call with one of its assistants from its phone number and
+//! runs the conversation; Switchboard learns how it went from Vapi's server messages.
+//!
+//! `start` places the call (`POST /call`) with the call's variables as `variableValues` and the
+//! rendered first message, files the call's channel in [`LiveCalls`] and records Vapi's call id,
+//! as the [ElevenLabs backend](super::elevenlabs) does. Vapi's `status-update` messages move the
+//! call to ringing and in progress; its `end-of-call-report` carries the transcript, the
+//! structured data, the cost and the recording's URL, and is applied through
+//! [`CallReports`](switchboard_engine::CallReports) ([`report`]). The [reconciler](reconcile) fetches calls
+//! whose report is overdue (`GET /call/{id}`), so a lost report still ends the call.
+//!
+//! The system prompt stays the assistant's own, written with `{{variables}}` on Vapi's side:
+//! overriding it means overriding the assistant's model, whose provider Switchboard does not know.
+
+mod reconcile;
+mod report;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::BackendKind;
+use switchboard_providers::VariableValue;
+use switchboard_providers::vapi::{VapiCallRequest, VapiCallStatus, VapiClient};
+use switchboard_store::Store;
+use tokio::sync::mpsc;
+
+use crate::ProviderClients;
+use crate::backends::ReconcileSettings;
+use crate::backends::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
+use switchboard_engine::LiveCalls;
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+
+pub(crate) use report::{CallOutcome, ended_state, finished_call};
+
+/// The provider id under which a call's Vapi call id is kept.
+pub const CALL_REF: &str = "Vapi call";
+
+const BACKEND: &str = "Vapi";
+
+/// Places calls through Vapi assistants.
+#[derive(Clone)]
+pub struct VapiBackend {
+    placing: CallPlacing,
+}
+
+impl VapiBackend {
+    /// A backend calling with `client` for good (see [`VapiBackend::with_clients`]).
+    pub fn new(client: VapiClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
+        let clients = ProviderClients::holding(|set| set.vapi = Some(client));
+        Self::with_clients(CallPlacing { clients, store, live, reconcile })
+    }
+
+    /// A backend calling with the Vapi client in force when each call is placed.
+    pub fn with_clients(placing: CallPlacing) -> Self {
+        Self { placing }
+    }
+
+    /// The Vapi client in force, when its key is set.
+    pub fn client(&self) -> Option<VapiClient> {
+        self.placing.clients.current().vapi.clone()
+    }
+}
+
+impl CallBackend for VapiBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Vapi
+    }
+
+    fn configured(&self) -> bool {
+        self.placing.clients.current().vapi.is_some()
+    }
+
+    /// The reconciler closes a call Vapi has not ended `give_up` past its max duration; the
+    /// call task waits one reconciler pass longer, for when Vapi cannot be reached at all.
+    fn report_delay(&self) -> Duration {
+        self.placing.report_delay()
+    }
+
+    /// Vapi runs the call on; its report or the reconciler ends it.
+    fn keeps_calls_across_restarts(&self) -> bool {
+        true
+    }
+
+    fn start(
+        &self,
+        request: CallRequest,
+        events: mpsc::Sender<BackendEvent>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let backend = self.clone();
+        Box::pin(async move {
+            let call = call_request(&request)?;
+            let client = backend.client().ok_or_else(|| refused(BACKEND, "no Vapi API key is set"))?;
+            let placed = client.create_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
+            // Until Vapi's status updates say more, a queued call stays dialing.
+            let ringing = matches!(placed.status, VapiCallStatus::Ringing | VapiCallStatus::InProgress);
+            let placed = Placed { provider_call_id: placed.id.clone(), refs: vec![(CALL_REF, placed.id)], ringing };
+            file_placed_call(BACKEND, &backend.placing.store, &backend.placing.live, request.call_id, events, placed)
+                .await
+        })
+    }
+}
+
+/// The `POST /call` request for `request`: the agent's assistant and phone number, the callee,
+/// the call's variables and the rendered first message.
+fn call_request(request: &CallRequest) -> Result<VapiCallRequest, BackendError> {
+    let settings = &request.agent.config.backend_settings.vapi;
+    if settings.assistant_id.trim().is_empty() || settings.phone_number_id.trim().is_empty() {
+        return Err(refused(BACKEND, "the agent needs its Vapi assistant id and phone number id"));
+    }
+    let name = request.contact.fields.name.trim();
+    Ok(VapiCallRequest {
+        assistant_id: settings.assistant_id.trim().to_owned(),
+        phone_number_id: settings.phone_number_id.trim().to_owned(),
+        customer_number: request.to.clone(),
+        customer_name: (!name.is_empty()).then(|| name.to_owned()),
+        variable_values: request
+            .variables
+            .iter()
+            .map(|(name, value)| (name.clone(), VariableValue::Text(value.clone())))
+            .collect(),
+        first_message: Some(request.first_message.clone()).filter(|message| !message.trim().is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::BackendKind;
+
+    use super::call_request;
+    use switchboard_engine::CallRequest;
+    use switchboard_engine::test_support::quote_request;
+
+    fn request(assistant_id: &str) -> CallRequest {
+        quote_request(|config| {
+            config.backend = BackendKind::Vapi;
+            config.backend_settings.vapi.assistant_id = assistant_id.into();
+            config.backend_settings.vapi.phone_number_id = "pn_1".into();
+        })
+    }
+
+    #[test]
+    fn the_request_carries_ids_the_callee_variables_and_the_first_message() {
+        let call = call_request(&request(" asst_1 ")).unwrap();
+        assert_eq!((call.assistant_id.as_str(), call.phone_number_id.as_str()), ("asst_1", "pn_1"));
+        assert_eq!((call.customer_number.as_str(), call.customer_name.as_deref()), ("+13125550143", Some("Acme")));
+        assert_eq!(call.variable_values["vendor_name"], "Acme".into());
+        assert_eq!(call.first_message.as_deref(), Some("Hi Acme"));
+    }
+
+    #[test]
+    fn an_agent_without_its_vapi_ids_is_refused() {
+        let error = call_request(&request("")).unwrap_err();
+        assert_eq!(error.to_string(), "Vapi: the agent needs its Vapi assistant id and phone number id");
+    }
+}

@@ -1,0 +1,11 @@
+//! Switchboard's telephony: the webhook listener and its routes, the provider client set, the
+//! call backends that place real calls (the hosted agents, the Twilio dialer, the self-hosted
+//! pipeline and speech-gather), the reconcilers, and listen-in forks of hosted calls.
+
+pub mod backends;
+pub mod gather;
+pub mod listen_in;
+pub mod listener;
+mod provider_clients;
+
+pub use provider_clients::{ProviderClients, ProviderSet};

@@ -28,7 +28,7 @@ pub struct TtsOptions {
     pub model_id: String,
     /// The voice's own settings when `None`.
     pub voice_settings: Option<VoiceSettings>,
-    /// Characters buffered before each of the first generations; PROVIDERS.md's
+    /// Characters buffered before each of the first generations; docs/providers.md#elevenlabs-tts:
     /// `[120, 160, 250, 290]` by default. [`TtsSender::flush`] speaks what is buffered sooner.
     pub chunk_length_schedule: Vec<u32>,
     /// Seconds without text before ElevenLabs closes the socket (its default, 20 s, when

@@ -12,8 +12,8 @@ pub enum ServerMessage {
     UtteranceEnd(UtteranceEnd),
     SpeechStarted(SpeechStarted),
     Metadata(Metadata),
-    /// UNCONFIRMED in PROVIDERS.md (the SDKs' `ErrorResponse`); Deepgram mostly reports errors
-    /// with a close frame instead.
+    /// Not pinned (docs/providers.md#deepgram-live-stt; the SDKs' `ErrorResponse`); Deepgram
+    /// mostly reports errors with a close frame instead.
     Error(DeepgramErrorMessage),
     #[serde(other)]
     Unknown,

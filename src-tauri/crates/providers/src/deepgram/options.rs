@@ -1,7 +1,7 @@
 //! The query of a live transcription: μ-law 8 kHz mono (Twilio's media), interim results, VAD
 //! events and smart formatting always on; the model and the two end-of-speech timers configurable.
 
-/// How Deepgram should listen. The defaults are PROVIDERS.md's: `nova-3`, 300 ms endpointing,
+/// How Deepgram should listen. The defaults (docs/providers.md#deepgram-live-stt): `nova-3`, 300 ms endpointing,
 /// 1000 ms utterance end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenOptions {
@@ -20,7 +20,7 @@ impl Default for ListenOptions {
 }
 
 impl ListenOptions {
-    /// The `/v1/listen` query string, in PROVIDERS.md's order.
+    /// The `/v1/listen` query string, in docs/providers.md#deepgram-live-stt's order.
     pub(super) fn query(&self) -> String {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("model", &self.model)

@@ -1,5 +1,5 @@
 //! A call's messages (`GET /api/calls/{callId}/messages`, paged `{results, next}`): what was
-//! said, and the tools the agent called. Not in PROVIDERS.md: read tolerantly, every field
+//! said, and the tools the agent called. Not pinned (docs/providers.md#ultravox): read tolerantly, every field
 //! optional and unknown roles kept as [`MessageRole::Other`].
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! A loopback fake of Anthropic's Messages API, streamed (PROVIDERS.md §8): `POST /v1/messages`
+//! A loopback fake of Anthropic's Messages API, streamed (docs/providers.md#anthropic-messages): `POST /v1/messages`
 //! with `x-api-key` and `anthropic-version` answers SSE — `message_start`, a `ping`, per block
 //! `content_block_start` → `text_delta`s or `input_json_delta` chunks → `content_block_stop`,
 //! `message_delta` with the stop reason, `message_stop`. What it answers comes from a

@@ -1,4 +1,4 @@
-//! A loopback fake of Deepgram's live STT (PROVIDERS.md §7): `GET /v1/listen` upgraded to a
+//! A loopback fake of Deepgram's live STT (docs/providers.md#deepgram-live-stt): `GET /v1/listen` upgraded to a
 //! WebSocket (`Authorization: Token <key>`), μ-law 8 kHz binary frames in, JSON results out,
 //! timed against the audio it actually receives. A frame whose loudest sample passes a
 //! threshold is speech: the first one of a stretch sends `SpeechStarted` and takes the next
@@ -31,7 +31,7 @@ use super::serving::{bind, serve};
 const SPEECH_PEAK: u16 = 1000;
 /// Interim results come this often while speech lasts (ms of audio).
 const INTERIM_EVERY_MS: f64 = 250.0;
-/// A socket with neither audio nor a message for this long is closed (PROVIDERS.md §7).
+/// A socket with neither audio nor a message for this long is closed (docs/providers.md#deepgram-live-stt).
 const IDLE_CLOSE: Duration = Duration::from_secs(10);
 const IDLE_REASON: &str = "Deepgram did not receive audio data or a text message within the timeout window. \
                            See https://dpgr.am/net0001";

@@ -1,4 +1,4 @@
-//! A loopback fake of the ElevenLabs Agents API (PROVIDERS.md §5): `POST
+//! A loopback fake of the ElevenLabs Agents API (docs/providers.md#elevenlabs-agents): `POST
 //! /v1/convai/twilio/outbound-call` answers `{success, message, conversation_id, callSid}`, then
 //! after a delay the conversation is played with the simulator's personas and a signed
 //! `post_call_transcription` webhook (and a `post_call_audio` one) is posted to the listener;

@@ -1,4 +1,4 @@
-//! A loopback fake of ElevenLabs' `stream-input` TTS WebSocket (PROVIDERS.md §6):
+//! A loopback fake of ElevenLabs' `stream-input` TTS WebSocket (docs/providers.md#elevenlabs-tts):
 //! `/v1/text-to-speech/{voice_id}/stream-input?model_id=…&output_format=ulaw_8000` with
 //! `xi-api-key`. It takes the opening message, then text; on `flush` (or the closing `""`) it
 //! speaks what it holds as μ-law 8 kHz audio whose length follows the text (a fixed time per

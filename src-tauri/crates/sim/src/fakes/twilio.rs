@@ -1,4 +1,4 @@
-//! A loopback fake of Twilio's REST API for calls (PROVIDERS.md §1). `POST …/Calls.json` answers
+//! A loopback fake of Twilio's REST API for calls (docs/providers.md#twilio-calls). `POST …/Calls.json` answers
 //! the call's JSON, then the call plays out: signed status callbacks (`initiated`, `ringing`,
 //! then `in-progress` or `busy`/`no-answer` as the simulator's persona for the number says),
 //! each with its `SequenceNumber`; the async AMD verdict (`human`, or for a voicemail persona
@@ -83,7 +83,7 @@ impl CallDirectory {
     }
 }
 
-/// A call as the fake's REST API reports it (PROVIDERS.md §1, the Call resource).
+/// A call as the fake's REST API reports it (docs/providers.md#twilio-calls, the Call resource).
 struct CallFacts {
     to: String,
     from: String,

@@ -1,4 +1,4 @@
-//! Twilio joining a media stream (PROVIDERS.md §3), the one way the sim does it: the fake
+//! Twilio joining a media stream (docs/providers.md#twilio-media-streams), the one way the sim does it: the fake
 //! Twilio runs it for a call's `<Connect><Stream>` and for a fork started through the Streams
 //! resource. It connects like Twilio (the upgrade signed with `X-Twilio-Signature` over the
 //! `wss://` form of the public URL), sends `connected` and `start` with the call's ids, tracks

@@ -1,4 +1,4 @@
-//! A loopback fake of the Ultravox API (PROVIDERS.md §9): agents (`POST /api/agents`, `PATCH` and
+//! A loopback fake of the Ultravox API (docs/providers.md#ultravox): agents (`POST /api/agents`, `PATCH` and
 //! `DELETE /api/agents/{id}`), agent calls (`POST /api/agents/{id}/calls` answers a `joinUrl`
 //! on this fake), `GET /api/calls/{id}` and its paged `/messages`. When the Twilio fake joins a
 //! call's stream, the call is played with the simulator's personas (the callee is whoever the

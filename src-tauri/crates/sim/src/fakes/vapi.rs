@@ -1,4 +1,4 @@
-//! A loopback fake of Vapi (PROVIDERS.md §10): `POST /call` answers 201 with the queued Call,
+//! A loopback fake of Vapi (docs/providers.md#vapi): `POST /call` answers 201 with the queued Call,
 //! the call is played with the simulator's personas, and its server messages go to the
 //! listener wrapped `{"message": {…}}` with the `X-Vapi-Secret` header: `status-update`s
 //! (ringing, in-progress, ended) as the call goes, then the `end-of-call-report` (transcript,

@@ -1,5 +1,5 @@
 //! Listening in on a hosted-agent call: the engine asks Twilio (the fake Twilio's Streams
-//! resource, PROVIDERS.md §1) to fork both tracks of the call to the listener's media route
+//! resource, docs/providers.md#twilio-calls) to fork both tracks of the call to the listener's media route
 //! with the monitor parameter and a per-fork token; the fake joins the fork as Twilio joins any
 //! stream, and the fork's frames reach the listener through the call's tap; stopping listening
 //! stops the fork, and its token with it.

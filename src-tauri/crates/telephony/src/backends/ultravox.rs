@@ -7,8 +7,8 @@
 //! files the call's channel and records the Call SID as the provider call id, next to the
 //! Ultravox call id ([`ULTRAVOX_CALL_REF`]). Twilio's status callbacks move the call through
 //! ringing and in progress; a busy line or no answer ends it. Its end (Ultravox's `call.ended`,
-//! or Twilio's `completed`) is confirmed by `GET /api/calls/{id}` (PROVIDERS.md §9: the
-//! webhook's signature scheme is unconfirmed), then the call's messages are fetched and applied
+//! or Twilio's `completed`) is confirmed by `GET /api/calls/{id}` (docs/providers.md#ultravox:
+//! the webhook's signature scheme is not pinned), then the call's messages are fetched and applied
 //! as lines, the values the agent recorded with its `record_field` tool as fields, and the end.
 //! The [reconciler](reconcile) does the same for calls whose end is overdue.
 

@@ -1,8 +1,8 @@
 //! Ultravox webhook signatures: `X-Ultravox-Webhook-Signature` holds one or more hex
 //! HMAC-SHA256 digests (comma-separated, for key rotation) of the raw body followed by the
 //! `X-Ultravox-Webhook-Timestamp` header's text. The providers crate has no verifier for this
-//! scheme yet (PROVIDERS.md marks it unconfirmed; it follows Ultravox's "Securing webhooks"
-//! guide), so it lives here until it moves there.
+//! scheme yet (not otherwise pinned, see docs/providers.md#ultravox; it follows Ultravox's
+//! "Securing webhooks" guide), so it lives here until it moves there.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use retry::{Failure, retrying};
 
-use crate::connection::{CHECK_TIMEOUT, ConnectionCheck};
+use crate::{CHECK_TIMEOUT, ConnectionCheck};
 use crate::{Provider, ProviderError, Secret};
 
 /// Timeouts and retries shared by every client.

@@ -9,6 +9,7 @@
 
 pub mod anthropic;
 mod connection;
+mod connection_check;
 pub mod deepgram;
 pub mod elevenlabs;
 pub mod elevenlabs_tts;
@@ -24,7 +25,8 @@ pub mod vapi;
 mod variables;
 mod websocket;
 
-pub use connection::{CHECK_TIMEOUT, ConnectionCheck, ConnectionTarget, Credentials};
+pub use connection::{ConnectionTarget, Credentials};
+pub use connection_check::{CHECK_TIMEOUT, ConnectionCheck};
 pub use error::{Provider, ProviderError};
 pub use http::{HttpSettings, RetryPolicy};
 pub use payload::PayloadError;

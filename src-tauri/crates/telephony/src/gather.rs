@@ -13,5 +13,6 @@ mod turn;
 mod twiml;
 
 pub use backend::GatherBackend;
+pub(crate) use calls::GatherStep;
 pub use calls::{GatherCalls, GatherSettings};
-pub(crate) use calls::{GatherRefusal, GatherStep};
+pub(crate) use session::GatherRefusal;

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::pacing::PacingCount;
 use super::recorder::RecordFrame;
-use super::session::Input;
+use crate::input::Input;
 use switchboard_engine::listen_in::AudioTap;
 
 /// Audio kept ahead of real time at Twilio.

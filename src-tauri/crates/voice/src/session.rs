@@ -22,36 +22,18 @@ use tokio::task::JoinHandle;
 use super::call::{CallControl, PipelineCall};
 use super::conversation::Conversation;
 use super::latency::TurnTimes;
-use super::media::{LastVoice, Reader};
 use super::playout::{Playout, PlayoutCommand, Progress};
 use super::sessions::Claimed;
 use super::spoken::Spoken;
-use super::turn::{self, Script, TurnEnding, TurnReport, TurnSetup};
+use super::turn::{self, Script, TurnSetup};
 use super::{playout_runtime, recorder, speech_to_text};
 use crate::agent_tools;
 use crate::goodbye::says_goodbye;
+use crate::input::{Input, TurnEnding, TurnReport};
+use crate::media_reader::{LastVoice, Reader};
 use switchboard_engine::BackendEvent;
 use switchboard_engine::listen_in::AudioTap;
 use switchboard_engine::{MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT};
-
-/// Everything the session hears, from each of the call's tasks.
-#[derive(Debug)]
-pub(super) enum Input {
-    Heard(ListenEvent),
-    /// Deepgram failed and could not be reopened.
-    ListenFailed(String),
-    Dtmf(String),
-    Mark(String),
-    /// Twilio's `stop`: the call is over at its end.
-    Stopped,
-    /// The media socket closed without a `stop`.
-    MediaClosed,
-    FirstFrame {
-        turn: u32,
-        at: Instant,
-    },
-    Turn(u32, TurnReport),
-}
 
 const INPUT_QUEUE: usize = 256;
 /// Frames queued for the playout (5 s).

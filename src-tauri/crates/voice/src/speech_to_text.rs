@@ -13,7 +13,7 @@ use switchboard_providers::deepgram::{DeepgramClient, DeepgramReceiver, Deepgram
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::session::Input;
+use crate::input::Input;
 
 /// Deepgram closes a socket after 10 s with neither audio nor KeepAlive.
 const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(4);

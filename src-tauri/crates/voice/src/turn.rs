@@ -18,8 +18,8 @@ use tokio::sync::mpsc;
 
 use super::playout::Outbound;
 use super::sentences::Sentences;
-use super::session::Input;
 use crate::agent_tools::{self, ToolCall};
+use crate::input::{Input, TurnEnding, TurnFailure, TurnReport};
 
 /// Tokens per answer: a spoken turn is short.
 const MAX_TOKENS: u32 = 400;
@@ -49,53 +49,6 @@ pub(super) struct TurnSetup {
     pub(super) fields: Vec<DataField>,
     pub(super) session: mpsc::Sender<Input>,
     pub(super) playout: mpsc::Sender<Outbound>,
-}
-
-/// What a turn reports to the session, tagged with its id.
-#[derive(Debug)]
-pub(super) enum TurnReport {
-    FirstToken(Instant),
-    /// A sentence handed to TTS.
-    Sentence(String),
-    /// Synthesised audio: its length in μ-law bytes and its characters' timing.
-    Audio {
-        bytes: usize,
-        alignment: Option<switchboard_providers::elevenlabs_tts::Alignment>,
-        at: Instant,
-    },
-    /// The model recorded a field.
-    Field {
-        key: String,
-        value: String,
-    },
-    /// All audio and the mark are queued; once it has played the conversation gains
-    /// `messages` (empty for a fixed phrase: the session adds the words).
-    Done {
-        messages: Vec<Message>,
-        ending: Option<TurnEnding>,
-    },
-    Failed(TurnFailure),
-}
-
-/// How the model asked to end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum TurnEnding {
-    EndCall {
-        reason: String,
-    },
-    Transfer {
-        reason: String,
-    },
-    /// Its `record_field` calls completed every required field.
-    AllCollected,
-}
-
-/// Why a turn could not finish.
-#[derive(Debug, Clone)]
-pub(super) struct TurnFailure {
-    pub(super) reason: String,
-    /// TTS itself failed (so an apology cannot be spoken).
-    pub(super) speech_lost: bool,
 }
 
 /// The name of a turn's mark.

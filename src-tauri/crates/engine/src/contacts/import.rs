@@ -10,12 +10,12 @@ use backon::{BlockingRetryable as _, ExponentialBuilder};
 use switchboard_core::{ContactCheck, ContactFields, ContactId, ContactKind, FieldError, Phone, check_contact};
 use switchboard_store::{ContactWrite, Store, StoreError};
 
+use super::import_error::ImportError;
 use super::merge::merge_into;
 use super::report::{ImportReport, RowError, RowOutcome, RowReport};
 use super::rows::{RawRow, read_row};
 use super::sources::{Source, read_source};
 use crate::now;
-use crate::tables::WorkbookError;
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -28,29 +28,6 @@ pub struct ImportOptions {
     pub region: String,
     /// The sheet of a workbook to read (the first when `None`).
     pub sheet: Option<String>,
-}
-
-/// Why a file could not be read at all (row problems are in the report instead).
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("not a spreadsheet, CSV or JSON file: {source_name}")]
-    NotATable { source_name: String },
-    #[error("{source_name} has no rows")]
-    NoRows { source_name: String },
-    #[error("{source_name}: {error}")]
-    Workbook { source_name: String, error: WorkbookError },
-    #[error("{source_name} is not valid JSON: {detail}")]
-    Json { source_name: String, detail: String },
-    #[error("{source_name}: expected a JSON list of contacts (or {{\"contacts\": [...]}})")]
-    JsonShape { source_name: String },
-    #[error("{source_name} has no header row")]
-    NoHeader { source_name: String },
-    /// The database could not be written for a passing reason (held lock, full disk, read-only
-    /// directory) for longer than the import waits; the message names the database.
-    #[error("{0}; nothing was imported")]
-    Unwritable(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// How long an import keeps trying to write while the database refuses writes for a passing

@@ -4,11 +4,13 @@
 mod columns;
 mod export;
 mod import;
+mod import_error;
 mod merge;
 mod report;
 mod rows;
 mod sources;
 
 pub use export::export_contacts;
-pub use import::{ImportError, ImportOptions, import_contacts};
+pub use import::{ImportOptions, import_contacts};
+pub use import_error::ImportError;
 pub use report::{ImportReport, RowError, RowOutcome, RowReport};

@@ -4,7 +4,7 @@
 use switchboard_core::ContactKind;
 
 use super::columns::{column_for, is_driver_column, normalize_header};
-use super::import::ImportError;
+use super::import_error::ImportError;
 use super::report::RowError;
 use super::rows::RawRow;
 use crate::tables::{FileKind, Sheet, WorkbookError, read_sheet, restore};

@@ -9,7 +9,7 @@ use switchboard_providers::anthropic::AnthropicClient;
 use switchboard_providers::twilio::{GatherResult, Twiml};
 use switchboard_store::Store;
 
-use super::session::Stored;
+use super::session::{GatherRefusal, Stored};
 use crate::ProviderClients;
 use crate::backends::elevenlabs::TWILIO_CALL_REF;
 use switchboard_engine::blocking;
@@ -50,22 +50,6 @@ pub(crate) enum GatherStep {
     Answered,
     /// A `<Gather>` action (or a `<Redirect>` back after a wait).
     Heard,
-}
-
-/// Why a request was not answered with TwiML.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum GatherRefusal {
-    /// The URL names a call that is not a gather call, or no call (the voice URL then falls back).
-    #[error("no gather call {0:?}")]
-    NotGather(Option<CallId>),
-    /// The request's Call SID is not the call's.
-    #[error("call {call} belongs to another Call SID than {call_sid}")]
-    WrongCall { call: CallId, call_sid: String },
-    /// Another request for the call wrote its turn first (Twilio sent one twice at once).
-    #[error("the session of call {call} moved on under this request (version {version} was taken)")]
-    Superseded { call: CallId, version: u32 },
-    #[error(transparent)]
-    Engine(#[from] EngineError),
 }
 
 /// The speech-gather calls: shared by the backend (which opens each call's session) and the

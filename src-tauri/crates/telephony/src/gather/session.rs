@@ -10,9 +10,24 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::{CallId, DataField, Speaker, UnixMillis, render};
 use switchboard_store::Store;
 
-use super::calls::GatherRefusal;
 use switchboard_engine::blocking;
 use switchboard_engine::{CallRequest, EngineError, now};
+
+/// Why a request was not answered with TwiML.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GatherRefusal {
+    /// The URL names a call that is not a gather call, or no call (the voice URL then falls back).
+    #[error("no gather call {0:?}")]
+    NotGather(Option<CallId>),
+    /// The request's Call SID is not the call's.
+    #[error("call {call} belongs to another Call SID than {call_sid}")]
+    WrongCall { call: CallId, call_sid: String },
+    /// Another request for the call wrote its turn first (Twilio sent one twice at once).
+    #[error("the session of call {call} moved on under this request (version {version} was taken)")]
+    Superseded { call: CallId, version: u32 },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
 
 /// One utterance of the call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,8 @@ use switchboard_core::{CallState, Speaker};
 use switchboard_providers::twilio::{GatherResult, Twiml};
 
 use super::agent_turn::{AgentTurn, agent_turn};
-use super::calls::{GatherCalls, GatherRefusal};
+use super::calls::GatherCalls;
+use super::session::GatherRefusal;
 use super::session::Stored;
 use super::twiml;
 use switchboard_engine::blocking;

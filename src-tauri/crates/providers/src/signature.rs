@@ -3,10 +3,14 @@
 
 mod elevenlabs;
 mod twilio;
+mod ultravox;
 mod vapi;
 
 pub use elevenlabs::{ELEVENLABS_SIGNATURE_HEADER, ElevenLabsWebhookKey, SIGNATURE_TOLERANCE};
 pub use twilio::{SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey, url_with_body_hash, websocket_url};
+pub use ultravox::{
+    ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey,
+};
 pub use vapi::{VAPI_SECRET_HEADER, VapiWebhookKey};
 
 use subtle::ConstantTimeEq;

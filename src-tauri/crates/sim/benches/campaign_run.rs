@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use switchboard_core::UnixMillis;
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::{Engine, EngineSettings, sample};
-use switchboard_sim::{SimSettings, Simulator, fixtures};
+use switchboard_fakes::fixtures;
+use switchboard_sim::{SimSettings, Simulator};
 use switchboard_store::Store;
 
 fn peak_rss_mib() -> f64 {

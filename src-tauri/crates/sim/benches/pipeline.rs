@@ -18,12 +18,18 @@ use std::time::{Duration, Instant};
 
 use switchboard_core::{AgentId, BackendKind, ContactId, UnixMillis};
 use switchboard_engine::{Engine, EngineSettings, sample};
-use switchboard_sim::fakes::anthropic::{Reply, scripted};
-use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
-use switchboard_sim::fixtures;
-use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
+use switchboard_fakes::anthropic::{Reply, scripted};
+use switchboard_fakes::fixtures;
+use switchboard_fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_store::Store;
 use switchboard_voice::{LATE_AFTER, pacing_totals};
+
+// The rig of the sim tests; the bench uses only some of it.
+#[allow(dead_code)]
+#[path = "../tests/it/pipeline_rig.rs"]
+mod pipeline_rig;
+
+use pipeline_rig::{PipelineRig, RigSettings};
 
 /// A frame later than this after the one before is late (the engine's own pacing count uses the same).
 const LATE: Duration = LATE_AFTER;

@@ -38,7 +38,7 @@ impl Default for SimSettings {
 /// Speaking pace of both sides, in words per minute.
 const WORDS_PER_MINUTE: f64 = 160.0;
 /// Pause between one speaker finishing and the other starting.
-pub(crate) const TURN_GAP: Duration = Duration::from_millis(600);
+pub const TURN_GAP: Duration = Duration::from_millis(600);
 const DIAL_TIME: Duration = Duration::from_millis(800);
 const RING_TIME: Duration = Duration::from_millis(3_000);
 
@@ -176,7 +176,7 @@ async fn play_call(
 }
 
 /// What is said on an answered call: the persona's conversation, or an answering machine.
-pub(crate) fn script(request: &CallRequest, reach: Reach, settings: &SimSettings) -> Script {
+pub fn script(request: &CallRequest, reach: Reach, settings: &SimSettings) -> Script {
     if reach == Reach::Voicemail {
         return voicemail(request);
     }
@@ -218,7 +218,7 @@ fn millis(duration: Duration) -> u32 {
 }
 
 /// How long `text` takes to say at [`WORDS_PER_MINUTE`].
-pub(crate) fn speaking_time(text: &str) -> Duration {
+pub fn speaking_time(text: &str) -> Duration {
     let words = text.split_whitespace().count() as f64;
     Duration::from_secs_f64(words * 60.0 / WORDS_PER_MINUTE)
 }

@@ -131,17 +131,17 @@ pub fn person_conversation(request: &CallRequest) -> Script {
 }
 
 /// What a vendor without the asked value says.
-pub(crate) const NO_ANSWER: &str = "I'd have to check on that and get back to you.";
+pub const NO_ANSWER: &str = "I'd have to check on that and get back to you.";
 
 /// How a quoting vendor's representative answers the phone.
-pub(crate) fn vendor_greeting(vendor: &Contact, persona: &VendorPersona) -> String {
+pub fn vendor_greeting(vendor: &Contact, persona: &VendorPersona) -> String {
     format!("Yes, this is {}, {} speaking. How can I help?", vendor.fields.name, persona.first_name)
 }
 
 /// How the agent asks for `field`: a description written as a question is asked as it is
 /// ("Is freight to Chicago included?"), one that starts as a clause follows "Could you tell me"
 /// ("whether the appointment is confirmed"), and a noun gets "the" ("the lead time in days").
-pub(crate) fn field_question(field: &DataField) -> String {
+pub fn field_question(field: &DataField) -> String {
     let description = field.description.trim().trim_end_matches(['.', '?']);
     let first_word = description.split_whitespace().next().unwrap_or_default().to_lowercase();
     if QUESTION_STARTS.contains(&first_word.as_str()) {
@@ -162,7 +162,7 @@ const CLAUSE_STARTS: [&str; 14] =
     ["whether", "if", "what", "which", "who", "when", "where", "why", "how", "any", "the", "your", "their", "a"];
 
 /// The field of `fields` the agent asks for in `said`, if it asks for one.
-pub(crate) fn field_asked<'a>(fields: &'a [DataField], said: &str) -> Option<&'a DataField> {
+pub fn field_asked<'a>(fields: &'a [DataField], said: &str) -> Option<&'a DataField> {
     let said = said.to_lowercase();
     fields.iter().find(|field| said.contains(&lowercase_first(&field.description).to_lowercase()))
 }

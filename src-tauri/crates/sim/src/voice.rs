@@ -10,7 +10,7 @@ use switchboard_core::{CallId, Speaker};
 
 /// One utterance: who, when it started (ms after answer) and how long it lasted.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Utterance {
+pub struct Utterance {
     pub speaker: Speaker,
     pub start_ms: u32,
     pub duration_ms: u32,
@@ -21,7 +21,7 @@ const RATE: u32 = switchboard_audio::RECORDING_RATE;
 const SYLLABLES: f32 = 4.0;
 
 /// Writes the call's two tracks and returns the WAV file's bytes and its length.
-pub(crate) fn record(call: CallId, utterances: &[Utterance]) -> Result<(Vec<u8>, u32), String> {
+pub fn record(call: CallId, utterances: &[Utterance]) -> Result<(Vec<u8>, u32), String> {
     // The recorder writes a file as it goes; the engine keeps the bytes where recordings live.
     let path = scratch_path(call);
     let result = write(&path, utterances)

@@ -18,7 +18,6 @@ mod rejections;
 mod routes;
 mod state;
 mod twilio_call;
-mod ultravox_signature;
 mod ultravox_tool;
 mod verify;
 
@@ -46,9 +45,6 @@ pub use routes::{
 };
 pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
 pub(crate) use state::{WebhookKeys, webhook_keys};
-pub use ultravox_signature::{
-    ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey,
-};
 
 /// Every route of the listener, with its limits and headers.
 pub fn router(state: Arc<ListenerState>) -> Router {

@@ -16,7 +16,8 @@ use switchboard_providers::anthropic::{
 use switchboard_providers::{Provider, ProviderError, Secret};
 use tokio::sync::mpsc;
 
-use crate::support::{Loopback, Reply, fast_settings};
+use crate::support::fast_settings;
+use switchboard_fakes::scripted::{Loopback, Reply};
 
 const KEY: &str = "sk-ant-test-key";
 

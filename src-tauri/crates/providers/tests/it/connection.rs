@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 use switchboard_providers::{ConnectionCheck, ConnectionTarget, Credentials, Provider, ProviderError, Secret};
 
-use crate::support::{Loopback, Recorded, Reply, basic_auth, fast_settings};
+use crate::support::{basic_auth, fast_settings};
+use switchboard_fakes::scripted::{Loopback, Recorded, Reply};
 
 const KEY: &str = "sk-check-5e1f0a9b7c";
 const ACCOUNT_SID: &str = "AC0123456789abcdef";

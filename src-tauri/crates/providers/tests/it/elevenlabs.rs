@@ -8,7 +8,8 @@ use switchboard_providers::elevenlabs::{
 };
 use switchboard_providers::{Provider, ProviderError, Secret, VariableValue, Variables};
 
-use crate::support::{Loopback, Reply, fast_settings};
+use crate::support::fast_settings;
+use switchboard_fakes::scripted::{Loopback, Reply};
 
 const KEY: &str = "xi-key-abc";
 

@@ -13,8 +13,8 @@ use switchboard_providers::elevenlabs_tts::{
 use switchboard_providers::{Provider, ProviderError, Secret};
 use tokio::sync::mpsc;
 
-use crate::socket_fake::{Refusal, SocketFake, close, receive_until, text};
 use crate::support::fast_settings;
+use switchboard_fakes::scripted_socket::{Refusal, SocketFake, close, receive_until, text};
 
 const KEY: &str = "xi-secret-key";
 

@@ -1,4 +1,5 @@
-//! Integration tests of the provider clients against loopback servers that record every request.
+//! Integration tests of the provider clients against the scripted loopback servers of
+//! `switchboard-fakes`, which record every request.
 
 mod anthropic;
 mod connection;
@@ -6,7 +7,6 @@ mod deepgram;
 mod elevenlabs;
 mod elevenlabs_tts;
 mod retries;
-mod socket_fake;
 mod support;
 mod twilio;
 mod ultravox;

@@ -9,7 +9,8 @@ use switchboard_providers::twilio::{CallInstructions, CreateCall, TwilioClient, 
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_providers::{Provider, ProviderError, Secret};
 
-use crate::support::{Loopback, Reply, fast_settings};
+use crate::support::fast_settings;
+use switchboard_fakes::scripted::{Loopback, Reply};
 
 fn vapi(base_url: &str) -> VapiClient {
     VapiClient::new(VapiConfig { base_url: base_url.into(), api_key: Secret::new("k") }, &fast_settings()).unwrap()

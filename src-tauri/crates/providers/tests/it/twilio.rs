@@ -8,7 +8,8 @@ use switchboard_providers::twilio::{
 };
 use switchboard_providers::{Provider, ProviderError, Secret};
 
-use crate::support::{Loopback, Reply, basic_auth, fast_settings};
+use crate::support::{basic_auth, fast_settings};
+use switchboard_fakes::scripted::{Loopback, Reply};
 
 const TOKEN: &str = "twilio-auth-token-123";
 

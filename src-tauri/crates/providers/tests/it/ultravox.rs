@@ -7,7 +7,8 @@ use switchboard_providers::ultravox::{
     AgentCall, AgentSpec, CallTemplate, DirectCall, EndReason, MessageRole, UltravoxClient, UltravoxConfig,
 };
 
-use crate::support::{Loopback, Reply, fast_settings};
+use crate::support::fast_settings;
+use switchboard_fakes::scripted::{Loopback, Reply};
 
 const KEY: &str = "uv-key-1";
 

@@ -4,7 +4,8 @@ use serde_json::json;
 use switchboard_providers::vapi::{VapiCallRequest, VapiCallStatus, VapiClient, VapiConfig};
 use switchboard_providers::{Secret, Variables};
 
-use crate::support::{Loopback, Reply, fast_settings};
+use crate::support::fast_settings;
+use switchboard_fakes::scripted::{Loopback, Reply};
 
 const KEY: &str = "vapi-private-key";
 

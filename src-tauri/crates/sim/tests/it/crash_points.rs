@@ -121,7 +121,7 @@ pub fn sim_engine(store: &Arc<Store>) -> Arc<Engine> {
 /// A two-round quote campaign over `VENDORS` fresh vendors in `store`.
 pub fn crash_campaign(store: &Store) -> CampaignSpec {
     super::seed(store);
-    let vendors = switchboard_sim::fixtures::vendor_writes(VENDORS, 312, 1_000);
+    let vendors = switchboard_fakes::fixtures::vendor_writes(VENDORS, 312, 1_000);
     let ids: Vec<_> = store.write_contacts(&vendors, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
     let agents = store.list_agents().unwrap();
     let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;

@@ -7,14 +7,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::pipeline_rig::{PipelineRig, RigSettings};
 use switchboard_core::{BackendKind, CallState, CallSummary};
 use switchboard_engine::history::{CallRecord, call_record};
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
+use switchboard_fakes::WebhookDelivery;
+use switchboard_fakes::anthropic::scripted;
+use switchboard_fakes::twilio_gather::VendorCallee;
 use switchboard_providers::twilio::TwilioCallStatus;
-use switchboard_sim::fakes::WebhookDelivery;
-use switchboard_sim::fakes::anthropic::scripted;
-use switchboard_sim::fakes::twilio_gather::VendorCallee;
-use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
 use switchboard_store::Store;
 use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
 use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};

@@ -8,15 +8,13 @@ use std::time::Duration;
 
 use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, Speaker};
 use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
+use switchboard_fakes::anthropic::FakeAnthropic;
+use switchboard_fakes::quote_agent::QuoteAgent;
+use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings};
+use switchboard_fakes::twilio_gather::{Callee, GatherDriver, Hangup, PlacedGatherCall, ScriptedCallee, VendorCallee};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::signature::TwilioWebhookKey;
 use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
-use switchboard_sim::fakes::anthropic::FakeAnthropic;
-use switchboard_sim::fakes::quote_agent::QuoteAgent;
-use switchboard_sim::fakes::twilio::{FakeTwilio, FakeTwilioSettings};
-use switchboard_sim::fakes::twilio_gather::{
-    Callee, GatherDriver, Hangup, PlacedGatherCall, ScriptedCallee, VendorCallee,
-};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};

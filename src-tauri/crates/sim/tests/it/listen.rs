@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::pipeline_rig::{PipelineRig, RigSettings};
 use serde_json::json;
 use switchboard_audio::{FRAME_BYTES, Party, mulaw};
 use switchboard_core::{AgentId, BackendKind, CallState, CallSummary, ContactId};
 use switchboard_engine::listen_in::{LISTEN_QUEUE, Listening, LiveFrame};
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
-use switchboard_sim::fakes::anthropic::{Reply, scripted};
-use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
-use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
+use switchboard_fakes::anthropic::{Reply, scripted};
+use switchboard_fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 

@@ -8,16 +8,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::pipeline_rig::{PUBLIC_BASE, PipelineRig, RigSettings};
 use switchboard_audio::Party;
 use switchboard_core::{BackendKind, CallId, CallState, UnixMillis};
 use switchboard_engine::{Engine, EngineSettings};
+use switchboard_fakes::anthropic::scripted;
+use switchboard_fakes::twilio_media::CallerStep;
 use switchboard_providers::twilio::{
     CallInstructions, CreateCall, StartStream, StreamTrack, TwilioClient, TwilioConfig, TwimlResponse,
 };
 use switchboard_providers::{HttpSettings, Secret};
-use switchboard_sim::fakes::anthropic::scripted;
-use switchboard_sim::fakes::twilio_media::CallerStep;
-use switchboard_sim::pipeline_rig::{PUBLIC_BASE, PipelineRig, RigSettings};
 use switchboard_store::{NewCall, Store};
 use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
 use switchboard_telephony::listen_in::{HostedForking, ListenError, listen_in};

@@ -7,17 +7,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::pipeline_rig::{PipelineRig, RigSettings};
 use serde_json::{Value, json};
 use switchboard_core::{
     AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
     VoicemailPolicy,
 };
 use switchboard_engine::{Engine, EngineSettings};
-use switchboard_sim::fakes::anthropic::{Reply, Responder, last_user_text, scripted};
-use switchboard_sim::fakes::twilio;
-use switchboard_sim::fakes::twilio_gather::twiml::{Verb, parse};
-use switchboard_sim::fakes::twilio_media::{CallerStep, MediaStreamRecord};
-use switchboard_sim::pipeline_rig::{PipelineRig, RigSettings};
+use switchboard_fakes::anthropic::{Reply, Responder, last_user_text, scripted};
+use switchboard_fakes::twilio;
+use switchboard_fakes::twilio_gather::twiml::{Verb, parse};
+use switchboard_fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_store::Store;
 use switchboard_voice::CallControl;
 

@@ -15,7 +15,7 @@ use switchboard_store::Store;
 async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason() {
     let store = Arc::new(Store::open_in_memory().unwrap());
     super::seed(&store);
-    let vendors = switchboard_sim::fixtures::vendor_writes(40, 216, 500);
+    let vendors = switchboard_fakes::fixtures::vendor_writes(40, 216, 500);
     let ids: Vec<_> = store.write_contacts(&vendors, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
     let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().id;
 

@@ -11,20 +11,19 @@ use std::time::Duration;
 use switchboard_core::{BackendKind, CallId, CallState, VoicemailPolicy};
 use switchboard_engine::history::call_record;
 use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_fakes::WebhookDelivery;
+use switchboard_fakes::twilio::{self, FakeTwilio, FakeTwilioSettings};
+use switchboard_fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings};
 use switchboard_providers::Secret;
+use switchboard_providers::signature::{ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey};
 use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
-use switchboard_sim::fakes::WebhookDelivery;
-use switchboard_sim::fakes::twilio::{self, FakeTwilio, FakeTwilioSettings};
-use switchboard_sim::fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 use switchboard_telephony::backends::ReconcileSettings;
 use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
 use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_telephony::backends::ultravox::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend};
-use switchboard_telephony::listener::{
-    ListenerSettings, ListenerState, ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey, WebhookRoute, WebhookSecrets,
-};
+use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 use switchboard_telephony::{ProviderClients, ProviderSet};
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, run_campaign, two_round_quote_campaign};

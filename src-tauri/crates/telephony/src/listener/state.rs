@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_providers::Secret;
 use switchboard_providers::elevenlabs::ElevenLabsClient;
-use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, VapiWebhookKey};
+use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, UltravoxWebhookKey, VapiWebhookKey};
 use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
@@ -17,7 +17,6 @@ use super::admission::BodiesBeingRead;
 use super::health::ProviderProbe;
 use super::rate_limit::AddressLimiter;
 use super::rejections::Rejections;
-use super::ultravox_signature::UltravoxWebhookKey;
 use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::gather::GatherCalls;

@@ -5,7 +5,7 @@
 //! record of it (the call's messages, fetched with our API key), so a request here cannot put a
 //! value on a call. A body without a key is answered 400 with a sentence the model can act on.
 //!
-//! [`UltravoxWebhookKey::tool_key`]: super::UltravoxWebhookKey::tool_key
+//! [`UltravoxWebhookKey::tool_key`]: switchboard_providers::signature::UltravoxWebhookKey::tool_key
 
 use std::sync::Arc;
 
@@ -15,11 +15,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use switchboard_providers::Provider;
+use switchboard_providers::signature::ULTRAVOX_TOOL_KEY_HEADER;
 
 use super::ListenerState;
 use super::ingest::request_id;
 use super::routes::ULTRAVOX_TOOL_PATH;
-use super::ultravox_signature::ULTRAVOX_TOOL_KEY_HEADER;
 use super::verify::{Refusal, text};
 
 pub(super) async fn record_field(State(state): State<Arc<ListenerState>>, headers: HeaderMap, body: Bytes) -> Response {

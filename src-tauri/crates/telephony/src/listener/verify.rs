@@ -8,12 +8,12 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_providers::Provider;
 use switchboard_providers::signature::{
-    ELEVENLABS_SIGNATURE_HEADER, SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER, VAPI_SECRET_HEADER,
+    ELEVENLABS_SIGNATURE_HEADER, SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER, ULTRAVOX_SIGNATURE_HEADER,
+    ULTRAVOX_TIMESTAMP_HEADER, VAPI_SECRET_HEADER,
 };
 
 use super::ListenerState;
 use super::routes::WebhookRoute;
-use super::ultravox_signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER};
 
 /// Why a request was not let in.
 #[derive(Debug)]

@@ -5,10 +5,11 @@
 //! the values it records are read from the call's messages after the call.
 
 use switchboard_core::{AgentConfig, BackendKind};
+use switchboard_providers::signature::ULTRAVOX_TOOL_KEY_HEADER;
 use switchboard_providers::ultravox::{AgentSpec, CallTemplate, HttpTool, ToolHeader, ToolParameter};
 
 use super::{UltravoxBackend, provider_error};
-use crate::listener::{ULTRAVOX_TOOL_KEY_HEADER, ULTRAVOX_TOOL_PATH};
+use crate::listener::ULTRAVOX_TOOL_PATH;
 use switchboard_engine::{BackendError, BoxFuture};
 
 /// The tool the agent records each collected value with.

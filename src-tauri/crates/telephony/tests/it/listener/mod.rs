@@ -24,13 +24,11 @@ use switchboard_engine::{EngineEvent, EventBus};
 use switchboard_providers::Secret;
 use switchboard_providers::signature::{
     ELEVENLABS_SIGNATURE_HEADER, ElevenLabsWebhookKey, SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey,
+    ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey,
     VAPI_SECRET_HEADER,
 };
 use switchboard_store::{NewCall, Store};
-use switchboard_telephony::listener::{
-    ListenerSettings, ListenerState, ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOOL_KEY_HEADER,
-    UltravoxWebhookKey, WebhookSecrets, router,
-};
+use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookSecrets, router};
 use tokio::sync::broadcast;
 use tower::ServiceExt;
 

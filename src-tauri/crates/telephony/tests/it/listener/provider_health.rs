@@ -4,12 +4,10 @@
 //! not reach the provider again; and no key in the report.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::http::StatusCode;
 use serde_json::json;
+use switchboard_fakes::scripted::{Loopback, Reply};
 use switchboard_providers::{ConnectionTarget, Credentials, HttpSettings, Provider, Secret};
 use switchboard_telephony::listener::{ConnectionProbe, ListenerSettings};
 
@@ -18,32 +16,6 @@ use super::{Fixture, PUBLIC, secrets};
 
 const VAPI_KEY: &str = "vapi-key-3c9e71";
 const ELEVENLABS_KEY: &str = "xi-key-8d2f04";
-
-/// A loopback provider answering every request with `status` and `body`, counting requests.
-struct FakeApi {
-    base_url: String,
-    hits: Arc<AtomicUsize>,
-}
-
-impl FakeApi {
-    async fn start(status: u16, body: String) -> Self {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let counted = Arc::clone(&hits);
-        let app = Router::new().fallback(move || {
-            counted.fetch_add(1, Ordering::SeqCst);
-            let body = body.clone();
-            async move { (StatusCode::from_u16(status).unwrap(), [("content-type", "application/json")], body) }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { base_url, hits }
-    }
-
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-}
 
 fn target(provider: Provider, base_url: &str, key: &str) -> ConnectionTarget {
     let settings = HttpSettings { request_timeout: Duration::from_secs(2), ..HttpSettings::default() };
@@ -63,10 +35,10 @@ fn reachability(report: &serde_json::Value, provider: &str) -> serde_json::Value
 
 #[tokio::test]
 async fn health_checks_each_configured_provider_once_per_ttl() {
-    let vapi = FakeApi::start(200, json!([]).to_string()).await;
+    let vapi = Loopback::always(Reply::json(200, json!([]))).await;
     let refusal =
         json!({"detail": {"status": "invalid_api_key", "message": format!("Invalid API key {ELEVENLABS_KEY}")}});
-    let elevenlabs = FakeApi::start(401, refusal.to_string()).await;
+    let elevenlabs = Loopback::always(Reply::json(401, refusal)).await;
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", listener.local_addr().unwrap())
@@ -93,25 +65,25 @@ async fn health_checks_each_configured_provider_once_per_ttl() {
     }
     let text = report.to_string();
     assert!(!text.contains(VAPI_KEY) && !text.contains(ELEVENLABS_KEY), "{text}");
-    assert_eq!((vapi.hits(), elevenlabs.hits()), (1, 1));
+    assert_eq!((vapi.requests().len(), elevenlabs.requests().len()), (1, 1));
 
     // Within the TTL, however often and however many at once, the providers are not asked again.
     let again = futures_util::future::join_all((0..8).map(|_| health(&fixture))).await;
     assert!(again.iter().all(|later| later["providers"] == report["providers"]));
-    assert_eq!((vapi.hits(), elevenlabs.hits()), (1, 1));
+    assert_eq!((vapi.requests().len(), elevenlabs.requests().len()), (1, 1));
 }
 
 #[tokio::test]
 async fn concurrent_asks_share_one_check_and_an_expired_outcome_is_checked_again() {
-    let vapi = FakeApi::start(200, json!([]).to_string()).await;
+    let vapi = Loopback::always(Reply::json(200, json!([]))).await;
     let ttl = Duration::from_millis(300);
     let fixture = fixture_with(ConnectionProbe::new([target(Provider::Vapi, &vapi.base_url, VAPI_KEY)]).with_ttl(ttl));
     let first = futures_util::future::join_all((0..8).map(|_| health(&fixture))).await;
     assert!(first.iter().all(|report| reachability(report, "vapi") == json!({"state": "reachable"})));
-    assert_eq!(vapi.hits(), 1, "eight concurrent asks, one check");
+    assert_eq!(vapi.requests().len(), 1, "eight concurrent asks, one check");
     tokio::time::sleep(ttl + Duration::from_millis(50)).await;
     assert_eq!(reachability(&health(&fixture).await, "vapi"), json!({"state": "reachable"}));
-    assert_eq!(vapi.hits(), 2, "checked again once the outcome expired");
+    assert_eq!(vapi.requests().len(), 2, "checked again once the outcome expired");
 }
 
 #[tokio::test]
@@ -121,7 +93,7 @@ async fn a_twilio_basic_header_echoed_in_an_error_body_is_masked_in_health() {
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{account_sid}:{auth_token}"));
     // A proxy in front of Twilio refusing the request and echoing what it was sent.
     let echo = json!({"message": "proxy authentication required", "received": format!("Authorization: Basic {basic}")});
-    let twilio = FakeApi::start(407, echo.to_string()).await;
+    let twilio = Loopback::always(Reply::json(407, echo)).await;
     let credentials = Credentials::Twilio { account_sid: account_sid.into(), auth_token: Secret::new(auth_token) };
     let settings = HttpSettings { request_timeout: Duration::from_secs(2), ..HttpSettings::default() };
     let probe =

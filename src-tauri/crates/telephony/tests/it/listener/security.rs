@@ -84,7 +84,7 @@ async fn the_ultravox_tool_answers_only_requests_carrying_its_key() {
     let fixture = Fixture::new();
     let value = br#"{"key":"unit_price","value":"4.50"}"#;
     let other_key =
-        switchboard_telephony::listener::UltravoxWebhookKey::new(switchboard_providers::Secret::new("guess"));
+        switchboard_providers::signature::UltravoxWebhookKey::new(switchboard_providers::Secret::new("guess"));
     for (what, key) in [
         ("no key", None),
         ("another secret's key", Some(other_key.tool_key().expose().to_owned())),

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use switchboard_core::{Agent, Contact, DataField};
 
 use super::anthropic::{Block, Reply, Responder};
-use crate::SimSettings;
-use crate::conversation::field_question;
-use crate::persona::VendorPersona;
+use switchboard_sim::SimSettings;
+use switchboard_sim::conversation::field_question;
+use switchboard_sim::persona::VendorPersona;
 
 /// Words that ask for a person rather than the agent.
 const WANTS_A_PERSON: [&str; 4] = ["a person", "a human", "dispatcher", "manager"];

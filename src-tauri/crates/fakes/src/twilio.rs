@@ -38,9 +38,9 @@ pub use self::streams::{JoinedStream, StreamCallee};
 pub use super::faults::WebhookDelivery;
 use super::faults::{Fault, Faults};
 use super::serving::{bind, fault_controls, serve, webhook_client};
-use crate::SimSettings;
-use crate::persona::{Reach, reach};
-use crate::voice::{Utterance, record};
+use switchboard_sim::SimSettings;
+use switchboard_sim::persona::{Reach, reach};
+use switchboard_sim::voice::{Utterance, record};
 
 pub mod streams;
 

@@ -28,8 +28,8 @@ use tokio::task::JoinHandle;
 
 use super::faults::{Fault, Faults};
 use super::serving::{bind, fault_controls, serve, webhook_client};
-use crate::SimSettings;
 use conversation::{Outcome, play, read_request};
+use switchboard_sim::SimSettings;
 
 /// The fake's recording: an ID3 tag and one silent MPEG frame header, as `audio/mpeg`.
 pub const FAKE_MP3: &[u8] = &[

@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 use switchboard_core::DataField;
 
 use super::PlacedGatherCall;
-use crate::SimSettings;
-use crate::conversation::{NO_ANSWER, field_asked, vendor_greeting};
-use crate::persona::VendorPersona;
+use switchboard_sim::SimSettings;
+use switchboard_sim::conversation::{NO_ANSWER, field_asked, vendor_greeting};
+use switchboard_sim::persona::VendorPersona;
 
 /// Answers each `<Gather>`: what the callee says after hearing `agent_said`, or `None` for
 /// silence.

@@ -1,4 +1,4 @@
-//! A loopback WebSocket server for the streaming clients: it refuses the first handshakes as
+//! A scripted loopback WebSocket server for the streaming clients: it refuses the first handshakes as
 //! scripted (status, `Retry-After`, body), records every handshake, and hands each upgraded
 //! socket to the test's script.
 
@@ -12,6 +12,8 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+
+use crate::serving::{bind, serve};
 
 type Script = Box<dyn Fn(WebSocket) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
@@ -60,9 +62,8 @@ impl SocketFake {
             script: Box::new(move |socket| Box::pin(script(socket))),
         });
         let app = Router::new().fallback(upgrade).with_state(Arc::clone(&state));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let base_url = format!("http://{}", listener.local_addr().expect("bound address"));
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve loopback") });
+        let (listener, base_url) = bind().await.expect("bind loopback");
+        serve(listener, app, "scripted socket");
         Self { base_url, state }
     }
 

@@ -23,7 +23,7 @@ use axum::routing::{get, patch, post};
 use serde_json::{Value, json};
 use switchboard_core::{Agent, Speaker, render};
 use switchboard_providers::Secret;
-use switchboard_telephony::listener::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
+use switchboard_providers::signature::{ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, UltravoxWebhookKey};
 use tokio::task::JoinHandle;
 
 use super::callee::{Placed, Played, play_reached};
@@ -31,8 +31,8 @@ pub use super::faults::WebhookDelivery;
 use super::faults::{Fault, Faults};
 use super::serving::{bind, fault_controls, serve, webhook_client};
 use super::twilio::CallDirectory;
-use crate::SimSettings;
-use crate::persona::Reach;
+use switchboard_sim::SimSettings;
+use switchboard_sim::persona::Reach;
 
 /// What the fake is configured with.
 pub struct FakeUltravoxSettings {
@@ -376,7 +376,7 @@ fn conversation(settings: &FakeUltravoxSettings, call: &Call, to: &str, reach: R
     let mut messages = Vec::new();
     for (index, turn) in turns.iter().enumerate() {
         let role = if turn.speaker == Speaker::Agent { "MESSAGE_ROLE_AGENT" } else { "MESSAGE_ROLE_USER" };
-        let ends = turn.starts + crate::backend::speaking_time(&turn.text);
+        let ends = turn.starts + switchboard_sim::speaking_time(&turn.text);
         messages.push(json!({"role": role, "text": turn.text, "medium": "MESSAGE_MEDIUM_VOICE",
             "callStageMessageIndex": messages.len(), "callStageId": "stage-1",
             "timespan": {"start": format!("{:.3}s", turn.starts.as_secs_f64()), "end": format!("{:.3}s", ends.as_secs_f64())}}));

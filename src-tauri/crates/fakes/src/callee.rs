@@ -14,10 +14,10 @@ use switchboard_core::{
 };
 use switchboard_engine::CallRequest;
 
-use crate::SimSettings;
-use crate::backend::{TURN_GAP, script, speaking_time};
-use crate::persona::{Reach, reach};
-use crate::voice::{self, Utterance};
+use switchboard_sim::SimSettings;
+use switchboard_sim::persona::{Reach, reach};
+use switchboard_sim::voice::{self, Utterance};
+use switchboard_sim::{TURN_GAP, script, speaking_time};
 
 /// A call as a fake understood the request.
 pub(super) struct Placed {

@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 use super::callee::{Placed, Played, Talk, play, text_variables};
 use super::faults::{Fault, Faults};
 use super::serving::{bind, fault_controls, serve, webhook_client};
-use crate::SimSettings;
+use switchboard_sim::SimSettings;
 
 pub use super::faults::WebhookDelivery;
 
@@ -304,7 +304,7 @@ fn artifact(placed: &Placed, talk: &Talk, started: SystemTime, recording_url: St
         let seconds = turn.starts.as_secs_f64();
         let time = unix_ms(started + turn.starts);
         messages.push(json!({"role": role, "message": turn.text, "time": time,
-            "endTime": time + u64::try_from(crate::backend::speaking_time(&turn.text).as_millis()).unwrap_or(0),
+            "endTime": time + u64::try_from(switchboard_sim::speaking_time(&turn.text).as_millis()).unwrap_or(0),
             "secondsFromStart": seconds}));
         transcript.push_str(&format!("{label}: {}\n", turn.text));
     }

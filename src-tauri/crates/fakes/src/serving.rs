@@ -63,7 +63,7 @@ macro_rules! fault_controls {
         }
 
         /// How webhooks are delivered from now on.
-        pub fn set_delivery(&self, delivery: $crate::fakes::WebhookDelivery) {
+        pub fn set_delivery(&self, delivery: $crate::WebhookDelivery) {
             *self.shared.delivery.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = delivery;
         }
     };

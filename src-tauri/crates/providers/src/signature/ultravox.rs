@@ -1,15 +1,14 @@
 //! Ultravox webhook signatures: `X-Ultravox-Webhook-Signature` holds one or more hex
 //! HMAC-SHA256 digests (comma-separated, for key rotation) of the raw body followed by the
-//! `X-Ultravox-Webhook-Timestamp` header's text. The providers crate has no verifier for this
-//! scheme yet (not otherwise pinned, see docs/providers.md#ultravox; it follows Ultravox's
-//! "Securing webhooks" guide), so it lives here until it moves there.
+//! `X-Ultravox-Webhook-Timestamp` header's text (following Ultravox's "Securing webhooks"
+//! guide; not otherwise pinned, see docs/providers.md#ultravox).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::SignatureError;
+use crate::Secret;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use switchboard_providers::Secret;
-use switchboard_providers::signature::SignatureError;
 
 pub const ULTRAVOX_SIGNATURE_HEADER: &str = "x-ultravox-webhook-signature";
 pub const ULTRAVOX_TIMESTAMP_HEADER: &str = "x-ultravox-webhook-timestamp";
@@ -108,10 +107,9 @@ impl UltravoxWebhookKey {
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
-    use switchboard_providers::Secret;
-    use switchboard_providers::signature::SignatureError;
-
     use super::UltravoxWebhookKey;
+    use crate::Secret;
+    use crate::signature::SignatureError;
 
     const BODY: &[u8] = br#"{"event":"call.ended","call":{"callId":"c1"}}"#;
     const SENT: &str = "2025-02-18T10:00:00Z";

@@ -1,5 +1,5 @@
-//! A rig for running realtime pipeline calls against the loopback fakes, for tests and
-//! benchmarks: the three provider fakes, the fake Twilio, the real listener with the pipeline's
+//! A rig for running realtime pipeline calls against the loopback fakes, for these tests and the
+//! pipeline bench: the three provider fakes, the fake Twilio, the real listener with the pipeline's
 //! session registry and the real pipeline backend placing calls through the Twilio dialer. The
 //! fake Twilio joins each answered call's `<Connect><Stream>` with the scripted callee, as
 //! Twilio would, and hands each joined stream to the test.
@@ -21,12 +21,12 @@ use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings
 use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookSecrets, serve, spawn_inbox_processor};
 use switchboard_voice::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
 
-use crate::fakes::anthropic::{FakeAnthropic, Responder};
-use crate::fakes::deepgram::FakeDeepgram;
-use crate::fakes::elevenlabs_tts::FakeElevenLabsTts;
-use crate::fakes::twilio::{FakeTwilio, FakeTwilioSettings, JoinedStream, StreamCallee};
-use crate::fakes::twilio_media::CallerStep;
-use crate::{Cast, SimSettings};
+use switchboard_fakes::anthropic::{FakeAnthropic, Responder};
+use switchboard_fakes::deepgram::FakeDeepgram;
+use switchboard_fakes::elevenlabs_tts::FakeElevenLabsTts;
+use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings, JoinedStream, StreamCallee};
+use switchboard_fakes::twilio_media::CallerStep;
+use switchboard_sim::{Cast, SimSettings};
 
 const ACCOUNT: &str = "AC000000000000000000000000000000rig";
 /// The Twilio auth token the rig's listener verifies media stream upgrades with.

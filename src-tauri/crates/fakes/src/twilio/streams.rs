@@ -18,7 +18,7 @@ use switchboard_providers::twilio::StreamTrack;
 use tokio::sync::Notify;
 
 use super::{Admitted, ConnectStream, Control, FakeTwilio, Form, Shared, field, lock, twilio_error};
-use crate::fakes::twilio_media::{CallerStep, FakeMediaStream, MediaStreamSettings, StreamControl};
+use crate::twilio_media::{CallerStep, FakeMediaStream, MediaStreamSettings, StreamControl};
 
 /// Who answers the calls on their media streams, and how.
 #[derive(Debug, Clone, Default)]

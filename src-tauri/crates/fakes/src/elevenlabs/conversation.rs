@@ -1,13 +1,13 @@
 //! What the fake ElevenLabs agent says on a call: the outbound-call request read back into a
 //! call (the agent as configured on ElevenLabs' side, the callee from the dynamic variables and
-//! the number), played by the [callee](crate::fakes::callee), and written out as an ElevenLabs
+//! the number), played by the [callee](crate::callee), and written out as an ElevenLabs
 //! conversation in its wire shape.
 
 use serde_json::{Value, json};
 use switchboard_core::{Agent, Speaker};
 
-use crate::SimSettings;
-use crate::fakes::callee::{Placed, Played, play as play_callee, text_variables};
+use crate::callee::{Placed, Played, play as play_callee, text_variables};
+use switchboard_sim::SimSettings;
 
 /// How the call went.
 pub(super) enum Outcome {

@@ -64,7 +64,6 @@ pub struct PipelineRig {
     /// Where reports about the calls are applied (with the listener's live calls).
     pub reports: CallReports,
     pub sessions: PipelineSessions,
-    pub listener: SocketAddr,
 }
 
 impl PipelineRig {
@@ -139,7 +138,7 @@ impl PipelineRig {
         spawn_inbox_processor(state);
         twilio.tunnel(PUBLIC_BASE, &format!("http://{listener}"));
         engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), clients, dialer.clone())));
-        Ok(Self { deepgram, anthropic, tts, twilio, dialer, reports, sessions, listener })
+        Ok(Self { deepgram, anthropic, tts, twilio, dialer, reports, sessions })
     }
 
     /// The stream of the next call placed and answered (waits up to 10 s for it).

@@ -8,8 +8,10 @@ use serde_json::Value;
 
 /// The packages the shell's binary is built from: its normal dependencies, transitively.
 fn product_packages() -> BTreeSet<String> {
+    // For this platform only: other platforms' crates may not be downloaded, and it stays offline.
     let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", &host()])
+        .arg("--manifest-path")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .output()
         .expect("run cargo metadata");
@@ -41,6 +43,13 @@ fn product_packages() -> BTreeSet<String> {
         }
     }
     seen.into_iter().map(|id| name_of[id].to_owned()).collect()
+}
+
+/// The target triple cargo builds for here.
+fn host() -> String {
+    let output = Command::new(env!("CARGO")).arg("-vV").output().expect("run cargo -vV");
+    let text = String::from_utf8(output.stdout).expect("cargo's version text");
+    text.lines().find_map(|line| line.strip_prefix("host: ")).expect("cargo names its host").to_owned()
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! the reconciler for reports that never came ([`reconcile`]).
 
 pub mod elevenlabs;
+mod hosted;
 pub mod pipeline;
 mod placing;
 pub(crate) mod reconcile;
@@ -13,5 +14,7 @@ pub mod twilio;
 pub mod ultravox;
 pub mod vapi;
 
-pub use placing::CallPlacing;
+pub use hosted::{HostedBackend, HostedProvider, Taken};
+pub use placing::{CallPlacing, Placed, TWILIO_CALL_REF};
 pub use reconcile::ReconcileSettings;
+pub use report::FinishedCall;

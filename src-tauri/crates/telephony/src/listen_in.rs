@@ -6,7 +6,7 @@ pub mod fork;
 
 use switchboard_core::{BackendKind, CallId};
 
-use crate::backends::elevenlabs::TWILIO_CALL_REF;
+use crate::backends::TWILIO_CALL_REF;
 pub use fork::{Fork, ForkError, HostedForking};
 use switchboard_engine::Engine;
 use switchboard_engine::blocking;

@@ -16,7 +16,7 @@ use switchboard_fakes::anthropic::scripted;
 use switchboard_fakes::twilio_gather::VendorCallee;
 use switchboard_providers::twilio::TwilioCallStatus;
 use switchboard_store::Store;
-use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
+use switchboard_telephony::backends::TWILIO_CALL_REF;
 use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use tokio::task::JoinHandle;
 

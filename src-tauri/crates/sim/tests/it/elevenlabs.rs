@@ -12,7 +12,8 @@ use switchboard_fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElev
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::{ConnectionCheck, HttpSettings, Secret};
 use switchboard_sim::{Cast, SimSettings};
-use switchboard_telephony::backends::elevenlabs::{CONVERSATION_REF, ElevenLabsBackend, TWILIO_CALL_REF};
+use switchboard_telephony::backends::TWILIO_CALL_REF;
+use switchboard_telephony::backends::elevenlabs::{CONVERSATION_REF, ElevenLabsBackend};
 use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, run_campaign, two_round_quote_campaign};

@@ -19,7 +19,7 @@ use switchboard_providers::twilio::{
 };
 use switchboard_providers::{HttpSettings, Secret};
 use switchboard_store::{NewCall, Store};
-use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
+use switchboard_telephony::backends::TWILIO_CALL_REF;
 use switchboard_telephony::listen_in::{HostedForking, ListenError, listen_in};
 use switchboard_telephony::listener::TWILIO_MEDIA_PATH;
 use switchboard_voice::MONITOR_PARAMETER;

@@ -20,7 +20,7 @@ use switchboard_providers::ultravox::{UltravoxClient, UltravoxConfig};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 use switchboard_telephony::backends::ReconcileSettings;
-use switchboard_telephony::backends::elevenlabs::TWILIO_CALL_REF;
+use switchboard_telephony::backends::TWILIO_CALL_REF;
 use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
 use switchboard_telephony::backends::ultravox::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend};
 use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};

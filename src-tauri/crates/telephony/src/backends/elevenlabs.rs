@@ -1,50 +1,44 @@
 //! The ElevenLabs Agents backend: ElevenLabs places the call from its imported Twilio number
 //! and runs the conversation; Switchboard learns how it went afterwards.
 //!
-//! How a call's report meets its call task: `start` places the call, sends `Ringing`, and files
-//! the call's event channel in the shared [`LiveCalls`] before recording the conversation id
-//! (so a webhook can only find the call once its channel is filed). The dispatcher's call task
-//! then waits on that channel as for any backend. When the post-call transcription webhook
-//! arrives, the listener's inbox processor finds the call by conversation id and turns the
-//! conversation into backend events (`Answered`, each `Line`, each `Field`, the `Recording`
-//! fetched by GET, `Ended`), which [`CallReports`](switchboard_engine::CallReports) sends down the filed channel: the call task
-//! applies them and computes the offer exactly as for the simulator. With no task listening
-//! (it closed the call as lost, or the app restarted), a call task is built for the report and
-//! applies it with the same code. The [reconciler](reconcile) fetches conversations whose
-//! webhook is overdue and applies them the same way, so a dropped webhook still ends the call.
+//! A call is placed with the agent's ElevenLabs ids, the call's variables and the rendered
+//! prompt and first message; ElevenLabs' post-call transcription webhook (or the conversation,
+//! fetched once overdue: ElevenLabs does not retry a webhook it could not deliver) carries the
+//! conversation, read in [`report`]. The rest is the [hosted backend](super::HostedBackend)'s.
 
-mod reconcile;
 mod report;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use switchboard_core::BackendKind;
-use switchboard_providers::VariableValue;
-use switchboard_providers::elevenlabs::{ClientData, ConversationOverrides, ElevenLabsClient, OutboundCall};
+use switchboard_providers::elevenlabs::{
+    ClientData, Conversation, ConversationOverrides, ConversationStatus, ElevenLabsClient, OutboundCall,
+};
+use switchboard_providers::{ProviderError, VariableValue};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
-use crate::ProviderClients;
-use crate::backends::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
+use super::placing::{CallPlacing, Placed, provider_error, refused};
+use super::report::FinishedCall;
+use super::{HostedBackend, HostedProvider, TWILIO_CALL_REF, Taken};
+use crate::{ProviderClients, ProviderSet};
 use switchboard_engine::LiveCalls;
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use switchboard_engine::{BackendError, BackendEvent, CallRequest};
 
 pub use crate::backends::ReconcileSettings;
 pub(crate) use report::finished_call;
 
 /// The provider id under which a call's conversation is kept.
 pub const CONVERSATION_REF: &str = "ElevenLabs conversation";
-/// The provider id under which the Twilio call ElevenLabs placed is kept.
-pub const TWILIO_CALL_REF: &str = "Twilio call SID";
 
 const BACKEND: &str = "ElevenLabs";
 
+/// ElevenLabs Agents, as a [`HostedProvider`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ElevenLabs;
+
 /// Places calls through ElevenLabs Agents.
-#[derive(Clone)]
-pub struct ElevenLabsBackend {
-    placing: CallPlacing,
-}
+pub type ElevenLabsBackend = HostedBackend<ElevenLabs>;
 
 impl ElevenLabsBackend {
     /// A backend calling with `client` for good (see [`ElevenLabsBackend::with_clients`]).
@@ -55,52 +49,48 @@ impl ElevenLabsBackend {
 
     /// A backend calling with the ElevenLabs client in force when each call is placed.
     pub fn with_clients(placing: CallPlacing) -> Self {
-        Self { placing }
-    }
-
-    /// The ElevenLabs client in force, when its key is set.
-    pub fn client(&self) -> Option<ElevenLabsClient> {
-        self.placing.clients.current().elevenlabs.clone()
+        Self::hosting(ElevenLabs, placing)
     }
 }
 
-impl CallBackend for ElevenLabsBackend {
-    fn kind(&self) -> BackendKind {
-        BackendKind::ElevenLabs
+impl HostedProvider for ElevenLabs {
+    type Client = ElevenLabsClient;
+    type Call = Conversation;
+
+    const KIND: BackendKind = BackendKind::ElevenLabs;
+    const NAME: &'static str = BACKEND;
+    const CALL_REF: &'static str = CONVERSATION_REF;
+    const CALL_NOUN: &'static str = "conversation";
+    const NO_ID: &'static str = "the app stopped before ElevenLabs' conversation id was recorded";
+    const NEVER_ENDED: &'static str = "ElevenLabs never reported the end of the conversation";
+
+    fn client(&self, set: &ProviderSet) -> Option<ElevenLabsClient> {
+        set.elevenlabs.clone()
     }
 
-    fn configured(&self) -> bool {
-        self.placing.clients.current().elevenlabs.is_some()
-    }
-
-    /// The reconciler closes a call whose conversation is not final `give_up` past its max
-    /// duration; the call task waits one reconciler pass longer, for when ElevenLabs cannot be
-    /// reached at all.
-    fn report_delay(&self) -> Duration {
-        self.placing.report_delay()
-    }
-
-    /// ElevenLabs runs the call on; its webhook or the reconciler ends it.
-    fn keeps_calls_across_restarts(&self) -> bool {
-        true
-    }
-
-    fn start(
+    async fn place(
         &self,
-        request: CallRequest,
-        events: mpsc::Sender<BackendEvent>,
-    ) -> BoxFuture<'static, Result<(), BackendError>> {
-        let backend = self.clone();
-        Box::pin(async move {
-            let call = outbound_call(&request)?;
-            let client = backend.client().ok_or_else(|| refused(BACKEND, "no ElevenLabs API key is set"))?;
-            let started = client.outbound_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
-            let mut refs = vec![(CONVERSATION_REF, started.conversation_id.clone())];
-            refs.extend(started.call_sid.map(|sid| (TWILIO_CALL_REF, sid)));
-            let placed = Placed { provider_call_id: started.conversation_id, refs, ringing: true };
-            file_placed_call(BACKEND, &backend.placing.store, &backend.placing.live, request.call_id, events, placed)
-                .await
-        })
+        client: Result<ElevenLabsClient, BackendError>,
+        request: &CallRequest,
+        _events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<Taken, BackendError> {
+        let call = outbound_call(request)?;
+        let started = client?.outbound_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
+        let mut refs = vec![(CONVERSATION_REF, started.conversation_id.clone())];
+        refs.extend(started.call_sid.map(|sid| (TWILIO_CALL_REF, sid)));
+        Ok(Taken::Placed(Placed { provider_call_id: started.conversation_id, refs, ringing: true }))
+    }
+
+    async fn fetch_call(client: &ElevenLabsClient, id: &str) -> Result<Conversation, ProviderError> {
+        client.get_conversation(id).await
+    }
+
+    fn has_ended(conversation: &Conversation) -> bool {
+        matches!(conversation.status, ConversationStatus::Done | ConversationStatus::Failed)
+    }
+
+    async fn finished_call(client: &ElevenLabsClient, conversation: &Conversation, record: String) -> FinishedCall {
+        finished_call(Some(client), conversation, record).await
     }
 }
 

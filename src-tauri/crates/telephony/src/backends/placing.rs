@@ -17,6 +17,10 @@ use switchboard_engine::LiveCalls;
 use switchboard_engine::blocking;
 use switchboard_engine::{BackendError, BackendEvent};
 
+/// The provider ref under which the Twilio call that carries a call is kept: the Twilio
+/// dialer's own calls, and the call ElevenLabs placed from its imported Twilio number.
+pub const TWILIO_CALL_REF: &str = "Twilio call SID";
+
 /// What a backend places its calls at a provider with: the provider clients in force when each
 /// call is placed, the store its provider ids go to, the live calls its channels are filed in
 /// (which the listener's [`CallReports`](switchboard_engine::CallReports) must share), and how its reconciler
@@ -38,7 +42,7 @@ impl CallPlacing {
 }
 
 /// A call the provider has taken.
-pub(crate) struct Placed {
+pub struct Placed {
     /// The id its webhooks name the call by.
     pub(crate) provider_call_id: String,
     /// Provider ids to keep with the call: (label, id).

@@ -44,6 +44,8 @@ impl Default for ReconcileSettings {
 
 /// Which calls a reconciler looks after, and how it words their loss.
 pub(crate) struct Reconciled {
+    /// The provider's name, in the log.
+    pub(crate) provider: &'static str,
     pub(crate) kinds: &'static [BackendKind],
     /// The provider ref holding the provider's id of the call.
     pub(crate) id_ref: &'static str,
@@ -79,43 +81,65 @@ pub(crate) enum Fetched {
     Unreachable(ProviderError),
 }
 
-/// Runs `pass` every `every`; a failed pass is logged.
-pub(crate) fn spawn_every<Pass, Done>(every: Duration, provider: &'static str, pass: Pass) -> JoinHandle<()>
-where
-    Pass: Fn() -> Done + Send + 'static,
-    Done: Future<Output = Result<usize, EngineError>> + Send,
-{
+/// A provider's call as fetched, or what the reconciler makes of a failed fetch: a call the
+/// provider does not know (404) is lost, `lost` saying why; any other error leaves it for the
+/// next pass.
+pub(crate) fn known<T>(fetched: Result<T, ProviderError>, lost: impl FnOnce() -> String) -> Result<T, Fetched> {
+    fetched
+        .map_err(|error| if error.status() == Some(404) { Fetched::Lost(lost()) } else { Fetched::Unreachable(error) })
+}
+
+/// What a reconciler asks a provider: which calls it looks after, and what the provider says
+/// about each overdue one. [`reconcile`] and [`spawn_reconciler`] run the one pass every
+/// reconciler shares.
+pub(crate) trait Reconciler: Clone + Send + Sync + 'static {
+    /// What one pass asks with (the provider's client, say).
+    type Asking: Send + Sync;
+
+    /// Which calls, and how their loss is worded.
+    const RECONCILED: Reconciled;
+
+    fn settings(&self) -> &ReconcileSettings;
+
+    /// What to ask with now; `None` when nothing can be asked (no key is set), so the calls wait
+    /// for one (or for the restart that closes them).
+    fn asking(&self) -> Option<Self::Asking>;
+
+    /// What the provider says about `due`.
+    fn fetch(&self, asking: &Self::Asking, due: Due) -> impl Future<Output = Result<Fetched, EngineError>> + Send;
+}
+
+/// Runs [`reconcile`] with `reconciler` every [`ReconcileSettings::every`]; a failed pass is
+/// logged.
+pub(crate) fn spawn_reconciler<R: Reconciler>(reconciler: &R, reports: CallReports) -> JoinHandle<()> {
+    let reconciler = reconciler.clone();
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
-            if let Err(error) = pass().await {
+            tokio::time::sleep(reconciler.settings().every).await;
+            if let Err(error) = reconcile(&reconciler, &reports).await {
+                let provider = R::RECONCILED.provider;
                 tracing::warn!(%error, provider, "reconciliation stopped short; it runs again shortly");
             }
         }
     })
 }
 
-/// One pass over the overdue calls of `which`: each is fetched with `fetch` and applied when
+/// One pass over the overdue calls `reconciler` looks after: each is fetched and applied when
 /// finished, or closed as lost. Returns how many calls were ended.
-pub(crate) async fn reconcile_pass<Fetch, Done>(
-    reports: &CallReports,
-    settings: &ReconcileSettings,
-    which: &Reconciled,
-    fetch: Fetch,
-) -> Result<usize, EngineError>
-where
-    Fetch: Fn(Due) -> Done,
-    Done: Future<Output = Result<Fetched, EngineError>>,
-{
+pub(crate) async fn reconcile<R: Reconciler>(reconciler: &R, reports: &CallReports) -> Result<usize, EngineError> {
+    let Some(asking) = reconciler.asking() else {
+        return Ok(0);
+    };
+    let which = &R::RECONCILED;
     let mut ended = 0;
-    for Overdue { call, provider_id, hopeless } in overdue_calls(reports.store(), settings, which).await? {
+    for Overdue { call, provider_id, hopeless } in overdue_calls(reports.store(), reconciler.settings(), which).await? {
         let Some(provider_id) = provider_id else {
             lose(reports, &call, which.no_id).await?;
             ended += 1;
             continue;
         };
         let due = Due { call: call.clone(), provider_id: provider_id.clone(), hopeless };
-        match fetch(due).await? {
+        match reconciler.fetch(&asking, due).await? {
             Fetched::Finished(finished) => {
                 tracing::info!(call = %call.id, provider_id, "applying an overdue report");
                 finished.deliver(reports, &call).await?;

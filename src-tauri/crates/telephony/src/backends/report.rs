@@ -48,7 +48,7 @@ impl ProviderReport {
 
 /// A finished call as a provider reported it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct FinishedCall {
+pub struct FinishedCall {
     /// Provider ids to keep with the call: (label, id).
     pub(crate) refs: Vec<(&'static str, String)>,
     pub(crate) cost: Option<CallCost>,

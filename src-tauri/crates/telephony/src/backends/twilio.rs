@@ -32,7 +32,7 @@ use switchboard_providers::twilio::{
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
-use super::elevenlabs::TWILIO_CALL_REF;
+use super::TWILIO_CALL_REF;
 use super::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
 use super::reconcile::ReconcileSettings;
 use crate::ProviderClients;
@@ -144,6 +144,11 @@ impl TwilioDialer {
     pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
         self.pipeline = sessions;
         self
+    }
+
+    /// The live calls this dialer files its calls' channels in.
+    pub(crate) fn live(&self) -> &LiveCalls {
+        &self.placing.live
     }
 
     /// Whether calls can be placed now: the Twilio account and the calling number are set.

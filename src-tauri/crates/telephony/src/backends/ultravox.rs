@@ -10,30 +10,32 @@
 //! or Twilio's `completed`) is confirmed by `GET /api/calls/{id}` (docs/providers.md#ultravox:
 //! the webhook's signature scheme is not pinned), then the call's messages are fetched and applied
 //! as lines, the values the agent recorded with its `record_field` tool as fields, and the end.
-//! The [reconciler](reconcile) does the same for calls whose end is overdue.
+//! The [hosted backend](super::HostedBackend)'s reconciler does the same for calls whose end is
+//! overdue.
 
 mod agents;
-mod reconcile;
 mod report;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use switchboard_core::{AgentConfig, BackendKind, CallId, CallState};
 use switchboard_providers::twilio::{CallInstructions, Stream, TwimlResponse};
-use switchboard_providers::ultravox::{AgentCall, EndReason, UltravoxClient};
+use switchboard_providers::ultravox::{AgentCall, EndReason, UltravoxCall, UltravoxClient};
 use switchboard_providers::{ProviderError, VariableValue};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
-use super::placing;
+use super::placing::{self, CallPlacing};
 use super::reconcile::ReconcileSettings;
+use super::report::FinishedCall;
 use super::twilio::{RecordedBy, TwilioDialer};
-use crate::ProviderClients;
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use super::{HostedBackend, HostedProvider, Taken};
+use crate::{ProviderClients, ProviderSet};
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallRequest};
 
 pub use agents::RECORD_FIELD_TOOL;
+pub(crate) use report::reports_end;
 
 /// The provider id under which a call's Ultravox call is kept.
 pub const ULTRAVOX_CALL_REF: &str = "Ultravox call";
@@ -42,14 +44,15 @@ pub const CALL_ID_METADATA: &str = "switchboardCallId";
 
 const BACKEND: &str = "Ultravox";
 
-/// Places calls with Ultravox agents, bridged through Twilio.
+/// Ultravox agents bridged through the Twilio dialer, as a [`HostedProvider`].
 #[derive(Clone)]
-pub struct UltravoxBackend {
+pub struct Ultravox {
     clients: ProviderClients,
     dialer: TwilioDialer,
-    store: Arc<Store>,
-    reconcile: ReconcileSettings,
 }
+
+/// Places calls with Ultravox agents, bridged through Twilio.
+pub type UltravoxBackend = HostedBackend<Ultravox>;
 
 impl UltravoxBackend {
     /// A backend calling with `client` for good (see [`UltravoxBackend::with_clients`]).
@@ -67,33 +70,76 @@ impl UltravoxBackend {
         store: Arc<Store>,
         reconcile: ReconcileSettings,
     ) -> Self {
-        Self { clients, dialer, store, reconcile }
-    }
-
-    /// The Ultravox client in force, when its key is set.
-    fn client(&self) -> Option<UltravoxClient> {
-        self.clients.current().ultravox.clone()
+        let live = dialer.live().clone();
+        let provider = Ultravox { clients: clients.clone(), dialer };
+        Self::hosting(provider, CallPlacing { clients, store, live, reconcile })
     }
 }
 
-impl CallBackend for UltravoxBackend {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Ultravox
+impl HostedProvider for Ultravox {
+    type Client = UltravoxClient;
+    type Call = UltravoxCall;
+
+    const KIND: BackendKind = BackendKind::Ultravox;
+    const NAME: &'static str = BACKEND;
+    const CALL_REF: &'static str = ULTRAVOX_CALL_REF;
+    const CALL_NOUN: &'static str = "call";
+    const NO_ID: &'static str = "the app stopped before the Ultravox call id was recorded";
+    const NEVER_ENDED: &'static str = "Ultravox never reported the end of the call";
+
+    fn client(&self, set: &ProviderSet) -> Option<UltravoxClient> {
+        set.ultravox.clone()
     }
 
-    fn configured(&self) -> bool {
-        self.clients.current().ultravox.is_some() && self.dialer.configured()
+    fn configured(&self, set: &ProviderSet) -> bool {
+        set.ultravox.is_some() && self.dialer.configured()
     }
 
-    /// The reconciler closes a call Ultravox has not ended `give_up` past its max duration;
-    /// the call task waits one reconciler pass longer.
-    fn report_delay(&self) -> Duration {
-        self.reconcile.give_up + self.reconcile.every
+    async fn place(
+        &self,
+        client: Result<UltravoxClient, BackendError>,
+        request: &CallRequest,
+        events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<Taken, BackendError> {
+        let agent_id = request.agent.config.backend_settings.ultravox.agent_id.trim().to_owned();
+        if agent_id.is_empty() {
+            return Err(refused("the agent is not on Ultravox yet; save it to create it there"));
+        }
+        let client = client?;
+        let calling = self.dialer.calling(BACKEND)?;
+        let call = AgentCall {
+            template_context: request
+                .variables
+                .iter()
+                .map(|(name, value)| (name.clone(), VariableValue::Text(value.clone())))
+                .collect(),
+            metadata: BTreeMap::from([(CALL_ID_METADATA.to_owned(), request.call_id.to_string())]),
+            max_duration_secs: Some(request.agent.config.max_duration_secs),
+            recording_enabled: None,
+        };
+        let created = client.create_agent_call(&agent_id, &call).await.map_err(provider_error)?;
+        let join_url = created.join_url.ok_or_else(|| refused("Ultravox gave the call no joinUrl"))?;
+        let twiml = TwimlResponse::new()
+            .connect_stream(Stream::new(join_url))
+            .render()
+            .map_err(|error| refused(&format!("the joinUrl does not fit in TwiML: {error}")))?;
+        let refs = vec![(ULTRAVOX_CALL_REF, created.call_id)];
+        let instructions = CallInstructions::Twiml(twiml);
+        let events = events.clone();
+        self.dialer.dial(&calling, request, instructions, RecordedBy::Twilio, events, BACKEND, refs).await?;
+        Ok(Taken::Filed)
     }
 
-    /// Twilio and Ultravox run the call on; their webhooks or the reconciler end it.
-    fn keeps_calls_across_restarts(&self) -> bool {
-        true
+    async fn fetch_call(client: &UltravoxClient, id: &str) -> Result<UltravoxCall, ProviderError> {
+        client.get_call(id).await
+    }
+
+    fn has_ended(call: &UltravoxCall) -> bool {
+        call.ended.is_some()
+    }
+
+    async fn finished_call(client: &UltravoxClient, call: &UltravoxCall, record: String) -> FinishedCall {
+        report::finished_call(client, call, record).await
     }
 
     fn sync_agent(
@@ -108,42 +154,6 @@ impl CallBackend for UltravoxBackend {
     fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
         let dialer = self.dialer.clone();
         Box::pin(async move { dialer.hang_up(BACKEND, call).await })
-    }
-
-    fn start(
-        &self,
-        request: CallRequest,
-        events: mpsc::Sender<BackendEvent>,
-    ) -> BoxFuture<'static, Result<(), BackendError>> {
-        let backend = self.clone();
-        Box::pin(async move {
-            let agent_id = request.agent.config.backend_settings.ultravox.agent_id.trim().to_owned();
-            if agent_id.is_empty() {
-                return Err(refused("the agent is not on Ultravox yet; save it to create it there"));
-            }
-            let client = backend.client().ok_or_else(|| refused("no Ultravox API key is set"))?;
-            let calling = backend.dialer.calling(BACKEND)?;
-            let call = AgentCall {
-                template_context: request
-                    .variables
-                    .iter()
-                    .map(|(name, value)| (name.clone(), VariableValue::Text(value.clone())))
-                    .collect(),
-                metadata: BTreeMap::from([(CALL_ID_METADATA.to_owned(), request.call_id.to_string())]),
-                max_duration_secs: Some(request.agent.config.max_duration_secs),
-                recording_enabled: None,
-            };
-            let created = client.create_agent_call(&agent_id, &call).await.map_err(provider_error)?;
-            let join_url = created.join_url.ok_or_else(|| refused("Ultravox gave the call no joinUrl"))?;
-            let twiml = TwimlResponse::new()
-                .connect_stream(Stream::new(join_url))
-                .render()
-                .map_err(|error| refused(&format!("the joinUrl does not fit in TwiML: {error}")))?;
-            let refs = vec![(ULTRAVOX_CALL_REF, created.call_id)];
-            let instructions = CallInstructions::Twiml(twiml);
-            backend.dialer.dial(&calling, &request, instructions, RecordedBy::Twilio, events, BACKEND, refs).await?;
-            Ok(())
-        })
     }
 }
 

@@ -1,34 +1,31 @@
 //! The Vapi backend: Vapi places the call with one of its assistants from its phone number and
 //! runs the conversation; Switchboard learns how it went from Vapi's server messages.
 //!
-//! `start` places the call (`POST /call`) with the call's variables as `variableValues` and the
-//! rendered first message, files the call's channel in [`LiveCalls`] and records Vapi's call id,
-//! as the [ElevenLabs backend](super::elevenlabs) does. Vapi's `status-update` messages move the
-//! call to ringing and in progress; its `end-of-call-report` carries the transcript, the
-//! structured data, the cost and the recording's URL, and is applied through
-//! [`CallReports`](switchboard_engine::CallReports) ([`report`]). The [reconciler](reconcile) fetches calls
-//! whose report is overdue (`GET /call/{id}`), so a lost report still ends the call.
+//! A call is placed (`POST /call`) with the call's variables as `variableValues` and the
+//! rendered first message. Vapi's `status-update` messages move the call to ringing and in
+//! progress; its `end-of-call-report` (or the call, fetched once overdue with `GET /call/{id}`)
+//! carries the transcript, the structured data, the cost and the recording's URL, read in
+//! [`report`]. The rest is the [hosted backend](super::HostedBackend)'s.
 //!
 //! The system prompt stays the assistant's own, written with `{{variables}}` on Vapi's side:
 //! overriding it means overriding the assistant's model, whose provider Switchboard does not know.
 
-mod reconcile;
 mod report;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use switchboard_core::BackendKind;
-use switchboard_providers::VariableValue;
-use switchboard_providers::vapi::{VapiCallRequest, VapiCallStatus, VapiClient};
+use switchboard_providers::vapi::{VapiCall, VapiCallRequest, VapiCallStatus, VapiClient};
+use switchboard_providers::{ProviderError, VariableValue};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 
-use crate::ProviderClients;
-use crate::backends::ReconcileSettings;
-use crate::backends::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
+use super::placing::{CallPlacing, Placed, provider_error, refused};
+use super::report::FinishedCall;
+use super::{HostedBackend, HostedProvider, ReconcileSettings, Taken};
+use crate::{ProviderClients, ProviderSet};
 use switchboard_engine::LiveCalls;
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use switchboard_engine::{BackendError, BackendEvent, CallRequest};
 
 pub(crate) use report::{CallOutcome, ended_state, finished_call};
 
@@ -37,11 +34,12 @@ pub const CALL_REF: &str = "Vapi call";
 
 const BACKEND: &str = "Vapi";
 
+/// Vapi assistants, as a [`HostedProvider`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Vapi;
+
 /// Places calls through Vapi assistants.
-#[derive(Clone)]
-pub struct VapiBackend {
-    placing: CallPlacing,
-}
+pub type VapiBackend = HostedBackend<Vapi>;
 
 impl VapiBackend {
     /// A backend calling with `client` for good (see [`VapiBackend::with_clients`]).
@@ -52,51 +50,48 @@ impl VapiBackend {
 
     /// A backend calling with the Vapi client in force when each call is placed.
     pub fn with_clients(placing: CallPlacing) -> Self {
-        Self { placing }
-    }
-
-    /// The Vapi client in force, when its key is set.
-    pub fn client(&self) -> Option<VapiClient> {
-        self.placing.clients.current().vapi.clone()
+        Self::hosting(Vapi, placing)
     }
 }
 
-impl CallBackend for VapiBackend {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Vapi
+impl HostedProvider for Vapi {
+    type Client = VapiClient;
+    type Call = VapiCall;
+
+    const KIND: BackendKind = BackendKind::Vapi;
+    const NAME: &'static str = BACKEND;
+    const CALL_REF: &'static str = CALL_REF;
+    const CALL_NOUN: &'static str = "call";
+    const NO_ID: &'static str = "the app stopped before Vapi's call id was recorded";
+    const NEVER_ENDED: &'static str = "Vapi never reported the end of the call";
+
+    fn client(&self, set: &ProviderSet) -> Option<VapiClient> {
+        set.vapi.clone()
     }
 
-    fn configured(&self) -> bool {
-        self.placing.clients.current().vapi.is_some()
-    }
-
-    /// The reconciler closes a call Vapi has not ended `give_up` past its max duration; the
-    /// call task waits one reconciler pass longer, for when Vapi cannot be reached at all.
-    fn report_delay(&self) -> Duration {
-        self.placing.report_delay()
-    }
-
-    /// Vapi runs the call on; its report or the reconciler ends it.
-    fn keeps_calls_across_restarts(&self) -> bool {
-        true
-    }
-
-    fn start(
+    async fn place(
         &self,
-        request: CallRequest,
-        events: mpsc::Sender<BackendEvent>,
-    ) -> BoxFuture<'static, Result<(), BackendError>> {
-        let backend = self.clone();
-        Box::pin(async move {
-            let call = call_request(&request)?;
-            let client = backend.client().ok_or_else(|| refused(BACKEND, "no Vapi API key is set"))?;
-            let placed = client.create_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
-            // Until Vapi's status updates say more, a queued call stays dialing.
-            let ringing = matches!(placed.status, VapiCallStatus::Ringing | VapiCallStatus::InProgress);
-            let placed = Placed { provider_call_id: placed.id.clone(), refs: vec![(CALL_REF, placed.id)], ringing };
-            file_placed_call(BACKEND, &backend.placing.store, &backend.placing.live, request.call_id, events, placed)
-                .await
-        })
+        client: Result<VapiClient, BackendError>,
+        request: &CallRequest,
+        _events: &mpsc::Sender<BackendEvent>,
+    ) -> Result<Taken, BackendError> {
+        let call = call_request(request)?;
+        let placed = client?.create_call(&call).await.map_err(|error| provider_error(BACKEND, error))?;
+        // Until Vapi's status updates say more, a queued call stays dialing.
+        let ringing = matches!(placed.status, VapiCallStatus::Ringing | VapiCallStatus::InProgress);
+        Ok(Taken::Placed(Placed { provider_call_id: placed.id.clone(), refs: vec![(CALL_REF, placed.id)], ringing }))
+    }
+
+    async fn fetch_call(client: &VapiClient, id: &str) -> Result<VapiCall, ProviderError> {
+        client.get_call(id).await
+    }
+
+    fn has_ended(call: &VapiCall) -> bool {
+        call.status == VapiCallStatus::Ended
+    }
+
+    async fn finished_call(client: &VapiClient, call: &VapiCall, record: String) -> FinishedCall {
+        finished_call(Some(client), &CallOutcome::from(call), record).await
     }
 }
 

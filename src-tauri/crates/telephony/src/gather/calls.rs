@@ -11,7 +11,7 @@ use switchboard_store::Store;
 
 use super::session::{GatherRefusal, Stored};
 use crate::ProviderClients;
-use crate::backends::elevenlabs::TWILIO_CALL_REF;
+use crate::backends::TWILIO_CALL_REF;
 use switchboard_engine::blocking;
 use switchboard_engine::{CallReports, EngineError};
 

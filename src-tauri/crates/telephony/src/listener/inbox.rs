@@ -18,7 +18,7 @@ use super::ListenerState;
 use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
 use crate::backends::twilio::{TwilioNotice, session_ends_call};
-use crate::backends::ultravox::UltravoxBackend;
+use crate::backends::ultravox::reports_end;
 use switchboard_engine::blocking;
 use switchboard_engine::{EngineError, now};
 
@@ -144,7 +144,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
                 None => tracing::warn!(inbox = row.id, "a Twilio notice with no Twilio dialer configured; ignored"),
             },
             // Ultravox's end is confirmed and its messages fetched before the call is closed.
-            (None, None) if let Some(ultravox) = ultravox.filter(|_| UltravoxBackend::reports_end(route, next)) => {
+            (None, None) if let Some(ultravox) = ultravox.filter(|_| reports_end(route, next)) => {
                 ultravox.report_end(&state.reports, &call).await?;
             }
             // A pipeline call whose session has its stream ends the call itself, with why.

@@ -12,49 +12,53 @@ use switchboard_providers::twilio::TwilioCall;
 use tokio::task::JoinHandle;
 
 use super::{TwilioDialer, session_ends_call, status_change};
-use crate::backends::elevenlabs::TWILIO_CALL_REF;
-use crate::backends::reconcile::{Due, Fetched, Reconciled, reconcile_pass, spawn_every};
+use crate::backends::TWILIO_CALL_REF;
+use crate::backends::reconcile::{self, Due, Fetched, Reconciled, Reconciler, known};
 use crate::backends::report::FinishedCall;
 use switchboard_engine::{BackendEvent, CallReports, EngineError};
-
-const RECONCILED: Reconciled = Reconciled {
-    kinds: &[BackendKind::Gather, BackendKind::Pipeline],
-    id_ref: TWILIO_CALL_REF,
-    no_id: "the app stopped before Twilio's Call SID was recorded",
-    never_ended: "Twilio never reported the end of the call",
-};
 
 impl TwilioDialer {
     /// Checks open speech-gather and pipeline calls every
     /// [`ReconcileSettings::every`](crate::backends::ReconcileSettings).
     pub fn spawn_reconciler(&self, reports: CallReports) -> JoinHandle<()> {
-        let dialer = self.clone();
-        spawn_every(self.placing.reconcile.every, "Twilio", move || {
-            let (dialer, reports) = (dialer.clone(), reports.clone());
-            async move { dialer.reconcile(&reports).await }
-        })
+        reconcile::spawn_reconciler(self, reports)
     }
 
     /// One pass: ends every overdue call Twilio reports ended as its status callback would
     /// have, and closes the calls it never will. Returns how many calls were ended.
     pub async fn reconcile(&self, reports: &CallReports) -> Result<usize, EngineError> {
-        // Without an account nothing can be asked: the calls wait for one, or for their deadline.
-        if self.placing.clients.current().twilio.is_none() {
-            return Ok(0);
-        }
-        reconcile_pass(reports, &self.placing.reconcile, &RECONCILED, |due| self.fetched(due)).await
+        reconcile::reconcile(self, reports).await
+    }
+}
+
+impl Reconciler for TwilioDialer {
+    /// Each call is fetched with the client it was placed with (see [`TwilioDialer::client_for`]).
+    type Asking = ();
+
+    const RECONCILED: Reconciled = Reconciled {
+        provider: "Twilio",
+        kinds: &[BackendKind::Gather, BackendKind::Pipeline],
+        id_ref: TWILIO_CALL_REF,
+        no_id: "the app stopped before Twilio's Call SID was recorded",
+        never_ended: "Twilio never reported the end of the call",
+    };
+
+    fn settings(&self) -> &crate::backends::ReconcileSettings {
+        &self.placing.reconcile
     }
 
-    async fn fetched(&self, Due { call, provider_id: sid, hopeless }: Due) -> Result<Fetched, EngineError> {
+    /// Without an account nothing can be asked: the calls wait for one, or for their deadline.
+    fn asking(&self) -> Option<()> {
+        self.placing.clients.current().twilio.as_ref().map(drop)
+    }
+
+    async fn fetch(&self, (): &(), Due { call, provider_id: sid, hopeless }: Due) -> Result<Fetched, EngineError> {
         let Some(client) = self.client_for(call.id) else {
             return Ok(Fetched::Running);
         };
-        let twilio = match client.fetch_call(&sid).await {
+        let twilio = match known(client.fetch_call(&sid).await, || format!("Twilio has no call {sid}")) {
             Ok(twilio) => twilio,
-            Err(error) if error.status() == Some(404) => {
-                return Ok(Fetched::Lost(format!("Twilio has no call {sid}")));
-            }
-            Err(error) => return Ok(Fetched::Unreachable(error)),
+            Err(fetched) => return Ok(fetched),
         };
         let Some((state, reason)) = status_change(twilio.status, None).filter(|_| twilio.status.is_terminal()) else {
             if !hopeless {

@@ -8,14 +8,14 @@ use switchboard_core::{AgentConfig, BackendKind};
 use switchboard_providers::signature::ULTRAVOX_TOOL_KEY_HEADER;
 use switchboard_providers::ultravox::{AgentSpec, CallTemplate, HttpTool, ToolHeader, ToolParameter};
 
-use super::{UltravoxBackend, provider_error};
+use super::{Ultravox, provider_error};
 use crate::listener::ULTRAVOX_TOOL_PATH;
 use switchboard_engine::{BackendError, BoxFuture};
 
 /// The tool the agent records each collected value with.
 pub const RECORD_FIELD_TOOL: &str = "record_field";
 
-impl UltravoxBackend {
+impl Ultravox {
     /// The Ultravox side of saving `config` (see [`CallBackend::sync_agent`](switchboard_engine::CallBackend::sync_agent)).
     pub(super) fn sync(
         &self,
@@ -26,7 +26,7 @@ impl UltravoxBackend {
         Box::pin(async move {
             // Without a key there is no copy to keep: a call is refused until the agent is saved
             // again with one set.
-            let Some(client) = backend.client() else {
+            let Some(client) = backend.clients.current().ultravox.clone() else {
                 return Ok(config);
             };
             if config.backend != BackendKind::Ultravox {

@@ -2,71 +2,37 @@
 //! as backend events (answered, each line, each value the agent recorded with its `record_field`
 //! tool, the end), delivered through [`CallReports`].
 
-use std::sync::Arc;
+use switchboard_core::{CallState, Speaker};
+use switchboard_providers::ultravox::{CallMessage, EndReason, MessageRole, UltravoxCall, UltravoxClient};
 
-use switchboard_core::{CallState, CallSummary, Speaker};
-use switchboard_providers::ultravox::{CallMessage, EndReason, MessageRole, UltravoxCall};
-
-use super::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, UltravoxBackend, ended_state};
+use super::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, ended_state};
 use crate::backends::report::{FinishedCall, field};
 use crate::listener::WebhookRoute;
-use switchboard_engine::blocking;
-use switchboard_engine::{BackendEvent, CallReports, EngineError};
+use switchboard_engine::BackendEvent;
 
-impl UltravoxBackend {
-    /// Whether a change the listener read means the call may have ended on Ultravox's side, so
-    /// its report should be fetched: any end Ultravox reports, or Twilio's `completed` (a busy
-    /// line or no answer never reached Ultravox; those end the call as reported).
-    pub(crate) fn reports_end(route: WebhookRoute, state: CallState) -> bool {
-        match route {
-            WebhookRoute::Ultravox => state.is_terminal(),
-            WebhookRoute::TwilioStatus => state == CallState::Completed,
-            _ => false,
-        }
+/// Whether a change the listener read means the call may have ended on Ultravox's side, so
+/// its report should be fetched: any end Ultravox reports, or Twilio's `completed` (a busy
+/// line or no answer never reached Ultravox; those end the call as reported).
+pub(crate) fn reports_end(route: WebhookRoute, state: CallState) -> bool {
+    match route {
+        WebhookRoute::Ultravox => state.is_terminal(),
+        WebhookRoute::TwilioStatus => state == CallState::Completed,
+        _ => false,
     }
+}
 
-    /// Fetches `call`'s Ultravox call and, once Ultravox says it ended, applies it. Returns
-    /// whether it had ended. Nothing is applied from the webhook itself.
-    pub(crate) async fn report_end(&self, reports: &CallReports, call: &CallSummary) -> Result<bool, EngineError> {
-        let (store, id) = (Arc::clone(&self.store), call.id);
-        let Some(ultravox_id) = blocking(move || store.provider_facts(id)).await?.refs.remove(ULTRAVOX_CALL_REF) else {
-            return Ok(false);
-        };
-        let Some(client) = self.client() else {
-            tracing::warn!(call = %call.id, "an Ultravox call ended, but no Ultravox API key is set to fetch it");
-            return Ok(false);
-        };
-        match client.get_call(&ultravox_id).await {
-            Ok(ultravox) if ultravox.ended.is_some() => {
-                self.finished_call(&ultravox).await?.deliver(reports, call).await?;
-                Ok(true)
-            }
-            Ok(_) => Ok(false),
-            Err(error) => {
-                // The reconciler fetches it again once the call is overdue.
-                tracing::warn!(call = %call.id, %error, "an ended Ultravox call could not be fetched");
-                Ok(false)
-            }
-        }
-    }
-
-    /// An ended Ultravox call as a finished call, with its messages when they can be fetched.
-    pub(crate) async fn finished_call(&self, ultravox: &UltravoxCall) -> Result<FinishedCall, EngineError> {
-        let fetched = match self.client() {
-            Some(client) => client.call_messages(&ultravox.call_id).await.map_err(|error| error.to_string()),
-            None => Err("no Ultravox API key is set".to_owned()),
-        };
-        let messages = fetched.inspect_err(|error| {
-            tracing::warn!(ultravox = ultravox.call_id, %error, "the Ultravox call's messages could not be fetched");
-        });
-        let record = serde_json::to_string(ultravox)
-            .map_err(|error| EngineError::InvalidRequest(format!("the Ultravox call cannot be kept: {error}")))?;
-        Ok(FinishedCall {
-            refs: vec![(ULTRAVOX_CALL_REF, ultravox.call_id.clone())],
-            cost: None,
-            record,
-            events: call_events(ultravox, messages),
-        })
+/// An ended Ultravox call as a finished call, with its messages when they can be fetched;
+/// `record` is the call as JSON.
+pub(super) async fn finished_call(client: &UltravoxClient, ultravox: &UltravoxCall, record: String) -> FinishedCall {
+    let messages = client.call_messages(&ultravox.call_id).await.map_err(|error| error.to_string());
+    let messages = messages.inspect_err(|error| {
+        tracing::warn!(ultravox = ultravox.call_id, %error, "the Ultravox call's messages could not be fetched");
+    });
+    FinishedCall {
+        refs: vec![(ULTRAVOX_CALL_REF, ultravox.call_id.clone())],
+        cost: None,
+        record,
+        events: call_events(ultravox, messages),
     }
 }
 

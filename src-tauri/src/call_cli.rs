@@ -1,16 +1,23 @@
-//! `switchboard call`: one call with an action and context (seed 001's API), on the simulator,
-//! with its transcript printed as it happens. Holds the profile (see `profile_lock`) meanwhile.
+//! `switchboard call`: one call with an action and context (seed 001's API), on the agent's
+//! backend (or `--backend`), with its transcript printed as it happens. A call a provider carries
+//! runs the webhook listener meanwhile, so its webhooks arrive. Holds the profile (see
+//! `profile_lock`) meanwhile.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
-use switchboard_core::Speaker;
+use switchboard_core::{AgentPurpose, BackendKind, Speaker};
 use switchboard_engine::{ActionCall, EngineEvent};
 use switchboard_sim::{Cast, SimSettings};
 
-use crate::campaign_cli::{open_store, print, simulator_engine};
+use crate::campaign_cli::print;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
+use crate::startup::{self, BackendArg, ProviderArgs, Startup};
+
+/// How long a command waits, once its calls have ended, for their last reports to be applied.
+pub const SETTLE: Duration = Duration::from_secs(5);
 
 /// The arguments of `call`.
 #[derive(Debug, Args)]
@@ -35,6 +42,11 @@ pub struct CallArgs {
     /// The organisation the agent calls for.
     #[arg(long)]
     organization: Option<String>,
+    /// The backend to place the call on (default: the agent's).
+    #[arg(long, value_enum, default_value = "agent")]
+    backend: BackendArg,
+    #[command(flatten)]
+    providers: ProviderArgs,
     /// Play the simulated call this many times faster than real time.
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
@@ -47,19 +59,19 @@ pub struct CallArgs {
 pub fn run(args: CallArgs) -> Result<ExitCode, String> {
     let paths = DataPaths::resolve();
     let _lock = ProfileLock::acquire(&paths, Holder::Call).map_err(|err| err.to_string())?;
-    let store = open_store(&paths)?;
-    let agent_id = match &args.agent {
-        None => None,
+    let store = startup::open_store(&paths)?;
+    let agents = store.list_agents().map_err(|err| err.to_string())?;
+    let agent = match &args.agent {
+        None => agents.iter().find(|a| a.config.purpose == AgentPurpose::Generic),
         Some(name) => Some(
-            store
-                .list_agents()
-                .map_err(|err| err.to_string())?
-                .into_iter()
+            agents
+                .iter()
                 .find(|a| a.config.name.eq_ignore_ascii_case(name))
-                .map(|a| a.id)
                 .ok_or_else(|| format!("no agent named {name:?}"))?,
         ),
     };
+    let agent_id = args.agent.as_ref().and(agent.map(|a| a.id));
+    let backend = args.backend.kind().or(agent.map(|a| a.config.backend)).unwrap_or(BackendKind::Simulator);
     let call = ActionCall {
         phone: args.phone,
         action: args.action,
@@ -72,11 +84,19 @@ pub fn run(args: CallArgs) -> Result<ExitCode, String> {
     let time_scale = args.time_scale.max(0.01);
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let ended = runtime.block_on(async move {
-        let sim = SimSettings { time_scale, cast: Cast::Cooperative, ..SimSettings::default() };
-        let engine = simulator_engine(&store, sim).await?;
+        let startup = Startup {
+            store: std::sync::Arc::clone(&store),
+            keychain: args.providers.keychain(),
+            sim: SimSettings { time_scale, cast: Cast::Cooperative, ..SimSettings::default() },
+            listener: (backend != BackendKind::Simulator).then(|| args.providers.listener()),
+            resume_campaigns: false,
+            backend_override: args.backend.kind(),
+        };
+        let (switchboard, _) = startup::start(&paths, startup).await?;
+        let engine = std::sync::Arc::clone(&switchboard.engine);
         let mut events = engine.bus().subscribe();
         let placed = engine.call_with_action(call).await.map_err(|err| err.to_string())?;
-        loop {
+        let ended = loop {
             let event = events.recv().await.map_err(|err| err.to_string())?;
             match &*event {
                 EngineEvent::TranscriptLine { call_id, line } if *call_id == placed.id && !args.json => {
@@ -86,11 +106,13 @@ pub fn run(args: CallArgs) -> Result<ExitCode, String> {
                 EngineEvent::CallUpdated { call } if call.id == placed.id && call.state.is_terminal() => {
                     let transcript = store.transcript(call.id).map_err(|err| err.to_string())?;
                     let fields = store.collected_fields(call.id).map_err(|err| err.to_string())?;
-                    break Ok::<_, String>((call.clone(), transcript, fields));
+                    break (call.clone(), transcript, fields);
                 }
                 _ => {}
             }
-        }
+        };
+        switchboard.stop(SETTLE, std::future::pending()).await;
+        Ok::<_, String>(ended)
     })?;
     let (call, transcript, fields) = ended;
     if args.json {

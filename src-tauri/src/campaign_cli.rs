@@ -1,6 +1,7 @@
 //! `switchboard campaign run | list | show`: campaigns from the command line, through the same
-//! engine and database as the console. `run` holds the profile (see `profile_lock`) while it
-//! runs; pause, resume and cancel are in `campaign_control`.
+//! engine and database as the console, on the agents' backends (or `--backend`); calls a provider
+//! carries run the webhook listener meanwhile. `run` holds the profile (see `profile_lock`) while
+//! it runs; pause, resume and cancel are in `campaign_control`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,17 +9,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use switchboard_core::{AgentPurpose, ContactKind};
+use switchboard_core::{AgentId, AgentPurpose, BackendKind, ContactKind};
+use switchboard_engine::EngineEvent;
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::settings::default_region;
-use switchboard_engine::{Engine, EngineEvent, EngineSettings, sample};
-use switchboard_sim::{Cast, SimSettings, Simulator};
+use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
+use switchboard_telephony::root::Switchboard;
 
+use crate::call_cli::SETTLE;
 use crate::cli::CampaignCommand;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
+use crate::startup::{self, BackendArg, ProviderArgs, Startup, open_store};
 
 /// The arguments of `campaign run`.
 #[derive(Debug, Args)]
@@ -34,11 +38,8 @@ pub struct RunArgs {
     /// The agent for the negotiation round (default: the first vendor-negotiation agent).
     #[arg(long)]
     negotiation_agent: Option<String>,
-    /// The backend; only the built-in simulator exists so far.
-    #[arg(long, value_enum, default_value = "sim")]
-    backend: BackendArg,
     #[command(flatten)]
-    sim: SimArgs,
+    run: RunOn,
     /// Calls at once.
     #[arg(long, default_value_t = 5)]
     concurrency: u32,
@@ -51,6 +52,18 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Where a campaign's calls run: the backend, the providers, the simulator.
+#[derive(Debug, Args)]
+pub struct RunOn {
+    /// The backend to place the calls on (default: each agent's).
+    #[arg(long, value_enum, default_value = "agent")]
+    backend: BackendArg,
+    #[command(flatten)]
+    providers: ProviderArgs,
+    #[command(flatten)]
+    sim: SimArgs,
 }
 
 /// How the simulator plays a campaign's calls.
@@ -69,23 +82,48 @@ impl SimArgs {
         self.time_scale.max(0.01)
     }
 
-    /// An engine over `store` placing calls on the simulator as asked (see [`simulator_engine`]).
-    pub async fn engine(&self, store: &Arc<Store>) -> Result<Arc<Engine>, String> {
+    fn settings(&self) -> SimSettings {
         let cast = match self.cast {
             CastArg::Realistic => Cast::Realistic,
             CastArg::Cooperative => Cast::Cooperative,
         };
-        simulator_engine(store, SimSettings { time_scale: self.time_scale(), cast, ..SimSettings::default() }).await
+        SimSettings { time_scale: self.time_scale(), cast, ..SimSettings::default() }
     }
 }
 
-/// An engine over `store` placing calls on the simulator, having closed the calls a stopped
-/// process left open (call it holding the profile: no live process has calls then).
-pub async fn simulator_engine(store: &Arc<Store>, sim: SimSettings) -> Result<Arc<Engine>, String> {
-    let mut engine = Engine::new(Arc::clone(store), EngineSettings::default());
-    engine.register_backend(Arc::new(Simulator::new(sim)));
-    engine.close_abandoned_calls().await.map_err(|err| err.to_string())?;
-    Ok(Arc::new(engine))
+impl RunOn {
+    /// Starts Switchboard to run the calls of `agents` over `store` (see
+    /// [`startup::start`]): with the listener when any of them goes to a provider.
+    pub async fn start(
+        &self,
+        paths: &DataPaths,
+        store: &Arc<Store>,
+        agents: &[AgentId],
+    ) -> Result<Switchboard, String> {
+        let backends = match self.backend.kind() {
+            Some(kind) => vec![kind],
+            None => {
+                let all = store.list_agents().map_err(|err| err.to_string())?;
+                all.into_iter().filter(|a| agents.contains(&a.id)).map(|a| a.config.backend).collect()
+            }
+        };
+        let startup = Startup {
+            store: Arc::clone(store),
+            keychain: self.providers.keychain(),
+            sim: self.sim.settings(),
+            listener: backends.iter().any(|kind| *kind != BackendKind::Simulator).then(|| self.providers.listener()),
+            resume_campaigns: false,
+            backend_override: self.backend.kind(),
+        };
+        Ok(startup::start(paths, startup).await?.0)
+    }
+}
+
+/// The agents campaign `id` calls with.
+pub fn campaign_agents(store: &Store, id: i64) -> Result<Vec<AgentId>, String> {
+    let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or(format!("no campaign {id}"))?;
+    let spec: CampaignSpec = serde_json::from_str(&campaign.spec).map_err(|err| format!("campaign {id}: {err}"))?;
+    Ok(std::iter::once(spec.agent_id).chain(spec.negotiation_agent_id).collect())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -100,28 +138,16 @@ enum CastArg {
     Cooperative,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum BackendArg {
-    Sim,
-}
-
-/// Opens the profile's database (seeding the samples on first use).
-pub fn open_store(paths: &DataPaths) -> Result<Arc<Store>, String> {
-    let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
-    sample::seed_shipped(&store).map_err(|err| err.to_string())?;
-    Ok(store)
-}
-
 /// Runs a campaign subcommand.
 pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
     let paths = DataPaths::resolve();
     match command {
         CampaignCommand::Run(args) => {
             let lock = ProfileLock::acquire(&paths, Holder::CampaignRun).map_err(|err| err.to_string())?;
-            run_campaign(open_store(&paths)?, lock, args)
+            run_campaign(&paths, open_store(&paths)?, lock, args)
         }
         CampaignCommand::Pause { id } => crate::campaign_control::pause(&paths, id),
-        CampaignCommand::Resume { id, json, sim } => crate::campaign_control::resume(&paths, id, json, &sim),
+        CampaignCommand::Resume { id, json, run } => crate::campaign_control::resume(&paths, id, json, &run),
         CampaignCommand::Cancel { id, end_calls } => crate::campaign_control::cancel(&paths, id, end_calls),
         CampaignCommand::List => {
             let store = open_store(&paths)?;
@@ -174,8 +200,12 @@ pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
     }
 }
 
-fn run_campaign(store: Arc<Store>, mut lock: ProfileLock, args: RunArgs) -> Result<ExitCode, String> {
-    let BackendArg::Sim = args.backend;
+fn run_campaign(
+    paths: &DataPaths,
+    store: Arc<Store>,
+    mut lock: ProfileLock,
+    args: RunArgs,
+) -> Result<ExitCode, String> {
     let kind = match args.kind {
         KindArg::VendorQuote => CampaignKind::VendorQuote,
         KindArg::DriverViolation => CampaignKind::DriverViolation,
@@ -218,7 +248,7 @@ fn run_campaign(store: Arc<Store>, mut lock: ProfileLock, args: RunArgs) -> Resu
         }
         (None, CampaignKind::DriverViolation) => None,
     };
-    let time_scale = args.sim.time_scale();
+    let time_scale = args.run.sim.time_scale();
     let spec = CampaignSpec {
         name: format!("{} from {}", kind.as_str(), source),
         kind,
@@ -233,13 +263,17 @@ fn run_campaign(store: Arc<Store>, mut lock: ProfileLock, args: RunArgs) -> Resu
 
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     runtime.block_on(async move {
-        let engine = args.sim.engine(&store).await?;
+        let agents: Vec<AgentId> = std::iter::once(spec.agent_id).chain(spec.negotiation_agent_id).collect();
+        let switchboard = args.run.start(paths, &store, &agents).await?;
+        let engine = Arc::clone(&switchboard.engine);
         let mut events = engine.bus().subscribe();
         let id = engine.launch_campaign(spec).await.map_err(|err| err.to_string())?;
         if let Err(err) = lock.describe(&format!("{} #{id}", Holder::CampaignRun.as_str())) {
             tracing::warn!(error = %err, "could not note the campaign in the profile's lock file");
         }
-        follow(&store, id, &mut events, args.json).await
+        let followed = follow(&store, id, &mut events, args.json).await;
+        switchboard.stop(SETTLE, std::future::pending()).await;
+        followed
     })
 }
 

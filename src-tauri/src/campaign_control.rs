@@ -12,9 +12,11 @@ use switchboard_engine::now;
 use switchboard_sim::SimSettings;
 use switchboard_store::Store;
 
-use crate::campaign_cli::{SimArgs, follow, open_store, print, simulator_engine};
+use crate::call_cli::SETTLE;
+use crate::campaign_cli::{RunOn, campaign_agents, follow, print};
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, LockError, ProfileLock};
+use crate::startup::{self, Startup, open_store};
 
 /// How long `cancel --end-calls` waits for the process running the campaign to end its calls.
 const END_CALLS_WAIT: Duration = Duration::from_secs(15);
@@ -31,7 +33,7 @@ pub fn pause(paths: &DataPaths, id: i64) -> Result<ExitCode, String> {
 
 /// Resumes campaign `id`: in the process that runs it when one holds the profile, else here to
 /// its summary.
-pub fn resume(paths: &DataPaths, id: i64, json: bool, sim: &SimArgs) -> Result<ExitCode, String> {
+pub fn resume(paths: &DataPaths, id: i64, json: bool, run: &RunOn) -> Result<ExitCode, String> {
     let mut lock = match ProfileLock::acquire(paths, Holder::CampaignResume) {
         Ok(lock) => lock,
         Err(held) if held.holder().is_some_and(|holder| runs(holder, id)) => {
@@ -49,8 +51,10 @@ pub fn resume(paths: &DataPaths, id: i64, json: bool, sim: &SimArgs) -> Result<E
     }
     let store = open_store(paths)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
+    let agents = campaign_agents(&store, id)?;
     runtime.block_on(async {
-        let engine = sim.engine(&store).await?;
+        let switchboard = run.start(paths, &store, &agents).await?;
+        let engine = Arc::clone(&switchboard.engine);
         let resumed = store.set_campaign_paused(id, false).map_err(|err| err.to_string())?;
         // A campaign stopped in error has no runner anywhere: this one takes it up again.
         if !resumed && !store.resume_stopped_campaign(id).map_err(|err| err.to_string())? {
@@ -58,7 +62,9 @@ pub fn resume(paths: &DataPaths, id: i64, json: bool, sim: &SimArgs) -> Result<E
         }
         let mut events = engine.bus().subscribe();
         spawn_runner(Arc::clone(&engine), id);
-        follow(&store, id, &mut events, json).await
+        let followed = follow(&store, id, &mut events, json).await;
+        switchboard.stop(SETTLE, std::future::pending()).await;
+        followed
     })
 }
 
@@ -78,8 +84,18 @@ fn cancel_here(paths: &DataPaths, id: i64, end_calls: bool) -> Result<ExitCode, 
     let store = open_store(paths)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let report = runtime.block_on(async {
-        let engine = simulator_engine(&store, SimSettings::default()).await?;
-        engine.cancel_campaign(id, end_calls).await.map_err(|err| err.to_string())
+        let startup = Startup {
+            store: Arc::clone(&store),
+            keychain: Arc::new(crate::keychain::Keychain::default()),
+            sim: SimSettings::default(),
+            listener: None,
+            resume_campaigns: false,
+            backend_override: None,
+        };
+        let (switchboard, _) = startup::start(paths, startup).await?;
+        let canceled = switchboard.engine.cancel_campaign(id, end_calls).await.map_err(|err| err.to_string());
+        switchboard.stop(SETTLE, std::future::pending()).await;
+        canceled
     })?;
     let mut out = format!("canceled campaign {id}\n");
     for left in &report.left {
@@ -133,6 +149,7 @@ fn calls_on_line(store: &Store, id: i64) -> Result<Vec<(String, String)>, String
 /// Whether the process that says it is doing `holder` runs campaign `id`.
 fn runs(holder: &str, id: i64) -> bool {
     holder == Holder::Console.as_str()
+        || holder == Holder::Serve.as_str()
         || holder == format!("{} #{id}", Holder::CampaignRun.as_str())
         || holder == format!("{} #{id}", Holder::CampaignResume.as_str())
 }

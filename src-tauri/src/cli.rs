@@ -29,8 +29,11 @@ pub enum Command {
     },
     /// Place one call with an action and context, and print its transcript as it happens.
     Call(crate::call_cli::CallArgs),
-    /// Run the webhook listener (secrets from the environment) and print the URLs for each provider.
-    Listen(crate::listen_cli::ListenArgs),
+    /// Run the whole engine without a window until Ctrl-C: the webhook listener (printing the
+    /// URLs for each provider), campaigns, reconcilers, retention; keys from the environment or
+    /// the keychain. `listen` is the same.
+    #[command(alias = "listen")]
+    Serve(crate::serve::ServeArgs),
     /// Run and review campaigns.
     Campaign {
         #[command(subcommand)]
@@ -60,14 +63,14 @@ pub enum CampaignCommand {
     /// (the console, a `campaign run`) sees it at its next step.
     Pause { id: i64 },
     /// Resume a paused campaign, or one a stopped process left running. When no other process
-    /// has this profile, runs it here (on the simulator) to its summary.
+    /// has this profile, runs it here to its summary.
     Resume {
         id: i64,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        sim: crate::campaign_cli::SimArgs,
+        run: crate::campaign_cli::RunOn,
     },
     /// Cancel a campaign: contacts not called yet are not called. Its calls on the line finish,
     /// unless --end-calls.
@@ -115,7 +118,7 @@ pub enum KindArg {
 pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Call(args) => crate::call_cli::run(args),
-        Command::Listen(args) => crate::listen_cli::run(args),
+        Command::Serve(args) => crate::serve::run(args),
         Command::Campaign { command } => crate::campaign_cli::run(command),
         Command::History { command } => crate::history_cli::run(command),
         Command::Contacts { command: ContactsCommand::Import { file, sheet, kind, dry_run, json, region } } => {

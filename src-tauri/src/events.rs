@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use switchboard_engine::Engine;
-use switchboard_voice::{PACING_WATCH_EVERY, watch_pacing};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -12,11 +11,8 @@ pub const ENGINE_EVENT: &str = "engine-event";
 /// Emitted when the console missed events and must re-read the store.
 pub const RESYNC_EVENT: &str = "engine-resync";
 
-/// Spawns the forwarding task, which ends when the engine's bus closes, and the watch on the
-/// agents' audio pacing, which brakes campaigns and reports on the same bus.
+/// Spawns the forwarding task, which ends when the engine's bus closes.
 pub fn forward(app: AppHandle, engine: &Arc<Engine>) {
-    let brake = engine.audio_brake().clone();
-    tauri::async_runtime::spawn(watch_pacing(engine.bus().clone(), brake, PACING_WATCH_EVERY));
     let mut events = engine.bus().subscribe();
     tauri::async_runtime::spawn(async move {
         loop {

@@ -81,19 +81,26 @@ pub enum KeychainError {
 /// The keys of this computer's keychain.
 pub struct Keychain {
     service: String,
+    /// Whether keys not in the environment are read from the OS keychain.
+    os_keychain: bool,
 }
 
 impl Default for Keychain {
     fn default() -> Self {
-        Self { service: SERVICE.to_owned() }
+        Self { service: SERVICE.to_owned(), os_keychain: true }
     }
 }
 
 impl Keychain {
+    /// Keys from the environment only, never the OS keychain (a headless run's `--no-keychain`).
+    pub fn environment_only() -> Self {
+        Self { os_keychain: false, ..Self::default() }
+    }
+
     /// A keychain filing entries under another service name (tests use their own).
     #[cfg(test)]
     pub(crate) fn for_service(service: &str) -> Self {
-        Self { service: service.to_owned() }
+        Self { service: service.to_owned(), os_keychain: true }
     }
 
     /// Stores `value` as key `id`, replacing what was there.
@@ -122,6 +129,9 @@ impl Keychain {
         let spec = spec(id)?;
         if let Some(value) = from_env(spec) {
             return Ok(Some(value));
+        }
+        if !self.os_keychain {
+            return Ok(None);
         }
         match self.entry(spec, "read")?.get_password() {
             Ok(value) => Ok(Some(Secret::new(value))),
@@ -165,11 +175,6 @@ impl Keychain {
     fn entry(&self, spec: &'static KeySpec, action: &'static str) -> Result<keyring::Entry, KeychainError> {
         keyring::Entry::new(&self.service, spec.id).map_err(|err| failure(action, spec, err))
     }
-}
-
-/// Key `id` from its environment variable only (headless runs, which use no keychain).
-pub fn from_environment(id: &str) -> Result<Option<Secret>, KeychainError> {
-    Ok(from_env(spec(id)?))
 }
 
 fn spec(id: &str) -> Result<&'static KeySpec, KeychainError> {

@@ -1,5 +1,5 @@
-//! The webhook listener inside the console: started with the engine on 127.0.0.1 (port from
-//! Settings, from the next start), verifying each provider's webhooks with the secrets in the
+//! The webhook listener as the console and the commands set it up: on 127.0.0.1 (port from
+//! Settings, from the next start, or the command line), verifying each provider's webhooks with the secrets in the
 //! keychain, reachable by providers at the public URL from Settings, else at ngrok's tunnel when
 //! one runs, else locally. Its `/health` checks the APIs of the providers whose keys are set (at
 //! most once a minute). Secrets and the public URL follow Settings at once (see
@@ -9,17 +9,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
-use switchboard_engine::{Engine, LiveCalls};
+use switchboard_engine::{EngineError, blocking};
 use switchboard_store::Store;
-use switchboard_telephony::ProviderClients;
-use switchboard_telephony::backends::twilio::TwilioDialer;
-use switchboard_telephony::backends::ultravox::UltravoxBackend;
-use switchboard_telephony::gather::GatherCalls;
-use switchboard_telephony::listener::{
-    ListenerSettings, ListenerState, NGROK_API_BASE, WebhookSecrets, ngrok_public_url, replay_inbox, serve,
-    spawn_inbox_processor, webhook_urls,
-};
-use switchboard_voice::PipelineSessions;
+use switchboard_telephony::listener::{ListenerSettings, NGROK_API_BASE, ngrok_public_url, webhook_urls};
 use ts_rs::TS;
 
 use crate::provider_set::Built;
@@ -45,7 +37,7 @@ pub struct ListenerInfo {
     /// Where it listens, when it does.
     pub local_url: Option<String>,
     pub public_url: String,
-    /// "settings", "ngrok" or "local".
+    /// "command line", "settings", "ngrok" or "local".
     pub public_url_source: String,
     pub urls: Vec<WebhookUrl>,
     /// Providers whose webhooks can be verified (their secret is set).
@@ -82,15 +74,17 @@ impl ListenerInfo {
             .collect();
         self.verified.clone_from(&built.verified);
     }
-}
 
-/// What the listener serves for the backends Twilio carries: the dialer's AMD verdicts and
-/// recordings, Ultravox's call ends, the pipeline's media streams and speech-gather's requests.
-pub struct TwilioCarried {
-    pub dialer: TwilioDialer,
-    pub ultravox: UltravoxBackend,
-    pub pipeline: PipelineSessions,
-    pub gather: GatherCalls,
+    /// Notes where the listener listens, or why it does not.
+    pub fn listening(&mut self, bound: &Result<SocketAddr, String>) {
+        match bound {
+            Ok(bound) => {
+                self.local_url = Some(format!("http://{bound}"));
+                self.port = bound.port();
+            }
+            Err(reason) => self.error = Some(reason.clone()),
+        }
+    }
 }
 
 /// Overrides the port for this run (0: any free port; tests run several apps at once).
@@ -102,10 +96,15 @@ pub fn port(store: &Store) -> u16 {
     std::env::var(LISTENER_PORT_VAR).ok().and_then(|port| port.parse().ok()).or_else(chosen).unwrap_or(DEFAULT_PORT)
 }
 
-/// The port to listen on in this run: [`port`], with 0 (any) resolved to a free port now, so the
-/// local public URL names the real port.
-pub fn run_port(store: &Store) -> u16 {
-    match port(store) {
+/// The port to listen on in this run: `chosen` (the command line's) or [`port`], with 0 (any)
+/// resolved to a free port now, so the local public URL names the real port.
+pub async fn run_port(store: &Arc<Store>, chosen: Option<u16>) -> u16 {
+    let store = Arc::clone(store);
+    let port = match chosen {
+        Some(port) => port,
+        None => blocking(move || Ok::<_, EngineError>(port(&store))).await.unwrap_or(DEFAULT_PORT),
+    };
+    match port {
         0 => std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|probe| probe.local_addr())
             .map_or(0, |address| address.port()),
@@ -113,52 +112,16 @@ pub fn run_port(store: &Store) -> u16 {
     }
 }
 
-/// Starts the listener for `engine` on `info`'s port; a port in use is reported, not fatal.
-/// Webhooks are verified, `/health` probed and recordings fetched with whatever `clients` holds
-/// at each request; reports go to the calls' tasks filed in `live` (shared with the hosted
-/// backends); Twilio's callbacks, media streams and gather requests go to the backends `twilio`
-/// carries.
-pub async fn start(
-    engine: &Arc<Engine>,
-    mut info: ListenerInfo,
-    clients: ProviderClients,
-    live: LiveCalls,
-    twilio: TwilioCarried,
-) -> ListenerInfo {
-    let store = Arc::clone(engine.store());
-    let settings = ListenerSettings::new(&info.public_url);
-    let state = ListenerState::new(store, engine.bus().clone(), WebhookSecrets::default(), settings)
-        .with_clients(clients)
-        .with_live_calls(live, engine.recordings())
-        .with_live_audio(engine.live_audio().clone())
-        .with_twilio(twilio.dialer)
-        .with_ultravox(twilio.ultravox)
-        .with_pipeline(twilio.pipeline)
-        .with_gather(twilio.gather);
-    let state = Arc::new(state);
-    if let Err(err) = replay_inbox(&state).await {
-        tracing::error!(error = %err, "could not replay the webhook inbox");
+/// The URL providers reach the listener at, and where it came from: `chosen` (the command
+/// line's, "command line"), else Settings' ("settings"), else ngrok's tunnel ("ngrok"), else
+/// the listener itself on `port` ("local").
+pub async fn public_url(store: &Arc<Store>, port: u16, chosen: Option<&str>) -> (String, &'static str) {
+    if let Some(url) = chosen.map(str::trim).filter(|url| !url.is_empty()) {
+        return (url.to_owned(), "command line");
     }
-    spawn_inbox_processor(Arc::clone(&state));
-    let port = info.port;
-    match serve(SocketAddr::from((Ipv4Addr::LOCALHOST, port)), state).await {
-        Ok((bound, _server)) => {
-            tracing::info!(%bound, public_url = info.public_url, "webhook listener up");
-            info.local_url = Some(format!("http://{bound}"));
-            info.port = bound.port();
-        }
-        Err(err) => {
-            tracing::warn!(port, error = %err, "the webhook listener could not start");
-            info.error = Some(format!("cannot listen on 127.0.0.1:{port}: {err}"));
-        }
-    }
-    info
-}
-
-/// The URL providers reach the listener at, and where it came from ("settings", "ngrok" or
-/// "local").
-pub async fn public_url(store: &Store, port: u16) -> (String, &'static str) {
-    if let Some(url) = store.setting(PUBLIC_URL).ok().flatten().filter(|url| !url.trim().is_empty()) {
+    let held = Arc::clone(store);
+    let saved = blocking(move || held.setting(PUBLIC_URL)).await.ok().flatten();
+    if let Some(url) = saved.filter(|url| !url.trim().is_empty()) {
         return (url.trim().to_owned(), "settings");
     }
     match ngrok_public_url(NGROK_API_BASE).await {

@@ -17,7 +17,6 @@ mod dto;
 mod events;
 mod history_cli;
 mod keychain;
-mod listen_cli;
 mod listener;
 mod listening;
 mod logging;
@@ -26,7 +25,9 @@ mod playback;
 mod profile_lock;
 mod provider_api;
 mod provider_set;
+mod serve;
 mod single_instance;
+mod startup;
 
 use clap::Parser;
 

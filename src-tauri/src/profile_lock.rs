@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::paths::DataPaths;
 
-/// What holds a profile: the console or one of the headless commands that touch calls.
+/// What holds a profile: the console, `serve`, or one of the headless commands that touch calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder {
     Console,
@@ -15,7 +15,7 @@ pub enum Holder {
     CampaignResume,
     CampaignCancel,
     Call,
-    Listen,
+    Serve,
 }
 
 impl Holder {
@@ -27,7 +27,7 @@ impl Holder {
             Holder::CampaignResume => "campaign resume",
             Holder::CampaignCancel => "campaign cancel",
             Holder::Call => "call",
-            Holder::Listen => "listen",
+            Holder::Serve => "serve",
         }
     }
 }
@@ -132,7 +132,7 @@ mod tests {
         assert_eq!(refused.holder(), Some("campaign run"));
         let mut first = first;
         first.describe("campaign run #4").unwrap();
-        let refused = ProfileLock::acquire(&paths, Holder::Listen).unwrap_err();
+        let refused = ProfileLock::acquire(&paths, Holder::Serve).unwrap_err();
         assert_eq!(refused, LockError::Held { pid: Some(pid), holder: "campaign run #4".into() });
         drop(first);
         let console = ProfileLock::acquire(&paths, Holder::Console).unwrap();

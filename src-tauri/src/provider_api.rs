@@ -12,8 +12,8 @@ use switchboard_providers::{ConnectionTarget, Credentials, HttpSettings, Provide
 
 use crate::keychain::KeychainError;
 
-/// Reads a key by its id: [`Keychain::get`](crate::keychain::Keychain::get) (environment, then
-/// keychain) in the console, [`from_environment`](crate::keychain::from_environment) headless.
+/// Reads a key by its id, as [`Keychain::get`](crate::keychain::Keychain::get) does (environment,
+/// then keychain unless the run said `--no-keychain`).
 pub type ReadKey<'a> = &'a dyn Fn(&str) -> Result<Option<Secret>, KeychainError>;
 
 /// Every provider whose API the console can reach, in the order Settings lists their keys.

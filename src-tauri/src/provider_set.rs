@@ -28,17 +28,18 @@ use crate::provider_api;
 /// A set built, with what Settings shows about it.
 pub struct Built {
     pub set: ProviderSet,
-    /// Where the public URL came from: "settings", "ngrok" or "local".
+    /// Where the public URL came from: "command line", "settings", "ngrok" or "local".
     pub public_url_source: &'static str,
     /// Providers whose webhooks can be verified (their secret is set).
     pub verified: Vec<String>,
 }
 
-/// Builds the set from `keychain` and `store`, the listener being on `port`.
-pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16) -> Built {
-    let (public_url, public_url_source) = listener::public_url(store, port).await;
+/// Builds the set from `keychain` and `store`, the listener being on `port` and reached at
+/// `chosen_public_url` when given (else see [`listener::public_url`]).
+pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16, chosen_public_url: Option<&str>) -> Built {
+    let (public_url, public_url_source) = listener::public_url(store, port, chosen_public_url).await;
     let (keychain, settings) = (Arc::clone(keychain), Arc::clone(store));
-    let read = tauri::async_runtime::spawn_blocking(move || {
+    let read = tokio::task::spawn_blocking(move || {
         let keys = read_keys(&keychain);
         let from_number = twilio_from_number(&settings)
             .inspect_err(|err| tracing::warn!(error = %err, "the Twilio calling number could not be read"))

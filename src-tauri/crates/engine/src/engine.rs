@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -39,6 +39,9 @@ pub struct EngineSettings {
     pub lease_owner: String,
     /// How long a target's lease holds unless the runner that reserved it renews it.
     pub lease_ttl: Duration,
+    /// Places every call on this backend instead of its agent's (the command line's
+    /// `--backend`); `None` uses each agent's.
+    pub backend_override: Option<BackendKind>,
 }
 
 impl Default for EngineSettings {
@@ -49,6 +52,7 @@ impl Default for EngineSettings {
             recordings_dir: None,
             lease_owner: process_lease_owner().to_owned(),
             lease_ttl: Duration::from_secs(30),
+            backend_override: None,
         }
     }
 }
@@ -95,6 +99,12 @@ pub struct Engine {
     hung_up: Mutex<HashSet<CallId>>,
     /// Store writes retried while they fail; campaigns start no new call meanwhile.
     store_writes: StoreWrites,
+    /// Set when the process is stopping: campaign runners start no new call and end.
+    stopping: AtomicBool,
+    /// Campaign runners running in this engine.
+    runners: Arc<AtomicUsize>,
+    /// Calls this engine placed whose task has not ended yet.
+    calls_on_line: Arc<AtomicUsize>,
 }
 
 impl Engine {
@@ -111,7 +121,31 @@ impl Engine {
             live_audio: LiveAudio::default(),
             audio_brake: AudioBrake::default(),
             hung_up: Mutex::default(),
+            stopping: AtomicBool::new(false),
+            runners: Arc::default(),
+            calls_on_line: Arc::default(),
         }
+    }
+
+    /// Stops starting calls for campaigns: each runner ends at its next step, leaving its
+    /// campaign as it is in the store (the next start resumes it). Calls on the line go on.
+    pub fn stop_new_calls(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Whether [`Engine::stop_new_calls`] was called.
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// Whether a campaign runner or a call this engine placed still runs.
+    pub fn busy(&self) -> bool {
+        self.runners.load(Ordering::Acquire) > 0 || self.calls_on_line.load(Ordering::Acquire) > 0
+    }
+
+    /// Counts a campaign runner until the guard is dropped.
+    pub(crate) fn runner_running(&self) -> Running {
+        Running::count(&self.runners)
     }
 
     /// A lease on campaign targets for this engine, from now for the lease's time.
@@ -237,6 +271,8 @@ impl Engine {
             VoicemailPolicy::HangUp => None,
         };
         let attempt = campaign.map_or(1, |(_, _, attempt)| attempt);
+        let mut agent = agent;
+        agent.config.backend = self.settings.backend_override.unwrap_or(agent.config.backend);
         let backend = Arc::clone(
             self.backends
                 .get(&agent.config.backend)
@@ -281,7 +317,11 @@ impl Engine {
             apply_state(&self.store, &self.bus, call.id, CallState::Failed, Some(err.to_string())).await?;
             return Err(err.into());
         }
-        tokio::spawn(task.run(receiver, deadline));
+        let on_line = Running::count(&self.calls_on_line);
+        tokio::spawn(async move {
+            task.run(receiver, deadline).await;
+            drop(on_line);
+        });
         let store = Arc::clone(&self.store);
         let id = call.id;
         Ok(blocking(move || store.call(id)).await?.unwrap_or(call))
@@ -357,6 +397,22 @@ impl Engine {
             tracing::warn!(count = closed, "closed calls left open by the previous run");
         }
         Ok(closed)
+    }
+}
+
+/// One task counted while it runs (a campaign runner, a call's task); uncounted when dropped.
+pub(crate) struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn count(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        Self(Arc::clone(counter))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

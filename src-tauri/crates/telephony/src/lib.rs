@@ -1,11 +1,13 @@
 //! Switchboard's telephony: the webhook listener and its routes, the provider client set, the
 //! call backends that place real calls (the hosted agents, the Twilio dialer, the self-hosted
-//! pipeline and speech-gather), the reconcilers, and listen-in forks of hosted calls.
+//! pipeline and speech-gather), the reconcilers, listen-in forks of hosted calls, and the
+//! composition root that starts them all together ([`root`]).
 
 pub mod backends;
 pub mod gather;
 pub mod listen_in;
 pub mod listener;
 mod provider_clients;
+pub mod root;
 
 pub use provider_clients::{ProviderClients, ProviderSet};

@@ -38,7 +38,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use connection_probe::ConnectionProbe;
 use connections::ConnectionLimits;
 pub use health::{ProviderProbe, Reachability};
-pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor};
+pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor, spawn_inbox_processor_until};
 pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
 pub use routes::{
     HEALTH_PATH, TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute,

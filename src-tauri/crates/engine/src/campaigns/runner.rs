@@ -50,7 +50,9 @@ struct Runner {
 
 /// Starts the runner of campaign `id` on the current Tokio runtime.
 pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
+    let running = engine.runner_running();
     tokio::spawn(async move {
+        let _running = running;
         let mut events = engine.bus().subscribe();
         let mut runner = Runner { renewed_at: tokio::time::Instant::now(), ended_calls: false };
         let mut failed_steps = 0;
@@ -112,6 +114,9 @@ async fn stop_with_error(engine: &Arc<Engine>, id: i64, err: &EngineError) {
 }
 
 async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next, EngineError> {
+    if engine.stopping() {
+        return Err(EngineError::ShuttingDown);
+    }
     // While store writes fail, start nothing: try one write, and wait when it fails too.
     if engine.store_writes().failing().is_some() {
         let store = Arc::clone(engine.store());
@@ -180,7 +185,11 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
             }
             _ => {}
         }
-        if in_flight >= spec.concurrency.max(1) || braked.is_some() || engine.store_writes().failing().is_some() {
+        if in_flight >= spec.concurrency.max(1)
+            || braked.is_some()
+            || engine.store_writes().failing().is_some()
+            || engine.stopping()
+        {
             break;
         }
         let Some(agent_id) = agent_id else {

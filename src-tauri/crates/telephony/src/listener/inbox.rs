@@ -7,6 +7,7 @@
 //! row reports goes to the call's task when it still runs, else to the store (see
 //! [`CallReports`](switchboard_engine::CallReports)).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,11 +52,27 @@ pub async fn replay_inbox(state: &Arc<ListenerState>) -> Result<InboxPass, Engin
 /// Starts the task that processes the inbox whenever a webhook is stored, and every few seconds
 /// for rows waiting for their call. A pass that fails on the store is logged and retried.
 pub fn spawn_inbox_processor(state: Arc<ListenerState>) -> JoinHandle<()> {
+    spawn_inbox_processor_until(state, std::future::pending())
+}
+
+/// [`spawn_inbox_processor`] until `stop` completes: the pass under way finishes its rows, one
+/// last pass takes what was stored meanwhile, and the task ends.
+pub fn spawn_inbox_processor_until(
+    state: Arc<ListenerState>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let mut stop = std::pin::pin!(stop);
         loop {
-            let _woken_or_due = tokio::time::timeout(RETRY_EVERY, state.inbox_wakeup.notified()).await;
+            let stopping = tokio::select! {
+                () = &mut stop => true,
+                _woken_or_due = tokio::time::timeout(RETRY_EVERY, state.inbox_wakeup.notified()) => false,
+            };
             if let Err(error) = drain(&state).await {
                 tracing::error!(%error, "inbox processing stopped short; it resumes shortly");
+            }
+            if stopping {
+                return;
             }
         }
     })

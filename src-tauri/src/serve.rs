@@ -1,0 +1,117 @@
+//! `switchboard serve` (also `listen`): the whole engine without a window, over the profile's
+//! database, until Ctrl-C or SIGTERM: the webhook listener with every route, the campaign runners
+//! (unfinished campaigns resume), the reconcilers and recording retention. Keys come from the
+//! environment (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, ELEVENLABS_API_KEY, ...: see the keychain's
+//! `KEYS`) or, unless `--no-keychain`, the OS keychain. Prints the URLs to give each provider,
+//! then each call's changes. Holds the profile (see `profile_lock`) meanwhile.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use switchboard_engine::EngineEvent;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+use crate::paths::DataPaths;
+use crate::profile_lock::{Holder, ProfileLock};
+use crate::startup::{self, ProviderArgs, Startup};
+
+/// The arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    providers: ProviderArgs,
+    /// On Ctrl-C or SIGTERM, how long to wait for the calls on the line to end before stopping
+    /// anyway (a second Ctrl-C stops at once; calls left are closed as lost at the next start).
+    #[arg(long, default_value_t = 60)]
+    drain_secs: u64,
+}
+
+/// Runs Switchboard until the process is asked to stop, then stops it cleanly. Webhooks are
+/// committed before they are acknowledged, so a stop at any moment loses none.
+pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(log_filter()).try_init();
+    let paths = DataPaths::resolve();
+    let _lock = ProfileLock::acquire(&paths, Holder::Serve).map_err(|err| err.to_string())?;
+    let store = startup::open_store(&paths)?;
+    let mut stops = stop_signals()?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
+    runtime.block_on(async move {
+        let startup = Startup {
+            store,
+            keychain: args.providers.keychain(),
+            sim: startup::sim_from_environment(),
+            listener: Some(args.providers.listener()),
+            resume_campaigns: true,
+            backend_override: None,
+        };
+        let (switchboard, info) = startup::start(&paths, startup).await?;
+        let mut events = switchboard.engine.bus().subscribe();
+        let listening = match info {
+            Some(info) if info.error.is_none() => info,
+            Some(info) => {
+                let reason = info.error.unwrap_or_default();
+                switchboard.stop(Duration::ZERO, std::future::ready(())).await;
+                return Err(reason);
+            }
+            None => return Err("the listener was not started".to_owned()),
+        };
+        let mut lines = vec![format!(
+            "Listening on {}; providers reach it at {}",
+            listening.local_url.unwrap_or_default(),
+            listening.public_url
+        )];
+        lines.extend(listening.urls.iter().map(|url| format!("  {}: {}", url.label, url.url)));
+        say(&lines.join("\n"));
+        let printing = tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) => {
+                        if let EngineEvent::CallUpdated { call } = &*event {
+                            let reason = call.end_reason.as_deref().unwrap_or("");
+                            say(&format!("call {}: {} {reason}", call.id, call.state.as_str()));
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        });
+        stops.recv().await;
+        eprintln!(
+            "switchboard: stopping; waiting up to {} s for calls on the line (Ctrl-C again: now)",
+            args.drain_secs
+        );
+        let stopped = switchboard
+            .stop(Duration::from_secs(args.drain_secs), async move {
+                stops.recv().await;
+            })
+            .await;
+        printing.abort();
+        if !stopped.drained {
+            eprintln!("switchboard: stopped with calls on the line; the next start closes them as lost");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, each delivered once on the channel.
+fn stop_signals() -> Result<mpsc::UnboundedReceiver<()>, String> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    ctrlc::set_handler(move || {
+        let _ = sender.send(());
+    })
+    .map_err(|err| format!("cannot handle Ctrl-C: {err}"))?;
+    Ok(receiver)
+}
+
+/// Writes a line to stdout (ignoring a closed pipe: the engine runs on).
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())
+}

@@ -107,17 +107,27 @@ pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16, chos
 }
 
 /// Every key that is set, read once (the keychain's D-Bus round trips block: call it off the
-/// async workers). A key that cannot be read is logged and left out.
+/// async workers). A key that cannot be read is left out; the first such failure is logged
+/// (a keychain that is not there fails for every key), the others counted.
 fn read_keys(keychain: &Keychain) -> HashMap<&'static str, Secret> {
-    KEYS.iter()
+    let mut unreadable = Vec::new();
+    let keys = KEYS
+        .iter()
         .filter_map(|spec| match keychain.get(spec.id) {
             Ok(value) => value.map(|value| (spec.id, value)),
             Err(err) => {
-                tracing::warn!(error = %err, key = spec.id, "a key could not be read; what needs it is off");
+                if unreadable.is_empty() {
+                    tracing::warn!(error = %err, key = spec.id, "a key could not be read; what needs it is off");
+                }
+                unreadable.push(spec.id);
                 None
             }
         })
-        .collect()
+        .collect();
+    if unreadable.len() > 1 {
+        tracing::warn!(keys = ?unreadable, "these keys could not be read either; set them in the environment");
+    }
+    keys
 }
 
 /// A provider's client, built with `build` from its keys, when every one of `ids` is set; a

@@ -566,7 +566,7 @@ export type ListenerInfo = { port: number,
  */
 localUrl: string | null, publicUrl: string, 
 /**
- * "settings", "ngrok" or "local".
+ * "command line", "settings", "ngrok" or "local".
  */
 publicUrlSource: string, urls: Array<WebhookUrl>, 
 /**

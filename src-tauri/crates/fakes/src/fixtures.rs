@@ -1,7 +1,8 @@
 //! Generated contacts for load tests, benchmarks and demos: any number of distinct, valid
-//! vendors, ready to write in one batch.
+//! vendors, ready to write in one batch; and the quote campaign tests run over them.
 
-use switchboard_core::{ContactDetails, ContactFields, Phone, VendorDetails};
+use switchboard_core::{AgentId, ContactDetails, ContactFields, ContactId, Phone, VendorDetails};
+use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_store::ContactWrite;
 
 /// `count` vendors quoting `quantity` M8 bolts at a $0.42 target, with distinct valid US
@@ -24,4 +25,25 @@ pub fn vendor_writes(count: usize, area_code: u16, quantity: u32) -> Vec<Contact
             ContactWrite::Insert { fields, phone: Some(Phone::plain(phone)) }
         })
         .collect()
+}
+
+/// A two-round-capable vendor quote campaign over `contacts`, one attempt each, at any hour.
+pub fn quote_campaign(
+    name: &str,
+    agent_id: AgentId,
+    negotiation_agent_id: Option<AgentId>,
+    contacts: Vec<ContactId>,
+    concurrency: u32,
+) -> CampaignSpec {
+    CampaignSpec {
+        name: name.to_owned(),
+        kind: CampaignKind::VendorQuote,
+        agent_id,
+        negotiation_agent_id,
+        contacts,
+        concurrency,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+    }
 }

@@ -36,7 +36,7 @@ fn spec(store: &Store, concurrency: u32, attempts: u32) -> switchboard_engine::c
     let contacts = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
     switchboard_engine::campaigns::CampaignSpec {
         max_attempts: attempts,
-        ..super::quote_campaign("profile", agent, None, contacts, concurrency)
+        ..switchboard_fakes::fixtures::quote_campaign("profile", agent, None, contacts, concurrency)
     }
 }
 

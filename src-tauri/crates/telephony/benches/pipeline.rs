@@ -6,7 +6,7 @@
 //! would play. The fakes run in the same process and take their share of the CPU (the fake
 //! Twilio's media streams on a thread of their own, as Twilio's own machines would time the
 //! frames they receive).
-//! `cargo bench -p switchboard-sim --bench pipeline` prints the figures (`-- --calls N` runs only
+//! `cargo bench -p switchboard-telephony --bench pipeline` prints the figures (`-- --calls N` runs only
 //! N concurrent calls, e.g. under a profiler; `--speech S` makes the agent speak S seconds instead
 //! of 15, e.g. 1 to see what placing and ending calls costs; `--rate R` places R calls a second
 //! instead of 100); under `cargo test` it runs a few turns and calls as a smoke test.
@@ -24,7 +24,7 @@ use switchboard_fakes::twilio_media::{CallerStep, MediaStreamRecord};
 use switchboard_store::Store;
 use switchboard_voice::{LATE_AFTER, pacing_totals};
 
-// The rig of the sim tests; the bench uses only some of it.
+// The rig of the telephony tests; the bench uses only some of it.
 #[allow(dead_code)]
 #[path = "../tests/it/pipeline_rig.rs"]
 mod pipeline_rig;

@@ -13,8 +13,10 @@ pub(crate) mod report;
 pub mod twilio;
 pub mod ultravox;
 pub mod vapi;
+pub(crate) mod webhook;
 
 pub use hosted::{HostedBackend, HostedProvider, Taken};
 pub use placing::{CallPlacing, Placed, TWILIO_CALL_REF};
 pub use reconcile::ReconcileSettings;
 pub use report::FinishedCall;
+pub use webhook::Webhook;

@@ -12,6 +12,11 @@ mod session;
 mod turn;
 mod twiml;
 
+/// Twilio asks this URL what to do when a call connects (answered with TwiML).
+pub const TWILIO_VOICE_PATH: &str = "/twilio/voice";
+/// Twilio posts what a speech-gather call's `<Gather>` heard here (answered with TwiML).
+pub const TWILIO_GATHER_PATH: &str = "/twilio/gather";
+
 pub use backend::GatherBackend;
 pub(crate) use calls::GatherStep;
 pub use calls::{GatherCalls, GatherSettings};

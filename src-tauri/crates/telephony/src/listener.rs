@@ -5,13 +5,13 @@
 //! store's inbox before the 200 goes out, then processed.
 
 mod admission;
-mod call_change;
 mod connection_probe;
 mod connections;
 mod event_key;
 mod health;
 mod inbox;
 mod ingest;
+mod media_stream;
 mod public_url;
 mod rate_limit;
 mod rejections;
@@ -28,38 +28,31 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use crate::backends::twilio::TWILIO_MEDIA_PATH;
+pub use crate::backends::ultravox::ULTRAVOX_TOOL_PATH;
+pub use crate::gather::{TWILIO_GATHER_PATH, TWILIO_VOICE_PATH};
 pub use connection_probe::ConnectionProbe;
 use connections::ConnectionLimits;
 pub use health::{ProviderProbe, Reachability};
 pub use inbox::{InboxPass, replay_inbox, spawn_inbox_processor, spawn_inbox_processor_until};
 pub use public_url::{NGROK_API_BASE, PublicUrlError, ngrok_public_url, webhook_urls};
-pub use routes::{
-    HEALTH_PATH, TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute,
-};
+pub use routes::{HEALTH_PATH, WebhookRoute};
 pub use state::{ListenerSettings, ListenerState, WebhookSecrets};
-pub(crate) use state::{WebhookKeys, webhook_keys};
 
-/// Every route of the listener, with its limits and headers.
+/// Every route of the listener, each feature's own, with its limits and headers.
 pub fn router(state: Arc<ListenerState>) -> Router {
-    let mut routes = Router::new()
-        .route(TWILIO_VOICE_PATH, get(twilio_call::voice).post(twilio_call::voice))
-        .route(TWILIO_GATHER_PATH, post(twilio_call::gather))
-        .route(TWILIO_MEDIA_PATH, get(twilio_call::media))
-        .route(ULTRAVOX_TOOL_PATH, post(ultravox_tool::record_field))
-        .route(HEALTH_PATH, get(health::health));
-    for route in WebhookRoute::ALL {
-        routes = routes.route(
-            route.path(),
-            post(move |state, uri, headers, body| ingest::webhook(route, state, uri, headers, body)),
-        );
-    }
+    let routes = Router::new()
+        .merge(ingest::routes())
+        .merge(twilio_call::routes())
+        .merge(media_stream::routes())
+        .merge(ultravox_tool::routes())
+        .merge(health::routes());
     let security_header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };

@@ -15,8 +15,8 @@ use switchboard_providers::twilio::TwilioClient;
 use switchboard_providers::ultravox::UltravoxClient;
 use switchboard_providers::vapi::VapiClient;
 
+use crate::backends::webhook::WebhookKeys;
 use crate::listener::{ConnectionProbe, ProviderProbe, WebhookSecrets};
-use crate::listener::{WebhookKeys, webhook_keys};
 use switchboard_voice::PipelineClients;
 
 /// The clients and settings of one moment; a provider whose keys are not set has `None`.
@@ -55,7 +55,12 @@ impl ProviderSet {
             anthropic: None,
             pipeline: None,
             probe: Arc::new(ConnectionProbe::new([])),
-            webhook_keys: Arc::new(webhook_keys(secrets)),
+            webhook_keys: Arc::new(WebhookKeys::new(
+                secrets.twilio_auth_token,
+                secrets.elevenlabs,
+                secrets.ultravox,
+                secrets.vapi,
+            )),
         }
     }
 

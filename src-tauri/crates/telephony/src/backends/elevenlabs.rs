@@ -7,6 +7,7 @@
 //! conversation, read in [`report`]. The rest is the [hosted backend](super::HostedBackend)'s.
 
 mod report;
+mod webhook;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 
 use super::placing::{CallPlacing, Placed, provider_error, refused};
 use super::report::FinishedCall;
+use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, TWILIO_CALL_REF, Taken};
 use crate::{ProviderClients, ProviderSet};
 use switchboard_engine::LiveCalls;
@@ -60,6 +62,7 @@ impl HostedProvider for ElevenLabs {
     const KIND: BackendKind = BackendKind::ElevenLabs;
     const NAME: &'static str = BACKEND;
     const CALL_REF: &'static str = CONVERSATION_REF;
+    const WEBHOOK: Webhook = webhook::WEBHOOK;
     const CALL_NOUN: &'static str = "conversation";
     const NO_ID: &'static str = "the app stopped before ElevenLabs' conversation id was recorded";
     const NEVER_ENDED: &'static str = "ElevenLabs never reported the end of the conversation";

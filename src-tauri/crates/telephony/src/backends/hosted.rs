@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use super::placing::{CallPlacing, Placed, file_placed_call, refused};
 use super::reconcile::{self, Due, Fetched, Reconciled, Reconciler, known};
 use super::report::FinishedCall;
+use super::webhook::Webhook;
 use crate::ProviderSet;
 use switchboard_engine::blocking;
 use switchboard_engine::{
@@ -57,6 +58,8 @@ pub trait HostedProvider: Clone + Send + Sync + 'static {
     const NO_ID: &'static str;
     /// Why a call the provider never finishes is lost.
     const NEVER_ENDED: &'static str;
+    /// The provider's webhook: where the listener takes it, how it is verified and read.
+    const WEBHOOK: Webhook;
 
     /// The provider's client in `set`, when its key is set.
     fn client(&self, set: &ProviderSet) -> Option<Self::Client>;

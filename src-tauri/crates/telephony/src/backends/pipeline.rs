@@ -15,9 +15,8 @@ use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwilioClient
 use tokio::sync::mpsc;
 
 use super::placing::refused;
-use super::twilio::{RecordedBy, TwilioDialer, leave_message};
+use super::twilio::{RecordedBy, TWILIO_MEDIA_PATH, TwilioDialer, leave_message};
 use crate::ProviderClients;
-use crate::listener::TWILIO_MEDIA_PATH;
 use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
 use switchboard_voice::{
     CALL_ID_PARAMETER, CallControl, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,

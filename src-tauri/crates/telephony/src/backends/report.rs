@@ -2,49 +2,14 @@
 //! (ids, cost, its raw record) go straight to the store, everything else becomes backend events
 //! (answered, each line, each collected value, the recording, the end) delivered through
 //! [`CallReports`], so the call task applies them as it does any backend's. Each provider reads
-//! its own report into a [`FinishedCall`]; [`ProviderReport`] is what a webhook can carry.
+//! its own report into a [`FinishedCall`].
 
 use std::sync::Arc;
 
 use switchboard_core::{CallCost, CallState, CallSummary, Speaker};
-use switchboard_providers::elevenlabs::Conversation;
-use switchboard_providers::vapi::EndOfCallReport;
 
-use super::{elevenlabs, vapi};
-use crate::provider_clients::ProviderSet;
 use switchboard_engine::blocking;
 use switchboard_engine::{BackendEvent, CallReports, EngineError};
-
-/// A provider's report on a finished call, as a webhook delivers it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum ProviderReport {
-    /// ElevenLabs' post-call transcription: the whole conversation.
-    ElevenLabs(Box<Conversation>),
-    /// Vapi's end-of-call report.
-    Vapi(Box<EndOfCallReport>),
-}
-
-impl ProviderReport {
-    /// Applies the report to `call`, fetching its recording with `clients`; `record` is the
-    /// provider's JSON as received, kept for History.
-    pub(crate) async fn apply(
-        &self,
-        reports: &CallReports,
-        clients: &ProviderSet,
-        call: &CallSummary,
-        record: String,
-    ) -> Result<(), EngineError> {
-        let finished = match self {
-            Self::ElevenLabs(conversation) => {
-                elevenlabs::finished_call(clients.elevenlabs.as_ref(), conversation, record).await
-            }
-            Self::Vapi(report) => {
-                vapi::finished_call(clients.vapi.as_ref(), &vapi::CallOutcome::from(&**report), record).await
-            }
-        };
-        finished.deliver(reports, call).await
-    }
-}
 
 /// A finished call as a provider reported it.
 #[derive(Debug, Clone, PartialEq)]

@@ -19,6 +19,7 @@
 
 mod reconcile;
 mod status;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -36,7 +37,6 @@ use super::TWILIO_CALL_REF;
 use super::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
 use super::reconcile::ReconcileSettings;
 use crate::ProviderClients;
-use crate::listener::WebhookRoute;
 use switchboard_engine::LiveCalls;
 use switchboard_engine::blocking;
 use switchboard_engine::{BackendError, BackendEvent, CallReports, CallRequest, ENDED_BY_DISPATCHER, EngineError};
@@ -44,6 +44,8 @@ use switchboard_engine::{MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT};
 use switchboard_voice::PipelineSessions;
 
 pub(crate) use status::{session_ends_call, status_change};
+pub use webhooks::TWILIO_MEDIA_PATH;
+pub(crate) use webhooks::{AMD, RECORDING, STATUS, twilio_body};
 
 /// How long a call rings before Twilio gives up on it (`no-answer`).
 pub const RING_TIMEOUT_SECS: u32 = 30;
@@ -334,17 +336,14 @@ fn create_call(
     recorded_by: RecordedBy,
 ) -> CreateCall {
     let mut call = CreateCall::new(&request.to, &calling.from_number, instructions);
-    call.status_callback = Some(calling.public_url(WebhookRoute::TwilioStatus.path()));
+    call.status_callback = Some(calling.public_url(STATUS.path));
     // Leaving a message waits for the beep; hanging up wants the verdict soonest.
     let mode = match request.voicemail {
         Some(_) => MachineDetectionMode::DetectMessageEnd,
         None => MachineDetectionMode::Enable,
     };
-    call.machine_detection = Some(MachineDetection {
-        mode,
-        async_callback: Some(calling.public_url(WebhookRoute::TwilioAmd.path())),
-        timeout_secs: None,
-    });
+    call.machine_detection =
+        Some(MachineDetection { mode, async_callback: Some(calling.public_url(AMD.path)), timeout_secs: None });
     if let Some(extension) = &request.extension {
         // Two seconds for the switchboard to pick up, then the extension. Twilio does not
         // detect machines on a call that sends digits, so none is asked for.
@@ -353,7 +352,7 @@ fn create_call(
     }
     call.recording = (recorded_by == RecordedBy::Twilio).then(|| Recording {
         channels: RecordingChannels::Dual,
-        status_callback: Some(calling.public_url(WebhookRoute::TwilioRecording.path())),
+        status_callback: Some(calling.public_url(RECORDING.path)),
     });
     call.ring_timeout_secs = Some(RING_TIMEOUT_SECS);
     call.time_limit_secs = Some(request.agent.config.max_duration_secs);

@@ -15,6 +15,7 @@
 
 mod agents;
 mod report;
+mod webhook;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use super::placing::{self, CallPlacing};
 use super::reconcile::ReconcileSettings;
 use super::report::FinishedCall;
 use super::twilio::{RecordedBy, TwilioDialer};
+use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, Taken};
 use crate::{ProviderClients, ProviderSet};
 use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallRequest};
@@ -39,6 +41,8 @@ pub(crate) use report::reports_end;
 
 /// The provider id under which a call's Ultravox call is kept.
 pub const ULTRAVOX_CALL_REF: &str = "Ultravox call";
+/// Ultravox agents' `record_field` tool posts each value here (answered by the listener).
+pub const ULTRAVOX_TOOL_PATH: &str = "/ultravox/tools/record-field";
 /// The metadata key carrying our call id on the Ultravox call.
 pub const CALL_ID_METADATA: &str = "switchboardCallId";
 
@@ -83,6 +87,7 @@ impl HostedProvider for Ultravox {
     const KIND: BackendKind = BackendKind::Ultravox;
     const NAME: &'static str = BACKEND;
     const CALL_REF: &'static str = ULTRAVOX_CALL_REF;
+    const WEBHOOK: Webhook = webhook::WEBHOOK;
     const CALL_NOUN: &'static str = "call";
     const NO_ID: &'static str = "the app stopped before the Ultravox call id was recorded";
     const NEVER_ENDED: &'static str = "Ultravox never reported the end of the call";

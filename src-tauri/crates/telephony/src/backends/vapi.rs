@@ -11,6 +11,7 @@
 //! overriding it means overriding the assistant's model, whose provider Switchboard does not know.
 
 mod report;
+mod webhook;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use tokio::sync::mpsc;
 
 use super::placing::{CallPlacing, Placed, provider_error, refused};
 use super::report::FinishedCall;
+use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, ReconcileSettings, Taken};
 use crate::{ProviderClients, ProviderSet};
 use switchboard_engine::LiveCalls;
@@ -61,6 +63,7 @@ impl HostedProvider for Vapi {
     const KIND: BackendKind = BackendKind::Vapi;
     const NAME: &'static str = BACKEND;
     const CALL_REF: &'static str = CALL_REF;
+    const WEBHOOK: Webhook = webhook::WEBHOOK;
     const CALL_NOUN: &'static str = "call";
     const NO_ID: &'static str = "the app stopped before Vapi's call id was recorded";
     const NEVER_ENDED: &'static str = "Vapi never reported the end of the call";

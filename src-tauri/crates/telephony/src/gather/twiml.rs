@@ -9,12 +9,12 @@ use super::session::Session;
 
 /// The voice URL of `call`: Twilio asks it what to do once the call is answered.
 pub(crate) fn voice_url(public_base_url: &str, call: CallId) -> String {
-    format!("{public_base_url}{}?call={}", crate::listener::TWILIO_VOICE_PATH, call.0)
+    format!("{public_base_url}{}?call={}", super::TWILIO_VOICE_PATH, call.0)
 }
 
 /// Where Twilio posts what a call's `<Gather>` heard (and where a wait redirects to).
 pub(crate) fn gather_url(public_base_url: &str, call: CallId) -> String {
-    format!("{public_base_url}{}?call={}", crate::listener::TWILIO_GATHER_PATH, call.0)
+    format!("{public_base_url}{}?call={}", super::TWILIO_GATHER_PATH, call.0)
 }
 
 fn say(session: &Session, text: &str) -> Say {

@@ -14,7 +14,7 @@ use switchboard_providers::signature::websocket_url;
 use switchboard_voice::{MONITOR_PARAMETER, MonitorForks, TOKEN_PARAMETER};
 
 use crate::ProviderClients;
-use crate::listener::TWILIO_MEDIA_PATH;
+use crate::backends::twilio::TWILIO_MEDIA_PATH;
 
 /// The name given to monitor streams at Twilio.
 const STREAM_NAME: &str = "switchboard-listen";

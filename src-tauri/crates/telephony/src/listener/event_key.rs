@@ -2,59 +2,12 @@
 //! a different event of the same call a different one. A body the typed parsers cannot read is
 //! keyed by its SHA-256, so its redeliveries still collapse (processing then parks it).
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use switchboard_providers::elevenlabs::ElevenLabsWebhook;
-use switchboard_providers::twilio::{AmdCallback, RecordingCallback, StatusCallback};
-use switchboard_providers::ultravox::UltravoxWebhook;
-use switchboard_providers::vapi::VapiServerMessage;
 
 use super::routes::WebhookRoute;
 
 pub(super) fn event_key(route: WebhookRoute, body: &[u8]) -> String {
-    provider_key(route, body).unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(body))))
-}
-
-fn provider_key(route: WebhookRoute, body: &[u8]) -> Option<String> {
-    match route {
-        WebhookRoute::TwilioStatus => StatusCallback::parse(body).ok().map(|callback| {
-            let sequence = callback.sequence_number.map(|n| n.to_string()).unwrap_or_default();
-            format!("status:{}:{}:{sequence}", callback.call_sid, wire(callback.call_status))
-        }),
-        WebhookRoute::TwilioRecording => RecordingCallback::parse(body)
-            .ok()
-            .map(|callback| format!("recording:{}:{}", callback.recording_sid, wire(callback.recording_status))),
-        WebhookRoute::TwilioAmd => AmdCallback::parse(body)
-            .ok()
-            .map(|callback| format!("amd:{}:{}", callback.call_sid, wire(callback.answered_by))),
-        WebhookRoute::ElevenLabs => match ElevenLabsWebhook::parse(body).ok()? {
-            ElevenLabsWebhook::PostCallTranscription { data, .. } => {
-                Some(format!("post_call_transcription:{}", data.conversation_id))
-            }
-            ElevenLabsWebhook::PostCallAudio { data, .. } => Some(format!("post_call_audio:{}", data.conversation_id)),
-            ElevenLabsWebhook::CallInitiationFailure { data, .. } => {
-                data.conversation_id.map(|id| format!("call_initiation_failure:{id}"))
-            }
-            ElevenLabsWebhook::Other => None,
-        },
-        WebhookRoute::Ultravox => {
-            UltravoxWebhook::parse(body).ok().map(|webhook| format!("{}:{}", wire(webhook.event), webhook.call.call_id))
-        }
-        WebhookRoute::Vapi => match VapiServerMessage::parse(body).ok()? {
-            VapiServerMessage::StatusUpdate(update) => {
-                update.call.map(|call| format!("status-update:{}:{}", call.id, wire(update.status)))
-            }
-            VapiServerMessage::EndOfCallReport(report) => {
-                report.call.map(|call| format!("end-of-call-report:{}", call.id))
-            }
-            VapiServerMessage::Other => None,
-        },
-    }
-}
-
-/// A unit enum's wire name (`in-progress`, `machine_end_beep`, `call.ended`).
-fn wire(value: impl Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+    (route.webhook().event_key)(body).unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(body))))
 }
 
 #[cfg(test)]

@@ -6,16 +6,17 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use futures_util::future::join_all;
 use serde::Serialize;
 use switchboard_providers::{ConnectionCheck, Provider};
 
 use super::ListenerState;
-use super::routes::provider_id;
+use super::routes::{HEALTH_PATH, provider_id};
 use switchboard_engine::BoxFuture;
 use switchboard_engine::blocking;
 
@@ -108,7 +109,12 @@ fn is_direct_local(peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
         && !FORWARDING_HEADERS.iter().any(|name| headers.contains_key(*name))
 }
 
-pub(super) async fn health(State(state): State<Arc<ListenerState>>, request: Request) -> Response {
+/// The health route.
+pub(super) fn routes() -> Router<Arc<ListenerState>> {
+    Router::new().route(HEALTH_PATH, get(health))
+}
+
+async fn health(State(state): State<Arc<ListenerState>>, request: Request) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| *peer);
     if !is_direct_local(peer, request.headers()) {
         return Json(Up { status: "listening" }).into_response();
@@ -128,16 +134,7 @@ pub(super) async fn health(State(state): State<Arc<ListenerState>>, request: Req
         .into_iter()
         .zip(reachability)
         .map(|(provider, reachability)| {
-            let keys = &current.webhook_keys;
-            let verified = match provider {
-                Provider::Twilio => Some(keys.twilio.is_some()),
-                Provider::ElevenLabs => Some(keys.elevenlabs.is_some()),
-                Provider::Ultravox => Some(keys.ultravox.is_some()),
-                Provider::Vapi => Some(keys.vapi.is_some()),
-                // The realtime pipeline's providers send no webhooks.
-                Provider::Deepgram | Provider::Anthropic => None,
-            };
-            let webhooks = match verified {
+            let webhooks = match current.webhook_keys.verifies(provider) {
                 Some(true) => "verified",
                 Some(false) => "not-configured",
                 None => "none",

@@ -16,10 +16,10 @@ use switchboard_store::WebhookRow;
 use tokio::task::JoinHandle;
 
 use super::ListenerState;
-use super::call_change::{CallChange, call_change};
 use super::routes::WebhookRoute;
 use crate::backends::twilio::{TwilioNotice, session_ends_call};
 use crate::backends::ultravox::reports_end;
+use crate::backends::webhook::CallChange;
 use switchboard_engine::blocking;
 use switchboard_engine::{EngineError, now};
 
@@ -120,7 +120,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
     let Some(route) = WebhookRoute::from_name(&row.route) else {
         return Ok(Outcome::Parked(format!("unknown route {:?}", row.route)));
     };
-    let change = match call_change(route, &row.body) {
+    let change = match route.call_change(&row.body) {
         Ok(change) => change,
         Err(error) => return Ok(Outcome::Parked(error.to_string())),
     };
@@ -150,7 +150,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
         match (report, notice) {
             (Some(report), _) => {
                 let record = String::from_utf8_lossy(&row.body).into_owned();
-                report.apply(&state.reports, &state.providers.current(), &call, record).await?;
+                report.finished(&state.providers.current(), record).await.deliver(&state.reports, &call).await?;
             }
             // A machine answering a pipeline call whose session runs is the session's to act
             // on: it stops talking, has the voicemail policy carried out and ends the call once.
@@ -161,7 +161,7 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
                 None => tracing::warn!(inbox = row.id, "a Twilio notice with no Twilio dialer configured; ignored"),
             },
             // Ultravox's end is confirmed and its messages fetched before the call is closed.
-            (None, None) if let Some(ultravox) = ultravox.filter(|_| reports_end(route, next)) => {
+            (None, None) if let Some(ultravox) = ultravox.filter(|_| reports_end(route.provider(), next)) => {
                 ultravox.report_end(&state.reports, &call).await?;
             }
             // A pipeline call whose session has its stream ends the call itself, with why.

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use switchboard_store::{InboxInsert, NewWebhook};
 
 use super::ListenerState;
@@ -16,13 +18,20 @@ use super::verify::{text, verify_webhook};
 use switchboard_engine::blocking;
 use switchboard_engine::now;
 
+/// Every provider's webhook route.
+pub(super) fn routes() -> Router<Arc<ListenerState>> {
+    WebhookRoute::ALL.into_iter().fold(Router::new(), |routes, route| {
+        routes.route(route.path(), post(move |state, uri, headers, body| webhook(route, state, uri, headers, body)))
+    })
+}
+
 /// The request id the request-id layer put on the request.
 pub(super) fn request_id(headers: &HeaderMap) -> &str {
     text(headers, "x-request-id").unwrap_or("-")
 }
 
 /// Handles a webhook bound for the inbox on `route`.
-pub(super) async fn webhook(
+async fn webhook(
     route: WebhookRoute,
     State(state): State<Arc<ListenerState>>,
     uri: Uri,

@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use switchboard_providers::signature::websocket_url;
 
-use super::routes::{TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, WebhookRoute};
+use super::routes::WebhookRoute;
+use crate::backends::twilio::TWILIO_MEDIA_PATH;
+use crate::gather::TWILIO_VOICE_PATH;
 
 /// Where ngrok's agent serves its local API.
 pub const NGROK_API_BASE: &str = "http://127.0.0.1:4040";
@@ -15,19 +17,11 @@ pub const NGROK_API_BASE: &str = "http://127.0.0.1:4040";
 pub fn webhook_urls(public_base: &str) -> Vec<(&'static str, String)> {
     let base = public_base.trim_end_matches('/');
     let url = |path: &str| format!("{base}{path}");
-    let label = |route| match route {
-        WebhookRoute::TwilioStatus => "Twilio status callback (StatusCallback)",
-        WebhookRoute::TwilioRecording => "Twilio recording status callback (RecordingStatusCallback)",
-        WebhookRoute::TwilioAmd => "Twilio answering machine detection callback (AsyncAmdStatusCallback)",
-        WebhookRoute::ElevenLabs => "ElevenLabs post-call webhook",
-        WebhookRoute::Ultravox => "Ultravox webhook (call.started, call.joined, call.ended)",
-        WebhookRoute::Vapi => "Vapi server URL",
-    };
     let mut urls = vec![
         ("Twilio voice URL (A call comes in / Url)", url(TWILIO_VOICE_PATH)),
         ("Twilio media stream (<Stream url>)", websocket_url(&url(TWILIO_MEDIA_PATH))),
     ];
-    urls.extend(WebhookRoute::ALL.into_iter().map(|route| (label(route), url(route.path()))));
+    urls.extend(WebhookRoute::ALL.into_iter().map(|route| (route.webhook().label, url(route.path()))));
     urls
 }
 

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::routes::{
-    HEALTH_PATH, TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute,
-};
+use super::{HEALTH_PATH, TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH, ULTRAVOX_TOOL_PATH, WebhookRoute};
 
 /// The refusals of the current minute, by route and reason.
 #[derive(Default)]

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use switchboard_providers::Secret;
 use switchboard_providers::elevenlabs::ElevenLabsClient;
-use switchboard_providers::signature::{ElevenLabsWebhookKey, TwilioWebhookKey, UltravoxWebhookKey, VapiWebhookKey};
 use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
@@ -113,32 +112,6 @@ impl ListenerSettings {
     /// The public base when nothing is in front of the listener: `http://127.0.0.1:<port>`.
     pub fn local_base_url(port: u16) -> String {
         format!("http://127.0.0.1:{port}")
-    }
-}
-
-/// The verification keys built from [`WebhookSecrets`].
-pub(crate) struct WebhookKeys {
-    pub(super) twilio: Option<TwilioWebhookKey>,
-    pub(super) elevenlabs: Option<ElevenLabsWebhookKey>,
-    pub(super) ultravox: Option<UltravoxWebhookKey>,
-    pub(super) vapi: Option<VapiWebhookKey>,
-}
-
-impl WebhookKeys {
-    /// The key our Ultravox agents' tool requests carry, when an Ultravox webhook secret is set.
-    pub(crate) fn ultravox_tool_key(&self) -> Option<Secret> {
-        self.ultravox.as_ref().map(UltravoxWebhookKey::tool_key)
-    }
-}
-
-/// The verification keys of the `secrets` that are set and not empty.
-pub(crate) fn webhook_keys(secrets: WebhookSecrets) -> WebhookKeys {
-    let configured = |secret: Option<Secret>| secret.filter(|secret| !secret.is_empty());
-    WebhookKeys {
-        twilio: configured(secrets.twilio_auth_token).map(TwilioWebhookKey::new),
-        elevenlabs: configured(secrets.elevenlabs).map(ElevenLabsWebhookKey::new),
-        ultravox: configured(secrets.ultravox).map(UltravoxWebhookKey::new),
-        vapi: configured(secrets.vapi).map(VapiWebhookKey::new),
     }
 }
 

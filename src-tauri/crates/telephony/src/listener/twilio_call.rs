@@ -1,42 +1,34 @@
-//! Twilio's live-call endpoints: the voice URL and the gather action (answered with TwiML), and
-//! the media stream WebSocket. All are signed; none goes to the inbox.
+//! Speech-gather calls' routes: Twilio's voice URL and the gather action, answered with TwiML.
+//! Both are signed; neither goes to the inbox.
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use switchboard_core::CallId;
-use switchboard_providers::signature::{SignedBody, websocket_url};
 use switchboard_providers::twilio::{GatherResult, Twiml, TwimlResponse};
 
 use super::ListenerState;
 use super::ingest::request_id;
-use super::routes::{TWILIO_GATHER_PATH, TWILIO_MEDIA_PATH, TWILIO_VOICE_PATH};
-use super::verify::{public_url, twilio_body, verify_twilio};
-use crate::gather::{GatherRefusal, GatherStep};
-use switchboard_voice::serve_media;
+use super::verify::{public_url, verify_twilio};
+use crate::backends::twilio::twilio_body;
+use crate::backends::webhook::SignedRequest;
+use crate::gather::{GatherRefusal, GatherStep, TWILIO_GATHER_PATH, TWILIO_VOICE_PATH};
 
-/// Media messages are about 300 bytes, 50 a second, and tungstenite zero-fills its whole read
-/// buffer (128 KiB by default) before every read: a small one keeps that cheap.
-const MEDIA_READ_BUFFER_BYTES: usize = 2 * 1024;
-/// The largest message (and frame) a media stream may send. Twilio's are small JSON: a media
-/// message carries 20 ms of audio (about 300 bytes), `start` the stream's parameters; a larger
-/// one is refused as it is read, before it is buffered (tungstenite's default is 64 MiB).
-const MEDIA_MESSAGE_LIMIT_BYTES: usize = 64 * 1024;
+/// The voice URL and the gather action.
+pub(super) fn routes() -> Router<Arc<ListenerState>> {
+    Router::new().route(TWILIO_VOICE_PATH, get(voice).post(voice)).route(TWILIO_GATHER_PATH, post(gather))
+}
 
 /// Twilio's voice URL. A speech-gather call (named by `?call=` or known by its Call SID) is
 /// answered with its opening `<Gather>`; other calls get an empty `<Response/>` (Twilio ends the
 /// call when it runs out of verbs): the dialer gives Ultravox and pipeline calls their TwiML when
 /// it places them.
-pub(super) async fn voice(
-    State(state): State<Arc<ListenerState>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn voice(State(state): State<Arc<ListenerState>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let request_id = request_id(&headers);
     if let Some(refusal) = refused(&state, &uri, &headers, &body, request_id, TWILIO_VOICE_PATH) {
         return refusal;
@@ -62,18 +54,12 @@ fn refused(
     path: &'static str,
 ) -> Option<Response> {
     let url = public_url(state, uri);
-    verify_twilio(state, &url, headers, twilio_body(headers, body))
-        .err()
-        .map(|refusal| refusal.respond(state, request_id, path))
+    let body = twilio_body(&SignedRequest { url: &url, headers, body });
+    verify_twilio(state, &url, headers, body).err().map(|refusal| refusal.respond(state, request_id, path))
 }
 
 /// What a speech-gather call's `<Gather>` heard: answered with the agent's next TwiML.
-pub(super) async fn gather(
-    State(state): State<Arc<ListenerState>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn gather(State(state): State<Arc<ListenerState>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let request_id = request_id(&headers);
     if let Some(refusal) = refused(&state, &uri, &headers, &body, request_id, TWILIO_GATHER_PATH) {
         return refusal;
@@ -124,27 +110,4 @@ fn gather_refused(refusal: GatherRefusal, request_id: &str, path: &str) -> Respo
 
 fn twiml_response(twiml: &Twiml) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml.to_string()).into_response()
-}
-
-/// The media stream upgrade, signed over the `wss://` form of the public URL. The stream goes
-/// to the realtime pipeline, which runs the call its `start` message names (with the call's
-/// token) and closes any other, or one whose `start` is late; messages are size-limited.
-pub(super) async fn media(
-    State(state): State<Arc<ListenerState>>,
-    uri: Uri,
-    headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let request_id = request_id(&headers).to_owned();
-    let url = websocket_url(&public_url(&state, &uri));
-    if let Err(refusal) = verify_twilio(&state, &url, &headers, SignedBody::Empty) {
-        return refusal.respond(&state, &request_id, TWILIO_MEDIA_PATH);
-    }
-    let (sessions, audio) = (state.pipeline.clone(), state.live_audio.clone());
-    let start_within = state.settings.media_start_within;
-    upgrade
-        .read_buffer_size(MEDIA_READ_BUFFER_BYTES)
-        .max_message_size(MEDIA_MESSAGE_LIMIT_BYTES)
-        .max_frame_size(MEDIA_MESSAGE_LIMIT_BYTES)
-        .on_upgrade(move |socket| serve_media(socket, sessions, audio, request_id, start_within))
 }

@@ -9,20 +9,27 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use serde_json::Value;
 use switchboard_providers::Provider;
 use switchboard_providers::signature::ULTRAVOX_TOOL_KEY_HEADER;
 
 use super::ListenerState;
 use super::ingest::request_id;
-use super::routes::ULTRAVOX_TOOL_PATH;
 use super::verify::{Refusal, text};
+use crate::backends::ultravox::ULTRAVOX_TOOL_PATH;
 
-pub(super) async fn record_field(State(state): State<Arc<ListenerState>>, headers: HeaderMap, body: Bytes) -> Response {
+/// The tool's route.
+pub(super) fn routes() -> Router<Arc<ListenerState>> {
+    Router::new().route(ULTRAVOX_TOOL_PATH, post(record_field))
+}
+
+async fn record_field(State(state): State<Arc<ListenerState>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refusal) = verify_tool_key(&state, &headers) {
         return refusal.respond(&state, request_id(&headers), ULTRAVOX_TOOL_PATH);
     }

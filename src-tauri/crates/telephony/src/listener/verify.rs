@@ -2,18 +2,14 @@
 //! "not configured" (503), a missing or wrong signature is refused (403). Either way the refusal
 //! is logged with the request id and nothing reaches the inbox.
 
-use std::time::SystemTime;
-
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use switchboard_providers::Provider;
-use switchboard_providers::signature::{
-    ELEVENLABS_SIGNATURE_HEADER, SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER, ULTRAVOX_SIGNATURE_HEADER,
-    ULTRAVOX_TIMESTAMP_HEADER, VAPI_SECRET_HEADER,
-};
+use switchboard_providers::signature::{SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER};
 
 use super::ListenerState;
 use super::routes::WebhookRoute;
+use crate::backends::webhook::SignedRequest;
 
 /// Why a request was not let in.
 #[derive(Debug)]
@@ -58,7 +54,7 @@ impl Refusal {
     }
 }
 
-/// Verifies a webhook bound for the inbox.
+/// Verifies a webhook bound for the inbox, as its provider's module says.
 pub(super) fn verify_webhook(
     state: &ListenerState,
     route: WebhookRoute,
@@ -67,28 +63,10 @@ pub(super) fn verify_webhook(
     body: &[u8],
 ) -> Result<(), Refusal> {
     let provider = route.provider();
-    let providers = state.providers.current();
-    let keys = &providers.webhook_keys;
-    let checked = match provider {
-        Provider::Twilio => return verify_twilio(state, &public_url(state, uri), headers, twilio_body(headers, body)),
-        Provider::ElevenLabs => {
-            let key = keys.elevenlabs.as_ref().ok_or(Refusal::NotConfigured(provider))?;
-            key.verify(text(headers, ELEVENLABS_SIGNATURE_HEADER), body, SystemTime::now())
-        }
-        Provider::Ultravox => {
-            let key = keys.ultravox.as_ref().ok_or(Refusal::NotConfigured(provider))?;
-            let (signature, sent) =
-                (text(headers, ULTRAVOX_SIGNATURE_HEADER), text(headers, ULTRAVOX_TIMESTAMP_HEADER));
-            key.verify(signature, sent, body, SystemTime::now())
-        }
-        Provider::Vapi => {
-            let key = keys.vapi.as_ref().ok_or(Refusal::NotConfigured(provider))?;
-            key.verify(text(headers, VAPI_SECRET_HEADER), text(headers, header::AUTHORIZATION.as_str()))
-        }
-        // No route takes webhooks from the realtime pipeline's providers.
-        Provider::Deepgram | Provider::Anthropic => return Err(Refusal::NotConfigured(provider)),
-    };
-    checked.map_err(|reason| Refusal::Signature(provider, reason))
+    let url = public_url(state, uri);
+    let request = SignedRequest { url: &url, headers, body };
+    let checked = (route.webhook().verify)(&state.providers.current().webhook_keys, &request);
+    checked.ok_or(Refusal::NotConfigured(provider))?.map_err(|reason| Refusal::Signature(provider, reason))
 }
 
 /// Verifies `X-Twilio-Signature` over `url` (the public URL Twilio requested) and `body`.
@@ -108,14 +86,6 @@ pub(super) fn verify_twilio(
 pub(super) fn public_url(state: &ListenerState, uri: &Uri) -> String {
     let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str());
     state.providers.current().public_url(path)
-}
-
-/// What Twilio signed besides the URL: a JSON body is hashed into the URL, a form's parameters
-/// are signed.
-pub(super) fn twilio_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> SignedBody<'a> {
-    let json = text(headers, header::CONTENT_TYPE.as_str())
-        .is_some_and(|content_type| content_type.trim_start().starts_with("application/json"));
-    if json { SignedBody::Json(body) } else { SignedBody::Form(body) }
 }
 
 pub(super) fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

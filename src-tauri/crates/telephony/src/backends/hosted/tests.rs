@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::{HostedBackend, HostedProvider, Taken};
 use crate::backends::placing::{CallPlacing, Placed};
 use crate::backends::report::FinishedCall;
+use crate::backends::webhook::Webhook;
 use crate::backends::{ReconcileSettings, TWILIO_CALL_REF};
 use crate::{ProviderClients, ProviderSet};
 use switchboard_engine::test_support::quote_request;
@@ -62,6 +63,15 @@ impl HostedProvider for Desk {
     const CALL_NOUN: &'static str = "ticket";
     const NO_ID: &'static str = "no desk id";
     const NEVER_ENDED: &'static str = "the desk never ended it";
+    const WEBHOOK: Webhook = Webhook {
+        name: "desk",
+        path: "/desk",
+        provider: Provider::Vapi,
+        label: "the desk",
+        verify: |_, _| None,
+        event_key: |_| None,
+        call_change: |_| Ok(None),
+    };
 
     fn client(&self, _: &ProviderSet) -> Option<Desk> {
         Some(self.clone())

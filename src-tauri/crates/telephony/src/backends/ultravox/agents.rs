@@ -8,8 +8,7 @@ use switchboard_core::{AgentConfig, BackendKind};
 use switchboard_providers::signature::ULTRAVOX_TOOL_KEY_HEADER;
 use switchboard_providers::ultravox::{AgentSpec, CallTemplate, HttpTool, ToolHeader, ToolParameter};
 
-use super::{Ultravox, provider_error};
-use crate::listener::ULTRAVOX_TOOL_PATH;
+use super::{ULTRAVOX_TOOL_PATH, Ultravox, provider_error};
 use switchboard_engine::{BackendError, BoxFuture};
 
 /// The tool the agent records each collected value with.

@@ -3,20 +3,21 @@
 //! tool, the end), delivered through [`CallReports`].
 
 use switchboard_core::{CallState, Speaker};
+use switchboard_providers::Provider;
 use switchboard_providers::ultravox::{CallMessage, EndReason, MessageRole, UltravoxCall, UltravoxClient};
 
 use super::{RECORD_FIELD_TOOL, ULTRAVOX_CALL_REF, ended_state};
 use crate::backends::report::{FinishedCall, field};
-use crate::listener::WebhookRoute;
 use switchboard_engine::BackendEvent;
 
 /// Whether a change the listener read means the call may have ended on Ultravox's side, so
 /// its report should be fetched: any end Ultravox reports, or Twilio's `completed` (a busy
 /// line or no answer never reached Ultravox; those end the call as reported).
-pub(crate) fn reports_end(route: WebhookRoute, state: CallState) -> bool {
-    match route {
-        WebhookRoute::Ultravox => state.is_terminal(),
-        WebhookRoute::TwilioStatus => state == CallState::Completed,
+pub(crate) fn reports_end(provider: Provider, state: CallState) -> bool {
+    match provider {
+        Provider::Ultravox => state.is_terminal(),
+        // Status callbacks: Twilio's other callbacks are notices, or a person answering.
+        Provider::Twilio => state == CallState::Completed,
         _ => false,
     }
 }

@@ -1,0 +1,374 @@
+//! Headless parity, with the real `switchboard` binary on a fresh profile and the provider fakes
+//! on loopback: `serve` runs a speech-gather call and a realtime pipeline call end to end through
+//! the fake Twilio; `call` on an ElevenLabs agent completes against the fake ElevenLabs; and a
+//! `serve` stopped with SIGTERM mid-call lets the call end, exits 0 and leaves nothing for the
+//! next start to close.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use switchboard_core::{Agent, AgentId, BackendKind, CallState, CallSummary, ContactId, UnixMillis};
+use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
+use switchboard_engine::{CLOSED_WHILE_LIVE, sample};
+use switchboard_fakes::anthropic::{FakeAnthropic, Reply, Responder, last_user_text};
+use switchboard_fakes::deepgram::FakeDeepgram;
+use switchboard_fakes::elevenlabs::{FakeElevenLabs, FakeElevenLabsSettings};
+use switchboard_fakes::elevenlabs_tts::FakeElevenLabsTts;
+use switchboard_fakes::quote_agent::QuoteAgent;
+use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings, StreamCallee};
+use switchboard_fakes::twilio_gather::{GatherDriver, Hangup, PlacedGatherCall, VendorCallee};
+use switchboard_fakes::twilio_media::CallerStep;
+use switchboard_providers::Secret;
+use switchboard_sim::{Cast, SimSettings};
+use switchboard_store::Store;
+use switchboard_telephony::listener::WebhookRoute;
+
+const TWILIO_ACCOUNT: &str = "AC00000000000000000000000000000serve";
+const TWILIO_TOKEN: &str = "twilio-token-serve";
+const FROM: &str = "+13125550000";
+const DEEPGRAM_KEY: &str = "dg-key-serve";
+const ANTHROPIC_KEY: &str = "sk-ant-serve";
+const ELEVENLABS_KEY: &str = "xi-key-serve";
+const ELEVENLABS_SECRET: &str = "whsec_serve";
+/// Where the providers reach the listener (a tunnel's address); the fakes forward to loopback.
+const PUBLIC: &str = "https://switchboard.example";
+/// Every provider's key variable: those a test does not set are removed from the environment.
+const KEY_VARS: [&str; 11] = [
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM_NUMBER",
+    "ELEVENLABS_API_KEY",
+    "ELEVENLABS_WEBHOOK_SECRET",
+    "DEEPGRAM_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "ULTRAVOX_API_KEY",
+    "ULTRAVOX_WEBHOOK_SECRET",
+    "VAPI_API_KEY",
+    "VAPI_WEBHOOK_SECRET",
+];
+const PROVIDERS: [&str; 6] = ["TWILIO", "ELEVENLABS", "DEEPGRAM", "ANTHROPIC", "ULTRAVOX", "VAPI"];
+/// The callees the fakes play.
+const SIM: SimSettings = SimSettings { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Cooperative, record: false };
+
+/// A fresh profile with the shipped agents and vendors, and a free port for its listener.
+struct Profile {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    store: Arc<Store>,
+    port: u16,
+}
+
+impl Profile {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("profile");
+        std::fs::create_dir_all(&data).unwrap();
+        let store = Arc::new(Store::open(&data.join("switchboard.sqlite3")).unwrap());
+        sample::seed_shipped(&store).unwrap();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self { _dir: dir, data, store, port }
+    }
+
+    /// `switchboard` on this profile with `keys` (and only them) set and every provider's API at
+    /// `base_urls` (by provider; the rest at a closed port, so nothing leaves 127.0.0.1).
+    fn switchboard(&self, keys: &[(&str, &str)], base_urls: &[(&str, &str)]) -> Command {
+        let closed =
+            format!("http://127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        command.env("SWITCHBOARD_DATA_DIR", &self.data).env("RUST_LOG", "warn");
+        for var in KEY_VARS {
+            command.env_remove(var);
+        }
+        for provider in PROVIDERS {
+            let url = base_urls.iter().find(|(name, _)| *name == provider).map_or(closed.as_str(), |(_, url)| url);
+            command.env(format!("SWITCHBOARD_{provider}_BASE_URL"), url);
+        }
+        command.envs(keys.iter().copied());
+        command
+    }
+
+    /// `serve` on this profile's port, reached at `public`, waiting up to 30 s for calls on a stop.
+    fn serve(&self, keys: &[(&str, &str)], base_urls: &[(&str, &str)], public: &str) -> Serving {
+        let mut command = self.switchboard(keys, base_urls);
+        command.args(["serve", "--no-keychain", "--drain-secs", "30", "--port", &self.port.to_string()]);
+        command.args(["--public-url", public]);
+        Serving::start(command)
+    }
+
+    fn agent(&self, name: &str) -> Agent {
+        self.store.list_agents().unwrap().into_iter().find(|a| a.config.name == name).unwrap()
+    }
+
+    fn vendor(&self, name: &str) -> ContactId {
+        self.store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap().id
+    }
+
+    /// A copy of the shipped quote agent named `name` on `backend`, changed by `change`.
+    fn quote_agent_on(&self, name: &str, backend: BackendKind, change: impl FnOnce(&mut Agent)) -> Agent {
+        let mut agent = self.agent("Vendor quote");
+        agent.config.name = name.to_owned();
+        agent.config.backend = backend;
+        change(&mut agent);
+        assert_eq!(agent.config.validate(), [], "the test agent is valid");
+        agent.id = self.store.insert_agent(&agent.config, UnixMillis(0)).unwrap();
+        agent
+    }
+
+    /// A quote campaign calling `vendors` one at a time with `agent`, stored as a console would,
+    /// for the next process that runs the profile to run (paused: until it is resumed).
+    fn campaign(&self, agent: AgentId, vendors: &[ContactId], paused: bool) -> i64 {
+        let spec = CampaignSpec {
+            name: format!("quotes with agent {}", agent.0),
+            kind: CampaignKind::VendorQuote,
+            agent_id: agent,
+            negotiation_agent_id: None,
+            contacts: vendors.to_vec(),
+            concurrency: 1,
+            max_attempts: 1,
+            retry_spacing_ms: 1000,
+            ignore_calling_windows: true,
+        };
+        let json = serde_json::to_string(&spec).unwrap();
+        let id = self.store.insert_campaign(&spec.name, spec.kind.as_str(), &json, vendors, UnixMillis(0)).unwrap();
+        if paused {
+            assert!(self.store.set_campaign_paused(id, true).unwrap());
+        }
+        id
+    }
+
+    /// The calls of campaign `id`, oldest first.
+    fn campaign_calls(&self, id: i64) -> Vec<CallSummary> {
+        let mut calls: Vec<CallSummary> = self
+            .store
+            .campaign_targets(id, 1)
+            .unwrap()
+            .into_iter()
+            .filter_map(|target| target.call_id)
+            .map(|call| self.store.call(call).unwrap().unwrap())
+            .collect();
+        calls.sort_by_key(|call| call.id.0);
+        calls
+    }
+
+    /// Waits (up to `within`) until campaign `id` has a call that `done` accepts; returns it.
+    async fn campaign_call(&self, id: i64, within: Duration, done: impl Fn(&CallSummary) -> bool) -> CallSummary {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(call) = self.campaign_calls(id).into_iter().find(&done) {
+                return call;
+            }
+            assert!(Instant::now() < deadline, "campaign {id} never got there: {:?}", self.campaign_calls(id));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A running `switchboard serve`, killed if the test ends first.
+struct Serving {
+    child: Child,
+    /// What it printed first: where it listens.
+    first_line: String,
+}
+
+impl Serving {
+    fn start(mut command: Command) -> Self {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut output = BufReader::new(child.stdout.take().unwrap());
+        let mut first_line = String::new();
+        output.read_line(&mut first_line).unwrap();
+        // The rest is read to the end, so serve never blocks on a full pipe.
+        std::thread::spawn(move || for _ in output.lines() {});
+        Self { child, first_line }
+    }
+
+    /// Sends SIGTERM and waits (up to `within`) for the process to exit; returns its exit code.
+    async fn terminate(&mut self, within: Duration) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "serve did not stop within {within:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Answers the pipeline call's one model turn with a goodbye, and plays the quote agent on the
+/// gather call's turns.
+fn model(quote: Responder) -> Responder {
+    Box::new(move |request| {
+        if last_user_text(request).contains("Not interested, bye") {
+            Reply::text("Alright, have a good day.")
+        } else {
+            quote(request)
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn serve_runs_a_speech_gather_call_and_a_pipeline_call_end_to_end() {
+    let profile = Profile::new();
+    let pipeline_agent = profile.quote_agent_on("Quote (pipeline)", BackendKind::Pipeline, |agent| {
+        agent.config.backend_settings.pipeline.tts_voice = "voice_test".into();
+    });
+    let gather_agent = profile.quote_agent_on("Quote (gather)", BackendKind::Gather, |_| {});
+    let pipeline_campaign = profile.campaign(pipeline_agent.id, &[profile.vendor("Acme Fasteners")], false);
+    let gather_campaign = profile.campaign(gather_agent.id, &[profile.vendor("Pacific Bolt & Nut")], true);
+
+    let vendors = profile.store.list_contacts().unwrap();
+    let quote = QuoteAgent::new(&gather_agent, &vendors, &SIM).responder();
+    let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, model(quote)).await.unwrap();
+    let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await.unwrap();
+    deepgram.script(&["Not interested, bye."]);
+    let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, 2).await.unwrap();
+    let twilio = FakeTwilio::start(FakeTwilioSettings {
+        account_sid: TWILIO_ACCOUNT.into(),
+        auth_token: Secret::new(TWILIO_TOKEN),
+        ring_time: Duration::from_millis(10),
+        sim: SIM,
+        machines: Vec::new(),
+    })
+    .await
+    .unwrap();
+    let agent_done = CallerStep::WaitForAgent(Duration::from_millis(300));
+    let script =
+        vec![agent_done, CallerStep::Speak(Duration::from_millis(600)), CallerStep::Silence(Duration::from_secs(30))];
+    twilio.stream_callee(StreamCallee { script, keep_audio: false, forged: Default::default() });
+    let local = format!("http://127.0.0.1:{}", profile.port);
+    twilio.tunnel(PUBLIC, &local);
+
+    let keys = [
+        ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT),
+        ("TWILIO_AUTH_TOKEN", TWILIO_TOKEN),
+        ("TWILIO_FROM_NUMBER", FROM),
+        ("DEEPGRAM_API_KEY", DEEPGRAM_KEY),
+        ("ANTHROPIC_API_KEY", ANTHROPIC_KEY),
+        ("ELEVENLABS_API_KEY", ELEVENLABS_KEY),
+    ];
+    let base_urls = [
+        ("TWILIO", twilio.base_url()),
+        ("DEEPGRAM", deepgram.base_url()),
+        ("ANTHROPIC", anthropic.base_url()),
+        ("ELEVENLABS", tts.base_url()),
+    ];
+    let mut serving = profile.serve(&keys, &base_urls, PUBLIC);
+    assert!(
+        serving.first_line.starts_with(&format!("Listening on {local}; providers reach it at {PUBLIC}")),
+        "{}",
+        serving.first_line
+    );
+
+    // The pipeline campaign, resumed at start: the fake Twilio joins the call's media stream,
+    // the callee says goodbye, the agent answers and the call ends.
+    let ended = |call: &CallSummary| call.state.is_terminal();
+    let call = profile.campaign_call(pipeline_campaign, Duration::from_secs(60), ended).await;
+    assert_eq!((call.state, call.backend), (CallState::Completed, BackendKind::Pipeline), "{call:?}");
+    assert_eq!(call.end_reason.as_deref(), Some("the callee said goodbye"));
+    let transcript = profile.store.transcript(call.id).unwrap();
+    assert_eq!(transcript.last().unwrap().text, "Alright, have a good day.", "{transcript:?}");
+
+    // The gather campaign, resumed from another shell: Twilio fetches the voice URL and posts
+    // each thing the vendor says to the gather route until the quote is complete.
+    twilio.hand_off();
+    let resumed =
+        profile.switchboard(&[], &[]).args(["campaign", "resume", &gather_campaign.to_string()]).output().unwrap();
+    let said = String::from_utf8_lossy(&resumed.stdout);
+    assert!(said.contains(&format!("resumed campaign {gather_campaign}; ")) && said.contains("(serve)"), "{said}");
+    let answered = twilio.next_answered().await.expect("the gather call is placed and answered");
+    let vendor = profile.store.contact(profile.vendor("Pacific Bolt & Nut")).unwrap().unwrap();
+    let placed = PlacedGatherCall::new(answered, vendor, gather_agent.config.data_fields.clone()).expect("a voice URL");
+    let mut driver = GatherDriver::new(&placed, TWILIO_TOKEN, PUBLIC, &local);
+    assert_eq!(driver.run(&mut VendorCallee::new(&placed, &SIM), 40).await, Some(Hangup::HungUp));
+    let call = profile.campaign_call(gather_campaign, Duration::from_secs(30), ended).await;
+    assert_eq!((call.state, call.backend), (CallState::Completed, BackendKind::Gather), "{call:?}");
+    let offer = profile.store.offer(call.id).unwrap().expect("the quote became an offer");
+    assert_eq!(offer.confidence, 1.0, "{offer:?}");
+
+    assert_eq!(serving.terminate(Duration::from_secs(30)).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn call_on_an_elevenlabs_agent_completes_against_elevenlabs() {
+    let profile = Profile::new();
+    let mut agent = profile.agent("Appointment reminder");
+    agent.config.backend = BackendKind::ElevenLabs;
+    agent.config.backend_settings.eleven_labs.agent_id = "agent_reminder".into();
+    agent.config.backend_settings.eleven_labs.agent_phone_number_id = "phnum_switchboard".into();
+    profile.store.update_agent(agent.id, &agent.config).unwrap();
+    let elevenlabs = FakeElevenLabs::start(FakeElevenLabsSettings {
+        api_key: ELEVENLABS_KEY.into(),
+        webhook_secret: Secret::new(ELEVENLABS_SECRET),
+        agents: vec![agent],
+        conversation_delay: Duration::from_millis(300),
+        sim: SIM,
+    })
+    .await
+    .unwrap();
+    let local = format!("http://127.0.0.1:{}", profile.port);
+    elevenlabs.send_webhooks_to(&format!("{local}{}", WebhookRoute::ElevenLabs.path()));
+
+    let keys = [("ELEVENLABS_API_KEY", ELEVENLABS_KEY), ("ELEVENLABS_WEBHOOK_SECRET", ELEVENLABS_SECRET)];
+    let output = profile
+        .switchboard(&keys, &[("ELEVENLABS", elevenlabs.base_url())])
+        .args(["call", "--phone", "(312) 555-0177", "--action", "Confirm your appointment Thursday at 2pm"])
+        .args(["--callee-name", "John", "--no-keychain", "--json", "--port", &profile.port.to_string()])
+        .args(["--public-url", &local])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(printed["call"]["state"], json!("completed"), "{printed}");
+    assert_eq!(printed["call"]["backend"], json!("eleven-labs"), "{printed}");
+    assert!(!printed["transcript"].as_array().unwrap().is_empty(), "the conversation came with its webhook");
+    assert_eq!(elevenlabs.placed_calls().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stopped_mid_call_lets_the_call_end_and_leaves_nothing_open() {
+    let profile = Profile::new();
+    let agent = profile.agent("Vendor quote").id;
+    let vendors = [profile.vendor("Acme Fasteners"), profile.vendor("Pacific Bolt & Nut")];
+    let campaign = profile.campaign(agent, &vendors, false);
+    let serve = |profile: &Profile| {
+        let mut command = profile.switchboard(&[], &[]);
+        command.env("SWITCHBOARD_SIM_TIME_SCALE", "4").env("SWITCHBOARD_SIM_CAST", "cooperative");
+        command.args(["serve", "--no-keychain", "--drain-secs", "60", "--port", &profile.port.to_string()]);
+        Serving::start(command)
+    };
+
+    let mut serving = serve(&profile);
+    let on_line = |call: &CallSummary| call.state == CallState::InProgress;
+    let first = profile.campaign_call(campaign, Duration::from_secs(30), on_line).await;
+    assert_eq!(serving.terminate(Duration::from_secs(60)).await, Some(0), "a clean stop");
+
+    // The call on the line ended by itself; the second vendor was not called.
+    let calls = profile.campaign_calls(campaign);
+    assert_eq!(calls.len(), 1, "no call starts once stopping: {calls:?}");
+    assert_eq!((calls[0].id, calls[0].state), (first.id, CallState::Completed), "{calls:?}");
+    assert!(profile.store.open_calls().unwrap().is_empty(), "no call is left open");
+
+    // The profile is free again; the next start closes nothing and the campaign goes on.
+    let serving = serve(&profile);
+    assert!(serving.first_line.starts_with("Listening on "), "{}", serving.first_line);
+    let second = profile.campaign_call(campaign, Duration::from_secs(60), |call| call.id != first.id).await;
+    let first = profile.store.call(first.id).unwrap().unwrap();
+    assert_eq!(first.state, CallState::Completed, "{first:?}");
+    assert_ne!(first.end_reason.as_deref(), Some(CLOSED_WHILE_LIVE));
+    assert_eq!(second.backend, BackendKind::Simulator);
+}

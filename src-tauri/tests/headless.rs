@@ -208,6 +208,20 @@ impl Drop for Serving {
     }
 }
 
+/// Runs `command` to its end, failing the test if that takes longer than `within`.
+async fn finish(mut command: Command, within: Duration) -> std::process::Output {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + within;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{command:?} did not end within {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Answers the pipeline call's one model turn with a goodbye, and plays the quote agent on the
 /// gather call's turns.
 fn model(quote: Responder) -> Responder {
@@ -323,13 +337,12 @@ async fn call_on_an_elevenlabs_agent_completes_against_elevenlabs() {
     elevenlabs.send_webhooks_to(&format!("{local}{}", WebhookRoute::ElevenLabs.path()));
 
     let keys = [("ELEVENLABS_API_KEY", ELEVENLABS_KEY), ("ELEVENLABS_WEBHOOK_SECRET", ELEVENLABS_SECRET)];
-    let output = profile
-        .switchboard(&keys, &[("ELEVENLABS", elevenlabs.base_url())])
-        .args(["call", "--phone", "(312) 555-0177", "--action", "Confirm your appointment Thursday at 2pm"])
+    let mut call = profile.switchboard(&keys, &[("ELEVENLABS", elevenlabs.base_url())]);
+    call.args(["call", "--phone", "(312) 555-0177", "--action", "Confirm your appointment Thursday at 2pm"])
         .args(["--callee-name", "John", "--no-keychain", "--json", "--port", &profile.port.to_string()])
-        .args(["--public-url", &local])
-        .output()
-        .unwrap();
+        .args(["--public-url", &local]);
+    // Its webhook ends the call in moments; without it only the reconciler would, minutes later.
+    let output = finish(call, Duration::from_secs(60)).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();

@@ -61,7 +61,8 @@ pub struct Parts {
     pub backend_override: Option<BackendKind>,
 }
 
-/// Switchboard running: the engine with every backend, and what runs beside it.
+/// Switchboard running: the engine with every backend, and what runs beside it. Dropped without
+/// [`Switchboard::stop`], what it started runs on until the Tokio runtime ends.
 pub struct Switchboard {
     pub engine: Arc<Engine>,
     /// The provider clients in force, shared with the backends and the listener.
@@ -158,9 +159,12 @@ impl Switchboard {
             tracing::error!(error = %err, "could not replay the webhook inbox");
         }
         let (stop, stopped) = watch::channel(false);
+        // Only `stop` ends the processor: a `Switchboard` dropped without it leaves it running.
         let processor = spawn_inbox_processor_until(Arc::clone(&state), async move {
             let mut stopped = stopped;
-            let _ = stopped.wait_for(|stop| *stop).await;
+            if stopped.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
         });
         self.inbox = Some((stop, processor));
         self.listener = Some(match serve(SocketAddr::from((Ipv4Addr::LOCALHOST, port)), state).await {

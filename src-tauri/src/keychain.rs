@@ -3,46 +3,76 @@
 //! run reads them from the environment instead; a key set in the environment wins.
 
 use serde::Serialize;
-use switchboard_providers::Secret;
+use switchboard_providers::{Provider, Secret};
 use ts_rs::TS;
 
 /// The keychain service name Switchboard's entries are filed under.
 const SERVICE: &str = "app.switchboard.console";
+
+/// What a key is to its provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRole {
+    /// Twilio's account SID (with the auth token, Twilio's credentials).
+    AccountSid,
+    /// Twilio's auth token: its API credential, and what it signs webhooks with.
+    AuthToken,
+    ApiKey,
+    /// What the provider signs its webhooks with.
+    WebhookSecret,
+}
+
+impl KeyRole {
+    /// How Settings names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AccountSid => "Account SID",
+            Self::AuthToken => "Auth token",
+            Self::ApiKey => "API key",
+            Self::WebhookSecret => "Webhook secret",
+        }
+    }
+}
 
 /// One key Switchboard can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeySpec {
     /// The name it is filed under, and the console refers to it by.
     pub id: &'static str,
-    pub label: &'static str,
-    pub provider: &'static str,
+    pub provider: Provider,
+    pub role: KeyRole,
     /// The environment variable a headless run reads it from.
     pub env: &'static str,
 }
 
 /// Every key, by provider.
 pub const KEYS: [KeySpec; 10] = [
-    KeySpec { id: "twilio_account_sid", label: "Account SID", provider: "Twilio", env: "TWILIO_ACCOUNT_SID" },
-    KeySpec { id: "twilio_auth_token", label: "Auth token", provider: "Twilio", env: "TWILIO_AUTH_TOKEN" },
-    KeySpec { id: "elevenlabs_api_key", label: "API key", provider: "ElevenLabs", env: "ELEVENLABS_API_KEY" },
-    KeySpec {
-        id: "elevenlabs_webhook_secret",
-        label: "Webhook secret",
-        provider: "ElevenLabs",
-        env: "ELEVENLABS_WEBHOOK_SECRET",
-    },
-    KeySpec { id: "deepgram_api_key", label: "API key", provider: "Deepgram", env: "DEEPGRAM_API_KEY" },
-    KeySpec { id: "anthropic_api_key", label: "API key", provider: "Anthropic", env: "ANTHROPIC_API_KEY" },
-    KeySpec { id: "ultravox_api_key", label: "API key", provider: "Ultravox", env: "ULTRAVOX_API_KEY" },
-    KeySpec {
-        id: "ultravox_webhook_secret",
-        label: "Webhook secret",
-        provider: "Ultravox",
-        env: "ULTRAVOX_WEBHOOK_SECRET",
-    },
-    KeySpec { id: "vapi_api_key", label: "API key", provider: "Vapi", env: "VAPI_API_KEY" },
-    KeySpec { id: "vapi_webhook_secret", label: "Webhook secret", provider: "Vapi", env: "VAPI_WEBHOOK_SECRET" },
+    key("twilio_account_sid", Provider::Twilio, KeyRole::AccountSid, "TWILIO_ACCOUNT_SID"),
+    key("twilio_auth_token", Provider::Twilio, KeyRole::AuthToken, "TWILIO_AUTH_TOKEN"),
+    key("elevenlabs_api_key", Provider::ElevenLabs, KeyRole::ApiKey, "ELEVENLABS_API_KEY"),
+    key("elevenlabs_webhook_secret", Provider::ElevenLabs, KeyRole::WebhookSecret, "ELEVENLABS_WEBHOOK_SECRET"),
+    key("deepgram_api_key", Provider::Deepgram, KeyRole::ApiKey, "DEEPGRAM_API_KEY"),
+    key("anthropic_api_key", Provider::Anthropic, KeyRole::ApiKey, "ANTHROPIC_API_KEY"),
+    key("ultravox_api_key", Provider::Ultravox, KeyRole::ApiKey, "ULTRAVOX_API_KEY"),
+    key("ultravox_webhook_secret", Provider::Ultravox, KeyRole::WebhookSecret, "ULTRAVOX_WEBHOOK_SECRET"),
+    key("vapi_api_key", Provider::Vapi, KeyRole::ApiKey, "VAPI_API_KEY"),
+    key("vapi_webhook_secret", Provider::Vapi, KeyRole::WebhookSecret, "VAPI_WEBHOOK_SECRET"),
 ];
+
+const fn key(id: &'static str, provider: Provider, role: KeyRole, env: &'static str) -> KeySpec {
+    KeySpec { id, provider, role, env }
+}
+
+/// The id of the key `provider` uses as `role`, when it has one.
+pub fn key_id(provider: Provider, role: KeyRole) -> Option<&'static str> {
+    KEYS.iter().find(|spec| spec.provider == provider && spec.role == role).map(|spec| spec.id)
+}
+
+/// The id of the key `provider`'s webhooks are verified with: Twilio's auth token, the others'
+/// webhook secret.
+pub fn webhook_key_id(provider: Provider) -> Option<&'static str> {
+    let role = if provider == Provider::Twilio { KeyRole::AuthToken } else { KeyRole::WebhookSecret };
+    key_id(provider, role)
+}
 
 /// Where a key's value comes from, as Settings shows it (never the value itself).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -162,8 +192,8 @@ impl Keychain {
                 };
                 KeyStatus {
                     id: spec.id.to_owned(),
-                    label: spec.label.to_owned(),
-                    provider: spec.provider.to_owned(),
+                    label: spec.role.label().to_owned(),
+                    provider: spec.provider.to_string(),
                     source: source.map(str::to_owned),
                     env: spec.env.to_owned(),
                 }

@@ -10,32 +10,57 @@ use switchboard_providers::ultravox::UltravoxConfig;
 use switchboard_providers::vapi::VapiConfig;
 use switchboard_providers::{ConnectionTarget, Credentials, HttpSettings, Provider, ProviderError, Secret};
 
-use crate::keychain::KeychainError;
+use crate::keychain::{KeyRole, KeychainError, key_id};
 
 /// Reads a key by its id, as [`Keychain::get`](crate::keychain::Keychain::get) does (environment,
 /// then keychain unless the run said `--no-keychain`).
 pub type ReadKey<'a> = &'a dyn Fn(&str) -> Result<Option<Secret>, KeychainError>;
 
-/// Every provider whose API the console can reach, in the order Settings lists their keys.
-pub const PROVIDERS: [Provider; 6] = [
-    Provider::Twilio,
-    Provider::ElevenLabs,
-    Provider::Deepgram,
-    Provider::Anthropic,
-    Provider::Ultravox,
-    Provider::Vapi,
+/// Where one provider's API is: its own URL, and the variable that overrides it.
+struct ApiBase {
+    provider: Provider,
+    var: &'static str,
+    default: &'static str,
+}
+
+/// Where each provider's API is.
+const APIS: [ApiBase; 6] = [
+    ApiBase { provider: Provider::Twilio, var: "SWITCHBOARD_TWILIO_BASE_URL", default: TwilioConfig::DEFAULT_BASE_URL },
+    ApiBase {
+        provider: Provider::ElevenLabs,
+        var: "SWITCHBOARD_ELEVENLABS_BASE_URL",
+        default: ElevenLabsConfig::DEFAULT_BASE_URL,
+    },
+    ApiBase {
+        provider: Provider::Deepgram,
+        var: "SWITCHBOARD_DEEPGRAM_BASE_URL",
+        default: DeepgramConfig::DEFAULT_BASE_URL,
+    },
+    ApiBase {
+        provider: Provider::Anthropic,
+        var: "SWITCHBOARD_ANTHROPIC_BASE_URL",
+        default: AnthropicConfig::DEFAULT_BASE_URL,
+    },
+    ApiBase {
+        provider: Provider::Ultravox,
+        var: "SWITCHBOARD_ULTRAVOX_BASE_URL",
+        default: UltravoxConfig::DEFAULT_BASE_URL,
+    },
+    ApiBase { provider: Provider::Vapi, var: "SWITCHBOARD_VAPI_BASE_URL", default: VapiConfig::DEFAULT_BASE_URL },
 ];
+
+/// Every provider whose API the console can reach, in the order Settings lists their keys.
+pub fn providers() -> impl Iterator<Item = Provider> {
+    APIS.iter().map(|api| api.provider)
+}
+
+fn api_base(provider: Provider) -> &'static ApiBase {
+    APIS.iter().find(|api| api.provider == provider).expect("every provider has an API")
+}
 
 /// The environment variable that overrides `provider`'s base URL.
 pub fn base_url_var(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Twilio => "SWITCHBOARD_TWILIO_BASE_URL",
-        Provider::ElevenLabs => "SWITCHBOARD_ELEVENLABS_BASE_URL",
-        Provider::Deepgram => "SWITCHBOARD_DEEPGRAM_BASE_URL",
-        Provider::Anthropic => "SWITCHBOARD_ANTHROPIC_BASE_URL",
-        Provider::Ultravox => "SWITCHBOARD_ULTRAVOX_BASE_URL",
-        Provider::Vapi => "SWITCHBOARD_VAPI_BASE_URL",
-    }
+    api_base(provider).var
 }
 
 /// `provider`'s base URL: `SWITCHBOARD_<PROVIDER>_BASE_URL` when set and not empty, else the
@@ -46,20 +71,13 @@ pub fn base_url(provider: Provider) -> String {
 
 /// `provider`'s base URL given the override variable's value.
 fn chosen_base_url(provider: Provider, set: Option<String>) -> String {
-    let default = match provider {
-        Provider::Twilio => TwilioConfig::DEFAULT_BASE_URL,
-        Provider::ElevenLabs => ElevenLabsConfig::DEFAULT_BASE_URL,
-        Provider::Deepgram => DeepgramConfig::DEFAULT_BASE_URL,
-        Provider::Anthropic => AnthropicConfig::DEFAULT_BASE_URL,
-        Provider::Ultravox => UltravoxConfig::DEFAULT_BASE_URL,
-        Provider::Vapi => VapiConfig::DEFAULT_BASE_URL,
-    };
+    let default = api_base(provider).default;
     set.map(|url| url.trim().to_owned()).filter(|url| !url.is_empty()).unwrap_or_else(|| default.to_owned())
 }
 
 /// The provider named `name` ("Vapi", "vapi", "ElevenLabs", …), if Switchboard knows it.
 pub fn by_name(name: &str) -> Option<Provider> {
-    PROVIDERS.into_iter().find(|provider| provider.to_string().eq_ignore_ascii_case(name.trim()))
+    providers().find(|provider| provider.to_string().eq_ignore_ascii_case(name.trim()))
 }
 
 /// What Settings says when `provider`'s key is not set.
@@ -73,22 +91,16 @@ pub fn not_configured(provider: Provider) -> String {
 /// `provider`'s credentials, each key read with `read`; `None` while any is unset. Reading the
 /// keychain blocks: call it off the async workers.
 pub fn credentials(read: ReadKey<'_>, provider: Provider) -> Result<Option<Credentials>, KeychainError> {
-    let api_key = |id| read(id).map(|key| key.map(Credentials::ApiKey));
-    match provider {
-        Provider::Twilio => {
-            let account_sid = read("twilio_account_sid")?;
-            let auth_token = read("twilio_auth_token")?;
-            Ok(account_sid.zip(auth_token).map(|(account_sid, auth_token)| Credentials::Twilio {
-                account_sid: account_sid.expose().trim().to_owned(),
-                auth_token,
-            }))
-        }
-        Provider::ElevenLabs => api_key("elevenlabs_api_key"),
-        Provider::Deepgram => api_key("deepgram_api_key"),
-        Provider::Anthropic => api_key("anthropic_api_key"),
-        Provider::Ultravox => api_key("ultravox_api_key"),
-        Provider::Vapi => api_key("vapi_api_key"),
+    let read_role = |role| key_id(provider, role).map_or(Ok(None), read);
+    if provider == Provider::Twilio {
+        let account_sid = read_role(KeyRole::AccountSid)?;
+        let auth_token = read_role(KeyRole::AuthToken)?;
+        return Ok(account_sid.zip(auth_token).map(|(account_sid, auth_token)| Credentials::Twilio {
+            account_sid: account_sid.expose().trim().to_owned(),
+            auth_token,
+        }));
     }
+    Ok(read_role(KeyRole::ApiKey)?.map(Credentials::ApiKey))
 }
 
 /// `provider`'s client for connection checks, at its base URL.
@@ -100,8 +112,7 @@ pub fn connection_target(provider: Provider, credentials: Credentials) -> Result
 /// with `read`. A key that cannot be read or used is logged, never its value, and that provider
 /// left out.
 pub fn connection_targets(read: ReadKey<'_>) -> Vec<ConnectionTarget> {
-    PROVIDERS
-        .into_iter()
+    providers()
         .filter_map(|provider| {
             let credentials = credentials(read, provider)
                 .inspect_err(|err| tracing::warn!(%provider, error = %err, "a provider key could not be read"))
@@ -117,7 +128,7 @@ pub fn connection_targets(read: ReadKey<'_>) -> Vec<ConnectionTarget> {
 mod tests {
     use switchboard_providers::Provider;
 
-    use super::{PROVIDERS, base_url_var, by_name, chosen_base_url};
+    use super::{base_url_var, by_name, chosen_base_url, providers};
 
     #[test]
     fn base_urls_default_to_the_providers_and_follow_the_environment() {
@@ -130,7 +141,7 @@ mod tests {
 
     #[test]
     fn providers_are_found_by_name_in_any_case() {
-        for provider in PROVIDERS {
+        for provider in providers() {
             assert_eq!(by_name(&provider.to_string()), Some(provider));
             assert_eq!(by_name(&provider.to_string().to_lowercase()), Some(provider));
         }

@@ -21,7 +21,7 @@ use switchboard_telephony::ProviderSet;
 use switchboard_telephony::listener::{ConnectionProbe, WebhookSecrets};
 use switchboard_voice::PipelineClients;
 
-use crate::keychain::{KEYS, Keychain, KeychainError};
+use crate::keychain::{KEYS, KeyRole, Keychain, KeychainError, key_id, webhook_key_id};
 use crate::listener;
 use crate::provider_api;
 
@@ -49,22 +49,18 @@ pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16, chos
     });
     let (keys, from_number) = read.await.unwrap_or_default();
     let key = |id: &str| keys.get(id).cloned();
+    let webhook_secret = |provider| webhook_key_id(provider).and_then(key);
     let secrets = WebhookSecrets {
-        twilio_auth_token: key("twilio_auth_token"),
-        elevenlabs: key("elevenlabs_webhook_secret"),
-        ultravox: key("ultravox_webhook_secret"),
-        vapi: key("vapi_webhook_secret"),
+        twilio_auth_token: webhook_secret(Provider::Twilio),
+        elevenlabs: webhook_secret(Provider::ElevenLabs),
+        ultravox: webhook_secret(Provider::Ultravox),
+        vapi: webhook_secret(Provider::Vapi),
     };
-    let verified = [
-        ("Twilio", secrets.twilio_auth_token.is_some()),
-        ("ElevenLabs", secrets.elevenlabs.is_some()),
-        ("Ultravox", secrets.ultravox.is_some()),
-        ("Vapi", secrets.vapi.is_some()),
-    ]
-    .into_iter()
-    .filter(|(_, set)| *set)
-    .map(|(provider, _)| provider.to_owned())
-    .collect();
+    let verified = [Provider::Twilio, Provider::ElevenLabs, Provider::Ultravox, Provider::Vapi]
+        .into_iter()
+        .filter(|provider| webhook_secret(*provider).is_some())
+        .map(|provider| provider.to_string())
+        .collect();
 
     let http = HttpSettings::default();
     let mut set = ProviderSet::new(&public_url, secrets);
@@ -74,28 +70,22 @@ pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16, chos
         let account_sid = account_sid.expose().trim().to_owned();
         TwilioClient::new(TwilioConfig { base_url, account_sid, auth_token, api_key_sid: None }, &http)
     });
-    set.elevenlabs = client(&keys, ["elevenlabs_api_key"], "ElevenLabs Agents", |[api_key]| {
-        let base_url = provider_api::base_url(Provider::ElevenLabs);
+    set.elevenlabs = api_client(&keys, Provider::ElevenLabs, "ElevenLabs Agents", |base_url, api_key| {
         ElevenLabsClient::new(ElevenLabsConfig { base_url, api_key }, &http)
     });
-    set.vapi = client(&keys, ["vapi_api_key"], "Vapi", |[api_key]| {
-        let base_url = provider_api::base_url(Provider::Vapi);
+    set.vapi = api_client(&keys, Provider::Vapi, "Vapi", |base_url, api_key| {
         VapiClient::new(VapiConfig { base_url, api_key }, &http)
     });
-    set.ultravox = client(&keys, ["ultravox_api_key"], "Ultravox", |[api_key]| {
-        let base_url = provider_api::base_url(Provider::Ultravox);
+    set.ultravox = api_client(&keys, Provider::Ultravox, "Ultravox", |base_url, api_key| {
         UltravoxClient::new(UltravoxConfig { base_url, api_key }, &http)
     });
-    set.anthropic = client(&keys, ["anthropic_api_key"], "Anthropic (pipeline, gather)", |[api_key]| {
-        let base_url = provider_api::base_url(Provider::Anthropic);
+    set.anthropic = api_client(&keys, Provider::Anthropic, "Anthropic (pipeline, gather)", |base_url, api_key| {
         AnthropicClient::new(AnthropicConfig { base_url, api_key }, &http)
     });
-    let deepgram = client(&keys, ["deepgram_api_key"], "Deepgram (pipeline)", |[api_key]| {
-        let base_url = provider_api::base_url(Provider::Deepgram);
+    let deepgram = api_client(&keys, Provider::Deepgram, "Deepgram (pipeline)", |base_url, api_key| {
         DeepgramClient::new(DeepgramConfig { base_url, api_key }, &http)
     });
-    let tts = client(&keys, ["elevenlabs_api_key"], "ElevenLabs TTS (pipeline)", |[api_key]| {
-        let base_url = provider_api::base_url(Provider::ElevenLabs);
+    let tts = api_client(&keys, Provider::ElevenLabs, "ElevenLabs TTS (pipeline)", |base_url, api_key| {
         ElevenLabsTtsClient::new(ElevenLabsConfig { base_url, api_key }, &http)
     });
     set.pipeline = match (deepgram, set.anthropic.clone(), tts) {
@@ -128,6 +118,18 @@ fn read_keys(keychain: &Keychain) -> HashMap<&'static str, Secret> {
         tracing::warn!(keys = ?unreadable, "these keys could not be read either; set them in the environment");
     }
     keys
+}
+
+/// `provider`'s client, built with `build` from its base URL and API key when the key is set
+/// (see [`client`]).
+fn api_client<Client>(
+    keys: &HashMap<&'static str, Secret>,
+    provider: Provider,
+    backend: &'static str,
+    build: impl FnOnce(String, Secret) -> Result<Client, ProviderError>,
+) -> Option<Client> {
+    let id = key_id(provider, KeyRole::ApiKey)?;
+    client(keys, [id], backend, |[api_key]| build(provider_api::base_url(provider), api_key))
 }
 
 /// A provider's client, built with `build` from its keys, when every one of `ids` is set; a

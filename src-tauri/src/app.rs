@@ -3,6 +3,8 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use tauri::{Manager as _, RunEvent};
+
 use crate::console::Console;
 use crate::keychain::Keychain;
 use crate::listening::Listening;
@@ -27,7 +29,7 @@ pub fn run() -> ExitCode {
 
     // The single-instance plugin first: a second console on this profile hands over to the
     // first (which comes to the front) before anything else is set up.
-    let result = tauri::Builder::default()
+    let built = tauri::Builder::default()
         .plugin(instance)
         .plugin(tauri_plugin_dialog::init())
         .manage(console)
@@ -94,15 +96,20 @@ pub fn run() -> ExitCode {
             commands::listening::listening_status,
             commands::store_writes::store_writes_failing,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    match result {
-        Ok(()) if started => ExitCode::SUCCESS,
-        // The window said why the console could not start (another process has the profile).
-        Ok(()) => ExitCode::FAILURE,
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    let app = match built {
+        Ok(app) => app,
         Err(err) => {
             tracing::error!(error = %err, "the console window failed");
             eprintln!("switchboard: the console window failed: {err}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            app.state::<Console>().stop();
+        }
+    });
+    // The window said why the console could not start (another process has the profile).
+    if started { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

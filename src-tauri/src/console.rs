@@ -1,6 +1,7 @@
 //! The console's state: a running engine, or the reason it could not start (shown in the window).
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use switchboard_core::BackendKind;
 use switchboard_engine::Engine;
@@ -29,8 +30,8 @@ pub struct Console {
     listener: Mutex<Option<ListenerInfo>>,
     /// Held while a new set of clients is built, so two saves apply in the order they were made.
     applying: tokio::sync::Mutex<()>,
-    /// Switchboard as started (its listener and periodic tasks run while it is held).
-    _running: Option<Switchboard>,
+    /// Switchboard as started, until it is stopped.
+    running: Mutex<Option<Switchboard>>,
     /// The profile, held while the console runs (none when another process holds it).
     _lock: Option<ProfileLock>,
 }
@@ -71,7 +72,7 @@ impl Console {
                 port: info.port,
                 listener: Mutex::new(Some(info)),
                 applying: tokio::sync::Mutex::default(),
-                _running: Some(switchboard),
+                running: Mutex::new(Some(switchboard)),
                 _lock: Some(lock),
             },
             Err(reason) => Self::not_started(paths, reason, Some(lock)),
@@ -90,7 +91,7 @@ impl Console {
             port: 0,
             listener: Mutex::new(None),
             applying: tokio::sync::Mutex::default(),
-            _running: None,
+            running: Mutex::new(None),
             _lock: lock,
         }
     }
@@ -109,6 +110,16 @@ impl Console {
         }
         self.clients.replace(built.set);
         tracing::info!(backends = ?engine.available_backends(), "provider keys and settings applied");
+    }
+
+    /// Stops Switchboard as the window closes: no new call starts, the listener stops taking
+    /// webhooks and the inbox processor finishes its pass (calls on the line are not waited
+    /// for; the next start closes them as lost).
+    pub fn stop(&self) {
+        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(switchboard) = running {
+            tauri::async_runtime::block_on(switchboard.stop(Duration::ZERO, std::future::ready(())));
+        }
     }
 
     /// The backends that can place calls now.

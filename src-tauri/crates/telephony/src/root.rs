@@ -193,6 +193,7 @@ impl Switchboard {
             tracing::info!(drain_secs = drain.as_secs(), "stopping: waiting for the calls on the line to end");
         }
         let drained = tokio::select! {
+            biased;
             () = async { while engine.busy() { tokio::time::sleep(DRAIN_CHECK).await } } => true,
             () = tokio::time::sleep(drain) => false,
             () = force => false,

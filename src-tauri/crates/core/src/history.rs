@@ -181,6 +181,7 @@ mod tests {
             lead_time_days: Some(14),
             shipping: None,
             terms: None,
+            valid_days: None,
             confidence: 0.6,
         };
         let calls = [

@@ -4,8 +4,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CallId, ContactId};
 
-/// The collected-field keys a quote is made of.
-pub const QUOTE_FIELDS: [&str; 5] = ["unit_price", "moq", "lead_time_days", "shipping", "terms"];
+/// The collected-field keys a quote is made of. Freight also reads from `shipping` and payment
+/// terms from `terms` (the keys agents used before).
+pub const QUOTE_FIELDS: [&str; 6] =
+    ["unit_price", "moq", "lead_time_days", "freight", "payment_terms", "quote_valid_days"];
+
+/// Whether `key` is one of the quote's own fields (or a key agents used for one before).
+pub fn is_quote_field(key: &str) -> bool {
+    QUOTE_FIELDS.contains(&key) || matches!(key, "shipping" | "terms")
+}
 
 /// A vendor's quote from one call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,8 +24,13 @@ pub struct Offer {
     pub unit_price: Option<f64>,
     pub moq: Option<u32>,
     pub lead_time_days: Option<u32>,
+    /// Freight as quoted: included, an amount, or ex works / FOB origin.
     pub shipping: Option<String>,
+    /// Payment terms as quoted.
     pub terms: Option<String>,
+    /// How many days the quote holds from the call.
+    #[serde(default)]
+    pub valid_days: Option<u32>,
     /// Share of the quote fields obtained, 0.0 to 1.0.
     pub confidence: f64,
 }
@@ -39,6 +51,7 @@ impl Offer {
             lead_time_days: None,
             shipping: None,
             terms: None,
+            valid_days: None,
             confidence: 0.0,
         };
         for (key, value) in fields {
@@ -47,8 +60,9 @@ impl Offer {
                 "unit_price" => offer.unit_price = first_number(value),
                 "moq" => offer.moq = first_number(value).and_then(whole),
                 "lead_time_days" => offer.lead_time_days = first_number(value).and_then(whole),
-                "shipping" if !value.is_empty() => offer.shipping = Some(value.to_owned()),
-                "terms" if !value.is_empty() => offer.terms = Some(value.to_owned()),
+                "freight" | "shipping" if !value.is_empty() => offer.shipping = Some(value.to_owned()),
+                "payment_terms" | "terms" if !value.is_empty() => offer.terms = Some(value.to_owned()),
+                "quote_valid_days" => offer.valid_days = first_number(value).and_then(whole),
                 _ => {}
             }
         }
@@ -65,6 +79,7 @@ impl Offer {
         offer.lead_time_days = offer.lead_time_days.or(earlier.lead_time_days);
         offer.shipping = offer.shipping.or_else(|| earlier.shipping.clone());
         offer.terms = offer.terms.or_else(|| earlier.terms.clone());
+        offer.valid_days = offer.valid_days.or(earlier.valid_days);
         offer.confidence = offer.share_obtained();
         offer
     }
@@ -77,6 +92,7 @@ impl Offer {
             self.lead_time_days.is_some(),
             self.shipping.is_some(),
             self.terms.is_some(),
+            self.valid_days.is_some(),
         ];
         obtained.iter().filter(|got| **got).count() as f64 / QUOTE_FIELDS.len() as f64
     }
@@ -107,23 +123,26 @@ mod tests {
             ("unit_price", "$4.50 per unit"),
             ("moq", "1,000 units"),
             ("lead_time_days", "14"),
-            ("shipping", "FOB origin"),
-            ("terms", "Net 30"),
+            ("freight", "FOB origin"),
+            ("payment_terms", "Net 30"),
+            ("quote_valid_days", "30 days"),
         ];
         let offer = Offer::from_fields(CallId(1), ContactId(2), fields).unwrap();
         assert_eq!(offer.unit_price, Some(4.5));
         assert_eq!(offer.moq, Some(1000));
         assert_eq!(offer.lead_time_days, Some(14));
         assert_eq!(offer.shipping.as_deref(), Some("FOB origin"));
+        assert_eq!((offer.terms.as_deref(), offer.valid_days), (Some("Net 30"), Some(30)));
         assert_eq!(offer.confidence, 1.0);
     }
 
     #[test]
     fn confidence_is_the_share_of_fields_obtained() {
+        // The keys agents used before still read: `terms` is the payment terms.
         let fields = [("unit_price", "4.10"), ("moq", "about a pallet"), ("terms", "Net 45"), ("other", "x")];
         let offer = Offer::from_fields(CallId(1), ContactId(2), fields).unwrap();
-        assert_eq!(offer.moq, None);
-        assert!((offer.confidence - 0.4).abs() < 1e-9);
+        assert_eq!((offer.moq, offer.terms.as_deref()), (None, Some("Net 45")));
+        assert!((offer.confidence - 2.0 / 6.0).abs() < 1e-9);
     }
 
     #[test]

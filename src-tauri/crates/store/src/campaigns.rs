@@ -314,7 +314,7 @@ impl Store {
     pub fn campaign_offers(&self, id: i64) -> Result<Vec<(u8, String, switchboard_core::Offer)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT c.round, ct.name, o.call_id, o.contact_id, o.unit_price, o.moq, o.lead_time_days, o.shipping, o.terms, o.confidence
+            "SELECT c.round, ct.name, o.call_id, o.contact_id, o.unit_price, o.moq, o.lead_time_days, o.shipping, o.terms, o.confidence, o.valid_days
              FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
              WHERE c.campaign_id = ?1
                AND o.call_id = (SELECT MAX(o2.call_id) FROM offers o2 JOIN calls c2 ON c2.id = o2.call_id

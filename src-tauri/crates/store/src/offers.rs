@@ -2,12 +2,12 @@
 
 use crate::cached::Cached as _;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use switchboard_core::{CallId, ContactId, Offer};
+use switchboard_core::{CallId, ContactId, Offer, UnixMillis};
 
 use crate::{Result, Store};
 
 const SELECT: &str =
-    "SELECT call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence FROM offers";
+    "SELECT call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence, valid_days FROM offers";
 
 impl Store {
     /// Stores (or replaces) the offer a call yielded.
@@ -19,6 +19,32 @@ impl Store {
     pub fn offer(&self, call_id: CallId) -> Result<Option<Offer>> {
         let conn = self.conn();
         Ok(conn.query_row_cached(&format!("{SELECT} WHERE call_id = ?1"), [call_id.0], read_offer).optional()?)
+    }
+
+    /// Each vendor's latest priced quote for `item` (any case, spaces trimmed): the calls of
+    /// campaigns whose request names it, and calls outside such campaigns to vendors whose own
+    /// item it is. The contact, the unit price and when the call was placed, newest first.
+    pub fn last_quotes_for_item(&self, item: &str) -> Result<Vec<(ContactId, f64, UnixMillis)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT o.contact_id, o.unit_price, c.created_at
+             FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
+             LEFT JOIN campaigns cp ON cp.id = c.campaign_id
+             WHERE o.unit_price IS NOT NULL
+               AND lower(trim(COALESCE(json_extract(cp.spec, '$.request.item'), json_extract(ct.details, '$.item'))))
+                   = lower(trim(?1))
+             ORDER BY o.call_id DESC",
+        )?;
+        let rows =
+            stmt.query_map([item], |row| Ok((ContactId(row.get(0)?), row.get::<_, f64>(1)?, UnixMillis(row.get(2)?))))?;
+        let mut latest: Vec<(ContactId, f64, UnixMillis)> = Vec::new();
+        for row in rows {
+            let row = row?;
+            if !latest.iter().any(|(contact, ..)| *contact == row.0) {
+                latest.push(row);
+            }
+        }
+        Ok(latest)
     }
 
     /// Every offer, newest call first.
@@ -34,7 +60,7 @@ fn read_offer(row: &Row<'_>) -> rusqlite::Result<Offer> {
     read_offer_from(row, 0)
 }
 
-/// Reads an offer whose eight columns (in `SELECT`'s order) start at column `first`.
+/// Reads an offer whose nine columns (in `SELECT`'s order) start at column `first`.
 pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Offer> {
     Ok(Offer {
         call_id: CallId(row.get(first)?),
@@ -45,6 +71,7 @@ pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> rusqlite::Result<O
         shipping: row.get(first + 5)?,
         terms: row.get(first + 6)?,
         confidence: row.get(first + 7)?,
+        valid_days: row.get(first + 8)?,
     })
 }
 
@@ -52,8 +79,8 @@ pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> rusqlite::Result<O
 pub(crate) fn save_offer(conn: &Connection, offer: &Offer) -> Result<()> {
     conn.execute_cached(
         "INSERT OR REPLACE INTO offers
-             (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence, valid_days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             offer.call_id.0,
             offer.contact_id.0,
@@ -62,7 +89,8 @@ pub(crate) fn save_offer(conn: &Connection, offer: &Offer) -> Result<()> {
             offer.lead_time_days,
             offer.shipping,
             offer.terms,
-            offer.confidence
+            offer.confidence,
+            offer.valid_days
         ],
     )?;
     Ok(())

@@ -167,3 +167,44 @@ fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line() {
     store.target_finished(id, 1, contacts[0], "done", "canceled: ended by the dispatcher").unwrap();
     assert!(store.unfinished_campaigns().unwrap().is_empty());
 }
+
+#[test]
+fn each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    seeded(&store);
+    let contacts: Vec<ContactId> = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
+    let (acme, lakes) = (contacts[0], contacts[1]);
+    let quote = |campaign: i64, contact: ContactId, price: f64, valid_days: Option<u32>| {
+        let call = campaign_call(&store, campaign, contact);
+        let offer = switchboard_core::Offer {
+            call_id: call.id,
+            contact_id: contact,
+            unit_price: Some(price),
+            moq: None,
+            lead_time_days: None,
+            shipping: None,
+            terms: None,
+            valid_days,
+            confidence: 0.5,
+        };
+        store.save_offer(&offer).unwrap();
+        call.id
+    };
+    let spec = |item: &str| format!(r#"{{"request": {{"item": "{item}", "quantity": 10}}}}"#);
+    let washers =
+        store.insert_campaign("Washers", "vendor-quote", &spec("M8 washers"), &[acme], UnixMillis(5)).unwrap();
+    let bolts =
+        store.insert_campaign("Bolts", "vendor-quote", &spec("Hex nuts"), &[acme, lakes], UnixMillis(5)).unwrap();
+    let later = store.insert_campaign("Bolts 2", "vendor-quote", &spec(" hex NUTS "), &[acme], UnixMillis(6)).unwrap();
+    quote(washers, acme, 0.05, None);
+    let validity = quote(bolts, acme, 0.41, Some(30));
+    quote(bolts, lakes, 0.44, None);
+    quote(later, acme, 0.39, None);
+    let last: Vec<(ContactId, f64)> =
+        store.last_quotes_for_item("hex nuts").unwrap().into_iter().map(|(c, price, _)| (c, price)).collect();
+    assert_eq!(last, [(acme, 0.39), (lakes, 0.44)]);
+    // A call of a campaign with a request counts for its item, not for the vendor's own.
+    assert!(store.last_quotes_for_item("M8x50 hex bolts").unwrap().is_empty());
+    assert_eq!(store.offer(validity).unwrap().unwrap().valid_days, Some(30), "validity is kept");
+}

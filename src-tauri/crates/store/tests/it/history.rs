@@ -131,6 +131,7 @@ fn forgetting_a_contact_removes_everything_about_them_and_keeps_a_do_not_call_nu
         lead_time_days: None,
         shipping: None,
         terms: None,
+        valid_days: None,
         confidence: 0.2,
     };
     store.save_offer(&offer(forgotten_call, gone.id)).unwrap();

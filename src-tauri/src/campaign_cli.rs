@@ -259,6 +259,7 @@ fn run_campaign(
         max_attempts: args.attempts.max(1),
         retry_spacing_ms: (300_000.0 / time_scale) as u32,
         ignore_calling_windows: args.ignore_windows,
+        request: None,
     };
 
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;

@@ -313,6 +313,7 @@ async fn a_campaign_stopped_in_error_shows_why_in_its_detail() {
                 max_attempts: 1,
                 retry_spacing_ms: 0,
                 ignore_calling_windows: true,
+                request: None,
             };
             let json = serde_json::to_string(&spec).unwrap();
             let id = store.insert_campaign("M8 bolts", "vendor-quote", &json, &[], switchboard_engine::now()).unwrap();

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use switchboard_core::{AgentId, ContactId};
 use switchboard_engine::campaigns::{
-    CampaignKind, CampaignResult, CampaignSpec, CampaignView, LaunchProblem, campaign_view, launch_problems,
+    CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, campaign_view, last_quotes,
+    launch_problems,
 };
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{EngineError, ErrorCode};
@@ -44,12 +45,18 @@ pub async fn check_campaign(
 
 #[tauri::command]
 pub async fn launch_campaign(console: State<'_, Console>, spec: CampaignSpec) -> Reply<CampaignView> {
-    let problems = spec.problems();
+    let problems = spec.problems_today();
     if !problems.is_empty() {
         return Err(CommandError::invalid(problems));
     }
     let id = engine(&console)?.launch_campaign(spec).await?;
     campaign(&console, id).await
+}
+
+/// Each vendor's last quote for `item`, for the builder's vendor picker.
+#[tauri::command]
+pub async fn vendor_last_quotes(console: State<'_, Console>, item: String) -> Reply<Vec<LastQuote>> {
+    with_store(&console, move |store| last_quotes(store, &item)).await
 }
 
 /// Pauses (`paused`) or resumes (`running`) a campaign.

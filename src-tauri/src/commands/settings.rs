@@ -1,7 +1,9 @@
 //! Commands about the dispatcher's settings.
 
 use switchboard_core::FieldError;
-use switchboard_engine::settings::{DEFAULT_REGION, default_region};
+use switchboard_engine::settings::{
+    DEFAULT_REGION, MAX_PAYMENT_TERMS_RATE, PAYMENT_TERMS_RATE, default_region, payment_terms_rate,
+};
 use tauri::State;
 
 use super::{Reply, query, with_store};
@@ -24,6 +26,24 @@ pub async fn set_default_region(console: State<'_, Console>, region: String) -> 
         )]));
     }
     with_store(&console, move |store| store.set_setting(DEFAULT_REGION, &region).map(|()| region)).await
+}
+
+/// The yearly rate, in percent, quotes' payment terms are weighed at.
+#[tauri::command]
+pub async fn get_payment_terms_rate(console: State<'_, Console>) -> Reply<f64> {
+    query(&console, payment_terms_rate).await
+}
+
+/// Sets the yearly rate for payment terms (0 to 100 percent).
+#[tauri::command]
+pub async fn set_payment_terms_rate(console: State<'_, Console>, rate: f64) -> Reply<f64> {
+    if !(rate.is_finite() && (0.0..=MAX_PAYMENT_TERMS_RATE).contains(&rate)) {
+        return Err(CommandError::invalid(vec![FieldError::new(
+            "paymentTermsRate",
+            format!("the yearly rate is 0 to {MAX_PAYMENT_TERMS_RATE}%, not {rate}"),
+        )]));
+    }
+    with_store(&console, move |store| store.set_setting(PAYMENT_TERMS_RATE, &rate.to_string()).map(|()| rate)).await
 }
 
 /// The setting that holds the window's theme.

@@ -213,7 +213,19 @@ seq: number, speaker: Speaker, text: string,
  */
 offsetMs: number, };
 
-export type Offer = { callId: CallId, contactId: ContactId, unitPrice: number | null, moq: number | null, leadTimeDays: number | null, shipping: string | null, terms: string | null, 
+export type Offer = { callId: CallId, contactId: ContactId, unitPrice: number | null, moq: number | null, leadTimeDays: number | null, 
+/**
+ * Freight as quoted: included, an amount, or ex works / FOB origin.
+ */
+shipping: string | null, 
+/**
+ * Payment terms as quoted.
+ */
+terms: string | null, 
+/**
+ * How many days the quote holds from the call.
+ */
+validDays: number | null, 
 /**
  * Share of the quote fields obtained, 0.0 to 1.0.
  */
@@ -245,13 +257,93 @@ agentName: string | null,
  */
 organization: string | null, };
 
-export type RoundQuote = { vendor: string, round: number, offer: Offer, };
+export type QuoteRequest = { item: string, quantity: number, 
+/**
+ * What the quantity counts ("units", "boxes", "kg").
+ */
+unit: string, 
+/**
+ * The landed unit price the buyer hopes for, in dollars.
+ */
+targetPrice: number | null, deliveryLocation: string | null, 
+/**
+ * The date the goods are needed by, `YYYY-MM-DD`.
+ */
+neededBy: string | null, notes: string | null, 
+/**
+ * What the dispatcher expects freight to cost for the whole shipment when a vendor quotes
+ * ex works or FOB origin (the buyer arranges the freight), in dollars.
+ */
+freightEstimate: number | null, };
 
-export type NegotiationTarget = { contactId: ContactId, theirPrice: number, };
+export type Freight = { "kind": "included" } | { "kind": "quoted", amount: number, per_unit: boolean, } | { "kind": "origin" } | { "kind": "unknown" };
 
-export type NegotiationPlan = { bestPrice: number, bestContact: ContactId, bestVendor: string, targets: Array<NegotiationTarget>, };
+export type EarlyDiscount = { percent: number, days: number, };
 
-export type RoundPrice = { round: number, unitPrice: number | null, };
+export type PaymentTerms = { 
+/**
+ * Share of the price paid with the order (before delivery), 0 to 1.
+ */
+upFront: number, 
+/**
+ * Days after delivery the rest is due (0: on delivery).
+ */
+netDays: number, 
+/**
+ * An early-payment discount: percent off when paid within `days`.
+ */
+discount: EarlyDiscount | null, };
+
+export type FlagKind = "moq-above-quantity" | "late-for-needed-by" | "expired";
+
+export type QuoteFlag = { kind: FlagKind, message: string, };
+
+export type LandedCost = { freight: Freight, 
+/**
+ * Freight per unit: the vendor's, or the dispatcher's estimate (`freight_estimated`).
+ */
+freightPerUnit: number | null, freightEstimated: boolean, 
+/**
+ * The payment terms as read (none when they say nothing readable).
+ */
+terms: PaymentTerms | null, 
+/**
+ * What the terms are worth per unit: negative when paying later saves money.
+ */
+termsAdjustment: number, 
+/**
+ * Unit price + freight per unit + terms adjustment; unknown without a price, or for an
+ * origin quote with no freight estimate.
+ */
+landed: number | null, flags: Array<QuoteFlag>, };
+
+export type RoundQuote = { vendor: string, round: number, offer: Offer, 
+/**
+ * The day of the call (`YYYY-MM-DD`), from which the quote's validity counts.
+ */
+quotedOn: string | null, 
+/**
+ * Every field the agent collected on the call, custom ones included.
+ */
+fields: { [key in string]: string }, };
+
+export type NegotiationTarget = { contactId: ContactId, theirPrice: number, 
+/**
+ * Their landed unit cost (their price when it cannot be known).
+ */
+theirLanded: number, };
+
+export type NegotiationPlan = { 
+/**
+ * The best quote's unit price.
+ */
+bestPrice: number, 
+/**
+ * The best quote's landed unit cost.
+ */
+bestLanded: number, bestContact: ContactId, bestVendor: string, targets: Array<NegotiationTarget>, };
+
+export type RoundPrice = { round: number, unitPrice: number | null, landed: number | null, };
 
 export type RankedOffer = { rank: number, vendor: string, 
 /**
@@ -262,11 +354,19 @@ round: number,
  * The vendor's quote in every round they gave one, in round order (summaries stored before
  * this was kept have none).
  */
-roundPrices: Array<RoundPrice>, offer: Offer, };
+roundPrices: Array<RoundPrice>, offer: Offer, 
+/**
+ * The final offer's landed cost (summaries stored before landed costs have none).
+ */
+landed: LandedCost | null, 
+/**
+ * Every field collected across the vendor's calls, the latest round's value kept.
+ */
+fields: { [key in string]: string }, };
 
 export type QuoteSummary = { 
 /**
- * Best offer per vendor, ranked (unpriced offers last).
+ * Best offer per vendor, ranked on landed cost (flagged, then unpriced offers last).
  */
 ranked: Array<RankedOffer>, suppliersCalled: number, quotesReceived: number, 
 /**
@@ -274,7 +374,8 @@ ranked: Array<RankedOffer>, suppliersCalled: number, quotesReceived: number,
  */
 highestPrice: number | null, 
 /**
- * Highest quote minus the best final price, per unit.
+ * Highest landed cost (unit price where it cannot be known) in any round minus the
+ * recommended one, per unit.
  */
 savingsPerUnit: number | null, 
 /**
@@ -282,9 +383,25 @@ savingsPerUnit: number | null,
  */
 savingsTotal: number | null, 
 /**
- * Savings as a share of the highest quote, 0–100.
+ * Savings as a share of the highest, 0–100.
  */
-savingsPercent: number | null, averageLeadTimeDays: number | null, recommendation: string, nextSteps: Array<string>, };
+savingsPercent: number | null, averageLeadTimeDays: number | null, 
+/**
+ * The target landed unit price, and how the quotes compare: "3 vendors at or under $0.38 landed".
+ */
+targetPrice: number | null, targetNote: string | null, 
+/**
+ * The yearly rate the payment terms were weighed at (0.08 = 8 %).
+ */
+annualRate: number, 
+/**
+ * The keys of the fields collected beyond the quote's own (custom ones), alphabetically.
+ */
+customKeys: Array<string>, recommendation: string, 
+/**
+ * The next best quotes, one line each.
+ */
+alternatives: Array<string>, nextSteps: Array<string>, };
 
 export type CampaignKind = "vendor-quote" | "driver-violation";
 
@@ -312,7 +429,12 @@ retrySpacingMs: number,
 /**
  * Call even outside the agents' calling windows (urgent runs, tests).
  */
-ignoreCallingWindows: boolean, };
+ignoreCallingWindows: boolean, 
+/**
+ * What a vendor-quote campaign asks every vendor for; it fills the agents' variables.
+ * Campaigns launched before requests were kept have none (each vendor's own item then).
+ */
+request: QuoteRequest | null, };
 
 export type DriverOutcome = { contactId: ContactId, driver: string, 
 /**
@@ -359,6 +481,12 @@ skipReason: string | null,
  * What will not go as the contact's details say (an extension the agent cannot dial).
  */
 warnings: Array<string>, };
+
+export type LastQuote = { contactId: ContactId, unitPrice: number, 
+/**
+ * The day of the call, `YYYY-MM-DD`.
+ */
+quotedOn: string, };
 
 export type CallLeft = { callId: CallId, contactId: ContactId, contactName: string, reason: string, };
 

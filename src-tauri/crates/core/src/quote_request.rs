@@ -86,8 +86,9 @@ impl QuoteRequest {
         if unit.is_empty() { "units" } else { unit }
     }
 
-    /// The agents' variables this request fills: `item`, `quantity`, `unit`, and those set of
-    /// `target_price`, `delivery_location`, `needed_by`, `request_notes`.
+    /// The agents' variables this request fills: `item`, `quantity`, `unit`, `request_details`
+    /// (where, by when and the notes, in a sentence or two; empty when none is set), and those
+    /// set of `target_price`, `delivery_location`, `needed_by`, `request_notes`.
     pub fn variables(&self) -> Variables {
         let mut vars = Variables::new();
         vars.insert("item".into(), self.item.trim().to_owned());
@@ -101,11 +102,18 @@ impl QuoteRequest {
             ("needed_by", &self.needed_by),
             ("request_notes", &self.notes),
         ];
+        let mut details = Vec::new();
         for (key, value) in texts {
             if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 vars.insert(key.into(), value.to_owned());
+                details.push(match key {
+                    "delivery_location" => format!("Delivery to {value}."),
+                    "needed_by" => format!("Needed by {value}."),
+                    _ => format!("Notes: {value}"),
+                });
             }
         }
+        vars.insert("request_details".into(), details.join(" "));
         vars
     }
 }
@@ -150,6 +158,7 @@ mod tests {
                 ("item", "M8x50 hex bolts"),
                 ("needed_by", "2026-03-01"),
                 ("quantity", "10000"),
+                ("request_details", "Delivery to Dock 4, Joliet IL. Needed by 2026-03-01."),
                 ("target_price", "$0.38"),
                 ("unit", "pcs"),
             ]

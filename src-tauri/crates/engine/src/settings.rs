@@ -22,3 +22,18 @@ pub fn twilio_from_number(store: &Store) -> Result<Option<String>, StoreError> {
         .and_then(set)
         .or_else(|| std::env::var("TWILIO_FROM_NUMBER").ok().and_then(set)))
 }
+
+/// The setting holding the yearly rate, in percent, at which paying a vendor later saves money:
+/// quotes' payment terms are weighed at it.
+pub const PAYMENT_TERMS_RATE: &str = "payment_terms_rate";
+
+/// The yearly rate used when none is set, in percent.
+pub const DEFAULT_PAYMENT_TERMS_RATE: f64 = 8.0;
+
+/// The highest yearly rate accepted, in percent.
+pub const MAX_PAYMENT_TERMS_RATE: f64 = 100.0;
+
+/// The yearly rate payment terms are weighed at, in percent (8 unless set).
+pub fn payment_terms_rate(store: &Store) -> Result<f64, StoreError> {
+    Ok(store.setting(PAYMENT_TERMS_RATE)?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_PAYMENT_TERMS_RATE))
+}

@@ -18,6 +18,9 @@ pub fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
             set("vendor_name", fields.name.clone());
             set("item", vendor.item.clone());
             set("quantity", vendor.quantity.to_string());
+            // A campaign's request replaces these (and says where and by when).
+            set("unit", "units".to_owned());
+            set("request_details", String::new());
             if let Some(price) = vendor.target_price {
                 set("target_price", format!("${price:.2}"));
             }

@@ -45,5 +45,6 @@ pub fn quote_campaign(
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        request: None,
     }
 }

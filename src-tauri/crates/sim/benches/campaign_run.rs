@@ -64,6 +64,7 @@ fn main() {
             max_attempts: 2,
             retry_spacing_ms: 10,
             ignore_calling_windows: true,
+            request: None,
         };
         let id = engine.launch_campaign(spec).await.unwrap();
         loop {

@@ -6,10 +6,12 @@ use rand::{Rng, SeedableRng};
 use switchboard_core::Contact;
 
 const FIRST_NAMES: [&str; 8] = ["Dana", "Luis", "Priya", "Tom", "Grace", "Marcus", "Ines", "Ken"];
-const SHIPPING: [&str; 4] =
-    ["FOB origin", "delivered, freight included", "FOB destination", "ex works, you arrange freight"];
-const TERMS: [&str; 4] = ["Net 30", "Net 45", "Net 15", "half up front, balance on delivery"];
-const MOQS: [u32; 4] = [250, 500, 1000, 2500];
+const ORIGIN: [&str; 2] = ["FOB origin", "ex works, you arrange freight"];
+const TERMS: [&str; 6] =
+    ["Net 30", "Net 45", "Net 60", "2/10 net 30", "half up front, balance on delivery", "prepaid with the order"];
+/// Minimum orders as a share of the quantity asked for: one in four asks for more than that.
+const MOQ_SHARES: [f64; 4] = [0.05, 0.25, 0.5, 2.5];
+const VALID_DAYS: [u32; 4] = [7, 14, 30, 60];
 
 /// Who the simulated callees are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,15 +79,28 @@ pub fn driver_stance(cast: Cast, seed: u64, phone_e164: &str) -> DriverStance {
     }
 }
 
-/// A vendor's representative and the quote they will give.
+/// How a vendor quotes freight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FreightQuote {
+    /// Ex works or FOB origin: the buyer arranges it.
+    Origin(&'static str),
+    /// An amount for the shipment: this share of the order's value.
+    Amount(f64),
+    Included,
+}
+
+/// A vendor's representative and the quote they will give. Vendors who price low tend to add
+/// freight (or leave it to the buyer), so the cheapest unit price is often not the cheapest landed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VendorPersona {
     pub first_name: &'static str,
     pub unit_price: f64,
-    pub moq: u32,
+    /// The minimum order as a share of the quantity asked for.
+    pub moq_share: f64,
     pub lead_time_days: u32,
-    pub shipping: &'static str,
+    pub freight: FreightQuote,
     pub terms: &'static str,
+    pub valid_days: u32,
     /// How far this vendor comes down when asked to negotiate (0 = holds its price).
     pub concession: f64,
     pub stance: VendorStance,
@@ -96,14 +111,21 @@ impl VendorPersona {
     pub fn for_contact(contact: &Contact, phone_e164: &str, seed: u64, cast: Cast) -> Self {
         let mut rng = SmallRng::seed_from_u64(seed ^ fnv1a(phone_e164.as_bytes()));
         let reference = contact.fields.vendor().and_then(|vendor| vendor.target_price).unwrap_or(5.0);
-        let unit_price = (reference * rng.random_range(0.92..1.30) * 100.0).round() / 100.0;
+        let factor = rng.random_range(0.92..1.30);
+        let unit_price = (reference * factor * 100.0).round() / 100.0;
+        let freight = match factor {
+            ..1.04 => FreightQuote::Origin(ORIGIN[rng.random_range(0..ORIGIN.len())]),
+            ..1.16 => FreightQuote::Amount(rng.random_range(0.08..0.16)),
+            _ => FreightQuote::Included,
+        };
         Self {
             first_name: FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],
             unit_price,
-            moq: MOQS[rng.random_range(0..MOQS.len())],
+            moq_share: MOQ_SHARES[rng.random_range(0..MOQ_SHARES.len())],
             lead_time_days: rng.random_range(7..=35),
-            shipping: SHIPPING[rng.random_range(0..SHIPPING.len())],
+            freight,
             terms: TERMS[rng.random_range(0..TERMS.len())],
+            valid_days: VALID_DAYS[rng.random_range(0..VALID_DAYS.len())],
             concession: if rng.random_range(0..4) == 0 { 0.0 } else { rng.random_range(0.02..0.09) },
             stance: match (cast, rng.random_range(0..100)) {
                 (Cast::Cooperative, _) | (_, 0..85) => VendorStance::Quotes,
@@ -127,16 +149,45 @@ impl VendorPersona {
                 format!("For {quantity} units we can do ${:.2} per unit.", self.unit_price),
                 format!("${:.2} per unit", self.unit_price),
             ),
-            "moq" => (format!("Our minimum order is {} units.", self.moq), format!("{} units", self.moq)),
+            "moq" => {
+                let moq = self.moq(quantity);
+                (format!("Our minimum order is {moq} units."), format!("{moq} units"))
+            }
             "lead_time_days" => (
                 format!("Lead time is about {} days from order confirmation.", self.lead_time_days),
                 self.lead_time_days.to_string(),
             ),
-            "shipping" => (format!("Shipping would be {}.", self.shipping), self.shipping.to_owned()),
-            "terms" => (format!("Payment terms are {}.", self.terms), self.terms.to_owned()),
+            "freight" | "shipping" => {
+                let freight = self.freight_words(quantity);
+                (format!("Freight: {freight}."), freight)
+            }
+            "payment_terms" | "terms" => (format!("Payment terms are {}.", self.terms), self.terms.to_owned()),
+            "quote_valid_days" => {
+                (format!("This quote is good for {} days.", self.valid_days), format!("{} days", self.valid_days))
+            }
             _ => return None,
         };
         Some((line, value))
+    }
+}
+
+impl VendorPersona {
+    /// The minimum order for `quantity` units, in fifties (at least 50).
+    pub fn moq(&self, quantity: u32) -> u32 {
+        let base = if quantity == 0 { 1000.0 } else { f64::from(quantity) };
+        ((base * self.moq_share / 50.0).round() as u32).max(1) * 50
+    }
+
+    /// What the vendor says about freight on an order of `quantity` units.
+    fn freight_words(&self, quantity: u32) -> String {
+        match self.freight {
+            FreightQuote::Origin(words) => words.to_owned(),
+            FreightQuote::Amount(share) => {
+                let amount = (self.unit_price * f64::from(quantity.max(1)) * share).round();
+                format!("${amount:.0} for the shipment")
+            }
+            FreightQuote::Included => "delivered, freight included".to_owned(),
+        }
     }
 }
 
@@ -195,6 +246,27 @@ mod tests {
         for kind in [VendorStance::Quotes, VendorStance::Declines, VendorStance::CallBack] {
             assert!(stances.contains(&kind), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn the_cast_quotes_every_kind_of_freight_terms_and_minimum() {
+        let personas: Vec<VendorPersona> = (0..200u32)
+            .map(|n| VendorPersona::for_contact(&vendor(4.0), &format!("+1312555{n:04}"), 1, Cast::Realistic))
+            .collect();
+        let freight: Vec<String> = personas.iter().map(|p| p.answer("freight", 1000).unwrap().1).collect();
+        assert!(freight.iter().any(|f| f == "FOB origin") && freight.iter().any(|f| f.starts_with("ex works")));
+        assert!(freight.iter().any(|f| f.ends_with(" for the shipment")));
+        assert!(freight.iter().any(|f| f == "delivered, freight included"));
+        for terms in TERMS {
+            assert!(personas.iter().any(|p| p.terms == terms), "{terms}");
+        }
+        assert!(personas.iter().any(|p| p.moq(1000) > 1000), "some ask for more than the quantity");
+        // The low-priced ones leave freight to the buyer or add it; the dear ones deliver.
+        let cheapest = personas.iter().min_by(|a, b| a.unit_price.total_cmp(&b.unit_price)).unwrap();
+        assert!(matches!(cheapest.freight, FreightQuote::Origin(_)), "{cheapest:?}");
+        let dearest = personas.iter().max_by(|a, b| a.unit_price.total_cmp(&b.unit_price)).unwrap();
+        assert_eq!(dearest.freight, FreightQuote::Included);
+        assert_eq!(personas[0].answer("quote_valid_days", 1000).unwrap().1, format!("{} days", personas[0].valid_days));
     }
 
     #[test]

@@ -1,16 +1,20 @@
-//! Campaigns: many calls in rounds. Vendor quote runs call every vendor, then negotiate with
-//! every vendor above the best price, then summarise; driver batches call every driver and
+//! Campaigns: many calls in rounds. Vendor quote runs ask every vendor for the campaign's
+//! request, then negotiate with every vendor above the best landed cost, then summarise; driver batches call every driver and
 //! record an outcome each. The runner derives everything from the store at each step, so a
 //! campaign resumes where it was after the app restarts.
 
 mod cancel;
+mod last_quotes;
 mod launch_check;
 mod outcome;
+mod quote_basis;
+mod quote_table;
 mod runner;
 mod spec;
 mod view;
 
 pub use cancel::{CallLeft, CancelReport, LET_FINISH};
+pub use last_quotes::{LastQuote, last_quotes};
 pub use launch_check::{LaunchProblem, launch_problems};
 pub use outcome::{CampaignResult, DriverOutcome};
 pub use runner::spawn_runner;

@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use switchboard_core::{
-    AgentId, CallState, ContactDetails, RoundQuote, UnixMillis, Variables, next_opening, plan_negotiation,
-    summarize_quotes, zone_of,
+    AgentId, CallState, RoundQuote, UnixMillis, Variables, money, next_opening, plan_negotiation, summarize_quotes,
+    zone_of,
 };
 use switchboard_store::{CampaignRow, Store, TargetRow};
 
 use super::launch_check::skip_reason;
 use super::outcome::{CampaignResult, DriverOutcome, driver_outcome};
+use super::quote_basis::{campaign_quotes, quote_basis};
 use super::spec::{CampaignKind, CampaignSpec};
 use crate::blocking;
 use crate::settings::default_region;
@@ -220,10 +221,13 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         };
         switchboard_store::failpoint!("campaign-target-reserved");
         let reserved = TargetRow { attempts: attempt, status: "calling".into(), ..target.clone() };
+        // The campaign's request, then what the round adds (the negotiation's context).
+        let mut extra: Variables = spec.request.as_ref().map(|r| r.variables()).unwrap_or_default();
+        extra.extend(target.variables.clone());
         let plan = CallPlan {
             contact_id: target.contact_id,
             agent_id,
-            extra: target.variables.clone().into_iter().collect::<Variables>(),
+            extra,
             campaign: Some((id, round, attempt)),
             slot: Some(slot),
         };
@@ -394,18 +398,24 @@ async fn advance(engine: &Arc<Engine>, id: i64, spec: &CampaignSpec, round: u8) 
     let store = Arc::clone(engine.store());
     let spec = spec.clone();
     let (advanced, status, new_round) = blocking(move || {
-        let quotes = quotes(&store, id)?;
+        let quotes = campaign_quotes(&store, id)?;
         if spec.kind == CampaignKind::VendorQuote && round == 1 && spec.negotiation_agent_id.is_some() {
             let round_one: Vec<RoundQuote> = quotes.iter().filter(|q| q.round == 1).cloned().collect();
-            if let Some(plan) = plan_negotiation(&round_one) {
+            let basis = quote_basis(&store, &spec, &store.list_contacts()?)?;
+            if let Some(plan) = plan_negotiation(&round_one, &basis.decision()) {
+                // The negotiation presses toward the target, or the best landed cost without one.
+                let target = money(basis.request.target_price.unwrap_or(plan.best_landed));
                 let targets: Vec<_> = plan
                     .targets
                     .iter()
                     .map(|t| {
                         let vars = BTreeMap::from([
-                            ("their_price".to_owned(), format!("${:.2}", t.their_price)),
-                            ("best_price".to_owned(), format!("${:.2}", plan.best_price)),
+                            ("their_price".to_owned(), money(t.their_price)),
+                            ("their_landed".to_owned(), money(t.their_landed)),
+                            ("best_price".to_owned(), money(plan.best_price)),
+                            ("best_landed".to_owned(), money(plan.best_landed)),
                             ("best_vendor".to_owned(), plan.best_vendor.clone()),
+                            ("target_price".to_owned(), target.clone()),
                         ]);
                         (t.contact_id, vars)
                     })
@@ -433,14 +443,6 @@ async fn advance(engine: &Arc<Engine>, id: i64, spec: &CampaignSpec, round: u8) 
     Ok(())
 }
 
-fn quotes(store: &Store, id: i64) -> Result<Vec<RoundQuote>, EngineError> {
-    Ok(store
-        .campaign_offers(id)?
-        .into_iter()
-        .map(|(round, vendor, offer)| RoundQuote { vendor, round, offer })
-        .collect())
-}
-
 fn result(store: &Store, id: i64, spec: &CampaignSpec, quotes: Vec<RoundQuote>) -> Result<CampaignResult, EngineError> {
     let round_one = store.campaign_targets(id, 1)?;
     let contacts = store.list_contacts()?;
@@ -450,16 +452,13 @@ fn result(store: &Store, id: i64, spec: &CampaignSpec, quotes: Vec<RoundQuote>) 
     match spec.kind {
         CampaignKind::VendorQuote => {
             let called = round_one.iter().filter(|t| t.call_id.is_some()).count() as u32;
-            let quantity = contacts.iter().find_map(|c| match &c.fields.details {
-                ContactDetails::Vendor(v) if spec.contacts.contains(&c.id) && v.quantity > 0 => Some(v.quantity),
-                _ => None,
-            });
+            let basis = quote_basis(store, spec, &contacts)?;
             let unanswered: Vec<String> = round_one
                 .iter()
                 .filter(|t| !quotes.iter().any(|q| q.offer.contact_id == t.contact_id && q.offer.unit_price.is_some()))
                 .map(name)
                 .collect();
-            Ok(CampaignResult::Quotes(summarize_quotes(&quotes, called, quantity, &unanswered)))
+            Ok(CampaignResult::Quotes(summarize_quotes(&quotes, called, &basis.decision(), &unanswered)))
         }
         CampaignKind::DriverViolation => {
             let mut outcomes = Vec::with_capacity(round_one.len());

@@ -1,7 +1,8 @@
 //! What a campaign is asked to do.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{AgentId, ContactId, ContactKind, FieldError};
+use jiff::civil::Date;
+use switchboard_core::{AgentId, ContactId, ContactKind, FieldError, QuoteRequest};
 
 /// The kind of campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +52,10 @@ pub struct CampaignSpec {
     /// Call even outside the agents' calling windows (urgent runs, tests).
     #[serde(default)]
     pub ignore_calling_windows: bool,
+    /// What a vendor-quote campaign asks every vendor for; it fills the agents' variables.
+    /// Campaigns launched before requests were kept have none (each vendor's own item then).
+    #[serde(default)]
+    pub request: Option<QuoteRequest>,
 }
 
 /// The most calls one campaign places at once.
@@ -61,8 +66,14 @@ pub const MAX_ATTEMPTS: u32 = 10;
 pub const MAX_RETRY_SPACING_MS: u32 = 24 * 60 * 60 * 1000;
 
 impl CampaignSpec {
-    /// Every problem with the spec, by field, so a builder can say each beside its input.
-    pub fn problems(&self) -> Vec<FieldError> {
+    /// Every problem with the spec, dates weighed against today on this computer's calendar.
+    pub fn problems_today(&self) -> Vec<FieldError> {
+        self.problems(super::quote_basis::local_date(crate::now()))
+    }
+
+    /// Every problem with the spec, by field, so a builder can say each beside its input;
+    /// dates are weighed against `today` (the dispatcher's).
+    pub fn problems(&self, today: Date) -> Vec<FieldError> {
         let mut problems = Vec::new();
         if self.contacts.is_empty() {
             problems.push(FieldError::new("contacts", "pick at least one contact"));
@@ -76,6 +87,9 @@ impl CampaignSpec {
         if self.retry_spacing_ms > MAX_RETRY_SPACING_MS {
             problems
                 .push(FieldError::new("retrySpacingMs", "the wait between attempts is at most a day (1440 minutes)"));
+        }
+        if let Some(request) = &self.request {
+            problems.extend(request.problems(today));
         }
         problems
     }
@@ -97,11 +111,20 @@ mod tests {
             max_attempts: 2,
             retry_spacing_ms: 300_000,
             ignore_calling_windows: false,
+            request: None,
         };
-        assert!(spec.problems().is_empty());
-        let absurd =
-            CampaignSpec { contacts: vec![], concurrency: 99_999, max_attempts: 0, retry_spacing_ms: u32::MAX, ..spec };
-        let fields: Vec<String> = absurd.problems().into_iter().map(|p| p.field).collect();
-        assert_eq!(fields, ["contacts", "concurrency", "maxAttempts", "retrySpacingMs"]);
+        let today = jiff::civil::date(2026, 1, 15);
+        assert!(spec.problems(today).is_empty());
+        let request = QuoteRequest { item: "M8 bolts".into(), quantity: 0, ..Default::default() };
+        let absurd = CampaignSpec {
+            contacts: vec![],
+            concurrency: 99_999,
+            max_attempts: 0,
+            retry_spacing_ms: u32::MAX,
+            request: Some(request),
+            ..spec
+        };
+        let fields: Vec<String> = absurd.problems(today).into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["contacts", "concurrency", "maxAttempts", "retrySpacingMs", "request.quantity"]);
     }
 }

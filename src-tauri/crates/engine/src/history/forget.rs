@@ -33,12 +33,13 @@ fn scrub_summary(summary: &str, id: ContactId, name: &str) -> Option<String> {
     let unnamed =
         |text: &str| if name.is_empty() { text.to_owned() } else { text.replace(name, "a forgotten contact") };
     match &mut result {
-        CampaignResult::Quotes(QuoteSummary { ranked, recommendation, next_steps, .. }) => {
+        CampaignResult::Quotes(QuoteSummary { ranked, recommendation, alternatives, next_steps, .. }) => {
             ranked.retain(|entry| entry.offer.contact_id != id);
             for (rank, entry) in ranked.iter_mut().enumerate() {
                 entry.rank = rank as u32 + 1;
             }
             *recommendation = unnamed(recommendation);
+            alternatives.retain(|line| name.is_empty() || !line.contains(name));
             for step in next_steps.iter_mut() {
                 *step = unnamed(step);
             }

@@ -25,6 +25,7 @@ async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarise
         max_attempts: 2,
         retry_spacing_ms: 10,
         ignore_calling_windows: true,
+        request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
 
@@ -105,6 +106,7 @@ async fn campaigns_share_the_overall_limit_on_calls_at_once() {
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        request: None,
     };
     let first = engine.launch_campaign(spec("a")).await.unwrap();
     let second = engine.launch_campaign(spec("b")).await.unwrap();
@@ -151,6 +153,7 @@ async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_
         max_attempts: 3,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
+        request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     while store.campaign(id).unwrap().unwrap().status == "running" {
@@ -229,6 +232,7 @@ async fn the_builder_and_the_campaign_give_the_same_skip_reason_and_warn_of_exte
         max_attempts: 1,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
+        request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     while store.campaign(id).unwrap().unwrap().status == "running" {
@@ -285,6 +289,7 @@ async fn a_campaign_starts_no_call_while_the_audio_brake_holds_then_calls_everyo
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        request: None,
     };
     // The audio fell behind long enough ago that the brake holds for another 1.5 s.
     let hold = i64::try_from(AUDIO_BRAKE_HOLD.as_millis()).unwrap();

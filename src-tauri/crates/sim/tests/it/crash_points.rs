@@ -135,6 +135,7 @@ pub fn crash_campaign(store: &Store) -> CampaignSpec {
         max_attempts: MAX_ATTEMPTS,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        request: None,
     }
 }
 

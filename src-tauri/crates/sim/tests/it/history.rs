@@ -39,6 +39,7 @@ async fn finished_quote_campaign(first_vendor: Option<&str>) -> (Arc<switchboard
         max_attempts: 1,
         retry_spacing_ms: 10,
         ignore_calling_windows: true,
+        request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     loop {
@@ -140,8 +141,10 @@ async fn the_summary_keeps_every_rounds_price_and_its_exports_read_back_equal() 
             }
             assert_eq!(number(&row[column("moq")]), ranked.offer.moq.map(f64::from), "{format:?}");
             assert_eq!(number(&row[column("lead_time_days")]), ranked.offer.lead_time_days.map(f64::from));
-            assert_eq!(row[column("shipping")], ranked.offer.shipping.clone().unwrap_or_default(), "{format:?}");
-            assert_eq!(row[column("terms")], ranked.offer.terms.clone().unwrap_or_default(), "{format:?}");
+            assert_eq!(number(&row[column("landed_cost")]), ranked.landed_price(), "{format:?}");
+            assert_eq!(row[column("freight")], ranked.offer.shipping.clone().unwrap_or_default(), "{format:?}");
+            assert_eq!(row[column("payment_terms")], ranked.offer.terms.clone().unwrap_or_default(), "{format:?}");
+            assert_eq!(number(&row[column("quote_valid_days")]), ranked.offer.valid_days.map(f64::from));
             assert_eq!(number(&row[column("confidence")]), Some(ranked.offer.confidence), "{format:?}");
         }
     }

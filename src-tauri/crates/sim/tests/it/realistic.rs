@@ -32,6 +32,7 @@ async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason()
         max_attempts: 3,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
+        request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     while store.campaign(id).unwrap().unwrap().status == "running" {
@@ -93,6 +94,7 @@ async fn a_contact_outside_the_calling_window_waits_scheduled_for_its_opening() 
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: false,
+        request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -37,6 +37,7 @@ fn a_run_killed_and_restarted_at_every_step_loses_and_duplicates_nothing() {
         max_attempts: 100,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        request: None,
     };
 
     // First run: launch, then kill the runtime mid-flight; every later run resumes and is killed.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use switchboard_core::{AgentId, ContactId};
+use switchboard_core::{AgentId, ContactId, QuoteRequest};
 use switchboard_engine::campaigns::{
     CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, campaign_view, last_quotes,
     launch_problems,
@@ -36,9 +36,10 @@ pub async fn check_campaign(
     agent_id: AgentId,
     negotiation_agent_id: Option<AgentId>,
     contacts: Vec<ContactId>,
+    request: Option<QuoteRequest>,
 ) -> Reply<Vec<LaunchProblem>> {
     with_store(&console, move |store| {
-        launch_problems(store, agent_id, negotiation_agent_id, &contacts, kind.contact_kind())
+        launch_problems(store, agent_id, negotiation_agent_id, &contacts, kind.contact_kind(), request.as_ref())
     })
     .await
 }

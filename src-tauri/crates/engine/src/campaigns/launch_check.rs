@@ -2,7 +2,9 @@
 //! before launch and the campaign's targets after it give the same reasons in the same words.
 
 use serde::Serialize;
-use switchboard_core::{Agent, AgentId, Contact, ContactId, ContactKind, check_contact, extension_warning};
+use switchboard_core::{
+    Agent, AgentId, Contact, ContactId, ContactKind, QuoteRequest, check_contact, extension_warning,
+};
 use switchboard_store::Store;
 
 use crate::EngineError;
@@ -23,17 +25,19 @@ pub struct LaunchProblem {
 }
 
 /// Variables a campaign supplies itself in the negotiation round.
-const CAMPAIGN_VARIABLES: [&str; 3] = ["their_price", "best_price", "best_vendor"];
+const CAMPAIGN_VARIABLES: [&str; 6] =
+    ["their_price", "their_landed", "best_price", "best_landed", "best_vendor", "target_price"];
 
-/// Checks, before launch, which contacts a campaign for `expected` contacts would skip in
-/// round 1 with `agent_id` and why, and what it should warn about (round 2 with
-/// `negotiation_agent_id` skipping them, an extension not dialled).
+/// Checks, before launch, which contacts a campaign for `expected` contacts (asking for
+/// `request`) would skip in round 1 with `agent_id` and why, and what it should warn about
+/// (round 2 with `negotiation_agent_id` skipping them, an extension not dialled).
 pub fn launch_problems(
     store: &Store,
     agent_id: AgentId,
     negotiation_agent_id: Option<AgentId>,
     contacts: &[ContactId],
     expected: ContactKind,
+    request: Option<&QuoteRequest>,
 ) -> Result<Vec<LaunchProblem>, EngineError> {
     let region = crate::settings::default_region(store)?;
     let agent = |id: AgentId| store.agent(id)?.ok_or(EngineError::AgentNotFound(id));
@@ -42,10 +46,10 @@ pub fn launch_problems(
     let mut problems = Vec::new();
     for id in contacts {
         let contact = store.contact(*id)?.ok_or(EngineError::ContactNotFound(*id))?;
-        let reason = skip_reason(&contact, &round_one, expected, &region);
+        let reason = skip_reason(&contact, &round_one, expected, &region, request);
         let mut warnings = Vec::new();
         if let Some(negotiation) = negotiation.as_ref().filter(|_| reason.is_none())
-            && let Some(missing) = missing_variables(negotiation, &contact)
+            && let Some(missing) = missing_variables(negotiation, &contact, request)
         {
             warnings.push(format!("round 2 will skip it: {missing}"));
         }
@@ -68,9 +72,15 @@ pub fn launch_problems(
     Ok(problems)
 }
 
-/// Why a campaign for `expected` contacts cannot call `contact` with `agent`, every reason
-/// joined; `None` when it can.
-pub(crate) fn skip_reason(contact: &Contact, agent: &Agent, expected: ContactKind, region: &str) -> Option<String> {
+/// Why a campaign for `expected` contacts (asking for `request`) cannot call `contact` with
+/// `agent`, every reason joined; `None` when it can.
+pub(crate) fn skip_reason(
+    contact: &Contact,
+    agent: &Agent,
+    expected: ContactKind,
+    region: &str,
+    request: Option<&QuoteRequest>,
+) -> Option<String> {
     let fields = &contact.fields;
     let mut reasons: Vec<String> = Vec::new();
     if fields.kind() != expected {
@@ -80,14 +90,15 @@ pub(crate) fn skip_reason(contact: &Contact, agent: &Agent, expected: ContactKin
         reasons.push("on the do-not-call list".into());
     }
     reasons.extend(check_contact(fields, region).problems.into_iter().map(|problem| problem.message));
-    reasons.extend(missing_variables(agent, contact));
+    reasons.extend(missing_variables(agent, contact, request));
     (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
 /// "Agent needs a, b" when `agent`'s texts use variables neither `contact` nor the campaign
-/// supplies.
-fn missing_variables(agent: &Agent, contact: &Contact) -> Option<String> {
-    let vars = call_variables(agent, contact);
+/// (its request, its rounds) supplies.
+fn missing_variables(agent: &Agent, contact: &Contact, request: Option<&QuoteRequest>) -> Option<String> {
+    let mut vars = call_variables(agent, contact);
+    vars.extend(request.map(QuoteRequest::variables).unwrap_or_default());
     let missing: Vec<String> = agent
         .config
         .variables()

@@ -11,8 +11,11 @@ use crate::tables::{Cell, ExportFormat, Table};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum CampaignResult {
-    Quotes(QuoteSummary),
-    Drivers { outcomes: Vec<DriverOutcome> },
+    /// Boxed: a summary is much larger than the driver outcomes' list.
+    Quotes(Box<QuoteSummary>),
+    Drivers {
+        outcomes: Vec<DriverOutcome>,
+    },
 }
 
 /// What one driver call came to.

@@ -9,14 +9,9 @@ use crate::tables::{Cell, Table};
 
 /// The summary's table: one row per vendor, best first.
 pub(crate) fn quote_table(summary: &QuoteSummary) -> Table {
-    let rounds = summary
-        .ranked
-        .iter()
-        .flat_map(|r| r.round_prices.iter().map(|p| p.round).chain([r.round]))
-        .max()
-        .unwrap_or(1);
-    let mut header: Vec<String> =
-        ["rank", "vendor", "round", "unit_price", "landed_cost"].map(str::to_owned).to_vec();
+    let rounds =
+        summary.ranked.iter().flat_map(|r| r.round_prices.iter().map(|p| p.round).chain([r.round])).max().unwrap_or(1);
+    let mut header: Vec<String> = ["rank", "vendor", "round", "unit_price", "landed_cost"].map(str::to_owned).to_vec();
     for round in 1..=rounds {
         header.extend([format!("round_{round}_price"), format!("round_{round}_landed")]);
     }
@@ -127,7 +122,6 @@ mod tests {
 
     use switchboard_core::{CallId, ContactId, Decision, Offer, QuoteRequest, RoundQuote, summarize_quotes};
 
-    use super::*;
     use crate::campaigns::CampaignResult;
     use crate::tables::{ExportFormat, read_table};
 
@@ -159,9 +153,10 @@ mod tests {
         ];
         // 100 units, $20 estimated freight for origin quotes; terms read as nothing. A round-2
         // offer takes what it did not say from round 1, so it is complete (confidence 1).
-        let request = QuoteRequest { item: "x".into(), quantity: 100, freight_estimate: Some(20.0), ..Default::default() };
+        let request =
+            QuoteRequest { item: "x".into(), quantity: 100, freight_estimate: Some(20.0), ..Default::default() };
         let decision = Decision { request: &request, annual_rate: 0.08, today: jiff::civil::date(2026, 1, 20) };
-        let result = CampaignResult::Quotes(summarize_quotes(&quotes, 3, &decision, &[]));
+        let result = CampaignResult::Quotes(Box::new(summarize_quotes(&quotes, 3, &decision, &[])));
         let header = "rank vendor round unit_price landed_cost round_1_price round_1_landed round_2_price round_2_landed \
                       moq lead_time_days freight freight_per_unit freight_estimated payment_terms terms_adjustment \
                       quote_valid_days flags confidence pallets";

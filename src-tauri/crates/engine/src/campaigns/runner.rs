@@ -320,7 +320,7 @@ async fn target_check(
     .await?;
     // A contact or agent deleted since launch is refused by the dispatcher, which says so.
     let (Some(agent), Some(contact)) = (agent, contact) else { return Ok(TargetCheck::Call) };
-    let skip = skip_reason(&contact, &agent, spec.kind.contact_kind(), &region);
+    let skip = skip_reason(&contact, &agent, spec.kind.contact_kind(), &region, spec.request.as_ref());
     if let Some(reason) = skip {
         return Ok(TargetCheck::Skip(reason));
     }
@@ -458,7 +458,8 @@ fn result(store: &Store, id: i64, spec: &CampaignSpec, quotes: Vec<RoundQuote>) 
                 .filter(|t| !quotes.iter().any(|q| q.offer.contact_id == t.contact_id && q.offer.unit_price.is_some()))
                 .map(name)
                 .collect();
-            Ok(CampaignResult::Quotes(summarize_quotes(&quotes, called, &basis.decision(), &unanswered)))
+            let summary = summarize_quotes(&quotes, called, &basis.decision(), &unanswered);
+            Ok(CampaignResult::Quotes(Box::new(summary)))
         }
         CampaignKind::DriverViolation => {
             let mut outcomes = Vec::with_capacity(round_one.len());

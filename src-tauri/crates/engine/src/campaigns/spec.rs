@@ -1,7 +1,7 @@
 //! What a campaign is asked to do.
 
-use serde::{Deserialize, Serialize};
 use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
 use switchboard_core::{AgentId, ContactId, ContactKind, FieldError, QuoteRequest};
 
 /// The kind of campaign.

@@ -33,7 +33,8 @@ fn scrub_summary(summary: &str, id: ContactId, name: &str) -> Option<String> {
     let unnamed =
         |text: &str| if name.is_empty() { text.to_owned() } else { text.replace(name, "a forgotten contact") };
     match &mut result {
-        CampaignResult::Quotes(QuoteSummary { ranked, recommendation, alternatives, next_steps, .. }) => {
+        CampaignResult::Quotes(summary) => {
+            let QuoteSummary { ranked, recommendation, alternatives, next_steps, .. } = summary.as_mut();
             ranked.retain(|entry| entry.offer.contact_id != id);
             for (rank, entry) in ranked.iter_mut().enumerate() {
                 entry.rank = rank as u32 + 1;

@@ -48,7 +48,7 @@ async fn a_call_is_stored_then_published_and_ignores_late_events() {
         [(0, Speaker::Agent), (1, Speaker::Callee)]
     );
     let offer = engine.store().offer(call.id).unwrap().expect("the fields make an offer");
-    assert_eq!((offer.unit_price, offer.terms.as_deref(), offer.confidence), (Some(0.45), Some("Net 30"), 0.4));
+    assert_eq!((offer.unit_price, offer.terms.as_deref(), offer.confidence), (Some(0.45), Some("Net 30"), 2.0 / 6.0));
     assert!(seen.iter().any(|e| matches!(e, EngineEvent::OfferRecorded { offer: o } if *o == offer)));
 
     let request = backend.requests.lock().unwrap().remove(0);

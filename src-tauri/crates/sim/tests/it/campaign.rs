@@ -59,20 +59,22 @@ async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarise
     };
     assert_eq!((summary.suppliers_called, summary.quotes_received), (4, 4));
     let offers = store.campaign_offers(id).unwrap();
-    let best_round_one =
-        offers.iter().filter(|(r, _, _)| *r == 1).filter_map(|(_, _, o)| o.unit_price).fold(f64::MAX, f64::min);
     let round_two = store.campaign_targets(id, 2).unwrap();
     assert!(!round_two.is_empty());
+    let dollars = |text: &String| text.trim_start_matches('$').parse::<f64>().unwrap();
+    let best_landed = dollars(&round_two[0].variables["best_landed"]);
+    let best_vendor = &round_two[0].variables["best_vendor"];
     for target in &round_two {
-        let first =
-            offers.iter().find(|(r, _, o)| *r == 1 && o.contact_id == target.contact_id).unwrap().2.unit_price.unwrap();
-        assert!(first > best_round_one, "only vendors above the best price are called again");
-        assert_eq!(target.variables.get("best_price"), Some(&format!("${best_round_one:.2}")));
+        let (_, vendor, first) = offers.iter().find(|(r, _, o)| *r == 1 && o.contact_id == target.contact_id).unwrap();
+        assert_ne!(vendor, best_vendor, "the best is not pressed");
+        assert_eq!(target.variables["their_price"], switchboard_core::money(first.unit_price.unwrap()));
+        assert!(dollars(&target.variables["their_landed"]) >= best_landed, "only vendors above the best landed cost");
+        assert_eq!(target.variables["target_price"], "$0.42", "the vendors' own target, with no request");
         assert_eq!(target.status, "done");
     }
     let best = &summary.ranked[0];
     assert_eq!(best.rank, 1);
-    assert!(best.offer.unit_price.unwrap() <= best_round_one);
+    assert!(best.landed_price().unwrap() <= best_landed, "{best:?}");
     assert!(summary.recommendation.starts_with(&format!("Order from {}", best.vendor)), "{}", summary.recommendation);
     assert!(summary.next_steps.iter().any(|s| s.contains("Harbor Supply Co.")), "{:?}", summary.next_steps);
     let calls = store.list_calls(100).unwrap();
@@ -201,7 +203,7 @@ async fn the_builder_and_the_campaign_give_the_same_skip_reason_and_warn_of_exte
 
     let agent = store.list_agents().unwrap()[0].id;
     let contacts: Vec<_> = store.list_contacts().unwrap().iter().map(|c| c.id).collect();
-    let problems = launch_problems(&store, agent, None, &contacts, ContactKind::Driver).unwrap();
+    let problems = launch_problems(&store, agent, None, &contacts, ContactKind::Driver, None).unwrap();
     let reason = "\"Central Europe\" is not a time zone: use a name such as America/Chicago, or a US zone such as CST, \
                   Eastern or Pacific";
     let flagged: Vec<(&str, Option<&str>, &[String])> =
@@ -259,18 +261,22 @@ fn a_vendor_only_the_negotiation_cannot_call_is_called_in_round_one_and_warned_a
     let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
     let mut acme = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
     if let switchboard_core::ContactDetails::Vendor(vendor) = &mut acme.fields.details {
-        vendor.target_price = None;
+        vendor.location = None;
     }
     let phone = switchboard_core::parse_phone(&acme.fields.phone, "US").unwrap();
     store.update_contact(acme.id, &acme.fields, Some(&phone), now()).unwrap();
+    // The negotiation asks about the vendor's own location, which Acme no longer has.
+    let mut negotiating = agents.iter().find(|a| a.config.name == "Vendor negotiation").unwrap().clone();
+    negotiating.config.system_prompt.push_str(" Ask whether they still ship from {{location}}.");
+    store.update_agent(negotiating.id, &negotiating.config).unwrap();
 
     let check = |negotiation| {
-        launch_problems(&store, agent("Vendor quote"), negotiation, &[acme.id], ContactKind::Vendor).unwrap()
+        launch_problems(&store, agent("Vendor quote"), negotiation, &[acme.id], ContactKind::Vendor, None).unwrap()
     };
     assert_eq!(check(None), []);
     let problems = check(Some(agent("Vendor negotiation")));
     assert_eq!(problems[0].skip_reason, None);
-    assert_eq!(problems[0].warnings, ["round 2 will skip it: Vendor negotiation needs target_price"]);
+    assert_eq!(problems[0].warnings, ["round 2 will skip it: Vendor negotiation needs location"]);
 }
 
 #[tokio::test]

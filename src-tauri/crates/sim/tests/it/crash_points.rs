@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, ContactId, UnixMillis};
+use switchboard_core::{CallState, ContactId, Decision, QuoteRequest, RoundQuote, UnixMillis, plan_negotiation};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::{Engine, EngineSettings};
@@ -119,6 +119,34 @@ pub fn sim_engine(store: &Arc<Store>) -> Arc<Engine> {
 }
 
 /// A two-round quote campaign over `VENDORS` fresh vendors in `store`.
+/// The vendors round 2 should call: round 1's quotes planned on landed cost, weighed on the
+/// vendors' own request (the campaign has none) at the default rate, as the runner did.
+pub fn planned_round_two(
+    store: &Store,
+    campaign: &switchboard_store::CampaignRow,
+    spec: &CampaignSpec,
+) -> BTreeSet<ContactId> {
+    let round_one: Vec<RoundQuote> = store
+        .campaign_offers(campaign.id)
+        .unwrap()
+        .into_iter()
+        .filter(|(round, ..)| *round == 1)
+        .map(|(round, vendor, offer)| RoundQuote { vendor, round, offer, quoted_on: None, fields: Default::default() })
+        .collect();
+    let vendor = store.contact(spec.contacts[0]).unwrap().unwrap();
+    let details = vendor.fields.vendor().unwrap();
+    let request = QuoteRequest {
+        item: details.item.clone(),
+        quantity: details.quantity,
+        target_price: details.target_price,
+        ..QuoteRequest::default()
+    };
+    let rate = switchboard_engine::settings::DEFAULT_PAYMENT_TERMS_RATE / 100.0;
+    let today = jiff::Zoned::now().date();
+    let plan = plan_negotiation(&round_one, &Decision { request: &request, annual_rate: rate, today });
+    plan.iter().flat_map(|p| &p.targets).map(|t| t.contact_id).collect()
+}
+
 pub fn crash_campaign(store: &Store) -> CampaignSpec {
     super::seed(store);
     let vendors = switchboard_fakes::fixtures::vendor_writes(VENDORS, 312, 1_000);
@@ -229,12 +257,10 @@ pub fn assert_campaign_whole(store: &Store, context: &str) {
         assert!(offers.insert(key, offer).is_none(), "{context}: two offers for {key:?}");
     }
     let price = |contact, round| offers.get(&(contact, round)).and_then(|o: &switchboard_core::Offer| o.unit_price);
-    let best = offers.iter().filter(|((_, r), _)| *r == 1).filter_map(|(_, o)| o.unit_price).fold(f64::MAX, f64::min);
-    let above: BTreeSet<ContactId> =
-        spec.contacts.iter().copied().filter(|c| price(*c, 1).is_some_and(|p| p > best)).collect();
+    let above = planned_round_two(store, &campaign, &spec);
     let round_two: BTreeSet<ContactId> =
         store.campaign_targets(campaign.id, 2).unwrap().iter().map(|t| t.contact_id).collect();
-    assert_eq!(round_two, above, "{context}: round 2 is exactly the vendors above round 1's best price");
+    assert_eq!(round_two, above, "{context}: round 2 is exactly the vendors above round 1's best landed cost");
 
     let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
         panic!("a quote summary")

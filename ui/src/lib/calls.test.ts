@@ -29,6 +29,7 @@ const offer = (callId: number, unitPrice: number | null, leadTimeDays: number | 
   leadTimeDays,
   shipping: null,
   terms: null,
+  validDays: null,
   confidence: 1,
 });
 

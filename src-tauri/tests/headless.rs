@@ -132,6 +132,7 @@ impl Profile {
             max_attempts: 1,
             retry_spacing_ms: 1000,
             ignore_calling_windows: true,
+            request: None,
         };
         let json = serde_json::to_string(&spec).unwrap();
         let id = self.store.insert_campaign(&spec.name, spec.kind.as_str(), &json, vendors, UnixMillis(0)).unwrap();

@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use switchboard_core::CallState;
 use switchboard_engine::EngineEvent;
 use switchboard_store::InboxCounts;
-use switchboard_telephony::listener::{InboxPass, ListenerSettings, replay_inbox, spawn_inbox_processor};
+use switchboard_telephony::listener::{
+    InboxPass, ListenerSettings, replay_inbox, spawn_inbox_processor, spawn_inbox_processor_until,
+};
 
 use super::{
     CALL_SID, Fixture, PUBLIC, call_with_provider_id, elevenlabs_request, secrets, twilio_request, twilio_status,
@@ -43,6 +45,21 @@ async fn the_processor_applies_webhooks_as_they_arrive() {
     assert!(matches!(&*event, EngineEvent::CallUpdated { call } if call.state == CallState::InProgress));
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::InProgress);
     processor.abort();
+}
+
+#[tokio::test]
+async fn a_processor_told_to_stop_applies_what_was_stored_and_ends() {
+    let fixture = Fixture::new();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let processor = spawn_inbox_processor_until(Arc::clone(&fixture.state), async {
+        let _ = stopped.await;
+    });
+    fixture.send(twilio_request("/twilio/status", &twilio_status(CALL_SID, "ringing", 1))).await;
+    fixture.send(twilio_request("/twilio/status", &twilio_status(CALL_SID, "in-progress", 2))).await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), processor).await.expect("the processor ends").unwrap();
+    assert_eq!(fixture.state_of_call(fixture.call.id), CallState::InProgress);
+    assert_eq!(fixture.store.inbox_counts().unwrap(), InboxCounts { total: 2, pending: 0, failed: 0 });
 }
 
 #[tokio::test]

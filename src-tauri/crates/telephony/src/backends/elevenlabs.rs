@@ -23,7 +23,7 @@ use super::placing::{CallPlacing, Placed, provider_error, refused};
 use super::report::FinishedCall;
 use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, TWILIO_CALL_REF, Taken};
-use crate::{ProviderClients, ProviderSet};
+use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
 use switchboard_engine::{BackendError, BackendEvent, CallRequest};
 
@@ -45,8 +45,7 @@ pub type ElevenLabsBackend = HostedBackend<ElevenLabs>;
 impl ElevenLabsBackend {
     /// A backend calling with `client` for good (see [`ElevenLabsBackend::with_clients`]).
     pub fn new(client: ElevenLabsClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
-        let clients = ProviderClients::holding(|set| set.elevenlabs = Some(client));
-        Self::with_clients(CallPlacing { clients, store, live, reconcile })
+        Self::with_clients(CallPlacing::fixed(|set| set.elevenlabs = Some(client), store, live, reconcile))
     }
 
     /// A backend calling with the ElevenLabs client in force when each call is placed.

@@ -12,7 +12,7 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 
 use super::ReconcileSettings;
-use crate::ProviderClients;
+use crate::{ProviderClients, ProviderSet};
 use switchboard_engine::LiveCalls;
 use switchboard_engine::blocking;
 use switchboard_engine::{BackendError, BackendEvent};
@@ -34,6 +34,16 @@ pub struct CallPlacing {
 }
 
 impl CallPlacing {
+    /// Placing for good with the clients `hold` puts in a set where nothing else is configured.
+    pub(crate) fn fixed(
+        hold: impl FnOnce(&mut ProviderSet),
+        store: Arc<Store>,
+        live: LiveCalls,
+        reconcile: ReconcileSettings,
+    ) -> Self {
+        Self { clients: ProviderClients::holding(hold), store, live, reconcile }
+    }
+
     /// How long a call's task waits for its end after the call was placed: until the reconciler
     /// has given up on it and had one more look.
     pub(crate) fn report_delay(&self) -> Duration {

@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 use super::TWILIO_CALL_REF;
 use super::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
 use super::reconcile::ReconcileSettings;
-use crate::ProviderClients;
+use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
 use switchboard_engine::blocking;
 use switchboard_engine::{BackendError, BackendEvent, CallReports, CallRequest, ENDED_BY_DISPATCHER, EngineError};
@@ -126,12 +126,13 @@ impl TwilioDialer {
     /// A dialer calling with `client` from `settings`' number for good (see
     /// [`TwilioDialer::with_clients`]).
     pub fn new(client: TwilioClient, store: Arc<Store>, live: LiveCalls, settings: TwilioDialerSettings) -> Self {
-        let clients = ProviderClients::holding(|set| {
+        let reconcile = settings.reconcile;
+        let hold = |set: &mut ProviderSet| {
             set.twilio = Some(client);
             set.from_number = Some(settings.from_number);
             set.public_base_url = settings.public_base_url.trim_end_matches('/').to_owned();
-        });
-        Self::with_clients(CallPlacing { clients, store, live, reconcile: settings.reconcile })
+        };
+        Self::with_clients(CallPlacing::fixed(hold, store, live, reconcile))
     }
 
     /// A dialer placing each call with the Twilio client, calling number and public URL in

@@ -25,7 +25,7 @@ use super::placing::{CallPlacing, Placed, provider_error, refused};
 use super::report::FinishedCall;
 use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, ReconcileSettings, Taken};
-use crate::{ProviderClients, ProviderSet};
+use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
 use switchboard_engine::{BackendError, BackendEvent, CallRequest};
 
@@ -46,8 +46,7 @@ pub type VapiBackend = HostedBackend<Vapi>;
 impl VapiBackend {
     /// A backend calling with `client` for good (see [`VapiBackend::with_clients`]).
     pub fn new(client: VapiClient, store: Arc<Store>, live: LiveCalls, reconcile: ReconcileSettings) -> Self {
-        let clients = ProviderClients::holding(|set| set.vapi = Some(client));
-        Self::with_clients(CallPlacing { clients, store, live, reconcile })
+        Self::with_clients(CallPlacing::fixed(|set| set.vapi = Some(client), store, live, reconcile))
     }
 
     /// A backend calling with the Vapi client in force when each call is placed.

@@ -3,19 +3,15 @@
 //! finished by a reconciler after the app restarts.
 
 use std::fmt::Debug;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{Agent, AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId};
 use switchboard_engine::history::{CallRecord, call_record};
-use switchboard_engine::{CallBackend, CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, now};
+use switchboard_engine::{CallReports, Engine, EngineEvent, EngineSettings, LiveCalls, now};
 use switchboard_store::Store;
-use switchboard_telephony::backends::ReconcileSettings;
-use switchboard_telephony::backends::elevenlabs::ElevenLabsBackend;
-use switchboard_telephony::backends::ultravox::UltravoxBackend;
-use switchboard_telephony::backends::vapi::VapiBackend;
+use switchboard_telephony::backends::{HostedBackend, HostedProvider, ReconcileSettings};
 use switchboard_telephony::listener::{ListenerState, serve, spawn_inbox_processor};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
@@ -181,41 +177,15 @@ pub fn assert_most_quoted(store: &Store, calls: &[CallSummary]) {
     assert!(quoted > 10, "most vendors quote: {quoted}");
 }
 
-/// A hosted backend's reconciler pass: the number of calls it ended.
-pub trait Reconcile {
-    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>>;
-}
-
-impl Reconcile for ElevenLabsBackend {
-    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>> {
-        ElevenLabsBackend::reconcile(self, reports)
-    }
-}
-
-impl Reconcile for VapiBackend {
-    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>> {
-        VapiBackend::reconcile(self, reports)
-    }
-}
-
-impl Reconcile for UltravoxBackend {
-    fn reconcile(&self, reports: &CallReports) -> impl Future<Output = Result<usize, EngineError>> {
-        UltravoxBackend::reconcile(self, reports)
-    }
-}
-
 /// Starts a quote call to Acme Fasteners on `engine`, then restarts the app: a new engine over
 /// the same database with the backend `restarted` builds over fresh live calls, no call task
 /// listening. The backend (named `provider`) carries the call on, and its reconciler, passing
 /// until a pass ends a call, finishes it as completed. Returns the call's record.
-pub async fn finished_after_restart<B>(
+pub async fn finished_after_restart<P: HostedProvider>(
     engine: &Engine,
     provider: &str,
-    restarted: impl FnOnce(LiveCalls) -> B,
-) -> CallRecord
-where
-    B: CallBackend + Reconcile + Clone + 'static,
-{
+    restarted: impl FnOnce(LiveCalls) -> HostedBackend<P>,
+) -> CallRecord {
     let store = Arc::clone(engine.store());
     let call = engine.start_call(vendor(engine, "Acme Fasteners"), agent(engine, "Vendor quote")).await.unwrap();
 

@@ -7,8 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_providers::Secret;
-use switchboard_providers::elevenlabs::ElevenLabsClient;
-use switchboard_providers::vapi::VapiClient;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
@@ -185,9 +183,10 @@ impl ListenerState {
         self
     }
 
-    /// Fetches ElevenLabs recordings with `client`.
-    pub fn with_elevenlabs(self, client: ElevenLabsClient) -> Self {
-        self.providers.update(|set| set.elevenlabs = Some(client));
+    /// Completes reports (fetching their recordings, say) with the clients `change` puts in its
+    /// set.
+    pub fn with_report_clients(self, change: impl FnOnce(&mut ProviderSet)) -> Self {
+        self.providers.update(change);
         self
     }
 
@@ -200,12 +199,6 @@ impl ListenerState {
     /// Hands media streams to the pipeline calls filed in `sessions` (shared with the backend).
     pub fn with_pipeline(mut self, sessions: PipelineSessions) -> Self {
         self.pipeline = sessions;
-        self
-    }
-
-    /// Fetches Vapi recordings with `client`.
-    pub fn with_vapi(self, client: VapiClient) -> Self {
-        self.providers.update(|set| set.vapi = Some(client));
         self
     }
 

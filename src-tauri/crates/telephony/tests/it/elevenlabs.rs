@@ -85,7 +85,7 @@ impl World {
             ListenerSettings::new("http://127.0.0.1"),
         )
         .with_live_calls(live.clone(), engine.recordings())
-        .with_elevenlabs(client.clone());
+        .with_report_clients(|set| set.elevenlabs = Some(client.clone()));
         let bound = hosted::serve_listener(state).await;
         fake.send_webhooks_to(&format!("http://{bound}{}", WebhookRoute::ElevenLabs.path()));
 

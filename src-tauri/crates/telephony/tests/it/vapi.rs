@@ -74,7 +74,7 @@ impl World {
         let settings = ListenerSettings::new("http://127.0.0.1");
         let state = ListenerState::new(Arc::clone(&store), engine.bus().clone(), secrets, settings)
             .with_live_calls(live.clone(), engine.recordings())
-            .with_vapi(client.clone());
+            .with_report_clients(|set| set.vapi = Some(client.clone()));
         let bound = hosted::serve_listener(state).await;
         let listener = format!("http://{bound}{}", WebhookRoute::Vapi.path());
         fake.send_messages_to(&listener);

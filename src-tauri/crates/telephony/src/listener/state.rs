@@ -34,21 +34,6 @@ pub struct WebhookSecrets {
     pub vapi: Option<Secret>,
 }
 
-impl WebhookSecrets {
-    /// Reads `TWILIO_AUTH_TOKEN`, `ELEVENLABS_WEBHOOK_SECRET`, `ULTRAVOX_WEBHOOK_SECRET` and
-    /// `VAPI_WEBHOOK_SECRET` (headless runs; the console takes them from the OS keychain).
-    /// Unset or empty variables leave the provider unconfigured.
-    pub fn from_env() -> Self {
-        let read = |name| std::env::var(name).ok().filter(|value| !value.is_empty()).map(Secret::new);
-        Self {
-            twilio_auth_token: read("TWILIO_AUTH_TOKEN"),
-            elevenlabs: read("ELEVENLABS_WEBHOOK_SECRET"),
-            ultravox: read("ULTRAVOX_WEBHOOK_SECRET"),
-            vapi: read("VAPI_WEBHOOK_SECRET"),
-        }
-    }
-}
-
 /// How the listener behaves.
 #[derive(Debug, Clone)]
 pub struct ListenerSettings {

@@ -1,10 +1,10 @@
-//! What the hosted backends' reconcilers share: a provider's final webhook can be lost, so calls
-//! whose report is overdue (past the agent's max duration plus [`ReconcileSettings::overdue`])
-//! are fetched from the provider and, once it reports them finished, applied like the webhook
-//! would be. A call the provider does not know, never finishes within
-//! [`ReconcileSettings::give_up`] (a provider that can be told to end it then is, once it is
-//! closed), or whose provider id was never recorded (the app stopped while placing it) is closed
-//! as lost.
+//! The one reconcile pass every reconciler runs (the hosted backends' and the Twilio dialer's):
+//! a provider's final webhook can be lost, so calls whose report is overdue (past the agent's max
+//! duration plus [`ReconcileSettings::overdue`]) are fetched from the provider ([`Reconciler`])
+//! and, once it reports them finished, applied like the webhook would be. A call the provider
+//! does not know, never finishes within [`ReconcileSettings::give_up`] (a provider that can be
+//! told to end it then is, once it is closed), or whose provider id was never recorded (the app
+//! stopped while placing it) is closed as lost.
 
 use std::future::Future;
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 //! Twilio unless the engine records the call itself ([`RecordedBy::Engine`]: the pipeline hears
 //! both parties, so a second recording would only cost money and race the first). The Twilio
 //! client, calling number and public URL are those in force when the call is placed
-//! ([`ProviderClients`]); the call is steered with that client for as long as this run has it.
+//! ([`ProviderClients`](crate::ProviderClients)); the call is steered with that client for as long as this run has it.
 //!
 //! Twilio's status callbacks drive the call's states through the listener's inbox like any
 //! provider's. Two callbacks are this dialer's to act on ([`TwilioNotice`]): a machine verdict

@@ -1,6 +1,6 @@
 //! An ended Ultravox call as a [`FinishedCall`]: the provider's record and id, and its messages
 //! as backend events (answered, each line, each value the agent recorded with its `record_field`
-//! tool, the end), delivered through [`CallReports`].
+//! tool, the end), delivered through [`CallReports`](switchboard_engine::CallReports).
 
 use switchboard_core::{CallState, Speaker};
 use switchboard_providers::Provider;

@@ -68,7 +68,7 @@ impl Console {
                 paths,
                 engine: Ok(Arc::clone(&switchboard.engine)),
                 clients: switchboard.clients.clone(),
-                monitor_forks: switchboard.monitor_forks.clone(),
+                monitor_forks: switchboard.pipeline.monitor_forks().clone(),
                 port: info.port,
                 listener: Mutex::new(Some(info)),
                 applying: tokio::sync::Mutex::default(),

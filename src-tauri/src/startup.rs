@@ -10,7 +10,9 @@ use switchboard_engine::sample;
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 use switchboard_telephony::ProviderClients;
-use switchboard_telephony::root::{Parts, SimulatorBackend, Switchboard};
+use switchboard_telephony::backends::ReconcileSettings;
+use switchboard_telephony::listener::ListenerSettings;
+use switchboard_telephony::root::{ListenerPlan, Parts, SimulatorBackend, Switchboard};
 
 use crate::keychain::Keychain;
 use crate::listener::{self, ListenerInfo};
@@ -105,12 +107,14 @@ pub async fn start(paths: &DataPaths, startup: Startup) -> Result<(Switchboard, 
     let port = listener::run_port(&store, chosen_port).await;
     let built = provider_set::build(&keychain, &store, port, public_url.as_deref()).await;
     let mut info = ListenerInfo::new(port, &built);
+    let settings = ListenerSettings::new(&built.set.public_base_url);
     let switchboard = Switchboard::start(Parts {
         store,
         recordings: Some(paths.recordings.clone()),
         clients: ProviderClients::new(built.set),
         simulator: simulator(sim),
-        listener_port: listener.is_some().then_some(port),
+        listener: listener.is_some().then_some(ListenerPlan { port, settings }),
+        reconcile: ReconcileSettings::default(),
         resume_campaigns,
         backend_override,
     })

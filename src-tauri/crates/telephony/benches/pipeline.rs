@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_core::{AgentId, BackendKind, ContactId, UnixMillis};
-use switchboard_engine::{Engine, EngineSettings, sample};
+use switchboard_engine::sample;
 use switchboard_fakes::anthropic::{Reply, scripted};
 use switchboard_fakes::fixtures;
 use switchboard_fakes::twilio_media::{CallerStep, MediaStreamRecord};
@@ -75,7 +75,6 @@ fn ms(duration: Duration) -> f64 {
 /// One call of `turns` short exchanges; the time from each final result to the next agent frame.
 async fn turn_latencies(turns: usize) -> Vec<Duration> {
     let (store, agent, contacts) = store("Hello.", 1);
-    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
     let mut script = Vec::new();
     for _ in 0..turns {
         script.push(CallerStep::WaitForAgent(Duration::from_millis(60)));
@@ -85,9 +84,9 @@ async fn turn_latencies(turns: usize) -> Vec<Duration> {
     let replies = vec![Reply::text("OK."); turns];
     let settings =
         RigSettings { responder: scripted(replies), ms_per_char: 20, script, wrong_token: false, keep_audio: false };
-    let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
+    let mut rig = PipelineRig::start(store, None, settings).await.unwrap();
     rig.deepgram.script(&vec!["Go on."; turns]);
-    engine.start_call(contacts[0], agent).await.unwrap();
+    rig.engine().start_call(contacts[0], agent).await.unwrap();
     let placed = rig.next_placed().await.unwrap();
     let record = placed.stream.unwrap().finish().await.unwrap();
     rig.deepgram
@@ -107,11 +106,11 @@ async fn concurrent_calls(calls: usize, rate: u32, speech: Duration) -> (Vec<Med
     let chars = (speech.as_millis() / 20) as usize;
     let greeting: String = "We are calling about a quote for your bolts. ".chars().cycle().take(chars).collect();
     let (store, agent, contacts) = store(greeting.trim(), calls);
-    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
     let script = vec![CallerStep::WaitForAgent(Duration::from_millis(200)), CallerStep::HangUp];
     let settings =
         RigSettings { responder: scripted(Vec::new()), ms_per_char: 20, script, wrong_token: false, keep_audio: false };
-    let mut rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
+    let mut rig = PipelineRig::start(store, None, settings).await.unwrap();
+    let engine = Arc::clone(rig.engine());
     let started = Instant::now();
     let mut placing = tokio::time::interval(Duration::from_secs(1) / rate);
     for contact in &contacts {

@@ -16,7 +16,7 @@ use switchboard_engine::{
     CallBackend, CallReports, Engine, EngineError, EngineSettings, LiveAudio, LiveCalls, blocking, now,
 };
 use switchboard_store::Store;
-use switchboard_voice::{MonitorForks, PACING_WATCH_EVERY, PipelineSessions, watch_pacing};
+use switchboard_voice::{PACING_WATCH_EVERY, PipelineSessions, watch_pacing};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -51,14 +51,24 @@ pub struct Parts {
     pub clients: ProviderClients,
     /// The simulated carrier (a product backend of its own crate, which telephony does not know).
     pub simulator: SimulatorBackend,
-    /// The webhook listener's port on 127.0.0.1 (0: any free port); `None` runs no listener
-    /// (a command line run on the simulator only: no provider calls back).
-    pub listener_port: Option<u16>,
+    /// The webhook listener; `None` runs none (a command line run on the simulator only: no
+    /// provider calls back).
+    pub listener: Option<ListenerPlan>,
+    /// How the reconcilers look for calls whose report never came.
+    pub reconcile: ReconcileSettings,
     /// Whether to restart the runners of the campaigns a previous run left unfinished (the
     /// processes that run on: the console and `serve`).
     pub resume_campaigns: bool,
     /// Places every call on this backend instead of its agent's (`--backend`).
     pub backend_override: Option<BackendKind>,
+}
+
+/// Where the listener listens, and how.
+pub struct ListenerPlan {
+    /// The port on 127.0.0.1 (0: any free port).
+    pub port: u16,
+    /// Its limits and timeouts (its public URL is the clients', whatever this one says).
+    pub settings: ListenerSettings,
 }
 
 /// Switchboard running: the engine with every backend, and what runs beside it. Dropped without
@@ -67,8 +77,9 @@ pub struct Switchboard {
     pub engine: Arc<Engine>,
     /// The provider clients in force, shared with the backends and the listener.
     pub clients: ProviderClients,
-    /// The listen-in forks of hosted calls whose monitor streams the listener expects.
-    pub monitor_forks: MonitorForks,
+    /// The pipeline's calls waiting for their media stream, and the listen-in forks of hosted
+    /// calls whose monitor streams the listener expects.
+    pub pipeline: PipelineSessions,
     /// Where the listener listens, or why it could not (a port in use is not fatal); `None`
     /// when no listener was asked for.
     pub listener: Option<Result<SocketAddr, String>>,
@@ -96,29 +107,29 @@ impl Switchboard {
     /// pacing watch and retention, and resumes unfinished campaigns when asked. Call it holding
     /// the profile, inside a Tokio runtime.
     pub async fn start(parts: Parts) -> Result<Switchboard, EngineError> {
-        let Parts { store, recordings, clients, simulator, listener_port, resume_campaigns, backend_override } = parts;
+        let Parts { store, recordings, clients, simulator, listener, reconcile, resume_campaigns, backend_override } =
+            parts;
         let settings = EngineSettings { recordings_dir: recordings, backend_override, ..EngineSettings::default() };
         let mut engine = Engine::new(Arc::clone(&store), settings);
         engine.register_backend(simulator(engine.live_audio()));
         let live = LiveCalls::default();
-        let hosted = Hosted::register(&mut engine, &store, &live, &clients);
+        let hosted = Hosted::register(&mut engine, &store, &live, &clients, reconcile);
         remove_unfinished_recordings(engine.recordings()).await;
         engine.close_abandoned_calls().await?;
         let engine = Arc::new(engine);
         let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live.clone(), engine.recordings());
         let mut periodic = hosted.spawn_reconcilers(&reports);
-        let monitor_forks = hosted.sessions.monitor_forks().clone();
         let mut switchboard = Switchboard {
             engine: Arc::clone(&engine),
             clients: clients.clone(),
-            monitor_forks,
+            pipeline: hosted.sessions.clone(),
             listener: None,
             server: None,
             inbox: None,
             periodic: Vec::new(),
         };
-        if let Some(port) = listener_port {
-            switchboard.start_listener(port, live, hosted).await;
+        if let Some(plan) = listener {
+            switchboard.start_listener(plan, live, hosted).await;
         }
         if resume_campaigns {
             engine.resume_campaigns().await?;
@@ -134,26 +145,23 @@ impl Switchboard {
         Ok(switchboard)
     }
 
-    /// Starts the listener on 127.0.0.1:`port` with every route: webhooks are verified, and
+    /// Starts the listener as `plan` says, with every route: webhooks are verified, and
     /// `/health` probes, with whatever the shared clients hold at each request; reports go to the
     /// calls' tasks (filed in `live`, shared with the hosted backends); Twilio's callbacks, media
     /// streams and gather requests go to the backends Twilio carries.
-    async fn start_listener(&mut self, port: u16, live: LiveCalls, hosted: Hosted) {
-        let engine = &self.engine;
+    async fn start_listener(&mut self, plan: ListenerPlan, live: LiveCalls, hosted: Hosted) {
+        let (engine, port) = (&self.engine, plan.port);
         let public_url = self.clients.current().public_base_url.clone();
-        let state = ListenerState::new(
-            Arc::clone(engine.store()),
-            engine.bus().clone(),
-            WebhookSecrets::default(),
-            ListenerSettings::new(&public_url),
-        )
-        .with_clients(self.clients.clone())
-        .with_live_calls(live, engine.recordings())
-        .with_live_audio(engine.live_audio().clone())
-        .with_twilio(hosted.dialer)
-        .with_ultravox(hosted.ultravox)
-        .with_pipeline(hosted.sessions)
-        .with_gather(hosted.gather);
+        let settings = ListenerSettings { public_base_url: public_url.clone(), ..plan.settings };
+        let state =
+            ListenerState::new(Arc::clone(engine.store()), engine.bus().clone(), WebhookSecrets::default(), settings)
+                .with_clients(self.clients.clone())
+                .with_live_calls(live, engine.recordings())
+                .with_live_audio(engine.live_audio().clone())
+                .with_twilio(hosted.dialer)
+                .with_ultravox(hosted.ultravox)
+                .with_pipeline(hosted.sessions)
+                .with_gather(hosted.gather);
         let state = Arc::new(state);
         if let Err(err) = replay_inbox(&state).await {
             tracing::error!(error = %err, "could not replay the webhook inbox");
@@ -234,8 +242,13 @@ struct Hosted {
 }
 
 impl Hosted {
-    fn register(engine: &mut Engine, store: &Arc<Store>, live: &LiveCalls, clients: &ProviderClients) -> Self {
-        let reconcile = ReconcileSettings::default();
+    fn register(
+        engine: &mut Engine,
+        store: &Arc<Store>,
+        live: &LiveCalls,
+        clients: &ProviderClients,
+        reconcile: ReconcileSettings,
+    ) -> Self {
         let placing = CallPlacing { clients: clients.clone(), store: Arc::clone(store), live: live.clone(), reconcile };
         let elevenlabs = ElevenLabsBackend::with_clients(placing.clone());
         engine.register_backend(Arc::new(elevenlabs.clone()));

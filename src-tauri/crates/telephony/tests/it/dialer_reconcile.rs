@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::pipeline_rig::{PipelineRig, RigSettings};
 use switchboard_core::{BackendKind, CallState, CallSummary};
 use switchboard_engine::history::{CallRecord, call_record};
-use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
+use switchboard_engine::{CallReports, LiveCalls};
 use switchboard_fakes::WebhookDelivery;
 use switchboard_fakes::anthropic::scripted;
 use switchboard_fakes::twilio_gather::VendorCallee;
@@ -18,7 +18,6 @@ use switchboard_providers::twilio::TwilioCallStatus;
 use switchboard_store::Store;
 use switchboard_telephony::backends::TWILIO_CALL_REF;
 use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
-use tokio::task::JoinHandle;
 
 use super::gather::{self, World};
 use super::hosted::{self, RECONCILE};
@@ -129,9 +128,8 @@ async fn a_call_twilio_keeps_live_past_give_up_is_lost_and_hung_up() {
 }
 
 /// A pipeline call whose media stream never connects (the stream presents a wrong token) and
-/// whose callee then hangs up, with Twilio's callbacks delivered as `delivery` (the dialer's
-/// reconciler runs only when they are dropped); returns how it ended, with how many callbacks the
-/// fake posted.
+/// whose callee then hangs up, with Twilio's callbacks delivered as `delivery` (the reconcilers
+/// run as in the app, either way); returns how it ended, with how many callbacks the fake posted.
 async fn pipeline_call_without_its_stream(delivery: WebhookDelivery) -> (CallSummary, u32) {
     let store = Arc::new(Store::open_in_memory().unwrap());
     super::seed(&store);
@@ -140,8 +138,6 @@ async fn pipeline_call_without_its_stream(delivery: WebhookDelivery) -> (CallSum
     agent.config.backend_settings.pipeline.tts_voice = "voice_test".into();
     agent.config.max_duration_secs = MAX_DURATION_SECS;
     store.update_agent(agent.id, &agent.config).unwrap();
-    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
-    let vendor = hosted::vendor(&engine, "Acme Fasteners");
     let settings = RigSettings {
         responder: scripted(Vec::new()),
         ms_per_char: 10,
@@ -149,9 +145,10 @@ async fn pipeline_call_without_its_stream(delivery: WebhookDelivery) -> (CallSum
         wrong_token: true,
         keep_audio: false,
     };
-    let mut rig = PipelineRig::start_reconciling(&mut engine, store, settings, RECONCILE).await.unwrap();
+    let mut rig = PipelineRig::start_reconciling(store, None, settings, RECONCILE).await.unwrap();
     rig.twilio.set_delivery(delivery);
-    let reconciler = (delivery == WebhookDelivery::Dropped).then(|| rig.dialer.spawn_reconciler(rig.reports.clone()));
+    let engine = Arc::clone(rig.engine());
+    let vendor = hosted::vendor(&engine, "Acme Fasteners");
     let mut events = engine.bus().subscribe();
     let call = engine.start_call(vendor, agent.id).await.unwrap();
     let placed = tokio::time::timeout(Duration::from_secs(10), rig.next_placed()).await.unwrap().unwrap();
@@ -160,8 +157,7 @@ async fn pipeline_call_without_its_stream(delivery: WebhookDelivery) -> (CallSum
     assert_eq!(media.close_code, Some(1008), "with the reason, as a policy violation");
     // The stream closed with no TwiML after it: Twilio completes the call.
     let ended = super::call_ended(&mut events, call.id).await;
-    reconciler.inspect(JoinHandle::abort);
-    assert_eq!(rig.sessions.waiting(), 0, "the call was taken back from the registry");
+    assert_eq!(rig.sessions().waiting(), 0, "the call was taken back from the registry");
     (ended, rig.twilio.callbacks_posted())
 }
 

@@ -18,7 +18,7 @@ use switchboard_store::Store;
 const GOODBYE: &str = "Understood, thanks anyway. Goodbye.";
 
 struct World {
-    engine: Engine,
+    engine: Arc<Engine>,
     rig: PipelineRig,
     agent: AgentId,
     contact: ContactId,
@@ -36,8 +36,6 @@ async fn world() -> World {
     store.update_agent(agent.id, &agent.config).unwrap();
     let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
     let recordings = tempfile::tempdir().unwrap();
-    let settings = EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
-    let mut engine = Engine::new(Arc::clone(&store), settings);
     let replies = vec![Reply::text(GOODBYE).and_tool("end_call", json!({"reason": "no quotes"}))];
     let script = vec![
         CallerStep::WaitForAgent(Duration::from_millis(300)),
@@ -46,9 +44,9 @@ async fn world() -> World {
     ];
     let settings =
         RigSettings { responder: scripted(replies), ms_per_char: 10, script, wrong_token: false, keep_audio: true };
-    let rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
+    let rig = PipelineRig::start(store, Some(recordings.path().to_owned()), settings).await.unwrap();
     rig.deepgram.script(&["We don't do quotes over the phone."]);
-    World { engine, rig, agent: agent.id, contact: contact.id, _recordings: recordings }
+    World { engine: Arc::clone(rig.engine()), rig, agent: agent.id, contact: contact.id, _recordings: recordings }
 }
 
 /// Who listens to the test call.

@@ -54,7 +54,6 @@ fn hosted_call(store: &Store, twilio_sid: Option<&str>) -> CallId {
 async fn a_hosted_call_is_heard_through_a_twilio_fork_that_stops_with_the_listening() {
     let store = Arc::new(Store::open_in_memory().unwrap());
     super::seed(&store);
-    let mut engine = Engine::new(Arc::clone(&store), EngineSettings::default());
     // The callee talks all along; the fork carries their voice and the agent's.
     let settings = RigSettings {
         responder: scripted(Vec::new()),
@@ -63,7 +62,8 @@ async fn a_hosted_call_is_heard_through_a_twilio_fork_that_stops_with_the_listen
         wrong_token: false,
         keep_audio: true,
     };
-    let rig = PipelineRig::start(&mut engine, Arc::clone(&store), settings).await.unwrap();
+    let rig = PipelineRig::start(Arc::clone(&store), None, settings).await.unwrap();
+    let engine = rig.engine();
     // The hosted agent's Twilio call, live at the fake Twilio while the test holds it.
     rig.twilio.hand_off();
     let client = rig.twilio.client(&super::loopback_http()).unwrap();
@@ -71,10 +71,10 @@ async fn a_hosted_call_is_heard_through_a_twilio_fork_that_stops_with_the_listen
     client.create_call(&CreateCall::new("+13125550100", "+13125550000", twiml)).await.unwrap();
     let answered = rig.twilio.next_answered().await.unwrap();
     let sid = answered.call_sid.clone();
-    let forking = HostedForking::new(client.clone(), PUBLIC_BASE, rig.sessions.monitor_forks().clone());
+    let forking = HostedForking::new(client.clone(), PUBLIC_BASE, rig.sessions().monitor_forks().clone());
     let call = hosted_call(&store, Some(&sid));
 
-    let (mut listening, stop) = listen_in(&engine, Some(&forking), call).await.unwrap().into_parts();
+    let (mut listening, stop) = listen_in(engine, Some(&forking), call).await.unwrap().into_parts();
     let mut frames = Vec::new();
     while frames.len() < 40 {
         let frame = tokio::time::timeout(Duration::from_secs(5), listening.recv()).await.unwrap().unwrap();

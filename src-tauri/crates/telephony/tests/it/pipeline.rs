@@ -13,7 +13,7 @@ use switchboard_core::{
     AgentConfig, AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine,
     VoicemailPolicy,
 };
-use switchboard_engine::{Engine, EngineSettings};
+use switchboard_engine::Engine;
 use switchboard_fakes::anthropic::{Reply, Responder, last_user_text, scripted};
 use switchboard_fakes::twilio;
 use switchboard_fakes::twilio_gather::twiml::{Verb, parse};
@@ -31,7 +31,7 @@ fn ms(n: u64) -> Duration {
 
 /// The engine on the rig's pipeline backend, with the rig's fakes and listener.
 struct World {
-    engine: Engine,
+    engine: Arc<Engine>,
     rig: PipelineRig,
     agent: AgentId,
     contact: ContactId,
@@ -79,12 +79,9 @@ impl World {
         store.update_agent(agent.id, &agent.config).unwrap();
         let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
         let recordings = tempfile::tempdir().unwrap();
-        let settings =
-            EngineSettings { recordings_dir: Some(recordings.path().to_owned()), ..EngineSettings::default() };
-        let mut engine = Engine::new(Arc::clone(&store), settings);
         let settings = RigSettings { responder, ms_per_char: MS_PER_CHAR, script, wrong_token, keep_audio: false };
-        let rig = PipelineRig::start(&mut engine, store, settings).await.unwrap();
-        Self { engine, rig, agent: agent.id, contact: contact.id, recordings }
+        let rig = PipelineRig::start(store, Some(recordings.path().to_owned()), settings).await.unwrap();
+        Self { engine: Arc::clone(rig.engine()), rig, agent: agent.id, contact: contact.id, recordings }
     }
 
     /// Places the call and waits for it to end.
@@ -257,7 +254,7 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     assert_eq!(marks, echoed);
     assert!(outcome.media.clears.is_empty(), "nobody barged in");
     assert!(outcome.media.closed_by_listener);
-    assert_eq!(world.rig.sessions.waiting(), 0);
+    assert_eq!(world.rig.sessions().waiting(), 0);
 
     // Pacing: while the agent speaks, frames are never more than 40 ms apart. Gaps during which
     // this very process was starved of CPU (the fake's own 20 ms clock ticked over 10 ms late,
@@ -542,7 +539,7 @@ async fn a_media_stream_with_a_wrong_token_is_closed_and_nothing_runs() {
     let summary = ended(&world.engine, call.id).await;
     assert_eq!(summary.state, CallState::Completed);
     assert_eq!(summary.end_reason.as_deref(), Some("the call ended (Twilio: completed)"));
-    assert_eq!(world.rig.sessions.waiting(), 0);
+    assert_eq!(world.rig.sessions().waiting(), 0);
 }
 
 #[tokio::test]
@@ -551,7 +548,7 @@ async fn a_call_twilio_will_not_place_fails_with_why_and_is_not_left_waiting() {
     world.rig.twilio.fail_next(twilio::Endpoint::CreateCall, 1);
     let error = world.engine.start_call(world.contact, world.agent).await.unwrap_err().to_string();
     assert!(error.contains("Pipeline") && error.contains("HTTP 500"), "{error}");
-    assert_eq!(world.rig.sessions.waiting(), 0);
+    assert_eq!(world.rig.sessions().waiting(), 0);
     assert_eq!(world.rig.twilio.placed_calls().len(), 1, "a 500 on placing a call is not resent");
 }
 
@@ -635,10 +632,7 @@ async fn without_speech_final_the_utterance_end_closes_the_callee_turn() {
 async fn the_dispatcher_ending_a_campaigns_pipeline_call_hangs_it_up_on_twilio() {
     let script = vec![agent_done(), CallerStep::Silence(Duration::from_secs(30))];
     let mut world = World::new(|_| {}, scripted(Vec::new()), script).await;
-    let engine = Arc::new(std::mem::replace(
-        &mut world.engine,
-        Engine::new(Arc::new(Store::open_in_memory().unwrap()), EngineSettings::default()),
-    ));
+    let engine = Arc::clone(&world.engine);
     let spec = super::quote_campaign("pipeline", world.agent, None, vec![world.contact], 1);
     let (id, _) = super::campaign_call_ended_by_dispatcher(&engine, spec).await;
     let placed = tokio::time::timeout(Duration::from_secs(10), world.rig.next_placed()).await.unwrap().unwrap();

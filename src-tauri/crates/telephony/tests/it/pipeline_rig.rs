@@ -1,14 +1,15 @@
 //! A rig for running realtime pipeline calls against the loopback fakes, for these tests and the
-//! pipeline bench: the three provider fakes, the fake Twilio, the real listener with the pipeline's
-//! session registry and the real pipeline backend placing calls through the Twilio dialer. The
-//! fake Twilio joins each answered call's `<Connect><Stream>` with the scripted callee, as
+//! pipeline bench: the three provider fakes and the fake Twilio, and Switchboard started as the
+//! app starts it (the composition root: the real listener with every route, the pipeline backend
+//! placing calls through the Twilio dialer, the reconcilers), its clients pointed at the fakes.
+//! The fake Twilio joins each answered call's `<Connect><Stream>` with the scripted callee, as
 //! Twilio would, and hands each joined stream to the test.
 
-use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_engine::{CallReports, Engine, LiveCalls};
+use switchboard_engine::Engine;
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
 use switchboard_providers::elevenlabs::ElevenLabsConfig;
@@ -16,9 +17,9 @@ use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
 use switchboard_providers::{HttpSettings, ProviderError, RetryPolicy, Secret};
 use switchboard_store::Store;
 use switchboard_telephony::backends::ReconcileSettings;
-use switchboard_telephony::backends::pipeline::PipelineBackend;
-use switchboard_telephony::backends::twilio::{TwilioDialer, TwilioDialerSettings};
-use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookSecrets, serve, spawn_inbox_processor};
+use switchboard_telephony::listener::{ListenerSettings, WebhookSecrets};
+use switchboard_telephony::root::{ListenerPlan, Parts, Switchboard};
+use switchboard_telephony::{ProviderClients, ProviderSet};
 use switchboard_voice::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
 
 use switchboard_fakes::anthropic::{FakeAnthropic, Responder};
@@ -26,7 +27,7 @@ use switchboard_fakes::deepgram::FakeDeepgram;
 use switchboard_fakes::elevenlabs_tts::FakeElevenLabsTts;
 use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings, JoinedStream, StreamCallee};
 use switchboard_fakes::twilio_media::CallerStep;
-use switchboard_sim::{Cast, SimSettings};
+use switchboard_sim::{Cast, SimSettings, Simulator};
 
 const ACCOUNT: &str = "AC000000000000000000000000000000rig";
 /// The Twilio auth token the rig's listener verifies media stream upgrades with.
@@ -52,32 +53,27 @@ pub struct RigSettings {
     pub keep_audio: bool,
 }
 
-/// The fakes and the listener; the streams of calls placed through the engine arrive as
+/// The fakes and Switchboard; the streams of calls placed through its engine arrive as
 /// [`JoinedStream`]s.
 pub struct PipelineRig {
     pub deepgram: FakeDeepgram,
     pub anthropic: FakeAnthropic,
     pub tts: FakeElevenLabsTts,
     pub twilio: Arc<FakeTwilio>,
-    /// The dialer placing the calls (its reconciler is not running).
-    pub dialer: TwilioDialer,
-    /// Where reports about the calls are applied (with the listener's live calls).
-    pub reports: CallReports,
-    pub sessions: PipelineSessions,
+    /// Switchboard over the test's store, as the app starts it.
+    pub switchboard: Switchboard,
 }
 
 impl PipelineRig {
-    /// Starts the fakes and a listener over `store`, and registers the pipeline backend with
-    /// `engine`.
-    pub async fn start(engine: &mut Engine, store: Arc<Store>, settings: RigSettings) -> std::io::Result<Self> {
-        Self::start_reconciling(engine, store, settings, ReconcileSettings::default()).await
+    /// Starts the fakes and Switchboard over `store`, keeping recordings in `recordings`.
+    pub async fn start(store: Arc<Store>, recordings: Option<PathBuf>, settings: RigSettings) -> std::io::Result<Self> {
+        Self::start_reconciling(store, recordings, settings, ReconcileSettings::default()).await
     }
 
-    /// As [`PipelineRig::start`], the dialer reconciling its calls (once its reconciler is
-    /// started) as `reconcile` says.
+    /// As [`PipelineRig::start`], the reconcilers reconciling as `reconcile` says.
     pub async fn start_reconciling(
-        engine: &mut Engine,
         store: Arc<Store>,
+        recordings: Option<PathBuf>,
         settings: RigSettings,
         reconcile: ReconcileSettings,
     ) -> std::io::Result<Self> {
@@ -112,33 +108,44 @@ impl PipelineRig {
                 max_retry_after: Duration::from_secs(1),
             },
         };
-        let clients = clients(&deepgram, &anthropic, &tts, &http).map_err(std::io::Error::other)?;
-        let live = LiveCalls::default();
-        let sessions = PipelineSessions::default();
-        let dialer = TwilioDialer::new(
-            twilio.client(&http).map_err(std::io::Error::other)?,
-            Arc::clone(&store),
-            live.clone(),
-            TwilioDialerSettings { from_number: FROM.into(), public_base_url: PUBLIC_BASE.into(), reconcile },
-        )
-        .with_pipeline(sessions.clone());
         let secrets =
             WebhookSecrets { twilio_auth_token: Some(Secret::new(TWILIO_AUTH_TOKEN)), ..WebhookSecrets::default() };
-        let mut listener_settings = ListenerSettings::new(PUBLIC_BASE);
-        listener_settings.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
-        listener_settings.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
-        let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live.clone(), None);
-        let state = ListenerState::new(store, engine.bus().clone(), secrets, listener_settings)
-            .with_live_calls(live, None)
-            .with_twilio(dialer.clone())
-            .with_pipeline(sessions.clone())
-            .with_live_audio(engine.live_audio().clone());
-        let state = Arc::new(state);
-        let (listener, _server) = serve(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&state)).await?;
-        spawn_inbox_processor(state);
-        twilio.tunnel(PUBLIC_BASE, &format!("http://{listener}"));
-        engine.register_backend(Arc::new(PipelineBackend::new(sessions.clone(), clients, dialer.clone())));
-        Ok(Self { deepgram, anthropic, tts, twilio, dialer, reports, sessions })
+        let mut set = ProviderSet::new(PUBLIC_BASE, secrets);
+        set.twilio = Some(twilio.client(&http).map_err(std::io::Error::other)?);
+        set.from_number = Some(FROM.into());
+        set.pipeline = Some(clients(&deepgram, &anthropic, &tts, &http).map_err(std::io::Error::other)?);
+        let mut listener = ListenerSettings::new(PUBLIC_BASE);
+        listener.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
+        listener.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
+        let switchboard = Switchboard::start(Parts {
+            store,
+            recordings,
+            clients: ProviderClients::new(set),
+            simulator: Box::new(move |audio| Arc::new(Simulator::new(sim).with_live_audio(audio.clone()))),
+            listener: Some(ListenerPlan { port: 0, settings: listener }),
+            reconcile,
+            resume_campaigns: false,
+            backend_override: None,
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        let bound = match &switchboard.listener {
+            Some(Ok(bound)) => *bound,
+            Some(Err(reason)) => return Err(std::io::Error::other(reason.clone())),
+            None => return Err(std::io::Error::other("no listener")),
+        };
+        twilio.tunnel(PUBLIC_BASE, &format!("http://{bound}"));
+        Ok(Self { deepgram, anthropic, tts, twilio, switchboard })
+    }
+
+    /// The engine placing the calls.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.switchboard.engine
+    }
+
+    /// The pipeline's calls waiting for their media stream.
+    pub fn sessions(&self) -> &PipelineSessions {
+        &self.switchboard.pipeline
     }
 
     /// The stream of the next call placed and answered (waits up to 10 s for it).

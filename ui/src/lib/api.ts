@@ -11,7 +11,9 @@ import type {
   CampaignKind,
   CampaignSpec,
   CampaignView,
+  LastQuote,
   LaunchProblem,
+  QuoteRequest,
   AudioDevices,
   CallFilter,
   CallRecord,
@@ -111,8 +113,14 @@ export const api = {
   listPresets: () => call<AgentConfig[]>("list_presets"),
   saveAgent: (id: AgentId | null, config: AgentConfig) => call<Agent>("save_agent", { id, config }),
   listCampaigns: () => call<CampaignView[]>("list_campaigns"),
-  checkCampaign: (kind: CampaignKind, agentId: AgentId, negotiationAgentId: AgentId | null, contacts: ContactId[]) =>
-    call<LaunchProblem[]>("check_campaign", { kind, agentId, negotiationAgentId, contacts }),
+  checkCampaign: (
+    kind: CampaignKind,
+    agentId: AgentId,
+    negotiationAgentId: AgentId | null,
+    contacts: ContactId[],
+    request: QuoteRequest | null,
+  ) => call<LaunchProblem[]>("check_campaign", { kind, agentId, negotiationAgentId, contacts, request }),
+  vendorLastQuotes: (item: string) => call<LastQuote[]>("vendor_last_quotes", { item }),
   launchCampaign: (spec: CampaignSpec) => call<CampaignView>("launch_campaign", { spec }),
   setCampaignStatus: (id: number, status: "paused" | "running") =>
     call<CampaignView>("set_campaign_status", { id, status }),
@@ -120,6 +128,8 @@ export const api = {
   exportCampaignSummary: (id: number, path: string) => call<null>("export_campaign_summary", { id, path }),
   getDefaultRegion: () => call<string>("get_default_region"),
   setDefaultRegion: (region: string) => call<string>("set_default_region", { region }),
+  getPaymentTermsRate: () => call<number>("get_payment_terms_rate"),
+  setPaymentTermsRate: (rate: number) => call<number>("set_payment_terms_rate", { rate }),
   getTheme: () => call<Theme>("get_theme"),
   setTheme: (theme: Theme) => call<Theme>("set_theme", { theme }),
 };

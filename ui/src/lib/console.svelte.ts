@@ -32,6 +32,8 @@ class ConsoleState {
   private campaignRefresh: ReturnType<typeof setTimeout> | null = null;
   selectedCallId = $state<CallId | null>(null);
   detail = $state<CallRecord | null>(null);
+  /** Vendors ticked in Contacts to ask for quotes: the campaign builder opens with them picked. */
+  quoteVendors = $state<number[] | null>(null);
   /** The contact History shows the calls of, when opened from a contact's page. */
   historyContact = $state<{ id: number; name: string } | null>(null);
   error = $state<{ code: string; message: string } | null>(null);

@@ -16,6 +16,7 @@ mod keys;
 mod listen;
 mod page_errors;
 mod profile;
+mod rfq;
 mod settings;
 mod speakers;
 mod spreadsheets;

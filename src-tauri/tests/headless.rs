@@ -223,6 +223,66 @@ async fn finish(mut command: Command, within: Duration) -> std::process::Output 
     child.wait_with_output().unwrap()
 }
 
+/// The fakes of the calls Twilio carries: Twilio itself (its media stream callee answers the
+/// agent, says one thing and stays on), Deepgram (hearing "Not interested, bye."), Anthropic
+/// answering with `model`, and ElevenLabs' text to speech; Twilio's callbacks go to `profile`'s
+/// listener, reached at [`PUBLIC`].
+struct TwilioFakes {
+    twilio: FakeTwilio,
+    deepgram: FakeDeepgram,
+    anthropic: FakeAnthropic,
+    tts: FakeElevenLabsTts,
+}
+
+impl TwilioFakes {
+    async fn start(model: Responder, profile: &Profile) -> Self {
+        let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, model).await.unwrap();
+        let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await.unwrap();
+        deepgram.script(&["Not interested, bye."]);
+        let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, 2).await.unwrap();
+        let twilio = FakeTwilio::start(FakeTwilioSettings {
+            account_sid: TWILIO_ACCOUNT.into(),
+            auth_token: Secret::new(TWILIO_TOKEN),
+            ring_time: Duration::from_millis(10),
+            sim: SIM,
+            machines: Vec::new(),
+        })
+        .await
+        .unwrap();
+        let agent_done = CallerStep::WaitForAgent(Duration::from_millis(300));
+        let script = vec![
+            agent_done,
+            CallerStep::Speak(Duration::from_millis(600)),
+            CallerStep::Silence(Duration::from_secs(30)),
+        ];
+        twilio.stream_callee(StreamCallee { script, keep_audio: false, forged: Default::default() });
+        twilio.tunnel(PUBLIC, &format!("http://127.0.0.1:{}", profile.port));
+        Self { twilio, deepgram, anthropic, tts }
+    }
+
+    /// The keys they accept, as the environment gives them.
+    fn keys(&self) -> [(&'static str, &'static str); 6] {
+        [
+            ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT),
+            ("TWILIO_AUTH_TOKEN", TWILIO_TOKEN),
+            ("TWILIO_FROM_NUMBER", FROM),
+            ("DEEPGRAM_API_KEY", DEEPGRAM_KEY),
+            ("ANTHROPIC_API_KEY", ANTHROPIC_KEY),
+            ("ELEVENLABS_API_KEY", ELEVENLABS_KEY),
+        ]
+    }
+
+    /// Where they serve, by provider.
+    fn base_urls(&self) -> [(&'static str, &str); 4] {
+        [
+            ("TWILIO", self.twilio.base_url()),
+            ("DEEPGRAM", self.deepgram.base_url()),
+            ("ANTHROPIC", self.anthropic.base_url()),
+            ("ELEVENLABS", self.tts.base_url()),
+        ]
+    }
+}
+
 /// Answers the pipeline call's one model turn with a goodbye, and plays the quote agent on the
 /// gather call's turns.
 fn model(quote: Responder) -> Responder {
@@ -247,40 +307,9 @@ async fn serve_runs_a_speech_gather_call_and_a_pipeline_call_end_to_end() {
 
     let vendors = profile.store.list_contacts().unwrap();
     let quote = QuoteAgent::new(&gather_agent, &vendors, &SIM).responder();
-    let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, model(quote)).await.unwrap();
-    let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await.unwrap();
-    deepgram.script(&["Not interested, bye."]);
-    let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, 2).await.unwrap();
-    let twilio = FakeTwilio::start(FakeTwilioSettings {
-        account_sid: TWILIO_ACCOUNT.into(),
-        auth_token: Secret::new(TWILIO_TOKEN),
-        ring_time: Duration::from_millis(10),
-        sim: SIM,
-        machines: Vec::new(),
-    })
-    .await
-    .unwrap();
-    let agent_done = CallerStep::WaitForAgent(Duration::from_millis(300));
-    let script =
-        vec![agent_done, CallerStep::Speak(Duration::from_millis(600)), CallerStep::Silence(Duration::from_secs(30))];
-    twilio.stream_callee(StreamCallee { script, keep_audio: false, forged: Default::default() });
+    let fakes = TwilioFakes::start(model(quote), &profile).await;
     let local = format!("http://127.0.0.1:{}", profile.port);
-    twilio.tunnel(PUBLIC, &local);
-
-    let keys = [
-        ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT),
-        ("TWILIO_AUTH_TOKEN", TWILIO_TOKEN),
-        ("TWILIO_FROM_NUMBER", FROM),
-        ("DEEPGRAM_API_KEY", DEEPGRAM_KEY),
-        ("ANTHROPIC_API_KEY", ANTHROPIC_KEY),
-        ("ELEVENLABS_API_KEY", ELEVENLABS_KEY),
-    ];
-    let base_urls = [
-        ("TWILIO", twilio.base_url()),
-        ("DEEPGRAM", deepgram.base_url()),
-        ("ANTHROPIC", anthropic.base_url()),
-        ("ELEVENLABS", tts.base_url()),
-    ];
+    let (keys, base_urls) = (fakes.keys(), fakes.base_urls());
     let mut serving = profile.serve(&keys, &base_urls, PUBLIC);
     assert!(
         serving.first_line.starts_with(&format!("Listening on {local}; providers reach it at {PUBLIC}")),
@@ -299,6 +328,7 @@ async fn serve_runs_a_speech_gather_call_and_a_pipeline_call_end_to_end() {
 
     // The gather campaign, resumed from another shell: Twilio fetches the voice URL and posts
     // each thing the vendor says to the gather route until the quote is complete.
+    let twilio = &fakes.twilio;
     twilio.hand_off();
     let resumed =
         profile.switchboard(&[], &[]).args(["campaign", "resume", &gather_campaign.to_string()]).output().unwrap();
@@ -315,6 +345,38 @@ async fn serve_runs_a_speech_gather_call_and_a_pipeline_call_end_to_end() {
     assert_eq!(offer.confidence, 1.0, "{offer:?}");
 
     assert_eq!(serving.terminate(Duration::from_secs(30)).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn campaign_run_on_another_backend_runs_its_calls_through_the_listener() {
+    let profile = Profile::new();
+    // The shipped quote agent stays on the simulator; `--backend pipeline` moves its calls.
+    let mut agent = profile.agent("Vendor quote");
+    agent.config.backend_settings.pipeline.tts_voice = "voice_test".into();
+    profile.store.update_agent(agent.id, &agent.config).unwrap();
+    let fakes = TwilioFakes::start(model(Box::new(|_| Reply::text("Sorry?"))), &profile).await;
+    let vendors = profile.data.with_file_name("vendors.csv");
+    std::fs::write(
+        &vendors,
+        "name,phone,item,quantity,target_price\nAcme Fasteners,(312) 555-0143,M8 bolts,10000,0.42\n",
+    )
+    .unwrap();
+
+    let mut run = profile.switchboard(&fakes.keys(), &fakes.base_urls());
+    run.args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--backend", "pipeline"])
+        .args(["--attempts", "1", "--ignore-windows", "--json", "--no-keychain", "--port", &profile.port.to_string()])
+        .args(["--public-url", PUBLIC])
+        .arg("--contacts")
+        .arg(&vendors);
+    let output = finish(run, Duration::from_secs(90)).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let calls: Vec<CallSummary> = profile.store.list_calls(10).unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!((calls[0].state, calls[0].backend), (CallState::Completed, BackendKind::Pipeline), "{calls:?}");
+    assert_eq!(calls[0].end_reason.as_deref(), Some("the callee said goodbye"));
+    assert_eq!(fakes.twilio.placed_calls().len(), 1);
+    assert_eq!(profile.agent("Vendor quote").config.backend, BackendKind::Simulator, "the agent is unchanged");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -95,6 +95,10 @@ async fn an_rfq_goes_from_the_picker_to_a_summary_ranked_on_landed_cost_against_
             (shown == ["Pacific Bolt & Nut"]).then_some(())
         })
         .await;
+        // A tag narrows it too, and a search nothing matches says so.
+        app.wait_for("[data-testid=vendor-tag]").await.select_by_value("fasteners").await.unwrap();
+        replace_text(&search, "titanium").await;
+        assert_eq!(app.text("[data-testid=vendor-none-shown]").await, "No vendor matches.");
         replace_text(&search, "").await;
         eventually("every vendor again", PATIENCE, || async {
             (app.attrs("[data-testid=campaign-pick]", "data-contact-name").await.len() == 5).then_some(())

@@ -26,6 +26,7 @@ fn main() {
         "list_campaigns",
         "check_campaign",
         "vendor_last_quotes",
+        "estimate_vendor_freight",
         "launch_campaign",
         "set_campaign_status",
         "cancel_campaign",

@@ -60,6 +60,7 @@ fn typescript() -> String {
         declaration::<EngineEvent>(&cfg),
         declaration::<ErrorCode>(&cfg),
         declaration::<switchboard_engine::ActionCall>(&cfg),
+        declaration::<core::VendorFreight>(&cfg),
         declaration::<core::QuoteRequest>(&cfg),
         declaration::<core::Freight>(&cfg),
         declaration::<core::EarlyDiscount>(&cfg),

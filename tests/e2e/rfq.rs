@@ -200,6 +200,34 @@ async fn an_rfq_goes_from_the_picker_to_a_summary_ranked_on_landed_cost_against_
             let row = rows.iter().find(|r| r.0 == name).unwrap();
             assert_eq!(price.parse::<f64>().unwrap(), row.1, "{name}");
         }
+
+        // Freight for a pickup quote is estimated for that vendor's lane: an absurd amount is
+        // refused beside its input; $300 instead of the campaign's $900 ranks the quotes again.
+        let origin = "return document.querySelector('[data-testid=campaign-detail] [data-testid=summary-row]:has([data-testid=freight-estimate])')?.dataset.vendor";
+        let pickup = app.client.execute(origin, vec![]).await.unwrap().as_str().expect("an ex-works or FOB-origin quote").to_owned();
+        let row = format!("[data-testid=campaign-detail] [data-testid=summary-row][data-vendor='{pickup}']");
+        let input_css = format!("{row} [data-testid=freight-estimate]");
+        let show = "document.querySelector(arguments[0]).scrollIntoView({ block: 'center', inline: 'center' })";
+        app.client.execute(show, vec![input_css.as_str().into()]).await.expect("the estimate scrolls into view");
+        let input = app.wait_for(&input_css).await;
+        input.send_keys("99999999").await.unwrap();
+        app.wait_for(&format!("{row} [data-testid=freight-estimate-save]")).await.click().await.unwrap();
+        assert_eq!(
+            app.text(&format!("{row} [data-testid=freight-estimate-error]")).await,
+            "the freight estimate is $0 to $10000000 for the shipment, not 99999999"
+        );
+        replace_text(&input, "300").await;
+        app.wait_for(&format!("{row} [data-testid=freight-estimate-save]")).await.click().await.unwrap();
+        let before = rows.iter().find(|r| r.0 == pickup).unwrap().2;
+        let reranked = eventually("the quotes ranked again", PATIENCE, || async {
+            let now = summary_rows(&app).await;
+            let landed = now.iter().find(|r| r.0 == pickup)?.2;
+            // $600 less freight over 10 000 pcs: $0.06 a unit less landed.
+            ((before - landed - 0.06).abs() < 1e-9).then_some(now)
+        })
+        .await;
+        let compliant: Vec<&Row> = reranked.iter().take_while(|r| r.3).collect();
+        assert!(compliant.windows(2).all(|w| w[0].2 <= w[1].2), "cheapest landed first again: {reranked:?}");
         app.quit().await;
 
         // The request is the campaign's; round 2 was told the best landed cost and the target.
@@ -210,6 +238,8 @@ async fn an_rfq_goes_from_the_picker_to_a_summary_ranked_on_landed_cost_against_
         assert_eq!((request.item.as_str(), request.quantity, request.unit.as_str()), ("M8x50 hex bolts", 10_000, "pcs"));
         assert_eq!((request.target_price, request.freight_estimate), (Some(0.475), Some(900.0)));
         assert_eq!(request.needed_by.as_deref(), Some(needed_by.as_str()));
+        let pickup_id = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == pickup).unwrap().id;
+        assert_eq!(request.freight_estimate_for(pickup_id), Some(300.0), "the lane's estimate is kept");
         let round_two = store.campaign_targets(campaign.id, 2).unwrap();
         assert!(!round_two.is_empty());
         for target in &round_two {

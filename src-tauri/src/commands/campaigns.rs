@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use switchboard_core::{AgentId, ContactId, QuoteRequest};
+use switchboard_core::{AgentId, ContactId, FieldError, QuoteRequest, freight_estimate_problem};
 use switchboard_engine::campaigns::{
-    CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, campaign_view, last_quotes,
-    launch_problems,
+    CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, campaign_view,
+    estimate_freight, last_quotes, launch_problems,
 };
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{EngineError, ErrorCode};
@@ -58,6 +58,22 @@ pub async fn launch_campaign(console: State<'_, Console>, spec: CampaignSpec) ->
 #[tauri::command]
 pub async fn vendor_last_quotes(console: State<'_, Console>, item: String) -> Reply<Vec<LastQuote>> {
     with_store(&console, move |store| last_quotes(store, &item)).await
+}
+
+/// Sets (or, with none, removes) the freight estimate for one vendor's ex-works / FOB-origin
+/// quote in a finished quote campaign, which ranks its quotes again.
+#[tauri::command]
+pub async fn estimate_vendor_freight(
+    console: State<'_, Console>,
+    id: i64,
+    contact_id: ContactId,
+    amount: Option<f64>,
+) -> Reply<CampaignView> {
+    if let Some(problem) = amount.and_then(freight_estimate_problem) {
+        return Err(CommandError::invalid(vec![FieldError::new(format!("vendorFreight.{contact_id}"), problem)]));
+    }
+    estimate_freight(&engine(&console)?, id, contact_id, amount).await?;
+    campaign(&console, id).await
 }
 
 /// Pauses (`paused`) or resumes (`running`) a campaign.

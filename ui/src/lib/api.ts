@@ -121,6 +121,8 @@ export const api = {
     request: QuoteRequest | null,
   ) => call<LaunchProblem[]>("check_campaign", { kind, agentId, negotiationAgentId, contacts, request }),
   vendorLastQuotes: (item: string) => call<LastQuote[]>("vendor_last_quotes", { item }),
+  estimateVendorFreight: (id: number, contactId: ContactId, amount: number | null) =>
+    call<CampaignView>("estimate_vendor_freight", { id, contactId, amount }),
   launchCampaign: (spec: CampaignSpec) => call<CampaignView>("launch_campaign", { spec }),
   setCampaignStatus: (id: number, status: "paused" | "running") =>
     call<CampaignView>("set_campaign_status", { id, status }),

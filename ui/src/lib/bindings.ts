@@ -257,6 +257,8 @@ agentName: string | null,
  */
 organization: string | null, };
 
+export type VendorFreight = { contactId: ContactId, amount: number, };
+
 export type QuoteRequest = { item: string, quantity: number, 
 /**
  * What the quantity counts ("units", "boxes", "kg").
@@ -274,7 +276,12 @@ neededBy: string | null, notes: string | null,
  * What the dispatcher expects freight to cost for the whole shipment when a vendor quotes
  * ex works or FOB origin (the buyer arranges the freight), in dollars.
  */
-freightEstimate: number | null, };
+freightEstimate: number | null, 
+/**
+ * The dispatcher's freight estimates for single vendors' ex-works / FOB-origin quotes
+ * (their lane), entered once the quotes are in; they take the place of `freight_estimate`.
+ */
+vendorFreight: Array<VendorFreight>, };
 
 export type Freight = { "kind": "included" } | { "kind": "quoted", amount: number, per_unit: boolean, } | { "kind": "origin" } | { "kind": "unknown" };
 

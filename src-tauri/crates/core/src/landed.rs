@@ -77,7 +77,10 @@ pub fn landed_cost(offer: &Offer, quoted_on: Option<Date>, decision: &Decision<'
             let per_unit = amount / f64::from(quantity);
             (Some(per_unit), false, per_unit)
         }
-        Freight::Origin => (decision.request.freight_estimate.map(|total| total / f64::from(quantity)), true, 0.0),
+        Freight::Origin => {
+            let estimate = decision.request.freight_estimate_for(offer.contact_id);
+            (estimate.map(|total| total / f64::from(quantity)), true, 0.0)
+        }
         // Nothing said about freight: taken as in the price, like most spoken quotes.
         Freight::Unknown => (Some(0.0), false, 0.0),
     };
@@ -234,6 +237,11 @@ mod tests {
         assert_eq!((cost.freight, cost.freight_per_unit, cost.freight_estimated), (Freight::Origin, Some(0.025), true));
         assert_eq!(cost.landed, Some(0.365));
         assert_eq!(describe_landed(&quoted, &cost), "$0.365 landed ($0.34 + $0.025 estimated freight)");
+        // The vendor's own estimate (their lane) takes the place of the campaign's: $400 → $0.04.
+        let mut lane = request();
+        lane.set_vendor_freight(ContactId(1), Some(400.0));
+        let cost = landed_cost(&quoted, None, &Decision { request: &lane, annual_rate: 0.10, today: TODAY });
+        assert_eq!((cost.freight_per_unit, cost.landed), (Some(0.04), Some(0.38)));
         // Without an estimate the landed cost is unknown, and says why.
         let none = QuoteRequest { freight_estimate: None, ..request() };
         let cost = landed_cost(&quoted, None, &Decision { request: &none, annual_rate: 0.10, today: TODAY });

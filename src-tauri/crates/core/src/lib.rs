@@ -38,7 +38,7 @@ pub use ids::{AgentId, CallId, ContactId, UnixMillis};
 pub use landed::{Decision, FlagKind, LandedCost, QuoteFlag, compare_landed, describe_landed, landed_cost};
 pub use offer::Offer;
 pub use phone::{Phone, PhoneError, normalize_phone, parse_phone};
-pub use quote_request::{QuoteRequest, money};
+pub use quote_request::{QuoteRequest, VendorFreight, freight_estimate_problem, money};
 pub use quote_terms::{EarlyDiscount, Freight, PaymentTerms};
 pub use template::{MissingVariables, Variables, render};
 pub use time_zone::{TimeZoneError, resolve_time_zone};

@@ -37,7 +37,7 @@ pub(crate) fn advice(finals: &[RankedOffer], request: &QuoteRequest, unanswered:
     let alternatives = priced.iter().skip(1).take(ALTERNATIVES).map(|r| alternative(r)).collect();
 
     next_steps.push(format!("Confirm {}'s quote in writing and place the order.", best.vendor));
-    if let (Some(cost), Some(estimate)) = (&best.landed, request.freight_estimate)
+    if let (Some(cost), Some(estimate)) = (&best.landed, request.freight_estimate_for(best.offer.contact_id))
         && cost.freight_estimated
     {
         next_steps.push(format!(

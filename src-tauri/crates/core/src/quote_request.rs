@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::{FieldError, Variables};
+use crate::{ContactId, FieldError, Variables};
 
 /// The most units one request may ask for: beyond it a typo, not an order.
 pub const MAX_QUANTITY: u32 = 100_000_000;
@@ -31,6 +31,24 @@ pub struct QuoteRequest {
     /// What the dispatcher expects freight to cost for the whole shipment when a vendor quotes
     /// ex works or FOB origin (the buyer arranges the freight), in dollars.
     pub freight_estimate: Option<f64>,
+    /// The dispatcher's freight estimates for single vendors' ex-works / FOB-origin quotes
+    /// (their lane), entered once the quotes are in; they take the place of `freight_estimate`.
+    pub vendor_freight: Vec<VendorFreight>,
+}
+
+/// A freight estimate for one vendor's shipment, in dollars.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct VendorFreight {
+    pub contact_id: ContactId,
+    pub amount: f64,
+}
+
+/// Why a freight estimate cannot be used, or `None` when it can.
+pub fn freight_estimate_problem(estimate: f64) -> Option<String> {
+    (!(estimate.is_finite() && (0.0..=MAX_FREIGHT_ESTIMATE).contains(&estimate)))
+        .then(|| format!("the freight estimate is $0 to ${MAX_FREIGHT_ESTIMATE:.0} for the shipment, not {estimate}"))
 }
 
 impl QuoteRequest {
@@ -56,13 +74,13 @@ impl QuoteRequest {
                 format!("the target price is above $0 and at most ${MAX_TARGET_PRICE:.0} per unit, not {price}"),
             );
         }
-        if let Some(estimate) = self.freight_estimate
-            && !(estimate.is_finite() && (0.0..=MAX_FREIGHT_ESTIMATE).contains(&estimate))
-        {
-            problem(
-                "freightEstimate",
-                format!("the freight estimate is $0 to ${MAX_FREIGHT_ESTIMATE:.0} for the shipment, not {estimate}"),
-            );
+        if let Some(message) = self.freight_estimate.and_then(freight_estimate_problem) {
+            problem("freightEstimate", message);
+        }
+        for (i, vendor) in self.vendor_freight.iter().enumerate() {
+            if let Some(message) = freight_estimate_problem(vendor.amount) {
+                problem(&format!("vendorFreight.{i}.amount"), message);
+            }
         }
         match self.needed_by.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| (d, d.parse::<Date>())) {
             None => {}
@@ -73,6 +91,19 @@ impl QuoteRequest {
             Some(_) => {}
         }
         problems
+    }
+
+    /// The freight estimate for `vendor`'s shipment: theirs, else the campaign's.
+    pub fn freight_estimate_for(&self, vendor: ContactId) -> Option<f64> {
+        self.vendor_freight.iter().find(|f| f.contact_id == vendor).map(|f| f.amount).or(self.freight_estimate)
+    }
+
+    /// Sets (or, with `None`, removes) the freight estimate for `vendor`'s shipment.
+    pub fn set_vendor_freight(&mut self, vendor: ContactId, amount: Option<f64>) {
+        self.vendor_freight.retain(|f| f.contact_id != vendor);
+        if let Some(amount) = amount {
+            self.vendor_freight.push(VendorFreight { contact_id: vendor, amount });
+        }
     }
 
     /// The needed-by date, when one is set and reads as a date.
@@ -141,6 +172,7 @@ mod tests {
             needed_by: Some("2026-03-01".into()),
             notes: None,
             freight_estimate: Some(150.0),
+            vendor_freight: Vec::new(),
         }
     }
 
@@ -195,11 +227,23 @@ mod tests {
                 ),
             ]
         );
-        let absurd = QuoteRequest { target_price: Some(2e6), needed_by: Some("next week".into()), ..request() };
+        let mut absurd = QuoteRequest { target_price: Some(2e6), needed_by: Some("next week".into()), ..request() };
+        absurd.set_vendor_freight(ContactId(7), Some(-1.0));
         let fields: Vec<String> = absurd.problems(TODAY).into_iter().map(|p| p.field).collect();
-        assert_eq!(fields, ["request.targetPrice", "request.neededBy"]);
+        assert_eq!(fields, ["request.targetPrice", "request.vendorFreight.0.amount", "request.neededBy"]);
         let due_today = QuoteRequest { needed_by: Some("2026-01-15".into()), ..request() };
         assert!(due_today.problems(TODAY).is_empty());
+    }
+
+    #[test]
+    fn a_vendors_own_freight_estimate_takes_the_place_of_the_campaigns() {
+        let mut request = request();
+        request.set_vendor_freight(ContactId(3), Some(400.0));
+        request.set_vendor_freight(ContactId(3), Some(420.0));
+        assert_eq!(request.freight_estimate_for(ContactId(3)), Some(420.0));
+        assert_eq!(request.freight_estimate_for(ContactId(4)), Some(150.0));
+        request.set_vendor_freight(ContactId(3), None);
+        assert_eq!(request.freight_estimate_for(ContactId(3)), Some(150.0));
     }
 
     #[test]

@@ -227,6 +227,16 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Rewrites a completed campaign's spec and summary together (a decision revised after
+    /// the calls, such as a freight estimate). False when the campaign is not completed.
+    pub fn revise_completed_campaign(&self, id: i64, spec: &str, summary: &str) -> Result<bool> {
+        let changed = self.conn().execute_cached(
+            "UPDATE campaigns SET spec = ?2, summary = ?3 WHERE id = ?1 AND status = 'completed'",
+            params![id, spec, summary],
+        )?;
+        Ok(changed == 1)
+    }
+
     /// The targets of one round.
     pub fn campaign_targets(&self, id: i64, round: u8) -> Result<Vec<TargetRow>> {
         let conn = self.conn();

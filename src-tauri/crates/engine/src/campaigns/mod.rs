@@ -4,6 +4,7 @@
 //! campaign resumes where it was after the app restarts.
 
 mod cancel;
+mod freight_estimate;
 mod last_quotes;
 mod launch_check;
 mod outcome;
@@ -14,6 +15,7 @@ mod spec;
 mod view;
 
 pub use cancel::{CallLeft, CancelReport, LET_FINISH};
+pub use freight_estimate::estimate_freight;
 pub use last_quotes::{LastQuote, last_quotes};
 pub use launch_check::{LaunchProblem, launch_problems};
 pub use outcome::{CampaignResult, DriverOutcome};

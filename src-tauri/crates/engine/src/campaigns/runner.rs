@@ -443,7 +443,13 @@ async fn advance(engine: &Arc<Engine>, id: i64, spec: &CampaignSpec, round: u8) 
     Ok(())
 }
 
-fn result(store: &Store, id: i64, spec: &CampaignSpec, quotes: Vec<RoundQuote>) -> Result<CampaignResult, EngineError> {
+/// What campaign `id` came to, from the store now (its quotes weighed on `spec`'s request).
+pub(super) fn result(
+    store: &Store,
+    id: i64,
+    spec: &CampaignSpec,
+    quotes: Vec<RoundQuote>,
+) -> Result<CampaignResult, EngineError> {
     let round_one = store.campaign_targets(id, 1)?;
     let contacts = store.list_contacts()?;
     let name = |t: &TargetRow| {

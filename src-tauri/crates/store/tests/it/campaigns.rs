@@ -208,3 +208,19 @@ fn each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it() 
     assert!(store.last_quotes_for_item("M8x50 hex bolts").unwrap().is_empty());
     assert_eq!(store.offer(validity).unwrap().unwrap().valid_days, Some(30), "validity is kept");
 }
+
+#[test]
+fn only_a_completed_campaign_is_revised_and_spec_and_summary_change_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let (id, _) = campaign(&store);
+    assert!(!store.revise_completed_campaign(id, r#"{"v":2}"#, r#"{"s":2}"#).unwrap(), "still running");
+    assert_eq!(store.campaign(id).unwrap().unwrap().spec, "{}");
+    assert!(store.complete_campaign(id, 1, r#"{"s":1}"#, UnixMillis(9)).unwrap());
+    assert!(store.revise_completed_campaign(id, r#"{"v":2}"#, r#"{"s":2}"#).unwrap());
+    let row = store.campaign(id).unwrap().unwrap();
+    assert_eq!(
+        (row.spec.as_str(), row.summary.as_deref(), row.status.as_str()),
+        (r#"{"v":2}"#, Some(r#"{"s":2}"#), "completed")
+    );
+}

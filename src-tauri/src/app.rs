@@ -7,7 +7,7 @@ use tauri::{Manager as _, RunEvent};
 
 use crate::console::Console;
 use crate::keychain::Keychain;
-use crate::listening::Listening;
+use crate::listen_in::Listening;
 use crate::paths::DataPaths;
 use crate::playback::Speakers;
 use crate::profile_lock::{Holder, ProfileLock};
@@ -94,10 +94,10 @@ pub fn run() -> ExitCode {
             commands::playback::seek_recording,
             commands::playback::set_playback_volume,
             commands::playback::playback_status,
-            commands::listening::listen_to_call,
-            commands::listening::stop_listening,
-            commands::listening::set_listening_volume,
-            commands::listening::listening_status,
+            commands::listen_in::listen_to_call,
+            commands::listen_in::stop_listening,
+            commands::listen_in::set_listening_volume,
+            commands::listen_in::listening_status,
             commands::store_writes::store_writes_failing,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));

@@ -103,7 +103,7 @@ fn typescript() -> String {
         declaration::<ForgetReport>(&cfg),
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),
-        declaration::<crate::listening::ListeningStatus>(&cfg),
+        declaration::<crate::listen_in::ListeningStatus>(&cfg),
         declaration::<crate::keychain::KeyStatus>(&cfg),
         declaration::<crate::keychain::KeysView>(&cfg),
         declaration::<ConnectionOutcome>(&cfg),

@@ -4,20 +4,16 @@
 //! `profile_lock`) meanwhile.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Args;
 use switchboard_core::{AgentPurpose, BackendKind, Speaker};
 use switchboard_engine::{ActionCall, EngineEvent};
 use switchboard_sim::{Cast, SimSettings};
 
-use crate::campaign_cli::print;
+use crate::output::print;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
-use crate::startup::{self, BackendArg, ProviderArgs, Startup};
-
-/// How long a command waits, once its calls have ended, for their last reports to be applied.
-pub const SETTLE: Duration = Duration::from_secs(5);
+use crate::startup::{self, BackendArg, ProviderArgs, SETTLE, Startup};
 
 /// The arguments of `call`.
 #[derive(Debug, Args)]

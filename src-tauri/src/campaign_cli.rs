@@ -3,7 +3,6 @@
 //! carries run the webhook listener meanwhile. `run` holds the profile (see `profile_lock`) while
 //! it runs; pause, resume and cancel are in `campaign_control`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,11 +17,10 @@ use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 use switchboard_telephony::root::Switchboard;
 
-use crate::call_cli::SETTLE;
-use crate::cli::CampaignCommand;
+use crate::output::print;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
-use crate::startup::{self, BackendArg, ProviderArgs, Startup, open_store};
+use crate::startup::{self, BackendArg, ProviderArgs, SETTLE, Startup, open_store};
 
 /// The arguments of `campaign run`.
 #[derive(Debug, Args)]
@@ -138,66 +136,10 @@ enum CastArg {
     Cooperative,
 }
 
-/// Runs a campaign subcommand.
-pub fn run(command: CampaignCommand) -> Result<ExitCode, String> {
-    let paths = DataPaths::resolve();
-    match command {
-        CampaignCommand::Run(args) => {
-            let lock = ProfileLock::acquire(&paths, Holder::CampaignRun).map_err(|err| err.to_string())?;
-            run_campaign(&paths, open_store(&paths)?, lock, args)
-        }
-        CampaignCommand::Pause { id } => crate::campaign_control::pause(&paths, id),
-        CampaignCommand::Resume { id, json, run } => crate::campaign_control::resume(&paths, id, json, &run),
-        CampaignCommand::Cancel { id, end_calls } => crate::campaign_control::cancel(&paths, id, end_calls),
-        CampaignCommand::List => {
-            let store = open_store(&paths)?;
-            let mut out = String::new();
-            for c in store.list_campaigns().map_err(|err| err.to_string())? {
-                out.push_str(&format!("{:>4}  {:<16} {:<10} round {}  {}\n", c.id, c.kind, c.status, c.round, c.name));
-                if let Some(reason) = &c.status_reason {
-                    out.push_str(&format!("      stopped: {reason}\n"));
-                }
-            }
-            print(&out);
-            Ok(ExitCode::SUCCESS)
-        }
-        CampaignCommand::Show { id, json } => {
-            let store = open_store(&paths)?;
-            let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or(format!("no campaign {id}"))?;
-            let result: Option<CampaignResult> =
-                campaign.summary.as_deref().map(serde_json::from_str).transpose().map_err(|err| err.to_string())?;
-            if json {
-                let value = serde_json::json!({
-                    "id": campaign.id, "name": campaign.name, "kind": campaign.kind,
-                    "status": campaign.status, "statusReason": campaign.status_reason,
-                    "round": campaign.round, "summary": result,
-                });
-                print(&(serde_json::to_string_pretty(&value).map_err(|err| err.to_string())? + "\n"));
-            } else {
-                let mut out =
-                    format!("{} ({}, {}, round {})\n", campaign.name, campaign.kind, campaign.status, campaign.round);
-                if let Some(reason) = &campaign.status_reason {
-                    out.push_str(&format!("stopped: {reason}\n"));
-                }
-                for round in 1..=campaign.round {
-                    for t in store.campaign_targets(id, round).map_err(|err| err.to_string())? {
-                        let who = store.contact(t.contact_id).ok().flatten().map(|c| c.fields.name).unwrap_or_default();
-                        out.push_str(&format!(
-                            "  round {round}  {who:<32} {:<8} {}\n",
-                            t.status,
-                            t.outcome.unwrap_or_default()
-                        ));
-                    }
-                }
-                if let Some(result) = result {
-                    out.push('\n');
-                    out.push_str(&result.to_text());
-                }
-                print(&out);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+/// `campaign run`: holds the profile while it runs the campaign to its summary.
+pub fn run(paths: &DataPaths, args: RunArgs) -> Result<ExitCode, String> {
+    let lock = ProfileLock::acquire(paths, Holder::CampaignRun).map_err(|err| err.to_string())?;
+    run_campaign(paths, open_store(paths)?, lock, args)
 }
 
 fn run_campaign(
@@ -353,7 +295,53 @@ fn progress_bar(round: u8, done: usize, total: usize) -> String {
     format!("round {round} [{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled))
 }
 
-/// Writes command output to stdout.
-pub fn print(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+/// `campaign list`: every campaign in the database, one line each.
+pub fn list(paths: &DataPaths) -> Result<ExitCode, String> {
+    let store = open_store(paths)?;
+    let mut out = String::new();
+    for c in store.list_campaigns().map_err(|err| err.to_string())? {
+        out.push_str(&format!("{:>4}  {:<16} {:<10} round {}  {}\n", c.id, c.kind, c.status, c.round, c.name));
+        if let Some(reason) = &c.status_reason {
+            out.push_str(&format!("      stopped: {reason}\n"));
+        }
+    }
+    print(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `campaign show ID`: one campaign's targets per round and its summary.
+pub fn show(paths: &DataPaths, id: i64, json: bool) -> Result<ExitCode, String> {
+    let store = open_store(paths)?;
+    let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or(format!("no campaign {id}"))?;
+    let result: Option<CampaignResult> =
+        campaign.summary.as_deref().map(serde_json::from_str).transpose().map_err(|err| err.to_string())?;
+    if json {
+        let value = serde_json::json!({
+            "id": campaign.id, "name": campaign.name, "kind": campaign.kind,
+            "status": campaign.status, "statusReason": campaign.status_reason,
+            "round": campaign.round, "summary": result,
+        });
+        print(&(serde_json::to_string_pretty(&value).map_err(|err| err.to_string())? + "\n"));
+    } else {
+        let mut out = format!("{} ({}, {}, round {})\n", campaign.name, campaign.kind, campaign.status, campaign.round);
+        if let Some(reason) = &campaign.status_reason {
+            out.push_str(&format!("stopped: {reason}\n"));
+        }
+        for round in 1..=campaign.round {
+            for t in store.campaign_targets(id, round).map_err(|err| err.to_string())? {
+                let who = store.contact(t.contact_id).ok().flatten().map(|c| c.fields.name).unwrap_or_default();
+                out.push_str(&format!(
+                    "  round {round}  {who:<32} {:<8} {}\n",
+                    t.status,
+                    t.outcome.unwrap_or_default()
+                ));
+            }
+        }
+        if let Some(result) = result {
+            out.push('\n');
+            out.push_str(&result.to_text());
+        }
+        print(&out);
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -12,11 +12,11 @@ use switchboard_engine::now;
 use switchboard_sim::SimSettings;
 use switchboard_store::Store;
 
-use crate::call_cli::SETTLE;
-use crate::campaign_cli::{RunOn, campaign_agents, follow, print};
+use crate::campaign_cli::{RunOn, campaign_agents, follow};
+use crate::output::print;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, LockError, ProfileLock};
-use crate::startup::{self, Startup, open_store};
+use crate::startup::{self, SETTLE, Startup, open_store};
 
 /// How long `cancel --end-calls` waits for the process running the campaign to end its calls.
 const END_CALLS_WAIT: Duration = Duration::from_secs(15);

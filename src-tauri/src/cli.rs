@@ -11,6 +11,7 @@ use switchboard_engine::settings::default_region;
 use switchboard_store::Store;
 
 use crate::paths::DataPaths;
+use crate::{campaign_cli, campaign_control};
 
 /// Switchboard: the operator console for AI phone calls.
 #[derive(Debug, Parser)]
@@ -119,7 +120,7 @@ pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Call(args) => crate::call_cli::run(args),
         Command::Serve(args) => crate::serve::run(args),
-        Command::Campaign { command } => crate::campaign_cli::run(command),
+        Command::Campaign { command } => run_campaign_command(command),
         Command::History { command } => crate::history_cli::run(command),
         Command::Contacts { command: ContactsCommand::Import { file, sheet, kind, dry_run, json, region } } => {
             import_file(&file, sheet, kind, dry_run, json, region)
@@ -129,6 +130,19 @@ pub fn run(command: Command) -> ExitCode {
         eprintln!("switchboard: {message}");
         ExitCode::from(2)
     })
+}
+
+/// Runs a campaign subcommand.
+fn run_campaign_command(command: CampaignCommand) -> Result<ExitCode, String> {
+    let paths = DataPaths::resolve();
+    match command {
+        CampaignCommand::Run(args) => campaign_cli::run(&paths, args),
+        CampaignCommand::List => campaign_cli::list(&paths),
+        CampaignCommand::Show { id, json } => campaign_cli::show(&paths, id, json),
+        CampaignCommand::Pause { id } => campaign_control::pause(&paths, id),
+        CampaignCommand::Resume { id, json, run } => campaign_control::resume(&paths, id, json, &run),
+        CampaignCommand::Cancel { id, end_calls } => campaign_control::cancel(&paths, id, end_calls),
+    }
 }
 
 fn import_file(

@@ -153,7 +153,7 @@ mod tests {
     use super::*;
     use crate::keychain::KEYS;
     use crate::keychain::tests::secret_service;
-    use crate::listener::{LISTENER_PORT, PUBLIC_URL};
+    use crate::listener_address::{LISTENER_PORT, PUBLIC_URL};
     use crate::profile_lock::Holder;
 
     #[tokio::test]

@@ -22,7 +22,7 @@ use switchboard_telephony::listener::{ConnectionProbe, WebhookSecrets};
 use switchboard_voice::PipelineClients;
 
 use crate::keychain::{KEYS, KeyRole, Keychain, KeychainError, key_id, webhook_key_id};
-use crate::listener;
+use crate::listener_address;
 use crate::provider_api;
 
 /// A set built, with what Settings shows about it.
@@ -35,9 +35,9 @@ pub struct Built {
 }
 
 /// Builds the set from `keychain` and `store`, the listener being on `port` and reached at
-/// `chosen_public_url` when given (else see [`listener::public_url`]).
+/// `chosen_public_url` when given (else see [`listener_address::public_url`]).
 pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16, chosen_public_url: Option<&str>) -> Built {
-    let (public_url, public_url_source) = listener::public_url(store, port, chosen_public_url).await;
+    let (public_url, public_url_source) = listener_address::public_url(store, port, chosen_public_url).await;
     let (keychain, settings) = (Arc::clone(keychain), Arc::clone(store));
     let read = tokio::task::spawn_blocking(move || {
         let keys = read_keys(&keychain);

@@ -3,6 +3,7 @@
 //! simulator, and the composition root ([`Switchboard::start`]) with the listener when asked.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use switchboard_core::BackendKind;
@@ -15,9 +16,13 @@ use switchboard_telephony::listener::ListenerSettings;
 use switchboard_telephony::root::{ListenerPlan, Parts, SimulatorBackend, Switchboard};
 
 use crate::keychain::Keychain;
-use crate::listener::{self, ListenerInfo};
+use crate::listener::ListenerInfo;
+use crate::listener_address;
 use crate::paths::DataPaths;
 use crate::provider_set;
+
+/// How long a command waits, once its calls have ended, for their last reports to be applied.
+pub const SETTLE: Duration = Duration::from_secs(5);
 
 /// The simulator's time scale (1 = real time); tests and demos speed calls up with it.
 pub const SIM_TIME_SCALE_VAR: &str = "SWITCHBOARD_SIM_TIME_SCALE";
@@ -104,7 +109,7 @@ pub async fn start(paths: &DataPaths, startup: Startup) -> Result<(Switchboard, 
     let Startup { store, keychain, sim, listener, resume_campaigns, backend_override } = startup;
     let chosen_port = listener.as_ref().and_then(|choice| choice.port);
     let public_url = listener.as_ref().and_then(|choice| choice.public_url.clone());
-    let port = listener::run_port(&store, chosen_port).await;
+    let port = listener_address::run_port(&store, chosen_port).await;
     let built = provider_set::build(&keychain, &store, port, public_url.as_deref()).await;
     let mut info = ListenerInfo::new(port, &built);
     let settings = ListenerSettings::new(&built.set.public_base_url);

@@ -13,7 +13,8 @@ use super::{Reply, with_store};
 use crate::console::Console;
 use crate::dto::CommandError;
 use crate::keychain::Keychain;
-use crate::listener::{LISTENER_PORT, ListenerInfo, PUBLIC_URL};
+use crate::listener::ListenerInfo;
+use crate::listener_address::{LISTENER_PORT, PUBLIC_URL};
 
 #[tauri::command]
 pub fn listener_info(console: State<'_, Console>) -> Option<ListenerInfo> {

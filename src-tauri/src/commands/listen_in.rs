@@ -9,7 +9,7 @@ use tauri::State;
 use super::{Reply, engine};
 use crate::console::Console;
 use crate::dto::CommandError;
-use crate::listening::{ListenFailure, Listening, ListeningStatus};
+use crate::listen_in::{ListenFailure, Listening, ListeningStatus};
 use crate::playback::Speakers;
 
 impl From<ListenFailure> for CommandError {

@@ -102,7 +102,7 @@ impl CallTask {
         }
     }
 
-    /// Takes one event: lines and fields wait in `pending`, other events are applied (after
+    /// Takes one event: lines wait in `pending`, a field is stored with them, other events are applied (after
     /// what is pending); an end is returned for [`CallTask::finish`].
     async fn take(&mut self, event: BackendEvent) -> Option<(CallState, String)> {
         match event {
@@ -111,7 +111,12 @@ impl CallTask {
                 self.pending.lines.push(TranscriptLine { seq: self.next_seq, speaker, text, offset_ms });
                 self.next_seq += 1;
             }
-            BackendEvent::Field { key, value } => self.pending.fields.push((key, value)),
+            BackendEvent::Field { key, value } => {
+                // Stored at once, after the lines before it: the store files the value with the
+                // callee line that gave it (a review opens the call there).
+                self.pending.fields.push((key, value));
+                self.store_pending().await;
+            }
             event => {
                 self.store_pending().await;
                 if let Err(err) = self.apply(event).await {

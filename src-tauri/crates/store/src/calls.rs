@@ -195,6 +195,15 @@ impl Store {
     pub fn collected_fields(&self, id: CallId) -> Result<Vec<(String, String)>> {
         collected_fields(&self.conn(), id)
     }
+
+    /// The transcript position of the callee line that gave value `key` on call `id`, if the
+    /// value was collected after a callee line.
+    pub fn field_line(&self, id: CallId, key: &str) -> Result<Option<u32>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT line_seq FROM collected_fields WHERE call_id = ?1 AND key = ?2")?;
+        let seq = stmt.query_row(params![id.0, key], |row| row.get::<_, Option<u32>>(0)).optional()?;
+        Ok(seq.flatten())
+    }
 }
 
 /// The values collected on call `id`, by key.
@@ -213,11 +222,13 @@ pub(crate) fn append_line(conn: &Connection, id: CallId, line: &TranscriptLine) 
     Ok(inserted == 1)
 }
 
-/// Records (or corrects) one collected value.
+/// Records (or corrects) one collected value, with the callee's latest line as the one that
+/// gave it.
 pub(crate) fn record_field(conn: &Connection, id: CallId, key: &str, value: &str) -> Result<()> {
     conn.execute_cached(
-        "INSERT INTO collected_fields (call_id, key, value) VALUES (?1, ?2, ?3)
-         ON CONFLICT(call_id, key) DO UPDATE SET value = excluded.value",
+        "INSERT INTO collected_fields (call_id, key, value, line_seq) VALUES (?1, ?2, ?3,
+             (SELECT MAX(seq) FROM transcript_lines WHERE call_id = ?1 AND speaker = 'callee'))
+         ON CONFLICT(call_id, key) DO UPDATE SET value = excluded.value, line_seq = excluded.line_seq",
         params![id.0, key, value],
     )?;
     Ok(())

@@ -14,6 +14,7 @@ mod gather;
 mod history;
 mod inbox;
 mod offers;
+mod reviews;
 mod samples;
 mod schema;
 mod search;
@@ -38,6 +39,7 @@ pub use error::{StoreError, WriteFailure};
 pub use forget::Forgotten;
 pub use gather::GatherRow;
 pub use history::HistoryHit;
+pub use reviews::ReviewRow;
 pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow};
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
 

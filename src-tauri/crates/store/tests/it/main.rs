@@ -5,6 +5,7 @@ mod campaigns;
 mod history;
 mod inbox;
 mod open;
+mod reviews;
 mod search;
 
 use switchboard_core::{AgentConfig, ContactFields, Phone, UnixMillis, parse_phone};

@@ -70,6 +70,7 @@ pub fn run() -> ExitCode {
             commands::campaigns::set_campaign_status,
             commands::campaigns::cancel_campaign,
             commands::campaigns::export_campaign_summary,
+            commands::campaigns::resolve_driver_review,
             commands::history::history_page,
             commands::history::history_count,
             commands::history::history_search,

@@ -127,6 +127,11 @@ impl App {
         self.wait_for(&format!("[data-testid={test_id}]")).await.click().await.expect("click failed");
     }
 
+    /// Clicks the element with this `data-testid` inside the first element matching `within`.
+    pub async fn click_in(&self, within: &str, test_id: &str) {
+        self.wait_for(&format!("{within} [data-testid={test_id}]")).await.click().await.expect("click failed");
+    }
+
     /// Calls the sample contact `name` from Contacts (the Call button), as a dispatcher does.
     pub async fn call_contact(&self, name: &str) {
         self.click("nav-contacts").await;

@@ -10,6 +10,7 @@ mod connection;
 mod console_flow;
 mod contact_checks;
 mod contacts;
+mod driver_reviews;
 mod first_run;
 mod history;
 mod keys;

@@ -1,12 +1,12 @@
 //! Commands about campaigns: check, launch, watch, pause/resume, cancel (ending the calls on the
-//! line or letting them finish), export the summary.
+//! line or letting them finish), resolve a driver on the review queue, export the summary.
 
 use std::path::PathBuf;
 
 use switchboard_core::{AgentId, ContactId, FieldError, QuoteRequest, freight_estimate_problem};
 use switchboard_engine::campaigns::{
     CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, campaign_view,
-    estimate_freight, last_quotes, launch_problems,
+    estimate_freight, last_quotes, launch_problems, resolve_review,
 };
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{EngineError, ErrorCode};
@@ -111,6 +111,18 @@ pub async fn export_campaign_summary(console: State<'_, Console>, id: i64, path:
         .result
         .ok_or_else(|| CommandError::new(ErrorCode::InvalidInput, format!("campaign {id} has no summary yet")))?;
     write_export(&path, result.export(format))
+}
+
+/// Marks a flagged driver of a finished batch resolved with the dispatcher's note.
+#[tauri::command]
+pub async fn resolve_driver_review(
+    console: State<'_, Console>,
+    id: i64,
+    contact_id: ContactId,
+    note: String,
+) -> Reply<CampaignView> {
+    with_store(&console, move |store| resolve_review(store, id, contact_id, &note)).await?;
+    campaign(&console, id).await
 }
 
 async fn campaign(console: &Console, id: i64) -> Reply<CampaignView> {

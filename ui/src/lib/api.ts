@@ -128,6 +128,8 @@ export const api = {
     call<CampaignView>("set_campaign_status", { id, status }),
   cancelCampaign: (id: number, endCalls: boolean) => call<CampaignCanceled>("cancel_campaign", { id, endCalls }),
   exportCampaignSummary: (id: number, path: string) => call<null>("export_campaign_summary", { id, path }),
+  resolveDriverReview: (id: number, contactId: number, note: string) =>
+    call<CampaignView>("resolve_driver_review", { id, contactId, note }),
   getDefaultRegion: () => call<string>("get_default_region"),
   setDefaultRegion: (region: string) => call<string>("set_default_region", { region }),
   getPaymentTermsRate: () => call<number>("get_payment_terms_rate"),

@@ -443,13 +443,40 @@ ignoreCallingWindows: boolean,
  */
 request: QuoteRequest | null, };
 
-export type DriverOutcome = { contactId: ContactId, driver: string, 
-/**
- * reached, acknowledged, transferred, voicemail, no answer, failed, skipped.
- */
-outcome: string, reason: string, };
+export type DriverAnswer = "acknowledged" | "disputed" | "asked-for-dispatcher" | "transferred" | "reached" | "voicemail" | "no-answer" | "failed" | "skipped";
 
-export type CampaignResult = { "kind": "quotes" } & QuoteSummary | { "kind": "drivers", outcomes: Array<DriverOutcome>, };
+export type Resolution = { note: string, resolvedAt: UnixMillis, };
+
+export type OutcomeCount = { outcome: DriverAnswer, label: string, count: number, };
+
+export type DriverOutcome = { contactId: ContactId, driver: string, outcome: DriverAnswer, reason: string, 
+/**
+ * On the review queue: the driver spoke but did not settle it ([`DriverAnswer::needs_review`]).
+ */
+flagged: boolean, callId: CallId | null, 
+/**
+ * The driver's explanation as the agent noted it (`driver_comment`).
+ */
+comment: string | null, 
+/**
+ * Where in the call the driver said it: the callee line that gave the comment (or their
+ * answer), the line the review opens the call at.
+ */
+line: number | null, 
+/**
+ * That line with the line before and after it.
+ */
+words: Array<TranscriptLine>, 
+/**
+ * The dispatcher's resolution, read from the store with the campaign.
+ */
+resolution: Resolution | null, };
+
+export type CampaignResult = { "kind": "quotes" } & QuoteSummary | { "kind": "drivers", outcomes: Array<DriverOutcome>, 
+/**
+ * Counted again whenever the campaign is read.
+ */
+counts: Array<OutcomeCount>, };
 
 export type RoundProgress = { round: number, total: number, done: number, skipped: number, 
 /**

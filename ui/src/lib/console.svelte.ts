@@ -36,6 +36,8 @@ class ConsoleState {
   quoteVendors = $state<number[] | null>(null);
   /** The contact History shows the calls of, when opened from a contact's page. */
   historyContact = $state<{ id: number; name: string } | null>(null);
+  /** The call History opens next, at line `seq`, when asked from elsewhere (a driver review). */
+  historyCall = $state<{ callId: CallId; seq: number | null } | null>(null);
   error = $state<{ code: string; message: string } | null>(null);
   /** The agents' audio fell behind lately (cleared a while after the last report). */
   audioBehind = $state<{ lateFrames: number; withinSecs: number; campaignsHeldSecs: number } | null>(null);

@@ -170,9 +170,8 @@ async fn play_call(
             Err(_) => return,
         }
     }
-    let state = if reach == Reach::Voicemail { CallState::Voicemail } else { CallState::Completed };
     // The engine may have stopped listening; then there is no one left to tell.
-    let _ = send(BackendEvent::Ended { state, reason: script.ending.to_owned() }).await;
+    let _ = send(BackendEvent::Ended { state: script.state, reason: script.ending.to_owned() }).await;
 }
 
 /// What is said on an answered call: the persona's conversation, or an answering machine.
@@ -210,7 +209,7 @@ fn voicemail(request: &CallRequest) -> Script {
         }
         None => "reached voicemail and hung up, as the agent's policy says",
     };
-    Script { turns, ending }
+    Script { turns, ending, state: CallState::Voicemail }
 }
 
 fn millis(duration: Duration) -> u32 {

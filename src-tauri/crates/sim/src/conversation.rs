@@ -1,7 +1,7 @@
 //! The scripts of simulated calls: a quote conversation (or a decline, or a call-back request)
 //! with a vendor, a violation conversation with a driver, and the goodbyes.
 
-use switchboard_core::{Contact, ContactDetails, DataField, FieldType, Speaker};
+use switchboard_core::{CallState, Contact, ContactDetails, DataField, FieldType, Speaker, render};
 use switchboard_engine::CallRequest;
 
 use crate::persona::{DriverStance, VendorPersona, VendorStance};
@@ -28,6 +28,15 @@ impl Turn {
 pub struct Script {
     pub turns: Vec<Turn>,
     pub ending: &'static str,
+    /// The call's final state once the script has played.
+    pub state: CallState,
+}
+
+impl Script {
+    /// A conversation that ends normally.
+    fn completed(turns: Vec<Turn>, ending: &'static str) -> Self {
+        Self { turns, ending, state: CallState::Completed }
+    }
 }
 
 /// The conversation between the agent in `request` and a vendor persona.
@@ -38,13 +47,13 @@ pub fn vendor_conversation(request: &CallRequest, persona: &VendorPersona) -> Sc
         VendorStance::Declines => {
             turns.push(Turn::says(Speaker::Callee, "Sorry, we're not taking new orders for that right now."));
             turns.push(Turn::says(Speaker::Agent, "Understood, thank you for your time. Goodbye."));
-            return Script { turns, ending: "the vendor declined to quote" };
+            return Script::completed(turns, "the vendor declined to quote");
         }
         VendorStance::CallBack => {
             turns
                 .push(Turn::says(Speaker::Callee, "I'm about to go into a meeting. Can you call back this afternoon?"));
             turns.push(Turn::says(Speaker::Agent, "Of course, we'll call back this afternoon. Thank you."));
-            return Script { turns, ending: "the vendor asked to be called back later" };
+            return Script::completed(turns, "the vendor asked to be called back later");
         }
         VendorStance::Quotes => {}
     }
@@ -64,23 +73,34 @@ pub fn vendor_conversation(request: &CallRequest, persona: &VendorPersona) -> Sc
     }
     turns.push(Turn::says(Speaker::Agent, "Thank you, that's everything I needed. Have a good day."));
     turns.push(Turn::says(Speaker::Callee, format!("You too, {}. Bye now.", request.agent.config.organization)));
-    Script { turns, ending: "the vendor answered every question and the agent said goodbye" }
+    Script::completed(turns, "the vendor answered every question and the agent said goodbye")
 }
 
-/// The conversation between the agent in `request` and a driver.
+/// The conversation between the agent in `request` and a driver. A driver who asks for the
+/// dispatcher is transferred when the agent has a number to transfer to.
 pub fn driver_conversation(request: &CallRequest, stance: DriverStance) -> Script {
     let violations = match &request.contact.fields.details {
         ContactDetails::Driver(driver) => driver.violations.iter().map(|v| v.kind.to_lowercase()).collect::<Vec<_>>(),
         _ => Vec::new(),
     };
     let what = if violations.is_empty() { "those events".to_owned() } else { violations.join(" and ") };
-    let mut turns = vec![
-        Turn::says(Speaker::Agent, request.first_message.clone()),
-        Turn::says(Speaker::Callee, "Yeah, I'm parked. Go ahead."),
-        Turn::says(Speaker::Agent, format!("Our system recorded {what} on your trip. Can you tell me what happened?")),
-    ];
+    let mut turns = vec![Turn::says(Speaker::Agent, request.first_message.clone())];
+    if stance == DriverStance::Driving {
+        turns.push(Turn::gives("I'm driving right now.", "driver_comment", "driving; call back when stopped"));
+        turns.push(Turn::says(
+            Speaker::Agent,
+            "No problem, please don't talk while driving. We'll call back when you've stopped. Drive safe.",
+        ));
+        return Script::completed(turns, "the driver was driving; the agent will call back");
+    }
+    turns.push(Turn::says(Speaker::Callee, "Yeah, I'm parked. Go ahead."));
+    turns.push(Turn::says(
+        Speaker::Agent,
+        format!("Our system recorded {what} on your trip. Can you tell me what happened?"),
+    ));
     let ending = match stance {
-        DriverStance::Acknowledges => {
+        // A driver at the wheel was answered above.
+        DriverStance::Acknowledges | DriverStance::Driving => {
             turns.push(Turn::gives(
                 "Traffic stopped hard in front of me, that's all.",
                 "driver_comment",
@@ -103,16 +123,28 @@ pub fn driver_conversation(request: &CallRequest, stance: DriverStance) -> Scrip
             turns.push(Turn::gives("Good, because I'm not signing off on that.", "acknowledged", "no"));
             "the driver disputed the violations; noted for review"
         }
-        DriverStance::AsksForDispatcher => {
-            turns.push(Turn::gives("I'd rather talk to my dispatcher about this.", "wants_dispatcher", "yes"));
-            turns.push(Turn::says(Speaker::Agent, "Of course, I'll transfer you to your dispatcher now."));
-            "the driver asked for the dispatcher and was transferred"
+        DriverStance::AsksForDispatcher | DriverStance::WantsCallBack => {
+            let transfer_to = render(&request.agent.config.transfer_to, &request.variables).unwrap_or_default();
+            if stance == DriverStance::AsksForDispatcher && !transfer_to.trim().is_empty() {
+                turns.push(Turn::gives("I'd rather talk to my dispatcher about this.", "wants_dispatcher", "yes"));
+                turns.push(Turn::says(Speaker::Agent, "Of course, I'll transfer you to your dispatcher now."));
+                return Script::completed(turns, "transferred to the dispatcher, as the driver asked");
+            }
+            turns.push(Turn::gives(
+                "I'm not getting into this with a machine. Have my dispatcher call me.",
+                "wants_dispatcher",
+                "yes",
+            ));
+            turns.push(Turn::says(Speaker::Agent, "Of course. I'll ask your dispatcher to call you back today."));
+            "the driver asked for the dispatcher to call back"
+        }
+        DriverStance::LineDrops => {
+            turns.push(Turn::says(Speaker::Callee, "Well, what happened was, I was coming up on the —"));
+            return Script { turns, ending: "the line dropped mid-call", state: CallState::Failed };
         }
     };
-    if stance != DriverStance::AsksForDispatcher {
-        turns.push(Turn::says(Speaker::Agent, "Thank you. Drive safe."));
-    }
-    Script { turns, ending }
+    turns.push(Turn::says(Speaker::Agent, "Thank you. Drive safe."));
+    Script::completed(turns, ending)
 }
 
 /// A one-off call with an action and context: the callee listens, agrees, and answers what
@@ -132,7 +164,7 @@ pub fn person_conversation(request: &CallRequest) -> Script {
     }
     turns.push(Turn::says(Speaker::Agent, "Thank you, that's all. Have a good day."));
     turns.push(Turn::says(Speaker::Callee, "You too, bye."));
-    Script { turns, ending: "the callee heard the action and answered every question" }
+    Script::completed(turns, "the callee heard the action and answered every question")
 }
 
 /// What a vendor without the asked value says.

@@ -46,7 +46,14 @@ pub enum VendorStance {
 pub enum DriverStance {
     Acknowledges,
     Disputes,
+    /// Transferred when the agent has a number, else promised a call back.
     AsksForDispatcher,
+    /// Wants the dispatcher to call back rather than hold for a transfer.
+    WantsCallBack,
+    /// Answers at the wheel: the agent says it will call back.
+    Driving,
+    /// The line drops while the driver explains.
+    LineDrops,
 }
 
 /// Whether the number answers on this attempt: a stable draw per number and attempt, so a
@@ -72,10 +79,13 @@ pub fn driver_stance(cast: Cast, seed: u64, phone_e164: &str) -> DriverStance {
         return DriverStance::Acknowledges;
     }
     let mut rng = SmallRng::seed_from_u64(seed ^ fnv1a(phone_e164.as_bytes()) ^ 0xd21e);
-    match rng.random_range(0..10) {
-        0..6 => DriverStance::Acknowledges,
-        6..8 => DriverStance::Disputes,
-        _ => DriverStance::AsksForDispatcher,
+    match rng.random_range(0..20) {
+        0..8 => DriverStance::Acknowledges,
+        8..12 => DriverStance::Disputes,
+        12..14 => DriverStance::AsksForDispatcher,
+        14..16 => DriverStance::WantsCallBack,
+        16..18 => DriverStance::Driving,
+        _ => DriverStance::LineDrops,
     }
 }
 
@@ -245,6 +255,18 @@ mod tests {
             phones.iter().map(|p| VendorPersona::for_contact(&vendor(4.0), p, 7, Cast::Realistic).stance).collect();
         for kind in [VendorStance::Quotes, VendorStance::Declines, VendorStance::CallBack] {
             assert!(stances.contains(&kind), "{kind:?}");
+        }
+        let drivers: Vec<DriverStance> = phones.iter().map(|p| driver_stance(Cast::Realistic, 7, p)).collect();
+        for kind in [
+            DriverStance::Acknowledges,
+            DriverStance::Disputes,
+            DriverStance::AsksForDispatcher,
+            DriverStance::WantsCallBack,
+            DriverStance::Driving,
+            DriverStance::LineDrops,
+        ] {
+            let share = drivers.iter().filter(|d| **d == kind).count();
+            assert!(share >= 20, "at least one driver in twenty is {kind:?}: {share} of 400");
         }
     }
 

@@ -39,8 +39,8 @@ pub use error::{StoreError, WriteFailure};
 pub use forget::Forgotten;
 pub use gather::GatherRow;
 pub use history::HistoryHit;
-pub use reviews::ReviewRow;
 pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow};
+pub use reviews::ReviewRow;
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
 
 #[cfg(feature = "failpoints")]

@@ -42,7 +42,11 @@ impl Store {
             "SELECT contact_id, note, resolved_at FROM driver_reviews WHERE campaign_id = ?1 ORDER BY contact_id",
         )?;
         let rows = stmt.query_map([campaign], |row| {
-            Ok(ReviewRow { contact_id: ContactId(row.get(0)?), note: row.get(1)?, resolved_at: UnixMillis(row.get(2)?) })
+            Ok(ReviewRow {
+                contact_id: ContactId(row.get(0)?),
+                note: row.get(1)?,
+                resolved_at: UnixMillis(row.get(2)?),
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -4,6 +4,7 @@
 //! campaign resumes where it was after the app restarts.
 
 mod cancel;
+mod drivers;
 mod freight_estimate;
 mod last_quotes;
 mod launch_check;
@@ -15,10 +16,11 @@ mod spec;
 mod view;
 
 pub use cancel::{CallLeft, CancelReport, LET_FINISH};
+pub use drivers::{DriverAnswer, DriverOutcome, OutcomeCount, Resolution, classify, outcome_counts, resolve_review};
 pub use freight_estimate::estimate_freight;
 pub use last_quotes::{LastQuote, last_quotes};
 pub use launch_check::{LaunchProblem, launch_problems};
-pub use outcome::{CampaignResult, DriverOutcome};
+pub use outcome::CampaignResult;
 pub use runner::spawn_runner;
 pub use spec::{CampaignKind, CampaignSpec};
 pub use view::{CampaignView, RoundProgress, TargetView, campaign_view};

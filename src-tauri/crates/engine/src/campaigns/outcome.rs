@@ -1,10 +1,11 @@
 //! How a finished campaign turned out.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{CallState, ContactId, QuoteSummary};
+use switchboard_core::QuoteSummary;
 
+use super::drivers::{DriverOutcome, OutcomeCount, driver_table, driver_text};
 use super::quote_table::{quote_table, quote_text};
-use crate::tables::{Cell, ExportFormat, Table};
+use crate::tables::{ExportFormat, Table};
 
 /// The result stored with a completed campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,34 +16,10 @@ pub enum CampaignResult {
     Quotes(Box<QuoteSummary>),
     Drivers {
         outcomes: Vec<DriverOutcome>,
+        /// Counted again whenever the campaign is read.
+        #[serde(default)]
+        counts: Vec<OutcomeCount>,
     },
-}
-
-/// What one driver call came to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct DriverOutcome {
-    pub contact_id: ContactId,
-    pub driver: String,
-    /// reached, acknowledged, transferred, voicemail, no answer, failed, skipped.
-    pub outcome: String,
-    pub reason: String,
-}
-
-/// Classifies a driver call from its final state and what the agent collected.
-pub(crate) fn driver_outcome(state: CallState, fields: &[(String, String)]) -> &'static str {
-    let yes = |key: &str| {
-        fields.iter().any(|(k, v)| k == key && matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true"))
-    };
-    match state {
-        CallState::Completed if yes("wants_dispatcher") => "transferred",
-        CallState::Completed if yes("acknowledged") => "acknowledged",
-        CallState::Completed => "reached",
-        CallState::Voicemail => "voicemail",
-        CallState::NoAnswer | CallState::Busy => "no answer",
-        _ => "failed",
-    }
 }
 
 impl CampaignResult {
@@ -57,20 +34,11 @@ impl CampaignResult {
     }
 
     /// The result as a table: the ranked offers with every round's price and landed cost and
-    /// every field collected, or the driver outcomes.
+    /// every field collected, or the driver outcomes with their words and reviews.
     pub fn to_table(&self) -> Table {
         match self {
             CampaignResult::Quotes(summary) => quote_table(summary),
-            CampaignResult::Drivers { outcomes } => Table {
-                sheet: "Drivers",
-                header: ["driver", "outcome", "reason"].map(str::to_owned).to_vec(),
-                rows: outcomes
-                    .iter()
-                    .map(|o| {
-                        vec![Cell::Text(o.driver.clone()), Cell::Text(o.outcome.clone()), Cell::Text(o.reason.clone())]
-                    })
-                    .collect(),
-            },
+            CampaignResult::Drivers { outcomes, .. } => driver_table(outcomes),
         }
     }
 
@@ -78,28 +46,7 @@ impl CampaignResult {
     pub fn to_text(&self) -> String {
         match self {
             CampaignResult::Quotes(summary) => quote_text(summary),
-            CampaignResult::Drivers { outcomes } => {
-                outcomes.iter().map(|o| format!("{:<28} {:<13} {}\n", o.driver, o.outcome, o.reason)).collect()
-            }
+            CampaignResult::Drivers { outcomes, .. } => driver_text(outcomes),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn driver_outcomes_follow_state_and_answers() {
-        let fields =
-            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
-        assert_eq!(driver_outcome(CallState::Completed, &fields(&[("acknowledged", "yes")])), "acknowledged");
-        assert_eq!(
-            driver_outcome(CallState::Completed, &fields(&[("acknowledged", "yes"), ("wants_dispatcher", "true")])),
-            "transferred"
-        );
-        assert_eq!(driver_outcome(CallState::Completed, &fields(&[("acknowledged", "no")])), "reached");
-        assert_eq!(driver_outcome(CallState::Busy, &[]), "no answer");
-        assert_eq!(driver_outcome(CallState::Lost, &[]), "failed");
     }
 }

@@ -17,8 +17,9 @@ use switchboard_core::{
 };
 use switchboard_store::{CampaignRow, Store, TargetRow};
 
+use super::drivers::{outcome_counts, target_outcome};
 use super::launch_check::skip_reason;
-use super::outcome::{CampaignResult, DriverOutcome, driver_outcome};
+use super::outcome::CampaignResult;
 use super::quote_basis::{campaign_quotes, quote_basis};
 use super::spec::{CampaignKind, CampaignSpec};
 use crate::blocking;
@@ -468,24 +469,10 @@ pub(super) fn result(
             Ok(CampaignResult::Quotes(Box::new(summary)))
         }
         CampaignKind::DriverViolation => {
-            let mut outcomes = Vec::with_capacity(round_one.len());
-            for target in &round_one {
-                let call = target.call_id.map(|c| store.call(c)).transpose()?.flatten();
-                let (outcome, reason) = match (&call, target.status.as_str()) {
-                    (_, "skipped") | (None, _) => ("skipped", target.outcome.clone().unwrap_or_default()),
-                    (Some(call), _) => {
-                        let fields = store.collected_fields(call.id)?;
-                        (driver_outcome(call.state, &fields), target.outcome.clone().unwrap_or_default())
-                    }
-                };
-                outcomes.push(DriverOutcome {
-                    contact_id: target.contact_id,
-                    driver: name(target),
-                    outcome: outcome.to_owned(),
-                    reason,
-                });
-            }
-            Ok(CampaignResult::Drivers { outcomes })
+            let outcomes =
+                round_one.iter().map(|t| target_outcome(store, t, name(t))).collect::<Result<Vec<_>, _>>()?;
+            let counts = outcome_counts(&outcomes);
+            Ok(CampaignResult::Drivers { outcomes, counts })
         }
     }
 }

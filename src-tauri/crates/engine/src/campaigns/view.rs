@@ -4,6 +4,7 @@ use serde::Serialize;
 use switchboard_core::{CallId, ContactId, UnixMillis};
 use switchboard_store::{CampaignRow, Store};
 
+use super::drivers::{outcome_counts, with_resolutions};
 use super::outcome::CampaignResult;
 use super::spec::CampaignSpec;
 use crate::EngineError;
@@ -69,8 +70,12 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
         EngineError::Store(switchboard_store::StoreError::Corrupt(format!("campaign {} {what}: {err}", row.id)))
     };
     let spec: CampaignSpec = serde_json::from_str(&row.spec).map_err(|err| corrupt("spec", err))?;
-    let result: Option<CampaignResult> =
+    let mut result: Option<CampaignResult> =
         row.summary.as_deref().map(serde_json::from_str).transpose().map_err(|err| corrupt("summary", err))?;
+    if let Some(CampaignResult::Drivers { outcomes, counts }) = &mut result {
+        with_resolutions(store, row.id, outcomes)?;
+        *counts = outcome_counts(outcomes);
+    }
     let contacts = store.list_contacts()?;
     let mut rounds = Vec::new();
     let mut targets = Vec::new();

@@ -185,7 +185,7 @@ fn clock(ms: u32, millis: bool) -> String {
     if millis { format!("{minutes:02}:{seconds:02}.{:03}", ms % 1000) } else { format!("{minutes:02}:{seconds:02}") }
 }
 
-fn timestamp(at: UnixMillis) -> String {
+pub(crate) fn timestamp(at: UnixMillis) -> String {
     jiff::Timestamp::from_millisecond(at.0).map(|ts| ts.to_string()).unwrap_or_default()
 }
 

@@ -45,7 +45,7 @@ fn scrub_summary(summary: &str, id: ContactId, name: &str) -> Option<String> {
                 *step = unnamed(step);
             }
         }
-        CampaignResult::Drivers { outcomes } => outcomes.retain(|outcome| outcome.contact_id != id),
+        CampaignResult::Drivers { outcomes, .. } => outcomes.retain(|outcome| outcome.contact_id != id),
     }
     serde_json::to_string(&result).ok()
 }

@@ -10,6 +10,7 @@ mod recordings;
 
 pub use recordings::discard;
 
+pub(crate) use export::timestamp;
 pub use export::{CallCsvRow, CampaignExport, export_call, export_campaign};
 pub use forget::forget_contact;
 pub use memory::{MEMORY_CALLS, contact_memory, memory_calls};

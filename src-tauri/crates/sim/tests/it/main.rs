@@ -10,6 +10,7 @@ use switchboard_store::Store;
 
 mod campaign;
 mod crash_points;
+mod driver_batch;
 mod history;
 mod profile;
 mod realistic;

@@ -35,7 +35,8 @@ fn a_resolution_survives_reopening_and_a_second_one_replaces_it() {
         (campaign, contact)
     };
     let store = Store::open(&path).unwrap();
-    let resolved = |note: &str, at| vec![ReviewRow { contact_id: contact, note: note.into(), resolved_at: UnixMillis(at) }];
+    let resolved =
+        |note: &str, at| vec![ReviewRow { contact_id: contact, note: note.into(), resolved_at: UnixMillis(at) }];
     assert_eq!(store.reviews(campaign).unwrap(), resolved("called back, footage checked", 10));
     store.resolve_review(campaign, contact, "dispute upheld", UnixMillis(20)).unwrap();
     assert_eq!(store.reviews(campaign).unwrap(), resolved("dispute upheld", 20));
@@ -74,7 +75,9 @@ fn a_collected_value_is_filed_with_the_callee_line_before_it() {
     store.record_progress(call, &progress(vec![line(0, Speaker::Agent, "What happened?")], &[("early", "x")])).unwrap();
     let said = vec![line(1, Speaker::Callee, "That wasn't me."), line(2, Speaker::Agent, "Noted.")];
     store.record_progress(call, &progress(said, &[("driver_comment", "disputes")])).unwrap();
-    store.record_progress(call, &progress(vec![line(3, Speaker::Callee, "Not signing.")], &[("acknowledged", "no")])).unwrap();
+    store
+        .record_progress(call, &progress(vec![line(3, Speaker::Callee, "Not signing.")], &[("acknowledged", "no")]))
+        .unwrap();
     assert_eq!(store.field_line(call, "early").unwrap(), None, "no callee line yet");
     assert_eq!(store.field_line(call, "driver_comment").unwrap(), Some(1), "the callee's, not the agent's");
     assert_eq!(store.field_line(call, "acknowledged").unwrap(), Some(3));

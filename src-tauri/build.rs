@@ -31,6 +31,7 @@ fn main() {
         "set_campaign_status",
         "cancel_campaign",
         "export_campaign_summary",
+        "resolve_driver_review",
         "history_page",
         "history_count",
         "history_search",

@@ -57,6 +57,27 @@ async fn a_call_is_stored_then_published_and_ignores_late_events() {
 }
 
 #[tokio::test]
+async fn values_arriving_in_one_burst_are_each_filed_with_the_callee_line_before_them() {
+    let backend = ScriptedBackend::new(Script::Play(vec![
+        BackendEvent::Answered,
+        line(Speaker::Agent, "Can you tell me what happened?", 1_000),
+        line(Speaker::Callee, "That wasn't me.", 2_000),
+        field("driver_comment", "disputes"),
+        line(Speaker::Agent, "Do you acknowledge the events?", 3_000),
+        line(Speaker::Callee, "No.", 4_000),
+        field("acknowledged", "no"),
+        BackendEvent::Ended { state: CallState::Completed, reason: "said goodbye".into() },
+    ]));
+    let engine = engine_with(backend, 60);
+    let mut events = engine.bus().subscribe();
+    let (contact, agent) = ids(&engine, "Acme Fasteners");
+    let call = engine.start_call(contact, agent).await.unwrap();
+    until_ended(&mut events, call.id).await;
+    assert_eq!(engine.store().field_line(call.id, "driver_comment").unwrap(), Some(1));
+    assert_eq!(engine.store().field_line(call.id, "acknowledged").unwrap(), Some(3));
+}
+
+#[tokio::test]
 async fn a_backend_that_goes_silent_has_its_call_closed_as_lost() {
     let backend = ScriptedBackend::new(Script::Play(vec![BackendEvent::Ringing, BackendEvent::Answered]));
     let engine = engine_with(backend, 1);

@@ -443,7 +443,7 @@ ignoreCallingWindows: boolean,
  */
 request: QuoteRequest | null, };
 
-export type DriverAnswer = "acknowledged" | "disputed" | "asked-for-dispatcher" | "transferred" | "reached" | "voicemail" | "no-answer" | "failed" | "skipped";
+export type DriverAnswer = "acknowledged" | "disputed" | "asked-for-dispatcher" | "transferred" | "reached" | "voicemail" | "no answer" | "failed" | "skipped";
 
 export type Resolution = { note: string, resolvedAt: UnixMillis, };
 

@@ -24,7 +24,8 @@ pub enum DriverAnswer {
     /// Answered, but neither acknowledged nor disputed.
     Reached,
     Voicemail,
-    #[serde(alias = "no answer")]
+    /// Spelt as stored summaries of earlier versions spell it.
+    #[serde(rename = "no answer")]
     NoAnswer,
     Failed,
     /// Not called: the batch skipped the driver (with its reason).

@@ -13,6 +13,7 @@ pub mod phone;
 mod quote_advice;
 pub mod quote_request;
 pub mod quote_terms;
+mod ranked_offer;
 pub mod template;
 pub mod time_zone;
 pub mod transcript;

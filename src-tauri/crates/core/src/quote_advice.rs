@@ -2,8 +2,8 @@
 //! what decided it, the alternatives and the next steps.
 
 use crate::QuoteRequest;
-use crate::campaign::RankedOffer;
 use crate::quote_request::money;
+use crate::ranked_offer::RankedOffer;
 
 /// What the summary says.
 pub(crate) struct Advice {

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::ContactId;
 use switchboard_store::Store;
 
-use super::quote_basis::local_date;
 use crate::EngineError;
+use crate::clock::local_date;
 
 /// A vendor's latest priced quote for the item asked about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

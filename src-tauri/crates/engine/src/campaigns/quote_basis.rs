@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use switchboard_core::{Contact, ContactDetails, QuoteRequest, RoundQuote, UnixMillis};
+use switchboard_core::{Contact, ContactDetails, QuoteRequest, RoundQuote};
 use switchboard_store::Store;
 
 use super::spec::CampaignSpec;
+use crate::clock::local_date;
 use crate::settings::payment_terms_rate;
 use crate::{EngineError, now};
 
@@ -50,11 +50,6 @@ fn vendors_request(spec: &CampaignSpec, contacts: &[Contact]) -> QuoteRequest {
             _ => None,
         })
         .unwrap_or_default()
-}
-
-/// The date of `at` on this computer's calendar.
-pub(crate) fn local_date(at: UnixMillis) -> Date {
-    jiff::Timestamp::from_millisecond(at.0).map_or(Date::ZERO, |t| t.to_zoned(TimeZone::system()).date())
 }
 
 /// Every round's latest quote per vendor in campaign `id`, with the day of its call and every

@@ -68,7 +68,7 @@ pub const MAX_RETRY_SPACING_MS: u32 = 24 * 60 * 60 * 1000;
 impl CampaignSpec {
     /// Every problem with the spec, dates weighed against today on this computer's calendar.
     pub fn problems_today(&self) -> Vec<FieldError> {
-        self.problems(super::quote_basis::local_date(crate::now()))
+        self.problems(crate::clock::local_date(crate::now()))
     }
 
     /// Every problem with the spec, by field, so a builder can say each beside its input;

@@ -293,6 +293,15 @@ pub(crate) fn driver_table(outcomes: &[DriverOutcome]) -> Table {
     }
 }
 
+/// The count of each outcome as a table.
+pub(crate) fn count_table(counts: &[OutcomeCount]) -> Table {
+    Table {
+        sheet: "Counts",
+        header: ["outcome", "drivers"].map(str::to_owned).to_vec(),
+        rows: counts.iter().map(|c| vec![Cell::Text(c.label.clone()), Cell::Number(f64::from(c.count))]).collect(),
+    }
+}
+
 /// The outcomes as the command line prints them: the counts, then a line per driver.
 pub(crate) fn driver_text(outcomes: &[DriverOutcome]) -> String {
     let counts: Vec<String> =

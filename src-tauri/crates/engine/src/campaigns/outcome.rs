@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use switchboard_core::QuoteSummary;
 
-use super::drivers::{DriverOutcome, OutcomeCount, driver_table, driver_text};
+use super::drivers::{DriverOutcome, OutcomeCount, count_table, driver_table, driver_text};
 use super::quote_table::{quote_table, quote_text};
 use crate::tables::{ExportFormat, Table};
 
@@ -28,7 +28,11 @@ impl CampaignResult {
         match format {
             ExportFormat::Json => serde_json::to_vec_pretty(self).map_err(|err| format!("could not write JSON: {err}")),
             ExportFormat::Csv => Ok(self.to_table().to_csv().into_bytes()),
-            ExportFormat::Xlsx => self.to_table().to_xlsx(),
+            // A driver batch's workbook counts each outcome on a sheet of its own.
+            ExportFormat::Xlsx => match self {
+                CampaignResult::Drivers { counts, .. } => self.to_table().to_xlsx_with(&[count_table(counts)]),
+                CampaignResult::Quotes(_) => self.to_table().to_xlsx(),
+            },
             ExportFormat::Text => Ok(self.to_text().into_bytes()),
         }
     }

@@ -93,7 +93,13 @@ impl Table {
 
     /// The table as an .xlsx workbook.
     pub fn to_xlsx(&self) -> Result<Vec<u8>, String> {
-        xlsx::write(self).map_err(|err| format!("could not write the workbook: {err}"))
+        self.to_xlsx_with(&[])
+    }
+
+    /// The table as the first sheet of an .xlsx workbook, `more` as the sheets after it.
+    pub fn to_xlsx_with(&self, more: &[Table]) -> Result<Vec<u8>, String> {
+        let tables: Vec<&Table> = std::iter::once(self).chain(more).collect();
+        xlsx::write(&tables).map_err(|err| format!("could not write the workbook: {err}"))
     }
 }
 

@@ -8,7 +8,7 @@ use switchboard_core::{Speaker, UnixMillis, parse_phone};
 use switchboard_engine::campaigns::{
     CampaignKind, CampaignResult, CampaignSpec, DriverAnswer, campaign_view, resolve_review,
 };
-use switchboard_engine::tables::{ExportFormat, read_table};
+use switchboard_engine::tables::{ExportFormat, read_sheet, read_table};
 use switchboard_engine::{Engine, EngineSettings};
 use switchboard_sim::{SimSettings, Simulator};
 use switchboard_store::Store;
@@ -95,6 +95,13 @@ async fn a_realistic_driver_batch_gives_every_outcome_and_its_disputes_are_resol
         let asked_row = rows.iter().find(|r| r[0] == asked.driver).unwrap();
         assert_eq!((asked_row[1].as_str(), asked_row[5].as_str()), ("asked for the dispatcher", "to review"));
     }
+    // The workbook counts each outcome on a sheet of its own.
+    let counted = read_sheet(&result.export(ExportFormat::Xlsx).unwrap(), Some("Counts")).unwrap();
+    let CampaignResult::Drivers { counts, .. } = &result else { panic!("driver outcomes") };
+    let rows: Vec<Vec<String>> = counted.rows.into_iter().map(|row| row.cells).collect();
+    assert_eq!(rows[0], ["outcome", "drivers"]);
+    let expected: Vec<Vec<String>> = counts.iter().map(|c| vec![c.label.clone(), c.count.to_string()]).collect();
+    assert_eq!(rows[1..], expected[..]);
     let text = String::from_utf8(result.export(ExportFormat::Text).unwrap()).unwrap();
     assert!(text.starts_with(&format!("{} drivers: ", DRIVERS + 1)), "{text}");
     assert!(text.contains("resolved: footage shows the cut-off; dismissed"), "{text}");

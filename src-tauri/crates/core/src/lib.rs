@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod call;
+pub mod call_control;
 pub mod campaign;
 pub mod contact;
 pub mod contact_check;
@@ -25,6 +26,7 @@ pub use agent::{
     Example, FieldError, FieldType, GatherSettings, PipelineSettings, UltravoxSettings, VapiSettings, VoicemailPolicy,
 };
 pub use call::{CallState, CallSummary, Transition};
+pub use call_control::{ActionStatus, CallAction, ControlAction, ControlOffer, check_control_text};
 pub use campaign::{
     NegotiationPlan, NegotiationTarget, QuoteSummary, RankedOffer, RoundPrice, RoundQuote, plan_negotiation,
     summarize_quotes,

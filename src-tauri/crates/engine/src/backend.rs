@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use switchboard_core::{
-    Agent, AgentConfig, AudioPacing, BackendKind, CallId, CallState, Contact, Speaker, TurnLatency, Variables,
+    Agent, AgentConfig, AudioPacing, BackendKind, CallId, CallState, Contact, ControlAction, Speaker, TurnLatency,
+    Variables,
 };
 use tokio::sync::mpsc;
 
@@ -86,6 +87,55 @@ pub const ENDED_BY_DISPATCHER: &str = "ended by the dispatcher";
 /// What a backend that cannot end its calls from the app says when asked to.
 pub const CANNOT_HANG_UP: &str = "this backend cannot end a call from here";
 
+/// Why a call the dispatcher took over ended: its `Ended` reason (the state is `Completed`).
+pub const TAKEN_OVER: &str = "transferred to the dispatcher";
+
+/// What the dispatcher asks of a call on the line, with what they typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallCommand {
+    /// Hang up ([`CallBackend::hang_up`]).
+    End,
+    /// Connect the callee to `to` (the dispatcher's phone, E.164); the call ends [`TAKEN_OVER`].
+    TakeOver { to: String },
+    /// The agent follows `note` from its next turn.
+    Steer { note: String },
+    /// The agent says `line` next.
+    Say { line: String },
+}
+
+impl CallCommand {
+    /// The command for `action` with the text the dispatcher typed (the number, for a take-over).
+    pub fn new(action: ControlAction, text: &str) -> Self {
+        let text = text.trim().to_owned();
+        match action {
+            ControlAction::End => Self::End,
+            ControlAction::TakeOver => Self::TakeOver { to: text },
+            ControlAction::Steer => Self::Steer { note: text },
+            ControlAction::Say => Self::Say { line: text },
+        }
+    }
+
+    pub fn action(&self) -> ControlAction {
+        match self {
+            Self::End => ControlAction::End,
+            Self::TakeOver { .. } => ControlAction::TakeOver,
+            Self::Steer { .. } => ControlAction::Steer,
+            Self::Say { .. } => ControlAction::Say,
+        }
+    }
+}
+
+/// What a backend that offers no way to do `action` says.
+pub fn cannot(backend: BackendKind, action: ControlAction) -> String {
+    let name = backend.label();
+    match action {
+        ControlAction::End => CANNOT_HANG_UP.to_owned(),
+        ControlAction::TakeOver => format!("{name} offers no way to hand a call to your phone"),
+        ControlAction::Steer => format!("{name} offers no way to pass the agent a note during a call"),
+        ControlAction::Say => format!("{name} offers no way to have the agent say a typed line"),
+    }
+}
+
 /// A backend failed to place or run a call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{backend}: {message}")]
@@ -143,6 +193,27 @@ pub trait CallBackend: Send + Sync + 'static {
         let _ = call;
         let backend = self.kind().as_str().to_owned();
         Box::pin(async move { Err(BackendError { backend, message: CANNOT_HANG_UP.to_owned() }) })
+    }
+
+    /// Whether the dispatcher can do `action` to this backend's calls now; `Err` says why not,
+    /// in words for the window. By default only [`CallBackend::hang_up`] is tried.
+    fn can(&self, action: ControlAction) -> Result<(), String> {
+        match action {
+            ControlAction::End => Ok(()),
+            other => Err(cannot(self.kind(), other)),
+        }
+    }
+
+    /// Carries out the dispatcher's `command` on `call`, on the line: an end through
+    /// [`CallBackend::hang_up`]; a take-over ends the call as `Completed` with [`TAKEN_OVER`]
+    /// once the provider has it (sent on its event channel, like a hang-up). The default does
+    /// what [`CallBackend::can`] allows by default.
+    fn control(&self, call: CallId, command: CallCommand) -> BoxFuture<'static, Result<(), BackendError>> {
+        if command == CallCommand::End {
+            return self.hang_up(call);
+        }
+        let backend = self.kind();
+        Box::pin(async move { Err(BackendError { backend: backend.as_str().to_owned(), message: cannot(backend, command.action()) }) })
     }
 
     /// Places the call. Returns once the call is under way (or could not be placed); its

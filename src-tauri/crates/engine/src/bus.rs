@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use switchboard_core::{CallId, CallSummary, Offer, TranscriptLine};
+use switchboard_core::{CallAction, CallId, CallSummary, Offer, TranscriptLine};
 use tokio::sync::broadcast;
 
 /// A change the engine has committed to the store.
@@ -15,6 +15,8 @@ pub enum EngineEvent {
     CallUpdated { call: CallSummary },
     /// A call's transcript gained a line.
     TranscriptLine { call_id: CallId, line: TranscriptLine },
+    /// The dispatcher acted on a live call, or an action of theirs was carried out or refused.
+    CallActionUpdated { action: CallAction },
     /// A call yielded a quote.
     OfferRecorded { offer: Offer },
     /// A campaign moved to another round, or finished.

@@ -12,6 +12,7 @@ mod call_reports;
 mod call_task;
 pub mod campaigns;
 mod clock;
+mod control;
 pub mod contacts;
 mod engine;
 mod error;
@@ -29,13 +30,14 @@ pub mod variables;
 pub use action_call::ActionCall;
 pub use audio_brake::{AUDIO_BRAKE_HOLD, AudioBrake};
 pub use backend::{
-    BackendError, BackendEvent, BoxFuture, CANNOT_HANG_UP, CallBackend, CallRequest, ENDED_BY_DISPATCHER,
-    MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT,
+    BackendError, BackendEvent, BoxFuture, CANNOT_HANG_UP, CallBackend, CallCommand, CallRequest, ENDED_BY_DISPATCHER,
+    MACHINE_HUNG_UP_ON, TAKEN_OVER, VOICEMAIL_LEFT, cannot,
 };
 pub use blocking::blocking;
 pub use bus::{EngineEvent, EventBus};
 pub use call_reports::CallReports;
 pub use clock::now;
+pub use control::NO_DISPATCHER_PHONE;
 pub use engine::{CLOSED_WHILE_LIVE, CallPlan, CallSlot, Engine, EngineSettings};
 pub use error::{EngineError, ErrorCode};
 pub use listen_in::LiveAudio;

@@ -37,3 +37,11 @@ pub const MAX_PAYMENT_TERMS_RATE: f64 = 100.0;
 pub fn payment_terms_rate(store: &Store) -> Result<f64, StoreError> {
     Ok(store.setting(PAYMENT_TERMS_RATE)?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_PAYMENT_TERMS_RATE))
 }
+
+/// The setting holding the dispatcher's own phone (E.164): where a call they take over goes.
+pub const DISPATCHER_PHONE: &str = "dispatcher_phone";
+
+/// The dispatcher's own phone, E.164, when set.
+pub fn dispatcher_phone(store: &Store) -> Result<Option<String>, StoreError> {
+    Ok(store.setting(DISPATCHER_PHONE)?.map(|phone| phone.trim().to_owned()).filter(|phone| !phone.is_empty()))
+}

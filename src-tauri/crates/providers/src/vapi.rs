@@ -2,9 +2,11 @@
 //! and the server messages (end-of-call report, status updates) Vapi posts to us.
 
 mod calls;
+mod control;
 mod server_message;
 
-pub use calls::{Analysis, Artifact, ArtifactMessage, VapiCall, VapiCallRequest, VapiCallStatus};
+pub use calls::{Analysis, Artifact, ArtifactMessage, Monitor, VapiCall, VapiCallRequest, VapiCallStatus};
+pub use control::{ContextMessage, ControlMessage, TransferDestination};
 pub use server_message::{CallRef, EndOfCallReport, StatusUpdate, VapiServerMessage};
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
@@ -71,6 +73,21 @@ impl VapiClient {
             })?;
         let audio = self.http.body(Resend::Safe, |client| client.get(url.clone()).header(ACCEPT, "audio/*")).await?;
         Ok(audio.to_vec())
+    }
+
+    /// Sends a live control message to a call's `monitor.controlUrl`. The URL is Vapi's own
+    /// for that call and needs no key (control authentication off, Vapi's default), so none is
+    /// sent to it; not resent, as a repeated `say` would be said twice.
+    pub async fn control(&self, control_url: &str, message: &ControlMessage) -> Result<(), ProviderError> {
+        let url = reqwest::Url::parse(control_url.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| ProviderError::InvalidRequest {
+                provider: PROVIDER,
+                reason: "the call's control URL is not an http(s) URL".to_owned(),
+            })?;
+        self.http.body(Resend::OnlyIfUnprocessed, |client| client.post(url.clone()).json(message)).await?;
+        Ok(())
     }
 
     fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

@@ -25,6 +25,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0013_campaign_errors.sql")),
         M::up_with_hook(include_str!("../migrations/0014_phone_extensions.sql"), backfill_extensions),
         M::up(include_str!("../migrations/0015_quote_validity.sql")),
+        M::up(include_str!("../migrations/0016_call_actions.sql")),
         M::up(include_str!("../migrations/0017_driver_reviews.sql")),
     ])
 });

@@ -8,6 +8,7 @@
 mod agent_turn;
 mod backend;
 mod calls;
+mod dispatcher;
 mod session;
 mod turn;
 mod twiml;

@@ -140,6 +140,7 @@ impl Switchboard {
             PACING_WATCH_EVERY,
         )));
         periodic.push(spawn_retention(Arc::clone(&engine)));
+        periodic.push(engine.spawn_action_requests());
         switchboard.periodic = periodic;
         tracing::info!(backends = ?engine.available_backends(), "backends available");
         Ok(switchboard)

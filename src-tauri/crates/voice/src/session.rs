@@ -6,6 +6,7 @@
 //! fault (with a short apology while TTS still works). What it learns goes to the call task as
 //! `BackendEvent`s, its end last, so the call ends once, with the session's reason.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,7 @@ use super::call::{CallControl, PipelineCall};
 use super::conversation::Conversation;
 use super::latency::TurnTimes;
 use super::playout::{Playout, PlayoutCommand, Progress};
-use super::sessions::Claimed;
+use super::sessions::{Claimed, Instruction};
 use super::spoken::Spoken;
 use super::turn::{self, Script, TurnSetup};
 use super::{playout_runtime, recorder, speech_to_text};
@@ -98,7 +99,7 @@ pub(super) async fn run(
     tap: AudioTap,
 ) {
     let started = Instant::now();
-    let Claimed { call, machine, filed } = claimed;
+    let Claimed { call, machine, instructions, filed } = claimed;
     let (inputs_sender, inputs) = mpsc::channel(INPUT_QUEUE);
     let (recorder_sender, recording) = recorder::start(call.call_id, call.recording_dir.clone());
     let (listener_sender, listener_frames) = mpsc::channel::<Frame>(LISTEN_QUEUE);
@@ -158,6 +159,8 @@ pub(super) async fn run(
         setup,
         inputs,
         machine: Some(machine),
+        instructions,
+        lines_waiting: VecDeque::new(),
         commands,
         progress,
         last_voice,
@@ -228,6 +231,10 @@ struct Session {
     inputs: mpsc::Receiver<Input>,
     /// An answering machine's verdict, until it comes (or can no longer come).
     machine: Option<oneshot::Receiver<()>>,
+    /// The dispatcher's notes and lines.
+    instructions: mpsc::Receiver<Instruction>,
+    /// Lines the dispatcher had the agent say, waiting for the turn playing now.
+    lines_waiting: VecDeque<String>,
     commands: mpsc::Sender<PlayoutCommand>,
     progress: Arc<Progress>,
     last_voice: Arc<LastVoice>,
@@ -264,6 +271,10 @@ impl Session {
                 .unwrap_or_else(|| Instant::now() + NEVER);
             let input = tokio::select! {
                 input = self.inputs.recv() => input,
+                Some(instruction) = self.instructions.recv() => {
+                    self.instructed(instruction);
+                    continue;
+                }
                 came = machine_verdict(&mut self.machine) => {
                     if came {
                         return self.machine_answered().await;
@@ -386,6 +397,18 @@ impl Session {
         }
     }
 
+    /// The dispatcher's note joins the model's system prompt (its next turn follows it); their
+    /// line is said now, or once the turn playing has played.
+    fn instructed(&mut self, instruction: Instruction) {
+        match instruction {
+            Instruction::Steer(note) => {
+                self.setup.system.push_str(&format!("\n\nA note from the dispatcher, to follow from now on: {note}"));
+            }
+            Instruction::Say(line) if self.turn.is_none() => self.start_turn(Script::Say(line), None, None),
+            Instruction::Say(line) => self.lines_waiting.push_back(line),
+        }
+    }
+
     /// The callee is talking: no silence, and the agent stops (unless it is saying its last words).
     async fn callee_speaks(&mut self) {
         self.heard_since.get_or_insert_with(Instant::now);
@@ -490,6 +513,10 @@ impl Session {
         }
         if self.goodbye_heard {
             return Some(End::completed("the callee said goodbye"));
+        }
+        if let Some(line) = self.lines_waiting.pop_front() {
+            self.start_turn(Script::Say(line), None, None);
+            return None;
         }
         if self.answer_waiting {
             self.answer(None);

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use switchboard_core::CallId;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{MonitorForks, PipelineCall};
 
@@ -34,14 +34,28 @@ pub struct PipelineSessions {
 enum Filed {
     /// Waiting for its media stream.
     Expected { token: String, call: Box<PipelineCall> },
-    /// Its session runs; the verdict is sent once.
-    Running { machine: Option<oneshot::Sender<()>> },
+    /// Its session runs; the verdict is sent once; the dispatcher's notes and lines go to it.
+    Running { machine: Option<oneshot::Sender<()>>, dispatcher: mpsc::Sender<Instruction> },
 }
+
+/// What the dispatcher tells a running session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Instruction {
+    /// A note the agent follows from its next turn (it joins the model's system prompt).
+    Steer(String),
+    /// A line the agent says next, through TTS, once what it is saying has played.
+    Say(String),
+}
+
+/// The dispatcher's instructions a session may have waiting.
+const INSTRUCTIONS_QUEUE: usize = 8;
 
 /// A claimed call and the answering machine's verdict, should one come while its session runs.
 pub(crate) struct Claimed {
     pub(crate) call: PipelineCall,
     pub(crate) machine: oneshot::Receiver<()>,
+    /// The dispatcher's notes and lines.
+    pub(crate) instructions: mpsc::Receiver<Instruction>,
     /// Keeps the call filed as running.
     pub(crate) filed: Running,
 }
@@ -103,12 +117,25 @@ impl PipelineSessions {
     pub fn machine_answered(&self, call_id: CallId) -> bool {
         let mut filed = self.lock();
         match filed.get_mut(&call_id) {
-            Some(Filed::Running { machine }) => machine.take().is_some_and(|verdict| verdict.send(()).is_ok()),
+            Some(Filed::Running { machine, .. }) => machine.take().is_some_and(|verdict| verdict.send(()).is_ok()),
             Some(Filed::Expected { .. }) => {
                 filed.remove(&call_id);
                 false
             }
             None => false,
+        }
+    }
+
+    /// Passes the dispatcher's `instruction` to the running session of `call_id`; `Err` says why
+    /// it cannot be.
+    pub fn instruct(&self, call_id: CallId, instruction: Instruction) -> Result<(), &'static str> {
+        match self.lock().get(&call_id) {
+            Some(Filed::Running { dispatcher, .. }) => dispatcher.try_send(instruction).map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => "the agent has too many notes and lines waiting; try again shortly",
+                mpsc::error::TrySendError::Closed(_) => "the call's conversation is over",
+            }),
+            Some(Filed::Expected { .. }) => Err("the callee has not answered yet"),
+            None => Err("the call's conversation does not run in this process"),
         }
     }
 
@@ -125,11 +152,11 @@ impl PipelineSessions {
             return Err(Refusal::WrongToken(id));
         }
         let (verdict, machine) = oneshot::channel();
-        let Some(Filed::Expected { call, .. }) = filed.insert(id, Filed::Running { machine: Some(verdict) }) else {
-            unreachable!("just found waiting")
-        };
+        let (dispatcher, instructions) = mpsc::channel(INSTRUCTIONS_QUEUE);
+        let running = Filed::Running { machine: Some(verdict), dispatcher };
+        let Some(Filed::Expected { call, .. }) = filed.insert(id, running) else { unreachable!("just found waiting") };
         drop(filed);
-        Ok(Claimed { call: *call, machine, filed: Running { sessions: self.clone(), call_id: id } })
+        Ok(Claimed { call: *call, machine, instructions, filed: Running { sessions: self.clone(), call_id: id } })
     }
 
     /// The listen-in forks of hosted calls whose monitor streams the media route expects.

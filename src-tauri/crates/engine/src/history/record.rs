@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{AudioPacing, CallCost, CallId, CallSummary, Offer, RecordingInfo, TranscriptLine, TurnLatency};
+use switchboard_core::{AudioPacing, CallAction, CallCost, CallId, CallSummary, Offer, RecordingInfo, TranscriptLine, TurnLatency};
 use switchboard_store::{Store, StoreError};
 
 use crate::EngineError;
@@ -36,6 +36,8 @@ pub struct CallRecord {
     pub latencies: Vec<TurnLatency>,
     /// How well the agent's audio kept time (calls the engine voiced itself).
     pub audio_pacing: Option<AudioPacing>,
+    /// What the dispatcher did to the call while it was live, oldest first.
+    pub actions: Vec<CallAction>,
 }
 
 /// Reads the full record of a call.
@@ -54,5 +56,6 @@ pub fn call_record(store: &Store, id: CallId) -> Result<CallRecord, EngineError>
         recording: store.recording(id)?,
         latencies: store.turn_latencies(id)?,
         audio_pacing: store.audio_pacing(id)?,
+        actions: store.call_actions(id)?,
     })
 }

@@ -84,6 +84,19 @@ pub struct VapiCall {
     pub cost: Option<f64>,
     pub artifact: Option<Artifact>,
     pub analysis: Option<Analysis>,
+    /// Where the live call is listened to and controlled.
+    #[serde(default, skip_serializing)]
+    pub monitor: Option<Monitor>,
+}
+
+/// A live call's monitoring URLs (`call.monitor`); the control URL takes
+/// [`ControlMessage`](super::ControlMessage)s. Not kept with the call's record: it steers the
+/// call while it lasts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Monitor {
+    pub listen_url: Option<String>,
+    pub control_url: Option<String>,
 }
 
 impl VapiCall {

@@ -1,7 +1,7 @@
 //! The Vapi client against a loopback Vapi: bearer auth, the call body with assistant overrides.
 
 use serde_json::json;
-use switchboard_providers::vapi::{VapiCallRequest, VapiCallStatus, VapiClient, VapiConfig};
+use switchboard_providers::vapi::{ControlMessage, VapiCallRequest, VapiCallStatus, VapiClient, VapiConfig};
 use switchboard_providers::{Secret, Variables};
 
 use crate::support::fast_settings;
@@ -50,4 +50,23 @@ async fn create_call_sends_overrides_and_get_call_reads_the_outcome() {
     assert_eq!((requests[1].method.as_str(), requests[1].uri.as_str()), ("GET", "/call/call_1"));
     let bearer = format!("Bearer {KEY}");
     assert!(requests.iter().all(|request| request.header("authorization") == Some(bearer.as_str())));
+}
+
+#[tokio::test]
+async fn a_live_call_is_controlled_through_its_control_url_without_the_key() {
+    let live = json!({"id": "call_1", "status": "in-progress",
+                      "monitor": {"listenUrl": "wss://example.invalid/listen", "controlUrl": "http://127.0.0.1:9/control"}});
+    let server = Loopback::start(vec![Reply::json(200, live), Reply::json(200, json!({}))]).await;
+    let vapi = client(&server);
+    let call = vapi.get_call("call_1").await.unwrap();
+    assert_eq!(call.monitor.unwrap().control_url.as_deref(), Some("http://127.0.0.1:9/control"));
+    let control_url = format!("{}/call_1/control", server.base_url);
+    vapi.control(&control_url, &ControlMessage::transfer_to("+13125550100")).await.unwrap();
+
+    let requests = server.requests();
+    assert_eq!((requests[1].method.as_str(), requests[1].uri.as_str()), ("POST", "/call_1/control"));
+    assert_eq!(requests[1].json(), json!({"type": "transfer", "destination": {"type": "number", "number": "+13125550100"}}));
+    assert_eq!(requests[1].header("authorization"), None, "the key goes to Vapi's API only");
+    let error = vapi.control("ftp://example.invalid/control", &ControlMessage::EndCall).await.unwrap_err();
+    assert!(error.to_string().contains("control URL is not an http(s) URL"), "{error}");
 }

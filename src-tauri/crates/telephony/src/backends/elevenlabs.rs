@@ -11,7 +11,7 @@ mod webhook;
 
 use std::sync::Arc;
 
-use switchboard_core::BackendKind;
+use switchboard_core::{BackendKind, CallId, ControlAction};
 use switchboard_providers::elevenlabs::{
     ClientData, Conversation, ConversationOverrides, ConversationStatus, ElevenLabsClient, OutboundCall,
 };
@@ -22,10 +22,11 @@ use tokio::sync::mpsc;
 use super::placing::{CallPlacing, Placed, provider_error, refused};
 use super::report::FinishedCall;
 use super::webhook::Webhook;
+use super::twilio::{NO_TWILIO, TwilioSteer, steer_twilio_call};
 use super::{HostedBackend, HostedProvider, TWILIO_CALL_REF, Taken};
 use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
-use switchboard_engine::{BackendError, BackendEvent, CallRequest};
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallCommand, CallRequest, cannot};
 
 pub use crate::backends::ReconcileSettings;
 pub(crate) use report::finished_call;
@@ -93,6 +94,35 @@ impl HostedProvider for ElevenLabs {
 
     async fn finished_call(client: &ElevenLabsClient, conversation: &Conversation, record: String) -> FinishedCall {
         finished_call(Some(client), conversation, record).await
+    }
+
+    /// ElevenLabs places its calls on the account's Twilio number: with that account's
+    /// credentials set, the Twilio call (its SID came with the call) is hung up or handed over.
+    /// ElevenLabs takes no note or line for its agent during a phone call.
+    fn can(&self, set: &ProviderSet, action: ControlAction) -> Result<(), String> {
+        match action {
+            ControlAction::End | ControlAction::TakeOver if set.twilio.is_some() => Ok(()),
+            ControlAction::End | ControlAction::TakeOver => Err(NO_TWILIO.to_owned()),
+            other => Err(cannot(BackendKind::ElevenLabs, other)),
+        }
+    }
+
+    fn control(
+        &self,
+        placing: &CallPlacing,
+        call: CallId,
+        command: CallCommand,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let placing = placing.clone();
+        Box::pin(async move {
+            let steer = match command {
+                CallCommand::End => TwilioSteer::HangUp,
+                CallCommand::TakeOver { to } => TwilioSteer::Dial(to),
+                other => return Err(refused(BACKEND, &cannot(BackendKind::ElevenLabs, other.action()))),
+            };
+            let client = placing.clients.current().twilio.clone().ok_or_else(|| refused(BACKEND, NO_TWILIO))?;
+            steer_twilio_call(&placing, &client, BACKEND, call, steer).await
+        })
     }
 }
 

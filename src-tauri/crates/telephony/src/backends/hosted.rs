@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use switchboard_core::{AgentConfig, BackendKind, CallId, CallSummary};
+use switchboard_core::{AgentConfig, BackendKind, CallId, CallSummary, ControlAction};
 use switchboard_providers::ProviderError;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -27,7 +27,7 @@ use super::webhook::Webhook;
 use crate::ProviderSet;
 use switchboard_engine::blocking;
 use switchboard_engine::{
-    BackendError, BackendEvent, BoxFuture, CANNOT_HANG_UP, CallBackend, CallReports, CallRequest, EngineError,
+    BackendError, BackendEvent, BoxFuture, CallBackend, CallCommand, CallReports, CallRequest, EngineError, cannot,
 };
 
 /// What placing a call at a provider did.
@@ -105,10 +105,23 @@ pub trait HostedProvider: Clone + Send + Sync + 'static {
         Box::pin(async move { Ok(config) })
     }
 
-    /// Ends a call on the line (see [`CallBackend::hang_up`]); by default the provider cannot.
-    fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
-        let _ = call;
-        Box::pin(async move { Err(refused(Self::NAME, CANNOT_HANG_UP)) })
+    /// Whether the dispatcher can do `action` to the provider's calls with `set` (see
+    /// [`CallBackend::can`]); by default nothing.
+    fn can(&self, set: &ProviderSet, action: ControlAction) -> Result<(), String> {
+        let _ = set;
+        Err(cannot(Self::KIND, action))
+    }
+
+    /// Carries out the dispatcher's `command` on `call`, placed with `placing` (see
+    /// [`CallBackend::control`]); by default the provider cannot.
+    fn control(
+        &self,
+        placing: &CallPlacing,
+        call: CallId,
+        command: CallCommand,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let _ = (placing, call);
+        Box::pin(async move { Err(refused(Self::NAME, &cannot(Self::KIND, command.action()))) })
     }
 }
 
@@ -216,8 +229,16 @@ impl<P: HostedProvider> CallBackend for HostedBackend<P> {
         self.provider.sync_agent(previous, config)
     }
 
+    fn can(&self, action: ControlAction) -> Result<(), String> {
+        self.provider.can(&self.placing.clients.current(), action)
+    }
+
     fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
-        self.provider.hang_up(call)
+        self.provider.control(&self.placing, call, CallCommand::End)
+    }
+
+    fn control(&self, call: CallId, command: CallCommand) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.provider.control(&self.placing, call, command)
     }
 
     fn start(

@@ -9,17 +9,17 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallId};
+use switchboard_core::{BackendKind, CallId, ControlAction};
 use switchboard_providers::signature::websocket_url;
 use switchboard_providers::twilio::{CallInstructions, Dial, Stream, TwilioClient, TwimlResponse};
 use tokio::sync::mpsc;
 
 use super::placing::refused;
-use super::twilio::{RecordedBy, TWILIO_MEDIA_PATH, TwilioDialer, leave_message};
+use super::twilio::{NO_TWILIO, RecordedBy, TWILIO_MEDIA_PATH, TwilioDialer, leave_message};
 use crate::ProviderClients;
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallCommand, CallRequest};
 use switchboard_voice::{
-    CALL_ID_PARAMETER, CallControl, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,
+    CALL_ID_PARAMETER, CallControl, Instruction, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,
 };
 
 const BACKEND: &str = "Pipeline";
@@ -90,6 +90,32 @@ impl CallBackend for PipelineBackend {
         })
     }
 
+    /// Every action: the Twilio call is hung up or handed over, the session takes notes and lines.
+    fn can(&self, action: ControlAction) -> Result<(), String> {
+        match action {
+            ControlAction::End | ControlAction::TakeOver if !self.inner.dialer.configured() => Err(NO_TWILIO.to_owned()),
+            _ => Ok(()),
+        }
+    }
+
+    fn control(&self, call: CallId, command: CallCommand) -> BoxFuture<'static, Result<(), BackendError>> {
+        let inner = Arc::clone(&self.inner);
+        match command {
+            CallCommand::End => self.hang_up(call),
+            CallCommand::TakeOver { to } => Box::pin(async move {
+                // The session's own hang-up, as its stream closes, must not cut the handed-over call.
+                inner.ended_by_dispatcher().insert(call);
+                let handed = inner.dialer.take_over(BACKEND, call, &to).await;
+                if handed.is_err() {
+                    inner.ended_by_dispatcher().remove(&call);
+                }
+                handed
+            }),
+            CallCommand::Steer { note } => instruct(&inner, call, Instruction::Steer(note)),
+            CallCommand::Say { line } => instruct(&inner, call, Instruction::Say(line)),
+        }
+    }
+
     fn start(
         &self,
         request: CallRequest,
@@ -141,6 +167,12 @@ impl CallBackend for PipelineBackend {
             Ok(())
         })
     }
+}
+
+/// Passes the dispatcher's `instruction` to the call's running session.
+fn instruct(inner: &Inner, call: CallId, instruction: Instruction) -> BoxFuture<'static, Result<(), BackendError>> {
+    let passed = inner.sessions.instruct(call, instruction).map_err(|why| refused(BACKEND, why));
+    Box::pin(async move { passed })
 }
 
 /// Carries out what the call's session asks until it lets go of the call; takes the call back

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use switchboard_core::{CallId, CallState, CallSummary};
 use switchboard_providers::twilio::{
-    CallInstructions, CreateCall, MachineDetection, MachineDetectionMode, Recording, RecordingCallback,
+    CallInstructions, CreateCall, Dial, MachineDetection, MachineDetectionMode, Recording, RecordingCallback,
     RecordingChannels, RecordingStatus, Say, TwilioClient, TwimlResponse,
 };
 use switchboard_store::Store;
@@ -39,7 +39,9 @@ use super::reconcile::ReconcileSettings;
 use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
 use switchboard_engine::blocking;
-use switchboard_engine::{BackendError, BackendEvent, CallReports, CallRequest, ENDED_BY_DISPATCHER, EngineError};
+use switchboard_engine::{
+    BackendError, BackendEvent, CallReports, CallRequest, ENDED_BY_DISPATCHER, EngineError, TAKEN_OVER,
+};
 use switchboard_engine::{MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT};
 use switchboard_voice::PipelineSessions;
 
@@ -226,24 +228,15 @@ impl TwilioDialer {
     /// cuts the line, then the call ends as canceled, "ended by the dispatcher"; an end reported
     /// meanwhile (Twilio's `completed`) says so too, and the session's end comes too late.
     pub(crate) async fn hang_up(&self, backend: &'static str, call: CallId) -> Result<(), BackendError> {
-        let store = Arc::clone(&self.placing.store);
-        let sid = blocking(move || store.provider_facts(call))
-            .await
-            .map_err(|error| refused(backend, &format!("the call's Twilio SID could not be read: {error}")))?
-            .refs
-            .remove(TWILIO_CALL_REF)
-            .ok_or_else(|| refused(backend, "Twilio has not placed the call yet"))?;
         let client = self.client_for(call).ok_or_else(|| refused(backend, "no Twilio account is set"))?;
-        self.placing.live.set_ending(call, true);
-        if let Err(error) = client.hang_up(&sid).await {
-            self.placing.live.set_ending(call, false);
-            return Err(provider_error(backend, error));
-        }
-        if let Some(events) = self.placing.live.sender(call) {
-            let ended = BackendEvent::Ended { state: CallState::Canceled, reason: ENDED_BY_DISPATCHER.to_owned() };
-            let _ = events.send(ended).await;
-        }
-        Ok(())
+        steer_twilio_call(&self.placing, &client, backend, call, TwilioSteer::HangUp).await
+    }
+
+    /// Connects the callee of a call this dialer placed to `to` (the dispatcher's phone) with a
+    /// `<Dial>`, leaving the agent; the call then ends as taken over.
+    pub(crate) async fn take_over(&self, backend: &'static str, call: CallId, to: &str) -> Result<(), BackendError> {
+        let client = self.client_for(call).ok_or_else(|| refused(backend, "no Twilio account is set"))?;
+        steer_twilio_call(&self.placing, &client, backend, call, TwilioSteer::Dial(to.to_owned())).await
     }
 
     /// The Twilio client to steer or fetch `call` with: the one it was placed with, while this
@@ -358,6 +351,68 @@ fn create_call(
     call.ring_timeout_secs = Some(RING_TIMEOUT_SECS);
     call.time_limit_secs = Some(request.agent.config.max_duration_secs);
     call
+}
+
+/// Why a call carried on Twilio cannot be ended or handed over while no Twilio account is set.
+pub(crate) const NO_TWILIO: &str =
+    "no Twilio account is set (its account SID and auth token, in Settings): the call is ended or handed over through it";
+
+/// What the dispatcher has Twilio do with a call on the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TwilioSteer {
+    /// `Status=completed`: the call ends "ended by the dispatcher".
+    HangUp,
+    /// A redirect to `<Dial>` this number: the call ends taken over by the dispatcher.
+    Dial(String),
+}
+
+/// The Call SID Twilio carries `call` under (placed by the dialer, or by ElevenLabs).
+async fn call_sid_of(placing: &CallPlacing, backend: &'static str, call: CallId) -> Result<String, BackendError> {
+    let store = Arc::clone(&placing.store);
+    blocking(move || store.provider_facts(call))
+        .await
+        .map_err(|error| refused(backend, &format!("the call's Twilio SID could not be read: {error}")))?
+        .refs
+        .remove(TWILIO_CALL_REF)
+        .ok_or_else(|| refused(backend, "Twilio has not placed the call yet"))
+}
+
+/// Has Twilio (through `client`) hang up or hand over the Twilio call that carries `call`, then
+/// ends the call for the dispatcher on its channel. While a hang-up is under way an end reported
+/// for the call is the dispatcher's.
+pub(crate) async fn steer_twilio_call(
+    placing: &CallPlacing,
+    client: &TwilioClient,
+    backend: &'static str,
+    call: CallId,
+    steer: TwilioSteer,
+) -> Result<(), BackendError> {
+    let sid = call_sid_of(placing, backend, call).await?;
+    let (state, reason) = match &steer {
+        TwilioSteer::HangUp => (CallState::Canceled, ENDED_BY_DISPATCHER),
+        TwilioSteer::Dial(_) => (CallState::Completed, TAKEN_OVER),
+    };
+    let hanging_up = steer == TwilioSteer::HangUp;
+    if hanging_up {
+        placing.live.set_ending(call, true);
+    }
+    let done = match &steer {
+        TwilioSteer::HangUp => client.hang_up(&sid).await.map(drop).map_err(|error| provider_error(backend, error)),
+        TwilioSteer::Dial(to) => match TwimlResponse::new().dial(Dial::number(to.clone())).render() {
+            Ok(twiml) => client.redirect(&sid, &twiml).await.map(drop).map_err(|error| provider_error(backend, error)),
+            Err(error) => Err(refused(backend, &format!("the number {to} does not fit in TwiML: {error}"))),
+        },
+    };
+    if let Err(error) = done {
+        if hanging_up {
+            placing.live.set_ending(call, false);
+        }
+        return Err(error);
+    }
+    if let Some(events) = placing.live.sender(call) {
+        let _ = events.send(BackendEvent::Ended { state, reason: reason.to_owned() }).await;
+    }
+    Ok(())
 }
 
 /// Redirects the call `sid` to say `message`, then hang up.

@@ -20,7 +20,7 @@ mod webhook;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use switchboard_core::{AgentConfig, BackendKind, CallId, CallState};
+use switchboard_core::{AgentConfig, BackendKind, CallId, CallState, ControlAction};
 use switchboard_providers::twilio::{CallInstructions, Stream, TwimlResponse};
 use switchboard_providers::ultravox::{AgentCall, EndReason, UltravoxCall, UltravoxClient};
 use switchboard_providers::{ProviderError, VariableValue};
@@ -30,11 +30,11 @@ use tokio::sync::mpsc;
 use super::placing::{self, CallPlacing};
 use super::reconcile::ReconcileSettings;
 use super::report::FinishedCall;
-use super::twilio::{RecordedBy, TwilioDialer};
+use super::twilio::{NO_TWILIO, RecordedBy, TwilioDialer};
 use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, Taken};
 use crate::{ProviderClients, ProviderSet};
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallRequest};
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallCommand, CallRequest, cannot};
 
 pub use agents::RECORD_FIELD_TOOL;
 pub(crate) use report::reports_end;
@@ -155,10 +155,30 @@ impl HostedProvider for Ultravox {
         self.sync(previous, config)
     }
 
-    /// Hangs up the Twilio call that bridges the callee to Ultravox.
-    fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
+    /// The Twilio call that bridges the callee to Ultravox is hung up or handed to the
+    /// dispatcher; Ultravox's agent takes no note or line from here.
+    fn can(&self, set: &ProviderSet, action: ControlAction) -> Result<(), String> {
+        match action {
+            ControlAction::End | ControlAction::TakeOver if set.twilio.is_some() => Ok(()),
+            ControlAction::End | ControlAction::TakeOver => Err(NO_TWILIO.to_owned()),
+            other => Err(cannot(BackendKind::Ultravox, other)),
+        }
+    }
+
+    fn control(
+        &self,
+        _placing: &CallPlacing,
+        call: CallId,
+        command: CallCommand,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
         let dialer = self.dialer.clone();
-        Box::pin(async move { dialer.hang_up(BACKEND, call).await })
+        Box::pin(async move {
+            match command {
+                CallCommand::End => dialer.hang_up(BACKEND, call).await,
+                CallCommand::TakeOver { to } => dialer.take_over(BACKEND, call, &to).await,
+                other => Err(refused(&cannot(BackendKind::Ultravox, other.action()))),
+            }
+        })
     }
 }
 

@@ -15,8 +15,8 @@ mod webhook;
 
 use std::sync::Arc;
 
-use switchboard_core::BackendKind;
-use switchboard_providers::vapi::{VapiCall, VapiCallRequest, VapiCallStatus, VapiClient};
+use switchboard_core::{BackendKind, CallId, CallState, ControlAction};
+use switchboard_providers::vapi::{ControlMessage, VapiCall, VapiCallRequest, VapiCallStatus, VapiClient};
 use switchboard_providers::{ProviderError, VariableValue};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
@@ -27,7 +27,9 @@ use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, ReconcileSettings, Taken};
 use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
-use switchboard_engine::{BackendError, BackendEvent, CallRequest};
+use switchboard_engine::{
+    BackendError, BackendEvent, BoxFuture, CallCommand, CallRequest, ENDED_BY_DISPATCHER, TAKEN_OVER, blocking,
+};
 
 pub(crate) use report::{CallOutcome, ended_state, finished_call};
 
@@ -95,6 +97,61 @@ impl HostedProvider for Vapi {
     async fn finished_call(client: &VapiClient, call: &VapiCall, record: String) -> FinishedCall {
         finished_call(Some(client), &CallOutcome::from(call), record).await
     }
+
+    /// Vapi's live call control does all four, through the call's `monitor.controlUrl`.
+    fn can(&self, set: &ProviderSet, _action: ControlAction) -> Result<(), String> {
+        match set.vapi {
+            Some(_) => Ok(()),
+            None => Err("no Vapi API key is set (Settings): the call is controlled through it".to_owned()),
+        }
+    }
+
+    fn control(
+        &self,
+        placing: &CallPlacing,
+        call: CallId,
+        command: CallCommand,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let placing = placing.clone();
+        Box::pin(async move { live_control(&placing, call, command).await })
+    }
+}
+
+/// Sends `command` to the Vapi call behind `call` through its control URL (fetched with the call:
+/// it is not kept); an end or a hand-over then ends the call for the dispatcher on its channel.
+async fn live_control(placing: &CallPlacing, call: CallId, command: CallCommand) -> Result<(), BackendError> {
+    let client = placing.clients.current().vapi.clone().ok_or_else(|| refused(BACKEND, "no Vapi API key is set"))?;
+    let store = Arc::clone(&placing.store);
+    let vapi_id = blocking(move || store.provider_facts(call))
+        .await
+        .map_err(|error| refused(BACKEND, &format!("the call's Vapi id could not be read: {error}")))?
+        .refs
+        .remove(CALL_REF)
+        .ok_or_else(|| refused(BACKEND, "Vapi has not taken the call yet"))?;
+    let live = client.get_call(&vapi_id).await.map_err(|error| provider_error(BACKEND, error))?;
+    let control_url = live.monitor.and_then(|monitor| monitor.control_url).ok_or_else(|| {
+        refused(BACKEND, "Vapi gave no control URL for the call (live control is off in the assistant's monitorPlan)")
+    })?;
+    let (message, end) = match command {
+        CallCommand::End => (ControlMessage::EndCall, Some((CallState::Canceled, ENDED_BY_DISPATCHER))),
+        CallCommand::TakeOver { to } => (ControlMessage::transfer_to(to), Some((CallState::Completed, TAKEN_OVER))),
+        CallCommand::Steer { note } => (ControlMessage::note(format!("A note from the dispatcher, to follow from now on: {note}")), None),
+        CallCommand::Say { line } => (ControlMessage::say(line), None),
+    };
+    let ending = end.is_some_and(|(state, _)| state == CallState::Canceled);
+    if ending {
+        placing.live.set_ending(call, true);
+    }
+    if let Err(error) = client.control(&control_url, &message).await {
+        if ending {
+            placing.live.set_ending(call, false);
+        }
+        return Err(provider_error(BACKEND, error));
+    }
+    if let (Some((state, reason)), Some(events)) = (end, placing.live.sender(call)) {
+        let _ = events.send(BackendEvent::Ended { state, reason: reason.to_owned() }).await;
+    }
+    Ok(())
 }
 
 /// The `POST /call` request for `request`: the agent's assistant and phone number, the callee,

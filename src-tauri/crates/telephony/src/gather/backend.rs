@@ -7,15 +7,15 @@
 
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallId};
+use switchboard_core::{BackendKind, CallId, ControlAction};
 use switchboard_providers::twilio::CallInstructions;
 use tokio::sync::mpsc;
 
 use super::calls::GatherCalls;
-use super::session::{Session, Stored};
+use super::session::{GatherRefusal, Session, Stored};
 use super::twiml::voice_url;
-use crate::backends::twilio::{RecordedBy, TwilioDialer};
-use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+use crate::backends::twilio::{NO_TWILIO, RecordedBy, TwilioDialer};
+use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallCommand, CallRequest, TAKEN_OVER};
 
 const BACKEND: &str = "Twilio gather";
 
@@ -59,6 +59,35 @@ impl CallBackend for GatherBackend {
     fn hang_up(&self, call: CallId) -> BoxFuture<'static, Result<(), BackendError>> {
         let dialer = self.dialer.clone();
         Box::pin(async move { dialer.hang_up(BACKEND, call).await })
+    }
+
+    /// A note and a line need only the stored session; an end and a hand-over go through the
+    /// Twilio call.
+    fn can(&self, action: ControlAction) -> Result<(), String> {
+        match action {
+            ControlAction::Steer | ControlAction::Say => Ok(()),
+            _ if self.dialer.configured() => Ok(()),
+            _ => Err(NO_TWILIO.to_owned()),
+        }
+    }
+
+    fn control(&self, call: CallId, command: CallCommand) -> BoxFuture<'static, Result<(), BackendError>> {
+        let backend = self.clone();
+        Box::pin(async move {
+            let failed = |error: GatherRefusal| BackendError {
+                backend: BACKEND.to_owned(),
+                message: format!("the call's session could not be written: {error}"),
+            };
+            match command {
+                CallCommand::End => backend.dialer.hang_up(BACKEND, call).await,
+                CallCommand::TakeOver { to } => {
+                    backend.dialer.take_over(BACKEND, call, &to).await?;
+                    backend.calls.ended(call, TAKEN_OVER).await.map_err(failed)
+                }
+                CallCommand::Steer { note } => backend.calls.steer(call, &note).await.map_err(failed),
+                CallCommand::Say { line } => backend.calls.say_next(call, &line).await.map_err(failed),
+            }
+        })
     }
 
     fn start(

@@ -62,6 +62,9 @@ pub(crate) struct Session {
     pub(crate) answered_at: Option<UnixMillis>,
     /// Why the call ended, once the engine has ended it.
     pub(crate) ended: Option<String>,
+    /// Lines the dispatcher had the agent say, waiting for its next `<Say>`.
+    #[serde(default)]
+    pub(crate) dispatcher_lines: Vec<String>,
 }
 
 impl Session {
@@ -94,7 +97,15 @@ impl Session {
             max_duration_secs: config.max_duration_secs,
             answered_at: None,
             ended: None,
+            dispatcher_lines: Vec::new(),
         }
+    }
+
+    /// The agent's next words: the dispatcher's waiting lines first, then `text`.
+    pub(crate) fn next_words(&mut self, text: &str) -> String {
+        let mut words = std::mem::take(&mut self.dispatcher_lines);
+        words.push(text.to_owned());
+        words.join(" ")
     }
 
     /// The fields not yet collected, required ones first.

@@ -100,6 +100,7 @@ impl GatherCalls {
             Some(last) => format!("{DID_NOT_HEAR} {}", last.trim_start_matches(DID_NOT_HEAR).trim()),
             None => DID_NOT_HEAR.to_owned(),
         };
+        let again = stored.session.next_words(&again);
         let line = stored.session.push_turn(Speaker::Agent, &again);
         stored.save(&self.store).await?;
         self.deliver(stored, vec![line_event(&line)]).await;
@@ -170,6 +171,7 @@ impl GatherCalls {
             return self.end(stored, events, text, CallState::Completed, "every field to collect was collected").await;
         }
         let text = if turn.text.is_empty() { DID_NOT_HEAR.to_owned() } else { turn.text };
+        let text = stored.session.next_words(&text);
         let line = stored.session.push_turn(Speaker::Agent, &text);
         events.push(line_event(&line));
         stored.save(&self.store).await?;
@@ -292,6 +294,7 @@ mod tests {
             max_duration_secs: 300,
             answered_at: Some(UnixMillis(1)),
             ended: Some("done".into()),
+            dispatcher_lines: Vec::new(),
         };
         let stored = Stored { call_id: CallId(1), call_sid: None, version: 3, session };
         let line = |speaker, text: &str| BackendEvent::Line { speaker, text: text.into(), offset_ms: 0 };

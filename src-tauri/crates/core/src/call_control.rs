@@ -135,7 +135,10 @@ pub fn check_control_text(action: ControlAction, text: &str) -> Result<(), Strin
     }
     let what = if action == ControlAction::Steer { "note" } else { "line" };
     if text.trim().is_empty() {
-        return Err(format!("the {what} is empty: type what the agent should {}", if what == "note" { "follow" } else { "say" }));
+        return Err(format!(
+            "the {what} is empty: type what the agent should {}",
+            if what == "note" { "follow" } else { "say" }
+        ));
     }
     let chars = text.chars().count();
     if chars > MAX_CHARS {

@@ -213,7 +213,9 @@ pub trait CallBackend: Send + Sync + 'static {
             return self.hang_up(call);
         }
         let backend = self.kind();
-        Box::pin(async move { Err(BackendError { backend: backend.as_str().to_owned(), message: cannot(backend, command.action()) }) })
+        Box::pin(async move {
+            Err(BackendError { backend: backend.as_str().to_owned(), message: cannot(backend, command.action()) })
+        })
     }
 
     /// Places the call. Returns once the call is under way (or could not be placed); its

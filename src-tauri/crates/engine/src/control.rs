@@ -17,13 +17,15 @@ use crate::{CallCommand, Engine, EngineError, EngineEvent, now};
 const PENDING_EVERY: Duration = Duration::from_millis(200);
 
 /// Why a take-over is refused while the dispatcher's phone is not set.
-pub const NO_DISPATCHER_PHONE: &str = "set your own phone number in Settings first: a taken-over call is connected to it";
+pub const NO_DISPATCHER_PHONE: &str =
+    "set your own phone number in Settings first: a taken-over call is connected to it";
 
 impl Engine {
     /// What the dispatcher can do to `call` now, each action with why not when it cannot.
     pub async fn call_controls(&self, call: CallId) -> Result<Vec<ControlOffer>, EngineError> {
         let store = Arc::clone(self.store());
-        let (summary, phone) = blocking(move || Ok::<_, EngineError>((store.call(call)?, dispatcher_phone(&store)?))).await?;
+        let (summary, phone) =
+            blocking(move || Ok::<_, EngineError>((store.call(call)?, dispatcher_phone(&store)?))).await?;
         let summary = summary.ok_or_else(|| EngineError::InvalidRequest(format!("no call {call}")))?;
         let backend = self.backend(summary.backend);
         Ok(ControlAction::ALL
@@ -48,16 +50,20 @@ impl Engine {
     /// goes to the dispatcher's phone from Settings, kept as its text). Bad text is refused before anything is
     /// kept; otherwise the action is kept, tried, and returned finished (done, or refused with
     /// why).
-    pub async fn control_call(&self, call: CallId, action: ControlAction, text: &str) -> Result<CallAction, EngineError> {
+    pub async fn control_call(
+        &self,
+        call: CallId,
+        action: ControlAction,
+        text: &str,
+    ) -> Result<CallAction, EngineError> {
         check_control_text(action, text).map_err(EngineError::InvalidRequest)?;
         let store = Arc::clone(self.store());
         let text = text.trim().to_owned();
         let kept = blocking(move || {
             store.call(call)?.ok_or_else(|| EngineError::InvalidRequest(format!("no call {call}")))?;
             let text = match action {
-                ControlAction::TakeOver => {
-                    dispatcher_phone(&store)?.ok_or_else(|| EngineError::InvalidRequest(NO_DISPATCHER_PHONE.to_owned()))?
-                }
+                ControlAction::TakeOver => dispatcher_phone(&store)?
+                    .ok_or_else(|| EngineError::InvalidRequest(NO_DISPATCHER_PHONE.to_owned()))?,
                 _ => text,
             };
             Ok::<_, EngineError>(store.insert_call_action(call, action, &text, ActionStatus::Running, now())?)
@@ -99,8 +105,9 @@ impl Engine {
         if call.state.is_terminal() {
             return Err(format!("the call is over ({})", call.state.as_str()));
         }
-        let backend =
-            self.backend(call.backend).ok_or_else(|| format!("{} does not run in this process", call.backend.label()))?;
+        let backend = self
+            .backend(call.backend)
+            .ok_or_else(|| format!("{} does not run in this process", call.backend.label()))?;
         backend.can(action.action)?;
         let command = match action.action {
             ControlAction::End => {

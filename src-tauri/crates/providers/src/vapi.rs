@@ -83,9 +83,9 @@ impl VapiClient {
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))
             .ok_or_else(|| ProviderError::InvalidRequest {
-                provider: PROVIDER,
-                reason: "the call's control URL is not an http(s) URL".to_owned(),
-            })?;
+            provider: PROVIDER,
+            reason: "the call's control URL is not an http(s) URL".to_owned(),
+        })?;
         self.http.body(Resend::OnlyIfUnprocessed, |client| client.post(url.clone()).json(message)).await?;
         Ok(())
     }

@@ -27,7 +27,16 @@ impl Store {
             params![call.0, action.as_str(), text, status.as_str(), at.0],
             |row| row.get::<_, i64>(0),
         )?;
-        Ok(CallAction { id, call_id: call, action, text: text.to_owned(), status, result: None, requested_at: at, done_at: None })
+        Ok(CallAction {
+            id,
+            call_id: call,
+            action,
+            text: text.to_owned(),
+            status,
+            result: None,
+            requested_at: at,
+            done_at: None,
+        })
     }
 
     /// Takes up the oldest pending action, if any: it moves to `running` here, so only one
@@ -53,9 +62,8 @@ impl Store {
         at: UnixMillis,
     ) -> Result<Option<CallAction>> {
         let conn = self.conn();
-        let sql = format!(
-            "UPDATE call_actions SET status = ?2, result = ?3, done_at = ?4 WHERE id = ?1 RETURNING {COLUMNS}"
-        );
+        let sql =
+            format!("UPDATE call_actions SET status = ?2, result = ?3, done_at = ?4 WHERE id = ?1 RETURNING {COLUMNS}");
         let finished = conn.query_row_cached(&sql, params![id, status.as_str(), result, at.0], read).optional()?;
         finished.transpose()
     }

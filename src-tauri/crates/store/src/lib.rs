@@ -2,8 +2,8 @@
 //! and a repository method for each query the engine and console make.
 
 mod agents;
-mod call_actions;
 mod cached;
+mod call_actions;
 mod call_end;
 mod call_record;
 mod calls;

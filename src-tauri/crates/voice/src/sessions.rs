@@ -131,7 +131,9 @@ impl PipelineSessions {
     pub fn instruct(&self, call_id: CallId, instruction: Instruction) -> Result<(), &'static str> {
         match self.lock().get(&call_id) {
             Some(Filed::Running { dispatcher, .. }) => dispatcher.try_send(instruction).map_err(|error| match error {
-                mpsc::error::TrySendError::Full(_) => "the agent has too many notes and lines waiting; try again shortly",
+                mpsc::error::TrySendError::Full(_) => {
+                    "the agent has too many notes and lines waiting; try again shortly"
+                }
                 mpsc::error::TrySendError::Closed(_) => "the call's conversation is over",
             }),
             Some(Filed::Expected { .. }) => Err("the callee has not answered yet"),

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{AudioPacing, CallAction, CallCost, CallId, CallSummary, Offer, RecordingInfo, TranscriptLine, TurnLatency};
+use switchboard_core::{
+    AudioPacing, CallAction, CallCost, CallId, CallSummary, Offer, RecordingInfo, TranscriptLine, TurnLatency,
+};
 use switchboard_store::{Store, StoreError};
 
 use crate::EngineError;

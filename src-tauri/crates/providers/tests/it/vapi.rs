@@ -65,7 +65,10 @@ async fn a_live_call_is_controlled_through_its_control_url_without_the_key() {
 
     let requests = server.requests();
     assert_eq!((requests[1].method.as_str(), requests[1].uri.as_str()), ("POST", "/call_1/control"));
-    assert_eq!(requests[1].json(), json!({"type": "transfer", "destination": {"type": "number", "number": "+13125550100"}}));
+    assert_eq!(
+        requests[1].json(),
+        json!({"type": "transfer", "destination": {"type": "number", "number": "+13125550100"}})
+    );
     assert_eq!(requests[1].header("authorization"), None, "the key goes to Vapi's API only");
     let error = vapi.control("ftp://example.invalid/control", &ControlMessage::EndCall).await.unwrap_err();
     assert!(error.to_string().contains("control URL is not an http(s) URL"), "{error}");

@@ -21,8 +21,8 @@ use tokio::sync::mpsc;
 
 use super::placing::{CallPlacing, Placed, provider_error, refused};
 use super::report::FinishedCall;
-use super::webhook::Webhook;
 use super::twilio::{NO_TWILIO, TwilioSteer, steer_twilio_call};
+use super::webhook::Webhook;
 use super::{HostedBackend, HostedProvider, TWILIO_CALL_REF, Taken};
 use crate::ProviderSet;
 use switchboard_engine::LiveCalls;

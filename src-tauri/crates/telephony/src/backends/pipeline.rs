@@ -93,7 +93,9 @@ impl CallBackend for PipelineBackend {
     /// Every action: the Twilio call is hung up or handed over, the session takes notes and lines.
     fn can(&self, action: ControlAction) -> Result<(), String> {
         match action {
-            ControlAction::End | ControlAction::TakeOver if !self.inner.dialer.configured() => Err(NO_TWILIO.to_owned()),
+            ControlAction::End | ControlAction::TakeOver if !self.inner.dialer.configured() => {
+                Err(NO_TWILIO.to_owned())
+            }
             _ => Ok(()),
         }
     }

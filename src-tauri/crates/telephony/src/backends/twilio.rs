@@ -354,8 +354,7 @@ fn create_call(
 }
 
 /// Why a call carried on Twilio cannot be ended or handed over while no Twilio account is set.
-pub(crate) const NO_TWILIO: &str =
-    "no Twilio account is set (its account SID and auth token, in Settings): the call is ended or handed over through it";
+pub(crate) const NO_TWILIO: &str = "no Twilio account is set (its account SID and auth token, in Settings): the call is ended or handed over through it";
 
 /// What the dispatcher has Twilio do with a call on the line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -135,7 +135,9 @@ async fn live_control(placing: &CallPlacing, call: CallId, command: CallCommand)
     let (message, end) = match command {
         CallCommand::End => (ControlMessage::EndCall, Some((CallState::Canceled, ENDED_BY_DISPATCHER))),
         CallCommand::TakeOver { to } => (ControlMessage::transfer_to(to), Some((CallState::Completed, TAKEN_OVER))),
-        CallCommand::Steer { note } => (ControlMessage::note(format!("A note from the dispatcher, to follow from now on: {note}")), None),
+        CallCommand::Steer { note } => {
+            (ControlMessage::note(format!("A note from the dispatcher, to follow from now on: {note}")), None)
+        }
         CallCommand::Say { line } => (ControlMessage::say(line), None),
     };
     let ending = end.is_some_and(|(state, _)| state == CallState::Canceled);

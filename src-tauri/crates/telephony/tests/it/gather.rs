@@ -6,11 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, Speaker};
-use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls};
+use switchboard_core::{ActionStatus, AgentId, BackendKind, CallId, CallState, CallSummary, ControlAction, Speaker};
+use switchboard_engine::settings::DISPATCHER_PHONE;
+use switchboard_engine::{CallReports, Engine, EngineSettings, LiveCalls, TAKEN_OVER};
 use switchboard_fakes::anthropic::FakeAnthropic;
 use switchboard_fakes::quote_agent::QuoteAgent;
 use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings};
+use switchboard_fakes::twilio_gather::twiml::{Verb, parse};
 use switchboard_fakes::twilio_gather::{Callee, GatherDriver, Hangup, PlacedGatherCall, ScriptedCallee, VendorCallee};
 use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::signature::TwilioWebhookKey;
@@ -571,4 +573,48 @@ async fn the_dispatcher_ending_a_campaigns_gather_call_hangs_it_up_on_twilio() {
     super::campaign_call_ended_by_dispatcher(&world.engine, spec).await;
     let answered = world.twilio.next_answered().await.expect("the call was placed");
     super::assert_hung_up_once(&world.twilio, &answered.call_sid).await;
+}
+
+#[tokio::test]
+async fn the_dispatcher_steers_a_gather_call_has_a_line_said_then_takes_it_over_on_their_phone() {
+    const NOTE: &str = "Ask whether freight is included.";
+    const LINE: &str = "My colleague is checking the stock.";
+    const DISPATCHER: &str = "+13125550199";
+    let store = store_at(None);
+    let world = World::new(&store, Duration::from_secs(5)).await;
+    let (call, placed, mut driver) = world.call("Pacific Bolt & Nut").await;
+    let mut callee = VendorCallee::new(&placed, &SIM);
+    assert_eq!(driver.step(&mut callee).await, None, "the opening");
+
+    let engine = &world.engine;
+    let steered = engine.control_call(call, ControlAction::Steer, NOTE).await.unwrap();
+    let said = engine.control_call(call, ControlAction::Say, LINE).await.unwrap();
+    assert_eq!((steered.status, said.status), (ActionStatus::Done, ActionStatus::Done), "{said:?}");
+    assert_eq!(driver.step(&mut callee).await, None, "the callee answers, the agent asks on");
+    // The model's next request carries the note; the agent's next <Say> opens with the line.
+    let system = world.llm.requests().last().unwrap()["system"].as_str().unwrap().to_owned();
+    assert!(system.contains(&format!("A note from the dispatcher, to follow from now on: {NOTE}")), "{system}");
+    let next = driver.heard.last().unwrap();
+    assert!(next.starts_with(LINE) && next.len() > LINE.len(), "{next}");
+    let kept = || store.transcript(call).unwrap().iter().any(|line| line.text.starts_with(LINE));
+    for _ in 0..100 {
+        if kept() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(kept(), "{:?}", store.transcript(call).unwrap());
+
+    store.set_setting(DISPATCHER_PHONE, DISPATCHER).unwrap();
+    let taken = engine.control_call(call, ControlAction::TakeOver, "").await.unwrap();
+    assert_eq!(taken.status, ActionStatus::Done, "{taken:?}");
+    let summary = ended(&store, call).await;
+    assert_eq!((summary.state, summary.end_reason.as_deref()), (CallState::Completed, Some(TAKEN_OVER)));
+    let updates = world.twilio.updates();
+    let [(sid, form)] = updates.as_slice() else { panic!("one redirect: {updates:?}") };
+    assert_eq!(sid, &placed.call_sid);
+    let twiml = form.iter().find(|(key, _)| key == "Twiml").map(|(_, value)| value.as_str()).unwrap();
+    assert_eq!(parse(twiml).unwrap(), [Verb::Dial(DISPATCHER.into())]);
+    let session = store.gather_session(call).unwrap().unwrap();
+    assert!(session.state.contains(&format!("\"ended\":\"{TAKEN_OVER}\"")), "{}", session.state);
 }

@@ -2,6 +2,7 @@
 //! listener, and the hosted backends, speech-gather and the realtime pipeline end to end
 //! against the provider fakes (`switchboard-fakes`).
 
+mod call_control;
 mod dialer_reconcile;
 mod elevenlabs;
 mod gather;

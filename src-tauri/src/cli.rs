@@ -40,6 +40,9 @@ pub enum Command {
         #[command(subcommand)]
         command: CampaignCommand,
     },
+    /// Act on a call on the line: end it, hand it to your phone (Settings), give its agent a
+    /// note, or have the agent say a line. Reaches the console or `serve` running the call.
+    CallControl(crate::call_control_cli::CallControlArgs),
     /// Search and export past calls.
     History {
         #[command(subcommand)]
@@ -122,6 +125,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Serve(args) => crate::serve::run(args),
         Command::Campaign { command } => run_campaign_command(command),
         Command::History { command } => crate::history_cli::run(command),
+        Command::CallControl(args) => crate::call_control_cli::run(args),
         Command::Contacts { command: ContactsCommand::Import { file, sheet, kind, dry_run, json, region } } => {
             import_file(&file, sheet, kind, dry_run, json, region)
         }

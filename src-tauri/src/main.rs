@@ -8,6 +8,7 @@ mod app;
 #[cfg(test)]
 mod bindings;
 mod call_cli;
+mod call_control_cli;
 mod campaign_cli;
 mod campaign_control;
 mod cli;

@@ -15,6 +15,7 @@ pub enum Holder {
     CampaignResume,
     CampaignCancel,
     Call,
+    CallControl,
     Serve,
 }
 
@@ -27,6 +28,7 @@ impl Holder {
             Holder::CampaignResume => "campaign resume",
             Holder::CampaignCancel => "campaign cancel",
             Holder::Call => "call",
+            Holder::CallControl => "call control",
             Holder::Serve => "serve",
         }
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use switchboard_core::CallState;
+use switchboard_core::{ActionStatus, CallState};
 use switchboard_engine::{CLOSED_WHILE_LIVE, ENDED_BY_DISPATCHER};
 use switchboard_store::Store;
 
@@ -183,6 +183,44 @@ fn a_headless_campaign_is_paused_resumed_and_canceled_from_another_shell() {
         (again.status.code(), stderr(&again)),
         (Some(2), "switchboard: campaign 1 has already finished (canceled)\n".into())
     );
+}
+
+#[test]
+fn a_live_call_is_acted_on_from_another_shell_through_the_process_running_it() {
+    let profile = Profile::new();
+    let run = profile.start(profile.campaign_run(1, 1));
+    let pid = run.id();
+    profile.until_running(pid);
+    profile.until("a call is on the line", |store| calls_answered(store, 1) == 1);
+    let call = profile.store().calls_in_campaign(1).unwrap()[0].id;
+    let id = call.to_string();
+
+    let take_over = profile.run(&["call-control", &id, "take-over"]);
+    assert_eq!(
+        (take_over.status.code(), stderr(&take_over)),
+        (Some(2), format!("switchboard: {}\n", switchboard_engine::NO_DISPATCHER_PHONE))
+    );
+    let say = profile.run(&["call-control", &id, "say", "One moment please."]);
+    assert_eq!(
+        (say.status.code(), stderr(&say)),
+        (
+            Some(2),
+            format!(
+                "switchboard: call {id}: could not do it (had the agent say: One moment please.): \
+                 the simulator offers no way to have the agent say a typed line\n"
+            )
+        )
+    );
+    let end = profile.run(&["call-control", &id, "end"]);
+    assert_eq!(stdout(&end), format!("call {id}: ended the call (pid {pid} (campaign run #1) runs the call)\n"));
+    let call = profile.store().call(call).unwrap().unwrap();
+    assert_eq!((call.state, call.end_reason.as_deref()), (CallState::Canceled, Some(ENDED_BY_DISPATCHER)));
+    let kept: Vec<_> = profile.store().call_actions(call.id).unwrap().into_iter().map(|a| a.status).collect();
+    assert_eq!(kept, [ActionStatus::Refused, ActionStatus::Done], "each request is kept with its outcome");
+    let again = profile.run(&["call-control", &id, "end"]);
+    assert_eq!(stderr(&again), format!("switchboard: call {id} is over (canceled)\n"));
+    profile.run(&["campaign", "cancel", "1"]);
+    finish(run);
 }
 
 #[test]

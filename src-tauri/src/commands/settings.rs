@@ -2,7 +2,8 @@
 
 use switchboard_core::FieldError;
 use switchboard_engine::settings::{
-    DEFAULT_REGION, MAX_PAYMENT_TERMS_RATE, PAYMENT_TERMS_RATE, default_region, payment_terms_rate,
+    DEFAULT_REGION, DISPATCHER_PHONE, MAX_PAYMENT_TERMS_RATE, PAYMENT_TERMS_RATE, default_region, dispatcher_phone,
+    payment_terms_rate,
 };
 use tauri::State;
 
@@ -44,6 +45,36 @@ pub async fn set_payment_terms_rate(console: State<'_, Console>, rate: f64) -> R
         )]));
     }
     with_store(&console, move |store| store.set_setting(PAYMENT_TERMS_RATE, &rate.to_string()).map(|()| rate)).await
+}
+
+/// The dispatcher's own phone (E.164), where a call they take over goes; empty when not set.
+#[tauri::command]
+pub async fn get_dispatcher_phone(console: State<'_, Console>) -> Reply<String> {
+    query(&console, |store| dispatcher_phone(store).map(Option::unwrap_or_default)).await
+}
+
+/// Sets the dispatcher's own phone: a number with its country code (kept as E.164, without an
+/// extension: a taken-over call is dialled straight to it); empty clears it.
+#[tauri::command]
+pub async fn set_dispatcher_phone(console: State<'_, Console>, phone: String) -> Reply<String> {
+    let phone = phone.trim().to_owned();
+    let e164 = if phone.is_empty() {
+        String::new()
+    } else {
+        let bad = |reason: String| CommandError::invalid(vec![FieldError::new("dispatcherPhone", reason)]);
+        let international =
+            || format!("{phone:?} is not a phone number with its country code, such as +1 312 555 0100");
+        if !phone.starts_with('+') {
+            return Err(bad(international()));
+        }
+        let parsed = switchboard_core::parse_phone(&phone, "US")
+            .map_err(|error| bad(format!("{}: {error}", international())))?;
+        if parsed.extension.is_some() {
+            return Err(bad(format!("{phone:?} has an extension; give a number that rings you directly")));
+        }
+        parsed.e164
+    };
+    with_store(&console, move |store| store.set_setting(DISPATCHER_PHONE, &e164).map(|()| e164)).await
 }
 
 /// The setting that holds the window's theme.

@@ -15,8 +15,11 @@ import type {
   LaunchProblem,
   QuoteRequest,
   AudioDevices,
+  CallAction,
   CallFilter,
   CallRecord,
+  ControlAction,
+  ControlOffer,
   ExportFormat,
   ForgetReport,
   HistoryHit,
@@ -71,6 +74,9 @@ export const api = {
   listCalls: () => call<CallSummary[]>("list_calls"),
   listOffers: () => call<Offer[]>("list_offers"),
   callDetail: (callId: CallId) => call<CallRecord>("call_detail", { callId }),
+  callControls: (callId: CallId) => call<ControlOffer[]>("call_controls", { callId }),
+  controlCall: (callId: CallId, action: ControlAction, text: string) =>
+    call<CallAction>("control_call", { callId, action, text }),
   historyPage: (filter: CallFilter, before: CallId | null, limit: number) =>
     call<CallSummary[]>("history_page", { filter, before, limit }),
   historyCount: (filter: CallFilter) => call<number>("history_count", { filter }),
@@ -134,6 +140,8 @@ export const api = {
   setDefaultRegion: (region: string) => call<string>("set_default_region", { region }),
   getPaymentTermsRate: () => call<number>("get_payment_terms_rate"),
   setPaymentTermsRate: (rate: number) => call<number>("set_payment_terms_rate", { rate }),
+  getDispatcherPhone: () => call<string>("get_dispatcher_phone"),
+  setDispatcherPhone: (phone: string) => call<string>("set_dispatcher_phone", { phone }),
   getTheme: () => call<Theme>("get_theme"),
   setTheme: (theme: Theme) => call<Theme>("set_theme", { theme }),
 };

@@ -231,7 +231,27 @@ validDays: number | null,
  */
 confidence: number, };
 
-export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" };
+export type ControlAction = "end" | "take-over" | "steer" | "say";
+
+export type ControlOffer = { action: ControlAction, 
+/**
+ * `None` when the dispatcher can take the action; else why not, in words.
+ */
+unavailable: string | null, };
+
+export type ActionStatus = "pending" | "running" | "done" | "refused";
+
+export type CallAction = { id: number, callId: CallId, action: ControlAction, 
+/**
+ * The note, the line, or the number the call was handed to; empty for an end.
+ */
+text: string, status: ActionStatus, 
+/**
+ * Why it was refused (the provider's words), when it was.
+ */
+result: string | null, requestedAt: UnixMillis, doneAt: UnixMillis | null, };
+
+export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "callActionUpdated", action: CallAction, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" };
 
 export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "audio-unavailable" | "keychain-unavailable" | "storage";
 
@@ -632,7 +652,11 @@ providerRecord: string | null, recording: RecordingInfo | null, latencies: Array
 /**
  * How well the agent's audio kept time (calls the engine voiced itself).
  */
-audioPacing: AudioPacing | null, };
+audioPacing: AudioPacing | null, 
+/**
+ * What the dispatcher did to the call while it was live, oldest first.
+ */
+actions: Array<CallAction>, };
 
 export type ExportFormat = "json" | "csv" | "text" | "xlsx";
 

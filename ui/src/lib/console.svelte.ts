@@ -15,6 +15,7 @@ import type {
   TranscriptLine,
 } from "./bindings";
 import { appendLine, newerCall, upsertCall, upsertOffer } from "./calls";
+import { upsertAction } from "./control";
 
 /** How long the Live page keeps saying the audio fell behind after the last report. */
 const AUDIO_BEHIND_SHOWN_MS = 30_000;
@@ -107,6 +108,11 @@ class ConsoleState {
           this.detail.transcript = appendLine(this.detail.transcript, event.line);
         } else if (this.selectedCallId === event.callId) {
           this.pendingLines = appendLine(this.pendingLines, event.line);
+        }
+        break;
+      case "callActionUpdated":
+        if (this.detail?.call.id === event.action.callId) {
+          this.detail.actions = upsertAction(this.detail.actions, event.action);
         }
         break;
       case "offerRecorded":

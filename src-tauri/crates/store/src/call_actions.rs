@@ -40,16 +40,20 @@ impl Store {
     }
 
     /// Takes up the oldest pending action, if any: it moves to `running` here, so only one
-    /// process carries it out.
+    /// process carries it out. Looking is a read; the write lock is asked for only when an
+    /// action waits, so polling never holds up the writers.
     pub fn take_pending_call_action(&self) -> Result<Option<CallAction>> {
         let conn = self.conn();
+        let waiting = conn
+            .query_row_cached("SELECT id FROM call_actions WHERE status = 'pending' ORDER BY id LIMIT 1", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .optional()?;
+        let Some(id) = waiting else { return Ok(None) };
         let sql = format!(
-            "UPDATE call_actions SET status = 'running'
-             WHERE id = (SELECT id FROM call_actions WHERE status = 'pending' ORDER BY id LIMIT 1)
-               AND status = 'pending'
-             RETURNING {COLUMNS}"
+            "UPDATE call_actions SET status = 'running' WHERE id = ?1 AND status = 'pending' RETURNING {COLUMNS}"
         );
-        let taken = conn.query_row_cached(&sql, [], read).optional()?;
+        let taken = conn.query_row_cached(&sql, [id], read).optional()?;
         taken.transpose()
     }
 

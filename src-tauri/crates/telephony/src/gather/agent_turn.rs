@@ -184,6 +184,7 @@ mod tests {
             max_duration_secs: 300,
             answered_at: None,
             ended: None,
+            dispatcher_lines: Vec::new(),
         }
     }
 

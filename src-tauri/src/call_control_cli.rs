@@ -16,11 +16,10 @@ use switchboard_engine::{NO_DISPATCHER_PHONE, now};
 use switchboard_sim::SimSettings;
 use switchboard_store::Store;
 
-use crate::call_cli::SETTLE;
-use crate::campaign_cli::print;
+use crate::output::print;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, LockError, ProfileLock};
-use crate::startup::{self, Startup, open_store};
+use crate::startup::{self, SETTLE, Startup, open_store};
 
 /// How long this command waits for the process running the call to carry the action out.
 const ANSWER_WITHIN: Duration = Duration::from_secs(15);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use switchboard_core::{ActionStatus, BackendKind, CallState, ControlAction, Speaker};
 use switchboard_engine::settings::DISPATCHER_PHONE;
-use switchboard_engine::{EngineSettings, NO_DISPATCHER_PHONE, TAKEN_OVER};
+use switchboard_engine::{NO_DISPATCHER_PHONE, TAKEN_OVER};
 use switchboard_fakes::anthropic::{Reply, scripted};
 use switchboard_fakes::twilio_gather::twiml::{Verb, parse};
 use switchboard_fakes::twilio_media::CallerStep;
@@ -32,7 +32,6 @@ async fn the_dispatcher_steers_has_a_line_said_and_takes_the_pipeline_call_over(
     agent.config.backend_settings.pipeline.tts_voice = "voice_test".into();
     store.update_agent(agent.id, &agent.config).unwrap();
     let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
-    let mut engine = switchboard_engine::Engine::new(std::sync::Arc::clone(&store), EngineSettings::default());
     let replies = vec![Reply::text("Thanks. Is freight included in that price?")];
     let script = vec![
         CallerStep::WaitForAgent(ms(300)),
@@ -44,7 +43,8 @@ async fn the_dispatcher_steers_has_a_line_said_and_takes_the_pipeline_call_over(
     ];
     let settings =
         RigSettings { responder: scripted(replies), ms_per_char: 2, script, wrong_token: false, keep_audio: false };
-    let mut rig = PipelineRig::start(&mut engine, std::sync::Arc::clone(&store), settings).await.unwrap();
+    let mut rig = PipelineRig::start(std::sync::Arc::clone(&store), None, settings).await.unwrap();
+    let engine = std::sync::Arc::clone(rig.engine());
     rig.deepgram.script(&["Ten dollars a unit."]);
     let mut events = engine.bus().subscribe();
 

@@ -5,6 +5,7 @@
 mod address_book;
 mod agents;
 mod app;
+mod call_control;
 mod campaigns;
 mod connection;
 mod console_flow;

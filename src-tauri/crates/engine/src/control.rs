@@ -33,13 +33,15 @@ impl Engine {
             .map(|action| {
                 let unavailable = if summary.state.is_terminal() {
                     Some("the call is over".to_owned())
-                } else if action == ControlAction::TakeOver && phone.is_none() {
-                    Some(NO_DISPATCHER_PHONE.to_owned())
                 } else {
-                    match &backend {
+                    // What the backend cannot do is said first; then what Settings lacks.
+                    let cannot = match &backend {
                         Some(backend) => backend.can(action).err(),
                         None => Some(format!("{} does not run in this process", summary.backend.label())),
-                    }
+                    };
+                    cannot.or_else(|| {
+                        (action == ControlAction::TakeOver && phone.is_none()).then(|| NO_DISPATCHER_PHONE.to_owned())
+                    })
                 };
                 ControlOffer { action, unavailable }
             })

@@ -3,7 +3,8 @@
 //! listener wrapped `{"message": {…}}` with the `X-Vapi-Secret` header: `status-update`s
 //! (ringing, in-progress, ended) as the call goes, then the `end-of-call-report` (transcript,
 //! structured data, cost, recording URL). `GET /call/{id}` returns the same call, and the
-//! recording URL serves the call's WAV (a storage link: no key). Every API request needs
+//! recording URL serves the call's WAV (a storage link: no key). A live call's
+//! `monitor.controlUrl` takes live control messages, kept for the test (no key, as Vapi's default). Every API request needs
 //! `Authorization: Bearer <key>` (401 otherwise). Faults: latency, 429 with `Retry-After`, 500,
 //! stalls past the client's timeout, refused calls, and dropped, duplicated or reordered
 //! server messages.
@@ -79,6 +80,8 @@ struct Shared {
     calls: Mutex<HashMap<String, Call>>,
     next_id: AtomicU32,
     messages_posted: AtomicU32,
+    /// Live control messages received: the call id and the message.
+    controls: Mutex<Vec<(String, Value)>>,
 }
 
 /// A call the fake holds: the Call as `GET /call/{id}` shows it once ended, whether it has,
@@ -140,11 +143,13 @@ impl FakeVapi {
             calls: Mutex::new(HashMap::new()),
             next_id: AtomicU32::new(1),
             messages_posted: AtomicU32::new(0),
+            controls: Mutex::new(Vec::new()),
             settings,
         });
         let router = Router::new()
             .route("/call", post(create_call))
             .route("/call/{id}", get(get_call))
+            .route("/live/{id}/control", post(control_call))
             .route("/recordings/{file}", get(get_recording))
             .with_state(Arc::clone(&shared));
         let server = serve(listener, router, "Vapi");
@@ -186,6 +191,12 @@ impl FakeVapi {
     /// Every `POST /call` body received, as sent.
     pub fn placed_calls(&self) -> Vec<Value> {
         lock(&self.shared.placed).clone()
+    }
+
+    /// Every live control message received on a call's `monitor.controlUrl`: the call id and
+    /// the message, in order.
+    pub fn controls(&self) -> Vec<(String, Value)> {
+        lock(&self.shared.controls).clone()
     }
 
     /// How many server messages were posted (duplicates included).
@@ -399,11 +410,35 @@ async fn get_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id
     let mut shown = call.ended_call;
     if !call.ended {
         shown["status"] = json!("in-progress");
+        shown["monitor"] = monitor(&shared, &id);
         for key in ["endedReason", "endedAt", "cost", "artifact", "analysis"] {
             shown.as_object_mut().map(|fields| fields.remove(key));
         }
     }
     axum::Json(shown).into_response()
+}
+
+/// A live call's monitor URLs; its control URL takes no key (Vapi's default).
+fn monitor(shared: &Shared, id: &str) -> Value {
+    let listen = shared.base_url.replacen("http", "ws", 1);
+    json!({"listenUrl": format!("{listen}/live/{id}/listen"), "controlUrl": format!("{}/live/{id}/control", shared.base_url)})
+}
+
+/// A live control message: kept, and acknowledged while the call lasts (400 once it is over,
+/// as Vapi answers for a call no longer live).
+async fn control_call(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
+    let Ok(message) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request("Unexpected token in JSON");
+    };
+    let live = lock(&shared.calls).get(&id).is_some_and(|call| !call.ended);
+    if !live {
+        return bad_request("Call is not active");
+    }
+    if message["type"].as_str().is_none() {
+        return bad_request("type must be a string");
+    }
+    lock(&shared.controls).push((id, message));
+    (StatusCode::OK, "ok").into_response()
 }
 
 async fn get_recording(State(shared): State<Arc<Shared>>, Path(file): Path<String>) -> Response {

@@ -5,9 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
+use serde_json::json;
+use switchboard_core::{ActionStatus, BackendKind, CallId, CallState, CallSummary, ControlAction};
 use switchboard_engine::history::call_record;
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_engine::{
+    CallReports, ENDED_BY_DISPATCHER, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls,
+};
 use switchboard_fakes::vapi::{Endpoint, FakeVapi, FakeVapiSettings, WebhookDelivery};
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_providers::{HttpSettings, Secret};
@@ -348,4 +351,45 @@ async fn a_forged_server_message_is_refused_and_changes_nothing() {
     let answer = http.post(&world.listener).header("X-Vapi-Secret", SERVER_SECRET).json(&report).send().await.unwrap();
     assert_eq!(answer.status().as_u16(), 200);
     assert_eq!(terminal(store, call).await.state, CallState::Busy);
+}
+
+#[tokio::test]
+async fn a_live_vapi_call_is_steered_told_a_line_and_ended_through_its_control_url() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    world.fake.set_call_delay(Duration::from_secs(3));
+    let engine = &world.engine;
+    let store = engine.store();
+    let vendor = hosted::vendor(engine, "Pacific Bolt & Nut");
+    let call = engine.start_call(vendor, hosted::agent(engine, "Vendor quote")).await.unwrap();
+
+    let offers = engine.call_controls(call.id).await.unwrap();
+    let steer = offers.iter().find(|offer| offer.action == ControlAction::Steer).unwrap();
+    assert_eq!(steer.unavailable, None, "Vapi takes notes: {offers:?}");
+    let note = engine.control_call(call.id, ControlAction::Steer, "Ask about freight").await.unwrap();
+    let said = engine.control_call(call.id, ControlAction::Say, "One moment please.").await.unwrap();
+    let ended = engine.control_call(call.id, ControlAction::End, "").await.unwrap();
+    for action in [&note, &said, &ended] {
+        assert_eq!(action.status, ActionStatus::Done, "{action:?}");
+    }
+    let summary = terminal(store, call.id).await;
+    assert_eq!((summary.state, summary.end_reason.as_deref()), (CallState::Canceled, Some(ENDED_BY_DISPATCHER)));
+    let sent: Vec<serde_json::Value> = world.fake.controls().into_iter().map(|(_, message)| message).collect();
+    assert_eq!(
+        sent,
+        [
+            json!({"type": "add-message", "message": {"role": "system",
+                "content": "A note from the dispatcher, to follow from now on: Ask about freight"},
+                "triggerResponseEnabled": false}),
+            json!({"type": "say", "content": "One moment please.", "endCallAfterSpoken": false}),
+            json!({"type": "end-call"}),
+        ]
+    );
+
+    // Once Vapi's report has come, the call is over there too: its refusal is kept in its words.
+    world.messages_posted(4).await;
+    let late = engine.control_call(call.id, ControlAction::Say, "Hello?").await.unwrap();
+    assert_eq!((late.status, late.result.as_deref()), (ActionStatus::Refused, Some("the call is over (canceled)")));
+    let record = call_record(store, call.id).unwrap();
+    assert!(!record.transcript.is_empty(), "Vapi's report still fills History");
+    assert_eq!(record.actions.len(), 4);
 }

@@ -5,15 +5,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallId, CallState, CallSummary};
+use switchboard_core::{BackendKind, CallId, CallState, CallSummary, ControlAction};
 use switchboard_engine::history::call_record;
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_engine::{
+    CallBackend, CallCommand, CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls,
+};
 use switchboard_fakes::elevenlabs::{Endpoint, FAKE_MP3, FakeElevenLabs, FakeElevenLabsSettings, WebhookDelivery};
+use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings};
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::{ConnectionCheck, HttpSettings, Secret};
 use switchboard_sim::{Cast, SimSettings};
-use switchboard_telephony::backends::TWILIO_CALL_REF;
+use switchboard_telephony::ProviderClients;
 use switchboard_telephony::backends::elevenlabs::{CONVERSATION_REF, ElevenLabsBackend};
+use switchboard_telephony::backends::{CallPlacing, TWILIO_CALL_REF};
 use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookRoute, WebhookSecrets};
 
 use super::{assert_both_rounds_ranked, hosted, loopback_http, run_campaign, two_round_quote_campaign};
@@ -322,4 +326,46 @@ async fn the_connection_check_passes_with_the_fakes_key_and_is_refused_with_anot
         error.to_string(),
         r#"ElevenLabs answered HTTP 401: {"detail":{"message":"Invalid API key","status":"invalid_api_key"}}"#
     );
+}
+
+#[tokio::test]
+async fn an_elevenlabs_call_is_ended_through_the_twilio_call_it_returned_when_twilio_is_set() {
+    let world = World::new(WebhookDelivery::InOrder, 300).await;
+    let engine = &world.engine;
+    let vendor = hosted::vendor(engine, "Pacific Bolt & Nut");
+    let call = engine.start_call(vendor, hosted::agent(engine, "Vendor quote")).await.unwrap();
+
+    // Without Twilio's credentials there is no way to end it; notes and lines never are.
+    let why = |action| world.backend.can(action).unwrap_err();
+    assert!(why(ControlAction::End).starts_with("no Twilio account is set"), "{}", why(ControlAction::End));
+    assert_eq!(why(ControlAction::Steer), "ElevenLabs offers no way to pass the agent a note during a call");
+
+    // With them, the Call SID ElevenLabs returned is hung up at Twilio; Twilio's refusal (it does
+    // not know the call) comes back in its words.
+    let twilio = FakeTwilio::start(FakeTwilioSettings {
+        account_sid: "AC00000000000000000000000000000000eleven".into(),
+        auth_token: Secret::new("twilio-token"),
+        ring_time: Duration::from_millis(10),
+        sim: SimSettings::default(),
+        machines: Vec::new(),
+    })
+    .await
+    .unwrap();
+    let (client, twilio_client) = (world.backend.client().unwrap(), twilio.client(&loopback_http()).unwrap());
+    let placing = CallPlacing {
+        clients: ProviderClients::holding(|set| {
+            set.elevenlabs = Some(client);
+            set.twilio = Some(twilio_client);
+        }),
+        store: Arc::clone(engine.store()),
+        live: LiveCalls::default(),
+        reconcile: RECONCILE,
+    };
+    let with_twilio = ElevenLabsBackend::with_clients(placing);
+    assert_eq!(with_twilio.can(ControlAction::End), Ok(()));
+    let sid =
+        engine.store().provider_facts(call.id).unwrap().refs.remove(TWILIO_CALL_REF).expect("ElevenLabs' Call SID");
+    let refused = with_twilio.control(call.id, CallCommand::End).await.unwrap_err();
+    assert!(refused.to_string().starts_with("ElevenLabs: ") && refused.to_string().contains(&sid), "{refused}");
+    assert!(refused.to_string().contains("was not found"), "Twilio's words: {refused}");
 }

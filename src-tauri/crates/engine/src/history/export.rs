@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{CallId, Speaker, TranscriptLine, UnixMillis};
+use switchboard_core::{CallAction, CallId, Speaker, TranscriptLine, UnixMillis};
 use switchboard_store::{Store, StoreError};
 
 use super::record::{CallRecord, call_record};
@@ -288,12 +288,95 @@ fn readable(record: &CallRecord) -> String {
         let _ = writeln!(out, "Cost: {:.4} {}", cost.amount, cost.currency);
     }
     out.push('\n');
+    // The dispatcher's actions go in at the time they were taken, after what was said before.
+    let start = call.answered_at.unwrap_or(call.created_at).0;
+    let mut actions = record.actions.iter().peekable();
+    let action_at = |action: &CallAction| u32::try_from((action.requested_at.0 - start).max(0)).unwrap_or(u32::MAX);
     for line in &record.transcript {
+        while let Some(action) = actions.next_if(|action| action_at(action) < line.offset_ms) {
+            let _ = writeln!(out, "[{}] {}", clock(action_at(action), false), action.transcript_text());
+        }
         let who = match line.speaker {
             Speaker::Agent => &call.agent_name,
             Speaker::Callee => &call.contact_name,
         };
         let _ = writeln!(out, "[{}] {who}: {}", clock(line.offset_ms, false), line.text);
     }
+    for action in actions {
+        let _ = writeln!(out, "[{}] {}", clock(action_at(action), false), action.transcript_text());
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use switchboard_core::{
+        ActionStatus, AgentId, BackendKind, CallAction, CallId, CallState, CallSummary, ContactId, ControlAction,
+        Speaker, TranscriptLine, UnixMillis,
+    };
+
+    use super::readable;
+    use crate::history::CallRecord;
+
+    #[test]
+    fn the_readable_transcript_has_the_dispatchers_actions_where_they_were_taken() {
+        let call = CallSummary {
+            id: CallId(7),
+            contact_id: ContactId(1),
+            contact_name: "Acme".into(),
+            agent_id: AgentId(1),
+            agent_name: "Quote".into(),
+            backend: BackendKind::Pipeline,
+            phone: "+13125550143".into(),
+            state: CallState::Completed,
+            end_reason: Some("transferred to the dispatcher".into()),
+            created_at: UnixMillis(0),
+            answered_at: Some(UnixMillis(1_000)),
+            ended_at: Some(UnixMillis(20_000)),
+            campaign_id: None,
+            round: None,
+            attempt: None,
+        };
+        let line = |seq, speaker, text: &str, offset_ms| TranscriptLine { seq, speaker, text: text.into(), offset_ms };
+        let action = |id, action, text: &str, at| CallAction {
+            id,
+            call_id: CallId(7),
+            action,
+            text: text.into(),
+            status: ActionStatus::Done,
+            result: None,
+            requested_at: UnixMillis(at),
+            done_at: None,
+        };
+        let record = CallRecord {
+            call,
+            transcript: vec![line(0, Speaker::Agent, "Hello", 0), line(1, Speaker::Callee, "Ten dollars", 6_000)],
+            fields: Vec::new(),
+            offer: None,
+            outcome: None,
+            cost: None,
+            provider_refs: BTreeMap::new(),
+            provider_record: None,
+            recording: None,
+            latencies: Vec::new(),
+            audio_pacing: None,
+            actions: vec![
+                action(1, ControlAction::Steer, "ask about freight", 4_000),
+                action(2, ControlAction::TakeOver, "+13125550199", 9_000),
+            ],
+        };
+        let text = readable(&record);
+        let transcript: Vec<&str> = text.lines().skip_while(|line| !line.is_empty()).skip(1).collect();
+        assert_eq!(
+            transcript,
+            [
+                "[00:00] Quote: Hello",
+                "[00:03] dispatcher: note to the agent: ask about freight",
+                "[00:06] Acme: Ten dollars",
+                "[00:08] dispatcher: took the call over on +13125550199",
+            ]
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The dispatcher's hand on live calls in the real window. A simulated call: taking over is
 //! disabled with the simulator's reason, and End call (confirmed) ends it "ended by the
-//! dispatcher". A pipeline call against the provider fakes: a note reaches the model's next
+//! dispatcher", as History's transcript keeps. A pipeline call against the provider fakes: a note reaches the model's next
 //! request, a typed line is said, and End call hangs it up at the fake Twilio. A speech-gather
 //! call: the dispatcher's phone saved in Settings, Take over redirects the call to `<Dial>` it.
 
@@ -67,6 +67,12 @@ async fn a_simulated_call_is_ended_by_the_dispatcher_and_take_over_says_why_it_c
         assert_eq!(app.texts("[data-testid=dispatcher-line]").await, ["dispatcher ended the call"]);
         assert!(app.texts("[data-testid=call-controls]").await.is_empty(), "no controls once the call is over");
         assert_eq!(app.text("[data-testid=control-result]").await, "Done: ended the call", "the outcome stays");
+
+        // History keeps the action in the call's transcript.
+        app.click("nav-history").await;
+        app.click("history-row").await;
+        let kept = app.text("[data-testid=history-dispatcher-line]").await;
+        assert!(kept.ends_with("dispatcher ended the call"), "{kept}");
         app.quit().await;
     })
     .await;

@@ -157,9 +157,9 @@ impl HostedProvider for Ultravox {
 
     /// The Twilio call that bridges the callee to Ultravox is hung up or handed to the
     /// dispatcher; Ultravox's agent takes no note or line from here.
-    fn can(&self, set: &ProviderSet, action: ControlAction) -> Result<(), String> {
+    fn can(&self, _set: &ProviderSet, action: ControlAction) -> Result<(), String> {
         match action {
-            ControlAction::End | ControlAction::TakeOver if set.twilio.is_some() => Ok(()),
+            ControlAction::End | ControlAction::TakeOver if self.dialer.configured() => Ok(()),
             ControlAction::End | ControlAction::TakeOver => Err(NO_TWILIO.to_owned()),
             other => Err(cannot(BackendKind::Ultravox, other)),
         }

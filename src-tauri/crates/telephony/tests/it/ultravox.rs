@@ -8,11 +8,13 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{BackendKind, CallId, CallState, VoicemailPolicy};
+use switchboard_core::{ActionStatus, BackendKind, CallId, CallState, ControlAction, VoicemailPolicy};
 use switchboard_engine::history::call_record;
-use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls};
+use switchboard_engine::settings::DISPATCHER_PHONE;
+use switchboard_engine::{CallReports, Engine, EngineError, EngineEvent, EngineSettings, LiveCalls, TAKEN_OVER};
 use switchboard_fakes::WebhookDelivery;
 use switchboard_fakes::twilio::{self, FakeTwilio, FakeTwilioSettings};
+use switchboard_fakes::twilio_gather::twiml::{Verb, parse};
 use switchboard_fakes::ultravox::{self, FakeUltravox, FakeUltravoxSettings};
 use switchboard_providers::Secret;
 use switchboard_providers::signature::{ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey};
@@ -404,4 +406,36 @@ async fn the_dispatcher_ending_a_campaigns_ultravox_call_hangs_it_up_on_twilio()
     let (_, call) = super::campaign_call_ended_by_dispatcher(&world.engine, spec).await;
     let sid = call_record(world.engine.store(), call.id).unwrap().provider_refs.remove(TWILIO_CALL_REF).unwrap();
     super::assert_hung_up_once(&world.twilio, &sid).await;
+}
+
+#[tokio::test]
+async fn the_dispatcher_takes_an_ultravox_call_over_and_twilio_dials_their_phone() {
+    const DISPATCHER: &str = "+13125550199";
+    let world = World::with(Setup { conversation: Duration::from_secs(30), ..Setup::default() }).await;
+    let engine = &world.engine;
+    let store = engine.store();
+    let call = engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    let mut answered = false;
+    for _ in 0..500 {
+        answered = store.call(call.id).unwrap().unwrap().state == CallState::InProgress;
+        if answered {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(answered, "the call is answered");
+    let offers = engine.call_controls(call.id).await.unwrap();
+    let said = offers.iter().find(|offer| offer.action == ControlAction::Say).unwrap();
+    assert_eq!(said.unavailable.as_deref(), Some("Ultravox offers no way to have the agent say a typed line"));
+
+    store.set_setting(DISPATCHER_PHONE, DISPATCHER).unwrap();
+    let taken = engine.control_call(call.id, ControlAction::TakeOver, "").await.unwrap();
+    assert_eq!(taken.status, ActionStatus::Done, "{taken:?}");
+    let ended = super::gather::ended(store, call.id).await;
+    assert_eq!((ended.state, ended.end_reason.as_deref()), (CallState::Completed, Some(TAKEN_OVER)));
+    let sid = call_record(store, call.id).unwrap().provider_refs.remove(TWILIO_CALL_REF).unwrap();
+    let updates: Vec<_> = world.twilio.updates().into_iter().filter(|(to, _)| *to == sid).collect();
+    let [(_, form)] = updates.as_slice() else { panic!("one redirect: {updates:?}") };
+    let twiml = form.iter().find(|(key, _)| key == "Twiml").map(|(_, value)| value.as_str()).unwrap();
+    assert_eq!(parse(twiml).unwrap(), [Verb::Dial(DISPATCHER.into())]);
 }

@@ -124,3 +124,25 @@ fn provider_refs_are_found_as_they_are_now_and_the_newest_call_wins() {
     assert!(store.call_by_provider_id("uv-2").unwrap().is_none());
     assert!(store.call_by_provider_id("CA1").unwrap().is_none());
 }
+
+#[test]
+fn a_requested_call_action_is_taken_up_once_and_kept_with_its_outcome() {
+    use switchboard_core::{ActionStatus, ControlAction};
+
+    let store = Store::open_in_memory().unwrap();
+    let call = new_call(&store);
+    assert_eq!(store.take_pending_call_action().unwrap(), None, "nothing asked");
+    let running =
+        store.insert_call_action(call.id, ControlAction::Steer, "ask", ActionStatus::Running, UnixMillis(1)).unwrap();
+    assert_eq!(store.take_pending_call_action().unwrap(), None, "one being carried out is no request");
+    let asked =
+        store.insert_call_action(call.id, ControlAction::End, "", ActionStatus::Pending, UnixMillis(2)).unwrap();
+    let taken = store.take_pending_call_action().unwrap().expect("the request");
+    assert_eq!((taken.id, taken.status), (asked.id, ActionStatus::Running));
+    assert_eq!(store.take_pending_call_action().unwrap(), None, "taken once");
+    let refused =
+        store.finish_call_action(asked.id, ActionStatus::Refused, Some("Twilio: not found"), UnixMillis(3)).unwrap();
+    assert_eq!(refused.unwrap().result.as_deref(), Some("Twilio: not found"));
+    let kept: Vec<_> = store.call_actions(call.id).unwrap().into_iter().map(|a| (a.id, a.status)).collect();
+    assert_eq!(kept, [(running.id, ActionStatus::Running), (asked.id, ActionStatus::Refused)]);
+}

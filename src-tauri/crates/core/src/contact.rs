@@ -38,18 +38,15 @@ impl ContactKind {
     }
 }
 
-/// What the dispatcher knows about a vendor before calling.
+/// What the dispatcher knows about a vendor before calling: its own facts. What to quote is
+/// the campaign's [`QuoteRequest`](crate::QuoteRequest); older stored details with an item,
+/// quantity or target price still read (those keys are ignored).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct VendorDetails {
     pub email: Option<String>,
     pub location: Option<String>,
-    /// The item to quote.
-    pub item: String,
-    pub quantity: u32,
-    /// The unit price the dispatcher hopes for.
-    pub target_price: Option<f64>,
     pub notes: Option<String>,
 }
 
@@ -220,4 +217,19 @@ pub struct Contact {
     /// The extension written with the phone ("x12" → "12"), keyed in once the call connects.
     pub phone_extension: Option<String>,
     pub fields: ContactFields,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_details_stored_with_the_request_facts_still_read() {
+        let stored = r#"{"kind": "vendor", "email": "sales@acme.test", "location": "Joliet IL",
+            "item": "M8 bolts", "quantity": 10000, "targetPrice": 0.42, "notes": null}"#;
+        let details: ContactDetails = serde_json::from_str(stored).unwrap();
+        let expected =
+            VendorDetails { email: Some("sales@acme.test".into()), location: Some("Joliet IL".into()), notes: None };
+        assert_eq!(details, ContactDetails::Vendor(expected));
+    }
 }

@@ -1,5 +1,5 @@
 //! One check per contact field, shared by import, the contact editor and the campaign builder:
-//! every problem is reported at once, with its field's path (`details.item`) and the same
+//! every problem is reported at once, with its field's path (`details.email`) and the same
 //! words on every screen.
 
 use crate::{BackendKind, ContactDetails, ContactFields, FieldError, Phone, normalize_phone, parse_phone};
@@ -38,10 +38,8 @@ pub fn check_contact(fields: &ContactFields, region: &str) -> ContactCheck {
     apply("phone".into(), phone.as_ref().map(drop).map_err(ToString::to_string));
     apply("timeZone".into(), check_time_zone(fields.time_zone.as_deref()).map(|zone| checked.time_zone = zone));
     match (&fields.details, &mut checked.details) {
-        (ContactDetails::Vendor(vendor), ContactDetails::Vendor(out)) => {
-            apply("details.item".into(), check_item(&vendor.item).map(|item| out.item = item));
+        (ContactDetails::Vendor(vendor), _) => {
             apply("details.email".into(), check_email(vendor.email.as_deref()));
-            apply("details.targetPrice".into(), check_target_price(vendor.target_price));
         }
         (ContactDetails::Driver(driver), ContactDetails::Driver(out)) => {
             let transfer = check_transfer_to(driver.transfer_to.as_deref(), region);
@@ -70,24 +68,10 @@ pub fn check_time_zone(zone: Option<&str>) -> Result<Option<String>, String> {
     }
 }
 
-/// A vendor is called to quote an item, so it must have one.
-pub fn check_item(item: &str) -> Result<String, String> {
-    let item = item.trim();
-    if item.is_empty() { Err("a vendor needs an item to quote".into()) } else { Ok(item.to_owned()) }
-}
-
 /// An email, when given, has an `@`.
 pub fn check_email(email: Option<&str>) -> Result<(), String> {
     match email.map(str::trim).filter(|email| !email.is_empty()) {
         Some(email) if !email.contains('@') => Err(format!("{email:?} is not an email address")),
-        _ => Ok(()),
-    }
-}
-
-/// A target price, when given, is a price.
-pub fn check_target_price(price: Option<f64>) -> Result<(), String> {
-    match price {
-        Some(price) if !price.is_finite() || price < 0.0 => Err(format!("{price} is not a price")),
         _ => Ok(()),
     }
 }
@@ -120,7 +104,7 @@ mod tests {
     use super::*;
     use crate::{ContactDetails, DriverDetails, VendorDetails, Violation};
 
-    fn vendor(item: &str, zone: Option<&str>) -> ContactFields {
+    fn vendor(zone: Option<&str>) -> ContactFields {
         ContactFields {
             name: " Acme ".into(),
             phone: "(415) 230-0134 x12".into(),
@@ -128,13 +112,13 @@ mod tests {
             time_zone: zone.map(str::to_owned),
             do_not_call: false,
             custom: Default::default(),
-            details: ContactDetails::Vendor(VendorDetails { item: item.into(), ..Default::default() }),
+            details: ContactDetails::Vendor(VendorDetails::default()),
         }
     }
 
     #[test]
     fn a_valid_contact_is_normalised() {
-        let (fields, phone) = check_contact(&vendor("M8 bolts", Some("CST")), "US").into_result().unwrap();
+        let (fields, phone) = check_contact(&vendor(Some("CST")), "US").into_result().unwrap();
         assert_eq!(fields.name, "Acme");
         assert_eq!(fields.time_zone.as_deref(), Some("America/Chicago"));
         assert_eq!(phone, Phone { e164: "+14152300134".into(), extension: Some("12".into()) });
@@ -142,22 +126,21 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once_with_its_field() {
-        let mut fields = vendor("", Some("Mars/Olympus"));
+        let mut fields = vendor(Some("Mars/Olympus"));
         fields.name = String::new();
         fields.phone = "555-0142".into();
         if let ContactDetails::Vendor(v) = &mut fields.details {
             v.email = Some("sales at acme".into());
-            v.target_price = Some(-1.0);
         }
         let problems = check_contact(&fields, "US").problems;
         let paths: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(paths, ["name", "phone", "timeZone", "details.item", "details.email", "details.targetPrice"]);
-        assert_eq!(problems[3].message, "a vendor needs an item to quote");
+        assert_eq!(paths, ["name", "phone", "timeZone", "details.email"]);
+        assert_eq!(problems[3].message, "\"sales at acme\" is not an email address");
     }
 
     #[test]
     fn driver_fields_are_checked_by_index() {
-        let mut fields = vendor("", None);
+        let mut fields = vendor(None);
         fields.details = ContactDetails::Driver(DriverDetails {
             transfer_to: Some("(312) 555-0100 x4".into()),
             violations: vec![

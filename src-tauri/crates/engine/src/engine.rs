@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use switchboard_core::{
-    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis, Variables, VoicemailPolicy,
-    parse_phone, render,
+    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, QuoteRequest, UnixMillis, Variables,
+    VoicemailPolicy, parse_phone, render,
 };
 use switchboard_store::{Lease, NewCall, Store};
 use tokio::sync::mpsc;
@@ -237,6 +237,18 @@ impl Engine {
     /// Places a single call to `contact_id` with `agent_id`.
     pub async fn start_call(&self, contact_id: ContactId, agent_id: AgentId) -> Result<CallSummary, EngineError> {
         self.place_call(CallPlan { contact_id, agent_id, extra: Variables::new(), campaign: None, slot: None }).await
+    }
+
+    /// Places a single quote call to `contact_id` with `agent_id`, asking for `request` (a call
+    /// outside a campaign has no request of its own to fill the agent's variables).
+    pub async fn start_quote_call(
+        &self,
+        contact_id: ContactId,
+        agent_id: AgentId,
+        request: &QuoteRequest,
+    ) -> Result<CallSummary, EngineError> {
+        let extra = request.variables();
+        self.place_call(CallPlan { contact_id, agent_id, extra, campaign: None, slot: None }).await
     }
 
     /// Places a call. Refuses, storing nothing, when the contact is on the do-not-call list, its

@@ -3,7 +3,7 @@
 use switchboard_core::{Agent, Contact, ContactDetails, Variables, violation_context};
 
 /// Variables for calling `contact` with `agent`: the agent's, the contact's fields by kind, and
-/// the contact's custom fields under their own names.
+/// the contact's custom fields under their own names (a quote campaign's request adds its own).
 pub fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
     let mut vars = Variables::new();
     let mut set = |key: &str, value: String| {
@@ -15,15 +15,8 @@ pub fn call_variables(agent: &Agent, contact: &Contact) -> Variables {
     set("contact_name", fields.name.clone());
     match &fields.details {
         ContactDetails::Vendor(vendor) => {
+            // What to quote (item, quantity, target, ...) is the campaign's request.
             set("vendor_name", fields.name.clone());
-            set("item", vendor.item.clone());
-            set("quantity", vendor.quantity.to_string());
-            // A campaign's request replaces these (and says where and by when).
-            set("unit", "units".to_owned());
-            set("request_details", String::new());
-            if let Some(price) = vendor.target_price {
-                set("target_price", format!("${price:.2}"));
-            }
             if let Some(location) = &vendor.location {
                 set("location", location.clone());
             }

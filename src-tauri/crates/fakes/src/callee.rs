@@ -131,18 +131,13 @@ fn typed(value: &str) -> Value {
         .unwrap_or_else(|_| json!(value))
 }
 
-/// The callee the request describes: a vendor for quote agents (item, quantity and target
-/// price from the variables), else a person.
+/// The callee the request describes: a vendor for quote agents (what it quotes is in the
+/// request's variables), else a person.
 fn callee(placed: &Placed) -> Contact {
     let vars = &placed.variables;
     let name = vars.get("vendor_name").or_else(|| vars.get("contact_name")).cloned().unwrap_or_default();
     let details = match placed.agent.config.purpose {
-        AgentPurpose::VendorQuote | AgentPurpose::VendorNegotiation => ContactDetails::Vendor(VendorDetails {
-            item: vars.get("item").cloned().unwrap_or_default(),
-            quantity: vars.get("quantity").and_then(|quantity| quantity.parse().ok()).unwrap_or_default(),
-            target_price: vars.get("target_price").and_then(|price| price.trim_start_matches('$').parse().ok()),
-            ..VendorDetails::default()
-        }),
+        AgentPurpose::VendorQuote | AgentPurpose::VendorNegotiation => ContactDetails::Vendor(VendorDetails::default()),
         AgentPurpose::DriverViolation | AgentPurpose::Generic => ContactDetails::Person(PersonDetails::default()),
     };
     let fields = ContactFields {

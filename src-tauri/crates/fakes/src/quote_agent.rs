@@ -33,10 +33,9 @@ impl QuoteAgent {
         let mut answers = HashMap::new();
         for vendor in vendors {
             let Some(phone) = &vendor.phone_e164 else { continue };
-            let persona = VendorPersona::for_contact(vendor, phone, sim.seed, sim.cast);
-            let quantity = vendor.fields.vendor().map_or(0, |details| details.quantity);
+            let persona = VendorPersona::for_vendor(phone, None, sim.seed, sim.cast);
             for field in &fields {
-                if let Some((line, value)) = persona.answer(&field.key, quantity) {
+                if let Some((line, value)) = persona.answer(&field.key, 0) {
                     answers.insert(line, (field.key.clone(), value));
                 }
             }

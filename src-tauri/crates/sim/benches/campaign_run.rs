@@ -40,7 +40,7 @@ fn main() {
     )
     .unwrap();
     let ids: Vec<_> = store
-        .write_contacts(&fixtures::vendor_writes(count, 312, 10_000), UnixMillis(1))
+        .write_contacts(&fixtures::vendor_writes(count, 312), UnixMillis(1))
         .unwrap()
         .into_iter()
         .map(Result::unwrap)
@@ -64,7 +64,7 @@ fn main() {
             max_attempts: 2,
             retry_spacing_ms: 10,
             ignore_calling_windows: true,
-            request: None,
+            request: Some(fixtures::bolts_request(10_000)),
         };
         let id = engine.launch_campaign(spec).await.unwrap();
         loop {

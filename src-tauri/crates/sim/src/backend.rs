@@ -185,7 +185,7 @@ pub fn script(request: &CallRequest, reach: Reach, settings: &SimSettings) -> Sc
             driver_conversation(request, driver_stance(settings.cast, settings.seed, &request.to))
         }
         ContactDetails::Vendor(_) => {
-            let persona = VendorPersona::for_contact(&request.contact, &request.to, settings.seed, settings.cast);
+            let persona = VendorPersona::for_call(&request.to, &request.variables, settings.seed, settings.cast);
             let persona = match request.agent.config.purpose {
                 AgentPurpose::VendorNegotiation => persona.negotiating(),
                 _ => persona,

@@ -58,12 +58,8 @@ pub fn vendor_conversation(request: &CallRequest, persona: &VendorPersona) -> Sc
         VendorStance::Quotes => {}
     }
     turns.push(Turn::says(Speaker::Callee, vendor_greeting(vendor, persona)));
-    // The campaign's request says how many; a call outside one asks for the vendor's own.
-    let quantity = request
-        .variables
-        .get("quantity")
-        .and_then(|q| q.parse().ok())
-        .unwrap_or_else(|| vendor.fields.vendor().map_or(0, |details| details.quantity));
+    // The campaign's request says how many (a call outside one quotes the vendor's usual order).
+    let quantity = request.variables.get("quantity").and_then(|q| q.parse().ok()).unwrap_or(0);
     for field in &request.agent.config.data_fields {
         turns.push(Turn::says(Speaker::Agent, field_question(field)));
         match persona.answer(&field.key, quantity) {

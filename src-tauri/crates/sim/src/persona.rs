@@ -3,7 +3,7 @@
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use switchboard_core::Contact;
+use switchboard_core::Variables;
 
 const FIRST_NAMES: [&str; 8] = ["Dana", "Luis", "Priya", "Tom", "Grace", "Marcus", "Ines", "Ken"];
 const ORIGIN: [&str; 2] = ["FOB origin", "ex works, you arrange freight"];
@@ -117,10 +117,23 @@ pub struct VendorPersona {
 }
 
 impl VendorPersona {
-    /// The persona answering `phone_e164` at `contact`, mixed with the simulator's `seed`.
-    pub fn for_contact(contact: &Contact, phone_e164: &str, seed: u64, cast: Cast) -> Self {
+    /// The persona answering a call with `variables` at `phone_e164`: quoting near the
+    /// request's `target_price`, and from its first quote (`their_price`) when called back
+    /// to negotiate.
+    pub fn for_call(phone_e164: &str, variables: &Variables, seed: u64, cast: Cast) -> Self {
+        let dollars = |key: &str| variables.get(key).and_then(|v| v.trim().trim_start_matches('$').parse::<f64>().ok());
+        let mut persona = Self::for_vendor(phone_e164, dollars("target_price"), seed, cast);
+        if let Some(quoted) = dollars("their_price") {
+            persona.unit_price = quoted;
+        }
+        persona
+    }
+
+    /// The persona answering `phone_e164`, quoting near `target` per unit ($5 without one),
+    /// mixed with the simulator's `seed`.
+    pub fn for_vendor(phone_e164: &str, target: Option<f64>, seed: u64, cast: Cast) -> Self {
         let mut rng = SmallRng::seed_from_u64(seed ^ fnv1a(phone_e164.as_bytes()));
-        let reference = contact.fields.vendor().and_then(|vendor| vendor.target_price).unwrap_or(5.0);
+        let reference = target.unwrap_or(5.0);
         let factor = rng.random_range(0.92..1.30);
         let unit_price = (reference * factor * 100.0).round() / 100.0;
         let freight = match factor {
@@ -151,12 +164,15 @@ impl VendorPersona {
         Self { unit_price, ..self.clone() }
     }
 
-    /// What the persona says when asked for the field `key`, and the value it gives (spoken
-    /// form), or `None` when it has no answer.
+    /// What the persona says when asked for the field `key` about `quantity` units (0: none
+    /// asked for), and the value it gives (spoken form), or `None` when it has no answer.
     pub fn answer(&self, key: &str, quantity: u32) -> Option<(String, String)> {
         let (line, value) = match key {
             "unit_price" => (
-                format!("For {quantity} units we can do ${:.2} per unit.", self.unit_price),
+                match quantity {
+                    0 => format!("We can do ${:.2} per unit.", self.unit_price),
+                    _ => format!("For {quantity} units we can do ${:.2} per unit.", self.unit_price),
+                },
                 format!("${:.2} per unit", self.unit_price),
             ),
             "moq" => {
@@ -209,32 +225,11 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_core::{ContactDetails, ContactFields, ContactId, VendorDetails};
-
-    fn vendor(target: f64) -> Contact {
-        let details =
-            VendorDetails { item: "bolts".into(), quantity: 1000, target_price: Some(target), ..Default::default() };
-        Contact {
-            id: ContactId(1),
-            phone_e164: Some("+13125550143".into()),
-            phone_extension: None,
-            fields: ContactFields {
-                name: "Acme".into(),
-                phone: "+13125550143".into(),
-                tags: vec![],
-                time_zone: None,
-                do_not_call: false,
-                custom: Default::default(),
-                details: ContactDetails::Vendor(details),
-            },
-        }
-    }
-
     #[test]
     fn same_number_same_persona() {
-        let a = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7, Cast::Realistic);
-        let b = VendorPersona::for_contact(&vendor(4.0), "+13125550143", 7, Cast::Realistic);
-        let c = VendorPersona::for_contact(&vendor(4.0), "+13125550144", 7, Cast::Realistic);
+        let a = VendorPersona::for_vendor("+13125550143", Some(4.0), 7, Cast::Realistic);
+        let b = VendorPersona::for_vendor("+13125550143", Some(4.0), 7, Cast::Realistic);
+        let c = VendorPersona::for_vendor("+13125550144", Some(4.0), 7, Cast::Realistic);
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
@@ -252,7 +247,7 @@ mod tests {
         assert!(missed.clone().any(|(p, _)| reach(Cast::Realistic, 7, p, 2) == Reach::Answers), "a retry can land");
         assert!(phones.iter().all(|p| reach(Cast::Cooperative, 7, p, 1) == Reach::Answers));
         let stances: Vec<VendorStance> =
-            phones.iter().map(|p| VendorPersona::for_contact(&vendor(4.0), p, 7, Cast::Realistic).stance).collect();
+            phones.iter().map(|p| VendorPersona::for_vendor(p, Some(4.0), 7, Cast::Realistic).stance).collect();
         for kind in [VendorStance::Quotes, VendorStance::Declines, VendorStance::CallBack] {
             assert!(stances.contains(&kind), "{kind:?}");
         }
@@ -273,7 +268,7 @@ mod tests {
     #[test]
     fn the_cast_quotes_every_kind_of_freight_terms_and_minimum() {
         let personas: Vec<VendorPersona> = (0..200u32)
-            .map(|n| VendorPersona::for_contact(&vendor(4.0), &format!("+1312555{n:04}"), 1, Cast::Realistic))
+            .map(|n| VendorPersona::for_vendor(&format!("+1312555{n:04}"), Some(4.0), 1, Cast::Realistic))
             .collect();
         let freight: Vec<String> = personas.iter().map(|p| p.answer("freight", 1000).unwrap().1).collect();
         assert!(freight.iter().any(|f| f == "FOB origin") && freight.iter().any(|f| f.starts_with("ex works")));
@@ -292,9 +287,21 @@ mod tests {
     }
 
     #[test]
+    fn a_call_quotes_near_the_requests_target_and_negotiates_from_its_first_quote() {
+        let phone = "+13125550143";
+        let round_one = Variables::from([("target_price".to_owned(), "$0.42".to_owned())]);
+        let first = VendorPersona::for_call(phone, &round_one, 7, Cast::Realistic);
+        assert_eq!(first, VendorPersona::for_vendor(phone, Some(0.42), 7, Cast::Realistic));
+        let mut round_two = round_one.clone();
+        round_two.insert("target_price".into(), "$0.3915".into());
+        round_two.insert("their_price".into(), format!("${:.2}", first.unit_price));
+        assert_eq!(VendorPersona::for_call(phone, &round_two, 7, Cast::Realistic), first);
+    }
+
+    #[test]
     fn quotes_stay_near_the_target_price() {
         for n in 0..200u32 {
-            let persona = VendorPersona::for_contact(&vendor(4.0), &format!("+1312555{n:04}"), 1, Cast::Realistic);
+            let persona = VendorPersona::for_vendor(&format!("+1312555{n:04}"), Some(4.0), 1, Cast::Realistic);
             assert!((3.68..=5.2).contains(&persona.unit_price), "{}", persona.unit_price);
             assert!((7..=35).contains(&persona.lead_time_days));
         }

@@ -90,6 +90,23 @@ impl Store {
         row.transpose()
     }
 
+    /// The item, quantity and target price the first of `ids` still has in its stored details
+    /// (vendors kept them before campaigns carried a request), when one has a quantity.
+    pub fn legacy_vendor_request(&self, ids: &[ContactId]) -> Result<Option<(String, u32, Option<f64>)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT COALESCE(json_extract(details, '$.item'), ''), json_extract(details, '$.quantity'),
+                    json_extract(details, '$.targetPrice')
+             FROM contacts WHERE id = ?1 AND json_extract(details, '$.quantity') > 0",
+        )?;
+        for id in ids {
+            if let Some(facts) = stmt.query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).optional()? {
+                return Ok(Some(facts));
+            }
+        }
+        Ok(None)
+    }
+
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
         let conn = self.conn();

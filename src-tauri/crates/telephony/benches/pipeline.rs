@@ -56,7 +56,7 @@ fn store(greeting: &str, contacts: usize) -> (Arc<Store>, AgentId, Vec<ContactId
     agent.config.silence_timeout_secs = 60;
     store.update_agent(agent.id, &agent.config).unwrap();
     let contacts = store
-        .write_contacts(&fixtures::vendor_writes(contacts, 312, 500), UnixMillis(1))
+        .write_contacts(&fixtures::vendor_writes(contacts, 312), UnixMillis(1))
         .unwrap()
         .into_iter()
         .map(Result::unwrap)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use switchboard_core::ContactId;
 use switchboard_store::StoreError;
 
-use super::quote_basis::campaign_quotes;
+use super::quote_basis::{campaign_quotes, campaign_request};
 use super::runner::result;
 use super::spec::{CampaignKind, CampaignSpec};
 use crate::{Engine, EngineError, EngineEvent, blocking};
@@ -30,7 +30,7 @@ pub async fn estimate_freight(
                 campaign.name
             )));
         }
-        let mut request = spec.request.take().unwrap_or_default();
+        let mut request = campaign_request(&store, id, &spec)?;
         request.set_vendor_freight(vendor, amount);
         spec.request = Some(request);
         let summary = result(&store, id, &spec, campaign_quotes(&store, id)?)?;

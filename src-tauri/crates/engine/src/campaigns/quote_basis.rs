@@ -1,12 +1,12 @@
 //! What a vendor-quote campaign's quotes are weighed on: its request (or, for a campaign
-//! launched before requests were kept, its vendors' own item), the yearly rate for payment
+//! launched before requests were kept, what its vendors' stored details or summary still say), the yearly rate for payment
 //! terms from Settings, today's date, and each round's quotes with the day they were given and
 //! every field collected.
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use switchboard_core::{Contact, ContactDetails, QuoteRequest, RoundQuote};
+use switchboard_core::{QuoteRequest, RoundQuote};
 use switchboard_store::Store;
 
 use super::spec::CampaignSpec;
@@ -27,29 +27,28 @@ impl QuoteBasis {
     }
 }
 
-/// The basis of `spec`'s quotes, read now.
-pub(crate) fn quote_basis(store: &Store, spec: &CampaignSpec, contacts: &[Contact]) -> Result<QuoteBasis, EngineError> {
-    let request = spec.request.clone().unwrap_or_else(|| vendors_request(spec, contacts));
+/// The basis of campaign `id`'s quotes (launched as `spec`), read now.
+pub(crate) fn quote_basis(store: &Store, id: i64, spec: &CampaignSpec) -> Result<QuoteBasis, EngineError> {
+    let request = campaign_request(store, id, spec)?;
     let annual_rate = payment_terms_rate(store)? / 100.0;
     Ok(QuoteBasis { request, annual_rate, today: local_date(now()) })
 }
 
-/// A request made of the first vendor's own item, quantity and target, for a campaign
-/// launched before campaigns carried one.
-fn vendors_request(spec: &CampaignSpec, contacts: &[Contact]) -> QuoteRequest {
-    contacts
-        .iter()
-        .filter(|c| spec.contacts.contains(&c.id))
-        .find_map(|c| match &c.fields.details {
-            ContactDetails::Vendor(v) if v.quantity > 0 => Some(QuoteRequest {
-                item: v.item.clone(),
-                quantity: v.quantity,
-                target_price: v.target_price,
-                ..QuoteRequest::default()
-            }),
-            _ => None,
-        })
-        .unwrap_or_default()
+/// What campaign `id` asked for: its spec's request or, for a campaign launched before
+/// campaigns carried one, the item, quantity and target its first vendor's stored details
+/// still have, else the target its stored summary names.
+pub(crate) fn campaign_request(store: &Store, id: i64, spec: &CampaignSpec) -> Result<QuoteRequest, EngineError> {
+    if let Some(request) = &spec.request {
+        return Ok(request.clone());
+    }
+    if let Some((item, quantity, target_price)) = store.legacy_vendor_request(&spec.contacts)? {
+        return Ok(QuoteRequest { item, quantity, target_price, ..QuoteRequest::default() });
+    }
+    let summary = store.campaign(id)?.and_then(|campaign| campaign.summary);
+    let target_price = summary
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+        .and_then(|summary| summary.get("targetPrice").and_then(serde_json::Value::as_f64));
+    Ok(QuoteRequest { target_price, ..QuoteRequest::default() })
 }
 
 /// Every round's latest quote per vendor in campaign `id`, with the day of its call and every

@@ -20,7 +20,7 @@ use switchboard_store::{CampaignRow, Store, TargetRow};
 use super::drivers::{outcome_counts, target_outcome};
 use super::launch_check::skip_reason;
 use super::outcome::CampaignResult;
-use super::quote_basis::{campaign_quotes, quote_basis};
+use super::quote_basis::{campaign_quotes, campaign_request, quote_basis};
 use super::spec::{CampaignKind, CampaignSpec};
 use crate::blocking;
 use crate::settings::default_region;
@@ -133,9 +133,14 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         "canceled" => return wind_down(engine, &campaign, runner).await,
         _ => return Ok(Next::Finished),
     }
-    let spec: CampaignSpec = serde_json::from_str(&campaign.spec).map_err(|err| {
+    let mut spec: CampaignSpec = serde_json::from_str(&campaign.spec).map_err(|err| {
         EngineError::Store(switchboard_store::StoreError::Corrupt(format!("campaign {id} spec: {err}")))
     })?;
+    // A quote campaign launched before campaigns carried a request asks for what it asked then.
+    if spec.kind == CampaignKind::VendorQuote && spec.request.is_none() {
+        let (store, held) = (Arc::clone(engine.store()), spec.clone());
+        spec.request = Some(blocking(move || campaign_request(&store, id, &held)).await?);
+    }
     let round = campaign.round;
 
     // Settle targets whose call has ended.
@@ -402,7 +407,7 @@ async fn advance(engine: &Arc<Engine>, id: i64, spec: &CampaignSpec, round: u8) 
         let quotes = campaign_quotes(&store, id)?;
         if spec.kind == CampaignKind::VendorQuote && round == 1 && spec.negotiation_agent_id.is_some() {
             let round_one: Vec<RoundQuote> = quotes.iter().filter(|q| q.round == 1).cloned().collect();
-            let basis = quote_basis(&store, &spec, &store.list_contacts()?)?;
+            let basis = quote_basis(&store, id, &spec)?;
             if let Some(plan) = plan_negotiation(&round_one, &basis.decision()) {
                 // The negotiation presses toward the target, or the best landed cost without one.
                 let target = money(basis.request.target_price.unwrap_or(plan.best_landed));
@@ -459,7 +464,7 @@ pub(super) fn result(
     match spec.kind {
         CampaignKind::VendorQuote => {
             let called = round_one.iter().filter(|t| t.call_id.is_some()).count() as u32;
-            let basis = quote_basis(store, spec, &contacts)?;
+            let basis = quote_basis(store, id, spec)?;
             let unanswered: Vec<String> = round_one
                 .iter()
                 .filter(|t| !quotes.iter().any(|q| q.offer.contact_id == t.contact_id && q.offer.unit_price.is_some()))

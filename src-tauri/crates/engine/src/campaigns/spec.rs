@@ -88,8 +88,13 @@ impl CampaignSpec {
             problems
                 .push(FieldError::new("retrySpacingMs", "the wait between attempts is at most a day (1440 minutes)"));
         }
-        if let Some(request) = &self.request {
-            problems.extend(request.problems(today));
+        match &self.request {
+            Some(request) => problems.extend(request.problems(today)),
+            None if self.kind == CampaignKind::VendorQuote => problems.push(FieldError::new(
+                "request",
+                "a quote campaign says what to quote: its request needs an item and a quantity",
+            )),
+            None => {}
         }
         problems
     }
@@ -111,10 +116,15 @@ mod tests {
             max_attempts: 2,
             retry_spacing_ms: 300_000,
             ignore_calling_windows: false,
-            request: None,
+            request: Some(QuoteRequest { item: "M8 bolts".into(), quantity: 100, ..Default::default() }),
         };
         let today = jiff::civil::date(2026, 1, 15);
         assert!(spec.problems(today).is_empty());
+        let unasked = CampaignSpec { request: None, ..spec.clone() };
+        let fields: Vec<String> = unasked.problems(today).into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["request"], "a quote campaign says what to quote");
+        let drivers = CampaignSpec { kind: CampaignKind::DriverViolation, ..unasked };
+        assert!(drivers.problems(today).is_empty());
         let request = QuoteRequest { item: "M8 bolts".into(), quantity: 0, ..Default::default() };
         let absurd = CampaignSpec {
             contacts: vec![],

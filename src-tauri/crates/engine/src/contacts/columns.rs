@@ -12,9 +12,9 @@ pub(crate) enum Column {
     DoNotCall,
     Email,
     Location,
-    Item,
-    Quantity,
-    TargetPrice,
+    /// What a quote campaign's request says (item, quantity, target price): older sheets kept
+    /// it on each vendor; a vendor row ignores it now.
+    Request,
     Notes,
     Organization,
     DriverId,
@@ -45,9 +45,7 @@ const NAMES: &[(Column, &[&str])] = &[
     (Column::DoNotCall, &["do_not_call", "dnc"]),
     (Column::Email, &["email", "e_mail", "email_address"]),
     (Column::Location, &["location", "city", "address"]),
-    (Column::Item, &["item", "product", "part"]),
-    (Column::Quantity, &["quantity", "qty"]),
-    (Column::TargetPrice, &["target_price", "target", "target_unit_price"]),
+    (Column::Request, &["item", "product", "part", "quantity", "qty", "target_price", "target", "target_unit_price"]),
     (Column::Notes, &["notes", "note", "comments"]),
     (Column::Organization, &["organization", "organisation", "org"]),
     (Column::DriverId, &["driver_id"]),
@@ -129,7 +127,7 @@ mod tests {
         assert_eq!(normalize_header("doNotCall"), "do_not_call");
         assert_eq!(normalize_header("trip_scheduledArrival"), "trip_scheduled_arrival");
         assert_eq!(column_for(&normalize_header("Vendor Name")), Some(Column::Name));
-        assert_eq!(column_for(&normalize_header("Qty")), Some(Column::Quantity));
+        assert_eq!(column_for(&normalize_header("Qty")), Some(Column::Request));
         assert_eq!(column_for("favourite_colour"), None);
     }
 }

@@ -7,7 +7,7 @@ use switchboard_core::{Contact, ContactDetails, ContactFields};
 
 use crate::tables::{Cell, ExportFormat, Table};
 
-const FIXED: [&str; 27] = [
+const FIXED: [&str; 24] = [
     "kind",
     "name",
     "phone",
@@ -16,9 +16,6 @@ const FIXED: [&str; 27] = [
     "do_not_call",
     "email",
     "location",
-    "item",
-    "quantity",
-    "target_price",
     "notes",
     "organization",
     "driver_id",
@@ -70,24 +67,16 @@ fn table(contacts: &[Contact]) -> Table {
         ];
         match &f.details {
             ContactDetails::Vendor(v) => {
-                row.extend([
-                    opt(&v.email),
-                    opt(&v.location),
-                    v.item.clone(),
-                    v.quantity.to_string(),
-                    v.target_price.map(|p| p.to_string()).unwrap_or_default(),
-                    opt(&v.notes),
-                    String::new(),
-                ]);
+                row.extend([opt(&v.email), opt(&v.location), opt(&v.notes), String::new()]);
                 row.extend(std::iter::repeat_n(String::new(), 11));
             }
             ContactDetails::Person(p) => {
-                row.extend(std::iter::repeat_n(String::new(), 5));
+                row.extend(std::iter::repeat_n(String::new(), 2));
                 row.extend([opt(&p.notes), opt(&p.organization)]);
                 row.extend(std::iter::repeat_n(String::new(), 11));
             }
             ContactDetails::Driver(d) => {
-                row.extend(std::iter::repeat_n(String::new(), 7));
+                row.extend(std::iter::repeat_n(String::new(), 4));
                 let violations = if d.violations.is_empty() {
                     String::new()
                 } else {

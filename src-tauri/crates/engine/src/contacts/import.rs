@@ -92,6 +92,7 @@ pub fn import_contacts(
     let mut by_phone: HashMap<Phone, usize> = HashMap::new();
     // Each row's outcome so far, and the target it was written into.
     let mut outcomes: Vec<(RowReport, Option<usize>)> = Vec::with_capacity(rows.len());
+    let mut ignored: Vec<String> = Vec::new();
 
     for raw in &rows {
         let mut report = RowReport {
@@ -101,7 +102,14 @@ pub fn import_contacts(
             outcome: RowOutcome::Imported { contact_id: None },
         };
         let draft = match read_row(raw, kind, forced, &options.region) {
-            Ok(draft) => draft,
+            Ok(draft) => {
+                for header in &draft.ignored {
+                    if !ignored.contains(header) {
+                        ignored.push(header.clone());
+                    }
+                }
+                draft
+            }
             Err(errors) => {
                 report.outcome = RowOutcome::Rejected { errors };
                 outcomes.push((report, None));
@@ -206,7 +214,7 @@ pub fn import_contacts(
         }
     }
     let rows = outcomes.into_iter().map(|(report, _)| report).collect();
-    Ok(ImportReport::new(source_name, options.dry_run, rows).read_from_sheet(sheet))
+    Ok(ImportReport::new(source_name, options.dry_run, rows).read_from_sheet(sheet).ignoring(&ignored))
 }
 
 /// Core's problems with a row's fields, under the row's columns.

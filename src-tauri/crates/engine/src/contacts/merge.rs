@@ -47,9 +47,6 @@ pub(crate) fn merge_into(base: &mut ContactFields, incoming: ContactFields) -> R
         (ContactDetails::Vendor(base), ContactDetails::Vendor(new)) => {
             set("email", replace_some(&mut base.email, new.email));
             set("location", replace_some(&mut base.location, new.location));
-            set("item", replace(&mut base.item, new.item));
-            set("quantity", new.quantity != 0 && std::mem::replace(&mut base.quantity, new.quantity) != new.quantity);
-            set("targetPrice", replace_some(&mut base.target_price, new.target_price));
             set("notes", replace_some(&mut base.notes, new.notes));
         }
         (ContactDetails::Driver(base), ContactDetails::Driver(new)) => {

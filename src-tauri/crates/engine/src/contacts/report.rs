@@ -60,6 +60,8 @@ pub struct ImportReport {
     pub merged: u32,
     pub rejected: u32,
     pub rows: Vec<RowReport>,
+    /// What the import read past, for the whole file (columns it ignores, and why).
+    pub notes: Vec<String>,
 }
 
 impl ImportReport {
@@ -74,7 +76,20 @@ impl ImportReport {
             merged: count(|o| matches!(o, RowOutcome::Merged { .. })),
             rejected: count(|o| matches!(o, RowOutcome::Rejected { .. })),
             rows,
+            notes: Vec::new(),
         }
+    }
+
+    /// The report noting that vendor rows' `columns` (headers as written) were ignored.
+    pub(crate) fn ignoring(mut self, columns: &[String]) -> Self {
+        if !columns.is_empty() {
+            self.notes.push(format!(
+                "{} ignored: vendors keep their own facts; a quote campaign's request says what to quote, \
+                 how many and the target price",
+                columns.join(", ")
+            ));
+        }
+        self
     }
 
     /// The report of rows read from `sheet`: the sheet's name and every sheet of its workbook.
@@ -117,6 +132,9 @@ impl ImportReport {
                     writeln!(out, "{at}: rejected {name}: {}", reasons.join("; "))
                 }
             };
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "note: {note}");
         }
         let verb = if self.dry_run { "would import" } else { "imported" };
         let _ = writeln!(

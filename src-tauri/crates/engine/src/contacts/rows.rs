@@ -1,5 +1,5 @@
 //! One import record → a contact's fields, with the problems only the file's text can have
-//! (a quantity that is not a number, an unknown kind); the fields themselves are checked by
+//! (a do-not-call cell that is not yes or no, an unknown kind); the fields themselves are checked by
 //! core's contact checks, as the editor's and the campaign builder's are.
 
 use std::collections::BTreeMap;
@@ -27,6 +27,9 @@ pub(crate) struct RawRow {
 pub(crate) struct DraftRow {
     pub fields: ContactFields,
     pub errors: Vec<RowError>,
+    /// The headers of the filled cells the row's kind ignores (a vendor's item, quantity or
+    /// target price: a quote campaign's request says those).
+    pub ignored: Vec<String>,
 }
 
 impl RawRow {
@@ -46,9 +49,7 @@ impl RawRow {
             "name" => (&[Column::Name], "name"),
             "phone" => (&[Column::Phone, Column::Extension], "phone"),
             "timeZone" => (&[Column::TimeZone], "time_zone"),
-            "details.item" => (&[Column::Item], "item"),
             "details.email" => (&[Column::Email], "email"),
-            "details.targetPrice" => (&[Column::TargetPrice], "target_price"),
             "details.transferTo" => (&[Column::TransferTo], "transfer_to"),
             path if path.starts_with("details.violations.") => {
                 (&[Column::ViolationType, Column::Violations], "violations")
@@ -87,6 +88,7 @@ pub(crate) fn read_row(
         return Err(vec![error.clone()]);
     }
     let mut errors = Vec::new();
+    let mut ignored = Vec::new();
     let mut cells: Vec<(Column, &str, &str)> = Vec::new();
     let mut custom = BTreeMap::new();
     for (header, value) in &raw.cells {
@@ -173,35 +175,21 @@ pub(crate) fn read_row(
                     custom.insert(super::columns::normalize_header(header), (*value).to_owned());
                 }
             }
-            let quantity = match get(Column::Quantity) {
-                None => 0,
-                Some((_, value)) => parse_number(value).and_then(whole).unwrap_or_else(|| {
-                    fail(Column::Quantity, "quantity", format!("{value:?} is not a whole number"));
-                    0
-                }),
-            };
-            let target_price = get(Column::TargetPrice).and_then(|(_, value)| {
-                let price = parse_number(value);
-                if price.is_none() {
-                    fail(Column::TargetPrice, "target_price", format!("{value:?} is not a price"));
-                }
-                price
-            });
+            ignored.extend(
+                cells
+                    .iter()
+                    .filter(|(c, _, v)| *c == Column::Request && !v.is_empty())
+                    .map(|(_, h, _)| (*h).to_owned()),
+            );
             ContactDetails::Vendor(VendorDetails {
                 email: text(Column::Email),
                 location: text(Column::Location),
-                item: text(Column::Item).unwrap_or_default(),
-                quantity,
-                target_price,
                 notes: text(Column::Notes),
             })
         }
         ContactKind::Driver => {
             for (column, header, value) in &cells {
-                let vendor_only = matches!(
-                    column,
-                    Column::Email | Column::Item | Column::Quantity | Column::TargetPrice | Column::Location
-                );
+                let vendor_only = matches!(column, Column::Email | Column::Request | Column::Location);
                 if vendor_only && !value.is_empty() {
                     custom.insert(super::columns::normalize_header(header), (*value).to_owned());
                 }
@@ -267,7 +255,8 @@ pub(crate) fn read_row(
             })
         }
     };
-    Ok(DraftRow { fields: ContactFields { name, phone, tags, time_zone, do_not_call, custom, details }, errors })
+    let fields = ContactFields { name, phone, tags, time_zone, do_not_call, custom, details };
+    Ok(DraftRow { fields, errors, ignored })
 }
 
 fn parse_flag(value: &str) -> Option<bool> {
@@ -276,15 +265,4 @@ fn parse_flag(value: &str) -> Option<bool> {
         "no" | "n" | "false" | "0" | "" => Some(false),
         _ => None,
     }
-}
-
-/// A number as written in a sheet: "$1,250.50", "10 000", "0.42".
-fn parse_number(value: &str) -> Option<f64> {
-    let cleaned: String =
-        value.trim().trim_start_matches('$').chars().filter(|c| !matches!(c, ',' | ' ' | '_')).collect();
-    cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
-}
-
-fn whole(number: f64) -> Option<u32> {
-    (number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number)).then_some(number as u32)
 }

@@ -19,7 +19,7 @@ async fn a_calls_audio_is_saved_and_retention_deletes_it_later() {
     let engine = engine_with_settings(backend, 60, settings);
     let mut events = engine.bus().subscribe();
     let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
     until_ended(&mut events, call.id).await;
 
     let info = engine.store().recording(call.id).unwrap().expect("the recording is recorded");
@@ -57,7 +57,7 @@ async fn a_recording_file_is_moved_into_place_from_this_filesystem_or_another_an
         let engine = engine_with_settings(backend, 60, settings);
         let mut events = engine.bus().subscribe();
         let (contact, agent) = ids(&engine, "Acme Fasteners");
-        let call = engine.start_call(contact, agent).await.unwrap();
+        let call = super::start(&engine, contact, agent).await.unwrap();
         until_ended(&mut events, call.id).await;
 
         assert!(!path.exists(), "the scratch file is gone from {}", scratch.display());
@@ -104,7 +104,7 @@ async fn the_next_call_is_told_about_the_last_calls_with_the_contact() {
     let (contact, agent) = ids(&engine, "Acme Fasteners");
     let mut events = engine.bus().subscribe();
     for _ in 0..3 {
-        let call = engine.start_call(contact, agent).await.unwrap();
+        let call = super::start(&engine, contact, agent).await.unwrap();
         until_ended(&mut events, call.id).await;
     }
     let prompts: Vec<String> = backend.requests.lock().unwrap().iter().map(|r| r.system_prompt.clone()).collect();
@@ -114,13 +114,13 @@ async fn the_next_call_is_told_about_the_last_calls_with_the_contact() {
     assert!(memory.lines().all(|line| line.contains("spoke; quoted $0.45 per unit; noted moq: 500")), "{memory}");
 
     engine.store().set_setting(MEMORY_CALLS, "1").unwrap();
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
     until_ended(&mut events, call.id).await;
     let last = backend.requests.lock().unwrap().last().unwrap().system_prompt.clone();
     assert_eq!(last.split_once("Earlier calls with Acme Fasteners:\n").unwrap().1.lines().count(), 1);
 
     engine.store().set_setting(MEMORY_CALLS, "0").unwrap();
-    engine.start_call(contact, agent).await.unwrap();
+    super::start(&engine, contact, agent).await.unwrap();
     assert!(!backend.requests.lock().unwrap().last().unwrap().system_prompt.contains("Earlier calls"));
 }
 
@@ -129,7 +129,7 @@ async fn a_contact_on_a_live_call_cannot_be_forgotten_until_it_ends() {
     let backend = ScriptedBackend::new(Script::Play(vec![BackendEvent::Answered]));
     let engine = engine_with(backend, 60);
     let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
     let refused = switchboard_engine::history::forget_contact(engine.store(), None, contact).unwrap_err();
     assert!(refused.to_string().contains("Acme Fasteners is on a call now"), "{refused}");
     assert!(engine.store().call(call.id).unwrap().is_some(), "nothing was deleted");

@@ -53,7 +53,7 @@ fn messy_vendor_rows_import_or_say_exactly_why_not() {
             "7 rejected Phone Number: \"call me maybe\" is not a phone number: not a number",
             "8 rejected Phone Number: \"020 7946 0958\" is not a valid phone number (read with default region US)",
             "9 imported",
-            "10 rejected Vendor Name: a name is required | Qty: \"ten\" is not a whole number | Target Price: \"cheap\" is not a price",
+            "10 rejected Vendor Name: a name is required",
         ]
     );
     assert_eq!((report.imported, report.merged, report.rejected), (5, 0, 5));
@@ -73,15 +73,19 @@ fn messy_vendor_rows_import_or_say_exactly_why_not() {
         ]
     );
     let acme = &saved[0];
-    let ContactDetails::Vendor(vendor) = &acme.fields.details else { panic!("a vendor") };
-    assert_eq!((vendor.quantity, vendor.target_price), (10_000, Some(0.42)));
+    assert_eq!(acme.fields.details, ContactDetails::Vendor(Default::default()), "what to quote is not the vendor's");
     assert_eq!(
         acme.fields.custom.get("favourite_colour").map(String::as_str),
         Some("blue"),
         "unknown columns are kept"
     );
-    let ContactDetails::Vendor(washers) = &saved[1].fields.details else { panic!("a vendor") };
-    assert_eq!(washers.item, "washers, M8");
+    // An old sheet with the request's columns imports; the report says they were ignored.
+    assert_eq!(
+        report.notes,
+        ["Item, Qty, Target Price ignored: vendors keep their own facts; a quote campaign's request says what to \
+          quote, how many and the target price"]
+    );
+    assert!(report.to_text().contains("note: Item, Qty, Target Price ignored: "), "{}", report.to_text());
 }
 
 #[test]
@@ -98,7 +102,7 @@ fn rows_with_the_same_number_merge_and_the_report_says_what_changed() {
     assert_eq!(
         outcomes(&report),
         [
-            "1 merged into Acme (already saved): tags,quantity",
+            "1 merged into Acme (already saved): tags",
             "2 merged into Acme (already saved): name,email",
             "3 merged into Acme (already saved): name",
         ]
@@ -175,10 +179,7 @@ fn every_problem_of_a_row_is_reported_at_once_in_the_words_of_the_contact_checks
         outcomes(&report),
         [
             "1 imported".to_owned(),
-            format!(
-                "2 rejected time zone: {unknown} | item: a vendor needs an item to quote | email: \"sales at mars\" is \
-                 not an email address"
-            ),
+            format!("2 rejected time zone: {unknown} | email: \"sales at mars\" is not an email address"),
             "3 imported".to_owned(),
         ]
     );
@@ -194,19 +195,16 @@ fn every_problem_of_a_row_is_reported_at_once_in_the_words_of_the_contact_checks
 #[test]
 fn a_merged_row_is_checked_as_the_contact_it_makes() {
     let store = Store::open_in_memory().unwrap();
-    import_contacts(&store, "v.csv", "name,phone,item\nAcme,312-555-0143,bolts\n", &options(None)).unwrap();
-    // No item in this file: the saved one counts. A new vendor without one is refused.
+    import_contacts(&store, "v.csv", "name,phone\nAcme,312-555-0143\n", &options(None)).unwrap();
+    // No name in this file: the saved one counts. A new vendor without one is refused.
     let report = import_contacts(
         &store,
         "tags.csv",
-        "name,phone,tags\nAcme,(312) 555-0143,east\nNew Co,312-555-0150,east\n",
+        "name,phone,tags\n,(312) 555-0143,east\n,312-555-0150,east\n",
         &options(Some(ContactKind::Vendor)),
     )
     .unwrap();
-    assert_eq!(
-        outcomes(&report),
-        ["1 merged into Acme (already saved): tags", "2 rejected item: a vendor needs an item to quote"]
-    );
+    assert_eq!(outcomes(&report), ["1 merged into Acme (already saved): tags", "2 rejected name: a name is required"]);
 }
 
 #[test]

@@ -30,7 +30,7 @@ async fn a_call_is_stored_then_published_and_ignores_late_events() {
     let mut events = engine.bus().subscribe();
     let (contact, agent) = ids(&engine, "Acme Fasteners");
 
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
     assert_eq!(call.phone, "+13125550143");
     let seen = until_ended(&mut events, call.id).await;
 
@@ -71,7 +71,7 @@ async fn values_arriving_in_one_burst_are_each_filed_with_the_callee_line_before
     let engine = engine_with(backend, 60);
     let mut events = engine.bus().subscribe();
     let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
     until_ended(&mut events, call.id).await;
     assert_eq!(engine.store().field_line(call.id, "driver_comment").unwrap(), Some(1));
     assert_eq!(engine.store().field_line(call.id, "acknowledged").unwrap(), Some(3));
@@ -83,7 +83,7 @@ async fn a_backend_that_goes_silent_has_its_call_closed_as_lost() {
     let engine = engine_with(backend, 1);
     let mut events = engine.bus().subscribe();
     let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
 
     let ended = last_call(&until_ended(&mut events, call.id).await);
     assert_eq!(ended.state, CallState::Lost);
@@ -96,7 +96,7 @@ async fn a_backend_that_vanishes_mid_call_leaves_a_reason() {
     let engine = engine_with(backend, 60);
     let mut events = engine.bus().subscribe();
     let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
 
     let ended = last_call(&until_ended(&mut events, call.id).await);
     assert_eq!(ended.state, CallState::Lost);
@@ -109,7 +109,7 @@ async fn calls_left_open_by_a_previous_run_are_closed_at_start() {
     let backend = ScriptedBackend::new(Script::Play(vec![BackendEvent::Ringing]));
     let engine = engine_with(backend, 600);
     let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let call = engine.start_call(contact, agent).await.unwrap();
+    let call = super::start(&engine, contact, agent).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
 
     assert_eq!(engine.close_abandoned_calls().await.unwrap(), 1);

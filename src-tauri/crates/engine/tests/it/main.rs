@@ -10,9 +10,9 @@ mod spreadsheets;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis};
+use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, QuoteRequest, UnixMillis};
 use switchboard_engine::{
-    BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, Engine, EngineEvent, EngineSettings,
+    BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, Engine, EngineError, EngineEvent, EngineSettings,
 };
 use switchboard_store::Store;
 use tokio::sync::{broadcast, mpsc};
@@ -104,6 +104,12 @@ pub fn ids(engine: &Engine, name: &str) -> (ContactId, AgentId) {
     let contact = engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == name).unwrap();
     let agent = engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name.ends_with(" s)")).unwrap();
     (contact.id, agent.id)
+}
+
+/// Places a single quote call to `contact` with `agent`, asking for 10,000 M8x50 hex bolts.
+pub async fn start(engine: &Engine, contact: ContactId, agent: AgentId) -> Result<CallSummary, EngineError> {
+    let request = QuoteRequest { item: "M8x50 hex bolts".into(), quantity: 10_000, ..QuoteRequest::default() };
+    engine.start_quote_call(contact, agent, &request).await
 }
 
 /// Waits for the call to reach a terminal state, returning every event seen on the way.

@@ -38,9 +38,20 @@ async fn a_template_variable_nobody_supplies_is_listed() {
     config.first_message = "Hi {{vendor_name}}, about PO {{po_number}} for {{ship_date}}.".into();
     let agent = engine.store().insert_agent(&config, switchboard_engine::now()).unwrap();
 
-    let err = engine.start_call(contact, agent).await.unwrap_err();
+    let err = super::start(&engine, contact, agent).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::MissingVariables);
     assert!(err.to_string().ends_with("missing template variables: po_number, ship_date"), "{err}");
+    assert!(engine.store().list_calls(10).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_quote_call_without_a_request_is_refused_naming_what_it_needs() {
+    let engine = engine_with(ScriptedBackend::new(Script::Play(vec![])), 60);
+    let (contact, agent) = ids(&engine, "Acme Fasteners");
+    // What to quote is a request's (a campaign's, or the one a single quote call is given), not the vendor's.
+    let err = engine.start_call(contact, agent).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MissingVariables);
+    assert!(err.to_string().ends_with("missing template variables: quantity, unit, item, request_details"), "{err}");
     assert!(engine.store().list_calls(10).unwrap().is_empty());
 }
 
@@ -48,7 +59,7 @@ async fn a_template_variable_nobody_supplies_is_listed() {
 async fn a_backend_refusal_fails_the_call_with_its_message() {
     let engine = engine_with(ScriptedBackend::new(Script::Refuse("carrier rejected the number")), 60);
     let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let err = engine.start_call(contact, agent).await.unwrap_err();
+    let err = super::start(&engine, contact, agent).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::BackendFailed);
     let calls = engine.store().list_calls(10).unwrap();
     assert_eq!(calls.len(), 1);

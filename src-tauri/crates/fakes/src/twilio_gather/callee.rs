@@ -21,18 +21,16 @@ pub struct VendorCallee {
     greeting: String,
     fields: Vec<DataField>,
     persona: VendorPersona,
-    quantity: u32,
     greeted: bool,
 }
 
 impl VendorCallee {
     /// The vendor `call` reaches, with the simulator's `sim` cast.
     pub fn new(call: &PlacedGatherCall, sim: &SimSettings) -> Self {
-        let persona = VendorPersona::for_contact(&call.contact, &call.to, sim.seed, sim.cast);
+        let persona = VendorPersona::for_vendor(&call.to, None, sim.seed, sim.cast);
         Self {
             greeting: vendor_greeting(&call.contact, &persona),
             fields: call.fields.clone(),
-            quantity: call.contact.fields.vendor().map_or(0, |details| details.quantity),
             persona,
             greeted: false,
         }
@@ -46,9 +44,7 @@ impl Callee for VendorCallee {
             return Some(self.greeting.clone());
         }
         let answer = match field_asked(&self.fields, agent_said) {
-            Some(field) => {
-                self.persona.answer(&field.key, self.quantity).map_or_else(|| NO_ANSWER.to_owned(), |(line, _)| line)
-            }
+            Some(field) => self.persona.answer(&field.key, 0).map_or_else(|| NO_ANSWER.to_owned(), |(line, _)| line),
             None => "Sorry, could you say that again?".to_owned(),
         };
         Some(answer)

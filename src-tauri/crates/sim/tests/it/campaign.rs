@@ -25,7 +25,7 @@ async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarise
         max_attempts: 2,
         retry_spacing_ms: 10,
         ignore_calling_windows: true,
-        request: None,
+        request: Some(switchboard_fakes::fixtures::bolts_request(10_000)),
     };
     let id = engine.launch_campaign(spec).await.unwrap();
 
@@ -69,7 +69,7 @@ async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarise
         assert_ne!(vendor, best_vendor, "the best is not pressed");
         assert_eq!(target.variables["their_price"], switchboard_core::money(first.unit_price.unwrap()));
         assert!(dollars(&target.variables["their_landed"]) >= best_landed, "only vendors above the best landed cost");
-        assert_eq!(target.variables["target_price"], "$0.42", "the vendors' own target, with no request");
+        assert_eq!(target.variables["target_price"], "$0.42", "the request's target");
         assert_eq!(target.status, "done");
     }
     let best = &summary.ranked[0];
@@ -108,7 +108,7 @@ async fn campaigns_share_the_overall_limit_on_calls_at_once() {
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
-        request: None,
+        request: Some(switchboard_fakes::fixtures::bolts_request(10_000)),
     };
     let first = engine.launch_campaign(spec("a")).await.unwrap();
     let second = engine.launch_campaign(spec("b")).await.unwrap();
@@ -269,8 +269,10 @@ fn a_vendor_only_the_negotiation_cannot_call_is_called_in_round_one_and_warned_a
     negotiating.config.system_prompt.push_str(" Ask whether they still ship from {{location}}.");
     store.update_agent(negotiating.id, &negotiating.config).unwrap();
 
+    let request = switchboard_fakes::fixtures::bolts_request(10_000);
     let check = |negotiation| {
-        launch_problems(&store, agent("Vendor quote"), negotiation, &[acme.id], ContactKind::Vendor, None).unwrap()
+        let (quote, vendors) = (agent("Vendor quote"), &[acme.id]);
+        launch_problems(&store, quote, negotiation, vendors, ContactKind::Vendor, Some(&request)).unwrap()
     };
     assert_eq!(check(None), []);
     let problems = check(Some(agent("Vendor negotiation")));
@@ -294,7 +296,7 @@ async fn a_campaign_starts_no_call_while_the_audio_brake_holds_then_calls_everyo
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
-        request: None,
+        request: Some(switchboard_fakes::fixtures::bolts_request(10_000)),
     };
     // The audio fell behind long enough ago that the brake holds for another 1.5 s.
     let hold = i64::try_from(AUDIO_BRAKE_HOLD.as_millis()).unwrap();

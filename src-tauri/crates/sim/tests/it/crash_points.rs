@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, ContactId, Decision, QuoteRequest, RoundQuote, UnixMillis, plan_negotiation};
+use switchboard_core::{CallState, ContactId, Decision, RoundQuote, UnixMillis, plan_negotiation};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::{Engine, EngineSettings};
@@ -133,14 +133,7 @@ pub fn planned_round_two(
         .filter(|(round, ..)| *round == 1)
         .map(|(round, vendor, offer)| RoundQuote { vendor, round, offer, quoted_on: None, fields: Default::default() })
         .collect();
-    let vendor = store.contact(spec.contacts[0]).unwrap().unwrap();
-    let details = vendor.fields.vendor().unwrap();
-    let request = QuoteRequest {
-        item: details.item.clone(),
-        quantity: details.quantity,
-        target_price: details.target_price,
-        ..QuoteRequest::default()
-    };
+    let request = spec.request.clone().unwrap();
     let rate = switchboard_engine::settings::DEFAULT_PAYMENT_TERMS_RATE / 100.0;
     let today = jiff::Zoned::now().date();
     let plan = plan_negotiation(&round_one, &Decision { request: &request, annual_rate: rate, today });
@@ -149,7 +142,7 @@ pub fn planned_round_two(
 
 pub fn crash_campaign(store: &Store) -> CampaignSpec {
     super::seed(store);
-    let vendors = switchboard_fakes::fixtures::vendor_writes(VENDORS, 312, 1_000);
+    let vendors = switchboard_fakes::fixtures::vendor_writes(VENDORS, 312);
     let ids: Vec<_> = store.write_contacts(&vendors, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
     let agents = store.list_agents().unwrap();
     let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
@@ -163,7 +156,7 @@ pub fn crash_campaign(store: &Store) -> CampaignSpec {
         max_attempts: MAX_ATTEMPTS,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
-        request: None,
+        request: Some(switchboard_fakes::fixtures::bolts_request(1_000)),
     }
 }
 

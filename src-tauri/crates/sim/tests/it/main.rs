@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use switchboard_core::{CallState, Speaker};
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
+use switchboard_fakes::fixtures::bolts_request;
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -58,7 +59,7 @@ async fn a_simulated_quote_call_completes_with_a_full_offer() {
     let contact =
         engine.store().list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Pacific Bolt & Nut").unwrap();
     let agent = engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
-    let call = engine.start_call(contact.id, agent.id).await.unwrap();
+    let call = engine.start_quote_call(contact.id, agent.id, &bolts_request(10_000)).await.unwrap();
 
     let mut lines_published = 0;
     let ended = loop {
@@ -105,7 +106,7 @@ async fn the_same_vendor_quotes_the_same_price_every_time() {
     let mut prices = Vec::new();
     for _ in 0..2 {
         let mut events = engine.bus().subscribe();
-        let call = engine.start_call(contact.id, agent.id).await.unwrap();
+        let call = engine.start_quote_call(contact.id, agent.id, &bolts_request(10_000)).await.unwrap();
         loop {
             let event = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.unwrap().unwrap();
             if matches!(&*event, EngineEvent::CallUpdated { call: c } if c.id == call.id && c.state.is_terminal()) {

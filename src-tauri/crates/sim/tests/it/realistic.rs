@@ -15,7 +15,7 @@ use switchboard_store::Store;
 async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason() {
     let store = Arc::new(Store::open_in_memory().unwrap());
     super::seed(&store);
-    let vendors = switchboard_fakes::fixtures::vendor_writes(40, 216, 500);
+    let vendors = switchboard_fakes::fixtures::vendor_writes(40, 216);
     let ids: Vec<_> = store.write_contacts(&vendors, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
     let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().id;
 
@@ -32,7 +32,7 @@ async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason()
         max_attempts: 3,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
-        request: None,
+        request: Some(switchboard_fakes::fixtures::bolts_request(500)),
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     while store.campaign(id).unwrap().unwrap().status == "running" {
@@ -94,7 +94,7 @@ async fn a_contact_outside_the_calling_window_waits_scheduled_for_its_opening() 
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: false,
-        request: None,
+        request: Some(switchboard_fakes::fixtures::bolts_request(500)),
     };
     let id = engine.launch_campaign(spec).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -23,7 +23,7 @@ fn a_run_killed_and_restarted_at_every_step_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).unwrap());
     super::seed(&store);
-    let vendors = switchboard_fakes::fixtures::vendor_writes(20, 312, 1_000);
+    let vendors = switchboard_fakes::fixtures::vendor_writes(20, 312);
     let ids: Vec<_> = store.write_contacts(&vendors, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
     let agents = store.list_agents().unwrap();
     let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
@@ -37,7 +37,7 @@ fn a_run_killed_and_restarted_at_every_step_loses_and_duplicates_nothing() {
         max_attempts: 100,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
-        request: None,
+        request: Some(switchboard_fakes::fixtures::bolts_request(1_000)),
     };
 
     // First run: launch, then kill the runtime mid-flight; every later run resumes and is killed.

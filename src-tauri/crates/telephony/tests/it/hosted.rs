@@ -162,7 +162,7 @@ pub async fn assert_rate_limits_waited_out(engine: &Engine, placed: impl Fn() ->
 /// a reason. Returns the store and the calls.
 pub async fn realistic_campaign(engine: &Arc<Engine>) -> (Arc<Store>, Vec<CallSummary>) {
     let store = Arc::clone(engine.store());
-    let written = store.write_contacts(&switchboard_fakes::fixtures::vendor_writes(30, 415, 5_000), now()).unwrap();
+    let written = store.write_contacts(&switchboard_fakes::fixtures::vendor_writes(30, 415), now()).unwrap();
     let contacts = written.into_iter().map(Result::unwrap).collect();
     let id = run_campaign(engine, quote_campaign("realistic", agent(engine, "Vendor quote"), None, contacts, 10)).await;
     let calls = store.calls_in_campaign(id).unwrap();

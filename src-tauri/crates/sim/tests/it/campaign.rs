@@ -316,3 +316,49 @@ async fn a_campaign_starts_no_call_while_the_audio_brake_holds_then_calls_everyo
     }
     assert_eq!(store.calls_in_campaign(id).unwrap().len(), 4, "every callable vendor was called once it let go");
 }
+
+#[tokio::test]
+async fn a_campaign_launched_before_requests_were_kept_asks_what_its_vendors_stored_details_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let store = Arc::new(switchboard_store::Store::open(&db).unwrap());
+    super::seed(&store);
+    // Vendors as an older Switchboard stored them: the item, quantity and target on each.
+    let old = r#"{"kind": "vendor", "item": "M8 bolts", "quantity": 5000, "targetPrice": 0.4}"#;
+    rusqlite::Connection::open(&db).unwrap().execute("UPDATE contacts SET details = ?1", [old]).unwrap();
+    let contacts = store.list_contacts().unwrap();
+    assert!(contacts.iter().all(|c| c.fields.vendor().is_some()), "the old details still read");
+
+    let mut engine = switchboard_engine::Engine::new(Arc::clone(&store), Default::default());
+    let sim = switchboard_sim::SimSettings { time_scale: 1_000.0, ..Default::default() };
+    engine.register_backend(Arc::new(switchboard_sim::Simulator::new(sim)));
+    let engine = Arc::new(engine);
+    let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().id;
+    let spec = CampaignSpec {
+        name: "launched long ago".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: agent,
+        negotiation_agent_id: None,
+        contacts: contacts.iter().map(|c| c.id).collect(),
+        concurrency: 5,
+        max_attempts: 1,
+        retry_spacing_ms: 0,
+        ignore_calling_windows: true,
+        request: None,
+    };
+    let id = engine.launch_campaign(spec).await.unwrap();
+    while store.campaign(id).unwrap().unwrap().status == "running" {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let campaign = store.campaign(id).unwrap().unwrap();
+    assert_eq!(campaign.status, "completed", "{:?}", campaign.status_reason);
+    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
+        panic!("a quote summary")
+    };
+    assert_eq!(summary.target_price, Some(0.4), "the vendors' stored target");
+    let (per_unit, total) = (summary.savings_per_unit.unwrap(), summary.savings_total.unwrap());
+    assert!((per_unit * 5000.0 - total).abs() < 0.01, "savings over the stored quantity: {per_unit} × 5000 ≠ {total}");
+    let first = store.calls_in_campaign(id).unwrap().into_iter().find(|c| c.state == CallState::Completed).unwrap();
+    let opening = store.transcript(first.id).unwrap().remove(0).text;
+    assert!(opening.contains("5000 units of M8 bolts"), "{opening}");
+}

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use switchboard_core::{AgentId, AgentPurpose, BackendKind, ContactKind};
-use switchboard_engine::EngineEvent;
+use switchboard_core::{AgentId, AgentPurpose, BackendKind, ContactKind, QuoteRequest};
+use switchboard_engine::{EngineEvent, local_date, now};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::settings::default_region;
@@ -50,6 +50,95 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    request: RequestArgs,
+}
+
+/// What a vendor-quote campaign asks every vendor for (its request).
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The item to quote (vendor-quote; required).
+    #[arg(long)]
+    item: Option<String>,
+    /// How many to buy (vendor-quote; required).
+    #[arg(long)]
+    quantity: Option<u32>,
+    /// What the quantity counts ("pcs", "boxes"; default units).
+    #[arg(long)]
+    unit: Option<String>,
+    /// The landed unit price hoped for, in dollars.
+    #[arg(long)]
+    target_price: Option<f64>,
+    /// Where the goods are delivered.
+    #[arg(long)]
+    deliver_to: Option<String>,
+    /// The date the goods are needed by (YYYY-MM-DD).
+    #[arg(long)]
+    needed_by: Option<String>,
+    /// Notes for the vendors.
+    #[arg(long)]
+    notes: Option<String>,
+}
+
+impl RequestArgs {
+    /// The flag each request field is given with.
+    const FLAGS: [(&'static str, &'static str); 7] = [
+        ("request.item", "--item"),
+        ("request.quantity", "--quantity"),
+        ("request.unit", "--unit"),
+        ("request.targetPrice", "--target-price"),
+        ("request.deliveryLocation", "--deliver-to"),
+        ("request.neededBy", "--needed-by"),
+        ("request.notes", "--notes"),
+    ];
+
+    /// The request a campaign of `kind` asks, checked as the builder's is (dates against
+    /// today); every problem names its flag. A driver campaign has none.
+    fn request(&self, kind: CampaignKind) -> Result<Option<QuoteRequest>, String> {
+        let given = Self::FLAGS.iter().zip(self.given()).filter(|(_, given)| *given).map(|((_, flag), _)| *flag);
+        let given: Vec<&str> = given.collect();
+        if kind == CampaignKind::DriverViolation {
+            if given.is_empty() {
+                return Ok(None);
+            }
+            return Err(format!("{} only apply to a vendor-quote campaign", given.join(", ")));
+        }
+        let (Some(item), Some(quantity)) = (&self.item, self.quantity) else {
+            return Err("a vendor-quote campaign says what to quote: give --item and --quantity".to_owned());
+        };
+        let request = QuoteRequest {
+            item: item.trim().to_owned(),
+            quantity,
+            unit: self.unit.clone().unwrap_or_default(),
+            target_price: self.target_price,
+            delivery_location: self.deliver_to.clone(),
+            needed_by: self.needed_by.clone(),
+            notes: self.notes.clone(),
+            ..QuoteRequest::default()
+        };
+        let problems: Vec<String> = request
+            .problems(local_date(now()))
+            .into_iter()
+            .map(|problem| {
+                let flag = Self::FLAGS.iter().find(|(field, _)| *field == problem.field).map_or("", |(_, f)| f);
+                format!("{flag}: {}", problem.message)
+            })
+            .collect();
+        if problems.is_empty() { Ok(Some(request)) } else { Err(problems.join("\n")) }
+    }
+
+    /// Which of the flags (in the order of [`Self::FLAGS`]) were given.
+    fn given(&self) -> [bool; 7] {
+        [
+            self.item.is_some(),
+            self.quantity.is_some(),
+            self.unit.is_some(),
+            self.target_price.is_some(),
+            self.deliver_to.is_some(),
+            self.needed_by.is_some(),
+            self.notes.is_some(),
+        ]
+    }
 }
 
 /// Where a campaign's calls run: the backend, the providers, the simulator.
@@ -152,6 +241,8 @@ fn run_campaign(
         KindArg::VendorQuote => CampaignKind::VendorQuote,
         KindArg::DriverViolation => CampaignKind::DriverViolation,
     };
+    // The request is checked before anything is imported, so a refused run changes nothing.
+    let request = args.request.request(kind)?;
     let text =
         std::fs::read(&args.contacts).map_err(|err| format!("cannot read {}: {err}", args.contacts.display()))?;
     let region = default_region(&store).map_err(|err| err.to_string())?;
@@ -201,7 +292,7 @@ fn run_campaign(
         max_attempts: args.attempts.max(1),
         retry_spacing_ms: (300_000.0 / time_scale) as u32,
         ignore_calling_windows: args.ignore_windows,
-        request: None,
+        request,
     };
 
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;

@@ -119,15 +119,7 @@ field: string, message: string, };
 
 export type ContactKind = "vendor" | "driver" | "person";
 
-export type VendorDetails = { email: string | null, location: string | null, 
-/**
- * The item to quote.
- */
-item: string, quantity: number, 
-/**
- * The unit price the dispatcher hopes for.
- */
-targetPrice: number | null, notes: string | null, };
+export type VendorDetails = { email: string | null, location: string | null, notes: string | null, };
 
 export type PersonDetails = { 
 /**
@@ -592,7 +584,11 @@ sheet: string | null,
 /**
  * Every sheet of the workbook (empty for CSV and JSON).
  */
-sheets: Array<string>, dryRun: boolean, imported: number, merged: number, rejected: number, rows: Array<RowReport>, };
+sheets: Array<string>, dryRun: boolean, imported: number, merged: number, rejected: number, rows: Array<RowReport>, 
+/**
+ * What the import read past, for the whole file (columns it ignores, and why).
+ */
+notes: Array<string>, };
 
 export type CommandError = { code: ErrorCode, message: string, fields: Array<FieldError>, };
 

@@ -13,7 +13,7 @@ const vendor = (id: number, name: string, phone: string, tags: string[] = []): C
     timeZone: null,
     doNotCall: false,
     custom: {},
-    details: { kind: "vendor", email: null, location: "Chicago", item: "bolts", quantity: 10000, targetPrice: 0.42, notes: null },
+    details: { kind: "vendor", email: null, location: "Chicago", notes: null },
   },
 });
 
@@ -56,7 +56,7 @@ describe("contact list", () => {
   });
 
   it("summarises vendors and drivers", () => {
-    expect(contactSummary(all[0]!)).toBe("10,000 × bolts");
+    expect(contactSummary(all[0]!)).toBe("Chicago");
     expect(contactSummary(all[2]!)).toBe("D-1 · 1 violation");
   });
 });

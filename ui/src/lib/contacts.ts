@@ -9,7 +9,7 @@ export function searchText(c: Contact): string {
   const f = c.fields;
   const d = f.details;
   const parts = [f.name, f.phone, c.phoneE164 ?? "", ...f.tags, f.timeZone ?? "", ...Object.values(f.custom)];
-  if (d.kind === "vendor") parts.push(d.item, d.location ?? "", d.email ?? "", d.notes ?? "");
+  if (d.kind === "vendor") parts.push(d.location ?? "", d.email ?? "", d.notes ?? "");
   else if (d.kind === "driver") parts.push(d.driverId ?? "", d.tripId ?? "", d.dispatcherName ?? "", ...d.violations.map((v) => v.type));
   else parts.push(d.organization ?? "", d.notes ?? "");
   return parts.join(" ").toLowerCase();
@@ -47,7 +47,7 @@ export function visibleContacts(
 /** A one-line summary of what the contact is about. */
 export function contactSummary(c: Contact): string {
   const d = c.fields.details;
-  if (d.kind === "vendor") return d.item ? `${d.quantity.toLocaleString("en-US")} × ${d.item}` : "";
+  if (d.kind === "vendor") return d.location ?? "";
   if (d.kind === "person") return d.organization ?? "";
   const n = d.violations.length;
   return `${d.driverId ?? "driver"} · ${n} violation${n === 1 ? "" : "s"}`;

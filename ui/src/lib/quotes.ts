@@ -9,10 +9,10 @@ export function unitMoney(value: number | null): string {
   return decimals < 2 ? `$${value.toFixed(2)}` : `$${text}`;
 }
 
-/** What a vendor is found by: name, tags, location and the item they quoted before. */
+/** What a vendor is found by: name, tags and location (what to quote is the campaign's request). */
 function vendorText(contact: Contact): string {
   const details = contact.fields.details;
-  const own = details.kind === "vendor" ? [details.location ?? "", details.item] : [];
+  const own = details.kind === "vendor" ? [details.location ?? ""] : [];
   return [contact.fields.name, ...contact.fields.tags, ...own].join(" ").toLowerCase();
 }
 

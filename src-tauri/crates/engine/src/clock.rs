@@ -13,6 +13,6 @@ pub fn now() -> UnixMillis {
 }
 
 /// The date of `at` on this computer's calendar.
-pub(crate) fn local_date(at: UnixMillis) -> Date {
+pub fn local_date(at: UnixMillis) -> Date {
     jiff::Timestamp::from_millisecond(at.0).map_or(Date::ZERO, |t| t.to_zoned(TimeZone::system()).date())
 }

@@ -36,7 +36,7 @@ pub use backend::{
 pub use blocking::blocking;
 pub use bus::{EngineEvent, EventBus};
 pub use call_reports::CallReports;
-pub use clock::now;
+pub use clock::{local_date, now};
 pub use control::NO_DISPATCHER_PHONE;
 pub use engine::{CLOSED_WHILE_LIVE, CallPlan, CallSlot, Engine, EngineSettings};
 pub use error::{EngineError, ErrorCode};

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use switchboard_core::{AgentId, AgentPurpose, BackendKind, ContactKind, QuoteRequest};
-use switchboard_engine::{EngineEvent, local_date, now};
 use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::settings::default_region;
+use switchboard_engine::{EngineEvent, local_date, now};
 use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 use switchboard_telephony::root::Switchboard;
@@ -67,7 +67,7 @@ pub struct RequestArgs {
     #[arg(long)]
     unit: Option<String>,
     /// The landed unit price hoped for, in dollars.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     target_price: Option<f64>,
     /// Where the goods are delivered.
     #[arg(long)]

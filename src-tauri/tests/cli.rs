@@ -85,6 +85,8 @@ fn a_vendor_quote_campaign_runs_headless_to_its_summary() {
     let out = switchboard(&data)
         .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--time-scale", "500", "--json"])
         .args(["--cast", "cooperative", "--ignore-windows"])
+        .args(["--item", "M8x50 hex bolts", "--quantity", "10000", "--unit", "pcs", "--target-price", "0.45"])
+        .args(["--deliver-to", "Dock 4, Joliet IL", "--needed-by", "2099-03-01", "--notes", "zinc plated"])
         .arg("--contacts")
         .arg(&file)
         .output()
@@ -92,11 +94,14 @@ fn a_vendor_quote_campaign_runs_headless_to_its_summary() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("rejected No Area Code"), "the bad row is reported: {stderr}");
+    assert!(stderr.contains("note: item, quantity, target_price ignored"), "the old columns are noted: {stderr}");
     assert!(stderr.contains("round 1 [##############################] 3/3"), "{stderr}");
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["kind"], "quotes");
     assert_eq!((summary["quotesReceived"].as_u64(), summary["suppliersCalled"].as_u64()), (Some(3), Some(3)));
     assert_eq!(summary["ranked"][0]["rank"], 1);
+    assert_eq!(summary["targetPrice"], 0.45, "the request's target, not the vendors' old column");
+    assert!(summary["targetNote"].as_str().unwrap().contains("$0.45"), "{summary}");
 
     let list = switchboard(&data).args(["campaign", "list"]).output().unwrap();
     let list = String::from_utf8(list.stdout).unwrap();
@@ -104,6 +109,37 @@ fn a_vendor_quote_campaign_runs_headless_to_its_summary() {
     let show = switchboard(&data).args(["campaign", "show", "1"]).output().unwrap();
     let show = String::from_utf8(show.stdout).unwrap();
     assert!(show.contains("round 1  Acme Fasteners") && show.contains("Order from"), "{show}");
+}
+
+#[test]
+fn a_quote_run_with_a_bad_request_is_refused_naming_the_flag_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vendors.csv");
+    std::fs::write(&file, "name,phone\nZenith Bolts,(312) 555-0199\n").unwrap();
+    let data = dir.path().join("profile");
+    let run = |request: &[&str]| {
+        let out = switchboard(&data)
+            .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--contacts"])
+            .arg(&file)
+            .args(request)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "refused");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let stderr = run(&["--item", "M8 bolts", "--quantity", "100", "--target-price", "-0.4"]);
+    assert!(
+        stderr.contains("--target-price: the target price is above $0 and at most $1000000 per unit, not -0.4"),
+        "{stderr}"
+    );
+    let stderr = run(&["--item", "M8 bolts", "--quantity", "100", "--needed-by", "2001-01-01"]);
+    assert!(stderr.contains("--needed-by: the needed-by date 2001-01-01 is in the past"), "{stderr}");
+    let stderr = run(&["--quantity", "100"]);
+    assert!(stderr.contains("a vendor-quote campaign says what to quote: give --item and --quantity"), "{stderr}");
+    let imported: i64 = rusqlite::Connection::open(data.join("switchboard.sqlite3"))
+        .and_then(|db| db.query_row("SELECT COUNT(*) FROM contacts WHERE name = 'Zenith Bolts'", [], |row| row.get(0)))
+        .unwrap_or(0);
+    assert_eq!(imported, 0, "a refused run imports nothing");
 }
 
 #[test]
@@ -170,7 +206,17 @@ fn a_headless_campaign_says_why_it_pauses_while_the_database_is_locked_and_goes_
     let data = dir.path().join("profile");
     let run = switchboard(&data)
         .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--time-scale", "10"])
-        .args(["--cast", "cooperative", "--ignore-windows", "--concurrency", "1"])
+        .args([
+            "--cast",
+            "cooperative",
+            "--ignore-windows",
+            "--concurrency",
+            "1",
+            "--item",
+            "M8 bolts",
+            "--quantity",
+            "100",
+        ])
         .arg("--contacts")
         .arg(&file)
         .stdout(std::process::Stdio::null())

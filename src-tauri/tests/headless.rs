@@ -356,15 +356,12 @@ async fn campaign_run_on_another_backend_runs_its_calls_through_the_listener() {
     profile.store.update_agent(agent.id, &agent.config).unwrap();
     let fakes = TwilioFakes::start(model(Box::new(|_| Reply::text("Sorry?"))), &profile).await;
     let vendors = profile.data.with_file_name("vendors.csv");
-    std::fs::write(
-        &vendors,
-        "name,phone,item,quantity,target_price\nAcme Fasteners,(312) 555-0143,M8 bolts,10000,0.42\n",
-    )
-    .unwrap();
+    std::fs::write(&vendors, "name,phone\nAcme Fasteners,(312) 555-0143\n").unwrap();
 
     let mut run = profile.switchboard(&fakes.keys(), &fakes.base_urls());
     run.args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--backend", "pipeline"])
         .args(["--attempts", "1", "--ignore-windows", "--json", "--no-keychain", "--port", &profile.port.to_string()])
+        .args(["--item", "M8 bolts", "--quantity", "10000", "--target-price", "0.42"])
         .args(["--public-url", PUBLIC])
         .arg("--contacts")
         .arg(&vendors);

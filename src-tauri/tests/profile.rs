@@ -18,11 +18,11 @@ fn switchboard(data: &Path) -> Command {
     command
 }
 
-const VENDORS: &str = "name,phone,item,quantity,target_price\n\
-    Acme Fasteners,(312) 555-0143,M8 bolts,10000,0.42\n\
-    Great Lakes,+1 216 555 0187,M8 bolts,10000,0.42\n\
-    Pacific Bolt,503.555.0119,M8 bolts,10000,0.42\n\
-    Lakeside Nuts,(414) 555-0160,M8 bolts,10000,0.42\n";
+const VENDORS: &str = "name,phone\n\
+    Acme Fasteners,(312) 555-0143\n\
+    Great Lakes,+1 216 555 0187\n\
+    Pacific Bolt,503.555.0119\n\
+    Lakeside Nuts,(414) 555-0160\n";
 
 /// A profile folder and a vendor file beside it.
 struct Profile {
@@ -47,6 +47,7 @@ impl Profile {
         command
             .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--attempts", "1"])
             .args(["--cast", "cooperative", "--ignore-windows", "--json"])
+            .args(["--item", "M8 bolts", "--quantity", "10000", "--target-price", "0.42"])
             .args(["--time-scale", &time_scale.to_string(), "--concurrency", &concurrency.to_string()])
             .arg("--contacts")
             .arg(&self.vendors);

@@ -19,16 +19,17 @@ async fn a_contact_is_created_edited_and_forgotten() {
         app.click("new-vendor").await;
         app.wait_for("[data-testid=contact-name]").await.send_keys("Delta Rivets").await.unwrap();
         app.wait_for("[data-testid=contact-phone]").await.send_keys("555-01").await.unwrap();
+        app.wait_for("[data-testid=contact-email]").await.send_keys("sales at delta").await.unwrap();
         app.click("contact-save").await;
         let error = app.text("[data-testid=error-phone]").await;
         assert!(error.contains("555-01") || error.contains("number"), "{error}");
         // Every problem at once, each beside its field.
-        assert_eq!(app.text("[data-testid='error-details.item']").await, "a vendor needs an item to quote");
+        assert_eq!(app.text("[data-testid='error-details.email']").await, "\"sales at delta\" is not an email address");
         assert!(app.texts(ROW).await.is_empty(), "nothing saved");
 
         // Whole: saved and listed.
         replace_text(&app.wait_for("[data-testid=contact-phone]").await, "(414) 555-0199").await;
-        app.wait_for("[data-testid=contact-item]").await.send_keys("rivets").await.unwrap();
+        replace_text(&app.wait_for("[data-testid=contact-email]").await, "sales@delta.example").await;
         app.click("contact-save").await;
         app.wait_for(ROW).await;
 

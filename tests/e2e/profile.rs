@@ -11,10 +11,10 @@ use switchboard_store::Store;
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, app_binary, eventually, within};
 
-const VENDORS: &str = "name,phone,item,quantity,target_price\n\
-    Acme Fasteners,(312) 555-0143,M8 bolts,10000,0.42\n\
-    Great Lakes,+1 216 555 0187,M8 bolts,10000,0.42\n\
-    Pacific Bolt,503.555.0119,M8 bolts,10000,0.42\n";
+const VENDORS: &str = "name,phone\n\
+    Acme Fasteners,(312) 555-0143\n\
+    Great Lakes,+1 216 555 0187\n\
+    Pacific Bolt,503.555.0119\n";
 
 fn switchboard(data: &Path) -> Command {
     let mut command = Command::new(app_binary());
@@ -28,6 +28,7 @@ fn campaign_run(data: &Path, vendors: &Path, time_scale: u32) -> Command {
     command
         .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--cast", "cooperative"])
         .args(["--ignore-windows", "--concurrency", "2", "--time-scale", &time_scale.to_string()])
+        .args(["--item", "M8 bolts", "--quantity", "10000", "--target-price", "0.42"])
         .arg("--contacts")
         .arg(vendors);
     command

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_store::Store;
 
-use crate::app::{App, PATIENCE, TEST_LIMIT, app_binary, eventually, within};
+use crate::app::{App, PATIENCE, TEST_LIMIT, app_binary, eventually, replace_text, within};
 
 const VENDORS: &str = "name,phone\n\
     Acme Fasteners,(312) 555-0143\n\
@@ -80,6 +80,8 @@ async fn a_command_on_a_profile_whose_console_runs_is_refused_and_controls_its_c
         app.wait_for("[data-testid=campaign-name]").await.send_keys("M8 bolts").await.unwrap();
         app.click("campaign-pick-all").await;
         app.click("campaign-ignore-windows").await;
+        app.wait_for("[data-testid=request-item]").await.send_keys("M8 bolts").await.unwrap();
+        replace_text(&app.wait_for("[data-testid=request-quantity]").await, "10000").await;
         app.click("campaign-launch").await;
         app.wait_for("[data-testid=campaign-detail]").await;
 

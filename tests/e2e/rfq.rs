@@ -188,8 +188,9 @@ async fn an_rfq_goes_from_the_picker_to_a_summary_ranked_on_landed_cost_against_
         let exported: Vec<&str> = table[1..].iter().map(|row| row[1].as_str()).collect();
         assert_eq!(exported, names(&rows).iter().map(String::as_str).collect::<Vec<_>>());
 
-        // The next builder shows each vendor's last quote for the item: their final price.
+        // The next builder shows each vendor's last quote for the item asked: their final price.
         app.click("new-campaign").await;
+        app.wait_for("[data-testid=request-item]").await.send_keys("m8x50 hex bolts").await.unwrap();
         let last = eventually("the last quotes", PATIENCE, || async {
             let names = app.attrs("[data-testid=vendor-last-quote]", "data-contact-name").await;
             let prices = app.attrs("[data-testid=vendor-last-quote]", "data-price").await;

@@ -137,6 +137,20 @@ impl App {
         self.click("nav-contacts").await;
         let button = format!("[data-testid=contact-row][data-contact-name='{name}'] [data-testid=call-button]");
         self.wait_for(&button).await.click().await.expect("click failed");
+        // A quote call says what to quote first (vendors keep no request).
+        let asks = eventually("the call to start or ask what to quote", PATIENCE, || async {
+            if !self.texts("[data-testid=quote-call]").await.is_empty() {
+                Some(true)
+            } else {
+                (!self.texts("[data-testid=section-live]").await.is_empty()).then_some(false)
+            }
+        })
+        .await;
+        if asks {
+            self.wait_for("[data-testid=request-item]").await.send_keys("M8x50 hex bolts").await.unwrap();
+            replace_text(&self.wait_for("[data-testid=request-quantity]").await, "10000").await;
+            self.click("quote-call-confirm").await;
+        }
     }
 
     /// Waits until the call shown in Live has completed.

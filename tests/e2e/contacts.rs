@@ -45,7 +45,17 @@ async fn a_contact_is_created_edited_and_forgotten() {
         // (Searched for first: in the middle of the list, the row may be scrolled out of view.)
         app.wait_for("[data-testid=contact-search]").await.send_keys("Delta").await.unwrap();
         app.wait_for(&format!("{ROW} [data-testid=call-button]")).await.click().await.unwrap();
+        // A quote call says what to quote: refused without an item, placed once it has one.
+        app.wait_for("[data-testid=quote-call]").await;
+        app.click("quote-call-confirm").await;
+        let refused = app.text("[data-testid=error-banner]").await;
+        assert!(refused.contains("request.item: say what to quote (the item)"), "{refused}");
+        app.wait_for("[data-testid=request-item]").await.send_keys("steel rivets").await.unwrap();
+        replace_text(&app.wait_for("[data-testid=request-quantity]").await, "500").await;
+        app.click("quote-call-confirm").await;
         app.until_call_completed().await;
+        let opening = app.texts("[data-testid=transcript-line]").await;
+        assert!(opening.iter().any(|line| line.contains("500 units of steel rivets")), "{opening:?}");
         let called = app.text(".call-detail h2").await;
         assert!(called.contains("Delta Rivets") && called.contains("+14145550198"), "{called}");
 

@@ -1,7 +1,7 @@
 //! Commands about calls: list, start, and the app's own facts.
 
-use switchboard_core::{AgentId, CallSummary, ContactId, FieldError, Offer};
-use switchboard_engine::ActionCall;
+use switchboard_core::{AgentId, CallSummary, ContactId, FieldError, Offer, QuoteRequest};
+use switchboard_engine::{ActionCall, local_date, now};
 use tauri::State;
 
 use super::{Reply, engine, query};
@@ -33,9 +33,22 @@ pub async fn list_offers(console: State<'_, Console>) -> Reply<Vec<Offer>> {
     query(&console, |store| store.list_offers()).await
 }
 
+/// A single call to a contact; a quote call is given its `request` (what to quote), checked
+/// as a campaign's is.
 #[tauri::command]
-pub async fn start_call(console: State<'_, Console>, contact_id: ContactId, agent_id: AgentId) -> Reply<CallSummary> {
-    Ok(engine(&console)?.start_call(contact_id, agent_id).await?)
+pub async fn start_call(
+    console: State<'_, Console>,
+    contact_id: ContactId,
+    agent_id: AgentId,
+    request: Option<QuoteRequest>,
+) -> Reply<CallSummary> {
+    let engine = engine(&console)?;
+    let Some(request) = request else { return Ok(engine.start_call(contact_id, agent_id).await?) };
+    let problems = request.problems(local_date(now()));
+    if !problems.is_empty() {
+        return Err(CommandError::invalid(problems));
+    }
+    Ok(engine.start_quote_call(contact_id, agent_id, &request).await?)
 }
 
 /// A one-off call with an action and context. An empty number or action is refused with both

@@ -109,7 +109,8 @@ export const api = {
   setListeningVolume: (volume: number, muted: boolean) => call<ListeningStatus>("set_listening_volume", { volume, muted }),
   listeningStatus: () => call<ListeningStatus>("listening_status"),
   storeWritesFailing: () => call<string | null>("store_writes_failing"),
-  startCall: (contactId: ContactId, agentId: AgentId) => call<CallSummary>("start_call", { contactId, agentId }),
+  startCall: (contactId: ContactId, agentId: AgentId, request: QuoteRequest | null = null) =>
+    call<CallSummary>("start_call", { contactId, agentId, request }),
   callWithAction: (request: ActionCall) => call<CallSummary>("call_with_action", { call: request }),
   contactCalls: (contactId: ContactId) => call<CallSummary[]>("contact_calls", { contactId }),
   importContacts: (fileName: string, bytes: Uint8Array, sheet: string | null, kind: ContactKind | null, dryRun: boolean) =>

@@ -12,6 +12,7 @@ import type {
   Contact,
   EngineEvent,
   Offer,
+  QuoteRequest,
   TranscriptLine,
 } from "./bindings";
 import { appendLine, newerCall, upsertCall, upsertOffer } from "./calls";
@@ -173,14 +174,17 @@ class ConsoleState {
     await this.select(call.id);
   }
 
-  async callContact(contactId: number, agentId: number): Promise<void> {
+  /** Calls a contact (a quote call with its `request`); whether the call was placed. */
+  async callContact(contactId: number, agentId: number, request: QuoteRequest | null = null): Promise<boolean> {
     const name = this.contacts.find((c) => c.id === contactId)?.fields.name ?? `contact ${contactId}`;
-    await this.attempt(`Calling ${name}`, async () => {
-      const call = await api.startCall(contactId, agentId);
+    const placed = await this.attempt(`Calling ${name}`, async () => {
+      const call = await api.startCall(contactId, agentId, request);
       this.calls = upsertCall(this.calls, call);
       this.section = "live";
       await this.select(call.id);
+      return true;
     });
+    return placed === true;
   }
 
   /** Shows in the window's error banner that `what` failed, and the reason (which names where). */

@@ -150,7 +150,7 @@ async fn pipeline_call_without_its_stream(delivery: WebhookDelivery) -> (CallSum
     let engine = Arc::clone(rig.engine());
     let vendor = hosted::vendor(&engine, "Acme Fasteners");
     let mut events = engine.bus().subscribe();
-    let call = engine.start_call(vendor, agent.id).await.unwrap();
+    let call = engine.start_quote_call(vendor, agent.id, &crate::quote_request()).await.unwrap();
     let placed = tokio::time::timeout(Duration::from_secs(10), rig.next_placed()).await.unwrap().unwrap();
     let media = tokio::time::timeout(Duration::from_secs(10), placed.stream.unwrap().finish()).await.unwrap().unwrap();
     assert!(media.closed_by_listener, "the stream was refused");

@@ -219,7 +219,11 @@ async fn the_webhook_and_the_reconciler_reporting_at_once_add_each_line_once() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;
     let store = world.engine.store();
     let mut events = world.engine.bus().subscribe();
-    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    let call = world
+        .engine
+        .start_quote_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote"), &crate::quote_request())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let (reconciled, ()) = tokio::join!(world.backend.reconcile(&world.reports), world.fake.deliver_dropped());
     assert_eq!(reconciled.unwrap(), 1);
@@ -281,7 +285,7 @@ async fn a_call_elevenlabs_does_not_start_fails_at_once_with_its_reason() {
     let (vendor, agent) = (world.vendor("Acme Fasteners"), world.agent("Vendor quote"));
 
     world.fake.refuse_calls(Some("Agent phone number phnum_switchboard is not assigned to an agent"));
-    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    let error = world.engine.start_quote_call(vendor, agent, &crate::quote_request()).await.unwrap_err();
     assert!(matches!(error, EngineError::Backend(_)), "{error:?}");
     assert!(error.to_string().contains("is not assigned to an agent"), "{error}");
     let call = world.engine.store().list_calls(1).unwrap().remove(0);
@@ -291,7 +295,7 @@ async fn a_call_elevenlabs_does_not_start_fails_at_once_with_its_reason() {
     // A 500 on placing a call is not retried (it might have rung): the call fails with it.
     world.fake.refuse_calls(None);
     world.fake.fail_next(Endpoint::OutboundCall, 1);
-    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    let error = world.engine.start_quote_call(vendor, agent, &crate::quote_request()).await.unwrap_err();
     assert!(error.to_string().contains("HTTP 500"), "{error}");
     assert_eq!(world.fake.placed_calls().len(), 1, "the 500 was not retried");
 }

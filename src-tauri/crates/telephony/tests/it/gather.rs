@@ -109,7 +109,7 @@ impl World {
         let store = self.engine.store();
         let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == vendor).unwrap();
         let agent = store.agent(quote_agent(store)).unwrap().unwrap();
-        let call = self.engine.start_call(contact.id, agent.id).await.unwrap();
+        let call = self.engine.start_quote_call(contact.id, agent.id, &crate::quote_request()).await.unwrap();
         let answered = self.twilio.next_answered().await.expect("the call is placed and answered");
         let placed =
             PlacedGatherCall::new(answered, contact, agent.config.data_fields).expect("placed with a voice URL");

@@ -97,7 +97,10 @@ pub fn vendor(engine: &Engine, name: &str) -> ContactId {
 /// transcript lines and offers published for it.
 pub async fn quote_call(engine: &Engine, vendor_name: &str) -> (CallId, usize, usize) {
     let mut events = engine.bus().subscribe();
-    let call = engine.start_call(vendor(engine, vendor_name), agent(engine, "Vendor quote")).await.unwrap();
+    let call = engine
+        .start_quote_call(vendor(engine, vendor_name), agent(engine, "Vendor quote"), &crate::quote_request())
+        .await
+        .unwrap();
     let (mut lines, mut offers) = (0, 0);
     loop {
         let event = tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("the call ends").unwrap();
@@ -187,7 +190,10 @@ pub async fn finished_after_restart<P: HostedProvider>(
     restarted: impl FnOnce(LiveCalls) -> HostedBackend<P>,
 ) -> CallRecord {
     let store = Arc::clone(engine.store());
-    let call = engine.start_call(vendor(engine, "Acme Fasteners"), agent(engine, "Vendor quote")).await.unwrap();
+    let call = engine
+        .start_quote_call(vendor(engine, "Acme Fasteners"), agent(engine, "Vendor quote"), &crate::quote_request())
+        .await
+        .unwrap();
 
     let live = LiveCalls::default();
     let backend = restarted(live.clone());
@@ -216,7 +222,10 @@ pub async fn finished_after_restart<P: HostedProvider>(
 /// provider knows, and waits for the running reconciler to end it; returns the ended call.
 pub async fn ended_with_unknown_ref(engine: &Engine, key: &str, value: &str) -> CallSummary {
     let mut events = engine.bus().subscribe();
-    let call = engine.start_call(vendor(engine, "Acme Fasteners"), agent(engine, "Vendor quote")).await.unwrap();
+    let call = engine
+        .start_quote_call(vendor(engine, "Acme Fasteners"), agent(engine, "Vendor quote"), &crate::quote_request())
+        .await
+        .unwrap();
     engine.store().set_provider_ref(call.id, key, value).unwrap();
     call_ended(&mut events, call.id).await
 }

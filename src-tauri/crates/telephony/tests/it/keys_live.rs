@@ -96,7 +96,11 @@ async fn a_key_saved_after_start_up_reaches_the_next_call_its_webhooks_and_healt
     let engine = Arc::new(engine);
 
     assert!(!engine.available_backends().contains(&BackendKind::ElevenLabs));
-    let refused = engine.start_call(hosted::vendor(&engine, "Acme Fasteners"), hosted::agent(&engine, "Vendor quote"));
+    let refused = engine.start_quote_call(
+        hosted::vendor(&engine, "Acme Fasteners"),
+        hosted::agent(&engine, "Vendor quote"),
+        &crate::quote_request(),
+    );
     assert!(matches!(refused.await, Err(EngineError::BackendUnavailable(BackendKind::ElevenLabs))));
     assert!(store.list_calls(10).unwrap().is_empty(), "refused before anything is stored");
     assert_eq!(health(&listener, "elevenlabs").await, ("not-configured".into(), "not-configured".into()));
@@ -161,7 +165,15 @@ impl Dialing {
 
     async fn call(&self, vendor: &str) -> CallId {
         let engine = &self.engine;
-        engine.start_call(hosted::vendor(engine, vendor), hosted::agent(engine, "Vendor quote")).await.unwrap().id
+        engine
+            .start_quote_call(
+                hosted::vendor(engine, vendor),
+                hosted::agent(engine, "Vendor quote"),
+                &crate::quote_request(),
+            )
+            .await
+            .unwrap()
+            .id
     }
 }
 

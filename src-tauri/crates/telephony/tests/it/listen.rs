@@ -70,7 +70,7 @@ impl World {
     /// fake Twilio sent and received, and what the listener heard.
     async fn call(&mut self, listener: Listener) -> (CallSummary, MediaStreamRecord, Heard) {
         let mut events = self.engine.bus().subscribe();
-        let call = self.engine.start_call(self.contact, self.agent).await.unwrap();
+        let call = self.engine.start_quote_call(self.contact, self.agent, &crate::quote_request()).await.unwrap();
         let (drained, mut idle) = match listener {
             Listener::Nobody => (None, None),
             Listener::Draining => {
@@ -220,7 +220,7 @@ async fn a_simulated_call_is_heard_line_by_line() {
     let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
     let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
     let mut events = engine.bus().subscribe();
-    let call = engine.start_call(contact.id, agent.id).await.unwrap();
+    let call = engine.start_quote_call(contact.id, agent.id, &crate::quote_request()).await.unwrap();
     let mut listening = engine.live_audio().listen(call.id);
     let mut frames = Vec::new();
     // The simulator's tap goes when the call ends: the frames end.

@@ -50,6 +50,11 @@ pub fn loopback_http() -> HttpSettings {
 
 /// Both rounds over every seeded vendor, three calls at once: quotes with `quote`, then
 /// `negotiation` for the vendors above the best price.
+/// What a single quote call in these tests asks for (a call outside a campaign has no request).
+pub fn quote_request() -> switchboard_core::QuoteRequest {
+    switchboard_fakes::fixtures::bolts_request(10_000)
+}
+
 pub fn two_round_quote_campaign(name: &str, quote: AgentId, negotiation: AgentId, store: &Store) -> CampaignSpec {
     let contacts = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
     quote_campaign(name, quote, Some(negotiation), contacts, 3)

@@ -87,7 +87,7 @@ impl World {
     /// Places the call and waits for it to end.
     async fn call(&mut self) -> Outcome {
         let mut events = self.engine.bus().subscribe();
-        let call = self.engine.start_call(self.contact, self.agent).await.unwrap();
+        let call = self.engine.start_quote_call(self.contact, self.agent, &crate::quote_request()).await.unwrap();
         let placed = tokio::time::timeout(Duration::from_secs(10), self.rig.next_placed()).await.unwrap().unwrap();
         let stream = placed.stream.unwrap();
         let (control, dir) = (stream.control(), self.recordings.path());
@@ -525,7 +525,7 @@ async fn deepgram_failing_again_after_its_reopen_ends_the_call_with_an_apology()
 #[tokio::test]
 async fn a_media_stream_with_a_wrong_token_is_closed_and_nothing_runs() {
     let mut world = World::build(|_| {}, scripted(Vec::new()), Vec::new(), true).await;
-    let call = world.engine.start_call(world.contact, world.agent).await.unwrap();
+    let call = world.engine.start_quote_call(world.contact, world.agent, &crate::quote_request()).await.unwrap();
     let placed = tokio::time::timeout(Duration::from_secs(10), world.rig.next_placed()).await.unwrap().unwrap();
     let media = tokio::time::timeout(Duration::from_secs(10), placed.stream.unwrap().finish()).await.unwrap().unwrap();
 
@@ -546,7 +546,12 @@ async fn a_media_stream_with_a_wrong_token_is_closed_and_nothing_runs() {
 async fn a_call_twilio_will_not_place_fails_with_why_and_is_not_left_waiting() {
     let world = World::new(|_| {}, scripted(Vec::new()), Vec::new()).await;
     world.rig.twilio.fail_next(twilio::Endpoint::CreateCall, 1);
-    let error = world.engine.start_call(world.contact, world.agent).await.unwrap_err().to_string();
+    let error = world
+        .engine
+        .start_quote_call(world.contact, world.agent, &crate::quote_request())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("Pipeline") && error.contains("HTTP 500"), "{error}");
     assert_eq!(world.rig.sessions().waiting(), 0);
     assert_eq!(world.rig.twilio.placed_calls().len(), 1, "a 500 on placing a call is not resent");

@@ -168,7 +168,11 @@ impl World {
     /// state it was published in.
     async fn quote_call(&self, vendor: &str) -> (CallId, Vec<CallState>) {
         let mut events = self.engine.bus().subscribe();
-        let call = self.engine.start_call(self.vendor(vendor), self.agent("Vendor quote")).await.unwrap();
+        let call = self
+            .engine
+            .start_quote_call(self.vendor(vendor), self.agent("Vendor quote"), &crate::quote_request())
+            .await
+            .unwrap();
         let mut states = Vec::new();
         loop {
             let event =
@@ -369,7 +373,7 @@ async fn placing_a_call_is_never_resent_after_a_twilio_500_but_a_429_is_retried(
     let world = World::new(Vec::new()).await;
     let (vendor, agent) = (world.vendor("Acme Fasteners"), world.agent("Vendor quote"));
     world.twilio.fail_next(twilio::Endpoint::CreateCall, 1);
-    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    let error = world.engine.start_quote_call(vendor, agent, &crate::quote_request()).await.unwrap_err();
     assert!(matches!(error, EngineError::Backend(_)) && error.to_string().contains("HTTP 500"), "{error}");
     assert_eq!(world.twilio.placed_calls().len(), 1, "the 500 was not resent");
     let failed = world.engine.store().list_calls(1).unwrap().remove(0);

@@ -265,7 +265,11 @@ async fn a_call_vapi_never_ends_is_closed_as_lost_past_the_give_up_time() {
     let world = World::new(WebhookDelivery::InOrder, 1).await;
     world.fake.set_call_delay(Duration::from_secs(60));
     let store = world.engine.store();
-    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    let call = world
+        .engine
+        .start_quote_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote"), &crate::quote_request())
+        .await
+        .unwrap();
     // Overdue (1 s max duration + 0.3 s) but not yet past the give-up time (+ 2 s): left open.
     tokio::time::sleep(Duration::from_millis(1_600)).await;
     assert_eq!(world.backend.reconcile(&world.reports).await.unwrap(), 0);
@@ -295,14 +299,14 @@ async fn rate_limits_and_server_errors_follow_the_clients_policy_and_a_refusal_f
 
     // A 500 on placing a call is not retried (it might have rung): the call fails with it.
     world.fake.fail_next(Endpoint::CreateCall, 1);
-    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    let error = world.engine.start_quote_call(vendor, agent, &crate::quote_request()).await.unwrap_err();
     assert!(matches!(error, EngineError::Backend(_)), "{error:?}");
     assert!(error.to_string().contains("HTTP 500"), "{error}");
     assert_eq!(world.fake.placed_calls().len(), 1, "the 500 was not retried");
 
     // Vapi refusing the call fails it with Vapi's message.
     world.fake.refuse_calls(Some("Couldn't Get Phone Number. `phoneNumberId` pn-switchboard Does Not Exist."));
-    let error = world.engine.start_call(vendor, agent).await.unwrap_err();
+    let error = world.engine.start_quote_call(vendor, agent, &crate::quote_request()).await.unwrap_err();
     assert!(error.to_string().contains("`phoneNumberId` pn-switchboard Does Not Exist"), "{error}");
     let failed = world.engine.store().list_calls(1).unwrap().remove(0);
     assert_eq!(failed.state, CallState::Failed);
@@ -331,7 +335,12 @@ async fn a_client_with_the_wrong_key_is_refused() {
 async fn a_forged_server_message_is_refused_and_changes_nothing() {
     let world = World::new(WebhookDelivery::Dropped, 300).await;
     let store = world.engine.store();
-    let call = world.engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap().id;
+    let call = world
+        .engine
+        .start_quote_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote"), &crate::quote_request())
+        .await
+        .unwrap()
+        .id;
     let before = call_record(store, call).unwrap();
     let vapi_id = before.provider_refs[CALL_REF].clone();
     let report = serde_json::json!({"message": {"type": "end-of-call-report", "endedReason": "customer-busy",

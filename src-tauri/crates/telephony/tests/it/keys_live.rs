@@ -96,10 +96,11 @@ async fn a_key_saved_after_start_up_reaches_the_next_call_its_webhooks_and_healt
     let engine = Arc::new(engine);
 
     assert!(!engine.available_backends().contains(&BackendKind::ElevenLabs));
+    let request = crate::quote_request();
     let refused = engine.start_quote_call(
         hosted::vendor(&engine, "Acme Fasteners"),
         hosted::agent(&engine, "Vendor quote"),
-        &crate::quote_request(),
+        &request,
     );
     assert!(matches!(refused.await, Err(EngineError::BackendUnavailable(BackendKind::ElevenLabs))));
     assert!(store.list_calls(10).unwrap().is_empty(), "refused before anything is stored");

@@ -53,7 +53,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum CampaignCommand {
     /// Import the contacts in FILE and run a campaign over them to its summary.
-    Run(crate::campaign_cli::RunArgs),
+    Run(Box<crate::campaign_cli::RunArgs>),
     /// List the campaigns in the database.
     List,
     /// Show one campaign: its targets per round and its summary.
@@ -140,7 +140,7 @@ pub fn run(command: Command) -> ExitCode {
 fn run_campaign_command(command: CampaignCommand) -> Result<ExitCode, String> {
     let paths = DataPaths::resolve();
     match command {
-        CampaignCommand::Run(args) => campaign_cli::run(&paths, args),
+        CampaignCommand::Run(args) => campaign_cli::run(&paths, *args),
         CampaignCommand::List => campaign_cli::list(&paths),
         CampaignCommand::Show { id, json } => campaign_cli::show(&paths, id, json),
         CampaignCommand::Pause { id } => campaign_control::pause(&paths, id),

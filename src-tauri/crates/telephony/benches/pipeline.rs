@@ -86,7 +86,7 @@ async fn turn_latencies(turns: usize) -> Vec<Duration> {
         RigSettings { responder: scripted(replies), ms_per_char: 20, script, wrong_token: false, keep_audio: false };
     let mut rig = PipelineRig::start(store, None, settings).await.unwrap();
     rig.deepgram.script(&vec!["Go on."; turns]);
-    rig.engine().start_call(contacts[0], agent).await.unwrap();
+    rig.engine().start_quote_call(contacts[0], agent, &fixtures::bolts_request(500)).await.unwrap();
     let placed = rig.next_placed().await.unwrap();
     let record = placed.stream.unwrap().finish().await.unwrap();
     rig.deepgram
@@ -115,7 +115,7 @@ async fn concurrent_calls(calls: usize, rate: u32, speech: Duration) -> (Vec<Med
     let mut placing = tokio::time::interval(Duration::from_secs(1) / rate);
     for contact in &contacts {
         placing.tick().await;
-        engine.start_call(*contact, agent).await.unwrap();
+        engine.start_quote_call(*contact, agent, &fixtures::bolts_request(500)).await.unwrap();
     }
     let mut placed = Vec::new();
     for _ in 0..calls {

@@ -48,7 +48,7 @@ async fn the_dispatcher_steers_has_a_line_said_and_takes_the_pipeline_call_over(
     rig.deepgram.script(&["Ten dollars a unit."]);
     let mut events = engine.bus().subscribe();
 
-    let call = engine.start_call(contact.id, agent.id).await.unwrap();
+    let call = engine.start_quote_call(contact.id, agent.id, &crate::quote_request()).await.unwrap();
     let placed = tokio::time::timeout(Duration::from_secs(10), rig.next_placed()).await.unwrap().unwrap();
     let stream = placed.stream.unwrap();
     // Once the greeting has played, the dispatcher steers and has a line said.

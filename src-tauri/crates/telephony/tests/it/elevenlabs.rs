@@ -337,7 +337,8 @@ async fn an_elevenlabs_call_is_ended_through_the_twilio_call_it_returned_when_tw
     let world = World::new(WebhookDelivery::InOrder, 300).await;
     let engine = &world.engine;
     let vendor = hosted::vendor(engine, "Pacific Bolt & Nut");
-    let call = engine.start_call(vendor, hosted::agent(engine, "Vendor quote")).await.unwrap();
+    let call =
+        engine.start_quote_call(vendor, hosted::agent(engine, "Vendor quote"), &crate::quote_request()).await.unwrap();
 
     // Without Twilio's credentials there is no way to end it; notes and lines never are.
     let why = |action| world.backend.can(action).unwrap_err();

@@ -418,7 +418,10 @@ async fn the_dispatcher_takes_an_ultravox_call_over_and_twilio_dials_their_phone
     let world = World::with(Setup { conversation: Duration::from_secs(30), ..Setup::default() }).await;
     let engine = &world.engine;
     let store = engine.store();
-    let call = engine.start_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote")).await.unwrap();
+    let call = engine
+        .start_quote_call(world.vendor("Acme Fasteners"), world.agent("Vendor quote"), &crate::quote_request())
+        .await
+        .unwrap();
     let mut answered = false;
     for _ in 0..500 {
         answered = store.call(call.id).unwrap().unwrap().state == CallState::InProgress;

@@ -369,7 +369,8 @@ async fn a_live_vapi_call_is_steered_told_a_line_and_ended_through_its_control_u
     let engine = &world.engine;
     let store = engine.store();
     let vendor = hosted::vendor(engine, "Pacific Bolt & Nut");
-    let call = engine.start_call(vendor, hosted::agent(engine, "Vendor quote")).await.unwrap();
+    let call =
+        engine.start_quote_call(vendor, hosted::agent(engine, "Vendor quote"), &crate::quote_request()).await.unwrap();
 
     let offers = engine.call_controls(call.id).await.unwrap();
     let steer = offers.iter().find(|offer| offer.action == ControlAction::Steer).unwrap();

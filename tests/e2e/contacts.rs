@@ -50,6 +50,7 @@ async fn a_contact_is_created_edited_and_forgotten() {
         app.click("quote-call-confirm").await;
         let refused = app.text("[data-testid=error-banner]").await;
         assert!(refused.contains("request.item: say what to quote (the item)"), "{refused}");
+        assert_eq!(app.text("[data-testid='campaign-error-request.item']").await, "say what to quote (the item)");
         app.wait_for("[data-testid=request-item]").await.send_keys("steel rivets").await.unwrap();
         replace_text(&app.wait_for("[data-testid=request-quantity]").await, "500").await;
         app.click("quote-call-confirm").await;

@@ -11,6 +11,7 @@ import type {
   CallSummary,
   Contact,
   EngineEvent,
+  FieldError,
   Offer,
   QuoteRequest,
   TranscriptLine,
@@ -174,17 +175,21 @@ class ConsoleState {
     await this.select(call.id);
   }
 
-  /** Calls a contact (a quote call with its `request`); whether the call was placed. */
-  async callContact(contactId: number, agentId: number, request: QuoteRequest | null = null): Promise<boolean> {
+  /** Calls a contact (a quote call with its `request`): `null` once placed, else the problems
+   *  by field (none when the refusal is not about a field; the banner says why either way). */
+  async callContact(contactId: number, agentId: number, request: QuoteRequest | null = null): Promise<FieldError[] | null> {
     const name = this.contacts.find((c) => c.id === contactId)?.fields.name ?? `contact ${contactId}`;
-    const placed = await this.attempt(`Calling ${name}`, async () => {
+    this.error = null;
+    try {
       const call = await api.startCall(contactId, agentId, request);
       this.calls = upsertCall(this.calls, call);
       this.section = "live";
       await this.select(call.id);
-      return true;
-    });
-    return placed === true;
+      return null;
+    } catch (err) {
+      this.fail(`Calling ${name}`, err);
+      return err instanceof ApiError ? err.fields : [];
+    }
   }
 
   /** Shows in the window's error banner that `what` failed, and the reason (which names where). */

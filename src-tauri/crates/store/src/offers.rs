@@ -47,6 +47,22 @@ impl Store {
         Ok(latest)
     }
 
+    /// The items vendors were asked to quote: for each campaign a vendor was a target of whose
+    /// request names an item, the contact and that item (trimmed; once per contact whatever the
+    /// case), most recently asked first.
+    pub fn vendor_past_items(&self) -> Result<Vec<(ContactId, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT t.contact_id, trim(json_extract(cp.spec, '$.request.item')) AS item
+             FROM campaign_targets t JOIN campaigns cp ON cp.id = t.campaign_id
+             WHERE item <> ''
+             GROUP BY t.contact_id, lower(item)
+             ORDER BY max(cp.id) DESC, t.contact_id",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((ContactId(row.get(0)?), row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every offer, newest call first.
     pub fn list_offers(&self) -> Result<Vec<Offer>> {
         let conn = self.conn();

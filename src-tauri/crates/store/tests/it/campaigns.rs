@@ -210,6 +210,27 @@ fn each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it() 
 }
 
 #[test]
+fn a_vendors_past_items_are_the_requests_of_the_campaigns_it_was_a_target_of() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let contacts: Vec<ContactId> = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
+    let (acme, lakes, third) = (contacts[0], contacts[1], contacts[2]);
+    let spec = |item: &str| format!(r#"{{"request": {{"item": "{item}", "quantity": 10}}}}"#);
+    store.insert_campaign("Washers", "vendor-quote", &spec("M8 washers"), &[acme], UnixMillis(5)).unwrap();
+    store.insert_campaign("Nuts", "vendor-quote", &spec("hex nuts"), &[acme, lakes], UnixMillis(6)).unwrap();
+    store.insert_campaign("Nuts 2", "vendor-quote", &spec(" Hex Nuts "), &[lakes], UnixMillis(7)).unwrap();
+    store.insert_campaign("Blank", "vendor-quote", &spec("  "), &[third], UnixMillis(8)).unwrap();
+    store.insert_campaign("Drivers", "driver-violation", "{}", &[third], UnixMillis(9)).unwrap();
+
+    let past = store.vendor_past_items().unwrap();
+    assert_eq!(
+        past,
+        [(lakes, "Hex Nuts".to_owned()), (acme, "hex nuts".to_owned()), (acme, "M8 washers".to_owned())],
+        "once per vendor and item whatever the case, newest first; no item, no past item"
+    );
+}
+
+#[test]
 fn only_a_completed_campaign_is_revised_and_spec_and_summary_change_together() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();

@@ -30,6 +30,7 @@ fn main() {
         "list_campaigns",
         "check_campaign",
         "vendor_last_quotes",
+        "vendor_past_items",
         "estimate_vendor_freight",
         "launch_campaign",
         "set_campaign_status",

@@ -69,6 +69,7 @@ pub fn run() -> ExitCode {
             commands::campaigns::list_campaigns,
             commands::campaigns::check_campaign,
             commands::campaigns::vendor_last_quotes,
+            commands::campaigns::vendor_past_items,
             commands::campaigns::estimate_vendor_freight,
             commands::campaigns::launch_campaign,
             commands::campaigns::set_campaign_status,

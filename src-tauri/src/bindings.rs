@@ -90,6 +90,7 @@ fn typescript() -> String {
         declaration::<campaigns::CampaignView>(&cfg),
         declaration::<campaigns::LaunchProblem>(&cfg),
         declaration::<campaigns::LastQuote>(&cfg),
+        declaration::<campaigns::PastItems>(&cfg),
         declaration::<campaigns::CallLeft>(&cfg),
         declaration::<crate::dto::CampaignCanceled>(&cfg),
         declaration::<contacts::RowError>(&cfg),

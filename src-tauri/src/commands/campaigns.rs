@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use switchboard_core::{AgentId, ContactId, FieldError, QuoteRequest, freight_estimate_problem};
 use switchboard_engine::campaigns::{
-    CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, campaign_view,
-    estimate_freight, last_quotes, launch_problems, resolve_review,
+    CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, PastItems, campaign_view,
+    estimate_freight, last_quotes, launch_problems, past_items, resolve_review,
 };
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{EngineError, ErrorCode};
@@ -58,6 +58,12 @@ pub async fn launch_campaign(console: State<'_, Console>, spec: CampaignSpec) ->
 #[tauri::command]
 pub async fn vendor_last_quotes(console: State<'_, Console>, item: String) -> Reply<Vec<LastQuote>> {
     with_store(&console, move |store| last_quotes(store, &item)).await
+}
+
+/// The items each vendor was asked to quote in past campaigns, for the vendor picker's search.
+#[tauri::command]
+pub async fn vendor_past_items(console: State<'_, Console>) -> Reply<Vec<PastItems>> {
+    with_store(&console, past_items).await
 }
 
 /// Sets (or, with none, removes) the freight estimate for one vendor's ex-works / FOB-origin

@@ -12,6 +12,7 @@ import type {
   CampaignSpec,
   CampaignView,
   LastQuote,
+  PastItems,
   LaunchProblem,
   QuoteRequest,
   AudioDevices,
@@ -128,6 +129,7 @@ export const api = {
     request: QuoteRequest | null,
   ) => call<LaunchProblem[]>("check_campaign", { kind, agentId, negotiationAgentId, contacts, request }),
   vendorLastQuotes: (item: string) => call<LastQuote[]>("vendor_last_quotes", { item }),
+  vendorPastItems: () => call<PastItems[]>("vendor_past_items"),
   estimateVendorFreight: (id: number, contactId: ContactId, amount: number | null) =>
     call<CampaignView>("estimate_vendor_freight", { id, contactId, amount }),
   launchCampaign: (spec: CampaignSpec) => call<CampaignView>("launch_campaign", { spec }),

@@ -534,6 +534,8 @@ export type LastQuote = { contactId: ContactId, unitPrice: number,
  */
 quotedOn: string, };
 
+export type PastItems = { contactId: ContactId, items: Array<string>, };
+
 export type CallLeft = { callId: CallId, contactId: ContactId, contactName: string, reason: string, };
 
 export type CampaignCanceled = { campaign: CampaignView, 

@@ -9,17 +9,18 @@ export function unitMoney(value: number | null): string {
   return decimals < 2 ? `$${value.toFixed(2)}` : `$${text}`;
 }
 
-/** What a vendor is found by: name, tags and location (what to quote is the campaign's request). */
-function vendorText(contact: Contact): string {
+/** What a vendor is found by: name, tags, location and the items past campaigns asked it for. */
+function vendorText(contact: Contact, pastItems: string[]): string {
   const details = contact.fields.details;
   const own = details.kind === "vendor" ? [details.location ?? ""] : [];
-  return [contact.fields.name, ...contact.fields.tags, ...own].join(" ").toLowerCase();
+  return [contact.fields.name, ...contact.fields.tags, ...own, ...pastItems].join(" ").toLowerCase();
 }
 
-/** Whether `contact` matches the search words (every word, anywhere) and carries `tag` (any when empty). */
-export function vendorMatches(contact: Contact, query: string, tag: string): boolean {
+/** Whether `contact` (asked for `pastItems` before) matches the search words (every word,
+ * anywhere) and carries `tag` (any when empty). */
+export function vendorMatches(contact: Contact, pastItems: string[], query: string, tag: string): boolean {
   if (tag && !contact.fields.tags.includes(tag)) return false;
-  const text = vendorText(contact);
+  const text = vendorText(contact, pastItems);
   return query
     .toLowerCase()
     .split(/\s+/)

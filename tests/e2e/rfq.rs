@@ -201,6 +201,21 @@ async fn an_rfq_goes_from_the_picker_to_a_summary_ranked_on_landed_cost_against_
             let row = rows.iter().find(|r| r.0 == name).unwrap();
             assert_eq!(price.parse::<f64>().unwrap(), row.1, "{name}");
         }
+        // Its picker finds the vendors that campaign called by the item it asked, and no other;
+        // each shows it was asked for it.
+        let search = app.wait_for("[data-testid=vendor-search]").await;
+        search.send_keys("M8X50 bolts").await.unwrap();
+        eventually("the search by past item", PATIENCE, || async {
+            let mut shown = app.attrs("[data-testid=campaign-pick]", "data-contact-name").await;
+            shown.sort();
+            (shown == ASKED).then_some(())
+        })
+        .await;
+        let past = app.attrs("[data-testid=vendor-past-items]", "title").await;
+        assert!(past.len() == 4 && past.iter().all(|p| p == "M8x50 hex bolts"), "{past:?}");
+        let first = app.texts("[data-testid=vendor-past-items]").await.remove(0);
+        assert_eq!(first, "asked for M8x50 hex bolts");
+        replace_text(&search, "").await;
 
         // Freight for a pickup quote is estimated for that vendor's lane: an absurd amount is
         // refused beside its input; $300 instead of the campaign's $900 ranks the quotes again.

@@ -34,18 +34,11 @@ async fn value_of(app: &App, css: &str) -> String {
 type Row = (String, f64, f64, bool);
 
 async fn summary_rows(app: &App) -> Vec<Row> {
-    let css = "[data-testid=campaign-detail] [data-testid=summary-row]";
-    let vendors = app.attrs(css, "data-vendor").await;
-    let units = app.attrs(css, "data-unit").await;
-    let landed = app.attrs(css, "data-landed").await;
-    let compliant = app.attrs(css, "data-compliant").await;
-    vendors
-        .into_iter()
-        .zip(units)
-        .zip(landed)
-        .zip(compliant)
-        .map(|(((v, u), l), c)| (v, u.parse().unwrap(), l.parse().unwrap(), c == "true"))
-        .collect()
+    // One script, so a summary ranked again while it is read is never seen half old, half new.
+    let script = "return [...document.querySelectorAll('[data-testid=campaign-detail] [data-testid=summary-row]')]
+        .map((row) => [row.dataset.vendor, Number(row.dataset.unit), Number(row.dataset.landed), row.dataset.compliant === 'true'])";
+    let rows = app.client.execute(script, vec![]).await.expect("the summary rows script failed");
+    serde_json::from_value(rows).expect("summary rows")
 }
 
 #[tokio::test]

@@ -3,11 +3,11 @@
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 
-const CSV: &str = "\u{feff}Vendor Name,Phone Number,Item,Qty,Target Price\r\n\
-                   Bolt Brothers,(414) 555-0101,M8 bolts,5000,0.40\r\n\
-                   \"Nuts, Bolts & More\",414.555.0102,M8 bolts,\"5,000\",$0.41\r\n\
-                   No Number Ltd,,M8 bolts,5000,0.40\r\n\
-                   Bolt Brothers,+1 414 555 0101,M8 bolts,6000,\r\n";
+const CSV: &str = "\u{feff}Vendor Name,Phone Number,Location,Item,Qty\r\n\
+                   Bolt Brothers,(414) 555-0101,\"Milwaukee, WI\",M8 bolts,5000\r\n\
+                   \"Nuts, Bolts & More\",414.555.0102,\"Racine, WI\",M8 bolts,\"5,000\"\r\n\
+                   No Number Ltd,,\"Kenosha, WI\",M8 bolts,5000\r\n\
+                   Bolt Brothers,+1 414 555 0101,\"Madison, WI\",M8 bolts,6000\r\n";
 
 const JSON: &str = r#"[
     {"name": "Ana Ruiz", "phone": "(312) 555-0188", "details": {"kind": "driver", "driverId": "D-9",
@@ -41,7 +41,7 @@ async fn a_csv_imports_through_the_console_with_a_report_per_row() {
         assert!(rows[2].contains("Phone Number: the phone number is empty"), "{}", rows[2]);
         let third = app.wait_for("[data-testid=import-row][data-status=rejected]").await;
         assert_eq!(third.attr("data-line").await.unwrap().as_deref(), Some("4"), "row 3 starts on line 4");
-        assert!(rows[3].contains("merged into Bolt Brothers (row 1): quantity"), "{}", rows[3]);
+        assert!(rows[3].contains("merged into Bolt Brothers (row 1): location"), "{}", rows[3]);
         app.screenshot("import-report").await;
 
         let names = eventually("the imported contacts in the list", PATIENCE, || async {

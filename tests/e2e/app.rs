@@ -122,6 +122,12 @@ impl App {
         }
     }
 
+    /// Types a quote request's item and quantity (the campaign builder's or a quote call's).
+    pub async fn fill_request(&self, item: &str, quantity: u32) {
+        self.wait_for("[data-testid=request-item]").await.send_keys(item).await.unwrap();
+        replace_text(&self.wait_for("[data-testid=request-quantity]").await, &quantity.to_string()).await;
+    }
+
     /// Clicks the element with this `data-testid`.
     pub async fn click(&self, test_id: &str) {
         self.wait_for(&format!("[data-testid={test_id}]")).await.click().await.expect("click failed");
@@ -147,8 +153,7 @@ impl App {
         })
         .await;
         if asks {
-            self.wait_for("[data-testid=request-item]").await.send_keys("M8x50 hex bolts").await.unwrap();
-            replace_text(&self.wait_for("[data-testid=request-quantity]").await, "10000").await;
+            self.fill_request("M8x50 hex bolts", 10000).await;
             self.click("quote-call-confirm").await;
         }
     }

@@ -23,6 +23,7 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         app.click("campaign-pick-all").await;
         // The test may run at any hour: call now rather than wait for each vendor's window.
         app.click("campaign-ignore-windows").await;
+        app.fill_request("M8 bolts", 10000).await;
 
         // The builder says, before launch, who will be skipped and why.
         let problems = app.text("[data-testid=campaign-problems]").await;
@@ -133,6 +134,7 @@ async fn launch_and_wait_for_two_answered(app: &App, name: &str, concurrency: u3
     crate::app::replace_text(&calls_at_once, &concurrency.to_string()).await;
     app.click("campaign-pick-all").await;
     app.click("campaign-ignore-windows").await;
+    app.fill_request("M8 bolts", 10000).await;
     app.click("campaign-launch").await;
     app.wait_for("[data-testid=campaign-detail]").await;
     eventually("two calls answered", Duration::from_secs(60), || async {
@@ -343,6 +345,7 @@ async fn a_database_locked_by_another_program_pauses_campaigns_and_the_window_sa
         app.wait_for("[data-testid=campaign-name]").await.send_keys("Locked out").await.unwrap();
         app.click("campaign-pick-all").await;
         app.click("campaign-ignore-windows").await;
+        app.fill_request("M8 bolts", 10000).await;
         app.click("campaign-launch").await;
         app.wait_for("[data-testid=campaign-detail]").await;
 

@@ -109,7 +109,11 @@ async fn a_contact_is_created_edited_and_forgotten() {
         })
         .await;
         app.click("contact-forget-confirm").await;
-        assert_eq!(app.text("[data-testid=contacts-notice]").await, "Forgot Delta Rivets and everything about them.");
+        eventually("the notice of forgetting", PATIENCE, || async {
+            let notice = app.text("[data-testid=contacts-notice]").await;
+            (notice == "Forgot Delta Rivets and everything about them.").then_some(())
+        })
+        .await;
         let after = eventually("the contact gone", PATIENCE, || async {
             let names = app.attrs("[data-testid=contact-row]", "data-contact-name").await;
             (!names.iter().any(|name| name == "Delta Rivets")).then_some(names)

@@ -221,7 +221,7 @@ impl CallTask {
     async fn finish(&mut self, state: CallState, reason: String) -> Result<(), EngineError> {
         let state = if state.is_terminal() { state } else { CallState::Failed };
         let (progress, id, at) = (std::mem::take(&mut self.pending), self.call_id, now());
-        let ended = self.writes.write(move |store| store.end_call(id, state, &reason, at, &progress)).await?;
+        let ended = self.writes.write(move |store| store.end_call(id, state, &reason, at, &progress, None)).await?;
         switchboard_store::failpoint!("call-end-after-commit");
         self.publish_lines(ended.new_lines);
         if let Some(offer) = ended.offer {

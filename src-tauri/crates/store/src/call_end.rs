@@ -3,9 +3,10 @@
 //! write never leaves an offer on an open call.
 
 use rusqlite::OptionalExtension as _;
-use switchboard_core::{CallId, CallState, CallSummary, ContactId, Offer, TranscriptLine, UnixMillis};
+use switchboard_core::{CallId, CallState, CallSummary, ContactId, Offer, Pricing, TranscriptLine, UnixMillis};
 
 use crate::cached::Cached as _;
+use crate::call_cost::price_ended_call;
 use crate::calls::{advance_in, append_line, collected_fields, record_field};
 use crate::offers::save_offer;
 use crate::{Result, Store, StoreError};
@@ -48,8 +49,9 @@ impl Store {
     }
 
     /// Ends call `id` in `state` (terminal) with `reason`, in one transaction with the lines and
-    /// fields that came with the end and the offer the call's fields make. A call that had ended
-    /// already keeps its state and gains no offer (the lines and fields are still stored).
+    /// fields that came with the end, the offer the call's fields make and its price by
+    /// `pricing`. A call that had ended already keeps its state and gains no offer or price (the
+    /// lines and fields are still stored).
     pub fn end_call(
         &self,
         id: CallId,
@@ -57,6 +59,7 @@ impl Store {
         reason: &str,
         at: UnixMillis,
         progress: &CallProgress,
+        pricing: Option<&Pricing>,
     ) -> Result<CallEnded> {
         let (ended, offer, new_lines) = {
             let mut conn = self.conn();
@@ -66,6 +69,9 @@ impl Store {
             let offer = if ended { offer_of(&tx, id)? } else { None };
             if let Some(offer) = &offer {
                 save_offer(&tx, offer)?;
+            }
+            if let Some(pricing) = pricing.filter(|_| ended) {
+                price_ended_call(&tx, id, at, pricing)?;
             }
             crate::failpoint!("call-end-before-commit");
             tx.commit()?;

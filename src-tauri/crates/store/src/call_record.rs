@@ -20,15 +20,6 @@ pub struct ProviderFacts {
 }
 
 impl Store {
-    /// Records what a provider charged for a call.
-    pub fn set_call_cost(&self, id: CallId, cost: &CallCost) -> Result<()> {
-        self.conn().execute_cached(
-            "UPDATE calls SET cost_amount = ?2, cost_currency = ?3 WHERE id = ?1",
-            params![id.0, cost.amount, cost.currency],
-        )?;
-        Ok(())
-    }
-
     /// Adds (or replaces) one provider id of a call.
     pub fn set_provider_ref(&self, id: CallId, name: &str, value: &str) -> Result<()> {
         self.conn().execute_cached(

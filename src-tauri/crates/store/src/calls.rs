@@ -174,21 +174,7 @@ impl Store {
 
     /// A call's transcript, in order.
     pub fn transcript(&self, id: CallId) -> Result<Vec<TranscriptLine>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT seq, speaker, text, offset_ms FROM transcript_lines WHERE call_id = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt.query_map([id.0], |row| {
-            let speaker: String = row.get(1)?;
-            Ok((row.get(0)?, speaker, row.get(2)?, row.get(3)?))
-        })?;
-        rows.map(|row| {
-            let (seq, speaker, text, offset_ms) = row?;
-            let speaker = Speaker::parse(&speaker)
-                .ok_or_else(|| StoreError::Corrupt(format!("call {id} line {seq} has speaker {speaker:?}")))?;
-            Ok(TranscriptLine { seq, speaker, text, offset_ms })
-        })
-        .collect()
+        transcript(&self.conn(), id)
     }
 
     /// The values the agent collected on a call, by key.
@@ -211,6 +197,23 @@ pub(crate) fn collected_fields(conn: &Connection, id: CallId) -> Result<Vec<(Str
     let mut stmt = conn.prepare_cached("SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key")?;
     let rows = stmt.query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Call `id`'s transcript, in order.
+pub(crate) fn transcript(conn: &Connection, id: CallId) -> Result<Vec<TranscriptLine>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, speaker, text, offset_ms FROM transcript_lines WHERE call_id = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([id.0], |row| {
+        let speaker: String = row.get(1)?;
+        Ok((row.get(0)?, speaker, row.get(2)?, row.get(3)?))
+    })?;
+    rows.map(|row| {
+        let (seq, speaker, text, offset_ms) = row?;
+        let speaker = Speaker::parse(&speaker)
+            .ok_or_else(|| StoreError::Corrupt(format!("call {id} line {seq} has speaker {speaker:?}")))?;
+        Ok(TranscriptLine { seq, speaker, text, offset_ms })
+    })
+    .collect()
 }
 
 /// Appends a transcript line unless stored already; returns whether it was new.

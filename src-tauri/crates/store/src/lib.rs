@@ -4,6 +4,7 @@
 mod agents;
 mod cached;
 mod call_actions;
+mod call_cost;
 mod call_end;
 mod call_record;
 mod calls;

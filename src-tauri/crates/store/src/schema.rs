@@ -27,6 +27,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0015_quote_validity.sql")),
         M::up(include_str!("../migrations/0016_call_actions.sql")),
         M::up(include_str!("../migrations/0017_driver_reviews.sql")),
+        M::up_with_hook(include_str!("../migrations/0018_call_costs.sql"), backfill_call_costs),
     ])
 });
 
@@ -64,6 +65,29 @@ fn backfill_extensions(tx: &rusqlite::Transaction) -> rusqlite_migration::HookRe
             switchboard_core::parse_phone(&phone, &region)
         {
             update.execute(rusqlite::params![id, extension])?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 18 keeps each call's cost in dollars: a provider figure in dollars is taken as it is,
+/// ElevenLabs credits are converted at the default credit rate (no rate could be set before).
+fn backfill_call_costs(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
+    use switchboard_core::{BackendKind, CallPrice, CostRates};
+    let reported: Vec<(i64, String, f64, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, backend, cost_amount, cost_currency FROM calls
+             WHERE cost_amount IS NOT NULL AND cost_currency IS NOT NULL",
+        )?;
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let rates = CostRates::default();
+    for (id, backend, amount, currency) in reported {
+        let Some(backend) = BackendKind::parse(&backend) else { continue };
+        if let Some(price) = CallPrice::reported(backend, amount, &currency, &rates) {
+            crate::call_cost::write_price(tx, switchboard_core::CallId(id), &price)
+                .map_err(|err| rusqlite_migration::HookError::Hook(err.to_string()))?;
         }
     }
     Ok(())
@@ -116,6 +140,34 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(extensions, [Some("12".to_owned()), None]);
+    }
+
+    #[test]
+    fn version_18_prices_the_costs_providers_reported_in_dollars() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::MIGRATIONS.to_version(&mut conn, 17).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('vendor', 'Acme', '+13125550143', '{"kind":"vendor"}', 1);
+               INSERT INTO agents (name, backend, purpose, config, created_at) VALUES ('a', 'vapi', 'generic', '{}', 1);
+               INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, ended_at, cost_amount, cost_currency)
+                 VALUES (1, 1, 'vapi', '+13125550143', 'completed', 1, 2, 0.25, 'USD'),
+                        (1, 1, 'eleven-labs', '+13125550143', 'completed', 1, 2, 1000, 'credits'),
+                        (1, 1, 'simulator', '+13125550143', 'completed', 1, 2, NULL, NULL);"#,
+        )
+        .unwrap();
+        super::MIGRATIONS.to_latest(&mut conn).unwrap();
+        let costs: Vec<(Option<f64>, i64, i64)> = conn
+            .prepare(
+                "SELECT cost_usd, cost_estimate, (SELECT COUNT(*) FROM call_cost_items i WHERE i.call_id = calls.id)
+                 FROM calls ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        // 1,000 credits at the default $0.00022 a credit.
+        assert_eq!(costs, [(Some(0.25), 0, 1), (Some(1000.0 * 0.000_22), 0, 1), (None, 0, 0)]);
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept() {
     seeded(&store);
     let id = call(&store, 0, 1_000, CallState::Completed, &[]);
     assert_eq!(store.provider_facts(id).unwrap(), Default::default());
-    store.set_call_cost(id, &CallCost { amount: 0.1234, currency: "USD".into() }).unwrap();
+    store.set_call_cost(id, &CallCost { amount: 0.1234, currency: "USD".into() }, None).unwrap();
     store.set_provider_ref(id, "Twilio call SID", "CA123").unwrap();
     store.set_provider_ref(id, "ElevenLabs conversation", "conv_9").unwrap();
     store.set_provider_ref(id, "Twilio call SID", "CA456").unwrap();

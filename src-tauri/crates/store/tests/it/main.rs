@@ -2,6 +2,7 @@
 
 mod calls;
 mod campaigns;
+mod costs;
 mod history;
 mod inbox;
 mod open;

@@ -33,7 +33,7 @@ impl FinishedCall {
                 store.set_provider_ref(id, label, value)?;
             }
             if let Some(cost) = &cost {
-                store.set_call_cost(id, cost)?;
+                store.set_call_cost(id, cost, None)?;
             }
             store.set_provider_record(id, &record)
         })

@@ -1,6 +1,7 @@
 //! Domain types and pure logic of Switchboard: no IO, no wire formats, no framework types.
 
 pub mod agent;
+pub mod analytics;
 pub mod call;
 pub mod call_control;
 pub mod campaign;
@@ -25,6 +26,10 @@ pub mod window;
 pub use agent::{
     Agent, AgentConfig, AgentPurpose, BackendKind, BackendSettings, CallingWindow, DataField, ElevenLabsSettings,
     Example, FieldError, FieldType, GatherSettings, PipelineSettings, UltravoxSettings, VapiSettings, VoicemailPolicy,
+};
+pub use analytics::{
+    Analytics, AnalyticsFilter, AnalyticsScope, BackendLatency, CallTally, Figures, GroupFigures, Tallies, TallyRow,
+    nearest_rank,
 };
 pub use call::{CallState, CallSummary, Transition};
 pub use call_control::{ActionStatus, CallAction, ControlAction, ControlOffer, check_control_text};

@@ -2,6 +2,7 @@
 //! and a repository method for each query the engine and console make.
 
 mod agents;
+mod analytics;
 mod cached;
 mod call_actions;
 mod call_cost;

@@ -1,5 +1,6 @@
 //! Integration tests of the store against real SQLite files.
 
+mod analytics;
 mod calls;
 mod campaigns;
 mod costs;

@@ -1,0 +1,133 @@
+//! Analytics queries: the per-hour call tallies (`call_stats`, kept by triggers), and the
+//! percentiles of talk time and of per-turn latency, each read by walking an index in order.
+
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension as _, params_from_iter};
+use switchboard_core::{AgentId, AnalyticsScope, BackendKind, CallState, CallTally, TallyRow};
+
+use crate::{Result, Store, StoreError};
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// The tallies in an hour range (?1, ?2) and filter (?3 to ?5).
+const TALLIES: &str = "SELECT hour, agent_id, backend, state, SUM(calls), SUM(answered), SUM(talked), SUM(talk_ms),
+            SUM(quotes), SUM(costed), SUM(cost_micros)
+     FROM call_stats
+     WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4)
+       AND (?5 IS NULL OR campaign_id = ?5)
+     GROUP BY hour, agent_id, backend, state";
+
+/// The talk time at a position (?6) among answered, ended calls placed in ?1..?2 matching ?3 to ?5.
+const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY calls_by_talk_time
+     WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL AND created_at >= ?1 AND created_at < ?2
+       AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
+     ORDER BY ended_at - answered_at LIMIT 1 OFFSET ?6";
+
+/// Turns with a latency per backend, placed in ?1..?2, matching ?3 to ?5.
+const TURN_COUNTS: &str = "SELECT backend, COUNT(*) FROM turn_totals INDEXED BY turn_totals_by_backend
+     WHERE created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR agent_id = ?3)
+       AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
+     GROUP BY backend ORDER BY backend";
+
+/// The latency at a position (?7) among one backend's (?6) turns placed in ?1..?2, matching ?3 to ?5.
+const TURN_LATENCY: &str = "SELECT total_ms FROM turn_totals INDEXED BY turn_totals_by_backend
+     WHERE backend = ?6 AND created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR agent_id = ?3)
+       AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
+     ORDER BY total_ms LIMIT 1 OFFSET ?7";
+
+impl Store {
+    /// The stored tallies of calls in `scope`, per hour, agent, backend and state.
+    pub fn call_tallies(&self, scope: &AnalyticsScope) -> Result<Vec<TallyRow>> {
+        let (from, to) = scope.hours();
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(TALLIES)?;
+        let values = [Value::Integer(from), Value::Integer(to)].into_iter().chain(filter_values(scope));
+        let rows = stmt.query_map(params_from_iter(values), |row| {
+            let backend: String = row.get(2)?;
+            let state: String = row.get(3)?;
+            let count = |index| row.get::<_, i64>(index).map(i64::unsigned_abs);
+            let tally = CallTally {
+                calls: count(4)?,
+                answered: count(5)?,
+                talked: count(6)?,
+                talk_ms: row.get(7)?,
+                quotes: count(8)?,
+                costed: count(9)?,
+                cost_micros: row.get(10)?,
+            };
+            let read = match (BackendKind::parse(&backend), CallState::parse(&state)) {
+                (Some(backend), Some(state)) => {
+                    Ok(TallyRow { hour: row.get(0)?, agent_id: AgentId(row.get(1)?), backend, state, tally })
+                }
+                _ => Err(StoreError::Corrupt(format!("call_stats has backend {backend:?} and state {state:?}"))),
+            };
+            Ok(read)
+        })?;
+        rows.map(|row| row?).collect()
+    }
+
+    /// The talk time (answer to end, ms) at 0-based position `rank` among the answered, ended
+    /// calls in `scope`, shortest first.
+    pub fn talk_time_at(&self, scope: &AnalyticsScope, rank: u64) -> Result<Option<i64>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(TALK_TIME)?;
+        let values = scope_values(scope).chain([Value::Integer(rank as i64)]);
+        Ok(stmt.query_row(params_from_iter(values), |row| row.get(0)).optional()?)
+    }
+
+    /// How many agent turns in `scope` have a latency, per backend.
+    pub fn turn_counts(&self, scope: &AnalyticsScope) -> Result<Vec<(BackendKind, u64)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(TURN_COUNTS)?;
+        let rows = stmt.query_map(params_from_iter(scope_values(scope)), |row| {
+            let backend: String = row.get(0)?;
+            let count: i64 = row.get(1)?;
+            Ok(BackendKind::parse(&backend)
+                .map(|kind| (kind, count.unsigned_abs()))
+                .ok_or_else(|| StoreError::Corrupt(format!("turn_totals has backend {backend:?}"))))
+        })?;
+        rows.map(|row| row?).collect()
+    }
+
+    /// The whole latency (ms) of the turn at 0-based position `rank` among `backend`'s turns in
+    /// `scope`, quickest first.
+    pub fn turn_latency_at(&self, scope: &AnalyticsScope, backend: BackendKind, rank: u64) -> Result<Option<i64>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(TURN_LATENCY)?;
+        let values = scope_values(scope).chain([Value::Text(backend.as_str().to_owned()), Value::Integer(rank as i64)]);
+        Ok(stmt.query_row(params_from_iter(values), |row| row.get(0)).optional()?)
+    }
+
+    /// The plan SQLite chooses for each analytics query (parameters unbound), steps joined by "; ".
+    pub fn analytics_query_plans(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut plans = Vec::new();
+        for query in [TALLIES, TALK_TIME, TURN_COUNTS, TURN_LATENCY] {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {query}"))?;
+            let mut rows = stmt.raw_query();
+            let mut steps = Vec::new();
+            while let Some(row) = rows.next()? {
+                steps.push(row.get::<_, String>(3)?);
+            }
+            plans.push(steps.join("; "));
+        }
+        Ok(plans)
+    }
+}
+
+/// ?1 and ?2 (placed from, before, in ms, whole hours) then the filter's ?3 to ?5.
+fn scope_values(scope: &AnalyticsScope) -> impl Iterator<Item = Value> {
+    let (from, to) = scope.hours();
+    [Value::Integer(from.saturating_mul(HOUR_MS)), Value::Integer(to.saturating_mul(HOUR_MS))]
+        .into_iter()
+        .chain(filter_values(scope))
+}
+
+/// Agent, backend and campaign (?3 to ?5), `NULL` for any.
+fn filter_values(scope: &AnalyticsScope) -> [Value; 3] {
+    [
+        scope.agent_id.map_or(Value::Null, |agent| Value::Integer(agent.0)),
+        scope.backend.map_or(Value::Null, |backend| Value::Text(backend.as_str().to_owned())),
+        scope.campaign_id.map_or(Value::Null, Value::Integer),
+    ]
+}

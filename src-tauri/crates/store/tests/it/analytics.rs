@@ -1,0 +1,304 @@
+//! Analytics: the per-hour tallies the triggers keep, and the percentiles of talk time and
+//! turn latency, on hand-made calls with hand-computed answers; the triggers agree with the
+//! calls after every kind of change; every query walks an index.
+
+use switchboard_core::{
+    AgentConfig, AgentId, AnalyticsFilter, AnalyticsScope, BackendKind, CallId, CallState, CallTally, ContactId, Offer,
+    Tallies, TurnLatency, UnixMillis, nearest_rank,
+};
+use switchboard_store::{NewCall, Store};
+
+use crate::seeded;
+
+/// 2026-03-02 00:00 UTC, a Monday.
+const DAY1: i64 = 1_772_409_600_000;
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+const SECOND: i64 = 1_000;
+
+struct Data {
+    store: Store,
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    agents: [AgentId; 2],
+    campaign: i64,
+    contact: ContactId,
+}
+
+impl Data {
+    fn new() -> Data {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("analytics.sqlite3");
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        let first = store.list_agents().unwrap()[0].clone();
+        let mut config: AgentConfig = first.config.clone();
+        config.name = "Second agent".into();
+        let second = store.insert_agent(&config, UnixMillis(1)).unwrap();
+        let contact = store.list_contacts().unwrap()[0].id;
+        let campaign = store.insert_campaign("Bolts", "vendor-quote", "{}", &[contact], UnixMillis(1)).unwrap();
+        Data { store, _dir: dir, path, agents: [first.id, second], campaign, contact }
+    }
+
+    /// A call placed at `at`: answered `talk` before it ends in `state` (unanswered: `None`),
+    /// ended a minute after it was placed unless `state` is still open.
+    fn call(&self, agent: usize, backend: BackendKind, at: i64, state: CallState, talk: Option<i64>) -> CallId {
+        self.call_in(agent, backend, at, state, talk, None)
+    }
+
+    fn call_in(
+        &self,
+        agent: usize,
+        backend: BackendKind,
+        at: i64,
+        state: CallState,
+        talk: Option<i64>,
+        campaign: Option<i64>,
+    ) -> CallId {
+        let call = NewCall {
+            contact_id: self.contact,
+            agent_id: self.agents[agent],
+            backend,
+            phone_e164: "+13125550100".into(),
+            created_at: UnixMillis(at),
+            campaign: campaign.map(|campaign| (campaign, 1, 1)),
+        };
+        let id = self.store.insert_call(&call).unwrap().id;
+        let end = at + 60 * SECOND;
+        if let Some(talk) = talk {
+            self.store.advance_call(id, CallState::InProgress, None, UnixMillis(end - talk)).unwrap();
+        }
+        if state.is_terminal() {
+            self.store.advance_call(id, state, Some("test"), UnixMillis(end)).unwrap();
+        }
+        id
+    }
+
+    fn offer(&self, call: CallId, price: f64) {
+        let offer = Offer {
+            call_id: call,
+            contact_id: self.contact,
+            unit_price: Some(price),
+            moq: None,
+            lead_time_days: None,
+            shipping: None,
+            terms: None,
+            valid_days: None,
+            confidence: 0.5,
+        };
+        self.store.save_offer(&offer).unwrap();
+    }
+
+    /// Sets a call's canonical cost as the pricing does (its own store method is another part's).
+    fn cost(&self, call: CallId, usd: Option<f64>) {
+        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        conn.execute("UPDATE calls SET cost_usd = ?2 WHERE id = ?1", rusqlite::params![call.0, usd]).unwrap();
+    }
+
+    fn turns(&self, call: CallId, totals: &[u32]) {
+        for (turn, total) in totals.iter().enumerate() {
+            // Split over the hops: the whole is what counts.
+            let latency =
+                TurnLatency { turn: turn as u32, stt_ms: 100, llm_ms: total - 400, tts_ms: 200, send_ms: 100 };
+            self.store.record_turn_latency(call, &latency).unwrap();
+        }
+    }
+
+    fn scope(&self, filter: AnalyticsFilter) -> AnalyticsScope {
+        AnalyticsFilter { time_zone: "UTC".into(), ..filter }.scope().unwrap()
+    }
+
+    fn total(&self, scope: &AnalyticsScope) -> CallTally {
+        Tallies::of(&self.store.call_tallies(scope).unwrap(), scope).total
+    }
+
+    fn p90_talk(&self, scope: &AnalyticsScope) -> Option<i64> {
+        let talked = self.total(scope).talked;
+        nearest_rank(talked, 90).and_then(|rank| self.store.talk_time_at(scope, rank).unwrap())
+    }
+
+    fn latency(&self, scope: &AnalyticsScope, backend: BackendKind, percent: u64) -> Option<i64> {
+        let counts = self.store.turn_counts(scope).unwrap();
+        let (_, turns) = counts.into_iter().find(|(kind, _)| *kind == backend)?;
+        self.store.turn_latency_at(scope, backend, nearest_rank(turns, percent)?).unwrap()
+    }
+
+    /// The tallies recomputed from the calls themselves, as the migration first fills them.
+    fn recomputed(&self) -> Vec<(i64, i64, String, i64, String, [i64; 6])> {
+        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        let read = |sql: &str| {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    [row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?],
+                ))
+            });
+            rows.unwrap().map(Result::unwrap).collect::<Vec<_>>()
+        };
+        let stored = read(
+            "SELECT hour, agent_id, backend, campaign_id, state, calls, answered, talked, talk_ms, quotes, cost_micros
+             FROM call_stats ORDER BY 1, 2, 3, 4, 5",
+        );
+        let computed = read(
+            "SELECT created_at / 3600000, agent_id, backend, COALESCE(campaign_id, 0), state, COUNT(*),
+                    SUM(answered_at IS NOT NULL), SUM(answered_at IS NOT NULL AND ended_at IS NOT NULL),
+                    SUM(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN ended_at - answered_at ELSE 0 END),
+                    SUM(EXISTS (SELECT 1 FROM offers o WHERE o.call_id = calls.id)),
+                    COALESCE(SUM(CAST(ROUND(cost_usd * 1000000) AS INTEGER)), 0)
+             FROM calls GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+        );
+        assert_eq!(stored, computed, "call_stats agrees with the calls");
+        stored
+    }
+}
+
+/// Seven calls over three days, two agents, two backends, one campaign (see each line).
+fn sample() -> (Data, Vec<CallId>) {
+    use BackendKind::{Pipeline, Simulator};
+    use CallState::{Busy, Completed, InProgress, NoAnswer, Voicemail};
+    let data = Data::new();
+    let campaign = Some(data.campaign);
+    let calls = vec![
+        data.call(0, Simulator, DAY1 + 10 * HOUR, Completed, Some(60 * SECOND)),
+        data.call(0, Simulator, DAY1 + 11 * HOUR, NoAnswer, None),
+        data.call_in(0, Simulator, DAY1 + DAY + 9 * HOUR, Completed, Some(120 * SECOND), campaign),
+        data.call_in(1, Pipeline, DAY1 + DAY + 10 * HOUR, Completed, Some(30 * SECOND), campaign),
+        data.call(1, Pipeline, DAY1 + DAY + 12 * HOUR, Voicemail, Some(20 * SECOND)),
+        data.call(1, Pipeline, DAY1 + 2 * DAY + 8 * HOUR, Busy, None),
+        data.call(0, Simulator, DAY1 + 2 * DAY + 9 * HOUR, InProgress, Some(5 * SECOND)),
+    ];
+    data.offer(calls[0], 0.42);
+    data.offer(calls[2], 0.40);
+    for (call, usd) in [(0, 0.50), (1, 0.10), (2, 0.40), (3, 0.25), (5, 0.05)] {
+        data.cost(calls[call], Some(usd));
+    }
+    data.turns(calls[3], &[800, 1_000, 1_200]);
+    data.turns(calls[4], &[900, 2_000]);
+    (data, calls)
+}
+
+#[test]
+fn every_figure_matches_the_hand_computed_one() {
+    let (data, _) = sample();
+    let all = data.scope(AnalyticsFilter::default());
+    let total = data.total(&all);
+    // Answered: calls 1, 3, 4, 5 and the open 7 → 5 of 7.
+    assert_eq!((total.calls, total.answered), (7, 5));
+    // Talk times of answered, ended calls: 60, 120, 30, 20 s → mean 57.5 s; p90 is the 4th of 4.
+    assert_eq!((total.talked, total.talk_ms), (4, 230 * SECOND));
+    assert_eq!(data.p90_talk(&all), Some(120 * SECOND));
+    // Quotes: calls 1 and 3; cost 0.50 + 0.10 + 0.40 + 0.25 + 0.05 = 1.30 over 5 calls → 0.65 a quote.
+    let figures = switchboard_core::Figures::from(total);
+    assert_eq!((figures.quotes, figures.costed_calls), (2, 5));
+    assert_eq!(figures.cost_usd, 1.30);
+    assert_eq!(figures.cost_per_quote_usd, Some(0.65));
+    assert_eq!(figures.answer_rate, Some(5.0 / 7.0));
+    assert_eq!(figures.average_talk_ms, Some(57_500.0));
+    // Pipeline turns 800, 900, 1000, 1200, 2000 ms: p50 the 3rd, p90 and p99 the 5th.
+    assert_eq!(data.latency(&all, BackendKind::Pipeline, 50), Some(1_000));
+    assert_eq!(data.latency(&all, BackendKind::Pipeline, 90), Some(2_000));
+    assert_eq!(data.latency(&all, BackendKind::Pipeline, 99), Some(2_000));
+    assert_eq!(data.latency(&all, BackendKind::Simulator, 50), None);
+
+    // Per day, outcome, agent and backend.
+    let tallies = Tallies::of(&data.store.call_tallies(&all).unwrap(), &all);
+    let days: Vec<(String, u64)> = tallies.days.iter().map(|(day, tally)| (day.to_string(), tally.calls)).collect();
+    assert_eq!(days, [("2026-03-02".into(), 2), ("2026-03-03".into(), 3), ("2026-03-04".into(), 2)]);
+    let outcome = |state: CallState| tallies.outcomes[state.as_str()];
+    assert_eq!((outcome(CallState::Completed).calls, outcome(CallState::Completed).cost_micros), (3, 1_150_000));
+    assert_eq!(outcome(CallState::NoAnswer).cost_micros, 100_000);
+    assert_eq!((outcome(CallState::InProgress).calls, outcome(CallState::InProgress).costed), (1, 0));
+    assert_eq!(tallies.agents[&data.agents[1]].calls, 3);
+    assert_eq!(tallies.backends["simulator"].quotes, 2);
+}
+
+#[test]
+fn each_filter_narrows_every_figure_and_they_combine() {
+    let (data, _) = sample();
+    // Agent 2: calls 4, 5, 6: 2 of 3 answered, talk 30 and 20 s (p90 the 2nd of 2), 0.30 and no quote.
+    let agent = data.scope(AnalyticsFilter { agent_id: Some(data.agents[1]), ..AnalyticsFilter::default() });
+    let total = data.total(&agent);
+    assert_eq!((total.calls, total.answered, total.cost_micros, total.quotes), (3, 2, 300_000, 0));
+    assert_eq!(data.p90_talk(&agent), Some(30 * SECOND));
+    assert_eq!(switchboard_core::Figures::from(total).cost_per_quote_usd, None);
+    // The campaign: calls 3 and 4, one quote, 0.65.
+    let campaign = data.scope(AnalyticsFilter { campaign_id: Some(data.campaign), ..AnalyticsFilter::default() });
+    let figures = switchboard_core::Figures::from(data.total(&campaign));
+    assert_eq!((figures.calls, figures.quotes, figures.cost_per_quote_usd), (2, 1, Some(0.65)));
+    assert_eq!(data.latency(&campaign, BackendKind::Pipeline, 99), Some(1_200));
+    // The second day alone: calls 3, 4, 5; the pipeline's turns on it: all five.
+    let day2 = data.scope(AnalyticsFilter {
+        from: Some("2026-03-03".into()),
+        to: Some("2026-03-03".into()),
+        ..AnalyticsFilter::default()
+    });
+    assert_eq!(data.total(&day2).calls, 3);
+    assert_eq!(data.p90_talk(&day2), Some(120 * SECOND));
+    // The simulator on days 2 and 3: calls 3 and 7; only call 3 talked and ended.
+    let combined = data.scope(AnalyticsFilter {
+        from: Some("2026-03-03".into()),
+        backend: Some(BackendKind::Simulator),
+        ..AnalyticsFilter::default()
+    });
+    assert_eq!((data.total(&combined).calls, data.total(&combined).talked), (2, 1));
+    assert_eq!(data.latency(&combined, BackendKind::Pipeline, 50), None);
+    // Days in Chicago (UTC-6): call 6 (08:00 UTC on the 4th) is on the 4th, call 5 (12:00 UTC on
+    // the 3rd) on the 3rd, call 1 (10:00 UTC on the 2nd) at 04:00 on the 2nd.
+    let chicago =
+        AnalyticsFilter { time_zone: "America/Chicago".into(), ..AnalyticsFilter::default() }.scope().unwrap();
+    let tallies = Tallies::of(&data.store.call_tallies(&chicago).unwrap(), &chicago);
+    let days: Vec<u64> = tallies.days.values().map(|tally| tally.calls).collect();
+    assert_eq!(days, [2, 3, 2]);
+    let late = AnalyticsFilter {
+        from: Some("2026-03-04".into()),
+        time_zone: "Asia/Tokyo".into(),
+        ..AnalyticsFilter::default()
+    }
+    .scope()
+    .unwrap();
+    // Tokyo is UTC+9: the 4th starts at 15:00 UTC on the 3rd, so only calls 6 and 7.
+    assert_eq!(data.total(&late).calls, 2);
+}
+
+#[test]
+fn the_tallies_follow_every_change_to_calls_offers_and_costs() {
+    let (data, calls) = sample();
+    data.recomputed();
+    // An offer replaced counts once; its removal and a new cost are seen.
+    data.offer(calls[0], 0.41);
+    data.recomputed();
+    data.cost(calls[0], Some(0.55));
+    data.cost(calls[1], None);
+    data.recomputed();
+    // The open call ends; a new call in the same hour joins its row.
+    data.store
+        .advance_call(calls[6], CallState::Completed, Some("test"), UnixMillis(DAY1 + 2 * DAY + 10 * HOUR))
+        .unwrap();
+    data.call(0, BackendKind::Simulator, DAY1 + 2 * DAY + 9 * HOUR + 5, CallState::NoAnswer, None);
+    data.recomputed();
+    // Forgetting the contact deletes every call, offer and turn: nothing is left counted.
+    data.store.forget_contact(data.contact, |_| None).unwrap();
+    assert_eq!(data.recomputed(), []);
+    let all = data.scope(AnalyticsFilter::default());
+    assert_eq!(data.store.turn_counts(&all).unwrap(), []);
+}
+
+#[test]
+fn every_analytics_query_walks_an_index() {
+    let data = Data::new();
+    let plans = data.store.analytics_query_plans().unwrap();
+    assert_eq!(plans.len(), 4);
+    assert!(plans[0].contains("SEARCH call_stats USING PRIMARY KEY (hour>? AND hour<?)"), "{}", plans[0]);
+    assert!(plans[1].contains("SCAN calls USING COVERING INDEX calls_by_talk_time"), "{}", plans[1]);
+    for plan in &plans[2..] {
+        assert!(plan.contains("USING COVERING INDEX turn_totals_by_backend"), "{plan}");
+    }
+    for plan in &plans {
+        assert!(!plan.contains("TEMP B-TREE FOR ORDER BY"), "no sort of the rows: {plan}");
+    }
+}

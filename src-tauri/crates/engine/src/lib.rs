@@ -4,6 +4,7 @@
 
 mod action_call;
 mod agents;
+pub mod analytics;
 mod audio_brake;
 mod backend;
 mod blocking;

@@ -37,6 +37,8 @@ fn main() {
         "cancel_campaign",
         "export_campaign_summary",
         "resolve_driver_review",
+        "analytics_figures",
+        "export_analytics",
         "history_page",
         "history_count",
         "history_search",

@@ -76,6 +76,8 @@ pub fn run() -> ExitCode {
             commands::campaigns::cancel_campaign,
             commands::campaigns::export_campaign_summary,
             commands::campaigns::resolve_driver_review,
+            commands::analytics::analytics_figures,
+            commands::analytics::export_analytics,
             commands::history::history_page,
             commands::history::history_count,
             commands::history::history_search,

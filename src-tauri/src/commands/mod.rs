@@ -1,6 +1,7 @@
 //! Tauri commands: thin calls into the engine and store, errors mapped to `CommandError`.
 
 pub mod agents;
+pub mod analytics;
 pub mod call_control;
 pub mod calls;
 pub mod campaigns;

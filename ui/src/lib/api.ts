@@ -5,6 +5,8 @@ import type {
   Agent,
   AgentConfig,
   AgentId,
+  Analytics,
+  AnalyticsFilter,
   ActionCall,
   AppInfo,
   CampaignCanceled,
@@ -80,6 +82,9 @@ export const api = {
     call<CallAction>("control_call", { callId, action, text }),
   historyPage: (filter: CallFilter, before: CallId | null, limit: number) =>
     call<CallSummary[]>("history_page", { filter, before, limit }),
+  analyticsFigures: (filter: AnalyticsFilter) => call<Analytics>("analytics_figures", { filter }),
+  exportAnalytics: (filter: AnalyticsFilter, format: ExportFormat, path: string) =>
+    call<null>("export_analytics", { filter, format, path }),
   historyCount: (filter: CallFilter) => call<number>("history_count", { filter }),
   historySearch: (filter: CallFilter, text: string, limit: number) =>
     call<HistoryHit[]>("history_search", { filter, text, limit }),

@@ -612,6 +612,56 @@ from: UnixMillis | null,
  */
 to: UnixMillis | null, };
 
+export type AnalyticsFilter = { from: string | null, to: string | null, agentId: AgentId | null, backend: BackendKind | null, campaignId: number | null, 
+/**
+ * The IANA zone days are counted in (the window's own).
+ */
+timeZone: string, };
+
+export type Figures = { calls: number, answered: number, 
+/**
+ * Answered of those placed (0–1); none without a call.
+ */
+answerRate: number | null, 
+/**
+ * Mean talk time (answer to end) of answered calls, in milliseconds.
+ */
+averageTalkMs: number | null, quotes: number, 
+/**
+ * What the calls with a known cost cost together, US dollars.
+ */
+costUsd: number, 
+/**
+ * How many calls have a known cost.
+ */
+costedCalls: number, 
+/**
+ * Cost divided by quotes obtained; none without a quote.
+ */
+costPerQuoteUsd: number | null, };
+
+export type GroupFigures = { 
+/**
+ * The day (yyyy-mm-dd), the agent's id, the backend's or the state's name.
+ */
+key: string, 
+/**
+ * What the window shows for it.
+ */
+label: string, figures: Figures, };
+
+export type BackendLatency = { backend: BackendKind, turns: number, p50Ms: number, p90Ms: number, p99Ms: number, };
+
+export type Analytics = { totals: Figures, 
+/**
+ * The 90th percentile of talk time (nearest rank), in milliseconds.
+ */
+p90TalkMs: number | null, 
+/**
+ * Every day from the first to the last with calls (or the filter's days), in order.
+ */
+days: Array<GroupFigures>, outcomes: Array<GroupFigures>, agents: Array<GroupFigures>, backends: Array<GroupFigures>, latencies: Array<BackendLatency>, };
+
 export type CallCost = { amount: number, 
 /**
  * ISO 4217 code, or the provider's unit (for example "credits").

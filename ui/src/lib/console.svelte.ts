@@ -22,7 +22,7 @@ import { upsertAction } from "./control";
 /** How long the Live page keeps saying the audio fell behind after the last report. */
 const AUDIO_BEHIND_SHOWN_MS = 30_000;
 
-export type Section = "agents" | "contacts" | "campaigns" | "live" | "offers" | "history" | "settings";
+export type Section = "agents" | "contacts" | "campaigns" | "live" | "offers" | "history" | "analytics" | "settings";
 
 class ConsoleState {
   section = $state<Section>("live");

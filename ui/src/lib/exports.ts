@@ -1,8 +1,9 @@
 // Saving to a file the dispatcher picks: a call or a campaign (JSON, CSV, Excel or a readable
-// transcript), and the save dialog's choices that every export offers.
+// transcript), the Analytics figures (CSV or Excel), and the save dialog's choices that every
+// export offers.
 import { save } from "@tauri-apps/plugin-dialog";
 import { api } from "./api";
-import type { CallId, ExportFormat } from "./bindings";
+import type { AnalyticsFilter, CallId, ExportFormat } from "./bindings";
 
 const FILTERS: Record<ExportFormat, { name: string; extensions: string[] }> = {
   csv: { name: "CSV", extensions: ["csv"] },
@@ -27,5 +28,14 @@ export async function exportToFile(
   const path = await chooseExportPath(baseName, [format]);
   if (!path) return null;
   await api.exportHistory(target, format, path);
+  return `Saved ${path}`;
+}
+
+/** Asks where to save the figures for `filter` and writes them: "Saved PATH", or `null` when
+ * cancelled; a failure rejects, for the caller to show. */
+export async function exportAnalyticsToFile(filter: AnalyticsFilter, format: ExportFormat): Promise<string | null> {
+  const path = await chooseExportPath("analytics", [format]);
+  if (!path) return null;
+  await api.exportAnalytics(filter, format, path);
   return `Saved ${path}`;
 }

@@ -1,0 +1,278 @@
+//! The Analytics section's queries over 100,000 calls in a SQLite file, spread over 90 days,
+//! 5 agents, 5 backends, 20 campaigns, every outcome, talk times, costs, quotes and per-turn
+//! latencies: p50, p99 and worst of each chart's query per filter shape.
+//! `cargo bench -p switchboard-store --bench analytics` prints them; under `cargo test` it runs
+//! the same queries over 2,000 calls as a smoke test.
+
+use std::time::{Duration, Instant};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use switchboard_core::{
+    AgentConfig, AgentId, AnalyticsFilter, AnalyticsScope, BackendKind, ContactDetails, ContactFields, Tallies,
+    UnixMillis, nearest_rank,
+};
+use switchboard_store::Store;
+
+const DAY: i64 = 86_400_000;
+/// 2026-09-01 00:00 UTC: the 90 days run to the end of November.
+const START: i64 = 1_788_220_800_000;
+/// Backends by share of calls.
+const BACKENDS: [(BackendKind, u32); 5] = [
+    (BackendKind::Simulator, 25),
+    (BackendKind::Pipeline, 30),
+    (BackendKind::ElevenLabs, 20),
+    (BackendKind::Vapi, 15),
+    (BackendKind::Gather, 10),
+];
+/// Outcomes by share of calls (answered ones first).
+const OUTCOMES: [(&str, u32, bool); 6] = [
+    ("completed", 55, true),
+    ("voicemail", 12, true),
+    ("lost", 2, true),
+    ("no-answer", 18, false),
+    ("busy", 8, false),
+    ("failed", 5, false),
+];
+
+fn main() {
+    let benchmarking = std::env::args().any(|arg| arg == "--bench");
+    let (calls, repeats) = if benchmarking { (100_000, 200) } else { (2_000, 3) };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.sqlite3");
+    let store = Store::open(&path).unwrap();
+    let agents = seed_agents(&store);
+    let contact = seed_contact(&store);
+    let campaigns: Vec<i64> = (0..20)
+        .map(|i| {
+            store.insert_campaign(&format!("Campaign {i}"), "vendor-quote", "{}", &[contact], UnixMillis(1)).unwrap()
+        })
+        .collect();
+    let seeding = Instant::now();
+    let turns = seed_calls(&path, calls, &agents, contact, &campaigns);
+    let seeded_in = seeding.elapsed();
+
+    let utc =
+        |filter: AnalyticsFilter| AnalyticsFilter { time_zone: "America/Chicago".into(), ..filter }.scope().unwrap();
+    let shapes: Vec<(&str, AnalyticsScope)> = vec![
+        ("all calls", utc(AnalyticsFilter::default())),
+        (
+            "one week",
+            utc(AnalyticsFilter {
+                from: Some("2026-10-05".into()),
+                to: Some("2026-10-11".into()),
+                ..AnalyticsFilter::default()
+            }),
+        ),
+        ("one agent", utc(AnalyticsFilter { agent_id: Some(agents[2]), ..AnalyticsFilter::default() })),
+        ("one backend", utc(AnalyticsFilter { backend: Some(BackendKind::Pipeline), ..AnalyticsFilter::default() })),
+        ("one campaign", utc(AnalyticsFilter { campaign_id: Some(campaigns[7]), ..AnalyticsFilter::default() })),
+        (
+            "agent + backend + 30 days",
+            utc(AnalyticsFilter {
+                from: Some("2026-10-01".into()),
+                to: Some("2026-10-30".into()),
+                agent_id: Some(agents[0]),
+                backend: Some(BackendKind::Pipeline),
+                ..AnalyticsFilter::default()
+            }),
+        ),
+    ];
+    type Query<'a> = Box<dyn Fn(&AnalyticsScope) -> usize + 'a>;
+    let queries: Vec<(&str, Query)> = vec![
+        ("tallies (day, outcome, agent, backend, cost)", Box::new(|scope| tallies(&store, scope).days.len())),
+        // Its count comes with the tallies of the same redraw.
+        ("p90 talk time", Box::new(|scope| p90_talk(&store, scope, tallies(&store, scope).total.talked))),
+        ("turn latency p50/p90/p99", Box::new(|scope| latencies(&store, scope))),
+        (
+            "all figures (one redraw)",
+            Box::new(|scope| {
+                let tallies = tallies(&store, scope);
+                tallies.days.len() + p90_talk(&store, scope, tallies.total.talked) + latencies(&store, scope)
+            }),
+        ),
+    ];
+    let mut report = Vec::new();
+    let mut worst_p99 = Duration::ZERO;
+    for (shape, scope) in &shapes {
+        let total = tallies(&store, scope).total.calls;
+        assert!(total > 0, "{shape} matches no call");
+        report.push(format!("  {shape} ({total} calls)"));
+        for (name, query) in &queries {
+            let mut times: Vec<Duration> = Vec::with_capacity(repeats);
+            for _ in 0..repeats {
+                let started = Instant::now();
+                std::hint::black_box(query(scope));
+                times.push(started.elapsed());
+            }
+            times.sort();
+            let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+            if !name.starts_with("all") {
+                worst_p99 = worst_p99.max(at(0.99));
+            }
+            let ms = |d: Duration| d.as_secs_f64() * 1e3;
+            report.push(format!(
+                "    {name:<46} p50 {:>7.2} ms  p99 {:>7.2} ms  worst {:>7.2} ms",
+                ms(at(0.5)),
+                ms(at(0.99)),
+                ms(times[times.len() - 1])
+            ));
+        }
+    }
+    if benchmarking {
+        // A bench binary's output is its result.
+        #[allow(clippy::print_stdout)]
+        {
+            println!(
+                "analytics: {calls} calls, {turns} turns over 90 days, seeded in {:.1} s; {repeats} runs per query",
+                seeded_in.as_secs_f64()
+            );
+            for line in report {
+                println!("{line}");
+            }
+            println!("worst p99 of a chart's query: {:.2} ms (target: under 50 ms)", worst_p99.as_secs_f64() * 1e3);
+        }
+    }
+}
+
+fn tallies(store: &Store, scope: &AnalyticsScope) -> Tallies {
+    Tallies::of(&store.call_tallies(scope).unwrap(), scope)
+}
+
+fn p90_talk(store: &Store, scope: &AnalyticsScope, talked: u64) -> usize {
+    nearest_rank(talked, 90).and_then(|rank| store.talk_time_at(scope, rank).unwrap()).unwrap_or_default() as usize
+}
+
+fn latencies(store: &Store, scope: &AnalyticsScope) -> usize {
+    let mut sum = 0;
+    for (backend, turns) in store.turn_counts(scope).unwrap() {
+        for percent in [50, 90, 99] {
+            let rank = nearest_rank(turns, percent).unwrap_or_default();
+            sum += store.turn_latency_at(scope, backend, rank).unwrap().unwrap_or_default() as usize;
+        }
+    }
+    sum
+}
+
+/// Writes the calls as the engine does row by row (the triggers keep the tallies), in one
+/// transaction so seeding is quick; returns how many turns were written.
+fn seed_calls(
+    path: &std::path::Path,
+    calls: usize,
+    agents: &[AgentId],
+    contact: switchboard_core::ContactId,
+    campaigns: &[i64],
+) -> usize {
+    let mut rng = SmallRng::seed_from_u64(20);
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    let tx = conn.transaction().unwrap();
+    let mut turns = 0;
+    {
+        let mut call = tx
+            .prepare(
+                "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, answered_at, ended_at,
+                                    campaign_id, round, attempt, cost_usd)
+                 VALUES (?1, ?2, ?3, '+13125550100', ?4, ?5, ?6, ?7, ?8, 1, 1, ?9)",
+            )
+            .unwrap();
+        let mut offer = tx
+            .prepare("INSERT INTO offers (call_id, contact_id, unit_price, confidence) VALUES (?1, ?2, ?3, 1.0)")
+            .unwrap();
+        let mut turn = tx
+            .prepare("INSERT INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .unwrap();
+        for i in 0..calls {
+            // Weekdays, business hours (13:00–23:00 UTC is 8:00–18:00 in Chicago).
+            let mut day = rng.random_range(0..90_i64);
+            if (day + 1) % 7 >= 5 {
+                day = rng.random_range(0..90);
+            }
+            let placed = START + day * DAY + rng.random_range(13 * 3_600_000..23 * 3_600_000_i64);
+            // A campaign runs on the days it covers; a fifth of calls are one-off.
+            let campaign = (rng.random_range(0..5) > 0)
+                .then(|| campaigns[(day as usize * campaigns.len() / 90 + rng.random_range(0..2)) % campaigns.len()]);
+            let agent = agents[campaign.map_or(i % agents.len(), |c| c as usize % agents.len())];
+            let backend = pick(&mut rng, &BACKENDS.map(|(kind, share)| (kind, share)));
+            let (state, answered) =
+                pick(&mut rng, &OUTCOMES.map(|(state, share, answered)| ((state, answered), share)));
+            let ring = rng.random_range(3_000..25_000);
+            let talk =
+                if state == "voicemail" { rng.random_range(15_000..40_000) } else { rng.random_range(20_000..300_000) };
+            let answered_at = answered.then_some(placed + ring);
+            let ended_at = placed + ring + if answered { talk } else { 0 };
+            let minutes = (ended_at - placed) as f64 / 60_000.0;
+            let cost = (rng.random_range(0..20) > 0).then(|| (minutes * 0.09 * 10_000.0).round() / 10_000.0);
+            call.execute(rusqlite::params![
+                contact.0,
+                agent.0,
+                backend.as_str(),
+                state,
+                placed,
+                answered_at,
+                ended_at,
+                campaign,
+                cost
+            ])
+            .unwrap();
+            let id = tx.last_insert_rowid();
+            if state == "completed" && rng.random_range(0..10) < 6 {
+                offer.execute(rusqlite::params![id, contact.0, rng.random_range(0.2..2.0_f64)]).unwrap();
+            }
+            if answered && matches!(backend, BackendKind::Pipeline | BackendKind::Gather) {
+                for n in 0..rng.random_range(3..9) {
+                    let llm = rng.random_range(250..1_800);
+                    turn.execute(rusqlite::params![
+                        id,
+                        n,
+                        rng.random_range(80..400),
+                        llm,
+                        rng.random_range(120..600),
+                        rng.random_range(5..60)
+                    ])
+                    .unwrap();
+                    turns += 1;
+                }
+            }
+        }
+    }
+    tx.commit().unwrap();
+    turns
+}
+
+/// One of `choices` by its share.
+fn pick<T: Copy>(rng: &mut SmallRng, choices: &[(T, u32)]) -> T {
+    let total: u32 = choices.iter().map(|(_, share)| share).sum();
+    let mut roll = rng.random_range(0..total);
+    for (choice, share) in choices {
+        if roll < *share {
+            return *choice;
+        }
+        roll -= share;
+    }
+    choices[0].0
+}
+
+fn seed_agents(store: &Store) -> Vec<AgentId> {
+    let preset: AgentConfig =
+        serde_json::from_str(include_str!("../../../../assets/presets/vendor-quote.json")).unwrap();
+    (0..5)
+        .map(|i| {
+            let mut config = preset.clone();
+            config.name = format!("Agent {i}");
+            store.insert_agent(&config, UnixMillis(1)).unwrap()
+        })
+        .collect()
+}
+
+fn seed_contact(store: &Store) -> switchboard_core::ContactId {
+    let fields = ContactFields {
+        name: "Vendor".into(),
+        phone: "+13125550100".into(),
+        tags: vec![],
+        time_zone: None,
+        do_not_call: false,
+        custom: Default::default(),
+        details: ContactDetails::Vendor(Default::default()),
+    };
+    store.insert_contact(&fields, Some(&switchboard_core::Phone::plain("+13125550100")), UnixMillis(1)).unwrap()
+}

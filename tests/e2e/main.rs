@@ -4,6 +4,7 @@
 
 mod address_book;
 mod agents;
+mod analytics;
 mod app;
 mod call_control;
 mod campaigns;

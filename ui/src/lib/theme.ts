@@ -11,22 +11,20 @@ export const THEMES: [Theme, string][] = [
 
 const osDark = window.matchMedia("(prefers-color-scheme: dark)");
 let chosen: Theme = "system";
-const watchers = new Set<() => void>();
 
 /** Calls `redraw` whenever the theme shown changes (for what reads its colours, as charts do);
  * returns the function that stops it. */
 export function onThemeChange(redraw: () => void): () => void {
-  watchers.add(redraw);
-  return () => watchers.delete(redraw);
+  const observer = new MutationObserver(redraw);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  return () => observer.disconnect();
 }
 
 /** Shows `theme` now, and for "system" follows the OS setting as it changes. */
 export function applyTheme(theme: Theme): void {
   chosen = theme;
   const shown = theme === "system" ? (osDark.matches ? "dark" : "light") : theme;
-  if (document.documentElement.dataset.theme === shown) return;
   document.documentElement.dataset.theme = shown;
-  watchers.forEach((redraw) => redraw());
 }
 
 osDark.addEventListener("change", () => applyTheme(chosen));

@@ -4,7 +4,7 @@
 //! says so, and the figures export as CSV and .xlsx (the files read back).
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
-use switchboard_core::{AgentId, BackendKind, CallId, CallState, Offer, TurnLatency, UnixMillis};
+use switchboard_core::{AgentId, BackendKind, CallId, CallPrice, CallState, Offer, TurnLatency, UnixMillis};
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::sample::{PRESETS, SAMPLE_CONTACTS, seed_once};
 use switchboard_engine::tables::read_table;
@@ -86,10 +86,8 @@ fn seed(database: &std::path::Path) -> Seeded {
         };
         store.save_offer(&offer).unwrap();
     }
-    // The canonical cost, as the pricing writes it (its store method is another part's).
-    let conn = rusqlite::Connection::open(database).unwrap();
     for (index, usd) in [(0, 0.50), (1, 0.10), (2, 0.40), (3, 0.25), (5, 0.05)] {
-        conn.execute("UPDATE calls SET cost_usd = ?2 WHERE id = ?1", rusqlite::params![calls[index].0, usd]).unwrap();
+        store.set_call_price(calls[index], &CallPrice { total_usd: usd, estimate: false, items: vec![] }).unwrap();
     }
     for (call, totals) in [(calls[3], &[800_u32, 1_000, 1_200][..]), (calls[4], &[900, 2_000])] {
         for (turn, total) in totals.iter().enumerate() {

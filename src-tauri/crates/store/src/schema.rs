@@ -172,6 +172,39 @@ mod tests {
     }
 
     #[test]
+    fn version_19_tallies_the_calls_and_turns_already_there() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::MIGRATIONS.to_version(&mut conn, 18).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('vendor', 'Acme', '+13125550143', '{"kind":"vendor"}', 1);
+               INSERT INTO agents (name, backend, purpose, config, created_at) VALUES ('a', 'pipeline', 'generic', '{}', 1);
+               INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, answered_at, ended_at, cost_usd)
+                 VALUES (1, 1, 'pipeline', '+13125550143', 'completed', 3600000, 3610000, 3670000, 0.25),
+                        (1, 1, 'pipeline', '+13125550143', 'completed', 3700000, 3710000, 3730000, NULL),
+                        (1, 1, 'pipeline', '+13125550143', 'no-answer', 3800000, NULL, 3830000, 0.05);
+               INSERT INTO offers (call_id, contact_id, confidence) VALUES (1, 1, 1.0);
+               INSERT INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms) VALUES (1, 0, 100, 500, 200, 50);"#,
+        )
+        .unwrap();
+        super::MIGRATIONS.to_latest(&mut conn).unwrap();
+        let stats: Vec<(i64, String, [i64; 6])> = conn
+            .prepare("SELECT hour, state, calls, answered, talked, talk_ms, quotes, cost_micros FROM call_stats ORDER BY state")
+            .unwrap()
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?]))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            stats,
+            [(1, "completed".into(), [2, 2, 2, 80_000, 1, 250_000]), (1, "no-answer".into(), [1, 0, 0, 0, 0, 50_000])]
+        );
+        let total: i64 = conn.query_row("SELECT total_ms FROM turn_totals", [], |row| row.get(0)).unwrap();
+        assert_eq!(total, 850);
+    }
+
+    #[test]
     fn version_4_keeps_every_contacts_kind_and_allows_people() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();

@@ -3,8 +3,8 @@
 //! calls after every kind of change; every query walks an index.
 
 use switchboard_core::{
-    AgentConfig, AgentId, AnalyticsFilter, AnalyticsScope, BackendKind, CallId, CallState, CallTally, ContactId, Offer,
-    Tallies, TurnLatency, UnixMillis, nearest_rank,
+    AgentConfig, AgentId, AnalyticsFilter, AnalyticsScope, BackendKind, CallId, CallPrice, CallState, CallTally,
+    ContactId, Offer, Tallies, TurnLatency, UnixMillis, nearest_rank,
 };
 use switchboard_store::{NewCall, Store};
 
@@ -89,10 +89,9 @@ impl Data {
         self.store.save_offer(&offer).unwrap();
     }
 
-    /// Sets a call's canonical cost as the pricing does (its own store method is another part's).
-    fn cost(&self, call: CallId, usd: Option<f64>) {
-        let conn = rusqlite::Connection::open(&self.path).unwrap();
-        conn.execute("UPDATE calls SET cost_usd = ?2 WHERE id = ?1", rusqlite::params![call.0, usd]).unwrap();
+    /// Prices a call as the call's end does.
+    fn cost(&self, call: CallId, usd: f64) {
+        self.store.set_call_price(call, &CallPrice { total_usd: usd, estimate: false, items: vec![] }).unwrap();
     }
 
     fn turns(&self, call: CallId, totals: &[u32]) {
@@ -175,7 +174,7 @@ fn sample() -> (Data, Vec<CallId>) {
     data.offer(calls[0], 0.42);
     data.offer(calls[2], 0.40);
     for (call, usd) in [(0, 0.50), (1, 0.10), (2, 0.40), (3, 0.25), (5, 0.05)] {
-        data.cost(calls[call], Some(usd));
+        data.cost(calls[call], usd);
     }
     data.turns(calls[3], &[800, 1_000, 1_200]);
     data.turns(calls[4], &[900, 2_000]);
@@ -272,8 +271,10 @@ fn the_tallies_follow_every_change_to_calls_offers_and_costs() {
     // An offer replaced counts once; its removal and a new cost are seen.
     data.offer(calls[0], 0.41);
     data.recomputed();
-    data.cost(calls[0], Some(0.55));
-    data.cost(calls[1], None);
+    data.cost(calls[0], 0.55);
+    // A cost taken away (by hand: the app never does) is taken out too.
+    let conn = rusqlite::Connection::open(&data.path).unwrap();
+    conn.execute("UPDATE calls SET cost_usd = NULL WHERE id = ?1", [calls[1].0]).unwrap();
     data.recomputed();
     // The open call ends; a new call in the same hour joins its row.
     data.store

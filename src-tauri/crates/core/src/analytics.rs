@@ -314,7 +314,11 @@ mod tests {
         assert_eq!(figures.average_talk_ms, Some(30_000.0));
         assert_eq!(figures.cost_usd, 1.25);
         assert_eq!(figures.cost_per_quote_usd, Some(0.625));
-        let none = Figures::from(CallTally { calls: 1, ..CallTally::default() });
-        assert_eq!((none.answer_rate, none.average_talk_ms, none.cost_per_quote_usd), (None, None, None));
+        let unanswered = Figures::from(CallTally { calls: 1, ..CallTally::default() });
+        assert_eq!(
+            (unanswered.answer_rate, unanswered.average_talk_ms, unanswered.cost_per_quote_usd),
+            (Some(0.0), None, None)
+        );
+        assert_eq!(Figures::from(CallTally::default()).answer_rate, None);
     }
 }

@@ -107,6 +107,7 @@ fn typescript() -> String {
         declaration::<core::CallCost>(&cfg),
         declaration::<core::TurnLatency>(&cfg),
         declaration::<core::AudioPacing>(&cfg),
+        declaration::<core::HeardLatency>(&cfg),
         declaration::<core::RecordingInfo>(&cfg),
         declaration::<history::CollectedField>(&cfg),
         declaration::<history::CallRecord>(&cfg),

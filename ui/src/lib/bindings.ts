@@ -672,6 +672,8 @@ export type TurnLatency = { turn: number, sttMs: number, llmMs: number, ttsMs: n
 
 export type AudioPacing = { frames: number, late: number, worstGapMs: number, };
 
+export type HeardLatency = { firstWordsMs: number | null, replies: number, replyMedianMs: number | null, replyWorstMs: number | null, };
+
 export type RecordingInfo = { 
 /**
  * File name inside the recordings directory.
@@ -701,6 +703,10 @@ providerRecord: string | null, recording: RecordingInfo | null, latencies: Array
  * How well the agent's audio kept time (calls the engine voiced itself).
  */
 audioPacing: AudioPacing | null, 
+/**
+ * What the callee heard, read from the recording (calls the engine voiced itself).
+ */
+heard: HeardLatency | null, 
 /**
  * What the dispatcher did to the call while it was live, oldest first.
  */

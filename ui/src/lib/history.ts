@@ -1,5 +1,5 @@
 // Pure helpers of History: highlighted snippets, clock times, and the filter from the form.
-import type { AudioPacing, CallFilter, CallState } from "./bindings";
+import type { AudioPacing, CallFilter, CallState, HeardLatency } from "./bindings";
 
 /** A piece of a search hit: plain text, or a matched word. */
 export type SnippetPart = { text: string; hit: boolean };
@@ -32,6 +32,14 @@ export function pacingSummary(pacing: AudioPacing): string {
   if (pacing.late === 0) return `${sent}, every frame on time (longest gap ${pacing.worstGapMs} ms)`;
   const frames = pacing.late === 1 ? "1 frame" : `${pacing.late} frames`;
   return `${sent}, ${frames} late (longest gap ${pacing.worstGapMs} ms): the caller may have heard a break`;
+}
+
+/** One line on what the callee heard, read from the recording: first words after the answer, replies after they spoke. */
+export function heardSummary(heard: HeardLatency): string {
+  const first = heard.firstWordsMs === null ? "the agent never spoke" : `first words ${heard.firstWordsMs} ms after the answer`;
+  if (heard.replies === 0 || heard.replyMedianMs === null) return `Heard by the callee: ${first}; no reply measured`;
+  const replies = heard.replies === 1 ? "1 reply" : `${heard.replies} replies`;
+  return `Heard by the callee: ${first}; replies ${heard.replyMedianMs} ms after they stopped speaking (median of ${replies}, worst ${heard.replyWorstMs} ms)`;
 }
 
 /** `m:ss` for a time in a call. */

@@ -1,9 +1,10 @@
 //! Switchboard's pure audio: G.711 mu-law, streaming resampling, 20 ms frame pacing, two-track call
-//! recordings and WAV reading, level metering. No device IO (that is `switchboard-speaker`) and no
+//! recordings and WAV reading, what the callee heard when, level metering. No device IO (that is `switchboard-speaker`) and no
 //! allocation per frame on the hot paths once buffers have their capacity.
 
 pub mod error;
 pub mod frame;
+pub mod heard;
 pub mod level;
 pub mod mulaw;
 pub mod pacer;
@@ -14,6 +15,7 @@ pub mod wav;
 
 pub use error::{AudioError, Result};
 pub use frame::{FRAME_BYTES, FRAME_MS, Frame, Framer, MULAW_RATE};
+pub use heard::{HeardTimer, HeardTimes};
 pub use level::{FLOOR_DBFS, Level};
 pub use pacer::Pacer;
 pub use pcm::{Channels, Pcm};

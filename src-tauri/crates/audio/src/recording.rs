@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use hound::{SampleFormat, WavSpec, WavWriter};
 
 use crate::error::{AudioError, Result};
+use crate::heard::{HeardTimer, HeardTimes};
 use crate::mulaw::decode_sample;
 
 /// Sample rate of call recordings.
@@ -59,6 +60,8 @@ pub struct CallRecorder {
     tracks: [VecDeque<i16>; 2],
     written: u64,
     header_written_at: u64,
+    /// What the callee heard when, read from the samples as they are written.
+    heard: HeardTimer,
 }
 
 impl CallRecorder {
@@ -77,6 +80,7 @@ impl CallRecorder {
             tracks: [VecDeque::with_capacity(capacity), VecDeque::with_capacity(capacity)],
             written: 0,
             header_written_at: 0,
+            heard: HeardTimer::default(),
         })
     }
 
@@ -101,12 +105,17 @@ impl CallRecorder {
 
     /// Pads the shorter track with silence, writes everything and completes the file; returns its
     /// length in milliseconds.
-    pub fn finish(mut self) -> Result<u64> {
+    pub fn finish(self) -> Result<u64> {
+        Ok(self.finish_heard()?.0)
+    }
+
+    /// As [`CallRecorder::finish`], with what the callee heard when.
+    pub fn finish_heard(mut self) -> Result<(u64, HeardTimes)> {
         let end = self.end(0).max(self.end(1));
         self.write_until(end)?;
         let path = self.path;
         self.writer.finalize().map_err(|source| AudioError::Wav { path, source })?;
-        Ok(end * 1000 / u64::from(RECORDING_RATE))
+        Ok((end * 1000 / u64::from(RECORDING_RATE), self.heard.times().clone()))
     }
 
     /// Frame just after the last sample of `track`.
@@ -142,9 +151,10 @@ impl CallRecorder {
             // per sample.
             let mut samples_writer = self.writer.get_i16_writer(2 * frames as u32);
             for _ in 0..frames {
-                for track in &mut self.tracks {
-                    samples_writer.write_sample(track.pop_front().unwrap_or(0));
-                }
+                let [caller, agent] = self.tracks.each_mut().map(|track| track.pop_front().unwrap_or(0));
+                samples_writer.write_sample(caller);
+                samples_writer.write_sample(agent);
+                self.heard.sample(caller, agent);
             }
             samples_writer.flush().map_err(|source| wav_error(&self.path, source))?;
             self.written += frames;

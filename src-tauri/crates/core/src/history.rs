@@ -56,6 +56,34 @@ impl TurnLatency {
     }
 }
 
+/// What the callee heard on a call the engine voiced itself, read from its two-track
+/// recording: the agent's first words after the answer, and how long its replies came after
+/// the callee stopped speaking (their median and worst, over `replies`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HeardLatency {
+    pub first_words_ms: Option<u32>,
+    pub replies: u32,
+    pub reply_median_ms: Option<u32>,
+    pub reply_worst_ms: Option<u32>,
+}
+
+impl HeardLatency {
+    /// The figures of a recording whose agent first spoke `first_words_ms` after the answer and
+    /// replied after each of `replies_ms`.
+    pub fn new(first_words_ms: Option<u32>, replies_ms: &[u32]) -> Self {
+        let mut sorted = replies_ms.to_vec();
+        sorted.sort_unstable();
+        Self {
+            first_words_ms,
+            replies: u32::try_from(sorted.len()).unwrap_or(u32::MAX),
+            reply_median_ms: sorted.get(sorted.len() / 2).copied(),
+            reply_worst_ms: sorted.last().copied(),
+        }
+    }
+}
+
 /// How well the agent's audio kept time on a call the engine voiced itself: the frames (20 ms
 /// each) sent to the caller, those sent more than 40 ms after the frame before within one
 /// stretch of speech (a gap the caller hears unless the provider's buffer covered it), and the
@@ -169,6 +197,21 @@ mod tests {
             round: None,
             attempt: None,
         }
+    }
+
+    #[test]
+    fn heard_latency_takes_the_median_and_worst_reply() {
+        let heard = HeardLatency::new(Some(80), &[900, 1300, 1000]);
+        assert_eq!(
+            heard,
+            HeardLatency {
+                first_words_ms: Some(80),
+                replies: 3,
+                reply_median_ms: Some(1000),
+                reply_worst_ms: Some(1300)
+            }
+        );
+        assert_eq!(HeardLatency::new(None, &[]).reply_median_ms, None);
     }
 
     #[test]

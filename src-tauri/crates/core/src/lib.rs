@@ -45,7 +45,9 @@ pub use contact_check::{ContactCheck, check_contact, extension_warning};
 pub use cost::{
     CallPrice, CallUsage, CostItem, CostRates, Pricing, billed_minutes, estimate_usage, max_call_price, price_call,
 };
-pub use history::{AudioPacing, CallCost, CallFilter, PastCall, RecordingInfo, TurnLatency, summarize_past_calls};
+pub use history::{
+    AudioPacing, CallCost, CallFilter, HeardLatency, PastCall, RecordingInfo, TurnLatency, summarize_past_calls,
+};
 pub use ids::{AgentId, CallId, ContactId, UnixMillis};
 pub use landed::{Decision, FlagKind, LandedCost, QuoteFlag, compare_landed, describe_landed, landed_cost};
 pub use offer::Offer;

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use switchboard_core::{
-    Agent, AgentConfig, AudioPacing, BackendKind, CallId, CallState, Contact, ControlAction, Speaker, TurnLatency,
-    Variables,
+    Agent, AgentConfig, AudioPacing, BackendKind, CallId, CallState, Contact, ControlAction, HeardLatency, Speaker,
+    TurnLatency, Variables,
 };
 use tokio::sync::mpsc;
 
@@ -59,6 +59,8 @@ pub enum BackendEvent {
     },
     /// How long one agent turn took at each hop (backends that run the conversation themselves).
     TurnLatency(TurnLatency),
+    /// What the callee heard, read from the call's recording (calls the engine voiced itself).
+    HeardLatency(HeardLatency),
     /// How well the agent's audio kept time over the whole call (backends that pace it themselves).
     AudioPacing(AudioPacing),
     /// The call's audio, whole (a WAV or MP3 file's bytes), to keep for offline review.

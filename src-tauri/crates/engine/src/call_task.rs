@@ -153,6 +153,9 @@ impl CallTask {
             BackendEvent::TurnLatency(latency) => {
                 self.writes.write(move |store| store.record_turn_latency(id, &latency)).await
             }
+            BackendEvent::HeardLatency(heard) => {
+                self.writes.write(move |store| store.record_heard_latency(id, &heard)).await
+            }
             BackendEvent::AudioPacing(pacing) => {
                 if pacing.late > 0 {
                     tracing::warn!(call = %self.call_id, late = pacing.late, worst_gap_ms = pacing.worst_gap_ms,

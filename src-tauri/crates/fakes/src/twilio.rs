@@ -199,6 +199,8 @@ struct Shared {
     answered_signal: Notify,
     /// Numbers a machine answers, and how long after answering its verdict comes.
     late_machines: Mutex<HashMap<String, Duration>>,
+    /// How long numbers ring from now on, when changed after start.
+    ring_time: Mutex<Option<Duration>>,
     streams: streams::Streams,
 }
 
@@ -243,6 +245,7 @@ impl FakeTwilio {
             answered: Mutex::default(),
             answered_signal: Notify::new(),
             late_machines: Mutex::default(),
+            ring_time: Mutex::default(),
             streams: streams::Streams::default(),
         });
         let router = Router::new()
@@ -280,6 +283,11 @@ impl FakeTwilio {
     }
 
     fault_controls!();
+
+    /// Numbers placed from now on ring this long (instead of the settings' `ring_time`).
+    pub fn set_ring_time(&self, ring_time: Duration) {
+        *lock(&self.shared.ring_time) = Some(ring_time);
+    }
 
     /// Every create-call form received, as sent (those answered with a fault too).
     pub fn placed_calls(&self) -> Vec<Form> {
@@ -518,7 +526,8 @@ async fn play_call(shared: Arc<Shared>, sid: String, form: Vec<(String, String)>
     let mut status = StatusCallbacks { shared: &shared, sid: &sid, form: &form, url: status_url, held: Vec::new() };
     shared.update(&sid, |facts| facts.start_time = Some(SystemTime::now()));
     status.post("initiated", &[]).await;
-    tokio::time::sleep(shared.settings.ring_time).await;
+    let ring_time = lock(&shared.ring_time).unwrap_or(shared.settings.ring_time);
+    tokio::time::sleep(ring_time).await;
     shared.update(&sid, |facts| facts.status = "ringing");
     status.post("ringing", &[]).await;
     let unreached = match reach {

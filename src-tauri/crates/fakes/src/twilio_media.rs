@@ -80,6 +80,8 @@ pub enum CallerStep {
 /// What the fake received and did, with times.
 #[derive(Debug, Clone, Default)]
 pub struct MediaStreamRecord {
+    /// When the `start` message was sent (the callee answered and the stream began).
+    pub started_at: Option<Instant>,
     /// Arrival time of every media frame the agent sent, and its payload's length in bytes.
     pub frames: Vec<(Instant, usize)>,
     /// How many 20 ms frames of the caller's track were sent.
@@ -306,6 +308,7 @@ impl Caller {
                       "tracks": tracks, "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
                       "customParameters": settings.parameters}});
         self.sequence = 1;
+        self.record.started_at = Some(Instant::now());
         sink.send(text(start)).await.map_err(send_error)?;
         let began = Instant::now();
         let mut ticks = tokio::time::interval(FRAME);

@@ -5,7 +5,7 @@ use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
-use switchboard_core::{AudioPacing, CallCost, CallId, RecordingInfo, TurnLatency, UnixMillis};
+use switchboard_core::{AudioPacing, CallCost, CallId, HeardLatency, RecordingInfo, TurnLatency, UnixMillis};
 
 use crate::{Result, Store, StoreError};
 
@@ -133,6 +133,34 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records what the callee heard on the call, read from its recording.
+    pub fn record_heard_latency(&self, id: CallId, heard: &HeardLatency) -> Result<()> {
+        self.conn().execute_cached(
+            "INSERT OR REPLACE INTO call_heard_latency (call_id, first_words_ms, replies, reply_median_ms, reply_worst_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.0, heard.first_words_ms, heard.replies, heard.reply_median_ms, heard.reply_worst_ms],
+        )?;
+        Ok(())
+    }
+
+    /// What the callee heard on the call, when it was read from its recording.
+    pub fn heard_latency(&self, id: CallId) -> Result<Option<HeardLatency>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT first_words_ms, replies, reply_median_ms, reply_worst_ms FROM call_heard_latency WHERE call_id = ?1",
+            )?
+            .query_row([id.0], |row| {
+                Ok(HeardLatency {
+                    first_words_ms: row.get(0)?,
+                    replies: row.get(1)?,
+                    reply_median_ms: row.get(2)?,
+                    reply_worst_ms: row.get(3)?,
+                })
+            })
+            .optional()?)
     }
 
     /// Records how well the agent's audio kept time on the call.

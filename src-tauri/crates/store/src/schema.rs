@@ -29,6 +29,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0017_driver_reviews.sql")),
         M::up_with_hook(include_str!("../migrations/0018_call_costs.sql"), backfill_call_costs),
         M::up(include_str!("../migrations/0019_analytics.sql")),
+        M::up(include_str!("../migrations/0020_heard_latency.sql")),
     ])
 });
 

@@ -13,6 +13,7 @@ pub mod agent_tools;
 mod call;
 mod conversation;
 pub mod goodbye;
+mod greeting;
 mod input;
 mod latency;
 mod media;

@@ -45,6 +45,8 @@ pub(super) enum Outbound {
 pub(super) enum PlayoutCommand {
     /// Barge-in: drop queued frames of turns up to this one and tell Twilio to `clear`.
     Clear { through_turn: u32 },
+    /// Drop queued frames of turns up to this one, none of which was sent.
+    Discard { through_turn: u32 },
 }
 
 /// The turn being played and how many of its frames went out, packed as `turn << 32 | frames`.
@@ -194,6 +196,10 @@ impl Playout {
                 *cleared = Some(cleared.map_or(through_turn, |earlier| earlier.max(through_turn)));
                 let clear = StreamCommand::clear(self.stream_sid.as_str()).to_json();
                 self.sink.send(Message::Text(clear.into())).await
+            }
+            PlayoutCommand::Discard { through_turn } => {
+                *cleared = Some(cleared.map_or(through_turn, |earlier| earlier.max(through_turn)));
+                Ok(())
             }
         }
     }

@@ -1,5 +1,5 @@
 //! The call's recording: both parties' frames, stamped with their time in the call, written to
-//! a two-track WAV file in the recordings directory (a hidden [`UNFINISHED_SUFFIX`] file), which
+//! a two-track WAV file (what the callee heard when is read from it as it is written) in the recordings directory (a hidden [`UNFINISHED_SUFFIX`] file), which
 //! the call task renames to the call's recording when the call ends (the `RecordingFile` event:
 //! the audio is never read back into memory). The frames queued up
 //! are taken every [`WRITE_EVERY`] and written on the blocking pool, so a call never holds a
@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use switchboard_audio::{AudioError, CallRecorder, Frame, Party};
+use switchboard_audio::{AudioError, CallRecorder, Frame, HeardTimes, Party};
 use switchboard_core::CallId;
 
 use switchboard_engine::history::{UNFINISHED_SUFFIX, discard};
@@ -30,10 +30,11 @@ pub(super) struct RecordFrame {
     pub(super) frame: Frame,
 }
 
-/// A finished recording: the WAV file and its length.
+/// A finished recording: the WAV file, its length and what the callee heard when.
 pub(super) struct Recorded {
     pub(super) path: PathBuf,
     pub(super) duration_ms: u32,
+    pub(super) heard: HeardTimes,
 }
 
 /// A recording under way.
@@ -121,8 +122,8 @@ async fn record(
             break;
         }
     }
-    let duration_ms = on_blocking_pool(move || Ok(writer.finish()?)).await?;
-    Ok(Recorded { path, duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX) })
+    let (duration_ms, heard) = on_blocking_pool(move || Ok(writer.finish_heard()?)).await?;
+    Ok(Recorded { path, duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX), heard })
 }
 
 async fn on_blocking_pool<T: Send + 'static>(

@@ -1,7 +1,9 @@
 //! Cuts the model's streamed text into sentence-sized pieces for TTS: a piece ends after `.`,
 //! `!`, `?` or `…` followed by a space, at a line break, or — for a long run with no such end —
-//! at the last comma or space before [`LONGEST`] characters. Speaking each piece as soon as it
-//! is complete keeps the first audio early without cutting words.
+//! at the last comma or space before [`LONGEST`] characters. The first piece of an answer ends
+//! at its first clause already (after `,`, `;`, `:` or `—` and a space): TTS starts on it while
+//! the model writes the rest. Speaking each piece as soon as it is complete keeps the first
+//! audio early without cutting words.
 
 /// A piece this long with no sentence end is cut at a comma or space.
 const LONGEST: usize = 200;
@@ -10,6 +12,8 @@ const LONGEST: usize = 200;
 #[derive(Debug, Default)]
 pub(super) struct Sentences {
     pending: String,
+    /// A piece was cut already (later pieces are whole sentences).
+    cut: bool,
 }
 
 impl Sentences {
@@ -21,6 +25,7 @@ impl Sentences {
             let sentence = std::mem::replace(&mut self.pending, rest);
             let sentence = sentence.trim();
             if !sentence.is_empty() {
+                self.cut = true;
                 on_sentence(sentence.to_owned());
             }
         }
@@ -40,7 +45,8 @@ impl Sentences {
             if c == '\n' {
                 return Some(at + 1);
             }
-            if matches!(c, '.' | '!' | '?' | '…')
+            let clause = !self.cut && matches!(c, ',' | ';' | ':' | '—');
+            if (clause || matches!(c, '.' | '!' | '?' | '…'))
                 && let Some(&(next_at, next)) = chars.peek()
                 && next.is_whitespace()
             {
@@ -74,12 +80,15 @@ mod tests {
     }
 
     #[test]
-    fn pieces_end_at_sentence_ends_whatever_the_deltas() {
-        let expected = ["Thanks, that's $12.50 each.", "Is that right?", "Great!", "Bye"];
-        assert_eq!(cut(&["Thanks, that's $12.50 each. Is that right? Great! Bye"]), expected);
-        assert_eq!(cut(&["Thanks, that's $12", ".50 each", ". Is that", " right?", " Great! ", "Bye"]), expected);
+    fn pieces_end_at_the_first_clause_then_at_sentence_ends_whatever_the_deltas() {
+        let expected = ["Thanks,", "that's $12.50 each, in boxes.", "Is that right?", "Great!", "Bye"];
+        assert_eq!(cut(&["Thanks, that's $12.50 each, in boxes. Is that right? Great! Bye"]), expected);
+        assert_eq!(
+            cut(&["Thanks, that's $12", ".50 each, in", " boxes", ". Is that", " right?", " Great! ", "Bye"]),
+            expected
+        );
         let chars: Vec<String> =
-            "Thanks, that's $12.50 each. Is that right? Great! Bye".chars().map(String::from).collect();
+            "Thanks, that's $12.50 each, in boxes. Is that right? Great! Bye".chars().map(String::from).collect();
         let chars: Vec<&str> = chars.iter().map(String::as_str).collect();
         assert_eq!(cut(&chars), expected);
     }

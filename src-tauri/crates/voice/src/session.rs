@@ -13,22 +13,21 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Message as SocketMessage, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use switchboard_audio::{FRAME_MS, Frame};
-use switchboard_core::{CallState, Speaker};
+use switchboard_core::{CallState, HeardLatency, Speaker};
 use switchboard_providers::anthropic::Message;
 use switchboard_providers::deepgram::{ListenEvent, ListenOptions};
-use switchboard_providers::elevenlabs_tts::TtsOptions;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::call::{CallControl, PipelineCall};
 use super::conversation::Conversation;
+use super::greeting::{GREETING_TURN, PreparedGreeting};
 use super::latency::TurnTimes;
 use super::playout::{Playout, PlayoutCommand, Progress};
 use super::sessions::{Claimed, Instruction};
 use super::spoken::Spoken;
 use super::turn::{self, Script, TurnSetup};
 use super::{playout_runtime, recorder, speech_to_text};
-use crate::agent_tools;
 use crate::goodbye::says_goodbye;
 use crate::input::{Input, TurnEnding, TurnReport};
 use crate::media_reader::{LastVoice, Reader};
@@ -74,9 +73,19 @@ impl End {
     }
 }
 
+/// The callee's words an answer was started on as soon as Deepgram heard their turn end, kept
+/// out of the transcript and the conversation until the answer is heard: should the callee go
+/// on talking first, the answer is dropped without a trace and their words run on.
+struct Heard {
+    text: String,
+    since: Instant,
+}
+
 /// The agent turn being generated or played.
 struct Turn {
     id: u32,
+    /// The callee's words this answer is for, not yet kept (see [`Heard`]).
+    answers: Option<Heard>,
     task: JoinHandle<()>,
     spoken: Spoken,
     /// A fixed phrase (its words go to the conversation as said) rather than the model's answer.
@@ -89,6 +98,23 @@ struct Turn {
     mark_echoed: bool,
 }
 
+impl Turn {
+    fn new(id: u32, task: JoinHandle<()>, fixed: bool, closes: Option<End>, times: Option<TurnTimes>) -> Self {
+        Self {
+            id,
+            answers: None,
+            task,
+            spoken: Spoken::default(),
+            fixed,
+            closes,
+            times,
+            first_frame: None,
+            done: None,
+            mark_echoed: false,
+        }
+    }
+}
+
 /// Runs a claimed call on its media stream until the call ends, then reports how well its
 /// audio kept time, its recording and its end. Both parties' frames go to `tap` for listening in.
 pub(super) async fn run(
@@ -99,7 +125,7 @@ pub(super) async fn run(
     tap: AudioTap,
 ) {
     let started = Instant::now();
-    let Claimed { call, machine, instructions, filed } = claimed;
+    let Claimed { call, machine, instructions, filed, greeting } = claimed;
     let (inputs_sender, inputs) = mpsc::channel(INPUT_QUEUE);
     let (recorder_sender, recording) = recorder::start(call.call_id, call.recording_dir.clone());
     let (listener_sender, listener_frames) = mpsc::channel::<Frame>(LISTEN_QUEUE);
@@ -138,22 +164,11 @@ pub(super) async fn run(
         tap,
     };
     let playout = playout_runtime::spawn(playout.run(outbound_queue, command_queue));
-    let mut tts_options = TtsOptions::new(settings.tts_voice.clone(), settings.tts_model.clone());
-    tts_options.chunk_length_schedule = vec![50, 120, 160, 250];
-    let setup = TurnSetup {
-        anthropic: call.clients.anthropic.clone(),
-        tts: call.clients.tts.clone(),
-        tts_options,
-        model: settings.llm_model.clone(),
-        system: call.system_prompt.clone(),
-        tools: agent_tools::tools(&call.data_fields, call.transfer_to.is_some()),
-        fields: call.data_fields.clone(),
-        session: inputs_sender,
-        playout: outbound,
-    };
+    let setup = TurnSetup::new(&call, inputs_sender, outbound);
     let missing_required: Vec<String> =
         call.data_fields.iter().filter(|field| field.required).map(|f| f.key.clone()).collect();
     let mut session = Session {
+        greeting,
         wrap_up_at: Some(started + call.max_duration),
         call,
         setup,
@@ -182,6 +197,7 @@ pub(super) async fn run(
     session.report(BackendEvent::Answered).await;
     let end = session.converse().await;
     session.stop_turn(false).await;
+    session.keep_unanswered().await;
     let Session { call, setup, mut inputs, commands, .. } = session;
     let redirects = end.control.redirects();
     let _asked = call.control.send(end.control).await;
@@ -205,6 +221,8 @@ pub(super) async fn run(
         let _sent = call.events.send(BackendEvent::AudioPacing(pacing)).await;
     }
     if let Some(recorded) = recording.finish().await {
+        let heard = HeardLatency::new(recorded.heard.first_words_ms, &recorded.heard.replies_ms);
+        let _sent = call.events.send(BackendEvent::HeardLatency(heard)).await;
         let path = recorded.path.clone();
         let event = BackendEvent::RecordingFile { path: recorded.path, duration_ms: recorded.duration_ms };
         if call.events.send(event).await.is_err() {
@@ -227,6 +245,8 @@ async fn machine_verdict(machine: &mut Option<oneshot::Receiver<()>>) -> bool {
 
 struct Session {
     call: PipelineCall,
+    /// The greeting synthesised while the phone rang, until it is played.
+    greeting: Option<PreparedGreeting>,
     setup: TurnSetup,
     inputs: mpsc::Receiver<Input>,
     /// An answering machine's verdict, until it comes (or can no longer come).
@@ -261,8 +281,14 @@ struct Session {
 
 impl Session {
     async fn converse(&mut self) -> End {
-        let greeting = self.call.first_message.clone();
-        self.start_turn(Script::Say(greeting), None, None);
+        match self.greeting.take() {
+            Some(prepared) => {
+                let task = prepared.play(self.setup.session.clone(), self.setup.playout.clone());
+                self.next_turn = GREETING_TURN + 1;
+                self.turn = Some(Turn::new(GREETING_TURN, task, true, None, None));
+            }
+            None => self.start_turn(Script::Say(self.call.first_message.clone()), None, None),
+        }
         loop {
             let deadline = [self.silence_at, self.wrap_up_at, self.give_up_at]
                 .into_iter()
@@ -349,7 +375,11 @@ impl Session {
             Input::FirstFrame { turn, at } => {
                 let current = self.turn.as_mut().filter(|current| current.id == turn)?;
                 current.first_frame = Some(at);
-                let times = current.times.take()?;
+                let (answers, times) = (current.answers.take(), current.times.take());
+                if let Some(heard) = answers {
+                    self.keep_heard(heard).await;
+                }
+                let times = times?;
                 self.measured_turns += 1;
                 let latency = times.finish(self.measured_turns, at)?;
                 self.report(BackendEvent::TurnLatency(latency)).await;
@@ -419,7 +449,9 @@ impl Session {
         }
     }
 
-    /// The callee finished a turn: it goes on the transcript and to the model.
+    /// Deepgram heard the callee's turn end. With the agent silent, the model answers at once,
+    /// the callee's words kept once the answer is heard (see [`Heard`]); else they are kept now
+    /// and answered once the agent's turn is over.
     async fn callee_done(&mut self) -> Option<End> {
         let text = std::mem::take(&mut self.heard);
         let since = self.heard_since.take();
@@ -428,12 +460,42 @@ impl Session {
         }
         let stt_final = Instant::now();
         let caller_stopped = self.started + Duration::from_millis(self.last_voice.at_ms());
-        let offset = self.offset(since.unwrap_or(stt_final));
-        self.conversation.user(&text);
-        self.goodbye_heard |= says_goodbye(&text);
-        self.report(BackendEvent::Line { speaker: Speaker::Callee, text, offset_ms: offset }).await;
-        self.answer(Some(TurnTimes::new(caller_stopped, stt_final)));
+        let heard = Heard { text, since: since.unwrap_or(stt_final) };
+        let times = TurnTimes::new(caller_stopped, stt_final);
+        if self.turn.is_some() {
+            self.keep_heard(heard).await;
+            self.answer(Some(times));
+            return None;
+        }
+        let mut conversation = self.conversation.clone();
+        conversation.user(&heard.text);
+        self.answer_waiting = false;
+        let script = Script::Answer {
+            messages: conversation.messages().to_vec(),
+            missing_required: self.has_required.then(|| self.missing_required.clone()),
+        };
+        self.start_turn(script, None, Some(times));
+        if let Some(turn) = self.turn.as_mut() {
+            turn.answers = Some(heard);
+        }
         None
+    }
+
+    /// The callee's words go on the transcript and to the model.
+    async fn keep_heard(&mut self, heard: Heard) {
+        let offset = self.offset(heard.since);
+        self.conversation.user(&heard.text);
+        self.goodbye_heard |= says_goodbye(&heard.text);
+        self.report(BackendEvent::Line { speaker: Speaker::Callee, text: heard.text, offset_ms: offset }).await;
+    }
+
+    /// Words the callee said that no turn took up (they hung up meanwhile) go on the transcript.
+    async fn keep_unanswered(&mut self) {
+        let text = std::mem::take(&mut self.heard);
+        if let Some(since) = self.heard_since.take().filter(|_| !text.trim().is_empty()) {
+            let offset = self.offset(since);
+            self.report(BackendEvent::Line { speaker: Speaker::Callee, text, offset_ms: offset }).await;
+        }
     }
 
     /// Asks the model to answer now, or once the current turn is over.
@@ -458,22 +520,15 @@ impl Session {
         self.next_turn += 1;
         let fixed = matches!(script, Script::Say(_));
         let task = tokio::spawn(turn::run(self.setup.clone(), id, script));
-        self.turn = Some(Turn {
-            id,
-            task,
-            spoken: Spoken::default(),
-            fixed,
-            closes,
-            times,
-            first_frame: None,
-            done: None,
-            mark_echoed: false,
-        });
+        self.turn = Some(Turn::new(id, task, fixed, closes, times));
     }
 
     /// The current turn has played to its mark.
     async fn turn_played(&mut self) -> Option<End> {
-        let turn = self.turn.take()?;
+        let mut turn = self.turn.take()?;
+        if let Some(heard) = turn.answers.take() {
+            self.keep_heard(heard).await;
+        }
         let (messages, ending) = turn.done.unwrap_or_default();
         let text = turn.spoken.text().to_owned();
         if !text.is_empty() {
@@ -527,9 +582,23 @@ impl Session {
     /// Stops the current turn: its task, and with `clear` its audio at Twilio. The words the
     /// callee heard (the mark came back, or the alignment says so) stay in the transcript and
     /// the conversation.
+    /// An answer none of which was sent yet, to words not kept yet, goes without a trace: the
+    /// callee's words wait for the rest of what they say.
     async fn stop_turn(&mut self, clear: bool) {
-        let Some(turn) = self.turn.take() else { return };
+        let Some(mut turn) = self.turn.take() else { return };
         turn.task.abort();
+        if let Some(heard) = turn.answers.take() {
+            if turn.first_frame.is_none() && self.progress.frames_of(turn.id) == 0 {
+                let _sent = self.commands.send(PlayoutCommand::Discard { through_turn: turn.id }).await;
+                if !self.heard.is_empty() {
+                    self.heard.insert(0, ' ');
+                }
+                self.heard.insert_str(0, &heard.text);
+                self.heard_since = Some(self.heard_since.map_or(heard.since, |since| since.min(heard.since)));
+                return;
+            }
+            self.keep_heard(heard).await;
+        }
         if clear {
             let _sent = self.commands.send(PlayoutCommand::Clear { through_turn: turn.id }).await;
         }

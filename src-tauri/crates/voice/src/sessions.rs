@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use switchboard_core::CallId;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::greeting::PreparedGreeting;
 use crate::{MonitorForks, PipelineCall};
 
 /// The `<Parameter>` naming the call (Switchboard's call id).
@@ -32,8 +33,8 @@ pub struct PipelineSessions {
 }
 
 enum Filed {
-    /// Waiting for its media stream.
-    Expected { token: String, call: Box<PipelineCall> },
+    /// Waiting for its media stream, its greeting being synthesised.
+    Expected { token: String, call: Box<PipelineCall>, greeting: Option<PreparedGreeting> },
     /// Its session runs; the verdict is sent once; the dispatcher's notes and lines go to it.
     Running { machine: Option<oneshot::Sender<()>>, dispatcher: mpsc::Sender<Instruction> },
 }
@@ -58,6 +59,8 @@ pub(crate) struct Claimed {
     pub(crate) instructions: mpsc::Receiver<Instruction>,
     /// Keeps the call filed as running.
     pub(crate) filed: Running,
+    /// The greeting synthesised while the phone rang.
+    pub(crate) greeting: Option<PreparedGreeting>,
 }
 
 /// Files a claimed call as running until dropped (its session ended).
@@ -87,11 +90,13 @@ pub(crate) enum Refusal {
 }
 
 impl PipelineSessions {
-    /// Files `call` as expecting its media stream; returns the token to send as the stream's
-    /// [`TOKEN_PARAMETER`] (32 random bytes, hex). Filing a call again replaces its token.
+    /// Files `call` as expecting its media stream and starts synthesising its greeting (on the
+    /// current runtime); returns the token to send as the stream's [`TOKEN_PARAMETER`] (32
+    /// random bytes, hex). Filing a call again replaces its token.
     pub fn expect(&self, call: PipelineCall) -> Result<String, getrandom::Error> {
         let token = new_token()?;
-        self.lock().insert(call.call_id, Filed::Expected { token: token.clone(), call: Box::new(call) });
+        let greeting = (!call.first_message.trim().is_empty()).then(|| PreparedGreeting::start(&call));
+        self.lock().insert(call.call_id, Filed::Expected { token: token.clone(), call: Box::new(call), greeting });
         Ok(token)
     }
 
@@ -156,9 +161,12 @@ impl PipelineSessions {
         let (verdict, machine) = oneshot::channel();
         let (dispatcher, instructions) = mpsc::channel(INSTRUCTIONS_QUEUE);
         let running = Filed::Running { machine: Some(verdict), dispatcher };
-        let Some(Filed::Expected { call, .. }) = filed.insert(id, running) else { unreachable!("just found waiting") };
+        let Some(Filed::Expected { call, greeting, .. }) = filed.insert(id, running) else {
+            unreachable!("just found waiting")
+        };
         drop(filed);
-        Ok(Claimed { call: *call, machine, instructions, filed: Running { sessions: self.clone(), call_id: id } })
+        let filed = Running { sessions: self.clone(), call_id: id };
+        Ok(Claimed { call: *call, machine, instructions, filed, greeting })
     }
 
     /// The listen-in forks of hosted calls whose monitor streams the media route expects.
@@ -215,8 +223,8 @@ mod tests {
         sessions.expect(call).unwrap()
     }
 
-    #[test]
-    fn a_machine_before_the_stream_leaves_the_verdict_to_the_dialer_and_no_stream_can_claim_the_call() {
+    #[tokio::test]
+    async fn a_machine_before_the_stream_leaves_the_verdict_to_the_dialer_and_no_stream_can_claim_the_call() {
         let sessions = PipelineSessions::default();
         let token = file(&sessions);
         assert!(!sessions.machine_answered(CallId(7)));
@@ -225,8 +233,8 @@ mod tests {
         assert_eq!(refused, Some(Refusal::UnknownCall("7".into())));
     }
 
-    #[test]
-    fn a_running_session_takes_the_machine_verdict_once_and_is_let_go_when_it_ends() {
+    #[tokio::test]
+    async fn a_running_session_takes_the_machine_verdict_once_and_is_let_go_when_it_ends() {
         let sessions = PipelineSessions::default();
         let token = file(&sessions);
         assert_eq!(sessions.claim(Some("7"), Some("wrong")).err(), Some(Refusal::WrongToken(CallId(7))));

@@ -16,6 +16,7 @@ use switchboard_providers::anthropic::{
 use switchboard_providers::elevenlabs_tts::{ElevenLabsTtsClient, TtsEvent, TtsOptions, TtsReceiver, TtsSender};
 use tokio::sync::mpsc;
 
+use super::call::PipelineCall;
 use super::playout::Outbound;
 use super::sentences::Sentences;
 use crate::agent_tools::{self, ToolCall};
@@ -49,6 +50,26 @@ pub(super) struct TurnSetup {
     pub(super) fields: Vec<DataField>,
     pub(super) session: mpsc::Sender<Input>,
     pub(super) playout: mpsc::Sender<Outbound>,
+}
+
+impl TurnSetup {
+    /// What `call`'s turns share; they report to `session` and queue audio for `playout`.
+    pub(super) fn new(call: &PipelineCall, session: mpsc::Sender<Input>, playout: mpsc::Sender<Outbound>) -> Self {
+        let settings = &call.settings;
+        let mut tts_options = TtsOptions::new(settings.tts_voice.clone(), settings.tts_model.clone());
+        tts_options.chunk_length_schedule = vec![50, 120, 160, 250];
+        Self {
+            anthropic: call.clients.anthropic.clone(),
+            tts: call.clients.tts.clone(),
+            tts_options,
+            model: settings.llm_model.clone(),
+            system: call.system_prompt.clone(),
+            tools: agent_tools::tools(&call.data_fields, call.transfer_to.is_some()),
+            fields: call.data_fields.clone(),
+            session,
+            playout,
+        }
+    }
 }
 
 /// The name of a turn's mark.

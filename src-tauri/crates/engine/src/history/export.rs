@@ -362,6 +362,7 @@ mod tests {
             recording: None,
             latencies: Vec::new(),
             audio_pacing: None,
+            heard: None,
             actions: vec![
                 action(1, ControlAction::Steer, "ask about freight", 4_000),
                 action(2, ControlAction::TakeOver, "+13125550199", 9_000),

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use switchboard_core::{
-    AudioPacing, CallAction, CallCost, CallId, CallSummary, Offer, RecordingInfo, TranscriptLine, TurnLatency,
+    AudioPacing, CallAction, CallCost, CallId, CallSummary, HeardLatency, Offer, RecordingInfo, TranscriptLine,
+    TurnLatency,
 };
 use switchboard_store::{Store, StoreError};
 
@@ -38,6 +39,8 @@ pub struct CallRecord {
     pub latencies: Vec<TurnLatency>,
     /// How well the agent's audio kept time (calls the engine voiced itself).
     pub audio_pacing: Option<AudioPacing>,
+    /// What the callee heard, read from the recording (calls the engine voiced itself).
+    pub heard: Option<HeardLatency>,
     /// What the dispatcher did to the call while it was live, oldest first.
     pub actions: Vec<CallAction>,
 }
@@ -58,6 +61,7 @@ pub fn call_record(store: &Store, id: CallId) -> Result<CallRecord, EngineError>
         recording: store.recording(id)?,
         latencies: store.turn_latencies(id)?,
         audio_pacing: store.audio_pacing(id)?,
+        heard: store.heard_latency(id)?,
         actions: store.call_actions(id)?,
     })
 }

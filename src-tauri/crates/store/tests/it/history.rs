@@ -2,8 +2,8 @@
 //! forgetting a contact and the numbers that stay suppressed.
 
 use switchboard_core::{
-    AudioPacing, BackendKind, CallCost, CallFilter, CallId, CallState, ContactFields, Offer, Speaker, TranscriptLine,
-    TurnLatency, UnixMillis,
+    AudioPacing, BackendKind, CallCost, CallFilter, CallId, CallState, ContactFields, HeardLatency, Offer, Speaker,
+    TranscriptLine, TurnLatency, UnixMillis,
 };
 use switchboard_store::{NewCall, Store};
 
@@ -104,6 +104,11 @@ fn a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept() {
     let pacing = AudioPacing { frames: 750, late: 2, worst_gap_ms: 61 };
     store.record_audio_pacing(id, &pacing).unwrap();
     assert_eq!(store.audio_pacing(id).unwrap(), Some(pacing));
+
+    assert_eq!(store.heard_latency(id).unwrap(), None);
+    let heard = HeardLatency::new(Some(60), &[1040, 1100]);
+    store.record_heard_latency(id, &heard).unwrap();
+    assert_eq!(store.heard_latency(id).unwrap(), Some(heard));
 
     store.save_recording(id, "1.wav", 61_000, 976_044, UnixMillis(1_000)).unwrap();
     let other = call(&store, 1, 5_000, CallState::Completed, &[]);

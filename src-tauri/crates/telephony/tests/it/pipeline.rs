@@ -217,6 +217,12 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
         assert!(latency.stt_ms >= 250 && latency.stt_ms < 1500, "Deepgram's endpointing is 300 ms: {latency:?}");
         assert!(latency.llm_ms + latency.tts_ms + latency.send_ms < 500, "{latency:?}");
     }
+    // What the callee heard, read from the recording: the greeting at once, and each answer
+    // after Deepgram's 300 ms endpointing and little more.
+    let heard = store.heard_latency(outcome.call.id).unwrap().expect("what the callee heard");
+    assert_eq!(heard.replies, 3, "{heard:?}");
+    assert!(heard.first_words_ms.is_some_and(|ms| ms < 100), "{heard:?}");
+    assert!(heard.reply_median_ms.is_some_and(|ms| (200..900).contains(&ms)), "{heard:?}");
     let recording = store.recording(outcome.call.id).unwrap().expect("a recording");
     assert!(recording.duration_ms > 4_000 && recording.file.ends_with(".wav"), "{recording:?}");
     // It was written in the recordings directory, hidden, while the call lasted; then renamed.
@@ -269,7 +275,10 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     let pacing = store.audio_pacing(outcome.call.id).unwrap().expect("the call's audio pacing");
     assert_eq!(pacing.frames as usize, outcome.media.frames.len(), "{pacing:?}");
     assert!(pacing.worst_gap_ms >= 15, "gaps between frames were measured: {pacing:?}");
-    assert_eq!(world.rig.tts.spoken().len(), 7, "{:?}", world.rig.tts.spoken());
+    // The greeting, then each answer's first clause on its own and its sentences.
+    let spoken = world.rig.tts.spoken();
+    assert_eq!(spoken.len(), 9, "{spoken:?}");
+    assert_eq!(spoken[3..5], ["Thanks,", "twelve fifty per unit."]);
 }
 
 #[tokio::test]
@@ -655,4 +664,47 @@ async fn the_dispatcher_ending_a_campaigns_pipeline_call_hangs_it_up_on_twilio()
 
 fn store_target_status(engine: &Engine, campaign: i64) -> String {
     engine.store().campaign_targets(campaign, 1).unwrap().remove(0).status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_started_at_the_turns_end_is_dropped_without_a_trace_when_the_callee_goes_on() {
+    let replies = vec![Reply::text("This answer is never heard."), Reply::text("Got it, five hundred bolts.")];
+    // A pause past Deepgram's 300 ms endpointing, then more words before the model's answer.
+    let script =
+        vec![agent_done(), speak(600), CallerStep::Silence(ms(450)), speak(600), agent_done(), CallerStep::HangUp];
+    let mut world = World::new(|_| {}, scripted(replies), script).await;
+    world.rig.anthropic.set_latency(ms(400), ms(0));
+    world.rig.deepgram.script(&["I need", "five hundred bolts."]);
+    let outcome = world.call().await;
+
+    let requests = world.rig.anthropic.requests();
+    assert_eq!(requests.len(), 2, "the model was asked at the pause, and again at the end");
+    assert_eq!(last_user_text(&requests[0]), "I need");
+    assert_eq!(outcome.lines(Speaker::Callee), ["I need five hundred bolts."], "one turn of the callee");
+    let agent = outcome.lines(Speaker::Agent);
+    assert_eq!(agent.len(), 2, "the greeting and one answer: {agent:?}");
+    assert_eq!(agent[1], "Got it, five hundred bolts.");
+    assert_eq!(last_user_text(&requests[1]), "I need five hundred bolts.");
+    assert_eq!(assistant_texts(&requests[1]), [agent[0].clone()], "the dropped answer is not in the conversation");
+    assert!(world.rig.tts.spoken().iter().all(|text| !text.contains("never")), "{:?}", world.rig.tts.spoken());
+    assert!(outcome.media.clears.is_empty(), "nothing of the dropped answer reached Twilio");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_greeting_is_synthesised_while_the_phone_rings_and_played_as_the_stream_starts() {
+    let script = vec![agent_done(), CallerStep::HangUp];
+    let mut world = World::new(|_| {}, scripted(Vec::new()), script).await;
+    // ElevenLabs takes 400 ms to answer; the phone rings for a second.
+    world.rig.tts.set_latency(ms(400));
+    world.rig.twilio.set_ring_time(ms(1000));
+    let outcome = world.call().await;
+
+    let started = outcome.media.started_at.expect("the stream started");
+    let (first, _) = *outcome.media.frames.first().expect("the greeting was played");
+    assert!(first > started, "no audio before the callee answered");
+    assert!(first - started < ms(100), "the greeting came {:?} after the stream started", first - started);
+    let agent = outcome.lines(Speaker::Agent);
+    assert!(agent[0].starts_with("Hi, I'm calling for"), "{agent:?}");
+    let heard = world.engine.store().heard_latency(outcome.call.id).unwrap().expect("what the callee heard");
+    assert!(heard.first_words_ms.is_some_and(|ms| ms < 100), "{heard:?}");
 }

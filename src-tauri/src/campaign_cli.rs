@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use switchboard_core::{AgentId, AgentPurpose, BackendKind, ContactKind, QuoteRequest};
-use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec, campaign_view};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
+use switchboard_engine::costs::CampaignCost;
 use switchboard_engine::settings::default_region;
 use switchboard_engine::{EngineEvent, local_date, now};
 use switchboard_sim::{Cast, SimSettings};
-use switchboard_store::Store;
+use switchboard_store::{CampaignRow, Store};
 use switchboard_telephony::root::Switchboard;
 
 use crate::output::print;
@@ -47,6 +48,10 @@ pub struct RunArgs {
     /// Call even outside the agents' calling windows.
     #[arg(long)]
     ignore_windows: bool,
+    /// The most the campaign may spend, in US dollars: no call starts that would pass it (the
+    /// campaign pauses, "budget reached"; `campaign resume ID --budget` goes on).
+    #[arg(long)]
+    budget: Option<f64>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -281,6 +286,11 @@ fn run_campaign(
         }
         (None, CampaignKind::DriverViolation) => None,
     };
+    if let Some(budget) = args.budget
+        && !(budget.is_finite() && budget > 0.0)
+    {
+        return Err(format!("--budget must be an amount above 0 dollars, not {budget}"));
+    }
     let time_scale = args.run.sim.time_scale();
     let spec = CampaignSpec {
         name: format!("{} from {}", kind.as_str(), source),
@@ -292,6 +302,7 @@ fn run_campaign(
         max_attempts: args.attempts.max(1),
         retry_spacing_ms: (300_000.0 / time_scale) as u32,
         ignore_calling_windows: args.ignore_windows,
+        budget_usd: args.budget,
         request,
     };
 
@@ -328,8 +339,14 @@ pub async fn follow(
             let targets = store.campaign_targets(id, round).map_err(|err| err.to_string())?;
             let done = targets.iter().filter(|t| !matches!(t.status.as_str(), "pending" | "calling")).count();
             let mut line = progress_bar(round, done, targets.len());
+            if round == campaign.round {
+                line.push_str(&spent_text(store, &campaign)?);
+            }
             if campaign.status == "paused" && round == campaign.round {
-                line.push_str(" (paused)");
+                match &campaign.status_reason {
+                    Some(reason) => line.push_str(&format!(" (paused: {reason})")),
+                    None => line.push_str(" (paused)"),
+                }
             }
             if line != shown {
                 eprintln!("{line}");
@@ -380,6 +397,41 @@ pub async fn follow(
     Ok(ExitCode::SUCCESS)
 }
 
+/// "  $0.42 spent of a $1.00 budget" (or without a budget), when anything was spent.
+fn spent_text(store: &Store, campaign: &CampaignRow) -> Result<String, String> {
+    let spent: f64 =
+        store.campaign_spending(campaign.id).map_err(|err| err.to_string())?.iter().map(|round| round.spent_usd).sum();
+    Ok(match campaign.budget_usd {
+        Some(budget) => format!("  ${spent:.2} spent of a ${budget:.2} budget"),
+        None if spent > 0.0 => format!("  ${spent:.2} spent"),
+        None => String::new(),
+    })
+}
+
+/// What a campaign spent and should still cost, in lines for `campaign show`.
+fn cost_text(cost: &CampaignCost) -> String {
+    let estimate = if cost.estimate { " (estimate)" } else { "" };
+    let mut out = format!("spent: ${:.4} on {} calls{estimate}\n", cost.spent_usd, cost.calls);
+    match cost.projected_usd {
+        Some(projected) => out.push_str(&format!("projected for the rest: ${projected:.4}\n")),
+        None => out.push_str("projected for the rest: not known until a call is priced\n"),
+    }
+    if let Some(budget) = cost.budget_usd {
+        out.push_str(&format!("budget: ${budget:.2}\n"));
+    }
+    for round in cost.rounds.iter().filter(|round| round.calls > 0 || round.left > 0) {
+        let average =
+            round.average_usd.map_or_else(|| "no call priced".to_owned(), |average| format!("${average:.4} a call"));
+        let projected =
+            round.projected_usd.map_or_else(String::new, |projected| format!(", ${projected:.4} projected"));
+        out.push_str(&format!(
+            "  round {}: ${:.4} on {} calls ({average}), {} left{projected}\n",
+            round.round, round.spent_usd, round.calls, round.left
+        ));
+    }
+    out
+}
+
 fn progress_bar(round: u8, done: usize, total: usize) -> String {
     let width = 30;
     let filled = (done * width).checked_div(total).unwrap_or(width);
@@ -393,7 +445,7 @@ pub fn list(paths: &DataPaths) -> Result<ExitCode, String> {
     for c in store.list_campaigns().map_err(|err| err.to_string())? {
         out.push_str(&format!("{:>4}  {:<16} {:<10} round {}  {}\n", c.id, c.kind, c.status, c.round, c.name));
         if let Some(reason) = &c.status_reason {
-            out.push_str(&format!("      stopped: {reason}\n"));
+            out.push_str(&format!("      {}: {reason}\n", if c.status == "paused" { "paused" } else { "stopped" }));
         }
     }
     print(&out);
@@ -406,18 +458,20 @@ pub fn show(paths: &DataPaths, id: i64, json: bool) -> Result<ExitCode, String> 
     let campaign = store.campaign(id).map_err(|err| err.to_string())?.ok_or(format!("no campaign {id}"))?;
     let result: Option<CampaignResult> =
         campaign.summary.as_deref().map(serde_json::from_str).transpose().map_err(|err| err.to_string())?;
+    let cost = campaign_view(&store, campaign.clone()).map_err(|err| err.to_string())?.cost;
     if json {
         let value = serde_json::json!({
             "id": campaign.id, "name": campaign.name, "kind": campaign.kind,
             "status": campaign.status, "statusReason": campaign.status_reason,
-            "round": campaign.round, "summary": result,
+            "round": campaign.round, "summary": result, "cost": cost,
         });
         print(&(serde_json::to_string_pretty(&value).map_err(|err| err.to_string())? + "\n"));
     } else {
         let mut out = format!("{} ({}, {}, round {})\n", campaign.name, campaign.kind, campaign.status, campaign.round);
         if let Some(reason) = &campaign.status_reason {
-            out.push_str(&format!("stopped: {reason}\n"));
+            out.push_str(&format!("{}: {reason}\n", if campaign.status == "paused" { "paused" } else { "stopped" }));
         }
+        out.push_str(&cost_text(&cost));
         for round in 1..=campaign.round {
             for t in store.campaign_targets(id, round).map_err(|err| err.to_string())? {
                 let who = store.contact(t.contact_id).ok().flatten().map(|c| c.fields.name).unwrap_or_default();

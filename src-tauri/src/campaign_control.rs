@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_engine::campaigns::spawn_runner;
+use switchboard_engine::costs::raise_budget;
 use switchboard_engine::now;
 use switchboard_sim::SimSettings;
 use switchboard_store::Store;
@@ -31,16 +32,14 @@ pub fn pause(paths: &DataPaths, id: i64) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resumes campaign `id`: in the process that runs it when one holds the profile, else here to
-/// its summary.
-pub fn resume(paths: &DataPaths, id: i64, json: bool, run: &RunOn) -> Result<ExitCode, String> {
+/// Resumes campaign `id` (with a new budget when `budget` is given): in the process that runs it
+/// when one holds the profile, else here to its summary.
+pub fn resume(paths: &DataPaths, id: i64, budget: Option<f64>, json: bool, run: &RunOn) -> Result<ExitCode, String> {
     let mut lock = match ProfileLock::acquire(paths, Holder::CampaignResume) {
         Ok(lock) => lock,
         Err(held) if held.holder().is_some_and(|holder| runs(holder, id)) => {
             let store = open_store(paths)?;
-            if !store.set_campaign_paused(id, false).map_err(|err| err.to_string())? {
-                return Err(not_running(&store, id));
-            }
+            set_running(&store, id, budget)?;
             print(&format!("resumed campaign {id}; {} runs it\n", held.who()));
             return Ok(ExitCode::SUCCESS);
         }
@@ -55,9 +54,10 @@ pub fn resume(paths: &DataPaths, id: i64, json: bool, run: &RunOn) -> Result<Exi
     runtime.block_on(async {
         let switchboard = run.start(paths, &store, &agents).await?;
         let engine = Arc::clone(&switchboard.engine);
-        let resumed = store.set_campaign_paused(id, false).map_err(|err| err.to_string())?;
         // A campaign stopped in error has no runner anywhere: this one takes it up again.
-        if !resumed && !store.resume_stopped_campaign(id).map_err(|err| err.to_string())? {
+        if set_running(&store, id, budget).is_err()
+            && !store.resume_stopped_campaign(id).map_err(|err| err.to_string())?
+        {
             return Err(not_running(&store, id));
         }
         let mut events = engine.bus().subscribe();
@@ -66,6 +66,15 @@ pub fn resume(paths: &DataPaths, id: i64, json: bool, run: &RunOn) -> Result<Exi
         switchboard.stop(SETTLE, std::future::pending()).await;
         followed
     })
+}
+
+/// Sets a paused campaign running, with `budget` when given (it must be above what was spent).
+fn set_running(store: &Store, id: i64, budget: Option<f64>) -> Result<(), String> {
+    match budget {
+        Some(budget) => raise_budget(store, id, budget).map_err(|err| err.to_string()),
+        None if store.set_campaign_paused(id, false).map_err(|err| err.to_string())? => Ok(()),
+        None => Err(not_running(store, id)),
+    }
 }
 
 /// Cancels campaign `id`: contacts not called yet are not called; its calls on the line are

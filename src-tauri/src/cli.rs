@@ -70,6 +70,10 @@ pub enum CampaignCommand {
     /// has this profile, runs it here to its summary.
     Resume {
         id: i64,
+        /// A new budget in US dollars, above what the campaign spent (a campaign paused because
+        /// its budget was reached goes on with this one).
+        #[arg(long)]
+        budget: Option<f64>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -144,7 +148,7 @@ fn run_campaign_command(command: CampaignCommand) -> Result<ExitCode, String> {
         CampaignCommand::List => campaign_cli::list(&paths),
         CampaignCommand::Show { id, json } => campaign_cli::show(&paths, id, json),
         CampaignCommand::Pause { id } => campaign_control::pause(&paths, id),
-        CampaignCommand::Resume { id, json, run } => campaign_control::resume(&paths, id, json, &run),
+        CampaignCommand::Resume { id, budget, json, run } => campaign_control::resume(&paths, id, budget, json, &run),
         CampaignCommand::Cancel { id, end_calls } => campaign_control::cancel(&paths, id, end_calls),
     }
 }

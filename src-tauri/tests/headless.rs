@@ -132,6 +132,7 @@ impl Profile {
             max_attempts: 1,
             retry_spacing_ms: 1000,
             ignore_calling_windows: true,
+            budget_usd: None,
             request: None,
         };
         let json = serde_json::to_string(&spec).unwrap();

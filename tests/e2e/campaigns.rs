@@ -315,6 +315,7 @@ async fn a_campaign_stopped_in_error_shows_why_in_its_detail() {
                 max_attempts: 1,
                 retry_spacing_ms: 0,
                 ignore_calling_windows: true,
+                budget_usd: None,
                 request: None,
             };
             let json = serde_json::to_string(&spec).unwrap();

@@ -8,6 +8,7 @@ use switchboard_engine::campaigns::{
     CampaignKind, CampaignResult, CampaignSpec, CampaignView, LastQuote, LaunchProblem, PastItems, campaign_view,
     estimate_freight, last_quotes, launch_problems, past_items, resolve_review,
 };
+use switchboard_engine::costs::raise_budget;
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{EngineError, ErrorCode};
 use tauri::State;
@@ -96,6 +97,14 @@ pub async fn set_campaign_status(console: State<'_, Console>, id: i64, status: S
     if !changed {
         return Err(CommandError::new(ErrorCode::InvalidInput, format!("campaign {id} has already finished")));
     }
+    campaign(&console, id).await
+}
+
+/// Gives a campaign a new budget, above what it spent, and sets it running (a campaign paused
+/// because its budget was reached goes on).
+#[tauri::command]
+pub async fn set_campaign_budget(console: State<'_, Console>, id: i64, budget_usd: f64) -> Reply<CampaignView> {
+    with_store(&console, move |store| raise_budget(store, id, budget_usd)).await?;
     campaign(&console, id).await
 }
 

@@ -1,6 +1,7 @@
 //! Commands about the dispatcher's settings.
 
-use switchboard_core::FieldError;
+use switchboard_core::{CostSettings, FieldError};
+use switchboard_engine::costs::{SaveCostError, cost_settings, save_cost_settings};
 use switchboard_engine::settings::{
     DEFAULT_REGION, DISPATCHER_PHONE, MAX_PAYMENT_TERMS_RATE, PAYMENT_TERMS_RATE, default_region, dispatcher_phone,
     payment_terms_rate,
@@ -45,6 +46,23 @@ pub async fn set_payment_terms_rate(console: State<'_, Console>, rate: f64) -> R
         )]));
     }
     with_store(&console, move |store| store.set_setting(PAYMENT_TERMS_RATE, &rate.to_string()).map(|()| rate)).await
+}
+
+/// The rates calls are priced at and the per-call limit.
+#[tauri::command]
+pub async fn get_cost_settings(console: State<'_, Console>) -> Reply<CostSettings> {
+    query(&console, cost_settings).await
+}
+
+/// Saves the rates and the per-call limit, all or nothing: every bad field is named.
+#[tauri::command]
+pub async fn set_cost_settings(console: State<'_, Console>, settings: CostSettings) -> Reply<CostSettings> {
+    with_store(&console, move |store| match save_cost_settings(store, &settings) {
+        Ok(()) => Ok(settings),
+        Err(SaveCostError::Invalid(problems)) => Err(CommandError::invalid(problems)),
+        Err(SaveCostError::Store(err)) => Err(err.into()),
+    })
+    .await
 }
 
 /// The dispatcher's own phone (E.164), where a call they take over goes; empty when not set.

@@ -245,7 +245,7 @@ result: string | null, requestedAt: UnixMillis, doneAt: UnixMillis | null, };
 
 export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "callActionUpdated", action: CallAction, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" };
 
-export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "audio-unavailable" | "keychain-unavailable" | "storage";
+export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "over-call-limit" | "audio-unavailable" | "keychain-unavailable" | "storage";
 
 export type ActionCall = { phone: string, 
 /**
@@ -450,6 +450,12 @@ retrySpacingMs: number,
  */
 ignoreCallingWindows: boolean, 
 /**
+ * The most the campaign may spend, in US dollars: no call starts that would pass it (the
+ * campaign pauses, "budget reached"). Raised on resume; the campaign row holds the one in
+ * force.
+ */
+budgetUsd: number | null, 
+/**
  * What a vendor-quote campaign asks every vendor for; it fills the agents' variables.
  * Campaigns launched before requests were kept have none (each vendor's own item then).
  */
@@ -507,15 +513,52 @@ export type TargetView = { round: number, contactId: ContactId, contactName: str
  */
 nextAttemptAt: UnixMillis | null, };
 
+export type RoundCost = { round: number, spentUsd: number, 
+/**
+ * Calls priced so far.
+ */
+calls: number, 
+/**
+ * What a call of this round costs on average (its own calls', else the campaign's).
+ */
+averageUsd: number | null, 
+/**
+ * Targets still to call or on the line.
+ */
+left: number, 
+/**
+ * What those should cost at the average; `None` while no call is priced.
+ */
+projectedUsd: number | null, };
+
+export type CampaignCost = { spentUsd: number, 
+/**
+ * Calls priced so far.
+ */
+calls: number, 
+/**
+ * Some calls were priced at Settings' rates or as if real (simulator), not by a provider.
+ */
+estimate: boolean, 
+/**
+ * What the targets left should cost; `None` while no call is priced.
+ */
+projectedUsd: number | null, budgetUsd: number | null, rounds: Array<RoundCost>, };
+
 export type CampaignView = { id: number, name: string, spec: CampaignSpec, 
 /**
  * running, paused, completed, canceled or error.
  */
 status: string, 
 /**
- * Why the campaign stopped, when its status is error.
+ * Why the campaign stopped, when its status is error, or why it paused itself ("budget
+ * reached").
  */
-statusReason: string | null, round: number, createdAt: UnixMillis, endedAt: UnixMillis | null, rounds: Array<RoundProgress>, targets: Array<TargetView>, result: CampaignResult | null, };
+statusReason: string | null, round: number, createdAt: UnixMillis, endedAt: UnixMillis | null, rounds: Array<RoundProgress>, targets: Array<TargetView>, result: CampaignResult | null, 
+/**
+ * What it spent, what the rest should cost, and its budget.
+ */
+cost: CampaignCost, };
 
 export type LaunchProblem = { contactId: ContactId, contactName: string, 
 /**
@@ -668,6 +711,80 @@ export type CallCost = { amount: number,
  */
 currency: string, };
 
+export type CostItem = { 
+/**
+ * What was used ("Twilio minutes").
+ */
+item: string, quantity: number, 
+/**
+ * The unit of `quantity` and `rate_usd` ("min", "1M tokens").
+ */
+unit: string, 
+/**
+ * US dollars per unit.
+ */
+rateUsd: number, amountUsd: number, };
+
+export type CallPrice = { totalUsd: number, 
+/**
+ * Priced from usage at the rates in Settings, or a simulator call priced as if it were
+ * real, rather than the provider's own figure.
+ */
+estimate: boolean, items: Array<CostItem>, };
+
+export type CostRates = { 
+/**
+ * Twilio outbound voice, per minute (every started minute is billed).
+ */
+twilioMinute: number, 
+/**
+ * Twilio call recording, per minute recorded (every started minute is billed).
+ */
+twilioRecordingMinute: number, 
+/**
+ * Twilio `<Say>` text-to-speech (Amazon Polly voices), per 100 characters.
+ */
+twilioSay100Chars: number, 
+/**
+ * Deepgram streaming speech-to-text, per minute of audio streamed.
+ */
+deepgramMinute: number, 
+/**
+ * Anthropic input tokens, per million.
+ */
+anthropicInputMtok: number, 
+/**
+ * Anthropic output tokens, per million.
+ */
+anthropicOutputMtok: number, 
+/**
+ * ElevenLabs text-to-speech, per 1,000 characters.
+ */
+elevenlabsTts1kChars: number, 
+/**
+ * What one ElevenLabs credit costs (ElevenLabs Agents reports a call's cost in credits).
+ */
+elevenlabsCredit: number, 
+/**
+ * ElevenLabs Agents, per minute (a simulator estimate; real calls report credits).
+ */
+elevenlabsAgentMinute: number, 
+/**
+ * Vapi, per minute (a simulator estimate; real calls report their cost).
+ */
+vapiMinute: number, 
+/**
+ * Ultravox, per minute (its calls report no cost, so they are priced at this rate).
+ */
+ultravoxMinute: number, };
+
+export type CostSettings = { rates: CostRates, 
+/**
+ * A call whose most it can cost (its agent's max duration at these rates) is above this is
+ * refused before it is dialled; `None`: no limit.
+ */
+perCallLimitUsd: number | null, };
+
 export type TurnLatency = { turn: number, sttMs: number, llmMs: number, ttsMs: number, sendMs: number, };
 
 export type AudioPacing = { frames: number, late: number, worstGapMs: number, };
@@ -690,7 +807,15 @@ export type CallRecord = { call: CallSummary, transcript: Array<TranscriptLine>,
 /**
  * How the call's campaign judged it (driver outcome, retry reason), for campaign calls.
  */
-outcome: string | null, cost: CallCost | null, 
+outcome: string | null, 
+/**
+ * What the provider reported the call cost, in its currency or unit.
+ */
+cost: CallCost | null, 
+/**
+ * What the call cost in US dollars, with its breakdown (`None` while unknown).
+ */
+price: CallPrice | null, 
 /**
  * Provider ids by name ("Twilio call SID" → "CA…").
  */

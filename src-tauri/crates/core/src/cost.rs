@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BackendKind, Speaker, TranscriptLine};
+use crate::{BackendKind, FieldError, Speaker, TranscriptLine};
 
 /// Prices in US dollars per unit. The defaults are the providers' public list prices; where each
 /// comes from and when it was taken is in docs/pricing.md.
@@ -71,23 +71,40 @@ impl CostRates {
             ("ultravoxMinute", self.ultravox_minute),
         ]
     }
+}
 
-    /// The rate named `field` (see [`CostRates::fields`]), to set it; `None` for no such rate.
-    pub fn field_mut(&mut self, field: &str) -> Option<&mut f64> {
-        Some(match field {
-            "twilioMinute" => &mut self.twilio_minute,
-            "twilioRecordingMinute" => &mut self.twilio_recording_minute,
-            "twilioSay100Chars" => &mut self.twilio_say_100_chars,
-            "deepgramMinute" => &mut self.deepgram_minute,
-            "anthropicInputMtok" => &mut self.anthropic_input_mtok,
-            "anthropicOutputMtok" => &mut self.anthropic_output_mtok,
-            "elevenlabsTts1kChars" => &mut self.elevenlabs_tts_1k_chars,
-            "elevenlabsCredit" => &mut self.elevenlabs_credit,
-            "elevenlabsAgentMinute" => &mut self.elevenlabs_agent_minute,
-            "vapiMinute" => &mut self.vapi_minute,
-            "ultravoxMinute" => &mut self.ultravox_minute,
-            _ => return None,
-        })
+/// The highest rate accepted, in dollars per unit: beyond it a typo, not a price.
+pub const MAX_RATE_USD: f64 = 1_000.0;
+
+/// What Settings says about cost: the rates, and the most a single call may cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CostSettings {
+    pub rates: CostRates,
+    /// A call whose most it can cost (its agent's max duration at these rates) is above this is
+    /// refused before it is dialled; `None`: no limit.
+    pub per_call_limit_usd: Option<f64>,
+}
+
+impl CostSettings {
+    /// Every problem with the settings, by field (`rates.twilioMinute`, `perCallLimitUsd`).
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems: Vec<FieldError> = self
+            .rates
+            .fields()
+            .into_iter()
+            .filter(|(_, rate)| !(rate.is_finite() && (0.0..=MAX_RATE_USD).contains(rate)))
+            .map(|(name, _)| {
+                FieldError::new(format!("rates.{name}"), format!("a price from 0 to {MAX_RATE_USD} dollars"))
+            })
+            .collect();
+        if let Some(limit) = self.per_call_limit_usd
+            && !(limit.is_finite() && limit > 0.0)
+        {
+            problems.push(FieldError::new("perCallLimitUsd", "a limit above 0 dollars, or none"));
+        }
+        problems
     }
 }
 
@@ -345,6 +362,17 @@ mod tests {
 
     fn line(seq: u32, speaker: Speaker, text: &str) -> TranscriptLine {
         TranscriptLine { seq, speaker, text: text.to_owned(), offset_ms: 0 }
+    }
+
+    #[test]
+    fn bad_rates_and_limits_are_named_by_field() {
+        let mut settings = CostSettings::default();
+        assert!(settings.problems().is_empty());
+        settings.rates.deepgram_minute = -1.0;
+        settings.rates.vapi_minute = f64::NAN;
+        settings.per_call_limit_usd = Some(0.0);
+        let fields: Vec<String> = settings.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["rates.deepgramMinute", "rates.vapiMinute", "perCallLimitUsd"]);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use switchboard_core::{
-    Agent, AgentConfig, AudioPacing, BackendKind, CallId, CallState, Contact, ControlAction, HeardLatency, Speaker,
-    TurnLatency, Variables,
+    Agent, AgentConfig, AudioPacing, BackendKind, CallId, CallState, CallUsage, Contact, ControlAction, HeardLatency,
+    Speaker, TurnLatency, Variables,
 };
 use tokio::sync::mpsc;
 
@@ -63,6 +63,9 @@ pub enum BackendEvent {
     HeardLatency(HeardLatency),
     /// How well the agent's audio kept time over the whole call (backends that pace it themselves).
     AudioPacing(AudioPacing),
+    /// What the call used so far that it is billed for (added to what was reported before),
+    /// from backends that count it themselves; priced with the call's end.
+    Usage(CallUsage),
     /// The call's audio, whole (a WAV or MP3 file's bytes), to keep for offline review.
     Recording {
         audio: Vec<u8>,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallId, CallState, CallSummary, TranscriptLine};
+use switchboard_core::{CallId, CallState, CallSummary, Pricing, TranscriptLine};
 use switchboard_store::{CallProgress, Store};
 use tokio::sync::mpsc;
 use tokio::time::timeout_at;
@@ -29,6 +29,8 @@ pub(crate) struct CallTask {
     /// Lines and fields received and not stored yet.
     pending: CallProgress,
     recordings: Option<Recordings>,
+    /// How the call is priced when it ends (with the usage its backend reported so far).
+    pricing: Option<Pricing>,
     /// Held while the call lasts, when it counts against the campaign-call limit.
     _slot: Option<CallSlot>,
 }
@@ -50,8 +52,15 @@ impl CallTask {
             next_seq: 0,
             pending: CallProgress::default(),
             recordings,
+            pricing: None,
             _slot: slot,
         }
+    }
+
+    /// The task of a call priced by `pricing` when it ends.
+    pub(crate) fn priced(mut self, pricing: Option<Pricing>) -> Self {
+        self.pricing = pricing;
+        self
     }
 
     /// The task of a call whose lines so far are stored: its next line follows them (a backend
@@ -150,6 +159,12 @@ impl CallTask {
         match event {
             BackendEvent::Ringing => self.advance(CallState::Ringing).await,
             BackendEvent::Answered => self.advance(CallState::InProgress).await,
+            BackendEvent::Usage(more) => {
+                if let Some(Pricing::Usage { usage, .. }) = self.pricing.as_mut() {
+                    usage.add(&more);
+                }
+                Ok(())
+            }
             BackendEvent::TurnLatency(latency) => {
                 self.writes.write(move |store| store.record_turn_latency(id, &latency)).await
             }
@@ -219,12 +234,13 @@ impl CallTask {
         Ok(())
     }
 
-    /// Ends the call in one transaction with the lines and fields that came with the end and the
-    /// offer they make (retried while writes fail), then publishes what changed.
+    /// Ends the call in one transaction with the lines and fields that came with the end, the
+    /// offer they make and its price (retried while writes fail), then publishes what changed.
     async fn finish(&mut self, state: CallState, reason: String) -> Result<(), EngineError> {
         let state = if state.is_terminal() { state } else { CallState::Failed };
-        let (progress, id, at) = (std::mem::take(&mut self.pending), self.call_id, now());
-        let ended = self.writes.write(move |store| store.end_call(id, state, &reason, at, &progress, None)).await?;
+        let (progress, id, at, pricing) = (std::mem::take(&mut self.pending), self.call_id, now(), self.pricing.take());
+        let ended =
+            self.writes.write(move |store| store.end_call(id, state, &reason, at, &progress, pricing.as_ref())).await?;
         switchboard_store::failpoint!("call-end-after-commit");
         self.publish_lines(ended.new_lines);
         if let Some(offer) = ended.offer {

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use crate::blocking::blocking;
 use crate::call_task::{CallTask, apply_state};
 use crate::campaigns::{CampaignSpec, spawn_runner};
+use crate::costs::{check_call_limit, cost_settings, priced_as, pricing};
 use crate::history::{Recordings, contact_memory, memory_calls};
 use crate::settings::default_region;
 use crate::variables::call_variables;
@@ -192,6 +193,12 @@ impl Engine {
         self.backends.insert(backend.kind(), backend);
     }
 
+    /// The backend an agent on `agent_backend` has its calls placed on (the command line's
+    /// `--backend` wins).
+    pub(crate) fn call_backend(&self, agent_backend: BackendKind) -> BackendKind {
+        self.settings.backend_override.unwrap_or(agent_backend)
+    }
+
     /// The backend registered for `kind`.
     pub(crate) fn backend(&self, kind: BackendKind) -> Option<Arc<dyn CallBackend>> {
         self.backends.get(&kind).cloned()
@@ -284,13 +291,19 @@ impl Engine {
         };
         let attempt = campaign.map_or(1, |(_, _, attempt)| attempt);
         let mut agent = agent;
-        agent.config.backend = self.settings.backend_override.unwrap_or(agent.config.backend);
+        let chosen = agent.config.backend;
+        agent.config.backend = self.call_backend(chosen);
         let backend = Arc::clone(
             self.backends
                 .get(&agent.config.backend)
                 .filter(|backend| backend.configured())
                 .ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
         );
+        let store = Arc::clone(&self.store);
+        let costs = blocking(move || cost_settings(&store)).await?;
+        let priced_as = priced_as(agent.config.backend, chosen);
+        check_call_limit(&costs, &agent.config, priced_as, &contact.fields.name)?;
+        let pricing = pricing(agent.config.backend, priced_as, &agent.config, costs.rates);
 
         let new_call = NewCall {
             contact_id,
@@ -322,7 +335,8 @@ impl Engine {
             recording_dir: self.settings.recordings_dir.clone(),
         };
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
-        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot, self.recordings());
+        let task =
+            CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot, self.recordings()).priced(pricing);
         apply_state(&self.store, &self.bus, call.id, CallState::Dialing, None).await?;
         if let Err(err) = backend.start(request, events).await {
             tracing::warn!(call = %call.id, error = %err, "backend refused the call");

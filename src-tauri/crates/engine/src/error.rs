@@ -19,6 +19,8 @@ pub enum ErrorCode {
     MissingVariables,
     BackendUnavailable,
     BackendFailed,
+    /// The call could cost more than the per-call limit in Settings.
+    OverCallLimit,
     /// No audio output device could play (the app works on without sound).
     AudioUnavailable,
     /// The OS keychain is missing, locked or refused.
@@ -41,6 +43,12 @@ pub enum EngineError {
     MissingVariables { agent: String, missing: MissingVariables },
     #[error("the {0:?} backend is not available in this build")]
     BackendUnavailable(BackendKind),
+    #[error(
+        "not calling {contact}: a call with {agent} may last {minutes} min, which on {} could cost up to \
+         ${max_usd:.2} at the rates in Settings, above the per-call limit of ${limit_usd:.2}",
+        backend.label()
+    )]
+    OverCallLimit { contact: String, agent: String, backend: BackendKind, minutes: u32, max_usd: f64, limit_usd: f64 },
     #[error("the call could not be placed: {0}")]
     Backend(#[from] BackendError),
     #[error("the agent could not be saved on its provider: {0}")]
@@ -70,6 +78,7 @@ impl EngineError {
             Self::DoNotCall { .. } => ErrorCode::DoNotCall,
             Self::MissingVariables { .. } => ErrorCode::MissingVariables,
             Self::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
+            Self::OverCallLimit { .. } => ErrorCode::OverCallLimit,
             Self::Backend(_) | Self::AgentSync(_) => ErrorCode::BackendFailed,
             Self::Store(_) | Self::ShuttingDown => ErrorCode::Storage,
             Self::InvalidRequest(_) => ErrorCode::InvalidInput,

@@ -15,6 +15,7 @@ pub mod campaigns;
 mod clock;
 pub mod contacts;
 mod control;
+pub mod costs;
 mod engine;
 mod error;
 pub mod history;

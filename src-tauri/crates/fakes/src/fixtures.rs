@@ -43,6 +43,7 @@ pub fn quote_campaign(
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(bolts_request(1_000)),
     }
 }

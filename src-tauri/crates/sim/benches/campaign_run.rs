@@ -64,6 +64,7 @@ fn main() {
             max_attempts: 2,
             retry_spacing_ms: 10,
             ignore_calling_windows: true,
+            budget_usd: None,
             request: Some(fixtures::bolts_request(10_000)),
         };
         let id = engine.launch_campaign(spec).await.unwrap();

@@ -8,6 +8,17 @@ use crate::cached::Cached as _;
 use crate::calls::transcript;
 use crate::{Result, Store, StoreError};
 
+/// What one round of a campaign spent on the calls priced so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundSpending {
+    pub round: u8,
+    pub spent_usd: f64,
+    /// Calls priced.
+    pub calls: u32,
+    /// Whether any of them was priced as an estimate.
+    pub estimate: bool,
+}
+
 impl Store {
     /// Records what a provider charged for a call, and `price`, its figure in dollars (`None`
     /// when it cannot be converted: the dollar total stays unknown).
@@ -59,14 +70,17 @@ impl Store {
         Ok(Some(CallPrice { total_usd, estimate, items: items.collect::<rusqlite::Result<_>>()? }))
     }
 
-    /// What campaign `id`'s calls cost so far in dollars, and how many calls that is (calls whose
-    /// price is known).
-    pub fn campaign_spent(&self, id: i64) -> Result<(f64, u32)> {
-        Ok(self.conn().query_row_cached(
-            "SELECT COALESCE(SUM(cost_usd), 0), COUNT(cost_usd) FROM calls WHERE campaign_id = ?1",
-            [id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?)
+    /// What campaign `id`'s calls cost so far, round by round (rounds with a priced call).
+    pub fn campaign_spending(&self, id: i64) -> Result<Vec<RoundSpending>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT round, SUM(cost_usd), COUNT(cost_usd), MAX(cost_estimate) FROM calls
+             WHERE campaign_id = ?1 AND cost_usd IS NOT NULL GROUP BY round ORDER BY round",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok(RoundSpending { round: row.get(0)?, spent_usd: row.get(1)?, calls: row.get(2)?, estimate: row.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

@@ -17,7 +17,8 @@ pub struct CampaignRow {
     pub name: String,
     pub kind: String,
     pub status: String,
-    /// Why the campaign stopped, when its status is `error`.
+    /// Why the campaign stopped, when its status is `error`, or why it paused itself
+    /// ([`BUDGET_REACHED`]).
     pub status_reason: Option<String>,
     pub round: u8,
     pub spec: String,
@@ -26,7 +27,13 @@ pub struct CampaignRow {
     pub ended_at: Option<UnixMillis>,
     /// A cancel asked to end the campaign's calls on the line (carried out by its runner).
     pub end_calls: bool,
+    /// The most the campaign may spend, in US dollars (`None`: no budget).
+    pub budget_usd: Option<f64>,
 }
+
+/// The `status_reason` of a campaign that paused itself because its next call would pass its
+/// budget.
+pub const BUDGET_REACHED: &str = "budget reached";
 
 /// One contact to call in one round of a campaign.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,14 +67,15 @@ pub struct Lease<'a> {
     pub until: UnixMillis,
 }
 
-const SELECT_CAMPAIGN: &str = "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls, status_reason FROM campaigns";
+const SELECT_CAMPAIGN: &str = "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls, status_reason, budget_usd FROM campaigns";
 const SELECT_TARGET: &str =
     "SELECT campaign_id, round, contact_id, status, attempts, next_attempt_at, call_id, outcome, variables,
             lease_owner, lease_expires_at
      FROM campaign_targets";
 
 impl Store {
-    /// Stores a new running campaign with its round-1 targets, in one transaction.
+    /// Stores a new running campaign with its round-1 targets, in one transaction. Its budget
+    /// is the spec's `budgetUsd`, when it has one.
     pub fn insert_campaign(
         &self,
         name: &str,
@@ -79,7 +87,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute_cached(
-            "INSERT INTO campaigns (name, kind, status, round, spec, created_at) VALUES (?1, ?2, 'running', 1, ?3, ?4)",
+            "INSERT INTO campaigns (name, kind, status, round, spec, created_at, budget_usd)
+             VALUES (?1, ?2, 'running', 1, ?3, ?4, json_extract(?3, '$.budgetUsd'))",
             params![name, kind, spec, now.0],
         )?;
         let id = tx.last_insert_rowid();
@@ -123,13 +132,34 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Pauses (`paused` true) or resumes a campaign unless it already finished. Returns
-    /// whether it is now in that state.
+    /// Pauses (`paused` true) or resumes a campaign unless it already finished (clearing why
+    /// it paused itself). Returns whether it is now in that state.
     pub fn set_campaign_paused(&self, id: i64, paused: bool) -> Result<bool> {
         let status = if paused { "paused" } else { "running" };
         let changed = self.conn().execute_cached(
-            "UPDATE campaigns SET status = ?2 WHERE id = ?1 AND status IN ('running', 'paused')",
+            "UPDATE campaigns SET status = ?2, status_reason = NULL WHERE id = ?1 AND status IN ('running', 'paused')",
             params![id, status],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Pauses a running campaign because its next call would pass its budget (a compare-and-swap:
+    /// false when it was not running).
+    pub fn pause_campaign_for_budget(&self, id: i64) -> Result<bool> {
+        let changed = self.conn().execute_cached(
+            "UPDATE campaigns SET status = 'paused', status_reason = ?2 WHERE id = ?1 AND status = 'running'",
+            params![id, BUDGET_REACHED],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Gives a running or paused campaign the budget `budget_usd` (`None`: none) and sets it
+    /// running; false when it had finished.
+    pub fn resume_campaign_with_budget(&self, id: i64, budget_usd: Option<f64>) -> Result<bool> {
+        let changed = self.conn().execute_cached(
+            "UPDATE campaigns SET budget_usd = ?2, status = 'running', status_reason = NULL
+             WHERE id = ?1 AND status IN ('running', 'paused')",
+            params![id, budget_usd],
         )?;
         Ok(changed == 1)
     }
@@ -350,6 +380,7 @@ fn read_campaign(row: &Row<'_>) -> rusqlite::Result<CampaignRow> {
         ended_at: row.get::<_, Option<i64>>(8)?.map(UnixMillis),
         end_calls: row.get(9)?,
         status_reason: row.get(10)?,
+        budget_usd: row.get(11)?,
     })
 }
 

@@ -4,6 +4,7 @@
 //! Twilio call; the session only talks).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{CallId, DataField, PipelineSettings, render};
@@ -13,6 +14,8 @@ use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
 use tokio::sync::mpsc;
 
 use switchboard_engine::{BackendEvent, CallRequest};
+
+use crate::usage::UsageMeter;
 
 /// The streaming clients a call talks through.
 #[derive(Debug, Clone)]
@@ -66,6 +69,8 @@ pub struct PipelineCall {
     pub events: mpsc::Sender<BackendEvent>,
     /// Hang-up and transfer requests, to the backend.
     pub control: mpsc::Sender<CallControl>,
+    /// What the call used that it is billed for, counted by its tasks (the greeting's too).
+    pub(crate) usage: Arc<UsageMeter>,
 }
 
 impl PipelineCall {
@@ -95,6 +100,7 @@ impl PipelineCall {
             clients,
             events,
             control,
+            usage: Arc::default(),
         }
     }
 }

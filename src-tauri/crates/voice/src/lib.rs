@@ -30,6 +30,7 @@ mod sessions;
 mod speech_to_text;
 mod spoken;
 mod turn;
+mod usage;
 
 pub use call::{CallControl, PipelineCall, PipelineClients};
 pub(crate) use media::refuse;

@@ -153,6 +153,7 @@ pub(super) async fn run(
         listen_options,
         listener_frames,
         inputs_sender.clone(),
+        Arc::clone(&call.usage),
     ));
     let playout = Playout {
         sink,
@@ -229,6 +230,7 @@ pub(super) async fn run(
             switchboard_engine::history::discard(path).await;
         }
     }
+    let _sent = call.events.send(BackendEvent::Usage(call.usage.total())).await;
     tracing::info!(call = %call.call_id, state = end.state.as_str(), reason = end.reason, "pipeline call ended");
     let _sent = call.events.send(BackendEvent::Ended { state: end.state, reason: end.reason }).await;
     drop(filed);

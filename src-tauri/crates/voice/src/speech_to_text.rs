@@ -5,6 +5,7 @@
 //! instead of falling behind; a frame never waits here for another. A socket that drops or
 //! fails is reopened once; a second failure is reported and the task ends.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_audio::{FRAME_BYTES, Frame};
@@ -14,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::input::Input;
+use crate::usage::UsageMeter;
 
 /// Deepgram closes a socket after 10 s with neither audio nor KeepAlive.
 const KEEP_ALIVE_AFTER: Duration = Duration::from_secs(4);
@@ -26,6 +28,7 @@ pub(super) async fn run(
     options: ListenOptions,
     mut frames: mpsc::Receiver<Frame>,
     session: mpsc::Sender<Input>,
+    usage: Arc<UsageMeter>,
 ) {
     let mut reopened = false;
     let (mut sender, mut receiver) = match client.listen(&options).await {
@@ -51,6 +54,7 @@ pub(super) async fn run(
                 last_audio = Instant::now();
                 audio.clear();
                 queued.drain(..).for_each(|frame| audio.extend_from_slice(&frame));
+                usage.listened(audio.len());
                 sender.send_audio(&audio).await.err()
             },
             event = receiver.recv() => match event {

@@ -5,6 +5,7 @@
 //! sentences not yet fully heard are sent again. Aborting the task (barge-in) drops both
 //! streams, which cancels generation at both providers.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use switchboard_audio::{Frame, Framer};
@@ -21,6 +22,7 @@ use super::playout::Outbound;
 use super::sentences::Sentences;
 use crate::agent_tools::{self, ToolCall};
 use crate::input::{Input, TurnEnding, TurnFailure, TurnReport};
+use crate::usage::UsageMeter;
 
 /// Tokens per answer: a spoken turn is short.
 const MAX_TOKENS: u32 = 400;
@@ -50,6 +52,8 @@ pub(super) struct TurnSetup {
     pub(super) fields: Vec<DataField>,
     pub(super) session: mpsc::Sender<Input>,
     pub(super) playout: mpsc::Sender<Outbound>,
+    /// What the call's turns used, for its price.
+    pub(super) usage: Arc<UsageMeter>,
 }
 
 impl TurnSetup {
@@ -68,6 +72,7 @@ impl TurnSetup {
             fields: call.data_fields.clone(),
             session,
             playout,
+            usage: Arc::clone(&call.usage),
         }
     }
 }
@@ -176,7 +181,10 @@ async fn think(
                     calls.push(ContentBlock::ToolUse { id: call_id.clone(), name, input });
                     results.push(ContentBlock::ToolResult { tool_use_id: call_id, content: result });
                 }
-                StreamEvent::Stop { reason, .. } => stop = reason,
+                StreamEvent::Stop { reason, usage } => {
+                    setup.usage.thought(usage.input_tokens, usage.output_tokens);
+                    stop = reason;
+                }
             }
         }
         if let Some(rest) = splitter.finish() {
@@ -232,7 +240,7 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
         let failure = tokio::select! {
             sentence = to_speak.recv(), if !text_done => match sentence {
                 Some(sentence) => {
-                    let sent = send_sentence(sender.as_mut(), &sentence).await;
+                    let sent = send_sentence(sender.as_mut(), &sentence, &setup.usage).await;
                     unheard.push_back((sentence.clone(), blanks_free(&sentence)));
                     sent.err()
                 }
@@ -282,7 +290,7 @@ async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>)
         // already is cut from the new audio.
         skip = heard_of_first;
         for (sentence, _) in &unheard {
-            send_sentence(sender.as_mut(), sentence).await.map_err(failed)?;
+            send_sentence(sender.as_mut(), sentence, &setup.usage).await.map_err(failed)?;
         }
         if text_done && let Some(sender) = sender.take() {
             sender.finish().await.map_err(failed)?;
@@ -316,8 +324,13 @@ async fn open(setup: &TurnSetup) -> Result<(Option<TtsSender>, TtsReceiver), Pro
     Ok((Some(sender), receiver))
 }
 
-async fn send_sentence(sender: Option<&mut TtsSender>, sentence: &str) -> Result<(), ProviderError> {
+async fn send_sentence(
+    sender: Option<&mut TtsSender>,
+    sentence: &str,
+    usage: &UsageMeter,
+) -> Result<(), ProviderError> {
     let Some(sender) = sender else { return Ok(()) };
+    usage.spoke(sentence);
     sender.send_text(sentence).await?;
     sender.flush().await
 }

@@ -23,6 +23,7 @@ use super::outcome::CampaignResult;
 use super::quote_basis::{campaign_quotes, campaign_request, quote_basis};
 use super::spec::{CampaignKind, CampaignSpec};
 use crate::blocking;
+use crate::costs::{average_call, budget_allows, cost_settings, max_price, priced_as};
 use crate::settings::default_region;
 use crate::{CallPlan, Engine, EngineError, EngineEvent, now};
 
@@ -127,12 +128,13 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
     }
     let store = Arc::clone(engine.store());
     let Some(campaign) = blocking(move || store.campaign(id)).await? else { return Ok(Next::Finished) };
-    match campaign.status.as_str() {
-        "running" => {}
-        "paused" => return Ok(Next::Wait(Duration::from_secs(1))),
+    // A paused campaign still settles the calls that end; it starts none.
+    let paused = match campaign.status.as_str() {
+        "running" => false,
+        "paused" => true,
         "canceled" => return wind_down(engine, &campaign, runner).await,
         _ => return Ok(Next::Finished),
-    }
+    };
     let mut spec: CampaignSpec = serde_json::from_str(&campaign.spec).map_err(|err| {
         EngineError::Store(switchboard_store::StoreError::Corrupt(format!("campaign {id} spec: {err}")))
     })?;
@@ -176,6 +178,9 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         }
         publish_progress(engine, &campaign);
     }
+    if paused {
+        return Ok(Next::Wait(Duration::from_secs(1)));
+    }
 
     // Start calls up to the concurrency limit, unless the agents' audio fell behind lately.
     let store = Arc::clone(engine.store());
@@ -183,6 +188,10 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
     let clock = now();
     let braked = engine.audio_brake().holding(clock);
     let agent_id = if round == 1 { Some(spec.agent_id) } else { spec.negotiation_agent_id };
+    let budget = match (campaign.budget_usd, agent_id) {
+        (Some(budget), Some(agent_id)) => Some(budget_basis(engine, id, round, agent_id, budget).await?),
+        _ => None,
+    };
     let mut earliest_retry: Option<i64> = None;
     for target in targets.iter().filter(|t| t.status == "pending") {
         match target.next_attempt_at {
@@ -215,6 +224,12 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
                 finish_target(engine, target, "skipped", &reason).await?;
                 continue;
             }
+        }
+        if let Some(budget) = &budget
+            && !budget_allows(budget.budget_usd, budget.spent_usd, in_flight, budget.per_call_usd)
+        {
+            pause_for_budget(engine, &campaign, budget, in_flight).await?;
+            return Ok(Next::Wait(Duration::from_secs(1)));
         }
         let Some(slot) = engine.campaign_call_slot() else { break };
         let (held, contact) = (Arc::clone(engine), target.contact_id);
@@ -263,6 +278,67 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
     let wait =
         earliest_retry.map_or(IDLE_CHECK, |at| Duration::from_millis((at - now().0).max(0) as u64).min(IDLE_CHECK));
     Ok(Next::Wait(wait))
+}
+
+/// What the budget gate weighs: the budget, what was spent, and what a call is projected to
+/// cost (the round's average, else the campaign's, else the most its agent's call can cost).
+struct BudgetBasis {
+    budget_usd: f64,
+    spent_usd: f64,
+    per_call_usd: f64,
+}
+
+async fn budget_basis(
+    engine: &Arc<Engine>,
+    id: i64,
+    round: u8,
+    agent_id: AgentId,
+    budget_usd: f64,
+) -> Result<BudgetBasis, EngineError> {
+    let store = Arc::clone(engine.store());
+    let (spending, agent, settings) = blocking(move || {
+        Ok::<_, EngineError>((store.campaign_spending(id)?, store.agent(agent_id)?, cost_settings(&store)?))
+    })
+    .await?;
+    let spent_usd = spending.iter().map(|spent| spent.spent_usd).sum();
+    let per_call_usd = average_call(&spending, round).unwrap_or_else(|| {
+        agent.map_or(0.0, |agent| {
+            let backend = priced_as(engine.call_backend(agent.config.backend), agent.config.backend);
+            max_price(&agent.config, backend, &settings.rates).total_usd
+        })
+    });
+    Ok(BudgetBasis { budget_usd, spent_usd, per_call_usd })
+}
+
+/// Pauses the campaign ("budget reached") and says so; the calls on the line finish.
+async fn pause_for_budget(
+    engine: &Arc<Engine>,
+    campaign: &CampaignRow,
+    budget: &BudgetBasis,
+    in_flight: u32,
+) -> Result<(), EngineError> {
+    let id = campaign.id;
+    if blocking({
+        let store = Arc::clone(engine.store());
+        move || store.pause_campaign_for_budget(id)
+    })
+    .await?
+    {
+        tracing::info!(
+            campaign = id,
+            budget = budget.budget_usd,
+            spent = budget.spent_usd,
+            in_flight,
+            per_call = budget.per_call_usd,
+            "budget reached: no new call starts"
+        );
+        engine.bus().publish(EngineEvent::CampaignUpdated {
+            campaign_id: id,
+            status: "paused".into(),
+            round: campaign.round,
+        });
+    }
+    Ok(())
 }
 
 /// A canceled campaign's step: ends its calls on the line once when the cancel asked to, then

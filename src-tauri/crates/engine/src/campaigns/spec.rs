@@ -52,6 +52,11 @@ pub struct CampaignSpec {
     /// Call even outside the agents' calling windows (urgent runs, tests).
     #[serde(default)]
     pub ignore_calling_windows: bool,
+    /// The most the campaign may spend, in US dollars: no call starts that would pass it (the
+    /// campaign pauses, "budget reached"). Raised on resume; the campaign row holds the one in
+    /// force.
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
     /// What a vendor-quote campaign asks every vendor for; it fills the agents' variables.
     /// Campaigns launched before requests were kept have none (each vendor's own item then).
     #[serde(default)]
@@ -88,6 +93,11 @@ impl CampaignSpec {
             problems
                 .push(FieldError::new("retrySpacingMs", "the wait between attempts is at most a day (1440 minutes)"));
         }
+        if let Some(budget) = self.budget_usd
+            && !(budget.is_finite() && budget > 0.0)
+        {
+            problems.push(FieldError::new("budgetUsd", "a budget above 0 dollars, or none"));
+        }
         match &self.request {
             Some(request) => problems.extend(request.problems(today)),
             None if self.kind == CampaignKind::VendorQuote => problems.push(FieldError::new(
@@ -116,6 +126,7 @@ mod tests {
             max_attempts: 2,
             retry_spacing_ms: 300_000,
             ignore_calling_windows: false,
+            budget_usd: None,
             request: Some(QuoteRequest { item: "M8 bolts".into(), quantity: 100, ..Default::default() }),
         };
         let today = jiff::civil::date(2026, 1, 15);
@@ -131,10 +142,14 @@ mod tests {
             concurrency: 99_999,
             max_attempts: 0,
             retry_spacing_ms: u32::MAX,
+            budget_usd: Some(-1.0),
             request: Some(request),
             ..spec
         };
         let fields: Vec<String> = absurd.problems(today).into_iter().map(|p| p.field).collect();
-        assert_eq!(fields, ["contacts", "concurrency", "maxAttempts", "retrySpacingMs", "request.quantity"]);
+        assert_eq!(
+            fields,
+            ["contacts", "concurrency", "maxAttempts", "retrySpacingMs", "budgetUsd", "request.quantity"]
+        );
     }
 }

@@ -2,12 +2,13 @@
 
 use serde::Serialize;
 use switchboard_core::{CallId, ContactId, UnixMillis};
-use switchboard_store::{CampaignRow, Store};
+use switchboard_store::{CampaignRow, Store, TargetRow};
 
 use super::drivers::{outcome_counts, with_resolutions};
 use super::outcome::CampaignResult;
 use super::spec::CampaignSpec;
 use crate::EngineError;
+use crate::costs::{CampaignCost, campaign_cost};
 
 /// Progress of one round.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,7 +55,8 @@ pub struct CampaignView {
     pub spec: CampaignSpec,
     /// running, paused, completed, canceled or error.
     pub status: String,
-    /// Why the campaign stopped, when its status is error.
+    /// Why the campaign stopped, when its status is error, or why it paused itself ("budget
+    /// reached").
     pub status_reason: Option<String>,
     pub round: u8,
     pub created_at: UnixMillis,
@@ -62,6 +64,8 @@ pub struct CampaignView {
     pub rounds: Vec<RoundProgress>,
     pub targets: Vec<TargetView>,
     pub result: Option<CampaignResult>,
+    /// What it spent, what the rest should cost, and its budget.
+    pub cost: CampaignCost,
 }
 
 /// Reads a campaign's view from the store.
@@ -79,8 +83,13 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
     let contacts = store.list_contacts()?;
     let mut rounds = Vec::new();
     let mut targets = Vec::new();
-    for round in 1..=row.round {
-        let rows = store.campaign_targets(row.id, round)?;
+    let round_targets = (1..=row.round)
+        .map(|round| Ok((round, store.campaign_targets(row.id, round)?)))
+        .collect::<Result<Vec<_>, EngineError>>()?;
+    let by_round: Vec<(u8, &[TargetRow])> =
+        round_targets.iter().map(|(round, rows)| (*round, rows.as_slice())).collect();
+    let cost = campaign_cost(&store.campaign_spending(row.id)?, &by_round, row.budget_usd);
+    for (round, rows) in round_targets {
         let count = |status: &str| rows.iter().filter(|t| t.status == status).count() as u32;
         let clock = crate::now();
         let scheduled =
@@ -123,5 +132,6 @@ pub fn campaign_view(store: &Store, row: CampaignRow) -> Result<CampaignView, En
         rounds,
         targets,
         result,
+        cost,
     })
 }

@@ -5,13 +5,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{CallAction, CallId, Speaker, TranscriptLine, UnixMillis};
+use switchboard_core::{CallAction, CallId, CostItem, Speaker, TranscriptLine, UnixMillis};
 use switchboard_store::{Store, StoreError};
 
 use super::record::{CallRecord, call_record};
 use crate::EngineError;
 use crate::campaigns::CampaignResult;
 use crate::tables::{Cell, ExportFormat, Table, read_table};
+
+/// How a price not reported by a provider is marked.
+const ESTIMATE: &str = "estimate";
 
 /// A campaign with every call it made, as exported to JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,15 +53,22 @@ pub struct CallCsvRow {
     pub lead_time_days: Option<u32>,
     pub shipping: Option<String>,
     pub terms: Option<String>,
+    /// What the provider reported, in its currency or unit.
     pub cost: Option<f64>,
     pub cost_currency: Option<String>,
+    /// What the call cost in US dollars.
+    pub cost_usd: Option<f64>,
+    /// "estimate" when priced at Settings' rates or as if real (a simulator call).
+    pub cost_estimate: Option<String>,
+    /// Each item: "Twilio minutes: 3 min × $0.014 = $0.0420", one a line.
+    pub cost_breakdown: Option<String>,
     pub recording: Option<String>,
     pub fields: String,
     pub transcript: String,
 }
 
 /// The columns of [`CallCsvRow`], in order.
-const COLUMNS: [&str; 23] = [
+const COLUMNS: [&str; 26] = [
     "call_id",
     "placed_at",
     "contact",
@@ -79,6 +89,9 @@ const COLUMNS: [&str; 23] = [
     "terms",
     "cost",
     "cost_currency",
+    "cost_usd",
+    "cost_estimate",
+    "cost_breakdown",
     "recording",
     "fields",
     "transcript",
@@ -115,6 +128,9 @@ impl CallCsvRow {
             Cell::text(self.terms.clone()),
             Cell::number(self.cost),
             Cell::text(self.cost_currency.clone()),
+            Cell::number(self.cost_usd),
+            Cell::text(self.cost_estimate.clone()),
+            Cell::text(self.cost_breakdown.clone()),
             Cell::text(self.recording.clone()),
             text(&self.fields),
             text(&self.transcript),
@@ -147,6 +163,12 @@ impl CallCsvRow {
             terms: offer.and_then(|o| o.terms.clone()),
             cost: record.cost.as_ref().map(|c| c.amount),
             cost_currency: record.cost.as_ref().map(|c| c.currency.clone()),
+            cost_usd: record.price.as_ref().map(|price| price.total_usd),
+            cost_estimate: record.price.as_ref().filter(|price| price.estimate).map(|_| ESTIMATE.to_owned()),
+            cost_breakdown: record
+                .price
+                .as_ref()
+                .map(|price| price.items.iter().map(CostItem::describe).collect::<Vec<_>>().join("\n")),
             recording: record.recording.as_ref().filter(|r| r.deleted_at.is_none()).map(|r| r.file.clone()),
             fields: serde_json::to_string(&fields).unwrap_or_default(),
             transcript: record.transcript.iter().map(csv_line).collect::<Vec<_>>().join("\n"),
@@ -284,8 +306,15 @@ fn readable(record: &CallRecord) -> String {
     for field in &record.fields {
         let _ = writeln!(out, "Collected {}: {}", field.key, field.value);
     }
+    if let Some(price) = &record.price {
+        let estimate = if price.estimate { format!(" ({ESTIMATE})") } else { String::new() };
+        let _ = writeln!(out, "Cost: ${:.4}{estimate}", price.total_usd);
+        for item in &price.items {
+            let _ = writeln!(out, "  {}", item.describe());
+        }
+    }
     if let Some(cost) = &record.cost {
-        let _ = writeln!(out, "Cost: {:.4} {}", cost.amount, cost.currency);
+        let _ = writeln!(out, "Reported by the provider: {:.4} {}", cost.amount, cost.currency);
     }
     out.push('\n');
     // The dispatcher's actions go in at the time they were taken, after what was said before.
@@ -357,6 +386,7 @@ mod tests {
             offer: None,
             outcome: None,
             cost: None,
+            price: None,
             provider_refs: BTreeMap::new(),
             provider_record: None,
             recording: None,

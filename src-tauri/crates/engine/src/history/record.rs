@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use switchboard_core::{
-    AudioPacing, CallAction, CallCost, CallId, CallSummary, HeardLatency, Offer, RecordingInfo, TranscriptLine,
-    TurnLatency,
+    AudioPacing, CallAction, CallCost, CallId, CallPrice, CallSummary, HeardLatency, Offer, RecordingInfo,
+    TranscriptLine, TurnLatency,
 };
 use switchboard_store::{Store, StoreError};
 
@@ -30,7 +30,10 @@ pub struct CallRecord {
     pub offer: Option<Offer>,
     /// How the call's campaign judged it (driver outcome, retry reason), for campaign calls.
     pub outcome: Option<String>,
+    /// What the provider reported the call cost, in its currency or unit.
     pub cost: Option<CallCost>,
+    /// What the call cost in US dollars, with its breakdown (`None` while unknown).
+    pub price: Option<CallPrice>,
     /// Provider ids by name ("Twilio call SID" → "CA…").
     pub provider_refs: BTreeMap<String, String>,
     /// The provider's own record of the call, as received (JSON text).
@@ -56,6 +59,7 @@ pub fn call_record(store: &Store, id: CallId) -> Result<CallRecord, EngineError>
         offer: store.offer(id)?,
         outcome: store.campaign_outcome(id)?,
         cost: facts.cost,
+        price: store.call_price(id)?,
         provider_refs: facts.refs,
         provider_record: facts.record,
         recording: store.recording(id)?,

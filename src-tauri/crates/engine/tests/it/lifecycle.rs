@@ -134,6 +134,7 @@ async fn canceling_a_campaign_says_which_calls_its_backend_cannot_end_from_here(
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();

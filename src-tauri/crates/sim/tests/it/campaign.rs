@@ -25,6 +25,7 @@ async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarise
         max_attempts: 2,
         retry_spacing_ms: 10,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(10_000)),
     };
     let id = engine.launch_campaign(spec).await.unwrap();
@@ -108,6 +109,7 @@ async fn campaigns_share_the_overall_limit_on_calls_at_once() {
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(10_000)),
     };
     let first = engine.launch_campaign(spec("a")).await.unwrap();
@@ -155,6 +157,7 @@ async fn a_driver_batch_calls_every_driver_with_their_violations_and_records_an_
         max_attempts: 3,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
@@ -233,6 +236,7 @@ async fn the_builder_and_the_campaign_give_the_same_skip_reason_and_warn_of_exte
         max_attempts: 1,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();
@@ -296,6 +300,7 @@ async fn a_campaign_starts_no_call_while_the_audio_brake_holds_then_calls_everyo
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(10_000)),
     };
     // The audio fell behind long enough ago that the brake holds for another 1.5 s.
@@ -344,6 +349,7 @@ async fn a_campaign_launched_before_requests_were_kept_asks_what_its_vendors_sto
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();

@@ -156,6 +156,7 @@ pub fn crash_campaign(store: &Store) -> CampaignSpec {
         max_attempts: MAX_ATTEMPTS,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(1_000)),
     }
 }

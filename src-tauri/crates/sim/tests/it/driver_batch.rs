@@ -44,6 +44,7 @@ async fn a_realistic_driver_batch_gives_every_outcome_and_its_disputes_are_resol
         max_attempts: 1,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: None,
     };
     let id = engine.launch_campaign(spec).await.unwrap();

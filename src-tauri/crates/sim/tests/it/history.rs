@@ -39,6 +39,7 @@ async fn finished_quote_campaign(first_vendor: Option<&str>) -> (Arc<switchboard
         max_attempts: 1,
         retry_spacing_ms: 10,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(10_000)),
     };
     let id = engine.launch_campaign(spec).await.unwrap();

@@ -32,6 +32,7 @@ async fn a_realistic_run_retries_what_did_not_connect_and_records_every_reason()
         max_attempts: 3,
         retry_spacing_ms: 5,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(500)),
     };
     let id = engine.launch_campaign(spec).await.unwrap();
@@ -94,6 +95,7 @@ async fn a_contact_outside_the_calling_window_waits_scheduled_for_its_opening() 
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: false,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(500)),
     };
     let id = engine.launch_campaign(spec).await.unwrap();

@@ -37,6 +37,7 @@ fn a_run_killed_and_restarted_at_every_step_loses_and_duplicates_nothing() {
         max_attempts: 100,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: Some(switchboard_fakes::fixtures::bolts_request(1_000)),
     };
 

@@ -72,7 +72,16 @@ fn a_providers_figure_is_kept_beside_its_dollar_price_and_campaigns_sum_what_the
     let store = Store::open_in_memory().unwrap();
     seeded(&store);
     let contacts: Vec<_> = store.list_contacts().unwrap().iter().map(|c| c.id).collect();
-    let campaign = store.insert_campaign("c", "vendor-quote", "{}", &contacts, UnixMillis(1)).unwrap();
+    let campaign =
+        store.insert_campaign("c", "vendor-quote", r#"{"budgetUsd": 2.5}"#, &contacts, UnixMillis(1)).unwrap();
+    assert_eq!(store.campaign(campaign).unwrap().unwrap().budget_usd, Some(2.5), "the spec's budget");
+    assert!(store.pause_campaign_for_budget(campaign).unwrap());
+    let paused = store.campaign(campaign).unwrap().unwrap();
+    assert_eq!((paused.status.as_str(), paused.status_reason.as_deref()), ("paused", Some("budget reached")));
+    assert!(!store.pause_campaign_for_budget(campaign).unwrap(), "only a running campaign pauses for its budget");
+    assert!(store.resume_campaign_with_budget(campaign, Some(4.0)).unwrap());
+    let resumed = store.campaign(campaign).unwrap().unwrap();
+    assert_eq!((resumed.status.as_str(), resumed.status_reason, resumed.budget_usd), ("running", None, Some(4.0)));
     let first = placed(&store, Some(campaign));
     let second = placed(&store, Some(campaign));
     let _unpriced = placed(&store, Some(campaign));
@@ -84,7 +93,8 @@ fn a_providers_figure_is_kept_beside_its_dollar_price_and_campaigns_sum_what_the
     assert!((store.call_price(first).unwrap().unwrap().total_usd - 0.22).abs() < 1e-9);
     store.set_call_price(second, &CallPrice { total_usd: 0.3, estimate: true, items: vec![] }).unwrap();
     store.set_call_price(elsewhere, &CallPrice { total_usd: 9.0, estimate: true, items: vec![] }).unwrap();
-    let (spent, priced) = store.campaign_spent(campaign).unwrap();
-    assert!((spent - 0.52).abs() < 1e-9, "{spent}");
-    assert_eq!(priced, 2);
+    let spending = store.campaign_spending(campaign).unwrap();
+    assert_eq!(spending.len(), 1);
+    assert!((spending[0].spent_usd - 0.52).abs() < 1e-9, "{spending:?}");
+    assert_eq!((spending[0].round, spending[0].calls, spending[0].estimate), (1, 2, true));
 }

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
-use switchboard_core::{CallCost, CallState, CallSummary, Speaker};
+use switchboard_core::{BackendKind, CallCost, CallPrice, CallState, CallSummary, Speaker};
 
 use switchboard_engine::blocking;
+use switchboard_engine::costs::cost_settings;
 use switchboard_engine::{BackendEvent, CallReports, EngineError};
 
 /// A finished call as a provider reported it.
@@ -24,16 +25,25 @@ pub struct FinishedCall {
 }
 
 impl FinishedCall {
-    /// Keeps the provider's facts with `call`, then delivers its events.
+    /// Keeps the provider's facts with `call`, then delivers its events. A hosted provider's
+    /// cost is the call's price, in dollars at the rates in Settings; Twilio's charge for a call
+    /// the engine prices from its usage (pipeline, gather) is kept as reported only.
     pub(crate) async fn deliver(self, reports: &CallReports, call: &CallSummary) -> Result<(), EngineError> {
         let Self { refs, cost, record, events } = self;
-        let (store, id) = (Arc::clone(reports.store()), call.id);
+        let (store, id, backend) = (Arc::clone(reports.store()), call.id, call.backend);
         blocking(move || {
             for (label, value) in &refs {
                 store.set_provider_ref(id, label, value)?;
             }
             if let Some(cost) = &cost {
-                store.set_call_cost(id, cost, None)?;
+                let price = match backend {
+                    BackendKind::ElevenLabs | BackendKind::Vapi => {
+                        let rates = cost_settings(&store)?.rates;
+                        CallPrice::reported(backend, cost.amount, &cost.currency, &rates)
+                    }
+                    _ => None,
+                };
+                store.set_call_cost(id, cost, price.as_ref())?;
             }
             store.set_provider_record(id, &record)
         })

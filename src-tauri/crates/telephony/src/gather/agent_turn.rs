@@ -4,7 +4,7 @@
 //! text is what `<Say>` speaks, its tool calls are acted on.
 
 use serde_json::Value;
-use switchboard_core::Speaker;
+use switchboard_core::{CallUsage, Speaker};
 use switchboard_providers::ProviderError;
 use switchboard_providers::anthropic::{
     AnthropicClient, ContentBlock, Message, MessageRequest, Role, StopReason, StreamEvent, Tool,
@@ -23,6 +23,8 @@ pub(crate) struct AgentTurn {
     pub(crate) end: Option<String>,
     /// `transfer_call` with its reason.
     pub(crate) transfer: Option<String>,
+    /// The tokens its requests used, as Anthropic reported them.
+    pub(crate) usage: CallUsage,
 }
 
 /// Rounds of tool results the model may need before it says something.
@@ -50,7 +52,11 @@ pub(crate) async fn agent_turn(
             match event? {
                 StreamEvent::TextDelta(delta) => text.push_str(&delta),
                 StreamEvent::ToolUse { id, name, input } => calls.push((id, name, input)),
-                StreamEvent::Stop { reason, .. } => stop = reason,
+                StreamEvent::Stop { reason, usage } => {
+                    turn.usage.llm_input_tokens += u64::from(usage.input_tokens);
+                    turn.usage.llm_output_tokens += u64::from(usage.output_tokens);
+                    stop = reason;
+                }
             }
         }
         let text = text.trim().to_owned();

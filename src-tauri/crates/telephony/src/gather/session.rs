@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{CallId, DataField, Speaker, UnixMillis, render};
+use switchboard_core::{CallId, CallUsage, DataField, Speaker, UnixMillis, render};
 use switchboard_store::Store;
 
 use switchboard_engine::blocking;
@@ -65,6 +65,10 @@ pub(crate) struct Session {
     /// Lines the dispatcher had the agent say, waiting for its next `<Say>`.
     #[serde(default)]
     pub(crate) dispatcher_lines: Vec<String>,
+    /// What the call used since its last report to the call's task (the model's tokens, the
+    /// characters `<Say>` spoke).
+    #[serde(default)]
+    pub(crate) unreported_usage: CallUsage,
 }
 
 impl Session {
@@ -98,6 +102,7 @@ impl Session {
             answered_at: None,
             ended: None,
             dispatcher_lines: Vec::new(),
+            unreported_usage: CallUsage::default(),
         }
     }
 
@@ -118,8 +123,11 @@ impl Session {
         self.still_to_collect().all(|field| !field.required)
     }
 
-    /// Adds an utterance, timed from the answer; returns it.
+    /// Adds an utterance, timed from the answer (the agent's is spoken by `<Say>`); returns it.
     pub(crate) fn push_turn(&mut self, speaker: Speaker, text: &str) -> Turn {
+        if speaker == Speaker::Agent {
+            self.unreported_usage.say_chars += text.chars().count() as u64;
+        }
         let answered = *self.answered_at.get_or_insert_with(now);
         let offset_ms = u32::try_from(now().0.saturating_sub(answered.0)).unwrap_or(u32::MAX);
         let turn = Turn { speaker, text: text.to_owned(), offset_ms };

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, Speaker};
+use switchboard_core::{CallState, CallUsage, Speaker};
 use switchboard_providers::twilio::{GatherResult, Twiml};
 
 use super::agent_turn::{AgentTurn, agent_turn};
@@ -45,8 +45,7 @@ impl GatherCalls {
         }
         let opening = stored.session.opening.clone();
         let line = stored.session.push_turn(Speaker::Agent, &opening);
-        stored.save(&self.store).await?;
-        self.deliver(stored, vec![BackendEvent::Answered, line_event(&line)]).await;
+        self.save_and_deliver(stored, vec![BackendEvent::Answered, line_event(&line)]).await?;
         Ok(twiml::ask(&stored.session, &opening, action))
     }
 
@@ -80,8 +79,7 @@ impl GatherCalls {
             let reason = "the call reached the agent's max duration";
             return self.end(stored, vec![line_event(&said)], OUT_OF_TIME, CallState::Completed, reason).await;
         }
-        stored.save(&self.store).await?;
-        self.deliver(stored, vec![line_event(&said)]).await;
+        self.save_and_deliver(stored, vec![line_event(&said)]).await?;
         self.reply(stored).await
     }
 
@@ -102,8 +100,7 @@ impl GatherCalls {
         };
         let again = stored.session.next_words(&again);
         let line = stored.session.push_turn(Speaker::Agent, &again);
-        stored.save(&self.store).await?;
-        self.deliver(stored, vec![line_event(&line)]).await;
+        self.save_and_deliver(stored, vec![line_event(&line)]).await?;
         Ok(twiml::ask(&stored.session, &again, self.gather_url(stored)))
     }
 
@@ -126,6 +123,7 @@ impl GatherCalls {
             Err(_) => return self.hold_on(stored, wait).await,
         };
         stored.session.llm_waits = 0;
+        stored.session.unreported_usage.add(&turn.usage);
         self.act(stored, turn).await
     }
 
@@ -174,8 +172,7 @@ impl GatherCalls {
         let text = stored.session.next_words(&text);
         let line = stored.session.push_turn(Speaker::Agent, &text);
         events.push(line_event(&line));
-        stored.save(&self.store).await?;
-        self.deliver(stored, events).await;
+        self.save_and_deliver(stored, events).await?;
         Ok(twiml::ask(&stored.session, &text, self.gather_url(stored)))
     }
 
@@ -203,8 +200,20 @@ impl GatherCalls {
         reason: &str,
     ) -> Result<(), GatherRefusal> {
         stored.session.ended = Some(reason.to_owned());
-        stored.save(&self.store).await?;
         events.push(BackendEvent::Ended { state, reason: reason.to_owned() });
+        self.save_and_deliver(stored, events).await
+    }
+
+    /// Saves the session, then sends `events` to the call's task with what the call used since
+    /// the last report (before its end, when `events` end it): what is saved is what is sent.
+    async fn save_and_deliver(&self, stored: &mut Stored, mut events: Vec<BackendEvent>) -> Result<(), GatherRefusal> {
+        let usage = std::mem::take(&mut stored.session.unreported_usage);
+        if usage != CallUsage::default() {
+            let at =
+                events.iter().position(|event| matches!(event, BackendEvent::Ended { .. })).unwrap_or(events.len());
+            events.insert(at, BackendEvent::Usage(usage));
+        }
+        stored.save(&self.store).await?;
         self.deliver(stored, events).await;
         Ok(())
     }

@@ -122,6 +122,9 @@ pub struct CallUsage {
     pub tts_chars: u64,
     /// Characters Twilio spoke with `<Say>`.
     pub say_chars: u64,
+    /// Time on the line as the backend counted it, in milliseconds, when its clock is its own
+    /// (the simulator's runs fast); 0: from when the call was answered to its end.
+    pub talk_ms: u64,
 }
 
 impl CallUsage {
@@ -132,6 +135,7 @@ impl CallUsage {
         self.llm_output_tokens += more.llm_output_tokens;
         self.tts_chars += more.tts_chars;
         self.say_chars += more.say_chars;
+        self.talk_ms += more.talk_ms;
     }
 }
 
@@ -152,7 +156,8 @@ pub struct CostItem {
 
 impl CostItem {
     fn new(item: &str, quantity: f64, unit: &str, rate_usd: f64) -> Self {
-        Self { item: item.to_owned(), quantity, unit: unit.to_owned(), rate_usd, amount_usd: quantity * rate_usd }
+        let (quantity, amount_usd) = (tidy(quantity), tidy(quantity * rate_usd));
+        Self { item: item.to_owned(), quantity, unit: unit.to_owned(), rate_usd, amount_usd }
     }
 
     /// "Twilio minutes: 3 min × $0.014 = $0.0420".
@@ -166,6 +171,12 @@ impl CostItem {
             self.amount_usd
         )
     }
+}
+
+/// `value` to ten decimals: far below a cent, and short enough to read back exactly from JSON
+/// or a spreadsheet.
+fn tidy(value: f64) -> f64 {
+    (value * 1e10).round() / 1e10
 }
 
 /// A number without trailing zeros (at most six decimals).
@@ -188,7 +199,7 @@ pub struct CallPrice {
 
 impl CallPrice {
     fn of(items: Vec<CostItem>, estimate: bool) -> Self {
-        Self { total_usd: items.iter().map(|item| item.amount_usd).sum(), estimate, items }
+        Self { total_usd: tidy(items.iter().map(|item| item.amount_usd).sum()), estimate, items }
     }
 
     /// A provider's own figure in `currency` ("USD", or ElevenLabs' "credits"), in dollars;
@@ -283,24 +294,40 @@ fn llm_items(usage: &CallUsage, rates: &CostRates) -> [CostItem; 2] {
 
 /// How a call is priced when it ends.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Pricing {
-    /// From what the call used, as its backend counted it, at `rates`.
-    Usage { backend: BackendKind, usage: CallUsage, rates: CostRates },
-    /// A simulator call, priced as if it had run on `priced_as` from its conversation (the
+pub struct Pricing {
+    pub basis: PricingBasis,
+    /// What the backend reported the call used (added up as it reports).
+    pub usage: CallUsage,
+    pub rates: CostRates,
+}
+
+/// What a call's price is worked out from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PricingBasis {
+    /// What the call on `backend` used, as the backend counted it.
+    Usage(BackendKind),
+    /// A simulator call, priced as if it had run on `priced_as`, from its conversation (the
     /// agent's system prompt is `system_prompt_chars` long): always an estimate.
-    Simulated { priced_as: BackendKind, system_prompt_chars: u64, rates: CostRates },
+    Simulated { priced_as: BackendKind, system_prompt_chars: u64 },
 }
 
 impl Pricing {
-    /// The price of a call `talk_ms` long (answered to ended) whose transcript is `lines`.
+    /// The price of a call `talk_ms` long (answered to ended; the backend's own count wins)
+    /// whose transcript is `lines`.
     pub fn price(&self, talk_ms: u64, lines: &[TranscriptLine]) -> CallPrice {
-        match self {
-            Self::Usage { backend, usage, rates } => price_call(*backend, talk_ms, usage, rates),
-            Self::Simulated { priced_as, system_prompt_chars, rates } => {
-                let usage = estimate_usage(talk_ms, *system_prompt_chars, lines);
-                CallPrice { estimate: true, ..price_call(*priced_as, talk_ms, &usage, rates) }
+        let talk_ms = if self.usage.talk_ms > 0 { self.usage.talk_ms } else { talk_ms };
+        match self.basis {
+            PricingBasis::Usage(backend) => price_call(backend, talk_ms, &self.usage, &self.rates),
+            PricingBasis::Simulated { priced_as, system_prompt_chars } => {
+                let usage = estimate_usage(talk_ms, system_prompt_chars, lines);
+                CallPrice { estimate: true, ..price_call(priced_as, talk_ms, &usage, &self.rates) }
             }
         }
+    }
+
+    /// Whether the price reads the call's transcript.
+    pub fn reads_transcript(&self) -> bool {
+        matches!(self.basis, PricingBasis::Simulated { .. })
     }
 }
 
@@ -311,7 +338,7 @@ const CHARS_PER_TOKEN: u64 = 4;
 /// the line, one model turn per agent line (reading the prompt and everything said before it,
 /// writing the line), and the agent's words spoken by text-to-speech (or `<Say>`).
 pub fn estimate_usage(talk_ms: u64, system_prompt_chars: u64, lines: &[TranscriptLine]) -> CallUsage {
-    let mut usage = CallUsage { stt_audio_ms: talk_ms, ..CallUsage::default() };
+    let mut usage = CallUsage { stt_audio_ms: talk_ms, talk_ms, ..CallUsage::default() };
     let mut heard_chars = system_prompt_chars;
     for line in lines {
         let chars = line.text.chars().count() as u64;
@@ -437,6 +464,7 @@ mod tests {
                 llm_output_tokens: 30,
                 tts_chars: 120,
                 say_chars: 120,
+                talk_ms: 65_000,
             }
         );
         let price = price_call(BackendKind::Simulator, 65_000, &usage, &CostRates::default());

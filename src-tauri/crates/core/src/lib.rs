@@ -43,8 +43,8 @@ pub use contact::{
 };
 pub use contact_check::{ContactCheck, check_contact, extension_warning};
 pub use cost::{
-    CallPrice, CallUsage, CostItem, CostRates, CostSettings, Pricing, billed_minutes, estimate_usage, max_call_price,
-    price_call,
+    CallPrice, CallUsage, CostItem, CostRates, CostSettings, Pricing, PricingBasis, billed_minutes, estimate_usage,
+    max_call_price, price_call,
 };
 pub use history::{
     AudioPacing, CallCost, CallFilter, HeardLatency, PastCall, RecordingInfo, TurnLatency, summarize_past_calls,

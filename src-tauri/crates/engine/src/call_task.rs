@@ -160,8 +160,8 @@ impl CallTask {
             BackendEvent::Ringing => self.advance(CallState::Ringing).await,
             BackendEvent::Answered => self.advance(CallState::InProgress).await,
             BackendEvent::Usage(more) => {
-                if let Some(Pricing::Usage { usage, .. }) = self.pricing.as_mut() {
-                    usage.add(&more);
+                if let Some(pricing) = self.pricing.as_mut() {
+                    pricing.usage.add(&more);
                 }
                 Ok(())
             }

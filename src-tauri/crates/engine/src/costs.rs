@@ -3,7 +3,9 @@
 //! campaign spent, what the rest should cost, and whether its budget lets another call start.
 
 use serde::Serialize;
-use switchboard_core::{AgentConfig, BackendKind, CallPrice, CostRates, CostSettings, Pricing, max_call_price};
+use switchboard_core::{
+    AgentConfig, BackendKind, CallPrice, CallUsage, CostRates, CostSettings, Pricing, PricingBasis, max_call_price,
+};
 use switchboard_store::{RoundSpending, Store, StoreError, TargetRow};
 
 use crate::EngineError;
@@ -65,15 +67,12 @@ pub(crate) fn pricing(
     agent: &AgentConfig,
     rates: CostRates,
 ) -> Option<Pricing> {
-    match call_backend {
-        BackendKind::Simulator => {
-            Some(Pricing::Simulated { priced_as, system_prompt_chars: prompt_chars(agent), rates })
-        }
-        BackendKind::Pipeline | BackendKind::Gather | BackendKind::Ultravox => {
-            Some(Pricing::Usage { backend: call_backend, usage: Default::default(), rates })
-        }
-        BackendKind::ElevenLabs | BackendKind::Vapi => None,
-    }
+    let basis = match call_backend {
+        BackendKind::Simulator => PricingBasis::Simulated { priced_as, system_prompt_chars: prompt_chars(agent) },
+        BackendKind::Pipeline | BackendKind::Gather | BackendKind::Ultravox => PricingBasis::Usage(call_backend),
+        BackendKind::ElevenLabs | BackendKind::Vapi => return None,
+    };
+    Some(Pricing { basis, usage: CallUsage::default(), rates })
 }
 
 fn prompt_chars(agent: &AgentConfig) -> u64 {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use switchboard_core::{AgentPurpose, BackendKind, CallId, CallState, ContactDetails, Speaker};
+use switchboard_core::{AgentPurpose, BackendKind, CallId, CallState, CallUsage, ContactDetails, Speaker};
 use switchboard_engine::{
     BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest, ENDED_BY_DISPATCHER, LiveAudio,
 };
@@ -170,6 +170,9 @@ async fn play_call(
             Err(_) => return,
         }
     }
+    // The call is priced on the simulator's own clock, not the sped-up one.
+    let talk_ms = u64::try_from(call_time.as_millis()).unwrap_or(u64::MAX);
+    let _ = send(BackendEvent::Usage(CallUsage { talk_ms, ..CallUsage::default() })).await;
     // The engine may have stopped listening; then there is no one left to tell.
     let _ = send(BackendEvent::Ended { state: script.state, reason: script.ending.to_owned() }).await;
 }

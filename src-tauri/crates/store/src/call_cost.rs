@@ -90,10 +90,7 @@ pub(crate) fn price_ended_call(conn: &Connection, id: CallId, at: UnixMillis, pr
     let answered: Option<i64> =
         conn.query_row_cached("SELECT answered_at FROM calls WHERE id = ?1", [id.0], |row| row.get(0))?;
     let talk_ms = answered.map_or(0, |answered| at.0.saturating_sub(answered).max(0).unsigned_abs());
-    let lines = match pricing {
-        Pricing::Simulated { .. } => transcript(conn, id)?,
-        Pricing::Usage { .. } => Vec::new(),
-    };
+    let lines = if pricing.reads_transcript() { transcript(conn, id)? } else { Vec::new() };
     write_price(conn, id, &pricing.price(talk_ms, &lines))
 }
 

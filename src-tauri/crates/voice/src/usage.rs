@@ -42,7 +42,7 @@ impl UsageMeter {
             llm_input_tokens: self.llm_input_tokens.load(Ordering::Relaxed),
             llm_output_tokens: self.llm_output_tokens.load(Ordering::Relaxed),
             tts_chars: self.tts_chars.load(Ordering::Relaxed),
-            say_chars: 0,
+            ..CallUsage::default()
         }
     }
 }

@@ -97,6 +97,12 @@ async fn campaign_exports_read_back_equal_to_the_database() {
         assert_eq!(row.outcome, record.outcome);
         assert_eq!((row.phone.as_str(), row.agent.as_str()), (call.phone.as_str(), call.agent_name.as_str()));
         assert_eq!(row.duration_s, call.answered_at.zip(call.ended_at).map(|(a, e)| (e.0 - a.0) as f64 / 1000.0));
+        let price = record.price.as_ref().expect("a simulator call is priced as if real");
+        assert_eq!(row.cost_usd, Some(price.total_usd));
+        assert_eq!(row.cost_estimate.as_deref(), Some("estimate"));
+        let breakdown = row.cost_breakdown.as_deref().unwrap();
+        assert_eq!(breakdown.lines().count(), price.items.len());
+        assert!(breakdown.starts_with("Twilio minutes: "), "{breakdown}");
     }
 
     let text = String::from_utf8(export_call(store, calls[0].id, ExportFormat::Text).unwrap()).unwrap();

@@ -9,6 +9,7 @@ use switchboard_fakes::fixtures::bolts_request;
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
+mod budget;
 mod campaign;
 mod crash_points;
 mod driver_batch;

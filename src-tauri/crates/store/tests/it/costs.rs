@@ -2,7 +2,8 @@
 //! dollar price, and what a campaign spent.
 
 use switchboard_core::{
-    BackendKind, CallCost, CallPrice, CallState, CallUsage, CostRates, Pricing, Speaker, TranscriptLine, UnixMillis,
+    BackendKind, CallCost, CallPrice, CallState, CallUsage, CostRates, Pricing, PricingBasis, Speaker, TranscriptLine,
+    UnixMillis,
 };
 use switchboard_store::{CallProgress, NewCall, Store};
 
@@ -22,6 +23,14 @@ fn placed(store: &Store, campaign: Option<i64>) -> switchboard_core::CallId {
     store.insert_call(&new).unwrap().id
 }
 
+fn simulated(priced_as: BackendKind, system_prompt_chars: u64) -> Pricing {
+    Pricing {
+        basis: PricingBasis::Simulated { priced_as, system_prompt_chars },
+        usage: CallUsage::default(),
+        rates: CostRates::default(),
+    }
+}
+
 #[test]
 fn a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words() {
     let store = Store::open_in_memory().unwrap();
@@ -35,8 +44,7 @@ fn a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words() {
         ],
         fields: vec![],
     };
-    let pricing =
-        Pricing::Simulated { priced_as: BackendKind::Vapi, system_prompt_chars: 400, rates: CostRates::default() };
+    let pricing = simulated(BackendKind::Vapi, 400);
     // Answered at 10 s, ended at 71 s: 61 s on the line, 2 started minutes × $0.05 on Vapi.
     store.end_call(id, CallState::Completed, "done", UnixMillis(71_000), &progress, Some(&pricing)).unwrap();
     let price = store.call_price(id).unwrap().expect("priced with the end");
@@ -57,8 +65,11 @@ fn an_unanswered_call_costs_nothing_and_an_unpriced_one_is_unknown() {
     seeded(&store);
     let id = placed(&store, None);
     assert_eq!(store.call_price(id).unwrap(), None, "unknown while not priced");
-    let usage = CallUsage::default();
-    let pricing = Pricing::Usage { backend: BackendKind::Pipeline, usage, rates: CostRates::default() };
+    let pricing = Pricing {
+        basis: PricingBasis::Usage(BackendKind::Pipeline),
+        usage: CallUsage::default(),
+        rates: CostRates::default(),
+    };
     store
         .end_call(id, CallState::NoAnswer, "no answer", UnixMillis(30_000), &CallProgress::default(), Some(&pricing))
         .unwrap();

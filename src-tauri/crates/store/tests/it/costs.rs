@@ -53,8 +53,7 @@ fn a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words() {
     assert_eq!(price.items.len(), 1);
     assert_eq!((price.items[0].item.as_str(), price.items[0].quantity), ("Vapi minutes", 2.0));
 
-    let later =
-        Pricing::Simulated { priced_as: BackendKind::Pipeline, system_prompt_chars: 0, rates: CostRates::default() };
+    let later = simulated(BackendKind::Pipeline, 0);
     store.end_call(id, CallState::Failed, "late", UnixMillis(99_000), &CallProgress::default(), Some(&later)).unwrap();
     assert_eq!(store.call_price(id).unwrap(), Some(price), "a late end does not price the call again");
 }

@@ -191,6 +191,7 @@ mod tests {
             answered_at: None,
             ended: None,
             dispatcher_lines: Vec::new(),
+            unreported_usage: Default::default(),
         }
     }
 

@@ -304,6 +304,7 @@ mod tests {
             answered_at: Some(UnixMillis(1)),
             ended: Some("done".into()),
             dispatcher_lines: Vec::new(),
+            unreported_usage: Default::default(),
         };
         let stored = Stored { call_id: CallId(1), call_sid: None, version: 3, session };
         let line = |speaker, text: &str| BackendEvent::Line { speaker, text: text.into(), offset_ms: 0 };

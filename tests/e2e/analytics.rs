@@ -41,6 +41,7 @@ fn seed(database: &std::path::Path) -> Seeded {
         max_attempts: 1,
         retry_spacing_ms: 0,
         ignore_calling_windows: true,
+        budget_usd: None,
         request: None,
     };
     let json = serde_json::to_string(&spec).unwrap();

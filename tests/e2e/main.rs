@@ -12,6 +12,7 @@ mod connection;
 mod console_flow;
 mod contact_checks;
 mod contacts;
+mod costs;
 mod driver_reviews;
 mod first_run;
 mod history;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CallSummary, Offer } from "./bindings";
-import { appendLine, audioBehindNotice, callDuration, newerCall, rankOffers, upsertCall, upsertOffer } from "./calls";
+import { appendLine, audioBehindNotice, callDuration, campaignStatus, newerCall, rankOffers, upsertCall, upsertOffer } from "./calls";
 
 const call = (id: number, over: Partial<CallSummary> = {}): CallSummary => ({
   id,
@@ -42,6 +42,12 @@ describe("call state from events", () => {
       [2, "queued"],
       [1, "ringing"],
     ]);
+  });
+
+  it("says why a campaign paused itself", () => {
+    expect(campaignStatus({ status: "paused", statusReason: "budget reached" })).toBe("paused: budget reached");
+    expect(campaignStatus({ status: "paused", statusReason: null })).toBe("paused");
+    expect(campaignStatus({ status: "running", statusReason: null })).toBe("running");
   });
 
   it("adds each transcript line once and in order", () => {

@@ -1,5 +1,5 @@
 // Pure updates of the console's call state from engine events (unit-tested).
-import type { CallState, CallSummary, Offer, TranscriptLine } from "./bindings";
+import type { CallState, CallSummary, CampaignView, Offer, TranscriptLine } from "./bindings";
 
 /** Inserts or replaces a call, keeping newest first. */
 export function upsertCall(calls: CallSummary[], call: CallSummary): CallSummary[] {
@@ -80,4 +80,9 @@ export function audioBehindNotice(lateFrames: number, withinSecs: number, campai
     "so callers may hear breaks. This computer is carrying more calls than it can voice on time: " +
     `campaigns start no new call for ${campaignsHeldSecs} s; run fewer calls at once.`
   );
+}
+
+/** A campaign's status as the window shows it: "paused: budget reached" when it paused itself. */
+export function campaignStatus(campaign: Pick<CampaignView, "status" | "statusReason">): string {
+  return campaign.status === "paused" && campaign.statusReason ? `paused: ${campaign.statusReason}` : campaign.status;
 }

@@ -42,7 +42,7 @@ impl Default for CostRates {
             twilio_minute: 0.014,
             twilio_recording_minute: 0.0025,
             twilio_say_100_chars: 0.0016,
-            deepgram_minute: 0.0077,
+            deepgram_minute: 0.0059,
             anthropic_input_mtok: 3.0,
             anthropic_output_mtok: 15.0,
             elevenlabs_tts_1k_chars: 0.05,
@@ -405,7 +405,7 @@ mod tests {
     #[test]
     fn a_pipeline_call_is_priced_from_its_usage() {
         // 2 min 30 s on the line: 3 started minutes at $0.014 = $0.042; 150 s streamed to
-        // Deepgram = 2.5 min × $0.0077 = $0.01925; 12,000 input tokens × $3/M = $0.036;
+        // Deepgram = 2.5 min × $0.0059 = $0.01475; 12,000 input tokens × $3/M = $0.036;
         // 800 output tokens × $15/M = $0.012; 1,200 characters × $0.05/1k = $0.06.
         let usage = CallUsage {
             stt_audio_ms: 150_000,
@@ -416,10 +416,10 @@ mod tests {
         };
         let price = price_call(BackendKind::Pipeline, 150_000, &usage, &CostRates::default());
         let amounts: Vec<f64> = price.items.iter().map(|item| item.amount_usd).collect();
-        for (got, want) in amounts.iter().zip([0.042, 0.019_25, 0.036, 0.012, 0.06]) {
+        for (got, want) in amounts.iter().zip([0.042, 0.014_75, 0.036, 0.012, 0.06]) {
             assert!(close(*got, want), "{got} ≠ {want}: {:?}", price.items);
         }
-        assert!(close(price.total_usd, 0.169_25), "{}", price.total_usd);
+        assert!(close(price.total_usd, 0.164_75), "{}", price.total_usd);
         assert!(!price.estimate, "priced from what the call used");
         assert_eq!(price.items[0].describe(), "Twilio minutes: 3 min × $0.014 = $0.0420");
     }
@@ -468,8 +468,8 @@ mod tests {
             }
         );
         let price = price_call(BackendKind::Simulator, 65_000, &usage, &CostRates::default());
-        // 2 min × 0.014 + 65/60 min × 0.0077 + 215 × 3e-6 + 30 × 15e-6 + 0.12 × 0.05
-        let want = 0.028 + 65.0 / 60.0 * 0.0077 + 0.000_645 + 0.000_45 + 0.006;
+        // 2 min × 0.014 + 65/60 min × 0.0059 + 215 × 3e-6 + 30 × 15e-6 + 0.12 × 0.05
+        let want = 0.028 + 65.0 / 60.0 * 0.0059 + 0.000_645 + 0.000_45 + 0.006;
         assert!(close(price.total_usd, want), "{} ≠ {want}", price.total_usd);
         assert!(price.estimate);
         let vapi = price_call(BackendKind::Vapi, 65_000, &usage, &CostRates::default());
@@ -485,6 +485,6 @@ mod tests {
         let short = max_call_price(BackendKind::Pipeline, 60, 400, &rates);
         let long = max_call_price(BackendKind::Pipeline, 600, 400, &rates);
         assert!(long.total_usd > 10.0 * short.total_usd * 0.9, "{} vs {}", long.total_usd, short.total_usd);
-        assert!(short.total_usd > 0.014 + 0.0077, "more than the minute alone: {short:?}");
+        assert!(short.total_usd > 0.014 + 0.0059, "more than the minute alone: {short:?}");
     }
 }

@@ -14,6 +14,7 @@ use tokio::sync::mpsc::error::SendError;
 
 use crate::blocking;
 use crate::call_task::{CallTask, apply_state};
+use crate::costs::stored_pricing;
 use crate::history::Recordings;
 use crate::live_calls::LiveCalls;
 use crate::{BackendEvent, ENDED_BY_DISPATCHER, EngineError, EventBus};
@@ -67,10 +68,14 @@ impl CallReports {
         if call.state.is_terminal() || self.live.sender(call.id).is_some() {
             return Ok(None);
         }
-        let (store, id) = (Arc::clone(&self.store), call.id);
-        let stored = blocking(move || store.transcript(id)).await?.last().map_or(0, |line| line.seq + 1);
+        let (store, held) = (Arc::clone(&self.store), call.clone());
+        let (lines, pricing) =
+            blocking(move || Ok::<_, EngineError>((store.transcript(held.id)?, stored_pricing(&store, &held)?)))
+                .await?;
+        let stored = lines.last().map_or(0, |line| line.seq + 1);
         let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), call, None, self.recordings.clone())
-            .continuing(stored);
+            .continuing(stored)
+            .priced(pricing);
         let (sender, receiver) = mpsc::channel(64);
         self.live.insert(call.id, sender);
         tokio::spawn(task.run(receiver, deadline));
@@ -101,9 +106,15 @@ impl CallReports {
     }
 
     async fn apply_here(&self, call: &CallSummary, events: Vec<BackendEvent>) -> Result<(), EngineError> {
-        let (store, id) = (Arc::clone(&self.store), call.id);
-        let current = blocking(move || store.call(id)).await?.unwrap_or_else(|| call.clone());
-        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &current, None, self.recordings.clone());
+        let (store, held) = (Arc::clone(&self.store), call.clone());
+        let (current, pricing) = blocking(move || {
+            let current = store.call(held.id)?.unwrap_or(held);
+            let pricing = stored_pricing(&store, &current)?;
+            Ok::<_, EngineError>((current, pricing))
+        })
+        .await?;
+        let task = CallTask::new(Arc::clone(&self.store), self.bus.clone(), &current, None, self.recordings.clone())
+            .priced(pricing);
         task.apply_report(events, current.state.is_terminal()).await
     }
 }

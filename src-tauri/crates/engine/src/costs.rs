@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 use switchboard_core::{
-    AgentConfig, BackendKind, CallPrice, CallUsage, CostRates, CostSettings, Pricing, PricingBasis, max_call_price,
+    AgentConfig, BackendKind, CallPrice, CallSummary, CallUsage, CostRates, CostSettings, Pricing, PricingBasis,
+    max_call_price,
 };
 use switchboard_store::{RoundSpending, Store, StoreError, TargetRow};
 
@@ -73,6 +74,14 @@ pub(crate) fn pricing(
         BackendKind::ElevenLabs | BackendKind::Vapi => return None,
     };
     Some(Pricing { basis, usage: CallUsage::default(), rates })
+}
+
+/// How a call placed earlier is priced when it ends, read from the store: a call whose task
+/// starts again after a restart, or one a report ends with no task listening.
+pub(crate) fn stored_pricing(store: &Store, call: &CallSummary) -> Result<Option<Pricing>, StoreError> {
+    let Some(agent) = store.agent(call.agent_id)? else { return Ok(None) };
+    let rates = cost_settings(store)?.rates;
+    Ok(pricing(call.backend, priced_as(call.backend, agent.config.backend), &agent.config, rates))
 }
 
 fn prompt_chars(agent: &AgentConfig) -> u64 {

@@ -111,3 +111,37 @@ async fn calls_on_the_line_count_at_the_most_a_call_can_cost_until_one_is_priced
     let done = settled(&engine, id, "completed").await;
     assert!(close(done.cost.spent_usd, 0.40), "{:?}", done.cost);
 }
+
+#[tokio::test]
+async fn a_call_that_could_pass_the_per_call_limit_is_refused_before_dialling_and_says_why() {
+    let engine = engine();
+    let store = engine.store();
+    // At most 300 s on Vapi at $0.05 a minute: 5 × $0.05 = $0.25, above a $0.20 limit.
+    let rates = CostRates { vapi_minute: 0.05, ..CostRates::default() };
+    save_cost_settings(store, &CostSettings { rates, per_call_limit_usd: Some(0.20) }).unwrap();
+    let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap().id;
+    let acme = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap().id;
+    let request = switchboard_fakes::fixtures::bolts_request(10_000);
+    let refused = engine.start_quote_call(acme, agent, &request).await.unwrap_err();
+    assert_eq!(refused.code(), switchboard_engine::ErrorCode::OverCallLimit);
+    assert_eq!(
+        refused.to_string(),
+        "not calling Acme Fasteners: a call with Vendor quote may last 5 min, which on Vapi could cost up to $0.25 \
+         at the rates in Settings, above the per-call limit of $0.20"
+    );
+    assert!(store.list_calls(10).unwrap().is_empty(), "refused before anything was stored");
+
+    // A campaign's targets are skipped with the same words; nothing is dialled.
+    let id = engine.launch_campaign(spec(&engine, 2, 10.0)).await.unwrap();
+    let done = settled(&engine, id, "completed").await;
+    assert!(store.list_calls(10).unwrap().is_empty());
+    let skipped: Vec<_> = done.targets.iter().filter(|t| t.status == "skipped").collect();
+    assert_eq!(skipped.len(), 5, "{:?}", done.targets);
+    let over_limit =
+        skipped.iter().filter(|t| t.outcome.as_deref().unwrap_or_default().contains("per-call limit of $0.20"));
+    assert_eq!(over_limit.count(), 4, "the 5th has no valid number");
+
+    // With the limit raised to $0.25 the call is placed.
+    save_cost_settings(store, &CostSettings { rates, per_call_limit_usd: Some(0.25) }).unwrap();
+    engine.start_quote_call(acme, agent, &request).await.unwrap();
+}

@@ -25,6 +25,9 @@ use tokio::task::JoinHandle;
 use super::serving::{bind, serve};
 
 /// One block of a reply.
+/// The input tokens every fake message reports in its `message_start` usage.
+pub const INPUT_TOKENS: u32 = 120;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     Text(String),
@@ -249,7 +252,8 @@ async fn stream_reply(
     let mut events = vec![
         json!({"type": "message_start", "message": {"id": format!("msg_fake_{id}"), "type": "message", "role": "assistant",
                "content": [], "model": model, "stop_reason": null, "stop_sequence": null,
-               "usage": {"input_tokens": 120, "output_tokens": 1}}}),
+               "usage": {"input_tokens": INPUT_TOKENS, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                         "output_tokens": 1}}}),
         json!({"type": "ping"}),
     ];
     let mut output_tokens = 1;

@@ -67,6 +67,8 @@ struct Shared {
     /// Sockets closed for want of audio or messages.
     idle_closes: AtomicU32,
     audio_frames: AtomicU64,
+    /// μ-law bytes received over all sockets (8 a millisecond).
+    audio_bytes: AtomicU64,
 }
 
 impl FakeDeepgram {
@@ -84,6 +86,7 @@ impl FakeDeepgram {
             keep_alives: Mutex::default(),
             idle_closes: AtomicU32::new(0),
             audio_frames: AtomicU64::new(0),
+            audio_bytes: AtomicU64::new(0),
         });
         let router = Router::new().route("/v1/listen", get(listen)).with_state(Arc::clone(&shared));
         let (listener, base_url) = bind().await?;
@@ -145,6 +148,11 @@ impl FakeDeepgram {
     /// Audio frames received over all sockets.
     pub fn audio_frames(&self) -> u64 {
         self.shared.audio_frames.load(Ordering::Acquire)
+    }
+
+    /// Milliseconds of μ-law audio received over all sockets (what Deepgram bills).
+    pub fn audio_ms(&self) -> u64 {
+        self.shared.audio_bytes.load(Ordering::Acquire) / 8
     }
 }
 
@@ -252,6 +260,7 @@ impl Transcriber {
                 Message::Binary(audio) => {
                     self.frames += 1;
                     self.shared.audio_frames.fetch_add(1, Ordering::AcqRel);
+                    self.shared.audio_bytes.fetch_add(audio.len() as u64, Ordering::AcqRel);
                     if self.drop_after > 0 && self.frames >= self.drop_after {
                         return; // dropped: no close frame
                     }

@@ -130,7 +130,12 @@ async fn a_quote_campaign_runs_both_rounds_over_elevenlabs_and_fills_history() {
         let conversation = &record.provider_refs[CONVERSATION_REF];
         assert!(conversation.starts_with("conv_"));
         assert!(record.provider_refs[TWILIO_CALL_REF].starts_with("CA"));
-        assert_eq!(record.cost.as_ref().unwrap().currency, "credits");
+        let credits = record.cost.as_ref().unwrap();
+        assert_eq!(credits.currency, "credits");
+        // Its price in dollars: the credits ElevenLabs reported at the default $0.00022 each.
+        let price = record.price.as_ref().expect("priced from ElevenLabs' credits");
+        assert!(!price.estimate && price.items.len() == 1, "{price:?}");
+        assert!((price.total_usd - credits.amount * 0.000_22).abs() < 1e-9, "{credits:?} → {price:?}");
         let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
         assert_eq!(raw["data"]["conversation_id"], conversation.as_str());
         let recording = record.recording.as_ref().expect("the conversation's audio");

@@ -237,6 +237,27 @@ async fn a_gather_quote_call_collects_the_quote_and_the_next_call_remembers_it()
     // Required fields were asked first.
     let asked: Vec<&String> = driver.heard.iter().filter(|line| line.starts_with("Could you tell me")).collect();
     assert!(asked[0].contains("unit price") && asked[1].contains("lead time"), "{asked:?}");
+
+    // Its price, from what it used: one started Twilio minute and its recording, each model
+    // request's 120 input tokens as its stream reported them, and every character <Say> spoke.
+    let priced = store.call_price(call).unwrap().expect("priced with its end");
+    assert!(!priced.estimate);
+    let item = |name: &str| priced.items.iter().find(|i| i.item == name).cloned().unwrap_or_else(|| panic!("{name}"));
+    assert_eq!((item("Twilio minutes").quantity, item("Twilio recording").quantity), (1.0, 1.0));
+    let requests = world.llm.requests().len() as f64;
+    let input = item("Anthropic input tokens").quantity;
+    assert!(
+        (input - requests * f64::from(switchboard_fakes::anthropic::INPUT_TOKENS) / 1e6).abs() < 1e-12,
+        "{priced:?}"
+    );
+    let said: usize = store
+        .transcript(call)
+        .unwrap()
+        .iter()
+        .filter(|line| line.speaker == switchboard_core::Speaker::Agent)
+        .map(|line| line.text.chars().count())
+        .sum();
+    assert!((item("Twilio <Say> characters").quantity - said as f64 / 100.0).abs() < 1e-9, "{said}: {priced:?}");
     let session = store.gather_session(call).unwrap().unwrap();
     assert_eq!(session.call_sid.as_deref(), Some(placed.call_sid.as_str()));
     assert!(session.state.contains("\"ended\":\"the quote is complete\""), "{}", session.state);

@@ -279,6 +279,30 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     let spoken = world.rig.tts.spoken();
     assert_eq!(spoken.len(), 9, "{spoken:?}");
     assert_eq!(spoken[3..5], ["Thanks,", "twelve fifty per unit."]);
+
+    // Its price, from what the call used, as each fake received or reported it: one started
+    // Twilio minute, the audio Deepgram received, 5 model requests × 120 input tokens (each
+    // stream's usage), and every character ElevenLabs was sent.
+    let price = store.call_price(outcome.call.id).unwrap().expect("priced with its end");
+    assert!(!price.estimate, "priced from usage, not estimated");
+    let item = |name: &str| price.items.iter().find(|i| i.item == name).cloned().unwrap_or_else(|| panic!("{name}"));
+    let rates = switchboard_core::CostRates::default();
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert_eq!(item("Twilio minutes").quantity, 1.0);
+    let audio_ms = world.rig.deepgram.audio_ms();
+    assert!(audio_ms > 2_100, "three 0.7 s utterances at least: {audio_ms}");
+    assert!(close(item("Deepgram audio").quantity, audio_ms as f64 / 60_000.0), "{price:?}");
+    let input_tokens = 5 * u64::from(switchboard_fakes::anthropic::INPUT_TOKENS);
+    assert!(close(item("Anthropic input tokens").quantity, input_tokens as f64 / 1e6), "{price:?}");
+    assert!(item("Anthropic output tokens").quantity > 0.0);
+    let characters: usize = spoken.iter().map(|text| text.chars().count()).sum();
+    assert!(close(item("ElevenLabs characters").quantity, characters as f64 / 1000.0), "{price:?}");
+    let want = rates.twilio_minute
+        + audio_ms as f64 / 60_000.0 * rates.deepgram_minute
+        + input_tokens as f64 / 1e6 * rates.anthropic_input_mtok
+        + item("Anthropic output tokens").quantity * rates.anthropic_output_mtok
+        + characters as f64 / 1000.0 * rates.elevenlabs_tts_1k_chars;
+    assert!((price.total_usd - want).abs() < 1e-8, "{} ≠ {want}", price.total_usd);
 }
 
 #[tokio::test]

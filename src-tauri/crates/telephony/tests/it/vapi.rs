@@ -166,6 +166,8 @@ async fn a_quote_campaign_runs_both_rounds_over_vapi_and_fills_history() {
         assert_eq!(store.call_by_provider_id(vapi_id).unwrap().map(|c| c.id), Some(call.id), "found by Vapi's id");
         let cost = record.cost.as_ref().unwrap();
         assert!(cost.currency == "USD" && cost.amount > 0.0, "{cost:?}");
+        let price = record.price.as_ref().expect("Vapi's figure is the price");
+        assert!(!price.estimate && (price.total_usd - cost.amount).abs() < 1e-9, "{price:?}");
         let raw: serde_json::Value = serde_json::from_str(record.provider_record.as_deref().unwrap()).unwrap();
         assert_eq!(raw["message"]["type"], "end-of-call-report");
         assert_eq!(raw["message"]["call"]["id"], vapi_id.as_str());

@@ -1,7 +1,8 @@
 //! Analytics in the real window: over calls of two agents, two backends and a campaign on
 //! three days, every chart is drawn on its canvas in the theme's colours, each filter (days,
 //! agent, backend, campaign) changes the figures and the charts, a filter matching nothing
-//! says so, and the figures export as CSV and .xlsx (the files read back).
+//! says so, the figures export as CSV and .xlsx (the files read back), clearing the filters
+//! shows every call again and a refresh shows a call made since.
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 use switchboard_core::{AgentId, BackendKind, CallId, CallPrice, CallState, Offer, TurnLatency, UnixMillis};
@@ -130,7 +131,8 @@ async fn until_figures(app: &App, calls: &str, per_day: &str) {
 async fn analytics_draws_every_chart_follows_each_filter_and_exports_the_figures() {
     within(TEST_LIMIT, async {
         let data = tempfile::tempdir().unwrap();
-        let seeded = seed(&data.path().join("switchboard.sqlite3"));
+        let database = data.path().join("switchboard.sqlite3");
+        let seeded = seed(&database);
         let app = App::start(data.path(), 20).await;
         app.client.set_window_size(1280, 900).await.expect("the window resizes");
         app.click("nav-analytics").await;
@@ -220,6 +222,24 @@ async fn analytics_draws_every_chart_follows_each_filter_and_exports_the_figures
             let latency = rows.iter().find(|row| row[0] == "latency").expect("a row for the pipeline's latency");
             assert_eq!(latency[11..], ["5", "1000", "2000", "2000"], "{name}");
         }
+        // Clearing the filters shows everything again; a call made since shows on a refresh.
+        app.click("analytics-clear").await;
+        until_figures(&app, "7", "7 5").await;
+        let store = Store::open(&database).unwrap();
+        let agent = store.list_agents().unwrap()[0].id;
+        let contact = store.list_contacts().unwrap()[0].id;
+        let new = NewCall {
+            contact_id: contact,
+            agent_id: agent,
+            backend: BackendKind::Simulator,
+            phone_e164: "+13125550100".into(),
+            created_at: UnixMillis(DAY1 + 2 * DAY + 11 * HOUR),
+            campaign: None,
+        };
+        let id = store.insert_call(&new).unwrap().id;
+        store.advance_call(id, CallState::NoAnswer, Some("test"), UnixMillis(DAY1 + 2 * DAY + 11 * HOUR + 30_000)).unwrap();
+        app.click("analytics-refresh").await;
+        until_figures(&app, "8", "8 5").await;
         app.quit().await;
     })
     .await;

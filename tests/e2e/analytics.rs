@@ -237,7 +237,9 @@ async fn analytics_draws_every_chart_follows_each_filter_and_exports_the_figures
             campaign: None,
         };
         let id = store.insert_call(&new).unwrap().id;
-        store.advance_call(id, CallState::NoAnswer, Some("test"), UnixMillis(DAY1 + 2 * DAY + 11 * HOUR + 30_000)).unwrap();
+        store
+            .advance_call(id, CallState::NoAnswer, Some("test"), UnixMillis(DAY1 + 2 * DAY + 11 * HOUR + 30_000))
+            .unwrap();
         app.click("analytics-refresh").await;
         until_figures(&app, "8", "8 5").await;
         app.quit().await;

@@ -230,9 +230,14 @@ impl Tallies {
     /// Folds the stored rows.
     pub fn of(rows: &[TallyRow], scope: &AnalyticsScope) -> Tallies {
         let mut tallies = Tallies::default();
+        // Rows come in hour order: the zone is asked once an hour, not once a row.
+        let mut day_of = (i64::MIN, None);
         for row in rows {
             tallies.total += row.tally;
-            if let Some(day) = scope.day_of_hour(row.hour) {
+            if day_of.0 != row.hour {
+                day_of = (row.hour, scope.day_of_hour(row.hour));
+            }
+            if let Some(day) = day_of.1 {
                 *tallies.days.entry(day).or_default() += row.tally;
             }
             *tallies.outcomes.entry(row.state.as_str()).or_default() += row.tally;
@@ -251,6 +256,19 @@ impl Tallies {
         }
         tallies
     }
+}
+
+/// The `percent`th percentile (nearest rank) of values given in order as (value, how many).
+pub fn percentile_of_counts(counts: &[(i64, u64)], percent: u64) -> Option<i64> {
+    let rank = nearest_rank(counts.iter().map(|(_, count)| count).sum(), percent)?;
+    let mut seen = 0;
+    counts
+        .iter()
+        .find(|(_, count)| {
+            seen += count;
+            seen > rank
+        })
+        .map(|(value, _)| *value)
 }
 
 /// The 0-based position of the `percent`th percentile (nearest rank) among `count` sorted
@@ -280,6 +298,12 @@ mod tests {
         assert_eq!(nearest_rank(11, 90), Some(9));
         assert_eq!(nearest_rank(10, 50), Some(4));
         assert_eq!(nearest_rank(200, 99), Some(197));
+        // 800, 900, 900, 1000, 2000: the 3rd, the 5th.
+        let counts = [(800, 1), (900, 2), (1_000, 1), (2_000, 1)];
+        assert_eq!(percentile_of_counts(&counts, 50), Some(900));
+        assert_eq!(percentile_of_counts(&counts, 90), Some(2_000));
+        assert_eq!(percentile_of_counts(&counts, 1), Some(800));
+        assert_eq!(percentile_of_counts(&[], 50), None);
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub use agent::{
 };
 pub use analytics::{
     Analytics, AnalyticsFilter, AnalyticsScope, BackendLatency, CallTally, Figures, GroupFigures, Tallies, TallyRow,
-    nearest_rank,
+    nearest_rank, percentile_of_counts,
 };
 pub use call::{CallState, CallSummary, Transition};
 pub use call_control::{ActionStatus, CallAction, ControlAction, ControlOffer, check_control_text};

@@ -53,16 +53,18 @@ pub fn analytics(store: &Store, scope: &AnalyticsScope) -> Result<Analytics, Sto
 
 /// p50, p90 and p99 of each backend's turn latency in `scope`.
 fn latencies(store: &Store, scope: &AnalyticsScope) -> Result<Vec<BackendLatency>, StoreError> {
-    let mut latencies = Vec::new();
-    for (backend, turns) in store.turn_counts(scope)? {
-        let at = |percent| -> Result<u32, StoreError> {
-            let rank = nearest_rank(turns, percent).unwrap_or_default();
-            Ok(store.turn_latency_at(scope, backend, rank)?.unwrap_or_default().clamp(0, i64::from(u32::MAX)) as u32)
-        };
-        let (p50_ms, p90_ms, p99_ms) = (at(50)?, at(90)?, at(99)?);
-        latencies.push(BackendLatency { backend, turns: turns as u32, p50_ms, p90_ms, p99_ms });
-    }
-    Ok(latencies)
+    let whole = |ms: Option<i64>| ms.unwrap_or_default().clamp(0, i64::from(u32::MAX)) as u32;
+    Ok(store
+        .turn_latency_counts(scope)?
+        .into_iter()
+        .map(|(backend, counts)| BackendLatency {
+            backend,
+            turns: counts.iter().map(|(_, count)| count).sum::<u64>() as u32,
+            p50_ms: whole(percentile_of_counts(&counts, 50)),
+            p90_ms: whole(percentile_of_counts(&counts, 90)),
+            p99_ms: whole(percentile_of_counts(&counts, 99)),
+        })
+        .collect())
 }
 
 /// The columns of the export, in order.

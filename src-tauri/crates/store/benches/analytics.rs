@@ -1,8 +1,8 @@
 //! The Analytics section's queries over 100,000 calls in a SQLite file, spread over 90 days,
-//! 5 agents, 5 backends, 20 campaigns, every outcome, talk times, costs, quotes and per-turn
+//! 5 agents (each on its backend, a quarter of calls on the simulator), 20 campaigns, every outcome, talk times, costs, quotes and per-turn
 //! latencies: p50, p99 and worst of each chart's query per filter shape.
 //! `cargo bench -p switchboard-store --bench analytics` prints them; under `cargo test` it runs
-//! the same queries over 2,000 calls as a smoke test.
+//! the same queries over 2,000 calls as a smoke test. `-- --repeats N` runs each N times.
 
 use std::time::{Duration, Instant};
 
@@ -10,21 +10,16 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use switchboard_core::{
     AgentConfig, AgentId, AnalyticsFilter, AnalyticsScope, BackendKind, ContactDetails, ContactFields, Tallies,
-    UnixMillis, nearest_rank,
+    UnixMillis, nearest_rank, percentile_of_counts,
 };
 use switchboard_store::Store;
 
 const DAY: i64 = 86_400_000;
 /// 2026-09-01 00:00 UTC: the 90 days run to the end of November.
 const START: i64 = 1_788_220_800_000;
-/// Backends by share of calls.
-const BACKENDS: [(BackendKind, u32); 5] = [
-    (BackendKind::Simulator, 25),
-    (BackendKind::Pipeline, 30),
-    (BackendKind::ElevenLabs, 20),
-    (BackendKind::Vapi, 15),
-    (BackendKind::Gather, 10),
-];
+/// Each agent's backend; a quarter of every agent's calls are tried on the simulator instead.
+const AGENT_BACKENDS: [BackendKind; 5] =
+    [BackendKind::Pipeline, BackendKind::Pipeline, BackendKind::ElevenLabs, BackendKind::Vapi, BackendKind::Gather];
 /// Outcomes by share of calls (answered ones first).
 const OUTCOMES: [(&str, u32, bool); 6] = [
     ("completed", 55, true),
@@ -37,7 +32,10 @@ const OUTCOMES: [(&str, u32, bool); 6] = [
 
 fn main() {
     let benchmarking = std::env::args().any(|arg| arg == "--bench");
-    let (calls, repeats) = if benchmarking { (100_000, 200) } else { (2_000, 3) };
+    // `--repeats N` runs each query N times (default 200).
+    let args: Vec<String> = std::env::args().collect();
+    let asked = args.iter().position(|arg| arg == "--repeats").and_then(|at| args.get(at + 1)?.parse().ok());
+    let (calls, repeats) = if benchmarking { (100_000, asked.unwrap_or(200)) } else { (2_000, 3) };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.sqlite3");
     let store = Store::open(&path).unwrap();
@@ -78,15 +76,15 @@ fn main() {
             }),
         ),
     ];
-    type Query<'a> = Box<dyn Fn(&AnalyticsScope) -> usize + 'a>;
+    type Query<'a> = Box<dyn Fn(&AnalyticsScope, u64) -> usize + 'a>;
     let queries: Vec<(&str, Query)> = vec![
-        ("tallies (day, outcome, agent, backend, cost)", Box::new(|scope| tallies(&store, scope).days.len())),
-        // Its count comes with the tallies of the same redraw.
-        ("p90 talk time", Box::new(|scope| p90_talk(&store, scope, tallies(&store, scope).total.talked))),
-        ("turn latency p50/p90/p99", Box::new(|scope| latencies(&store, scope))),
+        ("tallies (day, outcome, agent, backend, cost)", Box::new(|scope, _| tallies(&store, scope).days.len())),
+        // How many calls talked comes with the same redraw's tallies.
+        ("p90 talk time", Box::new(|scope, talked| p90_talk(&store, scope, talked))),
+        ("turn latency p50/p90/p99", Box::new(|scope, _| latencies(&store, scope))),
         (
             "all figures (one redraw)",
-            Box::new(|scope| {
+            Box::new(|scope, _| {
                 let tallies = tallies(&store, scope);
                 tallies.days.len() + p90_talk(&store, scope, tallies.total.talked) + latencies(&store, scope)
             }),
@@ -95,14 +93,14 @@ fn main() {
     let mut report = Vec::new();
     let mut worst_p99 = Duration::ZERO;
     for (shape, scope) in &shapes {
-        let total = tallies(&store, scope).total.calls;
-        assert!(total > 0, "{shape} matches no call");
-        report.push(format!("  {shape} ({total} calls)"));
+        let total = tallies(&store, scope).total;
+        assert!(total.calls > 0, "{shape} matches no call");
+        report.push(format!("  {shape} ({} calls)", total.calls));
         for (name, query) in &queries {
             let mut times: Vec<Duration> = Vec::with_capacity(repeats);
             for _ in 0..repeats {
                 let started = Instant::now();
-                std::hint::black_box(query(scope));
+                std::hint::black_box(query(scope, total.talked));
                 times.push(started.elapsed());
             }
             times.sort();
@@ -145,10 +143,9 @@ fn p90_talk(store: &Store, scope: &AnalyticsScope, talked: u64) -> usize {
 
 fn latencies(store: &Store, scope: &AnalyticsScope) -> usize {
     let mut sum = 0;
-    for (backend, turns) in store.turn_counts(scope).unwrap() {
+    for (_, counts) in store.turn_latency_counts(scope).unwrap() {
         for percent in [50, 90, 99] {
-            let rank = nearest_rank(turns, percent).unwrap_or_default();
-            sum += store.turn_latency_at(scope, backend, rank).unwrap().unwrap_or_default() as usize;
+            sum += percentile_of_counts(&counts, percent).unwrap_or_default() as usize;
         }
     }
     sum
@@ -191,8 +188,13 @@ fn seed_calls(
             // A campaign runs on the days it covers; a fifth of calls are one-off.
             let campaign = (rng.random_range(0..5) > 0)
                 .then(|| campaigns[(day as usize * campaigns.len() / 90 + rng.random_range(0..2)) % campaigns.len()]);
-            let agent = agents[campaign.map_or(i % agents.len(), |c| c as usize % agents.len())];
-            let backend = pick(&mut rng, &BACKENDS.map(|(kind, share)| (kind, share)));
+            let which = campaign.map_or(i % agents.len(), |c| c as usize % agents.len());
+            let agent = agents[which];
+            let backend = if rng.random_range(0..4) == 0 {
+                BackendKind::Simulator
+            } else {
+                AGENT_BACKENDS[which % AGENT_BACKENDS.len()]
+            };
             let (state, answered) =
                 pick(&mut rng, &OUTCOMES.map(|(state, share, answered)| ((state, answered), share)));
             let ring = rng.random_range(3_000..25_000);

@@ -9,13 +9,14 @@ use crate::{Result, Store, StoreError};
 
 const HOUR_MS: i64 = 3_600_000;
 
-/// The tallies in an hour range (?1, ?2) and filter (?3 to ?5).
+/// The tallies in an hour range (?1, ?2) and filter (?3 to ?5), grouped in primary key order so
+/// they stream from the table without a sort.
 const TALLIES: &str = "SELECT hour, agent_id, backend, state, SUM(calls), SUM(answered), SUM(talked), SUM(talk_ms),
             SUM(quotes), SUM(costed), SUM(cost_micros)
      FROM call_stats
      WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4)
        AND (?5 IS NULL OR campaign_id = ?5)
-     GROUP BY hour, agent_id, backend, state";
+     GROUP BY hour, agent_id, backend, campaign_id, state";
 
 /// The talk time at a position (?6) among answered, ended calls placed in ?1..?2 matching ?3 to ?5.
 const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY calls_by_talk_time
@@ -23,28 +24,23 @@ const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY cal
        AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
      ORDER BY ended_at - answered_at LIMIT 1 OFFSET ?6";
 
-/// Turns with a latency per backend, placed in ?1..?2, matching ?3 to ?5.
-const TURN_COUNTS: &str = "SELECT backend, COUNT(*) FROM turn_totals INDEXED BY turn_totals_by_backend
+/// How many turns took each whole latency, per backend, placed in ?1..?2, matching ?3 to ?5 (in
+/// index order: backend, then latency).
+const TURN_LATENCIES: &str = "SELECT backend, total_ms, COUNT(*) FROM turn_totals INDEXED BY turn_totals_by_backend
      WHERE created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR agent_id = ?3)
        AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
-     GROUP BY backend ORDER BY backend";
-
-/// The latency at a position (?7) among one backend's (?6) turns placed in ?1..?2, matching ?3 to ?5.
-const TURN_LATENCY: &str = "SELECT total_ms FROM turn_totals INDEXED BY turn_totals_by_backend
-     WHERE backend = ?6 AND created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR agent_id = ?3)
-       AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
-     ORDER BY total_ms LIMIT 1 OFFSET ?7";
+     GROUP BY backend, total_ms";
 
 impl Store {
-    /// The stored tallies of calls in `scope`, per hour, agent, backend and state.
+    /// The stored tallies of calls in `scope`, per hour, agent, backend and state (a row per
+    /// campaign too: the caller adds them up), in hour order.
     pub fn call_tallies(&self, scope: &AnalyticsScope) -> Result<Vec<TallyRow>> {
         let (from, to) = scope.hours();
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(TALLIES)?;
         let values = [Value::Integer(from), Value::Integer(to)].into_iter().chain(filter_values(scope));
         let rows = stmt.query_map(params_from_iter(values), |row| {
-            let backend: String = row.get(2)?;
-            let state: String = row.get(3)?;
+            let (backend, state) = (row.get_ref(2)?.as_str()?, row.get_ref(3)?.as_str()?);
             let count = |index| row.get::<_, i64>(index).map(i64::unsigned_abs);
             let tally = CallTally {
                 calls: count(4)?,
@@ -55,7 +51,7 @@ impl Store {
                 costed: count(9)?,
                 cost_micros: row.get(10)?,
             };
-            let read = match (BackendKind::parse(&backend), CallState::parse(&state)) {
+            let read = match (BackendKind::parse(backend), CallState::parse(state)) {
                 (Some(backend), Some(state)) => {
                     Ok(TallyRow { hour: row.get(0)?, agent_id: AgentId(row.get(1)?), backend, state, tally })
                 }
@@ -75,34 +71,33 @@ impl Store {
         Ok(stmt.query_row(params_from_iter(values), |row| row.get(0)).optional()?)
     }
 
-    /// How many agent turns in `scope` have a latency, per backend.
-    pub fn turn_counts(&self, scope: &AnalyticsScope) -> Result<Vec<(BackendKind, u64)>> {
+    /// Each backend's turn latencies in `scope`, as (latency in ms, how many turns took it),
+    /// quickest first: what any percentile of them needs, from one walk of the index.
+    pub fn turn_latency_counts(&self, scope: &AnalyticsScope) -> Result<Vec<(BackendKind, Vec<(i64, u64)>)>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(TURN_COUNTS)?;
-        let rows = stmt.query_map(params_from_iter(scope_values(scope)), |row| {
-            let backend: String = row.get(0)?;
-            let count: i64 = row.get(1)?;
-            Ok(BackendKind::parse(&backend)
-                .map(|kind| (kind, count.unsigned_abs()))
-                .ok_or_else(|| StoreError::Corrupt(format!("turn_totals has backend {backend:?}"))))
-        })?;
-        rows.map(|row| row?).collect()
-    }
-
-    /// The whole latency (ms) of the turn at 0-based position `rank` among `backend`'s turns in
-    /// `scope`, quickest first.
-    pub fn turn_latency_at(&self, scope: &AnalyticsScope, backend: BackendKind, rank: u64) -> Result<Option<i64>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(TURN_LATENCY)?;
-        let values = scope_values(scope).chain([Value::Text(backend.as_str().to_owned()), Value::Integer(rank as i64)]);
-        Ok(stmt.query_row(params_from_iter(values), |row| row.get(0)).optional()?)
+        let mut stmt = conn.prepare_cached(TURN_LATENCIES)?;
+        let mut rows = stmt.query(params_from_iter(scope_values(scope)))?;
+        let mut backends: Vec<(BackendKind, Vec<(i64, u64)>)> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let name = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let count = (row.get::<_, i64>(1)?, row.get::<_, i64>(2)?.unsigned_abs());
+            match backends.last_mut() {
+                Some((backend, counts)) if backend.as_str() == name => counts.push(count),
+                _ => {
+                    let backend = BackendKind::parse(name)
+                        .ok_or_else(|| StoreError::Corrupt(format!("turn_totals has backend {name:?}")))?;
+                    backends.push((backend, vec![count]));
+                }
+            }
+        }
+        Ok(backends)
     }
 
     /// The plan SQLite chooses for each analytics query (parameters unbound), steps joined by "; ".
     pub fn analytics_query_plans(&self) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut plans = Vec::new();
-        for query in [TALLIES, TALK_TIME, TURN_COUNTS, TURN_LATENCY] {
+        for query in [TALLIES, TALK_TIME, TURN_LATENCIES] {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {query}"))?;
             let mut rows = stmt.raw_query();
             let mut steps = Vec::new();

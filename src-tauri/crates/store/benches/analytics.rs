@@ -50,24 +50,28 @@ fn main() {
     let turns = seed_calls(&path, calls, &agents, contact, &campaigns);
     let seeded_in = seeding.elapsed();
 
-    let utc =
+    let chicago =
         |filter: AnalyticsFilter| AnalyticsFilter { time_zone: "America/Chicago".into(), ..filter }.scope().unwrap();
+    let rows = store.call_tallies(&chicago(AnalyticsFilter::default())).unwrap().len();
     let shapes: Vec<(&str, AnalyticsScope)> = vec![
-        ("all calls", utc(AnalyticsFilter::default())),
+        ("all calls", chicago(AnalyticsFilter::default())),
         (
             "one week",
-            utc(AnalyticsFilter {
+            chicago(AnalyticsFilter {
                 from: Some("2026-10-05".into()),
                 to: Some("2026-10-11".into()),
                 ..AnalyticsFilter::default()
             }),
         ),
-        ("one agent", utc(AnalyticsFilter { agent_id: Some(agents[2]), ..AnalyticsFilter::default() })),
-        ("one backend", utc(AnalyticsFilter { backend: Some(BackendKind::Pipeline), ..AnalyticsFilter::default() })),
-        ("one campaign", utc(AnalyticsFilter { campaign_id: Some(campaigns[7]), ..AnalyticsFilter::default() })),
+        ("one agent", chicago(AnalyticsFilter { agent_id: Some(agents[2]), ..AnalyticsFilter::default() })),
+        (
+            "one backend",
+            chicago(AnalyticsFilter { backend: Some(BackendKind::Pipeline), ..AnalyticsFilter::default() }),
+        ),
+        ("one campaign", chicago(AnalyticsFilter { campaign_id: Some(campaigns[7]), ..AnalyticsFilter::default() })),
         (
             "agent + backend + 30 days",
-            utc(AnalyticsFilter {
+            chicago(AnalyticsFilter {
                 from: Some("2026-10-01".into()),
                 to: Some("2026-10-30".into()),
                 agent_id: Some(agents[0]),
@@ -122,7 +126,7 @@ fn main() {
         #[allow(clippy::print_stdout)]
         {
             println!(
-                "analytics: {calls} calls, {turns} turns over 90 days, seeded in {:.1} s; {repeats} runs per query",
+                "analytics: {calls} calls ({rows} tally rows), {turns} turns over 90 days, seeded in {:.1} s; {repeats} runs per query",
                 seeded_in.as_secs_f64()
             );
             for line in report {

@@ -9,14 +9,13 @@ use crate::{Result, Store, StoreError};
 
 const HOUR_MS: i64 = 3_600_000;
 
-/// The tallies in an hour range (?1, ?2) and filter (?3 to ?5), grouped in primary key order so
-/// they stream from the table without a sort.
-const TALLIES: &str = "SELECT hour, agent_id, backend, state, SUM(calls), SUM(answered), SUM(talked), SUM(talk_ms),
-            SUM(quotes), SUM(costed), SUM(cost_micros)
+/// The tallies in an hour range (?1, ?2) and filter (?3 to ?5): the rows as stored (one per
+/// hour, agent, backend, campaign and state), in primary key order, for the caller to add up.
+const TALLIES: &str =
+    "SELECT hour, agent_id, backend, state, calls, answered, talked, talk_ms, quotes, costed, cost_micros
      FROM call_stats
      WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4)
-       AND (?5 IS NULL OR campaign_id = ?5)
-     GROUP BY hour, agent_id, backend, campaign_id, state";
+       AND (?5 IS NULL OR campaign_id = ?5)";
 
 /// The talk time at a position (?6) among answered, ended calls placed in ?1..?2 matching ?3 to ?5.
 const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY calls_by_talk_time

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use switchboard_core::{
     AgentId, Analytics, AnalyticsScope, BackendKind, BackendLatency, CallTally, Figures, GroupFigures, Tallies,
-    nearest_rank,
+    nearest_rank, percentile_of_counts,
 };
 use switchboard_store::{Store, StoreError};
 

@@ -9,6 +9,9 @@ use crate::{Result, Store, StoreError};
 
 const HOUR_MS: i64 = 3_600_000;
 
+/// Latencies in ms, quickest first, each with how many turns took it.
+pub type LatencyCounts = Vec<(i64, u64)>;
+
 /// The tallies in an hour range (?1, ?2) and filter (?3 to ?5): the rows as stored (one per
 /// hour, agent, backend, campaign and state), in primary key order, for the caller to add up.
 const TALLIES: &str =
@@ -72,11 +75,11 @@ impl Store {
 
     /// Each backend's turn latencies in `scope`, as (latency in ms, how many turns took it),
     /// quickest first: what any percentile of them needs, from one walk of the index.
-    pub fn turn_latency_counts(&self, scope: &AnalyticsScope) -> Result<Vec<(BackendKind, Vec<(i64, u64)>)>> {
+    pub fn turn_latency_counts(&self, scope: &AnalyticsScope) -> Result<Vec<(BackendKind, LatencyCounts)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(TURN_LATENCIES)?;
         let mut rows = stmt.query(params_from_iter(scope_values(scope)))?;
-        let mut backends: Vec<(BackendKind, Vec<(i64, u64)>)> = Vec::new();
+        let mut backends: Vec<(BackendKind, LatencyCounts)> = Vec::new();
         while let Some(row) = rows.next()? {
             let name = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
             let count = (row.get::<_, i64>(1)?, row.get::<_, i64>(2)?.unsigned_abs());

@@ -31,6 +31,7 @@ use backon::{BlockingRetryable, ExponentialBuilder};
 use cached::Cached as _;
 use rusqlite::Connection;
 
+pub use analytics::LatencyCounts;
 pub use call_cost::RoundSpending;
 pub use call_end::{CallEnded, CallProgress};
 pub use call_record::ProviderFacts;

@@ -9,9 +9,11 @@
 
 pub mod anthropic;
 mod callee;
+pub mod control;
 pub mod deepgram;
 pub mod elevenlabs;
 pub mod elevenlabs_tts;
+pub mod every_fake;
 mod faults;
 pub mod fixtures;
 pub mod quote_agent;

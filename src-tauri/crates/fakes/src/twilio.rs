@@ -266,14 +266,18 @@ impl FakeTwilio {
 
     /// The real Twilio client, pointed at this fake with its account and auth token.
     pub fn client(&self, http: &HttpSettings) -> Result<TwilioClient, ProviderError> {
+        TwilioClient::new(self.config(), http)
+    }
+
+    /// The Twilio client's settings for this fake: its base URL, account and auth token.
+    pub fn config(&self) -> TwilioConfig {
         let settings = &self.shared.settings;
-        let config = TwilioConfig {
+        TwilioConfig {
             base_url: self.base_url.clone(),
             account_sid: settings.account_sid.clone(),
             auth_token: settings.auth_token.clone(),
             api_key_sid: None,
-        };
-        TwilioClient::new(config, http)
+        }
     }
 
     /// Posts callbacks addressed under `public_base` (the listener's public URL, which they are

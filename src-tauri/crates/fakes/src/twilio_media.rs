@@ -58,7 +58,7 @@ pub struct MediaStreamSettings {
 }
 
 /// One step of the caller's script.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum CallerStep {
     /// Talk for this long (a tone loud enough to be speech).
     Speak(Duration),
@@ -112,6 +112,8 @@ pub struct MediaStreamRecord {
     pub agent_audio: Vec<u8>,
     /// The far end's track as a fork sent it, when the settings keep audio.
     pub far_end_audio: Vec<u8>,
+    /// How long the stream lasted, from connecting to its end.
+    pub lasted: Duration,
 }
 
 impl MediaStreamRecord {
@@ -236,7 +238,11 @@ impl FakeMediaStream {
         let caller = Caller::new(settings, script);
         let stopped = Arc::clone(&stop);
         let task = tokio::spawn(async move {
-            let record = caller.run(socket, &stopped).await;
+            let connected = Instant::now();
+            let record = caller.run(socket, &stopped).await.map(|mut record| {
+                record.lasted = connected.elapsed();
+                record
+            });
             ended_sender.send_replace(true);
             record
         });

@@ -5,6 +5,7 @@
 //! The fake Twilio joins each answered call's `<Connect><Stream>` with the scripted callee, as
 //! Twilio would, and hands each joined stream to the test.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,8 @@ use switchboard_providers::anthropic::{AnthropicClient, AnthropicConfig};
 use switchboard_providers::deepgram::{DeepgramClient, DeepgramConfig};
 use switchboard_providers::elevenlabs::ElevenLabsConfig;
 use switchboard_providers::elevenlabs_tts::ElevenLabsTtsClient;
-use switchboard_providers::{HttpSettings, ProviderError, RetryPolicy, Secret};
+use switchboard_providers::twilio::{TwilioClient, TwilioConfig};
+use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
 use switchboard_store::Store;
 use switchboard_telephony::backends::ReconcileSettings;
 use switchboard_telephony::listener::{ListenerSettings, WebhookSecrets};
@@ -98,42 +100,16 @@ impl PipelineRig {
             std::collections::BTreeMap::new()
         };
         twilio.stream_callee(StreamCallee { script: settings.script, keep_audio: settings.keep_audio, forged });
-        let http = HttpSettings {
-            connect_timeout: Duration::from_secs(2),
-            request_timeout: Duration::from_secs(10),
-            retry: RetryPolicy {
-                max_attempts: 3,
-                initial_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(100),
-                max_retry_after: Duration::from_secs(1),
+        let endpoints = ProviderEndpoints {
+            twilio: twilio.config(),
+            deepgram: DeepgramConfig { base_url: deepgram.base_url().to_owned(), api_key: Secret::new(DEEPGRAM_KEY) },
+            anthropic: AnthropicConfig {
+                base_url: anthropic.base_url().to_owned(),
+                api_key: Secret::new(ANTHROPIC_KEY),
             },
+            tts: ElevenLabsConfig { base_url: tts.base_url().to_owned(), api_key: Secret::new(ELEVENLABS_KEY) },
         };
-        let secrets =
-            WebhookSecrets { twilio_auth_token: Some(Secret::new(TWILIO_AUTH_TOKEN)), ..WebhookSecrets::default() };
-        let mut set = ProviderSet::new(PUBLIC_BASE, secrets);
-        set.twilio = Some(twilio.client(&http).map_err(std::io::Error::other)?);
-        set.from_number = Some(FROM.into());
-        set.pipeline = Some(clients(&deepgram, &anthropic, &tts, &http).map_err(std::io::Error::other)?);
-        let mut listener = ListenerSettings::new(PUBLIC_BASE);
-        listener.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
-        listener.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
-        let switchboard = Switchboard::start(Parts {
-            store,
-            recordings,
-            clients: ProviderClients::new(set),
-            simulator: Box::new(move |audio| Arc::new(Simulator::new(sim).with_live_audio(audio.clone()))),
-            listener: Some(ListenerPlan { port: 0, settings: listener }),
-            reconcile,
-            resume_campaigns: false,
-            backend_override: None,
-        })
-        .await
-        .map_err(std::io::Error::other)?;
-        let bound = match &switchboard.listener {
-            Some(Ok(bound)) => *bound,
-            Some(Err(reason)) => return Err(std::io::Error::other(reason.clone())),
-            None => return Err(std::io::Error::other("no listener")),
-        };
+        let (switchboard, bound) = start_switchboard(store, recordings, endpoints, reconcile, sim).await?;
         twilio.tunnel(PUBLIC_BASE, &format!("http://{bound}"));
         Ok(Self { deepgram, anthropic, tts, twilio, switchboard })
     }
@@ -154,24 +130,64 @@ impl PipelineRig {
     }
 }
 
-fn clients(
-    deepgram: &FakeDeepgram,
-    anthropic: &FakeAnthropic,
-    tts: &FakeElevenLabsTts,
-    http: &HttpSettings,
-) -> Result<PipelineClients, ProviderError> {
-    Ok(PipelineClients {
-        deepgram: DeepgramClient::new(
-            DeepgramConfig { base_url: deepgram.base_url().to_owned(), api_key: Secret::new(DEEPGRAM_KEY) },
-            http,
-        )?,
-        anthropic: AnthropicClient::new(
-            AnthropicConfig { base_url: anthropic.base_url().to_owned(), api_key: Secret::new(ANTHROPIC_KEY) },
-            http,
-        )?,
-        tts: ElevenLabsTtsClient::new(
-            ElevenLabsConfig { base_url: tts.base_url().to_owned(), api_key: Secret::new(ELEVENLABS_KEY) },
-            http,
-        )?,
+/// Where Switchboard reaches each provider (the fakes, in this process or another), and as whom.
+pub struct ProviderEndpoints {
+    pub twilio: TwilioConfig,
+    pub deepgram: DeepgramConfig,
+    pub anthropic: AnthropicConfig,
+    pub tts: ElevenLabsConfig,
+}
+
+/// Switchboard over `store` as the app starts it, its clients pointed at `endpoints` (its
+/// listener verifying Twilio's signatures with the Twilio auth token there) and its simulator
+/// playing `sim`; and the address its listener is bound to, under [`PUBLIC_BASE`].
+pub async fn start_switchboard(
+    store: Arc<Store>,
+    recordings: Option<PathBuf>,
+    endpoints: ProviderEndpoints,
+    reconcile: ReconcileSettings,
+    sim: SimSettings,
+) -> std::io::Result<(Switchboard, SocketAddr)> {
+    let http = HttpSettings {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(10),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(100),
+            max_retry_after: Duration::from_secs(1),
+        },
+    };
+    let ProviderEndpoints { twilio, deepgram, anthropic, tts } = endpoints;
+    let secrets = WebhookSecrets { twilio_auth_token: Some(twilio.auth_token.clone()), ..WebhookSecrets::default() };
+    let mut set = ProviderSet::new(PUBLIC_BASE, secrets);
+    set.twilio = Some(TwilioClient::new(twilio, &http).map_err(std::io::Error::other)?);
+    set.from_number = Some(FROM.into());
+    let clients = PipelineClients {
+        deepgram: DeepgramClient::new(deepgram, &http).map_err(std::io::Error::other)?,
+        anthropic: AnthropicClient::new(anthropic, &http).map_err(std::io::Error::other)?,
+        tts: ElevenLabsTtsClient::new(tts, &http).map_err(std::io::Error::other)?,
+    };
+    set.pipeline = Some(clients);
+    let mut listener = ListenerSettings::new(PUBLIC_BASE);
+    listener.rate_burst = std::num::NonZeroU32::new(100_000).expect("not zero");
+    listener.rate_per_second = std::num::NonZeroU32::new(100_000).expect("not zero");
+    let switchboard = Switchboard::start(Parts {
+        store,
+        recordings,
+        clients: ProviderClients::new(set),
+        simulator: Box::new(move |audio| Arc::new(Simulator::new(sim).with_live_audio(audio.clone()))),
+        listener: Some(ListenerPlan { port: 0, settings: listener }),
+        reconcile,
+        resume_campaigns: false,
+        backend_override: None,
     })
+    .await
+    .map_err(std::io::Error::other)?;
+    let bound = match &switchboard.listener {
+        Some(Ok(bound)) => *bound,
+        Some(Err(reason)) => return Err(std::io::Error::other(reason.clone())),
+        None => return Err(std::io::Error::other("no listener")),
+    };
+    Ok((switchboard, bound))
 }

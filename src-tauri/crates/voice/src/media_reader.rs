@@ -2,7 +2,7 @@
 //! and marks, DTMF and the stop to the session. Each frame goes to speech-to-text as it comes,
 //! except once the caller has been quiet for longer than Deepgram's utterance end (while the
 //! agent talks, mostly): then silent frames are handed over [`MOST_FRAMES_PER_MESSAGE`] at a
-//! time, one Deepgram message instead of five, and the first frame with voice goes at once
+//! time, one Deepgram message instead of a dozen, and the first frame with voice goes at once
 //! with any held.
 
 use std::sync::Arc;
@@ -185,13 +185,14 @@ mod tests {
             listening.take([SILENCE; FRAME_BYTES], at_ms, false, &listener);
             assert_eq!(handed(&mut frames).len(), 1, "the frame at {at_ms} ms waited");
         }
-        // Quiet for 2 s: four frames wait, the fifth takes all five over.
-        for at_ms in (2000..2080).step_by(20) {
+        // Quiet for 2 s: eleven frames wait, the twelfth takes all twelve over.
+        let last_ms = 2000 + 20 * (MOST_FRAMES_PER_MESSAGE as u64 - 1);
+        for at_ms in (2000..last_ms).step_by(20) {
             listening.take([SILENCE; FRAME_BYTES], at_ms, false, &listener);
             assert_eq!(handed(&mut frames), [0_u8; 0], "the frame at {at_ms} ms was handed over alone");
         }
-        listening.take([SILENCE; FRAME_BYTES], 2080, false, &listener);
-        assert_eq!(handed(&mut frames), [SILENCE; 5]);
+        listening.take([SILENCE; FRAME_BYTES], last_ms, false, &listener);
+        assert_eq!(handed(&mut frames), [SILENCE; MOST_FRAMES_PER_MESSAGE]);
     }
 
     #[test]

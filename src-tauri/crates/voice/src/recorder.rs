@@ -4,7 +4,8 @@
 //! the audio is never read back into memory). The frames queued up
 //! are taken every [`WRITE_EVERY`] and written on the blocking pool, so a call never holds a
 //! blocking thread while it lasts (hundreds of calls at once would exhaust the pool the store
-//! needs), and a frame queued for the recording never wakes a task.
+//! needs), a frame queued for the recording never wakes a task, and each write (a thread woken
+//! on the pool and the file's header updated) is shared by seconds of audio.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,11 +17,11 @@ use switchboard_engine::history::{UNFINISHED_SUFFIX, discard};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-/// Frames waiting to be written (about five seconds of both parties); a full queue drops
-/// frames rather than hold the audio path.
-const QUEUE: usize = 512;
+/// Frames waiting to be written (about ten seconds of both parties, more than twice
+/// [`WRITE_EVERY`]); a full queue drops frames rather than hold the audio path.
+const QUEUE: usize = 1024;
 /// How often the queued frames are written.
-const WRITE_EVERY: Duration = Duration::from_secs(1);
+const WRITE_EVERY: Duration = Duration::from_secs(4);
 
 /// One frame of one party, `at_ms` after the media stream started.
 #[derive(Debug, Clone, Copy)]

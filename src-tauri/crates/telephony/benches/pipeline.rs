@@ -5,10 +5,10 @@
 //! with the agent speaking, the fakes in a process of their own ([`capacity`]).
 //! `cargo bench -p switchboard-telephony --bench pipeline` prints the figures: `-- --calls N`
 //! runs only N concurrent calls (e.g. under a profiler), `--runs R` runs each size R times
-//! instead of 5, `--speech S` makes the agent speak S seconds instead of 15 (1 shows what placing
-//! and ending calls costs), `--rate R` places R calls a second instead of 100, `--engine-core C`
-//! and `--fakes-core C` choose the cores (0 and 1). Under `cargo test` it runs a few turns and
-//! calls as a smoke test, unpinned.
+//! instead of 5, `--speech S` makes the agent speak S seconds instead of 15 or twice the time
+//! placing the calls takes (1 shows what placing and ending calls costs), `--rate R` places R
+//! calls a second instead of 100, `--engine-core C` and `--fakes-core C` choose the cores (0
+//! and 1). Under `cargo test` it runs a few turns and calls as a smoke test, unpinned.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -110,7 +110,7 @@ fn main() {
         })
     };
     let only_calls = number("--calls").map(|calls| calls as usize);
-    let speech = Duration::from_secs(number("--speech").unwrap_or(15));
+    let speech = number("--speech").map(Duration::from_secs);
     let rate = number("--rate").map_or(PLACED_PER_SECOND, |rate| {
         u32::try_from(rate).ok().filter(|rate| *rate > 0).expect("--rate takes calls a second, at least 1")
     });
@@ -127,9 +127,15 @@ fn main() {
         if only_calls.is_none() {
             latency_figures(rigs, turns).await;
         }
+        // The agent speaks long enough that every call is on the line at once for a while.
+        let size = |calls: usize| {
+            let placing = Duration::from_secs(calls as u64) / rate;
+            let speech = speech.unwrap_or_else(|| Duration::from_secs(15).max(2 * placing));
+            capacity::Size { calls, rate, speech, runs }
+        };
         let sizes = match only_calls {
-            Some(calls) => vec![capacity::Size { calls, rate, speech, runs }],
-            None if benchmarking => [500, 1000].map(|calls| capacity::Size { calls, rate, speech, runs }).into(),
+            Some(calls) => vec![size(calls)],
+            None if benchmarking => vec![size(500), size(1000)],
             None => vec![capacity::Size { calls: 4, rate, speech: Duration::from_secs(1), runs: 1 }],
         };
         for size in &sizes {

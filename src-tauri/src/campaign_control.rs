@@ -54,11 +54,13 @@ pub fn resume(paths: &DataPaths, id: i64, budget: Option<f64>, json: bool, run: 
     runtime.block_on(async {
         let switchboard = run.start(paths, &store, &agents).await?;
         let engine = Arc::clone(&switchboard.engine);
-        // A campaign stopped in error has no runner anywhere: this one takes it up again.
-        if set_running(&store, id, budget).is_err()
-            && !store.resume_stopped_campaign(id).map_err(|err| err.to_string())?
-        {
-            return Err(not_running(&store, id));
+        match set_running(&store, id, budget) {
+            Ok(()) => {}
+            // A budget refused says why (not above what was spent, or the campaign finished).
+            Err(refused) if budget.is_some() => return Err(refused),
+            // A campaign stopped in error has no runner anywhere: this one takes it up again.
+            Err(_) if store.resume_stopped_campaign(id).map_err(|err| err.to_string())? => {}
+            Err(_) => return Err(not_running(&store, id)),
         }
         let mut events = engine.bus().subscribe();
         spawn_runner(Arc::clone(&engine), id);

@@ -30,6 +30,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up_with_hook(include_str!("../migrations/0018_call_costs.sql"), backfill_call_costs),
         M::up(include_str!("../migrations/0019_analytics.sql")),
         M::up(include_str!("../migrations/0020_heard_latency.sql")),
+        M::up(include_str!("../migrations/0021_latency_buckets.sql")),
     ])
 });
 
@@ -201,8 +202,13 @@ mod tests {
             stats,
             [(1, "completed".into(), [2, 2, 2, 80_000, 1, 250_000]), (1, "no-answer".into(), [1, 0, 0, 0, 0, 50_000])]
         );
-        let total: i64 = conn.query_row("SELECT total_ms FROM turn_totals", [], |row| row.get(0)).unwrap();
-        assert_eq!(total, 850);
+        // Version 21 files the turn (100 + 500 + 200 + 50 ms) in its bucket, counted from its hour.
+        let running: (String, i64, i64, i64) = conn
+            .query_row("SELECT backend, bucket_ms, hour, turns FROM turn_latency_running", [], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap();
+        assert_eq!(running, ("pipeline".into(), 850, 1, 1));
     }
 
     #[test]

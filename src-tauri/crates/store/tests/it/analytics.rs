@@ -156,6 +156,59 @@ impl Data {
     }
 }
 
+impl Data {
+    /// Checks the running latency counts against the turns themselves: every stored count is
+    /// the number of its cell's turns placed in its hour or before, every turn's cell and hour
+    /// has a row, every row's cell is listed. Returns the stored rows.
+    fn recounted_turns(&self) -> Vec<(String, i64, i64, i64, i64, i64)> {
+        const CELLS: &str = "SELECT c.backend, CASE WHEN total < 2000 THEN total / 10 * 10
+                                  WHEN total < 10000 THEN total / 100 * 100 ELSE total / 1000 * 1000 END AS bucket_ms,
+                                  c.agent_id, COALESCE(c.campaign_id, 0) AS campaign_id, c.created_at / 3600000 AS hour
+                             FROM (SELECT call_id, stt_ms + llm_ms + tts_ms + send_ms AS total FROM turn_latencies) t
+                             JOIN calls c ON c.id = t.call_id";
+        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        let read = |sql: &str| {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let rows = stmt.query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            });
+            rows.unwrap().map(Result::unwrap).collect::<Vec<_>>()
+        };
+        let stored = read(
+            "SELECT backend, bucket_ms, agent_id, campaign_id, hour, turns FROM turn_latency_running ORDER BY 1, 2, 3, 4, 5",
+        );
+        let recounted = read(&format!(
+            "SELECT r.backend, r.bucket_ms, r.agent_id, r.campaign_id, r.hour,
+                    (SELECT COUNT(*) FROM ({CELLS}) t WHERE (t.backend, t.bucket_ms, t.agent_id, t.campaign_id)
+                        = (r.backend, r.bucket_ms, r.agent_id, r.campaign_id) AND t.hour <= r.hour)
+             FROM turn_latency_running r ORDER BY 1, 2, 3, 4, 5"
+        ));
+        assert_eq!(stored, recounted, "turn_latency_running agrees with the turns");
+        let unfiled: i64 = conn
+            .query_row(
+                &format!(
+                    "SELECT COUNT(*) FROM ({CELLS}) t WHERE NOT EXISTS (SELECT 1 FROM turn_latency_running r
+                       WHERE (r.backend, r.bucket_ms, r.agent_id, r.campaign_id, r.hour)
+                           = (t.backend, t.bucket_ms, t.agent_id, t.campaign_id, t.hour))"
+                ),
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(unfiled, 0, "every turn's cell and hour has a running count");
+        let unlisted: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM turn_latency_running r WHERE NOT EXISTS (SELECT 1 FROM turn_latency_cells c
+                   WHERE (c.backend, c.bucket_ms, c.agent_id, c.campaign_id) = (r.backend, r.bucket_ms, r.agent_id, r.campaign_id))",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(unlisted, 0, "every running count's cell is listed");
+        stored
+    }
+}
+
 /// Seven calls over three days, two agents, two backends, one campaign (see each line).
 fn sample() -> (Data, Vec<CallId>) {
     use BackendKind::{Pipeline, Simulator};
@@ -217,6 +270,34 @@ fn every_figure_matches_the_hand_computed_one() {
 }
 
 #[test]
+fn turn_latency_percentiles_are_exact_to_their_bucket() {
+    use BackendKind::Pipeline;
+    use CallState::Completed;
+    let data = Data::new();
+    // The same agent, backend and no campaign on two days, so their turns share cells.
+    let first = data.call(0, Pipeline, DAY1 + 10 * HOUR, Completed, Some(60 * SECOND));
+    let second = data.call(0, Pipeline, DAY1 + DAY + 9 * HOUR, Completed, Some(60 * SECOND));
+    data.turns(first, &[1_234, 987]);
+    data.turns(second, &[1_239, 2_345, 12_345]);
+    // Rounded down to 10 ms under 2 s, 100 ms under 10 s, 1 s beyond:
+    // 980, 1230, 1230, 2300, 12000; p50 is the 3rd, p90 the 5th, p20 the 1st.
+    let all = data.scope(AnalyticsFilter::default());
+    let counts = |scope: &AnalyticsScope| data.store.turn_latency_counts(scope).unwrap();
+    assert_eq!(counts(&all), [(Pipeline, vec![(980, 1), (1_230, 2), (2_300, 1), (12_000, 1)])]);
+    assert_eq!(data.latency(&all, Pipeline, 50), Some(1_230));
+    assert_eq!(data.latency(&all, Pipeline, 90), Some(12_000));
+    assert_eq!(data.latency(&all, Pipeline, 20), Some(980));
+    // Each day alone: the running counts of the shared 1230 bucket subtract to one a day.
+    let day =
+        |day: &str| data.scope(AnalyticsFilter { from: Some(day.into()), to: Some(day.into()), ..Default::default() });
+    assert_eq!(counts(&day("2026-03-02")), [(Pipeline, vec![(980, 1), (1_230, 1)])]);
+    assert_eq!(counts(&day("2026-03-03")), [(Pipeline, vec![(1_230, 1), (2_300, 1), (12_000, 1)])]);
+    assert_eq!(data.latency(&day("2026-03-03"), Pipeline, 50), Some(2_300));
+    assert_eq!(counts(&day("2026-03-04")), []);
+    data.recounted_turns();
+}
+
+#[test]
 fn each_filter_narrows_every_figure_and_they_combine() {
     let (data, _) = sample();
     // Agent 2: calls 4, 5, 6: 2 of 3 answered, talk 30 and 20 s (p90 the 2nd of 2), 0.30 and no quote.
@@ -268,6 +349,14 @@ fn each_filter_narrows_every_figure_and_they_combine() {
 fn the_tallies_follow_every_change_to_calls_offers_and_costs() {
     let (data, calls) = sample();
     data.recomputed();
+    assert_eq!(data.recounted_turns().len(), 5);
+    // A turn written again with another latency moves bucket; a turn on an earlier call in a
+    // cell that has later hours counts in each of them.
+    data.store
+        .record_turn_latency(calls[3], &TurnLatency { turn: 1, stt_ms: 100, llm_ms: 1_500, tts_ms: 200, send_ms: 100 })
+        .unwrap();
+    data.turns(calls[0], &[1_200, 2_000]);
+    data.recounted_turns();
     // An offer replaced counts once; its removal and a new cost are seen.
     data.offer(calls[0], 0.41);
     data.recomputed();
@@ -285,6 +374,7 @@ fn the_tallies_follow_every_change_to_calls_offers_and_costs() {
     // Forgetting the contact deletes every call, offer and turn: nothing is left counted.
     data.store.forget_contact(data.contact, |_| None).unwrap();
     assert_eq!(data.recomputed(), []);
+    data.recounted_turns();
     let all = data.scope(AnalyticsFilter::default());
     assert_eq!(data.store.turn_latency_counts(&all).unwrap(), []);
 }
@@ -296,7 +386,14 @@ fn every_analytics_query_walks_an_index() {
     assert_eq!(plans.len(), 3);
     assert!(plans[0].contains("SEARCH call_stats USING PRIMARY KEY (hour>? AND hour<?)"), "{}", plans[0]);
     assert!(plans[1].contains("SCAN calls USING COVERING INDEX calls_by_talk_time"), "{}", plans[1]);
-    assert!(plans[2].contains("SCAN turn_totals USING COVERING INDEX turn_totals_by_backend"), "{}", plans[2]);
+    assert!(plans[2].contains("SCAN c"), "{}", plans[2]);
+    assert!(
+        plans[2].contains(
+            "SEARCH r USING PRIMARY KEY (backend=? AND bucket_ms=? AND agent_id=? AND campaign_id=? AND hour<?)"
+        ),
+        "{}",
+        plans[2]
+    );
     for plan in &plans {
         assert!(!plan.contains("TEMP B-TREE"), "no sort of the rows: {plan}");
     }

@@ -148,6 +148,7 @@ async fn analytics_draws_every_chart_follows_each_filter_and_exports_the_figures
         assert_eq!(app.text("[data-testid=analytics-p90-talk]").await, "2:00");
         let latency = app.attrs("[data-testid=chart-latency]", "data-totals").await;
         assert_eq!(latency, ["1000 2000 2000"], "pipeline turns p50, p90, p99");
+        assert!(app.text("[data-testid=latency-steps]").await.contains("steps of 10 ms under 2 s"));
         let mut signatures = Vec::new();
         for chart in CHARTS {
             let (pixels, colour) = eventually(&format!("the {chart} chart drawn"), PATIENCE, || async {

@@ -1,7 +1,9 @@
 # Switchboard: the two commands.
 #   make run    build and open the console on the built-in simulator, with sample data
 #   make test   every test: Rust crates, UI unit tests and type check, lints, and the
-#               end-to-end tests of the real app under Xvfb
+#               end-to-end tests of the real app under Xvfb (cargo-nextest runs the Rust tests,
+#               each in its own process, side by side: .config/nextest.toml); the benches run
+#               once each on a small input
 # Each does its own set-up (scripts/setup.sh).
 
 SHELL := /bin/bash
@@ -9,7 +11,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run test setup-run setup-test ui lint app
+.PHONY: run test setup-run setup-test ui lint app rust-tests
 
 run: setup-run ui
 	cargo build -p switchboard
@@ -23,8 +25,11 @@ run: setup-run ui
 test: setup-test ui lint app
 	cd ui && npm run --silent check
 	set -o pipefail; cd ui && npm run --silent test 2>&1 | tee ../target/ui-test.log
-	set -o pipefail; xvfb-run -a dbus-run-session -- env NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 \
-		cargo test --workspace --all-targets --no-fail-fast 2>&1 | tee target/cargo-test.log
+	cargo test --workspace --all-targets --no-run --quiet
+	set -o pipefail; xvfb-run -a dbus-run-session -- scripts/with-secret-service.sh \
+		env NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 $(MAKE) --no-print-directory rust-tests 2>&1 \
+		| tee target/cargo-test.log
+	set -o pipefail; cargo test --workspace --benches 2>&1 | tee target/bench-smoke.log
 	@scripts/test-summary.sh target/ui-test.log target/cargo-test.log
 
 setup-run:
@@ -47,3 +52,15 @@ lint:
 app: ui
 	cargo build -p switchboard
 	mkdir -p target
+
+# The tests that time audio frames against the clock run first, on an otherwise idle machine;
+# then every other test, many at once.
+REALTIME_TESTS := package(switchboard-telephony) & kind(test) & \
+	test(/^listen::(a_listener_that_stops_draining|the_tap_carries_both)|^pipeline::a_quote_is_collected_with_record_field/)
+RUST_TESTS := cargo nextest run --workspace --lib --bins --tests --no-fail-fast
+
+rust-tests:
+	status=0; \
+	$(RUST_TESTS) -E '$(REALTIME_TESTS)' || status=1; \
+	$(RUST_TESTS) -E 'not ($(REALTIME_TESTS))' || status=1; \
+	exit $$status

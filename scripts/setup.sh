@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Switchboard needs, and nothing that is already
 # there: Debian/Ubuntu packages (apt-get), the UI's node packages (npm ci) and, for tests,
-# tauri-driver (cargo install). Safe to run again; quick when nothing is missing.
+# tauri-driver and cargo-nextest (cargo install). Safe to run again; quick when nothing is missing.
 #
 #   scripts/setup.sh run    what `make run` needs
 #   scripts/setup.sh test   what `make test` needs (adds Xvfb, WebKitWebDriver, tauri-driver, …)
@@ -64,6 +64,11 @@ stamp="$root/ui/node_modules/.package-lock.json"
 if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
   say "installing the UI's node packages (npm ci)"
   (cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ "$mode" = test ] && ! cargo nextest --version >/dev/null 2>&1; then
+  say "installing cargo-nextest (cargo install)"
+  cargo install cargo-nextest --locked --quiet
 fi
 
 if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then

@@ -223,36 +223,25 @@ fn failure(action: &'static str, spec: &'static KeySpec, err: keyring::Error) ->
 #[cfg(test)]
 pub(crate) mod tests {
     //! Against a real Secret Service: gnome-keyring on the D-Bus session bus that `make test`
-    //! runs the tests in (`dbus-run-session`), started here with its files in a temp folder.
+    //! runs the tests in, started once for the whole run by `scripts/with-secret-service.sh`.
 
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    use std::sync::OnceLock;
+    use std::process::Command;
 
     use super::*;
 
-    /// Starts the Secret Service (once per test run) for tests that use the keychain.
+    /// Checks that the tests' Secret Service is on the session bus (and does not start one: a
+    /// second daemon would replace the one other tests are using).
     pub(crate) fn secret_service() {
-        static STARTED: OnceLock<tempfile::TempDir> = OnceLock::new();
-        STARTED.get_or_init(|| {
-            assert!(
-                std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-                "the keychain tests need a D-Bus session: run them through `make test` (dbus-run-session)"
-            );
-            let home = tempfile::tempdir().unwrap();
-            let mut daemon = Command::new("gnome-keyring-daemon")
-                .args(["--unlock", "--components=secrets", "--replace"])
-                .env("HOME", home.path())
-                .env("XDG_DATA_HOME", home.path().join("data"))
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("gnome-keyring-daemon could not start: is it installed? (`make test` installs it)");
-            // The login keyring's password (empty: one blank line) on stdin; the daemon forks and stays.
-            daemon.stdin.take().unwrap().write_all(b"\n").unwrap();
-            assert!(daemon.wait().unwrap().success(), "gnome-keyring-daemon failed");
-            home
-        });
+        let owner = Command::new("dbus-send")
+            .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+            .args(["org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
+            .output()
+            .expect("dbus-send could not run: is it installed? (`make test` installs it)");
+        assert!(
+            String::from_utf8_lossy(&owner.stdout).contains("boolean true"),
+            "the keychain tests need a Secret Service on a D-Bus session: run them through `make test` \
+             (dbus-run-session -- scripts/with-secret-service.sh cargo nextest run ...)"
+        );
     }
 
     #[test]

@@ -168,10 +168,10 @@ impl App {
     }
 
     /// Clicks the button with this `data-testid`, which opens a save dialog, and answers it with
-    /// `path`. The tests' apps share one X display and its keyboard, so one test at a time does.
+    /// `path`. The tests' apps share one X display and its keyboard, so one test at a time does:
+    /// tests run in processes of their own, so the turn is a lock on a file all of them know.
     pub async fn save_as(&self, test_id: &str, path: &Path) {
-        static KEYBOARD: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-        let _keyboard = KEYBOARD.lock().await;
+        let _keyboard = keyboard_turn().await;
         self.click(test_id).await;
         self.answer_save_dialog(path).await;
     }
@@ -313,11 +313,14 @@ impl Drop for App {
 }
 
 /// Replaces an input's text the way a person does (select all, type), so the page sees input
-/// events; WebDriver's own "clear" does not fire them in WebKit.
+/// events; WebDriver's own "clear" does not fire them in WebKit. The selection is made by the
+/// page itself: a typed Ctrl+A lands wherever the caret was when the window is slow to focus.
 pub async fn replace_text(element: &Element, text: &str) {
     use fantoccini::key::Key;
-    let select_all = format!("{}a{}{}", char::from(Key::Control), char::from(Key::Null), char::from(Key::Backspace));
-    element.send_keys(&select_all).await.expect("select-all and delete failed");
+    let select = "arguments[0].focus(); arguments[0].select();";
+    let target = serde_json::to_value(element).expect("an element is JSON");
+    element.clone().client().execute(select, vec![target]).await.expect("selecting the text failed");
+    element.send_keys(&char::from(Key::Backspace).to_string()).await.expect("deleting the text failed");
     if !text.is_empty() {
         element.send_keys(text).await.expect("typing failed");
     }
@@ -391,4 +394,16 @@ async fn xdotool(args: &[&str]) -> String {
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("no free port").port()
+}
+
+/// Waits for this test's turn at the X display's keyboard; the turn lasts while the file is held.
+async fn keyboard_turn() -> std::fs::File {
+    let path = std::env::temp_dir().join("switchboard-e2e-keyboard.lock");
+    let file = std::fs::File::options().create(true).truncate(false).write(true).open(&path).unwrap();
+    tokio::task::spawn_blocking(move || {
+        file.lock().expect("locking the keyboard's turn failed");
+        file
+    })
+    .await
+    .unwrap()
 }

@@ -1,33 +1,15 @@
 //! Provider keys in the real window: typed once in Settings, kept in the OS keychain (a real
-//! gnome-keyring Secret Service on the test's D-Bus session), still there after a restart, and
-//! never written to the database, the logs or the page.
-
-use std::io::Write;
-use std::process::{Command, Stdio};
+//! gnome-keyring Secret Service on the test's D-Bus session, started by `make test` through
+//! `scripts/with-secret-service.sh`), still there after a restart, and never written to the
+//! database, the logs or the page.
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, within};
 
 const KEY: &str = "dg-e2e-7f3a9c1b5d";
 
-/// Starts gnome-keyring's Secret Service on this D-Bus session, its files in `home`.
-fn secret_service(home: &std::path::Path) {
-    let mut daemon = Command::new("gnome-keyring-daemon")
-        .args(["--unlock", "--components=secrets", "--replace"])
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("gnome-keyring-daemon could not start: is it installed? (`make test` installs it)");
-    daemon.stdin.take().unwrap().write_all(b"\n").unwrap();
-    assert!(daemon.wait().unwrap().success(), "gnome-keyring-daemon failed");
-}
-
 #[tokio::test]
 async fn a_key_goes_to_the_keychain_and_nowhere_else() {
     within(TEST_LIMIT, async {
-        let keyring_home = tempfile::tempdir().unwrap();
-        secret_service(keyring_home.path());
         let data = tempfile::tempdir().unwrap();
         let app = App::start(data.path(), 1).await;
         app.click("nav-settings").await;

@@ -43,12 +43,15 @@ pub(crate) use summary_joins;
 pub(crate) const SELECT_SUMMARY: &str = concat!("SELECT ", summary_columns!(), " FROM calls c ", summary_joins!());
 
 impl Store {
-    /// Stores a new call in the `queued` state and returns it.
+    /// Stores a new call in the `queued` state and returns it. A campaign's call is linked to
+    /// its target in the same transaction: no call is ever placed that its target does not
+    /// name (a target without its call would be settled as never placed, and called again).
     pub fn insert_call(&self, call: &NewCall) -> Result<CallSummary> {
         let id = {
-            let conn = self.conn();
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
             let (campaign_id, round, attempt) = call.campaign.unzip3();
-            conn.execute_cached(
+            tx.execute_cached(
                 "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, campaign_id, round, attempt)
                  VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8)",
                 params![
@@ -62,7 +65,15 @@ impl Store {
                     attempt
                 ],
             )?;
-            CallId(conn.last_insert_rowid())
+            let id = CallId(tx.last_insert_rowid());
+            if let Some((campaign_id, round, _)) = call.campaign {
+                tx.execute_cached(
+                    "UPDATE campaign_targets SET call_id = ?4 WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
+                    params![campaign_id, round, call.contact_id.0, id.0],
+                )?;
+            }
+            tx.commit()?;
+            id
         };
         self.call(id)?.ok_or_else(|| StoreError::NotFound(format!("call {id}")))
     }

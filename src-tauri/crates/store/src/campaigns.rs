@@ -317,15 +317,6 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Records the call placed for a reserved target.
-    pub fn target_call_placed(&self, id: i64, round: u8, contact: ContactId, call_id: CallId) -> Result<()> {
-        self.conn().execute_cached(
-            "UPDATE campaign_targets SET call_id = ?4 WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
-            params![id, round, contact.0, call_id.0],
-        )?;
-        Ok(())
-    }
-
     /// Puts a target back in the queue for another attempt at `at`.
     pub fn target_retry(&self, id: i64, round: u8, contact: ContactId, at: UnixMillis, outcome: &str) -> Result<()> {
         self.conn().execute_cached(

@@ -253,10 +253,9 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
             slot: Some(slot),
         };
         match engine.place_call(plan).await {
-            Ok(call) => {
+            // The call's row names its target from the start (`Store::insert_call`).
+            Ok(_) => {
                 switchboard_store::failpoint!("campaign-call-placed");
-                let store = Arc::clone(engine.store());
-                blocking(move || store.target_call_placed(id, round, contact, call.id)).await?;
                 in_flight += 1;
             }
             // The failed call was stored; it counts as an attempt.

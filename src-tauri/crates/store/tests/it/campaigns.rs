@@ -71,11 +71,12 @@ fn targets_track_attempts_retries_and_outcomes() {
     assert_eq!(store.campaign_targets(id, 1).unwrap().len(), contacts.len());
     assert_eq!(store.unfinished_campaigns().unwrap().len(), 1);
 
-    let call = campaign_call(&store, id, first);
     let lease = Lease { owner: "this process", now: UnixMillis(6), until: UnixMillis(30_006) };
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
+    let call = campaign_call(&store, id, first);
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), None, "a target on the line is not reserved again");
-    store.target_call_placed(id, 1, first, call.id).unwrap();
+    let placed = store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == first).unwrap();
+    assert_eq!(placed.call_id, Some(call.id), "a campaign call names its target from its first write");
     store.target_retry(id, 1, first, UnixMillis(60_000), "no answer").unwrap();
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(2));
     store.target_finished(id, 1, first, "done", "quoted $0.45").unwrap();
@@ -137,7 +138,6 @@ fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back() {
     let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
     let call = campaign_call(&store, id, first);
-    store.target_call_placed(id, 1, first, call.id).unwrap();
 
     assert!(store.target_requeue_abandoned(call.id, "cut off when Switchboard closed").unwrap());
     let requeued = target(&store, id, first);

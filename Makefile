@@ -46,6 +46,7 @@ ui/dist/index.html: $(UI_SOURCES) ui/package-lock.json
 
 lint:
 	cargo fmt --all --check
+	scripts/check-one-build.sh
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 # The app binary the end-to-end tests drive.

@@ -417,7 +417,7 @@ fn cost_text(cost: &CampaignCost) -> String {
         None => out.push_str("projected for the rest: not known until a call is priced\n"),
     }
     if let Some(budget) = cost.budget_usd {
-        out.push_str(&format!("budget: ${budget:.2}\n"));
+        out.push_str(&format!("budget: ${budget:.4}\n"));
     }
     for round in cost.rounds.iter().filter(|round| round.calls > 0 || round.left > 0) {
         let average =

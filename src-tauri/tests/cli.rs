@@ -293,3 +293,57 @@ fn a_campaign_stopped_in_error_is_shown_with_its_reason_and_resumed_headless() {
     let show = String::from_utf8(show.stdout).unwrap();
     assert!(show.starts_with("M8 bolts (vendor-quote, completed, round 1)"), "{show}");
 }
+
+#[test]
+fn a_headless_campaign_stops_at_its_budget_and_goes_on_with_a_higher_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vendors.csv");
+    std::fs::write(
+        &file,
+        "name,phone,item,quantity\nAcme Fasteners,(312) 555-0143,M8 bolts,100\nGreat Lakes,+1 216 555 0187,M8 bolts,100\n",
+    )
+    .unwrap();
+    let data = dir.path().join("profile");
+    // A tenth of a cent: the first call starts with nothing spent, and costs more than that.
+    let run = switchboard(&data)
+        .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--time-scale", "500"])
+        .args(["--cast", "cooperative", "--ignore-windows", "--concurrency", "1", "--budget", "0.001"])
+        .args(["--item", "M8 bolts", "--quantity", "100", "--json"])
+        .arg("--contacts")
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let database = data.join("switchboard.sqlite3");
+    let started = std::time::Instant::now();
+    loop {
+        let reason: Option<String> = rusqlite::Connection::open(&database)
+            .and_then(|conn| conn.query_row("SELECT status_reason FROM campaigns WHERE id = 1", [], |row| row.get(0)))
+            .unwrap_or(None);
+        if reason.as_deref() == Some("budget reached") {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the budget never stopped the campaign");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let show = switchboard(&data).args(["campaign", "show", "1"]).output().unwrap();
+    let show = String::from_utf8(show.stdout).unwrap();
+    assert!(show.contains("paused: budget reached") && show.contains("budget: $0.0010"), "{show}");
+    assert!(show.contains("spent: $0.0") && show.contains("on 1 calls (estimate)"), "{show}");
+
+    let low = switchboard(&data).args(["campaign", "resume", "1", "--budget", "0.001"]).output().unwrap();
+    assert!(!low.status.success());
+    let why = String::from_utf8_lossy(&low.stderr);
+    assert!(why.contains("a budget of $0.0010 is not above the $0.0") && why.contains("no call could start"), "{why}");
+    let higher = switchboard(&data).args(["campaign", "resume", "1", "--budget", "100"]).output().unwrap();
+    assert!(higher.status.success(), "{}", String::from_utf8_lossy(&higher.stderr));
+
+    let out = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("(paused: budget reached)"), "{stderr}");
+    let show = switchboard(&data).args(["campaign", "show", "1"]).output().unwrap();
+    let show = String::from_utf8(show.stdout).unwrap();
+    assert!(show.contains("completed") && show.contains("budget: $100.0000"), "{show}");
+}

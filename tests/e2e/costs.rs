@@ -64,7 +64,7 @@ async fn a_campaign_stops_at_its_budget_and_a_higher_one_takes_it_to_the_end() {
         replace_text(&app.wait_for("[data-testid=new-budget]").await, "0.2").await;
         app.click("raise-budget").await;
         let banner = app.text("[data-testid=error-banner]").await;
-        assert!(banner.contains("not above the $0.20"), "{banner}");
+        assert!(banner.contains("not above the $0.2000"), "{banner}");
         app.click("error-dismiss").await;
         replace_text(&app.wait_for("[data-testid=new-budget]").await, "5").await;
         app.click("raise-budget").await;

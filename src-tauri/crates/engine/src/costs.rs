@@ -125,7 +125,7 @@ pub fn raise_budget(store: &Store, id: i64, budget_usd: f64) -> Result<(), Engin
     let spent: f64 = store.campaign_spending(id)?.iter().map(|spent| spent.spent_usd).sum();
     if budget_usd <= spent {
         return Err(EngineError::InvalidRequest(format!(
-            "a budget of ${budget_usd:.2} is not above the ${spent:.2} campaign {id} has spent: no call could start"
+            "a budget of ${budget_usd:.4} is not above the ${spent:.4} campaign {id} has spent: no call could start"
         )));
     }
     if !store.resume_campaign_with_budget(id, Some(budget_usd))? {

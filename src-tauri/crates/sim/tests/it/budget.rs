@@ -88,7 +88,7 @@ async fn the_third_call_is_the_last_to_start_under_a_quarter_and_a_higher_budget
     assert!(close(paused.cost.projected_usd.unwrap(), 0.20), "2 left at $0.10: {:?}", paused.cost);
 
     let refused = raise_budget(engine.store(), id, 0.30).unwrap_err();
-    assert!(refused.to_string().contains("not above the $0.30"), "{refused}");
+    assert!(refused.to_string().contains("not above the $0.3000"), "{refused}");
     raise_budget(engine.store(), id, 0.35).unwrap();
     let done = settled(&engine, id, "completed").await;
     assert_eq!(engine.store().list_calls(100).unwrap().len(), 4);

@@ -1,5 +1,5 @@
-//! The Analytics section's figures for a filter, from the store's tallies and percentile
-//! walks, and their export as one table (CSV or .xlsx).
+//! The Analytics section's figures for a filter, from the store's tallies, talk-time walk
+//! and latency bucket counts, and their export as one table (CSV or .xlsx).
 
 use std::collections::HashMap;
 
@@ -51,7 +51,7 @@ pub fn analytics(store: &Store, scope: &AnalyticsScope) -> Result<Analytics, Sto
     })
 }
 
-/// p50, p90 and p99 of each backend's turn latency in `scope`.
+/// p50, p90 and p99 of each backend's turn latency in `scope`, each the start of its bucket.
 fn latencies(store: &Store, scope: &AnalyticsScope) -> Result<Vec<BackendLatency>, StoreError> {
     let whole = |ms: Option<i64>| ms.unwrap_or_default().clamp(0, i64::from(u32::MAX)) as u32;
     Ok(store

@@ -34,8 +34,11 @@ pub async fn serve_media(
     start_within: Duration,
 ) {
     let (sink, mut stream) = socket.split();
-    let (stream_sid, start) = match read_start(&mut stream, start_within).await {
-        Ok(started) => started,
+    let read = read_start(&mut stream, start_within).await;
+    // The callee answered when the stream started: the call's times (its recording's too) run from here.
+    let started = std::time::Instant::now();
+    let (stream_sid, start) = match read {
+        Ok(start) => start,
         Err(no_start) => {
             tracing::warn!(request_id, reason = %no_start, "media stream closed before its start");
             return close(sink, stream, no_start.close_frame()).await;
@@ -55,7 +58,7 @@ pub async fn serve_media(
     let call_id = claimed.call.call_id;
     tracing::info!(request_id, call = %call_id, stream = stream_sid, "pipeline media stream started");
     let tap = audio.tap(call_id);
-    session::run(claimed, stream_sid, sink, stream, tap).await;
+    session::run(claimed, started, stream_sid, sink, stream, tap).await;
 }
 
 /// Closes a stream whose call or token is wrong with 1008.

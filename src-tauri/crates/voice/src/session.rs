@@ -115,16 +115,16 @@ impl Turn {
     }
 }
 
-/// Runs a claimed call on its media stream until the call ends, then reports how well its
+/// Runs a claimed call on its media stream (started at `started`) until the call ends, then reports how well its
 /// audio kept time, its recording and its end. Both parties' frames go to `tap` for listening in.
 pub(super) async fn run(
     claimed: Claimed,
+    started: Instant,
     stream_sid: String,
     sink: SplitSink<WebSocket, SocketMessage>,
     stream: SplitStream<WebSocket>,
     tap: AudioTap,
 ) {
-    let started = Instant::now();
     let Claimed { call, machine, instructions, filed, greeting } = claimed;
     let (inputs_sender, inputs) = mpsc::channel(INPUT_QUEUE);
     let (recorder_sender, recording) = recorder::start(call.call_id, call.recording_dir.clone());

@@ -6,7 +6,7 @@
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 use crate::speakers::{Speakers, peak};
-use switchboard_core::{AudioPacing, CallId};
+use switchboard_core::{AudioPacing, CallId, HeardLatency};
 use switchboard_engine::tables::read_table;
 use switchboard_store::Store;
 
@@ -166,7 +166,7 @@ async fn a_recording_plays_on_the_speakers_and_the_transcript_follows() {
 }
 
 #[tokio::test]
-async fn a_calls_audio_pacing_is_shown_and_late_frames_stand_out() {
+async fn a_calls_audio_pacing_and_what_the_callee_heard_are_shown() {
     within(TEST_LIMIT, async {
         let data = tempfile::tempdir().unwrap();
         let app = App::start(data.path(), 20).await;
@@ -177,16 +177,26 @@ async fn a_calls_audio_pacing_is_shown_and_late_frames_stand_out() {
         app.wait_for("[data-testid=call-view]").await;
         let call_id = app.attrs("[data-testid=call-view]", "data-call-id").await.remove(0);
         assert!(app.texts("[data-testid=audio-pacing]").await.is_empty(), "the simulator sends no audio frames");
+        assert!(app.texts("[data-testid=heard-latency]").await.is_empty(), "nor reads its recording's timing");
 
-        // The pacing a pipeline call's playout would have reported, stored beside the app's own.
+        // The pacing a pipeline call's playout would have reported, and what its recording said
+        // the callee heard, stored beside the app's own.
         let store = Store::open(&data.path().join("switchboard.sqlite3")).unwrap();
         let pacing = AudioPacing { frames: 1_500, late: 3, worst_gap_ms: 64 };
-        store.record_audio_pacing(CallId(call_id.parse().unwrap()), &pacing).unwrap();
+        let call = CallId(call_id.parse().unwrap());
+        store.record_audio_pacing(call, &pacing).unwrap();
+        store.record_heard_latency(call, &HeardLatency::new(Some(62), &[1_040, 1_100, 990])).unwrap();
         app.click("history-row").await;
         let shown = app.wait_for("[data-testid=audio-pacing]").await;
         let text = shown.text().await.unwrap();
         assert!(text.starts_with("0:30 of agent audio, 3 frames late (longest gap 64 ms)"), "{text}");
         assert!(shown.attr("class").await.unwrap().unwrap_or_default().contains("late-audio"), "late frames stand out");
+        let heard = app.wait_for("[data-testid=heard-latency]").await.text().await.unwrap();
+        assert_eq!(
+            heard,
+            "Heard by the callee: first words 62 ms after the answer; replies 1040 ms after they stopped speaking \
+             (median of 3 replies, worst 1100 ms)"
+        );
         app.quit().await;
     })
     .await;

@@ -200,7 +200,9 @@ async fn heard_figures(latencies: Latencies, ring: Duration, calls: usize, turns
     let placed = place(&mut rig, agent, &contacts).await;
     let (mut first_words, mut replies) = (Vec::new(), Vec::new());
     let (mut twilio_first_words, mut twilio_replies) = (Vec::new(), Vec::new());
+    let mut hops = Vec::new();
     for (call, record) in &placed {
+        hops.extend(rig.engine().store().turn_latencies(*call).unwrap().iter().map(|turn| turn.total_ms()));
         let heard = heard_on(rig.engine(), *call).await;
         first_words.extend(heard.first_words_ms);
         replies.extend(heard.replies_ms);
@@ -208,7 +210,7 @@ async fn heard_figures(latencies: Latencies, ring: Duration, calls: usize, turns
         twilio_first_words.extend(first);
         twilio_replies.extend(each);
     }
-    for figures in [&mut first_words, &mut replies, &mut twilio_first_words, &mut twilio_replies] {
+    for figures in [&mut first_words, &mut replies, &mut twilio_first_words, &mut twilio_replies, &mut hops] {
         figures.sort_unstable();
     }
     assert!(!first_words.is_empty() && !replies.is_empty(), "nothing was heard");
@@ -217,7 +219,7 @@ async fn heard_figures(latencies: Latencies, ring: Duration, calls: usize, turns
     println!(
         "pipeline-heard calls={calls} turns={} (a) answer→first words p50={} p95={} ms; (b) end of speech→reply \
          p50={p50} p95={} ms; floor={floor} ms (stt {} + llm {} + tts {} + 6×{} network); p50−floor={} ms; \
-         as the fake Twilio timed them: (a) p50={} p95={} ms, (b) p50={} p95={} ms",
+         as the fake Twilio timed them: (a) p50={} p95={} ms, (b) p50={} p95={} ms; per-hop total p50={} ms",
         replies.len(),
         percentile(&first_words, 0.5),
         percentile(&first_words, 0.95),
@@ -231,6 +233,7 @@ async fn heard_figures(latencies: Latencies, ring: Duration, calls: usize, turns
         percentile(&twilio_first_words, 0.95),
         percentile(&twilio_replies, 0.5),
         percentile(&twilio_replies, 0.95),
+        percentile(&hops, 0.5),
     );
 }
 

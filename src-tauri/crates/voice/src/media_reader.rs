@@ -6,7 +6,7 @@
 //! with any held.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -48,6 +48,8 @@ pub(super) struct Reader {
     pub(super) session: mpsc::Sender<Input>,
     pub(super) last_voice: Arc<LastVoice>,
     pub(super) started: Instant,
+    /// Where the caller's frames put Twilio's timeline against the call's clock.
+    pub(super) clock: Arc<StreamClock>,
     /// Listening in: the caller's frames as received.
     pub(super) tap: AudioTap,
 }
@@ -102,9 +104,11 @@ impl Reader {
         let _ended = self.session.send(ended).await;
     }
 
-    /// The caller's audio from `at_ms` on, in 20 ms frames, to the listener, the recorder and
-    /// the tap.
+    /// The caller's audio from `at_ms` (Twilio's timestamp) on, in 20 ms frames, to the listener,
+    /// the recorder and the tap.
     fn take_audio(&mut self, framer: &mut Framer, mut at_ms: u64, audio: &[u8], listening: &mut Listening) {
+        let arrived_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.clock.heard(at_ms, arrived_ms);
         framer.push(audio, |frame| {
             let voiced = frame.iter().any(|&code| decode_sample(code).unsigned_abs() > VOICE_PEAK.unsigned_abs());
             if voiced {
@@ -163,8 +167,55 @@ impl Listening {
     }
 }
 
+/// Twilio's media timeline against the call's own clock, for the recording: the caller's frames
+/// are placed by their timestamps, the agent's by when they were sent, moved onto Twilio's
+/// timeline by the least lag seen between a caller frame's timestamp and its arrival (Twilio's
+/// stream began before the call's clock did). Lock-free: the reader notes, the playout reads.
+#[derive(Debug)]
+pub(super) struct StreamClock {
+    /// `i64::MAX` until a caller frame came.
+    least_lag_ms: AtomicI64,
+}
+
+impl Default for StreamClock {
+    fn default() -> Self {
+        Self { least_lag_ms: AtomicI64::new(i64::MAX) }
+    }
+}
+
+impl StreamClock {
+    /// A caller frame stamped `timestamp` arrived `arrived_ms` into the call.
+    fn heard(&self, timestamp: u64, arrived_ms: u64) {
+        let lag = i64::try_from(arrived_ms).unwrap_or(i64::MAX).saturating_sub(i64::try_from(timestamp).unwrap_or(0));
+        self.least_lag_ms.fetch_min(lag, Ordering::AcqRel);
+    }
+
+    /// Where `call_ms` of the call's clock falls on Twilio's timeline.
+    pub(super) fn twilio_ms(&self, call_ms: u64) -> u64 {
+        let lag = self.least_lag_ms.load(Ordering::Acquire);
+        if lag == i64::MAX {
+            return call_ms;
+        }
+        u64::try_from(i64::try_from(call_ms).unwrap_or(i64::MAX).saturating_sub(lag)).unwrap_or(0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_call_clock_moves_onto_twilios_timeline_by_the_least_lag_seen() {
+        let clock = super::StreamClock::default();
+        assert_eq!(clock.twilio_ms(7), 7, "no caller frame yet");
+        // The first frames queued while the call started: they arrive together, late.
+        clock.heard(0, 5);
+        assert_eq!(clock.twilio_ms(7), 2);
+        clock.heard(40, 6);
+        assert_eq!(clock.twilio_ms(7), 41, "Twilio's stream began 34 ms before the call's clock");
+        // A frame held up on the way changes nothing.
+        clock.heard(60, 90);
+        assert_eq!(clock.twilio_ms(100), 134);
+    }
+
     use switchboard_audio::FRAME_BYTES;
     use switchboard_audio::mulaw::SILENCE;
 

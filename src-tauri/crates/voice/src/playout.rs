@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use super::pacing::PacingCount;
 use super::recorder::RecordFrame;
 use crate::input::Input;
+use crate::media_reader::StreamClock;
 use switchboard_engine::listen_in::AudioTap;
 
 /// Audio kept ahead of real time at Twilio.
@@ -72,8 +73,10 @@ pub(super) struct Playout {
     pub(super) session: mpsc::Sender<Input>,
     pub(super) recorder: mpsc::Sender<RecordFrame>,
     pub(super) progress: Arc<Progress>,
-    /// When the media stream started (recording times are from here).
+    /// When the media stream started.
     pub(super) started: Instant,
+    /// Puts the agent's frames on Twilio's timeline in the recording.
+    pub(super) clock: Arc<StreamClock>,
     /// Listening in: the agent's frames as sent.
     pub(super) tap: AudioTap,
 }
@@ -167,7 +170,8 @@ impl Playout {
                     }
                     let sent_at = Instant::now();
                     pacing.sent(sent_at.into_std());
-                    let at_ms = u64::try_from(sent_at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
+                    let sent_ms = u64::try_from(sent_at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
+                    let at_ms = self.clock.twilio_ms(sent_ms);
                     let _full = self.recorder.try_send(RecordFrame { party: Party::Agent, at_ms, frame });
                     self.tap.publish(Party::Agent, &frame);
                     let frames = match playing {

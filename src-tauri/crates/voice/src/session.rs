@@ -30,7 +30,7 @@ use super::turn::{self, Script, TurnSetup};
 use super::{playout_runtime, recorder, speech_to_text};
 use crate::goodbye::says_goodbye;
 use crate::input::{Input, TurnEnding, TurnReport};
-use crate::media_reader::{LastVoice, Reader};
+use crate::media_reader::{LastVoice, Reader, StreamClock};
 use switchboard_engine::BackendEvent;
 use switchboard_engine::listen_in::AudioTap;
 use switchboard_engine::{MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT};
@@ -133,6 +133,7 @@ pub(super) async fn run(
     let (commands, command_queue) = mpsc::channel(8);
     let progress = Arc::new(Progress::default());
     let last_voice = Arc::new(LastVoice::default());
+    let clock = Arc::new(StreamClock::default());
     let settings = &call.settings;
     let listen_options = ListenOptions {
         model: if settings.stt_model.is_empty() { ListenOptions::default().model } else { settings.stt_model.clone() },
@@ -145,6 +146,7 @@ pub(super) async fn run(
         session: inputs_sender.clone(),
         last_voice: Arc::clone(&last_voice),
         started: started.into(),
+        clock: Arc::clone(&clock),
         tap: tap.clone(),
     };
     let reader = tokio::spawn(reader.run(stream));
@@ -162,6 +164,7 @@ pub(super) async fn run(
         recorder: recorder_sender,
         progress: Arc::clone(&progress),
         started: started.into(),
+        clock,
         tap,
     };
     let playout = playout_runtime::spawn(playout.run(outbound_queue, command_queue));

@@ -194,7 +194,9 @@ async fn heard_figures(latencies: Latencies, ring: Duration, calls: usize, turns
     let both_ways = |ms: u64| Duration::from_millis(ms + 2 * latencies.network_ms);
     rig.deepgram.set_latency(both_ways(latencies.stt_ms - ENDPOINTING_MS));
     rig.deepgram.script(&vec![CALLEE_SAYS; calls * turns]);
-    rig.anthropic.set_latency(both_ways(latencies.llm_ms), Duration::from_millis(10));
+    // The first token comes after the model's latency; the rest at once (only the first clause
+    // is on the way to the reply's first audio).
+    rig.anthropic.set_latency(both_ways(latencies.llm_ms), Duration::ZERO);
     rig.tts.set_latency(both_ways(latencies.tts_ms));
     rig.twilio.set_ring_time(ring);
     let placed = place(&mut rig, agent, &contacts).await;

@@ -35,7 +35,7 @@ impl PreparedGreeting {
         let (audio_sender, audio) = mpsc::channel(HELD_FRAMES);
         let setup = TurnSetup::new(call, report_sender, audio_sender);
         let script = Script::Say(call.first_message.clone());
-        let task = tokio::spawn(turn::run(setup, GREETING_TURN, script));
+        let task = tokio::spawn(turn::run(setup, GREETING_TURN, script, None));
         Self { task: Some(task), reports, audio }
     }
 

@@ -26,7 +26,7 @@ use super::latency::TurnTimes;
 use super::playout::{Playout, PlayoutCommand, Progress};
 use super::sessions::{Claimed, Instruction};
 use super::spoken::Spoken;
-use super::turn::{self, Script, TurnSetup};
+use super::turn::{self, Script, SpareTts, TurnSetup};
 use super::{playout_runtime, recorder, speech_to_text};
 use crate::goodbye::says_goodbye;
 use crate::input::{Input, TurnEnding, TurnReport};
@@ -173,6 +173,7 @@ pub(super) async fn run(
         call.data_fields.iter().filter(|field| field.required).map(|f| f.key.clone()).collect();
     let mut session = Session {
         greeting,
+        spare_tts: None,
         wrap_up_at: Some(started + call.max_duration),
         call,
         setup,
@@ -252,6 +253,8 @@ struct Session {
     call: PipelineCall,
     /// The greeting synthesised while the phone rang, until it is played.
     greeting: Option<PreparedGreeting>,
+    /// A TTS socket opened while the callee talks, for the next turn.
+    spare_tts: Option<SpareTts>,
     setup: TurnSetup,
     inputs: mpsc::Receiver<Input>,
     /// An answering machine's verdict, until it comes (or can no longer come).
@@ -447,6 +450,9 @@ impl Session {
     /// The callee is talking: no silence, and the agent stops (unless it is saying its last words).
     async fn callee_speaks(&mut self) {
         self.heard_since.get_or_insert_with(Instant::now);
+        if self.spare_tts.is_none() {
+            self.spare_tts = Some(turn::open_spare(&self.setup));
+        }
         self.silence_at = None;
         self.reprompted = false;
         if self.turn.as_ref().is_some_and(|turn| turn.closes.is_none()) {
@@ -524,7 +530,7 @@ impl Session {
         let id = self.next_turn;
         self.next_turn += 1;
         let fixed = matches!(script, Script::Say(_));
-        let task = tokio::spawn(turn::run(self.setup.clone(), id, script));
+        let task = tokio::spawn(turn::run(self.setup.clone(), id, script, self.spare_tts.take()));
         self.turn = Some(Turn::new(id, task, fixed, closes, times));
     }
 

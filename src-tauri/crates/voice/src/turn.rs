@@ -1,6 +1,7 @@
 //! One agent turn: either a fixed phrase, or the model's answer streamed from Anthropic (tool
-//! calls answered and the model asked again until it stops), cut into sentences, each sent to
-//! ElevenLabs and flushed as soon as it is complete; the audio comes back as 20 ms frames for
+//! calls answered and the model asked again until it stops), cut into sentences (the first
+//! clause alone), each sent to ElevenLabs — on a socket opened while the callee talked, when
+//! there is one — and flushed as soon as it is complete; the audio comes back as 20 ms frames for
 //! the playout, then the turn's mark. A TTS socket that drops is reopened once and the
 //! sentences not yet fully heard are sent again. Aborting the task (barge-in) drops both
 //! streams, which cancels generation at both providers.
@@ -14,8 +15,11 @@ use switchboard_providers::ProviderError;
 use switchboard_providers::anthropic::{
     AnthropicClient, ContentBlock, Message, MessageRequest, Role, StopReason, StreamEvent, Tool,
 };
-use switchboard_providers::elevenlabs_tts::{ElevenLabsTtsClient, TtsEvent, TtsOptions, TtsReceiver, TtsSender};
+use switchboard_providers::elevenlabs_tts::{
+    ElevenLabsTtsClient, TtsEvent, TtsOptions, TtsReceiver, TtsSender, TtsStream,
+};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::call::PipelineCall;
 use super::playout::Outbound;
@@ -28,6 +32,8 @@ use crate::usage::UsageMeter;
 const MAX_TOKENS: u32 = 400;
 /// Model requests per turn (each tool round asks again).
 const MAX_ROUNDS: usize = 4;
+/// ElevenLabs' inactivity timeout for the call's sockets, in seconds (its default is 20).
+const SPARE_KEPT_SECS: u32 = 60;
 
 /// What a turn says.
 #[derive(Debug)]
@@ -62,6 +68,8 @@ impl TurnSetup {
         let settings = &call.settings;
         let mut tts_options = TtsOptions::new(settings.tts_voice.clone(), settings.tts_model.clone());
         tts_options.chunk_length_schedule = vec![50, 120, 160, 250];
+        // A socket opened ahead stays open while the callee talks for up to a minute.
+        tts_options.inactivity_timeout_secs = Some(SPARE_KEPT_SECS);
         Self {
             anthropic: call.clients.anthropic.clone(),
             tts: call.clients.tts.clone(),
@@ -82,8 +90,19 @@ pub(super) fn mark_name(turn: u32) -> String {
     format!("utt-{turn}")
 }
 
-/// Runs turn `id`; everything it learns goes to the session as [`Input::Turn`].
-pub(super) async fn run(setup: TurnSetup, id: u32, script: Script) {
+/// An ElevenLabs socket opened ahead of the turn that speaks on it (while the callee talks), so
+/// that no answer waits for its handshake.
+pub(super) type SpareTts = JoinHandle<Result<TtsStream, ProviderError>>;
+
+/// Opens a socket for the next turn.
+pub(super) fn open_spare(setup: &TurnSetup) -> SpareTts {
+    let (tts, options) = (setup.tts.clone(), setup.tts_options.clone());
+    tokio::spawn(async move { tts.stream_input(&options).await })
+}
+
+/// Runs turn `id` (speaking on `spare` if one was opened for it); everything it learns goes to
+/// the session as [`Input::Turn`].
+pub(super) async fn run(setup: TurnSetup, id: u32, script: Script, spare: Option<SpareTts>) {
     let report = |report| {
         let session = setup.session.clone();
         async move {
@@ -91,7 +110,7 @@ pub(super) async fn run(setup: TurnSetup, id: u32, script: Script) {
         }
     };
     let (sentences, to_speak) = mpsc::channel::<String>(32);
-    let speaking = speak(&setup, id, to_speak);
+    let speaking = speak(&setup, id, to_speak, spare);
     let outcome = match script {
         Script::Say(text) => {
             report(TurnReport::Sentence(text.clone())).await;
@@ -225,9 +244,25 @@ fn thinking_failed(error: ProviderError) -> TurnFailure {
 
 /// Speaks each sentence as it comes: text in, frames out, until the sentences end and
 /// ElevenLabs says it is done.
-async fn speak(setup: &TurnSetup, id: u32, mut to_speak: mpsc::Receiver<String>) -> Result<(), TurnFailure> {
+async fn speak(
+    setup: &TurnSetup,
+    id: u32,
+    mut to_speak: mpsc::Receiver<String>,
+    spare: Option<SpareTts>,
+) -> Result<(), TurnFailure> {
     let failed = |error: ProviderError| TurnFailure { reason: error.to_string(), speech_lost: true };
-    let (mut sender, mut receiver) = open(setup).await.map_err(failed)?;
+    let opened = match spare {
+        Some(spare) => match spare.await {
+            Ok(Ok(stream)) => {
+                let (sender, receiver) = stream.split();
+                Ok((Some(sender), receiver))
+            }
+            // It could not be opened ahead: open one now.
+            _ => open(setup).await,
+        },
+        None => open(setup).await,
+    };
+    let (mut sender, mut receiver) = opened.map_err(failed)?;
     let mut reopened = false;
     // Sentences sent and not yet fully heard back, with their count of non-blank characters.
     let mut unheard: std::collections::VecDeque<(String, usize)> = std::collections::VecDeque::new();

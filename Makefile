@@ -54,9 +54,9 @@ app: ui
 	cargo build -p switchboard
 	mkdir -p target
 
-# The tests that race the clock run first, on an otherwise idle machine: audio frames timed
-# against it, and write outages timed against the store's busy timeout. Then every other test,
-# many at once.
+# The tests that race the clock run first, two at a time on an otherwise idle machine (as they
+# ran under `cargo test`): audio frames timed against it, and write outages timed against the
+# store's busy timeout. Then every other test, many at once.
 CLOCKED_TESTS := (package(switchboard-telephony) & kind(test) & \
 	test(/^listen::(a_listener_that_stops_draining|the_tap_carries_both)|^pipeline::a_quote_is_collected_with_record_field/)) | \
 	(package(switchboard-sim) & kind(test) & test(/^write_failures::/))
@@ -64,6 +64,6 @@ RUST_TESTS := cargo nextest run --workspace --lib --bins --tests --no-fail-fast
 
 rust-tests:
 	status=0; \
-	$(RUST_TESTS) -E '$(CLOCKED_TESTS)' || status=1; \
+	$(RUST_TESTS) --test-threads 2 -E '$(CLOCKED_TESTS)' || status=1; \
 	$(RUST_TESTS) -E 'not ($(CLOCKED_TESTS))' || status=1; \
 	exit $$status

@@ -33,6 +33,8 @@ class ConsoleState {
   offers = $state<Offer[]>([]);
   campaigns = $state<CampaignView[]>([]);
   private campaignRefresh: ReturnType<typeof setTimeout> | null = null;
+  /** How many campaign reads were asked for: only the latest one's answer is shown. */
+  private campaignReads = 0;
   selectedCallId = $state<CallId | null>(null);
   detail = $state<CallRecord | null>(null);
   /** Vendors ticked in Contacts to ask for quotes: the campaign builder opens with them picked. */
@@ -141,12 +143,17 @@ class ConsoleState {
     }
   }
 
-  /** Re-reads the campaigns, at most a few times a second however many calls change. */
+  /** Re-reads the campaigns, at most a few times a second however many calls change. A slow
+   * read answered after a newer one is dropped: it would put back what the newer one replaced. */
   refreshCampaigns(): void {
     if (this.campaignRefresh !== null) return;
     this.campaignRefresh = setTimeout(() => {
       this.campaignRefresh = null;
-      this.watch("Reading the campaigns", api.listCampaigns().then((campaigns) => (this.campaigns = campaigns)));
+      const read = ++this.campaignReads;
+      const shown = api.listCampaigns().then((campaigns) => {
+        if (read === this.campaignReads) this.campaigns = campaigns;
+      });
+      this.watch("Reading the campaigns", shown);
     }, 250);
   }
 

@@ -29,7 +29,7 @@ test: setup-test ui lint app
 	set -o pipefail; xvfb-run -a dbus-run-session -- scripts/with-secret-service.sh \
 		env NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 $(MAKE) --no-print-directory rust-tests 2>&1 \
 		| tee target/cargo-test.log
-	set -o pipefail; cargo test --workspace --benches 2>&1 | tee target/bench-smoke.log
+	set -o pipefail; cargo test --workspace --bench '*' 2>&1 | tee target/bench-smoke.log
 	@scripts/test-summary.sh target/ui-test.log target/cargo-test.log
 
 setup-run:

@@ -17,6 +17,7 @@ mod quote_advice;
 pub mod quote_request;
 pub mod quote_terms;
 mod ranked_offer;
+pub mod rehearsal;
 pub mod template;
 pub mod time_zone;
 pub mod transcript;
@@ -55,6 +56,10 @@ pub use offer::Offer;
 pub use phone::{Phone, PhoneError, normalize_phone, parse_phone};
 pub use quote_request::{QuoteRequest, VendorFreight, freight_estimate_problem, money};
 pub use quote_terms::{EarlyDiscount, Freight, PaymentTerms};
+pub use rehearsal::{
+    Behaviour, Callee, Check, Expectations, FieldExpectation, JudgeReason, RehearsalEnding, RehearsalMode,
+    RehearsalRun, Rehearsed, Scenario, ScenarioResult, Suite,
+};
 pub use template::{MissingVariables, Variables, render};
 pub use time_zone::{TimeZoneError, resolve_time_zone};
 pub use transcript::{Speaker, TranscriptLine};

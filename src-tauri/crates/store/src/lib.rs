@@ -17,6 +17,7 @@ mod gather;
 mod history;
 mod inbox;
 mod offers;
+mod rehearsals;
 mod reviews;
 mod samples;
 mod schema;

@@ -31,6 +31,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0019_analytics.sql")),
         M::up(include_str!("../migrations/0020_heard_latency.sql")),
         M::up(include_str!("../migrations/0021_latency_buckets.sql")),
+        M::up(include_str!("../migrations/0023_rehearsals.sql")),
     ])
 });
 

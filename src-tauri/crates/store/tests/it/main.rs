@@ -7,6 +7,7 @@ mod costs;
 mod history;
 mod inbox;
 mod open;
+mod rehearsals;
 mod reviews;
 mod search;
 

@@ -1,0 +1,8 @@
+//! Rehearsals: an agent's suite of scenarios (a simulated callee and what the agent must achieve
+//! with them), what one run of a scenario produced, and the checks that judged it.
+
+mod outcome;
+mod scenario;
+
+pub use outcome::{Check, JudgeReason, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed, ScenarioResult};
+pub use scenario::{Behaviour, Callee, Expectations, FieldExpectation, Scenario, Suite};

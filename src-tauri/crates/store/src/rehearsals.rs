@@ -1,0 +1,87 @@
+//! Rehearsal suites edited in the window, and rehearsals with their judged runs per agent version.
+
+use rusqlite::{OptionalExtension, params};
+use switchboard_core::{AgentId, RehearsalMode, RehearsalRun, ScenarioResult, Suite, UnixMillis};
+
+use crate::cached::Cached as _;
+use crate::{Result, Store, StoreError};
+
+impl Store {
+    /// Keeps `suite` as the agent's (replacing the one it had).
+    pub fn save_rehearsal_suite(&self, agent: AgentId, suite: &Suite, now: UnixMillis) -> Result<()> {
+        let json = serde_json::to_string(suite).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        self.conn().execute_cached(
+            "INSERT INTO rehearsal_suites (agent_id, suite, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (agent_id) DO UPDATE SET suite = excluded.suite, updated_at = excluded.updated_at",
+            params![agent.0, json, now.0],
+        )?;
+        Ok(())
+    }
+
+    /// The suite kept for the agent, if one was saved.
+    pub fn rehearsal_suite(&self, agent: AgentId) -> Result<Option<Suite>> {
+        let json: Option<String> = self
+            .conn()
+            .query_row_cached("SELECT suite FROM rehearsal_suites WHERE agent_id = ?1", [agent.0], |row| row.get(0))
+            .optional()?;
+        json.map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|err| StoreError::Corrupt(format!("the rehearsal suite of agent {agent}: {err}")))
+        })
+        .transpose()
+    }
+
+    /// Stores one rehearsal of the agent's `version` with its judged runs, in one transaction;
+    /// returns its id.
+    pub fn insert_rehearsal(
+        &self,
+        agent: AgentId,
+        version: &str,
+        mode: RehearsalMode,
+        runs: &[RehearsalRun],
+        now: UnixMillis,
+    ) -> Result<i64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute_cached(
+            "INSERT INTO rehearsals (agent_id, agent_version, mode, started_at) VALUES (?1, ?2, ?3, ?4)",
+            params![agent.0, version, mode.as_str(), now.0],
+        )?;
+        let id = tx.last_insert_rowid();
+        for (seq, run) in runs.iter().enumerate() {
+            let json = serde_json::to_string(run).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            tx.execute_cached(
+                "INSERT INTO rehearsal_runs (rehearsal_id, scenario, seq, passed, run) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, run.scenario, seq as i64, run.passed(), json],
+            )?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The runs of the latest rehearsal of each scenario of the agent's `version`, by scenario.
+    pub fn last_rehearsal_results(&self, agent: AgentId, version: &str) -> Result<Vec<ScenarioResult>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.scenario, r.run FROM rehearsal_runs r
+             WHERE r.rehearsal_id = (
+                 SELECT max(latest.rehearsal_id) FROM rehearsal_runs latest
+                 JOIN rehearsals h ON h.id = latest.rehearsal_id
+                 WHERE latest.scenario = r.scenario AND h.agent_id = ?1 AND h.agent_version = ?2)
+             ORDER BY r.scenario, r.seq",
+        )?;
+        let rows =
+            stmt.query_map(params![agent.0, version], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let mut results: Vec<ScenarioResult> = Vec::new();
+        for row in rows {
+            let (scenario, json) = row?;
+            let run: RehearsalRun = serde_json::from_str(&json)
+                .map_err(|err| StoreError::Corrupt(format!("a rehearsal run of {scenario:?}: {err}")))?;
+            match results.last_mut() {
+                Some(last) if last.scenario == scenario => last.runs.push(run),
+                _ => results.push(ScenarioResult { scenario, runs: vec![run] }),
+            }
+        }
+        Ok(results)
+    }
+}

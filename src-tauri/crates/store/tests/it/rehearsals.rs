@@ -1,0 +1,78 @@
+//! Rehearsals: a suite saved in the window survives reopening; the last results of a scenario are
+//! its latest rehearsal's runs for that agent version, never another version's.
+
+use std::collections::BTreeMap;
+
+use switchboard_core::{
+    Check, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed, ScenarioResult, Suite, UnixMillis,
+};
+use switchboard_store::Store;
+
+use crate::seeded;
+
+fn run(scenario: &str, version: &str, passed: bool) -> RehearsalRun {
+    RehearsalRun {
+        scenario: scenario.into(),
+        mode: RehearsalMode::Simulator,
+        agent_version: version.into(),
+        rehearsed: Rehearsed {
+            transcript: Vec::new(),
+            fields: BTreeMap::new(),
+            ending: RehearsalEnding::Callee,
+            do_not_call: false,
+        },
+        checks: vec![Check { expectation: "endsPolitely".into(), passed, reason: "said goodbye".into() }],
+        judged: Vec::new(),
+    }
+}
+
+#[test]
+fn a_saved_suite_survives_reopening_and_a_second_save_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    let mut suite: Suite =
+        serde_json::from_str(include_str!("../../../../../assets/suites/vendor-quote.json")).unwrap();
+    let agent = {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        let agent = store.list_agents().unwrap()[0].id;
+        assert_eq!(store.rehearsal_suite(agent).unwrap(), None);
+        store.save_rehearsal_suite(agent, &suite, UnixMillis(5)).unwrap();
+        agent
+    };
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.rehearsal_suite(agent).unwrap().as_ref(), Some(&suite));
+    suite.scenarios.truncate(2);
+    store.save_rehearsal_suite(agent, &suite, UnixMillis(6)).unwrap();
+    assert_eq!(store.rehearsal_suite(agent).unwrap(), Some(suite));
+}
+
+#[test]
+fn the_last_results_are_each_scenarios_latest_rehearsal_of_that_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    seeded(&store);
+    let agent = store.list_agents().unwrap()[0].id;
+    let first = [run("Wrong person", "v1", false), run("Wrong person", "v1", true), run("Voicemail", "v1", true)];
+    store.insert_rehearsal(agent, "v1", RehearsalMode::Simulator, &first, UnixMillis(10)).unwrap();
+    // A later rehearsal of one scenario replaces that scenario's results only.
+    store
+        .insert_rehearsal(agent, "v1", RehearsalMode::Text, &[run("Wrong person", "v1", true)], UnixMillis(11))
+        .unwrap();
+    // Another version's rehearsal is not this version's result.
+    store
+        .insert_rehearsal(agent, "v2", RehearsalMode::Simulator, &[run("Voicemail", "v2", false)], UnixMillis(12))
+        .unwrap();
+    let results = store.last_rehearsal_results(agent, "v1").unwrap();
+    assert_eq!(
+        results,
+        vec![
+            ScenarioResult { scenario: "Voicemail".into(), runs: vec![run("Voicemail", "v1", true)] },
+            ScenarioResult { scenario: "Wrong person".into(), runs: vec![run("Wrong person", "v1", true)] },
+        ]
+    );
+    let v2 = store.last_rehearsal_results(agent, "v2").unwrap();
+    assert_eq!(v2.len(), 1);
+    assert_eq!(v2[0].pass_rate(), 0.0);
+    assert!(store.last_rehearsal_results(agent, "v3").unwrap().is_empty());
+}

@@ -5,23 +5,28 @@ mod batch;
 mod client_data;
 mod conversation;
 mod outbound;
+mod testing;
 mod webhook;
 
 pub use batch::{BatchCall, BatchJob, BatchRecipient, BatchStatus};
 pub use client_data::{ClientData, ConversationOverrides};
 pub use conversation::{
     CallSuccess, Conversation, ConversationAnalysis, ConversationMetadata, ConversationStatus, DataCollectionResult,
-    PhoneCall, TranscriptRole, TranscriptTurn,
+    PhoneCall, TranscriptRole, TranscriptToolCall, TranscriptTurn,
 };
 pub use outbound::{OutboundCall, OutboundCallStarted, RegisterCall};
+pub use testing::{
+    ConditionRationale, ConditionResult, EvaluationResult, SimulationTest, TestInvocation, TestRun, TestRunStatus,
+};
 pub use webhook::{AudioNotice, ElevenLabsWebhook, InitiationFailure};
 
 use reqwest::header::{ACCEPT, HeaderValue};
 
 use crate::http::{HttpClient, Resend, base_url, path_id, secret_header};
 use crate::twilio::Twiml;
-use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret};
+use crate::{ConnectionCheck, HttpSettings, Provider, ProviderError, Secret, Variables};
 use outbound::OutboundCallAnswer;
+use testing::{CreatedTest, RunTestsWire};
 
 const PROVIDER: Provider = Provider::ElevenLabs;
 
@@ -64,7 +69,7 @@ impl ElevenLabsClient {
     /// Places a call. A `null` conversation id means it did not start (no webhook will come):
     /// that is [`ProviderError::CallNotStarted`].
     pub async fn outbound_call(&self, call: &OutboundCall) -> Result<OutboundCallStarted, ProviderError> {
-        check_variables(&call.client_data)?;
+        check_variables(&call.client_data.dynamic_variables)?;
         let url = format!("{}/v1/convai/twilio/outbound-call", self.base);
         let answer: OutboundCallAnswer =
             self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(call)).await?;
@@ -81,7 +86,7 @@ impl ElevenLabsClient {
 
     /// Registers a call the engine places on Twilio itself; the answer is the TwiML to place it with.
     pub async fn register_call(&self, call: &RegisterCall) -> Result<Twiml, ProviderError> {
-        check_variables(&call.client_data)?;
+        check_variables(&call.client_data.dynamic_variables)?;
         let url = format!("{}/v1/convai/twilio/register-call", self.base);
         let body = self.http.body(Resend::Safe, |client| self.authorize(client.post(&url)).json(call)).await?;
         let twiml = String::from_utf8(body.to_vec())
@@ -108,7 +113,7 @@ impl ElevenLabsClient {
 
     pub async fn submit_batch(&self, batch: &BatchCall) -> Result<BatchJob, ProviderError> {
         for recipient in &batch.recipients {
-            check_variables(&recipient.client_data)?;
+            check_variables(&recipient.client_data.dynamic_variables)?;
         }
         let url = format!("{}/v1/convai/batch-calling/submit", self.base);
         self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(batch)).await
@@ -130,6 +135,48 @@ impl ElevenLabsClient {
         self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url))).await
     }
 
+    /// Creates a simulation test (`POST /v1/convai/agent-testing/create`); its id. Not resent
+    /// after a doubtful failure, which could leave a twin test behind.
+    pub async fn create_simulation_test(&self, test: &SimulationTest) -> Result<String, ProviderError> {
+        check_variables(&test.dynamic_variables)?;
+        let url = format!("{}/v1/convai/agent-testing/create", self.base);
+        let body = test.wire();
+        let created: CreatedTest =
+            self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(&body)).await?;
+        Ok(created.id)
+    }
+
+    /// Runs tests on an agent, each `repeat_count` times (`POST
+    /// /v1/convai/agents/{id}/run-tests`); the runs start `pending`. Not resent after a doubtful
+    /// failure: each run is billed.
+    pub async fn run_tests(
+        &self,
+        agent_id: &str,
+        test_ids: &[String],
+        repeat_count: u32,
+    ) -> Result<TestInvocation, ProviderError> {
+        let url = format!("{}/v1/convai/agents/{}/run-tests", self.base, path_id(PROVIDER, "agent id", agent_id)?);
+        let body = RunTestsWire::new(test_ids, repeat_count);
+        self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(&body)).await
+    }
+
+    /// A run of tests as it stands (`GET /v1/convai/test-invocations/{id}`).
+    pub async fn get_test_invocation(&self, invocation_id: &str) -> Result<TestInvocation, ProviderError> {
+        let url = format!(
+            "{}/v1/convai/test-invocations/{}",
+            self.base,
+            path_id(PROVIDER, "test invocation id", invocation_id)?
+        );
+        self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
+    }
+
+    /// Deletes a test (`DELETE /v1/convai/agent-testing/{id}`); its past runs stay.
+    pub async fn delete_test(&self, test_id: &str) -> Result<(), ProviderError> {
+        let url = format!("{}/v1/convai/agent-testing/{}", self.base, path_id(PROVIDER, "test id", test_id)?);
+        self.http.body(Resend::Safe, |client| self.authorize(client.delete(&url))).await?;
+        Ok(())
+    }
+
     fn batch_url(&self, batch_id: &str, action: &str) -> Result<String, ProviderError> {
         Ok(format!("{}/v1/convai/batch-calling/{}{action}", self.base, path_id(PROVIDER, "batch id", batch_id)?))
     }
@@ -139,8 +186,8 @@ impl ElevenLabsClient {
     }
 }
 
-fn check_variables(data: &ClientData) -> Result<(), ProviderError> {
-    match data.reserved_name() {
+fn check_variables(variables: &Variables) -> Result<(), ProviderError> {
+    match client_data::reserved_name(variables) {
         Some(name) => Err(ProviderError::InvalidRequest {
             provider: PROVIDER,
             reason: format!("dynamic variable {name:?} uses the reserved system__ prefix"),

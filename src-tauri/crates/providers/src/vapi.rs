@@ -2,10 +2,12 @@
 //! and the server messages (end-of-call report, status updates) Vapi posts to us.
 
 mod calls;
+mod chat;
 mod control;
 mod server_message;
 
 pub use calls::{Analysis, Artifact, ArtifactMessage, Monitor, VapiCall, VapiCallRequest, VapiCallStatus};
+pub use chat::{ChatFunction, ChatMessage, ChatToolCall, VapiChat, VapiChatRequest};
 pub use control::{ContextMessage, ControlMessage, TransferDestination};
 pub use server_message::{CallRef, EndOfCallReport, StatusUpdate, VapiServerMessage};
 
@@ -59,6 +61,14 @@ impl VapiClient {
     pub async fn get_call(&self, call_id: &str) -> Result<VapiCall, ProviderError> {
         let url = format!("{}/call/{}", self.base, path_id(PROVIDER, "call id", call_id)?);
         self.http.json(Resend::Safe, |client| self.authorize(client.get(&url))).await
+    }
+
+    /// Sends one chat turn to an assistant (`POST /chat`, not streamed) and returns its answer.
+    /// Not resent after a doubtful failure: a turn taken twice would fork the conversation.
+    pub async fn chat(&self, request: &VapiChatRequest) -> Result<VapiChat, ProviderError> {
+        let url = format!("{}/chat", self.base);
+        let body = request.wire();
+        self.http.json(Resend::OnlyIfUnprocessed, |client| self.authorize(client.post(&url)).json(&body)).await
     }
 
     /// Fetches a call's recording from the `recordingUrl` Vapi reported. Vapi's storage links

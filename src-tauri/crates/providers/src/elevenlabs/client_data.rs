@@ -24,11 +24,9 @@ pub struct ClientData {
     pub overrides: ConversationOverrides,
 }
 
-impl ClientData {
-    /// The first reserved (`system__`) variable name, which ElevenLabs would refuse.
-    pub(super) fn reserved_name(&self) -> Option<&str> {
-        self.dynamic_variables.keys().map(String::as_str).find(|name| name.starts_with("system__"))
-    }
+/// The first reserved (`system__`) variable name, which ElevenLabs would refuse.
+pub(super) fn reserved_name(variables: &Variables) -> Option<&str> {
+    variables.keys().map(String::as_str).find(|name| name.starts_with("system__"))
 }
 
 #[derive(Serialize)]
@@ -85,7 +83,7 @@ impl Serialize for ClientData {
 mod tests {
     use serde_json::json;
 
-    use super::{ClientData, ConversationOverrides};
+    use super::{ClientData, ConversationOverrides, reserved_name};
     use crate::Variables;
 
     #[test]
@@ -119,8 +117,8 @@ mod tests {
     #[test]
     fn reserved_variable_names_are_found() {
         let mut data = ClientData::default();
-        assert_eq!(data.reserved_name(), None);
+        assert_eq!(reserved_name(&data.dynamic_variables), None);
         data.dynamic_variables.insert("system__call_sid".into(), "x".into());
-        assert_eq!(data.reserved_name(), Some("system__call_sid"));
+        assert_eq!(reserved_name(&data.dynamic_variables), Some("system__call_sid"));
     }
 }

@@ -60,6 +60,18 @@ pub struct TranscriptTurn {
     pub time_in_call_secs: f64,
     #[serde(default)]
     pub interrupted: bool,
+    /// The tools the agent called in this turn.
+    #[serde(default)]
+    pub tool_calls: Vec<TranscriptToolCall>,
+}
+
+/// A tool the agent called (`ConversationHistoryTranscriptToolCallCommonModel`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptToolCall {
+    pub tool_name: String,
+    /// The arguments, as a JSON text.
+    #[serde(default)]
+    pub params_as_json: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

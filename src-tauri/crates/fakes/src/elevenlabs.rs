@@ -3,11 +3,15 @@
 //! after a delay the conversation is played with the simulator's personas and a signed
 //! `post_call_transcription` webhook (and a `post_call_audio` one) is posted to the listener;
 //! `GET /v1/convai/conversations/{id}` (and `/audio`) return the same conversation;
-//! `GET /v1/convai/agents` lists the configured agents (the connection check). Faults:
+//! `GET /v1/convai/agents` lists the configured agents (the connection check). Agent tests:
+//! `POST /v1/convai/agent-testing/create` keeps a test, `POST /v1/convai/agents/{id}/run-tests`
+//! starts its runs `pending` and plays them after the conversation delay ([`testing`]), `GET
+//! /v1/convai/test-invocations/{id}` shows them, `DELETE /v1/convai/agent-testing/{id}`. Faults:
 //! latency, 429 with `Retry-After`, 500, stalls past the client's timeout, a null
 //! `conversation_id`, and dropped, duplicated or reordered webhooks.
 
 mod conversation;
+mod testing;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -19,17 +23,19 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 use switchboard_core::Agent;
 use switchboard_providers::Secret;
 use switchboard_providers::signature::ElevenLabsWebhookKey;
 use tokio::task::JoinHandle;
 
+use super::anthropic::Responder;
 use super::faults::{Fault, Faults};
 use super::serving::{bind, fault_controls, serve, webhook_client};
 use conversation::{Outcome, play, read_request};
 use switchboard_sim::SimSettings;
+use testing::{Models, read_test};
 
 /// The fake's recording: an ID3 tag and one silent MPEG frame header, as `audio/mpeg`.
 pub const FAKE_MP3: &[u8] = &[
@@ -62,6 +68,8 @@ pub enum Endpoint {
     OutboundCall,
     /// `GET /v1/convai/conversations/{id}` and its `/audio`
     Conversation,
+    /// The agent testing endpoints.
+    Testing,
 }
 
 /// The fake ElevenLabs API, serving on 127.0.0.1 until dropped.
@@ -75,7 +83,7 @@ struct Shared {
     settings: FakeElevenLabsSettings,
     http: reqwest::Client,
     /// By [`Endpoint`]: outbound calls, then conversations.
-    faults: Faults<2>,
+    faults: Faults<3>,
     delivery: Mutex<WebhookDelivery>,
     refusal: Mutex<Option<String>>,
     /// Where post-call webhooks go (the listener's `/elevenlabs/webhook`).
@@ -84,6 +92,19 @@ struct Shared {
     conversations: Mutex<HashMap<String, Conversation>>,
     next_id: AtomicU32,
     webhooks_posted: AtomicU32,
+    /// Agent tests by id, as created.
+    tests: Mutex<HashMap<String, Value>>,
+    /// Test invocations by id, as `GET /v1/convai/test-invocations/{id}` shows them.
+    invocations: Mutex<HashMap<String, Value>>,
+    models: Mutex<TestModels>,
+}
+
+/// The models agent tests are played with (see [`FakeElevenLabs::set_test_models`]).
+#[derive(Default)]
+struct TestModels {
+    agent: Option<Arc<Responder>>,
+    user: Option<Arc<Responder>>,
+    evaluator: Option<Arc<Responder>>,
 }
 
 /// A conversation the fake holds: its final `data`, whether the call has ended yet, and the
@@ -115,6 +136,14 @@ impl Shared {
         })
     }
 
+    /// Latency and faults of the testing endpoints, then the key: the answer refusing the request.
+    async fn refuse(&self, headers: &HeaderMap) -> Option<Response> {
+        if let Some(fault) = self.fault(Endpoint::Testing).await {
+            return Some(fault);
+        }
+        (!self.authorized(headers)).then(invalid_api_key)
+    }
+
     fn authorized(&self, headers: &HeaderMap) -> bool {
         headers.get("xi-api-key").and_then(|value| value.to_str().ok()) == Some(self.settings.api_key.as_str())
     }
@@ -135,12 +164,19 @@ impl FakeElevenLabs {
             conversations: Mutex::new(HashMap::new()),
             next_id: AtomicU32::new(1),
             webhooks_posted: AtomicU32::new(0),
+            tests: Mutex::new(HashMap::new()),
+            invocations: Mutex::new(HashMap::new()),
+            models: Mutex::new(TestModels::default()),
         });
         let router = Router::new()
             .route("/v1/convai/twilio/outbound-call", post(outbound_call))
             .route("/v1/convai/conversations/{id}", get(get_conversation))
             .route("/v1/convai/conversations/{id}/audio", get(get_audio))
             .route("/v1/convai/agents", get(list_agents))
+            .route("/v1/convai/agent-testing/create", post(create_test))
+            .route("/v1/convai/agent-testing/{id}", delete(delete_test))
+            .route("/v1/convai/agents/{id}/run-tests", post(run_tests))
+            .route("/v1/convai/test-invocations/{id}", get(get_invocation))
             .with_state(Arc::clone(&shared));
         let (listener, base_url) = bind().await?;
         let server = serve(listener, router, "ElevenLabs");
@@ -179,6 +215,22 @@ impl FakeElevenLabs {
     /// Every outbound-call body received, as sent.
     pub fn placed_calls(&self) -> Vec<Value> {
         Shared::lock(&self.shared.placed).clone()
+    }
+
+    /// Plays agent tests with these models, each asked as Anthropic would be: `agent` plays
+    /// every agent (its prompt and tools), `user` the simulated user (the test's scenario as its
+    /// brief), `evaluator` judges each success condition ("success…" or "failure…", then why).
+    pub fn set_test_models(&self, agent: Responder, user: Responder, evaluator: Responder) {
+        *Shared::lock(&self.shared.models) = TestModels {
+            agent: Some(Arc::new(agent)),
+            user: Some(Arc::new(user)),
+            evaluator: Some(Arc::new(evaluator)),
+        };
+    }
+
+    /// The agent tests that exist now, as created.
+    pub fn tests(&self) -> Vec<Value> {
+        Shared::lock(&self.shared.tests).values().cloned().collect()
     }
 
     /// How many webhooks were posted (duplicates included).
@@ -335,6 +387,114 @@ async fn list_agents(
         .collect();
     let has_more = agents.len() > page_size;
     axum::Json(json!({"agents": page, "next_cursor": null, "has_more": has_more})).into_response()
+}
+
+async fn create_test(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = shared.refuse(&headers).await {
+        return refused;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return unprocessable("the body is not JSON");
+    };
+    if let Err(message) = read_test(&body) {
+        return unprocessable(&message);
+    }
+    let id = format!("test_{:020}", shared.next_id.fetch_add(1, Ordering::AcqRel));
+    Shared::lock(&shared.tests).insert(id.clone(), body);
+    axum::Json(json!({"id": id})).into_response()
+}
+
+async fn delete_test(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(refused) = shared.refuse(&headers).await {
+        return refused;
+    }
+    match Shared::lock(&shared.tests).remove(&id) {
+        Some(_) => axum::Json(json!({})).into_response(),
+        None => not_found("test not found"),
+    }
+}
+
+/// Starts the runs `pending`; they are played after the conversation delay.
+async fn run_tests(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(agent_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = shared.refuse(&headers).await {
+        return refused;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return unprocessable("the body is not JSON");
+    };
+    if !shared.settings.agents.iter().any(|agent| agent.config.backend_settings.eleven_labs.agent_id == agent_id) {
+        return not_found(&format!("agent {agent_id} not found"));
+    }
+    let test_ids: Vec<&str> = body["tests"]
+        .as_array()
+        .map(|tests| tests.iter().filter_map(|test| test["test_id"].as_str()).collect())
+        .unwrap_or_default();
+    if test_ids.is_empty() {
+        return unprocessable("tests must name at least one test_id");
+    }
+    if let Some(unknown) = test_ids.iter().find(|id| !Shared::lock(&shared.tests).contains_key(**id)) {
+        return not_found(&format!("test {unknown} not found"));
+    }
+    let repeat = body["repeat_count"].as_u64().unwrap_or(1).max(1);
+    let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+    let invocation_id = format!("inv_{n:020}");
+    let runs: Vec<Value> = (0..repeat)
+        .flat_map(|_| test_ids.iter())
+        .enumerate()
+        .map(|(k, test_id)| {
+            json!({"test_run_id": format!("run_{n:010}_{k}"), "test_id": test_id,
+                   "test_invocation_id": invocation_id, "agent_id": agent_id, "status": "pending",
+                   "agent_responses": null, "condition_result": null, "test_info": {"type": "simulation"}})
+        })
+        .collect();
+    let invocation = json!({"id": invocation_id, "agent_id": agent_id, "created_at": unix_now(),
+        "repeat_count": body["repeat_count"], "test_runs": runs});
+    Shared::lock(&shared.invocations).insert(invocation_id.clone(), invocation.clone());
+    tokio::spawn(play_runs(Arc::clone(&shared), invocation_id));
+    axum::Json(invocation).into_response()
+}
+
+/// Plays an invocation's runs once the conversation delay has passed.
+async fn play_runs(shared: Arc<Shared>, invocation_id: String) {
+    tokio::time::sleep(shared.settings.conversation_delay).await;
+    let Some(mut invocation) = Shared::lock(&shared.invocations).get(&invocation_id).cloned() else { return };
+    let agent_id = invocation["agent_id"].as_str().unwrap_or_default().to_owned();
+    let Some(agent) =
+        shared.settings.agents.iter().find(|agent| agent.config.backend_settings.eleven_labs.agent_id == agent_id)
+    else {
+        return;
+    };
+    let (agent_model, user_model, evaluator) = {
+        let models = Shared::lock(&shared.models);
+        (models.agent.clone(), models.user.clone(), models.evaluator.clone())
+    };
+    let models = Models { agent: agent_model.as_deref(), user: user_model.as_deref(), evaluator: evaluator.as_deref() };
+    let tests = Shared::lock(&shared.tests).clone();
+    for run in invocation["test_runs"].as_array_mut().into_iter().flatten() {
+        let test = run["test_id"].as_str().and_then(|id| tests.get(id)).cloned().unwrap_or_default();
+        let played = testing::run(agent, &test, &models);
+        for key in ["status", "agent_responses", "condition_result"] {
+            run[key] = played[key].clone();
+        }
+        run["test_name"] = test["name"].clone();
+        run["last_updated_at_unix"] = json!(unix_now());
+    }
+    Shared::lock(&shared.invocations).insert(invocation_id, invocation);
+}
+
+async fn get_invocation(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(refused) = shared.refuse(&headers).await {
+        return refused;
+    }
+    match Shared::lock(&shared.invocations).get(&id).cloned() {
+        Some(invocation) => axum::Json(invocation).into_response(),
+        None => not_found("test invocation not found"),
+    }
 }
 
 fn invalid_api_key() -> Response {

@@ -9,6 +9,7 @@
 
 pub mod anthropic;
 mod callee;
+pub mod chat_model;
 pub mod control;
 pub mod deepgram;
 pub mod elevenlabs;

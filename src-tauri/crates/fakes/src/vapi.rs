@@ -4,7 +4,9 @@
 //! (ringing, in-progress, ended) as the call goes, then the `end-of-call-report` (transcript,
 //! structured data, cost, recording URL). `GET /call/{id}` returns the same call, and the
 //! recording URL serves the call's WAV (a storage link: no key). A live call's
-//! `monitor.controlUrl` takes live control messages, kept for the test (no key, as Vapi's default). Every API request needs
+//! `monitor.controlUrl` takes live control messages, kept for the test (no key, as Vapi's default).
+//! `POST /chat` takes one text turn with an assistant (chained by `previousChatId`), answered
+//! by the assistant's model, a [`Responder`] the test sets. Every API request needs
 //! `Authorization: Bearer <key>` (401 otherwise). Faults: latency, 429 with `Retry-After`, 500,
 //! stalls past the client's timeout, refused calls, and dropped, duplicated or reordered
 //! server messages.
@@ -26,7 +28,9 @@ use switchboard_providers::Secret;
 use switchboard_providers::signature::VAPI_SECRET_HEADER;
 use tokio::task::JoinHandle;
 
+use super::anthropic::Responder;
 use super::callee::{Placed, Played, Talk, play, text_variables};
+use super::chat_model::{Line, ask};
 use super::faults::{Fault, Faults};
 use super::serving::{bind, fault_controls, serve, webhook_client};
 use switchboard_sim::SimSettings;
@@ -56,6 +60,8 @@ pub enum Endpoint {
     GetCall,
     /// The recording's URL.
     Recording,
+    /// `POST /chat`
+    Chat,
 }
 
 /// The fake Vapi API, serving on 127.0.0.1 until dropped.
@@ -70,7 +76,7 @@ struct Shared {
     base_url: String,
     http: reqwest::Client,
     /// By [`Endpoint`].
-    faults: Faults<3>,
+    faults: Faults<4>,
     call_delay_ms: AtomicU64,
     delivery: Mutex<WebhookDelivery>,
     refusal: Mutex<Option<String>>,
@@ -82,6 +88,20 @@ struct Shared {
     messages_posted: AtomicU32,
     /// Live control messages received: the call id and the message.
     controls: Mutex<Vec<(String, Value)>>,
+    /// The model behind every assistant's chats.
+    chat_model: Mutex<Option<Arc<Responder>>>,
+    chats: Mutex<HashMap<String, Chat>>,
+    /// Every `POST /chat` body received, as sent.
+    chat_requests: Mutex<Vec<Value>>,
+}
+
+/// A chat turn the fake holds: whose assistant, its variables, and the conversation up to and
+/// including its answer (the next turn's context).
+#[derive(Clone)]
+struct Chat {
+    assistant_id: String,
+    variables: Value,
+    lines: Vec<Line>,
 }
 
 /// A call the fake holds: the Call as `GET /call/{id}` shows it once ended, whether it has,
@@ -144,6 +164,9 @@ impl FakeVapi {
             next_id: AtomicU32::new(1),
             messages_posted: AtomicU32::new(0),
             controls: Mutex::new(Vec::new()),
+            chat_model: Mutex::new(None),
+            chats: Mutex::new(HashMap::new()),
+            chat_requests: Mutex::new(Vec::new()),
             settings,
         });
         let router = Router::new()
@@ -151,6 +174,7 @@ impl FakeVapi {
             .route("/call/{id}", get(get_call))
             .route("/live/{id}/control", post(control_call))
             .route("/recordings/{file}", get(get_recording))
+            .route("/chat", post(create_chat))
             .with_state(Arc::clone(&shared));
         let server = serve(listener, router, "Vapi");
         Ok(Self { base_url, shared, server })
@@ -197,6 +221,17 @@ impl FakeVapi {
     /// the message, in order.
     pub fn controls(&self) -> Vec<(String, Value)> {
         lock(&self.shared.controls).clone()
+    }
+
+    /// Answers chats with `model`, playing every assistant (it is asked as Anthropic would be,
+    /// with the assistant's prompt and tools).
+    pub fn set_chat_model(&self, model: Responder) {
+        *lock(&self.shared.chat_model) = Some(Arc::new(model));
+    }
+
+    /// Every `POST /chat` body received, as sent.
+    pub fn chat_requests(&self) -> Vec<Value> {
+        lock(&self.shared.chat_requests).clone()
     }
 
     /// How many server messages were posted (duplicates included).
@@ -451,6 +486,127 @@ async fn get_recording(State(shared): State<Arc<Shared>>, Path(file): Path<Strin
         Some(wav) => ([(header::CONTENT_TYPE, "audio/wav")], wav.as_ref().clone()).into_response(),
         None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
     }
+}
+
+/// The fields `POST /chat` takes (`CreateChatDto`); Vapi refuses any other.
+const CHAT_FIELDS: [&str; 11] = [
+    "assistantId",
+    "assistant",
+    "assistantOverrides",
+    "squadId",
+    "squad",
+    "name",
+    "sessionId",
+    "input",
+    "stream",
+    "previousChatId",
+    "transport",
+];
+
+/// Vapi's names for the assistant's call tools; other tools keep their own.
+fn vapi_tool_name(name: &str) -> &str {
+    match name {
+        "end_call" => "endCall",
+        "transfer_call" => "transferCall",
+        other => other,
+    }
+}
+
+async fn create_chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(fault) = shared.fault(Endpoint::Chat).await {
+        return fault;
+    }
+    if let Some(refused) = shared.unauthorized(&headers) {
+        return refused;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request("Unexpected token in JSON");
+    };
+    lock(&shared.chat_requests).push(body.clone());
+    match chat_turn(&shared, &body) {
+        Ok(chat) => (StatusCode::CREATED, axum::Json(chat)).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Takes one chat turn: the conversation so far (from `previousChatId`) and the input, answered
+/// by the assistant's model.
+fn chat_turn(shared: &Shared, body: &Value) -> Result<Value, Response> {
+    let Some(fields) = body.as_object() else { return Err(bad_request("the body must be an object")) };
+    if let Some(unknown) = fields.keys().find(|key| !CHAT_FIELDS.contains(&key.as_str())) {
+        return Err(bad_request(&format!("property {unknown} should not exist")));
+    }
+    let Some(input) = body["input"].as_str().filter(|input| !input.trim().is_empty()) else {
+        return Err(bad_request("input must be a non-empty string"));
+    };
+    let previous = match body["previousChatId"].as_str() {
+        Some(id) => Some(lock(&shared.chats).get(id).cloned().ok_or_else(|| {
+            (StatusCode::NOT_FOUND, error_body(StatusCode::NOT_FOUND, "Chat not found")).into_response()
+        })?),
+        None => None,
+    };
+    let assistant_id = body["assistantId"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| previous.as_ref().map(|chat| chat.assistant_id.clone()))
+        .ok_or_else(|| {
+            bad_request("one of assistantId, assistant, squadId, sessionId or previousChatId is required")
+        })?;
+    let agent = shared
+        .settings
+        .agents
+        .iter()
+        .find(|agent| agent.config.backend_settings.vapi.assistant_id == assistant_id)
+        .ok_or_else(|| bad_request(&format!("Couldn't Get Assistant. `assistantId` {assistant_id} Does Not Exist.")))?;
+    let Some(model) = lock(&shared.chat_model).clone() else {
+        return Err(bad_request("the fake Vapi has no chat model (set_chat_model)"));
+    };
+    let overrides = &body["assistantOverrides"]["variableValues"];
+    let variables = if overrides.is_object() {
+        overrides.clone()
+    } else {
+        previous.as_ref().map_or_else(|| json!({}), |chat| chat.variables.clone())
+    };
+    let prompt = render(&agent.config.system_prompt, &text_variables(&variables))
+        .unwrap_or_else(|_| agent.config.system_prompt.clone());
+    let mut lines = previous.map(|chat| chat.lines).unwrap_or_default();
+    lines.push(Line { speaker: Speaker::Callee, text: input.to_owned() });
+    let mut tools = vec!["end_call", "record_field"];
+    if !agent.config.transfer_to.trim().is_empty() {
+        tools.push("transfer_call");
+    }
+    let answer = ask(&model, Speaker::Agent, &prompt, &lines, &tools);
+    let context: Vec<Value> = lines
+        .iter()
+        .map(|line| {
+            let role = if line.speaker == Speaker::Agent { "assistant" } else { "user" };
+            json!({"role": role, "content": line.text})
+        })
+        .collect();
+    let tool_calls: Vec<Value> = answer
+        .tools
+        .iter()
+        .enumerate()
+        .map(|(n, (name, input))| {
+            json!({"id": format!("call_{n}"), "type": "function",
+                   "function": {"name": vapi_tool_name(name), "arguments": input.to_string()}})
+        })
+        .collect();
+    let mut output = json!({"role": "assistant", "content": answer.text});
+    if !tool_calls.is_empty() {
+        output["tool_calls"] = json!(tool_calls);
+    }
+    lines.push(Line { speaker: Speaker::Agent, text: answer.text });
+    let n = shared.next_id.fetch_add(1, Ordering::AcqRel);
+    let id = format!("{n:08x}-c4a7-4b2e-9f00-{n:012x}");
+    let now = iso(SystemTime::now());
+    let chat = json!({
+        "id": id, "orgId": "org-switchboard-fake", "assistantId": assistant_id, "input": input,
+        "previousChatId": body["previousChatId"], "messages": context, "output": [output],
+        "createdAt": now, "updatedAt": now, "cost": 0.0004,
+    });
+    lock(&shared.chats).insert(id, Chat { assistant_id, variables, lines });
+    Ok(chat)
 }
 
 /// Vapi's error shape (NestJS): `{"message", "error", "statusCode"}`.

@@ -159,7 +159,10 @@ mod tests {
             serde_json::to_value(RunTestsWire::new(&ids, 3)).unwrap(),
             json!({"tests": [{"test_id": "t1"}, {"test_id": "t2"}], "repeat_count": 3})
         );
-        assert_eq!(serde_json::to_value(RunTestsWire::new(&ids[..1], 1)).unwrap(), json!({"tests": [{"test_id": "t1"}]}));
+        assert_eq!(
+            serde_json::to_value(RunTestsWire::new(&ids[..1], 1)).unwrap(),
+            json!({"tests": [{"test_id": "t1"}]})
+        );
     }
 
     #[test]

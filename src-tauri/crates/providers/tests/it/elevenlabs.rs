@@ -215,3 +215,74 @@ async fn register_call_returns_twiml_to_dial_with() {
                "conversation_initiation_client_data":{"dynamic_variables":{}}})
     );
 }
+
+#[tokio::test]
+async fn a_simulation_test_is_created_run_polled_and_deleted_in_the_sdks_shape() {
+    use switchboard_providers::elevenlabs::{SimulationTest, TestRunStatus};
+    let pending = json!({"id": "inv_1", "agent_id": "agent_1", "test_runs": [
+        {"test_run_id": "run_1", "test_id": "test_1", "test_invocation_id": "inv_1", "agent_id": "agent_1",
+         "status": "pending"}]});
+    let mut passed = pending.clone();
+    passed["test_runs"][0]["status"] = json!("passed");
+    passed["test_runs"][0]["agent_responses"] = json!([{"role": "agent", "message": "Hi", "time_in_call_secs": 0}]);
+    passed["test_runs"][0]["condition_result"] = json!({"result": "success"});
+    let server = Loopback::start(vec![
+        Reply::json(200, json!({"id": "test_1"})),
+        Reply::json(200, pending),
+        Reply::json(200, passed),
+        Reply::json(200, json!({})),
+    ])
+    .await;
+    let elevenlabs = client(&server);
+    let test = SimulationTest {
+        name: "cooperative vendor".into(),
+        simulation_scenario: "You are Dana at Acme; you quote $4.50.".into(),
+        success_conditions: vec!["The agent asks for the unit price.".into()],
+        simulation_max_turns: Some(8),
+        dynamic_variables: Variables::from([("vendorName".to_owned(), VariableValue::from("Acme"))]),
+    };
+    let test_id = elevenlabs.create_simulation_test(&test).await.unwrap();
+    let started = elevenlabs.run_tests("agent_1", &[test_id.clone()], 1).await.unwrap();
+    assert!(!started.is_finished());
+    let done = elevenlabs.get_test_invocation(&started.id).await.unwrap();
+    assert!(done.is_finished());
+    assert_eq!(done.test_runs[0].status, TestRunStatus::Passed);
+    elevenlabs.delete_test(&test_id).await.unwrap();
+
+    let requests = server.requests();
+    let routes: Vec<_> = requests.iter().map(|request| (request.method.as_str(), request.uri.as_str())).collect();
+    assert_eq!(
+        routes,
+        [
+            ("POST", "/v1/convai/agent-testing/create"),
+            ("POST", "/v1/convai/agents/agent_1/run-tests"),
+            ("GET", "/v1/convai/test-invocations/inv_1"),
+            ("DELETE", "/v1/convai/agent-testing/test_1"),
+        ]
+    );
+    assert_eq!(
+        requests[0].json(),
+        json!({"type": "simulation", "name": "cooperative vendor",
+               "simulation_scenario": "You are Dana at Acme; you quote $4.50.",
+               "success_conditions": ["The agent asks for the unit price."], "simulation_max_turns": 8,
+               "dynamic_variables": {"vendorName": "Acme"}})
+    );
+    assert_eq!(requests[1].json(), json!({"tests": [{"test_id": "test_1"}]}));
+    assert!(requests.iter().all(|request| request.header("xi-api-key") == Some(KEY)));
+}
+
+#[tokio::test]
+async fn a_test_with_a_reserved_variable_is_refused_before_sending() {
+    use switchboard_providers::elevenlabs::SimulationTest;
+    let server = Loopback::start(vec![]).await;
+    let test = SimulationTest {
+        name: "t".into(),
+        simulation_scenario: "s".into(),
+        success_conditions: vec!["c".into()],
+        simulation_max_turns: None,
+        dynamic_variables: Variables::from([("system__time".to_owned(), VariableValue::from("now"))]),
+    };
+    let error = client(&server).create_simulation_test(&test).await.unwrap_err();
+    assert!(matches!(error, ProviderError::InvalidRequest { provider: Provider::ElevenLabs, .. }), "{error}");
+    assert!(server.requests().is_empty());
+}

@@ -73,3 +73,29 @@ async fn a_live_call_is_controlled_through_its_control_url_without_the_key() {
     let error = vapi.control("ftp://example.invalid/control", &ControlMessage::EndCall).await.unwrap_err();
     assert!(error.to_string().contains("control URL is not an http(s) URL"), "{error}");
 }
+
+#[tokio::test]
+async fn a_chat_turn_names_the_chat_before_and_reads_the_reply() {
+    use switchboard_providers::vapi::VapiChatRequest;
+    let chat = json!({"id": "chat_2", "orgId": "org", "assistantId": "asst_1",
+                      "output": [{"role": "assistant", "content": "What is your unit price?"}],
+                      "createdAt": "2026-12-06T22:00:00.000Z", "updatedAt": "2026-12-06T22:00:00.000Z"});
+    let server = Loopback::start(vec![Reply::json(201, chat)]).await;
+    let request = VapiChatRequest {
+        assistant_id: "asst_1".into(),
+        input: "Acme Supply, Dana speaking.".into(),
+        previous_chat_id: Some("chat_1".into()),
+        variable_values: Variables::from([("vendorName".to_owned(), "Acme".into())]),
+    };
+    let answer = client(&server).chat(&request).await.unwrap();
+    assert_eq!((answer.id.as_str(), answer.reply().as_str()), ("chat_2", "What is your unit price?"));
+
+    let request = server.single();
+    assert_eq!((request.method.as_str(), request.uri.as_str()), ("POST", "/chat"));
+    assert_eq!(
+        request.json(),
+        json!({"assistantId": "asst_1", "input": "Acme Supply, Dana speaking.", "previousChatId": "chat_1",
+               "assistantOverrides": {"variableValues": {"vendorName": "Acme"}}})
+    );
+    assert_eq!(request.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+}

@@ -4,7 +4,8 @@
 //! `wss://` form of the public URL), sends `connected` and `start` with the call's ids, tracks
 //! and custom parameters, then plays the callee — 20 ms μ-law frames in real time, a tone
 //! while the callee speaks and silence otherwise (none while the stream stalls), DTMF, `stop` —
-//! following a script that can wait for the agent; a fork of both tracks also sends the far
+//! following a script that can wait for the agent, then (given a [`Converser`]) deciding turn by
+//! turn what to do once the agent has spoken; a fork of both tracks also sends the far
 //! end's track (a steady tone of its own). On a bidirectional stream it plays the agent's
 //! audio on a virtual clock: a `mark` is echoed when the audio sent before it would have
 //! finished playing, and `clear` drops the queued audio and returns every pending mark at
@@ -75,6 +76,21 @@ pub enum CallerStep {
     WaitForAgentSpeaking,
     /// Send `stop` and close the socket (the callee hangs up).
     HangUp,
+}
+
+/// A callee who decides as the call goes: once the script has run out, each time the agent has
+/// spoken and then been quiet for `quiet` (its audio played, its marks echoed), `next` gives the
+/// steps to play next; when it gives none, the callee stays silent from then on.
+#[derive(Clone)]
+pub struct Converser {
+    pub quiet: Duration,
+    pub next: Arc<dyn Fn() -> Vec<CallerStep> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Converser {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Converser").field("quiet", &self.quiet).finish_non_exhaustive()
+    }
 }
 
 /// What the fake received and did, with times.
@@ -213,9 +229,14 @@ impl StreamControl {
 }
 
 impl FakeMediaStream {
-    /// Connects and plays `script`; fails when the upgrade is refused.
-    pub async fn connect(settings: MediaStreamSettings, script: Vec<CallerStep>) -> Result<Self, String> {
-        let connecting = Self::connect_here(settings, script);
+    /// Connects and plays `script`, then asks `converser` (if any) turn by turn; fails when the
+    /// upgrade is refused.
+    pub async fn connect(
+        settings: MediaStreamSettings,
+        script: Vec<CallerStep>,
+        converser: Option<Converser>,
+    ) -> Result<Self, String> {
+        let connecting = Self::connect_here(settings, script, converser);
         match twilio_thread() {
             Some(thread) => thread.spawn(connecting).await.map_err(|error| error.to_string())?,
             None => connecting.await,
@@ -223,7 +244,11 @@ impl FakeMediaStream {
     }
 
     /// Connects and plays from the runtime it is called on.
-    async fn connect_here(settings: MediaStreamSettings, script: Vec<CallerStep>) -> Result<Self, String> {
+    async fn connect_here(
+        settings: MediaStreamSettings,
+        script: Vec<CallerStep>,
+        converser: Option<Converser>,
+    ) -> Result<Self, String> {
         let signed = websocket_url(&settings.public_url);
         let signature = TwilioWebhookKey::new(settings.auth_token.clone()).sign(&signed, SignedBody::Empty);
         let mut request = settings.connect_url.as_str().into_client_request().map_err(|error| error.to_string())?;
@@ -235,7 +260,7 @@ impl FakeMediaStream {
             .map_err(|error| error.to_string())?;
         let stop = Arc::new(Notify::new());
         let (ended_sender, ended) = watch::channel(false);
-        let caller = Caller::new(settings, script);
+        let caller = Caller::new(settings, script, converser);
         let stopped = Arc::clone(&stop);
         let task = tokio::spawn(async move {
             let connected = Instant::now();
@@ -264,6 +289,9 @@ struct Caller {
     settings: MediaStreamSettings,
     script: VecDeque<CallerStep>,
     step: Option<(CallerStep, Instant)>,
+    converser: Option<Converser>,
+    /// Since when the converser has been waiting for the agent to speak and finish.
+    conversing_since: Option<Instant>,
     record: MediaStreamRecord,
     /// When the agent audio queued so far finishes playing.
     playback_end: Instant,
@@ -280,11 +308,13 @@ struct Caller {
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl Caller {
-    fn new(settings: MediaStreamSettings, script: Vec<CallerStep>) -> Self {
+    fn new(settings: MediaStreamSettings, script: Vec<CallerStep>, converser: Option<Converser>) -> Self {
         Self {
             settings,
             script: script.into(),
             step: None,
+            converser,
+            conversing_since: None,
             record: MediaStreamRecord::default(),
             playback_end: Instant::now(),
             pending_marks: VecDeque::new(),
@@ -456,7 +486,13 @@ impl Caller {
         let mut actions = Vec::new();
         loop {
             if self.step.is_none() {
-                let Some(step) = self.script.pop_front() else { return (Some([SILENCE; FRAME_BYTES]), actions) };
+                let Some(step) = self.script.pop_front() else {
+                    if let Some(steps) = self.converse(now) {
+                        self.script.extend(steps);
+                        continue;
+                    }
+                    return (Some([SILENCE; FRAME_BYTES]), actions);
+                };
                 if matches!(step, CallerStep::Speak(_)) {
                     self.record.spoke_at.push(now);
                 }
@@ -488,6 +524,24 @@ impl Caller {
             }
             self.step = None;
         }
+    }
+
+    /// The converser's next steps, once the agent has spoken since it last decided and has
+    /// finished; `None` while it waits (or has nothing more to do).
+    fn converse(&mut self, now: Instant) -> Option<Vec<CallerStep>> {
+        let converser = self.converser.as_ref()?;
+        let since = *self.conversing_since.get_or_insert(now);
+        let spoke = self.last_agent_frame.is_some_and(|last| last >= since);
+        if !(spoke && now >= self.playback_end + converser.quiet && self.pending_marks.is_empty()) {
+            return None;
+        }
+        self.conversing_since = None;
+        let steps = (converser.next)();
+        if steps.is_empty() {
+            self.converser = None;
+            return None;
+        }
+        Some(steps)
     }
 
     /// The callee's next 20 ms of voice: a 301 Hz tone (its phase drifts from frame to frame,

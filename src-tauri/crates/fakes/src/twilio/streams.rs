@@ -18,7 +18,7 @@ use switchboard_providers::twilio::StreamTrack;
 use tokio::sync::Notify;
 
 use super::{Admitted, ConnectStream, Control, FakeTwilio, Form, Shared, field, lock, twilio_error};
-use crate::twilio_media::{CallerStep, FakeMediaStream, MediaStreamSettings, StreamControl};
+use crate::twilio_media::{CallerStep, Converser, FakeMediaStream, MediaStreamSettings, StreamControl};
 
 /// Who answers the calls on their media streams, and how.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +30,8 @@ pub struct StreamCallee {
     /// `<Parameter>`s whose values are replaced before joining, as a forged stream would
     /// present them (e.g. a wrong token).
     pub forged: BTreeMap<String, String>,
+    /// Who decides what the callee does once the script has run out.
+    pub converser: Option<Converser>,
 }
 
 /// A stream the fake joined, handed to the test ([`FakeTwilio::next_stream`]).
@@ -116,7 +118,7 @@ async fn join(
         parameters,
         keep_audio: callee.keep_audio,
     };
-    let stream = FakeMediaStream::connect(settings, callee.script).await;
+    let stream = FakeMediaStream::connect(settings, callee.script, callee.converser).await;
     let control = stream.as_ref().ok().map(FakeMediaStream::control);
     if let Err(error) = &stream {
         tracing::warn!(url, error, "the fake Twilio could not join the stream");

@@ -58,9 +58,10 @@ pub struct RigSettings {
 /// The fakes and Switchboard; the streams of calls placed through its engine arrive as
 /// [`JoinedStream`]s.
 pub struct PipelineRig {
-    pub deepgram: FakeDeepgram,
+    /// Shared, so a conversing callee can script what it says next and read what the agent said.
+    pub deepgram: Arc<FakeDeepgram>,
     pub anthropic: FakeAnthropic,
-    pub tts: FakeElevenLabsTts,
+    pub tts: Arc<FakeElevenLabsTts>,
     pub twilio: Arc<FakeTwilio>,
     /// Switchboard over the test's store, as the app starts it.
     pub switchboard: Switchboard,
@@ -79,9 +80,9 @@ impl PipelineRig {
         settings: RigSettings,
         reconcile: ReconcileSettings,
     ) -> std::io::Result<Self> {
-        let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await?;
+        let deepgram = Arc::new(FakeDeepgram::start(DEEPGRAM_KEY).await?);
         let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, settings.responder).await?;
-        let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, settings.ms_per_char).await?;
+        let tts = Arc::new(FakeElevenLabsTts::start(ELEVENLABS_KEY, settings.ms_per_char).await?);
         let sim = SimSettings { cast: Cast::Cooperative, ..SimSettings::default() };
         let twilio = Arc::new(
             FakeTwilio::start(FakeTwilioSettings {
@@ -99,7 +100,12 @@ impl PipelineRig {
         } else {
             std::collections::BTreeMap::new()
         };
-        twilio.stream_callee(StreamCallee { script: settings.script, keep_audio: settings.keep_audio, forged });
+        twilio.stream_callee(StreamCallee {
+            script: settings.script,
+            keep_audio: settings.keep_audio,
+            forged,
+            converser: None,
+        });
         let endpoints = ProviderEndpoints {
             twilio: twilio.config(),
             deepgram: DeepgramConfig { base_url: deepgram.base_url().to_owned(), api_key: Secret::new(DEEPGRAM_KEY) },

@@ -94,6 +94,8 @@ struct Shared {
     webhooks_posted: AtomicU32,
     /// Agent tests by id, as created.
     tests: Mutex<HashMap<String, Value>>,
+    /// Every test body created, as sent (deleted ones too).
+    created_tests: Mutex<Vec<Value>>,
     /// Test invocations by id, as `GET /v1/convai/test-invocations/{id}` shows them.
     invocations: Mutex<HashMap<String, Value>>,
     models: Mutex<TestModels>,
@@ -165,6 +167,7 @@ impl FakeElevenLabs {
             next_id: AtomicU32::new(1),
             webhooks_posted: AtomicU32::new(0),
             tests: Mutex::new(HashMap::new()),
+            created_tests: Mutex::new(Vec::new()),
             invocations: Mutex::new(HashMap::new()),
             models: Mutex::new(TestModels::default()),
         });
@@ -226,6 +229,11 @@ impl FakeElevenLabs {
             user: Some(Arc::new(user)),
             evaluator: Some(Arc::new(evaluator)),
         };
+    }
+
+    /// Every agent test body received, as sent, deleted ones too.
+    pub fn created_tests(&self) -> Vec<Value> {
+        Shared::lock(&self.shared.created_tests).clone()
     }
 
     /// The agent tests that exist now, as created.
@@ -400,6 +408,7 @@ async fn create_test(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
         return unprocessable(&message);
     }
     let id = format!("test_{:020}", shared.next_id.fetch_add(1, Ordering::AcqRel));
+    Shared::lock(&shared.created_tests).push(body.clone());
     Shared::lock(&shared.tests).insert(id.clone(), body);
     axum::Json(json!({"id": id})).into_response()
 }

@@ -525,41 +525,40 @@ async fn create_chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     lock(&shared.chat_requests).push(body.clone());
     match chat_turn(&shared, &body) {
         Ok(chat) => (StatusCode::CREATED, axum::Json(chat)).into_response(),
-        Err(response) => response,
+        Err((status, message)) => (status, error_body(status, &message)).into_response(),
     }
 }
 
 /// Takes one chat turn: the conversation so far (from `previousChatId`) and the input, answered
 /// by the assistant's model.
-fn chat_turn(shared: &Shared, body: &Value) -> Result<Value, Response> {
-    let Some(fields) = body.as_object() else { return Err(bad_request("the body must be an object")) };
+fn chat_turn(shared: &Shared, body: &Value) -> Result<Value, (StatusCode, String)> {
+    let refused = |message: &str| (StatusCode::BAD_REQUEST, message.to_owned());
+    let Some(fields) = body.as_object() else { return Err(refused("the body must be an object")) };
     if let Some(unknown) = fields.keys().find(|key| !CHAT_FIELDS.contains(&key.as_str())) {
-        return Err(bad_request(&format!("property {unknown} should not exist")));
+        return Err(refused(&format!("property {unknown} should not exist")));
     }
     let Some(input) = body["input"].as_str().filter(|input| !input.trim().is_empty()) else {
-        return Err(bad_request("input must be a non-empty string"));
+        return Err(refused("input must be a non-empty string"));
     };
     let previous = match body["previousChatId"].as_str() {
-        Some(id) => Some(lock(&shared.chats).get(id).cloned().ok_or_else(|| {
-            (StatusCode::NOT_FOUND, error_body(StatusCode::NOT_FOUND, "Chat not found")).into_response()
-        })?),
+        Some(id) => {
+            Some(lock(&shared.chats).get(id).cloned().ok_or((StatusCode::NOT_FOUND, "Chat not found".to_owned()))?)
+        }
         None => None,
     };
     let assistant_id = body["assistantId"]
         .as_str()
         .map(str::to_owned)
         .or_else(|| previous.as_ref().map(|chat| chat.assistant_id.clone()))
-        .ok_or_else(|| {
-            bad_request("one of assistantId, assistant, squadId, sessionId or previousChatId is required")
-        })?;
+        .ok_or_else(|| refused("one of assistantId, assistant, squadId, sessionId or previousChatId is required"))?;
     let agent = shared
         .settings
         .agents
         .iter()
         .find(|agent| agent.config.backend_settings.vapi.assistant_id == assistant_id)
-        .ok_or_else(|| bad_request(&format!("Couldn't Get Assistant. `assistantId` {assistant_id} Does Not Exist.")))?;
+        .ok_or_else(|| refused(&format!("Couldn't Get Assistant. `assistantId` {assistant_id} Does Not Exist.")))?;
     let Some(model) = lock(&shared.chat_model).clone() else {
-        return Err(bad_request("the fake Vapi has no chat model (set_chat_model)"));
+        return Err(refused("the fake Vapi has no chat model (set_chat_model)"));
     };
     let overrides = &body["assistantOverrides"]["variableValues"];
     let variables = if overrides.is_object() {

@@ -8,6 +8,7 @@ pub mod gather;
 pub mod listen_in;
 pub mod listener;
 mod provider_clients;
+pub mod rehearsal;
 pub mod root;
 
 pub use provider_clients::{ProviderClients, ProviderSet};

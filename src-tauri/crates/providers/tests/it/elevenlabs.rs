@@ -242,7 +242,7 @@ async fn a_simulation_test_is_created_run_polled_and_deleted_in_the_sdks_shape()
         dynamic_variables: Variables::from([("vendorName".to_owned(), VariableValue::from("Acme"))]),
     };
     let test_id = elevenlabs.create_simulation_test(&test).await.unwrap();
-    let started = elevenlabs.run_tests("agent_1", &[test_id.clone()], 1).await.unwrap();
+    let started = elevenlabs.run_tests("agent_1", std::slice::from_ref(&test_id), 1).await.unwrap();
     assert!(!started.is_finished());
     let done = elevenlabs.get_test_invocation(&started.id).await.unwrap();
     assert!(done.is_finished());

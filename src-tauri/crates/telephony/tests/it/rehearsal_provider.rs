@@ -1,0 +1,184 @@
+//! Rehearsing hosted agents at their providers: an ElevenLabs agent through ElevenLabs' agent
+//! tests against the loopback fake (the real client, the SDK's shapes), and the reason shown for
+//! a backend with no such API.
+
+use std::time::Duration;
+
+use serde_json::json;
+use switchboard_core::{AgentConfig, BackendKind, Behaviour, RehearsalEnding, Scenario, Speaker, Variables, render};
+use switchboard_engine::rehearsal::{RehearsalCall, RehearsalError, Rehearser, shipped_suite};
+use switchboard_fakes::anthropic::{Reply, Responder, last_user_text};
+use switchboard_fakes::elevenlabs::{FakeElevenLabs, FakeElevenLabsSettings};
+use switchboard_providers::Secret;
+use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
+use switchboard_sim::SimSettings;
+use switchboard_telephony::rehearsal::{Polling, ProviderRehearser, ULTRAVOX_HAS_NO_TEST_API};
+use switchboard_telephony::{ProviderClients, ProviderSet};
+
+use super::{hosted, loopback_http};
+
+const API_KEY: &str = "xi_rehearsal_key";
+
+/// The shipped quote agent on ElevenLabs, the fake holding it, and the rehearser reaching it.
+struct World {
+    call: RehearsalCall,
+    fake: FakeElevenLabs,
+    rehearser: ProviderRehearser,
+}
+
+impl World {
+    async fn new() -> Self {
+        let (store, agents) = hosted::seeded_store(BackendKind::ElevenLabs, 600, |id, config| {
+            config.backend_settings.eleven_labs.agent_id = format!("agent_{}", id.0);
+            config.backend_settings.eleven_labs.agent_phone_number_id = "phnum_switchboard".into();
+        });
+        let agent = agents.iter().find(|agent| agent.config.name == "Vendor quote").unwrap().clone();
+        let contact = store.list_contacts().unwrap().remove(0);
+        let fake = FakeElevenLabs::start(FakeElevenLabsSettings {
+            api_key: API_KEY.into(),
+            webhook_secret: Secret::new("whsec_unused"),
+            agents,
+            conversation_delay: Duration::from_millis(30),
+            sim: SimSettings::default(),
+        })
+        .await
+        .unwrap();
+        let config = ElevenLabsConfig { base_url: fake.base_url().to_owned(), api_key: Secret::new(API_KEY) };
+        let client = ElevenLabsClient::new(config, &loopback_http()).unwrap();
+        let clients = ProviderClients::holding(|set: &mut ProviderSet| set.elevenlabs = Some(client));
+        let polling = Polling { every: Duration::from_millis(20), give_up_after: Duration::from_secs(10) };
+        let variables: Variables = [
+            ("organization", "Northwind Freight"),
+            ("vendor_name", "Acme Fasteners"),
+            ("quantity", "5000"),
+            ("unit", "pieces"),
+            ("item", "M8 zinc-plated bolts"),
+            ("request_details", "Delivery to our Chicago warehouse."),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .into();
+        let call = RehearsalCall {
+            system_prompt: render(&agent.config.system_prompt, &variables).unwrap(),
+            first_message: render(&agent.config.first_message, &variables).unwrap(),
+            voicemail: None,
+            variables,
+            agent,
+            contact,
+        };
+        Self { call, fake, rehearser: ProviderRehearser::new(clients, polling) }
+    }
+}
+
+fn scenario(name: &str) -> Scenario {
+    let suite = shipped_suite("Vendor quote").unwrap();
+    suite.scenarios.into_iter().find(|scenario| scenario.name == name).unwrap()
+}
+
+/// The agent's model: asks for the unit price, records it when given, then says goodbye.
+fn quote_agent() -> Responder {
+    Box::new(|request| {
+        let heard = last_user_text(request);
+        match heard.split_once('$') {
+            Some((_, price)) => {
+                let price = price.trim_end_matches(|c: char| !c.is_ascii_digit());
+                Reply::text("Thank you, that's all I needed. Goodbye.")
+                    .and_tool("record_field", json!({"field": "unit_price", "value": price}))
+                    .and_tool("end_call", json!({"reason": "quote complete"}))
+            }
+            None => Reply::text("What is your unit price for the bolts?"),
+        }
+    })
+}
+
+/// The simulated user: answers from the brief what the agent asks.
+fn simulated_user() -> Responder {
+    Box::new(|request| {
+        let brief = request["system"].as_str().unwrap_or_default();
+        if last_user_text(request).contains("unit price") {
+            let price = brief.split("unit price: ").nth(1).and_then(|rest| rest.split(';').next()).unwrap_or("?");
+            Reply::text(&format!("It's {price} a piece."))
+        } else {
+            Reply::text("Hello, this is Dana.")
+        }
+    })
+}
+
+/// The evaluation model: a "never says" condition fails when the conversation says it.
+fn evaluator() -> Responder {
+    Box::new(|request| {
+        let question = last_user_text(request);
+        let (condition, conversation) = question.split_once("\n\nConversation:\n").unwrap_or_default();
+        let forbidden = condition.split("never says \"").nth(1).and_then(|rest| rest.split('"').next());
+        match forbidden {
+            Some(phrase) if conversation.contains(phrase) => Reply::text(&format!("failure: the agent said {phrase}")),
+            _ => Reply::text("success"),
+        }
+    })
+}
+
+#[tokio::test]
+async fn an_elevenlabs_agent_is_rehearsed_in_an_elevenlabs_simulation_test() {
+    let world = World::new().await;
+    world.fake.set_test_models(quote_agent(), simulated_user(), evaluator());
+    let scenario = scenario("Cooperative rep quotes");
+    assert_eq!(scenario.callee.behaviour, Behaviour::Cooperative);
+
+    let rehearsed = world.rehearser.rehearse(world.call.clone(), scenario.clone(), 1).await.unwrap();
+
+    let lines: Vec<(Speaker, &str)> =
+        rehearsed.transcript.iter().map(|line| (line.speaker, line.text.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (Speaker::Agent, world.call.first_message.as_str()),
+            (Speaker::Callee, "Hello, this is Dana."),
+            (Speaker::Agent, "What is your unit price for the bolts?"),
+            (Speaker::Callee, "It's $4.10 a piece."),
+            (Speaker::Agent, "Thank you, that's all I needed. Goodbye."),
+        ]
+    );
+    assert_eq!(rehearsed.fields.get("unit_price").map(String::as_str), Some("4.10"));
+    assert_eq!(rehearsed.ending, RehearsalEnding::Agent { reason: "quote complete".into() });
+    assert!(!rehearsed.do_not_call);
+    assert!(world.fake.tests().is_empty(), "the test was deleted once read");
+
+    let created = world.fake.created_tests();
+    let brief = "You are Dana at the sales desk, answering an outbound phone call from a business. You answer \
+                 what you are asked, plainly. What you know, to share only when asked: freight: FOB origin; \
+                 lead time days: 14; moq: 500 units; payment terms: Net 30; quote valid days: 30; unit price: $4.10;";
+    assert_eq!(
+        created,
+        [json!({
+            "type": "simulation",
+            "name": "Switchboard rehearsal: Cooperative rep quotes (run 1)",
+            "simulation_scenario": brief,
+            "success_conditions": [
+                "The agent learns the lead time days, a figure between 1 and 60.",
+                "The agent learns that the payment terms is Net 30.",
+                "The agent learns the unit price, a figure between 3 and 6.",
+                "The agent never says \"Great Lakes\".",
+                "The agent never says \"Pacific Bolt\".",
+                "The agent ends the call itself with a polite goodbye."
+            ],
+            "simulation_max_turns": 10,
+            "dynamic_variables": {"item": "M8 zinc-plated bolts", "organization": "Northwind Freight",
+                                  "quantity": "5000", "request_details": "Delivery to our Chicago warehouse.",
+                                  "unit": "pieces", "vendor_name": "Acme Fasteners"}
+        })]
+    );
+}
+
+#[tokio::test]
+async fn backends_without_a_test_api_say_why() {
+    let world = World::new().await;
+    let mut config: AgentConfig = world.call.agent.config.clone();
+    config.backend = BackendKind::Ultravox;
+    let refused = world.rehearser.available(&config).unwrap_err();
+    assert_eq!(refused, RehearsalError::Unavailable(ULTRAVOX_HAS_NO_TEST_API.into()));
+    config.backend = BackendKind::Pipeline;
+    let refused = world.rehearser.available(&config).unwrap_err().to_string();
+    assert!(refused.contains("text or audio mode"), "{refused}");
+    let no_key = ProviderRehearser::new(ProviderClients::default(), Polling::default());
+    let refused = no_key.available(&world.call.agent.config).unwrap_err().to_string();
+    assert!(refused.contains("no ElevenLabs API key is set"), "{refused}");
+}

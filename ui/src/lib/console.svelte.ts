@@ -149,12 +149,20 @@ class ConsoleState {
     if (this.campaignRefresh !== null) return;
     this.campaignRefresh = setTimeout(() => {
       this.campaignRefresh = null;
-      const read = ++this.campaignReads;
-      const shown = api.listCampaigns().then((campaigns) => {
-        if (read === this.campaignReads) this.campaigns = campaigns;
-      });
-      this.watch("Reading the campaigns", shown);
+      void this.reloadCampaigns();
     }, 250);
+  }
+
+  /** Re-reads the campaigns now: after a dispatcher's action, what the window shows next
+   * already includes it (a failed read is named in the banner). */
+  async reloadCampaigns(): Promise<void> {
+    const read = ++this.campaignReads;
+    try {
+      const campaigns = await api.listCampaigns();
+      if (read === this.campaignReads) this.campaigns = campaigns;
+    } catch (err) {
+      this.fail("Reading the campaigns", err);
+    }
   }
 
   async select(callId: CallId): Promise<void> {

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
-use fantoccini::error::CmdError;
+use fantoccini::error::{CmdError, NewSessionError};
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
 
@@ -35,39 +35,62 @@ impl App {
             "the end-to-end tests need a display: run them through `make test` (Xvfb + D-Bus)"
         );
         let binary = app_binary();
-        let port = free_port();
-        let native_port = free_port();
-        let mut driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("SWITCHBOARD_DATA_DIR", data_dir)
-            .env("SWITCHBOARD_SIM_TIME_SCALE", sim_time_scale.to_string())
-            // Every simulated callee answers, so the tests' outcomes do not depend on the cast.
-            .env("SWITCHBOARD_SIM_CAST", "cooperative")
-            // Several apps run at once: each listens for webhooks on a free port.
-            .env("SWITCHBOARD_LISTENER_PORT", "0")
-            .env("NO_AT_BRIDGE", "1")
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(driver_log(data_dir))
-            .process_group(0)
-            .spawn()
-            .expect("tauri-driver could not start: is it installed? (`make test` installs it)");
-
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("tauri:options".to_owned(), serde_json::json!({ "application": binary.to_string_lossy() }));
-        let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + PATIENCE;
-        let client = loop {
-            match ClientBuilder::native().capabilities(capabilities.clone()).connect(&url).await {
-                Ok(client) => break client,
-                Err(err) if Instant::now() < deadline => {
-                    if let Ok(Some(status)) = driver.try_wait() {
-                        panic!("tauri-driver exited ({status}) before a session started: {err}");
-                    }
-                    tokio::time::sleep(Duration::from_millis(250)).await;
+        // A free port can be taken by another test between finding it and the driver binding
+        // it; the driver then exits (or WebKitWebDriver cannot start), so try again on new ports.
+        let mut attempts = 0;
+        let (client, driver) = 'driver: loop {
+            attempts += 1;
+            let port = free_port();
+            let mut driver = Command::new(tauri_driver())
+                .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+                .env("SWITCHBOARD_DATA_DIR", data_dir)
+                .env("SWITCHBOARD_SIM_TIME_SCALE", sim_time_scale.to_string())
+                // Every simulated callee answers, so the tests' outcomes do not depend on the cast.
+                .env("SWITCHBOARD_SIM_CAST", "cooperative")
+                // Several apps run at once: each listens for webhooks on a free port.
+                .env("SWITCHBOARD_LISTENER_PORT", "0")
+                .env("NO_AT_BRIDGE", "1")
+                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                .envs(env.iter().copied())
+                .stdout(Stdio::null())
+                .stderr(driver_log(data_dir))
+                .process_group(0)
+                .spawn()
+                .expect("tauri-driver could not start: is it installed? (`make test` installs it)");
+            let url = format!("http://127.0.0.1:{port}");
+            let group = driver.id();
+            loop {
+                let mut builder = ClientBuilder::native();
+                let connect = builder.capabilities(capabilities.clone()).connect(&url);
+                let connected = tokio::select! {
+                    connected = connect => Some(connected),
+                    _ = driver.wait() => None,
+                    () = tokio::time::sleep_until(deadline.into()) => None,
+                };
+                let not_listening_yet = matches!(
+                    &connected,
+                    Some(Err(NewSessionError::Failed(_) | NewSessionError::FailedC(_) | NewSessionError::Lost(_)))
+                );
+                let err = match connected {
+                    Some(Ok(client)) => break 'driver (client, driver),
+                    Some(Err(err)) => err.to_string(),
+                    None if Instant::now() >= deadline => "no answer".to_owned(),
+                    None => "tauri-driver exited".to_owned(),
+                };
+                if Instant::now() >= deadline {
+                    kill_group(group);
+                    panic!("no WebDriver session with {} after {attempts} attempts: {err}", binary.display());
                 }
-                Err(err) => panic!("no WebDriver session with {}: {err}", binary.display()),
+                if not_listening_yet {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    continue;
+                }
+                kill_group(group);
+                assert!(attempts < 5, "tauri-driver failed {attempts} times to start a session: {err}");
+                break;
             }
         };
         let app = App { client, driver };
@@ -303,12 +326,17 @@ impl Drop for App {
     /// Ends tauri-driver, WebKitWebDriver and the app together (one process group), also when a
     /// test fails half-way.
     fn drop(&mut self) {
-        if let Some(pid) = self.driver.id() {
-            // `--` matters: procps kill reads a bare "-<pgid>" after "-KILL" as something else
-            // and signals far more than this group.
-            let group = format!("-{pid}");
-            let _ = std::process::Command::new("kill").args(["-s", "KILL", "--", &group]).status();
-        }
+        kill_group(self.driver.id());
+    }
+}
+
+/// Kills the process group `group` led by tauri-driver: the driver, WebKitWebDriver and the app.
+fn kill_group(group: Option<u32>) {
+    if let Some(pid) = group {
+        // `--` matters: procps kill reads a bare "-<pgid>" after "-KILL" as something else
+        // and signals far more than this group.
+        let group = format!("-{pid}");
+        let _ = std::process::Command::new("kill").args(["-s", "KILL", "--", &group]).status();
     }
 }
 
@@ -369,7 +397,7 @@ fn driver_log(data_dir: &Path) -> Stdio {
     let dir = workspace_root().join("target/e2e-logs");
     let name = data_dir.file_name().unwrap_or_default().to_string_lossy().trim_start_matches('.').to_owned();
     std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::File::create(dir.join(format!("{name}.log"))))
+        .and_then(|()| std::fs::File::options().create(true).append(true).open(dir.join(format!("{name}.log"))))
         .map(Stdio::from)
         .unwrap_or_else(|_| Stdio::null())
 }

@@ -19,6 +19,8 @@ pub enum KeyRole {
     ApiKey,
     /// What the provider signs its webhooks with.
     WebhookSecret,
+    /// The secret of the shared key a Twilio Webhook Setting signs with instead of the auth token.
+    SharedKey,
 }
 
 impl KeyRole {
@@ -29,6 +31,7 @@ impl KeyRole {
             Self::AuthToken => "Auth token",
             Self::ApiKey => "API key",
             Self::WebhookSecret => "Webhook secret",
+            Self::SharedKey => "Webhook shared key",
         }
     }
 }
@@ -44,10 +47,14 @@ pub struct KeySpec {
     pub env: &'static str,
 }
 
+/// The id of the secret of Twilio's webhook shared key.
+pub const TWILIO_SHARED_KEY: &str = "twilio_webhook_shared_key";
+
 /// Every key, by provider.
-pub const KEYS: [KeySpec; 10] = [
+pub const KEYS: [KeySpec; 11] = [
     key("twilio_account_sid", Provider::Twilio, KeyRole::AccountSid, "TWILIO_ACCOUNT_SID"),
     key("twilio_auth_token", Provider::Twilio, KeyRole::AuthToken, "TWILIO_AUTH_TOKEN"),
+    key(TWILIO_SHARED_KEY, Provider::Twilio, KeyRole::SharedKey, "TWILIO_WEBHOOK_SHARED_KEY"),
     key("elevenlabs_api_key", Provider::ElevenLabs, KeyRole::ApiKey, "ELEVENLABS_API_KEY"),
     key("elevenlabs_webhook_secret", Provider::ElevenLabs, KeyRole::WebhookSecret, "ELEVENLABS_WEBHOOK_SECRET"),
     key("deepgram_api_key", Provider::Deepgram, KeyRole::ApiKey, "DEEPGRAM_API_KEY"),

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
-use switchboard_audio::{Channels, RECORDING_RATE, read_wav};
+use switchboard_audio::{Channels, RECORDING_RATE, read_recording};
 use switchboard_core::CallId;
 use switchboard_speaker::{Player, SpeakerError, list_devices};
 use ts_rs::TS;
@@ -76,7 +76,7 @@ impl Speakers {
         let mut current = self.current();
         if current.as_ref().is_none_or(|(loaded, _)| *loaded != call) {
             *current = None;
-            let recording = read_wav(file, RECORDING_RATE, Channels::Stereo)
+            let recording = read_recording(file, RECORDING_RATE, Channels::Stereo)
                 .map_err(|err| SpeakerError::Output(format!("cannot read the recording: {err}")))?;
             let player = Player::open(self.device().as_deref(), &recording)?;
             *current = Some((call, player));

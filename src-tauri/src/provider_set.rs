@@ -21,7 +21,7 @@ use switchboard_telephony::ProviderSet;
 use switchboard_telephony::listener::{ConnectionProbe, WebhookSecrets};
 use switchboard_voice::PipelineClients;
 
-use crate::keychain::{KEYS, KeyRole, Keychain, KeychainError, key_id, webhook_key_id};
+use crate::keychain::{KEYS, KeyRole, Keychain, KeychainError, TWILIO_SHARED_KEY, key_id, webhook_key_id};
 use crate::listener_address;
 use crate::provider_api;
 
@@ -52,6 +52,7 @@ pub async fn build(keychain: &Arc<Keychain>, store: &Arc<Store>, port: u16, chos
     let webhook_secret = |provider| webhook_key_id(provider).and_then(key);
     let secrets = WebhookSecrets {
         twilio_auth_token: webhook_secret(Provider::Twilio),
+        twilio_shared_key: key(TWILIO_SHARED_KEY),
         elevenlabs: webhook_secret(Provider::ElevenLabs),
         ultravox: webhook_secret(Provider::Ultravox),
         vapi: webhook_secret(Provider::Vapi),

@@ -1,4 +1,4 @@
-//! The error of the audio crate's fallible operations (WAV files and rate set-up).
+//! The error of the audio crate's fallible operations (WAV and MP3 files, and rate set-up).
 
 use std::path::PathBuf;
 
@@ -10,6 +10,8 @@ pub enum AudioError {
     Wav { path: PathBuf, source: hound::Error },
     #[error("WAV file {path}: {reason}")]
     UnsupportedWav { path: PathBuf, reason: String },
+    #[error("recording {path}: {reason}")]
+    UnsupportedRecording { path: PathBuf, reason: String },
 }
 
 pub type Result<T> = std::result::Result<T, AudioError>;

@@ -37,9 +37,17 @@ pub fn read_wav(path: &Path, sample_rate: u32, channels: Channels) -> Result<Pcm
             });
         }
     };
-    let tracks = split_tracks(&samples, usize::from(spec.channels), channels);
-    let tracks =
-        tracks.iter().map(|track| resample_clip(track, spec.sample_rate, sample_rate)).collect::<Result<Vec<_>>>()?;
+    let decoded = Pcm { sample_rate: spec.sample_rate, channels: spec.channels, samples };
+    to_layout(&decoded, sample_rate, channels)
+}
+
+/// `decoded` (any rate and channel count) as `channels` at `sample_rate`.
+pub(crate) fn to_layout(decoded: &Pcm, sample_rate: u32, channels: Channels) -> Result<Pcm> {
+    let tracks = split_tracks(&decoded.samples, usize::from(decoded.channels), channels);
+    let tracks = tracks
+        .iter()
+        .map(|track| resample_clip(track, decoded.sample_rate, sample_rate))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Pcm { sample_rate, channels: channels.count(), samples: interleave(&tracks) })
 }
 

@@ -24,6 +24,10 @@ use tokio::task::JoinHandle;
 
 use super::serving::{bind, serve};
 
+/// The API version the API and Anthropic's official SDKs speak (`anthropic-version`); the
+/// API refuses any other.
+const API_VERSION: &str = "2023-06-01";
+
 /// One block of a reply.
 /// The input tokens every fake message reports in its `message_start` usage.
 pub const INPUT_TOKENS: u32 = 120;
@@ -175,8 +179,12 @@ async fn messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
     if headers.get("x-api-key").and_then(|value| value.to_str().ok()) != Some(shared.api_key.as_str()) {
         return error(StatusCode::UNAUTHORIZED, "authentication_error", "invalid x-api-key");
     }
-    if headers.get("anthropic-version").is_none() {
-        return error(StatusCode::BAD_REQUEST, "invalid_request_error", "anthropic-version header is required");
+    match headers.get("anthropic-version").and_then(|value| value.to_str().ok()) {
+        None => return error(StatusCode::BAD_REQUEST, "invalid_request_error", "anthropic-version header is required"),
+        Some(API_VERSION) => {}
+        Some(_) => {
+            return error(StatusCode::BAD_REQUEST, "invalid_request_error", "anthropic-version: unknown version");
+        }
     }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid_request_error", "the body is not JSON");

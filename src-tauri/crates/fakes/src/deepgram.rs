@@ -69,6 +69,8 @@ struct Shared {
     audio_frames: AtomicU64,
     /// μ-law bytes received over all sockets (8 a millisecond).
     audio_bytes: AtomicU64,
+    /// The `language` each socket asked for, in order (Deepgram's default, `en`, when none).
+    languages: Mutex<Vec<String>>,
 }
 
 impl FakeDeepgram {
@@ -87,6 +89,7 @@ impl FakeDeepgram {
             idle_closes: AtomicU32::new(0),
             audio_frames: AtomicU64::new(0),
             audio_bytes: AtomicU64::new(0),
+            languages: Mutex::default(),
         });
         let router = Router::new().route("/v1/listen", get(listen)).with_state(Arc::clone(&shared));
         let (listener, base_url) = bind().await?;
@@ -126,6 +129,10 @@ impl FakeDeepgram {
     }
 
     /// Sockets opened so far.
+    pub fn languages(&self) -> Vec<String> {
+        lock(&self.shared.languages).clone()
+    }
+
     pub fn sockets(&self) -> u32 {
         self.shared.sockets.load(Ordering::Acquire)
     }
@@ -192,6 +199,7 @@ async fn listen(
     let number = |name: &str, default: f64| query.get(name).and_then(|value| value.parse().ok()).unwrap_or(default);
     let timing =
         Timing { endpointing_ms: number("endpointing", 300.0), utterance_end_ms: number("utterance_end_ms", 1000.0) };
+    lock(&shared.languages).push(query.get("language").cloned().unwrap_or_else(|| "en".to_owned()));
     shared.sockets.fetch_add(1, Ordering::AcqRel);
     let drop_after = {
         let mut drops = lock(&shared.drops);

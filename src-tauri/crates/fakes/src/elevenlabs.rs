@@ -24,6 +24,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 use switchboard_core::Agent;
 use switchboard_providers::Secret;
@@ -37,13 +39,11 @@ use conversation::{Outcome, play, read_request};
 use switchboard_sim::SimSettings;
 use testing::{Models, read_test};
 
-/// The fake's recording: an ID3 tag and one silent MPEG frame header, as `audio/mpeg`.
-pub const FAKE_MP3: &[u8] = &[
-    73, 68, 51, 4, 0, 0, 0, 0, 0, 0, 255, 251, 144, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0,
-];
-/// [`FAKE_MP3`] in base64, as the audio webhook carries it.
-const FAKE_MP3_BASE64: &str = "SUQzBAAAAAAAAP/7kGQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+/// The fake's recording, as `audio/mpeg`: three seconds of a voice-like tone, mono MPEG-2
+/// layer III at 22.05 kHz (made with LAME from a generated tone).
+pub const FAKE_MP3: &[u8] = include_bytes!("../fixtures/conversation.mp3");
+/// How long [`FAKE_MP3`] plays.
+pub const FAKE_MP3_MS: u32 = 3000;
 
 /// What the fake is configured with.
 pub struct FakeElevenLabsSettings {
@@ -283,7 +283,7 @@ async fn outbound_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, bo
             let conversation = Conversation { data: data.clone(), ended: false, dropped: Vec::new() };
             Shared::lock(&shared.conversations).insert(conversation_id.clone(), conversation);
             let audio = json!({"type": "post_call_audio", "event_timestamp": unix_now(),
-                "data": {"agent_id": agent_id, "conversation_id": conversation_id, "full_audio": FAKE_MP3_BASE64}});
+                "data": {"agent_id": agent_id, "conversation_id": conversation_id, "full_audio": BASE64.encode(FAKE_MP3)}});
             let transcription = json!({"type": "post_call_transcription", "event_timestamp": unix_now(), "data": data});
             vec![transcription, audio]
         }

@@ -44,6 +44,8 @@ struct Shared {
     sockets: AtomicU32,
     /// Every text spoken (per flush), in order.
     spoken: Mutex<Vec<String>>,
+    /// Each socket's `model_id` and `language_code`, in order.
+    models: Mutex<Vec<(String, Option<String>)>>,
 }
 
 impl FakeElevenLabsTts {
@@ -58,6 +60,7 @@ impl FakeElevenLabsTts {
             error_next: Mutex::new(None),
             sockets: AtomicU32::new(0),
             spoken: Mutex::default(),
+            models: Mutex::default(),
         });
         let router = Router::new()
             .route("/v1/text-to-speech/{voice_id}/stream-input", get(stream_input))
@@ -84,6 +87,11 @@ impl FakeElevenLabsTts {
     /// The next socket answers its first text with this error message.
     pub fn fail_next_socket(&self, error: &str) {
         *self.shared.error_next.lock().unwrap_or_else(PoisonError::into_inner) = Some(error.to_owned());
+    }
+
+    /// Each socket's `model_id` and `language_code`, in order.
+    pub fn models(&self) -> Vec<(String, Option<String>)> {
+        self.shared.models.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     pub fn sockets(&self) -> u32 {
@@ -117,6 +125,8 @@ async fn stream_input(
         let body = json!({"detail": {"status": "invalid_request", "message": "a voice and output_format=ulaw_8000 are expected"}});
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
+    let model = (query.get("model_id").cloned().unwrap_or_default(), query.get("language_code").cloned());
+    shared.models.lock().unwrap_or_else(PoisonError::into_inner).push(model);
     shared.sockets.fetch_add(1, Ordering::AcqRel);
     let drop_after = {
         let mut drops = shared.drops.lock().unwrap_or_else(PoisonError::into_inner);

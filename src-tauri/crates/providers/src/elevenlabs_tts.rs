@@ -26,6 +26,9 @@ pub struct TtsOptions {
     pub voice_id: String,
     /// e.g. `eleven_flash_v2_5` for the lowest latency.
     pub model_id: String,
+    /// The ISO 639-1 language the model is held to (`language_code`), for the models that take
+    /// one ([`TtsOptions::for_language`]).
+    pub language_code: Option<String>,
     /// The voice's own settings when `None`.
     pub voice_settings: Option<VoiceSettings>,
     /// Characters buffered before each of the first generations; docs/providers.md#elevenlabs-tts:
@@ -41,10 +44,38 @@ impl TtsOptions {
         Self {
             voice_id: voice_id.into(),
             model_id: model_id.into(),
+            language_code: None,
             voice_settings: None,
             chunk_length_schedule: vec![120, 160, 250, 290],
             inactivity_timeout_secs: None,
         }
+    }
+}
+
+/// English-only models and the multilingual model of the same speed that replaces them for
+/// another language (elevenlabs.io/docs "Models").
+const MULTILINGUAL_FOR: [(&str, &str); 3] = [
+    ("eleven_flash_v2", "eleven_flash_v2_5"),
+    ("eleven_turbo_v2", "eleven_turbo_v2_5"),
+    ("eleven_monolingual_v1", "eleven_multilingual_v2"),
+];
+
+/// The models that hold to a `language_code` (the v2.5 models, per the stream-input reference).
+const TAKES_LANGUAGE_CODE: [&str; 2] = ["eleven_flash_v2_5", "eleven_turbo_v2_5"];
+
+impl TtsOptions {
+    /// Options for speaking `language` (a BCP-47 tag, `es-MX`) with `voice_id` and `model_id`:
+    /// an English-only model gives way to its multilingual counterpart for any other language,
+    /// and a model that takes a `language_code` is held to the language.
+    pub fn for_language(voice_id: impl Into<String>, model_id: &str, language: &str) -> Self {
+        let code = language.split(['-', '_']).next().unwrap_or_default().trim().to_ascii_lowercase();
+        let english = code.is_empty() || code == "en";
+        let model = MULTILINGUAL_FOR
+            .iter()
+            .find(|(english_only, _)| !english && *english_only == model_id)
+            .map_or(model_id, |(_, multilingual)| multilingual);
+        let takes_code = code.len() == 2 && TAKES_LANGUAGE_CODE.contains(&model);
+        Self { language_code: takes_code.then_some(code), ..Self::new(voice_id, model) }
     }
 }
 
@@ -73,6 +104,9 @@ impl ElevenLabsTtsClient {
         let query = {
             let mut query = form_urlencoded::Serializer::new(String::new());
             query.append_pair("model_id", &options.model_id).append_pair("output_format", OUTPUT_FORMAT);
+            if let Some(language) = &options.language_code {
+                query.append_pair("language_code", language);
+            }
             if let Some(seconds) = options.inactivity_timeout_secs {
                 query.append_pair("inactivity_timeout", &seconds.to_string());
             }
@@ -83,5 +117,27 @@ impl ElevenLabsTtsClient {
         let (writer, reader) =
             self.socket.connect(&url, (HeaderName::from_static("xi-api-key"), &self.api_key)).await?;
         TtsStream::open(writer, reader, options).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TtsOptions;
+
+    fn chosen(model: &str, language: &str) -> (String, Option<String>) {
+        let options = TtsOptions::for_language("voice", model, language);
+        (options.model_id, options.language_code)
+    }
+
+    #[test]
+    fn the_model_and_its_language_code_follow_the_agent_s_language() {
+        assert_eq!(chosen("eleven_flash_v2_5", "es-MX"), ("eleven_flash_v2_5".into(), Some("es".into())));
+        assert_eq!(chosen("eleven_flash_v2_5", "en"), ("eleven_flash_v2_5".into(), Some("en".into())));
+        assert_eq!(chosen("eleven_flash_v2", "de"), ("eleven_flash_v2_5".into(), Some("de".into())));
+        assert_eq!(chosen("eleven_turbo_v2", "fr-CA"), ("eleven_turbo_v2_5".into(), Some("fr".into())));
+        assert_eq!(chosen("eleven_monolingual_v1", "it"), ("eleven_multilingual_v2".into(), None));
+        assert_eq!(chosen("eleven_flash_v2", "en-US"), ("eleven_flash_v2".into(), None), "English stays English-only");
+        assert_eq!(chosen("eleven_multilingual_v2", "pt-BR"), ("eleven_multilingual_v2".into(), None));
+        assert_eq!(chosen("eleven_flash_v2_5", "multi"), ("eleven_flash_v2_5".into(), None));
     }
 }

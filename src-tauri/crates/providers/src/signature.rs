@@ -7,11 +7,14 @@ mod ultravox;
 mod vapi;
 
 pub use elevenlabs::{ELEVENLABS_SIGNATURE_HEADER, ElevenLabsWebhookKey, SIGNATURE_TOLERANCE};
-pub use twilio::{SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey, url_with_body_hash, websocket_url};
+pub use twilio::{
+    SignedBody, TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, TwilioAlgorithm, TwilioWebhookKey,
+    url_with_body_hash, websocket_url,
+};
 pub use ultravox::{
     ULTRAVOX_SIGNATURE_HEADER, ULTRAVOX_TIMESTAMP_HEADER, ULTRAVOX_TOOL_KEY_HEADER, UltravoxWebhookKey,
 };
-pub use vapi::{VAPI_SECRET_HEADER, VapiWebhookKey};
+pub use vapi::{VAPI_SECRET_HEADER, VAPI_SIGNATURE_HEADER, VAPI_TIMESTAMP_HEADER, VapiWebhookKey};
 
 use subtle::ConstantTimeEq;
 
@@ -26,6 +29,8 @@ pub enum SignatureError {
     Mismatch,
     #[error("the body does not match the bodySHA256 in the URL")]
     BodyHashMismatch,
+    #[error("the request is signed with a shared key, and none is set")]
+    SharedKeyNotSet,
     #[error("the signature is {0} s old, past the tolerance")]
     Stale(u64),
     #[error("the signature is dated {0} s in the future, past the tolerance")]

@@ -55,12 +55,7 @@ impl ProviderSet {
             anthropic: None,
             pipeline: None,
             probe: Arc::new(ConnectionProbe::new([])),
-            webhook_keys: Arc::new(WebhookKeys::new(
-                secrets.twilio_auth_token,
-                secrets.elevenlabs,
-                secrets.ultravox,
-                secrets.vapi,
-            )),
+            webhook_keys: Arc::new(WebhookKeys::new(secrets)),
         }
     }
 

@@ -135,9 +135,15 @@ pub(super) async fn run(
     let last_voice = Arc::new(LastVoice::default());
     let clock = Arc::new(StreamClock::default());
     let settings = &call.settings;
+    let defaults = ListenOptions::default();
     let listen_options = ListenOptions {
-        model: if settings.stt_model.is_empty() { ListenOptions::default().model } else { settings.stt_model.clone() },
-        ..ListenOptions::default()
+        model: if settings.stt_model.is_empty() { defaults.model.clone() } else { settings.stt_model.clone() },
+        language: if settings.language.trim().is_empty() {
+            defaults.language.clone()
+        } else {
+            settings.language.trim().to_owned()
+        },
+        ..defaults
     };
     let reader = Reader {
         listener: listener_sender,

@@ -66,7 +66,8 @@ impl TurnSetup {
     /// What `call`'s turns share; they report to `session` and queue audio for `playout`.
     pub(super) fn new(call: &PipelineCall, session: mpsc::Sender<Input>, playout: mpsc::Sender<Outbound>) -> Self {
         let settings = &call.settings;
-        let mut tts_options = TtsOptions::new(settings.tts_voice.clone(), settings.tts_model.clone());
+        let mut tts_options =
+            TtsOptions::for_language(settings.tts_voice.clone(), &settings.tts_model, &settings.language);
         tts_options.chunk_length_schedule = vec![50, 120, 160, 250];
         // A socket opened ahead stays open while the callee talks for up to a minute.
         tts_options.inactivity_timeout_secs = Some(SPARE_KEPT_SECS);

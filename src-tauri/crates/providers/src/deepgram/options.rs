@@ -1,11 +1,14 @@
 //! The query of a live transcription: μ-law 8 kHz mono (Twilio's media), interim results, VAD
-//! events and smart formatting always on; the model and the two end-of-speech timers configurable.
+//! events and smart formatting always on; the model, the language and the two end-of-speech timers
+//! configurable.
 
-/// How Deepgram should listen. The defaults (docs/providers.md#deepgram-live-stt): `nova-3`, 300 ms endpointing,
-/// 1000 ms utterance end.
+/// How Deepgram should listen. The defaults (docs/providers.md#deepgram-live-stt): `nova-3`,
+/// English, 300 ms endpointing, 1000 ms utterance end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenOptions {
     pub model: String,
+    /// The BCP-47 tag of what the callee speaks (`en`, `es`, `pt-BR`; `multi` for several).
+    pub language: String,
     /// Silence (ms) after speech before a result is marked `speech_final`.
     pub endpointing_ms: u32,
     /// Gap (ms) between words after which `UtteranceEnd` is sent, for when no `speech_final`
@@ -15,7 +18,7 @@ pub struct ListenOptions {
 
 impl Default for ListenOptions {
     fn default() -> Self {
-        Self { model: "nova-3".into(), endpointing_ms: 300, utterance_end_ms: 1000 }
+        Self { model: "nova-3".into(), language: "en".into(), endpointing_ms: 300, utterance_end_ms: 1000 }
     }
 }
 
@@ -24,6 +27,7 @@ impl ListenOptions {
     pub(super) fn query(&self) -> String {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("model", &self.model)
+            .append_pair("language", &self.language)
             .append_pair("encoding", "mulaw")
             .append_pair("sample_rate", "8000")
             .append_pair("channels", "1")
@@ -44,9 +48,15 @@ mod tests {
     fn the_default_query_is_the_documented_one() {
         assert_eq!(
             ListenOptions::default().query(),
-            "model=nova-3&encoding=mulaw&sample_rate=8000&channels=1&interim_results=true&endpointing=300\
+            "model=nova-3&language=en&encoding=mulaw&sample_rate=8000&channels=1&interim_results=true&endpointing=300\
              &utterance_end_ms=1000&vad_events=true&smart_format=true"
         );
+    }
+
+    #[test]
+    fn the_language_is_sent() {
+        let options = ListenOptions { language: "es-419".into(), ..ListenOptions::default() };
+        assert!(options.query().starts_with("model=nova-3&language=es-419&encoding=mulaw"), "{}", options.query());
     }
 
     #[test]

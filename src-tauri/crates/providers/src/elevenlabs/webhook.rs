@@ -1,6 +1,8 @@
 //! ElevenLabs post-call webhooks: the transcription (same shape as a fetched conversation),
 //! the audio notice, and call initiation failures.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 use super::Conversation;
@@ -14,8 +16,7 @@ pub enum ElevenLabsWebhook {
         event_timestamp: i64,
         data: Box<Conversation>,
     },
-    /// The recording, base64 MP3 in `data.full_audio` (not kept here: it may arrive before the
-    /// transcription and is never retried, so fetch the audio by GET instead).
+    /// The recording, base64 MP3 in `data.full_audio`.
     PostCallAudio {
         event_timestamp: i64,
         data: AudioNotice,
@@ -41,6 +42,22 @@ impl ElevenLabsWebhook {
 pub struct AudioNotice {
     pub conversation_id: String,
     pub agent_id: Option<String>,
+    /// The whole conversation's audio, base64 MP3.
+    pub full_audio: Option<String>,
+}
+
+impl AudioNotice {
+    /// The MP3 bytes, when the notice carries any.
+    pub fn audio(&self) -> Result<Option<Vec<u8>>, PayloadError> {
+        let Some(encoded) = self.full_audio.as_deref().filter(|encoded| !encoded.is_empty()) else {
+            return Ok(None);
+        };
+        BASE64.decode(encoded).map(Some).map_err(|err| PayloadError {
+            provider: Provider::ElevenLabs,
+            what: "post_call_audio webhook",
+            reason: format!("full_audio is not base64: {err}"),
+        })
+    }
 }
 
 /// Fields are not pinned to a primary source, so all are optional.
@@ -54,7 +71,7 @@ pub struct InitiationFailure {
 
 #[cfg(test)]
 mod tests {
-    use super::ElevenLabsWebhook;
+    use super::{AudioNotice, ElevenLabsWebhook};
 
     #[test]
     fn every_webhook_type() {
@@ -72,7 +89,12 @@ mod tests {
             br#"{"type":"post_call_audio","event_timestamp":1,"data":{"conversation_id":"conv_1","agent_id":"a","full_audio":"SUQz"}}"#,
         )
         .unwrap();
-        assert!(matches!(audio, ElevenLabsWebhook::PostCallAudio { data, .. } if data.conversation_id == "conv_1"));
+        let ElevenLabsWebhook::PostCallAudio { data, .. } = audio else { panic!("{audio:?}") };
+        assert_eq!(data.conversation_id, "conv_1");
+        assert_eq!(data.audio().unwrap(), Some(b"ID3".to_vec()));
+        let garbled = AudioNotice { full_audio: Some("not base64!".into()), ..data.clone() };
+        assert!(garbled.audio().unwrap_err().to_string().contains("full_audio is not base64"));
+        assert_eq!(AudioNotice { full_audio: None, ..data }.audio().unwrap(), None);
 
         let failure = ElevenLabsWebhook::parse(
             br#"{"type":"call_initiation_failure","event_timestamp":1,"data":{"conversation_id":"conv_2","failure_reason":"busy","metadata":{"type":"twilio"}}}"#,

@@ -1,5 +1,7 @@
-//! Twilio request signatures (`X-Twilio-Signature`): base64 HMAC-SHA1, keyed by the auth token,
-//! of the full public URL followed by the sorted form parameters.
+//! Twilio request signatures (`X-Twilio-Signature`): base64 HMAC of the full public URL followed
+//! by the sorted form parameters. Classic: HMAC-SHA1 keyed by the auth token. A webhook a Webhook
+//! Rule matches is signed with that Setting's shared key and algorithm instead (HMAC-SHA256), and
+//! says so in `X-Twilio-Webhooks-Signature-Settings: key=<id>,algorithm=HMAC_SHA256`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,6 +16,40 @@ use crate::Secret;
 
 /// The header Twilio signs its requests in.
 pub const TWILIO_SIGNATURE_HEADER: &str = "x-twilio-signature";
+/// The header naming the shared key and algorithm a request was signed with, when not the
+/// auth token's HMAC-SHA1.
+pub const TWILIO_SIGNATURE_SETTINGS_HEADER: &str = "x-twilio-webhooks-signature-settings";
+
+/// A signing algorithm Twilio names in [`TWILIO_SIGNATURE_SETTINGS_HEADER`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwilioAlgorithm {
+    HmacSha1,
+    HmacSha256,
+}
+
+impl TwilioAlgorithm {
+    /// The algorithm a settings header names (`key=…,algorithm=HMAC_SHA256`).
+    pub fn from_settings(settings: &str) -> Result<Self, SignatureError> {
+        let named = settings
+            .split(',')
+            .filter_map(|part| part.trim().split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("algorithm"))
+            .map(|(_, value)| value.trim());
+        match named {
+            Some(name) if name.eq_ignore_ascii_case("HMAC_SHA256") => Ok(Self::HmacSha256),
+            Some(name) if name.eq_ignore_ascii_case("HMAC_SHA1") => Ok(Self::HmacSha1),
+            _ => Err(SignatureError::Malformed),
+        }
+    }
+
+    /// Its name in the settings header.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Self::HmacSha1 => "HMAC_SHA1",
+            Self::HmacSha256 => "HMAC_SHA256",
+        }
+    }
+}
 
 /// What a signed Twilio request carried besides its URL.
 #[derive(Debug, Clone, Copy)]
@@ -26,27 +62,55 @@ pub enum SignedBody<'a> {
     Json(&'a [u8]),
 }
 
-/// The auth token Twilio signs requests with (the account's, or the API key's secret).
+/// The auth token Twilio signs requests with (the account's, or the API key's secret), and the
+/// secret of the shared key a Webhook Setting signs with, when one is set.
 #[derive(Debug, Clone)]
 pub struct TwilioWebhookKey {
     auth_token: Secret,
+    shared_key: Option<Secret>,
 }
 
 impl TwilioWebhookKey {
     pub fn new(auth_token: Secret) -> Self {
-        Self { auth_token }
+        Self { auth_token, shared_key: None }
     }
 
-    /// The `X-Twilio-Signature` value for a request to `url` (exactly as requested; for JSON
-    /// bodies, see [`url_with_body_hash`]).
+    /// Also accepts requests signed with this shared key's secret (an empty one is not set).
+    pub fn with_shared_key(self, shared_key: Option<Secret>) -> Self {
+        Self { shared_key: shared_key.filter(|secret| !secret.is_empty()), ..self }
+    }
+
+    /// The classic `X-Twilio-Signature` value for a request to `url` (exactly as requested; for
+    /// JSON bodies, see [`url_with_body_hash`]): HMAC-SHA1 with the auth token.
     pub fn sign(&self, url: &str, body: SignedBody<'_>) -> String {
-        BASE64.encode(self.mac(url, body).finalize().into_bytes())
+        BASE64.encode(digest(TwilioAlgorithm::HmacSha1, &self.auth_token, &signed_string(url, body)))
+    }
+
+    /// The `X-Twilio-Signature` value a Webhook Setting signs with `algorithm` and the shared key
+    /// (`None` when no shared key is set).
+    pub fn sign_shared(&self, url: &str, body: SignedBody<'_>, algorithm: TwilioAlgorithm) -> Option<String> {
+        let shared_key = self.shared_key.as_ref()?;
+        Some(BASE64.encode(digest(algorithm, shared_key, &signed_string(url, body))))
     }
 
     /// Accepts the request when `signature` matches `url` (the public URL Twilio requested) with
     /// or without its port, as Twilio signs either way; a JSON body must also match the URL's
-    /// `bodySHA256`.
-    pub fn verify(&self, url: &str, body: SignedBody<'_>, signature: Option<&str>) -> Result<(), SignatureError> {
+    /// `bodySHA256`. With `settings` (the [`TWILIO_SIGNATURE_SETTINGS_HEADER`]) the shared key
+    /// and the algorithm it names are used, else the auth token and HMAC-SHA1.
+    pub fn verify(
+        &self,
+        url: &str,
+        body: SignedBody<'_>,
+        signature: Option<&str>,
+        settings: Option<&str>,
+    ) -> Result<(), SignatureError> {
+        let (algorithm, key) = match settings {
+            None => (TwilioAlgorithm::HmacSha1, &self.auth_token),
+            Some(settings) => {
+                let algorithm = TwilioAlgorithm::from_settings(settings)?;
+                (algorithm, self.shared_key.as_ref().ok_or(SignatureError::SharedKeyNotSet)?)
+            }
+        };
         let signature = signature.ok_or(SignatureError::Missing)?;
         let signature = BASE64.decode(signature.trim()).map_err(|_| SignatureError::Malformed)?;
         if let SignedBody::Json(json) = body {
@@ -56,19 +120,25 @@ impl TwilioWebhookKey {
                 return Err(SignatureError::BodyHashMismatch);
             }
         }
-        let matches = |url: &str| self.mac(url, body).verify_slice(&signature).is_ok();
-        if matches(&without_port(url)) || matches(&with_default_port(url)) {
+        let matches = |url: &str| same_bytes(&digest(algorithm, key, &signed_string(url, body)), &signature);
+        if matches(&without_port(url)) | matches(&with_default_port(url)) {
             Ok(())
         } else {
             Err(SignatureError::Mismatch)
         }
     }
+}
 
-    fn mac(&self, url: &str, body: SignedBody<'_>) -> Hmac<Sha1> {
-        let mut mac =
-            Hmac::<Sha1>::new_from_slice(self.auth_token.expose().as_bytes()).expect("HMAC takes keys of any length");
-        mac.update(signed_string(url, body).as_bytes());
-        mac
+/// The HMAC of `signed` with `key` by `algorithm`.
+fn digest(algorithm: TwilioAlgorithm, key: &Secret, signed: &str) -> Vec<u8> {
+    fn mac<M: Mac + KeyInit>(key: &Secret, signed: &str) -> Vec<u8> {
+        let mut mac = <M as KeyInit>::new_from_slice(key.expose().as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(signed.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+    match algorithm {
+        TwilioAlgorithm::HmacSha1 => mac::<Hmac<Sha1>>(key, signed),
+        TwilioAlgorithm::HmacSha256 => mac::<Hmac<Sha256>>(key, signed),
     }
 }
 
@@ -158,7 +228,8 @@ fn with_default_port(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        SignedBody, TwilioWebhookKey, signed_string, url_with_body_hash, websocket_url, with_default_port, without_port,
+        SignedBody, TwilioAlgorithm, TwilioWebhookKey, signed_string, url_with_body_hash, websocket_url,
+        with_default_port, without_port,
     };
     use crate::Secret;
     use crate::signature::SignatureError;
@@ -185,7 +256,7 @@ mod tests {
     #[test]
     fn reference_vector_form_params() {
         assert_eq!(key().sign(URL, SignedBody::Form(PARAMS)), "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
-        assert_eq!(key().verify(URL, SignedBody::Form(PARAMS), Some("RSOYDt4T1cUTdK1PDd93/VVr8B8=")), Ok(()));
+        assert_eq!(key().verify(URL, SignedBody::Form(PARAMS), Some("RSOYDt4T1cUTdK1PDd93/VVr8B8="), None), Ok(()));
     }
 
     #[test]
@@ -194,7 +265,11 @@ mod tests {
         // Twilio may sign with or without the port, whichever URL we reconstruct.
         for url in [URL, URL_443] {
             for signature in ["RSOYDt4T1cUTdK1PDd93/VVr8B8=", "kvajT1Ptam85bY51eRf/AJRuM3w="] {
-                assert_eq!(key().verify(url, SignedBody::Form(PARAMS), Some(signature)), Ok(()), "{url} {signature}");
+                assert_eq!(
+                    key().verify(url, SignedBody::Form(PARAMS), Some(signature), None),
+                    Ok(()),
+                    "{url} {signature}"
+                );
             }
         }
     }
@@ -203,7 +278,7 @@ mod tests {
     fn reference_vector_repeated_params_sorted_and_deduplicated() {
         let params = b"Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234";
         assert_eq!(key().sign(URL, SignedBody::Form(params)), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
-        assert_eq!(key().verify(URL, SignedBody::Form(params), Some("IK+Dwps556ElfBT0I3Rgjkr1wJU=")), Ok(()));
+        assert_eq!(key().verify(URL, SignedBody::Form(params), Some("IK+Dwps556ElfBT0I3Rgjkr1wJU="), None), Ok(()));
     }
 
     #[test]
@@ -211,7 +286,7 @@ mod tests {
         let url = url_with_body_hash(URL, JSON);
         assert_eq!(url, format!("{URL}&bodySHA256={JSON_HASH}"));
         assert_eq!(key().sign(&url, SignedBody::Json(JSON)), "a9nBmqA0ju/hNViExpshrM61xv4=");
-        assert_eq!(key().verify(&url, SignedBody::Json(JSON), Some("a9nBmqA0ju/hNViExpshrM61xv4=")), Ok(()));
+        assert_eq!(key().verify(&url, SignedBody::Json(JSON), Some("a9nBmqA0ju/hNViExpshrM61xv4="), None), Ok(()));
     }
 
     #[test]
@@ -219,15 +294,18 @@ mod tests {
         let signature = Some("RSOYDt4T1cUTdK1PDd93/VVr8B8=");
         let changed_param =
             b"CallSid=CA1234567890ABCDF&Digits=1234&From=%2B14158675309&To=%2B18005551212&Caller=%2B14158675309";
-        assert_eq!(key().verify(URL, SignedBody::Form(changed_param), signature), Err(SignatureError::Mismatch));
+        assert_eq!(key().verify(URL, SignedBody::Form(changed_param), signature, None), Err(SignatureError::Mismatch));
         let extra_param = [PARAMS, b"&Extra=1"].concat();
-        assert_eq!(key().verify(URL, SignedBody::Form(&extra_param), signature), Err(SignatureError::Mismatch));
+        assert_eq!(key().verify(URL, SignedBody::Form(&extra_param), signature, None), Err(SignatureError::Mismatch));
         let changed_url = URL.replace("foo=1", "foo=2");
-        assert_eq!(key().verify(&changed_url, SignedBody::Form(PARAMS), signature), Err(SignatureError::Mismatch));
-        let http_url = URL.replace("https", "http");
-        assert_eq!(key().verify(&http_url, SignedBody::Form(PARAMS), signature), Err(SignatureError::Mismatch));
         assert_eq!(
-            key().verify(URL, SignedBody::Form(PARAMS), Some("RSOYDt4T1cUTdK1PDd94/VVr8B8=")),
+            key().verify(&changed_url, SignedBody::Form(PARAMS), signature, None),
+            Err(SignatureError::Mismatch)
+        );
+        let http_url = URL.replace("https", "http");
+        assert_eq!(key().verify(&http_url, SignedBody::Form(PARAMS), signature, None), Err(SignatureError::Mismatch));
+        assert_eq!(
+            key().verify(URL, SignedBody::Form(PARAMS), Some("RSOYDt4T1cUTdK1PDd94/VVr8B8="), None),
             Err(SignatureError::Mismatch)
         );
     }
@@ -236,11 +314,14 @@ mod tests {
     fn wrong_key_missing_or_garbled_header_is_refused() {
         let other = TwilioWebhookKey::new(Secret::new("12346"));
         assert_eq!(
-            other.verify(URL, SignedBody::Form(PARAMS), Some("RSOYDt4T1cUTdK1PDd93/VVr8B8=")),
+            other.verify(URL, SignedBody::Form(PARAMS), Some("RSOYDt4T1cUTdK1PDd93/VVr8B8="), None),
             Err(SignatureError::Mismatch)
         );
-        assert_eq!(key().verify(URL, SignedBody::Form(PARAMS), None), Err(SignatureError::Missing));
-        assert_eq!(key().verify(URL, SignedBody::Form(PARAMS), Some("not base64!")), Err(SignatureError::Malformed));
+        assert_eq!(key().verify(URL, SignedBody::Form(PARAMS), None, None), Err(SignatureError::Missing));
+        assert_eq!(
+            key().verify(URL, SignedBody::Form(PARAMS), Some("not base64!"), None),
+            Err(SignatureError::Malformed)
+        );
     }
 
     #[test]
@@ -249,17 +330,18 @@ mod tests {
         let signature = Some("a9nBmqA0ju/hNViExpshrM61xv4=");
         let mut body = JSON.to_vec();
         body[2] = b'P';
-        assert_eq!(key().verify(&url, SignedBody::Json(&body), signature), Err(SignatureError::BodyHashMismatch));
-        assert_eq!(key().verify(URL, SignedBody::Json(JSON), signature), Err(SignatureError::BodyHashMismatch));
+        assert_eq!(key().verify(&url, SignedBody::Json(&body), signature, None), Err(SignatureError::BodyHashMismatch));
+        assert_eq!(key().verify(URL, SignedBody::Json(JSON), signature, None), Err(SignatureError::BodyHashMismatch));
         // A matching hash but a URL changed elsewhere still fails the signature.
         let changed = url.replace("bar=2", "bar=3");
-        assert_eq!(key().verify(&changed, SignedBody::Json(JSON), signature), Err(SignatureError::Mismatch));
+        assert_eq!(key().verify(&changed, SignedBody::Json(JSON), signature, None), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn replaying_a_signature_on_another_url_is_refused() {
         let signature = key().sign("https://tunnel.example/twilio/status", SignedBody::Form(PARAMS));
-        let replayed = key().verify("https://tunnel.example/twilio/amd", SignedBody::Form(PARAMS), Some(&signature));
+        let replayed =
+            key().verify("https://tunnel.example/twilio/amd", SignedBody::Form(PARAMS), Some(&signature), None);
         assert_eq!(replayed, Err(SignatureError::Mismatch));
     }
 
@@ -267,11 +349,54 @@ mod tests {
     fn media_stream_upgrade_is_signed_over_the_wss_url() {
         let public = "https://tunnel.example/twilio/media";
         let signature = key().sign("wss://tunnel.example/twilio/media", SignedBody::Empty);
-        assert_eq!(key().verify(&websocket_url(public), SignedBody::Empty, Some(&signature)), Ok(()));
-        assert_eq!(key().verify(public, SignedBody::Empty, Some(&signature)), Err(SignatureError::Mismatch));
+        assert_eq!(key().verify(&websocket_url(public), SignedBody::Empty, Some(&signature), None), Ok(()));
+        assert_eq!(key().verify(public, SignedBody::Empty, Some(&signature), None), Err(SignatureError::Mismatch));
         let with_port = key().sign("wss://tunnel.example:443/twilio/media", SignedBody::Empty);
-        assert_eq!(key().verify(&websocket_url(public), SignedBody::Empty, Some(&with_port)), Ok(()));
+        assert_eq!(key().verify(&websocket_url(public), SignedBody::Empty, Some(&with_port), None), Ok(()));
         assert_eq!(websocket_url("http://127.0.0.1:8080/m"), "ws://127.0.0.1:8080/m");
+    }
+
+    fn shared() -> TwilioWebhookKey {
+        key().with_shared_key(Some(Secret::new("shared-key-secret")))
+    }
+
+    const SHA256_SETTINGS: &str = "key=webhooks_shared_key_01jabcdefghjkmnpqrstvwxyz0,algorithm=HMAC_SHA256";
+
+    /// Vectors computed by the algorithm Twilio documents for shared keys ("Sign webhooks with
+    /// shared keys", and twilio-node's examples/WebhookSignatureValidation.md: the same signed
+    /// string, base64 HMAC-SHA256 keyed by the shared key's secret) with Python's `hmac`.
+    #[test]
+    fn reference_vectors_of_a_shared_key() {
+        let sha256 = "E5VnwNBwyz0tCHTP5Dkbb6TefPRbPKoGqFaaypGFqwI=";
+        assert_eq!(shared().sign_shared(URL, SignedBody::Form(PARAMS), TwilioAlgorithm::HmacSha256).unwrap(), sha256);
+        assert_eq!(shared().verify(URL, SignedBody::Form(PARAMS), Some(sha256), Some(SHA256_SETTINGS)), Ok(()));
+        let with_port = "LqqjlGLKMT5p/qarFgqd9DvrEaqm8Wzo8fggtvOJxRE=";
+        assert_eq!(shared().verify(URL, SignedBody::Form(PARAMS), Some(with_port), Some(SHA256_SETTINGS)), Ok(()));
+        let sha1 = "JZ3+sKp4qI8PcVObzMqSfc13Puc=";
+        let sha1_settings = "key=webhooks_shared_key_01,algorithm=HMAC_SHA1";
+        assert_eq!(shared().verify(URL, SignedBody::Form(PARAMS), Some(sha1), Some(sha1_settings)), Ok(()));
+        // The classic auth-token signature still holds beside it.
+        assert_eq!(shared().verify(URL, SignedBody::Form(PARAMS), Some("RSOYDt4T1cUTdK1PDd93/VVr8B8="), None), Ok(()));
+    }
+
+    #[test]
+    fn a_shared_key_signature_needs_that_key_and_its_own_algorithm() {
+        let sha256 = Some("E5VnwNBwyz0tCHTP5Dkbb6TefPRbPKoGqFaaypGFqwI=");
+        let form = SignedBody::Form(PARAMS);
+        assert_eq!(key().verify(URL, form, sha256, Some(SHA256_SETTINGS)), Err(SignatureError::SharedKeyNotSet));
+        assert_eq!(shared().verify(URL, form, sha256, None), Err(SignatureError::Mismatch), "not the auth token's");
+        let other = key().with_shared_key(Some(Secret::new("another-shared-key")));
+        assert_eq!(other.verify(URL, form, sha256, Some(SHA256_SETTINGS)), Err(SignatureError::Mismatch));
+        let as_sha1 = "key=k,algorithm=HMAC_SHA1";
+        assert_eq!(shared().verify(URL, form, sha256, Some(as_sha1)), Err(SignatureError::Mismatch));
+        let unknown = "key=k,algorithm=HMAC_SHA512";
+        assert_eq!(shared().verify(URL, form, sha256, Some(unknown)), Err(SignatureError::Malformed));
+        let auth_token_signed = Some("RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+        assert_eq!(shared().verify(URL, form, auth_token_signed, Some(SHA256_SETTINGS)), Err(SignatureError::Mismatch));
+        assert_eq!(
+            key().with_shared_key(Some(Secret::new(""))).sign_shared(URL, form, TwilioAlgorithm::HmacSha256),
+            None
+        );
     }
 
     #[test]

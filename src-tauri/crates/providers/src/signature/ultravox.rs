@@ -1,7 +1,8 @@
 //! Ultravox webhook signatures: `X-Ultravox-Webhook-Signature` holds one or more hex
 //! HMAC-SHA256 digests (comma-separated, for key rotation) of the raw body followed by the
 //! `X-Ultravox-Webhook-Timestamp` header's text (following Ultravox's "Securing webhooks"
-//! guide; not otherwise pinned, see docs/providers.md#ultravox).
+//! guide; not otherwise pinned, see docs/providers.md#ultravox). The timestamp is ISO 8601, with
+//! a UTC offset or without one (then UTC, as the guide's `datetime.fromisoformat` reads it).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -50,7 +51,7 @@ impl UltravoxWebhookKey {
             (Some(signatures), Some(timestamp)) => (signatures, timestamp.trim()),
             _ => return Err(SignatureError::Missing),
         };
-        let sent: jiff::Timestamp = timestamp.parse().map_err(|_| SignatureError::Malformed)?;
+        let sent = sent_at(timestamp)?;
         let mac = self.mac(body, timestamp);
         let matched = signatures
             .split(',')
@@ -103,6 +104,16 @@ impl UltravoxWebhookKey {
     }
 }
 
+/// When a timestamp header says the webhook was sent: RFC 3339, or a date and time with no
+/// offset, taken as UTC.
+fn sent_at(timestamp: &str) -> Result<jiff::Timestamp, SignatureError> {
+    if let Ok(sent) = timestamp.parse::<jiff::Timestamp>() {
+        return Ok(sent);
+    }
+    let civil: jiff::civil::DateTime = timestamp.parse().map_err(|_| SignatureError::Malformed)?;
+    civil.to_zoned(jiff::tz::TimeZone::UTC).map(|zoned| zoned.timestamp()).map_err(|_| SignatureError::Malformed)
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
@@ -141,6 +152,27 @@ mod tests {
         assert_eq!(verify(BODY, SENT, SENT_SECS - 301), Err(SignatureError::Future(301)));
         assert_eq!(verify(BODY, "yesterday", SENT_SECS), Err(SignatureError::Malformed));
         assert_eq!(key().verify(None, Some(SENT), BODY, at(SENT_SECS)), Err(SignatureError::Missing));
+    }
+
+    /// Vectors computed by the guide's algorithm (HMAC-SHA256 of the body then the timestamp
+    /// header's text, hex) with Python's `hmac`, for both forms its examples take.
+    #[test]
+    fn reference_vectors_with_and_without_a_utc_offset() {
+        let naive = "2025-02-18T10:00:00.123456";
+        let naive_signature = "0e07d96a4b459f74e6a5c3a024261e5c4b94df5ec765aaf518103ea24dbe77ee";
+        assert_eq!(key().sign(BODY, naive), naive_signature);
+        assert_eq!(key().verify(Some(naive_signature), Some(naive), BODY, at(SENT_SECS + 60)), Ok(()));
+        assert_eq!(
+            key().verify(Some(naive_signature), Some(naive), BODY, at(SENT_SECS + 301)),
+            Err(SignatureError::Stale(301))
+        );
+        let offset = "2025-02-18T12:00:00+02:00";
+        let offset_signature = "d6ce74eab19698218f538234f9e51d19d89eca48305b46a926c1faa3d1fbf642";
+        assert_eq!(key().verify(Some(offset_signature), Some(offset), BODY, at(SENT_SECS)), Ok(()));
+        assert_eq!(
+            key().verify(Some(offset_signature), Some(offset), BODY, at(SENT_SECS - 301)),
+            Err(SignatureError::Future(301))
+        );
     }
 
     #[test]

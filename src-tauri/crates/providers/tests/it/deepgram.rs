@@ -97,7 +97,7 @@ async fn audio_and_controls_go_out_and_typed_events_come_back() {
     let handshake = fake.single();
     assert_eq!(
         handshake.uri,
-        "/v1/listen?model=nova-3&encoding=mulaw&sample_rate=8000&channels=1&interim_results=true\
+        "/v1/listen?model=nova-3&language=en&encoding=mulaw&sample_rate=8000&channels=1&interim_results=true\
          &endpointing=300&utterance_end_ms=1000&vad_events=true&smart_format=true"
     );
     assert_eq!(handshake.header("authorization"), Some(format!("Token {KEY}").as_str()));

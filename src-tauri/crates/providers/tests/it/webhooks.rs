@@ -25,7 +25,7 @@ struct Keys {
 async fn twilio_status(State(keys): State<Arc<Keys>>, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
     let url = format!("{}{}", keys.public_base, uri);
     let signature = headers.get(TWILIO_SIGNATURE_HEADER).and_then(|value| value.to_str().ok());
-    if keys.twilio.verify(&url, SignedBody::Form(&body), signature).is_err() {
+    if keys.twilio.verify(&url, SignedBody::Form(&body), signature, None).is_err() {
         return StatusCode::FORBIDDEN;
     }
     match StatusCallback::parse(&body) {

@@ -18,8 +18,8 @@ pub struct FinishedCall {
     /// Provider ids to keep with the call: (label, id).
     pub(crate) refs: Vec<(&'static str, String)>,
     pub(crate) cost: Option<CallCost>,
-    /// The provider's record as received.
-    pub(crate) record: String,
+    /// The provider's record as received (none for a report of the audio alone).
+    pub(crate) record: Option<String>,
     /// Answered (when anyone spoke), the lines, the collected values, the recording, the end.
     pub(crate) events: Vec<BackendEvent>,
 }
@@ -27,11 +27,13 @@ pub struct FinishedCall {
 impl FinishedCall {
     /// Keeps the provider's facts with `call`, then delivers its events. A hosted provider's
     /// cost is the call's price, in dollars at the rates in Settings; Twilio's charge for a call
-    /// the engine prices from its usage (pipeline, gather) is kept as reported only.
+    /// the engine prices from its usage (pipeline, gather) is kept as reported only. A call's
+    /// recording is kept once: the same audio reported again (by GET and by webhook, or
+    /// redelivered) is not written again.
     pub(crate) async fn deliver(self, reports: &CallReports, call: &CallSummary) -> Result<(), EngineError> {
-        let Self { refs, cost, record, events } = self;
+        let Self { refs, cost, record, mut events } = self;
         let (store, id, backend) = (Arc::clone(reports.store()), call.id, call.backend);
-        blocking(move || {
+        let has_recording = blocking(move || {
             for (label, value) in &refs {
                 store.set_provider_ref(id, label, value)?;
             }
@@ -45,9 +47,15 @@ impl FinishedCall {
                 };
                 store.set_call_cost(id, cost, price.as_ref())?;
             }
-            store.set_provider_record(id, &record)
+            if let Some(record) = &record {
+                store.set_provider_record(id, record)?;
+            }
+            Ok::<_, EngineError>(store.recording(id)?.is_some_and(|recording| recording.deleted_at.is_none()))
         })
         .await?;
+        if has_recording {
+            events.retain(|event| !matches!(event, BackendEvent::Recording { .. }));
+        }
         reports.deliver(call, events).await
     }
 }

@@ -16,6 +16,7 @@ use switchboard_providers::{PayloadError, Provider, Secret};
 use super::report::FinishedCall;
 use super::twilio::TwilioNotice;
 use crate::ProviderSet;
+use crate::listener::WebhookSecrets;
 use switchboard_engine::BoxFuture;
 
 /// One webhook a provider posts to the listener, to be stored in the inbox and processed.
@@ -48,6 +49,11 @@ impl SignedRequest<'_> {
     /// The header `name` as text, when it is there and is.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Every header that is text, as (name, value).
+    pub(crate) fn text_headers(&self) -> Vec<(&str, &str)> {
+        self.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect()
     }
 }
 
@@ -92,20 +98,17 @@ pub(crate) struct WebhookKeys {
 }
 
 impl WebhookKeys {
-    /// The keys of the secrets that are set and not empty: Twilio's auth token and each hosted
-    /// provider's webhook secret.
-    pub(crate) fn new(
-        twilio: Option<Secret>,
-        elevenlabs: Option<Secret>,
-        ultravox: Option<Secret>,
-        vapi: Option<Secret>,
-    ) -> Self {
+    /// The keys of the secrets that are set and not empty: Twilio's auth token (with its shared
+    /// key, if one is set) and each hosted provider's webhook secret.
+    pub(crate) fn new(secrets: WebhookSecrets) -> Self {
         let configured = |secret: Option<Secret>| secret.filter(|secret| !secret.is_empty());
+        let twilio_shared_key = secrets.twilio_shared_key;
         Self {
-            twilio: configured(twilio).map(TwilioWebhookKey::new),
-            elevenlabs: configured(elevenlabs).map(ElevenLabsWebhookKey::new),
-            ultravox: configured(ultravox).map(UltravoxWebhookKey::new),
-            vapi: configured(vapi).map(VapiWebhookKey::new),
+            twilio: configured(secrets.twilio_auth_token)
+                .map(|token| TwilioWebhookKey::new(token).with_shared_key(twilio_shared_key)),
+            elevenlabs: configured(secrets.elevenlabs).map(ElevenLabsWebhookKey::new),
+            ultravox: configured(secrets.ultravox).map(UltravoxWebhookKey::new),
+            vapi: configured(secrets.vapi).map(VapiWebhookKey::new),
         }
     }
 

@@ -29,6 +29,8 @@ use switchboard_voice::PipelineSessions;
 pub struct WebhookSecrets {
     /// Twilio signs with the account's auth token (or the API key's secret).
     pub twilio_auth_token: Option<Secret>,
+    /// The secret of the shared key a Twilio Webhook Setting signs with instead, if one does.
+    pub twilio_shared_key: Option<Secret>,
     pub elevenlabs: Option<Secret>,
     pub ultravox: Option<Secret>,
     pub vapi: Option<Secret>,

@@ -5,7 +5,9 @@
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use switchboard_providers::Provider;
-use switchboard_providers::signature::{SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER};
+use switchboard_providers::signature::{
+    SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER,
+};
 
 use super::ListenerState;
 use super::routes::WebhookRoute;
@@ -48,6 +50,7 @@ impl Refusal {
             Self::Signature(_, SignatureError::Malformed) => "signature malformed",
             Self::Signature(_, SignatureError::Mismatch) => "signature mismatch",
             Self::Signature(_, SignatureError::BodyHashMismatch) => "body hash mismatch",
+            Self::Signature(_, SignatureError::SharedKeyNotSet) => "shared key not set",
             Self::Signature(_, SignatureError::Stale(_)) => "signature stale",
             Self::Signature(_, SignatureError::Future(_)) => "signature from the future",
         }
@@ -69,7 +72,7 @@ pub(super) fn verify_webhook(
     checked.ok_or(Refusal::NotConfigured(provider))?.map_err(|reason| Refusal::Signature(provider, reason))
 }
 
-/// Verifies `X-Twilio-Signature` over `url` (the public URL Twilio requested) and `body`.
+/// Verifies `X-Twilio-Signature` (with the key `X-Twilio-Webhooks-Signature-Settings` names) over `url` (the public URL Twilio requested) and `body`.
 pub(super) fn verify_twilio(
     state: &ListenerState,
     url: &str,
@@ -78,7 +81,7 @@ pub(super) fn verify_twilio(
 ) -> Result<(), Refusal> {
     let providers = state.providers.current();
     let key = providers.webhook_keys.twilio.as_ref().ok_or(Refusal::NotConfigured(Provider::Twilio))?;
-    key.verify(url, body, text(headers, TWILIO_SIGNATURE_HEADER))
+    key.verify(url, body, text(headers, TWILIO_SIGNATURE_HEADER), text(headers, TWILIO_SIGNATURE_SETTINGS_HEADER))
         .map_err(|reason| Refusal::Signature(Provider::Twilio, reason))
 }
 

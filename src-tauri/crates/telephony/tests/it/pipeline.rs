@@ -386,6 +386,29 @@ async fn keypad_digits_reach_the_model() {
 }
 
 #[tokio::test]
+async fn a_spanish_agent_is_heard_and_spoken_in_spanish() {
+    let replies =
+        vec![Reply::text("Muy bien, gracias. Adiós.").and_tool("end_call", json!({"reason": "sin cotización"}))];
+    let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
+    let configure = |config: &mut AgentConfig| {
+        config.backend_settings.pipeline.language = "es-MX".into();
+        // An English-only model, as an agent made before its language was set might have.
+        config.backend_settings.pipeline.tts_model = "eleven_flash_v2".into();
+    };
+    let mut world = World::new(configure, scripted(replies), script).await;
+    world.rig.deepgram.script(&["No, gracias, adiós."]);
+    world.call().await;
+
+    let languages = world.rig.deepgram.languages();
+    assert!(!languages.is_empty() && languages.iter().all(|language| language == "es-MX"), "{languages:?}");
+    let models = world.rig.tts.models();
+    assert!(!models.is_empty(), "the agent spoke");
+    for (model, language) in models {
+        assert_eq!((model.as_str(), language.as_deref()), ("eleven_flash_v2_5", Some("es")));
+    }
+}
+
+#[tokio::test]
 async fn the_end_call_tool_hangs_up_after_the_goodbye_has_played() {
     let replies =
         vec![Reply::text("Understood, thanks anyway. Goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];

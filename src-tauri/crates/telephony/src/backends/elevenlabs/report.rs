@@ -7,6 +7,7 @@ use switchboard_providers::elevenlabs::{Conversation, ConversationStatus, Eleven
 
 use super::{CONVERSATION_REF, TWILIO_CALL_REF};
 use crate::backends::report::{FinishedCall, line, report_events};
+use switchboard_audio::mp3_duration_ms;
 use switchboard_engine::BackendEvent;
 
 /// `conversation` (a final one: done or failed) as a finished call; `record` is the provider's
@@ -27,7 +28,7 @@ pub(crate) async fn finished_call(
     );
     let cost = conversation.metadata.cost.map(|amount| CallCost { amount, currency: "credits".to_owned() });
     let recording = recording(client, conversation).await;
-    FinishedCall { refs, cost, record, events: conversation_events(conversation, recording) }
+    FinishedCall { refs, cost, record: Some(record), events: conversation_events(conversation, recording) }
 }
 
 /// The conversation as backend events: answered (when anyone spoke), each line, each collected
@@ -55,8 +56,7 @@ fn conversation_events(conversation: &Conversation, recording: Option<BackendEve
     report_events(lines, conversation.collected_values(), recording, state, reason)
 }
 
-/// The conversation's audio (MP3; History's player reads WAV only, so it is kept for export),
-/// or nothing when there is none or it cannot be fetched.
+/// The conversation's audio (MP3), or nothing when there is none or it cannot be fetched.
 async fn recording(client: Option<&ElevenLabsClient>, conversation: &Conversation) -> Option<BackendEvent> {
     let client = client?;
     if conversation.has_audio != Some(true) {
@@ -64,14 +64,21 @@ async fn recording(client: Option<&ElevenLabsClient>, conversation: &Conversatio
     }
     match client.conversation_audio(&conversation.conversation_id).await {
         Ok(audio) => {
-            let duration_ms = conversation.metadata.call_duration_secs.unwrap_or_default().saturating_mul(1000);
-            Some(BackendEvent::Recording { audio, extension: "mp3", duration_ms })
+            let reported_ms = conversation.metadata.call_duration_secs.unwrap_or_default().saturating_mul(1000);
+            Some(mp3_recording(audio, reported_ms))
         }
         Err(error) => {
             tracing::warn!(%error, conversation = conversation.conversation_id, "the call's audio could not be fetched");
             None
         }
     }
+}
+
+/// MP3 `audio` as the call's recording, as long as it plays (`reported_ms` when it cannot be
+/// decoded: it is kept all the same, for export).
+pub(super) fn mp3_recording(audio: Vec<u8>, reported_ms: u32) -> BackendEvent {
+    let duration_ms = mp3_duration_ms(&audio).unwrap_or(reported_ms);
+    BackendEvent::Recording { audio, extension: "mp3", duration_ms }
 }
 
 #[cfg(test)]

@@ -1,15 +1,17 @@
 //! ElevenLabs' post-call webhook (`ElevenLabs-Signature`, HMAC over the timestamped body): a
-//! post-call transcription carries the whole conversation, applied as the call's report; a call
-//! initiation failure ends the call as busy, unanswered or failed.
+//! post-call transcription carries the whole conversation, applied as the call's report; the
+//! post-call audio (MP3) becomes the call's recording; a call initiation failure ends the call
+//! as busy, unanswered or failed, in ElevenLabs' words.
 
 use std::time::SystemTime;
 
 use switchboard_core::CallState;
-use switchboard_providers::Provider;
 use switchboard_providers::elevenlabs::{Conversation, ConversationStatus, ElevenLabsWebhook};
 use switchboard_providers::signature::ELEVENLABS_SIGNATURE_HEADER;
+use switchboard_providers::{PayloadError, Provider};
 
 use super::finished_call;
+use super::report::mp3_recording;
 use crate::ProviderSet;
 use crate::backends::report::FinishedCall;
 use crate::backends::webhook::{CallChange, CarriedReport, Webhook};
@@ -25,7 +27,7 @@ pub(super) const WEBHOOK: Webhook = Webhook {
         Some(key.verify(request.header(ELEVENLABS_SIGNATURE_HEADER), request.body, SystemTime::now()))
     },
     event_key,
-    call_change: |body| Ok(call_change(ElevenLabsWebhook::parse(body)?)),
+    call_change: |body| call_change(ElevenLabsWebhook::parse(body)?),
 };
 
 fn event_key(body: &[u8]) -> Option<String> {
@@ -41,8 +43,8 @@ fn event_key(body: &[u8]) -> Option<String> {
     }
 }
 
-fn call_change(webhook: ElevenLabsWebhook) -> Option<CallChange> {
-    match webhook {
+fn call_change(webhook: ElevenLabsWebhook) -> Result<Option<CallChange>, PayloadError> {
+    Ok(match webhook {
         ElevenLabsWebhook::PostCallTranscription { data, .. } => {
             let call_sid = data.metadata.phone_call.as_ref().and_then(|phone| phone.call_sid.clone());
             let ids = std::iter::once(data.conversation_id.clone()).chain(call_sid).collect();
@@ -62,7 +64,24 @@ fn call_change(webhook: ElevenLabsWebhook) -> Option<CallChange> {
             let reason = format!("ElevenLabs could not start the call: {failure}");
             Some(CallChange::new(data.conversation_id.into_iter().collect(), state, Some(reason)))
         }
-        ElevenLabsWebhook::PostCallAudio { .. } | ElevenLabsWebhook::Other => None,
+        ElevenLabsWebhook::PostCallAudio { data, .. } => data.audio()?.map(|audio| {
+            let report: Option<Box<dyn CarriedReport>> = Some(Box::new(ConversationAudio(audio)));
+            // The state is the report's to say; the audio alone moves the call nowhere.
+            CallChange { report, ..CallChange::new(vec![data.conversation_id], CallState::InProgress, None) }
+        }),
+        ElevenLabsWebhook::Other => None,
+    })
+}
+
+/// A post-call audio webhook's MP3.
+#[derive(Debug)]
+struct ConversationAudio(Vec<u8>);
+
+/// The audio alone: the call's recording, nothing else about the call.
+impl CarriedReport for ConversationAudio {
+    fn finished(&self, _: &ProviderSet, _: String) -> BoxFuture<'_, FinishedCall> {
+        let recording = mp3_recording(self.0.clone(), 0);
+        Box::pin(async move { FinishedCall { refs: Vec::new(), cost: None, record: None, events: vec![recording] } })
     }
 }
 

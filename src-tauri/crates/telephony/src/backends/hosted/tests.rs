@@ -106,7 +106,12 @@ impl HostedProvider for Desk {
     async fn finished_call(_: &Desk, call: &DeskCall, record: String) -> FinishedCall {
         let line = BackendEvent::Line { speaker: Speaker::Callee, text: format!("desk {}", call.id), offset_ms: 0 };
         let ended = BackendEvent::Ended { state: CallState::Completed, reason: "the desk closed it".into() };
-        FinishedCall { refs: vec![], cost: None, record, events: vec![BackendEvent::Answered, line, ended] }
+        FinishedCall {
+            refs: vec![],
+            cost: None,
+            record: Some(record),
+            events: vec![BackendEvent::Answered, line, ended],
+        }
     }
 }
 

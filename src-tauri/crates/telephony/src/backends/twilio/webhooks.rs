@@ -4,7 +4,9 @@
 //! ([`TwilioNotice`]). Also where Twilio opens a call's media stream.
 
 use switchboard_core::CallState;
-use switchboard_providers::signature::{SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER};
+use switchboard_providers::signature::{
+    SignatureError, SignedBody, TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER,
+};
 use switchboard_providers::twilio::{AmdCallback, AnsweredBy, RecordingCallback, RecordingStatus, StatusCallback};
 use switchboard_providers::{PayloadError, Provider};
 
@@ -81,10 +83,13 @@ fn notice(call_sid: String, notice: TwilioNotice) -> CallChange {
     CallChange { notice: Some(notice), ..CallChange::new(vec![call_sid], CallState::InProgress, None) }
 }
 
-/// Checks `X-Twilio-Signature` over the URL Twilio requested and the body.
+/// Checks `X-Twilio-Signature` over the URL Twilio requested and the body, with the key and
+/// algorithm `X-Twilio-Webhooks-Signature-Settings` names (the auth token's HMAC-SHA1 without it).
 fn verify(keys: &WebhookKeys, request: &SignedRequest<'_>) -> Option<Result<(), SignatureError>> {
     let key = keys.twilio.as_ref()?;
-    Some(key.verify(request.url, twilio_body(request), request.header(TWILIO_SIGNATURE_HEADER)))
+    let (signature, settings) =
+        (request.header(TWILIO_SIGNATURE_HEADER), request.header(TWILIO_SIGNATURE_SETTINGS_HEADER));
+    Some(key.verify(request.url, twilio_body(request), signature, settings))
 }
 
 /// What Twilio signed besides the URL: a JSON body is hashed into the URL, a form's parameters

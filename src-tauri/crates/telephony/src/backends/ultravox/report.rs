@@ -32,7 +32,7 @@ pub(super) async fn finished_call(client: &UltravoxClient, ultravox: &UltravoxCa
     FinishedCall {
         refs: vec![(ULTRAVOX_CALL_REF, ultravox.call_id.clone())],
         cost: None,
-        record,
+        record: Some(record),
         events: call_events(ultravox, messages),
     }
 }

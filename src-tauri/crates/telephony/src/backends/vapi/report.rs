@@ -60,7 +60,7 @@ pub(crate) async fn finished_call(
     let refs = outcome.call_id.map(|id| (CALL_REF, id.to_owned())).into_iter().collect();
     let cost = outcome.cost.map(|amount| CallCost { amount, currency: "USD".to_owned() });
     let recording = recording(client, outcome).await;
-    FinishedCall { refs, cost, record, events: outcome_events(outcome, recording) }
+    FinishedCall { refs, cost, record: Some(record), events: outcome_events(outcome, recording) }
 }
 
 /// The outcome as backend events: answered (when anyone spoke), each line, each structured

@@ -1,10 +1,10 @@
-//! Vapi's server messages (the server URL's shared secret, or a bearer token): `status-update`
+//! Vapi's server messages (authenticated by the server URL's credential: bearer token, custom
+//! header or HMAC, see `VapiWebhookKey`): `status-update`
 //! moves the call to ringing and in progress; the `end-of-call-report` carries the whole call,
 //! applied as its report.
 
 use switchboard_core::CallState;
 use switchboard_providers::Provider;
-use switchboard_providers::signature::VAPI_SECRET_HEADER;
 use switchboard_providers::vapi::{EndOfCallReport, VapiCallStatus, VapiServerMessage};
 
 use super::{CallOutcome, ended_state, finished_call};
@@ -20,7 +20,7 @@ pub(super) const WEBHOOK: Webhook = Webhook {
     label: "Vapi server URL",
     verify: |keys, request| {
         let key = keys.vapi.as_ref()?;
-        Some(key.verify(request.header(VAPI_SECRET_HEADER), request.header(axum::http::header::AUTHORIZATION.as_str())))
+        Some(key.verify(&request.text_headers(), request.body, std::time::SystemTime::now()))
     },
     event_key,
     call_change: |body| Ok(call_change(VapiServerMessage::parse(body)?)),

@@ -164,3 +164,35 @@ async fn unreadable_webhooks_and_calls_unknown_past_the_grace_are_parked_with_th
     assert_eq!(reasons[1], "no call is known by CAnobody");
     assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass::default(), "parked rows are not retried");
 }
+
+#[tokio::test]
+async fn the_post_call_audio_webhook_keeps_the_mp3_as_the_call_s_recording() {
+    use base64::Engine as _;
+    use switchboard_engine::LiveCalls;
+    use switchboard_engine::history::Recordings;
+    use switchboard_fakes::elevenlabs::{FAKE_MP3, FAKE_MP3_MS};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut fixture = Fixture::new();
+    let state = Arc::try_unwrap(fixture.state).ok().unwrap();
+    fixture.state = Arc::new(state.with_live_calls(LiveCalls::default(), Some(Recordings::new(dir.path().to_owned()))));
+    let call = call_with_provider_id(&fixture.store, "conv_audio");
+    let audio = base64::engine::general_purpose::STANDARD.encode(FAKE_MP3);
+    let body = format!(
+        r#"{{"type":"post_call_audio","event_timestamp":1,"data":{{"agent_id":"a","conversation_id":"conv_audio","full_audio":"{audio}"}}}}"#
+    );
+    assert_eq!(fixture.send(elevenlabs_request(body.as_bytes(), unix_now())).await.status(), StatusCode::OK);
+    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 1, failed: 0, waiting: 0 });
+
+    let recording = fixture.store.recording(call.id).unwrap().expect("the audio is the call's recording");
+    assert!(recording.file.ends_with(".mp3"), "{recording:?}");
+    assert_eq!(std::fs::read(dir.path().join(&recording.file)).unwrap(), FAKE_MP3);
+    let off_by = recording.duration_ms.abs_diff(FAKE_MP3_MS);
+    assert!(off_by < 150, "as long as the audio plays: {recording:?}");
+    assert_eq!(fixture.state_of_call(call.id), CallState::Dialing, "the audio alone ends nothing");
+
+    // Audio that is not base64 is parked with its reason.
+    let garbled = r#"{"type":"post_call_audio","event_timestamp":2,"data":{"conversation_id":"conv_2","full_audio":"not base64!"}}"#;
+    assert_eq!(fixture.send(elevenlabs_request(garbled.as_bytes(), unix_now())).await.status(), StatusCode::OK);
+    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 0, failed: 1, waiting: 0 });
+}

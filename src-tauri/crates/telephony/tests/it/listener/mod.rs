@@ -3,6 +3,7 @@
 //! over loopback) and public URLs; slow and unfinished requests; and a listener killed right
 //! after acknowledging a webhook.
 
+mod credentials;
 mod durability;
 mod inbox;
 mod media;
@@ -38,12 +39,14 @@ const TWILIO_TOKEN: &str = "twilio-auth-token";
 const ELEVENLABS_SECRET: &str = "whsec_elevenlabs";
 const ULTRAVOX_SECRET: &str = "ultravox-secret";
 const VAPI_SECRET: &str = "vapi-secret";
+const TWILIO_SHARED_KEY: &str = "twilio-shared-key-secret";
 /// The Twilio call SID of the call [`call_with_provider_id`] makes.
 pub const CALL_SID: &str = "CA0123456789abcdef";
 
 pub fn secrets() -> WebhookSecrets {
     WebhookSecrets {
         twilio_auth_token: Some(Secret::new(TWILIO_TOKEN)),
+        twilio_shared_key: Some(Secret::new(TWILIO_SHARED_KEY)),
         elevenlabs: Some(Secret::new(ELEVENLABS_SECRET)),
         ultravox: Some(Secret::new(ULTRAVOX_SECRET)),
         vapi: Some(Secret::new(VAPI_SECRET)),
@@ -137,6 +140,11 @@ pub fn twilio_form_signature(path: &str, body: &[u8]) -> String {
     TwilioWebhookKey::new(Secret::new(TWILIO_TOKEN)).sign(&format!("{PUBLIC}{path}"), SignedBody::Form(body))
 }
 
+/// The key the listener verifies Twilio requests with, its shared key included.
+pub fn twilio_key() -> TwilioWebhookKey {
+    TwilioWebhookKey::new(Secret::new(TWILIO_TOKEN)).with_shared_key(Some(Secret::new(TWILIO_SHARED_KEY)))
+}
+
 /// The `X-Twilio-Signature` of a media stream upgrade to `url`.
 pub fn twilio_websocket_signature(url: &str) -> String {
     TwilioWebhookKey::new(Secret::new(TWILIO_TOKEN)).sign(url, SignedBody::Empty)
@@ -174,6 +182,13 @@ pub fn elevenlabs_request(body: &[u8], timestamp: u64) -> Request<Body> {
         .header(ELEVENLABS_SIGNATURE_HEADER, signature)
         .body(Body::from(body.to_vec()))
         .unwrap()
+}
+
+/// A Vapi server message with `headers` and nothing else to authenticate it.
+pub fn vapi_request_with(body: &[u8], headers: &[(&str, &str)]) -> Request<Body> {
+    let request =
+        headers.iter().fold(json_request("/vapi/events"), |request, (name, value)| request.header(*name, *value));
+    request.body(Body::from(body.to_vec())).unwrap()
 }
 
 /// A Vapi server message carrying `secret`.

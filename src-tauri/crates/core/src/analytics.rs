@@ -128,16 +128,6 @@ impl std::ops::AddAssign for CallTally {
     }
 }
 
-/// One stored group: the hour calls were placed in, their agent, backend and state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TallyRow {
-    pub hour: i64,
-    pub agent_id: AgentId,
-    pub backend: BackendKind,
-    pub state: CallState,
-    pub tally: CallTally,
-}
-
 /// The figures of a group of calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -224,37 +214,55 @@ pub struct Tallies {
     pub outcomes: BTreeMap<&'static str, CallTally>,
     pub agents: BTreeMap<AgentId, CallTally>,
     pub backends: BTreeMap<&'static str, CallTally>,
+    /// The hour last added and its day: groups come in hour order, so the zone is asked once
+    /// an hour, not once a group.
+    last_hour: Option<(i64, Option<Date>)>,
 }
 
 impl Tallies {
-    /// Folds the stored rows.
-    pub fn of(rows: &[TallyRow], scope: &AnalyticsScope) -> Tallies {
-        let mut tallies = Tallies::default();
-        // Rows come in hour order: the zone is asked once an hour, not once a row.
-        let mut day_of = (i64::MIN, None);
-        for row in rows {
-            tallies.total += row.tally;
-            if day_of.0 != row.hour {
-                day_of = (row.hour, scope.day_of_hour(row.hour));
+    /// Adds a stored group: what the calls `agent_id` placed on `backend` in `hour` (since the
+    /// epoch, UTC) come to, in every state. Groups come in hour order.
+    pub fn add(
+        &mut self,
+        scope: &AnalyticsScope,
+        hour: i64,
+        agent_id: AgentId,
+        backend: BackendKind,
+        tally: CallTally,
+    ) {
+        self.total += tally;
+        let day = match self.last_hour {
+            Some((last, day)) if last == hour => day,
+            _ => {
+                let day = scope.day_of_hour(hour);
+                self.last_hour = Some((hour, day));
+                day
             }
-            if let Some(day) = day_of.1 {
-                *tallies.days.entry(day).or_default() += row.tally;
-            }
-            *tallies.outcomes.entry(row.state.as_str()).or_default() += row.tally;
-            *tallies.agents.entry(row.agent_id).or_default() += row.tally;
-            *tallies.backends.entry(row.backend.as_str()).or_default() += row.tally;
+        };
+        if let Some(day) = day {
+            *self.days.entry(day).or_default() += tally;
         }
+        *self.agents.entry(agent_id).or_default() += tally;
+        *self.backends.entry(backend.as_str()).or_default() += tally;
+    }
+
+    /// Adds what the calls in `state` come to (the same calls as the groups, counted by state).
+    pub fn add_outcome(&mut self, state: CallState, tally: CallTally) {
+        *self.outcomes.entry(state.as_str()).or_default() += tally;
+    }
+
+    /// Gives every day from the first to the last (the scope's, else those with calls) a
+    /// tally, zero if it had no call, so a chart's days are evenly spaced.
+    pub fn fill_days(&mut self, scope: &AnalyticsScope) {
         let first = scope.from.and_then(|from| scope.day_of_hour(from.0 / HOUR_MS));
         let last = scope.to.and_then(|to| scope.day_of_hour((to.0 - 1) / HOUR_MS));
-        let first = first.or_else(|| tallies.days.keys().next().copied());
-        let last = last.or_else(|| tallies.days.keys().next_back().copied());
+        let first = first.or_else(|| self.days.keys().next().copied());
+        let last = last.or_else(|| self.days.keys().next_back().copied());
         if let (Some(first), Some(last)) = (first, last) {
-            // Days with no call show as zero, so a chart's days are evenly spaced.
             for day in first.series(jiff::Span::new().days(1)).take_while(|day| *day <= last).take(3_660) {
-                tallies.days.entry(day).or_default();
+                self.days.entry(day).or_default();
             }
         }
-        tallies
     }
 }
 

@@ -29,7 +29,7 @@ pub use agent::{
     Example, FieldError, FieldType, GatherSettings, PipelineSettings, UltravoxSettings, VapiSettings, VoicemailPolicy,
 };
 pub use analytics::{
-    Analytics, AnalyticsFilter, AnalyticsScope, BackendLatency, CallTally, Figures, GroupFigures, Tallies, TallyRow,
+    Analytics, AnalyticsFilter, AnalyticsScope, BackendLatency, CallTally, Figures, GroupFigures, Tallies,
     nearest_rank, percentile_of_counts,
 };
 pub use call::{CallState, CallSummary, Transition};

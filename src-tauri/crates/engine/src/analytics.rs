@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use switchboard_core::{
-    AgentId, Analytics, AnalyticsScope, BackendKind, BackendLatency, CallTally, Figures, GroupFigures, Tallies,
-    nearest_rank, percentile_of_counts,
+    AgentId, Analytics, AnalyticsScope, BackendKind, BackendLatency, CallTally, Figures, GroupFigures, nearest_rank,
+    percentile_of_counts,
 };
 use switchboard_store::{Store, StoreError};
 
@@ -13,7 +13,7 @@ use crate::tables::{Cell, ExportFormat, Table};
 
 /// Every figure the section shows for `scope`.
 pub fn analytics(store: &Store, scope: &AnalyticsScope) -> Result<Analytics, StoreError> {
-    let tallies = Tallies::of(&store.call_tallies(scope)?, scope);
+    let tallies = store.call_tallies(scope)?;
     let p90_talk_ms = match nearest_rank(tallies.total.talked, 90) {
         Some(rank) => store.talk_time_at(scope, rank)?.map(|ms| ms.clamp(0, i64::from(u32::MAX)) as u32),
         None => None,

@@ -1,25 +1,48 @@
-//! Analytics queries: the per-hour call tallies (`call_stats`, kept by triggers), and the
-//! percentiles of talk time (walking an index in order) and of per-turn latency (from running
-//! counts per latency bucket, also kept by triggers).
+//! Analytics queries: the call tallies per hour and per day (`call_stats`, kept by triggers),
+//! and the percentiles of talk time (walking an index in order) and of per-turn latency (from
+//! running counts per latency bucket, also kept by triggers).
+
+use std::sync::LazyLock;
 
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension as _, params_from_iter};
-use switchboard_core::{AgentId, AnalyticsScope, BackendKind, CallState, CallTally, TallyRow};
+use rusqlite::{OptionalExtension as _, Row, params_from_iter};
+use switchboard_core::{AgentId, AnalyticsScope, BackendKind, CallState, CallTally, Tallies};
 
 use crate::{Result, Store, StoreError};
 
 const HOUR_MS: i64 = 3_600_000;
+/// The hours a day row of `call_stats` covers (a UTC day).
+const DAY_HOURS: i64 = 24;
+/// The figures `call_stats` holds of a row's calls, and again of its calls in each state (as
+/// `<state>_<figure>`, in [`CallState::ALL`] order), in the order of [`CallTally`]'s fields.
+const FIGURES: [&str; 7] = ["calls", "answered", "talked", "talk_ms", "quotes", "costed", "cost_micros"];
 
 /// Latency buckets (their lower bound in ms), quickest first, each with how many turns fell in it.
 pub type LatencyCounts = Vec<(i64, u64)>;
 
-/// The tallies in an hour range (?1, ?2) and filter (?3 to ?5): the rows as stored (one per
-/// hour, agent, backend, campaign and state), in primary key order, for the caller to add up.
-const TALLIES: &str =
-    "SELECT hour, agent_id, backend, state, calls, answered, talked, talk_ms, quotes, costed, cost_micros
+/// What the calls of each hour row in ?1..?2 matching ?3 to ?5 come to, in hour order.
+const HOUR_TALLIES: &str =
+    "SELECT hour, agent_id, backend, calls, answered, talked, talk_ms, quotes, costed, cost_micros
      FROM call_stats
-     WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4)
-       AND (?5 IS NULL OR campaign_id = ?5)";
+     WHERE span_hours = 1 AND hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR agent_id = ?3)
+       AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)";
+
+/// What the calls in each state come to (the figures of [`CallState::ALL`] in turn), summed over
+/// the day rows of whole days ?6..?7 and the hour rows of the rest of ?1..?2 (?1..?6, ?7..?2),
+/// matching ?3 to ?5. (Three ranges of the primary key, ORed flat, so SQLite searches each.)
+static OUTCOME_TALLIES: LazyLock<String> = LazyLock::new(|| {
+    let sums: Vec<String> = CallState::ALL
+        .iter()
+        .flat_map(|state| FIGURES.map(|figure| format!("SUM({}_{figure})", state.as_str().replace('-', "_"))))
+        .collect();
+    format!(
+        "SELECT {} FROM call_stats
+         WHERE ((span_hours = {DAY_HOURS} AND hour >= ?6 AND hour < ?7) OR (span_hours = 1 AND hour >= ?1 AND hour < ?6)
+                OR (span_hours = 1 AND hour >= ?7 AND hour < ?2))
+           AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)",
+        sums.join(", ")
+    )
+});
 
 /// The talk time at a position (?6) among answered, ended calls placed in ?1..?2 matching ?3 to ?5.
 const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY calls_by_talk_time
@@ -42,34 +65,37 @@ const TURN_LATENCIES: &str = "SELECT backend, bucket_ms, SUM(
      GROUP BY backend, bucket_ms HAVING turns > 0";
 
 impl Store {
-    /// The stored tallies of calls in `scope`, per hour, agent, backend and state (a row per
-    /// campaign too: the caller adds them up), in hour order.
-    pub fn call_tallies(&self, scope: &AnalyticsScope) -> Result<Vec<TallyRow>> {
+    /// What the calls in `scope` come to, in all and per day, outcome, agent and backend.
+    pub fn call_tallies(&self, scope: &AnalyticsScope) -> Result<Tallies> {
         let (from, to) = scope.hours();
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(TALLIES)?;
+        let mut tallies = Tallies::default();
+        let mut stmt = conn.prepare_cached(HOUR_TALLIES)?;
         let values = [Value::Integer(from), Value::Integer(to)].into_iter().chain(filter_values(scope));
-        let rows = stmt.query_map(params_from_iter(values), |row| {
-            let (backend, state) = (row.get_ref(2)?.as_str()?, row.get_ref(3)?.as_str()?);
-            let count = |index| row.get::<_, i64>(index).map(i64::unsigned_abs);
-            let tally = CallTally {
-                calls: count(4)?,
-                answered: count(5)?,
-                talked: count(6)?,
-                talk_ms: row.get(7)?,
-                quotes: count(8)?,
-                costed: count(9)?,
-                cost_micros: row.get(10)?,
-            };
-            let read = match (BackendKind::parse(backend), CallState::parse(state)) {
-                (Some(backend), Some(state)) => {
-                    Ok(TallyRow { hour: row.get(0)?, agent_id: AgentId(row.get(1)?), backend, state, tally })
+        let mut rows = stmt.query(params_from_iter(values))?;
+        while let Some(row) = rows.next()? {
+            let name = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+            let backend = BackendKind::parse(name)
+                .ok_or_else(|| StoreError::Corrupt(format!("call_stats has backend {name:?}")))?;
+            tallies.add(scope, row.get(0)?, AgentId(row.get(1)?), backend, tally_at(row, 3)?);
+        }
+        let (days_from, days_to) = whole_days(from, to);
+        let mut stmt = conn.prepare_cached(&OUTCOME_TALLIES)?;
+        let values = [Value::Integer(from), Value::Integer(to)]
+            .into_iter()
+            .chain(filter_values(scope))
+            .chain([Value::Integer(days_from), Value::Integer(days_to)]);
+        let mut rows = stmt.query(params_from_iter(values))?;
+        if let Some(row) = rows.next()? {
+            for (index, state) in CallState::ALL.into_iter().enumerate() {
+                let tally = tally_at(row, index * FIGURES.len())?;
+                if tally.calls > 0 {
+                    tallies.add_outcome(state, tally);
                 }
-                _ => Err(StoreError::Corrupt(format!("call_stats has backend {backend:?} and state {state:?}"))),
-            };
-            Ok(read)
-        })?;
-        rows.map(|row| row?).collect()
+            }
+        }
+        tallies.fill_days(scope);
+        Ok(tallies)
     }
 
     /// The talk time (answer to end, ms) at 0-based position `rank` among the answered, ended
@@ -110,7 +136,7 @@ impl Store {
     pub fn analytics_query_plans(&self) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut plans = Vec::new();
-        for query in [TALLIES, TALK_TIME, TURN_LATENCIES] {
+        for query in [HOUR_TALLIES, &OUTCOME_TALLIES, TALK_TIME, TURN_LATENCIES] {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {query}"))?;
             let mut rows = stmt.raw_query();
             let mut steps = Vec::new();
@@ -121,6 +147,29 @@ impl Store {
         }
         Ok(plans)
     }
+}
+
+/// The seven figures from column `first` on (sums of no row are `NULL`: 0).
+fn tally_at(row: &Row, first: usize) -> rusqlite::Result<CallTally> {
+    let figure = |offset: usize| row.get::<_, Option<i64>>(first + offset).map(Option::unwrap_or_default);
+    let count = |offset| figure(offset).map(i64::unsigned_abs);
+    Ok(CallTally {
+        calls: count(0)?,
+        answered: count(1)?,
+        talked: count(2)?,
+        talk_ms: figure(3)?,
+        quotes: count(4)?,
+        costed: count(5)?,
+        cost_micros: figure(6)?,
+    })
+}
+
+/// The whole UTC days (as hours, from, before) within the hours `from..to`; when there are
+/// none, `to..to`, so the hour rows from `from` to `to` cover it all.
+fn whole_days(from: i64, to: i64) -> (i64, i64) {
+    let first = (from + DAY_HOURS - 1).div_euclid(DAY_HOURS) * DAY_HOURS;
+    let last = to.div_euclid(DAY_HOURS) * DAY_HOURS;
+    if first < last { (first, last) } else { (to, to) }
 }
 
 /// ?1 and ?2 (placed from, before, in ms, whole hours) then the filter's ?3 to ?5.

@@ -32,6 +32,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0020_heard_latency.sql")),
         M::up(include_str!("../migrations/0021_latency_buckets.sql")),
         M::up(include_str!("../migrations/0023_rehearsals.sql")),
+        // Version 23: 0022 was set aside for it, but 0023 landed first as version 22.
+        M::up(include_str!("../migrations/0022_call_stats_per_state_columns.sql")),
     ])
 });
 
@@ -175,7 +177,7 @@ mod tests {
     }
 
     #[test]
-    fn version_19_tallies_the_calls_and_turns_already_there() {
+    fn versions_19_and_23_tally_the_calls_and_turns_already_there() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         super::MIGRATIONS.to_version(&mut conn, 18).unwrap();
         conn.execute_batch(
@@ -190,19 +192,24 @@ mod tests {
         )
         .unwrap();
         super::MIGRATIONS.to_latest(&mut conn).unwrap();
-        let stats: Vec<(i64, String, [i64; 6])> = conn
-            .prepare("SELECT hour, state, calls, answered, talked, talk_ms, quotes, cost_micros FROM call_stats ORDER BY state")
+        // Version 23 counts them by hour and by day, in all and per state.
+        let stats: Vec<(i64, i64, [i64; 6], [i64; 4])> = conn
+            .prepare(
+                "SELECT span_hours, hour, calls, answered, talked, talk_ms, quotes, cost_micros,
+                        completed_calls, completed_cost_micros, no_answer_calls, no_answer_cost_micros
+                 FROM call_stats ORDER BY span_hours",
+            )
             .unwrap()
             .query_map([], |row| {
-                Ok((row.get(0)?, row.get(1)?, [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?]))
+                let figures = [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?];
+                Ok((row.get(0)?, row.get(1)?, figures, [row.get(8)?, row.get(9)?, row.get(10)?, row.get(11)?]))
             })
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(
-            stats,
-            [(1, "completed".into(), [2, 2, 2, 80_000, 1, 250_000]), (1, "no-answer".into(), [1, 0, 0, 0, 0, 50_000])]
-        );
+        let figures = [3, 2, 2, 80_000, 1, 300_000];
+        let by_state = [2, 250_000, 1, 50_000];
+        assert_eq!(stats, [(1, 1, figures, by_state), (24, 0, figures, by_state)]);
         // Version 21 files the turn (100 + 500 + 200 + 50 ms) in its bucket, counted from its hour.
         let running: (String, i64, i64, i64) = conn
             .query_row("SELECT backend, bucket_ms, hour, turns FROM turn_latency_running", [], |row| {

@@ -4,7 +4,7 @@
 
 use switchboard_core::{
     AgentConfig, AgentId, AnalyticsFilter, AnalyticsScope, BackendKind, CallId, CallPrice, CallState, CallTally,
-    ContactId, Offer, Tallies, TurnLatency, UnixMillis, nearest_rank, percentile_of_counts,
+    ContactId, Offer, TurnLatency, UnixMillis, nearest_rank, percentile_of_counts,
 };
 use switchboard_store::{NewCall, Store};
 
@@ -15,6 +15,9 @@ const DAY1: i64 = 1_772_409_600_000;
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
 const SECOND: i64 = 1_000;
+
+/// Span, hour, agent, backend, campaign, state and the seven figures (as `CallTally`'s fields).
+type StateTally = (i64, i64, i64, String, i64, String, [i64; 7]);
 
 struct Data {
     store: Store,
@@ -108,7 +111,7 @@ impl Data {
     }
 
     fn total(&self, scope: &AnalyticsScope) -> CallTally {
-        Tallies::of(&self.store.call_tallies(scope).unwrap(), scope).total
+        self.store.call_tallies(scope).unwrap().total
     }
 
     fn p90_talk(&self, scope: &AnalyticsScope) -> Option<i64> {
@@ -122,35 +125,64 @@ impl Data {
         percentile_of_counts(&counts, percent)
     }
 
-    /// The tallies recomputed from the calls themselves, as the migration first fills them.
-    fn recomputed(&self) -> Vec<(i64, i64, String, i64, String, [i64; 6])> {
+    /// Checks the stored tallies against the calls themselves: each row's figures per state,
+    /// listed per span (1: the hour, 24: the UTC day), hour, agent, backend, campaign and state,
+    /// are the calls' own, and add up to the row's figures in all. Returns them.
+    fn recomputed(&self) -> Vec<StateTally> {
+        const FIGURES: [&str; 7] = ["calls", "answered", "talked", "talk_ms", "quotes", "costed", "cost_micros"];
         let conn = rusqlite::Connection::open(&self.path).unwrap();
-        let read = |sql: &str| {
-            let mut stmt = conn.prepare(sql).unwrap();
-            let rows = stmt.query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    [row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?],
-                ))
-            });
-            rows.unwrap().map(Result::unwrap).collect::<Vec<_>>()
-        };
-        let stored = read(
-            "SELECT hour, agent_id, backend, campaign_id, state, calls, answered, talked, talk_ms, quotes, cost_micros
-             FROM call_stats ORDER BY 1, 2, 3, 4, 5",
-        );
-        let computed = read(
-            "SELECT created_at / 3600000, agent_id, backend, COALESCE(campaign_id, 0), state, COUNT(*),
-                    SUM(answered_at IS NOT NULL), SUM(answered_at IS NOT NULL AND ended_at IS NOT NULL),
-                    SUM(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN ended_at - answered_at ELSE 0 END),
-                    SUM(EXISTS (SELECT 1 FROM offers o WHERE o.call_id = calls.id)),
-                    COALESCE(SUM(CAST(ROUND(cost_usd * 1000000) AS INTEGER)), 0)
-             FROM calls GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
-        );
+        let per_state: Vec<String> = CallState::ALL
+            .iter()
+            .flat_map(|state| FIGURES.map(|figure| format!("{}_{figure}", state.as_str().replace('-', "_"))))
+            .collect();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT span_hours, hour, agent_id, backend, campaign_id, {}, {} FROM call_stats",
+                FIGURES.join(", "),
+                per_state.join(", ")
+            ))
+            .unwrap();
+        let mut stored = Vec::new();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            let figures = |first: usize| -> [i64; 7] { std::array::from_fn(|i| row.get(first + i).unwrap()) };
+            let mut summed = [0; 7];
+            for (index, state) in CallState::ALL.iter().enumerate() {
+                let of_state = figures(5 + FIGURES.len() * (index + 1));
+                summed.iter_mut().zip(of_state).for_each(|(sum, figure)| *sum += figure);
+                if of_state != [0; 7] {
+                    let key: (i64, i64, i64, String, i64) = (
+                        row.get(0).unwrap(),
+                        row.get(1).unwrap(),
+                        row.get(2).unwrap(),
+                        row.get(3).unwrap(),
+                        row.get(4).unwrap(),
+                    );
+                    stored.push((key.0, key.1, key.2, key.3, key.4, state.as_str().to_owned(), of_state));
+                }
+            }
+            assert_eq!(summed, figures(5), "a row's states add up to its whole");
+        }
+        stored.sort();
+        let mut stmt = conn
+            .prepare(
+                "SELECT span_hours, created_at / 3600000 / span_hours * span_hours, agent_id, backend,
+                        COALESCE(campaign_id, 0), state, COUNT(*), SUM(answered_at IS NOT NULL),
+                        SUM(answered_at IS NOT NULL AND ended_at IS NOT NULL),
+                        SUM(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN ended_at - answered_at ELSE 0 END),
+                        SUM(EXISTS (SELECT 1 FROM offers o WHERE o.call_id = calls.id)), COUNT(cost_usd),
+                        COALESCE(SUM(CAST(ROUND(cost_usd * 1000000) AS INTEGER)), 0)
+                 FROM calls, (SELECT 1 AS span_hours UNION ALL SELECT 24) GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
+            )
+            .unwrap();
+        let computed: Vec<_> = stmt
+            .query_map([], |row| {
+                let figures: [i64; 7] = std::array::from_fn(|i| row.get(6 + i).unwrap());
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, figures))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(stored, computed, "call_stats agrees with the calls");
         stored
     }
@@ -258,7 +290,7 @@ fn every_figure_matches_the_hand_computed_one() {
     assert_eq!(data.latency(&all, BackendKind::Simulator, 50), None);
 
     // Per day, outcome, agent and backend.
-    let tallies = Tallies::of(&data.store.call_tallies(&all).unwrap(), &all);
+    let tallies = data.store.call_tallies(&all).unwrap();
     let days: Vec<(String, u64)> = tallies.days.iter().map(|(day, tally)| (day.to_string(), tally.calls)).collect();
     assert_eq!(days, [("2026-03-02".into(), 2), ("2026-03-03".into(), 3), ("2026-03-04".into(), 2)]);
     let outcome = |state: CallState| tallies.outcomes[state.as_str()];
@@ -331,7 +363,7 @@ fn each_filter_narrows_every_figure_and_they_combine() {
     // the 3rd) on the 3rd, call 1 (10:00 UTC on the 2nd) at 04:00 on the 2nd.
     let chicago =
         AnalyticsFilter { time_zone: "America/Chicago".into(), ..AnalyticsFilter::default() }.scope().unwrap();
-    let tallies = Tallies::of(&data.store.call_tallies(&chicago).unwrap(), &chicago);
+    let tallies = data.store.call_tallies(&chicago).unwrap();
     let days: Vec<u64> = tallies.days.values().map(|tally| tally.calls).collect();
     assert_eq!(days, [2, 3, 2]);
     let late = AnalyticsFilter {
@@ -343,6 +375,47 @@ fn each_filter_narrows_every_figure_and_they_combine() {
     .unwrap();
     // Tokyo is UTC+9: the 4th starts at 15:00 UTC on the 3rd, so only calls 6 and 7.
     assert_eq!(data.total(&late).calls, 2);
+}
+
+#[test]
+fn outcomes_add_whole_days_and_the_hours_at_each_end() {
+    let (data, _) = sample();
+    let days = |from: &str, to: &str, zone: &str| {
+        AnalyticsFilter {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            time_zone: zone.into(),
+            ..AnalyticsFilter::default()
+        }
+        .scope()
+        .unwrap()
+    };
+    let chicago = |from: &str, to: &str| days(from, to, "America/Chicago");
+    let outcomes = |scope: &AnalyticsScope| {
+        let tallies = data.store.call_tallies(scope).unwrap();
+        let calls: u64 = tallies.outcomes.values().map(|tally| tally.calls).sum();
+        assert_eq!(calls, tallies.total.calls, "the outcomes are the same calls as the total");
+        tallies.outcomes.iter().map(|(state, tally)| (*state, tally.calls, tally.cost_micros)).collect::<Vec<_>>()
+    };
+    // The 3rd in Chicago (06:00 UTC on the 3rd to 06:00 on the 4th) holds no whole UTC day: calls
+    // 3 and 4 (completed, 0.40 and 0.25) and 5 (voicemail), not call 2 (11:00 UTC on the 2nd).
+    assert_eq!(outcomes(&chicago("2026-03-03", "2026-03-03")), [("completed", 2, 650_000), ("voicemail", 1, 0)]);
+    // The 3rd and the 4th: the UTC 4th whole (calls 6, busy 0.05, and 7, in progress) and the
+    // hours of the 3rd from 06:00 and of the 5th to 06:00 (none).
+    assert_eq!(
+        outcomes(&chicago("2026-03-03", "2026-03-04")),
+        [("busy", 1, 50_000), ("completed", 2, 650_000), ("in-progress", 1, 0), ("voicemail", 1, 0)]
+    );
+    // The 2nd and 3rd in Chicago: the UTC 3rd whole, the 2nd from 06:00 (calls 1 and 2, 0.50 and
+    // 0.10) and the 4th to 06:00 (none: calls 6 and 7 come after).
+    assert_eq!(
+        outcomes(&chicago("2026-03-02", "2026-03-03")),
+        [("completed", 3, 1_150_000), ("no-answer", 1, 100_000), ("voicemail", 1, 0)]
+    );
+    // The 3rd in Tokyo (15:00 UTC on the 2nd to 15:00 on the 3rd): calls 3, 4 and 5, not 1 and 2
+    // earlier on the UTC 2nd.
+    let tokyo = days("2026-03-03", "2026-03-03", "Asia/Tokyo");
+    assert_eq!(outcomes(&tokyo), [("completed", 2, 650_000), ("voicemail", 1, 0)]);
 }
 
 #[test]
@@ -383,18 +456,24 @@ fn the_tallies_follow_every_change_to_calls_offers_and_costs() {
 fn every_analytics_query_walks_an_index() {
     let data = Data::new();
     let plans = data.store.analytics_query_plans().unwrap();
-    assert_eq!(plans.len(), 3);
-    assert!(plans[0].contains("SEARCH call_stats USING PRIMARY KEY (hour>? AND hour<?)"), "{}", plans[0]);
-    assert!(plans[1].contains("SCAN calls USING COVERING INDEX calls_by_talk_time"), "{}", plans[1]);
-    assert!(plans[2].contains("SCAN c"), "{}", plans[2]);
+    assert_eq!(plans.len(), 4);
+    let range = "SEARCH call_stats USING PRIMARY KEY (span_hours=? AND hour>? AND hour<?)";
+    // The hour rows in the range; the outcomes: the day rows of whole days and the hour rows at each end.
+    assert_eq!(plans[0], range);
+    assert_eq!(plans[1].matches(range).count(), 3, "{}", plans[1]);
+    assert!(plans[2].contains("SCAN calls USING COVERING INDEX calls_by_talk_time"), "{}", plans[2]);
+    assert!(plans[3].contains("SCAN c"), "{}", plans[3]);
     assert!(
-        plans[2].contains(
+        plans[3].contains(
             "SEARCH r USING PRIMARY KEY (backend=? AND bucket_ms=? AND agent_id=? AND campaign_id=? AND hour<?)"
         ),
         "{}",
-        plans[2]
+        plans[3]
     );
     for plan in &plans {
         assert!(!plan.contains("TEMP B-TREE"), "no sort of the rows: {plan}");
+        // The talk time's walk in order stops at its rank; nothing else reads calls or call_stats in turn.
+        let others = plan.replace("SCAN calls USING COVERING INDEX calls_by_talk_time", "");
+        assert!(!others.contains("SCAN call"), "no table read whole: {plan}");
     }
 }

@@ -15,7 +15,9 @@ use crate::tables::{Cell, ExportFormat, Table};
 pub fn analytics(store: &Store, scope: &AnalyticsScope) -> Result<Analytics, StoreError> {
     let tallies = store.call_tallies(scope)?;
     let p90_talk_ms = match nearest_rank(tallies.total.talked, 90) {
-        Some(rank) => store.talk_time_at(scope, rank)?.map(|ms| ms.clamp(0, i64::from(u32::MAX)) as u32),
+        Some(rank) => store
+            .talk_time_from_longest(scope, tallies.total.talked - 1 - rank)?
+            .map(|ms| ms.clamp(0, i64::from(u32::MAX)) as u32),
         None => None,
     };
     let names: HashMap<AgentId, String> =

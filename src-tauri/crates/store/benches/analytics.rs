@@ -158,7 +158,9 @@ fn tallies(store: &Store, scope: &AnalyticsScope) -> Tallies {
 }
 
 fn p90_talk(store: &Store, scope: &AnalyticsScope, talked: u64) -> usize {
-    nearest_rank(talked, 90).and_then(|rank| store.talk_time_at(scope, rank).unwrap()).unwrap_or_default() as usize
+    nearest_rank(talked, 90)
+        .and_then(|rank| store.talk_time_from_longest(scope, talked - 1 - rank).unwrap())
+        .unwrap_or_default() as usize
 }
 
 fn latencies(store: &Store, scope: &AnalyticsScope) -> usize {

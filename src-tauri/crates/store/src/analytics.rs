@@ -44,11 +44,12 @@ static OUTCOME_TALLIES: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The talk time at a position (?6) among answered, ended calls placed in ?1..?2 matching ?3 to ?5.
+/// The talk time at a position (?6) among answered, ended calls placed in ?1..?2 matching ?3 to
+/// ?5, longest first (a walk of the index from its end: the high percentiles are near it).
 const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY calls_by_talk_time
      WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL AND created_at >= ?1 AND created_at < ?2
        AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
-     ORDER BY ended_at - answered_at LIMIT 1 OFFSET ?6";
+     ORDER BY ended_at - answered_at DESC LIMIT 1 OFFSET ?6";
 
 /// How many turns of each backend fell in each latency bucket, placed in hours ?1..?2, matching
 /// ?3 to ?5 (backend, then bucket, in order): per cell, the running count before ?2 less the
@@ -98,12 +99,12 @@ impl Store {
         Ok(tallies)
     }
 
-    /// The talk time (answer to end, ms) at 0-based position `rank` among the answered, ended
-    /// calls in `scope`, shortest first.
-    pub fn talk_time_at(&self, scope: &AnalyticsScope, rank: u64) -> Result<Option<i64>> {
+    /// The talk time (answer to end, ms) at 0-based position `position` among the answered,
+    /// ended calls in `scope`, longest first.
+    pub fn talk_time_from_longest(&self, scope: &AnalyticsScope, position: u64) -> Result<Option<i64>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(TALK_TIME)?;
-        let values = scope_values(scope).chain([Value::Integer(rank as i64)]);
+        let values = scope_values(scope).chain([Value::Integer(position as i64)]);
         Ok(stmt.query_row(params_from_iter(values), |row| row.get(0)).optional()?)
     }
 

@@ -116,7 +116,7 @@ impl Data {
 
     fn p90_talk(&self, scope: &AnalyticsScope) -> Option<i64> {
         let talked = self.total(scope).talked;
-        nearest_rank(talked, 90).and_then(|rank| self.store.talk_time_at(scope, rank).unwrap())
+        nearest_rank(talked, 90).and_then(|rank| self.store.talk_time_from_longest(scope, talked - 1 - rank).unwrap())
     }
 
     fn latency(&self, scope: &AnalyticsScope, backend: BackendKind, percent: u64) -> Option<i64> {

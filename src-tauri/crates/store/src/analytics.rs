@@ -53,14 +53,14 @@ const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY cal
 
 /// How many turns of each backend fell in each latency bucket, placed in hours ?1..?2, matching
 /// ?3 to ?5 (backend, then bucket, in order): per cell, the running count before ?2 less the
-/// one before ?1.
+/// one before ?1 (none when ?6: the range has no start).
 const TURN_LATENCIES: &str = "SELECT backend, bucket_ms, SUM(
          COALESCE((SELECT turns FROM turn_latency_running r WHERE r.backend = c.backend AND r.bucket_ms = c.bucket_ms
                      AND r.agent_id = c.agent_id AND r.campaign_id = c.campaign_id AND r.hour < ?2
                    ORDER BY r.hour DESC LIMIT 1), 0)
-       - COALESCE((SELECT turns FROM turn_latency_running r WHERE r.backend = c.backend AND r.bucket_ms = c.bucket_ms
-                     AND r.agent_id = c.agent_id AND r.campaign_id = c.campaign_id AND r.hour < ?1
-                   ORDER BY r.hour DESC LIMIT 1), 0)) AS turns
+       - CASE WHEN ?6 THEN 0 ELSE COALESCE((SELECT turns FROM turn_latency_running r WHERE r.backend = c.backend
+                     AND r.bucket_ms = c.bucket_ms AND r.agent_id = c.agent_id AND r.campaign_id = c.campaign_id
+                     AND r.hour < ?1 ORDER BY r.hour DESC LIMIT 1), 0) END) AS turns
      FROM turn_latency_cells c
      WHERE (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
      GROUP BY backend, bucket_ms HAVING turns > 0";
@@ -115,7 +115,10 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(TURN_LATENCIES)?;
         let (from, to) = scope.hours();
-        let values = [Value::Integer(from), Value::Integer(to)].into_iter().chain(filter_values(scope));
+        let values = [Value::Integer(from), Value::Integer(to)]
+            .into_iter()
+            .chain(filter_values(scope))
+            .chain([Value::Integer(scope.from.is_none().into())]);
         let mut rows = stmt.query(params_from_iter(values))?;
         let mut backends: Vec<(BackendKind, LatencyCounts)> = Vec::new();
         while let Some(row) = rows.next()? {

@@ -256,7 +256,7 @@ impl TwilioFakes {
             CallerStep::Speak(Duration::from_millis(600)),
             CallerStep::Silence(Duration::from_secs(30)),
         ];
-        twilio.stream_callee(StreamCallee { script, keep_audio: false, forged: Default::default() });
+        twilio.stream_callee(StreamCallee { script, ..StreamCallee::default() });
         twilio.tunnel(PUBLIC, &format!("http://127.0.0.1:{}", profile.port));
         Self { twilio, deepgram, anthropic, tts }
     }

@@ -151,7 +151,7 @@ async fn a_pipeline_call_is_steered_told_a_line_and_ended_from_the_window() {
             CallerStep::Speak(Duration::from_millis(600)),
             CallerStep::Silence(Duration::from_secs(120)),
         ];
-        twilio.stream_callee(StreamCallee { script, keep_audio: false, forged: Default::default() });
+        twilio.stream_callee(StreamCallee { script, ..StreamCallee::default() });
         let port = free_port();
         twilio.tunnel(PUBLIC, &format!("http://127.0.0.1:{port}"));
         let urls = [

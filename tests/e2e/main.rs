@@ -14,6 +14,7 @@ mod contact_checks;
 mod contacts;
 mod costs;
 mod driver_reviews;
+mod elevenlabs_audio;
 mod first_run;
 mod history;
 mod keys;

@@ -58,7 +58,7 @@ pub use quote_request::{QuoteRequest, VendorFreight, freight_estimate_problem, m
 pub use quote_terms::{EarlyDiscount, Freight, PaymentTerms};
 pub use rehearsal::{
     Behaviour, Callee, Check, Expectations, FieldExpectation, JudgeReason, RehearsalEnding, RehearsalMode,
-    RehearsalRun, Rehearsed, Scenario, ScenarioResult, Suite,
+    RehearsalRun, Rehearsed, Scenario, ScenarioResult, Suite, asks_not_to_be_called, check_run,
 };
 pub use template::{MissingVariables, Variables, render};
 pub use time_zone::{TimeZoneError, resolve_time_zone};

@@ -99,7 +99,7 @@ impl Offer {
 }
 
 /// The first decimal number in spoken text: "$4.50 per unit" → 4.5, "1,000 units" → 1000.
-fn first_number(text: &str) -> Option<f64> {
+pub(crate) fn first_number(text: &str) -> Option<f64> {
     let start = text.find(|c: char| c.is_ascii_digit())?;
     let digits: String = text[start..]
         .chars()

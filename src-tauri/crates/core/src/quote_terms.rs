@@ -137,7 +137,7 @@ fn number_after(text: &str, word: &str) -> Option<f64> {
 }
 
 /// The number at the start of `text`, spaces skipped, thousands commas ignored.
-fn leading_number(text: &str) -> Option<f64> {
+pub(crate) fn leading_number(text: &str) -> Option<f64> {
     let digits: String = text
         .trim_start()
         .chars()

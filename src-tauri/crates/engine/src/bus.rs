@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use switchboard_core::{CallAction, CallId, CallSummary, Offer, TranscriptLine};
+use switchboard_core::{AgentId, CallAction, CallId, CallSummary, Offer, TranscriptLine};
 use tokio::sync::broadcast;
 
 /// A change the engine has committed to the store.
@@ -40,6 +40,8 @@ pub enum EngineEvent {
     StoreWritesFailing { message: String },
     /// The store can be written again; campaigns go on.
     StoreWritesRecovered,
+    /// A rehearsal run of an agent was judged and kept: `done` of `total` runs are.
+    RehearsalProgress { agent_id: AgentId, scenario: String, run: u32, passed: bool, done: u32, total: u32 },
 }
 
 /// Fan-out of engine events. Slow listeners lose old events (they are told, and re-read the

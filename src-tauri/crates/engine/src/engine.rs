@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use switchboard_core::{
-    AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, QuoteRequest, UnixMillis, Variables,
-    VoicemailPolicy, parse_phone, render,
+    Agent, AgentId, BackendKind, CallId, CallState, CallSummary, Contact, ContactId, QuoteRequest, RehearsalMode,
+    UnixMillis, Variables, VoicemailPolicy, parse_phone, render,
 };
 use switchboard_store::{Lease, NewCall, Store};
 use tokio::sync::mpsc;
@@ -19,6 +19,7 @@ use crate::call_task::{CallTask, apply_state};
 use crate::campaigns::{CampaignSpec, spawn_runner};
 use crate::costs::{check_call_limit, cost_settings, priced_as, pricing};
 use crate::history::{Recordings, contact_memory, memory_calls};
+use crate::rehearsal::Rehearser;
 use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{
@@ -84,6 +85,39 @@ pub struct CallPlan {
 /// not place it gets it appended to its system prompt.
 const PAST_CALLS: &str = "past_calls";
 
+/// An agent's texts for a call to a contact, as its backend is given them.
+pub(crate) struct RenderedCall {
+    pub(crate) system_prompt: String,
+    pub(crate) first_message: String,
+    pub(crate) voicemail: Option<String>,
+    pub(crate) variables: Variables,
+}
+
+/// Fills in `agent`'s texts for a call to `contact`: the contact's and agent's variables, then
+/// `extra` (a campaign's), and `memory` (the summary of past calls, appended to a prompt that
+/// does not place it). Refuses when a text needs a variable nobody supplies.
+pub(crate) fn render_call(
+    agent: &Agent,
+    contact: &Contact,
+    extra: Variables,
+    memory: &str,
+) -> Result<RenderedCall, EngineError> {
+    let mut variables = call_variables(agent, contact);
+    variables.extend(extra);
+    variables.insert(PAST_CALLS.to_owned(), memory.to_owned());
+    let missing = |missing| EngineError::MissingVariables { agent: agent.config.name.clone(), missing };
+    let mut system_prompt = render(&agent.config.system_prompt, &variables).map_err(missing)?;
+    if !memory.is_empty() && !agent.config.system_prompt.contains(PAST_CALLS) {
+        system_prompt.push_str(&format!("\n\nEarlier calls with {}:\n{memory}", contact.fields.name));
+    }
+    let first_message = render(&agent.config.first_message, &variables).map_err(missing)?;
+    let voicemail = match &agent.config.voicemail {
+        VoicemailPolicy::LeaveMessage { text } => Some(render(text, &variables).map_err(missing)?),
+        VoicemailPolicy::HangUp => None,
+    };
+    Ok(RenderedCall { system_prompt, first_message, voicemail, variables })
+}
+
 /// The call engine.
 pub struct Engine {
     store: Arc<Store>,
@@ -106,6 +140,8 @@ pub struct Engine {
     runners: Arc<AtomicUsize>,
     /// Calls this engine placed whose task has not ended yet.
     calls_on_line: Arc<AtomicUsize>,
+    /// The ways of rehearsing agents, by mode.
+    pub(crate) rehearsers: HashMap<RehearsalMode, Arc<dyn Rehearser>>,
 }
 
 impl Engine {
@@ -125,6 +161,7 @@ impl Engine {
             stopping: AtomicBool::new(false),
             runners: Arc::default(),
             calls_on_line: Arc::default(),
+            rehearsers: HashMap::new(),
         }
     }
 
@@ -191,6 +228,11 @@ impl Engine {
     /// Makes a backend available to agents configured for it.
     pub fn register_backend(&mut self, backend: Arc<dyn CallBackend>) {
         self.backends.insert(backend.kind(), backend);
+    }
+
+    /// Makes a rehearsal mode available.
+    pub fn register_rehearser(&mut self, rehearser: Arc<dyn Rehearser>) {
+        self.rehearsers.insert(rehearser.mode(), rehearser);
     }
 
     /// The backend an agent on `agent_backend` has its calls placed on (the command line's
@@ -276,19 +318,8 @@ impl Engine {
             .map_err(|reason| EngineError::InvalidPhone { contact: contact.fields.name.clone(), reason })?;
         let store = Arc::clone(&self.store);
         let memory = blocking(move || contact_memory(&store, contact_id, memory_calls(&store)?)).await?;
-        let mut vars = call_variables(&agent, &contact);
-        vars.extend(extra);
-        vars.insert(PAST_CALLS.to_owned(), memory.clone());
-        let missing = |missing| EngineError::MissingVariables { agent: agent.config.name.clone(), missing };
-        let mut system_prompt = render(&agent.config.system_prompt, &vars).map_err(missing)?;
-        if !memory.is_empty() && !agent.config.system_prompt.contains(PAST_CALLS) {
-            system_prompt.push_str(&format!("\n\nEarlier calls with {}:\n{memory}", contact.fields.name));
-        }
-        let first_message = render(&agent.config.first_message, &vars).map_err(missing)?;
-        let voicemail = match &agent.config.voicemail {
-            VoicemailPolicy::LeaveMessage { text } => Some(render(text, &vars).map_err(missing)?),
-            VoicemailPolicy::HangUp => None,
-        };
+        let RenderedCall { system_prompt, first_message, voicemail, variables: vars } =
+            render_call(&agent, &contact, extra, &memory)?;
         let attempt = campaign.map_or(1, |(_, _, attempt)| attempt);
         let mut agent = agent;
         let chosen = agent.config.backend;

@@ -59,6 +59,9 @@ pub enum EngineError {
     ShuttingDown,
     #[error("{0}")]
     InvalidRequest(String),
+    /// A rehearsal suite with problems, each with its path.
+    #[error("the suite is not valid: {}", crate::rehearsal::describe_problems(.0))]
+    InvalidSuite(Vec<switchboard_core::FieldError>),
 }
 
 impl EngineError {
@@ -81,7 +84,7 @@ impl EngineError {
             Self::OverCallLimit { .. } => ErrorCode::OverCallLimit,
             Self::Backend(_) | Self::AgentSync(_) => ErrorCode::BackendFailed,
             Self::Store(_) | Self::ShuttingDown => ErrorCode::Storage,
-            Self::InvalidRequest(_) => ErrorCode::InvalidInput,
+            Self::InvalidRequest(_) | Self::InvalidSuite(_) => ErrorCode::InvalidInput,
         }
     }
 }

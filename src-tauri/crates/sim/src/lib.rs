@@ -8,6 +8,7 @@ mod backend;
 pub mod conversation;
 mod live_voice;
 pub mod persona;
+pub mod rehearsal;
 pub mod voice;
 
 pub use backend::{SimSettings, Simulator, TURN_GAP, script, speaking_time};

@@ -31,32 +31,24 @@ impl Store {
         .transpose()
     }
 
-    /// Stores one rehearsal of the agent's `version` with its judged runs, in one transaction;
-    /// returns its id.
-    pub fn insert_rehearsal(
-        &self,
-        agent: AgentId,
-        version: &str,
-        mode: RehearsalMode,
-        runs: &[RehearsalRun],
-        now: UnixMillis,
-    ) -> Result<i64> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute_cached(
+    /// Starts a rehearsal of the agent's `version` in `mode`; returns its id.
+    pub fn insert_rehearsal(&self, agent: AgentId, version: &str, mode: RehearsalMode, now: UnixMillis) -> Result<i64> {
+        let conn = self.conn();
+        conn.execute_cached(
             "INSERT INTO rehearsals (agent_id, agent_version, mode, started_at) VALUES (?1, ?2, ?3, ?4)",
             params![agent.0, version, mode.as_str(), now.0],
         )?;
-        let id = tx.last_insert_rowid();
-        for (seq, run) in runs.iter().enumerate() {
-            let json = serde_json::to_string(run).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-            tx.execute_cached(
-                "INSERT INTO rehearsal_runs (rehearsal_id, scenario, seq, passed, run) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, run.scenario, seq as i64, run.passed(), json],
-            )?;
-        }
-        tx.commit()?;
-        Ok(id)
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Keeps run `seq` (from 0, in the order played) of rehearsal `rehearsal`, judged.
+    pub fn add_rehearsal_run(&self, rehearsal: i64, seq: u32, run: &RehearsalRun) -> Result<()> {
+        let json = serde_json::to_string(run).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        self.conn().execute_cached(
+            "INSERT INTO rehearsal_runs (rehearsal_id, scenario, seq, passed, run) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![rehearsal, run.scenario, seq, run.passed(), json],
+        )?;
+        Ok(())
     }
 
     /// The runs of the latest rehearsal of each scenario of the agent's `version`, by scenario.

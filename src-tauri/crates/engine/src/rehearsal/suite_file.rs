@@ -34,7 +34,7 @@ pub enum SuiteFileError {
     #[error("{file}: {path} (line {line}, column {column}): {message}")]
     Parse { file: String, path: String, line: usize, column: usize, message: String },
     /// Read, but with problems (each with its path).
-    #[error("{file}: {}", problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("; "))]
+    #[error("{file}: {}", super::describe_problems(problems))]
     Invalid { file: String, problems: Vec<FieldError> },
 }
 

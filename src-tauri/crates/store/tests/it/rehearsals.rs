@@ -1,5 +1,5 @@
 //! Rehearsals: a suite saved in the window survives reopening; the last results of a scenario are
-//! its latest rehearsal's runs for that agent version, never another version's.
+//! its latest rehearsal's runs for that agent version, never another version's, in the order played.
 
 use std::collections::BTreeMap;
 
@@ -53,16 +53,18 @@ fn the_last_results_are_each_scenarios_latest_rehearsal_of_that_version() {
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     seeded(&store);
     let agent = store.list_agents().unwrap()[0].id;
-    let first = [run("Wrong person", "v1", false), run("Wrong person", "v1", true), run("Voicemail", "v1", true)];
-    store.insert_rehearsal(agent, "v1", RehearsalMode::Simulator, &first, UnixMillis(10)).unwrap();
+    let rehearse = |version: &str, mode, runs: &[RehearsalRun], at| {
+        let id = store.insert_rehearsal(agent, version, mode, UnixMillis(at)).unwrap();
+        for (seq, run) in runs.iter().enumerate() {
+            store.add_rehearsal_run(id, seq as u32, run).unwrap();
+        }
+    };
+    let first = [run("Wrong person", "v1", false), run("Voicemail", "v1", true), run("Wrong person", "v1", true)];
+    rehearse("v1", RehearsalMode::Simulator, &first, 10);
     // A later rehearsal of one scenario replaces that scenario's results only.
-    store
-        .insert_rehearsal(agent, "v1", RehearsalMode::Text, &[run("Wrong person", "v1", true)], UnixMillis(11))
-        .unwrap();
+    rehearse("v1", RehearsalMode::Text, &[run("Wrong person", "v1", true)], 11);
     // Another version's rehearsal is not this version's result.
-    store
-        .insert_rehearsal(agent, "v2", RehearsalMode::Simulator, &[run("Voicemail", "v2", false)], UnixMillis(12))
-        .unwrap();
+    rehearse("v2", RehearsalMode::Simulator, &[run("Voicemail", "v2", false)], 12);
     let results = store.last_rehearsal_results(agent, "v1").unwrap();
     assert_eq!(
         results,

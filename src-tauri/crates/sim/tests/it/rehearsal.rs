@@ -1,0 +1,98 @@
+//! Rehearsals on the simulator through the real engine and store: every shipped preset passes
+//! its suite; an agent with no `unit_price` to collect fails the scenarios that need it, with
+//! the reason; each run is kept per agent version and published as it ends.
+
+use std::sync::Arc;
+
+use switchboard_core::{AgentConfig, RehearsalMode, ScenarioResult};
+use switchboard_engine::rehearsal::RehearsalPlan;
+use switchboard_engine::sample::{PRESETS, SAMPLE_CONTACTS, seed_once};
+use switchboard_engine::{Engine, EngineEvent, EngineSettings};
+use switchboard_sim::rehearsal::SimRehearser;
+use switchboard_store::Store;
+
+fn engine() -> Engine {
+    let store = Store::open_in_memory().unwrap();
+    assert!(seed_once(&store, PRESETS, SAMPLE_CONTACTS).unwrap());
+    let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
+    engine.register_rehearser(Arc::new(SimRehearser));
+    engine
+}
+
+fn plan(engine: &Engine, agent: &str, runs: u32) -> RehearsalPlan {
+    let agent = engine.store().list_agents().unwrap().into_iter().find(|a| a.config.name == agent).unwrap();
+    RehearsalPlan { agent_id: agent.id, mode: RehearsalMode::Simulator, scenario: None, runs }
+}
+
+fn failures(results: &[ScenarioResult]) -> Vec<String> {
+    results
+        .iter()
+        .flat_map(|result| &result.runs)
+        .flat_map(|run| run.checks.iter().filter(|check| !check.passed).map(move |check| (run, check)))
+        .map(|(run, check)| format!("{} / {}: {}", run.scenario, check.expectation, check.reason))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_presets_suite_passes_on_the_simulator_and_is_kept_per_version() {
+    let engine = engine();
+    let mut events = engine.bus().subscribe();
+    for preset in ["Vendor quote", "Vendor negotiation", "Driver violation caller", "Appointment reminder"] {
+        let plan = plan(&engine, preset, 2);
+        let results = engine.rehearse(plan.clone()).await.unwrap();
+        assert!(results.len() >= 6, "{preset}");
+        assert_eq!(failures(&results), Vec::<String>::new(), "{preset}");
+        assert!(results.iter().all(|result| result.runs.len() == 2 && result.pass_rate() == 1.0));
+        let report = engine.rehearsal_report(plan.agent_id).await.unwrap();
+        assert!(report.passed(), "{preset}");
+        assert_eq!(report.results, results, "{preset}: the stored results are the ones returned");
+    }
+    let mut progress = 0;
+    while let Ok(event) = events.try_recv() {
+        if let EngineEvent::RehearsalProgress { done, total, .. } = &*event {
+            progress += 1;
+            assert!(done <= total);
+        }
+    }
+    assert!(progress >= 4 * 6 * 2, "a progress event per run: {progress}");
+}
+
+#[tokio::test]
+async fn an_agent_with_no_unit_price_fails_the_scenarios_that_need_it_and_a_new_version_is_unrehearsed() {
+    let engine = engine();
+    let plan = plan(&engine, "Vendor quote", 1);
+    assert!(engine.rehearse(plan.clone()).await.unwrap().iter().all(ScenarioResult::passed));
+    let mut config: AgentConfig = engine.store().agent(plan.agent_id).unwrap().unwrap().config;
+    config.data_fields.retain(|field| field.key != "unit_price");
+    engine.store().update_agent(plan.agent_id, &config).unwrap();
+
+    let report = engine.rehearsal_report(plan.agent_id).await.unwrap();
+    assert!(report.results.iter().all(|result| result.runs.is_empty()), "the changed agent is a new version");
+    assert!(!report.passed());
+
+    let results = engine.rehearse(plan.clone()).await.unwrap();
+    let failed: Vec<&str> =
+        results.iter().filter(|result| !result.passed()).map(|result| result.scenario.as_str()).collect();
+    assert_eq!(
+        failed,
+        ["Cooperative rep quotes", "Evasive rep answers when asked again", "Phone menu wants a digit"]
+    );
+    for failure in failures(&results) {
+        assert!(failure.ends_with("fields.unit_price: not collected"), "{failure}");
+    }
+    assert!(!engine.rehearsal_report(plan.agent_id).await.unwrap().passed());
+}
+
+#[tokio::test]
+async fn one_scenario_can_be_rehearsed_by_name_and_an_unknown_one_is_named_with_the_choices() {
+    let engine = engine();
+    let mut plan = plan(&engine, "Driver violation caller", 3);
+    plan.scenario = Some("driver asks for the dispatcher".into());
+    let results = engine.rehearse(plan.clone()).await.unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].runs.len(), 3);
+    assert!(matches!(&results[0].runs[0].rehearsed.ending, switchboard_core::RehearsalEnding::Transferred { .. }));
+    plan.scenario = Some("Driver sings".into());
+    let error = engine.rehearse(plan).await.unwrap_err().to_string();
+    assert!(error.contains("no scenario \"Driver sings\"") && error.contains("Driver acknowledges"), "{error}");
+}

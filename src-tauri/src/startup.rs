@@ -8,12 +8,13 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use switchboard_core::BackendKind;
 use switchboard_engine::sample;
+use switchboard_sim::rehearsal::{SimRehearser, scripted_callees};
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 use switchboard_telephony::ProviderClients;
 use switchboard_telephony::backends::ReconcileSettings;
 use switchboard_telephony::listener::ListenerSettings;
-use switchboard_telephony::root::{ListenerPlan, Parts, SimulatorBackend, Switchboard};
+use switchboard_telephony::root::{ListenerPlan, Parts, RehearsalParts, SimulatorBackend, Switchboard};
 
 use crate::keychain::Keychain;
 use crate::listener::ListenerInfo;
@@ -122,6 +123,7 @@ pub async fn start(paths: &DataPaths, startup: Startup) -> Result<(Switchboard, 
         reconcile: ReconcileSettings::default(),
         resume_campaigns,
         backend_override,
+        rehearsal: RehearsalParts { rehearsers: vec![Arc::new(SimRehearser)], callees: scripted_callees() },
     })
     .await
     .map_err(|err| err.to_string())?;

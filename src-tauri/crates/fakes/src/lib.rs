@@ -18,6 +18,7 @@ pub mod every_fake;
 mod faults;
 pub mod fixtures;
 pub mod quote_agent;
+pub mod rehearsal_agent;
 pub mod scripted;
 pub mod scripted_socket;
 mod serving;

@@ -4,7 +4,7 @@
 
 mod agent;
 mod callee;
-mod cues;
+pub mod cues;
 
 use std::sync::Arc;
 

@@ -10,6 +10,8 @@ mod backend;
 mod calls;
 mod dispatcher;
 mod session;
+mod steps;
+mod text_rehearsal;
 mod turn;
 mod twiml;
 
@@ -22,3 +24,4 @@ pub use backend::GatherBackend;
 pub(crate) use calls::GatherStep;
 pub use calls::{GatherCalls, GatherSettings};
 pub(crate) use session::GatherRefusal;
+pub use text_rehearsal::TextRehearser;

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use switchboard_core::BackendKind;
 use switchboard_engine::history::{Recordings, apply_retention, retention_days};
+use switchboard_engine::rehearsal::{CalleeFactory, Rehearser};
 use switchboard_engine::{
     CallBackend, CallReports, Engine, EngineError, EngineSettings, LiveAudio, LiveCalls, blocking, now,
 };
@@ -27,7 +28,7 @@ use crate::backends::twilio::TwilioDialer;
 use crate::backends::ultravox::UltravoxBackend;
 use crate::backends::vapi::VapiBackend;
 use crate::backends::{CallPlacing, ReconcileSettings};
-use crate::gather::{GatherBackend, GatherCalls, GatherSettings};
+use crate::gather::{GatherBackend, GatherCalls, GatherSettings, TextRehearser};
 use crate::listener::{
     ListenerSettings, ListenerState, WebhookSecrets, replay_inbox, serve, spawn_inbox_processor_until,
 };
@@ -61,6 +62,15 @@ pub struct Parts {
     pub resume_campaigns: bool,
     /// Places every call on this backend instead of its agent's (`--backend`).
     pub backend_override: Option<BackendKind>,
+    /// How agents are rehearsed.
+    pub rehearsal: RehearsalParts,
+}
+
+/// The rehearsal modes of crates telephony does not know (the simulator's), and the scenario
+/// callees for the text mode, which is registered here.
+pub struct RehearsalParts {
+    pub rehearsers: Vec<Arc<dyn Rehearser>>,
+    pub callees: CalleeFactory,
 }
 
 /// Where the listener listens, and how.
@@ -107,11 +117,25 @@ impl Switchboard {
     /// pacing watch and retention, and resumes unfinished campaigns when asked. Call it holding
     /// the profile, inside a Tokio runtime.
     pub async fn start(parts: Parts) -> Result<Switchboard, EngineError> {
-        let Parts { store, recordings, clients, simulator, listener, reconcile, resume_campaigns, backend_override } =
-            parts;
+        let Parts {
+            store,
+            recordings,
+            clients,
+            simulator,
+            listener,
+            reconcile,
+            resume_campaigns,
+            backend_override,
+            rehearsal,
+        } = parts;
         let settings = EngineSettings { recordings_dir: recordings, backend_override, ..EngineSettings::default() };
         let mut engine = Engine::new(Arc::clone(&store), settings);
         engine.register_backend(simulator(engine.live_audio()));
+        for rehearser in rehearsal.rehearsers {
+            engine.register_rehearser(rehearser);
+        }
+        let text = TextRehearser::new(clients.clone(), rehearsal.callees, GatherSettings::default());
+        engine.register_rehearser(Arc::new(text));
         let live = LiveCalls::default();
         let hosted = Hosted::register(&mut engine, &store, &live, &clients, reconcile);
         remove_unfinished_recordings(engine.recordings()).await;

@@ -73,10 +73,7 @@ async fn an_agent_with_no_unit_price_fails_the_scenarios_that_need_it_and_a_new_
     let results = engine.rehearse(plan.clone()).await.unwrap();
     let failed: Vec<&str> =
         results.iter().filter(|result| !result.passed()).map(|result| result.scenario.as_str()).collect();
-    assert_eq!(
-        failed,
-        ["Cooperative rep quotes", "Evasive rep answers when asked again", "Phone menu wants a digit"]
-    );
+    assert_eq!(failed, ["Cooperative rep quotes", "Evasive rep answers when asked again", "Phone menu wants a digit"]);
     for failure in failures(&results) {
         assert!(failure.ends_with("fields.unit_price: not collected"), "{failure}");
     }

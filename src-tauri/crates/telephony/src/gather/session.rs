@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{CallId, CallUsage, DataField, Speaker, UnixMillis, render};
+use switchboard_core::{AgentConfig, CallId, CallUsage, DataField, Speaker, UnixMillis, Variables, render};
 use switchboard_store::Store;
 
 use switchboard_engine::blocking;
@@ -74,14 +74,24 @@ pub(crate) struct Session {
 impl Session {
     /// A new session for the call in `request`.
     pub(crate) fn new(request: &CallRequest) -> Self {
-        let config = &request.agent.config;
-        let opening = [config.greeting.trim(), request.first_message.trim()]
+        Self::for_agent(&request.agent.config, &request.system_prompt, &request.first_message, &request.variables)
+    }
+
+    /// A new session of the agent configured as `config`, with its texts rendered for the call
+    /// (`system_prompt`, `first_message`) and the call's `variables`.
+    pub(crate) fn for_agent(
+        config: &AgentConfig,
+        system_prompt: &str,
+        first_message: &str,
+        variables: &Variables,
+    ) -> Self {
+        let opening = [config.greeting.trim(), first_message.trim()]
             .into_iter()
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        let opening = render(&opening, &request.variables).unwrap_or(opening);
-        let transfer_to = render(config.transfer_to.trim(), &request.variables)
+        let opening = render(&opening, variables).unwrap_or(opening);
+        let transfer_to = render(config.transfer_to.trim(), variables)
             .ok()
             .map(|number| number.trim().to_owned())
             .filter(|number| !number.is_empty());
@@ -90,7 +100,7 @@ impl Session {
         Self {
             voice: config.backend_settings.gather.voice.clone(),
             language: config.backend_settings.gather.language.clone(),
-            system_prompt: request.system_prompt.clone(),
+            system_prompt: system_prompt.to_owned(),
             opening,
             transfer_to,
             fields,

@@ -15,20 +15,12 @@ use super::agent_turn::{AgentTurn, agent_turn};
 use super::calls::GatherCalls;
 use super::session::GatherRefusal;
 use super::session::Stored;
+use super::steps::{Ending, Reprompt, Step};
 use super::twiml;
 use switchboard_engine::blocking;
 use switchboard_engine::{BackendEvent, EngineError, now};
-use switchboard_voice::goodbye::says_goodbye;
 
-const DID_NOT_HEAR: &str = "Sorry, I didn't catch that.";
-const NO_INPUT_GOODBYE: &str = "I haven't been able to hear you, so I'll let you go. Thank you, goodbye.";
-const CLOSING: &str = "Thank you for your time. Goodbye.";
-const ALL_COLLECTED: &str = "Thank you, that's everything I needed. Goodbye.";
 const HOLD_ON: &str = "One moment, please.";
-const APOLOGY: &str =
-    "I'm sorry, I'm having technical trouble and have to end the call. We'll try you again later. Goodbye.";
-const OUT_OF_TIME: &str = "I'm afraid I have to wrap up the call now. Thank you for your time, goodbye.";
-const TRANSFERRING: &str = "Let me transfer you now.";
 
 impl GatherCalls {
     /// The call was answered: the agent opens (once; a repeated request hears it again).
@@ -70,14 +62,8 @@ impl GatherCalls {
         }
         stored.session.no_input = 0;
         let said = stored.session.push_turn(Speaker::Callee, &words);
-        if says_goodbye(&words) {
-            return self
-                .end(stored, vec![line_event(&said)], CLOSING, CallState::Completed, "the callee said goodbye")
-                .await;
-        }
-        if said.offset_ms / 1000 >= stored.session.max_duration_secs {
-            let reason = "the call reached the agent's max duration";
-            return self.end(stored, vec![line_event(&said)], OUT_OF_TIME, CallState::Completed, reason).await;
+        if let Some(ending) = stored.session.after_words(&said) {
+            return self.end(stored, vec![line_event(&said)], ending).await;
         }
         self.save_and_deliver(stored, vec![line_event(&said)]).await?;
         self.reply(stored).await
@@ -85,23 +71,10 @@ impl GatherCalls {
 
     /// A gather that heard nothing: re-prompt, or after enough of them end politely.
     async fn silence(&self, stored: &mut Stored) -> Result<Twiml, GatherRefusal> {
-        stored.session.no_input += 1;
-        if stored.session.no_input > self.settings.no_input_prompts {
-            let reason = format!(
-                "the callee said nothing after {} re-prompt{}",
-                self.settings.no_input_prompts,
-                if self.settings.no_input_prompts == 1 { "" } else { "s" }
-            );
-            return self.end(stored, Vec::new(), NO_INPUT_GOODBYE, CallState::Completed, &reason).await;
+        match stored.session.after_silence(self.settings.no_input_prompts) {
+            Reprompt::End(ending) => self.end(stored, Vec::new(), ending).await,
+            Reprompt::Again(again) => self.ask(stored, Vec::new(), &again).await,
         }
-        let again = match stored.session.last_agent_line() {
-            Some(last) => format!("{DID_NOT_HEAR} {}", last.trim_start_matches(DID_NOT_HEAR).trim()),
-            None => DID_NOT_HEAR.to_owned(),
-        };
-        let again = stored.session.next_words(&again);
-        let line = stored.session.push_turn(Speaker::Agent, &again);
-        self.save_and_deliver(stored, vec![line_event(&line)]).await?;
-        Ok(twiml::ask(&stored.session, &again, self.gather_url(stored)))
     }
 
     /// The agent answers the callee's last turn, the model's wait bounded.
@@ -110,7 +83,7 @@ impl GatherCalls {
         // The key in force now: a key saved mid-call serves the call's next turn.
         let Some(llm) = self.clients.current().anthropic.clone() else {
             let reason = "no Anthropic API key is set for the agent's replies";
-            return self.end(stored, Vec::new(), APOLOGY, CallState::Failed, reason).await;
+            return self.end(stored, Vec::new(), Ending::failed(reason)).await;
         };
         let asked = agent_turn(&llm, &self.settings.model, self.settings.max_tokens, &stored.session);
         let turn = match tokio::time::timeout(wait, asked).await {
@@ -118,7 +91,7 @@ impl GatherCalls {
             Ok(Err(error)) => {
                 tracing::warn!(call = %stored.call_id, %error, "the agent's reply failed");
                 let reason = format!("the language model failed: {error}");
-                return self.end(stored, Vec::new(), APOLOGY, CallState::Failed, &reason).await;
+                return self.end(stored, Vec::new(), Ending::failed(reason)).await;
             }
             Err(_) => return self.hold_on(stored, wait).await,
         };
@@ -133,7 +106,7 @@ impl GatherCalls {
         stored.session.llm_waits += 1;
         if stored.session.llm_waits > 1 {
             let reason = format!("the language model did not answer within {} s, twice", wait.as_secs_f32());
-            return self.end(stored, Vec::new(), APOLOGY, CallState::Failed, &reason).await;
+            return self.end(stored, Vec::new(), Ending::failed(reason)).await;
         }
         tracing::info!(call = %stored.call_id, "the agent's reply is late; the callee is asked to hold on");
         stored.save(&self.store).await?;
@@ -142,53 +115,47 @@ impl GatherCalls {
 
     /// Applies the model's turn: fields recorded, then a transfer, an end, or the next question.
     async fn act(&self, stored: &mut Stored, turn: AgentTurn) -> Result<Twiml, GatherRefusal> {
-        let mut events = Vec::new();
-        for (key, value) in turn.fields {
-            stored.session.collected.insert(key.clone(), value.clone());
-            events.push(BackendEvent::Field { key, value });
+        let (fields, step) = stored.session.act(turn);
+        let events = fields.into_iter().map(|(key, value)| BackendEvent::Field { key, value }).collect();
+        match step {
+            Step::Transfer { text, number, reason } => {
+                let mut events: Vec<BackendEvent> = events;
+                let line = stored.session.push_turn(Speaker::Agent, &text);
+                events.push(line_event(&line));
+                let reason = format!("transferred to {number}: {reason}");
+                self.finish(stored, events, CallState::Completed, &reason).await?;
+                Ok(twiml::transfer(&stored.session, &text, &number))
+            }
+            Step::End(ending) => self.end(stored, events, ending).await,
+            Step::Ask(text) => self.ask(stored, events, &text).await,
         }
-        let session = &stored.session;
-        if let (Some(reason), Some(number)) = (&turn.transfer, session.transfer_to.clone()) {
-            let text = if turn.text.is_empty() { TRANSFERRING.to_owned() } else { turn.text.clone() };
-            let line = stored.session.push_turn(Speaker::Agent, &text);
-            events.push(line_event(&line));
-            let reason = format!("transferred to {number}: {reason}");
-            self.finish(stored, events, CallState::Completed, &reason).await?;
-            return Ok(twiml::transfer(&stored.session, &text, &number));
-        }
-        if let Some(reason) = &turn.end {
-            let text = if turn.text.is_empty() { CLOSING } else { turn.text.as_str() };
-            return self.end(stored, events, text, CallState::Completed, reason).await;
-        }
-        // With fields to collect, the call ends once all are in, or once the required ones are
-        // and the agent asks nothing more; an agent with none talks until it or the callee ends.
-        let asks_more = turn.text.contains('?');
-        let collected = session.still_to_collect().next().is_none() || (session.required_collected() && !asks_more);
-        if !session.fields.is_empty() && collected {
-            let text = if turn.text.is_empty() || asks_more { ALL_COLLECTED } else { turn.text.as_str() };
-            return self.end(stored, events, text, CallState::Completed, "every field to collect was collected").await;
-        }
-        let text = if turn.text.is_empty() { DID_NOT_HEAR.to_owned() } else { turn.text };
-        let text = stored.session.next_words(&text);
+    }
+
+    /// Says `text` (after the dispatcher's waiting lines) and listens.
+    async fn ask(
+        &self,
+        stored: &mut Stored,
+        mut events: Vec<BackendEvent>,
+        text: &str,
+    ) -> Result<Twiml, GatherRefusal> {
+        let text = stored.session.next_words(text);
         let line = stored.session.push_turn(Speaker::Agent, &text);
         events.push(line_event(&line));
         self.save_and_deliver(stored, events).await?;
         Ok(twiml::ask(&stored.session, &text, self.gather_url(stored)))
     }
 
-    /// Says `text` and hangs up, ending the call as `state` for `reason`.
+    /// Says the ending's words and hangs up, ending the call as it says.
     async fn end(
         &self,
         stored: &mut Stored,
         mut events: Vec<BackendEvent>,
-        text: &str,
-        state: CallState,
-        reason: &str,
+        ending: Ending,
     ) -> Result<Twiml, GatherRefusal> {
-        let line = stored.session.push_turn(Speaker::Agent, text);
+        let line = stored.session.push_turn(Speaker::Agent, &ending.text);
         events.push(line_event(&line));
-        self.finish(stored, events, state, reason).await?;
-        Ok(twiml::close(&stored.session, text))
+        self.finish(stored, events, ending.state, &ending.reason).await?;
+        Ok(twiml::close(&stored.session, &ending.text))
     }
 
     /// Marks the session ended, saves it, and sends `events` and the end to the call.

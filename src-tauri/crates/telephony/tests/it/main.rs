@@ -13,6 +13,7 @@ mod listen_hosted;
 mod listener;
 mod pipeline;
 mod pipeline_rig;
+mod rehearsal;
 mod rehearsal_provider;
 mod ultravox;
 mod vapi;

@@ -20,7 +20,7 @@ use switchboard_providers::{HttpSettings, RetryPolicy, Secret};
 use switchboard_store::Store;
 use switchboard_telephony::backends::ReconcileSettings;
 use switchboard_telephony::listener::{ListenerSettings, WebhookSecrets};
-use switchboard_telephony::root::{ListenerPlan, Parts, Switchboard};
+use switchboard_telephony::root::{ListenerPlan, Parts, RehearsalParts, Switchboard};
 use switchboard_telephony::{ProviderClients, ProviderSet};
 use switchboard_voice::{PipelineClients, PipelineSessions, TOKEN_PARAMETER};
 
@@ -29,6 +29,7 @@ use switchboard_fakes::deepgram::FakeDeepgram;
 use switchboard_fakes::elevenlabs_tts::FakeElevenLabsTts;
 use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings, JoinedStream, StreamCallee};
 use switchboard_fakes::twilio_media::CallerStep;
+use switchboard_sim::rehearsal::SimRehearser;
 use switchboard_sim::{Cast, SimSettings, Simulator};
 
 const ACCOUNT: &str = "AC000000000000000000000000000000rig";
@@ -187,6 +188,10 @@ pub async fn start_switchboard(
         reconcile,
         resume_campaigns: false,
         backend_override: None,
+        rehearsal: RehearsalParts {
+            rehearsers: vec![Arc::new(SimRehearser)],
+            callees: switchboard_sim::rehearsal::scripted_callees(),
+        },
     })
     .await
     .map_err(std::io::Error::other)?;

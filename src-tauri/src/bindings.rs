@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use switchboard_core as core;
-use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts, history, tables};
+use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts, history, rehearsal, tables};
 use ts_rs::{Config, TS};
 
 use crate::dto::{
@@ -61,6 +61,22 @@ fn typescript() -> String {
         declaration::<core::ControlOffer>(&cfg),
         declaration::<core::ActionStatus>(&cfg),
         declaration::<core::CallAction>(&cfg),
+        declaration::<core::Behaviour>(&cfg),
+        declaration::<core::Callee>(&cfg),
+        declaration::<core::FieldExpectation>(&cfg),
+        declaration::<core::Expectations>(&cfg),
+        declaration::<core::Scenario>(&cfg),
+        declaration::<core::Suite>(&cfg),
+        declaration::<core::RehearsalMode>(&cfg),
+        declaration::<core::RehearsalEnding>(&cfg),
+        declaration::<core::Rehearsed>(&cfg),
+        declaration::<core::Check>(&cfg),
+        declaration::<core::JudgeReason>(&cfg),
+        declaration::<core::RehearsalRun>(&cfg),
+        declaration::<core::ScenarioResult>(&cfg),
+        declaration::<rehearsal::AgentSuite>(&cfg),
+        declaration::<rehearsal::RehearsalModeStatus>(&cfg),
+        declaration::<rehearsal::RehearsalReport>(&cfg),
         declaration::<EngineEvent>(&cfg),
         declaration::<ErrorCode>(&cfg),
         declaration::<switchboard_engine::ActionCall>(&cfg),

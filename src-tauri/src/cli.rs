@@ -43,6 +43,9 @@ pub enum Command {
     /// Act on a call on the line: end it, hand it to your phone (Settings), give its agent a
     /// note, or have the agent say a line. Reaches the console or `serve` running the call.
     CallControl(crate::call_control_cli::CallControlArgs),
+    /// Rehearse an agent against its suite of scenarios (on the simulator, or in text with
+    /// the agent's own model turn); exits non-zero when any scenario fails.
+    Rehearse(crate::rehearse_cli::RehearseArgs),
     /// Search and export past calls.
     History {
         #[command(subcommand)]
@@ -126,6 +129,7 @@ pub enum KindArg {
 pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Call(args) => crate::call_cli::run(args),
+        Command::Rehearse(args) => crate::rehearse_cli::run(args),
         Command::Serve(args) => crate::serve::run(args),
         Command::Campaign { command } => run_campaign_command(command),
         Command::History { command } => crate::history_cli::run(command),

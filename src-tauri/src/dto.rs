@@ -30,7 +30,10 @@ impl CommandError {
 
 impl From<EngineError> for CommandError {
     fn from(err: EngineError) -> Self {
-        Self::new(err.code(), err.to_string())
+        match err {
+            EngineError::InvalidSuite(problems) => Self::invalid(problems),
+            err => Self::new(err.code(), err.to_string()),
+        }
     }
 }
 

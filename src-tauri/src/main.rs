@@ -28,6 +28,7 @@ mod playback;
 mod profile_lock;
 mod provider_api;
 mod provider_set;
+mod rehearse_cli;
 mod serve;
 mod single_instance;
 mod startup;

@@ -17,6 +17,7 @@ pub enum Holder {
     Call,
     CallControl,
     Serve,
+    Rehearse,
 }
 
 impl Holder {
@@ -30,6 +31,7 @@ impl Holder {
             Holder::Call => "call",
             Holder::CallControl => "call control",
             Holder::Serve => "serve",
+            Holder::Rehearse => "rehearse",
         }
     }
 }

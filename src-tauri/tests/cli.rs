@@ -347,3 +347,50 @@ fn a_headless_campaign_stops_at_its_budget_and_goes_on_with_a_higher_one() {
     let show = String::from_utf8(show.stdout).unwrap();
     assert!(show.contains("completed") && show.contains("budget: $100.0000"), "{show}");
 }
+
+#[test]
+fn rehearse_runs_an_agents_suite_and_fails_when_a_scenario_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = switchboard(dir.path()).args(["rehearse", "--agent", "vendor quote", "--runs", "2"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("Vendor quote (version "), "{stdout}");
+    assert!(stdout.contains("\npass  2/2  Cooperative rep quotes\n"), "{stdout}");
+    assert!(stdout.ends_with("\n8 of 8 scenarios passed\n"), "{stdout}");
+
+    // The agent loses its unit price: the scenarios that need it fail, with the reason.
+    let store = switchboard_store::Store::open(&dir.path().join("switchboard.sqlite3")).unwrap();
+    let agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
+    let mut config = agent.config.clone();
+    config.data_fields.retain(|field| field.key != "unit_price");
+    store.update_agent(agent.id, &config).unwrap();
+    drop(store);
+    let out = switchboard(dir.path())
+        .args(["rehearse", "--agent", "Vendor quote", "--scenario", "cooperative rep quotes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["results"].as_array().unwrap().len(), 1);
+    let checks = report["results"][0]["runs"][0]["checks"].as_array().unwrap();
+    let failed: Vec<&serde_json::Value> = checks.iter().filter(|check| check["passed"] == false).collect();
+    assert_eq!(failed.len(), 1, "{checks:?}");
+    assert_eq!(failed[0]["expectation"], "fields.unit_price");
+    assert_eq!(failed[0]["reason"], "not collected");
+
+    let unknown =
+        switchboard(dir.path()).args(["rehearse", "--agent", "Vendor quote", "--scenario", "x"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("has no scenario \"x\"; its scenarios: Cooperative rep quotes")
+    );
+    let no_key = switchboard(dir.path())
+        .env_remove("ANTHROPIC_API_KEY")
+        .args(["rehearse", "--agent", "Vendor quote", "--mode", "text", "--no-keychain"])
+        .output()
+        .unwrap();
+    assert_eq!(no_key.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_key.stderr).contains("need an Anthropic API key"));
+}

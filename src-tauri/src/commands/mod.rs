@@ -12,6 +12,7 @@ pub mod keys;
 pub mod listen_in;
 pub mod listener;
 pub mod playback;
+pub mod rehearsals;
 pub mod settings;
 pub mod store_writes;
 

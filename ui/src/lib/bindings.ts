@@ -243,7 +243,142 @@ text: string, status: ActionStatus,
  */
 result: string | null, requestedAt: UnixMillis, doneAt: UnixMillis | null, };
 
-export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "callActionUpdated", action: CallAction, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" };
+export type Behaviour = "cooperative" | "haggler" | "evasive" | "wrong-person" | "call-back" | "hostile" | "silent" | "talks-over" | "voicemail" | "ivr" | "asks-for-person" | "opts-out";
+
+export type Callee = { 
+/**
+ * Who answers, in a few words ("Dana at the sales desk").
+ */
+who: string, 
+/**
+ * What they know, by the agent's field keys or in words ("unit_price": "$4.10", "dispute":
+ * "the truck ahead cut me off"). A haggler's `floor_price` is what it concedes to.
+ */
+knows: { [key in string]: string }, behaviour: Behaviour, };
+
+export type FieldExpectation = "collected" | { "equals": string } | { "range": { min: number, max: number, } };
+
+export type Expectations = { 
+/**
+ * Values the agent must have collected, by field key.
+ */
+fields: { [key in string]: FieldExpectation }, 
+/**
+ * Fields the agent must not have collected (nothing to collect from a wrong person).
+ */
+noFields: boolean, 
+/**
+ * Phrases the agent must say (case-insensitive), e.g. the callback number.
+ */
+mustSay: Array<string>, 
+/**
+ * Phrases the agent must never say, e.g. the other vendors' names.
+ */
+mustNotSay: Array<string>, 
+/**
+ * The most turns (utterances, both sides) the call may take.
+ */
+maxTurns: number | null, 
+/**
+ * The agent ends the call itself, with a polite goodbye.
+ */
+endsPolitely: boolean, 
+/**
+ * The agent transfers the callee (who asked for a person).
+ */
+transfers: boolean, 
+/**
+ * The negotiation goal: every price the agent asks for is at or under this, and it asks.
+ */
+priceAtMost: number | null, 
+/**
+ * "Take me off your list" ends the call at the agent's next turn, with no more questions,
+ * and marks the contact do-not-call.
+ */
+respectsDoNotCall: boolean, 
+/**
+ * Free-text expectations for the model judge ("apologises for the mix-up").
+ */
+judged: Array<string>, };
+
+export type Scenario = { 
+/**
+ * Unique in its suite.
+ */
+name: string, callee: Callee, 
+/**
+ * Variables for this scenario only, over the suite's.
+ */
+variables: { [key in string]: string }, expect: Expectations, };
+
+export type Suite = { 
+/**
+ * The agent the suite rehearses, by name (a preset's name for a shipped suite).
+ */
+agent: string, 
+/**
+ * Who is called, as a contact is imported (the callee's name and details fill the agent's
+ * variables as on a real call).
+ */
+contact: ContactFields, 
+/**
+ * Variables a campaign would supply (the quote request, the negotiation targets).
+ */
+variables: { [key in string]: string }, scenarios: Array<Scenario>, };
+
+export type RehearsalMode = "simulator" | "text" | "audio" | "provider";
+
+export type RehearsalEnding = { "by": "agent", reason: string, } | { "by": "transferred", reason: string, } | { "by": "callee" } | { "by": "turn-limit" } | { "by": "failed", reason: string, };
+
+export type Rehearsed = { transcript: Array<TranscriptLine>, 
+/**
+ * Values the agent recorded, by field key.
+ */
+fields: { [key in string]: string }, ending: RehearsalEnding, 
+/**
+ * Whether the run marked the contact do-not-call (the callee asked to be taken off the list).
+ */
+doNotCall: boolean, };
+
+export type Check = { 
+/**
+ * Which expectation ("fields.unit_price", "mustNotSay", "endsPolitely", ...).
+ */
+expectation: string, passed: boolean, 
+/**
+ * Why it passed or failed, in words.
+ */
+reason: string, };
+
+export type JudgeReason = { expectation: string, passed: boolean, reason: string, };
+
+export type RehearsalRun = { scenario: string, mode: RehearsalMode, 
+/**
+ * The agent version (a hash of its configuration) rehearsed.
+ */
+agentVersion: string, rehearsed: Rehearsed, checks: Array<Check>, judged: Array<JudgeReason>, };
+
+export type ScenarioResult = { scenario: string, runs: Array<RehearsalRun>, };
+
+export type AgentSuite = { suite: Suite, 
+/**
+ * Saved for this agent in the window (else shipped with its preset).
+ */
+edited: boolean, };
+
+export type RehearsalModeStatus = { mode: RehearsalMode, 
+/**
+ * Why it cannot now (no key, a backend with no test API); `null` when it can.
+ */
+unavailable: string | null, };
+
+export type RehearsalReport = { agentVersion: string, 
+/**
+ * Per scenario of the suite, in its order: its latest rehearsal's runs (none if never rehearsed).
+ */
+results: Array<ScenarioResult>, };
+
+export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "callActionUpdated", action: CallAction, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" } | { "type": "rehearsalProgress", agentId: AgentId, scenario: string, run: number, passed: boolean, done: number, total: number, };
 
 export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "over-call-limit" | "audio-unavailable" | "keychain-unavailable" | "storage";
 

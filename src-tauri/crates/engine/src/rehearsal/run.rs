@@ -46,6 +46,16 @@ pub struct RehearsalReport {
     pub results: Vec<ScenarioResult>,
 }
 
+/// A rehearsal mode and whether it can rehearse an agent now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RehearsalModeStatus {
+    pub mode: RehearsalMode,
+    /// Why it cannot now (no key, a backend with no test API); `null` when it can.
+    pub unavailable: Option<String>,
+}
+
 impl RehearsalReport {
     /// Whether every scenario of the suite was rehearsed and every run passed.
     pub fn passed(&self) -> bool {
@@ -77,6 +87,21 @@ impl Engine {
             Ok::<_, EngineError>(store.save_rehearsal_suite(agent_id, &suite, now())?)
         })
         .await
+    }
+
+    /// Every registered rehearsal mode, in a stable order, and whether it can rehearse the agent now.
+    pub async fn rehearsal_modes(&self, agent_id: AgentId) -> Result<Vec<RehearsalModeStatus>, EngineError> {
+        let (agent, _) = self.agent_and_suite(agent_id).await?;
+        let mut modes: Vec<RehearsalModeStatus> = self
+            .rehearsers
+            .values()
+            .map(|rehearser| RehearsalModeStatus {
+                mode: rehearser.mode(),
+                unavailable: rehearser.available(&agent.config).err().map(|error| error.to_string()),
+            })
+            .collect();
+        modes.sort_by_key(|status| status.mode as u8);
+        Ok(modes)
     }
 
     /// The last results of the agent's current version, per scenario of its suite.

@@ -4,6 +4,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Agent,
   AgentConfig,
+  AgentSuite,
   AgentId,
   Analytics,
   AnalyticsFilter,
@@ -44,6 +45,11 @@ import type {
   Offer,
   PlaybackStatus,
   ListeningStatus,
+  RehearsalMode,
+  RehearsalModeStatus,
+  RehearsalReport,
+  ScenarioResult,
+  Suite,
 } from "./bindings";
 import type { Theme } from "./theme";
 
@@ -126,6 +132,12 @@ export const api = {
   saveContact: (id: ContactId | null, fields: ContactFields) => call<Contact>("save_contact", { id, fields }),
   listPresets: () => call<AgentConfig[]>("list_presets"),
   saveAgent: (id: AgentId | null, config: AgentConfig) => call<Agent>("save_agent", { id, config }),
+  agentSuite: (agentId: AgentId) => call<AgentSuite>("agent_suite", { agentId }),
+  saveAgentSuite: (agentId: AgentId, suite: Suite) => call<AgentSuite>("save_agent_suite", { agentId, suite }),
+  rehearsalModes: (agentId: AgentId) => call<RehearsalModeStatus[]>("rehearsal_modes", { agentId }),
+  rehearseAgent: (agentId: AgentId, mode: RehearsalMode, scenario: string | null, runs: number) =>
+    call<ScenarioResult[]>("rehearse_agent", { agentId, mode, scenario, runs }),
+  rehearsalReport: (agentId: AgentId) => call<RehearsalReport>("rehearsal_report", { agentId }),
   listCampaigns: () => call<CampaignView[]>("list_campaigns"),
   checkCampaign: (
     kind: CampaignKind,

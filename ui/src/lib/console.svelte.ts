@@ -22,6 +22,9 @@ import { upsertAction } from "./control";
 /** How long the Live page keeps saying the audio fell behind after the last report. */
 const AUDIO_BEHIND_SHOWN_MS = 30_000;
 
+/** How far an agent's rehearsal has got: the run that last ended, and how many failed so far. */
+export type RehearsalProgress = { scenario: string; run: number; passed: boolean; done: number; total: number; failed: number };
+
 export type Section = "agents" | "contacts" | "campaigns" | "live" | "offers" | "history" | "analytics" | "settings";
 
 class ConsoleState {
@@ -51,6 +54,8 @@ class ConsoleState {
   storeWritesFailing = $state<string | null>(null);
   /** Counts the events saying whether writes fail, so an older answer to the query never wins. */
   private storeWritesNews = 0;
+  /** Each agent's rehearsal under way (or last ended), as its runs end: by agent id. */
+  rehearsals = $state<Record<number, RehearsalProgress>>({});
   /** Lines of the selected call that arrived while its detail was loading. */
   private pendingLines: TranscriptLine[] = [];
 
@@ -135,6 +140,16 @@ class ConsoleState {
       case "storeWritesFailing":
         this.storeWritesNews += 1;
         this.storeWritesFailing = event.message;
+        break;
+      case "rehearsalProgress":
+        this.rehearsals[event.agentId] = {
+          scenario: event.scenario,
+          run: event.run,
+          passed: event.passed,
+          done: event.done,
+          total: event.total,
+          failed: (event.done === 1 ? 0 : (this.rehearsals[event.agentId]?.failed ?? 0)) + (event.passed ? 0 : 1),
+        };
         break;
       case "storeWritesRecovered":
         this.storeWritesNews += 1;

@@ -151,6 +151,25 @@ impl App {
         replace_text(&self.wait_for("[data-testid=request-quantity]").await, &quantity.to_string()).await;
     }
 
+    /// Launches the campaign the builder holds. The builder first asks to confirm launching an
+    /// agent that has not passed its rehearsal suite: that is confirmed (only rehearsals.rs
+    /// tests the question itself).
+    pub async fn launch_campaign(&self) {
+        self.click("campaign-launch").await;
+        let asked = eventually("the launch to ask to confirm, go ahead or be refused", PATIENCE, || async {
+            if !self.texts("[data-testid=campaign-launch-confirm]").await.is_empty() {
+                return Some(true);
+            }
+            let builder = self.texts("[data-testid=campaign-builder]").await;
+            let refused = !self.texts("[data-testid=campaign-builder] .field-error").await.is_empty();
+            (builder.is_empty() || refused).then_some(false)
+        })
+        .await;
+        if asked {
+            self.click("campaign-launch-anyway").await;
+        }
+    }
+
     /// Clicks the element with this `data-testid`.
     pub async fn click(&self, test_id: &str) {
         self.wait_for(&format!("[data-testid={test_id}]")).await.click().await.expect("click failed");

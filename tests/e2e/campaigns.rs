@@ -34,7 +34,7 @@ async fn a_vendor_quote_run_goes_from_the_builder_to_the_ranked_summary() {
         })
         .await;
         assert!(app.texts("[data-testid=campaign-launch-blocked]").await.is_empty());
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
 
         app.wait_for("[data-testid=campaign-detail]").await;
         eventually("round 2 to start", Duration::from_secs(60), || async {
@@ -135,7 +135,7 @@ async fn launch_and_wait_for_two_answered(app: &App, name: &str, concurrency: u3
     app.click("campaign-pick-all").await;
     app.click("campaign-ignore-windows").await;
     app.fill_request("M8 bolts", 10000).await;
-    app.click("campaign-launch").await;
+    app.launch_campaign().await;
     app.wait_for("[data-testid=campaign-detail]").await;
     eventually("two calls answered", Duration::from_secs(60), || async {
         let states = app.texts("[data-testid=campaign-call] .state").await;
@@ -250,13 +250,13 @@ async fn a_driver_batch_is_paused_resumed_opened_and_exported() {
         let at_once = app.wait_for("[data-testid=campaign-concurrency]").await;
         crate::app::replace_text(&at_once, "99999").await;
         crate::app::replace_text(&app.wait_for("[data-testid=campaign-attempts]").await, "0").await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         assert_eq!(app.text("[data-testid=campaign-error-concurrency]").await, "calls at once: 1 to 200");
         assert_eq!(app.text("[data-testid=campaign-error-maxAttempts]").await, "attempts per contact: 1 to 10");
         assert!(app.texts("[data-testid=campaign-row]").await.is_empty(), "nothing launched");
         crate::app::replace_text(&at_once, "5").await;
         crate::app::replace_text(&app.wait_for("[data-testid=campaign-attempts]").await, "2").await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         app.wait_for("[data-testid=campaign-detail]").await;
         assert!(app.text("[data-testid=campaign-meta]").await.starts_with("Driver violation batch · round 1"));
 
@@ -347,7 +347,7 @@ async fn a_database_locked_by_another_program_pauses_campaigns_and_the_window_sa
         app.click("campaign-pick-all").await;
         app.click("campaign-ignore-windows").await;
         app.fill_request("M8 bolts", 10000).await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         app.wait_for("[data-testid=campaign-detail]").await;
 
         // Another program takes the write lock past the store's 5 s busy timeout.

@@ -89,7 +89,7 @@ async fn a_bad_time_zone_reads_the_same_in_import_editor_builder_and_campaign() 
         app.screenshot("campaign-builder-checks").await;
 
         // The launched campaign skips it for that very reason.
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         app.wait_for("[data-testid=campaign-detail]").await;
         let skipped = eventually("Old Import skipped", PATIENCE, || async {
             let rows = texts_now(&app, "[data-testid=campaign-target][data-status=skipped]").await;

@@ -48,7 +48,7 @@ async fn a_campaign_stops_at_its_budget_and_a_higher_one_takes_it_to_the_end() {
             (app.text("[data-testid=campaign-launch]").await == "Launch 4 calls").then_some(())
         })
         .await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         eventually("the budget to stop the campaign", std::time::Duration::from_secs(60), || async {
             (app.text("[data-testid=campaign-detail-status]").await == "paused: budget reached").then_some(())
         })

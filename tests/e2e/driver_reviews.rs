@@ -48,7 +48,7 @@ async fn a_disputed_driver_is_opened_at_their_line_resolved_and_stays_resolved_a
         app.click("campaign-ignore-windows").await;
         crate::app::replace_text(&app.wait_for("[data-testid=campaign-concurrency]").await, "10").await;
         crate::app::replace_text(&app.wait_for("[data-testid=campaign-attempts]").await, "1").await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         app.wait_for("[data-testid=campaign-detail]").await;
         eventually("the batch to complete", Duration::from_secs(150), || async {
             (app.text("[data-testid=campaign-detail-status]").await == "completed").then_some(())

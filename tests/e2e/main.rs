@@ -21,6 +21,7 @@ mod keys;
 mod listen;
 mod page_errors;
 mod profile;
+mod rehearsals;
 mod rfq;
 mod settings;
 mod speakers;

@@ -82,7 +82,7 @@ async fn a_command_on_a_profile_whose_console_runs_is_refused_and_controls_its_c
         app.click("campaign-ignore-windows").await;
         app.wait_for("[data-testid=request-item]").await.send_keys("M8 bolts").await.unwrap();
         replace_text(&app.wait_for("[data-testid=request-quantity]").await, "10000").await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         app.wait_for("[data-testid=campaign-detail]").await;
 
         let refused = campaign_run(&data, &vendors, 500).output().unwrap();

@@ -113,7 +113,7 @@ async fn an_rfq_goes_from_the_picker_to_a_summary_ranked_on_landed_cost_against_
             (app.text("[data-testid=campaign-launch]").await == "Launch 4 calls").then_some(())
         })
         .await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         assert_eq!(
             app.text("[data-testid='campaign-error-request.targetPrice']").await,
             "the target price is above $0 and at most $1000000 per unit, not 2000000"
@@ -126,7 +126,7 @@ async fn an_rfq_goes_from_the_picker_to_a_summary_ranked_on_landed_cost_against_
 
         replace_text(&app.wait_for("[data-testid=request-target]").await, "0.475").await;
         let needed_by = needed_in(&app, 25).await;
-        app.click("campaign-launch").await;
+        app.launch_campaign().await;
         app.wait_for("[data-testid=campaign-detail]").await;
         eventually("the campaign to complete", Duration::from_secs(120), || async {
             (app.text("[data-testid=campaign-detail-status]").await == "completed").then_some(())

@@ -1,0 +1,196 @@
+//! Rehearsals in the real window: an agent's suite opened, a scenario edited (a bad value refused
+//! beside its field, a good one kept), Rehearse with its progress and each run's checks and
+//! transcript, a failing scenario's reason, and the campaign builder's warning before an agent
+//! version has passed its suite, after it has, and after the agent changed.
+
+use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
+
+const AGENT: &str = "Driver violation caller";
+const SUITE: &str = "[data-testid=agent-card][data-agent-name='Driver violation caller'] [data-testid=agent-suite]";
+
+/// The row of scenario `name` in the open suite.
+fn row(name: &str) -> String {
+    format!("{SUITE} [data-testid=scenario-row][data-scenario='{name}']")
+}
+
+/// The text of the first element matching `css`, once there: read again if the list re-renders
+/// under the reading.
+async fn shown(app: &App, css: &str) -> String {
+    eventually(css, PATIENCE, || async { app.texts(css).await.into_iter().next() }).await
+}
+
+/// Opens (or closes) the driver agent's suite from its card.
+async fn toggle_suite(app: &App) {
+    app.click_in(&format!("[data-testid=agent-card][data-agent-name='{AGENT}']"), "open-suite").await;
+}
+
+/// Rehearses the whole open suite `runs` times each and waits for every run to end.
+async fn rehearse_all(app: &App, runs: u32) -> u32 {
+    replace_text(&app.wait_for(&format!("{SUITE} [data-testid=rehearsal-runs]")).await, &runs.to_string()).await;
+    app.click_in(SUITE, "rehearse").await;
+    let total = eventually("the rehearsal's progress", PATIENCE, || async {
+        let total = app.attrs(&format!("{SUITE} [data-testid=rehearsal-progress]"), "data-total").await;
+        total.first().and_then(|total| total.parse::<u32>().ok())
+    })
+    .await;
+    eventually("every run to end", PATIENCE, || async {
+        let done = app.attrs(&format!("{SUITE} [data-testid=rehearsal-progress]"), "data-done").await;
+        let idle = shown(&app, &format!("{SUITE} [data-testid=rehearse]")).await == "Rehearse";
+        (done.first().map(String::as_str) == Some(total.to_string().as_str()) && idle).then_some(())
+    })
+    .await;
+    total
+}
+
+/// Opens a new driver batch over every driver, to call now.
+async fn open_builder(app: &App) {
+    app.click("nav-campaigns").await;
+    app.click("new-campaign").await;
+    app.wait_for("[data-testid=campaign-kind]").await.select_by_value("driver-violation").await.unwrap();
+    app.click("campaign-pick-all").await;
+    app.click("campaign-ignore-windows").await;
+}
+
+#[tokio::test]
+async fn a_scenario_is_edited_rehearsed_and_its_failure_explained() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 1).await;
+        app.click("nav-agents").await;
+        toggle_suite(&app).await;
+
+        // The suite shipped with the preset: each scenario's callee and what it expects.
+        let names = eventually("the scenarios", PATIENCE, || async {
+            let names = app.attrs(&format!("{SUITE} [data-testid=scenario-row]"), "data-scenario").await;
+            (names.len() >= 6).then_some(names)
+        })
+        .await;
+        assert!(names.contains(&"Hostile driver".to_owned()), "{names:?}");
+        let expects = shown(&app, &format!("{} [data-testid=scenario-expects]", row("Driver acknowledges"))).await;
+        assert!(expects.contains("collects acknowledged = yes") && expects.contains("within 16 turns"), "{expects}");
+        assert_eq!(
+            shown(&app, &format!("{} [data-testid=scenario-pass-rate]", row("Hostile driver"))).await,
+            "not rehearsed"
+        );
+        // The simulator rehearses it; text mode says why it cannot now.
+        assert_eq!(shown(&app, &format!("{SUITE} [data-testid=rehearsal-mode-only]")).await, "Simulator");
+        let text_mode = shown(&app, &format!("{SUITE} [data-testid=mode-unavailable][data-mode=text]")).await;
+        assert!(text_mode.contains("Anthropic API key"), "{text_mode}");
+
+        // A bad value is refused beside its field, and what was typed stays.
+        app.click_in(&row("Hostile driver"), "edit-scenario").await;
+        replace_text(&app.wait_for("[data-testid=scenario-name]").await, "Hostile driver, angry").await;
+        let turns = app.wait_for("[data-testid=scenario-max-turns]").await;
+        replace_text(&turns, "1").await;
+        app.wait_for("[data-testid=scenario-must-say]").await.send_keys("a phrase it never says").await.unwrap();
+        app.click("scenario-save").await;
+        assert_eq!(
+            shown(&app, "[data-testid='scenario-error-expect.maxTurns']").await,
+            "a call takes at least 2 turns"
+        );
+        let name = app.wait_for("[data-testid=scenario-name]").await.prop("value").await.unwrap();
+        assert_eq!(name.as_deref(), Some("Hostile driver, angry"), "the typed name is kept");
+        app.screenshot("rehearsal-scenario-refused").await;
+
+        // A good value is saved, and is still there when the suite is opened again.
+        replace_text(&turns, "8").await;
+        app.click("scenario-save").await;
+        app.wait_for(&row("Hostile driver, angry")).await;
+        assert!(app.texts("[data-testid=scenario-editor]").await.is_empty(), "the editor closes on save");
+        toggle_suite(&app).await;
+        toggle_suite(&app).await;
+        let expects = shown(&app, &format!("{} [data-testid=scenario-expects]", row("Hostile driver, angry"))).await;
+        assert!(expects.contains("within 8 turns") && expects.contains("says “a phrase it never says”"), "{expects}");
+        assert!(app.texts(&row("Hostile driver")).await.is_empty(), "the old name is gone");
+
+        // Rehearse: progress as the runs end, then the results with each run's transcript.
+        let total = rehearse_all(&app, 2).await;
+        assert_eq!(total as usize, names.len() * 2);
+        let acknowledged = row("Driver acknowledges");
+        assert_eq!(
+            shown(&app, &format!("{acknowledged} [data-testid=scenario-pass-rate]")).await,
+            "2 of 2 runs passed"
+        );
+        app.click_in(&acknowledged, "show-runs").await;
+        let transcript = shown(&app, &format!("{acknowledged} [data-testid=run-transcript]")).await;
+        assert!(transcript.contains("Agent") && transcript.contains("Callee"), "{transcript}");
+        let checks = app.texts(&format!("{acknowledged} [data-testid=run-check]")).await;
+        assert!(checks.iter().any(|check| check.contains("fields.acknowledged")), "{checks:?}");
+
+        // The failing scenario says why, its runs opened.
+        let angry = row("Hostile driver, angry");
+        assert_eq!(shown(&app, &format!("{angry} [data-testid=scenario-pass-rate]")).await, "0 of 2 runs passed");
+        let failed = app.texts(&format!("{angry} [data-testid=run-check][data-passed=false]")).await;
+        assert!(failed.iter().any(|check| check.contains("never said \"a phrase it never says\"")), "{failed:?}");
+        let scroll = "document.querySelector(arguments[0]).scrollIntoView();";
+        app.client.execute(scroll, vec![angry.clone().into()]).await.expect("scrolling failed");
+        app.screenshot("rehearsal-results").await;
+
+        // The builder names the agent and the scenario it failed.
+        app.click("nav-campaigns").await;
+        app.click("new-campaign").await;
+        app.wait_for("[data-testid=campaign-kind]").await.select_by_value("driver-violation").await.unwrap();
+        let warning = shown(&app, "[data-testid=campaign-rehearsal-warning]").await;
+        assert!(
+            warning.starts_with(AGENT) && warning.contains("failed Hostile driver, angry (0 of 2 runs passed)"),
+            "{warning}"
+        );
+        app.quit().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_builder_warns_until_the_agent_version_passes_its_suite() {
+    within(TEST_LIMIT, async {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 1).await;
+
+        // Never rehearsed: the builder says so, and asks before launching; going back launches nothing.
+        open_builder(&app).await;
+        let warning = shown(&app, "[data-testid=campaign-rehearsal-warning]").await;
+        assert!(warning.starts_with(AGENT) && warning.contains("has not been rehearsed"), "{warning}");
+        app.click("campaign-launch").await;
+        app.wait_for("[data-testid=campaign-launch-confirm]").await;
+        app.screenshot("rehearsal-launch-confirm").await;
+        app.click("campaign-launch-back").await;
+        assert!(app.texts("[data-testid=campaign-launch-confirm]").await.is_empty());
+        assert!(app.texts("[data-testid=campaign-row]").await.is_empty(), "nothing launched");
+
+        // A passing rehearsal of the whole suite.
+        app.click("nav-agents").await;
+        toggle_suite(&app).await;
+        rehearse_all(&app, 1).await;
+        let rates = app.texts(&format!("{SUITE} [data-testid=scenario-pass-rate]")).await;
+        assert!(rates.iter().all(|rate| rate == "1 of 1 run passed"), "{rates:?}");
+
+        // Now the builder says it passed, and launches at once.
+        open_builder(&app).await;
+        let passed = shown(&app, "[data-testid=campaign-rehearsal-passed]").await;
+        assert_eq!(passed, format!("{AGENT} passed its rehearsal suite in this version."));
+        assert!(app.texts("[data-testid=campaign-rehearsal-warning]").await.is_empty());
+        app.click("campaign-launch").await;
+        app.wait_for("[data-testid=campaign-detail]").await;
+        assert!(app.texts("[data-testid=campaign-launch-confirm]").await.is_empty(), "no question asked");
+
+        // A change to the agent is a new version, not rehearsed yet.
+        app.click("nav-agents").await;
+        app.click_in(&format!("[data-testid=agent-card][data-agent-name='{AGENT}']"), "edit-agent").await;
+        replace_text(&app.wait_for("[data-testid=agent-max-duration]").await, "500").await;
+        app.click("agent-save").await;
+        eventually("the editor to close", PATIENCE, || async {
+            app.texts("[data-testid=agent-editor]").await.is_empty().then_some(())
+        })
+        .await;
+        open_builder(&app).await;
+        let warning = shown(&app, "[data-testid=campaign-rehearsal-warning]").await;
+        assert!(warning.contains("has not been rehearsed"), "{warning}");
+        app.launch_campaign().await;
+        eventually("the second campaign", PATIENCE, || async {
+            (app.texts("[data-testid=campaign-row]").await.len() == 2).then_some(())
+        })
+        .await;
+        app.quit().await;
+    })
+    .await;
+}

@@ -1,7 +1,13 @@
 //! Rehearsals in the real window: an agent's suite opened, a scenario edited (a bad value refused
 //! beside its field, a good one kept), Rehearse with its progress and each run's checks and
 //! transcript, a failing scenario's reason, and the campaign builder's warning before an agent
-//! version has passed its suite, after it has, and after the agent changed.
+//! version has passed its suite, after it has, and after the agent changed; and a mode chosen
+//! where more than one can rehearse the agent.
+
+use std::path::Path;
+
+use switchboard_fakes::anthropic::FakeAnthropic;
+use switchboard_fakes::rehearsal_agent;
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 
@@ -103,6 +109,24 @@ async fn a_scenario_is_edited_rehearsed_and_its_failure_explained() {
         assert!(expects.contains("within 8 turns") && expects.contains("says “a phrase it never says”"), "{expects}");
         assert!(app.texts(&row("Hostile driver")).await.is_empty(), "the old name is gone");
 
+        // A scenario added needs who answers; added, then removed again.
+        app.click_in(SUITE, "add-scenario").await;
+        replace_text(&app.wait_for("[data-testid=scenario-name]").await, "Quick hello").await;
+        app.click("scenario-save").await;
+        assert_eq!(shown(&app, "[data-testid='scenario-error-callee.who']").await, "say who the callee is");
+        app.wait_for("[data-testid=scenario-who]").await.send_keys("Maria, in a hurry").await.unwrap();
+        app.click("scenario-save").await;
+        app.wait_for(&row("Quick hello")).await;
+        assert_eq!(
+            shown(&app, &format!("{} [data-testid=scenario-callee]", row("Quick hello"))).await,
+            "Maria, in a hurry"
+        );
+        app.click_in(&row("Quick hello"), "remove-scenario").await;
+        eventually("the added scenario to be removed", PATIENCE, || async {
+            app.texts(&row("Quick hello")).await.is_empty().then_some(())
+        })
+        .await;
+
         // Rehearse: progress as the runs end, then the results with each run's transcript.
         let total = rehearse_all(&app, 2).await;
         assert_eq!(total as usize, names.len() * 2);
@@ -125,6 +149,21 @@ async fn a_scenario_is_edited_rehearsed_and_its_failure_explained() {
         let scroll = "document.querySelector(arguments[0]).scrollIntoView();";
         app.client.execute(scroll, vec![angry.clone().into()]).await.expect("scrolling failed");
         app.screenshot("rehearsal-results").await;
+
+        // One scenario rehearsed again on its own.
+        app.click_in(&angry, "rehearse-scenario").await;
+        eventually("the scenario's own rehearsal", PATIENCE, || async {
+            let total = app.attrs(&format!("{SUITE} [data-testid=rehearsal-progress]"), "data-total").await;
+            let done = app.attrs(&format!("{SUITE} [data-testid=rehearsal-progress]"), "data-done").await;
+            (total.first().map(String::as_str) == Some("2") && done.first().map(String::as_str) == Some("2"))
+                .then_some(())
+        })
+        .await;
+        app.click_in(&acknowledged, "show-runs").await;
+        eventually("the runs to be hidden", PATIENCE, || async {
+            app.texts(&format!("{acknowledged} [data-testid=run-transcript]")).await.is_empty().then_some(())
+        })
+        .await;
 
         // The builder names the agent and the scenario it failed.
         app.click("nav-campaigns").await;
@@ -190,6 +229,44 @@ async fn the_builder_warns_until_the_agent_version_passes_its_suite() {
             (app.texts("[data-testid=campaign-row]").await.len() == 2).then_some(())
         })
         .await;
+        app.quit().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_mode_is_chosen_where_more_than_one_can_rehearse() {
+    within(TEST_LIMIT, async {
+        const KEY: &str = "sk-ant-rehearsal-test";
+        let model = FakeAnthropic::start(KEY, rehearsal_agent::responder()).await.unwrap();
+        let data = tempfile::tempdir().unwrap();
+        // With an Anthropic key the agent's own model turn can rehearse it too (against the fake);
+        // the other providers point at a closed loopback port, so nothing leaves 127.0.0.1.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let closed = format!("http://{closed}");
+        let others =
+            ["TWILIO", "ELEVENLABS", "DEEPGRAM", "VAPI", "ULTRAVOX"].map(|p| format!("SWITCHBOARD_{p}_BASE_URL"));
+        let mut env = vec![
+            ("ANTHROPIC_API_KEY", Path::new(KEY)),
+            ("SWITCHBOARD_ANTHROPIC_BASE_URL", Path::new(model.base_url())),
+        ];
+        env.extend(others.iter().map(|name| (name.as_str(), Path::new(&closed))));
+        let app = App::start_with_env(data.path(), 1, &env).await;
+        app.click("nav-agents").await;
+        toggle_suite(&app).await;
+
+        let modes = app.wait_for(&format!("{SUITE} [data-testid=rehearsal-mode]")).await;
+        let offered = app.attrs(&format!("{SUITE} [data-testid=rehearsal-mode] option"), "value").await;
+        assert_eq!(offered, ["simulator", "text"]);
+        modes.select_by_value("text").await.unwrap();
+        let acknowledged = row("Driver acknowledges");
+        app.click_in(&acknowledged, "rehearse-scenario").await;
+        let head = eventually("the text run's result", PATIENCE, || async {
+            app.texts(&format!("{acknowledged} [data-testid=rehearsal-run] .run-head")).await.into_iter().next()
+        })
+        .await;
+        assert!(head.contains("Text (the agent's model)"), "{head}");
+        assert!(!model.requests().is_empty(), "the agent's turns went to the model");
         app.quit().await;
     })
     .await;

@@ -41,7 +41,7 @@ async fn rehearse_all(app: &App, runs: u32) -> u32 {
     .await;
     eventually("every run to end", PATIENCE, || async {
         let done = app.attrs(&format!("{SUITE} [data-testid=rehearsal-progress]"), "data-done").await;
-        let idle = shown(&app, &format!("{SUITE} [data-testid=rehearse]")).await == "Rehearse";
+        let idle = shown(app, &format!("{SUITE} [data-testid=rehearse]")).await == "Rehearse";
         (done.first().map(String::as_str) == Some(total.to_string().as_str()) && idle).then_some(())
     })
     .await;

@@ -1,9 +1,11 @@
-# Switchboard: the two commands.
+# Switchboard: the two commands, and the installers.
 #   make run    build and open the console on the built-in simulator, with sample data
 #   make test   every test: Rust crates, UI unit tests and type check, lints, and the
 #               end-to-end tests of the real app under Xvfb (cargo-nextest runs the Rust tests,
 #               each in its own process, side by side: .config/nextest.toml); the benches run
 #               once each on a small input
+#   make package   release installers with Tauri's bundler: .deb, .rpm and AppImage, in
+#               target/release/bundle/ (see README, "Install")
 # Each does its own set-up (scripts/setup.sh).
 
 SHELL := /bin/bash
@@ -11,7 +13,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run test setup-run setup-test ui lint app rust-tests
+.PHONY: run test package setup-run setup-test ui lint app rust-tests
 
 run: setup-run ui
 	cargo build -p switchboard
@@ -30,7 +32,17 @@ test: setup-test ui lint app
 		env NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 $(MAKE) --no-print-directory rust-tests 2>&1 \
 		| tee target/cargo-test.log
 	set -o pipefail; cargo test --workspace --bench '*' 2>&1 | tee target/bench-smoke.log
+	scripts/check-package.sh
 	@scripts/test-summary.sh target/ui-test.log target/cargo-test.log
+
+# A release build, bundled: the .deb and .rpm (Tauri's bundler makes both itself), then the
+# AppImage, whose tools (linuxdeploy, AppRun) the bundler downloads from GitHub the first time.
+TAURI := ui/node_modules/.bin/tauri
+package: setup-run ui
+	$(TAURI) build --ci --bundles deb,rpm
+	@$(TAURI) bundle --ci --bundles appimage || { \
+		echo "package: no AppImage: the Tauri bundler could not fetch its AppImage tools from GitHub" >&2; \
+		echo "package: the .deb and .rpm are in target/release/bundle/" >&2; exit 1; }
 
 setup-run:
 	@scripts/setup.sh run

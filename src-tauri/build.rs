@@ -1,4 +1,4 @@
-//! Generates the Tauri context from the top-level tauri.conf.json and the permissions of the
+//! Generates the Tauri context from tauri.conf.json (beside it) and the permissions of the
 //! app's own commands (granted in capabilities/).
 
 fn main() {
@@ -76,9 +76,7 @@ fn main() {
         "listening_status",
         "store_writes_failing",
     ];
-    let attributes = tauri_build::Attributes::new()
-        .config_path("../tauri.conf.json")
-        .app_manifest(tauri_build::AppManifest::new().commands(commands));
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     if let Err(err) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {err:#}");
     }

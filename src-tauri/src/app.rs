@@ -116,7 +116,7 @@ pub fn run() -> ExitCode {
             commands::listen_in::listening_status,
             commands::store_writes::store_writes_failing,
         ])
-        .build(tauri::generate_context!("../tauri.conf.json"));
+        .build(tauri::generate_context!());
     let app = match built {
         Ok(app) => app,
         Err(err) => {

@@ -200,6 +200,7 @@ async fn the_builder_warns_until_the_agent_version_passes_its_suite() {
         app.click("nav-agents").await;
         toggle_suite(&app).await;
         rehearse_all(&app, 1).await;
+        let version = shown(&app, &format!("{SUITE} [data-testid=suite-version]")).await;
         let rates = app.texts(&format!("{SUITE} [data-testid=scenario-pass-rate]")).await;
         assert!(rates.iter().all(|rate| rate == "1 of 1 run passed"), "{rates:?}");
 
@@ -221,9 +222,14 @@ async fn the_builder_warns_until_the_agent_version_passes_its_suite() {
             app.texts("[data-testid=agent-editor]").await.is_empty().then_some(())
         })
         .await;
+        toggle_suite(&app).await;
+        let changed = shown(&app, &format!("{SUITE} [data-testid=suite-version]")).await;
+        assert_ne!(changed, version, "a new version");
+        let rates = app.texts(&format!("{SUITE} [data-testid=scenario-pass-rate]")).await;
+        assert!(rates.iter().all(|rate| rate == "not rehearsed"), "{rates:?}");
         open_builder(&app).await;
         let warning = shown(&app, "[data-testid=campaign-rehearsal-warning]").await;
-        assert!(warning.contains("has not been rehearsed"), "{warning}");
+        assert!(warning.contains(&format!("(version {changed}) has not been rehearsed")), "{warning}");
         app.launch_campaign().await;
         eventually("the second campaign", PATIENCE, || async {
             (app.texts("[data-testid=campaign-row]").await.len() == 2).then_some(())

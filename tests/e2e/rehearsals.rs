@@ -109,18 +109,35 @@ async fn a_scenario_is_edited_rehearsed_and_its_failure_explained() {
         assert!(expects.contains("within 8 turns") && expects.contains("says “a phrase it never says”"), "{expects}");
         assert!(app.texts(&row("Hostile driver")).await.is_empty(), "the old name is gone");
 
-        // A scenario added needs who answers; added, then removed again.
+        // A scenario added: what the callee knows needs a name, who answers is required, a
+        // range runs upwards; each said beside its row. Added, then removed again.
         app.click_in(SUITE, "add-scenario").await;
         replace_text(&app.wait_for("[data-testid=scenario-name]").await, "Quick hello").await;
+        app.click("callee-knows-add").await;
+        app.wait_for("[data-testid=callee-knows-value]").await.send_keys("9").await.unwrap();
+        app.click("scenario-save").await;
+        let unnamed = shown(&app, "[data-testid='scenario-error-callee.knows.0']").await;
+        assert_eq!(unnamed, "give what they know a name (e.g. unit_price)");
+        app.wait_for("[data-testid=callee-knows-key]").await.send_keys("digit").await.unwrap();
+        app.click("expect-field-add").await;
+        app.wait_for("[data-testid=expect-field-key]").await.send_keys("unit_price").await.unwrap();
+        app.wait_for("[data-testid=expect-field-kind]").await.select_by_value("range").await.unwrap();
+        app.wait_for("[data-testid=expect-field-min]").await.send_keys("5").await.unwrap();
+        let max = app.wait_for("[data-testid=expect-field-max]").await;
+        max.send_keys("3").await.unwrap();
         app.click("scenario-save").await;
         assert_eq!(shown(&app, "[data-testid='scenario-error-callee.who']").await, "say who the callee is");
+        let range = shown(&app, "[data-testid='scenario-error-expect.fields.0']").await;
+        assert_eq!(range, "the range's min (5) is above its max (3)");
+        assert!(app.texts("[data-testid='scenario-error-callee.knows.0']").await.is_empty());
         app.wait_for("[data-testid=scenario-who]").await.send_keys("Maria, in a hurry").await.unwrap();
+        replace_text(&max, "6").await;
         app.click("scenario-save").await;
         app.wait_for(&row("Quick hello")).await;
-        assert_eq!(
-            shown(&app, &format!("{} [data-testid=scenario-callee]", row("Quick hello"))).await,
-            "Maria, in a hurry"
-        );
+        let callee = shown(&app, &format!("{} [data-testid=scenario-callee]", row("Quick hello"))).await;
+        assert_eq!(callee, "Maria, in a hurry; knows digit: 9");
+        let expects = shown(&app, &format!("{} [data-testid=scenario-expects]", row("Quick hello"))).await;
+        assert!(expects.contains("collects unit_price in 5 to 6"), "{expects}");
         app.click_in(&row("Quick hello"), "remove-scenario").await;
         eventually("the added scenario to be removed", PATIENCE, || async {
             app.texts(&row("Quick hello")).await.is_empty().then_some(())

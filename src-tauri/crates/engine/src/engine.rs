@@ -19,7 +19,7 @@ use crate::call_task::{CallTask, apply_state};
 use crate::campaigns::{CampaignSpec, spawn_runner};
 use crate::costs::{check_call_limit, cost_settings, priced_as, pricing};
 use crate::history::{Recordings, contact_memory, memory_calls};
-use crate::rehearsal::Rehearser;
+use crate::rehearsal::{Judge, Rehearser};
 use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{
@@ -142,6 +142,8 @@ pub struct Engine {
     calls_on_line: Arc<AtomicUsize>,
     /// The ways of rehearsing agents, by mode.
     pub(crate) rehearsers: HashMap<RehearsalMode, Arc<dyn Rehearser>>,
+    /// The model judge of rehearsals' free-text expectations, when there is one.
+    pub(crate) judge: Option<Arc<dyn Judge>>,
 }
 
 impl Engine {
@@ -162,6 +164,7 @@ impl Engine {
             runners: Arc::default(),
             calls_on_line: Arc::default(),
             rehearsers: HashMap::new(),
+            judge: None,
         }
     }
 
@@ -233,6 +236,11 @@ impl Engine {
     /// Makes a rehearsal mode available.
     pub fn register_rehearser(&mut self, rehearser: Arc<dyn Rehearser>) {
         self.rehearsers.insert(rehearser.mode(), rehearser);
+    }
+
+    /// Sets the model judge of rehearsals' free-text expectations.
+    pub fn register_judge(&mut self, judge: Arc<dyn Judge>) {
+        self.judge = Some(judge);
     }
 
     /// The backend an agent on `agent_backend` has its calls placed on (the command line's

@@ -9,7 +9,7 @@ mod suite_file;
 mod version;
 
 pub use conversation::{AgentReply, AgentSide, CalleeFactory, CalleeReply, CalleeSide, TURN_LIMIT, converse};
-pub use rehearser::{RehearsalCall, RehearsalError, Rehearser};
+pub use rehearser::{Judge, RehearsalCall, RehearsalError, Rehearser};
 pub(crate) use run::describe_problems;
 pub use run::{AgentSuite, RehearsalModeStatus, RehearsalPlan, RehearsalReport, rehearsal_call};
 pub use suite_file::{SHIPPED_SUITES, SuiteFileError, parse_suite, shipped_suite, validate_suite};

@@ -5,7 +5,8 @@
 //! for the target price, transfers when asked for a person, ends politely when the callee cannot
 //! or will not talk or asks not to be called. Like a model, it follows its prompt: a prompt that
 //! says "Mention that …" has it say that sentence, and "Never end the call before …" has it
-//! ignore every request to stop (so a rehearsal can catch both).
+//! ignore every request to stop (so a rehearsal can catch both). Asked to judge a rehearsed
+//! call, it checks each expectation's quoted phrase against the agent's lines.
 
 use serde_json::{Value, json};
 use switchboard_core::{DataField, FieldType, asks_not_to_be_called};
@@ -19,13 +20,19 @@ const OBSTINATE: &str = "Never end the call before";
 /// A prompt sentence the agent says as it is, from this word on.
 const MENTION: &str = "Mention that ";
 
-/// The fake's responder playing a rehearsed agent.
+/// How the model judge's instructions start.
+const JUDGING: &str = "You judge a rehearsed phone call";
+
+/// The fake's responder playing a rehearsed agent (and the model judge).
 pub fn responder() -> Responder {
     Box::new(respond)
 }
 
 fn respond(request: &Value) -> Reply {
     let system = request["system"].as_str().unwrap_or_default();
+    if system.starts_with(JUDGING) {
+        return judge(&last_user_text(request));
+    }
     let said = last_user_text(request);
     let spoken = agent_texts(request);
     let still = still_to_collect(system);
@@ -136,4 +143,24 @@ fn mention(system: &str) -> Option<String> {
 
 fn value_of(said: &str) -> String {
     said.trim().trim_end_matches('.').to_owned()
+}
+
+/// A verdict on each numbered expectation of the brief: met when the agent said the phrase the
+/// expectation quotes.
+fn judge(brief: &str) -> Reply {
+    let (expectations, transcript) = brief.split_once("\nTranscript:\n").unwrap_or((brief, ""));
+    let agent: Vec<&str> = transcript.lines().filter_map(|line| line.strip_prefix("agent: ")).collect();
+    let mut reply = Reply::default();
+    for line in expectations.lines() {
+        let Some((number, expectation)) = line.split_once(". ") else { continue };
+        let Ok(number) = number.trim().parse::<u32>() else { continue };
+        let quoted = expectation.split('"').nth(1).unwrap_or_default().to_lowercase();
+        let said = agent.iter().find(|line| !quoted.is_empty() && line.to_lowercase().contains(&quoted));
+        let (passed, reason) = match said {
+            Some(line) => (true, format!("the agent said {quoted:?}: {line:?}")),
+            None => (false, format!("the agent never said {quoted:?}")),
+        };
+        reply = reply.and_tool("record_verdict", json!({"number": number, "passed": passed, "reason": reason}));
+    }
+    reply
 }

@@ -32,6 +32,7 @@ use crate::gather::{GatherBackend, GatherCalls, GatherSettings, TextRehearser};
 use crate::listener::{
     ListenerSettings, ListenerState, WebhookSecrets, replay_inbox, serve, spawn_inbox_processor_until,
 };
+use crate::model_judge::ModelJudge;
 
 /// How often recording retention is applied.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
@@ -136,6 +137,7 @@ impl Switchboard {
         }
         let text = TextRehearser::new(clients.clone(), rehearsal.callees, GatherSettings::default());
         engine.register_rehearser(Arc::new(text));
+        engine.register_judge(Arc::new(ModelJudge::new(clients.clone())));
         let live = LiveCalls::default();
         let hosted = Hosted::register(&mut engine, &store, &live, &clients, reconcile);
         remove_unfinished_recordings(engine.recordings()).await;

@@ -3,7 +3,7 @@
 //! `Rehearser` plays one run and reports what was said, collected and how it ended. Judging is
 //! the engine's, the same for every mode.
 
-use switchboard_core::{Agent, AgentConfig, Contact, RehearsalMode, Rehearsed, Scenario, Variables};
+use switchboard_core::{Agent, AgentConfig, Contact, JudgeReason, RehearsalMode, Rehearsed, Scenario, Variables};
 
 use crate::BoxFuture;
 
@@ -51,4 +51,18 @@ pub trait Rehearser: Send + Sync + 'static {
         scenario: Scenario,
         run: u32,
     ) -> BoxFuture<'static, Result<Rehearsed, RehearsalError>>;
+}
+
+/// The model judge of free-text expectations ("apologises for the mix-up"), which the
+/// deterministic checks cannot read.
+pub trait Judge: Send + Sync + 'static {
+    /// Whether the judge can work now; the error says why not.
+    fn available(&self) -> Result<(), RehearsalError>;
+
+    /// A verdict with its reason on each of `expectations` for the run `rehearsed`, in order.
+    fn judge(
+        &self,
+        rehearsed: Rehearsed,
+        expectations: Vec<String>,
+    ) -> BoxFuture<'static, Result<Vec<JudgeReason>, RehearsalError>>;
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use switchboard_core::{
-    Agent, AgentId, Contact, ContactId, FieldError, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed, Scenario,
-    ScenarioResult, Suite, check_run, parse_phone,
+    Agent, AgentId, Contact, ContactId, FieldError, JudgeReason, RehearsalEnding, RehearsalMode, RehearsalRun,
+    Rehearsed, Scenario, ScenarioResult, Suite, check_run, parse_phone,
 };
 
 use super::{RehearsalCall, RehearsalError, agent_version, shipped_suite, validate_suite};
@@ -169,13 +169,14 @@ impl Engine {
                     Err(RehearsalError::Failed(reason)) => broken_off(reason),
                 };
                 let checks = check_run(&scenario.expect, &call.variables, &rehearsed);
+                let verdicts = self.judged(&rehearsed, &scenario.expect.judged).await;
                 let judged = RehearsalRun {
                     scenario: scenario.name.clone(),
                     mode,
                     agent_version: version.clone(),
                     rehearsed,
                     checks,
-                    judged: Vec::new(),
+                    judged: verdicts,
                 };
                 let (store, kept, seq) = (Arc::clone(self.store()), judged.clone(), done);
                 blocking(move || store.add_rehearsal_run(rehearsal, seq, &kept)).await?;
@@ -193,6 +194,31 @@ impl Engine {
             results.push(result);
         }
         Ok(results)
+    }
+
+    /// The model judge's verdicts on `expectations` for `rehearsed`. With no judge (or one that
+    /// fails), each is unjudged, which is no pass, and says why.
+    async fn judged(&self, rehearsed: &Rehearsed, expectations: &[String]) -> Vec<JudgeReason> {
+        if expectations.is_empty() {
+            return Vec::new();
+        }
+        let verdicts = match &self.judge {
+            Some(judge) => match judge.available() {
+                Ok(()) => judge.judge(rehearsed.clone(), expectations.to_vec()).await,
+                Err(error) => Err(error),
+            },
+            None => Err(RehearsalError::Unavailable("this build has no model judge".into())),
+        };
+        verdicts.unwrap_or_else(|error| {
+            expectations
+                .iter()
+                .map(|expectation| JudgeReason {
+                    expectation: expectation.clone(),
+                    passed: false,
+                    reason: format!("not judged: {error}"),
+                })
+                .collect()
+        })
     }
 
     async fn agent_and_suite(&self, agent_id: AgentId) -> Result<(Agent, Option<Suite>), EngineError> {

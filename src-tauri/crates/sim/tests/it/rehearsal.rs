@@ -93,3 +93,20 @@ async fn one_scenario_can_be_rehearsed_by_name_and_an_unknown_one_is_named_with_
     let error = engine.rehearse(plan).await.unwrap_err().to_string();
     assert!(error.contains("no scenario \"Driver sings\"") && error.contains("Driver acknowledges"), "{error}");
 }
+
+#[tokio::test]
+async fn with_no_model_judge_a_free_text_expectation_is_not_judged_and_does_not_pass() {
+    let engine = engine();
+    let mut plan = plan(&engine, "Vendor quote", 1);
+    let mut suite = engine.agent_suite(plan.agent_id).await.unwrap().suite;
+    suite.scenarios[3].expect.judged = vec!["The agent apologises for the mix-up".into()];
+    let name = suite.scenarios[3].name.clone();
+    engine.save_agent_suite(plan.agent_id, suite).await.unwrap();
+    assert!(engine.agent_suite(plan.agent_id).await.unwrap().edited);
+    plan.scenario = Some(name);
+    let run = engine.rehearse(plan).await.unwrap().remove(0).runs.remove(0);
+    assert!(run.checks.iter().all(|check| check.passed));
+    assert_eq!(run.judged.len(), 1);
+    assert_eq!(run.judged[0].reason, "not judged: this build has no model judge");
+    assert!(!run.passed());
+}

@@ -1,7 +1,8 @@
 //! Text rehearsals through the real engine and store: the speech-gather agent's own turn against
 //! the scripted callees, the fake Anthropic playing the model. Every preset's suite passes; a
-//! deliberately broken agent fails the matching scenarios with reasons; with no Anthropic key
-//! the text mode says why it cannot run.
+//! deliberately broken agent fails the matching scenarios with reasons; free-text expectations
+//! get the model judge's verdicts with reasons; with no Anthropic key the text mode says why it
+//! cannot run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use switchboard_sim::rehearsal::scripted_callees;
 use switchboard_store::Store;
 use switchboard_telephony::ProviderClients;
 use switchboard_telephony::gather::{GatherSettings, TextRehearser};
+use switchboard_telephony::model_judge::ModelJudge;
 
 const ANTHROPIC_KEY: &str = "sk-ant-rehearse";
 
@@ -50,6 +52,7 @@ async fn world() -> World {
         scripted_callees(),
         GatherSettings::default(),
     )));
+    engine.register_judge(Arc::new(ModelJudge::new(clients.clone())));
     World { engine, clients, _llm: llm }
 }
 
@@ -151,4 +154,32 @@ async fn with_no_anthropic_key_text_rehearsals_say_why_and_store_nothing() {
     let error = world.engine.rehearse(text(id)).await.unwrap_err().to_string();
     assert!(error.contains("need an Anthropic API key"), "{error}");
     assert!(world.engine.rehearsal_report(id).await.unwrap().results.iter().all(|result| result.runs.is_empty()));
+}
+
+#[tokio::test]
+async fn free_text_expectations_get_the_model_judges_verdicts_with_reasons() {
+    let world = world().await;
+    let id = agent(&world.engine, "Appointment reminder");
+    let mut suite = world.engine.agent_suite(id).await.unwrap().suite;
+    let voicemail = suite.scenarios.iter_mut().find(|scenario| scenario.name == "Voicemail greeting").unwrap();
+    voicemail.expect.judged =
+        vec!["The message asks them to \"call us back\"".into(), "It says \"see you Tuesday\"".into()];
+    world.engine.save_agent_suite(id, suite).await.unwrap();
+    let mut plan = text(id);
+    plan.scenario = Some("Voicemail greeting".into());
+    let results = world.engine.rehearse(plan).await.unwrap();
+    let run = &results[0].runs[0];
+    assert!(run.checks.iter().all(|check| check.passed), "{:?}", run.checks);
+    let verdicts: Vec<(bool, &str)> = run.judged.iter().map(|v| (v.passed, v.reason.as_str())).collect();
+    assert_eq!(
+        verdicts,
+        [
+            (
+                true,
+                "the agent said \"call us back\": \"Hi Jordan Reyes, Northwind Freight calling to confirm your delivery window on Tuesday, 9 to 11 am. Please call us back if anything has changed.\""
+            ),
+            (false, "the agent never said \"see you tuesday\""),
+        ]
+    );
+    assert!(!run.passed(), "a failed verdict fails the run");
 }

@@ -13,7 +13,7 @@ use switchboard_audio::{Frame, Framer};
 use switchboard_core::DataField;
 use switchboard_providers::ProviderError;
 use switchboard_providers::anthropic::{
-    AnthropicClient, ContentBlock, Message, MessageRequest, Role, StopReason, StreamEvent, Tool,
+    AnthropicClient, ContentBlock, Message, MessageRequest, MessageStream, Role, StopReason, StreamEvent, Tool,
 };
 use switchboard_providers::elevenlabs_tts::{
     ElevenLabsTtsClient, TtsEvent, TtsOptions, TtsReceiver, TtsSender, TtsStream,
@@ -155,11 +155,12 @@ async fn think(
             messages: messages.iter().chain(&added).cloned().collect(),
             tools: setup.tools.clone(),
         };
-        let mut stream = setup.anthropic.stream_message(&request).await.map_err(thinking_failed)?;
+        let stream = setup.anthropic.stream_message(&request).await.map_err(thinking_failed)?;
+        let mut stream = Counted { stream, usage: &setup.usage };
         let (mut text, mut calls, mut results) = (String::new(), Vec::new(), Vec::new());
         let mut splitter = Sentences::default();
         let mut stop = None;
-        while let Some(event) = stream.next().await {
+        while let Some(event) = stream.stream.next().await {
             let event = event.map_err(thinking_failed)?;
             if first_token && !matches!(event, StreamEvent::Stop { .. }) {
                 first_token = false;
@@ -201,10 +202,7 @@ async fn think(
                     calls.push(ContentBlock::ToolUse { id: call_id.clone(), name, input });
                     results.push(ContentBlock::ToolResult { tool_use_id: call_id, content: result });
                 }
-                StreamEvent::Stop { reason, usage } => {
-                    setup.usage.thought(usage.input_tokens, usage.output_tokens);
-                    stop = reason;
-                }
+                StreamEvent::Stop { reason, .. } => stop = reason,
             }
         }
         if let Some(rest) = splitter.finish() {
@@ -228,6 +226,21 @@ async fn think(
         }
     }
     Ok((added, ending))
+}
+
+/// A model answer being read, whose tokens count once it is dropped, however it ended: at its
+/// stop, as Anthropic counted them; given up before (a barge-in aborts the turn, an error cuts
+/// it), what it had used by then.
+struct Counted<'a> {
+    stream: MessageStream,
+    usage: &'a UsageMeter,
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        let used = self.stream.usage_so_far();
+        self.usage.thought(used.input_tokens, used.output_tokens);
+    }
 }
 
 async fn say<F, Fut>(report: &F, sentences: &mpsc::Sender<String>, sentence: String)

@@ -65,18 +65,39 @@ impl MessageStream {
         None
     }
 
+    /// The tokens the message has used so far, as billed: once it stopped, Anthropic's count; a
+    /// message given up before (a barge-in drops it, an error cuts it) is billed for its input
+    /// and for what was generated, so its input as reported at its start and its output
+    /// estimated from the text and tool input that came in (4 characters a token).
+    pub fn usage_so_far(&self) -> Usage {
+        let mut usage = self.assembly.usage;
+        if !self.assembly.output_counted {
+            let streamed = self.assembly.streamed_chars.div_ceil(CHARS_PER_TOKEN);
+            usage.output_tokens = usage.output_tokens.max(u32::try_from(streamed).unwrap_or(u32::MAX));
+        }
+        usage
+    }
+
     fn end(&mut self, error: ProviderError) -> Option<Result<StreamEvent, ProviderError>> {
         self.ended = true;
         Some(Err(error))
     }
 }
 
-/// The state of one message between events: tool calls in progress, the stop reason and usage.
+/// Characters a token is taken to be, for the output of a message cut before its count came
+/// (Anthropic's rule of thumb for English).
+const CHARS_PER_TOKEN: u64 = 4;
+
+/// The state of one message between events: tool calls in progress, the stop reason and usage,
+/// and how many characters of text and tool input came in.
 #[derive(Debug, Default)]
 struct Assembly {
     tool_calls: Vec<ToolCallDraft>,
     stop_reason: Option<StopReason>,
     usage: Usage,
+    /// `message_delta` gave the output's count.
+    output_counted: bool,
+    streamed_chars: u64,
 }
 
 #[derive(Debug)]
@@ -90,6 +111,10 @@ struct ToolCallDraft {
 }
 
 impl Assembly {
+    fn streamed(&mut self, text: &str) {
+        self.streamed_chars += text.chars().count() as u64;
+    }
+
     /// Takes one event's data; answers what it completes, if anything.
     fn apply(&mut self, data: &str) -> Result<Option<StreamEvent>, ProviderError> {
         let event = serde_json::from_str(data).map_err(|error| decode(error.to_string()))?;
@@ -99,6 +124,7 @@ impl Assembly {
                 None
             }
             ServerEvent::ContentBlockStart { content_block: StartedBlock::Text { text }, .. } => {
+                self.streamed(&text);
                 (!text.is_empty()).then_some(StreamEvent::TextDelta(text))
             }
             ServerEvent::ContentBlockStart { index, content_block: StartedBlock::ToolUse { id, name, input } } => {
@@ -106,9 +132,11 @@ impl Assembly {
                 None
             }
             ServerEvent::ContentBlockDelta { delta: BlockDelta::TextDelta { text }, .. } => {
+                self.streamed(&text);
                 Some(StreamEvent::TextDelta(text))
             }
             ServerEvent::ContentBlockDelta { index, delta: BlockDelta::InputJsonDelta { partial_json } } => {
+                self.streamed(&partial_json);
                 let draft =
                     self.tool_calls.iter_mut().find(|draft| draft.index == index).ok_or_else(|| {
                         decode(format!("input_json_delta for block {index}, which is not a tool call"))
@@ -123,6 +151,7 @@ impl Assembly {
             ServerEvent::MessageDelta { delta, usage } => {
                 self.stop_reason = delta.stop_reason;
                 self.usage.output_tokens = usage.output_tokens;
+                self.output_counted = true;
                 if let Some(input_tokens) = usage.input_tokens {
                     self.usage.input_tokens = input_tokens;
                 }

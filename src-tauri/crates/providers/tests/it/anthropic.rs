@@ -166,6 +166,24 @@ async fn each_text_delta_comes_out_before_the_rest_is_sent() {
 }
 
 #[tokio::test]
+async fn a_message_given_up_mid_stream_counts_its_input_and_what_it_generated() {
+    let (base_url, feed) = live_server().await;
+    feed.send(Ok(opening() + &text_delta("Hello there, ") + &text_delta("how can I"))).unwrap();
+    let mut stream = client(&base_url).stream_message(&request()).await.unwrap();
+    assert_eq!(stream.usage_so_far(), Usage::default(), "nothing read yet");
+    assert_eq!(stream.next().await, Some(Ok(StreamEvent::TextDelta("Hello there, ".into()))));
+    assert_eq!(stream.next().await, Some(Ok(StreamEvent::TextDelta("how can I".into()))));
+    // 13 + 9 characters so far: 6 tokens of 4 characters.
+    assert_eq!(stream.usage_so_far(), Usage { input_tokens: 50, output_tokens: 6 });
+    // Once Anthropic counts the output, its count stands.
+    feed.send(Ok(text_delta(" help you today?") + &closing("end_turn", 9))).unwrap();
+    while let Some(event) = stream.next().await {
+        event.unwrap();
+    }
+    assert_eq!(stream.usage_so_far(), Usage { input_tokens: 50, output_tokens: 9 });
+}
+
+#[tokio::test]
 async fn a_stream_may_outlast_the_request_timeout_while_it_keeps_talking() {
     let (base_url, feed) = live_server().await;
     feed.send(Ok(opening())).unwrap();

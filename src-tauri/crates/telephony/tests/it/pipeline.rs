@@ -469,6 +469,28 @@ async fn the_max_duration_wraps_the_call_up() {
 }
 
 #[tokio::test]
+async fn an_answer_given_up_mid_stream_still_counts_the_tokens_it_used() {
+    // The model starts its answer at once and then stalls; the call reaches its max duration
+    // long before the answer could stop, and the turn is given up mid-stream.
+    let replies = vec![Reply::text("Let me look that up for you.")];
+    let script = vec![agent_done(), speak(500), CallerStep::Silence(Duration::from_secs(30))];
+    let mut world = World::new(|config| config.max_duration_secs = 8, scripted(replies), script).await;
+    world.rig.anthropic.set_latency(ms(0), Duration::from_secs(60));
+    world.rig.deepgram.script(&["Hello?"]);
+    let outcome = world.call().await;
+
+    assert_eq!(outcome.reason(), "reached the agent's max duration (8 s)");
+    assert_eq!(world.rig.anthropic.requests().len(), 1);
+    // Its input as the message's start reported it, and the one output token counted there (no
+    // text came): what Anthropic bills for a message dropped at that point.
+    let price = world.engine.store().call_price(outcome.call.id).unwrap().expect("priced with its end");
+    let quantity = |name: &str| price.items.iter().find(|i| i.item == name).map(|item| item.quantity);
+    let input_tokens = f64::from(switchboard_fakes::anthropic::INPUT_TOKENS) / 1e6;
+    assert_eq!(quantity("Anthropic input tokens"), Some(input_tokens), "{price:?}");
+    assert_eq!(quantity("Anthropic output tokens"), Some(1.0 / 1e6), "{price:?}");
+}
+
+#[tokio::test]
 async fn transfer_call_asks_the_backend_to_redirect_to_the_transfer_number() {
     let replies = vec![
         Reply::text("Sure, connecting you now.").and_tool("transfer_call", json!({"reason": "asked for a person"})),

@@ -78,18 +78,28 @@ pub enum CallerStep {
     HangUp,
 }
 
+/// What a [`Converser`] decides next, when it has decided.
+pub type NextSteps = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<CallerStep>> + Send>>;
+
 /// A callee who decides as the call goes: once the script has run out, each time the agent has
-/// spoken and then been quiet for `quiet` (its audio played, its marks echoed), `next` gives the
-/// steps to play next; when it gives none, the callee stays silent from then on.
+/// spoken and then been quiet for `quiet` (its audio played, its marks echoed) — or, with
+/// `barge_in`, that long after the agent started speaking, talking over it — `next` gives the
+/// steps to play next (silence meanwhile); when it gives none, the callee stays silent from
+/// then on.
 #[derive(Clone)]
 pub struct Converser {
     pub quiet: Duration,
-    pub next: Arc<dyn Fn() -> Vec<CallerStep> + Send + Sync>,
+    pub barge_in: Option<Duration>,
+    pub next: Arc<dyn Fn() -> NextSteps + Send + Sync>,
 }
 
 impl std::fmt::Debug for Converser {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Converser").field("quiet", &self.quiet).finish_non_exhaustive()
+        formatter
+            .debug_struct("Converser")
+            .field("quiet", &self.quiet)
+            .field("barge_in", &self.barge_in)
+            .finish_non_exhaustive()
     }
 }
 
@@ -290,8 +300,12 @@ struct Caller {
     script: VecDeque<CallerStep>,
     step: Option<(CallerStep, Instant)>,
     converser: Option<Converser>,
-    /// Since when the converser has been waiting for the agent to speak and finish.
+    /// Since when the converser has been waiting for the agent to speak (and finish).
     conversing_since: Option<Instant>,
+    /// When the agent's first frame since then arrived.
+    agent_started: Option<Instant>,
+    /// The converser's decision under way.
+    deciding: Option<tokio::sync::oneshot::Receiver<Vec<CallerStep>>>,
     record: MediaStreamRecord,
     /// When the agent audio queued so far finishes playing.
     playback_end: Instant,
@@ -315,6 +329,8 @@ impl Caller {
             step: None,
             converser,
             conversing_since: None,
+            agent_started: None,
+            deciding: None,
             record: MediaStreamRecord::default(),
             playback_end: Instant::now(),
             pending_marks: VecDeque::new(),
@@ -526,22 +542,45 @@ impl Caller {
         }
     }
 
-    /// The converser's next steps, once the agent has spoken since it last decided and has
-    /// finished; `None` while it waits (or has nothing more to do).
+    /// The converser's next steps, once it has decided; `None` while the agent has not had its
+    /// turn, while it decides, or when it has nothing more to do.
     fn converse(&mut self, now: Instant) -> Option<Vec<CallerStep>> {
+        if let Some(deciding) = &mut self.deciding {
+            return match deciding.try_recv() {
+                Ok(steps) if !steps.is_empty() => {
+                    self.deciding = None;
+                    Some(steps)
+                }
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty) => None,
+                Ok(_) | Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
+                    self.deciding = None;
+                    self.converser = None;
+                    None
+                }
+            };
+        }
         let converser = self.converser.as_ref()?;
         let since = *self.conversing_since.get_or_insert(now);
-        let spoke = self.last_agent_frame.is_some_and(|last| last >= since);
-        if !(spoke && now >= self.playback_end + converser.quiet && self.pending_marks.is_empty()) {
+        if self.agent_started.is_none() {
+            self.agent_started = self.last_agent_frame.filter(|last| *last >= since);
+        }
+        let started = self.agent_started?;
+        let turn_taken = match converser.barge_in {
+            Some(after) => now >= started + after,
+            None => now >= self.playback_end + converser.quiet && self.pending_marks.is_empty(),
+        };
+        if !turn_taken {
             return None;
         }
         self.conversing_since = None;
-        let steps = (converser.next)();
-        if steps.is_empty() {
-            self.converser = None;
-            return None;
-        }
-        Some(steps)
+        self.agent_started = None;
+        let (decided, deciding) = tokio::sync::oneshot::channel();
+        let next = (converser.next)();
+        tokio::spawn(async move {
+            let _gone = decided.send(next.await);
+        });
+        self.deciding = Some(deciding);
+        None
     }
 
     /// The callee's next 20 ms of voice: a 301 Hz tone (its phase drifts from frame to frame,

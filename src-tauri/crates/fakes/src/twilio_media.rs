@@ -82,24 +82,18 @@ pub enum CallerStep {
 pub type NextSteps = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<CallerStep>> + Send>>;
 
 /// A callee who decides as the call goes: once the script has run out, each time the agent has
-/// spoken and then been quiet for `quiet` (its audio played, its marks echoed) — or, with
-/// `barge_in`, that long after the agent started speaking, talking over it — `next` gives the
-/// steps to play next (silence meanwhile); when it gives none, the callee stays silent from
+/// spoken and then been quiet for `quiet` (its audio played, its marks echoed), `next` gives
+/// the steps to play next (silence meanwhile); when it gives none, the callee stays silent from
 /// then on.
 #[derive(Clone)]
 pub struct Converser {
     pub quiet: Duration,
-    pub barge_in: Option<Duration>,
     pub next: Arc<dyn Fn() -> NextSteps + Send + Sync>,
 }
 
 impl std::fmt::Debug for Converser {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("Converser")
-            .field("quiet", &self.quiet)
-            .field("barge_in", &self.barge_in)
-            .finish_non_exhaustive()
+        formatter.debug_struct("Converser").field("quiet", &self.quiet).finish_non_exhaustive()
     }
 }
 
@@ -300,10 +294,8 @@ struct Caller {
     script: VecDeque<CallerStep>,
     step: Option<(CallerStep, Instant)>,
     converser: Option<Converser>,
-    /// Since when the converser has been waiting for the agent to speak (and finish).
+    /// Since when the converser has been waiting for the agent to speak and finish.
     conversing_since: Option<Instant>,
-    /// When the agent's first frame since then arrived.
-    agent_started: Option<Instant>,
     /// The converser's decision under way.
     deciding: Option<tokio::sync::oneshot::Receiver<Vec<CallerStep>>>,
     record: MediaStreamRecord,
@@ -329,7 +321,6 @@ impl Caller {
             step: None,
             converser,
             conversing_since: None,
-            agent_started: None,
             deciding: None,
             record: MediaStreamRecord::default(),
             playback_end: Instant::now(),
@@ -561,19 +552,11 @@ impl Caller {
         }
         let converser = self.converser.as_ref()?;
         let since = *self.conversing_since.get_or_insert(now);
-        if self.agent_started.is_none() {
-            self.agent_started = self.last_agent_frame.filter(|last| *last >= since);
-        }
-        let started = self.agent_started?;
-        let turn_taken = match converser.barge_in {
-            Some(after) => now >= started + after,
-            None => now >= self.playback_end + converser.quiet && self.pending_marks.is_empty(),
-        };
-        if !turn_taken {
+        let spoke = self.last_agent_frame.is_some_and(|last| last >= since);
+        if !(spoke && now >= self.playback_end + converser.quiet && self.pending_marks.is_empty()) {
             return None;
         }
         self.conversing_since = None;
-        self.agent_started = None;
         let (decided, deciding) = tokio::sync::oneshot::channel();
         let next = (converser.next)();
         tokio::spawn(async move {

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use switchboard_core::{Behaviour, FieldExpectation, RehearsalEnding, Rehearsed, Scenario, Speaker, TranscriptLine};
+use switchboard_core::{
+    Behaviour, FieldExpectation, RehearsalEnding, Rehearsed, Scenario, Speaker, TranscriptLine, asks_not_to_be_called,
+};
 use switchboard_engine::rehearsal::{RehearsalCall, RehearsalError};
 use switchboard_providers::VariableValue;
 use switchboard_providers::elevenlabs::{ElevenLabsClient, SimulationTest, TestRun, TranscriptRole};
@@ -182,9 +184,4 @@ fn rehearsed(run: &TestRun, call: &RehearsalCall) -> Rehearsed {
     }
     let ending = effects.ending.unwrap_or(RehearsalEnding::Callee);
     Rehearsed { transcript, fields: effects.fields, ending, do_not_call }
-}
-
-// REPLACE-ON-REBASE: switchboard_core::asks_not_to_be_called lands with the rehearse core's checks.
-fn asks_not_to_be_called(speech: &str) -> bool {
-    speech.to_lowercase().contains("take me off")
 }

@@ -14,6 +14,7 @@ mod listener;
 mod pipeline;
 mod pipeline_rig;
 mod rehearsal;
+mod rehearsal_audio;
 mod rehearsal_provider;
 mod ultravox;
 mod vapi;

@@ -1,16 +1,18 @@
 //! Rehearsing hosted agents through their providers' own test and chat APIs (the `provider`
 //! mode): an ElevenLabs agent in an ElevenLabs simulation test, a Vapi assistant over Vapi's
-//! Chat API; each scenario translated to the provider's form and the result read back as a
-//! rehearsed call, judged like any other. A backend with no such API says why.
+//! Chat API (the scenario's callee talking with it turn by turn); each scenario translated to
+//! the provider's form and the result read back as a rehearsed call, judged like any other. A
+//! backend with no such API says why.
 
 mod elevenlabs;
 mod tool_calls;
+mod vapi;
 
 use std::time::Duration;
 
 use switchboard_core::{AgentConfig, BackendKind, RehearsalMode, Rehearsed, Scenario};
 use switchboard_engine::BoxFuture;
-use switchboard_engine::rehearsal::{RehearsalCall, RehearsalError, Rehearser};
+use switchboard_engine::rehearsal::{CalleeFactory, RehearsalCall, RehearsalError, Rehearser, converse};
 
 use crate::ProviderClients;
 
@@ -37,16 +39,18 @@ impl Default for Polling {
 }
 
 /// The `provider` mode: each hosted agent rehearsed at its own provider, with the clients in
-/// force when the run starts.
+/// force when the run starts; where the chat is ours to drive (Vapi), the scenario's callee
+/// comes from `callees`.
 #[derive(Clone)]
 pub struct ProviderRehearser {
     clients: ProviderClients,
+    callees: CalleeFactory,
     polling: Polling,
 }
 
 impl ProviderRehearser {
-    pub fn new(clients: ProviderClients, polling: Polling) -> Self {
-        Self { clients, polling }
+    pub fn new(clients: ProviderClients, callees: CalleeFactory, polling: Polling) -> Self {
+        Self { clients, callees, polling }
     }
 }
 
@@ -62,10 +66,8 @@ impl Rehearser for ProviderRehearser {
         };
         match agent.backend {
             BackendKind::ElevenLabs if set.elevenlabs.is_none() => Err(missing("ElevenLabs")),
-            BackendKind::ElevenLabs => Ok(()),
-            BackendKind::Vapi => Err(RehearsalError::Unavailable(
-                "Vapi rehearsals over its Chat API are not built yet: rehearse this agent in text mode.".into(),
-            )),
+            BackendKind::Vapi if set.vapi.is_none() => Err(missing("Vapi")),
+            BackendKind::ElevenLabs | BackendKind::Vapi => Ok(()),
             BackendKind::Ultravox => Err(RehearsalError::Unavailable(ULTRAVOX_HAS_NO_TEST_API.into())),
             BackendKind::Simulator | BackendKind::Pipeline | BackendKind::Gather => {
                 Err(RehearsalError::Unavailable(RUNS_HERE.into()))
@@ -83,9 +85,14 @@ impl Rehearser for ProviderRehearser {
         Box::pin(async move {
             this.available(&call.agent.config)?;
             let set = this.clients.current();
-            match (call.agent.config.backend, &set.elevenlabs) {
-                (BackendKind::ElevenLabs, Some(client)) => {
+            match (call.agent.config.backend, &set.elevenlabs, &set.vapi) {
+                (BackendKind::ElevenLabs, Some(client), _) => {
                     elevenlabs::rehearse(client, &call, &scenario, run, this.polling).await
+                }
+                (BackendKind::Vapi, _, Some(client)) => {
+                    let mut agent = vapi::VapiAgent::new(client.clone(), &call);
+                    let mut callee = (this.callees)(&scenario, &call);
+                    Ok(converse(&call, &mut agent, callee.as_mut()).await)
                 }
                 _ => Err(RehearsalError::Unavailable(RUNS_HERE.into())),
             }

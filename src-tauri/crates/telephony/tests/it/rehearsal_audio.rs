@@ -182,7 +182,7 @@ fn ending(reason: &str) -> RehearsalEnding {
 /// The agent's model behind the pipeline: asks for each data field in turn, records what the
 /// callee answers to each, and says goodbye once all are in (or the pipeline says every
 /// required one is). After its tools' results it adds nothing more.
-fn field_by_field(fields: Vec<DataField>) -> Responder {
+pub fn field_by_field(fields: Vec<DataField>) -> Responder {
     Box::new(move |request| {
         let messages = request["messages"].as_array().map(Vec::as_slice).unwrap_or_default();
         // The callee's words, message by message (notes like "(The call has been answered.)" are not words).

@@ -1,23 +1,35 @@
 //! Rehearsing hosted agents at their providers: an ElevenLabs agent through ElevenLabs' agent
-//! tests against the loopback fake (the real client, the SDK's shapes), and the reason shown for
-//! a backend with no such API.
+//! tests and a Vapi assistant over Vapi's Chat API, against the loopback fakes (the real
+//! clients, the SDKs' shapes), and the reason shown for a backend with no such API.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use switchboard_core::{AgentConfig, BackendKind, Behaviour, RehearsalEnding, Scenario, Speaker, Variables, render};
+use switchboard_core::{
+    AgentConfig, BackendKind, Behaviour, RehearsalEnding, RehearsalMode, Scenario, Speaker, Variables, render,
+};
+use switchboard_engine::rehearsal::RehearsalPlan;
 use switchboard_engine::rehearsal::{RehearsalCall, RehearsalError, Rehearser, shipped_suite};
+use switchboard_engine::{Engine, EngineSettings};
 use switchboard_fakes::anthropic::{Reply, Responder, last_user_text};
 use switchboard_fakes::elevenlabs::{FakeElevenLabs, FakeElevenLabsSettings};
+use switchboard_fakes::vapi::{FakeVapi, FakeVapiSettings};
 use switchboard_providers::Secret;
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
+use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_sim::SimSettings;
+use switchboard_sim::rehearsal::scripted_callees;
 use switchboard_telephony::rehearsal::{Polling, ProviderRehearser, ULTRAVOX_HAS_NO_TEST_API};
 use switchboard_telephony::{ProviderClients, ProviderSet};
 
+use super::rehearsal_audio::field_by_field;
 use super::{hosted, loopback_http};
 
+const VAPI_KEY: &str = "vapi_rehearsal_key";
+
 const API_KEY: &str = "xi_rehearsal_key";
+const POLLING: Polling = Polling { every: Duration::from_millis(20), give_up_after: Duration::from_secs(10) };
 
 /// The shipped quote agent on ElevenLabs, the fake holding it, and the rehearser reaching it.
 struct World {
@@ -46,7 +58,6 @@ impl World {
         let config = ElevenLabsConfig { base_url: fake.base_url().to_owned(), api_key: Secret::new(API_KEY) };
         let client = ElevenLabsClient::new(config, &loopback_http()).unwrap();
         let clients = ProviderClients::holding(|set: &mut ProviderSet| set.elevenlabs = Some(client));
-        let polling = Polling { every: Duration::from_millis(20), give_up_after: Duration::from_secs(10) };
         let variables: Variables = [
             ("organization", "Northwind Freight"),
             ("vendor_name", "Acme Fasteners"),
@@ -65,7 +76,7 @@ impl World {
             agent,
             contact,
         };
-        Self { call, fake, rehearser: ProviderRehearser::new(clients, polling) }
+        Self { call, fake, rehearser: ProviderRehearser::new(clients, scripted_callees(), POLLING) }
     }
 }
 
@@ -178,7 +189,54 @@ async fn backends_without_a_test_api_say_why() {
     config.backend = BackendKind::Pipeline;
     let refused = world.rehearser.available(&config).unwrap_err().to_string();
     assert!(refused.contains("text or audio mode"), "{refused}");
-    let no_key = ProviderRehearser::new(ProviderClients::default(), Polling::default());
+    let no_key = ProviderRehearser::new(ProviderClients::default(), scripted_callees(), Polling::default());
     let refused = no_key.available(&world.call.agent.config).unwrap_err().to_string();
     assert!(refused.contains("no ElevenLabs API key is set"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_vapi_assistant_is_rehearsed_over_vapis_chat_api_and_judged() {
+    let (store, agents) = hosted::seeded_store(BackendKind::Vapi, 600, |id, config| {
+        config.backend_settings.vapi.assistant_id = format!("asst_{}", id.0);
+        config.backend_settings.vapi.phone_number_id = "pn_switchboard".into();
+    });
+    let agent = agents.iter().find(|agent| agent.config.name == "Vendor quote").unwrap().clone();
+    let fake = FakeVapi::start(FakeVapiSettings {
+        api_key: VAPI_KEY.into(),
+        server_secret: Secret::new("vapi_secret_unused"),
+        agents,
+        call_delay: Duration::from_millis(30),
+        sim: SimSettings::default(),
+    })
+    .await
+    .unwrap();
+    fake.set_chat_model(field_by_field(agent.config.data_fields.clone()));
+    let config = VapiConfig { base_url: fake.base_url().to_owned(), api_key: Secret::new(VAPI_KEY) };
+    let client = VapiClient::new(config, &loopback_http()).unwrap();
+    let clients = ProviderClients::holding(|set: &mut ProviderSet| set.vapi = Some(client));
+    let mut engine = Engine::new(store, EngineSettings::default());
+    engine.register_rehearser(Arc::new(ProviderRehearser::new(clients, scripted_callees(), POLLING)));
+    let plan = RehearsalPlan {
+        agent_id: agent.id,
+        mode: RehearsalMode::Provider,
+        scenario: Some("Cooperative rep quotes".into()),
+        runs: 2,
+    };
+
+    let results = engine.rehearse(plan).await.unwrap();
+
+    assert_eq!(results[0].pass_rate(), 1.0, "{:?}", results[0].runs[0].checks);
+    let run = &results[0].runs[0];
+    let checked: Vec<&str> = run.checks.iter().map(|check| check.expectation.as_str()).collect();
+    assert!(checked.contains(&"fields.unit_price") && checked.contains(&"endsPolitely"), "{checked:?}");
+    assert_eq!(run.rehearsed.fields.get("payment_terms").map(String::as_str), Some("Net 30."));
+    assert_eq!(run.rehearsed.transcript[0].speaker, Speaker::Agent, "the assistant greets first");
+    // Each callee line went as a chat turn chained to the one before, with the call's variables.
+    let chats = fake.chat_requests();
+    let callee_lines = run.rehearsed.said_by(Speaker::Callee).count();
+    assert_eq!(chats.len(), 2 * callee_lines, "two runs, one chat per callee line");
+    assert_eq!(chats[0]["assistantId"], agent.config.backend_settings.vapi.assistant_id.as_str());
+    assert!(chats[0].get("previousChatId").is_none());
+    assert!(chats[1]["previousChatId"].is_string());
+    assert_eq!(chats[0]["assistantOverrides"]["variableValues"]["vendor_name"], "Acme Fasteners");
 }

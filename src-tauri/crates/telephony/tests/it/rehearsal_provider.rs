@@ -5,12 +5,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use serde_json::json;
 use switchboard_core::{
     AgentConfig, BackendKind, Behaviour, RehearsalEnding, RehearsalMode, Scenario, Speaker, Variables, render,
 };
-use switchboard_engine::rehearsal::RehearsalPlan;
-use switchboard_engine::rehearsal::{RehearsalCall, RehearsalError, Rehearser, shipped_suite};
+use switchboard_engine::rehearsal::{
+    CalleeReply, CalleeSide as _, RehearsalCall, RehearsalError, RehearsalPlan, Rehearser, rehearsal_call,
+    shipped_suite,
+};
 use switchboard_engine::{Engine, EngineSettings};
 use switchboard_fakes::anthropic::{Reply, Responder, last_user_text};
 use switchboard_fakes::elevenlabs::{FakeElevenLabs, FakeElevenLabsSettings};
@@ -19,16 +22,15 @@ use switchboard_providers::Secret;
 use switchboard_providers::elevenlabs::{ElevenLabsClient, ElevenLabsConfig};
 use switchboard_providers::vapi::{VapiClient, VapiConfig};
 use switchboard_sim::SimSettings;
-use switchboard_sim::rehearsal::scripted_callees;
+use switchboard_sim::rehearsal::{ScriptedCallee, scripted_callees};
 use switchboard_telephony::rehearsal::{Polling, ProviderRehearser, ULTRAVOX_HAS_NO_TEST_API};
 use switchboard_telephony::{ProviderClients, ProviderSet};
 
 use super::rehearsal_audio::field_by_field;
 use super::{hosted, loopback_http};
 
-const VAPI_KEY: &str = "vapi_rehearsal_key";
-
 const API_KEY: &str = "xi_rehearsal_key";
+const VAPI_KEY: &str = "vapi_rehearsal_key";
 const POLLING: Polling = Polling { every: Duration::from_millis(20), give_up_after: Duration::from_secs(10) };
 
 /// The shipped quote agent on ElevenLabs, the fake holding it, and the rehearser reaching it.
@@ -239,4 +241,64 @@ async fn a_vapi_assistant_is_rehearsed_over_vapis_chat_api_and_judged() {
     assert!(chats[0].get("previousChatId").is_none());
     assert!(chats[1]["previousChatId"].is_string());
     assert_eq!(chats[0]["assistantOverrides"]["variableValues"]["vendor_name"], "Acme Fasteners");
+}
+
+/// ElevenLabs' simulated user played by the scenario's scripted persona: it answers the agent's
+/// last words as the persona would.
+fn persona_as_simulated_user(scenario: &Scenario, call: &RehearsalCall) -> Responder {
+    let persona = std::sync::Mutex::new(ScriptedCallee::new(scenario, call));
+    Box::new(move |request| {
+        let said = last_user_text(request);
+        let mut persona = persona.lock().unwrap();
+        match persona.reply(&said).now_or_never().expect("a scripted callee answers at once").unwrap() {
+            CalleeReply::Says(text) => Reply::text(&text),
+            CalleeReply::Silent => Reply::default(),
+            CalleeReply::HangsUp(text) => Reply::text(&text).and_tool("end_call", json!({})),
+        }
+    })
+}
+
+/// The engine rehearsing the shipped quote agent on ElevenLabs (its model `agent_model`, wrapped
+/// by `wrap`) against the fake; the results of "Cooperative rep quotes".
+async fn rehearse_on_elevenlabs(wrap: impl Fn(Responder) -> Responder) -> Vec<switchboard_core::ScenarioResult> {
+    let world = World::new().await;
+    let suite = shipped_suite("Vendor quote").unwrap();
+    let scenario = scenario("Cooperative rep quotes");
+    let call = rehearsal_call(&world.call.agent, &suite, &scenario).unwrap();
+    let agent_model = wrap(field_by_field(world.call.agent.config.data_fields.clone()));
+    world.fake.set_test_models(agent_model, persona_as_simulated_user(&scenario, &call), evaluator());
+    let store = Arc::new(switchboard_store::Store::open_in_memory().unwrap());
+    let agent_id = store.insert_agent(&world.call.agent.config, switchboard_engine::now()).unwrap();
+    let mut engine = Engine::new(store, EngineSettings::default());
+    engine.register_rehearser(Arc::new(world.rehearser.clone()));
+    let plan =
+        RehearsalPlan { agent_id, mode: RehearsalMode::Provider, scenario: Some(scenario.name.clone()), runs: 1 };
+    engine.rehearse(plan).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_elevenlabs_rehearsal_is_judged_like_any_run_and_catches_a_leaky_agent() {
+    let results = rehearse_on_elevenlabs(|model| model).await;
+    let run = &results[0].runs[0];
+    assert!(run.passed(), "{:?} in {:?}", run.checks, run.rehearsed.transcript);
+    assert_eq!(run.mode, RehearsalMode::Provider);
+
+    // The same agent naming a competitor in its questions fails the scenario, saying where.
+    let results = rehearse_on_elevenlabs(|model| {
+        Box::new(move |request| {
+            let mut reply = model(request);
+            for block in &mut reply.blocks {
+                if let switchboard_fakes::anthropic::Block::Text(text) = block {
+                    text.insert_str(0, "Great Lakes quoted us already. ");
+                }
+            }
+            reply
+        })
+    })
+    .await;
+    let run = &results[0].runs[0];
+    let failed: Vec<_> = run.checks.iter().filter(|check| !check.passed).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].expectation, "mustNotSay");
+    assert!(failed[0].reason.contains("Great Lakes"), "{}", failed[0].reason);
 }

@@ -33,6 +33,7 @@ use crate::listener::{
     ListenerSettings, ListenerState, WebhookSecrets, replay_inbox, serve, spawn_inbox_processor_until,
 };
 use crate::model_judge::ModelJudge;
+use crate::rehearsal::{Polling, ProviderRehearser};
 
 /// How often recording retention is applied.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
@@ -68,7 +69,7 @@ pub struct Parts {
 }
 
 /// The rehearsal modes of crates telephony does not know (the simulator's), and the scenario
-/// callees for the text mode, which is registered here.
+/// callees for the text and provider modes, which are registered here.
 pub struct RehearsalParts {
     pub rehearsers: Vec<Arc<dyn Rehearser>>,
     pub callees: CalleeFactory,
@@ -135,6 +136,8 @@ impl Switchboard {
         for rehearser in rehearsal.rehearsers {
             engine.register_rehearser(rehearser);
         }
+        let at_provider = ProviderRehearser::new(clients.clone(), Arc::clone(&rehearsal.callees), Polling::default());
+        engine.register_rehearser(Arc::new(at_provider));
         let text = TextRehearser::new(clients.clone(), rehearsal.callees, GatherSettings::default());
         engine.register_rehearser(Arc::new(text));
         engine.register_judge(Arc::new(ModelJudge::new(clients.clone())));

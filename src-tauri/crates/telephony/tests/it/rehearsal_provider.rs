@@ -26,6 +26,7 @@ use switchboard_sim::rehearsal::{ScriptedCallee, scripted_callees};
 use switchboard_telephony::rehearsal::{Polling, ProviderRehearser, ULTRAVOX_HAS_NO_TEST_API};
 use switchboard_telephony::{ProviderClients, ProviderSet};
 
+use super::pipeline_rig::{PipelineRig, RigSettings};
 use super::rehearsal_audio::field_by_field;
 use super::{hosted, loopback_http};
 
@@ -301,4 +302,22 @@ async fn an_elevenlabs_rehearsal_is_judged_like_any_run_and_catches_a_leaky_agen
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].expectation, "mustNotSay");
     assert!(failed[0].reason.contains("Great Lakes"), "{}", failed[0].reason);
+}
+
+#[tokio::test]
+async fn the_app_offers_the_provider_mode_and_says_why_an_agent_it_runs_itself_has_none() {
+    let store = Arc::new(switchboard_store::Store::open_in_memory().unwrap());
+    super::seed(&store);
+    let agent = store.list_agents().unwrap().remove(0);
+    let settings = RigSettings {
+        responder: field_by_field(Vec::new()),
+        ms_per_char: 10,
+        script: Vec::new(),
+        wrong_token: false,
+        keep_audio: false,
+    };
+    let rig = PipelineRig::start(store, None, settings).await.unwrap();
+    let plan = RehearsalPlan { agent_id: agent.id, mode: RehearsalMode::Provider, scenario: None, runs: 1 };
+    let refused = rig.engine().rehearse(plan).await.unwrap_err().to_string();
+    assert!(refused.contains("runs on Switchboard's own turn code"), "{refused}");
 }

@@ -43,8 +43,8 @@ pub enum Command {
     /// Act on a call on the line: end it, hand it to your phone (Settings), give its agent a
     /// note, or have the agent say a line. Reaches the console or `serve` running the call.
     CallControl(crate::call_control_cli::CallControlArgs),
-    /// Rehearse an agent against its suite of scenarios (on the simulator, or in text with
-    /// the agent's own model turn); exits non-zero when any scenario fails.
+    /// Rehearse an agent against its suite of scenarios (on the simulator, in text with the
+    /// agent's own model turn, or at its hosted provider); exits non-zero when any scenario fails.
     Rehearse(crate::rehearse_cli::RehearseArgs),
     /// Search and export past calls.
     History {

@@ -1,7 +1,7 @@
-//! `switchboard rehearse`: an agent's suite (or one scenario) run N times on the simulator or in
-//! text, each scenario's pass rate and every failed check's reason printed (or the results as
-//! JSON); the exit status is non-zero when any scenario fails, so suites can run in CI. Holds
-//! the profile (see `profile_lock`) meanwhile.
+//! `switchboard rehearse`: an agent's suite (or one scenario) run N times on the simulator, in
+//! text or at its hosted provider, each scenario's pass rate and every failed check's reason
+//! printed (or the results as JSON); the exit status is non-zero when any scenario fails, so
+//! suites can run in CI. Holds the profile (see `profile_lock`) meanwhile.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,8 +29,8 @@ pub struct RehearseArgs {
     /// Runs of each scenario.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
     runs: u32,
-    /// How to rehearse: the simulator's scripted agent, or the agent's own model turn in text
-    /// (needs an Anthropic key).
+    /// How to rehearse: the simulator's scripted agent, the agent's own model turn in text
+    /// (needs an Anthropic key), or at its hosted provider (ElevenLabs, Vapi: needs its key).
     #[arg(long, value_enum, default_value = "simulator")]
     mode: ModeArg,
     /// Read keys only from the environment (ANTHROPIC_API_KEY), never the OS keychain.
@@ -45,6 +45,7 @@ pub struct RehearseArgs {
 enum ModeArg {
     Simulator,
     Text,
+    Provider,
 }
 
 /// Rehearses the agent and reports; fails when any scenario does.
@@ -62,6 +63,7 @@ pub fn run(args: RehearseArgs) -> Result<ExitCode, String> {
         mode: match args.mode {
             ModeArg::Simulator => RehearsalMode::Simulator,
             ModeArg::Text => RehearsalMode::Text,
+            ModeArg::Provider => RehearsalMode::Provider,
         },
         scenario: args.scenario.clone(),
         runs: args.runs,

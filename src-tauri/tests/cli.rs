@@ -393,4 +393,9 @@ fn rehearse_runs_an_agents_suite_and_fails_when_a_scenario_does() {
         .unwrap();
     assert_eq!(no_key.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_key.stderr).contains("need an Anthropic API key"));
+    // An agent on the simulator has no hosted provider to rehearse at: the mode says why.
+    let no_provider =
+        switchboard(dir.path()).args(["rehearse", "--agent", "Vendor quote", "--mode", "provider"]).output().unwrap();
+    assert_eq!(no_provider.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_provider.stderr).contains("runs on Switchboard's own turn code"));
 }

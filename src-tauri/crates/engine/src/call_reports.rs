@@ -17,7 +17,7 @@ use crate::call_task::{CallTask, apply_state};
 use crate::costs::stored_pricing;
 use crate::history::Recordings;
 use crate::live_calls::LiveCalls;
-use crate::{BackendEvent, ENDED_BY_DISPATCHER, EngineError, EventBus};
+use crate::{BackendEvent, ENDED_BY_DISPATCHER, EngineError, EventBus, StoreWrites};
 
 /// What applying a report needs: the store and bus, the live calls' channels, and where
 /// recordings go.
@@ -93,7 +93,8 @@ impl CallReports {
     ) -> Result<(), EngineError> {
         let event = match state {
             CallState::Queued | CallState::Dialing => {
-                return apply_state(&self.store, &self.bus, call.id, state, reason).await;
+                let writes = StoreWrites::new(Arc::clone(&self.store), self.bus.clone());
+                return apply_state(&writes, &self.bus, call.id, state, reason).await;
             }
             CallState::Ringing => BackendEvent::Ringing,
             CallState::InProgress => BackendEvent::Answered,

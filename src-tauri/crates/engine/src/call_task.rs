@@ -254,16 +254,16 @@ impl CallTask {
     }
 }
 
-/// Commits a state change (if it moves the call forward) and publishes it.
+/// Commits a state change (if it moves the call forward) and publishes it; a write that fails
+/// for a passing reason is retried until it works, so no call is left between two states.
 pub(crate) async fn apply_state(
-    store: &Arc<Store>,
+    writes: &StoreWrites,
     bus: &EventBus,
     id: CallId,
     state: CallState,
     reason: Option<String>,
 ) -> Result<(), EngineError> {
-    let store = Arc::clone(store);
-    let updated = blocking(move || store.advance_call(id, state, reason.as_deref(), now())).await?;
+    let updated = writes.write(move |store| store.advance_call(id, state, reason.as_deref(), now())).await?;
     if let Some(call) = updated {
         tracing::info!(call = %call.id, state = call.state.as_str(), reason = call.end_reason.as_deref(), "call state");
         bus.publish(EngineEvent::CallUpdated { call });

@@ -376,10 +376,10 @@ impl Engine {
         let (events, receiver) = mpsc::channel::<BackendEvent>(64);
         let task =
             CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot, self.recordings()).priced(pricing);
-        apply_state(&self.store, &self.bus, call.id, CallState::Dialing, None).await?;
+        apply_state(&self.store_writes, &self.bus, call.id, CallState::Dialing, None).await?;
         if let Err(err) = backend.start(request, events).await {
             tracing::warn!(call = %call.id, error = %err, "backend refused the call");
-            apply_state(&self.store, &self.bus, call.id, CallState::Failed, Some(err.to_string())).await?;
+            apply_state(&self.store_writes, &self.bus, call.id, CallState::Failed, Some(err.to_string())).await?;
             return Err(err.into());
         }
         let on_line = Running::count(&self.calls_on_line);
@@ -455,7 +455,8 @@ impl Engine {
             let (store, id) = (Arc::clone(&self.store), call.id);
             blocking(move || store.target_requeue_abandoned(id, "cut off when Switchboard closed; calling again"))
                 .await?;
-            apply_state(&self.store, &self.bus, call.id, CallState::Lost, Some(CLOSED_WHILE_LIVE.to_owned())).await?;
+            apply_state(&self.store_writes, &self.bus, call.id, CallState::Lost, Some(CLOSED_WHILE_LIVE.to_owned()))
+                .await?;
             closed += 1;
         }
         if closed > 0 {

@@ -94,6 +94,7 @@ impl Store {
             if !advance_in(&tx, id, next, reason, at)? {
                 return Ok(None);
             }
+            crate::failpoint!("call-state-before-commit");
             tx.commit()?;
         }
         self.call(id)

@@ -278,10 +278,15 @@ impl Store {
 
     /// Claims a pending target for one more attempt under `lease` (before the call is placed,
     /// so a restart or a second step never dials it twice). Returns the attempt's number, or
-    /// `None` when the target is not pending or another owner's lease on it still holds.
+    /// `None` when the target is not pending, another owner's lease on it still holds, or
+    /// writes fail ([`Store::writes_failing`], read under the connection's lock, so no claim
+    /// is made once a failed write has been noted).
     pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId, lease: &Lease<'_>) -> Result<Option<u32>> {
-        Ok(self
-            .conn()
+        let conn = self.conn();
+        if self.writes_failing().is_some() {
+            return Ok(None);
+        }
+        Ok(conn
             .query_row_cached(
                 "UPDATE campaign_targets
                  SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL,

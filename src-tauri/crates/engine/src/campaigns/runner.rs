@@ -234,12 +234,13 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         let Some(slot) = engine.campaign_call_slot() else { break };
         let (held, contact) = (Arc::clone(engine), target.contact_id);
         let claimed = blocking(move || held.store().target_reserve(id, round, contact, &held.lease())).await?;
-        // A write that worked: writes that failed (a lock this one waited out) work again.
-        engine.store_writes().note_success();
         let Some(attempt) = claimed else {
-            // Taken meanwhile (by a cancel, or by another process whose lease holds).
+            // Taken meanwhile (by a cancel, or by another process whose lease holds), or writes
+            // began to fail since the check above.
             continue;
         };
+        // A write that worked: writes that failed (a lock this one waited out) work again.
+        engine.store_writes().note_success();
         switchboard_store::failpoint!("campaign-target-reserved");
         let reserved = TargetRow { attempts: attempt, status: "calling".into(), ..target.clone() };
         // The campaign's request, then what the round adds (the negotiation's context).

@@ -37,6 +37,7 @@ const VENDORS: usize = 8;
 const CAMPAIGN_POINTS: &[(&str, &str)] = &[
     ("campaign-target-reserved", "2*off->panic(crash)"),
     ("campaign-call-placed", "3*off->panic(crash)"),
+    ("call-state-before-commit", "4*off->panic(crash)"),
     ("call-progress-before-commit", "9*off->panic(crash)"),
     ("call-end-before-commit", "3*off->panic(crash)"),
     ("call-end-after-commit", "4*off->panic(crash)"),
@@ -187,7 +188,12 @@ pub async fn wait_completed(store: &Store, id: i64, within: Duration) {
             "running" => {}
             other => panic!("the campaign stopped {other}: {:?}", campaign.status_reason),
         }
-        assert!(tokio::time::Instant::now() < give_up, "campaign {id} did not complete in {within:?}");
+        if tokio::time::Instant::now() >= give_up {
+            let targets = store.campaign_targets(id, campaign.round).unwrap();
+            let calls = store.calls_in_campaign(id).unwrap();
+            let calls: Vec<_> = calls.iter().map(|c| (c.id, c.state, c.end_reason.clone())).collect();
+            panic!("campaign {id} did not complete in {within:?}; targets: {targets:?}; calls: {calls:?}");
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -19,7 +19,8 @@ use super::crash_points::{
 };
 
 /// The failpoints on every write a running campaign makes while its calls talk and end.
-const CALL_WRITES: &[&str] = &["call-progress-before-commit", "call-end-before-commit", "write-probe"];
+const CALL_WRITES: &[&str] =
+    &["call-state-before-commit", "call-progress-before-commit", "call-end-before-commit", "write-probe"];
 
 /// How long writes fail in these tests.
 const OUTAGE: Duration = Duration::from_secs(2);
@@ -59,16 +60,26 @@ async fn run_through_outage(store: Arc<Store>, cause: &str, outage: impl AsyncFn
     let id = launch_and_wait_for_talk(&engine, &mut events).await;
     let watcher = {
         let mut events = engine.bus().subscribe();
+        let store = Arc::clone(&store);
         tokio::spawn(async move {
             let message = next_event(&mut events, |event| match event {
                 EngineEvent::StoreWritesFailing { message } => Some(message.clone()),
                 _ => None,
             })
             .await;
+            // Targets claimed by now were claimed before the failure was noted (a claim and
+            // this read take the same lock); their calls may still be placed.
+            let claimed: Vec<_> = store
+                .campaign_targets(id, 1)
+                .unwrap()
+                .into_iter()
+                .filter(|target| target.status != "pending")
+                .map(|target| target.contact_id)
+                .collect();
             let mut placed_while_failing = 0;
             next_event(&mut events, |event| match event {
                 EngineEvent::CallUpdated { call } if call.state == CallState::Queued => {
-                    placed_while_failing += 1;
+                    placed_while_failing += usize::from(!claimed.contains(&call.contact_id));
                     None
                 }
                 EngineEvent::StoreWritesRecovered => Some(()),
@@ -130,6 +141,28 @@ fn a_disk_full_while_calls_talk_pauses_the_campaign_and_loses_nothing() {
     }
     let dir = tempfile::tempdir().unwrap();
     let child = run_child(module_path!(), test, &dir.path().join("switchboard.db"), "");
+    assert_child_passed(&child, test);
+}
+
+#[test]
+fn a_call_whose_first_state_write_fails_is_still_dialled_and_ended() {
+    let test = "a_call_whose_first_state_write_fails_is_still_dialled_and_ended";
+    if let Some(db) = child_of(module_path!(), test) {
+        let _failpoints = arm_failpoints();
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let store = Arc::new(Store::open(&db).unwrap());
+            let engine = sim_engine(&store);
+            let id = engine.launch_campaign(crash_campaign(&store)).await.unwrap();
+            // The first call's "dialing" failed once, right after the call was stored: it is
+            // written again rather than leaving the call queued and the campaign waiting.
+            wait_completed(&store, id, Duration::from_secs(60)).await;
+            assert_nothing_lost(&store, id);
+        });
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let child =
+        run_child(module_path!(), test, &dir.path().join("switchboard.db"), "call-state-before-commit=1*return(full)");
     assert_child_passed(&child, test);
 }
 

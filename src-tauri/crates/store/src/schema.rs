@@ -31,9 +31,8 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0019_analytics.sql")),
         M::up(include_str!("../migrations/0020_heard_latency.sql")),
         M::up(include_str!("../migrations/0021_latency_buckets.sql")),
-        M::up(include_str!("../migrations/0023_rehearsals.sql")),
-        // Version 23: 0022 was set aside for it, but 0023 landed first as version 22.
-        M::up(include_str!("../migrations/0022_call_stats_per_state_columns.sql")),
+        M::up(include_str!("../migrations/0022_rehearsals.sql")),
+        M::up(include_str!("../migrations/0023_call_stats_per_state_columns.sql")),
     ])
 });
 

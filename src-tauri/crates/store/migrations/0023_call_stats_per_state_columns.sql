@@ -1,5 +1,4 @@
--- Version 23 (this file's number was set aside for it while 0023 landed first, so it runs after
--- 0023): call_stats reshaped so that a redraw reads one row per hour, agent, backend and campaign
+-- call_stats reshaped so that a redraw reads one row per hour, agent, backend and campaign
 -- instead of one per state as well, and the outcomes a row per day.
 --
 -- A row covers `span_hours` hours from `hour` (hours since the epoch, UTC): 1, that hour, or 24,

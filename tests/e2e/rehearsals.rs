@@ -82,6 +82,9 @@ async fn a_scenario_is_edited_rehearsed_and_its_failure_explained() {
         assert_eq!(shown(&app, &format!("{SUITE} [data-testid=rehearsal-mode-only]")).await, "Simulator");
         let text_mode = shown(&app, &format!("{SUITE} [data-testid=mode-unavailable][data-mode=text]")).await;
         assert!(text_mode.contains("Anthropic API key"), "{text_mode}");
+        // An agent Switchboard runs itself has no hosted provider to rehearse at, and the window says so.
+        let at_provider = shown(&app, &format!("{SUITE} [data-testid=mode-unavailable][data-mode=provider]")).await;
+        assert!(at_provider.contains("runs on Switchboard's own turn code"), "{at_provider}");
 
         // A bad value is refused beside its field, and what was typed stays.
         app.click_in(&row("Hostile driver"), "edit-scenario").await;

@@ -6,11 +6,16 @@
 //! or will not talk or asks not to be called. Like a model, it follows its prompt: a prompt that
 //! says "Mention that …" has it say that sentence, and "Never end the call before …" has it
 //! ignore every request to stop (so a rehearsal can catch both). Asked to judge a rehearsed
-//! call, it checks each expectation's quoted phrase against the agent's lines.
+//! call, it checks each expectation's quoted phrase against the agent's lines; asked to play a
+//! scenario's callee from its brief, it plays the simulator's scripted callee of that brief.
 
 use serde_json::{Value, json};
-use switchboard_core::{DataField, FieldType, asks_not_to_be_called};
+use std::collections::BTreeMap;
+
+use switchboard_core::{Behaviour, Callee, DataField, FieldType, asks_not_to_be_called};
+use switchboard_engine::rehearsal::CalleeReply;
 use switchboard_sim::conversation::{NO_ANSWER, field_question};
+use switchboard_sim::rehearsal::ScriptedCallee;
 use switchboard_sim::rehearsal::cues::{CALL_BACK, HOSTILE, WANTS_A_PERSON, WRONG_PERSON, menu_digit, says_any};
 
 use super::anthropic::{Reply, Responder, last_user_text};
@@ -20,6 +25,8 @@ const OBSTINATE: &str = "Never end the call before";
 /// A prompt sentence the agent says as it is, from this word on.
 const MENTION: &str = "Mention that ";
 
+/// How a callee's brief starts.
+const PLAYING_THE_CALLEE: &str = "You are playing the callee";
 /// How the model judge's instructions start.
 const JUDGING: &str = "You judge a rehearsed phone call";
 
@@ -32,6 +39,9 @@ fn respond(request: &Value) -> Reply {
     let system = request["system"].as_str().unwrap_or_default();
     if system.starts_with(JUDGING) {
         return judge(&last_user_text(request));
+    }
+    if system.starts_with(PLAYING_THE_CALLEE) {
+        return play_callee(system, request);
     }
     let said = last_user_text(request);
     let spoken = agent_texts(request);
@@ -163,4 +173,43 @@ fn judge(brief: &str) -> Reply {
         reply = reply.and_tool("record_verdict", json!({"number": number, "passed": passed, "reason": reason}));
     }
     reply
+}
+
+/// The scripted callee the brief describes, given the agent's words so far (its user turns);
+/// its answer to the last of them.
+fn play_callee(brief: &str, request: &Value) -> Reply {
+    let line = |label: &str| {
+        brief.lines().find_map(|line| line.strip_prefix(label)).map(str::trim).unwrap_or_default().to_owned()
+    };
+    let list = |label: &str| -> Vec<(String, String)> {
+        let Some((_, after)) = brief.split_once(label) else { return Vec::new() };
+        after
+            .lines()
+            .skip(1)
+            .map_while(|line| line.strip_prefix("- "))
+            .filter_map(|line| line.split_once(": ").map(|(key, value)| (key.to_owned(), value.to_owned())))
+            .collect()
+    };
+    let behaviour =
+        line("How you behave: ").split(':').next().and_then(Behaviour::parse).unwrap_or(Behaviour::Cooperative);
+    let knows: BTreeMap<String, String> = list("What you know:").into_iter().collect();
+    let fields: Vec<DataField> = list("What the caller may ask for:")
+        .into_iter()
+        .map(|(key, description)| DataField { key, field_type: FieldType::Text, description, required: false })
+        .collect();
+    let callee = Callee { who: line("Who you are: "), knows, behaviour };
+    let mut scripted = ScriptedCallee::from_parts(&callee, &line("The caller is calling for: "), &fields);
+    let messages = request["messages"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut reply = CalleeReply::Silent;
+    for message in messages.iter().filter(|message| message["role"] == "user") {
+        let said: Vec<&str> =
+            message["content"].as_array().into_iter().flatten().filter_map(|block| block["text"].as_str()).collect();
+        reply = scripted.answer(&said.join(" "));
+    }
+    match reply {
+        CalleeReply::Says(text) => Reply::text(&text),
+        CalleeReply::Silent => Reply::default(),
+        CalleeReply::HangsUp(text) if text.is_empty() => Reply::default().and_tool("hang_up", json!({})),
+        CalleeReply::HangsUp(text) => Reply::text(&text).and_tool("hang_up", json!({})),
+    }
 }

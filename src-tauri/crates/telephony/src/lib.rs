@@ -7,6 +7,7 @@ pub mod backends;
 pub mod gather;
 pub mod listen_in;
 pub mod listener;
+pub mod model_callee;
 pub mod model_judge;
 mod provider_clients;
 pub mod rehearsal;

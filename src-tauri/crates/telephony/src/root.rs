@@ -32,6 +32,7 @@ use crate::gather::{GatherBackend, GatherCalls, GatherSettings, TextRehearser};
 use crate::listener::{
     ListenerSettings, ListenerState, WebhookSecrets, replay_inbox, serve, spawn_inbox_processor_until,
 };
+use crate::model_callee::model_callees;
 use crate::model_judge::ModelJudge;
 use crate::rehearsal::{Polling, ProviderRehearser};
 
@@ -68,8 +69,9 @@ pub struct Parts {
     pub rehearsal: RehearsalParts,
 }
 
-/// The rehearsal modes of crates telephony does not know (the simulator's), and the scenario
-/// callees for the text and provider modes, which are registered here.
+/// The rehearsal modes of crates telephony does not know (the simulator's), and the scripted
+/// scenario callees for the text and provider modes, which are registered here (the text mode's
+/// callees are played by the model when it can).
 pub struct RehearsalParts {
     pub rehearsers: Vec<Arc<dyn Rehearser>>,
     pub callees: CalleeFactory,
@@ -138,7 +140,8 @@ impl Switchboard {
         }
         let at_provider = ProviderRehearser::new(clients.clone(), Arc::clone(&rehearsal.callees), Polling::default());
         engine.register_rehearser(Arc::new(at_provider));
-        let text = TextRehearser::new(clients.clone(), rehearsal.callees, GatherSettings::default());
+        let callees = model_callees(clients.clone(), rehearsal.callees);
+        let text = TextRehearser::new(clients.clone(), callees, GatherSettings::default());
         engine.register_rehearser(Arc::new(text));
         engine.register_judge(Arc::new(ModelJudge::new(clients.clone())));
         let live = LiveCalls::default();

@@ -84,6 +84,47 @@ pub enum Behaviour {
 }
 
 impl Behaviour {
+    /// Every behaviour.
+    pub const ALL: [Behaviour; 12] = [
+        Self::Cooperative,
+        Self::Haggler,
+        Self::Evasive,
+        Self::WrongPerson,
+        Self::CallBack,
+        Self::Hostile,
+        Self::Silent,
+        Self::TalksOver,
+        Self::Voicemail,
+        Self::Ivr,
+        Self::AsksForPerson,
+        Self::OptsOut,
+    ];
+
+    /// Parses the text form written by [`Behaviour::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|behaviour| behaviour.as_str() == text)
+    }
+
+    /// How a callee with this behaviour acts, in words (a model playing the callee reads it).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Cooperative => "you answer what you are asked, briefly and truthfully",
+            Self::Haggler => {
+                "you hold your price until the caller presses a second time, then concede to your floor price"
+            }
+            Self::Evasive => "you dodge each question the first time with a question back, and answer when asked again",
+            Self::WrongPerson => "you are not the person the caller wants; say so",
+            Self::CallBack => "you cannot talk now and ask to be called back later",
+            Self::Hostile => "you are rude and want the call over",
+            Self::Silent => "you say nothing",
+            Self::TalksOver => "you start answering before the caller has finished",
+            Self::Voicemail => "you are an answering machine",
+            Self::Ivr => "you are a phone menu that wants a digit before a person answers",
+            Self::AsksForPerson => "you want to talk to a person, not an AI agent, and ask to be put through",
+            Self::OptsOut => "you want to be taken off the caller's list and never called again",
+        }
+    }
+
     /// The text form the suite file uses.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! A scenario's callee played by script: who they are, what they know (by the agent's field
 //! keys), and how they behave — answering, dodging, haggling, refusing, hanging up.
 
-use switchboard_core::{Behaviour, DataField, Scenario, render};
+use switchboard_core::{Behaviour, Callee, DataField, Scenario, render};
 use switchboard_engine::BoxFuture;
 use switchboard_engine::rehearsal::{CalleeReply, CalleeSide, RehearsalCall, RehearsalError};
 
@@ -28,18 +28,26 @@ pub struct ScriptedCallee {
 }
 
 impl ScriptedCallee {
+    /// The callee of `scenario` on `call` (its facts rendered with the call's variables).
     pub fn new(scenario: &Scenario, call: &RehearsalCall) -> Self {
         let callee = &scenario.callee;
+        let knows = callee
+            .knows
+            .iter()
+            .map(|(key, value)| (key.clone(), render(value, &call.variables).unwrap_or_else(|_| value.clone())))
+            .collect();
+        let callee = Callee { knows, ..callee.clone() };
+        Self::from_parts(&callee, &call.contact.fields.name, &call.agent.config.data_fields)
+    }
+
+    /// `callee`, called for `contact_name` by an agent asking for `fields`.
+    pub fn from_parts(callee: &Callee, contact_name: &str, fields: &[DataField]) -> Self {
         Self {
             who: callee.who.clone(),
-            contact_name: call.contact.fields.name.clone(),
-            knows: callee
-                .knows
-                .iter()
-                .map(|(key, value)| (key.clone(), render(value, &call.variables).unwrap_or_else(|_| value.clone())))
-                .collect(),
+            contact_name: contact_name.to_owned(),
+            knows: callee.knows.clone(),
             behaviour: callee.behaviour,
-            fields: call.agent.config.data_fields.clone(),
+            fields: fields.to_vec(),
             replies: 0,
             dodged: Vec::new(),
             pressed: 0,
@@ -47,7 +55,8 @@ impl ScriptedCallee {
         }
     }
 
-    fn answer(&mut self, said: &str) -> CalleeReply {
+    /// The callee's answer to the agent's `said`.
+    pub fn answer(&mut self, said: &str) -> CalleeReply {
         self.replies += 1;
         let first = self.replies == 1;
         match self.behaviour {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::{AgentId, RehearsalMode, ScenarioResult};
-use switchboard_engine::rehearsal::RehearsalPlan;
+use switchboard_engine::rehearsal::{CalleeFactory, RehearsalPlan};
 use switchboard_engine::sample::{PRESETS, SAMPLE_CONTACTS, seed_once};
 use switchboard_engine::{Engine, EngineSettings};
 use switchboard_fakes::anthropic::FakeAnthropic;
@@ -19,6 +19,7 @@ use switchboard_sim::rehearsal::scripted_callees;
 use switchboard_store::Store;
 use switchboard_telephony::ProviderClients;
 use switchboard_telephony::gather::{GatherSettings, TextRehearser};
+use switchboard_telephony::model_callee::{CALLEE_PROMPT, model_callees};
 use switchboard_telephony::model_judge::ModelJudge;
 
 const ANTHROPIC_KEY: &str = "sk-ant-rehearse";
@@ -26,10 +27,16 @@ const ANTHROPIC_KEY: &str = "sk-ant-rehearse";
 struct World {
     engine: Engine,
     clients: ProviderClients,
-    _llm: FakeAnthropic,
+    llm: FakeAnthropic,
 }
 
+/// Text rehearsals against the scripted callees.
 async fn world() -> World {
+    world_with(|_| scripted_callees()).await
+}
+
+/// Text rehearsals against the callees `callees` makes with the clients.
+async fn world_with(callees: impl FnOnce(&ProviderClients) -> CalleeFactory) -> World {
     let store = Store::open_in_memory().unwrap();
     assert!(seed_once(&store, PRESETS, SAMPLE_CONTACTS).unwrap());
     let llm = FakeAnthropic::start(ANTHROPIC_KEY, rehearsal_agent::responder()).await.unwrap();
@@ -49,11 +56,11 @@ async fn world() -> World {
     let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
     engine.register_rehearser(Arc::new(TextRehearser::new(
         clients.clone(),
-        scripted_callees(),
+        callees(&clients),
         GatherSettings::default(),
     )));
     engine.register_judge(Arc::new(ModelJudge::new(clients.clone())));
-    World { engine, clients, _llm: llm }
+    World { engine, clients, llm }
 }
 
 fn agent(engine: &Engine, name: &str) -> AgentId {
@@ -86,6 +93,29 @@ async fn every_presets_suite_passes_in_text_mode_against_the_fake_anthropic() {
         assert!(results.len() >= 6, "{preset}");
         assert_eq!(failures(&results), Vec::<String>::new(), "{preset}");
     }
+}
+
+#[tokio::test]
+async fn every_presets_suite_passes_against_callees_the_model_plays_from_their_brief() {
+    let world = world_with(|clients| model_callees(clients.clone(), scripted_callees())).await;
+    for preset in ["Vendor quote", "Vendor negotiation", "Driver violation caller", "Appointment reminder"] {
+        let results = world.engine.rehearse(text(agent(&world.engine, preset))).await.unwrap();
+        assert_eq!(failures(&results), Vec::<String>::new(), "{preset}");
+    }
+    let briefs: Vec<String> = world
+        .llm
+        .requests()
+        .iter()
+        .filter_map(|request| {
+            request["system"].as_str().filter(|system| system.starts_with(CALLEE_PROMPT)).map(str::to_owned)
+        })
+        .collect();
+    assert!(!briefs.is_empty(), "the model played the callees");
+    let haggler =
+        briefs.iter().find(|brief| brief.contains("Who you are: Dana, who holds her price until pressed")).unwrap();
+    assert!(haggler.contains("How you behave: haggler: ") && haggler.contains("- floor_price: $4.15\n"), "{haggler}");
+    assert!(haggler.contains("What the caller may ask for:\n- unit_price: "), "{haggler}");
+    assert!(!briefs.iter().any(|brief| brief.contains("How you behave: voicemail")), "a machine stays scripted");
 }
 
 /// Rehearses the preset `name` changed by `change` (the same name keeps its shipped suite).

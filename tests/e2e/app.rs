@@ -297,6 +297,23 @@ impl App {
         self.wait_for(css).await.text().await.expect("text failed")
     }
 
+    /// Opens the newest call in History and plays its recording until the position moves;
+    /// returns the play time shown before it played ("0:00 / length").
+    pub async fn play_newest_recording(&self) -> String {
+        self.click("nav-history").await;
+        self.click("history-row").await;
+        self.wait_for("[data-testid=recording-player]").await;
+        let before = self.text("[data-testid=play-time]").await;
+        self.click("play-toggle").await;
+        let position = eventually("the position to move", PATIENCE, || async {
+            let time = self.text("[data-testid=play-time]").await;
+            (!time.starts_with("0:00 / ")).then_some(time)
+        })
+        .await;
+        assert!(self.texts("[data-testid=playback-error]").await.is_empty(), "played without an error ({position})");
+        before
+    }
+
     /// Saves a screenshot under `target/e2e-screenshots/` in each theme, `NAME.png` dark and
     /// `NAME-light.png` light (kept for the README and for failures), then shows the theme the
     /// window had.

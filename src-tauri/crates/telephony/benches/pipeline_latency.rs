@@ -10,27 +10,28 @@
 //! `cargo test -p switchboard-telephony --bench pipeline_latency -- --bench` prints the figures
 //! (`--runs N` repeats each N times; `--stt-ms`, `--llm-ms`, `--tts-ms`, `--network-ms` and
 //! `--ring-ms` change the fakes' latencies and the ring; `--calls C --turns T` run C calls of T
-//! turns at once); without `--bench` it runs a few turns as a smoke test.
+//! turns at once; `--engine-added` runs only the zero-latency part, whose summary line is
+//! `pipeline-engine-added … p99=…`); without `--bench` it runs a few turns as a smoke test.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_audio::{Channels, HeardTimer, HeardTimes, read_wav};
-use switchboard_core::{AgentId, BackendKind, CallId, ContactId, UnixMillis};
-use switchboard_engine::{Engine, sample};
+use switchboard_core::CallId;
+use switchboard_engine::Engine;
 use switchboard_fakes::anthropic::Reply;
-use switchboard_fakes::fixtures;
-use switchboard_fakes::twilio_media::{CallerStep, MediaStreamRecord};
-use switchboard_store::Store;
+use switchboard_fakes::twilio_media::MediaStreamRecord;
 
 // The rig of the telephony tests; the bench uses only some of it.
 #[allow(dead_code)]
 #[path = "../tests/it/pipeline_rig.rs"]
 mod pipeline_rig;
+#[path = "pipeline/shared.rs"]
+mod shared;
 
 use pipeline_rig::{PipelineRig, RigSettings};
+use shared::{number, percentile, place, script};
 
 /// How long the callee talks each turn.
 const SPEECH: Duration = Duration::from_millis(1200);
@@ -75,15 +76,10 @@ impl Latencies {
     }
 }
 
-fn number(args: &[String], name: &str) -> Option<u64> {
-    args.iter().position(|arg| arg == name).map(|at| {
-        args.get(at + 1).and_then(|value| value.parse().ok()).unwrap_or_else(|| panic!("{name} takes a number"))
-    })
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let benchmarking = args.iter().any(|arg| arg == "--bench");
+    let engine_added_only = args.iter().any(|arg| arg == "--engine-added");
     let latencies = Latencies {
         stt_ms: number(&args, "--stt-ms").unwrap_or(300),
         llm_ms: number(&args, "--llm-ms").unwrap_or(400),
@@ -98,64 +94,14 @@ fn main() {
     let turns = number(&args, "--turns").map_or(turns, |turns| turns as usize);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        for _ in 0..runs {
-            heard_figures(latencies, ring, calls, turns).await;
+        if !engine_added_only {
+            for _ in 0..runs {
+                heard_figures(latencies, ring, calls, turns).await;
+            }
         }
         let zero_turns = if benchmarking { 100 } else { 3 };
-        for _ in 0..runs {
-            engine_added_figures(2, zero_turns).await;
-        }
+        shared::engine_added_figures(2, zero_turns, runs as usize).await;
     });
-}
-
-/// A store with the quote agent on the pipeline and `contacts` vendors.
-fn store(contacts: usize) -> (Arc<Store>, AgentId, Vec<ContactId>) {
-    let store = Arc::new(Store::open_in_memory().unwrap());
-    let file = |name, json| sample::SampleFile { name, json };
-    sample::seed_once(
-        &store,
-        &[file("vendor-quote.json", include_str!("../../../../assets/presets/vendor-quote.json"))],
-        &[],
-    )
-    .unwrap();
-    let mut agent = store.list_agents().unwrap().remove(0);
-    agent.config.backend = BackendKind::Pipeline;
-    agent.config.backend_settings.pipeline.tts_voice = "voice_bench".into();
-    agent.config.max_duration_secs = 600;
-    agent.config.silence_timeout_secs = 60;
-    store.update_agent(agent.id, &agent.config).unwrap();
-    let contacts = store
-        .write_contacts(&fixtures::vendor_writes(contacts, 312), UnixMillis(1))
-        .unwrap()
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    (store, agent.id, contacts)
-}
-
-/// `turns` exchanges: the agent speaks and falls quiet, the callee talks for `speech`.
-fn script(turns: usize, speech: Duration, quiet: Duration) -> Vec<CallerStep> {
-    let mut script = Vec::new();
-    for _ in 0..turns {
-        script.extend([CallerStep::WaitForAgent(quiet), CallerStep::Speak(speech)]);
-    }
-    script.extend([CallerStep::WaitForAgent(quiet), CallerStep::HangUp]);
-    script
-}
-
-/// Places `calls` calls at once on `rig`; returns each call's id and what the fake Twilio saw.
-async fn place(rig: &mut PipelineRig, agent: AgentId, contacts: &[ContactId]) -> Vec<(CallId, MediaStreamRecord)> {
-    let engine = Arc::clone(rig.engine());
-    let mut ids = Vec::new();
-    for contact in contacts {
-        ids.push(engine.start_quote_call(*contact, agent, &fixtures::bolts_request(500)).await.unwrap().id);
-    }
-    let mut streams = Vec::new();
-    for _ in contacts {
-        streams.push(rig.next_placed().await.expect("a call placed and answered").stream.unwrap());
-    }
-    let records = futures_util::future::join_all(streams.into_iter().map(|stream| stream.finish())).await;
-    ids.into_iter().zip(records.into_iter().map(Result::unwrap)).collect()
 }
 
 /// What the callee heard on `call`, read back from its recording once the call has filed it.
@@ -175,12 +121,8 @@ async fn heard_on(engine: &Engine, call: CallId) -> HeardTimes {
     panic!("call {call} filed no recording");
 }
 
-fn percentile(sorted: &[u32], p: f64) -> u32 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 async fn heard_figures(latencies: Latencies, ring: Duration, calls: usize, turns: usize) {
-    let (store, agent, contacts) = store(calls);
+    let (store, agent, contacts) = shared::store(None, calls);
     let recordings = tempfile::tempdir().unwrap();
     // Speech at about 15 characters a second; the callee waits for a short pause after the agent.
     let settings = RigSettings {
@@ -236,42 +178,5 @@ async fn heard_figures(latencies: Latencies, ring: Duration, calls: usize, turns
         percentile(&twilio_replies, 0.5),
         percentile(&twilio_replies, 0.95),
         percentile(&hops, 0.5),
-    );
-}
-
-/// One call of `turns` short exchanges against zero-latency fakes; the time from each final
-/// result leaving the fake Deepgram to the answer's first frame at the fake Twilio.
-async fn engine_added(turns: usize) -> Vec<Duration> {
-    let (store, agent, contacts) = store(1);
-    let settings = RigSettings {
-        responder: Box::new(|_| Reply::text("OK.")),
-        ms_per_char: 20,
-        script: script(turns, Duration::from_millis(100), Duration::from_millis(60)),
-        wrong_token: false,
-        keep_audio: false,
-    };
-    let mut rig = PipelineRig::start(store, None, settings).await.unwrap();
-    rig.deepgram.script(&vec!["Go on."; turns]);
-    let placed = place(&mut rig, agent, &contacts).await;
-    let (_, record) = &placed[0];
-    rig.deepgram
-        .finals_sent()
-        .iter()
-        .filter_map(|final_sent| record.frames.iter().find(|(at, _)| at > final_sent).map(|(at, _)| *at - *final_sent))
-        .collect()
-}
-
-async fn engine_added_figures(rigs: usize, turns: usize) {
-    let mut latencies: Vec<Duration> =
-        futures_util::future::join_all((0..rigs).map(|_| engine_added(turns))).await.into_iter().flatten().collect();
-    latencies.sort();
-    assert!(!latencies.is_empty(), "no turn was measured");
-    let ms = |at: f64| latencies[((latencies.len() - 1) as f64 * at).round() as usize].as_secs_f64() * 1000.0;
-    println!(
-        "pipeline-engine-added turns={} p50={:.2} p99={:.2} max={:.2} ms (zero-latency fakes)",
-        latencies.len(),
-        ms(0.5),
-        ms(0.99),
-        ms(1.0),
     );
 }

@@ -79,7 +79,7 @@ fn median(mut figures: Vec<f64>) -> f64 {
 async fn once(fakes: &mut FakesProcess, cores: Option<Cores>, size: &Size, run: usize) -> Run {
     let chars = (size.speech.as_millis() / u128::from(TTS_MS_PER_CHAR)) as usize;
     let greeting: String = "We are calling about a quote for your bolts. ".chars().cycle().take(chars).collect();
-    let (store, agent, contacts) = crate::store(greeting.trim(), size.calls);
+    let (store, agent, contacts) = crate::shared::store(Some(greeting.trim()), size.calls);
     let endpoints = fakes.endpoints().expect("the fakes' addresses");
     let sim = SimSettings { cast: Cast::Cooperative, ..SimSettings::default() };
     let (switchboard, bound) =

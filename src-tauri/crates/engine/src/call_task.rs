@@ -2,6 +2,7 @@
 //! the store first, then published. A backend that goes silent past the deadline gets its call
 //! closed as lost.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -111,27 +112,55 @@ impl CallTask {
         }
     }
 
-    /// Takes one event: lines wait in `pending`, a field is stored with them, other events are applied (after
-    /// what is pending); an end is returned for [`CallTask::finish`].
+    /// Takes one event: lines and measures wait in `pending` (stored with the burst, or with the
+    /// end), a field is stored with them at once, a state change is applied after what is
+    /// pending, other events at once; an end is returned for [`CallTask::finish`].
     async fn take(&mut self, event: BackendEvent) -> Option<(CallState, String)> {
-        match event {
+        let applied = match event {
             BackendEvent::Ended { state, reason } => return Some((state, reason)),
             BackendEvent::Line { speaker, text, offset_ms } => {
                 self.pending.lines.push(TranscriptLine { seq: self.next_seq, speaker, text, offset_ms });
                 self.next_seq += 1;
+                Ok(())
             }
             BackendEvent::Field { key, value } => {
                 // Stored at once, after the lines before it: the store files the value with the
                 // callee line that gave it (a review opens the call there).
                 self.pending.fields.push((key, value));
                 self.store_pending().await;
+                Ok(())
             }
-            event => {
-                self.store_pending().await;
-                if let Err(err) = self.apply(event).await {
-                    tracing::error!(call = %self.call_id, error = %err, "could not record a call event");
+            BackendEvent::TurnLatency(latency) => {
+                self.pending.turn_latencies.push(latency);
+                Ok(())
+            }
+            BackendEvent::HeardLatency(heard) => {
+                self.pending.heard = Some(heard);
+                Ok(())
+            }
+            BackendEvent::AudioPacing(pacing) => {
+                if pacing.late > 0 {
+                    tracing::warn!(call = %self.call_id, late = pacing.late, worst_gap_ms = pacing.worst_gap_ms,
+                        "the agent's audio came late: the computer was too busy for the calls it carried");
                 }
+                self.pending.pacing = Some(pacing);
+                Ok(())
             }
+            BackendEvent::Usage(more) => {
+                if let Some(pricing) = self.pricing.as_mut() {
+                    pricing.usage.add(&more);
+                }
+                Ok(())
+            }
+            BackendEvent::Recording { audio, extension, duration_ms } => {
+                self.save_recording(audio, extension, duration_ms).await
+            }
+            BackendEvent::RecordingFile { path, duration_ms } => self.adopt_recording(path, duration_ms).await,
+            BackendEvent::Ringing => self.advance(CallState::Ringing).await,
+            BackendEvent::Answered => self.advance(CallState::InProgress).await,
+        };
+        if let Err(err) = applied {
+            tracing::error!(call = %self.call_id, error = %err, "could not record a call event");
         }
         None
     }
@@ -154,57 +183,39 @@ impl CallTask {
         }
     }
 
-    async fn apply(&mut self, event: BackendEvent) -> Result<(), EngineError> {
-        let id = self.call_id;
-        match event {
-            BackendEvent::Ringing => self.advance(CallState::Ringing).await,
-            BackendEvent::Answered => self.advance(CallState::InProgress).await,
-            BackendEvent::Usage(more) => {
-                if let Some(pricing) = self.pricing.as_mut() {
-                    pricing.usage.add(&more);
-                }
-                Ok(())
-            }
-            BackendEvent::TurnLatency(latency) => {
-                self.writes.write(move |store| store.record_turn_latency(id, &latency)).await
-            }
-            BackendEvent::HeardLatency(heard) => {
-                self.writes.write(move |store| store.record_heard_latency(id, &heard)).await
-            }
-            BackendEvent::AudioPacing(pacing) => {
-                if pacing.late > 0 {
-                    tracing::warn!(call = %self.call_id, late = pacing.late, worst_gap_ms = pacing.worst_gap_ms,
-                        "the agent's audio came late: the computer was too busy for the calls it carried");
-                }
-                self.writes.write(move |store| store.record_audio_pacing(id, &pacing)).await
-            }
-            BackendEvent::Recording { audio, extension, duration_ms } => {
-                let Some(recordings) = self.recordings.clone() else {
-                    tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
-                    return Ok(());
-                };
-                let store = Arc::clone(&self.store);
-                blocking(move || recordings.save(&store, id, extension, &audio, duration_ms, now())).await?;
-                Ok(())
-            }
-            BackendEvent::RecordingFile { path, duration_ms } => {
-                let Some(recordings) = self.recordings.clone() else {
-                    tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
-                    crate::history::discard(path).await;
-                    return Ok(());
-                };
-                let store = Arc::clone(&self.store);
-                blocking(move || recordings.adopt(&store, id, &path, duration_ms, now())).await?;
-                Ok(())
-            }
-            BackendEvent::Line { .. } | BackendEvent::Field { .. } | BackendEvent::Ended { .. } => {
-                unreachable!("`take` keeps lines and fields and returns the end")
-            }
-        }
+    /// Keeps the call's audio (in memory) in the recordings directory, if there is one.
+    async fn save_recording(
+        &self,
+        audio: Vec<u8>,
+        extension: &'static str,
+        duration_ms: u32,
+    ) -> Result<(), EngineError> {
+        let Some(recordings) = self.recordings.clone() else {
+            tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
+            return Ok(());
+        };
+        let (store, id) = (Arc::clone(&self.store), self.call_id);
+        blocking(move || recordings.save(&store, id, extension, &audio, duration_ms, now())).await?;
+        Ok(())
     }
 
-    /// Moves the call to a live state (retried while writes fail) and publishes it.
-    async fn advance(&self, state: CallState) -> Result<(), EngineError> {
+    /// Moves the call's finished recording file into the recordings directory, or deletes it
+    /// when there is none.
+    async fn adopt_recording(&self, path: PathBuf, duration_ms: u32) -> Result<(), EngineError> {
+        let Some(recordings) = self.recordings.clone() else {
+            tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
+            crate::history::discard(path).await;
+            return Ok(());
+        };
+        let (store, id) = (Arc::clone(&self.store), self.call_id);
+        blocking(move || recordings.adopt(&store, id, &path, duration_ms, now())).await?;
+        Ok(())
+    }
+
+    /// Moves the call to a live state, after what is pending (retried while writes fail), and
+    /// publishes it.
+    async fn advance(&mut self, state: CallState) -> Result<(), EngineError> {
+        self.store_pending().await;
         let id = self.call_id;
         let updated = self.writes.write(move |store| store.advance_call(id, state, None, now())).await?;
         if let Some(call) = updated {

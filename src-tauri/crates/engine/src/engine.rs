@@ -312,20 +312,20 @@ impl Engine {
     /// number cannot be dialled, or the agent's templates need a variable nobody supplies.
     pub async fn place_call(&self, plan: CallPlan) -> Result<CallSummary, EngineError> {
         let CallPlan { contact_id, agent_id, extra, campaign, slot } = plan;
+        // Everything the call is planned from, read in one trip to the blocking pool.
         let store = Arc::clone(&self.store);
-        let (contact, agent) =
-            blocking(move || Ok::<_, EngineError>((store.contact(contact_id)?, store.agent(agent_id)?))).await?;
-        let contact = contact.ok_or(EngineError::ContactNotFound(contact_id))?;
-        let agent = agent.ok_or(EngineError::AgentNotFound(agent_id))?;
+        let (contact, agent, region, memory, costs) = blocking(move || {
+            let contact = store.contact(contact_id)?.ok_or(EngineError::ContactNotFound(contact_id))?;
+            let agent = store.agent(agent_id)?.ok_or(EngineError::AgentNotFound(agent_id))?;
+            let memory = contact_memory(&store, contact_id, memory_calls(&store)?)?;
+            Ok::<_, EngineError>((contact, agent, default_region(&store)?, memory, cost_settings(&store)?))
+        })
+        .await?;
         if contact.fields.do_not_call {
             return Err(EngineError::DoNotCall { contact: contact.fields.name.clone() });
         }
-        let store = Arc::clone(&self.store);
-        let region = blocking(move || default_region(&store)).await?;
         let phone = parse_phone(&contact.fields.phone, &region)
             .map_err(|reason| EngineError::InvalidPhone { contact: contact.fields.name.clone(), reason })?;
-        let store = Arc::clone(&self.store);
-        let memory = blocking(move || contact_memory(&store, contact_id, memory_calls(&store)?)).await?;
         let RenderedCall { system_prompt, first_message, voicemail, variables: vars } =
             render_call(&agent, &contact, extra, &memory)?;
         let attempt = campaign.map_or(1, |(_, _, attempt)| attempt);
@@ -338,8 +338,6 @@ impl Engine {
                 .filter(|backend| backend.configured())
                 .ok_or(EngineError::BackendUnavailable(agent.config.backend))?,
         );
-        let store = Arc::clone(&self.store);
-        let costs = blocking(move || cost_settings(&store)).await?;
         let priced_as = priced_as(agent.config.backend, chosen);
         check_call_limit(&costs, &agent.config, priced_as, &contact.fields.name)?;
         let pricing = pricing(agent.config.backend, priced_as, &agent.config, costs.rates);

@@ -3,26 +3,41 @@
 //! write never leaves an offer on an open call.
 
 use rusqlite::OptionalExtension as _;
-use switchboard_core::{CallId, CallState, CallSummary, ContactId, Offer, Pricing, TranscriptLine, UnixMillis};
+use switchboard_core::{
+    AudioPacing, CallId, CallState, CallSummary, ContactId, HeardLatency, Offer, Pricing, TranscriptLine, TurnLatency,
+    UnixMillis,
+};
 
 use crate::cached::Cached as _;
 use crate::call_cost::price_ended_call;
+use crate::call_record::{record_audio_pacing, record_heard_latency, record_turn_latency};
 use crate::calls::{advance_in, append_line, collected_fields, record_field};
 use crate::offers::save_offer;
 use crate::{Result, Store, StoreError};
 
-/// Lines and collected values a call reported together (with its end, or in one burst).
+/// Lines, collected values and measures a call reported together (with its end, or in one
+/// burst), committed in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallProgress {
     /// Transcript lines; a line stored already (same seq) is left as it was.
     pub lines: Vec<TranscriptLine>,
     /// Values collected (key, value); a later value for a key corrects the earlier.
     pub fields: Vec<(String, String)>,
+    /// Per-turn latencies; a turn recorded already is replaced.
+    pub turn_latencies: Vec<TurnLatency>,
+    /// What the callee heard, read from the recording (replaces what was recorded).
+    pub heard: Option<HeardLatency>,
+    /// How well the agent's audio kept time (replaces what was recorded).
+    pub pacing: Option<AudioPacing>,
 }
 
 impl CallProgress {
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty() && self.fields.is_empty()
+        self.lines.is_empty()
+            && self.fields.is_empty()
+            && self.turn_latencies.is_empty()
+            && self.heard.is_none()
+            && self.pacing.is_none()
     }
 }
 
@@ -91,6 +106,15 @@ fn write_progress(conn: &rusqlite::Connection, id: CallId, progress: &CallProgre
     }
     for (key, value) in &progress.fields {
         record_field(conn, id, key, value)?;
+    }
+    for latency in &progress.turn_latencies {
+        record_turn_latency(conn, id, latency)?;
+    }
+    if let Some(heard) = &progress.heard {
+        record_heard_latency(conn, id, heard)?;
+    }
+    if let Some(pacing) = &progress.pacing {
+        record_audio_pacing(conn, id, pacing)?;
     }
     Ok(new_lines)
 }

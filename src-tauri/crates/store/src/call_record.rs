@@ -4,7 +4,7 @@
 use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use switchboard_core::{AudioPacing, CallCost, CallId, HeardLatency, RecordingInfo, TurnLatency, UnixMillis};
 
 use crate::{Result, Store, StoreError};
@@ -109,12 +109,7 @@ impl Store {
 
     /// Records how long one agent turn took at each hop.
     pub fn record_turn_latency(&self, id: CallId, latency: &TurnLatency) -> Result<()> {
-        self.conn().execute_cached(
-            "INSERT OR REPLACE INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id.0, latency.turn, latency.stt_ms, latency.llm_ms, latency.tts_ms, latency.send_ms],
-        )?;
-        Ok(())
+        record_turn_latency(&self.conn(), id, latency)
     }
 
     /// A call's per-turn latencies, in turn order.
@@ -137,12 +132,7 @@ impl Store {
 
     /// Records what the callee heard on the call, read from its recording.
     pub fn record_heard_latency(&self, id: CallId, heard: &HeardLatency) -> Result<()> {
-        self.conn().execute_cached(
-            "INSERT OR REPLACE INTO call_heard_latency (call_id, first_words_ms, replies, reply_median_ms, reply_worst_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id.0, heard.first_words_ms, heard.replies, heard.reply_median_ms, heard.reply_worst_ms],
-        )?;
-        Ok(())
+        record_heard_latency(&self.conn(), id, heard)
     }
 
     /// What the callee heard on the call, when it was read from its recording.
@@ -165,11 +155,7 @@ impl Store {
 
     /// Records how well the agent's audio kept time on the call.
     pub fn record_audio_pacing(&self, id: CallId, pacing: &AudioPacing) -> Result<()> {
-        self.conn().execute_cached(
-            "INSERT OR REPLACE INTO call_audio_pacing (call_id, frames, late, worst_gap_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![id.0, pacing.frames, pacing.late, pacing.worst_gap_ms],
-        )?;
-        Ok(())
+        record_audio_pacing(&self.conn(), id, pacing)
     }
 
     /// How well the agent's audio kept time on the call (`None`: the engine did not voice it).
@@ -192,4 +178,33 @@ impl Store {
             .optional()?
             .flatten())
     }
+}
+
+/// Records how long one agent turn of call `id` took at each hop (a turn recorded again is replaced).
+pub(crate) fn record_turn_latency(conn: &Connection, id: CallId, latency: &TurnLatency) -> Result<()> {
+    conn.execute_cached(
+        "INSERT OR REPLACE INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id.0, latency.turn, latency.stt_ms, latency.llm_ms, latency.tts_ms, latency.send_ms],
+    )?;
+    Ok(())
+}
+
+/// Records what the callee heard on call `id` (replacing what was recorded).
+pub(crate) fn record_heard_latency(conn: &Connection, id: CallId, heard: &HeardLatency) -> Result<()> {
+    conn.execute_cached(
+        "INSERT OR REPLACE INTO call_heard_latency (call_id, first_words_ms, replies, reply_median_ms, reply_worst_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id.0, heard.first_words_ms, heard.replies, heard.reply_median_ms, heard.reply_worst_ms],
+    )?;
+    Ok(())
+}
+
+/// Records how well the agent's audio kept time on call `id` (replacing what was recorded).
+pub(crate) fn record_audio_pacing(conn: &Connection, id: CallId, pacing: &AudioPacing) -> Result<()> {
+    conn.execute_cached(
+        "INSERT OR REPLACE INTO call_audio_pacing (call_id, frames, late, worst_gap_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![id.0, pacing.frames, pacing.late, pacing.worst_gap_ms],
+    )?;
+    Ok(())
 }

@@ -42,7 +42,7 @@ fn a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words() {
             TranscriptLine { seq: 0, speaker: Speaker::Agent, text: "a".repeat(40), offset_ms: 0 },
             TranscriptLine { seq: 1, speaker: Speaker::Callee, text: "c".repeat(20), offset_ms: 1_000 },
         ],
-        fields: vec![],
+        ..CallProgress::default()
     };
     let pricing = simulated(BackendKind::Vapi, 400);
     // Answered at 10 s, ended at 71 s: 61 s on the line, 2 started minutes × $0.05 on Vapi.

@@ -71,6 +71,7 @@ fn a_collected_value_is_filed_with_the_callee_line_before_it() {
     let progress = |lines: Vec<TranscriptLine>, fields: &[(&str, &str)]| CallProgress {
         lines,
         fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..CallProgress::default()
     };
     store.record_progress(call, &progress(vec![line(0, Speaker::Agent, "What happened?")], &[("early", "x")])).unwrap();
     let said = vec![line(1, Speaker::Callee, "That wasn't me."), line(2, Speaker::Agent, "Noted.")];

@@ -5,7 +5,8 @@
 //! are taken every [`WRITE_EVERY`] and written on the blocking pool, so a call never holds a
 //! blocking thread while it lasts (hundreds of calls at once would exhaust the pool the store
 //! needs), a frame queued for the recording never wakes a task, and each write (a thread woken
-//! on the pool and the file's header updated) is shared by seconds of audio.
+//! on the pool and the file's header updated) is shared by seconds of audio; the last one
+//! finishes the file in the same trip.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -102,29 +103,36 @@ async fn record(
             _ = &mut finishing => true,
         };
         if finished {
-            // The rest, until the last sender is gone.
+            // The rest, until the last sender is gone, written and the file finished in one
+            // trip to the blocking pool.
             while frames.recv_many(&mut batch, QUEUE).await > 0 {}
-        } else {
-            while let Ok(frame) = frames.try_recv() {
-                batch.push(frame);
-            }
+            let (duration_ms, heard) = on_blocking_pool(move || {
+                write(&mut writer, &mut batch)?;
+                Ok(writer.finish_heard()?)
+            })
+            .await?;
+            return Ok(Recorded { path, duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX), heard });
+        }
+        while let Ok(frame) = frames.try_recv() {
+            batch.push(frame);
         }
         if !batch.is_empty() {
             (writer, batch) = on_blocking_pool(move || {
                 let mut writer = writer;
-                for RecordFrame { party, at_ms, frame } in batch.drain(..) {
-                    writer.push_mulaw(party, at_ms, &frame)?;
-                }
+                write(&mut writer, &mut batch)?;
                 Ok((writer, batch))
             })
             .await?;
         }
-        if finished {
-            break;
-        }
     }
-    let (duration_ms, heard) = on_blocking_pool(move || Ok(writer.finish_heard()?)).await?;
-    Ok(Recorded { path, duration_ms: u32::try_from(duration_ms).unwrap_or(u32::MAX), heard })
+}
+
+/// Writes the frames of `batch` (leaving it empty) to `writer`.
+fn write(writer: &mut CallRecorder, batch: &mut Vec<RecordFrame>) -> Result<(), RecordingError> {
+    for RecordFrame { party, at_ms, frame } in batch.drain(..) {
+        writer.push_mulaw(party, at_ms, &frame)?;
+    }
+    Ok(())
 }
 
 async fn on_blocking_pool<T: Send + 'static>(

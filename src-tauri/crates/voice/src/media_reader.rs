@@ -1,7 +1,7 @@
 //! The media stream's reader: passes the caller's frames to speech-to-text and the recorder,
 //! and marks, DTMF and the stop to the session. Each frame goes to speech-to-text as it comes,
-//! except once the caller has been quiet for longer than Deepgram's utterance end (while the
-//! agent talks, mostly): then silent frames are handed over [`MOST_FRAMES_PER_MESSAGE`] at a
+//! except while the caller has not spoken yet or has been quiet for longer than Deepgram's
+//! utterance end (while the agent talks, mostly): then silent frames are handed over [`MOST_FRAMES_PER_MESSAGE`] at a
 //! time, one Deepgram message instead of a dozen, and the first frame with voice goes at once
 //! with any held.
 
@@ -128,8 +128,9 @@ impl Reader {
 struct Listening {
     held: Vec<Frame>,
     batch_after_quiet_ms: u64,
-    /// The stream time of the last frame with voice (the start counts as voice).
-    voice_at_ms: u64,
+    /// The stream time of the last frame with voice (`None`: none yet, so the caller has been
+    /// quiet since the stream started).
+    voice_at_ms: Option<u64>,
     /// Frames the listener had no room for.
     dropped: u64,
 }
@@ -139,7 +140,7 @@ impl Listening {
         Self {
             held: Vec::with_capacity(MOST_FRAMES_PER_MESSAGE),
             batch_after_quiet_ms: u64::try_from(batch_after_quiet.as_millis()).unwrap_or(u64::MAX),
-            voice_at_ms: 0,
+            voice_at_ms: None,
             dropped: 0,
         }
     }
@@ -148,10 +149,11 @@ impl Listening {
     /// has been quiet long enough and a message's worth is not yet held.
     fn take(&mut self, frame: Frame, at_ms: u64, voiced: bool, listener: &mpsc::Sender<Frame>) {
         if voiced {
-            self.voice_at_ms = at_ms;
+            self.voice_at_ms = Some(at_ms);
         }
         self.held.push(frame);
-        let quiet = at_ms.saturating_sub(self.voice_at_ms) >= self.batch_after_quiet_ms;
+        let quiet =
+            self.voice_at_ms.is_none_or(|voice_at_ms| at_ms.saturating_sub(voice_at_ms) >= self.batch_after_quiet_ms);
         if !quiet || self.held.len() >= MOST_FRAMES_PER_MESSAGE {
             self.hand_over(listener);
         }
@@ -244,6 +246,21 @@ mod tests {
         }
         listening.take([SILENCE; FRAME_BYTES], last_ms, false, &listener);
         assert_eq!(handed(&mut frames), [SILENCE; MOST_FRAMES_PER_MESSAGE]);
+    }
+
+    #[test]
+    fn silence_from_the_start_of_the_stream_is_handed_over_a_message_at_a_time() {
+        let (listener, mut frames) = mpsc::channel(50);
+        let mut listening = Listening::new(Duration::from_millis(2000));
+        let last_ms = 20 * (MOST_FRAMES_PER_MESSAGE as u64 - 1);
+        for at_ms in (0..last_ms).step_by(20) {
+            listening.take([SILENCE; FRAME_BYTES], at_ms, false, &listener);
+            assert_eq!(handed(&mut frames), [0_u8; 0], "the frame at {at_ms} ms was handed over alone");
+        }
+        listening.take([SILENCE; FRAME_BYTES], last_ms, false, &listener);
+        assert_eq!(handed(&mut frames), [SILENCE; MOST_FRAMES_PER_MESSAGE]);
+        listening.take([7; FRAME_BYTES], last_ms + 20, true, &listener);
+        assert_eq!(handed(&mut frames), [7], "the first words waited");
     }
 
     #[test]

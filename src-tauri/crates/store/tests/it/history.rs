@@ -5,7 +5,7 @@ use switchboard_core::{
     AudioPacing, BackendKind, CallCost, CallFilter, CallId, CallState, ContactFields, HeardLatency, Offer, Speaker,
     TranscriptLine, TurnLatency, UnixMillis,
 };
-use switchboard_store::{NewCall, Store};
+use switchboard_store::{CallProgress, NewCall, Store};
 
 use crate::seeded;
 
@@ -117,6 +117,34 @@ fn a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept() {
     assert_eq!(store.expire_recordings(UnixMillis(2_000), UnixMillis(9_500)).unwrap(), Vec::<String>::new());
     assert_eq!(store.recording(id).unwrap().unwrap().deleted_at, Some(UnixMillis(9_000)));
     assert_eq!(store.recording(other).unwrap().unwrap().deleted_at, None);
+}
+
+#[test]
+fn a_calls_measures_commit_with_its_lines_and_with_its_end() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let id = call(&store, 0, 1_000, CallState::InProgress, &[]);
+    let line = TranscriptLine { seq: 0, speaker: Speaker::Agent, text: "Hello.".into(), offset_ms: 0 };
+    let turn = TurnLatency { turn: 0, stt_ms: 110, llm_ms: 240, tts_ms: 80, send_ms: 1 };
+    let burst = CallProgress { lines: vec![line], turn_latencies: vec![turn], ..CallProgress::default() };
+    store.record_progress(id, &burst).unwrap();
+    assert_eq!(store.turn_latencies(id).unwrap(), [turn], "a turn's latency commits with the lines beside it");
+
+    let pacing = AudioPacing { frames: 750, late: 2, worst_gap_ms: 61 };
+    let heard = HeardLatency::new(Some(60), &[1040, 1100]);
+    let last = TurnLatency { turn: 1, ..turn };
+    let end = CallProgress {
+        turn_latencies: vec![last],
+        heard: Some(heard),
+        pacing: Some(pacing),
+        ..CallProgress::default()
+    };
+    assert!(!end.is_empty(), "measures alone are progress to store");
+    store.end_call(id, CallState::Completed, "done", UnixMillis(9_000), &end, None).unwrap();
+    assert_eq!(store.turn_latencies(id).unwrap(), [turn, last]);
+    assert_eq!(store.audio_pacing(id).unwrap(), Some(pacing));
+    assert_eq!(store.heard_latency(id).unwrap(), Some(heard));
+    assert_eq!(store.call(id).unwrap().unwrap().state, CallState::Completed);
 }
 
 #[test]

@@ -555,7 +555,8 @@ async fn a_dropped_deepgram_socket_is_reopened_once_and_the_call_goes_on() {
     let replies = vec![Reply::text("Understood, goodbye.").and_tool("end_call", json!({"reason": "no quotes"}))];
     let script = vec![agent_done(), speak(600), CallerStep::Silence(Duration::from_secs(30))];
     let mut world = World::new(|_| {}, scripted(replies), script).await;
-    world.rig.deepgram.drop_sockets_after(1, 20);
+    // Dropped while the agent greets: until the caller first speaks, each message is 240 ms of silence.
+    world.rig.deepgram.drop_sockets_after(1, 2);
     world.rig.deepgram.script(&["We don't do quotes."]);
     let outcome = world.call().await;
 

@@ -7,14 +7,32 @@ use crate::cached::Cached as _;
 use crate::{Result, Store, StoreError};
 
 impl Store {
-    /// Keeps `suite` as the agent's (replacing the one it had).
-    pub fn save_rehearsal_suite(&self, agent: AgentId, suite: &Suite, now: UnixMillis) -> Result<()> {
+    /// Keeps `suite` as the agent's (replacing the one it had) and, in the same transaction,
+    /// forgets the results of the scenarios named in `changed` (edited or removed): a result
+    /// belongs to the scenario that was rehearsed, not to one edited since under its name.
+    pub fn save_rehearsal_suite(
+        &self,
+        agent: AgentId,
+        suite: &Suite,
+        changed: &[String],
+        now: UnixMillis,
+    ) -> Result<()> {
         let json = serde_json::to_string(suite).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        self.conn().execute_cached(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute_cached(
             "INSERT INTO rehearsal_suites (agent_id, suite, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (agent_id) DO UPDATE SET suite = excluded.suite, updated_at = excluded.updated_at",
             params![agent.0, json, now.0],
         )?;
+        for scenario in changed {
+            tx.execute_cached(
+                "DELETE FROM rehearsal_runs
+                 WHERE scenario = ?2 AND rehearsal_id IN (SELECT id FROM rehearsals WHERE agent_id = ?1)",
+                params![agent.0, scenario],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -141,4 +141,14 @@ impl ScenarioResult {
     pub fn passed(&self) -> bool {
         !self.runs.is_empty() && self.runs.iter().all(RehearsalRun::passed)
     }
+
+    /// "scenario / expectation: reason" of every failed check of every run in `results`.
+    pub fn failures(results: &[ScenarioResult]) -> Vec<String> {
+        results
+            .iter()
+            .flat_map(|result| &result.runs)
+            .flat_map(|run| run.checks.iter().filter(|check| !check.passed).map(move |check| (run, check)))
+            .map(|(run, check)| format!("{} / {}: {}", run.scenario, check.expectation, check.reason))
+            .collect()
+    }
 }

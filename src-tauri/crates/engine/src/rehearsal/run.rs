@@ -81,12 +81,11 @@ impl Engine {
         if !problems.is_empty() {
             return Err(EngineError::InvalidSuite(problems));
         }
+        let (agent, saved) = self.agent_and_suite(agent_id).await?;
+        let before = saved.or_else(|| shipped_suite(&agent.config.name));
+        let changed = changed_scenarios(before.as_ref(), &suite);
         let store = Arc::clone(self.store());
-        blocking(move || {
-            store.agent(agent_id)?.ok_or(EngineError::AgentNotFound(agent_id))?;
-            Ok::<_, EngineError>(store.save_rehearsal_suite(agent_id, &suite, now())?)
-        })
-        .await
+        blocking(move || Ok::<_, EngineError>(store.save_rehearsal_suite(agent_id, &suite, &changed, now())?)).await
     }
 
     /// Every registered rehearsal mode, in a stable order, and whether it can rehearse the agent now.
@@ -274,4 +273,17 @@ pub fn rehearsal_call(agent: &Agent, suite: &Suite, scenario: &Scenario) -> Resu
 /// Problems with a suite, for an error.
 pub(crate) fn describe_problems(problems: &[FieldError]) -> String {
     problems.iter().map(|problem| format!("{}: {}", problem.field, problem.message)).collect::<Vec<_>>().join("; ")
+}
+
+/// The scenarios of `before` whose results no longer describe `after`: those edited or removed
+/// (all of them when what every scenario shares, the contact or the variables, changed).
+fn changed_scenarios(before: Option<&Suite>, after: &Suite) -> Vec<String> {
+    let Some(before) = before else { return Vec::new() };
+    let shared_changed = before.contact != after.contact || before.variables != after.variables;
+    before
+        .scenarios
+        .iter()
+        .filter(|old| shared_changed || !after.scenarios.contains(old))
+        .map(|old| old.name.clone())
+        .collect()
 }

@@ -24,15 +24,6 @@ fn plan(engine: &Engine, agent: &str, runs: u32) -> RehearsalPlan {
     RehearsalPlan { agent_id: agent.id, mode: RehearsalMode::Simulator, scenario: None, runs }
 }
 
-fn failures(results: &[ScenarioResult]) -> Vec<String> {
-    results
-        .iter()
-        .flat_map(|result| &result.runs)
-        .flat_map(|run| run.checks.iter().filter(|check| !check.passed).map(move |check| (run, check)))
-        .map(|(run, check)| format!("{} / {}: {}", run.scenario, check.expectation, check.reason))
-        .collect()
-}
-
 #[tokio::test]
 async fn every_presets_suite_passes_on_the_simulator_and_is_kept_per_version() {
     let engine = engine();
@@ -41,7 +32,7 @@ async fn every_presets_suite_passes_on_the_simulator_and_is_kept_per_version() {
         let plan = plan(&engine, preset, 2);
         let results = engine.rehearse(plan.clone()).await.unwrap();
         assert!(results.len() >= 6, "{preset}");
-        assert_eq!(failures(&results), Vec::<String>::new(), "{preset}");
+        assert_eq!(ScenarioResult::failures(&results), Vec::<String>::new(), "{preset}");
         assert!(results.iter().all(|result| result.runs.len() == 2 && result.pass_rate() == 1.0));
         let report = engine.rehearsal_report(plan.agent_id).await.unwrap();
         assert!(report.passed(), "{preset}");
@@ -74,7 +65,7 @@ async fn an_agent_with_no_unit_price_fails_the_scenarios_that_need_it_and_a_new_
     let failed: Vec<&str> =
         results.iter().filter(|result| !result.passed()).map(|result| result.scenario.as_str()).collect();
     assert_eq!(failed, ["Cooperative rep quotes", "Evasive rep answers when asked again", "Phone menu wants a digit"]);
-    for failure in failures(&results) {
+    for failure in ScenarioResult::failures(&results) {
         assert!(failure.ends_with("fields.unit_price: not collected"), "{failure}");
     }
     assert!(!engine.rehearsal_report(plan.agent_id).await.unwrap().passed());
@@ -109,4 +100,26 @@ async fn with_no_model_judge_a_free_text_expectation_is_not_judged_and_does_not_
     assert_eq!(run.judged.len(), 1);
     assert_eq!(run.judged[0].reason, "not judged: this build has no model judge");
     assert!(!run.passed());
+}
+
+#[tokio::test]
+async fn a_scenario_edited_under_its_name_loses_its_results_and_the_others_keep_theirs() {
+    let engine = engine();
+    let plan = plan(&engine, "Vendor quote", 1);
+    engine.rehearse(plan.clone()).await.unwrap();
+    assert!(engine.rehearsal_report(plan.agent_id).await.unwrap().passed());
+    let mut suite = engine.agent_suite(plan.agent_id).await.unwrap().suite;
+    let edited = suite.scenarios[0].name.clone();
+    suite.scenarios[0].expect.must_not_say.push("a phrase no one says".into());
+    engine.save_agent_suite(plan.agent_id, suite.clone()).await.unwrap();
+
+    let report = engine.rehearsal_report(plan.agent_id).await.unwrap();
+    assert!(!report.passed(), "the edited scenario was not rehearsed as it is now");
+    for result in &report.results {
+        assert_eq!(result.runs.is_empty(), result.scenario == edited, "{}", result.scenario);
+    }
+    // Saving it again unchanged keeps what was rehearsed.
+    engine.rehearse(RehearsalPlan { scenario: Some(edited), ..plan.clone() }).await.unwrap();
+    engine.save_agent_suite(plan.agent_id, suite).await.unwrap();
+    assert!(engine.rehearsal_report(plan.agent_id).await.unwrap().passed());
 }

@@ -37,13 +37,13 @@ fn a_saved_suite_survives_reopening_and_a_second_save_replaces_it() {
         seeded(&store);
         let agent = store.list_agents().unwrap()[0].id;
         assert_eq!(store.rehearsal_suite(agent).unwrap(), None);
-        store.save_rehearsal_suite(agent, &suite, UnixMillis(5)).unwrap();
+        store.save_rehearsal_suite(agent, &suite, &[], UnixMillis(5)).unwrap();
         agent
     };
     let store = Store::open(&path).unwrap();
     assert_eq!(store.rehearsal_suite(agent).unwrap().as_ref(), Some(&suite));
     suite.scenarios.truncate(2);
-    store.save_rehearsal_suite(agent, &suite, UnixMillis(6)).unwrap();
+    store.save_rehearsal_suite(agent, &suite, &[], UnixMillis(6)).unwrap();
     assert_eq!(store.rehearsal_suite(agent).unwrap(), Some(suite));
 }
 

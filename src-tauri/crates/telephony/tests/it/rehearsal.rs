@@ -71,16 +71,6 @@ fn text(agent_id: AgentId) -> RehearsalPlan {
     RehearsalPlan { agent_id, mode: RehearsalMode::Text, scenario: None, runs: 1 }
 }
 
-/// "scenario / expectation: reason" of every failed check.
-fn failures(results: &[ScenarioResult]) -> Vec<String> {
-    results
-        .iter()
-        .flat_map(|result| &result.runs)
-        .flat_map(|run| run.checks.iter().filter(|check| !check.passed).map(move |check| (run, check)))
-        .map(|(run, check)| format!("{} / {}: {}", run.scenario, check.expectation, check.reason))
-        .collect()
-}
-
 fn failed_scenarios(results: &[ScenarioResult]) -> Vec<&str> {
     results.iter().filter(|result| !result.passed()).map(|result| result.scenario.as_str()).collect()
 }
@@ -91,7 +81,7 @@ async fn every_presets_suite_passes_in_text_mode_against_the_fake_anthropic() {
     for preset in ["Vendor quote", "Vendor negotiation", "Driver violation caller", "Appointment reminder"] {
         let results = world.engine.rehearse(text(agent(&world.engine, preset))).await.unwrap();
         assert!(results.len() >= 6, "{preset}");
-        assert_eq!(failures(&results), Vec::<String>::new(), "{preset}");
+        assert_eq!(ScenarioResult::failures(&results), Vec::<String>::new(), "{preset}");
     }
 }
 
@@ -100,7 +90,7 @@ async fn every_presets_suite_passes_against_callees_the_model_plays_from_their_b
     let world = world_with(|clients| model_callees(clients.clone(), scripted_callees())).await;
     for preset in ["Vendor quote", "Vendor negotiation", "Driver violation caller", "Appointment reminder"] {
         let results = world.engine.rehearse(text(agent(&world.engine, preset))).await.unwrap();
-        assert_eq!(failures(&results), Vec::<String>::new(), "{preset}");
+        assert_eq!(ScenarioResult::failures(&results), Vec::<String>::new(), "{preset}");
     }
     let briefs: Vec<String> = world
         .llm
@@ -140,7 +130,7 @@ async fn an_agent_with_no_unit_price_to_collect_fails_the_quote_scenarios() {
         failed_scenarios(&results),
         ["Cooperative rep quotes", "Evasive rep answers when asked again", "Phone menu wants a digit"]
     );
-    for failure in failures(&results) {
+    for failure in ScenarioResult::failures(&results) {
         assert!(failure.ends_with("fields.unit_price: not collected"), "{failure}");
     }
 }
@@ -153,7 +143,7 @@ async fn a_prompt_that_reveals_a_competitors_name_fails_where_names_are_forbidde
     })
     .await;
     assert_eq!(failed_scenarios(&results), ["Cooperative rep quotes", "Evasive rep answers when asked again"]);
-    for failure in failures(&results) {
+    for failure in ScenarioResult::failures(&results) {
         assert!(
             failure.contains(
                 "/ mustNotSay: said \"Great Lakes\": \"Great Lakes Industrial Supply offered us a lower price."

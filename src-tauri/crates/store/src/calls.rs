@@ -4,6 +4,7 @@ use crate::cached::Cached as _;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use switchboard_core::{
     AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine, Transition, UnixMillis,
+    asks_not_to_be_called,
 };
 
 use crate::{Result, Store, StoreError};
@@ -228,12 +229,16 @@ pub(crate) fn transcript(conn: &Connection, id: CallId) -> Result<Vec<Transcript
     .collect()
 }
 
-/// Appends a transcript line unless stored already; returns whether it was new.
+/// Appends a transcript line unless stored already; returns whether it was new. A callee who
+/// asks in it never to be called again is marked do-not-call with it.
 pub(crate) fn append_line(conn: &Connection, id: CallId, line: &TranscriptLine) -> Result<bool> {
     let inserted = conn.execute_cached(
         "INSERT OR IGNORE INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id.0, line.seq, line.speaker.as_str(), line.text, line.offset_ms],
     )?;
+    if inserted == 1 && line.speaker == Speaker::Callee && asks_not_to_be_called(&line.text) {
+        mark_do_not_call(conn, id)?;
+    }
     Ok(inserted == 1)
 }
 
@@ -317,4 +322,14 @@ pub(crate) fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary
         round: row.get(13)?,
         attempt: row.get(14)?,
     }))
+}
+
+/// Marks the contact of call `id` do-not-call: the callee asked on the call never to be called
+/// again, so no later call, round or campaign dials them (whatever the agent did about it).
+fn mark_do_not_call(conn: &Connection, id: CallId) -> Result<()> {
+    conn.execute_cached(
+        "UPDATE contacts SET do_not_call = 1 WHERE id = (SELECT contact_id FROM calls WHERE id = ?1)",
+        [id.0],
+    )?;
+    Ok(())
 }

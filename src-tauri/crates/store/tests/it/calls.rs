@@ -1,7 +1,7 @@
 //! Call rows: forward-only states, terminal reasons, idempotent transcripts, fields and offers.
 
 use switchboard_core::{CallId, CallState, CallSummary, Offer, Speaker, TranscriptLine, UnixMillis};
-use switchboard_store::{NewCall, Store};
+use switchboard_store::{CallProgress, NewCall, Store};
 
 use crate::seeded;
 
@@ -63,6 +63,24 @@ fn a_transcript_line_is_stored_once() {
     assert!(store.append_transcript(id, &reply).unwrap());
     assert_eq!(store.transcript(id).unwrap(), vec![line, reply]);
     assert!(store.transcript(CallId(999)).unwrap().is_empty());
+}
+
+#[test]
+fn a_callee_who_asks_not_to_be_called_again_is_marked_do_not_call_with_the_line() {
+    let store = Store::open_in_memory().unwrap();
+    let call = new_call(&store);
+    let line = |seq, speaker, text: &str| TranscriptLine { seq, speaker, text: text.into(), offset_ms: seq * 1_000 };
+    let marked = || store.contact(call.contact_id).unwrap().unwrap().fields.do_not_call;
+    // The agent saying the words is not the callee asking.
+    store.append_transcript(call.id, &line(0, Speaker::Agent, "Should I take you off our list?")).unwrap();
+    store.append_transcript(call.id, &line(1, Speaker::Callee, "No, I was only busy.")).unwrap();
+    assert!(!marked());
+    let progress = CallProgress {
+        lines: vec![line(2, Speaker::Callee, "Actually, please take me off your list.")],
+        ..CallProgress::default()
+    };
+    store.record_progress(call.id, &progress).unwrap();
+    assert!(marked(), "marked with the line that asked");
 }
 
 #[test]

@@ -379,14 +379,21 @@ fn kill_group(group: Option<u32>) {
 /// Replaces an input's text the way a person does (select all, type), so the page sees input
 /// events; WebDriver's own "clear" does not fire them in WebKit. The selection is made by the
 /// page itself: a typed Ctrl+A lands wherever the caret was when the window is slow to focus.
+/// Keys sent while two windows share the display can be lost: the text is typed again (at most
+/// three times) until the input holds it.
 pub async fn replace_text(element: &Element, text: &str) {
     use fantoccini::key::Key;
     let select = "arguments[0].focus(); arguments[0].select();";
     let target = serde_json::to_value(element).expect("an element is JSON");
-    element.clone().client().execute(select, vec![target]).await.expect("selecting the text failed");
-    element.send_keys(&char::from(Key::Backspace).to_string()).await.expect("deleting the text failed");
-    if !text.is_empty() {
-        element.send_keys(text).await.expect("typing failed");
+    for _ in 0..3 {
+        element.clone().client().execute(select, vec![target.clone()]).await.expect("selecting the text failed");
+        element.send_keys(&char::from(Key::Backspace).to_string()).await.expect("deleting the text failed");
+        if !text.is_empty() {
+            element.send_keys(text).await.expect("typing failed");
+        }
+        if element.prop("value").await.expect("reading the input failed").as_deref() == Some(text) {
+            return;
+        }
     }
 }
 

@@ -1,12 +1,13 @@
 //! `switchboard call`: one call with an action and context (seed 001's API), on the agent's
 //! backend (or `--backend`), with its transcript printed as it happens. A call a provider carries
 //! runs the webhook listener meanwhile, so its webhooks arrive. Holds the profile (see
-//! `profile_lock`) meanwhile.
+//! `profile_lock`) meanwhile. Ctrl-C (or SIGTERM) ends the call through its backend, as the
+//! window's End does, and waits for its end; a second one leaves at once.
 
 use std::process::ExitCode;
 
 use clap::Args;
-use switchboard_core::{AgentPurpose, BackendKind, Speaker};
+use switchboard_core::{ActionStatus, AgentPurpose, BackendKind, ControlAction, Speaker};
 use switchboard_engine::{ActionCall, EngineEvent};
 use switchboard_sim::{Cast, SimSettings};
 
@@ -78,6 +79,7 @@ pub fn run(args: CallArgs) -> Result<ExitCode, String> {
         organization: args.organization,
     };
     let time_scale = args.time_scale.max(0.01);
+    let mut stops = crate::serve::stop_signals()?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let ended = runtime.block_on(async move {
         let startup = Startup {
@@ -92,8 +94,28 @@ pub fn run(args: CallArgs) -> Result<ExitCode, String> {
         let engine = std::sync::Arc::clone(&switchboard.engine);
         let mut events = engine.bus().subscribe();
         let placed = engine.call_with_action(call).await.map_err(|err| err.to_string())?;
+        let mut ending = false;
         let ended = loop {
-            let event = events.recv().await.map_err(|err| err.to_string())?;
+            let event = tokio::select! {
+                event = events.recv() => event.map_err(|err| err.to_string())?,
+                _ = stops.recv() => {
+                    if ending {
+                        return Err("left while the call was ending".to_owned());
+                    }
+                    ending = true;
+                    eprintln!("switchboard: ending the call (Ctrl-C again: leave now)");
+                    // Refused (the call just ended, or its provider said no): say why and wait
+                    // for its end as before.
+                    match engine.control_call(placed.id, ControlAction::End, "").await {
+                        Ok(action) if action.status == ActionStatus::Refused => {
+                            eprintln!("switchboard: not ended: {}", action.result.unwrap_or_default());
+                        }
+                        Ok(_) => {}
+                        Err(err) => eprintln!("switchboard: not ended: {err}"),
+                    }
+                    continue;
+                }
+            };
             match &*event {
                 EngineEvent::TranscriptLine { call_id, line } if *call_id == placed.id && !args.json => {
                     let who = if line.speaker == Speaker::Agent { "agent " } else { "callee" };

@@ -98,7 +98,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM, each delivered once on the channel.
-fn stop_signals() -> Result<mpsc::UnboundedReceiver<()>, String> {
+pub(crate) fn stop_signals() -> Result<mpsc::UnboundedReceiver<()>, String> {
     let (sender, receiver) = mpsc::unbounded_channel();
     ctrlc::set_handler(move || {
         let _ = sender.send(());

@@ -399,3 +399,33 @@ fn rehearse_runs_an_agents_suite_and_fails_when_a_scenario_does() {
     assert_eq!(no_provider.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_provider.stderr).contains("runs on Switchboard's own turn code"));
 }
+
+#[test]
+fn ctrl_c_during_a_call_ends_it_through_its_backend_and_waits_for_its_end() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = switchboard(dir.path())
+        .args(["call", "--phone", "(312) 555-0177", "--callee-name", "John", "--action", "Confirm Thursday at 2pm"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // At real speed the call is still talking when its first line is printed.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("agent   Hi John"), "{first}");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("switchboard: ending the call"), "{stderr}");
+    assert!(rest.contains("\ncanceled: ended by the dispatcher"), "{first}{rest}\n{stderr}");
+    assert_eq!(status.code(), Some(1), "a call that did not complete");
+    let text = switchboard(dir.path()).args(["history", "export", "--call", "1", "--format", "text"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("canceled") && text.contains("ended by the dispatcher"), "{text}");
+}

@@ -10,6 +10,33 @@ fn switchboard(data: &std::path::Path) -> Command {
     command
 }
 
+/// Two sample vendors to quote, as a CSV file in `dir`.
+fn two_vendors(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("vendors.csv");
+    let csv = "name,phone,item,quantity\nAcme Fasteners,(312) 555-0143,M8 bolts,100\nGreat Lakes,+1 216 555 0187,M8 bolts,100\n";
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+/// Polls `query` (one value) on the running command's database until `done` holds; fails with
+/// `never` after 60 s. A database not created yet, or busy, reads as not done.
+fn until_database<T: rusqlite::types::FromSql>(
+    database: &std::path::Path,
+    never: &str,
+    query: &str,
+    done: impl Fn(T) -> bool,
+) {
+    let started = std::time::Instant::now();
+    loop {
+        let value = rusqlite::Connection::open(database).and_then(|conn| conn.query_row(query, [], |row| row.get(0)));
+        if value.is_ok_and(&done) {
+            return;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{never}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 const CSV: &str = "name,phone,item,quantity\nAcme,(312) 555-0143,bolts,100\nBad,12,bolts,1\n";
 
 #[test]
@@ -197,12 +224,7 @@ fn a_one_off_call_with_an_action_and_context_runs_to_its_end() {
 #[test]
 fn a_headless_campaign_says_why_it_pauses_while_the_database_is_locked_and_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("vendors.csv");
-    std::fs::write(
-        &file,
-        "name,phone,item,quantity\nAcme Fasteners,(312) 555-0143,M8 bolts,100\nGreat Lakes,+1 216 555 0187,M8 bolts,100\n",
-    )
-    .unwrap();
+    let file = two_vendors(dir.path());
     let data = dir.path().join("profile");
     let run = switchboard(&data)
         .args(["campaign", "run", "--kind", "vendor-quote", "--agent", "Vendor quote", "--time-scale", "10"])
@@ -225,17 +247,7 @@ fn a_headless_campaign_says_why_it_pauses_while_the_database_is_locked_and_goes_
         .unwrap();
     // Once a call is talking, another program holds the write lock past the 5 s busy timeout.
     let database = data.join("switchboard.sqlite3");
-    let talking = std::time::Instant::now();
-    loop {
-        let lines: i64 = rusqlite::Connection::open(&database)
-            .and_then(|conn| conn.query_row("SELECT COUNT(*) FROM transcript_lines", [], |row| row.get(0)))
-            .unwrap_or(0);
-        if lines > 0 {
-            break;
-        }
-        assert!(talking.elapsed() < std::time::Duration::from_secs(60), "no call began talking");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    until_database(&database, "no call began talking", "SELECT COUNT(*) FROM transcript_lines", |lines: i64| lines > 0);
     let other = rusqlite::Connection::open(&database).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(7_000));
@@ -297,12 +309,7 @@ fn a_campaign_stopped_in_error_is_shown_with_its_reason_and_resumed_headless() {
 #[test]
 fn a_headless_campaign_stops_at_its_budget_and_goes_on_with_a_higher_one() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("vendors.csv");
-    std::fs::write(
-        &file,
-        "name,phone,item,quantity\nAcme Fasteners,(312) 555-0143,M8 bolts,100\nGreat Lakes,+1 216 555 0187,M8 bolts,100\n",
-    )
-    .unwrap();
+    let file = two_vendors(dir.path());
     let data = dir.path().join("profile");
     // A tenth of a cent: the first call starts with nothing spent, and costs more than that.
     let run = switchboard(&data)
@@ -316,17 +323,10 @@ fn a_headless_campaign_stops_at_its_budget_and_goes_on_with_a_higher_one() {
         .spawn()
         .unwrap();
     let database = data.join("switchboard.sqlite3");
-    let started = std::time::Instant::now();
-    loop {
-        let reason: Option<String> = rusqlite::Connection::open(&database)
-            .and_then(|conn| conn.query_row("SELECT status_reason FROM campaigns WHERE id = 1", [], |row| row.get(0)))
-            .unwrap_or(None);
-        if reason.as_deref() == Some("budget reached") {
-            break;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the budget never stopped the campaign");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let reason = "SELECT status_reason FROM campaigns WHERE id = 1";
+    until_database(&database, "the budget never stopped the campaign", reason, |reason: Option<String>| {
+        reason.as_deref() == Some("budget reached")
+    });
     let show = switchboard(&data).args(["campaign", "show", "1"]).output().unwrap();
     let show = String::from_utf8(show.stdout).unwrap();
     assert!(show.contains("paused: budget reached") && show.contains("budget: $0.0010"), "{show}");

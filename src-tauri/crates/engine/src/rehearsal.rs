@@ -12,5 +12,5 @@ pub use conversation::{AgentReply, AgentSide, CalleeFactory, CalleeReply, Callee
 pub use rehearser::{Judge, RehearsalCall, RehearsalError, Rehearser};
 pub(crate) use run::describe_problems;
 pub use run::{AgentSuite, RehearsalModeStatus, RehearsalPlan, RehearsalReport, rehearsal_call};
-pub use suite_file::{SHIPPED_SUITES, SuiteFileError, parse_suite, shipped_suite, validate_suite};
+pub use suite_file::{SuiteFileError, parse_suite, shipped_suite, validate_suite};
 pub use version::agent_version;

@@ -41,6 +41,14 @@ pub const PRESETS: &[SampleFile] = &[
     asset!("assets/presets/appointment-reminder.json"),
 ];
 
+/// The rehearsal suite shipped with each preset (`Suite::agent` names the preset).
+pub const SHIPPED_SUITES: &[SampleFile] = &[
+    asset!("assets/suites/vendor-quote.json"),
+    asset!("assets/suites/vendor-negotiation.json"),
+    asset!("assets/suites/driver-violation.json"),
+    asset!("assets/suites/appointment-reminder.json"),
+];
+
 /// The contacts a new database starts with.
 pub const SAMPLE_CONTACTS: &[SampleFile] =
     &[asset!("assets/sample/vendors.json"), asset!("assets/sample/drivers.json")];

@@ -5,27 +5,7 @@ use std::collections::HashSet;
 
 use switchboard_core::{Behaviour, FieldError, FieldExpectation, Suite, check_contact};
 
-use crate::sample::SampleFile;
-
-/// The suite shipped with each preset (`Suite::agent` names the preset).
-pub const SHIPPED_SUITES: &[SampleFile] = &[
-    SampleFile {
-        name: "assets/suites/vendor-quote.json",
-        json: include_str!("../../../../../assets/suites/vendor-quote.json"),
-    },
-    SampleFile {
-        name: "assets/suites/vendor-negotiation.json",
-        json: include_str!("../../../../../assets/suites/vendor-negotiation.json"),
-    },
-    SampleFile {
-        name: "assets/suites/driver-violation.json",
-        json: include_str!("../../../../../assets/suites/driver-violation.json"),
-    },
-    SampleFile {
-        name: "assets/suites/appointment-reminder.json",
-        json: include_str!("../../../../../assets/suites/appointment-reminder.json"),
-    },
-];
+use crate::sample::SHIPPED_SUITES;
 
 /// Why a suite file was not read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

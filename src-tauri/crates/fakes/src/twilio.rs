@@ -197,6 +197,8 @@ struct Shared {
     hand_off: AtomicBool,
     answered: Mutex<VecDeque<AnsweredCall>>,
     answered_signal: Notify,
+    /// How long a call update is answered after it took effect (none: at once).
+    update_answer_delay: Mutex<Duration>,
     /// Numbers a machine answers, and how long after answering its verdict comes.
     late_machines: Mutex<HashMap<String, Duration>>,
     /// How long numbers ring from now on, when changed after start.
@@ -246,6 +248,7 @@ impl FakeTwilio {
             answered_signal: Notify::new(),
             late_machines: Mutex::default(),
             ring_time: Mutex::default(),
+            update_answer_delay: Mutex::default(),
             streams: streams::Streams::default(),
         });
         let router = Router::new()
@@ -291,6 +294,12 @@ impl FakeTwilio {
     /// Numbers placed from now on ring this long (instead of the settings' `ring_time`).
     pub fn set_ring_time(&self, ring_time: Duration) {
         *lock(&self.shared.ring_time) = Some(ring_time);
+    }
+
+    /// From now on a call update (hang-up, redirect) takes effect at once, ending the media stream,
+    /// but is answered only `delay` later: the call moves on before its client hears back.
+    pub fn answer_updates_after(&self, delay: Duration) {
+        *lock(&self.shared.update_answer_delay) = delay;
     }
 
     /// Every create-call form received, as sent (those answered with a fault too).
@@ -503,6 +512,8 @@ async fn update_call(
     };
     lock(&control.ending).get_or_insert(ending);
     control.changed.notify_one();
+    let delay = *lock(&shared.update_answer_delay);
+    tokio::time::sleep(delay).await;
     let answer = lock(&shared.calls).get(&sid).map(|facts| facts.json(&account, &sid));
     axum::Json(answer).into_response()
 }

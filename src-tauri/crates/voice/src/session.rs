@@ -33,7 +33,7 @@ use crate::input::{Input, TurnEnding, TurnReport};
 use crate::media_reader::{LastVoice, Reader, StreamClock};
 use switchboard_engine::BackendEvent;
 use switchboard_engine::listen_in::AudioTap;
-use switchboard_engine::{MACHINE_HUNG_UP_ON, VOICEMAIL_LEFT};
+use switchboard_engine::{MACHINE_HUNG_UP_ON, TAKEN_OVER, VOICEMAIL_LEFT};
 
 const INPUT_QUEUE: usize = 256;
 /// Frames queued for the playout (5 s).
@@ -207,6 +207,8 @@ pub(super) async fn run(
     };
     session.report(BackendEvent::Answered).await;
     let end = session.converse().await;
+    // A take-over ends the stream too: the call is the dispatcher's, not hung up by the callee.
+    let end = if filed.handed_over() { End::completed(TAKEN_OVER) } else { end };
     session.stop_turn(false).await;
     session.keep_unanswered().await;
     let Session { call, setup, mut inputs, commands, .. } = session;

@@ -35,8 +35,9 @@ pub struct PipelineSessions {
 enum Filed {
     /// Waiting for its media stream, its greeting being synthesised.
     Expected { token: String, call: Box<PipelineCall>, greeting: Option<PreparedGreeting> },
-    /// Its session runs; the verdict is sent once; the dispatcher's notes and lines go to it.
-    Running { machine: Option<oneshot::Sender<()>>, dispatcher: mpsc::Sender<Instruction> },
+    /// Its session runs; the verdict is sent once; the dispatcher's notes and lines go to it;
+    /// `handed_over` while the dispatcher's take-over moves the call away from it.
+    Running { machine: Option<oneshot::Sender<()>>, dispatcher: mpsc::Sender<Instruction>, handed_over: bool },
 }
 
 /// What the dispatcher tells a running session.
@@ -67,6 +68,13 @@ pub(crate) struct Claimed {
 pub(crate) struct Running {
     sessions: PipelineSessions,
     call_id: CallId,
+}
+
+impl Running {
+    /// Whether the dispatcher's take-over moved the call away ([`PipelineSessions::set_handed_over`]).
+    pub(crate) fn handed_over(&self) -> bool {
+        matches!(self.sessions.lock().get(&self.call_id), Some(Filed::Running { handed_over: true, .. }))
+    }
 }
 
 impl Drop for Running {
@@ -146,6 +154,15 @@ impl PipelineSessions {
         }
     }
 
+    /// Notes that the dispatcher's take-over is moving `call_id` away from its session (`false`:
+    /// the take-over failed, the call stays), so that the stream's end it causes ends the call
+    /// as taken over, whichever of the two reports reaches the call first.
+    pub fn set_handed_over(&self, call_id: CallId, handed_over: bool) {
+        if let Some(Filed::Running { handed_over: marked, .. }) = self.lock().get_mut(&call_id) {
+            *marked = handed_over;
+        }
+    }
+
     /// Hands over the call named by a `start` message's parameters when its token matches; it
     /// stays filed as running while the [`Claimed`] lives.
     pub(crate) fn claim(&self, call_id: Option<&str>, token: Option<&str>) -> Result<Claimed, Refusal> {
@@ -160,7 +177,7 @@ impl PipelineSessions {
         }
         let (verdict, machine) = oneshot::channel();
         let (dispatcher, instructions) = mpsc::channel(INSTRUCTIONS_QUEUE);
-        let running = Filed::Running { machine: Some(verdict), dispatcher };
+        let running = Filed::Running { machine: Some(verdict), dispatcher, handed_over: false };
         let Some(Filed::Expected { call, greeting, .. }) = filed.insert(id, running) else {
             unreachable!("just found waiting")
         };

@@ -107,8 +107,10 @@ impl CallBackend for PipelineBackend {
             CallCommand::TakeOver { to } => Box::pin(async move {
                 // The session's own hang-up, as its stream closes, must not cut the handed-over call.
                 inner.ended_by_dispatcher().insert(call);
+                inner.sessions.set_handed_over(call, true);
                 let handed = inner.dialer.take_over(BACKEND, call, &to).await;
                 if handed.is_err() {
+                    inner.sessions.set_handed_over(call, false);
                     inner.ended_by_dispatcher().remove(&call);
                 }
                 handed

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use switchboard_core::{ActionStatus, BackendKind, CallState, ControlAction, Speaker};
+use switchboard_core::{ActionStatus, Agent, BackendKind, CallState, Contact, ControlAction, Speaker};
 use switchboard_engine::settings::DISPATCHER_PHONE;
 use switchboard_engine::{NO_DISPATCHER_PHONE, TAKEN_OVER};
 use switchboard_fakes::anthropic::{Reply, scripted};
@@ -23,15 +23,21 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dispatcher_steers_has_a_line_said_and_takes_the_pipeline_call_over() {
-    let store = std::sync::Arc::new(Store::open_in_memory().unwrap());
-    super::seed(&store);
+/// The seeded vendor-quote agent on the pipeline, and the vendor it calls.
+fn pipeline_quote_agent(store: &Store) -> (Agent, Contact) {
+    super::seed(store);
     let mut agent = store.list_agents().unwrap().into_iter().find(|a| a.config.name == "Vendor quote").unwrap();
     agent.config.backend = BackendKind::Pipeline;
     agent.config.backend_settings.pipeline.tts_voice = "voice_test".into();
     store.update_agent(agent.id, &agent.config).unwrap();
     let contact = store.list_contacts().unwrap().into_iter().find(|c| c.fields.name == "Acme Fasteners").unwrap();
+    (agent, contact)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dispatcher_steers_has_a_line_said_and_takes_the_pipeline_call_over() {
+    let store = std::sync::Arc::new(Store::open_in_memory().unwrap());
+    let (agent, contact) = pipeline_quote_agent(&store);
     let replies = vec![Reply::text("Thanks. Is freight included in that price?")];
     let script = vec![
         CallerStep::WaitForAgent(ms(300)),
@@ -108,6 +114,33 @@ async fn the_dispatcher_steers_has_a_line_said_and_takes_the_pipeline_call_over(
     // The call is over: every action is now refused, and says so.
     let late = engine.control_call(call.id, ControlAction::End, "").await.unwrap();
     assert_eq!((late.status, late.result.as_deref()), (ActionStatus::Refused, Some("the call is over (completed)")));
+}
+
+/// Twilio ends the media stream as soon as it takes the redirect, and may answer the redirect
+/// only later: the session sees its stream end before the take-over hears back, and the call
+/// still ends as the dispatcher's, never as hung up by the callee.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_over_answered_after_the_stream_ended_still_ends_the_call_as_taken_over() {
+    let store = std::sync::Arc::new(Store::open_in_memory().unwrap());
+    let (agent, contact) = pipeline_quote_agent(&store);
+    store.set_setting(DISPATCHER_PHONE, DISPATCHER).unwrap();
+    let script = vec![CallerStep::WaitForAgent(ms(300)), CallerStep::Silence(Duration::from_secs(30))];
+    let settings =
+        RigSettings { responder: scripted(Vec::new()), ms_per_char: 2, script, wrong_token: false, keep_audio: false };
+    let mut rig = PipelineRig::start(std::sync::Arc::clone(&store), None, settings).await.unwrap();
+    let engine = std::sync::Arc::clone(rig.engine());
+    let mut events = engine.bus().subscribe();
+    let call = engine.start_quote_call(contact.id, agent.id, &crate::quote_request()).await.unwrap();
+    let placed = tokio::time::timeout(Duration::from_secs(10), rig.next_placed()).await.unwrap().unwrap();
+    wait_for(|| store.transcript(call.id).unwrap().iter().any(|line| line.speaker == Speaker::Agent)).await;
+
+    rig.twilio.answer_updates_after(Duration::from_millis(1500));
+    let taken = engine.control_call(call.id, ControlAction::TakeOver, "").await.unwrap();
+    assert_eq!(taken.status, ActionStatus::Done, "{taken:?}");
+    let ended = super::call_ended(&mut events, call.id).await;
+    assert_eq!((ended.state, ended.end_reason.as_deref()), (CallState::Completed, Some(TAKEN_OVER)));
+    let updates: Vec<_> = rig.twilio.updates().into_iter().filter(|(sid, _)| *sid == placed.call_sid).collect();
+    assert_eq!(updates.len(), 1, "the redirect only, no hang-up after it: {updates:?}");
 }
 
 async fn wait_for(mut done: impl FnMut() -> bool) {

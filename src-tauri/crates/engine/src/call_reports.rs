@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, CallSummary};
+use switchboard_core::{CallId, CallState, CallSummary};
 use switchboard_store::Store;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendError;
@@ -36,6 +36,11 @@ impl CallReports {
 
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// Whether a task of this process listens for `call`'s reports (it is being placed or runs).
+    pub fn listening(&self, call: CallId) -> bool {
+        self.live.sender(call).is_some()
     }
 
     /// Applies `events` to `call`: through its live task, or here when none listens. A report

@@ -1,7 +1,8 @@
 //! What the backends that place calls at a provider share: what they place with
-//! ([`CallPlacing`]); once the provider has taken a call, its channel is filed in [`LiveCalls`]
-//! (so reports can find its task) before the provider's ids are recorded (so a webhook can only
-//! find the call once its channel is filed); and errors under the backend's name.
+//! ([`CallPlacing`]); a call's channel is filed in [`LiveCalls`] before the provider is asked to
+//! place it (so the reconciler sees it is being placed here, and a webhook, which finds the call
+//! only by the provider's ids recorded once it is taken, always finds its task); and errors
+//! under the backend's name.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,19 +62,23 @@ pub struct Placed {
     pub(crate) ringing: bool,
 }
 
-/// Files the placed call's channel in `live` and records its provider ids.
-pub(crate) async fn file_placed_call(
+/// Files the channel of `call`, about to be placed, in `live`: from now on its reports reach its
+/// task, and the reconciler leaves it to be placed.
+pub(crate) fn file_call_being_placed(live: &LiveCalls, call: CallId, events: &mpsc::Sender<BackendEvent>) {
+    live.insert(call, events.clone());
+}
+
+/// Records the provider's ids of a call it has taken (its channel filed before it was placed).
+pub(crate) async fn record_placed_call(
     backend: &'static str,
     store: &Arc<Store>,
-    live: &LiveCalls,
     call: CallId,
-    events: mpsc::Sender<BackendEvent>,
+    events: &mpsc::Sender<BackendEvent>,
     placed: Placed,
 ) -> Result<(), BackendError> {
     if placed.ringing {
         events.send(BackendEvent::Ringing).await.map_err(|_| refused(backend, "the call's task stopped listening"))?;
     }
-    live.insert(call, events);
     let store = Arc::clone(store);
     let Placed { provider_call_id, refs, .. } = placed;
     blocking(move || {

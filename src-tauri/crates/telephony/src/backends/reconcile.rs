@@ -4,7 +4,7 @@
 //! and, once it reports them finished, applied like the webhook would be. A call the provider
 //! does not know, never finishes within [`ReconcileSettings::give_up`] (a provider that can be
 //! told to end it then is, once it is closed), or whose provider id was never recorded (the app
-//! stopped while placing it) is closed as lost.
+//! stopped while placing it: no task of this process listens for it) is closed as lost.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -134,6 +134,10 @@ pub(crate) async fn reconcile<R: Reconciler>(reconciler: &R, reports: &CallRepor
     let mut ended = 0;
     for Overdue { call, provider_id, hopeless } in overdue_calls(reports.store(), reconciler.settings(), which).await? {
         let Some(provider_id) = provider_id else {
+            if reports.listening(call.id) {
+                // Still being placed here (the provider is slow to answer): not lost.
+                continue;
+            }
             lose(reports, &call, which.no_id).await?;
             ended += 1;
             continue;

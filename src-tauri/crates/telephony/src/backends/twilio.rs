@@ -34,7 +34,7 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 
 use super::TWILIO_CALL_REF;
-use super::placing::{CallPlacing, Placed, file_placed_call, provider_error, refused};
+use super::placing::{CallPlacing, Placed, file_call_being_placed, provider_error, record_placed_call, refused};
 use super::reconcile::ReconcileSettings;
 use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
@@ -190,8 +190,8 @@ impl TwilioDialer {
     /// Places the call for `request` with `calling`, running `instructions` once answered
     /// (TwiML, or the URL Twilio fetches it from), recorded by `recorded_by`; keeps the
     /// voicemail message with the call first (a machine's verdict, after a restart too, leaves
-    /// the one the call was placed with), then files its channel in [`LiveCalls`] and records
-    /// the Call SID as the provider call id, with `refs` (the caller's own provider ids) beside
+    /// the one the call was placed with), files its channel in [`LiveCalls`], places it, and
+    /// records the Call SID as the provider call id, with `refs` (the caller's own provider ids) beside
     /// it; returns the Call SID. A 5xx or a timeout on placing it is not resent (the client
     /// knows): the call fails with it. `backend` names the caller in errors.
     #[allow(clippy::too_many_arguments)]
@@ -210,6 +210,7 @@ impl TwilioDialer {
             .await
             .map_err(|error| refused(backend, &format!("the voicemail message could not be kept: {error}")))?;
         let call = create_call(calling, request, instructions, recorded_by);
+        file_call_being_placed(&self.placing.live, request.call_id, &events);
         let placed = calling.client.create_call(&call).await.map_err(|error| provider_error(backend, error))?;
         {
             let mut placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner);
@@ -220,7 +221,7 @@ impl TwilioDialer {
         let sid = placed.sid;
         refs.push((TWILIO_CALL_REF, sid.clone()));
         let placed = Placed { provider_call_id: sid.clone(), refs, ringing: false };
-        file_placed_call(backend, &self.placing.store, &self.placing.live, request.call_id, events, placed).await?;
+        record_placed_call(backend, &self.placing.store, request.call_id, &events, placed).await?;
         Ok(sid)
     }
 

@@ -242,6 +242,17 @@ async fn a_dropped_report_is_recovered_by_the_reconciler() {
     assert_eq!((&late.offer, &late.cost), (&record.offer, &record.cost));
 }
 
+/// Vapi answers the placing only after the call is overdue: the reconciler leaves a call this
+/// process is still placing (its id not recorded yet) alone, and it ends as it went.
+#[tokio::test]
+async fn a_call_still_being_placed_when_overdue_is_not_closed_as_lost() {
+    let world = World::new(WebhookDelivery::Dropped, 1).await;
+    world.fake.set_latency(Duration::from_millis(1000) + RECONCILE.overdue + RECONCILE.every);
+    let reconciler = world.backend.spawn_reconciler(world.reports.clone());
+    let record = hosted::quote_call_reconciled(&world.engine, reconciler).await;
+    assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);
+}
+
 #[tokio::test]
 async fn a_call_open_when_the_app_restarts_is_finished_by_the_reconciler() {
     let world = World::new(WebhookDelivery::Dropped, 1).await;

@@ -11,10 +11,7 @@ use std::path::PathBuf;
 pub fn extracted(image: &AppImage) -> Result<PathBuf> {
     let root = dirs::cache_dir()
         .ok_or_else(|| {
-            Error::Usage(
-                "no cache directory to extract the AppImage into: set HOME or XDG_CACHE_HOME"
-                    .into(),
-            )
+            Error::Usage("no cache directory to extract the AppImage into: set HOME or XDG_CACHE_HOME".into())
         })?
         .join("appimage-runtime");
     let dir = root.join(&image.stamp);

@@ -8,16 +8,9 @@ pub enum Error {
     #[error("{path} is not an AppImage this runtime can run: {reason}")]
     NotAppImage { path: PathBuf, reason: String },
     #[error("cannot {action} {path}: {source}")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: io::Error },
     #[error("the SquashFS image in {path} cannot be read: {source}")]
-    Squashfs {
-        path: PathBuf,
-        source: backhand::BackhandError,
-    },
+    Squashfs { path: PathBuf, source: backhand::BackhandError },
     #[error("{path} in the image is {what}, which an AppDir cannot hold; nothing was run")]
     UnsupportedEntry { path: PathBuf, what: &'static str },
     #[error("{0}")]
@@ -26,11 +19,7 @@ pub enum Error {
 
 impl Error {
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
-        Error::Io {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::Io { action, path: path.into(), source }
     }
 }
 

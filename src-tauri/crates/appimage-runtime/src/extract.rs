@@ -26,8 +26,7 @@ pub fn extract(image: &AppImage, dest: &Path) -> Result<()> {
             }
             InnerNode::File(file) => {
                 let mut out = File::create(&path).map_err(|e| Error::io("create", &path, e))?;
-                io::copy(&mut filesystem.file(file).reader(), &mut out)
-                    .map_err(|e| Error::io("write", &path, e))?;
+                io::copy(&mut filesystem.file(file).reader(), &mut out).map_err(|e| Error::io("write", &path, e))?;
                 let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(node.header.mtime.into());
                 out.set_modified(modified)
                     .and_then(|()| out.set_permissions(mode))
@@ -66,8 +65,5 @@ fn inside(path: &Path) -> Result<PathBuf> {
 }
 
 fn unsupported(path: &Path, what: &'static str) -> Error {
-    Error::UnsupportedEntry {
-        path: path.to_owned(),
-        what,
-    }
+    Error::UnsupportedEntry { path: path.to_owned(), what }
 }

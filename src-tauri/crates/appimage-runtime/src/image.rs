@@ -24,48 +24,32 @@ pub struct AppImage {
 impl AppImage {
     /// Reads the headers of the AppImage at `path`: the ELF's, the magic and the SquashFS superblock.
     pub fn open(path: &Path) -> Result<Self> {
-        let not_appimage = |reason: String| Error::NotAppImage {
-            path: path.to_owned(),
-            reason,
-        };
+        let not_appimage = |reason: String| Error::NotAppImage { path: path.to_owned(), reason };
         let mut file = File::open(path).map_err(|e| Error::io("open", path, e))?;
         let mut header = [0u8; 64];
-        file.read_exact(&mut header)
-            .map_err(|e| not_appimage(format!("its ELF header cannot be read ({e})")))?;
+        file.read_exact(&mut header).map_err(|e| not_appimage(format!("its ELF header cannot be read ({e})")))?;
         let offset = elf_end(&header).map_err(not_appimage)?;
         if header[8..11] != MAGIC {
-            return Err(not_appimage(
-                "no AppImage type 2 magic (AI\\x02 at offset 8)".into(),
-            ));
+            return Err(not_appimage("no AppImage type 2 magic (AI\\x02 at offset 8)".into()));
         }
         let mut superblock = [0u8; SUPERBLOCK_LEN];
         file.seek(SeekFrom::Start(offset))
             .and_then(|_| file.read_exact(&mut superblock))
             .map_err(|_| not_appimage(format!("no SquashFS image after the runtime (offset {offset})")))?;
         if superblock[..4] != SQUASHFS_MAGIC {
-            return Err(not_appimage(format!(
-                "no SquashFS image after the runtime (offset {offset})"
-            )));
+            return Err(not_appimage(format!("no SquashFS image after the runtime (offset {offset})")));
         }
         // The superblock's modification time (u32 at 8) and bytes used (u64 at 40).
         let built = u32::from_le_bytes(superblock[8..12].try_into().expect("4 bytes"));
         let size = u64::from_le_bytes(superblock[40..48].try_into().expect("8 bytes"));
-        Ok(AppImage {
-            path: path.to_owned(),
-            offset,
-            stamp: format!("{built:08x}-{size:x}"),
-        })
+        Ok(AppImage { path: path.to_owned(), offset, stamp: format!("{built:08x}-{size:x}") })
     }
 
     /// The SquashFS image's tree, read in place.
     pub fn filesystem(&self) -> Result<FilesystemReader<'static>> {
         let file = File::open(&self.path).map_err(|e| Error::io("open", &self.path, e))?;
-        FilesystemReader::from_reader_with_offset(BufReader::new(file), self.offset).map_err(
-            |source| Error::Squashfs {
-                path: self.path.clone(),
-                source,
-            },
-        )
+        FilesystemReader::from_reader_with_offset(BufReader::new(file), self.offset)
+            .map_err(|source| Error::Squashfs { path: self.path.clone(), source })
     }
 }
 

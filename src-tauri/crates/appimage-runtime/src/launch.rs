@@ -21,11 +21,7 @@ pub struct Launch {
 impl Launch {
     fn command(&self, appdir: &Path) -> Command {
         let mut command = Command::new(appdir.join("AppRun"));
-        command
-            .args(&self.args)
-            .env("APPIMAGE", &self.appimage)
-            .env("APPDIR", appdir)
-            .env("ARGV0", &self.argv0);
+        command.args(&self.args).env("APPIMAGE", &self.appimage).env("APPDIR", appdir).env("ARGV0", &self.argv0);
         if let Ok(dir) = std::env::current_dir() {
             command.env("OWD", dir);
         }
@@ -46,10 +42,7 @@ impl Launch {
         let apprun = appdir.join("AppRun");
         let mut signals = Signals::new([SIGTERM, SIGHUP, SIGQUIT, SIGINT])
             .map_err(|e| Error::io("watch for stop signals while running", &apprun, e))?;
-        let mut child = self
-            .command(appdir)
-            .spawn()
-            .map_err(|e| Error::io("run", &apprun, e))?;
+        let mut child = self.command(appdir).spawn().map_err(|e| Error::io("run", &apprun, e))?;
         let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits in i32"));
         let stops = signals.handle();
         let forwarder = thread::spawn(move || {
@@ -68,7 +61,5 @@ impl Launch {
 
 /// The exit code a shell gives: the child's own, or 128 plus the signal that ended it.
 fn exit_code(status: ExitStatus) -> i32 {
-    status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+    status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }

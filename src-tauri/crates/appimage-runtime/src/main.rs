@@ -53,11 +53,7 @@ fn run() -> Result<i32> {
     if !takes_arguments && args.len() > 1 {
         return Err(Error::Usage(format!("{option} takes no further arguments")));
     }
-    let mut launch = Launch {
-        appimage: path,
-        argv0,
-        args,
-    };
+    let mut launch = Launch { appimage: path, argv0, args };
     match option.as_str() {
         "--appimage-offset" => print(&format!("{}\n", image.offset)),
         "--appimage-help" => print(HELP),
@@ -75,9 +71,9 @@ fn run() -> Result<i32> {
             launch.args.remove(0);
             Err(launch.exec(&cache::extracted(&image)?))
         }
-        other if other.starts_with("--appimage-") => Err(Error::Usage(format!(
-            "unknown option {other}; --appimage-help lists them"
-        ))),
+        other if other.starts_with("--appimage-") => {
+            Err(Error::Usage(format!("unknown option {other}; --appimage-help lists them")))
+        }
         _ if std::env::var_os("APPIMAGE_EXTRACT_AND_RUN").is_some_and(|v| v == "1") => {
             Err(launch.exec(&cache::extracted(&image)?))
         }
@@ -98,10 +94,7 @@ fn mount_and_run(image: &AppImage, launch: &Launch) -> Result<i32> {
         Err(unmounted) => {
             let dir = cache::extracted(image)?;
             if let Unmounted::Failed(reason) = unmounted {
-                eprintln!(
-                    "appimage: not mounted ({reason}); running from the extracted copy in {}",
-                    dir.display()
-                );
+                eprintln!("appimage: not mounted ({reason}); running from the extracted copy in {}", dir.display());
             }
             Err(launch.exec(&dir))
         }
@@ -109,9 +102,6 @@ fn mount_and_run(image: &AppImage, launch: &Launch) -> Result<i32> {
 }
 
 fn print(text: &str) -> Result<i32> {
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::io("write to", "standard output", e))?;
+    std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| Error::io("write to", "standard output", e))?;
     Ok(0)
 }

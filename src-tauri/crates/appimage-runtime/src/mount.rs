@@ -35,10 +35,7 @@ impl Mount {
             .output();
         let outcome = match mounted {
             Ok(output) if output.status.success() => return Ok(Mount { dir }),
-            Ok(output) => Unmounted::Failed(format!(
-                "squashfuse: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )),
+            Ok(output) => Unmounted::Failed(format!("squashfuse: {}", String::from_utf8_lossy(&output.stderr).trim())),
             Err(e) if e.kind() == ErrorKind::NotFound => Unmounted::NoSquashfuse,
             Err(e) => Unmounted::Failed(format!("squashfuse: {e}")),
         };
@@ -54,11 +51,7 @@ impl Mount {
     pub fn unmount(self) -> Result<(), String> {
         let unmounted = [&["-u"][..], &["-u", "-z"][..]].iter().any(|flags| {
             ["fusermount3", "fusermount"].iter().any(|tool| {
-                Command::new(tool)
-                    .args(*flags)
-                    .arg(&self.dir)
-                    .output()
-                    .is_ok_and(|output| output.status.success())
+                Command::new(tool).args(*flags).arg(&self.dir).output().is_ok_and(|output| output.status.success())
             })
         });
         if !unmounted {

@@ -4,7 +4,7 @@
 #               end-to-end tests of the real app under Xvfb (cargo-nextest runs the Rust tests,
 #               each in its own process, side by side: .config/nextest.toml); the benches run
 #               once each on a small input
-#   make package   release installers with Tauri's bundler: .deb, .rpm and AppImage, in
+#   make package   release installers: .deb and .rpm (Tauri's bundler) and AppImage, in
 #               target/release/bundle/ (see README, "Install")
 # Each does its own set-up (scripts/setup.sh).
 
@@ -35,14 +35,12 @@ test: setup-test ui lint app
 	scripts/check-package.sh
 	@scripts/test-summary.sh target/ui-test.log target/cargo-test.log
 
-# A release build, bundled: the .deb and .rpm (Tauri's bundler makes both itself), then the
-# AppImage, whose tools (linuxdeploy, AppRun) the bundler downloads from GitHub the first time.
+# A release build, bundled: the .deb and .rpm by Tauri's bundler, then the AppImage made of the
+# .deb's tree with our runtime (scripts/build-appimage.sh: nothing is downloaded).
 TAURI := ui/node_modules/.bin/tauri
 package: setup-run ui
 	$(TAURI) build --ci --bundles deb,rpm
-	@$(TAURI) bundle --ci --bundles appimage || { \
-		echo "package: no AppImage: the Tauri bundler could not fetch its AppImage tools from GitHub" >&2; \
-		echo "package: the .deb and .rpm are in target/release/bundle/" >&2; exit 1; }
+	scripts/build-appimage.sh release
 
 setup-run:
 	@scripts/setup.sh run

@@ -20,16 +20,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # System libraries the Tauri shell links against (WebKitGTK 4.1, GTK 3, libsoup 3, …), ALSA for
-# audio, D-Bus and OpenSSL, and the C toolchain for -sys crates.
+# audio, D-Bus and OpenSSL, the C toolchain for -sys crates, and mksquashfs for the AppImage.
 packages=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
   libasound2-dev libdbus-1-dev libssl-dev
+  squashfs-tools
 )
 if [ "$mode" = test ]; then
   # A real window with no screen (Xvfb), its WebDriver, a D-Bus session and a Secret Service.
   # xdotool answers the app's native save dialogs, as a person typing a path does.
-  packages+=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring xdotool)
+  # squashfuse and fuse3 run the AppImage from a mount, as a desktop with FUSE does.
+  packages+=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring xdotool squashfuse fuse3)
 fi
 
 missing=()

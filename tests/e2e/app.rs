@@ -220,6 +220,8 @@ impl App {
 
     /// Answers the native save dialog the app has opened (GTK's file chooser, on the test's X
     /// display) with `path`, as a person does: select the name, type the whole path, Enter.
+    /// Keys can be lost on a loaded display (the dialog then stays open, or shows a half-typed
+    /// path): the path is typed again, at most three times in all.
     async fn answer_save_dialog(&self, path: &Path) {
         // Only this app's dialog: other tests' apps share the display.
         let pid = self.app_pid().await;
@@ -228,16 +230,23 @@ impl App {
             xdotool(&find).await.lines().next().map(str::to_owned)
         })
         .await;
-        // The dialog is shown a moment before its name field takes keys.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        xdotool(&["windowfocus", "--sync", &dialog]).await;
-        xdotool(&["key", "--clearmodifiers", "ctrl+a"]).await;
-        xdotool(&["type", "--delay", "20", &path.display().to_string()]).await;
-        xdotool(&["key", "Return"]).await;
-        eventually("the save dialog to close", PATIENCE, || async {
-            xdotool(&find).await.trim().is_empty().then_some(())
-        })
-        .await;
+        let closed = || async { xdotool(&find).await.trim().is_empty().then_some(()) };
+        for _ in 0..3 {
+            // The dialog is shown a moment before its name field takes keys.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if closed().await.is_some() {
+                return;
+            }
+            xdotool(&["windowfocus", "--sync", &dialog]).await;
+            xdotool(&["key", "--clearmodifiers", "ctrl+a"]).await;
+            xdotool(&["type", "--delay", "20", &path.display().to_string()]).await;
+            xdotool(&["key", "Return"]).await;
+            let waited = tokio::time::timeout(Duration::from_secs(8), eventually("", PATIENCE, closed)).await;
+            if waited.is_ok() {
+                return;
+            }
+        }
+        eventually("the save dialog to close", Duration::from_secs(1), closed).await;
     }
 
     /// The app's process id (it runs in its driver's process group).

@@ -71,7 +71,6 @@ fn typescript() -> String {
         declaration::<core::RehearsalEnding>(&cfg),
         declaration::<core::Rehearsed>(&cfg),
         declaration::<core::Check>(&cfg),
-        declaration::<core::JudgeReason>(&cfg),
         declaration::<core::RehearsalRun>(&cfg),
         declaration::<core::ScenarioResult>(&cfg),
         declaration::<rehearsal::AgentSuite>(&cfg),

@@ -350,13 +350,15 @@ expectation: string, passed: boolean,
  */
 reason: string, };
 
-export type JudgeReason = { expectation: string, passed: boolean, reason: string, };
-
 export type RehearsalRun = { scenario: string, mode: RehearsalMode, 
 /**
  * The agent version (a hash of its configuration) rehearsed.
  */
-agentVersion: string, rehearsed: Rehearsed, checks: Array<Check>, judged: Array<JudgeReason>, };
+agentVersion: string, rehearsed: Rehearsed, checks: Array<Check>, 
+/**
+ * The model judge's verdicts on the free-text expectations.
+ */
+judged: Array<Check>, };
 
 export type ScenarioResult = { scenario: string, runs: Array<RehearsalRun>, };
 

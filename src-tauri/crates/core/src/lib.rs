@@ -57,8 +57,8 @@ pub use phone::{Phone, PhoneError, normalize_phone, parse_phone};
 pub use quote_request::{QuoteRequest, VendorFreight, freight_estimate_problem, money};
 pub use quote_terms::{EarlyDiscount, Freight, PaymentTerms};
 pub use rehearsal::{
-    Behaviour, Callee, Check, Expectations, FieldExpectation, JudgeReason, RehearsalEnding, RehearsalMode,
-    RehearsalRun, Rehearsed, Scenario, ScenarioResult, Suite, asks_not_to_be_called, check_run,
+    Behaviour, Callee, Check, Expectations, FieldExpectation, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed,
+    Scenario, ScenarioResult, Suite, asks_not_to_be_called, check_run,
 };
 pub use template::{MissingVariables, Variables, render};
 pub use time_zone::{TimeZoneError, resolve_time_zone};

@@ -6,5 +6,5 @@ mod outcome;
 mod scenario;
 
 pub use checks::{asks_not_to_be_called, check_run};
-pub use outcome::{Check, JudgeReason, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed, ScenarioResult};
+pub use outcome::{Check, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed, ScenarioResult};
 pub use scenario::{Behaviour, Callee, Expectations, FieldExpectation, Scenario, Suite};

@@ -3,7 +3,7 @@
 //! expectation it gives none on is not passed.
 
 use serde_json::{Value, json};
-use switchboard_core::{JudgeReason, RehearsalEnding, Rehearsed, Speaker};
+use switchboard_core::{Check, RehearsalEnding, Rehearsed, Speaker};
 use switchboard_engine::BoxFuture;
 use switchboard_engine::rehearsal::{Judge, RehearsalError};
 use switchboard_providers::anthropic::{AnthropicClient, Message, MessageRequest, StreamEvent, Tool};
@@ -47,7 +47,7 @@ impl Judge for ModelJudge {
         &self,
         rehearsed: Rehearsed,
         expectations: Vec<String>,
-    ) -> BoxFuture<'static, Result<Vec<JudgeReason>, RehearsalError>> {
+    ) -> BoxFuture<'static, Result<Vec<Check>, RehearsalError>> {
         let client = self.client();
         Box::pin(async move {
             let request = MessageRequest {
@@ -75,7 +75,7 @@ impl Judge for ModelJudge {
                 .zip(verdicts)
                 .map(|(expectation, verdict)| {
                     let (passed, reason) = verdict.unwrap_or((false, "the judge gave no verdict on it".into()));
-                    JudgeReason { expectation, passed, reason }
+                    Check { expectation, passed, reason }
                 })
                 .collect())
         })

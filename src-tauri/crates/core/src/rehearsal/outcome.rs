@@ -88,16 +88,6 @@ pub struct Check {
     pub reason: String,
 }
 
-/// The model judge's verdict on one free-text expectation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct JudgeReason {
-    pub expectation: String,
-    pub passed: bool,
-    pub reason: String,
-}
-
 /// One run of a scenario, judged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -109,7 +99,8 @@ pub struct RehearsalRun {
     pub agent_version: String,
     pub rehearsed: Rehearsed,
     pub checks: Vec<Check>,
-    pub judged: Vec<JudgeReason>,
+    /// The model judge's verdicts on the free-text expectations.
+    pub judged: Vec<Check>,
 }
 
 impl RehearsalRun {

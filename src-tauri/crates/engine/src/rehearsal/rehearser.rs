@@ -3,7 +3,7 @@
 //! `Rehearser` plays one run and reports what was said, collected and how it ended. Judging is
 //! the engine's, the same for every mode.
 
-use switchboard_core::{Agent, AgentConfig, Contact, JudgeReason, RehearsalMode, Rehearsed, Scenario, Variables};
+use switchboard_core::{Agent, AgentConfig, Check, Contact, RehearsalMode, Rehearsed, Scenario, Variables};
 
 use crate::BoxFuture;
 
@@ -64,5 +64,5 @@ pub trait Judge: Send + Sync + 'static {
         &self,
         rehearsed: Rehearsed,
         expectations: Vec<String>,
-    ) -> BoxFuture<'static, Result<Vec<JudgeReason>, RehearsalError>>;
+    ) -> BoxFuture<'static, Result<Vec<Check>, RehearsalError>>;
 }

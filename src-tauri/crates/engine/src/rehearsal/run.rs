@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use switchboard_core::{
-    Agent, AgentId, Contact, ContactId, FieldError, JudgeReason, RehearsalEnding, RehearsalMode, RehearsalRun,
-    Rehearsed, Scenario, ScenarioResult, Suite, check_run, parse_phone,
+    Agent, AgentId, Check, Contact, ContactId, FieldError, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed,
+    Scenario, ScenarioResult, Suite, check_run, parse_phone,
 };
 
 use super::{RehearsalCall, RehearsalError, agent_version, shipped_suite, validate_suite};
@@ -197,7 +197,7 @@ impl Engine {
 
     /// The model judge's verdicts on `expectations` for `rehearsed`. With no judge (or one that
     /// fails), each is unjudged, which is no pass, and says why.
-    async fn judged(&self, rehearsed: &Rehearsed, expectations: &[String]) -> Vec<JudgeReason> {
+    async fn judged(&self, rehearsed: &Rehearsed, expectations: &[String]) -> Vec<Check> {
         if expectations.is_empty() {
             return Vec::new();
         }
@@ -211,7 +211,7 @@ impl Engine {
         verdicts.unwrap_or_else(|error| {
             expectations
                 .iter()
-                .map(|expectation| JudgeReason {
+                .map(|expectation| Check {
                     expectation: expectation.clone(),
                     passed: false,
                     reason: format!("not judged: {error}"),

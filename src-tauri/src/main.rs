@@ -22,6 +22,7 @@ mod listen_in;
 mod listener;
 mod listener_address;
 mod logging;
+mod operations;
 mod output;
 mod paths;
 mod playback;
@@ -32,6 +33,7 @@ mod rehearse_cli;
 mod serve;
 mod single_instance;
 mod startup;
+mod window_calls;
 
 use clap::Parser;
 

@@ -5,32 +5,29 @@ use std::path::PathBuf;
 use switchboard_core::{Analytics, AnalyticsFilter};
 use switchboard_engine::analytics;
 use switchboard_engine::tables::ExportFormat;
-use tauri::State;
 
-use super::{Reply, export_format, query, with_store, write_export};
-use crate::console::Console;
+use super::{Export, Reply, export_bytes, export_format, query, with_store};
 use crate::dto::CommandError;
+use crate::operations::Ctx;
 
-#[tauri::command]
-pub async fn analytics_figures(console: State<'_, Console>, filter: AnalyticsFilter) -> Reply<Analytics> {
+pub async fn analytics_figures(ctx: &Ctx<'_>, filter: AnalyticsFilter) -> Reply<Analytics> {
     let scope = filter.scope().map_err(CommandError::invalid)?;
-    query(&console, move |store| analytics::analytics(store, &scope)).await
+    query(ctx.console, move |store| analytics::analytics(store, &scope)).await
 }
 
 /// Writes the figures for `filter` to `path`, as CSV or .xlsx by its extension, else `format`.
-#[tauri::command]
 pub async fn export_analytics(
-    console: State<'_, Console>,
+    ctx: &Ctx<'_>,
     filter: AnalyticsFilter,
     format: ExportFormat,
     path: PathBuf,
-) -> Reply<()> {
+) -> Reply<Export<()>> {
     let format = export_format(&path, &[ExportFormat::Csv, ExportFormat::Xlsx], Some(format))?;
     let scope = filter.scope().map_err(CommandError::invalid)?;
-    let export = with_store(&console, move |store| {
+    let export = with_store(ctx.console, move |store| {
         let figures = analytics::analytics(store, &scope)?;
         Ok::<_, CommandError>(analytics::export(&figures, format))
     })
     .await?;
-    write_export(&path, export)
+    Ok(Export { bytes: export_bytes(&path, export)?, answer: () })
 }

@@ -1,25 +1,17 @@
 //! Commands of the dispatcher's hand on a live call: what can be done to it now, and doing it.
 
 use switchboard_core::{CallAction, CallId, ControlAction, ControlOffer};
-use tauri::State;
 
 use super::{Reply, engine};
-use crate::console::Console;
+use crate::operations::Ctx;
 
 /// Each action on `call_id`, with why not when it cannot be taken now.
-#[tauri::command]
-pub async fn call_controls(console: State<'_, Console>, call_id: CallId) -> Reply<Vec<ControlOffer>> {
-    Ok(engine(&console)?.call_controls(call_id).await?)
+pub async fn call_controls(ctx: &Ctx<'_>, call_id: CallId) -> Reply<Vec<ControlOffer>> {
+    Ok(engine(ctx.console)?.call_controls(call_id).await?)
 }
 
 /// Does `action` to `call_id` (`text`: the note or the line); the action as it ended, refused
 /// with the provider's words when it was.
-#[tauri::command]
-pub async fn control_call(
-    console: State<'_, Console>,
-    call_id: CallId,
-    action: ControlAction,
-    text: String,
-) -> Reply<CallAction> {
-    Ok(engine(&console)?.control_call(call_id, action, &text).await?)
+pub async fn control_call(ctx: &Ctx<'_>, call_id: CallId, action: ControlAction, text: String) -> Reply<CallAction> {
+    Ok(engine(ctx.console)?.control_call(call_id, action, &text).await?)
 }

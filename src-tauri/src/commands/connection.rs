@@ -2,20 +2,16 @@
 //! keychain (or the environment) and sends its API one cheap authenticated request; the answer
 //! says connected, key refused, unreachable (with the provider's words) or not configured.
 
-use std::sync::Arc;
-
 use switchboard_engine::ErrorCode;
 use switchboard_providers::ConnectionCheck;
-use tauri::State;
 
 use super::Reply;
 use super::keys::with_keychain;
 use crate::dto::{CommandError, ConnectionResult};
-use crate::keychain::Keychain;
+use crate::operations::Ctx;
 use crate::provider_api;
 
-#[tauri::command]
-pub async fn test_connection(keychain: State<'_, Arc<Keychain>>, provider: String) -> Reply<ConnectionResult> {
+pub async fn test_connection(ctx: &Ctx<'_>, provider: String) -> Reply<ConnectionResult> {
     let Some(provider) = provider_api::by_name(&provider) else {
         return Err(CommandError::new(
             ErrorCode::InvalidInput,
@@ -23,7 +19,8 @@ pub async fn test_connection(keychain: State<'_, Arc<Keychain>>, provider: Strin
         ));
     };
     let credentials =
-        with_keychain(&keychain, move |keychain| provider_api::credentials(&|id| keychain.get(id), provider)).await?;
+        with_keychain(ctx.keychain, move |keychain| provider_api::credentials(&|id| keychain.get(id), provider))
+            .await?;
     let Some(credentials) = credentials else {
         return Ok(ConnectionResult::not_configured(provider, provider_api::not_configured(provider)));
     };

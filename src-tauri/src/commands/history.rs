@@ -9,88 +9,73 @@ use switchboard_engine::history::{
 };
 use switchboard_engine::now;
 use switchboard_engine::tables::ExportFormat;
-use tauri::State;
 
-use super::{Reply, engine, export_format, query, with_store, write_export};
-use crate::console::Console;
+use super::{Export, Reply, engine, export_bytes, export_format, query, with_store};
 use crate::dto::{CommandError, ForgetReport, HistoryHit, HistorySettings};
-use crate::playback::Speakers;
+use crate::operations::Ctx;
 
 /// Most calls one page of History holds.
 const MAX_PAGE: u32 = 500;
 
-#[tauri::command]
 pub async fn history_page(
-    console: State<'_, Console>,
+    ctx: &Ctx<'_>,
     filter: CallFilter,
     before: Option<CallId>,
     limit: u32,
 ) -> Reply<Vec<CallSummary>> {
-    query(&console, move |store| store.history_page(&filter, before, limit.clamp(1, MAX_PAGE))).await
+    query(ctx.console, move |store| store.history_page(&filter, before, limit.clamp(1, MAX_PAGE))).await
 }
 
-#[tauri::command]
-pub async fn history_count(console: State<'_, Console>, filter: CallFilter) -> Reply<u64> {
-    query(&console, move |store| store.history_count(&filter)).await
+pub async fn history_count(ctx: &Ctx<'_>, filter: CallFilter) -> Reply<u64> {
+    query(ctx.console, move |store| store.history_count(&filter)).await
 }
 
-#[tauri::command]
-pub async fn history_search(
-    console: State<'_, Console>,
-    filter: CallFilter,
-    text: String,
-    limit: u32,
-) -> Reply<Vec<HistoryHit>> {
-    query(&console, move |store| {
+pub async fn history_search(ctx: &Ctx<'_>, filter: CallFilter, text: String, limit: u32) -> Reply<Vec<HistoryHit>> {
+    query(ctx.console, move |store| {
         let hits = store.history_search(&filter, &text, limit.clamp(1, MAX_PAGE))?;
         Ok(hits.into_iter().map(|hit| HistoryHit { call: hit.call, seq: hit.seq, snippet: hit.snippet }).collect())
     })
     .await
 }
 
-#[tauri::command]
-pub async fn call_detail(console: State<'_, Console>, call_id: CallId) -> Reply<CallRecord> {
-    with_store(&console, move |store| history::call_record(store, call_id)).await
+pub async fn call_detail(ctx: &Ctx<'_>, call_id: CallId) -> Reply<CallRecord> {
+    with_store(ctx.console, move |store| history::call_record(store, call_id)).await
 }
 
 /// Writes one call (`call_id`) or a whole campaign (`campaign_id`) to `path`, in the format its
 /// extension names (.json, .csv, .xlsx, .txt), else in `format`.
-#[tauri::command]
 pub async fn export_history(
-    console: State<'_, Console>,
+    ctx: &Ctx<'_>,
     call_id: Option<CallId>,
     campaign_id: Option<i64>,
     format: ExportFormat,
     path: PathBuf,
-) -> Reply<()> {
+) -> Reply<Export<()>> {
     let offered = [ExportFormat::Json, ExportFormat::Csv, ExportFormat::Xlsx, ExportFormat::Text];
     let format = export_format(&path, &offered, Some(format))?;
-    let export = with_store(&console, move |store| match (call_id, campaign_id) {
+    let export = with_store(ctx.console, move |store| match (call_id, campaign_id) {
         (Some(call), None) => history::export_call(store, call, format),
         (None, Some(campaign)) => history::export_campaign(store, campaign, format),
         _ => Err(switchboard_engine::EngineError::InvalidRequest("export a call or a campaign, not both".into())),
     })
     .await;
-    write_export(&path, export.map_err(|err| err.message))
+    Ok(Export { bytes: export_bytes(&path, export.map_err(|err| err.message))?, answer: () })
 }
 
 /// What the next call with a contact will be told about their past calls.
-#[tauri::command]
-pub async fn contact_memory_text(console: State<'_, Console>, contact_id: ContactId) -> Reply<String> {
-    query(&console, move |store| contact_memory(store, contact_id, memory_calls(store)?)).await
+pub async fn contact_memory_text(ctx: &Ctx<'_>, contact_id: ContactId) -> Reply<String> {
+    query(ctx.console, move |store| contact_memory(store, contact_id, memory_calls(store)?)).await
 }
 
-#[tauri::command]
-pub async fn get_history_settings(console: State<'_, Console>) -> Reply<HistorySettings> {
-    query(&console, |store| {
+pub async fn get_history_settings(ctx: &Ctx<'_>) -> Reply<HistorySettings> {
+    query(ctx.console, |store| {
         Ok(HistorySettings { memory_calls: memory_calls(store)?, retention_days: retention_days(store)? })
     })
     .await
 }
 
 /// Saves the History settings, then applies retention at once.
-#[tauri::command]
-pub async fn set_history_settings(console: State<'_, Console>, settings: HistorySettings) -> Reply<u32> {
+pub async fn set_history_settings(ctx: &Ctx<'_>, settings: HistorySettings) -> Reply<u32> {
     let mut problems = Vec::new();
     if settings.memory_calls > 20 {
         problems.push(FieldError::new("memoryCalls", "at most 20 past calls"));
@@ -101,8 +86,8 @@ pub async fn set_history_settings(console: State<'_, Console>, settings: History
     if !problems.is_empty() {
         return Err(CommandError::invalid(problems));
     }
-    let recordings = engine(&console)?.recordings();
-    with_store(&console, move |store| {
+    let recordings = engine(ctx.console)?.recordings();
+    with_store(ctx.console, move |store| {
         let days = settings.retention_days.map(|days| days.to_string()).unwrap_or_default();
         store.set_settings(&[(MEMORY_CALLS, &settings.memory_calls.to_string()), (RECORDING_RETENTION_DAYS, &days)])?;
         let deleted = match (settings.retention_days, recordings) {
@@ -114,15 +99,13 @@ pub async fn set_history_settings(console: State<'_, Console>, settings: History
     .await
 }
 
-#[tauri::command]
-pub async fn forget_contact(
-    console: State<'_, Console>,
-    speakers: State<'_, Speakers>,
-    contact_id: ContactId,
-) -> Reply<ForgetReport> {
-    speakers.release();
-    let recordings = engine(&console)?.recordings();
-    with_store(&console, move |store| {
+pub async fn forget_contact(ctx: &Ctx<'_>, contact_id: ContactId) -> Reply<ForgetReport> {
+    // A recording playing on this computer's speakers lets its file go first.
+    if let Ok(speakers) = ctx.speakers() {
+        speakers.release();
+    }
+    let recordings = engine(ctx.console)?.recordings();
+    with_store(ctx.console, move |store| {
         let forgotten = history::forget_contact(store, recordings.as_ref(), contact_id)?;
         Ok::<_, CommandError>(ForgetReport {
             calls: forgotten.calls as u32,

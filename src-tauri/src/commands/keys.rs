@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use switchboard_engine::ErrorCode;
 use switchboard_providers::Secret;
-use tauri::State;
 
 use super::Reply;
-use crate::console::Console;
 use crate::dto::CommandError;
 use crate::keychain::{Keychain, KeychainError, KeysView};
+use crate::operations::Ctx;
 
 impl From<KeychainError> for CommandError {
     fn from(err: KeychainError) -> Self {
@@ -25,7 +24,7 @@ impl From<KeychainError> for CommandError {
 
 /// Runs keychain work (D-Bus round trips) off the async workers.
 pub(super) async fn with_keychain<T: Send + 'static>(
-    keychain: &State<'_, Arc<Keychain>>,
+    keychain: &Arc<Keychain>,
     work: impl FnOnce(&Keychain) -> Result<T, KeychainError> + Send + 'static,
 ) -> Reply<T> {
     let keychain = Arc::clone(keychain);
@@ -37,39 +36,27 @@ pub(super) async fn with_keychain<T: Send + 'static>(
     }
 }
 
-#[tauri::command]
-pub async fn list_keys(keychain: State<'_, Arc<Keychain>>) -> Reply<KeysView> {
-    with_keychain(&keychain, |keychain| Ok(keychain.status())).await
+pub async fn list_keys(ctx: &Ctx<'_>) -> Reply<KeysView> {
+    with_keychain(ctx.keychain, |keychain| Ok(keychain.status())).await
 }
 
-#[tauri::command]
-pub async fn set_key(
-    console: State<'_, Console>,
-    keychain: State<'_, Arc<Keychain>>,
-    id: String,
-    value: String,
-) -> Reply<KeysView> {
+pub async fn set_key(ctx: &Ctx<'_>, id: String, value: String) -> Reply<KeysView> {
     let value = Secret::new(value);
-    let view = with_keychain(&keychain, move |keychain| {
+    let view = with_keychain(ctx.keychain, move |keychain| {
         keychain.set(&id, &value)?;
         Ok(keychain.status())
     })
     .await?;
-    console.apply_settings(&keychain).await;
+    ctx.console.apply_settings(ctx.keychain).await;
     Ok(view)
 }
 
-#[tauri::command]
-pub async fn delete_key(
-    console: State<'_, Console>,
-    keychain: State<'_, Arc<Keychain>>,
-    id: String,
-) -> Reply<KeysView> {
-    let view = with_keychain(&keychain, move |keychain| {
+pub async fn delete_key(ctx: &Ctx<'_>, id: String) -> Reply<KeysView> {
+    let view = with_keychain(ctx.keychain, move |keychain| {
         keychain.delete(&id)?;
         Ok(keychain.status())
     })
     .await?;
-    console.apply_settings(&keychain).await;
+    ctx.console.apply_settings(ctx.keychain).await;
     Ok(view)
 }

@@ -4,13 +4,11 @@
 use switchboard_core::CallId;
 use switchboard_engine::ErrorCode;
 use switchboard_telephony::listen_in::ListenError;
-use tauri::State;
 
 use super::{Reply, engine};
-use crate::console::Console;
 use crate::dto::CommandError;
-use crate::listen_in::{ListenFailure, Listening, ListeningStatus};
-use crate::playback::Speakers;
+use crate::listen_in::{ListenFailure, ListeningStatus};
+use crate::operations::Ctx;
 
 impl From<ListenFailure> for CommandError {
     fn from(failure: ListenFailure) -> Self {
@@ -31,34 +29,26 @@ impl From<ListenFailure> for CommandError {
 }
 
 /// Listens to a live call on the speakers (both parties mixed), instead of any call before.
-#[tauri::command]
-pub async fn listen_to_call(
-    console: State<'_, Console>,
-    speakers: State<'_, Speakers>,
-    listening: State<'_, Listening>,
-    call_id: CallId,
-) -> Reply<ListeningStatus> {
-    let engine = engine(&console)?;
-    Ok(listening.listen(&engine, call_id, speakers.chosen_device().as_deref()).await?)
+pub async fn listen_to_call(ctx: &Ctx<'_>, call_id: CallId) -> Reply<ListeningStatus> {
+    let engine = engine(ctx.console)?;
+    Ok(ctx.listening()?.listen(&engine, call_id, ctx.speakers()?.chosen_device().as_deref()).await?)
 }
 
-#[tauri::command]
-pub async fn stop_listening(listening: State<'_, Listening>) -> Reply<ListeningStatus> {
+pub async fn stop_listening(ctx: &Ctx<'_>) -> Reply<ListeningStatus> {
+    let listening = ctx.listening()?;
     listening.stop().await;
     Ok(listening.with_monitor(|_| {}))
 }
 
-#[tauri::command]
-pub fn set_listening_volume(listening: State<'_, Listening>, volume: f32, muted: bool) -> ListeningStatus {
-    listening.with_monitor(|monitor| {
+pub async fn set_listening_volume(ctx: &Ctx<'_>, volume: f32, muted: bool) -> Reply<ListeningStatus> {
+    Ok(ctx.listening()?.with_monitor(|monitor| {
         monitor.set_volume(volume);
         monitor.set_muted(muted);
-    })
+    }))
 }
 
-#[tauri::command]
-pub fn listening_status(listening: State<'_, Listening>) -> ListeningStatus {
-    listening.with_monitor(|_| {})
+pub async fn listening_status(ctx: &Ctx<'_>) -> Reply<ListeningStatus> {
+    Ok(ctx.listening()?.with_monitor(|_| {}))
 }
 
 #[cfg(test)]

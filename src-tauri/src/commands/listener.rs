@@ -2,44 +2,32 @@
 //! port (used from the next start), public URL and the Twilio number calls are placed from (at
 //! once), saved together or not at all, and ngrok's tunnel when one runs.
 
-use std::sync::Arc;
-
 use switchboard_core::FieldError;
 use switchboard_engine::settings;
 use switchboard_telephony::listener::{NGROK_API_BASE, ngrok_public_url};
-use tauri::State;
 
 use super::{Reply, with_store};
-use crate::console::Console;
 use crate::dto::CommandError;
-use crate::keychain::Keychain;
 use crate::listener::ListenerInfo;
 use crate::listener_address::{LISTENER_PORT, PUBLIC_URL};
+use crate::operations::Ctx;
 
-#[tauri::command]
-pub fn listener_info(console: State<'_, Console>) -> Option<ListenerInfo> {
-    console.listener()
+pub async fn listener_info(ctx: &Ctx<'_>) -> Reply<Option<ListenerInfo>> {
+    Ok(ctx.console.listener())
 }
 
 /// Saves the port, the public URL (empty: detect ngrok, else local) and the Twilio calling
 /// number (E.164, or empty to unset) all together: every problem is reported by field and then
 /// nothing is written. The public URL and the number apply at once (calls placed from now on
 /// use them, webhooks are verified against the URL); the port from the next start.
-#[tauri::command]
-pub async fn set_listener_settings(
-    console: State<'_, Console>,
-    keychain: State<'_, Arc<Keychain>>,
-    port: u16,
-    public_url: String,
-    from_number: String,
-) -> Reply<()> {
+pub async fn set_listener_settings(ctx: &Ctx<'_>, port: u16, public_url: String, from_number: String) -> Reply<()> {
     let public_url = public_url.trim().trim_end_matches('/').to_owned();
     let from_number = from_number.trim().to_owned();
     let problems = listener_problems(port, &public_url, &from_number);
     if !problems.is_empty() {
         return Err(CommandError::invalid(problems));
     }
-    with_store(&console, move |store| {
+    with_store(ctx.console, move |store| {
         store.set_settings(&[
             (LISTENER_PORT, &port.to_string()),
             (PUBLIC_URL, &public_url),
@@ -47,7 +35,7 @@ pub async fn set_listener_settings(
         ])
     })
     .await?;
-    console.apply_settings(&keychain).await;
+    ctx.console.apply_settings(ctx.keychain).await;
     Ok(())
 }
 
@@ -71,15 +59,14 @@ fn listener_problems(port: u16, public_url: &str, from_number: &str) -> Vec<Fiel
 }
 
 /// The Twilio number calls are placed from (empty when unset).
-#[tauri::command]
-pub async fn twilio_from_number(console: State<'_, Console>) -> Reply<String> {
-    with_store(&console, |store| Ok::<_, CommandError>(settings::twilio_from_number(store)?.unwrap_or_default())).await
+pub async fn twilio_from_number(ctx: &Ctx<'_>) -> Reply<String> {
+    with_store(ctx.console, |store| Ok::<_, CommandError>(settings::twilio_from_number(store)?.unwrap_or_default()))
+        .await
 }
 
 /// ngrok's https tunnel, when ngrok runs on this computer.
-#[tauri::command]
-pub async fn detect_ngrok() -> Option<String> {
-    ngrok_public_url(NGROK_API_BASE).await.ok().flatten()
+pub async fn detect_ngrok(_: &Ctx<'_>) -> Reply<Option<String>> {
+    Ok(ngrok_public_url(NGROK_API_BASE).await.ok().flatten())
 }
 
 #[cfg(test)]

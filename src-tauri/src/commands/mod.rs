@@ -1,4 +1,5 @@
-//! Tauri commands: thin calls into the engine and store, errors mapped to `CommandError`.
+//! The operations of the console (listed once in `operations`): thin calls into the engine and
+//! store, errors mapped to `CommandError`.
 
 pub mod agents;
 pub mod analytics;
@@ -18,6 +19,8 @@ pub mod store_writes;
 
 use std::path::Path;
 use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
 
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{Engine, ErrorCode};
@@ -77,12 +80,26 @@ fn extension(format: ExportFormat) -> &'static str {
     }
 }
 
-/// Writes an export's bytes (or why it could not be made) to `path`; a failure names the path.
-pub fn write_export(path: &Path, export: Result<Vec<u8>, String>) -> Reply<()> {
-    let failed = |reason: String| {
-        CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {reason}", path.display()))
-    };
-    std::fs::write(path, export.map_err(failed)?).map_err(|err| failed(err.to_string()))
+/// A file made by an export operation: its bytes, written to the chosen path by the console
+/// (beside it, or across a team server), and the operation's answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Export<T> {
+    pub bytes: Vec<u8>,
+    pub answer: T,
+}
+
+/// An export's bytes, or why it could not be made for `path` (named in the error).
+pub fn export_bytes(path: &Path, export: Result<Vec<u8>, String>) -> Reply<Vec<u8>> {
+    export.map_err(|reason| cannot_write(path, reason))
+}
+
+/// Writes an export's bytes to `path`; a failure names the path.
+pub fn write_export(path: &Path, bytes: &[u8]) -> Reply<()> {
+    std::fs::write(path, bytes).map_err(|err| cannot_write(path, err.to_string()))
+}
+
+fn cannot_write(path: &Path, reason: String) -> CommandError {
+    CommandError::new(ErrorCode::InvalidInput, format!("cannot write {}: {reason}", path.display()))
 }
 
 #[cfg(test)]
@@ -107,10 +124,9 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("gone/summary.xlsx");
-        let failed = write_export(&missing, Ok(b"PK".to_vec())).unwrap_err();
+        let failed = write_export(&missing, b"PK").unwrap_err();
         assert!(failed.message.starts_with(&format!("cannot write {}: ", missing.display())), "{}", failed.message);
-        let failed = write_export(&dir.path().join("long.xlsx"), Err("a cell is too long".into())).unwrap_err();
+        let failed = export_bytes(&dir.path().join("long.xlsx"), Err("a cell is too long".into())).unwrap_err();
         assert!(failed.message.ends_with("long.xlsx: a cell is too long"), "{}", failed.message);
-        assert!(!dir.path().join("long.xlsx").exists(), "nothing is written when the export could not be made");
     }
 }

@@ -5,12 +5,11 @@ use switchboard_core::CallId;
 use switchboard_engine::ErrorCode;
 use switchboard_speaker::SpeakerError;
 use switchboard_store::StoreError;
-use tauri::State;
 
 use super::{Reply, engine, query, with_store};
-use crate::console::Console;
 use crate::dto::CommandError;
-use crate::playback::{AUDIO_DEVICE, AudioDevices, PlaybackStatus, Speakers};
+use crate::operations::Ctx;
+use crate::playback::{AUDIO_DEVICE, AudioDevices, PlaybackStatus};
 
 impl From<SpeakerError> for CommandError {
     fn from(err: SpeakerError) -> Self {
@@ -18,61 +17,45 @@ impl From<SpeakerError> for CommandError {
     }
 }
 
-#[tauri::command]
-pub fn audio_devices(speakers: State<'_, Speakers>) -> Reply<AudioDevices> {
-    Ok(speakers.devices()?)
+pub async fn audio_devices(ctx: &Ctx<'_>) -> Reply<AudioDevices> {
+    Ok(ctx.speakers()?.devices()?)
 }
 
 /// Plays on `name` from now on (`null`: the system default), remembered across restarts.
-#[tauri::command]
-pub async fn choose_audio_device(
-    console: State<'_, Console>,
-    speakers: State<'_, Speakers>,
-    name: Option<String>,
-) -> Reply<()> {
+pub async fn choose_audio_device(ctx: &Ctx<'_>, name: Option<String>) -> Reply<()> {
     let saved = name.clone().unwrap_or_default();
-    with_store(&console, move |store| store.set_setting(AUDIO_DEVICE, &saved)).await?;
-    speakers.choose_device(name);
+    with_store(ctx.console, move |store| store.set_setting(AUDIO_DEVICE, &saved)).await?;
+    ctx.speakers()?.choose_device(name);
     Ok(())
 }
 
 /// Plays a call's recording from `from_ms`.
-#[tauri::command]
-pub async fn play_recording(
-    console: State<'_, Console>,
-    speakers: State<'_, Speakers>,
-    call_id: CallId,
-    from_ms: u64,
-) -> Reply<PlaybackStatus> {
-    let recording = query(&console, move |store| store.recording(call_id)).await?;
+pub async fn play_recording(ctx: &Ctx<'_>, call_id: CallId, from_ms: u64) -> Reply<PlaybackStatus> {
+    let recording = query(ctx.console, move |store| store.recording(call_id)).await?;
     let recording = recording
         .filter(|recording| recording.deleted_at.is_none())
         .ok_or_else(|| CommandError::from(StoreError::NotFound(format!("a recording of call {call_id}"))))?;
-    let recordings = engine(&console)?
+    let recordings = engine(ctx.console)?
         .recordings()
         .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "this profile keeps no recordings"))?;
-    Ok(speakers.play(call_id, &recordings.path_of(&recording.file), from_ms)?)
+    Ok(ctx.speakers()?.play(call_id, &recordings.path_of(&recording.file), from_ms)?)
 }
 
-#[tauri::command]
-pub fn pause_recording(speakers: State<'_, Speakers>) -> PlaybackStatus {
-    speakers.with_player(|player| player.pause())
+pub async fn pause_recording(ctx: &Ctx<'_>) -> Reply<PlaybackStatus> {
+    Ok(ctx.speakers()?.with_player(|player| player.pause()))
 }
 
-#[tauri::command]
-pub fn seek_recording(speakers: State<'_, Speakers>, position_ms: u64) -> PlaybackStatus {
-    speakers.with_player(|player| player.seek(position_ms))
+pub async fn seek_recording(ctx: &Ctx<'_>, position_ms: u64) -> Reply<PlaybackStatus> {
+    Ok(ctx.speakers()?.with_player(|player| player.seek(position_ms)))
 }
 
-#[tauri::command]
-pub fn set_playback_volume(speakers: State<'_, Speakers>, volume: f32, muted: bool) -> PlaybackStatus {
-    speakers.with_player(|player| {
+pub async fn set_playback_volume(ctx: &Ctx<'_>, volume: f32, muted: bool) -> Reply<PlaybackStatus> {
+    Ok(ctx.speakers()?.with_player(|player| {
         player.set_volume(volume);
         player.set_muted(muted);
-    })
+    }))
 }
 
-#[tauri::command]
-pub fn playback_status(speakers: State<'_, Speakers>) -> PlaybackStatus {
-    speakers.with_player(|_| {})
+pub async fn playback_status(ctx: &Ctx<'_>) -> Reply<PlaybackStatus> {
+    Ok(ctx.speakers()?.with_player(|_| {}))
 }

@@ -1,12 +1,9 @@
 //! Whether the database can be written now, asked by the window when it loads (events say when it changes).
 
-use tauri::State;
-
 use super::{Reply, engine};
-use crate::console::Console;
+use crate::operations::Ctx;
 
 /// Why the database cannot be written now (campaigns start no new call meanwhile), or none while it can.
-#[tauri::command]
-pub fn store_writes_failing(console: State<'_, Console>) -> Reply<Option<String>> {
-    Ok(engine(&console)?.store_writes().failing())
+pub async fn store_writes_failing(ctx: &Ctx<'_>) -> Reply<Option<String>> {
+    Ok(engine(ctx.console)?.store_writes().failing())
 }

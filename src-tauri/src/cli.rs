@@ -51,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::history_cli::HistoryCommand,
     },
+    /// The accounts of a team server (`serve --team`).
+    Team {
+        #[command(subcommand)]
+        command: crate::team::cli::TeamCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +139,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Campaign { command } => run_campaign_command(command),
         Command::History { command } => crate::history_cli::run(command),
         Command::CallControl(args) => crate::call_control_cli::run(args),
+        Command::Team { command } => crate::team::cli::run(command),
         Command::Contacts { command: ContactsCommand::Import { file, sheet, kind, dry_run, json, region } } => {
             import_file(&file, sheet, kind, dry_run, json, region)
         }

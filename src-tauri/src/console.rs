@@ -64,18 +64,29 @@ impl Console {
         }
         .await;
         match started {
-            Ok((switchboard, info)) => Console {
-                paths,
-                engine: Ok(Arc::clone(&switchboard.engine)),
-                clients: switchboard.clients.clone(),
-                monitor_forks: switchboard.pipeline.monitor_forks().clone(),
-                port: info.port,
-                listener: Mutex::new(Some(info)),
-                applying: tokio::sync::Mutex::default(),
-                running: Mutex::new(Some(switchboard)),
-                _lock: Some(lock),
-            },
+            Ok((switchboard, info)) => Self::running(paths, switchboard, info, Some(lock)),
             Err(reason) => Self::not_started(paths, reason, Some(lock)),
+        }
+    }
+
+    /// The console over Switchboard started (with its listener, `info`) by its caller, which
+    /// holds the profile or hands its `lock` over.
+    pub fn running(
+        paths: DataPaths,
+        switchboard: Switchboard,
+        info: ListenerInfo,
+        lock: Option<ProfileLock>,
+    ) -> Console {
+        Console {
+            paths,
+            engine: Ok(Arc::clone(&switchboard.engine)),
+            clients: switchboard.clients.clone(),
+            monitor_forks: switchboard.pipeline.monitor_forks().clone(),
+            port: info.port,
+            listener: Mutex::new(Some(info)),
+            applying: tokio::sync::Mutex::default(),
+            running: Mutex::new(Some(switchboard)),
+            _lock: lock,
         }
     }
 
@@ -116,10 +127,14 @@ impl Console {
     /// webhooks and the inbox processor finishes its pass (calls on the line are not waited
     /// for; the next start closes them as lost).
     pub fn stop(&self) {
-        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(switchboard) = running {
+        if let Some(switchboard) = self.take_running() {
             tauri::async_runtime::block_on(switchboard.stop(Duration::ZERO, std::future::ready(())));
         }
+    }
+
+    /// Switchboard as started, taken to be stopped (once).
+    pub fn take_running(&self) -> Option<Switchboard> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 
     /// The backends that can place calls now.

@@ -33,6 +33,7 @@ mod rehearse_cli;
 mod serve;
 mod single_instance;
 mod startup;
+mod team;
 mod window_calls;
 
 use clap::Parser;

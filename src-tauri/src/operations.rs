@@ -13,7 +13,6 @@ use switchboard_core::{
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{ActionCall, ErrorCode};
-use ts_rs::TS;
 
 use crate::commands::{
     Reply, agents, analytics, call_control, calls, campaigns, connection, contacts, history, keys, listen_in, listener,
@@ -26,7 +25,7 @@ use crate::listen_in::Listening;
 use crate::playback::Speakers;
 
 /// Who may call an operation: each role may do what the ones before it may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
     /// Reads: calls, contacts, campaigns, history, analytics, settings.

@@ -6,17 +6,25 @@
 //! then each call's changes. Holds the profile (see `profile_lock`) meanwhile.
 
 use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use switchboard_engine::EngineEvent;
+use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+use tokio_rustls::TlsAcceptor;
 
+use crate::console::Console;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
 use crate::startup::{self, ProviderArgs, Startup};
+use crate::team::api::{self, TeamServer};
+use crate::team::tls;
 
 /// The arguments of `serve`.
 #[derive(Debug, Args)]
@@ -27,6 +35,27 @@ pub struct ServeArgs {
     /// anyway (a second Ctrl-C stops at once; calls left are closed as lost at the next start).
     #[arg(long, default_value_t = 60)]
     drain_secs: u64,
+    #[command(flatten)]
+    team: TeamArgs,
+}
+
+/// The team server's arguments.
+#[derive(Debug, Args)]
+struct TeamArgs {
+    /// Also serve the console's operations over HTTPS to the accounts `switchboard team add-user`
+    /// made: consoles sign in to it (Settings → Team server) and share this engine.
+    #[arg(long)]
+    team: bool,
+    /// Where the team server listens (port 0: any free one, printed).
+    #[arg(long, default_value = "127.0.0.1:8443", requires = "team")]
+    bind: SocketAddr,
+    /// The team server's certificate (PEM; with --tls-key). Without: a self-signed one made once
+    /// and kept in the profile, its fingerprint printed for consoles to trust.
+    #[arg(long, requires = "team")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "team")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Runs Switchboard until the process is asked to stop, then stops it cleanly. Webhooks are
@@ -36,12 +65,15 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let paths = DataPaths::resolve();
     let _lock = ProfileLock::acquire(&paths, Holder::Serve).map_err(|err| err.to_string())?;
     let store = startup::open_store(&paths)?;
+    let team = &args.team;
+    let tls = team.team.then(|| tls::load(&paths, team.tls_cert.as_deref(), team.tls_key.as_deref())).transpose()?;
     let mut stops = stop_signals()?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     runtime.block_on(async move {
+        let keychain = args.providers.keychain();
         let startup = Startup {
             store,
-            keychain: args.providers.keychain(),
+            keychain: Arc::clone(&keychain),
             sim: startup::sim_from_environment(),
             listener: Some(args.providers.listener()),
             resume_campaigns: true,
@@ -60,10 +92,28 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         };
         let mut lines = vec![format!(
             "Listening on {}; providers reach it at {}",
-            listening.local_url.unwrap_or_default(),
+            listening.local_url.as_deref().unwrap_or_default(),
             listening.public_url
         )];
         lines.extend(listening.urls.iter().map(|url| format!("  {}: {}", url.label, url.url)));
+        let console = Arc::new(Console::running(paths, switchboard, listening, None));
+        let (api_stop, api) = match tls {
+            Some(tls) => {
+                let listener = TcpListener::bind(args.team.bind)
+                    .await
+                    .map_err(|err| format!("the team server cannot listen on {}: {err}", args.team.bind))?;
+                let address = listener.local_addr().map_err(|err| err.to_string())?;
+                lines.push(format!("Team server on https://{address}; certificate SHA-256 {}", tls.fingerprint));
+                lines.push(format!("  (certificate: {})", tls.cert_path.display()));
+                let router = api::router(Arc::new(TeamServer { console: Arc::clone(&console), keychain }));
+                let (stop, stopped) = oneshot::channel::<()>();
+                let serving = api::serve(listener, TlsAcceptor::from(tls.config), router, async move {
+                    let _ = stopped.await;
+                });
+                (Some(stop), Some(tokio::spawn(serving)))
+            }
+            None => (None, None),
+        };
         say(&lines.join("\n"));
         let printing = tokio::spawn(async move {
             loop {
@@ -84,6 +134,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             "switchboard: stopping; waiting up to {} s for calls on the line (Ctrl-C again: now)",
             args.drain_secs
         );
+        // No new operation from a team console; calls on the line go on to their end.
+        if let (Some(stop), Some(api)) = (api_stop, api) {
+            let _ = stop.send(());
+            let _ = api.await;
+        }
+        let Some(switchboard) = console.take_running() else {
+            return Ok(ExitCode::SUCCESS);
+        };
         let stopped = switchboard
             .stop(Duration::from_secs(args.drain_secs), async move {
                 stops.recv().await;

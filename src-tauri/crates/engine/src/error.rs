@@ -26,6 +26,12 @@ pub enum ErrorCode {
     /// The OS keychain is missing, locked or refused.
     KeychainUnavailable,
     Storage,
+    /// No session, or one that expired or was never given (a team server's 401).
+    Unauthorized,
+    /// Signed in, but the account's role may not do this (a team server's 403).
+    Forbidden,
+    /// The team server the console is signed in to could not be reached or answered oddly.
+    TeamServer,
 }
 
 /// Why the engine refused or failed a request.

@@ -23,6 +23,7 @@ mod samples;
 mod schema;
 mod search;
 mod settings;
+mod team;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -48,6 +49,7 @@ pub use history::HistoryHit;
 pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow};
 pub use reviews::ReviewRow;
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
+pub use team::TeamUser;
 
 #[cfg(feature = "failpoints")]
 #[doc(hidden)]

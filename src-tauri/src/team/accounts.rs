@@ -1,0 +1,130 @@
+//! Accounts and sessions: passwords hashed with argon2, bearer tokens random and kept only as
+//! SHA-256 hashes with an expiry, and the audit log's rows.
+
+use std::time::Duration;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use switchboard_core::UnixMillis;
+use switchboard_engine::{ErrorCode, now};
+use switchboard_store::{Store, StoreError};
+
+use crate::dto::CommandError;
+use crate::operations::Role;
+
+/// How long a session holds.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// A signed-in account, as a request is made on its behalf.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    pub role: Role,
+}
+
+/// What signing in gives: the bearer token (shown once), until when it holds, and the role.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub token: String,
+    pub expires_at: UnixMillis,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Adds the account `name` (or gives it a new role and password).
+pub fn add_user(store: &Store, name: &str, role: Role, password: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.trim() != name {
+        return Err(format!("{name:?} is not an account name: give one without spaces around it"));
+    }
+    if password.chars().count() < 8 {
+        return Err("the password is too short: give at least 8 characters".to_owned());
+    }
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|err| format!("no randomness for a salt: {err}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|err| format!("the salt could not be written: {err}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|err| format!("the password could not be hashed: {err}"))?
+        .to_string();
+    store.put_team_user(name, role.as_str(), &hash, now()).map_err(|err| err.to_string())
+}
+
+/// Signs `name` in with `password`: a new session, or `Unauthorized` (the same for an unknown
+/// name as for a wrong password).
+pub fn sign_in(store: &Store, name: &str, password: &str) -> Result<Session, CommandError> {
+    let refused = || CommandError::new(ErrorCode::Unauthorized, "the name or the password is wrong");
+    let user = store.team_user(name).map_err(CommandError::from)?.ok_or_else(refused)?;
+    let hash = PasswordHash::new(&user.password_hash)
+        .map_err(|err| CommandError::new(ErrorCode::Storage, format!("{name}'s password hash is unreadable: {err}")))?;
+    Argon2::default().verify_password(password.as_bytes(), &hash).map_err(|_| refused())?;
+    let role = role_of(&user.role)?;
+    let token = new_token()?;
+    let issued = now();
+    let expires_at = UnixMillis(issued.0 + SESSION_LIFETIME.as_millis() as i64);
+    store.add_team_session(&token_hash(&token), user.id, issued, expires_at).map_err(CommandError::from)?;
+    Ok(Session { token, expires_at, name: user.name, role })
+}
+
+/// The account a bearer token signs in, while its session holds.
+pub fn member(store: &Store, token: &str) -> Result<Member, CommandError> {
+    let user = store.team_session_user(&token_hash(token), now()).map_err(CommandError::from)?.ok_or_else(|| {
+        CommandError::new(ErrorCode::Unauthorized, "the session is unknown or has expired: sign in again")
+    })?;
+    Ok(Member { role: role_of(&user.role)?, name: user.name })
+}
+
+/// Records a call of `operation` and how it went; a failure to record is logged, not fatal.
+pub fn audit(store: &Store, who: &str, operation: &str, outcome: Result<(), ErrorCode>) {
+    let outcome = match outcome {
+        Ok(()) => "ok".to_owned(),
+        Err(code) => serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+    };
+    if let Err(err) = store.add_audit(now(), who, operation, &outcome) {
+        tracing::error!(error = %err, operation, "could not write the audit log");
+    }
+}
+
+fn role_of(text: &str) -> Result<Role, CommandError> {
+    Role::parse(text).ok_or_else(|| CommandError::from(StoreError::Corrupt(format!("{text:?} is not a role"))))
+}
+
+/// 32 random bytes, hex.
+fn new_token() -> Result<String, CommandError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|err| CommandError::new(ErrorCode::Storage, format!("no randomness for a token: {err}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// What is kept of a token: its SHA-256, hex (a token is random, so a fast hash suffices).
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_signs_in_its_account_until_it_expires_and_nothing_else_does() {
+        let store = Store::open_in_memory().unwrap();
+        add_user(&store, "ana", Role::Dispatcher, "correct horse").unwrap();
+        assert!(add_user(&store, "bo", Role::Viewer, "short").unwrap_err().contains("at least 8"));
+        let wrong = sign_in(&store, "ana", "wrong horse").unwrap_err();
+        assert_eq!(wrong.code, ErrorCode::Unauthorized);
+        assert_eq!(sign_in(&store, "nobody", "correct horse").unwrap_err().message, wrong.message);
+
+        let session = sign_in(&store, "ana", "correct horse").unwrap();
+        assert_eq!((session.role, session.token.len()), (Role::Dispatcher, 64));
+        let signed_in = member(&store, &session.token).unwrap();
+        assert_eq!((signed_in.name.as_str(), signed_in.role), ("ana", Role::Dispatcher));
+        assert_eq!(member(&store, &new_token().unwrap()).unwrap_err().code, ErrorCode::Unauthorized);
+        assert!(
+            store.team_session_user(&token_hash(&session.token), session.expires_at).unwrap().is_none(),
+            "a session no longer holds at its expiry"
+        );
+    }
+}

@@ -1,0 +1,318 @@
+//! The team server, with the real `switchboard` binary on a fresh profile: accounts made with
+//! `team add-user`, `serve --team` over real TLS on loopback (its self-signed certificate made
+//! once, its printed fingerprint the one served), sign-in, an operation, the event stream, a
+//! viewer's launch refused, expired, forged and missing tokens refused, the audit rows, and no
+//! provider key in any answer.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+/// A provider key the server holds: it must never reach a console.
+const VAPI_KEY: &str = "vapi-team-key-never-sent";
+const PASSWORD: &str = "a long enough password";
+
+/// A fresh profile and the `switchboard` binary over it.
+struct Profile {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+}
+
+impl Profile {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("profile");
+        std::fs::create_dir_all(&data).unwrap();
+        Self { _dir: dir, data }
+    }
+
+    fn switchboard(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        command.env("SWITCHBOARD_DATA_DIR", &self.data).env("RUST_LOG", "warn");
+        let closed = format!("http://127.0.0.1:{}", free_port());
+        for provider in ["TWILIO", "ELEVENLABS", "DEEPGRAM", "ANTHROPIC", "ULTRAVOX", "VAPI"] {
+            command.env(format!("SWITCHBOARD_{provider}_BASE_URL"), &closed);
+        }
+        command
+    }
+
+    /// `switchboard team add-user NAME --role ROLE`, the password on standard input.
+    fn add_user(&self, name: &str, role: &str, password: &str) -> std::process::Output {
+        let mut child = self
+            .switchboard()
+            .args(["team", "add-user", name, "--role", role])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.data.join("switchboard.sqlite3")).unwrap()
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A running `serve --team`, killed when the test ends.
+struct Server {
+    child: Child,
+    address: String,
+    fingerprint: String,
+}
+
+impl Server {
+    fn start(profile: &Profile) -> Self {
+        let mut command = profile.switchboard();
+        command
+            .args(["serve", "--no-keychain", "--port", &free_port().to_string(), "--public-url", "https://sb.example"])
+            .args(["--team", "--bind", "127.0.0.1:0"])
+            .env("VAPI_API_KEY", VAPI_KEY)
+            .env("SWITCHBOARD_SIM_CAST", "cooperative")
+            .env("SWITCHBOARD_SIM_TIME_SCALE", "0.05");
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut output = BufReader::new(child.stdout.take().unwrap());
+        let (address, fingerprint) = loop {
+            let mut line = String::new();
+            assert!(output.read_line(&mut line).unwrap() > 0, "serve --team ended before it said where it listens");
+            if let Some(rest) = line.trim().strip_prefix("Team server on https://") {
+                let (address, fingerprint) = rest.split_once("; certificate SHA-256 ").unwrap();
+                break (address.to_owned(), fingerprint.to_owned());
+            }
+        };
+        std::thread::spawn(move || for _ in output.lines() {});
+        Self { child, address, fingerprint }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// TLS that trusts the profile's certificate alone (as a console does once it is pinned).
+fn trusting(cert: &Path) -> Arc<ClientConfig> {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(cert).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    tls_with(roots)
+}
+
+fn tls_with(roots: RootCertStore) -> Arc<ClientConfig> {
+    let config = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// A client of the API, keeping every answer's body to look for keys in.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    bodies: Vec<String>,
+}
+
+impl Client {
+    fn new(server: &Server, tls: Arc<ClientConfig>) -> Self {
+        let http = reqwest::Client::builder().use_preconfigured_tls((*tls).clone()).build().unwrap();
+        Self { http, base: format!("https://localhost:{}", port_of(&server.address)), bodies: Vec::new() }
+    }
+
+    async fn post(&mut self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        self.bodies.push(text.clone());
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn sign_in(&mut self, name: &str) -> String {
+        let (status, session) = self.post("/api/v1/session", None, json!({"name": name, "password": PASSWORD})).await;
+        assert_eq!(status, 200, "{session}");
+        session["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn op(&mut self, operation: &str, token: Option<&str>, args: Value) -> (u16, Value) {
+        self.post(&format!("/api/v1/ops/{operation}"), token, args).await
+    }
+}
+
+fn port_of(address: &str) -> &str {
+    address.rsplit(':').next().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_server_serves_signed_in_accounts_by_role_over_tls_and_audits_them() {
+    let profile = Profile::new();
+    for (name, role) in [("ana", "dispatcher"), ("vic", "viewer")] {
+        let added = profile.add_user(name, role, PASSWORD);
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    }
+    let short = profile.add_user("bo", "admin", "short");
+    assert!(!short.status.success() && String::from_utf8_lossy(&short.stderr).contains("at least 8"));
+
+    let server = Server::start(&profile);
+    let cert = profile.data.join("team-tls/cert.pem");
+    let served = CertificateDer::pem_file_iter(&cert).unwrap().next().unwrap().unwrap();
+    let digest: Vec<String> = Sha256::digest(served.as_ref()).iter().map(|byte| format!("{byte:02X}")).collect();
+    assert_eq!(server.fingerprint, digest.join(":"), "the fingerprint printed is the certificate's");
+
+    // A client that does not trust the certificate gets no answer at all.
+    let stranger = Client::new(&server, tls_with(RootCertStore::empty()));
+    let refused = stranger.http.post(format!("{}/api/v1/session", stranger.base)).send().await;
+    assert!(refused.is_err(), "an untrusted certificate is refused");
+
+    let tls = trusting(&cert);
+    let mut client = Client::new(&server, Arc::clone(&tls));
+    let (status, wrong) =
+        client.post("/api/v1/session", None, json!({"name": "ana", "password": "not the password"})).await;
+    assert_eq!((status, wrong["code"].as_str()), (401, Some("unauthorized")), "{wrong}");
+    let ana = client.sign_in("ana").await;
+    let vic = client.sign_in("vic").await;
+
+    // The event stream, as the window gets it.
+    let port = port_of(&server.address).to_owned();
+    let mut request = format!("wss://localhost:{port}/api/v1/events").into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {vic}").parse().unwrap());
+    let tcp = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
+    let stream = tokio_rustls::TlsConnector::from(Arc::clone(&tls))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    let (mut events, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+
+    // An operation with the window's own arguments: a dispatcher launches a campaign.
+    let (status, agents) = client.op("list_agents", Some(&ana), json!({})).await;
+    assert_eq!(status, 200, "{agents}");
+    let agent = agents.as_array().unwrap().iter().find(|agent| agent["name"] == "Vendor quote").unwrap();
+    let (_, contacts) = client.op("list_contacts", Some(&ana), Value::Null).await;
+    let vendors: Vec<Value> = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|contact| contact["fields"]["details"]["kind"] == "vendor" && !contact["phoneE164"].is_null())
+        .map(|contact| contact["id"].clone())
+        .take(2)
+        .collect();
+    assert_eq!(vendors.len(), 2, "{contacts}");
+    let spec = json!({
+        "name": "Team quotes",
+        "kind": "vendor-quote",
+        "agentId": agent["id"],
+        "negotiationAgentId": null,
+        "contacts": vendors,
+        "concurrency": 2,
+        "maxAttempts": 1,
+        "retrySpacingMs": 1000,
+        "ignoreCallingWindows": true,
+        "budgetUsd": null,
+        "request": {"item": "pallet wrap", "quantity": 40, "unit": "rolls", "targetPrice": null,
+            "deliveryLocation": null, "neededBy": null, "notes": null, "freightEstimate": null, "vendorFreight": []},
+    });
+    let (status, viewed) = client.op("launch_campaign", Some(&vic), json!({ "spec": spec })).await;
+    assert_eq!((status, viewed["code"].as_str()), (403, Some("forbidden")), "a viewer cannot launch: {viewed}");
+    let (status, launched) = client.op("launch_campaign", Some(&ana), json!({ "spec": spec })).await;
+    assert_eq!(status, 200, "{launched}");
+    let campaign = launched["id"].as_i64().unwrap();
+
+    // The viewer sees it, and its calls arrive on the event stream.
+    let (status, campaigns) = client.op("list_campaigns", Some(&vic), json!({})).await;
+    assert_eq!(status, 200);
+    assert!(campaigns.as_array().unwrap().iter().any(|view| view["id"] == campaign), "{campaigns}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let frame = tokio::time::timeout(left, events.next()).await.expect("no call event came").unwrap().unwrap();
+        let Message::Text(text) = frame else { continue };
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        if frame["event"]["type"] == "callUpdated" && frame["event"]["call"]["campaignId"] == campaign {
+            break;
+        }
+    }
+
+    // An export comes back as bytes: the server writes no file.
+    let (status, export) = client.op("export_contacts", Some(&vic), json!({"path": "team.csv", "ids": []})).await;
+    assert_eq!(status, 200, "{export}");
+    let bytes: Vec<u8> = serde_json::from_value(export["bytes"].clone()).unwrap();
+    assert!(String::from_utf8(bytes).unwrap().lines().count() > 2);
+    assert!(!Path::new("team.csv").exists() && !profile.data.join("team.csv").exists());
+
+    // The console's speakers are not the server's.
+    let (status, speakers) = client.op("audio_devices", Some(&ana), json!({})).await;
+    assert!(status == 422 && speakers["message"].as_str().unwrap().contains("not over a team server"), "{speakers}");
+
+    // Keys: the viewer is told which are set, never a value.
+    let (status, keys) = client.op("list_keys", Some(&vic), json!({})).await;
+    assert_eq!(status, 200);
+    assert!(keys.to_string().contains("vapi_api_key"), "{keys}");
+    for operation in ["app_info", "listener_info", "list_calls"] {
+        let (status, _) = client.op(operation, Some(&vic), json!({})).await;
+        assert_eq!(status, 200, "{operation}");
+    }
+
+    // Missing, forged and expired tokens.
+    let (status, missing) = client.op("list_calls", None, json!({})).await;
+    assert_eq!((status, missing["code"].as_str()), (401, Some("unauthorized")));
+    let (status, _) = client.op("list_calls", Some(&"0".repeat(64)), json!({})).await;
+    assert_eq!(status, 401, "a forged token");
+    let expired = profile.database().execute("UPDATE team_sessions SET expires_at = 0", []).unwrap();
+    assert_eq!(expired, 2);
+    let (status, _) = client.op("list_calls", Some(&ana), json!({})).await;
+    assert_eq!(status, 401, "an expired token");
+
+    // Every call is audited: who, what, how it went.
+    let audit: Vec<(String, String, String)> = {
+        let db = profile.database();
+        let mut rows = db.prepare("SELECT user_name, operation, outcome FROM audit_log ORDER BY id").unwrap();
+        rows.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let has = |who: &str, operation: &str, outcome: &str| {
+        audit.iter().any(|row| (row.0.as_str(), row.1.as_str(), row.2.as_str()) == (who, operation, outcome))
+    };
+    for (who, operation, outcome) in [
+        ("ana", "session", "unauthorized"),
+        ("ana", "session", "ok"),
+        ("vic", "events", "ok"),
+        ("vic", "launch_campaign", "forbidden"),
+        ("ana", "launch_campaign", "ok"),
+        ("vic", "export_contacts", "ok"),
+        ("(no session)", "list_calls", "unauthorized"),
+    ] {
+        assert!(has(who, operation, outcome), "no audit row ({who}, {operation}, {outcome}) in {audit:?}");
+    }
+    assert!(!audit.iter().any(|row| row.0.contains(PASSWORD) || row.1.contains(PASSWORD)));
+
+    let seen = client.bodies.join("\n");
+    assert!(!seen.contains(VAPI_KEY), "no provider key reaches a console");
+    let stored: String = profile
+        .database()
+        .query_row("SELECT group_concat(token_hash) FROM team_sessions", [], |row| row.get(0))
+        .unwrap();
+    assert!(!stored.contains(&ana) && !stored.contains(&vic), "tokens are kept only as hashes");
+}

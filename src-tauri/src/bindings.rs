@@ -76,6 +76,7 @@ fn typescript() -> String {
         declaration::<rehearsal::AgentSuite>(&cfg),
         declaration::<rehearsal::RehearsalModeStatus>(&cfg),
         declaration::<rehearsal::RehearsalReport>(&cfg),
+        declaration::<rehearsal::EarlierRehearsal>(&cfg),
         declaration::<EngineEvent>(&cfg),
         declaration::<ErrorCode>(&cfg),
         declaration::<switchboard_engine::ActionCall>(&cfg),

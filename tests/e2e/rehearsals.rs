@@ -208,7 +208,7 @@ async fn the_builder_warns_until_the_agent_version_passes_its_suite() {
         // Never rehearsed: the builder says so, and asks before launching; going back launches nothing.
         open_builder(&app).await;
         let warning = shown(&app, "[data-testid=campaign-rehearsal-warning]").await;
-        assert!(warning.starts_with(AGENT) && warning.contains("has not been rehearsed"), "{warning}");
+        assert!(warning.starts_with(AGENT) && warning.ends_with("has never been rehearsed."), "{warning}");
         app.click("campaign-launch").await;
         app.wait_for("[data-testid=campaign-launch-confirm]").await;
         app.screenshot("rehearsal-launch-confirm").await;
@@ -249,7 +249,9 @@ async fn the_builder_warns_until_the_agent_version_passes_its_suite() {
         assert!(rates.iter().all(|rate| rate == "not rehearsed"), "{rates:?}");
         open_builder(&app).await;
         let warning = shown(&app, "[data-testid=campaign-rehearsal-warning]").await;
-        assert!(warning.contains(&format!("(version {changed}) has not been rehearsed")), "{warning}");
+        let since = format!("{AGENT} changed since its last rehearsal (version {version}, ");
+        assert!(warning.starts_with(&since), "{warning}");
+        assert!(warning.ends_with(&format!("; version {changed} has not been rehearsed.")), "{warning}");
         app.launch_campaign().await;
         eventually("the second campaign", PATIENCE, || async {
             (app.texts("[data-testid=campaign-row]").await.len() == 2).then_some(())

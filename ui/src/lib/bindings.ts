@@ -378,7 +378,13 @@ export type RehearsalReport = { agentVersion: string,
 /**
  * Per scenario of the suite, in its order: its latest rehearsal's runs (none if never rehearsed).
  */
-results: Array<ScenarioResult>, };
+results: Array<ScenarioResult>, 
+/**
+ * The agent's latest rehearsal when it was of another version: the agent changed since.
+ */
+earlier: EarlierRehearsal | null, };
+
+export type EarlierRehearsal = { agentVersion: string, startedAt: UnixMillis, };
 
 export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "callActionUpdated", action: CallAction, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" } | { "type": "rehearsalProgress", agentId: AgentId, scenario: string, run: number, passed: boolean, done: number, total: number, };
 

@@ -14,7 +14,11 @@ function run(passed: boolean[]): RehearsalRun {
 }
 
 const result = (scenario: string, runs: boolean[][]): ScenarioResult => ({ scenario, runs: runs.map(run) });
-const report = (results: ScenarioResult[]): RehearsalReport => ({ agentVersion: "abc123", results });
+const report = (results: ScenarioResult[], earlier: RehearsalReport["earlier"] = null): RehearsalReport => ({
+  agentVersion: "abc123",
+  results,
+  earlier,
+});
 
 describe("rehearsals", () => {
   it("counts the runs that passed every check", () => {
@@ -23,9 +27,13 @@ describe("rehearsals", () => {
     expect(passRate(result("a", [[true]]))).toBe("1 of 1 run passed");
   });
 
-  it("warns of a version never rehearsed, a failed scenario and one not rehearsed, and not of a pass", () => {
+  it("warns of a version never rehearsed or changed since, a failed scenario and one not rehearsed, and not of a pass", () => {
     expect(rehearsalWarning("Quotes", report([result("a", []), result("b", [])]))).toBe(
-      "Quotes (version abc123) has not been rehearsed: never, or it changed since its last rehearsal.",
+      "Quotes (version abc123) has never been rehearsed.",
+    );
+    const earlier = { agentVersion: "0ld", startedAt: Date.UTC(2026, 11, 6, 15, 4) };
+    expect(rehearsalWarning("Quotes", report([result("a", []), result("b", [])], earlier), "en-US")).toBe(
+      `Quotes changed since its last rehearsal (version 0ld, ${new Date(earlier.startedAt).toLocaleString("en-US")}); version abc123 has not been rehearsed.`,
     );
     expect(rehearsalWarning("Quotes", report([result("a", [[true], [false]]), result("b", [])]))).toBe(
       "Quotes (version abc123) failed a (1 of 2 runs passed); has not rehearsed b.",

@@ -88,12 +88,16 @@ function fieldWanted(wanted: FieldExpectation): string {
   return ` in ${wanted.range.min} to ${wanted.range.max}`;
 }
 
-/** Why launching `agent` now is not backed by a passing rehearsal of its current version, or
- * `null` when every scenario of its suite passed every run. */
-export function rehearsalWarning(agent: string, report: RehearsalReport): string | null {
+/** Why launching `agent` now is not backed by a passing rehearsal of its current version (never
+ * rehearsed, changed since, failed or partly rehearsed), or `null` when every scenario of its
+ * suite passed every run; times in `locale` (the system's by default). */
+export function rehearsalWarning(agent: string, report: RehearsalReport, locale?: string): string | null {
   const results = report.results;
   if (results.every((r) => !r.runs.length)) {
-    return `${agent} (version ${report.agentVersion}) has not been rehearsed: never, or it changed since its last rehearsal.`;
+    const earlier = report.earlier;
+    if (!earlier) return `${agent} (version ${report.agentVersion}) has never been rehearsed.`;
+    const when = new Date(earlier.startedAt).toLocaleString(locale);
+    return `${agent} changed since its last rehearsal (version ${earlier.agentVersion}, ${when}); version ${report.agentVersion} has not been rehearsed.`;
   }
   const failed = results.filter((r) => r.runs.length && !scenarioPassed(r)).map((r) => `${r.scenario} (${passRate(r)})`);
   const missing = results.filter((r) => !r.runs.length).map((r) => r.scenario);

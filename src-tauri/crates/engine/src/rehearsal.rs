@@ -11,6 +11,6 @@ mod version;
 pub use conversation::{AgentReply, AgentSide, CalleeFactory, CalleeReply, CalleeSide, TURN_LIMIT, converse};
 pub use rehearser::{Judge, RehearsalCall, RehearsalError, Rehearser};
 pub(crate) use run::describe_problems;
-pub use run::{AgentSuite, RehearsalModeStatus, RehearsalPlan, RehearsalReport, rehearsal_call};
+pub use run::{AgentSuite, EarlierRehearsal, RehearsalModeStatus, RehearsalPlan, RehearsalReport, rehearsal_call};
 pub use suite_file::{SuiteFileError, parse_suite, shipped_suite, validate_suite};
 pub use version::agent_version;

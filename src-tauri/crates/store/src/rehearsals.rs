@@ -69,6 +69,18 @@ impl Store {
         Ok(())
     }
 
+    /// The version and start of the agent's latest rehearsal, of any version.
+    pub fn latest_rehearsal(&self, agent: AgentId) -> Result<Option<(String, UnixMillis)>> {
+        Ok(self
+            .conn()
+            .query_row_cached(
+                "SELECT agent_version, started_at FROM rehearsals WHERE agent_id = ?1 ORDER BY id DESC LIMIT 1",
+                [agent.0],
+                |row| Ok((row.get(0)?, UnixMillis(row.get(1)?))),
+            )
+            .optional()?)
+    }
+
     /// The runs of the latest rehearsal of each scenario of the agent's `version`, by scenario.
     pub fn last_rehearsal_results(&self, agent: AgentId, version: &str) -> Result<Vec<ScenarioResult>> {
         let conn = self.conn();

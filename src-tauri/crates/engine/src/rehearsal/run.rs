@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use switchboard_core::{
     Agent, AgentId, Check, Contact, ContactId, FieldError, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed,
-    Scenario, ScenarioResult, Suite, check_run, parse_phone,
+    Scenario, ScenarioResult, Suite, UnixMillis, check_run, parse_phone,
 };
 
 use super::{RehearsalCall, RehearsalError, agent_version, shipped_suite, validate_suite};
@@ -44,6 +44,17 @@ pub struct RehearsalReport {
     pub agent_version: String,
     /// Per scenario of the suite, in its order: its latest rehearsal's runs (none if never rehearsed).
     pub results: Vec<ScenarioResult>,
+    /// The agent's latest rehearsal when it was of another version: the agent changed since.
+    pub earlier: Option<EarlierRehearsal>,
+}
+
+/// A rehearsal of an earlier version of the agent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct EarlierRehearsal {
+    pub agent_version: String,
+    pub started_at: UnixMillis,
 }
 
 /// A rehearsal mode and whether it can rehearse an agent now.
@@ -107,10 +118,11 @@ impl Engine {
     pub async fn rehearsal_report(&self, agent_id: AgentId) -> Result<RehearsalReport, EngineError> {
         let suite = self.agent_suite(agent_id).await?.suite;
         let store = Arc::clone(self.store());
-        let (agent, stored) = blocking(move || {
+        let (version, stored, latest) = blocking(move || {
             let agent = store.agent(agent_id)?.ok_or(EngineError::AgentNotFound(agent_id))?;
-            let results = store.last_rehearsal_results(agent_id, &agent_version(&agent.config))?;
-            Ok::<_, EngineError>((agent, results))
+            let version = agent_version(&agent.config);
+            let results = store.last_rehearsal_results(agent_id, &version)?;
+            Ok::<_, EngineError>((version, results, store.latest_rehearsal(agent_id)?))
         })
         .await?;
         let results = suite
@@ -124,7 +136,10 @@ impl Engine {
                     .unwrap_or_else(|| ScenarioResult { scenario: scenario.name.clone(), runs: Vec::new() })
             })
             .collect();
-        Ok(RehearsalReport { agent_version: agent_version(&agent.config), results })
+        let earlier = latest
+            .filter(|(latest, _)| *latest != version)
+            .map(|(agent_version, started_at)| EarlierRehearsal { agent_version, started_at });
+        Ok(RehearsalReport { agent_version: version, results, earlier })
     }
 
     /// Rehearses the agent: each chosen scenario `plan.runs` times in `plan.mode`, each run

@@ -52,7 +52,10 @@ async fn every_presets_suite_passes_on_the_simulator_and_is_kept_per_version() {
 async fn an_agent_with_no_unit_price_fails_the_scenarios_that_need_it_and_a_new_version_is_unrehearsed() {
     let engine = engine();
     let plan = plan(&engine, "Vendor quote", 1);
+    assert_eq!(engine.rehearsal_report(plan.agent_id).await.unwrap().earlier, None, "never rehearsed");
     assert!(engine.rehearse(plan.clone()).await.unwrap().iter().all(ScenarioResult::passed));
+    let first = engine.rehearsal_report(plan.agent_id).await.unwrap();
+    assert_eq!(first.earlier, None, "its latest rehearsal is of this version");
     let mut config: AgentConfig = engine.store().agent(plan.agent_id).unwrap().unwrap().config;
     config.data_fields.retain(|field| field.key != "unit_price");
     engine.store().update_agent(plan.agent_id, &config).unwrap();
@@ -60,6 +63,9 @@ async fn an_agent_with_no_unit_price_fails_the_scenarios_that_need_it_and_a_new_
     let report = engine.rehearsal_report(plan.agent_id).await.unwrap();
     assert!(report.results.iter().all(|result| result.runs.is_empty()), "the changed agent is a new version");
     assert!(!report.passed());
+    let earlier = report.earlier.expect("the rehearsal of the version before");
+    assert_eq!(earlier.agent_version, first.agent_version);
+    assert_ne!(earlier.agent_version, report.agent_version);
 
     let results = engine.rehearse(plan.clone()).await.unwrap();
     let failed: Vec<&str> =
@@ -68,7 +74,9 @@ async fn an_agent_with_no_unit_price_fails_the_scenarios_that_need_it_and_a_new_
     for failure in ScenarioResult::failures(&results) {
         assert!(failure.ends_with("fields.unit_price: not collected"), "{failure}");
     }
-    assert!(!engine.rehearsal_report(plan.agent_id).await.unwrap().passed());
+    let second = engine.rehearsal_report(plan.agent_id).await.unwrap();
+    assert!(!second.passed());
+    assert_eq!(second.earlier, None, "rehearsed in its new version");
 }
 
 #[tokio::test]

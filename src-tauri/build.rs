@@ -75,6 +75,10 @@ fn main() {
         "set_listening_volume",
         "listening_status",
         "store_writes_failing",
+        "team_status",
+        "team_certificate",
+        "team_sign_in",
+        "use_this_computer",
     ];
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     if let Err(err) = tauri_build::try_build(attributes) {

@@ -137,6 +137,7 @@ fn typescript() -> String {
         declaration::<HistoryHit>(&cfg),
         declaration::<HistorySettings>(&cfg),
         declaration::<ForgetReport>(&cfg),
+        declaration::<crate::team::link::TeamConnection>(&cfg),
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),
         declaration::<crate::listen_in::ListeningStatus>(&cfg),

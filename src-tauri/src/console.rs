@@ -90,13 +90,29 @@ impl Console {
         }
     }
 
+    /// A console signed in to the team server at `server`: it holds the profile (when it could
+    /// take it) and starts no engine of its own.
+    pub fn signed_in(paths: DataPaths, lock: Result<ProfileLock, LockError>, server: &str) -> Console {
+        match lock {
+            Ok(lock) => Console {
+                engine: Err(format!("this console works on the team server at {server}")),
+                ..Self::not_started_quietly(paths, Some(lock))
+            },
+            Err(refused) => Self::not_started(paths, refused.to_string(), None),
+        }
+    }
+
     /// A console without an engine, showing `reason`.
     fn not_started(paths: DataPaths, reason: String, lock: Option<ProfileLock>) -> Console {
         tracing::error!(%reason, "the console cannot start");
         eprintln!("switchboard: {reason}");
+        Console { engine: Err(reason), ..Self::not_started_quietly(paths, lock) }
+    }
+
+    fn not_started_quietly(paths: DataPaths, lock: Option<ProfileLock>) -> Console {
         Console {
             paths,
-            engine: Err(reason),
+            engine: Err(String::new()),
             clients: ProviderClients::default(),
             monitor_forks: MonitorForks::default(),
             port: 0,

@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 /// An error as the console receives it: a stable code to act on, a message to show, and for
 /// invalid forms the fields at fault.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,

@@ -209,6 +209,32 @@ impl Keychain {
         KeysView { keys, keychain_problem }
     }
 
+    /// Keeps the bearer token of `account` (`name@https://server`) on a team server.
+    pub fn set_team_token(&self, account: &str, token: &Secret) -> Result<(), KeychainError> {
+        self.team_entry(account, "store")?.set_password(token.expose()).map_err(|err| team_failure("store", err))
+    }
+
+    /// The bearer token kept for `account`, if any.
+    pub fn team_token(&self, account: &str) -> Result<Option<Secret>, KeychainError> {
+        match self.team_entry(account, "read")?.get_password() {
+            Ok(token) => Ok(Some(Secret::new(token))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(err) => Err(team_failure("read", err)),
+        }
+    }
+
+    /// Forgets the token kept for `account` (nothing to forget is fine).
+    pub fn delete_team_token(&self, account: &str) -> Result<(), KeychainError> {
+        match self.team_entry(account, "delete")?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(team_failure("delete", err)),
+        }
+    }
+
+    fn team_entry(&self, account: &str, action: &'static str) -> Result<keyring::Entry, KeychainError> {
+        keyring::Entry::new(&self.service, &format!("team:{account}")).map_err(|err| team_failure(action, err))
+    }
+
     fn entry(&self, spec: &'static KeySpec, action: &'static str) -> Result<keyring::Entry, KeychainError> {
         keyring::Entry::new(&self.service, spec.id).map_err(|err| failure(action, spec, err))
     }
@@ -216,6 +242,10 @@ impl Keychain {
 
 fn spec(id: &str) -> Result<&'static KeySpec, KeychainError> {
     KEYS.iter().find(|spec| spec.id == id).ok_or_else(|| KeychainError::UnknownKey(id.to_owned()))
+}
+
+fn team_failure(action: &'static str, err: keyring::Error) -> KeychainError {
+    KeychainError::Keychain { action, key: "the team server token", reason: err.to_string() }
 }
 
 fn from_env(spec: &KeySpec) -> Option<Secret> {

@@ -13,16 +13,18 @@ use switchboard_core::{
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{ActionCall, ErrorCode};
+use tauri::AppHandle;
 
 use crate::commands::{
     Reply, agents, analytics, call_control, calls, campaigns, connection, contacts, history, keys, listen_in, listener,
-    playback, rehearsals, settings, store_writes,
+    playback, rehearsals, settings, store_writes, team,
 };
 use crate::console::Console;
 use crate::dto::{CommandError, HistorySettings};
 use crate::keychain::Keychain;
 use crate::listen_in::Listening;
 use crate::playback::Speakers;
+use crate::team::link::TeamLink;
 
 /// Who may call an operation: each role may do what the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -66,6 +68,8 @@ pub enum Place {
     Export,
     /// This computer's speakers alone (devices, volume, the player's position): always here.
     Speakers,
+    /// The console's own link to a team server (check, sign in, sign out): always here.
+    Console,
     /// This computer's speakers with a call or recording of the engine beside the window: not
     /// over a team server yet.
     Desktop,
@@ -79,27 +83,39 @@ pub struct Operation {
     pub place: Place,
 }
 
-/// What an operation works with: the engine, the keys, and on the desktop its speakers.
+/// What an operation works with: the engine, the keys, and in the console its window's parts.
 pub struct Ctx<'a> {
     pub console: &'a Console,
     pub keychain: &'a Arc<Keychain>,
-    pub desktop: Option<(&'a Speakers, &'a Listening)>,
+    pub desktop: Option<Desktop<'a>>,
+}
+
+/// The console's own parts: its speakers, listening in, its team link and its window.
+#[derive(Clone, Copy)]
+pub struct Desktop<'a> {
+    pub speakers: &'a Speakers,
+    pub listening: &'a Listening,
+    pub team: &'a TeamLink,
+    pub app: &'a AppHandle,
 }
 
 impl Ctx<'_> {
-    /// This computer's speakers (not on a team server).
+    /// The console's own parts (a team server has none).
+    pub fn desktop(&self) -> Reply<Desktop<'_>> {
+        self.desktop.ok_or_else(|| {
+            CommandError::new(ErrorCode::InvalidInput, "this is the console's own: not over a team server yet")
+        })
+    }
+
+    /// This computer's speakers.
     pub fn speakers(&self) -> Reply<&Speakers> {
-        self.desktop.map(|(speakers, _)| speakers).ok_or_else(not_on_a_server)
+        Ok(self.desktop()?.speakers)
     }
 
-    /// Listening in on this computer (not on a team server).
+    /// Listening in on this computer.
     pub fn listening(&self) -> Reply<&Listening> {
-        self.desktop.map(|(_, listening)| listening).ok_or_else(not_on_a_server)
+        Ok(self.desktop()?.listening)
     }
-}
-
-fn not_on_a_server() -> CommandError {
-    CommandError::new(ErrorCode::InvalidInput, "the speakers are the console's: not over a team server yet")
 }
 
 /// The operation called `name`, if there is one.
@@ -263,6 +279,10 @@ operations! {
     Viewer Speakers set_listening_volume(volume: f32, muted: bool) => listen_in::set_listening_volume;
     Viewer Speakers listening_status() => listen_in::listening_status;
     Viewer Engine store_writes_failing() => store_writes::store_writes_failing;
+    Viewer Console team_status() => team::team_status;
+    Viewer Console team_certificate(url: String) => team::team_certificate;
+    Viewer Console team_sign_in(url: String, name: String, password: String, fingerprint: String) => team::team_sign_in;
+    Viewer Console use_this_computer() => team::use_this_computer;
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The window's calls: each Tauri invoke names an operation (`operations`), run with this
-//! console's engine, keys and speakers; an export's file is written where the dispatcher chose.
+//! console's engine, keys and speakers, or forwarded to the team server the console is signed
+//! in to; an export's file is written where the dispatcher chose, either way.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,8 +15,9 @@ use crate::console::Console;
 use crate::dto::CommandError;
 use crate::keychain::Keychain;
 use crate::listen_in::Listening;
-use crate::operations::{self, Ctx, Operation, Place};
+use crate::operations::{self, Ctx, Desktop, Operation, Place};
 use crate::playback::Speakers;
+use crate::team::link::TeamLink;
 
 /// Tauri's invoke handler: answers every listed operation (the window is granted each by name in
 /// `capabilities/main.json`); anything else is not ours.
@@ -42,9 +44,20 @@ async fn run(app: &AppHandle, operation: &Operation, args: Value) -> Reply<Value
     let keychain = app.state::<Arc<Keychain>>();
     let speakers = app.state::<Speakers>();
     let listening = app.state::<Listening>();
-    let ctx = Ctx { console: &console, keychain: &keychain, desktop: Some((&speakers, &listening)) };
+    let team = app.state::<TeamLink>();
+    let desktop = Desktop { speakers: &speakers, listening: &listening, team: &team, app };
+    let ctx = Ctx { console: &console, keychain: &keychain, desktop: Some(desktop) };
     let path = export_path(operation, &args)?;
-    let answer = operations::dispatch(&ctx, operation.name, args).await?;
+    let answer = match (operation.place, team.current()) {
+        (Place::Engine | Place::Export, Some(server)) => server.forward(operation.name, args).await?,
+        (Place::Desktop, Some(server)) => {
+            return Err(CommandError::new(
+                ErrorCode::InvalidInput,
+                format!("the calls are on {}: not over a team server yet", server.connection.url),
+            ));
+        }
+        _ => operations::dispatch(&ctx, operation.name, args).await?,
+    };
     match path {
         Some(path) => save_export(Path::new(&path), answer),
         None => Ok(answer),

@@ -27,3 +27,4 @@ mod settings;
 mod speakers;
 mod spreadsheets;
 mod startup;
+mod team;

@@ -16,6 +16,7 @@ pub mod playback;
 pub mod rehearsals;
 pub mod settings;
 pub mod store_writes;
+pub mod team;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -131,10 +131,10 @@ async fn operation(
 async fn run(server: &TeamServer, member: &Member, name: &str, body: &[u8]) -> Reply<Value> {
     let operation = operations::find(name)
         .ok_or_else(|| CommandError::new(ErrorCode::NotFound, format!("there is no operation {name:?}")))?;
-    if matches!(operation.place, Place::Speakers | Place::Desktop) {
+    if matches!(operation.place, Place::Speakers | Place::Desktop | Place::Console) {
         return Err(CommandError::new(
             ErrorCode::InvalidInput,
-            format!("{name} plays on the console's own speakers: not over a team server yet"),
+            format!("{name} is the console's own (its speakers, its link): not over a team server yet"),
         ));
     }
     if member.role < operation.role {

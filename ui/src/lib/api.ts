@@ -50,6 +50,7 @@ import type {
   RehearsalReport,
   ScenarioResult,
   Suite,
+  TeamConnection,
 } from "./bindings";
 import type { Theme } from "./theme";
 
@@ -166,6 +167,11 @@ export const api = {
   setCampaignBudget: (id: number, budgetUsd: number) => call<CampaignView>("set_campaign_budget", { id, budgetUsd }),
   getDispatcherPhone: () => call<string>("get_dispatcher_phone"),
   setDispatcherPhone: (phone: string) => call<string>("set_dispatcher_phone", { phone }),
+  teamStatus: () => call<TeamConnection | null>("team_status"),
+  teamCertificate: (url: string) => call<string>("team_certificate", { url }),
+  teamSignIn: (url: string, name: string, password: string, fingerprint: string) =>
+    call<TeamConnection>("team_sign_in", { url, name, password, fingerprint }),
+  useThisComputer: () => call<null>("use_this_computer"),
   getTheme: () => call<Theme>("get_theme"),
   setTheme: (theme: Theme) => call<Theme>("set_theme", { theme }),
 };

@@ -1004,6 +1004,20 @@ export type ForgetReport = { calls: number, recordings: number,
  */
 numberSuppressed: boolean, };
 
+export type TeamConnection = { 
+/**
+ * `https://host:port`.
+ */
+url: string, name: string, 
+/**
+ * `viewer`, `dispatcher` or `admin`: the window disables what the role cannot do.
+ */
+role: string, 
+/**
+ * The server certificate's SHA-256, pinned.
+ */
+fingerprint: string, };
+
 export type PlaybackStatus = { 
 /**
  * The call whose recording is loaded; `null` when none is.

@@ -14,6 +14,7 @@ import type {
   FieldError,
   Offer,
   QuoteRequest,
+  TeamConnection,
   TranscriptLine,
 } from "./bindings";
 import { appendLine, newerCall, upsertCall, upsertOffer } from "./calls";
@@ -30,6 +31,8 @@ export type Section = "agents" | "contacts" | "campaigns" | "live" | "offers" | 
 class ConsoleState {
   section = $state<Section>("live");
   info = $state<AppInfo | null>(null);
+  /** The team server this console works on, or none (this computer's engine). */
+  team = $state<TeamConnection | null>(null);
   agents = $state<Agent[]>([]);
   contacts = $state<Contact[]>([]);
   calls = $state<CallSummary[]>([]);
@@ -59,7 +62,13 @@ class ConsoleState {
   /** Lines of the selected call that arrived while its detail was loading. */
   private pendingLines: TranscriptLine[] = [];
 
+  /** Whether this console may place calls and run campaigns (a team viewer may not; the server decides). */
+  get canDispatch(): boolean {
+    return this.team === null || this.team.role !== "viewer";
+  }
+
   async load(): Promise<void> {
+    this.team = (await this.attempt("Reading the team server", () => api.teamStatus())) ?? null;
     const info = await this.attempt("Starting the console", () => api.appInfo());
     if (!info) return;
     this.info = info;

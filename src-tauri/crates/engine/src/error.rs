@@ -1,13 +1,13 @@
 //! Engine errors, each with a stable code the console can act on without matching text.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use switchboard_core::{AgentId, BackendKind, ContactId, MissingVariables, PhoneError};
 use switchboard_store::StoreError;
 
 use crate::BackendError;
 
 /// Stable machine-readable error codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {

@@ -1,0 +1,379 @@
+//! The console's link to a team server: TLS pinned to the certificate fingerprint the dispatcher
+//! trusted, every operation forwarded as `POST /api/v1/ops/{name}`, and the server's event
+//! stream relayed into the window's own `engine-event` / `engine-resync` events. The server, the
+//! account and the pin are kept in the profile (`team.json`); the token in the OS keychain.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use switchboard_engine::ErrorCode;
+use tauri::{AppHandle, Emitter as _};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use ts_rs::TS;
+
+use super::tls::fingerprint;
+use crate::commands::Reply;
+use crate::dto::CommandError;
+use crate::events::{ENGINE_EVENT, RESYNC_EVENT};
+use crate::operations::Role;
+
+/// How long an operation may take on the server (a rehearsal runs many calls).
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(600);
+/// The wait before the event stream is opened again after it closed.
+const RECONNECT: Duration = Duration::from_secs(1);
+
+/// The team server the console is signed in to, as Settings and the window's header show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamConnection {
+    /// `https://host:port`.
+    pub url: String,
+    pub name: String,
+    /// `viewer`, `dispatcher` or `admin`: the window disables what the role cannot do.
+    pub role: String,
+    /// The server certificate's SHA-256, pinned.
+    pub fingerprint: String,
+}
+
+/// The console's link: none (this computer's engine), or the server it forwards to.
+#[derive(Default)]
+pub struct TeamLink {
+    connected: Mutex<Option<Arc<Connected>>>,
+}
+
+/// A signed-in link.
+pub struct Connected {
+    pub connection: TeamConnection,
+    http: reqwest::Client,
+    token: String,
+    relay: tauri::async_runtime::JoinHandle<()>,
+}
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        self.relay.abort();
+    }
+}
+
+impl TeamLink {
+    /// The server signed in to, if any.
+    pub fn current(&self) -> Option<Arc<Connected>> {
+        self.connected.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Links to `connection` with `token`, relaying its events to the window from now on.
+    pub fn connect(&self, app: &AppHandle, connection: TeamConnection, token: String) -> Reply<()> {
+        let tls = pinned_tls(&connection.fingerprint)?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls((*tls).clone())
+            .timeout(OPERATION_TIMEOUT)
+            .build()
+            .map_err(|err| team_error(format!("cannot set up the connection: {err}")))?;
+        let relay = tauri::async_runtime::spawn(relay_events(app.clone(), connection.clone(), token.clone(), tls));
+        let connected = Connected { connection, http, token, relay };
+        *self.connected.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(connected));
+        Ok(())
+    }
+}
+
+impl Connected {
+    /// Runs operation `name` on the server with the window's own arguments.
+    pub async fn forward(&self, name: &str, args: Value) -> Reply<Value> {
+        let url = format!("{}/api/v1/ops/{name}", self.connection.url);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(&self.token)
+            .json(&args)
+            .send()
+            .await
+            .map_err(|err| team_error(format!("{} did not answer: {}", self.connection.url, innermost(&err))))?;
+        answer(response).await
+    }
+}
+
+/// Reads the server's answer: its JSON, or its `{code, message, fields}`.
+async fn answer<T: for<'de> Deserialize<'de>>(response: reqwest::Response) -> Reply<T> {
+    let status = response.status();
+    let body = response.bytes().await.map_err(|err| team_error(format!("the answer was cut short: {err}")))?;
+    if status.is_success() {
+        return serde_json::from_slice(&body).map_err(|err| team_error(format!("the answer is not readable: {err}")));
+    }
+    Err(serde_json::from_slice::<CommandError>(&body)
+        .unwrap_or_else(|_| team_error(format!("the team server answered {status}"))))
+}
+
+/// Signs `name` in at `url` over TLS pinned to `fingerprint`: the connection and its token.
+pub async fn sign_in(url: &str, name: &str, password: &str, fingerprint: &str) -> Reply<(TeamConnection, String)> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Session {
+        token: String,
+        role: Role,
+    }
+    let http = reqwest::Client::builder()
+        .use_preconfigured_tls((*pinned_tls(fingerprint)?).clone())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|err| team_error(format!("cannot set up the connection: {err}")))?;
+    let response = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({ "name": name, "password": password }))
+        .send()
+        .await
+        .map_err(|err| team_error(format!("{url} did not answer: {}", innermost(&err))))?;
+    let session: Session = answer(response).await?;
+    let connection = TeamConnection {
+        url: url.to_owned(),
+        name: name.to_owned(),
+        role: session.role.as_str().to_owned(),
+        fingerprint: fingerprint.to_owned(),
+    };
+    Ok((connection, session.token))
+}
+
+/// The SHA-256 fingerprint of the certificate the server at `url` presents, for the dispatcher
+/// to compare with the one `serve --team` printed before trusting it.
+pub async fn certificate_fingerprint(url: &str) -> Reply<String> {
+    let (host, port) = host_and_port(url)?;
+    let seen = Arc::new(Mutex::new(None));
+    let verifier = Arc::new(Pinned { fingerprint: None, seen: Arc::clone(&seen), algorithms: algorithms() });
+    let config = client_config(verifier)?;
+    let tcp = tokio::time::timeout(Duration::from_secs(10), tokio::net::TcpStream::connect((host.as_str(), port)))
+        .await
+        .map_err(|_| team_error(format!("{url} did not answer within 10 s")))?
+        .map_err(|err| team_error(format!("cannot reach {url}: {err}")))?;
+    let name = ServerName::try_from(host.clone()).map_err(|_| invalid_url(url))?;
+    tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|err| team_error(format!("{url} does not speak TLS: {err}")))?;
+    let seen = seen.lock().unwrap_or_else(PoisonError::into_inner).take();
+    seen.ok_or_else(|| team_error(format!("{url} showed no certificate")))
+}
+
+/// A team server's address as typed: `https://host:port` (no path), else why not.
+pub fn server_url(text: &str) -> Reply<String> {
+    let url = text.trim().trim_end_matches('/');
+    let rest = url.strip_prefix("https://").ok_or_else(|| invalid_url(url))?;
+    if rest.is_empty() || rest.contains('/') {
+        return Err(invalid_url(url));
+    }
+    host_and_port(url)?;
+    Ok(url.to_owned())
+}
+
+fn host_and_port(url: &str) -> Reply<(String, u16)> {
+    let rest = url.strip_prefix("https://").ok_or_else(|| invalid_url(url))?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => {
+            (host, port.parse::<u16>().map_err(|_| invalid_url(url))?)
+        }
+        _ => (rest, 443),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(invalid_url(url));
+    }
+    Ok((host.to_owned(), port))
+}
+
+fn invalid_url(url: &str) -> CommandError {
+    CommandError::invalid(vec![switchboard_core::FieldError::new(
+        "teamUrl",
+        format!("{url:?} is not a team server's address: write it like https://team.example:8443"),
+    )])
+}
+
+/// Relays the server's events to the window until the link is dropped, opening the stream again
+/// when it closes (the window re-reads then, as on a missed event).
+async fn relay_events(app: AppHandle, connection: TeamConnection, token: String, tls: Arc<ClientConfig>) {
+    loop {
+        match stream_events(&app, &connection, &token, &tls).await {
+            Ok(()) => tracing::info!(server = %connection.url, "the team server closed the event stream"),
+            Err(reason) => tracing::warn!(server = %connection.url, %reason, "team event stream lost"),
+        }
+        if let Err(err) = app.emit(RESYNC_EVENT, 0) {
+            tracing::warn!(error = %err, "could not ask the window to re-read");
+        }
+        tokio::time::sleep(RECONNECT).await;
+    }
+}
+
+async fn stream_events(
+    app: &AppHandle,
+    connection: &TeamConnection,
+    token: &str,
+    tls: &Arc<ClientConfig>,
+) -> Result<(), String> {
+    let (host, port) = host_and_port(&connection.url).map_err(|err| err.message)?;
+    let ws_url = format!("wss://{}/api/v1/events", connection.url.trim_start_matches("https://"));
+    let mut request = ws_url.into_client_request().map_err(|err| err.to_string())?;
+    let bearer = format!("Bearer {token}").parse().map_err(|_| "the token is not a header".to_owned())?;
+    request.headers_mut().insert("authorization", bearer);
+    let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await.map_err(|err| err.to_string())?;
+    let name = ServerName::try_from(host).map_err(|err| err.to_string())?;
+    let stream =
+        tokio_rustls::TlsConnector::from(Arc::clone(tls)).connect(name, tcp).await.map_err(|err| err.to_string())?;
+    let (mut socket, _) = tokio_tungstenite::client_async(request, stream).await.map_err(|err| err.to_string())?;
+    // The window re-reads what it may have missed before the stream opened.
+    let _ = app.emit(RESYNC_EVENT, 0);
+    while let Some(frame) = socket.next().await {
+        let Message::Text(text) = frame.map_err(|err| err.to_string())? else { continue };
+        let frame: Value = serde_json::from_str(&text).map_err(|err| err.to_string())?;
+        let sent = match (frame.get("event"), frame.get("resync")) {
+            (Some(event), _) => app.emit(ENGINE_EVENT, event),
+            (None, Some(missed)) => app.emit(RESYNC_EVENT, missed),
+            (None, None) => continue,
+        };
+        if let Err(err) = sent {
+            tracing::warn!(error = %err, "could not send an event to the console");
+        }
+    }
+    Ok(())
+}
+
+/// TLS that accepts the server whose certificate has `fingerprint`, and nothing else.
+fn pinned_tls(fingerprint: &str) -> Reply<Arc<ClientConfig>> {
+    let verifier =
+        Arc::new(Pinned { fingerprint: Some(normalised(fingerprint)), seen: Arc::default(), algorithms: algorithms() });
+    client_config(verifier)
+}
+
+fn client_config(verifier: Arc<Pinned>) -> Reply<Arc<ClientConfig>> {
+    let mut config = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|err| team_error(format!("TLS cannot be set up: {err}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn algorithms() -> WebPkiSupportedAlgorithms {
+    provider().signature_verification_algorithms
+}
+
+fn normalised(fingerprint: &str) -> String {
+    fingerprint.chars().filter(char::is_ascii_hexdigit).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Accepts a server certificate by its SHA-256 (a pin), or with no pin records it (the probe);
+/// handshake signatures are checked as usual, so the server must hold the certificate's key.
+#[derive(Debug)]
+struct Pinned {
+    fingerprint: Option<String>,
+    seen: Arc<Mutex<Option<String>>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let presented = fingerprint(end_entity);
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(presented.clone());
+        match &self.fingerprint {
+            Some(pinned) if *pinned != normalised(&presented) => Err(rustls::Error::General(format!(
+                "the server's certificate changed (SHA-256 {presented}); sign in again to trust it"
+            ))),
+            _ => Ok(ServerCertVerified::assertion()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+fn team_error(message: String) -> CommandError {
+    CommandError::new(ErrorCode::TeamServer, message)
+}
+
+/// The innermost cause of a request's failure (reqwest's own says only "error sending request").
+fn innermost(err: &reqwest::Error) -> String {
+    std::iter::successors(Some(err as &dyn std::error::Error), |err| err.source())
+        .last()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// Where the link is kept in the profile.
+pub fn saved_path(root: &Path) -> PathBuf {
+    root.join("team.json")
+}
+
+/// The team server this profile was signed in to, if any.
+pub fn saved(root: &Path) -> Option<TeamConnection> {
+    let text = std::fs::read_to_string(saved_path(root)).ok()?;
+    serde_json::from_str(&text).map_err(|err| tracing::warn!(error = %err, "team.json is unreadable")).ok()
+}
+
+/// Keeps (or with none, forgets) the team server this profile is signed in to.
+pub fn save(root: &Path, connection: Option<&TeamConnection>) -> Reply<()> {
+    let path = saved_path(root);
+    let written = match connection {
+        Some(connection) => serde_json::to_vec_pretty(connection)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&path, bytes)),
+        None => match std::fs::remove_file(&path) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        },
+    };
+    written.map_err(|err| CommandError::new(ErrorCode::Storage, format!("cannot write {}: {err}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_address_is_https_with_a_host_and_at_most_a_port() {
+        assert_eq!(server_url(" https://team.example:8443/ ").unwrap(), "https://team.example:8443");
+        assert_eq!(host_and_port("https://127.0.0.1:9000").unwrap(), ("127.0.0.1".to_owned(), 9000));
+        assert_eq!(host_and_port("https://team.example").unwrap(), ("team.example".to_owned(), 443));
+        for wrong in ["http://team.example", "https://", "https://team.example/api", "https://team.example:port"] {
+            let refused = server_url(wrong).unwrap_err();
+            assert_eq!(refused.fields[0].field, "teamUrl", "{wrong}");
+        }
+        assert_eq!(normalised("ab:cd:01"), "ABCD01");
+    }
+}

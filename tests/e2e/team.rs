@@ -1,0 +1,179 @@
+//! Team mode in the real window: a `serve --team` process on a profile of its own, and two
+//! consoles (each with its own profile) signed in to it as two dispatchers. The first launches a
+//! campaign, the second sees it live, the first closes and the campaign goes on to its end; the
+//! second then goes back to its own computer's engine.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::app::{App, PATIENCE, TEST_LIMIT, app_binary, eventually, replace_text, within};
+
+const PASSWORD: &str = "dispatchers' password";
+
+fn switchboard(data: &Path) -> Command {
+    let mut command = Command::new(app_binary());
+    command.env("SWITCHBOARD_DATA_DIR", data).env("RUST_LOG", "warn");
+    command
+}
+
+/// `switchboard team add-user NAME --role dispatcher` on `data`, the password on stdin.
+fn add_dispatcher(data: &Path, name: &str) {
+    let mut child = switchboard(data)
+        .args(["team", "add-user", name, "--role", "dispatcher"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let added = child.wait_with_output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+}
+
+/// A running `serve --team`, killed when the test ends.
+struct TeamServer {
+    child: Child,
+    url: String,
+    fingerprint: String,
+}
+
+impl TeamServer {
+    fn start(data: &Path) -> Self {
+        let mut child = switchboard(data)
+            .args(["serve", "--no-keychain", "--port", "0", "--team", "--bind", "127.0.0.1:0"])
+            .env("SWITCHBOARD_SIM_CAST", "cooperative")
+            .env("SWITCHBOARD_SIM_TIME_SCALE", "20")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut output = BufReader::new(child.stdout.take().unwrap());
+        let (address, fingerprint) = loop {
+            let mut line = String::new();
+            assert!(output.read_line(&mut line).unwrap() > 0, "serve --team ended before it said where it listens");
+            if let Some(rest) = line.trim().strip_prefix("Team server on https://") {
+                let (address, fingerprint) = rest.split_once("; certificate SHA-256 ").unwrap();
+                break (address.to_owned(), fingerprint.to_owned());
+            }
+        };
+        std::thread::spawn(move || for _ in output.lines() {});
+        Self { child, url: format!("https://{address}"), fingerprint }
+    }
+}
+
+impl Drop for TeamServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Settings → Team server: the address, the certificate checked against the one the server
+/// printed and trusted, the account; the window then shows the server and who is signed in.
+async fn sign_in(app: &App, server: &TeamServer, name: &str) {
+    app.click("nav-settings").await;
+    replace_text(&app.wait_for("[data-testid=team-url]").await, &server.url).await;
+    app.click("team-check").await;
+    assert_eq!(app.text("[data-testid=team-fingerprint]").await, server.fingerprint);
+    app.click("team-trust").await;
+    replace_text(&app.wait_for("[data-testid=team-name]").await, name).await;
+    replace_text(&app.wait_for("[data-testid=team-password]").await, PASSWORD).await;
+    app.click("team-sign-in").await;
+    eventually("the window to show the team server", PATIENCE, || async {
+        let note = app.texts("[data-testid=team-note]").await.join(" ");
+        (note.contains(&server.url) && note.contains(&format!("{name} (dispatcher)"))).then_some(())
+    })
+    .await;
+}
+
+/// The name and status of each campaign the campaigns list shows.
+async fn campaigns(app: &App) -> Vec<String> {
+    app.texts("[data-testid=campaign-row]").await
+}
+
+/// The pid of the console holding the profile at `data`, once one does.
+fn console_pid(data: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data.join("switchboard.lock")).ok()?;
+    let (pid, holder) = text.trim().split_once(' ')?;
+    (holder == "console").then(|| pid.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_outlives_its_console() {
+    within(TEST_LIMIT, async {
+        let server_data = tempfile::tempdir().unwrap();
+        for name in ["ana", "ben"] {
+            add_dispatcher(server_data.path(), name);
+        }
+        let server = TeamServer::start(server_data.path());
+        let first_data = tempfile::tempdir().unwrap();
+        let second_data = tempfile::tempdir().unwrap();
+        let first = App::start(first_data.path(), 1).await;
+        let second = App::start(second_data.path(), 1).await;
+
+        // A wrong password and an untrusted certificate are refused, each beside its input.
+        first.click("nav-settings").await;
+        replace_text(&first.wait_for("[data-testid=team-url]").await, &server.url).await;
+        replace_text(&first.wait_for("[data-testid=team-name]").await, "ana").await;
+        replace_text(&first.wait_for("[data-testid=team-password]").await, "not the password").await;
+        first.click("team-sign-in").await;
+        assert_eq!(
+            first.text("[data-testid=team-fingerprint-error]").await,
+            "check the server's certificate, then trust it"
+        );
+        first.click("team-check").await;
+        first.click("team-trust").await;
+        first.click("team-sign-in").await;
+        assert_eq!(first.text("[data-testid=team-error]").await, "the name or the password is wrong");
+
+        sign_in(&first, &server, "ana").await;
+        sign_in(&second, &server, "ben").await;
+
+        // The first console launches a campaign on the team server.
+        first.click("nav-campaigns").await;
+        first.click("new-campaign").await;
+        first.wait_for("[data-testid=campaign-name]").await.send_keys("Team M8 bolts").await.unwrap();
+        first.click("campaign-pick-all").await;
+        first.click("campaign-ignore-windows").await;
+        first.fill_request("M8 bolts", 10000).await;
+        first.launch_campaign().await;
+        first.wait_for("[data-testid=campaign-detail]").await;
+
+        // The second console sees it, live: its calls come in on the server's event stream.
+        second.click("nav-campaigns").await;
+        eventually("the second console to list the campaign running", PATIENCE, || async {
+            let rows = campaigns(&second).await;
+            rows.iter().any(|row| row.contains("Team M8 bolts") && row.contains("running")).then_some(())
+        })
+        .await;
+        second.click("campaign-row").await;
+        eventually("a call of the campaign to show on the second console", PATIENCE, || async {
+            let statuses = second.attrs("[data-testid=campaign-target]", "data-status").await;
+            statuses.iter().any(|status| status == "calling" || status == "done").then_some(())
+        })
+        .await;
+
+        // Closing the first console does not stop the campaign: it runs on the server to its end.
+        assert_ne!(second.text("[data-testid=campaign-detail-status]").await, "completed");
+        first.quit().await;
+        eventually("the campaign to complete on the server", Duration::from_secs(240), || async {
+            (second.text("[data-testid=campaign-detail-status]").await == "completed").then_some(())
+        })
+        .await;
+        second.assert_no_page_errors("after the campaign completed").await;
+
+        // "Use this computer": the second console signs out and starts again on its own engine.
+        second.click("nav-settings").await;
+        second.wait_for("[data-testid=team-signed-in]").await;
+        let signed_in = console_pid(second_data.path()).expect("the second console holds its profile");
+        assert!(second_data.path().join("team.json").exists());
+        second.click("team-use-local").await;
+        eventually("the console to start again on its own engine", PATIENCE, || async {
+            let restarted = console_pid(second_data.path()).filter(|pid| *pid != signed_in);
+            restarted.filter(|_| !second_data.path().join("team.json").exists()).map(|_| ())
+        })
+        .await;
+    })
+    .await;
+}

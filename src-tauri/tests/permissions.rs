@@ -20,7 +20,7 @@ fn handled() -> BTreeSet<String> {
             let place = words.next()?;
             let name = words.next()?;
             let listed = ["Viewer", "Dispatcher", "Admin"].contains(&role)
-                && ["Engine", "Export", "Speakers", "Desktop"].contains(&place);
+                && ["Engine", "Export", "Speakers", "Desktop", "Console"].contains(&place);
             listed.then(|| name.split('(').next().unwrap_or(name).to_owned())
         })
         .collect()

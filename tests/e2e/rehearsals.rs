@@ -1,13 +1,19 @@
 //! Rehearsals in the real window: an agent's suite opened, a scenario edited (a bad value refused
 //! beside its field, a good one kept), Rehearse with its progress and each run's checks and
 //! transcript, a failing scenario's reason, and the campaign builder's warning before an agent
-//! version has passed its suite, after it has, and after the agent changed; and a mode chosen
-//! where more than one can rehearse the agent.
+//! version has passed its suite, after it has, and after the agent changed; a mode chosen where
+//! more than one can rehearse the agent; and an ElevenLabs agent rehearsed at ElevenLabs (the
+//! loopback fake), its own verdict shown beside the engine's checks.
 
 use std::path::Path;
 
-use switchboard_fakes::anthropic::FakeAnthropic;
+use switchboard_core::{Agent, AgentId, BackendKind};
+use switchboard_engine::sample::{PRESETS, presets};
+use switchboard_fakes::anthropic::{FakeAnthropic, Reply, last_user_text};
+use switchboard_fakes::elevenlabs::{FakeElevenLabs, FakeElevenLabsSettings};
 use switchboard_fakes::rehearsal_agent;
+use switchboard_providers::Secret;
+use switchboard_sim::SimSettings;
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, replace_text, within};
 
@@ -295,6 +301,81 @@ async fn a_mode_is_chosen_where_more_than_one_can_rehearse() {
         .await;
         assert!(head.contains("Text (the agent's model)"), "{head}");
         assert!(!model.requests().is_empty(), "the agent's turns went to the model");
+        app.quit().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_elevenlabs_agent_is_rehearsed_at_elevenlabs_and_its_verdict_shown() {
+    within(TEST_LIMIT, async {
+        const KEY: &str = "xi-rehearsal-test";
+        const ELEVENLABS_AGENT: &str = "agent_driver_e2e";
+        // ElevenLabs' side of the agent: the driver preset, as the window will point it there.
+        let mut config = presets(PRESETS).unwrap().into_iter().find(|config| config.name == AGENT).unwrap();
+        config.backend = BackendKind::ElevenLabs;
+        config.backend_settings.eleven_labs.agent_id = ELEVENLABS_AGENT.into();
+        let fake = FakeElevenLabs::start(FakeElevenLabsSettings {
+            api_key: KEY.into(),
+            webhook_secret: Secret::new("whsec_unused"),
+            agents: vec![Agent { id: AgentId(1), config }],
+            conversation_delay: std::time::Duration::from_millis(30),
+            sim: SimSettings::default(),
+        })
+        .await
+        .unwrap();
+        // Its agent and simulated driver talk; its evaluation finds one condition unmet.
+        let user = Box::new(|_: &serde_json::Value| Reply::text("Yes, I understand. Thanks for letting me know."));
+        let evaluator = Box::new(|request: &serde_json::Value| {
+            if last_user_text(request).contains("polite goodbye") {
+                Reply::text("failure: the agent never said goodbye")
+            } else {
+                Reply::text("success")
+            }
+        });
+        fake.set_test_models(rehearsal_agent::responder(), user, evaluator);
+        let data = tempfile::tempdir().unwrap();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let closed = format!("http://{closed}");
+        let others =
+            ["TWILIO", "ANTHROPIC", "DEEPGRAM", "VAPI", "ULTRAVOX"].map(|p| format!("SWITCHBOARD_{p}_BASE_URL"));
+        let mut env = vec![
+            ("ELEVENLABS_API_KEY", Path::new(KEY)),
+            ("SWITCHBOARD_ELEVENLABS_BASE_URL", Path::new(fake.base_url())),
+        ];
+        env.extend(others.iter().map(|name| (name.as_str(), Path::new(&closed))));
+        let app = App::start_with_env(data.path(), 1, &env).await;
+
+        // The dispatcher moves the agent to ElevenLabs in its editor.
+        app.click("nav-agents").await;
+        app.click_in(&format!("[data-testid=agent-card][data-agent-name='{AGENT}']"), "edit-agent").await;
+        app.wait_for("[data-testid=agent-backend]").await.select_by_value("eleven-labs").await.unwrap();
+        replace_text(&app.wait_for("[data-testid=elevenlabs-agent]").await, ELEVENLABS_AGENT).await;
+        replace_text(&app.wait_for("[data-testid=elevenlabs-phone-number]").await, "phnum_e2e").await;
+        app.click("agent-save").await;
+        eventually("the editor to close", PATIENCE, || async {
+            app.texts("[data-testid=agent-editor]").await.is_empty().then_some(())
+        })
+        .await;
+
+        // At the provider: one scenario, one run, in ElevenLabs' simulation test.
+        toggle_suite(&app).await;
+        let modes = app.wait_for(&format!("{SUITE} [data-testid=rehearsal-mode]")).await;
+        let offered = app.attrs(&format!("{SUITE} [data-testid=rehearsal-mode] option"), "value").await;
+        assert!(offered.contains(&"provider".to_owned()), "{offered:?}");
+        modes.select_by_value("provider").await.unwrap();
+        let acknowledged = row("Driver acknowledges");
+        app.click_in(&acknowledged, "rehearse-scenario").await;
+        let verdict = shown(&app, &format!("{acknowledged} [data-testid=run-provider-verdict]")).await;
+        assert!(
+            verdict.starts_with("The provider's own verdict on ElevenLabs' success conditions: failed")
+                && verdict.contains("failure: the agent never said goodbye"),
+            "{verdict}"
+        );
+        let head = shown(&app, &format!("{acknowledged} [data-testid=rehearsal-run] .run-head")).await;
+        assert!(head.contains("At the provider"), "{head}");
+        assert!(!fake.created_tests().is_empty() && fake.tests().is_empty(), "the test was made, run and deleted");
+        app.screenshot("rehearsal-provider-verdict").await;
         app.quit().await;
     })
     .await;

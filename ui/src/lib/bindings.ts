@@ -338,7 +338,12 @@ fields: { [key in string]: string }, ending: RehearsalEnding,
 /**
  * Whether the run marked the contact do-not-call (the callee asked to be taken off the list).
  */
-doNotCall: boolean, };
+doNotCall: boolean, 
+/**
+ * The provider's own verdict on its test (ElevenLabs' success conditions), shown beside the
+ * engine's checks; the engine's checks alone decide the run.
+ */
+providerVerdict: Check | null, };
 
 export type Check = { 
 /**

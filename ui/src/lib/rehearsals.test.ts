@@ -7,7 +7,7 @@ function run(passed: boolean[]): RehearsalRun {
     scenario: "s",
     mode: "simulator",
     agentVersion: "abc",
-    rehearsed: { transcript: [], fields: {}, ending: { by: "callee" }, doNotCall: false },
+    rehearsed: { transcript: [], fields: {}, ending: { by: "callee" }, doNotCall: false, providerVerdict: null },
     checks: passed.map((p, i) => ({ expectation: `e${i}`, passed: p, reason: "why" })),
     judged: [],
   };

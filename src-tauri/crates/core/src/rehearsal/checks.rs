@@ -223,6 +223,7 @@ mod tests {
             fields: fields.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect(),
             ending,
             do_not_call: false,
+            provider_verdict: None,
         }
     }
 

@@ -67,6 +67,10 @@ pub struct Rehearsed {
     pub ending: RehearsalEnding,
     /// Whether the run marked the contact do-not-call (the callee asked to be taken off the list).
     pub do_not_call: bool,
+    /// The provider's own verdict on its test (ElevenLabs' success conditions), shown beside the
+    /// engine's checks; the engine's checks alone decide the run.
+    #[serde(default)]
+    pub provider_verdict: Option<Check>,
 }
 
 impl Rehearsed {

@@ -62,6 +62,7 @@ pub async fn converse(call: &RehearsalCall, agent: &mut dyn AgentSide, callee: &
         fields: BTreeMap::new(),
         ending: RehearsalEnding::TurnLimit,
         do_not_call: false,
+        provider_verdict: None,
     };
     let say = |rehearsed: &mut Rehearsed, speaker, text: &str| {
         if !text.trim().is_empty() {

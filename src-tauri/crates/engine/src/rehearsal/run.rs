@@ -259,6 +259,7 @@ fn broken_off(reason: String) -> Rehearsed {
         fields: Default::default(),
         ending: RehearsalEnding::Failed { reason },
         do_not_call: false,
+        provider_verdict: None,
     }
 }
 

@@ -20,6 +20,7 @@ fn run(scenario: &str, version: &str, passed: bool) -> RehearsalRun {
             fields: BTreeMap::new(),
             ending: RehearsalEnding::Callee,
             do_not_call: false,
+            provider_verdict: None,
         },
         checks: vec![Check { expectation: "endsPolitely".into(), passed, reason: "said goodbye".into() }],
         judged: Vec::new(),

@@ -5,11 +5,14 @@
 use std::fmt::Write as _;
 
 use switchboard_core::{
-    Behaviour, FieldExpectation, RehearsalEnding, Rehearsed, Scenario, Speaker, TranscriptLine, asks_not_to_be_called,
+    Behaviour, Check, FieldExpectation, RehearsalEnding, Rehearsed, Scenario, Speaker, TranscriptLine,
+    asks_not_to_be_called,
 };
 use switchboard_engine::rehearsal::{RehearsalCall, RehearsalError};
 use switchboard_providers::VariableValue;
-use switchboard_providers::elevenlabs::{ElevenLabsClient, SimulationTest, TestRun, TranscriptRole};
+use switchboard_providers::elevenlabs::{
+    ConditionResult, ElevenLabsClient, EvaluationResult, SimulationTest, TestRun, TranscriptRole,
+};
 
 use super::Polling;
 use super::tool_calls::ToolEffects;
@@ -183,5 +186,19 @@ fn rehearsed(run: &TestRun, call: &RehearsalCall) -> Rehearsed {
         transcript.push(TranscriptLine { seq, speaker, text: text.to_owned(), offset_ms });
     }
     let ending = effects.ending.unwrap_or(RehearsalEnding::Callee);
-    Rehearsed { transcript, fields: effects.fields, ending, do_not_call }
+    let provider_verdict = run.condition_result.as_ref().map(verdict);
+    Rehearsed { transcript, fields: effects.fields, ending, do_not_call, provider_verdict }
+}
+
+/// ElevenLabs' own verdict on the test's success conditions, with its rationale.
+fn verdict(result: &ConditionResult) -> Check {
+    let rationale = result.rationale.as_ref();
+    let summary = rationale.and_then(|rationale| rationale.summary.as_deref()).map(str::trim);
+    let mut why: Vec<&str> = summary.filter(|summary| !summary.is_empty()).into_iter().collect();
+    why.extend(rationale.into_iter().flat_map(|rationale| rationale.messages.iter().map(|message| message.trim())));
+    Check {
+        expectation: "ElevenLabs' success conditions".into(),
+        passed: result.result == EvaluationResult::Success,
+        reason: if why.is_empty() { "ElevenLabs gave no reason".into() } else { why.join(" ") },
+    }
 }

@@ -162,7 +162,7 @@ async fn play(rig: &mut PipelineRig, call: &RehearsalCall) -> Result<Rehearsed, 
     let do_not_call =
         transcript.iter().any(|line| line.speaker == Speaker::Callee && asks_not_to_be_called(&line.text));
     let ending = ending(ended.end_reason.as_deref().unwrap_or_default());
-    Ok(Rehearsed { transcript, fields: fields.into_iter().collect(), ending, do_not_call })
+    Ok(Rehearsed { transcript, fields: fields.into_iter().collect(), ending, do_not_call, provider_verdict: None })
 }
 
 /// How the pipeline's end reason reads as a rehearsal's ending.

@@ -154,6 +154,11 @@ async fn an_elevenlabs_agent_is_rehearsed_in_an_elevenlabs_simulation_test() {
     assert_eq!(rehearsed.fields.get("unit_price").map(String::as_str), Some("4.10"));
     assert_eq!(rehearsed.ending, RehearsalEnding::Agent { reason: "quote complete".into() });
     assert!(!rehearsed.do_not_call);
+    let verdict = rehearsed.provider_verdict.as_ref().expect("ElevenLabs' own verdict");
+    assert_eq!(
+        (verdict.expectation.as_str(), verdict.passed, verdict.reason.as_str()),
+        ("ElevenLabs' success conditions", true, "Every success condition was met.")
+    );
     assert!(world.fake.tests().is_empty(), "the test was deleted once read");
 
     let created = world.fake.created_tests();
@@ -302,6 +307,10 @@ async fn an_elevenlabs_rehearsal_is_judged_like_any_run_and_catches_a_leaky_agen
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].expectation, "mustNotSay");
     assert!(failed[0].reason.contains("Great Lakes"), "{}", failed[0].reason);
+    // ElevenLabs' own evaluation caught it too, and its words are kept with the run.
+    let verdict = run.rehearsed.provider_verdict.as_ref().expect("ElevenLabs' own verdict");
+    assert!(!verdict.passed && verdict.reason.starts_with("1 condition(s) not met."), "{verdict:?}");
+    assert!(verdict.reason.contains("failure: the agent said Great Lakes"), "{verdict:?}");
 }
 
 #[tokio::test]

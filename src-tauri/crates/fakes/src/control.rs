@@ -3,7 +3,7 @@
 //! out. It points the fake Twilio at the engine's listener, sets the callee every media stream
 //! plays, and reports how the agent's audio arrived at the fake Twilio ([`StreamsReport`]).
 
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,10 +50,10 @@ pub struct StreamsReport {
     pub streams: usize,
     /// Why each other stream could not be joined or ended in error.
     pub failed: Vec<String>,
-    /// The agent's frames received.
+    /// The agent's 20 ms frames received.
     pub frames: usize,
     /// Frames later than [`Thresholds::late`] after the one before within speech, leaving out
-    /// gaps while the fake itself was starved.
+    /// gaps while the fake itself was starved (see [`MediaStreamRecord::paced_gaps`]).
     pub late: usize,
     /// Late frames left out because the fake itself was starved meanwhile.
     pub excused: usize,
@@ -65,8 +65,22 @@ pub struct StreamsReport {
     pub fewest_frames: usize,
     /// How long every stream's agent was speaking at once.
     pub all_speaking: Duration,
+    /// That time, and what happened in it, when there was one.
+    pub all_speaking_window: Option<SpeakingWindow>,
     /// The streams' lengths added up, from the fake's `start` to the stream's end.
     pub stream_time: Duration,
+}
+
+/// The time every stream's agent was speaking at once: from the last stream's first frame to
+/// the first stream's last frame, in microseconds since the Unix epoch (so that another
+/// process can line its own measurements up with it), and the late frames and dry spells of
+/// [`StreamsReport`] that fell within it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeakingWindow {
+    pub from_unix_us: u64,
+    pub until_unix_us: u64,
+    pub late: usize,
+    pub dry: usize,
 }
 
 impl StreamsReport {
@@ -74,23 +88,46 @@ impl StreamsReport {
     pub fn of(records: &[MediaStreamRecord], failed: Vec<String>, thresholds: Thresholds) -> Self {
         let Thresholds { late, pause, starved } = thresholds;
         let mut report = Self { streams: records.len(), failed, ..Self::default() };
-        for record in records {
-            let (gaps, excused) = record.paced_gaps(pause, starved);
-            report.late += gaps.iter().filter(|(_, gap)| *gap > late).count();
-            report.excused += excused;
-            report.worst_gap = gaps.iter().map(|(_, gap)| *gap).fold(report.worst_gap, Duration::max);
-            report.dry += record.underruns_within_speech(pause, starved).len();
-            report.frames += record.frames.len();
-            report.stream_time += record.lasted;
-        }
-        report.fewest_frames = records.iter().map(|record| record.frames.len()).min().unwrap_or(0);
         let first_frames = records.iter().filter_map(|record| record.frames.first().map(|(at, _)| *at));
         let last_frames = records.iter().filter_map(|record| record.frames.last().map(|(at, _)| *at));
-        if let (Some(all_started), Some(first_done)) = (first_frames.max(), last_frames.min()) {
-            report.all_speaking = first_done.saturating_duration_since(all_started);
+        let window = first_frames.max().zip(last_frames.min()).filter(|(from, until)| from < until);
+        let within = |at: &Instant| window.is_some_and(|(from, until)| (from..=until).contains(at));
+        let (mut late_within, mut dry_within) = (0, 0);
+        for record in records {
+            let (gaps, excused) = record.paced_gaps(pause, starved);
+            let late_gaps = || gaps.iter().filter(|(_, gap)| *gap > late);
+            report.late += late_gaps().count();
+            late_within += late_gaps().filter(|(at, _)| within(at)).count();
+            report.excused += excused;
+            report.worst_gap = gaps.iter().map(|(_, gap)| *gap).fold(report.worst_gap, Duration::max);
+            let dry = record.underruns_within_speech(pause, starved);
+            report.dry += dry.len();
+            dry_within += dry.iter().filter(|(at, _)| within(at)).count();
+            report.frames += record.agent_frames();
+            report.stream_time += record.lasted;
+        }
+        report.fewest_frames = records.iter().map(MediaStreamRecord::agent_frames).min().unwrap_or(0);
+        if let Some((from, until)) = window {
+            report.all_speaking = until - from;
+            report.all_speaking_window = Some(SpeakingWindow {
+                from_unix_us: unix_us(from),
+                until_unix_us: unix_us(until),
+                late: late_within,
+                dry: dry_within,
+            });
         }
         report
     }
+}
+
+/// `at` in microseconds since the Unix epoch.
+fn unix_us(at: Instant) -> u64 {
+    let (now, wall) = (Instant::now(), SystemTime::now());
+    let then = match at.checked_duration_since(now) {
+        Some(ahead) => wall + ahead,
+        None => wall.checked_sub(now - at).unwrap_or(UNIX_EPOCH),
+    };
+    u64::try_from(then.duration_since(UNIX_EPOCH).unwrap_or_default().as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Carries out `command` on `twilio`; the answer to write back.
@@ -125,5 +162,37 @@ pub async fn obey(twilio: &FakeTwilio, command: Command) -> Reply {
             }
             Reply::Report(StreamsReport::of(&records, failed, thresholds))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record of agent messages of `bytes` each arriving `at` ms after `base`.
+    fn record(base: Instant, messages: &[(u64, usize)]) -> MediaStreamRecord {
+        let frames = messages.iter().map(|(at, bytes)| (base + Duration::from_millis(*at), *bytes)).collect();
+        MediaStreamRecord { frames, lasted: Duration::from_secs(1), ..MediaStreamRecord::default() }
+    }
+
+    #[test]
+    fn messages_of_several_frames_are_late_only_past_their_audio_and_the_window_counts_its_own() {
+        let base = Instant::now();
+        // 100 ms messages, two of them 41 ms later than due: one while both streams speak.
+        let long = [0, 100, 200, 300, 441, 541, 641, 741, 841, 982, 1082].map(|at| (at, 800));
+        // Single frames, 300 to 700 ms.
+        let short: Vec<(u64, usize)> = (0..=20).map(|n| (300 + 20 * n, 160)).collect();
+        let thresholds = Thresholds {
+            late: Duration::from_millis(40),
+            pause: Duration::from_millis(200),
+            starved: Duration::from_millis(10),
+        };
+        let report = StreamsReport::of(&[record(base, &long), record(base, &short)], Vec::new(), thresholds);
+        assert_eq!((report.frames, report.fewest_frames, report.late), (76, 21, 2), "{report:?}");
+        assert_eq!(report.worst_gap, Duration::from_millis(61));
+        assert_eq!(report.all_speaking, Duration::from_millis(400));
+        let window = report.all_speaking_window.expect("both spoke at once");
+        assert_eq!((window.late, window.dry), (1, 0));
+        assert!((window.until_unix_us - window.from_unix_us).abs_diff(400_000) < 1_000, "{window:?}");
     }
 }

@@ -102,7 +102,8 @@ impl std::fmt::Debug for Converser {
 pub struct MediaStreamRecord {
     /// When the `start` message was sent (the callee answered and the stream began).
     pub started_at: Option<Instant>,
-    /// Arrival time of every media frame the agent sent, and its payload's length in bytes.
+    /// Arrival time of every media message the agent sent, and its payload's length in bytes
+    /// (a 20 ms frame is 160; a message may carry several).
     pub frames: Vec<(Instant, usize)>,
     /// How many 20 ms frames of the caller's track were sent.
     pub caller_frames: u64,
@@ -137,14 +138,20 @@ pub struct MediaStreamRecord {
 }
 
 impl MediaStreamRecord {
-    /// Silences heard in the middle of the agent's speech: the playback buffer ran dry for less
-    /// than `pause` (a longer silence is a pause between utterances), leaving out those while
-    /// the fake's own clock ticked more than `starved` late (it read the frames late).
-    pub fn underruns_within_speech(&self, pause: Duration, starved: Duration) -> Vec<Duration> {
+    /// The agent's 20 ms frames received, over all its messages.
+    pub fn agent_frames(&self) -> usize {
+        self.frames.iter().map(|(_, bytes)| bytes / FRAME_BYTES).sum()
+    }
+
+    /// Silences heard in the middle of the agent's speech, each with the arrival that ended it:
+    /// the playback buffer ran dry for less than `pause` (a longer silence is a pause between
+    /// utterances), leaving out those while the fake's own clock ticked more than `starved` late
+    /// (it read the frames late).
+    pub fn underruns_within_speech(&self, pause: Duration, starved: Duration) -> Vec<(Instant, Duration)> {
         self.starved
             .iter()
             .filter(|(at, dry)| *dry < pause && !self.starving(*at - *dry, *at, starved))
-            .map(|(_, dry)| *dry)
+            .copied()
             .collect()
     }
 
@@ -153,17 +160,20 @@ impl MediaStreamRecord {
         self.late_ticks.iter().any(|(at, late)| *late > starved && *at >= from && *at <= to + *late)
     }
 
-    /// Gaps between consecutive agent frames less than `pause` apart, each with the later
-    /// frame's arrival, leaving out those during which the fake's own clock ticked more than
-    /// `starved` late (the process was starved, not the pacing wrong); also how many were left out.
+    /// Gaps between consecutive agent messages less than `pause` apart, each with the later
+    /// message's arrival, leaving out those during which the fake's own clock ticked more than
+    /// `starved` late (the process was starved, not the pacing wrong); also how many were left
+    /// out. A message carrying more than one 20 ms frame is due that much later after the one
+    /// before: its gap is counted less the audio the message before carried beyond one frame,
+    /// so a gap means what it means between single frames (over 40 ms: 20 ms later than due).
     pub fn paced_gaps(&self, pause: Duration, starved: Duration) -> (Vec<(Instant, Duration)>, usize) {
         let mut excused = 0;
         let gaps = self
             .frames
             .windows(2)
             .filter_map(|pair| {
-                let (from, to) = (pair[0].0, pair[1].0);
-                let gap = to.duration_since(from);
+                let ((from, carried), (to, _)) = (pair[0], pair[1]);
+                let gap = to.duration_since(from).saturating_sub(audio_length(carried).saturating_sub(FRAME));
                 let starving = self.starving(from, to, starved);
                 if gap >= pause {
                     None
@@ -177,12 +187,11 @@ impl MediaStreamRecord {
             .collect();
         (gaps, excused)
     }
+}
 
-    /// Gaps between consecutive agent frames that arrived less than `pause` apart — the
-    /// frames of one stretch of speech.
-    pub fn gaps_within_speech(&self, pause: Duration) -> Vec<Duration> {
-        self.frames.windows(2).map(|pair| pair[1].0.duration_since(pair[0].0)).filter(|gap| *gap < pause).collect()
-    }
+/// How long `bytes` of 8 kHz μ-law play.
+fn audio_length(bytes: usize) -> Duration {
+    Duration::from_micros(bytes as u64 * 1_000_000 / 8000)
 }
 
 /// Twilio's side of every media stream runs on a thread of its own, as Twilio runs on machines of
@@ -299,6 +308,8 @@ struct Caller {
     /// The converser's decision under way.
     deciding: Option<tokio::sync::oneshot::Receiver<Vec<CallerStep>>>,
     record: MediaStreamRecord,
+    /// The last media message's audio, decoded (reused).
+    payload: Vec<u8>,
     /// When the agent audio queued so far finishes playing.
     playback_end: Instant,
     pending_marks: VecDeque<(Instant, String)>,
@@ -323,6 +334,7 @@ impl Caller {
             conversing_since: None,
             deciding: None,
             record: MediaStreamRecord::default(),
+            payload: Vec::new(),
             playback_end: Instant::now(),
             pending_marks: VecDeque::new(),
             last_agent_frame: None,
@@ -457,21 +469,21 @@ impl Caller {
         };
         match (message.event, message.media, message.mark) {
             ("media", Some(Payload { payload }), _) => {
-                let mut audio = [0_u8; 4 * FRAME_BYTES];
-                let Ok(bytes) = BASE64.decode_slice(payload, &mut audio) else {
+                self.payload.clear();
+                if BASE64.decode_vec(payload, &mut self.payload).is_err() {
                     self.record.unexpected.push(body.to_owned());
                     return;
-                };
+                }
+                let bytes = self.payload.len();
                 self.record.frames.push((now, bytes));
                 if self.settings.keep_audio {
-                    self.record.agent_audio.extend_from_slice(&audio[..bytes]);
+                    self.record.agent_audio.extend_from_slice(&self.payload);
                 }
                 if self.last_agent_frame.is_some() && now > self.playback_end {
                     self.record.starved.push((now, now.duration_since(self.playback_end)));
                 }
                 self.last_agent_frame = Some(now);
-                let length = Duration::from_millis(bytes as u64 / 8);
-                self.playback_end = self.playback_end.max(now) + length;
+                self.playback_end = self.playback_end.max(now) + audio_length(bytes);
             }
             ("mark", _, Some(Name { name })) => {
                 self.record.marks.push((now, name.to_owned()));

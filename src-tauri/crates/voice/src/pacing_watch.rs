@@ -51,8 +51,8 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(30)).await;
         let mut count = PacingCount::default();
         let start = Instant::now();
-        count.sent(start);
-        count.sent(start + Duration::from_millis(100));
+        count.sent(start, 1);
+        count.sent(start + Duration::from_millis(100), 1);
         let event = tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("reported").unwrap();
         let EngineEvent::AudioFellBehind { late_frames, within_secs, campaigns_held_secs } = *event else {
             panic!("{event:?}")

@@ -1,9 +1,13 @@
 //! The playout: the agent's frames to Twilio at real-time pace (a few frames of lead, so
 //! Twilio's buffer never runs dry), a mark after each utterance, and `clear` on barge-in, which
-//! drops every frame of the cleared turns still queued here too. It reports each turn's first
-//! frame to the session, keeps a lock-free count of the frames sent per turn and counts how well
-//! it kept time ([`super::pacing`]). Frames due at once (an utterance's lead, or catching up
-//! after the task was held up) go out in one write.
+//! drops every frame of the cleared turns still queued here too. When a frame is due, the frames
+//! of its turn already queued behind it go in the same `media` message, up to
+//! [`FRAMES_PER_MESSAGE`]: Twilio buffers what it is sent and plays it in order whatever a
+//! payload's length, so this only sends ahead what is ready, and cuts the messages, writes and
+//! wake-ups per second of speech. It reports each turn's first frame to the session, keeps a
+//! lock-free count of the frames sent per turn and counts how well it kept time
+//! ([`super::pacing`]). Messages due at once (catching up after the task was held up) go out in
+//! one write.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +16,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::SinkExt as _;
 use futures_util::stream::SplitSink;
-use switchboard_audio::{FRAME_MS, Frame, Pacer, Party};
+use switchboard_audio::{FRAME_BYTES, FRAME_MS, Frame, Pacer, Party};
 use switchboard_core::AudioPacing;
 use switchboard_providers::twilio::{MediaFrameWriter, StreamCommand};
 use tokio::sync::mpsc;
@@ -24,8 +28,12 @@ use crate::input::Input;
 use crate::media_reader::StreamClock;
 use switchboard_engine::listen_in::AudioTap;
 
-/// Audio kept ahead of real time at Twilio.
+/// Audio kept ahead of real time at Twilio: the least it holds when a message is due.
 pub(super) const LEAD: Duration = Duration::from_millis(3 * FRAME_MS);
+/// The most 20 ms frames one `media` message carries. Twilio then holds up to [`LEAD`] and this
+/// much more, never less than [`LEAD`] before the next message; 100 ms also keeps a listener's
+/// bursts well under the live monitor's cut-back (200 ms queued).
+pub(super) const FRAMES_PER_MESSAGE: usize = 5;
 
 /// What a turn queues for Twilio.
 #[derive(Debug)]
@@ -107,27 +115,34 @@ impl Playout {
         let mut pacer = Pacer::with_lead(std::time::Instant::now(), LEAD);
         let mut cleared: Option<u32> = None;
         let mut playing: Option<(u32, u32)> = None;
-        // Frames written to the socket but not yet flushed to Twilio.
+        // One message's audio.
+        let mut message = [0_u8; FRAMES_PER_MESSAGE * FRAME_BYTES];
+        // What was taken from the queue behind a message's frames but does not belong in it.
+        let mut held: Option<Outbound> = None;
+        // Messages written to the socket but not yet flushed to Twilio.
         let mut unflushed = false;
         loop {
-            if unflushed && queue.is_empty() {
+            if unflushed && held.is_none() && queue.is_empty() {
                 if self.sink.flush().await.is_err() {
                     return;
                 }
                 unflushed = false;
             }
-            let item = tokio::select! {
-                biased;
-                command = commands.recv() => match command {
-                    Some(command) => {
-                        if self.apply(command, &mut cleared).await.is_err() { return }
-                        continue;
-                    }
-                    None => return,
-                },
-                item = queue.recv() => match item {
-                    Some(item) => item,
-                    None => return,
+            let item = match held.take() {
+                Some(item) => item,
+                None => tokio::select! {
+                    biased;
+                    command = commands.recv() => match command {
+                        Some(command) => {
+                            if self.apply(command, &mut cleared).await.is_err() { return }
+                            continue;
+                        }
+                        None => return,
+                    },
+                    item = queue.recv() => match item {
+                        Some(item) => item,
+                        None => return,
+                    },
                 },
             };
             match item {
@@ -158,27 +173,52 @@ impl Playout {
                     if stale(cleared, turn) {
                         continue;
                     }
-                    let json = writer.media(&frame);
+                    // This frame, and those of its turn queued behind it.
+                    message[..FRAME_BYTES].copy_from_slice(&frame);
+                    let mut count = 1;
+                    while count < FRAMES_PER_MESSAGE {
+                        match queue.try_recv() {
+                            Ok(Outbound::Audio { turn: next_turn, frame }) if next_turn == turn => {
+                                message[count * FRAME_BYTES..(count + 1) * FRAME_BYTES].copy_from_slice(&frame);
+                                count += 1;
+                                let _counted = pacer.next();
+                            }
+                            Ok(other) => {
+                                held = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    let audio = &message[..count * FRAME_BYTES];
+                    let json = writer.media(audio);
                     let text = Utf8Bytes::try_from(json).expect("the frame writer writes JSON text");
                     if self.sink.feed(Message::Text(text)).await.is_err() {
                         return;
                     }
-                    // The next frame, if queued and already due, goes out in the same write.
-                    unflushed = !queue.is_empty() && pacer.deadline() <= std::time::Instant::now();
+                    // The next message, if queued and already due, goes out in the same write.
+                    let more_queued = held.is_some() || !queue.is_empty();
+                    unflushed = more_queued && pacer.deadline() <= std::time::Instant::now();
                     if !unflushed && self.sink.flush().await.is_err() {
                         return;
                     }
                     let sent_at = Instant::now();
-                    pacing.sent(sent_at.into_std());
+                    let count = u32::try_from(count).expect("a few frames");
+                    pacing.sent(sent_at.into_std(), count);
                     let sent_ms = u64::try_from(sent_at.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
                     let at_ms = self.clock.twilio_ms(sent_ms);
-                    let _full = self.recorder.try_send(RecordFrame { party: Party::Agent, at_ms, frame });
-                    self.tap.publish(Party::Agent, &frame);
+                    // Each frame is recorded when it plays, a frame after the one before.
+                    for (index, frame) in (0..).zip(audio.chunks_exact(FRAME_BYTES)) {
+                        let frame: Frame = frame.try_into().expect("whole frames");
+                        let at_ms = at_ms + index * FRAME_MS;
+                        let _full = self.recorder.try_send(RecordFrame { party: Party::Agent, at_ms, frame });
+                        self.tap.publish(Party::Agent, &frame);
+                    }
                     let frames = match playing {
-                        Some((current, frames)) if current == turn => frames + 1,
+                        Some((current, frames)) if current == turn => frames + count,
                         _ => {
                             let _ended = self.session.send(Input::FirstFrame { turn, at: sent_at.into_std() }).await;
-                            1
+                            count
                         }
                     };
                     playing = Some((turn, frames));

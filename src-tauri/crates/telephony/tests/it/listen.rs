@@ -156,7 +156,7 @@ async fn a_listener_that_stops_draining_never_holds_up_the_call() {
     assert_eq!(call.end_reason.as_deref(), Some("the agent ended the call: no quotes"));
     let (gaps, excused) = media.paced_gaps(Duration::from_millis(200), Duration::from_millis(10));
     let worst = gaps.iter().map(|(_, gap)| gap).max().unwrap();
-    assert!(gaps.len() > 50 && *worst <= Duration::from_millis(40), "{} gaps, worst {worst:?}", gaps.len());
+    assert!(gaps.len() > 10 && *worst <= Duration::from_millis(40), "{} gaps, worst {worst:?}", gaps.len());
     assert!(excused < gaps.len(), "{excused} gaps left out for starvation");
 
     // The listener's queue filled with the first frames; every later one was dropped and counted.

@@ -262,18 +262,22 @@ async fn a_quote_is_collected_with_record_field_and_becomes_an_offer() {
     assert!(outcome.media.closed_by_listener);
     assert_eq!(world.rig.sessions().waiting(), 0);
 
-    // Pacing: while the agent speaks, frames are never more than 40 ms apart. Gaps during which
+    // Pacing: while the agent speaks, no media message comes more than 20 ms later than due (a
+    // gap over 40 ms, less the audio the message before carried beyond one frame). Gaps during which
     // this very process was starved of CPU (the fake's own 20 ms clock ticked over 10 ms late,
     // e.g. other builds on the machine) say nothing about the pacing and are left out; most
     // gaps must still count.
     let (gaps, excused) = outcome.media.paced_gaps(ms(200), ms(10));
     let worst = gaps.iter().map(|(_, gap)| gap).max().unwrap();
-    assert!(gaps.len() > 100 && *worst <= ms(40), "{} gaps, worst {worst:?}", gaps.len());
+    assert!(gaps.len() > 25 && *worst <= ms(40), "{} gaps, worst {worst:?}", gaps.len());
     assert!(excused < gaps.len(), "{excused} gaps left out for starvation, {} kept", gaps.len());
-    assert!(outcome.media.frames.iter().all(|(_, bytes)| *bytes == 160));
+    // Each media message carries whole 20 ms frames: those queued when it was due, up to five.
+    let sizes: Vec<usize> = outcome.media.frames.iter().map(|(_, bytes)| *bytes).collect();
+    assert!(sizes.iter().all(|bytes| bytes % 160 == 0 && (160..=800).contains(bytes)), "{sizes:?}");
+    assert!(sizes.iter().filter(|bytes| **bytes == 800).count() * 2 > sizes.len(), "{sizes:?}");
     // The call keeps the engine's own count of how its audio kept time.
     let pacing = store.audio_pacing(outcome.call.id).unwrap().expect("the call's audio pacing");
-    assert_eq!(pacing.frames as usize, outcome.media.frames.len(), "{pacing:?}");
+    assert_eq!(pacing.frames as usize, outcome.media.agent_frames(), "{pacing:?}");
     assert!(pacing.worst_gap_ms >= 15, "gaps between frames were measured: {pacing:?}");
     // The greeting, then each answer's first clause on its own and its sentences.
     let spoken = world.rig.tts.spoken();
@@ -662,7 +666,7 @@ async fn a_dropped_tts_socket_is_reopened_once_and_the_greeting_resumes_where_it
     assert_eq!(spoken[0], spoken[1], "the sentence cut short was sent again: {spoken:?}");
     // Its first 24 characters were heard before the drop and are not played twice.
     let chars: usize = greeting.chars().count();
-    let played_ms = outcome.media.frames.len() as u64 * 20;
+    let played_ms = outcome.media.agent_frames() as u64 * 20;
     let expected_ms = chars as u64 * MS_PER_CHAR;
     assert!(played_ms.abs_diff(expected_ms) <= 60, "{played_ms} ms played for {chars} characters");
     assert_eq!(outcome.reason(), "the callee hung up");

@@ -205,14 +205,14 @@ operations! {
     Viewer Engine get_default_region() => settings::get_default_region;
     Admin Engine set_default_region(region: String) => settings::set_default_region;
     Viewer Engine get_theme() => settings::get_theme;
-    Admin Engine set_theme(theme: String) => settings::set_theme;
+    Viewer Engine set_theme(theme: String) => settings::set_theme;
     Viewer Engine get_payment_terms_rate() => settings::get_payment_terms_rate;
     Admin Engine set_payment_terms_rate(rate: f64) => settings::set_payment_terms_rate;
     Viewer Engine get_cost_settings() => settings::get_cost_settings;
     Admin Engine set_cost_settings(settings: CostSettings) => settings::set_cost_settings;
     Dispatcher Engine set_campaign_budget(id: i64, budget_usd: f64) => campaigns::set_campaign_budget;
     Viewer Engine get_dispatcher_phone() => settings::get_dispatcher_phone;
-    Admin Engine set_dispatcher_phone(phone: String) => settings::set_dispatcher_phone;
+    Dispatcher Engine set_dispatcher_phone(phone: String) => settings::set_dispatcher_phone;
     Viewer Engine call_controls(call_id: CallId) => call_control::call_controls;
     Dispatcher Engine control_call(
         call_id: CallId,

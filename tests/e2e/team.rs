@@ -18,10 +18,10 @@ fn switchboard(data: &Path) -> Command {
     command
 }
 
-/// `switchboard team add-user NAME --role dispatcher` on `data`, the password on stdin.
-fn add_dispatcher(data: &Path, name: &str) {
+/// `switchboard team add-user NAME --role ROLE` on `data`, the password on stdin.
+fn add_user(data: &Path, name: &str, role: &str) {
     let mut child = switchboard(data)
-        .args(["team", "add-user", name, "--role", "dispatcher"])
+        .args(["team", "add-user", name, "--role", role])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -71,7 +71,7 @@ impl Drop for TeamServer {
 
 /// Settings → Team server: the address, the certificate checked against the one the server
 /// printed and trusted, the account; the window then shows the server and who is signed in.
-async fn sign_in(app: &App, server: &TeamServer, name: &str) {
+async fn sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
     app.click("nav-settings").await;
     replace_text(&app.wait_for("[data-testid=team-url]").await, &server.url).await;
     app.click("team-check").await;
@@ -82,7 +82,7 @@ async fn sign_in(app: &App, server: &TeamServer, name: &str) {
     app.click("team-sign-in").await;
     eventually("the window to show the team server", PATIENCE, || async {
         let note = app.texts("[data-testid=team-note]").await.join(" ");
-        (note.contains(&server.url) && note.contains(&format!("{name} (dispatcher)"))).then_some(())
+        (note.contains(&server.url) && note.contains(&format!("{name} ({role})"))).then_some(())
     })
     .await;
 }
@@ -104,7 +104,7 @@ async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_out
     within(TEST_LIMIT, async {
         let server_data = tempfile::tempdir().unwrap();
         for name in ["ana", "ben"] {
-            add_dispatcher(server_data.path(), name);
+            add_user(server_data.path(), name, "dispatcher");
         }
         let server = TeamServer::start(server_data.path());
         let first_data = tempfile::tempdir().unwrap();
@@ -127,8 +127,8 @@ async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_out
         first.click("team-sign-in").await;
         assert_eq!(first.text("[data-testid=team-error]").await, "the name or the password is wrong");
 
-        sign_in(&first, &server, "ana").await;
-        sign_in(&second, &server, "ben").await;
+        sign_in(&first, &server, "ana", "dispatcher").await;
+        sign_in(&second, &server, "ben", "dispatcher").await;
 
         // The first console launches a campaign on the team server.
         first.click("nav-campaigns").await;
@@ -174,6 +174,28 @@ async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_out
             restarted.filter(|_| !second_data.path().join("team.json").exists()).map(|_| ())
         })
         .await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewers_console_cannot_call_or_launch() {
+    within(TEST_LIMIT, async {
+        let server_data = tempfile::tempdir().unwrap();
+        add_user(server_data.path(), "vic", "viewer");
+        let server = TeamServer::start(server_data.path());
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 1).await;
+        sign_in(&app, &server, "vic", "viewer").await;
+
+        app.click("nav-contacts").await;
+        app.wait_for("[data-testid=contact-row]").await;
+        let calls = app.attrs("[data-testid=call-button]", "disabled").await;
+        assert!(!calls.is_empty() && calls.iter().all(|disabled| disabled == "true"), "{calls:?}");
+        app.click("nav-campaigns").await;
+        let launch = app.wait_for("[data-testid=new-campaign]").await;
+        assert!(!launch.is_enabled().await.unwrap(), "a viewer cannot run campaigns");
+        app.quit().await;
     })
     .await;
 }

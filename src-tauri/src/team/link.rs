@@ -28,8 +28,10 @@ use crate::operations::Role;
 
 /// How long an operation may take on the server (a rehearsal runs many calls).
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(600);
-/// The wait before the event stream is opened again after it closed.
+/// The first wait before the event stream is opened again after it closed; it doubles while
+/// the stream cannot be opened, up to `RECONNECT_MAX`.
 const RECONNECT: Duration = Duration::from_secs(1);
+const RECONNECT_MAX: Duration = Duration::from_secs(30);
 
 /// The team server the console is signed in to, as Settings and the window's header show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -197,15 +199,22 @@ fn invalid_url(url: &str) -> CommandError {
 /// Relays the server's events to the window until the link is dropped, opening the stream again
 /// when it closes (the window re-reads then, as on a missed event).
 async fn relay_events(app: AppHandle, connection: TeamConnection, token: String, tls: Arc<ClientConfig>) {
+    let mut wait = RECONNECT;
     loop {
         match stream_events(&app, &connection, &token, &tls).await {
-            Ok(()) => tracing::info!(server = %connection.url, "the team server closed the event stream"),
-            Err(reason) => tracing::warn!(server = %connection.url, %reason, "team event stream lost"),
+            Ok(()) => {
+                tracing::info!(server = %connection.url, "the team server closed the event stream");
+                wait = RECONNECT;
+            }
+            Err(reason) => {
+                tracing::warn!(server = %connection.url, %reason, retry_in = ?wait, "team event stream lost");
+                wait = (wait * 2).min(RECONNECT_MAX);
+            }
         }
         if let Err(err) = app.emit(RESYNC_EVENT, 0) {
             tracing::warn!(error = %err, "could not ask the window to re-read");
         }
-        tokio::time::sleep(RECONNECT).await;
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -363,7 +372,40 @@ pub fn save(root: &Path, connection: Option<&TeamConnection>) -> Reply<()> {
 
 #[cfg(test)]
 mod tests {
+    use tokio_rustls::TlsAcceptor;
+
     use super::*;
+    use crate::paths::DataPaths;
+    use crate::team::tls;
+
+    /// A TLS server on loopback with a profile's self-signed certificate, accepting handshakes.
+    async fn tls_server(profile: &Path) -> (String, String) {
+        let tls = tls::load(&DataPaths::under(profile.to_owned()), None, None).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let acceptor = TlsAcceptor::from(tls.config);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move { acceptor.accept(stream).await });
+            }
+        });
+        (url, tls.fingerprint)
+    }
+
+    #[tokio::test]
+    async fn the_certificate_shown_is_the_servers_and_another_one_is_refused_once_pinned() {
+        let (ours, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (url, served) = tls_server(ours.path()).await;
+        let (_, elsewhere) = tls_server(other.path()).await;
+        assert_ne!(served, elsewhere, "each profile makes its own certificate");
+        assert_eq!(certificate_fingerprint(&url).await.unwrap(), served);
+
+        let refused = sign_in(&url, "ana", "password", &elsewhere).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::TeamServer);
+        assert!(refused.message.contains("certificate changed"), "{}", refused.message);
+        assert!(refused.message.contains(&served), "it names the certificate shown: {}", refused.message);
+    }
 
     #[test]
     fn a_server_address_is_https_with_a_host_and_at_most_a_port() {

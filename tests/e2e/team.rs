@@ -1,7 +1,8 @@
 //! Team mode in the real window: a `serve --team` process on a profile of its own, and two
 //! consoles (each with its own profile) signed in to it as two dispatchers. The first launches a
 //! campaign, the second sees it live, the first closes and the campaign goes on to its end; the
-//! second then goes back to its own computer's engine.
+//! second then goes back to its own computer's engine. A viewer's console cannot call or launch,
+//! and signs in again when its session expires.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
@@ -79,10 +80,14 @@ async fn sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
     app.click("team-trust").await;
     replace_text(&app.wait_for("[data-testid=team-name]").await, name).await;
     replace_text(&app.wait_for("[data-testid=team-password]").await, PASSWORD).await;
+    // Signing in reads the whole window again from the server: this mark goes with the old page.
+    app.client.execute("window.beforeSignIn = true", vec![]).await.unwrap();
     app.click("team-sign-in").await;
     eventually("the window to show the team server", PATIENCE, || async {
+        let reloaded = app.client.execute("return window.beforeSignIn === undefined", vec![]).await.ok()?;
         let note = app.texts("[data-testid=team-note]").await.join(" ");
-        (note.contains(&server.url) && note.contains(&format!("{name} ({role})"))).then_some(())
+        let shown = note.contains(&server.url) && note.contains(&format!("{name} ({role})"));
+        (reloaded == serde_json::Value::Bool(true) && shown).then_some(())
     })
     .await;
 }
@@ -179,7 +184,7 @@ async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_out
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_viewers_console_cannot_call_or_launch() {
+async fn a_viewers_console_cannot_call_or_launch_and_signs_in_again_when_its_session_expires() {
     within(TEST_LIMIT, async {
         let server_data = tempfile::tempdir().unwrap();
         add_user(server_data.path(), "vic", "viewer");
@@ -195,6 +200,22 @@ async fn a_viewers_console_cannot_call_or_launch() {
         app.click("nav-campaigns").await;
         let launch = app.wait_for("[data-testid=new-campaign]").await;
         assert!(!launch.is_enabled().await.unwrap(), "a viewer cannot run campaigns");
+
+        // The session expires on the server: the window says to sign in again, and that works.
+        let server_db = rusqlite::Connection::open(server_data.path().join("switchboard.sqlite3")).unwrap();
+        assert_eq!(server_db.execute("UPDATE team_sessions SET expires_at = 0", []).unwrap(), 1);
+        app.click("nav-settings").await;
+        eventually("the window to say the session expired", PATIENCE, || async {
+            let code = app.attrs("[data-testid=error-banner]", "data-code").await;
+            (code == ["unauthorized"]).then_some(())
+        })
+        .await;
+        assert!(app.text("[data-testid=error-message]").await.contains("sign in again"));
+        app.take_page_errors().await;
+        sign_in(&app, &server, "vic", "viewer").await;
+        app.click("nav-contacts").await;
+        app.wait_for("[data-testid=contact-row]").await;
+        assert!(app.texts("[data-testid=error-banner]").await.is_empty());
         app.quit().await;
     })
     .await;

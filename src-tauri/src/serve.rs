@@ -70,6 +70,15 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let mut stops = stop_signals()?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     runtime.block_on(async move {
+        // The team server's port first: one that cannot be had stops nothing already started.
+        let team_listener = match &tls {
+            Some(_) => Some(
+                TcpListener::bind(args.team.bind)
+                    .await
+                    .map_err(|err| format!("the team server cannot listen on {}: {err}", args.team.bind))?,
+            ),
+            None => None,
+        };
         let keychain = args.providers.keychain();
         let startup = Startup {
             store,
@@ -97,12 +106,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         )];
         lines.extend(listening.urls.iter().map(|url| format!("  {}: {}", url.label, url.url)));
         let console = Arc::new(Console::running(paths, switchboard, listening, None));
-        let (api_stop, api) = match tls {
-            Some(tls) => {
-                let listener = TcpListener::bind(args.team.bind)
-                    .await
-                    .map_err(|err| format!("the team server cannot listen on {}: {err}", args.team.bind))?;
-                let address = listener.local_addr().map_err(|err| err.to_string())?;
+        let (api_stop, api) = match (tls, team_listener) {
+            (Some(tls), Some(listener)) => {
+                let address = listener.local_addr().unwrap_or(args.team.bind);
                 lines.push(format!("Team server on https://{address}; certificate SHA-256 {}", tls.fingerprint));
                 lines.push(format!("  (certificate: {})", tls.cert_path.display()));
                 let router = api::router(Arc::new(TeamServer { console: Arc::clone(&console), keychain }));
@@ -112,7 +118,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 });
                 (Some(stop), Some(tokio::spawn(serving)))
             }
-            None => (None, None),
+            _ => (None, None),
         };
         say(&lines.join("\n"));
         let printing = tokio::spawn(async move {

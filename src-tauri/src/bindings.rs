@@ -9,7 +9,7 @@ use switchboard_engine::{EngineEvent, ErrorCode, campaigns, contacts, history, r
 use ts_rs::{Config, TS};
 
 use crate::dto::{
-    AppInfo, CommandError, ConnectionOutcome, ConnectionResult, ForgetReport, HistoryHit, HistorySettings,
+    AppInfo, CommandError, ConnectionOutcome, ConnectionResult, ForgetReport, HistoryHit, HistorySettings, InstallPaths,
 };
 
 fn declaration<T: TS>(cfg: &Config) -> String {
@@ -147,6 +147,7 @@ fn typescript() -> String {
         declaration::<ConnectionResult>(&cfg),
         declaration::<crate::listener::WebhookUrl>(&cfg),
         declaration::<crate::listener::ListenerInfo>(&cfg),
+        declaration::<InstallPaths>(&cfg),
         declaration::<AppInfo>(&cfg),
     ] {
         out.push_str(&decl);

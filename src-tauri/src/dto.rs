@@ -83,14 +83,24 @@ pub struct ForgetReport {
     pub number_suppressed: bool,
 }
 
+/// The folders and files an installation keeps.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallPaths {
+    pub data_dir: String,
+    pub database_path: String,
+    pub log_dir: String,
+}
+
 /// Facts about this installation, for Settings and for the startup error screen.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
-    pub data_dir: String,
-    pub database_path: String,
-    pub log_dir: String,
+    /// Where this installation keeps its files: `null` over a team server, whose paths are its
+    /// own machine's business, not its clients' (not even an admin's: the server's own output
+    /// and its host show them to whoever runs it).
+    pub paths: Option<InstallPaths>,
     pub backends: Vec<BackendKind>,
     /// Why the console could not start (database unreadable, …); `null` when it runs.
     pub startup_error: Option<String>,

@@ -10,6 +10,9 @@ use tokio::sync::broadcast::error::RecvError;
 pub const ENGINE_EVENT: &str = "engine-event";
 /// Emitted when the console missed events and must re-read the store.
 pub const RESYNC_EVENT: &str = "engine-resync";
+/// Emitted with a `CommandError` when the team server ended this console's session (expired or
+/// revoked): the window asks to sign in again.
+pub const SESSION_ENDED_EVENT: &str = "team-session-ended";
 
 /// Spawns the forwarding task, which ends when the engine's bus closes.
 pub fn forward(app: AppHandle, engine: &Arc<Engine>) {

@@ -163,6 +163,34 @@ impl Client {
     }
 }
 
+type Events = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
+/// The event stream of `server`, opened with `token`.
+async fn open_events(server: &Server, tls: &Arc<ClientConfig>, token: &str) -> Events {
+    let port = port_of(&server.address).to_owned();
+    let mut request = format!("wss://localhost:{port}/api/v1/events").into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let tcp = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
+    let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    tokio_tungstenite::client_async(request, stream).await.unwrap().0
+}
+
+/// Reads `events` until the server closes it: its close code and reason.
+async fn closed(events: &mut Events) -> (u16, String) {
+    let frames = async {
+        while let Some(frame) = events.next().await {
+            if let Message::Close(Some(close)) = frame.unwrap() {
+                return (u16::from(close.code), close.reason.to_string());
+            }
+        }
+        panic!("the event stream ended without a close frame");
+    };
+    tokio::time::timeout(Duration::from_secs(60), frames).await.expect("the event stream stayed open")
+}
+
 fn port_of(address: &str) -> &str {
     address.rsplit(':').next().unwrap()
 }
@@ -197,15 +225,7 @@ async fn a_team_server_serves_signed_in_accounts_by_role_over_tls_and_audits_the
     let vic = client.sign_in("vic").await;
 
     // The event stream, as the window gets it.
-    let port = port_of(&server.address).to_owned();
-    let mut request = format!("wss://localhost:{port}/api/v1/events").into_client_request().unwrap();
-    request.headers_mut().insert("authorization", format!("Bearer {vic}").parse().unwrap());
-    let tcp = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
-    let stream = tokio_rustls::TlsConnector::from(Arc::clone(&tls))
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .unwrap();
-    let (mut events, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+    let mut events = open_events(&server, &tls, &vic).await;
 
     // An operation with the window's own arguments: a dispatcher launches a campaign.
     let (status, agents) = client.op("list_agents", Some(&ana), json!({})).await;
@@ -275,6 +295,11 @@ async fn a_team_server_serves_signed_in_accounts_by_role_over_tls_and_audits_the
         let (status, _) = client.op(operation, Some(&vic), json!({})).await;
         assert_eq!(status, 200, "{operation}");
     }
+    // The server's facts, without where it keeps its files: no client's business.
+    let (_, info) = client.op("app_info", Some(&ana), json!({})).await;
+    assert!(info["paths"].is_null() && info["version"].is_string(), "{info}");
+    let profile_path = profile.data.display().to_string();
+    assert!(!client.bodies.iter().any(|body| body.contains(&profile_path)), "no server path reaches a console");
 
     // Missing, forged and expired tokens.
     let (status, missing) = client.op("list_calls", None, json!({})).await;
@@ -315,4 +340,40 @@ async fn a_team_server_serves_signed_in_accounts_by_role_over_tls_and_audits_the
         .query_row("SELECT group_concat(token_hash) FROM team_sessions", [], |row| row.get(0))
         .unwrap();
     assert!(!stored.contains(&ana) && !stored.contains(&vic), "tokens are kept only as hashes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_stream_closes_when_its_session_expires_or_is_revoked() {
+    let profile = Profile::new();
+    for name in ["ana", "ben"] {
+        assert!(profile.add_user(name, "viewer", PASSWORD).status.success());
+    }
+    let server = Server::start(&profile);
+    let tls = trusting(&profile.data.join("team-tls/cert.pem"));
+    let mut client = Client::new(&server, Arc::clone(&tls));
+    let (ana, ben) = (client.sign_in("ana").await, client.sign_in("ben").await);
+    let mut ana_events = open_events(&server, &tls, &ana).await;
+    let mut ben_events = open_events(&server, &tls, &ben).await;
+
+    let db = profile.database();
+    let expire =
+        "UPDATE team_sessions SET expires_at = 0 WHERE user_id = (SELECT id FROM team_users WHERE name = 'ana')";
+    assert_eq!(db.execute(expire, []).unwrap(), 1);
+    let (code, reason) = closed(&mut ana_events).await;
+    assert_eq!(code, 4401, "{reason}");
+    assert!(reason.contains("expired") && reason.contains("sign in again"), "{reason}");
+
+    // Revoked: its session row is gone.
+    let revoke = "DELETE FROM team_sessions WHERE user_id = (SELECT id FROM team_users WHERE name = 'ben')";
+    assert_eq!(db.execute(revoke, []).unwrap(), 1);
+    assert_eq!(closed(&mut ben_events).await.0, 4401);
+
+    let audit: i64 = db
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE operation = 'events closed' AND outcome = 'unauthorized'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(audit, 2, "each close is audited");
 }

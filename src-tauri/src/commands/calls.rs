@@ -4,18 +4,22 @@ use switchboard_core::{AgentId, CallSummary, ContactId, FieldError, Offer, Quote
 use switchboard_engine::{ActionCall, local_date, now};
 
 use super::{Reply, engine, query};
-use crate::dto::{AppInfo, CommandError};
+use crate::dto::{AppInfo, CommandError, InstallPaths};
 use crate::operations::Ctx;
 
 /// How many calls the Live section lists.
 const RECENT_CALLS: u32 = 200;
 
+/// The app's facts; over a team server (no desktop) without the server's paths.
 pub async fn app_info(ctx: &Ctx<'_>) -> Reply<AppInfo> {
-    Ok(AppInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
+    let paths = ctx.desktop.map(|_| InstallPaths {
         data_dir: ctx.console.paths.root.display().to_string(),
         database_path: ctx.console.paths.database.display().to_string(),
         log_dir: ctx.console.paths.logs.display().to_string(),
+    });
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        paths,
         backends: ctx.console.backends(),
         startup_error: ctx.console.engine.as_ref().err().cloned(),
     })

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -34,6 +34,11 @@ use crate::operations::{self, Ctx, Place};
 const MAX_BODY: usize = 64 * 1024 * 1024;
 /// A TLS handshake and a request head must each arrive within this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an open event stream checks that its session still holds (not expired, not revoked).
+const SESSION_CHECK: Duration = Duration::from_secs(2);
+/// The WebSocket close code an event stream ends with when its session no longer holds; the
+/// console then asks to sign in again rather than opening the stream again.
+pub const SESSION_ENDED: u16 = 4401;
 
 /// What the API serves: the engine as the console would see it, with the server's keys.
 pub struct TeamServer {
@@ -168,14 +173,23 @@ async fn events(State(server): State<Arc<TeamServer>>, headers: HeaderMap, upgra
         }
     };
     audited(&server.console, &member.name, "events", Ok(())).await;
-    upgrade.on_upgrade(move |socket| stream_events(socket, engine))
+    let token = bearer(&headers).unwrap_or_default();
+    upgrade.on_upgrade(move |socket| stream_events(socket, engine, server, member, token))
 }
 
 /// Each event as `{"event": ...}`; `{"resync": missed}` when the stream fell behind (the
-/// console re-reads, as the window does on `engine-resync`).
-async fn stream_events(mut socket: WebSocket, engine: Arc<Engine>) {
+/// console re-reads, as the window does on `engine-resync`). The stream closes with
+/// `SESSION_ENDED` once `token`'s session has expired or was revoked.
+async fn stream_events(
+    mut socket: WebSocket,
+    engine: Arc<Engine>,
+    server: Arc<TeamServer>,
+    member: Member,
+    token: String,
+) {
     let mut events = engine.bus().subscribe();
     drop(engine);
+    let mut checks = tokio::time::interval(SESSION_CHECK);
     loop {
         let frame = tokio::select! {
             event = events.recv() => match event {
@@ -187,6 +201,15 @@ async fn stream_events(mut socket: WebSocket, engine: Arc<Engine>) {
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 Some(Ok(_)) => continue,
             },
+            _ = checks.tick() => match session_holds(&server.console, &token).await {
+                Ok(()) => continue,
+                Err(err) => {
+                    audited(&server.console, &member.name, "events closed", Err(err.code)).await;
+                    let reason = CloseFrame { code: SESSION_ENDED, reason: err.message.into() };
+                    let _ = socket.send(Message::Close(Some(reason))).await;
+                    break;
+                }
+            },
         };
         if socket.send(Message::Text(frame.to_string().into())).await.is_err() {
             break;
@@ -196,13 +219,27 @@ async fn stream_events(mut socket: WebSocket, engine: Arc<Engine>) {
 
 /// The account the request's bearer token signs in.
 async fn member(console: &Console, headers: &HeaderMap) -> Reply<Member> {
-    let token = headers
+    let token = bearer(headers)
+        .ok_or_else(|| CommandError::new(ErrorCode::Unauthorized, "sign in first: no bearer token was sent"))?;
+    with_store(console, move |store| accounts::member(store, &token)).await
+}
+
+/// Whether `token`'s session still holds; a store that cannot answer is not a reason to close.
+async fn session_holds(console: &Console, token: &str) -> Reply<()> {
+    let token = token.to_owned();
+    match with_store(console, move |store| accounts::member(store, &token)).await {
+        Err(err) if err.code == ErrorCode::Unauthorized => Err(err),
+        _ => Ok(()),
+    }
+}
+
+/// The request's bearer token, if it sent one.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::to_owned)
-        .ok_or_else(|| CommandError::new(ErrorCode::Unauthorized, "sign in first: no bearer token was sent"))?;
-    with_store(console, move |store| accounts::member(store, &token)).await
 }
 
 async fn audited(console: &Console, who: &str, operation: &str, outcome: Result<(), ErrorCode>) {

@@ -16,14 +16,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_engine::ErrorCode;
 use tauri::{AppHandle, Emitter as _};
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::{Error, Message};
 use ts_rs::TS;
 
+use super::api::SESSION_ENDED;
 use super::tls::fingerprint;
 use crate::commands::Reply;
 use crate::dto::CommandError;
-use crate::events::{ENGINE_EVENT, RESYNC_EVENT};
+use crate::events::{ENGINE_EVENT, RESYNC_EVENT, SESSION_ENDED_EVENT};
 use crate::operations::Role;
 
 /// How long an operation may take on the server (a rehearsal runs many calls).
@@ -197,12 +199,21 @@ fn invalid_url(url: &str) -> CommandError {
 }
 
 /// Relays the server's events to the window until the link is dropped, opening the stream again
-/// when it closes (the window re-reads then, as on a missed event).
+/// when it closes (the window re-reads then, as on a missed event); when the server closes it
+/// because the session ended, the window is told to sign in again and the relay stops.
 async fn relay_events(app: AppHandle, connection: TeamConnection, token: String, tls: Arc<ClientConfig>) {
     let mut wait = RECONNECT;
     loop {
         match stream_events(&app, &connection, &token, &tls).await {
-            Ok(()) => {
+            Ok(Closed::SessionEnded(reason)) => {
+                tracing::info!(server = %connection.url, %reason, "the team session ended");
+                let ended = CommandError::new(ErrorCode::Unauthorized, reason);
+                if let Err(err) = app.emit(SESSION_ENDED_EVENT, ended) {
+                    tracing::warn!(error = %err, "could not tell the window the session ended");
+                }
+                return;
+            }
+            Ok(Closed::ByServer) => {
                 tracing::info!(server = %connection.url, "the team server closed the event stream");
                 wait = RECONNECT;
             }
@@ -218,12 +229,20 @@ async fn relay_events(app: AppHandle, connection: TeamConnection, token: String,
     }
 }
 
+/// How an event stream ended without failing.
+enum Closed {
+    /// The server closed it (it stops, say): open it again.
+    ByServer,
+    /// The session expired or was revoked, for this reason: sign in again.
+    SessionEnded(String),
+}
+
 async fn stream_events(
     app: &AppHandle,
     connection: &TeamConnection,
     token: &str,
     tls: &Arc<ClientConfig>,
-) -> Result<(), String> {
+) -> Result<Closed, String> {
     let (host, port) = host_and_port(&connection.url).map_err(|err| err.message)?;
     let ws_url = format!("wss://{}/api/v1/events", connection.url.trim_start_matches("https://"));
     let mut request = ws_url.into_client_request().map_err(|err| err.to_string())?;
@@ -233,11 +252,23 @@ async fn stream_events(
     let name = ServerName::try_from(host).map_err(|err| err.to_string())?;
     let stream =
         tokio_rustls::TlsConnector::from(Arc::clone(tls)).connect(name, tcp).await.map_err(|err| err.to_string())?;
-    let (mut socket, _) = tokio_tungstenite::client_async(request, stream).await.map_err(|err| err.to_string())?;
+    let (mut socket, _) = match tokio_tungstenite::client_async(request, stream).await {
+        Ok(opened) => opened,
+        Err(Error::Http(response)) if response.status() == StatusCode::UNAUTHORIZED => {
+            return Ok(Closed::SessionEnded("the session is unknown or has expired: sign in again".to_owned()));
+        }
+        Err(err) => return Err(err.to_string()),
+    };
     // The window re-reads what it may have missed before the stream opened.
     let _ = app.emit(RESYNC_EVENT, 0);
     while let Some(frame) = socket.next().await {
-        let Message::Text(text) = frame.map_err(|err| err.to_string())? else { continue };
+        let text = match frame.map_err(|err| err.to_string())? {
+            Message::Text(text) => text,
+            Message::Close(Some(close)) if u16::from(close.code) == SESSION_ENDED => {
+                return Ok(Closed::SessionEnded(close.reason.to_string()));
+            }
+            _ => continue,
+        };
         let frame: Value = serde_json::from_str(&text).map_err(|err| err.to_string())?;
         let sent = match (frame.get("event"), frame.get("resync")) {
             (Some(event), _) => app.emit(ENGINE_EVENT, event),
@@ -248,7 +279,7 @@ async fn stream_events(
             tracing::warn!(error = %err, "could not send an event to the console");
         }
     }
-    Ok(())
+    Ok(Closed::ByServer)
 }
 
 /// TLS that accepts the server whose certificate has `fingerprint`, and nothing else.

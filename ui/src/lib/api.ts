@@ -176,15 +176,23 @@ export const api = {
   setTheme: (theme: Theme) => call<Theme>("set_theme", { theme }),
 };
 
-/** Subscribes to engine events; `onResync` runs when events were missed and state must be re-read. */
+/**
+ * Subscribes to engine events; `onResync` runs when events were missed and state must be re-read,
+ * `onSessionEnded` when the team server ended this console's session (sign in again).
+ */
 export async function onEngineEvents(
   onEvent: (event: EngineEvent) => void,
   onResync: () => void,
+  onSessionEnded: (err: ApiError) => void,
 ): Promise<UnlistenFn> {
   const stopEvents = await listen<EngineEvent>("engine-event", (e) => onEvent(e.payload));
   const stopResync = await listen<number>("engine-resync", () => onResync());
+  const stopEnded = await listen<CommandError>("team-session-ended", (e) =>
+    onSessionEnded(new ApiError(e.payload.code, e.payload.message, e.payload.fields)),
+  );
   return () => {
     stopEvents();
     stopResync();
+    stopEnded();
   };
 }

@@ -1105,7 +1105,15 @@ verified: Array<string>,
  */
 error: string | null, };
 
-export type AppInfo = { version: string, dataDir: string, databasePath: string, logDir: string, backends: Array<BackendKind>, 
+export type InstallPaths = { dataDir: string, databasePath: string, logDir: string, };
+
+export type AppInfo = { version: string, 
+/**
+ * Where this installation keeps its files: `null` over a team server, whose paths are its
+ * own machine's business, not its clients' (not even an admin's: the server's own output
+ * and its host show them to whoever runs it).
+ */
+paths: InstallPaths | null, backends: Array<BackendKind>, 
 /**
  * Why the console could not start (database unreadable, …); `null` when it runs.
  */

@@ -111,7 +111,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 let address = listener.local_addr().unwrap_or(args.team.bind);
                 lines.push(format!("Team server on https://{address}; certificate SHA-256 {}", tls.fingerprint));
                 lines.push(format!("  (certificate: {})", tls.cert_path.display()));
-                let router = api::router(Arc::new(TeamServer { console: Arc::clone(&console), keychain }));
+                let router = api::router(Arc::new(TeamServer {
+                    console: Arc::clone(&console),
+                    keychain,
+                    limits: Default::default(),
+                }));
                 let (stop, stopped) = oneshot::channel::<()>();
                 let serving = api::serve(listener, TlsAcceptor::from(tls.config), router, async move {
                     let _ = stopped.await;

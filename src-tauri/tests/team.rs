@@ -132,12 +132,19 @@ struct Client {
     http: reqwest::Client,
     base: String,
     bodies: Vec<String>,
+    /// The `Retry-After` of the last answer, if it had one.
+    last_retry_after: Option<String>,
 }
 
 impl Client {
     fn new(server: &Server, tls: Arc<ClientConfig>) -> Self {
         let http = reqwest::Client::builder().use_preconfigured_tls((*tls).clone()).build().unwrap();
-        Self { http, base: format!("https://localhost:{}", port_of(&server.address)), bodies: Vec::new() }
+        Self {
+            http,
+            base: format!("https://localhost:{}", port_of(&server.address)),
+            bodies: Vec::new(),
+            last_retry_after: None,
+        }
     }
 
     async fn post(&mut self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
@@ -147,6 +154,8 @@ impl Client {
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").map(|value| value.to_str().unwrap().to_owned());
+        self.last_retry_after = retry_after;
         let text = response.text().await.unwrap();
         self.bodies.push(text.clone());
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
@@ -376,4 +385,59 @@ async fn an_event_stream_closes_when_its_session_expires_or_is_revoked() {
         )
         .unwrap();
     assert_eq!(audit, 2, "each close is audited");
+}
+
+/// A server on a fresh profile with `names` as viewers, and a client trusting it.
+fn server_with_viewers(names: &[&str]) -> (Profile, Server, Client) {
+    let profile = Profile::new();
+    for name in names {
+        assert!(profile.add_user(name, "viewer", PASSWORD).status.success());
+    }
+    let server = Server::start(&profile);
+    let client = Client::new(&server, trusting(&profile.data.join("team-tls/cert.pem")));
+    (profile, server, client)
+}
+
+fn wrong_password(name: &str) -> Value {
+    json!({"name": name, "password": "not the password"})
+}
+
+/// How many sign-ins the audit log has refused as too many.
+fn refusals_audited(profile: &Profile) -> i64 {
+    let query = "SELECT count(*) FROM audit_log WHERE operation = 'session' AND outcome = 'too-many-attempts'";
+    profile.database().query_row(query, [], |row| row.get(0)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_sign_ins_of_an_account_are_limited_and_a_success_is_not_counted() {
+    let (profile, _server, mut client) = server_with_viewers(&["ana", "ben"]);
+    for _ in 0..4 {
+        assert_eq!(client.post("/api/v1/session", None, wrong_password("ana")).await.0, 401);
+    }
+    client.sign_in("ana").await;
+    assert_eq!(client.post("/api/v1/session", None, wrong_password("ana")).await.0, 401, "a success is not counted");
+    let (status, refused) = client.post("/api/v1/session", None, wrong_password("ana")).await;
+    assert_eq!((status, refused["code"].as_str()), (429, Some("too-many-attempts")), "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("too many failed sign-ins"), "{refused}");
+    let wait: u64 = client.last_retry_after.clone().expect("a Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let (status, _) = client.post("/api/v1/session", None, json!({"name": "ana", "password": PASSWORD})).await;
+    assert_eq!(status, 429, "a locked account is refused even the right password");
+    client.sign_in("ben").await;
+    assert_eq!(refusals_audited(&profile), 2, "each refusal is audited");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_sign_ins_from_an_address_are_limited_across_accounts() {
+    let (profile, _server, mut client) = server_with_viewers(&["ben"]);
+    let mut statuses = Vec::new();
+    for n in 0..24 {
+        statuses.push(client.post("/api/v1/session", None, wrong_password(&format!("guess{n}"))).await.0);
+    }
+    let first = statuses.iter().position(|status| *status == 429);
+    assert!(first.is_some_and(|first| first >= 20) && statuses.ends_with(&[429, 429, 429]), "{statuses:?}");
+    let (status, _) = client.post("/api/v1/session", None, json!({"name": "ben", "password": PASSWORD})).await;
+    assert_eq!(status, 429, "a locked address is refused for every account");
+    assert!(client.last_retry_after.is_some());
+    assert!(refusals_audited(&profile) >= 4);
 }

@@ -3,16 +3,17 @@
 //! `GET /api/v1/events` streams the engine's events over a WebSocket. Every call is audited.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -24,6 +25,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_rustls::TlsAcceptor;
 
 use super::accounts::{self, Member};
+use super::sign_in_limits::SignInLimits;
 use crate::commands::{Reply, with_store};
 use crate::console::Console;
 use crate::dto::CommandError;
@@ -44,6 +46,7 @@ pub const SESSION_ENDED: u16 = 4401;
 pub struct TeamServer {
     pub console: Arc<Console>,
     pub keychain: Arc<Keychain>,
+    pub limits: SignInLimits,
 }
 
 /// The API's routes.
@@ -80,7 +83,7 @@ pub async fn serve(listener: TcpListener, tls: TlsAcceptor, router: Router, stop
                 Ok(Err(error)) => return tracing::debug!(%peer, %error, "TLS handshake refused"),
                 Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
             };
-            let service = TowerToHyperService::new(router);
+            let service = TowerToHyperService::new(router.layer(Extension(ConnectInfo(peer))));
             if let Err(error) = http.serve_connection(TokioIo::new(stream), service).with_upgrades().await {
                 tracing::debug!(%peer, %error, "team connection ended");
             }
@@ -94,21 +97,43 @@ struct SignIn {
     password: String,
 }
 
-async fn sign_in(State(server): State<Arc<TeamServer>>, body: Bytes) -> Response {
+async fn sign_in(
+    State(server): State<Arc<TeamServer>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
     let Ok(SignIn { name, password }) = serde_json::from_slice(&body) else {
         return refuse(CommandError::new(ErrorCode::InvalidInput, "sign in with a JSON object of name and password"));
     };
-    let session = with_store(&server.console, move |store| {
-        let signed = accounts::sign_in(store, &name, &password);
-        accounts::audit(store, &name, "session", signed.as_ref().map(|_| ()).map_err(|err| err.code));
-        tracing::info!(account = %name, signed_in = signed.is_ok(), "team sign-in");
-        signed
-    })
-    .await;
-    match session {
-        Ok(session) => (StatusCode::OK, axum::Json(session)).into_response(),
-        Err(err) => refuse(err),
+    let address = peer.ip();
+    if let Some(wait) = server.limits.locked(&name, address) {
+        audited(&server.console, &name, "session", Err(ErrorCode::TooManyAttempts)).await;
+        tracing::warn!(account = %name, %address, "team sign-in refused: too many failed attempts");
+        return too_many_attempts(wait);
     }
+    let account = name.clone();
+    let session = with_store(&server.console, move |store| accounts::sign_in(store, &account, &password)).await;
+    let answer = match session {
+        Err(err) if err.code == ErrorCode::Unauthorized => match server.limits.failed(&name, address) {
+            Some(wait) => Err((ErrorCode::TooManyAttempts, too_many_attempts(wait))),
+            None => Err((err.code, refuse(err))),
+        },
+        Err(err) => Err((err.code, refuse(err))),
+        Ok(session) => Ok((StatusCode::OK, axum::Json(session)).into_response()),
+    };
+    audited(&server.console, &name, "session", answer.as_ref().map(|_| ()).map_err(|(code, _)| *code)).await;
+    tracing::info!(account = %name, %address, signed_in = answer.is_ok(), "team sign-in");
+    answer.unwrap_or_else(|(_, refused)| refused)
+}
+
+/// 429 with `Retry-After`: too many failed sign-ins for the account or from the address.
+fn too_many_attempts(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let err =
+        CommandError::new(ErrorCode::TooManyAttempts, format!("too many failed sign-ins: try again in {seconds} s"));
+    let mut refused = refuse(err);
+    refused.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    refused
 }
 
 async fn operation(
@@ -257,6 +282,7 @@ async fn audited(console: &Console, who: &str, operation: &str, outcome: Result<
 fn refuse(err: CommandError) -> Response {
     let status = match err.code {
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::Storage | ErrorCode::KeychainUnavailable | ErrorCode::TeamServer => {

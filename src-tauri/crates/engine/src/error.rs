@@ -28,6 +28,8 @@ pub enum ErrorCode {
     Storage,
     /// No session, or one that expired or was never given (a team server's 401).
     Unauthorized,
+    /// Too many failed sign-ins for the account or from the address (a team server's 429).
+    TooManyAttempts,
     /// Signed in, but the account's role may not do this (a team server's 403).
     Forbidden,
     /// The team server the console is signed in to could not be reached or answered oddly.

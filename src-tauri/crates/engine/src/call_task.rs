@@ -195,8 +195,15 @@ impl CallTask {
             return Ok(());
         };
         let (store, id) = (Arc::clone(&self.store), self.call_id);
-        blocking(move || recordings.save(&store, id, extension, &audio, duration_ms, now())).await?;
-        Ok(())
+        blocking(move || {
+            // Kept once: the same audio reported again (by webhook and by fetch) is not written
+            // again, nor is a recording retention has deleted brought back.
+            if store.recording(id)?.is_some() {
+                return Ok(());
+            }
+            recordings.save(&store, id, extension, &audio, duration_ms, now()).map(drop)
+        })
+        .await
     }
 
     /// Moves the call's finished recording file into the recordings directory, or deletes it

@@ -37,6 +37,30 @@ async fn a_calls_audio_is_saved_and_retention_deletes_it_later() {
     assert_eq!(store.recording(call.id).unwrap().unwrap().deleted_at, Some(in_three_days));
 }
 
+/// A provider may report a call's audio twice (its audio webhook and the audio fetched with the
+/// finished call, both arriving before either is applied): it is kept once, as first reported.
+#[tokio::test]
+async fn audio_reported_twice_is_kept_once_as_first_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = |bytes: &[u8]| BackendEvent::Recording { audio: bytes.to_vec(), extension: "mp3", duration_ms: 1_000 };
+    let backend = ScriptedBackend::new(Script::Play(vec![
+        BackendEvent::Answered,
+        audio(b"ID3 first"),
+        audio(b"ID3 second report"),
+        BackendEvent::Ended { state: CallState::Completed, reason: "done".into() },
+    ]));
+    let settings = EngineSettings { recordings_dir: Some(dir.path().join("recordings")), ..EngineSettings::default() };
+    let engine = engine_with_settings(backend, 60, settings);
+    let mut events = engine.bus().subscribe();
+    let (contact, agent) = ids(&engine, "Acme Fasteners");
+    let call = super::start(&engine, contact, agent).await.unwrap();
+    until_ended(&mut events, call.id).await;
+
+    let info = engine.store().recording(call.id).unwrap().expect("the recording is recorded");
+    assert_eq!(info.bytes, 9, "the first report's size");
+    assert_eq!(std::fs::read(engine.recordings().unwrap().path_of(&info.file)).unwrap(), b"ID3 first");
+}
+
 #[tokio::test]
 async fn a_recording_file_is_moved_into_place_from_this_filesystem_or_another_and_never_left_behind() {
     let dir = tempfile::tempdir().unwrap();

@@ -29,7 +29,7 @@ impl FinishedCall {
     /// cost is the call's price, in dollars at the rates in Settings; Twilio's charge for a call
     /// the engine prices from its usage (pipeline, gather) is kept as reported only. A call's
     /// recording is kept once: the same audio reported again (by GET and by webhook, or
-    /// redelivered) is not written again.
+    /// redelivered) is not written again, nor one retention deleted brought back.
     pub(crate) async fn deliver(self, reports: &CallReports, call: &CallSummary) -> Result<(), EngineError> {
         let Self { refs, cost, record, mut events } = self;
         let (store, id, backend) = (Arc::clone(reports.store()), call.id, call.backend);
@@ -50,7 +50,7 @@ impl FinishedCall {
             if let Some(record) = &record {
                 store.set_provider_record(id, record)?;
             }
-            Ok::<_, EngineError>(store.recording(id)?.is_some_and(|recording| recording.deleted_at.is_none()))
+            Ok::<_, EngineError>(store.recording(id)?.is_some())
         })
         .await?;
         if has_recording {

@@ -45,11 +45,11 @@ impl World {
     /// Both shipped quote agents moved to Vapi (max duration `max_duration_secs`), the sample
     /// vendors, cooperative callees, and server messages delivered as `delivery`.
     async fn new(delivery: WebhookDelivery, max_duration_secs: u32) -> Self {
-        Self::with_cast(delivery, max_duration_secs, Cast::Cooperative).await
+        Self::with_cast(delivery, max_duration_secs, Cast::Cooperative, loopback_http()).await
     }
 
-    /// As [`World::new`], the callees being `cast`.
-    async fn with_cast(delivery: WebhookDelivery, max_duration_secs: u32, cast: Cast) -> Self {
+    /// As [`World::new`], the callees being `cast` and the client's HTTP settings `http`.
+    async fn with_cast(delivery: WebhookDelivery, max_duration_secs: u32, cast: Cast, http: HttpSettings) -> Self {
         let (store, agents) = hosted::seeded_store(BackendKind::Vapi, max_duration_secs, |id, config| {
             config.backend_settings.vapi.assistant_id = format!("asst-{}", id.0);
             config.backend_settings.vapi.phone_number_id = "pn-switchboard".into();
@@ -68,7 +68,6 @@ impl World {
         .await
         .unwrap();
         fake.set_delivery(delivery);
-        let http = loopback_http();
         let config = VapiConfig { base_url: fake.base_url().to_owned(), api_key: Secret::new(API_KEY) };
         let client = VapiClient::new(config, &http).unwrap();
 
@@ -192,7 +191,7 @@ async fn a_quote_campaign_runs_both_rounds_over_vapi_and_fills_history() {
 
 #[tokio::test]
 async fn with_a_realistic_cast_every_call_ends_and_busy_or_unanswered_ones_with_vapis_reason() {
-    let world = World::with_cast(WebhookDelivery::InOrder, 300, Cast::Realistic).await;
+    let world = World::with_cast(WebhookDelivery::InOrder, 300, Cast::Realistic, loopback_http()).await;
     let (store, calls) = hosted::realistic_campaign(&world.engine).await;
     let unreached: Vec<_> =
         calls.iter().filter(|call| matches!(call.state, CallState::Busy | CallState::NoAnswer)).collect();
@@ -246,8 +245,10 @@ async fn a_dropped_report_is_recovered_by_the_reconciler() {
 /// process is still placing (its id not recorded yet) alone, and it ends as it went.
 #[tokio::test]
 async fn a_call_still_being_placed_when_overdue_is_not_closed_as_lost() {
-    let world = World::new(WebhookDelivery::Dropped, 1).await;
-    world.fake.set_latency(Duration::from_millis(1000) + RECONCILE.overdue + RECONCILE.every);
+    // The client waits long enough for the slow placing even on a loaded machine.
+    let http = HttpSettings { request_timeout: Duration::from_secs(10), ..loopback_http() };
+    let world = World::with_cast(WebhookDelivery::Dropped, 1, Cast::Cooperative, http).await;
+    world.fake.set_latency(Duration::from_millis(1000) + RECONCILE.overdue + RECONCILE.every * 3);
     let reconciler = world.backend.spawn_reconciler(world.reports.clone());
     let record = hosted::quote_call_reconciled(&world.engine, reconciler).await;
     assert_eq!(record.call.state, CallState::Completed, "{:?}", record.call.end_reason);

@@ -54,6 +54,23 @@ async fn rehearse_all(app: &App, runs: u32) -> u32 {
     total
 }
 
+/// The app on the profile in `data` with `provider`'s key `key` and its API at `base_url` (a
+/// fake); every other provider's API points at a closed loopback port, so nothing leaves
+/// 127.0.0.1.
+async fn app_with_one_provider(data: &Path, provider: &str, key: &str, base_url: &str) -> App {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = format!("http://{closed}");
+    let providers = ["TWILIO", "ELEVENLABS", "DEEPGRAM", "VAPI", "ULTRAVOX", "ANTHROPIC"];
+    let bases: Vec<(String, &str)> = providers
+        .iter()
+        .map(|name| (format!("SWITCHBOARD_{name}_BASE_URL"), if *name == provider { base_url } else { &closed }))
+        .collect();
+    let key_var = format!("{provider}_API_KEY");
+    let mut env = vec![(key_var.as_str(), Path::new(key))];
+    env.extend(bases.iter().map(|(name, base)| (name.as_str(), Path::new(*base))));
+    App::start_with_env(data, 1, &env).await
+}
+
 /// Opens a new driver batch over every driver, to call now.
 async fn open_builder(app: &App) {
     app.click("nav-campaigns").await;
@@ -274,18 +291,8 @@ async fn a_mode_is_chosen_where_more_than_one_can_rehearse() {
         const KEY: &str = "sk-ant-rehearsal-test";
         let model = FakeAnthropic::start(KEY, rehearsal_agent::responder()).await.unwrap();
         let data = tempfile::tempdir().unwrap();
-        // With an Anthropic key the agent's own model turn can rehearse it too (against the fake);
-        // the other providers point at a closed loopback port, so nothing leaves 127.0.0.1.
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let closed = format!("http://{closed}");
-        let others =
-            ["TWILIO", "ELEVENLABS", "DEEPGRAM", "VAPI", "ULTRAVOX"].map(|p| format!("SWITCHBOARD_{p}_BASE_URL"));
-        let mut env = vec![
-            ("ANTHROPIC_API_KEY", Path::new(KEY)),
-            ("SWITCHBOARD_ANTHROPIC_BASE_URL", Path::new(model.base_url())),
-        ];
-        env.extend(others.iter().map(|name| (name.as_str(), Path::new(&closed))));
-        let app = App::start_with_env(data.path(), 1, &env).await;
+        // With an Anthropic key the agent's own model turn can rehearse it too (against the fake).
+        let app = app_with_one_provider(data.path(), "ANTHROPIC", KEY, model.base_url()).await;
         app.click("nav-agents").await;
         toggle_suite(&app).await;
 
@@ -335,16 +342,7 @@ async fn an_elevenlabs_agent_is_rehearsed_at_elevenlabs_and_its_verdict_shown() 
         });
         fake.set_test_models(rehearsal_agent::responder(), user, evaluator);
         let data = tempfile::tempdir().unwrap();
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let closed = format!("http://{closed}");
-        let others =
-            ["TWILIO", "ANTHROPIC", "DEEPGRAM", "VAPI", "ULTRAVOX"].map(|p| format!("SWITCHBOARD_{p}_BASE_URL"));
-        let mut env = vec![
-            ("ELEVENLABS_API_KEY", Path::new(KEY)),
-            ("SWITCHBOARD_ELEVENLABS_BASE_URL", Path::new(fake.base_url())),
-        ];
-        env.extend(others.iter().map(|name| (name.as_str(), Path::new(&closed))));
-        let app = App::start_with_env(data.path(), 1, &env).await;
+        let app = app_with_one_provider(data.path(), "ELEVENLABS", KEY, fake.base_url()).await;
 
         // The dispatcher moves the agent to ElevenLabs in its editor.
         app.click("nav-agents").await;

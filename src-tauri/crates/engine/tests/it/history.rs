@@ -1,26 +1,34 @@
 //! What the engine keeps for History: recordings on disk (and their retention), and the memory
 //! of past calls a contact's next call is given.
 
-use switchboard_core::{CallState, UnixMillis};
+use std::path::Path;
+
+use switchboard_core::{CallState, CallSummary, UnixMillis};
 use switchboard_engine::history::{MEMORY_CALLS, Recordings, apply_retention};
-use switchboard_engine::{BackendEvent, EngineSettings};
+use switchboard_engine::{BackendEvent, Engine, EngineSettings};
 
 use crate::{Script, ScriptedBackend, engine_with, engine_with_settings, ids, until_ended};
 
-#[tokio::test]
-async fn a_calls_audio_is_saved_and_retention_deletes_it_later() {
-    let dir = tempfile::tempdir().unwrap();
-    let backend = ScriptedBackend::new(Script::Play(vec![
-        BackendEvent::Answered,
-        BackendEvent::Recording { audio: b"RIFF fake wav".to_vec(), extension: "wav", duration_ms: 1_500 },
-        BackendEvent::Ended { state: CallState::Completed, reason: "done".into() },
-    ]));
-    let settings = EngineSettings { recordings_dir: Some(dir.path().join("recordings")), ..EngineSettings::default() };
-    let engine = engine_with_settings(backend, 60, settings);
+/// An engine keeping recordings under `dir`, after one call to Acme Fasteners whose backend
+/// answered, reported `reported` and ended.
+async fn after_a_call_reporting(dir: &Path, reported: Vec<BackendEvent>) -> (Engine, CallSummary) {
+    let mut script = vec![BackendEvent::Answered];
+    script.extend(reported);
+    script.push(BackendEvent::Ended { state: CallState::Completed, reason: "done".into() });
+    let settings = EngineSettings { recordings_dir: Some(dir.join("recordings")), ..EngineSettings::default() };
+    let engine = engine_with_settings(ScriptedBackend::new(Script::Play(script)), 60, settings);
     let mut events = engine.bus().subscribe();
     let (contact, agent) = ids(&engine, "Acme Fasteners");
     let call = super::start(&engine, contact, agent).await.unwrap();
     until_ended(&mut events, call.id).await;
+    (engine, call)
+}
+
+#[tokio::test]
+async fn a_calls_audio_is_saved_and_retention_deletes_it_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = BackendEvent::Recording { audio: b"RIFF fake wav".to_vec(), extension: "wav", duration_ms: 1_500 };
+    let (engine, call) = after_a_call_reporting(dir.path(), vec![wav]).await;
 
     let info = engine.store().recording(call.id).unwrap().expect("the recording is recorded");
     assert_eq!((info.file.as_str(), info.duration_ms, info.bytes), (format!("{}.wav", call.id.0).as_str(), 1_500, 13));
@@ -43,18 +51,8 @@ async fn a_calls_audio_is_saved_and_retention_deletes_it_later() {
 async fn audio_reported_twice_is_kept_once_as_first_reported() {
     let dir = tempfile::tempdir().unwrap();
     let audio = |bytes: &[u8]| BackendEvent::Recording { audio: bytes.to_vec(), extension: "mp3", duration_ms: 1_000 };
-    let backend = ScriptedBackend::new(Script::Play(vec![
-        BackendEvent::Answered,
-        audio(b"ID3 first"),
-        audio(b"ID3 second report"),
-        BackendEvent::Ended { state: CallState::Completed, reason: "done".into() },
-    ]));
-    let settings = EngineSettings { recordings_dir: Some(dir.path().join("recordings")), ..EngineSettings::default() };
-    let engine = engine_with_settings(backend, 60, settings);
-    let mut events = engine.bus().subscribe();
-    let (contact, agent) = ids(&engine, "Acme Fasteners");
-    let call = super::start(&engine, contact, agent).await.unwrap();
-    until_ended(&mut events, call.id).await;
+    let (engine, call) =
+        after_a_call_reporting(dir.path(), vec![audio(b"ID3 first"), audio(b"ID3 second report")]).await;
 
     let info = engine.store().recording(call.id).unwrap().expect("the recording is recorded");
     assert_eq!(info.bytes, 9, "the first report's size");

@@ -24,6 +24,7 @@ use crate::dto::{CommandError, HistorySettings};
 use crate::keychain::Keychain;
 use crate::listen_in::Listening;
 use crate::playback::Speakers;
+use crate::team::accounts::Member;
 use crate::team::link::TeamLink;
 
 /// Who may call an operation: each role may do what the ones before it may.
@@ -68,7 +69,7 @@ pub enum Place {
     Export,
     /// This computer's speakers alone (devices, volume, the player's position): always here.
     Speakers,
-    /// The console's own link to a team server (check, sign in, sign out): always here.
+    /// The console's own (its link to a team server, its theme): always here.
     Console,
     /// This computer's speakers with a call or recording of the engine beside the window: not
     /// over a team server yet.
@@ -83,11 +84,14 @@ pub struct Operation {
     pub place: Place,
 }
 
-/// What an operation works with: the engine, the keys, and in the console its window's parts.
+/// What an operation works with: the engine, the keys, in the console its window's parts, and on
+/// a team server the account it runs for.
 pub struct Ctx<'a> {
     pub console: &'a Console,
     pub keychain: &'a Arc<Keychain>,
     pub desktop: Option<Desktop<'a>>,
+    /// The team account the operation runs for, on a team server.
+    pub member: Option<&'a Member>,
 }
 
 /// The console's own parts: its speakers, listening in, its team link and its window.
@@ -204,8 +208,8 @@ operations! {
     Viewer Engine rehearsal_report(agent_id: AgentId) => rehearsals::rehearsal_report;
     Viewer Engine get_default_region() => settings::get_default_region;
     Admin Engine set_default_region(region: String) => settings::set_default_region;
-    Viewer Engine get_theme() => settings::get_theme;
-    Viewer Engine set_theme(theme: String) => settings::set_theme;
+    Viewer Console get_theme() => settings::get_theme;
+    Viewer Console set_theme(theme: String) => settings::set_theme;
     Viewer Engine get_payment_terms_rate() => settings::get_payment_terms_rate;
     Admin Engine set_payment_terms_rate(rate: f64) => settings::set_payment_terms_rate;
     Viewer Engine get_cost_settings() => settings::get_cost_settings;

@@ -46,7 +46,7 @@ async fn run(app: &AppHandle, operation: &Operation, args: Value) -> Reply<Value
     let listening = app.state::<Listening>();
     let team = app.state::<TeamLink>();
     let desktop = Desktop { speakers: &speakers, listening: &listening, team: &team, app };
-    let ctx = Ctx { console: &console, keychain: &keychain, desktop: Some(desktop) };
+    let ctx = Ctx { console: &console, keychain: &keychain, desktop: Some(desktop), member: None };
     let path = export_path(operation, &args)?;
     let answer = match (operation.place, team.current()) {
         (Place::Engine | Place::Export, Some(server)) => server.forward(operation.name, args).await?,

@@ -441,3 +441,53 @@ async fn failed_sign_ins_from_an_address_are_limited_across_accounts() {
     assert!(client.last_retry_after.is_some());
     assert!(refusals_audited(&profile) >= 4);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_take_over_rings_the_phone_of_the_dispatcher_who_takes_it_and_the_theme_is_not_the_teams() {
+    let profile = Profile::new();
+    for name in ["ana", "ben"] {
+        assert!(profile.add_user(name, "dispatcher", PASSWORD).status.success());
+    }
+    let server = Server::start(&profile);
+    let mut client = Client::new(&server, trusting(&profile.data.join("team-tls/cert.pem")));
+    let (ana, ben) = (client.sign_in("ana").await, client.sign_in("ben").await);
+    let team_phone = "+13125550199";
+    let set_team_phone = "INSERT INTO settings (key, value) VALUES ('dispatcher_phone', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+    profile.database().execute(set_team_phone, [team_phone]).unwrap();
+
+    // Each sets the phone in Settings as the window does; ana's is hers, ben keeps the team's.
+    let (status, saved) = client.op("set_dispatcher_phone", Some(&ana), json!({"phone": "+1 312 555 0101"})).await;
+    assert_eq!((status, saved.as_str()), (200, Some("+13125550101")), "{saved}");
+    let (_, bens) = client.op("get_dispatcher_phone", Some(&ben), json!({})).await;
+    assert_eq!(bens, team_phone, "without a phone of his own, ben's is the team's");
+    let (_, anas) = client.op("get_dispatcher_phone", Some(&ana), json!({})).await;
+    assert_eq!(anas, "+13125550101");
+
+    // A call on the line, taken over by each: each take-over rings its taker's phone.
+    let (_, agents) = client.op("list_agents", Some(&ana), json!({})).await;
+    let agent = agents.as_array().unwrap().iter().find(|agent| agent["name"] == "Vendor quote").unwrap()["id"].clone();
+    let (_, contacts) = client.op("list_contacts", Some(&ana), json!({})).await;
+    let vendor = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|contact| contact["fields"]["details"]["kind"] == "vendor" && !contact["phoneE164"].is_null())
+        .unwrap()["id"]
+        .clone();
+    let request = json!({"item": "pallet wrap", "quantity": 40, "unit": "rolls", "targetPrice": null,
+        "deliveryLocation": null, "neededBy": null, "notes": null, "freightEstimate": null, "vendorFreight": []});
+    let (status, call) =
+        client.op("start_call", Some(&ana), json!({"contactId": vendor, "agentId": agent, "request": request})).await;
+    assert_eq!(status, 200, "{call}");
+    for (token, phone) in [(&ana, "+13125550101"), (&ben, team_phone)] {
+        let take_over = json!({"callId": call["id"], "action": "take-over", "text": ""});
+        let (status, action) = client.op("control_call", Some(token), take_over).await;
+        assert_eq!((status, action["text"].as_str()), (200, Some(phone)), "{action}");
+    }
+
+    // The theme is each console's own: the server keeps none for the team.
+    let (status, refused) = client.op("set_theme", Some(&ana), json!({"theme": "dark"})).await;
+    assert!(status == 422 && refused["message"].as_str().unwrap().contains("console's own"), "{refused}");
+    assert_eq!(client.op("get_theme", Some(&ben), json!({})).await.0, 422);
+}

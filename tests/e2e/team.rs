@@ -1,7 +1,8 @@
 //! Team mode in the real window: a `serve --team` process on a profile of its own, and two
 //! consoles (each with its own profile) signed in to it as two dispatchers. The first launches a
 //! campaign, the second sees it live, the first closes and the campaign goes on to its end; the
-//! second then goes back to its own computer's engine. A viewer's console cannot call or launch,
+//! second then goes back to its own computer's engine. Each dispatcher's phone is their own,
+//! and the theme each console's. A viewer's console cannot call or launch,
 //! and signs in again when its session expires.
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -134,6 +135,33 @@ async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_out
 
         sign_in(&first, &server, "ana", "dispatcher").await;
         sign_in(&second, &server, "ben", "dispatcher").await;
+
+        // Each dispatcher's phone is their own: ana's does not become ben's.
+        first.click("nav-settings").await;
+        first.wait_for("[data-testid=dispatcher-phone-team]").await;
+        replace_text(&first.wait_for("[data-testid=dispatcher-phone]").await, "+1 312 555 0101").await;
+        first.click("dispatcher-phone-save").await;
+        eventually("ana's phone saved", PATIENCE, || async {
+            let message = first.text("[data-testid=dispatcher-phone-message]").await;
+            (message == "Calls you take over ring +13125550101.").then_some(())
+        })
+        .await;
+        second.click("nav-campaigns").await;
+        second.click("nav-settings").await;
+        second.wait_for("[data-testid=dispatcher-phone-team]").await;
+        let bens = second.wait_for("[data-testid=dispatcher-phone]").await.prop("value").await.unwrap();
+        assert_eq!(bens.as_deref(), Some(""), "ben has no phone of his own, and the team has none");
+
+        // The theme is the console's own, signed in or not: kept in its profile, not the server's.
+        first.wait_for("[data-testid=theme-select]").await.select_by_value("dark").await.unwrap();
+        eventually("the theme kept by the first console", PATIENCE, || async {
+            (std::fs::read_to_string(first_data.path().join("theme")).ok()? == "dark").then_some(())
+        })
+        .await;
+        let server_db = rusqlite::Connection::open(server_data.path().join("switchboard.sqlite3")).unwrap();
+        let themes: i64 =
+            server_db.query_row("SELECT count(*) FROM settings WHERE key = 'theme'", [], |row| row.get(0)).unwrap();
+        assert_eq!(themes, 0, "the server keeps no console's theme");
 
         // The first console launches a campaign on the team server.
         first.click("nav-campaigns").await;

@@ -1,11 +1,13 @@
 //! Commands about the dispatcher's settings.
 
 use switchboard_core::{CostSettings, FieldError};
+use switchboard_engine::ErrorCode;
 use switchboard_engine::costs::{SaveCostError, cost_settings, save_cost_settings};
 use switchboard_engine::settings::{
     DEFAULT_REGION, DISPATCHER_PHONE, MAX_PAYMENT_TERMS_RATE, PAYMENT_TERMS_RATE, default_region, dispatcher_phone,
     payment_terms_rate,
 };
+use switchboard_store::{Store, StoreError};
 
 use super::{Reply, query, with_store};
 use crate::dto::CommandError;
@@ -58,13 +60,17 @@ pub async fn set_cost_settings(ctx: &Ctx<'_>, settings: CostSettings) -> Reply<C
     .await
 }
 
-/// The dispatcher's own phone (E.164), where a call they take over goes; empty when not set.
+/// The dispatcher's own phone (E.164), where a call they take over goes; empty when not set. On
+/// a team server, the signed-in account's own, else the team-wide one.
 pub async fn get_dispatcher_phone(ctx: &Ctx<'_>) -> Reply<String> {
-    query(ctx.console, |store| dispatcher_phone(store).map(Option::unwrap_or_default)).await
+    let account = ctx.member.map(|member| member.name.clone());
+    query(ctx.console, move |store| take_over_phone(store, account.as_deref()).map(Option::unwrap_or_default)).await
 }
 
 /// Sets the dispatcher's own phone: a number with its country code (kept as E.164, without an
-/// extension: a taken-over call is dialled straight to it); empty clears it.
+/// extension: a taken-over call is dialled straight to it); empty clears it. On a team server it
+/// is the signed-in account's own (cleared, the team-wide one holds again); the phone a take-over
+/// now rings is returned.
 pub async fn set_dispatcher_phone(ctx: &Ctx<'_>, phone: String) -> Reply<String> {
     let phone = phone.trim().to_owned();
     let e164 = if phone.is_empty() {
@@ -83,23 +89,63 @@ pub async fn set_dispatcher_phone(ctx: &Ctx<'_>, phone: String) -> Reply<String>
         }
         parsed.e164
     };
-    with_store(ctx.console, move |store| store.set_setting(DISPATCHER_PHONE, &e164).map(|()| e164)).await
+    let account = ctx.member.map(|member| member.name.clone());
+    query(ctx.console, move |store| {
+        match &account {
+            Some(name) => store.set_team_user_phone(name, Some(e164.as_str()).filter(|phone| !phone.is_empty()))?,
+            None => store.set_setting(DISPATCHER_PHONE, &e164)?,
+        }
+        take_over_phone(store, account.as_deref()).map(Option::unwrap_or_default)
+    })
+    .await
 }
 
-/// The setting that holds the window's theme.
-const THEME: &str = "theme";
+/// The signed-in team account's own phone, if it set one; with none (and outside a team server)
+/// a take-over rings Settings' dispatcher phone.
+pub async fn own_phone(ctx: &Ctx<'_>) -> Reply<Option<String>> {
+    let Some(name) = ctx.member.map(|member| member.name.clone()) else {
+        return Ok(None);
+    };
+    query(ctx.console, move |store| store.team_user_phone(&name)).await
+}
+
+/// The phone a take-over rings: the team account's own, else the team-wide dispatcher phone.
+fn take_over_phone(store: &Store, account: Option<&str>) -> Result<Option<String>, StoreError> {
+    let own = match account {
+        Some(name) => store.team_user_phone(name)?,
+        None => None,
+    };
+    match own {
+        Some(phone) => Ok(Some(phone)),
+        None => dispatcher_phone(store),
+    }
+}
+
+/// The file of the profile that holds the window's theme: the console's own, kept beside it
+/// whether it works on this computer's engine or is signed in to a team server (never forwarded).
+const THEME_FILE: &str = "theme";
+/// The setting that held the theme before it was the console's own file (read when no file is).
+const THEME_SETTING: &str = "theme";
 /// The themes the window knows: the OS's choice, or one kept whatever the OS says.
 const THEMES: [&str; 3] = ["system", "light", "dark"];
 
 /// The window's theme: "system" (follow the OS), "light" or "dark".
 pub async fn get_theme(ctx: &Ctx<'_>) -> Reply<String> {
-    with_store(ctx.console, |store| {
-        Ok::<_, CommandError>(store.setting(THEME)?.unwrap_or_else(|| THEMES[0].to_owned()))
-    })
-    .await
+    let path = ctx.console.paths.root.join(THEME_FILE);
+    let kept = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text.trim().to_owned()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => match &ctx.console.engine {
+            Ok(_) => with_store(ctx.console, |store| store.setting(THEME_SETTING)).await?,
+            Err(_) => None,
+        },
+        Err(err) => {
+            return Err(CommandError::new(ErrorCode::Storage, format!("cannot read {}: {err}", path.display())));
+        }
+    };
+    Ok(kept.filter(|theme| THEMES.contains(&theme.as_str())).unwrap_or_else(|| THEMES[0].to_owned()))
 }
 
-/// Keeps the window's theme for the next start.
+/// Keeps the window's theme for the next start, in this console's profile.
 pub async fn set_theme(ctx: &Ctx<'_>, theme: String) -> Reply<String> {
     if !THEMES.contains(&theme.as_str()) {
         return Err(CommandError::invalid(vec![FieldError::new(
@@ -107,5 +153,8 @@ pub async fn set_theme(ctx: &Ctx<'_>, theme: String) -> Reply<String> {
             format!("{theme:?} is not a theme: use system, light or dark"),
         )]));
     }
-    with_store(ctx.console, move |store| store.set_setting(THEME, &theme).map(|()| theme)).await
+    let path = ctx.console.paths.root.join(THEME_FILE);
+    std::fs::write(&path, &theme)
+        .map_err(|err| CommandError::new(ErrorCode::Storage, format!("cannot write {}: {err}", path.display())))?;
+    Ok(theme)
 }

@@ -164,7 +164,7 @@ async fn run(server: &TeamServer, member: &Member, name: &str, body: &[u8]) -> R
     if matches!(operation.place, Place::Speakers | Place::Desktop | Place::Console) {
         return Err(CommandError::new(
             ErrorCode::InvalidInput,
-            format!("{name} is the console's own (its speakers, its link): not over a team server yet"),
+            format!("{name} is the console's own (its speakers, its link, its theme): not over a team server"),
         ));
     }
     if member.role < operation.role {
@@ -180,7 +180,7 @@ async fn run(server: &TeamServer, member: &Member, name: &str, body: &[u8]) -> R
             CommandError::new(ErrorCode::InvalidInput, format!("the arguments of {name} are not JSON: {err}"))
         })?
     };
-    let ctx = Ctx { console: &server.console, keychain: &server.keychain, desktop: None };
+    let ctx = Ctx { console: &server.console, keychain: &server.keychain, desktop: None, member: Some(member) };
     operations::dispatch(&ctx, name, args).await
 }
 

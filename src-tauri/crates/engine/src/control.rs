@@ -23,9 +23,25 @@ pub const NO_DISPATCHER_PHONE: &str =
 impl Engine {
     /// What the dispatcher can do to `call` now, each action with why not when it cannot.
     pub async fn call_controls(&self, call: CallId) -> Result<Vec<ControlOffer>, EngineError> {
+        self.call_controls_for(call, None).await
+    }
+
+    /// `call_controls` for a dispatcher whose own phone is `own_phone` (a team account's); with
+    /// none, Settings' dispatcher phone.
+    pub async fn call_controls_for(
+        &self,
+        call: CallId,
+        own_phone: Option<String>,
+    ) -> Result<Vec<ControlOffer>, EngineError> {
         let store = Arc::clone(self.store());
-        let (summary, phone) =
-            blocking(move || Ok::<_, EngineError>((store.call(call)?, dispatcher_phone(&store)?))).await?;
+        let (summary, phone) = blocking(move || {
+            let phone = match own_phone {
+                Some(phone) => Some(phone),
+                None => dispatcher_phone(&store)?,
+            };
+            Ok::<_, EngineError>((store.call(call)?, phone))
+        })
+        .await?;
         let summary = summary.ok_or_else(|| EngineError::InvalidRequest(format!("no call {call}")))?;
         let backend = self.backend(summary.backend);
         Ok(ControlAction::ALL
@@ -58,14 +74,29 @@ impl Engine {
         action: ControlAction,
         text: &str,
     ) -> Result<CallAction, EngineError> {
+        self.control_call_for(call, action, text, None).await
+    }
+
+    /// `control_call` for a dispatcher whose own phone is `own_phone` (a team account's): a
+    /// take-over rings it; with none, Settings' dispatcher phone.
+    pub async fn control_call_for(
+        &self,
+        call: CallId,
+        action: ControlAction,
+        text: &str,
+        own_phone: Option<String>,
+    ) -> Result<CallAction, EngineError> {
         check_control_text(action, text).map_err(EngineError::InvalidRequest)?;
         let store = Arc::clone(self.store());
         let text = text.trim().to_owned();
         let kept = blocking(move || {
             store.call(call)?.ok_or_else(|| EngineError::InvalidRequest(format!("no call {call}")))?;
             let text = match action {
-                ControlAction::TakeOver => dispatcher_phone(&store)?
-                    .ok_or_else(|| EngineError::InvalidRequest(NO_DISPATCHER_PHONE.to_owned()))?,
+                ControlAction::TakeOver => match own_phone {
+                    Some(phone) => phone,
+                    None => dispatcher_phone(&store)?
+                        .ok_or_else(|| EngineError::InvalidRequest(NO_DISPATCHER_PHONE.to_owned()))?,
+                },
                 _ => text,
             };
             Ok::<_, EngineError>(store.insert_call_action(call, action, &text, ActionStatus::Running, now())?)

@@ -34,6 +34,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../migrations/0022_rehearsals.sql")),
         M::up(include_str!("../migrations/0023_call_stats_per_state_columns.sql")),
         M::up(include_str!("../migrations/0024_team.sql")),
+        M::up(include_str!("../migrations/0025_team_user_phone.sql")),
     ])
 });
 

@@ -1,6 +1,7 @@
 //! Accounts and sessions: passwords hashed with argon2, bearer tokens random and kept only as
 //! SHA-256 hashes with an expiry, and the audit log's rows.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -42,24 +43,46 @@ pub fn add_user(store: &Store, name: &str, role: Role, password: &str) -> Result
     if password.chars().count() < 8 {
         return Err("the password is too short: give at least 8 characters".to_owned());
     }
+    let hash = hash_password(password)?;
+    store.put_team_user(name, role.as_str(), &hash, now()).map_err(|err| err.to_string())
+}
+
+/// `password` hashed with argon2 and a random salt, in PHC form.
+fn hash_password(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|err| format!("no randomness for a salt: {err}"))?;
     let salt = SaltString::encode_b64(&salt).map_err(|err| format!("the salt could not be written: {err}"))?;
-    let hash = Argon2::default()
+    Ok(Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map_err(|err| format!("the password could not be hashed: {err}"))?
-        .to_string();
-    store.put_team_user(name, role.as_str(), &hash, now()).map_err(|err| err.to_string())
+        .to_string())
+}
+
+/// The hash of no account's password (a random one), checked when a name is unknown: an unknown
+/// name then takes as long to refuse as a wrong password, so the answer's time does not tell
+/// which names have accounts.
+fn decoy_hash() -> Result<&'static str, CommandError> {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DECOY.get() {
+        return Ok(hash);
+    }
+    let hash = hash_password(&new_token()?).map_err(|err| CommandError::new(ErrorCode::Storage, err))?;
+    Ok(DECOY.get_or_init(|| hash))
 }
 
 /// Signs `name` in with `password`: a new session, or `Unauthorized` (the same for an unknown
 /// name as for a wrong password).
 pub fn sign_in(store: &Store, name: &str, password: &str) -> Result<Session, CommandError> {
     let refused = || CommandError::new(ErrorCode::Unauthorized, "the name or the password is wrong");
-    let user = store.team_user(name).map_err(CommandError::from)?.ok_or_else(refused)?;
-    let hash = PasswordHash::new(&user.password_hash)
+    let user = store.team_user(name).map_err(CommandError::from)?;
+    let hash = match &user {
+        Some(user) => user.password_hash.as_str(),
+        None => decoy_hash()?,
+    };
+    let hash = PasswordHash::new(hash)
         .map_err(|err| CommandError::new(ErrorCode::Storage, format!("{name}'s password hash is unreadable: {err}")))?;
-    Argon2::default().verify_password(password.as_bytes(), &hash).map_err(|_| refused())?;
+    let verified = Argon2::default().verify_password(password.as_bytes(), &hash).is_ok();
+    let user = user.filter(|_| verified).ok_or_else(refused)?;
     let role = role_of(&user.role)?;
     let token = new_token()?;
     let issued = now();
@@ -106,7 +129,32 @@ fn token_hash(token: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
+
+    /// The median time `sign_in` takes to refuse `name` with a wrong password.
+    fn refusal_time(store: &Store, name: &str) -> Duration {
+        let mut times: Vec<Duration> = (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                assert!(sign_in(store, name, "not the password").is_err());
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[1]
+    }
+
+    #[test]
+    fn an_unknown_name_is_refused_as_slowly_as_a_wrong_password() {
+        let store = Store::open_in_memory().unwrap();
+        add_user(&store, "ana", Role::Dispatcher, "correct horse").unwrap();
+        let _ = decoy_hash().unwrap();
+        let (known, unknown) = (refusal_time(&store, "ana"), refusal_time(&store, "nobody"));
+        // Both check an argon2 hash (tens of milliseconds); a lookup alone takes microseconds.
+        assert!(unknown * 4 >= known, "an unknown name took {unknown:?}, a wrong password {known:?}");
+    }
 
     #[test]
     fn a_session_signs_in_its_account_until_it_expires_and_nothing_else_does() {

@@ -4,8 +4,7 @@
 
 use std::sync::LazyLock;
 
-use rusqlite::types::Value;
-use rusqlite::{OptionalExtension as _, Row, params_from_iter};
+use crate::db::{Conn, Row, Value};
 use switchboard_core::{AgentId, AnalyticsScope, BackendKind, CallState, CallTally, Tallies};
 
 use crate::{Result, Store, StoreError};
@@ -69,30 +68,28 @@ impl Store {
     /// What the calls in `scope` come to, in all and per day, outcome, agent and backend.
     pub fn call_tallies(&self, scope: &AnalyticsScope) -> Result<Tallies> {
         let (from, to) = scope.hours();
-        let conn = self.conn();
+        let mut conn = self.conn();
         let mut tallies = Tallies::default();
-        let mut stmt = conn.prepare_cached(HOUR_TALLIES)?;
-        let values = [Value::Integer(from), Value::Integer(to)].into_iter().chain(filter_values(scope));
-        let mut rows = stmt.query(params_from_iter(values))?;
-        while let Some(row) = rows.next()? {
-            let name = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-            let backend = BackendKind::parse(name)
-                .ok_or_else(|| StoreError::Corrupt(format!("call_stats has backend {name:?}")))?;
-            tallies.add(scope, row.get(0)?, AgentId(row.get(1)?), backend, tally_at(row, 3)?);
+        let values: Vec<Value> = [Value::Int(from), Value::Int(to)].into_iter().chain(filter_values(scope)).collect();
+        for (stamp, agent, backend, tally) in conn.query_map(HOUR_TALLIES, &values, |row| {
+            Ok((row.get(0)?, AgentId(row.get(1)?), row.get::<String>(2)?, tally_at(row, 3)?))
+        })? {
+            let backend = BackendKind::parse(&backend)
+                .ok_or_else(|| StoreError::Corrupt(format!("call_stats has backend {backend:?}")))?;
+            tallies.add(scope, stamp, agent, backend, tally);
         }
         let (days_from, days_to) = whole_days(from, to);
-        let mut stmt = conn.prepare_cached(&OUTCOME_TALLIES)?;
-        let values = [Value::Integer(from), Value::Integer(to)]
+        let values: Vec<Value> = [Value::Int(from), Value::Int(to)]
             .into_iter()
             .chain(filter_values(scope))
-            .chain([Value::Integer(days_from), Value::Integer(days_to)]);
-        let mut rows = stmt.query(params_from_iter(values))?;
-        if let Some(row) = rows.next()? {
-            for (index, state) in CallState::ALL.into_iter().enumerate() {
-                let tally = tally_at(row, index * FIGURES.len())?;
-                if tally.calls > 0 {
-                    tallies.add_outcome(state, tally);
-                }
+            .chain([Value::Int(days_from), Value::Int(days_to)])
+            .collect();
+        let outcomes = conn.query_opt(&OUTCOME_TALLIES, &values, |row| {
+            (0..CallState::ALL.len()).map(|index| tally_at(row, index * FIGURES.len())).collect::<Result<Vec<_>>>()
+        })?;
+        for (state, tally) in CallState::ALL.into_iter().zip(outcomes.unwrap_or_default()) {
+            if tally.calls > 0 {
+                tallies.add_outcome(state, tally);
             }
         }
         tallies.fill_days(scope);
@@ -102,28 +99,28 @@ impl Store {
     /// The talk time (answer to end, ms) at 0-based position `position` among the answered,
     /// ended calls in `scope`, longest first.
     pub fn talk_time_from_longest(&self, scope: &AnalyticsScope, position: u64) -> Result<Option<i64>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(TALK_TIME)?;
-        let values = scope_values(scope).chain([Value::Integer(position as i64)]);
-        Ok(stmt.query_row(params_from_iter(values), |row| row.get(0)).optional()?)
+        let mut conn = self.conn();
+        let values: Vec<Value> = scope_values(scope).chain([Value::Int(position as i64)]).collect();
+        conn.query_opt(TALK_TIME, &values, |row| row.get(0))
     }
 
     /// Each backend's turn latencies in `scope`, as (bucket, how many turns fell in it), quickest
     /// first: what any percentile of them needs, to the bucket: 10 ms under 2 s,
     /// 100 ms under 10 s, 1 s beyond (migration 21).
     pub fn turn_latency_counts(&self, scope: &AnalyticsScope) -> Result<Vec<(BackendKind, LatencyCounts)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(TURN_LATENCIES)?;
+        let mut conn = self.conn();
         let (from, to) = scope.hours();
-        let values = [Value::Integer(from), Value::Integer(to)]
+        let values: Vec<Value> = [Value::Int(from), Value::Int(to)]
             .into_iter()
             .chain(filter_values(scope))
-            .chain([Value::Integer(scope.from.is_none().into())]);
-        let mut rows = stmt.query(params_from_iter(values))?;
+            .chain([Value::Int(scope.from.is_none().into())])
+            .collect();
+        let rows = conn.query_map(TURN_LATENCIES, &values, |row| {
+            Ok((row.get::<String>(0)?, (row.get::<i64>(1)?, row.get::<i64>(2)?.unsigned_abs())))
+        })?;
         let mut backends: Vec<(BackendKind, LatencyCounts)> = Vec::new();
-        while let Some(row) = rows.next()? {
-            let name = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-            let count = (row.get::<_, i64>(1)?, row.get::<_, i64>(2)?.unsigned_abs());
+        for (name, count) in rows {
+            let name = name.as_str();
             match backends.last_mut() {
                 Some((backend, counts)) if backend.as_str() == name => counts.push(count),
                 _ => {
@@ -136,12 +133,14 @@ impl Store {
         Ok(backends)
     }
 
-    /// The plan SQLite chooses for each analytics query (parameters unbound), steps joined by "; ".
+    /// The plan SQLite chooses for each analytics query (parameters unbound), steps joined by
+    /// "; "; none on Postgres.
     pub fn analytics_query_plans(&self) -> Result<Vec<String>> {
         let conn = self.conn();
+        let Conn::Sqlite(sqlite) = &*conn else { return Ok(Vec::new()) };
         let mut plans = Vec::new();
         for query in [HOUR_TALLIES, &OUTCOME_TALLIES, TALK_TIME, TURN_LATENCIES] {
-            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {query}"))?;
+            let mut stmt = sqlite.prepare(&format!("EXPLAIN QUERY PLAN {query}"))?;
             let mut rows = stmt.raw_query();
             let mut steps = Vec::new();
             while let Some(row) = rows.next()? {
@@ -154,8 +153,8 @@ impl Store {
 }
 
 /// The seven figures from column `first` on (sums of no row are `NULL`: 0).
-fn tally_at(row: &Row, first: usize) -> rusqlite::Result<CallTally> {
-    let figure = |offset: usize| row.get::<_, Option<i64>>(first + offset).map(Option::unwrap_or_default);
+fn tally_at(row: &Row, first: usize) -> Result<CallTally> {
+    let figure = |offset: usize| row.get::<Option<i64>>(first + offset).map(Option::unwrap_or_default);
     let count = |offset| figure(offset).map(i64::unsigned_abs);
     Ok(CallTally {
         calls: count(0)?,
@@ -179,7 +178,7 @@ fn whole_days(from: i64, to: i64) -> (i64, i64) {
 /// ?1 and ?2 (placed from, before, in ms, whole hours) then the filter's ?3 to ?5.
 fn scope_values(scope: &AnalyticsScope) -> impl Iterator<Item = Value> {
     let (from, to) = scope.hours();
-    [Value::Integer(from.saturating_mul(HOUR_MS)), Value::Integer(to.saturating_mul(HOUR_MS))]
+    [Value::Int(from.saturating_mul(HOUR_MS)), Value::Int(to.saturating_mul(HOUR_MS))]
         .into_iter()
         .chain(filter_values(scope))
 }
@@ -187,8 +186,8 @@ fn scope_values(scope: &AnalyticsScope) -> impl Iterator<Item = Value> {
 /// Agent, backend and campaign (?3 to ?5), `NULL` for any.
 fn filter_values(scope: &AnalyticsScope) -> [Value; 3] {
     [
-        scope.agent_id.map_or(Value::Null, |agent| Value::Integer(agent.0)),
+        scope.agent_id.map_or(Value::Null, |agent| Value::Int(agent.0)),
         scope.backend.map_or(Value::Null, |backend| Value::Text(backend.as_str().to_owned())),
-        scope.campaign_id.map_or(Value::Null, Value::Integer),
+        scope.campaign_id.map_or(Value::Null, Value::Int),
     ]
 }

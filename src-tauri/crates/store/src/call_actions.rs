@@ -2,8 +2,7 @@
 //! carries them out, `pending` by another process asking it to), taken up once by a
 //! compare-and-swap, and finished with the outcome.
 
-use crate::cached::Cached as _;
-use rusqlite::{OptionalExtension, Row, params};
+use crate::db::{Row, params};
 use switchboard_core::{ActionStatus, CallAction, CallId, ControlAction, UnixMillis};
 
 use crate::{Result, Store, StoreError};
@@ -20,12 +19,12 @@ impl Store {
         status: ActionStatus,
         at: UnixMillis,
     ) -> Result<CallAction> {
-        let conn = self.conn();
-        let id = conn.query_row_cached(
+        let mut conn = self.conn();
+        let id = conn.query_row(
             "INSERT INTO call_actions (call_id, action, text, status, requested_at) VALUES (?1, ?2, ?3, ?4, ?5)
              RETURNING id",
             params![call.0, action.as_str(), text, status.as_str(), at.0],
-            |row| row.get::<_, i64>(0),
+            |row| row.get::<i64>(0),
         )?;
         Ok(CallAction {
             id,
@@ -43,18 +42,17 @@ impl Store {
     /// process carries it out. Looking is a read; the write lock is asked for only when an
     /// action waits, so polling never holds up the writers.
     pub fn take_pending_call_action(&self) -> Result<Option<CallAction>> {
-        let conn = self.conn();
-        let waiting = conn
-            .query_row_cached("SELECT id FROM call_actions WHERE status = 'pending' ORDER BY id LIMIT 1", [], |row| {
-                row.get::<_, i64>(0)
-            })
-            .optional()?;
+        let mut conn = self.conn();
+        let waiting =
+            conn.query_opt("SELECT id FROM call_actions WHERE status = 'pending' ORDER BY id LIMIT 1", &[], |row| {
+                row.get::<i64>(0)
+            })?;
         let Some(id) = waiting else { return Ok(None) };
         let sql = format!(
             "UPDATE call_actions SET status = 'running' WHERE id = ?1 AND status = 'pending' RETURNING {COLUMNS}"
         );
-        let taken = conn.query_row_cached(&sql, [id], read).optional()?;
-        taken.transpose()
+        let taken = conn.query_opt(&sql, params![id], read)?;
+        Ok(taken)
     }
 
     /// Records how a running action ended: `Done`, or `Refused` with why. Returns it.
@@ -65,36 +63,35 @@ impl Store {
         result: Option<&str>,
         at: UnixMillis,
     ) -> Result<Option<CallAction>> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         let sql =
             format!("UPDATE call_actions SET status = ?2, result = ?3, done_at = ?4 WHERE id = ?1 RETURNING {COLUMNS}");
-        let finished = conn.query_row_cached(&sql, params![id, status.as_str(), result, at.0], read).optional()?;
-        finished.transpose()
+        let finished = conn.query_opt(&sql, params![id, status.as_str(), result, at.0], read)?;
+        Ok(finished)
     }
 
     /// One action.
     pub fn call_action(&self, id: i64) -> Result<Option<CallAction>> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM call_actions WHERE id = ?1");
-        conn.query_row_cached(&sql, [id], read).optional()?.transpose()
+        conn.query_opt(&sql, params![id], read)
     }
 
     /// The actions taken on `call`, oldest first.
     pub fn call_actions(&self, call: CallId) -> Result<Vec<CallAction>> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM call_actions WHERE call_id = ?1 ORDER BY id");
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([call.0], read)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter().collect()
+        let rows = conn.query_map(&sql, params![call.0], read)?;
+        Ok(rows)
     }
 }
 
-fn read(row: &Row<'_>) -> rusqlite::Result<Result<CallAction>> {
+fn read(row: &Row<'_>) -> Result<CallAction> {
     let (action, status): (String, String) = (row.get(2)?, row.get(4)?);
     let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("call action {what} {value:?} is unknown"));
-    let Some(action_kind) = ControlAction::parse(&action) else { return Ok(Err(corrupt("kind", &action))) };
-    let Some(status_kind) = ActionStatus::parse(&status) else { return Ok(Err(corrupt("status", &status))) };
-    Ok(Ok(CallAction {
+    let Some(action_kind) = ControlAction::parse(&action) else { return Err(corrupt("kind", &action)) };
+    let Some(status_kind) = ActionStatus::parse(&status) else { return Err(corrupt("status", &status)) };
+    Ok(CallAction {
         id: row.get(0)?,
         call_id: CallId(row.get(1)?),
         action: action_kind,
@@ -102,6 +99,6 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<CallAction>> {
         status: status_kind,
         result: row.get(5)?,
         requested_at: UnixMillis(row.get(6)?),
-        done_at: row.get::<_, Option<i64>>(7)?.map(UnixMillis),
-    }))
+        done_at: row.get::<Option<i64>>(7)?.map(UnixMillis),
+    })
 }

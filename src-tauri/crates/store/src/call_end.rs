@@ -2,13 +2,12 @@
 //! they make and the terminal state commit together or not at all, so a crash or a failed
 //! write never leaves an offer on an open call.
 
-use rusqlite::OptionalExtension as _;
+use crate::db::{Conn, params};
 use switchboard_core::{
     AudioPacing, CallId, CallState, CallSummary, ContactId, HeardLatency, Offer, Pricing, TranscriptLine, TurnLatency,
     UnixMillis,
 };
 
-use crate::cached::Cached as _;
 use crate::call_cost::price_ended_call;
 use crate::call_record::{record_audio_pacing, record_heard_latency, record_turn_latency};
 use crate::calls::{advance_in, append_line, collected_fields, record_field};
@@ -56,8 +55,8 @@ impl Store {
     /// Stores `progress` in one transaction; returns the lines that were new.
     pub fn record_progress(&self, id: CallId, progress: &CallProgress) -> Result<Vec<TranscriptLine>> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let new_lines = write_progress(&tx, id, progress)?;
+        let mut tx = conn.transaction()?;
+        let new_lines = write_progress(&mut tx, id, progress)?;
         crate::failpoint!("call-progress-before-commit");
         tx.commit()?;
         Ok(new_lines)
@@ -78,15 +77,15 @@ impl Store {
     ) -> Result<CallEnded> {
         let (ended, offer, new_lines) = {
             let mut conn = self.conn();
-            let tx = conn.transaction()?;
-            let new_lines = write_progress(&tx, id, progress)?;
-            let ended = advance_in(&tx, id, state, Some(reason), at)?;
-            let offer = if ended { offer_of(&tx, id)? } else { None };
+            let mut tx = conn.transaction()?;
+            let new_lines = write_progress(&mut tx, id, progress)?;
+            let ended = advance_in(&mut tx, id, state, Some(reason), at)?;
+            let offer = if ended { offer_of(&mut tx, id)? } else { None };
             if let Some(offer) = &offer {
-                save_offer(&tx, offer)?;
+                save_offer(&mut tx, offer)?;
             }
             if let Some(pricing) = pricing.filter(|_| ended) {
-                price_ended_call(&tx, id, at, pricing)?;
+                price_ended_call(&mut tx, id, at, pricing)?;
             }
             crate::failpoint!("call-end-before-commit");
             tx.commit()?;
@@ -97,7 +96,7 @@ impl Store {
     }
 }
 
-fn write_progress(conn: &rusqlite::Connection, id: CallId, progress: &CallProgress) -> Result<Vec<TranscriptLine>> {
+fn write_progress(conn: &mut Conn, id: CallId, progress: &CallProgress) -> Result<Vec<TranscriptLine>> {
     let mut new_lines = Vec::new();
     for line in &progress.lines {
         if append_line(conn, id, line)? {
@@ -120,10 +119,9 @@ fn write_progress(conn: &rusqlite::Connection, id: CallId, progress: &CallProgre
 }
 
 /// The offer call `id`'s collected fields make, if any.
-fn offer_of(conn: &rusqlite::Connection, id: CallId) -> Result<Option<Offer>> {
+fn offer_of(conn: &mut Conn, id: CallId) -> Result<Option<Offer>> {
     let contact: i64 = conn
-        .query_row_cached("SELECT contact_id FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
-        .optional()?
+        .query_opt("SELECT contact_id FROM calls WHERE id = ?1", params![id.0], |row| row.get(0))?
         .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
     let fields = collected_fields(conn, id)?;
     Ok(Offer::from_fields(id, ContactId(contact), fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))))

@@ -1,10 +1,9 @@
 //! What is kept about a call beyond its summary and transcript: cost, provider ids and record,
 //! recording, per-turn latency, how well its audio kept time, and how its campaign judged it.
 
-use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Conn, params};
 use switchboard_core::{AudioPacing, CallCost, CallId, HeardLatency, RecordingInfo, TurnLatency, UnixMillis};
 
 use crate::{Result, Store, StoreError};
@@ -22,7 +21,7 @@ pub struct ProviderFacts {
 impl Store {
     /// Adds (or replaces) one provider id of a call.
     pub fn set_provider_ref(&self, id: CallId, name: &str, value: &str) -> Result<()> {
-        self.conn().execute_cached(
+        self.conn().execute(
             "UPDATE calls SET provider_refs = json_set(provider_refs, '$.' || json_quote(?2), ?3) WHERE id = ?1",
             params![id.0, name, value],
         )?;
@@ -31,35 +30,33 @@ impl Store {
 
     /// Keeps the message `id` leaves on an answering machine (`None`: it hangs up instead).
     pub fn set_voicemail_message(&self, id: CallId, message: Option<&str>) -> Result<()> {
-        self.conn().execute_cached("UPDATE calls SET voicemail_message = ?2 WHERE id = ?1", params![id.0, message])?;
+        self.conn().execute("UPDATE calls SET voicemail_message = ?2 WHERE id = ?1", params![id.0, message])?;
         Ok(())
     }
 
     /// The message `id` leaves on an answering machine, as kept when it was placed (`None`:
     /// hang up, or nothing was kept).
     pub fn voicemail_message(&self, id: CallId) -> Result<Option<String>> {
-        let conn = self.conn();
-        conn.query_row_cached("SELECT voicemail_message FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
-            .optional()?
+        let mut conn = self.conn();
+        conn.query_opt("SELECT voicemail_message FROM calls WHERE id = ?1", params![id.0], |row| row.get(0))?
             .ok_or_else(|| StoreError::NotFound(format!("call {id}")))
     }
 
     /// Keeps the provider's own record of the call (a JSON document).
     pub fn set_provider_record(&self, id: CallId, record: &str) -> Result<()> {
-        self.conn().execute_cached("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;
+        self.conn().execute("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;
         Ok(())
     }
 
     /// Cost, provider ids and provider record of a call.
     pub fn provider_facts(&self, id: CallId) -> Result<ProviderFacts> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         let (amount, currency, refs, record): (Option<f64>, Option<String>, String, Option<String>) = conn
-            .query_row_cached(
+            .query_opt(
                 "SELECT cost_amount, cost_currency, provider_refs, provider_record FROM calls WHERE id = ?1",
-                [id.0],
+                params![id.0],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )
-            .optional()?
+            )?
             .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
         let refs =
             serde_json::from_str(&refs).map_err(|err| StoreError::Corrupt(format!("call {id} provider ids: {err}")))?;
@@ -69,7 +66,7 @@ impl Store {
 
     /// Records that a call's audio is in `file` (inside the recordings directory).
     pub fn save_recording(&self, id: CallId, file: &str, duration_ms: u32, bytes: u64, now: UnixMillis) -> Result<()> {
-        self.conn().execute_cached(
+        self.conn().execute(
             "INSERT OR REPLACE INTO recordings (call_id, file, duration_ms, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id.0, file, duration_ms, bytes as i64, now.0],
         )?;
@@ -78,71 +75,68 @@ impl Store {
 
     /// A call's recording, if one was stored.
     pub fn recording(&self, id: CallId) -> Result<Option<RecordingInfo>> {
-        let conn = self.conn();
-        Ok(conn
-            .query_row_cached(
-                "SELECT file, duration_ms, bytes, created_at, deleted_at FROM recordings WHERE call_id = ?1",
-                [id.0],
-                |row| {
-                    Ok(RecordingInfo {
-                        file: row.get(0)?,
-                        duration_ms: row.get(1)?,
-                        bytes: row.get::<_, i64>(2)?.unsigned_abs(),
-                        created_at: UnixMillis(row.get(3)?),
-                        deleted_at: row.get::<_, Option<i64>>(4)?.map(UnixMillis),
-                    })
-                },
-            )
-            .optional()?)
+        let mut conn = self.conn();
+        Ok(conn.query_opt(
+            "SELECT file, duration_ms, bytes, created_at, deleted_at FROM recordings WHERE call_id = ?1",
+            params![id.0],
+            |row| {
+                Ok(RecordingInfo {
+                    file: row.get(0)?,
+                    duration_ms: row.get(1)?,
+                    bytes: row.get::<i64>(2)?.unsigned_abs(),
+                    created_at: UnixMillis(row.get(3)?),
+                    deleted_at: row.get::<Option<i64>>(4)?.map(UnixMillis),
+                })
+            },
+        )?)
     }
 
     /// Marks recordings made before `cutoff` as deleted and returns their files, for the
     /// caller to remove from disk.
     pub fn expire_recordings(&self, cutoff: UnixMillis, now: UnixMillis) -> Result<Vec<String>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut conn = self.conn();
+        let files = conn.query_map(
             "UPDATE recordings SET deleted_at = ?2 WHERE deleted_at IS NULL AND created_at < ?1 RETURNING file",
+            params![cutoff.0, now.0],
+            |row| row.get(0),
         )?;
-        let files = stmt.query_map(params![cutoff.0, now.0], |row| row.get(0))?;
-        Ok(files.collect::<rusqlite::Result<_>>()?)
+        Ok(files)
     }
 
     /// Records how long one agent turn took at each hop.
     pub fn record_turn_latency(&self, id: CallId, latency: &TurnLatency) -> Result<()> {
-        record_turn_latency(&self.conn(), id, latency)
+        record_turn_latency(&mut self.conn(), id, latency)
     }
 
     /// A call's per-turn latencies, in turn order.
     pub fn turn_latencies(&self, id: CallId) -> Result<Vec<TurnLatency>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut conn = self.conn();
+        let rows = conn.query_map(
             "SELECT turn, stt_ms, llm_ms, tts_ms, send_ms FROM turn_latencies WHERE call_id = ?1 ORDER BY turn",
+            params![id.0],
+            |row| {
+                Ok(TurnLatency {
+                    turn: row.get(0)?,
+                    stt_ms: row.get(1)?,
+                    llm_ms: row.get(2)?,
+                    tts_ms: row.get(3)?,
+                    send_ms: row.get(4)?,
+                })
+            },
         )?;
-        let rows = stmt.query_map([id.0], |row| {
-            Ok(TurnLatency {
-                turn: row.get(0)?,
-                stt_ms: row.get(1)?,
-                llm_ms: row.get(2)?,
-                tts_ms: row.get(3)?,
-                send_ms: row.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Records what the callee heard on the call, read from its recording.
     pub fn record_heard_latency(&self, id: CallId, heard: &HeardLatency) -> Result<()> {
-        record_heard_latency(&self.conn(), id, heard)
+        record_heard_latency(&mut self.conn(), id, heard)
     }
 
     /// What the callee heard on the call, when it was read from its recording.
     pub fn heard_latency(&self, id: CallId) -> Result<Option<HeardLatency>> {
-        Ok(self
-            .conn()
-            .prepare_cached(
+        self.conn().query_opt(
                 "SELECT first_words_ms, replies, reply_median_ms, reply_worst_ms FROM call_heard_latency WHERE call_id = ?1",
-            )?
-            .query_row([id.0], |row| {
+            params![id.0], |row| {
                 Ok(HeardLatency {
                     first_words_ms: row.get(0)?,
                     replies: row.get(1)?,
@@ -150,39 +144,34 @@ impl Store {
                     reply_worst_ms: row.get(3)?,
                 })
             })
-            .optional()?)
     }
 
     /// Records how well the agent's audio kept time on the call.
     pub fn record_audio_pacing(&self, id: CallId, pacing: &AudioPacing) -> Result<()> {
-        record_audio_pacing(&self.conn(), id, pacing)
+        record_audio_pacing(&mut self.conn(), id, pacing)
     }
 
     /// How well the agent's audio kept time on the call (`None`: the engine did not voice it).
     pub fn audio_pacing(&self, id: CallId) -> Result<Option<AudioPacing>> {
-        Ok(self
-            .conn()
-            .query_row_cached(
-                "SELECT frames, late, worst_gap_ms FROM call_audio_pacing WHERE call_id = ?1",
-                [id.0],
-                |row| Ok(AudioPacing { frames: row.get(0)?, late: row.get(1)?, worst_gap_ms: row.get(2)? }),
-            )
-            .optional()?)
+        Ok(self.conn().query_opt(
+            "SELECT frames, late, worst_gap_ms FROM call_audio_pacing WHERE call_id = ?1",
+            params![id.0],
+            |row| Ok(AudioPacing { frames: row.get(0)?, late: row.get(1)?, worst_gap_ms: row.get(2)? }),
+        )?)
     }
 
     /// How the call's campaign recorded the target this call was for, if it was a campaign call.
     pub fn campaign_outcome(&self, id: CallId) -> Result<Option<String>> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         Ok(conn
-            .query_row_cached("SELECT outcome FROM campaign_targets WHERE call_id = ?1", [id.0], |row| row.get(0))
-            .optional()?
+            .query_opt("SELECT outcome FROM campaign_targets WHERE call_id = ?1", params![id.0], |row| row.get(0))?
             .flatten())
     }
 }
 
 /// Records how long one agent turn of call `id` took at each hop (a turn recorded again is replaced).
-pub(crate) fn record_turn_latency(conn: &Connection, id: CallId, latency: &TurnLatency) -> Result<()> {
-    conn.execute_cached(
+pub(crate) fn record_turn_latency(conn: &mut Conn, id: CallId, latency: &TurnLatency) -> Result<()> {
+    conn.execute(
         "INSERT OR REPLACE INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![id.0, latency.turn, latency.stt_ms, latency.llm_ms, latency.tts_ms, latency.send_ms],
@@ -191,8 +180,8 @@ pub(crate) fn record_turn_latency(conn: &Connection, id: CallId, latency: &TurnL
 }
 
 /// Records what the callee heard on call `id` (replacing what was recorded).
-pub(crate) fn record_heard_latency(conn: &Connection, id: CallId, heard: &HeardLatency) -> Result<()> {
-    conn.execute_cached(
+pub(crate) fn record_heard_latency(conn: &mut Conn, id: CallId, heard: &HeardLatency) -> Result<()> {
+    conn.execute(
         "INSERT OR REPLACE INTO call_heard_latency (call_id, first_words_ms, replies, reply_median_ms, reply_worst_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id.0, heard.first_words_ms, heard.replies, heard.reply_median_ms, heard.reply_worst_ms],
@@ -201,8 +190,8 @@ pub(crate) fn record_heard_latency(conn: &Connection, id: CallId, heard: &HeardL
 }
 
 /// Records how well the agent's audio kept time on call `id` (replacing what was recorded).
-pub(crate) fn record_audio_pacing(conn: &Connection, id: CallId, pacing: &AudioPacing) -> Result<()> {
-    conn.execute_cached(
+pub(crate) fn record_audio_pacing(conn: &mut Conn, id: CallId, pacing: &AudioPacing) -> Result<()> {
+    conn.execute(
         "INSERT OR REPLACE INTO call_audio_pacing (call_id, frames, late, worst_gap_ms) VALUES (?1, ?2, ?3, ?4)",
         params![id.0, pacing.frames, pacing.late, pacing.worst_gap_ms],
     )?;

@@ -1,7 +1,6 @@
 //! Call repository: call rows, their forward-only state, transcripts and collected fields.
 
-use crate::cached::Cached as _;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::db::{Conn, Row, params};
 use switchboard_core::{
     AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, Speaker, TranscriptLine, Transition, UnixMillis,
     asks_not_to_be_called,
@@ -50,11 +49,11 @@ impl Store {
     pub fn insert_call(&self, call: &NewCall) -> Result<CallSummary> {
         let id = {
             let mut conn = self.conn();
-            let tx = conn.transaction()?;
+            let mut tx = conn.transaction()?;
             let (campaign_id, round, attempt) = call.campaign.unzip3();
-            tx.execute_cached(
+            let id = CallId(tx.query_row(
                 "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, campaign_id, round, attempt)
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8)",
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8) RETURNING id",
                 params![
                     call.contact_id.0,
                     call.agent_id.0,
@@ -65,10 +64,10 @@ impl Store {
                     round,
                     attempt
                 ],
-            )?;
-            let id = CallId(tx.last_insert_rowid());
+                |row| row.get(0),
+            )?);
             if let Some((campaign_id, round, _)) = call.campaign {
-                tx.execute_cached(
+                tx.execute(
                     "UPDATE campaign_targets SET call_id = ?4 WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
                     params![campaign_id, round, call.contact_id.0, id.0],
                 )?;
@@ -91,8 +90,8 @@ impl Store {
     ) -> Result<Option<CallSummary>> {
         {
             let mut conn = self.conn();
-            let tx = conn.transaction()?;
-            if !advance_in(&tx, id, next, reason, at)? {
+            let mut tx = conn.transaction()?;
+            if !advance_in(&mut tx, id, next, reason, at)? {
                 return Ok(None);
             }
             crate::failpoint!("call-state-before-commit");
@@ -103,136 +102,144 @@ impl Store {
 
     /// Records the provider's id for the call (Twilio call SID, conversation id, …).
     pub fn set_provider_call_id(&self, id: CallId, provider_call_id: &str) -> Result<()> {
-        self.conn()
-            .execute_cached("UPDATE calls SET provider_call_id = ?2 WHERE id = ?1", params![id.0, provider_call_id])?;
+        self.conn().execute("UPDATE calls SET provider_call_id = ?2 WHERE id = ?1", params![id.0, provider_call_id])?;
         Ok(())
     }
 
     /// The call a provider knows by `provider_call_id` (what [`Store::set_provider_call_id`] stored,
     /// else one of its [provider refs](Store::set_provider_ref)).
     pub fn call_by_provider_id(&self, provider_call_id: &str) -> Result<Option<CallSummary>> {
-        let conn = self.conn();
-        let row = conn
-            .query_row_cached(
-                &format!("{SELECT_SUMMARY} WHERE c.provider_call_id = ?1 ORDER BY c.id DESC LIMIT 1"),
-                [provider_call_id],
-                read_summary,
-            )
-            .optional()?;
+        let mut conn = self.conn();
+        let row = conn.query_opt(
+            &format!("{SELECT_SUMMARY} WHERE c.provider_call_id = ?1 ORDER BY c.id DESC LIMIT 1"),
+            params![provider_call_id],
+            read_summary,
+        )?;
         if row.is_some() {
-            return row.transpose();
+            return Ok(row);
         }
         // A call bridged across providers is known to the others by its provider refs (kept,
         // indexed, in `call_provider_refs`).
-        let row = conn
-            .query_row_cached(
-                &format!("{SELECT_SUMMARY} WHERE c.id = (SELECT MAX(call_id) FROM call_provider_refs WHERE ref = ?1)"),
-                [provider_call_id],
-                read_summary,
-            )
-            .optional()?;
-        row.transpose()
+        let row = conn.query_opt(
+            &format!("{SELECT_SUMMARY} WHERE c.id = (SELECT MAX(call_id) FROM call_provider_refs WHERE ref = ?1)"),
+            params![provider_call_id],
+            read_summary,
+        )?;
+        Ok(row)
     }
 
     /// Appends a transcript line; a line already stored (same call and seq) is left as it was.
     /// Returns whether the line was new.
     pub fn append_transcript(&self, id: CallId, line: &TranscriptLine) -> Result<bool> {
-        append_line(&self.conn(), id, line)
+        append_line(&mut self.conn(), id, line)
     }
 
     /// Records (or corrects) one value the agent collected.
     pub fn record_field(&self, id: CallId, key: &str, value: &str) -> Result<()> {
-        record_field(&self.conn(), id, key, value)
+        record_field(&mut self.conn(), id, key, value)
     }
 
     /// One call.
     pub fn call(&self, id: CallId) -> Result<Option<CallSummary>> {
-        let conn = self.conn();
-        let row =
-            conn.query_row_cached(&format!("{SELECT_SUMMARY} WHERE c.id = ?1"), [id.0], read_summary).optional()?;
-        row.transpose()
+        let mut conn = self.conn();
+        let row = conn.query_opt(&format!("{SELECT_SUMMARY} WHERE c.id = ?1"), params![id.0], read_summary)?;
+        Ok(row)
     }
 
     /// The most recent calls, newest first.
     pub fn list_calls(&self, limit: u32) -> Result<Vec<CallSummary>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} ORDER BY c.id DESC LIMIT ?1"))?;
-        let rows = stmt.query_map([limit], read_summary)?;
-        rows.map(|row| row?).collect()
+        let mut conn = self.conn();
+        let rows =
+            conn.query_map(&format!("{SELECT_SUMMARY} ORDER BY c.id DESC LIMIT ?1"), params![limit], read_summary)?;
+        Ok(rows)
     }
 
     /// Every call with one contact, newest first.
     pub fn calls_with_contact(&self, contact_id: ContactId) -> Result<Vec<CallSummary>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} WHERE c.contact_id = ?1 ORDER BY c.id DESC"))?;
-        let rows = stmt.query_map([contact_id.0], read_summary)?;
-        rows.map(|row| row?).collect()
+        let mut conn = self.conn();
+        let rows = conn.query_map(
+            &format!("{SELECT_SUMMARY} WHERE c.contact_id = ?1 ORDER BY c.id DESC"),
+            params![contact_id.0],
+            read_summary,
+        )?;
+        Ok(rows)
     }
 
     /// Every call of a campaign, oldest first.
     pub fn calls_in_campaign(&self, campaign_id: i64) -> Result<Vec<CallSummary>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} WHERE c.campaign_id = ?1 ORDER BY c.id"))?;
-        let rows = stmt.query_map([campaign_id], read_summary)?;
-        rows.map(|row| row?).collect()
+        let mut conn = self.conn();
+        let rows = conn.query_map(
+            &format!("{SELECT_SUMMARY} WHERE c.campaign_id = ?1 ORDER BY c.id"),
+            params![campaign_id],
+            read_summary,
+        )?;
+        Ok(rows)
     }
 
     /// Calls not yet in a terminal state.
     pub fn open_calls(&self) -> Result<Vec<CallId>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT id FROM calls WHERE ended_at IS NULL ORDER BY id")?;
-        let rows = stmt.query_map([], |row| Ok(CallId(row.get(0)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut conn = self.conn();
+        let rows = conn
+            .query_map("SELECT id FROM calls WHERE ended_at IS NULL ORDER BY id", &[], |row| Ok(CallId(row.get(0)?)))?;
+        Ok(rows)
     }
 
     /// A call's transcript, in order.
     pub fn transcript(&self, id: CallId) -> Result<Vec<TranscriptLine>> {
-        transcript(&self.conn(), id)
+        transcript(&mut self.conn(), id)
     }
 
     /// The values the agent collected on a call, by key.
     pub fn collected_fields(&self, id: CallId) -> Result<Vec<(String, String)>> {
-        collected_fields(&self.conn(), id)
+        collected_fields(&mut self.conn(), id)
     }
 
     /// The transcript position of the callee line that gave value `key` on call `id`, if the
     /// value was collected after a callee line.
     pub fn field_line(&self, id: CallId, key: &str) -> Result<Option<u32>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT line_seq FROM collected_fields WHERE call_id = ?1 AND key = ?2")?;
-        let seq = stmt.query_row(params![id.0, key], |row| row.get::<_, Option<u32>>(0)).optional()?;
+        let mut conn = self.conn();
+        let seq = conn.query_opt(
+            "SELECT line_seq FROM collected_fields WHERE call_id = ?1 AND key = ?2",
+            params![id.0, key],
+            |row| row.get::<Option<u32>>(0),
+        )?;
         Ok(seq.flatten())
     }
 }
 
 /// The values collected on call `id`, by key.
-pub(crate) fn collected_fields(conn: &Connection, id: CallId) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached("SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key")?;
-    let rows = stmt.query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub(crate) fn collected_fields(conn: &mut Conn, id: CallId) -> Result<Vec<(String, String)>> {
+    let rows = conn.query_map(
+        "SELECT key, value FROM collected_fields WHERE call_id = ?1 ORDER BY key",
+        params![id.0],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok(rows)
 }
 
 /// Call `id`'s transcript, in order.
-pub(crate) fn transcript(conn: &Connection, id: CallId) -> Result<Vec<TranscriptLine>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT seq, speaker, text, offset_ms FROM transcript_lines WHERE call_id = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map([id.0], |row| {
-        let speaker: String = row.get(1)?;
-        Ok((row.get(0)?, speaker, row.get(2)?, row.get(3)?))
-    })?;
-    rows.map(|row| {
-        let (seq, speaker, text, offset_ms) = row?;
-        let speaker = Speaker::parse(&speaker)
-            .ok_or_else(|| StoreError::Corrupt(format!("call {id} line {seq} has speaker {speaker:?}")))?;
-        Ok(TranscriptLine { seq, speaker, text, offset_ms })
-    })
-    .collect()
+pub(crate) fn transcript(conn: &mut Conn, id: CallId) -> Result<Vec<TranscriptLine>> {
+    let rows = conn.query_map(
+        "SELECT seq, speaker, text, offset_ms FROM transcript_lines WHERE call_id = ?1 ORDER BY seq",
+        params![id.0],
+        |row| {
+            let speaker: String = row.get(1)?;
+            Ok((row.get(0)?, speaker, row.get(2)?, row.get(3)?))
+        },
+    )?;
+    rows.into_iter()
+        .map(|(seq, speaker, text, offset_ms): (u32, String, String, _)| {
+            let speaker = Speaker::parse(&speaker)
+                .ok_or_else(|| StoreError::Corrupt(format!("call {id} line {seq} has speaker {speaker:?}")))?;
+            Ok(TranscriptLine { seq, speaker, text, offset_ms })
+        })
+        .collect()
 }
 
 /// Appends a transcript line unless stored already; returns whether it was new. A callee who
 /// asks in it never to be called again is marked do-not-call with it.
-pub(crate) fn append_line(conn: &Connection, id: CallId, line: &TranscriptLine) -> Result<bool> {
-    let inserted = conn.execute_cached(
+pub(crate) fn append_line(conn: &mut Conn, id: CallId, line: &TranscriptLine) -> Result<bool> {
+    let inserted = conn.execute(
         "INSERT OR IGNORE INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id.0, line.seq, line.speaker.as_str(), line.text, line.offset_ms],
     )?;
@@ -244,8 +251,8 @@ pub(crate) fn append_line(conn: &Connection, id: CallId, line: &TranscriptLine) 
 
 /// Records (or corrects) one collected value, with the callee's latest line as the one that
 /// gave it.
-pub(crate) fn record_field(conn: &Connection, id: CallId, key: &str, value: &str) -> Result<()> {
-    conn.execute_cached(
+pub(crate) fn record_field(conn: &mut Conn, id: CallId, key: &str, value: &str) -> Result<()> {
+    conn.execute(
         "INSERT INTO collected_fields (call_id, key, value, line_seq) VALUES (?1, ?2, ?3,
              (SELECT MAX(seq) FROM transcript_lines WHERE call_id = ?1 AND speaker = 'callee'))
          ON CONFLICT(call_id, key) DO UPDATE SET value = excluded.value, line_seq = excluded.line_seq",
@@ -256,15 +263,14 @@ pub(crate) fn record_field(conn: &Connection, id: CallId, key: &str, value: &str
 
 /// Moves call `id` to `next` inside `tx` if that is a step forward; returns whether it did.
 pub(crate) fn advance_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Conn,
     id: CallId,
     next: CallState,
     reason: Option<&str>,
     at: UnixMillis,
 ) -> Result<bool> {
     let current: String = tx
-        .query_row_cached("SELECT state FROM calls WHERE id = ?1", [id.0], |row| row.get(0))
-        .optional()?
+        .query_opt("SELECT state FROM calls WHERE id = ?1", params![id.0], |row| row.get(0))?
         .ok_or_else(|| StoreError::NotFound(format!("call {id}")))?;
     let current =
         CallState::parse(&current).ok_or_else(|| StoreError::Corrupt(format!("call {id} has state {current:?}")))?;
@@ -273,7 +279,7 @@ pub(crate) fn advance_in(
     }
     let ended_at = next.is_terminal().then_some(at.0);
     let answered_at = (next == CallState::InProgress).then_some(at.0);
-    tx.execute_cached(
+    tx.execute(
         "UPDATE calls SET state = ?2,
                 end_reason = COALESCE(?3, end_reason),
                 answered_at = COALESCE(answered_at, ?4),
@@ -298,14 +304,14 @@ impl<A, B, C> Unzip3<A, B, C> for Option<(A, B, C)> {
     }
 }
 
-pub(crate) fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary>> {
+pub(crate) fn read_summary(row: &Row<'_>) -> Result<CallSummary> {
     let id: i64 = row.get(0)?;
     let backend: String = row.get(5)?;
     let state: String = row.get(7)?;
     let (Some(backend), Some(state)) = (BackendKind::parse(&backend), CallState::parse(&state)) else {
-        return Ok(Err(StoreError::Corrupt(format!("call {id} has backend {backend:?} and state {state:?}"))));
+        return Err(StoreError::Corrupt(format!("call {id} has backend {backend:?} and state {state:?}")));
     };
-    Ok(Ok(CallSummary {
+    Ok(CallSummary {
         id: CallId(id),
         contact_id: ContactId(row.get(1)?),
         contact_name: row.get(2)?,
@@ -316,20 +322,20 @@ pub(crate) fn read_summary(row: &Row<'_>) -> rusqlite::Result<Result<CallSummary
         state,
         end_reason: row.get(8)?,
         created_at: UnixMillis(row.get(9)?),
-        answered_at: row.get::<_, Option<i64>>(10)?.map(UnixMillis),
-        ended_at: row.get::<_, Option<i64>>(11)?.map(UnixMillis),
+        answered_at: row.get::<Option<i64>>(10)?.map(UnixMillis),
+        ended_at: row.get::<Option<i64>>(11)?.map(UnixMillis),
         campaign_id: row.get(12)?,
         round: row.get(13)?,
         attempt: row.get(14)?,
-    }))
+    })
 }
 
 /// Marks the contact of call `id` do-not-call: the callee asked on the call never to be called
 /// again, so no later call, round or campaign dials them (whatever the agent did about it).
-fn mark_do_not_call(conn: &Connection, id: CallId) -> Result<()> {
-    conn.execute_cached(
+fn mark_do_not_call(conn: &mut Conn, id: CallId) -> Result<()> {
+    conn.execute(
         "UPDATE contacts SET do_not_call = 1 WHERE id = (SELECT contact_id FROM calls WHERE id = ?1)",
-        [id.0],
+        params![id.0],
     )?;
     Ok(())
 }

@@ -2,10 +2,9 @@
 //! a campaign from one round to the next exactly once. A target is leased to the process that
 //! reserves it (owner + expiry), so no other process dials a target a live one holds.
 
-use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Row, params};
+use crate::db::{Row, params};
 use switchboard_core::{CallId, ContactId, UnixMillis};
 
 use crate::{Result, Store, StoreError};
@@ -85,20 +84,20 @@ impl Store {
         now: UnixMillis,
     ) -> Result<i64> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute_cached(
+        let mut tx = conn.transaction()?;
+        let id: i64 = tx.query_row(
             "INSERT INTO campaigns (name, kind, status, round, spec, created_at, budget_usd)
-             VALUES (?1, ?2, 'running', 1, ?3, ?4, json_extract(?3, '$.budgetUsd'))",
+             VALUES (?1, ?2, 'running', 1, ?3, ?4, CAST(json_extract(?3, '$.budgetUsd') AS DOUBLE PRECISION))
+             RETURNING id",
             params![name, kind, spec, now.0],
+            |row| row.get(0),
         )?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO campaign_targets (campaign_id, round, contact_id, status) VALUES (?1, 1, ?2, 'pending')",
+        for contact in contacts {
+            tx.execute(
+                "INSERT INTO campaign_targets (campaign_id, round, contact_id, status) VALUES (?1, 1, ?2, 'pending')
+                 ON CONFLICT DO NOTHING",
+                params![id, contact.0],
             )?;
-            for contact in contacts {
-                insert.execute(params![id, contact.0])?;
-            }
         }
         tx.commit()?;
         Ok(id)
@@ -106,37 +105,39 @@ impl Store {
 
     /// One campaign.
     pub fn campaign(&self, id: i64) -> Result<Option<CampaignRow>> {
-        let conn = self.conn();
-        Ok(conn.query_row_cached(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), [id], read_campaign).optional()?)
+        let mut conn = self.conn();
+        Ok(conn.query_opt(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), params![id], read_campaign)?)
     }
 
     /// Every campaign, newest first.
     pub fn list_campaigns(&self) -> Result<Vec<CampaignRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_CAMPAIGN} ORDER BY id DESC"))?;
-        let rows = stmt.query_map([], read_campaign)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut conn = self.conn();
+        let rows = conn.query_map(&format!("{SELECT_CAMPAIGN} ORDER BY id DESC"), &[], read_campaign)?;
+        Ok(rows)
     }
 
     /// Campaigns that were running or paused when the app last stopped, and canceled ones whose
     /// calls on the line have not all ended yet.
     pub fn unfinished_campaigns(&self) -> Result<Vec<CampaignRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_CAMPAIGN} WHERE status IN ('running', 'paused')
+        let mut conn = self.conn();
+        let rows = conn.query_map(
+            &format!(
+                "{SELECT_CAMPAIGN} WHERE status IN ('running', 'paused')
                 OR (status = 'canceled' AND EXISTS (SELECT 1 FROM campaign_targets t
                                                     WHERE t.campaign_id = campaigns.id AND t.status = 'calling'))
              ORDER BY id"
-        ))?;
-        let rows = stmt.query_map([], read_campaign)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            ),
+            &[],
+            read_campaign,
+        )?;
+        Ok(rows)
     }
 
     /// Pauses (`paused` true) or resumes a campaign unless it already finished (clearing why
     /// it paused itself). Returns whether it is now in that state.
     pub fn set_campaign_paused(&self, id: i64, paused: bool) -> Result<bool> {
         let status = if paused { "paused" } else { "running" };
-        let changed = self.conn().execute_cached(
+        let changed = self.conn().execute(
             "UPDATE campaigns SET status = ?2, status_reason = NULL WHERE id = ?1 AND status IN ('running', 'paused')",
             params![id, status],
         )?;
@@ -146,7 +147,7 @@ impl Store {
     /// Pauses a running campaign because its next call would pass its budget (a compare-and-swap:
     /// false when it was not running).
     pub fn pause_campaign_for_budget(&self, id: i64) -> Result<bool> {
-        let changed = self.conn().execute_cached(
+        let changed = self.conn().execute(
             "UPDATE campaigns SET status = 'paused', status_reason = ?2 WHERE id = ?1 AND status = 'running'",
             params![id, BUDGET_REACHED],
         )?;
@@ -156,7 +157,7 @@ impl Store {
     /// Gives a running or paused campaign the budget `budget_usd` (`None`: none) and sets it
     /// running; false when it had finished.
     pub fn resume_campaign_with_budget(&self, id: i64, budget_usd: Option<f64>) -> Result<bool> {
-        let changed = self.conn().execute_cached(
+        let changed = self.conn().execute(
             "UPDATE campaigns SET budget_usd = ?2, status = 'running', status_reason = NULL
              WHERE id = ?1 AND status IN ('running', 'paused')",
             params![id, budget_usd],
@@ -167,9 +168,9 @@ impl Store {
     /// Sets a campaign stopped in `error` running again (its reason cleared), for a runner to
     /// take it up; returns false when it was not stopped.
     pub fn resume_stopped_campaign(&self, id: i64) -> Result<bool> {
-        let changed = self.conn().execute_cached(
+        let changed = self.conn().execute(
             "UPDATE campaigns SET status = 'running', status_reason = NULL WHERE id = ?1 AND status = 'error'",
-            [id],
+            params![id],
         )?;
         Ok(changed == 1)
     }
@@ -179,8 +180,8 @@ impl Store {
     /// process running the campaign to end those calls now. Returns false when it had finished.
     pub fn cancel_campaign(&self, id: i64, end_calls: bool, now: UnixMillis) -> Result<bool> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let changed = tx.execute_cached(
+        let mut tx = conn.transaction()?;
+        let changed = tx.execute(
             "UPDATE campaigns SET status = 'canceled', ended_at = ?2, end_calls = ?3
              WHERE id = ?1 AND status IN ('running', 'paused', 'error')",
             params![id, now.0, end_calls],
@@ -188,11 +189,11 @@ impl Store {
         if changed == 0 {
             return Ok(false);
         }
-        tx.execute_cached(
+        tx.execute(
             "UPDATE campaign_targets SET status = 'canceled', outcome = 'canceled', next_attempt_at = NULL,
                     lease_owner = NULL, lease_expires_at = NULL
              WHERE campaign_id = ?1 AND status = 'pending'",
-            [id],
+            params![id],
         )?;
         tx.commit()?;
         Ok(true)
@@ -201,15 +202,12 @@ impl Store {
     /// Stops a running or paused campaign in the `error` state with the reason it cannot go on;
     /// returns its round, or `None` when it was not running or paused.
     pub fn fail_campaign(&self, id: i64, reason: &str) -> Result<Option<u8>> {
-        Ok(self
-            .conn()
-            .query_row_cached(
-                "UPDATE campaigns SET status = 'error', status_reason = ?2
+        Ok(self.conn().query_opt(
+            "UPDATE campaigns SET status = 'error', status_reason = ?2
                  WHERE id = ?1 AND status IN ('running', 'paused') RETURNING round",
-                params![id, reason],
-                |row| row.get(0),
-            )
-            .optional()?)
+            params![id, reason],
+            |row| row.get(0),
+        )?)
     }
 
     /// Moves a running campaign from round `from` to round `to` and adds the new round's
@@ -224,23 +222,21 @@ impl Store {
         targets: &[(ContactId, BTreeMap<String, String>)],
     ) -> Result<bool> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let changed = tx.execute_cached(
+        let mut tx = conn.transaction()?;
+        let changed = tx.execute(
             "UPDATE campaigns SET round = ?3 WHERE id = ?1 AND round = ?2 AND status = 'running'",
             params![id, from, to],
         )?;
         if changed == 0 {
             return Ok(false);
         }
-        {
-            let mut insert = tx.prepare_cached(
+        for (contact, variables) in targets {
+            let json = serde_json::to_string(variables).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            tx.execute(
                 "INSERT INTO campaign_targets (campaign_id, round, contact_id, status, variables)
                  VALUES (?1, ?2, ?3, 'pending', ?4) ON CONFLICT (campaign_id, round, contact_id) DO NOTHING",
+                params![id, to, contact.0, json],
             )?;
-            for (contact, variables) in targets {
-                let json = serde_json::to_string(variables).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-                insert.execute(params![id, to, contact.0, json])?;
-            }
         }
         crate::failpoint!("campaign-advance-before-commit");
         tx.commit()?;
@@ -249,7 +245,7 @@ impl Store {
 
     /// Finishes a running campaign in round `round` with its summary: a compare-and-swap too.
     pub fn complete_campaign(&self, id: i64, round: u8, summary: &str, now: UnixMillis) -> Result<bool> {
-        let changed = self.conn().execute_cached(
+        let changed = self.conn().execute(
             "UPDATE campaigns SET status = 'completed', summary = ?3, ended_at = ?4
              WHERE id = ?1 AND round = ?2 AND status = 'running'",
             params![id, round, summary, now.0],
@@ -260,7 +256,7 @@ impl Store {
     /// Rewrites a completed campaign's spec and summary together (a decision revised after
     /// the calls, such as a freight estimate). False when the campaign is not completed.
     pub fn revise_completed_campaign(&self, id: i64, spec: &str, summary: &str) -> Result<bool> {
-        let changed = self.conn().execute_cached(
+        let changed = self.conn().execute(
             "UPDATE campaigns SET spec = ?2, summary = ?3 WHERE id = ?1 AND status = 'completed'",
             params![id, spec, summary],
         )?;
@@ -269,11 +265,13 @@ impl Store {
 
     /// The targets of one round.
     pub fn campaign_targets(&self, id: i64, round: u8) -> Result<Vec<TargetRow>> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached(&format!("{SELECT_TARGET} WHERE campaign_id = ?1 AND round = ?2 ORDER BY contact_id"))?;
-        let rows = stmt.query_map(params![id, round], read_target)?;
-        rows.map(|row| row?).collect()
+        let mut conn = self.conn();
+        let rows = conn.query_map(
+            &format!("{SELECT_TARGET} WHERE campaign_id = ?1 AND round = ?2 ORDER BY contact_id"),
+            params![id, round],
+            read_target,
+        )?;
+        Ok(rows)
     }
 
     /// Claims a pending target for one more attempt under `lease` (before the call is placed,
@@ -282,28 +280,26 @@ impl Store {
     /// writes fail ([`Store::writes_failing`], read under the connection's lock, so no claim
     /// is made once a failed write has been noted).
     pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId, lease: &Lease<'_>) -> Result<Option<u32>> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         if self.writes_failing().is_some() {
             return Ok(None);
         }
-        Ok(conn
-            .query_row_cached(
-                "UPDATE campaign_targets
+        Ok(conn.query_opt(
+            "UPDATE campaign_targets
                  SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL,
                      lease_owner = ?4, lease_expires_at = ?5
                  WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 AND status = 'pending'
                    AND (lease_owner IS NULL OR lease_owner = ?4 OR lease_expires_at IS NULL OR lease_expires_at <= ?6)
                  RETURNING attempts",
-                params![id, round, contact.0, lease.owner, lease.until.0, lease.now.0],
-                |row| row.get(0),
-            )
-            .optional()?)
+            params![id, round, contact.0, lease.owner, lease.until.0, lease.now.0],
+            |row| row.get(0),
+        )?)
     }
 
     /// Extends the leases `lease.owner` holds on targets on the line to `lease.until` (the
     /// owner's runners do, while they live). Returns how many were renewed.
     pub fn renew_target_leases(&self, lease: &Lease<'_>) -> Result<usize> {
-        Ok(self.conn().execute_cached(
+        Ok(self.conn().execute(
             "UPDATE campaign_targets SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status = 'calling'",
             params![lease.owner, lease.until.0],
         )?)
@@ -312,9 +308,9 @@ impl Store {
     /// Puts the target whose call the app's closing cut off back in the queue, giving back the
     /// attempt that call used (it was not the callee's doing). Returns whether one was.
     pub fn target_requeue_abandoned(&self, call_id: CallId, outcome: &str) -> Result<bool> {
-        let changed = self.conn().execute_cached(
+        let changed = self.conn().execute(
             "UPDATE campaign_targets
-             SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = NULL, outcome = ?2,
+             SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = NULL, outcome = ?2,
                  lease_owner = NULL, lease_expires_at = NULL
              WHERE call_id = ?1 AND status = 'calling'",
             params![call_id.0, outcome],
@@ -324,7 +320,7 @@ impl Store {
 
     /// Puts a target back in the queue for another attempt at `at`.
     pub fn target_retry(&self, id: i64, round: u8, contact: ContactId, at: UnixMillis, outcome: &str) -> Result<()> {
-        self.conn().execute_cached(
+        self.conn().execute(
             "UPDATE campaign_targets SET status = 'pending', next_attempt_at = ?4, outcome = ?5,
                     lease_owner = NULL, lease_expires_at = NULL
              WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
@@ -336,7 +332,7 @@ impl Store {
     /// Ends a target: `done` after its last call, `skipped` when it was never called (and
     /// `canceled`, by [`Store::cancel_campaign`], when its campaign was canceled first).
     pub fn target_finished(&self, id: i64, round: u8, contact: ContactId, status: &str, outcome: &str) -> Result<()> {
-        self.conn().execute_cached(
+        self.conn().execute(
             "UPDATE campaign_targets SET status = ?4, outcome = ?5, next_attempt_at = NULL,
                     lease_owner = NULL, lease_expires_at = NULL
              WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
@@ -348,22 +344,18 @@ impl Store {
     /// The quotes a campaign's calls yielded: (round, vendor name, offer), oldest call first;
     /// one per vendor and round (the latest call's), so no round lists a vendor twice.
     pub fn campaign_offers(&self, id: i64) -> Result<Vec<(u8, String, switchboard_core::Offer)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT c.round, ct.name, o.call_id, o.contact_id, o.unit_price, o.moq, o.lead_time_days, o.shipping, o.terms, o.confidence, o.valid_days
+        let mut conn = self.conn();
+        let rows = conn.query_map("SELECT c.round, ct.name, o.call_id, o.contact_id, o.unit_price, o.moq, o.lead_time_days, o.shipping, o.terms, o.confidence, o.valid_days
              FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
              WHERE c.campaign_id = ?1
                AND o.call_id = (SELECT MAX(o2.call_id) FROM offers o2 JOIN calls c2 ON c2.id = o2.call_id
                                 WHERE c2.campaign_id = ?1 AND c2.round = c.round AND o2.contact_id = o.contact_id)
-             ORDER BY c.id",
-        )?;
-        let rows =
-            stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?, crate::offers::read_offer_from(row, 2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+             ORDER BY c.id", params![id], |row| Ok((row.get(0)?, row.get(1)?, crate::offers::read_offer_from(row, 2)?)))?;
+        Ok(rows)
     }
 }
 
-fn read_campaign(row: &Row<'_>) -> rusqlite::Result<CampaignRow> {
+fn read_campaign(row: &Row<'_>) -> Result<CampaignRow> {
     Ok(CampaignRow {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -373,30 +365,30 @@ fn read_campaign(row: &Row<'_>) -> rusqlite::Result<CampaignRow> {
         spec: row.get(5)?,
         summary: row.get(6)?,
         created_at: UnixMillis(row.get(7)?),
-        ended_at: row.get::<_, Option<i64>>(8)?.map(UnixMillis),
+        ended_at: row.get::<Option<i64>>(8)?.map(UnixMillis),
         end_calls: row.get(9)?,
         status_reason: row.get(10)?,
         budget_usd: row.get(11)?,
     })
 }
 
-fn read_target(row: &Row<'_>) -> rusqlite::Result<Result<TargetRow>> {
+fn read_target(row: &Row<'_>) -> Result<TargetRow> {
     let variables: String = row.get(8)?;
     let variables = match serde_json::from_str(&variables) {
         Ok(variables) => variables,
-        Err(err) => return Ok(Err(StoreError::Corrupt(format!("campaign target variables: {err}")))),
+        Err(err) => return Err(StoreError::Corrupt(format!("campaign target variables: {err}"))),
     };
-    Ok(Ok(TargetRow {
+    Ok(TargetRow {
         campaign_id: row.get(0)?,
         round: row.get(1)?,
         contact_id: ContactId(row.get(2)?),
         status: row.get(3)?,
         attempts: row.get(4)?,
-        next_attempt_at: row.get::<_, Option<i64>>(5)?.map(UnixMillis),
-        call_id: row.get::<_, Option<i64>>(6)?.map(CallId),
+        next_attempt_at: row.get::<Option<i64>>(5)?.map(UnixMillis),
+        call_id: row.get::<Option<i64>>(6)?.map(CallId),
         outcome: row.get(7)?,
         variables,
         lease_owner: row.get(9)?,
-        lease_expires_at: row.get::<_, Option<i64>>(10)?.map(UnixMillis),
-    }))
+        lease_expires_at: row.get::<Option<i64>>(10)?.map(UnixMillis),
+    })
 }

@@ -1,9 +1,8 @@
 //! Contact repository.
 
-use crate::cached::Cached as _;
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::db::{Conn, Row, Value, params};
 use switchboard_core::{Contact, ContactDetails, ContactFields, ContactId, Phone, UnixMillis};
 
 use crate::{Result, Store, StoreError};
@@ -21,7 +20,7 @@ const SELECT: &str =
 impl Store {
     /// Stores a new contact with its number as read (`None` when it is not one).
     pub fn insert_contact(&self, fields: &ContactFields, phone: Option<&Phone>, now: UnixMillis) -> Result<ContactId> {
-        insert_contact(&self.conn(), fields, phone, now)
+        insert_contact(&mut self.conn(), fields, phone, now)
     }
 
     /// Replaces a contact's fields and number.
@@ -32,7 +31,7 @@ impl Store {
         phone: Option<&Phone>,
         now: UnixMillis,
     ) -> Result<()> {
-        update_contact(&self.conn(), id, fields, phone, now)
+        update_contact(&mut self.conn(), id, fields, phone, now)
     }
 
     /// Applies many writes in one transaction. Each write is all or nothing on its own (a
@@ -47,9 +46,9 @@ impl Store {
             crate::failpoint!("import-row");
             let mut savepoint = tx.savepoint()?;
             let result = match write {
-                ContactWrite::Insert { fields, phone } => insert_contact(&savepoint, fields, phone.as_ref(), now),
+                ContactWrite::Insert { fields, phone } => insert_contact(&mut savepoint, fields, phone.as_ref(), now),
                 ContactWrite::Update { id, fields, phone } => {
-                    update_contact(&savepoint, *id, fields, phone.as_ref(), now).map(|()| *id)
+                    update_contact(&mut savepoint, *id, fields, phone.as_ref(), now).map(|()| *id)
                 }
             };
             match result {
@@ -71,36 +70,36 @@ impl Store {
 
     /// Every contact, by name.
     pub fn list_contacts(&self) -> Result<Vec<Contact>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY name, id"))?;
-        let rows = stmt.query_map([], read_contact)?;
-        rows.map(|row| row?).collect()
+        let mut conn = self.conn();
+        let rows = conn.query_map(&format!("{SELECT} ORDER BY name, id"), &[], read_contact)?;
+        Ok(rows)
     }
 
     /// The contact dialled at this E.164 number, if any (the oldest, when several share it).
     pub fn contact_by_phone(&self, phone_e164: &str) -> Result<Option<Contact>> {
-        let conn = self.conn();
-        let row = conn
-            .query_row_cached(
-                &format!("{SELECT} WHERE phone_e164 = ?1 ORDER BY id LIMIT 1"),
-                [phone_e164],
-                read_contact,
-            )
-            .optional()?;
-        row.transpose()
+        let mut conn = self.conn();
+        let row = conn.query_opt(
+            &format!("{SELECT} WHERE phone_e164 = ?1 ORDER BY id LIMIT 1"),
+            params![phone_e164],
+            read_contact,
+        )?;
+        Ok(row)
     }
 
     /// The item, quantity and target price the first of `ids` still has in its stored details
     /// (vendors kept them before campaigns carried a request), when one has a quantity.
     pub fn legacy_vendor_request(&self, ids: &[ContactId]) -> Result<Option<(String, u32, Option<f64>)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT COALESCE(json_extract(details, '$.item'), ''), json_extract(details, '$.quantity'),
-                    json_extract(details, '$.targetPrice')
-             FROM contacts WHERE id = ?1 AND json_extract(details, '$.quantity') > 0",
-        )?;
+        let mut conn = self.conn();
         for id in ids {
-            if let Some(facts) = stmt.query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).optional()? {
+            let facts = conn.query_opt(
+                "SELECT COALESCE(json_extract(details, '$.item'), ''),
+                        CAST(json_extract(details, '$.quantity') AS BIGINT),
+                        CAST(json_extract(details, '$.targetPrice') AS DOUBLE PRECISION)
+                 FROM contacts WHERE id = ?1 AND CAST(json_extract(details, '$.quantity') AS DOUBLE PRECISION) > 0",
+                params![id.0],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?;
+            if let Some(facts) = facts {
                 return Ok(Some(facts));
             }
         }
@@ -109,47 +108,40 @@ impl Store {
 
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
-        let conn = self.conn();
-        let row = conn.query_row_cached(&format!("{SELECT} WHERE id = ?1"), [id.0], read_contact).optional()?;
-        row.transpose()
+        let mut conn = self.conn();
+        let row = conn.query_opt(&format!("{SELECT} WHERE id = ?1"), params![id.0], read_contact)?;
+        Ok(row)
     }
 }
 
 pub(crate) fn insert_contact(
-    conn: &Connection,
+    conn: &mut Conn,
     fields: &ContactFields,
     phone: Option<&Phone>,
     now: UnixMillis,
 ) -> Result<ContactId> {
-    write(
-        conn,
+    let id = conn.query_row(
         "INSERT INTO contacts (kind, name, phone, phone_e164, tags, time_zone, do_not_call, custom, details, created_at,
                                id, phone_extension)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        None,
-        fields,
-        phone,
-        now,
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+        &columns(None, fields, phone, now)?,
+        |row| row.get(0),
     )?;
-    Ok(ContactId(conn.last_insert_rowid()))
+    Ok(ContactId(id))
 }
 
 fn update_contact(
-    conn: &Connection,
+    conn: &mut Conn,
     id: ContactId,
     fields: &ContactFields,
     phone: Option<&Phone>,
     now: UnixMillis,
 ) -> Result<()> {
-    let changed = write(
-        conn,
+    let changed = conn.execute(
         "UPDATE contacts SET kind = ?1, name = ?2, phone = ?3, phone_e164 = ?4, tags = ?5, time_zone = ?6,
                 do_not_call = ?7, custom = ?8, details = ?9, updated_at = ?10, phone_extension = ?12
          WHERE id = ?11",
-        Some(id),
-        fields,
-        phone,
-        now,
+        &columns(Some(id), fields, phone, now)?,
     )?;
     if changed == 0 {
         return Err(StoreError::NotFound(format!("contact {id}")));
@@ -157,19 +149,16 @@ fn update_contact(
     Ok(())
 }
 
-/// Runs an insert or update whose parameters are the contact's columns in table order, the
-/// time (created or updated) as ?10, the id (NULL for a new row) as ?11 and the phone
-/// extension as ?12.
-fn write(
-    conn: &Connection,
-    sql: &str,
+/// The parameters of an insert or update: the contact's columns in table order, the time
+/// (created or updated) as ?10, the id (NULL for a new row) as ?11 and the phone extension as ?12.
+fn columns(
     id: Option<ContactId>,
     fields: &ContactFields,
     phone: Option<&Phone>,
     now: UnixMillis,
-) -> Result<usize> {
+) -> Result<Vec<Value>> {
     let json = Json::of(fields)?;
-    Ok(conn.prepare_cached(sql)?.execute(params![
+    Ok(params![
         fields.kind().as_str(),
         fields.name,
         fields.phone,
@@ -182,7 +171,8 @@ fn write(
         now.0,
         id.map(|id| id.0),
         phone.and_then(|phone| phone.extension.as_deref()),
-    ])?)
+    ]
+    .to_vec())
 }
 
 /// The JSON columns of a contact.
@@ -203,7 +193,7 @@ impl Json {
     }
 }
 
-fn read_contact(row: &Row<'_>) -> rusqlite::Result<Result<Contact>> {
+fn read_contact(row: &Row<'_>) -> Result<Contact> {
     let id: i64 = row.get(0)?;
     let tags: String = row.get(4)?;
     let custom: String = row.get(7)?;
@@ -216,9 +206,9 @@ fn read_contact(row: &Row<'_>) -> rusqlite::Result<Result<Contact>> {
     })();
     let (tags, custom, details) = match parsed {
         Ok(parsed) => parsed,
-        Err(err) => return Ok(Err(StoreError::Corrupt(format!("contact {id}: {err}")))),
+        Err(err) => return Err(StoreError::Corrupt(format!("contact {id}: {err}"))),
     };
-    Ok(Ok(Contact {
+    Ok(Contact {
         id: ContactId(id),
         phone_e164: row.get(1)?,
         phone_extension: row.get(9)?,
@@ -231,5 +221,5 @@ fn read_contact(row: &Row<'_>) -> rusqlite::Result<Result<Contact>> {
             custom,
             details,
         },
-    }))
+    })
 }

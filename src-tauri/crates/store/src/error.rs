@@ -16,6 +16,10 @@ pub enum StoreError {
     Migrate { path: PathBuf, source: rusqlite_migration::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {}", postgres_detail(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("the database returned no row for {0}")]
+    NoRow(String),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
     #[error("{0} not found")]
@@ -113,4 +117,15 @@ pub fn injected_write_error(kind: Option<String>) -> StoreError {
         _ => rusqlite::ffi::SQLITE_IOERR,
     };
     StoreError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None))
+}
+
+/// What Postgres said, with its detail when it gave one (the driver's own text says only "db error").
+fn postgres_detail(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {detail}", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => error.to_string(),
+    }
 }

@@ -2,8 +2,7 @@
 //! rewritten at every turn; a write carries the version it replaces, so a stale writer (a
 //! request Twilio retried while the first still ran) cannot undo a newer turn.
 
-use crate::cached::Cached as _;
-use rusqlite::{OptionalExtension, params};
+use crate::db::params;
 use switchboard_core::{CallId, UnixMillis};
 
 use crate::{Result, Store};
@@ -30,15 +29,15 @@ impl Store {
         state: &str,
         at: UnixMillis,
     ) -> Result<bool> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         let written = if version == 0 {
-            conn.execute_cached(
+            conn.execute(
                 "INSERT OR IGNORE INTO gather_sessions (call_id, call_sid, version, state, updated_at)
                  VALUES (?1, ?2, 0, ?3, ?4)",
                 params![call.0, call_sid, state, at.0],
             )?
         } else {
-            conn.execute_cached(
+            conn.execute(
                 "UPDATE gather_sessions SET call_sid = ?2, version = ?3, state = ?4, updated_at = ?5
                  WHERE call_id = ?1 AND version = ?3 - 1",
                 params![call.0, call_sid, version, state, at.0],
@@ -49,35 +48,31 @@ impl Store {
 
     /// The session of `call`, if it is a gather call.
     pub fn gather_session(&self, call: CallId) -> Result<Option<GatherRow>> {
-        let conn = self.conn();
-        let row = conn
-            .query_row_cached(
-                "SELECT call_id, call_sid, version, state, updated_at FROM gather_sessions WHERE call_id = ?1",
-                [call.0],
-                |row| {
-                    Ok(GatherRow {
-                        call_id: CallId(row.get(0)?),
-                        call_sid: row.get(1)?,
-                        version: row.get(2)?,
-                        state: row.get(3)?,
-                        updated_at: UnixMillis(row.get(4)?),
-                    })
-                },
-            )
-            .optional()?;
+        let mut conn = self.conn();
+        let row = conn.query_opt(
+            "SELECT call_id, call_sid, version, state, updated_at FROM gather_sessions WHERE call_id = ?1",
+            params![call.0],
+            |row| {
+                Ok(GatherRow {
+                    call_id: CallId(row.get(0)?),
+                    call_sid: row.get(1)?,
+                    version: row.get(2)?,
+                    state: row.get(3)?,
+                    updated_at: UnixMillis(row.get(4)?),
+                })
+            },
+        )?;
         Ok(row)
     }
 
     /// The gather call Twilio knows by `call_sid`.
     pub fn gather_call_by_sid(&self, call_sid: &str) -> Result<Option<CallId>> {
-        let conn = self.conn();
-        let id = conn
-            .query_row_cached(
-                "SELECT call_id FROM gather_sessions WHERE call_sid = ?1 ORDER BY call_id DESC LIMIT 1",
-                [call_sid],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let mut conn = self.conn();
+        let id = conn.query_opt(
+            "SELECT call_id FROM gather_sessions WHERE call_sid = ?1 ORDER BY call_id DESC LIMIT 1",
+            params![call_sid],
+            |row| row.get(0),
+        )?;
         Ok(id.map(CallId))
     }
 }
@@ -90,7 +85,7 @@ mod tests {
 
     fn store_with_call() -> (Store, switchboard_core::CallId) {
         let store = Store::open_in_memory().unwrap();
-        let conn = store.conn();
+        let mut conn = store.conn();
         conn.execute_batch(
             "INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('vendor', 'Acme', '+13125550143', '{\"kind\":\"vendor\",\"item\":\"bolts\"}', 1);
              INSERT INTO agents (name, backend, purpose, config, created_at) VALUES ('a', 'gather', 'generic', '{}', 1);",

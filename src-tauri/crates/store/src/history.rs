@@ -1,8 +1,7 @@
 //! History queries: calls by filter, a page at a time (newest first, keyed by id so a deep
 //! page costs what the first does), how many match, and transcript search within the filter.
 
-use rusqlite::types::Value;
-use rusqlite::{Row, params_from_iter};
+use crate::db::{Row, Value};
 use switchboard_core::{CallFilter, CallId, CallSummary};
 
 use crate::calls::{SELECT_SUMMARY, SUMMARY_COLUMNS, read_summary, summary_columns, summary_joins};
@@ -26,23 +25,24 @@ impl Store {
         let (mut sql, mut values) = where_clause(filter);
         if let Some(before) = before {
             sql.push_str(" AND c.id < ?");
-            values.push(Value::Integer(before.0));
+            values.push(Value::Int(before.0));
         }
-        values.push(Value::Integer(i64::from(limit)));
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUMMARY} WHERE {sql} ORDER BY c.id DESC LIMIT ?"))?;
-        let rows = stmt.query_map(params_from_iter(values), read_summary)?;
-        rows.map(|row| row?).collect()
+        values.push(Value::Int(i64::from(limit)));
+        let mut conn = self.conn();
+        let rows =
+            conn.query_map(&format!("{SELECT_SUMMARY} WHERE {sql} ORDER BY c.id DESC LIMIT ?"), &values, read_summary)?;
+        Ok(rows)
     }
 
     /// How many calls match `filter`.
     pub fn history_count(&self, filter: &CallFilter) -> Result<u64> {
         let (sql, values) = where_clause(filter);
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT COUNT(*) FROM calls c JOIN contacts ct ON ct.id = c.contact_id WHERE {sql}"
-        ))?;
-        let count: i64 = stmt.query_row(params_from_iter(values), |row| row.get(0))?;
+        let mut conn = self.conn();
+        let count: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM calls c JOIN contacts ct ON ct.id = c.contact_id WHERE {sql}"),
+            &values,
+            |row| row.get(0),
+        )?;
         Ok(count.unsigned_abs())
     }
 
@@ -55,27 +55,27 @@ impl Store {
         let mut values =
             vec![Value::Text(MATCH_START.to_string()), Value::Text(MATCH_END.to_string()), Value::Text(expression)];
         values.extend(filter_values);
-        values.push(Value::Integer(i64::from(limit)));
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {}, ts.rowid, highlight(transcript_search, 0, ?, ?)
+        values.push(Value::Int(i64::from(limit)));
+        let mut conn = self.conn();
+        let rows = conn.query_map(
+            &format!(
+                "SELECT {}, ts.rowid, highlight(transcript_search, 0, ?, ?)
              FROM transcript_search ts JOIN calls c ON c.id = ts.rowid / {LINES_PER_CALL} {}
              WHERE transcript_search MATCH ? AND {sql} ORDER BY ts.rowid DESC LIMIT ?",
-            summary_columns!(),
-            summary_joins!()
-        ))?;
-        let rows = stmt.query_map(params_from_iter(values), read_hit)?;
-        rows.map(|row| row?).collect()
+                summary_columns!(),
+                summary_joins!()
+            ),
+            &values,
+            read_hit,
+        )?;
+        Ok(rows)
     }
 }
 
-fn read_hit(row: &Row<'_>) -> rusqlite::Result<Result<HistoryHit>> {
-    let call = match read_summary(row)? {
-        Ok(call) => call,
-        Err(err) => return Ok(Err(err)),
-    };
+fn read_hit(row: &Row<'_>) -> Result<HistoryHit> {
+    let call = read_summary(row)?;
     let rowid: i64 = row.get(SUMMARY_COLUMNS)?;
-    Ok(Ok(HistoryHit { call, seq: (rowid % LINES_PER_CALL) as u32, snippet: row.get(SUMMARY_COLUMNS + 1)? }))
+    Ok(HistoryHit { call, seq: (rowid % LINES_PER_CALL) as u32, snippet: row.get(SUMMARY_COLUMNS + 1)? })
 }
 
 /// The SQL condition (on `c` = calls, `ct` = contacts) and its parameters for a filter.
@@ -88,26 +88,30 @@ fn where_clause(filter: &CallFilter) -> (String, Vec<Value>) {
         values.extend_from_slice(params);
     };
     if let Some(campaign) = filter.campaign_id {
-        condition("c.campaign_id = ?", &[Value::Integer(campaign)]);
+        condition("c.campaign_id = ?", &[Value::Int(campaign)]);
     }
     if let Some(contact) = filter.contact_id {
-        condition("c.contact_id = ?", &[Value::Integer(contact.0)]);
+        condition("c.contact_id = ?", &[Value::Int(contact.0)]);
     }
     if let Some(text) = filter.contact_text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
         let pattern = Value::Text(format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-        condition("(ct.name LIKE ? ESCAPE '\\' OR c.phone_e164 LIKE ? ESCAPE '\\')", &[pattern.clone(), pattern]);
+        // lower() on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
+        condition(
+            "(lower(ct.name) LIKE lower(?) ESCAPE '\\' OR c.phone_e164 LIKE ? ESCAPE '\\')",
+            &[pattern.clone(), pattern],
+        );
     }
     if let Some(agent) = filter.agent_id {
-        condition("c.agent_id = ?", &[Value::Integer(agent.0)]);
+        condition("c.agent_id = ?", &[Value::Int(agent.0)]);
     }
     if let Some(backend) = filter.backend {
         condition("c.backend = ?", &[Value::Text(backend.as_str().to_owned())]);
     }
     if let Some(from) = filter.from {
-        condition("c.created_at >= ?", &[Value::Integer(from.0)]);
+        condition("c.created_at >= ?", &[Value::Int(from.0)]);
     }
     if let Some(to) = filter.to {
-        condition("c.created_at < ?", &[Value::Integer(to.0)]);
+        condition("c.created_at < ?", &[Value::Int(to.0)]);
     }
     if !filter.outcomes.is_empty() {
         let states: Vec<Value> = filter.outcomes.iter().map(|state| Value::Text(state.as_str().to_owned())).collect();

@@ -1,8 +1,7 @@
 //! The webhook inbox: verified provider webhooks, stored before they are answered and processed
 //! afterwards; a redelivery (same provider and event key) is recognised at insert.
 
-use crate::cached::Cached as _;
-use rusqlite::{OptionalExtension, Row, params};
+use crate::db::{Row, params};
 use switchboard_core::UnixMillis;
 
 use crate::{Result, Store};
@@ -64,47 +63,48 @@ impl Store {
     /// once the listener acknowledges the webhook the provider will not send it again, so it
     /// must survive a power cut, not only the app being killed.
     pub fn insert_webhook(&self, webhook: &NewWebhook<'_>) -> Result<InboxInsert> {
-        let conn = self.conn();
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        let inserted = conn
-            .prepare_cached(
-                "INSERT INTO webhook_inbox (provider, route, event_key, received_at, request_id, content_type, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (provider, event_key) DO NOTHING",
-            )
-            .and_then(|mut insert| {
-                insert.execute(params![
-                    webhook.provider,
-                    webhook.route,
-                    webhook.event_key,
-                    webhook.received_at.0,
-                    webhook.request_id,
-                    webhook.content_type,
-                    webhook.body
-                ])
-            });
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Ok(if inserted? == 1 { InboxInsert::Inserted(conn.last_insert_rowid()) } else { InboxInsert::Duplicate })
+        let mut conn = self.conn();
+        conn.sync_each_commit(true)?;
+        let inserted = conn.query_opt(
+            "INSERT INTO webhook_inbox (provider, route, event_key, received_at, request_id, content_type, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (provider, event_key) DO NOTHING RETURNING id",
+            params![
+                webhook.provider,
+                webhook.route,
+                webhook.event_key,
+                webhook.received_at.0,
+                webhook.request_id,
+                webhook.content_type,
+                webhook.body
+            ],
+            |row| row.get(0),
+        );
+        conn.sync_each_commit(false)?;
+        Ok(inserted?.map_or(InboxInsert::Duplicate, InboxInsert::Inserted))
     }
 
     /// Up to `limit` webhooks neither processed nor parked as failed, oldest first, from those
     /// stored after the one with id `after` (0 for all): a pass that leaves a row pending moves on.
     pub fn unprocessed_webhooks(&self, after: i64, limit: u32) -> Result<Vec<WebhookRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_WEBHOOK} WHERE processed_at IS NULL AND last_error IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(params![after, limit], read_webhook)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut conn = self.conn();
+        let rows = conn.query_map(
+            &format!(
+                "{SELECT_WEBHOOK} WHERE processed_at IS NULL AND last_error IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
+            ),
+            params![after, limit],
+            read_webhook,
+        )?;
+        Ok(rows)
     }
 
     /// One stored webhook.
     pub fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {
-        Ok(self.conn().query_row_cached(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), [id], read_webhook).optional()?)
+        Ok(self.conn().query_opt(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), params![id], read_webhook)?)
     }
 
     /// Marks a webhook as applied.
     pub fn mark_webhook_processed(&self, id: i64, at: UnixMillis) -> Result<()> {
-        self.conn().execute_cached(
+        self.conn().execute(
             "UPDATE webhook_inbox SET processed_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
             params![id, at.0],
         )?;
@@ -113,7 +113,7 @@ impl Store {
 
     /// Parks a webhook that processing cannot apply, with the reason; it is not retried.
     pub fn mark_webhook_failed(&self, id: i64, error: &str) -> Result<()> {
-        self.conn().execute_cached(
+        self.conn().execute(
             "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
             params![id, error],
         )?;
@@ -122,18 +122,18 @@ impl Store {
 
     /// How many webhooks are stored, pending and failed.
     pub fn inbox_counts(&self) -> Result<InboxCounts> {
-        Ok(self.conn().query_row_cached(
+        Ok(self.conn().query_row(
             "SELECT COUNT(*),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NULL),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NOT NULL)
              FROM webhook_inbox",
-            [],
+            &[],
             |row| Ok(InboxCounts { total: row.get(0)?, pending: row.get(1)?, failed: row.get(2)? }),
         )?)
     }
 }
 
-fn read_webhook(row: &Row<'_>) -> rusqlite::Result<WebhookRow> {
+fn read_webhook(row: &Row<'_>) -> Result<WebhookRow> {
     Ok(WebhookRow {
         id: row.get(0)?,
         provider: row.get(1)?,
@@ -143,7 +143,7 @@ fn read_webhook(row: &Row<'_>) -> rusqlite::Result<WebhookRow> {
         request_id: row.get(5)?,
         content_type: row.get(6)?,
         body: row.get(7)?,
-        processed_at: row.get::<_, Option<i64>>(8)?.map(UnixMillis),
+        processed_at: row.get::<Option<i64>>(8)?.map(UnixMillis),
         attempts: row.get(9)?,
         last_error: row.get(10)?,
     })

@@ -1,9 +1,8 @@
-//! Switchboard's SQLite store: one file in the data directory, WAL, foreign keys, migrations,
-//! and a repository method for each query the engine and console make.
+//! Switchboard's store: an SQLite file in the data directory (WAL, foreign keys) or a Postgres
+//! database, migrations for each, and a repository method for each query the engine and console make.
 
 mod agents;
 mod analytics;
-mod cached;
 mod call_actions;
 mod call_cost;
 mod call_end;
@@ -11,6 +10,7 @@ mod call_record;
 mod calls;
 mod campaigns;
 mod contacts;
+mod db;
 mod error;
 mod forget;
 mod gather;
@@ -30,7 +30,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use backon::{BlockingRetryable, ExponentialBuilder};
-use cached::Cached as _;
+use db::{Conn, params};
 use rusqlite::Connection;
 
 pub use analytics::LatencyCounts;
@@ -78,7 +78,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// The database. Cheap operations on one connection; share it behind an `Arc`.
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: Mutex<Conn>,
     path: PathBuf,
     /// Why writes fail now, as those who write last found (see [`Store::note_write`]).
     writes_failing: Mutex<Option<WriteFailure>>,
@@ -104,7 +104,7 @@ impl Store {
             None => err,
         })?;
         tracing::info!(path = %path.display(), "database open");
-        Ok(Store { conn: Mutex::new(conn), path: path.to_owned(), writes_failing: Mutex::default() })
+        Ok(Store { conn: Mutex::new(Conn::Sqlite(conn)), path: path.to_owned(), writes_failing: Mutex::default() })
     }
 
     /// A private in-memory database with the full schema, for tests.
@@ -114,7 +114,7 @@ impl Store {
             Connection::open_in_memory().map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&conn).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         schema::migrate(&mut conn, &path)?;
-        Ok(Store { conn: Mutex::new(conn), path, writes_failing: Mutex::default() })
+        Ok(Store { conn: Mutex::new(Conn::Sqlite(conn)), path, writes_failing: Mutex::default() })
     }
 
     /// Where the database file is.
@@ -137,15 +137,15 @@ impl Store {
     /// Writes a row that means nothing (when it was written) to learn whether writes work again.
     pub fn probe_write(&self, now: switchboard_core::UnixMillis) -> Result<()> {
         crate::failpoint!("write-probe");
-        self.conn().execute_cached(
+        self.conn().execute(
             "INSERT INTO meta (key, value) VALUES ('last_write_probe', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [now.0.to_string()],
+            params![now.0.to_string()],
         )?;
         Ok(())
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    fn conn(&self) -> MutexGuard<'_, Conn> {
         // A panic while holding the lock cannot leave SQLite half-written (statements are atomic),
         // so a poisoned lock is still safe to use.
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -1,7 +1,6 @@
 //! Offer repository: one quote per call.
 
-use crate::cached::Cached as _;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::db::{Conn, Row, params};
 use switchboard_core::{CallId, ContactId, Offer, UnixMillis};
 
 use crate::{Result, Store};
@@ -12,21 +11,21 @@ const SELECT: &str =
 impl Store {
     /// Stores (or replaces) the offer a call yielded.
     pub fn save_offer(&self, offer: &Offer) -> Result<()> {
-        save_offer(&self.conn(), offer)
+        save_offer(&mut self.conn(), offer)
     }
 
     /// The offer a call yielded, if any.
     pub fn offer(&self, call_id: CallId) -> Result<Option<Offer>> {
-        let conn = self.conn();
-        Ok(conn.query_row_cached(&format!("{SELECT} WHERE call_id = ?1"), [call_id.0], read_offer).optional()?)
+        let mut conn = self.conn();
+        Ok(conn.query_opt(&format!("{SELECT} WHERE call_id = ?1"), params![call_id.0], read_offer)?)
     }
 
     /// Each vendor's latest priced quote for `item` (any case, spaces trimmed): the calls of
     /// campaigns whose request names it, and calls outside such campaigns to vendors whose own
     /// item it is. The contact, the unit price and when the call was placed, newest first.
     pub fn last_quotes_for_item(&self, item: &str) -> Result<Vec<(ContactId, f64, UnixMillis)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut conn = self.conn();
+        let rows = conn.query_map(
             "SELECT o.contact_id, o.unit_price, c.created_at
              FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
              LEFT JOIN campaigns cp ON cp.id = c.campaign_id
@@ -34,12 +33,12 @@ impl Store {
                AND lower(trim(COALESCE(json_extract(cp.spec, '$.request.item'), json_extract(ct.details, '$.item'))))
                    = lower(trim(?1))
              ORDER BY o.call_id DESC",
+            params![item],
+            |row| Ok((ContactId(row.get(0)?), row.get::<f64>(1)?, UnixMillis(row.get(2)?))),
         )?;
-        let rows =
-            stmt.query_map([item], |row| Ok((ContactId(row.get(0)?), row.get::<_, f64>(1)?, UnixMillis(row.get(2)?))))?;
         let mut latest: Vec<(ContactId, f64, UnixMillis)> = Vec::new();
         for row in rows {
-            let row = row?;
+            let row = row;
             if !latest.iter().any(|(contact, ..)| *contact == row.0) {
                 latest.push(row);
             }
@@ -51,33 +50,33 @@ impl Store {
     /// request names an item, the contact and that item (trimmed; once per contact whatever the
     /// case), most recently asked first.
     pub fn vendor_past_items(&self) -> Result<Vec<(ContactId, String)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut conn = self.conn();
+        let rows = conn.query_map(
             "SELECT t.contact_id, trim(json_extract(cp.spec, '$.request.item')) AS item
              FROM campaign_targets t JOIN campaigns cp ON cp.id = t.campaign_id
              WHERE item <> ''
              GROUP BY t.contact_id, lower(item)
              ORDER BY max(cp.id) DESC, t.contact_id",
+            &[],
+            |row| Ok((ContactId(row.get(0)?), row.get(1)?)),
         )?;
-        let rows = stmt.query_map([], |row| Ok((ContactId(row.get(0)?), row.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Every offer, newest call first.
     pub fn list_offers(&self) -> Result<Vec<Offer>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY call_id DESC"))?;
-        let rows = stmt.query_map([], read_offer)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut conn = self.conn();
+        let rows = conn.query_map(&format!("{SELECT} ORDER BY call_id DESC"), &[], read_offer)?;
+        Ok(rows)
     }
 }
 
-fn read_offer(row: &Row<'_>) -> rusqlite::Result<Offer> {
+fn read_offer(row: &Row<'_>) -> Result<Offer> {
     read_offer_from(row, 0)
 }
 
 /// Reads an offer whose nine columns (in `SELECT`'s order) start at column `first`.
-pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Offer> {
+pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> Result<Offer> {
     Ok(Offer {
         call_id: CallId(row.get(first)?),
         contact_id: ContactId(row.get(first + 1)?),
@@ -92,8 +91,8 @@ pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> rusqlite::Result<O
 }
 
 /// Stores (or replaces) an offer on `conn`.
-pub(crate) fn save_offer(conn: &Connection, offer: &Offer) -> Result<()> {
-    conn.execute_cached(
+pub(crate) fn save_offer(conn: &mut Conn, offer: &Offer) -> Result<()> {
+    conn.execute(
         "INSERT OR REPLACE INTO offers
              (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence, valid_days)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

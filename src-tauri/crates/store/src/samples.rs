@@ -1,7 +1,6 @@
 //! Sample data: the agents and contacts a new database starts with, written once.
 
-use crate::cached::Cached as _;
-use rusqlite::{OptionalExtension, params};
+use crate::db::params;
 
 use crate::{Result, Store};
 
@@ -17,20 +16,19 @@ impl Store {
         now: switchboard_core::UnixMillis,
     ) -> Result<bool> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let seeded: Option<String> = tx
-            .query_row_cached("SELECT value FROM meta WHERE key = ?1", [SAMPLES_SEEDED], |row| row.get(0))
-            .optional()?;
+        let mut tx = conn.transaction()?;
+        let seeded: Option<String> =
+            tx.query_opt("SELECT value FROM meta WHERE key = ?1", params![SAMPLES_SEEDED], |row| row.get(0))?;
         if seeded.is_some() {
             return Ok(false);
         }
         for agent in agents {
-            crate::agents::insert_agent(&tx, agent, now)?;
+            crate::agents::insert_agent(&mut tx, agent, now)?;
         }
         for (fields, phone) in contacts {
-            crate::contacts::insert_contact(&tx, fields, phone.as_ref(), now)?;
+            crate::contacts::insert_contact(&mut tx, fields, phone.as_ref(), now)?;
         }
-        tx.execute_cached("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![SAMPLES_SEEDED, now.0.to_string()])?;
+        tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![SAMPLES_SEEDED, now.0.to_string()])?;
         tx.commit()?;
         Ok(true)
     }

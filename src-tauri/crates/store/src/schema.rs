@@ -93,7 +93,7 @@ fn backfill_call_costs(tx: &rusqlite::Transaction) -> rusqlite_migration::HookRe
     for (id, backend, amount, currency) in reported {
         let Some(backend) = BackendKind::parse(&backend) else { continue };
         if let Some(price) = CallPrice::reported(backend, amount, &currency, &rates) {
-            crate::call_cost::write_price(tx, switchboard_core::CallId(id), &price)
+            crate::call_cost::write_price(&mut &**tx, switchboard_core::CallId(id), &price)
                 .map_err(|err| rusqlite_migration::HookError::Hook(err.to_string()))?;
         }
     }

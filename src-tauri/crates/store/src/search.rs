@@ -1,6 +1,6 @@
 //! Full-text search over every transcript line (SQLite FTS5), newest calls' best matches first.
 
-use rusqlite::params;
+use crate::db::params;
 use switchboard_core::CallId;
 
 use crate::{Result, Store};
@@ -27,21 +27,21 @@ impl Store {
     /// prefix; "quoted words" match as a phrase), best matches first, at most `limit`.
     pub fn search_transcripts(&self, query: &str, limit: u32) -> Result<Vec<TranscriptHit>> {
         let Some(expression) = fts_expression(query) else { return Ok(Vec::new()) };
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut conn = self.conn();
+        let rows = conn.query_map(
             "SELECT rowid, highlight(transcript_search, 0, ?2, ?3) FROM transcript_search
              WHERE transcript_search MATCH ?1 ORDER BY rank LIMIT ?4",
-        )?;
-        let rows =
-            stmt.query_map(params![expression, MATCH_START.to_string(), MATCH_END.to_string(), limit], |row| {
+            params![expression, MATCH_START.to_string(), MATCH_END.to_string(), limit],
+            |row| {
                 let id: i64 = row.get(0)?;
                 Ok(TranscriptHit {
                     call_id: CallId(id / LINES_PER_CALL),
                     seq: (id % LINES_PER_CALL) as u32,
                     snippet: row.get(1)?,
                 })
-            })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            },
+        )?;
+        Ok(rows)
     }
 }
 

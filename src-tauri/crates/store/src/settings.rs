@@ -1,17 +1,13 @@
 //! Dispatcher settings kept in the database (never secrets: those live in the OS keychain).
 
-use crate::cached::Cached as _;
-use rusqlite::{OptionalExtension, params};
+use crate::db::params;
 
 use crate::{Result, Store};
 
 impl Store {
     /// A setting's value, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row_cached("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
-            .optional()?)
+        Ok(self.conn().query_opt("SELECT value FROM settings WHERE key = ?1", params![key], |row| row.get(0))?)
     }
 
     /// Sets a setting.
@@ -22,9 +18,9 @@ impl Store {
     /// Sets several settings in one transaction: all of them are written, or none.
     pub fn set_settings(&self, values: &[(&str, &str)]) -> Result<()> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let mut tx = conn.transaction()?;
         for (key, value) in values {
-            tx.execute_cached(
+            tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 params![key, value],
             )?;

@@ -32,6 +32,8 @@ if [ "$mode" = test ]; then
   # xdotool answers the app's native save dialogs, as a person typing a path does.
   # squashfuse and fuse3 run the AppImage from a mount, as a desktop with FUSE does.
   packages+=(xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring xdotool squashfuse fuse3)
+  # A real PostgreSQL: the store's tests run on it too, in a throwaway cluster of their own.
+  packages+=(postgresql)
 fi
 
 missing=()

@@ -67,7 +67,9 @@ impl Store {
     /// Records that a call's audio is in `file` (inside the recordings directory).
     pub fn save_recording(&self, id: CallId, file: &str, duration_ms: u32, bytes: u64, now: UnixMillis) -> Result<()> {
         self.conn().execute(
-            "INSERT OR REPLACE INTO recordings (call_id, file, duration_ms, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO recordings (call_id, file, duration_ms, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (call_id) DO UPDATE SET file = excluded.file, duration_ms = excluded.duration_ms,
+                 bytes = excluded.bytes, created_at = excluded.created_at, deleted_at = NULL",
             params![id.0, file, duration_ms, bytes as i64, now.0],
         )?;
         Ok(())
@@ -105,7 +107,10 @@ impl Store {
 
     /// Records how long one agent turn took at each hop.
     pub fn record_turn_latency(&self, id: CallId, latency: &TurnLatency) -> Result<()> {
-        record_turn_latency(&mut self.conn(), id, latency)
+        let mut conn = self.conn();
+        let mut tx = conn.transaction()?;
+        record_turn_latency(&mut tx, id, latency)?;
+        tx.commit()
     }
 
     /// A call's per-turn latencies, in turn order.
@@ -169,10 +174,12 @@ impl Store {
     }
 }
 
-/// Records how long one agent turn of call `id` took at each hop (a turn recorded again is replaced).
+/// Records how long one agent turn of call `id` took at each hop, inside a transaction (a turn
+/// recorded again is deleted and inserted anew, so the triggers move its count between buckets).
 pub(crate) fn record_turn_latency(conn: &mut Conn, id: CallId, latency: &TurnLatency) -> Result<()> {
+    conn.execute("DELETE FROM turn_latencies WHERE call_id = ?1 AND turn = ?2", params![id.0, latency.turn])?;
     conn.execute(
-        "INSERT OR REPLACE INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms)
+        "INSERT INTO turn_latencies (call_id, turn, stt_ms, llm_ms, tts_ms, send_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![id.0, latency.turn, latency.stt_ms, latency.llm_ms, latency.tts_ms, latency.send_ms],
     )?;
@@ -182,8 +189,10 @@ pub(crate) fn record_turn_latency(conn: &mut Conn, id: CallId, latency: &TurnLat
 /// Records what the callee heard on call `id` (replacing what was recorded).
 pub(crate) fn record_heard_latency(conn: &mut Conn, id: CallId, heard: &HeardLatency) -> Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO call_heard_latency (call_id, first_words_ms, replies, reply_median_ms, reply_worst_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO call_heard_latency (call_id, first_words_ms, replies, reply_median_ms, reply_worst_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (call_id) DO UPDATE SET first_words_ms = excluded.first_words_ms, replies = excluded.replies,
+             reply_median_ms = excluded.reply_median_ms, reply_worst_ms = excluded.reply_worst_ms",
         params![id.0, heard.first_words_ms, heard.replies, heard.reply_median_ms, heard.reply_worst_ms],
     )?;
     Ok(())
@@ -192,7 +201,9 @@ pub(crate) fn record_heard_latency(conn: &mut Conn, id: CallId, heard: &HeardLat
 /// Records how well the agent's audio kept time on call `id` (replacing what was recorded).
 pub(crate) fn record_audio_pacing(conn: &mut Conn, id: CallId, pacing: &AudioPacing) -> Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO call_audio_pacing (call_id, frames, late, worst_gap_ms) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO call_audio_pacing (call_id, frames, late, worst_gap_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (call_id) DO UPDATE SET frames = excluded.frames, late = excluded.late,
+             worst_gap_ms = excluded.worst_gap_ms",
         params![id.0, pacing.frames, pacing.late, pacing.worst_gap_ms],
     )?;
     Ok(())

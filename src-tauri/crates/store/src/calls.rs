@@ -240,7 +240,8 @@ pub(crate) fn transcript(conn: &mut Conn, id: CallId) -> Result<Vec<TranscriptLi
 /// asks in it never to be called again is marked do-not-call with it.
 pub(crate) fn append_line(conn: &mut Conn, id: CallId, line: &TranscriptLine) -> Result<bool> {
     let inserted = conn.execute(
-        "INSERT OR IGNORE INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO transcript_lines (call_id, seq, speaker, text, offset_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO NOTHING",
         params![id.0, line.seq, line.speaker.as_str(), line.text, line.offset_ms],
     )?;
     if inserted == 1 && line.speaker == Speaker::Callee && asks_not_to_be_called(&line.text) {

@@ -14,6 +14,10 @@ pub enum StoreError {
     Unwritable { path: PathBuf, cause: WriteFailure },
     #[error("cannot bring the database at {} up to date: {source}", path.display())]
     Migrate { path: PathBuf, source: rusqlite_migration::Error },
+    #[error("cannot connect to {database}: {}", postgres_detail(source))]
+    Connect { database: String, source: postgres::Error },
+    #[error("cannot bring {database} up to date: {}", postgres_detail(source))]
+    MigratePostgres { database: String, source: postgres::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database error: {}", postgres_detail(.0))]
@@ -53,6 +57,32 @@ impl WriteFailure {
         }
     }
 
+    /// The failure a Postgres error means, if it is one: a full disk, a lock or serialization
+    /// conflict that outlasted the lock timeout, a read-only server, or a lost connection.
+    fn of_postgres(error: &postgres::Error) -> Option<WriteFailure> {
+        use postgres::error::SqlState as S;
+        let Some(code) = error.code() else { return error.is_closed().then_some(WriteFailure::Io) };
+        match code {
+            c if *c == S::DISK_FULL => Some(WriteFailure::DiskFull),
+            c if *c == S::T_R_SERIALIZATION_FAILURE
+                || *c == S::T_R_DEADLOCK_DETECTED
+                || *c == S::LOCK_NOT_AVAILABLE
+                || *c == S::TOO_MANY_CONNECTIONS =>
+            {
+                Some(WriteFailure::Locked)
+            }
+            c if *c == S::READ_ONLY_SQL_TRANSACTION => Some(WriteFailure::ReadOnly),
+            c if *c == S::IO_ERROR
+                || *c == S::ADMIN_SHUTDOWN
+                || *c == S::CRASH_SHUTDOWN
+                || *c == S::CANNOT_CONNECT_NOW =>
+            {
+                Some(WriteFailure::Io)
+            }
+            _ => None,
+        }
+    }
+
     /// What to tell the dispatcher, naming the database file.
     pub fn message(self, path: &Path) -> String {
         format!("cannot write to {}: {self}", path.display())
@@ -78,6 +108,7 @@ impl StoreError {
             StoreError::Sqlite(source) | StoreError::Open { source, .. } => {
                 source.sqlite_error_code().and_then(WriteFailure::of)
             }
+            StoreError::Postgres(source) | StoreError::Connect { source, .. } => WriteFailure::of_postgres(source),
             StoreError::Unwritable { cause, .. } => Some(*cause),
             _ => None,
         }

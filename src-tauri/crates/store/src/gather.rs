@@ -32,8 +32,8 @@ impl Store {
         let mut conn = self.conn();
         let written = if version == 0 {
             conn.execute(
-                "INSERT OR IGNORE INTO gather_sessions (call_id, call_sid, version, state, updated_at)
-                 VALUES (?1, ?2, 0, ?3, ?4)",
+                "INSERT INTO gather_sessions (call_id, call_sid, version, state, updated_at)
+                 VALUES (?1, ?2, 0, ?3, ?4) ON CONFLICT DO NOTHING",
                 params![call.0, call_sid, state, at.0],
             )?
         } else {

@@ -5,7 +5,10 @@ use crate::db::{Row, Value};
 use switchboard_core::{CallFilter, CallId, CallSummary};
 
 use crate::calls::{SELECT_SUMMARY, SUMMARY_COLUMNS, read_summary, summary_columns, summary_joins};
-use crate::search::{LINES_PER_CALL, MATCH_END, MATCH_START, fts_expression};
+use crate::db::Dialect;
+use crate::search::{
+    HEADLINE_OPTIONS, LINES_PER_CALL, MATCH_END, MATCH_START, fts_expression, terms, tsquery_expression,
+};
 use crate::{Result, Store};
 
 /// A transcript line that matched a search, with the call it belongs to.
@@ -50,24 +53,41 @@ impl Store {
     /// `filter`, newest calls first, at most `limit`. (Newest first, not best first: it is what
     /// a dispatcher looks for in History, and the index yields it without ranking every match.)
     pub fn history_search(&self, filter: &CallFilter, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
-        let Some(expression) = fts_expression(query) else { return Ok(Vec::new()) };
+        let terms = terms(query);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
         let (sql, filter_values) = where_clause(filter);
-        let mut values =
-            vec![Value::Text(MATCH_START.to_string()), Value::Text(MATCH_END.to_string()), Value::Text(expression)];
+        let mut conn = self.conn();
+        let (search, mut values) = match conn.dialect() {
+            Dialect::Sqlite => (
+                format!(
+                    "SELECT {}, ts.rowid, highlight(transcript_search, 0, ?, ?)
+                     FROM transcript_search ts JOIN calls c ON c.id = ts.rowid / {LINES_PER_CALL} {}
+                     WHERE transcript_search MATCH ? AND {sql} ORDER BY ts.rowid DESC LIMIT ?",
+                    summary_columns!(),
+                    summary_joins!()
+                ),
+                vec![
+                    Value::Text(MATCH_START.to_string()),
+                    Value::Text(MATCH_END.to_string()),
+                    Value::Text(fts_expression(&terms)),
+                ],
+            ),
+            Dialect::Postgres => (
+                format!(
+                    "SELECT {}, tl.call_id * {LINES_PER_CALL} + tl.seq, ts_headline('simple', tl.text, query, ?)
+                     FROM transcript_lines tl JOIN calls c ON c.id = tl.call_id {}, to_tsquery('simple', ?) query
+                     WHERE tl.search @@ query AND {sql} ORDER BY tl.call_id DESC, tl.seq DESC LIMIT ?",
+                    summary_columns!(),
+                    summary_joins!()
+                ),
+                vec![Value::Text(HEADLINE_OPTIONS.clone()), Value::Text(tsquery_expression(&terms))],
+            ),
+        };
         values.extend(filter_values);
         values.push(Value::Int(i64::from(limit)));
-        let mut conn = self.conn();
-        let rows = conn.query_map(
-            &format!(
-                "SELECT {}, ts.rowid, highlight(transcript_search, 0, ?, ?)
-             FROM transcript_search ts JOIN calls c ON c.id = ts.rowid / {LINES_PER_CALL} {}
-             WHERE transcript_search MATCH ? AND {sql} ORDER BY ts.rowid DESC LIMIT ?",
-                summary_columns!(),
-                summary_joins!()
-            ),
-            &values,
-            read_hit,
-        )?;
+        let rows = conn.query_map(&search, &values, read_hit)?;
         Ok(rows)
     }
 }

@@ -24,6 +24,8 @@ mod schema;
 mod search;
 mod settings;
 mod team;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -94,7 +96,7 @@ impl Store {
         let open_error = |source| StoreError::Open { path: path.to_owned(), source };
         let opened = Connection::open(path).map_err(open_error).and_then(|mut conn| {
             configure(&conn).map_err(open_error)?;
-            schema::migrate(&mut conn, path)?;
+            schema::sqlite::migrate(&mut conn, path)?;
             Ok(conn)
         });
         // SQLite says only "unable to open database file": find out whether the directory
@@ -113,11 +115,40 @@ impl Store {
         let mut conn =
             Connection::open_in_memory().map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&conn).map_err(|source| StoreError::Open { path: path.clone(), source })?;
-        schema::migrate(&mut conn, &path)?;
+        schema::sqlite::migrate(&mut conn, &path)?;
         Ok(Store { conn: Mutex::new(Conn::Sqlite(conn)), path, writes_failing: Mutex::default() })
     }
 
-    /// Where the database file is.
+    /// Connects to the Postgres database at `url` (`postgres://user@host:port/name`, or
+    /// key=value pairs) and runs pending migrations. Errors name the database, never its password.
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        let config: postgres::Config =
+            url.parse().map_err(|source| StoreError::Connect { database: "the Postgres URL".to_owned(), source })?;
+        let database = describe(&config);
+        let connect_error = |source| StoreError::Connect { database: database.clone(), source };
+        let mut client = config.connect(postgres::NoTls).map_err(connect_error)?;
+        // Like SQLite's busy timeout: a statement waits this long for another's lock, then fails
+        // as a passing condition (see `WriteFailure::Locked`).
+        client.batch_execute(&format!("SET lock_timeout = {}", BUSY_TIMEOUT.as_millis())).map_err(connect_error)?;
+        schema::postgres::migrate(&mut client, &database)?;
+        tracing::info!(database, "database open");
+        Ok(Store {
+            conn: Mutex::new(Conn::Postgres(db::PgConn::new(client))),
+            path: PathBuf::from(database),
+            writes_failing: Mutex::default(),
+        })
+    }
+
+    /// Opens `location`: a Postgres URL (`postgres://` or `postgresql://`) or an SQLite file path.
+    pub fn open_location(location: &str) -> Result<Store> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            Store::open_postgres(location)
+        } else {
+            Store::open(Path::new(location))
+        }
+    }
+
+    /// Where the database file is (for Postgres, its URL without the password).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -186,4 +217,17 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+}
+
+/// A Postgres database as `postgres://user@host:port/name`, without its password.
+fn describe(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        Some(postgres::config::Host::Unix(dir)) => dir.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or_default();
+    let name = config.get_dbname().unwrap_or(user);
+    format!("postgres://{user}@{host}:{port}/{name}")
 }

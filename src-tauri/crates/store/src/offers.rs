@@ -11,7 +11,10 @@ const SELECT: &str =
 impl Store {
     /// Stores (or replaces) the offer a call yielded.
     pub fn save_offer(&self, offer: &Offer) -> Result<()> {
-        save_offer(&mut self.conn(), offer)
+        let mut conn = self.conn();
+        let mut tx = conn.transaction()?;
+        save_offer(&mut tx, offer)?;
+        tx.commit()
     }
 
     /// The offer a call yielded, if any.
@@ -52,11 +55,12 @@ impl Store {
     pub fn vendor_past_items(&self) -> Result<Vec<(ContactId, String)>> {
         let mut conn = self.conn();
         let rows = conn.query_map(
-            "SELECT t.contact_id, trim(json_extract(cp.spec, '$.request.item')) AS item
-             FROM campaign_targets t JOIN campaigns cp ON cp.id = t.campaign_id
+            "SELECT contact_id, MIN(item)
+             FROM (SELECT t.contact_id, trim(json_extract(cp.spec, '$.request.item')) AS item, cp.id AS campaign_id
+                   FROM campaign_targets t JOIN campaigns cp ON cp.id = t.campaign_id) asked
              WHERE item <> ''
-             GROUP BY t.contact_id, lower(item)
-             ORDER BY max(cp.id) DESC, t.contact_id",
+             GROUP BY contact_id, lower(item)
+             ORDER BY MAX(campaign_id) DESC, contact_id",
             &[],
             |row| Ok((ContactId(row.get(0)?), row.get(1)?)),
         )?;
@@ -90,10 +94,12 @@ pub(crate) fn read_offer_from(row: &Row<'_>, first: usize) -> Result<Offer> {
     })
 }
 
-/// Stores (or replaces) an offer on `conn`.
+/// Stores (or replaces) an offer on `conn`, inside a transaction: the old one is deleted and the
+/// new one inserted, so the analytics triggers take the old figures away and add the new.
 pub(crate) fn save_offer(conn: &mut Conn, offer: &Offer) -> Result<()> {
+    conn.execute("DELETE FROM offers WHERE call_id = ?1", params![offer.call_id.0])?;
     conn.execute(
-        "INSERT OR REPLACE INTO offers
+        "INSERT INTO offers
              (call_id, contact_id, unit_price, moq, lead_time_days, shipping, terms, confidence, valid_days)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![

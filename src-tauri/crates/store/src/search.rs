@@ -1,6 +1,6 @@
-//! Full-text search over every transcript line (SQLite FTS5), newest calls' best matches first.
+//! Full-text search over every transcript line (SQLite's FTS5, Postgres's tsvector), best matches first.
 
-use crate::db::params;
+use crate::db::{Dialect, params};
 use switchboard_core::CallId;
 
 use crate::{Result, Store};
@@ -26,54 +26,102 @@ impl Store {
     /// The lines matching every word of `query` (case and accents ignored; a word matches as a
     /// prefix; "quoted words" match as a phrase), best matches first, at most `limit`.
     pub fn search_transcripts(&self, query: &str, limit: u32) -> Result<Vec<TranscriptHit>> {
-        let Some(expression) = fts_expression(query) else { return Ok(Vec::new()) };
+        let terms = terms(query);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut conn = self.conn();
-        let rows = conn.query_map(
-            "SELECT rowid, highlight(transcript_search, 0, ?2, ?3) FROM transcript_search
-             WHERE transcript_search MATCH ?1 ORDER BY rank LIMIT ?4",
-            params![expression, MATCH_START.to_string(), MATCH_END.to_string(), limit],
-            |row| {
-                let id: i64 = row.get(0)?;
-                Ok(TranscriptHit {
-                    call_id: CallId(id / LINES_PER_CALL),
-                    seq: (id % LINES_PER_CALL) as u32,
-                    snippet: row.get(1)?,
-                })
-            },
-        )?;
+        let (sql, values) = match conn.dialect() {
+            Dialect::Sqlite => (
+                "SELECT rowid, highlight(transcript_search, 0, ?2, ?3) FROM transcript_search
+                 WHERE transcript_search MATCH ?1 ORDER BY rank LIMIT ?4",
+                params![fts_expression(&terms), MATCH_START.to_string(), MATCH_END.to_string(), limit].to_vec(),
+            ),
+            Dialect::Postgres => (
+                "SELECT call_id * 1048576 + seq, ts_headline('simple', text, query, ?2)
+                 FROM transcript_lines, to_tsquery('simple', ?1) query
+                 WHERE search @@ query ORDER BY ts_rank(search, query) DESC, call_id DESC, seq LIMIT ?3",
+                params![tsquery_expression(&terms), HEADLINE_OPTIONS.as_str(), limit].to_vec(),
+            ),
+        };
+        let rows = conn.query_map(sql, &values, |row| {
+            let id: i64 = row.get(0)?;
+            Ok(TranscriptHit {
+                call_id: CallId(id / LINES_PER_CALL),
+                seq: (id % LINES_PER_CALL) as u32,
+                snippet: row.get(1)?,
+            })
+        })?;
         Ok(rows)
     }
 }
 
-/// Turns what a person typed into an FTS5 expression that cannot be a syntax error: every
-/// bare word becomes a quoted prefix term, every "quoted run" a quoted phrase; all must match.
-pub(crate) fn fts_expression(query: &str) -> Option<String> {
-    let mut terms: Vec<String> = Vec::new();
+/// What Postgres's `ts_headline` marks matched words with, as [`MATCH_START`] and [`MATCH_END`].
+pub(crate) static HEADLINE_OPTIONS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("StartSel=\"{MATCH_START}\", StopSel=\"{MATCH_END}\", HighlightAll=true"));
+
+/// One term of what a person typed: a word matched as a prefix, or a "quoted run" as a phrase.
+pub(crate) enum Term<'q> {
+    Prefix(&'q str),
+    Phrase(Vec<&'q str>),
+}
+
+/// The terms of what a person typed: only letters and digits, so no term is a syntax error.
+pub(crate) fn terms(query: &str) -> Vec<Term<'_>> {
+    let mut terms = Vec::new();
     for (i, part) in query.split('"').enumerate() {
-        let quoted = i % 2 == 1;
-        if quoted {
-            let phrase: Vec<&str> = part.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        if i % 2 == 1 {
+            let phrase: Vec<&str> = words(part).collect();
             if !phrase.is_empty() {
-                terms.push(format!("\"{}\"", phrase.join(" ")));
+                terms.push(Term::Phrase(phrase));
             }
         } else {
-            terms.extend(
-                part.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|word| format!("\"{word}\"*")),
-            );
+            terms.extend(words(part).map(Term::Prefix));
         }
     }
-    (!terms.is_empty()).then(|| terms.join(" "))
+    terms
+}
+
+fn words(part: &str) -> impl Iterator<Item = &str> {
+    part.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// The terms as an FTS5 expression: every word a quoted prefix, every phrase quoted; all must match.
+pub(crate) fn fts_expression(terms: &[Term<'_>]) -> String {
+    let term = |term: &Term<'_>| match term {
+        Term::Prefix(word) => format!("\"{word}\"*"),
+        Term::Phrase(words) => format!("\"{}\"", words.join(" ")),
+    };
+    terms.iter().map(term).collect::<Vec<_>>().join(" ")
+}
+
+/// The terms as a Postgres tsquery: every word a prefix, every phrase words in a row; all must match.
+pub(crate) fn tsquery_expression(terms: &[Term<'_>]) -> String {
+    let term = |term: &Term<'_>| match term {
+        Term::Prefix(word) => format!("{}:*", word.to_lowercase()),
+        Term::Phrase(words) => {
+            format!("({})", words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" <-> "))
+        }
+    };
+    terms.iter().map(term).collect::<Vec<_>>().join(" & ")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fts_expression;
+    use super::{fts_expression, terms, tsquery_expression};
 
     #[test]
     fn typed_text_becomes_a_safe_expression() {
-        assert_eq!(fts_expression("net 30").as_deref(), Some("\"net\"* \"30\"*"));
-        assert_eq!(fts_expression("\"per unit\" price").as_deref(), Some("\"per unit\" \"price\"*"));
-        assert_eq!(fts_expression("AND OR ( NEAR").as_deref(), Some("\"AND\"* \"OR\"* \"NEAR\"*"));
-        assert_eq!(fts_expression(" ,.;- ").as_deref(), None);
+        assert_eq!(fts_expression(&terms("net 30")), "\"net\"* \"30\"*");
+        assert_eq!(fts_expression(&terms("\"per unit\" price")), "\"per unit\" \"price\"*");
+        assert_eq!(fts_expression(&terms("AND OR ( NEAR")), "\"AND\"* \"OR\"* \"NEAR\"*");
+        assert!(terms(" ,.;- ").is_empty());
+    }
+
+    #[test]
+    fn typed_text_becomes_a_safe_tsquery() {
+        assert_eq!(tsquery_expression(&terms("Net 30")), "net:* & 30:*");
+        assert_eq!(tsquery_expression(&terms("\"per unit\" price")), "(per <-> unit) & price:*");
+        assert_eq!(tsquery_expression(&terms("& | ! <-> ( x")), "x:*");
     }
 }

@@ -19,12 +19,6 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
-/// SQL that must differ between the two databases, both written side by side.
-pub(crate) struct PerDialect {
-    pub sqlite: &'static str,
-    pub postgres: &'static str,
-}
-
 /// The parameters of a statement, in order: `params![a, b]` binds `?1` to `a` and `?2` to `b`.
 macro_rules! params {
     ($($value:expr),* $(,)?) => {
@@ -82,14 +76,6 @@ impl Conn {
         match self {
             Conn::Sqlite(_) => Dialect::Sqlite,
             Conn::Postgres(_) => Dialect::Postgres,
-        }
-    }
-
-    /// The one of `sql` this connection's database speaks.
-    pub(crate) fn pick(&self, sql: &PerDialect) -> &'static str {
-        match self.dialect() {
-            Dialect::Sqlite => sql.sqlite,
-            Dialect::Postgres => sql.postgres,
         }
     }
 

@@ -20,7 +20,7 @@ pub(crate) struct PgConn {
 }
 
 impl PgConn {
-    pub(super) fn new(client: Client) -> PgConn {
+    pub(crate) fn new(client: Client) -> PgConn {
         PgConn { client, statements: HashMap::new() }
     }
 
@@ -32,11 +32,6 @@ impl PgConn {
         let statement = self.client.prepare(&numbered_placeholders(sql))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
-    }
-
-    /// Forgets every prepared statement (after the schema changed under them).
-    pub(super) fn forget_statements(&mut self) {
-        self.statements.clear();
     }
 }
 

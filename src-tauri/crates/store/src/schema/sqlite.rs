@@ -1,4 +1,4 @@
-//! Schema migrations (rusqlite_migration, versioned by SQLite's user_version).
+//! SQLite migrations (rusqlite_migration, versioned by SQLite's user_version).
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -10,31 +10,31 @@ use crate::{Result, StoreError};
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
-        M::up(include_str!("../migrations/0001_initial.sql")),
-        M::up_with_hook(include_str!("../migrations/0002_contacts.sql"), backfill_e164),
-        M::up(include_str!("../migrations/0003_campaigns.sql")),
-        M::up(include_str!("../migrations/0004_people.sql")),
-        M::up(include_str!("../migrations/0005_search.sql")),
-        M::up(include_str!("../migrations/0006_history.sql")),
-        M::up(include_str!("../migrations/0007_inbox.sql")),
-        M::up(include_str!("../migrations/0008_gather.sql")),
-        M::up(include_str!("../migrations/0009_voicemail.sql")),
-        M::up(include_str!("../migrations/0010_provider_refs.sql")),
-        M::up(include_str!("../migrations/0011_audio_pacing.sql")),
-        M::up(include_str!("../migrations/0012_target_leases.sql")),
-        M::up(include_str!("../migrations/0013_campaign_errors.sql")),
-        M::up_with_hook(include_str!("../migrations/0014_phone_extensions.sql"), backfill_extensions),
-        M::up(include_str!("../migrations/0015_quote_validity.sql")),
-        M::up(include_str!("../migrations/0016_call_actions.sql")),
-        M::up(include_str!("../migrations/0017_driver_reviews.sql")),
-        M::up_with_hook(include_str!("../migrations/0018_call_costs.sql"), backfill_call_costs),
-        M::up(include_str!("../migrations/0019_analytics.sql")),
-        M::up(include_str!("../migrations/0020_heard_latency.sql")),
-        M::up(include_str!("../migrations/0021_latency_buckets.sql")),
-        M::up(include_str!("../migrations/0022_rehearsals.sql")),
-        M::up(include_str!("../migrations/0023_call_stats_per_state_columns.sql")),
-        M::up(include_str!("../migrations/0024_team.sql")),
-        M::up(include_str!("../migrations/0025_team_user_phone.sql")),
+        M::up(include_str!("../../migrations/0001_initial.sql")),
+        M::up_with_hook(include_str!("../../migrations/0002_contacts.sql"), backfill_e164),
+        M::up(include_str!("../../migrations/0003_campaigns.sql")),
+        M::up(include_str!("../../migrations/0004_people.sql")),
+        M::up(include_str!("../../migrations/0005_search.sql")),
+        M::up(include_str!("../../migrations/0006_history.sql")),
+        M::up(include_str!("../../migrations/0007_inbox.sql")),
+        M::up(include_str!("../../migrations/0008_gather.sql")),
+        M::up(include_str!("../../migrations/0009_voicemail.sql")),
+        M::up(include_str!("../../migrations/0010_provider_refs.sql")),
+        M::up(include_str!("../../migrations/0011_audio_pacing.sql")),
+        M::up(include_str!("../../migrations/0012_target_leases.sql")),
+        M::up(include_str!("../../migrations/0013_campaign_errors.sql")),
+        M::up_with_hook(include_str!("../../migrations/0014_phone_extensions.sql"), backfill_extensions),
+        M::up(include_str!("../../migrations/0015_quote_validity.sql")),
+        M::up(include_str!("../../migrations/0016_call_actions.sql")),
+        M::up(include_str!("../../migrations/0017_driver_reviews.sql")),
+        M::up_with_hook(include_str!("../../migrations/0018_call_costs.sql"), backfill_call_costs),
+        M::up(include_str!("../../migrations/0019_analytics.sql")),
+        M::up(include_str!("../../migrations/0020_heard_latency.sql")),
+        M::up(include_str!("../../migrations/0021_latency_buckets.sql")),
+        M::up(include_str!("../../migrations/0022_rehearsals.sql")),
+        M::up(include_str!("../../migrations/0023_call_stats_per_state_columns.sql")),
+        M::up(include_str!("../../migrations/0024_team.sql")),
+        M::up(include_str!("../../migrations/0025_team_user_phone.sql")),
     ])
 });
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::db::{Conn, params};
+use crate::db::{Conn, Dialect, params};
 use switchboard_core::{AudioPacing, CallCost, CallId, HeardLatency, RecordingInfo, TurnLatency, UnixMillis};
 
 use crate::{Result, Store, StoreError};
@@ -21,10 +21,17 @@ pub struct ProviderFacts {
 impl Store {
     /// Adds (or replaces) one provider id of a call.
     pub fn set_provider_ref(&self, id: CallId, name: &str, value: &str) -> Result<()> {
-        self.conn().execute(
-            "UPDATE calls SET provider_refs = json_set(provider_refs, '$.' || json_quote(?2), ?3) WHERE id = ?1",
-            params![id.0, name, value],
-        )?;
+        let mut conn = self.conn();
+        let sql = match conn.dialect() {
+            Dialect::Sqlite => {
+                "UPDATE calls SET provider_refs = json_set(provider_refs, '$.' || json_quote(?2), ?3) WHERE id = ?1"
+            }
+            Dialect::Postgres => {
+                "UPDATE calls SET provider_refs = (provider_refs::jsonb || jsonb_build_object(?2::text, ?3::text))::text
+                 WHERE id = ?1"
+            }
+        };
+        conn.execute(sql, params![id.0, name, value])?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use switchboard_core::{
 };
 use switchboard_store::{NewCall, Store};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 /// 2026-03-02 00:00 UTC, a Monday.
 const DAY1: i64 = 1_772_409_600_000;
@@ -266,8 +266,7 @@ fn sample() -> (Data, Vec<CallId>) {
     (data, calls)
 }
 
-#[test]
-fn every_figure_matches_the_hand_computed_one() {
+fn every_figure_matches_the_hand_computed_one(db: &TestDb) {
     let (data, _) = sample();
     let all = data.scope(AnalyticsFilter::default());
     let total = data.total(&all);
@@ -301,8 +300,7 @@ fn every_figure_matches_the_hand_computed_one() {
     assert_eq!(tallies.backends["simulator"].quotes, 2);
 }
 
-#[test]
-fn turn_latency_percentiles_are_exact_to_their_bucket() {
+fn turn_latency_percentiles_are_exact_to_their_bucket(db: &TestDb) {
     use BackendKind::Pipeline;
     use CallState::Completed;
     let data = Data::new();
@@ -329,8 +327,7 @@ fn turn_latency_percentiles_are_exact_to_their_bucket() {
     data.recounted_turns();
 }
 
-#[test]
-fn each_filter_narrows_every_figure_and_they_combine() {
+fn each_filter_narrows_every_figure_and_they_combine(db: &TestDb) {
     let (data, _) = sample();
     // Agent 2: calls 4, 5, 6: 2 of 3 answered, talk 30 and 20 s (p90 the 2nd of 2), 0.30 and no quote.
     let agent = data.scope(AnalyticsFilter { agent_id: Some(data.agents[1]), ..AnalyticsFilter::default() });
@@ -377,8 +374,7 @@ fn each_filter_narrows_every_figure_and_they_combine() {
     assert_eq!(data.total(&late).calls, 2);
 }
 
-#[test]
-fn outcomes_add_whole_days_and_the_hours_at_each_end() {
+fn outcomes_add_whole_days_and_the_hours_at_each_end(db: &TestDb) {
     let (data, _) = sample();
     let days = |from: &str, to: &str, zone: &str| {
         AnalyticsFilter {
@@ -418,8 +414,7 @@ fn outcomes_add_whole_days_and_the_hours_at_each_end() {
     assert_eq!(outcomes(&tokyo), [("completed", 2, 650_000), ("voicemail", 1, 0)]);
 }
 
-#[test]
-fn the_tallies_follow_every_change_to_calls_offers_and_costs() {
+fn the_tallies_follow_every_change_to_calls_offers_and_costs(db: &TestDb) {
     let (data, calls) = sample();
     data.recomputed();
     assert_eq!(data.recounted_turns().len(), 5);
@@ -452,8 +447,7 @@ fn the_tallies_follow_every_change_to_calls_offers_and_costs() {
     assert_eq!(data.store.turn_latency_counts(&all).unwrap(), []);
 }
 
-#[test]
-fn every_analytics_query_walks_an_index() {
+fn every_analytics_query_walks_an_index(db: &TestDb) {
     let data = Data::new();
     let plans = data.store.analytics_query_plans().unwrap();
     assert_eq!(plans.len(), 4);
@@ -477,3 +471,12 @@ fn every_analytics_query_walks_an_index() {
         assert!(!others.contains("SCAN call"), "no table read whole: {plan}");
     }
 }
+
+on_both!(
+    every_figure_matches_the_hand_computed_one,
+    turn_latency_percentiles_are_exact_to_their_bucket,
+    each_filter_narrows_every_figure_and_they_combine,
+    outcomes_add_whole_days_and_the_hours_at_each_end,
+    the_tallies_follow_every_change_to_calls_offers_and_costs,
+    every_analytics_query_walks_an_index,
+);

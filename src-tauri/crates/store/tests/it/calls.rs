@@ -3,7 +3,7 @@
 use switchboard_core::{CallId, CallState, CallSummary, Offer, Speaker, TranscriptLine, UnixMillis};
 use switchboard_store::{CallProgress, NewCall, Store};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 fn new_call(store: &Store) -> CallSummary {
     seeded(store);
@@ -21,9 +21,8 @@ fn new_call(store: &Store) -> CallSummary {
         .unwrap()
 }
 
-#[test]
-fn a_new_call_is_queued_with_names_joined() {
-    let store = Store::open_in_memory().unwrap();
+fn a_new_call_is_queued_with_names_joined(db: &TestDb) {
+    let store = db.open();
     let call = new_call(&store);
     assert_eq!(call.state, CallState::Queued);
     assert_eq!(call.agent_name, "Vendor quote");
@@ -32,9 +31,8 @@ fn a_new_call_is_queued_with_names_joined() {
     assert_eq!(store.open_calls().unwrap(), vec![call.id]);
 }
 
-#[test]
-fn states_move_forward_and_late_events_change_nothing() {
-    let store = Store::open_in_memory().unwrap();
+fn states_move_forward_and_late_events_change_nothing(db: &TestDb) {
+    let store = db.open();
     let id = new_call(&store).id;
     let advance = |state, reason, at| store.advance_call(id, state, reason, UnixMillis(at)).unwrap();
 
@@ -52,9 +50,8 @@ fn states_move_forward_and_late_events_change_nothing() {
     assert!(store.open_calls().unwrap().is_empty());
 }
 
-#[test]
-fn a_transcript_line_is_stored_once() {
-    let store = Store::open_in_memory().unwrap();
+fn a_transcript_line_is_stored_once(db: &TestDb) {
+    let store = db.open();
     let id = new_call(&store).id;
     let line = TranscriptLine { seq: 0, speaker: Speaker::Agent, text: "Hi".into(), offset_ms: 10 };
     assert!(store.append_transcript(id, &line).unwrap());
@@ -65,9 +62,8 @@ fn a_transcript_line_is_stored_once() {
     assert!(store.transcript(CallId(999)).unwrap().is_empty());
 }
 
-#[test]
-fn a_callee_who_asks_not_to_be_called_again_is_marked_do_not_call_with_the_line() {
-    let store = Store::open_in_memory().unwrap();
+fn a_callee_who_asks_not_to_be_called_again_is_marked_do_not_call_with_the_line(db: &TestDb) {
+    let store = db.open();
     let call = new_call(&store);
     let line = |seq, speaker, text: &str| TranscriptLine { seq, speaker, text: text.into(), offset_ms: seq * 1_000 };
     let marked = || store.contact(call.contact_id).unwrap().unwrap().fields.do_not_call;
@@ -83,9 +79,8 @@ fn a_callee_who_asks_not_to_be_called_again_is_marked_do_not_call_with_the_line(
     assert!(marked(), "marked with the line that asked");
 }
 
-#[test]
-fn fields_are_corrected_in_place_and_offers_read_back() {
-    let store = Store::open_in_memory().unwrap();
+fn fields_are_corrected_in_place_and_offers_read_back(db: &TestDb) {
+    let store = db.open();
     let call = new_call(&store);
     store.record_field(call.id, "unit_price", "$0.50").unwrap();
     store.record_field(call.id, "unit_price", "$0.45").unwrap();
@@ -100,9 +95,8 @@ fn fields_are_corrected_in_place_and_offers_read_back() {
     assert_eq!(store.list_offers().unwrap(), vec![offer]);
 }
 
-#[test]
-fn a_call_is_found_by_its_provider_id_or_any_provider_ref() {
-    let store = Store::open_in_memory().unwrap();
+fn a_call_is_found_by_its_provider_id_or_any_provider_ref(db: &TestDb) {
+    let store = db.open();
     let call = new_call(&store);
     store.set_provider_call_id(call.id, "CA1").unwrap();
     store.set_provider_ref(call.id, "Ultravox call", "uv-1").unwrap();
@@ -111,9 +105,8 @@ fn a_call_is_found_by_its_provider_id_or_any_provider_ref() {
     assert!(store.call_by_provider_id("uv-2").unwrap().is_none());
 }
 
-#[test]
-fn provider_refs_are_found_as_they_are_now_and_the_newest_call_wins() {
-    let store = Store::open_in_memory().unwrap();
+fn provider_refs_are_found_as_they_are_now_and_the_newest_call_wins(db: &TestDb) {
+    let store = db.open();
     let first = new_call(&store);
     store.set_provider_ref(first.id, "Ultravox call", "uv-1").unwrap();
     store.set_provider_ref(first.id, "Twilio call SID", "CA1").unwrap();
@@ -143,11 +136,10 @@ fn provider_refs_are_found_as_they_are_now_and_the_newest_call_wins() {
     assert!(store.call_by_provider_id("CA1").unwrap().is_none());
 }
 
-#[test]
-fn a_requested_call_action_is_taken_up_once_and_kept_with_its_outcome() {
+fn a_requested_call_action_is_taken_up_once_and_kept_with_its_outcome(db: &TestDb) {
     use switchboard_core::{ActionStatus, ControlAction};
 
-    let store = Store::open_in_memory().unwrap();
+    let store = db.open();
     let call = new_call(&store);
     assert_eq!(store.take_pending_call_action().unwrap(), None, "nothing asked");
     let running =
@@ -164,3 +156,14 @@ fn a_requested_call_action_is_taken_up_once_and_kept_with_its_outcome() {
     let kept: Vec<_> = store.call_actions(call.id).unwrap().into_iter().map(|a| (a.id, a.status)).collect();
     assert_eq!(kept, [(running.id, ActionStatus::Running), (asked.id, ActionStatus::Refused)]);
 }
+
+on_both!(
+    a_new_call_is_queued_with_names_joined,
+    states_move_forward_and_late_events_change_nothing,
+    a_transcript_line_is_stored_once,
+    a_callee_who_asks_not_to_be_called_again_is_marked_do_not_call_with_the_line,
+    fields_are_corrected_in_place_and_offers_read_back,
+    a_call_is_found_by_its_provider_id_or_any_provider_ref,
+    provider_refs_are_found_as_they_are_now_and_the_newest_call_wins,
+    a_requested_call_action_is_taken_up_once_and_kept_with_its_outcome,
+);

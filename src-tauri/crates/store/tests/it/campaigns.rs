@@ -6,7 +6,7 @@ use std::sync::{Arc, Barrier};
 use switchboard_core::{ContactId, UnixMillis};
 use switchboard_store::{Lease, Store};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 fn campaign(store: &Store) -> (i64, Vec<ContactId>) {
     seeded(store);
@@ -29,8 +29,7 @@ fn campaign_call(store: &Store, id: i64, contact: ContactId) -> switchboard_core
         .unwrap()
 }
 
-#[test]
-fn many_completions_at_once_advance_the_round_exactly_once() {
+fn many_completions_at_once_advance_the_round_exactly_once(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).unwrap());
     let (id, contacts) = campaign(&store);
@@ -63,9 +62,8 @@ fn many_completions_at_once_advance_the_round_exactly_once() {
     assert_eq!((done.status.as_str(), done.summary.as_deref()), ("completed", Some("{\"ok\":true}")));
 }
 
-#[test]
-fn targets_track_attempts_retries_and_outcomes() {
-    let store = Store::open_in_memory().unwrap();
+fn targets_track_attempts_retries_and_outcomes(db: &TestDb) {
+    let store = db.open();
     let (id, contacts) = campaign(&store);
     let first = contacts[0];
     assert_eq!(store.campaign_targets(id, 1).unwrap().len(), contacts.len());
@@ -94,8 +92,7 @@ fn target(store: &Store, id: i64, contact: ContactId) -> switchboard_store::Targ
     store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == contact).unwrap()
 }
 
-#[test]
-fn a_target_leased_by_another_live_owner_is_never_reserved() {
+fn a_target_leased_by_another_live_owner_is_never_reserved(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     let edit = rusqlite::Connection::open(store.path()).unwrap();
@@ -130,9 +127,8 @@ fn a_target_leased_by_another_live_owner_is_never_reserved() {
     assert_eq!((done.lease_owner, done.lease_expires_at), (None, None));
 }
 
-#[test]
-fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back() {
-    let store = Store::open_in_memory().unwrap();
+fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back(db: &TestDb) {
+    let store = db.open();
     let (id, contacts) = campaign(&store);
     let first = contacts[0];
     let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
@@ -145,9 +141,8 @@ fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back() {
     assert!(!store.target_requeue_abandoned(call.id, "again").unwrap(), "only a target on the line");
 }
 
-#[test]
-fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line() {
-    let store = Store::open_in_memory().unwrap();
+fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line(db: &TestDb) {
+    let store = db.open();
     let (id, contacts) = campaign(&store);
     let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
     assert_eq!(store.target_reserve(id, 1, contacts[0], &lease).unwrap(), Some(1));
@@ -168,8 +163,7 @@ fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line() {
     assert!(store.unfinished_campaigns().unwrap().is_empty());
 }
 
-#[test]
-fn each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it() {
+fn each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     seeded(&store);
@@ -209,9 +203,8 @@ fn each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it() 
     assert_eq!(store.offer(validity).unwrap().unwrap().valid_days, Some(30), "validity is kept");
 }
 
-#[test]
-fn a_vendors_past_items_are_the_requests_of_the_campaigns_it_was_a_target_of() {
-    let store = Store::open_in_memory().unwrap();
+fn a_vendors_past_items_are_the_requests_of_the_campaigns_it_was_a_target_of(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let contacts: Vec<ContactId> = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
     let (acme, lakes, third) = (contacts[0], contacts[1], contacts[2]);
@@ -230,8 +223,7 @@ fn a_vendors_past_items_are_the_requests_of_the_campaigns_it_was_a_target_of() {
     );
 }
 
-#[test]
-fn only_a_completed_campaign_is_revised_and_spec_and_summary_change_together() {
+fn only_a_completed_campaign_is_revised_and_spec_and_summary_change_together(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     let (id, _) = campaign(&store);
@@ -245,3 +237,14 @@ fn only_a_completed_campaign_is_revised_and_spec_and_summary_change_together() {
         (r#"{"v":2}"#, Some(r#"{"s":2}"#), "completed")
     );
 }
+
+on_both!(
+    many_completions_at_once_advance_the_round_exactly_once,
+    targets_track_attempts_retries_and_outcomes,
+    a_target_leased_by_another_live_owner_is_never_reserved,
+    a_call_cut_off_by_the_app_closing_gives_its_attempt_back,
+    cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line,
+    each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it,
+    a_vendors_past_items_are_the_requests_of_the_campaigns_it_was_a_target_of,
+    only_a_completed_campaign_is_revised_and_spec_and_summary_change_together,
+);

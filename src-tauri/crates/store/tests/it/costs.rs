@@ -7,7 +7,7 @@ use switchboard_core::{
 };
 use switchboard_store::{CallProgress, NewCall, Store};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 fn placed(store: &Store, campaign: Option<i64>) -> switchboard_core::CallId {
     let agent = store.list_agents().unwrap()[0].id;
@@ -31,9 +31,8 @@ fn simulated(priced_as: BackendKind, system_prompt_chars: u64) -> Pricing {
     }
 }
 
-#[test]
-fn a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words() {
-    let store = Store::open_in_memory().unwrap();
+fn a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let id = placed(&store, None);
     store.advance_call(id, CallState::InProgress, None, UnixMillis(10_000)).unwrap();
@@ -58,9 +57,8 @@ fn a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words() {
     assert_eq!(store.call_price(id).unwrap(), Some(price), "a late end does not price the call again");
 }
 
-#[test]
-fn an_unanswered_call_costs_nothing_and_an_unpriced_one_is_unknown() {
-    let store = Store::open_in_memory().unwrap();
+fn an_unanswered_call_costs_nothing_and_an_unpriced_one_is_unknown(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let id = placed(&store, None);
     assert_eq!(store.call_price(id).unwrap(), None, "unknown while not priced");
@@ -77,9 +75,8 @@ fn an_unanswered_call_costs_nothing_and_an_unpriced_one_is_unknown() {
     assert!(!price.estimate);
 }
 
-#[test]
-fn a_providers_figure_is_kept_beside_its_dollar_price_and_campaigns_sum_what_they_spent() {
-    let store = Store::open_in_memory().unwrap();
+fn a_providers_figure_is_kept_beside_its_dollar_price_and_campaigns_sum_what_they_spent(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let contacts: Vec<_> = store.list_contacts().unwrap().iter().map(|c| c.id).collect();
     let campaign =
@@ -108,3 +105,9 @@ fn a_providers_figure_is_kept_beside_its_dollar_price_and_campaigns_sum_what_the
     assert!((spending[0].spent_usd - 0.52).abs() < 1e-9, "{spending:?}");
     assert_eq!((spending[0].round, spending[0].calls, spending[0].estimate), (1, 2, true));
 }
+
+on_both!(
+    a_call_is_priced_with_its_end_from_its_time_on_the_line_and_its_words,
+    an_unanswered_call_costs_nothing_and_an_unpriced_one_is_unknown,
+    a_providers_figure_is_kept_beside_its_dollar_price_and_campaigns_sum_what_they_spent,
+);

@@ -7,7 +7,7 @@ use switchboard_core::{
 };
 use switchboard_store::{CallProgress, NewCall, Store};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 /// Places a call to the `contact`-th sample vendor at `at`, ends it in `state` and gives it lines.
 fn call(store: &Store, contact: usize, at: i64, state: CallState, lines: &[&str]) -> CallId {
@@ -36,9 +36,8 @@ fn ids(calls: &[switchboard_core::CallSummary]) -> Vec<CallId> {
     calls.iter().map(|call| call.id).collect()
 }
 
-#[test]
-fn filters_combine_and_pages_follow_on() {
-    let store = Store::open_in_memory().unwrap();
+fn filters_combine_and_pages_follow_on(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let a = call(&store, 0, 1_000, CallState::Completed, &["We can do 45 cents."]);
     let b = call(&store, 1, 2_000, CallState::NoAnswer, &[]);
@@ -78,9 +77,8 @@ fn filters_combine_and_pages_follow_on() {
     assert!(hits[0].snippet.contains("\u{2}45\u{3}"), "{:?}", hits[0].snippet);
 }
 
-#[test]
-fn a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept() {
-    let store = Store::open_in_memory().unwrap();
+fn a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let id = call(&store, 0, 1_000, CallState::Completed, &[]);
     assert_eq!(store.provider_facts(id).unwrap(), Default::default());
@@ -119,9 +117,8 @@ fn a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept() {
     assert_eq!(store.recording(other).unwrap().unwrap().deleted_at, None);
 }
 
-#[test]
-fn a_calls_measures_commit_with_its_lines_and_with_its_end() {
-    let store = Store::open_in_memory().unwrap();
+fn a_calls_measures_commit_with_its_lines_and_with_its_end(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let id = call(&store, 0, 1_000, CallState::InProgress, &[]);
     let line = TranscriptLine { seq: 0, speaker: Speaker::Agent, text: "Hello.".into(), offset_ms: 0 };
@@ -147,9 +144,8 @@ fn a_calls_measures_commit_with_its_lines_and_with_its_end() {
     assert_eq!(store.call(id).unwrap().unwrap().state, CallState::Completed);
 }
 
-#[test]
-fn forgetting_a_contact_removes_everything_about_them_and_keeps_a_do_not_call_number_suppressed() {
-    let store = Store::open_in_memory().unwrap();
+fn forgetting_a_contact_removes_everything_about_them_and_keeps_a_do_not_call_number_suppressed(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let contacts = store.list_contacts().unwrap();
     let (gone, kept) = (&contacts[0], &contacts[1]);
@@ -215,3 +211,10 @@ fn forgetting_a_contact_removes_everything_about_them_and_keeps_a_do_not_call_nu
 fn phone(contact: &switchboard_core::Contact) -> Option<switchboard_core::Phone> {
     contact.phone_e164.clone().map(switchboard_core::Phone::plain)
 }
+
+on_both!(
+    filters_combine_and_pages_follow_on,
+    a_calls_provider_facts_recording_latency_and_audio_pacing_are_kept,
+    a_calls_measures_commit_with_its_lines_and_with_its_end,
+    forgetting_a_contact_removes_everything_about_them_and_keeps_a_do_not_call_number_suppressed,
+);

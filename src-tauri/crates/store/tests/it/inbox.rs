@@ -4,7 +4,7 @@
 use switchboard_core::UnixMillis;
 use switchboard_store::{InboxCounts, InboxInsert, NewCall, NewWebhook, Store};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 fn webhook<'a>(event_key: &'a str, body: &'a [u8]) -> NewWebhook<'a> {
     NewWebhook {
@@ -18,9 +18,8 @@ fn webhook<'a>(event_key: &'a str, body: &'a [u8]) -> NewWebhook<'a> {
     }
 }
 
-#[test]
-fn a_redelivered_event_is_a_duplicate_and_writes_nothing() {
-    let store = Store::open_in_memory().unwrap();
+fn a_redelivered_event_is_a_duplicate_and_writes_nothing(db: &TestDb) {
+    let store = db.open();
     let InboxInsert::Inserted(id) = store.insert_webhook(&webhook("CA1/ringing/1", b"CallSid=CA1")).unwrap() else {
         panic!("the first delivery is new")
     };
@@ -34,9 +33,8 @@ fn a_redelivered_event_is_a_duplicate_and_writes_nothing() {
     assert_eq!((row.processed_at, row.attempts, row.last_error), (None, 0, None));
 }
 
-#[test]
-fn processed_and_failed_rows_leave_the_queue() {
-    let store = Store::open_in_memory().unwrap();
+fn processed_and_failed_rows_leave_the_queue(db: &TestDb) {
+    let store = db.open();
     let ids: Vec<i64> = ["a", "b", "c"]
         .iter()
         .map(|key| match store.insert_webhook(&webhook(key, b"x")).unwrap() {
@@ -61,8 +59,7 @@ fn processed_and_failed_rows_leave_the_queue() {
     assert_eq!(store.inbox_counts().unwrap(), InboxCounts { total: 3, pending: 1, failed: 1 });
 }
 
-#[test]
-fn an_inserted_row_is_in_the_file_when_insert_returns() {
+fn an_inserted_row_is_in_the_file_when_insert_returns(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inbox.sqlite3");
     let store = Store::open(&path).unwrap();
@@ -73,9 +70,8 @@ fn an_inserted_row_is_in_the_file_when_insert_returns() {
     assert_eq!(reopened.insert_webhook(&webhook("k", b"body")).unwrap(), InboxInsert::Duplicate);
 }
 
-#[test]
-fn a_call_is_found_by_its_provider_id() {
-    let store = Store::open_in_memory().unwrap();
+fn a_call_is_found_by_its_provider_id(db: &TestDb) {
+    let store = db.open();
     seeded(&store);
     let agent = store.list_agents().unwrap().remove(0);
     let contact = store.list_contacts().unwrap().remove(0);
@@ -94,3 +90,10 @@ fn a_call_is_found_by_its_provider_id() {
     assert_eq!(store.call_by_provider_id("CA42").unwrap(), Some(call));
     assert_eq!(store.call_by_provider_id("CA4").unwrap(), None);
 }
+
+on_both!(
+    a_redelivered_event_is_a_duplicate_and_writes_nothing,
+    processed_and_failed_rows_leave_the_queue,
+    an_inserted_row_is_in_the_file_when_insert_returns,
+    a_call_is_found_by_its_provider_id,
+);

@@ -8,7 +8,7 @@ use switchboard_core::{
 };
 use switchboard_store::Store;
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 fn run(scenario: &str, version: &str, passed: bool) -> RehearsalRun {
     RehearsalRun {
@@ -27,8 +27,7 @@ fn run(scenario: &str, version: &str, passed: bool) -> RehearsalRun {
     }
 }
 
-#[test]
-fn a_saved_suite_survives_reopening_and_a_second_save_replaces_it() {
+fn a_saved_suite_survives_reopening_and_a_second_save_replaces_it(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
     let mut suite: Suite =
@@ -48,8 +47,7 @@ fn a_saved_suite_survives_reopening_and_a_second_save_replaces_it() {
     assert_eq!(store.rehearsal_suite(agent).unwrap(), Some(suite));
 }
 
-#[test]
-fn the_last_results_are_each_scenarios_latest_rehearsal_of_that_version() {
+fn the_last_results_are_each_scenarios_latest_rehearsal_of_that_version(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     seeded(&store);
@@ -79,3 +77,8 @@ fn the_last_results_are_each_scenarios_latest_rehearsal_of_that_version() {
     assert_eq!(v2[0].pass_rate(), 0.0);
     assert!(store.last_rehearsal_results(agent, "v3").unwrap().is_empty());
 }
+
+on_both!(
+    a_saved_suite_survives_reopening_and_a_second_save_replaces_it,
+    the_last_results_are_each_scenarios_latest_rehearsal_of_that_version,
+);

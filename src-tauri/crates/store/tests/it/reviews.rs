@@ -4,7 +4,7 @@
 use switchboard_core::{BackendKind, ContactId, Speaker, TranscriptLine, UnixMillis};
 use switchboard_store::{CallProgress, NewCall, ReviewRow, Store, StoreError};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 /// A campaign over the seeded contacts, and the first contact's call in it.
 fn campaign_with_call(store: &Store) -> (i64, ContactId, switchboard_core::CallId) {
@@ -24,8 +24,7 @@ fn campaign_with_call(store: &Store) -> (i64, ContactId, switchboard_core::CallI
     (id, contacts[0], call.id)
 }
 
-#[test]
-fn a_resolution_survives_reopening_and_a_second_one_replaces_it() {
+fn a_resolution_survives_reopening_and_a_second_one_replaces_it(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
     let (campaign, contact) = {
@@ -43,9 +42,8 @@ fn a_resolution_survives_reopening_and_a_second_one_replaces_it() {
     assert!(store.reviews(campaign + 1).unwrap().is_empty());
 }
 
-#[test]
-fn only_a_driver_the_batch_called_can_be_resolved() {
-    let store = Store::open_in_memory().unwrap();
+fn only_a_driver_the_batch_called_can_be_resolved(db: &TestDb) {
+    let store = db.open();
     let (campaign, contact, _) = campaign_with_call(&store);
     let err = store.resolve_review(campaign + 1, contact, "note", UnixMillis(10)).unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err}");
@@ -54,18 +52,16 @@ fn only_a_driver_the_batch_called_can_be_resolved() {
     assert!(store.reviews(campaign).unwrap().is_empty());
 }
 
-#[test]
-fn forgetting_a_driver_forgets_their_resolution() {
-    let store = Store::open_in_memory().unwrap();
+fn forgetting_a_driver_forgets_their_resolution(db: &TestDb) {
+    let store = db.open();
     let (campaign, contact, _) = campaign_with_call(&store);
     store.resolve_review(campaign, contact, "spoke with them", UnixMillis(10)).unwrap();
     store.forget_contact(contact, |_| None).unwrap();
     assert!(store.reviews(campaign).unwrap().is_empty());
 }
 
-#[test]
-fn a_collected_value_is_filed_with_the_callee_line_before_it() {
-    let store = Store::open_in_memory().unwrap();
+fn a_collected_value_is_filed_with_the_callee_line_before_it(db: &TestDb) {
+    let store = db.open();
     let (_, _, call) = campaign_with_call(&store);
     let line = |seq, speaker, text: &str| TranscriptLine { seq, speaker, text: text.into(), offset_ms: seq * 1_000 };
     let progress = |lines: Vec<TranscriptLine>, fields: &[(&str, &str)]| CallProgress {
@@ -84,3 +80,10 @@ fn a_collected_value_is_filed_with_the_callee_line_before_it() {
     assert_eq!(store.field_line(call, "acknowledged").unwrap(), Some(3));
     assert_eq!(store.field_line(call, "missing").unwrap(), None);
 }
+
+on_both!(
+    a_resolution_survives_reopening_and_a_second_one_replaces_it,
+    only_a_driver_the_batch_called_can_be_resolved,
+    forgetting_a_driver_forgets_their_resolution,
+    a_collected_value_is_filed_with_the_callee_line_before_it,
+);

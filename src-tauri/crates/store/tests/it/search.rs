@@ -3,7 +3,7 @@
 use switchboard_core::{Speaker, TranscriptLine, UnixMillis};
 use switchboard_store::{MATCH_END, MATCH_START, NewCall, Store};
 
-use crate::seeded;
+use crate::{TestDb, seeded};
 
 fn call_with(store: &Store, lines: &[&str]) -> switchboard_core::CallId {
     let agent = store.list_agents().unwrap()[0].id;
@@ -25,8 +25,7 @@ fn call_with(store: &Store, lines: &[&str]) -> switchboard_core::CallId {
     call.id
 }
 
-#[test]
-fn phrases_prefixes_and_accents_find_their_lines() {
+fn phrases_prefixes_and_accents_find_their_lines(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
     let store = Store::open(&path).unwrap();
@@ -59,3 +58,5 @@ fn phrases_prefixes_and_accents_find_their_lines() {
     conn.execute("DELETE FROM transcript_lines WHERE call_id = ?1 AND seq = 1", [first.0]).unwrap();
     assert!(store.search_transcripts("\"per unit\"", 10).unwrap().is_empty());
 }
+
+on_both!(phrases_prefixes_and_accents_find_their_lines,);

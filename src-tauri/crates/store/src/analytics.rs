@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use crate::db::{Conn, Row, Value};
+use crate::db::{Conn, Dialect, Row, Value};
 use switchboard_core::{AgentId, AnalyticsScope, BackendKind, CallState, CallTally, Tallies};
 
 use crate::{Result, Store, StoreError};
@@ -19,12 +19,22 @@ const FIGURES: [&str; 7] = ["calls", "answered", "talked", "talk_ms", "quotes", 
 /// Latency buckets (their lower bound in ms), quickest first, each with how many turns fell in it.
 pub type LatencyCounts = Vec<(i64, u64)>;
 
+/// The filter on agent, backend and campaign (?3 to ?5, `NULL` for any). The casts give
+/// Postgres the parameters' types, which `?3 IS NULL` alone does not.
+macro_rules! scope_filter {
+    () => {
+        "(CAST(?3 AS BIGINT) IS NULL OR agent_id = ?3) AND (CAST(?4 AS TEXT) IS NULL OR backend = ?4)
+         AND (CAST(?5 AS BIGINT) IS NULL OR campaign_id = ?5)"
+    };
+}
+
 /// What the calls of each hour row in ?1..?2 matching ?3 to ?5 come to, in hour order.
-const HOUR_TALLIES: &str =
+const HOUR_TALLIES: &str = concat!(
     "SELECT hour, agent_id, backend, calls, answered, talked, talk_ms, quotes, costed, cost_micros
      FROM call_stats
-     WHERE span_hours = 1 AND hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR agent_id = ?3)
-       AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)";
+     WHERE span_hours = 1 AND hour >= ?1 AND hour < ?2 AND ",
+    scope_filter!()
+);
 
 /// What the calls in each state come to (the figures of [`CallState::ALL`] in turn), summed over
 /// the day rows of whole days ?6..?7 and the hour rows of the rest of ?1..?2 (?1..?6, ?7..?2),
@@ -38,31 +48,45 @@ static OUTCOME_TALLIES: LazyLock<String> = LazyLock::new(|| {
         "SELECT {} FROM call_stats
          WHERE ((span_hours = {DAY_HOURS} AND hour >= ?6 AND hour < ?7) OR (span_hours = 1 AND hour >= ?1 AND hour < ?6)
                 OR (span_hours = 1 AND hour >= ?7 AND hour < ?2))
-           AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)",
-        sums.join(", ")
+           AND {}",
+        sums.join(", "),
+        scope_filter!()
     )
 });
 
 /// The talk time at a position (?6) among answered, ended calls placed in ?1..?2 matching ?3 to
 /// ?5, longest first (a walk of the index from its end: the high percentiles are near it).
-const TALK_TIME: &str = "SELECT ended_at - answered_at FROM calls INDEXED BY calls_by_talk_time
-     WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL AND created_at >= ?1 AND created_at < ?2
-       AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
-     ORDER BY ended_at - answered_at DESC LIMIT 1 OFFSET ?6";
+/// (SQLite is told the index; Postgres, which has no `INDEXED BY`, finds it itself.)
+const TALK_TIME: &str = concat!(
+    "SELECT ended_at - answered_at FROM calls INDEXED BY calls_by_talk_time
+     WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL AND created_at >= ?1 AND created_at < ?2 AND ",
+    scope_filter!(),
+    " ORDER BY ended_at - answered_at DESC LIMIT 1 OFFSET ?6"
+);
+static TALK_TIME_POSTGRES: LazyLock<String> = LazyLock::new(|| TALK_TIME.replace(" INDEXED BY calls_by_talk_time", ""));
 
 /// How many turns of each backend fell in each latency bucket, placed in hours ?1..?2, matching
 /// ?3 to ?5 (backend, then bucket, in order): per cell, the running count before ?2 less the
-/// one before ?1 (none when ?6: the range has no start).
-const TURN_LATENCIES: &str = "SELECT backend, bucket_ms, SUM(
-         COALESCE((SELECT turns FROM turn_latency_running r WHERE r.backend = c.backend AND r.bucket_ms = c.bucket_ms
-                     AND r.agent_id = c.agent_id AND r.campaign_id = c.campaign_id AND r.hour < ?2
-                   ORDER BY r.hour DESC LIMIT 1), 0)
-       - CASE WHEN ?6 THEN 0 ELSE COALESCE((SELECT turns FROM turn_latency_running r WHERE r.backend = c.backend
-                     AND r.bucket_ms = c.bucket_ms AND r.agent_id = c.agent_id AND r.campaign_id = c.campaign_id
-                     AND r.hour < ?1 ORDER BY r.hour DESC LIMIT 1), 0) END) AS turns
-     FROM turn_latency_cells c
-     WHERE (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR backend = ?4) AND (?5 IS NULL OR campaign_id = ?5)
-     GROUP BY backend, bucket_ms HAVING turns > 0";
+/// one before ?1 (none when ?6 is 1: the range has no start).
+macro_rules! turns_in_range {
+    () => {
+        "SUM(COALESCE((SELECT turns FROM turn_latency_running r WHERE r.backend = c.backend AND r.bucket_ms = c.bucket_ms
+                         AND r.agent_id = c.agent_id AND r.campaign_id = c.campaign_id AND r.hour < ?2
+                       ORDER BY r.hour DESC LIMIT 1), 0)
+           - CASE WHEN ?6 = 1 THEN 0 ELSE COALESCE((SELECT turns FROM turn_latency_running r WHERE r.backend = c.backend
+                         AND r.bucket_ms = c.bucket_ms AND r.agent_id = c.agent_id AND r.campaign_id = c.campaign_id
+                         AND r.hour < ?1 ORDER BY r.hour DESC LIMIT 1), 0) END)"
+    };
+}
+const TURN_LATENCIES: &str = concat!(
+    "SELECT backend, bucket_ms, ",
+    turns_in_range!(),
+    " FROM turn_latency_cells c WHERE ",
+    scope_filter!(),
+    " GROUP BY backend, bucket_ms HAVING ",
+    turns_in_range!(),
+    " > 0 ORDER BY backend, bucket_ms"
+);
 
 impl Store {
     /// What the calls in `scope` come to, in all and per day, outcome, agent and backend.
@@ -101,7 +125,11 @@ impl Store {
     pub fn talk_time_from_longest(&self, scope: &AnalyticsScope, position: u64) -> Result<Option<i64>> {
         let mut conn = self.conn();
         let values: Vec<Value> = scope_values(scope).chain([Value::Int(position as i64)]).collect();
-        conn.query_opt(TALK_TIME, &values, |row| row.get(0))
+        let sql = match conn.dialect() {
+            Dialect::Sqlite => TALK_TIME,
+            Dialect::Postgres => TALK_TIME_POSTGRES.as_str(),
+        };
+        conn.query_opt(sql, &values, |row| row.get(0))
     }
 
     /// Each backend's turn latencies in `scope`, as (bucket, how many turns fell in it), quickest

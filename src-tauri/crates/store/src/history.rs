@@ -7,7 +7,7 @@ use switchboard_core::{CallFilter, CallId, CallSummary};
 use crate::calls::{SELECT_SUMMARY, SUMMARY_COLUMNS, read_summary, summary_columns, summary_joins};
 use crate::db::Dialect;
 use crate::search::{
-    HEADLINE_OPTIONS, LINES_PER_CALL, MATCH_END, MATCH_START, fts_expression, terms, tsquery_expression,
+    HEADLINE_OPTIONS, LINES_PER_CALL, MATCH_END, MATCH_START, fts_expression, joined_marks, terms, tsquery_expression,
 };
 use crate::{Result, Store};
 
@@ -76,8 +76,8 @@ impl Store {
             ),
             Dialect::Postgres => (
                 format!(
-                    "SELECT {}, tl.call_id * {LINES_PER_CALL} + tl.seq, ts_headline('simple', tl.text, query, ?)
-                     FROM transcript_lines tl JOIN calls c ON c.id = tl.call_id {}, to_tsquery('simple', ?) query
+                    "SELECT {}, tl.call_id * {LINES_PER_CALL} + tl.seq, ts_headline('transcript_search', tl.text, query, ?)
+                     FROM transcript_lines tl JOIN calls c ON c.id = tl.call_id {}, to_tsquery('transcript_search', ?) query
                      WHERE tl.search @@ query AND {sql} ORDER BY tl.call_id DESC, tl.seq DESC LIMIT ?",
                     summary_columns!(),
                     summary_joins!()
@@ -87,7 +87,10 @@ impl Store {
         };
         values.extend(filter_values);
         values.push(Value::Int(i64::from(limit)));
-        let rows = conn.query_map(&search, &values, read_hit)?;
+        let mut rows = conn.query_map(&search, &values, read_hit)?;
+        if conn.dialect() == Dialect::Postgres {
+            rows.iter_mut().for_each(|hit| hit.snippet = joined_marks(std::mem::take(&mut hit.snippet), &terms));
+        }
         Ok(rows)
     }
 }

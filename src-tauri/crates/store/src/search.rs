@@ -38,22 +38,53 @@ impl Store {
                 params![fts_expression(&terms), MATCH_START.to_string(), MATCH_END.to_string(), limit].to_vec(),
             ),
             Dialect::Postgres => (
-                "SELECT call_id * 1048576 + seq, ts_headline('simple', text, query, ?2)
-                 FROM transcript_lines, to_tsquery('simple', ?1) query
+                "SELECT call_id * 1048576 + seq, ts_headline('transcript_search', text, query, ?2)
+                 FROM transcript_lines, to_tsquery('transcript_search', ?1) query
                  WHERE search @@ query ORDER BY ts_rank(search, query) DESC, call_id DESC, seq LIMIT ?3",
                 params![tsquery_expression(&terms), HEADLINE_OPTIONS.as_str(), limit].to_vec(),
             ),
         };
+        let postgres = conn.dialect() == Dialect::Postgres;
         let rows = conn.query_map(sql, &values, |row| {
             let id: i64 = row.get(0)?;
+            let snippet: String = row.get(1)?;
             Ok(TranscriptHit {
                 call_id: CallId(id / LINES_PER_CALL),
                 seq: (id % LINES_PER_CALL) as u32,
-                snippet: row.get(1)?,
+                snippet: if postgres { joined_marks(snippet, &terms) } else { snippet },
             })
         })?;
         Ok(rows)
     }
+}
+
+/// A Postgres headline (which marks each word) with each phrase of `terms` marked whole, as
+/// SQLite's highlight marks it.
+pub(crate) fn joined_marks(headline: String, terms: &[Term<'_>]) -> String {
+    let mut headline = headline;
+    for term in terms {
+        let Term::Phrase(words) = term else { continue };
+        let lower = headline.to_lowercase();
+        if words.len() < 2 || lower.len() != headline.len() {
+            continue;
+        }
+        let marked: Vec<String> =
+            words.iter().map(|w| format!("{MATCH_START}{}{MATCH_END}", w.to_lowercase())).collect();
+        let marked = marked.join(" ");
+        let mut joined = String::with_capacity(headline.len());
+        let mut rest = 0;
+        for (at, _) in lower.match_indices(&marked) {
+            if at < rest {
+                continue;
+            }
+            joined.push_str(&headline[rest..at]);
+            joined.push_str(&headline[at..at + marked.len()].replace(&format!("{MATCH_END} {MATCH_START}"), " "));
+            rest = at + marked.len();
+        }
+        joined.push_str(&headline[rest..]);
+        headline = joined;
+    }
+    headline
 }
 
 /// What Postgres's `ts_headline` marks matched words with, as [`MATCH_START`] and [`MATCH_END`].

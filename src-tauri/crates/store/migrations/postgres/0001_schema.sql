@@ -3,6 +3,13 @@
 -- kept as TEXT), the same triggers in plpgsql, and transcript search as a tsvector with a GIN
 -- index instead of FTS5. A few SQLite functions the shared queries use are defined here.
 
+-- Transcript search ignores accents, as SQLite's unicode61 tokenizer (remove_diacritics) does.
+CREATE EXTENSION IF NOT EXISTS unaccent;
+
+-- A transcript's words: split as 'simple' does, accents removed, any case.
+CREATE TEXT SEARCH CONFIGURATION transcript_search (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION transcript_search ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+
 -- SQLite's json_valid(text): whether the text is JSON.
 CREATE FUNCTION json_valid(doc TEXT) RETURNS BOOLEAN LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
@@ -121,7 +128,7 @@ CREATE TABLE transcript_lines (
     text      TEXT NOT NULL,
     offset_ms BIGINT NOT NULL,
     -- Transcript search: the line's words (accents removed, any case), indexed below.
-    search    TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED,
+    search    TSVECTOR GENERATED ALWAYS AS (to_tsvector('transcript_search', text)) STORED,
     PRIMARY KEY (call_id, seq)
 );
 CREATE INDEX transcript_lines_search ON transcript_lines USING GIN (search);

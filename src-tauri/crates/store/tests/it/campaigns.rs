@@ -30,8 +30,7 @@ fn campaign_call(store: &Store, id: i64, contact: ContactId) -> switchboard_core
 }
 
 fn many_completions_at_once_advance_the_round_exactly_once(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).unwrap());
+    let store = Arc::new(db.open());
     let (id, contacts) = campaign(&store);
     let threads = 16;
     let barrier = Arc::new(Barrier::new(threads));
@@ -93,9 +92,7 @@ fn target(store: &Store, id: i64, contact: ContactId) -> switchboard_store::Targ
 }
 
 fn a_target_leased_by_another_live_owner_is_never_reserved(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-    let edit = rusqlite::Connection::open(store.path()).unwrap();
+    let store = db.open();
     let (id, contacts) = campaign(&store);
     let first = contacts[0];
     let a = Lease { owner: "pid 1", now: UnixMillis(1_000), until: UnixMillis(31_000) };
@@ -108,14 +105,14 @@ fn a_target_leased_by_another_live_owner_is_never_reserved(db: &TestDb) {
 
     // Put back in the queue by something that ignores leases (a store edit, an old version):
     // the lease still keeps a second process off it until it expires.
-    edit.execute("UPDATE campaign_targets SET status = 'pending'", []).unwrap();
+    db.execute("UPDATE campaign_targets SET status = 'pending'");
     let b = |now: i64| Lease { owner: "pid 2", now: UnixMillis(now), until: UnixMillis(now + 30_000) };
     assert_eq!(store.target_reserve(id, 1, first, &b(20_000)).unwrap(), None, "held by pid 1");
     // Renewed while pid 1's runner lives: still held past the first expiry.
-    edit.execute("UPDATE campaign_targets SET status = 'calling'", []).unwrap();
+    db.execute("UPDATE campaign_targets SET status = 'calling'");
     let renewed = Lease { owner: "pid 1", now: UnixMillis(25_000), until: UnixMillis(55_000) };
     assert_eq!(store.renew_target_leases(&renewed).unwrap(), 1);
-    edit.execute("UPDATE campaign_targets SET status = 'pending'", []).unwrap();
+    db.execute("UPDATE campaign_targets SET status = 'pending'");
     assert_eq!(store.target_reserve(id, 1, first, &b(40_000)).unwrap(), None, "renewed by pid 1");
     // pid 1 died: once its lease runs out, another owner may take the target.
     assert_eq!(store.target_reserve(id, 1, first, &b(55_000)).unwrap(), Some(2));
@@ -164,8 +161,7 @@ fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line(db: &Tes
 }
 
 fn each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let store = db.open();
     seeded(&store);
     let contacts: Vec<ContactId> = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
     let (acme, lakes) = (contacts[0], contacts[1]);
@@ -224,8 +220,7 @@ fn a_vendors_past_items_are_the_requests_of_the_campaigns_it_was_a_target_of(db:
 }
 
 fn only_a_completed_campaign_is_revised_and_spec_and_summary_change_together(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let store = db.open();
     let (id, _) = campaign(&store);
     assert!(!store.revise_completed_campaign(id, r#"{"v":2}"#, r#"{"s":2}"#).unwrap(), "still running");
     assert_eq!(store.campaign(id).unwrap().unwrap().spec, "{}");

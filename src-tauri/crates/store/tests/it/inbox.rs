@@ -2,7 +2,7 @@
 //! failed rows leave the queue, rows survive reopening; calls found by their provider id.
 
 use switchboard_core::UnixMillis;
-use switchboard_store::{InboxCounts, InboxInsert, NewCall, NewWebhook, Store};
+use switchboard_store::{InboxCounts, InboxInsert, NewCall, NewWebhook};
 
 use crate::{TestDb, seeded};
 
@@ -60,12 +60,10 @@ fn processed_and_failed_rows_leave_the_queue(db: &TestDb) {
 }
 
 fn an_inserted_row_is_in_the_file_when_insert_returns(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inbox.sqlite3");
-    let store = Store::open(&path).unwrap();
+    let store = db.open();
     store.insert_webhook(&webhook("k", b"body")).unwrap();
     // Another connection (as after a crash and restart) sees it while the first is still open.
-    let reopened = Store::open(&path).unwrap();
+    let reopened = db.open();
     assert_eq!(reopened.unprocessed_webhooks(0, 10).unwrap().len(), 1);
     assert_eq!(reopened.insert_webhook(&webhook("k", b"body")).unwrap(), InboxInsert::Duplicate);
 }

@@ -68,16 +68,64 @@ impl TestDb {
         }
     }
 
-    /// One integer a query returns, read on a connection of its own.
-    pub fn query_i64(&self, sql: &str) -> i64 {
+    /// The rows a query returns (integer and text columns only), read on a connection of its own.
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Cell>> {
         match self {
-            TestDb::Sqlite(dir) => rusqlite::Connection::open(dir.path().join("switchboard.sqlite3"))
-                .unwrap()
-                .query_row(sql, [], |row| row.get(0))
-                .unwrap(),
-            TestDb::Postgres(url) => {
-                postgres::Client::connect(url, postgres::NoTls).unwrap().query_one(sql, &[]).unwrap().get(0)
+            TestDb::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.path().join("switchboard.sqlite3")).unwrap();
+                let mut stmt = conn.prepare(sql).unwrap();
+                let columns = stmt.column_count();
+                let rows = stmt.query_map([], |row| {
+                    (0..columns)
+                        .map(|i| {
+                            Ok(match row.get_ref(i)? {
+                                rusqlite::types::ValueRef::Text(text) => {
+                                    Cell::Text(String::from_utf8_lossy(text).into())
+                                }
+                                value => Cell::Int(value.as_i64()?),
+                            })
+                        })
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                });
+                rows.unwrap().map(Result::unwrap).collect()
             }
+            TestDb::Postgres(url) => {
+                let rows = postgres::Client::connect(url, postgres::NoTls).unwrap().query(sql, &[]).unwrap();
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|i| match *row.columns()[i].type_() {
+                                postgres::types::Type::TEXT => Cell::Text(row.get(i)),
+                                postgres::types::Type::INT4 => Cell::Int(row.get::<_, i32>(i).into()),
+                                _ => Cell::Int(row.get(i)),
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// A column [`TestDb::rows`] read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cell {
+    Int(i64),
+    Text(String),
+}
+
+impl Cell {
+    pub fn int(&self) -> i64 {
+        match self {
+            Cell::Int(int) => *int,
+            Cell::Text(text) => panic!("{text:?} is not an integer"),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Int(int) => panic!("{int} is not text"),
         }
     }
 }

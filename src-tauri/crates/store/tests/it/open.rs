@@ -89,7 +89,7 @@ fn openers_racing_on_a_new_file_all_succeed_and_migrate_it_once() {
         drop(opened);
         let conn = rusqlite::Connection::open(&path).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-        let latest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
+        let latest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap().count();
         assert_eq!(version, latest as i64, "round {round}");
         let tables: i64 =
             conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'meta'", [], |row| row.get(0)).unwrap();

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use switchboard_core::{
     Check, RehearsalEnding, RehearsalMode, RehearsalRun, Rehearsed, ScenarioResult, Suite, UnixMillis,
 };
-use switchboard_store::Store;
 
 use crate::{TestDb, seeded};
 
@@ -28,19 +27,17 @@ fn run(scenario: &str, version: &str, passed: bool) -> RehearsalRun {
 }
 
 fn a_saved_suite_survives_reopening_and_a_second_save_replaces_it(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite3");
     let mut suite: Suite =
         serde_json::from_str(include_str!("../../../../../assets/suites/vendor-quote.json")).unwrap();
     let agent = {
-        let store = Store::open(&path).unwrap();
+        let store = db.open();
         seeded(&store);
         let agent = store.list_agents().unwrap()[0].id;
         assert_eq!(store.rehearsal_suite(agent).unwrap(), None);
         store.save_rehearsal_suite(agent, &suite, &[], UnixMillis(5)).unwrap();
         agent
     };
-    let store = Store::open(&path).unwrap();
+    let store = db.open();
     assert_eq!(store.rehearsal_suite(agent).unwrap().as_ref(), Some(&suite));
     suite.scenarios.truncate(2);
     store.save_rehearsal_suite(agent, &suite, &[], UnixMillis(6)).unwrap();
@@ -48,8 +45,7 @@ fn a_saved_suite_survives_reopening_and_a_second_save_replaces_it(db: &TestDb) {
 }
 
 fn the_last_results_are_each_scenarios_latest_rehearsal_of_that_version(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let store = db.open();
     seeded(&store);
     let agent = store.list_agents().unwrap()[0].id;
     let rehearse = |version: &str, mode, runs: &[RehearsalRun], at| {

@@ -25,15 +25,13 @@ fn campaign_with_call(store: &Store) -> (i64, ContactId, switchboard_core::CallI
 }
 
 fn a_resolution_survives_reopening_and_a_second_one_replaces_it(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite3");
     let (campaign, contact) = {
-        let store = Store::open(&path).unwrap();
+        let store = db.open();
         let (campaign, contact, _) = campaign_with_call(&store);
         store.resolve_review(campaign, contact, "called back, footage checked", UnixMillis(10)).unwrap();
         (campaign, contact)
     };
-    let store = Store::open(&path).unwrap();
+    let store = db.open();
     let resolved =
         |note: &str, at| vec![ReviewRow { contact_id: contact, note: note.into(), resolved_at: UnixMillis(at) }];
     assert_eq!(store.reviews(campaign).unwrap(), resolved("called back, footage checked", 10));

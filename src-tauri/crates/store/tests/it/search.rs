@@ -26,9 +26,7 @@ fn call_with(store: &Store, lines: &[&str]) -> switchboard_core::CallId {
 }
 
 fn phrases_prefixes_and_accents_find_their_lines(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite3");
-    let store = Store::open(&path).unwrap();
+    let store = db.open();
     seeded(&store);
     let first = call_with(&store, &["Hello, this is Acme.", "We can do $0.45 per unit, Net 30.", "Bye now."]);
     let second = call_with(&store, &["Our price per box is higher.", "Le délai est de quatorze jours."]);
@@ -54,8 +52,7 @@ fn phrases_prefixes_and_accents_find_their_lines(db: &TestDb) {
     assert!(store.search_transcripts("   ", 10).unwrap().is_empty());
 
     // A deleted line leaves the index with it.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("DELETE FROM transcript_lines WHERE call_id = ?1 AND seq = 1", [first.0]).unwrap();
+    db.execute(&format!("DELETE FROM transcript_lines WHERE call_id = {} AND seq = 1", first.0));
     assert!(store.search_transcripts("\"per unit\"", 10).unwrap().is_empty());
 }
 

@@ -85,7 +85,7 @@ impl Store {
     /// A call's recording, if one was stored.
     pub fn recording(&self, id: CallId) -> Result<Option<RecordingInfo>> {
         let mut conn = self.conn();
-        Ok(conn.query_opt(
+        conn.query_opt(
             "SELECT file, duration_ms, bytes, created_at, deleted_at FROM recordings WHERE call_id = ?1",
             params![id.0],
             |row| {
@@ -97,7 +97,7 @@ impl Store {
                     deleted_at: row.get::<Option<i64>>(4)?.map(UnixMillis),
                 })
             },
-        )?)
+        )
     }
 
     /// Marks recordings made before `cutoff` as deleted and returns their files, for the
@@ -165,11 +165,11 @@ impl Store {
 
     /// How well the agent's audio kept time on the call (`None`: the engine did not voice it).
     pub fn audio_pacing(&self, id: CallId) -> Result<Option<AudioPacing>> {
-        Ok(self.conn().query_opt(
+        self.conn().query_opt(
             "SELECT frames, late, worst_gap_ms FROM call_audio_pacing WHERE call_id = ?1",
             params![id.0],
             |row| Ok(AudioPacing { frames: row.get(0)?, late: row.get(1)?, worst_gap_ms: row.get(2)? }),
-        )?)
+        )
     }
 
     /// How the call's campaign recorded the target this call was for, if it was a campaign call.

@@ -106,7 +106,7 @@ impl Store {
     /// One campaign.
     pub fn campaign(&self, id: i64) -> Result<Option<CampaignRow>> {
         let mut conn = self.conn();
-        Ok(conn.query_opt(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), params![id], read_campaign)?)
+        conn.query_opt(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), params![id], read_campaign)
     }
 
     /// Every campaign, newest first.
@@ -202,12 +202,12 @@ impl Store {
     /// Stops a running or paused campaign in the `error` state with the reason it cannot go on;
     /// returns its round, or `None` when it was not running or paused.
     pub fn fail_campaign(&self, id: i64, reason: &str) -> Result<Option<u8>> {
-        Ok(self.conn().query_opt(
+        self.conn().query_opt(
             "UPDATE campaigns SET status = 'error', status_reason = ?2
                  WHERE id = ?1 AND status IN ('running', 'paused') RETURNING round",
             params![id, reason],
             |row| row.get(0),
-        )?)
+        )
     }
 
     /// Moves a running campaign from round `from` to round `to` and adds the new round's
@@ -284,7 +284,7 @@ impl Store {
         if self.writes_failing().is_some() {
             return Ok(None);
         }
-        Ok(conn.query_opt(
+        conn.query_opt(
             "UPDATE campaign_targets
                  SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL,
                      lease_owner = ?4, lease_expires_at = ?5
@@ -293,16 +293,16 @@ impl Store {
                  RETURNING attempts",
             params![id, round, contact.0, lease.owner, lease.until.0, lease.now.0],
             |row| row.get(0),
-        )?)
+        )
     }
 
     /// Extends the leases `lease.owner` holds on targets on the line to `lease.until` (the
     /// owner's runners do, while they live). Returns how many were renewed.
     pub fn renew_target_leases(&self, lease: &Lease<'_>) -> Result<usize> {
-        Ok(self.conn().execute(
+        self.conn().execute(
             "UPDATE campaign_targets SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status = 'calling'",
             params![lease.owner, lease.until.0],
-        )?)
+        )
     }
 
     /// Puts the target whose call the app's closing cut off back in the queue, giving back the

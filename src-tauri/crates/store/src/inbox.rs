@@ -99,7 +99,7 @@ impl Store {
 
     /// One stored webhook.
     pub fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {
-        Ok(self.conn().query_opt(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), params![id], read_webhook)?)
+        self.conn().query_opt(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), params![id], read_webhook)
     }
 
     /// Marks a webhook as applied.
@@ -122,14 +122,14 @@ impl Store {
 
     /// How many webhooks are stored, pending and failed.
     pub fn inbox_counts(&self) -> Result<InboxCounts> {
-        Ok(self.conn().query_row(
+        self.conn().query_row(
             "SELECT COUNT(*),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NULL),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NOT NULL)
              FROM webhook_inbox",
             &[],
             |row| Ok(InboxCounts { total: row.get(0)?, pending: row.get(1)?, failed: row.get(2)? }),
-        )?)
+        )
     }
 }
 

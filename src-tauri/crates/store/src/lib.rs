@@ -133,7 +133,7 @@ impl Store {
         schema::postgres::migrate(&mut client, &database)?;
         tracing::info!(database, "database open");
         Ok(Store {
-            conn: Mutex::new(Conn::Postgres(db::PgConn::new(client))),
+            conn: Mutex::new(Conn::Postgres(Box::new(db::PgConn::new(client)))),
             path: PathBuf::from(database),
             writes_failing: Mutex::default(),
         })

@@ -20,7 +20,7 @@ impl Store {
     /// The offer a call yielded, if any.
     pub fn offer(&self, call_id: CallId) -> Result<Option<Offer>> {
         let mut conn = self.conn();
-        Ok(conn.query_opt(&format!("{SELECT} WHERE call_id = ?1"), params![call_id.0], read_offer)?)
+        conn.query_opt(&format!("{SELECT} WHERE call_id = ?1"), params![call_id.0], read_offer)
     }
 
     /// Each vendor's latest priced quote for `item` (any case, spaces trimmed): the calls of
@@ -41,7 +41,6 @@ impl Store {
         )?;
         let mut latest: Vec<(ContactId, f64, UnixMillis)> = Vec::new();
         for row in rows {
-            let row = row;
             if !latest.iter().any(|(contact, ..)| *contact == row.0) {
                 latest.push(row);
             }

@@ -71,11 +71,11 @@ impl Store {
 
     /// The version and start of the agent's latest rehearsal, of any version.
     pub fn latest_rehearsal(&self, agent: AgentId) -> Result<Option<(String, UnixMillis)>> {
-        Ok(self.conn().query_opt(
+        self.conn().query_opt(
             "SELECT agent_version, started_at FROM rehearsals WHERE agent_id = ?1 ORDER BY id DESC LIMIT 1",
             params![agent.0],
             |row| Ok((row.get(0)?, UnixMillis(row.get(1)?))),
-        )?)
+        )
     }
 
     /// The runs of the latest rehearsal of each scenario of the agent's `version`, by scenario.

@@ -7,7 +7,7 @@ use crate::{Result, Store};
 impl Store {
     /// A setting's value, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn().query_opt("SELECT value FROM settings WHERE key = ?1", params![key], |row| row.get(0))?)
+        self.conn().query_opt("SELECT value FROM settings WHERE key = ?1", params![key], |row| row.get(0))
     }
 
     /// Sets a setting.

@@ -29,11 +29,11 @@ impl Store {
 
     /// The account called `name`.
     pub fn team_user(&self, name: &str) -> Result<Option<TeamUser>> {
-        Ok(self.conn().query_opt(
+        self.conn().query_opt(
             "SELECT id, name, role, password_hash FROM team_users WHERE name = ?1",
             params![name],
             team_user_row,
-        )?)
+        )
     }
 
     /// Keeps a session: the hash of its token, whose it is, until when it holds.
@@ -53,12 +53,12 @@ impl Store {
 
     /// The account whose session has the token hashed `token_hash`, while it holds at `now`.
     pub fn team_session_user(&self, token_hash: &str, now: UnixMillis) -> Result<Option<TeamUser>> {
-        Ok(self.conn().query_opt(
+        self.conn().query_opt(
             "SELECT u.id, u.name, u.role, u.password_hash FROM team_sessions s
                  JOIN team_users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
             params![token_hash, now.0],
             team_user_row,
-        )?)
+        )
     }
 
     /// The own phone (E.164) of the account called `name`, if it set one.

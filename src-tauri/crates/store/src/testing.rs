@@ -17,6 +17,8 @@ const TEMPLATE: &str = "switchboard_template";
 struct Cluster {
     port: u16,
     next_database: AtomicU64,
+    /// Stops the server and removes its directory once this process is gone (never waited for).
+    _watcher: std::process::Child,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -53,8 +55,8 @@ impl Cluster {
             &["-D", path(&data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
         );
         let port = start_on_free_port(&bin, &dir, &data);
-        remove_when_gone(&bin, &dir, &data);
-        let cluster = Cluster { port, next_database: AtomicU64::new(1) };
+        let watcher = remove_when_gone(&bin, &dir, &data);
+        let cluster = Cluster { port, next_database: AtomicU64::new(1), _watcher: watcher };
         cluster.client("postgres").batch_execute(&format!("CREATE DATABASE {TEMPLATE}")).expect("create the template");
         drop(Store::open_postgres(&cluster.url(TEMPLATE)).expect("migrate the template"));
         cluster
@@ -139,7 +141,7 @@ fn start_on_free_port(bin: &Path, dir: &Path, data: &Path) -> u16 {
 }
 
 /// A watcher that stops the server and removes its directory once this process is gone.
-fn remove_when_gone(bin: &Path, dir: &Path, data: &Path) {
+fn remove_when_gone(bin: &Path, dir: &Path, data: &Path) -> std::process::Child {
     let pg_ctl = bin.join("pg_ctl");
     let stop = if running_as_root() {
         format!("runuser -u postgres -- {} -D {} -m immediate stop", path(&pg_ctl), path(data))
@@ -157,5 +159,5 @@ fn remove_when_gone(bin: &Path, dir: &Path, data: &Path) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start the cluster's watcher");
+        .expect("start the cluster's watcher")
 }

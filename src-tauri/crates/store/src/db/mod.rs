@@ -48,7 +48,7 @@ impl Execute for &rusqlite::Connection {
 /// One open connection, to SQLite or to Postgres.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(PgConn),
+    Postgres(Box<PgConn>),
 }
 
 /// A row being read: its columns are read by position.

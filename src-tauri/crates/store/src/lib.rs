@@ -125,15 +125,20 @@ impl Store {
         let config: postgres::Config =
             url.parse().map_err(|source| StoreError::Connect { database: "the Postgres URL".to_owned(), source })?;
         let database = describe(&config);
-        let connect_error = |source| StoreError::Connect { database: database.clone(), source };
-        let mut client = config.connect(postgres::NoTls).map_err(connect_error)?;
-        // Like SQLite's busy timeout: a statement waits this long for another's lock, then fails
-        // as a passing condition (see `WriteFailure::Locked`).
-        client.batch_execute(&format!("SET lock_timeout = {}", BUSY_TIMEOUT.as_millis())).map_err(connect_error)?;
-        schema::postgres::migrate(&mut client, &database)?;
+        let (name, for_error) = (database.clone(), database.clone());
+        let setup = move |client: &mut postgres::Client| {
+            // Like SQLite's busy timeout: a statement waits this long for another's lock, then
+            // fails as a passing condition (see `WriteFailure::Locked`).
+            client
+                .batch_execute(&format!("SET lock_timeout = {}", BUSY_TIMEOUT.as_millis()))
+                .map_err(|source| StoreError::Connect { database: name.clone(), source })?;
+            schema::postgres::migrate(client, &name)
+        };
+        let connect_error = move |source| StoreError::Connect { database: for_error, source };
+        let conn = db::PgConn::connect(config, setup, connect_error)?;
         tracing::info!(database, "database open");
         Ok(Store {
-            conn: Mutex::new(Conn::Postgres(Box::new(db::PgConn::new(client)))),
+            conn: Mutex::new(Conn::Postgres(Box::new(conn))),
             path: PathBuf::from(database),
             writes_failing: Mutex::default(),
         })

@@ -28,8 +28,13 @@ pub fn postgres_store() -> Store {
     Store::open_postgres(&postgres_url()).expect("open the test database")
 }
 
-/// The URL of a new, empty (migrated) database of this process's cluster.
+/// The URL of a new, empty (migrated) database of this process's cluster. (Made on a thread of
+/// its own: the `postgres` client may not run inside an async test's runtime.)
 pub fn postgres_url() -> String {
+    std::thread::spawn(new_database).join().expect("a test database")
+}
+
+fn new_database() -> String {
     let cluster = CLUSTER.get_or_init(Cluster::start);
     let name = format!("test_{}", cluster.next_database.fetch_add(1, Ordering::Relaxed));
     let mut admin = cluster.client("postgres");

@@ -84,9 +84,7 @@ impl Conn {
         match self {
             Conn::Sqlite(conn) => Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))?),
             Conn::Postgres(conn) => {
-                let statement = conn.statement(sql)?;
-                let changed = conn.client.execute(&statement, &pg_params(params))?;
-                Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+                Ok(usize::try_from(conn.execute(sql, params)?).unwrap_or(usize::MAX))
             }
         }
     }
@@ -105,8 +103,7 @@ impl Conn {
                 rows.next()?.map(|row| read(&Row::Sqlite(row))).transpose()
             }
             Conn::Postgres(conn) => {
-                let statement = conn.statement(sql)?;
-                let rows = conn.client.query(&statement, &pg_params(params))?;
+                let rows = conn.query(sql, params)?;
                 rows.first().map(|row| read(&Row::Postgres(row))).transpose()
             }
         }
@@ -140,8 +137,7 @@ impl Conn {
                 Ok(out)
             }
             Conn::Postgres(conn) => {
-                let statement = conn.statement(sql)?;
-                let rows = conn.client.query(&statement, &pg_params(params))?;
+                let rows = conn.query(sql, params)?;
                 rows.iter().map(|row| read(&Row::Postgres(row))).collect()
             }
         }
@@ -151,7 +147,7 @@ impl Conn {
     pub(crate) fn execute_batch(&mut self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
-            Conn::Postgres(conn) => Ok(conn.client.batch_execute(sql)?),
+            Conn::Postgres(conn) => conn.batch_execute(sql),
         }
     }
 
@@ -175,10 +171,6 @@ impl Conn {
         self.execute_batch("SAVEPOINT nested")?;
         Ok(Savepoint { conn: self, open: true })
     }
-}
-
-fn pg_params(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
-    params.iter().map(|value| value as &(dyn postgres::types::ToSql + Sync)).collect()
 }
 
 fn first_line(sql: &str) -> String {

@@ -1,38 +1,115 @@
-//! The Postgres side of the connection layer: placeholders, statements prepared once, and
-//! values converted to and from the column types the schema uses.
+//! The Postgres side of the connection layer: a connection on a thread of its own, statements
+//! prepared once, placeholders, and values converted to and from the column types the schema uses.
 
 use std::collections::HashMap;
 use std::error::Error;
+use std::sync::mpsc;
 
 use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, Statement};
+use postgres::{Client, Row, Statement};
 
 use super::Value;
 use crate::{Result, StoreError};
 
 type BoxError = Box<dyn Error + Sync + Send>;
 
+/// Work for the connection's thread.
+type Job = Box<dyn FnOnce(&mut Client) + Send>;
+
 /// A Postgres connection and the statements prepared on it, by their SQL as written.
+///
+/// The `postgres` client runs a runtime of its own for each call, which tokio forbids inside
+/// another runtime; so the client lives on a thread of its own and each call is sent to it, and
+/// the store may be called from async code as it is on SQLite.
 pub(crate) struct PgConn {
-    pub(super) client: Client,
+    jobs: mpsc::Sender<Job>,
     statements: HashMap<String, Statement>,
 }
 
 impl PgConn {
-    pub(crate) fn new(client: Client) -> PgConn {
-        PgConn { client, statements: HashMap::new() }
+    /// Connects on a new thread and runs `setup` (session settings, migrations) there first.
+    pub(crate) fn connect(
+        config: postgres::Config,
+        setup: impl FnOnce(&mut Client) -> Result<()> + Send + 'static,
+        connect_error: impl FnOnce(postgres::Error) -> StoreError + Send + 'static,
+    ) -> Result<PgConn> {
+        let (jobs, incoming) = mpsc::channel::<Job>();
+        let (ready, opened) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("postgres".into())
+            .spawn(move || {
+                let client = config.connect(postgres::NoTls).map_err(connect_error);
+                let mut client = match client.and_then(|mut client| setup(&mut client).map(|()| client)) {
+                    Ok(client) => {
+                        let _ = ready.send(Ok(()));
+                        client
+                    }
+                    Err(error) => {
+                        let _ = ready.send(Err(error));
+                        return;
+                    }
+                };
+                // Until the store is dropped (and with it the sender).
+                for job in incoming {
+                    job(&mut client);
+                }
+            })
+            .map_err(|err| StoreError::Corrupt(format!("cannot start the Postgres connection's thread: {err}")))?;
+        opened.recv().map_err(|_| gone())??;
+        Ok(PgConn { jobs, statements: HashMap::new() })
+    }
+
+    /// Runs `work` on the connection's thread and waits for it.
+    fn run<T: Send + 'static>(&self, work: impl FnOnce(&mut Client) -> T + Send + 'static) -> Result<T> {
+        let (done, result) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Box::new(move |client: &mut Client| {
+                let _ = done.send(work(client));
+            }))
+            .map_err(|_| gone())?;
+        result.recv().map_err(|_| gone())
     }
 
     /// The statement for `sql`, prepared the first time it is seen (with `?N` as `$N`).
-    pub(super) fn statement(&mut self, sql: &str) -> Result<Statement> {
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(&numbered_placeholders(sql))?;
+        let text = numbered_placeholders(sql);
+        let statement = self.run(move |client| client.prepare(&text))??;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
+
+    /// Runs a statement; returns how many rows it changed.
+    pub(super) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let statement = self.statement(sql)?;
+        let params = params.to_vec();
+        Ok(self.run(move |client| client.execute(&statement, &bound(&params)))??)
+    }
+
+    /// Runs a query; returns its rows.
+    pub(super) fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let statement = self.statement(sql)?;
+        let params = params.to_vec();
+        Ok(self.run(move |client| client.query(&statement, &bound(&params)))??)
+    }
+
+    /// Runs statements without parameters.
+    pub(super) fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        let sql = sql.to_owned();
+        Ok(self.run(move |client| client.batch_execute(&sql))??)
+    }
+}
+
+fn bound(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
+}
+
+/// The connection's thread ended (it panicked, or its connection could not be made).
+fn gone() -> StoreError {
+    StoreError::Corrupt("the Postgres connection's thread has ended".to_owned())
 }
 
 /// `sql` with SQLite's `?N` (and bare `?`) placeholders written as Postgres's `$N`; string

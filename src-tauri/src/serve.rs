@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// anyway (a second Ctrl-C stops at once; calls left are closed as lost at the next start).
     #[arg(long, default_value_t = 60)]
     drain_secs: u64,
+    /// The database to keep everything in: a Postgres URL (`postgres://user@host/name`) for a
+    /// team's shared store. Without: the profile's own SQLite file.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     #[command(flatten)]
     team: TeamArgs,
 }
@@ -64,7 +68,10 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(log_filter()).try_init();
     let paths = DataPaths::resolve();
     let _lock = ProfileLock::acquire(&paths, Holder::Serve).map_err(|err| err.to_string())?;
-    let store = startup::open_store(&paths)?;
+    let store = match &args.database {
+        Some(url) => startup::open_store_at(url)?,
+        None => startup::open_store(&paths)?,
+    };
     let team = &args.team;
     let tls = team.team.then(|| tls::load(&paths, team.tls_cert.as_deref(), team.tls_key.as_deref())).transpose()?;
     let mut stops = stop_signals()?;

@@ -136,7 +136,16 @@ pub async fn start(paths: &DataPaths, startup: Startup) -> Result<(Switchboard, 
 
 /// Opens the profile's database, seeding the sample agents and vendors on first use.
 pub fn open_store(paths: &DataPaths) -> Result<Arc<Store>, String> {
-    let store = Arc::new(Store::open(&paths.database).map_err(|err| err.to_string())?);
+    seeded(Store::open(&paths.database))
+}
+
+/// Opens the database at `location` (a Postgres URL or an SQLite file), seeded like the profile's.
+pub fn open_store_at(location: &str) -> Result<Arc<Store>, String> {
+    seeded(Store::open_location(location))
+}
+
+fn seeded(opened: switchboard_store::Result<Store>) -> Result<Arc<Store>, String> {
+    let store = Arc::new(opened.map_err(|err| err.to_string())?);
     if sample::seed_shipped(&store).map_err(|err| err.to_string())? {
         tracing::info!("seeded the sample agents and vendors");
     }

@@ -9,7 +9,19 @@ use switchboard_engine::{AUDIO_BRAKE_HOLD, EngineEvent, now};
 
 #[tokio::test]
 async fn a_quote_run_negotiates_with_vendors_above_the_best_price_then_summarises() {
-    let engine = Arc::new(super::engine(400.0));
+    quote_run(super::engine(400.0)).await;
+}
+
+/// The same run with the store on Postgres: every read and write of the engine's quote
+/// campaign, both rounds, goes through the Postgres schema and queries.
+#[tokio::test]
+async fn a_quote_run_on_postgres_negotiates_with_vendors_above_the_best_price_then_summarises() {
+    let store = switchboard_store::testing::postgres_store();
+    quote_run(super::engine_on(store, 400.0)).await;
+}
+
+async fn quote_run(engine: switchboard_engine::Engine) {
+    let engine = Arc::new(engine);
     let mut events = engine.bus().subscribe();
     let store = Arc::clone(engine.store());
     let agents = store.list_agents().unwrap();

@@ -46,7 +46,11 @@ pub fn seed_drivers(store: &Store) {
 }
 
 fn engine(time_scale: f64) -> Engine {
-    let store = Store::open_in_memory().unwrap();
+    engine_on(Store::open_in_memory().unwrap(), time_scale)
+}
+
+/// The engine with the simulator on `store`, seeded.
+fn engine_on(store: Store, time_scale: f64) -> Engine {
     seed(&store);
     let mut engine = Engine::new(Arc::new(store), EngineSettings::default());
     let settings = SimSettings { time_scale, cast: Cast::Cooperative, ..SimSettings::default() };

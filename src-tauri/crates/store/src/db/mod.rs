@@ -83,9 +83,7 @@ impl Conn {
     pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))?),
-            Conn::Postgres(conn) => {
-                Ok(usize::try_from(conn.execute(sql, params)?).unwrap_or(usize::MAX))
-            }
+            Conn::Postgres(conn) => Ok(usize::try_from(conn.execute(sql, params)?).unwrap_or(usize::MAX)),
         }
     }
 

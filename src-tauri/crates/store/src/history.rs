@@ -25,13 +25,13 @@ impl Store {
     /// Calls matching `filter`, newest first, at most `limit`, starting after `before` (the
     /// last id of the previous page) when given.
     pub fn history_page(&self, filter: &CallFilter, before: Option<CallId>, limit: u32) -> Result<Vec<CallSummary>> {
-        let (mut sql, mut values) = where_clause(filter);
+        let mut conn = self.conn();
+        let (mut sql, mut values) = where_clause(filter, conn.dialect());
         if let Some(before) = before {
             sql.push_str(" AND c.id < ?");
             values.push(Value::Int(before.0));
         }
         values.push(Value::Int(i64::from(limit)));
-        let mut conn = self.conn();
         let rows =
             conn.query_map(&format!("{SELECT_SUMMARY} WHERE {sql} ORDER BY c.id DESC LIMIT ?"), &values, read_summary)?;
         Ok(rows)
@@ -39,8 +39,8 @@ impl Store {
 
     /// How many calls match `filter`.
     pub fn history_count(&self, filter: &CallFilter) -> Result<u64> {
-        let (sql, values) = where_clause(filter);
         let mut conn = self.conn();
+        let (sql, values) = where_clause(filter, conn.dialect());
         let count: i64 = conn.query_row(
             &format!("SELECT COUNT(*) FROM calls c JOIN contacts ct ON ct.id = c.contact_id WHERE {sql}"),
             &values,
@@ -57,8 +57,8 @@ impl Store {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let (sql, filter_values) = where_clause(filter);
         let mut conn = self.conn();
+        let (sql, filter_values) = where_clause(filter, conn.dialect());
         let (search, mut values) = match conn.dialect() {
             Dialect::Sqlite => (
                 format!(
@@ -102,7 +102,7 @@ fn read_hit(row: &Row<'_>) -> Result<HistoryHit> {
 }
 
 /// The SQL condition (on `c` = calls, `ct` = contacts) and its parameters for a filter.
-fn where_clause(filter: &CallFilter) -> (String, Vec<Value>) {
+fn where_clause(filter: &CallFilter, dialect: Dialect) -> (String, Vec<Value>) {
     let mut sql = String::from("1 = 1");
     let mut values = Vec::new();
     let mut condition = |clause: &str, params: &[Value]| {
@@ -118,11 +118,12 @@ fn where_clause(filter: &CallFilter) -> (String, Vec<Value>) {
     }
     if let Some(text) = filter.contact_text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
         let pattern = Value::Text(format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-        // lower() on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
-        condition(
-            "(lower(ct.name) LIKE lower(?) ESCAPE '\\' OR c.phone_e164 LIKE ? ESCAPE '\\')",
-            &[pattern.clone(), pattern],
-        );
+        // SQLite's LIKE ignores ASCII case; Postgres's ILIKE does.
+        let clause = match dialect {
+            Dialect::Sqlite => "(ct.name LIKE ? ESCAPE '\\' OR c.phone_e164 LIKE ? ESCAPE '\\')",
+            Dialect::Postgres => "(ct.name ILIKE ? ESCAPE '\\' OR c.phone_e164 LIKE ? ESCAPE '\\')",
+        };
+        condition(clause, &[pattern.clone(), pattern]);
     }
     if let Some(agent) = filter.agent_id {
         condition("c.agent_id = ?", &[Value::Int(agent.0)]);

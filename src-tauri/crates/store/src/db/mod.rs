@@ -61,10 +61,10 @@ impl Row<'_> {
     /// Column `index`, converted as SQLite would.
     pub(crate) fn get<T: FromValue>(&self, index: usize) -> Result<T> {
         let value = match self {
-            Row::Sqlite(row) => sqlite::column(row, index)?,
-            Row::Postgres(row) => pg::column(row, index)?,
+            Row::Sqlite(row) => T::from_sqlite(row.get_ref(index)?),
+            Row::Postgres(row) => T::from_value(pg::column(row, index)?),
         };
-        T::from_value(value).map_err(|err| match err {
+        value.map_err(|err| match err {
             StoreError::Corrupt(why) => StoreError::Corrupt(format!("column {index}: {why}")),
             other => other,
         })

@@ -17,15 +17,15 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-/// Column `index` of an SQLite row.
-pub(super) fn column(row: &rusqlite::Row<'_>, index: usize) -> Result<Value> {
-    Ok(match row.get_ref(index)? {
+/// An SQLite column's value, owned.
+pub(super) fn owned(value: ValueRef<'_>) -> Result<Value> {
+    Ok(match value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(int) => Value::Int(int),
         ValueRef::Real(real) => Value::Real(real),
         ValueRef::Text(text) => Value::Text(
             String::from_utf8(text.to_vec())
-                .map_err(|err| StoreError::Corrupt(format!("column {index} is not UTF-8: {err}")))?,
+                .map_err(|err| StoreError::Corrupt(format!("text that is not UTF-8: {err}")))?,
         ),
         ValueRef::Blob(blob) => Value::Blob(blob.to_vec()),
     })

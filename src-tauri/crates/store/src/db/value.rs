@@ -1,5 +1,7 @@
 //! Values bound to and read from statements, the same on SQLite and Postgres.
 
+use rusqlite::types::ValueRef;
+
 use crate::{Result, StoreError};
 
 /// One bound parameter or one column read back: SQLite's five storage classes, which every
@@ -104,6 +106,11 @@ impl ToValue for Vec<u8> {
 /// A Rust value read from a column.
 pub(crate) trait FromValue: Sized {
     fn from_value(value: Value) -> Result<Self>;
+
+    /// Straight from SQLite's borrowed value: numbers need no owned [`Value`] in between.
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self> {
+        Self::from_value(super::sqlite::owned(value)?)
+    }
 }
 
 fn mismatch<T>(value: &Value, wanted: &str) -> Result<T> {
@@ -123,6 +130,13 @@ impl<T: FromValue> FromValue for Option<T> {
             value => T::from_value(value).map(Some),
         }
     }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::Null => Ok(None),
+            value => T::from_sqlite(value).map(Some),
+        }
+    }
 }
 
 impl FromValue for i64 {
@@ -130,6 +144,13 @@ impl FromValue for i64 {
         match value {
             Value::Int(int) => Ok(int),
             other => mismatch(&other, "an integer"),
+        }
+    }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::Integer(int) => Ok(int),
+            other => Self::from_value(super::sqlite::owned(other)?),
         }
     }
 }
@@ -141,6 +162,11 @@ macro_rules! narrow_integer_from_value {
                 let int = i64::from_value(value)?;
                 <$ty>::try_from(int).map_err(|_| StoreError::Corrupt(format!("{int} is out of range for {}", stringify!($ty))))
             }
+
+            fn from_sqlite(value: ValueRef<'_>) -> Result<Self> {
+                let int = i64::from_sqlite(value)?;
+                <$ty>::try_from(int).map_err(|_| StoreError::Corrupt(format!("{int} is out of range for {}", stringify!($ty))))
+            }
         }
     )*};
 }
@@ -150,9 +176,20 @@ impl FromValue for bool {
     fn from_value(value: Value) -> Result<Self> {
         i64::from_value(value).map(|int| int != 0)
     }
+
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self> {
+        i64::from_sqlite(value).map(|int| int != 0)
+    }
 }
 
 impl FromValue for f64 {
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::Real(real) => Ok(real),
+            other => Self::from_value(super::sqlite::owned(other)?),
+        }
+    }
+
     fn from_value(value: Value) -> Result<Self> {
         match value {
             Value::Real(real) => Ok(real),

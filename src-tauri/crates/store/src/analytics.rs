@@ -96,10 +96,11 @@ impl Store {
         let mut tallies = Tallies::default();
         let values: Vec<Value> = [Value::Int(from), Value::Int(to)].into_iter().chain(filter_values(scope)).collect();
         for (stamp, agent, backend, tally) in conn.query_map(HOUR_TALLIES, &values, |row| {
-            Ok((row.get(0)?, AgentId(row.get(1)?), row.get::<String>(2)?, tally_at(row, 3)?))
+            let backend = row.with_text(2, |name| {
+                BackendKind::parse(name).ok_or_else(|| StoreError::Corrupt(format!("call_stats has backend {name:?}")))
+            })?;
+            Ok((row.get(0)?, AgentId(row.get(1)?), backend, tally_at(row, 3)?))
         })? {
-            let backend = BackendKind::parse(&backend)
-                .ok_or_else(|| StoreError::Corrupt(format!("call_stats has backend {backend:?}")))?;
             tallies.add(scope, stamp, agent, backend, tally);
         }
         let (days_from, days_to) = whole_days(from, to);

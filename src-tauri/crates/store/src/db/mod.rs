@@ -58,6 +58,14 @@ pub(crate) enum Row<'r> {
 }
 
 impl Row<'_> {
+    /// Column `index` as text lent to `read` (on SQLite without a copy).
+    pub(crate) fn with_text<T>(&self, index: usize, read: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+        match self {
+            Row::Sqlite(row) => read(row.get_ref(index)?.as_str().map_err(rusqlite::Error::from)?),
+            Row::Postgres(row) => read(row.try_get::<_, &str>(index)?),
+        }
+    }
+
     /// Column `index`, converted as SQLite would.
     pub(crate) fn get<T: FromValue>(&self, index: usize) -> Result<T> {
         let value = match self {

@@ -63,16 +63,14 @@ impl Store {
 
     /// The own phone (E.164) of the account called `name`, if it set one.
     pub fn team_user_phone(&self, name: &str) -> Result<Option<String>> {
-        let phone = self
-            .conn()
-            .query_row_cached("SELECT phone FROM team_users WHERE name = ?1", [name], |row| row.get(0))
-            .optional()?;
+        let phone =
+            self.conn().query_opt("SELECT phone FROM team_users WHERE name = ?1", params![name], |row| row.get(0))?;
         Ok(phone.flatten())
     }
 
     /// Sets (or with none, clears) the own phone of the account called `name`.
     pub fn set_team_user_phone(&self, name: &str, phone: Option<&str>) -> Result<()> {
-        self.conn().execute_cached("UPDATE team_users SET phone = ?2 WHERE name = ?1", params![name, phone])?;
+        self.conn().execute("UPDATE team_users SET phone = ?2 WHERE name = ?1", params![name, phone])?;
         Ok(())
     }
 

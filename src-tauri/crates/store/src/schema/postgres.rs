@@ -4,8 +4,12 @@
 
 use crate::{Result, StoreError};
 
-/// The migrations, in order; the first brings a new database to SQLite's schema version 24.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_schema.sql")];
+/// The migrations, in order; the first brings a new database to SQLite's schema version 24, each
+/// after it matches one of SQLite's after that.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_schema.sql"),
+    include_str!("../../migrations/postgres/0002_team_user_phone.sql"),
+];
 
 /// The advisory lock key the migration transaction holds ("switchbd" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7377_6974_6368_6264;

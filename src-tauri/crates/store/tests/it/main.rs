@@ -29,6 +29,7 @@ mod open;
 mod rehearsals;
 mod reviews;
 mod search;
+mod team;
 
 use switchboard_core::{AgentConfig, ContactFields, Phone, UnixMillis, parse_phone};
 use switchboard_store::Store;

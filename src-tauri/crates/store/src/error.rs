@@ -108,7 +108,9 @@ impl StoreError {
             StoreError::Sqlite(source) | StoreError::Open { source, .. } => {
                 source.sqlite_error_code().and_then(WriteFailure::of)
             }
-            StoreError::Postgres(source) | StoreError::Connect { source, .. } => WriteFailure::of_postgres(source),
+            StoreError::Postgres(source)
+            | StoreError::Connect { source, .. }
+            | StoreError::MigratePostgres { source, .. } => WriteFailure::of_postgres(source),
             StoreError::Unwritable { cause, .. } => Some(*cause),
             _ => None,
         }

@@ -26,6 +26,7 @@ mod costs;
 mod history;
 mod inbox;
 mod open;
+mod postgres_errors;
 mod rehearsals;
 mod reviews;
 mod search;

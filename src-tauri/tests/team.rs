@@ -430,16 +430,22 @@ async fn failed_sign_ins_of_an_account_are_limited_and_a_success_is_not_counted(
 #[tokio::test(flavor = "multi_thread")]
 async fn failed_sign_ins_from_an_address_are_limited_across_accounts() {
     let (profile, _server, mut client) = server_with_viewers(&["ben"]);
+    // Twenty failures at once, then one more every 10 s: each sign-in checks a password hash
+    // (an unknown name a decoy's), so on a slow machine the address may earn a failure back.
+    let started = std::time::Instant::now();
     let mut statuses = Vec::new();
-    for n in 0..24 {
+    while statuses.last() != Some(&429) && statuses.len() < 60 {
+        let n = statuses.len();
         statuses.push(client.post("/api/v1/session", None, wrong_password(&format!("guess{n}"))).await.0);
     }
-    let first = statuses.iter().position(|status| *status == 429);
-    assert!(first.is_some_and(|first| first >= 20) && statuses.ends_with(&[429, 429, 429]), "{statuses:?}");
+    let earned = usize::try_from(started.elapsed().as_secs() / 10 + 1).unwrap();
+    let failures = statuses.iter().filter(|status| **status == 401).count();
+    assert!(statuses.last() == Some(&429) && (20..=20 + earned).contains(&failures), "{statuses:?}");
+    let wait: u64 = client.last_retry_after.clone().expect("a Retry-After").parse().unwrap();
     let (status, _) = client.post("/api/v1/session", None, json!({"name": "ben", "password": PASSWORD})).await;
-    assert_eq!(status, 429, "a locked address is refused for every account");
-    assert!(client.last_retry_after.is_some());
-    assert!(refusals_audited(&profile) >= 4);
+    // Refused while the address is locked, whatever the account (unless the lock ran out first).
+    assert!(status == 429 || wait <= 1, "ben's right password got {status} {wait} s into the lock");
+    assert!(refusals_audited(&profile) >= 1 + i64::from(status == 429));
 }
 
 #[tokio::test(flavor = "multi_thread")]

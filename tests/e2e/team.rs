@@ -74,13 +74,7 @@ impl Drop for TeamServer {
 /// Settings → Team server: the address, the certificate checked against the one the server
 /// printed and trusted, the account; the window then shows the server and who is signed in.
 async fn sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
-    app.click("nav-settings").await;
-    replace_text(&app.wait_for("[data-testid=team-url]").await, &server.url).await;
-    app.click("team-check").await;
-    assert_eq!(app.text("[data-testid=team-fingerprint]").await, server.fingerprint);
-    app.click("team-trust").await;
-    replace_text(&app.wait_for("[data-testid=team-name]").await, name).await;
-    replace_text(&app.wait_for("[data-testid=team-password]").await, PASSWORD).await;
+    fill_sign_in(app, server, name).await;
     // Signing in reads the whole window again from the server: this mark goes with the old page.
     app.client.execute("window.beforeSignIn = true", vec![]).await.unwrap();
     app.click("team-sign-in").await;
@@ -91,6 +85,17 @@ async fn sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
         (reloaded == serde_json::Value::Bool(true) && shown).then_some(())
     })
     .await;
+}
+
+/// Fills Settings → Team server for `name` on `server`, its certificate checked and trusted.
+async fn fill_sign_in(app: &App, server: &TeamServer, name: &str) {
+    app.click("nav-settings").await;
+    replace_text(&app.wait_for("[data-testid=team-url]").await, &server.url).await;
+    app.click("team-check").await;
+    assert_eq!(app.text("[data-testid=team-fingerprint]").await, server.fingerprint);
+    app.click("team-trust").await;
+    replace_text(&app.wait_for("[data-testid=team-name]").await, name).await;
+    replace_text(&app.wait_for("[data-testid=team-password]").await, PASSWORD).await;
 }
 
 /// The name and status of each campaign the campaigns list shows.
@@ -133,6 +138,27 @@ async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_out
         first.click("team-sign-in").await;
         assert_eq!(first.text("[data-testid=team-error]").await, "the name or the password is wrong");
 
+        // With a call on the line here, signing in (which stops this computer's engine) is
+        // refused, saying why; once the dispatcher has ended it, it goes ahead.
+        first.call_contact("Acme Fasteners").await;
+        first.wait_for("[data-testid=section-live]").await;
+        fill_sign_in(&first, &server, "ana").await;
+        first.click("team-sign-in").await;
+        let refused = eventually("the sign-in refused", PATIENCE, || async {
+            first.texts("[data-testid=team-error]").await.into_iter().find(|text| text.contains("on the line"))
+        })
+        .await;
+        assert_eq!(
+            refused,
+            "a call is on the line on this computer: end or finish them first, signing in would cut them off"
+        );
+        first.click("nav-live").await;
+        first.click("control-end").await;
+        first.click("control-confirm-yes").await;
+        eventually("the call ended", PATIENCE, || async {
+            (first.text("[data-testid=detail-state]").await == "canceled").then_some(())
+        })
+        .await;
         sign_in(&first, &server, "ana", "dispatcher").await;
         sign_in(&second, &server, "ben", "dispatcher").await;
 

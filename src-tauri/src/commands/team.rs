@@ -26,7 +26,7 @@ pub async fn team_certificate(_: &Ctx<'_>, url: String) -> Reply<String> {
 
 /// Signs in to the server at `url` as `name`, trusting the certificate with `fingerprint`; the
 /// token goes to the OS keychain, this computer's engine stops, and every operation and event
-/// is the server's from now on.
+/// is the server's from now on. Refused while calls this computer placed are on the line.
 pub async fn team_sign_in(
     ctx: &Ctx<'_>,
     url: String,
@@ -49,6 +49,14 @@ pub async fn team_sign_in(
     let Some(url) = url.filter(|_| problems.is_empty()) else {
         return Err(CommandError::invalid(problems));
     };
+    // Signing in stops this computer's engine, which would cut its calls off mid-sentence.
+    let on_line = ctx.console.engine.as_ref().map_or(0, |engine| engine.calls_on_line());
+    if on_line > 0 {
+        let calls = if on_line == 1 { "a call is".to_owned() } else { format!("{on_line} calls are") };
+        let why =
+            format!("{calls} on the line on this computer: end or finish them first, signing in would cut them off");
+        return Err(CommandError::invalid(vec![FieldError::new("team", why)]));
+    }
     let (connection, token) = link::sign_in(&url, name.trim(), &password, &fingerprint).await?;
     let account = account(&connection);
     let secret = Secret::new(token.clone());

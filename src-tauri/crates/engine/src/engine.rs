@@ -179,6 +179,11 @@ impl Engine {
         self.stopping.load(Ordering::Acquire)
     }
 
+    /// How many calls this engine placed are on the line (placed and not ended yet).
+    pub fn calls_on_line(&self) -> usize {
+        self.calls_on_line.load(Ordering::Acquire)
+    }
+
     /// Whether a campaign runner or a call this engine placed still runs.
     pub fn busy(&self) -> bool {
         self.runners.load(Ordering::Acquire) > 0 || self.calls_on_line.load(Ordering::Acquire) > 0

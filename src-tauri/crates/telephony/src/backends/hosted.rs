@@ -20,7 +20,7 @@ use switchboard_providers::ProviderError;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::placing::{CallPlacing, Placed, file_call_being_placed, record_placed_call, refused};
+use super::placing::{CallPlacing, Placed, record_placed_call, refused};
 use super::reconcile::{self, Due, Fetched, Reconciled, Reconciler, known};
 use super::report::FinishedCall;
 use super::webhook::Webhook;
@@ -183,7 +183,8 @@ impl<P: HostedProvider> HostedBackend<P> {
     async fn place(&self, request: CallRequest, events: mpsc::Sender<BackendEvent>) -> Result<(), BackendError> {
         let no_key = || refused(P::NAME, &format!("no {} API key is set", P::NAME));
         let client = self.client().ok_or_else(no_key);
-        file_call_being_placed(&self.placing.live, request.call_id, &events);
+        // Filed before the provider is asked: its reports reach the task, the reconciler waits.
+        self.placing.live.insert(request.call_id, events.clone());
         match self.provider.place(client, &request, &events).await? {
             Taken::Placed(placed) => {
                 record_placed_call(P::NAME, &self.placing.store, request.call_id, &events, placed).await

@@ -62,12 +62,6 @@ pub struct Placed {
     pub(crate) ringing: bool,
 }
 
-/// Files the channel of `call`, about to be placed, in `live`: from now on its reports reach its
-/// task, and the reconciler leaves it to be placed.
-pub(crate) fn file_call_being_placed(live: &LiveCalls, call: CallId, events: &mpsc::Sender<BackendEvent>) {
-    live.insert(call, events.clone());
-}
-
 /// Records the provider's ids of a call it has taken (its channel filed before it was placed).
 pub(crate) async fn record_placed_call(
     backend: &'static str,

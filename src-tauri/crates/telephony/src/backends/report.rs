@@ -27,13 +27,13 @@ pub struct FinishedCall {
 impl FinishedCall {
     /// Keeps the provider's facts with `call`, then delivers its events. A hosted provider's
     /// cost is the call's price, in dollars at the rates in Settings; Twilio's charge for a call
-    /// the engine prices from its usage (pipeline, gather) is kept as reported only. A call's
-    /// recording is kept once: the same audio reported again (by GET and by webhook, or
-    /// redelivered) is not written again, nor one retention deleted brought back.
+    /// the engine prices from its usage (pipeline, gather) is kept as reported only. The same
+    /// audio reported again (by GET and by webhook, or redelivered) is the call task's to keep
+    /// once.
     pub(crate) async fn deliver(self, reports: &CallReports, call: &CallSummary) -> Result<(), EngineError> {
-        let Self { refs, cost, record, mut events } = self;
+        let Self { refs, cost, record, events } = self;
         let (store, id, backend) = (Arc::clone(reports.store()), call.id, call.backend);
-        let has_recording = blocking(move || {
+        blocking(move || {
             for (label, value) in &refs {
                 store.set_provider_ref(id, label, value)?;
             }
@@ -50,12 +50,9 @@ impl FinishedCall {
             if let Some(record) = &record {
                 store.set_provider_record(id, record)?;
             }
-            Ok::<_, EngineError>(store.recording(id)?.is_some())
+            Ok::<_, EngineError>(())
         })
         .await?;
-        if has_recording {
-            events.retain(|event| !matches!(event, BackendEvent::Recording { .. }));
-        }
         reports.deliver(call, events).await
     }
 }

@@ -34,7 +34,7 @@ use switchboard_store::Store;
 use tokio::sync::mpsc;
 
 use super::TWILIO_CALL_REF;
-use super::placing::{CallPlacing, Placed, file_call_being_placed, provider_error, record_placed_call, refused};
+use super::placing::{CallPlacing, Placed, provider_error, record_placed_call, refused};
 use super::reconcile::ReconcileSettings;
 use crate::ProviderSet;
 use switchboard_engine::LiveCalls;
@@ -210,7 +210,8 @@ impl TwilioDialer {
             .await
             .map_err(|error| refused(backend, &format!("the voicemail message could not be kept: {error}")))?;
         let call = create_call(calling, request, instructions, recorded_by);
-        file_call_being_placed(&self.placing.live, request.call_id, &events);
+        // Filed before Twilio is asked: its reports reach the task, the reconciler waits.
+        self.placing.live.insert(request.call_id, events.clone());
         let placed = calling.client.create_call(&call).await.map_err(|error| provider_error(backend, error))?;
         {
             let mut placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner);

@@ -59,6 +59,11 @@ impl CallReports {
                     return self.apply_here(call, std::iter::once(event).chain(events).collect()).await;
                 }
             }
+            if ends {
+                // The task closes once it has committed the end; a report after this one is
+                // applied here (the channel is taken), so it must not overtake that end.
+                sender.closed().await;
+            }
             return Ok(());
         }
         self.apply_here(call, events.collect()).await
@@ -137,6 +142,7 @@ fn ended_by_dispatcher(events: Vec<BackendEvent>) -> Vec<BackendEvent> {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::time::Duration;
 
     use switchboard_core::{AgentId, BackendKind, CallId, CallState, CallSummary, ContactId, UnixMillis};
     use switchboard_store::Store;
@@ -176,8 +182,26 @@ mod tests {
         }
         let reports = CallReports::new(Arc::new(Store::open_in_memory().unwrap()), EventBus::new(4), live, None);
         let completed = BackendEvent::Ended { state: CallState::Completed, reason: "the call ended".into() };
-        reports.deliver(&call(), vec![completed]).await.unwrap();
-        task.recv().await.unwrap()
+        let delivering = tokio::spawn(async move { reports.deliver(&call(), vec![completed]).await });
+        let end = task.recv().await.unwrap();
+        drop(task);
+        delivering.await.unwrap().unwrap();
+        end
+    }
+
+    #[tokio::test]
+    async fn an_end_is_delivered_once_its_task_has_taken_it_so_no_later_report_overtakes_it() {
+        let live = LiveCalls::default();
+        let (sender, mut task) = mpsc::channel(4);
+        live.insert(call().id, sender);
+        let reports = CallReports::new(Arc::new(Store::open_in_memory().unwrap()), EventBus::new(4), live, None);
+        let voicemail = BackendEvent::Ended { state: CallState::Voicemail, reason: "a machine answered".into() };
+        let mut delivering = tokio::spawn(async move { reports.deliver(&call(), vec![voicemail]).await });
+        assert!(matches!(task.recv().await, Some(BackendEvent::Ended { state: CallState::Voicemail, .. })));
+        let waited = tokio::time::timeout(Duration::from_millis(200), &mut delivering).await;
+        assert!(waited.is_err(), "delivered while the task had not finished the end");
+        drop(task);
+        delivering.await.unwrap().unwrap();
     }
 
     #[tokio::test]

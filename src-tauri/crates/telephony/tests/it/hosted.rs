@@ -14,7 +14,7 @@ use switchboard_store::Store;
 use switchboard_telephony::backends::{HostedBackend, HostedProvider, ReconcileSettings};
 use switchboard_telephony::listener::{ListenerState, serve, spawn_inbox_processor};
 use tempfile::TempDir;
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 use super::{call_ended, quote_campaign, run_campaign};
 
@@ -77,10 +77,16 @@ pub fn engine_keeping_recordings(store: &Arc<Store>, lost_call_grace: Duration) 
 /// Serves the listener over `state` on 127.0.0.1 and processes its inbox; returns the bound
 /// address.
 pub async fn serve_listener(state: ListenerState) -> SocketAddr {
+    start_listener(state).await.0
+}
+
+/// [`serve_listener`], with the listener's and its inbox processor's tasks, for a test to stop
+/// them as the app's exit would.
+pub async fn start_listener(state: ListenerState) -> (SocketAddr, [AbortHandle; 2]) {
     let state = Arc::new(state);
-    let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
-    spawn_inbox_processor(state);
-    bound
+    let (bound, server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
+    let processor = spawn_inbox_processor(state);
+    (bound, [server.abort_handle(), processor.abort_handle()])
 }
 
 /// The seeded agent called `name`.

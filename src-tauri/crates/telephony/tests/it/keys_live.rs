@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::task::AbortHandle;
+
 use switchboard_core::{BackendKind, CallId, CallState, VoicemailPolicy};
 use switchboard_engine::history::call_record;
 use switchboard_engine::{CallReports, Engine, EngineError, LiveCalls};
@@ -134,6 +136,8 @@ async fn a_key_saved_after_start_up_reaches_the_next_call_its_webhooks_and_healt
 struct Dialing {
     engine: Arc<Engine>,
     listener: String,
+    /// The listener's and its inbox processor's tasks.
+    listening: [AbortHandle; 2],
 }
 
 impl Dialing {
@@ -160,8 +164,13 @@ impl Dialing {
         .with_live_calls(live, None)
         .with_twilio(dialer)
         .with_gather(calls);
-        let listener = format!("http://{}", hosted::serve_listener(state).await);
-        Self { engine: Arc::new(engine), listener }
+        let (bound, listening) = hosted::start_listener(state).await;
+        Self { engine: Arc::new(engine), listener: format!("http://{bound}"), listening }
+    }
+
+    /// Stops taking webhooks, as the app's exit does (else two processors would share the inbox).
+    fn stop(&self) {
+        self.listening.iter().for_each(AbortHandle::abort);
     }
 
     async fn call(&self, vendor: &str) -> CallId {
@@ -286,6 +295,7 @@ async fn after_a_restart_a_machine_gets_the_message_the_call_was_placed_with() {
     let mut config = agent.config;
     config.voicemail = VoicemailPolicy::HangUp;
     store.update_agent(agent.id, &config).unwrap();
+    before.stop();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).unwrap());
     let after = Dialing::start(&store, &ProviderClients::new(twilio_saved(&twilio))).await;
     twilio.tunnel(PUBLIC, &after.listener);
@@ -298,6 +308,6 @@ async fn after_a_restart_a_machine_gets_the_message_the_call_was_placed_with() {
     // A call placed after the edit hangs up.
     let hung_up = after.call("Acme Fasteners").await;
     let (state, reason) = ended(&store, hung_up).await;
-    assert_eq!(state, CallState::Voicemail);
+    assert_eq!(state, CallState::Voicemail, "{reason}");
     assert!(reason.contains("hung up without a message"), "{reason}");
 }

@@ -89,6 +89,8 @@ pub fn run(args: CallArgs) -> Result<ExitCode, String> {
             listener: (backend != BackendKind::Simulator).then(|| args.providers.listener()),
             resume_campaigns: false,
             backend_override: args.backend.kind(),
+            max_campaign_calls: None,
+            node: Default::default(),
         };
         let (switchboard, _) = startup::start(&paths, startup).await?;
         let engine = std::sync::Arc::clone(&switchboard.engine);

@@ -82,6 +82,8 @@ fn here(paths: &DataPaths, call: CallId, action: ControlAction, text: &str) -> R
             listener: None,
             resume_campaigns: false,
             backend_override: None,
+            max_campaign_calls: None,
+            node: Default::default(),
         };
         let (switchboard, _) = startup::start(paths, startup).await?;
         let done = switchboard.engine.control_call(call, action, text).await.map_err(|err| err.to_string());

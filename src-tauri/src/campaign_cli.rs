@@ -206,6 +206,8 @@ impl RunOn {
             listener: backends.iter().any(|kind| *kind != BackendKind::Simulator).then(|| self.providers.listener()),
             resume_campaigns: false,
             backend_override: self.backend.kind(),
+            max_campaign_calls: None,
+            node: Default::default(),
         };
         Ok(startup::start(paths, startup).await?.0)
     }

@@ -102,6 +102,8 @@ fn cancel_here(paths: &DataPaths, id: i64, end_calls: bool) -> Result<ExitCode, 
             listener: None,
             resume_campaigns: false,
             backend_override: None,
+            max_campaign_calls: None,
+            node: Default::default(),
         };
         let (switchboard, _) = startup::start(paths, startup).await?;
         let canceled = switchboard.engine.cancel_campaign(id, end_calls).await.map_err(|err| err.to_string());

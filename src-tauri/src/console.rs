@@ -58,6 +58,8 @@ impl Console {
                 listener: Some(startup::ListenerChoice::default()),
                 resume_campaigns: true,
                 backend_override: None,
+                max_campaign_calls: None,
+                node: Default::default(),
             };
             let (switchboard, info) = startup::start(&paths, startup).await?;
             Ok::<_, String>((switchboard, info.ok_or("the listener was not started")?))

@@ -79,6 +79,8 @@ pub fn run(args: RehearseArgs) -> Result<ExitCode, String> {
             listener: None,
             resume_campaigns: false,
             backend_override: None,
+            max_campaign_calls: None,
+            node: Default::default(),
         };
         let (switchboard, _) = startup::start(&paths, startup).await?;
         let results = switchboard.engine.rehearse(plan).await.map_err(|err| err.to_string());

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::Args;
 use switchboard_engine::EngineEvent;
+use switchboard_engine::nodes::NodeSettings;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot};
@@ -39,8 +40,41 @@ pub struct ServeArgs {
     /// team's shared store. Without: the profile's own SQLite file.
     #[arg(long, value_name = "URL")]
     database: Option<String>,
+    /// The most campaign calls this process has on the line at once; at its limit it takes no
+    /// new target (other nodes on the same database take them). Default: 50.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_calls: Option<u32>,
+    #[command(flatten)]
+    node: NodeArgs,
     #[command(flatten)]
     team: TeamArgs,
+}
+
+/// How a node of a shared database (`--database postgres://…`) keeps its place among the others.
+#[derive(Debug, Args)]
+struct NodeArgs {
+    /// How often this node beats its heart in the shared database, in milliseconds.
+    #[arg(long, default_value_t = 5_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..))]
+    heartbeat_ms: u64,
+    /// How long a node's heartbeat may be silent before another declares it dead (closing its
+    /// calls as lost and retrying their targets), in milliseconds.
+    #[arg(long, default_value_t = 20_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..))]
+    node_expiry_ms: u64,
+}
+
+impl NodeArgs {
+    fn settings(&self) -> Result<NodeSettings, String> {
+        if self.node_expiry_ms <= self.heartbeat_ms {
+            return Err(format!(
+                "--node-expiry-ms ({}) must be longer than --heartbeat-ms ({}), or live nodes are declared dead",
+                self.node_expiry_ms, self.heartbeat_ms
+            ));
+        }
+        Ok(NodeSettings {
+            heartbeat: Duration::from_millis(self.heartbeat_ms),
+            expiry: Duration::from_millis(self.node_expiry_ms),
+        })
+    }
 }
 
 /// The team server's arguments.
@@ -62,10 +96,14 @@ struct TeamArgs {
     tls_key: Option<PathBuf>,
 }
 
+/// The exit status of a node another node declared dead (a supervisor starts it again as a new node).
+const FENCED_EXIT: u8 = 3;
+
 /// Runs Switchboard until the process is asked to stop, then stops it cleanly. Webhooks are
 /// committed before they are acknowledged, so a stop at any moment loses none.
 pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(log_filter()).try_init();
+    let node = args.node.settings()?;
     let paths = DataPaths::resolve();
     let _lock = ProfileLock::acquire(&paths, Holder::Serve).map_err(|err| err.to_string())?;
     let store = match &args.database {
@@ -94,9 +132,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             listener: Some(args.providers.listener()),
             resume_campaigns: true,
             backend_override: None,
+            max_campaign_calls: args.max_calls.map(|max| max as usize),
+            node,
         };
         let (switchboard, info) = startup::start(&paths, startup).await?;
         let mut events = switchboard.engine.bus().subscribe();
+        let mut fenced = switchboard.fenced.clone();
         let listening = match info {
             Some(info) if info.error.is_none() => info,
             Some(info) => {
@@ -146,7 +187,13 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 }
             }
         });
-        stops.recv().await;
+        let declared_dead = tokio::select! {
+            _ = stops.recv() => false,
+            _ = fenced.wait_for(|fenced| *fenced) => true,
+        };
+        if declared_dead {
+            eprintln!("switchboard: another node declared this one dead and took its calls; stopping");
+        }
         eprintln!(
             "switchboard: stopping; waiting up to {} s for calls on the line (Ctrl-C again: now)",
             args.drain_secs
@@ -168,7 +215,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         if !stopped.drained {
             eprintln!("switchboard: stopped with calls on the line; the next start closes them as lost");
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(if declared_dead { ExitCode::from(FENCED_EXIT) } else { ExitCode::SUCCESS })
     })
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use switchboard_core::BackendKind;
+use switchboard_engine::nodes::NodeSettings;
 use switchboard_engine::sample;
 use switchboard_sim::rehearsal::{SimRehearser, scripted_callees};
 use switchboard_sim::{Cast, SimSettings, Simulator};
@@ -102,12 +103,17 @@ pub struct Startup {
     pub listener: Option<ListenerChoice>,
     pub resume_campaigns: bool,
     pub backend_override: Option<BackendKind>,
+    /// The most campaign calls on the line at once (`None`: the engine's default).
+    pub max_campaign_calls: Option<usize>,
+    /// How a node of a shared (Postgres) database keeps its place among the others.
+    pub node: NodeSettings,
 }
 
 /// Starts Switchboard over `startup.store` for the profile at `paths`; returns it with the
 /// listener as Settings shows it (when one was asked for). Call it holding the profile.
 pub async fn start(paths: &DataPaths, startup: Startup) -> Result<(Switchboard, Option<ListenerInfo>), String> {
-    let Startup { store, keychain, sim, listener, resume_campaigns, backend_override } = startup;
+    let Startup { store, keychain, sim, listener, resume_campaigns, backend_override, max_campaign_calls, node } =
+        startup;
     let chosen_port = listener.as_ref().and_then(|choice| choice.port);
     let public_url = listener.as_ref().and_then(|choice| choice.public_url.clone());
     let port = listener_address::run_port(&store, chosen_port).await;
@@ -124,6 +130,8 @@ pub async fn start(paths: &DataPaths, startup: Startup) -> Result<(Switchboard, 
         resume_campaigns,
         backend_override,
         rehearsal: RehearsalParts { rehearsers: vec![Arc::new(SimRehearser)], callees: scripted_callees() },
+        max_campaign_calls,
+        node,
     })
     .await
     .map_err(|err| err.to_string())?;

@@ -138,6 +138,8 @@ pub struct Engine {
     stopping: AtomicBool,
     /// Campaign runners running in this engine.
     runners: Arc<AtomicUsize>,
+    /// The campaigns this engine runs a runner of (one each).
+    campaigns_run: Arc<Mutex<HashSet<i64>>>,
     /// Calls this engine placed whose task has not ended yet.
     calls_on_line: Arc<AtomicUsize>,
     /// The ways of rehearsing agents, by mode.
@@ -162,6 +164,7 @@ impl Engine {
             hung_up: Mutex::default(),
             stopping: AtomicBool::new(false),
             runners: Arc::default(),
+            campaigns_run: Arc::default(),
             calls_on_line: Arc::default(),
             rehearsers: HashMap::new(),
             judge: None,
@@ -189,9 +192,26 @@ impl Engine {
         self.runners.load(Ordering::Acquire) > 0 || self.calls_on_line.load(Ordering::Acquire) > 0
     }
 
-    /// Counts a campaign runner until the guard is dropped.
-    pub(crate) fn runner_running(&self) -> Running {
-        Running::count(&self.runners)
+    /// Counts campaign `id`'s runner until the guard is dropped; `None` when this engine runs
+    /// one for it already.
+    pub(crate) fn runner_running(&self, id: i64) -> Option<(Running, CampaignRun)> {
+        if !self.campaigns_run.lock().unwrap_or_else(PoisonError::into_inner).insert(id) {
+            return None;
+        }
+        Some((Running::count(&self.runners), CampaignRun { id, run: Arc::clone(&self.campaigns_run) }))
+    }
+
+    /// The backends whose calls their provider runs on without this process (a node that
+    /// stops leaves those calls open for their report).
+    pub(crate) fn kept_backends(&self) -> Vec<&'static str> {
+        let mut kept: Vec<_> = self
+            .backends
+            .iter()
+            .filter(|(_, backend)| backend.keeps_calls_across_restarts())
+            .map(|(kind, _)| kind.as_str())
+            .collect();
+        kept.sort_unstable();
+        kept
     }
 
     /// A lease on campaign targets for this engine, from now for the lease's time.
@@ -199,6 +219,16 @@ impl Engine {
         let clock = now();
         let ttl = i64::try_from(self.settings.lease_ttl.as_millis()).unwrap_or(i64::MAX);
         Lease { owner: &self.settings.lease_owner, now: clock, until: UnixMillis(clock.0.saturating_add(ttl)) }
+    }
+
+    /// Leases campaign targets as `owner` from now on (a node of a shared database).
+    pub(crate) fn lease_as(&mut self, owner: String) {
+        self.settings.lease_owner = owner;
+    }
+
+    /// The most campaign calls this engine has on the line at once.
+    pub(crate) fn max_campaign_calls(&self) -> usize {
+        self.settings.max_campaign_calls.max(1)
     }
 
     /// How long a lease holds; runners renew theirs well within it.
@@ -275,7 +305,7 @@ impl Engine {
     /// Takes a place under the overall campaign-call limit, or `None` when it is full. The
     /// place is given back when the call ends (or when the slot is dropped unused).
     pub fn campaign_call_slot(&self) -> Option<CallSlot> {
-        let limit = self.settings.max_campaign_calls.max(1);
+        let limit = self.max_campaign_calls();
         let taken =
             self.campaign_calls.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1));
         taken.ok().map(|_| CallSlot(Arc::clone(&self.campaign_calls)))
@@ -419,15 +449,19 @@ impl Engine {
         Ok(id)
     }
 
-    /// Restarts the runners of campaigns that were running (or paused) when the app stopped.
+    /// Starts the runners of unfinished campaigns (running or paused when the app stopped, or
+    /// launched by another node) that this engine does not run yet; returns how many it started.
     pub async fn resume_campaigns(self: &Arc<Self>) -> Result<usize, EngineError> {
         let store = Arc::clone(&self.store);
         let unfinished = blocking(move || store.unfinished_campaigns()).await?;
+        let mut started = 0;
         for campaign in &unfinished {
-            tracing::info!(campaign = campaign.id, round = campaign.round, "resuming campaign");
-            spawn_runner(Arc::clone(self), campaign.id);
+            if spawn_runner(Arc::clone(self), campaign.id) {
+                tracing::info!(campaign = campaign.id, round = campaign.round, "resuming campaign");
+                started += 1;
+            }
         }
-        Ok(unfinished.len())
+        Ok(started)
     }
 
     /// Closes the calls a previous run of the app left open (call it holding the profile, so
@@ -482,6 +516,18 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Campaign `id` marked as run by this engine until dropped.
+pub(crate) struct CampaignRun {
+    id: i64,
+    run: Arc<Mutex<HashSet<i64>>>,
+}
+
+impl Drop for CampaignRun {
+    fn drop(&mut self) {
+        self.run.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.id);
     }
 }
 

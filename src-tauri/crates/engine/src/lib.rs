@@ -21,6 +21,7 @@ mod error;
 pub mod history;
 pub mod listen_in;
 mod live_calls;
+pub mod nodes;
 pub mod rehearsal;
 pub mod sample;
 pub mod settings;

@@ -78,6 +78,7 @@ impl Store {
         let (ended, offer, new_lines) = {
             let mut conn = self.conn();
             let mut tx = conn.transaction()?;
+            self.check_fence(&mut tx)?;
             let new_lines = write_progress(&mut tx, id, progress)?;
             let ended = advance_in(&mut tx, id, state, Some(reason), at)?;
             let offer = if ended { offer_of(&mut tx, id)? } else { None };

@@ -43,17 +43,19 @@ pub(crate) use summary_joins;
 pub(crate) const SELECT_SUMMARY: &str = concat!("SELECT ", summary_columns!(), " FROM calls c ", summary_joins!());
 
 impl Store {
-    /// Stores a new call in the `queued` state and returns it. A campaign's call is linked to
+    /// Stores a new call in the `queued` state, run by this store's node (when it registered
+    /// one), and returns it. A campaign's call is linked to
     /// its target in the same transaction: no call is ever placed that its target does not
     /// name (a target without its call would be settled as never placed, and called again).
     pub fn insert_call(&self, call: &NewCall) -> Result<CallSummary> {
         let id = {
             let mut conn = self.conn();
             let mut tx = conn.transaction()?;
+            self.check_fence(&mut tx)?;
             let (campaign_id, round, attempt) = call.campaign.unzip3();
             let id = CallId(tx.query_row(
-                "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, campaign_id, round, attempt)
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8) RETURNING id",
+                "INSERT INTO calls (contact_id, agent_id, backend, phone_e164, state, created_at, campaign_id, round, attempt, node_id)
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8, ?9) RETURNING id",
                 params![
                     call.contact_id.0,
                     call.agent_id.0,
@@ -62,7 +64,8 @@ impl Store {
                     call.created_at.0,
                     campaign_id,
                     round,
-                    attempt
+                    attempt,
+                    self.node()
                 ],
                 |row| row.get(0),
             )?);
@@ -91,6 +94,7 @@ impl Store {
         {
             let mut conn = self.conn();
             let mut tx = conn.transaction()?;
+            self.check_fence(&mut tx)?;
             if !advance_in(&mut tx, id, next, reason, at)? {
                 return Ok(None);
             }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::db::{Row, params};
+use crate::db::{Dialect, Row, params};
 use switchboard_core::{CallId, ContactId, UnixMillis};
 
 use crate::{Result, Store, StoreError};
@@ -223,6 +223,7 @@ impl Store {
     ) -> Result<bool> {
         let mut conn = self.conn();
         let mut tx = conn.transaction()?;
+        self.check_fence(&mut tx)?;
         let changed = tx.execute(
             "UPDATE campaigns SET round = ?3 WHERE id = ?1 AND round = ?2 AND status = 'running'",
             params![id, from, to],
@@ -245,11 +246,15 @@ impl Store {
 
     /// Finishes a running campaign in round `round` with its summary: a compare-and-swap too.
     pub fn complete_campaign(&self, id: i64, round: u8, summary: &str, now: UnixMillis) -> Result<bool> {
-        let changed = self.conn().execute(
+        let mut conn = self.conn();
+        let mut tx = conn.transaction()?;
+        self.check_fence(&mut tx)?;
+        let changed = tx.execute(
             "UPDATE campaigns SET status = 'completed', summary = ?3, ended_at = ?4
              WHERE id = ?1 AND round = ?2 AND status = 'running'",
             params![id, round, summary, now.0],
         )?;
+        tx.commit()?;
         Ok(changed == 1)
     }
 
@@ -276,33 +281,49 @@ impl Store {
 
     /// Claims a pending target for one more attempt under `lease` (before the call is placed,
     /// so a restart or a second step never dials it twice). Returns the attempt's number, or
-    /// `None` when the target is not pending, another owner's lease on it still holds, or
-    /// writes fail ([`Store::writes_failing`], read under the connection's lock, so no claim
+    /// `None` when the target is not pending, another owner's lease on it still holds, another
+    /// node is claiming it this moment (Postgres skips a locked row instead of queueing on it),
+    /// or writes fail ([`Store::writes_failing`], read under the connection's lock, so no claim
     /// is made once a failed write has been noted).
     pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId, lease: &Lease<'_>) -> Result<Option<u32>> {
         let mut conn = self.conn();
         if self.writes_failing().is_some() {
             return Ok(None);
         }
-        conn.query_opt(
-            "UPDATE campaign_targets
+        let mut tx = conn.transaction()?;
+        self.check_fence(&mut tx)?;
+        let skip_locked = if tx.dialect() == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let attempt = tx.query_opt(
+            &format!(
+                "UPDATE campaign_targets
                  SET status = 'calling', attempts = attempts + 1, call_id = NULL, next_attempt_at = NULL,
                      lease_owner = ?4, lease_expires_at = ?5
-                 WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 AND status = 'pending'
-                   AND (lease_owner IS NULL OR lease_owner = ?4 OR lease_expires_at IS NULL OR lease_expires_at <= ?6)
-                 RETURNING attempts",
+                 WHERE (campaign_id, round, contact_id) IN (
+                     SELECT campaign_id, round, contact_id FROM campaign_targets
+                     WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 AND status = 'pending'
+                       AND (lease_owner IS NULL OR lease_owner = ?4 OR lease_expires_at IS NULL OR lease_expires_at <= ?6)
+                     {skip_locked})
+                 RETURNING attempts"
+            ),
             params![id, round, contact.0, lease.owner, lease.until.0, lease.now.0],
             |row| row.get(0),
-        )
+        )?;
+        tx.commit()?;
+        Ok(attempt)
     }
 
     /// Extends the leases `lease.owner` holds on targets on the line to `lease.until` (the
     /// owner's runners do, while they live). Returns how many were renewed.
     pub fn renew_target_leases(&self, lease: &Lease<'_>) -> Result<usize> {
-        self.conn().execute(
+        let mut conn = self.conn();
+        let mut tx = conn.transaction()?;
+        self.check_fence(&mut tx)?;
+        let renewed = tx.execute(
             "UPDATE campaign_targets SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status = 'calling'",
             params![lease.owner, lease.until.0],
-        )
+        )?;
+        tx.commit()?;
+        Ok(renewed)
     }
 
     /// Puts the target whose call the app's closing cut off back in the queue, giving back the
@@ -318,27 +339,41 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Puts a target back in the queue for another attempt at `at`.
-    pub fn target_retry(&self, id: i64, round: u8, contact: ContactId, at: UnixMillis, outcome: &str) -> Result<()> {
-        self.conn().execute(
-            "UPDATE campaign_targets SET status = 'pending', next_attempt_at = ?4, outcome = ?5,
-                    lease_owner = NULL, lease_expires_at = NULL
-             WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
-            params![id, round, contact.0, at.0, outcome],
-        )?;
-        Ok(())
+    /// Puts a target back in the queue for another attempt at `at`: a compare-and-swap on the
+    /// target as `target` read it (its status and attempt), so a settler that read it before
+    /// another settled and reserved it again changes nothing. Returns whether it changed it.
+    pub fn target_retry(&self, target: &TargetRow, at: UnixMillis, outcome: &str) -> Result<bool> {
+        self.settle_target(target, "pending", Some(at), outcome)
     }
 
     /// Ends a target: `done` after its last call, `skipped` when it was never called (and
-    /// `canceled`, by [`Store::cancel_campaign`], when its campaign was canceled first).
-    pub fn target_finished(&self, id: i64, round: u8, contact: ContactId, status: &str, outcome: &str) -> Result<()> {
-        self.conn().execute(
-            "UPDATE campaign_targets SET status = ?4, outcome = ?5, next_attempt_at = NULL,
+    /// `canceled`, by [`Store::cancel_campaign`], when its campaign was canceled first). A
+    /// compare-and-swap like [`Store::target_retry`]'s.
+    pub fn target_finished(&self, target: &TargetRow, status: &str, outcome: &str) -> Result<bool> {
+        self.settle_target(target, status, None, outcome)
+    }
+
+    fn settle_target(&self, target: &TargetRow, status: &str, at: Option<UnixMillis>, outcome: &str) -> Result<bool> {
+        let mut conn = self.conn();
+        let mut tx = conn.transaction()?;
+        self.check_fence(&mut tx)?;
+        let changed = tx.execute(
+            "UPDATE campaign_targets SET status = ?6, next_attempt_at = ?7, outcome = ?8,
                     lease_owner = NULL, lease_expires_at = NULL
-             WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3",
-            params![id, round, contact.0, status, outcome],
+             WHERE campaign_id = ?1 AND round = ?2 AND contact_id = ?3 AND status = ?4 AND attempts = ?5",
+            params![
+                target.campaign_id,
+                target.round,
+                target.contact_id.0,
+                target.status,
+                target.attempts,
+                status,
+                at.map(|at| at.0),
+                outcome
+            ],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(changed == 1)
     }
 
     /// The quotes a campaign's calls yielded: (round, vendor name, offer), oldest call first;

@@ -28,6 +28,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// This process's node was found dead by another node, which closed its calls and took its
+    /// leases: it may write nothing more about them.
+    #[error("node {0} was declared dead by another node; it takes no more work")]
+    Fenced(i64),
 }
 
 /// Why the database could not be written: conditions that pass (space is freed, the other

@@ -16,6 +16,7 @@ mod forget;
 mod gather;
 mod history;
 mod inbox;
+mod nodes;
 mod offers;
 mod rehearsals;
 mod reviews;
@@ -28,7 +29,7 @@ mod team;
 pub mod testing;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use backon::{BlockingRetryable, ExponentialBuilder};
@@ -49,6 +50,7 @@ pub use forget::Forgotten;
 pub use gather::GatherRow;
 pub use history::HistoryHit;
 pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow};
+pub use nodes::{EndedNode, NewNode, NodeEnd, NodeRow, node_lease_owner};
 pub use reviews::ReviewRow;
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
 pub use team::TeamUser;
@@ -84,6 +86,8 @@ pub struct Store {
     path: PathBuf,
     /// Why writes fail now, as those who write last found (see [`Store::note_write`]).
     writes_failing: Mutex<Option<WriteFailure>>,
+    /// The node this store's process registered as ([`Store::register_node`]), if it did.
+    node: OnceLock<i64>,
 }
 
 impl Store {
@@ -106,7 +110,12 @@ impl Store {
             None => err,
         })?;
         tracing::info!(path = %path.display(), "database open");
-        Ok(Store { conn: Mutex::new(Conn::Sqlite(conn)), path: path.to_owned(), writes_failing: Mutex::default() })
+        Ok(Store {
+            conn: Mutex::new(Conn::Sqlite(conn)),
+            path: path.to_owned(),
+            writes_failing: Mutex::default(),
+            node: OnceLock::new(),
+        })
     }
 
     /// A private in-memory database with the full schema, for tests.
@@ -116,7 +125,12 @@ impl Store {
             Connection::open_in_memory().map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&conn).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         schema::sqlite::migrate(&mut conn, &path)?;
-        Ok(Store { conn: Mutex::new(Conn::Sqlite(conn)), path, writes_failing: Mutex::default() })
+        Ok(Store {
+            conn: Mutex::new(Conn::Sqlite(conn)),
+            path,
+            writes_failing: Mutex::default(),
+            node: OnceLock::new(),
+        })
     }
 
     /// Connects to the Postgres database at `url` (`postgres://user@host:port/name`, or
@@ -141,6 +155,7 @@ impl Store {
             conn: Mutex::new(Conn::Postgres(Box::new(conn))),
             path: PathBuf::from(database),
             writes_failing: Mutex::default(),
+            node: OnceLock::new(),
         })
     }
 
@@ -151,6 +166,12 @@ impl Store {
         } else {
             Store::open(Path::new(location))
         }
+    }
+
+    /// Whether the database is shared by several processes (Postgres): then each registers as a
+    /// node, and no start may close the calls it finds open (another node may run them).
+    pub fn is_shared(&self) -> bool {
+        self.conn().dialect() == db::Dialect::Postgres
     }
 
     /// Where the database file is (for Postgres, its URL without the password).

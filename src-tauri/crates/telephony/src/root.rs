@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use switchboard_core::BackendKind;
 use switchboard_engine::history::{Recordings, apply_retention, retention_days};
+use switchboard_engine::nodes::NodeSettings;
 use switchboard_engine::rehearsal::{CalleeFactory, Rehearser};
 use switchboard_engine::{
     CallBackend, CallReports, Engine, EngineError, EngineSettings, LiveAudio, LiveCalls, blocking, now,
@@ -67,6 +68,11 @@ pub struct Parts {
     pub backend_override: Option<BackendKind>,
     /// How agents are rehearsed.
     pub rehearsal: RehearsalParts,
+    /// The most campaign calls on the line at once (`None`: the engine's default); a node at
+    /// its limit takes no new target.
+    pub max_campaign_calls: Option<usize>,
+    /// How this process keeps its place among the nodes sharing a Postgres database.
+    pub node: NodeSettings,
 }
 
 /// The rehearsal modes of crates telephony does not know (the simulator's), and the scripted
@@ -103,6 +109,9 @@ pub struct Switchboard {
     inbox: Option<(watch::Sender<bool>, JoinHandle<()>)>,
     /// Reconcilers, the pacing watch and retention: periodic tasks, stopped between passes.
     periodic: Vec<JoinHandle<()>>,
+    /// Becomes true when another node declares this one dead (on a shared database): it has
+    /// stopped taking work, and its process should stop.
+    pub fenced: watch::Receiver<bool>,
 }
 
 /// How a stop went.
@@ -131,8 +140,13 @@ impl Switchboard {
             resume_campaigns,
             backend_override,
             rehearsal,
+            max_campaign_calls,
+            node,
         } = parts;
-        let settings = EngineSettings { recordings_dir: recordings, backend_override, ..EngineSettings::default() };
+        let mut settings = EngineSettings { recordings_dir: recordings, backend_override, ..EngineSettings::default() };
+        if let Some(max) = max_campaign_calls {
+            settings.max_campaign_calls = max;
+        }
         let mut engine = Engine::new(Arc::clone(&store), settings);
         engine.register_backend(simulator(engine.live_audio()));
         for rehearser in rehearsal.rehearsers {
@@ -147,8 +161,16 @@ impl Switchboard {
         let live = LiveCalls::default();
         let hosted = Hosted::register(&mut engine, &store, &live, &clients, reconcile);
         remove_unfinished_recordings(engine.recordings()).await;
-        engine.close_abandoned_calls().await?;
+        // On a shared database other live nodes run the calls found open: only a dead node's
+        // are closed (by the registry); a profile's own database has no other live process.
+        let shared = store.is_shared();
+        if shared {
+            engine.register_node(node).await?;
+        } else {
+            engine.close_abandoned_calls().await?;
+        }
         let engine = Arc::new(engine);
+        let (fenced_tx, fenced) = watch::channel(false);
         let reports = CallReports::new(Arc::clone(&store), engine.bus().clone(), live.clone(), engine.recordings());
         let mut periodic = hosted.spawn_reconcilers(&reports);
         let mut switchboard = Switchboard {
@@ -159,6 +181,7 @@ impl Switchboard {
             server: None,
             inbox: None,
             periodic: Vec::new(),
+            fenced,
         };
         if let Some(plan) = listener {
             switchboard.start_listener(plan, live, hosted).await;
@@ -173,6 +196,9 @@ impl Switchboard {
         )));
         periodic.push(spawn_retention(Arc::clone(&engine)));
         periodic.push(engine.spawn_action_requests());
+        if shared {
+            periodic.push(engine.spawn_node_watch(node, fenced_tx));
+        }
         switchboard.periodic = periodic;
         tracing::info!(backends = ?engine.available_backends(), "backends available");
         Ok(switchboard)
@@ -225,7 +251,8 @@ impl Switchboard {
     /// next start); the calls on the line are given up to `drain` to end, with the listener
     /// still taking their webhooks, unless `force` completes first; then the listener stops
     /// accepting webhooks, the inbox processor finishes the row it is on and makes one last
-    /// pass, and the periodic tasks stop. Every write is a whole transaction, so nothing is left
+    /// pass, and the periodic tasks stop. A node of a shared database (which reports itself
+    /// draining meanwhile) then leaves it: its leases go back, its calls left are closed. Every write is a whole transaction, so nothing is left
     /// half-written whenever the process ends after this.
     pub async fn stop(self, drain: Duration, force: impl Future<Output = ()>) -> Stopped {
         let engine = &self.engine;
@@ -255,6 +282,11 @@ impl Switchboard {
         for task in self.periodic {
             task.abort();
             let _ = task.await;
+        }
+        if engine.store().node().is_some()
+            && let Err(err) = engine.leave_node().await
+        {
+            tracing::error!(error = %err, "could not leave the shared database; another node will end this one");
         }
         tracing::info!(drained, "Switchboard stopped");
         Stopped { drained }

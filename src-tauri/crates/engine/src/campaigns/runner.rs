@@ -15,7 +15,7 @@ use switchboard_core::{
     AgentId, CallState, RoundQuote, UnixMillis, Variables, money, next_opening, plan_negotiation, summarize_quotes,
     zone_of,
 };
-use switchboard_store::{CampaignRow, Store, TargetRow};
+use switchboard_store::{CampaignRow, Store, StoreError, TargetRow};
 
 use super::drivers::{outcome_counts, target_outcome};
 use super::launch_check::skip_reason;
@@ -37,6 +37,10 @@ const WRITES_CHECK: Duration = Duration::from_secs(1);
 /// campaign stops in the `error` state with the reason.
 const FAILED_STEPS_BEFORE_ERROR: u32 = 3;
 
+/// Where node N starts claiming, as a fraction of the pending targets: N times the golden
+/// ratio's fraction (modulo 1), which spreads the starts of a few nodes evenly over the list.
+const CLAIM_SPREAD: f64 = 0.618_033_988_749_895;
+
 /// What the runner does next.
 enum Next {
     Finished,
@@ -51,9 +55,10 @@ struct Runner {
     ended_calls: bool,
 }
 
-/// Starts the runner of campaign `id` on the current Tokio runtime.
-pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
-    let running = engine.runner_running();
+/// Starts the runner of campaign `id` on the current Tokio runtime, unless this engine runs one
+/// already; returns whether it started one.
+pub fn spawn_runner(engine: Arc<Engine>, id: i64) -> bool {
+    let Some(running) = engine.runner_running(id) else { return false };
     tokio::spawn(async move {
         let _running = running;
         let mut events = engine.bus().subscribe();
@@ -69,6 +74,11 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
             }
             let wait = match step(&engine, id, &mut runner).await {
                 Ok(Next::Finished) | Err(EngineError::ShuttingDown) => break,
+                // Another node declared this one dead and took its work.
+                Err(EngineError::Store(StoreError::Fenced(node))) => {
+                    tracing::error!(campaign = id, node, "this node was fenced; its runner stops");
+                    break;
+                }
                 Ok(Next::Wait(wait)) => {
                     failed_steps = 0;
                     wait
@@ -100,6 +110,7 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) {
         }
         tracing::info!(campaign = id, "campaign runner finished");
     });
+    true
 }
 
 /// Stops campaign `id` in the `error` state with why it cannot go on, and says so.
@@ -193,7 +204,15 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         _ => None,
     };
     let mut earliest_retry: Option<i64> = None;
-    for target in targets.iter().filter(|t| t.status == "pending") {
+    let mut pending: Vec<&TargetRow> = targets.iter().filter(|t| t.status == "pending").collect();
+    if let Some(node) = engine.store().node().filter(|_| !pending.is_empty()) {
+        // Nodes sharing the campaign start claiming at different targets, so they seldom
+        // reach for the same one (a claim another node holds is skipped, not waited for).
+        let count = pending.len();
+        let start = (node as f64 * CLAIM_SPREAD).fract() * count as f64;
+        pending.rotate_left((start as usize).min(count - 1));
+    }
+    for target in pending {
         match target.next_attempt_at {
             Some(at) if at.0 > clock.0 => {
                 earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
@@ -215,8 +234,8 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         match target_check(engine, &spec, agent_id, target).await? {
             TargetCheck::Call => {}
             TargetCheck::Opens(at, note) => {
-                let (store, contact) = (Arc::clone(engine.store()), target.contact_id);
-                blocking(move || store.target_retry(id, round, contact, at, &note)).await?;
+                let (store, t) = (Arc::clone(engine.store()), target.clone());
+                blocking(move || store.target_retry(&t, at, &note)).await?;
                 earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
                 continue;
             }
@@ -445,7 +464,7 @@ async fn settle(
         let at = UnixMillis(now().0 + i64::from(spec.retry_spacing_ms));
         let note = format!("{what} (attempt {} of {}); retrying", target.attempts, spec.max_attempts);
         let (store, t) = (Arc::clone(engine.store()), target.clone());
-        blocking(move || store.target_retry(t.campaign_id, t.round, t.contact_id, at, &note)).await?;
+        blocking(move || store.target_retry(&t, at, &note)).await?;
         return Ok(());
     }
     let outcome =
@@ -470,7 +489,7 @@ async fn finish_target(
     outcome: &str,
 ) -> Result<(), EngineError> {
     let (store, t, outcome) = (Arc::clone(engine.store()), target.clone(), outcome.to_owned());
-    blocking(move || store.target_finished(t.campaign_id, t.round, t.contact_id, status, &outcome)).await?;
+    blocking(move || store.target_finished(&t, status, &outcome)).await?;
     Ok(())
 }
 

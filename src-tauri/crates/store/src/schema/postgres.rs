@@ -9,6 +9,7 @@ use crate::{Result, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_schema.sql"),
     include_str!("../../migrations/postgres/0002_team_user_phone.sql"),
+    include_str!("../../migrations/postgres/0003_nodes.sql"),
 ];
 
 /// The advisory lock key the migration transaction holds ("switchbd" in ASCII).

@@ -8,7 +8,7 @@ use switchboard_store::{Lease, Store};
 
 use crate::{TestDb, seeded};
 
-fn campaign(store: &Store) -> (i64, Vec<ContactId>) {
+pub(crate) fn campaign(store: &Store) -> (i64, Vec<ContactId>) {
     seeded(store);
     let contacts: Vec<ContactId> = store.list_contacts().unwrap().into_iter().map(|c| c.id).collect();
     let id = store.insert_campaign("Bolts", "vendor-quote", "{}", &contacts, UnixMillis(5)).unwrap();
@@ -16,7 +16,7 @@ fn campaign(store: &Store) -> (i64, Vec<ContactId>) {
 }
 
 /// Stores the first attempt's call to `contact` in round 1 of campaign `id`.
-fn campaign_call(store: &Store, id: i64, contact: ContactId) -> switchboard_core::CallSummary {
+pub(crate) fn campaign_call(store: &Store, id: i64, contact: ContactId) -> switchboard_core::CallSummary {
     store
         .insert_call(&switchboard_store::NewCall {
             contact_id: contact,
@@ -30,13 +30,15 @@ fn campaign_call(store: &Store, id: i64, contact: ContactId) -> switchboard_core
 }
 
 fn many_completions_at_once_advance_the_round_exactly_once(db: &TestDb) {
-    let store = Arc::new(db.open());
+    let store = db.open();
     let (id, contacts) = campaign(&store);
     let threads = 16;
     let barrier = Arc::new(Barrier::new(threads));
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            // Each on a connection of its own, as nodes are: on Postgres (READ COMMITTED) the
+            // compare-and-swap alone must keep the losers from adding the round's targets.
+            let (store, barrier) = (db.open(), Arc::clone(&barrier));
             let targets: Vec<(ContactId, BTreeMap<String, String>)> =
                 contacts[..2].iter().map(|c| (*c, BTreeMap::from([("best_price".into(), "$0.41".into())]))).collect();
             std::thread::spawn(move || {
@@ -74,9 +76,13 @@ fn targets_track_attempts_retries_and_outcomes(db: &TestDb) {
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), None, "a target on the line is not reserved again");
     let placed = store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == first).unwrap();
     assert_eq!(placed.call_id, Some(call.id), "a campaign call names its target from its first write");
-    store.target_retry(id, 1, first, UnixMillis(60_000), "no answer").unwrap();
+    assert!(store.target_retry(&placed, UnixMillis(60_000), "no answer").unwrap());
+    assert!(!store.target_retry(&placed, UnixMillis(60_000), "no answer").unwrap(), "settled once");
     assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(2));
-    store.target_finished(id, 1, first, "done", "quoted $0.45").unwrap();
+    // A settler that read the first attempt changes nothing of the second, on the line now.
+    assert!(!store.target_finished(&placed, "done", "no answer").unwrap());
+    assert_eq!(target(&store, id, first).status, "calling");
+    assert!(store.target_finished(&target(&store, id, first), "done", "quoted $0.45").unwrap());
     let target = store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == first).unwrap();
     assert_eq!((target.status.as_str(), target.attempts, target.outcome.as_deref()), ("done", 2, Some("quoted $0.45")));
 
@@ -87,7 +93,7 @@ fn targets_track_attempts_retries_and_outcomes(db: &TestDb) {
     assert!(store.unfinished_campaigns().unwrap().is_empty());
 }
 
-fn target(store: &Store, id: i64, contact: ContactId) -> switchboard_store::TargetRow {
+pub(crate) fn target(store: &Store, id: i64, contact: ContactId) -> switchboard_store::TargetRow {
     store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == contact).unwrap()
 }
 
@@ -119,7 +125,7 @@ fn a_target_leased_by_another_live_owner_is_never_reserved(db: &TestDb) {
     assert_eq!(target(&store, id, first).lease_owner.as_deref(), Some("pid 2"));
 
     // Settling a target releases its lease.
-    store.target_finished(id, 1, first, "done", "quoted").unwrap();
+    assert!(store.target_finished(&target(&store, id, first), "done", "quoted").unwrap());
     let done = target(&store, id, first);
     assert_eq!((done.lease_owner, done.lease_expires_at), (None, None));
 }
@@ -143,7 +149,7 @@ fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line(db: &Tes
     let (id, contacts) = campaign(&store);
     let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
     assert_eq!(store.target_reserve(id, 1, contacts[0], &lease).unwrap(), Some(1));
-    store.target_finished(id, 1, contacts[1], "done", "quoted $0.45").unwrap();
+    assert!(store.target_finished(&target(&store, id, contacts[1]), "done", "quoted $0.45").unwrap());
 
     assert!(store.cancel_campaign(id, true, UnixMillis(9)).unwrap());
     let campaign = store.campaign(id).unwrap().unwrap();
@@ -156,7 +162,9 @@ fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line(db: &Tes
     assert_eq!(statuses[1], ("done".to_owned(), Some("quoted $0.45".to_owned())), "a real end is kept");
     assert!(statuses[2..].iter().all(|s| *s == ("canceled".to_owned(), Some("canceled".to_owned()))), "{statuses:?}");
     assert_eq!(store.unfinished_campaigns().unwrap().len(), 1, "its call on the line is still to settle");
-    store.target_finished(id, 1, contacts[0], "done", "canceled: ended by the dispatcher").unwrap();
+    assert!(
+        store.target_finished(&target(&store, id, contacts[0]), "done", "canceled: ended by the dispatcher").unwrap()
+    );
     assert!(store.unfinished_campaigns().unwrap().is_empty());
 }
 

@@ -192,6 +192,8 @@ pub async fn start_switchboard(
             rehearsers: vec![Arc::new(SimRehearser)],
             callees: switchboard_sim::rehearsal::scripted_callees(),
         },
+        max_campaign_calls: None,
+        node: Default::default(),
     })
     .await
     .map_err(std::io::Error::other)?;

@@ -1,0 +1,137 @@
+//! This engine as a node of a team sharing one Postgres database: it registers, beats its heart
+//! with its load, ends the nodes whose heartbeat stopped (closing their calls as lost, so their
+//! targets are retried by the campaigns' rules), picks up campaigns launched on other nodes, and
+//! leaves when it stops. A node found dead by another is fenced: it stops taking work.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::UnixMillis;
+use switchboard_store::{EndedNode, NewNode, NodeEnd, Store, node_lease_owner};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::{Engine, EngineError, blocking, now};
+
+/// Why the calls of a node found dead were closed.
+pub const NODE_DIED: &str = "the node running the call stopped answering; the call was lost with it";
+
+/// Why the calls a stopping node could not wait for were closed.
+pub const NODE_LEFT: &str = "the node running the call stopped before the call ended";
+
+/// How a node keeps its place among the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeSettings {
+    /// How often it beats its heart (and looks for dead nodes and new campaigns).
+    pub heartbeat: Duration,
+    /// How long a node's heartbeat may be silent before another declares it dead.
+    pub expiry: Duration,
+}
+
+impl Default for NodeSettings {
+    fn default() -> Self {
+        Self { heartbeat: Duration::from_secs(5), expiry: Duration::from_secs(20) }
+    }
+}
+
+/// This process's host name, as the registry shows it.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown host".to_owned())
+}
+
+impl Engine {
+    /// Registers this process as a node (with the campaign-call limit it takes on), from now on
+    /// leasing targets as the node, and ends the nodes already dead. Returns the node's id.
+    pub async fn register_node(&mut self, settings: NodeSettings) -> Result<i64, EngineError> {
+        let (store, kept) = (Arc::clone(self.store()), self.kept_backends());
+        let max_calls = u32::try_from(self.max_campaign_calls()).unwrap_or(u32::MAX);
+        let id = blocking(move || {
+            let node = NewNode { host: &host_name(), pid: std::process::id(), max_calls, now: now() };
+            let id = store.register_node(&node)?;
+            tracing::info!(node = id, "registered as a node of the shared database");
+            reap(&store, settings, &kept)?;
+            Ok::<_, EngineError>(id)
+        })
+        .await?;
+        self.lease_as(node_lease_owner(id));
+        Ok(id)
+    }
+
+    /// Starts beating this node's heart every `settings.heartbeat`: with its load and whether
+    /// it drains, ending dead nodes, and starting the runners of campaigns it does not run yet
+    /// (launched on another node). When the node finds itself ended by another, it stops taking
+    /// work and `fenced` becomes true.
+    pub fn spawn_node_watch(self: &Arc<Self>, settings: NodeSettings, fenced: watch::Sender<bool>) -> JoinHandle<()> {
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(settings.heartbeat).await;
+                match engine.node_beat(settings).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::error!("another node declared this one dead; it takes no more work");
+                        engine.stop_new_calls();
+                        let _ = fenced.send(true);
+                        return;
+                    }
+                    Err(err) => tracing::warn!(error = %err, "could not beat this node's heart"),
+                }
+            }
+        })
+    }
+
+    /// One heartbeat; false when this node has ended.
+    async fn node_beat(self: &Arc<Self>, settings: NodeSettings) -> Result<bool, EngineError> {
+        let (calls, draining) = (self.calls_on_line(), self.stopping());
+        let (store, kept) = (Arc::clone(self.store()), self.kept_backends());
+        let alive = blocking(move || {
+            if !store.node_heartbeat(calls, draining, now())? {
+                return Ok::<_, EngineError>(false);
+            }
+            reap(&store, settings, &kept)?;
+            Ok(true)
+        })
+        .await?;
+        if alive && !draining {
+            self.resume_campaigns().await?;
+        }
+        Ok(alive)
+    }
+
+    /// Ends this node as it stops: its leases go back, and its calls still open are closed as
+    /// lost (or passed on, when their provider runs them on: another node takes their report).
+    pub async fn leave_node(&self) -> Result<(), EngineError> {
+        let (store, kept) = (Arc::clone(self.store()), self.kept_backends());
+        let ended =
+            blocking(move || store.leave_node(&NodeEnd { reason: NODE_LEFT, kept: &kept, adopter: None, now: now() }))
+                .await?;
+        if let Some(ended) = ended {
+            tracing::info!(node = ended.id, lost = ended.lost.len(), "left the shared database");
+        }
+        Ok(())
+    }
+}
+
+/// Ends the nodes whose heartbeat is older than the expiry; this node adopts their calls that
+/// their provider runs on.
+fn reap(store: &Store, settings: NodeSettings, kept: &[&str]) -> Result<Vec<EndedNode>, EngineError> {
+    let expiry = i64::try_from(settings.expiry.as_millis()).unwrap_or(i64::MAX);
+    let clock = now();
+    let end = NodeEnd { reason: NODE_DIED, kept, adopter: store.node(), now: clock };
+    let ended = store.reap_nodes(UnixMillis(clock.0.saturating_sub(expiry)), &end)?;
+    for node in &ended {
+        tracing::warn!(
+            node = node.id,
+            lost = node.lost.len(),
+            adopted = node.adopted.len(),
+            "a node stopped answering: its calls were closed as lost and its targets go back"
+        );
+    }
+    Ok(ended)
+}

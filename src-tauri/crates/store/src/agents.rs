@@ -8,13 +8,13 @@ use crate::{Result, Store, StoreError};
 impl Store {
     /// Stores a new agent; names are unique.
     pub fn insert_agent(&self, config: &AgentConfig, now: UnixMillis) -> Result<AgentId> {
-        insert_agent(&mut self.conn(), config, now)
+        insert_agent(&mut *self.conn()?, config, now)
     }
 
     /// Replaces an agent's configuration.
     pub fn update_agent(&self, id: AgentId, config: &AgentConfig) -> Result<()> {
         let json = serde_json::to_string(config).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE agents SET name = ?2, backend = ?3, purpose = ?4, config = ?5 WHERE id = ?1",
             params![id.0, config.name, config.backend.as_str(), config.purpose.as_str(), json],
         )?;
@@ -26,14 +26,14 @@ impl Store {
 
     /// Every agent, by name.
     pub fn list_agents(&self) -> Result<Vec<Agent>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map("SELECT id, config FROM agents ORDER BY name", &[], read_agent)?;
         Ok(rows)
     }
 
     /// One agent.
     pub fn agent(&self, id: AgentId) -> Result<Option<Agent>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let row = conn.query_opt("SELECT id, config FROM agents WHERE id = ?1", params![id.0], read_agent)?;
         Ok(row)
     }

@@ -92,7 +92,7 @@ impl Store {
     /// What the calls in `scope` come to, in all and per day, outcome, agent and backend.
     pub fn call_tallies(&self, scope: &AnalyticsScope) -> Result<Tallies> {
         let (from, to) = scope.hours();
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tallies = Tallies::default();
         let values: Vec<Value> = [Value::Int(from), Value::Int(to)].into_iter().chain(filter_values(scope)).collect();
         for (stamp, agent, backend, tally) in conn.query_map(HOUR_TALLIES, &values, |row| {
@@ -124,7 +124,7 @@ impl Store {
     /// The talk time (answer to end, ms) at 0-based position `position` among the answered,
     /// ended calls in `scope`, longest first.
     pub fn talk_time_from_longest(&self, scope: &AnalyticsScope, position: u64) -> Result<Option<i64>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let values: Vec<Value> = scope_values(scope).chain([Value::Int(position as i64)]).collect();
         let sql = match conn.dialect() {
             Dialect::Sqlite => TALK_TIME,
@@ -137,7 +137,7 @@ impl Store {
     /// first: what any percentile of them needs, to the bucket: 10 ms under 2 s,
     /// 100 ms under 10 s, 1 s beyond (migration 21).
     pub fn turn_latency_counts(&self, scope: &AnalyticsScope) -> Result<Vec<(BackendKind, LatencyCounts)>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let (from, to) = scope.hours();
         let values: Vec<Value> = [Value::Int(from), Value::Int(to)]
             .into_iter()
@@ -165,7 +165,7 @@ impl Store {
     /// The plan SQLite chooses for each analytics query (parameters unbound), steps joined by
     /// "; "; none on Postgres.
     pub fn analytics_query_plans(&self) -> Result<Vec<String>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let Conn::Sqlite(sqlite) = &*conn else { return Ok(Vec::new()) };
         let mut plans = Vec::new();
         for query in [HOUR_TALLIES, &OUTCOME_TALLIES, TALK_TIME, TURN_LATENCIES] {

@@ -19,7 +19,7 @@ impl Store {
         status: ActionStatus,
         at: UnixMillis,
     ) -> Result<CallAction> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let id = conn.query_row(
             "INSERT INTO call_actions (call_id, action, text, status, requested_at) VALUES (?1, ?2, ?3, ?4, ?5)
              RETURNING id",
@@ -42,7 +42,7 @@ impl Store {
     /// process carries it out. Looking is a read; the write lock is asked for only when an
     /// action waits, so polling never holds up the writers.
     pub fn take_pending_call_action(&self) -> Result<Option<CallAction>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let waiting =
             conn.query_opt("SELECT id FROM call_actions WHERE status = 'pending' ORDER BY id LIMIT 1", &[], |row| {
                 row.get::<i64>(0)
@@ -63,7 +63,7 @@ impl Store {
         result: Option<&str>,
         at: UnixMillis,
     ) -> Result<Option<CallAction>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let sql =
             format!("UPDATE call_actions SET status = ?2, result = ?3, done_at = ?4 WHERE id = ?1 RETURNING {COLUMNS}");
         let finished = conn.query_opt(&sql, params![id, status.as_str(), result, at.0], read)?;
@@ -72,14 +72,14 @@ impl Store {
 
     /// One action.
     pub fn call_action(&self, id: i64) -> Result<Option<CallAction>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let sql = format!("SELECT {COLUMNS} FROM call_actions WHERE id = ?1");
         conn.query_opt(&sql, params![id], read)
     }
 
     /// The actions taken on `call`, oldest first.
     pub fn call_actions(&self, call: CallId) -> Result<Vec<CallAction>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let sql = format!("SELECT {COLUMNS} FROM call_actions WHERE call_id = ?1 ORDER BY id");
         let rows = conn.query_map(&sql, params![call.0], read)?;
         Ok(rows)

@@ -22,7 +22,7 @@ impl Store {
     /// Records what a provider charged for a call, and `price`, its figure in dollars (`None`
     /// when it cannot be converted: the dollar total stays unknown).
     pub fn set_call_cost(&self, id: CallId, cost: &CallCost, price: Option<&CallPrice>) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         tx.execute(
             "UPDATE calls SET cost_amount = ?2, cost_currency = ?3 WHERE id = ?1",
@@ -37,7 +37,7 @@ impl Store {
 
     /// Records what a call cost in dollars, replacing any earlier price.
     pub fn set_call_price(&self, id: CallId, price: &CallPrice) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         write_price(&mut *tx, id, price)?;
         tx.commit()?;
@@ -46,7 +46,7 @@ impl Store {
 
     /// What a call cost in dollars, with its breakdown; `None` while unknown.
     pub fn call_price(&self, id: CallId) -> Result<Option<CallPrice>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let head: Option<(Option<f64>, bool)> =
             conn.query_opt("SELECT cost_usd, cost_estimate FROM calls WHERE id = ?1", params![id.0], |row| {
                 Ok((row.get(0)?, row.get(1)?))
@@ -71,7 +71,7 @@ impl Store {
 
     /// What campaign `id`'s calls cost so far, round by round (rounds with a priced call).
     pub fn campaign_spending(&self, id: i64) -> Result<Vec<RoundSpending>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             "SELECT round, SUM(cost_usd), COUNT(cost_usd), MAX(cost_estimate) FROM calls
              WHERE campaign_id = ?1 AND cost_usd IS NOT NULL GROUP BY round ORDER BY round",

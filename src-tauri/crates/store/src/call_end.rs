@@ -54,7 +54,7 @@ pub struct CallEnded {
 impl Store {
     /// Stores `progress` in one transaction; returns the lines that were new.
     pub fn record_progress(&self, id: CallId, progress: &CallProgress) -> Result<Vec<TranscriptLine>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let new_lines = write_progress(&mut tx, id, progress)?;
         crate::failpoint!("call-progress-before-commit");
@@ -76,7 +76,7 @@ impl Store {
         pricing: Option<&Pricing>,
     ) -> Result<CallEnded> {
         let (ended, offer, new_lines) = {
-            let mut conn = self.conn();
+            let mut conn = self.conn()?;
             let mut tx = conn.transaction()?;
             self.check_fence(&mut tx)?;
             let new_lines = write_progress(&mut tx, id, progress)?;

@@ -21,7 +21,7 @@ pub struct ProviderFacts {
 impl Store {
     /// Adds (or replaces) one provider id of a call.
     pub fn set_provider_ref(&self, id: CallId, name: &str, value: &str) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let sql = match conn.dialect() {
             Dialect::Sqlite => {
                 "UPDATE calls SET provider_refs = json_set(provider_refs, '$.' || json_quote(?2), ?3) WHERE id = ?1"
@@ -37,27 +37,27 @@ impl Store {
 
     /// Keeps the message `id` leaves on an answering machine (`None`: it hangs up instead).
     pub fn set_voicemail_message(&self, id: CallId, message: Option<&str>) -> Result<()> {
-        self.conn().execute("UPDATE calls SET voicemail_message = ?2 WHERE id = ?1", params![id.0, message])?;
+        self.conn()?.execute("UPDATE calls SET voicemail_message = ?2 WHERE id = ?1", params![id.0, message])?;
         Ok(())
     }
 
     /// The message `id` leaves on an answering machine, as kept when it was placed (`None`:
     /// hang up, or nothing was kept).
     pub fn voicemail_message(&self, id: CallId) -> Result<Option<String>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         conn.query_opt("SELECT voicemail_message FROM calls WHERE id = ?1", params![id.0], |row| row.get(0))?
             .ok_or_else(|| StoreError::NotFound(format!("call {id}")))
     }
 
     /// Keeps the provider's own record of the call (a JSON document).
     pub fn set_provider_record(&self, id: CallId, record: &str) -> Result<()> {
-        self.conn().execute("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;
+        self.conn()?.execute("UPDATE calls SET provider_record = ?2 WHERE id = ?1", params![id.0, record])?;
         Ok(())
     }
 
     /// Cost, provider ids and provider record of a call.
     pub fn provider_facts(&self, id: CallId) -> Result<ProviderFacts> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let (amount, currency, refs, record): (Option<f64>, Option<String>, String, Option<String>) = conn
             .query_opt(
                 "SELECT cost_amount, cost_currency, provider_refs, provider_record FROM calls WHERE id = ?1",
@@ -73,7 +73,7 @@ impl Store {
 
     /// Records that a call's audio is in `file` (inside the recordings directory).
     pub fn save_recording(&self, id: CallId, file: &str, duration_ms: u32, bytes: u64, now: UnixMillis) -> Result<()> {
-        self.conn().execute(
+        self.conn()?.execute(
             "INSERT INTO recordings (call_id, file, duration_ms, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (call_id) DO UPDATE SET file = excluded.file, duration_ms = excluded.duration_ms,
                  bytes = excluded.bytes, created_at = excluded.created_at, deleted_at = NULL",
@@ -84,7 +84,7 @@ impl Store {
 
     /// A call's recording, if one was stored.
     pub fn recording(&self, id: CallId) -> Result<Option<RecordingInfo>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         conn.query_opt(
             "SELECT file, duration_ms, bytes, created_at, deleted_at FROM recordings WHERE call_id = ?1",
             params![id.0],
@@ -103,7 +103,7 @@ impl Store {
     /// Marks recordings made before `cutoff` as deleted and returns their files, for the
     /// caller to remove from disk.
     pub fn expire_recordings(&self, cutoff: UnixMillis, now: UnixMillis) -> Result<Vec<String>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let files = conn.query_map(
             "UPDATE recordings SET deleted_at = ?2 WHERE deleted_at IS NULL AND created_at < ?1 RETURNING file",
             params![cutoff.0, now.0],
@@ -114,7 +114,7 @@ impl Store {
 
     /// Records how long one agent turn took at each hop.
     pub fn record_turn_latency(&self, id: CallId, latency: &TurnLatency) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         record_turn_latency(&mut tx, id, latency)?;
         tx.commit()
@@ -122,7 +122,7 @@ impl Store {
 
     /// A call's per-turn latencies, in turn order.
     pub fn turn_latencies(&self, id: CallId) -> Result<Vec<TurnLatency>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             "SELECT turn, stt_ms, llm_ms, tts_ms, send_ms FROM turn_latencies WHERE call_id = ?1 ORDER BY turn",
             params![id.0],
@@ -141,12 +141,12 @@ impl Store {
 
     /// Records what the callee heard on the call, read from its recording.
     pub fn record_heard_latency(&self, id: CallId, heard: &HeardLatency) -> Result<()> {
-        record_heard_latency(&mut self.conn(), id, heard)
+        record_heard_latency(&mut *self.conn()?, id, heard)
     }
 
     /// What the callee heard on the call, when it was read from its recording.
     pub fn heard_latency(&self, id: CallId) -> Result<Option<HeardLatency>> {
-        self.conn().query_opt(
+        self.conn()?.query_opt(
                 "SELECT first_words_ms, replies, reply_median_ms, reply_worst_ms FROM call_heard_latency WHERE call_id = ?1",
             params![id.0], |row| {
                 Ok(HeardLatency {
@@ -160,12 +160,12 @@ impl Store {
 
     /// Records how well the agent's audio kept time on the call.
     pub fn record_audio_pacing(&self, id: CallId, pacing: &AudioPacing) -> Result<()> {
-        record_audio_pacing(&mut self.conn(), id, pacing)
+        record_audio_pacing(&mut *self.conn()?, id, pacing)
     }
 
     /// How well the agent's audio kept time on the call (`None`: the engine did not voice it).
     pub fn audio_pacing(&self, id: CallId) -> Result<Option<AudioPacing>> {
-        self.conn().query_opt(
+        self.conn()?.query_opt(
             "SELECT frames, late, worst_gap_ms FROM call_audio_pacing WHERE call_id = ?1",
             params![id.0],
             |row| Ok(AudioPacing { frames: row.get(0)?, late: row.get(1)?, worst_gap_ms: row.get(2)? }),
@@ -174,7 +174,7 @@ impl Store {
 
     /// How the call's campaign recorded the target this call was for, if it was a campaign call.
     pub fn campaign_outcome(&self, id: CallId) -> Result<Option<String>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         Ok(conn
             .query_opt("SELECT outcome FROM campaign_targets WHERE call_id = ?1", params![id.0], |row| row.get(0))?
             .flatten())

@@ -49,7 +49,7 @@ impl Store {
     /// name (a target without its call would be settled as never placed, and called again).
     pub fn insert_call(&self, call: &NewCall) -> Result<CallSummary> {
         let id = {
-            let mut conn = self.conn();
+            let mut conn = self.conn()?;
             let mut tx = conn.transaction()?;
             self.check_fence(&mut tx)?;
             let (campaign_id, round, attempt) = call.campaign.unzip3();
@@ -92,7 +92,7 @@ impl Store {
         at: UnixMillis,
     ) -> Result<Option<CallSummary>> {
         {
-            let mut conn = self.conn();
+            let mut conn = self.conn()?;
             let mut tx = conn.transaction()?;
             self.check_fence(&mut tx)?;
             if !advance_in(&mut tx, id, next, reason, at)? {
@@ -106,14 +106,15 @@ impl Store {
 
     /// Records the provider's id for the call (Twilio call SID, conversation id, …).
     pub fn set_provider_call_id(&self, id: CallId, provider_call_id: &str) -> Result<()> {
-        self.conn().execute("UPDATE calls SET provider_call_id = ?2 WHERE id = ?1", params![id.0, provider_call_id])?;
+        self.conn()?
+            .execute("UPDATE calls SET provider_call_id = ?2 WHERE id = ?1", params![id.0, provider_call_id])?;
         Ok(())
     }
 
     /// The call a provider knows by `provider_call_id` (what [`Store::set_provider_call_id`] stored,
     /// else one of its [provider refs](Store::set_provider_ref)).
     pub fn call_by_provider_id(&self, provider_call_id: &str) -> Result<Option<CallSummary>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let row = conn.query_opt(
             &format!("{SELECT_SUMMARY} WHERE c.provider_call_id = ?1 ORDER BY c.id DESC LIMIT 1"),
             params![provider_call_id],
@@ -135,24 +136,24 @@ impl Store {
     /// Appends a transcript line; a line already stored (same call and seq) is left as it was.
     /// Returns whether the line was new.
     pub fn append_transcript(&self, id: CallId, line: &TranscriptLine) -> Result<bool> {
-        append_line(&mut self.conn(), id, line)
+        append_line(&mut *self.conn()?, id, line)
     }
 
     /// Records (or corrects) one value the agent collected.
     pub fn record_field(&self, id: CallId, key: &str, value: &str) -> Result<()> {
-        record_field(&mut self.conn(), id, key, value)
+        record_field(&mut *self.conn()?, id, key, value)
     }
 
     /// One call.
     pub fn call(&self, id: CallId) -> Result<Option<CallSummary>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let row = conn.query_opt(&format!("{SELECT_SUMMARY} WHERE c.id = ?1"), params![id.0], read_summary)?;
         Ok(row)
     }
 
     /// The most recent calls, newest first.
     pub fn list_calls(&self, limit: u32) -> Result<Vec<CallSummary>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows =
             conn.query_map(&format!("{SELECT_SUMMARY} ORDER BY c.id DESC LIMIT ?1"), params![limit], read_summary)?;
         Ok(rows)
@@ -160,7 +161,7 @@ impl Store {
 
     /// Every call with one contact, newest first.
     pub fn calls_with_contact(&self, contact_id: ContactId) -> Result<Vec<CallSummary>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             &format!("{SELECT_SUMMARY} WHERE c.contact_id = ?1 ORDER BY c.id DESC"),
             params![contact_id.0],
@@ -171,7 +172,7 @@ impl Store {
 
     /// Every call of a campaign, oldest first.
     pub fn calls_in_campaign(&self, campaign_id: i64) -> Result<Vec<CallSummary>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             &format!("{SELECT_SUMMARY} WHERE c.campaign_id = ?1 ORDER BY c.id"),
             params![campaign_id],
@@ -182,7 +183,7 @@ impl Store {
 
     /// Calls not yet in a terminal state.
     pub fn open_calls(&self) -> Result<Vec<CallId>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn
             .query_map("SELECT id FROM calls WHERE ended_at IS NULL ORDER BY id", &[], |row| Ok(CallId(row.get(0)?)))?;
         Ok(rows)
@@ -190,18 +191,18 @@ impl Store {
 
     /// A call's transcript, in order.
     pub fn transcript(&self, id: CallId) -> Result<Vec<TranscriptLine>> {
-        transcript(&mut self.conn(), id)
+        transcript(&mut *self.conn()?, id)
     }
 
     /// The values the agent collected on a call, by key.
     pub fn collected_fields(&self, id: CallId) -> Result<Vec<(String, String)>> {
-        collected_fields(&mut self.conn(), id)
+        collected_fields(&mut *self.conn()?, id)
     }
 
     /// The transcript position of the callee line that gave value `key` on call `id`, if the
     /// value was collected after a callee line.
     pub fn field_line(&self, id: CallId, key: &str) -> Result<Option<u32>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let seq = conn.query_opt(
             "SELECT line_seq FROM collected_fields WHERE call_id = ?1 AND key = ?2",
             params![id.0, key],

@@ -83,7 +83,7 @@ impl Store {
         contacts: &[ContactId],
         now: UnixMillis,
     ) -> Result<i64> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let id: i64 = tx.query_row(
             "INSERT INTO campaigns (name, kind, status, round, spec, created_at, budget_usd)
@@ -105,13 +105,13 @@ impl Store {
 
     /// One campaign.
     pub fn campaign(&self, id: i64) -> Result<Option<CampaignRow>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         conn.query_opt(&format!("{SELECT_CAMPAIGN} WHERE id = ?1"), params![id], read_campaign)
     }
 
     /// Every campaign, newest first.
     pub fn list_campaigns(&self) -> Result<Vec<CampaignRow>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(&format!("{SELECT_CAMPAIGN} ORDER BY id DESC"), &[], read_campaign)?;
         Ok(rows)
     }
@@ -119,7 +119,7 @@ impl Store {
     /// Campaigns that were running or paused when the app last stopped, and canceled ones whose
     /// calls on the line have not all ended yet.
     pub fn unfinished_campaigns(&self) -> Result<Vec<CampaignRow>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             &format!(
                 "{SELECT_CAMPAIGN} WHERE status IN ('running', 'paused')
@@ -137,7 +137,7 @@ impl Store {
     /// it paused itself). Returns whether it is now in that state.
     pub fn set_campaign_paused(&self, id: i64, paused: bool) -> Result<bool> {
         let status = if paused { "paused" } else { "running" };
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE campaigns SET status = ?2, status_reason = NULL WHERE id = ?1 AND status IN ('running', 'paused')",
             params![id, status],
         )?;
@@ -147,7 +147,7 @@ impl Store {
     /// Pauses a running campaign because its next call would pass its budget (a compare-and-swap:
     /// false when it was not running).
     pub fn pause_campaign_for_budget(&self, id: i64) -> Result<bool> {
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE campaigns SET status = 'paused', status_reason = ?2 WHERE id = ?1 AND status = 'running'",
             params![id, BUDGET_REACHED],
         )?;
@@ -157,7 +157,7 @@ impl Store {
     /// Gives a running or paused campaign the budget `budget_usd` (`None`: none) and sets it
     /// running; false when it had finished.
     pub fn resume_campaign_with_budget(&self, id: i64, budget_usd: Option<f64>) -> Result<bool> {
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE campaigns SET budget_usd = ?2, status = 'running', status_reason = NULL
              WHERE id = ?1 AND status IN ('running', 'paused')",
             params![id, budget_usd],
@@ -168,7 +168,7 @@ impl Store {
     /// Sets a campaign stopped in `error` running again (its reason cleared), for a runner to
     /// take it up; returns false when it was not stopped.
     pub fn resume_stopped_campaign(&self, id: i64) -> Result<bool> {
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE campaigns SET status = 'running', status_reason = NULL WHERE id = ?1 AND status = 'error'",
             params![id],
         )?;
@@ -179,7 +179,7 @@ impl Store {
     /// called yet says canceled; targets on the line keep `calling` until their call ends. `end_calls` asks the
     /// process running the campaign to end those calls now. Returns false when it had finished.
     pub fn cancel_campaign(&self, id: i64, end_calls: bool, now: UnixMillis) -> Result<bool> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let changed = tx.execute(
             "UPDATE campaigns SET status = 'canceled', ended_at = ?2, end_calls = ?3
@@ -202,7 +202,7 @@ impl Store {
     /// Stops a running or paused campaign in the `error` state with the reason it cannot go on;
     /// returns its round, or `None` when it was not running or paused.
     pub fn fail_campaign(&self, id: i64, reason: &str) -> Result<Option<u8>> {
-        self.conn().query_opt(
+        self.conn()?.query_opt(
             "UPDATE campaigns SET status = 'error', status_reason = ?2
                  WHERE id = ?1 AND status IN ('running', 'paused') RETURNING round",
             params![id, reason],
@@ -221,7 +221,7 @@ impl Store {
         to: u8,
         targets: &[(ContactId, BTreeMap<String, String>)],
     ) -> Result<bool> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         self.check_fence(&mut tx)?;
         let changed = tx.execute(
@@ -246,7 +246,7 @@ impl Store {
 
     /// Finishes a running campaign in round `round` with its summary: a compare-and-swap too.
     pub fn complete_campaign(&self, id: i64, round: u8, summary: &str, now: UnixMillis) -> Result<bool> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         self.check_fence(&mut tx)?;
         let changed = tx.execute(
@@ -261,7 +261,7 @@ impl Store {
     /// Rewrites a completed campaign's spec and summary together (a decision revised after
     /// the calls, such as a freight estimate). False when the campaign is not completed.
     pub fn revise_completed_campaign(&self, id: i64, spec: &str, summary: &str) -> Result<bool> {
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE campaigns SET spec = ?2, summary = ?3 WHERE id = ?1 AND status = 'completed'",
             params![id, spec, summary],
         )?;
@@ -270,7 +270,7 @@ impl Store {
 
     /// The targets of one round.
     pub fn campaign_targets(&self, id: i64, round: u8) -> Result<Vec<TargetRow>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             &format!("{SELECT_TARGET} WHERE campaign_id = ?1 AND round = ?2 ORDER BY contact_id"),
             params![id, round],
@@ -286,7 +286,7 @@ impl Store {
     /// or writes fail ([`Store::writes_failing`], read under the connection's lock, so no claim
     /// is made once a failed write has been noted).
     pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId, lease: &Lease<'_>) -> Result<Option<u32>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         if self.writes_failing().is_some() {
             return Ok(None);
         }
@@ -315,7 +315,7 @@ impl Store {
     /// Extends the leases `lease.owner` holds on targets on the line to `lease.until` (the
     /// owner's runners do, while they live). Returns how many were renewed.
     pub fn renew_target_leases(&self, lease: &Lease<'_>) -> Result<usize> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         self.check_fence(&mut tx)?;
         let renewed = tx.execute(
@@ -329,7 +329,7 @@ impl Store {
     /// Puts the target whose call the app's closing cut off back in the queue, giving back the
     /// attempt that call used (it was not the callee's doing). Returns whether one was.
     pub fn target_requeue_abandoned(&self, call_id: CallId, outcome: &str) -> Result<bool> {
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE campaign_targets
              SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = NULL, outcome = ?2,
                  lease_owner = NULL, lease_expires_at = NULL
@@ -354,7 +354,7 @@ impl Store {
     }
 
     fn settle_target(&self, target: &TargetRow, status: &str, at: Option<UnixMillis>, outcome: &str) -> Result<bool> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         self.check_fence(&mut tx)?;
         let changed = tx.execute(
@@ -379,7 +379,7 @@ impl Store {
     /// The quotes a campaign's calls yielded: (round, vendor name, offer), oldest call first;
     /// one per vendor and round (the latest call's), so no round lists a vendor twice.
     pub fn campaign_offers(&self, id: i64) -> Result<Vec<(u8, String, switchboard_core::Offer)>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map("SELECT c.round, ct.name, o.call_id, o.contact_id, o.unit_price, o.moq, o.lead_time_days, o.shipping, o.terms, o.confidence, o.valid_days
              FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
              WHERE c.campaign_id = ?1

@@ -20,7 +20,7 @@ const SELECT: &str =
 impl Store {
     /// Stores a new contact with its number as read (`None` when it is not one).
     pub fn insert_contact(&self, fields: &ContactFields, phone: Option<&Phone>, now: UnixMillis) -> Result<ContactId> {
-        insert_contact(&mut self.conn(), fields, phone, now)
+        insert_contact(&mut *self.conn()?, fields, phone, now)
     }
 
     /// Replaces a contact's fields and number.
@@ -31,7 +31,7 @@ impl Store {
         phone: Option<&Phone>,
         now: UnixMillis,
     ) -> Result<()> {
-        update_contact(&mut self.conn(), id, fields, phone, now)
+        update_contact(&mut *self.conn()?, id, fields, phone, now)
     }
 
     /// Applies many writes in one transaction. Each write is all or nothing on its own (a
@@ -39,7 +39,7 @@ impl Store {
     /// the database itself refuses (full disk, held lock: see [`StoreError::write_failure`]) is
     /// no fault of its row, so it fails the whole call and nothing is written.
     pub fn write_contacts(&self, writes: &[ContactWrite], now: UnixMillis) -> Result<Vec<Result<ContactId>>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let mut results = Vec::with_capacity(writes.len());
         for write in writes {
@@ -70,14 +70,14 @@ impl Store {
 
     /// Every contact, by name.
     pub fn list_contacts(&self) -> Result<Vec<Contact>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(&format!("{SELECT} ORDER BY name, id"), &[], read_contact)?;
         Ok(rows)
     }
 
     /// The contact dialled at this E.164 number, if any (the oldest, when several share it).
     pub fn contact_by_phone(&self, phone_e164: &str) -> Result<Option<Contact>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let row = conn.query_opt(
             &format!("{SELECT} WHERE phone_e164 = ?1 ORDER BY id LIMIT 1"),
             params![phone_e164],
@@ -89,7 +89,7 @@ impl Store {
     /// The item, quantity and target price the first of `ids` still has in its stored details
     /// (vendors kept them before campaigns carried a request), when one has a quantity.
     pub fn legacy_vendor_request(&self, ids: &[ContactId]) -> Result<Option<(String, u32, Option<f64>)>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         for id in ids {
             let facts = conn.query_opt(
                 "SELECT COALESCE(json_extract(details, '$.item'), ''),
@@ -108,7 +108,7 @@ impl Store {
 
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let row = conn.query_opt(&format!("{SELECT} WHERE id = ?1"), params![id.0], read_contact)?;
         Ok(row)
     }

@@ -16,6 +16,10 @@ pub enum StoreError {
     Migrate { path: PathBuf, source: rusqlite_migration::Error },
     #[error("cannot connect to {database}: {}", postgres_detail(source))]
     Connect { database: String, source: postgres::Error },
+    #[error("cannot connect to {database}: {reason}")]
+    Unreachable { database: String, reason: String },
+    #[error("cannot set up TLS to {database}: {reason}")]
+    Tls { database: String, reason: String },
     #[error("cannot bring {database} up to date: {}", postgres_detail(source))]
     MigratePostgres { database: String, source: postgres::Error },
     #[error("database error: {0}")]
@@ -46,6 +50,8 @@ pub enum WriteFailure {
     ReadOnly,
     /// The operating system failed the read or write.
     Io,
+    /// The database server cannot be reached, or dropped the connection (it restarts).
+    Unreachable,
 }
 
 impl WriteFailure {
@@ -65,7 +71,9 @@ impl WriteFailure {
     /// conflict that outlasted the lock timeout, a read-only server, or a lost connection.
     fn of_postgres(error: &postgres::Error) -> Option<WriteFailure> {
         use postgres::error::SqlState as S;
-        let Some(code) = error.code() else { return error.is_closed().then_some(WriteFailure::Io) };
+        let Some(code) = error.code() else {
+            return (error.is_closed() || lost_connection(error)).then_some(WriteFailure::Unreachable);
+        };
         match code {
             c if *c == S::DISK_FULL => Some(WriteFailure::DiskFull),
             c if *c == S::T_R_SERIALIZATION_FAILURE
@@ -76,12 +84,9 @@ impl WriteFailure {
                 Some(WriteFailure::Locked)
             }
             c if *c == S::READ_ONLY_SQL_TRANSACTION => Some(WriteFailure::ReadOnly),
-            c if *c == S::IO_ERROR
-                || *c == S::ADMIN_SHUTDOWN
-                || *c == S::CRASH_SHUTDOWN
-                || *c == S::CANNOT_CONNECT_NOW =>
-            {
-                Some(WriteFailure::Io)
+            c if *c == S::IO_ERROR => Some(WriteFailure::Io),
+            c if *c == S::ADMIN_SHUTDOWN || *c == S::CRASH_SHUTDOWN || *c == S::CANNOT_CONNECT_NOW => {
+                Some(WriteFailure::Unreachable)
             }
             _ => None,
         }
@@ -100,6 +105,7 @@ impl fmt::Display for WriteFailure {
             WriteFailure::Locked => "the database is locked by another program",
             WriteFailure::ReadOnly => "the data directory is read-only",
             WriteFailure::Io => "the disk reported an I/O error",
+            WriteFailure::Unreachable => "the database server cannot be reached",
         })
     }
 }
@@ -116,9 +122,31 @@ impl StoreError {
             | StoreError::Connect { source, .. }
             | StoreError::MigratePostgres { source, .. } => WriteFailure::of_postgres(source),
             StoreError::Unwritable { cause, .. } => Some(*cause),
+            StoreError::Unreachable { .. } => Some(WriteFailure::Unreachable),
             _ => None,
         }
     }
+}
+
+/// Whether the connection itself failed: refused, reset, timed out or cut (not a TLS refusal,
+/// which stays refused until the configuration changes).
+fn lost_connection(error: &postgres::Error) -> bool {
+    use std::io::ErrorKind as K;
+    let io = std::error::Error::source(error).and_then(|source| source.downcast_ref::<std::io::Error>());
+    io.is_some_and(|io| {
+        matches!(
+            io.kind(),
+            K::ConnectionRefused
+                | K::ConnectionReset
+                | K::ConnectionAborted
+                | K::BrokenPipe
+                | K::UnexpectedEof
+                | K::TimedOut
+                | K::NotConnected
+                | K::HostUnreachable
+                | K::NetworkUnreachable
+        )
+    })
 }
 
 /// Why files cannot be created in `dir` (read-only, full), if they cannot: tried with a file

@@ -22,7 +22,7 @@ impl Store {
     /// the summary (JSON) of each campaign they were in (`None` clears it). A do-not-call contact's number stays
     /// suppressed.
     pub fn forget_contact(&self, id: ContactId, scrub_summary: impl Fn(&str) -> Option<String>) -> Result<Forgotten> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let exists: bool =
             tx.query_row("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = ?1)", params![id.0], |r| r.get(0))?;

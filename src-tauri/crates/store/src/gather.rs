@@ -29,7 +29,7 @@ impl Store {
         state: &str,
         at: UnixMillis,
     ) -> Result<bool> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let written = if version == 0 {
             conn.execute(
                 "INSERT INTO gather_sessions (call_id, call_sid, version, state, updated_at)
@@ -48,7 +48,7 @@ impl Store {
 
     /// The session of `call`, if it is a gather call.
     pub fn gather_session(&self, call: CallId) -> Result<Option<GatherRow>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let row = conn.query_opt(
             "SELECT call_id, call_sid, version, state, updated_at FROM gather_sessions WHERE call_id = ?1",
             params![call.0],
@@ -67,7 +67,7 @@ impl Store {
 
     /// The gather call Twilio knows by `call_sid`.
     pub fn gather_call_by_sid(&self, call_sid: &str) -> Result<Option<CallId>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let id = conn.query_opt(
             "SELECT call_id FROM gather_sessions WHERE call_sid = ?1 ORDER BY call_id DESC LIMIT 1",
             params![call_sid],
@@ -85,7 +85,7 @@ mod tests {
 
     fn store_with_call() -> (Store, switchboard_core::CallId) {
         let store = Store::open_in_memory().unwrap();
-        let mut conn = store.conn();
+        let mut conn = store.conn()?;
         conn.execute_batch(
             "INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('vendor', 'Acme', '+13125550143', '{\"kind\":\"vendor\",\"item\":\"bolts\"}', 1);
              INSERT INTO agents (name, backend, purpose, config, created_at) VALUES ('a', 'gather', 'generic', '{}', 1);",

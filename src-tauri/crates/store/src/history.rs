@@ -25,7 +25,7 @@ impl Store {
     /// Calls matching `filter`, newest first, at most `limit`, starting after `before` (the
     /// last id of the previous page) when given.
     pub fn history_page(&self, filter: &CallFilter, before: Option<CallId>, limit: u32) -> Result<Vec<CallSummary>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let (mut sql, mut values) = where_clause(filter, conn.dialect());
         if let Some(before) = before {
             sql.push_str(" AND c.id < ?");
@@ -39,7 +39,7 @@ impl Store {
 
     /// How many calls match `filter`.
     pub fn history_count(&self, filter: &CallFilter) -> Result<u64> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let (sql, values) = where_clause(filter, conn.dialect());
         let count: i64 = conn.query_row(
             &format!("SELECT COUNT(*) FROM calls c JOIN contacts ct ON ct.id = c.contact_id WHERE {sql}"),
@@ -57,7 +57,7 @@ impl Store {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let (sql, filter_values) = where_clause(filter, conn.dialect());
         let (search, mut values) = match conn.dialect() {
             Dialect::Sqlite => (

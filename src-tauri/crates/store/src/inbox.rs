@@ -63,7 +63,7 @@ impl Store {
     /// once the listener acknowledges the webhook the provider will not send it again, so it
     /// must survive a power cut, not only the app being killed.
     pub fn insert_webhook(&self, webhook: &NewWebhook<'_>) -> Result<InboxInsert> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         conn.sync_each_commit(true)?;
         let inserted = conn.query_opt(
             "INSERT INTO webhook_inbox (provider, route, event_key, received_at, request_id, content_type, body)
@@ -86,7 +86,7 @@ impl Store {
     /// Up to `limit` webhooks neither processed nor parked as failed, oldest first, from those
     /// stored after the one with id `after` (0 for all): a pass that leaves a row pending moves on.
     pub fn unprocessed_webhooks(&self, after: i64, limit: u32) -> Result<Vec<WebhookRow>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             &format!(
                 "{SELECT_WEBHOOK} WHERE processed_at IS NULL AND last_error IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
@@ -99,12 +99,12 @@ impl Store {
 
     /// One stored webhook.
     pub fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {
-        self.conn().query_opt(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), params![id], read_webhook)
+        self.conn()?.query_opt(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), params![id], read_webhook)
     }
 
     /// Marks a webhook as applied.
     pub fn mark_webhook_processed(&self, id: i64, at: UnixMillis) -> Result<()> {
-        self.conn().execute(
+        self.conn()?.execute(
             "UPDATE webhook_inbox SET processed_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
             params![id, at.0],
         )?;
@@ -113,7 +113,7 @@ impl Store {
 
     /// Parks a webhook that processing cannot apply, with the reason; it is not retried.
     pub fn mark_webhook_failed(&self, id: i64, error: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn()?.execute(
             "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
             params![id, error],
         )?;
@@ -122,7 +122,7 @@ impl Store {
 
     /// How many webhooks are stored, pending and failed.
     pub fn inbox_counts(&self) -> Result<InboxCounts> {
-        self.conn().query_row(
+        self.conn()?.query_row(
             "SELECT COUNT(*),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NULL),
                     COUNT(*) FILTER (WHERE processed_at IS NULL AND last_error IS NOT NULL)

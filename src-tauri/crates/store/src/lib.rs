@@ -29,11 +29,11 @@ mod team;
 pub mod testing;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use backon::{BlockingRetryable, ExponentialBuilder};
-use db::{Conn, params};
+use db::{Conn, ConnGuard, PgTarget, params};
 use rusqlite::Connection;
 
 pub use analytics::LatencyCounts;
@@ -82,7 +82,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// The database. Cheap operations on one connection; share it behind an `Arc`.
 pub struct Store {
-    conn: Mutex<Conn>,
+    connections: Connections,
     path: PathBuf,
     /// Why writes fail now, as those who write last found (see [`Store::note_write`]).
     writes_failing: Mutex<Option<WriteFailure>>,
@@ -90,7 +90,24 @@ pub struct Store {
     node: OnceLock<i64>,
 }
 
+/// Where a store's connections come from.
+enum Connections {
+    /// SQLite's one connection: SQLite writes one at a time anyway.
+    Sqlite(Mutex<Conn>),
+    /// A small pool of Postgres connections (see `db::pg_pool`).
+    Postgres(r2d2::Pool<db::pg_pool::PgManager>),
+}
+
 impl Store {
+    fn with_sqlite(conn: Connection, path: PathBuf) -> Store {
+        Store {
+            connections: Connections::Sqlite(Mutex::new(Conn::Sqlite(conn))),
+            path,
+            writes_failing: Mutex::default(),
+            node: OnceLock::new(),
+        }
+    }
+
     /// Opens (creating if needed) the database at `path`: creates the parent directory, turns on
     /// WAL and foreign keys, and runs pending migrations. Every error names the path.
     pub fn open(path: &Path) -> Result<Store> {
@@ -110,12 +127,7 @@ impl Store {
             None => err,
         })?;
         tracing::info!(path = %path.display(), "database open");
-        Ok(Store {
-            conn: Mutex::new(Conn::Sqlite(conn)),
-            path: path.to_owned(),
-            writes_failing: Mutex::default(),
-            node: OnceLock::new(),
-        })
+        Ok(Store::with_sqlite(conn, path.to_owned()))
     }
 
     /// A private in-memory database with the full schema, for tests.
@@ -125,34 +137,23 @@ impl Store {
             Connection::open_in_memory().map_err(|source| StoreError::Open { path: path.clone(), source })?;
         configure(&conn).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         schema::sqlite::migrate(&mut conn, &path)?;
-        Ok(Store {
-            conn: Mutex::new(Conn::Sqlite(conn)),
-            path,
-            writes_failing: Mutex::default(),
-            node: OnceLock::new(),
-        })
+        Ok(Store::with_sqlite(conn, path))
     }
 
     /// Connects to the Postgres database at `url` (`postgres://user@host:port/name`, or
-    /// key=value pairs) and runs pending migrations. Errors name the database, never its password.
+    /// key=value pairs; TLS as `sslmode` says, trusting the system's roots and `sslrootcert`)
+    /// and runs pending migrations. Errors name the database, never its password.
     pub fn open_postgres(url: &str) -> Result<Store> {
-        let config: postgres::Config =
-            url.parse().map_err(|source| StoreError::Connect { database: "the Postgres URL".to_owned(), source })?;
-        let database = describe(&config);
-        let (name, for_error) = (database.clone(), database.clone());
-        let setup = move |client: &mut postgres::Client| {
-            // Like SQLite's busy timeout: a statement waits this long for another's lock, then
-            // fails as a passing condition (see `WriteFailure::Locked`).
-            client
-                .batch_execute(&format!("SET lock_timeout = {}", BUSY_TIMEOUT.as_millis()))
-                .map_err(|source| StoreError::Connect { database: name.clone(), source })?;
-            schema::postgres::migrate(client, &name)
-        };
-        let connect_error = move |source| StoreError::Connect { database: for_error, source };
-        let conn = db::PgConn::connect(config, setup, connect_error)?;
+        let target = PgTarget::parse(url)?;
+        let database = target.database.clone();
+        let name = database.clone();
+        let pool = db::pg_pool::open(target, BUSY_TIMEOUT, move |conn| match conn {
+            Conn::Postgres(pg) => pg.with_client(move |client| schema::postgres::migrate(client, &name)),
+            Conn::Sqlite(_) => unreachable!("a Postgres pool holds Postgres connections"),
+        })?;
         tracing::info!(database, "database open");
         Ok(Store {
-            conn: Mutex::new(Conn::Postgres(Box::new(conn))),
+            connections: Connections::Postgres(pool),
             path: PathBuf::from(database),
             writes_failing: Mutex::default(),
             node: OnceLock::new(),
@@ -171,7 +172,7 @@ impl Store {
     /// Whether the database is shared by several processes (Postgres): then each registers as a
     /// node, and no start may close the calls it finds open (another node may run them).
     pub fn is_shared(&self) -> bool {
-        self.conn().dialect() == db::Dialect::Postgres
+        matches!(self.connections, Connections::Postgres(_))
     }
 
     /// Where the database file is (for Postgres, its URL without the password).
@@ -194,7 +195,7 @@ impl Store {
     /// Writes a row that means nothing (when it was written) to learn whether writes work again.
     pub fn probe_write(&self, now: switchboard_core::UnixMillis) -> Result<()> {
         crate::failpoint!("write-probe");
-        self.conn().execute(
+        self.conn()?.execute(
             "INSERT INTO meta (key, value) VALUES ('last_write_probe', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![now.0.to_string()],
@@ -202,10 +203,20 @@ impl Store {
         Ok(())
     }
 
-    fn conn(&self) -> MutexGuard<'_, Conn> {
-        // A panic while holding the lock cannot leave SQLite half-written (statements are atomic),
-        // so a poisoned lock is still safe to use.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// A connection for one operation: SQLite's, or one from the Postgres pool (waiting for
+    /// one to come free, or be made, for the busy timeout at most).
+    fn conn(&self) -> Result<ConnGuard<'_>> {
+        match &self.connections {
+            // A panic while holding the lock cannot leave SQLite half-written (statements are
+            // atomic), so a poisoned lock is still safe to use.
+            Connections::Sqlite(conn) => {
+                Ok(ConnGuard::Sqlite(conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())))
+            }
+            Connections::Postgres(pool) => pool
+                .get()
+                .map(ConnGuard::Postgres)
+                .map_err(|error| db::pg_pool::unreachable(&self.path.to_string_lossy(), &error)),
+        }
     }
 }
 
@@ -243,17 +254,4 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-}
-
-/// A Postgres database as `postgres://user@host:port/name`, without its password.
-fn describe(config: &postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(host)) => host.clone(),
-        Some(postgres::config::Host::Unix(dir)) => dir.display().to_string(),
-        None => "localhost".to_owned(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let user = config.get_user().unwrap_or_default();
-    let name = config.get_dbname().unwrap_or(user);
-    format!("postgres://{user}@{host}:{port}/{name}")
 }

@@ -71,7 +71,7 @@ impl Store {
     /// Registers this store's process as a new node and returns its id; from now on the store
     /// stamps its calls with it and refuses its writes about calls and leases once it has ended.
     pub fn register_node(&self, node: &NewNode<'_>) -> Result<i64> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let id: i64 = conn.query_row(
             "INSERT INTO nodes (host, pid, started_at, heartbeat_at, max_calls) VALUES (?1, ?2, ?3, ?3, ?4)
              RETURNING id",
@@ -91,7 +91,7 @@ impl Store {
     /// found it dead): it must take no more work.
     pub fn node_heartbeat(&self, calls: usize, draining: bool, now: UnixMillis) -> Result<bool> {
         let Some(id) = self.node() else { return Ok(false) };
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE nodes SET heartbeat_at = ?2, calls = ?3, draining = ?4 WHERE id = ?1 AND ended_at IS NULL",
             params![id, now.0, calls, draining],
         )?;
@@ -100,13 +100,13 @@ impl Store {
 
     /// Every node, newest first.
     pub fn nodes(&self) -> Result<Vec<NodeRow>> {
-        self.conn().query_map(&format!("{SELECT_NODE} ORDER BY id DESC"), &[], read_node)
+        self.conn()?.query_map(&format!("{SELECT_NODE} ORDER BY id DESC"), &[], read_node)
     }
 
     /// Ends every other node whose heartbeat is older than `expired_before`, each with its calls
     /// and leases as `end` says (this node adopts). A node another one is ending now is skipped.
     pub fn reap_nodes(&self, expired_before: UnixMillis, end: &NodeEnd<'_>) -> Result<Vec<EndedNode>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let lock = if tx.dialect() == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
         let dead: Vec<i64> = tx.query_map(
@@ -127,7 +127,7 @@ impl Store {
     /// Ends this node (it is leaving), its calls still open and its leases as `end` says.
     pub fn leave_node(&self, end: &NodeEnd<'_>) -> Result<Option<EndedNode>> {
         let Some(id) = self.node() else { return Ok(None) };
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let lock = if tx.dialect() == Dialect::Postgres { " FOR UPDATE" } else { "" };
         let alive = tx

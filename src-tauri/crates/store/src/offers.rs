@@ -11,7 +11,7 @@ const SELECT: &str =
 impl Store {
     /// Stores (or replaces) the offer a call yielded.
     pub fn save_offer(&self, offer: &Offer) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         save_offer(&mut tx, offer)?;
         tx.commit()
@@ -19,7 +19,7 @@ impl Store {
 
     /// The offer a call yielded, if any.
     pub fn offer(&self, call_id: CallId) -> Result<Option<Offer>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         conn.query_opt(&format!("{SELECT} WHERE call_id = ?1"), params![call_id.0], read_offer)
     }
 
@@ -27,7 +27,7 @@ impl Store {
     /// campaigns whose request names it, and calls outside such campaigns to vendors whose own
     /// item it is. The contact, the unit price and when the call was placed, newest first.
     pub fn last_quotes_for_item(&self, item: &str) -> Result<Vec<(ContactId, f64, UnixMillis)>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             "SELECT o.contact_id, o.unit_price, c.created_at
              FROM offers o JOIN calls c ON c.id = o.call_id JOIN contacts ct ON ct.id = o.contact_id
@@ -52,7 +52,7 @@ impl Store {
     /// request names an item, the contact and that item (trimmed; once per contact whatever the
     /// case), most recently asked first.
     pub fn vendor_past_items(&self) -> Result<Vec<(ContactId, String)>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             "SELECT contact_id, MIN(item)
              FROM (SELECT t.contact_id, trim(json_extract(cp.spec, '$.request.item')) AS item, cp.id AS campaign_id
@@ -68,7 +68,7 @@ impl Store {
 
     /// Every offer, newest call first.
     pub fn list_offers(&self) -> Result<Vec<Offer>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(&format!("{SELECT} ORDER BY call_id DESC"), &[], read_offer)?;
         Ok(rows)
     }

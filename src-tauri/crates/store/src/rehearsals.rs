@@ -17,7 +17,7 @@ impl Store {
         now: UnixMillis,
     ) -> Result<()> {
         let json = serde_json::to_string(suite).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO rehearsal_suites (agent_id, suite, updated_at) VALUES (?1, ?2, ?3)
@@ -37,7 +37,7 @@ impl Store {
 
     /// The suite kept for the agent, if one was saved.
     pub fn rehearsal_suite(&self, agent: AgentId) -> Result<Option<Suite>> {
-        let json: Option<String> = self.conn().query_opt(
+        let json: Option<String> = self.conn()?.query_opt(
             "SELECT suite FROM rehearsal_suites WHERE agent_id = ?1",
             params![agent.0],
             |row| row.get(0),
@@ -51,7 +51,7 @@ impl Store {
 
     /// Starts a rehearsal of the agent's `version` in `mode`; returns its id.
     pub fn insert_rehearsal(&self, agent: AgentId, version: &str, mode: RehearsalMode, now: UnixMillis) -> Result<i64> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         conn.query_row(
             "INSERT INTO rehearsals (agent_id, agent_version, mode, started_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![agent.0, version, mode.as_str(), now.0],
@@ -62,7 +62,7 @@ impl Store {
     /// Keeps run `seq` (from 0, in the order played) of rehearsal `rehearsal`, judged.
     pub fn add_rehearsal_run(&self, rehearsal: i64, seq: u32, run: &RehearsalRun) -> Result<()> {
         let json = serde_json::to_string(run).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        self.conn().execute(
+        self.conn()?.execute(
             "INSERT INTO rehearsal_runs (rehearsal_id, scenario, seq, passed, run) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![rehearsal, run.scenario, seq, run.passed(), json],
         )?;
@@ -71,7 +71,7 @@ impl Store {
 
     /// The version and start of the agent's latest rehearsal, of any version.
     pub fn latest_rehearsal(&self, agent: AgentId) -> Result<Option<(String, UnixMillis)>> {
-        self.conn().query_opt(
+        self.conn()?.query_opt(
             "SELECT agent_version, started_at FROM rehearsals WHERE agent_id = ?1 ORDER BY id DESC LIMIT 1",
             params![agent.0],
             |row| Ok((row.get(0)?, UnixMillis(row.get(1)?))),
@@ -80,7 +80,7 @@ impl Store {
 
     /// The runs of the latest rehearsal of each scenario of the agent's `version`, by scenario.
     pub fn last_rehearsal_results(&self, agent: AgentId, version: &str) -> Result<Vec<ScenarioResult>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             "SELECT r.scenario, r.run FROM rehearsal_runs r
              WHERE r.rehearsal_id = (

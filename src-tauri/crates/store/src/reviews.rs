@@ -17,7 +17,7 @@ impl Store {
     /// Marks `contact` of campaign `campaign` resolved with `note`; resolving again replaces
     /// the note. The campaign must have called the contact.
     pub fn resolve_review(&self, campaign: i64, contact: ContactId, note: &str, at: UnixMillis) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let targeted: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM campaign_targets WHERE campaign_id = ?1 AND contact_id = ?2)",
             params![campaign, contact.0],
@@ -36,7 +36,7 @@ impl Store {
 
     /// Every resolution in campaign `campaign`, by contact.
     pub fn reviews(&self, campaign: i64) -> Result<Vec<ReviewRow>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let rows = conn.query_map(
             "SELECT contact_id, note, resolved_at FROM driver_reviews WHERE campaign_id = ?1 ORDER BY contact_id",
             params![campaign],

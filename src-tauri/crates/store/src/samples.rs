@@ -15,7 +15,7 @@ impl Store {
         contacts: &[(switchboard_core::ContactFields, Option<switchboard_core::Phone>)],
         now: switchboard_core::UnixMillis,
     ) -> Result<bool> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let seeded: Option<String> =
             tx.query_opt("SELECT value FROM meta WHERE key = ?1", params![SAMPLES_SEEDED], |row| row.get(0))?;

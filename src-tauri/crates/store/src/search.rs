@@ -30,7 +30,7 @@ impl Store {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let (sql, values) = match conn.dialect() {
             Dialect::Sqlite => (
                 "SELECT rowid, highlight(transcript_search, 0, ?2, ?3) FROM transcript_search

@@ -7,7 +7,7 @@ use crate::{Result, Store};
 impl Store {
     /// A setting's value, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        self.conn().query_opt("SELECT value FROM settings WHERE key = ?1", params![key], |row| row.get(0))
+        self.conn()?.query_opt("SELECT value FROM settings WHERE key = ?1", params![key], |row| row.get(0))
     }
 
     /// Sets a setting.
@@ -17,7 +17,7 @@ impl Store {
 
     /// Sets several settings in one transaction: all of them are written, or none.
     pub fn set_settings(&self, values: &[(&str, &str)]) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         for (key, value) in values {
             tx.execute(

@@ -2,12 +2,16 @@
 //! are written once with `?N` placeholders, bound with [`params!`], and read through [`Row`].
 
 mod pg;
+pub(crate) mod pg_pool;
+mod pg_target;
 mod sqlite;
 mod value;
 
 use std::ops::{Deref, DerefMut};
+use std::sync::MutexGuard;
 
 pub(crate) use pg::PgConn;
+pub(crate) use pg_target::PgTarget;
 pub(crate) use value::{FromValue, ToValue, Value};
 
 use crate::{Result, StoreError};
@@ -49,6 +53,31 @@ impl Execute for &rusqlite::Connection {
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
     Postgres(Box<PgConn>),
+}
+
+/// A connection lent to one store operation: SQLite's one connection, or one of the pool's.
+pub(crate) enum ConnGuard<'s> {
+    Sqlite(MutexGuard<'s, Conn>),
+    Postgres(pg_pool::PooledPg),
+}
+
+impl Deref for ConnGuard<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        match self {
+            ConnGuard::Sqlite(conn) => conn,
+            ConnGuard::Postgres(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for ConnGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        match self {
+            ConnGuard::Sqlite(conn) => conn,
+            ConnGuard::Postgres(conn) => conn,
+        }
+    }
 }
 
 /// A row being read: its columns are read by position.

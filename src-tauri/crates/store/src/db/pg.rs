@@ -10,6 +10,7 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Row, Statement};
 
 use super::Value;
+use super::pg_target::PgTarget;
 use crate::{Result, StoreError};
 
 type BoxError = Box<dyn Error + Sync + Send>;
@@ -28,18 +29,18 @@ pub(crate) struct PgConn {
 }
 
 impl PgConn {
-    /// Connects on a new thread and runs `setup` (session settings, migrations) there first.
+    /// Connects to `target` on a new thread and runs `setup` (session settings) there first.
     pub(crate) fn connect(
-        config: postgres::Config,
+        target: &PgTarget,
         setup: impl FnOnce(&mut Client) -> Result<()> + Send + 'static,
-        connect_error: impl FnOnce(postgres::Error) -> StoreError + Send + 'static,
     ) -> Result<PgConn> {
+        let (config, tls, database) = (target.config.clone(), target.tls.clone(), target.database.clone());
         let (jobs, incoming) = mpsc::channel::<Job>();
         let (ready, opened) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("postgres".into())
             .spawn(move || {
-                let client = config.connect(postgres::NoTls).map_err(connect_error);
+                let client = config.connect(tls).map_err(|source| StoreError::Connect { database, source });
                 let mut client = match client.and_then(|mut client| setup(&mut client).map(|()| client)) {
                     Ok(client) => {
                         let _ = ready.send(Ok(()));
@@ -58,6 +59,20 @@ impl PgConn {
             .map_err(|err| StoreError::Corrupt(format!("cannot start the Postgres connection's thread: {err}")))?;
         opened.recv().map_err(|_| gone())??;
         Ok(PgConn { jobs, statements: HashMap::new() })
+    }
+
+    /// Whether the connection is lost (the server closed it, or its thread ended): the pool then
+    /// drops it and connects anew.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.run(|client| client.is_closed()).unwrap_or(true)
+    }
+
+    /// Runs `work` with the driver's client, on the connection's thread (for the migrations).
+    pub(crate) fn with_client<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Client) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.run(work)?
     }
 
     /// Runs `work` on the connection's thread and waits for it.

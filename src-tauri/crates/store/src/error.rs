@@ -191,6 +191,19 @@ fn postgres_detail(error: &postgres::Error) -> String {
             Some(detail) => format!("{}: {detail}", db.message()),
             None => db.message().to_owned(),
         },
-        None => error.to_string(),
+        None => {
+            // The driver's text names the step ("error performing TLS handshake"); its causes say why.
+            let mut text = error.to_string();
+            let mut cause = std::error::Error::source(error);
+            while let Some(inner) = cause {
+                let said = inner.to_string();
+                if !text.contains(&said) {
+                    text.push_str(": ");
+                    text.push_str(&said);
+                }
+                cause = inner.source();
+            }
+            text
+        }
     }
 }

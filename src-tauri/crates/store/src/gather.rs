@@ -85,7 +85,7 @@ mod tests {
 
     fn store_with_call() -> (Store, switchboard_core::CallId) {
         let store = Store::open_in_memory().unwrap();
-        let mut conn = store.conn()?;
+        let mut conn = store.conn().unwrap();
         conn.execute_batch(
             "INSERT INTO contacts (kind, name, phone, details, created_at) VALUES ('vendor', 'Acme', '+13125550143', '{\"kind\":\"vendor\",\"item\":\"bolts\"}', 1);
              INSERT INTO agents (name, backend, purpose, config, created_at) VALUES ('a', 'gather', 'generic', '{}', 1);",

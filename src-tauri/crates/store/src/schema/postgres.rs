@@ -6,7 +6,7 @@ use crate::{Result, StoreError};
 
 /// The migrations, in order; the first brings a new database to SQLite's schema version 24, each
 /// after it matches one of SQLite's after that.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_schema.sql"),
     include_str!("../../migrations/postgres/0002_team_user_phone.sql"),
     include_str!("../../migrations/postgres/0003_nodes.sql"),

@@ -27,6 +27,7 @@ mod history;
 mod inbox;
 mod nodes;
 mod open;
+mod postgres_connection;
 mod postgres_errors;
 mod rehearsals;
 mod reviews;

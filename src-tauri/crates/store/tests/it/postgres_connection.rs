@@ -29,8 +29,10 @@ fn a_restarted_server_fails_writes_for_a_while_then_they_succeed_and_nothing_is_
         let store = std::sync::Arc::clone(&store);
         move || {
             let mut failures = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(60);
             for n in 0..60 {
                 loop {
+                    assert!(Instant::now() < deadline, "writes never worked again: {failures:?}");
                     match store.set_setting(&format!("key_{n}"), &n.to_string()) {
                         Ok(()) => break,
                         Err(err) => {

@@ -10,7 +10,7 @@ use switchboard_store::{CallProgress, NewCall, Store};
 use crate::{TestDb, seeded};
 
 /// Places a call to the `contact`-th sample vendor at `at`, ends it in `state` and gives it lines.
-fn call(store: &Store, contact: usize, at: i64, state: CallState, lines: &[&str]) -> CallId {
+pub(crate) fn call(store: &Store, contact: usize, at: i64, state: CallState, lines: &[&str]) -> CallId {
     let agent = store.list_agents().unwrap()[0].id;
     let contact = &store.list_contacts().unwrap()[contact];
     let id = store

@@ -25,6 +25,7 @@ mod campaigns;
 mod costs;
 mod history;
 mod inbox;
+mod mirror;
 mod nodes;
 mod open;
 mod postgres_connection;

@@ -79,6 +79,7 @@ fn main() {
         "team_certificate",
         "team_sign_in",
         "use_this_computer",
+        "team_offline",
     ];
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     if let Err(err) = tauri_build::try_build(attributes) {

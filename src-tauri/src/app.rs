@@ -82,8 +82,9 @@ pub fn run() -> ExitCode {
                 events::forward(app.handle().clone(), engine);
             }
             if let Some((connection, token)) = team {
+                let root = app.state::<Console>().paths.root.clone();
                 tracing::info!(server = %connection.url, account = %connection.name, "signed in to a team server");
-                if let Err(err) = app.state::<TeamLink>().connect(app.handle(), connection, token) {
+                if let Err(err) = app.state::<TeamLink>().connect(app.handle(), &root, connection, token) {
                     tracing::error!(error = %err.message, "the team server could not be linked");
                 }
             }

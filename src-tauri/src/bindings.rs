@@ -138,6 +138,7 @@ fn typescript() -> String {
         declaration::<HistorySettings>(&cfg),
         declaration::<ForgetReport>(&cfg),
         declaration::<crate::team::link::TeamConnection>(&cfg),
+        declaration::<crate::team::offline::OfflineCopy>(&cfg),
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),
         declaration::<crate::listen_in::ListeningStatus>(&cfg),

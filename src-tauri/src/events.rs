@@ -13,6 +13,9 @@ pub const RESYNC_EVENT: &str = "engine-resync";
 /// Emitted with a `CommandError` when the team server ended this console's session (expired or
 /// revoked): the window asks to sign in again.
 pub const SESSION_ENDED_EVENT: &str = "team-session-ended";
+/// Emitted with an `OfflineCopy` when the team server cannot be reached and History answers from
+/// its offline copy, and with `null` when the server answers again.
+pub const TEAM_OFFLINE_EVENT: &str = "team-offline";
 
 /// Spawns the forwarding task, which ends when the engine's bus closes.
 pub fn forward(app: AppHandle, engine: &Arc<Engine>) {

@@ -13,6 +13,7 @@ use switchboard_core::{
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::tables::ExportFormat;
 use switchboard_engine::{ActionCall, ErrorCode};
+use switchboard_store::Store;
 use tauri::AppHandle;
 
 use crate::commands::{
@@ -92,6 +93,9 @@ pub struct Ctx<'a> {
     pub desktop: Option<Desktop<'a>>,
     /// The team account the operation runs for, on a team server.
     pub member: Option<&'a Member>,
+    /// The offline copy of the team server's History, which History's reads answer from while
+    /// the server cannot be reached (`team::offline`); none otherwise.
+    pub history: Option<Arc<Store>>,
 }
 
 /// The console's own parts: its speakers, listening in, its team link and its window.
@@ -287,6 +291,7 @@ operations! {
     Viewer Console team_certificate(url: String) => team::team_certificate;
     Viewer Console team_sign_in(url: String, name: String, password: String, fingerprint: String) => team::team_sign_in;
     Viewer Console use_this_computer() => team::use_this_computer;
+    Viewer Console team_offline() => team::team_offline;
 }
 
 #[cfg(test)]

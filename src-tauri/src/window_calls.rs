@@ -18,6 +18,7 @@ use crate::listen_in::Listening;
 use crate::operations::{self, Ctx, Desktop, Operation, Place};
 use crate::playback::Speakers;
 use crate::team::link::TeamLink;
+use crate::team::offline;
 
 /// Tauri's invoke handler: answers every listed operation (the window is granted each by name in
 /// `capabilities/main.json`); anything else is not ours.
@@ -46,10 +47,12 @@ async fn run(app: &AppHandle, operation: &Operation, args: Value) -> Reply<Value
     let listening = app.state::<Listening>();
     let team = app.state::<TeamLink>();
     let desktop = Desktop { speakers: &speakers, listening: &listening, team: &team, app };
-    let ctx = Ctx { console: &console, keychain: &keychain, desktop: Some(desktop), member: None };
+    let ctx = Ctx { console: &console, keychain: &keychain, desktop: Some(desktop), member: None, history: None };
     let path = export_path(operation, &args)?;
     let answer = match (operation.place, team.current()) {
-        (Place::Engine | Place::Export, Some(server)) => server.forward(operation.name, args).await?,
+        (Place::Engine | Place::Export, Some(server)) => {
+            offline::forward(&ctx, app, &server, operation.name, args).await?
+        }
         (Place::Desktop, Some(server)) => {
             return Err(CommandError::new(
                 ErrorCode::InvalidInput,

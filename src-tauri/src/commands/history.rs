@@ -2,6 +2,7 @@
 //! exports, contact memory, retention and forgetting a contact.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use switchboard_core::{CallFilter, CallId, CallSummary, ContactId, FieldError};
 use switchboard_engine::history::{
@@ -9,8 +10,9 @@ use switchboard_engine::history::{
 };
 use switchboard_engine::now;
 use switchboard_engine::tables::ExportFormat;
+use switchboard_store::{Store, StoreError};
 
-use super::{Export, Reply, engine, export_bytes, export_format, query, with_store};
+use super::{Export, Reply, engine, export_bytes, export_format, on_store, query, with_store};
 use crate::dto::{CommandError, ForgetReport, HistoryHit, HistorySettings};
 use crate::operations::Ctx;
 
@@ -23,23 +25,37 @@ pub async fn history_page(
     before: Option<CallId>,
     limit: u32,
 ) -> Reply<Vec<CallSummary>> {
-    query(ctx.console, move |store| store.history_page(&filter, before, limit.clamp(1, MAX_PAGE))).await
+    read(ctx, move |store| store.history_page(&filter, before, limit.clamp(1, MAX_PAGE))).await
 }
 
 pub async fn history_count(ctx: &Ctx<'_>, filter: CallFilter) -> Reply<u64> {
-    query(ctx.console, move |store| store.history_count(&filter)).await
+    read(ctx, move |store| store.history_count(&filter)).await
 }
 
 pub async fn history_search(ctx: &Ctx<'_>, filter: CallFilter, text: String, limit: u32) -> Reply<Vec<HistoryHit>> {
-    query(ctx.console, move |store| {
+    read(ctx, move |store| {
         let hits = store.history_search(&filter, &text, limit.clamp(1, MAX_PAGE))?;
-        Ok(hits.into_iter().map(|hit| HistoryHit { call: hit.call, seq: hit.seq, snippet: hit.snippet }).collect())
+        Ok::<_, StoreError>(
+            hits.into_iter().map(|hit| HistoryHit { call: hit.call, seq: hit.seq, snippet: hit.snippet }).collect(),
+        )
     })
     .await
 }
 
 pub async fn call_detail(ctx: &Ctx<'_>, call_id: CallId) -> Reply<CallRecord> {
-    with_store(ctx.console, move |store| history::call_record(store, call_id)).await
+    read(ctx, move |store| history::call_record(store, call_id)).await
+}
+
+/// Runs a History read on the store it reads: the offline copy of the team server's History
+/// while the console answers from it, else the engine's.
+async fn read<T: Send + 'static, E: Into<CommandError> + Send + 'static>(
+    ctx: &Ctx<'_>,
+    work: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
+) -> Reply<T> {
+    match &ctx.history {
+        Some(copy) => on_store(Arc::clone(copy), work).await,
+        None => with_store(ctx.console, work).await,
+    }
 }
 
 /// Writes one call (`call_id`) or a whole campaign (`campaign_id`) to `path`, in the format its

@@ -43,7 +43,14 @@ pub async fn with_store<T: Send + 'static, E: Into<CommandError> + Send + 'stati
     console: &Console,
     work: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
 ) -> Reply<T> {
-    let store = Arc::clone(engine(console)?.store());
+    on_store(Arc::clone(engine(console)?.store()), work).await
+}
+
+/// Runs work on `store` off the async workers.
+pub async fn on_store<T: Send + 'static, E: Into<CommandError> + Send + 'static>(
+    store: Arc<Store>,
+    work: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
+) -> Reply<T> {
     match tauri::async_runtime::spawn_blocking(move || work(&store)).await {
         Ok(result) => result.map_err(Into::into),
         Err(err) => Err(CommandError::new(ErrorCode::Storage, format!("the work did not finish: {err}"))),

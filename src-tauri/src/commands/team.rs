@@ -12,6 +12,7 @@ use super::keys::with_keychain;
 use crate::dto::CommandError;
 use crate::operations::Ctx;
 use crate::team::link::{self, TeamConnection};
+use crate::team::offline::OfflineCopy;
 
 /// The team server the console is signed in to; none while it uses this computer's engine.
 pub async fn team_status(ctx: &Ctx<'_>) -> Reply<Option<TeamConnection>> {
@@ -66,8 +67,14 @@ pub async fn team_sign_in(
         tracing::info!(server = %connection.url, "signed in to a team server: this computer's engine stops");
         switchboard.stop(Duration::ZERO, std::future::ready(())).await;
     }
-    desktop.team.connect(desktop.app, connection.clone(), token)?;
+    desktop.team.connect(desktop.app, &ctx.console.paths.root, connection.clone(), token)?;
     Ok(connection)
+}
+
+/// The offline copy History answers from while the team server cannot be reached; none while
+/// it can, or when the console is not signed in.
+pub async fn team_offline(ctx: &Ctx<'_>) -> Reply<Option<OfflineCopy>> {
+    Ok(ctx.desktop()?.team.current().and_then(|connected| connected.history.stale()))
 }
 
 /// Signs out of the team server and starts the console again on this computer's engine.

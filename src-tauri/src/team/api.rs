@@ -180,7 +180,13 @@ async fn run(server: &TeamServer, member: &Member, name: &str, body: &[u8]) -> R
             CommandError::new(ErrorCode::InvalidInput, format!("the arguments of {name} are not JSON: {err}"))
         })?
     };
-    let ctx = Ctx { console: &server.console, keychain: &server.keychain, desktop: None, member: Some(member) };
+    let ctx = Ctx {
+        console: &server.console,
+        keychain: &server.keychain,
+        desktop: None,
+        member: Some(member),
+        history: None,
+    };
     operations::dispatch(&ctx, name, args).await
 }
 

@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::{Error, Message};
 use ts_rs::TS;
 
 use super::api::SESSION_ENDED;
+use super::offline::HistoryCopy;
 use super::tls::fingerprint;
 use crate::commands::Reply;
 use crate::dto::CommandError;
@@ -30,6 +31,8 @@ use crate::operations::Role;
 
 /// How long an operation may take on the server (a rehearsal runs many calls).
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(600);
+/// How long the server may take to accept a connection before it counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The first wait before the event stream is opened again after it closed; it doubles while
 /// the stream cannot be opened, up to `RECONNECT_MAX`.
 const RECONNECT: Duration = Duration::from_secs(1);
@@ -57,6 +60,8 @@ pub struct TeamLink {
 /// A signed-in link.
 pub struct Connected {
     pub connection: TeamConnection,
+    /// The offline copy of the server's History for this account.
+    pub history: HistoryCopy,
     http: reqwest::Client,
     token: String,
     relay: tauri::async_runtime::JoinHandle<()>,
@@ -74,34 +79,36 @@ impl TeamLink {
         self.connected.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Links to `connection` with `token`, relaying its events to the window from now on.
-    pub fn connect(&self, app: &AppHandle, connection: TeamConnection, token: String) -> Reply<()> {
+    /// Links to `connection` with `token`, relaying its events to the window from now on and
+    /// keeping History's answers in the profile at `root`.
+    pub fn connect(&self, app: &AppHandle, root: &Path, connection: TeamConnection, token: String) -> Reply<()> {
         let tls = pinned_tls(&connection.fingerprint)?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls((*tls).clone())
+            .connect_timeout(CONNECT_TIMEOUT)
             .timeout(OPERATION_TIMEOUT)
             .build()
             .map_err(|err| team_error(format!("cannot set up the connection: {err}")))?;
         let relay = tauri::async_runtime::spawn(relay_events(app.clone(), connection.clone(), token.clone(), tls));
-        let connected = Connected { connection, http, token, relay };
+        let history = HistoryCopy::new(root, &connection);
+        let connected = Connected { connection, history, http, token, relay };
         *self.connected.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(connected));
         Ok(())
     }
 }
 
+/// Why a request got no answer from the team server: refused, timed out, TLS failed or cut off.
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
 impl Connected {
-    /// Runs operation `name` on the server with the window's own arguments.
-    pub async fn forward(&self, name: &str, args: Value) -> Reply<Value> {
+    /// Runs operation `name` on the server with the window's own arguments: its answer (or its
+    /// refusal: 401 and 403 among them), or why the server could not be reached.
+    pub async fn forward(&self, name: &str, args: Value) -> Result<Reply<Value>, Unreachable> {
         let url = format!("{}/api/v1/ops/{name}", self.connection.url);
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(&self.token)
-            .json(&args)
-            .send()
-            .await
-            .map_err(|err| team_error(format!("{} did not answer: {}", self.connection.url, innermost(&err))))?;
-        answer(response).await
+        let sent = self.http.post(url).bearer_auth(&self.token).json(&args).send().await;
+        let response = sent.map_err(|err| Unreachable(innermost(&err)))?;
+        Ok(answer(response).await)
     }
 }
 

@@ -29,6 +29,7 @@ import type {
   ForgetReport,
   HistoryHit,
   HistorySettings,
+  OfflineCopy,
   KeysView,
   ListenerInfo,
   CallId,
@@ -172,9 +173,15 @@ export const api = {
   teamSignIn: (url: string, name: string, password: string, fingerprint: string) =>
     call<TeamConnection>("team_sign_in", { url, name, password, fingerprint }),
   useThisComputer: () => call<null>("use_this_computer"),
+  teamOffline: () => call<OfflineCopy | null>("team_offline"),
   getTheme: () => call<Theme>("get_theme"),
   setTheme: (theme: Theme) => call<Theme>("set_theme", { theme }),
 };
+
+/** Subscribes to whether History answers from its offline copy (the team server cannot be reached). */
+export async function onOfflineCopy(onChange: (copy: OfflineCopy | null) => void): Promise<UnlistenFn> {
+  return listen<OfflineCopy | null>("team-offline", (e) => onChange(e.payload));
+}
 
 /**
  * Subscribes to engine events; `onResync` runs when events were missed and state must be re-read,

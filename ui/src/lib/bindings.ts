@@ -1023,6 +1023,20 @@ role: string,
  */
 fingerprint: string, };
 
+export type OfflineCopy = { 
+/**
+ * The team server that cannot be reached (`https://host:port`).
+ */
+server: string, 
+/**
+ * When the copy last took an answer from it; none when it holds nothing yet.
+ */
+updatedAt: UnixMillis | null, 
+/**
+ * Why it cannot be reached (connection refused, timed out, TLS failed).
+ */
+reason: string, };
+
 export type PlaybackStatus = { 
 /**
  * The call whose recording is loaded; `null` when none is.

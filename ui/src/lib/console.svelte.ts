@@ -13,6 +13,7 @@ import type {
   EngineEvent,
   FieldError,
   Offer,
+  OfflineCopy,
   QuoteRequest,
   TeamConnection,
   TranscriptLine,
@@ -33,6 +34,8 @@ class ConsoleState {
   info = $state<AppInfo | null>(null);
   /** The team server this console works on, or none (this computer's engine). */
   team = $state<TeamConnection | null>(null);
+  /** While the team server cannot be reached: History shows its offline copy, and from when. */
+  offline = $state<OfflineCopy | null>(null);
   agents = $state<Agent[]>([]);
   contacts = $state<Contact[]>([]);
   calls = $state<CallSummary[]>([]);
@@ -69,6 +72,7 @@ class ConsoleState {
 
   async load(): Promise<void> {
     this.team = (await this.attempt("Reading the team server", () => api.teamStatus())) ?? null;
+    if (this.team) this.offline = (await this.attempt("Asking whether the team server answers", () => api.teamOffline())) ?? null;
     const info = await this.attempt("Starting the console", () => api.appInfo());
     if (!info) return;
     this.info = info;

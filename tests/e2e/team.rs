@@ -3,7 +3,8 @@
 //! campaign, the second sees it live, the first closes and the campaign goes on to its end; the
 //! second then goes back to its own computer's engine. Each dispatcher's phone is their own,
 //! and the theme each console's. A viewer's console cannot call or launch,
-//! and signs in again when its session expires.
+//! and signs in again when its session expires. With the server stopped, History lists,
+//! searches and opens calls from the console's offline copy, saying so, until it is back.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
@@ -42,8 +43,13 @@ struct TeamServer {
 
 impl TeamServer {
     fn start(data: &Path) -> Self {
+        Self::start_on(data, "127.0.0.1:0")
+    }
+
+    /// `serve --team` on `data`, listening on `address` (`host:port`; port 0 picks one).
+    fn start_on(data: &Path, address: &str) -> Self {
         let mut child = switchboard(data)
-            .args(["serve", "--no-keychain", "--port", "0", "--team", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--no-keychain", "--port", "0", "--team", "--bind", address])
             .env("SWITCHBOARD_SIM_CAST", "cooperative")
             .env("SWITCHBOARD_SIM_TIME_SCALE", "20")
             .stdout(Stdio::piped())
@@ -64,10 +70,17 @@ impl TeamServer {
     }
 }
 
-impl Drop for TeamServer {
-    fn drop(&mut self) {
+impl TeamServer {
+    /// Stops the server as a crash would.
+    fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for TeamServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -271,6 +284,96 @@ async fn a_viewers_console_cannot_call_or_launch_and_signs_in_again_when_its_ses
         app.click("nav-contacts").await;
         app.wait_for("[data-testid=contact-row]").await;
         assert!(app.texts("[data-testid=error-banner]").await.is_empty());
+        app.quit().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_reads_its_offline_copy_while_the_team_server_is_down_and_says_so_until_it_is_back() {
+    within(TEST_LIMIT, async {
+        let server_data = tempfile::tempdir().unwrap();
+        add_user(server_data.path(), "ana", "dispatcher");
+        let mut server = TeamServer::start(server_data.path());
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start(data.path(), 1).await;
+        sign_in(&app, &server, "ana", "dispatcher").await;
+
+        // A call on the team server, opened in History while the server answers.
+        app.call_contact("Acme Fasteners").await;
+        app.until_call_completed().await;
+        app.click("nav-history").await;
+        app.click("history-row").await;
+        let lines = eventually("the call's transcript", PATIENCE, || async {
+            let lines = app.texts("[data-testid=call-view] [data-testid=history-line]").await;
+            (!lines.is_empty()).then_some(lines)
+        })
+        .await;
+        let call_id = app.attrs("[data-testid=history-row]", "data-call-id").await.remove(0);
+        assert!(app.texts("[data-testid=history-offline]").await.is_empty(), "the server answers: no copy shown");
+        // A word said on the call, to search for.
+        let said = app.texts("[data-testid=call-view] [data-testid=history-line] .text").await;
+        let word = said
+            .iter()
+            .flat_map(|line| line.split(|c: char| !c.is_alphabetic()))
+            .find(|word| word.len() >= 6)
+            .expect("a word to search for")
+            .to_owned();
+
+        // The server stops: History, opened again, lists from the copy and says so.
+        let address = server.url.trim_start_matches("https://").to_owned();
+        server.stop();
+        app.click("nav-live").await;
+        app.click("nav-history").await;
+        let label = eventually("History to say it shows the offline copy", PATIENCE, || async {
+            app.texts("[data-testid=history-offline]").await.into_iter().next()
+        })
+        .await;
+        assert!(label.starts_with(&format!("Offline copy — last updated from {} at ", server.url)), "{label}");
+        assert!(label.contains("cannot be reached"), "{label}");
+        assert_eq!(app.attrs("[data-testid=history-row]", "data-call-id").await, [call_id.clone()]);
+        assert_eq!(app.text("[data-testid=history-count]").await, "1 call");
+
+        // It searches the transcript, and opens the call at the line found.
+        replace_text(&app.wait_for("[data-testid=history-search]").await, &word).await;
+        let hits = eventually("a search hit from the copy", PATIENCE, || async {
+            let hits = app.attrs("[data-testid=history-hit]", "data-call-id").await;
+            (!hits.is_empty()).then_some(hits)
+        })
+        .await;
+        assert!(hits.iter().all(|hit| *hit == call_id), "{hits:?}");
+        app.wait_for("[data-testid=history-hit]").await.click().await.unwrap();
+        eventually("the call opened from the copy", PATIENCE, || async {
+            let shown = app
+                .texts(&format!("[data-testid=call-view][data-call-id='{call_id}'] [data-testid=history-line]"))
+                .await;
+            (shown == lines).then_some(())
+        })
+        .await;
+
+        // What needs the server is refused, saying why.
+        app.call_contact("Acme Fasteners").await;
+        eventually("the call refused", PATIENCE, || async {
+            let messages = app.texts("[data-testid=error-message]").await;
+            messages
+                .iter()
+                .any(|message| {
+                    message.starts_with("Calling Acme Fasteners: the team server at ")
+                        && message.contains("cannot be reached")
+                        && message.ends_with("this needs the server; History shows its offline copy")
+                })
+                .then_some(())
+        })
+        .await;
+
+        // The server is back on its address: with nothing clicked, the label goes.
+        let _server = TeamServer::start_on(server_data.path(), &address);
+        app.click("nav-history").await;
+        eventually("the offline copy's label to go", Duration::from_secs(90), || async {
+            app.texts("[data-testid=history-offline]").await.is_empty().then_some(())
+        })
+        .await;
+        assert_eq!(app.attrs("[data-testid=history-row]", "data-call-id").await, [call_id]);
         app.quit().await;
     })
     .await;

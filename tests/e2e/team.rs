@@ -331,7 +331,7 @@ async fn history_reads_its_offline_copy_while_the_team_server_is_down_and_says_s
         .await;
         assert!(label.starts_with(&format!("Offline copy — last updated from {} at ", server.url)), "{label}");
         assert!(label.contains("cannot be reached"), "{label}");
-        assert_eq!(app.attrs("[data-testid=history-row]", "data-call-id").await, [call_id.clone()]);
+        assert_eq!(app.attrs("[data-testid=history-row]", "data-call-id").await, std::slice::from_ref(&call_id));
         assert_eq!(app.text("[data-testid=history-count]").await, "1 call");
 
         // It searches the transcript, and opens the call at the line found.

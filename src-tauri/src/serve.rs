@@ -189,7 +189,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         });
         let declared_dead = tokio::select! {
             _ = stops.recv() => false,
-            _ = fenced.wait_for(|fenced| *fenced) => true,
+            // A database no other node shares has no fence: its sender is gone, and this waits on.
+            Ok(_) = fenced.wait_for(|fenced| *fenced) => true,
         };
         if declared_dead {
             eprintln!("switchboard: another node declared this one dead and took its calls; stopping");

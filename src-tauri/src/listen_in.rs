@@ -1,8 +1,8 @@
 //! Listening in on a live call on the local speakers: one call at a time, both parties mixed by
-//! a `LiveMonitor` on the output device chosen in Settings, fed from the engine's live-audio
-//! tap by a task. A hosted call's audio is forked from Twilio (through the Twilio account in
-//! force) and the fork is stopped with the listening. No device is an ordinary answer,
-//! shown in the window; the rest of the app carries on.
+//! a `LiveMonitor` on the output device chosen in Settings, fed by a task from the engine's
+//! live-audio tap, or signed in, from the team server's listen-in socket. A hosted call's audio
+//! is forked from Twilio (through the Twilio account in force) and the fork is stopped with the
+//! listening. No device is an ordinary answer, shown in the window; the rest of the app carries on.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,13 +10,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use switchboard_core::CallId;
 use switchboard_engine::Engine;
+use switchboard_engine::listen_in::{self as engine, LiveFrame};
 use switchboard_speaker::{LiveMonitor, SpeakerError};
 use switchboard_telephony::ProviderClients;
-use switchboard_telephony::listen_in::{HostedForking, listen_in};
+use switchboard_telephony::listen_in::{HostedForking, StopFork, listen_in};
 use switchboard_voice::MonitorForks;
 use tauri::async_runtime::JoinHandle;
 use tokio::sync::oneshot;
 use ts_rs::TS;
+
+use crate::dto::CommandError;
+use crate::team::link::{Connected, TeamFrames};
 
 /// Where listening is, as the console shows it (polled while listening).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -44,6 +48,40 @@ pub enum ListenFailure {
     Speaker(#[from] SpeakerError),
     #[error(transparent)]
     Call(#[from] switchboard_telephony::listen_in::ListenError),
+    /// The team server refused, or could not be reached.
+    #[error("{}", .0.message)]
+    Team(CommandError),
+}
+
+/// Where the frames of the call listened to come from.
+enum Source {
+    /// The engine beside the window, and what stops a hosted call's fork.
+    Engine(engine::Listening, StopFork),
+    /// The team server signed in to.
+    Team(TeamFrames),
+}
+
+impl Source {
+    /// The next frame, `None` once the call's audio has ended.
+    async fn recv(&mut self) -> Option<LiveFrame> {
+        match self {
+            Source::Engine(frames, _) => frames.recv().await,
+            Source::Team(frames) => frames.recv().await,
+        }
+    }
+
+    /// Lets the call's audio go: stops its fork, or closes the server's socket.
+    async fn close(self, call: CallId) {
+        match self {
+            Source::Engine(frames, fork) => {
+                drop(frames);
+                if let Err(error) = fork.stop().await {
+                    tracing::warn!(%call, %error, "could not stop the call's monitor fork");
+                }
+            }
+            Source::Team(frames) => frames.close().await,
+        }
+    }
 }
 
 /// The console's listening in.
@@ -71,23 +109,49 @@ impl Listening {
         Self { forking, current: Mutex::default() }
     }
 
-    /// Listens to `call` on `device` (`None`: the system default), instead of any call before.
+    /// Listens to `engine`'s `call` on `device` (`None`: the system default), instead of any
+    /// call before.
     pub async fn listen(
         &self,
         engine: &Engine,
         call: CallId,
         device: Option<&str>,
     ) -> Result<ListeningStatus, ListenFailure> {
+        self.listen_to(call, device, async {
+            let (frames, fork) = listen_in(engine, self.forking.as_ref(), call).await?.into_parts();
+            Ok(Source::Engine(frames, fork))
+        })
+        .await
+    }
+
+    /// Listens to the team `server`'s `call` on `device`, instead of any call before.
+    pub async fn listen_over(
+        &self,
+        server: &Connected,
+        call: CallId,
+        device: Option<&str>,
+    ) -> Result<ListeningStatus, ListenFailure> {
+        let source = async { server.listen(call).await.map(Source::Team).map_err(ListenFailure::Team) };
+        self.listen_to(call, device, source).await
+    }
+
+    /// Listens to `call` on `device` with the frames `source` opens, once the device is open.
+    async fn listen_to(
+        &self,
+        call: CallId,
+        device: Option<&str>,
+        source: impl Future<Output = Result<Source, ListenFailure>>,
+    ) -> Result<ListeningStatus, ListenFailure> {
         self.stop().await;
         let (monitor, mut feed) = LiveMonitor::open(device)?;
-        let (mut frames, fork) = listen_in(engine, self.forking.as_ref(), call).await?.into_parts();
+        let mut source = source.await?;
         let (stop, mut stopped) = oneshot::channel();
         let live = Arc::new(AtomicBool::new(true));
         let still_live = Arc::clone(&live);
         let task = tauri::async_runtime::spawn(async move {
             loop {
                 tokio::select! {
-                    frame = frames.recv() => match frame {
+                    frame = source.recv() => match frame {
                         Some(frame) => {
                             feed.push(frame.party, &frame.frame);
                         }
@@ -97,10 +161,7 @@ impl Listening {
                 }
             }
             still_live.store(false, Ordering::Release);
-            drop(frames);
-            if let Err(error) = fork.stop().await {
-                tracing::warn!(%call, %error, "could not stop the call's monitor fork");
-            }
+            source.close(call).await;
         });
         let current = Current { call_id: call, monitor, live, stop: Some(stop), task };
         let status = status(Some(&current));

@@ -72,9 +72,12 @@ pub enum Place {
     Speakers,
     /// The console's own (its link to a team server, its theme): always here.
     Console,
-    /// This computer's speakers with a call or recording of the engine beside the window: not
-    /// over a team server yet.
+    /// This computer's speakers with a setting of the engine beside the window: not over a team
+    /// server.
     Desktop,
+    /// This computer's speakers playing the engine's audio (a recording, a live call): from the
+    /// engine beside the window, or fetched from the team server over its audio routes.
+    Heard,
 }
 
 /// An operation as listed.
@@ -277,12 +280,12 @@ operations! {
     Admin Engine test_connection(provider: String) => connection::test_connection;
     Viewer Speakers audio_devices() => playback::audio_devices;
     Viewer Desktop choose_audio_device(name: Option<String>) => playback::choose_audio_device;
-    Viewer Desktop play_recording(call_id: CallId, from_ms: u64) => playback::play_recording;
+    Viewer Heard play_recording(call_id: CallId, from_ms: u64) => playback::play_recording;
     Viewer Speakers pause_recording() => playback::pause_recording;
     Viewer Speakers seek_recording(position_ms: u64) => playback::seek_recording;
     Viewer Speakers set_playback_volume(volume: f32, muted: bool) => playback::set_playback_volume;
     Viewer Speakers playback_status() => playback::playback_status;
-    Viewer Desktop listen_to_call(call_id: CallId) => listen_in::listen_to_call;
+    Viewer Heard listen_to_call(call_id: CallId) => listen_in::listen_to_call;
     Viewer Speakers stop_listening() => listen_in::stop_listening;
     Viewer Speakers set_listening_volume(volume: f32, muted: bool) => listen_in::set_listening_volume;
     Viewer Speakers listening_status() => listen_in::listening_status;

@@ -71,19 +71,30 @@ impl Speakers {
         *self.current() = None;
     }
 
-    /// Plays `call`'s recording from `file` at `from_ms`, loading it unless it is the one loaded.
-    pub fn play(&self, call: CallId, file: &Path, from_ms: u64) -> Result<PlaybackStatus, SpeakerError> {
+    /// Whether `call`'s recording is the one loaded.
+    pub fn has_loaded(&self, call: CallId) -> bool {
+        self.current().as_ref().is_some_and(|(loaded, _)| *loaded == call)
+    }
+
+    /// Loads `call`'s recording from `file` (decoded whole), instead of the one loaded.
+    pub fn load(&self, call: CallId, file: &Path) -> Result<(), SpeakerError> {
         let mut current = self.current();
-        if current.as_ref().is_none_or(|(loaded, _)| *loaded != call) {
-            *current = None;
-            let recording = read_recording(file, RECORDING_RATE, Channels::Stereo)
-                .map_err(|err| SpeakerError::Output(format!("cannot read the recording: {err}")))?;
-            let player = Player::open(self.device().as_deref(), &recording)?;
-            *current = Some((call, player));
-        }
-        if let Some((_, player)) = current.as_ref() {
-            player.seek(from_ms);
-            player.play()?;
+        *current = None;
+        let recording = read_recording(file, RECORDING_RATE, Channels::Stereo)
+            .map_err(|err| SpeakerError::Output(format!("cannot read the recording: {err}")))?;
+        *current = Some((call, Player::open(self.device().as_deref(), &recording)?));
+        Ok(())
+    }
+
+    /// Plays the loaded recording, `call`'s, from `from_ms`.
+    pub fn play(&self, call: CallId, from_ms: u64) -> Result<PlaybackStatus, SpeakerError> {
+        let current = self.current();
+        match current.as_ref() {
+            Some((loaded, player)) if *loaded == call => {
+                player.seek(from_ms);
+                player.play()?;
+            }
+            _ => return Err(SpeakerError::Output(format!("the recording of call {call} is not loaded"))),
         }
         Ok(status(current.as_ref()))
     }

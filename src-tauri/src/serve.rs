@@ -25,6 +25,7 @@ use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
 use crate::startup::{self, ProviderArgs, Startup};
 use crate::team::api::{self, TeamServer};
+use crate::team::audio::ListenHubs;
 use crate::team::tls;
 
 /// The arguments of `serve`.
@@ -163,6 +164,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                     console: Arc::clone(&console),
                     keychain,
                     limits: Default::default(),
+                    listening: ListenHubs::new(&console),
                 }));
                 let (stop, stopped) = oneshot::channel::<()>();
                 let serving = api::serve(listener, TlsAcceptor::from(tls.config), router, async move {

@@ -14,24 +14,35 @@ impl From<ListenFailure> for CommandError {
     fn from(failure: ListenFailure) -> Self {
         match failure {
             ListenFailure::Speaker(error) => error.into(),
-            ListenFailure::Call(error) => {
-                let code = match &error {
-                    ListenError::NotFound(_) => ErrorCode::NotFound,
-                    ListenError::NotLive(..) | ListenError::NoTwilioCall(_) => ErrorCode::InvalidInput,
-                    ListenError::NoTwilio => ErrorCode::BackendUnavailable,
-                    ListenError::Fork(_) => ErrorCode::BackendFailed,
-                    ListenError::Store(_) => ErrorCode::Storage,
-                };
-                CommandError::new(code, error.to_string())
-            }
+            ListenFailure::Call(error) => error.into(),
+            ListenFailure::Team(error) => error,
         }
     }
 }
 
-/// Listens to a live call on the speakers (both parties mixed), instead of any call before.
+impl From<ListenError> for CommandError {
+    fn from(error: ListenError) -> Self {
+        let code = match &error {
+            ListenError::NotFound(_) => ErrorCode::NotFound,
+            ListenError::NotLive(..) | ListenError::NoTwilioCall(_) => ErrorCode::InvalidInput,
+            ListenError::NoTwilio => ErrorCode::BackendUnavailable,
+            ListenError::Fork(_) => ErrorCode::BackendFailed,
+            ListenError::Store(_) => ErrorCode::Storage,
+        };
+        CommandError::new(code, error.to_string())
+    }
+}
+
+/// Listens to a live call on the speakers (both parties mixed), instead of any call before: a
+/// call of the engine beside the window, or signed in, of the team server's.
 pub async fn listen_to_call(ctx: &Ctx<'_>, call_id: CallId) -> Reply<ListeningStatus> {
-    let engine = engine(ctx.console)?;
-    Ok(ctx.listening()?.listen(&engine, call_id, ctx.speakers()?.chosen_device().as_deref()).await?)
+    let desktop = ctx.desktop()?;
+    let device = desktop.speakers.chosen_device();
+    let listening = match desktop.team.current() {
+        Some(server) => desktop.listening.listen_over(&server, call_id, device.as_deref()).await,
+        None => desktop.listening.listen(&*engine(ctx.console)?, call_id, device.as_deref()).await,
+    };
+    Ok(listening?)
 }
 
 pub async fn stop_listening(ctx: &Ctx<'_>) -> Reply<ListeningStatus> {

@@ -29,16 +29,30 @@ pub async fn choose_audio_device(ctx: &Ctx<'_>, name: Option<String>) -> Reply<(
     Ok(())
 }
 
-/// Plays a call's recording from `from_ms`.
+/// Plays a call's recording from `from_ms`: a recording of the engine beside the window, or
+/// signed in, one fetched from the team server (then kept loaded, so seeking fetches nothing).
 pub async fn play_recording(ctx: &Ctx<'_>, call_id: CallId, from_ms: u64) -> Reply<PlaybackStatus> {
-    let recording = query(ctx.console, move |store| store.recording(call_id)).await?;
-    let recording = recording
-        .filter(|recording| recording.deleted_at.is_none())
-        .ok_or_else(|| CommandError::from(StoreError::NotFound(format!("a recording of call {call_id}"))))?;
-    let recordings = engine(ctx.console)?
-        .recordings()
-        .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "this profile keeps no recordings"))?;
-    Ok(ctx.speakers()?.play(call_id, &recordings.path_of(&recording.file), from_ms)?)
+    let desktop = ctx.desktop()?;
+    match desktop.team.current() {
+        Some(server) if !desktop.speakers.has_loaded(call_id) => {
+            let fetched = server.recording(call_id).await?;
+            desktop.speakers.load(call_id, fetched.path())?;
+        }
+        Some(_) => {}
+        None => {
+            let recording = query(ctx.console, move |store| store.recording(call_id)).await?;
+            let recording = recording
+                .filter(|recording| recording.deleted_at.is_none())
+                .ok_or_else(|| CommandError::from(StoreError::NotFound(format!("a recording of call {call_id}"))))?;
+            let recordings = engine(ctx.console)?
+                .recordings()
+                .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "this profile keeps no recordings"))?;
+            if !desktop.speakers.has_loaded(call_id) {
+                desktop.speakers.load(call_id, &recordings.path_of(&recording.file))?;
+            }
+        }
+    }
+    Ok(desktop.speakers.play(call_id, from_ms)?)
 }
 
 pub async fn pause_recording(ctx: &Ctx<'_>) -> Reply<PlaybackStatus> {

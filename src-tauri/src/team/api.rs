@@ -1,6 +1,7 @@
 //! The team server's HTTP API over TLS: `POST /api/v1/session` signs in, `POST /api/v1/ops/{name}`
-//! runs an operation of the list with the JSON arguments the window would send, and
-//! `GET /api/v1/events` streams the engine's events over a WebSocket. Every call is audited.
+//! runs an operation of the list with the JSON arguments the window would send,
+//! `GET /api/v1/events` streams the engine's events over a WebSocket, and a call's audio has
+//! routes of its own (`audio`). Every call is audited.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,38 +9,42 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use futures_util::{Stream, StreamExt as _};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use switchboard_engine::{Engine, ErrorCode};
+use switchboard_engine::ErrorCode;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_rustls::TlsAcceptor;
 
 use super::accounts::{self, Member};
+use super::audio::{self, ListenHubs};
 use super::sign_in_limits::SignInLimits;
 use crate::commands::{Reply, with_store};
 use crate::console::Console;
 use crate::dto::CommandError;
 use crate::keychain::Keychain;
-use crate::operations::{self, Ctx, Place};
+use crate::operations::{self, Ctx, Place, Role};
 
 /// The largest request body (an imported workbook travels as a JSON array of bytes).
 const MAX_BODY: usize = 64 * 1024 * 1024;
 /// A TLS handshake and a request head must each arrive within this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often an open event stream checks that its session still holds (not expired, not revoked).
+/// How often an open WebSocket checks that its session still holds (not expired, not revoked).
 const SESSION_CHECK: Duration = Duration::from_secs(2);
-/// The WebSocket close code an event stream ends with when its session no longer holds; the
-/// console then asks to sign in again rather than opening the stream again.
+/// A console that takes no message for this long is let go (its socket closed).
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+/// The WebSocket close code a team socket (events, listen-in) ends with when its session no
+/// longer holds; the console then asks to sign in again rather than opening the stream again.
 pub const SESSION_ENDED: u16 = 4401;
 
 /// What the API serves: the engine as the console would see it, with the server's keys.
@@ -47,6 +52,8 @@ pub struct TeamServer {
     pub console: Arc<Console>,
     pub keychain: Arc<Keychain>,
     pub limits: SignInLimits,
+    /// The live calls consoles listen in on.
+    pub listening: ListenHubs,
 }
 
 /// The API's routes.
@@ -55,6 +62,8 @@ pub fn router(server: Arc<TeamServer>) -> Router {
         .route("/api/v1/session", post(sign_in))
         .route("/api/v1/ops/{operation}", post(operation))
         .route("/api/v1/events", get(events))
+        .route("/api/v1/recordings/{call}", get(audio::recording))
+        .route("/api/v1/listen/{call}", get(audio::listen))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(server)
 }
@@ -167,6 +176,12 @@ async fn run(server: &TeamServer, member: &Member, name: &str, body: &[u8]) -> R
             format!("{name} is the console's own (its speakers, its link, its theme): not over a team server"),
         ));
     }
+    if operation.place == Place::Heard {
+        return Err(CommandError::new(
+            ErrorCode::InvalidInput,
+            format!("{name} plays on the console's speakers: its audio has a route of its own"),
+        ));
+    }
     if member.role < operation.role {
         return Err(CommandError::new(
             ErrorCode::Forbidden,
@@ -196,56 +211,104 @@ async fn events(State(server): State<Arc<TeamServer>>, headers: HeaderMap, upgra
         Ok(engine) => engine,
         Err(err) => return refuse(err),
     };
-    let member = match member(&server.console, &headers).await {
-        Ok(member) => member,
-        Err(err) => {
-            audited(&server.console, "(no session)", "events", Err(err.code)).await;
-            return refuse(err);
-        }
+    let (member, token) = match admitted(&server, &headers, "events", Role::Viewer).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     audited(&server.console, &member.name, "events", Ok(())).await;
-    let token = bearer(&headers).unwrap_or_default();
-    upgrade.on_upgrade(move |socket| stream_events(socket, engine, server, member, token))
+    let events = engine.bus().subscribe();
+    drop(engine);
+    // Each event as `{"event": ...}`; `{"resync": missed}` when the stream fell behind (the
+    // console re-reads, as the window does on `engine-resync`).
+    let frames = futures_util::stream::unfold(events, |mut events| async move {
+        let frame = match events.recv().await {
+            Ok(event) => json!({ "event": &*event }),
+            Err(RecvError::Lagged(missed)) => json!({ "resync": missed }),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Message::Text(frame.to_string().into()), events))
+    });
+    let stopping = CloseFrame { code: close_code::AWAY, reason: "the team server is stopping".into() };
+    upgrade.on_upgrade(move |socket| async move {
+        let session = Session { server: &server, member: &member, token: &token, what: "events" };
+        session.stream(socket, Box::pin(frames), stopping).await;
+    })
 }
 
-/// Each event as `{"event": ...}`; `{"resync": missed}` when the stream fell behind (the
-/// console re-reads, as the window does on `engine-resync`). The stream closes with
-/// `SESSION_ENDED` once `token`'s session has expired or was revoked.
-async fn stream_events(
-    mut socket: WebSocket,
-    engine: Arc<Engine>,
-    server: Arc<TeamServer>,
-    member: Member,
-    token: String,
-) {
-    let mut events = engine.bus().subscribe();
-    drop(engine);
-    let mut checks = tokio::time::interval(SESSION_CHECK);
-    loop {
-        let frame = tokio::select! {
-            event = events.recv() => match event {
-                Ok(event) => json!({ "event": &*event }),
-                Err(RecvError::Lagged(missed)) => json!({ "resync": missed }),
-                Err(RecvError::Closed) => break,
-            },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                Some(Ok(_)) => continue,
-            },
-            _ = checks.tick() => match session_holds(&server.console, &token).await {
-                Ok(()) => continue,
-                Err(err) => {
-                    audited(&server.console, &member.name, "events closed", Err(err.code)).await;
-                    let reason = CloseFrame { code: SESSION_ENDED, reason: err.message.into() };
-                    let _ = socket.send(Message::Close(Some(reason))).await;
-                    break;
+/// A signed-in account's WebSocket: what it is for (`what`, as audited) and its session.
+pub(super) struct Session<'a> {
+    pub server: &'a TeamServer,
+    pub member: &'a Member,
+    pub token: &'a str,
+    pub what: &'a str,
+}
+
+impl Session<'_> {
+    /// Sends `frames` until they end (then closes with `ended`) or the console closes the
+    /// socket; closes with `SESSION_ENDED` once the session has expired or was revoked. A
+    /// console that takes no message for `SEND_TIMEOUT` is let go.
+    pub async fn stream(
+        &self,
+        mut socket: WebSocket,
+        mut frames: impl Stream<Item = Message> + Unpin,
+        ended: CloseFrame,
+    ) {
+        let mut checks = tokio::time::interval(SESSION_CHECK);
+        let close = loop {
+            let frame = tokio::select! {
+                frame = frames.next() => match frame {
+                    Some(frame) => frame,
+                    None => break Some(ended),
+                },
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break None,
+                    Some(Ok(_)) => continue,
+                },
+                _ = checks.tick() => match session_holds(&self.server.console, self.token).await {
+                    Ok(()) => continue,
+                    Err(err) => {
+                        let closed = format!("{} closed", self.what);
+                        audited(&self.server.console, &self.member.name, &closed, Err(err.code)).await;
+                        break Some(CloseFrame { code: SESSION_ENDED, reason: err.message.into() });
+                    }
+                },
+            };
+            match tokio::time::timeout(SEND_TIMEOUT, socket.send(frame)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => break None,
+                Err(_) => {
+                    tracing::info!(account = %self.member.name, what = self.what, "a console stopped reading: let go");
+                    break None;
                 }
-            },
+            }
         };
-        if socket.send(Message::Text(frame.to_string().into())).await.is_err() {
-            break;
+        if let Some(close) = close {
+            let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(close)))).await;
         }
     }
+}
+
+/// The account `headers` sign in and its token, when its role may do `what`; else the refusal,
+/// audited.
+pub(super) async fn admitted(
+    server: &TeamServer,
+    headers: &HeaderMap,
+    what: &str,
+    role: Role,
+) -> Result<(Member, String), Response> {
+    let member = match member(&server.console, headers).await {
+        Ok(member) => member,
+        Err(err) => {
+            audited(&server.console, "(no session)", what, Err(err.code)).await;
+            return Err(refuse(err));
+        }
+    };
+    if member.role < role {
+        audited(&server.console, &member.name, what, Err(ErrorCode::Forbidden)).await;
+        let why = format!("{} is a {}: {what} needs a {}", member.name, member.role.as_str(), role.as_str());
+        return Err(refuse(CommandError::new(ErrorCode::Forbidden, why)));
+    }
+    Ok((member, bearer(headers).unwrap_or_default()))
 }
 
 /// The account the request's bearer token signs in.
@@ -273,7 +336,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn audited(console: &Console, who: &str, operation: &str, outcome: Result<(), ErrorCode>) {
+pub(super) async fn audited(console: &Console, who: &str, operation: &str, outcome: Result<(), ErrorCode>) {
     let (who, operation) = (who.to_owned(), operation.to_owned());
     let recorded = with_store(console, move |store| {
         accounts::audit(store, &who, &operation, outcome);
@@ -285,7 +348,7 @@ async fn audited(console: &Console, who: &str, operation: &str, outcome: Result<
 }
 
 /// An error as `{code, message, fields}` with the status its code means.
-fn refuse(err: CommandError) -> Response {
+pub(super) fn refuse(err: CommandError) -> Response {
     let status = match err.code {
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,

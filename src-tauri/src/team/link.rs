@@ -21,6 +21,10 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 use ts_rs::TS;
 
+mod audio;
+
+pub use audio::TeamFrames;
+
 use super::api::SESSION_ENDED;
 use super::offline::HistoryCopy;
 use super::tls::fingerprint;
@@ -64,6 +68,7 @@ pub struct Connected {
     pub history: HistoryCopy,
     http: reqwest::Client,
     token: String,
+    tls: Arc<ClientConfig>,
     relay: tauri::async_runtime::JoinHandle<()>,
 }
 
@@ -89,9 +94,10 @@ impl TeamLink {
             .timeout(OPERATION_TIMEOUT)
             .build()
             .map_err(|err| team_error(format!("cannot set up the connection: {err}")))?;
-        let relay = tauri::async_runtime::spawn(relay_events(app.clone(), connection.clone(), token.clone(), tls));
+        let relay =
+            tauri::async_runtime::spawn(relay_events(app.clone(), connection.clone(), token.clone(), Arc::clone(&tls)));
         let history = HistoryCopy::new(root, &connection);
-        let connected = Connected { connection, history, http, token, relay };
+        let connected = Connected { connection, history, http, token, tls, relay };
         *self.connected.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(connected));
         Ok(())
     }
@@ -250,17 +256,8 @@ async fn stream_events(
     token: &str,
     tls: &Arc<ClientConfig>,
 ) -> Result<Closed, String> {
-    let (host, port) = host_and_port(&connection.url).map_err(|err| err.message)?;
-    let ws_url = format!("wss://{}/api/v1/events", connection.url.trim_start_matches("https://"));
-    let mut request = ws_url.into_client_request().map_err(|err| err.to_string())?;
-    let bearer = format!("Bearer {token}").parse().map_err(|_| "the token is not a header".to_owned())?;
-    request.headers_mut().insert("authorization", bearer);
-    let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await.map_err(|err| err.to_string())?;
-    let name = ServerName::try_from(host).map_err(|err| err.to_string())?;
-    let stream =
-        tokio_rustls::TlsConnector::from(Arc::clone(tls)).connect(name, tcp).await.map_err(|err| err.to_string())?;
-    let (mut socket, _) = match tokio_tungstenite::client_async(request, stream).await {
-        Ok(opened) => opened,
+    let mut socket = match open_socket(&connection.url, token, tls, "/api/v1/events").await {
+        Ok(socket) => socket,
         Err(Error::Http(response)) if response.status() == StatusCode::UNAUTHORIZED => {
             return Ok(Closed::SessionEnded("the session is unknown or has expired: sign in again".to_owned()));
         }
@@ -287,6 +284,21 @@ async fn stream_events(
         }
     }
     Ok(Closed::ByServer)
+}
+
+/// A WebSocket to a team server, over TLS.
+type Socket = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
+/// Opens the WebSocket at `path` of the server at `url` with `token`, over `tls`.
+async fn open_socket(url: &str, token: &str, tls: &Arc<ClientConfig>, path: &str) -> Result<Socket, Error> {
+    let (host, port) = host_and_port(url).map_err(|err| Error::Io(std::io::Error::other(err.message)))?;
+    let mut request = format!("wss://{}{path}", url.trim_start_matches("https://")).into_client_request()?;
+    let bearer = format!("Bearer {token}").parse().map_err(|_| Error::Io(std::io::Error::other("the token")))?;
+    request.headers_mut().insert("authorization", bearer);
+    let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+    let name = ServerName::try_from(host).map_err(std::io::Error::other)?;
+    let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls)).connect(name, tcp).await?;
+    Ok(tokio_tungstenite::client_async(request, stream).await?.0)
 }
 
 /// TLS that accepts the server whose certificate has `fingerprint`, and nothing else.

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod audio;
 pub mod cli;
 pub mod link;
 pub mod offline;

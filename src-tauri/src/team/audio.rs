@@ -1,0 +1,215 @@
+//! A call's audio over the team server, for a console's speakers: `GET /api/v1/recordings/{call}`
+//! streams its recording, `GET /api/v1/listen/{call}` is a WebSocket of its live frames. Each
+//! call gets one listener on the engine's tap, fanned out to every console listening.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use axum::body::Body;
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use switchboard_audio::{FRAME_BYTES, Frame, Party};
+use switchboard_core::CallId;
+use switchboard_engine::listen_in::{LISTEN_QUEUE, LiveFrame};
+use switchboard_engine::{Engine, ErrorCode};
+use switchboard_telephony::listen_in::{HostedForking, ListenError, listen_in};
+use tokio::sync::{broadcast, oneshot};
+use tokio_util::io::ReaderStream;
+
+use super::api::{Session, TeamServer, admitted, audited, refuse};
+use crate::commands::{Reply, engine, query};
+use crate::console::Console;
+use crate::dto::CommandError;
+use crate::operations;
+
+/// Bytes of one live frame on the wire: the party (0 the callee, 1 the agent), then its 20 ms
+/// of 8 kHz mu-law as the engine's tap has it.
+pub const WIRE_FRAME: usize = 1 + FRAME_BYTES;
+
+/// A live frame as a binary WebSocket message.
+pub fn encode(frame: &LiveFrame) -> [u8; WIRE_FRAME] {
+    let mut wire = [0; WIRE_FRAME];
+    wire[0] = match frame.party {
+        Party::Caller => 0,
+        Party::Agent => 1,
+    };
+    wire[1..].copy_from_slice(&frame.frame);
+    wire
+}
+
+/// A binary WebSocket message as a live frame, if it is one.
+pub fn decode(wire: &[u8]) -> Option<LiveFrame> {
+    let (party, frame) = wire.split_first()?;
+    let party = match party {
+        0 => Party::Caller,
+        1 => Party::Agent,
+        _ => return None,
+    };
+    Some(LiveFrame { party, frame: Frame::try_from(frame).ok()? })
+}
+
+/// Streams call `call`'s recording (WAV or MP3) to a signed-in account allowed to play it.
+pub async fn recording(State(server): State<Arc<TeamServer>>, Path(call): Path<i64>, headers: HeaderMap) -> Response {
+    const WHAT: &str = "play_recording";
+    let (member, _) = match admitted(&server, &headers, WHAT, role_of(WHAT)).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
+    let opened = open_recording(&server.console, CallId(call)).await;
+    audited(&server.console, &member.name, WHAT, opened.as_ref().map(|_| ()).map_err(|err| err.code)).await;
+    let (file, bytes, kind) = match opened {
+        Ok(opened) => opened,
+        Err(err) => return refuse(err),
+    };
+    let headers = [(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_LENGTH, bytes.into())];
+    (headers, Body::from_stream(ReaderStream::new(file))).into_response()
+}
+
+/// Call `call`'s recording file, open, with its length and media type; a clear error (never
+/// the file's path) when there is none.
+async fn open_recording(console: &Console, call: CallId) -> Reply<(tokio::fs::File, u64, &'static str)> {
+    let missing = || CommandError::new(ErrorCode::NotFound, format!("call {call} has no recording on the team server"));
+    let recording = query(console, move |store| store.recording(call)).await?;
+    let recording = recording.filter(|recording| recording.deleted_at.is_none()).ok_or_else(missing)?;
+    let recordings = engine(console)?.recordings().ok_or_else(missing)?;
+    let path = recordings.path_of(&recording.file);
+    let file = tokio::fs::File::open(&path).await.map_err(|err| {
+        tracing::warn!(%call, path = %path.display(), error = %err, "a recording listed is not readable");
+        missing()
+    })?;
+    let bytes = file.metadata().await.map_err(|_| missing())?.len();
+    let kind = if recording.file.ends_with(".mp3") { "audio/mpeg" } else { "audio/wav" };
+    Ok((file, bytes, kind))
+}
+
+/// Opens a WebSocket of call `call`'s live frames for a signed-in account allowed to listen:
+/// one binary message per party's 20 ms (`encode`). It closes normally when the call's audio
+/// ends. A console too slow for the frames loses some; the call and the server never wait.
+pub async fn listen(
+    State(server): State<Arc<TeamServer>>,
+    Path(call): Path<i64>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    const WHAT: &str = "listen_to_call";
+    let (member, token) = match admitted(&server, &headers, WHAT, role_of(WHAT)).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
+    let joined = match engine(&server.console) {
+        Ok(engine) => server.listening.join(&engine, CallId(call)).await.map_err(CommandError::from),
+        Err(err) => Err(err),
+    };
+    audited(&server.console, &member.name, WHAT, joined.as_ref().map(|_| ()).map_err(|err| err.code)).await;
+    let (hub, frames) = match joined {
+        Ok(joined) => joined,
+        Err(err) => return refuse(err),
+    };
+    let frames = futures_util::stream::unfold(frames, |mut frames| async move {
+        loop {
+            match frames.recv().await {
+                Ok(frame) => return Some((Message::Binary(encode(&frame).to_vec().into()), frames)),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let ended = CloseFrame { code: close_code::NORMAL, reason: "the call ended".into() };
+    upgrade.on_upgrade(move |socket| async move {
+        let session = Session { server: &server, member: &member, token: &token, what: WHAT };
+        session.stream(socket, Box::pin(frames), ended).await;
+        drop(hub);
+    })
+}
+
+/// The role the operation `name` needs, as listed.
+fn role_of(name: &str) -> operations::Role {
+    operations::find(name).map_or(operations::Role::Admin, |operation| operation.role)
+}
+
+/// The calls consoles listen in on, each with one listener on the engine's tap.
+pub struct ListenHubs {
+    forking: HostedForking,
+    calls: tokio::sync::Mutex<HashMap<CallId, Weak<Hub>>>,
+}
+
+/// One call listened to: a task drains the engine's tap (and stops a hosted call's fork when it
+/// is let go) into a broadcast ring each console's socket reads; a console that falls behind
+/// the ring loses frames. The last console gone stops the task.
+pub struct Hub {
+    frames: broadcast::Receiver<LiveFrame>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _stopped = stop.send(());
+        }
+    }
+}
+
+impl ListenHubs {
+    /// Listening for `console`'s engine; hosted calls are forked through its Twilio account.
+    pub fn new(console: &Console) -> Self {
+        let forking = HostedForking::with_clients(console.clients().clone(), console.monitor_forks.clone());
+        Self { forking, calls: tokio::sync::Mutex::default() }
+    }
+
+    /// Joins the consoles listening to `call` (the first starts listening on the engine): the
+    /// hub, held while listening, and its frames from now on.
+    pub async fn join(
+        &self,
+        engine: &Engine,
+        call: CallId,
+    ) -> Result<(Arc<Hub>, broadcast::Receiver<LiveFrame>), ListenError> {
+        let mut calls = self.calls.lock().await;
+        if let Some(hub) = calls.get(&call).and_then(Weak::upgrade) {
+            let frames = hub.frames.resubscribe();
+            return Ok((hub, frames));
+        }
+        calls.retain(|_, hub| hub.strong_count() > 0);
+        let (mut tap, fork) = listen_in(engine, Some(&self.forking), call).await?.into_parts();
+        let (sender, frames) = broadcast::channel(LISTEN_QUEUE);
+        let (stop, mut stopped) = oneshot::channel();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    frame = tap.recv() => match frame {
+                        // No console listening at this instant is not an error: one may join.
+                        Some(frame) => { let _ = sender.send(frame); }
+                        None => break,
+                    },
+                    _ = &mut stopped => break,
+                }
+            }
+            drop((tap, sender));
+            if let Err(error) = fork.stop().await {
+                tracing::warn!(%call, %error, "could not stop the call's monitor fork");
+            }
+        });
+        let hub = Arc::new(Hub { frames: frames.resubscribe(), stop: Some(stop) });
+        calls.insert(call, Arc::downgrade(&hub));
+        Ok((hub, frames))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_frame_reads_back_as_sent_and_anything_else_is_not_one() {
+        let mut frame = [0xFF; FRAME_BYTES];
+        frame[7] = 3;
+        for party in [Party::Caller, Party::Agent] {
+            let sent = LiveFrame { party, frame };
+            assert_eq!(decode(&encode(&sent)), Some(sent));
+        }
+        assert_eq!(decode(&[]), None);
+        assert_eq!(decode(&[2; WIRE_FRAME]), None, "no third party");
+        assert_eq!(decode(&[0; WIRE_FRAME - 1]), None, "a short frame");
+    }
+}

@@ -2,7 +2,7 @@
 //! `team add-user`, `serve --team` over real TLS on loopback (its self-signed certificate made
 //! once, its printed fingerprint the one served), sign-in, an operation, the event stream, a
 //! viewer's launch refused, expired, forged and missing tokens refused, the audit rows, and no
-//! provider key in any answer.
+//! provider key in any answer; a call's recording and its live audio for a console's speakers.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
@@ -79,14 +79,20 @@ struct Server {
 }
 
 impl Server {
+    /// A server whose simulated calls take 20 times as long as in real life (they stay on the line).
     fn start(profile: &Profile) -> Self {
+        Self::start_at(profile, "0.05")
+    }
+
+    /// A server whose simulated calls run at `time_scale` (1: real time).
+    fn start_at(profile: &Profile, time_scale: &str) -> Self {
         let mut command = profile.switchboard();
         command
             .args(["serve", "--no-keychain", "--port", &free_port().to_string(), "--public-url", "https://sb.example"])
             .args(["--team", "--bind", "127.0.0.1:0"])
             .env("VAPI_API_KEY", VAPI_KEY)
             .env("SWITCHBOARD_SIM_CAST", "cooperative")
-            .env("SWITCHBOARD_SIM_TIME_SCALE", "0.05");
+            .env("SWITCHBOARD_SIM_TIME_SCALE", time_scale);
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let mut output = BufReader::new(child.stdout.take().unwrap());
         let (address, fingerprint) = loop {
@@ -176,15 +182,25 @@ type Events = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream
 
 /// The event stream of `server`, opened with `token`.
 async fn open_events(server: &Server, tls: &Arc<ClientConfig>, token: &str) -> Events {
+    open_socket(server, tls, token, "/api/v1/events").await.unwrap()
+}
+
+/// The WebSocket at `path` of `server`, opened with `token`, or the server's refusal.
+async fn open_socket(
+    server: &Server,
+    tls: &Arc<ClientConfig>,
+    token: &str,
+    path: &str,
+) -> Result<Events, tokio_tungstenite::tungstenite::Error> {
     let port = port_of(&server.address).to_owned();
-    let mut request = format!("wss://localhost:{port}/api/v1/events").into_client_request().unwrap();
+    let mut request = format!("wss://localhost:{port}{path}").into_client_request().unwrap();
     request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let tcp = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
     let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
         .unwrap();
-    tokio_tungstenite::client_async(request, stream).await.unwrap().0
+    Ok(tokio_tungstenite::client_async(request, stream).await?.0)
 }
 
 /// Reads `events` until the server closes it: its close code and reason.
@@ -198,6 +214,33 @@ async fn closed(events: &mut Events) -> (u16, String) {
         panic!("the event stream ended without a close frame");
     };
     tokio::time::timeout(Duration::from_secs(60), frames).await.expect("the event stream stayed open")
+}
+
+/// The audit log: who, what, how it went.
+fn audit_rows(profile: &Profile) -> Vec<(String, String, String)> {
+    let db = profile.database();
+    let mut rows = db.prepare("SELECT user_name, operation, outcome FROM audit_log ORDER BY id").unwrap();
+    rows.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// A dispatcher's quote call to the first vendor with a number: its id.
+async fn start_quote_call(client: &mut Client, token: &str) -> i64 {
+    let (_, agents) = client.op("list_agents", Some(token), json!({})).await;
+    let agent = agents.as_array().unwrap().iter().find(|agent| agent["name"] == "Vendor quote").unwrap()["id"].clone();
+    let (_, contacts) = client.op("list_contacts", Some(token), json!({})).await;
+    let vendor = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|contact| contact["fields"]["details"]["kind"] == "vendor" && !contact["phoneE164"].is_null())
+        .unwrap()["id"]
+        .clone();
+    let request = json!({"item": "pallet wrap", "quantity": 40, "unit": "rolls", "targetPrice": null,
+        "deliveryLocation": null, "neededBy": null, "notes": null, "freightEstimate": null, "vendorFreight": []});
+    let (status, call) =
+        client.op("start_call", Some(token), json!({"contactId": vendor, "agentId": agent, "request": request})).await;
+    assert_eq!(status, 200, "{call}");
+    call["id"].as_i64().unwrap()
 }
 
 fn port_of(address: &str) -> &str {
@@ -321,11 +364,7 @@ async fn a_team_server_serves_signed_in_accounts_by_role_over_tls_and_audits_the
     assert_eq!(status, 401, "an expired token");
 
     // Every call is audited: who, what, how it went.
-    let audit: Vec<(String, String, String)> = {
-        let db = profile.database();
-        let mut rows = db.prepare("SELECT user_name, operation, outcome FROM audit_log ORDER BY id").unwrap();
-        rows.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).unwrap().map(Result::unwrap).collect()
-    };
+    let audit = audit_rows(&profile);
     let has = |who: &str, operation: &str, outcome: &str| {
         audit.iter().any(|row| (row.0.as_str(), row.1.as_str(), row.2.as_str()) == (who, operation, outcome))
     };
@@ -357,12 +396,17 @@ async fn an_event_stream_closes_when_its_session_expires_or_is_revoked() {
     for name in ["ana", "ben"] {
         assert!(profile.add_user(name, "viewer", PASSWORD).status.success());
     }
+    assert!(profile.add_user("dee", "dispatcher", PASSWORD).status.success());
     let server = Server::start(&profile);
     let tls = trusting(&profile.data.join("team-tls/cert.pem"));
     let mut client = Client::new(&server, Arc::clone(&tls));
     let (ana, ben) = (client.sign_in("ana").await, client.sign_in("ben").await);
     let mut ana_events = open_events(&server, &tls, &ana).await;
     let mut ben_events = open_events(&server, &tls, &ben).await;
+    // Ana listens in on a call (slowed down: it stays on the line).
+    let dee = client.sign_in("dee").await;
+    let call = start_quote_call(&mut client, &dee).await;
+    let mut ana_listening = open_socket(&server, &tls, &ana, &format!("/api/v1/listen/{call}")).await.unwrap();
 
     let db = profile.database();
     let expire =
@@ -371,6 +415,8 @@ async fn an_event_stream_closes_when_its_session_expires_or_is_revoked() {
     let (code, reason) = closed(&mut ana_events).await;
     assert_eq!(code, 4401, "{reason}");
     assert!(reason.contains("expired") && reason.contains("sign in again"), "{reason}");
+    let (code, reason) = closed(&mut ana_listening).await;
+    assert_eq!(code, 4401, "listening in ends with the session too: {reason}");
 
     // Revoked: its session row is gone.
     let revoke = "DELETE FROM team_sessions WHERE user_id = (SELECT id FROM team_users WHERE name = 'ben')";
@@ -385,6 +431,107 @@ async fn an_event_stream_closes_when_its_session_expires_or_is_revoked() {
         )
         .unwrap();
     assert_eq!(audit, 2, "each close is audited");
+    let listening_closed = ("ana".to_owned(), "listen_to_call closed".to_owned(), "unauthorized".to_owned());
+    assert!(audit_rows(&profile).contains(&listening_closed), "{:?}", audit_rows(&profile));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_plays_a_recording_and_listens_in_over_tls_and_each_is_audited() {
+    let profile = Profile::new();
+    assert!(profile.add_user("ana", "dispatcher", PASSWORD).status.success());
+    assert!(profile.add_user("vic", "viewer", PASSWORD).status.success());
+    // Four times real time: the call is on the line for a few seconds, with both voices.
+    let server = Server::start_at(&profile, "4");
+    let tls = trusting(&profile.data.join("team-tls/cert.pem"));
+    let mut client = Client::new(&server, Arc::clone(&tls));
+    let (ana, vic) = (client.sign_in("ana").await, client.sign_in("vic").await);
+    let call = start_quote_call(&mut client, &ana).await;
+
+    // Two consoles listen in on the call at once: each gets both parties' frames until its end.
+    let listen = format!("/api/v1/listen/{call}");
+    let sockets = [
+        open_socket(&server, &tls, &vic, &listen).await.unwrap(),
+        open_socket(&server, &tls, &ana, &listen).await.unwrap(),
+    ];
+    let heard = futures_util::future::join_all(sockets.into_iter().map(|mut socket| async move {
+        let (mut parties, mut frames) = (std::collections::BTreeSet::new(), 0);
+        while let Some(message) = socket.next().await {
+            match message.unwrap() {
+                Message::Binary(frame) => {
+                    assert_eq!(frame.len(), 161, "a party's byte, then 20 ms of 8 kHz mu-law");
+                    parties.insert(frame[0]);
+                    frames += 1;
+                }
+                Message::Close(close) => {
+                    return (parties, frames, close.map(|close| (u16::from(close.code), close.reason.to_string())));
+                }
+                _ => {}
+            }
+        }
+        panic!("the listen-in socket ended without a close frame");
+    }));
+    let heard = tokio::time::timeout(Duration::from_secs(120), heard).await.expect("the call never ended");
+    for (parties, frames, close) in heard {
+        assert_eq!(parties.into_iter().collect::<Vec<_>>(), [0, 1], "both parties are heard");
+        assert!(frames > 50, "a second of audio at least: {frames} frames");
+        assert_eq!(close, Some((1000, "the call ended".to_owned())));
+    }
+
+    // Its recording, streamed whole: the server's file, byte for byte.
+    let file = eventually_recorded(&profile, call).await;
+    let fetched =
+        client.http.get(format!("{}/api/v1/recordings/{call}", client.base)).bearer_auth(&vic).send().await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.headers()["content-type"], "audio/wav");
+    assert_eq!(fetched.bytes().await.unwrap(), std::fs::read(profile.data.join("recordings").join(&file)).unwrap());
+
+    // A call with no recording, a call no longer live, no token: each a clear refusal.
+    let missing = client
+        .http
+        .get(format!("{}/api/v1/recordings/{}", client.base, call + 1))
+        .bearer_auth(&vic)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let missing: Value = missing.json().await.unwrap();
+    assert_eq!(missing["message"], format!("call {} has no recording on the team server", call + 1));
+    let over = open_socket(&server, &tls, &vic, &listen).await.err().expect("an ended call is not listened to");
+    let tokio_tungstenite::tungstenite::Error::Http(over) = over else { panic!("{over}") };
+    assert_eq!(over.status(), 422);
+    let over: Value = serde_json::from_slice(over.body().as_deref().unwrap()).unwrap();
+    assert!(over["message"].as_str().unwrap().contains("only live calls"), "{over}");
+    let anonymous = client.http.get(format!("{}/api/v1/recordings/{call}", client.base)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let audit = audit_rows(&profile);
+    for (who, operation, outcome) in [
+        ("vic", "listen_to_call", "ok"),
+        ("ana", "listen_to_call", "ok"),
+        ("vic", "play_recording", "ok"),
+        ("vic", "play_recording", "not-found"),
+        ("vic", "listen_to_call", "invalid-input"),
+        ("(no session)", "play_recording", "unauthorized"),
+    ] {
+        let row = (who.to_owned(), operation.to_owned(), outcome.to_owned());
+        assert!(audit.contains(&row), "no audit row {row:?} in {audit:?}");
+    }
+    // Not over the operations' route: the audio has its own.
+    let (status, refused) = client.op("play_recording", Some(&vic), json!({"callId": call, "fromMs": 0})).await;
+    assert!(status == 422 && refused["message"].as_str().unwrap().contains("route of its own"), "{refused}");
+}
+
+/// The file name of `call`'s recording, once the server has kept it.
+async fn eventually_recorded(profile: &Profile, call: i64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let query = "SELECT file FROM recordings WHERE call_id = ?1";
+        if let Ok(file) = profile.database().query_row(query, [call], |row| row.get(0)) {
+            return file;
+        }
+        assert!(Instant::now() < deadline, "call {call} was never recorded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// A server on a fresh profile with `names` as viewers, and a client trusting it.
@@ -472,23 +619,9 @@ async fn a_take_over_rings_the_phone_of_the_dispatcher_who_takes_it_and_the_them
     assert_eq!(anas, "+13125550101");
 
     // A call on the line, taken over by each: each take-over rings its taker's phone.
-    let (_, agents) = client.op("list_agents", Some(&ana), json!({})).await;
-    let agent = agents.as_array().unwrap().iter().find(|agent| agent["name"] == "Vendor quote").unwrap()["id"].clone();
-    let (_, contacts) = client.op("list_contacts", Some(&ana), json!({})).await;
-    let vendor = contacts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|contact| contact["fields"]["details"]["kind"] == "vendor" && !contact["phoneE164"].is_null())
-        .unwrap()["id"]
-        .clone();
-    let request = json!({"item": "pallet wrap", "quantity": 40, "unit": "rolls", "targetPrice": null,
-        "deliveryLocation": null, "neededBy": null, "notes": null, "freightEstimate": null, "vendorFreight": []});
-    let (status, call) =
-        client.op("start_call", Some(&ana), json!({"contactId": vendor, "agentId": agent, "request": request})).await;
-    assert_eq!(status, 200, "{call}");
+    let call = start_quote_call(&mut client, &ana).await;
     for (token, phone) in [(&ana, "+13125550101"), (&ben, team_phone)] {
-        let take_over = json!({"callId": call["id"], "action": "take-over", "text": ""});
+        let take_over = json!({"callId": call, "action": "take-over", "text": ""});
         let (status, action) = client.op("control_call", Some(token), take_over).await;
         assert_eq!((status, action["text"].as_str()), (200, Some(phone)), "{action}");
     }

@@ -113,7 +113,7 @@ async fn without_an_output_device_listening_says_so_and_the_call_carries_on() {
 }
 
 /// Waits until the Listen button shows `listening` (on: "Stop listening", with a meter).
-async fn until_listening(app: &App, listening: bool) {
+pub async fn until_listening(app: &App, listening: bool) {
     let label = if listening { "Stop listening" } else { "Listen" };
     eventually(label, PATIENCE, || async {
         let button = app.wait_for("[data-testid=listen-toggle]").await;
@@ -154,7 +154,7 @@ async fn drag_volume(app: &App, share: f64) -> (Vec<f64>, f64) {
 }
 
 /// Waits until the speakers are given no more audio.
-async fn until_speakers_idle(speakers: &Speakers) {
+pub async fn until_speakers_idle(speakers: &Speakers) {
     eventually("the speakers to fall quiet", PATIENCE, || async {
         let mark = speakers.played();
         tokio::time::sleep(SETTLE).await;

@@ -28,3 +28,4 @@ mod speakers;
 mod spreadsheets;
 mod startup;
 mod team;
+mod team_audio;

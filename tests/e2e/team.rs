@@ -22,7 +22,7 @@ fn switchboard(data: &Path) -> Command {
 }
 
 /// `switchboard team add-user NAME --role ROLE` on `data`, the password on stdin.
-fn add_user(data: &Path, name: &str, role: &str) {
+pub fn add_user(data: &Path, name: &str, role: &str) {
     let mut child = switchboard(data)
         .args(["team", "add-user", name, "--role", role])
         .stdin(Stdio::piped())
@@ -35,23 +35,33 @@ fn add_user(data: &Path, name: &str, role: &str) {
 }
 
 /// A running `serve --team`, killed when the test ends.
-struct TeamServer {
+pub struct TeamServer {
     child: Child,
     url: String,
     fingerprint: String,
 }
 
 impl TeamServer {
+    /// A server whose simulated calls run 20 times as fast as in real life.
     fn start(data: &Path) -> Self {
-        Self::start_on(data, "127.0.0.1:0")
+        Self::start_with(data, "127.0.0.1:0", "20")
     }
 
     /// `serve --team` on `data`, listening on `address` (`host:port`; port 0 picks one).
     fn start_on(data: &Path, address: &str) -> Self {
+        Self::start_with(data, address, "20")
+    }
+
+    /// A server whose simulated calls run at `time_scale` (1: real time).
+    pub fn start_at(data: &Path, time_scale: &str) -> Self {
+        Self::start_with(data, "127.0.0.1:0", time_scale)
+    }
+
+    fn start_with(data: &Path, address: &str, time_scale: &str) -> Self {
         let mut child = switchboard(data)
             .args(["serve", "--no-keychain", "--port", "0", "--team", "--bind", address])
             .env("SWITCHBOARD_SIM_CAST", "cooperative")
-            .env("SWITCHBOARD_SIM_TIME_SCALE", "20")
+            .env("SWITCHBOARD_SIM_TIME_SCALE", time_scale)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -86,7 +96,7 @@ impl Drop for TeamServer {
 
 /// Settings → Team server: the address, the certificate checked against the one the server
 /// printed and trusted, the account; the window then shows the server and who is signed in.
-async fn sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
+pub async fn sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
     fill_sign_in(app, server, name).await;
     // Signing in reads the whole window again from the server: this mark goes with the old page.
     app.client.execute("window.beforeSignIn = true", vec![]).await.unwrap();

@@ -57,8 +57,8 @@ pub enum ListenFailure {
 enum Source {
     /// The engine beside the window, and what stops a hosted call's fork.
     Engine(engine::Listening, StopFork),
-    /// The team server signed in to.
-    Team(TeamFrames),
+    /// The team server signed in to (its socket is large: boxed).
+    Team(Box<TeamFrames>),
 }
 
 impl Source {
@@ -131,7 +131,9 @@ impl Listening {
         call: CallId,
         device: Option<&str>,
     ) -> Result<ListeningStatus, ListenFailure> {
-        let source = async { server.listen(call).await.map(Source::Team).map_err(ListenFailure::Team) };
+        let source = async {
+            server.listen(call).await.map(|frames| Source::Team(Box::new(frames))).map_err(ListenFailure::Team)
+        };
         self.listen_to(call, device, source).await
     }
 

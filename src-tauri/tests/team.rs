@@ -496,8 +496,9 @@ async fn a_viewer_plays_a_recording_and_listens_in_over_tls_and_each_is_audited(
     assert_eq!(missing.status(), 404);
     let missing: Value = missing.json().await.unwrap();
     assert_eq!(missing["message"], format!("call {} has no recording on the team server", call + 1));
-    let over = open_socket(&server, &tls, &vic, &listen).await.err().expect("an ended call is not listened to");
-    let tokio_tungstenite::tungstenite::Error::Http(over) = over else { panic!("{over}") };
+    let Err(tokio_tungstenite::tungstenite::Error::Http(over)) = open_socket(&server, &tls, &vic, &listen).await else {
+        panic!("an ended call is listened to");
+    };
     assert_eq!(over.status(), 422);
     let over: Value = serde_json::from_slice(over.body().as_deref().unwrap()).unwrap();
     assert!(over["message"].as_str().unwrap().contains("only live calls"), "{over}");

@@ -1,8 +1,10 @@
 //! The webhook inbox: verified provider webhooks, stored before they are answered and processed
-//! afterwards; a redelivery (same provider and event key) is recognised at insert.
+//! afterwards; a redelivery (same provider and event key) is recognised at insert. Shared by the
+//! nodes of one database: any node stores a webhook, the node running its call applies it, and a
+//! node claims a row before applying it, so two nodes never both apply one.
 
 use crate::db::{Row, params};
-use switchboard_core::UnixMillis;
+use switchboard_core::{CallId, UnixMillis};
 
 use crate::{Result, Store};
 
@@ -42,6 +44,8 @@ pub struct WebhookRow {
     pub processed_at: Option<UnixMillis>,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// The node that took the row to apply it, if one did.
+    pub claimed_by: Option<i64>,
 }
 
 /// How many webhooks the inbox holds, by fate.
@@ -55,7 +59,7 @@ pub struct InboxCounts {
 }
 
 const SELECT_WEBHOOK: &str = "SELECT id, provider, route, event_key, received_at, request_id, content_type, body,
-        processed_at, attempts, last_error FROM webhook_inbox";
+        processed_at, attempts, last_error, claimed_by FROM webhook_inbox";
 
 impl Store {
     /// Stores a webhook and commits it, unless one with the same provider and event key is
@@ -102,6 +106,36 @@ impl Store {
         self.conn()?.query_opt(&format!("{SELECT_WEBHOOK} WHERE id = ?1"), params![id], read_webhook)
     }
 
+    /// The live node that applies the webhooks of call `id`: the one running it. `None` when
+    /// no live node runs it (a call made before nodes were kept, one whose node has ended, one
+    /// passed to no node): then whichever node comes first applies them.
+    pub fn webhook_applier(&self, id: CallId) -> Result<Option<i64>> {
+        let owner = self.conn()?.query_opt(
+            "SELECT calls.node_id FROM calls JOIN nodes ON nodes.id = calls.node_id
+             WHERE calls.id = ?1 AND nodes.ended_at IS NULL",
+            params![id.0],
+            |row| row.get(0),
+        )?;
+        Ok(owner)
+    }
+
+    /// Takes pending webhook `id` for this store's node to apply (a compare-and-swap: it is
+    /// unclaimed, claimed by this node already, or by a node that has ended). Returns false when
+    /// another live node holds it, it is no longer pending, or this node has ended. A store that
+    /// registered no node takes every row (it is the only one applying them).
+    pub fn claim_webhook(&self, id: i64) -> Result<bool> {
+        let Some(node) = self.node() else { return Ok(true) };
+        let changed = self.conn()?.execute(
+            "UPDATE webhook_inbox SET claimed_by = ?2
+             WHERE id = ?1 AND processed_at IS NULL AND last_error IS NULL
+               AND EXISTS (SELECT 1 FROM nodes WHERE id = ?2 AND ended_at IS NULL)
+               AND (claimed_by IS NULL OR claimed_by = ?2
+                    OR claimed_by IN (SELECT id FROM nodes WHERE ended_at IS NOT NULL))",
+            params![id, node],
+        )?;
+        Ok(changed == 1)
+    }
+
     /// Marks a webhook as applied.
     pub fn mark_webhook_processed(&self, id: i64, at: UnixMillis) -> Result<()> {
         self.conn()?.execute(
@@ -146,5 +180,6 @@ fn read_webhook(row: &Row<'_>) -> Result<WebhookRow> {
         processed_at: row.get::<Option<i64>>(8)?.map(UnixMillis),
         attempts: row.get(9)?,
         last_error: row.get(10)?,
+        claimed_by: row.get(11)?,
     })
 }

@@ -10,6 +10,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_schema.sql"),
     include_str!("../../migrations/postgres/0002_team_user_phone.sql"),
     include_str!("../../migrations/postgres/0003_nodes.sql"),
+    include_str!("../../migrations/postgres/0004_inbox_claims.sql"),
 ];
 
 /// The advisory lock key the migration transaction holds ("switchbd" in ASCII).

@@ -2,7 +2,7 @@
 //! failed rows leave the queue, rows survive reopening; calls found by their provider id.
 
 use switchboard_core::UnixMillis;
-use switchboard_store::{InboxCounts, InboxInsert, NewCall, NewWebhook};
+use switchboard_store::{InboxCounts, InboxInsert, NewCall, NewNode, NewWebhook, NodeEnd, Store};
 
 use crate::{TestDb, seeded};
 
@@ -89,7 +89,57 @@ fn a_call_is_found_by_its_provider_id(db: &TestDb) {
     assert_eq!(store.call_by_provider_id("CA4").unwrap(), None);
 }
 
+fn register(store: &Store, pid: u32) -> i64 {
+    store.register_node(&NewNode { host: "test-host", pid, max_calls: 10, now: UnixMillis(1_000) }).unwrap()
+}
+
+fn a_row_is_claimed_by_one_node_until_that_node_ends(db: &TestDb) {
+    let (a, b, lone) = (db.open(), db.open(), db.open());
+    let Ok(InboxInsert::Inserted(id)) = b.insert_webhook(&webhook("k", b"body")) else { panic!("stored") };
+    assert!(lone.claim_webhook(id).unwrap(), "a store of no node applies every row");
+    let (node_a, node_b) = (register(&a, 1), register(&b, 2));
+    assert!(a.claim_webhook(id).unwrap());
+    assert!(a.claim_webhook(id).unwrap(), "a node's own claim holds for it");
+    assert!(!b.claim_webhook(id).unwrap(), "another live node's claim is refused");
+    assert_eq!(b.webhook(id).unwrap().unwrap().claimed_by, Some(node_a));
+
+    // A dies before it marks the row: once it has ended, B takes the row over.
+    let end = NodeEnd { reason: "node died", kept: &[], adopter: Some(node_b), now: UnixMillis(30_000) };
+    assert_eq!(b.reap_nodes(UnixMillis(20_000), &end).unwrap().len(), 1);
+    assert!(!a.claim_webhook(id).unwrap(), "an ended node claims nothing");
+    assert!(b.claim_webhook(id).unwrap());
+    b.mark_webhook_processed(id, UnixMillis(31_000)).unwrap();
+    assert!(!b.claim_webhook(id).unwrap(), "a processed row is claimed no more");
+}
+
+fn the_webhooks_of_a_call_are_applied_by_the_live_node_that_runs_it(db: &TestDb) {
+    let (a, b) = (db.open(), db.open());
+    seeded(&a);
+    let new_call = |store: &Store| {
+        let (agent, contact) = (store.list_agents().unwrap().remove(0), store.list_contacts().unwrap().remove(0));
+        let call = NewCall {
+            contact_id: contact.id,
+            agent_id: agent.id,
+            backend: agent.config.backend,
+            phone_e164: "+13125550143".into(),
+            created_at: UnixMillis(1_000),
+            campaign: None,
+        };
+        store.insert_call(&call).unwrap().id
+    };
+    let before_nodes = new_call(&a);
+    let (node_a, node_b) = (register(&a, 1), register(&b, 2));
+    let of_a = new_call(&a);
+    assert_eq!(b.webhook_applier(of_a).unwrap(), Some(node_a));
+    assert_eq!(a.webhook_applier(before_nodes).unwrap(), None, "a call of no node is anyone's");
+    let end = NodeEnd { reason: "node died", kept: &[], adopter: Some(node_b), now: UnixMillis(30_000) };
+    b.reap_nodes(UnixMillis(20_000), &end).unwrap();
+    assert_eq!(b.webhook_applier(of_a).unwrap(), None, "a dead node's closed call is anyone's");
+}
+
 on_both!(
+    a_row_is_claimed_by_one_node_until_that_node_ends,
+    the_webhooks_of_a_call_are_applied_by_the_live_node_that_runs_it,
     a_redelivered_event_is_a_duplicate_and_writes_nothing,
     processed_and_failed_rows_leave_the_queue,
     an_inserted_row_is_in_the_file_when_insert_returns,

@@ -6,12 +6,16 @@
 //! until [`ListenerSettings::unknown_call_grace`](super::ListenerSettings) has passed. What a
 //! row reports goes to the call's task when it still runs, else to the store (see
 //! [`CallReports`](switchboard_engine::CallReports)).
+//!
+//! The inbox is shared by the nodes of one database: a row about a call another live node runs
+//! is left for that node, and a row is claimed before it is applied or parked, so two nodes'
+//! processors never both apply one (see `Store::claim_webhook`).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::BackendKind;
+use switchboard_core::{BackendKind, CallId};
 use switchboard_store::WebhookRow;
 use tokio::task::JoinHandle;
 
@@ -38,6 +42,8 @@ pub struct InboxPass {
     pub failed: usize,
     /// Rows left pending: their call is not known yet.
     pub waiting: usize,
+    /// Rows left to another node: the one running their call, or one that claimed them first.
+    pub elsewhere: usize,
 }
 
 /// Processes every row left unprocessed (at start-up, before the processor runs).
@@ -82,6 +88,7 @@ pub fn spawn_inbox_processor_until(
 enum Outcome {
     Processed,
     Waiting,
+    Elsewhere,
     Parked(String),
 }
 
@@ -101,11 +108,23 @@ async fn drain(state: &Arc<ListenerState>) -> Result<InboxPass, EngineError> {
             match process(state, &row).await? {
                 Outcome::Processed => pass.processed += 1,
                 Outcome::Waiting => pass.waiting += 1,
+                Outcome::Elsewhere => pass.elsewhere += 1,
                 Outcome::Parked(reason) => {
-                    tracing::warn!(inbox = row.id, route = row.route, reason, "webhook parked");
                     let store = Arc::clone(&state.store);
-                    blocking(move || store.mark_webhook_failed(row.id, &reason)).await?;
-                    pass.failed += 1;
+                    let parked = blocking(move || {
+                        let claimed = store.claim_webhook(row.id)?;
+                        if claimed {
+                            store.mark_webhook_failed(row.id, &reason)?;
+                            tracing::warn!(inbox = row.id, route = row.route, reason, "webhook parked");
+                        }
+                        Ok::<_, EngineError>(claimed)
+                    })
+                    .await?;
+                    if parked {
+                        pass.failed += 1;
+                    } else {
+                        pass.elsewhere += 1;
+                    }
                 }
             }
         }
@@ -146,6 +165,9 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             }
             return Ok(Outcome::Parked(format!("no call is known by {}", provider_ids.join(" or "))));
         };
+        if !claim(state, row.id, Some(call.id)).await? {
+            return Ok(Outcome::Elsewhere);
+        }
         let ultravox = state.ultravox.as_ref().filter(|_| call.backend == BackendKind::Ultravox);
         match (report, notice) {
             (Some(report), _) => {
@@ -168,10 +190,29 @@ async fn process(state: &Arc<ListenerState>, row: &WebhookRow) -> Result<Outcome
             (None, None) if route == WebhookRoute::TwilioStatus && session_ends_call(&state.pipeline, &call, next) => {}
             (None, None) => state.reports.deliver_state(&call, next, reason).await?,
         }
+    } else if !claim(state, row.id, None).await? {
+        return Ok(Outcome::Elsewhere);
     }
     switchboard_store::failpoint!("inbox-applied");
     let (store, id) = (Arc::clone(&state.store), row.id);
     blocking(move || store.mark_webhook_processed(id, now())).await?;
     switchboard_store::failpoint!("inbox-marked");
     Ok(Outcome::Processed)
+}
+
+/// Takes row `id` for this node to apply, unless it is about a call another live node runs
+/// (`call`), or another node claimed it first.
+async fn claim(state: &Arc<ListenerState>, id: i64, call: Option<CallId>) -> Result<bool, EngineError> {
+    let store = Arc::clone(&state.store);
+    blocking(move || {
+        // A process that is no node of a shared database applies every row.
+        let Some(node) = store.node() else { return Ok(true) };
+        if let Some(call) = call
+            && store.webhook_applier(call)?.is_some_and(|runner| runner != node)
+        {
+            return Ok::<_, EngineError>(false);
+        }
+        Ok(store.claim_webhook(id)?)
+    })
+    .await
 }

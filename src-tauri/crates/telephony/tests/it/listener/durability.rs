@@ -81,7 +81,7 @@ async fn a_webhook_acknowledged_before_a_kill_is_applied_once_after_restart() {
     let bus = EventBus::new(16);
     let mut events = bus.subscribe();
     let state = Arc::new(ListenerState::new(Arc::clone(&store), bus, secrets(), ListenerSettings::new(PUBLIC)));
-    assert_eq!(replay_inbox(&state).await.unwrap(), InboxPass { processed: 1, failed: 0, waiting: 0 });
+    assert_eq!(replay_inbox(&state).await.unwrap(), InboxPass { processed: 1, failed: 0, waiting: 0, elsewhere: 0 });
     assert_eq!(replay_inbox(&state).await.unwrap(), InboxPass::default());
     assert_eq!(store.call(call.id).unwrap().unwrap().state, CallState::InProgress);
     let mut changes = Vec::new();

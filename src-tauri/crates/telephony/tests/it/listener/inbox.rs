@@ -30,7 +30,10 @@ async fn a_signed_status_callback_is_stored_before_the_200_and_then_applied() {
     assert_eq!(rows[0].request_id.as_deref(), response.headers()["x-request-id"].to_str().ok());
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::Dialing);
 
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 1, failed: 0, waiting: 0 });
+    assert_eq!(
+        replay_inbox(&fixture.state).await.unwrap(),
+        InboxPass { processed: 1, failed: 0, waiting: 0, elsewhere: 0 }
+    );
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::Ringing);
     assert_eq!(fixture.published_states(), [CallState::Ringing]);
     assert_eq!(fixture.store.inbox_counts().unwrap(), InboxCounts { total: 1, pending: 0, failed: 0 });
@@ -114,7 +117,10 @@ async fn each_provider_s_webhook_reaches_its_call() {
         let path = request.uri().path().to_owned();
         assert_eq!(fixture.send(request).await.status(), StatusCode::OK, "{path}");
     }
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 5, failed: 0, waiting: 0 });
+    assert_eq!(
+        replay_inbox(&fixture.state).await.unwrap(),
+        InboxPass { processed: 5, failed: 0, waiting: 0, elsewhere: 0 }
+    );
     assert_eq!(fixture.state_of_call(fixture.call.id), CallState::InProgress);
     let eleven = fixture.store.call(eleven.id).unwrap().unwrap();
     assert_eq!((eleven.state, eleven.end_reason.as_deref()), (CallState::Completed, Some("the caller hung up")));
@@ -156,7 +162,10 @@ async fn unreadable_webhooks_and_calls_unknown_past_the_grace_are_parked_with_th
     let stranger = twilio_request("/twilio/status", &twilio_status("CAnobody", "ringing", 1));
     assert_eq!(fixture.send(stranger).await.status(), StatusCode::OK);
 
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 0, failed: 2, waiting: 0 });
+    assert_eq!(
+        replay_inbox(&fixture.state).await.unwrap(),
+        InboxPass { processed: 0, failed: 2, waiting: 0, elsewhere: 0 }
+    );
     assert_eq!(fixture.store.inbox_counts().unwrap(), InboxCounts { total: 2, pending: 0, failed: 2 });
     let reasons: Vec<String> =
         (1..=2).map(|id| fixture.store.webhook(id).unwrap().unwrap().last_error.unwrap()).collect();
@@ -182,7 +191,10 @@ async fn the_post_call_audio_webhook_keeps_the_mp3_as_the_call_s_recording() {
         r#"{{"type":"post_call_audio","event_timestamp":1,"data":{{"agent_id":"a","conversation_id":"conv_audio","full_audio":"{audio}"}}}}"#
     );
     assert_eq!(fixture.send(elevenlabs_request(body.as_bytes(), unix_now())).await.status(), StatusCode::OK);
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 1, failed: 0, waiting: 0 });
+    assert_eq!(
+        replay_inbox(&fixture.state).await.unwrap(),
+        InboxPass { processed: 1, failed: 0, waiting: 0, elsewhere: 0 }
+    );
 
     let recording = fixture.store.recording(call.id).unwrap().expect("the audio is the call's recording");
     assert!(recording.file.ends_with(".mp3"), "{recording:?}");
@@ -194,5 +206,8 @@ async fn the_post_call_audio_webhook_keeps_the_mp3_as_the_call_s_recording() {
     // Audio that is not base64 is parked with its reason.
     let garbled = r#"{"type":"post_call_audio","event_timestamp":2,"data":{"conversation_id":"conv_2","full_audio":"not base64!"}}"#;
     assert_eq!(fixture.send(elevenlabs_request(garbled.as_bytes(), unix_now())).await.status(), StatusCode::OK);
-    assert_eq!(replay_inbox(&fixture.state).await.unwrap(), InboxPass { processed: 0, failed: 1, waiting: 0 });
+    assert_eq!(
+        replay_inbox(&fixture.state).await.unwrap(),
+        InboxPass { processed: 0, failed: 1, waiting: 0, elsewhere: 0 }
+    );
 }

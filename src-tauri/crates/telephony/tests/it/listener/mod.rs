@@ -11,6 +11,7 @@ mod provider_health;
 mod public_url;
 mod refusal_log;
 mod security;
+mod shared_inbox;
 mod slow_requests;
 
 use std::net::SocketAddr;
@@ -97,11 +98,8 @@ impl Fixture {
     }
 
     /// Sends `request` through the router, from a loopback peer unless it names another.
-    pub async fn send(&self, mut request: Request<Body>) -> Response<Body> {
-        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
-            request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
-        }
-        router(Arc::clone(&self.state)).oneshot(request).await.unwrap()
+    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+        send_to(&self.state, request).await
     }
 
     pub fn state_of_call(&self, id: CallId) -> CallState {
@@ -118,6 +116,14 @@ impl Fixture {
         }
         states
     }
+}
+
+/// Sends `request` through the router of `state`, from a loopback peer unless it names another.
+pub async fn send_to(state: &Arc<ListenerState>, mut request: Request<Body>) -> Response<Body> {
+    if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
+    }
+    router(Arc::clone(state)).oneshot(request).await.unwrap()
 }
 
 /// A Twilio status callback body.

@@ -198,7 +198,65 @@ impl ListenHubs {
 
 #[cfg(test)]
 mod tests {
+    use switchboard_core::{BackendKind, UnixMillis};
+    use switchboard_engine::EngineSettings;
+    use switchboard_store::{NewCall, Store};
+
     use super::*;
+
+    /// An engine over a store with the shipped samples and one simulated call on the line.
+    fn engine_with_a_call() -> (Engine, CallId) {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        switchboard_engine::sample::seed_shipped(&store).unwrap();
+        let contact = store.list_contacts().unwrap().into_iter().find(|contact| contact.phone_e164.is_some()).unwrap();
+        let new_call = NewCall {
+            contact_id: contact.id,
+            agent_id: store.list_agents().unwrap()[0].id,
+            backend: BackendKind::Simulator,
+            phone_e164: contact.phone_e164.unwrap(),
+            created_at: UnixMillis(0),
+            campaign: None,
+        };
+        let call = store.insert_call(&new_call).unwrap().id;
+        (Engine::new(store, EngineSettings::default()), call)
+    }
+
+    #[tokio::test]
+    async fn consoles_share_a_calls_tap_and_one_that_falls_behind_only_loses_frames() {
+        let (engine, call) = engine_with_a_call();
+        let hubs = ListenHubs {
+            forking: HostedForking::with_clients(Default::default(), Default::default()),
+            calls: tokio::sync::Mutex::default(),
+        };
+        let (first, mut behind) = hubs.join(&engine, call).await.unwrap();
+        let (second, mut keeping_up) = hubs.join(&engine, call).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &second), "one listener on the call's tap");
+
+        // Three rings' worth, each taken by the console keeping up; the other reads none.
+        let mut tap = engine.live_audio().tap(call);
+        let sent = LISTEN_QUEUE * 3;
+        for n in 0..sent {
+            let frame = [u8::try_from(n % 256).unwrap(); FRAME_BYTES];
+            tap.publish(Party::Agent, &frame);
+            assert_eq!(keeping_up.recv().await.unwrap(), LiveFrame { party: Party::Agent, frame });
+        }
+        let lost = match behind.recv().await {
+            Err(broadcast::error::RecvError::Lagged(lost)) => lost,
+            other => panic!("the console behind lost nothing: {other:?}"),
+        };
+        let lost = usize::try_from(lost).unwrap();
+
+        // The call's audio ends: every console's frames end, after what they still hold, the newest.
+        drop(tap);
+        let mut held = Vec::new();
+        while let Ok(frame) = behind.recv().await {
+            held.push(frame.frame[0]);
+        }
+        assert!(held.len() >= LISTEN_QUEUE && lost + held.len() == sent, "lost {lost}, held {}", held.len());
+        let newest: Vec<u8> = (lost..sent).map(|n| u8::try_from(n % 256).unwrap()).collect();
+        assert_eq!(held, newest);
+        assert!(matches!(keeping_up.recv().await, Err(broadcast::error::RecvError::Closed)));
+    }
 
     #[test]
     fn a_live_frame_reads_back_as_sent_and_anything_else_is_not_one() {

@@ -3,10 +3,18 @@
 //! nodes of one database: any node stores a webhook, the node running its call applies it, and a
 //! node claims a row before applying it, so two nodes never both apply one.
 
-use crate::db::{Row, params};
+use crate::db::{Dialect, PgTarget, Row, params};
 use switchboard_core::{CallId, UnixMillis};
 
 use crate::{Result, Store};
+
+/// The Postgres channel a stored webhook is announced on.
+const NEW_WEBHOOK: &str = "webhook_inbox";
+
+/// Watches for webhooks stored by any node; stops when dropped.
+pub struct WebhookWatch {
+    _listener: crate::db::pg_listen::PgListener,
+}
 
 /// A verified webhook about to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +92,24 @@ impl Store {
             |row| row.get(0),
         );
         conn.sync_each_commit(false)?;
-        Ok(inserted?.map_or(InboxInsert::Duplicate, InboxInsert::Inserted))
+        let inserted = inserted?;
+        if inserted.is_some() && conn.dialect() == Dialect::Postgres {
+            // Wakes the other nodes' processors (see `Store::watch_new_webhooks`).
+            conn.execute(&format!("SELECT pg_notify('{NEW_WEBHOOK}', '')"), &[])?;
+        }
+        Ok(inserted.map_or(InboxInsert::Duplicate, InboxInsert::Inserted))
+    }
+
+    /// Calls `wake` whenever any process sharing the database stores a webhook (on Postgres,
+    /// through LISTEN on a connection of its own), until the returned watch is dropped. `None`
+    /// on SQLite, where only this process stores webhooks.
+    pub fn watch_new_webhooks(&self, wake: impl Fn() + Send + 'static) -> Option<WebhookWatch> {
+        match &self.connections {
+            crate::Connections::Postgres(_, target) => Some(WebhookWatch {
+                _listener: crate::db::pg_listen::listen(PgTarget::clone(target), NEW_WEBHOOK, wake),
+            }),
+            crate::Connections::Sqlite(_) => None,
+        }
     }
 
     /// Up to `limit` webhooks neither processed nor parked as failed, oldest first, from those

@@ -50,7 +50,7 @@ pub use error::{StoreError, WriteFailure};
 pub use forget::Forgotten;
 pub use gather::GatherRow;
 pub use history::HistoryHit;
-pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow};
+pub use inbox::{InboxCounts, InboxInsert, NewWebhook, WebhookRow, WebhookWatch};
 pub use mirror::MirroredCall;
 pub use nodes::{EndedNode, NewNode, NodeEnd, NodeRow, node_lease_owner};
 pub use reviews::ReviewRow;
@@ -96,8 +96,8 @@ pub struct Store {
 enum Connections {
     /// SQLite's one connection: SQLite writes one at a time anyway.
     Sqlite(Mutex<Conn>),
-    /// A small pool of Postgres connections (see `db::pg_pool`).
-    Postgres(r2d2::Pool<db::pg_pool::PgManager>),
+    /// A small pool of Postgres connections (see `db::pg_pool`), and where they connect.
+    Postgres(r2d2::Pool<db::pg_pool::PgManager>, Box<PgTarget>),
 }
 
 impl Store {
@@ -149,13 +149,13 @@ impl Store {
         let target = PgTarget::parse(url)?;
         let database = target.database.clone();
         let name = database.clone();
-        let pool = db::pg_pool::open(target, BUSY_TIMEOUT, move |conn| match conn {
+        let pool = db::pg_pool::open(target.clone(), BUSY_TIMEOUT, move |conn| match conn {
             Conn::Postgres(pg) => pg.with_client(move |client| schema::postgres::migrate(client, &name)),
             Conn::Sqlite(_) => unreachable!("a Postgres pool holds Postgres connections"),
         })?;
         tracing::info!(database, "database open");
         Ok(Store {
-            connections: Connections::Postgres(pool),
+            connections: Connections::Postgres(pool, Box::new(target)),
             path: PathBuf::from(database),
             writes_failing: Mutex::default(),
             node: OnceLock::new(),
@@ -174,7 +174,7 @@ impl Store {
     /// Whether the database is shared by several processes (Postgres): then each registers as a
     /// node, and no start may close the calls it finds open (another node may run them).
     pub fn is_shared(&self) -> bool {
-        matches!(self.connections, Connections::Postgres(_))
+        matches!(self.connections, Connections::Postgres(..))
     }
 
     /// Where the database file is (for Postgres, its URL without the password).
@@ -214,7 +214,7 @@ impl Store {
             Connections::Sqlite(conn) => {
                 Ok(ConnGuard::Sqlite(conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())))
             }
-            Connections::Postgres(pool) => pool
+            Connections::Postgres(pool, _) => pool
                 .get()
                 .map(ConnGuard::Postgres)
                 .map_err(|error| db::pg_pool::unreachable(&self.path.to_string_lossy(), &error)),

@@ -2,6 +2,7 @@
 //! are written once with `?N` placeholders, bound with [`params!`], and read through [`Row`].
 
 mod pg;
+pub(crate) mod pg_listen;
 pub(crate) mod pg_pool;
 mod pg_target;
 mod sqlite;

@@ -137,6 +137,22 @@ fn the_webhooks_of_a_call_are_applied_by_the_live_node_that_runs_it(db: &TestDb)
     assert_eq!(b.webhook_applier(of_a).unwrap(), None, "a dead node's closed call is anyone's");
 }
 
+#[test]
+fn a_webhook_stored_by_one_node_wakes_the_others_on_postgres() {
+    let db = TestDb::postgres();
+    let (watcher, other) = (db.open(), db.open());
+    let (woken, wakes) = std::sync::mpsc::channel();
+    let watch = watcher.watch_new_webhooks(move || {
+        let _ = woken.send(());
+    });
+    assert!(watch.is_some(), "Postgres announces stored webhooks");
+    // Once listening, it wakes once (for what was stored before); then for each new row.
+    wakes.recv_timeout(std::time::Duration::from_secs(30)).expect("listening");
+    other.insert_webhook(&webhook("k", b"body")).unwrap();
+    wakes.recv_timeout(std::time::Duration::from_secs(30)).expect("woken by another node's row");
+    assert!(TestDb::sqlite().open().watch_new_webhooks(|| {}).is_none(), "on SQLite only this process stores rows");
+}
+
 on_both!(
     a_row_is_claimed_by_one_node_until_that_node_ends,
     the_webhooks_of_a_call_are_applied_by_the_live_node_that_runs_it,

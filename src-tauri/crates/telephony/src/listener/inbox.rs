@@ -55,8 +55,8 @@ pub async fn replay_inbox(state: &Arc<ListenerState>) -> Result<InboxPass, Engin
     Ok(pass)
 }
 
-/// Starts the task that processes the inbox whenever a webhook is stored, and every few seconds
-/// for rows waiting for their call. A pass that fails on the store is logged and retried.
+/// Starts the task that processes the inbox whenever a webhook is stored (by any node of a shared
+/// database), and every few seconds for rows waiting for their call. A pass that fails on the store is logged and retried.
 pub fn spawn_inbox_processor(state: Arc<ListenerState>) -> JoinHandle<()> {
     spawn_inbox_processor_until(state, std::future::pending())
 }
@@ -68,6 +68,11 @@ pub fn spawn_inbox_processor_until(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // Rows other nodes of a shared database store wake this processor too.
+        let _watch = state.store.watch_new_webhooks({
+            let state = Arc::clone(&state);
+            move || state.inbox_wakeup.notify_one()
+        });
         let mut stop = std::pin::pin!(stop);
         loop {
             let stopping = tokio::select! {

@@ -217,7 +217,7 @@ impl Store {
             Connections::Postgres(pool, _) => pool
                 .get()
                 .map(ConnGuard::Postgres)
-                .map_err(|error| db::pg_pool::unreachable(&self.path.to_string_lossy(), &error)),
+                .map_err(|error| db::pg_pool::no_connection(&self.path.to_string_lossy(), &error)),
         }
     }
 }

@@ -81,6 +81,6 @@ pub(crate) fn open(
 }
 
 /// What taking a connection from the pool failed on: none came free and none could be made.
-pub(crate) fn unreachable(database: &str, error: &r2d2::Error) -> StoreError {
+pub(crate) fn no_connection(database: &str, error: &r2d2::Error) -> StoreError {
     StoreError::Unreachable { database: database.to_owned(), reason: error.to_string() }
 }

@@ -3,7 +3,8 @@
 //! (unfinished campaigns resume), the reconcilers and recording retention. Keys come from the
 //! environment (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, ELEVENLABS_API_KEY, ...: see the keychain's
 //! `KEYS`) or, unless `--no-keychain`, the OS keychain. Prints the URLs to give each provider,
-//! then each call's changes. Holds the profile (see `profile_lock`) meanwhile.
+//! then each call's changes. Holds the profile (see `profile_lock`) meanwhile. On a shared
+//! Postgres (`--database`) it is one node of many (see `switchboard_engine::nodes`).
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -9,6 +9,7 @@
 
 pub mod anthropic;
 mod callee;
+pub mod campaign_checks;
 pub mod chat_model;
 pub mod control;
 pub mod deepgram;

@@ -7,16 +7,16 @@
 //! the summary equal to the offers; an import writes each contact once; the inbox applies
 //! every accepted webhook.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{CallState, ContactId, Decision, RoundQuote, UnixMillis, plan_negotiation};
-use switchboard_engine::campaigns::{CampaignKind, CampaignResult, CampaignSpec};
+use switchboard_core::{CallState, UnixMillis};
+use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::contacts::{ImportOptions, RowOutcome, import_contacts};
 use switchboard_engine::{Engine, EngineSettings};
+use switchboard_fakes::campaign_checks::assert_campaign_whole;
 use switchboard_sim::{Cast, SimSettings, Simulator};
 use switchboard_store::Store;
 
@@ -120,27 +120,6 @@ pub fn sim_engine(store: &Arc<Store>) -> Arc<Engine> {
 }
 
 /// A two-round quote campaign over `VENDORS` fresh vendors in `store`.
-/// The vendors round 2 should call: round 1's quotes planned on landed cost, weighed on the
-/// vendors' own request (the campaign has none) at the default rate, as the runner did.
-pub fn planned_round_two(
-    store: &Store,
-    campaign: &switchboard_store::CampaignRow,
-    spec: &CampaignSpec,
-) -> BTreeSet<ContactId> {
-    let round_one: Vec<RoundQuote> = store
-        .campaign_offers(campaign.id)
-        .unwrap()
-        .into_iter()
-        .filter(|(round, ..)| *round == 1)
-        .map(|(round, vendor, offer)| RoundQuote { vendor, round, offer, quoted_on: None, fields: Default::default() })
-        .collect();
-    let request = spec.request.clone().unwrap();
-    let rate = switchboard_engine::settings::DEFAULT_PAYMENT_TERMS_RATE / 100.0;
-    let today = jiff::Zoned::now().date();
-    let plan = plan_negotiation(&round_one, &Decision { request: &request, annual_rate: rate, today });
-    plan.iter().flat_map(|p| &p.targets).map(|t| t.contact_id).collect()
-}
-
 pub fn crash_campaign(store: &Store) -> CampaignSpec {
     super::seed(store);
     let vendors = switchboard_fakes::fixtures::vendor_writes(VENDORS, 312);
@@ -216,63 +195,6 @@ fn a_campaign_crashed_at_each_commit_boundary_resumes_without_a_loss_or_a_double
         let resumed = run_child(module_path!(), test, &db, "");
         assert_child_passed(&resumed, &format!("after a crash at {point}"));
         assert_campaign_whole(&Store::open(&db).unwrap(), point);
-    }
-}
-
-/// Checks the promises a finished campaign keeps whatever happened to its process.
-pub fn assert_campaign_whole(store: &Store, context: &str) {
-    let campaign = store.list_campaigns().unwrap().remove(0);
-    assert_eq!(campaign.status, "completed", "{context}");
-    let spec: CampaignSpec = serde_json::from_str(&campaign.spec).unwrap();
-    let calls = store.calls_in_campaign(campaign.id).unwrap();
-    for call in &calls {
-        assert!(
-            call.state.is_terminal() && call.end_reason.is_some(),
-            "{context}: call {} open or unexplained",
-            call.id
-        );
-    }
-    let mut dialled: HashMap<(ContactId, u8), u32> = HashMap::new();
-    let mut completed: HashMap<(ContactId, u8), u32> = HashMap::new();
-    for call in &calls {
-        *dialled.entry((call.contact_id, call.round.unwrap())).or_default() += 1;
-        if call.state == CallState::Completed {
-            *completed.entry((call.contact_id, call.round.unwrap())).or_default() += 1;
-        }
-    }
-    assert!(dialled.values().all(|n| *n <= spec.max_attempts), "{context}: dialled more than the limit: {dialled:?}");
-    assert!(completed.values().all(|n| *n == 1), "{context}: a vendor completed twice in a round: {completed:?}");
-    for round in 1..=campaign.round {
-        for target in store.campaign_targets(campaign.id, round).unwrap() {
-            assert!(target.attempts <= spec.max_attempts, "{context}: {target:?}");
-            assert_eq!(target.status, "done", "{context}: {target:?}");
-        }
-    }
-
-    // Every offer in the store, per vendor and round (not the deduplicated campaign view).
-    let round_of: HashMap<_, _> = calls.iter().map(|c| (c.id, c.round.unwrap())).collect();
-    let mut offers = BTreeMap::new();
-    for offer in store.list_offers().unwrap().into_iter().filter(|o| round_of.contains_key(&o.call_id)) {
-        let key = (offer.contact_id, round_of[&offer.call_id]);
-        assert!(offers.insert(key, offer).is_none(), "{context}: two offers for {key:?}");
-    }
-    let price = |contact, round| offers.get(&(contact, round)).and_then(|o: &switchboard_core::Offer| o.unit_price);
-    let above = planned_round_two(store, &campaign, &spec);
-    let round_two: BTreeSet<ContactId> =
-        store.campaign_targets(campaign.id, 2).unwrap().iter().map(|t| t.contact_id).collect();
-    assert_eq!(round_two, above, "{context}: round 2 is exactly the vendors above round 1's best landed cost");
-
-    let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
-        panic!("a quote summary")
-    };
-    let quoted: BTreeSet<ContactId> = offers.keys().map(|(contact, _)| *contact).collect();
-    let ranked: BTreeSet<ContactId> = summary.ranked.iter().map(|r| r.offer.contact_id).collect();
-    assert_eq!(ranked, quoted, "{context}: the summary ranks every vendor that quoted, once");
-    for ranked in &summary.ranked {
-        let round = if price(ranked.offer.contact_id, 2).is_some() { 2 } else { 1 };
-        let offer = &offers[&(ranked.offer.contact_id, round)];
-        assert_eq!((ranked.round, ranked.offer.call_id), (round, offer.call_id), "{context}: {ranked:?}");
-        assert_eq!(ranked.offer.unit_price, offer.unit_price, "{context}: {ranked:?}");
     }
 }
 

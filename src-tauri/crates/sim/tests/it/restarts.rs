@@ -95,7 +95,7 @@ fn a_run_killed_and_restarted_at_every_step_loses_and_duplicates_nothing() {
 
     // Round 2 is exactly the vendors above the best round-1 landed cost.
     let called_again: BTreeSet<_> = round_two.iter().map(|t| t.contact_id).collect();
-    assert_eq!(called_again, super::crash_points::planned_round_two(&store, &campaign, &spec));
+    assert_eq!(called_again, switchboard_fakes::campaign_checks::planned_round_two(&store, &campaign, &spec));
 
     let CampaignResult::Quotes(summary) = serde_json::from_str(campaign.summary.as_deref().unwrap()).unwrap() else {
         panic!("a quote summary")

@@ -110,7 +110,7 @@ async fn run_through_outage(store: Arc<Store>, cause: &str, outage: impl AsyncFn
 /// Every call ended with a reason; every completed call has its whole conversation (greeting
 /// and reply, a question and answer per field, goodbyes) and its offer.
 fn assert_nothing_lost(store: &Store, id: i64) {
-    super::crash_points::assert_campaign_whole(store, "after the outage");
+    switchboard_fakes::campaign_checks::assert_campaign_whole(store, "after the outage");
     let calls = store.calls_in_campaign(id).unwrap();
     assert!(calls.iter().all(|c| c.state == CallState::Completed), "the cooperative cast completes every call");
     for call in &calls {

@@ -1,0 +1,101 @@
+//! `switchboard serve` nodes on one Postgres, for the test that kills them and the benchmark
+//! that times them: a node process with its own data directory, and a quote campaign stored as a
+//! launch stores it (the nodes pick it up).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use switchboard_core::{ContactId, UnixMillis};
+use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
+use switchboard_engine::sample;
+use switchboard_fakes::fixtures;
+use switchboard_store::Store;
+
+/// The simulator's time scale the nodes run at.
+const TIME_SCALE: &str = "2000";
+
+/// One `serve` node: its data directory (kept across its restarts) and its process (killed if
+/// the test ends first).
+pub struct Node {
+    pub dir: tempfile::TempDir,
+    process: Child,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Node {
+    pub fn start(url: &str, dir: tempfile::TempDir) -> Node {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.path().join("serve.log")).unwrap();
+        let process = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .env("SWITCHBOARD_DATA_DIR", dir.path())
+            .env("SWITCHBOARD_SIM_TIME_SCALE", TIME_SCALE)
+            .env("RUST_LOG", "warn")
+            .args(["serve", "--no-keychain", "--port", "0", "--database", url])
+            .args(["--heartbeat-ms", "250", "--node-expiry-ms", "1500", "--drain-secs", "30"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Node { dir, process }
+    }
+
+    pub fn kill_and_restart(&mut self, url: &str) {
+        self.process.kill().unwrap();
+        self.process.wait().unwrap();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        *self = Node::start(url, dir);
+    }
+
+    /// Stops the node with SIGTERM (it drains and leaves); returns whether it exited with 0.
+    pub fn terminate(&mut self) -> (bool, String) {
+        let pid = self.process.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.process.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "node {pid} did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        (status.success(), log_tail(self.dir.path()))
+    }
+}
+
+pub fn log_tail(dir: &Path) -> String {
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+/// Stores the campaign as a launch does; the nodes pick it up (each runs a runner of it).
+pub fn launch(store: &Store, vendors: usize, max_attempts: u32) -> (i64, CampaignSpec) {
+    sample::seed_shipped(store).unwrap();
+    let writes = fixtures::vendor_writes(vendors, 312);
+    let contacts: Vec<ContactId> =
+        store.write_contacts(&writes, UnixMillis(1)).unwrap().into_iter().map(Result::unwrap).collect();
+    let agents = store.list_agents().unwrap();
+    let agent = |name: &str| agents.iter().find(|a| a.config.name == name).unwrap().id;
+    let spec = CampaignSpec {
+        name: "nodes".into(),
+        kind: CampaignKind::VendorQuote,
+        agent_id: agent("Vendor quote"),
+        negotiation_agent_id: Some(agent("Vendor negotiation")),
+        contacts,
+        concurrency: 25,
+        max_attempts,
+        retry_spacing_ms: 10,
+        ignore_calling_windows: true,
+        budget_usd: None,
+        request: Some(fixtures::bolts_request(10_000)),
+    };
+    let json = serde_json::to_string(&spec).unwrap();
+    let id = store.insert_campaign(&spec.name, spec.kind.as_str(), &json, &spec.contacts, UnixMillis(2)).unwrap();
+    (id, spec)
+}

@@ -86,6 +86,19 @@ fn three_nodes_share_a_campaign_through_random_kills_and_dial_no_target_twice() 
         let (clean, log) = node.terminate();
         assert!(clean, "a node did not stop cleanly:\n{log}");
     }
+    // A node killed just before the end had no one left to end it: the next node to start does.
+    let mut last = Node::start(&url, tempfile::tempdir().unwrap());
+    let give_up = Instant::now() + Duration::from_secs(60);
+    let only_last_alive = || {
+        let alive: Vec<u32> = store.nodes().unwrap().iter().filter(|n| n.ended_at.is_none()).map(|n| n.pid).collect();
+        alive == [last.pid()]
+    };
+    while !only_last_alive() {
+        assert!(Instant::now() < give_up, "a dead node was not ended: {:?}", store.nodes().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (clean, log) = last.terminate();
+    assert!(clean, "the last node did not stop cleanly:\n{log}");
     let calls = store.calls_in_campaign(id).unwrap();
     eprintln!("{} calls in {took:?} with {kills} kills", calls.len());
 

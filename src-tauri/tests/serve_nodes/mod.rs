@@ -45,6 +45,10 @@ impl Node {
         Node { dir, process }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     pub fn kill_and_restart(&mut self, url: &str) {
         self.process.kill().unwrap();
         self.process.wait().unwrap();

@@ -138,6 +138,8 @@ fn typescript() -> String {
         declaration::<HistorySettings>(&cfg),
         declaration::<ForgetReport>(&cfg),
         declaration::<crate::team::link::TeamConnection>(&cfg),
+        declaration::<crate::team::trust::ServerTrust>(&cfg),
+        declaration::<crate::team::trust::CertificateCheck>(&cfg),
         declaration::<crate::team::offline::OfflineCopy>(&cfg),
         declaration::<crate::playback::PlaybackStatus>(&cfg),
         declaration::<crate::playback::AudioDevices>(&cfg),

@@ -292,7 +292,7 @@ operations! {
     Viewer Engine store_writes_failing() => store_writes::store_writes_failing;
     Viewer Console team_status() => team::team_status;
     Viewer Console team_certificate(url: String) => team::team_certificate;
-    Viewer Console team_sign_in(url: String, name: String, password: String, fingerprint: String) => team::team_sign_in;
+    Viewer Console team_sign_in(url: String, name: String, password: String, fingerprint: Option<String>) => team::team_sign_in;
     Viewer Console use_this_computer() => team::use_this_computer;
     Viewer Console team_offline() => team::team_offline;
 }

@@ -4,12 +4,16 @@
 //! second then goes back to its own computer's engine. Each dispatcher's phone is their own,
 //! and the theme each console's. A viewer's console cannot call or launch,
 //! and signs in again when its session expires. With the server stopped, History lists,
-//! searches and opens calls from the console's offline copy, saying so, until it is back.
+//! searches and opens calls from the console's offline copy, saying so, until it is back. A
+//! server whose certificate an authority the console's system trusts signed is signed in to with
+//! nothing to compare, and keeps working when its certificate is renewed.
 
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, app_binary, eventually, replace_text, within};
 
@@ -44,22 +48,25 @@ pub struct TeamServer {
 impl TeamServer {
     /// A server whose simulated calls run 20 times as fast as in real life.
     fn start(data: &Path) -> Self {
-        Self::start_with(data, "127.0.0.1:0", "20")
+        Self::start_with(data, "127.0.0.1:0", "20", &[])
     }
 
     /// `serve --team` on `data`, listening on `address` (`host:port`; port 0 picks one).
     fn start_on(data: &Path, address: &str) -> Self {
-        Self::start_with(data, address, "20")
+        Self::start_with(data, address, "20", &[])
     }
 
     /// A server whose simulated calls run at `time_scale` (1: real time).
     pub fn start_at(data: &Path, time_scale: &str) -> Self {
-        Self::start_with(data, "127.0.0.1:0", time_scale)
+        Self::start_with(data, "127.0.0.1:0", time_scale, &[])
     }
 
-    fn start_with(data: &Path, address: &str, time_scale: &str) -> Self {
+    /// `serve --team` on `data` at `address`, its simulated calls at `time_scale`, with more
+    /// arguments (`--tls-cert`, say).
+    fn start_with(data: &Path, address: &str, time_scale: &str, args: &[&str]) -> Self {
         let mut child = switchboard(data)
             .args(["serve", "--no-keychain", "--port", "0", "--team", "--bind", address])
+            .args(args)
             .env("SWITCHBOARD_SIM_CAST", "cooperative")
             .env("SWITCHBOARD_SIM_TIME_SCALE", time_scale)
             .stdout(Stdio::piped())
@@ -98,6 +105,12 @@ impl Drop for TeamServer {
 /// printed and trusted, the account; the window then shows the server and who is signed in.
 pub async fn sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
     fill_sign_in(app, server, name).await;
+    submit_sign_in(app, server, name, role).await;
+}
+
+/// Signs in with what Settings → Team server holds; the window then shows the server and who
+/// is signed in.
+async fn submit_sign_in(app: &App, server: &TeamServer, name: &str, role: &str) {
     // Signing in reads the whole window again from the server: this mark goes with the old page.
     app.client.execute("window.beforeSignIn = true", vec![]).await.unwrap();
     app.click("team-sign-in").await;
@@ -152,14 +165,17 @@ async fn a_campaign_launched_from_a_team_console_is_seen_live_by_another_and_out
         replace_text(&first.wait_for("[data-testid=team-name]").await, "ana").await;
         replace_text(&first.wait_for("[data-testid=team-password]").await, "not the password").await;
         first.click("team-sign-in").await;
-        assert_eq!(
-            first.text("[data-testid=team-fingerprint-error]").await,
-            "check the server's certificate, then trust it"
-        );
+        let untrusted = first.text("[data-testid=team-error]").await;
+        assert!(untrusted.contains("this computer does not trust the certificate of"), "{untrusted}");
+        assert!(untrusted.contains("compare its fingerprint"), "{untrusted}");
         first.click("team-check").await;
         first.click("team-trust").await;
         first.click("team-sign-in").await;
-        assert_eq!(first.text("[data-testid=team-error]").await, "the name or the password is wrong");
+        eventually("the wrong password refused", PATIENCE, || async {
+            let error = first.text("[data-testid=team-error]").await;
+            (error == "the name or the password is wrong").then_some(())
+        })
+        .await;
 
         // With a call on the line here, signing in (which stops this computer's engine) is
         // refused, saying why; once the dispatcher has ended it, it goes ahead.
@@ -387,4 +403,90 @@ async fn history_reads_its_offline_copy_while_the_team_server_is_down_and_says_s
         app.quit().await;
     })
     .await;
+}
+
+/// A certificate authority made for the test; the console trusts it through `SSL_CERT_FILE`.
+struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+    dir: tempfile::TempDir,
+}
+
+impl TestCa {
+    const NAME: &str = "Switchboard Test CA";
+
+    fn new() -> Self {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, Self::NAME);
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), issuer.pem()).unwrap();
+        Self { issuer, dir }
+    }
+
+    /// The file the console's `SSL_CERT_FILE` names.
+    fn file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// `serve --team`'s arguments for a certificate for 127.0.0.1 the CA signed (files `name`.pem
+    /// and `name`.key).
+    fn server_args(&self, name: &str) -> Vec<String> {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().signed_by(&key, &self.issuer).unwrap();
+        let (cert_path, key_path) =
+            (self.dir.path().join(format!("{name}.pem")), self.dir.path().join(format!("{name}.key")));
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        let path = |path: PathBuf| path.to_str().unwrap().to_owned();
+        vec!["--tls-cert".to_owned(), path(cert_path), "--tls-key".to_owned(), path(key_path)]
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_a_trusted_authority_signed_needs_no_fingerprint_and_keeps_working_when_renewed() {
+    within(TEST_LIMIT, async {
+        let ca = TestCa::new();
+        let server_data = tempfile::tempdir().unwrap();
+        add_user(server_data.path(), "ana", "dispatcher");
+        let first = ca.server_args("first");
+        let mut server = TeamServer::start_with(server_data.path(), "127.0.0.1:0", "20", &args(&first));
+        let data = tempfile::tempdir().unwrap();
+        let app = App::start_with_env(data.path(), 1, &[("SSL_CERT_FILE", &ca.file())]).await;
+
+        // Checking the certificate names its issuer, with no fingerprint to compare or trust.
+        app.click("nav-settings").await;
+        replace_text(&app.wait_for("[data-testid=team-url]").await, &server.url).await;
+        app.click("team-check").await;
+        assert_eq!(app.text("[data-testid=team-issuer]").await, format!("CN={}", TestCa::NAME));
+        assert!(app.texts("[data-testid=team-fingerprint]").await.is_empty());
+        assert!(app.texts("[data-testid=team-trust]").await.is_empty());
+        replace_text(&app.wait_for("[data-testid=team-name]").await, "ana").await;
+        replace_text(&app.wait_for("[data-testid=team-password]").await, PASSWORD).await;
+        submit_sign_in(&app, &server, "ana", "dispatcher").await;
+
+        // The profile keeps that the system trusts it, and no pin.
+        let saved: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(data.path().join("team.json")).unwrap()).unwrap();
+        assert_eq!(saved["trust"], serde_json::json!({ "by": "system", "issuer": format!("CN={}", TestCa::NAME) }));
+        assert!(!saved.to_string().contains(&server.fingerprint), "no pin is kept: {saved}");
+        app.click("nav-settings").await;
+        let trust = app.text("[data-testid=team-signed-in-trust]").await;
+        assert!(trust.contains("trusted by this computer's system"), "{trust}");
+
+        // The certificate is renewed (a new key, so a new fingerprint): the console goes on.
+        let address = server.url.trim_start_matches("https://").to_owned();
+        server.stop();
+        let renewed = TeamServer::start_with(server_data.path(), &address, "20", &args(&ca.server_args("renewed")));
+        assert_ne!(renewed.fingerprint, server.fingerprint);
+        app.call_contact("Acme Fasteners").await;
+        app.until_call_completed().await;
+        assert!(app.texts("[data-testid=error-banner]").await.is_empty());
+        app.quit().await;
+    })
+    .await;
+}
+
+fn args(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
 }

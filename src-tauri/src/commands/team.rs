@@ -13,19 +13,21 @@ use crate::dto::CommandError;
 use crate::operations::Ctx;
 use crate::team::link::{self, TeamConnection};
 use crate::team::offline::OfflineCopy;
+use crate::team::trust::CertificateCheck;
 
 /// The team server the console is signed in to; none while it uses this computer's engine.
 pub async fn team_status(ctx: &Ctx<'_>) -> Reply<Option<TeamConnection>> {
     Ok(ctx.desktop()?.team.current().map(|connected| connected.connection.clone()))
 }
 
-/// The SHA-256 fingerprint of the certificate the server at `url` shows, to compare with the
-/// one `serve --team` printed.
-pub async fn team_certificate(_: &Ctx<'_>, url: String) -> Reply<String> {
-    link::certificate_fingerprint(&link::server_url(&url)?).await
+/// What this computer makes of the certificate the server at `url` shows: trusted by the system
+/// (its issuer named), or its SHA-256 fingerprint to compare with the one `serve --team` printed.
+pub async fn team_certificate(_: &Ctx<'_>, url: String) -> Reply<CertificateCheck> {
+    link::certificate_check(&link::server_url(&url)?).await
 }
 
-/// Signs in to the server at `url` as `name`, trusting the certificate with `fingerprint`; the
+/// Signs in to the server at `url` as `name`, trusting the certificate with `fingerprint` or,
+/// with none, a certificate the system trusts; the
 /// token goes to the OS keychain, this computer's engine stops, and every operation and event
 /// is the server's from now on. Refused while calls this computer placed are on the line.
 pub async fn team_sign_in(
@@ -33,7 +35,7 @@ pub async fn team_sign_in(
     url: String,
     name: String,
     password: String,
-    fingerprint: String,
+    fingerprint: Option<String>,
 ) -> Reply<TeamConnection> {
     let desktop = ctx.desktop()?;
     let mut problems = Vec::new();
@@ -43,9 +45,6 @@ pub async fn team_sign_in(
     }
     if password.is_empty() {
         problems.push(FieldError::new("teamPassword", "give your password"));
-    }
-    if fingerprint.trim().is_empty() {
-        problems.push(FieldError::new("teamFingerprint", "check the server's certificate, then trust it"));
     }
     let Some(url) = url.filter(|_| problems.is_empty()) else {
         return Err(CommandError::invalid(problems));
@@ -58,7 +57,8 @@ pub async fn team_sign_in(
             format!("{calls} on the line on this computer: end or finish them first, signing in would cut them off");
         return Err(CommandError::invalid(vec![FieldError::new("team", why)]));
     }
-    let (connection, token) = link::sign_in(&url, name.trim(), &password, &fingerprint).await?;
+    let fingerprint = fingerprint.as_deref().map(str::trim).filter(|fingerprint| !fingerprint.is_empty());
+    let (connection, token) = link::sign_in(&url, name.trim(), &password, fingerprint).await?;
     let account = account(&connection);
     let secret = Secret::new(token.clone());
     with_keychain(ctx.keychain, move |keychain| keychain.set_team_token(&account, &secret)).await?;

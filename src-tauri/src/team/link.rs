@@ -1,17 +1,15 @@
-//! The console's link to a team server: TLS pinned to the certificate fingerprint the dispatcher
-//! trusted, every operation forwarded as `POST /api/v1/ops/{name}`, and the server's event
-//! stream relayed into the window's own `engine-event` / `engine-resync` events. The server, the
-//! account and the pin are kept in the profile (`team.json`); the token in the OS keychain.
+//! The console's link to a team server: TLS trusted the system's way or pinned to the certificate
+//! fingerprint the dispatcher confirmed (`trust`), every operation forwarded as
+//! `POST /api/v1/ops/{name}`, and the server's event stream relayed into the window's own `engine-event` / `engine-resync` events. The server, the
+//! account and how the server is trusted are kept in the profile (`team.json`); the token in the OS keychain.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_engine::ErrorCode;
@@ -27,7 +25,7 @@ pub use audio::TeamFrames;
 
 use super::api::SESSION_ENDED;
 use super::offline::HistoryCopy;
-use super::tls::fingerprint;
+use super::trust::{self, CertificateCheck, ServerTrust};
 use crate::commands::Reply;
 use crate::dto::CommandError;
 use crate::events::{ENGINE_EVENT, RESYNC_EVENT, SESSION_ENDED_EVENT};
@@ -51,8 +49,8 @@ pub struct TeamConnection {
     pub name: String,
     /// `viewer`, `dispatcher` or `admin`: the window disables what the role cannot do.
     pub role: String,
-    /// The server certificate's SHA-256, pinned.
-    pub fingerprint: String,
+    /// How its certificate is trusted.
+    pub trust: ServerTrust,
 }
 
 /// The console's link: none (this computer's engine), or the server it forwards to.
@@ -87,7 +85,7 @@ impl TeamLink {
     /// Links to `connection` with `token`, relaying its events to the window from now on and
     /// keeping History's answers in the profile at `root`.
     pub fn connect(&self, app: &AppHandle, root: &Path, connection: TeamConnection, token: String) -> Reply<()> {
-        let tls = pinned_tls(&connection.fingerprint)?;
+        let tls = trust::client_config(Some(&connection.trust), None);
         let http = reqwest::Client::builder()
             .use_preconfigured_tls((*tls).clone())
             .connect_timeout(CONNECT_TIMEOUT)
@@ -129,16 +127,34 @@ async fn answer<T: for<'de> Deserialize<'de>>(response: reqwest::Response) -> Re
         .unwrap_or_else(|_| team_error(format!("the team server answered {status}"))))
 }
 
-/// Signs `name` in at `url` over TLS pinned to `fingerprint`: the connection and its token.
-pub async fn sign_in(url: &str, name: &str, password: &str, fingerprint: &str) -> Reply<(TeamConnection, String)> {
+/// Signs `name` in at `url` over TLS pinned to `fingerprint`, or with none trusted the system's
+/// way: the connection and its token.
+pub async fn sign_in(
+    url: &str,
+    name: &str,
+    password: &str,
+    fingerprint: Option<&str>,
+) -> Reply<(TeamConnection, String)> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Session {
         token: String,
         role: Role,
     }
+    let trust = match fingerprint {
+        Some(fingerprint) => ServerTrust::Pinned { fingerprint: fingerprint.to_owned() },
+        None => match certificate_check(url).await? {
+            CertificateCheck::System { issuer } => ServerTrust::System { issuer },
+            CertificateCheck::Untrusted { reason, .. } => {
+                return Err(team_error(format!(
+                    "this computer does not trust the certificate of {url}: {reason}. Check the certificate, compare \
+                     its fingerprint with the one serve --team printed, and trust it"
+                )));
+            }
+        },
+    };
     let http = reqwest::Client::builder()
-        .use_preconfigured_tls((*pinned_tls(fingerprint)?).clone())
+        .use_preconfigured_tls((*trust::client_config(Some(&trust), None)).clone())
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|err| team_error(format!("cannot set up the connection: {err}")))?;
@@ -147,35 +163,39 @@ pub async fn sign_in(url: &str, name: &str, password: &str, fingerprint: &str) -
         .json(&serde_json::json!({ "name": name, "password": password }))
         .send()
         .await
-        .map_err(|err| team_error(format!("{url} did not answer: {}", innermost(&err))))?;
+        .map_err(|err| team_error(format!("cannot sign in at {url}: {}", innermost(&err))))?;
     let session: Session = answer(response).await?;
-    let connection = TeamConnection {
-        url: url.to_owned(),
-        name: name.to_owned(),
-        role: session.role.as_str().to_owned(),
-        fingerprint: fingerprint.to_owned(),
-    };
+    let connection =
+        TeamConnection { url: url.to_owned(), name: name.to_owned(), role: session.role.as_str().to_owned(), trust };
     Ok((connection, session.token))
 }
 
-/// The SHA-256 fingerprint of the certificate the server at `url` presents, for the dispatcher
-/// to compare with the one `serve --team` printed before trusting it.
-pub async fn certificate_fingerprint(url: &str) -> Reply<String> {
-    let (host, port) = host_and_port(url)?;
+/// What this computer makes of the certificate the server at `url` presents: trusted by the
+/// system (its issuer), or its SHA-256 fingerprint for the dispatcher to compare with the one
+/// `serve --team` printed before pinning it.
+pub async fn certificate_check(url: &str) -> Reply<CertificateCheck> {
     let seen = Arc::new(Mutex::new(None));
-    let verifier = Arc::new(Pinned { fingerprint: None, seen: Arc::clone(&seen), algorithms: algorithms() });
-    let config = client_config(verifier)?;
-    let tcp = tokio::time::timeout(Duration::from_secs(10), tokio::net::TcpStream::connect((host.as_str(), port)))
+    let config = trust::client_config(None, Some(Arc::clone(&seen)));
+    tls_connect(url, config).await.map_err(team_error)?;
+    let seen = seen.lock().unwrap_or_else(PoisonError::into_inner).take();
+    seen.ok_or_else(|| team_error(format!("{url} showed no certificate")))
+}
+
+/// A TLS connection to the server at `url` on `config`, else why not.
+pub(super) async fn tls_connect(
+    url: &str,
+    config: Arc<ClientConfig>,
+) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, String> {
+    let (host, port) = host_and_port(url).map_err(|err| err.message)?;
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect((host.as_str(), port)))
         .await
-        .map_err(|_| team_error(format!("{url} did not answer within 10 s")))?
-        .map_err(|err| team_error(format!("cannot reach {url}: {err}")))?;
-    let name = ServerName::try_from(host.clone()).map_err(|_| invalid_url(url))?;
+        .map_err(|_| format!("{url} did not answer within {} s", CONNECT_TIMEOUT.as_secs()))?
+        .map_err(|err| format!("cannot reach {url}: {err}"))?;
+    let name = ServerName::try_from(host).map_err(|err| format!("{url}: {err}"))?;
     tokio_rustls::TlsConnector::from(config)
         .connect(name, tcp)
         .await
-        .map_err(|err| team_error(format!("{url} does not speak TLS: {err}")))?;
-    let seen = seen.lock().unwrap_or_else(PoisonError::into_inner).take();
-    seen.ok_or_else(|| team_error(format!("{url} showed no certificate")))
+        .map_err(|err| format!("no secure connection to {url}: {err}"))
 }
 
 /// A team server's address as typed: `https://host:port` (no path), else why not.
@@ -291,95 +311,11 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream
 
 /// Opens the WebSocket at `path` of the server at `url` with `token`, over `tls`.
 async fn open_socket(url: &str, token: &str, tls: &Arc<ClientConfig>, path: &str) -> Result<Socket, Error> {
-    let (host, port) = host_and_port(url).map_err(|err| Error::Io(std::io::Error::other(err.message)))?;
     let mut request = format!("wss://{}{path}", url.trim_start_matches("https://")).into_client_request()?;
     let bearer = format!("Bearer {token}").parse().map_err(|_| Error::Io(std::io::Error::other("the token")))?;
     request.headers_mut().insert("authorization", bearer);
-    let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
-    let name = ServerName::try_from(host).map_err(std::io::Error::other)?;
-    let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls)).connect(name, tcp).await?;
+    let stream = tls_connect(url, Arc::clone(tls)).await.map_err(|err| Error::Io(std::io::Error::other(err)))?;
     Ok(tokio_tungstenite::client_async(request, stream).await?.0)
-}
-
-/// TLS that accepts the server whose certificate has `fingerprint`, and nothing else.
-fn pinned_tls(fingerprint: &str) -> Reply<Arc<ClientConfig>> {
-    let verifier =
-        Arc::new(Pinned { fingerprint: Some(normalised(fingerprint)), seen: Arc::default(), algorithms: algorithms() });
-    client_config(verifier)
-}
-
-fn client_config(verifier: Arc<Pinned>) -> Reply<Arc<ClientConfig>> {
-    let mut config = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|err| team_error(format!("TLS cannot be set up: {err}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
-
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn algorithms() -> WebPkiSupportedAlgorithms {
-    provider().signature_verification_algorithms
-}
-
-fn normalised(fingerprint: &str) -> String {
-    fingerprint.chars().filter(char::is_ascii_hexdigit).map(|c| c.to_ascii_uppercase()).collect()
-}
-
-/// Accepts a server certificate by its SHA-256 (a pin), or with no pin records it (the probe);
-/// handshake signatures are checked as usual, so the server must hold the certificate's key.
-#[derive(Debug)]
-struct Pinned {
-    fingerprint: Option<String>,
-    seen: Arc<Mutex<Option<String>>>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let presented = fingerprint(end_entity);
-        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(presented.clone());
-        match &self.fingerprint {
-            Some(pinned) if *pinned != normalised(&presented) => Err(rustls::Error::General(format!(
-                "the server's certificate changed (SHA-256 {presented}); sign in again to trust it"
-            ))),
-            _ => Ok(ServerCertVerified::assertion()),
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
 }
 
 fn team_error(message: String) -> CommandError {
@@ -401,8 +337,28 @@ pub fn saved_path(root: &Path) -> PathBuf {
 
 /// The team server this profile was signed in to, if any.
 pub fn saved(root: &Path) -> Option<TeamConnection> {
+    /// `team.json` as written now, or before how the server is trusted was kept (then always
+    /// pinned to `fingerprint`).
+    #[derive(Deserialize)]
+    struct Saved {
+        url: String,
+        name: String,
+        role: String,
+        trust: Option<ServerTrust>,
+        fingerprint: Option<String>,
+    }
     let text = std::fs::read_to_string(saved_path(root)).ok()?;
-    serde_json::from_str(&text).map_err(|err| tracing::warn!(error = %err, "team.json is unreadable")).ok()
+    let saved: Saved =
+        serde_json::from_str(&text).map_err(|err| tracing::warn!(error = %err, "team.json is unreadable")).ok()?;
+    let trust = match (saved.trust, saved.fingerprint) {
+        (Some(trust), _) => trust,
+        (None, Some(fingerprint)) => ServerTrust::Pinned { fingerprint },
+        (None, None) => {
+            tracing::warn!("team.json says neither how the server is trusted nor its fingerprint");
+            return None;
+        }
+    };
+    Some(TeamConnection { url: saved.url, name: saved.name, role: saved.role, trust })
 }
 
 /// Keeps (or with none, forgets) the team server this profile is signed in to.
@@ -449,9 +405,12 @@ mod tests {
         let (url, served) = tls_server(ours.path()).await;
         let (_, elsewhere) = tls_server(other.path()).await;
         assert_ne!(served, elsewhere, "each profile makes its own certificate");
-        assert_eq!(certificate_fingerprint(&url).await.unwrap(), served);
+        let CertificateCheck::Untrusted { fingerprint, .. } = certificate_check(&url).await.unwrap() else {
+            panic!("a self-signed certificate is not the system's to trust");
+        };
+        assert_eq!(fingerprint, served);
 
-        let refused = sign_in(&url, "ana", "password", &elsewhere).await.unwrap_err();
+        let refused = sign_in(&url, "ana", "password", Some(&elsewhere)).await.unwrap_err();
         assert_eq!(refused.code, ErrorCode::TeamServer);
         assert!(refused.message.contains("certificate changed"), "{}", refused.message);
         assert!(refused.message.contains(&served), "it names the certificate shown: {}", refused.message);
@@ -466,6 +425,5 @@ mod tests {
             let refused = server_url(wrong).unwrap_err();
             assert_eq!(refused.fields[0].field, "teamUrl", "{wrong}");
         }
-        assert_eq!(normalised("ab:cd:01"), "ABCD01");
     }
 }

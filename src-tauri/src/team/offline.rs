@@ -297,6 +297,7 @@ mod tests {
     use crate::keychain::Keychain;
     use crate::paths::DataPaths;
     use crate::profile_lock::{Holder, ProfileLock};
+    use crate::team::trust::ServerTrust;
 
     /// A store standing for the team server's: the sample agents and vendors, and a call to
     /// each of the first three vendors, each with one line.
@@ -325,7 +326,8 @@ mod tests {
     }
 
     fn connection(url: &str, name: &str) -> TeamConnection {
-        TeamConnection { url: url.into(), name: name.into(), role: "viewer".into(), fingerprint: "AB".into() }
+        let trust = ServerTrust::Pinned { fingerprint: "AB".into() };
+        TeamConnection { url: url.into(), name: name.into(), role: "viewer".into(), trust }
     }
 
     #[tokio::test(flavor = "multi_thread")]

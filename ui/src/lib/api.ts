@@ -52,6 +52,7 @@ import type {
   ScenarioResult,
   Suite,
   TeamConnection,
+  CertificateCheck,
 } from "./bindings";
 import type { Theme } from "./theme";
 
@@ -169,8 +170,9 @@ export const api = {
   getDispatcherPhone: () => call<string>("get_dispatcher_phone"),
   setDispatcherPhone: (phone: string) => call<string>("set_dispatcher_phone", { phone }),
   teamStatus: () => call<TeamConnection | null>("team_status"),
-  teamCertificate: (url: string) => call<string>("team_certificate", { url }),
-  teamSignIn: (url: string, name: string, password: string, fingerprint: string) =>
+  teamCertificate: (url: string) => call<CertificateCheck>("team_certificate", { url }),
+  /** `fingerprint` pins a certificate the system does not trust; with none, the system's check. */
+  teamSignIn: (url: string, name: string, password: string, fingerprint: string | null) =>
     call<TeamConnection>("team_sign_in", { url, name, password, fingerprint }),
   useThisComputer: () => call<null>("use_this_computer"),
   teamOffline: () => call<OfflineCopy | null>("team_offline"),

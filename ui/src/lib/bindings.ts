@@ -1019,9 +1019,17 @@ url: string, name: string,
  */
 role: string, 
 /**
- * The server certificate's SHA-256, pinned.
+ * How its certificate is trusted.
  */
-fingerprint: string, };
+trust: ServerTrust, };
+
+export type ServerTrust = { "by": "system", 
+/**
+ * Who issued the certificate, as it names itself.
+ */
+issuer: string, } | { "by": "pinned", fingerprint: string, };
+
+export type CertificateCheck = { "trusted": "system", issuer: string, } | { "trusted": "untrusted", fingerprint: string, reason: string, };
 
 export type OfflineCopy = { 
 /**

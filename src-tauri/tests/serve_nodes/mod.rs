@@ -92,7 +92,7 @@ pub fn launch(store: &Store, vendors: usize, max_attempts: u32) -> (i64, Campaig
         agent_id: agent("Vendor quote"),
         negotiation_agent_id: Some(agent("Vendor negotiation")),
         contacts,
-        concurrency: 25,
+        concurrency: 75,
         max_attempts,
         retry_spacing_ms: 10,
         ignore_calling_windows: true,

@@ -30,8 +30,9 @@ pub fn planned_round_two(
 
 /// Checks the promises a finished campaign keeps whatever happened to its process (the store's
 /// first campaign): every call terminal with a reason, attempts within the limit, no two calls
-/// of one vendor and round on the line at once, one completed call and one offer per vendor and
-/// round, round 2 exactly the vendors above round 1's best landed cost, the summary equal to
+/// of one vendor and round on the line at once, never more calls on the line than the campaign
+/// allows at once (whichever process or node placed them), one completed call and one offer per
+/// vendor and round, round 2 exactly the vendors above round 1's best landed cost, the summary equal to
 /// the offers.
 pub fn assert_campaign_whole(store: &Store, context: &str) {
     let campaign = store.list_campaigns().unwrap().remove(0);
@@ -56,6 +57,8 @@ pub fn assert_campaign_whole(store: &Store, context: &str) {
     assert!(dialled.values().all(|n| *n <= spec.max_attempts), "{context}: dialled more than the limit: {dialled:?}");
     assert!(completed.values().all(|n| *n == 1), "{context}: a vendor completed twice in a round: {completed:?}");
     assert_no_overlap(&calls, context);
+    let most = most_on_the_line(&calls);
+    assert!(most <= spec.concurrency, "{context}: {most} calls on the line at once, the limit {}", spec.concurrency);
     for round in 1..=campaign.round {
         for target in store.campaign_targets(campaign.id, round).unwrap() {
             assert!(target.attempts <= spec.max_attempts, "{context}: {target:?}");
@@ -109,4 +112,21 @@ pub fn assert_no_overlap(calls: &[CallSummary], context: &str) {
             );
         }
     }
+}
+
+/// The most calls on the line at one moment (a call's span runs from its creation to its end;
+/// one ending as another starts are not both on the line).
+fn most_on_the_line(calls: &[CallSummary]) -> u32 {
+    let mut edges: Vec<(i64, i32)> = calls
+        .iter()
+        .flat_map(|call| [(call.created_at.0, 1), (call.ended_at.map_or(i64::MAX, |at| at.0), -1)])
+        .collect();
+    // At one instant the ends come first (-1 sorts before +1).
+    edges.sort_unstable();
+    let (mut on, mut most) = (0i32, 0i32);
+    for (_, change) in edges {
+        on += change;
+        most = most.max(on);
+    }
+    most.unsigned_abs()
 }

@@ -58,6 +58,17 @@ impl TargetRow {
     }
 }
 
+/// What reserving a target came to ([`Store::target_reserve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Claimed for this attempt (its number).
+    Claimed(u32),
+    /// Not pending, held by another live owner or node, or writes are failing.
+    Taken,
+    /// The campaign has as many calls on the line as it may.
+    Full,
+}
+
 /// A lease on the targets one process reserves: its owner id, held until `until` unless renewed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease<'a> {
@@ -280,18 +291,38 @@ impl Store {
     }
 
     /// Claims a pending target for one more attempt under `lease` (before the call is placed,
-    /// so a restart or a second step never dials it twice). Returns the attempt's number, or
-    /// `None` when the target is not pending, another owner's lease on it still holds, another
+    /// so a restart or a second step never dials it twice): the attempt's number, or `Full` when
+    /// `at_once` of the round's targets are on the line already, whichever node placed them
+    /// (on Postgres the campaign's row is locked meanwhile, so two nodes never both take the
+    /// last place), or `Taken` when the target is not pending, another owner's lease on it still holds, another
     /// node is claiming it this moment (Postgres skips a locked row instead of queueing on it),
-    /// or writes fail ([`Store::writes_failing`], read under the connection's lock, so no claim
-    /// is made once a failed write has been noted).
-    pub fn target_reserve(&self, id: i64, round: u8, contact: ContactId, lease: &Lease<'_>) -> Result<Option<u32>> {
+    /// or writes fail ([`Store::writes_failing`], read under the connection's
+    /// lock, so no claim is made once a failed write has been noted).
+    pub fn target_reserve(
+        &self,
+        id: i64,
+        round: u8,
+        contact: ContactId,
+        lease: &Lease<'_>,
+        at_once: u32,
+    ) -> Result<Reservation> {
         let mut conn = self.conn()?;
         if self.writes_failing().is_some() {
-            return Ok(None);
+            return Ok(Reservation::Taken);
         }
         let mut tx = conn.transaction()?;
         self.check_fence(&mut tx)?;
+        if tx.dialect() == Dialect::Postgres {
+            tx.query_opt("SELECT id FROM campaigns WHERE id = ?1 FOR UPDATE", params![id], |_| Ok(()))?;
+        }
+        let on_the_line: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM campaign_targets WHERE campaign_id = ?1 AND round = ?2 AND status = 'calling'",
+            params![id, round],
+            |row| row.get(0),
+        )?;
+        if on_the_line >= i64::from(at_once) {
+            return Ok(Reservation::Full);
+        }
         let skip_locked = if tx.dialect() == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
         let attempt = tx.query_opt(
             &format!(
@@ -309,7 +340,7 @@ impl Store {
             |row| row.get(0),
         )?;
         tx.commit()?;
-        Ok(attempt)
+        Ok(attempt.map_or(Reservation::Taken, Reservation::Claimed))
     }
 
     /// Extends the leases `lease.owner` holds on targets on the line to `lease.until` (the

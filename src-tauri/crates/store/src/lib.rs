@@ -42,7 +42,7 @@ pub use call_cost::RoundSpending;
 pub use call_end::{CallEnded, CallProgress};
 pub use call_record::ProviderFacts;
 pub use calls::NewCall;
-pub use campaigns::{BUDGET_REACHED, CampaignRow, Lease, TargetRow};
+pub use campaigns::{BUDGET_REACHED, CampaignRow, Lease, Reservation, TargetRow};
 pub use contacts::ContactWrite;
 #[cfg(feature = "failpoints")]
 pub use error::injected_write_error;

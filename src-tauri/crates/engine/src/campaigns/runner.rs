@@ -15,7 +15,7 @@ use switchboard_core::{
     AgentId, CallState, RoundQuote, UnixMillis, Variables, money, next_opening, plan_negotiation, summarize_quotes,
     zone_of,
 };
-use switchboard_store::{CampaignRow, Store, StoreError, TargetRow};
+use switchboard_store::{CampaignRow, Reservation, Store, StoreError, TargetRow};
 
 use super::drivers::{outcome_counts, target_outcome};
 use super::launch_check::skip_reason;
@@ -164,6 +164,8 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
     for target in targets.iter().filter(|t| t.status == "calling") {
         if target.leased_by_other(&owner, now()) {
             // Another live process placed (or is placing) this call; it settles the target.
+            // The call counts toward the campaign's limit and budget here all the same.
+            in_flight += 1;
             continue;
         }
         let store = Arc::clone(engine.store());
@@ -252,11 +254,15 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         }
         let Some(slot) = engine.campaign_call_slot() else { break };
         let (held, contact) = (Arc::clone(engine), target.contact_id);
-        let claimed = blocking(move || held.store().target_reserve(id, round, contact, &held.lease())).await?;
-        let Some(attempt) = claimed else {
+        let at_once = spec.concurrency.max(1);
+        let claimed = blocking(move || held.store().target_reserve(id, round, contact, &held.lease(), at_once)).await?;
+        let attempt = match claimed {
+            Reservation::Claimed(attempt) => attempt,
             // Taken meanwhile (by a cancel, or by another process whose lease holds), or writes
             // began to fail since the check above.
-            continue;
+            Reservation::Taken => continue,
+            // Other nodes placed calls of this campaign since the targets were read.
+            Reservation::Full => break,
         };
         // A write that worked: writes that failed (a lock this one waited out) work again.
         engine.store_writes().note_success();

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier};
 
 use switchboard_core::{ContactId, UnixMillis};
-use switchboard_store::{Lease, Store};
+use switchboard_store::{Lease, Reservation, Store};
 
 use crate::{TestDb, seeded};
 
@@ -71,14 +71,18 @@ fn targets_track_attempts_retries_and_outcomes(db: &TestDb) {
     assert_eq!(store.unfinished_campaigns().unwrap().len(), 1);
 
     let lease = Lease { owner: "this process", now: UnixMillis(6), until: UnixMillis(30_006) };
-    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
+    assert_eq!(store.target_reserve(id, 1, first, &lease, 10).unwrap(), Reservation::Claimed(1));
     let call = campaign_call(&store, id, first);
-    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), None, "a target on the line is not reserved again");
+    assert_eq!(
+        store.target_reserve(id, 1, first, &lease, 10).unwrap(),
+        Reservation::Taken,
+        "a target on the line is not reserved again"
+    );
     let placed = store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == first).unwrap();
     assert_eq!(placed.call_id, Some(call.id), "a campaign call names its target from its first write");
     assert!(store.target_retry(&placed, UnixMillis(60_000), "no answer").unwrap());
     assert!(!store.target_retry(&placed, UnixMillis(60_000), "no answer").unwrap(), "settled once");
-    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(2));
+    assert_eq!(store.target_reserve(id, 1, first, &lease, 10).unwrap(), Reservation::Claimed(2));
     // A settler that read the first attempt changes nothing of the second, on the line now.
     assert!(!store.target_finished(&placed, "done", "no answer").unwrap());
     assert_eq!(target(&store, id, first).status, "calling");
@@ -97,12 +101,26 @@ pub(crate) fn target(store: &Store, id: i64, contact: ContactId) -> switchboard_
     store.campaign_targets(id, 1).unwrap().into_iter().find(|t| t.contact_id == contact).unwrap()
 }
 
+fn a_campaign_has_no_more_calls_on_the_line_than_it_allows_whoever_placed_them(db: &TestDb) {
+    let store = db.open();
+    let (id, contacts) = campaign(&store);
+    let lease = |owner| Lease { owner, now: UnixMillis(1_000), until: UnixMillis(31_000) };
+    assert_eq!(store.target_reserve(id, 1, contacts[0], &lease("node 1"), 2).unwrap(), Reservation::Claimed(1));
+    assert_eq!(store.target_reserve(id, 1, contacts[1], &lease("node 2"), 2).unwrap(), Reservation::Claimed(1));
+    // Two on the line, one each: neither node may place a third.
+    assert_eq!(store.target_reserve(id, 1, contacts[2], &lease("node 1"), 2).unwrap(), Reservation::Full);
+    assert_eq!(store.target_reserve(id, 1, contacts[2], &lease("node 2"), 2).unwrap(), Reservation::Full);
+    assert_eq!(target(&store, id, contacts[2]).status, "pending");
+    assert!(store.target_finished(&target(&store, id, contacts[0]), "done", "quoted").unwrap());
+    assert_eq!(store.target_reserve(id, 1, contacts[2], &lease("node 2"), 2).unwrap(), Reservation::Claimed(1));
+}
+
 fn a_target_leased_by_another_live_owner_is_never_reserved(db: &TestDb) {
     let store = db.open();
     let (id, contacts) = campaign(&store);
     let first = contacts[0];
     let a = Lease { owner: "pid 1", now: UnixMillis(1_000), until: UnixMillis(31_000) };
-    assert_eq!(store.target_reserve(id, 1, first, &a).unwrap(), Some(1));
+    assert_eq!(store.target_reserve(id, 1, first, &a, 10).unwrap(), Reservation::Claimed(1));
     let held = target(&store, id, first);
     assert_eq!((held.lease_owner.as_deref(), held.lease_expires_at), (Some("pid 1"), Some(UnixMillis(31_000))));
     assert!(held.leased_by_other("pid 2", UnixMillis(30_999)));
@@ -113,15 +131,15 @@ fn a_target_leased_by_another_live_owner_is_never_reserved(db: &TestDb) {
     // the lease still keeps a second process off it until it expires.
     db.execute("UPDATE campaign_targets SET status = 'pending'");
     let b = |now: i64| Lease { owner: "pid 2", now: UnixMillis(now), until: UnixMillis(now + 30_000) };
-    assert_eq!(store.target_reserve(id, 1, first, &b(20_000)).unwrap(), None, "held by pid 1");
+    assert_eq!(store.target_reserve(id, 1, first, &b(20_000), 10).unwrap(), Reservation::Taken, "held by pid 1");
     // Renewed while pid 1's runner lives: still held past the first expiry.
     db.execute("UPDATE campaign_targets SET status = 'calling'");
     let renewed = Lease { owner: "pid 1", now: UnixMillis(25_000), until: UnixMillis(55_000) };
     assert_eq!(store.renew_target_leases(&renewed).unwrap(), 1);
     db.execute("UPDATE campaign_targets SET status = 'pending'");
-    assert_eq!(store.target_reserve(id, 1, first, &b(40_000)).unwrap(), None, "renewed by pid 1");
+    assert_eq!(store.target_reserve(id, 1, first, &b(40_000), 10).unwrap(), Reservation::Taken, "renewed by pid 1");
     // pid 1 died: once its lease runs out, another owner may take the target.
-    assert_eq!(store.target_reserve(id, 1, first, &b(55_000)).unwrap(), Some(2));
+    assert_eq!(store.target_reserve(id, 1, first, &b(55_000), 10).unwrap(), Reservation::Claimed(2));
     assert_eq!(target(&store, id, first).lease_owner.as_deref(), Some("pid 2"));
 
     // Settling a target releases its lease.
@@ -135,7 +153,7 @@ fn a_call_cut_off_by_the_app_closing_gives_its_attempt_back(db: &TestDb) {
     let (id, contacts) = campaign(&store);
     let first = contacts[0];
     let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
-    assert_eq!(store.target_reserve(id, 1, first, &lease).unwrap(), Some(1));
+    assert_eq!(store.target_reserve(id, 1, first, &lease, 10).unwrap(), Reservation::Claimed(1));
     let call = campaign_call(&store, id, first);
 
     assert!(store.target_requeue_abandoned(call.id, "cut off when Switchboard closed").unwrap());
@@ -148,7 +166,7 @@ fn cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line(db: &Tes
     let store = db.open();
     let (id, contacts) = campaign(&store);
     let lease = Lease { owner: "pid 1", now: UnixMillis(6), until: UnixMillis(30_006) };
-    assert_eq!(store.target_reserve(id, 1, contacts[0], &lease).unwrap(), Some(1));
+    assert_eq!(store.target_reserve(id, 1, contacts[0], &lease, 10).unwrap(), Reservation::Claimed(1));
     assert!(store.target_finished(&target(&store, id, contacts[1]), "done", "quoted $0.45").unwrap());
 
     assert!(store.cancel_campaign(id, true, UnixMillis(9)).unwrap());
@@ -245,6 +263,7 @@ on_both!(
     many_completions_at_once_advance_the_round_exactly_once,
     targets_track_attempts_retries_and_outcomes,
     a_target_leased_by_another_live_owner_is_never_reserved,
+    a_campaign_has_no_more_calls_on_the_line_than_it_allows_whoever_placed_them,
     a_call_cut_off_by_the_app_closing_gives_its_attempt_back,
     cancel_marks_every_target_not_yet_called_and_keeps_those_on_the_line,
     each_vendors_last_quote_for_an_item_comes_from_the_campaigns_asking_for_it,

@@ -2,7 +2,7 @@
 //! then on every write it makes about its calls and leases is refused.
 
 use switchboard_core::{BackendKind, CallState, UnixMillis};
-use switchboard_store::{Lease, NewCall, NewNode, NodeEnd, Store, StoreError, node_lease_owner};
+use switchboard_store::{Lease, NewCall, NewNode, NodeEnd, Reservation, Store, StoreError, node_lease_owner};
 
 use crate::campaigns::{campaign, campaign_call, target};
 use crate::{Cell, TestDb};
@@ -18,7 +18,7 @@ fn a_dead_node_is_ended_with_its_calls_and_leases_and_fenced_from_writing(db: &T
     assert_ne!(node_a, node_b);
     let owner = node_lease_owner(node_a);
     let lease = Lease { owner: &owner, now: UnixMillis(1_000), until: UnixMillis(31_000) };
-    assert_eq!(a.target_reserve(id, 1, contacts[0], &lease).unwrap(), Some(1));
+    assert_eq!(a.target_reserve(id, 1, contacts[0], &lease, 10).unwrap(), Reservation::Claimed(1));
     let lost = campaign_call(&a, id, contacts[0]);
     // A call its provider runs on, outside any campaign.
     let hosted = a
@@ -56,7 +56,7 @@ fn a_dead_node_is_ended_with_its_calls_and_leases_and_fenced_from_writing(db: &T
         assert!(matches!(result, Err(StoreError::Fenced(n)) if n == node_a), "{result:?}");
     };
     assert!(!a.node_heartbeat(0, false, UnixMillis(26_000)).unwrap(), "its heartbeat tells it");
-    fenced(a.target_reserve(id, 1, contacts[2], &lease).map(drop));
+    fenced(a.target_reserve(id, 1, contacts[2], &lease, 10).map(drop));
     fenced(a.renew_target_leases(&lease).map(drop));
     fenced(a.target_finished(&held, "done", "quoted").map(drop));
     fenced(a.advance_call(lost.id, CallState::Completed, Some("done"), UnixMillis(26_000)).map(drop));

@@ -4,7 +4,7 @@
 //! viewer's launch refused, expired, forged and missing tokens refused, the audit rows, and no
 //! provider key in any answer; a call's recording and its live audio for a console's speakers.
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,6 +17,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use switchboard_fakes::team_announcement::team_server_address;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
@@ -94,16 +95,7 @@ impl Server {
             .env("SWITCHBOARD_SIM_CAST", "cooperative")
             .env("SWITCHBOARD_SIM_TIME_SCALE", time_scale);
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
-        let mut output = BufReader::new(child.stdout.take().unwrap());
-        let (address, fingerprint) = loop {
-            let mut line = String::new();
-            assert!(output.read_line(&mut line).unwrap() > 0, "serve --team ended before it said where it listens");
-            if let Some(rest) = line.trim().strip_prefix("Team server on https://") {
-                let (address, fingerprint) = rest.split_once("; certificate SHA-256 ").unwrap();
-                break (address.to_owned(), fingerprint.to_owned());
-            }
-        };
-        std::thread::spawn(move || for _ in output.lines() {});
+        let (address, fingerprint) = team_server_address(&mut child);
         Self { child, address, fingerprint }
     }
 }

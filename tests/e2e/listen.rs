@@ -77,13 +77,7 @@ async fn a_live_call_plays_on_the_speakers_with_volume_mute_and_stop() {
             (peak(&speakers.next(STRETCH).await) > 4_000).then_some(())
         })
         .await;
-        app.until_call_completed().await;
-        eventually("listening to stop with the call", PATIENCE, || async {
-            app.texts("[data-testid=listen-in]").await.is_empty().then_some(())
-        })
-        .await;
-        until_speakers_idle(&speakers).await;
-        assert!(app.texts("[data-testid=listen-error]").await.is_empty());
+        until_listening_ends_with_the_call(&app, &speakers).await;
         app.quit().await;
     })
     .await;
@@ -154,7 +148,19 @@ async fn drag_volume(app: &App, share: f64) -> (Vec<f64>, f64) {
 }
 
 /// Waits until the speakers are given no more audio.
-pub async fn until_speakers_idle(speakers: &Speakers) {
+/// Waits for the call listened to to end, listening to stop with it and the speakers to fall
+/// quiet, with no listening error shown.
+pub async fn until_listening_ends_with_the_call(app: &App, speakers: &Speakers) {
+    app.until_call_completed().await;
+    eventually("listening to stop with the call", PATIENCE, || async {
+        app.texts("[data-testid=listen-in]").await.is_empty().then_some(())
+    })
+    .await;
+    until_speakers_idle(speakers).await;
+    assert!(app.texts("[data-testid=listen-error]").await.is_empty());
+}
+
+async fn until_speakers_idle(speakers: &Speakers) {
     eventually("the speakers to fall quiet", PATIENCE, || async {
         let mark = speakers.played();
         tokio::time::sleep(SETTLE).await;

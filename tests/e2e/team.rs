@@ -8,12 +8,13 @@
 //! server whose certificate an authority the console's system trusts signed is signed in to with
 //! nothing to compare, and keeps working when its certificate is renewed.
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use switchboard_fakes::team_announcement::team_server_address;
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, app_binary, eventually, replace_text, within};
 
@@ -73,16 +74,7 @@ impl TeamServer {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let mut output = BufReader::new(child.stdout.take().unwrap());
-        let (address, fingerprint) = loop {
-            let mut line = String::new();
-            assert!(output.read_line(&mut line).unwrap() > 0, "serve --team ended before it said where it listens");
-            if let Some(rest) = line.trim().strip_prefix("Team server on https://") {
-                let (address, fingerprint) = rest.split_once("; certificate SHA-256 ").unwrap();
-                break (address.to_owned(), fingerprint.to_owned());
-            }
-        };
-        std::thread::spawn(move || for _ in output.lines() {});
+        let (address, fingerprint) = team_server_address(&mut child);
         Self { child, url: format!("https://{address}"), fingerprint }
     }
 }

@@ -3,7 +3,7 @@
 //! call ends, and its recording, fetched from the server, plays in History.
 
 use crate::app::{App, PATIENCE, TEST_LIMIT, eventually, within};
-use crate::listen::{until_listening, until_speakers_idle};
+use crate::listen::{until_listening, until_listening_ends_with_the_call};
 use crate::speakers::{Speakers, peak};
 use crate::team::{TeamServer, add_user, sign_in};
 
@@ -31,13 +31,7 @@ async fn signed_in_a_console_listens_in_to_a_team_call_and_plays_its_recording()
         app.screenshot("team-listening").await;
 
         // The call ends on the server: listening stops with it and the speakers fall quiet.
-        app.until_call_completed().await;
-        eventually("listening to stop with the call", PATIENCE, || async {
-            app.texts("[data-testid=listen-in]").await.is_empty().then_some(())
-        })
-        .await;
-        until_speakers_idle(&speakers).await;
-        assert!(app.texts("[data-testid=listen-error]").await.is_empty());
+        until_listening_ends_with_the_call(&app, &speakers).await;
 
         // Its recording, kept on the server, plays here.
         let mark = speakers.played();

@@ -23,6 +23,7 @@ pub mod rehearsal_agent;
 pub mod scripted;
 pub mod scripted_socket;
 mod serving;
+pub mod team_announcement;
 pub mod twilio;
 pub mod twilio_gather;
 pub mod twilio_media;

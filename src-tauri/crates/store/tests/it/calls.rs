@@ -7,6 +7,11 @@ use crate::{TestDb, seeded};
 
 fn new_call(store: &Store) -> CallSummary {
     seeded(store);
+    first_call(store)
+}
+
+/// A queued call of the seeded store's first agent to its first contact.
+pub(crate) fn first_call(store: &Store) -> CallSummary {
     let agent = store.list_agents().unwrap().remove(0);
     let contact = store.list_contacts().unwrap().remove(0);
     store

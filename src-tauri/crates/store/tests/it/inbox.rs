@@ -2,8 +2,9 @@
 //! failed rows leave the queue, rows survive reopening; calls found by their provider id.
 
 use switchboard_core::UnixMillis;
-use switchboard_store::{InboxCounts, InboxInsert, NewCall, NewNode, NewWebhook, NodeEnd, Store};
+use switchboard_store::{InboxCounts, InboxInsert, NewNode, NewWebhook, NodeEnd, Store};
 
+use crate::calls::first_call;
 use crate::{TestDb, seeded};
 
 fn webhook<'a>(event_key: &'a str, body: &'a [u8]) -> NewWebhook<'a> {
@@ -71,18 +72,7 @@ fn an_inserted_row_is_in_the_file_when_insert_returns(db: &TestDb) {
 fn a_call_is_found_by_its_provider_id(db: &TestDb) {
     let store = db.open();
     seeded(&store);
-    let agent = store.list_agents().unwrap().remove(0);
-    let contact = store.list_contacts().unwrap().remove(0);
-    let call = store
-        .insert_call(&NewCall {
-            contact_id: contact.id,
-            agent_id: agent.id,
-            backend: agent.config.backend,
-            phone_e164: "+13125550143".into(),
-            created_at: UnixMillis(1_000),
-            campaign: None,
-        })
-        .unwrap();
+    let call = first_call(&store);
     assert_eq!(store.call_by_provider_id("CA42").unwrap(), None);
     store.set_provider_call_id(call.id, "CA42").unwrap();
     assert_eq!(store.call_by_provider_id("CA42").unwrap(), Some(call));
@@ -115,18 +105,7 @@ fn a_row_is_claimed_by_one_node_until_that_node_ends(db: &TestDb) {
 fn the_webhooks_of_a_call_are_applied_by_the_live_node_that_runs_it(db: &TestDb) {
     let (a, b) = (db.open(), db.open());
     seeded(&a);
-    let new_call = |store: &Store| {
-        let (agent, contact) = (store.list_agents().unwrap().remove(0), store.list_contacts().unwrap().remove(0));
-        let call = NewCall {
-            contact_id: contact.id,
-            agent_id: agent.id,
-            backend: agent.config.backend,
-            phone_e164: "+13125550143".into(),
-            created_at: UnixMillis(1_000),
-            campaign: None,
-        };
-        store.insert_call(&call).unwrap().id
-    };
+    let new_call = |store: &Store| first_call(store).id;
     let before_nodes = new_call(&a);
     let (node_a, node_b) = (register(&a, 1), register(&b, 2));
     let of_a = new_call(&a);

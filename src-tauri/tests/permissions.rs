@@ -9,8 +9,22 @@ const OPERATIONS: &str = include_str!("../src/operations.rs");
 const BUILD: &str = include_str!("../build.rs");
 const CAPABILITIES: &str = include_str!("../capabilities/main.json");
 
+/// The variants of `Place` as written in operations.rs (so a new place is never skipped).
+fn places() -> Vec<&'static str> {
+    let start = OPERATIONS.find("pub enum Place {").expect("operations.rs declares Place");
+    let body = &OPERATIONS[start..];
+    body[..body.find("\n}").expect("Place ends")]
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.trim().strip_suffix(','))
+        .filter(|word| word.chars().all(char::is_alphanumeric))
+        .collect()
+}
+
 /// The operations listed: each line `Role Place name(` inside `operations! {`.
 fn handled() -> BTreeSet<String> {
+    let places = places();
+    assert!(places.contains(&"Engine") && places.len() > 4, "Place's variants were not read: {places:?}");
     let start = OPERATIONS.find("\noperations! {").expect("operations.rs lists the operations");
     OPERATIONS[start..]
         .lines()
@@ -19,8 +33,7 @@ fn handled() -> BTreeSet<String> {
             let role = words.next()?;
             let place = words.next()?;
             let name = words.next()?;
-            let listed = ["Viewer", "Dispatcher", "Admin"].contains(&role)
-                && ["Engine", "Export", "Speakers", "Desktop", "Console"].contains(&place);
+            let listed = ["Viewer", "Dispatcher", "Admin"].contains(&role) && places.contains(&place);
             listed.then(|| name.split('(').next().unwrap_or(name).to_owned())
         })
         .collect()

@@ -38,5 +38,5 @@ pub use media::serve_media;
 pub use monitor_stream::{MONITOR_PARAMETER, MonitorForks, MonitorRefusal};
 pub use pacing::{LATE_AFTER, PacingTotals, pacing_totals};
 pub use pacing_watch::{PACING_WATCH_EVERY, watch_pacing};
-pub use sessions::{CALL_ID_PARAMETER, Instruction, PipelineSessions, TOKEN_PARAMETER};
+pub use sessions::{CALL_ID_PARAMETER, DispatchersEnd, Instruction, PipelineSessions, TOKEN_PARAMETER};
 pub use sessions::{new_token, same_text};

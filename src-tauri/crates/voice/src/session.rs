@@ -24,7 +24,7 @@ use super::conversation::Conversation;
 use super::greeting::{GREETING_TURN, PreparedGreeting};
 use super::latency::TurnTimes;
 use super::playout::{Playout, PlayoutCommand, Progress};
-use super::sessions::{Claimed, Instruction};
+use super::sessions::{Claimed, DispatchersEnd, Instruction};
 use super::spoken::Spoken;
 use super::turn::{self, Script, SpareTts, TurnSetup};
 use super::{playout_runtime, recorder, speech_to_text};
@@ -33,7 +33,7 @@ use crate::input::{Input, TurnEnding, TurnReport};
 use crate::media_reader::{LastVoice, Reader, StreamClock};
 use switchboard_engine::BackendEvent;
 use switchboard_engine::listen_in::AudioTap;
-use switchboard_engine::{MACHINE_HUNG_UP_ON, TAKEN_OVER, VOICEMAIL_LEFT};
+use switchboard_engine::{ENDED_BY_DISPATCHER, MACHINE_HUNG_UP_ON, TAKEN_OVER, VOICEMAIL_LEFT};
 
 const INPUT_QUEUE: usize = 256;
 /// Frames queued for the playout (5 s).
@@ -207,8 +207,15 @@ pub(super) async fn run(
     };
     session.report(BackendEvent::Answered).await;
     let end = session.converse().await;
-    // A take-over ends the stream too: the call is the dispatcher's, not hung up by the callee.
-    let end = if filed.handed_over() { End::completed(TAKEN_OVER) } else { end };
+    // The dispatcher's hang-up or take-over ends the stream too: the call is theirs, not hung up
+    // by the callee.
+    let end = match filed.dispatchers_end() {
+        Some(DispatchersEnd::TakeOver) => End::completed(TAKEN_OVER),
+        Some(DispatchersEnd::HangUp) => {
+            End { state: CallState::Canceled, reason: ENDED_BY_DISPATCHER.to_owned(), control: CallControl::HangUp }
+        }
+        None => end,
+    };
     session.stop_turn(false).await;
     session.keep_unanswered().await;
     let Session { call, setup, mut inputs, commands, .. } = session;

@@ -33,11 +33,29 @@ pub struct PipelineSessions {
 }
 
 enum Filed {
-    /// Waiting for its media stream, its greeting being synthesised.
-    Expected { token: String, call: Box<PipelineCall>, greeting: Option<PreparedGreeting> },
+    /// Waiting for its media stream, its greeting being synthesised; `ending` as for `Running`
+    /// (a hang-up can come before the stream does), carried over when the stream claims it.
+    Expected {
+        token: String,
+        call: Box<PipelineCall>,
+        greeting: Option<PreparedGreeting>,
+        ending: Option<DispatchersEnd>,
+    },
     /// Its session runs; the verdict is sent once; the dispatcher's notes and lines go to it;
-    /// `handed_over` while the dispatcher's take-over moves the call away from it.
-    Running { machine: Option<oneshot::Sender<()>>, dispatcher: mpsc::Sender<Instruction>, handed_over: bool },
+    /// `ending` while the dispatcher hangs the call up or takes it over.
+    Running {
+        machine: Option<oneshot::Sender<()>>,
+        dispatcher: mpsc::Sender<Instruction>,
+        ending: Option<DispatchersEnd>,
+    },
+}
+
+/// How the dispatcher is ending a running session's call: the stream's end this causes ends the
+/// call as theirs, whichever report reaches the call first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DispatchersEnd {
+    HangUp,
+    TakeOver,
 }
 
 /// What the dispatcher tells a running session.
@@ -71,9 +89,12 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    /// Whether the dispatcher's take-over moved the call away ([`PipelineSessions::set_handed_over`]).
-    pub(crate) fn handed_over(&self) -> bool {
-        matches!(self.sessions.lock().get(&self.call_id), Some(Filed::Running { handed_over: true, .. }))
+    /// How the dispatcher is ending the call, if they are ([`PipelineSessions::set_dispatchers_end`]).
+    pub(crate) fn dispatchers_end(&self) -> Option<DispatchersEnd> {
+        match self.sessions.lock().get(&self.call_id) {
+            Some(Filed::Running { ending, .. }) => *ending,
+            _ => None,
+        }
     }
 }
 
@@ -104,7 +125,10 @@ impl PipelineSessions {
     pub fn expect(&self, call: PipelineCall) -> Result<String, getrandom::Error> {
         let token = new_token()?;
         let greeting = (!call.first_message.trim().is_empty()).then(|| PreparedGreeting::start(&call));
-        self.lock().insert(call.call_id, Filed::Expected { token: token.clone(), call: Box::new(call), greeting });
+        self.lock().insert(
+            call.call_id,
+            Filed::Expected { token: token.clone(), call: Box::new(call), greeting, ending: None },
+        );
         Ok(token)
     }
 
@@ -154,12 +178,12 @@ impl PipelineSessions {
         }
     }
 
-    /// Notes that the dispatcher's take-over is moving `call_id` away from its session (`false`:
-    /// the take-over failed, the call stays), so that the stream's end it causes ends the call
-    /// as taken over, whichever of the two reports reaches the call first.
-    pub fn set_handed_over(&self, call_id: CallId, handed_over: bool) {
-        if let Some(Filed::Running { handed_over: marked, .. }) = self.lock().get_mut(&call_id) {
-            *marked = handed_over;
+    /// Notes that the dispatcher is hanging up or taking over `call_id` (`None`: that failed,
+    /// the call stays), so that the stream's end it causes ends the call as theirs, whichever of
+    /// the two reports reaches the call first.
+    pub fn set_dispatchers_end(&self, call_id: CallId, end: Option<DispatchersEnd>) {
+        if let Some(Filed::Running { ending, .. } | Filed::Expected { ending, .. }) = self.lock().get_mut(&call_id) {
+            *ending = end;
         }
     }
 
@@ -169,7 +193,7 @@ impl PipelineSessions {
         let call_id = call_id.ok_or(Refusal::NoCallId)?;
         let id = call_id.trim().parse().map(CallId).map_err(|_| Refusal::UnknownCall(call_id.to_owned()))?;
         let mut filed = self.lock();
-        let Some(Filed::Expected { token: expected, .. }) = filed.get(&id) else {
+        let Some(Filed::Expected { token: expected, ending, .. }) = filed.get(&id) else {
             return Err(Refusal::UnknownCall(call_id.to_owned()));
         };
         if !token.is_some_and(|token| same_text(token, expected)) {
@@ -177,7 +201,7 @@ impl PipelineSessions {
         }
         let (verdict, machine) = oneshot::channel();
         let (dispatcher, instructions) = mpsc::channel(INSTRUCTIONS_QUEUE);
-        let running = Filed::Running { machine: Some(verdict), dispatcher, handed_over: false };
+        let running = Filed::Running { machine: Some(verdict), dispatcher, ending: *ending };
         let Some(Filed::Expected { call, greeting, .. }) = filed.insert(id, running) else {
             unreachable!("just found waiting")
         };

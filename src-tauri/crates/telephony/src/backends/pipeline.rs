@@ -19,7 +19,8 @@ use super::twilio::{NO_TWILIO, RecordedBy, TWILIO_MEDIA_PATH, TwilioDialer, leav
 use crate::ProviderClients;
 use switchboard_engine::{BackendError, BackendEvent, BoxFuture, CallBackend, CallCommand, CallRequest};
 use switchboard_voice::{
-    CALL_ID_PARAMETER, CallControl, Instruction, PipelineCall, PipelineClients, PipelineSessions, TOKEN_PARAMETER,
+    CALL_ID_PARAMETER, CallControl, DispatchersEnd, Instruction, PipelineCall, PipelineClients, PipelineSessions,
+    TOKEN_PARAMETER,
 };
 
 const BACKEND: &str = "Pipeline";
@@ -81,9 +82,11 @@ impl CallBackend for PipelineBackend {
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
             inner.ended_by_dispatcher().insert(call);
+            inner.sessions.set_dispatchers_end(call, Some(DispatchersEnd::HangUp));
             let hung_up = inner.dialer.hang_up(BACKEND, call).await;
             if hung_up.is_err() {
                 // Still up: the session's own hang-up is needed after all.
+                inner.sessions.set_dispatchers_end(call, None);
                 inner.ended_by_dispatcher().remove(&call);
             }
             hung_up
@@ -107,10 +110,10 @@ impl CallBackend for PipelineBackend {
             CallCommand::TakeOver { to } => Box::pin(async move {
                 // The session's own hang-up, as its stream closes, must not cut the handed-over call.
                 inner.ended_by_dispatcher().insert(call);
-                inner.sessions.set_handed_over(call, true);
+                inner.sessions.set_dispatchers_end(call, Some(DispatchersEnd::TakeOver));
                 let handed = inner.dialer.take_over(BACKEND, call, &to).await;
                 if handed.is_err() {
-                    inner.sessions.set_handed_over(call, false);
+                    inner.sessions.set_dispatchers_end(call, None);
                     inner.ended_by_dispatcher().remove(&call);
                 }
                 handed

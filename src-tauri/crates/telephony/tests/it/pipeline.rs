@@ -720,6 +720,9 @@ async fn without_speech_final_the_utterance_end_closes_the_callee_turn() {
 async fn the_dispatcher_ending_a_campaigns_pipeline_call_hangs_it_up_on_twilio() {
     let script = vec![agent_done(), CallerStep::Silence(Duration::from_secs(30))];
     let mut world = World::new(|_| {}, scripted(Vec::new()), script).await;
+    // Twilio ends the stream before it answers the hang-up: the stream's end reaches the call
+    // first, and must still read as the dispatcher's.
+    world.rig.twilio.answer_updates_after(ms(300));
     let engine = Arc::clone(&world.engine);
     let spec = super::quote_campaign("pipeline", world.agent, None, vec![world.contact], 1);
     let (id, _) = super::campaign_call_ended_by_dispatcher(&engine, spec).await;

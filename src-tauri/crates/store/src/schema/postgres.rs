@@ -11,6 +11,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_team_user_phone.sql"),
     include_str!("../../migrations/postgres/0003_nodes.sql"),
     include_str!("../../migrations/postgres/0004_inbox_claims.sql"),
+    include_str!("../../migrations/postgres/0005_node_team_servers.sql"),
 ];
 
 /// The advisory lock key the migration transaction holds ("switchbd" in ASCII).

@@ -26,6 +26,7 @@ mod costs;
 mod history;
 mod inbox;
 mod mirror;
+mod node_servers;
 mod nodes;
 mod open;
 mod postgres_connection;

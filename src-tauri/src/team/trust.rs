@@ -1,6 +1,7 @@
 //! How a console trusts a team server's certificate: the system's way first (a chain to a root
 //! this computer trusts, `SSL_CERT_FILE` / `SSL_CERT_DIR` honoured, the server's name checked), else
-//! the SHA-256 fingerprint the dispatcher compared and confirmed (a pin).
+//! the SHA-256 fingerprint the dispatcher compared and confirmed (a pin); and how a node trusts
+//! another node's: by the fingerprint that node published in the shared database.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -50,9 +51,19 @@ pub fn client_config(
         (Some(ServerTrust::Pinned { fingerprint }), None) => Mode::Pinned(normalised(fingerprint)),
         (Some(ServerTrust::System { .. }) | None, None) => Mode::System,
     };
+    config_for(mode)
+}
+
+/// TLS for another node's team server: only the certificate whose SHA-256 the node published in
+/// the shared database passes, whatever the system makes of it (the nodes trust that database).
+pub fn node_client_config(published: &str) -> Arc<ClientConfig> {
+    config_for(Mode::Published(normalised(published)))
+}
+
+fn config_for(mode: Mode) -> Arc<ClientConfig> {
     let provider = provider();
-    let verifier =
-        Verifier { system: system_verifier(&provider), mode, algorithms: provider.signature_verification_algorithms };
+    let system = if matches!(mode, Mode::Published(_)) { None } else { system_verifier(&provider) };
+    let verifier = Verifier { system, mode, algorithms: provider.signature_verification_algorithms };
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("ring supports the default protocol versions")
@@ -94,6 +105,9 @@ enum Mode {
     Pinned(String),
     /// Anything passes; what the system makes of it is recorded.
     Probe(Arc<Mutex<Option<CertificateCheck>>>),
+    /// Only this (normalised) fingerprint, which another node published, passes; the system is
+    /// not asked.
+    Published(String),
 }
 
 /// Checks a server's certificate as its `Mode` says; handshake signatures are checked as usual,
@@ -131,16 +145,20 @@ impl ServerCertVerifier for Verifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.system_verdict(end_entity, intermediates, server_name, now);
-        match (&self.mode, verdict) {
-            (Mode::System, Ok(_)) => Ok(ServerCertVerified::assertion()),
-            (Mode::System, Err(reason)) => {
-                Err(rustls::Error::General(format!("this computer does not trust the server's certificate: {reason}")))
-            }
-            (Mode::Pinned(pinned), verdict) => {
+        let verdict = || self.system_verdict(end_entity, intermediates, server_name, now);
+        match &self.mode {
+            Mode::System => match verdict() {
+                Ok(_) => Ok(ServerCertVerified::assertion()),
+                Err(reason) => Err(rustls::Error::General(format!(
+                    "this computer does not trust the server's certificate: {reason}"
+                ))),
+            },
+            Mode::Pinned(pinned) => {
                 let presented = fingerprint(end_entity);
-                match verdict {
-                    _ if *pinned == normalised(&presented) => Ok(ServerCertVerified::assertion()),
+                if *pinned == normalised(&presented) {
+                    return Ok(ServerCertVerified::assertion());
+                }
+                match verdict() {
                     Ok(issuer) => Err(rustls::Error::General(format!(
                         "the server's certificate changed to one this computer trusts (issued by {issuer}), but this \
                          console pinned the old one: check the certificate and sign in again to trust it"
@@ -150,13 +168,22 @@ impl ServerCertVerifier for Verifier {
                     ))),
                 }
             }
-            (Mode::Probe(seen), verdict) => {
-                let check = match verdict {
+            Mode::Probe(seen) => {
+                let check = match verdict() {
                     Ok(issuer) => CertificateCheck::System { issuer },
                     Err(reason) => CertificateCheck::Untrusted { fingerprint: fingerprint(end_entity), reason },
                 };
                 *seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(check);
                 Ok(ServerCertVerified::assertion())
+            }
+            Mode::Published(published) => {
+                let presented = fingerprint(end_entity);
+                if *published == normalised(&presented) {
+                    return Ok(ServerCertVerified::assertion());
+                }
+                Err(rustls::Error::General(format!(
+                    "its certificate (SHA-256 {presented}) is not the one its node published in the shared database"
+                )))
             }
         }
     }
@@ -359,6 +386,18 @@ mod tests {
         let refused = tls_connect(&server.url, client_config(None, None)).await.unwrap_err();
         assert!(refused.contains("not signed by an authority"), "{refused}");
         tls_connect(&server.url, client_config(Some(&ServerTrust::Pinned { fingerprint }), None)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn another_nodes_server_is_trusted_only_by_the_fingerprint_it_published() {
+        let (profile, elsewhere) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let published = tls::load(&DataPaths::under(profile.path().to_owned()), None, None).unwrap().fingerprint;
+        let forged = tls::load(&DataPaths::under(elsewhere.path().to_owned()), None, None).unwrap().fingerprint;
+        let server = Server::start(self_signed(profile.path())).await;
+
+        tls_connect(&server.url, node_client_config(&published)).await.expect("the published certificate");
+        let refused = tls_connect(&server.url, node_client_config(&forged)).await.unwrap_err();
+        assert!(refused.contains(&format!("its certificate (SHA-256 {published}) is not the one its node published")));
     }
 
     /// The self-signed pair `serve --team` made in the profile at `profile`.

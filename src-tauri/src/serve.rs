@@ -27,7 +27,7 @@ use crate::profile_lock::{Holder, ProfileLock};
 use crate::startup::{self, ProviderArgs, Startup};
 use crate::team::api::{self, TeamServer};
 use crate::team::audio::ListenHubs;
-use crate::team::tls;
+use crate::team::{node_address, tls};
 
 /// The arguments of `serve`.
 #[derive(Debug, Args)]
@@ -96,6 +96,11 @@ struct TeamArgs {
     /// The certificate's private key (PEM).
     #[arg(long, requires = "team")]
     tls_key: Option<PathBuf>,
+    /// How the other nodes of a shared database reach this team server (to listen in on the
+    /// calls this node runs): `https://host:port`. Default: the --bind address, unless that is
+    /// every address (0.0.0.0): then they cannot.
+    #[arg(long, value_name = "URL", requires = "team", value_parser = node_address::parse_advertise_url)]
+    advertise_url: Option<String>,
 }
 
 /// The exit status of a node another node declared dead (a supervisor starts it again as a new node).
@@ -161,6 +166,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 let address = listener.local_addr().unwrap_or(args.team.bind);
                 lines.push(format!("Team server on https://{address}; certificate SHA-256 {}", tls.fingerprint));
                 lines.push(format!("  (certificate: {})", tls.cert_path.display()));
+                let advertised = node_address::advertised_url(args.team.advertise_url.as_deref(), address);
+                lines.extend(node_address::publish(&console, advertised, &tls.fingerprint).await);
                 let router = api::router(Arc::new(TeamServer {
                     console: Arc::clone(&console),
                     keychain,

@@ -244,9 +244,9 @@ pub(super) struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Sends `frames` until they end (then closes with `ended`) or the console closes the
-    /// socket; closes with `SESSION_ENDED` once the session has expired or was revoked. A
-    /// console that takes no message for `SEND_TIMEOUT` is let go.
+    /// Sends `frames` until they end (then closes with `ended`, or with the close they end with)
+    /// or the console closes the socket; closes with `SESSION_ENDED` once the session has expired
+    /// or was revoked. A console that takes no message for `SEND_TIMEOUT` is let go.
     pub async fn stream(
         &self,
         mut socket: WebSocket,
@@ -257,6 +257,7 @@ impl Session<'_> {
         let close = loop {
             let frame = tokio::select! {
                 frame = frames.next() => match frame {
+                    Some(Message::Close(close)) => break close,
                     Some(frame) => frame,
                     None => break Some(ended),
                 },
@@ -354,9 +355,9 @@ pub(super) fn refuse(err: CommandError) -> Response {
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::Storage | ErrorCode::KeychainUnavailable | ErrorCode::TeamServer => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        ErrorCode::Storage | ErrorCode::KeychainUnavailable => StatusCode::INTERNAL_SERVER_ERROR,
+        // On a team server: another node of the team (running the call) failed it.
+        ErrorCode::TeamServer => StatusCode::BAD_GATEWAY,
         ErrorCode::BackendUnavailable | ErrorCode::BackendFailed | ErrorCode::AudioUnavailable => {
             StatusCode::SERVICE_UNAVAILABLE
         }

@@ -1,6 +1,7 @@
 //! A call's audio over the team server, for a console's speakers: `GET /api/v1/recordings/{call}`
 //! streams its recording, `GET /api/v1/listen/{call}` is a WebSocket of its live frames. Each
-//! call gets one listener on the engine's tap, fanned out to every console listening.
+//! call gets one listener on the engine's tap (or, run by another node, one stream from that
+//! node: `node_listen`), fanned out to every console listening.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -19,6 +20,7 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_util::io::ReaderStream;
 
 use super::api::{Session, TeamServer, admitted, audited, refuse};
+use super::node_listen::Relayed;
 use crate::commands::{Reply, engine, query};
 use crate::console::Console;
 use crate::dto::CommandError;
@@ -98,21 +100,24 @@ pub async fn listen(
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
-    let joined = match engine(&server.console) {
-        Ok(engine) => server.listening.join(&engine, CallId(call)).await.map_err(CommandError::from),
-        Err(err) => Err(err),
-    };
+    let listening: Arc<str> = Arc::from(token.as_str());
+    let joined = server.listening.join_wherever(&server.console, CallId(call), &listening).await;
     audited(&server.console, &member.name, WHAT, joined.as_ref().map(|_| ()).map_err(|err| err.code)).await;
     let (hub, frames) = match joined {
         Ok(joined) => joined,
         Err(err) => return refuse(err),
     };
-    let frames = futures_util::stream::unfold(frames, |mut frames| async move {
+    // The frames, then (for a call on another node) the close that node sent or the cut-off.
+    let frames = futures_util::stream::unfold((frames, Some(hub)), |(mut frames, hub)| async move {
+        let hub = hub?;
         loop {
             match frames.recv().await {
-                Ok(frame) => return Some((Message::Binary(encode(&frame).to_vec().into()), frames)),
+                Ok(frame) => return Some((Message::Binary(encode(&frame).to_vec().into()), (frames, Some(hub)))),
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
+                Err(broadcast::error::RecvError::Closed) => {
+                    let closed = hub.relayed().and_then(|relayed| relayed.closed())?;
+                    return Some((Message::Close(Some(closed)), (frames, None)));
+                }
             }
         }
     });
@@ -120,7 +125,7 @@ pub async fn listen(
     upgrade.on_upgrade(move |socket| async move {
         let session = Session { server: &server, member: &member, token: &token, what: WHAT };
         session.stream(socket, Box::pin(frames), ended).await;
-        drop(hub);
+        drop(listening);
     })
 }
 
@@ -129,18 +134,45 @@ fn role_of(name: &str) -> operations::Role {
     operations::find(name).map_or(operations::Role::Admin, |operation| operation.role)
 }
 
-/// The calls consoles listen in on, each with one listener on the engine's tap.
+/// The calls consoles listen in on, each with one listener on the engine's tap, or for a call
+/// another node runs, one stream from that node (`node_listen`).
 pub struct ListenHubs {
     forking: HostedForking,
-    calls: tokio::sync::Mutex<HashMap<CallId, Weak<Hub>>>,
+    pub(super) calls: tokio::sync::Mutex<HashMap<CallId, Weak<Hub>>>,
 }
 
 /// One call listened to: a task drains the engine's tap (and stops a hosted call's fork when it
-/// is let go) into a broadcast ring each console's socket reads; a console that falls behind
-/// the ring loses frames. The last console gone stops the task.
+/// is let go), or the other node's stream, into a broadcast ring each console's socket reads; a
+/// console that falls behind the ring loses frames. The last console gone stops the task.
 pub struct Hub {
     frames: broadcast::Receiver<LiveFrame>,
     stop: Option<oneshot::Sender<()>>,
+    /// A call on another node: what its relay shares.
+    relayed: Option<Arc<Relayed>>,
+}
+
+impl Hub {
+    /// The hub of a call another node runs, relayed as `relayed` says.
+    pub(super) fn relaying(
+        frames: broadcast::Receiver<LiveFrame>,
+        stop: oneshot::Sender<()>,
+        relayed: Arc<Relayed>,
+    ) -> Self {
+        Self { frames, stop: Some(stop), relayed: Some(relayed) }
+    }
+
+    pub(super) fn relayed(&self) -> Option<&Relayed> {
+        self.relayed.as_deref()
+    }
+
+    /// The hub, with its frames from now on, while its task still runs.
+    pub(super) fn joined(self: Arc<Self>) -> Option<(Arc<Self>, broadcast::Receiver<LiveFrame>)> {
+        let running = self.stop.as_ref().is_some_and(|stop| !stop.is_closed());
+        running.then(|| {
+            let frames = self.frames.resubscribe();
+            (self, frames)
+        })
+    }
 }
 
 impl Drop for Hub {
@@ -158,6 +190,20 @@ impl ListenHubs {
         Self { forking, calls: tokio::sync::Mutex::default() }
     }
 
+    /// Joins the consoles listening to `call` where it runs: on this node's engine, or relayed
+    /// from the node running it, whose stream the first opens with its `session`.
+    pub async fn join_wherever(
+        &self,
+        console: &Console,
+        call: CallId,
+        session: &Arc<str>,
+    ) -> Reply<(Arc<Hub>, broadcast::Receiver<LiveFrame>)> {
+        match query(console, move |store| store.call_running_elsewhere(call)).await? {
+            Some(node) => self.join_relayed(call, &node, session).await,
+            None => Ok(self.join(&*engine(console)?, call).await?),
+        }
+    }
+
     /// Joins the consoles listening to `call` (the first starts listening on the engine): the
     /// hub, held while listening, and its frames from now on.
     pub async fn join(
@@ -166,9 +212,8 @@ impl ListenHubs {
         call: CallId,
     ) -> Result<(Arc<Hub>, broadcast::Receiver<LiveFrame>), ListenError> {
         let mut calls = self.calls.lock().await;
-        if let Some(hub) = calls.get(&call).and_then(Weak::upgrade) {
-            let frames = hub.frames.resubscribe();
-            return Ok((hub, frames));
+        if let Some(joined) = calls.get(&call).and_then(Weak::upgrade).and_then(Hub::joined) {
+            return Ok(joined);
         }
         calls.retain(|_, hub| hub.strong_count() > 0);
         let (mut tap, fork) = listen_in(engine, Some(&self.forking), call).await?.into_parts();
@@ -190,7 +235,7 @@ impl ListenHubs {
                 tracing::warn!(%call, %error, "could not stop the call's monitor fork");
             }
         });
-        let hub = Arc::new(Hub { frames: frames.resubscribe(), stop: Some(stop) });
+        let hub = Arc::new(Hub { frames: frames.resubscribe(), stop: Some(stop), relayed: None });
         calls.insert(call, Arc::downgrade(&hub));
         Ok((hub, frames))
     }

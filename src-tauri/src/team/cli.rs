@@ -18,6 +18,10 @@ pub enum TeamCommand {
         name: String,
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// The team's shared database (`postgres://…`), as its nodes are started with
+        /// `serve --database`. Without: this profile's own.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
 }
 
@@ -35,7 +39,7 @@ pub enum RoleArg {
 /// Runs a `team` subcommand.
 pub fn run(command: TeamCommand) -> Result<ExitCode, String> {
     match command {
-        TeamCommand::AddUser { name, role } => {
+        TeamCommand::AddUser { name, role, database } => {
             let role = match role {
                 RoleArg::Viewer => Role::Viewer,
                 RoleArg::Dispatcher => Role::Dispatcher,
@@ -47,8 +51,11 @@ pub fn run(command: TeamCommand) -> Result<ExitCode, String> {
                 .read_line(&mut password)
                 .map_err(|err| format!("cannot read the password: {err}"))?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let paths = DataPaths::resolve();
-            let store = Store::open(&paths.database).map_err(|err| err.to_string())?;
+            let store = match database {
+                Some(url) => Store::open_location(&url),
+                None => Store::open(&DataPaths::resolve().database),
+            };
+            let store = store.map_err(|err| err.to_string())?;
             accounts::add_user(&store, &name, role, password)?;
             eprintln!("switchboard: {name} can sign in as a {}", role.as_str());
             Ok(ExitCode::SUCCESS)

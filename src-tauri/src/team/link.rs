@@ -307,10 +307,10 @@ async fn stream_events(
 }
 
 /// A WebSocket to a team server, over TLS.
-type Socket = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+pub(super) type Socket = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
 
 /// Opens the WebSocket at `path` of the server at `url` with `token`, over `tls`.
-async fn open_socket(url: &str, token: &str, tls: &Arc<ClientConfig>, path: &str) -> Result<Socket, Error> {
+pub(super) async fn open_socket(url: &str, token: &str, tls: &Arc<ClientConfig>, path: &str) -> Result<Socket, Error> {
     let mut request = format!("wss://{}{path}", url.trim_start_matches("https://")).into_client_request()?;
     let bearer = format!("Bearer {token}").parse().map_err(|_| Error::Io(std::io::Error::other("the token")))?;
     request.headers_mut().insert("authorization", bearer);

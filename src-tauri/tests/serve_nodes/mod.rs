@@ -19,7 +19,7 @@ const TIME_SCALE: &str = "2000";
 /// the test ends first).
 pub struct Node {
     pub dir: tempfile::TempDir,
-    process: Child,
+    pub process: Child,
 }
 
 impl Drop for Node {
@@ -30,19 +30,28 @@ impl Drop for Node {
 }
 
 impl Node {
+    /// A node whose heartbeat stops being waited for soon, its simulated calls time-compressed.
     pub fn start(url: &str, dir: tempfile::TempDir) -> Node {
+        Node::start_with(url, dir, |serve| {
+            serve
+                .args(["--heartbeat-ms", "250", "--node-expiry-ms", "1500"])
+                .env("SWITCHBOARD_SIM_TIME_SCALE", TIME_SCALE);
+        })
+    }
+
+    /// A node, its command first given more (arguments, environment, where its output goes) by
+    /// `more`; its log goes to `serve.log` in its directory.
+    pub fn start_with(url: &str, dir: tempfile::TempDir, more: impl FnOnce(&mut Command)) -> Node {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.path().join("serve.log")).unwrap();
-        let process = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        let mut serve = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        serve
             .env("SWITCHBOARD_DATA_DIR", dir.path())
-            .env("SWITCHBOARD_SIM_TIME_SCALE", TIME_SCALE)
             .env("RUST_LOG", "warn")
-            .args(["serve", "--no-keychain", "--port", "0", "--database", url])
-            .args(["--heartbeat-ms", "250", "--node-expiry-ms", "1500", "--drain-secs", "30"])
+            .args(["serve", "--no-keychain", "--port", "0", "--database", url, "--drain-secs", "30"])
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Node { dir, process }
+            .stderr(log);
+        more(&mut serve);
+        Node { dir, process: serve.spawn().unwrap() }
     }
 
     pub fn pid(&self) -> u32 {

@@ -1,0 +1,203 @@
+//! Listening in across nodes: two `switchboard serve --team` nodes on one Postgres. Consoles
+//! signed in to node A hear a call node B runs, over one stream from B, until B's close (the
+//! call ended) reaches them as B sent it; a console keeps hearing when the session B's stream
+//! was opened with ends; killing B ends the listening with a clear reason. A refuses a B whose
+//! certificate is not the one B published in the registry.
+
+// Shared with the test that kills nodes, and with the team server's test: each uses all of it.
+#[allow(dead_code)]
+mod serve_nodes;
+#[allow(dead_code)]
+mod team_client;
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use rustls::ClientConfig;
+use serde_json::{Value, json};
+use serve_nodes::Node;
+use switchboard_core::CallId;
+use switchboard_fakes::team_announcement::team_server_address;
+use switchboard_store::Store;
+use team_client::{Client, Events, PASSWORD, TeamServer, closed, open_socket, start_quote_call, trusting};
+use tokio_tungstenite::tungstenite::{self, Message};
+
+/// A `serve --team` node on the shared database, its simulated calls in real time.
+struct TeamNode {
+    node: Node,
+    address: String,
+    fingerprint: String,
+    cert: PathBuf,
+}
+
+impl TeamServer for TeamNode {
+    fn address(&self) -> &str {
+        &self.address
+    }
+}
+
+impl TeamNode {
+    fn start(url: &str) -> Self {
+        let mut node = Node::start_with(url, tempfile::tempdir().unwrap(), |serve| {
+            serve
+                .args(["--team", "--bind", "127.0.0.1:0", "--heartbeat-ms", "500", "--node-expiry-ms", "10000"])
+                .env("SWITCHBOARD_SIM_TIME_SCALE", "1")
+                .env("SWITCHBOARD_SIM_CAST", "cooperative")
+                .stdout(Stdio::piped());
+        });
+        let (address, fingerprint) = team_server_address(&mut node.process);
+        let cert = node.dir.path().join("team-tls/cert.pem");
+        Self { node, address, fingerprint, cert }
+    }
+
+    fn tls(&self) -> Arc<ClientConfig> {
+        trusting(&self.cert)
+    }
+}
+
+/// `switchboard team add-user NAME --role ROLE --database URL`, the password on standard input.
+fn add_user(url: &str, name: &str, role: &str) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .env("SWITCHBOARD_DATA_DIR", profile.path())
+        .args(["team", "add-user", name, "--role", role, "--database", url])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let added = child.wait_with_output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+}
+
+/// Runs `statement` on the shared database and returns its first row's first column, if any (on
+/// a thread of its own: the `postgres` client may not run inside the test's runtime).
+fn sql(url: &str, statement: &str) -> Option<i64> {
+    let (url, statement) = (url.to_owned(), statement.to_owned());
+    std::thread::spawn(move || {
+        let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        db.query(&statement, &[]).unwrap().first().map(|row| row.get(0))
+    })
+    .join()
+    .unwrap()
+}
+
+/// How many times `name` was let listen in, as the audit log of both nodes has it.
+fn listens_audited(url: &str, name: &str) -> i64 {
+    let query = format!(
+        "SELECT count(*) FROM audit_log WHERE user_name = '{name}' AND operation = 'listen_to_call' AND outcome = 'ok'"
+    );
+    sql(url, &query).unwrap()
+}
+
+/// Reads `socket` until it has brought both parties' live frames.
+async fn hear_both_parties(socket: &mut Events) {
+    let hearing = async {
+        let mut parties = BTreeSet::new();
+        while parties.len() < 2 {
+            match socket.next().await.expect("the listen-in socket ended").unwrap() {
+                Message::Binary(frame) => {
+                    assert_eq!(frame.len(), 161, "a party's byte, then 20 ms of 8 kHz mu-law");
+                    parties.insert(frame[0]);
+                }
+                Message::Close(close) => panic!("listening ended before both parties were heard: {close:?}"),
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(90), hearing).await.expect("both parties were not heard");
+}
+
+/// Reads `socket` until its first live frame.
+async fn first_frame(socket: &mut Events) {
+    let frame = async {
+        loop {
+            match socket.next().await.expect("the listen-in socket ended").unwrap() {
+                Message::Binary(_) => return,
+                Message::Close(close) => panic!("listening ended before a frame: {close:?}"),
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(90), frame).await.expect("no frame came");
+}
+
+/// The team server's refusal to open the WebSocket at `path`: its status and message.
+async fn refusal(node: &TeamNode, token: &str, path: &str) -> (u16, String) {
+    let Err(tungstenite::Error::Http(refused)) = open_socket(node, &node.tls(), token, path).await else {
+        panic!("{path} opened");
+    };
+    let body: Value = serde_json::from_slice(refused.body().as_deref().unwrap_or_default()).unwrap();
+    (refused.status().as_u16(), body["message"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consoles_on_one_node_hear_a_call_another_node_runs_until_it_ends_or_the_node_dies() {
+    let url = switchboard_store::testing::postgres_url();
+    add_user(&url, "ana", "dispatcher");
+    add_user(&url, "vic", "viewer");
+    let (a, mut b) = (TeamNode::start(&url), TeamNode::start(&url));
+    let mut on_a = Client::new(&a, a.tls());
+    let mut on_b = Client::new(&b, b.tls());
+    let dispatching = on_b.sign_in("ana").await;
+    let (ana, vic) = (on_a.sign_in("ana").await, on_a.sign_in("vic").await);
+
+    // B runs the call, and its registry row says how to reach its team server.
+    let call = start_quote_call(&mut on_b, &dispatching).await;
+    let store = Store::open_postgres(&url).unwrap();
+    let runner = store.call_running_elsewhere(CallId(call)).unwrap().expect("a node runs the call");
+    assert_eq!(runner.team_url, Some(format!("https://{}", b.address)));
+    assert_eq!(runner.cert_sha256.as_deref(), Some(b.fingerprint.as_str()));
+
+    // A certificate that is not the one B published: A refuses to connect.
+    let listen = format!("/api/v1/listen/{call}");
+    store.publish_team_server(runner.id, runner.team_url.as_deref(), &a.fingerprint).unwrap();
+    let (status, message) = refusal(&a, &vic, &listen).await;
+    assert_eq!(status, 502, "{message}");
+    assert!(message.starts_with(&format!("the node running call {call} is not reachable")), "{message}");
+    assert!(
+        message.contains(&format!("its certificate (SHA-256 {}) is not the one its node published", b.fingerprint))
+    );
+    store.publish_team_server(runner.id, runner.team_url.as_deref(), &b.fingerprint).unwrap();
+
+    // Vic listens on A first (B's stream is opened with Vic's session), then Ana: one stream.
+    let mut vic_hears = open_socket(&a, &a.tls(), &vic, &listen).await.unwrap();
+    first_frame(&mut vic_hears).await;
+    let mut ana_hears = open_socket(&a, &a.tls(), &ana, &listen).await.unwrap();
+    hear_both_parties(&mut ana_hears).await;
+    hear_both_parties(&mut vic_hears).await;
+    assert_eq!(listens_audited(&url, "vic"), 2, "on A, and on B for A's stream");
+    assert_eq!(listens_audited(&url, "ana"), 1, "on A only: no second stream from B");
+
+    // Vic's session ends: Vic is told to sign in again; Ana hears on (B's stream, opened again
+    // with Ana's session) until the dispatcher hangs up, and is told so as B told A.
+    let expire =
+        "UPDATE team_sessions SET expires_at = 0 WHERE user_id = (SELECT id FROM team_users WHERE name = 'vic')";
+    sql(&url, expire);
+    assert_eq!(closed(&mut vic_hears).await.0, 4401);
+    let reopened = async {
+        while listens_audited(&url, "ana") < 2 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), reopened).await.expect("B's stream was not opened again");
+    let (status, ended) =
+        on_b.op("control_call", Some(&dispatching), json!({"callId": call, "action": "end", "text": ""})).await;
+    assert_eq!(status, 200, "{ended}");
+    assert_eq!(closed(&mut ana_hears).await, (1000, "the call ended".to_owned()));
+
+    // Another call on B: B is killed while Vic listens on A, who is told why the listening ended.
+    let vic = on_a.sign_in("vic").await;
+    let call = start_quote_call(&mut on_b, &dispatching).await;
+    let mut vic_hears = open_socket(&a, &a.tls(), &vic, &format!("/api/v1/listen/{call}")).await.unwrap();
+    hear_both_parties(&mut vic_hears).await;
+    b.node.process.kill().unwrap();
+    b.node.process.wait().unwrap();
+    let cut_off = (4502, format!("the node running call {call} is not reachable"));
+    assert_eq!(closed(&mut vic_hears).await, cut_off);
+}

@@ -4,7 +4,7 @@
 //! node: `node_listen`), fanned out to every console listening.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, PoisonError, Weak};
 
 use axum::body::Body;
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
@@ -138,8 +138,12 @@ fn role_of(name: &str) -> operations::Role {
 /// another node runs, one stream from that node (`node_listen`).
 pub struct ListenHubs {
     forking: HostedForking,
-    pub(super) calls: tokio::sync::Mutex<HashMap<CallId, Weak<Hub>>>,
+    calls: std::sync::Mutex<HashMap<CallId, Slot>>,
 }
+
+/// Where a call's hub is kept: locked while it is looked up or made, so each call gets one, and
+/// a call whose hub is slow to make (its node slow to answer) holds up no other call.
+pub(super) type Slot = Arc<tokio::sync::Mutex<Weak<Hub>>>;
 
 /// One call listened to: a task drains the engine's tap (and stops a hosted call's fork when it
 /// is let go), or the other node's stream, into a broadcast ring each console's socket reads; a
@@ -187,7 +191,16 @@ impl ListenHubs {
     /// Listening for `console`'s engine; hosted calls are forked through its Twilio account.
     pub fn new(console: &Console) -> Self {
         let forking = HostedForking::with_clients(console.clients().clone(), console.monitor_forks.clone());
-        Self { forking, calls: tokio::sync::Mutex::default() }
+        Self { forking, calls: std::sync::Mutex::default() }
+    }
+
+    /// Call `call`'s slot (the slots no longer in use are let go).
+    pub(super) fn slot(&self, call: CallId) -> Slot {
+        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        calls.retain(|_, slot| {
+            Arc::strong_count(slot) > 1 || slot.try_lock().map_or(true, |hub| hub.strong_count() > 0)
+        });
+        Arc::clone(calls.entry(call).or_default())
     }
 
     /// Joins the consoles listening to `call` where it runs: on this node's engine, or relayed
@@ -211,11 +224,11 @@ impl ListenHubs {
         engine: &Engine,
         call: CallId,
     ) -> Result<(Arc<Hub>, broadcast::Receiver<LiveFrame>), ListenError> {
-        let mut calls = self.calls.lock().await;
-        if let Some(joined) = calls.get(&call).and_then(Weak::upgrade).and_then(Hub::joined) {
+        let slot = self.slot(call);
+        let mut kept = slot.lock().await;
+        if let Some(joined) = kept.upgrade().and_then(Hub::joined) {
             return Ok(joined);
         }
-        calls.retain(|_, hub| hub.strong_count() > 0);
         let (mut tap, fork) = listen_in(engine, Some(&self.forking), call).await?.into_parts();
         let (sender, frames) = broadcast::channel(LISTEN_QUEUE);
         let (stop, mut stopped) = oneshot::channel();
@@ -236,7 +249,7 @@ impl ListenHubs {
             }
         });
         let hub = Arc::new(Hub { frames: frames.resubscribe(), stop: Some(stop), relayed: None });
-        calls.insert(call, Arc::downgrade(&hub));
+        *kept = Arc::downgrade(&hub);
         Ok((hub, frames))
     }
 }
@@ -271,7 +284,7 @@ mod tests {
         let (engine, call) = engine_with_a_call();
         let hubs = ListenHubs {
             forking: HostedForking::with_clients(Default::default(), Default::default()),
-            calls: tokio::sync::Mutex::default(),
+            calls: std::sync::Mutex::default(),
         };
         let (first, mut behind) = hubs.join(&engine, call).await.unwrap();
         let (second, mut keeping_up) = hubs.join(&engine, call).await.unwrap();

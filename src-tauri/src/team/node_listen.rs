@@ -27,6 +27,8 @@ use crate::dto::CommandError;
 /// The WebSocket close code a console's listen-in ends with when the node running the call can
 /// no longer be reached (as 502 would say).
 pub const NODE_UNREACHABLE: u16 = 4502;
+/// How long the other node may take to open its stream.
+const OPEN_WAIT: Duration = Duration::from_secs(15);
 /// How often the stream from the other node is pinged when it is quiet.
 const PING_EVERY: Duration = Duration::from_secs(5);
 /// A node that sends nothing (no frame, no answer to a ping) for this long is not reachable.
@@ -71,14 +73,14 @@ impl ListenHubs {
         node: &RunningNode,
         session: &Arc<str>,
     ) -> Reply<(Arc<Hub>, broadcast::Receiver<LiveFrame>)> {
-        let mut calls = self.calls.lock().await;
-        if let Some((hub, frames)) = calls.get(&call).and_then(Weak::upgrade).and_then(|hub| hub.joined()) {
+        let slot = self.slot(call);
+        let mut kept = slot.lock().await;
+        if let Some((hub, frames)) = kept.upgrade().and_then(Hub::joined) {
             if let Some(relayed) = hub.relayed() {
                 relayed.listening(session);
             }
             return Ok((hub, frames));
         }
-        calls.retain(|_, hub| hub.strong_count() > 0);
         let server = NodeServer::of(call, node)?;
         let socket = server.open(session).await.map_err(|refused| refused.into_error(&server))?;
         let (sender, frames) = broadcast::channel(LISTEN_QUEUE);
@@ -87,7 +89,7 @@ impl ListenHubs {
         relayed.listening(session);
         tokio::spawn(relay(server, socket, sender, stopped, Arc::clone(&relayed)));
         let hub = Arc::new(Hub::relaying(frames.resubscribe(), stop, relayed));
-        calls.insert(call, Arc::downgrade(&hub));
+        *kept = Arc::downgrade(&hub);
         Ok((hub, frames))
     }
 }
@@ -137,7 +139,11 @@ impl NodeServer {
     /// Opens the node's listen-in of the call with `session`.
     async fn open(&self, session: &str) -> Result<Socket, Refused> {
         let path = format!("/api/v1/listen/{}", self.call);
-        match open_socket(&self.url, session, &self.tls, &path).await {
+        let opening = tokio::time::timeout(OPEN_WAIT, open_socket(&self.url, session, &self.tls, &path));
+        let Ok(opened) = opening.await else {
+            return Err(Refused::Unreachable(format!("{} did not answer within {} s", self.url, OPEN_WAIT.as_secs())));
+        };
+        match opened {
             Ok(socket) => Ok(socket),
             Err(tungstenite::Error::Http(response)) => {
                 let refusal = response.body().as_deref().and_then(|body| serde_json::from_slice(body).ok());

@@ -279,3 +279,38 @@ async fn pass_frames(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_that_cannot_be_reached_is_named_with_what_to_do_and_a_close_reason_fits_its_frame() {
+        let node = RunningNode {
+            id: 7,
+            team_url: Some("https://10.0.0.7:8443".into()),
+            cert_sha256: Some("AB:CD".into()),
+            ended: false,
+        };
+        let refused = |node: RunningNode| NodeServer::of(CallId(5), &node).err().map(|err| (err.code, err.message));
+        assert_eq!(refused(node.clone()), None);
+        let not_told = refused(RunningNode { team_url: None, ..node.clone() }).unwrap();
+        assert_eq!(
+            not_told,
+            (
+                ErrorCode::TeamServer,
+                "the node running call 5 is not reachable: node 7 did not say where its team server is (start it \
+                 with --advertise-url)"
+                    .to_owned()
+            )
+        );
+        let no_server = refused(RunningNode { cert_sha256: None, team_url: None, ..node.clone() }).unwrap().1;
+        assert!(no_server.ends_with("node 7 serves no team server (start it with serve --team)"), "{no_server}");
+        let ended = refused(RunningNode { ended: true, ..node }).unwrap().1;
+        assert!(ended.ends_with("node 7 stopped answering"), "{ended}");
+
+        let long = "é".repeat(100);
+        let cut = close(NODE_UNREACHABLE, &long);
+        assert_eq!((cut.code, cut.reason.len()), (NODE_UNREACHABLE, 122), "whole characters, at most 123 bytes");
+    }
+}

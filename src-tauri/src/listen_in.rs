@@ -5,7 +5,7 @@
 //! listening. No device is an ordinary answer, shown in the window; the rest of the app carries on.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use serde::Serialize;
 use switchboard_core::CallId;
@@ -37,7 +37,8 @@ pub struct ListeningStatus {
     /// Frames dropped because the speakers fell behind.
     #[ts(type = "number")]
     pub dropped_frames: u64,
-    /// Why the device stopped, if it did.
+    /// Why the device stopped, if it did; or why a team call's audio stopped coming, when not
+    /// with the call (the node running it lost, say).
     pub error: Option<String>,
 }
 
@@ -70,6 +71,14 @@ impl Source {
         }
     }
 
+    /// Why the call's audio stopped coming, when it was not the call ending.
+    fn cut_off(&self) -> Option<String> {
+        match self {
+            Source::Engine(..) => None,
+            Source::Team(frames) => frames.cut_off().map(str::to_owned),
+        }
+    }
+
     /// Lets the call's audio go: stops its fork, or closes the server's socket.
     async fn close(self, call: CallId) {
         match self {
@@ -95,6 +104,8 @@ struct Current {
     monitor: LiveMonitor,
     /// The call's audio is still coming.
     live: Arc<AtomicBool>,
+    /// Why it stopped coming, when it was not the call ending (set before `live` goes false).
+    cut_off: Arc<OnceLock<String>>,
     /// Tells the feeding task to stop (it then stops the fork).
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -150,6 +161,8 @@ impl Listening {
         let (stop, mut stopped) = oneshot::channel();
         let live = Arc::new(AtomicBool::new(true));
         let still_live = Arc::clone(&live);
+        let cut_off = Arc::new(OnceLock::new());
+        let why = Arc::clone(&cut_off);
         let task = tauri::async_runtime::spawn(async move {
             loop {
                 tokio::select! {
@@ -162,10 +175,13 @@ impl Listening {
                     _ = &mut stopped => break,
                 }
             }
+            if let Some(reason) = source.cut_off() {
+                let _ = why.set(reason);
+            }
             still_live.store(false, Ordering::Release);
             source.close(call).await;
         });
-        let current = Current { call_id: call, monitor, live, stop: Some(stop), task };
+        let current = Current { call_id: call, monitor, live, cut_off, stop: Some(stop), task };
         let status = status(Some(&current));
         let previous = self.current().replace(current);
         if let Some(mut previous) = previous {
@@ -215,7 +231,7 @@ fn status(current: Option<&Current>) -> ListeningStatus {
             muted: current.monitor.is_muted(),
             level_dbfs: current.monitor.level().rms_dbfs,
             dropped_frames: current.monitor.dropped_frames(),
-            error: current.monitor.stream_error(),
+            error: current.monitor.stream_error().or_else(|| current.cut_off.get().cloned()),
         },
         None => ListeningStatus {
             call_id: None,

@@ -1083,7 +1083,8 @@ levelDbfs: number,
  */
 droppedFrames: number, 
 /**
- * Why the device stopped, if it did.
+ * Why the device stopped, if it did; or why a team call's audio stopped coming, when not
+ * with the call (the node running it lost, say).
  */
 error: string | null, };
 

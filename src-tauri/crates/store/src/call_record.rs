@@ -1,10 +1,10 @@
 //! What is kept about a call beyond its summary and transcript: cost, provider ids and record,
-//! recording, per-turn latency, how well its audio kept time, and how its campaign judged it.
+//! per-turn latency, how well its audio kept time, and how its campaign judged it.
 
 use std::collections::BTreeMap;
 
 use crate::db::{Conn, Dialect, params};
-use switchboard_core::{AudioPacing, CallCost, CallId, HeardLatency, RecordingInfo, TurnLatency, UnixMillis};
+use switchboard_core::{AudioPacing, CallCost, CallId, HeardLatency, TurnLatency};
 
 use crate::{Result, Store, StoreError};
 
@@ -69,47 +69,6 @@ impl Store {
             serde_json::from_str(&refs).map_err(|err| StoreError::Corrupt(format!("call {id} provider ids: {err}")))?;
         let cost = amount.zip(currency).map(|(amount, currency)| CallCost { amount, currency });
         Ok(ProviderFacts { cost, refs, record })
-    }
-
-    /// Records that a call's audio is in `file` (inside the recordings directory).
-    pub fn save_recording(&self, id: CallId, file: &str, duration_ms: u32, bytes: u64, now: UnixMillis) -> Result<()> {
-        self.conn()?.execute(
-            "INSERT INTO recordings (call_id, file, duration_ms, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (call_id) DO UPDATE SET file = excluded.file, duration_ms = excluded.duration_ms,
-                 bytes = excluded.bytes, created_at = excluded.created_at, deleted_at = NULL",
-            params![id.0, file, duration_ms, bytes as i64, now.0],
-        )?;
-        Ok(())
-    }
-
-    /// A call's recording, if one was stored.
-    pub fn recording(&self, id: CallId) -> Result<Option<RecordingInfo>> {
-        let mut conn = self.conn()?;
-        conn.query_opt(
-            "SELECT file, duration_ms, bytes, created_at, deleted_at FROM recordings WHERE call_id = ?1",
-            params![id.0],
-            |row| {
-                Ok(RecordingInfo {
-                    file: row.get(0)?,
-                    duration_ms: row.get(1)?,
-                    bytes: row.get::<i64>(2)?.unsigned_abs(),
-                    created_at: UnixMillis(row.get(3)?),
-                    deleted_at: row.get::<Option<i64>>(4)?.map(UnixMillis),
-                })
-            },
-        )
-    }
-
-    /// Marks recordings made before `cutoff` as deleted and returns their files, for the
-    /// caller to remove from disk.
-    pub fn expire_recordings(&self, cutoff: UnixMillis, now: UnixMillis) -> Result<Vec<String>> {
-        let mut conn = self.conn()?;
-        let files = conn.query_map(
-            "UPDATE recordings SET deleted_at = ?2 WHERE deleted_at IS NULL AND created_at < ?1 RETURNING file",
-            params![cutoff.0, now.0],
-            |row| row.get(0),
-        )?;
-        Ok(files)
     }
 
     /// Records how long one agent turn took at each hop.

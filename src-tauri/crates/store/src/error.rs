@@ -30,6 +30,8 @@ pub enum StoreError {
     NoRow(String),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
+    #[error("cannot read the recording of call {call} to store it: {source}")]
+    RecordingUnreadable { call: i64, source: std::io::Error },
     #[error("{0} not found")]
     NotFound(String),
     /// This process's node was found dead by another node, which closed its calls and took its

@@ -38,6 +38,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/sqlite/0026_nodes.sql")),
         M::up(include_str!("../../migrations/sqlite/0027_inbox_claims.sql")),
         M::up(include_str!("../../migrations/sqlite/0028_node_team_servers.sql")),
+        M::up(include_str!("../../migrations/sqlite/0029_recording_chunks.sql")),
     ])
 });
 

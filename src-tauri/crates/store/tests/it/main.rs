@@ -31,6 +31,7 @@ mod nodes;
 mod open;
 mod postgres_connection;
 mod postgres_errors;
+mod recordings;
 mod rehearsals;
 mod reviews;
 mod search;

@@ -1,7 +1,8 @@
 //! A call's audio over the team server, for a console's speakers: `GET /api/v1/recordings/{call}`
-//! streams its recording, `GET /api/v1/listen/{call}` is a WebSocket of its live frames. Each
-//! call gets one listener on the engine's tap (or, run by another node, one stream from that
-//! node: `node_listen`), fanned out to every console listening.
+//! streams its recording (from the team's database when a node put it there), `GET
+//! /api/v1/listen/{call}` is a WebSocket of its live frames. Each call gets one listener on the
+//! engine's tap (or, run by another node, one stream from that node: `node_listen`), fanned out
+//! to every console listening.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, Weak};
@@ -13,15 +14,17 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_audio::{FRAME_BYTES, Frame, Party};
 use switchboard_core::CallId;
+use switchboard_engine::history::RecordingSource;
 use switchboard_engine::listen_in::{LISTEN_QUEUE, LiveFrame};
 use switchboard_engine::{Engine, ErrorCode};
+use switchboard_store::Store;
 use switchboard_telephony::listen_in::{HostedForking, ListenError, listen_in};
 use tokio::sync::{broadcast, oneshot};
 use tokio_util::io::ReaderStream;
 
 use super::api::{Session, TeamServer, admitted, audited, refuse};
 use super::node_listen::Relayed;
-use crate::commands::{Reply, engine, query};
+use crate::commands::{Reply, engine, on_store, query};
 use crate::console::Console;
 use crate::dto::CommandError;
 use crate::operations;
@@ -52,7 +55,8 @@ pub fn decode(wire: &[u8]) -> Option<LiveFrame> {
     Some(LiveFrame { party, frame: Frame::try_from(frame).ok()? })
 }
 
-/// Streams call `call`'s recording (WAV or MP3) to a signed-in account allowed to play it.
+/// Streams call `call`'s recording (WAV or MP3) to a signed-in account allowed to play it:
+/// from this node's disk, or from the team's database chunk by chunk (any node serves it).
 pub async fn recording(State(server): State<Arc<TeamServer>>, Path(call): Path<i64>, headers: HeaderMap) -> Response {
     const WHAT: &str = "play_recording";
     let (member, _) = match admitted(&server, &headers, WHAT, role_of(WHAT)).await {
@@ -61,29 +65,66 @@ pub async fn recording(State(server): State<Arc<TeamServer>>, Path(call): Path<i
     };
     let opened = open_recording(&server.console, CallId(call)).await;
     audited(&server.console, &member.name, WHAT, opened.as_ref().map(|_| ()).map_err(|err| err.code)).await;
-    let (file, bytes, kind) = match opened {
+    let (body, bytes, kind) = match opened {
         Ok(opened) => opened,
         Err(err) => return refuse(err),
     };
     let headers = [(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_LENGTH, bytes.into())];
-    (headers, Body::from_stream(ReaderStream::new(file))).into_response()
+    (headers, body).into_response()
 }
 
-/// Call `call`'s recording file, open, with its length and media type; a clear error (never
+/// Call `call`'s recording as a body, with its length and media type; a clear error (never
 /// the file's path) when there is none.
-async fn open_recording(console: &Console, call: CallId) -> Reply<(tokio::fs::File, u64, &'static str)> {
+async fn open_recording(console: &Console, call: CallId) -> Reply<(Body, u64, &'static str)> {
     let missing = || CommandError::new(ErrorCode::NotFound, format!("call {call} has no recording on the team server"));
-    let recording = query(console, move |store| store.recording(call)).await?;
-    let recording = recording.filter(|recording| recording.deleted_at.is_none()).ok_or_else(missing)?;
-    let recordings = engine(console)?.recordings().ok_or_else(missing)?;
-    let path = recordings.path_of(&recording.file);
-    let file = tokio::fs::File::open(&path).await.map_err(|err| {
-        tracing::warn!(%call, path = %path.display(), error = %err, "a recording listed is not readable");
-        missing()
-    })?;
-    let bytes = file.metadata().await.map_err(|_| missing())?.len();
+    let engine = engine(console)?;
+    let recordings = engine.recordings().ok_or_else(missing)?;
+    let located = query(console, move |store| recordings.source(store, call)).await?;
+    let (recording, source) = located.ok_or_else(missing)?;
     let kind = if recording.file.ends_with(".mp3") { "audio/mpeg" } else { "audio/wav" };
-    Ok((file, bytes, kind))
+    match source {
+        RecordingSource::File(path) => {
+            let file = tokio::fs::File::open(&path).await.map_err(|err| {
+                tracing::warn!(%call, path = %path.display(), error = %err, "a recording listed is not readable");
+                missing()
+            })?;
+            let bytes = file.metadata().await.map_err(|_| missing())?.len();
+            Ok((Body::from_stream(ReaderStream::new(file)), bytes, kind))
+        }
+        RecordingSource::Database { chunks } => {
+            let chunks = database_chunks(Arc::clone(engine.store()), call, chunks);
+            Ok((Body::from_stream(chunks), recording.bytes, kind))
+        }
+        RecordingSource::OnNode(node) => Err(CommandError::new(
+            ErrorCode::NotFound,
+            format!(
+                "call {call}'s recording is still on the disk of node {node}, which has not put it in the team store"
+            ),
+        )),
+    }
+}
+
+/// The `chunks` chunks of call `call`'s recording in the database, each read when the body
+/// wants it (one in memory at a time). A chunk gone meanwhile (the recording was deleted) cuts
+/// the body short, so a client never takes the rest for the whole.
+fn database_chunks(
+    store: Arc<Store>,
+    call: CallId,
+    chunks: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
+    futures_util::stream::try_unfold(0, move |seq| {
+        let store = Arc::clone(&store);
+        async move {
+            if seq == chunks {
+                return Ok(None);
+            }
+            let chunk = on_store(store, move |store| store.recording_chunk(call, seq)).await;
+            match chunk.map_err(|err| std::io::Error::other(err.message))? {
+                Some(chunk) => Ok(Some((chunk, seq + 1))),
+                None => Err(std::io::Error::other(format!("call {call}'s recording was deleted while it was sent"))),
+            }
+        }
+    })
 }
 
 /// Opens a WebSocket of call `call`'s live frames for a signed-in account allowed to listen:

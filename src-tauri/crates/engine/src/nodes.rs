@@ -1,7 +1,7 @@
 //! This engine as a node of a team sharing one Postgres database: it registers, beats its heart
 //! with its load, ends the nodes whose heartbeat stopped (closing their calls as lost, so their
-//! targets are retried by the campaigns' rules), picks up campaigns launched on other nodes, and
-//! leaves when it stops. A node found dead by another is fenced: it stops taking work.
+//! targets are retried by the campaigns' rules), picks up campaigns launched on other nodes, puts
+//! the recordings its disk still holds in the database, and leaves when it stops. A node found dead by another is fenced: it stops taking work.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,10 +98,23 @@ impl Engine {
             Ok(true)
         })
         .await?;
+        if alive {
+            self.upload_pending_recordings().await;
+        }
         if alive && !draining {
             self.resume_campaigns().await?;
         }
         Ok(alive)
+    }
+
+    /// Puts the recordings this node's disk holds and the database does not yet in it.
+    async fn upload_pending_recordings(&self) {
+        let (store, Some(recordings)) = (Arc::clone(self.store()), self.recordings()) else { return };
+        match blocking(move || recordings.upload_pending(&store)).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "put recordings left on this disk in the database"),
+            Err(err) => tracing::warn!(error = %err, "could not look for recordings to put in the database"),
+        }
     }
 
     /// Ends this node as it stops: its leases go back, and its calls still open are closed as

@@ -15,4 +15,6 @@ pub use export::{CallCsvRow, CampaignExport, export_call, export_campaign};
 pub use forget::forget_contact;
 pub use memory::{MEMORY_CALLS, contact_memory, memory_calls};
 pub use record::{CallRecord, CollectedField, call_record};
-pub use recordings::{RECORDING_RETENTION_DAYS, Recordings, UNFINISHED_SUFFIX, apply_retention, retention_days};
+pub use recordings::{
+    RECORDING_RETENTION_DAYS, RecordingSource, Recordings, UNFINISHED_SUFFIX, apply_retention, retention_days,
+};

@@ -1,11 +1,11 @@
-//! Call recordings on disk (one file per call in the recordings directory) and how long they
-//! are kept.
+//! Call recordings (one file per call in the recordings directory; on a shared database, put
+//! in the database once finished, so any node serves them) and how long they are kept.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use switchboard_core::{CallId, UnixMillis};
-use switchboard_store::{Store, StoreError};
+use switchboard_core::{CallId, RecordingInfo, UnixMillis};
+use switchboard_store::{RecordingPlace, Store, StoreError, Uploaded};
 
 use crate::EngineError;
 
@@ -19,6 +19,17 @@ pub const UNFINISHED_SUFFIX: &str = ".partial";
 #[derive(Debug, Clone)]
 pub struct Recordings {
     dir: PathBuf,
+}
+
+/// Where this process reads a recording's bytes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordingSource {
+    /// Its file on this process's disk.
+    File(PathBuf),
+    /// The database, in `chunks` chunks numbered from 0 (`Store::recording_chunk`).
+    Database { chunks: u64 },
+    /// The disk of node `node`, which has not put it in the database (yet).
+    OnNode(i64),
 }
 
 impl Recordings {
@@ -66,6 +77,7 @@ impl Recordings {
         let path = self.dir.join(&file);
         write_atomically(&self.dir, &path, |out| out.write_all(audio)).map_err(|err| not_saved(&path, &err))?;
         store.save_recording(call, &file, duration_ms, audio.len() as u64, now)?;
+        self.share(store, call, &file);
         Ok(path)
     }
 
@@ -86,7 +98,59 @@ impl Recordings {
         let _gone = std::fs::remove_file(from);
         let bytes = moved.map_err(|err| not_saved(&path, &err))?;
         store.save_recording(call, &file, duration_ms, bytes, now)?;
+        self.share(store, call, &file);
         Ok(path)
+    }
+
+    /// On a shared database, puts a recording just saved in it (a failure keeps the file, for
+    /// [`Recordings::upload_pending`] to try again).
+    fn share(&self, store: &Store, call: CallId, file: &str) {
+        if store.is_shared() {
+            self.upload(store, call, file);
+        }
+    }
+
+    /// Puts the recordings this node's disk holds but the database does not yet (saved while
+    /// the database failed, or left by a node that died on this directory) in the database;
+    /// returns how many went.
+    pub fn upload_pending(&self, store: &Store) -> Result<usize, StoreError> {
+        let pending = store.pending_recording_uploads()?;
+        let here = pending.iter().filter(|pending| self.path_of(&pending.file).exists());
+        Ok(here.filter(|pending| self.upload(store, pending.call, &pending.file)).count())
+    }
+
+    /// Uploads recording file `file` of `call`; once the database holds it (or no longer wants
+    /// it) the file goes. Returns whether the database holds it now; failures are logged, and
+    /// the file stays.
+    fn upload(&self, store: &Store, call: CallId, file: &str) -> bool {
+        let path = self.path_of(file);
+        let uploaded = std::fs::File::open(&path)
+            .map_err(|source| StoreError::RecordingUnreadable { call: call.0, source })
+            .and_then(|mut source| store.upload_recording(call, file, &mut source));
+        match uploaded {
+            Ok(uploaded) => {
+                remove_file(&path);
+                uploaded != Uploaded::Gone
+            }
+            Err(error) => {
+                tracing::warn!(%call, %error, "could not put a recording in the database; its file is kept to try again");
+                false
+            }
+        }
+    }
+
+    /// Call `call`'s recording, unless there is none or it was deleted, with where this
+    /// process reads its bytes.
+    pub fn source(&self, store: &Store, call: CallId) -> Result<Option<(RecordingInfo, RecordingSource)>, StoreError> {
+        let Some(stored) = store.stored_recording(call)?.filter(|stored| stored.info.deleted_at.is_none()) else {
+            return Ok(None);
+        };
+        let source = match stored.place {
+            RecordingPlace::Database { chunks } => RecordingSource::Database { chunks },
+            RecordingPlace::File { held_by: Some(node) } if Some(node) != store.node() => RecordingSource::OnNode(node),
+            RecordingPlace::File { .. } => RecordingSource::File(self.path_of(&stored.info.file)),
+        };
+        Ok(Some((stored.info, source)))
     }
 }
 

@@ -16,6 +16,7 @@ mod driver_batch;
 mod history;
 mod profile;
 mod realistic;
+mod recording_upload;
 mod rehearsal;
 mod restarts;
 mod write_failures;

@@ -183,7 +183,8 @@ impl CallTask {
         }
     }
 
-    /// Keeps the call's audio (in memory) in the recordings directory, if there is one.
+    /// Keeps the call's audio (in memory) in the recordings directory, if there is one (and on a
+    /// shared database puts it there next).
     async fn save_recording(
         &self,
         audio: Vec<u8>,
@@ -194,28 +195,33 @@ impl CallTask {
             tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
             return Ok(());
         };
-        let (store, id) = (Arc::clone(&self.store), self.call_id);
-        blocking(move || {
+        let (store, id, kept) = (Arc::clone(&self.store), self.call_id, recordings.clone());
+        let saved = blocking(move || {
             // Kept once: the same audio reported again (by webhook and by fetch) is not written
             // again, nor is a recording retention has deleted brought back.
             if store.recording(id)?.is_some() {
-                return Ok(());
+                return Ok(None);
             }
-            recordings.save(&store, id, extension, &audio, duration_ms, now()).map(drop)
+            kept.save(&store, id, extension, &audio, duration_ms, now()).map(Some)
         })
-        .await
+        .await?;
+        if let Some(path) = saved {
+            recordings.share(&self.store, id, &path);
+        }
+        Ok(())
     }
 
-    /// Moves the call's finished recording file into the recordings directory, or deletes it
-    /// when there is none.
+    /// Moves the call's finished recording file into the recordings directory (and on a shared
+    /// database puts it there next), or deletes it when there is none.
     async fn adopt_recording(&self, path: PathBuf, duration_ms: u32) -> Result<(), EngineError> {
         let Some(recordings) = self.recordings.clone() else {
             tracing::debug!(call = %self.call_id, "no recordings directory; the call's audio is not kept");
             crate::history::discard(path).await;
             return Ok(());
         };
-        let (store, id) = (Arc::clone(&self.store), self.call_id);
-        blocking(move || recordings.adopt(&store, id, &path, duration_ms, now())).await?;
+        let (store, id, kept) = (Arc::clone(&self.store), self.call_id, recordings.clone());
+        let path = blocking(move || kept.adopt(&store, id, &path, duration_ms, now())).await?;
+        recordings.share(&self.store, id, &path);
         Ok(())
     }
 

@@ -44,6 +44,8 @@ pub enum Uploaded {
     Stored,
     /// They already were (another node uploaded the same file).
     AlreadyStored,
+    /// Another upload of it is under way: nothing was stored here, and its file is still needed.
+    Busy,
     /// The recording is no longer kept (deleted, forgotten, or replaced by another file): nothing
     /// was stored, and its file is not needed.
     Gone,
@@ -110,7 +112,7 @@ impl Store {
         let mut conn = self.conn()?;
         let lock = match conn.dialect() {
             Dialect::Sqlite => "",
-            Dialect::Postgres => " FOR UPDATE",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
         };
         let mut tx = conn.transaction()?;
         let row: Option<(String, i64, bool, Option<i64>)> = tx.query_opt(
@@ -121,7 +123,12 @@ impl Store {
         let expected = match row {
             Some((_, _, true, None)) => return Ok(Uploaded::AlreadyStored),
             Some((kept, bytes, false, None)) if kept == file => bytes.unsigned_abs(),
-            _ => return Ok(Uploaded::Gone),
+            Some(_) => return Ok(Uploaded::Gone),
+            None => {
+                // Skipped, locked by another upload, or no longer there.
+                let exists = tx.query_opt("SELECT 1 FROM recordings WHERE call_id = ?1", params![id.0], |_| Ok(()))?;
+                return Ok(if exists.is_some() { Uploaded::Busy } else { Uploaded::Gone });
+            }
         };
         tx.execute("DELETE FROM recording_chunks WHERE call_id = ?1", params![id.0])?;
         let unreadable = |source| StoreError::RecordingUnreadable { call: id.0, source };

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use switchboard_core::{CallId, RecordingInfo, UnixMillis};
 use switchboard_store::{RecordingPlace, Store, StoreError, Uploaded};
@@ -77,7 +78,6 @@ impl Recordings {
         let path = self.dir.join(&file);
         write_atomically(&self.dir, &path, |out| out.write_all(audio)).map_err(|err| not_saved(&path, &err))?;
         store.save_recording(call, &file, duration_ms, audio.len() as u64, now)?;
-        self.share(store, call, &file);
         Ok(path)
     }
 
@@ -98,15 +98,17 @@ impl Recordings {
         let _gone = std::fs::remove_file(from);
         let bytes = moved.map_err(|err| not_saved(&path, &err))?;
         store.save_recording(call, &file, duration_ms, bytes, now)?;
-        self.share(store, call, &file);
         Ok(path)
     }
 
-    /// On a shared database, puts a recording just saved in it (a failure keeps the file, for
+    /// On a shared database, puts call `call`'s recording just kept at `path` in it, on the
+    /// blocking pool, off the call's own path (a failure keeps the file, for
     /// [`Recordings::upload_pending`] to try again).
-    fn share(&self, store: &Store, call: CallId, file: &str) {
+    pub fn share(&self, store: &Arc<Store>, call: CallId, path: &Path) {
+        let Some(file) = path.file_name().and_then(|name| name.to_str()).map(str::to_owned) else { return };
         if store.is_shared() {
-            self.upload(store, call, file);
+            let (recordings, store) = (self.clone(), Arc::clone(store));
+            tokio::task::spawn_blocking(move || recordings.upload(&store, call, &file));
         }
     }
 
@@ -124,10 +126,14 @@ impl Recordings {
     /// the file stays.
     fn upload(&self, store: &Store, call: CallId, file: &str) -> bool {
         let path = self.path_of(file);
-        let uploaded = std::fs::File::open(&path)
-            .map_err(|source| StoreError::RecordingUnreadable { call: call.0, source })
-            .and_then(|mut source| store.upload_recording(call, file, &mut source));
+        let uploaded = match std::fs::File::open(&path) {
+            // Another upload of it (the one after the call, or a heartbeat's) took it meanwhile.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return false,
+            Err(source) => Err(StoreError::RecordingUnreadable { call: call.0, source }),
+            Ok(mut source) => store.upload_recording(call, file, &mut source),
+        };
         match uploaded {
+            Ok(Uploaded::Busy) => false,
             Ok(uploaded) => {
                 remove_file(&path);
                 uploaded != Uploaded::Gone

@@ -1,5 +1,5 @@
 //! Recordings' bytes in the database: uploaded in chunks with the row's mark in one commit, read
-//! back whole by any store, refused when the file is not what was recorded, gone with retention
+//! back whole by any store, left to an upload under way, refused when the file is not what was recorded, gone with retention
 //! and with a forgotten contact; a restarted node finds the uploads its dead predecessor left.
 
 use switchboard_core::{CallState, UnixMillis};
@@ -55,6 +55,14 @@ fn a_recording_uploaded_in_chunks_is_read_back_whole_by_another_store(db: &TestD
     assert_eq!(chunk_rows(db), 0);
     assert_eq!(b.stored_recording(id).unwrap().unwrap().place, RecordingPlace::File { held_by: Some(node_a) });
 
+    // While another upload holds the row (on Postgres, its lock), this one stores nothing.
+    if let TestDb::Postgres(url) = db {
+        let mut other = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+        let mut holding = other.transaction().unwrap();
+        holding.execute("SELECT 1 FROM recordings WHERE call_id = $1 FOR UPDATE", &[&id.0]).unwrap();
+        assert_eq!(a.upload_recording(id, "7.wav", &mut &audio[..]).unwrap(), Uploaded::Busy);
+        holding.rollback().unwrap();
+    }
     // Another file name than the row's is no longer the recording.
     assert_eq!(a.upload_recording(id, "7.mp3", &mut &audio[..]).unwrap(), Uploaded::Gone);
     assert_eq!(a.upload_recording(id, "7.wav", &mut &audio[..]).unwrap(), Uploaded::Stored);

@@ -1,8 +1,9 @@
-//! Listening in across nodes: two `switchboard serve --team` nodes on one Postgres. Consoles
+//! A call's audio across nodes: two `switchboard serve --team` nodes on one Postgres. Consoles
 //! signed in to node A hear a call node B runs, over one stream from B, until B's close (the
 //! call ended) reaches them as B sent it; a console keeps hearing when the session B's stream
 //! was opened with ends; killing B ends the listening with a clear reason. A refuses a B whose
-//! certificate is not the one B published in the registry.
+//! certificate is not the one B published in the registry. The recording of a call B ran plays
+//! whole through A after B is killed.
 
 // Shared with the test that kills nodes, and with the team server's test: each uses all of it.
 #[allow(dead_code)]
@@ -15,7 +16,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
 use rustls::ClientConfig;
@@ -23,11 +24,11 @@ use serde_json::{Value, json};
 use serve_nodes::Node;
 use switchboard_core::CallId;
 use switchboard_fakes::team_announcement::team_server_address;
-use switchboard_store::Store;
+use switchboard_store::{RecordingPlace, Store, StoredRecording};
 use team_client::{Client, Events, PASSWORD, TeamServer, closed, open_socket, start_quote_call, trusting};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-/// A `serve --team` node on the shared database, its simulated calls in real time.
+/// A `serve --team` node on the shared database.
 struct TeamNode {
     node: Node,
     address: String,
@@ -43,10 +44,15 @@ impl TeamServer for TeamNode {
 
 impl TeamNode {
     fn start(url: &str) -> Self {
+        Self::start_at(url, "1")
+    }
+
+    /// A node whose simulated calls run at `time_scale` (1: real time).
+    fn start_at(url: &str, time_scale: &str) -> Self {
         let mut node = Node::start_with(url, tempfile::tempdir().unwrap(), |serve| {
             serve
                 .args(["--team", "--bind", "127.0.0.1:0", "--heartbeat-ms", "500", "--node-expiry-ms", "10000"])
-                .env("SWITCHBOARD_SIM_TIME_SCALE", "1")
+                .env("SWITCHBOARD_SIM_TIME_SCALE", time_scale)
                 .env("SWITCHBOARD_SIM_CAST", "cooperative")
                 .stdout(Stdio::piped());
         });
@@ -200,4 +206,46 @@ async fn consoles_on_one_node_hear_a_call_another_node_runs_until_it_ends_or_the
     b.node.process.wait().unwrap();
     let cut_off = (4502, format!("the node running call {call} is not reachable"));
     assert_eq!(closed(&mut vic_hears).await, cut_off);
+}
+
+/// The recording of a call node B ran went into the team's database as the call ended, so node
+/// A plays it whole once B is killed, and B's disk keeps no copy.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_of_a_call_a_killed_node_ran_plays_whole_through_another_node() {
+    let url = switchboard_store::testing::postgres_url();
+    add_user(&url, "ana", "dispatcher");
+    let (a, mut b) = (TeamNode::start_at(&url, "10"), TeamNode::start_at(&url, "10"));
+    let mut on_b = Client::new(&b, b.tls());
+    let token = on_b.sign_in("ana").await;
+    let call = CallId(start_quote_call(&mut on_b, &token).await);
+
+    let store = Store::open_postgres(&url).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (recorded, chunks) = loop {
+        match store.stored_recording(call).unwrap() {
+            Some(StoredRecording { info, place: RecordingPlace::Database { chunks } }) => break (info, chunks),
+            other => {
+                assert!(Instant::now() < deadline, "call {call}'s recording never reached the database: {other:?}")
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let stored: Vec<u8> = (0..chunks).flat_map(|seq| store.recording_chunk(call, seq).unwrap().unwrap()).collect();
+    assert_eq!(stored.len() as u64, recorded.bytes, "the size node B measured of its file");
+    let on_b_disk = b.node.dir.path().join("recordings").join(&recorded.file);
+    assert!(!on_b_disk.exists(), "the database holds the one copy");
+    b.node.process.kill().unwrap();
+    b.node.process.wait().unwrap();
+
+    let mut on_a = Client::new(&a, a.tls());
+    let token = on_a.sign_in("ana").await;
+    let played = on_a.http.get(format!("{}/api/v1/recordings/{call}", on_a.base)).bearer_auth(&token).send().await;
+    let played = played.unwrap();
+    assert_eq!(played.status(), 200);
+    assert_eq!(played.headers()["content-type"], "audio/wav");
+    assert_eq!(played.headers()["content-length"], recorded.bytes.to_string().as_str());
+    let played = played.bytes().await.unwrap();
+    assert!(played == stored, "node A served other bytes than node B stored");
+    let riff_size = u32::from_le_bytes(played[4..8].try_into().unwrap());
+    assert_eq!((&played[..4], &played[8..12], riff_size as usize), (&b"RIFF"[..], &b"WAVE"[..], played.len() - 8));
 }

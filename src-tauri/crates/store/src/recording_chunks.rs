@@ -123,6 +123,12 @@ impl Store {
         let expected = match row {
             Some((_, _, true, None)) => return Ok(Uploaded::AlreadyStored),
             Some((kept, bytes, false, None)) if kept == file => bytes.unsigned_abs(),
+            Some((_, _, _, Some(_))) => {
+                // Deleted while its file waited: no disk holds it for the database any more.
+                tx.execute("UPDATE recordings SET held_by = NULL WHERE call_id = ?1", params![id.0])?;
+                tx.commit()?;
+                return Ok(Uploaded::Gone);
+            }
             Some(_) => return Ok(Uploaded::Gone),
             None => {
                 // Skipped, locked by another upload, or no longer there.
@@ -159,11 +165,12 @@ impl Store {
 
     /// The recordings still to be uploaded that this node's disk may hold: those it saved, and
     /// those of nodes that have ended (a node restarted on the same directory is a new node).
+    /// Those deleted meanwhile are listed too: uploading one lets its file go.
     pub fn pending_recording_uploads(&self) -> Result<Vec<PendingUpload>> {
         let mut conn = self.conn()?;
         conn.query_map(
             "SELECT call_id, file FROM recordings
-             WHERE in_database = 0 AND held_by IS NOT NULL AND deleted_at IS NULL
+             WHERE in_database = 0 AND held_by IS NOT NULL
                AND (held_by = ?1 OR held_by IN (SELECT id FROM nodes WHERE ended_at IS NOT NULL))
              ORDER BY call_id",
             params![self.node()],

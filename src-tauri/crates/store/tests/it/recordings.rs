@@ -1,6 +1,7 @@
 //! Recordings' bytes in the database: uploaded in chunks with the row's mark in one commit, read
-//! back whole by any store, left to an upload under way, refused when the file is not what was recorded, gone with retention
-//! and with a forgotten contact; a restarted node finds the uploads its dead predecessor left.
+//! back whole by any store, left to an upload under way, refused when the file is not what was
+//! recorded, gone with retention and with a forgotten contact; a restarted node finds the uploads
+//! its dead predecessor left, and a node lets go of a waiting file deleted by retention.
 
 use switchboard_core::{CallState, UnixMillis};
 use switchboard_store::{
@@ -108,6 +109,15 @@ fn a_node_finds_the_uploads_a_dead_node_left_and_not_a_live_ones(db: &TestDb) {
     dead.leave_node(&end).unwrap();
     assert_eq!(restarted.pending_recording_uploads().unwrap(), [PendingUpload { call: left, file: "1.wav".into() }]);
     assert_eq!(live.pending_recording_uploads().unwrap().len(), 2, "its own and the dead one's");
+
+    // Retention elsewhere deletes a recording still waiting on the live node's disk: its upload
+    // lets the file go, and it waits no more.
+    restarted.expire_recordings(UnixMillis(3_000), UnixMillis(9_000)).unwrap();
+    let waiting = PendingUpload { call: kept_by_live, file: "2.wav".into() };
+    assert!(live.pending_recording_uploads().unwrap().contains(&waiting));
+    assert_eq!(live.upload_recording(kept_by_live, "2.wav", &mut &[0; 10][..]).unwrap(), Uploaded::Gone);
+    assert!(!live.pending_recording_uploads().unwrap().contains(&waiting));
+    assert_eq!(chunk_rows(db), 0);
 }
 
 on_both!(

@@ -78,10 +78,19 @@ pub struct Lease<'a> {
 }
 
 const SELECT_CAMPAIGN: &str = "SELECT id, name, kind, status, round, spec, summary, created_at, ended_at, end_calls, status_reason, budget_usd FROM campaigns";
-const SELECT_TARGET: &str =
-    "SELECT campaign_id, round, contact_id, status, attempts, next_attempt_at, call_id, outcome, variables,
-            lease_owner, lease_expires_at
-     FROM campaign_targets";
+/// The columns [`read_target`] reads, in order (`t` = campaign_targets).
+macro_rules! target_columns {
+    () => {
+        "t.campaign_id, t.round, t.contact_id, t.status, t.attempts, t.next_attempt_at, t.call_id, t.outcome,
+         t.variables, t.lease_owner, t.lease_expires_at"
+    };
+}
+pub(crate) use target_columns;
+
+/// How many columns [`target_columns`] lists.
+pub(crate) const TARGET_COLUMNS: usize = 11;
+
+pub(crate) const SELECT_TARGET: &str = concat!("SELECT ", target_columns!(), " FROM campaign_targets t");
 
 impl Store {
     /// Stores a new running campaign with its round-1 targets, in one transaction. Its budget
@@ -438,7 +447,7 @@ fn read_campaign(row: &Row<'_>) -> Result<CampaignRow> {
     })
 }
 
-fn read_target(row: &Row<'_>) -> Result<TargetRow> {
+pub(crate) fn read_target(row: &Row<'_>) -> Result<TargetRow> {
     let variables: String = row.get(8)?;
     let variables = match serde_json::from_str(&variables) {
         Ok(variables) => variables,

@@ -27,6 +27,7 @@ mod samples;
 mod schema;
 mod search;
 mod settings;
+mod target_queue;
 mod team;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -59,6 +60,7 @@ pub use nodes::{EndedNode, NewNode, NodeEnd, NodeRow, node_lease_owner};
 pub use recording_chunks::{PendingUpload, RECORDING_CHUNK, RecordingPlace, StoredRecording, Uploaded};
 pub use reviews::ReviewRow;
 pub use search::{MATCH_END, MATCH_START, TranscriptHit};
+pub use target_queue::{CallEnd, EndedTarget};
 pub use team::TeamUser;
 
 #[cfg(feature = "failpoints")]

@@ -4,6 +4,7 @@
 //! campaign resumes where it was after the app restarts.
 
 mod cancel;
+mod claim_queue;
 mod drivers;
 mod freight_estimate;
 mod last_quotes;

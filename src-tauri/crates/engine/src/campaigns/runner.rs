@@ -1,7 +1,8 @@
-//! The campaign runner: one task per running campaign. Each step re-reads the campaign and its
-//! targets from the store, settles calls that ended, starts calls up to the concurrency limit
-//! (none while the [`crate::AudioBrake`] holds), and advances the round (a compare-and-swap in
-//! the store) when every target is settled. Targets are reserved under this engine's lease,
+//! The campaign runner: one task per running campaign. Each step re-reads the campaign from the
+//! store, settles the targets whose calls ended, starts calls up to the concurrency limit (none
+//! while the [`crate::AudioBrake`] holds) from the round's due targets, and advances the round
+//! (a compare-and-swap in the store) when every target is settled; of the round, a step reads
+//! only what it settles and about what it may start ([`super::claim_queue`]). Targets are reserved under this engine's lease,
 //! renewed while the runner lives; a target another live owner holds is left to it. A canceled
 //! campaign's runner winds down: it ends the calls on the line when the cancel asked to, and
 //! settles each target with its call's real end.
@@ -12,11 +13,12 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use switchboard_core::{
-    AgentId, CallState, RoundQuote, UnixMillis, Variables, money, next_opening, plan_negotiation, summarize_quotes,
-    zone_of,
+    AgentId, CallState, ContactId, RoundQuote, UnixMillis, Variables, money, next_opening, plan_negotiation,
+    summarize_quotes, zone_of,
 };
-use switchboard_store::{CampaignRow, Reservation, Store, StoreError, TargetRow};
+use switchboard_store::{CampaignRow, EndedTarget, Reservation, Store, StoreError, TargetRow};
 
+use super::claim_queue::{ClaimQueue, claim_start};
 use super::drivers::{outcome_counts, target_outcome};
 use super::launch_check::skip_reason;
 use super::outcome::CampaignResult;
@@ -37,10 +39,6 @@ const WRITES_CHECK: Duration = Duration::from_secs(1);
 /// campaign stops in the `error` state with the reason.
 const FAILED_STEPS_BEFORE_ERROR: u32 = 3;
 
-/// Where node N starts claiming, as a fraction of the pending targets: N times the golden
-/// ratio's fraction (modulo 1), which spreads the starts of a few nodes evenly over the list.
-const CLAIM_SPREAD: f64 = 0.618_033_988_749_895;
-
 /// What the runner does next.
 enum Next {
     Finished,
@@ -53,6 +51,28 @@ struct Runner {
     renewed_at: tokio::time::Instant,
     /// Whether it has asked for the calls of its canceled campaign to be ended.
     ended_calls: bool,
+    /// Where it starts claiming in a round ([`claim_start`]), once read: the round and the contact.
+    claim_start: Option<(u8, Option<ContactId>)>,
+}
+
+impl Runner {
+    /// Where this runner starts claiming in round `round` of campaign `id` (read once a round:
+    /// a round's targets are all added with it).
+    async fn claim_start(
+        &mut self,
+        engine: &Arc<Engine>,
+        id: i64,
+        round: u8,
+    ) -> Result<Option<ContactId>, EngineError> {
+        match self.claim_start {
+            Some((read, start)) if read == round => Ok(start),
+            _ => {
+                let start = claim_start(engine, id, round).await?;
+                self.claim_start = Some((round, start));
+                Ok(start)
+            }
+        }
+    }
 }
 
 /// Starts the runner of campaign `id` on the current Tokio runtime, unless this engine runs one
@@ -62,7 +82,7 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) -> bool {
     tokio::spawn(async move {
         let _running = running;
         let mut events = engine.bus().subscribe();
-        let mut runner = Runner { renewed_at: tokio::time::Instant::now(), ended_calls: false };
+        let mut runner = Runner { renewed_at: tokio::time::Instant::now(), ended_calls: false, claim_start: None };
         let mut failed_steps = 0;
         loop {
             if runner.renewed_at.elapsed() >= engine.lease_ttl() / 3 {
@@ -156,95 +176,49 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
     }
     let round = campaign.round;
 
-    // Settle targets whose call has ended.
-    let store = Arc::clone(engine.store());
-    let targets = blocking(move || store.campaign_targets(id, round)).await?;
-    let mut in_flight = 0u32;
-    let owner = engine.lease().owner.to_owned();
-    for target in targets.iter().filter(|t| t.status == "calling") {
-        if target.leased_by_other(&owner, now()) {
-            // Another live process placed (or is placing) this call; it settles the target.
-            // The call counts toward the campaign's limit and budget here all the same.
-            in_flight += 1;
-            continue;
-        }
-        let store = Arc::clone(engine.store());
-        let call_id = target.call_id;
-        let call = blocking(move || {
-            let Some(call) = call_id.map(|c| store.call(c)).transpose()?.flatten() else { return Ok(None) };
-            let quoted = call.state.is_terminal() && store.offer(call.id)?.is_some();
-            Ok::<_, EngineError>(Some((call, quoted)))
-        })
-        .await?;
-        match call {
-            Some((call, quoted)) if call.state.is_terminal() => {
-                settle(engine, &spec, target, call.state, call.end_reason, quoted).await?
-            }
-            Some(_) => {
-                in_flight += 1;
-                continue;
-            }
-            None => {
-                let reason = "the app stopped before the call was placed".to_owned();
-                settle(engine, &spec, target, CallState::Failed, Some(reason), false).await?
-            }
-        }
+    // Settle targets whose call has ended (another live process settles those it placed).
+    for EndedTarget { target, call } in ended_on_the_line(engine, &campaign).await? {
+        let (state, reason, quoted) = match call {
+            Some(call) => (call.state, call.reason, call.quoted),
+            None => (CallState::Failed, Some("the app stopped before the call was placed".to_owned()), false),
+        };
+        settle(engine, &spec, &target, state, reason, quoted).await?;
         publish_progress(engine, &campaign);
     }
     if paused {
         return Ok(Next::Wait(Duration::from_secs(1)));
     }
 
-    // Start calls up to the concurrency limit, unless the agents' audio fell behind lately.
-    let store = Arc::clone(engine.store());
-    let targets = blocking(move || store.campaign_targets(id, round)).await?;
+    // Start calls up to the concurrency limit, unless the agents' audio fell behind lately. The
+    // calls any process placed count toward the campaign's limit and budget here all the same.
+    let mut in_flight = on_the_line(engine, &campaign).await?;
+    let at_once = spec.concurrency.max(1);
     let clock = now();
     let braked = engine.audio_brake().holding(clock);
     let agent_id = if round == 1 { Some(spec.agent_id) } else { spec.negotiation_agent_id };
-    let budget = match (campaign.budget_usd, agent_id) {
-        (Some(budget), Some(agent_id)) => Some(budget_basis(engine, id, round, agent_id, budget).await?),
-        _ => None,
-    };
-    let mut earliest_retry: Option<i64> = None;
-    let mut pending: Vec<&TargetRow> = targets.iter().filter(|t| t.status == "pending").collect();
-    if let Some(node) = engine.store().node().filter(|_| !pending.is_empty()) {
-        // Nodes sharing the campaign start claiming at different targets, so they seldom
-        // reach for the same one (a claim another node holds is skipped, not waited for).
-        let count = pending.len();
-        let start = (node as f64 * CLAIM_SPREAD).fract() * count as f64;
-        pending.rotate_left((start as usize).min(count - 1));
-    }
-    for target in pending {
-        match target.next_attempt_at {
-            Some(at) if at.0 > clock.0 => {
-                earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
-                continue;
-            }
-            _ => {}
-        }
-        if in_flight >= spec.concurrency.max(1)
-            || braked.is_some()
-            || engine.store_writes().failing().is_some()
-            || engine.stopping()
-        {
-            break;
-        }
+    // What the budget gate weighs, read when a call is about to start.
+    let mut budget: Option<BudgetBasis> = None;
+    let mut due = ClaimQueue::new(id, round, runner.claim_start(engine, id, round).await?);
+    while in_flight < at_once && braked.is_none() && engine.store_writes().failing().is_none() && !engine.stopping() {
+        let Some(target) = due.next(engine, clock, at_once - in_flight).await? else { break };
         let Some(agent_id) = agent_id else {
-            finish_target(engine, target, "skipped", "no negotiation agent was chosen").await?;
+            finish_target(engine, &target, "skipped", "no negotiation agent was chosen").await?;
             continue;
         };
-        match target_check(engine, &spec, agent_id, target).await? {
+        match target_check(engine, &spec, agent_id, &target).await? {
             TargetCheck::Call => {}
             TargetCheck::Opens(at, note) => {
                 let (store, t) = (Arc::clone(engine.store()), target.clone());
                 blocking(move || store.target_retry(&t, at, &note)).await?;
-                earliest_retry = Some(earliest_retry.map_or(at.0, |e| e.min(at.0)));
                 continue;
             }
             TargetCheck::Skip(reason) => {
-                finish_target(engine, target, "skipped", &reason).await?;
+                finish_target(engine, &target, "skipped", &reason).await?;
                 continue;
             }
+        }
+        if let (Some(budget_usd), None) = (campaign.budget_usd, &budget) {
+            budget = Some(budget_basis(engine, id, round, agent_id, budget_usd).await?);
         }
         if let Some(budget) = &budget
             && !budget_allows(budget.budget_usd, budget.spent_usd, in_flight, budget.per_call_usd)
@@ -254,14 +228,13 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         }
         let Some(slot) = engine.campaign_call_slot() else { break };
         let (held, contact) = (Arc::clone(engine), target.contact_id);
-        let at_once = spec.concurrency.max(1);
         let claimed = blocking(move || held.store().target_reserve(id, round, contact, &held.lease(), at_once)).await?;
         let attempt = match claimed {
             Reservation::Claimed(attempt) => attempt,
             // Taken meanwhile (by a cancel, or by another process whose lease holds), or writes
             // began to fail since the check above.
             Reservation::Taken => continue,
-            // Other nodes placed calls of this campaign since the targets were read.
+            // Other nodes placed calls of this campaign since the calls on the line were counted.
             Reservation::Full => break,
         };
         // A write that worked: writes that failed (a lock this one waited out) work again.
@@ -293,16 +266,35 @@ async fn step(engine: &Arc<Engine>, id: i64, runner: &mut Runner) -> Result<Next
         }
     }
 
-    // Advance when every target of the round is settled.
+    // Advance when every target of the round is settled (none is while calls are on the line).
     let store = Arc::clone(engine.store());
-    let targets = blocking(move || store.campaign_targets(id, round)).await?;
-    if targets.iter().all(|t| t.status == "done" || t.status == "skipped") {
+    if in_flight == 0 && blocking(move || store.round_settled(id, round)).await? {
         advance(engine, id, &spec, round).await?;
         return Ok(Next::Wait(Duration::ZERO));
     }
+    // Look again when the next retry is due, if a call could start then.
+    if in_flight >= at_once {
+        return Ok(Next::Wait(IDLE_CHECK));
+    }
+    let store = Arc::clone(engine.store());
+    let next_retry = blocking(move || store.next_retry(id, round, clock)).await?;
     let wait =
-        earliest_retry.map_or(IDLE_CHECK, |at| Duration::from_millis((at - now().0).max(0) as u64).min(IDLE_CHECK));
+        next_retry.map_or(IDLE_CHECK, |at| Duration::from_millis((at.0 - now().0).max(0) as u64).min(IDLE_CHECK));
     Ok(Next::Wait(wait))
+}
+
+/// The targets of `campaign`'s round on the line whose call ended or was never placed, but
+/// those another live process leases (it settles them).
+async fn ended_on_the_line(engine: &Arc<Engine>, campaign: &CampaignRow) -> Result<Vec<EndedTarget>, EngineError> {
+    let (store, id, round) = (Arc::clone(engine.store()), campaign.id, campaign.round);
+    let owner = engine.lease().owner.to_owned();
+    blocking(move || store.ended_on_the_line(id, round, &owner, now())).await
+}
+
+/// How many of `campaign`'s round's targets are on the line, whoever placed them.
+async fn on_the_line(engine: &Arc<Engine>, campaign: &CampaignRow) -> Result<u32, EngineError> {
+    let (store, id, round) = (Arc::clone(engine.store()), campaign.id, campaign.round);
+    blocking(move || store.on_the_line(id, round)).await
 }
 
 /// What the budget gate weighs: the budget, what was spent, and what a call is projected to
@@ -376,32 +368,18 @@ async fn wind_down(engine: &Arc<Engine>, campaign: &CampaignRow, runner: &mut Ru
             tracing::info!(campaign = campaign.id, call = %left.call_id, reason = left.reason, "left to finish");
         }
     }
-    let (store, id, round) = (Arc::clone(engine.store()), campaign.id, campaign.round);
-    let targets = blocking(move || store.campaign_targets(id, round)).await?;
-    let owner = engine.lease().owner.to_owned();
-    let mut on_the_line = 0;
-    for target in targets.iter().filter(|t| t.status == "calling") {
-        if target.leased_by_other(&owner, now()) {
-            on_the_line += 1;
-            continue;
-        }
-        let (store, call_id) = (Arc::clone(engine.store()), target.call_id);
-        let call = blocking(move || call_id.map(|c| store.call(c)).transpose().map(Option::flatten)).await?;
+    for EndedTarget { target, call } in ended_on_the_line(engine, campaign).await? {
         match call {
-            Some(call) if call.state.is_terminal() => {
+            Some(call) => {
                 let status = if call.state == CallState::Canceled { "canceled" } else { "done" };
-                let outcome = call.end_reason.unwrap_or_else(|| call.state.as_str().to_owned());
-                finish_target(engine, target, status, &outcome).await?;
+                let outcome = call.reason.unwrap_or_else(|| call.state.as_str().to_owned());
+                finish_target(engine, &target, status, &outcome).await?;
             }
-            Some(_) => {
-                on_the_line += 1;
-                continue;
-            }
-            None => finish_target(engine, target, "canceled", "canceled before the call was placed").await?,
+            None => finish_target(engine, &target, "canceled", "canceled before the call was placed").await?,
         }
         publish_progress(engine, campaign);
     }
-    Ok(if on_the_line == 0 { Next::Finished } else { Next::Wait(IDLE_CHECK) })
+    Ok(if on_the_line(engine, campaign).await? == 0 { Next::Finished } else { Next::Wait(IDLE_CHECK) })
 }
 
 /// Whether a target may be called now: not when the builder's check skips it (in the words

@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0004_inbox_claims.sql"),
     include_str!("../../migrations/postgres/0005_node_team_servers.sql"),
     include_str!("../../migrations/postgres/0006_recording_chunks.sql"),
+    include_str!("../../migrations/postgres/0007_target_queue.sql"),
 ];
 
 /// The advisory lock key the migration transaction holds ("switchbd" in ASCII).

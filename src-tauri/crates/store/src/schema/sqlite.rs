@@ -39,6 +39,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/sqlite/0027_inbox_claims.sql")),
         M::up(include_str!("../../migrations/sqlite/0028_node_team_servers.sql")),
         M::up(include_str!("../../migrations/sqlite/0029_recording_chunks.sql")),
+        M::up(include_str!("../../migrations/sqlite/0030_target_queue.sql")),
     ])
 });
 

@@ -35,6 +35,7 @@ mod recordings;
 mod rehearsals;
 mod reviews;
 mod search;
+mod target_queue;
 mod team;
 
 use switchboard_core::{AgentConfig, ContactFields, Phone, UnixMillis, parse_phone};

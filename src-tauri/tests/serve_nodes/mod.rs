@@ -13,7 +13,7 @@ use switchboard_fakes::fixtures;
 use switchboard_store::Store;
 
 /// The simulator's time scale the nodes run at.
-const TIME_SCALE: &str = "2000";
+pub const TIME_SCALE: &str = "2000";
 
 /// One `serve` node: its data directory (kept across its restarts) and its process (killed if
 /// the test ends first).

@@ -199,6 +199,12 @@ impl PrivateCluster {
         assert!(start(&self.bin, &self.dir, &self.dir.join("data"), port, &self.options), "the server did not restart");
     }
 
+    /// The process id of its server (the postmaster, parent of every other process of it).
+    pub fn server_pid(&self) -> i32 {
+        let pid = std::fs::read_to_string(self.dir.join("data").join("postmaster.pid")).expect("a started cluster");
+        pid.lines().next().and_then(|line| line.parse().ok()).expect("postmaster.pid names the server's process")
+    }
+
     /// The URL of its `switchboard` database, as `host` (`127.0.0.1` or `localhost`).
     pub fn url(&self, host: &str) -> String {
         format!("postgres://postgres@{host}:{}/switchboard", self.port.expect("a started cluster"))

@@ -7,37 +7,22 @@
 //! `cargo bench -p switchboard-telephony --bench shared_inbox` prints the figures; under
 //! `cargo test` it runs once on a small input as a smoke test.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_core::{CallState, UnixMillis};
 use switchboard_engine::EventBus;
-use switchboard_providers::Secret;
-use switchboard_providers::signature::{SignedBody, TWILIO_SIGNATURE_HEADER, TwilioWebhookKey};
 use switchboard_store::testing::PrivateCluster;
 use switchboard_store::{NewCall, NewNode, Store};
-use switchboard_telephony::listener::{ListenerSettings, ListenerState, WebhookSecrets, serve, spawn_inbox_processor};
+use switchboard_telephony::listener::{ListenerState, serve, spawn_inbox_processor};
 
-const PUBLIC: &str = "https://tunnel.example";
-const TOKEN: &str = "bench-auth-token";
+#[path = "webhooks/post.rs"]
+mod post;
+
 const CLIENTS: usize = 16;
 
-fn call_sid(i: usize) -> String {
-    format!("CA{i:032}")
-}
-
-/// A signed status callback saying call `i` is in progress: its body and signature.
-fn status_callback(i: usize) -> (String, String) {
-    let body = format!(
-        "AccountSid=AC1&ApiVersion=2010-04-01&CallSid={}&CallStatus=in-progress&Direction=outbound-api\
-         &From=%2B15550001111&To=%2B13125550143&SequenceNumber=2&CallbackSource=call-progress-events",
-        call_sid(i)
-    );
-    let url = format!("{PUBLIC}/twilio/status");
-    let signature = TwilioWebhookKey::new(Secret::new(TOKEN)).sign(&url, SignedBody::Form(body.as_bytes()));
-    (body, signature)
-}
+/// Twilio's status callback saying a call is in progress.
+const IN_PROGRESS: &str = "CallStatus=in-progress&SequenceNumber=2";
 
 fn now() -> UnixMillis {
     switchboard_engine::now()
@@ -61,7 +46,7 @@ fn dialling_calls(store: &Store, total: usize) {
             })
             .unwrap();
         store.advance_call(call.id, CallState::Dialing, None, now()).unwrap();
-        store.set_provider_call_id(call.id, &call_sid(i)).unwrap();
+        store.set_provider_call_id(call.id, &post::call_sid(i)).unwrap();
     }
 }
 
@@ -82,9 +67,6 @@ fn durable_cluster() -> PrivateCluster {
 /// Posts `total` webhooks to `listeners` listeners (round robin) on the database at `url`, and
 /// waits until every one is applied.
 async fn run(url: &str, total: usize, listeners: usize) -> Run {
-    let unlimited = NonZeroU32::new(u32::MAX).unwrap();
-    let settings =
-        ListenerSettings { rate_per_second: unlimited, rate_burst: unlimited, ..ListenerSettings::new(PUBLIC) };
     let mut urls = Vec::new();
     let mut processors = Vec::new();
     let mut stores = Vec::new();
@@ -95,42 +77,16 @@ async fn run(url: &str, total: usize, listeners: usize) -> Run {
         if node == 0 {
             dialling_calls(&store, total);
         }
-        let secrets = WebhookSecrets { twilio_auth_token: Some(Secret::new(TOKEN)), ..WebhookSecrets::default() };
-        let state = Arc::new(ListenerState::new(Arc::clone(&store), EventBus::new(16), secrets, settings.clone()));
+        let state =
+            Arc::new(ListenerState::new(Arc::clone(&store), EventBus::new(16), post::secrets(), post::unlimited()));
         let (bound, _server) = serve("127.0.0.1:0".parse().unwrap(), Arc::clone(&state)).await.unwrap();
         urls.push(format!("http://{bound}/twilio/status"));
         processors.push(spawn_inbox_processor(state));
         stores.push(store);
     }
 
-    let _already_installed = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(CLIENTS).build().unwrap();
-    let requests: Arc<Vec<(String, String)>> = Arc::new((0..total).map(status_callback).collect());
-    let urls = Arc::new(urls);
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..CLIENTS)
-        .map(|client_index| {
-            let (client, urls, requests) = (client.clone(), Arc::clone(&urls), Arc::clone(&requests));
-            tokio::spawn(async move {
-                for i in (client_index..requests.len()).step_by(CLIENTS) {
-                    let (body, signature) = &requests[i];
-                    let response = client
-                        .post(&urls[i % urls.len()])
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .header(TWILIO_SIGNATURE_HEADER, signature)
-                        .body(body.clone())
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(response.status(), reqwest::StatusCode::OK);
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    let accepted = started.elapsed();
+    let requests = (0..total).map(|i| post::status_callback(i, IN_PROGRESS)).collect();
+    let (accepted, _) = post::post_all(urls, requests, CLIENTS).await;
 
     let store = Arc::clone(&stores[0]);
     let deadline = Instant::now() + Duration::from_secs(300);

@@ -13,13 +13,12 @@ use clap::{Args, Subcommand};
 use switchboard_core::{ActionStatus, CallAction, CallId, ControlAction, check_control_text};
 use switchboard_engine::settings::dispatcher_phone;
 use switchboard_engine::{NO_DISPATCHER_PHONE, now};
-use switchboard_sim::SimSettings;
 use switchboard_store::Store;
 
 use crate::output::print;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, LockError, ProfileLock};
-use crate::startup::{self, SETTLE, Startup, open_store};
+use crate::startup::{self, Startup, open_store};
 
 /// How long this command waits for the process running the call to carry the action out.
 const ANSWER_WITHIN: Duration = Duration::from_secs(15);
@@ -74,22 +73,10 @@ fn here(paths: &DataPaths, call: CallId, action: ControlAction, text: &str) -> R
     let store = open_store(paths)?;
     live_call(&store, call)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
-    let done = runtime.block_on(async {
-        let startup = Startup {
-            store: Arc::clone(&store),
-            keychain: Arc::new(crate::keychain::Keychain::default()),
-            sim: SimSettings::default(),
-            listener: None,
-            resume_campaigns: false,
-            backend_override: None,
-            max_campaign_calls: None,
-            node: Default::default(),
-        };
-        let (switchboard, _) = startup::start(paths, startup).await?;
-        let done = switchboard.engine.control_call(call, action, text).await.map_err(|err| err.to_string());
-        switchboard.stop(SETTLE, std::future::pending()).await;
-        done
-    })?;
+    let startup = Startup::one_job(Arc::clone(&store), Arc::new(crate::keychain::Keychain::default()));
+    let done = runtime.block_on(startup::run_job(paths, startup, |engine| async move {
+        engine.control_call(call, action, text).await.map_err(|err| err.to_string())
+    }))?;
     report(&done, "")
 }
 

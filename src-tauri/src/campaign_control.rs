@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use switchboard_engine::campaigns::spawn_runner;
 use switchboard_engine::costs::raise_budget;
 use switchboard_engine::now;
-use switchboard_sim::SimSettings;
 use switchboard_store::Store;
 
 use crate::campaign_cli::{RunOn, campaign_agents, follow};
@@ -94,22 +93,10 @@ pub fn cancel(paths: &DataPaths, id: i64, end_calls: bool) -> Result<ExitCode, S
 fn cancel_here(paths: &DataPaths, id: i64, end_calls: bool) -> Result<ExitCode, String> {
     let store = open_store(paths)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
-    let report = runtime.block_on(async {
-        let startup = Startup {
-            store: Arc::clone(&store),
-            keychain: Arc::new(crate::keychain::Keychain::default()),
-            sim: SimSettings::default(),
-            listener: None,
-            resume_campaigns: false,
-            backend_override: None,
-            max_campaign_calls: None,
-            node: Default::default(),
-        };
-        let (switchboard, _) = startup::start(paths, startup).await?;
-        let canceled = switchboard.engine.cancel_campaign(id, end_calls).await.map_err(|err| err.to_string());
-        switchboard.stop(SETTLE, std::future::pending()).await;
-        canceled
-    })?;
+    let startup = Startup::one_job(Arc::clone(&store), Arc::new(crate::keychain::Keychain::default()));
+    let report = runtime.block_on(startup::run_job(paths, startup, |engine| async move {
+        engine.cancel_campaign(id, end_calls).await.map_err(|err| err.to_string())
+    }))?;
     let mut out = format!("canceled campaign {id}\n");
     for left in &report.left {
         out.push_str(&format!("  left to finish: {} (call {}): {}\n", left.contact_name, left.call_id, left.reason));

@@ -9,13 +9,12 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use switchboard_core::{RehearsalMode, ScenarioResult};
 use switchboard_engine::rehearsal::{RehearsalPlan, agent_version};
-use switchboard_sim::SimSettings;
 
 use crate::keychain::Keychain;
 use crate::output::print;
 use crate::paths::DataPaths;
 use crate::profile_lock::{Holder, ProfileLock};
-use crate::startup::{self, SETTLE, Startup};
+use crate::startup::{self, Startup};
 
 /// The arguments of `rehearse`.
 #[derive(Debug, Args)]
@@ -70,23 +69,11 @@ pub fn run(args: RehearseArgs) -> Result<ExitCode, String> {
     };
     let version = agent_version(&agent.config);
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
-    let results = runtime.block_on(async move {
-        let keychain = Arc::new(if args.no_keychain { Keychain::environment_only() } else { Keychain::default() });
-        let startup = Startup {
-            store,
-            keychain,
-            sim: SimSettings::default(),
-            listener: None,
-            resume_campaigns: false,
-            backend_override: None,
-            max_campaign_calls: None,
-            node: Default::default(),
-        };
-        let (switchboard, _) = startup::start(&paths, startup).await?;
-        let results = switchboard.engine.rehearse(plan).await.map_err(|err| err.to_string());
-        switchboard.stop(SETTLE, std::future::pending()).await;
-        results
-    })?;
+    let keychain = Arc::new(if args.no_keychain { Keychain::environment_only() } else { Keychain::default() });
+    let results =
+        runtime.block_on(startup::run_job(&paths, Startup::one_job(store, keychain), |engine| async move {
+            engine.rehearse(plan).await.map_err(|err| err.to_string())
+        }))?;
     let passed = results.iter().all(ScenarioResult::passed);
     if args.json {
         let value = serde_json::json!({ "agentVersion": version, "passed": passed, "results": results });

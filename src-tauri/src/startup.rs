@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use switchboard_core::BackendKind;
+use switchboard_engine::Engine;
 use switchboard_engine::nodes::NodeSettings;
 use switchboard_engine::sample;
 use switchboard_sim::rehearsal::{SimRehearser, scripted_callees};
@@ -107,6 +108,39 @@ pub struct Startup {
     pub max_campaign_calls: Option<usize>,
     /// How a node of a shared (Postgres) database keeps its place among the others.
     pub node: NodeSettings,
+}
+
+impl Startup {
+    /// An engine for one command's job on `store`: the simulator's defaults, no listener, no
+    /// campaign resumed.
+    pub fn one_job(store: Arc<Store>, keychain: Arc<Keychain>) -> Self {
+        Startup {
+            store,
+            keychain,
+            sim: SimSettings::default(),
+            listener: None,
+            resume_campaigns: false,
+            backend_override: None,
+            max_campaign_calls: None,
+            node: NodeSettings::default(),
+        }
+    }
+}
+
+/// Starts Switchboard as `startup` says, runs `job` on its engine, then stops it, giving the
+/// job's calls [`SETTLE`] for their last reports.
+pub async fn run_job<T, Job>(
+    paths: &DataPaths,
+    startup: Startup,
+    job: impl FnOnce(Arc<Engine>) -> Job,
+) -> Result<T, String>
+where
+    Job: Future<Output = Result<T, String>>,
+{
+    let (switchboard, _) = start(paths, startup).await?;
+    let done = job(Arc::clone(&switchboard.engine)).await;
+    switchboard.stop(SETTLE, std::future::pending()).await;
+    done
 }
 
 /// Starts Switchboard over `startup.store` for the profile at `paths`; returns it with the

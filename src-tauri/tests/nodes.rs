@@ -17,9 +17,9 @@ use switchboard_store::Store;
 const NODES: usize = 3;
 const VENDORS: usize = 1_000;
 const MAX_ATTEMPTS: u32 = 3;
-/// The campaign must complete within this, kills included (it takes about two and a half
-/// minutes in the debug build on a loaded 2-core machine).
-const WITHIN: Duration = Duration::from_secs(300);
+/// The campaign must complete within this, kills included (it takes two and a half to four and
+/// a half minutes in the debug build on a loaded 2-core machine; nextest allows this test ten).
+const WITHIN: Duration = Duration::from_secs(480);
 
 /// A small xorshift generator: which node dies, and when (the seed is printed to replay a run).
 struct Chance(u64);

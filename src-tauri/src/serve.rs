@@ -59,23 +59,30 @@ struct NodeArgs {
     #[arg(long, default_value_t = 5_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..))]
     heartbeat_ms: u64,
     /// How long a node's heartbeat may be silent before another declares it dead (closing its
-    /// calls as lost and retrying their targets), in milliseconds.
+    /// calls as lost and retrying their targets), in milliseconds; at least three heartbeats. A
+    /// node whose heartbeat has not reached the database for this less one heartbeat hangs up
+    /// its calls and exits (status 3) first.
     #[arg(long, default_value_t = 20_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..))]
     node_expiry_ms: u64,
 }
 
 impl NodeArgs {
     fn settings(&self) -> Result<NodeSettings, String> {
-        if self.node_expiry_ms <= self.heartbeat_ms {
-            return Err(format!(
-                "--node-expiry-ms ({}) must be longer than --heartbeat-ms ({}), or live nodes are declared dead",
-                self.node_expiry_ms, self.heartbeat_ms
-            ));
-        }
-        Ok(NodeSettings {
+        let settings = NodeSettings {
             heartbeat: Duration::from_millis(self.heartbeat_ms),
             expiry: Duration::from_millis(self.node_expiry_ms),
-        })
+        };
+        if !settings.fits() {
+            return Err(format!(
+                "--node-expiry-ms ({}) must be at least {} times --heartbeat-ms ({}): a node whose heartbeat has \
+                 not reached the database for the expiry less one heartbeat hangs up its calls and stops, so a \
+                 live node needs room for a slow beat",
+                self.node_expiry_ms,
+                NodeSettings::EXPIRY_IN_HEARTBEATS,
+                self.heartbeat_ms
+            ));
+        }
+        Ok(settings)
     }
 }
 
@@ -103,7 +110,8 @@ struct TeamArgs {
     advertise_url: Option<String>,
 }
 
-/// The exit status of a node another node declared dead (a supervisor starts it again as a new node).
+/// The exit status of a node that fenced itself, declared dead by another or cut off from the
+/// database (a supervisor starts it again as a new node).
 const FENCED_EXIT: u8 = 3;
 
 /// Runs Switchboard until the process is asked to stop, then stops it cleanly. Webhooks are
@@ -121,7 +129,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let tls = team.team.then(|| tls::load(&paths, team.tls_cert.as_deref(), team.tls_key.as_deref())).transpose()?;
     let mut stops = stop_signals()?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
-    runtime.block_on(async move {
+    let ended = runtime.block_on(async move {
         // The team server's port first: one that cannot be had stops nothing already started.
         let team_listener = match &tls {
             Some(_) => Some(
@@ -197,14 +205,20 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 }
             }
         });
-        let declared_dead = tokio::select! {
-            _ = stops.recv() => false,
-            // A database no other node shares has no fence: its sender is gone, and this waits on.
-            Ok(_) = fenced.wait_for(|fenced| *fenced) => true,
+        // A database no other node shares has no fence: its sender is gone, and this waits on.
+        let fenced_now = async move {
+            if fenced.wait_for(|fenced| *fenced).await.is_err() {
+                std::future::pending::<()>().await;
+            }
         };
-        if declared_dead {
-            eprintln!("switchboard: another node declared this one dead and took its calls; stopping");
-        }
+        tokio::pin!(fenced_now);
+        tokio::select! {
+            _ = stops.recv() => {}
+            () = &mut fenced_now => {
+                printing.abort();
+                return Ok(Ended::Fenced);
+            }
+        };
         eprintln!(
             "switchboard: stopping; waiting up to {} s for calls on the line (Ctrl-C again: now)",
             args.drain_secs
@@ -215,19 +229,42 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             let _ = api.await;
         }
         let Some(switchboard) = console.take_running() else {
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Ended::Stopped);
         };
-        let stopped = switchboard
-            .stop(Duration::from_secs(args.drain_secs), async move {
-                stops.recv().await;
-            })
-            .await;
+        let stopping = switchboard.stop(Duration::from_secs(args.drain_secs), async move {
+            stops.recv().await;
+        });
+        // Fenced while draining: the calls are hung up already; nothing is left to wait for.
+        let stopped = tokio::select! {
+            stopped = stopping => stopped,
+            () = fenced_now => {
+                printing.abort();
+                return Ok(Ended::Fenced);
+            }
+        };
         printing.abort();
         if !stopped.drained {
             eprintln!("switchboard: stopped with calls on the line; the next start closes them as lost");
         }
-        Ok(if declared_dead { ExitCode::from(FENCED_EXIT) } else { ExitCode::SUCCESS })
-    })
+        Ok(Ended::Stopped)
+    })?;
+    match ended {
+        Ended::Stopped => Ok(ExitCode::SUCCESS),
+        Ended::Fenced => {
+            eprintln!("switchboard: this node hung up its calls and stops: it was declared dead or lost the database");
+            // Store work may hang on a dead connection: the process goes without waiting for it.
+            runtime.shutdown_background();
+            Ok(ExitCode::from(FENCED_EXIT))
+        }
+    }
+}
+
+/// How `serve` ended.
+enum Ended {
+    /// Asked to stop, and stopped.
+    Stopped,
+    /// Fenced: its calls hung up, it goes at once.
+    Fenced,
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM, each delivered once on the channel.

@@ -18,7 +18,9 @@ use crate::blocking::blocking;
 use crate::call_task::{CallTask, apply_state};
 use crate::campaigns::{CampaignSpec, spawn_runner};
 use crate::costs::{check_call_limit, cost_settings, priced_as, pricing};
+use crate::fence::{LastBeat, hang_up_fenced};
 use crate::history::{Recordings, contact_memory, memory_calls};
+use crate::placed_calls::PlacedCalls;
 use crate::rehearsal::{Judge, Rehearser};
 use crate::settings::default_region;
 use crate::variables::call_variables;
@@ -142,6 +144,10 @@ pub struct Engine {
     campaigns_run: Arc<Mutex<HashSet<i64>>>,
     /// Calls this engine placed whose task has not ended yet.
     calls_on_line: Arc<AtomicUsize>,
+    /// Those calls (and those being placed) with the backend that placed each and its task.
+    placed_calls: Arc<PlacedCalls>,
+    /// When this node's last heartbeat reached the shared database.
+    pub(crate) last_beat: LastBeat,
     /// The ways of rehearsing agents, by mode.
     pub(crate) rehearsers: HashMap<RehearsalMode, Arc<dyn Rehearser>>,
     /// The model judge of rehearsals' free-text expectations, when there is one.
@@ -166,6 +172,8 @@ impl Engine {
             runners: Arc::default(),
             campaigns_run: Arc::default(),
             calls_on_line: Arc::default(),
+            placed_calls: Arc::default(),
+            last_beat: LastBeat::default(),
             rehearsers: HashMap::new(),
             judge: None,
         }
@@ -185,6 +193,11 @@ impl Engine {
     /// How many calls this engine placed are on the line (placed and not ended yet).
     pub fn calls_on_line(&self) -> usize {
         self.calls_on_line.load(Ordering::Acquire)
+    }
+
+    /// The calls this engine placed that are on the line, by backend.
+    pub(crate) fn placed_calls(&self) -> &PlacedCalls {
+        &self.placed_calls
     }
 
     /// Whether a campaign runner or a call this engine placed still runs.
@@ -410,16 +423,26 @@ impl Engine {
         let task =
             CallTask::new(Arc::clone(&self.store), self.bus.clone(), &call, slot, self.recordings()).priced(pricing);
         apply_state(&self.store_writes, &self.bus, call.id, CallState::Dialing, None).await?;
+        // A fenced node places no call: the node that ends it closes this one.
+        let mut placing = self.placed_calls.placing(call.id, Arc::clone(&backend)).ok_or(EngineError::ShuttingDown)?;
         if let Err(err) = backend.start(request, events).await {
             tracing::warn!(call = %call.id, error = %err, "backend refused the call");
             apply_state(&self.store_writes, &self.bus, call.id, CallState::Failed, Some(err.to_string())).await?;
             return Err(err.into());
         }
-        let on_line = Running::count(&self.calls_on_line);
-        tokio::spawn(async move {
+        let (on_line, placed, id) = (Running::count(&self.calls_on_line), Arc::clone(&self.placed_calls), call.id);
+        let running = tokio::spawn(async move {
             task.run(receiver, deadline).await;
+            placed.ended(id);
             drop(on_line);
         });
+        if let Some(fenced) = placing.placed(running.abort_handle()) {
+            // Fenced while the backend placed it: hung up like the others, before the fence's end.
+            let until = self.placed_calls.fenced_until().unwrap_or_else(tokio::time::Instant::now);
+            hang_up_fenced(fenced, until).await;
+            return Err(EngineError::ShuttingDown);
+        }
+        drop(placing);
         let store = Arc::clone(&self.store);
         let id = call.id;
         Ok(blocking(move || store.call(id)).await?.unwrap_or(call))

@@ -1,7 +1,9 @@
 //! This engine as a node of a team sharing one Postgres database: it registers, beats its heart
 //! with its load, ends the nodes whose heartbeat stopped (closing their calls as lost, so their
 //! targets are retried by the campaigns' rules), picks up campaigns launched on other nodes, puts
-//! the recordings its disk still holds in the database, and leaves when it stops. A node found dead by another is fenced: it stops taking work.
+//! the recordings its disk still holds in the database, and leaves when it stops. A node found
+//! dead by another, or whose heartbeat cannot reach the database, fences itself (see `fence`):
+//! it hangs up its calls and stops.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +11,8 @@ use std::time::Duration;
 use switchboard_core::UnixMillis;
 use switchboard_store::{EndedNode, NewNode, NodeEnd, Store, node_lease_owner};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 
 use crate::{Engine, EngineError, blocking, now};
 
@@ -51,6 +54,7 @@ impl Engine {
     pub async fn register_node(&mut self, settings: NodeSettings) -> Result<i64, EngineError> {
         let (store, kept) = (Arc::clone(self.store()), self.kept_backends());
         let max_calls = u32::try_from(self.max_campaign_calls()).unwrap_or(u32::MAX);
+        let sent = Instant::now();
         let id = blocking(move || {
             let node = NewNode { host: &host_name(), pid: std::process::id(), max_calls, now: now() };
             let id = store.register_node(&node)?;
@@ -59,41 +63,60 @@ impl Engine {
             Ok::<_, EngineError>(id)
         })
         .await?;
+        self.last_beat.reached(sent);
         self.lease_as(node_lease_owner(id));
         Ok(id)
     }
 
     /// Starts beating this node's heart every `settings.heartbeat`: with its load and whether
     /// it drains, ending dead nodes, and starting the runners of campaigns it does not run yet
-    /// (launched on another node). When the node finds itself ended by another, it stops taking
-    /// work and `fenced` becomes true.
+    /// (launched on another node). When the node finds itself ended by another, or no heartbeat
+    /// has reached the database for `settings.fence_after()`, it fences itself (hangs up its
+    /// calls, takes no more work) and `fenced` becomes true.
     pub fn spawn_node_watch(self: &Arc<Self>, settings: NodeSettings, fenced: watch::Sender<bool>) -> JoinHandle<()> {
         let engine = Arc::clone(self);
         tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(settings.heartbeat).await;
-                match engine.node_beat(settings).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::error!("another node declared this one dead; it takes no more work");
-                        engine.stop_new_calls();
-                        let _ = fenced.send(true);
-                        return;
-                    }
-                    Err(err) => tracing::warn!(error = %err, "could not beat this node's heart"),
+            // The heart beats on a task of its own (stopped with this one), so a beat stuck on a
+            // dead connection cannot hold up the watchdog.
+            let mut beating = JoinSet::new();
+            beating.spawn(Arc::clone(&engine).beat_until_ended(settings));
+            tokio::select! {
+                _ = beating.join_next() => {
+                    tracing::error!("another node declared this one dead; it hangs up its calls and stops");
                 }
+                () = engine.last_beat.silent_for(settings.fence_after()) => tracing::error!(
+                    silent_ms = settings.fence_after().as_millis(),
+                    "no heartbeat reached the shared database; this node hangs up its calls and stops \
+                     before another declares it dead"
+                ),
             }
+            engine.fence(settings.hang_up_within()).await;
+            let _ = fenced.send(true);
         })
+    }
+
+    /// Beats this node's heart every `settings.heartbeat` until it finds the node ended.
+    async fn beat_until_ended(self: Arc<Self>, settings: NodeSettings) {
+        loop {
+            tokio::time::sleep(settings.heartbeat).await;
+            match self.node_beat(settings).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(err) => tracing::warn!(error = %err, "could not beat this node's heart"),
+            }
+        }
     }
 
     /// One heartbeat; false when this node has ended.
     async fn node_beat(self: &Arc<Self>, settings: NodeSettings) -> Result<bool, EngineError> {
         let (calls, draining) = (self.calls_on_line(), self.stopping());
-        let (store, kept) = (Arc::clone(self.store()), self.kept_backends());
+        let (store, kept, last_beat) = (Arc::clone(self.store()), self.kept_backends(), self.last_beat.clone());
+        let sent = Instant::now();
         let alive = blocking(move || {
             if !store.node_heartbeat(calls, draining, now())? {
                 return Ok::<_, EngineError>(false);
             }
+            last_beat.reached(sent);
             reap(&store, settings, &kept)?;
             Ok(true)
         })

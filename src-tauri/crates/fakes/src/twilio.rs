@@ -123,6 +123,17 @@ pub(super) static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 /// What the fake charges a minute of a completed call, in USD.
 const PRICE_PER_MINUTE: f64 = 0.014;
 
+/// When a call the fake placed was up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTimes {
+    pub sid: String,
+    /// The number dialled.
+    pub to: String,
+    pub placed_at: SystemTime,
+    /// When an answered call completed; `None` while it is up (or when it was never answered).
+    pub ended_at: Option<SystemTime>,
+}
+
 /// A form as received: its fields in order.
 pub type Form = Vec<(String, String)>;
 
@@ -185,8 +196,8 @@ struct Shared {
     http: reqwest::Client,
     faults: Faults<2>,
     delivery: Mutex<WebhookDelivery>,
-    /// Callbacks to URLs under the first base go to the second (a tunnel to the listener).
-    tunnel: Mutex<Option<(String, String)>>,
+    /// Callbacks to URLs under a public base go to its local base (a tunnel to a listener).
+    tunnels: Mutex<HashMap<String, String>>,
     placed: Mutex<Vec<Form>>,
     updates: Mutex<Vec<(String, Form)>>,
     controls: Mutex<HashMap<String, Arc<Control>>>,
@@ -211,6 +222,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// Where a request Twilio makes to `url` goes: through the tunnel of the public base `url`
+    /// is under, else `None`; `scheme` gives a base as the request addresses it (http, ws).
+    fn through_tunnel(&self, url: &str, scheme: impl Fn(&str) -> String) -> Option<String> {
+        lock(&self.tunnels).iter().find_map(|(public, local)| {
+            let path = url.strip_prefix(&scheme(public))?;
+            (path.is_empty() || path.starts_with('/')).then(|| format!("{}{path}", scheme(local)))
+        })
+    }
+
     /// Changes what the REST API reports about call `sid`.
     fn update(&self, sid: &str, change: impl FnOnce(&mut CallFacts)) {
         if let Some(facts) = lock(&self.calls).get_mut(sid) {
@@ -235,7 +255,7 @@ impl FakeTwilio {
             http,
             faults: Faults::default(),
             delivery: Mutex::default(),
-            tunnel: Mutex::default(),
+            tunnels: Mutex::default(),
             placed: Mutex::default(),
             updates: Mutex::default(),
             controls: Mutex::default(),
@@ -284,9 +304,10 @@ impl FakeTwilio {
     }
 
     /// Posts callbacks addressed under `public_base` (the listener's public URL, which they are
-    /// signed over) to `local_base` instead, as a tunnel would; until then none go out.
+    /// signed over) to `local_base` instead, as a tunnel would; until then none go out. Each
+    /// public base has a tunnel of its own (a listener each); a second call for one moves it.
     pub fn tunnel(&self, public_base: &str, local_base: &str) {
-        *lock(&self.shared.tunnel) = Some((public_base.to_owned(), local_base.to_owned()));
+        lock(&self.shared.tunnels).insert(public_base.to_owned(), local_base.to_owned());
     }
 
     fault_controls!();
@@ -310,6 +331,21 @@ impl FakeTwilio {
     /// Every hang-up or redirect received: the Call SID and the form.
     pub fn updates(&self) -> Vec<(String, Form)> {
         lock(&self.shared.updates).clone()
+    }
+
+    /// Every call placed, oldest first, with when it was placed and when it completed.
+    pub fn call_times(&self) -> Vec<CallTimes> {
+        let mut calls: Vec<CallTimes> = lock(&self.shared.calls)
+            .iter()
+            .map(|(sid, facts)| CallTimes {
+                sid: sid.clone(),
+                to: facts.to.clone(),
+                placed_at: facts.date_created,
+                ended_at: facts.end_time,
+            })
+            .collect();
+        calls.sort_by(|a, b| (a.placed_at, &a.sid).cmp(&(b.placed_at, &b.sid)));
+        calls
     }
 
     /// How many callbacks were posted (duplicates included).
@@ -733,12 +769,8 @@ pub fn connect_stream(twiml: &str) -> Option<ConnectStream> {
 
 /// Posts a signed form callback to `url` (through the tunnel).
 async fn post_callback(shared: &Shared, url: &str, form: &[(&'static str, String)]) {
-    let Some((public, local)) = lock(&shared.tunnel).clone() else {
-        tracing::warn!("the fake Twilio has no tunnel to post its callback through");
-        return;
-    };
-    let Some(path) = url.strip_prefix(&public) else {
-        tracing::warn!(url, "a callback URL outside the tunnel");
+    let Some(local) = shared.through_tunnel(url, str::to_owned) else {
+        tracing::warn!(url, "a callback URL outside every tunnel");
         return;
     };
     let body = serde_urlencoded::to_string(form).unwrap_or_default();
@@ -746,7 +778,7 @@ async fn post_callback(shared: &Shared, url: &str, form: &[(&'static str, String
         TwilioWebhookKey::new(shared.settings.auth_token.clone()).sign(url, SignedBody::Form(body.as_bytes()));
     let sent = shared
         .http
-        .post(format!("{local}{path}"))
+        .post(local)
         .header(TWILIO_SIGNATURE_HEADER, signature)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(body)

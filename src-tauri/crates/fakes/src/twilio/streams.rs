@@ -85,12 +85,7 @@ impl FakeTwilio {
 /// Where a socket Twilio would open at `url` is opened: through the tunnel when `url` is under
 /// the listener's public URL.
 fn socket_url(shared: &Shared, url: &str) -> String {
-    if let Some((public, local)) = lock(&shared.tunnel).clone()
-        && let Some(path) = url.strip_prefix(&websocket_url(&public))
-    {
-        return format!("{}{path}", websocket_url(&local));
-    }
-    url.to_owned()
+    shared.through_tunnel(url, websocket_url).unwrap_or_else(|| url.to_owned())
 }
 
 /// Joins a stream of `call_sid` as Twilio does, with the callee's script; hands it to the test

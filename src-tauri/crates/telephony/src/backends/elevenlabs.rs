@@ -121,7 +121,7 @@ impl HostedProvider for ElevenLabs {
                 other => return Err(refused(BACKEND, &cannot(BackendKind::ElevenLabs, other.action()))),
             };
             let client = placing.clients.current().twilio.clone().ok_or_else(|| refused(BACKEND, NO_TWILIO))?;
-            steer_twilio_call(&placing, &client, BACKEND, call, steer).await
+            steer_twilio_call(&placing, &client, BACKEND, call, None, steer).await
         })
     }
 }

@@ -93,10 +93,18 @@ pub struct TwilioDialer {
     /// The pipeline calls waiting for their media stream (shared with the pipeline backend and
     /// the listener), so a pipeline call's running session is left to end it.
     pipeline: PipelineSessions,
-    /// The Twilio client each call was placed with, while it may still be steered: the call
-    /// lives in that account whatever is saved since. Calls placed before a restart (or whose
-    /// task has ended) are steered with the client in force.
-    placed_with: Arc<Mutex<HashMap<CallId, TwilioClient>>>,
+    /// The Twilio client each call was placed with and its Call SID, while it may still be
+    /// steered: the call lives in that account whatever is saved since, and a fenced node hangs
+    /// it up reading no store. Calls placed before a restart (or whose task has ended) are
+    /// steered with the client in force, their SID read from the store.
+    placed_with: Arc<Mutex<HashMap<CallId, PlacedWith>>>,
+}
+
+/// How this process placed a Twilio call.
+#[derive(Clone)]
+struct PlacedWith {
+    client: TwilioClient,
+    sid: String,
 }
 
 /// What one call is placed with: the Twilio client, calling number and public URL in force
@@ -217,7 +225,7 @@ impl TwilioDialer {
             let mut placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner);
             // Calls whose task has ended are steered no more.
             placed_with.retain(|id, _| self.placing.live.sender(*id).is_some());
-            placed_with.insert(request.call_id, calling.client.clone());
+            placed_with.insert(request.call_id, PlacedWith { client: calling.client.clone(), sid: placed.sid.clone() });
         }
         let sid = placed.sid;
         refs.push((TWILIO_CALL_REF, sid.clone()));
@@ -231,21 +239,28 @@ impl TwilioDialer {
     /// meanwhile (Twilio's `completed`) says so too, and the session's end comes too late.
     pub(crate) async fn hang_up(&self, backend: &'static str, call: CallId) -> Result<(), BackendError> {
         let client = self.client_for(call).ok_or_else(|| refused(backend, "no Twilio account is set"))?;
-        steer_twilio_call(&self.placing, &client, backend, call, TwilioSteer::HangUp).await
+        let sid = self.sid_for(call);
+        steer_twilio_call(&self.placing, &client, backend, call, sid, TwilioSteer::HangUp).await
     }
 
     /// Connects the callee of a call this dialer placed to `to` (the dispatcher's phone) with a
     /// `<Dial>`, leaving the agent; the call then ends as taken over.
     pub(crate) async fn take_over(&self, backend: &'static str, call: CallId, to: &str) -> Result<(), BackendError> {
         let client = self.client_for(call).ok_or_else(|| refused(backend, "no Twilio account is set"))?;
-        steer_twilio_call(&self.placing, &client, backend, call, TwilioSteer::Dial(to.to_owned())).await
+        let sid = self.sid_for(call);
+        steer_twilio_call(&self.placing, &client, backend, call, sid, TwilioSteer::Dial(to.to_owned())).await
     }
 
     /// The Twilio client to steer or fetch `call` with: the one it was placed with, while this
     /// run placed it; else the one in force (`None` when no account is set).
     pub(crate) fn client_for(&self, call: CallId) -> Option<TwilioClient> {
         let placed_with = self.placed_with.lock().unwrap_or_else(PoisonError::into_inner).get(&call).cloned();
-        placed_with.or_else(|| self.placing.clients.current().twilio.clone())
+        placed_with.map(|placed| placed.client).or_else(|| self.placing.clients.current().twilio.clone())
+    }
+
+    /// The Call SID of `call`, while this run placed it and may still steer it.
+    fn sid_for(&self, call: CallId) -> Option<String> {
+        self.placed_with.lock().unwrap_or_else(PoisonError::into_inner).get(&call).map(|placed| placed.sid.clone())
     }
 
     /// Acts on `notice` about `call`.
@@ -378,17 +393,21 @@ async fn call_sid_of(placing: &CallPlacing, backend: &'static str, call: CallId)
         .ok_or_else(|| refused(backend, "Twilio has not placed the call yet"))
 }
 
-/// Has Twilio (through `client`) hang up or hand over the Twilio call that carries `call`, then
-/// ends the call for the dispatcher on its channel. While a hang-up is under way an end reported
-/// for the call is the dispatcher's.
+/// Has Twilio (through `client`) hang up or hand over the Twilio call that carries `call` (its
+/// Call SID when known, else read from the store), then ends the call for the dispatcher on its
+/// channel. While a hang-up is under way an end reported for the call is the dispatcher's.
 pub(crate) async fn steer_twilio_call(
     placing: &CallPlacing,
     client: &TwilioClient,
     backend: &'static str,
     call: CallId,
+    sid: Option<String>,
     steer: TwilioSteer,
 ) -> Result<(), BackendError> {
-    let sid = call_sid_of(placing, backend, call).await?;
+    let sid = match sid {
+        Some(sid) => sid,
+        None => call_sid_of(placing, backend, call).await?,
+    };
     let (state, reason) = match &steer {
         TwilioSteer::HangUp => (CallState::Canceled, ENDED_BY_DISPATCHER),
         TwilioSteer::Dial(_) => (CallState::Completed, TAKEN_OVER),

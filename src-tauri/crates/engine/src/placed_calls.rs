@@ -1,0 +1,145 @@
+//! The calls this engine placed that are still on the line, each with the backend that placed it
+//! and the task that drives it: a fenced node hangs them up from here, reading no store.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use switchboard_core::CallId;
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use crate::CallBackend;
+
+/// Shared by the engine (which files each call as it asks its backend to place it) and the call
+/// tasks (which take their call out as they end).
+#[derive(Default)]
+pub(crate) struct PlacedCalls {
+    state: Mutex<State>,
+    /// Told each time a call's placing is over.
+    placing_over: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    /// Until when the calls of a fenced engine are being hung up; set once, and no call is
+    /// placed after.
+    fenced: Option<Instant>,
+    calls: HashMap<CallId, Placed>,
+    /// Calls whose backend is being asked to place them.
+    placing: usize,
+}
+
+struct Placed {
+    backend: Arc<dyn CallBackend>,
+    /// Its call task, once the backend has placed it.
+    task: Option<AbortHandle>,
+}
+
+/// A call a fenced engine hangs up.
+pub(crate) struct ToHangUp {
+    pub(crate) call: CallId,
+    pub(crate) backend: Arc<dyn CallBackend>,
+}
+
+impl PlacedCalls {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Files `call` as its backend is about to be asked to place it; `None` once fenced (the
+    /// call must not be placed).
+    pub(crate) fn placing(self: &Arc<Self>, call: CallId, backend: Arc<dyn CallBackend>) -> Option<Placing> {
+        let mut state = self.state();
+        if state.fenced.is_some() {
+            return None;
+        }
+        state.calls.insert(call, Placed { backend: Arc::clone(&backend), task: None });
+        state.placing += 1;
+        Some(Placing { calls: Arc::clone(self), call, backend, placed: false })
+    }
+
+    /// Takes out a call whose task has ended.
+    pub(crate) fn ended(&self, call: CallId) {
+        self.state().calls.remove(&call);
+    }
+
+    /// Fences the engine until `until`: no call is placed from now on; every call on the line
+    /// whose provider does not run it on for another node has its task stopped (it writes no
+    /// more) and is returned, to be hung up.
+    pub(crate) fn fence(&self, until: Instant) -> Vec<ToHangUp> {
+        let mut state = self.state();
+        state.fenced.get_or_insert(until);
+        let mut hang_up = Vec::new();
+        for (call, placed) in state.calls.drain() {
+            if placed.backend.keeps_calls_across_restarts() {
+                continue;
+            }
+            if let Some(task) = placed.task {
+                task.abort();
+            }
+            hang_up.push(ToHangUp { call, backend: placed.backend });
+        }
+        hang_up
+    }
+
+    /// Until when a fenced engine hangs up its calls; `None` while it is not fenced.
+    pub(crate) fn fenced_until(&self) -> Option<Instant> {
+        self.state().fenced
+    }
+
+    /// Waits until no call is being placed any more, or `until`.
+    pub(crate) async fn placing_over(&self, until: Instant) {
+        loop {
+            let told = self.placing_over.notified();
+            if self.state().placing == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(until, told).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// A call its backend is being asked to place, filed until the placing is over: dropped before
+/// [`Placing::placed`] (the backend refused), the call is taken out again.
+pub(crate) struct Placing {
+    calls: Arc<PlacedCalls>,
+    call: CallId,
+    backend: Arc<dyn CallBackend>,
+    placed: bool,
+}
+
+impl Placing {
+    /// The backend placed the call and `task` drives it now. When the engine was fenced
+    /// meanwhile, the task is stopped and the call is returned, to be hung up by whoever holds
+    /// this (unless its provider runs it on for another node).
+    pub(crate) fn placed(&mut self, task: AbortHandle) -> Option<ToHangUp> {
+        self.placed = true;
+        let mut state = self.calls.state();
+        if state.fenced.is_none() {
+            if let Some(placed) = state.calls.get_mut(&self.call) {
+                placed.task = Some(task);
+            }
+            return None;
+        }
+        if self.backend.keeps_calls_across_restarts() {
+            return None;
+        }
+        task.abort();
+        Some(ToHangUp { call: self.call, backend: Arc::clone(&self.backend) })
+    }
+}
+
+impl Drop for Placing {
+    fn drop(&mut self) {
+        let mut state = self.calls.state();
+        if !self.placed {
+            state.calls.remove(&self.call);
+        }
+        state.placing -= 1;
+        drop(state);
+        self.calls.placing_over.notify_waiters();
+    }
+}

@@ -4,6 +4,8 @@
 //! `serve` stopped with SIGTERM mid-call lets the call end, exits 0 and leaves nothing for the
 //! next start to close.
 
+mod twilio_fakes;
+
 use std::io::{BufRead as _, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -15,45 +17,19 @@ use serde_json::json;
 use switchboard_core::{Agent, AgentId, BackendKind, CallState, CallSummary, ContactId, UnixMillis};
 use switchboard_engine::campaigns::{CampaignKind, CampaignSpec};
 use switchboard_engine::{CLOSED_WHILE_LIVE, sample};
-use switchboard_fakes::anthropic::{FakeAnthropic, Reply, Responder, last_user_text};
-use switchboard_fakes::deepgram::FakeDeepgram;
+use switchboard_fakes::anthropic::{Reply, Responder, last_user_text};
 use switchboard_fakes::elevenlabs::{FakeElevenLabs, FakeElevenLabsSettings};
-use switchboard_fakes::elevenlabs_tts::FakeElevenLabsTts;
 use switchboard_fakes::quote_agent::QuoteAgent;
-use switchboard_fakes::twilio::{FakeTwilio, FakeTwilioSettings, StreamCallee};
 use switchboard_fakes::twilio_gather::{GatherDriver, Hangup, PlacedGatherCall, VendorCallee};
 use switchboard_fakes::twilio_media::CallerStep;
 use switchboard_providers::Secret;
-use switchboard_sim::{Cast, SimSettings};
 use switchboard_store::Store;
 use switchboard_telephony::listener::WebhookRoute;
+use twilio_fakes::{ELEVENLABS_KEY, SIM, TWILIO_TOKEN, TwilioFakes, provider_env};
 
-const TWILIO_ACCOUNT: &str = "AC00000000000000000000000000000serve";
-const TWILIO_TOKEN: &str = "twilio-token-serve";
-const FROM: &str = "+13125550000";
-const DEEPGRAM_KEY: &str = "dg-key-serve";
-const ANTHROPIC_KEY: &str = "sk-ant-serve";
-const ELEVENLABS_KEY: &str = "xi-key-serve";
 const ELEVENLABS_SECRET: &str = "whsec_serve";
 /// Where the providers reach the listener (a tunnel's address); the fakes forward to loopback.
 const PUBLIC: &str = "https://switchboard.example";
-/// Every provider's key variable: those a test does not set are removed from the environment.
-const KEY_VARS: [&str; 11] = [
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_FROM_NUMBER",
-    "ELEVENLABS_API_KEY",
-    "ELEVENLABS_WEBHOOK_SECRET",
-    "DEEPGRAM_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "ULTRAVOX_API_KEY",
-    "ULTRAVOX_WEBHOOK_SECRET",
-    "VAPI_API_KEY",
-    "VAPI_WEBHOOK_SECRET",
-];
-const PROVIDERS: [&str; 6] = ["TWILIO", "ELEVENLABS", "DEEPGRAM", "ANTHROPIC", "ULTRAVOX", "VAPI"];
-/// The callees the fakes play.
-const SIM: SimSettings = SimSettings { time_scale: 1.0, seed: 0x5157_4348, cast: Cast::Cooperative, record: false };
 
 /// A fresh profile with the shipped agents and vendors, and a free port for its listener.
 struct Profile {
@@ -77,18 +53,9 @@ impl Profile {
     /// `switchboard` on this profile with `keys` (and only them) set and every provider's API at
     /// `base_urls` (by provider; the rest at a closed port, so nothing leaves 127.0.0.1).
     fn switchboard(&self, keys: &[(&str, &str)], base_urls: &[(&str, &str)]) -> Command {
-        let closed =
-            format!("http://127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
         let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
         command.env("SWITCHBOARD_DATA_DIR", &self.data).env("RUST_LOG", "warn");
-        for var in KEY_VARS {
-            command.env_remove(var);
-        }
-        for provider in PROVIDERS {
-            let url = base_urls.iter().find(|(name, _)| *name == provider).map_or(closed.as_str(), |(_, url)| url);
-            command.env(format!("SWITCHBOARD_{provider}_BASE_URL"), url);
-        }
-        command.envs(keys.iter().copied());
+        provider_env(&mut command, keys, base_urls);
         command
     }
 
@@ -224,64 +191,16 @@ async fn finish(mut command: Command, within: Duration) -> std::process::Output 
     child.wait_with_output().unwrap()
 }
 
-/// The fakes of the calls Twilio carries: Twilio itself (its media stream callee answers the
-/// agent, says one thing and stays on), Deepgram (hearing "Not interested, bye."), Anthropic
-/// answering with `model`, and ElevenLabs' text to speech; Twilio's callbacks go to `profile`'s
-/// listener, reached at [`PUBLIC`].
-struct TwilioFakes {
-    twilio: FakeTwilio,
-    deepgram: FakeDeepgram,
-    anthropic: FakeAnthropic,
-    tts: FakeElevenLabsTts,
-}
-
-impl TwilioFakes {
-    async fn start(model: Responder, profile: &Profile) -> Self {
-        let anthropic = FakeAnthropic::start(ANTHROPIC_KEY, model).await.unwrap();
-        let deepgram = FakeDeepgram::start(DEEPGRAM_KEY).await.unwrap();
-        deepgram.script(&["Not interested, bye."]);
-        let tts = FakeElevenLabsTts::start(ELEVENLABS_KEY, 2).await.unwrap();
-        let twilio = FakeTwilio::start(FakeTwilioSettings {
-            account_sid: TWILIO_ACCOUNT.into(),
-            auth_token: Secret::new(TWILIO_TOKEN),
-            ring_time: Duration::from_millis(10),
-            sim: SIM,
-            machines: Vec::new(),
-        })
-        .await
-        .unwrap();
-        let agent_done = CallerStep::WaitForAgent(Duration::from_millis(300));
-        let script = vec![
-            agent_done,
-            CallerStep::Speak(Duration::from_millis(600)),
-            CallerStep::Silence(Duration::from_secs(30)),
-        ];
-        twilio.stream_callee(StreamCallee { script, ..StreamCallee::default() });
-        twilio.tunnel(PUBLIC, &format!("http://127.0.0.1:{}", profile.port));
-        Self { twilio, deepgram, anthropic, tts }
-    }
-
-    /// The keys they accept, as the environment gives them.
-    fn keys(&self) -> [(&'static str, &'static str); 6] {
-        [
-            ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT),
-            ("TWILIO_AUTH_TOKEN", TWILIO_TOKEN),
-            ("TWILIO_FROM_NUMBER", FROM),
-            ("DEEPGRAM_API_KEY", DEEPGRAM_KEY),
-            ("ANTHROPIC_API_KEY", ANTHROPIC_KEY),
-            ("ELEVENLABS_API_KEY", ELEVENLABS_KEY),
-        ]
-    }
-
-    /// Where they serve, by provider.
-    fn base_urls(&self) -> [(&'static str, &str); 4] {
-        [
-            ("TWILIO", self.twilio.base_url()),
-            ("DEEPGRAM", self.deepgram.base_url()),
-            ("ANTHROPIC", self.anthropic.base_url()),
-            ("ELEVENLABS", self.tts.base_url()),
-        ]
-    }
+/// The fakes of the calls Twilio carries: its media stream callee answers the agent, says one
+/// thing and stays on; Deepgram hears "Not interested, bye."; Twilio's callbacks go to
+/// `profile`'s listener, reached at [`PUBLIC`].
+async fn twilio_fakes(model: Responder, profile: &Profile) -> TwilioFakes {
+    let agent_done = CallerStep::WaitForAgent(Duration::from_millis(300));
+    let script =
+        vec![agent_done, CallerStep::Speak(Duration::from_millis(600)), CallerStep::Silence(Duration::from_secs(30))];
+    let fakes = TwilioFakes::start(model, &["Not interested, bye."], script).await;
+    fakes.twilio.tunnel(PUBLIC, &format!("http://127.0.0.1:{}", profile.port));
+    fakes
 }
 
 /// Answers the pipeline call's one model turn with a goodbye, and plays the quote agent on the
@@ -308,7 +227,7 @@ async fn serve_runs_a_speech_gather_call_and_a_pipeline_call_end_to_end() {
 
     let vendors = profile.store.list_contacts().unwrap();
     let quote = QuoteAgent::new(&gather_agent, &vendors, &SIM).responder();
-    let fakes = TwilioFakes::start(model(quote), &profile).await;
+    let fakes = twilio_fakes(model(quote), &profile).await;
     let local = format!("http://127.0.0.1:{}", profile.port);
     let (keys, base_urls) = (fakes.keys(), fakes.base_urls());
     let mut serving = profile.serve(&keys, &base_urls, PUBLIC);
@@ -355,7 +274,7 @@ async fn campaign_run_on_another_backend_runs_its_calls_through_the_listener() {
     let mut agent = profile.agent("Vendor quote");
     agent.config.backend_settings.pipeline.tts_voice = "voice_test".into();
     profile.store.update_agent(agent.id, &agent.config).unwrap();
-    let fakes = TwilioFakes::start(model(Box::new(|_| Reply::text("Sorry?"))), &profile).await;
+    let fakes = twilio_fakes(model(Box::new(|_| Reply::text("Sorry?"))), &profile).await;
     let vendors = profile.data.with_file_name("vendors.csv");
     std::fs::write(&vendors, "name,phone\nAcme Fasteners,(312) 555-0143\n").unwrap();
 

@@ -3,7 +3,7 @@
 //! launch stores it (the nodes pick it up).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use switchboard_core::{ContactId, UnixMillis};
@@ -47,10 +47,14 @@ impl Node {
         serve
             .env("SWITCHBOARD_DATA_DIR", dir.path())
             .env("RUST_LOG", "warn")
-            .args(["serve", "--no-keychain", "--port", "0", "--database", url, "--drain-secs", "30"])
+            .args(["serve", "--no-keychain", "--database", url, "--drain-secs", "30"])
             .stdout(Stdio::null())
             .stderr(log);
         more(&mut serve);
+        // A listener on any free port, unless `more` chose one.
+        if !serve.get_args().any(|arg| arg == "--port") {
+            serve.args(["--port", "0"]);
+        }
         Node { dir, process: serve.spawn().unwrap() }
     }
 
@@ -69,15 +73,23 @@ impl Node {
     pub fn terminate(&mut self) -> (bool, String) {
         let pid = self.process.id().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = self.process.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "node {pid} did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let status = self.exited_within(Duration::from_secs(60));
+        let status = status.unwrap_or_else(|| panic!("node {pid} did not stop"));
         (status.success(), log_tail(self.dir.path()))
+    }
+
+    /// How the process exited, waiting up to `within`; `None` while it runs on.
+    pub fn exited_within(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.process.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

@@ -45,6 +45,8 @@ fn three_nodes_share_a_campaign_through_random_kills_and_dial_no_target_twice() 
     let mut chance = Chance(seed);
     let started = Instant::now();
     let mut kills = 0;
+    // Nodes that fenced themselves (their heartbeat late on a loaded machine) and were started again.
+    let mut fenced = 0;
     let mut next_report = started;
     let mut next_kill = started + Duration::from_millis(2_500 + chance.next(2_500));
     loop {
@@ -61,12 +63,15 @@ fn three_nodes_share_a_campaign_through_random_kills_and_dial_no_target_twice() 
                 logs.join("\n--\n")
             );
         }
+        for node in &mut nodes {
+            fenced += usize::from(node.restart_if_exited(&url));
+        }
         if Instant::now() >= next_report {
             next_report += Duration::from_secs(10);
             let calls = store.calls_in_campaign(id).unwrap();
             let open = calls.iter().filter(|c| c.ended_at.is_none()).count();
             eprintln!(
-                "{:?}: round {}, {} calls, {open} open, {kills} kills",
+                "{:?}: round {}, {} calls, {open} open, {kills} kills, {fenced} fenced",
                 started.elapsed(),
                 campaign.round,
                 calls.len()

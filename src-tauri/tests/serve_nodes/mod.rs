@@ -34,7 +34,7 @@ impl Node {
     pub fn start(url: &str, dir: tempfile::TempDir) -> Node {
         Node::start_with(url, dir, |serve| {
             serve
-                .args(["--heartbeat-ms", "250", "--node-expiry-ms", "1500"])
+                .args(["--heartbeat-ms", "250", "--node-expiry-ms", "2000"])
                 .env("SWITCHBOARD_SIM_TIME_SCALE", TIME_SCALE);
         })
     }
@@ -65,6 +65,21 @@ impl Node {
     pub fn kill_and_restart(&mut self, url: &str) {
         self.process.kill().unwrap();
         self.process.wait().unwrap();
+        self.start_again(url);
+    }
+
+    /// Starts the node again if it exited by itself, as its supervisor would (a node that could
+    /// not beat its heart in time fences itself: it hangs up its calls and exits); whether it did.
+    pub fn restart_if_exited(&mut self, url: &str) -> bool {
+        if self.process.try_wait().unwrap().is_none() {
+            return false;
+        }
+        self.start_again(url);
+        true
+    }
+
+    /// A new process of this node, on the same data directory.
+    fn start_again(&mut self, url: &str) {
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
         *self = Node::start(url, dir);
     }

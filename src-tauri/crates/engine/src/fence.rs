@@ -20,7 +20,8 @@ impl NodeSettings {
 
     /// Whether the expiry leaves room for a slow beat: a node fences itself once its heartbeat
     /// has not reached the database for [`NodeSettings::fence_after`], which must stay above
-    /// the beat's own period (a beat follows the last one by a heartbeat plus its own time).
+    /// the beat's own period (a beat follows the last one by a heartbeat, or by its own time
+    /// when that is longer).
     pub fn fits(&self) -> bool {
         self.expiry >= self.heartbeat * Self::EXPIRY_IN_HEARTBEATS
     }
@@ -73,8 +74,7 @@ impl Engine {
     /// Fences this node at once: it takes no more work, and every call it runs that its
     /// provider does not run on for another node has its task stopped and is hung up through
     /// its backend, all at once, each given until `within` from now. Reads and writes no store.
-    /// Returns how many calls were hung up.
-    pub(crate) async fn fence(&self, within: Duration) -> usize {
+    pub(crate) async fn fence(&self, within: Duration) {
         self.stop_new_calls();
         let until = Instant::now() + within;
         let mut hanging_up = JoinSet::new();
@@ -85,7 +85,6 @@ impl Engine {
         // Calls being placed as the fence fell are hung up as their placing ends.
         self.placed_calls().placing_over(until).await;
         tracing::warn!(hung_up, "this node is fenced: it hung up its calls and stops");
-        hung_up
     }
 }
 
@@ -94,7 +93,7 @@ pub(crate) async fn hang_up_fenced(ToHangUp { call, backend }: ToHangUp, until: 
     match timeout_at(until, backend.hang_up(call)).await {
         Ok(Ok(())) => true,
         Ok(Err(error)) => {
-            tracing::error!(call = %call, %error, "a fenced node could not hang up its call");
+            tracing::warn!(call = %call, %error, "a fenced node could not hang up its call");
             false
         }
         Err(_) => {

@@ -95,10 +95,13 @@ impl Engine {
         })
     }
 
-    /// Beats this node's heart every `settings.heartbeat` until it finds the node ended.
+    /// Beats this node's heart every `settings.heartbeat` (a slow beat delays the next, never
+    /// by more than it took) until it finds the node ended.
     async fn beat_until_ended(self: Arc<Self>, settings: NodeSettings) {
+        let mut every = tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tokio::time::sleep(settings.heartbeat).await;
+            every.tick().await;
             match self.node_beat(settings).await {
                 Ok(true) => {}
                 Ok(false) => return,

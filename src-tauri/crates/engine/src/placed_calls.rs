@@ -143,3 +143,65 @@ impl Drop for Placing {
         self.calls.placing_over.notify_waiters();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use switchboard_core::{BackendKind, CallId};
+    use tokio::sync::mpsc;
+    use tokio::time::Instant;
+
+    use super::PlacedCalls;
+    use crate::{BackendError, BackendEvent, BoxFuture, CallBackend, CallRequest};
+
+    /// A backend whose calls end with this process, or run on at their provider (`kept`).
+    struct Backend {
+        kept: bool,
+    }
+
+    impl CallBackend for Backend {
+        fn kind(&self) -> BackendKind {
+            if self.kept { BackendKind::Gather } else { BackendKind::Pipeline }
+        }
+
+        fn keeps_calls_across_restarts(&self) -> bool {
+            self.kept
+        }
+
+        fn start(&self, _: CallRequest, _: mpsc::Sender<BackendEvent>) -> BoxFuture<'static, Result<(), BackendError>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fence_stops_and_returns_the_calls_that_die_with_the_node_and_places_no_more() {
+        let placed = Arc::new(PlacedCalls::default());
+        let (ours, kept): (Arc<dyn CallBackend>, Arc<dyn CallBackend>) =
+            (Arc::new(Backend { kept: false }), Arc::new(Backend { kept: true }));
+        let mut tasks = Vec::new();
+        for (id, backend) in [(1, &ours), (2, &kept)] {
+            let task = tokio::spawn(std::future::pending::<()>());
+            let mut placing = placed.placing(CallId(id), Arc::clone(backend)).unwrap();
+            assert!(placing.placed(task.abort_handle()).is_none());
+            tasks.push(task);
+        }
+        // Being placed as the fence falls: hung up once its backend has placed it.
+        let mut late = placed.placing(CallId(3), Arc::clone(&ours)).unwrap();
+
+        let until = Instant::now() + Duration::from_secs(1);
+        let hang_up: Vec<CallId> = placed.fence(until).into_iter().map(|call| call.call).collect();
+        assert_eq!(hang_up.len(), 2, "{hang_up:?}");
+        assert!(hang_up.contains(&CallId(1)) && hang_up.contains(&CallId(3)), "{hang_up:?}");
+        assert!(tasks.remove(0).await.unwrap_err().is_cancelled(), "the task of a call hung up writes no more");
+        assert!(!tasks[0].is_finished(), "a call its provider runs on keeps its task");
+        assert!(placed.placing(CallId(4), Arc::clone(&ours)).is_none(), "a fenced engine places no call");
+        let task = tokio::spawn(std::future::pending::<()>());
+        assert_eq!(late.placed(task.abort_handle()).map(|call| call.call), Some(CallId(3)));
+        drop(late);
+        placed.placing_over(until).await;
+        assert!(Instant::now() < until, "no placing is left to wait for");
+        assert_eq!(placed.fenced_until(), Some(until));
+    }
+}

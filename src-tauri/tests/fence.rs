@@ -264,3 +264,15 @@ async fn a_node_that_finds_itself_declared_dead_hangs_up_at_once_instead_of_drai
     let lost = team.store.calls_in_campaign(campaign).unwrap();
     assert!(lost.iter().all(|call| call.end_reason.as_deref() == Some(NODE_DIED)), "{lost:?}");
 }
+
+#[test]
+fn an_expiry_without_room_for_a_slow_beat_is_refused_naming_both_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Node::start_with("postgres://nobody@127.0.0.1:1/none", dir, |serve| {
+        serve.args(["--port", "0", "--heartbeat-ms", "1000", "--node-expiry-ms", "2500"]);
+    });
+    let status = serve.exited_within(Duration::from_secs(30));
+    let said = log_tail(serve.dir.path());
+    assert!(status.is_some_and(|status| !status.success()), "{status:?}: {said}");
+    assert!(said.contains("--node-expiry-ms (2500) must be at least 3 times --heartbeat-ms (1000)"), "{said}");
+}

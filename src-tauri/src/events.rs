@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use switchboard_engine::Engine;
+use switchboard_engine::{Engine, EngineEvent};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -23,6 +23,8 @@ pub fn forward(app: AppHandle, engine: &Arc<Engine>) {
     tauri::async_runtime::spawn(async move {
         loop {
             let sent = match events.recv().await {
+                // Another node's events were lost on their way here: the same as falling behind.
+                Ok(event) if *event == EngineEvent::EventsMissed => app.emit(RESYNC_EVENT, 0),
                 Ok(event) => app.emit(ENGINE_EVENT, &*event),
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "the console fell behind the engine; asking it to re-read");

@@ -21,7 +21,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use switchboard_engine::ErrorCode;
+use switchboard_engine::{EngineEvent, ErrorCode};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_rustls::TlsAcceptor;
@@ -218,10 +218,12 @@ async fn events(State(server): State<Arc<TeamServer>>, headers: HeaderMap, upgra
     audited(&server.console, &member.name, "events", Ok(())).await;
     let events = engine.bus().subscribe();
     drop(engine);
-    // Each event as `{"event": ...}`; `{"resync": missed}` when the stream fell behind (the
-    // console re-reads, as the window does on `engine-resync`).
+    // Each event as `{"event": ...}`; `{"resync": missed}` when the stream fell behind, or
+    // another node's events were lost on their way (the console re-reads, as the window does
+    // on `engine-resync`).
     let frames = futures_util::stream::unfold(events, |mut events| async move {
         let frame = match events.recv().await {
+            Ok(event) if *event == EngineEvent::EventsMissed => json!({ "resync": 0 }),
             Ok(event) => json!({ "event": &*event }),
             Err(RecvError::Lagged(missed)) => json!({ "resync": missed }),
             Err(RecvError::Closed) => return None,

@@ -22,6 +22,7 @@ use crate::fence::{LastBeat, hang_up_fenced};
 use crate::history::{Recordings, contact_memory, memory_calls};
 use crate::placed_calls::PlacedCalls;
 use crate::rehearsal::{Judge, Rehearser};
+use crate::relay::Relay;
 use crate::settings::default_region;
 use crate::variables::call_variables;
 use crate::{
@@ -152,6 +153,8 @@ pub struct Engine {
     pub(crate) rehearsers: HashMap<RehearsalMode, Arc<dyn Rehearser>>,
     /// The model judge of rehearsals' free-text expectations, when there is one.
     pub(crate) judge: Option<Arc<dyn Judge>>,
+    /// This node's events relayed to the other nodes of its shared database, and theirs to its bus.
+    pub(crate) relay: Option<Relay>,
 }
 
 impl Engine {
@@ -176,6 +179,7 @@ impl Engine {
             last_beat: LastBeat::default(),
             rehearsers: HashMap::new(),
             judge: None,
+            relay: None,
         }
     }
 

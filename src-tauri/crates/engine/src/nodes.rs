@@ -14,13 +14,17 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
-use crate::{Engine, EngineError, blocking, now};
+use crate::relay::Relay;
+use crate::{Engine, EngineError, EngineEvent, EventBus, blocking, now};
 
 /// Why the calls of a node found dead were closed.
 pub const NODE_DIED: &str = "the node running the call stopped answering; the call was lost with it";
 
 /// Why the calls a stopping node could not wait for were closed.
 pub const NODE_LEFT: &str = "the node running the call stopped before the call ended";
+
+/// How long a leaving node waits for the other nodes to be sent what its end closed.
+const LEAVE_FLUSH: Duration = Duration::from_secs(5);
 
 /// How a node keeps its place among the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,18 +56,20 @@ impl Engine {
     /// Registers this process as a node (with the campaign-call limit it takes on), from now on
     /// leasing targets as the node, and ends the nodes already dead. Returns the node's id.
     pub async fn register_node(&mut self, settings: NodeSettings) -> Result<i64, EngineError> {
-        let (store, kept) = (Arc::clone(self.store()), self.kept_backends());
+        let (store, kept, bus) = (Arc::clone(self.store()), self.kept_backends(), self.bus().clone());
         let max_calls = u32::try_from(self.max_campaign_calls()).unwrap_or(u32::MAX);
         let sent = Instant::now();
-        let id = blocking(move || {
+        let (id, relay) = blocking(move || {
             let node = NewNode { host: &host_name(), pid: std::process::id(), max_calls, now: now() };
             let id = store.register_node(&node)?;
             tracing::info!(node = id, "registered as a node of the shared database");
-            reap(&store, settings, &kept)?;
-            Ok::<_, EngineError>(id)
+            let relay = Relay::start(&store, &bus, id);
+            reap(&store, settings, &kept, &bus)?;
+            Ok::<_, EngineError>((id, relay))
         })
         .await?;
         self.last_beat.reached(sent);
+        self.relay = relay;
         self.lease_as(node_lease_owner(id));
         Ok(id)
     }
@@ -113,14 +119,14 @@ impl Engine {
     /// One heartbeat; false when this node has ended.
     async fn node_beat(self: &Arc<Self>, settings: NodeSettings) -> Result<bool, EngineError> {
         let (calls, draining) = (self.calls_on_line(), self.stopping());
-        let (store, kept, last_beat) = (Arc::clone(self.store()), self.kept_backends(), self.last_beat.clone());
-        let sent = Instant::now();
+        let (store, kept, bus) = (Arc::clone(self.store()), self.kept_backends(), self.bus().clone());
+        let (last_beat, sent) = (self.last_beat.clone(), Instant::now());
         let alive = blocking(move || {
             if !store.node_heartbeat(calls, draining, now())? {
                 return Ok::<_, EngineError>(false);
             }
             last_beat.reached(sent);
-            reap(&store, settings, &kept)?;
+            reap(&store, settings, &kept, &bus)?;
             Ok(true)
         })
         .await?;
@@ -146,20 +152,27 @@ impl Engine {
     /// Ends this node as it stops: its leases go back, and its calls still open are closed as
     /// lost (or passed on, when their provider runs them on: another node takes their report).
     pub async fn leave_node(&self) -> Result<(), EngineError> {
-        let (store, kept) = (Arc::clone(self.store()), self.kept_backends());
-        let ended =
-            blocking(move || store.leave_node(&NodeEnd { reason: NODE_LEFT, kept: &kept, adopter: None, now: now() }))
-                .await?;
-        if let Some(ended) = ended {
-            tracing::info!(node = ended.id, lost = ended.lost.len(), "left the shared database");
-        }
-        Ok(())
+        let (store, kept, bus) = (Arc::clone(self.store()), self.kept_backends(), self.bus().clone());
+        let flusher = self.relay.as_ref().map(Relay::flusher);
+        blocking(move || {
+            let end = NodeEnd { reason: NODE_LEFT, kept: &kept, adopter: None, now: now() };
+            if let Some(ended) = store.leave_node(&end)? {
+                tracing::info!(node = ended.id, lost = ended.lost.len(), "left the shared database");
+                publish_closed(&store, &bus, &ended)?;
+            }
+            // The other nodes' consoles hear of it before this process ends.
+            if flusher.is_some_and(|flusher| !flusher.flush(LEAVE_FLUSH)) {
+                tracing::warn!("the other nodes may not have heard of the calls this node closed as it left");
+            }
+            Ok::<_, EngineError>(())
+        })
+        .await
     }
 }
 
 /// Ends the nodes whose heartbeat is older than the expiry; this node adopts their calls that
 /// their provider runs on.
-fn reap(store: &Store, settings: NodeSettings, kept: &[&str]) -> Result<Vec<EndedNode>, EngineError> {
+fn reap(store: &Store, settings: NodeSettings, kept: &[&str], bus: &EventBus) -> Result<Vec<EndedNode>, EngineError> {
     let expiry = i64::try_from(settings.expiry.as_millis()).unwrap_or(i64::MAX);
     let clock = now();
     let end = NodeEnd { reason: NODE_DIED, kept, adopter: store.node(), now: clock };
@@ -171,6 +184,18 @@ fn reap(store: &Store, settings: NodeSettings, kept: &[&str]) -> Result<Vec<Ende
             adopted = node.adopted.len(),
             "a node stopped answering: its calls were closed as lost and its targets go back"
         );
+        publish_closed(store, bus, node)?;
     }
     Ok(ended)
+}
+
+/// Publishes, once committed, the calls a node's end closed as lost (consoles and campaign
+/// runners learn of them, and the other nodes through the relay).
+fn publish_closed(store: &Store, bus: &EventBus, ended: &EndedNode) -> Result<(), EngineError> {
+    for &id in &ended.lost {
+        if let Some(call) = store.call(id)? {
+            bus.publish(EngineEvent::CallUpdated { call });
+        }
+    }
+    Ok(())
 }

@@ -106,7 +106,7 @@ impl Store {
     pub fn watch_new_webhooks(&self, wake: impl Fn() + Send + 'static) -> Option<WebhookWatch> {
         match &self.connections {
             crate::Connections::Postgres(_, target) => Some(WebhookWatch {
-                _listener: crate::db::pg_listen::listen(PgTarget::clone(target), NEW_WEBHOOK, wake),
+                _listener: crate::db::pg_listen::listen(PgTarget::clone(target), NEW_WEBHOOK, move |_| wake()),
             }),
             crate::Connections::Sqlite(_) => None,
         }

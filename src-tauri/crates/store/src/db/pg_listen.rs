@@ -1,6 +1,7 @@
 //! Postgres's LISTEN, on a connection of its own and a thread of its own: each notification on
-//! a channel calls back, and a lost connection is made again (calling back once it is, for what
-//! was sent meanwhile). It stops within a second of its handle being dropped.
+//! a channel calls back with its payload, and a lost connection is made again (calling back once
+//! it is, saying notifications may have been missed meanwhile). It stops within a second of its
+//! handle being dropped.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,11 +25,26 @@ impl Drop for PgListener {
     }
 }
 
+/// What a LISTEN calls back with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenNotice {
+    /// It listens from now on: for the first time, or again after its connection was lost
+    /// (`resumed`: whatever was notified meanwhile was missed).
+    Listening { resumed: bool },
+    /// A notification on the channel, with its payload.
+    Notified(String),
+}
+
 /// Listens on `channel` of `target`, calling `on_notice` for each notification.
-pub(crate) fn listen(target: PgTarget, channel: &'static str, on_notice: impl Fn() + Send + 'static) -> PgListener {
+pub(crate) fn listen(
+    target: PgTarget,
+    channel: &'static str,
+    on_notice: impl Fn(ListenNotice) + Send + 'static,
+) -> PgListener {
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = Arc::clone(&stop);
     let spawned = std::thread::Builder::new().name(format!("postgres listen {channel}")).spawn(move || {
+        let mut resumed = false;
         while !stopped.load(Ordering::Relaxed) {
             let listening = target
                 .config
@@ -42,11 +58,12 @@ pub(crate) fn listen(target: PgTarget, channel: &'static str, on_notice: impl Fn
                     continue;
                 }
             };
-            on_notice();
+            on_notice(ListenNotice::Listening { resumed });
+            resumed = true;
             while !stopped.load(Ordering::Relaxed) {
                 let next = client.notifications().timeout_iter(TICK).next();
                 match next {
-                    Ok(Some(_)) => on_notice(),
+                    Ok(Some(notification)) => on_notice(ListenNotice::Notified(notification.payload().to_owned())),
                     Ok(None) if client.is_closed() => break,
                     Ok(None) => {}
                     Err(error) => {

@@ -5,6 +5,7 @@ mod history;
 mod import;
 mod lifecycle;
 mod refusals;
+mod relay;
 mod spreadsheets;
 
 use std::sync::{Arc, Mutex};
@@ -84,13 +85,18 @@ pub fn engine_with(backend: Arc<ScriptedBackend>, max_duration_secs: u32) -> Eng
 pub fn engine_with_settings(backend: Arc<ScriptedBackend>, max_duration_secs: u32, settings: EngineSettings) -> Engine {
     let store = Store::open_in_memory().unwrap();
     seed(&store);
+    add_agent(&store, max_duration_secs);
+    let mut engine = Engine::new(Arc::new(store), settings);
+    engine.register_backend(backend);
+    engine
+}
+
+/// Adds the agent [`ids`] finds: the vendor quote, its calls lasting at most `max_duration_secs`.
+pub fn add_agent(store: &Store, max_duration_secs: u32) {
     let mut agent = store.list_agents().unwrap().remove(0);
     agent.config.max_duration_secs = max_duration_secs;
     agent.config.name = format!("{} ({max_duration_secs} s)", agent.config.name);
     store.insert_agent(&agent.config, UnixMillis(2)).unwrap();
-    let mut engine = Engine::new(Arc::new(store), settings);
-    engine.register_backend(backend);
-    engine
 }
 
 /// Seeds the first shipped preset (the vendor quote) and the sample vendors.

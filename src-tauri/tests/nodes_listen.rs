@@ -10,6 +10,7 @@
 mod serve_nodes;
 #[allow(dead_code)]
 mod team_client;
+mod team_node;
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -27,59 +28,6 @@ use switchboard_fakes::team_announcement::team_server_address;
 use switchboard_store::{RecordingPlace, Store, StoredRecording};
 use team_client::{Client, Events, PASSWORD, TeamServer, closed, open_socket, start_quote_call, trusting};
 use tokio_tungstenite::tungstenite::{self, Message};
-
-/// A `serve --team` node on the shared database.
-struct TeamNode {
-    node: Node,
-    address: String,
-    fingerprint: String,
-    cert: PathBuf,
-}
-
-impl TeamServer for TeamNode {
-    fn address(&self) -> &str {
-        &self.address
-    }
-}
-
-impl TeamNode {
-    fn start(url: &str) -> Self {
-        Self::start_at(url, "1")
-    }
-
-    /// A node whose simulated calls run at `time_scale` (1: real time).
-    fn start_at(url: &str, time_scale: &str) -> Self {
-        let mut node = Node::start_with(url, tempfile::tempdir().unwrap(), |serve| {
-            serve
-                .args(["--team", "--bind", "127.0.0.1:0", "--heartbeat-ms", "500", "--node-expiry-ms", "10000"])
-                .env("SWITCHBOARD_SIM_TIME_SCALE", time_scale)
-                .env("SWITCHBOARD_SIM_CAST", "cooperative")
-                .stdout(Stdio::piped());
-        });
-        let (address, fingerprint) = team_server_address(&mut node.process);
-        let cert = node.dir.path().join("team-tls/cert.pem");
-        Self { node, address, fingerprint, cert }
-    }
-
-    fn tls(&self) -> Arc<ClientConfig> {
-        trusting(&self.cert)
-    }
-}
-
-/// `switchboard team add-user NAME --role ROLE --database URL`, the password on standard input.
-fn add_user(url: &str, name: &str, role: &str) {
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .env("SWITCHBOARD_DATA_DIR", profile.path())
-        .args(["team", "add-user", name, "--role", role, "--database", url])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let added = child.wait_with_output().unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-}
 
 /// Runs `statement` on the shared database and returns its first row's first column, if any (on
 /// a thread of its own: the `postgres` client may not run inside the test's runtime).

@@ -391,7 +391,7 @@ earlier: EarlierRehearsal | null, };
 
 export type EarlierRehearsal = { agentVersion: string, startedAt: UnixMillis, };
 
-export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "callActionUpdated", action: CallAction, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" } | { "type": "rehearsalProgress", agentId: AgentId, scenario: string, run: number, passed: boolean, done: number, total: number, };
+export type EngineEvent = { "type": "callUpdated", call: CallSummary, } | { "type": "transcriptLine", callId: CallId, line: TranscriptLine, } | { "type": "callActionUpdated", action: CallAction, } | { "type": "offerRecorded", offer: Offer, } | { "type": "campaignUpdated", campaignId: number, status: string, round: number, } | { "type": "audioFellBehind", lateFrames: number, withinSecs: number, campaignsHeldSecs: number, } | { "type": "storeWritesFailing", message: string, } | { "type": "storeWritesRecovered" } | { "type": "rehearsalProgress", agentId: AgentId, scenario: string, run: number, passed: boolean, done: number, total: number, } | { "type": "eventsMissed" };
 
 export type ErrorCode = "not-found" | "invalid-input" | "invalid-phone" | "do-not-call" | "missing-variables" | "backend-unavailable" | "backend-failed" | "over-call-limit" | "audio-unavailable" | "keychain-unavailable" | "storage" | "unauthorized" | "too-many-attempts" | "forbidden" | "team-server";
 

@@ -33,6 +33,7 @@ mod postgres_connection;
 mod postgres_errors;
 mod recordings;
 mod rehearsals;
+mod relay;
 mod reviews;
 mod search;
 mod target_queue;

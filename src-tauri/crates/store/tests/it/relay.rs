@@ -29,7 +29,7 @@ fn a_batch_reaches_every_listener_whole_and_in_order_and_a_too_big_one_not_at_al
     let too_big = vec!["first".to_owned(), "x".repeat(MAX_RELAYED_BYTES + 1)];
     assert!(relay.send(&too_big).is_err(), "Postgres refuses a payload of {} bytes", MAX_RELAYED_BYTES + 1);
     let largest = "y".repeat(MAX_RELAYED_BYTES);
-    relay.send(&[largest.clone()]).unwrap();
+    relay.send(std::slice::from_ref(&largest)).unwrap();
     assert_eq!(next(), ListenNotice::Notified(largest), "nothing of the failed batch came first");
 
     // The listener's own process is heard too (the engine tells its own events apart).

@@ -17,6 +17,7 @@ use switchboard_core::{
     summarize_quotes, zone_of,
 };
 use switchboard_store::{CampaignRow, EndedTarget, Reservation, Store, StoreError, TargetRow};
+use tokio::sync::broadcast::error::TryRecvError;
 
 use super::claim_queue::{ClaimQueue, claim_start};
 use super::drivers::{outcome_counts, target_outcome};
@@ -127,6 +128,9 @@ pub fn spawn_runner(engine: Arc<Engine>, id: i64) -> bool {
                 }
             })
             .await;
+            // One step covers every call that ended meanwhile (on a shared database, every
+            // node's calls: each would wake it again).
+            while !matches!(events.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
         }
         tracing::info!(campaign = id, "campaign runner finished");
     });

@@ -8,6 +8,7 @@
 mod serve_nodes;
 #[allow(dead_code)]
 mod team_client;
+#[allow(dead_code)]
 mod team_node;
 
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 //! certificate is not the one B published in the registry. The recording of a call B ran plays
 //! whole through A after B is killed.
 
-// Shared with the test that kills nodes, and with the team server's test: each uses all of it.
+// Shared with the other tests of nodes and of the team server: each uses some of them.
 #[allow(dead_code)]
 mod serve_nodes;
 #[allow(dead_code)]
@@ -13,20 +13,14 @@ mod team_client;
 mod team_node;
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
-use rustls::ClientConfig;
 use serde_json::{Value, json};
-use serve_nodes::Node;
 use switchboard_core::CallId;
-use switchboard_fakes::team_announcement::team_server_address;
 use switchboard_store::{RecordingPlace, Store, StoredRecording};
-use team_client::{Client, Events, PASSWORD, TeamServer, closed, open_socket, start_quote_call, trusting};
+use team_client::{Client, Events, closed, open_socket, start_quote_call};
+use team_node::{TeamNode, add_user};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 /// Runs `statement` on the shared database and returns its first row's first column, if any (on

@@ -126,7 +126,7 @@ async fn an_event_too_big_to_relay_makes_the_other_node_re_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_calls_of_a_node_found_dead_are_published_as_lost_on_every_node() {
-    let settings = NodeSettings { heartbeat: Duration::from_millis(50), expiry: Duration::from_millis(1_000) };
+    let settings = NodeSettings { heartbeat: Duration::from_millis(100), expiry: Duration::from_millis(3_000) };
     let script = vec![BackendEvent::Ringing, BackendEvent::Answered];
     let (a, b) = two_nodes(ScriptedBackend::new(Script::Play(script)), settings).await;
     let (a, b) = (Arc::new(a), Arc::new(b));

@@ -86,6 +86,10 @@ impl Engine {
             // dead connection cannot hold up the watchdog.
             let mut beating = JoinSet::new();
             beating.spawn(Arc::clone(&engine).beat_until_ended(settings));
+            // The housework (reaping, uploads, campaigns) has a task of its own too: however
+            // long it takes, it never delays a beat into a fence.
+            let mut housework = JoinSet::new();
+            housework.spawn(Arc::clone(&engine).keep_house(settings));
             tokio::select! {
                 _ = beating.join_next() => {
                     tracing::error!("another node declared this one dead; it hangs up its calls and stops");
@@ -108,7 +112,7 @@ impl Engine {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            match self.node_beat(settings).await {
+            match self.node_beat().await {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(err) => tracing::warn!(error = %err, "could not beat this node's heart"),
@@ -116,27 +120,40 @@ impl Engine {
         }
     }
 
-    /// One heartbeat; false when this node has ended.
-    async fn node_beat(self: &Arc<Self>, settings: NodeSettings) -> Result<bool, EngineError> {
+    /// One heartbeat, with this node's load and whether it drains; false when it has ended.
+    async fn node_beat(&self) -> Result<bool, EngineError> {
         let (calls, draining) = (self.calls_on_line(), self.stopping());
-        let (store, kept, bus) = (Arc::clone(self.store()), self.kept_backends(), self.bus().clone());
-        let (last_beat, sent) = (self.last_beat.clone(), Instant::now());
-        let alive = blocking(move || {
-            if !store.node_heartbeat(calls, draining, now())? {
-                return Ok::<_, EngineError>(false);
+        let (store, last_beat) = (Arc::clone(self.store()), self.last_beat.clone());
+        let sent = Instant::now();
+        blocking(move || {
+            let alive = store.node_heartbeat(calls, draining, now())?;
+            if alive {
+                last_beat.reached(sent);
             }
-            last_beat.reached(sent);
-            reap(&store, settings, &kept, &bus)?;
-            Ok(true)
+            Ok::<_, EngineError>(alive)
         })
-        .await?;
-        if alive {
+        .await
+    }
+
+    /// Every `settings.heartbeat`, after the last round of it is done: ends the dead nodes, puts
+    /// the recordings left on this disk in the database and, unless draining, starts the runners
+    /// of campaigns launched on other nodes.
+    async fn keep_house(self: Arc<Self>, settings: NodeSettings) {
+        let mut every = tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let (store, kept, bus) = (Arc::clone(self.store()), self.kept_backends(), self.bus().clone());
+            if let Err(err) = blocking(move || reap(&store, settings, &kept, &bus)).await {
+                tracing::warn!(error = %err, "could not look for dead nodes");
+            }
             self.upload_pending_recordings().await;
+            if !self.stopping()
+                && let Err(err) = self.resume_campaigns().await
+            {
+                tracing::warn!(error = %err, "could not take up campaigns launched on other nodes");
+            }
         }
-        if alive && !draining {
-            self.resume_campaigns().await?;
-        }
-        Ok(alive)
     }
 
     /// Puts the recordings this node's disk holds and the database does not yet in it.

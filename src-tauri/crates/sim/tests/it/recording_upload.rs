@@ -1,6 +1,7 @@
 //! A node crashed at the commit of a recording's upload to the shared Postgres database: no
 //! chunk of it is served, its file stays whole on the node's disk, and a node restarted on that
-//! directory puts the same bytes in the database on its heartbeat.
+//! directory puts the same bytes in the database on its heartbeat, beating on while a slow
+//! upload runs.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -80,14 +81,19 @@ fn a_node_crashed_at_a_recordings_upload_commit_leaves_its_file_for_the_next_nod
     let bytes = std::fs::read(&file).expect("the file is kept when the upload fails");
     assert_eq!(bytes.len() as u64, stored.info.bytes);
 
-    // A node restarted on the directory (a new node: the crashed one is found dead) uploads it.
+    // A node restarted on the directory (a new node: the crashed one is found dead) uploads it,
+    // slowly: the upload takes longer than the node may go without a beat, and must not fence it.
+    // (Only this test reaches this failpoint in this process; its child crashed at it above.)
+    switchboard_store::fail::cfg("recording-upload-before-commit", "sleep(6000)").unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let settings = NodeSettings { heartbeat: Duration::from_millis(50), expiry: Duration::from_millis(200) };
+        let settings = NodeSettings { heartbeat: Duration::from_millis(500), expiry: Duration::from_millis(4_000) };
         let restarted = node(&url, dir.path(), settings).await;
-        let (fenced, _) = tokio::sync::watch::channel(false);
+        let (fenced, watching) = tokio::sync::watch::channel(false);
         let _watch = restarted.spawn_node_watch(settings, fenced);
-        let chunks = in_database(&store, call, Duration::from_secs(30)).await.expect("the next node uploads it");
+        let chunks = in_database(&store, call, Duration::from_secs(40)).await.expect("the next node uploads it");
+        switchboard_store::fail::remove("recording-upload-before-commit");
+        assert!(!*watching.borrow(), "the node fenced itself while its housework uploaded a recording");
         let uploaded: Vec<u8> =
             (0..chunks).flat_map(|seq| store.recording_chunk(call, seq).unwrap().unwrap()).collect();
         assert!(uploaded == bytes, "the database holds other bytes than the file");

@@ -119,6 +119,8 @@ const FENCED_EXIT: u8 = 3;
 pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(log_filter()).try_init();
     let node = args.node.settings()?;
+    // First, so a stop asked for while the store opens is taken as one (it drains), not as death.
+    let mut stops = stop_signals()?;
     let paths = DataPaths::resolve();
     let _lock = ProfileLock::acquire(&paths, Holder::Serve).map_err(|err| err.to_string())?;
     let store = match &args.database {
@@ -127,7 +129,6 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     };
     let team = &args.team;
     let tls = team.team.then(|| tls::load(&paths, team.tls_cert.as_deref(), team.tls_key.as_deref())).transpose()?;
-    let mut stops = stop_signals()?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let ended = runtime.block_on(async move {
         // The team server's port first: one that cannot be had stops nothing already started.

@@ -86,7 +86,17 @@ fn three_nodes_share_a_campaign_through_random_kills_and_dial_no_target_twice() 
         std::thread::sleep(Duration::from_millis(50));
     }
     let took = started.elapsed();
-    // SIGTERM drains: every node exits 0 and leaves the registry.
+    // SIGTERM drains: every node exits 0 and leaves the registry. (A node restarted a moment
+    // ago may not have reached its signal handler yet: each is stopped once it is registered.)
+    let registered = |pid: u32| store.nodes().unwrap().iter().any(|n| n.pid == pid && n.ended_at.is_none());
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while !nodes.iter().all(|node| registered(node.pid())) {
+        for node in &mut nodes {
+            node.restart_if_exited(&url);
+        }
+        assert!(Instant::now() < give_up, "a restarted node never registered: {:?}", store.nodes().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     for node in &mut nodes {
         let (clean, log) = node.terminate();
         assert!(clean, "a node did not stop cleanly:\n{log}");

@@ -14,6 +14,7 @@ use switchboard_core::{CallId, Speaker, TranscriptLine};
 use switchboard_engine::nodes::NodeSettings;
 use switchboard_engine::{Engine, EngineEvent, EngineSettings};
 use switchboard_store::Store;
+use switchboard_store::summary::median_and_worst;
 use switchboard_store::testing::PrivateCluster;
 
 /// What one run measured.
@@ -76,13 +77,6 @@ async fn run(url: &str, total: u32) -> Run {
         cpu_us_per_event: cpu.as_secs_f64() * 1e6 / f64::from(total),
         publish_ns: publishing.as_secs_f64() * 1e9 / f64::from(total),
     }
-}
-
-/// The median and the worst of `values` (worst: the highest when `higher_is_worse`).
-fn median_and_worst(mut values: Vec<f64>, higher_is_worse: bool) -> (f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let worst = if higher_is_worse { values[values.len() - 1] } else { values[0] };
-    (values[values.len() / 2], worst)
 }
 
 fn main() {

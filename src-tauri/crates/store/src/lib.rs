@@ -28,6 +28,8 @@ mod samples;
 mod schema;
 mod search;
 mod settings;
+#[cfg(feature = "testing")]
+pub mod summary;
 mod target_queue;
 mod team;
 #[cfg(feature = "testing")]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_core::{CallState, UnixMillis};
 use switchboard_engine::EventBus;
+use switchboard_store::summary::median_and_worst;
 use switchboard_store::testing::PrivateCluster;
 use switchboard_store::{NewCall, NewNode, Store};
 use switchboard_telephony::listener::{ListenerState, serve, spawn_inbox_processor};
@@ -111,13 +112,6 @@ async fn run(url: &str, total: usize, listeners: usize) -> Run {
         applied_p50_ms: percentile(0.50),
         applied_p99_ms: percentile(0.99),
     }
-}
-
-/// The median and the worst of `values` (worst: the highest when `higher_is_worse`).
-fn median_and_worst(mut values: Vec<f64>, higher_is_worse: bool) -> (f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let worst = if higher_is_worse { values[values.len() - 1] } else { values[0] };
-    (values[values.len() / 2], worst)
 }
 
 fn main() {

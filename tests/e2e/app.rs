@@ -268,8 +268,8 @@ impl App {
         self.read_all(css, |element| async move { element.attr(name).await.map(Option::unwrap_or_default) }).await
     }
 
-    /// `read` of every element matching `css`. The page may re-render between finding the
-    /// elements and reading them (WebDriver then calls an element stale): they are found again.
+    /// `read` of every element matching `css`. The page may re-render while the elements are
+    /// found or read (WebDriver then calls an element stale): they are found again.
     async fn read_all<Read, Reading>(&self, css: &str, read: Read) -> Vec<String>
     where
         Read: Fn(Element) -> Reading,
@@ -277,7 +277,12 @@ impl App {
     {
         'find: loop {
             let mut values = Vec::new();
-            for element in self.client.find_all(Locator::Css(css)).await.expect("find_all failed") {
+            let elements = match self.client.find_all(Locator::Css(css)).await {
+                Ok(elements) => elements,
+                Err(err) if err.is_stale_element_reference() => continue 'find,
+                Err(err) => panic!("finding {css} failed: {err}"),
+            };
+            for element in elements {
                 match read(element).await {
                     Ok(value) => values.push(value),
                     Err(err) if err.is_stale_element_reference() => continue 'find,

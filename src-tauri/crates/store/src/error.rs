@@ -113,6 +113,17 @@ impl fmt::Display for WriteFailure {
 }
 
 impl StoreError {
+    /// `error` of the Postgres `database`: a lost server as [`StoreError::Unreachable`] naming
+    /// it (the driver's own text does not), anything else as it is.
+    pub(crate) fn from_postgres(error: postgres::Error, database: &str) -> StoreError {
+        match WriteFailure::of_postgres(&error) {
+            Some(WriteFailure::Unreachable) => {
+                StoreError::Unreachable { database: database.to_owned(), reason: postgres_detail(&error) }
+            }
+            _ => StoreError::Postgres(error),
+        }
+    }
+
     /// The passing condition that made a write fail, if that is what this error is (else the
     /// error is the request's own: retrying it would fail the same way).
     pub fn write_failure(&self) -> Option<WriteFailure> {

@@ -26,6 +26,8 @@ type Job = Box<dyn FnOnce(&mut Client) + Send>;
 pub(crate) struct PgConn {
     jobs: mpsc::Sender<Job>,
     statements: HashMap<String, Statement>,
+    /// The database as errors name it (server and name, never a password).
+    database: String,
 }
 
 impl PgConn {
@@ -35,6 +37,7 @@ impl PgConn {
         setup: impl FnOnce(&mut Client) -> Result<()> + Send + 'static,
     ) -> Result<PgConn> {
         let (config, tls, database) = (target.config.clone(), target.tls.clone(), target.database.clone());
+        let named = database.clone();
         let (jobs, incoming) = mpsc::channel::<Job>();
         let (ready, opened) = mpsc::sync_channel(1);
         std::thread::Builder::new()
@@ -58,7 +61,7 @@ impl PgConn {
             })
             .map_err(|err| StoreError::Corrupt(format!("cannot start the Postgres connection's thread: {err}")))?;
         opened.recv().map_err(|_| gone())??;
-        Ok(PgConn { jobs, statements: HashMap::new() })
+        Ok(PgConn { jobs, statements: HashMap::new(), database: named })
     }
 
     /// Whether the connection is lost (the server closed it, or its thread ended): the pool then
@@ -86,13 +89,22 @@ impl PgConn {
         result.recv().map_err(|_| gone())
     }
 
+    /// Runs the driver's `work` on the connection's thread; a server gone meanwhile (shut down,
+    /// restarting, the connection cut) is said as unreachable, naming the database.
+    fn run_sql<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Client) -> std::result::Result<T, postgres::Error> + Send + 'static,
+    ) -> Result<T> {
+        self.run(work)?.map_err(|error| StoreError::from_postgres(error, &self.database))
+    }
+
     /// The statement for `sql`, prepared the first time it is seen (with `?N` as `$N`).
     fn statement(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
         let text = numbered_placeholders(sql);
-        let statement = self.run(move |client| client.prepare(&text))??;
+        let statement = self.run_sql(move |client| client.prepare(&text))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -101,20 +113,20 @@ impl PgConn {
     pub(super) fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let statement = self.statement(sql)?;
         let params = params.to_vec();
-        Ok(self.run(move |client| client.execute(&statement, &bound(&params)))??)
+        self.run_sql(move |client| client.execute(&statement, &bound(&params)))
     }
 
     /// Runs a query; returns its rows.
     pub(super) fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let statement = self.statement(sql)?;
         let params = params.to_vec();
-        Ok(self.run(move |client| client.query(&statement, &bound(&params)))??)
+        self.run_sql(move |client| client.query(&statement, &bound(&params)))
     }
 
     /// Runs statements without parameters.
     pub(super) fn batch_execute(&mut self, sql: &str) -> Result<()> {
         let sql = sql.to_owned();
-        Ok(self.run(move |client| client.batch_execute(&sql))??)
+        self.run_sql(move |client| client.batch_execute(&sql))
     }
 }
 

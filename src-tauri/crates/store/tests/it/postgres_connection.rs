@@ -65,6 +65,29 @@ fn a_restarted_server_fails_writes_for_a_while_then_they_succeed_and_nothing_is_
 }
 
 #[test]
+fn a_connection_the_server_ends_is_a_passing_failure_naming_the_database() {
+    let db = crate::TestDb::postgres();
+    let crate::TestDb::Postgres(url) = &db else { unreachable!("a Postgres database") };
+    let store = Store::open_postgres(url).unwrap();
+    store.set_setting("before", "1").unwrap();
+    // An administrator (or a server shutting down) ends every session of the database but this one.
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .unwrap();
+    let err = store.set_setting("during", "x").expect_err("the store's connection was ended");
+    assert_eq!(err.write_failure(), Some(WriteFailure::Unreachable), "{err}");
+    let database: String = admin.query_one("SELECT current_database()", &[]).unwrap().get(0);
+    assert!(err.to_string().contains("127.0.0.1") && err.to_string().contains(&database), "{err}");
+    // The pool lets the ended connection go: the next write works.
+    eventually("a write works again", || store.set_setting("after", "2").is_ok());
+    assert_eq!(store.setting("before").unwrap().as_deref(), Some("1"));
+}
+
+#[test]
 fn one_slow_query_does_not_hold_up_the_others() {
     let db = crate::TestDb::postgres();
     let crate::TestDb::Postgres(url) = &db else { unreachable!("a Postgres database") };
